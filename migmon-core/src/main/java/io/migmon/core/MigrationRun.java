@@ -1,0 +1,190 @@
+package io.migmon.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.core.progress.ProgressTracker;
+import io.migmon.core.spi.MigrationListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One execution of an {@link ObservableMigration}. Obtained from {@link ObservableMigration#start()} for manual
+ * control (reactive pipelines, framework callbacks) or handed to the body by {@link ObservableMigration#run}.
+ * Exactly one of {@link #succeed()}, {@link #fail(Throwable)} or {@link #abort(String)} takes effect; later calls
+ * are ignored. {@link #close()} without an outcome records {@code aborted}. Thread-safe.
+ */
+public final class MigrationRun implements MigrationContext, AutoCloseable {
+
+    private static final int MAX_CACHED_COUNTERS = 1024;
+
+    private final ObservableMigration migration;
+    private final ProgressTracker progress;
+    private final Instant startedAt;
+    private final AtomicReference<MigrationStatus> status = new AtomicReference<>(MigrationStatus.RUNNING);
+    private final LongAdder errors = new LongAdder();
+    private final Map<String, Counter> rowCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
+    private volatile double dataLagSeconds = Double.NaN;
+    private volatile Instant finishedAt;
+
+    MigrationRun(ObservableMigration migration, ProgressTracker progress) {
+        this.migration = migration;
+        this.progress = progress;
+        this.startedAt = progress.startedAt();
+    }
+
+    @Override
+    public String migrationId() {
+        return migration.migrationId();
+    }
+
+    @Override
+    public void recordRows(String table, long rows) {
+        if (rows <= 0) {
+            return;
+        }
+        try {
+            counterFor(rowCounters, table, t -> migration.rowsCounter(t)).increment(rows);
+            progress.add(rows);
+        } catch (RuntimeException e) {
+            migration.meters().recordFailure("migration.rows", e);
+        }
+    }
+
+    @Override
+    public void recordError(Throwable error) {
+        recordError(errorType(error));
+    }
+
+    @Override
+    public void recordError(String errorType) {
+        String type = errorType == null || errorType.isEmpty() ? "unknown" : errorType;
+        try {
+            counterFor(errorCounters, type, t -> migration.errorsCounter(t)).increment();
+            errors.increment();
+        } catch (RuntimeException e) {
+            migration.meters().recordFailure("migration.errors", e);
+        }
+        for (MigrationListener l : migration.listeners()) {
+            try {
+                l.onError(this, type);
+            } catch (RuntimeException e) {
+                migration.meters().recordFailure("listener", e);
+            }
+        }
+    }
+
+    @Override
+    public void recordDataLag(Duration lag) {
+        if (lag != null) {
+            dataLagSeconds = Math.max(0, lag.toNanos() / 1e9);
+        }
+    }
+
+    @Override
+    public void expectRows(long totalRows) {
+        progress.expectTotal(totalRows);
+    }
+
+    @Override
+    public ProgressSnapshot progress() {
+        return progress.snapshot();
+    }
+
+    /**
+     * Takes a progress snapshot and hands it to the listeners (anomaly detectors, alerting). Call it on the host's
+     * schedule, e.g. every few seconds; migmon starts no thread of its own.
+     */
+    public ProgressSnapshot sample() {
+        ProgressSnapshot s = progress.snapshot();
+        for (MigrationListener l : migration.listeners()) {
+            try {
+                l.onSample(this, s);
+            } catch (RuntimeException e) {
+                migration.meters().recordFailure("listener", e);
+            }
+        }
+        return s;
+    }
+
+    public MigrationStatus status() {
+        return status.get();
+    }
+
+    public Instant startedAt() {
+        return startedAt;
+    }
+
+    /** Counters of this run now. */
+    public MigrationStats stats() {
+        ProgressSnapshot s = progress.snapshot();
+        return new MigrationStats(migrationId(), status.get(), startedAt, Optional.ofNullable(finishedAt),
+                s.rowsDone(), errors.sum(), dataLagSeconds, s.lastProgressAt());
+    }
+
+    double dataLagSeconds() {
+        return dataLagSeconds;
+    }
+
+    /** Records the run as {@code success}. */
+    public void succeed() {
+        finish(MigrationStatus.SUCCESS, null);
+    }
+
+    /** Records the run as {@code failed}, counting the error. */
+    public void fail(Throwable cause) {
+        if (status.get() == MigrationStatus.RUNNING && cause != null) {
+            recordError(cause);
+        }
+        finish(MigrationStatus.FAILED, cause);
+    }
+
+    /** Records the run as {@code aborted}. */
+    public void abort(String reason) {
+        finish(MigrationStatus.ABORTED, new MigrationAbortedException(reason == null ? "aborted" : reason));
+    }
+
+    /** Records {@code aborted} if no outcome was recorded yet. */
+    @Override
+    public void close() {
+        if (status.get() == MigrationStatus.RUNNING) {
+            abort("closed without an outcome");
+        }
+    }
+
+    void finish(MigrationStatus outcome, Throwable cause) {
+        if (!status.compareAndSet(MigrationStatus.RUNNING, outcome)) {
+            return;
+        }
+        Instant end = migration.clock().instant();
+        finishedAt = end;
+        Duration duration = Duration.between(startedAt, end);
+        migration.finished(this, outcome, duration, cause);
+    }
+
+    static String errorType(Throwable t) {
+        if (t == null) {
+            return "unknown";
+        }
+        String simple = t.getClass().getSimpleName();
+        return simple.isEmpty() ? t.getClass().getName() : simple;
+    }
+
+    private static Counter counterFor(Map<String, Counter> cache, String key, java.util.function.Function<String, Counter> f) {
+        String k = key == null ? "" : key;
+        Counter c = cache.get(k);
+        if (c != null) {
+            return c;
+        }
+        c = f.apply(k);
+        if (cache.size() < MAX_CACHED_COUNTERS) {
+            cache.putIfAbsent(k, c);
+        }
+        return c;
+    }
+}

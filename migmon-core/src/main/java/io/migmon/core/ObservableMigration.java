@@ -1,0 +1,400 @@
+package io.migmon.core;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.core.progress.ProgressTracker;
+import io.migmon.core.spi.MigrationListener;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Wraps any migration (the host's own code, a framework callback, a reactive pipeline) with metrics, progress,
+ * ETA and structured logging. Built once per migration id, reusable for successive runs (retries); at most one run
+ * is active at a time.
+ *
+ * <pre>{@code
+ * ObservableMigration migration = ObservableMigration.builder("orders-backfill")
+ *         .meterRegistry(registry)
+ *         .expectedRows(1_000_000)
+ *         .build();
+ * long copied = migration.run(ctx -> {
+ *     for (Batch b : batches) {
+ *         copy(b);
+ *         ctx.recordRows("orders", b.size());
+ *     }
+ *     return ctx.progress().rowsDone();
+ * });
+ * }</pre>
+ *
+ * <p>Registers, tagged with {@code migration_id}: {@code migration_duration_seconds{status}},
+ * {@code migration_rows_total{table_name}}, {@code migration_errors_total{error_type}},
+ * {@code migration_data_lag_seconds}, {@code migration_progress_ratio}, {@code migration_eta_seconds},
+ * {@code migration_rows_expected}, {@code migration_throughput_rows_per_second}, {@code migration_status{status}}
+ * and {@code migration_last_progress_seconds}. {@link #close()} removes exactly these.
+ *
+ * <p>Logging: logger {@code io.migmon.migration}, with {@code migration_id} in the MDC and as an SLF4J key-value,
+ * at start, finish and failure. The synchronous {@link #run} also sets the MDC for the body's thread.
+ *
+ * <p>Observability never fails the migration: metric and listener failures are counted in
+ * {@code migmon_observability_failures_total} and logged once. Immutable and thread-safe.
+ */
+public final class ObservableMigration implements AutoCloseable {
+
+    /** MDC key and tag key of the migration id. */
+    public static final String MDC_MIGRATION_ID = MetricCatalog.MIGRATION_ID;
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.migration");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,127}");
+
+    private final String migrationId;
+    private final MigmonMeters meters;
+    private final Clock clock;
+    private final long expectedRows;
+    private final Duration throughputTick;
+    private final Duration throughputWindow;
+    private final List<MigrationListener> listeners;
+    private final AtomicReference<MigrationRun> current = new AtomicReference<>();
+
+    private ObservableMigration(Builder b) {
+        this.migrationId = b.migrationId;
+        this.meters = MigmonMeters.create(b.registry, b.metricsOptions);
+        this.clock = b.clock;
+        this.expectedRows = b.expectedRows;
+        this.throughputTick = b.throughputTick;
+        this.throughputWindow = b.throughputWindow;
+        this.listeners = List.copyOf(b.listeners);
+        registerGauges();
+    }
+
+    /** A builder for the migration with this id (letters, digits, {@code _ . : -}; at most 128 characters). */
+    public static Builder builder(String migrationId) {
+        return new Builder(migrationId);
+    }
+
+    public String migrationId() {
+        return migrationId;
+    }
+
+    /** The meters this migration registered (for binders and tests). */
+    public MigmonMeters meters() {
+        return meters;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    List<MigrationListener> listeners() {
+        return listeners;
+    }
+
+    /** The active or last run, if any. */
+    public Optional<MigrationRun> currentRun() {
+        return Optional.ofNullable(current.get());
+    }
+
+    /** Status of the active or last run; {@code PENDING} before the first. */
+    public MigrationStatus status() {
+        MigrationRun r = current.get();
+        return r == null ? MigrationStatus.PENDING : r.status();
+    }
+
+    /**
+     * Starts a run for manual control. The caller must end it with {@link MigrationRun#succeed()},
+     * {@link MigrationRun#fail(Throwable)}, {@link MigrationRun#abort(String)} or {@link MigrationRun#close()}.
+     *
+     * @throws IllegalStateException if a run of this migration is still active
+     */
+    public MigrationRun start() {
+        ProgressTracker tracker = new ProgressTracker(clock, throughputTick, throughputWindow);
+        if (expectedRows >= 0) {
+            tracker.expectTotal(expectedRows);
+        }
+        MigrationRun run = new MigrationRun(this, tracker);
+        MigrationRun previous = current.get();
+        if (previous != null && previous.status() == MigrationStatus.RUNNING) {
+            throw new IllegalStateException("migration '" + migrationId + "' already has a running run");
+        }
+        if (!current.compareAndSet(previous, run)) {
+            throw new IllegalStateException("migration '" + migrationId + "' already has a running run");
+        }
+        withMdc(() -> {
+            var event = LOG.atInfo().addKeyValue(MDC_MIGRATION_ID, migrationId);
+            if (expectedRows >= 0) {
+                event = event.addKeyValue("expected_rows", expectedRows);
+            }
+            event.log("migration {} started", migrationId);
+        });
+        for (MigrationListener l : listeners) {
+            try {
+                l.onStart(run);
+            } catch (RuntimeException e) {
+                meters.recordFailure("listener", e);
+            }
+        }
+        return run;
+    }
+
+    /**
+     * Runs {@code body} on the calling thread and records its outcome: {@code success} when it returns,
+     * {@code aborted} for {@link MigrationAbortedException}, {@link InterruptedException} or
+     * {@link CancellationException}, {@code failed} otherwise. The body's exception is rethrown unchanged.
+     */
+    public <T> T run(MigrationBody<T> body) throws Exception {
+        Objects.requireNonNull(body, "body must not be null");
+        MigrationRun run = start();
+        String previousMdc = MDC.get(MDC_MIGRATION_ID);
+        MDC.put(MDC_MIGRATION_ID, migrationId);
+        try {
+            T result = body.execute(run);
+            run.succeed();
+            return result;
+        } catch (Throwable t) {
+            end(run, t);
+            throw t;
+        } finally {
+            restoreMdc(previousMdc);
+        }
+    }
+
+    /**
+     * Runs an asynchronous body and records its outcome when the returned stage completes. The body is invoked on
+     * the calling thread; its stage may complete on any thread. Cancellation of the stage counts as
+     * {@code aborted}. A Reactive Streams pipeline can use {@link #start()} directly, or convert with e.g.
+     * {@code Mono.toFuture()}.
+     */
+    public <T> CompletionStage<T> runAsync(Function<MigrationContext, ? extends CompletionStage<T>> body) {
+        Objects.requireNonNull(body, "body must not be null");
+        MigrationRun run = start();
+        CompletionStage<T> stage;
+        try {
+            stage = Objects.requireNonNull(body.apply(run), "body returned a null stage");
+        } catch (Throwable t) {
+            end(run, t);
+            return CompletableFuture.failedFuture(t);
+        }
+        return stage.whenComplete((value, error) -> {
+            if (error == null) {
+                run.succeed();
+            } else {
+                end(run, error instanceof CompletionException && error.getCause() != null ? error.getCause() : error);
+            }
+        });
+    }
+
+    /** Removes every meter this migration registered; the host's other meters stay. */
+    @Override
+    public void close() {
+        meters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "ObservableMigration{" + migrationId + ", status=" + status() + "}";
+    }
+
+    // ---- internals used by MigrationRun -------------------------------------------------------------------
+
+    Counter rowsCounter(String table) {
+        return meters.counter(MetricCatalog.MIGRATION_ROWS,
+                MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.TABLE_NAME, table);
+    }
+
+    Counter errorsCounter(String type) {
+        return meters.counter(MetricCatalog.MIGRATION_ERRORS,
+                MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.ERROR_TYPE, type);
+    }
+
+    void finished(MigrationRun run, MigrationStatus status, Duration duration, Throwable cause) {
+        try {
+            meters.timer(MetricCatalog.MIGRATION_DURATION,
+                    MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.STATUS, status.tagValue()).record(duration);
+        } catch (RuntimeException e) {
+            meters.recordFailure("migration.duration", e);
+        }
+        ProgressSnapshot last = run.progress();
+        withMdc(() -> {
+            var event = status == MigrationStatus.SUCCESS ? LOG.atInfo() : LOG.atWarn();
+            event = event.addKeyValue(MDC_MIGRATION_ID, migrationId)
+                    .addKeyValue("status", status.tagValue())
+                    .addKeyValue("duration_ms", duration.toMillis())
+                    .addKeyValue("rows", last.rowsDone());
+            if (cause != null) {
+                event = event.addKeyValue("error_type", MigrationRun.errorType(cause)).setCause(cause);
+            }
+            event.log("migration {} finished: {} in {} ms, {} rows", migrationId, status.tagValue(),
+                    duration.toMillis(), last.rowsDone());
+        });
+        for (MigrationListener l : listeners) {
+            try {
+                l.onSample(run, last);
+                l.onFinish(run, status, duration, cause);
+            } catch (RuntimeException e) {
+                meters.recordFailure("listener", e);
+            }
+        }
+    }
+
+    private static void end(MigrationRun run, Throwable t) {
+        if (t instanceof InterruptedException || t instanceof CancellationException
+                || t instanceof MigrationAbortedException) {
+            run.finish(MigrationStatus.ABORTED, t);
+        } else {
+            run.fail(t);
+        }
+    }
+
+    private void registerGauges() {
+        String id = migrationId;
+        meters.gauge(MetricCatalog.MIGRATION_DATA_LAG, this,
+                m -> m.currentRun().map(MigrationRun::dataLagSeconds).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
+        meters.gauge(MetricCatalog.MIGRATION_PROGRESS, this,
+                m -> m.currentRun().map(r -> r.progress().ratio()).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
+        meters.gauge(MetricCatalog.MIGRATION_ETA, this,
+                m -> m.currentRun().map(r -> r.status() == MigrationStatus.SUCCESS ? 0.0 : r.progress().etaSeconds())
+                        .orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
+        meters.gauge(MetricCatalog.MIGRATION_ROWS_EXPECTED, this,
+                m -> m.currentRun().map(r -> r.progress().expectedRows())
+                        .map(e -> e.isPresent() ? (double) e.getAsLong() : Double.NaN)
+                        .orElse(m.expectedRows >= 0 ? (double) m.expectedRows : Double.NaN), MetricCatalog.MIGRATION_ID, id);
+        meters.gauge(MetricCatalog.MIGRATION_THROUGHPUT, this,
+                m -> m.currentRun().map(r -> r.progress().throughput()).orElse(0.0), MetricCatalog.MIGRATION_ID, id);
+        meters.gauge(MetricCatalog.MIGRATION_LAST_PROGRESS, this,
+                m -> m.currentRun().map(r -> r.progress().lastProgressAt().toEpochMilli() / 1000.0).orElse(Double.NaN),
+                MetricCatalog.MIGRATION_ID, id);
+        for (MigrationStatus s : MigrationStatus.values()) {
+            meters.gauge(MetricCatalog.MIGRATION_STATUS, this, m -> m.status() == s ? 1.0 : 0.0,
+                    MetricCatalog.MIGRATION_ID, id, MetricCatalog.STATUS, s.tagValue());
+        }
+        for (MigrationStatus s : new MigrationStatus[] {MigrationStatus.SUCCESS, MigrationStatus.FAILED, MigrationStatus.ABORTED}) {
+            meters.timer(MetricCatalog.MIGRATION_DURATION, MetricCatalog.MIGRATION_ID, id, MetricCatalog.STATUS, s.tagValue());
+        }
+    }
+
+    private void withMdc(Runnable r) {
+        String previous = MDC.get(MDC_MIGRATION_ID);
+        MDC.put(MDC_MIGRATION_ID, migrationId);
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            meters.recordFailure("logging", e);
+        } finally {
+            restoreMdc(previous);
+        }
+    }
+
+    private static void restoreMdc(String previous) {
+        if (previous == null) {
+            MDC.remove(MDC_MIGRATION_ID);
+        } else {
+            MDC.put(MDC_MIGRATION_ID, previous);
+        }
+    }
+
+    /** A synchronous migration body. */
+    @FunctionalInterface
+    public interface MigrationBody<T> {
+        T execute(MigrationContext context) throws Exception;
+    }
+
+    /** Builder for {@link ObservableMigration}; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private final String migrationId;
+        private MeterRegistry registry;
+        private MetricsOptions metricsOptions = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+        private long expectedRows = -1;
+        private Duration throughputTick = Duration.ofSeconds(1);
+        private Duration throughputWindow = Duration.ofSeconds(30);
+        private final List<MigrationListener> listeners = new ArrayList<>();
+
+        private Builder(String migrationId) {
+            if (migrationId == null || migrationId.isBlank()) {
+                throw new IllegalArgumentException("migrationId must not be blank");
+            }
+            if (!ID.matcher(migrationId).matches()) {
+                throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
+                        + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
+            }
+            this.migrationId = migrationId;
+        }
+
+        /** The host's registry (required). migmon never uses a global registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        public Builder metricsOptions(MetricsOptions options) {
+            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Time source for durations, throughput and ETA (default: system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /** Total rows expected per run; enables progress ratio and ETA. Can also be set later per run. */
+        public Builder expectedRows(long rows) {
+            if (rows < 0) {
+                throw new IllegalArgumentException("expectedRows must be >= 0, was " + rows);
+            }
+            this.expectedRows = rows;
+            return this;
+        }
+
+        /**
+         * Throughput smoothing: the EWMA samples every {@code tick} with time constant {@code window}
+         * (defaults 1 s and 30 s). See {@link ProgressTracker}.
+         */
+        public Builder throughputSmoothing(Duration tick, Duration window) {
+            if (tick == null || tick.isNegative() || tick.isZero()) {
+                throw new IllegalArgumentException("throughputSmoothing tick must be positive, was " + tick);
+            }
+            if (window == null || window.compareTo(tick) < 0) {
+                throw new IllegalArgumentException("throughputSmoothing window must be at least the tick, was " + window);
+            }
+            this.throughputTick = tick;
+            this.throughputWindow = window;
+            return this;
+        }
+
+        /** Adds a listener (detectors, alerting). */
+        public Builder listener(MigrationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /**
+         * Builds the migration and registers its gauges in the registry.
+         *
+         * @throws IllegalStateException if {@code meterRegistry} was not set
+         */
+        public ObservableMigration build() {
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
+            return new ObservableMigration(this);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package io.migmon.core.health;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Aggregates several checks: the status is the worst component status, the reasons are the components' reasons
+ * prefixed with their names, and the details map each component name to its {@link Health}. A component that
+ * throws counts as DOWN with the exception as reason. Immutable and thread-safe.
+ */
+public final class CompositeHealthCheck implements HealthCheck {
+
+    private final String name;
+    private final List<HealthCheck> checks;
+
+    private CompositeHealthCheck(String name, List<HealthCheck> checks) {
+        this.name = name;
+        this.checks = List.copyOf(checks);
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public List<HealthCheck> checks() {
+        return checks;
+    }
+
+    @Override
+    public Health check() {
+        Health.Builder b = Health.builder();
+        for (HealthCheck c : checks) {
+            Health h;
+            try {
+                h = Objects.requireNonNull(c.check(), "check returned null");
+            } catch (RuntimeException e) {
+                h = Health.down("check threw " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            for (String reason : h.reasons()) {
+                b.finding(h.status(), c.name() + ": " + reason);
+            }
+            b.finding(h.status(), null);
+            b.detail(c.name(), h);
+        }
+        return b.build();
+    }
+
+    /** Builder; not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private final List<HealthCheck> checks = new ArrayList<>();
+
+        private Builder(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = name;
+        }
+
+        public Builder add(HealthCheck check) {
+            checks.add(Objects.requireNonNull(check, "check must not be null"));
+            return this;
+        }
+
+        public CompositeHealthCheck build() {
+            Set<String> names = new HashSet<>();
+            for (HealthCheck c : checks) {
+                if (!names.add(c.name())) {
+                    throw new IllegalArgumentException("checks: duplicate check name '" + c.name() + "'");
+                }
+            }
+            return new CompositeHealthCheck(name, checks);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** Progress counting, EWMA throughput and ETA. */
+package io.migmon.core.progress;

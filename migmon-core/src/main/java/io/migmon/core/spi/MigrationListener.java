@@ -1,0 +1,34 @@
+package io.migmon.core.spi;
+
+import io.migmon.core.MigrationRun;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.progress.ProgressSnapshot;
+import java.time.Duration;
+
+/**
+ * Receives lifecycle events of migration runs, e.g. to feed anomaly detectors or alerting. Every method has a
+ * no-op default so the interface can grow. Called on the thread that caused the event; implementations must be
+ * fast and thread-safe. An exception thrown here is caught, counted and logged; it never reaches the migration.
+ */
+public interface MigrationListener {
+
+    /** The run started. */
+    default void onStart(MigrationRun run) {
+    }
+
+    /** A progress sample was taken with {@link MigrationRun#sample()} (on the host's schedule) or at finish. */
+    default void onSample(MigrationRun run, ProgressSnapshot snapshot) {
+    }
+
+    /** An error was recorded. */
+    default void onError(MigrationRun run, String errorType) {
+    }
+
+    /**
+     * The run finished.
+     *
+     * @param failure the cause for {@code FAILED} or {@code ABORTED}, may be null
+     */
+    default void onFinish(MigrationRun run, MigrationStatus status, Duration duration, Throwable failure) {
+    }
+}

@@ -1,0 +1,2 @@
+/** Extension points of migmon core. */
+package io.migmon.core.spi;
