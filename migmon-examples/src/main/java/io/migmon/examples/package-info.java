@@ -1,0 +1,2 @@
+/** Runnable demo of migmon on embedded defaults. */
+package io.migmon.examples;

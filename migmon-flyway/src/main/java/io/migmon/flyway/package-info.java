@@ -1,0 +1,2 @@
+/** Flyway callback that records migration metrics through ObservableMigration. */
+package io.migmon.flyway;

@@ -1,0 +1,2 @@
+/** Liquibase listener that records migration metrics through ObservableMigration. */
+package io.migmon.liquibase;
