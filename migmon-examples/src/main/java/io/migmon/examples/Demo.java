@@ -1,0 +1,191 @@
+package io.migmon.examples;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.core.MigrationAbortedException;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.health.CompositeHealthCheck;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthCheck;
+import io.migmon.core.health.ThresholdHealthCheck;
+import io.migmon.core.progress.ProgressSnapshot;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The migmon demo. Runs a sample migration through {@link ObservableMigration} on embedded defaults (no database,
+ * no network besides the scrape endpoint), serves the registry's Prometheus scrape on 127.0.0.1, prints progress
+ * and ETA while it runs, and exits at the end of the migration or after {@code --duration}.
+ *
+ * <pre>
+ * mvn -B -q -DskipTests install &amp;&amp; mvn -B -q -pl migmon-examples exec:java -Dexec.args="--duration 60s"
+ * curl -s 127.0.0.1:9464/metrics | grep ^migration_
+ * </pre>
+ */
+@Command(name = "migmon-demo", mixinStandardHelpOptions = true,
+        description = "Runs a sample migration with migmon and serves its Prometheus metrics.")
+public final class Demo implements Callable<Integer> {
+
+    @Option(names = "--metrics-port", description = "Port of the Prometheus scrape endpoint (0 = any free). Default: ${DEFAULT-VALUE}")
+    int metricsPort = 9464;
+
+    @Option(names = "--metrics-host", description = "Address the scrape endpoint binds to. Default: ${DEFAULT-VALUE}")
+    String metricsHost = "127.0.0.1";
+
+    @Option(names = "--duration", converter = DurationConverter.class,
+            description = "Stop after this long (e.g. 30s, 5m); the migration is recorded as aborted if unfinished. Default: run to the end")
+    Duration duration;
+
+    @Option(names = "--linger", converter = DurationConverter.class,
+            description = "Keep serving metrics this long after the migration ends (for a scraper). Default: ${DEFAULT-VALUE}")
+    Duration linger = Duration.ZERO;
+
+    @Option(names = "--rows", description = "Rows the sample migration copies. Default: ${DEFAULT-VALUE}")
+    long rows = 600_000;
+
+    @Option(names = "--rate", description = "Target rows per second. Default: ${DEFAULT-VALUE}")
+    double rate = 20_000;
+
+    @Option(names = "--batch-size", description = "Rows per batch. Default: ${DEFAULT-VALUE}")
+    int batchSize = 1_000;
+
+    @Option(names = "--report-interval", converter = DurationConverter.class,
+            description = "How often to print progress and sample detectors. Default: ${DEFAULT-VALUE}")
+    Duration reportInterval = Duration.ofSeconds(1);
+
+    @Option(names = "--migration-id", description = "The migration_id tag. Default: ${DEFAULT-VALUE}")
+    String migrationId = "demo-orders-backfill";
+
+    private final PrintStream out;
+    private volatile int boundPort = -1;
+
+    public Demo() {
+        this(System.out);
+    }
+
+    Demo(PrintStream out) {
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Demo()).execute(args);
+        System.exit(code);
+    }
+
+    /** The scrape port once bound (for tests using port 0). */
+    int boundPort() {
+        return boundPort;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (rows < 0 || rate <= 0 || batchSize <= 0) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "--rows must be >= 0, --rate and --batch-size must be > 0");
+        }
+        Clock clock = Clock.systemUTC();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+
+        ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "demo-reporter");
+            t.setDaemon(true);
+            return t;
+        });
+        try (MetricsServer server = new MetricsServer(registry, metricsHost, metricsPort);
+             ObservableMigration migration = ObservableMigration.builder(migrationId)
+                     .meterRegistry(registry)
+                     .clock(clock)
+                     .build()) {
+            boundPort = server.port();
+            out.printf("migmon demo: metrics at http://%s:%d/metrics%n", metricsHost, server.port());
+
+            HealthCheck health = CompositeHealthCheck.builder("demo")
+                    .add(ThresholdHealthCheck.builder("data-lag", "data lag seconds",
+                            () -> migration.currentRun().map(r -> r.stats().dataLagSeconds()).orElse(Double.NaN))
+                            .degradedAbove(60).downAbove(300).build())
+                    .add(ThresholdHealthCheck.builder("error-rate", "error rate",
+                            () -> migration.currentRun().map(r -> r.stats().errorRate()).orElse(0.0))
+                            .degradedAbove(0.001).downAbove(0.01).build())
+                    .build();
+
+            reporter.scheduleAtFixedRate(() -> report(migration, health), reportInterval.toMillis(),
+                    reportInterval.toMillis(), TimeUnit.MILLISECONDS);
+
+            SampleMigration body = new SampleMigration(rows, batchSize, rate, clock, () -> System.nanoTime() > deadline);
+            int exit = 0;
+            try {
+                long copied = migration.run(body);
+                out.printf("migration %s finished: %,d rows copied%n", migrationId, copied);
+            } catch (MigrationAbortedException e) {
+                out.printf("migration %s aborted: %s%n", migrationId, e.getMessage());
+            } catch (Exception e) {
+                out.printf("migration %s failed: %s%n", migrationId, e);
+                exit = 1;
+            }
+            report(migration, health);
+            reporter.shutdownNow();
+            if (!linger.isZero()) {
+                out.printf("serving metrics for %s more%n", linger);
+                Thread.sleep(linger.toMillis());
+            }
+            return exit;
+        } finally {
+            reporter.shutdownNow();
+        }
+    }
+
+    private void report(ObservableMigration migration, HealthCheck health) {
+        try {
+            MigrationRun run = migration.currentRun().orElse(null);
+            if (run == null) {
+                return;
+            }
+            ProgressSnapshot s = run.sample();
+            Health h = health.check();
+            out.printf("[%s] %-8s %s | lag %.1fs | errors %d | health %s%n", migration.migrationId(),
+                    run.status().tagValue(), s.describe(), nanToZero(run.stats().dataLagSeconds()),
+                    run.stats().errors(), h.status());
+        } catch (RuntimeException e) {
+            out.println("report failed: " + e);
+        }
+    }
+
+    private static double nanToZero(double d) {
+        return Double.isNaN(d) ? 0 : d;
+    }
+
+    /** Parses {@code 30s}, {@code 5m}, {@code 1h}, {@code 250ms} or ISO-8601 ({@code PT30S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String value) {
+            String v = value.trim().toLowerCase(java.util.Locale.ROOT);
+            try {
+                if (v.startsWith("pt") || v.startsWith("p")) {
+                    return Duration.parse(value.trim().toUpperCase(java.util.Locale.ROOT));
+                }
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                long n = Long.parseLong(v.substring(0, v.length() - 1));
+                return switch (v.charAt(v.length() - 1)) {
+                    case 's' -> Duration.ofSeconds(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    case 'h' -> Duration.ofHours(n);
+                    default -> Duration.ofSeconds(Long.parseLong(v));
+                };
+            } catch (RuntimeException e) {
+                throw new CommandLine.TypeConversionException("not a duration: '" + value + "' (use e.g. 30s, 5m, 1h)");
+            }
+        }
+    }
+}
