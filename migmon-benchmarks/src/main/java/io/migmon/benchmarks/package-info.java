@@ -1,2 +1,2 @@
-/** JMH benchmarks of migmon's hot paths against raw Micrometer baselines. */
+/** JMH benchmarks; run {@code java -jar migmon-benchmarks/target/benchmarks.jar -prof gc}. */
 package io.migmon.benchmarks;
