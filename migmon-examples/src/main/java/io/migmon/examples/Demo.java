@@ -132,8 +132,9 @@ public final class Demo implements Callable<Integer> {
                 out.printf("migration %s failed: %s%n", migrationId, e);
                 exit = 1;
             }
-            report(migration, health);
             reporter.shutdownNow();
+            reporter.awaitTermination(5, TimeUnit.SECONDS);
+            report(migration, health);
             if (!linger.isZero()) {
                 out.printf("serving metrics for %s more%n", linger);
                 Thread.sleep(linger.toMillis());
