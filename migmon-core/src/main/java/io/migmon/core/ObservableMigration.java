@@ -368,8 +368,8 @@ public final class ObservableMigration implements AutoCloseable {
          * (defaults 1 s and 30 s). See {@link ProgressTracker}.
          */
         public Builder throughputSmoothing(Duration tick, Duration window) {
-            if (tick == null || tick.isNegative() || tick.isZero()) {
-                throw new IllegalArgumentException("throughputSmoothing tick must be positive, was " + tick);
+            if (tick == null || tick.toMillis() < 1) {
+                throw new IllegalArgumentException("throughputSmoothing tick must be at least 1 ms, was " + tick);
             }
             if (window == null || window.compareTo(tick) < 0) {
                 throw new IllegalArgumentException("throughputSmoothing window must be at least the tick, was " + window);

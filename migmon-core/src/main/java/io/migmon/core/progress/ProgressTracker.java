@@ -29,17 +29,17 @@ public final class ProgressTracker {
     public static final double ETA_MIN_RATIO = 0.01;
 
     private final Clock clock;
-    private final long tickNanos;
+    private final long tickMillis;
     private final double alpha;
     private final Instant startedAt;
-    private final long startNanos;
+    private final long startMillis;
 
     private final LongAdder done = new LongAdder();
     private volatile long expected = -1;
     private volatile long lastProgressMillis;
 
-    // EWMA state, written under "this"; nextTickNanos is read without the lock on the hot path
-    private volatile long nextTickNanos;
+    // EWMA state, written under "this"; nextTickMillis is read without the lock on the hot path
+    private volatile long nextTickMillis;
     private long doneAtLastTick;
     private double ewma;
     private boolean ewmaInitialized;
@@ -50,24 +50,24 @@ public final class ProgressTracker {
     }
 
     /**
-     * @param clock  time source; inject a fixed or mutable clock in tests
-     * @param tick   EWMA sampling interval, positive
+     * @param clock  time source (millisecond resolution is used); inject a fixed or mutable clock in tests
+     * @param tick   EWMA sampling interval, at least 1 ms
      * @param window EWMA time constant, at least one tick
      */
     public ProgressTracker(Clock clock, Duration tick, Duration window) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (tick == null || tick.isZero() || tick.isNegative()) {
-            throw new IllegalArgumentException("tick must be positive, was " + tick);
+        if (tick == null || tick.toMillis() < 1) {
+            throw new IllegalArgumentException("tick must be at least 1 ms, was " + tick);
         }
         if (window == null || window.compareTo(tick) < 0) {
             throw new IllegalArgumentException("window must be at least one tick, was " + window);
         }
-        this.tickNanos = tick.toNanos();
-        this.alpha = 1 - Math.exp(-(double) tick.toNanos() / window.toNanos());
-        this.startedAt = clock.instant();
-        this.startNanos = nanos(startedAt);
-        this.nextTickNanos = startNanos + tickNanos;
-        this.lastProgressMillis = startedAt.toEpochMilli();
+        this.tickMillis = tick.toMillis();
+        this.alpha = 1 - Math.exp(-(double) tick.toMillis() / window.toMillis());
+        this.startMillis = clock.millis();
+        this.startedAt = Instant.ofEpochMilli(startMillis);
+        this.nextTickMillis = startMillis + tickMillis;
+        this.lastProgressMillis = startMillis;
     }
 
     /** Declares (or corrects) the expected total; negative clears it. */
@@ -75,17 +75,19 @@ public final class ProgressTracker {
         this.expected = rows < 0 ? -1 : rows;
     }
 
-    /** Records {@code rows} units of work (negative values are ignored). */
+    /** Records {@code rows} units of work (zero and negative values are ignored). */
     public void add(long rows) {
         if (rows <= 0) {
             return;
         }
-        long now = nanos(clock.instant());
-        if (now >= nextTickNanos) {
+        long now = clock.millis();
+        if (now >= nextTickMillis) {
             advance(now);
         }
         done.add(rows);
-        lastProgressMillis = now / 1_000_000L;
+        if (lastProgressMillis != now) {
+            lastProgressMillis = now; // skip the shared write when it would not change anything
+        }
     }
 
     public long done() {
@@ -103,8 +105,8 @@ public final class ProgressTracker {
 
     /** Takes a consistent snapshot (advancing the EWMA to now first). */
     public ProgressSnapshot snapshot() {
-        Instant nowInstant = clock.instant();
-        long now = nanos(nowInstant);
+        long now = clock.millis();
+        Instant nowInstant = Instant.ofEpochMilli(now);
         double rate;
         long doneNow;
         synchronized (this) {
@@ -113,8 +115,8 @@ public final class ProgressTracker {
             if (ewmaInitialized) {
                 rate = ewma;
             } else {
-                long elapsed = now - startNanos;
-                rate = elapsed > 0 ? doneNow / (elapsed / 1e9) : 0.0;
+                long elapsed = now - startMillis;
+                rate = elapsed > 0 ? doneNow / (elapsed / 1e3) : 0.0;
             }
         }
         OptionalLong total = expectedTotal();
@@ -145,12 +147,12 @@ public final class ProgressTracker {
     }
 
     private void advanceLocked(long now) {
-        if (now < nextTickNanos) {
+        if (now < nextTickMillis) {
             return;
         }
-        long ticks = (now - nextTickNanos) / tickNanos + 1;
+        long ticks = (now - nextTickMillis) / tickMillis + 1;
         long current = done.sum();
-        double instant = (current - doneAtLastTick) / (tickNanos / 1e9);
+        double instant = (current - doneAtLastTick) / (tickMillis / 1e3);
         if (!ewmaInitialized) {
             ewma = instant;
             ewmaInitialized = true;
@@ -162,10 +164,6 @@ public final class ProgressTracker {
             ewma *= Math.pow(1 - alpha, ticks - 1);
         }
         doneAtLastTick = current;
-        nextTickNanos += ticks * tickNanos;
-    }
-
-    private static long nanos(Instant i) {
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+        nextTickMillis += ticks * tickMillis;
     }
 }
