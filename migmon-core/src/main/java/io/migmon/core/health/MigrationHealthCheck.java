@@ -1,0 +1,188 @@
+package io.migmon.core.health;
+
+import io.migmon.core.MigrationStats;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.ObservableMigration;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Health of one {@link ObservableMigration}'s current run:
+ * <ul>
+ *   <li>{@code failed} → DOWN; {@code aborted} → DEGRADED; pending, running and success are judged by the
+ *       thresholds below (a finished successful run is UP);</li>
+ *   <li>data lag above {@code maxDataLag} warning/limit → DEGRADED/DOWN;</li>
+ *   <li>error rate (errors / (rows + errors)) above the warning/limit → DEGRADED/DOWN, once at least
+ *       {@code minSamples} rows + errors were recorded (no alarm on 1 error in 3 rows);</li>
+ *   <li>running with no rows recorded for {@code stalledAfter} → DOWN.</li>
+ * </ul>
+ * Details carry the measured values. Immutable and thread-safe.
+ */
+public final class MigrationHealthCheck implements HealthCheck {
+
+    private final String name;
+    private final ObservableMigration migration;
+    private final Clock clock;
+    private final Duration lagWarning;
+    private final Duration lagLimit;
+    private final double errorRateWarning;
+    private final double errorRateLimit;
+    private final long minSamples;
+    private final Duration stalledAfter;
+
+    private MigrationHealthCheck(Builder b) {
+        this.name = b.name == null ? "migration:" + b.migration.migrationId() : b.name;
+        this.migration = b.migration;
+        this.clock = b.clock;
+        this.lagWarning = b.lagWarning;
+        this.lagLimit = b.lagLimit;
+        this.errorRateWarning = b.errorRateWarning;
+        this.errorRateLimit = b.errorRateLimit;
+        this.minSamples = b.minSamples;
+        this.stalledAfter = b.stalledAfter;
+    }
+
+    public static Builder builder(ObservableMigration migration) {
+        return new Builder(migration);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Health check() {
+        MigrationStats s = migration.currentRun().map(r -> r.stats()).orElse(null);
+        Health.Builder b = Health.builder().detail("status", migration.status().tagValue());
+        if (s == null) {
+            return b.build();
+        }
+        b.detail("rows", s.rows()).detail("errors", s.errors());
+        if (s.status() == MigrationStatus.FAILED) {
+            b.down("migration " + s.migrationId() + " failed");
+        } else if (s.status() == MigrationStatus.ABORTED) {
+            b.degraded("migration " + s.migrationId() + " was aborted");
+        }
+        double lag = s.dataLagSeconds();
+        if (!Double.isNaN(lag)) {
+            b.detail("dataLagSeconds", lag);
+            if (lagLimit != null && lag > seconds(lagLimit)) {
+                b.down(String.format("data lag %.1f s is above the limit of %s s", lag, fmt(lagLimit)));
+            } else if (lagWarning != null && lag > seconds(lagWarning)) {
+                b.degraded(String.format("data lag %.1f s is above the warning level of %s s", lag, fmt(lagWarning)));
+            }
+        }
+        long samples = s.rows() + s.errors();
+        double rate = s.errorRate();
+        b.detail("errorRate", rate);
+        if (samples >= minSamples) {
+            if (rate > errorRateLimit) {
+                b.down(String.format("error rate %.2f%% (%d errors in %d) is above the limit of %.2f%%",
+                        rate * 100, s.errors(), samples, errorRateLimit * 100));
+            } else if (rate > errorRateWarning) {
+                b.degraded(String.format("error rate %.2f%% (%d errors in %d) is above the warning level of %.2f%%",
+                        rate * 100, s.errors(), samples, errorRateWarning * 100));
+            }
+        }
+        if (stalledAfter != null && s.status() == MigrationStatus.RUNNING) {
+            Duration idle = Duration.between(s.lastProgressAt(), clock.instant());
+            b.detail("secondsSinceProgress", idle.toMillis() / 1000.0);
+            if (idle.compareTo(stalledAfter) > 0) {
+                b.down(String.format("no progress for %.0f s (stalled after %s s)", idle.toMillis() / 1000.0,
+                        fmt(stalledAfter)));
+            }
+        }
+        return b.build();
+    }
+
+    private static double seconds(Duration d) {
+        return d.toMillis() / 1000.0;
+    }
+
+    private static String fmt(Duration d) {
+        double s = seconds(d);
+        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
+    }
+
+    /** Builder; validates eagerly, not thread-safe. Defaults: no lag limits, error rate 0.1% / 1% after 100 samples, no stall check. */
+    public static final class Builder {
+        private final ObservableMigration migration;
+        private String name;
+        private Clock clock = Clock.systemUTC();
+        private Duration lagWarning;
+        private Duration lagLimit;
+        private double errorRateWarning = 0.001;
+        private double errorRateLimit = 0.01;
+        private long minSamples = 100;
+        private Duration stalledAfter;
+
+        private Builder(ObservableMigration migration) {
+            this.migration = Objects.requireNonNull(migration, "migration must not be null");
+        }
+
+        public Builder name(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** Clock for the stall check; use the migration's clock. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /** DEGRADED above {@code warning}, DOWN above {@code limit} (the seed's dashboard uses 60 s and 300 s). */
+        public Builder maxDataLag(Duration warning, Duration limit) {
+            requirePositive("maxDataLag warning", warning);
+            requirePositive("maxDataLag limit", limit);
+            if (warning.compareTo(limit) > 0) {
+                throw new IllegalArgumentException("maxDataLag warning (" + warning + ") must not exceed limit (" + limit + ")");
+            }
+            this.lagWarning = warning;
+            this.lagLimit = limit;
+            return this;
+        }
+
+        /** Error-rate levels as fractions (0.01 = 1%), judged only after {@code minSamples} rows + errors. */
+        public Builder maxErrorRate(double warning, double limit, long minSamples) {
+            if (!(warning >= 0 && warning <= 1)) {
+                throw new IllegalArgumentException("maxErrorRate warning must be in [0, 1], was " + warning);
+            }
+            if (!(limit >= 0 && limit <= 1)) {
+                throw new IllegalArgumentException("maxErrorRate limit must be in [0, 1], was " + limit);
+            }
+            if (warning > limit) {
+                throw new IllegalArgumentException("maxErrorRate warning (" + warning + ") must not exceed limit (" + limit + ")");
+            }
+            if (minSamples < 1) {
+                throw new IllegalArgumentException("maxErrorRate minSamples must be >= 1, was " + minSamples);
+            }
+            this.errorRateWarning = warning;
+            this.errorRateLimit = limit;
+            this.minSamples = minSamples;
+            return this;
+        }
+
+        /** DOWN when a running migration records no rows for longer than this. */
+        public Builder stalledAfter(Duration d) {
+            requirePositive("stalledAfter", d);
+            this.stalledAfter = d;
+            return this;
+        }
+
+        public MigrationHealthCheck build() {
+            return new MigrationHealthCheck(this);
+        }
+
+        private static void requirePositive(String field, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+            }
+        }
+    }
+}
