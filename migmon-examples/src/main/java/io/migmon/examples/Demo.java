@@ -5,10 +5,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.MigrationAbortedException;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.health.CompositeHealthCheck;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
-import io.migmon.core.health.ThresholdHealthCheck;
+import io.migmon.core.health.HealthMeters;
+import io.migmon.core.health.MigrationHealthCheck;
+import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.progress.ProgressSnapshot;
 import java.io.PrintStream;
 import java.time.Clock;
@@ -67,6 +68,7 @@ public final class Demo implements Callable<Integer> {
 
     private final PrintStream out;
     private volatile int boundPort = -1;
+    private MigmonMeters demoMeters;
 
     public Demo() {
         this(System.out);
@@ -109,14 +111,13 @@ public final class Demo implements Callable<Integer> {
             boundPort = server.port();
             out.printf("migmon demo: metrics at http://%s:%d/metrics%n", metricsHost, server.port());
 
-            HealthCheck health = CompositeHealthCheck.builder("demo")
-                    .add(ThresholdHealthCheck.builder("data-lag", "data lag seconds",
-                            () -> migration.currentRun().map(r -> r.stats().dataLagSeconds()).orElse(Double.NaN))
-                            .degradedAbove(60).downAbove(300).build())
-                    .add(ThresholdHealthCheck.builder("error-rate", "error rate",
-                            () -> migration.currentRun().map(r -> r.stats().errorRate()).orElse(0.0))
-                            .degradedAbove(0.001).downAbove(0.01).build())
+            HealthCheck health = MigrationHealthCheck.builder(migration).clock(clock)
+                    .maxDataLag(Duration.ofSeconds(60), Duration.ofSeconds(300))   // the seed's 60/300 s
+                    .maxErrorRate(0.001, 0.01, 100)                                 // the seed's 1% is critical
+                    .stalledAfter(Duration.ofSeconds(30))
                     .build();
+            demoMeters = MigmonMeters.create(registry);
+            HealthMeters.bind(demoMeters, health);                                  // migmon_health_status{check,status}
 
             reporter.scheduleAtFixedRate(() -> report(migration, health), reportInterval.toMillis(),
                     reportInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -142,6 +143,9 @@ public final class Demo implements Callable<Integer> {
             return exit;
         } finally {
             reporter.shutdownNow();
+            if (demoMeters != null) {
+                demoMeters.close();
+            }
         }
     }
 
