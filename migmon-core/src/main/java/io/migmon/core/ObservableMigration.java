@@ -200,6 +200,39 @@ public final class ObservableMigration implements AutoCloseable {
         });
     }
 
+    /**
+     * Reactive Streams entry point: returns a publisher that, for each subscription, starts a run, subscribes to
+     * the publisher {@code body} builds for it, passes every signal through unchanged, and records the outcome on
+     * the terminal signal ({@code onComplete} → success, {@code onError} → failed, {@code cancel} → aborted).
+     * Works with any Reactive Streams library (Reactor, RxJava, the MongoDB reactive driver). Needs
+     * {@code org.reactivestreams:reactive-streams} on the class path (an optional dependency of migmon-core).
+     *
+     * <pre>{@code
+     * Flux.from(migration.observe(ctx -> collection.insertMany(docs)))...
+     * }</pre>
+     */
+    public <T> org.reactivestreams.Publisher<T> observe(
+            Function<MigrationContext, ? extends org.reactivestreams.Publisher<T>> body) {
+        Objects.requireNonNull(body, "body must not be null");
+        return new io.migmon.core.internal.ObservedPublisher<MigrationRun, T>(this::start, body::apply,
+                new io.migmon.core.internal.ObservedPublisher.Outcome<>() {
+                    @Override
+                    public void success(MigrationRun run) {
+                        run.succeed();
+                    }
+
+                    @Override
+                    public void failure(MigrationRun run, Throwable error) {
+                        end(run, error);
+                    }
+
+                    @Override
+                    public void cancelled(MigrationRun run, Throwable reason) {
+                        run.finish(MigrationStatus.ABORTED, reason);
+                    }
+                });
+    }
+
     /** Removes every meter this migration registered; the host's other meters stay. */
     @Override
     public void close() {

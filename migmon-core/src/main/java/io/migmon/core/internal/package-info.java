@@ -1,0 +1,2 @@
+/** Implementation details of migmon core; not API, may change without notice. */
+package io.migmon.core.internal;
