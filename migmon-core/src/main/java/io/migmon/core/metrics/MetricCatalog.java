@@ -121,6 +121,11 @@ public final class MetricCatalog {
             .tags(VERSION, ERROR_TYPE).bounded(ERROR_TYPE)
             .prometheus("mongodb_migration_errors_total").build();
 
+    public static final MeterDefinition MONGODB_MIGRATION_VALIDATIONS = MeterDefinition.builder("mongodb.migration.validations", MeterType.COUNTER)
+            .description("Validation checks run after a MongoDB migration version (counts, sampled documents, indexes), by check and result (passed, failed)")
+            .tags(VERSION, CHECK, STATUS).bounded(CHECK)
+            .prometheus("mongodb_migration_validations_total").build();
+
     // ---- CDC ----------------------------------------------------------------------------------------------------
     public static final MeterDefinition CDC_EVENTS_PROCESSED = MeterDefinition.builder("cdc.events.processed", MeterType.COUNTER)
             .description("Change events processed, by source (connector), table and operation")
