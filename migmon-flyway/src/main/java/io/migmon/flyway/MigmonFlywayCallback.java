@@ -1,0 +1,430 @@
+package io.migmon.flyway;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.spi.MigrationListener;
+import io.migmon.flyway.internal.MigrationRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.callback.Callback;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.flywaydb.core.api.callback.Statement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * A Flyway {@link Callback} that records every {@code migrate} through migmon's {@link ObservableMigration}:
+ *
+ * <pre>{@code
+ * MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+ *         .meterRegistry(registry)
+ *         .migrationId("orders-db")
+ *         .build();
+ * Flyway.configure().dataSource(dataSource).callbacks(migmon).load().migrate();
+ * }</pre>
+ *
+ * <p>What it records, all with catalog meters:
+ * <ul>
+ *   <li><b>One run per {@code migrate}</b> ({@code BEFORE_MIGRATE} → {@code AFTER_MIGRATE} /
+ *   {@code AFTER_MIGRATE_ERROR}) under the migration id, e.g. {@code migration_duration_seconds{migration_id=
+ *   "orders-db",status="success"}} and {@code migration_status{migration_id="orders-db",status=...}}.</li>
+ *   <li><b>One run per applied version</b> ({@code BEFORE_EACH_MIGRATE} → {@code AFTER_EACH_MIGRATE} /
+ *   {@code AFTER_EACH_MIGRATE_ERROR}) under {@code <migration id>:<version>}, e.g.
+ *   {@code migration_id="orders-db:2.1"}; repeatable migrations use {@code <migration id>:R:<description>}.
+ *   At most {@link Builder#maxTrackedVersions(int)} versions keep their meters (least recently used go first).</li>
+ *   <li>{@code migration_errors_total{error_type}}: {@code sqlstate_<SQLSTATE>} when Flyway reported the failing
+ *   statement's SQL state (e.g. {@code sqlstate_42P01}, undefined table), else {@code FlywayMigrateException}.
+ *   Counted on the version and on the run.</li>
+ * </ul>
+ *
+ * <p>Logging: while a migrate runs the SLF4J MDC carries {@code migration_id}, and while a version runs also
+ * {@code version}, so Flyway's own log lines are correlated; previous MDC values are restored afterwards. Core logs
+ * start and finish of every run (logger {@code io.migmon.migration}); this callback adds a WARN with version,
+ * script and error type when a version fails (logger {@code io.migmon.flyway}).
+ *
+ * <p>Threads: Flyway calls callbacks on the thread that called {@code migrate()}; the callback keeps the active run
+ * per thread, so one instance may serve several {@code Flyway} instances on different threads (give them
+ * different migration ids, see {@link Builder#migrationId(Function)}).
+ *
+ * <p>Observability never breaks Flyway: every failure inside this callback is contained, counted in
+ * {@code migmon_observability_failures_total{component="flyway.callback"}} and logged once. Thread-safe.
+ * {@link #close()} removes exactly the meters this callback registered.
+ */
+public final class MigmonFlywayCallback implements Callback, AutoCloseable {
+
+    /** MDC key of the version being applied. */
+    public static final String MDC_VERSION = MetricCatalog.VERSION;
+    /** Migration id used when none is configured. */
+    public static final String DEFAULT_MIGRATION_ID = "flyway";
+    /** Default of {@link Builder#maxTrackedVersions(int)}. */
+    public static final int DEFAULT_MAX_TRACKED_VERSIONS = 50;
+
+    static final String COMPONENT = "flyway.callback";
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.flyway");
+    private static final Set<Event> EVENTS = EnumSet.of(Event.BEFORE_MIGRATE, Event.AFTER_MIGRATE,
+            Event.AFTER_MIGRATE_ERROR, Event.BEFORE_EACH_MIGRATE, Event.AFTER_EACH_MIGRATE,
+            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR);
+
+    private final Function<Context, String> migrationId;
+    private final boolean perVersion;
+    private final MigrationRegistry migrations;
+    private final ThreadLocal<ActiveMigrate> active = new ThreadLocal<>();
+
+    private MigmonFlywayCallback(Builder b) {
+        this.migrationId = b.migrationId;
+        this.perVersion = b.perVersion;
+        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+                b.maxTrackedVersions);
+    }
+
+    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public boolean supports(Event event, Context context) {
+        return EVENTS.contains(event);
+    }
+
+    /** Always {@code true}: the callback does not touch the database. */
+    @Override
+    public boolean canHandleInTransaction(Event event, Context context) {
+        return true;
+    }
+
+    @Override
+    public void handle(Event event, Context context) {
+        try {
+            switch (event) {
+                case BEFORE_MIGRATE -> beforeMigrate(context);
+                case BEFORE_EACH_MIGRATE -> beforeEach(context);
+                case AFTER_EACH_MIGRATE_STATEMENT_ERROR -> statementError(context);
+                case AFTER_EACH_MIGRATE -> afterEach(null);
+                case AFTER_EACH_MIGRATE_ERROR -> afterEach(context);
+                case AFTER_MIGRATE -> afterMigrate(false);
+                case AFTER_MIGRATE_ERROR -> afterMigrate(true);
+                default -> {
+                    // not subscribed
+                }
+            }
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    @Override
+    public String getCallbackName() {
+        return "migmon";
+    }
+
+    /**
+     * The tracked migration with this id (run-level, e.g. {@code orders-db}, or per-version, e.g.
+     * {@code orders-db:2}) once a migrate has used it; for health checks and tests.
+     */
+    public Optional<ObservableMigration> migration(String migrationId) {
+        return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
+    }
+
+    /** Every migration this callback tracks now: run-level ones first, then per-version ones. */
+    public List<ObservableMigration> migrations() {
+        return migrations.all();
+    }
+
+    /**
+     * Removes every meter this callback registered (the host's other meters stay). Later Flyway events are
+     * ignored. Idempotent.
+     */
+    @Override
+    public void close() {
+        migrations.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MigmonFlywayCallback{perVersion=" + perVersion + ", tracked=" + migrations.all().size() + "}";
+    }
+
+    // ---- events ----------------------------------------------------------------------------------------------
+
+    private void beforeMigrate(Context context) {
+        ActiveMigrate stale = active.get();
+        if (stale != null) {
+            // a previous migrate on this thread ended without AFTER_MIGRATE*: record it as aborted
+            stale.finishVersion(null);
+            stale.run.close();
+            stale.restoreMdc();
+            active.remove();
+        }
+        String id = resolveId(context);
+        Optional<ObservableMigration> migration = migrations.run(id);
+        if (migration.isEmpty()) {
+            return;
+        }
+        ActiveMigrate a = new ActiveMigrate(id, migration.get().start(), MDC.get(ObservableMigration.MDC_MIGRATION_ID));
+        active.set(a);
+        MDC.put(ObservableMigration.MDC_MIGRATION_ID, id);
+    }
+
+    private void beforeEach(Context context) {
+        ActiveMigrate a = active.get();
+        if (a == null) {
+            return;
+        }
+        a.finishVersion(null);
+        MigrationInfo info = context.getMigrationInfo();
+        String version = versionLabel(info);
+        a.version = version;
+        a.script = info == null ? null : info.getScript();
+        a.sqlState = null;
+        a.previousVersionMdc = MDC.get(MDC_VERSION);
+        MDC.put(MDC_VERSION, version);
+        if (perVersion) {
+            a.versionRun = migrations.version(a.id, version).map(ObservableMigration::start).orElse(null);
+        }
+    }
+
+    private void statementError(Context context) {
+        ActiveMigrate a = active.get();
+        Statement statement = context.getStatement();
+        if (a == null || statement == null || statement.getErrors() == null) {
+            return;
+        }
+        for (org.flywaydb.core.api.callback.Error error : statement.getErrors()) {
+            String state = error.getState();
+            if (state != null && !state.isBlank()) {
+                a.sqlState = state;
+            }
+        }
+    }
+
+    private void afterEach(Context failedContext) {
+        ActiveMigrate a = active.get();
+        if (a == null) {
+            return;
+        }
+        if (failedContext != null) {
+            String type = a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+            a.failureType = type;
+            LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
+                    .addKeyValue(MDC_VERSION, a.version)
+                    .addKeyValue("script", a.script)
+                    .addKeyValue("error_type", type)
+                    .log("flyway migration {} version {} ({}) failed: {}", a.id, a.version, a.script, type);
+            a.finishVersion(type);
+        } else {
+            a.finishVersion(null);
+        }
+    }
+
+    private void afterMigrate(boolean failed) {
+        ActiveMigrate a = active.get();
+        if (a == null) {
+            return;
+        }
+        active.remove();
+        try {
+            if (failed) {
+                // a version that got no AFTER_EACH_* event failed with the migrate
+                String type = a.failureType != null ? a.failureType
+                        : a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+                a.finishVersion(a.versionRun != null ? type : null);
+                a.run.recordError(type);
+                a.run.fail(null);
+            } else {
+                a.finishVersion(null);
+                a.run.succeed();
+            }
+        } finally {
+            a.restoreMdc();
+        }
+    }
+
+    private String resolveId(Context context) {
+        String id;
+        try {
+            id = migrationId.apply(context);
+        } catch (RuntimeException e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+            return DEFAULT_MIGRATION_ID;
+        }
+        if (!MigrationRegistry.isValidId(id)) {
+            migrations.ownMeters().recordFailure(COMPONENT,
+                    new IllegalArgumentException("migrationId function returned an invalid id '" + id + "'"));
+            return DEFAULT_MIGRATION_ID;
+        }
+        return id;
+    }
+
+    /** {@code 2.1} for versioned migrations, {@code R:<description>} for repeatable ones. */
+    static String versionLabel(MigrationInfo info) {
+        if (info == null) {
+            return "unknown";
+        }
+        if (info.getVersion() != null) {
+            return info.getVersion().getVersion();
+        }
+        return "R:" + (info.getDescription() == null ? "unknown" : info.getDescription());
+    }
+
+    /** error_type when Flyway reported no SQL state: the exception type the host's {@code migrate()} throws. */
+    static final String FAILURE_TYPE = "FlywayMigrateException";
+
+    /** State of one migrate on one thread. */
+    private static final class ActiveMigrate {
+        final String id;
+        final MigrationRun run;
+        final String previousIdMdc;
+        String version;
+        String script;
+        String sqlState;
+        String failureType;
+        String previousVersionMdc;
+        MigrationRun versionRun;
+
+        ActiveMigrate(String id, MigrationRun run, String previousIdMdc) {
+            this.id = id;
+            this.run = run;
+            this.previousIdMdc = previousIdMdc;
+        }
+
+        /** Ends the version run: success when {@code errorType} is null, else failed with that error type. */
+        void finishVersion(String errorType) {
+            MigrationRun v = versionRun;
+            versionRun = null;
+            if (v != null) {
+                if (errorType == null) {
+                    v.succeed();
+                } else {
+                    v.recordError(errorType);
+                    v.fail(null);
+                }
+            }
+            if (version != null) {
+                restore(MDC_VERSION, previousVersionMdc);
+                version = null;
+            }
+        }
+
+        void restoreMdc() {
+            restore(ObservableMigration.MDC_MIGRATION_ID, previousIdMdc);
+        }
+
+        private static void restore(String key, String previous) {
+            if (previous == null) {
+                MDC.remove(key);
+            } else {
+                MDC.put(key, previous);
+            }
+        }
+    }
+
+    /** Builder for {@link MigmonFlywayCallback}; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private MeterRegistry registry;
+        private Function<Context, String> migrationId = c -> DEFAULT_MIGRATION_ID;
+        private MetricsOptions metricsOptions = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+        private boolean perVersion = true;
+        private int maxTrackedVersions = DEFAULT_MAX_TRACKED_VERSIONS;
+        private final List<MigrationListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The host's registry (required). migmon never uses a global registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        /**
+         * The migration id of every migrate (default {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID}): letters, digits and
+         * {@code _ . : -}, at most 128 characters, starting with a letter or digit.
+         *
+         * @throws IllegalArgumentException if the id is not valid
+         */
+        public Builder migrationId(String migrationId) {
+            if (!MigrationRegistry.isValidId(migrationId)) {
+                throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
+                        + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
+            }
+            this.migrationId = c -> migrationId;
+            return this;
+        }
+
+        /**
+         * Computes the migration id per migrate from Flyway's callback context, e.g. from
+         * {@code context.getConfiguration().getDefaultSchema()} when one callback serves several schemas. A function
+         * that throws or returns an invalid id is counted as an observability failure and
+         * {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID} is used instead.
+         */
+        public Builder migrationId(Function<Context, String> migrationId) {
+            this.migrationId = Objects.requireNonNull(migrationId, "migrationId function must not be null");
+            return this;
+        }
+
+        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
+        public Builder metricsOptions(MetricsOptions options) {
+            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Time source for durations (default: system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /** Whether each applied version gets its own {@code <id>:<version>} run (default {@code true}). */
+        public Builder perVersion(boolean perVersion) {
+            this.perVersion = perVersion;
+            return this;
+        }
+
+        /**
+         * How many per-version migrations keep their meters (default {@value MigmonFlywayCallback#DEFAULT_MAX_TRACKED_VERSIONS});
+         * the least recently used one is removed beyond that. Bounds the series a long migration history creates.
+         *
+         * @throws IllegalArgumentException if {@code max < 1}
+         */
+        public Builder maxTrackedVersions(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxTrackedVersions must be >= 1, was " + max);
+            }
+            this.maxTrackedVersions = max;
+            return this;
+        }
+
+        /** Adds a listener (health, alerting, anomaly detectors) to the run-level migrations. */
+        public Builder listener(MigrationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /**
+         * Builds the callback.
+         *
+         * @throws IllegalStateException if {@code meterRegistry} was not set
+         */
+        public MigmonFlywayCallback build() {
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
+            return new MigmonFlywayCallback(this);
+        }
+    }
+}

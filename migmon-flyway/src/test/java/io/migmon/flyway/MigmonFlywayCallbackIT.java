@@ -1,0 +1,178 @@
+package io.migmon.flyway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import db.mdc.V1__Record_mdc;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.testing.ExternalTools;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
+
+/** Flyway 13 against a real embedded PostgreSQL, real SQL and Java migrations, metrics read from a scrape. */
+class MigmonFlywayCallbackIT {
+
+    private static EmbeddedPostgresSupport postgres;
+
+    private PrometheusMeterRegistry registry;
+    private DataSource dataSource;
+
+    @BeforeAll
+    static void startPostgres() {
+        postgres = EmbeddedPostgresSupport.start("flyway");
+    }
+
+    @AfterAll
+    static void stopPostgres() throws Exception {
+        postgres.close();
+    }
+
+    @BeforeEach
+    void setUp() {
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        dataSource = postgres.freshDatabase();
+    }
+
+    private Flyway flyway(String location, MigmonFlywayCallback callback) {
+        return Flyway.configure().dataSource(dataSource).locations("classpath:db/" + location)
+                .callbacks(callback).load();
+    }
+
+    @Test
+    void successfulMigrateRecordsTheRunAndEachVersion() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            MigrateResult result = flyway("ok", migmon).migrate();
+            assertThat(result.migrationsExecuted).isEqualTo(3);
+
+            String scrape = registry.scrape();
+            assertThat(scrape)
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"failed\"} 0")
+                    .contains("migration_status{migration_id=\"orders-db\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:1\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:2\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:3\",status=\"success\"} 1")
+                    .contains("migration_status{migration_id=\"orders-db:3\",status=\"success\"} 1")
+                    .doesNotContain("migration_errors_total{");
+            assertThat(migmon.migration("orders-db")).get()
+                    .satisfies(m -> assertThat(m.status()).isEqualTo(MigrationStatus.SUCCESS));
+
+            // nothing pending: a second run, no version runs
+            assertThat(flyway("ok", migmon).migrate().migrationsExecuted).isZero();
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 2")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:2\",status=\"success\"} 1");
+            ExternalTools.assertPromtoolAcceptsMetrics(registry.scrape());
+        }
+        assertThat(MDC.get("migration_id")).isNull();
+    }
+
+    @Test
+    void failingMigrationIsRecordedAndFlywaysOwnExceptionReachesTheHost() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            Throwable thrown = catchThrowable(() -> flyway("failing", migmon).migrate());
+
+            // Flyway's own exception, not wrapped by migmon
+            assertThat(thrown).isInstanceOf(FlywayException.class);
+            assertThat(thrown.getClass().getName()).startsWith("org.flywaydb.");
+            assertThat(thrown).hasMessageContaining("V2__broken_insert.sql");
+
+            String scrape = registry.scrape();
+            assertThat(scrape)
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"failed\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 0")
+                    .contains("migration_status{migration_id=\"orders-db\",status=\"failed\"} 1")
+                    // 42P01 = undefined_table, reported by PostgreSQL for the broken statement
+                    .contains("migration_errors_total{error_type=\"sqlstate_42P01\",migration_id=\"orders-db\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:1\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:2\",status=\"failed\"} 1")
+                    .contains("migration_status{migration_id=\"orders-db:2\",status=\"failed\"} 1")
+                    .contains("migration_errors_total{error_type=\"sqlstate_42P01\",migration_id=\"orders-db:2\"} 1")
+                    .doesNotContain("migration_id=\"orders-db:3\"");
+            ExternalTools.assertPromtoolAcceptsMetrics(scrape);
+        }
+        assertThat(MDC.get("migration_id")).isNull();
+        assertThat(MDC.get("version")).isNull();
+    }
+
+    @Test
+    void mdcCarriesMigrationIdAndVersionWhileAVersionRuns() {
+        MDC.put("migration_id", "host-value");
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId(c -> "schema-" + c.getConfiguration().getDefaultSchema())
+                .build()) {
+            Flyway.configure().dataSource(dataSource).locations("classpath:db/mdc").defaultSchema("app")
+                    .callbacks(migmon).load().migrate();
+
+            assertThat(V1__Record_mdc.SEEN)
+                    .containsEntry("migration_id", "schema-app")
+                    .containsEntry("version", "1");
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_count{migration_id=\"schema-app:1\",status=\"success\"} 1");
+            // the host's MDC value is restored
+            assertThat(MDC.get("migration_id")).isEqualTo("host-value");
+        } finally {
+            MDC.remove("migration_id");
+        }
+    }
+
+    @Test
+    void failuresInsideMigmonNeverBreakFlyway() {
+        MigrationListener throwing = new MigrationListener() {
+            @Override
+            public void onStart(MigrationRun run) {
+                throw new IllegalStateException("listener bug");
+            }
+        };
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder().meterRegistry(registry)
+                .migrationId(c -> {
+                    throw new IllegalStateException("id function bug");
+                })
+                .listener(throwing).build()) {
+            assertThat(flyway("ok", migmon).migrate().migrationsExecuted).isEqualTo(3);
+
+            assertThat(registry.scrape())
+                    .contains("migmon_observability_failures_total{component=\"flyway.callback\"} 1")
+                    .contains("migmon_observability_failures_total{component=\"listener\"} 1")
+                    // fell back to the default id
+                    .contains("migration_duration_seconds_count{migration_id=\"flyway\",status=\"success\"} 1");
+        }
+    }
+
+    @Test
+    void closeRemovesOnlyMigmonsMeters() {
+        Counter hostCounter = registry.counter("host.requests");
+        hostCounter.increment();
+        MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").maxTrackedVersions(2).build();
+        flyway("ok", migmon).migrate();
+        // three versions applied, at most two keep their meters
+        assertThat(registry.scrape())
+                .doesNotContain("migration_id=\"orders-db:1\"")
+                .contains("migration_id=\"orders-db:2\"")
+                .contains("migration_id=\"orders-db:3\"");
+
+        migmon.close();
+
+        assertThat(registry.getMeters()).containsExactly(hostCounter);
+        assertThat(registry.scrape()).contains("host_requests_total 1.0").doesNotContain("migration_");
+        // events after close are ignored and register nothing
+        assertThatThrownBy(() -> flyway("failing", migmon).migrate()).isInstanceOf(FlywayException.class);
+        assertThat(registry.getMeters()).containsExactly(hostCounter);
+    }
+}
