@@ -1,0 +1,46 @@
+package io.migmon.alerting.spi;
+
+import java.time.Duration;
+
+/**
+ * A failed delivery attempt. {@link #retryable()} says whether trying again can help; {@link #retryAfter()} is
+ * the destination's requested wait (HTTP 429 {@code Retry-After}), or null. Its message must not contain secrets.
+ * It carries no cause on purpose: causes from HTTP and mail libraries can echo URLs or credentials.
+ */
+public final class DeliveryException extends Exception {
+
+    private static final long serialVersionUID = 1L;
+
+    private final boolean retryable;
+    private final transient Duration retryAfter;
+
+    private DeliveryException(String message, boolean retryable, Duration retryAfter) {
+        super(message, null, false, false);
+        this.retryable = retryable;
+        this.retryAfter = retryAfter;
+    }
+
+    /** A failure that may go away (5xx, timeout, connection refused). */
+    public static DeliveryException retryable(String message) {
+        return new DeliveryException(message, true, null);
+    }
+
+    /** A failure the destination asked to retry after {@code wait} (HTTP 429 / 503 with Retry-After). */
+    public static DeliveryException retryAfter(String message, Duration wait) {
+        return new DeliveryException(message, true, wait);
+    }
+
+    /** A failure retrying cannot fix (bad credentials, 4xx, invalid payload). */
+    public static DeliveryException permanent(String message) {
+        return new DeliveryException(message, false, null);
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    /** The wait the destination asked for, or null. */
+    public Duration retryAfter() {
+        return retryAfter;
+    }
+}
