@@ -1,0 +1,14 @@
+package io.migmon.cdc;
+
+/**
+ * Thrown by {@link CdcEventProcessor#process(java.util.List)} when a batch could not be applied because the target
+ * stayed unavailable through all retries (nothing was dead-lettered; the caller should offer the batch again).
+ */
+public class CdcProcessingException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public CdcProcessingException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

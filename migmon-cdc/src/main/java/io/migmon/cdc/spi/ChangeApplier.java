@@ -1,0 +1,38 @@
+package io.migmon.cdc.spi;
+
+import io.migmon.cdc.ChangeEvent;
+
+import java.util.List;
+
+/**
+ * Applies change events to a target. Called by {@link io.migmon.cdc.CdcEventProcessor} on the thread that drives it
+ * (the host's poll-loop thread, or the thread calling {@code process}); never concurrently for one processor.
+ *
+ * <p><b>Contract.</b> {@link #apply(List)} must be <em>idempotent</em>: delivery is at least once (offsets are
+ * committed only after {@code apply} returns), so after a crash the same events are applied again and must leave the
+ * target in the same state. Either the whole batch is applied or, when it throws, none of it is assumed applied; the
+ * processor then retries and finally applies the events one by one, dead-lettering those that still fail.
+ * Events arrive in partition order; only {@link ChangeEvent.Kind#CHANGE} events are passed.
+ */
+public interface ChangeApplier extends AutoCloseable {
+
+    /**
+     * Applies the batch atomically (all or nothing).
+     *
+     * @throws Exception when the batch could not be applied; the message must not contain row data or secrets
+     */
+    void apply(List<ChangeEvent> batch) throws Exception;
+
+    /**
+     * The target table an event lands in, the {@code target_table} tag of {@code cdc_replication_lag_seconds}.
+     * The default is the source's qualified table.
+     */
+    default String targetTable(ChangeEvent event) {
+        return event.qualifiedTable();
+    }
+
+    /** Releases resources. The default does nothing. */
+    @Override
+    default void close() throws Exception {
+    }
+}

@@ -1,0 +1,2 @@
+/** Extension points of migmon-cdc: {@link io.migmon.cdc.spi.ChangeApplier}. */
+package io.migmon.cdc.spi;

@@ -1,0 +1,142 @@
+package io.migmon.cdc.internal;
+
+import io.migmon.cdc.CdcRecord;
+import io.migmon.cdc.ChangeEvent;
+import io.migmon.cdc.DeadLetterReason;
+import io.migmon.cdc.Operation;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EnvelopeParserTest {
+
+    private final EnvelopeParser parser = EnvelopeParser.withDefaults();
+
+    @Test
+    void insertWithoutWrapperReadsSourceTimestampsAndTransaction() throws Exception {
+        ChangeEvent e = parse("shop.public.orders", "pg-insert.json", true);
+        assertThat(e.kind()).isEqualTo(ChangeEvent.Kind.CHANGE);
+        assertThat(e.operation()).isEqualTo(Operation.CREATE);
+        assertThat(e.sourceName()).isEqualTo("shop");
+        assertThat(e.connector()).isEqualTo("postgresql");
+        assertThat(e.database()).isEqualTo("src");
+        assertThat(e.qualifiedTable()).isEqualTo("public.orders");
+        assertThat(e.isSnapshot()).isFalse();
+        assertThat(e.sourceTsNanos()).isEqualTo(1764063000123456000L);
+        assertThat(e.eventTsNanos()).isEqualTo(1764063000330512345L);
+        assertThat(e.lsn()).isEqualTo("26589128");
+        assertThat(e.txId()).isEqualTo("771");
+        assertThat(e.transactionId()).isEqualTo("771:26589128");
+        assertThat(e.transactionTotalOrder()).isEqualTo(1);
+        assertThat(e.beforeJson()).isNull();
+        assertThat(e.afterJson()).isEqualTo("{\"id\":1,\"name\":\"alice\",\"amount\":\"12.50\"}");
+    }
+
+    @Test
+    void observeOnlySkipsRowImages() throws Exception {
+        ChangeEvent e = parse("shop.public.orders", "pg-insert.json", false);
+        assertThat(e.afterJson()).isNull();
+        assertThat(e.operation()).isEqualTo(Operation.CREATE);
+    }
+
+    @Test
+    void updateWithSchemaPayloadWrapperAndMillisecondPrecision() throws Exception {
+        ChangeEvent e = parse("shop.public.orders", "pg-update-wrapped.json", true);
+        assertThat(e.operation()).isEqualTo(Operation.UPDATE);
+        assertThat(e.qualifiedTable()).isEqualTo("public.orders");
+        assertThat(e.sourceTsNanos()).isEqualTo(1764063001000L * 1_000_000L);
+        assertThat(e.eventTsNanos()).isEqualTo(1764063001250L * 1_000_000L);
+        assertThat(e.beforeJson()).isEqualTo("{\"id\":1,\"name\":\"alice\"}");
+        // multi-byte UTF-8 and escapes survive the byte-slice capture
+        assertThat(e.afterJson()).isEqualTo("{\"id\":1,\"name\":\"ålice \\\"quoted\\\"\"}");
+        assertThat(e.transactionId()).isNull();
+    }
+
+    @Test
+    void deleteSnapshotTruncateAndMessage() throws Exception {
+        ChangeEvent d = parse("shop.public.orders", "pg-delete.json", true);
+        assertThat(d.operation()).isEqualTo(Operation.DELETE);
+        assertThat(d.beforeJson()).contains("\"id\":1");
+        assertThat(d.afterJson()).isNull();
+
+        ChangeEvent r = parse("shop.public.orders", "pg-snapshot-read.json", true);
+        assertThat(r.operation()).isEqualTo(Operation.READ);
+        assertThat(r.isSnapshot()).isTrue();
+        assertThat(r.snapshot()).isEqualTo("last");
+
+        ChangeEvent t = parse("shop.public.orders", "pg-truncate.json", true);
+        assertThat(t.operation()).isEqualTo(Operation.TRUNCATE);
+        assertThat(t.qualifiedTable()).isEqualTo("public.orders");
+
+        ChangeEvent m = parse("shop.message", "pg-message.json", true);
+        assertThat(m.operation()).isEqualTo(Operation.MESSAGE);
+        assertThat(m.qualifiedTable()).isNull();
+    }
+
+    @Test
+    void mongoCollectionUsesDatabaseAsQualifier() throws Exception {
+        ChangeEvent e = parse("mdb.app.users", "mongo-insert.json", true);
+        assertThat(e.qualifiedTable()).isEqualTo("app.users");
+        assertThat(e.connector()).isEqualTo("mongodb");
+    }
+
+    @Test
+    void tombstoneHeartbeatAndTransactionRecords() throws Exception {
+        ChangeEvent tomb = parser.parse(CdcRecord.of("shop.public.orders", 0, 5, 1L, "{\"id\":1}".getBytes(StandardCharsets.UTF_8), null), true);
+        assertThat(tomb.kind()).isEqualTo(ChangeEvent.Kind.TOMBSTONE);
+
+        ChangeEvent hb = parse("__debezium-heartbeat.shop", "heartbeat.json", false);
+        assertThat(hb.kind()).isEqualTo(ChangeEvent.Kind.HEARTBEAT);
+        assertThat(hb.eventTsNanos()).isEqualTo(1764063005000L * 1_000_000L);
+
+        ChangeEvent begin = parse("shop.transaction", "tx-begin.json", false);
+        assertThat(begin.kind()).isEqualTo(ChangeEvent.Kind.TRANSACTION);
+        assertThat(begin.transactionStatus()).isEqualTo("BEGIN");
+        assertThat(begin.transactionId()).isEqualTo("771:26589128");
+
+        ChangeEvent end = parse("shop.transaction", "tx-end.json", false);
+        assertThat(end.transactionStatus()).isEqualTo("END");
+        assertThat(end.transactionEventCount()).isEqualTo(2);
+    }
+
+    @Test
+    void wrappedTombstoneWithNullPayload() throws Exception {
+        ChangeEvent e = parser.parse(record("t", "{\"schema\":null,\"payload\":null}"), false);
+        assertThat(e.kind()).isEqualTo(ChangeEvent.Kind.TOMBSTONE);
+    }
+
+    @Test
+    void malformedValuesCarryTheirDeadLetterReason() {
+        assertReason("{\"op\":\"x\",\"after\":{}}", DeadLetterReason.UNKNOWN_OPERATION);
+        assertReason("{\"op\":\"cc\"}", DeadLetterReason.UNKNOWN_OPERATION);
+        assertReason("not json", DeadLetterReason.UNPARSEABLE);
+        assertReason("[1,2]", DeadLetterReason.UNPARSEABLE);
+        assertReason("{\"after\":{\"id\":1}}", DeadLetterReason.UNPARSEABLE);
+        assertReason("{\"op\":\"c\",\"after\":{\"id\":1}", DeadLetterReason.UNPARSEABLE);
+        assertReason("{\"op\":\"c\"} {}", DeadLetterReason.UNPARSEABLE);
+    }
+
+    private void assertReason(String json, String reason) {
+        assertThatThrownBy(() -> parser.parse(record("shop.public.orders", json), true))
+                .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.reason()).isEqualTo(reason));
+    }
+
+    private ChangeEvent parse(String topic, String resource, boolean capture) throws Exception {
+        return parser.parse(CdcRecord.of(topic, 0, 0, 1L, null, read(resource)), capture);
+    }
+
+    static CdcRecord record(String topic, String json) {
+        return CdcRecord.of(topic, 0, 0, 1L, null, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] read(String resource) throws IOException {
+        try (InputStream in = EnvelopeParserTest.class.getResourceAsStream("/envelopes/" + resource)) {
+            return in.readAllBytes();
+        }
+    }
+}
