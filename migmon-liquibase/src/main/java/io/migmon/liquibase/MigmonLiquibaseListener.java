@@ -1,0 +1,436 @@
+package io.migmon.liquibase;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.spi.MigrationListener;
+import io.migmon.liquibase.internal.MigrationRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import liquibase.change.Change;
+import liquibase.changelog.ChangeSet;
+import liquibase.changelog.DatabaseChangeLog;
+import liquibase.changelog.visitor.ChangeExecListener;
+import liquibase.database.Database;
+import liquibase.exception.LiquibaseException;
+import liquibase.exception.PreconditionErrorException;
+import liquibase.exception.PreconditionFailedException;
+import liquibase.precondition.core.PreconditionContainer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * A Liquibase {@link ChangeExecListener} that records every changeset Liquibase runs, and every update wrapped in
+ * {@link #observe(LiquibaseAction)}, through migmon's {@link ObservableMigration}:
+ *
+ * <pre>{@code
+ * MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
+ *         .meterRegistry(registry)
+ *         .migrationId("orders-db")
+ *         .build();
+ * migmon.observe(() -> new CommandScope(UpdateCommandStep.COMMAND_NAME)
+ *         .addArgumentValue(DbUrlConnectionArgumentsCommandStep.DATABASE_ARG, database)
+ *         .addArgumentValue(UpdateCommandStep.CHANGELOG_FILE_ARG, "db/changelog.sql")
+ *         .addArgumentValue(ChangeExecListenerCommandStep.CHANGE_EXEC_LISTENER_ARG, migmon)
+ *         .execute());
+ * }</pre>
+ *
+ * <p>What it records, all with catalog meters:
+ * <ul>
+ *   <li><b>One run per changeset</b> that Liquibase runs ({@code willRun} → {@code ran} / {@code runFailed}) under
+ *   {@code <migration id>:<changeset id>}, e.g. {@code migration_duration_seconds{migration_id="orders-db:2",
+ *   status="success"}} and {@code migration_status{migration_id="orders-db:2",status=...}}. Changesets already
+ *   applied are not recorded. At most {@link Builder#maxTrackedChangeSets(int)} changesets keep their meters
+ *   (least recently used go first).</li>
+ *   <li><b>One run per update</b> when the host wraps the update in {@link #observe(LiquibaseAction)} (Liquibase's
+ *   listener has no update start/end event), under the migration id.</li>
+ *   <li>{@code migration_errors_total{error_type}}: {@code sqlstate_<SQLSTATE>} when a {@link java.sql.SQLException}
+ *   with a SQL state is in the cause chain (e.g. {@code sqlstate_42P01}, undefined table), else the exception's
+ *   simple class name. Counted on the changeset and on the update.</li>
+ * </ul>
+ *
+ * <p>Logging: while a changeset runs the SLF4J MDC carries {@code migration_id} and {@code version} (the changeset
+ * label), and during {@link #observe} {@code migration_id}; previous MDC values are restored afterwards. Core logs
+ * start and finish of every run (logger {@code io.migmon.migration}); this listener adds a WARN with changeset,
+ * author, file and error type when a changeset fails (logger {@code io.migmon.liquibase}). Changeset SQL and error
+ * messages are never logged by migmon (they can carry data).
+ *
+ * <p>Threads: Liquibase calls the listener on the thread running the update; state is kept per thread, so one
+ * instance may serve updates on several threads. Rollback and precondition events are not recorded.
+ *
+ * <p>Observability never breaks Liquibase: every failure inside this listener is contained, counted in
+ * {@code migmon_observability_failures_total{component="liquibase.listener"}} and logged once; {@link #observe}
+ * rethrows the host's exception unchanged. Thread-safe. {@link #close()} removes exactly the meters this listener
+ * registered.
+ */
+public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCloseable {
+
+    /** MDC key of the changeset being run. */
+    public static final String MDC_VERSION = MetricCatalog.VERSION;
+    /** Migration id used when none is configured. */
+    public static final String DEFAULT_MIGRATION_ID = "liquibase";
+    /** Default of {@link Builder#maxTrackedChangeSets(int)}. */
+    public static final int DEFAULT_MAX_TRACKED_CHANGESETS = 50;
+
+    static final String COMPONENT = "liquibase.listener";
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.liquibase");
+
+    private final String migrationId;
+    private final Function<ChangeSet, String> changeSetLabel;
+    private final MigrationRegistry migrations;
+    private final ThreadLocal<ActiveChangeSet> activeChangeSet = new ThreadLocal<>();
+
+    private MigmonLiquibaseListener(Builder b) {
+        this.migrationId = b.migrationId;
+        this.changeSetLabel = b.changeSetLabel;
+        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+                b.maxTrackedChangeSets);
+    }
+
+    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The id of update runs and the prefix of changeset runs. */
+    public String migrationId() {
+        return migrationId;
+    }
+
+    /**
+     * Runs the host's Liquibase update on the calling thread as one migmon run: {@code success} when it returns,
+     * {@code failed} (error counted by type) when it throws. The exception is rethrown unchanged. Without this
+     * wrapper, changesets are still recorded but there is no update-level run.
+     *
+     * @throws LiquibaseException whatever {@code action} throws, unchanged
+     */
+    public void observe(LiquibaseAction action) throws LiquibaseException {
+        Objects.requireNonNull(action, "action must not be null");
+        MigrationRun run = startUpdate();
+        String previousMdc = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
+        MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
+        try {
+            action.run();
+            endUpdate(run, null);
+        } catch (Throwable t) {
+            endUpdate(run, t);
+            throw t;
+        } finally {
+            restore(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
+        }
+    }
+
+    @Override
+    public void willRun(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
+            ChangeSet.RunStatus runStatus) {
+        try {
+            if (runStatus == ChangeSet.RunStatus.ALREADY_RAN) {
+                return;
+            }
+            finishChangeSet(null, null); // a previous changeset that got no ran/runFailed
+            String label = label(changeSet);
+            ActiveChangeSet a = new ActiveChangeSet(changeSet, label, MDC.get(ObservableMigration.MDC_MIGRATION_ID),
+                    MDC.get(MDC_VERSION));
+            activeChangeSet.set(a);
+            MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
+            MDC.put(MDC_VERSION, label);
+            a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    @Override
+    public void ran(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
+            ChangeSet.ExecType execType) {
+        try {
+            if (execType == ChangeSet.ExecType.FAILED) {
+                finishChangeSet(changeSet, "ChangeSetFailed");
+            } else {
+                finishChangeSet(changeSet, null);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    @Override
+    public void runFailed(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
+            Exception exception) {
+        try {
+            finishChangeSet(changeSet, MigrationRegistry.errorType(exception));
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    /** Not recorded. */
+    @Override
+    public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+        // rollbacks are not recorded
+    }
+
+    /** Not recorded. */
+    @Override
+    public void rolledBack(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
+        // rollbacks are not recorded
+    }
+
+    /** Not recorded. */
+    @Override
+    public void rollbackFailed(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
+            Exception exception) {
+        // rollbacks are not recorded
+    }
+
+    /** Not recorded. */
+    @Override
+    public void preconditionFailed(PreconditionFailedException error, PreconditionContainer.FailOption onFail) {
+        // preconditions are not recorded
+    }
+
+    /** Not recorded. */
+    @Override
+    public void preconditionErrored(PreconditionErrorException error, PreconditionContainer.ErrorOption onError) {
+        // preconditions are not recorded
+    }
+
+    /** Not recorded (changes are recorded as part of their changeset). */
+    @Override
+    public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        // recorded per changeset
+    }
+
+    /** Not recorded (changes are recorded as part of their changeset). */
+    @Override
+    public void ran(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        // recorded per changeset
+    }
+
+    /**
+     * The tracked migration with this id (the update run, e.g. {@code orders-db}, or a changeset, e.g.
+     * {@code orders-db:2}) once it was used; for health checks and tests.
+     */
+    public Optional<ObservableMigration> migration(String migrationId) {
+        return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
+    }
+
+    /** Every migration this listener tracks now: the update run first, then per-changeset ones. */
+    public List<ObservableMigration> migrations() {
+        return migrations.all();
+    }
+
+    /** Removes every meter this listener registered (the host's other meters stay); later events are ignored. */
+    @Override
+    public void close() {
+        migrations.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MigmonLiquibaseListener{" + migrationId + ", tracked=" + migrations.all().size() + "}";
+    }
+
+    // ---- internals -------------------------------------------------------------------------------------------
+
+    private MigrationRun startUpdate() {
+        try {
+            return migrations.run(migrationId).map(ObservableMigration::start).orElse(null);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+            return null;
+        }
+    }
+
+    private void endUpdate(MigrationRun run, Throwable failure) {
+        try {
+            finishChangeSet(null, failure == null ? null : MigrationRegistry.errorType(failure));
+            if (run == null) {
+                return;
+            }
+            if (failure == null) {
+                run.succeed();
+            } else {
+                run.recordError(MigrationRegistry.errorType(failure));
+                run.fail(null);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    /** Ends the active changeset run: success when {@code errorType} is null, else failed with that type. */
+    private void finishChangeSet(ChangeSet expected, String errorType) {
+        ActiveChangeSet a = activeChangeSet.get();
+        if (a == null || (expected != null && a.changeSet != expected)) {
+            return;
+        }
+        activeChangeSet.remove();
+        try {
+            if (a.run != null) {
+                if (errorType == null) {
+                    a.run.succeed();
+                } else {
+                    a.run.recordError(errorType);
+                    a.run.fail(null);
+                }
+            }
+            if (errorType != null) {
+                LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
+                        .addKeyValue(MDC_VERSION, a.label)
+                        .addKeyValue("author", a.changeSet.getAuthor())
+                        .addKeyValue("file", a.changeSet.getFilePath())
+                        .addKeyValue("error_type", errorType)
+                        .log("liquibase changeset {} of {} ({}) failed: {}", a.label, migrationId,
+                                a.changeSet.getFilePath(), errorType);
+            }
+        } finally {
+            restore(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
+            restore(MDC_VERSION, a.previousVersionMdc);
+        }
+    }
+
+    private String label(ChangeSet changeSet) {
+        try {
+            String l = changeSetLabel.apply(changeSet);
+            return l == null || l.isBlank() ? "unknown" : l;
+        } catch (RuntimeException e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+            return String.valueOf(changeSet.getId());
+        }
+    }
+
+    private static void restore(String key, String previous) {
+        if (previous == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, previous);
+        }
+    }
+
+    /** A Liquibase update run by {@link #observe(LiquibaseAction)}. */
+    @FunctionalInterface
+    public interface LiquibaseAction {
+        /**
+         * Runs the update, e.g. {@code commandScope.execute()} or {@code liquibase.update()}.
+         *
+         * @throws LiquibaseException as Liquibase throws it
+         */
+        void run() throws LiquibaseException;
+    }
+
+    /** State of the changeset running on one thread. */
+    private static final class ActiveChangeSet {
+        final ChangeSet changeSet;
+        final String label;
+        final String previousIdMdc;
+        final String previousVersionMdc;
+        MigrationRun run;
+
+        ActiveChangeSet(ChangeSet changeSet, String label, String previousIdMdc, String previousVersionMdc) {
+            this.changeSet = changeSet;
+            this.label = label;
+            this.previousIdMdc = previousIdMdc;
+            this.previousVersionMdc = previousVersionMdc;
+        }
+    }
+
+    /** Builder for {@link MigmonLiquibaseListener}; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private MeterRegistry registry;
+        private String migrationId = DEFAULT_MIGRATION_ID;
+        private Function<ChangeSet, String> changeSetLabel = ChangeSet::getId;
+        private MetricsOptions metricsOptions = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+        private int maxTrackedChangeSets = DEFAULT_MAX_TRACKED_CHANGESETS;
+        private final List<MigrationListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        /** The host's registry (required). migmon never uses a global registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        /**
+         * The id of update runs and prefix of changeset runs (default
+         * {@value MigmonLiquibaseListener#DEFAULT_MIGRATION_ID}): letters, digits and {@code _ . : -}, at most 128
+         * characters, starting with a letter or digit.
+         *
+         * @throws IllegalArgumentException if the id is not valid
+         */
+        public Builder migrationId(String migrationId) {
+            if (!MigrationRegistry.isValidId(migrationId)) {
+                throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
+                        + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
+            }
+            this.migrationId = migrationId;
+            return this;
+        }
+
+        /**
+         * How a changeset is named in its migration id {@code <migration id>:<label>} and in the {@code version}
+         * MDC key (default: the changeset id). Characters migration ids do not allow become {@code _}. Use e.g.
+         * {@code cs -> cs.getAuthor() + ":" + cs.getId()} when ids repeat across authors.
+         */
+        public Builder changeSetLabel(Function<ChangeSet, String> label) {
+            this.changeSetLabel = Objects.requireNonNull(label, "changeSetLabel must not be null");
+            return this;
+        }
+
+        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
+        public Builder metricsOptions(MetricsOptions options) {
+            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Time source for durations (default: system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /**
+         * How many changesets keep their meters (default
+         * {@value MigmonLiquibaseListener#DEFAULT_MAX_TRACKED_CHANGESETS}); the least recently used one is removed
+         * beyond that. Bounds the series a long changelog creates.
+         *
+         * @throws IllegalArgumentException if {@code max < 1}
+         */
+        public Builder maxTrackedChangeSets(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxTrackedChangeSets must be >= 1, was " + max);
+            }
+            this.maxTrackedChangeSets = max;
+            return this;
+        }
+
+        /** Adds a listener (health, alerting, anomaly detectors) to the update-level migration. */
+        public Builder listener(MigrationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /**
+         * Builds the listener.
+         *
+         * @throws IllegalStateException if {@code meterRegistry} was not set
+         */
+        public MigmonLiquibaseListener build() {
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
+            return new MigmonLiquibaseListener(this);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.migmon.liquibase.internal;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.spi.MigrationListener;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The {@link ObservableMigration}s an adapter created: one per run-level migration id (kept until {@link #close()})
+ * and one per version ({@code <id>:<version>}, at most {@code maxVersions}, least recently used evicted and its
+ * meters removed). Thread-safe.
+ */
+public final class MigrationRegistry implements AutoCloseable {
+
+    private static final Pattern NOT_ALLOWED = Pattern.compile("[^A-Za-z0-9_.:\\-]");
+    private static final int MAX_ID_LENGTH = 128;
+
+    private final MeterRegistry registry;
+    private final MetricsOptions options;
+    private final Clock clock;
+    private final List<MigrationListener> listeners;
+    private final int maxVersions;
+    private final MigmonMeters ownMeters;
+    private final Map<String, ObservableMigration> runs = new LinkedHashMap<>();
+    private final LinkedHashMap<String, ObservableMigration> versions = new LinkedHashMap<>(16, 0.75f, true);
+    private boolean closed;
+
+    public MigrationRegistry(MeterRegistry registry, MetricsOptions options, Clock clock,
+            List<MigrationListener> listeners, int maxVersions) {
+        this.registry = registry;
+        this.options = options;
+        this.clock = clock;
+        this.listeners = List.copyOf(listeners);
+        this.maxVersions = maxVersions;
+        this.ownMeters = MigmonMeters.create(registry, options);
+    }
+
+    /** The meters of the adapter itself (only the contained-failure counter). */
+    public MigmonMeters ownMeters() {
+        return ownMeters;
+    }
+
+    /** The run-level migration for {@code id}, created on first use; empty once closed. */
+    public synchronized Optional<ObservableMigration> run(String id) {
+        if (closed) {
+            return Optional.empty();
+        }
+        return Optional.of(runs.computeIfAbsent(id, k -> build(k, true)));
+    }
+
+    /** The per-version migration {@code <id>:<version>}, created on first use; empty once closed. */
+    public synchronized Optional<ObservableMigration> version(String runId, String version) {
+        if (closed) {
+            return Optional.empty();
+        }
+        String id = versionId(runId, version);
+        ObservableMigration m = versions.get(id);
+        if (m == null) {
+            m = build(id, false);
+            versions.put(id, m);
+            evict();
+        }
+        return Optional.of(m);
+    }
+
+    /** Every migration currently tracked, run-level ones first. */
+    public synchronized List<ObservableMigration> all() {
+        List<ObservableMigration> all = new ArrayList<>(runs.values());
+        all.addAll(versions.values());
+        return all;
+    }
+
+    /** Closes every tracked migration (removing their meters) and the adapter's own meters. Idempotent. */
+    @Override
+    public synchronized void close() {
+        closed = true;
+        runs.values().forEach(ObservableMigration::close);
+        versions.values().forEach(ObservableMigration::close);
+        runs.clear();
+        versions.clear();
+        ownMeters.close();
+    }
+
+    /** {@code <runId>:<version>} with characters migration ids do not allow replaced by {@code _}, at most 128. */
+    public static String versionId(String runId, String version) {
+        String v = version == null || version.isBlank() ? "unknown" : NOT_ALLOWED.matcher(version.strip()).replaceAll("_");
+        String id = runId + ":" + v;
+        return id.length() <= MAX_ID_LENGTH ? id : id.substring(0, MAX_ID_LENGTH);
+    }
+
+    /** Whether {@code id} is a valid migration id (see {@link ObservableMigration#builder(String)}). */
+    public static boolean isValidId(String id) {
+        if (id == null || id.isBlank()) {
+            return false;
+        }
+        try {
+            ObservableMigration.builder(id);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /**
+     * The {@code error_type} for a failure: {@code sqlstate_<SQLSTATE>} when an {@link SQLException} with a SQL
+     * state is in the cause chain (a small, fixed vocabulary that says what went wrong), else the exception's simple
+     * class name, as core does.
+     */
+    public static String errorType(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().isBlank()) {
+                return sqlStateType(sql.getSQLState());
+            }
+        }
+        if (t == null) {
+            return "unknown";
+        }
+        String simple = t.getClass().getSimpleName();
+        return simple.isEmpty() ? t.getClass().getName() : simple;
+    }
+
+    /** {@code sqlstate_<state>} with anything but letters and digits dropped. */
+    public static String sqlStateType(String sqlState) {
+        return "sqlstate_" + sqlState.replaceAll("[^A-Za-z0-9]", "");
+    }
+
+    private ObservableMigration build(String id, boolean withListeners) {
+        ObservableMigration.Builder b = ObservableMigration.builder(id)
+                .meterRegistry(registry).metricsOptions(options).clock(clock);
+        if (withListeners) {
+            listeners.forEach(b::listener);
+        }
+        return b.build();
+    }
+
+    private void evict() {
+        Iterator<Map.Entry<String, ObservableMigration>> it = versions.entrySet().iterator();
+        while (versions.size() > maxVersions && it.hasNext()) {
+            ObservableMigration eldest = it.next().getValue();
+            if (eldest.status() != MigrationStatus.RUNNING) {
+                eldest.close();
+                it.remove();
+            }
+        }
+    }
+}
