@@ -1,0 +1,64 @@
+package io.migmon.core.anomaly;
+
+/**
+ * A detector judges each {@link Sample} of a run as normal, abnormal or unknown; the {@link AnomalyMonitor} turns
+ * those judgements into {@link Anomaly} events with hysteresis: the anomaly fires after {@link #fireAfter()}
+ * consecutive abnormal samples and resolves after {@link #clearAfter()} consecutive normal ones. Unknown samples
+ * (warm-up, too few events) change neither count.
+ *
+ * <p>A detector instance is stateful and used by one monitor on one thread at a time (the monitor serializes
+ * calls). The monitor never uses the instance it was given: it calls {@link #fresh()} for its own copy at build time
+ * and again at the start of every run, so one configured detector can serve as a template for many monitors.
+ * Implementations must update in O(1) per sample with bounded memory and start no threads.
+ *
+ * <p>The built-in detectors are {@link LowThroughputDetector}, {@link ErrorRateDetector},
+ * {@link ThroughputBaselineDetector} (drops and spikes), {@link StallDetector} and {@link LagTrendDetector}.
+ */
+public interface AnomalyDetector {
+
+    /** The judgement of one sample. */
+    enum Condition {
+        /** Not enough data to judge (warm-up, too few events, no lag known): hysteresis counts do not change. */
+        UNKNOWN,
+        /** The sample looks healthy. */
+        NORMAL,
+        /** The sample looks anomalous. */
+        ABNORMAL
+    }
+
+    /** The anomaly type, the {@code type} tag of {@code migration_anomalies_total}, e.g. {@code stall}. */
+    String type();
+
+    /** The Prometheus name of the metric the detector watches, e.g. {@code migration_throughput_rows_per_second}. */
+    String metric();
+
+    /** Severity of the anomalies this detector raises. */
+    Severity severity();
+
+    /** Consecutive abnormal samples needed to fire (at least 1). */
+    int fireAfter();
+
+    /** Consecutive normal samples needed to resolve (at least 1). */
+    int clearAfter();
+
+    /**
+     * Judges the next sample. Samples arrive in increasing timestamp order; a detector keeps whatever bounded state
+     * it needs (previous sample, ring buffer, running sums).
+     */
+    Condition evaluate(Sample sample);
+
+    /** The value the last {@link #evaluate} judged (a rate, a ratio, a predicted lag), NaN if none. */
+    double value();
+
+    /** The limit the last value was compared with, NaN when there is no single limit. */
+    double threshold();
+
+    /**
+     * A human sentence about the last evaluation, naming the metric and the values; called only when an anomaly
+     * fires ({@code firing == true}) or resolves, so it may format freely.
+     */
+    String describe(boolean firing);
+
+    /** A new detector with the same settings and no state. */
+    AnomalyDetector fresh();
+}

@@ -1,0 +1,438 @@
+package io.migmon.core.anomaly;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.MigrationStats;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthCheck;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.core.spi.MigrationListener;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.HashSet;
+
+/**
+ * Runs {@link AnomalyDetector}s over the samples of one migration, with hysteresis, and publishes what they find:
+ * counts each firing anomaly in {@code migration_anomalies_total{migration_id,type,severity}}, notifies
+ * {@link AnomalyListener}s (e.g. alerting) of firing and resolved anomalies, and exposes a {@link HealthCheck}
+ * (a firing CRITICAL or ERROR anomaly → DOWN, WARNING → DEGRADED, INFO → UP with the anomaly in the details).
+ *
+ * <p>Two ways to feed it, both on the host's threads (the monitor starts none):
+ * <ul>
+ *   <li>attach {@link #migrationListener()} to an {@code ObservableMigration} and call
+ *       {@link MigrationRun#sample()} on the host's schedule (every 5 s is what the defaults are tuned for): each
+ *       sample is read from the run's own counters ({@code rowsDone}, errors, data lag); a new run resets the
+ *       detectors; the end of the run resolves what is still firing;</li>
+ *   <li>or call {@link #sample(Sample)} directly (any pipeline, a CDC consumer), then {@link #reset()} between runs.</li>
+ * </ul>
+ *
+ * <pre>{@code
+ * AnomalyMonitor monitor = AnomalyMonitor.builder("orders-backfill")
+ *         .meterRegistry(registry)
+ *         .defaultDetectors()
+ *         .detector(LowThroughputDetector.builder(5_000).build())
+ *         .listener(anomaly -> log.warn(anomaly.message()))
+ *         .build();
+ * ObservableMigration migration = ObservableMigration.builder("orders-backfill")
+ *         .meterRegistry(registry).listener(monitor.migrationListener()).build();
+ * }</pre>
+ *
+ * <p>Detector and listener failures are contained: counted in {@code migmon_observability_failures_total} (components
+ * {@code anomaly.detector}, {@code anomaly.listener}, {@code anomaly.sample}) and never thrown to the caller of
+ * {@code sample}. Samples whose timestamp is not after the previous one are ignored (and counted the same way).
+ * Sampling is serialized by the monitor; listeners are called on the sampling thread after the detectors ran.
+ * Thread-safe.
+ */
+public final class AnomalyMonitor implements AutoCloseable {
+
+    private final String migrationId;
+    private final MigmonMeters meters;
+    private final boolean ownsMeters;
+    private final List<AnomalyDetector> templates;
+    private final List<AnomalyListener> listeners;
+    private final Slot[] slots;
+    private final Counter[] counters;
+    private long lastMillis = Long.MIN_VALUE;
+    private long lastRows = -1;
+    private long lastErrors = -1;
+    private volatile List<Anomaly> active = List.of();
+
+    private AnomalyMonitor(Builder b) {
+        this.migrationId = b.migrationId;
+        this.ownsMeters = b.meters == null;
+        this.meters = b.meters != null ? b.meters : MigmonMeters.create(b.registry, b.metricsOptions);
+        this.templates = List.copyOf(b.detectors);
+        this.listeners = List.copyOf(b.listeners);
+        this.slots = new Slot[templates.size()];
+        this.counters = new Counter[templates.size()];
+        for (int i = 0; i < slots.length; i++) {
+            AnomalyDetector d = templates.get(i).fresh();
+            slots[i] = new Slot(d);
+            counters[i] = meters.counter(MetricCatalog.MIGRATION_ANOMALIES, MetricCatalog.MIGRATION_ID, migrationId,
+                    MetricCatalog.TYPE, d.type(), MetricCatalog.SEVERITY, d.severity().tagValue());
+        }
+    }
+
+    /** A builder for the monitor of the migration (or pipeline) with this id. */
+    public static Builder builder(String migrationId) {
+        return new Builder(migrationId);
+    }
+
+    public String migrationId() {
+        return migrationId;
+    }
+
+    /** The detector types this monitor runs, in order. */
+    public List<String> types() {
+        List<String> t = new ArrayList<>();
+        for (Slot s : slots) {
+            t.add(s.detector.type());
+        }
+        return List.copyOf(t);
+    }
+
+    /** Feeds one sample from the host's schedule. Never throws for bad samples; see the class comment. */
+    public void sample(Instant at, long rowsDone, long errors, double lagSeconds) {
+        Sample s;
+        try {
+            s = new Sample(at, rowsDone, errors, lagSeconds);
+        } catch (RuntimeException e) {
+            meters.recordFailure("anomaly.sample", e);
+            return;
+        }
+        sample(s);
+    }
+
+    /**
+     * Feeds one sample: every detector judges it and the hysteresis decides whether an anomaly fires or resolves.
+     * Counters that went backwards (a new run fed without {@link #reset()}) reset the detectors first.
+     *
+     * @return the anomalies that fired or resolved with this sample (usually none)
+     */
+    public List<Anomaly> sample(Sample sample) {
+        Objects.requireNonNull(sample, "sample must not be null");
+        List<Anomaly> events;
+        synchronized (this) {
+            long millis = sample.at().toEpochMilli();
+            if (millis <= lastMillis) {
+                meters.recordFailure("anomaly.sample", new IllegalArgumentException(
+                        "sample at " + sample.at() + " is not after the previous sample; ignored"));
+                return List.of();
+            }
+            events = null;
+            if (sample.rowsDone() < lastRows || sample.errors() < lastErrors) {
+                List<Anomaly> resolved = resetLocked(sample.at(), "counters went backwards (new run)");
+                events = resolved.isEmpty() ? null : resolved;
+            }
+            lastMillis = millis;
+            lastRows = sample.rowsDone();
+            lastErrors = sample.errors();
+            for (int i = 0; i < slots.length; i++) {
+                Anomaly a = slots[i].judge(sample, this);
+                if (a != null) {
+                    if (events == null) {
+                        events = new ArrayList<>(2);
+                    }
+                    events.add(a);
+                    if (a.firing()) {
+                        counters[i].increment();
+                    }
+                }
+            }
+            if (events != null) {
+                refreshActive();
+            }
+        }
+        if (events == null) {
+            return List.of();
+        }
+        publish(events);
+        return events;
+    }
+
+    /**
+     * Starts over for a new run: resolves what is firing (listeners are told, with {@code reason} in the message)
+     * and replaces every detector with a fresh copy.
+     */
+    public void reset(Instant at, String reason) {
+        List<Anomaly> events;
+        synchronized (this) {
+            events = resetLocked(at, reason);
+            lastMillis = Long.MIN_VALUE;
+            lastRows = -1;
+            lastErrors = -1;
+        }
+        publish(events);
+    }
+
+    /** {@link #reset(Instant, String)} at the time of the last sample. */
+    public void reset() {
+        Instant at;
+        synchronized (this) {
+            at = lastMillis == Long.MIN_VALUE ? Instant.EPOCH : Instant.ofEpochMilli(lastMillis);
+        }
+        reset(at, "monitor reset");
+    }
+
+    private List<Anomaly> resetLocked(Instant at, String reason) {
+        List<Anomaly> events = new ArrayList<>();
+        for (int i = 0; i < slots.length; i++) {
+            Slot s = slots[i];
+            if (s.firing != null) {
+                Anomaly f = s.firing;
+                events.add(new Anomaly(migrationId, f.type(), f.severity(), f.metric(), f.value(), f.threshold(),
+                        f.type() + " resolved: " + reason, at, Anomaly.State.RESOLVED));
+            }
+            slots[i] = new Slot(templates.get(i).fresh());
+        }
+        refreshActive();
+        return events;
+    }
+
+    /** The anomalies firing now, in detector order. */
+    public List<Anomaly> active() {
+        return active;
+    }
+
+    /**
+     * A health check named {@code anomalies:<migrationId>}: DOWN while a CRITICAL or ERROR anomaly fires,
+     * DEGRADED while a WARNING one fires, otherwise UP; the firing anomalies' messages are the reasons.
+     */
+    public HealthCheck healthCheck() {
+        return HealthCheck.of("anomalies:" + migrationId, this::health);
+    }
+
+    private Health health() {
+        Health.Builder b = Health.builder();
+        List<Anomaly> now = active;
+        List<String> types = new ArrayList<>();
+        for (Anomaly a : now) {
+            types.add(a.type());
+            switch (a.severity()) {
+                case CRITICAL, ERROR -> b.down(a.message());
+                case WARNING -> b.degraded(a.message());
+                default -> { }
+            }
+        }
+        return b.detail("firing", types).build();
+    }
+
+    /**
+     * A listener for {@code ObservableMigration.Builder.listener(...)}: resets on run start, feeds a sample built
+     * from the run's counters ({@link MigrationRun#stats()}) on every {@link MigrationRun#sample()}, and resolves
+     * what is still firing when the run finishes.
+     */
+    public MigrationListener migrationListener() {
+        return new MigrationListener() {
+            @Override
+            public void onStart(MigrationRun run) {
+                reset(run.startedAt(), "new run");
+            }
+
+            @Override
+            public void onSample(MigrationRun run, ProgressSnapshot snapshot) {
+                if (run.status() != MigrationStatus.RUNNING) {
+                    return; // the final sample at finish: the run is over, onFinish resolves
+                }
+                MigrationStats stats = run.stats();
+                double lag = stats.dataLagSeconds();
+                sample(new Sample(snapshot.at(), snapshot.rowsDone(), stats.errors(), Double.isNaN(lag) ? Double.NaN : Math.max(0, lag)));
+            }
+
+            @Override
+            public void onFinish(MigrationRun run, MigrationStatus status, Duration duration, Throwable failure) {
+                Instant end = run.startedAt().plus(duration);
+                reset(end, "run finished (" + status.tagValue() + ")");
+            }
+
+            @Override
+            public String toString() {
+                return "AnomalyMonitor.migrationListener[" + migrationId + "]";
+            }
+        };
+    }
+
+    /** Removes the anomaly counters, if the monitor registered them through its own {@link MigmonMeters}. */
+    @Override
+    public void close() {
+        if (ownsMeters) {
+            meters.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AnomalyMonitor{" + migrationId + ", detectors=" + types() + ", firing=" + active.size() + "}";
+    }
+
+    private void refreshActive() {
+        List<Anomaly> a = new ArrayList<>();
+        for (Slot s : slots) {
+            if (s.firing != null) {
+                a.add(s.firing);
+            }
+        }
+        active = List.copyOf(a);
+    }
+
+    private void publish(List<Anomaly> events) {
+        for (Anomaly a : events) {
+            for (AnomalyListener l : listeners) {
+                try {
+                    l.onAnomaly(a);
+                } catch (RuntimeException e) {
+                    meters.recordFailure("anomaly.listener", e);
+                }
+            }
+        }
+    }
+
+    /** One detector and its hysteresis state. */
+    private static final class Slot {
+        final AnomalyDetector detector;
+        int abnormal;
+        int normal;
+        Anomaly firing;
+        boolean broken;
+
+        Slot(AnomalyDetector detector) {
+            this.detector = detector;
+        }
+
+        Anomaly judge(Sample sample, AnomalyMonitor m) {
+            if (broken) {
+                return null;
+            }
+            AnomalyDetector.Condition c;
+            try {
+                c = detector.evaluate(sample);
+            } catch (RuntimeException e) {
+                broken = true; // a detector that throws once is disabled until the next reset
+                m.meters.recordFailure("anomaly.detector", e);
+                return null;
+            }
+            if (c == AnomalyDetector.Condition.ABNORMAL) {
+                abnormal++;
+                normal = 0;
+                if (firing == null && abnormal >= detector.fireAfter()) {
+                    firing = m.event(detector, sample.at(), Anomaly.State.FIRING);
+                    return firing;
+                }
+            } else if (c == AnomalyDetector.Condition.NORMAL) {
+                normal++;
+                abnormal = 0;
+                if (firing != null && normal >= detector.clearAfter()) {
+                    firing = null;
+                    return m.event(detector, sample.at(), Anomaly.State.RESOLVED);
+                }
+            }
+            return null;
+        }
+    }
+
+    private Anomaly event(AnomalyDetector d, Instant at, Anomaly.State state) {
+        String message;
+        try {
+            message = d.describe(state == Anomaly.State.FIRING);
+        } catch (RuntimeException e) {
+            meters.recordFailure("anomaly.detector", e);
+            message = d.type() + (state == Anomaly.State.FIRING ? " firing" : " resolved");
+        }
+        return new Anomaly(migrationId, d.type(), d.severity(), d.metric(), d.value(), d.threshold(),
+                message == null ? d.type() : message, at, state);
+    }
+
+    /** Builder; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private final String migrationId;
+        private MeterRegistry registry;
+        private MigmonMeters meters;
+        private MetricsOptions metricsOptions = MetricsOptions.defaults();
+        private final List<AnomalyDetector> detectors = new ArrayList<>();
+        private final List<AnomalyListener> listeners = new ArrayList<>();
+
+        private Builder(String migrationId) {
+            if (migrationId == null || migrationId.isBlank()) {
+                throw new IllegalArgumentException("migrationId must not be blank");
+            }
+            this.migrationId = migrationId;
+        }
+
+        /** The host's registry; the monitor registers its counters through its own {@link MigmonMeters}. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        /** Options for the monitor's own {@link MigmonMeters} (prefix, tag cap). */
+        public Builder metricsOptions(MetricsOptions options) {
+            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            return this;
+        }
+
+        /**
+         * Registers through these meters instead (e.g. {@code migration.meters()}, so that closing the migration
+         * also removes the anomaly counters). Takes precedence over {@link #meterRegistry}.
+         */
+        public Builder meters(MigmonMeters meters) {
+            this.meters = Objects.requireNonNull(meters, "meters must not be null");
+            return this;
+        }
+
+        /** Adds a detector (used as a template: the monitor works on {@link AnomalyDetector#fresh()} copies). */
+        public Builder detector(AnomalyDetector detector) {
+            detectors.add(Objects.requireNonNull(detector, "detector must not be null"));
+            return this;
+        }
+
+        /**
+         * Adds the detectors that need no expected rate, with default settings (tuned for a 5 s sampling interval):
+         * throughput drop and spike, error rate above 1%, stall after 6 still samples, lag trend towards 300 s.
+         * Add a {@link LowThroughputDetector} when the expected rate is known.
+         */
+        public Builder defaultDetectors() {
+            detector(ThroughputBaselineDetector.drops().build());
+            detector(ThroughputBaselineDetector.spikes().build());
+            detector(ErrorRateDetector.builder().build());
+            detector(StallDetector.builder().build());
+            detector(LagTrendDetector.builder().build());
+            return this;
+        }
+
+        /** Adds a listener, e.g. the alerting module's bridge. */
+        public Builder listener(AnomalyListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if neither a registry nor meters were set, if no detector was added, or if
+         *                               two detectors share a type
+         */
+        public AnomalyMonitor build() {
+            if (registry == null && meters == null) {
+                throw new IllegalStateException("meterRegistry (or meters) must be set: anomalies are counted in the host's registry");
+            }
+            if (detectors.isEmpty()) {
+                throw new IllegalStateException("detectors: add at least one detector (or call defaultDetectors())");
+            }
+            Set<String> types = new HashSet<>();
+            for (AnomalyDetector d : detectors) {
+                if (!types.add(d.type())) {
+                    throw new IllegalStateException("detectors: two detectors have type '" + d.type()
+                            + "'; each type may appear once per monitor");
+                }
+            }
+            return new AnomalyMonitor(this);
+        }
+    }
+}

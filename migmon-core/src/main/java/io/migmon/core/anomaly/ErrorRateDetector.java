@@ -1,0 +1,171 @@
+package io.migmon.core.anomaly;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.util.Locale;
+
+/**
+ * Error rate above a limit, type {@code high_error_rate}; the seed rule is "above 1% → CRITICAL", the default.
+ *
+ * <p>Method: error rate = errors / (rows + errors) over the last {@code window} sample intervals (a sliding window,
+ * so an old burst does not keep the rate high forever and a new one is not diluted by hours of clean rows). The
+ * rate is judged only when the window holds at least {@code minEvents} rows + errors: 1 error in 3 rows is not an
+ * alarm. Defaults (for a 5 s sampling interval): limit 0.01, window 12 intervals (1 minute), at least 100 events,
+ * fire after 2 consecutive high samples, clear after 6.
+ */
+public final class ErrorRateDetector implements AnomalyDetector {
+
+    /** The anomaly type. */
+    public static final String TYPE = "high_error_rate";
+
+    private final Builder settings;
+    private final SampleRing ring;
+    private double value = Double.NaN;
+    private long events;
+
+    private ErrorRateDetector(Builder settings) {
+        this.settings = settings;
+        this.ring = new SampleRing(settings.window + 1);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public String metric() {
+        return MetricCatalog.MIGRATION_ERRORS.prometheusName();
+    }
+
+    @Override
+    public Severity severity() {
+        return settings.severity;
+    }
+
+    @Override
+    public int fireAfter() {
+        return settings.fireAfter;
+    }
+
+    @Override
+    public int clearAfter() {
+        return settings.clearAfter;
+    }
+
+    @Override
+    public Condition evaluate(Sample sample) {
+        ring.add(sample);
+        if (ring.size() < 2) {
+            value = Double.NaN;
+            return Condition.UNKNOWN;
+        }
+        long errors = ring.errorsDelta();
+        events = ring.rowsDelta() + errors;
+        if (events < settings.minEvents || events <= 0) {
+            value = events <= 0 ? Double.NaN : (double) errors / events;
+            return Condition.UNKNOWN;
+        }
+        value = (double) errors / events;
+        return value > settings.limit ? Condition.ABNORMAL : Condition.NORMAL;
+    }
+
+    @Override
+    public double value() {
+        return value;
+    }
+
+    @Override
+    public double threshold() {
+        return settings.limit;
+    }
+
+    @Override
+    public String describe(boolean firing) {
+        String rate = String.format(Locale.ROOT, "%.2f%%", value * 100);
+        String limit = String.format(Locale.ROOT, "%.2f%%", settings.limit * 100);
+        String span = "over the last " + settings.window + " samples";
+        long errors = Math.round(value * events);
+        return firing
+                ? "error rate (" + metric() + ") " + rate + " (" + errors + " errors in " + events + " rows + errors "
+                        + span + ") is above " + limit
+                : "error rate (" + metric() + ") " + rate + " " + span + " is back below " + limit;
+    }
+
+    @Override
+    public AnomalyDetector fresh() {
+        return new ErrorRateDetector(settings);
+    }
+
+    @Override
+    public String toString() {
+        return "ErrorRateDetector{limit=" + settings.limit + ", window=" + settings.window + ", minEvents="
+                + settings.minEvents + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
+    }
+
+    /** Builder; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private double limit = 0.01;
+        private int window = 12;
+        private long minEvents = 100;
+        private int fireAfter = 2;
+        private int clearAfter = 6;
+        private Severity severity = Severity.CRITICAL;
+
+        private Builder() {
+        }
+
+        /** Fires above this error rate, a fraction in (0, 1) (default 0.01 = 1%). */
+        public Builder limit(double fraction) {
+            this.limit = Checks.fraction("limit", fraction);
+            return this;
+        }
+
+        /** Sample intervals the rate is measured over (default 12). */
+        public Builder window(int intervals) {
+            this.window = Checks.atLeast("window", intervals, 1);
+            return this;
+        }
+
+        /** Rows + errors the window must hold before the rate is judged (default 100). */
+        public Builder minEvents(long events) {
+            if (events < 1) {
+                throw new IllegalArgumentException("minEvents must be >= 1, was " + events);
+            }
+            this.minEvents = events;
+            return this;
+        }
+
+        /** Consecutive high samples to fire (default 2). */
+        public Builder fireAfter(int samples) {
+            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
+            return this;
+        }
+
+        /** Consecutive normal samples to resolve (default 6). */
+        public Builder clearAfter(int samples) {
+            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
+            return this;
+        }
+
+        /** Severity (default CRITICAL). */
+        public Builder severity(Severity severity) {
+            this.severity = Checks.severity(severity);
+            return this;
+        }
+
+        public ErrorRateDetector build() {
+            Builder copy = new Builder();
+            copy.limit = limit;
+            copy.window = window;
+            copy.minEvents = minEvents;
+            copy.fireAfter = fireAfter;
+            copy.clearAfter = clearAfter;
+            copy.severity = severity;
+            return new ErrorRateDetector(copy);
+        }
+    }
+}

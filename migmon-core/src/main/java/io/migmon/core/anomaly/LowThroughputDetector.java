@@ -1,0 +1,185 @@
+package io.migmon.core.anomaly;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.util.Locale;
+
+/**
+ * The seed's threshold rule, type {@code low_throughput}: throughput below a fraction (default 0.5) of the rate
+ * the host expects, severity WARNING by default.
+ *
+ * <p>Method: the rate is measured over the last {@code window} sample intervals (rows done difference divided by
+ * elapsed time), which smooths single slow batches. The first {@code warmUp} samples of a run are not judged, so a
+ * normal ramp-up (cold caches, connection pools filling) does not fire. Defaults (for a 5 s sampling interval):
+ * window 6 intervals (30 s), warm-up 24 samples (2 minutes), fire after 3 consecutive low samples, clear after 3.
+ * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
+ */
+public final class LowThroughputDetector implements AnomalyDetector {
+
+    /** The anomaly type. */
+    public static final String TYPE = "low_throughput";
+
+    private final double expected;
+    private final double ratio;
+    private final int window;
+    private final int warmUp;
+    private final int fireAfter;
+    private final int clearAfter;
+    private final Severity severity;
+
+    private final SampleRing ring;
+    private long seen;
+    private double value = Double.NaN;
+
+    private LowThroughputDetector(Builder b) {
+        this.expected = b.expected;
+        this.ratio = b.ratio;
+        this.window = b.window;
+        this.warmUp = b.warmUp;
+        this.fireAfter = b.fireAfter;
+        this.clearAfter = b.clearAfter;
+        this.severity = b.severity;
+        this.ring = new SampleRing(window + 1);
+    }
+
+    private LowThroughputDetector(LowThroughputDetector o) {
+        this.expected = o.expected;
+        this.ratio = o.ratio;
+        this.window = o.window;
+        this.warmUp = o.warmUp;
+        this.fireAfter = o.fireAfter;
+        this.clearAfter = o.clearAfter;
+        this.severity = o.severity;
+        this.ring = new SampleRing(window + 1);
+    }
+
+    /** A builder for a host that expects {@code rowsPerSecond}. */
+    public static Builder builder(double expectedRowsPerSecond) {
+        return new Builder(expectedRowsPerSecond);
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public String metric() {
+        return MetricCatalog.MIGRATION_THROUGHPUT.prometheusName();
+    }
+
+    @Override
+    public Severity severity() {
+        return severity;
+    }
+
+    @Override
+    public int fireAfter() {
+        return fireAfter;
+    }
+
+    @Override
+    public int clearAfter() {
+        return clearAfter;
+    }
+
+    @Override
+    public Condition evaluate(Sample sample) {
+        ring.add(sample);
+        seen++;
+        if (seen <= warmUp || ring.size() < 2) {
+            value = Double.NaN;
+            return Condition.UNKNOWN;
+        }
+        value = ring.rowRate();
+        if (Double.isNaN(value)) {
+            return Condition.UNKNOWN;
+        }
+        return value < threshold() ? Condition.ABNORMAL : Condition.NORMAL;
+    }
+
+    @Override
+    public double value() {
+        return value;
+    }
+
+    @Override
+    public double threshold() {
+        return ratio * expected;
+    }
+
+    @Override
+    public String describe(boolean firing) {
+        String pct = String.format(Locale.ROOT, "%.0f%%", ratio * 100);
+        return firing
+                ? metric() + " " + Checks.rate(value) + " rows/s is below " + pct + " of the expected "
+                        + Checks.rate(expected) + " rows/s (" + Checks.rate(threshold()) + " rows/s)"
+                : metric() + " " + Checks.rate(value) + " rows/s is back above " + Checks.rate(threshold())
+                        + " rows/s (" + pct + " of the expected " + Checks.rate(expected) + " rows/s)";
+    }
+
+    @Override
+    public AnomalyDetector fresh() {
+        return new LowThroughputDetector(this);
+    }
+
+    @Override
+    public String toString() {
+        return "LowThroughputDetector{expected=" + expected + ", ratio=" + ratio + ", window=" + window
+                + ", warmUp=" + warmUp + ", fireAfter=" + fireAfter + ", clearAfter=" + clearAfter + "}";
+    }
+
+    /** Builder; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private final double expected;
+        private double ratio = 0.5;
+        private int window = 6;
+        private int warmUp = 24;
+        private int fireAfter = 3;
+        private int clearAfter = 3;
+        private Severity severity = Severity.WARNING;
+
+        private Builder(double expected) {
+            this.expected = Checks.positive("expectedRowsPerSecond", expected);
+        }
+
+        /** Fires below {@code ratio} times the expected rate (default 0.5), in (0, 1). */
+        public Builder ratio(double ratio) {
+            this.ratio = Checks.fraction("ratio", ratio);
+            return this;
+        }
+
+        /** Sample intervals the rate is measured over (default 6). */
+        public Builder window(int intervals) {
+            this.window = Checks.atLeast("window", intervals, 1);
+            return this;
+        }
+
+        /** Samples at the start of a run that are not judged (default 24). */
+        public Builder warmUp(int samples) {
+            this.warmUp = Checks.atLeast("warmUp", samples, 0);
+            return this;
+        }
+
+        /** Consecutive low samples to fire (default 3). */
+        public Builder fireAfter(int samples) {
+            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
+            return this;
+        }
+
+        /** Consecutive normal samples to resolve (default 3). */
+        public Builder clearAfter(int samples) {
+            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
+            return this;
+        }
+
+        /** Severity (default WARNING). */
+        public Builder severity(Severity severity) {
+            this.severity = Checks.severity(severity);
+            return this;
+        }
+
+        public LowThroughputDetector build() {
+            return new LowThroughputDetector(this);
+        }
+    }
+}
