@@ -1,0 +1,860 @@
+package io.migmon.mongo;
+
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.reactivestreams.client.ClientSession;
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.mongo.internal.MigrationLock;
+import io.migmon.mongo.internal.Reactive;
+import io.migmon.mongo.internal.ServerInfo;
+import java.lang.management.ManagementFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import org.bson.Document;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+/**
+ * Runs versioned {@link MongoMigration}s against one database, observably.
+ *
+ * <pre>{@code
+ * try (MongoMigrationRunner runner = MongoMigrationRunner.builder()
+ *         .client(mongoClient).database("shop")
+ *         .meterRegistry(registry)
+ *         .migrations(new V1CreateOrders(), new V2AddStatus())
+ *         .build()) {
+ *     MongoRunReport report = runner.run();   // blocks the calling thread
+ * }
+ * }</pre>
+ *
+ * <p><b>What a run does.</b> Asks the server ({@code hello}) whether it can do transactions; takes the lock document
+ * (waiting up to {@link Builder#lockWait}); reads the changelog; fails if an applied migration's checksum changed;
+ * then runs each pending migration in version order, each in its own transaction when the {@link TransactionPolicy}
+ * and the server allow, writing its changelog entry in that same transaction. The first failure aborts that
+ * migration's transaction, records {@code failed} in the changelog, releases the lock and throws
+ * {@link MongoMigrationException} carrying the report. A later run retries failed versions.
+ *
+ * <p><b>Threads.</b> {@link #run()} blocks the calling thread (the host's): the migrations' {@code up} run on it and
+ * wait for the reactive driver. migmon starts no thread; the driver's own threads complete the operations.
+ *
+ * <p><b>Metrics</b> (in the host's registry): {@code mongodb_migration_duration_seconds{version,status}},
+ * {@code mongodb_migration_documents_total{version,collection}}, {@code mongodb_migration_errors_total{version,error_type}},
+ * {@code mongodb_migration_validations_total{version,check,status}}, and per migration the core
+ * {@link ObservableMigration} meters ({@code migration_id = <migrationIdPrefix><version>}): progress, ETA, status,
+ * rows. Logs (logger {@code io.migmon.mongo}) at start, finish and failure of each migration, with
+ * {@code migration_id} and {@code mongodb_version} in the MDC. {@link #close()} removes these meters; the client
+ * stays the host's to close. Immutable and thread-safe; two runs of one runner are serialised by the lock.
+ */
+public final class MongoMigrationRunner implements AutoCloseable {
+
+    /** MDC key holding the version of the migration running. */
+    public static final String MDC_VERSION = "mongodb_version";
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo");
+    private static final Pattern VERSION = Pattern.compile("\\d{1,18}(\\.\\d{1,18})*");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-.]{1,120}");
+
+    private final MongoClient client;
+    private final String databaseName;
+    private final List<MongoMigration> migrations;
+    private final String changelogCollection;
+    private final String lockCollection;
+    private final Duration lockTtl;
+    private final Duration lockWait;
+    private final Duration lockPoll;
+    private final Duration operationTimeout;
+    private final TransactionPolicy transactionPolicy;
+    private final MeterRegistry registry;
+    private final MetricsOptions metricsOptions;
+    private final Clock clock;
+    private final String migrationIdPrefix;
+    private final String owner;
+    private final MigmonMeters meters;
+    private final Map<String, ObservableMigration> observables = new ConcurrentHashMap<>();
+
+    private MongoMigrationRunner(Builder b) {
+        this.client = b.client;
+        this.databaseName = b.database;
+        List<MongoMigration> sorted = new ArrayList<>(b.migrations);
+        sorted.sort(Comparator.comparing(MongoMigration::version, MongoMigrationRunner::compareVersions));
+        this.migrations = List.copyOf(sorted);
+        this.changelogCollection = b.changelogCollection;
+        this.lockCollection = b.lockCollection;
+        this.lockTtl = b.lockTtl;
+        this.lockWait = b.lockWait;
+        this.lockPoll = b.lockPoll;
+        this.operationTimeout = b.operationTimeout;
+        this.transactionPolicy = b.transactionPolicy;
+        this.registry = b.registry;
+        this.metricsOptions = b.metricsOptions;
+        this.clock = b.clock;
+        this.migrationIdPrefix = b.migrationIdPrefix == null ? databaseName + "-v" : b.migrationIdPrefix;
+        this.owner = b.owner == null ? defaultOwner() : b.owner;
+        this.meters = MigmonMeters.create(registry, metricsOptions);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The migrations in the order they run. */
+    public List<MongoMigration> migrations() {
+        return migrations;
+    }
+
+    /** The lock owner id this runner writes (host, pid and a random suffix unless set). */
+    public String owner() {
+        return owner;
+    }
+
+    /**
+     * Runs the pending migrations; blocks until done.
+     *
+     * @return the report; every migration is applied or skipped
+     * @throws MongoMigrationException when a migration failed (with the report), a checksum changed, the lock was not
+     *                                 acquired within the lock wait, or transactions were required but unsupported
+     */
+    public MongoRunReport run() {
+        Instant started = clock.instant();
+        MongoDatabase db = client.getDatabase(databaseName);
+        ServerInfo server = serverInfo();
+        boolean transactional = decideTransactions(server);
+        MigrationLock lock = acquireLock(db);
+        List<MongoMigrationResult> results = new ArrayList<>();
+        try {
+            Map<String, Document> changelog = readChangelog(db);
+            checkChecksums(changelog);
+            for (MongoMigration m : migrations) {
+                Document entry = changelog.get(m.version());
+                if (entry != null && "success".equals(entry.getString("status"))) {
+                    results.add(new MongoMigrationResult(m.version(), m.description(), MongoMigrationResult.Outcome.SKIPPED,
+                            entry.getBoolean("transactional", false), Duration.ZERO, 0, List.of(), Optional.empty()));
+                    continue;
+                }
+                if (!lock.refresh()) {
+                    throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "the migration lock of "
+                            + databaseName + "." + lockCollection + " was taken by " + holderText(lock)
+                            + " before migration " + m.version() + "; stopping", report(server, transactional, results, started), null);
+                }
+                Execution e = execute(db, lock, m, transactional && m.transactional());
+                results.add(e.result);
+                if (e.error != null) {
+                    MongoRunReport report = report(server, transactional, results, started);
+                    throw new MongoMigrationException(e.error instanceof LockLostException
+                            ? MongoMigrationException.Reason.LOCK_LOST : MongoMigrationException.Reason.MIGRATION_FAILED,
+                            "MongoDB migration " + m.version() + " (" + m.description() + ") failed: " + e.result.error().orElse(""),
+                            report, e.error);
+                }
+            }
+            return report(server, transactional, results, started);
+        } finally {
+            try {
+                lock.release();
+            } catch (RuntimeException ex) {
+                LOG.warn("could not release the migration lock in {}.{}; it expires after {}", databaseName, lockCollection,
+                        lockTtl, ex);
+            }
+        }
+    }
+
+    /**
+     * Reverts one applied migration with its {@link MongoMigration#down}, in a transaction when the policy and the
+     * server allow, and deletes its changelog entry in that same transaction, so that the next {@link #run()} applies
+     * it again. Takes the lock like {@link #run()}. Undo is logged and a failure counted in
+     * {@code mongodb_migration_errors_total}; it records no duration (the duration timer describes forward runs).
+     *
+     * @throws IllegalArgumentException when no migration of this runner has that version, or it is not applied
+     * @throws MongoMigrationException  with {@code MIGRATION_FAILED} when {@code down} throws
+     */
+    public void undo(String version) {
+        MongoMigration m = migrations.stream().filter(x -> compareVersions(x.version(), version) == 0).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no migration with version " + version));
+        MongoDatabase db = client.getDatabase(databaseName);
+        boolean transactional = decideTransactions(serverInfo()) && m.transactional();
+        MigrationLock lock = acquireLock(db);
+        ClientSession session = null;
+        String previousVersion = MDC.get(MDC_VERSION);
+        MDC.put(MDC_VERSION, m.version());
+        try {
+            Document entry = readChangelog(db).get(m.version());
+            if (entry == null || !"success".equals(entry.getString("status"))) {
+                throw new IllegalArgumentException("migration " + m.version() + " is not applied; nothing to undo");
+            }
+            ObservableMigration observable = observables.computeIfAbsent(m.version(), v -> ObservableMigration
+                    .builder(migrationIdPrefix + v).meterRegistry(registry).metricsOptions(metricsOptions).clock(clock).build());
+            MigrationRun run = observable.start();
+            try {
+                if (transactional) {
+                    session = Reactive.first(client.startSession(), operationTimeout);
+                    session.startTransaction();
+                }
+                m.down(new Context(this, db, session, run, lock, m.version()));
+                MongoCollection<Document> changes = db.getCollection(changelogCollection);
+                if (session != null) {
+                    Reactive.first(changes.deleteOne(session, Filters.eq("_id", m.version())), operationTimeout);
+                    Reactive.first(session.commitTransaction(), operationTimeout);
+                } else {
+                    Reactive.first(changes.deleteOne(Filters.eq("_id", m.version())), operationTimeout);
+                }
+                run.succeed();
+                LOG.info("MongoDB migration {} undone (transactional={})", m.version(), transactional);
+            } catch (Exception e) {
+                if (session != null && session.hasActiveTransaction()) {
+                    try {
+                        Reactive.first(session.abortTransaction(), operationTimeout);
+                    } catch (RuntimeException abortError) {
+                        e.addSuppressed(abortError);
+                    }
+                }
+                run.fail(e);
+                try {
+                    meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, m.version(),
+                            MetricCatalog.ERROR_TYPE, errorType(e)).increment();
+                } catch (RuntimeException ex) {
+                    meters.recordFailure("mongodb.errors", ex);
+                }
+                LOG.error("undo of MongoDB migration {} failed: {}", m.version(), e.toString(), e);
+                throw new MongoMigrationException(MongoMigrationException.Reason.MIGRATION_FAILED,
+                        "undo of MongoDB migration " + m.version() + " failed: " + errorType(e) + ": " + e.getMessage(), null, e);
+            }
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+            restore(MDC_VERSION, previousVersion);
+            try {
+                lock.release();
+            } catch (RuntimeException ex) {
+                LOG.warn("could not release the migration lock in {}.{}; it expires after {}", databaseName, lockCollection,
+                        lockTtl, ex);
+            }
+        }
+    }
+
+    /** The changelog as stored: one document per version that ran, successful or failed. */
+    public List<Document> changelog() {
+        return Reactive.all(client.getDatabase(databaseName).getCollection(changelogCollection).find()
+                .sort(new Document("startedAt", 1)), operationTimeout);
+    }
+
+    /** Removes the meters this runner registered (its own and its migrations'); the host's other meters stay. */
+    @Override
+    public void close() {
+        observables.values().forEach(ObservableMigration::close);
+        observables.clear();
+        meters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MongoMigrationRunner{database=" + databaseName + ", migrations=" + migrations.size()
+                + ", transactions=" + transactionPolicy + "}";
+    }
+
+    // ---- steps ------------------------------------------------------------------------------------------------------
+
+    private ServerInfo serverInfo() {
+        MongoDatabase admin = client.getDatabase("admin");
+        Document hello;
+        try {
+            hello = Reactive.first(admin.runCommand(new Document("hello", 1)), operationTimeout);
+        } catch (RuntimeException e) {
+            hello = Reactive.first(admin.runCommand(new Document("isMaster", 1)), operationTimeout);
+        }
+        return ServerInfo.fromHello(hello == null ? new Document() : hello);
+    }
+
+    private boolean decideTransactions(ServerInfo server) {
+        switch (transactionPolicy) {
+            case NEVER:
+                return false;
+            case REQUIRED:
+                if (!server.transactions()) {
+                    throw new MongoMigrationException(MongoMigrationException.Reason.TRANSACTIONS_UNSUPPORTED,
+                            "transactionPolicy=REQUIRED but the server is " + server.topology()
+                                    + (server.sessions() ? "" : " without sessions")
+                                    + " (hello has no setName / msg=isdbgrid): transactions need a replica set or a sharded cluster",
+                            null, null);
+                }
+                return true;
+            default:
+                if (!server.transactions()) {
+                    LOG.atWarn().addKeyValue("transactional", false).addKeyValue("topology", server.topology())
+                            .log("MongoDB server of {} is {}: migrations run WITHOUT transactions (transactional=false); "
+                                    + "a failing migration can leave partial writes", databaseName, server.topology());
+                }
+                return server.transactions();
+        }
+    }
+
+    private MigrationLock acquireLock(MongoDatabase db) {
+        MigrationLock lock = new MigrationLock(db.getCollection(lockCollection), owner, lockTtl, clock, operationTimeout);
+        long deadline = System.nanoTime() + lockWait.toNanos();
+        boolean logged = false;
+        while (!lock.tryAcquire()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "MongoDB migration lock " + databaseName + "." + lockCollection + " is held by " + holderText(lock)
+                                + "; gave up after waiting " + lockWait + " (lockWait)", null, null);
+            }
+            if (!logged) {
+                LOG.info("MongoDB migration lock {}.{} is held by {}; waiting up to {}", databaseName, lockCollection,
+                        holderText(lock), lockWait);
+                logged = true;
+            }
+            try {
+                Thread.sleep(Math.min(lockPoll.toMillis(), Math.max(1, lockWait.toMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "interrupted while waiting for the MongoDB migration lock", null, e);
+            }
+        }
+        return lock;
+    }
+
+    private static String holderText(MigrationLock lock) {
+        try {
+            Document h = lock.holder();
+            if (h == null) {
+                return "nobody (released meanwhile)";
+            }
+            return "'" + h.getString("owner") + "' until " + toInstant(h.get("expiresAt"));
+        } catch (RuntimeException e) {
+            return "another runner";
+        }
+    }
+
+    private Map<String, Document> readChangelog(MongoDatabase db) {
+        Map<String, Document> byVersion = new HashMap<>();
+        for (Document d : Reactive.all(db.getCollection(changelogCollection).find(), operationTimeout)) {
+            byVersion.put(String.valueOf(d.get("_id")), d);
+        }
+        return byVersion;
+    }
+
+    private void checkChecksums(Map<String, Document> changelog) {
+        List<String> mismatches = new ArrayList<>();
+        for (MongoMigration m : migrations) {
+            Document e = changelog.get(m.version());
+            if (e != null && "success".equals(e.getString("status")) && !Objects.equals(e.getString("checksum"), m.checksum())) {
+                mismatches.add("version " + m.version() + ": applied " + e.getString("checksum") + ", now " + m.checksum());
+            }
+        }
+        if (!mismatches.isEmpty()) {
+            throw new MongoMigrationException(MongoMigrationException.Reason.CHECKSUM_MISMATCH,
+                    "applied MongoDB migrations changed since they ran (" + String.join("; ", mismatches)
+                            + "): restore the original migration or add a new version", null, null);
+        }
+        Set<String> known = new HashSet<>();
+        migrations.forEach(m -> known.add(m.version()));
+        for (String v : changelog.keySet()) {
+            if (!known.contains(v)) {
+                LOG.warn("changelog {}.{} has version {} that no migration of this runner declares", databaseName,
+                        changelogCollection, v);
+            }
+        }
+    }
+
+    private record Execution(MongoMigrationResult result, Throwable error) {
+    }
+
+    private Execution execute(MongoDatabase db, MigrationLock lock, MongoMigration m, boolean transactional) {
+        String version = m.version();
+        ObservableMigration observable = observables.computeIfAbsent(version, v -> ObservableMigration
+                .builder(migrationIdPrefix + v).meterRegistry(registry).metricsOptions(metricsOptions).clock(clock).build());
+        String previousVersion = MDC.get(MDC_VERSION);
+        String previousId = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
+        MDC.put(MDC_VERSION, version);
+        MDC.put(ObservableMigration.MDC_MIGRATION_ID, observable.migrationId());
+        Instant start = clock.instant();
+        MigrationRun run = observable.start();
+        ClientSession session = null;
+        Context ctx = null;
+        List<ValidationResult> validations = new ArrayList<>();
+        try {
+            LOG.atInfo().addKeyValue(MDC_VERSION, version).addKeyValue("transactional", transactional)
+                    .log("MongoDB migration {} ({}) started, transactional={}", version, m.description(), transactional);
+            if (transactional) {
+                session = Reactive.first(client.startSession(), operationTimeout);
+                session.startTransaction();
+            }
+            ctx = new Context(this, db, session, run, lock, version);
+            if (m.expectedDocuments() >= 0) {
+                run.expectRows(m.expectedDocuments());
+            }
+            List<MongoValidation> checks = m.validations();
+            List<Object> before = new ArrayList<>();
+            for (MongoValidation v : checks) {
+                before.add(v.before(ctx));
+            }
+            m.up(ctx);
+            for (int i = 0; i < checks.size(); i++) {
+                ValidationResult r = checks.get(i).verify(ctx, before.get(i));
+                validations.add(r);
+                try {
+                    meters.counter(MetricCatalog.MONGODB_MIGRATION_VALIDATIONS, MetricCatalog.VERSION, version,
+                            MetricCatalog.CHECK, r.check(), MetricCatalog.STATUS, r.status()).increment();
+                } catch (RuntimeException e) {
+                    meters.recordFailure("mongodb.validation", e);
+                }
+            }
+            if (validations.stream().anyMatch(r -> !r.passed())) {
+                throw new ValidationFailedException(version, validations);
+            }
+            if (lock.isLost()) {
+                throw new LockLostException("the migration lock expired and was taken by another runner during migration "
+                        + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
+            }
+            Duration duration = Duration.between(start, clock.instant());
+            Document entry = changelogEntry(m, "success", transactional, start, duration, ctx.documents, null);
+            MongoCollection<Document> changes = db.getCollection(changelogCollection);
+            if (session != null) {
+                Reactive.first(changes.replaceOne(session, Filters.eq("_id", version), entry, new ReplaceOptions().upsert(true)),
+                        operationTimeout);
+                Reactive.first(session.commitTransaction(), operationTimeout);
+            } else {
+                Reactive.first(changes.replaceOne(Filters.eq("_id", version), entry, new ReplaceOptions().upsert(true)),
+                        operationTimeout);
+            }
+            run.succeed();
+            record(version, "success", duration);
+            LOG.atInfo().addKeyValue(MDC_VERSION, version).addKeyValue("duration_ms", duration.toMillis())
+                    .addKeyValue("documents", ctx.documents).addKeyValue("transactional", transactional)
+                    .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), ctx.documents);
+            return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.APPLIED,
+                    transactional, duration, ctx.documents, validations, Optional.empty()), null);
+        } catch (Throwable t) {
+            Duration duration = Duration.between(start, clock.instant());
+            if (session != null && session.hasActiveTransaction()) {
+                try {
+                    Reactive.first(session.abortTransaction(), operationTimeout);
+                } catch (RuntimeException abortError) {
+                    t.addSuppressed(abortError);
+                }
+            }
+            if (t instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            if (t instanceof ValidationFailedException) {
+                validations = ((ValidationFailedException) t).results();
+            }
+            String errorType = errorType(t);
+            run.fail(t);
+            try {
+                meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
+                        MetricCatalog.ERROR_TYPE, errorType).increment();
+            } catch (RuntimeException e) {
+                meters.recordFailure("mongodb.errors", e);
+            }
+            record(version, "failed", duration);
+            long docs = ctx == null ? 0 : ctx.documents;
+            String error = errorType + ": " + t.getMessage();
+            try {
+                Reactive.first(db.getCollection(changelogCollection).replaceOne(Filters.eq("_id", version),
+                        changelogEntry(m, "failed", transactional, start, duration, docs, error),
+                        new ReplaceOptions().upsert(true)), operationTimeout);
+            } catch (RuntimeException e) {
+                t.addSuppressed(e);
+                LOG.warn("could not record the failure of migration {} in {}.{}", version, databaseName, changelogCollection, e);
+            }
+            LOG.atError().addKeyValue(MDC_VERSION, version).addKeyValue("error_type", errorType)
+                    .addKeyValue("duration_ms", duration.toMillis()).addKeyValue("transactional", transactional)
+                    .setCause(t)
+                    .log("MongoDB migration {} failed after {} ms: {}{}", version, duration.toMillis(), error,
+                            transactional ? " (transaction aborted)" : " (no transaction: writes done so far remain)");
+            return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.FAILED,
+                    transactional, duration, docs, validations, Optional.of(error)), t);
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+            restore(MDC_VERSION, previousVersion);
+            restore(ObservableMigration.MDC_MIGRATION_ID, previousId);
+        }
+    }
+
+    private void record(String version, String status, Duration duration) {
+        try {
+            meters.timer(MetricCatalog.MONGODB_MIGRATION_DURATION, MetricCatalog.VERSION, version,
+                    MetricCatalog.STATUS, status).record(duration);
+        } catch (RuntimeException e) {
+            meters.recordFailure("mongodb.duration", e);
+        }
+    }
+
+    private Document changelogEntry(MongoMigration m, String status, boolean transactional, Instant start,
+                                    Duration duration, long documents, String error) {
+        Document d = new Document("_id", m.version())
+                .append("version", m.version())
+                .append("description", m.description())
+                .append("checksum", m.checksum())
+                .append("status", status)
+                .append("transactional", transactional)
+                .append("startedAt", Date.from(start))
+                .append("durationMillis", duration.toMillis())
+                .append("documents", documents)
+                .append("owner", owner);
+        if (error != null) {
+            d.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
+        }
+        return d;
+    }
+
+    private MongoRunReport report(ServerInfo server, boolean transactional, List<MongoMigrationResult> results, Instant started) {
+        return new MongoRunReport(databaseName, server.topology(), transactional, results, Duration.between(started, clock.instant()));
+    }
+
+    static String errorType(Throwable t) {
+        String simple = t.getClass().getSimpleName();
+        return simple.isEmpty() ? t.getClass().getName() : simple;
+    }
+
+    private static Instant toInstant(Object date) {
+        return date instanceof Date d ? d.toInstant() : null;
+    }
+
+    private static void restore(String key, String previous) {
+        if (previous == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, previous);
+        }
+    }
+
+    private static String defaultOwner() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            host = "unknown-host";
+        }
+        return host + ":" + ManagementFactory.getRuntimeMXBean().getPid() + ":" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    static int compareVersions(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < Math.max(x.length, y.length); i++) {
+            long p = i < x.length ? Long.parseLong(x[i]) : 0;
+            long q = i < y.length ? Long.parseLong(y[i]) : 0;
+            if (p != q) {
+                return Long.compare(p, q);
+            }
+        }
+        return 0;
+    }
+
+    /** The lock expired during a migration. */
+    static final class LockLostException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        LockLostException(String message) {
+            super(message);
+        }
+    }
+
+    // ---- context ----------------------------------------------------------------------------------------------------
+
+    private static final class Context implements MongoMigrationContext {
+        private final MongoMigrationRunner runner;
+        private final MongoDatabase db;
+        private final Optional<ClientSession> session;
+        private final MigrationRun run;
+        private final MigrationLock lock;
+        private final String version;
+        private final Map<String, Counter> counters = new HashMap<>();
+        private long documents;
+
+        Context(MongoMigrationRunner runner, MongoDatabase db, ClientSession session, MigrationRun run, MigrationLock lock,
+                String version) {
+            this.runner = runner;
+            this.db = db;
+            this.session = Optional.ofNullable(session);
+            this.run = run;
+            this.lock = lock;
+            this.version = version;
+        }
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        @Override
+        public MongoDatabase database() {
+            return db;
+        }
+
+        @Override
+        public Optional<ClientSession> session() {
+            return session;
+        }
+
+        @Override
+        public void documents(String collection, long count) {
+            if (count <= 0) {
+                return;
+            }
+            String c = collection == null || collection.isEmpty() ? "unknown" : collection;
+            try {
+                Counter counter = counters.get(c);
+                if (counter == null) {
+                    counter = runner.meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, version,
+                            MetricCatalog.COLLECTION, c);
+                    if (counters.size() < 256) {
+                        counters.put(c, counter);
+                    }
+                }
+                counter.increment(count);
+                documents += count;
+            } catch (RuntimeException e) {
+                runner.meters.recordFailure("mongodb.documents", e);
+            }
+            run.recordRows(c, count);
+            try {
+                lock.refreshIfDue();
+            } catch (RuntimeException e) {
+                runner.meters.recordFailure("mongodb.lock", e);
+            }
+        }
+
+        @Override
+        public void expectDocuments(long total) {
+            run.expectRows(total);
+        }
+
+        @Override
+        public ProgressSnapshot progress() {
+            return run.progress();
+        }
+
+        @Override
+        public <T> T await(Publisher<T> publisher) {
+            return Reactive.first(publisher, runner.operationTimeout);
+        }
+
+        @Override
+        public <T> List<T> awaitAll(Publisher<T> publisher) {
+            return Reactive.all(publisher, runner.operationTimeout);
+        }
+    }
+
+    // ---- builder ----------------------------------------------------------------------------------------------------
+
+    /** Builder for {@link MongoMigrationRunner}; validates eagerly, not thread-safe. */
+    public static final class Builder {
+        private MongoClient client;
+        private String database;
+        private final List<MongoMigration> migrations = new ArrayList<>();
+        private String changelogCollection = "migmon_changelog";
+        private String lockCollection = "migmon_lock";
+        private Duration lockTtl = Duration.ofMinutes(10);
+        private Duration lockWait = Duration.ofMinutes(1);
+        private Duration lockPoll = Duration.ofMillis(200);
+        private Duration operationTimeout = Duration.ofMinutes(10);
+        private TransactionPolicy transactionPolicy = TransactionPolicy.IF_SUPPORTED;
+        private MeterRegistry registry;
+        private MetricsOptions metricsOptions = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+        private String migrationIdPrefix;
+        private String owner;
+
+        private Builder() {
+        }
+
+        /** The host's reactive-streams client (required); the runner never closes it. */
+        public Builder client(MongoClient client) {
+            this.client = Objects.requireNonNull(client, "client must not be null");
+            return this;
+        }
+
+        /** The database to migrate (required). */
+        public Builder database(String database) {
+            if (database == null || database.isBlank() || database.contains(".") || database.contains(" ")) {
+                throw new IllegalArgumentException("database must be a MongoDB database name without '.' or spaces, was '"
+                        + database + "'");
+            }
+            this.database = database;
+            return this;
+        }
+
+        /** Adds migrations; versions must be unique. */
+        public Builder migrations(MongoMigration... migrations) {
+            return migrations(List.of(migrations));
+        }
+
+        /** Adds migrations; versions must be unique. */
+        public Builder migrations(List<? extends MongoMigration> list) {
+            for (MongoMigration m : Objects.requireNonNull(list, "migrations must not be null")) {
+                Objects.requireNonNull(m, "migrations must not contain null");
+                String v = m.version();
+                if (v == null || !VERSION.matcher(v).matches()) {
+                    throw new IllegalArgumentException("migration " + m.getClass().getName() + ": version must be "
+                            + "dot-separated numbers like 1 or 1.2, was '" + v + "'");
+                }
+                if (m.description() == null) {
+                    throw new IllegalArgumentException("migration " + v + ": description must not be null");
+                }
+                for (MongoMigration other : migrations) {
+                    if (compareVersions(other.version(), v) == 0) {
+                        throw new IllegalArgumentException("migrations: version " + v + " is declared twice ("
+                                + other.getClass().getName() + ", " + m.getClass().getName() + ")");
+                    }
+                }
+                migrations.add(m);
+            }
+            return this;
+        }
+
+        /** Collection of the changelog (default {@code migmon_changelog}). */
+        public Builder changelogCollection(String name) {
+            this.changelogCollection = collectionName("changelogCollection", name);
+            return this;
+        }
+
+        /** Collection of the lock document (default {@code migmon_lock}). */
+        public Builder lockCollection(String name) {
+            this.lockCollection = collectionName("lockCollection", name);
+            return this;
+        }
+
+        /**
+         * Lease of the lock (default 10 minutes). The runner extends it before each migration and, without blocking,
+         * when a migration reports documents after a third of the lease; a lock older than its lease can be taken by
+         * another runner, which makes the first one fail with {@code LOCK_LOST}.
+         */
+        public Builder lockTtl(Duration ttl) {
+            if (ttl == null || ttl.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("lockTtl must be at least 1 s, was " + ttl);
+            }
+            this.lockTtl = ttl;
+            return this;
+        }
+
+        /** How long {@link #run()} waits for a lock held by another runner before failing (default 1 minute; zero = fail at once). */
+        public Builder lockWait(Duration wait) {
+            if (wait == null || wait.isNegative()) {
+                throw new IllegalArgumentException("lockWait must be >= 0, was " + wait);
+            }
+            this.lockWait = wait;
+            return this;
+        }
+
+        /** How often a waiting runner retries the lock (default 200 ms). */
+        public Builder lockPollInterval(Duration poll) {
+            if (poll == null || poll.toMillis() < 1) {
+                throw new IllegalArgumentException("lockPollInterval must be at least 1 ms, was " + poll);
+            }
+            this.lockPoll = poll;
+            return this;
+        }
+
+        /** Longest wait for one driver operation (default 10 minutes). */
+        public Builder operationTimeout(Duration timeout) {
+            if (timeout == null || timeout.toMillis() < 1) {
+                throw new IllegalArgumentException("operationTimeout must be at least 1 ms, was " + timeout);
+            }
+            this.operationTimeout = timeout;
+            return this;
+        }
+
+        /** Whether migrations run in transactions (default {@link TransactionPolicy#IF_SUPPORTED}). */
+        public Builder transactionPolicy(TransactionPolicy policy) {
+            this.transactionPolicy = Objects.requireNonNull(policy, "transactionPolicy must not be null");
+            return this;
+        }
+
+        /** The host's registry (required). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            return this;
+        }
+
+        public Builder metricsOptions(MetricsOptions options) {
+            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Time source for durations, lock expiry and ETA (default system UTC). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /** Prefix of the core {@code migration_id} of each migration (default {@code <database>-v}, e.g. {@code shop-v2}). */
+        public Builder migrationIdPrefix(String prefix) {
+            if (prefix == null || !prefix.matches("[A-Za-z0-9][A-Za-z0-9_.:\\-]{0,100}")) {
+                throw new IllegalArgumentException("migrationIdPrefix must be letters, digits and _ . : - (at most 101), was '"
+                        + prefix + "'");
+            }
+            this.migrationIdPrefix = prefix;
+            return this;
+        }
+
+        /** Lock owner id written to the lock and changelog (default host:pid:random). */
+        public Builder owner(String owner) {
+            if (owner == null || owner.isBlank()) {
+                throw new IllegalArgumentException("owner must not be blank");
+            }
+            this.owner = owner;
+            return this;
+        }
+
+        /**
+         * Builds the runner.
+         *
+         * @throws IllegalStateException naming the missing field when client, database or meterRegistry is not set
+         */
+        public MongoMigrationRunner build() {
+            if (client == null) {
+                throw new IllegalStateException("client must be set (the host's reactive-streams MongoClient)");
+            }
+            if (database == null) {
+                throw new IllegalStateException("database must be set");
+            }
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
+            if (changelogCollection.equals(lockCollection)) {
+                throw new IllegalStateException("changelogCollection and lockCollection must differ, both are '"
+                        + lockCollection + "'");
+            }
+            return new MongoMigrationRunner(this);
+        }
+
+        private static String collectionName(String field, String name) {
+            if (name == null || !NAME.matcher(name).matches() || name.startsWith("system.")) {
+                throw new IllegalArgumentException(field + " must be 1-120 letters, digits, _ - . and not system.*, was '"
+                        + name + "'");
+            }
+            return name;
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.migmon.mongo.internal;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoWriteException;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.UpdateOptions;
+import com.mongodb.client.model.Updates;
+import com.mongodb.client.result.UpdateResult;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.bson.Document;
+import org.bson.conversions.Bson;
+
+/**
+ * The migration lock: one document {@code {_id: "migmon", owner, acquiredAt, expiresAt}} in the lock collection.
+ * Acquired with a conditional upsert (free or expired → ours; held → duplicate key on {@code _id}), extended with a
+ * conditional update on {@code owner}, released by deleting it when it is still ours.
+ */
+public final class MigrationLock {
+
+    public static final String LOCK_ID = "migmon";
+
+    private final MongoCollection<Document> collection;
+    private final String owner;
+    private final Duration ttl;
+    private final Clock clock;
+    private final Duration timeout;
+    private final AtomicBoolean lost = new AtomicBoolean();
+    private volatile Instant lastRefresh = Instant.EPOCH;
+
+    public MigrationLock(MongoCollection<Document> collection, String owner, Duration ttl, Clock clock, Duration opTimeout) {
+        this.collection = collection;
+        this.owner = owner;
+        this.ttl = ttl;
+        this.clock = clock;
+        this.timeout = opTimeout;
+    }
+
+    /** The current holder, or null. */
+    public Document holder() {
+        return Reactive.first(collection.find(Filters.eq("_id", LOCK_ID)), timeout);
+    }
+
+    /** One attempt: true when the lock is now ours. */
+    public boolean tryAcquire() {
+        Instant now = clock.instant();
+        Bson filter = Filters.and(Filters.eq("_id", LOCK_ID),
+                Filters.or(Filters.lt("expiresAt", Date.from(now)), Filters.eq("owner", owner)));
+        Bson update = Updates.combine(Updates.set("owner", owner), Updates.set("acquiredAt", Date.from(now)),
+                Updates.set("expiresAt", Date.from(now.plus(ttl))));
+        try {
+            Reactive.first(collection.updateOne(filter, update, new UpdateOptions().upsert(true)), timeout);
+            lost.set(false);
+            lastRefresh = now;
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** Extends the lease; marks the lock lost when it is no longer ours. Blocking. */
+    public boolean refresh() {
+        Instant now = clock.instant();
+        UpdateResult r = Reactive.first(collection.updateOne(Filters.and(Filters.eq("_id", LOCK_ID), Filters.eq("owner", owner)),
+                Updates.set("expiresAt", Date.from(now.plus(ttl)))), timeout);
+        lastRefresh = now;
+        if (r == null || r.getMatchedCount() == 0) {
+            lost.set(true);
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Extends the lease without waiting when a third of the TTL has passed since the last extension: called from the
+     * progress path, so it must never block. A failed or unmatched extension marks the lock lost.
+     */
+    public void refreshIfDue() {
+        Instant now = clock.instant();
+        if (Duration.between(lastRefresh, now).compareTo(ttl.dividedBy(3)) < 0) {
+            return;
+        }
+        lastRefresh = now;
+        Reactive.collect(collection.updateOne(Filters.and(Filters.eq("_id", LOCK_ID), Filters.eq("owner", owner)),
+                Updates.set("expiresAt", Date.from(now.plus(ttl))))).whenComplete((results, error) -> {
+                    if (error != null || results.isEmpty() || results.get(0).getMatchedCount() == 0) {
+                        lost.set(true);
+                    }
+                });
+    }
+
+    public boolean isLost() {
+        return lost.get();
+    }
+
+    /** Deletes the lock if it is still ours. */
+    public void release() {
+        Reactive.first(collection.deleteOne(Filters.and(Filters.eq("_id", LOCK_ID), Filters.eq("owner", owner))), timeout);
+    }
+
+    public String owner() {
+        return owner;
+    }
+}

@@ -1,0 +1,2 @@
+/** Implementation of migmon-mongo; not API, may change without notice. */
+package io.migmon.mongo.internal;
