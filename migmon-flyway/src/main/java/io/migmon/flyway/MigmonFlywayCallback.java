@@ -164,7 +164,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         ActiveMigrate stale = active.get();
         if (stale != null) {
             // a previous migrate on this thread ended without AFTER_MIGRATE*: record it as aborted
-            stale.finishVersion(null);
+            stale.abandonVersion();
             stale.run.close();
             stale.restoreMdc();
             active.remove();
@@ -184,7 +184,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (a == null) {
             return;
         }
-        a.finishVersion(null);
+        a.abandonVersion(); // a previous version that got no AFTER_EACH_* event
         MigrationInfo info = context.getMigrationInfo();
         String version = versionLabel(info);
         a.version = version;
@@ -245,7 +245,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 a.run.recordError(type);
                 a.run.fail(null);
             } else {
-                a.finishVersion(null);
+                a.abandonVersion();
                 a.run.succeed();
             }
         } finally {
@@ -312,6 +312,19 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                     v.recordError(errorType);
                     v.fail(null);
                 }
+            }
+            if (version != null) {
+                restore(MDC_VERSION, previousVersionMdc);
+                version = null;
+            }
+        }
+
+        /** Ends a version run whose outcome Flyway never reported as {@code aborted}. */
+        void abandonVersion() {
+            MigrationRun v = versionRun;
+            versionRun = null;
+            if (v != null) {
+                v.close();
             }
             if (version != null) {
                 restore(MDC_VERSION, previousVersionMdc);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import db.clock.V1__Slow_step;
 import db.mdc.V1__Record_mdc;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -128,6 +129,21 @@ class MigmonFlywayCallbackIT {
             assertThat(MDC.get("migration_id")).isEqualTo("host-value");
         } finally {
             MDC.remove("migration_id");
+        }
+    }
+
+    @Test
+    void durationsComeFromTheInjectedClock() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("timed").clock(V1__Slow_step.CLOCK).build()) {
+            flyway("clock", migmon).migrate();
+
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_sum{migration_id=\"timed:1\",status=\"success\"} 90.0")
+                    .contains("migration_duration_seconds_bucket{migration_id=\"timed:1\",status=\"success\",le=\"60.0\"} 0")
+                    .contains("migration_duration_seconds_bucket{migration_id=\"timed:1\",status=\"success\",le=\"300.0\"} 1")
+                    .contains("migration_duration_seconds_sum{migration_id=\"timed:2\",status=\"success\"} 2.5")
+                    .contains("migration_duration_seconds_sum{migration_id=\"timed\",status=\"success\"} 92.5");
         }
     }
 

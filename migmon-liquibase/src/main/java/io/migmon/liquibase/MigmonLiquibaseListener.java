@@ -132,10 +132,10 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     public void willRun(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             ChangeSet.RunStatus runStatus) {
         try {
-            if (runStatus == ChangeSet.RunStatus.ALREADY_RAN) {
+            if (runStatus == ChangeSet.RunStatus.ALREADY_RAN || migrations.isClosed()) {
                 return;
             }
-            finishChangeSet(null, null); // a previous changeset that got no ran/runFailed
+            abandonChangeSet(); // a previous changeset that got no ran/runFailed
             String label = label(changeSet);
             ActiveChangeSet a = new ActiveChangeSet(changeSet, label, MDC.get(ObservableMigration.MDC_MIGRATION_ID),
                     MDC.get(MDC_VERSION));
@@ -252,7 +252,11 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
 
     private void endUpdate(MigrationRun run, Throwable failure) {
         try {
-            finishChangeSet(null, failure == null ? null : MigrationRegistry.errorType(failure));
+            if (failure == null) {
+                abandonChangeSet();
+            } else {
+                finishChangeSet(null, MigrationRegistry.errorType(failure));
+            }
             if (run == null) {
                 return;
             }
@@ -291,6 +295,23 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                         .addKeyValue("error_type", errorType)
                         .log("liquibase changeset {} of {} ({}) failed: {}", a.label, migrationId,
                                 a.changeSet.getFilePath(), errorType);
+            }
+        } finally {
+            restore(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
+            restore(MDC_VERSION, a.previousVersionMdc);
+        }
+    }
+
+    /** Ends a changeset run whose outcome Liquibase never reported, as {@code aborted}. */
+    private void abandonChangeSet() {
+        ActiveChangeSet a = activeChangeSet.get();
+        if (a == null) {
+            return;
+        }
+        activeChangeSet.remove();
+        try {
+            if (a.run != null) {
+                a.run.close();
             }
         } finally {
             restore(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);

@@ -51,6 +51,11 @@ public final class MigrationRegistry implements AutoCloseable {
         return ownMeters;
     }
 
+    /** Whether {@link #close()} was called. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** The run-level migration for {@code id}, created on first use; empty once closed. */
     public synchronized Optional<ObservableMigration> run(String id) {
         if (closed) {

@@ -1,0 +1,147 @@
+package io.migmon.flyway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.testing.MutableClock;
+import io.migmon.flyway.internal.MigrationRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.callback.Context;
+import org.flywaydb.core.api.callback.Event;
+import org.flywaydb.core.api.callback.Statement;
+import org.flywaydb.core.api.configuration.Configuration;
+import org.flywaydb.core.api.output.OperationResult;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Event sequences Flyway itself does not produce on demand (a migrate that never ends, an error before any version).
+ * Normal sequences are covered against real Flyway in {@link MigmonFlywayCallbackIT}.
+ */
+class MigmonFlywayCallbackTest {
+
+    /** Context of run-level events: Flyway passes no migration info or statement there. */
+    private static final Context RUN_CONTEXT = new Context() {
+        @Override
+        public Configuration getConfiguration() {
+            return null;
+        }
+
+        @Override
+        public Connection getConnection() {
+            return null;
+        }
+
+        @Override
+        public MigrationInfo getMigrationInfo() {
+            return null;
+        }
+
+        @Override
+        public Statement getStatement() {
+            return null;
+        }
+
+        @Override
+        public OperationResult getOperationResult() {
+            return null;
+        }
+    };
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = MutableClock.at("2026-01-01T00:00:00Z");
+
+    private MigmonFlywayCallback callback() {
+        return MigmonFlywayCallback.builder().meterRegistry(registry).migrationId("app").clock(clock).build();
+    }
+
+    @Test
+    void migrateThatNeverEndedIsAbortedWhenTheNextOneStarts() {
+        try (MigmonFlywayCallback cb = callback()) {
+            cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+            clock.advanceSeconds(5);
+            cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+
+            assertThat(registry.get("migration.duration").tag("migration_id", "app").tag("status", "aborted")
+                    .timer().totalTime(TimeUnit.SECONDS)).isEqualTo(5.0);
+            assertThat(cb.migration("app")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.RUNNING);
+            cb.handle(Event.AFTER_MIGRATE, RUN_CONTEXT);
+            assertThat(cb.migration("app")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.SUCCESS);
+        }
+    }
+
+    @Test
+    void errorBeforeAnyVersionCountsFlywaysExceptionType() {
+        try (MigmonFlywayCallback cb = callback()) {
+            cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+            clock.advanceSeconds(1);
+            cb.handle(Event.AFTER_MIGRATE_ERROR, RUN_CONTEXT);
+
+            assertThat(registry.get("migration.errors").tag("migration_id", "app")
+                    .tag("error_type", "FlywayMigrateException").counter().count()).isEqualTo(1.0);
+            assertThat(registry.get("migration.duration").tag("migration_id", "app").tag("status", "failed")
+                    .timer().totalTime(TimeUnit.SECONDS)).isEqualTo(1.0);
+        }
+    }
+
+    @Test
+    void eventsOutsideAMigrateAndAfterCloseAreIgnored() {
+        MigmonFlywayCallback cb = callback();
+        cb.handle(Event.AFTER_EACH_MIGRATE, RUN_CONTEXT);
+        cb.handle(Event.AFTER_MIGRATE, RUN_CONTEXT);
+        assertThat(registry.getMeters()).isEmpty();
+        cb.close();
+        cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+        cb.handle(Event.AFTER_MIGRATE, RUN_CONTEXT);
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void subscribesToMigrateEventsOnly() {
+        try (MigmonFlywayCallback cb = callback()) {
+            assertThat(cb.supports(Event.BEFORE_MIGRATE, RUN_CONTEXT)).isTrue();
+            assertThat(cb.supports(Event.AFTER_EACH_MIGRATE_ERROR, RUN_CONTEXT)).isTrue();
+            assertThat(cb.supports(Event.BEFORE_CLEAN, RUN_CONTEXT)).isFalse();
+            assertThat(cb.supports(Event.AFTER_EACH_MIGRATE_STATEMENT, RUN_CONTEXT)).isFalse();
+            assertThat(cb.canHandleInTransaction(Event.BEFORE_EACH_MIGRATE, RUN_CONTEXT)).isTrue();
+            assertThat(cb.getCallbackName()).isEqualTo("migmon");
+        }
+    }
+
+    @Test
+    void versionIdsAreValidMigrationIds() {
+        assertThat(MigrationRegistry.versionId("app", "2.1")).isEqualTo("app:2.1");
+        assertThat(MigrationRegistry.versionId("app", "R:create views")).isEqualTo("app:R:create_views");
+        assertThat(MigrationRegistry.versionId("app", " ")).isEqualTo("app:unknown");
+        assertThat(MigrationRegistry.versionId("app", "x".repeat(300))).hasSize(128);
+        assertThat(MigrationRegistry.isValidId(MigrationRegistry.versionId("app", "ü/ß #1"))).isTrue();
+    }
+
+    @Test
+    void errorTypePrefersTheSqlStateInTheCauseChain() {
+        assertThat(MigrationRegistry.errorType(new RuntimeException(new SQLException("x", "42P01"))))
+                .isEqualTo("sqlstate_42P01");
+        assertThat(MigrationRegistry.errorType(new SQLException("no state"))).isEqualTo("SQLException");
+        assertThat(MigrationRegistry.errorType(new IllegalStateException())).isEqualTo("IllegalStateException");
+        assertThat(MigrationRegistry.errorType(null)).isEqualTo("unknown");
+    }
+
+    @Test
+    void builderNamesTheFieldInItsErrors() {
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().build())
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().migrationId("has space"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId")
+                .hasMessageContaining("has space");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().migrationId((String) null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().maxTrackedVersions(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTrackedVersions");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().clock(null))
+                .isInstanceOf(NullPointerException.class).hasMessageContaining("clock");
+    }
+}
