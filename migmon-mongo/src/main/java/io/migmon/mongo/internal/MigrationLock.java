@@ -3,7 +3,6 @@ package io.migmon.mongo.internal;
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.UpdateOptions;
 import com.mongodb.client.model.Updates;
 import com.mongodb.client.result.UpdateResult;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -17,7 +16,7 @@ import org.bson.conversions.Bson;
 
 /**
  * The migration lock: one document {@code {_id: "migmon", owner, acquiredAt, expiresAt}} in the lock collection.
- * Acquired with a conditional upsert (free or expired → ours; held → duplicate key on {@code _id}), extended with a
+ * Acquired by inserting it (duplicate key on {@code _id} = held) or by a conditional update when the holder's lease expired, extended with a
  * conditional update on {@code owner}, released by deleting it when it is still ours.
  */
 public final class MigrationLock {
@@ -45,24 +44,38 @@ public final class MigrationLock {
         return Reactive.first(collection.find(Filters.eq("_id", LOCK_ID)), timeout);
     }
 
-    /** One attempt: true when the lock is now ours. */
+    /**
+     * One attempt: true when the lock is now ours. Inserts the lock document; when it exists, takes it over only if
+     * it expired or is already ours (a conditional update, so two runners cannot both win).
+     */
     public boolean tryAcquire() {
         Instant now = clock.instant();
+        Document lock = new Document("_id", LOCK_ID).append("owner", owner).append("acquiredAt", Date.from(now))
+                .append("expiresAt", Date.from(now.plus(ttl)));
+        try {
+            Reactive.first(collection.insertOne(lock), timeout);
+            acquired(now);
+            return true;
+        } catch (MongoWriteException e) {
+            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+                throw e;
+            }
+        }
         Bson filter = Filters.and(Filters.eq("_id", LOCK_ID),
                 Filters.or(Filters.lt("expiresAt", Date.from(now)), Filters.eq("owner", owner)));
         Bson update = Updates.combine(Updates.set("owner", owner), Updates.set("acquiredAt", Date.from(now)),
                 Updates.set("expiresAt", Date.from(now.plus(ttl))));
-        try {
-            Reactive.first(collection.updateOne(filter, update, new UpdateOptions().upsert(true)), timeout);
-            lost.set(false);
-            lastRefresh = now;
+        UpdateResult r = Reactive.first(collection.updateOne(filter, update), timeout);
+        if (r != null && r.getMatchedCount() == 1) {
+            acquired(now);
             return true;
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() == ErrorCategory.DUPLICATE_KEY) {
-                return false;
-            }
-            throw e;
         }
+        return false;
+    }
+
+    private void acquired(Instant now) {
+        lost.set(false);
+        lastRefresh = now;
     }
 
     /** Extends the lease; marks the lock lost when it is no longer ours. Blocking. */
