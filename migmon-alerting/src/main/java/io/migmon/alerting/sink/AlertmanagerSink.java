@@ -1,0 +1,122 @@
+package io.migmon.alerting.sink;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.migmon.alerting.Alert;
+import io.migmon.alerting.internal.HttpDelivery;
+import io.migmon.alerting.internal.Json;
+import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.spi.AlertSink;
+import io.migmon.alerting.spi.DeliveryException;
+import io.migmon.alerting.spi.Notification;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Forwards alerts to a Prometheus Alertmanager ({@code POST <base>/api/v2/alerts}) for users who already run one or
+ * need HA across instances: Alertmanager then does its own grouping, silencing and notification. Each alert is sent
+ * with its identity labels (alertname, severity, labels), annotations plus {@code summary}, {@code startsAt} and,
+ * when resolved, {@code endsAt}. Firing alerts carry no end, so Alertmanager resolves them after its
+ * {@code resolve_timeout} unless re-sent: give this sink's route a {@code repeatInterval} below it (e.g. 1 min).
+ * The optional bearer token and any user info in the URL are secrets. Thread-safe.
+ */
+public final class AlertmanagerSink implements AlertSink {
+
+    private final String name;
+    private final URI alertsUri;
+    private final Map<String, String> headers;
+    private final String generatorUrl;
+    private final HttpDelivery http;
+
+    private AlertmanagerSink(Builder b) {
+        this.name = b.name;
+        String base = b.baseUrl.toString().replaceAll("/+$", "");
+        this.alertsUri = URI.create(base + "/api/v2/alerts");
+        this.headers = b.bearerToken == null ? Map.of() : Map.of("Authorization", "Bearer " + b.bearerToken);
+        this.generatorUrl = b.generatorUrl;
+        this.http = new HttpDelivery(name, b.timeout,
+                Redactor.of(b.bearerToken, b.baseUrl.getRawUserInfo(), b.baseUrl.toString()));
+    }
+
+    /** A builder for Alertmanager's base URL, e.g. {@code http://alertmanager:9093}. */
+    public static Builder builder(String baseUrl) {
+        return new Builder(baseUrl);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void send(Notification n) throws DeliveryException {
+        ArrayNode arr = Json.MAPPER.createArrayNode();
+        for (Alert a : n.alerts()) {
+            ObjectNode o = arr.addObject();
+            o.set("labels", Json.map(a.identityLabels()));
+            ObjectNode ann = Json.map(a.annotations());
+            ann.put("summary", a.summary());
+            o.set("annotations", ann);
+            if (a.startsAt() != null) {
+                o.put("startsAt", a.startsAt().toString());
+            }
+            if (a.endsAt() != null) {
+                o.put("endsAt", a.endsAt().toString());
+            }
+            if (generatorUrl != null) {
+                o.put("generatorURL", generatorUrl);
+            }
+        }
+        http.post(alertsUri, "application/json", Json.bytes(arr), headers);
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    @Override
+    public String toString() {
+        return "AlertmanagerSink[" + name + " -> " + Redactor.url(alertsUri) + "]";
+    }
+
+    /** Builds an {@link AlertmanagerSink}; validates eagerly. Not thread-safe. */
+    public static final class Builder {
+        private final URI baseUrl;
+        private String name = "alertmanager";
+        private String bearerToken;
+        private String generatorUrl;
+        private Duration timeout = Duration.ofSeconds(10);
+
+        private Builder(String baseUrl) {
+            this.baseUrl = Sinks.httpUri("alertmanager.baseUrl", baseUrl);
+        }
+
+        public Builder name(String name) {
+            this.name = Sinks.name(name);
+            return this;
+        }
+
+        /** Sends {@code Authorization: Bearer <token>} (for a proxy in front of Alertmanager). */
+        public Builder bearerToken(String token) {
+            this.bearerToken = Sinks.required("alertmanager.bearerToken", token);
+            return this;
+        }
+
+        /** A link back to the source (a dashboard), sent as {@code generatorURL}. */
+        public Builder generatorUrl(String url) {
+            this.generatorUrl = Sinks.httpUri("alertmanager.generatorUrl", url).toString();
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = Sinks.positive("alertmanager.timeout", timeout);
+            return this;
+        }
+
+        public AlertmanagerSink build() {
+            return new AlertmanagerSink(this);
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package io.migmon.alerting.sink;
+
+import io.migmon.alerting.Alert;
+import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.spi.AlertSink;
+import io.migmon.alerting.spi.DeliveryException;
+import io.migmon.alerting.spi.Notification;
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.Message;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.Session;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.AddressException;
+import jakarta.mail.internet.InternetAddress;
+import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Properties;
+
+/**
+ * Sends one plain-text email per notification over SMTP (Jakarta Mail / Eclipse Angus), with STARTTLS (required by
+ * default when credentials are set), SMTP AUTH, or implicit TLS (SMTPS). Header values built from alert text
+ * (the subject) have CR, LF and other control characters replaced, so alert content cannot inject headers;
+ * addresses are validated strictly at build time. The password is a secret: never in {@code toString()}, logs or
+ * errors. Thread-safe: each send opens its own connection.
+ */
+public final class EmailSink implements AlertSink {
+
+    /** How the connection is secured. */
+    public enum Security {
+        /** Plain SMTP; only for a local relay. */
+        NONE,
+        /** Upgrade with STARTTLS and fail if the server does not offer it. */
+        STARTTLS_REQUIRED,
+        /** Upgrade with STARTTLS when offered. */
+        STARTTLS_OPTIONAL,
+        /** Implicit TLS (SMTPS, usually port 465). */
+        SMTPS
+    }
+
+    private final String name;
+    private final String host;
+    private final int port;
+    private final String username;
+    private final String password;
+    private final InternetAddress from;
+    private final InternetAddress[] to;
+    private final String subjectPrefix;
+    private final Security security;
+    private final Session session;
+    private final Redactor redactor;
+
+    private EmailSink(Builder b) {
+        this.name = b.name;
+        this.host = b.host;
+        this.port = b.port;
+        this.username = b.username;
+        this.password = b.password;
+        this.from = b.from;
+        this.to = b.to.toArray(InternetAddress[]::new);
+        this.subjectPrefix = b.subjectPrefix;
+        this.security = b.security;
+        this.redactor = Redactor.of(password);
+        String proto = security == Security.SMTPS ? "smtps" : "smtp";
+        Properties p = new Properties();
+        p.put("mail.transport.protocol", proto);
+        p.put("mail." + proto + ".host", host);
+        p.put("mail." + proto + ".port", Integer.toString(port));
+        String ms = Long.toString(b.timeout.toMillis());
+        p.put("mail." + proto + ".connectiontimeout", ms);
+        p.put("mail." + proto + ".timeout", ms);
+        p.put("mail." + proto + ".writetimeout", ms);
+        p.put("mail." + proto + ".auth", Boolean.toString(username != null));
+        if (security == Security.STARTTLS_REQUIRED || security == Security.STARTTLS_OPTIONAL) {
+            p.put("mail.smtp.starttls.enable", "true");
+            p.put("mail.smtp.starttls.required", Boolean.toString(security == Security.STARTTLS_REQUIRED));
+        }
+        if (b.trustAllHostsForTests) {
+            p.put("mail." + proto + ".ssl.trust", "*");
+            p.put("mail." + proto + ".ssl.checkserveridentity", "false");
+        } else if (security != Security.NONE) {
+            p.put("mail." + proto + ".ssl.checkserveridentity", "true");
+        }
+        this.session = Session.getInstance(p);
+    }
+
+    /** A builder for the SMTP server at {@code host:port}. */
+    public static Builder builder(String host, int port) {
+        return new Builder(host, port);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void send(Notification n) throws DeliveryException {
+        try {
+            MimeMessage m = new MimeMessage(session);
+            m.setFrom(from);
+            m.setRecipients(Message.RecipientType.TO, to);
+            m.setSubject(headerSafe(subjectPrefix + n.title() + summaryHint(n)), StandardCharsets.UTF_8.name());
+            m.setSentDate(Date.from(n.at()));
+            m.setHeader("X-Migmon-Group", headerSafe(n.groupKey()));
+            m.setText(body(n), StandardCharsets.UTF_8.name());
+            String proto = security == Security.SMTPS ? "smtps" : "smtp";
+            try (Transport t = session.getTransport(proto)) {
+                t.connect(host, port, username, password);
+                m.saveChanges();
+                t.sendMessage(m, m.getAllRecipients());
+            }
+        } catch (AuthenticationFailedException e) {
+            throw DeliveryException.permanent(name + ": SMTP authentication failed at " + host + ":" + port);
+        } catch (SendFailedException e) {
+            throw DeliveryException.permanent(name + ": SMTP server rejected the message or recipients at " + host + ":"
+                    + port + ": " + clean(e.getMessage()));
+        } catch (MessagingException e) {
+            throw DeliveryException.retryable(name + ": " + e.getClass().getSimpleName() + " at " + host + ":" + port
+                    + ": " + clean(e.getMessage()));
+        }
+    }
+
+    private static String summaryHint(Notification n) {
+        List<Alert> pool = n.firing().isEmpty() ? n.alerts() : n.firing();
+        return pool.size() == 1 ? " - " + pool.get(0).summary() : "";
+    }
+
+    private String clean(String message) {
+        String m = redactor.redact(message);
+        return m == null ? "" : headerSafe(m);
+    }
+
+    /** Replaces CR, LF and other control characters (except tab) by spaces and caps the length at 250. */
+    public static String headerSafe(String s) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 250));
+        for (int i = 0; i < s.length() && b.length() < 250; i++) {
+            char c = s.charAt(i);
+            b.append(Character.isISOControl(c) && c != '\t' || c == '\u2028' || c == '\u2029' ? ' ' : c);
+        }
+        return b.toString();
+    }
+
+    static String body(Notification n) {
+        StringBuilder b = new StringBuilder();
+        b.append(n.title()).append("\n\n");
+        for (Alert a : n.alerts()) {
+            b.append(a.resolved() ? "RESOLVED " : "FIRING ").append(a.severity().tagValue()).append(' ')
+                    .append(a.name()).append('\n');
+            b.append("  ").append(a.summary()).append('\n');
+            a.labels().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
+            a.annotations().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
+            if (a.startsAt() != null) {
+                b.append("  since: ").append(a.startsAt()).append('\n');
+            }
+            if (a.endsAt() != null) {
+                b.append("  resolved at: ").append(a.endsAt()).append('\n');
+            }
+            b.append('\n');
+        }
+        b.append("-- migmon\n");
+        return b.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "EmailSink[" + name + " -> " + host + ":" + port + " " + security
+                + (username != null ? ", user " + username + ", password " + Redactor.MASK : "") + "]";
+    }
+
+    /** Builds an {@link EmailSink}; validates eagerly. Not thread-safe. */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private String name = "email";
+        private String username;
+        private String password;
+        private InternetAddress from;
+        private final List<InternetAddress> to = new ArrayList<>();
+        private String subjectPrefix = "[migmon] ";
+        private Security security;
+        private Duration timeout = Duration.ofSeconds(10);
+        private boolean trustAllHostsForTests;
+
+        private Builder(String host, int port) {
+            this.host = Sinks.required("email.host", host);
+            if (host.indexOf('\r') >= 0 || host.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("email.host must not contain CR/LF");
+            }
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("email.port must be within 1..65535, was " + port);
+            }
+            this.port = port;
+        }
+
+        public Builder name(String name) {
+            this.name = Sinks.name(name);
+            return this;
+        }
+
+        /** SMTP AUTH credentials; the password is a secret. */
+        public Builder credentials(String username, String password) {
+            this.username = Sinks.required("email.username", username);
+            this.password = Sinks.required("email.password", password);
+            return this;
+        }
+
+        public Builder from(String address) {
+            this.from = address("email.from", address);
+            return this;
+        }
+
+        public Builder to(String... addresses) {
+            for (String a : addresses) {
+                to.add(address("email.to", a));
+            }
+            return this;
+        }
+
+        public Builder subjectPrefix(String prefix) {
+            this.subjectPrefix = headerSafe(prefix == null ? "" : prefix);
+            return this;
+        }
+
+        /** Default: {@link Security#STARTTLS_REQUIRED} with credentials, {@link Security#NONE} without. */
+        public Builder security(Security security) {
+            this.security = java.util.Objects.requireNonNull(security, "email.security");
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            this.timeout = Sinks.positive("email.timeout", timeout);
+            return this;
+        }
+
+        /** Trusts any certificate and host name. Only for tests against a self-signed local server. */
+        public Builder trustAllHostsForTests() {
+            this.trustAllHostsForTests = true;
+            return this;
+        }
+
+        public EmailSink build() {
+            if (from == null) {
+                throw new IllegalArgumentException("email.from must be set");
+            }
+            if (to.isEmpty()) {
+                throw new IllegalArgumentException("email.to must name at least one address");
+            }
+            if (security == null) {
+                security = username != null ? Security.STARTTLS_REQUIRED : Security.NONE;
+            }
+            return new EmailSink(this);
+        }
+
+        private static InternetAddress address(String field, String a) {
+            if (a == null || a.chars().anyMatch(c -> c == '\r' || c == '\n')) {
+                throw new IllegalArgumentException(field + " must be an address without CR/LF");
+            }
+            try {
+                InternetAddress ia = new InternetAddress(a, true);
+                ia.validate();
+                return ia;
+            } catch (AddressException e) {
+                throw new IllegalArgumentException(field + " '" + a + "' is not a valid address: " + e.getMessage());
+            }
+        }
+    }
+}
