@@ -1,0 +1,140 @@
+package io.migmon.cdc.connect;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * A Kafka Connect connector's configuration: its name and its config map. Immutable. {@link #toString()} masks
+ * secrets (any key containing {@code password}, {@code secret}, {@code token}, {@code credential}, {@code jaas} or
+ * ending in {@code .key}), and so does every message of {@link KafkaConnectClient}.
+ */
+public final class ConnectorConfig {
+
+    /** Debezium's PostgreSQL connector class. */
+    public static final String DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector";
+    private static final Pattern SECRET = Pattern.compile("password|secret|token|credential|jaas|\\.key$|^key$");
+    private static final String HIDDEN = "[hidden]";
+
+    private final String name;
+    private final Map<String, String> config;
+
+    private ConnectorConfig(String name, Map<String, String> config) {
+        this.name = name;
+        this.config = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(config));
+    }
+
+    /** An empty builder for any connector class. */
+    public static Builder builder(String name, String connectorClass) {
+        return new Builder(name).put("connector.class", connectorClass);
+    }
+
+    /**
+     * A builder for Debezium's PostgreSQL connector seeded with migmon's defaults: {@code plugin.name=pgoutput}
+     * (built into PostgreSQL 10+), {@code heartbeat.interval.ms=10000} (lets the processor tell idle from stalled),
+     * {@code publication.autocreate.mode=filtered}, {@code decimal.handling.mode=string} (readable by the JDBC
+     * applier), {@code tasks.max=1}. Every seed can be overridden with {@link Builder#put(String, String)}.
+     */
+    public static Builder debeziumPostgres(String name) {
+        return builder(name, DEBEZIUM_POSTGRES)
+                .put("tasks.max", "1")
+                .put("plugin.name", "pgoutput")
+                .put("heartbeat.interval.ms", "10000")
+                .put("publication.autocreate.mode", "filtered")
+                .put("decimal.handling.mode", "string");
+    }
+
+    /** Whether a config key holds a secret. */
+    public static boolean isSecret(String key) {
+        return key != null && SECRET.matcher(key.toLowerCase(Locale.ROOT)).find();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** {@code connector.class}. */
+    public String connectorClass() {
+        return config.get("connector.class");
+    }
+
+    /** The config map (unmodifiable), secrets included: do not log it. */
+    public Map<String, String> asMap() {
+        return config;
+    }
+
+    /** The config with secret values replaced by {@code [hidden]}, safe to log. */
+    public Map<String, String> masked() {
+        Map<String, String> m = new LinkedHashMap<>();
+        config.forEach((k, v) -> m.put(k, isSecret(k) ? HIDDEN : v));
+        return m;
+    }
+
+    /** Replaces every secret value of this config that occurs in {@code text} by {@code [hidden]}. */
+    public String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        for (Map.Entry<String, String> e : config.entrySet()) {
+            String v = e.getValue();
+            if (isSecret(e.getKey()) && v != null && !v.isEmpty()) {
+                out = out.replace(v, HIDDEN);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectorConfig{" + name + " " + masked() + "}";
+    }
+
+    /** Builds a {@link ConnectorConfig}. Not thread-safe. */
+    public static final class Builder {
+        private final String name;
+        private final Map<String, String> config = new LinkedHashMap<>();
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** Sets one entry ({@code null} removes it). */
+        public Builder put(String key, String value) {
+            Objects.requireNonNull(key, "key");
+            if (value == null) {
+                config.remove(key);
+            } else {
+                config.put(key, value);
+            }
+            return this;
+        }
+
+        /** Sets all entries. */
+        public Builder putAll(Map<String, String> entries) {
+            entries.forEach(this::put);
+            return this;
+        }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the field (name, connector.class)
+         */
+        public ConnectorConfig build() {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("connector name must not be blank");
+            }
+            if (name.contains("/")) {
+                throw new IllegalArgumentException("connector name must not contain '/': " + name);
+            }
+            String cls = config.get("connector.class");
+            if (cls == null || cls.isBlank()) {
+                throw new IllegalArgumentException("connector.class is required");
+            }
+            return new ConnectorConfig(name, config);
+        }
+    }
+}

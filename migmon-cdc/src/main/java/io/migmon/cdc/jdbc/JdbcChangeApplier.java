@@ -1,0 +1,344 @@
+package io.migmon.cdc.jdbc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migmon.cdc.ChangeEvent;
+import io.migmon.cdc.Operation;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.cdc.spi.RetriableApplyException;
+
+import javax.sql.DataSource;
+import java.sql.BatchUpdateException;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLTransientException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Applies change events to PostgreSQL tables by primary key, idempotently: inserts, updates and snapshot reads
+ * become {@code INSERT ... SELECT * FROM json_populate_record(NULL::t, ?::json) ON CONFLICT (pk) DO UPDATE SET ...},
+ * deletes become {@code DELETE ... WHERE (pk) IN (...)}, truncates {@code DELETE FROM t}. PostgreSQL converts each
+ * JSON value to the target column's type itself, so the applier needs no type mapping: the target table must have
+ * the source's column names. A batch runs as one JDBC batch per run of consecutive same-kind events, all in one
+ * transaction, so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the
+ * source's state.
+ *
+ * <p>Debezium's default value encodings that PostgreSQL cannot read from JSON (e.g. {@code decimal.handling.mode=precise}
+ * base64 bytes, epoch-based temporal integers into {@code timestamp} columns) must be configured on the connector
+ * ({@code decimal.handling.mode=string}) or converted by an SMT; such events fail and go to the dead-letter path.
+ *
+ * <p>Connection loss, serialization failures and deadlocks ({@code SQLState} classes 08, 40, 57) are reported as
+ * {@link RetriableApplyException}; other errors as {@link SQLException}s whose messages carry the table and SQLState
+ * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
+ * batches; called from one thread at a time.
+ */
+public final class JdbcChangeApplier implements ChangeApplier {
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final DataSource dataSource;
+    private final Function<ChangeEvent, String> tableMapping;
+    private final Map<String, List<String>> configuredKeys;
+    private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
+    private Connection connection;
+
+    private JdbcChangeApplier(Builder b) {
+        this.dataSource = b.dataSource;
+        this.tableMapping = b.tableMapping;
+        this.configuredKeys = Map.copyOf(b.primaryKeys);
+    }
+
+    /** A builder. */
+    public static Builder builder(DataSource dataSource) {
+        return new Builder(dataSource);
+    }
+
+    @Override
+    public String targetTable(ChangeEvent event) {
+        return tableMapping.apply(event);
+    }
+
+    @Override
+    public synchronized void apply(List<ChangeEvent> batch) throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        String currentTable = null;
+        try {
+            Connection c = connection();
+            int i = 0;
+            while (i < batch.size()) {
+                ChangeEvent first = batch.get(i);
+                String target = targetOf(first);
+                currentTable = target;
+                Kind kind = Kind.of(first.operation());
+                int j = i;
+                while (j < batch.size() && Kind.of(batch.get(j).operation()) == kind
+                        && targetOf(batch.get(j)).equals(target)) {
+                    j++;
+                }
+                TableInfo info = table(c, target);
+                runGroup(c, info, kind, batch.subList(i, j));
+                i = j;
+            }
+            c.commit();
+        } catch (SQLException e) {
+            rollbackQuietly();
+            SQLException root = root(e);
+            String state = root.getSQLState() == null ? "unknown" : root.getSQLState();
+            String message = "apply to " + (currentTable == null ? "target" : currentTable) + " failed: SQLState " + state;
+            if (isTransient(root)) {
+                closeConnection();
+                throw new RetriableApplyException(message, null);
+            }
+            throw new SQLException(message, state);
+        } catch (RuntimeException e) {
+            rollbackQuietly();
+            throw e;
+        }
+    }
+
+    private String targetOf(ChangeEvent e) {
+        String t = tableMapping.apply(e);
+        if (t == null || t.isBlank()) {
+            throw new IllegalArgumentException("no target table for " + e);
+        }
+        return t;
+    }
+
+    private void runGroup(Connection c, TableInfo info, Kind kind, List<ChangeEvent> events) throws SQLException {
+        if (kind == Kind.TRUNCATE) {
+            try (Statement s = c.createStatement()) {
+                s.executeUpdate("DELETE FROM " + info.quoted);
+            }
+            return;
+        }
+        String sql = kind == Kind.UPSERT ? info.upsertSql : info.deleteSql;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (ChangeEvent e : events) {
+                String json = kind == Kind.UPSERT ? e.afterJson() : deleteKey(e);
+                if (json == null) {
+                    throw new IllegalArgumentException("event without " + (kind == Kind.UPSERT ? "after" : "before/key")
+                            + " image: " + e);
+                }
+                ps.setString(1, json);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static String deleteKey(ChangeEvent e) {
+        if (e.beforeJson() != null) {
+            return e.beforeJson();
+        }
+        byte[] key = e.record().key();
+        if (key == null) {
+            return null;
+        }
+        try {
+            JsonNode node = MAPPER.readTree(key);
+            if (node.has("payload") && node.has("schema")) {
+                node = node.get("payload");
+            }
+            return node.isObject() ? node.toString() : null;
+        } catch (java.io.IOException ex) {
+            return null;
+        }
+    }
+
+    private TableInfo table(Connection c, String target) throws SQLException {
+        TableInfo info = tables.get(target);
+        if (info == null) {
+            info = TableInfo.load(c, target, configuredKeys.get(target));
+            tables.put(target, info);
+        }
+        return info;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null || connection.isClosed()) {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+        }
+        return connection;
+    }
+
+    private void rollbackQuietly() {
+        try {
+            if (connection != null && !connection.isClosed()) {
+                connection.rollback();
+            }
+        } catch (SQLException ignored) {
+            closeConnection();
+        }
+    }
+
+    private void closeConnection() {
+        try {
+            if (connection != null) {
+                connection.close();
+            }
+        } catch (SQLException ignored) {
+            // already broken
+        }
+        connection = null;
+    }
+
+    private static SQLException root(SQLException e) {
+        SQLException r = e;
+        if (e instanceof BatchUpdateException && e.getNextException() != null) {
+            r = e.getNextException();
+        }
+        return r;
+    }
+
+    private static boolean isTransient(SQLException e) {
+        if (e instanceof SQLTransientException) {
+            return true;
+        }
+        String s = e.getSQLState();
+        return s != null && (s.startsWith("08") || s.startsWith("40") || s.startsWith("57"));
+    }
+
+    @Override
+    public synchronized void close() {
+        closeConnection();
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcChangeApplier{tables=" + tables.keySet() + "}";
+    }
+
+    private enum Kind {
+        UPSERT, DELETE, TRUNCATE;
+
+        static Kind of(Operation op) {
+            if (op == Operation.DELETE) {
+                return DELETE;
+            }
+            if (op == Operation.TRUNCATE) {
+                return TRUNCATE;
+            }
+            if (op != null && op.isUpsert()) {
+                return UPSERT;
+            }
+            throw new IllegalArgumentException("cannot apply operation " + op);
+        }
+    }
+
+    private static final class TableInfo {
+        final String quoted;
+        final String upsertSql;
+        final String deleteSql;
+
+        private TableInfo(String quoted, List<String> columns, List<String> keys) {
+            this.quoted = quoted;
+            String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
+            List<String> nonKey = new ArrayList<>(columns);
+            nonKey.removeAll(keys);
+            String set = nonKey.isEmpty() ? null : nonKey.stream().map(TableInfo::quote)
+                    .map(q -> q + " = EXCLUDED." + q).collect(Collectors.joining(", "));
+            this.upsertSql = "INSERT INTO " + quoted + " SELECT * FROM json_populate_record(NULL::" + quoted + ", ?::json)"
+                    + " ON CONFLICT (" + pk + ") DO " + (set == null ? "NOTHING" : "UPDATE SET " + set);
+            this.deleteSql = "DELETE FROM " + quoted + " WHERE (" + pk + ") IN (SELECT " + pk
+                    + " FROM json_populate_record(NULL::" + quoted + ", ?::json))";
+        }
+
+        static TableInfo load(Connection c, String target, List<String> configuredKey) throws SQLException {
+            int dot = target.indexOf('.');
+            String schema = dot < 0 ? null : target.substring(0, dot);
+            String table = dot < 0 ? target : target.substring(dot + 1);
+            DatabaseMetaData md = c.getMetaData();
+            Map<Integer, String> cols = new HashMap<>();
+            try (ResultSet rs = md.getColumns(null, schema, table, null)) {
+                while (rs.next()) {
+                    cols.put(rs.getInt("ORDINAL_POSITION"), rs.getString("COLUMN_NAME"));
+                }
+            }
+            if (cols.isEmpty()) {
+                throw new SQLException("target table " + target + " not found", "42P01");
+            }
+            List<String> columns = cols.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                    .map(Map.Entry::getValue).collect(Collectors.toList());
+            List<String> keys = configuredKey;
+            if (keys == null) {
+                Map<Integer, String> pk = new HashMap<>();
+                try (ResultSet rs = md.getPrimaryKeys(null, schema, table)) {
+                    while (rs.next()) {
+                        pk.put(rs.getInt("KEY_SEQ"), rs.getString("COLUMN_NAME"));
+                    }
+                }
+                keys = pk.entrySet().stream().sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue)
+                        .collect(Collectors.toList());
+            }
+            if (keys.isEmpty()) {
+                throw new SQLException("target table " + target + " has no primary key; configure primaryKey(...)", "42P10");
+            }
+            c.commit();
+            String quoted = (schema == null ? "" : quote(schema) + ".") + quote(table);
+            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys);
+        }
+
+        static String quote(String identifier) {
+            return '"' + identifier.replace("\"", "\"\"") + '"';
+        }
+    }
+
+    /** Builds a {@link JdbcChangeApplier}. Not thread-safe. */
+    public static final class Builder {
+        private final DataSource dataSource;
+        private Function<ChangeEvent, String> tableMapping = ChangeEvent::qualifiedTable;
+        private final Map<String, List<String>> primaryKeys = new HashMap<>();
+
+        private Builder(DataSource dataSource) {
+            this.dataSource = dataSource;
+        }
+
+        /** Maps an event to its target {@code schema.table}; default: the source's {@code schema.table}. */
+        public Builder tableMapping(Function<ChangeEvent, String> mapping) {
+            this.tableMapping = mapping;
+            return this;
+        }
+
+        /** Writes every table into {@code schema}, keeping the table name. */
+        public Builder targetSchema(String schema) {
+            Objects.requireNonNull(schema, "targetSchema must not be null");
+            this.tableMapping = e -> e.table() == null ? null : schema + "." + e.table();
+            return this;
+        }
+
+        /** The key columns of a target table, instead of reading its primary key from the database. */
+        public Builder primaryKey(String targetTable, String... columns) {
+            if (columns.length == 0) {
+                throw new IllegalArgumentException("primaryKey of " + targetTable + " needs at least one column");
+            }
+            primaryKeys.put(targetTable, List.of(columns));
+            return this;
+        }
+
+        public JdbcChangeApplier build() {
+            if (dataSource == null) {
+                throw new IllegalArgumentException("dataSource is required");
+            }
+            if (tableMapping == null) {
+                throw new IllegalArgumentException("tableMapping must not be null");
+            }
+            return new JdbcChangeApplier(this);
+        }
+    }
+
+}

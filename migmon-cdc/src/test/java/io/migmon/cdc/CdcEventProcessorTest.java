@@ -1,0 +1,130 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.core.health.HealthStatus;
+import io.migmon.core.testing.MutableClock;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CdcEventProcessorTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = MutableClock.at("2025-11-25T10:00:00Z");
+    private final long now = clock.millis();
+
+    private String envelope(String op, int id, long sourceTsMs, long eventTsMs) {
+        return "{\"before\":" + (op.equals("d") ? "{\"id\":" + id + "}" : "null") + ",\"after\":"
+                + (op.equals("d") ? "null" : "{\"id\":" + id + ",\"name\":\"n" + id + "\"}")
+                + ",\"source\":{\"connector\":\"postgresql\",\"name\":\"shop\",\"ts_ms\":" + sourceTsMs
+                + ",\"db\":\"src\",\"schema\":\"public\",\"table\":\"orders\",\"lsn\":1},\"op\":\"" + op + "\",\"ts_ms\":" + eventTsMs + "}";
+    }
+
+    private CdcRecord kafkaRecord(long offset, long brokerTs, String json) {
+        return CdcRecord.of("shop.public.orders", 0, offset, brokerTs, null,
+                json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void recordsEventsStagesAndReplicationLag() {
+        List<ChangeEvent> applied = new ArrayList<>();
+        ChangeApplier applier = batch -> applied.addAll(batch);
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(applier).build()) {
+            p.process(List.of(
+                    kafkaRecord(0, now - 1_000, envelope("c", 1, now - 3_000, now - 2_500)),
+                    kafkaRecord(1, now - 1_000, envelope("u", 1, now - 3_000, now - 2_500)),
+                    kafkaRecord(2, now - 1_000, envelope("d", 1, now - 3_000, now - 2_500)),
+                    kafkaRecord(3, now - 1_000, null)));
+            assertThat(applied).extracting(ChangeEvent::operation)
+                    .containsExactly(Operation.CREATE, Operation.UPDATE, Operation.DELETE);
+            assertThat(registry.get("cdc.events.processed").tags("source", "shop", "table", "public.orders", "operation", "create")
+                    .counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.events.processed").tag("operation", "delete").counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.stage.latency").tag("stage", "source_to_connector").timer()
+                    .max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(500);
+            assertThat(registry.get("cdc.stage.latency").tag("stage", "connector_to_broker").timer()
+                    .max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1_500);
+            assertThat(registry.get("cdc.stage.latency").tag("stage", "broker_to_consumer").timer()
+                    .max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(1_000);
+            assertThat(registry.get("cdc.replication.lag").tags("source_table", "public.orders", "target_table", "public.orders")
+                    .gauge().value()).isEqualTo(3.0);
+            assertThat(p.eventsProcessed()).isEqualTo(3);
+        }
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void poisonEventsAreCountedAndProcessingContinues() {
+        List<ChangeEvent> applied = new ArrayList<>();
+        ChangeApplier applier = batch -> {
+            for (ChangeEvent e : batch) {
+                if (e.afterJson() != null && e.afterJson().contains("\"id\":13")) {
+                    throw new IllegalStateException("rejected by target");
+                }
+            }
+            applied.addAll(batch);
+        };
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(applier)
+                .retryBackoff(Duration.ZERO).build()) {
+            p.process(List.of(
+                    kafkaRecord(0, now, "{not json"),
+                    kafkaRecord(1, now, "{\"op\":\"z\"}"),
+                    kafkaRecord(2, now, envelope("c", 12, now, now)),
+                    kafkaRecord(3, now, envelope("c", 13, now, now)),
+                    kafkaRecord(4, now, envelope("c", 14, now, now))));
+            assertThat(applied).hasSize(2);
+            assertThat(p.deadLettered()).isEqualTo(3);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNPARSEABLE).counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNKNOWN_OPERATION).counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.APPLY_FAILED).counter().count()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void idleWithHeartbeatsIsUpAndMissingHeartbeatsIsDown() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .heartbeatInterval(Duration.ofSeconds(10)).build()) {
+            for (int i = 0; i < 5; i++) {
+                clock.advance(Duration.ofSeconds(10));
+                p.process(List.of(CdcRecord.of("__debezium-heartbeat.shop", 0, i, clock.millis(), null,
+                        ("{\"ts_ms\":" + clock.millis() + "}").getBytes(StandardCharsets.UTF_8))));
+                assertThat(p.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+                assertThat(p.healthCheck().check().details()).containsEntry("state", "idle");
+            }
+            clock.advance(Duration.ofSeconds(19));
+            assertThat(p.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(p.healthCheck().check().status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(p.healthCheck().check().reasons()).anySatisfy(r -> assertThat(r).contains("no heartbeat"));
+        }
+    }
+
+    @Test
+    void builderFailsFastNamingTheField() {
+        assertThatThrownBy(() -> CdcEventProcessor.builder().build()).hasMessageContaining("meterRegistry");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1")).topics("t").build())
+                .hasMessageContaining("group.id");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g", "enable.auto.commit", "true"))
+                .topics("t").build())
+                .hasMessageContaining("enable.auto.commit");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).build())
+                .hasMessageContaining("topics");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).topics("t").build())
+                .hasMessageContaining("kafkaConsumer");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).pollTimeout(Duration.ZERO).build())
+                .hasMessageContaining("pollTimeout");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).build().run())
+                .isInstanceOf(IllegalStateException.class);
+    }
+}
