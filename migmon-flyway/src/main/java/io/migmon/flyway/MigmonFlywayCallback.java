@@ -76,7 +76,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.flyway");
     private static final Set<Event> EVENTS = EnumSet.of(Event.BEFORE_MIGRATE, Event.AFTER_MIGRATE,
             Event.AFTER_MIGRATE_ERROR, Event.BEFORE_EACH_MIGRATE, Event.AFTER_EACH_MIGRATE,
-            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR);
+            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR, Event.AFTER_VALIDATE_ERROR);
 
     private final Function<Context, String> migrationId;
     private final boolean perVersion;
@@ -100,7 +100,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         return EVENTS.contains(event);
     }
 
-    /** Always {@code true}: the callback does not touch the database. */
+    /**
+     * Always {@code true}: the callback does not touch the database.
+     */
     @Override
     public boolean canHandleInTransaction(Event event, Context context) {
         return true;
@@ -117,6 +119,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 case AFTER_EACH_MIGRATE_ERROR -> afterEach(context);
                 case AFTER_MIGRATE -> afterMigrate(false);
                 case AFTER_MIGRATE_ERROR -> afterMigrate(true);
+                case AFTER_VALIDATE_ERROR -> validateFailed(context);
                 default -> {
                     // not subscribed
                 }
@@ -253,6 +256,27 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
     }
 
+    /**
+     * Flyway validates before {@code BEFORE_MIGRATE}, so a migrate refused by validation (changed checksum,
+     * missing migration) would otherwise leave no trace: record it as a failed run of no duration.
+     */
+    private void validateFailed(Context context) {
+        if (active.get() != null) {
+            return; // inside a recorded migrate: its own outcome covers it
+        }
+        String id = resolveId(context);
+        Optional<ObservableMigration> migration = migrations.run(id);
+        if (migration.isEmpty()) {
+            return;
+        }
+        MigrationRun run = migration.get().start();
+        LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
+                .addKeyValue("error_type", VALIDATE_FAILURE_TYPE)
+                .log("flyway validation of {} failed: the migrate was refused", id);
+        run.recordError(VALIDATE_FAILURE_TYPE);
+        run.fail(null);
+    }
+
     private String resolveId(Context context) {
         String id;
         try {
@@ -282,6 +306,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
 
     /** error_type when Flyway reported no SQL state: the exception type the host's {@code migrate()} throws. */
     static final String FAILURE_TYPE = "FlywayMigrateException";
+
+    /** error_type of a failed validation: the exception type Flyway throws then. */
+    static final String VALIDATE_FAILURE_TYPE = "FlywayValidateException";
 
     /** State of one migrate on one thread. */
     private static final class ActiveMigrate {

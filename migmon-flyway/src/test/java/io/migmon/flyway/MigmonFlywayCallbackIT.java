@@ -112,6 +112,23 @@ class MigmonFlywayCallbackIT {
     }
 
     @Test
+    void migrateRefusedByValidationIsRecordedAsFailed() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            flyway("ok", migmon).migrate();
+
+            Throwable thrown = catchThrowable(() -> flyway("changed", migmon).migrate());
+
+            assertThat(thrown.getClass().getSimpleName()).isEqualTo(MigmonFlywayCallback.VALIDATE_FAILURE_TYPE);
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"failed\"} 1")
+                    .contains("migration_status{migration_id=\"orders-db\",status=\"failed\"} 1")
+                    .contains("migration_errors_total{error_type=\"FlywayValidateException\",migration_id=\"orders-db\"} 1");
+        }
+    }
+
+    @Test
     void mdcCarriesMigrationIdAndVersionWhileAVersionRuns() {
         MDC.put("migration_id", "host-value");
         try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()

@@ -18,6 +18,7 @@ import liquibase.changelog.ChangeSet;
 import liquibase.changelog.DatabaseChangeLog;
 import liquibase.changelog.visitor.ChangeExecListener;
 import liquibase.database.Database;
+import liquibase.exception.CommandExecutionException;
 import liquibase.exception.LiquibaseException;
 import liquibase.exception.PreconditionErrorException;
 import liquibase.exception.PreconditionFailedException;
@@ -166,7 +167,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     public void runFailed(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             Exception exception) {
         try {
-            finishChangeSet(changeSet, MigrationRegistry.errorType(exception));
+            finishChangeSet(changeSet, errorType(exception));
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
@@ -255,7 +256,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (failure == null) {
                 abandonChangeSet();
             } else {
-                finishChangeSet(null, MigrationRegistry.errorType(failure));
+                finishChangeSet(null, errorType(failure));
             }
             if (run == null) {
                 return;
@@ -263,7 +264,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (failure == null) {
                 run.succeed();
             } else {
-                run.recordError(MigrationRegistry.errorType(failure));
+                run.recordError(errorType(failure));
                 run.fail(null);
             }
         } catch (RuntimeException | LinkageError e) {
@@ -327,6 +328,19 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             migrations.ownMeters().recordFailure(COMPONENT, e);
             return String.valueOf(changeSet.getId());
         }
+    }
+
+    /**
+     * {@code sqlstate_<SQLSTATE>} when an SQLException with a state is in the chain, else the simple class name of
+     * the first exception that is not Liquibase's {@link CommandExecutionException} wrapper (e.g.
+     * {@code ValidationFailedException}).
+     */
+    static String errorType(Throwable t) {
+        Throwable c = t;
+        while (c instanceof CommandExecutionException && c.getCause() != null && c.getCause() != c) {
+            c = c.getCause();
+        }
+        return MigrationRegistry.errorType(c);
     }
 
     private static void restore(String key, String previous) {

@@ -11,6 +11,9 @@ import io.migmon.core.MigrationRun;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.spi.MigrationListener;
 import io.migmon.core.testing.ExternalTools;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,6 +31,7 @@ import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import liquibase.exception.LiquibaseException;
 import liquibase.resource.ClassLoaderResourceAccessor;
+import liquibase.resource.DirectoryResourceAccessor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,6 +153,39 @@ class MigmonLiquibaseListenerIT {
         }
         assertThat(MDC.get("migration_id")).isNull();
         assertThat(MDC.get("version")).isNull();
+    }
+
+    @Test
+    void updateRefusedByValidationIsRecordedAsFailed() throws Exception {
+        // the same changelog file, edited after it was applied: Liquibase refuses the update (checksum mismatch)
+        Path dir = Files.createDirectories(Path.of("target", "changelogs", "checksum-" + System.nanoTime()));
+        Path changelog = dir.resolve("changelog.sql");
+        try (MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
+                .meterRegistry(registry).migrationId("orders-db").build();
+                Connection c = dataSource.getConnection()) {
+            Database database = DatabaseFactory.getInstance().findCorrectDatabaseImplementation(new JdbcConnection(c));
+            copyResource("db/ok.sql", changelog);
+            Liquibase first = new Liquibase("changelog.sql", new DirectoryResourceAccessor(dir), database);
+            first.setChangeExecListener(migmon);
+            migmon.observe(first::update);
+
+            copyResource("db/changed.sql", changelog);
+            Liquibase second = new Liquibase("changelog.sql", new DirectoryResourceAccessor(dir), database);
+            second.setChangeExecListener(migmon);
+            Throwable thrown = catchThrowable(() -> migmon.observe(second::update));
+
+            assertThat(thrown).isInstanceOf(LiquibaseException.class).hasMessageContaining("changelog.sql::2::alice");
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"failed\"} 1")
+                    .contains("migration_errors_total{error_type=\"ValidationFailedException\",migration_id=\"orders-db\"} 1");
+        }
+    }
+
+    private static void copyResource(String resource, Path target) throws Exception {
+        try (InputStream in = MigmonLiquibaseListenerIT.class.getClassLoader().getResourceAsStream(resource)) {
+            Files.write(target, in.readAllBytes());
+        }
     }
 
     @Test
