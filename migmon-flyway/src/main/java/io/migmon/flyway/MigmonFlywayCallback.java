@@ -88,6 +88,10 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         this.perVersion = b.perVersion;
         this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
                 b.maxTrackedVersions);
+        if (b.fixedId != null) {
+            // registered now so that migration_status{status="pending"} and health checks exist before the migrate
+            migrations.run(b.fixedId);
+        }
     }
 
     /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
@@ -135,8 +139,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     }
 
     /**
-     * The tracked migration with this id (run-level, e.g. {@code orders-db}, or per-version, e.g.
-     * {@code orders-db:2}) once a migrate has used it; for health checks and tests.
+     * The tracked migration with this id: run-level (e.g. {@code orders-db}; registered at build time when the id
+     * is fixed, at the first migrate when it comes from a function) or per-version (e.g. {@code orders-db:2}, once
+     * applied). For health checks ({@code MigrationHealthCheck.builder(migration)}) and tests.
      */
     public Optional<ObservableMigration> migration(String migrationId) {
         return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
@@ -376,6 +381,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     public static final class Builder {
         private MeterRegistry registry;
         private Function<Context, String> migrationId = c -> DEFAULT_MIGRATION_ID;
+        private String fixedId = DEFAULT_MIGRATION_ID;
         private MetricsOptions metricsOptions = MetricsOptions.defaults();
         private Clock clock = Clock.systemUTC();
         private boolean perVersion = true;
@@ -403,6 +409,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                         + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
             }
             this.migrationId = c -> migrationId;
+            this.fixedId = migrationId;
             return this;
         }
 
@@ -414,6 +421,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          */
         public Builder migrationId(Function<Context, String> migrationId) {
             this.migrationId = Objects.requireNonNull(migrationId, "migrationId function must not be null");
+            this.fixedId = null;
             return this;
         }
 

@@ -89,8 +89,18 @@ class MigmonFlywayCallbackTest {
     }
 
     @Test
+    void fixedIdIsPendingBeforeTheFirstMigrate() {
+        try (MigmonFlywayCallback cb = callback()) {
+            assertThat(registry.get("migration.status").tag("migration_id", "app").tag("status", "pending")
+                    .gauge().value()).isEqualTo(1.0);
+            assertThat(cb.migration("app")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.PENDING);
+        }
+    }
+
+    @Test
     void eventsOutsideAMigrateAndAfterCloseAreIgnored() {
-        MigmonFlywayCallback cb = callback();
+        MigmonFlywayCallback cb = MigmonFlywayCallback.builder().meterRegistry(registry)
+                .migrationId(c -> "app").clock(clock).build();
         cb.handle(Event.AFTER_EACH_MIGRATE, RUN_CONTEXT);
         cb.handle(Event.AFTER_MIGRATE, RUN_CONTEXT);
         assertThat(registry.getMeters()).isEmpty();

@@ -94,6 +94,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         this.changeSetLabel = b.changeSetLabel;
         this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
                 b.maxTrackedChangeSets);
+        // registered now so that migration_status{status="pending"} and health checks exist before the update
+        migrations.run(migrationId);
     }
 
     /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
@@ -217,8 +219,9 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     }
 
     /**
-     * The tracked migration with this id (the update run, e.g. {@code orders-db}, or a changeset, e.g.
-     * {@code orders-db:2}) once it was used; for health checks and tests.
+     * The tracked migration with this id: the update-level one (e.g. {@code orders-db}, registered at build time)
+     * or a changeset (e.g. {@code orders-db:2}, once run). For health checks
+     * ({@code MigrationHealthCheck.builder(migration)}) and tests.
      */
     public Optional<ObservableMigration> migration(String migrationId) {
         return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
