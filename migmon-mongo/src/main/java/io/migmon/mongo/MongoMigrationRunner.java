@@ -428,7 +428,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
             if (validations.stream().anyMatch(r -> !r.passed())) {
                 throw new ValidationFailedException(version, validations);
             }
-            if (lock.isLost()) {
+            if (lock.isLost() || !lock.refresh()) {
                 throw new LockLostException("the migration lock expired and was taken by another runner during migration "
                         + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
             }

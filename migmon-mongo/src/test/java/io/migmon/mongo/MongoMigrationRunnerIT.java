@@ -21,6 +21,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.testing.ExternalTools;
+import io.migmon.core.testing.MutableClock;
 import io.migmon.mongo.internal.Reactive;
 import java.time.Duration;
 import java.time.Instant;
@@ -293,6 +294,23 @@ class MongoMigrationRunnerIT {
             assertThat(r.run().applied()).containsExactly("1");
         }
         assertThat(count("migmon_lock")).isZero();
+    }
+
+    @Test
+    void aMigrationOutlivingItsLockFailsWithLockLostInsteadOfRecordingSuccess() {
+        MutableClock clock = MutableClock.at("2026-01-01T00:00:00Z");
+        MutableClock later = MutableClock.at("2026-01-01T01:00:00Z");
+        try (MongoMigrationRunner other = runner().owner("other").clock(later).lockWait(Duration.ZERO).build();
+             MongoMigrationRunner r = runner(TestMigration.of("1", "outlives its lease", ctx -> {
+                 // another instance sees the lease expired (its clock is an hour later), takes the lock and releases it
+                 other.run();
+             })).owner("slow").clock(clock).lockTtl(Duration.ofMinutes(1)).build()) {
+            MongoMigrationException e = catchThrowableOfType(MongoMigrationException.class, r::run);
+            assertThat(e.reason()).isEqualTo(MongoMigrationException.Reason.LOCK_LOST);
+            assertThat(e.report().orElseThrow().failure()).isPresent();
+            Document entry = Reactive.first(coll("migmon_changelog").find(Filters.eq("_id", "1")), T);
+            assertThat(entry.getString("status")).isEqualTo("failed");
+        }
     }
 
     @Test
