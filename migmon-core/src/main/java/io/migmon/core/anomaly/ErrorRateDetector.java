@@ -9,8 +9,12 @@ import java.util.Locale;
  * <p>Method: error rate = errors / (rows + errors) over the last {@code window} sample intervals (a sliding window,
  * so an old burst does not keep the rate high forever and a new one is not diluted by hours of clean rows). The
  * rate is judged only when the window holds at least {@code minEvents} rows + errors: 1 error in 3 rows is not an
- * alarm. Defaults (for a 5 s sampling interval): limit 0.01, window 12 intervals (1 minute), at least 100 events,
- * fire after 2 consecutive high samples, clear after 6.
+ * alarm. Above the limit, the sample counts as abnormal only when the rate is above it beyond sampling noise: the
+ * lower end of the Wilson score interval with {@code sigmas} standard deviations (default 3) must exceed the limit.
+ * At 1,000 rows/s that changes nothing (60,000 events per minute); at 2 rows/s, 2 errors in 120 rows (1.7%) is
+ * not enough, 8 are. A rate above the limit but not significantly so neither fires nor clears. Defaults (for a 5 s
+ * sampling interval): limit 0.01, window 12 intervals (1 minute), at least 100 events, 3 sigmas, fire after 2
+ * consecutive high samples, clear after 6 at or below the limit.
  */
 public final class ErrorRateDetector implements AnomalyDetector {
 
@@ -70,7 +74,15 @@ public final class ErrorRateDetector implements AnomalyDetector {
             return Condition.UNKNOWN;
         }
         value = (double) errors / events;
-        return value > settings.limit ? Condition.ABNORMAL : Condition.NORMAL;
+        if (value <= settings.limit) {
+            return Condition.NORMAL;
+        }
+        // Wilson score lower bound: is the rate above the limit beyond sampling noise?
+        double n = events;
+        double z = settings.sigmas;
+        double z2n = z * z / n;
+        double lower = (value + z2n / 2 - z * Math.sqrt(value * (1 - value) / n + z2n / (4 * n))) / (1 + z2n);
+        return lower > settings.limit ? Condition.ABNORMAL : Condition.UNKNOWN;
     }
 
     @Override
@@ -103,7 +115,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
     @Override
     public String toString() {
         return "ErrorRateDetector{limit=" + settings.limit + ", window=" + settings.window + ", minEvents="
-                + settings.minEvents + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
+                + settings.minEvents + ", sigmas=" + settings.sigmas + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
     }
 
     /** Builder; validates eagerly, not thread-safe. */
@@ -111,6 +123,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
         private double limit = 0.01;
         private int window = 12;
         private long minEvents = 100;
+        private double sigmas = 3;
         private int fireAfter = 2;
         private int clearAfter = 6;
         private Severity severity = Severity.CRITICAL;
@@ -139,6 +152,18 @@ public final class ErrorRateDetector implements AnomalyDetector {
             return this;
         }
 
+        /**
+         * Standard deviations of sampling noise the rate must clear the limit by (Wilson score lower bound; default
+         * 3). 0 judges the raw rate.
+         */
+        public Builder sigmas(double sigmas) {
+            if (!(sigmas >= 0) || Double.isInfinite(sigmas)) {
+                throw new IllegalArgumentException("sigmas must be a finite number >= 0, was " + sigmas);
+            }
+            this.sigmas = sigmas;
+            return this;
+        }
+
         /** Consecutive high samples to fire (default 2). */
         public Builder fireAfter(int samples) {
             this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
@@ -162,6 +187,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
             copy.limit = limit;
             copy.window = window;
             copy.minEvents = minEvents;
+            copy.sigmas = sigmas;
             copy.fireAfter = fireAfter;
             copy.clearAfter = clearAfter;
             copy.severity = severity;

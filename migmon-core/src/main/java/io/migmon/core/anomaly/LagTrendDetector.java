@@ -14,7 +14,9 @@ import java.util.Locale;
  * {@code horizon} ahead (default 10 minutes); the sample is abnormal when the predicted lag exceeds {@code limit}
  * (default 300 s) and the line rises by at least {@code minRise} over the horizon (default 30 s, i.e. a slope of
  * 0.05 s/s), so that noise on a flat lag just under the limit does not fire. At least {@code minPoints} samples with a known lag (default 12) are needed
- * before judging; samples without lag are unknown. Fire after 3 consecutive abnormal samples, clear after 6
+ * before judging; samples without lag are unknown. A sample is normal again only when the predicted lag falls below
+ * 80% of the limit or the rise below half of {@code minRise}; in between it neither fires nor clears (a dead band
+ * against flapping on a slow, noisy trend). Fire after 3 consecutive abnormal samples, clear after 6 normal ones
  * (defaults). A wider window ignores more noise but reacts later; a longer horizon warns earlier but also on
  * slower, harmless growth. Brief lag bumps (a GC pause, one slow batch) barely move a 24-point fit.
  */
@@ -22,6 +24,8 @@ public final class LagTrendDetector implements AnomalyDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "lag_trend";
+
+    private static final double CLEAR_RATIO = 0.8;
 
     private final Builder settings;
     private final double[] ts;
@@ -120,8 +124,14 @@ public final class LagTrendDetector implements AnomalyDetector {
         slope = (n * sty - st * sy) / denominator;
         double intercept = (sy - slope * st) / n;
         predicted = intercept + slope * (t + settings.horizonSeconds);
-        boolean rising = slope * settings.horizonSeconds >= settings.minRiseSeconds;
-        return rising && predicted > settings.limitSeconds ? Condition.ABNORMAL : Condition.NORMAL;
+        double rise = slope * settings.horizonSeconds;
+        if (rise >= settings.minRiseSeconds && predicted > settings.limitSeconds) {
+            return Condition.ABNORMAL;
+        }
+        if (rise < settings.minRiseSeconds / 2 || predicted < CLEAR_RATIO * settings.limitSeconds) {
+            return Condition.NORMAL;
+        }
+        return Condition.UNKNOWN; // in the dead band: neither fires nor clears, so a slow noisy trend does not flap
     }
 
     private void recompute() {

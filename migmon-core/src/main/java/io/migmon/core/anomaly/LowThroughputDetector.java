@@ -10,7 +10,7 @@ import java.util.Locale;
  * <p>Method: the rate is measured over the last {@code window} sample intervals (rows done difference divided by
  * elapsed time), which smooths single slow batches. The first {@code warmUp} samples of a run are not judged, so a
  * normal ramp-up (cold caches, connection pools filling) does not fire. Defaults (for a 5 s sampling interval):
- * window 6 intervals (30 s), warm-up 24 samples (2 minutes), fire after 3 consecutive low samples, clear after 3.
+ * window 12 intervals (1 minute, so a GC pause of up to 20 s does not pull it under half), warm-up 24 samples (2 minutes), fire after 3 consecutive low samples, clear after 3.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
  */
 public final class LowThroughputDetector implements AnomalyDetector {
@@ -132,7 +132,7 @@ public final class LowThroughputDetector implements AnomalyDetector {
     public static final class Builder {
         private final double expected;
         private double ratio = 0.5;
-        private int window = 6;
+        private int window = 12;
         private int warmUp = 24;
         private int fireAfter = 3;
         private int clearAfter = 3;
@@ -148,7 +148,7 @@ public final class LowThroughputDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Sample intervals the rate is measured over (default 6). */
+        /** Sample intervals the rate is measured over (default 12). */
         public Builder window(int intervals) {
             this.window = Checks.atLeast("window", intervals, 1);
             return this;

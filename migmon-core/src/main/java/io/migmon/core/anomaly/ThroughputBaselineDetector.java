@@ -9,10 +9,15 @@ import java.util.Locale;
  * No expected rate needs to be configured.
  *
  * <h2>Method</h2>
- * Each sample gives the rate of its interval, {@code (rows - previous rows) / elapsed seconds}. The baseline is an
- * exponentially weighted mean and variance of that rate ({@code mean += a * d}, {@code var = (1 - a)(var + a d²)}
- * with {@code d = rate - mean}), with smoothing {@code a} = {@code alpha} (default 0.05, i.e. a memory of about 20
- * samples) and {@code a = 1/n} during the first samples so the start is an ordinary average. The first
+ * Each sample gives the rate over the last {@code window} sample intervals (default 3, i.e. 15 s at a 5 s interval,
+ * which smooths migrations that commit in big batches every few samples). The baseline is an exponentially
+ * weighted mean of that rate ({@code mean += a * d}, {@code d = rate - mean}) and an exponentially weighted mean
+ * absolute deviation {@code mad += a * (|d| - mad)}, a robust stand-in for the standard deviation
+ * ({@code sd ≈ 1.25 mad} for normal noise). After the first half of the warm-up both are robust (Huber-style): each
+ * deviation is clipped at 2 sd for the mean and 3 mad for the deviation, so that the few samples on the edge of a
+ * collapse or a spike (partly inside it, not yet outliers) cannot drag the baseline along. Smoothing {@code a} = {@code alpha} (default
+ * 0.05, i.e. a memory of about 20 samples), with {@code a = 1/n} during the first samples so the start is an
+ * ordinary average. The first
  * {@code warmUp} samples (default 12) only learn.
  *
  * <p>A sample is an outlier when it is both <em>statistically</em> far from the mean (more than {@code sigmas}
@@ -22,10 +27,13 @@ import java.util.Locale;
  * 1.0, i.e. double). Both conditions are needed: the first ignores noise on a jittery run, the second ignores
  * statistically significant but harmless shifts on a very smooth one (a batch size change of 30%).
  *
- * <p>Outliers in either direction are learned 10 times more slowly (mean only, not the variance), so a drop does not
- * quickly become the new normal and the end of a spike does not look like a drop; a lasting change of level is
- * absorbed after some 10 × 1/alpha samples. Fire after 3 consecutive outliers (default), clear after 3 normal
- * samples. With a 5 s sampling interval a one- or two-sample GC pause never fires.
+ * <p>Outliers in either direction move the mean 10 times more slowly, with their deviation clipped at the limit,
+ * so a drop does not become the new normal within minutes and the end of a spike does not look like a drop, while
+ * a lasting change of level is still absorbed in the end (a collapse to a fifth of the rate takes about an hour;
+ * keep a {@link LowThroughputDetector} or a health threshold for an absolute floor). The deviation learns only from
+ * normal samples. Drops fire after 6 consecutive outliers (30 s at 5 s: a GC pause of up to 20 s, which depresses up
+ * to 4 + window - 1 = 6 windowed rates only partly, does not fire), spikes after 4; both clear after 3 normal
+ * samples.
  */
 public final class ThroughputBaselineDetector implements AnomalyDetector {
 
@@ -36,14 +44,15 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
 
     private static final double MIN_RELATIVE_STD = 0.05;
     private static final double OUTLIER_LEARNING = 0.1;
+    private static final double MAD_TO_SD = 1.25;
+    private static final double CLIP = 3;
 
     private final Builder settings;
     private final boolean drop;
     private long learned;
     private double mean;
-    private double var;
-    private long prevMillis = Long.MIN_VALUE;
-    private long prevRows;
+    private double scale;
+    private final SampleRing ring;
     private double value = Double.NaN;
     private double threshold = Double.NaN;
     private double baseline = Double.NaN;
@@ -51,6 +60,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
     private ThroughputBaselineDetector(Builder settings) {
         this.settings = settings;
         this.drop = settings.drop;
+        this.ring = new SampleRing(settings.window + 1);
     }
 
     /** A builder for throughput drops ({@code throughput_drop}). */
@@ -90,24 +100,18 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
 
     @Override
     public Condition evaluate(Sample sample) {
-        long now = sample.at().toEpochMilli();
-        long rows = sample.rowsDone();
-        long prev = prevMillis;
-        long prevR = prevRows;
-        prevMillis = now;
-        prevRows = rows;
-        if (prev == Long.MIN_VALUE || now <= prev) {
-            value = Double.NaN;
+        ring.add(sample);
+        double rate = ring.rowRate();
+        value = rate;
+        if (Double.isNaN(rate)) {
             return Condition.UNKNOWN;
         }
-        double rate = (rows - prevR) / ((now - prev) / 1e3);
-        value = rate;
         if (learned < settings.warmUp) {
-            learn(rate, true);
+            learn(rate, true, 0);
             threshold = Double.NaN;
             return Condition.UNKNOWN;
         }
-        double sd = Math.max(Math.sqrt(var), MIN_RELATIVE_STD * Math.abs(mean));
+        double sd = Math.max(MAD_TO_SD * scale, MIN_RELATIVE_STD * Math.abs(mean));
         double k = settings.sigmas;
         double low = Math.min(mean - k * sd, (1 - settings.dropChange) * mean);
         double high = Math.max(mean + k * sd, (1 + settings.spikeChange) * mean);
@@ -115,19 +119,31 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
         boolean isHigh = rate > high;
         baseline = mean;
         threshold = drop ? low : high;
-        learn(rate, !(isLow || isHigh));
+        learn(rate, !(isLow || isHigh), k * sd);
         return (drop ? isLow : isHigh) ? Condition.ABNORMAL : Condition.NORMAL;
     }
 
-    private void learn(double rate, boolean normal) {
+    private void learn(double rate, boolean normal, double clamp) {
         double d = rate - mean;
         if (normal) {
             learned++;
             double a = Math.max(settings.alpha, 1.0 / learned);
+            double ad = Math.abs(d);
+            if (learned > settings.warmUp / 2 && scale > 0) {
+                // Huber-style: one wild sample (the ramp into a spike or a collapse) moves the mean by at most
+                // a * 2 sd and widens the band by at most a * (CLIP - 1) of itself
+                double sd = Math.max(MAD_TO_SD * scale, MIN_RELATIVE_STD * Math.abs(mean));
+                d = Math.max(-2 * sd, Math.min(2 * sd, d));
+                ad = Math.min(ad, CLIP * scale);
+            }
             mean += a * d;
-            var = (1 - a) * (var + a * d * d);
+            scale += a * (ad - scale);
         } else {
-            mean += settings.alpha * OUTLIER_LEARNING * d;
+            // outliers move the mean slowly, their deviation clipped at the limit, and leave the scale alone:
+            // a drop does not become the new normal (nor widen the band) within minutes, a lasting shift is
+            // absorbed in the end
+            double a = settings.alpha * OUTLIER_LEARNING;
+            mean += a * Math.max(-clamp, Math.min(clamp, d));
         }
     }
 
@@ -160,7 +176,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
 
     @Override
     public String toString() {
-        return "ThroughputBaselineDetector{" + type() + ", alpha=" + settings.alpha + ", warmUp=" + settings.warmUp
+        return "ThroughputBaselineDetector{" + type() + ", window=" + settings.window + ", alpha=" + settings.alpha + ", warmUp=" + settings.warmUp
                 + ", sigmas=" + settings.sigmas + ", minChange=" + (drop ? settings.dropChange : settings.spikeChange)
                 + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
     }
@@ -173,13 +189,15 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
         private double sigmas = 4;
         private double dropChange = 0.5;
         private double spikeChange = 1.0;
-        private int fireAfter = 3;
+        private int window = 6;
+        private int fireAfter;
         private int clearAfter = 3;
         private Severity severity;
 
         private Builder(boolean drop) {
             this.drop = drop;
             this.severity = drop ? Severity.WARNING : Severity.INFO;
+            this.fireAfter = 4;
         }
 
         /** Smoothing of the baseline in (0, 1) (default 0.05: a memory of about 20 samples). */
@@ -213,7 +231,16 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Consecutive outliers to fire (default 3). */
+        /**
+         * Sample intervals each rate is measured over (default 3): smooths migrations that commit in big batches
+         * every few samples.
+         */
+        public Builder window(int intervals) {
+            this.window = Checks.atLeast("window", intervals, 1);
+            return this;
+        }
+
+        /** Consecutive outliers to fire (default 6 for drops, 4 for spikes). */
         public Builder fireAfter(int samples) {
             this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
             return this;
@@ -238,6 +265,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
             c.sigmas = sigmas;
             c.dropChange = dropChange;
             c.spikeChange = spikeChange;
+            c.window = window;
             c.fireAfter = fireAfter;
             c.clearAfter = clearAfter;
             c.severity = severity;

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -25,14 +26,14 @@ import org.junit.jupiter.api.Test;
  */
 class AnomalyEvaluationTest {
 
-    /** The figures reported in docs/anomaly-detection.md (lower bounds). */
+    /** The F1 figures reported in docs/anomaly-detection.md; the test fails when a detector scores lower. */
     static final Map<String, Double> REPORTED_F1 = Map.of(
-            LowThroughputDetector.TYPE, 0.9,
-            ThroughputBaselineDetector.DROP, 0.9,
-            ThroughputBaselineDetector.SPIKE, 0.9,
-            ErrorRateDetector.TYPE, 0.9,
-            StallDetector.TYPE, 0.9,
-            LagTrendDetector.TYPE, 0.9);
+            LowThroughputDetector.TYPE, 1.000,
+            ThroughputBaselineDetector.DROP, 0.933,
+            ThroughputBaselineDetector.SPIKE, 0.970,
+            ErrorRateDetector.TYPE, 0.984,
+            StallDetector.TYPE, 1.000,
+            LagTrendDetector.TYPE, 0.941);
 
     static List<LabeledTrace> traces;
 
@@ -42,23 +43,23 @@ class AnomalyEvaluationTest {
     }
 
     /** The detectors as shipped; only the expected rate of the seed rule is set (it is the host's to know). */
-    static List<AnomalyDetector> detectors() {
+    static List<Function<LabeledTrace, AnomalyDetector>> detectors() {
         return List.of(
-                LowThroughputDetector.builder(TraceGenerator.RATE).build(),
-                ThroughputBaselineDetector.drops().build(),
-                ThroughputBaselineDetector.spikes().build(),
-                ErrorRateDetector.builder().build(),
-                StallDetector.builder().build(),
-                LagTrendDetector.builder().build());
+                t -> LowThroughputDetector.builder(t.nominalRate()).build(),
+                t -> ThroughputBaselineDetector.drops().build(),
+                t -> ThroughputBaselineDetector.spikes().build(),
+                t -> ErrorRateDetector.builder().build(),
+                t -> StallDetector.builder().build(),
+                t -> LagTrendDetector.builder().build());
     }
 
     @Test
     void everyDetectorMeetsItsReportedF1WithoutFalseAlertsOnHealthyTraces() throws IOException {
         Map<String, Scorer.Score> scores = new LinkedHashMap<>();
         StringBuilder table = new StringBuilder(Scorer.Score.markdownHeader()).append('\n');
-        for (AnomalyDetector d : detectors()) {
+        for (Function<LabeledTrace, AnomalyDetector> d : detectors()) {
             Scorer.Score s = Scorer.score(d, traces);
-            scores.put(d.type(), s);
+            scores.put(s.type(), s);
             table.append(s.markdownRow()).append('\n');
         }
         Path out = Path.of("target", "anomaly-evaluation.md");
@@ -68,7 +69,8 @@ class AnomalyEvaluationTest {
         for (Scorer.Score s : scores.values()) {
             assertThat(s.healthyFalsePositives()).as("false alerts of %s on healthy traces", s.type()).isZero();
             assertThat(s.f1()).as("F1 of %s (reported in docs/anomaly-detection.md)", s.type())
-                    .isGreaterThanOrEqualTo(REPORTED_F1.get(s.type()));
+                    .isGreaterThanOrEqualTo(REPORTED_F1.get(s.type()) - 0.0005);
+            assertThat(s.f1()).as("F1 of %s: the issue's target", s.type()).isGreaterThanOrEqualTo(0.9);
         }
     }
 

@@ -88,7 +88,12 @@ final class Scorer {
     }
 
     static Score score(AnomalyDetector detector, List<LabeledTrace> traces) {
-        String type = detector.type();
+        return score(t -> detector, traces);
+    }
+
+    /** Scores the detector built for each trace (the seed rule needs the trace's expected rate). */
+    static Score score(java.util.function.Function<LabeledTrace, AnomalyDetector> factory, List<LabeledTrace> traces) {
+        String type = factory.apply(traces.get(0)).type();
         int tp = 0;
         int fn = 0;
         int fp = 0;
@@ -98,7 +103,7 @@ final class Scorer {
         double hours = 0;
         for (LabeledTrace trace : traces) {
             hours += trace.hours();
-            List<Integer> fired = firings(detector, trace);
+            List<Integer> fired = firings(factory.apply(trace), trace);
             List<LabeledWindow> windows = trace.windows();
             boolean[] detected = new boolean[windows.size()];
             for (int i : fired) {

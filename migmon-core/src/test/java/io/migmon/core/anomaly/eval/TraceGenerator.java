@@ -14,18 +14,35 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * Labeled synthetic migration traces with a fixed seed. Every trace is one hour of samples every 5 s (± 100 ms
- * scheduling jitter) of a migration whose healthy rate is {@link #RATE} rows/s, with a small background error rate
- * and a data lag of a few seconds. Scenarios:
+ * Labeled synthetic migration traces with fixed seeds. Every trace is one hour of samples every 5 s (± 50 ms
+ * scheduling jitter, clipped to ± 200 ms) of a migration with a nominal rate (1,000 rows/s unless said otherwise),
+ * Gaussian rate noise, Poisson errors at a background rate of 0.1%, and a data lag of a few seconds plus whatever
+ * backlog builds up when the migration is slower than its source (a healthy migration has 30% headroom and works
+ * a backlog off at up to 1.3x).
+ *
+ * <p>Healthy scenarios (no label; nothing may fire):
  * <ul>
- *   <li>healthy (no labels): {@code steady} (10% noise), {@code noisy} (30% noise, slow batches at half speed, a
- *       jittery lag and error rate), {@code ramp_up} (3 minutes from 5% to full speed), {@code batch_changes} (the
- *       level moves to 70%, 135%, 80% with burstier noise), {@code gc_pauses} (pauses of 1-2 samples at 0-40% speed
- *       with a lag bump, every 2.5-4 minutes);</li>
- *   <li>labeled: {@code stalls} (2 stalls of 2-5 minutes, lag growing meanwhile, then catch-up),
- *       {@code collapse} (2 periods of 3-7.5 minutes at 10-25% speed, lag growing), {@code error_bursts} (2 bursts
- *       of 1-4 minutes at 3-10% errors), {@code lag_runaway} (lag rising 0.5-1 s/s until past 350 s, then draining),
- *       {@code spikes} (2 periods of 2-5 minutes at 2.5-4x speed, e.g. rows being skipped).</li>
+ *   <li>{@code steady}: 10% noise;</li>
+ *   <li>{@code noisy}: 30% noise, 5% of samples at half speed (slow batches), a jittery lag (± 3 s), background
+ *       errors 0.3% with a varying rate;</li>
+ *   <li>{@code ramp_up}: 3 minutes from 5% to full speed;</li>
+ *   <li>{@code batch_changes}: the level moves to 70%, 135%, 80% every 15 minutes, and the middle segment commits
+ *       big batches every 2-3 samples (intervals alternate between 0 and 2-3x the rate);</li>
+ *   <li>{@code gc_pauses}: pauses of 1-4 samples (up to 20 s) at 0-40% speed with a lag bump of 5-15 s, every
+ *       2.5-4 minutes;</li>
+ *   <li>{@code low_volume}: 2 rows/s (10 rows per sample) with 0.3% errors: single errors make the raw rate jump.</li>
+ * </ul>
+ * Labeled scenarios (2 windows each unless said otherwise; GC pauses as above mixed in):
+ * <ul>
+ *   <li>{@code stalls}: no progress for 7-60 samples (35 s to 5 min; the ground truth is "no progress for 30 s or
+ *       more"), lag growing meanwhile, then the catch-up;</li>
+ *   <li>{@code collapse}: 2-7.5 minutes at 15-45% of the rate (ground truth: below half the usual rate) with 15-25%
+ *       noise, lag growing;</li>
+ *   <li>{@code error_bursts}: 30 s to 4 minutes at 1.5-10% errors; {@code error_bursts_low_volume} the same at
+ *       10 rows/s;</li>
+ *   <li>{@code lag_runaway}: one window: lag rising 0.1-1 s/s until past 350 s (ground truth: heading past 300 s),
+ *       then draining;</li>
+ *   <li>{@code spikes}: 1-5 minutes at 2.2-4x the rate (e.g. rows being skipped).</li>
  * </ul>
  */
 final class TraceGenerator {
@@ -33,9 +50,9 @@ final class TraceGenerator {
     static final double RATE = 1000;
     static final double INTERVAL = 5;
     static final int SAMPLES = 720;
-    static final long[] SEEDS = {11, 23, 37, 41, 59};
+    static final long[] SEEDS = {11, 23, 37, 41, 59, 61, 73, 89};
     static final List<String> SCENARIOS = List.of("steady", "noisy", "ramp_up", "batch_changes", "gc_pauses",
-            "stalls", "collapse", "error_bursts", "lag_runaway", "spikes");
+            "low_volume", "stalls", "collapse", "error_bursts", "error_bursts_low_volume", "lag_runaway", "spikes");
 
     private static final String LOW = LowThroughputDetector.TYPE;
     private static final String DROP = ThroughputBaselineDetector.DROP;
@@ -48,7 +65,7 @@ final class TraceGenerator {
     private TraceGenerator() {
     }
 
-    /** Every scenario with every seed: the shipped evaluation set (50 traces, 50 simulated hours). */
+    /** Every scenario with every seed: the shipped evaluation set (96 traces, 96 simulated hours). */
     static List<LabeledTrace> shipped() {
         List<LabeledTrace> all = new ArrayList<>();
         for (String s : SCENARIOS) {
@@ -62,17 +79,20 @@ final class TraceGenerator {
     static LabeledTrace generate(String scenario, long seed) {
         Random rnd = new Random(seed * 1_000_003L + scenario.hashCode());
         int n = SAMPLES;
-        double[] speed = new double[n];   // multiplier of RATE before noise
+        double rate = RATE;
+        double[] speed = new double[n];   // multiplier of the rate before noise
         double[] noise = new double[n];   // relative std of the rate
         double[] errP = new double[n];    // error probability per row
         double[] lagAdd = new double[n];  // extra lag (seconds) on top of the base and the backlog
-        double[] arrival = new double[n]; // source rate multiplier (lag grows when speed < arrival)
+        double[] arrival = new double[n]; // source rate multiplier (backlog grows when speed < arrival)
+        boolean[] batchy = new boolean[n]; // rows committed in big batches every 2-3 samples
         Arrays.fill(speed, 1.0);
         Arrays.fill(noise, 0.10);
         Arrays.fill(errP, 0.001);
         Arrays.fill(arrival, 1.0);
         double lagNoise = 1.0;
         double slowBatchProb = 0;
+        boolean overdispersedErrors = false;
         List<LabeledWindow> windows = new ArrayList<>();
         switch (scenario) {
             case "steady" -> { }
@@ -81,6 +101,7 @@ final class TraceGenerator {
                 Arrays.fill(errP, 0.003);
                 slowBatchProb = 0.05;
                 lagNoise = 3.0;
+                overdispersedErrors = true;
             }
             case "ramp_up" -> {
                 for (int i = 0; i < 36; i++) {
@@ -95,46 +116,42 @@ final class TraceGenerator {
                     speed[i] = levels[k];
                     arrival[i] = levels[k];
                     noise[i] = k % 2 == 0 ? 0.10 : 0.20;
+                    batchy[i] = k == 2;
                 }
             }
-            case "gc_pauses" -> {
-                int i = 20 + rnd.nextInt(20);
-                while (i < n - 2) {
-                    int len = 1 + rnd.nextInt(2);
-                    double bump = 5 + 10 * rnd.nextDouble();
-                    for (int j = i; j < i + len; j++) {
-                        speed[j] = 0.4 * rnd.nextDouble();
-                        lagAdd[j] = bump;
-                    }
-                    i += 30 + rnd.nextInt(20);
-                }
+            case "gc_pauses" -> gcPauses(rnd, speed, lagAdd, 4);
+            case "low_volume" -> {
+                rate = 2;
+                Arrays.fill(errP, 0.003);
             }
             case "stalls" -> {
-                for (int[] w : twoWindows(rnd, n, 24, 60)) {
+                gcPauses(rnd, speed, lagAdd, 2);
+                for (int[] w : twoWindows(rnd, n, 7, 60)) {
                     for (int j = w[0]; j < w[1]; j++) {
                         speed[j] = 0;
                     }
-                    int catchUpEnd = Math.min(n, w[1] + (int) Math.ceil((w[1] - w[0]) / 0.3));
-                    for (int j = w[1]; j < catchUpEnd; j++) {
-                        speed[j] = 1.3; // works off the backlog of the stall
-                    }
-                    windows.add(new LabeledWindow("stall", w[0], w[1], Set.of(STALL),
-                            Set.of(DROP, LOW, LAG)));
+                    windows.add(new LabeledWindow("stall", w[0], w[1], Set.of(STALL), Set.of(DROP, LOW, LAG)));
                 }
             }
             case "collapse" -> {
-                for (int[] w : twoWindows(rnd, n, 36, 90)) {
-                    double level = 0.10 + 0.15 * rnd.nextDouble();
+                gcPauses(rnd, speed, lagAdd, 2);
+                for (int[] w : twoWindows(rnd, n, 24, 90)) {
+                    double level = 0.15 + 0.30 * rnd.nextDouble();
+                    double nz = 0.15 + 0.10 * rnd.nextDouble();
                     for (int j = w[0]; j < w[1]; j++) {
                         speed[j] = level;
-                        noise[j] = 0.15;
+                        noise[j] = nz;
                     }
                     windows.add(new LabeledWindow("collapse", w[0], w[1], Set.of(DROP, LOW), Set.of(LAG)));
                 }
             }
-            case "error_bursts" -> {
-                for (int[] w : twoWindows(rnd, n, 12, 48)) {
-                    double p = 0.03 + 0.07 * rnd.nextDouble();
+            case "error_bursts", "error_bursts_low_volume" -> {
+                if (scenario.endsWith("low_volume")) {
+                    rate = 10;
+                }
+                gcPauses(rnd, speed, lagAdd, 2);
+                for (int[] w : twoWindows(rnd, n, 6, 48)) {
+                    double p = 0.015 + 0.085 * rnd.nextDouble();
                     for (int j = w[0]; j < w[1]; j++) {
                         errP[j] = p;
                     }
@@ -142,9 +159,10 @@ final class TraceGenerator {
                 }
             }
             case "lag_runaway" -> {
-                int onset = 150 + rnd.nextInt(200);
-                double slope = 0.5 + 0.5 * rnd.nextDouble(); // seconds of lag per second
-                int len = (int) Math.ceil(350 / slope / INTERVAL);
+                gcPauses(rnd, speed, lagAdd, 2);
+                int onset = 150 + rnd.nextInt(150);
+                double slope = 0.1 + 0.9 * rnd.nextDouble(); // seconds of lag per second
+                int len = Math.min(n - onset, (int) Math.ceil(350 / slope / INTERVAL));
                 double extra = 0;
                 for (int j = onset; j < n; j++) {
                     if (j < onset + len) {
@@ -152,13 +170,14 @@ final class TraceGenerator {
                     } else {
                         extra = Math.max(0, extra - 2 * INTERVAL);
                     }
-                    lagAdd[j] = extra;
+                    lagAdd[j] += extra;
                 }
-                windows.add(new LabeledWindow("lag_runaway", onset, Math.min(n, onset + len), Set.of(LAG), Set.of()));
+                windows.add(new LabeledWindow("lag_runaway", onset, onset + len, Set.of(LAG), Set.of()));
             }
             case "spikes" -> {
-                for (int[] w : twoWindows(rnd, n, 24, 60)) {
-                    double level = 2.5 + 1.5 * rnd.nextDouble();
+                gcPauses(rnd, speed, lagAdd, 2);
+                for (int[] w : twoWindows(rnd, n, 12, 60)) {
+                    double level = 2.2 + 1.8 * rnd.nextDouble();
                     for (int j = w[0]; j < w[1]; j++) {
                         speed[j] = level;
                         arrival[j] = level;
@@ -173,6 +192,9 @@ final class TraceGenerator {
         long rows = 0;
         long errors = 0;
         double backlogRows = 0;
+        double pending = 0; // rows of a big batch not committed yet
+        int sinceCommit = 0;
+        int nextCommit = 2;
         long millis = START.toEpochMilli();
         for (int i = 0; i < n; i++) {
             long dtMillis = Math.round(INTERVAL * 1000 + rnd.nextGaussian() * 50);
@@ -180,33 +202,66 @@ final class TraceGenerator {
             millis += dtMillis;
             double dt = dtMillis / 1e3;
             double m = speed[i];
+            if (backlogRows > 0 && speed[i] >= arrival[i]) {
+                m = Math.min(1.3 * arrival[i], arrival[i] + backlogRows / (rate * dt)); // headroom: works off a backlog
+            }
+            double nominal = m;
             if (m > 0) {
                 m = Math.max(0, m * (1 + noise[i] * rnd.nextGaussian()));
                 if (slowBatchProb > 0 && rnd.nextDouble() < slowBatchProb) {
                     m *= 0.5;
                 }
             }
-            long done = Math.round(RATE * m * dt);
+            double work = rate * m * dt;
+            long done;
+            if (batchy[i]) {
+                pending += work;
+                if (++sinceCommit >= nextCommit) { // a commit every 2 or 3 samples
+                    done = Math.round(pending);
+                    pending = 0;
+                    sinceCommit = 0;
+                    nextCommit = 2 + rnd.nextInt(2);
+                } else {
+                    done = 0;
+                }
+            } else {
+                done = Math.round(work + pending);
+                pending = 0;
+            }
             double p = errP[i];
-            if (scenario.equals("noisy")) {
-                p *= Math.exp(0.5 * rnd.nextGaussian()); // overdispersed background errors
+            if (overdispersedErrors) {
+                p *= Math.exp(0.5 * rnd.nextGaussian());
             }
             long errs = poisson(rnd, done * p);
             rows += done;
             errors += errs;
             // the backlog follows the scenario's nominal speed, not the noise: healthy lag does not random-walk
-            backlogRows = Math.max(0, backlogRows + RATE * (arrival[i] - speed[i]) * dt);
-            double lag = 2 + Math.abs(rnd.nextGaussian()) * lagNoise + backlogRows / RATE + lagAdd[i];
+            backlogRows = Math.max(0, backlogRows + rate * (arrival[i] - nominal) * dt);
+            double lag = 2 + Math.abs(rnd.nextGaussian()) * lagNoise + backlogRows / rate + lagAdd[i];
             samples.add(Sample.of(Instant.ofEpochMilli(millis), rows, errors, lag));
         }
-        return new LabeledTrace(scenario, seed, INTERVAL, samples, windows);
+        return new LabeledTrace(scenario, seed, INTERVAL, rate, samples, windows);
     }
 
-    /** Two non-overlapping windows of {@code min..max} samples, away from the start (warm-up) and each other. */
+    /** GC-like pauses: 1 to {@code maxLen} samples at 0-40% speed with a lag bump, every 30-50 samples. */
+    private static void gcPauses(Random rnd, double[] speed, double[] lagAdd, int maxLen) {
+        int i = 20 + rnd.nextInt(20);
+        while (i < speed.length - maxLen) {
+            int len = 1 + rnd.nextInt(maxLen);
+            double bump = 5 + 10 * rnd.nextDouble();
+            for (int j = i; j < i + len; j++) {
+                speed[j] = 0.4 * rnd.nextDouble();
+                lagAdd[j] = bump;
+            }
+            i += 30 + rnd.nextInt(20);
+        }
+    }
+
+    /** Two non-overlapping windows of {@code min..max} samples, after the warm-up and apart from each other. */
     private static List<int[]> twoWindows(Random rnd, int n, int min, int max) {
         int len1 = min + rnd.nextInt(max - min + 1);
         int len2 = min + rnd.nextInt(max - min + 1);
-        int s1 = 100 + rnd.nextInt(120);
+        int s1 = 100 + rnd.nextInt(150);
         int s2 = 400 + rnd.nextInt(n - 400 - len2 - 60);
         return List.of(new int[] {s1, s1 + len1}, new int[] {s2, s2 + len2});
     }
