@@ -53,6 +53,7 @@ public final class AlertEngine {
         final Map<String, String> groupLabels;
         final Map<String, Alert> alerts = new LinkedHashMap<>();
         Set<String> notifiedFiring = new HashSet<>();
+        final Set<String> everNotified = new HashSet<>();
         Instant nextFlush;
         Instant lastNotify;
 
@@ -175,7 +176,8 @@ public final class AlertEngine {
             Set<String> firingFps = new HashSet<>();
             for (Alert a : g.alerts.values()) {
                 if (a.resolved()) {
-                    if (g.route.sendResolved() && g.notifiedFiring.contains(a.fingerprint()) && !muted(a, now)) {
+                    // a resolution is sent for every alert sinks have heard firing, even if muted since: no dangling incidents
+                    if (g.route.sendResolved() && g.everNotified.contains(a.fingerprint())) {
                         resolved.add(a);
                     }
                 } else if (!muted(a, now)) {
@@ -194,8 +196,16 @@ public final class AlertEngine {
                 }
                 g.lastNotify = now;
                 g.notifiedFiring = firingFps;
+                g.everNotified.addAll(firingFps);
             }
-            g.alerts.values().removeIf(Alert::resolved);
+            g.alerts.values().removeIf(a -> {
+                if (a.resolved()) {
+                    g.everNotified.remove(a.fingerprint());
+                    g.notifiedFiring.remove(a.fingerprint());
+                    return true;
+                }
+                return false;
+            });
             g.nextFlush = now.plus(g.route.groupInterval());
             if (g.alerts.isEmpty()) {
                 it.remove();
