@@ -39,6 +39,7 @@ class GrafanaClientTest {
     @AfterEach
     void stop() {
         clientLogger.detachAppender(logs);
+        clientLogger.setLevel(null);
         grafana.close();
         // nothing logged may carry a credential
         for (ILoggingEvent e : logs.list) {

@@ -1,0 +1,371 @@
+package io.migmon.grafana.rules;
+
+import static io.migmon.core.metrics.MetricCatalog.CDC_CONNECTOR_STATE;
+import static io.migmon.core.metrics.MetricCatalog.CDC_CONSUMER_LAG;
+import static io.migmon.core.metrics.MetricCatalog.CDC_CONSUMER_LAG_SECONDS;
+import static io.migmon.core.metrics.MetricCatalog.CDC_EVENTS_PROCESSED;
+import static io.migmon.core.metrics.MetricCatalog.CDC_REPLICATION_LAG;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_DATA_LAG;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_ERRORS;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_LAST_PROGRESS;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_ROWS;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_STATUS;
+import static io.migmon.core.metrics.MetricCatalog.MIGRATION_THROUGHPUT;
+
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.grafana.MetricNames;
+import io.migmon.grafana.MigmonDashboards;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * migmon's Prometheus alerting rules, every expression built from {@link io.migmon.core.metrics.MetricCatalog}
+ * names for the host's {@link MetricsOptions}. Two groups:
+ *
+ * <ul>
+ *   <li>{@code migmon-migrations}: {@code MigrationThroughputLow} (warning: rows per second below
+ *       {@link Builder#throughputFactor(double) 0.5x} the expected throughput while running),
+ *       {@code MigrationErrorRateHigh} (critical: errors per row above {@link Builder#errorRatio(double) 1%}),
+ *       {@code MigrationDataLagHigh} (warning: {@code migration_data_lag_seconds} above
+ *       {@link Builder#lagThreshold(Duration) 300 s}), {@code MigrationStalled} (warning: running without
+ *       progress for {@link Builder#stallAfter(Duration) 10 min}), {@code MigrationFailed} (critical:
+ *       {@code migration_status{status="failed"} == 1});</li>
+ *   <li>{@code migmon-cdc}: {@code CdcPipelineStalled} (critical: consumer lag but no event processed),
+ *       {@code CdcConsumerLagHigh} and {@code CdcReplicationLagHigh} (warning: above the lag threshold),
+ *       {@code CdcConnectorFailed} (critical: a connector in state FAILED).</li>
+ * </ul>
+ *
+ * "Expected throughput" is a fixed rate when {@link Builder#expectedRowsPerSecond(double)} is set, otherwise the
+ * migration's own average throughput ({@code migration_throughput_rows_per_second}) over the
+ * {@link Builder#baselineWindow(Duration) baseline window} (1 h). Immutable; build with {@link #builder()}.
+ */
+public final class MigmonAlertRules {
+
+    /** Name of the migration rule group. */
+    public static final String MIGRATIONS_GROUP = "migmon-migrations";
+    /** Name of the CDC rule group. */
+    public static final String CDC_GROUP = "migmon-cdc";
+
+    private static final Pattern LABEL = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private final MetricNames names;
+    private final Duration rateWindow;
+    private final double throughputFactor;
+    private final Double expectedRowsPerSecond;
+    private final Duration baselineWindow;
+    private final double errorRatio;
+    private final Duration lagThreshold;
+    private final Duration stallAfter;
+    private final Duration pending;
+    private final Map<String, String> extraLabels;
+    private final String runbookBaseUrl;
+    private final boolean valueInAnnotations;
+    private final List<RuleGroup> groups;
+
+    private MigmonAlertRules(Builder b) {
+        this.names = MetricNames.of(b.options);
+        this.rateWindow = b.rateWindow;
+        this.throughputFactor = b.throughputFactor;
+        this.expectedRowsPerSecond = b.expectedRowsPerSecond;
+        this.baselineWindow = b.baselineWindow;
+        this.errorRatio = b.errorRatio;
+        this.lagThreshold = b.lagThreshold;
+        this.stallAfter = b.stallAfter;
+        this.pending = b.pending;
+        this.extraLabels = Map.copyOf(b.extraLabels);
+        this.runbookBaseUrl = b.runbookBaseUrl;
+        this.valueInAnnotations = b.valueInAnnotations;
+        this.groups = List.of(migrationGroup(), cdcGroup());
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The rules with every default. */
+    public static MigmonAlertRules defaults() {
+        return builder().build();
+    }
+
+    /** Both groups. */
+    public List<RuleGroup> groups() {
+        return groups;
+    }
+
+    /** Every rule of every group. */
+    public List<AlertRule> rules() {
+        return groups.stream().flatMap(g -> g.rules().stream()).toList();
+    }
+
+    /** The rule with this alert name. */
+    public AlertRule rule(String alert) {
+        return rules().stream().filter(r -> r.alert().equals(alert)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no alert named '" + alert + "'"));
+    }
+
+    /** A Prometheus rule file with both groups. */
+    public String toRuleFileYaml() {
+        return RuleFiles.ruleFile(groups);
+    }
+
+    /** The same groups as a Kubernetes {@code PrometheusRule} resource. */
+    public String toPrometheusRuleYaml(String name, String namespace, Map<String, String> labels) {
+        return RuleFiles.prometheusRule(name, namespace, labels, groups);
+    }
+
+    private RuleGroup migrationGroup() {
+        String w = "[" + RuleFiles.duration(rateWindow) + "]";
+        String running = "max by (migration_id) (" + names.name(MIGRATION_STATUS) + "{status=\""
+                + MigrationStatus.RUNNING.tagValue() + "\"}) == 1";
+        String rowsRate = "sum by (migration_id) (rate(" + names.name(MIGRATION_ROWS) + w + "))";
+        String expected = expectedRowsPerSecond != null ? num(expectedRowsPerSecond)
+                : "avg by (migration_id) (avg_over_time(" + names.name(MIGRATION_THROUGHPUT) + "["
+                        + RuleFiles.duration(baselineWindow) + "]))";
+        List<AlertRule> rules = new ArrayList<>();
+        rules.add(rule("MigrationThroughputLow", "warning",
+                rowsRate + " < " + num(throughputFactor) + " * " + expected + " and on (migration_id) " + running,
+                pending.multipliedBy(2),
+                "Migration {{ $labels.migration_id }} is slower than expected",
+                "Rows per second over " + RuleFiles.duration(rateWindow) + " are below " + num(throughputFactor)
+                        + "x the expected throughput: " + (expectedRowsPerSecond != null ? num(expectedRowsPerSecond)
+                        + " rows/s" : "its own average over " + RuleFiles.duration(baselineWindow))
+                        + value(" (now {{ $value | humanize }} rows/s)")));
+        rules.add(rule("MigrationErrorRateHigh", "critical",
+                "sum by (migration_id) (rate(" + names.name(MIGRATION_ERRORS) + w + ")) / " + rowsRate + " > "
+                        + num(errorRatio),
+                pending,
+                "Migration {{ $labels.migration_id }} has an error rate above " + percent(errorRatio),
+                "Errors per migrated row over " + RuleFiles.duration(rateWindow) + " exceed " + percent(errorRatio)
+                        + value(" (now {{ $value | humanizePercentage }})")));
+        rules.add(rule("MigrationDataLagHigh", "warning",
+                "max by (migration_id) (" + names.name(MIGRATION_DATA_LAG) + ") > " + lagThreshold.getSeconds(),
+                pending,
+                "Migration {{ $labels.migration_id }} data lags the source by more than "
+                        + RuleFiles.duration(lagThreshold),
+                names.name(MIGRATION_DATA_LAG) + " is above " + lagThreshold.getSeconds() + " s"
+                        + value(" (now {{ $value | humanizeDuration }})")));
+        rules.add(rule("MigrationStalled", "warning",
+                "(time() - max by (migration_id) (" + names.name(MIGRATION_LAST_PROGRESS) + ")) > "
+                        + stallAfter.getSeconds() + " and on (migration_id) " + running,
+                pending,
+                "Migration {{ $labels.migration_id }} is running without progress",
+                "No rows recorded for more than " + RuleFiles.duration(stallAfter) + " while the status is running"
+                        + value(" (last progress {{ $value | humanizeDuration }} ago)")));
+        rules.add(rule("MigrationFailed", "critical",
+                names.name(MIGRATION_STATUS) + "{status=\"" + MigrationStatus.FAILED.tagValue() + "\"} == 1",
+                Duration.ZERO,
+                "Migration {{ $labels.migration_id }} failed",
+                "The last run of migration {{ $labels.migration_id }} ended with status failed"));
+        return new RuleGroup(MIGRATIONS_GROUP, null, rules);
+    }
+
+    private RuleGroup cdcGroup() {
+        String w = "[" + RuleFiles.duration(rateWindow) + "]";
+        List<AlertRule> rules = new ArrayList<>();
+        rules.add(rule("CdcPipelineStalled", "critical",
+                "sum(" + names.name(CDC_CONSUMER_LAG) + ") > 0 and (sum(rate(" + names.name(CDC_EVENTS_PROCESSED) + w
+                        + ")) or vector(0)) == 0",
+                pending.multipliedBy(2),
+                "CDC pipeline stalled: consumer lag but no change event processed",
+                "Records are waiting (" + names.name(CDC_CONSUMER_LAG) + " > 0) but no event was processed in the last "
+                        + RuleFiles.duration(rateWindow) + value(" ({{ $value }} records waiting)")));
+        rules.add(rule("CdcConsumerLagHigh", "warning",
+                "max by (topic) (" + names.name(CDC_CONSUMER_LAG_SECONDS) + ") > " + lagThreshold.getSeconds(),
+                pending,
+                "CDC consumer lag on {{ $labels.topic }} above " + RuleFiles.duration(lagThreshold),
+                "The oldest unconsumed record of topic {{ $labels.topic }} is older than "
+                        + lagThreshold.getSeconds() + " s" + value(" (now {{ $value | humanizeDuration }})")));
+        rules.add(rule("CdcReplicationLagHigh", "warning",
+                "max by (source_table, target_table) (" + names.name(CDC_REPLICATION_LAG) + ") > "
+                        + lagThreshold.getSeconds(),
+                pending,
+                "CDC replication lag {{ $labels.source_table }} -> {{ $labels.target_table }} above "
+                        + RuleFiles.duration(lagThreshold),
+                "Changes reach the target more than " + lagThreshold.getSeconds() + " s after the source commit"
+                        + value(" (now {{ $value | humanizeDuration }})")));
+        rules.add(rule("CdcConnectorFailed", "critical",
+                names.name(CDC_CONNECTOR_STATE) + "{state=\"FAILED\"} == 1",
+                Duration.ofMinutes(1),
+                "CDC connector {{ $labels.connector }} failed",
+                "Kafka Connect reports connector {{ $labels.connector }} in state FAILED"));
+        return new RuleGroup(CDC_GROUP, null, rules);
+    }
+
+    private AlertRule rule(String alert, String severity, String expr, Duration forDuration, String summary,
+            String description) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put("severity", severity);
+        labels.put("component", "migmon");
+        labels.putAll(new java.util.TreeMap<>(extraLabels));
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put("summary", summary);
+        annotations.put("description", description);
+        if (runbookBaseUrl != null) {
+            annotations.put("runbook_url", runbookBaseUrl + alert.toLowerCase(Locale.ROOT));
+        }
+        return new AlertRule(alert, expr, forDuration, labels, annotations);
+    }
+
+    private String value(String text) {
+        return valueInAnnotations ? text : "";
+    }
+
+    private static String num(double d) {
+        if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+            return Long.toString((long) d);
+        }
+        return Double.toString(d);
+    }
+
+    private static String percent(double ratio) {
+        return num(ratio * 100) + "%";
+    }
+
+    @Override
+    public String toString() {
+        return "MigmonAlertRules{" + names + ", errorRatio=" + errorRatio + ", throughputFactor=" + throughputFactor
+                + ", lag=" + lagThreshold + ", stallAfter=" + stallAfter + "}";
+    }
+
+    /** Builder of {@link MigmonAlertRules}; not thread-safe. Every threshold is validated with a clear message. */
+    public static final class Builder {
+        private MetricsOptions options = MetricsOptions.defaults();
+        private Duration rateWindow = Duration.ofMinutes(5);
+        private double throughputFactor = 0.5;
+        private Double expectedRowsPerSecond;
+        private Duration baselineWindow = Duration.ofHours(1);
+        private double errorRatio = 0.01;
+        private Duration lagThreshold = Duration.ofSeconds((long) MigmonDashboards.LAG_CRITICAL_SECONDS);
+        private Duration stallAfter = Duration.ofMinutes(10);
+        private Duration pending = Duration.ofMinutes(5);
+        private final Map<String, String> extraLabels = new LinkedHashMap<>();
+        private String runbookBaseUrl;
+        private boolean valueInAnnotations = true;
+
+        private Builder() {
+        }
+
+        /** The options the host registers migmon's meters with (prefix). */
+        public Builder metricsOptions(MetricsOptions value) {
+            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Window of the {@code rate(...)} expressions (default 5 min). */
+        public Builder rateWindow(Duration window) {
+            this.rateWindow = wholeSeconds(window, "rateWindow");
+            return this;
+        }
+
+        /** Throughput below this fraction of the expected throughput warns (default 0.5; 0 < f < 1). */
+        public Builder throughputFactor(double factor) {
+            if (!(factor > 0 && factor < 1)) {
+                throw new IllegalArgumentException("throughputFactor must be between 0 and 1 (exclusive), was "
+                        + factor);
+            }
+            this.throughputFactor = factor;
+            return this;
+        }
+
+        /** A fixed expected throughput in rows per second; by default each migration's own average is used. */
+        public Builder expectedRowsPerSecond(double rowsPerSecond) {
+            if (!(rowsPerSecond > 0) || !Double.isFinite(rowsPerSecond)) {
+                throw new IllegalArgumentException("expectedRowsPerSecond must be a positive number, was "
+                        + rowsPerSecond);
+            }
+            this.expectedRowsPerSecond = rowsPerSecond;
+            return this;
+        }
+
+        /** Window of the throughput baseline when no fixed expectation is set (default 1 h). */
+        public Builder baselineWindow(Duration window) {
+            this.baselineWindow = wholeSeconds(window, "baselineWindow");
+            return this;
+        }
+
+        /** Errors per migrated row above which the error-rate alert fires (default 0.01 = 1%; 0 < r < 1). */
+        public Builder errorRatio(double ratio) {
+            if (!(ratio > 0 && ratio < 1)) {
+                throw new IllegalArgumentException("errorRatio must be between 0 and 1 (exclusive), was " + ratio);
+            }
+            this.errorRatio = ratio;
+            return this;
+        }
+
+        /** Data, consumer and replication lag above which the lag alerts fire (default 300 s). */
+        public Builder lagThreshold(Duration threshold) {
+            this.lagThreshold = wholeSeconds(threshold, "lagThreshold");
+            return this;
+        }
+
+        /** Time without progress after which a running migration counts as stalled (default 10 min). */
+        public Builder stallAfter(Duration after) {
+            this.stallAfter = wholeSeconds(after, "stallAfter");
+            return this;
+        }
+
+        /**
+         * How long a condition must hold before most alerts fire ({@code for}, default 5 min; throughput and
+         * pipeline-stalled use twice this, migration-failed fires at once).
+         */
+        public Builder pending(Duration forDuration) {
+            if (forDuration == null || forDuration.isNegative() || forDuration.getNano() != 0) {
+                throw new IllegalArgumentException("pending must be zero or whole positive seconds, was "
+                        + forDuration);
+            }
+            this.pending = forDuration;
+            return this;
+        }
+
+        /** A label added to every alert, e.g. {@code team=data}. */
+        public Builder label(String name, String value) {
+            if (name == null || !LABEL.matcher(name).matches() || name.startsWith("__")
+                    || name.equals("severity") || name.equals("component")) {
+                throw new IllegalArgumentException("label name must be a Prometheus label name other than severity "
+                        + "and component, was '" + name + "'");
+            }
+            if (value == null || value.isEmpty()) {
+                throw new IllegalArgumentException("label '" + name + "' must have a value");
+            }
+            extraLabels.put(name, value);
+            return this;
+        }
+
+        /** Adds {@code runbook_url: <base><alert name in lowercase>} to every alert. */
+        public Builder runbookBaseUrl(String baseUrl) {
+            if (baseUrl == null || !(baseUrl.startsWith("http://") || baseUrl.startsWith("https://"))) {
+                throw new IllegalArgumentException("runbookBaseUrl must start with http:// or https://, was '"
+                        + baseUrl + "'");
+            }
+            this.runbookBaseUrl = baseUrl;
+            return this;
+        }
+
+        /**
+         * Whether descriptions quote the current value ({@code {{ $value }}}, default {@code true}). Off gives
+         * stable texts, e.g. for notification deduplication by text or promtool unit tests.
+         */
+        public Builder valueInAnnotations(boolean on) {
+            this.valueInAnnotations = on;
+            return this;
+        }
+
+        public MigmonAlertRules build() {
+            return new MigmonAlertRules(this);
+        }
+
+        private static Duration wholeSeconds(Duration d, String field) {
+            if (d == null || d.isNegative() || d.isZero() || d.getNano() != 0) {
+                throw new IllegalArgumentException(field + " must be a positive whole number of seconds, was " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.migmon.grafana.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.testing.ExternalTools;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+
+/**
+ * The generated rules pass {@code promtool check rules} (rule file and the PrometheusRule's spec) and
+ * {@code promtool test rules}: for every alert, series that make it fire and series that must not.
+ */
+class PromtoolRulesTest {
+
+    private static final YAMLMapper YAML = new YAMLMapper();
+    private static final Pattern LABEL_REF = Pattern.compile("\\{\\{ \\$labels\\.([a-z_]+) }}");
+
+    private Path promtool;
+    private Path dir;
+
+    @BeforeEach
+    void setUp(TestInfo info) throws IOException {
+        promtool = ExternalTools.require("promtool", "prometheus");
+        dir = Files.createDirectories(Path.of("target", "promtool", info.getTestMethod().orElseThrow().getName()))
+                .toAbsolutePath();
+    }
+
+    @Test
+    void checkRulesAcceptsTheRuleFile() throws IOException {
+        Path file = dir.resolve("migmon-rules.yml");
+        Files.writeString(file, MigmonAlertRules.builder().label("team", "data")
+                .runbookBaseUrl("https://runbooks.example.com/").build().toRuleFileYaml());
+        ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "check", "rules", file.toString()), 60);
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS: 9 rules found");
+    }
+
+    @Test
+    void checkRulesAcceptsThePrometheusRuleSpec() throws IOException {
+        String resource = MigmonAlertRules.builder().metricsOptions(MetricsOptions.builder().prefix("myapp").build())
+                .build().toPrometheusRuleYaml("migmon", "monitoring", Map.of("release", "kube-prometheus-stack"));
+        ObjectNode spec = (ObjectNode) YAML.readTree(resource).get("spec");
+        Path file = dir.resolve("spec.yml");
+        Files.writeString(file, YAML.writeValueAsString(spec));
+        ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "check", "rules", file.toString()), 60);
+        assertThat(r.exitCode()).as(r.output()).isZero();
+    }
+
+    @Test
+    void alertsFireAndDoNotFire() throws IOException {
+        MigmonAlertRules rules = MigmonAlertRules.builder().valueInAnnotations(false).build();
+        Tests t = new Tests(rules, "");
+
+        ObjectNode failed = t.testCase();
+        series(failed, "migration_status{migration_id=\"m1\",status=\"failed\"}", "0 0 1x5");
+        series(failed, "migration_status{migration_id=\"m2\",status=\"failed\"}", "0x7");
+        t.expect(failed, "MigrationFailed", "1m");
+        t.expect(failed, "MigrationFailed", "3m", Map.of("migration_id", "m1", "status", "failed"));
+
+        ObjectNode errors = t.testCase();
+        series(errors, "migration_rows_total{migration_id=\"m1\",table_name=\"orders\"}", "0+100x20");
+        series(errors, "migration_errors_total{migration_id=\"m1\",error_type=\"SQLException\"}", "0+5x20");
+        series(errors, "migration_rows_total{migration_id=\"m2\",table_name=\"orders\"}", "0+100x20");
+        series(errors, "migration_errors_total{migration_id=\"m2\",error_type=\"SQLException\"}", "0x20");
+        t.expect(errors, "MigrationErrorRateHigh", "3m");   // 5% but still pending (for: 5m)
+        t.expect(errors, "MigrationErrorRateHigh", "12m", Map.of("migration_id", "m1"));
+
+        ObjectNode slow = t.testCase();
+        for (String id : List.of("m1", "m2", "m3")) {
+            series(slow, "migration_throughput_rows_per_second{migration_id=\"" + id + "\"}", "10x40");
+        }
+        series(slow, "migration_rows_total{migration_id=\"m1\",table_name=\"t\"}", "0+60x40");   // 1 row/s < 0.5 * 10
+        series(slow, "migration_rows_total{migration_id=\"m2\",table_name=\"t\"}", "0+600x40");  // 10 rows/s
+        series(slow, "migration_rows_total{migration_id=\"m3\",table_name=\"t\"}", "0+60x40");   // slow, not running
+        series(slow, "migration_status{migration_id=\"m1\",status=\"running\"}", "1x40");
+        series(slow, "migration_status{migration_id=\"m2\",status=\"running\"}", "1x40");
+        series(slow, "migration_status{migration_id=\"m3\",status=\"running\"}", "0x40");
+        t.expect(slow, "MigrationThroughputLow", "5m");     // pending (for: 10m)
+        t.expect(slow, "MigrationThroughputLow", "20m", Map.of("migration_id", "m1"));
+
+        ObjectNode lag = t.testCase();
+        series(lag, "migration_data_lag_seconds{migration_id=\"m1\"}", "400x10");
+        series(lag, "migration_data_lag_seconds{migration_id=\"m2\"}", "100x10");
+        t.expect(lag, "MigrationDataLagHigh", "2m");
+        t.expect(lag, "MigrationDataLagHigh", "7m", Map.of("migration_id", "m1"));
+
+        ObjectNode stalled = t.testCase();
+        series(stalled, "migration_last_progress_seconds{migration_id=\"m1\"}", "0x25");       // no progress since t=0
+        series(stalled, "migration_last_progress_seconds{migration_id=\"m2\"}", "0+60x25");    // progress every minute
+        series(stalled, "migration_last_progress_seconds{migration_id=\"m3\"}", "0x25");       // old, but finished
+        series(stalled, "migration_status{migration_id=\"m1\",status=\"running\"}", "1x25");
+        series(stalled, "migration_status{migration_id=\"m2\",status=\"running\"}", "1x25");
+        series(stalled, "migration_status{migration_id=\"m3\",status=\"running\"}", "0x25");
+        t.expect(stalled, "MigrationStalled", "12m");       // stalled since 10m, pending
+        t.expect(stalled, "MigrationStalled", "20m", Map.of("migration_id", "m1"));
+
+        ObjectNode cdcStalled = t.testCase();
+        series(cdcStalled, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
+        series(cdcStalled, "cdc_events_processed_total{source=\"db\",table=\"orders\",operation=\"c\"}", "5x30");
+        t.expect(cdcStalled, "CdcPipelineStalled", "5m");
+        t.expect(cdcStalled, "CdcPipelineStalled", "25m", Map.of());
+
+        ObjectNode cdcNeverProcessed = t.testCase();
+        series(cdcNeverProcessed, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
+        t.expect(cdcNeverProcessed, "CdcPipelineStalled", "25m", Map.of());
+
+        ObjectNode cdcFlowing = t.testCase();
+        series(cdcFlowing, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
+        series(cdcFlowing, "cdc_events_processed_total{source=\"db\",table=\"orders\",operation=\"c\"}", "0+10x30");
+        series(cdcFlowing, "cdc_consumer_lag_seconds{topic=\"db.public.orders\",partition=\"0\"}", "400x30");
+        series(cdcFlowing, "cdc_consumer_lag_seconds{topic=\"db.public.orders\",partition=\"1\"}", "10x30");
+        series(cdcFlowing, "cdc_consumer_lag_seconds{topic=\"db.public.items\",partition=\"0\"}", "100x30");
+        series(cdcFlowing, "cdc_replication_lag_seconds{source_table=\"public.orders\",target_table=\"orders\"}", "301x30");
+        series(cdcFlowing, "cdc_replication_lag_seconds{source_table=\"public.items\",target_table=\"items\"}", "299x30");
+        t.expect(cdcFlowing, "CdcPipelineStalled", "25m");
+        t.expect(cdcFlowing, "CdcConsumerLagHigh", "25m", Map.of("topic", "db.public.orders"));
+        t.expect(cdcFlowing, "CdcReplicationLagHigh", "25m",
+                Map.of("source_table", "public.orders", "target_table", "orders"));
+
+        ObjectNode connector = t.testCase();
+        series(connector, "cdc_connector_state{connector=\"c1\",state=\"FAILED\"}", "0 1 1 1 1");
+        series(connector, "cdc_connector_state{connector=\"c2\",state=\"FAILED\"}", "0x5");
+        series(connector, "cdc_connector_state{connector=\"c2\",state=\"RUNNING\"}", "1x5");
+        t.expect(connector, "CdcConnectorFailed", "1m");
+        t.expect(connector, "CdcConnectorFailed", "3m", Map.of("connector", "c1", "state", "FAILED"));
+
+        t.run();
+    }
+
+    @Test
+    void alertsFireWithAPrefixAndTheDefaultAnnotations() throws IOException {
+        MigmonAlertRules rules = MigmonAlertRules.builder().metricsOptions(MetricsOptions.builder().prefix("myapp").build())
+                .build();
+        Tests t = new Tests(rules, "myapp_");
+        ObjectNode failed = t.testCase();
+        series(failed, "myapp_migration_status{migration_id=\"m1\",status=\"failed\"}", "1x5");
+        series(failed, "migration_status{migration_id=\"unprefixed\",status=\"failed\"}", "1x5");
+        t.expect(failed, "MigrationFailed", "2m", Map.of("migration_id", "m1", "status", "failed"));
+        t.run();
+    }
+
+    private static void series(ObjectNode testCase, String series, String values) {
+        ((ArrayNode) testCase.get("input_series")).addObject().put("series", series).put("values", values);
+    }
+
+    /** A promtool test file for one rule set. */
+    private final class Tests {
+        private final MigmonAlertRules rules;
+        private final ObjectNode root = JsonNodeFactory.instance.objectNode();
+
+        Tests(MigmonAlertRules rules, String prefix) {
+            this.rules = rules;
+            root.putArray("rule_files").add("rules.yml");
+            root.put("evaluation_interval", "1m");
+            root.putArray("tests");
+        }
+
+        ObjectNode testCase() {
+            ObjectNode c = ((ArrayNode) root.get("tests")).addObject();
+            c.put("interval", "1m");
+            c.putArray("input_series");
+            c.putArray("alert_rule_test");
+            return c;
+        }
+
+        /** No alert at {@code evalTime} when no label sets are given, else exactly these alerts. */
+        @SafeVarargs
+        final void expect(ObjectNode testCase, String alert, String evalTime, Map<String, String>... labelSets) {
+            AlertRule rule = rules.rule(alert);
+            ObjectNode test = ((ArrayNode) testCase.get("alert_rule_test")).addObject();
+            test.put("eval_time", evalTime);
+            test.put("alertname", alert);
+            ArrayNode exp = test.putArray("exp_alerts");
+            for (Map<String, String> seriesLabels : labelSets) {
+                Map<String, String> labels = new LinkedHashMap<>(seriesLabels);
+                labels.putAll(rule.labels());
+                ObjectNode e = exp.addObject();
+                ObjectNode l = e.putObject("exp_labels");
+                labels.forEach(l::put);
+                ObjectNode a = e.putObject("exp_annotations");
+                rule.annotations().forEach((k, v) -> a.put(k, expand(v, labels)));
+            }
+        }
+
+        void run() throws IOException {
+            Files.writeString(dir.resolve("rules.yml"), rules.toRuleFileYaml());
+            Path tests = dir.resolve("tests.yml");
+            Files.writeString(tests, YAML.writeValueAsString(root));
+            ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "test", "rules",
+                    tests.toString()), 60);
+            assertThat(r.exitCode()).as("promtool test rules %s:%n%s", tests, r.output()).isZero();
+            assertThat(r.output()).contains("SUCCESS");
+        }
+    }
+
+    private static String expand(String template, Map<String, String> labels) {
+        assertThat(template).as("annotations under test may only use $labels").doesNotContain("$value");
+        Matcher m = LABEL_REF.matcher(template);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(sb, Matcher.quoteReplacement(labels.getOrDefault(m.group(1), "")));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+}
