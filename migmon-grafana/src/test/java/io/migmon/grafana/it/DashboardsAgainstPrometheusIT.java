@@ -1,0 +1,186 @@
+package io.migmon.grafana.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.testing.ExternalTools;
+import io.migmon.grafana.MigmonDashboards;
+import io.migmon.grafana.dashboard.Dashboard;
+import io.migmon.grafana.dashboard.Variable;
+import io.migmon.grafana.rules.MigmonAlertRules;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * End to end: a registry populated through migmon's real API is scraped every second by a real Prometheus, which
+ * also evaluates the generated alert rules. Asserts that every panel query of every generated dashboard returns
+ * data, that every template variable has values, that the seed's three PromQL expressions return values, and that
+ * the rules load and {@code MigrationFailed} fires.
+ *
+ * <p>Two substitutions make the dashboard queries answerable seconds after start, and are the only changes made to
+ * them: template variables ({@code $migration_id}, {@code ${datasource}}, ...) become the regex {@code .*} (what
+ * Grafana sends for "All"), and range windows such as {@code [5m]} become {@value #SHORT_WINDOW} (a 5-minute window
+ * would give values too, but extrapolated from a handful of samples; the short window is what the data can honestly
+ * satisfy with a 1 s scrape). The seed's expressions are run unchanged, with their {@code [5m]} windows.
+ */
+class DashboardsAgainstPrometheusIT {
+
+    static final String SHORT_WINDOW = "[15s]";
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{?[A-Za-z_][A-Za-z0-9_]*}?");
+    private static final Pattern RANGE = Pattern.compile("\\[[0-9]+[smhdwy]]");
+    private static final long DEADLINE_SECONDS = 90;
+
+    private static SampleMetrics metrics;
+    private static PrometheusServer prometheus;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path binary = ExternalTools.require("prometheus", "prometheus");
+        metrics = new SampleMetrics(MetricsOptions.defaults());
+        prometheus = new PrometheusServer(binary, Path.of("target", "prometheus-it").toAbsolutePath(),
+                metrics.target(), MigmonAlertRules.defaults().toRuleFileYaml());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (prometheus != null) {
+            prometheus.close();
+        }
+        if (metrics != null) {
+            metrics.close();
+        }
+    }
+
+    /** The query as the IT runs it: variables → {@code .*}, windows → {@value #SHORT_WINDOW}. */
+    static String answerable(String expr) {
+        String s = VARIABLE.matcher(expr).replaceAll(Matcher.quoteReplacement(".*"));
+        return RANGE.matcher(s).replaceAll(Matcher.quoteReplacement(SHORT_WINDOW));
+    }
+
+    @Test
+    void substitutionIsOnlyVariablesAndWindows() {
+        assertThat(answerable("sum by (migration_id) (rate(migration_rows_total{migration_id=~\"$migration_id\", "
+                + "table_name=~\"${table}\"}[5m]))"))
+                .isEqualTo("sum by (migration_id) (rate(migration_rows_total{migration_id=~\".*\", "
+                        + "table_name=~\".*\"}[15s]))");
+    }
+
+    @Test
+    void everyPanelQueryOfEveryGeneratedDashboardReturnsData() throws Exception {
+        Map<String, String> pending = new LinkedHashMap<>();
+        for (Dashboard d : MigmonDashboards.defaults().all()) {
+            for (var panel : d.panels()) {
+                for (var target : panel.targets()) {
+                    pending.put(answerable(target.expr()), d.uid() + " / " + panel.title());
+                }
+            }
+        }
+        assertThat(pending).hasSizeGreaterThan(40);
+        Map<String, String> empty = awaitData(pending);
+        assertThat(empty).as("queries without data after %s s (query -> dashboard / panel); scrape target %s",
+                DEADLINE_SECONDS, metrics.target()).isEmpty();
+    }
+
+    @Test
+    void everyTemplateVariableHasValues() throws Exception {
+        Pattern labelValues = Pattern.compile("label_values\\((.*), ([a-z_]+)\\)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+        for (Dashboard d : MigmonDashboards.defaults().all()) {
+            for (Variable v : d.variables()) {
+                if (v.kind() != Variable.Kind.QUERY) {
+                    continue;
+                }
+                Matcher m = labelValues.matcher(v.query());
+                assertThat(m.matches()).as(v.query()).isTrue();
+                String selector = answerable(m.group(1));
+                List<String> values = List.of();
+                while (values.isEmpty() && System.nanoTime() < deadline) {
+                    values = prometheus.labelValues(m.group(2), selector);
+                    if (values.isEmpty()) {
+                        Thread.sleep(250);
+                    }
+                }
+                assertThat(values).as("%s: %s", d.uid(), v.query()).isNotEmpty();
+            }
+        }
+    }
+
+    @Test
+    void theSeedsThreeExpressionsReturnValues() throws Exception {
+        Map<String, String> seed = new LinkedHashMap<>();
+        seed.put("rate(migration_rows_total[5m])", "seed");
+        seed.put("migration_data_lag_seconds", "seed");
+        seed.put("rate(migration_errors_total[5m])", "seed");
+        assertThat(awaitData(seed)).isEmpty();
+        JsonNode rows = prometheus.query("rate(migration_rows_total{migration_id=\"orders-backfill\"}[5m])");
+        assertThat(rows).isNotEmpty();
+        assertThat(rows.get(0).at("/value/1").asDouble()).isPositive();
+        JsonNode lag = prometheus.query("migration_data_lag_seconds{migration_id=\"orders-backfill\"}");
+        assertThat(lag.get(0).at("/value/1").asDouble()).isEqualTo(90.0);
+    }
+
+    @Test
+    void generatedRulesLoadAndMigrationFailedFires() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+        JsonNode firing = null;
+        while (System.nanoTime() < deadline) {
+            for (JsonNode a : prometheus.get("api/v1/alerts").at("/data/alerts")) {
+                if (a.at("/labels/alertname").asText().equals("MigrationFailed") && a.path("state").asText()
+                        .equals("firing")) {
+                    firing = a;
+                }
+            }
+            if (firing != null) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        assertThat(firing).as("MigrationFailed firing; prometheus log:%n%s", prometheus.log()).isNotNull();
+        assertThat(firing.at("/labels/migration_id").asText()).isEqualTo("users-migration");
+        assertThat(firing.at("/labels/severity").asText()).isEqualTo("critical");
+        assertThat(firing.at("/annotations/summary").asText()).isEqualTo("Migration users-migration failed");
+
+        List<String> unhealthy = new ArrayList<>();
+        int rules = 0;
+        for (JsonNode g : prometheus.get("api/v1/rules").at("/data/groups")) {
+            for (JsonNode r : g.get("rules")) {
+                rules++;
+                if (!r.path("health").asText().equals("ok") && !r.path("health").asText().equals("unknown")) {
+                    unhealthy.add(r.path("name").asText() + ": " + r.path("lastError").asText());
+                }
+            }
+        }
+        assertThat(rules).isEqualTo(MigmonAlertRules.defaults().rules().size());
+        assertThat(unhealthy).isEmpty();
+    }
+
+    /** Polls every query until it has a result or the deadline passes; returns those still empty. */
+    private static Map<String, String> awaitData(Map<String, String> queries) throws Exception {
+        Map<String, String> pending = new LinkedHashMap<>(queries);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            pending.keySet().removeIf(q -> {
+                try {
+                    return !prometheus.query(q).isEmpty();
+                } catch (Exception e) {
+                    throw new IllegalStateException("query failed: " + q, e);
+                }
+            });
+            if (!pending.isEmpty()) {
+                Thread.sleep(Duration.ofMillis(500).toMillis());
+            }
+        }
+        return pending;
+    }
+}

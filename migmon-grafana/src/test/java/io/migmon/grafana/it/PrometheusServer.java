@@ -1,0 +1,121 @@
+package io.migmon.grafana.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real Prometheus (the Debian package's {@code /usr/bin/prometheus}) bound to 127.0.0.1 on an ephemeral port,
+ * scraping one target every second, evaluating the given rule file every second, with its data under
+ * {@code target/}.
+ */
+final class PrometheusServer implements AutoCloseable {
+
+    private static final Pattern LISTENING = Pattern.compile("msg=\"Listening on\" address=([0-9.]+:[0-9]+)");
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final Process process;
+    private final Path log;
+    private final URI uri;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    PrometheusServer(Path binary, Path workDir, String scrapeTarget, String rules) throws IOException,
+            InterruptedException {
+        Files.createDirectories(workDir);
+        Path config = workDir.resolve("prometheus.yml");
+        Path ruleFile = workDir.resolve("rules.yml");
+        Files.writeString(ruleFile, rules);
+        Files.writeString(config, """
+                global:
+                  scrape_interval: 1s
+                  scrape_timeout: 1s
+                  evaluation_interval: 1s
+                rule_files:
+                  - %s
+                scrape_configs:
+                  - job_name: migmon
+                    static_configs:
+                      - targets: ['%s']
+                """.formatted(ruleFile, scrapeTarget));
+        log = workDir.resolve("prometheus.log");
+        process = new ProcessBuilder(binary.toString(), "--config.file=" + config,
+                "--storage.tsdb.path=" + workDir.resolve("data"), "--web.listen-address=127.0.0.1:0")
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String address = null;
+        while (address == null && System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("prometheus exited: " + Files.readString(log));
+            }
+            Matcher m = LISTENING.matcher(Files.readString(log));
+            if (m.find()) {
+                address = m.group(1);
+            } else {
+                Thread.sleep(50);
+            }
+        }
+        if (address == null) {
+            close();
+            throw new IllegalStateException("prometheus did not log its address in 60 s: " + Files.readString(log));
+        }
+        uri = URI.create("http://" + address + "/");
+    }
+
+    URI uri() {
+        return uri;
+    }
+
+    /** {@code GET /api/v1/query?query=...}: the {@code data.result} array. */
+    JsonNode query(String promql) throws IOException, InterruptedException {
+        return get("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).path("data")
+                .path("result");
+    }
+
+    /** {@code GET /api/v1/label/<label>/values?match[]=<selector>}: the values. */
+    List<String> labelValues(String label, String selector) throws IOException, InterruptedException {
+        JsonNode data = get("api/v1/label/" + label + "/values?match[]="
+                + URLEncoder.encode(selector, StandardCharsets.UTF_8)).path("data");
+        return java.util.stream.StreamSupport.stream(data.spliterator(), false).map(JsonNode::asText).toList();
+    }
+
+    /** Any API GET, parsed. */
+    JsonNode get(String pathAndQuery) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri.resolve(pathAndQuery))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode json = MAPPER.readTree(r.body());
+        if (r.statusCode() != 200 || !"success".equals(json.path("status").asText())) {
+            throw new IllegalStateException("prometheus " + pathAndQuery + " -> " + r.statusCode() + " " + r.body());
+        }
+        return json;
+    }
+
+    String log() throws IOException {
+        return Files.readString(log);
+    }
+
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

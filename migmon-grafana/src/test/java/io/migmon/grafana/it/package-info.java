@@ -1,0 +1,2 @@
+/** Integration tests of the generated dashboards and rules against a real Prometheus. */
+package io.migmon.grafana.it;
