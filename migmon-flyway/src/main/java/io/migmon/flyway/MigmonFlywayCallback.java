@@ -69,7 +69,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     /** Migration id used when none is configured. */
     public static final String DEFAULT_MIGRATION_ID = "flyway";
     /** Default of {@link Builder#maxTrackedVersions(int)}. */
-    public static final int DEFAULT_MAX_TRACKED_VERSIONS = 50;
+    public static final int DEFAULT_MAX_TRACKED_VERSIONS = 20;
 
     static final String COMPONENT = "flyway.callback";
 

@@ -78,7 +78,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     /** Migration id used when none is configured. */
     public static final String DEFAULT_MIGRATION_ID = "liquibase";
     /** Default of {@link Builder#maxTrackedChangeSets(int)}. */
-    public static final int DEFAULT_MAX_TRACKED_CHANGESETS = 50;
+    public static final int DEFAULT_MAX_TRACKED_CHANGESETS = 20;
 
     static final String COMPONENT = "liquibase.listener";
 
