@@ -1,0 +1,172 @@
+package io.migmon.cdc;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.apache.kafka.connect.runtime.Connect;
+
+import javax.sql.DataSource;
+import java.io.File;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One embedded PostgreSQL (wal_level=logical), one Kafka KRaft broker and one Kafka Connect worker per test JVM,
+ * started on first use and stopped by a shutdown hook. The source database is {@code postgres}, the target
+ * database {@code tgt}.
+ */
+final class CdcTestEnvironment {
+
+    private static CdcTestEnvironment instance;
+
+    final EmbeddedPostgres postgres;
+    final KafkaClusterTestKit kafka;
+    private Connect<?> connect;
+
+    private CdcTestEnvironment() throws Exception {
+        String id = UUID.randomUUID().toString().substring(0, 8);
+        Path work = Path.of("target", "it-" + id).toAbsolutePath();
+        Files.createDirectories(work);
+        postgres = EmbeddedPostgres.builder()
+                .setOverrideWorkingDirectory(new File(work.toFile(), "pg-work"))
+                .setDataDirectory(work.resolve("pg-data"))
+                .setServerConfig("wal_level", "logical")
+                .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_wal_senders", "10")
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .start();
+        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE tgt");
+        }
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
+                .setBaseDirectory(work.resolve("kafka")).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("group.min.session.timeout.ms", "1000")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+    }
+
+    static synchronized CdcTestEnvironment get() throws Exception {
+        if (instance == null) {
+            instance = new CdcTestEnvironment();
+            CdcTestEnvironment env = instance;
+            Runtime.getRuntime().addShutdownHook(new Thread(env::stop, "cdc-it-shutdown"));
+        }
+        return instance;
+    }
+
+    /** The Connect worker's REST address; the worker is started on first call. */
+    synchronized URI connectUri() {
+        if (connect == null) {
+            Map<String, String> w = new HashMap<>();
+            w.put("bootstrap.servers", kafka.bootstrapServers());
+            w.put("group.id", "connect-it");
+            w.put("config.storage.topic", "connect-configs");
+            w.put("offset.storage.topic", "connect-offsets");
+            w.put("status.storage.topic", "connect-status");
+            w.put("config.storage.replication.factor", "1");
+            w.put("offset.storage.replication.factor", "1");
+            w.put("status.storage.replication.factor", "1");
+            w.put("offset.storage.partitions", "1");
+            w.put("status.storage.partitions", "1");
+            w.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
+            w.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+            w.put("key.converter.schemas.enable", "false");
+            w.put("value.converter.schemas.enable", "false");
+            w.put("listeners", "http://127.0.0.1:0");
+            w.put("plugin.discovery", "service_load");
+            w.put("offset.flush.interval.ms", "500");
+            w.put("scheduled.rebalance.max.delay.ms", "0");
+            connect = new ConnectDistributed().startConnect(w);
+        }
+        return connect.rest().serverUrl();
+    }
+
+    /** Stops the Connect worker (call from the owning test class's {@code @AfterAll}). */
+    synchronized void stopConnect() {
+        if (connect != null) {
+            long t0 = System.nanoTime();
+            connect.stop();
+            connect = null;
+            System.err.println("cdc-it: connect stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        }
+    }
+
+    String bootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    DataSource source() {
+        return postgres.getPostgresDatabase();
+    }
+
+    DataSource target() {
+        return postgres.getDatabase("postgres", "tgt");
+    }
+
+    int postgresPort() {
+        return postgres.getPort();
+    }
+
+    static void exec(DataSource ds, String... sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            for (String q : sql) {
+                s.execute(q);
+            }
+        }
+    }
+
+    /** Rows as text, ordered by the first column. */
+    static List<String> rows(DataSource ds, String table) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT * FROM " + table + " ORDER BY 1")) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= n; i++) {
+                    b.append(rs.getString(i)).append('|');
+                }
+                out.add(b.toString());
+            }
+        }
+        return out;
+    }
+
+    private void stop() {
+        try {
+            stopConnect();
+        } catch (Exception ignored) {
+            // shutting down
+        }
+        long t0 = System.nanoTime();
+        try {
+            kafka.close();
+            System.err.println("cdc-it: kafka stopped in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } catch (Exception ignored) {
+            // shutting down
+        }
+        try {
+            postgres.close();
+        } catch (Exception ignored) {
+            // shutting down
+        }
+    }
+}
