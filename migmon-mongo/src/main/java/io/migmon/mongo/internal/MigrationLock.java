@@ -29,7 +29,8 @@ public final class MigrationLock {
     private final Clock clock;
     private final Duration timeout;
     private final AtomicBoolean lost = new AtomicBoolean();
-    private volatile Instant lastRefresh = Instant.EPOCH;
+    private final long refreshEveryMillis;
+    private volatile long lastRefreshMillis;
 
     public MigrationLock(MongoCollection<Document> collection, String owner, Duration ttl, Clock clock, Duration opTimeout) {
         this.collection = collection;
@@ -37,6 +38,7 @@ public final class MigrationLock {
         this.ttl = ttl;
         this.clock = clock;
         this.timeout = opTimeout;
+        this.refreshEveryMillis = Math.max(1, ttl.toMillis() / 3);
     }
 
     /** The current holder, or null. */
@@ -75,7 +77,7 @@ public final class MigrationLock {
 
     private void acquired(Instant now) {
         lost.set(false);
-        lastRefresh = now;
+        lastRefreshMillis = now.toEpochMilli();
     }
 
     /** Extends the lease; marks the lock lost when it is no longer ours. Blocking. */
@@ -83,7 +85,7 @@ public final class MigrationLock {
         Instant now = clock.instant();
         UpdateResult r = Reactive.first(collection.updateOne(Filters.and(Filters.eq("_id", LOCK_ID), Filters.eq("owner", owner)),
                 Updates.set("expiresAt", Date.from(now.plus(ttl)))), timeout);
-        lastRefresh = now;
+        lastRefreshMillis = now.toEpochMilli();
         if (r == null || r.getMatchedCount() == 0) {
             lost.set(true);
             return false;
@@ -96,11 +98,12 @@ public final class MigrationLock {
      * progress path, so it must never block. A failed or unmatched extension marks the lock lost.
      */
     public void refreshIfDue() {
-        Instant now = clock.instant();
-        if (Duration.between(lastRefresh, now).compareTo(ttl.dividedBy(3)) < 0) {
+        long nowMillis = clock.millis();
+        if (nowMillis - lastRefreshMillis < refreshEveryMillis) {
             return;
         }
-        lastRefresh = now;
+        lastRefreshMillis = nowMillis;
+        Instant now = Instant.ofEpochMilli(nowMillis);
         Reactive.collect(collection.updateOne(Filters.and(Filters.eq("_id", LOCK_ID), Filters.eq("owner", owner)),
                 Updates.set("expiresAt", Date.from(now.plus(ttl))))).whenComplete((results, error) -> {
                     if (error != null || results.isEmpty() || results.get(0).getMatchedCount() == 0) {
