@@ -30,8 +30,8 @@ import java.util.Objects;
  * GrafanaDemo.push(URI.create("http://localhost:3000"), System.getenv("GRAFANA_TOKEN"), MetricsOptions.defaults(), System.out);
  * }</pre>
  *
- * Standalone: {@code mvn -B -q -pl migmon-examples exec:java -Dexec.mainClass=io.migmon.examples.grafana.GrafanaDemo
- * -Dexec.args="target/grafana [grafana-url]"} with the token in {@code GRAFANA_TOKEN}.
+ * Standalone: {@code java -cp <examples class path> io.migmon.examples.grafana.GrafanaDemo target/grafana [grafana-url]}
+ * with the token in {@code GRAFANA_TOKEN} (see docs/grafana.md; {@code exec:java} is bound to the main demo).
  */
 public final class GrafanaDemo {
 
