@@ -28,6 +28,7 @@ public final class MetricNames {
         return new MetricNames(MetricsOptions.defaults());
     }
 
+    /** The options whose prefix is applied. */
     public MetricsOptions options() {
         return options;
     }

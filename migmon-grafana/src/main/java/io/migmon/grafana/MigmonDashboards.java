@@ -430,6 +430,7 @@ public final class MigmonDashboards {
             return this;
         }
 
+    /** Builds the dashboards factory; the builder may be reused. */
         public MigmonDashboards build() {
             return new MigmonDashboards(this);
         }

@@ -79,10 +79,12 @@ public final class GrafanaClient {
         return new Builder(baseUri);
     }
 
+    /** The Grafana base URI (always ending with {@code /}). */
     public URI baseUri() {
         return baseUri;
     }
 
+    /** The API this client speaks. */
     public GrafanaApi api() {
         return api;
     }
@@ -109,7 +111,10 @@ public final class GrafanaClient {
      * @throws GrafanaException on any failure
      */
     public boolean ensureFolder(String folderUid, String title) {
-        new SaveOptions(folderUid, true, null);
+        if (folderUid == null) {
+            throw new IllegalArgumentException("folderUid must not be null");
+        }
+        new SaveOptions(folderUid, true, null); // validates the uid
         if (title == null || title.isBlank()) {
             throw new IllegalArgumentException("folder title must not be blank");
         }
@@ -408,6 +413,7 @@ public final class GrafanaClient {
             return this;
         }
 
+    /** Builds the client; the builder may be reused. */
         public GrafanaClient build() {
             return new GrafanaClient(this);
         }

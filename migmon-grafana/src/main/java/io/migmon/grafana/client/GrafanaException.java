@@ -32,18 +32,21 @@ public class GrafanaException extends MigmonException {
     private final Reason reason;
     private final int status;
 
+    /** A failure with Grafana's HTTP status (0 when none). */
     public GrafanaException(Reason reason, int status, String message) {
         super(message);
         this.reason = reason;
         this.status = status;
     }
 
+    /** A failure with a cause. */
     public GrafanaException(Reason reason, int status, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
         this.status = status;
     }
 
+    /** Why the request failed. */
     public Reason reason() {
         return reason;
     }

@@ -87,18 +87,22 @@ public final class Dashboard {
         return new Builder(uid, title);
     }
 
+    /** The dashboard uid. */
     public String uid() {
         return uid;
     }
 
+    /** The dashboard title. */
     public String title() {
         return title;
     }
 
+    /** Tags, in insertion order without duplicates. */
     public List<String> tags() {
         return tags;
     }
 
+    /** Template variables in declaration order (the data source variable first). */
     public List<Variable> variables() {
         return variables;
     }
@@ -261,6 +265,7 @@ public final class Dashboard {
             this.title = title;
         }
 
+    /** Dashboard description. */
         public Builder description(String text) {
             this.description = text;
             return this;
@@ -335,6 +340,7 @@ public final class Dashboard {
             return this;
         }
 
+    /** Adds a template variable. */
         public Builder variable(Variable variable) {
             variables.add(Objects.requireNonNull(variable, "dashboard '" + uid + "': variable must not be null"));
             return this;
@@ -349,6 +355,7 @@ public final class Dashboard {
             return this;
         }
 
+    /** Adds a panel at the next free grid position. */
         public Builder panel(Panel panel) {
             items.add(Objects.requireNonNull(panel, "dashboard '" + uid + "': panel must not be null"));
             return this;

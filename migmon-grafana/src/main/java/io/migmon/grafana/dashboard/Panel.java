@@ -83,10 +83,12 @@ public final class Panel {
         return new Builder(PanelType.TEXT, title).content(markdown);
     }
 
+    /** The panel kind. */
     public PanelType type() {
         return type;
     }
 
+    /** The panel title. */
     public String title() {
         return title;
     }

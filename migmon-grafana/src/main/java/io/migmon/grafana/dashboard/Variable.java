@@ -74,14 +74,17 @@ public final class Variable {
         return new Variable(kind, name, displayLabel, query, multi, includeAll);
     }
 
+    /** Data source or query variable. */
     public Kind kind() {
         return kind;
     }
 
+    /** The name queries refer to as {@code $name}. */
     public String name() {
         return name;
     }
 
+    /** The label shown on the dashboard. */
     public String label() {
         return label;
     }

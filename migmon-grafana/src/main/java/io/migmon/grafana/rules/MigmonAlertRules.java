@@ -85,6 +85,7 @@ public final class MigmonAlertRules {
         this.groups = List.of(migrationGroup(), cdcGroup());
     }
 
+    /** A builder with the defaults described in the class comment. */
     public static Builder builder() {
         return new Builder();
     }
@@ -264,7 +265,7 @@ public final class MigmonAlertRules {
             return this;
         }
 
-        /** Throughput below this fraction of the expected throughput warns (default 0.5; 0 < f < 1). */
+        /** Throughput below this fraction of the expected throughput warns (default 0.5; between 0 and 1, exclusive). */
         public Builder throughputFactor(double factor) {
             if (!(factor > 0 && factor < 1)) {
                 throw new IllegalArgumentException("throughputFactor must be between 0 and 1 (exclusive), was "
@@ -290,7 +291,7 @@ public final class MigmonAlertRules {
             return this;
         }
 
-        /** Errors per migrated row above which the error-rate alert fires (default 0.01 = 1%; 0 < r < 1). */
+        /** Errors per migrated row above which the error-rate alert fires (default 0.01 = 1%; between 0 and 1, exclusive). */
         public Builder errorRatio(double ratio) {
             if (!(ratio > 0 && ratio < 1)) {
                 throw new IllegalArgumentException("errorRatio must be between 0 and 1 (exclusive), was " + ratio);
@@ -357,6 +358,7 @@ public final class MigmonAlertRules {
             return this;
         }
 
+    /** Builds the rules; the builder may be reused. */
         public MigmonAlertRules build() {
             return new MigmonAlertRules(this);
         }
