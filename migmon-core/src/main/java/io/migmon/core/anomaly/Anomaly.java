@@ -45,10 +45,13 @@ public record Anomaly(
 
     /** Whether the anomaly is active or has cleared. */
     public enum State {
+        /** The condition holds (after the detector's hysteresis). */
         FIRING,
+        /** The condition has cleared, or the run ended. */
         RESOLVED
     }
 
+    /** Validates that no component but the numbers is null. */
     public Anomaly {
         Objects.requireNonNull(migrationId, "migrationId");
         Objects.requireNonNull(type, "type");
@@ -59,6 +62,7 @@ public record Anomaly(
         Objects.requireNonNull(state, "state");
     }
 
+    /** Whether {@link #state()} is FIRING. */
     public boolean firing() {
         return state == State.FIRING;
     }

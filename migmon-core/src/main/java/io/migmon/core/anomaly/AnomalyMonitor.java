@@ -87,6 +87,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         return new Builder(migrationId);
     }
 
+    /** The id the anomalies carry and the counter is tagged with. */
     public String migrationId() {
         return migrationId;
     }

@@ -31,6 +31,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
         this.ring = new SampleRing(settings.window + 1);
     }
 
+    /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
     }
@@ -182,6 +183,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
             return this;
         }
 
+        /** A detector with these settings (later builder changes do not affect it). */
         public ErrorRateDetector build() {
             Builder copy = new Builder();
             copy.limit = limit;

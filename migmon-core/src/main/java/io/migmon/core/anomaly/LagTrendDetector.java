@@ -48,6 +48,7 @@ public final class LagTrendDetector implements AnomalyDetector {
         this.ys = new double[settings.window];
     }
 
+    /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
     }
@@ -258,6 +259,7 @@ public final class LagTrendDetector implements AnomalyDetector {
             return this;
         }
 
+        /** A detector with these settings (later builder changes do not affect it). */
         public LagTrendDetector build() {
             if (minPoints > window) {
                 throw new IllegalArgumentException("minPoints (" + minPoints + ") must not exceed window (" + window + ")");

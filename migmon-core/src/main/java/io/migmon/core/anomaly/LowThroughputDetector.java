@@ -178,6 +178,7 @@ public final class LowThroughputDetector implements AnomalyDetector {
             return this;
         }
 
+        /** A detector with these settings (later builder changes do not affect it). */
         public LowThroughputDetector build() {
             return new LowThroughputDetector(this);
         }

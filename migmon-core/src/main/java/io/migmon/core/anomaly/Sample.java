@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public record Sample(Instant at, long rowsDone, long errors, double lagSeconds) {
 
+    /** Validates the sample: non-null time, non-negative counters, lag {@code >= 0} or NaN. */
     public Sample {
         Objects.requireNonNull(at, "at must not be null");
         if (rowsDone < 0) {

@@ -29,6 +29,7 @@ public final class StallDetector implements AnomalyDetector {
         this.severity = severity;
     }
 
+    /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
     }
@@ -134,6 +135,7 @@ public final class StallDetector implements AnomalyDetector {
             return this;
         }
 
+        /** A detector with these settings. */
         public StallDetector build() {
             return new StallDetector(intervals, clearAfter, severity);
         }

@@ -258,6 +258,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
             return this;
         }
 
+        /** A detector with these settings (later builder changes do not affect it). */
         public ThroughputBaselineDetector build() {
             Builder c = new Builder(drop);
             c.alpha = alpha;
