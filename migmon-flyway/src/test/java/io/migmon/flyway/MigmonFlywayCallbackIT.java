@@ -13,6 +13,13 @@ import io.migmon.core.MigrationStatus;
 import io.migmon.core.spi.MigrationListener;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.testing.ExternalTools;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -161,6 +168,60 @@ class MigmonFlywayCallbackIT {
                     .contains("migration_duration_seconds_bucket{migration_id=\"timed:1\",status=\"success\",le=\"300.0\"} 1")
                     .contains("migration_duration_seconds_sum{migration_id=\"timed:2\",status=\"success\"} 2.5")
                     .contains("migration_duration_seconds_sum{migration_id=\"timed\",status=\"success\"} 92.5");
+        }
+    }
+
+    @Test
+    void repeatableMigrationsAreRecordedUnderTheirDescription() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            flyway("repeatable", migmon).migrate();
+
+            assertThat(registry.scrape())
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:1\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:R:customer_names_view\","
+                            + "status=\"success\"} 1");
+        }
+    }
+
+    @Test
+    void perVersionRunsCanBeSwitchedOff() {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder()
+                .meterRegistry(registry).migrationId("orders-db").perVersion(false).build()) {
+            assertThatThrownBy(() -> flyway("failing", migmon).migrate()).isInstanceOf(FlywayException.class);
+
+            assertThat(registry.scrape())
+                    .contains("migration_errors_total{error_type=\"sqlstate_42P01\",migration_id=\"orders-db\"} 1")
+                    .doesNotContain("orders-db:");
+        }
+        assertThat(registry.getMeters()).isEmpty();
+    }
+
+    @Test
+    void oneCallbackServesConcurrentMigratesOfDifferentSchemas() throws Exception {
+        try (MigmonFlywayCallback migmon = MigmonFlywayCallback.builder().meterRegistry(registry)
+                .migrationId(c -> "tenant-" + c.getConfiguration().getDefaultSchema()).build()) {
+            List<Callable<Integer>> tenants = new ArrayList<>();
+            for (String schema : List.of("alpha", "beta", "gamma")) {
+                tenants.add(() -> Flyway.configure().dataSource(dataSource).locations("classpath:db/ok")
+                        .defaultSchema(schema).callbacks(migmon).load().migrate().migrationsExecuted);
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            try {
+                for (Future<Integer> f : pool.invokeAll(tenants)) {
+                    assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(3);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+
+            String scrape = registry.scrape();
+            for (String tenant : List.of("tenant-alpha", "tenant-beta", "tenant-gamma")) {
+                assertThat(scrape)
+                        .contains("migration_duration_seconds_count{migration_id=\"" + tenant + "\",status=\"success\"} 1")
+                        .contains("migration_duration_seconds_count{migration_id=\"" + tenant + ":3\",status=\"success\"} 1");
+            }
+            assertThat(scrape).doesNotContain("migmon_observability_failures_total{");
         }
     }
 
