@@ -66,6 +66,7 @@ public final class Alert {
         return name;
     }
 
+    /** How urgent the alert is; the {@code severity} label. */
     public Severity severity() {
         return severity;
     }
@@ -211,21 +212,25 @@ public final class Alert {
             return this;
         }
 
+        /** A one-line human summary (default: the name). */
         public Builder summary(String summary) {
             this.summary = summary;
             return this;
         }
 
+        /** When it started firing; normally left to the dispatcher. */
         public Builder startsAt(Instant at) {
             this.startsAt = at;
             return this;
         }
 
+        /** When it resolved; normally left to the dispatcher. */
         public Builder endsAt(Instant at) {
             this.endsAt = at;
             return this;
         }
 
+        /** Builds the immutable alert. */
         public Alert build() {
             return new Alert(this);
         }

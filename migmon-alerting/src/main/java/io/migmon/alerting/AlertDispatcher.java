@@ -293,9 +293,10 @@ public final class AlertDispatcher implements AutoCloseable {
                 }
             }
         }
-        report = new ShutdownReport(undelivered, signals.size());
+        report = new ShutdownReport(undelivered, meters.overflowDrops());
         if (!report.complete()) {
-            LOG.warn("alert dispatcher closed with {} undelivered alert notification(s): {}", undelivered.size(),
+            LOG.warn("alert dispatcher closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
+                    + "full queues: {}", undelivered.size(), report.dropped(),
                     undelivered.stream().limit(10).map(u -> u.sink() + ":" + u.alertName() + " (" + u.reason() + ")").toList());
         }
         meters.meters().close();
@@ -325,6 +326,7 @@ public final class AlertDispatcher implements AutoCloseable {
             this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
         }
 
+        /** Prefix and tag cap for the meters; default {@link MetricsOptions#defaults()}. */
         public Builder metricsOptions(MetricsOptions options) {
             this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
             return this;
@@ -372,6 +374,7 @@ public final class AlertDispatcher implements AutoCloseable {
             return this;
         }
 
+        /** Adds an inhibition rule, e.g. {@link InhibitRule#criticalMutesWarnings(String...)}. */
         public Builder inhibit(InhibitRule rule) {
             inhibitRules.add(Objects.requireNonNull(rule, "inhibitRule must not be null"));
             return this;

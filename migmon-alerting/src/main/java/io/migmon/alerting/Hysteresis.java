@@ -18,6 +18,7 @@ public record Hysteresis(int fireAfter, Duration forDuration, int resolveAfter) 
     /** No suppression: fire on the first true evaluation, resolve on the first false one. */
     public static final Hysteresis NONE = new Hysteresis(1, Duration.ZERO, 1);
 
+    /** Validates the settings. */
     public Hysteresis {
         if (fireAfter < 1) {
             throw new IllegalArgumentException("hysteresis.fireAfter must be >= 1, was " + fireAfter);

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public record InhibitRule(Matcher source, Matcher target, List<String> equal) {
 
+    /** Validates and copies the settings. */
     public InhibitRule {
         Objects.requireNonNull(source, "inhibit source");
         Objects.requireNonNull(target, "inhibit target");

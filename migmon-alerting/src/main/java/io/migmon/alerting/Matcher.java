@@ -17,6 +17,7 @@ public record Matcher(Severity minSeverity, Severity maxSeverity, Map<String, St
     /** Matches every alert. */
     public static final Matcher ANY = new Matcher(null, null, Map.of());
 
+    /** Copies the labels. */
     public Matcher {
         labels = Map.copyOf(new TreeMap<>(Objects.requireNonNull(labels, "matcher labels")));
     }

@@ -50,38 +50,47 @@ public final class Route {
         return new Builder(List.of(sinkNames));
     }
 
+    /** The route name (logs, group keys). */
     public String name() {
         return name;
     }
 
+    /** Which alerts the route takes. */
     public Matcher matcher() {
         return matcher;
     }
 
+    /** The sink names notifications go to. */
     public List<String> sinks() {
         return sinks;
     }
 
+    /** The labels alerts are grouped by. */
     public List<String> groupBy() {
         return groupBy;
     }
 
+    /** Wait before a new group's first notification. */
     public Duration groupWait() {
         return groupWait;
     }
 
+    /** Wait between notifications about a group's changes. */
     public Duration groupInterval() {
         return groupInterval;
     }
 
+    /** Wait before re-sending an unchanged firing group. */
     public Duration repeatInterval() {
         return repeatInterval;
     }
 
+    /** Whether resolutions are notified. */
     public boolean sendResolved() {
         return sendResolved;
     }
 
+    /** Whether later routes are tried after this one matched. */
     public boolean continueMatching() {
         return continueMatching;
     }
@@ -116,31 +125,37 @@ public final class Route {
             return this;
         }
 
+        /** Which alerts the route takes; default {@link Matcher#ANY}. */
         public Builder match(Matcher matcher) {
             this.matcher = Objects.requireNonNull(matcher, "route.matcher");
             return this;
         }
 
+        /** Labels to group by; none = one group; {@link Route#ALL_LABELS} = no grouping. */
         public Builder groupBy(String... labels) {
             this.groupBy = List.of(labels);
             return this;
         }
 
+        /** Wait before a new group's first notification (>= 0). */
         public Builder groupWait(Duration d) {
             this.groupWait = d;
             return this;
         }
 
+        /** Wait between notifications about a group's changes (> 0). */
         public Builder groupInterval(Duration d) {
             this.groupInterval = d;
             return this;
         }
 
+        /** Wait before re-sending an unchanged firing group (> 0). */
         public Builder repeatInterval(Duration d) {
             this.repeatInterval = d;
             return this;
         }
 
+        /** Whether resolutions are notified; default true. */
         public Builder sendResolved(boolean b) {
             this.sendResolved = b;
             return this;

@@ -15,6 +15,7 @@ import java.util.Objects;
  */
 public record Silence(String id, Matcher matcher, Instant startsAt, Instant endsAt, String comment) {
 
+    /** Validates the silence. */
     public Silence {
         Objects.requireNonNull(id, "silence id");
         Objects.requireNonNull(matcher, "silence matcher");

@@ -20,6 +20,7 @@ public record SinkOptions(Duration timeout, int maxAttempts, Duration initialBac
     public static final SinkOptions DEFAULTS =
             new SinkOptions(Duration.ofSeconds(10), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2, 1000);
 
+    /** Validates the settings; messages name the field. */
     public SinkOptions {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("sinkOptions.timeout must be > 0, was " + timeout);
@@ -41,14 +42,17 @@ public record SinkOptions(Duration timeout, int maxAttempts, Duration initialBac
         }
     }
 
+    /** A copy with another per-call timeout. */
     public SinkOptions withTimeout(Duration d) {
         return new SinkOptions(d, maxAttempts, initialBackoff, maxBackoff, jitter, queueCapacity);
     }
 
+    /** A copy with other retry settings. */
     public SinkOptions withRetries(int attempts, Duration initial, Duration max, double jitterShare) {
         return new SinkOptions(timeout, attempts, initial, max, jitterShare, queueCapacity);
     }
 
+    /** A copy with another queue capacity. */
     public SinkOptions withQueueCapacity(int capacity) {
         return new SinkOptions(timeout, maxAttempts, initialBackoff, maxBackoff, jitter, capacity);
     }

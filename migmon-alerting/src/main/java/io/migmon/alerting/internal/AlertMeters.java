@@ -22,6 +22,7 @@ public final class AlertMeters {
 
     private final MigmonMeters meters;
     private final Map<String, Counter> cache = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.LongAdder overflowDrops = new java.util.concurrent.atomic.LongAdder();
 
     public AlertMeters(MigmonMeters meters) {
         this.meters = meters;
@@ -40,7 +41,15 @@ public final class AlertMeters {
     }
 
     public void dropped(Severity severity, String reason) {
+        if (QUEUE_FULL.equals(reason) || SINK_QUEUE_FULL.equals(reason)) {
+            overflowDrops.increment();
+        }
         count("d", MetricCatalog.ALERTS_DROPPED, MetricCatalog.REASON, reason, severity);
+    }
+
+    /** Alerts dropped by full queues so far. */
+    public long overflowDrops() {
+        return overflowDrops.sum();
     }
 
     private void count(String kind, io.migmon.core.metrics.MeterDefinition def, String key, String value, Severity s) {

@@ -128,7 +128,12 @@ public final class SinkWorker {
 
     /** Notifications queued or in flight. */
     public int depth() {
-        return queue.size() + (inFlight ? 1 : 0);
+        lock.lock();
+        try {
+            return queue.size() + (inFlight ? 1 : 0);
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void runLoop() {

@@ -93,6 +93,7 @@ public final class AlertmanagerSink implements AlertSink {
             this.baseUrl = Sinks.httpUri("alertmanager.baseUrl", baseUrl);
         }
 
+        /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
             this.name = Sinks.name(name);
             return this;
@@ -110,11 +111,13 @@ public final class AlertmanagerSink implements AlertSink {
             return this;
         }
 
+        /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
             this.timeout = Sinks.positive("alertmanager.timeout", timeout);
             return this;
         }
 
+        /** Builds the sink. */
         public AlertmanagerSink build() {
             return new AlertmanagerSink(this);
         }

@@ -197,6 +197,7 @@ public final class EmailSink implements AlertSink {
             this.port = port;
         }
 
+        /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
             this.name = Sinks.name(name);
             return this;
@@ -209,11 +210,13 @@ public final class EmailSink implements AlertSink {
             return this;
         }
 
+        /** The sender address (validated strictly). */
         public Builder from(String address) {
             this.from = address("email.from", address);
             return this;
         }
 
+        /** Recipient addresses (validated strictly). */
         public Builder to(String... addresses) {
             for (String a : addresses) {
                 to.add(address("email.to", a));
@@ -221,6 +224,7 @@ public final class EmailSink implements AlertSink {
             return this;
         }
 
+        /** Prefix of every subject; default {@code [migmon] }. */
         public Builder subjectPrefix(String prefix) {
             this.subjectPrefix = headerSafe(prefix == null ? "" : prefix);
             return this;
@@ -232,6 +236,7 @@ public final class EmailSink implements AlertSink {
             return this;
         }
 
+        /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
             this.timeout = Sinks.positive("email.timeout", timeout);
             return this;
@@ -243,6 +248,7 @@ public final class EmailSink implements AlertSink {
             return this;
         }
 
+        /** Builds the sink; from and to are required. */
         public EmailSink build() {
             if (from == null) {
                 throw new IllegalArgumentException("email.from must be set");

@@ -110,6 +110,7 @@ public final class PagerDutySink implements AlertSink {
             this.routingKey = Sinks.required("pagerduty.routingKey", routingKey);
         }
 
+        /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
             this.name = Sinks.name(name);
             return this;
@@ -127,11 +128,13 @@ public final class PagerDutySink implements AlertSink {
             return this;
         }
 
+        /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
             this.timeout = Sinks.positive("pagerduty.timeout", timeout);
             return this;
         }
 
+        /** Builds the sink. */
         public PagerDutySink build() {
             return new PagerDutySink(this);
         }

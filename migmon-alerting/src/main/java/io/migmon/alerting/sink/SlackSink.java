@@ -147,6 +147,7 @@ public final class SlackSink implements AlertSink {
             return this;
         }
 
+        /** Builds the sink. */
         public SlackSink build() {
             return new SlackSink(this);
         }

@@ -113,6 +113,7 @@ public final class WebhookSink implements AlertSink {
             this.url = Sinks.httpUri("webhook.url", url);
         }
 
+        /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
             this.name = Sinks.name(name);
             return this;
@@ -137,6 +138,7 @@ public final class WebhookSink implements AlertSink {
             return this;
         }
 
+        /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
             this.timeout = Sinks.positive("webhook.timeout", timeout);
             return this;
@@ -148,6 +150,7 @@ public final class WebhookSink implements AlertSink {
             return this;
         }
 
+        /** Builds the sink. */
         public WebhookSink build() {
             return new WebhookSink(this);
         }

@@ -11,6 +11,7 @@ public final class DeliveryException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** Whether a retry can help. */
     private final boolean retryable;
     private final transient Duration retryAfter;
 
@@ -35,6 +36,7 @@ public final class DeliveryException extends Exception {
         return new DeliveryException(message, false, null);
     }
 
+    /** Whether trying again can help. */
     public boolean retryable() {
         return retryable;
     }

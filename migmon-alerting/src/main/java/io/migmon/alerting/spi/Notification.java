@@ -22,6 +22,7 @@ import java.util.TreeMap;
 public record Notification(String groupKey, String sink, Map<String, String> groupLabels, List<Alert> alerts,
                            Instant at, boolean repeat) {
 
+    /** Validates and copies. */
     public Notification {
         Objects.requireNonNull(groupKey, "groupKey");
         Objects.requireNonNull(sink, "sink");
@@ -38,10 +39,12 @@ public record Notification(String groupKey, String sink, Map<String, String> gro
         return firing().isEmpty() ? "resolved" : "firing";
     }
 
+    /** The firing alerts. */
     public List<Alert> firing() {
         return alerts.stream().filter(a -> !a.resolved()).toList();
     }
 
+    /** The resolved alerts. */
     public List<Alert> resolved() {
         return alerts.stream().filter(Alert::resolved).toList();
     }
