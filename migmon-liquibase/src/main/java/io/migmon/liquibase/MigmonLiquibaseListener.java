@@ -86,12 +86,14 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
 
     private final String migrationId;
     private final Function<ChangeSet, String> changeSetLabel;
+    private final boolean perChangeSet;
     private final MigrationRegistry migrations;
     private final ThreadLocal<ActiveChangeSet> activeChangeSet = new ThreadLocal<>();
 
     private MigmonLiquibaseListener(Builder b) {
         this.migrationId = b.migrationId;
         this.changeSetLabel = b.changeSetLabel;
+        this.perChangeSet = b.perChangeSet;
         this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
                 b.maxTrackedChangeSets);
         // registered now so that migration_status{status="pending"} and health checks exist before the update
@@ -145,7 +147,9 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             activeChangeSet.set(a);
             MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
             MDC.put(MDC_VERSION, label);
-            a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
+            if (perChangeSet) {
+                a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
+            }
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
@@ -389,6 +393,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         private MetricsOptions metricsOptions = MetricsOptions.defaults();
         private Clock clock = Clock.systemUTC();
         private int maxTrackedChangeSets = DEFAULT_MAX_TRACKED_CHANGESETS;
+        private boolean perChangeSet = true;
         private final List<MigrationListener> listeners = new ArrayList<>();
 
         private Builder() {
@@ -435,6 +440,16 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         /** Time source for durations (default: system UTC). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            return this;
+        }
+
+        /**
+         * Whether each changeset that runs gets its own {@code <id>:<label>} run (default {@code true}). Without,
+         * only updates wrapped in {@link MigmonLiquibaseListener#observe(LiquibaseAction)} are recorded (the MDC is
+         * still set per changeset).
+         */
+        public Builder perChangeSet(boolean perChangeSet) {
+            this.perChangeSet = perChangeSet;
             return this;
         }
 

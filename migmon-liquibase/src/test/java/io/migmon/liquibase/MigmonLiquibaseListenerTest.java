@@ -109,6 +109,22 @@ class MigmonLiquibaseListenerTest {
     }
 
     @Test
+    void perChangeSetRunsCanBeSwitchedOff() throws Exception {
+        try (MigmonLiquibaseListener l = MigmonLiquibaseListener.builder().meterRegistry(registry)
+                .migrationId("app").clock(clock).perChangeSet(false).build()) {
+            ChangeSet cs = changeSet("1");
+            l.observe(() -> {
+                l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+                clock.advanceSeconds(3);
+                l.ran(cs, changeLog, null, ChangeSet.ExecType.EXECUTED);
+            });
+            assertThat(timer("app", "success").totalTime(TimeUnit.SECONDS)).isEqualTo(3.0);
+            assertThat(registry.find("migration.duration").tag("migration_id", "app:1").timers()).isEmpty();
+            assertThat(l.migrations()).hasSize(1);
+        }
+    }
+
+    @Test
     void builderNamesTheFieldInItsErrors() {
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
