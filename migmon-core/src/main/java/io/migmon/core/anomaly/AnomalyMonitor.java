@@ -29,7 +29,8 @@ import java.util.HashSet;
  * <p>Two ways to feed it, both on the host's threads (the monitor starts none):
  * <ul>
  *   <li>attach {@link #migrationListener()} to an {@code ObservableMigration} and call
- *       {@link MigrationRun#sample()} on the host's schedule (every 5 s is what the defaults are tuned for): each
+ *       {@link MigrationRun#sample()} on the host's schedule (every 5 s is what the defaults are tuned for; see
+ *       {@link Builder#minSampleSpacing} for faster schedules): each
  *       sample is read from the run's own counters ({@code rowsDone}, errors, data lag); a new run resets the
  *       detectors; the end of the run resolves what is still firing;</li>
  *   <li>or call {@link #sample(Sample)} directly (any pipeline, a CDC consumer), then {@link #reset()} between runs.</li>
@@ -61,6 +62,7 @@ public final class AnomalyMonitor implements AutoCloseable {
     private final List<AnomalyListener> listeners;
     private final Slot[] slots;
     private final Counter[] counters;
+    private final long spacingMillis;
     private long lastMillis = Long.MIN_VALUE;
     private long lastRows = -1;
     private long lastErrors = -1;
@@ -74,6 +76,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         this.listeners = List.copyOf(b.listeners);
         this.slots = new Slot[templates.size()];
         this.counters = new Counter[templates.size()];
+        this.spacingMillis = b.spacingMillis;
         for (int i = 0; i < slots.length; i++) {
             AnomalyDetector d = templates.get(i).fresh();
             slots[i] = new Slot(d);
@@ -124,6 +127,11 @@ public final class AnomalyMonitor implements AutoCloseable {
         List<Anomaly> events;
         synchronized (this) {
             long millis = sample.at().toEpochMilli();
+            if (spacingMillis > 0 && lastMillis != Long.MIN_VALUE && millis > lastMillis
+                    && millis - lastMillis < spacingMillis * 9 / 10
+                    && sample.rowsDone() >= lastRows && sample.errors() >= lastErrors) {
+                return List.of(); // closer than the configured spacing: skipped, not an error
+            }
             if (millis <= lastMillis) {
                 meters.recordFailure("anomaly.sample", new IllegalArgumentException(
                         "sample at " + sample.at() + " is not after the previous sample; ignored"));
@@ -360,6 +368,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         private MetricsOptions metricsOptions = MetricsOptions.defaults();
         private final List<AnomalyDetector> detectors = new ArrayList<>();
         private final List<AnomalyListener> listeners = new ArrayList<>();
+        private long spacingMillis;
 
         private Builder(String migrationId) {
             if (migrationId == null || migrationId.isBlank()) {
@@ -406,6 +415,20 @@ public final class AnomalyMonitor implements AutoCloseable {
             detector(ErrorRateDetector.builder().build());
             detector(StallDetector.builder().build());
             detector(LagTrendDetector.builder().build());
+            return this;
+        }
+
+        /**
+         * Judges at most one sample per {@code spacing} (with 10% tolerance for scheduling jitter) and skips the
+         * others silently. The defaults are tuned for samples every 5 s; a host that calls
+         * {@code MigrationRun.sample()} every second (for progress output) can keep them with
+         * {@code minSampleSpacing(Duration.ofSeconds(5))}. Default: every sample is judged.
+         */
+        public Builder minSampleSpacing(Duration spacing) {
+            if (spacing == null || spacing.isNegative()) {
+                throw new IllegalArgumentException("minSampleSpacing must be zero or positive, was " + spacing);
+            }
+            this.spacingMillis = spacing.toMillis();
             return this;
         }
 

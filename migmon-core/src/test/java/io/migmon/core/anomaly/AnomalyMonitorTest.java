@@ -188,6 +188,21 @@ class AnomalyMonitorTest {
     }
 
     @Test
+    void minSampleSpacingJudgesOneSamplePerIntervalFromAFasterSchedule() {
+        AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
+                .detector(StallDetector.builder().intervals(2).build())
+                .minSampleSpacing(java.time.Duration.ofSeconds(5))
+                .listener(events::add).build();
+        for (int s = 0; s <= 14; s++) { // every second, no progress after the first
+            m.sample(Sample.of(T0.plusSeconds(s), 10, 0));
+        }
+        assertThat(events).as("judged at 0, 5 and 10 s: two still intervals").hasSize(1);
+        assertThat(events.get(0).at()).isEqualTo(T0.plusSeconds(10));
+        assertThat(registry.find(MetricCatalog.OBSERVABILITY_FAILURES.name()).counters())
+                .as("skipped samples are not failures").isEmpty();
+    }
+
+    @Test
     void builderFailsFastNamingTheField() {
         assertThatThrownBy(() -> AnomalyMonitor.builder(" ")).hasMessageContaining("migrationId");
         assertThatThrownBy(() -> AnomalyMonitor.builder("m").defaultDetectors().build())
@@ -197,5 +212,7 @@ class AnomalyMonitorTest {
         assertThatThrownBy(() -> AnomalyMonitor.builder("m").meterRegistry(registry).defaultDetectors()
                 .detector(StallDetector.builder().build()).build())
                 .hasMessageContaining("two detectors have type 'stall'");
+        assertThatThrownBy(() -> AnomalyMonitor.builder("m").minSampleSpacing(java.time.Duration.ofSeconds(-1)))
+                .hasMessageContaining("minSampleSpacing");
     }
 }
