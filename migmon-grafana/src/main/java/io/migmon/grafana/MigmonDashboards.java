@@ -150,7 +150,8 @@ public final class MigmonDashboards {
                         .query(n(MIGRATION_ROWS_EXPECTED) + "{" + id + "}", "expected"))
                 .panel(Panel.table("Last progress")
                         .query(n(MIGRATION_LAST_PROGRESS) + "{" + id + "} * 1000", "{{migration_id}}")
-                        .description("Time of the last recorded rows (ms since epoch)"))
+                        .unit(Units.DATE_TIME_FROM_NOW_MS)
+                        .description("When rows were last recorded"))
                 .panel(Panel.table("Mean duration by status")
                         .query("sum by (migration_id, status) (" + names.sum(MIGRATION_DURATION) + "{" + id + "})"
                                 + " / sum by (migration_id, status) (" + names.count(MIGRATION_DURATION) + "{" + id

@@ -105,6 +105,20 @@ public final class GrafanaClient {
     }
 
     /**
+     * Saves every dashboard with the same options, in order, stopping at the first failure.
+     *
+     * @return one result per dashboard
+     * @throws GrafanaException on the first failure (dashboards before it are saved)
+     */
+    public java.util.List<SaveResult> saveAll(java.util.List<Dashboard> dashboards, SaveOptions options) {
+        java.util.List<SaveResult> results = new java.util.ArrayList<>(dashboards.size());
+        for (Dashboard d : dashboards) {
+            results.add(save(d, options));
+        }
+        return java.util.List.copyOf(results);
+    }
+
+    /**
      * Makes sure a folder with this uid exists, creating it with {@code title} when it does not.
      *
      * @return {@code true} when the folder was created

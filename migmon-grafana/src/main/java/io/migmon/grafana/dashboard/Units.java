@@ -24,8 +24,8 @@ public final class Units {
     public static final String OPS_PER_SECOND = "ops";
     /** Messages (custom suffix unit). */
     public static final String MESSAGES = "suffix: msgs";
-    /** Unix time in seconds shown as a date. */
-    public static final String DATE_TIME_FROM_SECONDS = "dateTimeFromNow";
+    /** Unix time in <em>milliseconds</em> shown relative to now ("3 minutes ago"). */
+    public static final String DATE_TIME_FROM_NOW_MS = "dateTimeFromNow";
 
     private Units() {
     }

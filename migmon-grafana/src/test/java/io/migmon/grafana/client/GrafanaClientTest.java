@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -211,9 +212,9 @@ class GrafanaClientTest {
     void everyGeneratedDashboardCanBePushed() {
         GrafanaClient client = legacy(FakeGrafana.TOKEN);
         client.ensureFolder("migmon", "migmon");
-        for (Dashboard d : MigmonDashboards.defaults().all()) {
-            client.save(d, SaveOptions.intoFolder("migmon", "migmon"));
-        }
+        List<SaveResult> results = client.saveAll(MigmonDashboards.defaults().all(), SaveOptions.intoFolder("migmon", "migmon"));
+        assertThat(results).extracting(SaveResult::uid).containsExactlyElementsOf(
+                MigmonDashboards.defaults().all().stream().map(Dashboard::uid).toList());
         assertThat(grafana.dashboards).hasSize(MigmonDashboards.defaults().all().size());
     }
 

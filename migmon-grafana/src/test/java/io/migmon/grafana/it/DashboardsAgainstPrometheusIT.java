@@ -7,6 +7,7 @@ import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.testing.ExternalTools;
 import io.migmon.grafana.MigmonDashboards;
 import io.migmon.grafana.dashboard.Dashboard;
+import io.migmon.grafana.dashboard.PanelType;
 import io.migmon.grafana.dashboard.Variable;
 import io.migmon.grafana.rules.MigmonAlertRules;
 import java.nio.file.Path;
@@ -23,9 +24,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * End to end: a registry populated through migmon's real API is scraped every second by a real Prometheus, which
- * also evaluates the generated alert rules. Asserts that every panel query of every generated dashboard returns
- * data, that every template variable has values, that the seed's three PromQL expressions return values, and that
+ * End to end: two registries populated through migmon's real API, one without and one with a metrics prefix
+ * ({@code myapp.db}), are scraped every second by a real Prometheus, which also evaluates the generated alert rules
+ * of both. For both option sets it asserts that every panel query of every generated dashboard returns data (range
+ * queries over the last 20 s for time series, stat, gauge and bar gauge panels, instant queries for tables, as
+ * Grafana sends them), that every template variable has values, that the seed's three PromQL expressions return values, and that
  * the rules load and {@code MigrationFailed} fires.
  *
  * <p>Two substitutions make the dashboard queries answerable seconds after start, and are the only changes made to
@@ -41,15 +44,26 @@ class DashboardsAgainstPrometheusIT {
     private static final Pattern RANGE = Pattern.compile("\\[[0-9]+[smhdwy]]");
     private static final long DEADLINE_SECONDS = 90;
 
-    private static SampleMetrics metrics;
+    /** The host's options: no prefix, and a prefix (both scraped by the same Prometheus). */
+    private static final List<MetricsOptions> OPTIONS = List.of(MetricsOptions.defaults(),
+            MetricsOptions.builder().prefix("myapp.db").build());
+
+    private static final List<SampleMetrics> METRICS = new ArrayList<>();
     private static PrometheusServer prometheus;
 
     @BeforeAll
     static void start() throws Exception {
         Path binary = ExternalTools.require("prometheus", "prometheus");
-        metrics = new SampleMetrics(MetricsOptions.defaults());
-        prometheus = new PrometheusServer(binary, Path.of("target", "prometheus-it").toAbsolutePath(),
-                metrics.target(), MigmonAlertRules.defaults().toRuleFileYaml());
+        List<String> targets = new ArrayList<>();
+        List<String> ruleFiles = new ArrayList<>();
+        for (MetricsOptions options : OPTIONS) {
+            SampleMetrics m = new SampleMetrics(options);
+            METRICS.add(m);
+            targets.add(m.target());
+            ruleFiles.add(MigmonAlertRules.builder().metricsOptions(options).build().toRuleFileYaml());
+        }
+        prometheus = new PrometheusServer(binary, Path.of("target", "prometheus-it").toAbsolutePath(), targets,
+                ruleFiles);
     }
 
     @AfterAll
@@ -57,9 +71,7 @@ class DashboardsAgainstPrometheusIT {
         if (prometheus != null) {
             prometheus.close();
         }
-        if (metrics != null) {
-            metrics.close();
-        }
+        METRICS.forEach(SampleMetrics::close);
     }
 
     /** The query as the IT runs it: variables → {@code .*}, windows → {@value #SHORT_WINDOW}. */
@@ -78,25 +90,32 @@ class DashboardsAgainstPrometheusIT {
 
     @Test
     void everyPanelQueryOfEveryGeneratedDashboardReturnsData() throws Exception {
-        Map<String, String> pending = new LinkedHashMap<>();
-        for (Dashboard d : MigmonDashboards.defaults().all()) {
-            for (var panel : d.panels()) {
-                for (var target : panel.targets()) {
-                    pending.put(answerable(target.expr()), d.uid() + " / " + panel.title());
+        Map<String, String> instant = new LinkedHashMap<>();
+        Map<String, String> range = new LinkedHashMap<>();
+        for (MetricsOptions options : OPTIONS) {
+            for (Dashboard d : MigmonDashboards.builder().metricsOptions(options).build().all()) {
+                for (var panel : d.panels()) {
+                    for (var target : panel.targets()) {
+                        // tables send instant queries, the other panels range queries (see Panel's JSON targets)
+                        (panel.type() == PanelType.TABLE ? instant : range)
+                                .put(answerable(target.expr()), d.uid() + " / " + panel.title() + " [" + options + "]");
+                    }
                 }
             }
         }
-        assertThat(pending).hasSizeGreaterThan(40);
-        Map<String, String> empty = awaitData(pending);
-        assertThat(empty).as("queries without data after %s s (query -> dashboard / panel); scrape target %s",
-                DEADLINE_SECONDS, metrics.target()).isEmpty();
+        assertThat(instant.size() + range.size()).isGreaterThan(80);
+        Map<String, String> empty = awaitData(instant, false);
+        empty.putAll(awaitData(range, true));
+        assertThat(empty).as("queries without data after %s s (query -> dashboard / panel)", DEADLINE_SECONDS)
+                .isEmpty();
     }
 
     @Test
     void everyTemplateVariableHasValues() throws Exception {
         Pattern labelValues = Pattern.compile("label_values\\((.*), ([a-z_]+)\\)");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        for (Dashboard d : MigmonDashboards.defaults().all()) {
+        for (Dashboard d : OPTIONS.stream().flatMap(o -> MigmonDashboards.builder().metricsOptions(o).build().all()
+                .stream()).toList()) {
             for (Variable v : d.variables()) {
                 if (v.kind() != Variable.Kind.QUERY) {
                     continue;
@@ -122,7 +141,7 @@ class DashboardsAgainstPrometheusIT {
         seed.put("rate(migration_rows_total[5m])", "seed");
         seed.put("migration_data_lag_seconds", "seed");
         seed.put("rate(migration_errors_total[5m])", "seed");
-        assertThat(awaitData(seed)).isEmpty();
+        assertThat(awaitData(seed, false)).isEmpty();
         JsonNode rows = prometheus.query("rate(migration_rows_total{migration_id=\"orders-backfill\"}[5m])");
         assertThat(rows).isNotEmpty();
         assertThat(rows.get(0).at("/value/1").asDouble()).isPositive();
@@ -133,23 +152,28 @@ class DashboardsAgainstPrometheusIT {
     @Test
     void generatedRulesLoadAndMigrationFailedFires() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        JsonNode firing = null;
-        while (System.nanoTime() < deadline) {
+        List<JsonNode> firing = new ArrayList<>();
+        while (firing.size() < OPTIONS.size() && System.nanoTime() < deadline) {
+            firing.clear();
             for (JsonNode a : prometheus.get("api/v1/alerts").at("/data/alerts")) {
                 if (a.at("/labels/alertname").asText().equals("MigrationFailed") && a.path("state").asText()
                         .equals("firing")) {
-                    firing = a;
+                    firing.add(a);
                 }
             }
-            if (firing != null) {
-                break;
+            if (firing.size() < OPTIONS.size()) {
+                Thread.sleep(250);
             }
-            Thread.sleep(250);
         }
-        assertThat(firing).as("MigrationFailed firing; prometheus log:%n%s", prometheus.log()).isNotNull();
-        assertThat(firing.at("/labels/migration_id").asText()).isEqualTo("users-migration");
-        assertThat(firing.at("/labels/severity").asText()).isEqualTo("critical");
-        assertThat(firing.at("/annotations/summary").asText()).isEqualTo("Migration users-migration failed");
+        assertThat(firing).as("MigrationFailed firing once per target; prometheus log:%n%s", prometheus.log())
+                .hasSize(OPTIONS.size())
+                .extracting(a -> a.at("/labels/instance").asText())
+                .containsExactlyInAnyOrderElementsOf(METRICS.stream().map(SampleMetrics::target).toList());
+        for (JsonNode a : firing) {
+            assertThat(a.at("/labels/migration_id").asText()).isEqualTo("users-migration");
+            assertThat(a.at("/labels/severity").asText()).isEqualTo("critical");
+            assertThat(a.at("/annotations/summary").asText()).isEqualTo("Migration users-migration failed");
+        }
 
         List<String> unhealthy = new ArrayList<>();
         int rules = 0;
@@ -161,18 +185,18 @@ class DashboardsAgainstPrometheusIT {
                 }
             }
         }
-        assertThat(rules).isEqualTo(MigmonAlertRules.defaults().rules().size());
+        assertThat(rules).isEqualTo(OPTIONS.size() * MigmonAlertRules.defaults().rules().size());
         assertThat(unhealthy).isEmpty();
     }
 
     /** Polls every query until it has a result or the deadline passes; returns those still empty. */
-    private static Map<String, String> awaitData(Map<String, String> queries) throws Exception {
+    private static Map<String, String> awaitData(Map<String, String> queries, boolean range) throws Exception {
         Map<String, String> pending = new LinkedHashMap<>(queries);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
         while (!pending.isEmpty() && System.nanoTime() < deadline) {
             pending.keySet().removeIf(q -> {
                 try {
-                    return !prometheus.query(q).isEmpty();
+                    return !(range ? prometheus.queryRange(q, 20) : prometheus.query(q)).isEmpty();
                 } catch (Exception e) {
                     throw new IllegalStateException("query failed: " + q, e);
                 }

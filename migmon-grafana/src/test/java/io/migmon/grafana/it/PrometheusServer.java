@@ -32,24 +32,30 @@ final class PrometheusServer implements AutoCloseable {
     private final URI uri;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    PrometheusServer(Path binary, Path workDir, String scrapeTarget, String rules) throws IOException,
-            InterruptedException {
+    PrometheusServer(Path binary, Path workDir, List<String> scrapeTargets, List<String> ruleFiles)
+            throws IOException, InterruptedException {
         Files.createDirectories(workDir);
+        deleteRecursively(workDir.resolve("data")); // no series from an earlier run
         Path config = workDir.resolve("prometheus.yml");
-        Path ruleFile = workDir.resolve("rules.yml");
-        Files.writeString(ruleFile, rules);
+        StringBuilder rules = new StringBuilder();
+        for (int i = 0; i < ruleFiles.size(); i++) {
+            Path ruleFile = workDir.resolve("rules-" + i + ".yml");
+            Files.writeString(ruleFile, ruleFiles.get(i));
+            rules.append("  - ").append(ruleFile).append('\n');
+        }
+        String targets = String.join("', '", scrapeTargets);
         Files.writeString(config, """
                 global:
                   scrape_interval: 1s
                   scrape_timeout: 1s
                   evaluation_interval: 1s
                 rule_files:
-                  - %s
+                %s
                 scrape_configs:
                   - job_name: migmon
                     static_configs:
                       - targets: ['%s']
-                """.formatted(ruleFile, scrapeTarget));
+                """.formatted(rules.toString().stripTrailing(), targets));
         log = workDir.resolve("prometheus.log");
         process = new ProcessBuilder(binary.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + workDir.resolve("data"), "--web.listen-address=127.0.0.1:0")
@@ -84,6 +90,16 @@ final class PrometheusServer implements AutoCloseable {
                 .path("result");
     }
 
+    /**
+     * {@code GET /api/v1/query_range} over the last {@code seconds} with a 1 s step (what Grafana sends for a time
+     * series panel): the {@code data.result} array.
+     */
+    JsonNode queryRange(String promql, int seconds) throws IOException, InterruptedException {
+        long end = System.currentTimeMillis() / 1000;
+        return get("api/v1/query_range?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8) + "&start="
+                + (end - seconds) + "&end=" + end + "&step=1").path("data").path("result");
+    }
+
     /** {@code GET /api/v1/label/<label>/values?match[]=<selector>}: the values. */
     List<String> labelValues(String label, String selector) throws IOException, InterruptedException {
         JsonNode data = get("api/v1/label/" + label + "/values?match[]="
@@ -100,6 +116,17 @@ final class PrometheusServer implements AutoCloseable {
             throw new IllegalStateException("prometheus " + pathAndQuery + " -> " + r.statusCode() + " " + r.body());
         }
         return json;
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     String log() throws IOException {
