@@ -69,7 +69,8 @@ import org.slf4j.MDC;
  * {@link ObservableMigration} meters ({@code migration_id = <migrationIdPrefix><version>}): progress, ETA, status,
  * rows. Logs (logger {@code io.migmon.mongo}) at start, finish and failure of each migration, with
  * {@code migration_id} and {@code mongodb_version} in the MDC. {@link #close()} removes these meters; the client
- * stays the host's to close. Immutable and thread-safe; two runs of one runner are serialised by the lock.
+ * stays the host's to close. Immutable and thread-safe: runs of one runner instance are serialised by a monitor (they share the lock owner
+ * id), runs of different instances by the lock document.
  */
 public final class MongoMigrationRunner implements AutoCloseable {
 
@@ -140,7 +141,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
      * @throws MongoMigrationException when a migration failed (with the report), a checksum changed, the lock was not
      *                                 acquired within the lock wait, or transactions were required but unsupported
      */
-    public MongoRunReport run() {
+    public synchronized MongoRunReport run() {
         Instant started = clock.instant();
         MongoDatabase db = client.getDatabase(databaseName);
         ServerInfo server = serverInfo();
@@ -192,7 +193,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
      * @throws IllegalArgumentException when no migration of this runner has that version, or it is not applied
      * @throws MongoMigrationException  with {@code MIGRATION_FAILED} when {@code down} throws
      */
-    public void undo(String version) {
+    public synchronized void undo(String version) {
         MongoMigration m = migrations.stream().filter(x -> compareVersions(x.version(), version) == 0).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no migration with version " + version));
         MongoDatabase db = client.getDatabase(databaseName);

@@ -1,5 +1,6 @@
 package io.migmon.mongo;
 
+import com.mongodb.MongoCommandException;
 import com.mongodb.client.model.Aggregates;
 import com.mongodb.client.model.CountOptions;
 import com.mongodb.reactivestreams.client.MongoCollection;
@@ -12,6 +13,9 @@ import org.bson.conversions.Bson;
 
 /** Ready-made {@link MongoValidation}s: counts before/after, sampled document checks, index existence. */
 public final class MongoValidations {
+
+    /** NotImplemented, CommandNotFound, unrecognised pipeline stage: the server has no {@code $sample}. */
+    private static final java.util.Set<Integer> SAMPLE_UNSUPPORTED = java.util.Set.of(238, 59, 40324, 16436);
 
     private MongoValidations() {
     }
@@ -64,6 +68,8 @@ public final class MongoValidations {
     /**
      * Samples up to {@code sampleSize} documents of {@code collection} (with {@code $sample}) and passes when every
      * one satisfies {@code predicate}; the detail names the first failing {@code _id}. An empty collection passes.
+     * On a server without {@code $sample} it checks the first {@code sampleSize} documents in natural order and says
+     * so in the detail.
      */
     public static MongoValidation sample(String collection, int sampleSize, String description, Predicate<Document> predicate) {
         Objects.requireNonNull(collection, "collection");
@@ -120,16 +126,25 @@ public final class MongoValidations {
         public ValidationResult verify(MongoMigrationContext ctx, Object before) {
             MongoCollection<Document> c = ctx.collection(collection);
             List<Bson> pipeline = List.of(Aggregates.sample(size));
-            List<Document> docs = ctx.session().isPresent()
-                    ? ctx.awaitAll(c.aggregate(ctx.session().get(), pipeline))
-                    : ctx.awaitAll(c.aggregate(pipeline));
+            List<Document> docs;
+            String how = "sampled";
+            try {
+                docs = ctx.awaitAll(ctx.session().isPresent() ? c.aggregate(ctx.session().get(), pipeline) : c.aggregate(pipeline));
+            } catch (MongoCommandException e) {
+                if (!SAMPLE_UNSUPPORTED.contains(e.getErrorCode())) {
+                    throw e;
+                }
+                // servers without $sample (some embedded/test servers): the first documents in natural order
+                how = "first (no $sample on this server)";
+                docs = ctx.awaitAll(ctx.session().isPresent() ? c.find(ctx.session().get()).limit(size) : c.find().limit(size));
+            }
             for (Document d : docs) {
                 if (!predicate.test(d)) {
                     return ValidationResult.failed(name, collection + ": document _id=" + d.get("_id")
-                            + " does not satisfy '" + description + "' (" + docs.size() + " sampled)");
+                            + " does not satisfy '" + description + "' (" + docs.size() + " " + how + ")");
                 }
             }
-            return ValidationResult.passed(name, collection + ": " + docs.size() + " sampled documents satisfy '"
+            return ValidationResult.passed(name, collection + ": " + docs.size() + " " + how + " documents satisfy '"
                     + description + "'");
         }
     }

@@ -73,7 +73,9 @@ class MongoTransactionsIT {
     void eachMigrationCommitsInItsOwnTransactionWithItsChangelogEntry() {
         // the collection exists before the transactions (creating collections inside one needs MongoDB 4.4+)
         Reactive.first(client.getDatabase(db).getCollection("items").insertOne(new Document("_id", "seed")), T);
-        try (MongoMigrationRunner r = runner(insert("1", "items", 100), TestMigration.of("2", "flag items", ctx -> {
+        try (MongoMigrationRunner r = runner(insert("1", "items", 100).validatedBy(MongoValidations.countDelta("items", 100),
+                MongoValidations.sample("items", 10, "has n", d -> d.containsKey("n") || "seed".equals(d.get("_id")))),
+                TestMigration.of("2", "flag items", ctx -> {
             assertThat(ctx.transactional()).isTrue();
             var result = ctx.await(s -> ctx.collection("items").updateMany(s, Filters.gte("n", 50), Updates.set("big", true)),
                     () -> { throw new AssertionError("must run in a transaction"); });
@@ -84,6 +86,7 @@ class MongoTransactionsIT {
             assertThat(report.transactional()).isTrue();
             assertThat(report.applied()).containsExactly("1", "2");
             assertThat(report.migrations()).allSatisfy(m -> assertThat(m.transactional()).isTrue());
+            assertThat(report.migrations().get(0).validations()).extracting(ValidationResult::passed).containsExactly(true, true);
             assertThat(r.changelog()).allSatisfy(d -> assertThat(d.getBoolean("transactional")).isTrue());
             assertThat(registry.get("mongodb.migration.documents").tag("version", "2").counter().count()).isEqualTo(50);
         }
