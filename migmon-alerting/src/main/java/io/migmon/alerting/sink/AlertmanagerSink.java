@@ -11,6 +11,8 @@ import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,29 +21,39 @@ import java.util.Map;
  * with its identity labels (alertname, severity, labels), annotations plus {@code summary}, {@code startsAt} and,
  * when resolved, {@code endsAt}. Firing alerts carry no end, so Alertmanager resolves them after its
  * {@code resolve_timeout} unless re-sent: give this sink's route a {@code repeatInterval} below it (e.g. 1 min).
- * The optional bearer token and any user info in the URL are secrets. Thread-safe.
+ * For an Alertmanager cluster (HA) give every instance's URL: each alert goes to all of them (they deduplicate
+ * through gossip), and delivery counts as successful when at least one instance accepted it, as Prometheus does.
+ * The optional bearer token and any user info in the URLs are secrets. Thread-safe.
  */
 public final class AlertmanagerSink implements AlertSink {
 
     private final String name;
-    private final URI alertsUri;
+    private final List<URI> alertsUris;
     private final Map<String, String> headers;
     private final String generatorUrl;
     private final HttpDelivery http;
 
     private AlertmanagerSink(Builder b) {
         this.name = b.name;
-        String base = b.baseUrl.toString().replaceAll("/+$", "");
-        this.alertsUri = URI.create(base + "/api/v2/alerts");
+        List<URI> uris = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        secrets.add(b.bearerToken);
+        for (URI base : b.baseUrls) {
+            uris.add(URI.create(base.toString().replaceAll("/+$", "") + "/api/v2/alerts"));
+            secrets.add(base.getRawUserInfo());
+        }
+        this.alertsUris = List.copyOf(uris);
         this.headers = b.bearerToken == null ? Map.of() : Map.of("Authorization", "Bearer " + b.bearerToken);
         this.generatorUrl = b.generatorUrl;
-        this.http = new HttpDelivery(name, b.timeout,
-                Redactor.of(b.bearerToken, b.baseUrl.getRawUserInfo(), b.baseUrl.toString()));
+        this.http = new HttpDelivery(name, b.timeout, Redactor.of(secrets.toArray(String[]::new)));
     }
 
-    /** A builder for Alertmanager's base URL, e.g. {@code http://alertmanager:9093}. */
-    public static Builder builder(String baseUrl) {
-        return new Builder(baseUrl);
+    /**
+     * A builder for Alertmanager's base URL, e.g. {@code http://alertmanager:9093}, or the base URLs of every
+     * instance of a cluster.
+     */
+    public static Builder builder(String... baseUrls) {
+        return new Builder(baseUrls);
     }
 
     @Override
@@ -68,7 +80,23 @@ public final class AlertmanagerSink implements AlertSink {
                 o.put("generatorURL", generatorUrl);
             }
         }
-        http.post(alertsUri, "application/json", Json.bytes(arr), headers);
+        byte[] body = Json.bytes(arr);
+        DeliveryException last = null;
+        boolean retryable = false;
+        int ok = 0;
+        for (URI uri : alertsUris) {
+            try {
+                http.post(uri, "application/json", body, headers);
+                ok++;
+            } catch (DeliveryException e) {
+                last = e;
+                retryable |= e.retryable();
+            }
+        }
+        if (ok == 0 && last != null) {
+            throw alertsUris.size() == 1 || !retryable ? last
+                    : DeliveryException.retryable(name + ": no Alertmanager instance accepted the alerts; last: " + last.getMessage());
+        }
     }
 
     @Override
@@ -78,19 +106,24 @@ public final class AlertmanagerSink implements AlertSink {
 
     @Override
     public String toString() {
-        return "AlertmanagerSink[" + name + " -> " + Redactor.url(alertsUri) + "]";
+        return "AlertmanagerSink[" + name + " -> " + alertsUris.stream().map(Redactor::url).toList() + "]";
     }
 
     /** Builds an {@link AlertmanagerSink}; validates eagerly. Not thread-safe. */
     public static final class Builder {
-        private final URI baseUrl;
+        private final List<URI> baseUrls = new ArrayList<>();
         private String name = "alertmanager";
         private String bearerToken;
         private String generatorUrl;
         private Duration timeout = Duration.ofSeconds(10);
 
-        private Builder(String baseUrl) {
-            this.baseUrl = Sinks.httpUri("alertmanager.baseUrl", baseUrl);
+        private Builder(String... baseUrls) {
+            if (baseUrls == null || baseUrls.length == 0) {
+                throw new IllegalArgumentException("alertmanager.baseUrl must name at least one URL");
+            }
+            for (String u : baseUrls) {
+                this.baseUrls.add(Sinks.httpUri("alertmanager.baseUrl", u));
+            }
         }
 
         /** The sink name (the {@code sink} tag and route target). */
