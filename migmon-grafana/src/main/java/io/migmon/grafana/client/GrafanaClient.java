@@ -185,7 +185,7 @@ public final class GrafanaClient {
         if (a.status() != 200) {
             throw failure(what, a);
         }
-        JsonNode r = a.json();
+        JsonNode r = a.json(what);
         long version = r.path("version").asLong(0);
         return new SaveResult(r.path("uid").asText(dashboard.uid()), version, version == 1,
                 r.hasNonNull("url") ? r.get("url").asText() : null, null);
@@ -221,7 +221,7 @@ public final class GrafanaClient {
                         + " already exists in Grafana (namespace " + namespace + ") and overwrite is off");
             }
             created = false;
-            String resourceVersion = get.json().path("metadata").path("resourceVersion").asText("");
+            String resourceVersion = get.json(what).path("metadata").path("resourceVersion").asText("");
             if (!resourceVersion.isEmpty()) {
                 metadata.put("resourceVersion", resourceVersion);
             }
@@ -232,7 +232,7 @@ public final class GrafanaClient {
         if (a.status() != 200 && a.status() != 201) {
             throw failure(what, a);
         }
-        JsonNode meta = a.json().path("metadata");
+        JsonNode meta = a.json(what).path("metadata");
         return new SaveResult(meta.path("name").asText(dashboard.uid()), meta.path("generation").asLong(0), created,
                 null, meta.hasNonNull("resourceVersion") ? meta.get("resourceVersion").asText() : null);
     }
@@ -311,13 +311,17 @@ public final class GrafanaClient {
     }
 
     private record Answer(int status, String body) {
-        JsonNode json() {
+        JsonNode json(String what) {
             try {
-                return body == null || body.isBlank() ? MAPPER.createObjectNode() : MAPPER.readTree(body);
+                JsonNode n = body == null || body.isBlank() ? MAPPER.createObjectNode() : MAPPER.readTree(body);
+                if (n.isObject()) {
+                    return n;
+                }
             } catch (IOException e) {
-                throw new GrafanaException(GrafanaException.Reason.UNEXPECTED, status,
-                        "Grafana answered " + status + " with a body that is not JSON");
+                // reported below
             }
+            throw new GrafanaException(GrafanaException.Reason.UNEXPECTED, status, what + ": the answer (" + status
+                    + ") is not a JSON object: is the base URI Grafana's, and not a proxy's or login page?");
         }
 
         /** Grafana's {@code message} (and legacy {@code status}, resource-API {@code reason}) for error messages. */

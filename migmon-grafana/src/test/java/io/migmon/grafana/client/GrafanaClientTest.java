@@ -229,6 +229,29 @@ class GrafanaClientTest {
     }
 
     @Test
+    void aNonJsonAnswerIsReportedClearly() throws IOException {
+        com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        proxy.createContext("/", ex -> {
+            byte[] b = "<html><body>Sign in</body></html>".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        proxy.start();
+        try {
+            GrafanaClient client = GrafanaClient.builder(URI.create("http://127.0.0.1:" + proxy.getAddress().getPort()))
+                    .bearerToken(FakeGrafana.TOKEN).build();
+            GrafanaException e = catchThrowableOfType(GrafanaException.class,
+                    () -> client.save(overview, SaveOptions.defaults()));
+            assertThat(e.reason()).isEqualTo(GrafanaException.Reason.UNEXPECTED);
+            assertThat(e.getMessage()).contains("dashboard 'migmon-overview'", "not a JSON object");
+        } finally {
+            proxy.stop(0);
+        }
+    }
+
+    @Test
     void connectionRefusedIsAnIoFailureWithoutTheToken() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
