@@ -9,16 +9,15 @@ import java.util.Locale;
  * No expected rate needs to be configured.
  *
  * <h2>Method</h2>
- * Each sample gives the rate over the last {@code window} sample intervals (default 3, i.e. 15 s at a 5 s interval,
+ * Each sample gives the rate over the last {@code window} sample intervals (default 6, i.e. 30 s at a 5 s interval,
  * which smooths migrations that commit in big batches every few samples). The baseline is an exponentially
  * weighted mean of that rate ({@code mean += a * d}, {@code d = rate - mean}) and an exponentially weighted mean
  * absolute deviation {@code mad += a * (|d| - mad)}, a robust stand-in for the standard deviation
  * ({@code sd ≈ 1.25 mad} for normal noise). After the first half of the warm-up both are robust (Huber-style): each
  * deviation is clipped at 2 sd for the mean and 3 mad for the deviation, so that the few samples on the edge of a
- * collapse or a spike (partly inside it, not yet outliers) cannot drag the baseline along. Smoothing {@code a} = {@code alpha} (default
- * 0.05, i.e. a memory of about 20 samples), with {@code a = 1/n} during the first samples so the start is an
- * ordinary average. The first
- * {@code warmUp} samples (default 12) only learn.
+ * collapse or a spike (partly inside it, not yet outliers) cannot drag the baseline along. Smoothing
+ * {@code a} = {@code alpha} (default 0.05, i.e. a memory of about 20 samples), with {@code a = 1/n} during the
+ * first samples so the start is an ordinary average. The first {@code warmUp} samples (default 12) only learn.
  *
  * <p>A sample is an outlier when it is both <em>statistically</em> far from the mean (more than {@code sigmas}
  * standard deviations, default 4; the deviation is floored at 5% of the mean so a perfectly smooth run does not
@@ -29,11 +28,10 @@ import java.util.Locale;
  *
  * <p>Outliers in either direction move the mean 10 times more slowly, with their deviation clipped at the limit,
  * so a drop does not become the new normal within minutes and the end of a spike does not look like a drop, while
- * a lasting change of level is still absorbed in the end (a collapse to a fifth of the rate takes about an hour;
+ * a lasting change of level is still absorbed in the end (a collapse to a fifth of the rate takes 30 to 60 minutes;
  * keep a {@link LowThroughputDetector} or a health threshold for an absolute floor). The deviation learns only from
- * normal samples. Drops fire after 6 consecutive outliers (30 s at 5 s: a GC pause of up to 20 s, which depresses up
- * to 4 + window - 1 = 6 windowed rates only partly, does not fire), spikes after 4; both clear after 3 normal
- * samples.
+ * normal samples. Both fire after 4 consecutive outliers and clear after 3 normal samples (defaults): a GC pause
+ * of up to 4 samples (20 s) pulls at most 3 consecutive 30 s rates under half, so it does not fire.
  */
 public final class ThroughputBaselineDetector implements AnomalyDetector {
 
@@ -240,7 +238,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Consecutive outliers to fire (default 6 for drops, 4 for spikes). */
+        /** Consecutive outliers to fire (default 4). */
         public Builder fireAfter(int samples) {
             this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
             return this;
