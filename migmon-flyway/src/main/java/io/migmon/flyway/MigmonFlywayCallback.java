@@ -115,6 +115,10 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     @Override
     public void handle(Event event, Context context) {
         try {
+            if (migrations.isClosed()) {
+                discard(); // closed during a migrate: record nothing more, re-register no meter
+                return;
+            }
             switch (event) {
                 case BEFORE_MIGRATE -> beforeMigrate(context);
                 case BEFORE_EACH_MIGRATE -> beforeEach(context);
@@ -185,6 +189,16 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         ActiveMigrate a = new ActiveMigrate(id, migration.get().start(), MDC.get(ObservableMigration.MDC_MIGRATION_ID));
         active.set(a);
         MDC.put(ObservableMigration.MDC_MIGRATION_ID, id);
+    }
+
+    private void discard() {
+        ActiveMigrate a = active.get();
+        if (a != null) {
+            active.remove();
+            a.versionRun = null;
+            a.finishVersion(null); // restores the version MDC only
+            a.restoreMdc();
+        }
     }
 
     private void beforeEach(Context context) {

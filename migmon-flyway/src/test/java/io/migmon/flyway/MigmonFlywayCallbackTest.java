@@ -111,6 +111,20 @@ class MigmonFlywayCallbackTest {
     }
 
     @Test
+    void closedDuringAMigrateRecordsNothingMoreAndRestoresTheMdc() {
+        MigmonFlywayCallback cb = callback();
+        cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+        assertThat(org.slf4j.MDC.get("migration_id")).isEqualTo("app");
+        cb.close();
+        assertThat(registry.getMeters()).isEmpty();
+
+        cb.handle(Event.AFTER_MIGRATE_ERROR, RUN_CONTEXT);
+
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(org.slf4j.MDC.get("migration_id")).isNull();
+    }
+
+    @Test
     void subscribesToMigrateEventsOnly() {
         try (MigmonFlywayCallback cb = callback()) {
             assertThat(cb.supports(Event.BEFORE_MIGRATE, RUN_CONTEXT)).isTrue();

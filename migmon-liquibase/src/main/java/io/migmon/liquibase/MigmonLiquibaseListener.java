@@ -265,7 +265,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             } else {
                 finishChangeSet(null, errorType(failure));
             }
-            if (run == null) {
+            if (run == null || migrations.isClosed()) {
                 return;
             }
             if (failure == null) {
@@ -287,6 +287,9 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
         activeChangeSet.remove();
         try {
+            if (migrations.isClosed()) {
+                return; // closed during the update: record nothing more, re-register no meter
+            }
             if (a.run != null) {
                 if (errorType == null) {
                     a.run.succeed();
@@ -318,7 +321,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
         activeChangeSet.remove();
         try {
-            if (a.run != null) {
+            if (a.run != null && !migrations.isClosed()) {
                 a.run.close();
             }
         } finally {

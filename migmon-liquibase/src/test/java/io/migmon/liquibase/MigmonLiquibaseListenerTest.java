@@ -90,11 +90,15 @@ class MigmonLiquibaseListenerTest {
     @Test
     void changeSetWithoutOutcomeIsAbortedWhenTheNextOneStarts() {
         try (MigmonLiquibaseListener l = listener()) {
+            ChangeSet two = changeSet("2");
             l.willRun(changeSet("1"), changeLog, null, ChangeSet.RunStatus.NOT_RAN);
-            l.willRun(changeSet("2"), changeLog, null, ChangeSet.RunStatus.RUN_AGAIN);
+            l.willRun(two, changeLog, null, ChangeSet.RunStatus.RUN_AGAIN);
             l.ran(changeSet("2"), changeLog, null, ChangeSet.ExecType.EXECUTED); // another object: ignored
             assertThat(l.migration("app:1")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.ABORTED);
             assertThat(l.migration("app:2")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.RUNNING);
+            l.ran(two, changeLog, null, ChangeSet.ExecType.EXECUTED);
+            assertThat(l.migration("app:2")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.SUCCESS);
+            assertThat(org.slf4j.MDC.get("migration_id")).isNull();
         }
     }
 
@@ -122,6 +126,22 @@ class MigmonLiquibaseListenerTest {
             assertThat(registry.find("migration.duration").tag("migration_id", "app:1").timers()).isEmpty();
             assertThat(l.migrations()).hasSize(1);
         }
+    }
+
+    @Test
+    void closedDuringAnUpdateRecordsNothingMoreAndRestoresTheMdc() throws Exception {
+        MigmonLiquibaseListener l = listener();
+        ChangeSet cs = changeSet("1");
+        assertThatThrownBy(() -> l.observe(() -> {
+            l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+            l.close();
+            l.runFailed(cs, changeLog, null, new IllegalStateException("boom"));
+            throw new DatabaseException("boom");
+        })).isInstanceOf(DatabaseException.class);
+
+        assertThat(registry.getMeters()).isEmpty();
+        assertThat(org.slf4j.MDC.get("migration_id")).isNull();
+        assertThat(org.slf4j.MDC.get("version")).isNull();
     }
 
     @Test
