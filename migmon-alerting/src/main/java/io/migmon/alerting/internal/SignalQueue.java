@@ -18,18 +18,18 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SignalQueue {
 
     private final int capacity;
-    private final ArrayDeque<Signal>[] bySeverity;
+    private final List<ArrayDeque<Signal>> bySeverity;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private volatile int size;
 
-    @SuppressWarnings("unchecked")
     public SignalQueue(int capacity) {
         this.capacity = capacity;
-        this.bySeverity = new ArrayDeque[Severity.values().length];
-        for (int i = 0; i < bySeverity.length; i++) {
-            bySeverity[i] = new ArrayDeque<>();
+        List<ArrayDeque<Signal>> queues = new ArrayList<>();
+        for (int i = 0; i < Severity.values().length; i++) {
+            queues.add(new ArrayDeque<>());
         }
+        this.bySeverity = List.copyOf(queues);
     }
 
     /** Adds the signal; returns the signal that was dropped to make room (maybe {@code s} itself), or null. */
@@ -42,10 +42,10 @@ public final class SignalQueue {
                 if (lowest < 0 || lowest >= s.alert().severity().ordinal()) {
                     return s;
                 }
-                dropped = bySeverity[lowest].pollFirst();
+                dropped = bySeverity.get(lowest).pollFirst();
                 size--;
             }
-            bySeverity[s.alert().severity().ordinal()].addLast(s);
+            bySeverity.get(s.alert().severity().ordinal()).addLast(s);
             size++;
             notEmpty.signal();
         } finally {
@@ -59,9 +59,9 @@ public final class SignalQueue {
         lock.lock();
         try {
             List<Signal> out = new ArrayList<>(size);
-            for (int i = bySeverity.length - 1; i >= 0; i--) {
-                out.addAll(bySeverity[i]);
-                bySeverity[i].clear();
+            for (int i = bySeverity.size() - 1; i >= 0; i--) {
+                out.addAll(bySeverity.get(i));
+                bySeverity.get(i).clear();
             }
             size = 0;
             return out;
@@ -97,8 +97,8 @@ public final class SignalQueue {
     }
 
     private int lowestNonEmpty() {
-        for (int i = 0; i < bySeverity.length; i++) {
-            if (!bySeverity[i].isEmpty()) {
+        for (int i = 0; i < bySeverity.size(); i++) {
+            if (!bySeverity.get(i).isEmpty()) {
                 return i;
             }
         }
