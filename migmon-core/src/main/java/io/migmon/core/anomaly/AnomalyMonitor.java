@@ -49,7 +49,8 @@ import java.util.HashSet;
  *
  * <p>Detector and listener failures are contained: counted in {@code migmon_observability_failures_total} (components
  * {@code anomaly.detector}, {@code anomaly.listener}, {@code anomaly.sample}) and never thrown to the caller of
- * {@code sample}. Samples whose timestamp is not after the previous one are ignored (and counted the same way).
+ * {@code sample}. A sample with the same timestamp as the previous one is a duplicate and skipped; one with an
+ * earlier timestamp is ignored and counted as a failure ({@code anomaly.sample}).
  * Sampling is serialized by the monitor; listeners are called on the sampling thread after the detectors ran.
  * Thread-safe.
  */
@@ -132,9 +133,12 @@ public final class AnomalyMonitor implements AutoCloseable {
                     && sample.rowsDone() >= lastRows && sample.errors() >= lastErrors) {
                 return List.of(); // closer than the configured spacing: skipped, not an error
             }
-            if (millis <= lastMillis) {
+            if (millis == lastMillis) {
+                return List.of(); // the same instant sampled twice (two callers of MigrationRun.sample()): a duplicate
+            }
+            if (millis < lastMillis) {
                 meters.recordFailure("anomaly.sample", new IllegalArgumentException(
-                        "sample at " + sample.at() + " is not after the previous sample; ignored"));
+                        "sample at " + sample.at() + " is before the previous sample; ignored"));
                 return List.of();
             }
             events = null;

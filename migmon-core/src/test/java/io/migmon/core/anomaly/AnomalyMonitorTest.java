@@ -140,6 +140,7 @@ class AnomalyMonitorTest {
     void outOfOrderSamplesAreIgnoredAndBadSamplesAreCounted() {
         AnomalyMonitor m = lowThroughputMonitor();
         m.sample(Sample.of(T0.plusSeconds(10), 100, 0));
+        m.sample(Sample.of(T0.plusSeconds(10), 100, 0)); // a duplicate: skipped, not a failure
         assertThat(m.sample(Sample.of(T0.plusSeconds(5), 0, 0))).isEmpty();
         m.sample(T0.plusSeconds(15), -1, 0, Double.NaN);
         assertThat(registry.get(MetricCatalog.OBSERVABILITY_FAILURES.name())
