@@ -134,21 +134,25 @@ public final class AlertDispatcher implements AutoCloseable {
      * dispatcher thread; with {@link Builder#manualTick()} the host calls it (and deliveries run on its thread).
      */
     public void tick() {
-        List<Notification> out;
-        engineLock.lock();
         try {
-            Instant now = clock.instant();
-            for (Signal s : signals.drain()) {
-                engine.apply(s);
+            List<Notification> out;
+            engineLock.lock();
+            try {
+                Instant now = clock.instant();
+                for (Signal s : signals.drain()) {
+                    engine.apply(s);
+                }
+                out = engine.flush(now, false);
+            } finally {
+                engineLock.unlock();
             }
-            out = engine.flush(now, false);
-        } finally {
-            engineLock.unlock();
-        }
-        dispatch(out);
-        if (!threaded) {
-            Instant now = clock.instant();
-            workers.values().forEach(w -> w.deliverDue(now));
+            dispatch(out);
+            if (!threaded) {
+                Instant now = clock.instant();
+                workers.values().forEach(w -> w.deliverDue(now));
+            }
+        } catch (RuntimeException e) {
+            meters.meters().recordFailure("alerting", e); // never into the host's loop
         }
     }
 

@@ -163,6 +163,8 @@ public final class SinkWorker {
             }
             try {
                 attempt(p, true);
+            } catch (RuntimeException e) {
+                meters.meters().recordFailure("alerting", e); // keep the delivery thread alive
             } finally {
                 inFlight = false;
             }
@@ -241,7 +243,8 @@ public final class SinkWorker {
             return null;
         } catch (DeliveryException e) {
             return e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // LinkageError: e.g. EmailSink used while the host excluded angus-mail; never let it reach the host
             return DeliveryException.retryable("sink threw " + e.getClass().getName());
         }
     }
