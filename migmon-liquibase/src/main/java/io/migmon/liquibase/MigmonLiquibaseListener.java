@@ -80,6 +80,12 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     /** Default of {@link Builder#maxTrackedChangeSets(int)}. */
     public static final int DEFAULT_MAX_TRACKED_CHANGESETS = 20;
 
+    /**
+     * {@code error_type} of a changeset that failed with {@code failOnError:false}: Liquibase swallows the exception
+     * and reports only {@code ExecType.FAILED}, so the type is the one Liquibase throws otherwise.
+     */
+    public static final String TOLERATED_FAILURE_TYPE = "MigrationFailedException";
+
     static final String COMPONENT = "liquibase.listener";
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.liquibase");
@@ -122,13 +128,17 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         MigrationRun run = startUpdate();
         String previousMdc = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
         MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
+        boolean completed = false;
         try {
             action.run();
-            endUpdate(run, null);
+            completed = true;
         } catch (Throwable t) {
             endUpdate(run, t);
             throw t;
         } finally {
+            if (completed) {
+                endUpdate(run, null);
+            }
             restore(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
         }
     }
@@ -160,7 +170,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             ChangeSet.ExecType execType) {
         try {
             if (execType == ChangeSet.ExecType.FAILED) {
-                finishChangeSet(changeSet, "ChangeSetFailed");
+                finishChangeSet(changeSet, TOLERATED_FAILURE_TYPE); // failOnError:false, no runFailed
             } else {
                 finishChangeSet(changeSet, null);
             }

@@ -189,6 +189,32 @@ class MigmonLiquibaseListenerIT {
     }
 
     @Test
+    void changeSetFailureToleratedByFailOnErrorFalseIsStillRecorded() throws Exception {
+        try (MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            migmon.observe(() -> {
+                try {
+                    update("tolerated.sql", migmon);
+                } catch (LiquibaseException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+
+            String scrape = registry.scrape();
+            assertThat(scrape)
+                    // Liquibase goes on: the update succeeds, the changeset is failed and its error counted
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db\",status=\"success\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:2\",status=\"failed\"} 1")
+                    // Liquibase swallows the exception with failOnError:false and reports only ExecType.FAILED
+                    .contains("migration_errors_total{error_type=\"MigrationFailedException\",migration_id=\"orders-db:2\"} 1")
+                    .contains("migration_duration_seconds_count{migration_id=\"orders-db:add-email\",status=\"success\"} 1")
+                    .doesNotContain("migration_errors_total{error_type=\"MigrationFailedException\",migration_id=\"orders-db\"}");
+        }
+    }
+
+    @Test
     void mdcCarriesMigrationIdAndChangeSetWhileItRuns() throws Exception {
         Map<String, String> seen = new HashMap<>();
         try (MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
