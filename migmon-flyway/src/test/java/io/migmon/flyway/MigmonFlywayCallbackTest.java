@@ -137,6 +137,18 @@ class MigmonFlywayCallbackTest {
     }
 
     @Test
+    void metricsOptionsApplyThePrefix() {
+        try (MigmonFlywayCallback cb = MigmonFlywayCallback.builder().meterRegistry(registry).migrationId("app")
+                .metricsOptions(io.migmon.core.metrics.MetricsOptions.builder().prefix("myapp").build()).build()) {
+            cb.handle(Event.BEFORE_MIGRATE, RUN_CONTEXT);
+            cb.handle(Event.AFTER_MIGRATE, RUN_CONTEXT);
+            assertThat(registry.get("myapp.migration.duration").tag("migration_id", "app").tag("status", "success")
+                    .timer().count()).isEqualTo(1);
+            assertThat(registry.find("migration.duration").timers()).isEmpty();
+        }
+    }
+
+    @Test
     void versionIdsAreValidMigrationIds() {
         assertThat(MigrationRegistry.versionId("app", "2.1")).isEqualTo("app:2.1");
         assertThat(MigrationRegistry.versionId("app", "R:create views")).isEqualTo("app:R:create_views");

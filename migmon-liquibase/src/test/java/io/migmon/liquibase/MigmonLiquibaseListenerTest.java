@@ -145,6 +145,17 @@ class MigmonLiquibaseListenerTest {
     }
 
     @Test
+    void errorTypeLooksThroughTheCommandWrapper() {
+        assertThat(MigmonLiquibaseListener.errorType(new liquibase.exception.CommandExecutionException(
+                new liquibase.exception.ValidationFailedException(new liquibase.changelog.visitor.ValidatingVisitor()))))
+                .isEqualTo("ValidationFailedException");
+        assertThat(MigmonLiquibaseListener.errorType(new liquibase.exception.CommandExecutionException(
+                new DatabaseException(new SQLException("dup", "23505"))))).isEqualTo("sqlstate_23505");
+        assertThat(MigmonLiquibaseListener.errorType(new liquibase.exception.CommandExecutionException((Throwable) null)))
+                .isEqualTo("CommandExecutionException");
+    }
+
+    @Test
     void builderNamesTheFieldInItsErrors() {
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("meterRegistry");
