@@ -226,7 +226,13 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         }
         if (!commit.isEmpty()) {
             try {
-                consumer.commitSync(commit);
+                try {
+                    consumer.commitSync(commit);
+                } catch (WakeupException e) {
+                    // close() during apply: commit what was applied, then stop (the wakeup is consumed by the throw)
+                    consumer.commitSync(commit);
+                    closing = true;
+                }
                 lastProgressMs = clock.millis();
             } catch (WakeupException e) {
                 throw e;
@@ -242,8 +248,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
      * {@code ChangeConsumer.handleBatch} (then mark them processed after this returns). Parses, records, applies and
      * dead-letters exactly as the poll loop does. Thread-safe (batches are serialized).
      *
-     * @throws CdcProcessingException if the applier kept reporting the target as unavailable; nothing of the batch
-     *         may be considered applied, offer it again
+     * @throws CdcProcessingException if the applier kept reporting the target as unavailable, or the dead-letter
+     *         topic could not be written; the batch must not be marked processed: offer it again (re-applying is
+     *         idempotent)
      */
     public void process(List<CdcRecord> records) {
         Objects.requireNonNull(records, "records must not be null");
@@ -257,18 +264,20 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             lastProgressMs = clock.millis();
         }
         lastPollMs = clock.millis();
-        RetriableApplyException last = null;
+        Exception last = null;
         for (int attempt = 0; attempt <= config.applyRetries; attempt++) {
             try {
-                handleBatch(records, nanosNow(), true);
-                lastProgressMs = clock.millis();
-                return;
+                if (handleBatch(records, nanosNow(), true)) {
+                    lastProgressMs = clock.millis();
+                    return;
+                }
+                last = new IllegalStateException("dead-letter topic " + config.deadLetterTopic + " could not be written");
             } catch (RetriableApplyException e) {
                 last = e;
-                backOff();
             }
+            backOff();
         }
-        throw new CdcProcessingException("target unavailable after " + (config.applyRetries + 1) + " attempts: "
+        throw new CdcProcessingException("batch not processed after " + (config.applyRetries + 1) + " attempts: "
                 + last.getMessage(), last);
     }
 
