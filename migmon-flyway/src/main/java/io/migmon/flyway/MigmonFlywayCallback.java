@@ -412,8 +412,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
 
         /**
-         * The migration id of every migrate (default {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID}): letters, digits and
-         * {@code _ . : -}, at most 128 characters, starting with a letter or digit.
+         * The migration id of every migrate (default {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID}): letters,
+         * digits and {@code _ . : -}, at most 128 characters, starting with a letter or digit.
          *
          * @throws IllegalArgumentException if the id is not valid
          */
@@ -458,8 +458,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
 
         /**
-         * How many per-version migrations keep their meters (default {@value MigmonFlywayCallback#DEFAULT_MAX_TRACKED_VERSIONS});
-         * the least recently used one is removed beyond that. Bounds the series a long migration history creates.
+         * How many per-version migrations keep their meters (default
+         * {@value MigmonFlywayCallback#DEFAULT_MAX_TRACKED_VERSIONS}); the least recently used one is removed beyond
+         * that. Bounds the series a long migration history creates (~40 Prometheus series per version).
          *
          * @throws IllegalArgumentException if {@code max < 1}
          */

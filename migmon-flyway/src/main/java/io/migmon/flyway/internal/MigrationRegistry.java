@@ -20,6 +20,9 @@ import java.util.regex.Pattern;
  * The {@link ObservableMigration}s an adapter created: one per run-level migration id (kept until {@link #close()})
  * and one per version ({@code <id>:<version>}, at most {@code maxVersions}, least recently used evicted and its
  * meters removed). Thread-safe.
+ *
+ * <p>A copy of this class lives in migmon-liquibase ({@code io.migmon.liquibase.internal}); keep both
+ * identical but for the package (one module per framework, see docs/sql-frameworks.md, "Design notes").
  */
 public final class MigrationRegistry implements AutoCloseable {
 
@@ -36,6 +39,10 @@ public final class MigrationRegistry implements AutoCloseable {
     private final LinkedHashMap<String, ObservableMigration> versions = new LinkedHashMap<>(16, 0.75f, true);
     private boolean closed;
 
+    /**
+     * Everything the adapter's builder validated; {@code listeners} go to run-level migrations only, at most
+     * {@code maxVersions} per-version migrations keep their meters.
+     */
     public MigrationRegistry(MeterRegistry registry, MetricsOptions options, Clock clock,
             List<MigrationListener> listeners, int maxVersions) {
         this.registry = registry;
@@ -99,7 +106,8 @@ public final class MigrationRegistry implements AutoCloseable {
 
     /** {@code <runId>:<version>} with characters migration ids do not allow replaced by {@code _}, at most 128. */
     public static String versionId(String runId, String version) {
-        String v = version == null || version.isBlank() ? "unknown" : NOT_ALLOWED.matcher(version.strip()).replaceAll("_");
+        String v = version == null || version.isBlank()
+                ? "unknown" : NOT_ALLOWED.matcher(version.strip()).replaceAll("_");
         String id = runId + ":" + v;
         return id.length() <= MAX_ID_LENGTH ? id : id.substring(0, MAX_ID_LENGTH);
     }
