@@ -108,6 +108,31 @@ class CdcEventProcessorTest {
     }
 
     @Test
+    void retriableFailuresAreRetriedAndNeverDeadLettered() {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ChangeApplier flaky = batch -> {
+            if (calls.incrementAndGet() <= 2) {
+                throw new io.migmon.cdc.spi.RetriableApplyException("target down", null);
+            }
+        };
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(flaky)
+                .retryBackoff(Duration.ZERO).build()) {
+            p.process(List.of(kafkaRecord(0, now, envelope("c", 1, now, now))));
+            assertThat(calls).hasValue(3);
+            assertThat(p.deadLettered()).isZero();
+        }
+        ChangeApplier down = batch -> {
+            throw new io.migmon.cdc.spi.RetriableApplyException("target down", null);
+        };
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(down)
+                .retryBackoff(Duration.ZERO).build()) {
+            assertThatThrownBy(() -> p.process(List.of(kafkaRecord(0, now, envelope("c", 1, now, now)))))
+                    .isInstanceOf(CdcProcessingException.class).hasMessageContaining("target down");
+            assertThat(p.deadLettered()).isZero();
+        }
+    }
+
+    @Test
     void builderFailsFastNamingTheField() {
         assertThatThrownBy(() -> CdcEventProcessor.builder().build()).hasMessageContaining("meterRegistry");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
