@@ -662,7 +662,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         if (applier != null) {
             try {
                 applier.close();
-            } catch (Exception e) {
+            } catch (RuntimeException e) {
                 meters.recordFailure(COMPONENT, e);
             }
         }

@@ -142,7 +142,7 @@ class CdcPipelineIT {
             }
 
             @Override
-            public void close() throws Exception {
+            public void close() {
                 target.close();
             }
         };

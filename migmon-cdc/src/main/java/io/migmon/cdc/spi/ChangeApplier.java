@@ -31,8 +31,8 @@ public interface ChangeApplier extends AutoCloseable {
         return event.qualifiedTable();
     }
 
-    /** Releases resources. The default does nothing. */
+    /** Releases resources; must not throw checked exceptions (failures are counted, not propagated). Default: nothing. */
     @Override
-    default void close() throws Exception {
+    default void close() {
     }
 }
