@@ -958,6 +958,10 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 require(!topics.isEmpty() || topicPattern != null, "topics or topicPattern is required with kafkaConsumer");
                 require(topics.isEmpty() || topicPattern == null, "set either topics or topicPattern, not both");
                 topics.forEach(t -> require(t != null && !t.isBlank(), "topics must not contain blank names"));
+                require(heartbeatInterval == null || topicPattern != null || heartbeatTopicPrefix == null
+                                || topics.stream().anyMatch(t -> t.startsWith(heartbeatTopicPrefix)),
+                        "heartbeatInterval needs the heartbeat topic (" + heartbeatTopicPrefix + ".<topic.prefix>) among topics,"
+                                + " or idle would look stalled");
                 require(present(consumerProperties, ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
                         "kafkaConsumer: bootstrap.servers is required");
                 require(present(consumerProperties, ConsumerConfig.GROUP_ID_CONFIG),

@@ -8,6 +8,7 @@ public class CdcProcessingException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** An exception with its cause. */
     public CdcProcessingException(String message, Throwable cause) {
         super(message, cause);
     }

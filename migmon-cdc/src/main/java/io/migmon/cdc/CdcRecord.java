@@ -54,10 +54,12 @@ public final class CdcRecord {
                 value == null ? null : value.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The topic (or the embedded engine's destination). */
     public String topic() {
         return topic;
     }
 
+    /** The Kafka partition, 0 for events that did not come from Kafka. */
     public int partition() {
         return partition;
     }

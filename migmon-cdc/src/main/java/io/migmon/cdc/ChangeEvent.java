@@ -81,6 +81,7 @@ public final class ChangeEvent {
         return record;
     }
 
+    /** What kind of record this is. */
     public Kind kind() {
         return kind;
     }
@@ -226,91 +227,109 @@ public final class ChangeEvent {
             this.kind = kind;
         }
 
+        /** Sets {@link ChangeEvent#operation()}. */
         public Builder operation(Operation v) {
             this.operation = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#sourceName()}. */
         public Builder sourceName(String v) {
             this.sourceName = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#connector()}. */
         public Builder connector(String v) {
             this.connector = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#database()}. */
         public Builder database(String v) {
             this.database = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#schema()}. */
         public Builder schema(String v) {
             this.schema = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#table()}. */
         public Builder table(String v) {
             this.table = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#snapshot()}. */
         public Builder snapshot(String v) {
             this.snapshot = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#sourceTsNanos()}. */
         public Builder sourceTsNanos(long v) {
             this.sourceTsNanos = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#eventTsNanos()}. */
         public Builder eventTsNanos(long v) {
             this.eventTsNanos = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#lsn()}. */
         public Builder lsn(String v) {
             this.lsn = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#txId()}. */
         public Builder txId(String v) {
             this.txId = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#transactionId()}. */
         public Builder transactionId(String v) {
             this.transactionId = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#transactionTotalOrder()}. */
         public Builder transactionTotalOrder(long v) {
             this.transactionTotalOrder = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#transactionStatus()}. */
         public Builder transactionStatus(String v) {
             this.transactionStatus = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#transactionEventCount()}. */
         public Builder transactionEventCount(long v) {
             this.transactionEventCount = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#beforeJson()}. */
         public Builder beforeJson(String v) {
             this.beforeJson = v;
             return this;
         }
 
+        /** Sets {@link ChangeEvent#afterJson()}. */
         public Builder afterJson(String v) {
             this.afterJson = v;
             return this;
         }
 
+        /** Builds the event; a CHANGE needs an operation. */
         public ChangeEvent build() {
             return new ChangeEvent(this);
         }

@@ -145,6 +145,10 @@ class CdcEventProcessorTest {
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
                 .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).build())
                 .hasMessageContaining("topics");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).topics("shop.public.orders")
+                .heartbeatInterval(Duration.ofSeconds(10)).build())
+                .hasMessageContaining("heartbeat topic");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).topics("t").build())
                 .hasMessageContaining("kafkaConsumer");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).pollTimeout(Duration.ZERO).build())

@@ -51,6 +51,7 @@ public final class ConnectorConfig {
         return key != null && SECRET.matcher(key.toLowerCase(Locale.ROOT)).find();
     }
 
+    /** The connector name. */
     public String name() {
         return name;
     }

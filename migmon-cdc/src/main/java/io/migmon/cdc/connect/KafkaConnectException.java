@@ -13,6 +13,7 @@ public class KafkaConnectException extends RuntimeException {
     private final int statusCode;
     private final List<String> validationErrors;
 
+    /** An exception; {@code message} must already be free of secrets. */
     public KafkaConnectException(String message, int statusCode, List<String> validationErrors) {
         super(message);
         this.statusCode = statusCode;

@@ -20,10 +20,12 @@ public final class DebeziumEngineConsumer implements DebeziumEngine.ChangeConsum
 
     private final CdcEventProcessor processor;
 
+    /** A consumer feeding {@code processor}. */
     public DebeziumEngineConsumer(CdcEventProcessor processor) {
         this.processor = Objects.requireNonNull(processor, "processor must not be null");
     }
 
+    /** Processes the batch, then marks every record processed and the batch finished. */
     @Override
     public void handleBatch(List<ChangeEvent<String, String>> records,
                             DebeziumEngine.RecordCommitter<ChangeEvent<String, String>> committer) throws InterruptedException {

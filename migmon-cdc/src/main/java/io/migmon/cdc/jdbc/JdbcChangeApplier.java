@@ -330,6 +330,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
             return this;
         }
 
+        /** Validates and builds; table metadata is read lazily on first use of each table. */
         public JdbcChangeApplier build() {
             if (dataSource == null) {
                 throw new IllegalArgumentException("dataSource is required");

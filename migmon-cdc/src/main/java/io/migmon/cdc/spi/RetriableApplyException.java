@@ -9,6 +9,7 @@ public class RetriableApplyException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** An exception; {@code message} must not contain row data or secrets. */
     public RetriableApplyException(String message, Throwable cause) {
         super(message, cause);
     }
