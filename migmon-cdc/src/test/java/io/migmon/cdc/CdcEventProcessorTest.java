@@ -108,6 +108,24 @@ class CdcEventProcessorTest {
     }
 
     @Test
+    void tombstonesHeartbeatsAndTransactionRecordsAreNeitherCountedNorApplied() {
+        List<ChangeEvent> applied = new ArrayList<>();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(applied::addAll).build()) {
+            p.process(List.of(
+                    CdcRecord.of("shop.transaction", "{\"id\":\"771:1\"}", "{\"status\":\"BEGIN\",\"id\":\"771:1\",\"event_count\":null,\"ts_ms\":1}"),
+                    CdcRecord.of("shop.public.orders", "{\"id\":1}", null),
+                    CdcRecord.of("__debezium-heartbeat.shop", "{\"serverName\":\"shop\"}", "{\"ts_ms\":1}"),
+                    CdcRecord.of("shop.transaction", "{\"id\":\"771:1\"}",
+                            "{\"status\":\"END\",\"id\":\"771:1\",\"event_count\":0,\"data_collections\":[],\"ts_ms\":2}")));
+            assertThat(applied).isEmpty();
+            assertThat(p.eventsProcessed()).isZero();
+            assertThat(p.deadLettered()).isZero();
+            assertThat(registry.find("cdc.events.processed").counters()).isEmpty();
+        }
+    }
+
+    @Test
     void retriableFailuresAreRetriedAndNeverDeadLettered() {
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         ChangeApplier flaky = batch -> {

@@ -205,7 +205,9 @@ class CdcPipelineIT {
                 .counter().count()).isEqualTo(n);
         assertThat(registry.get("cdc.events.processed").tag("operation", "delete").counter().count()).isEqualTo(n / 10);
         assertThat(registry.get("cdc.stage.latency").tag("stage", "consumer_to_applied").timer().count()).isPositive();
-        assertThat(registry.get("cdc.stage.latency").tag("stage", "source_to_connector").timer().count()).isPositive();
+        for (String stage : List.of("source_to_connector", "connector_to_broker", "broker_to_consumer", "consumer_to_applied")) {
+            assertThat(registry.get("cdc.stage.latency").tag("stage", stage).timer().count()).as(stage).isPositive();
+        }
         assertThat(registry.get("cdc.replication.lag").tags("source_table", "public.orders", "target_table", "public.orders")
                 .gauge().value()).isPositive();
         String scrape = registry.scrape();
