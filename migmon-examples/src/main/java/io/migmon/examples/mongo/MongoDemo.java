@@ -83,8 +83,8 @@ public final class MongoDemo implements AutoCloseable {
                 MongoRunReport again = runner.run();
                 out.printf("mongo demo: second run skipped %s (already in the changelog)%n", again.skipped());
                 report.complete(first);
-            } catch (RuntimeException e) {
-                out.printf("mongo demo: migration run failed: %s%n", e.getMessage());
+            } catch (Throwable e) {
+                out.printf("mongo demo: migration run failed: %s%n", e);
                 report.completeExceptionally(e);
             }
         });
@@ -103,6 +103,21 @@ public final class MongoDemo implements AutoCloseable {
             throw new IllegalArgumentException("documents must be >= 1, was " + documents);
         }
         return new MongoDemo(registry, out, documents);
+    }
+
+    /**
+     * Standalone: {@code mvn -B -q -pl migmon-examples exec:java -Dexec.mainClass=io.migmon.examples.mongo.MongoDemo
+     * -Dexec.args="[documents]"}; prints the demo's lines and then the {@code mongodb_migration_*} scrape lines.
+     */
+    public static void main(String[] args) throws Exception {
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        int documents = args.length > 0 ? Integer.parseInt(args[0]) : DEFAULT_DOCUMENTS;
+        try (MongoDemo demo = start(registry, System.out, documents)) {
+            demo.awaitReport(Duration.ofMinutes(10));
+            registry.scrape().lines().filter(l -> l.startsWith("mongodb_migration_") && !l.contains("_bucket"))
+                    .forEach(System.out::println);
+        }
     }
 
     /** The report of the first run, once it finished. */
