@@ -28,12 +28,19 @@ public class MongoMigrationException extends MigmonException {
     private final Reason reason;
     private final transient MongoRunReport report;
 
+    /**
+     * @param reason  why the run stopped
+     * @param message what happened, naming versions, collections and the lock holder where relevant
+     * @param report  the run so far, or null when no migration ran
+     * @param cause   the migration's exception, or null
+     */
     public MongoMigrationException(Reason reason, String message, MongoRunReport report, Throwable cause) {
         super(message, cause);
         this.reason = reason;
         this.report = report;
     }
 
+    /** Why the run stopped. */
     public Reason reason() {
         return reason;
     }

@@ -26,6 +26,7 @@ public record MongoMigrationResult(
         List<ValidationResult> validations,
         Optional<String> error) {
 
+    /** Copies the list. */
     public MongoMigrationResult {
         validations = List.copyOf(validations);
     }

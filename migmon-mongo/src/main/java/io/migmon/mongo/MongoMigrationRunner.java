@@ -115,13 +115,30 @@ public final class MongoMigrationRunner implements AutoCloseable {
         this.registry = b.registry;
         this.metricsOptions = b.metricsOptions;
         this.clock = b.clock;
-        this.migrationIdPrefix = b.migrationIdPrefix == null ? databaseName + "-v" : b.migrationIdPrefix;
+        this.migrationIdPrefix = b.migrationIdPrefix == null ? defaultPrefix(databaseName) : b.migrationIdPrefix;
         this.owner = b.owner == null ? defaultOwner() : b.owner;
         this.meters = MigmonMeters.create(registry, metricsOptions);
     }
 
+    /** A new builder. */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Versions that a {@link #run()} would apply now: declared, and not successfully applied according to the
+     * changelog (failed ones included). Reads the changelog without taking the lock.
+     */
+    public List<String> pending() {
+        Map<String, Document> changelog = readChangelog(client.getDatabase(databaseName));
+        List<String> pending = new ArrayList<>();
+        for (MongoMigration m : migrations) {
+            Document e = changelog.get(m.version());
+            if (e == null || !"success".equals(e.getString("status"))) {
+                pending.add(m.version());
+            }
+        }
+        return pending;
     }
 
     /** The migrations in the order they run. */
@@ -549,6 +566,15 @@ public final class MongoMigrationRunner implements AutoCloseable {
         }
     }
 
+    /** {@code <database>-v}, with characters a migration id cannot hold replaced by {@code _}. */
+    static String defaultPrefix(String database) {
+        String cleaned = database.replaceAll("[^A-Za-z0-9_.:\\-]", "_");
+        if (!Character.isLetterOrDigit(cleaned.charAt(0)) || cleaned.charAt(0) > 'z') {
+            cleaned = "db" + cleaned;
+        }
+        return (cleaned.length() > 100 ? cleaned.substring(0, 100) : cleaned) + "-v";
+    }
+
     private static String defaultOwner() {
         String host;
         try {
@@ -798,6 +824,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
             return this;
         }
 
+        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
             this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
             return this;

@@ -22,6 +22,7 @@ public record MongoRunReport(
         List<MongoMigrationResult> migrations,
         Duration duration) {
 
+    /** Copies the list. */
     public MongoRunReport {
         migrations = List.copyOf(migrations);
     }

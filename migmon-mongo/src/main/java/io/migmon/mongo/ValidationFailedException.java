@@ -9,6 +9,7 @@ public class ValidationFailedException extends MigmonException {
 
     private final transient List<ValidationResult> results;
 
+    /** A failure of migration {@code version} with all its validation results. */
     public ValidationFailedException(String version, List<ValidationResult> results) {
         super("migration " + version + " failed validation: " + results.stream().filter(r -> !r.passed())
                 .map(r -> r.check() + " (" + r.detail() + ")").toList());

@@ -11,15 +11,18 @@ import java.util.Objects;
  */
 public record ValidationResult(String check, boolean passed, String detail) {
 
+    /** Validates the check name; a null detail becomes empty. */
     public ValidationResult {
         Objects.requireNonNull(check, "check");
         detail = detail == null ? "" : detail;
     }
 
+    /** A passed check. */
     public static ValidationResult passed(String check, String detail) {
         return new ValidationResult(check, true, detail);
     }
 
+    /** A failed check. */
     public static ValidationResult failed(String check, String detail) {
         return new ValidationResult(check, false, detail);
     }

@@ -46,6 +46,14 @@ class MongoMigrationRunnerBuilderTest {
     }
 
     @Test
+    void defaultMigrationIdPrefixIsAValidMigrationId() {
+        assertThat(MongoMigrationRunner.defaultPrefix("shop")).isEqualTo("shop-v");
+        assertThat(MongoMigrationRunner.defaultPrefix("_tmp#db")).isEqualTo("db_tmp_db-v");
+        assertThat(MongoMigrationRunner.defaultPrefix("ünï")).isEqualTo("db_n_-v");
+        io.migmon.core.ObservableMigration.builder(MongoMigrationRunner.defaultPrefix("_tmp#db") + "1.2");
+    }
+
+    @Test
     void defaultChecksumDependsOnDescription() {
         assertThat(TestMigration.of("1", "a", c -> { }).checksum()).isEqualTo(TestMigration.of("1", "a", c -> { }).checksum())
                 .isNotEqualTo(TestMigration.of("1", "b", c -> { }).checksum());

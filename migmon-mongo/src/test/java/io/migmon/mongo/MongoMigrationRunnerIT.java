@@ -241,11 +241,13 @@ class MongoMigrationRunnerIT {
             assertThat(failed.getMDCPropertyMap()).containsEntry("mongodb_version", "2").containsEntry("migration_id", db + "-v2");
             assertThat(logs.list).anySatisfy(ev -> assertThat(ev.getFormattedMessage()).contains("WITHOUT transactions"));
 
+            assertThat(r.pending()).containsExactly("2", "3");
             MongoRunReport retry = r.run();
             assertThat(retry.skipped()).containsExactly("1");
             assertThat(retry.applied()).containsExactly("2", "3");
             assertThat(registry.get("migration.status").tag("migration_id", db + "-v2").tag("status", "success")
                     .gauge().value()).isEqualTo(1.0);
+            assertThat(r.pending()).isEmpty();
         } finally {
             ((Logger) LoggerFactory.getLogger("io.migmon.mongo")).detachAppender(logs);
         }

@@ -80,6 +80,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         this.operationTimeout = b.operationTimeout;
     }
 
+    /** A new builder. */
     public static Builder builder() {
         return new Builder();
     }
@@ -250,6 +251,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             return this;
         }
 
+        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
             this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
             return this;
@@ -288,6 +290,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             return this;
         }
 
+        /** Time source of the run-level migration (default system UTC). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock must not be null");
             return this;
