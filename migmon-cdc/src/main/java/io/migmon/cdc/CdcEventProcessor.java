@@ -122,6 +122,12 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     private final AtomicLong eventsProcessed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     private long nextLagRefreshMs;
+    // last-table counter cache, guarded by batchLock
+    private String lastSource;
+    private String lastSchema;
+    private String lastDatabase;
+    private String lastTable;
+    private Counter[] lastCounters;
 
     private CdcEventProcessor(Config config) {
         this.config = config;
@@ -352,16 +358,34 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     }
 
     private Counter eventCounter(ChangeEvent e) {
+        // fast path (under batchLock): consecutive events of one table reuse the counters without building a key
+        int op = e.operation().ordinal();
+        if (lastCounters != null && Objects.equals(e.table(), lastTable) && Objects.equals(e.schema(), lastSchema)
+                && Objects.equals(e.sourceName(), lastSource) && Objects.equals(e.database(), lastDatabase)) {
+            Counter c = lastCounters[op];
+            if (c == null) {
+                c = lookupEventCounter(e);
+                lastCounters[op] = c;
+            }
+            return c;
+        }
+        Counter c = lookupEventCounter(e);
+        lastSource = e.sourceName();
+        lastSchema = e.schema();
+        lastDatabase = e.database();
+        lastTable = e.table();
+        lastCounters = new Counter[Operation.values().length];
+        lastCounters[op] = c;
+        return c;
+    }
+
+    private Counter lookupEventCounter(ChangeEvent e) {
         String source = e.sourceName() == null ? "unknown" : e.sourceName();
         String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
         String op = e.operation().tagValue();
-        String key = source + '\u0000' + table + '\u0000' + op;
-        Counter c = eventCounters.get(key);
-        if (c == null) {
-            c = eventCounters.computeIfAbsent(key, k -> meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED,
-                    MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table, MetricCatalog.OPERATION, op));
-        }
-        return c;
+        return eventCounters.computeIfAbsent(source + '\u0000' + table + '\u0000' + op,
+                k -> meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED,
+                        MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table, MetricCatalog.OPERATION, op));
     }
 
     private List<DeadLetter> apply(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
