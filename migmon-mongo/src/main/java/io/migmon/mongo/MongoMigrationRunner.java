@@ -14,6 +14,7 @@ import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.core.spi.MigrationListener;
 import io.migmon.mongo.internal.MigrationLock;
 import io.migmon.mongo.internal.Reactive;
 import io.migmon.mongo.internal.ServerInfo;
@@ -98,6 +99,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
     private final String owner;
     private final MigmonMeters meters;
     private final Map<String, ObservableMigration> observables = new ConcurrentHashMap<>();
+    private final List<MigrationListener> listeners;
+    private volatile MigrationRun currentRun;
 
     private MongoMigrationRunner(Builder b) {
         this.client = b.client;
@@ -118,6 +121,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
         this.migrationIdPrefix = b.migrationIdPrefix == null ? defaultPrefix(databaseName) : b.migrationIdPrefix;
         this.owner = b.owner == null ? defaultOwner() : b.owner;
         this.meters = MigmonMeters.create(registry, metricsOptions);
+        this.listeners = List.copyOf(b.listeners);
     }
 
     /** A new builder. */
@@ -139,6 +143,23 @@ public final class MongoMigrationRunner implements AutoCloseable {
             }
         }
         return pending;
+    }
+
+    /**
+     * The core run of the migration running now, if any: a host's reporter thread can call
+     * {@link MigrationRun#sample()} on it to drive listeners (anomaly detectors, alerting) on its own schedule, or
+     * read its progress. Empty between migrations.
+     */
+    public Optional<MigrationRun> currentRun() {
+        return Optional.ofNullable(currentRun);
+    }
+
+    /**
+     * The core migration of {@code version}, once it has run in this runner (for health checks such as
+     * {@code MigrationHealthCheck}); empty before.
+     */
+    public Optional<ObservableMigration> observableMigration(String version) {
+        return Optional.ofNullable(observables.get(version));
     }
 
     /** The migrations in the order they run. */
@@ -224,8 +245,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
             if (entry == null || !"success".equals(entry.getString("status"))) {
                 throw new IllegalArgumentException("migration " + m.version() + " is not applied; nothing to undo");
             }
-            ObservableMigration observable = observables.computeIfAbsent(m.version(), v -> ObservableMigration
-                    .builder(migrationIdPrefix + v).meterRegistry(registry).metricsOptions(metricsOptions).clock(clock).build());
+            ObservableMigration observable = observable(m.version());
             MigrationRun run = observable.start();
             try {
                 if (transactional) {
@@ -405,14 +425,14 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
     private Execution execute(MongoDatabase db, MigrationLock lock, MongoMigration m, boolean transactional) {
         String version = m.version();
-        ObservableMigration observable = observables.computeIfAbsent(version, v -> ObservableMigration
-                .builder(migrationIdPrefix + v).meterRegistry(registry).metricsOptions(metricsOptions).clock(clock).build());
+        ObservableMigration observable = observable(version);
         String previousVersion = MDC.get(MDC_VERSION);
         String previousId = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
         MDC.put(MDC_VERSION, version);
         MDC.put(ObservableMigration.MDC_MIGRATION_ID, observable.migrationId());
         Instant start = clock.instant();
         MigrationRun run = observable.start();
+        currentRun = run;
         ClientSession session = null;
         Context ctx = null;
         List<ValidationResult> validations = new ArrayList<>();
@@ -510,12 +530,22 @@ public final class MongoMigrationRunner implements AutoCloseable {
             return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.FAILED,
                     transactional, duration, docs, validations, Optional.of(error)), t);
         } finally {
+            currentRun = null;
             if (session != null) {
                 session.close();
             }
             restore(MDC_VERSION, previousVersion);
             restore(ObservableMigration.MDC_MIGRATION_ID, previousId);
         }
+    }
+
+    private ObservableMigration observable(String version) {
+        return observables.computeIfAbsent(version, v -> {
+            ObservableMigration.Builder b = ObservableMigration.builder(migrationIdPrefix + v).meterRegistry(registry)
+                    .metricsOptions(metricsOptions).clock(clock);
+            listeners.forEach(b::listener);
+            return b.build();
+        });
     }
 
     private void record(String version, String status, Duration duration) {
@@ -712,8 +742,18 @@ public final class MongoMigrationRunner implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private String migrationIdPrefix;
         private String owner;
+        private final List<MigrationListener> listeners = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a listener to every migration's core {@link ObservableMigration} (start, samples, errors, finish):
+         * anomaly detectors, alerting. Its failures are counted, never thrown into the migration.
+         */
+        public Builder listener(MigrationListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            return this;
         }
 
         /** The host's reactive-streams client (required); the runner never closes it. */

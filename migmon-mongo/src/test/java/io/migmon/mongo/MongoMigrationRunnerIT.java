@@ -367,6 +367,37 @@ class MongoMigrationRunnerIT {
     }
 
     @Test
+    void listenersSeeEveryMigrationAndTheCurrentRunIsExposedWhileItRuns() {
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        io.migmon.core.spi.MigrationListener listener = new io.migmon.core.spi.MigrationListener() {
+            @Override
+            public void onStart(io.migmon.core.MigrationRun run) {
+                events.add("start " + run.migrationId());
+            }
+
+            @Override
+            public void onFinish(io.migmon.core.MigrationRun run, io.migmon.core.MigrationStatus status, Duration d, Throwable t) {
+                events.add("finish " + run.migrationId() + " " + status.tagValue());
+            }
+        };
+        MongoMigrationRunner[] self = new MongoMigrationRunner[1];
+        List<Long> seen = new ArrayList<>();
+        TestMigration sampling = TestMigration.of("2", "samples itself", ctx -> {
+            ctx.documents("x", 7);
+            seen.add(self[0].currentRun().orElseThrow().sample().rowsDone());
+        });
+        try (MongoMigrationRunner r = runner(insertOrders("1", 10), sampling).listener(listener).build()) {
+            self[0] = r;
+            r.run();
+            assertThat(r.currentRun()).isEmpty();
+            assertThat(r.observableMigration("1")).hasValueSatisfying(m -> assertThat(m.migrationId()).isEqualTo(db + "-v1"));
+        }
+        assertThat(seen).containsExactly(7L);
+        assertThat(events).containsExactly("start " + db + "-v1", "finish " + db + "-v1 success",
+                "start " + db + "-v2", "finish " + db + "-v2 success");
+    }
+
+    @Test
     void closeRemovesOnlyTheRunnersMeters() {
         registry.counter("host.own.counter").increment();
         try (MongoMigrationRunner r = runner(insertOrders("1", 3)).build()) {
