@@ -8,6 +8,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationAbortedException;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricCatalog;
@@ -504,14 +505,20 @@ public final class MongoMigrationRunner implements AutoCloseable {
                 validations = ((ValidationFailedException) t).results();
             }
             String errorType = errorType(t);
-            run.fail(t);
-            try {
-                meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
-                        MetricCatalog.ERROR_TYPE, errorType).increment();
-            } catch (RuntimeException e) {
-                meters.recordFailure("mongodb.errors", e);
+            boolean aborted = t instanceof InterruptedException || t instanceof MigrationAbortedException
+                    || t instanceof java.util.concurrent.CancellationException;
+            if (aborted) {
+                run.abort(errorType + ": " + t.getMessage());
+            } else {
+                run.fail(t);
+                try {
+                    meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
+                            MetricCatalog.ERROR_TYPE, errorType).increment();
+                } catch (RuntimeException e) {
+                    meters.recordFailure("mongodb.errors", e);
+                }
             }
-            record(version, "failed", duration);
+            record(version, aborted ? "aborted" : "failed", duration);
             long docs = ctx == null ? 0 : ctx.documents;
             String error = errorType + ": " + t.getMessage();
             try {

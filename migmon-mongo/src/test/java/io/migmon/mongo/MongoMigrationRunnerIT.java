@@ -398,6 +398,22 @@ class MongoMigrationRunnerIT {
     }
 
     @Test
+    void anAbortedMigrationIsRecordedAsAbortedNotAsAnError() {
+        try (MongoMigrationRunner r = runner(TestMigration.of("1", "stopped by the host", ctx -> {
+            throw new io.migmon.core.MigrationAbortedException("maintenance window over");
+        })).build()) {
+            MongoMigrationException e = catchThrowableOfType(MongoMigrationException.class, r::run);
+            assertThat(e.report().orElseThrow().failure()).isPresent();
+            assertThat(registry.get("mongodb.migration.duration").tag("version", "1").tag("status", "aborted")
+                    .timer().count()).isEqualTo(1);
+            assertThat(registry.find("mongodb.migration.errors").counters()).isEmpty();
+            assertThat(registry.get("migration.status").tag("migration_id", db + "-v1").tag("status", "aborted")
+                    .gauge().value()).isEqualTo(1.0);
+            assertThat(r.pending()).containsExactly("1");
+        }
+    }
+
+    @Test
     void closeRemovesOnlyTheRunnersMeters() {
         registry.counter("host.own.counter").increment();
         try (MongoMigrationRunner r = runner(insertOrders("1", 3)).build()) {
