@@ -13,7 +13,9 @@ import org.reactivestreams.Publisher;
 
 /**
  * What a {@link MongoMigration} gets: the database, the transaction's session when there is one, progress reporting
- * and blocking helpers for the reactive driver. Used on the runner's thread only; progress methods never throw.
+ * and blocking helpers for the reactive driver. {@link #documents}, {@link #expectDocuments} and {@link #progress} are
+ * thread-safe (they may be called from driver callbacks in a reactive pipeline) and never throw; the {@code await}
+ * helpers block the calling thread and must not be called on a driver thread.
  */
 public interface MongoMigrationContext {
 

@@ -472,7 +472,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
                         + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
             }
             Duration duration = Duration.between(start, clock.instant());
-            Document entry = changelogEntry(m, "success", transactional, start, duration, ctx.documents, null);
+            Document entry = changelogEntry(m, "success", transactional, start, duration, ctx.documents.sum(), null);
             MongoCollection<Document> changes = db.getCollection(changelogCollection);
             if (session != null) {
                 Reactive.first(changes.replaceOne(session, Filters.eq("_id", version), entry, new ReplaceOptions().upsert(true)),
@@ -485,10 +485,10 @@ public final class MongoMigrationRunner implements AutoCloseable {
             run.succeed();
             record(version, "success", duration);
             LOG.atInfo().addKeyValue(MDC_VERSION, version).addKeyValue("duration_ms", duration.toMillis())
-                    .addKeyValue("documents", ctx.documents).addKeyValue("transactional", transactional)
-                    .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), ctx.documents);
+                    .addKeyValue("documents", ctx.documents.sum()).addKeyValue("transactional", transactional)
+                    .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), ctx.documents.sum());
             return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.APPLIED,
-                    transactional, duration, ctx.documents, validations, Optional.empty()), null);
+                    transactional, duration, ctx.documents.sum(), validations, Optional.empty()), null);
         } catch (Throwable t) {
             Duration duration = Duration.between(start, clock.instant());
             if (session != null && session.hasActiveTransaction()) {
@@ -519,7 +519,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
                 }
             }
             record(version, aborted ? "aborted" : "failed", duration);
-            long docs = ctx == null ? 0 : ctx.documents;
+            long docs = ctx == null ? 0 : ctx.documents.sum();
             String error = errorType + ": " + t.getMessage();
             try {
                 Reactive.first(db.getCollection(changelogCollection).replaceOne(Filters.eq("_id", version),
@@ -653,8 +653,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
         private final MigrationRun run;
         private final MigrationLock lock;
         private final String version;
-        private final Map<String, Counter> counters = new HashMap<>();
-        private long documents;
+        private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+        private final java.util.concurrent.atomic.LongAdder documents = new java.util.concurrent.atomic.LongAdder();
 
         Context(MongoMigrationRunner runner, MongoDatabase db, ClientSession session, MigrationRun run, MigrationLock lock,
                 String version) {
@@ -697,7 +697,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
                     }
                 }
                 counter.increment(count);
-                documents += count;
+                documents.add(count);
             } catch (RuntimeException e) {
                 runner.meters.recordFailure("mongodb.documents", e);
             }
