@@ -17,6 +17,9 @@ public final class MongoValidations {
     /** NotImplemented, CommandNotFound, unrecognised pipeline stage: the server has no {@code $sample}. */
     private static final java.util.Set<Integer> SAMPLE_UNSUPPORTED = java.util.Set.of(238, 59, 40324, 16436);
 
+    /** How often {@code $sample} is tried on a server whose implementation fails at random (see below). */
+    private static final int SAMPLE_ATTEMPTS = 5;
+
     private MongoValidations() {
     }
 
@@ -120,6 +123,15 @@ public final class MongoValidations {
         return n == null ? 0 : n;
     }
 
+    /**
+     * mongo-java-server (1.47) implements {@code $sample} by sorting with a random comparator, which Java's sort
+     * rejects now and then ("Comparison method violates its general contract!", error -1). A retry usually succeeds.
+     */
+    private static boolean randomSortBug(MongoCommandException e) {
+        String m = e.getErrorMessage();
+        return m != null && m.contains("Comparison method violates its general contract");
+    }
+
     private record SampleValidation(String name, String collection, int size, String description,
                                     Predicate<Document> predicate) implements MongoValidation {
         @Override
@@ -128,15 +140,22 @@ public final class MongoValidations {
             List<Bson> pipeline = List.of(Aggregates.sample(size));
             List<Document> docs;
             String how = "sampled";
-            try {
-                docs = ctx.awaitAll(ctx.session().isPresent() ? c.aggregate(ctx.session().get(), pipeline) : c.aggregate(pipeline));
-            } catch (MongoCommandException e) {
-                if (!SAMPLE_UNSUPPORTED.contains(e.getErrorCode())) {
-                    throw e;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    docs = ctx.awaitAll(ctx.session().isPresent() ? c.aggregate(ctx.session().get(), pipeline) : c.aggregate(pipeline));
+                    break;
+                } catch (MongoCommandException e) {
+                    if (randomSortBug(e) && attempt < SAMPLE_ATTEMPTS) {
+                        continue;
+                    }
+                    if (!randomSortBug(e) && !SAMPLE_UNSUPPORTED.contains(e.getErrorCode())) {
+                        throw e;
+                    }
+                    // servers without a usable $sample (some embedded/test servers): the first documents in natural order
+                    how = "first (no usable $sample on this server)";
+                    docs = ctx.awaitAll(ctx.session().isPresent() ? c.find(ctx.session().get()).limit(size) : c.find().limit(size));
+                    break;
                 }
-                // servers without $sample (some embedded/test servers): the first documents in natural order
-                how = "first (no $sample on this server)";
-                docs = ctx.awaitAll(ctx.session().isPresent() ? c.find(ctx.session().get()).limit(size) : c.find().limit(size));
             }
             for (Document d : docs) {
                 if (!predicate.test(d)) {
