@@ -3,6 +3,18 @@ package io.migmon.examples;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.MigrationAbortedException;
+import io.migmon.alerting.HealthAlerts;
+import io.migmon.core.anomaly.AnomalyMonitor;
+import io.migmon.core.anomaly.LowThroughputDetector;
+import io.migmon.core.health.CompositeHealthCheck;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.examples.alerting.AlertingDemo;
+import io.migmon.examples.cdc.CdcDemo;
+import io.migmon.examples.grafana.GrafanaDemo;
+import io.migmon.examples.mongo.MongoDemo;
+import io.migmon.mongo.MongoRunReport;
+import java.net.URI;
+import java.nio.file.Path;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.health.Health;
@@ -23,9 +35,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The migmon demo. Runs a sample migration through {@link ObservableMigration} on embedded defaults (no database,
- * no network besides the scrape endpoint), serves the registry's Prometheus scrape on 127.0.0.1, prints progress
- * and ETA while it runs, and exits at the end of the migration or after {@code --duration}.
+ * The migmon demo, on embedded defaults (no Docker, no external server). In one JVM and one host registry it:
+ * <ul>
+ *   <li>writes the generated Grafana dashboards and Prometheus alert rules to {@code --out-dir}, and pushes the
+ *       dashboards to Grafana when {@code --grafana-url} and the {@code GRAFANA_TOKEN} environment variable are set;</li>
+ *   <li>starts a CDC pipeline (embedded PostgreSQL → Debezium → in-process Kafka → {@code CdcEventProcessor} → a
+ *       replica database) unless {@code --no-cdc};</li>
+ *   <li>runs versioned MongoDB migrations on an in-process MongoDB wire-protocol server unless {@code --no-mongo};</li>
+ *   <li>runs a sample SQL-style migration through {@link ObservableMigration} with anomaly detectors and health checks
+ *       whose findings go through the alerting dispatcher (console sink, plus a webhook when
+ *       {@code MIGMON_ALERT_WEBHOOK} is set);</li>
+ *   <li>serves the registry's Prometheus scrape on 127.0.0.1, prints progress, ETA and health while it runs, and
+ *       exits at the end of the migration or after {@code --duration}.</li>
+ * </ul>
+ * Secrets (Grafana token, webhook URL) are read from the environment, never from the command line.
  *
  * <pre>
  * mvn -B -q -DskipTests install &amp;&amp; mvn -B -q -pl migmon-examples exec:java -Dexec.args="--duration 60s"
@@ -66,8 +89,21 @@ public final class Demo implements Callable<Integer> {
     @Option(names = "--migration-id", description = "The migration_id tag. Default: ${DEFAULT-VALUE}")
     String migrationId = "demo-orders-backfill";
 
+    @Option(names = "--no-cdc", description = "Skip the CDC pipeline (embedded PostgreSQL, Kafka, Debezium; ~15 s to start)")
+    boolean noCdc;
+
+    @Option(names = "--no-mongo", description = "Skip the MongoDB migrations")
+    boolean noMongo;
+
+    @Option(names = "--out-dir", description = "Folder for the generated dashboards and alert rules. Default: ${DEFAULT-VALUE}")
+    Path outDir = Path.of("target", "migmon-demo");
+
+    @Option(names = "--grafana-url", description = "Grafana to push the dashboards to (token from the GRAFANA_TOKEN environment variable)")
+    URI grafanaUrl;
+
     private final PrintStream out;
     private volatile int boundPort = -1;
+    private final java.util.concurrent.CountDownLatch stopLinger = new java.util.concurrent.CountDownLatch(1);
     private MigmonMeters demoMeters;
 
     public Demo() {
@@ -81,6 +117,11 @@ public final class Demo implements Callable<Integer> {
     public static void main(String[] args) {
         int code = new CommandLine(new Demo()).execute(args);
         System.exit(code);
+    }
+
+    /** Ends {@code --linger} early (for tests). */
+    void stopLingering() {
+        stopLinger.countDown();
     }
 
     /** The scrape port once bound (for tests using port 0). */
@@ -103,44 +144,31 @@ public final class Demo implements Callable<Integer> {
             t.setDaemon(true);
             return t;
         });
-        try (MetricsServer server = new MetricsServer(registry, metricsHost, metricsPort);
-             ObservableMigration migration = ObservableMigration.builder(migrationId)
-                     .meterRegistry(registry)
-                     .clock(clock)
-                     .build()) {
+        try (MetricsServer server = new MetricsServer(registry, metricsHost, metricsPort)) {
             boundPort = server.port();
             out.printf("migmon demo: metrics at http://%s:%d/metrics%n", metricsHost, server.port());
-
-            HealthCheck health = MigrationHealthCheck.builder(migration).clock(clock)
-                    .maxDataLag(Duration.ofSeconds(60), Duration.ofSeconds(300))   // the seed's 60/300 s
-                    .maxErrorRate(0.001, 0.01, 100)                                 // the seed's 1% is critical
-                    .stalledAfter(Duration.ofSeconds(30))
-                    .build();
-            demoMeters = MigmonMeters.create(registry);
-            HealthMeters.bind(demoMeters, health);                                  // migmon_health_status{check,status}
-
-            reporter.scheduleAtFixedRate(() -> report(migration, health), reportInterval.toMillis(),
-                    reportInterval.toMillis(), TimeUnit.MILLISECONDS);
-
-            SampleMigration body = new SampleMigration(rows, batchSize, rate, clock, () -> System.nanoTime() > deadline);
-            int exit = 0;
-            try {
-                long copied = migration.run(body);
-                out.printf("migration %s finished: %,d rows copied%n", migrationId, copied);
-            } catch (MigrationAbortedException e) {
-                out.printf("migration %s aborted: %s%n", migrationId, e.getMessage());
-            } catch (Exception e) {
-                out.printf("migration %s failed: %s%n", migrationId, e);
-                exit = 1;
+            if (outDir != null) {
+                GrafanaDemo.run(outDir, grafanaUrl, System.getenv("GRAFANA_TOKEN"), MetricsOptions.defaults(), out);
             }
-            reporter.shutdownNow();
-            reporter.awaitTermination(5, TimeUnit.SECONDS);
-            report(migration, health);
-            if (!linger.isZero()) {
-                out.printf("serving metrics for %s more%n", linger);
-                Thread.sleep(linger.toMillis());
+            try (AlertingDemo alerts = AlertingDemo.start(registry, out, System.getenv("MIGMON_ALERT_WEBHOOK"));
+                 AnomalyMonitor anomalies = AnomalyMonitor.builder(migrationId)
+                         .meterRegistry(registry)
+                         .defaultDetectors()
+                         .detector(LowThroughputDetector.builder(rate).build())   // the seed's 0.5x expected rule
+                         .minSampleSpacing(Duration.ofSeconds(5))                 // detectors are tuned for 5 s
+                         .listener(a -> out.printf("[%s] anomaly %s %s: %s%n", a.migrationId(), a.state(), a.type(),
+                                 a.message()))
+                         .listener(alerts)
+                         .build();
+                 CdcDemo cdc = noCdc ? null : startCdc(registry);
+                 MongoDemo mongo = noMongo ? null : MongoDemo.start(registry, out);
+                 ObservableMigration migration = ObservableMigration.builder(migrationId)
+                         .meterRegistry(registry)
+                         .clock(clock)
+                         .listener(anomalies.migrationListener())
+                         .build()) {
+                return runSample(registry, clock, deadline, reporter, alerts, anomalies, cdc, mongo, migration);
             }
-            return exit;
         } finally {
             reporter.shutdownNow();
             if (demoMeters != null) {
@@ -149,8 +177,69 @@ public final class Demo implements Callable<Integer> {
         }
     }
 
-    private void report(ObservableMigration migration, HealthCheck health) {
+    private CdcDemo startCdc(PrometheusMeterRegistry registry) throws Exception {
+        out.println("cdc demo: starting embedded PostgreSQL, Kafka and Debezium (takes ~15 s)");
+        return CdcDemo.start(registry, out);
+    }
+
+    private int runSample(PrometheusMeterRegistry registry, Clock clock, long deadline, ScheduledExecutorService reporter,
+            AlertingDemo alerts, AnomalyMonitor anomalies, CdcDemo cdc, MongoDemo mongo, ObservableMigration migration)
+            throws Exception {
+        CompositeHealthCheck.Builder checks = CompositeHealthCheck.builder("demo")
+                .add(MigrationHealthCheck.builder(migration).clock(clock)
+                        .maxDataLag(Duration.ofSeconds(60), Duration.ofSeconds(300))   // the seed's 60/300 s
+                        .maxErrorRate(0.001, 0.01, 100)                                 // the seed's 1% is critical
+                        .stalledAfter(Duration.ofSeconds(30))
+                        .build())
+                .add(anomalies.healthCheck());
+        if (cdc != null) {
+            checks.add(cdc.healthCheck());
+        }
+        HealthCheck health = checks.build();
+        demoMeters = MigmonMeters.create(registry);
+        HealthMeters.bind(demoMeters, health);                                      // migmon_health_status{check,status}
+        HealthAlerts healthAlerts = alerts.watch(health);                           // health_degraded / health_down
+
+        reporter.scheduleAtFixedRate(() -> report(migration, health, healthAlerts), reportInterval.toMillis(),
+                reportInterval.toMillis(), TimeUnit.MILLISECONDS);
+
+        SampleMigration body = new SampleMigration(rows, batchSize, rate, clock, () -> System.nanoTime() > deadline);
+        int exit = 0;
         try {
+            long copied = migration.run(body);
+            out.printf("migration %s finished: %,d rows copied%n", migrationId, copied);
+        } catch (MigrationAbortedException e) {
+            out.printf("migration %s aborted: %s%n", migrationId, e.getMessage());
+        } catch (Exception e) {
+            out.printf("migration %s failed: %s%n", migrationId, e);
+            exit = 1;
+        }
+        reporter.shutdownNow();
+        reporter.awaitTermination(5, TimeUnit.SECONDS);
+        report(migration, health, healthAlerts);
+        if (mongo != null) {
+            try {
+                MongoRunReport report = mongo.awaitReport(Duration.ofMinutes(2));
+                out.printf("mongo demo: %d migration(s) applied%n", report.applied().size());
+            } catch (Exception e) {
+                out.printf("mongo demo failed: %s%n", e);
+                exit = 1;
+            }
+        }
+        if (cdc != null) {
+            out.printf("cdc demo: %,d change events processed, source/replica rows %s%n", cdc.eventsProcessed(),
+                    cdc.rowCounts());
+        }
+        if (!linger.isZero()) {
+            out.printf("serving metrics for %s more%n", linger);
+            stopLinger.await(linger.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        return exit;
+    }
+
+    private void report(ObservableMigration migration, HealthCheck health, HealthAlerts healthAlerts) {
+        try {
+            healthAlerts.evaluate();
             MigrationRun run = migration.currentRun().orElse(null);
             if (run == null) {
                 return;

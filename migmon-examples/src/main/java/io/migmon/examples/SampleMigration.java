@@ -13,7 +13,7 @@ import java.util.function.BooleanSupplier;
 /**
  * A synthetic backfill: copies {@code rows} rows of a legacy {@code orders} table into {@code customers},
  * {@code orders} and {@code order_lines} in batches, throttled to a target rate, with an occasional transient
- * error that is retried (and counted). The source rows carry update timestamps spread over the last ten minutes, copied
+ * error that is retried (and counted). The source rows carry update timestamps spread over the last four minutes, copied
  * oldest first, so the data lag (now minus the newest copied source timestamp) shrinks as the copy catches up.
  * Everything in memory: no database needed.
  */
@@ -44,7 +44,7 @@ public final class SampleMigration implements ObservableMigration.MigrationBody<
     @Override
     public Long execute(MigrationContext ctx) throws Exception {
         ctx.expectRows(rows);
-        Instant sourceStart = clock.instant().minus(Duration.ofMinutes(10));
+        Instant sourceStart = clock.instant().minus(Duration.ofMinutes(4));
         long copied = 0;
         long batches = 0;
         long startNanos = System.nanoTime();
@@ -64,7 +64,7 @@ public final class SampleMigration implements ObservableMigration.MigrationBody<
             ctx.recordRows("orders", n - customers - lines);
             copied += n;
 
-            // source row timestamps are spread evenly over the ten minutes before the start, copied oldest first,
+            // source row timestamps are spread evenly over the four minutes before the start, copied oldest first,
             // while the source keeps moving: lag = now - newest copied timestamp, shrinking as we catch up
             Instant now = clock.instant();
             double fractionCopied = (double) copied / rows;

@@ -9,11 +9,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 class DemoTest {
+
+    @TempDir
+    Path outDir;
 
     @Test
     void runsTheSampleMigrationServesMetricsAndPrintsProgress() throws Exception {
@@ -22,7 +28,7 @@ class DemoTest {
         Demo demo = new Demo(out);
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(demo).execute(
                 "--metrics-port", "0", "--rows", "50000", "--rate", "25000", "--report-interval", "250ms",
-                "--linger", "3s"));
+                "--linger", "3s", "--no-cdc", "--no-mongo", "--out-dir", outDir.toString()));
         String scrape = null;
         for (int i = 0; i < 100 && scrape == null; i++) {
             Thread.sleep(100);
@@ -42,7 +48,46 @@ class DemoTest {
                 .contains("migration_duration_seconds_count{migration_id=\"demo-orders-backfill\",status=\"success\"} 1")
                 .contains("migration_errors_total{error_type=\"SQLTransientConnectionException\",migration_id=\"demo-orders-backfill\"}")
                 .contains("migration_data_lag_seconds{migration_id=\"demo-orders-backfill\"} 0.0")
-                .contains("migration_status{migration_id=\"demo-orders-backfill\",status=\"success\"} 1.0");
+                .contains("migration_status{migration_id=\"demo-orders-backfill\",status=\"success\"} 1.0")
+                .contains("migration_anomalies_total{migration_id=\"demo-orders-backfill\",severity=\"warning\",type=\"low_throughput\"}")
+                .contains("migmon_alerts_queue_depth");
+        assertThat(printed).contains("[alerting] dispatcher started");
+        assertThat(outDir.resolve("rules/migmon-rules.yml")).exists();
+        try (var files = Files.list(outDir.resolve("dashboards"))) {
+            assertThat(files.filter(f -> f.toString().endsWith(".json")).count()).isGreaterThanOrEqualTo(4);
+        }
+    }
+
+    /** The demo as the README runs it: every pipeline on its embedded defaults, in one registry. */
+    @Test
+    void defaultsRunEveryPipelineInOneRegistry() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Demo demo = new Demo(out);
+        CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> new CommandLine(demo).execute(
+                "--metrics-port", "0", "--rows", "100000", "--rate", "25000", "--linger", "30s",
+                "--out-dir", outDir.toString()));
+        String scrape = null;
+        for (int i = 0; i < 1200 && scrape == null; i++) {          // CDC start-up takes 10-20 s, up to 2 min
+            Thread.sleep(100);
+            if (demo.boundPort() > 0 && bytes.toString(StandardCharsets.UTF_8).contains("serving metrics for")) {
+                scrape = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + demo.boundPort() + "/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+            }
+        }
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+        assertThat(scrape).as(printed).isNotNull()
+                .contains("migration_rows_total{migration_id=\"demo-orders-backfill\"")
+                .contains("mongodb_migration_duration_seconds_count{status=\"success\"")
+                .contains("mongodb_migration_documents_total{")
+                .contains("cdc_events_processed_total{")
+                .contains("cdc_consumer_lag_messages{")
+                .contains("cdc_consumer_lag_seconds{")
+                .contains("migmon_health_status{");
+        assertThat(printed).contains("mongo demo: 3 migration(s) applied").contains("change events processed");
+        demo.stopLingering();
+        assertThat(exit.get()).isZero();
     }
 
     @Test
@@ -50,7 +95,7 @@ class DemoTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Demo demo = new Demo(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         int exit = new CommandLine(demo).execute("--metrics-port", "0", "--rows", "1000000", "--rate", "10000",
-                "--duration", "1s");
+                "--duration", "1s", "--no-cdc", "--no-mongo", "--out-dir", outDir.toString());
         assertThat(exit).isZero();
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("aborted: stopped after");
     }
