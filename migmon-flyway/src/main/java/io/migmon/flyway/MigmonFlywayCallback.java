@@ -3,10 +3,10 @@ package io.migmon.flyway;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.internal.MigrationRegistry;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
-import io.migmon.flyway.internal.MigrationRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -148,7 +148,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
      * applied). For health checks ({@code MigrationHealthCheck.builder(migration)}) and tests.
      */
     public Optional<ObservableMigration> migration(String migrationId) {
-        return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
+        return migrations.find(migrationId);
     }
 
     /** Every migration this callback tracks now: run-level ones first, then per-version ones. */
@@ -264,8 +264,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 String type = a.failureType != null ? a.failureType
                         : a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
                 a.finishVersion(a.versionRun != null ? type : null);
-                a.run.recordError(type);
-                a.run.fail(null);
+                MigrationRegistry.finish(a.run, type);
             } else {
                 a.abandonVersion();
                 a.run.succeed();
@@ -292,8 +291,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
                 .addKeyValue("error_type", VALIDATE_FAILURE_TYPE)
                 .log("flyway validation of {} failed: the migrate was refused", id);
-        run.recordError(VALIDATE_FAILURE_TYPE);
-        run.fail(null);
+        MigrationRegistry.finish(run, VALIDATE_FAILURE_TYPE);
     }
 
     private String resolveId(Context context) {
@@ -351,16 +349,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         void finishVersion(String errorType) {
             MigrationRun v = versionRun;
             versionRun = null;
-            if (v != null) {
-                if (errorType == null) {
-                    v.succeed();
-                } else {
-                    v.recordError(errorType);
-                    v.fail(null);
-                }
-            }
+            MigrationRegistry.finish(v, errorType);
             if (version != null) {
-                restore(MDC_VERSION, previousVersionMdc);
+                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
                 version = null;
             }
         }
@@ -373,21 +364,13 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 v.close();
             }
             if (version != null) {
-                restore(MDC_VERSION, previousVersionMdc);
+                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
                 version = null;
             }
         }
 
         void restoreMdc() {
-            restore(ObservableMigration.MDC_MIGRATION_ID, previousIdMdc);
-        }
-
-        private static void restore(String key, String previous) {
-            if (previous == null) {
-                MDC.remove(key);
-            } else {
-                MDC.put(key, previous);
-            }
+            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousIdMdc);
         }
     }
 
@@ -418,10 +401,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalArgumentException if the id is not valid
          */
         public Builder migrationId(String migrationId) {
-            if (!MigrationRegistry.isValidId(migrationId)) {
-                throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
-                        + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
-            }
+            MigrationRegistry.requireValidId(migrationId);
             this.migrationId = c -> migrationId;
             this.fixedId = migrationId;
             return this;
@@ -465,10 +445,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedVersions(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxTrackedVersions must be >= 1, was " + max);
-            }
-            this.maxTrackedVersions = max;
+            this.maxTrackedVersions = MigrationRegistry.requireAtLeastOne("maxTrackedVersions", max);
             return this;
         }
 
@@ -484,9 +461,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonFlywayCallback build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            MigrationRegistry.requireRegistry(registry);
             return new MigmonFlywayCallback(this);
         }
     }

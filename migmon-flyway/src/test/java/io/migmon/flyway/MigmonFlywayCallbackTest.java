@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.testing.MutableClock;
-import io.migmon.flyway.internal.MigrationRegistry;
+import io.migmon.core.internal.MigrationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;

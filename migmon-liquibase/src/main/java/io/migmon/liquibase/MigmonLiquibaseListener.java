@@ -3,10 +3,10 @@ package io.migmon.liquibase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.internal.MigrationRegistry;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
-import io.migmon.liquibase.internal.MigrationRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,7 +139,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (completed) {
                 endUpdate(run, null);
             }
-            restore(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
+            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
         }
     }
 
@@ -238,7 +238,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
      * ({@code MigrationHealthCheck.builder(migration)}) and tests.
      */
     public Optional<ObservableMigration> migration(String migrationId) {
-        return migrations.all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
+        return migrations.find(migrationId);
     }
 
     /** Every migration this listener tracks now: the update run first, then per-changeset ones. */
@@ -278,12 +278,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (run == null || migrations.isClosed()) {
                 return;
             }
-            if (failure == null) {
-                run.succeed();
-            } else {
-                run.recordError(errorType(failure));
-                run.fail(null);
-            }
+            MigrationRegistry.finish(run, failure == null ? null : errorType(failure));
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
@@ -300,14 +295,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (migrations.isClosed()) {
                 return; // closed during the update: record nothing more, re-register no meter
             }
-            if (a.run != null) {
-                if (errorType == null) {
-                    a.run.succeed();
-                } else {
-                    a.run.recordError(errorType);
-                    a.run.fail(null);
-                }
-            }
+            MigrationRegistry.finish(a.run, errorType);
             if (errorType != null) {
                 LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
                         .addKeyValue(MDC_VERSION, a.label)
@@ -318,8 +306,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                                 a.changeSet.getFilePath(), errorType);
             }
         } finally {
-            restore(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            restore(MDC_VERSION, a.previousVersionMdc);
+            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
+            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
         }
     }
 
@@ -335,8 +323,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                 a.run.close();
             }
         } finally {
-            restore(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            restore(MDC_VERSION, a.previousVersionMdc);
+            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
+            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
         }
     }
 
@@ -361,14 +349,6 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             c = c.getCause();
         }
         return MigrationRegistry.errorType(c);
-    }
-
-    private static void restore(String key, String previous) {
-        if (previous == null) {
-            MDC.remove(key);
-        } else {
-            MDC.put(key, previous);
-        }
     }
 
     /** A Liquibase update run by {@link #observe(LiquibaseAction)}. */
@@ -426,11 +406,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalArgumentException if the id is not valid
          */
         public Builder migrationId(String migrationId) {
-            if (!MigrationRegistry.isValidId(migrationId)) {
-                throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
-                        + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
-            }
-            this.migrationId = migrationId;
+            this.migrationId = MigrationRegistry.requireValidId(migrationId);
             return this;
         }
 
@@ -474,10 +450,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedChangeSets(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxTrackedChangeSets must be >= 1, was " + max);
-            }
-            this.maxTrackedChangeSets = max;
+            this.maxTrackedChangeSets = MigrationRegistry.requireAtLeastOne("maxTrackedChangeSets", max);
             return this;
         }
 
@@ -493,9 +466,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonLiquibaseListener build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            MigrationRegistry.requireRegistry(registry);
             return new MigmonLiquibaseListener(this);
         }
     }

@@ -1,6 +1,7 @@
-package io.migmon.liquibase.internal;
+package io.migmon.core.internal;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.MigrationRun;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricsOptions;
@@ -15,14 +16,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.slf4j.MDC;
 
 /**
- * The {@link ObservableMigration}s an adapter created: one per run-level migration id (kept until {@link #close()})
- * and one per version ({@code <id>:<version>}, at most {@code maxVersions}, least recently used evicted and its
- * meters removed). Thread-safe.
+ * The {@link ObservableMigration}s a SQL-framework adapter (migmon-flyway, migmon-liquibase) created: one per
+ * run-level migration id (kept until {@link #close()}) and one per version ({@code <id>:<version>}, at most
+ * {@code maxVersions}, least recently used evicted and its meters removed). Thread-safe.
  *
- * <p>A copy of this class lives in migmon-flyway ({@code io.migmon.flyway.internal}); keep both
- * identical but for the package (one module per framework, see docs/sql-frameworks.md, "Design notes").
+ * <p>Not public API: for migmon's own modules; may change without notice.
  */
 public final class MigrationRegistry implements AutoCloseable {
 
@@ -86,6 +87,11 @@ public final class MigrationRegistry implements AutoCloseable {
         return Optional.of(m);
     }
 
+    /** The tracked migration with this id (run-level or per-version), if any. */
+    public Optional<ObservableMigration> find(String migrationId) {
+        return all().stream().filter(m -> m.migrationId().equals(migrationId)).findFirst();
+    }
+
     /** Every migration currently tracked, run-level ones first. */
     public synchronized List<ObservableMigration> all() {
         List<ObservableMigration> all = new ArrayList<>(runs.values());
@@ -110,6 +116,65 @@ public final class MigrationRegistry implements AutoCloseable {
                 ? "unknown" : NOT_ALLOWED.matcher(version.strip()).replaceAll("_");
         String id = runId + ":" + v;
         return id.length() <= MAX_ID_LENGTH ? id : id.substring(0, MAX_ID_LENGTH);
+    }
+
+    /**
+     * {@code migrationId} if it is a valid migration id.
+     *
+     * @throws IllegalArgumentException naming the field if it is not
+     */
+    public static String requireValidId(String migrationId) {
+        if (!isValidId(migrationId)) {
+            throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
+                    + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
+        }
+        return migrationId;
+    }
+
+    /**
+     * {@code max} if it is at least 1 (a bound on tracked per-version migrations).
+     *
+     * @throws IllegalArgumentException naming {@code field} if it is not
+     */
+    public static int requireAtLeastOne(String field, int max) {
+        if (max < 1) {
+            throw new IllegalArgumentException(field + " must be >= 1, was " + max);
+        }
+        return max;
+    }
+
+    /**
+     * {@code registry} if an adapter's builder got one.
+     *
+     * @throws IllegalStateException if it is null
+     */
+    public static MeterRegistry requireRegistry(MeterRegistry registry) {
+        if (registry == null) {
+            throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+        }
+        return registry;
+    }
+
+    /** Ends {@code run} (if not null): success when {@code errorType} is null, else failed with that error type. */
+    public static void finish(MigrationRun run, String errorType) {
+        if (run == null) {
+            return;
+        }
+        if (errorType == null) {
+            run.succeed();
+        } else {
+            run.recordError(errorType);
+            run.fail(null);
+        }
+    }
+
+    /** Puts {@code previous} back under {@code key} in the MDC, or removes the key when it was absent. */
+    public static void restoreMdc(String key, String previous) {
+        if (previous == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, previous);
+        }
     }
 
     /** Whether {@code id} is a valid migration id (see {@link ObservableMigration#builder(String)}). */

@@ -1,2 +1,0 @@
-/** Implementation details of migmon-flyway; not API, may change without notice. */
-package io.migmon.flyway.internal;
