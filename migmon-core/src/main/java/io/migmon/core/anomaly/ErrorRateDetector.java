@@ -16,7 +16,7 @@ import java.util.Locale;
  * sampling interval): limit 0.01, window 12 intervals (1 minute), at least 100 events, 3 sigmas, fire after 2
  * consecutive high samples, clear after 6 at or below the limit.
  */
-public final class ErrorRateDetector implements AnomalyDetector {
+public final class ErrorRateDetector extends HysteresisDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "high_error_rate";
@@ -27,6 +27,7 @@ public final class ErrorRateDetector implements AnomalyDetector {
     private long events;
 
     private ErrorRateDetector(Builder settings) {
+        super(settings);
         this.settings = settings;
         this.ring = new SampleRing(settings.window + 1);
     }
@@ -44,21 +45,6 @@ public final class ErrorRateDetector implements AnomalyDetector {
     @Override
     public String metric() {
         return MetricCatalog.MIGRATION_ERRORS.prometheusName();
-    }
-
-    @Override
-    public Severity severity() {
-        return settings.severity;
-    }
-
-    @Override
-    public int fireAfter() {
-        return settings.fireAfter;
-    }
-
-    @Override
-    public int clearAfter() {
-        return settings.clearAfter;
     }
 
     @Override
@@ -119,17 +105,18 @@ public final class ErrorRateDetector implements AnomalyDetector {
                 + settings.minEvents + ", sigmas=" + settings.sigmas + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
     }
 
-    /** Builder; validates eagerly, not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builder; validates eagerly, not thread-safe. Defaults: fire after 2 high samples, clear after 6, severity
+     * CRITICAL.
+     */
+    public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private double limit = 0.01;
         private int window = 12;
         private long minEvents = 100;
         private double sigmas = 3;
-        private int fireAfter = 2;
-        private int clearAfter = 6;
-        private Severity severity = Severity.CRITICAL;
 
         private Builder() {
+            super(2, 6, Severity.CRITICAL);
         }
 
         /** Fires above this error rate, a fraction in (0, 1) (default 0.01 = 1%). */
@@ -165,34 +152,13 @@ public final class ErrorRateDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Consecutive high samples to fire (default 2). */
-        public Builder fireAfter(int samples) {
-            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
-            return this;
-        }
-
-        /** Consecutive normal samples to resolve (default 6). */
-        public Builder clearAfter(int samples) {
-            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
-            return this;
-        }
-
-        /** Severity (default CRITICAL). */
-        public Builder severity(Severity severity) {
-            this.severity = Checks.severity(severity);
-            return this;
-        }
-
         /** A detector with these settings (later builder changes do not affect it). */
         public ErrorRateDetector build() {
-            Builder copy = new Builder();
+            Builder copy = copyHysteresisTo(new Builder());
             copy.limit = limit;
             copy.window = window;
             copy.minEvents = minEvents;
             copy.sigmas = sigmas;
-            copy.fireAfter = fireAfter;
-            copy.clearAfter = clearAfter;
-            copy.severity = severity;
             return new ErrorRateDetector(copy);
         }
     }

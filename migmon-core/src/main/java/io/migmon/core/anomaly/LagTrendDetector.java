@@ -20,7 +20,7 @@ import java.util.Locale;
  * (defaults). A wider window ignores more noise but reacts later; a longer horizon warns earlier but also on
  * slower, harmless growth. Brief lag bumps (a GC pause, one slow batch) barely move a 24-point fit.
  */
-public final class LagTrendDetector implements AnomalyDetector {
+public final class LagTrendDetector extends HysteresisDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "lag_trend";
@@ -43,6 +43,7 @@ public final class LagTrendDetector implements AnomalyDetector {
     private double predicted = Double.NaN;
 
     private LagTrendDetector(Builder settings) {
+        super(settings);
         this.settings = settings;
         this.ts = new double[settings.window];
         this.ys = new double[settings.window];
@@ -61,21 +62,6 @@ public final class LagTrendDetector implements AnomalyDetector {
     @Override
     public String metric() {
         return MetricCatalog.MIGRATION_DATA_LAG.prometheusName();
-    }
-
-    @Override
-    public Severity severity() {
-        return settings.severity;
-    }
-
-    @Override
-    public int fireAfter() {
-        return settings.fireAfter;
-    }
-
-    @Override
-    public int clearAfter() {
-        return settings.clearAfter;
     }
 
     @Override
@@ -193,18 +179,19 @@ public final class LagTrendDetector implements AnomalyDetector {
                 + ", clearAfter=" + settings.clearAfter + "}";
     }
 
-    /** Builder; validates eagerly, not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builder; validates eagerly, not thread-safe. Defaults: fire after 3 abnormal samples, clear after 6,
+     * severity WARNING.
+     */
+    public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private int window = 24;
         private int minPoints = 12;
         private double horizonSeconds = 600;
         private double limitSeconds = 300;
         private double minRiseSeconds = 30;
-        private int fireAfter = 3;
-        private int clearAfter = 6;
-        private Severity severity = Severity.WARNING;
 
         private Builder() {
+            super(3, 6, Severity.WARNING);
         }
 
         /** Samples the line is fitted through (default 24). */
@@ -241,38 +228,17 @@ public final class LagTrendDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Consecutive abnormal samples to fire (default 3). */
-        public Builder fireAfter(int samples) {
-            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
-            return this;
-        }
-
-        /** Consecutive normal samples to resolve (default 6). */
-        public Builder clearAfter(int samples) {
-            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
-            return this;
-        }
-
-        /** Severity (default WARNING). */
-        public Builder severity(Severity severity) {
-            this.severity = Checks.severity(severity);
-            return this;
-        }
-
         /** A detector with these settings (later builder changes do not affect it). */
         public LagTrendDetector build() {
             if (minPoints > window) {
                 throw new IllegalArgumentException("minPoints (" + minPoints + ") must not exceed window (" + window + ")");
             }
-            Builder c = new Builder();
+            Builder c = copyHysteresisTo(new Builder());
             c.window = window;
             c.minPoints = minPoints;
             c.horizonSeconds = horizonSeconds;
             c.limitSeconds = limitSeconds;
             c.minRiseSeconds = minRiseSeconds;
-            c.fireAfter = fireAfter;
-            c.clearAfter = clearAfter;
-            c.severity = severity;
             return new LagTrendDetector(c);
         }
 

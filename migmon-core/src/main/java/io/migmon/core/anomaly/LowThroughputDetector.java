@@ -13,7 +13,7 @@ import java.util.Locale;
  * window 12 intervals (1 minute, so a GC pause of up to 20 s does not pull it under half), warm-up 24 samples (2 minutes), fire after 3 consecutive low samples, clear after 3.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
  */
-public final class LowThroughputDetector implements AnomalyDetector {
+public final class LowThroughputDetector extends HysteresisDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "low_throughput";
@@ -22,33 +22,26 @@ public final class LowThroughputDetector implements AnomalyDetector {
     private final double ratio;
     private final int window;
     private final int warmUp;
-    private final int fireAfter;
-    private final int clearAfter;
-    private final Severity severity;
 
     private final SampleRing ring;
     private long seen;
     private double value = Double.NaN;
 
     private LowThroughputDetector(Builder b) {
+        super(b);
         this.expected = b.expected;
         this.ratio = b.ratio;
         this.window = b.window;
         this.warmUp = b.warmUp;
-        this.fireAfter = b.fireAfter;
-        this.clearAfter = b.clearAfter;
-        this.severity = b.severity;
         this.ring = new SampleRing(window + 1);
     }
 
     private LowThroughputDetector(LowThroughputDetector o) {
+        super(o.severity(), o.fireAfter(), o.clearAfter());
         this.expected = o.expected;
         this.ratio = o.ratio;
         this.window = o.window;
         this.warmUp = o.warmUp;
-        this.fireAfter = o.fireAfter;
-        this.clearAfter = o.clearAfter;
-        this.severity = o.severity;
         this.ring = new SampleRing(window + 1);
     }
 
@@ -65,21 +58,6 @@ public final class LowThroughputDetector implements AnomalyDetector {
     @Override
     public String metric() {
         return MetricCatalog.MIGRATION_THROUGHPUT.prometheusName();
-    }
-
-    @Override
-    public Severity severity() {
-        return severity;
-    }
-
-    @Override
-    public int fireAfter() {
-        return fireAfter;
-    }
-
-    @Override
-    public int clearAfter() {
-        return clearAfter;
     }
 
     @Override
@@ -125,20 +103,21 @@ public final class LowThroughputDetector implements AnomalyDetector {
     @Override
     public String toString() {
         return "LowThroughputDetector{expected=" + expected + ", ratio=" + ratio + ", window=" + window
-                + ", warmUp=" + warmUp + ", fireAfter=" + fireAfter + ", clearAfter=" + clearAfter + "}";
+                + ", warmUp=" + warmUp + ", fireAfter=" + fireAfter() + ", clearAfter=" + clearAfter() + "}";
     }
 
-    /** Builder; validates eagerly, not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builder; validates eagerly, not thread-safe. Defaults: fire after 3 low samples, clear after 3, severity
+     * WARNING.
+     */
+    public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final double expected;
         private double ratio = 0.5;
         private int window = 12;
         private int warmUp = 24;
-        private int fireAfter = 3;
-        private int clearAfter = 3;
-        private Severity severity = Severity.WARNING;
 
         private Builder(double expected) {
+            super(3, 3, Severity.WARNING);
             this.expected = Checks.positive("expectedRowsPerSecond", expected);
         }
 
@@ -157,24 +136,6 @@ public final class LowThroughputDetector implements AnomalyDetector {
         /** Samples at the start of a run that are not judged (default 24). */
         public Builder warmUp(int samples) {
             this.warmUp = Checks.atLeast("warmUp", samples, 0);
-            return this;
-        }
-
-        /** Consecutive low samples to fire (default 3). */
-        public Builder fireAfter(int samples) {
-            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
-            return this;
-        }
-
-        /** Consecutive normal samples to resolve (default 3). */
-        public Builder clearAfter(int samples) {
-            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
-            return this;
-        }
-
-        /** Severity (default WARNING). */
-        public Builder severity(Severity severity) {
-            this.severity = Checks.severity(severity);
             return this;
         }
 

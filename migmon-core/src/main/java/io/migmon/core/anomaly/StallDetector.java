@@ -10,23 +10,20 @@ import java.util.Locale;
  * that made progress (default 2). Pick {@code intervals} longer than the longest pause your migration takes on
  * purpose (a slow index build, a long GC pause): a pause of one or two samples must not fire.
  */
-public final class StallDetector implements AnomalyDetector {
+public final class StallDetector extends HysteresisDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "stall";
 
     private final int intervals;
-    private final int clearAfter;
-    private final Severity severity;
     private long lastRows = -1;
     private long lastProgressMillis;
     private long nowMillis;
     private int still;
 
     private StallDetector(int intervals, int clearAfter, Severity severity) {
+        super(severity, 1, clearAfter);
         this.intervals = intervals;
-        this.clearAfter = clearAfter;
-        this.severity = severity;
     }
 
     /** A builder with the defaults described above. */
@@ -42,21 +39,6 @@ public final class StallDetector implements AnomalyDetector {
     @Override
     public String metric() {
         return MetricCatalog.MIGRATION_ROWS.prometheusName();
-    }
-
-    @Override
-    public Severity severity() {
-        return severity;
-    }
-
-    @Override
-    public int fireAfter() {
-        return 1;
-    }
-
-    @Override
-    public int clearAfter() {
-        return clearAfter;
     }
 
     @Override
@@ -100,38 +82,28 @@ public final class StallDetector implements AnomalyDetector {
 
     @Override
     public AnomalyDetector fresh() {
-        return new StallDetector(intervals, clearAfter, severity);
+        return new StallDetector(intervals, clearAfter(), severity());
     }
 
     @Override
     public String toString() {
-        return "StallDetector{intervals=" + intervals + ", clearAfter=" + clearAfter + "}";
+        return "StallDetector{intervals=" + intervals + ", clearAfter=" + clearAfter() + "}";
     }
 
-    /** Builder; validates eagerly, not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builder; validates eagerly, not thread-safe. Defaults: clear after 2 samples with progress, severity
+     * CRITICAL.
+     */
+    public static final class Builder extends DetectorBuilder<Builder> {
         private int intervals = 6;
-        private int clearAfter = 2;
-        private Severity severity = Severity.CRITICAL;
 
         private Builder() {
+            super(1, 2, Severity.CRITICAL);
         }
 
         /** Consecutive sample intervals without progress that make a stall (default 6). */
         public Builder intervals(int intervals) {
             this.intervals = Checks.atLeast("intervals", intervals, 1);
-            return this;
-        }
-
-        /** Samples with progress needed to resolve (default 2). */
-        public Builder clearAfter(int samples) {
-            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
-            return this;
-        }
-
-        /** Severity (default CRITICAL). */
-        public Builder severity(Severity severity) {
-            this.severity = Checks.severity(severity);
             return this;
         }
 

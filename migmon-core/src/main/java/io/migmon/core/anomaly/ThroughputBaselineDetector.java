@@ -33,7 +33,7 @@ import java.util.Locale;
  * normal samples. Both fire after 4 consecutive outliers and clear after 3 normal samples (defaults): a GC pause
  * of up to 4 samples (20 s) pulls at most 3 consecutive 30 s rates under half, so it does not fire.
  */
-public final class ThroughputBaselineDetector implements AnomalyDetector {
+public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     /** Type of anomalies raised by {@link #drops()}. */
     public static final String DROP = "throughput_drop";
@@ -56,6 +56,7 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
     private double baseline = Double.NaN;
 
     private ThroughputBaselineDetector(Builder settings) {
+        super(settings);
         this.settings = settings;
         this.drop = settings.drop;
         this.ring = new SampleRing(settings.window + 1);
@@ -79,21 +80,6 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
     @Override
     public String metric() {
         return MetricCatalog.MIGRATION_THROUGHPUT.prometheusName();
-    }
-
-    @Override
-    public Severity severity() {
-        return settings.severity;
-    }
-
-    @Override
-    public int fireAfter() {
-        return settings.fireAfter;
-    }
-
-    @Override
-    public int clearAfter() {
-        return settings.clearAfter;
     }
 
     @Override
@@ -179,8 +165,11 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
                 + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
     }
 
-    /** Builder; validates eagerly, not thread-safe. */
-    public static final class Builder {
+    /**
+     * Builder; validates eagerly, not thread-safe. Defaults: fire after 4 outliers, clear after 3 normal samples,
+     * severity WARNING for drops, INFO for spikes.
+     */
+    public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
         private double alpha = 0.05;
         private int warmUp = 12;
@@ -188,14 +177,10 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
         private double dropChange = 0.5;
         private double spikeChange = 1.0;
         private int window = 6;
-        private int fireAfter;
-        private int clearAfter = 3;
-        private Severity severity;
 
         private Builder(boolean drop) {
+            super(4, 3, drop ? Severity.WARNING : Severity.INFO);
             this.drop = drop;
-            this.severity = drop ? Severity.WARNING : Severity.INFO;
-            this.fireAfter = 4;
         }
 
         /** Smoothing of the baseline in (0, 1) (default 0.05: a memory of about 20 samples). */
@@ -238,36 +223,15 @@ public final class ThroughputBaselineDetector implements AnomalyDetector {
             return this;
         }
 
-        /** Consecutive outliers to fire (default 4). */
-        public Builder fireAfter(int samples) {
-            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
-            return this;
-        }
-
-        /** Consecutive normal samples to resolve (default 3). */
-        public Builder clearAfter(int samples) {
-            this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
-            return this;
-        }
-
-        /** Severity (default WARNING for drops, INFO for spikes). */
-        public Builder severity(Severity severity) {
-            this.severity = Checks.severity(severity);
-            return this;
-        }
-
         /** A detector with these settings (later builder changes do not affect it). */
         public ThroughputBaselineDetector build() {
-            Builder c = new Builder(drop);
+            Builder c = copyHysteresisTo(new Builder(drop));
             c.alpha = alpha;
             c.warmUp = warmUp;
             c.sigmas = sigmas;
             c.dropChange = dropChange;
             c.spikeChange = spikeChange;
             c.window = window;
-            c.fireAfter = fireAfter;
-            c.clearAfter = clearAfter;
-            c.severity = severity;
             return new ThroughputBaselineDetector(c);
         }
     }
