@@ -33,8 +33,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Calling it.</b> The host calls {@link #fire(Alert)} each time it evaluates a condition as true and
  * {@link #resolve(Alert)} each time as false (both count as evaluations for {@link Hysteresis}). Neither ever
- * blocks nor throws: they put a signal on a bounded queue; when it is full the least severe signal is dropped and
- * counted in {@code migmon_alerts_dropped_total{reason="queue_full"}}.
+ * blocks nor throws: they put a signal on a bounded queue that holds at most one entry per alert (fingerprint):
+ * repeated evaluations of a queued alert are merged into it (latest state and annotations win, consecutive
+ * evaluations are counted for the hysteresis), so a flood of one alert takes one slot. When the queue is full and
+ * a new alert arrives, the least severe queued <em>fire</em> is dropped; a resolve is dropped only when the queue
+ * holds nothing but resolves. Drops are counted in {@code migmon_alerts_dropped_total{reason="queue_full"}}.
  *
  * <p><b>Threads.</b> By default {@link Builder#build()} starts, all as daemon threads and all stopped by
  * {@link #close()}: {@code migmon-alert-dispatcher} (evaluates signals and timers), and per sink
@@ -120,9 +123,9 @@ public final class AlertDispatcher implements AutoCloseable {
                 meters.dropped(alert.severity(), AlertMeters.CLOSED);
                 return;
             }
-            Signal dropped = signals.offer(new Signal(alert, firing, clock.instant()));
+            Alert dropped = signals.offer(alert, firing, clock.instant());
             if (dropped != null) {
-                meters.dropped(dropped.alert().severity(), AlertMeters.QUEUE_FULL);
+                meters.dropped(dropped.severity(), AlertMeters.QUEUE_FULL);
             }
         } catch (RuntimeException e) {
             meters.meters().recordFailure("alerting", e);

@@ -65,11 +65,25 @@ public final class AlertEngine {
         }
     }
 
-    /** Applies one evaluation. */
+    /**
+     * Applies a run of {@code s.count()} consecutive evaluations with the same result (one queued entry). When
+     * {@code s.restarted()}, an opposite evaluation preceded the run and is honoured as far as counters go: a
+     * pending alert is forgotten before a true run, an active alert's false count restarts. A fire/resolve threshold
+     * that such an overwritten run crossed and the run after it undid within one tick is not replayed (latest
+     * state wins).
+     */
     public void apply(Signal s) {
         String fp = s.alert().fingerprint();
         if (s.firing()) {
-            Tracked t = tracked.computeIfAbsent(fp, k -> new Tracked());
+            Tracked t = tracked.get(fp);
+            if (t != null && s.restarted() && !t.active) {
+                tracked.remove(fp); // the false evaluation before this run cleared the pending alert
+                t = null;
+            }
+            if (t == null) {
+                t = new Tracked();
+                tracked.put(fp, t);
+            }
             t.falseCount = 0;
             if (t.active) {
                 // dedup: already active; keep the original start, refresh annotations in its groups
@@ -79,9 +93,9 @@ public final class AlertEngine {
                 return;
             }
             t.alert = s.alert();
-            t.trueCount++;
+            t.trueCount = add(t.trueCount, s.count());
             if (t.pendingSince == null) {
-                t.pendingSince = s.at();
+                t.pendingSince = s.since();
             }
             if (t.trueCount >= hysteresis.fireAfter()
                     && !Duration.between(t.pendingSince, s.at()).minus(hysteresis.forDuration()).isNegative()) {
@@ -100,13 +114,17 @@ public final class AlertEngine {
                 return;
             }
             t.trueCount = 0;
-            t.falseCount++;
+            t.falseCount = add(s.restarted() ? 0 : t.falseCount, s.count());
             if (t.falseCount >= hysteresis.resolveAfter()) {
                 tracked.remove(fp);
                 Alert resolved = t.alert.resolvedAt(s.at());
                 forEachGroupOf(resolved, g -> g.alerts.computeIfPresent(fp, (k, old) -> resolved));
             }
         }
+    }
+
+    private static int add(int a, int b) {
+        return (int) Math.min(Integer.MAX_VALUE, (long) a + b);
     }
 
     private void activate(Alert alert, Instant now) {
