@@ -27,7 +27,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
     private long events;
 
     private ErrorRateDetector(Builder settings) {
-        super(settings);
+        super(TYPE, MetricCatalog.MIGRATION_ERRORS, settings);
         this.settings = settings;
         this.ring = new SampleRing(settings.window + 1);
     }
@@ -35,16 +35,6 @@ public final class ErrorRateDetector extends HysteresisDetector {
     /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String metric() {
-        return MetricCatalog.MIGRATION_ERRORS.prometheusName();
     }
 
     @Override

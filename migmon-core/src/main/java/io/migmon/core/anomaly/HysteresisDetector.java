@@ -1,22 +1,38 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.metrics.MeterDefinition;
+
 /**
- * What every built-in detector shares: the severity and hysteresis parameters its builder validated, reported
- * through {@link AnomalyDetector}. Not public API.
+ * What every built-in detector shares: its type, the metric it watches, and the severity and hysteresis parameters
+ * its builder validated, reported through {@link AnomalyDetector}. Not public API.
  */
 abstract class HysteresisDetector implements AnomalyDetector {
+    private final String type;
+    private final String metric;
     private final Severity severity;
     private final int fireAfter;
     private final int clearAfter;
 
-    HysteresisDetector(DetectorBuilder<?> settings) {
-        this(settings.severity, settings.fireAfter, settings.clearAfter);
+    HysteresisDetector(String type, MeterDefinition metric, DetectorBuilder<?> settings) {
+        this(type, metric, settings.severity, settings.fireAfter, settings.clearAfter);
     }
 
-    HysteresisDetector(Severity severity, int fireAfter, int clearAfter) {
+    HysteresisDetector(String type, MeterDefinition metric, Severity severity, int fireAfter, int clearAfter) {
+        this.type = type;
+        this.metric = metric.prometheusName();
         this.severity = severity;
         this.fireAfter = fireAfter;
         this.clearAfter = clearAfter;
+    }
+
+    @Override
+    public final String type() {
+        return type;
+    }
+
+    @Override
+    public final String metric() {
+        return metric;
     }
 
     @Override

@@ -43,7 +43,7 @@ public final class LagTrendDetector extends HysteresisDetector {
     private double predicted = Double.NaN;
 
     private LagTrendDetector(Builder settings) {
-        super(settings);
+        super(TYPE, MetricCatalog.MIGRATION_DATA_LAG, settings);
         this.settings = settings;
         this.ts = new double[settings.window];
         this.ys = new double[settings.window];
@@ -52,16 +52,6 @@ public final class LagTrendDetector extends HysteresisDetector {
     /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String metric() {
-        return MetricCatalog.MIGRATION_DATA_LAG.prometheusName();
     }
 
     @Override

@@ -28,7 +28,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
     private double value = Double.NaN;
 
     private LowThroughputDetector(Builder b) {
-        super(b);
+        super(TYPE, MetricCatalog.MIGRATION_THROUGHPUT, b);
         this.expected = b.expected;
         this.ratio = b.ratio;
         this.window = b.window;
@@ -37,7 +37,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
     }
 
     private LowThroughputDetector(LowThroughputDetector o) {
-        super(o.severity(), o.fireAfter(), o.clearAfter());
+        super(TYPE, MetricCatalog.MIGRATION_THROUGHPUT, o.severity(), o.fireAfter(), o.clearAfter());
         this.expected = o.expected;
         this.ratio = o.ratio;
         this.window = o.window;
@@ -48,16 +48,6 @@ public final class LowThroughputDetector extends HysteresisDetector {
     /** A builder for a host that expects {@code rowsPerSecond}. */
     public static Builder builder(double expectedRowsPerSecond) {
         return new Builder(expectedRowsPerSecond);
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String metric() {
-        return MetricCatalog.MIGRATION_THROUGHPUT.prometheusName();
     }
 
     @Override

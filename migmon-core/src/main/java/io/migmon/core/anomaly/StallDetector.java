@@ -22,23 +22,13 @@ public final class StallDetector extends HysteresisDetector {
     private int still;
 
     private StallDetector(int intervals, int clearAfter, Severity severity) {
-        super(severity, 1, clearAfter);
+        super(TYPE, MetricCatalog.MIGRATION_ROWS, severity, 1, clearAfter);
         this.intervals = intervals;
     }
 
     /** A builder with the defaults described above. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public String metric() {
-        return MetricCatalog.MIGRATION_ROWS.prometheusName();
     }
 
     @Override

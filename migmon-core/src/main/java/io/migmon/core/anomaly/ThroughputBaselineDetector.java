@@ -56,7 +56,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private double baseline = Double.NaN;
 
     private ThroughputBaselineDetector(Builder settings) {
-        super(settings);
+        super(settings.drop ? DROP : SPIKE, MetricCatalog.MIGRATION_THROUGHPUT, settings);
         this.settings = settings;
         this.drop = settings.drop;
         this.ring = new SampleRing(settings.window + 1);
@@ -70,16 +70,6 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     /** A builder for throughput spikes ({@code throughput_spike}). */
     public static Builder spikes() {
         return new Builder(false);
-    }
-
-    @Override
-    public String type() {
-        return drop ? DROP : SPIKE;
-    }
-
-    @Override
-    public String metric() {
-        return MetricCatalog.MIGRATION_THROUGHPUT.prometheusName();
     }
 
     @Override
