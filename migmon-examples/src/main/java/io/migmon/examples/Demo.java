@@ -119,9 +119,17 @@ public final class Demo implements Callable<Integer> {
         System.exit(code);
     }
 
+    private volatile boolean stopRequested;
+
     /** Ends {@code --linger} early (for tests). */
     void stopLingering() {
         stopLinger.countDown();
+    }
+
+    /** Aborts the sample migration at its next batch and ends {@code --linger} (for tests). */
+    void stop() {
+        stopRequested = true;
+        stopLingering();
     }
 
     /** The scrape port once bound (for tests using port 0). */
@@ -203,7 +211,7 @@ public final class Demo implements Callable<Integer> {
         reporter.scheduleAtFixedRate(() -> report(migration, health, healthAlerts), reportInterval.toMillis(),
                 reportInterval.toMillis(), TimeUnit.MILLISECONDS);
 
-        SampleMigration body = new SampleMigration(rows, batchSize, rate, clock, () -> System.nanoTime() > deadline);
+        SampleMigration body = new SampleMigration(rows, batchSize, rate, clock, () -> stopRequested || System.nanoTime() > deadline);
         int exit = 0;
         try {
             long copied = migration.run(body);

@@ -50,7 +50,7 @@ public final class SampleMigration implements ObservableMigration.MigrationBody<
         long startNanos = System.nanoTime();
         while (copied < rows) {
             if (stopRequested.getAsBoolean()) {
-                throw new MigrationAbortedException("stopped after " + copied + " rows: duration elapsed");
+                throw new MigrationAbortedException("stopped after " + copied + " rows: stop requested");
             }
             int n = (int) Math.min(batchSize, rows - copied);
             if (++batches % 40 == 0) {

@@ -40,8 +40,6 @@ import org.junit.jupiter.api.Test;
 class DashboardsAgainstPrometheusIT {
 
     static final String SHORT_WINDOW = "[15s]";
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{?[A-Za-z_][A-Za-z0-9_]*}?");
-    private static final Pattern RANGE = Pattern.compile("\\[[0-9]+[smhdwy]]");
     private static final long DEADLINE_SECONDS = 90;
 
     /** The host's options: no prefix, and a prefix (both scraped by the same Prometheus). */
@@ -76,8 +74,7 @@ class DashboardsAgainstPrometheusIT {
 
     /** The query as the IT runs it: variables → {@code .*}, windows → {@value #SHORT_WINDOW}. */
     static String answerable(String expr) {
-        String s = VARIABLE.matcher(expr).replaceAll(Matcher.quoteReplacement(".*"));
-        return RANGE.matcher(s).replaceAll(Matcher.quoteReplacement(SHORT_WINDOW));
+        return PrometheusServer.answerable(expr, SHORT_WINDOW);
     }
 
     @Test

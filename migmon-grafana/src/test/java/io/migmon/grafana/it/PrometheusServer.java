@@ -22,17 +22,19 @@ import java.util.regex.Pattern;
  * scraping one target every second, evaluating the given rule file every second, with its data under
  * {@code target/}.
  */
-final class PrometheusServer implements AutoCloseable {
+public final class PrometheusServer implements AutoCloseable {
 
     private static final Pattern LISTENING = Pattern.compile("msg=\"Listening on\" address=([0-9.]+:[0-9]+)");
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{?[A-Za-z_][A-Za-z0-9_]*}?");
+    private static final Pattern RANGE = Pattern.compile("\\[[0-9]+[smhdwy]]");
 
     private final Process process;
     private final Path log;
     private final URI uri;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    PrometheusServer(Path binary, Path workDir, List<String> scrapeTargets, List<String> ruleFiles)
+    public PrometheusServer(Path binary, Path workDir, List<String> scrapeTargets, List<String> ruleFiles)
             throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         deleteRecursively(workDir.resolve("data")); // no series from an earlier run
@@ -80,12 +82,22 @@ final class PrometheusServer implements AutoCloseable {
         uri = URI.create("http://" + address + "/");
     }
 
-    URI uri() {
+    /**
+     * A dashboard query as these tests run it: template variables ({@code $migration_id}, {@code ${datasource}})
+     * become the regex {@code .*} (what Grafana sends for "All") and range windows such as {@code [5m]} become
+     * {@code window}, so that a Prometheus started seconds ago can answer it. Nothing else changes.
+     */
+    public static String answerable(String expr, String window) {
+        String s = VARIABLE.matcher(expr).replaceAll(Matcher.quoteReplacement(".*"));
+        return RANGE.matcher(s).replaceAll(Matcher.quoteReplacement(window));
+    }
+
+    public URI uri() {
         return uri;
     }
 
     /** {@code GET /api/v1/query?query=...}: the {@code data.result} array. */
-    JsonNode query(String promql) throws IOException, InterruptedException {
+    public JsonNode query(String promql) throws IOException, InterruptedException {
         return get("api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8)).path("data")
                 .path("result");
     }
@@ -94,21 +106,21 @@ final class PrometheusServer implements AutoCloseable {
      * {@code GET /api/v1/query_range} over the last {@code seconds} with a 1 s step (what Grafana sends for a time
      * series panel): the {@code data.result} array.
      */
-    JsonNode queryRange(String promql, int seconds) throws IOException, InterruptedException {
+    public JsonNode queryRange(String promql, int seconds) throws IOException, InterruptedException {
         long end = System.currentTimeMillis() / 1000;
         return get("api/v1/query_range?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8) + "&start="
                 + (end - seconds) + "&end=" + end + "&step=1").path("data").path("result");
     }
 
     /** {@code GET /api/v1/label/<label>/values?match[]=<selector>}: the values. */
-    List<String> labelValues(String label, String selector) throws IOException, InterruptedException {
+    public List<String> labelValues(String label, String selector) throws IOException, InterruptedException {
         JsonNode data = get("api/v1/label/" + label + "/values?match[]="
                 + URLEncoder.encode(selector, StandardCharsets.UTF_8)).path("data");
         return java.util.stream.StreamSupport.stream(data.spliterator(), false).map(JsonNode::asText).toList();
     }
 
     /** Any API GET, parsed. */
-    JsonNode get(String pathAndQuery) throws IOException, InterruptedException {
+    public JsonNode get(String pathAndQuery) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri.resolve(pathAndQuery))
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode json = MAPPER.readTree(r.body());
@@ -129,7 +141,7 @@ final class PrometheusServer implements AutoCloseable {
         }
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(log);
     }
 
