@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       tie).</li>
  * </ul>
  * Entries are kept per severity in two insertion-ordered maps (fires, resolves) so that lookup, merge and eviction
- * are O(1); the lock is held only for those map operations.
+ * are O(1); the lock is held only for those map operations and, in {@link #drain}, for swapping two buffers.
  */
 public final class SignalQueue {
 
@@ -56,18 +56,26 @@ public final class SignalQueue {
     }
 
     private final int capacity;
-    private final Lane[] lanes;
+    private Lane[] lanes;
+    private Lane[] spare; // double buffer: drain swaps under the lock and reads the entries outside it
     private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock drainLock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
     private volatile int size;
     private long seq;
 
     public SignalQueue(int capacity) {
         this.capacity = capacity;
-        this.lanes = new Lane[Severity.values().length];
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = new Lane();
+        this.lanes = newLanes();
+        this.spare = newLanes();
+    }
+
+    private static Lane[] newLanes() {
+        Lane[] l = new Lane[Severity.values().length];
+        for (int i = 0; i < l.length; i++) {
+            l[i] = new Lane();
         }
+        return l;
     }
 
     /**
@@ -76,10 +84,10 @@ public final class SignalQueue {
      */
     public Alert offer(Alert alert, boolean firing, Instant at) {
         String fp = alert.fingerprint();
-        Lane lane = lanes[alert.severity().ordinal()];
         Alert dropped = null;
         lock.lock();
         try {
+            Lane lane = lanes[alert.severity().ordinal()];
             Entry e = lane.of(firing).get(fp);
             if (e != null) { // same result again: one more consecutive evaluation
                 e.alert = alert;
@@ -148,14 +156,26 @@ public final class SignalQueue {
 
     /**
      * Removes every queued entry, most severe first; within a severity in the order the entries were queued (an
-     * entry whose result flipped counts as queued at the flip).
+     * entry whose result flipped counts as queued at the flip). The producers' lock is held only to swap buffers.
      */
     public List<Signal> drain() {
-        lock.lock();
+        drainLock.lock();
         try {
-            List<Signal> out = new ArrayList<>(size);
-            for (int i = lanes.length - 1; i >= 0; i--) {
-                Lane l = lanes[i];
+            Lane[] taken;
+            int n;
+            lock.lock();
+            try {
+                taken = lanes;
+                lanes = spare;
+                spare = taken;
+                n = size;
+                size = 0;
+            } finally {
+                lock.unlock();
+            }
+            List<Signal> out = new ArrayList<>(n);
+            for (int i = taken.length - 1; i >= 0; i--) {
+                Lane l = taken[i];
                 Iterator<Entry> f = l.fires.values().iterator();
                 Iterator<Entry> r = l.resolves.values().iterator();
                 Entry nf = f.hasNext() ? f.next() : null;
@@ -172,10 +192,9 @@ public final class SignalQueue {
                 l.fires.clear();
                 l.resolves.clear();
             }
-            size = 0;
             return out;
         } finally {
-            lock.unlock();
+            drainLock.unlock();
         }
     }
 
