@@ -1,5 +1,6 @@
 package io.migmon.cdc;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -45,6 +46,7 @@ public final class ChangeEvent {
     private final long transactionEventCount;
     private final String beforeJson;
     private final String afterJson;
+    private final Map<String, String> rowFieldTypes;
 
     private ChangeEvent(Builder b) {
         this.record = Objects.requireNonNull(b.record, "record must not be null");
@@ -69,6 +71,7 @@ public final class ChangeEvent {
         this.transactionEventCount = b.transactionEventCount;
         this.beforeJson = b.beforeJson;
         this.afterJson = b.afterJson;
+        this.rowFieldTypes = b.rowFieldTypes == null ? null : Map.copyOf(b.rowFieldTypes);
     }
 
     /** A builder, for appliers' tests and adapters. */
@@ -193,6 +196,16 @@ public final class ChangeEvent {
         return afterJson;
     }
 
+    /**
+     * The semantic type names ({@code name} in the Kafka Connect schema, e.g. {@code io.debezium.time.MicroTimestamp})
+     * of the row image's fields that have one, by field name, when the record carried the {@code schema}/{@code payload}
+     * wrapper and rows were captured; {@code null} when the record had no schema (then appliers infer types from the
+     * target). Fields without a semantic type are absent.
+     */
+    public Map<String, String> rowFieldTypes() {
+        return rowFieldTypes;
+    }
+
     @Override
     public String toString() {
         // no row images: they may carry personal data
@@ -221,6 +234,7 @@ public final class ChangeEvent {
         private long transactionEventCount = -1;
         private String beforeJson;
         private String afterJson;
+        private Map<String, String> rowFieldTypes;
 
         private Builder(CdcRecord record, Kind kind) {
             this.record = record;
@@ -326,6 +340,12 @@ public final class ChangeEvent {
         /** Sets {@link ChangeEvent#afterJson()}. */
         public Builder afterJson(String v) {
             this.afterJson = v;
+            return this;
+        }
+
+        /** Sets {@link ChangeEvent#rowFieldTypes()} ({@code null}: the record had no schema). */
+        public Builder rowFieldTypes(Map<String, String> v) {
+            this.rowFieldTypes = v;
             return this;
         }
 

@@ -10,6 +10,8 @@ import io.migmon.cdc.Operation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -106,6 +108,7 @@ public final class EnvelopeParser {
                 .transactionStatus(kind == ChangeEvent.Kind.TRANSACTION ? st.status : null)
                 .transactionEventCount(st.eventCount)
                 .beforeJson(st.before).afterJson(st.after)
+                .rowFieldTypes(st.rowFieldTypes)
                 .build();
     }
 
@@ -121,6 +124,13 @@ public final class EnvelopeParser {
                         readObject(p, st, capture, src, 1);
                     } else if (depth == 0 && v == JsonToken.VALUE_NULL) {
                         st.payloadNull = true;
+                    } else {
+                        p.skipChildren();
+                    }
+                    break;
+                case "schema":
+                    if (depth == 0 && capture && v == JsonToken.START_OBJECT) {
+                        readEnvelopeSchema(p, st);
                     } else {
                         p.skipChildren();
                     }
@@ -174,6 +184,65 @@ public final class EnvelopeParser {
         if (t != JsonToken.END_OBJECT) {
             throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "malformed JSON object");
         }
+    }
+
+    /**
+     * Reads the semantic type names of the row fields from the wrapper's schema: the {@code fields} entry named
+     * {@code after} (or {@code before}) is a struct whose fields carry {@code field} and optionally {@code name}.
+     */
+    private static void readEnvelopeSchema(JsonParser p, State st) throws IOException {
+        Map<String, String> types = null;
+        JsonToken t;
+        while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if (!"fields".equals(name) || v != JsonToken.START_ARRAY) {
+                p.skipChildren();
+                continue;
+            }
+            while (p.nextToken() == JsonToken.START_OBJECT) {
+                String field = null;
+                Map<String, String> rowTypes = null;
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    JsonToken kv = p.nextToken();
+                    if ("field".equals(key)) {
+                        field = text(p, kv);
+                    } else if ("fields".equals(key) && kv == JsonToken.START_ARRAY) {
+                        rowTypes = readRowFieldNames(p);
+                    } else {
+                        p.skipChildren();
+                    }
+                }
+                if (rowTypes != null && ("after".equals(field) || ("before".equals(field) && types == null))) {
+                    types = rowTypes;
+                }
+            }
+        }
+        st.rowFieldTypes = types == null ? null : Map.copyOf(types);
+    }
+
+    private static Map<String, String> readRowFieldNames(JsonParser p) throws IOException {
+        Map<String, String> out = new HashMap<>();
+        while (p.nextToken() == JsonToken.START_OBJECT) {
+            String field = null;
+            String semantic = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                JsonToken kv = p.nextToken();
+                if ("field".equals(key)) {
+                    field = text(p, kv);
+                } else if ("name".equals(key)) {
+                    semantic = text(p, kv);
+                } else {
+                    p.skipChildren();
+                }
+            }
+            if (field != null && semantic != null) {
+                out.put(field, semantic);
+            }
+        }
+        return out;
     }
 
     private static void readSource(JsonParser p, State st) throws IOException {
@@ -287,6 +356,7 @@ public final class EnvelopeParser {
         String op;
         String before;
         String after;
+        Map<String, String> rowFieldTypes;
         String name;
         String connector;
         String db;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.migmon.cdc.ChangeEvent;
 import io.migmon.cdc.Operation;
+import io.migmon.cdc.internal.TemporalValues;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
 
@@ -35,9 +36,17 @@ import java.util.stream.Collectors;
  * transaction, so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the
  * source's state.
  *
- * <p>Debezium's default value encodings that PostgreSQL cannot read from JSON (e.g. {@code decimal.handling.mode=precise}
- * base64 bytes, epoch-based temporal integers into {@code timestamp} columns) must be configured on the connector
- * ({@code decimal.handling.mode=string}) or converted by an SMT; such events fail and go to the dead-letter path.
+ * <p>Debezium's epoch-based temporal numbers ({@code date} in days, {@code time} and {@code timestamp} in milli-,
+ * micro- or nanoseconds) are converted to ISO text before PostgreSQL reads them: with the {@code schema}/{@code payload}
+ * wrapper by each field's semantic type ({@code io.debezium.time.*}, Connect {@code Date/Time/Timestamp}); without a
+ * schema by the target column's type and precision under the connector's {@link TimePrecisionMode} (read once per
+ * table with the other metadata). Only integer values are converted; strings ({@code timestamptz}, {@code timetz},
+ * {@code isostring} mode) and all other types go through unchanged.
+ *
+ * <p>Other Debezium encodings that PostgreSQL cannot read from JSON (e.g. {@code decimal.handling.mode=precise}
+ * base64 bytes, {@code interval} as approximate microseconds) must be configured on the connector
+ * ({@code decimal.handling.mode=string}, {@code interval.handling.mode=string}) or converted by an SMT; such events
+ * fail and go to the dead-letter path.
  *
  * <p>Connection loss, serialization failures and deadlocks ({@code SQLState} classes 08, 40, 57) are reported as
  * {@link RetriableApplyException}; other errors as {@link SQLException}s whose messages carry the table and SQLState
@@ -51,6 +60,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private final DataSource dataSource;
     private final Function<ChangeEvent, String> tableMapping;
     private final Map<String, List<String>> configuredKeys;
+    private final TimePrecisionMode timePrecisionMode;
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
     private Connection connection;
 
@@ -58,6 +68,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.dataSource = b.dataSource;
         this.tableMapping = b.tableMapping;
         this.configuredKeys = Map.copyOf(b.primaryKeys);
+        this.timePrecisionMode = b.timePrecisionMode;
     }
 
     /** A builder. */
@@ -133,10 +144,33 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     throw new IllegalArgumentException("event without " + (kind == Kind.UPSERT ? "after" : "before/key")
                             + " image: " + e);
                 }
+                json = convertTemporals(info, e, json);
                 ps.setString(1, json);
                 ps.addBatch();
             }
             ps.executeBatch();
+        }
+    }
+
+    /**
+     * Rewrites epoch-based temporal numbers: by the record's semantic types when it had a schema, else by the target
+     * columns' inferred units. Returns the same string when there is nothing to convert.
+     */
+    private static String convertTemporals(TableInfo info, ChangeEvent e, String json) {
+        Map<String, String> types = e.rowFieldTypes();
+        try {
+            if (types != null) {
+                if (types.isEmpty() || !TemporalValues.anyTemporal(types)) {
+                    return json;
+                }
+                return TemporalValues.rewrite(json, f -> TemporalValues.unitOfSemanticType(types.get(f)));
+            }
+            if (info.inferredUnits.isEmpty()) {
+                return json;
+            }
+            return TemporalValues.rewrite(json, info.inferredUnits::get);
+        } catch (IllegalArgumentException ex) {
+            throw new IllegalArgumentException("apply to " + info.quoted + " failed: " + ex.getMessage(), null);
         }
     }
 
@@ -162,7 +196,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private TableInfo table(Connection c, String target) throws SQLException {
         TableInfo info = tables.get(target);
         if (info == null) {
-            info = TableInfo.load(c, target, configuredKeys.get(target));
+            info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
             tables.put(target, info);
         }
         return info;
@@ -220,7 +254,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     @Override
     public String toString() {
-        return "JdbcChangeApplier{tables=" + tables.keySet() + "}";
+        return "JdbcChangeApplier{tables=" + tables.keySet() + ", timePrecisionMode=" + timePrecisionMode.configValue()
+                + "}";
     }
 
     private enum Kind {
@@ -244,9 +279,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final String quoted;
         final String upsertSql;
         final String deleteSql;
+        /** Unit of each temporal column's numbers in records without a schema; empty when there are none. */
+        final Map<String, TemporalValues.Unit> inferredUnits;
 
-        private TableInfo(String quoted, List<String> columns, List<String> keys) {
+        private TableInfo(String quoted, List<String> columns, List<String> keys,
+                          Map<String, TemporalValues.Unit> inferredUnits) {
             this.quoted = quoted;
+            this.inferredUnits = Map.copyOf(inferredUnits);
             String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
             List<String> nonKey = new ArrayList<>(columns);
             nonKey.removeAll(keys);
@@ -258,7 +297,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     + " FROM json_populate_record(NULL::" + quoted + ", ?::json))";
         }
 
-        static TableInfo load(Connection c, String target, List<String> configuredKey) throws SQLException {
+        static TableInfo load(Connection c, String target, List<String> configuredKey, TimePrecisionMode mode)
+                throws SQLException {
             int dot = target.indexOf('.');
             String schema = dot < 0 ? null : target.substring(0, dot);
             String table = dot < 0 ? target : target.substring(dot + 1);
@@ -288,9 +328,50 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (keys.isEmpty()) {
                 throw new SQLException("target table " + target + " has no primary key; configure primaryKey(...)", "42P10");
             }
-            c.commit();
             String quoted = (schema == null ? "" : quote(schema) + ".") + quote(table);
-            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys);
+            Map<String, TemporalValues.Unit> units = new HashMap<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, t.typname, a.atttypmod FROM pg_attribute a"
+                    + " JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::regclass AND a.attnum > 0"
+                    + " AND NOT a.attisdropped AND t.typname IN ('date', 'time', 'timestamp')")) {
+                ps.setString(1, quoted);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        TemporalValues.Unit u = inferUnit(rs.getString(2), rs.getInt(3), mode);
+                        if (u != null) {
+                            units.put(rs.getString(1), u);
+                        }
+                    }
+                }
+            }
+            c.commit();
+            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units);
+        }
+
+        /** The unit Debezium uses for a column of this type and type modifier (precision, -1 = default 6). */
+        static TemporalValues.Unit inferUnit(String typeName, int typmod, TimePrecisionMode mode) {
+            if (mode == TimePrecisionMode.ISOSTRING) {
+                return null;
+            }
+            int precision = typmod < 0 ? 6 : typmod;
+            switch (typeName) {
+                case "date":
+                    return TemporalValues.Unit.EPOCH_DAYS;
+                case "time":
+                    if (mode == TimePrecisionMode.CONNECT) {
+                        return TemporalValues.Unit.MILLIS_OF_DAY;
+                    }
+                    if (mode == TimePrecisionMode.ADAPTIVE_TIME_MICROSECONDS) {
+                        return TemporalValues.Unit.MICROS_OF_DAY;
+                    }
+                    return precision <= 3 ? TemporalValues.Unit.MILLIS_OF_DAY : TemporalValues.Unit.MICROS_OF_DAY;
+                case "timestamp":
+                    if (mode == TimePrecisionMode.CONNECT) {
+                        return TemporalValues.Unit.EPOCH_MILLIS;
+                    }
+                    return precision <= 3 ? TemporalValues.Unit.EPOCH_MILLIS : TemporalValues.Unit.EPOCH_MICROS;
+                default:
+                    return null;
+            }
         }
 
         static String quote(String identifier) {
@@ -303,6 +384,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private final DataSource dataSource;
         private Function<ChangeEvent, String> tableMapping = ChangeEvent::qualifiedTable;
         private final Map<String, List<String>> primaryKeys = new HashMap<>();
+        private TimePrecisionMode timePrecisionMode = TimePrecisionMode.ADAPTIVE;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -330,6 +412,26 @@ public final class JdbcChangeApplier implements ChangeApplier {
             return this;
         }
 
+        /**
+         * The connector's {@code time.precision.mode}, used to read temporal numbers of records without a schema
+         * (default {@link TimePrecisionMode#ADAPTIVE}, Debezium's default).
+         */
+        public Builder timePrecisionMode(TimePrecisionMode mode) {
+            this.timePrecisionMode = mode;
+            return this;
+        }
+
+        /**
+         * The connector's {@code time.precision.mode} as written in its configuration ({@code adaptive},
+         * {@code adaptive_time_microseconds}, {@code connect}, {@code isostring}).
+         *
+         * @throws IllegalArgumentException naming {@code timePrecisionMode} for any other value
+         */
+        public Builder timePrecisionMode(String connectorValue) {
+            this.timePrecisionMode = TimePrecisionMode.fromConfigValue(connectorValue);
+            return this;
+        }
+
         /** Validates and builds; table metadata is read lazily on first use of each table. */
         public JdbcChangeApplier build() {
             if (dataSource == null) {
@@ -337,6 +439,9 @@ public final class JdbcChangeApplier implements ChangeApplier {
             }
             if (tableMapping == null) {
                 throw new IllegalArgumentException("tableMapping must not be null");
+            }
+            if (timePrecisionMode == null) {
+                throw new IllegalArgumentException("timePrecisionMode must not be null");
             }
             return new JdbcChangeApplier(this);
         }

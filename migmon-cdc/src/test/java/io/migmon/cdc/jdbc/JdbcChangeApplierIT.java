@@ -18,6 +18,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -107,6 +108,72 @@ class JdbcChangeApplierIT {
                 .apply(List.of(event(Operation.CREATE, "missing", null, "{\"id\":1}", null))))
                 .hasMessageContaining("replica.missing");
         applier.close();
+    }
+
+    @Test
+    void temporalNumbersAreReadBySemanticTypeOrInferredFromTheColumnUnderThePrecisionMode() throws Exception {
+        exec("CREATE TABLE replica.times (id int PRIMARY KEY, d date, t time, t3 time(3), ts timestamp(6), "
+                + "ts3 timestamp(3), tz timestamptz, n bigint)");
+        String row = "{\"id\":ID,\"d\":19782,\"t\":45296789,\"t3\":45296789,\"ts\":1700000000123,"
+                + "\"ts3\":1700000000123,\"tz\":\"2024-01-01T00:00:00Z\",\"n\":1700000000123}";
+        // adaptive (default): time/timestamp(6) are microseconds, time(3)/timestamp(3) milliseconds
+        JdbcChangeApplier adaptive = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        adaptive.apply(List.of(event(Operation.CREATE, "times", null, row.replace("ID", "1"), null)));
+        // connect: everything in milliseconds
+        JdbcChangeApplier connect = JdbcChangeApplier.builder(ds).targetSchema("replica").timePrecisionMode("CONNECT").build();
+        connect.apply(List.of(event(Operation.CREATE, "times", null, row.replace("ID", "2"), null)));
+        // adaptive_time_microseconds: time(3) in microseconds too
+        JdbcChangeApplier micro = JdbcChangeApplier.builder(ds).targetSchema("replica")
+                .timePrecisionMode(TimePrecisionMode.ADAPTIVE_TIME_MICROSECONDS).build();
+        micro.apply(List.of(event(Operation.CREATE, "times", null, row.replace("ID", "3"), null)));
+        // a schema's semantic types win over the column: ms into timestamp(6), µs into time(3); untyped n stays a number
+        adaptive.apply(List.of(ChangeEvent.builder(CdcRecord.of("src.public.times", 0, 1, 1L, null, new byte[0]),
+                        ChangeEvent.Kind.CHANGE).operation(Operation.CREATE).schema("public").table("times")
+                .afterJson(row.replace("ID", "4"))
+                .rowFieldTypes(Map.of("d", "io.debezium.time.Date", "t", "io.debezium.time.Time",
+                        "t3", "io.debezium.time.MicroTime", "ts", "org.apache.kafka.connect.data.Timestamp",
+                        "ts3", "io.debezium.time.Timestamp", "tz", "io.debezium.time.ZonedTimestamp"))
+                .build()));
+        assertThat(rows("replica.times")).containsExactly(
+                "1|2024-02-29|00:00:45.296789|12:34:56.789|1970-01-20 16:13:20.000123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|",
+                "2|2024-02-29|12:34:56.789|12:34:56.789|2023-11-14 22:13:20.123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|",
+                "3|2024-02-29|00:00:45.296789|00:00:45.297|1970-01-20 16:13:20.000123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|",
+                "4|2024-02-29|12:34:56.789|00:00:45.297|2023-11-14 22:13:20.123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|");
+
+        // a key-only delete by a temporal key column is converted as well; an out-of-range value names the column only
+        exec("CREATE TABLE replica.by_day (day date PRIMARY KEY, n int)");
+        adaptive.apply(List.of(event(Operation.CREATE, "by_day", null, "{\"day\":0,\"n\":1}", null),
+                event(Operation.CREATE, "by_day", null, "{\"day\":1,\"n\":2}", null),
+                event(Operation.DELETE, "by_day", "{\"day\":0}", null, null)));
+        assertThat(rows("replica.by_day")).containsExactly("1970-01-02|2|");
+        assertThatThrownBy(() -> adaptive.apply(List.of(event(Operation.CREATE, "by_day", null, "{\"day\":5,\"n\":3}", null),
+                event(Operation.CREATE, "by_day", null, "{\"day\":9223372036854775807,\"n\":4}", null))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("\"replica\".\"by_day\"").hasMessageContaining("field day")
+                .hasMessageNotContaining("9223372036854775807");
+        assertThat(rows("replica.by_day")).containsExactly("1970-01-02|2|"); // rolled back
+        adaptive.close();
+        connect.close();
+        micro.close();
+    }
+
+    @Test
+    void anUnknownPrecisionModeFailsAtBuildTimeNamingTheOption() {
+        assertThatThrownBy(() -> JdbcChangeApplier.builder(ds).timePrecisionMode("microseconds"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timePrecisionMode").hasMessageContaining("adaptive_time_microseconds")
+                .hasMessageContaining("'microseconds'");
+        assertThatThrownBy(() -> JdbcChangeApplier.builder(ds).timePrecisionMode((TimePrecisionMode) null).build())
+                .hasMessageContaining("timePrecisionMode");
+        assertThat(TimePrecisionMode.fromConfigValue(" Adaptive ")).isEqualTo(TimePrecisionMode.ADAPTIVE);
+    }
+
+    private static String tz(String iso) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT '" + iso + "'::timestamptz")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     @Test

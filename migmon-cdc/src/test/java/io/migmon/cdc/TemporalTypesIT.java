@@ -1,0 +1,116 @@
+package io.migmon.cdc;
+
+import io.debezium.engine.DebeziumEngine;
+import io.debezium.engine.format.Json;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.debezium.DebeziumEngineConsumer;
+import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import io.migmon.core.metrics.MetricCatalog;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Real Debezium envelopes of a table with {@code date}, {@code time}, {@code time(3)}, {@code timestamp(0/3/6)},
+ * {@code timestamptz} and {@code numeric} columns (embedded engine, default {@code time.precision.mode=adaptive}),
+ * with and without the schema/payload wrapper, applied by the JDBC applier: target == source row for row, through
+ * snapshot, updates, deletes (full before images) and inserts, with no dead letters.
+ */
+class TemporalTypesIT {
+
+    @Test
+    void withSchemasTheSemanticTypesDriveTheConversion() throws Exception {
+        replicate("tt_schema", true);
+    }
+
+    @Test
+    void withoutSchemasTheUnitsAreInferredFromTheTargetColumns() throws Exception {
+        replicate("tt_plain", false);
+    }
+
+    private static void replicate(String table, boolean schemas) throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String qualified = "public." + table;
+        String ddl = "CREATE TABLE " + qualified + " (id int PRIMARY KEY, d date, t time, t3 time(3), ts0 timestamp(0),"
+                + " ts3 timestamp(3), ts6 timestamp(6), ts timestamp, tstz timestamptz, amount numeric(12,4), note text)";
+        CdcTestEnvironment.exec(env.source(), ddl, "ALTER TABLE " + qualified + " REPLICA IDENTITY FULL",
+                "INSERT INTO " + qualified + " SELECT g, date '2024-02-29' + g * 97 - 20000,"
+                        + " time '00:00:00' + g * interval '1234.567891 s', time '12:00' + g * interval '1.234 s',"
+                        + " timestamp '2020-01-01 10:00:00' + g * interval '1 hour 1 s',"
+                        + " timestamp '1950-01-01 00:00:00.123' + g * interval '123 days 4.567 s',"
+                        + " timestamp '1960-06-15 12:34:56.654321' + g * interval '200 days 0.000007 s',"
+                        + " timestamp '1969-12-31 23:59:59.999999' + g * interval '1 day 0.000001 s',"
+                        + " timestamptz '2024-03-10 01:30:00.5+00' + g * interval '1 day 0.000001 s',"
+                        + " g * 1.2345, 'n' || g FROM generate_series(1, 40) g",
+                "INSERT INTO " + qualified + " (id) VALUES (1000)",
+                "INSERT INTO " + qualified + " VALUES (1001, '0001-01-01', '23:59:59.999999', '00:00:00.001',"
+                        + " '1900-01-01 00:00:01', '1969-12-31 23:59:59.999', '1899-12-31 23:59:59.999999',"
+                        + " '2262-04-11 23:47:16.854775', '1970-01-01 00:00:00+05', 0, 'edge')",
+                "INSERT INTO " + qualified + " (id, t, ts6, ts3) VALUES (1002, '24:00:00', 'infinity', '-infinity')");
+        CdcTestEnvironment.exec(env.target(), ddl);
+
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(env.target()).build())
+                .build();
+        Properties props = new Properties();
+        props.setProperty("name", "migmon-" + table);
+        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        props.setProperty("offset.flush.interval.ms", "1000");
+        props.setProperty("database.hostname", "127.0.0.1");
+        props.setProperty("database.port", Integer.toString(env.postgresPort()));
+        props.setProperty("database.user", "postgres");
+        props.setProperty("database.password", "postgres");
+        props.setProperty("database.dbname", "postgres");
+        props.setProperty("topic.prefix", table);
+        props.setProperty("table.include.list", qualified);
+        props.setProperty("plugin.name", "pgoutput");
+        props.setProperty("slot.name", "migmon_" + table);
+        props.setProperty("publication.name", "migmon_" + table);
+        props.setProperty("publication.autocreate.mode", "filtered");
+        props.setProperty("decimal.handling.mode", "string");
+        props.setProperty("converter.schemas.enable", Boolean.toString(schemas));
+
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (DebeziumEngine<io.debezium.engine.ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
+                .using(props).notifying(new DebeziumEngineConsumer(processor)).build()) {
+            executor.execute(engine);
+            List<String> snapshot = CdcTestEnvironment.rows(env.source(), qualified);
+            Await.until(Duration.ofSeconds(60), "snapshot applied",
+                    () -> CdcTestEnvironment.rows(env.target(), qualified).size() == snapshot.size()
+                            || deadLetters(registry) > 0);
+            assertThat(deadLetters(registry)).as("dead letters").isZero();
+            assertThat(CdcTestEnvironment.rows(env.target(), qualified)).isEqualTo(snapshot);
+
+            CdcTestEnvironment.exec(env.source(),
+                    "UPDATE " + qualified + " SET ts6 = ts6 + interval '1.000001 s', d = d + 1, t3 = t3 + interval '0.001 s',"
+                            + " ts = ts - interval '10 years' WHERE id <= 10",
+                    "DELETE FROM " + qualified + " WHERE id BETWEEN 30 AND 35",
+                    "INSERT INTO " + qualified + " VALUES (2000, '2000-02-29', '13:14:15.161718', '13:14:15.161',"
+                            + " '2038-01-19 03:14:08', '2038-01-19 03:14:07.999', '2038-01-19 03:14:07.123456',"
+                            + " '1970-01-01 00:00:00', '2000-01-01 00:00:00.000001+02', 123456.7891, 'streamed')");
+            List<String> source = CdcTestEnvironment.rows(env.source(), qualified);
+            Await.until(Duration.ofSeconds(60), "target == source",
+                    () -> CdcTestEnvironment.rows(env.target(), qualified).equals(source) || deadLetters(registry) > 0);
+            assertThat(deadLetters(registry)).as("dead letters").isZero();
+            assertThat(CdcTestEnvironment.rows(env.target(), qualified)).isEqualTo(source);
+            assertThat(source).anyMatch(r -> r.startsWith("2000|2000-02-29|13:14:15.161718|13:14:15.161|"));
+        } finally {
+            executor.shutdown();
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+            processor.close();
+        }
+    }
+
+    private static double deadLetters(SimpleMeterRegistry registry) {
+        return registry.find(MetricCatalog.CDC_DEAD_LETTERS.name()).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+}
