@@ -217,6 +217,22 @@ class InboundCoalescingTest {
     }
 
     @Test
+    void mergedResolvesEndTheAlertAtTheEvaluationThatResolvedIt() {
+        dispatcher = manual(10).build();
+        Alert a = alert("low_throughput", Severity.WARNING, "m1");
+        dispatcher.fire(a);
+        dispatcher.tick();
+        delivered();
+        clock.advance(Duration.ofSeconds(1));
+        dispatcher.resolve(a); // resolves it (Hysteresis.NONE)
+        clock.advance(Duration.ofSeconds(4));
+        dispatcher.resolve(a); // merged, changes nothing
+        dispatcher.tick();
+        assertThat(delivered()).singleElement()
+                .satisfies(x -> assertThat(x.endsAt()).isEqualTo(MutableClock.epoch().instant().plusSeconds(1)));
+    }
+
+    @Test
     void forDurationCountsFromTheFirstMergedEvaluation() {
         dispatcher = manual(10).hysteresis(Hysteresis.holdFor(Duration.ofMinutes(2), 1)).build();
         Alert a = alert("low_throughput", Severity.WARNING, "m1");

@@ -93,16 +93,19 @@ public final class AlertEngine {
                 return;
             }
             t.alert = s.alert();
-            t.trueCount = add(t.trueCount, s.count());
             if (t.pendingSince == null) {
                 t.pendingSince = s.since();
             }
-            if (t.trueCount >= hysteresis.fireAfter()
-                    && !Duration.between(t.pendingSince, s.at()).minus(hysteresis.forDuration()).isNegative()) {
+            // the run's first evaluation is when the alert fires if it already meets the thresholds (exact, as
+            // when evaluated one by one); otherwise the run's last one (within the same tick)
+            Instant when = t.trueCount + 1 >= hysteresis.fireAfter() && held(t.pendingSince, s.since())
+                    ? s.since() : s.at();
+            t.trueCount = add(t.trueCount, s.count());
+            if (t.trueCount >= hysteresis.fireAfter() && held(t.pendingSince, s.at())) {
                 t.active = true;
                 Instant start = s.alert().startsAt() != null ? s.alert().startsAt() : t.pendingSince;
                 t.alert = s.alert().toBuilder().startsAt(start).endsAt(null).build();
-                activate(t.alert, s.at());
+                activate(t.alert, when);
             }
         } else {
             Tracked t = tracked.get(fp);
@@ -114,13 +117,19 @@ public final class AlertEngine {
                 return;
             }
             t.trueCount = 0;
-            t.falseCount = add(s.restarted() ? 0 : t.falseCount, s.count());
+            int before = s.restarted() ? 0 : t.falseCount;
+            t.falseCount = add(before, s.count());
             if (t.falseCount >= hysteresis.resolveAfter()) {
                 tracked.remove(fp);
-                Alert resolved = t.alert.resolvedAt(s.at());
+                // ends at the run's first evaluation when that one resolves it (exact), else at the run's last
+                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.resolveAfter() ? s.since() : s.at());
                 forEachGroupOf(resolved, g -> g.alerts.computeIfPresent(fp, (k, old) -> resolved));
             }
         }
+    }
+
+    private boolean held(Instant pendingSince, Instant at) {
+        return !Duration.between(pendingSince, at).minus(hysteresis.forDuration()).isNegative();
     }
 
     private static int add(int a, int b) {
