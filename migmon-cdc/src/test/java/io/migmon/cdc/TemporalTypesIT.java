@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Real Debezium envelopes of a table with {@code date}, {@code time}, {@code time(3)}, {@code timestamp(0/3/6)},
  * {@code timestamptz} and {@code numeric} columns (embedded engine, default {@code time.precision.mode=adaptive}),
  * with and without the schema/payload wrapper, applied by the JDBC applier: target == source row for row, through
- * snapshot, updates, deletes (full before images) and inserts, with no dead letters.
+ * snapshot, updates, deletes (full before images) and inserts, with no dead letters; and
+ * {@code time.precision.mode=connect} without schemas.
  */
 class TemporalTypesIT {
 
@@ -33,6 +34,81 @@ class TemporalTypesIT {
     @Test
     void withoutSchemasTheUnitsAreInferredFromTheTargetColumns() throws Exception {
         replicate("tt_plain", false);
+    }
+
+    /**
+     * {@code time.precision.mode=connect} without schemas: everything in milliseconds, so a {@code timestamp(6)} or
+     * {@code time} column is read as milliseconds only when the applier is told the mode (the values here are
+     * millisecond-precise, which is all that mode can carry).
+     */
+    @Test
+    void withoutSchemasInConnectModeTheApplierNeedsTheConnectorsMode() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String qualified = "public.tt_connect";
+        String ddl = "CREATE TABLE " + qualified + " (id int PRIMARY KEY, d date, t time, t3 time(3), ts3 timestamp(3),"
+                + " ts6 timestamp(6), tstz timestamptz)";
+        CdcTestEnvironment.exec(env.source(), ddl, "ALTER TABLE " + qualified + " REPLICA IDENTITY FULL",
+                "INSERT INTO " + qualified + " SELECT g, date '1965-05-05' + g * 401, time '00:00:00.001' + g * interval '2345.678 s',"
+                        + " time '23:00' + g * interval '0.125 s', timestamp '1955-01-01 00:00:00.001' + g * interval '77 days 0.009 s',"
+                        + " timestamp '2030-12-31 23:59:59.999' - g * interval '99 days 0.333 s', now() FROM generate_series(1, 20) g");
+        CdcTestEnvironment.exec(env.target(), ddl);
+        try (CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(new SimpleMeterRegistry())
+                .applier(JdbcChangeApplier.builder(env.target()).timePrecisionMode("connect").build()).build()) {
+            Properties props = engineProperties(env, "tt_connect", false);
+            props.setProperty("time.precision.mode", "connect");
+            runEngine(props, processor, () -> {
+                CdcTestEnvironment.exec(env.source(),
+                        "UPDATE " + qualified + " SET ts6 = ts6 + interval '1.001 s', t = t + interval '0.001 s' WHERE id <= 5",
+                        "DELETE FROM " + qualified + " WHERE id = 20",
+                        "INSERT INTO " + qualified + " VALUES (100, '2000-02-29', '13:14:15.161', '13:14:15.161',"
+                                + " '2038-01-19 03:14:07.999', '1969-12-31 23:59:59.999', '2000-01-01 00:00:00.001+02')");
+                return CdcTestEnvironment.rows(env.source(), qualified);
+            }, () -> CdcTestEnvironment.rows(env.target(), qualified), () -> CdcTestEnvironment.rows(env.source(), qualified));
+        }
+    }
+
+    interface Rows {
+        List<String> get() throws Exception;
+    }
+
+    /** Starts the engine, waits for the snapshot (target == source), runs {@code change}, waits for target == source. */
+    private static void runEngine(Properties props, CdcEventProcessor processor, Rows change, Rows target, Rows source)
+            throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (DebeziumEngine<io.debezium.engine.ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
+                .using(props).notifying(new DebeziumEngineConsumer(processor)).build()) {
+            executor.execute(engine);
+            List<String> snapshot = source.get();
+            Await.until(Duration.ofSeconds(60), "snapshot applied", () -> target.get().size() == snapshot.size());
+            assertThat(target.get()).isEqualTo(snapshot);
+            List<String> after = change.get();
+            Await.until(Duration.ofSeconds(60), "target == source", () -> target.get().equals(after));
+        } finally {
+            executor.shutdown();
+            executor.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static Properties engineProperties(CdcTestEnvironment env, String table, boolean schemas) {
+        Properties props = new Properties();
+        props.setProperty("name", "migmon-" + table);
+        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        props.setProperty("offset.flush.interval.ms", "1000");
+        props.setProperty("database.hostname", "127.0.0.1");
+        props.setProperty("database.port", Integer.toString(env.postgresPort()));
+        props.setProperty("database.user", "postgres");
+        props.setProperty("database.password", "postgres");
+        props.setProperty("database.dbname", "postgres");
+        props.setProperty("topic.prefix", table);
+        props.setProperty("table.include.list", "public." + table);
+        props.setProperty("plugin.name", "pgoutput");
+        props.setProperty("slot.name", "migmon_" + table);
+        props.setProperty("publication.name", "migmon_" + table);
+        props.setProperty("publication.autocreate.mode", "filtered");
+        props.setProperty("decimal.handling.mode", "string");
+        props.setProperty("converter.schemas.enable", Boolean.toString(schemas));
+        return props;
     }
 
     private static void replicate(String table, boolean schemas) throws Exception {
@@ -60,24 +136,7 @@ class TemporalTypesIT {
         CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(registry)
                 .applier(JdbcChangeApplier.builder(env.target()).build())
                 .build();
-        Properties props = new Properties();
-        props.setProperty("name", "migmon-" + table);
-        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
-        props.setProperty("offset.flush.interval.ms", "1000");
-        props.setProperty("database.hostname", "127.0.0.1");
-        props.setProperty("database.port", Integer.toString(env.postgresPort()));
-        props.setProperty("database.user", "postgres");
-        props.setProperty("database.password", "postgres");
-        props.setProperty("database.dbname", "postgres");
-        props.setProperty("topic.prefix", table);
-        props.setProperty("table.include.list", qualified);
-        props.setProperty("plugin.name", "pgoutput");
-        props.setProperty("slot.name", "migmon_" + table);
-        props.setProperty("publication.name", "migmon_" + table);
-        props.setProperty("publication.autocreate.mode", "filtered");
-        props.setProperty("decimal.handling.mode", "string");
-        props.setProperty("converter.schemas.enable", Boolean.toString(schemas));
+        Properties props = engineProperties(env, table, schemas);
 
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (DebeziumEngine<io.debezium.engine.ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
