@@ -330,9 +330,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             }
             String quoted = (schema == null ? "" : quote(schema) + ".") + quote(table);
             Map<String, TemporalValues.Unit> units = new HashMap<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, t.typname, a.atttypmod FROM pg_attribute a"
-                    + " JOIN pg_type t ON t.oid = a.atttypid WHERE a.attrelid = ?::regclass AND a.attnum > 0"
-                    + " AND NOT a.attisdropped AND t.typname IN ('date', 'time', 'timestamp')")) {
+            // built-in date/time/timestamp columns, directly or through a domain (whose typmod is the domain's)
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, coalesce(b.typname, t.typname),"
+                    + " CASE WHEN b.oid IS NULL THEN a.atttypmod ELSE t.typtypmod END"
+                    + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                    + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
+                    + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+                    + " AND coalesce(b.typname, t.typname) IN ('date', 'time', 'timestamp')"
+                    + " AND coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace")) {
                 ps.setString(1, quoted);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {

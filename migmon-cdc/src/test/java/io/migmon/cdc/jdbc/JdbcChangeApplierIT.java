@@ -140,6 +140,13 @@ class JdbcChangeApplierIT {
                 "3|2024-02-29|00:00:45.296789|00:00:45.297|1970-01-20 16:13:20.000123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|",
                 "4|2024-02-29|12:34:56.789|00:00:45.297|2023-11-14 22:13:20.123|2023-11-14 22:13:20.123|" + tz("2024-01-01T00:00:00Z") + "|1700000000123|");
 
+        // a domain over timestamp(3) is read like its base type; a user type named "date" elsewhere is not a date
+        exec("CREATE DOMAIN replica.happened_at AS timestamp(3)", "CREATE TYPE replica.date AS (y int)",
+                "CREATE TABLE replica.events (id int PRIMARY KEY, at replica.happened_at, other replica.date)");
+        adaptive.apply(List.of(event(Operation.CREATE, "events", null,
+                "{\"id\":1,\"at\":1700000000123,\"other\":{\"y\":7}}", null)));
+        assertThat(rows("replica.events")).containsExactly("1|2023-11-14 22:13:20.123|(7)|");
+
         // a key-only delete by a temporal key column is converted as well; an out-of-range value names the column only
         exec("CREATE TABLE replica.by_day (day date PRIMARY KEY, n int)");
         adaptive.apply(List.of(event(Operation.CREATE, "by_day", null, "{\"day\":0,\"n\":1}", null),
