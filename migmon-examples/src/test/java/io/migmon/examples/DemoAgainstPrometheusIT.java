@@ -11,6 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -170,22 +171,7 @@ class DemoAgainstPrometheusIT {
         return all;
     }
 
-    /** Polls every query until it has a result or the deadline passes; returns those still empty. */
     private static Map<String, String> awaitData(Map<String, String> queries, boolean range) throws Exception {
-        Map<String, String> pending = new LinkedHashMap<>(queries);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            pending.keySet().removeIf(q -> {
-                try {
-                    return !(range ? prometheus.queryRange(q, 20) : prometheus.query(q)).isEmpty();
-                } catch (Exception e) {
-                    throw new IllegalStateException("query failed: " + q, e);
-                }
-            });
-            if (!pending.isEmpty()) {
-                Thread.sleep(500);
-            }
-        }
-        return pending;
+        return prometheus.awaitData(queries, range, Duration.ofSeconds(DEADLINE_SECONDS));
     }
 }

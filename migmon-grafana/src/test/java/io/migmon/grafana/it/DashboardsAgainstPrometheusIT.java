@@ -186,22 +186,7 @@ class DashboardsAgainstPrometheusIT {
         assertThat(unhealthy).isEmpty();
     }
 
-    /** Polls every query until it has a result or the deadline passes; returns those still empty. */
     private static Map<String, String> awaitData(Map<String, String> queries, boolean range) throws Exception {
-        Map<String, String> pending = new LinkedHashMap<>(queries);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            pending.keySet().removeIf(q -> {
-                try {
-                    return !(range ? prometheus.queryRange(q, 20) : prometheus.query(q)).isEmpty();
-                } catch (Exception e) {
-                    throw new IllegalStateException("query failed: " + q, e);
-                }
-            });
-            if (!pending.isEmpty()) {
-                Thread.sleep(Duration.ofMillis(500).toMillis());
-            }
-        }
-        return pending;
+        return prometheus.awaitData(queries, range, Duration.ofSeconds(DEADLINE_SECONDS));
     }
 }

@@ -92,6 +92,32 @@ public final class PrometheusServer implements AutoCloseable {
         return RANGE.matcher(s).replaceAll(Matcher.quoteReplacement(window));
     }
 
+    /**
+     * Polls every query (an instant query, or a range query over the last 20 s when {@code range}) until it has a
+     * result or {@code timeout} passes; returns those still without data (query → where it came from).
+     */
+    public java.util.Map<String, String> awaitData(java.util.Map<String, String> queries, boolean range,
+            Duration timeout) throws InterruptedException {
+        java.util.Map<String, String> pending = new java.util.LinkedHashMap<>(queries);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            pending.keySet().removeIf(q -> {
+                try {
+                    return !(range ? queryRange(q, 20) : query(q)).isEmpty();
+                } catch (IOException e) {
+                    throw new IllegalStateException("query failed: " + q, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted: " + q, e);
+                }
+            });
+            if (!pending.isEmpty()) {
+                Thread.sleep(500);
+            }
+        }
+        return pending;
+    }
+
     public URI uri() {
         return uri;
     }
