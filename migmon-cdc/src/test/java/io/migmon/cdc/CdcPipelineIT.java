@@ -1,5 +1,7 @@
 package io.migmon.cdc;
 
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.ChangeEvent;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -269,11 +271,11 @@ class CdcPipelineIT {
             });
         }
         assertThat(dead).extracting(r -> header(r, DeadLetterReason.HEADER))
-                .containsExactly(DeadLetterReason.UNPARSEABLE, DeadLetterReason.UNKNOWN_OPERATION, DeadLetterReason.APPLY_FAILED);
+                .containsExactly(DeadLetterReason.UNPARSEABLE.tagValue(), DeadLetterReason.UNKNOWN_OPERATION.tagValue(), DeadLetterReason.APPLY_FAILED.tagValue());
         assertThat(dead.get(0).value()).asString(StandardCharsets.UTF_8).isEqualTo("{this is not json");
         assertThat(header(dead.get(0), DeadLetterReason.TOPIC_HEADER)).isEqualTo(DATA_TOPIC);
         assertThat(header(dead.get(2), DeadLetterReason.ERROR_HEADER)).contains("SQLState 22P02").doesNotContain("not-an-int");
-        assertThat(registry.get("cdc.dead.letters").tags("topic", DATA_TOPIC, "reason", DeadLetterReason.UNPARSEABLE)
+        assertThat(registry.get("cdc.dead.letters").tags("topic", DATA_TOPIC, "reason", DeadLetterReason.UNPARSEABLE.tagValue())
                 .counter().count()).isEqualTo(1);
         assertThat(processor.deadLettered()).isEqualTo(3);
 

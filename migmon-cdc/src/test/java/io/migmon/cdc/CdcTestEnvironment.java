@@ -125,6 +125,35 @@ final class CdcTestEnvironment {
         return postgres.getPort();
     }
 
+    /**
+     * Debezium embedded-engine properties for the PostgreSQL connector on the source database (pgoutput, filtered
+     * publication, in-memory offsets, decimals as strings): the one place tests write them.
+     *
+     * @param name engine name; also the slot and publication name ({@code migmon_<name>})
+     * @param topicPrefix Debezium's {@code topic.prefix}
+     * @param table the captured {@code schema.table}
+     */
+    java.util.Properties engineProperties(String name, String topicPrefix, String table) {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("name", "migmon-" + name);
+        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        props.setProperty("offset.flush.interval.ms", "1000");
+        props.setProperty("database.hostname", "127.0.0.1");
+        props.setProperty("database.port", Integer.toString(postgresPort()));
+        props.setProperty("database.user", "postgres");
+        props.setProperty("database.password", "postgres");
+        props.setProperty("database.dbname", "postgres");
+        props.setProperty("topic.prefix", topicPrefix);
+        props.setProperty("table.include.list", table);
+        props.setProperty("plugin.name", "pgoutput");
+        props.setProperty("slot.name", "migmon_" + name);
+        props.setProperty("publication.name", "migmon_" + name);
+        props.setProperty("publication.autocreate.mode", "filtered");
+        props.setProperty("decimal.handling.mode", "string");
+        return props;
+    }
+
     static void exec(DataSource ds, String... sql) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String q : sql) {

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.DeadLetterReason;
-import io.migmon.cdc.Operation;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package io.migmon.cdc.jdbc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.Operation;
-import io.migmon.cdc.internal.TemporalValues;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.Operation;
+
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
 

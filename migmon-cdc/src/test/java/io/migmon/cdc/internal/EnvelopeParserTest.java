@@ -1,9 +1,9 @@
 package io.migmon.cdc.internal;
 
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.DeadLetterReason;
-import io.migmon.cdc.Operation;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -125,7 +125,7 @@ class EnvelopeParserTest {
         assertReason("{\"op\":\"c\"} {}", DeadLetterReason.UNPARSEABLE);
     }
 
-    private void assertReason(String json, String reason) {
+    private void assertReason(String json, DeadLetterReason reason) {
         assertThatThrownBy(() -> parser.parse(record("shop.public.orders", json), true))
                 .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.reason()).isEqualTo(reason));
     }
