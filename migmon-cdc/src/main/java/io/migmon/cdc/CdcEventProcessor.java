@@ -15,12 +15,14 @@ import org.slf4j.LoggerFactory;
 import java.io.Closeable;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,6 +63,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
     private final ProcessorConfig config;
     private final CdcMeters meters;
+    private final ProgressTracker progress;
     private final ProcessorHealth health;
     private final DeadLetterPublisher deadLetters;
     private final ChangePipeline pipeline;
@@ -72,11 +75,13 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
     private CdcEventProcessor(ProcessorConfig config) {
         this.config = config;
-        this.meters = new CdcMeters(config);
+        this.progress = new ProgressTracker(config);
         this.health = new ProcessorHealth(config);
+        health.progress(progress);
+        this.meters = new CdcMeters(config, progress, health::up);
         this.deadLetters = new DeadLetterPublisher(config, meters);
-        this.pipeline = new ChangePipeline(config, meters, deadLetters, health);
-        this.lag = new LagProbe(config, meters);
+        this.pipeline = new ChangePipeline(config, meters, deadLetters, health, progress);
+        this.lag = new LagProbe(config, meters, progress);
         this.loop = config.consumesKafka() ? new PollLoop(config, pipeline, lag, health, meters) : null;
         this.healthCheck = HealthCheck.of(config.name, this::health);
     }
@@ -147,12 +152,14 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             try {
                 if (pipeline.handle(records, pipeline.nanosNow())) {
                     health.lastProgressMs = config.clock.millis();
+                    pipeline.completed(records);
                     return;
                 }
-                last = new IllegalStateException("dead-letter topic " + config.deadLetterTopic + " could not be written");
+                last = new IllegalStateException(pipeline.blockedReason);
             } catch (RetriableApplyException e) {
                 last = e;
             }
+            pipeline.rewound(records, pipeline.blockedReason);
             pipeline.backOff();
         }
         throw new CdcProcessingException("batch not processed after " + (config.applyRetries + 1) + " attempts: "
@@ -165,7 +172,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     }
 
     private Health health() {
-        return health.check(lag.lags(), pipeline.eventsProcessed(), pipeline.deadLettered());
+        return health.check(pipeline.eventsProcessed(), pipeline.deadLettered(), pipeline.blockedReason);
     }
 
     /** Change events counted so far (all partitions, both paths). */
@@ -176,6 +183,17 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     /** Events dead-lettered so far. */
     public long deadLettered() {
         return pipeline.deadLettered();
+    }
+
+    /**
+     * The source commit time up to which every change this processor has seen is applied to the target: just before
+     * the oldest change that waits (in hand, or behind a partition's end offset) when one does, else the last
+     * confirmed source time (the newest applied change, or the newest heartbeat's own timestamp, whichever is later).
+     * The complement of {@code cdc_replication_lag_seconds}: when changes wait, lag = now − watermark. Empty until a
+     * change or heartbeat was seen. With observe-only processing (no applier) "applied" means observed. Thread-safe.
+     */
+    public Optional<Instant> appliedWatermark() {
+        return progress.appliedWatermark();
     }
 
     /**
@@ -446,6 +464,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 require(present(pp, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG),
                         "deadLetterTopic needs bootstrap.servers in kafkaProducer or kafkaConsumer properties");
                 pp.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+                // explicit, so that a record over it is known to be too large (dead-lettered as a reference)
+                pp.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, DeadLetterPublisher.DEFAULT_MAX_REQUEST_SIZE);
                 pp.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
                 pp.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
                 pprops = pp;

@@ -6,7 +6,6 @@ import io.micrometer.core.instrument.Timer;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.event.Operation;
-import io.migmon.cdc.internal.PartitionLag;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MigmonMeters;
 import org.apache.kafka.common.TopicPartition;
@@ -17,7 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * The meters of one processor (all from {@link MetricCatalog}): caches the counters and gauges it registered and
@@ -35,7 +34,10 @@ final class CdcMeters implements AutoCloseable {
     private final Timer consumerToApplied;
     private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> replicationLagNanos = new ConcurrentHashMap<>();
+    private final Map<String, Counter> redeliveredCounters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> replicationLag = new ConcurrentHashMap<>();
+    private final MigmonMeters upMeters;
+    private final ProgressTracker progress;
     private final Map<TopicPartition, List<Gauge>> lagGauges = new ConcurrentHashMap<>();
     // last-table counter cache, used by the one thread that holds the pipeline's lock
     private String lastSource;
@@ -44,8 +46,17 @@ final class CdcMeters implements AutoCloseable {
     private String lastTable;
     private Counter[] lastCounters;
 
-    CdcMeters(ProcessorConfig config) {
+    CdcMeters(ProcessorConfig config, ProgressTracker progress, BooleanSupplier up) {
         this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
+        this.progress = progress;
+        // cdc_processor_up outlives close() on purpose (reads 0 then): its own instance, never closed
+        this.upMeters = MigmonMeters.create(config.registry, config.metricsOptions);
+        upMeters.gauge(MetricCatalog.CDC_PROCESSOR_UP, up, u -> u.getAsBoolean() ? 1 : 0,
+                MetricCatalog.PROCESSOR, config.name);
+        if (config.applier != null) {
+            meters.gauge(MetricCatalog.CDC_REPLICATION_LAG_OVERALL, progress, t -> t.stalenessSeconds(null),
+                    MetricCatalog.PROCESSOR, config.name);
+        }
         this.sourceToConnector = stage(CdcEventProcessor.STAGE_SOURCE_TO_CONNECTOR);
         this.connectorToBroker = stage(CdcEventProcessor.STAGE_CONNECTOR_TO_BROKER);
         this.brokerToConsumer = stage(CdcEventProcessor.STAGE_BROKER_TO_CONSUMER);
@@ -112,23 +123,35 @@ final class CdcMeters implements AutoCloseable {
                 .increment();
     }
 
-    /** The holder behind the {@code cdc_replication_lag_seconds} gauge of a table pair, registered on first use. */
-    AtomicLong replicationLag(String sourceTable, String targetTable) {
-        return replicationLagNanos.computeIfAbsent(sourceTable + '\u0000' + targetTable, k -> {
-            AtomicLong holder = new AtomicLong();
-            meters.gauge(MetricCatalog.CDC_REPLICATION_LAG, holder, h -> h.get() / 1e9,
-                    MetricCatalog.SOURCE_TABLE, sourceTable,
-                    MetricCatalog.TARGET_TABLE, targetTable == null ? "unknown" : targetTable);
-            return holder;
-        });
+    /**
+     * Registers the {@code cdc_replication_lag_seconds} gauge of a table pair on first use; it reads the pair's
+     * staleness from the watermarks at scrape time.
+     *
+     * @return the pair key ({@code source \0 target})
+     */
+    String replicationLag(String sourceTable, String targetTable) {
+        String target = targetTable == null ? "unknown" : targetTable;
+        String key = sourceTable + '\u0000' + target;
+        replicationLag.computeIfAbsent(key, k -> meters.gauge(MetricCatalog.CDC_REPLICATION_LAG, progress,
+                t -> t.stalenessSeconds(k), MetricCatalog.SOURCE_TABLE, sourceTable, MetricCatalog.TARGET_TABLE, target));
+        return key;
     }
 
-    void registerPartition(TopicPartition tp, PartitionLag lag) {
+    /** Counts an event delivered again ({@code cdc_events_redelivered_total}). */
+    void redelivered(ChangeEvent e) {
+        String source = e.sourceName() == null ? "unknown" : e.sourceName();
+        String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
+        redeliveredCounters.computeIfAbsent(source + '\u0000' + table, k -> meters.counter(
+                MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table))
+                .increment();
+    }
+
+    void registerPartition(TopicPartition tp, PartitionProgress lag) {
         String partition = Integer.toString(tp.partition());
         lagGauges.put(tp, List.of(
                 meters.gauge(MetricCatalog.CDC_CONSUMER_LAG, lag, l -> (double) l.messages(),
                         MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition),
-                meters.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lag, PartitionLag::seconds,
+                meters.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lag, PartitionProgress::seconds,
                         MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition)));
     }
 

@@ -8,6 +8,8 @@ import io.migmon.cdc.internal.EnvelopeException;
 import io.migmon.cdc.internal.EnvelopeParser;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
+import io.migmon.cdc.spi.SchemaMismatchException;
+import org.apache.kafka.common.TopicPartition;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -25,6 +27,7 @@ final class ChangePipeline {
     private final CdcMeters meters;
     private final DeadLetterPublisher deadLetters;
     private final ProcessorHealth health;
+    private final ProgressTracker progress;
     private final EnvelopeParser parser;
     private final ChangeApplier applier;
     private final ReentrantLock lock = new ReentrantLock();
@@ -33,8 +36,10 @@ final class ChangePipeline {
     /** Set when a back-off was interrupted: the caller should stop. */
     volatile boolean interrupted;
 
-    ChangePipeline(ProcessorConfig config, CdcMeters meters, DeadLetterPublisher deadLetters, ProcessorHealth health) {
+    ChangePipeline(ProcessorConfig config, CdcMeters meters, DeadLetterPublisher deadLetters, ProcessorHealth health,
+                   ProgressTracker progress) {
         this.config = config;
+        this.progress = progress;
         this.meters = meters;
         this.deadLetters = deadLetters;
         this.health = health;
@@ -52,7 +57,7 @@ final class ChangePipeline {
 
     /**
      * Handles one batch. Returns false when the batch must be redelivered (the dead-letter topic could not be
-     * written).
+     * written); the caller then calls {@link #rewound}, or {@link #completed} once the offsets are committed.
      *
      * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
      */
@@ -62,8 +67,19 @@ final class ChangePipeline {
             List<ChangeEvent> changes = applier == null ? null : new ArrayList<>(records.size());
             List<DeadLetter> dead = null;
             long nowMs = consumedNanos / 1_000_000L;
+            PartitionProgress p = null;
             for (CdcRecord r : records) {
                 health.lastRecordMs = nowMs;
+                if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
+                    p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+                    if (p.inFlightBrokerTsMs < 0) {
+                        p.inHand(r.offset(), r.timestampMs(), nowMs);
+                    }
+                }
+                boolean redelivery = r.offset() >= 0 && r.offset() <= p.seenThrough;
+                if (r.offset() > p.seenThrough) {
+                    p.seenThrough = r.offset();
+                }
                 ChangeEvent e;
                 try {
                     e = parser.parse(r, applier != null);
@@ -74,9 +90,21 @@ final class ChangePipeline {
                     dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                     continue;
                 }
-                observe(e, consumedNanos);
-                if (changes != null && e.kind() == ChangeEvent.Kind.CHANGE && e.operation() != Operation.MESSAGE) {
+                observe(e, consumedNanos, p);
+                if (e.kind() != ChangeEvent.Kind.CHANGE) {
+                    continue;
+                }
+                if (redelivery) {
+                    meters.redelivered(e);
+                }
+                if (changes != null && e.operation() != Operation.MESSAGE) {
                     changes.add(e);
+                } else {
+                    // observe-only (or a logical decoding message, which is not applied): observed = processed
+                    count(e, p);
+                    if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
+                        p.lastAppliedSourceNanos = e.sourceTsNanos();
+                    }
                 }
             }
             if (changes != null && !changes.isEmpty()) {
@@ -91,7 +119,12 @@ final class ChangePipeline {
             if (dead != null) {
                 int published = deadLetters.publish(dead);
                 deadLettered.addAndGet(published);
-                return published == dead.size();
+                if (published < dead.size()) {
+                    DeadLetter d = dead.get(published);
+                    blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
+                            + d.record.offset() + " (" + d.reason.tagValue() + "): " + deadLetters.lastError();
+                    return false;
+                }
             }
             return true;
         } finally {
@@ -99,7 +132,56 @@ final class ChangePipeline {
         }
     }
 
-    private void observe(ChangeEvent e, long consumedNanos) {
+    /** Why the last batch was not done ({@link #handle} returned false or threw), for the health check. */
+    volatile String blockedReason;
+
+    /** The records were applied (or dead-lettered) and their offsets committed. */
+    void completed(List<CdcRecord> records) {
+        long now = config.clock.millis();
+        PartitionProgress p = null;
+        CdcRecord last = null;
+        for (CdcRecord r : records) {
+            if (p != null && (p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic()))) {
+                p.done(last.offset() + 1, last.timestampMs(), now);
+                p = null;
+            }
+            if (p == null) {
+                p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+            }
+            last = r;
+        }
+        if (p != null) {
+            p.done(last.offset() + 1, last.timestampMs(), now);
+        }
+        blockedReason = null;
+    }
+
+    /** The records must be redelivered (target failing, dead-letter topic not writable). */
+    void rewound(List<CdcRecord> records, String reason) {
+        long now = config.clock.millis();
+        String previous = null;
+        for (CdcRecord r : records) {
+            String key = r.topic() + '\u0000' + r.partition();
+            if (!key.equals(previous)) {
+                progress.partition(new TopicPartition(r.topic(), r.partition())).rewound(reason, now);
+                previous = key;
+            }
+        }
+    }
+
+    private void count(ChangeEvent e, PartitionProgress p) {
+        long offset = e.record().offset();
+        if (offset >= 0) {
+            if (offset <= p.countedThrough) {
+                return; // counted when first applied; its redelivery is in cdc_events_redelivered_total
+            }
+            p.countedThrough = offset;
+        }
+        meters.eventCounter(e).increment();
+        eventsProcessed.incrementAndGet();
+    }
+
+    private void observe(ChangeEvent e, long consumedNanos, PartitionProgress p) {
         CdcRecord r = e.record();
         long eventTs = e.eventTsNanos();
         if (r.timestampMs() > 0) {
@@ -112,14 +194,20 @@ final class ChangePipeline {
         switch (e.kind()) {
             case HEARTBEAT:
                 health.lastHeartbeatMs = consumedNanos / 1_000_000L;
+                progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos);
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
-                if (eventTs > 0 && e.sourceTsNanos() > 0) {
-                    meters.sourceToConnector(eventTs - e.sourceTsNanos());
+                long src = e.sourceTsNanos();
+                if (src > 0) {
+                    if (eventTs > 0) {
+                        meters.sourceToConnector(eventTs - src);
+                    }
+                    progress.signal(src);
+                    if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
+                        p.inFlightSourceNanos = src;
+                    }
                 }
-                meters.eventCounter(e).increment();
-                eventsProcessed.incrementAndGet();
                 return;
             default:
                 // tombstones and transaction boundaries: no meter of their own
@@ -127,6 +215,20 @@ final class ChangePipeline {
     }
 
     private List<DeadLetter> apply(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
+        PartitionProgress p = progress.partition(new TopicPartition(changes.get(0).record().topic(),
+                changes.get(0).record().partition()));
+        p.applyStartedMs = config.clock.millis();
+        try {
+            return applyAll(changes, consumedNanos);
+        } catch (RetriableApplyException e) {
+            blockedReason = "target failing: " + e.getMessage();
+            throw e;
+        } finally {
+            p.applyStartedMs = -1;
+        }
+    }
+
+    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
         Exception last = null;
         for (int attempt = 0; attempt <= config.applyRetries; attempt++) {
             try {
@@ -143,7 +245,7 @@ final class ChangePipeline {
             }
         }
         if (changes.size() == 1) {
-            return List.of(new DeadLetter(changes.get(0).record(), DeadLetterReason.APPLY_FAILED, describe(last)));
+            return List.of(new DeadLetter(changes.get(0).record(), reasonOf(last), describe(last)));
         }
         // isolate the poison events: apply one by one, in order
         List<DeadLetter> rejected = new ArrayList<>();
@@ -154,7 +256,7 @@ final class ChangePipeline {
             } catch (RetriableApplyException ex) {
                 throw ex;
             } catch (Exception ex) {
-                rejected.add(new DeadLetter(e.record(), DeadLetterReason.APPLY_FAILED, describe(ex)));
+                rejected.add(new DeadLetter(e.record(), reasonOf(ex), describe(ex)));
             }
         }
         return rejected;
@@ -164,8 +266,14 @@ final class ChangePipeline {
         long appliedNanos = nanosNow();
         meters.consumerToApplied(appliedNanos - consumedNanos);
         String lastKey = null;
-        AtomicLong lastHolder = null;
+        String pair = null;
+        PartitionProgress p = null;
         for (ChangeEvent e : changes) {
+            CdcRecord r = e.record();
+            if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
+                p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+            }
+            count(e, p);
             if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
                 continue;
             }
@@ -179,11 +287,18 @@ final class ChangePipeline {
             }
             String key = source + '\u0000' + target;
             if (!key.equals(lastKey)) {
-                lastHolder = meters.replicationLag(source, target);
+                pair = meters.replicationLag(source, target);
                 lastKey = key;
             }
-            lastHolder.set(Math.max(0, appliedNanos - e.sourceTsNanos()));
+            p.pair = pair;
+            if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
+                p.lastAppliedSourceNanos = e.sourceTsNanos();
+            }
         }
+    }
+
+    private static DeadLetterReason reasonOf(Exception e) {
+        return e instanceof SchemaMismatchException ? DeadLetterReason.SCHEMA_MISMATCH : DeadLetterReason.APPLY_FAILED;
     }
 
     /** Sleeps the retry back-off on the processing thread; an interrupt stops the processor. */

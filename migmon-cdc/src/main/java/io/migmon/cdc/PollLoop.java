@@ -64,6 +64,7 @@ final class PollLoop {
                     continue;
                 }
                 health.lastPollMs = config.clock.millis();
+                lag.afterPoll(consumer, records.partitions());
                 if (!records.isEmpty()) {
                     handlePoll(records);
                 }
@@ -94,6 +95,7 @@ final class PollLoop {
     private void handlePoll(ConsumerRecords<byte[], byte[]> records) {
         long consumedNanos = pipeline.nanosNow();
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        List<List<CdcRecord>> committed = new ArrayList<>();
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<CdcRecord> batch = new ArrayList<>(list.size());
@@ -109,8 +111,10 @@ final class PollLoop {
             }
             if (done) {
                 commit.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+                committed.add(batch);
             } else {
                 consumer.seek(tp, list.get(0).offset());
+                pipeline.rewound(batch, pipeline.blockedReason);
                 pipeline.backOff();
             }
         }
@@ -124,11 +128,13 @@ final class PollLoop {
                     closing = true;
                 }
                 health.lastProgressMs = config.clock.millis();
+                committed.forEach(pipeline::completed);
             } catch (WakeupException e) {
                 throw e;
             } catch (RuntimeException e) {
                 // e.g. a rebalance took the partitions away: the new owner re-applies (idempotent), nothing is lost
                 meters.recordFailure(e);
+                committed.forEach(b -> pipeline.rewound(b, "offset commit failed: " + e.getClass().getSimpleName()));
             }
         }
     }

@@ -61,7 +61,11 @@ class CdcEventProcessorTest {
                     .gauge().value()).isEqualTo(3.0);
             assertThat(p.eventsProcessed()).isEqualTo(3);
         }
-        assertThat(registry.getMeters()).isEmpty();
+        // close() removes every meter but cdc_processor_up, which stays readable (0) so a dead processor is visible
+        assertThat(registry.getMeters()).singleElement().satisfies(m -> {
+            assertThat(m.getId().getName()).isEqualTo("cdc.processor.up");
+            assertThat(registry.get("cdc.processor.up").gauge().value()).isZero();
+        });
     }
 
     @Test

@@ -77,6 +77,11 @@ class PollLoopTest {
     }
 
     private Future<?> start(ChangeApplier applier, String... values) {
+        return start(applier, b -> { }, values);
+    }
+
+    private Future<?> start(ChangeApplier applier, java.util.function.Consumer<CdcEventProcessor.Builder> customize,
+                            String... values) {
         consumer.schedulePollTask(() -> {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
@@ -85,11 +90,13 @@ class PollLoopTest {
                 consumer.addRecord(record(i, values[i]));
             }
         });
-        processor = CdcEventProcessor.builder().meterRegistry(registry)
+        CdcEventProcessor.Builder b = CdcEventProcessor.builder().meterRegistry(registry)
                 .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
                 .topics(TOPIC).applier(applier).deadLetterTopic("shop.dlq")
                 .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1))
-                .kafkaClients(clients).build();
+                .kafkaClients(clients);
+        customize.accept(b);
+        processor = b.build();
         return executor.submit(processor);
     }
 
@@ -128,6 +135,11 @@ class PollLoopTest {
         assertThat(calls.get()).isGreaterThanOrEqualTo(4);
         assertThat(committedDuringOutage).containsOnly(-1L);
         assertThat(processor.deadLettered()).isZero();
+        // counted once, when applied; the redeliveries (3 rewinds x 2 events) separately
+        assertThat(registry.get("cdc.events.processed").counter().count()).isEqualTo(2);
+        assertThat(processor.eventsProcessed()).isEqualTo(2);
+        assertThat(registry.get("cdc.events.redelivered").tag("table", "public.orders").counter().count())
+                .isEqualTo(2.0 * (calls.get() - 1));
     }
 
     @Test
@@ -143,5 +155,70 @@ class PollLoopTest {
             assertThat(new String(r.headers().lastHeader(DeadLetterReason.OFFSET_HEADER).value(), StandardCharsets.UTF_8))
                     .isEqualTo("1");
         });
+    }
+
+    private String header(org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]> r, String key) {
+        return new String(r.headers().lastHeader(key).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aRecordTooLargeForTheDeadLetterTopicIsDeadLetteredAsAReferenceAndThePartitionMovesOn() throws Exception {
+        List<ChangeEvent> applied = new CopyOnWriteArrayList<>();
+        String huge = "x".repeat(50_000); // not JSON, over the producer's max.request.size below
+        start(applied::addAll, b -> b.kafkaProducer(Map.of("bootstrap.servers", "127.0.0.1:1",
+                "max.request.size", "20000")), envelope(1), huge, envelope(3));
+        Await.until(Duration.ofSeconds(30), "all committed", () -> committed() == 3);
+        assertThat(applied).hasSize(2);
+        assertThat(producer.history()).singleElement().satisfies(r -> {
+            assertThat(header(r, DeadLetterReason.HEADER)).isEqualTo("record_too_large");
+            assertThat(header(r, DeadLetterReason.SIZE_HEADER)).isEqualTo("50000");
+            assertThat(header(r, DeadLetterReason.OFFSET_HEADER)).isEqualTo("1");
+            assertThat(header(r, DeadLetterReason.ERROR_HEADER)).startsWith("unparseable: ");
+            String json = new String(r.value(), StandardCharsets.UTF_8);
+            assertThat(json).contains("\"topic\":\"" + TOPIC + "\"", "\"offset\":1", "\"size\":50000",
+                    "\"original_reason\":\"unparseable\"", "\"prefix_bytes\":1024");
+            assertThat(r.value().length).isLessThan(4_000);
+        });
+        assertThat(registry.get("cdc.dead.letters").tag("reason", "record_too_large").counter().count()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnauthorizedDeadLetterTopicBlocksThePartitionAndHealthSaysWhy() throws Exception {
+        producer.sendException = new org.apache.kafka.common.errors.TopicAuthorizationException("shop.dlq");
+        start(batch -> { }, b -> b.stallTimeout(Duration.ofMillis(300)), envelope(1), "{not json", envelope(3));
+        Await.until(Duration.ofSeconds(30), "DOWN naming the dead-letter topic", () -> {
+            io.migmon.core.health.Health h = processor.healthCheck().check();
+            return h.status() == io.migmon.core.health.HealthStatus.DOWN
+                    && h.reasons().stream().anyMatch(r -> r.contains("partition " + TOPIC + "-0")
+                    && r.contains("poison record at " + TOPIC + "-0@1") && r.contains("authorization"));
+        });
+        assertThat(committed()).isEqualTo(-1);
+        assertThat(registry.get("cdc.consumer.lag").gauge().value()).isPositive();
+        assertThat(registry.get("cdc.consumer.lag.seconds").gauge().value()).isPositive();
+    }
+
+    @Test
+    void whileAnApplyHangsConsumerLagStaysVisibleAndHealthBlamesTheTarget() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        start(batch -> release.await(30, java.util.concurrent.TimeUnit.SECONDS),
+                b -> b.stallTimeout(Duration.ofMillis(300)).heartbeatInterval(Duration.ofMillis(150))
+                        .topics("__debezium-heartbeat.shop"), envelope(1), envelope(2));
+        try {
+            Await.until(Duration.ofSeconds(30), "DOWN: target not responding", () -> {
+                io.migmon.core.health.Health h = processor.healthCheck().check();
+                return h.reasons().stream().anyMatch(r -> r.contains("target not responding"));
+            });
+            io.migmon.core.health.Health h = processor.healthCheck().check();
+            assertThat(h.reasons()).noneSatisfy(r -> assertThat(r).contains("connector"));
+            assertThat(registry.get("cdc.consumer.lag").gauge().value()).isEqualTo(2);
+            double s1 = registry.get("cdc.consumer.lag.seconds").gauge().value();
+            Thread.sleep(50);
+            assertThat(registry.get("cdc.consumer.lag.seconds").gauge().value()).isPositive().isGreaterThan(s1);
+        } finally {
+            release.countDown();
+        }
+        Await.until(Duration.ofSeconds(30), "applied and committed", () -> committed() == 2);
+        assertThat(registry.get("cdc.consumer.lag").gauge().value()).isZero();
+        assertThat(registry.get("cdc.consumer.lag.seconds").gauge().value()).isZero();
     }
 }

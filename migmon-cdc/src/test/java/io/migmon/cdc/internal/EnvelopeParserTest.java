@@ -120,7 +120,12 @@ class EnvelopeParserTest {
         assertReason("{\"op\":\"cc\"}", DeadLetterReason.UNKNOWN_OPERATION);
         assertReason("not json", DeadLetterReason.UNPARSEABLE);
         assertReason("[1,2]", DeadLetterReason.UNPARSEABLE);
-        assertReason("{\"after\":{\"id\":1}}", DeadLetterReason.UNPARSEABLE);
+        assertReason("{\"after\":{\"id\":1}}", DeadLetterReason.NOT_AN_ENVELOPE);
+        // the transaction-record shape only counts on the transaction topic, and only it counts there
+        assertReason("{\"status\":\"BEGIN\",\"id\":\"771:1\"}", DeadLetterReason.NOT_AN_ENVELOPE);
+        assertThatThrownBy(() -> parser.parse(record("shop.transaction", "{\"id\":1,\"name\":\"x\"}"), true))
+                .isInstanceOfSatisfying(EnvelopeException.class,
+                        ex -> assertThat(ex.reason()).isEqualTo(DeadLetterReason.NOT_AN_ENVELOPE));
         assertReason("{\"op\":\"c\",\"after\":{\"id\":1}", DeadLetterReason.UNPARSEABLE);
         assertReason("{\"op\":\"c\"} {}", DeadLetterReason.UNPARSEABLE);
     }
