@@ -115,12 +115,12 @@ final class ProcessorHealth {
         return b.detail("state", state).build();
     }
 
-    private static String stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
+    private String stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
         long started = p.applyStartedMs;
-        if (started >= 0) {
+        String blocked = p.blockedReason;
+        if (started >= 0 && (blocked == null || now - started > config.stallTimeout.toMillis() / 2)) {
             return "target not responding: apply running for " + (now - started) + " ms";
         }
-        String blocked = p.blockedReason;
         if (blocked != null) {
             return blocked;
         }

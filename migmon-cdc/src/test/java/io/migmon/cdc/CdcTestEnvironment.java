@@ -43,6 +43,8 @@ final class CdcTestEnvironment {
                 .setServerConfig("wal_level", "logical")
                 .setServerConfig("max_replication_slots", "10")
                 .setServerConfig("max_wal_senders", "10")
+                // ground truth for lag: pg_xact_commit_timestamp(xmin) = Debezium's source.ts_us
+                .setServerConfig("track_commit_timestamp", "on")
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .start();
         try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
