@@ -198,6 +198,7 @@ final class ChangePipeline {
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
+                progress.lastChangeArrivalNanos = consumedNanos;
                 long src = e.sourceTsNanos();
                 if (src > 0) {
                     if (eventTs > 0) {

@@ -16,8 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <ul>
  *   <li>when changes wait (in hand, or behind the end offset): now − source commit time of the oldest of them;</li>
- *   <li>when nothing waits and the connector confirmed it is current (a heartbeat, or a change, whose source time
- *       is at most one heartbeat interval plus a tolerance old): 0;</li>
+ *   <li>when nothing waits and heartbeats flow (the newest is at most one heartbeat interval plus a tolerance
+ *       old): 0 once a heartbeat was emitted after the last change arrived (idle); before that, changes are flowing
+ *       and a newer one may be in transit, so now − source time of the last applied change;</li>
  *   <li>when nothing waits but the confirmation is older (heartbeats stopped, or none configured): now − the last
  *       confirmed source time (the newest heartbeat or applied change), so it grows 1 s per second.</li>
  * </ul>
@@ -91,16 +92,25 @@ final class ProgressTracker {
         if (oldest > 0) {
             return Math.max(0, now - oldest) / 1e9;
         }
-        long confirmed = confirmed(pair);
+        long applied = lastApplied(pair);
+        long hb = heartbeatNanos();
+        if (config.heartbeatInterval != null && hb > 0 && now - hb <= toleranceNanos) {
+            // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
+            // flowing and a newer one may be committed and in transit: the last applied change is the watermark
+            if (hb >= lastChangeArrivalNanos || applied < 0) {
+                return 0;
+            }
+            return Math.max(0, now - applied) / 1e9;
+        }
+        long confirmed = Math.max(applied, hb);
         if (confirmed < 0) {
             return 0;
         }
-        long age = Math.max(0, now - confirmed);
-        if (config.heartbeatInterval != null && age <= toleranceNanos) {
-            return 0;
-        }
-        return age / 1e9;
+        return Math.max(0, now - confirmed) / 1e9;
     }
+
+    /** When the newest change event arrived at the processor (its clock), epoch nanos; -1 none. */
+    volatile long lastChangeArrivalNanos = -1;
 
     /**
      * The source commit time up to which every change seen has been applied: just before the oldest waiting change
@@ -130,13 +140,17 @@ final class ProgressTracker {
     }
 
     private long confirmed(String pair) {
+        return Math.max(lastApplied(pair), heartbeatNanos());
+    }
+
+    private long lastApplied(String pair) {
         long applied = -1;
         for (PartitionProgress p : partitions.values()) {
             if (p.data && (pair == null || pair.equals(p.pair))) {
                 applied = Math.max(applied, p.lastAppliedSourceNanos);
             }
         }
-        return Math.max(applied, heartbeatNanos());
+        return applied;
     }
 
     long nowNanos() {
