@@ -2,6 +2,7 @@ package io.migmon.core;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
@@ -370,12 +371,27 @@ public final class ObservableMigration implements AutoCloseable {
             this.migrationId = migrationId;
         }
 
-        /** The host's registry (required). migmon never uses a global registry. */
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters below can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            if (instrumentation == null) {
+                throw new IllegalArgumentException("instrumentation must not be null");
+            }
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). migmon never uses a global registry. */
         public Builder meterRegistry(MeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
             return this;
         }
 
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions options) {
             this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
             return this;
@@ -421,11 +437,12 @@ public final class ObservableMigration implements AutoCloseable {
         /**
          * Builds the migration and registers its gauges in the registry.
          *
-         * @throws IllegalStateException if {@code meterRegistry} was not set
+         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set
          */
         public ObservableMigration build() {
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+                throw new IllegalStateException("meterRegistry must be set (meterRegistry(..) or instrumentation(..)): "
+                        + "migmon records into the host's registry");
             }
             return new ObservableMigration(this);
         }

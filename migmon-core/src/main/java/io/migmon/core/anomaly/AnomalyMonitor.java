@@ -7,6 +7,7 @@ import io.migmon.core.MigrationStats;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
@@ -381,6 +382,19 @@ public final class AnomalyMonitor implements AutoCloseable {
             this.migrationId = migrationId;
         }
 
+        /**
+         * Registry and metric options in one value (the monitor takes time from the samples, so the clock is not
+         * used). Replaces both; {@link #meterRegistry} and {@link #metricsOptions} can still change one part.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            if (instrumentation == null) {
+                throw new IllegalArgumentException("instrumentation must not be null");
+            }
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            return this;
+        }
+
         /** The host's registry; the monitor registers its counters through its own {@link MigmonMeters}. */
         public Builder meterRegistry(MeterRegistry registry) {
             this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
@@ -448,7 +462,8 @@ public final class AnomalyMonitor implements AutoCloseable {
          */
         public AnomalyMonitor build() {
             if (registry == null && meters == null) {
-                throw new IllegalStateException("meterRegistry (or meters) must be set: anomalies are counted in the host's registry");
+                throw new IllegalStateException("meterRegistry must be set (meterRegistry(..), instrumentation(..) or meters(..)): "
+                        + "anomalies are counted in the host's registry");
             }
             if (detectors.isEmpty()) {
                 throw new IllegalStateException("detectors: add at least one detector (or call defaultDetectors())");
