@@ -1,6 +1,7 @@
 package io.migmon.core.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.support.Require;
 import java.time.Clock;
 import java.util.Objects;
 
@@ -44,9 +45,7 @@ public final class Instrumentation {
      * @throws IllegalArgumentException if {@code registry} is null
      */
     public static Instrumentation of(MeterRegistry registry) {
-        if (registry == null) {
-            throw new IllegalArgumentException("registry must not be null: migmon records into the host's registry");
-        }
+        Require.notNull(registry, "registry");
         return new Instrumentation(registry, MetricsOptions.defaults(), Clock.systemUTC());
     }
 
@@ -56,9 +55,7 @@ public final class Instrumentation {
      * @throws IllegalArgumentException if {@code options} is null
      */
     public Instrumentation withOptions(MetricsOptions options) {
-        if (options == null) {
-            throw new IllegalArgumentException("options must not be null (use MetricsOptions.defaults())");
-        }
+        Require.notNull(options, "options");
         return new Instrumentation(registry, options, clock);
     }
 
@@ -68,9 +65,7 @@ public final class Instrumentation {
      * @throws IllegalArgumentException if {@code clock} is null
      */
     public Instrumentation withClock(Clock clock) {
-        if (clock == null) {
-            throw new IllegalArgumentException("clock must not be null (use Clock.systemUTC())");
-        }
+        Require.notNull(clock, "clock");
         return new Instrumentation(registry, options, clock);
     }
 
