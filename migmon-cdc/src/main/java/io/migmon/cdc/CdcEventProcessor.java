@@ -6,7 +6,9 @@ import io.migmon.cdc.spi.RetriableApplyException;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.slf4j.Logger;
@@ -262,21 +264,27 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private KafkaClientFactory clients = KafkaClientFactory.DEFAULT;
 
         private Builder(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
-            this.name = name;
+            this.name = Require.notBlank(name, "name");
         }
 
-        /** The host's registry (required). */
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = registry;
+        /** Registry, metric options and clock in one value (sets all three). */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
             return this;
         }
 
-        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}). */
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Require.notNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = options;
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
@@ -335,43 +343,43 @@ public final class CdcEventProcessor implements Runnable, Closeable {
          * absence means a stalled connector, broker or poll loop); idle with heartbeats flowing is UP.
          */
         public Builder heartbeatInterval(Duration interval) {
-            this.heartbeatInterval = interval;
+            this.heartbeatInterval = Require.positive(interval, "heartbeatInterval");
             return this;
         }
 
         /** How long without progress counts as stalled; default 2 heartbeat intervals, or 1 minute without heartbeats. */
         public Builder stallTimeout(Duration timeout) {
-            this.stallTimeout = timeout;
+            this.stallTimeout = Require.positive(timeout, "stallTimeout");
             return this;
         }
 
         /** How often the poll loop refreshes end offsets and peeks at the oldest unconsumed record (default 1 s). */
         public Builder lagRefreshInterval(Duration interval) {
-            this.lagRefreshInterval = interval;
+            this.lagRefreshInterval = Require.positive(interval, "lagRefreshInterval");
             return this;
         }
 
         /** {@code poll} timeout (default 500 ms); also bounds the lag refresh's remote calls. */
         public Builder pollTimeout(Duration timeout) {
-            this.pollTimeout = timeout;
+            this.pollTimeout = Require.positive(timeout, "pollTimeout");
             return this;
         }
 
         /** Retries of a failing batch before the events are applied one by one (default 2). */
         public Builder applyRetries(int retries) {
-            this.applyRetries = retries;
+            this.applyRetries = Require.atLeast(retries, 0, "applyRetries");
             return this;
         }
 
         /** Back-off between apply retries, on the processing thread (default 200 ms). */
         public Builder retryBackoff(Duration backoff) {
-            this.retryBackoff = backoff;
+            this.retryBackoff = Require.nonNegative(backoff, "retryBackoff");
             return this;
         }
 
         /** How long {@link CdcEventProcessor#close()} waits for the poll loop (default 30 s). */
         public Builder closeTimeout(Duration timeout) {
-            this.closeTimeout = timeout;
+            this.closeTimeout = Require.positive(timeout, "closeTimeout");
             return this;
         }
 
@@ -395,7 +403,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
         /** Clock for lag and latency (default UTC system clock). */
         public Builder clock(Clock clock) {
-            this.clock = clock;
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -405,23 +413,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
          * @throws IllegalArgumentException naming the offending field
          */
         public CdcEventProcessor build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set (meterRegistry(...))");
-            }
-            require(metricsOptions != null, "metricsOptions must not be null");
-            require(clock != null, "clock must not be null");
-            require(name != null && !name.isBlank(), "name must not be blank");
-            positive(lagRefreshInterval, "lagRefreshInterval");
-            positive(pollTimeout, "pollTimeout");
-            positive(closeTimeout, "closeTimeout");
-            require(retryBackoff != null && !retryBackoff.isNegative(), "retryBackoff must be >= 0");
-            require(applyRetries >= 0, "applyRetries must be >= 0, was " + applyRetries);
-            if (heartbeatInterval != null) {
-                positive(heartbeatInterval, "heartbeatInterval");
-            }
-            if (stallTimeout != null) {
-                positive(stallTimeout, "stallTimeout");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             Map<String, Object> cprops = null;
             Map<String, Object> pprops = null;
             if (consumerProperties != null) {
@@ -481,14 +474,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return v != null && !String.valueOf(v).isBlank();
         }
 
-        private static void positive(Duration d, String field) {
-            require(d != null && !d.isNegative() && !d.isZero(), field + " must be positive, was " + d);
-        }
-
         private static void require(boolean ok, String message) {
-            if (!ok) {
-                throw new IllegalArgumentException(message);
-            }
+            Require.argument(ok, message);
         }
     }
 }
