@@ -198,7 +198,7 @@ final class ChangePipeline {
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
-                progress.lastChangeArrivalNanos = consumedNanos;
+                progress.changeArrived(consumedNanos, e.transactionId());
                 long src = e.sourceTsNanos();
                 if (src > 0) {
                     if (eventTs > 0) {
@@ -210,8 +210,13 @@ final class ChangePipeline {
                     }
                 }
                 return;
+            case TRANSACTION:
+                if ("END".equals(e.transactionStatus())) {
+                    progress.transactionEnded(e.transactionId());
+                }
+                return;
             default:
-                // tombstones and transaction boundaries: no meter of their own
+                // tombstones: no meter of their own
         }
     }
 

@@ -17,8 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>when changes wait (in hand, or behind the end offset): now − source commit time of the oldest of them;</li>
  *   <li>when nothing waits and heartbeats flow (the newest is at most one heartbeat interval plus a tolerance
- *       old): 0 once a heartbeat was emitted after the last change arrived (idle); before that, changes are flowing
- *       and a newer one may be in transit, so now − source time of the last applied change;</li>
+ *       old): 0 once a heartbeat was emitted after the last change arrived, or the last change's transaction was
+ *       closed by its {@code END} record (transaction metadata); before that, changes are flowing and a newer one
+ *       may be in transit, so now − source time of the last applied change;</li>
  *   <li>when nothing waits but the confirmation is older (heartbeats stopped, or none configured): now − the last
  *       confirmed source time (the newest heartbeat or applied change), so it grows 1 s per second.</li>
  * </ul>
@@ -97,7 +98,7 @@ final class ProgressTracker {
         if (config.heartbeatInterval != null && hb > 0 && now - hb <= toleranceNanos) {
             // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
             // flowing and a newer one may be committed and in transit: the last applied change is the watermark
-            if (hb >= lastChangeArrivalNanos || applied < 0) {
+            if (hb >= lastChangeArrivalNanos || applied < 0 || lastChangeTxClosed) {
                 return 0;
             }
             return Math.max(0, now - applied) / 1e9;
@@ -111,6 +112,29 @@ final class ProgressTracker {
 
     /** When the newest change event arrived at the processor (its clock), epoch nanos; -1 none. */
     volatile long lastChangeArrivalNanos = -1;
+    /** Source transaction of the newest change (transaction metadata), or null. */
+    volatile String lastChangeTxId;
+    /**
+     * Whether the transaction of the newest change was closed by its {@code END} record (transaction metadata
+     * topic): then no later change of it is in transit, and with nothing waiting the target is current.
+     */
+    volatile boolean lastChangeTxClosed;
+
+    /** A change arrived (processing thread). */
+    void changeArrived(long arrivalNanos, String txId) {
+        lastChangeArrivalNanos = arrivalNanos;
+        if (txId == null || !txId.equals(lastChangeTxId)) {
+            lastChangeTxClosed = false;
+        }
+        lastChangeTxId = txId;
+    }
+
+    /** A transaction's {@code END} record arrived (processing thread). */
+    void transactionEnded(String txId) {
+        if (txId != null && txId.equals(lastChangeTxId)) {
+            lastChangeTxClosed = true;
+        }
+    }
 
     /**
      * The source commit time up to which every change seen has been applied: just before the oldest waiting change

@@ -1,6 +1,6 @@
 package io.migmon.cdc;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.connect.cli.ConnectDistributed;
@@ -29,7 +29,8 @@ final class CdcTestEnvironment {
 
     private static CdcTestEnvironment instance;
 
-    final EmbeddedPostgres postgres;
+    final EmbeddedPostgresFixture postgres;
+    private final DataSource target;
     final KafkaClusterTestKit kafka;
     private Connect<?> connect;
 
@@ -37,19 +38,10 @@ final class CdcTestEnvironment {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Path work = Path.of("target", "it-" + id).toAbsolutePath();
         Files.createDirectories(work);
-        postgres = EmbeddedPostgres.builder()
-                .setOverrideWorkingDirectory(new File(work.toFile(), "pg-work"))
-                .setDataDirectory(work.resolve("pg-data"))
-                .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", "10")
-                .setServerConfig("max_wal_senders", "10")
-                // ground truth for lag: pg_xact_commit_timestamp(xmin) = Debezium's source.ts_us
-                .setServerConfig("track_commit_timestamp", "on")
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE tgt");
-        }
+        // ground truth for lag: pg_xact_commit_timestamp(xmin) = Debezium's source.ts_us
+        postgres = EmbeddedPostgresFixture.builder("cdc-it").baseDirectory(work.resolve("pg"))
+                .logicalReplication().trackCommitTimestamp().start();
+        target = postgres.createDatabase("tgt");
         kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
                 .setBaseDirectory(work.resolve("kafka")).build())
@@ -116,15 +108,15 @@ final class CdcTestEnvironment {
     }
 
     DataSource source() {
-        return postgres.getPostgresDatabase();
+        return postgres.dataSource();
     }
 
     DataSource target() {
-        return postgres.getDatabase("postgres", "tgt");
+        return target;
     }
 
     int postgresPort() {
-        return postgres.getPort();
+        return postgres.port();
     }
 
     /**

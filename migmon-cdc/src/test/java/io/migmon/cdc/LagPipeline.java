@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One table replicated end to end for the lag-truth tests and the accuracy benchmark: source PostgreSQL
  * ({@code track_commit_timestamp=on}) → Debezium PostgreSQL connector on the Connect worker (heartbeats every
- * {@code heartbeatMs}) → Kafka KRaft → {@link CdcEventProcessor} → a restartable target PostgreSQL through a
+ * {@code heartbeatMs}, transaction metadata on) → Kafka KRaft → {@link CdcEventProcessor} → a restartable target PostgreSQL through a
  * {@link JdbcChangeApplier} (schema evolution on) wrapped in a gate that can block the apply or slow it per row.
  * Ground truth: {@link #truthSeconds()} = now − commit time ({@code pg_xact_commit_timestamp}) of the oldest source
  * row not yet in the target, for insert-only workloads on increasing ids.
@@ -73,6 +73,8 @@ final class LagPipeline implements AutoCloseable {
                 .put("table.include.list", table)
                 .put("slot.name", "migmon_" + name).put("publication.name", "migmon_" + name)
                 .put("heartbeat.interval.ms", Long.toString(heartbeat.toMillis()))
+                // BEGIN/END records on <prefix>.transaction: an END closes the last change's transaction
+                .put("provide.transaction.metadata", "true")
                 .build());
         Await.until(Duration.ofSeconds(60), "connector RUNNING", () -> client.status(name).isRunning());
     }
@@ -114,7 +116,7 @@ final class LagPipeline implements AutoCloseable {
         consumer.put("max.poll.records", "500");
         processor = CdcEventProcessor.builder(name).meterRegistry(registry)
                 .kafkaConsumer(consumer)
-                .topics(dataTopic, heartbeatTopic)
+                .topics(dataTopic, heartbeatTopic, name + ".transaction")
                 .applier(gated)
                 .deadLetterTopic(dlq)
                 .heartbeatInterval(heartbeat)

@@ -133,4 +133,22 @@ class ReplicationLagTest {
             ex.shutdownNow();
         }
     }
+
+    @Test
+    void whileChangesFlowTheLagAgesFromTheLastAppliedChangeUntilTheirTransactionEnds() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(heartbeat()));
+            clock.advance(Duration.ofMillis(500));
+            String inTx = change(1, t0 + 100).replace("\"op\":\"c\"", "\"op\":\"c\",\"transaction\":{\"id\":\"7:42\",\"total_order\":1}");
+            p.process(List.of(record(inTx)));
+            // no heartbeat since the change arrived: a later change of the transaction may be in transit
+            clock.advance(Duration.ofMillis(300));
+            assertThat(lag()).isEqualTo(0.7, within(1e-9));
+            p.process(List.of(CdcRecord.of("shop.transaction", "{\"id\":\"7:42\"}",
+                    "{\"status\":\"END\",\"id\":\"7:42\",\"event_count\":1,\"ts_ms\":" + clock.millis() + "}")));
+            assertThat(lag()).as("the END record closes the transaction: current").isZero();
+        }
+    }
 }

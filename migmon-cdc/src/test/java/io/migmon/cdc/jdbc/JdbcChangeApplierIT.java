@@ -4,7 +4,7 @@ import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.Operation;
 import io.migmon.cdc.spi.RetriableApplyException;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,15 +27,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The JDBC applier against a real PostgreSQL: composite keys, truncate, key-only deletes, idempotence, errors. */
 class JdbcChangeApplierIT {
 
-    private static EmbeddedPostgres pg;
+    private static EmbeddedPostgresFixture pg;
     private static DataSource ds;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Path.of("target", "jdbc-it-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        pg = EmbeddedPostgres.builder().setOverrideWorkingDirectory(dir.resolve("work").toFile())
-                .setDataDirectory(dir.resolve("data")).setServerConfig("listen_addresses", "127.0.0.1").start();
-        ds = pg.getPostgresDatabase();
+        pg = EmbeddedPostgresFixture.builder("cdc-jdbc-it").start();
+        ds = pg.dataSource();
         exec("CREATE SCHEMA replica",
                 "CREATE TABLE replica.lines (order_id int, line_no int, sku text NOT NULL, qty int, price numeric(10,2), "
                         + "tags jsonb, PRIMARY KEY (order_id, line_no))",
