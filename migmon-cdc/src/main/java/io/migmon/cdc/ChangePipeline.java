@@ -212,7 +212,7 @@ final class ChangePipeline {
                 return;
             case TRANSACTION:
                 if ("END".equals(e.transactionStatus())) {
-                    progress.transactionEnded(e.transactionId());
+                    progress.transactionEnded(e.transactionId(), eventTs > 0 ? eventTs : consumedNanos);
                 }
                 return;
             default:

@@ -94,7 +94,7 @@ final class ProgressTracker {
             return Math.max(0, now - oldest) / 1e9;
         }
         long applied = lastApplied(pair);
-        long hb = heartbeatNanos();
+        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
         if (config.heartbeatInterval != null && hb > 0 && now - hb <= toleranceNanos) {
             // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
             // flowing and a newer one may be committed and in transit: the last applied change is the watermark
@@ -129,11 +129,21 @@ final class ProgressTracker {
         lastChangeTxId = txId;
     }
 
-    /** A transaction's {@code END} record arrived (processing thread). */
-    void transactionEnded(String txId) {
+    /** Connector-side time of the newest transaction {@code END} record, epoch nanos; -1 none. */
+    volatile long lastTxEndNanos = -1;
+
+    /**
+     * A transaction's {@code END} record arrived (processing thread). Its own timestamp confirms the connector was
+     * current then, like a heartbeat (Debezium may emit no heartbeat while it streams a large transaction).
+     */
+    void transactionEnded(String txId, long endNanos) {
         if (txId != null && txId.equals(lastChangeTxId)) {
             lastChangeTxClosed = true;
         }
+        if (endNanos > lastTxEndNanos) {
+            lastTxEndNanos = endNanos;
+        }
+        signal(endNanos);
     }
 
     /**
@@ -164,7 +174,7 @@ final class ProgressTracker {
     }
 
     private long confirmed(String pair) {
-        return Math.max(lastApplied(pair), heartbeatNanos());
+        return Math.max(lastApplied(pair), Math.max(heartbeatNanos(), lastTxEndNanos));
     }
 
     private long lastApplied(String pair) {
