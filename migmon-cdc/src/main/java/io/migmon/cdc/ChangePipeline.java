@@ -194,7 +194,7 @@ final class ChangePipeline {
         switch (e.kind()) {
             case HEARTBEAT:
                 health.lastHeartbeatMs = consumedNanos / 1_000_000L;
-                progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos);
+                progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
@@ -212,7 +212,7 @@ final class ChangePipeline {
                 return;
             case TRANSACTION:
                 if ("END".equals(e.transactionStatus())) {
-                    progress.transactionEnded(e.transactionId(), eventTs > 0 ? eventTs : consumedNanos);
+                    progress.transactionEnded(e.transactionId(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                 }
                 return;
             default:

@@ -65,9 +65,19 @@ final class ProgressTracker {
         return !hb && !tx;
     }
 
-    void heartbeat(String topic, long sourceNanos) {
+    void heartbeat(String topic, long sourceNanos, long arrivalNanos) {
         heartbeats.merge(topic, sourceNanos, Math::max);
+        confirmationArrived(arrivalNanos);
         signal(sourceNanos);
+    }
+
+    /** When the newest heartbeat or transaction END arrived at the processor (its clock), epoch nanos; -1 none. */
+    volatile long lastConfirmationArrivalNanos = -1;
+
+    private void confirmationArrived(long arrivalNanos) {
+        if (arrivalNanos > lastConfirmationArrivalNanos) {
+            lastConfirmationArrivalNanos = arrivalNanos;
+        }
     }
 
     /** A heartbeat or change with this source time arrived. */
@@ -95,7 +105,9 @@ final class ProgressTracker {
         }
         long applied = lastApplied(pair);
         long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
-        if (config.heartbeatInterval != null && hb > 0 && now - hb <= toleranceNanos) {
+        // "heartbeats flow" is judged by when the newest confirmation arrived here: a processor busy applying a
+        // backlog consumes confirmations late, which says nothing about the connector
+        if (config.heartbeatInterval != null && hb > 0 && now - lastConfirmationArrivalNanos <= toleranceNanos) {
             // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
             // flowing and a newer one may be committed and in transit: the last applied change is the watermark
             if (hb >= lastChangeArrivalNanos || applied < 0 || lastChangeTxClosed) {
@@ -136,7 +148,8 @@ final class ProgressTracker {
      * A transaction's {@code END} record arrived (processing thread). Its own timestamp confirms the connector was
      * current then, like a heartbeat (Debezium may emit no heartbeat while it streams a large transaction).
      */
-    void transactionEnded(String txId, long endNanos) {
+    void transactionEnded(String txId, long endNanos, long arrivalNanos) {
+        confirmationArrived(arrivalNanos);
         if (txId != null && txId.equals(lastChangeTxId)) {
             lastChangeTxClosed = true;
         }
