@@ -168,11 +168,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     }
 
     static String errorType(Throwable t) {
-        if (t == null) {
-            return "unknown";
-        }
-        String simple = t.getClass().getSimpleName();
-        return simple.isEmpty() ? t.getClass().getName() : simple;
+        return io.migmon.core.support.ErrorTypes.simpleName(t);
     }
 
     private static Counter counterFor(Map<String, Counter> cache, String key, java.util.function.Function<String, Counter> f) {

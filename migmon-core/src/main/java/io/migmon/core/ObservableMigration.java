@@ -287,8 +287,7 @@ public final class ObservableMigration implements AutoCloseable {
     }
 
     private static void end(MigrationRun run, Throwable t) {
-        if (t instanceof InterruptedException || t instanceof CancellationException
-                || t instanceof MigrationAbortedException) {
+        if (io.migmon.core.support.RunScope.isAbort(t)) {
             run.finish(MigrationStatus.ABORTED, t);
         } else {
             run.fail(t);

@@ -3,7 +3,10 @@ package io.migmon.flyway;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MdcScope;
+import io.migmon.core.support.MigrationRegistry;
+import io.migmon.core.support.RunScope;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
@@ -22,7 +25,6 @@ import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.api.callback.Statement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * A Flyway {@link Callback} that records every {@code migrate} through migmon's {@link ObservableMigration}:
@@ -186,9 +188,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (migration.isEmpty()) {
             return;
         }
-        ActiveMigrate a = new ActiveMigrate(id, migration.get().start(), MDC.get(ObservableMigration.MDC_MIGRATION_ID));
+        ActiveMigrate a = new ActiveMigrate(id, migration.get().start(),
+                MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, id));
         active.set(a);
-        MDC.put(ObservableMigration.MDC_MIGRATION_ID, id);
     }
 
     private void discard() {
@@ -212,8 +214,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         a.version = version;
         a.script = info == null ? null : info.getScript();
         a.sqlState = null;
-        a.previousVersionMdc = MDC.get(MDC_VERSION);
-        MDC.put(MDC_VERSION, version);
+        a.versionMdc = MdcScope.put(MDC_VERSION, version);
         if (perVersion) {
             a.versionRun = migrations.version(a.id, version).map(ObservableMigration::start).orElse(null);
         }
@@ -239,7 +240,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
             return;
         }
         if (failedContext != null) {
-            String type = a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+            String type = a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
             a.failureType = type;
             LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
                     .addKeyValue(MDC_VERSION, a.version)
@@ -262,9 +263,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
             if (failed) {
                 // a version that got no AFTER_EACH_* event failed with the migrate
                 String type = a.failureType != null ? a.failureType
-                        : a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+                        : a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
                 a.finishVersion(a.versionRun != null ? type : null);
-                MigrationRegistry.finish(a.run, type);
+                RunScope.of(a.run).fail(type);
             } else {
                 a.abandonVersion();
                 a.run.succeed();
@@ -291,7 +292,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
                 .addKeyValue("error_type", VALIDATE_FAILURE_TYPE)
                 .log("flyway validation of {} failed: the migrate was refused", id);
-        MigrationRegistry.finish(run, VALIDATE_FAILURE_TYPE);
+        RunScope.of(run).fail(VALIDATE_FAILURE_TYPE);
     }
 
     private String resolveId(Context context) {
@@ -331,46 +332,46 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private static final class ActiveMigrate {
         final String id;
         final MigrationRun run;
-        final String previousIdMdc;
+        final MdcScope idMdc;
         String version;
         String script;
         String sqlState;
         String failureType;
-        String previousVersionMdc;
+        MdcScope versionMdc;
         MigrationRun versionRun;
 
-        ActiveMigrate(String id, MigrationRun run, String previousIdMdc) {
+        ActiveMigrate(String id, MigrationRun run, MdcScope idMdc) {
             this.id = id;
             this.run = run;
-            this.previousIdMdc = previousIdMdc;
+            this.idMdc = idMdc;
         }
 
         /** Ends the version run: success when {@code errorType} is null, else failed with that error type. */
         void finishVersion(String errorType) {
             MigrationRun v = versionRun;
             versionRun = null;
-            MigrationRegistry.finish(v, errorType);
-            if (version != null) {
-                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
-                version = null;
-            }
+            RunScope.of(v).finish(errorType);
+            closeVersionMdc();
         }
 
         /** Ends a version run whose outcome Flyway never reported as {@code aborted}. */
         void abandonVersion() {
             MigrationRun v = versionRun;
             versionRun = null;
-            if (v != null) {
-                v.close();
+            RunScope.of(v).abandon();
+            closeVersionMdc();
+        }
+
+        private void closeVersionMdc() {
+            if (versionMdc != null) {
+                versionMdc.close();
+                versionMdc = null;
             }
-            if (version != null) {
-                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
-                version = null;
-            }
+            version = null;
         }
 
         void restoreMdc() {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousIdMdc);
+            idMdc.close();
         }
     }
 
@@ -445,7 +446,10 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedVersions(int max) {
-            this.maxTrackedVersions = MigrationRegistry.requireAtLeastOne("maxTrackedVersions", max);
+            if (max < 1) {
+                throw new IllegalArgumentException("maxTrackedVersions must be >= 1, was " + max);
+            }
+            this.maxTrackedVersions = max;
             return this;
         }
 
@@ -461,7 +465,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonFlywayCallback build() {
-            MigrationRegistry.requireRegistry(registry);
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
             return new MigmonFlywayCallback(this);
         }
     }

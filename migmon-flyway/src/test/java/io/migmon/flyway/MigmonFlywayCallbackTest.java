@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.testing.MutableClock;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MigrationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
@@ -159,11 +160,11 @@ class MigmonFlywayCallbackTest {
 
     @Test
     void errorTypePrefersTheSqlStateInTheCauseChain() {
-        assertThat(MigrationRegistry.errorType(new RuntimeException(new SQLException("x", "42P01"))))
+        assertThat(ErrorTypes.of(new RuntimeException(new SQLException("x", "42P01"))))
                 .isEqualTo("sqlstate_42P01");
-        assertThat(MigrationRegistry.errorType(new SQLException("no state"))).isEqualTo("SQLException");
-        assertThat(MigrationRegistry.errorType(new IllegalStateException())).isEqualTo("IllegalStateException");
-        assertThat(MigrationRegistry.errorType(null)).isEqualTo("unknown");
+        assertThat(ErrorTypes.of(new SQLException("no state"))).isEqualTo("SQLException");
+        assertThat(ErrorTypes.of(new IllegalStateException())).isEqualTo("IllegalStateException");
+        assertThat(ErrorTypes.of(null)).isEqualTo("unknown");
     }
 
     @Test

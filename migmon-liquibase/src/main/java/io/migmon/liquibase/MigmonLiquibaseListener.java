@@ -3,7 +3,10 @@ package io.migmon.liquibase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MdcScope;
+import io.migmon.core.support.MigrationRegistry;
+import io.migmon.core.support.RunScope;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import liquibase.change.Change;
 import liquibase.changelog.ChangeSet;
@@ -25,7 +29,6 @@ import liquibase.exception.PreconditionFailedException;
 import liquibase.precondition.core.PreconditionContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * A Liquibase {@link ChangeExecListener} that records every changeset Liquibase runs, and every update wrapped in
@@ -126,20 +129,19 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     public void observe(LiquibaseAction action) throws LiquibaseException {
         Objects.requireNonNull(action, "action must not be null");
         MigrationRun run = startUpdate();
-        String previousMdc = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
-        MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
         boolean completed = false;
-        try {
-            action.run();
-            completed = true;
-        } catch (Throwable t) {
-            endUpdate(run, t);
-            throw t;
-        } finally {
-            if (completed) {
-                endUpdate(run, null);
+        try (MdcScope mdc = MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId)) {
+            try {
+                action.run();
+                completed = true;
+            } catch (Throwable t) {
+                endUpdate(run, t);
+                throw t;
+            } finally {
+                if (completed) {
+                    endUpdate(run, null);
+                }
             }
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
         }
     }
 
@@ -152,11 +154,9 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             }
             abandonChangeSet(); // a previous changeset that got no ran/runFailed
             String label = label(changeSet);
-            ActiveChangeSet a = new ActiveChangeSet(changeSet, label, MDC.get(ObservableMigration.MDC_MIGRATION_ID),
-                    MDC.get(MDC_VERSION));
+            ActiveChangeSet a = new ActiveChangeSet(changeSet, label,
+                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label));
             activeChangeSet.set(a);
-            MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
-            MDC.put(MDC_VERSION, label);
             if (perChangeSet) {
                 a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
             }
@@ -278,7 +278,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (run == null || migrations.isClosed()) {
                 return;
             }
-            MigrationRegistry.finish(run, failure == null ? null : errorType(failure));
+            RunScope.of(run).finish(failure == null ? null : errorType(failure));
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
@@ -295,7 +295,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (migrations.isClosed()) {
                 return; // closed during the update: record nothing more, re-register no meter
             }
-            MigrationRegistry.finish(a.run, errorType);
+            RunScope.of(a.run).finish(errorType);
             if (errorType != null) {
                 LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
                         .addKeyValue(MDC_VERSION, a.label)
@@ -306,8 +306,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                                 a.changeSet.getFilePath(), errorType);
             }
         } finally {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
+            a.mdc.close();
         }
     }
 
@@ -319,12 +318,11 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
         activeChangeSet.remove();
         try {
-            if (a.run != null && !migrations.isClosed()) {
-                a.run.close();
+            if (!migrations.isClosed()) {
+                RunScope.of(a.run).abandon();
             }
         } finally {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
+            a.mdc.close();
         }
     }
 
@@ -344,11 +342,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
      * {@code ValidationFailedException}).
      */
     static String errorType(Throwable t) {
-        Throwable c = t;
-        while (c instanceof CommandExecutionException && c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return MigrationRegistry.errorType(c);
+        return ErrorTypes.of(t, Set.of(CommandExecutionException.class));
     }
 
     /** A Liquibase update run by {@link #observe(LiquibaseAction)}. */
@@ -366,15 +360,13 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     private static final class ActiveChangeSet {
         final ChangeSet changeSet;
         final String label;
-        final String previousIdMdc;
-        final String previousVersionMdc;
+        final MdcScope mdc;
         MigrationRun run;
 
-        ActiveChangeSet(ChangeSet changeSet, String label, String previousIdMdc, String previousVersionMdc) {
+        ActiveChangeSet(ChangeSet changeSet, String label, MdcScope mdc) {
             this.changeSet = changeSet;
             this.label = label;
-            this.previousIdMdc = previousIdMdc;
-            this.previousVersionMdc = previousVersionMdc;
+            this.mdc = mdc;
         }
     }
 
@@ -450,7 +442,10 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedChangeSets(int max) {
-            this.maxTrackedChangeSets = MigrationRegistry.requireAtLeastOne("maxTrackedChangeSets", max);
+            if (max < 1) {
+                throw new IllegalArgumentException("maxTrackedChangeSets must be >= 1, was " + max);
+            }
+            this.maxTrackedChangeSets = max;
             return this;
         }
 
@@ -466,7 +461,9 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonLiquibaseListener build() {
-            MigrationRegistry.requireRegistry(registry);
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
+            }
             return new MigmonLiquibaseListener(this);
         }
     }

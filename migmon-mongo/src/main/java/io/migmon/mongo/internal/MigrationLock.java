@@ -12,7 +12,10 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
+import io.migmon.mongo.MongoMigrationException;
 import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The migration lock: one document {@code {_id: "migmon", owner, acquiredAt, expiresAt}} in the lock collection.
@@ -22,6 +25,8 @@ import org.bson.conversions.Bson;
 public final class MigrationLock {
 
     public static final String LOCK_ID = "migmon";
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo");
 
     private final MongoCollection<Document> collection;
     private final String owner;
@@ -39,6 +44,52 @@ public final class MigrationLock {
         this.clock = clock;
         this.timeout = opTimeout;
         this.refreshEveryMillis = Math.max(1, ttl.toMillis() / 3);
+    }
+
+    /**
+     * Takes the lock, waiting up to {@code wait} (polling every {@code poll}) while another runner holds it.
+     *
+     * @param where the lock's {@code database.collection}, for messages
+     * @throws MongoMigrationException with {@code LOCK_TIMEOUT} when the wait is over or the thread is interrupted
+     */
+    public static MigrationLock acquire(MongoCollection<Document> collection, String owner, Duration ttl, Clock clock,
+            Duration opTimeout, Duration wait, Duration poll, String where) {
+        MigrationLock lock = new MigrationLock(collection, owner, ttl, clock, opTimeout);
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean logged = false;
+        while (!lock.tryAcquire()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "MongoDB migration lock " + where + " is held by " + lock.holderText()
+                                + "; gave up after waiting " + wait + " (lockWait)", null, null);
+            }
+            if (!logged) {
+                LOG.info("MongoDB migration lock {} is held by {}; waiting up to {}", where, lock.holderText(), wait);
+                logged = true;
+            }
+            try {
+                Thread.sleep(Math.min(poll.toMillis(), Math.max(1, wait.toMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "interrupted while waiting for the MongoDB migration lock " + where, null, e);
+            }
+        }
+        return lock;
+    }
+
+    /** Who holds the lock and until when, for messages; never throws. */
+    public String holderText() {
+        try {
+            Document h = holder();
+            if (h == null) {
+                return "nobody (released meanwhile)";
+            }
+            Object expires = h.get("expiresAt");
+            return "'" + h.getString("owner") + "' until " + (expires instanceof Date d ? d.toInstant() : expires);
+        } catch (RuntimeException e) {
+            return "another runner";
+        }
     }
 
     /** The current holder, or null. */

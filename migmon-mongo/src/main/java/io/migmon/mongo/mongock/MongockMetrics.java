@@ -63,7 +63,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     private final ObservableMigration migration;
     private final MongoClient client;
     private final String database;
-    private final String changeLogCollection;
+    private final String changelogCollection;
     private final Clock clock;
     private final Duration operationTimeout;
     private final AtomicReference<MigrationRun> current = new AtomicReference<>();
@@ -75,7 +75,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
                 .metricsOptions(b.metricsOptions).clock(b.clock).build();
         this.client = b.client;
         this.database = b.database;
-        this.changeLogCollection = b.changeLogCollection;
+        this.changelogCollection = b.changelogCollection;
         this.clock = b.clock;
         this.operationTimeout = b.operationTimeout;
     }
@@ -176,7 +176,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             return;
         }
         try {
-            List<Document> entries = Reactive.all(client.getDatabase(database).getCollection(changeLogCollection)
+            List<Document> entries = Reactive.all(client.getDatabase(database).getCollection(changelogCollection)
                     .find(Filters.gte("timestamp", Date.from(startedAt.minusMillis(1000)))), operationTimeout);
             for (Document e : entries) {
                 try {
@@ -209,7 +209,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, changeId,
                     MetricCatalog.ERROR_TYPE, failureType != null ? failureType : errorType(trace)).increment();
         }
-        LOG.atInfo().addKeyValue("mongodb_version", changeId).addKeyValue("status", status)
+        LOG.atInfo().addKeyValue(io.migmon.mongo.MongoMigrationRunner.MDC_VERSION, changeId).addKeyValue("status", status)
                 .addKeyValue("duration_ms", millis).log("Mongock ChangeUnit {} {} in {} ms", changeId, status, millis);
     }
 
@@ -238,7 +238,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         private String migrationId = "mongock";
         private MongoClient client;
         private String database;
-        private String changeLogCollection = "mongockChangeLog";
+        private String changelogCollection = "mongockChangeLog";
         private Clock clock = Clock.systemUTC();
         private Duration operationTimeout = Duration.ofSeconds(30);
 
@@ -281,12 +281,15 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             return this;
         }
 
-        /** Mongock's changelog collection (default {@code mongockChangeLog}, Mongock's default). */
-        public Builder changeLogCollection(String name) {
+        /**
+         * Mongock's changelog collection (default {@code mongockChangeLog}, Mongock's default). Spelled like
+         * {@code MongoMigrationRunner.Builder#changelogCollection}.
+         */
+        public Builder changelogCollection(String name) {
             if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("changeLogCollection must not be blank");
+                throw new IllegalArgumentException("changelogCollection must not be blank");
             }
-            this.changeLogCollection = name;
+            this.changelogCollection = name;
             return this;
         }
 

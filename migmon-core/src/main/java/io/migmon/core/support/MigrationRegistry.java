@@ -1,13 +1,11 @@
-package io.migmon.core.internal;
+package io.migmon.core.support;
 
 import io.micrometer.core.instrument.MeterRegistry;
-import io.migmon.core.MigrationRun;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.spi.MigrationListener;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -16,14 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import org.slf4j.MDC;
 
 /**
  * The {@link ObservableMigration}s a SQL-framework adapter (migmon-flyway, migmon-liquibase) created: one per
  * run-level migration id (kept until {@link #close()}) and one per version ({@code <id>:<version>}, at most
  * {@code maxVersions}, least recently used evicted and its meters removed). Thread-safe.
  *
- * <p>Not public API: for migmon's own modules; may change without notice.
+ * <p>For migmon's own modules (the SQL-framework adapters); not a stable API. Error types, MDC and run endings
+ * live in {@link ErrorTypes}, {@link MdcScope} and {@link RunScope}.
  */
 public final class MigrationRegistry implements AutoCloseable {
 
@@ -131,52 +129,6 @@ public final class MigrationRegistry implements AutoCloseable {
         return migrationId;
     }
 
-    /**
-     * {@code max} if it is at least 1 (a bound on tracked per-version migrations).
-     *
-     * @throws IllegalArgumentException naming {@code field} if it is not
-     */
-    public static int requireAtLeastOne(String field, int max) {
-        if (max < 1) {
-            throw new IllegalArgumentException(field + " must be >= 1, was " + max);
-        }
-        return max;
-    }
-
-    /**
-     * {@code registry} if an adapter's builder got one.
-     *
-     * @throws IllegalStateException if it is null
-     */
-    public static MeterRegistry requireRegistry(MeterRegistry registry) {
-        if (registry == null) {
-            throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-        }
-        return registry;
-    }
-
-    /** Ends {@code run} (if not null): success when {@code errorType} is null, else failed with that error type. */
-    public static void finish(MigrationRun run, String errorType) {
-        if (run == null) {
-            return;
-        }
-        if (errorType == null) {
-            run.succeed();
-        } else {
-            run.recordError(errorType);
-            run.fail(null);
-        }
-    }
-
-    /** Puts {@code previous} back under {@code key} in the MDC, or removes the key when it was absent. */
-    public static void restoreMdc(String key, String previous) {
-        if (previous == null) {
-            MDC.remove(key);
-        } else {
-            MDC.put(key, previous);
-        }
-    }
-
     /** Whether {@code id} is a valid migration id (see {@link ObservableMigration#builder(String)}). */
     public static boolean isValidId(String id) {
         if (id == null || id.isBlank()) {
@@ -188,29 +140,6 @@ public final class MigrationRegistry implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return false;
         }
-    }
-
-    /**
-     * The {@code error_type} for a failure: {@code sqlstate_<SQLSTATE>} when an {@link SQLException} with a SQL
-     * state is in the cause chain (a small, fixed vocabulary that says what went wrong), else the exception's simple
-     * class name, as core does.
-     */
-    public static String errorType(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof SQLException sql && sql.getSQLState() != null && !sql.getSQLState().isBlank()) {
-                return sqlStateType(sql.getSQLState());
-            }
-        }
-        if (t == null) {
-            return "unknown";
-        }
-        String simple = t.getClass().getSimpleName();
-        return simple.isEmpty() ? t.getClass().getName() : simple;
-    }
-
-    /** {@code sqlstate_<state>} with anything but letters and digits dropped. */
-    public static String sqlStateType(String sqlState) {
-        return "sqlstate_" + sqlState.replaceAll("[^A-Za-z0-9]", "");
     }
 
     private ObservableMigration build(String id, boolean withListeners) {
