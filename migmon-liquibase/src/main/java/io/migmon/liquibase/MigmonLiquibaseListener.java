@@ -24,6 +24,7 @@ import liquibase.changelog.visitor.ChangeExecListener;
 import liquibase.database.Database;
 import liquibase.exception.CommandExecutionException;
 import liquibase.exception.LiquibaseException;
+import liquibase.exception.MigrationFailedException;
 import liquibase.exception.PreconditionErrorException;
 import liquibase.exception.PreconditionFailedException;
 import liquibase.precondition.core.PreconditionContainer;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>One run per changeset</b> that Liquibase runs ({@code willRun} → {@code ran} / {@code runFailed}) under
  *   {@code <migration id>:<changeset id>}, e.g. {@code migration_duration_seconds{migration_id="orders-db:2",
  *   status="success"}} and {@code migration_status{migration_id="orders-db:2",status=...}}. Changesets already
- *   applied are not recorded. At most {@link Builder#maxTrackedChangeSets(int)} changesets keep their meters
+ *   applied are not recorded; {@code runAlways} / {@code runOnChange} changesets are recorded each time they run.
+ *   A changeset whose precondition marks it ran ({@code MARK_RAN}) or skips it ({@code CONTINUE}) is no run. At most {@link Builder#maxTrackedChangeSets(int)} changesets keep their meters
  *   (least recently used go first).</li>
  *   <li><b>One run per update</b> when the host wraps the update in {@link #observe(LiquibaseAction)} (Liquibase's
  *   listener has no update start/end event), under the migration id.</li>
@@ -67,7 +69,8 @@ import org.slf4j.LoggerFactory;
  * messages are never logged by migmon (they can carry data).
  *
  * <p>Threads: Liquibase calls the listener on the thread running the update; state is kept per thread, so one
- * instance may serve updates on several threads. Rollback and precondition events are not recorded.
+ * instance may serve updates on several threads. Each changeset a rollback command reverts is recorded as
+ * {@code <migration id>:rollback:<label>}; precondition failures are logged at INFO.
  *
  * <p>Observability never breaks Liquibase: every failure inside this listener is contained, counted in
  * {@code migmon_observability_failures_total{component="liquibase.listener"}} and logged once; {@link #observe}
@@ -90,6 +93,13 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     public static final String TOLERATED_FAILURE_TYPE = "MigrationFailedException";
 
     static final String COMPONENT = "liquibase.listener";
+
+    /** Prefix of the label of a rollback run: {@code <migration id>:rollback:<label>}. */
+    static final String ROLLBACK_PREFIX = "rollback:";
+
+    /** Exceptions that only carry another: Liquibase's command wrapper, its generic base and the changeset wrapper. */
+    private static final Set<Class<? extends Throwable>> WRAPPERS = Set.of(CommandExecutionException.class,
+            LiquibaseException.class, MigrationFailedException.class);
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.liquibase");
 
@@ -145,24 +155,46 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
     }
 
+    /**
+     * A changeset is about to be considered: sets the MDC. Liquibase calls this for every changeset it will execute,
+     * including {@code runAlways} / {@code runOnChange} changesets that ran before (status {@code ALREADY_RAN}), so
+     * those are recorded on every run. The run itself starts with the changeset's first change, after its
+     * preconditions passed: a changeset that preconditions mark ran ({@code onFail:MARK_RAN}) or skip
+     * ({@code onFail:CONTINUE}) is no run at all.
+     */
     @Override
     public void willRun(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             ChangeSet.RunStatus runStatus) {
         try {
-            if (runStatus == ChangeSet.RunStatus.ALREADY_RAN || migrations.isClosed()) {
+            if (migrations.isClosed()) {
                 return;
             }
             abandonChangeSet(); // a previous changeset that got no ran/runFailed
             String label = label(changeSet);
-            ActiveChangeSet a = new ActiveChangeSet(changeSet, label,
-                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label));
-            activeChangeSet.set(a);
-            if (perChangeSet) {
-                a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
+            activeChangeSet.set(new ActiveChangeSet(changeSet, label, label,
+                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label)));
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    /** Starts the changeset's run at its first change (preconditions have passed). */
+    @Override
+    public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        try {
+            ActiveChangeSet a = activeChangeSet.get();
+            if (a != null && a.changeSet == changeSet) {
+                ensureRun(a);
             }
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
+    }
+
+    /** Not recorded (changes are recorded as part of their changeset). */
+    @Override
+    public void ran(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        // recorded per changeset
     }
 
     @Override
@@ -171,6 +203,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         try {
             if (execType == ChangeSet.ExecType.FAILED) {
                 finishChangeSet(changeSet, TOLERATED_FAILURE_TYPE); // failOnError:false, no runFailed
+            } else if (execType == ChangeSet.ExecType.MARK_RAN || execType == ChangeSet.ExecType.SKIPPED) {
+                discardChangeSet(changeSet); // nothing ran: no run, no duration
             } else {
                 finishChangeSet(changeSet, null);
             }
@@ -189,47 +223,74 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
     }
 
-    /** Not recorded. */
+    /**
+     * Starts a rollback run of the changeset, {@code <migration id>:rollback:<label>} (its forward run keeps its
+     * status), e.g. for each changeset {@code rollbackCount} reverts.
+     */
     @Override
     public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
-        // rollbacks are not recorded
+        try {
+            if (migrations.isClosed()) {
+                return;
+            }
+            abandonChangeSet();
+            String label = label(changeSet);
+            ActiveChangeSet a = new ActiveChangeSet(changeSet, label, ROLLBACK_PREFIX + label,
+                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label));
+            activeChangeSet.set(a);
+            ensureRun(a);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /** Ends the rollback run as {@code success}. */
     @Override
     public void rolledBack(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
-        // rollbacks are not recorded
+        try {
+            finishChangeSet(changeSet, null);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /** Ends the rollback run as {@code failed}, counting the error type. */
     @Override
     public void rollbackFailed(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             Exception exception) {
-        // rollbacks are not recorded
+        try {
+            finishChangeSet(changeSet, errorType(exception));
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /**
+     * Logged at INFO (changeset, {@code onFail}); recorded through what follows: {@code MARK_RAN} and
+     * {@code CONTINUE} are no run, {@code HALT} fails the changeset and the update with
+     * {@code error_type="PreconditionFailedException"}, {@code WARN} runs the changeset.
+     */
     @Override
     public void preconditionFailed(PreconditionFailedException error, PreconditionContainer.FailOption onFail) {
-        // preconditions are not recorded
+        logPrecondition("failed", String.valueOf(onFail));
     }
 
-    /** Not recorded. */
+    /** Logged at INFO like {@link #preconditionFailed}. */
     @Override
     public void preconditionErrored(PreconditionErrorException error, PreconditionContainer.ErrorOption onError) {
-        // preconditions are not recorded
+        logPrecondition("errored", String.valueOf(onError));
     }
 
-    /** Not recorded (changes are recorded as part of their changeset). */
-    @Override
-    public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
-        // recorded per changeset
-    }
-
-    /** Not recorded (changes are recorded as part of their changeset). */
-    @Override
-    public void ran(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
-        // recorded per changeset
+    private void logPrecondition(String what, String option) {
+        try {
+            ActiveChangeSet a = activeChangeSet.get();
+            LOG.atInfo().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
+                    .addKeyValue("on_fail", option)
+                    .log("liquibase precondition of changeset {} of {} {}: {}", a == null ? "(changelog)" : a.label,
+                            migrationId, what, option);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
     /**
@@ -295,6 +356,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (migrations.isClosed()) {
                 return; // closed during the update: record nothing more, re-register no meter
             }
+            ensureRun(a); // a changeset without change events (or failing before its first change) still ran
             RunScope.of(a.run).finish(errorType);
             if (errorType != null) {
                 LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
@@ -304,6 +366,33 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                         .addKeyValue("error_type", errorType)
                         .log("liquibase changeset {} of {} ({}) failed: {}", a.label, migrationId,
                                 a.changeSet.getFilePath(), errorType);
+            }
+        } finally {
+            a.mdc.close();
+        }
+    }
+
+    /** Starts the run of {@code a} once (per-changeset runs only). */
+    private void ensureRun(ActiveChangeSet a) {
+        if (a.started || migrations.isClosed()) {
+            return;
+        }
+        a.started = true;
+        if (perChangeSet) {
+            a.run = migrations.version(migrationId, a.version).map(ObservableMigration::start).orElse(null);
+        }
+    }
+
+    /** Forgets the active changeset without recording a run (nothing ran). */
+    private void discardChangeSet(ChangeSet expected) {
+        ActiveChangeSet a = activeChangeSet.get();
+        if (a == null || a.changeSet != expected) {
+            return;
+        }
+        activeChangeSet.remove();
+        try {
+            if (a.run != null && !migrations.isClosed()) {
+                RunScope.of(a.run).abandon(); // a change started, yet Liquibase reports nothing ran
             }
         } finally {
             a.mdc.close();
@@ -338,11 +427,12 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
 
     /**
      * {@code sqlstate_<SQLSTATE>} when an SQLException with a state is in the chain, else the simple class name of
-     * the first exception that is not Liquibase's {@link CommandExecutionException} wrapper (e.g.
+     * the first exception that is not one of Liquibase's wrappers ({@link CommandExecutionException}, a plain
+     * {@link LiquibaseException}, {@link MigrationFailedException}), e.g. {@code PreconditionFailedException} or
      * {@code ValidationFailedException}).
      */
     static String errorType(Throwable t) {
-        return ErrorTypes.of(t, Set.of(CommandExecutionException.class));
+        return ErrorTypes.of(t, WRAPPERS);
     }
 
     /** A Liquibase update run by {@link #observe(LiquibaseAction)}. */
@@ -360,12 +450,15 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     private static final class ActiveChangeSet {
         final ChangeSet changeSet;
         final String label;
+        final String version;
         final MdcScope mdc;
         MigrationRun run;
+        boolean started;
 
-        ActiveChangeSet(ChangeSet changeSet, String label, MdcScope mdc) {
+        ActiveChangeSet(ChangeSet changeSet, String label, String version, MdcScope mdc) {
             this.changeSet = changeSet;
             this.label = label;
+            this.version = version;
             this.mdc = mdc;
         }
     }

@@ -27,8 +27,9 @@ public final class ErrorTypes {
     }
 
     /**
-     * {@link #of(Throwable)} of the first exception in the chain that is not one of {@code wrappers} (e.g. a
-     * framework's command wrapper), so that the type names what went wrong rather than the framework's envelope.
+     * {@link #of(Throwable)} of the first exception in the chain whose class is not exactly one of {@code wrappers}
+     * (e.g. a framework's command wrapper or its generic base exception), so that the type names what went wrong
+     * rather than the framework's envelope. Exact classes, so that listing a base class does not skip its subclasses.
      */
     public static String of(Throwable t, Set<Class<? extends Throwable>> wrappers) {
         Throwable c = t;
@@ -69,11 +70,6 @@ public final class ErrorTypes {
     }
 
     private static boolean isWrapper(Throwable t, Set<Class<? extends Throwable>> wrappers) {
-        for (Class<? extends Throwable> w : wrappers) {
-            if (w.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
+        return wrappers.contains(t.getClass());
     }
 }

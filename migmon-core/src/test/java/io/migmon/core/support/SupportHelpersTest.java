@@ -32,6 +32,9 @@ class SupportHelpersTest {
         assertThat(ErrorTypes.of(new Wrapper(new IllegalStateException()), Set.of(Wrapper.class)))
                 .isEqualTo("IllegalStateException");
         assertThat(ErrorTypes.of(new Wrapper(null), Set.of(Wrapper.class))).isEqualTo("Wrapper");
+        // exact classes: a listed base class does not skip its subclasses
+        assertThat(ErrorTypes.of(new Wrapper(new IllegalStateException()), Set.of(RuntimeException.class)))
+                .isEqualTo("Wrapper");
     }
 
     @Test
