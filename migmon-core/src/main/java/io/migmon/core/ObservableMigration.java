@@ -118,6 +118,24 @@ public final class ObservableMigration implements AutoCloseable {
     }
 
     /**
+     * Forgets the last finished run, so that {@link #status()} is {@code PENDING} again: for adapters whose framework
+     * removed a failed attempt from its own history (e.g. Flyway's {@code repair}), so that the migration is pending
+     * there too. Meters keep their counts; a running run is not touched.
+     *
+     * @return whether the status is now {@code PENDING}
+     */
+    public boolean resetToPending() {
+        MigrationRun r = current.get();
+        if (r == null) {
+            return true;
+        }
+        if (r.status() == MigrationStatus.RUNNING) {
+            return false;
+        }
+        return current.compareAndSet(r, null);
+    }
+
+    /**
      * Starts a run for manual control. The caller must end it with {@link MigrationRun#succeed()},
      * {@link MigrationRun#fail(Throwable)}, {@link MigrationRun#abort(String)} or {@link MigrationRun#close()}.
      *

@@ -2,6 +2,7 @@ package io.migmon.flyway;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
+import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.support.ErrorTypes;
 import io.migmon.core.support.MdcScope;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Callback;
@@ -78,12 +80,17 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.flyway");
     private static final Set<Event> EVENTS = EnumSet.of(Event.BEFORE_MIGRATE, Event.AFTER_MIGRATE,
             Event.AFTER_MIGRATE_ERROR, Event.BEFORE_EACH_MIGRATE, Event.AFTER_EACH_MIGRATE,
-            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR, Event.AFTER_VALIDATE_ERROR);
+            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR, Event.AFTER_VALIDATE_ERROR,
+            Event.AFTER_VALIDATE, Event.AFTER_REPAIR);
 
     private final Function<Context, String> migrationId;
     private final boolean perVersion;
     private final MigrationRegistry migrations;
     private final ThreadLocal<ActiveMigrate> active = new ThreadLocal<>();
+    /** Set while {@link #observe} runs on the thread: holds a failed migrate whose error type awaits the exception. */
+    private final ThreadLocal<Observed> observed = new ThreadLocal<>();
+    /** Migration ids repaired since their last successful validate. */
+    private final Set<String> repaired = ConcurrentHashMap.newKeySet();
 
     private MigmonFlywayCallback(Builder b) {
         this.migrationId = b.migrationId;
@@ -93,6 +100,46 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (b.fixedId != null) {
             // registered now so that migration_status{status="pending"} and health checks exist before the migrate
             migrations.run(b.fixedId);
+        }
+        warnIfUnsupported();
+    }
+
+    private static void warnIfUnsupported() {
+        try {
+            Optional<String> version = FlywayVersions.current();
+            if (version.isEmpty() || !FlywayVersions.supported(version.get())) {
+                LOG.warn("Flyway {} is outside the versions migmon-flyway supports ({}): events may be missing or "
+                        + "misreported", version.orElse("(unknown version)"), FlywayVersions.SUPPORTED_RANGE);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("could not read the Flyway version", e);
+        }
+    }
+
+    /**
+     * Runs the host's Flyway call (typically {@code flyway::migrate}) on the calling thread and returns its result;
+     * Flyway's exception is rethrown unchanged. Recording does not need it, but when a migrate fails and Flyway's
+     * callbacks carried no SQL state (Flyway 11.7 to 11.13 pass empty error lists) the {@code error_type} is read
+     * from the exception's cause chain here ({@code sqlstate_42P01} rather than {@code FlywayMigrateException}).
+     */
+    public <T> T observe(FlywayAction<T> action) {
+        Objects.requireNonNull(action, "action must not be null");
+        Observed outer = observed.get();
+        Observed o = new Observed();
+        observed.set(o);
+        try {
+            T result = action.run();
+            completeDeferred(o, null);
+            return result;
+        } catch (RuntimeException | Error t) {
+            completeDeferred(o, t);
+            throw t;
+        } finally {
+            if (outer == null) {
+                observed.remove();
+            } else {
+                observed.set(outer);
+            }
         }
     }
 
@@ -130,6 +177,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 case AFTER_MIGRATE -> afterMigrate(false);
                 case AFTER_MIGRATE_ERROR -> afterMigrate(true);
                 case AFTER_VALIDATE_ERROR -> validateFailed(context);
+                case AFTER_VALIDATE -> validated(context);
+                case AFTER_REPAIR -> repaired.add(resolveId(context));
                 default -> {
                     // not subscribed
                 }
@@ -240,6 +289,11 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
             return;
         }
         if (failedContext != null) {
+            if (a.sqlState == null && observed.get() != null) {
+                // no SQL state from Flyway: observe() names the error from the exception chain
+                a.deferVersion();
+                return;
+            }
             String type = a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
             a.failureType = type;
             LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
@@ -260,7 +314,12 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
         active.remove();
         try {
-            if (failed) {
+            Observed o = observed.get();
+            if (failed && a.failureType == null && a.sqlState == null && o != null) {
+                // no SQL state from Flyway: observe() ends the runs with the type from the exception chain
+                a.deferVersion();
+                o.deferred = a;
+            } else if (failed) {
                 // a version that got no AFTER_EACH_* event failed with the migrate
                 String type = a.failureType != null ? a.failureType
                         : a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
@@ -283,6 +342,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (active.get() != null) {
             return; // inside a recorded migrate: its own outcome covers it
         }
+        if (!insideMigrate()) {
+            return; // validate() / validateWithResult() of the host: a check, not a refused migrate
+        }
         String id = resolveId(context);
         Optional<ObservableMigration> migration = migrations.run(id);
         if (migration.isEmpty()) {
@@ -293,6 +355,60 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 .addKeyValue("error_type", VALIDATE_FAILURE_TYPE)
                 .log("flyway validation of {} failed: the migrate was refused", id);
         RunScope.of(run).fail(VALIDATE_FAILURE_TYPE);
+    }
+
+    /**
+     * A successful validate after a repair: Flyway's history holds no failed attempt any more, so this id's failed
+     * migrations (the run and its versions) are pending again, as Flyway's {@code info} shows them.
+     */
+    private void validated(Context context) {
+        if (repaired.isEmpty()) {
+            return; // the usual case: no repair since the last validate, nothing to resolve
+        }
+        String id = resolveId(context);
+        if (!repaired.remove(id)) {
+            return;
+        }
+        for (ObservableMigration m : migrations.all()) {
+            String mid = m.migrationId();
+            if ((mid.equals(id) || mid.startsWith(id + ":")) && m.status() == MigrationStatus.FAILED) {
+                m.resetToPending();
+            }
+        }
+        LOG.atInfo().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
+                .log("flyway repair and validate of {} succeeded: failed migrations are pending again", id);
+    }
+
+    /** Whether Flyway's {@code migrate} is on this thread's stack (validation inside a migrate). */
+    private static boolean insideMigrate() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f ->
+                f.getClassName().equals("org.flywaydb.core.Flyway") && f.getMethodName().contains("migrate")));
+    }
+
+    /** Ends a migrate deferred to {@link #observe}: error type from {@code failure}'s chain, else the fallback. */
+    private void completeDeferred(Observed o, Throwable failure) {
+        ActiveMigrate a = o.deferred;
+        if (a == null) {
+            return;
+        }
+        o.deferred = null;
+        try {
+            if (migrations.isClosed()) {
+                return;
+            }
+            String type = ErrorTypes.sqlState(failure).map(ErrorTypes::sqlState).orElse(FAILURE_TYPE);
+            if (a.deferredVersionRun != null) {
+                LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
+                        .addKeyValue(MDC_VERSION, a.deferredVersion)
+                        .addKeyValue("script", a.script)
+                        .addKeyValue("error_type", type)
+                        .log("flyway migration {} version {} ({}) failed: {}", a.id, a.deferredVersion, a.script, type);
+            }
+            RunScope.of(a.deferredVersionRun).fail(type);
+            RunScope.of(a.run).fail(type);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
     private String resolveId(Context context) {
@@ -339,6 +455,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         String failureType;
         MdcScope versionMdc;
         MigrationRun versionRun;
+        MigrationRun deferredVersionRun;
+        String deferredVersion;
 
         ActiveMigrate(String id, MigrationRun run, MdcScope idMdc) {
             this.id = id;
@@ -362,6 +480,16 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
             closeVersionMdc();
         }
 
+        /** Keeps the failed version's run open for {@link #observe}; restores the version MDC. */
+        void deferVersion() {
+            if (versionRun != null) {
+                deferredVersionRun = versionRun;
+                deferredVersion = version;
+                versionRun = null;
+            }
+            closeVersionMdc();
+        }
+
         private void closeVersionMdc() {
             if (versionMdc != null) {
                 versionMdc.close();
@@ -373,6 +501,18 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         void restoreMdc() {
             idMdc.close();
         }
+    }
+
+    /** A Flyway call run by {@link #observe(FlywayAction)}, e.g. {@code flyway::migrate}. */
+    @FunctionalInterface
+    public interface FlywayAction<T> {
+        /** Runs the call; Flyway's exceptions are unchecked. */
+        T run();
+    }
+
+    /** A failed migrate waiting for {@link #observe} to name its error. */
+    private static final class Observed {
+        ActiveMigrate deferred;
     }
 
     /** Builder for {@link MigmonFlywayCallback}; validates eagerly, not thread-safe. */

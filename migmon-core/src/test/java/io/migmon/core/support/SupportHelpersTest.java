@@ -74,5 +74,16 @@ class SupportHelpersTest {
 
         RunScope.of(null).finish("x"); // no run: nothing to do, nothing thrown
         RunScope.of(null).abandon();
+
+        assertThat(m.status()).isEqualTo(MigrationStatus.FAILED);
+        assertThat(m.resetToPending()).isTrue();
+        assertThat(m.status()).isEqualTo(MigrationStatus.PENDING);
+        assertThat(registry.get("migration.status").tag("migration_id", "m").tag("status", "pending").gauge().value())
+                .isEqualTo(1.0);
+        assertThat(registry.get("migration.errors").tag("error_type", "sqlstate_23505").counter().count())
+                .as("counters keep their counts").isEqualTo(1);
+        RunScope running = RunScope.of(m.start());
+        assertThat(m.resetToPending()).isFalse();
+        running.succeed();
     }
 }
