@@ -177,8 +177,14 @@ public final class MongoMigrationRunner implements AutoCloseable {
     public synchronized MongoRunReport run() {
         Instant started = clock.instant();
         MongoDatabase db = client.getDatabase(databaseName);
-        TransactionDecision tx = TransactionDecision.probe(client, transactionPolicy, databaseName, operationTimeout);
-        MigrationLock lock = acquireLock(db);
+        TransactionDecision tx;
+        MigrationLock lock;
+        try {
+            tx = TransactionDecision.probe(client, transactionPolicy, databaseName, operationTimeout);
+            lock = acquireLock(db);
+        } catch (MongoMigrationException e) {
+            throw refused(e, nextVersion());
+        }
         List<MongoMigrationResult> results = new ArrayList<>();
         try {
             Changelog changelog = changelog(db);
@@ -192,11 +198,12 @@ public final class MongoMigrationRunner implements AutoCloseable {
                     continue;
                 }
                 if (!lock.refresh()) {
-                    throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "the migration lock of "
-                            + databaseName + "." + lockCollection + " was taken by " + lock.holderText()
-                            + " before migration " + m.version() + "; stopping", report(tx, results, started), null);
+                    throw refused(new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "the migration "
+                            + "lock of " + databaseName + "." + lockCollection + " was taken by " + lock.holderText()
+                            + " before migration " + m.version() + "; stopping", report(tx, results, started), null),
+                            m.version());
                 }
-                Execution e = execute(db, changelog, lock, m, tx.transactional() && m.transactional());
+                Execution e = execute(db, changelog, entry, lock, m, tx.transactional() && m.transactional());
                 results.add(e.result);
                 if (e.error != null) {
                     MongoRunReport report = report(tx, results, started);
@@ -303,9 +310,18 @@ public final class MongoMigrationRunner implements AutoCloseable {
             }
         }
         if (!mismatches.isEmpty()) {
-            throw new MongoMigrationException(MongoMigrationException.Reason.CHECKSUM_MISMATCH,
+            MongoMigrationException e = new MongoMigrationException(MongoMigrationException.Reason.CHECKSUM_MISMATCH,
                     "applied MongoDB migrations changed since they ran (" + String.join("; ", mismatches)
                             + "): restore the original migration or add a new version", null, null);
+            for (MongoMigration m : migrations) {
+                Document entry = changelog.get(m.version());
+                if (Changelog.applied(entry) && !Objects.equals(entry.getString("checksum"), m.checksum())) {
+                    countRefusal(e.reason(), m.version());
+                }
+            }
+            LOG.atWarn().addKeyValue("error_type", e.reason().name()).log("MongoDB migrations of {} refused: {}",
+                    databaseName, e.getMessage());
+            throw e;
         }
         Set<String> known = new HashSet<>();
         migrations.forEach(m -> known.add(m.version()));
@@ -320,12 +336,18 @@ public final class MongoMigrationRunner implements AutoCloseable {
     private record Execution(MongoMigrationResult result, Throwable error) {
     }
 
-    private Execution execute(MongoDatabase db, Changelog changelog, MigrationLock lock, MongoMigration m,
-            boolean transactional) {
+    private Execution execute(MongoDatabase db, Changelog changelog, Document previous, MigrationLock lock,
+            MongoMigration m, boolean transactional) {
         String version = m.version();
         ObservableMigration observable = observable(version);
         try (MdcScope mdc = SessionExecutor.mdc(observable.migrationId(), version)) {
             Instant start = clock.instant();
+            List<Document> attempts = Changelog.previousAttempts(previous);
+            Document attempt = new Document("owner", owner).append("startedAt", Date.from(start))
+                    .append("transactional", transactional);
+            // outside any transaction: a runner that dies now leaves a visible 'running' attempt behind
+            changelog.upsert(null, changelogEntry(m, attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null),
+                    attempts));
             MigrationRun run = observable.start();
             currentRun = run;
             RunContext[] ctx = new RunContext[1];
@@ -345,42 +367,97 @@ public final class MongoMigrationRunner implements AutoCloseable {
                                 + "migration " + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
                     }
                     Duration duration = Duration.between(start, clock.instant());
-                    changelog.upsert(session, changelogEntry(m, "success", transactional, start, duration,
-                            ctx[0].documents(), null));
+                    long docs = ctx[0].documents();
+                    changelog.upsert(session, changelogEntry(m, attempt(attempt, Changelog.SUCCESS, duration, docs, docs,
+                            null), attempts));
                 });
             } finally {
                 currentRun = null;
             }
             Duration duration = Duration.between(start, clock.instant());
-            long docs = ctx[0] == null ? 0 : ctx[0].documents();
+            long attempted = ctx[0] == null ? 0 : ctx[0].documents();
             if (outcome.succeeded()) {
+                ctx[0].committed();
                 run.succeed();
                 record(version, "success", duration);
                 LOG.atInfo().addKeyValue("duration_ms", duration.toMillis())
-                        .addKeyValue("documents", docs).addKeyValue("transactional", transactional)
-                        .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), docs);
+                        .addKeyValue("documents", attempted).addKeyValue("transactional", transactional)
+                        .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), attempted);
                 return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.APPLIED,
-                        transactional, duration, docs, validations, Optional.empty()), null);
+                        transactional, duration, attempted, validations, Optional.empty()), null);
             }
             Throwable t = outcome.error();
             List<ValidationResult> reported = t instanceof ValidationFailedException v ? v.results() : validations;
             boolean aborted = RunScope.of(run).end(t, outcome.errorType());
-            record(version, aborted ? "aborted" : "failed", duration);
+            // without a transaction the writes made so far persist (and were counted); with one they are gone
+            String status = outcome.rolledBack() ? Changelog.ROLLED_BACK : Changelog.FAILED;
+            long persisted = transactional ? 0 : attempted;
+            record(version, aborted ? "aborted" : status, duration);
             String error = outcome.errorType() + ": " + t.getMessage();
             try {
-                changelog.upsert(null, changelogEntry(m, "failed", transactional, start, duration, docs, error));
+                Document failed = attempt(attempt, status, duration, persisted, attempted, error);
+                if (aborted) {
+                    failed.append("aborted", true);
+                }
+                changelog.upsert(null, changelogEntry(m, failed, attempts));
             } catch (RuntimeException e) {
                 t.addSuppressed(e);
                 LOG.warn("could not record the failure of migration {} in {}.{}", version, databaseName, changelogCollection, e);
             }
             LOG.atError().addKeyValue("error_type", outcome.errorType())
                     .addKeyValue("duration_ms", duration.toMillis()).addKeyValue("transactional", transactional)
-                    .setCause(t)
+                    .addKeyValue("status", status).setCause(t)
                     .log("MongoDB migration {} failed after {} ms: {}{}", version, duration.toMillis(), error,
-                            transactional ? " (transaction aborted)" : " (no transaction: writes done so far remain)");
+                            outcome.rolledBack() ? " (transaction aborted: rolled back, " + attempted + " documents discarded)"
+                                    : transactional ? " (the transaction could not be aborted cleanly)"
+                                    : " (no transaction: the " + attempted + " documents written so far remain)");
             return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.FAILED,
-                    transactional, duration, docs, reported, Optional.of(error)), t);
+                    transactional, duration, persisted, reported, Optional.of(error)), t);
         }
+    }
+
+    /** The attempt document completed with its outcome. */
+    private static Document attempt(Document started, String status, Duration duration, long persisted, long attempted,
+            String error) {
+        Document a = new Document(started).append("status", status).append("durationMillis", duration.toMillis())
+                .append("documents", persisted).append("attemptedDocuments", attempted);
+        if (error != null) {
+            a.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
+        }
+        return a;
+    }
+
+    /**
+     * Counts a run refused before any migration ran ({@code mongodb_migration_errors_total{version, error_type}},
+     * the error type being the reason, e.g. {@code LOCK_TIMEOUT}), logs it, and returns {@code e} to throw.
+     */
+    private MongoMigrationException refused(MongoMigrationException e, String version) {
+        countRefusal(e.reason(), version);
+        LOG.atWarn().addKeyValue("error_type", e.reason().name()).addKeyValue(MDC_VERSION, version)
+                .log("MongoDB migration run of {} refused: {}", databaseName, e.getMessage());
+        return e;
+    }
+
+    private void countRefusal(MongoMigrationException.Reason reason, String version) {
+        try {
+            meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
+                    MetricCatalog.ERROR_TYPE, reason.name()).increment();
+        } catch (RuntimeException ex) {
+            meters.recordFailure("mongodb.errors", ex);
+        }
+    }
+
+    /** The version a run would apply next (for refused runs); the last declared one when none is pending. */
+    private String nextVersion() {
+        try {
+            List<String> pending = pending();
+            if (!pending.isEmpty()) {
+                return pending.get(0);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("could not read the changelog of {}", databaseName, e);
+        }
+        return migrations.isEmpty() ? "none" : migrations.get(migrations.size() - 1).version();
     }
 
     /** Runs {@code up} between the validations' {@code before} and {@code verify}; throws when one failed. */
@@ -426,20 +503,27 @@ public final class MongoMigrationRunner implements AutoCloseable {
         }
     }
 
-    private Document changelogEntry(MongoMigration m, String status, boolean transactional, Instant start,
-                                    Duration duration, long documents, String error) {
+    /**
+     * The version's changelog document: identity and checksum, the outcome of {@code last} (its status, documents,
+     * error) at the top level, and every attempt so far in {@code attempts}, oldest first.
+     */
+    private Document changelogEntry(MongoMigration m, Document last, List<Document> previousAttempts) {
+        List<Document> attempts = new ArrayList<>(previousAttempts);
+        attempts.add(last);
         Document d = new Document("_id", m.version())
                 .append("version", m.version())
                 .append("description", m.description())
                 .append("checksum", m.checksum())
-                .append("status", status)
-                .append("transactional", transactional)
-                .append("startedAt", Date.from(start))
-                .append("durationMillis", duration.toMillis())
-                .append("documents", documents)
-                .append("owner", owner);
-        if (error != null) {
-            d.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
+                .append("status", last.getString("status"))
+                .append("transactional", last.getBoolean("transactional", false))
+                .append("startedAt", last.get("startedAt"))
+                .append("durationMillis", last.get("durationMillis"))
+                .append("documents", last.get("documents"))
+                .append("attemptedDocuments", last.get("attemptedDocuments"))
+                .append("owner", owner)
+                .append("attempts", attempts);
+        if (last.get("error") != null) {
+            d.append("error", last.get("error"));
         }
         return d;
     }

@@ -30,6 +30,8 @@ final class RunContext implements MongoMigrationContext {
     private final MigrationLock lock;
     private final String version;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    /** Documents reported in a transaction, by collection: counted in the meter only once the transaction commits. */
+    private final Map<String, LongAdder> uncommitted = new ConcurrentHashMap<>();
     private final LongAdder documents = new LongAdder();
 
     RunContext(MigmonMeters meters, Duration operationTimeout, MongoDatabase db, ClientSession session, MigrationRun run,
@@ -43,9 +45,27 @@ final class RunContext implements MongoMigrationContext {
         this.version = version;
     }
 
-    /** Documents reported so far. */
+    /** Documents reported so far (in a transaction: written, not necessarily committed). */
     long documents() {
         return documents.sum();
+    }
+
+    /**
+     * Counts the documents reported in the transaction once it committed: {@code mongodb_migration_documents_total}
+     * counts persisted work only. Without a transaction every report is counted at once (the writes persist even if
+     * the migration fails later).
+     */
+    void committed() {
+        uncommitted.forEach((collection, count) -> {
+            long n = count.sumThenReset();
+            if (n > 0) {
+                try {
+                    counter(collection).increment(n);
+                } catch (RuntimeException e) {
+                    meters.recordFailure("mongodb.documents", e);
+                }
+            }
+        });
     }
 
     @Override
@@ -69,9 +89,13 @@ final class RunContext implements MongoMigrationContext {
             return;
         }
         String c = collection == null || collection.isEmpty() ? "unknown" : collection;
+        documents.add(count);
         try {
-            counter(c).increment(count);
-            documents.add(count);
+            if (session.isPresent()) {
+                uncommitted.computeIfAbsent(c, k -> new LongAdder()).add(count);
+            } else {
+                counter(c).increment(count);
+            }
         } catch (RuntimeException e) {
             meters.recordFailure("mongodb.documents", e);
         }

@@ -5,6 +5,7 @@ import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.reactivestreams.client.ClientSession;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,16 @@ public final class Changelog {
 
     /** Status of a version whose last attempt succeeded. */
     public static final String SUCCESS = "success";
+    /** Status while an attempt runs; left behind by a runner that died (its lock expires, a later run retries). */
+    public static final String RUNNING = "running";
+    /** Status of a failed attempt without a transaction: the writes it made before failing remain. */
+    public static final String FAILED = "failed";
+    /** Status of a failed attempt whose transaction was aborted: none of its writes persisted. */
+    public static final String ROLLED_BACK = "rolled_back";
+    /** Status of an earlier attempt found still {@link #RUNNING} by a later run: its runner died or lost the lock. */
+    public static final String ABANDONED = "abandoned";
+    /** Attempts kept per version (the oldest are dropped beyond). */
+    public static final int MAX_ATTEMPTS = 20;
 
     private final MongoCollection<Document> collection;
     private final Duration timeout;
@@ -49,6 +60,30 @@ public final class Changelog {
     /** Whether {@code entry} records a successful application. */
     public static boolean applied(Document entry) {
         return entry != null && SUCCESS.equals(entry.getString("status"));
+    }
+
+    /**
+     * The attempts recorded in {@code entry} (none when null), oldest first, with attempts still marked
+     * {@link #RUNNING} turned into {@link #ABANDONED}: a new attempt starts only under the lock, so a running one
+     * belongs to a runner that is gone.
+     */
+    public static List<Document> previousAttempts(Document entry) {
+        List<Document> attempts = new ArrayList<>();
+        if (entry != null && entry.get("attempts") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Document d) {
+                    Document copy = new Document(d);
+                    if (RUNNING.equals(copy.getString("status"))) {
+                        copy.put("status", ABANDONED);
+                    }
+                    attempts.add(copy);
+                }
+            }
+        }
+        while (attempts.size() >= MAX_ATTEMPTS) {
+            attempts.remove(0);
+        }
+        return attempts;
     }
 
     /** Writes {@code entry} over the version's entry; inside {@code session}'s transaction when not null. */

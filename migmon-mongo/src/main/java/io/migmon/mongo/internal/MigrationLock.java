@@ -1,6 +1,7 @@
 package io.migmon.mongo.internal;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
@@ -19,12 +20,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The migration lock: one document {@code {_id: "migmon", owner, acquiredAt, expiresAt}} in the lock collection.
- * Acquired by inserting it (duplicate key on {@code _id} = held) or by a conditional update when the holder's lease expired, extended with a
+ * Acquired by inserting it (duplicate key on {@code _id}, error code 11000 whatever the exception class = held) or by a conditional update when the holder's lease expired, extended with a
  * conditional update on {@code owner}, released by deleting it when it is still ours.
  */
 public final class MigrationLock {
 
     public static final String LOCK_ID = "migmon";
+
+    private static final int DUPLICATE_KEY = 11000;
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo");
 
@@ -109,8 +112,8 @@ public final class MigrationLock {
             Reactive.first(collection.insertOne(lock), timeout);
             acquired(now);
             return true;
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+        } catch (MongoException e) {
+            if (!isDuplicateKey(e)) {
                 throw e;
             }
         }
@@ -124,6 +127,19 @@ public final class MigrationLock {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether {@code e} reports a duplicate key (code 11000), whatever the exception class: MongoDB and
+     * mongo-java-server answer an insert with a write error ({@link MongoWriteException}), jongodb with a command
+     * error ({@code MongoCommandException}).
+     */
+    static boolean isDuplicateKey(MongoException e) {
+        if (e instanceof MongoWriteException w) {
+            return w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY || w.getCode() == DUPLICATE_KEY;
+        }
+        return e.getCode() == DUPLICATE_KEY
+                || ErrorCategory.fromErrorCode(e.getCode()) == ErrorCategory.DUPLICATE_KEY;
     }
 
     private void acquired(Instant now) {
