@@ -9,7 +9,9 @@ import io.migmon.core.support.MdcScope;
 import io.migmon.core.support.MigrationRegistry;
 import io.migmon.core.support.RunScope;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.core.spi.MigrationListener;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -95,7 +97,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private MigmonFlywayCallback(Builder b) {
         this.migrationId = b.migrationId;
         this.perVersion = b.perVersion;
-        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+        this.migrations = new MigrationRegistry(
+                Instrumentation.of(b.registry).withOptions(b.metricsOptions).withClock(b.clock), b.listeners,
                 b.maxTrackedVersions);
         if (b.fixedId != null) {
             // registered now so that migration_status{status="pending"} and health checks exist before the migrate
@@ -123,7 +126,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
      * from the exception's cause chain here ({@code sqlstate_42P01} rather than {@code FlywayMigrateException}).
      */
     public <T> T observe(FlywayAction<T> action) {
-        Objects.requireNonNull(action, "action must not be null");
+        Require.notNull(action, "action");
         Observed outer = observed.get();
         Observed o = new Observed();
         observed.set(o);
@@ -143,7 +146,15 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
     }
 
-    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    /**
+     * A builder for the callback of migration id {@code migrationId} (see {@link Builder#migrationId(String)});
+     * {@link Builder#meterRegistry(MeterRegistry)} or {@link Builder#instrumentation} is required.
+     */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A builder with the default migration id {@value #DEFAULT_MIGRATION_ID} (or an id set later). */
     public static Builder builder() {
         return new Builder();
     }
@@ -529,9 +540,21 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). migmon never uses a global registry. */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
@@ -555,20 +578,20 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID} is used instead.
          */
         public Builder migrationId(Function<Context, String> migrationId) {
-            this.migrationId = Objects.requireNonNull(migrationId, "migrationId function must not be null");
+            this.migrationId = Require.notNull(migrationId, "migrationId");
             this.fixedId = null;
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations (default: system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -586,16 +609,13 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedVersions(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxTrackedVersions must be >= 1, was " + max);
-            }
-            this.maxTrackedVersions = max;
+            this.maxTrackedVersions = Require.atLeast(max, 1, "maxTrackedVersions");
             return this;
         }
 
         /** Adds a listener (health, alerting, anomaly detectors) to the run-level migrations. */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
@@ -605,9 +625,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonFlywayCallback build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             return new MigmonFlywayCallback(this);
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import io.migmon.core.MigrationStatus;
 import java.util.Arrays;
 import javax.sql.DataSource;
@@ -23,14 +24,14 @@ import org.junit.jupiter.api.Test;
  */
 class FlywayUnhappyPathsIT {
 
-    private static EmbeddedPostgresSupport postgres;
+    private static EmbeddedPostgresFixture postgres;
 
     private PrometheusMeterRegistry registry;
     private DataSource dataSource;
 
     @BeforeAll
     static void startPostgres() {
-        postgres = EmbeddedPostgresSupport.start("flyway-unhappy");
+        postgres = EmbeddedPostgresFixture.builder("flyway-unhappy").start();
     }
 
     @AfterAll

@@ -178,7 +178,25 @@ class MigmonFlywayCallbackTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId");
         assertThatThrownBy(() -> MigmonFlywayCallback.builder().maxTrackedVersions(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTrackedVersions");
+        // the builder rule of decisions.md: a null setter value is an IllegalArgumentException naming the field
         assertThatThrownBy(() -> MigmonFlywayCallback.builder().clock(null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("clock");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clock");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+    }
+
+    @Test
+    void instrumentationSetsRegistryOptionsAndClockAndTheIdIsTheBuildersArgument() {
+        io.migmon.core.testing.MutableClock fixed = new io.migmon.core.testing.MutableClock(java.time.Instant.EPOCH);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry reg = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (MigmonFlywayCallback c = MigmonFlywayCallback.builder("orders-db")
+                .instrumentation(io.migmon.core.metrics.Instrumentation.of(reg).withClock(fixed)
+                        .withOptions(io.migmon.core.metrics.MetricsOptions.builder().prefix("app").build()))
+                .build()) {
+            assertThat(c.migration("orders-db")).isPresent();
+            assertThat(reg.find("app.migration.status").tag("migration_id", "orders-db").gauges()).isNotEmpty();
+        }
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder("has space"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId");
     }
 }

@@ -8,7 +8,9 @@ import io.migmon.core.support.MdcScope;
 import io.migmon.core.support.MigrationRegistry;
 import io.migmon.core.support.RunScope;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.core.spi.MigrationListener;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -113,13 +115,22 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         this.migrationId = b.migrationId;
         this.changeSetLabel = b.changeSetLabel;
         this.perChangeSet = b.perChangeSet;
-        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+        this.migrations = new MigrationRegistry(
+                Instrumentation.of(b.registry).withOptions(b.metricsOptions).withClock(b.clock), b.listeners,
                 b.maxTrackedChangeSets);
         // registered now so that migration_status{status="pending"} and health checks exist before the update
         migrations.run(migrationId);
     }
 
-    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    /**
+     * A builder for the listener of migration id {@code migrationId} (see {@link Builder#migrationId(String)});
+     * {@link Builder#meterRegistry(MeterRegistry)} or {@link Builder#instrumentation} is required.
+     */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A builder with the default migration id {@value #DEFAULT_MIGRATION_ID} (or an id set later). */
     public static Builder builder() {
         return new Builder();
     }
@@ -137,7 +148,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
      * @throws LiquibaseException whatever {@code action} throws, unchanged
      */
     public void observe(LiquibaseAction action) throws LiquibaseException {
-        Objects.requireNonNull(action, "action must not be null");
+        Require.notNull(action, "action");
         MigrationRun run = startUpdate();
         boolean completed = false;
         try (MdcScope mdc = MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId)) {
@@ -477,9 +488,21 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). migmon never uses a global registry. */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
@@ -501,19 +524,19 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * {@code cs -> cs.getAuthor() + ":" + cs.getId()} when ids repeat across authors.
          */
         public Builder changeSetLabel(Function<ChangeSet, String> label) {
-            this.changeSetLabel = Objects.requireNonNull(label, "changeSetLabel must not be null");
+            this.changeSetLabel = Require.notNull(label, "changeSetLabel");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations (default: system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -535,16 +558,13 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedChangeSets(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxTrackedChangeSets must be >= 1, was " + max);
-            }
-            this.maxTrackedChangeSets = max;
+            this.maxTrackedChangeSets = Require.atLeast(max, 1, "maxTrackedChangeSets");
             return this;
         }
 
         /** Adds a listener (health, alerting, anomaly detectors) to the update-level migration. */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
@@ -554,9 +574,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonLiquibaseListener build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             return new MigmonLiquibaseListener(this);
         }
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import io.migmon.core.testing.ExternalTools;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -34,14 +35,14 @@ import org.junit.jupiter.api.Test;
  */
 class LiquibaseUnhappyPathsIT {
 
-    private static EmbeddedPostgresSupport postgres;
+    private static EmbeddedPostgresFixture postgres;
 
     private PrometheusMeterRegistry registry;
     private DataSource dataSource;
 
     @BeforeAll
     static void startPostgres() {
-        postgres = EmbeddedPostgresSupport.start("liquibase-unhappy");
+        postgres = EmbeddedPostgresFixture.builder("liquibase-unhappy").start();
     }
 
     @AfterAll

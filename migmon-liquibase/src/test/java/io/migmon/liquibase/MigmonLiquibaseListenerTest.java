@@ -173,6 +173,13 @@ class MigmonLiquibaseListenerTest {
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().maxTrackedChangeSets(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTrackedChangeSets");
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().changeSetLabel(null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("changeSetLabel");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("changeSetLabel");
+        assertThatThrownBy(() -> MigmonLiquibaseListener.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+        try (MigmonLiquibaseListener l = MigmonLiquibaseListener.builder("orders-db")
+                .instrumentation(io.migmon.core.metrics.Instrumentation.of(registry)).build()) {
+            assertThat(l.migrationId()).isEqualTo("orders-db");
+            assertThat(l.migration("orders-db")).isPresent();
+        }
     }
 }

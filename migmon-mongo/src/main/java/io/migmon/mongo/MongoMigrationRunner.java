@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.spi.MigrationListener;
 import io.migmon.core.support.ErrorTypes;
@@ -120,7 +122,15 @@ public final class MongoMigrationRunner implements AutoCloseable {
         this.executor = new SessionExecutor(client, operationTimeout, meters);
     }
 
-    /** A new builder. */
+    /**
+     * A builder for the runner of {@code database} (its identity; see {@link Builder#database(String)});
+     * {@link Builder#client}, {@link Builder#meterRegistry} (or {@link Builder#instrumentation}) are required.
+     */
+    public static Builder builder(String database) {
+        return new Builder().database(database);
+    }
+
+    /** A new builder; {@link Builder#database(String)} must be set. */
     public static Builder builder() {
         return new Builder();
     }
@@ -487,8 +497,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
     private ObservableMigration observable(String version) {
         return observables.computeIfAbsent(version, v -> {
-            ObservableMigration.Builder b = ObservableMigration.builder(migrationIdPrefix + v).meterRegistry(registry)
-                    .metricsOptions(metricsOptions).clock(clock);
+            ObservableMigration.Builder b = ObservableMigration.builder(migrationIdPrefix + v).instrumentation(
+                    Instrumentation.of(registry).withOptions(metricsOptions).withClock(clock));
             listeners.forEach(b::listener);
             return b.build();
         });
@@ -607,13 +617,13 @@ public final class MongoMigrationRunner implements AutoCloseable {
          * anomaly detectors, alerting. Its failures are counted, never thrown into the migration.
          */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
         /** The host's reactive-streams client (required); the runner never closes it. */
         public Builder client(MongoClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
+            this.client = Require.notNull(client, "client");
             return this;
         }
 
@@ -634,8 +644,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
         /** Adds migrations; versions must be unique. */
         public Builder migrations(List<? extends MongoMigration> list) {
-            for (MongoMigration m : Objects.requireNonNull(list, "migrations must not be null")) {
-                Objects.requireNonNull(m, "migrations must not contain null");
+            for (MongoMigration m : Require.notNull(list, "migrations")) {
+                Require.notNull(m, "migrations element");
                 String v = m.version();
                 if (v == null || !VERSION.matcher(v).matches()) {
                     throw new IllegalArgumentException("migration " + m.getClass().getName() + ": version must be "
@@ -709,25 +719,37 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
         /** Whether migrations run in transactions (default {@link TransactionPolicy#IF_SUPPORTED}). */
         public Builder transactionPolicy(TransactionPolicy policy) {
-            this.transactionPolicy = Objects.requireNonNull(policy, "transactionPolicy must not be null");
+            this.transactionPolicy = Require.notNull(policy, "transactionPolicy");
+            return this;
+        }
+
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
             return this;
         }
 
         /** The host's registry (required). */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations, lock expiry and ETA (default system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -756,15 +778,10 @@ public final class MongoMigrationRunner implements AutoCloseable {
          * @throws IllegalStateException naming the missing field when client, database or meterRegistry is not set
          */
         public MongoMigrationRunner build() {
-            if (client == null) {
-                throw new IllegalStateException("client must be set (the host's reactive-streams MongoClient)");
-            }
-            if (database == null) {
-                throw new IllegalStateException("database must be set");
-            }
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(client, "client", "the host's reactive-streams MongoClient");
+            Require.configured(database, "database", "builder(database) or database(..)");
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             if (changelogCollection.equals(lockCollection)) {
                 throw new IllegalStateException("changelogCollection and lockCollection must differ, both are '"
                         + lockCollection + "'");

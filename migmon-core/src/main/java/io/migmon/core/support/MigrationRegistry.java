@@ -1,12 +1,10 @@
 package io.migmon.core.support;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.spi.MigrationListener;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -28,9 +26,7 @@ public final class MigrationRegistry implements AutoCloseable {
     private static final Pattern NOT_ALLOWED = Pattern.compile("[^A-Za-z0-9_.:\\-]");
     private static final int MAX_ID_LENGTH = 128;
 
-    private final MeterRegistry registry;
-    private final MetricsOptions options;
-    private final Clock clock;
+    private final Instrumentation instrumentation;
     private final List<MigrationListener> listeners;
     private final int maxVersions;
     private final MigmonMeters ownMeters;
@@ -42,14 +38,11 @@ public final class MigrationRegistry implements AutoCloseable {
      * Everything the adapter's builder validated; {@code listeners} go to run-level migrations only, at most
      * {@code maxVersions} per-version migrations keep their meters.
      */
-    public MigrationRegistry(MeterRegistry registry, MetricsOptions options, Clock clock,
-            List<MigrationListener> listeners, int maxVersions) {
-        this.registry = registry;
-        this.options = options;
-        this.clock = clock;
+    public MigrationRegistry(Instrumentation instrumentation, List<MigrationListener> listeners, int maxVersions) {
+        this.instrumentation = Require.notNull(instrumentation, "instrumentation");
         this.listeners = List.copyOf(listeners);
-        this.maxVersions = maxVersions;
-        this.ownMeters = MigmonMeters.create(registry, options);
+        this.maxVersions = Require.atLeast(maxVersions, 1, "maxVersions");
+        this.ownMeters = instrumentation.newMeters();
     }
 
     /** The meters of the adapter itself (only the contained-failure counter). */
@@ -143,8 +136,7 @@ public final class MigrationRegistry implements AutoCloseable {
     }
 
     private ObservableMigration build(String id, boolean withListeners) {
-        ObservableMigration.Builder b = ObservableMigration.builder(id)
-                .meterRegistry(registry).metricsOptions(options).clock(clock);
+        ObservableMigration.Builder b = ObservableMigration.builder(id).instrumentation(instrumentation);
         if (withListeners) {
             listeners.forEach(b::listener);
         }

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.mongo.internal.Reactive;
 import io.mongock.runner.core.event.MigrationFailureEvent;
@@ -80,7 +82,12 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         this.operationTimeout = b.operationTimeout;
     }
 
-    /** A new builder. */
+    /** A builder for the Mongock run of migration id {@code migrationId} (see {@link Builder#migrationId}). */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A new builder with the default migration id {@code mongock}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -245,21 +252,33 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** The core {@code migration_id} of the Mongock run (default {@code mongock}). */
         public Builder migrationId(String id) {
-            this.migrationId = Objects.requireNonNull(id, "migrationId must not be null");
+            this.migrationId = Require.notNull(id, "migrationId");
             return this;
         }
 
@@ -268,7 +287,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
          * run-level meters and {@link MongockProgress} documents are recorded.
          */
         public Builder client(MongoClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
+            this.client = Require.notNull(client, "client");
             return this;
         }
 
@@ -295,7 +314,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
 
         /** Time source of the run-level migration (default system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -314,9 +333,8 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
          * @throws IllegalStateException naming the field when meterRegistry is missing, or client is set without database
          */
         public MongockMetrics build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             if (client != null && database == null) {
                 throw new IllegalStateException("database must be set when client is set");
             }
