@@ -161,6 +161,17 @@ class LiquibaseUnhappyPathsIT {
     }
 
     @Test
+    void aChangeSetRunSpansItsChangesNowThatItStartsAtTheFirstChange() throws Exception {
+        try (MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
+                .meterRegistry(registry).migrationId("orders-db").build()) {
+            update("slow.sql", migmon, true);
+            // ground truth: the changeset's only statement sleeps 0.3 s in PostgreSQL
+            assertThat(registry.get("migration.duration").tag("migration_id", "orders-db:slow").tag("status", "success")
+                    .timer().totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isGreaterThanOrEqualTo(300);
+        }
+    }
+
+    @Test
     void haltingPreconditionNamesThePreconditionFailureNotLiquibasesWrapper() throws Exception {
         try (MigmonLiquibaseListener migmon = MigmonLiquibaseListener.builder()
                 .meterRegistry(registry).migrationId("orders-db").build()) {

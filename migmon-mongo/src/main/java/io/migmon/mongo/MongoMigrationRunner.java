@@ -54,8 +54,11 @@ import org.slf4j.LoggerFactory;
  * (waiting up to {@link Builder#lockWait}); reads the changelog; fails if an applied migration's checksum changed;
  * then runs each pending migration in version order, each in its own transaction when the {@link TransactionPolicy}
  * and the server allow, writing its changelog entry in that same transaction. The first failure aborts that
- * migration's transaction, records {@code failed} in the changelog, releases the lock and throws
- * {@link MongoMigrationException} carrying the report. A later run retries failed versions.
+ * migration's transaction, records {@code rolled_back} in the changelog ({@code failed} when it ran without a
+ * transaction and its writes so far remain), releases the lock and throws {@link MongoMigrationException} carrying
+ * the report. A later run retries failed versions; the changelog keeps every attempt. A run refused before any
+ * migration (changed checksum, lock timeout) is counted in {@code mongodb_migration_errors_total} with the reason as
+ * {@code error_type}.
  *
  * <p><b>Threads.</b> {@link #run()} blocks the calling thread (the host's): the migrations' {@code up} run on it and
  * wait for the reactive driver. migmon starts no thread; the driver's own threads complete the operations.

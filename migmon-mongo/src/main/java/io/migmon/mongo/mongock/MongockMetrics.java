@@ -8,7 +8,9 @@ import io.migmon.core.ObservableMigration;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.ErrorTypes;
 import io.migmon.core.support.Require;
+import io.migmon.core.support.RunScope;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.mongo.internal.Reactive;
 import io.mongock.runner.core.event.MigrationFailureEvent;
@@ -130,11 +132,9 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     public void onFailure(MigrationFailureEvent event) {
         Exception e = event == null ? null : event.getException();
         Throwable root = e == null ? new IllegalStateException("Mongock migration failed") : rootCause(e);
-        recordChangeUnits(root.getClass().getSimpleName());
-        MigrationRun run = current.getAndSet(null);
-        if (run != null) {
-            run.fail(root);
-        }
+        String type = ErrorTypes.simpleName(root);
+        recordChangeUnits(type);
+        RunScope.of(current.getAndSet(null)).end(root, type);
     }
 
     /**
