@@ -5,13 +5,12 @@ import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.Instrumentation;
+import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
-import io.migmon.core.support.Require;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.spi.MigrationListener;
-import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.Require;
 import io.migmon.core.support.MdcScope;
 import io.migmon.core.support.RunScope;
 import io.migmon.mongo.internal.Changelog;
@@ -359,7 +358,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
             Document attempt = new Document("owner", owner).append("startedAt", Date.from(start))
                     .append("transactional", transactional);
             // outside any transaction: a runner that dies now leaves a visible 'running' attempt behind
-            changelog.upsert(null, changelogEntry(m, attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null),
+            changelog.upsert(null, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null),
                     attempts));
             MigrationRun run = observable.start();
             currentRun = run;
@@ -381,7 +380,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
                     }
                     Duration duration = Duration.between(start, clock.instant());
                     long docs = ctx[0].documents();
-                    changelog.upsert(session, changelogEntry(m, attempt(attempt, Changelog.SUCCESS, duration, docs, docs,
+                    changelog.upsert(session, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.SUCCESS, duration, docs, docs,
                             null), attempts));
                 });
             } finally {
@@ -408,11 +407,11 @@ public final class MongoMigrationRunner implements AutoCloseable {
             record(version, aborted ? "aborted" : status, duration);
             String error = outcome.errorType() + ": " + t.getMessage();
             try {
-                Document failed = attempt(attempt, status, duration, persisted, attempted, error);
+                Document failed = Changelog.attempt(attempt, status, duration, persisted, attempted, error);
                 if (aborted) {
                     failed.append("aborted", true);
                 }
-                changelog.upsert(null, changelogEntry(m, failed, attempts));
+                changelog.upsert(null, Changelog.entry(m, owner, failed, attempts));
             } catch (RuntimeException e) {
                 t.addSuppressed(e);
                 LOG.warn("could not record the failure of migration {} in {}.{}", version, databaseName, changelogCollection, e);
@@ -427,17 +426,6 @@ public final class MongoMigrationRunner implements AutoCloseable {
             return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.FAILED,
                     transactional, duration, persisted, reported, Optional.of(error)), t);
         }
-    }
-
-    /** The attempt document completed with its outcome. */
-    private static Document attempt(Document started, String status, Duration duration, long persisted, long attempted,
-            String error) {
-        Document a = new Document(started).append("status", status).append("durationMillis", duration.toMillis())
-                .append("documents", persisted).append("attemptedDocuments", attempted);
-        if (error != null) {
-            a.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
-        }
-        return a;
     }
 
     /**
@@ -516,38 +504,9 @@ public final class MongoMigrationRunner implements AutoCloseable {
         }
     }
 
-    /**
-     * The version's changelog document: identity and checksum, the outcome of {@code last} (its status, documents,
-     * error) at the top level, and every attempt so far in {@code attempts}, oldest first.
-     */
-    private Document changelogEntry(MongoMigration m, Document last, List<Document> previousAttempts) {
-        List<Document> attempts = new ArrayList<>(previousAttempts);
-        attempts.add(last);
-        Document d = new Document("_id", m.version())
-                .append("version", m.version())
-                .append("description", m.description())
-                .append("checksum", m.checksum())
-                .append("status", last.getString("status"))
-                .append("transactional", last.getBoolean("transactional", false))
-                .append("startedAt", last.get("startedAt"))
-                .append("durationMillis", last.get("durationMillis"))
-                .append("documents", last.get("documents"))
-                .append("attemptedDocuments", last.get("attemptedDocuments"))
-                .append("owner", owner)
-                .append("attempts", attempts);
-        if (last.get("error") != null) {
-            d.append("error", last.get("error"));
-        }
-        return d;
-    }
-
     private MongoRunReport report(TransactionDecision tx, List<MongoMigrationResult> results, Instant started) {
         return new MongoRunReport(databaseName, tx.server().topology(), tx.transactional(), results,
                 Duration.between(started, clock.instant()));
-    }
-
-    static String errorType(Throwable t) {
-        return ErrorTypes.simpleName(t);
     }
 
     /** {@code <database>-v}, with characters a migration id cannot hold replaced by {@code _}. */

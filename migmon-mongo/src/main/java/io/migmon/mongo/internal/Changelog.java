@@ -4,6 +4,7 @@ import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.ReplaceOptions;
 import com.mongodb.reactivestreams.client.ClientSession;
 import com.mongodb.reactivestreams.client.MongoCollection;
+import io.migmon.mongo.MongoMigration;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,4 +100,41 @@ public final class Changelog {
         Reactive.first(session == null ? collection.deleteOne(Filters.eq("_id", version))
                 : collection.deleteOne(session, Filters.eq("_id", version)), timeout);
     }
+
+    /** The attempt document completed with its outcome. */
+    public static Document attempt(Document started, String status, Duration duration, long persisted, long attempted,
+            String error) {
+        Document a = new Document(started).append("status", status).append("durationMillis", duration.toMillis())
+                .append("documents", persisted).append("attemptedDocuments", attempted);
+        if (error != null) {
+            a.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
+        }
+        return a;
+    }
+
+    /**
+     * The version's changelog document: identity and checksum, the outcome of {@code last} (its status, documents,
+     * error) at the top level, and every attempt so far in {@code attempts}, oldest first.
+     */
+    public static Document entry(MongoMigration m, String owner, Document last, List<Document> previousAttempts) {
+        List<Document> attempts = new ArrayList<>(previousAttempts);
+        attempts.add(last);
+        Document d = new Document("_id", m.version())
+                .append("version", m.version())
+                .append("description", m.description())
+                .append("checksum", m.checksum())
+                .append("status", last.getString("status"))
+                .append("transactional", last.getBoolean("transactional", false))
+                .append("startedAt", last.get("startedAt"))
+                .append("durationMillis", last.get("durationMillis"))
+                .append("documents", last.get("documents"))
+                .append("attemptedDocuments", last.get("attemptedDocuments"))
+                .append("owner", owner)
+                .append("attempts", attempts);
+        if (last.get("error") != null) {
+            d.append("error", last.get("error"));
+        }
+        return d;
+    }
+
 }
