@@ -22,7 +22,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
@@ -53,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * → failed; other states lowercased), and each failed one in
  * {@code mongodb_migration_errors_total{version, error_type}} with the simple name of the innermost cause of the
  * failure event's exception (Mongock wraps it). ChangeUnits report documents through
- * {@link MongockProgress} ({@code mongodb_migration_documents_total}).
+ * {@link MongockProgress} ({@code mongodb_migration_documents_total}; with {@link Builder#transactional(boolean)}
+ * only those of committed units, at the end of the run).
  *
  * <p>The listeners run on Mongock's thread; reading the changelog waits for the driver there (bounded by the
  * operation timeout). Nothing here throws into Mongock: failures are counted in
@@ -64,6 +70,8 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo.mongock");
 
     private final MigmonMeters meters;
+    private final boolean transactional;
+    private final Map<String, Map<String, LongAdder>> uncommitted = new ConcurrentHashMap<>();
     private final ObservableMigration migration;
     private final MongoClient client;
     private final String database;
@@ -82,6 +90,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         this.changelogCollection = b.changelogCollection;
         this.clock = b.clock;
         this.operationTimeout = b.operationTimeout;
+        this.transactional = b.transactional;
     }
 
     /** A builder for the Mongock run of migration id {@code migrationId} (see {@link Builder#migrationId}). */
@@ -156,8 +165,13 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         }
         String c = collection == null || collection.isEmpty() ? "unknown" : collection;
         try {
-            meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, String.valueOf(changeId),
-                    MetricCatalog.COLLECTION, c).increment(count);
+            if (transactional) {
+                // counted once Mongock's changelog shows the unit EXECUTED (committed); see flushDocuments
+                uncommitted.computeIfAbsent(String.valueOf(changeId), k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(c, k -> new LongAdder()).add(count);
+            } else {
+                countDocuments(String.valueOf(changeId), c, count);
+            }
         } catch (RuntimeException e) {
             meters.recordFailure("mongock", e);
         }
@@ -179,19 +193,51 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     }
 
     private void recordChangeUnits(String failureType) {
-        if (client == null || startedAt == null) {
-            return;
-        }
+        Set<String> committed = new HashSet<>();
         try {
+            if (client == null || startedAt == null) {
+                return;
+            }
             List<Document> entries = Reactive.all(client.getDatabase(database).getCollection(changelogCollection)
                     .find(Filters.gte("timestamp", Date.from(startedAt.minusMillis(1000)))), operationTimeout);
             for (Document e : entries) {
                 try {
+                    if ("EXECUTED".equals(String.valueOf(e.get("state")))) {
+                        committed.add(String.valueOf(e.get("changeId")));
+                    }
                     record(e, failureType);
                 } catch (RuntimeException ex) {
                     meters.recordFailure("mongock", ex);
                 }
             }
+        } catch (RuntimeException e) {
+            meters.recordFailure("mongock", e);
+        } finally {
+            flushDocuments(committed, failureType == null);
+        }
+    }
+
+    /**
+     * Transactional runs: counts the buffered documents of the units that committed (EXECUTED in Mongock's changelog;
+     * without a client, all of them when the run succeeded) and drops the others (rolled back with their transaction).
+     */
+    private void flushDocuments(Set<String> committed, boolean runSucceeded) {
+        uncommitted.forEach((changeId, byCollection) -> {
+            boolean keep = client == null ? runSucceeded : committed.contains(changeId);
+            byCollection.forEach((collection, n) -> {
+                long count = n.sumThenReset();
+                if (keep && count > 0) {
+                    countDocuments(changeId, collection, count);
+                }
+            });
+        });
+        uncommitted.clear();
+    }
+
+    private void countDocuments(String changeId, String collection, long count) {
+        try {
+            meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, changeId,
+                    MetricCatalog.COLLECTION, collection).increment(count);
         } catch (RuntimeException e) {
             meters.recordFailure("mongock", e);
         }
@@ -246,6 +292,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         private MongoClient client;
         private String database;
         private String changelogCollection = "mongockChangeLog";
+        private boolean transactional;
         private Clock clock = Clock.systemUTC();
         private Duration operationTimeout = Duration.ofSeconds(30);
 
@@ -309,6 +356,17 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
                 throw new IllegalArgumentException("changelogCollection must not be blank");
             }
             this.changelogCollection = name;
+            return this;
+        }
+
+        /**
+         * Set it like Mongock's {@code setTransactional(..)} (default {@code false}). When {@code true}, documents
+         * reported through {@link MongockProgress} count in {@code mongodb_migration_documents_total} only once the
+         * run ended and Mongock's changelog shows their ChangeUnit {@code EXECUTED} (committed); a unit rolled back
+         * with its transaction adds nothing. Without {@link #client}, all of them on success, none on failure.
+         */
+        public Builder transactional(boolean transactional) {
+            this.transactional = transactional;
             return this;
         }
 
