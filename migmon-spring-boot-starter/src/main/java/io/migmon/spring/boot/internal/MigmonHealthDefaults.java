@@ -13,7 +13,8 @@ import org.springframework.core.env.MapPropertySource;
  *   <li>{@code management.endpoint.health.status.order=DOWN,OUT_OF_SERVICE,DEGRADED,UP,UNKNOWN}: DEGRADED is worse
  *       than UP and better than DOWN when components are aggregated;</li>
  *   <li>{@code management.endpoint.health.status.http-mapping.DEGRADED=200}: a degraded application still serves,
- *       so load balancers and Kubernetes probes keep it (DOWN and OUT_OF_SERVICE answer 503).</li>
+ *       so load balancers and Kubernetes probes keep it; with it {@code DOWN=503} and {@code OUT_OF_SERVICE=503}
+ *       (Boot's defaults, which any explicit mapping would otherwise replace).</li>
  * </ul>
  */
 public final class MigmonHealthDefaults implements EnvironmentPostProcessor {
@@ -28,6 +29,8 @@ public final class MigmonHealthDefaults implements EnvironmentPostProcessor {
         }
         environment.getPropertySources().addLast(new MapPropertySource(SOURCE, Map.of(
                 "management.endpoint.health.status.order", "DOWN,OUT_OF_SERVICE,DEGRADED,UP,UNKNOWN",
-                "management.endpoint.health.status.http-mapping.DEGRADED", "200")));
+                "management.endpoint.health.status.http-mapping.DEGRADED", "200",
+                "management.endpoint.health.status.http-mapping.DOWN", "503",
+                "management.endpoint.health.status.http-mapping.OUT_OF_SERVICE", "503")));
     }
 }
