@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
@@ -28,6 +27,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.core.env.Environment;
@@ -54,6 +56,7 @@ import org.springframework.test.context.DynamicPropertySource;
         "migmon.alerting.default-route.group-interval=1s",
         "migmon.alerting.webhook.hmac-secret=hmac-s3cr3t-value"})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@ExtendWith(OutputCaptureExtension.class)
 class MigmonSpringBootIT {
 
     static final String SLACK_SECRET = "T0000/B0000/xoxb-s3cr3t-webhook-token";
@@ -207,6 +210,14 @@ class MigmonSpringBootIT {
         assertThat(get("/actuator/env").body()).contains("evaluation-interval");
     }
 
+    @Test
+    @Order(6)
+    void secretsStayOutOfTheLogs(CapturedOutput output) {
+        // everything logged since the class started: the application's start-up, Flyway, the runs, the alerts
+        assertThat(output.getAll()).contains("Started MigmonSpringBootIT").contains("migration orders-backfill finished")
+                .doesNotContain(SLACK_SECRET).doesNotContain("xoxb-s3cr3t").doesNotContain("hmac-s3cr3t-value");
+    }
+
     private List<String> webhookBodies() {
         return RECEIVED.stream().filter(r -> r[0].equals("/hooks/migmon")).map(r -> r[1]).toList();
     }
@@ -224,9 +235,5 @@ class MigmonSpringBootIT {
             }
             Thread.sleep(50);
         }
-    }
-
-    static Map<String, Object> unused() {
-        return Map.of();
     }
 }
