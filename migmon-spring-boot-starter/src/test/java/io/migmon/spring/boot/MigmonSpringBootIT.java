@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.migmon.core.MigrationRun;
+import io.migmon.core.testing.Await;
 import io.migmon.spring.boot.app.ShopApplication;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.File;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -21,7 +21,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -60,14 +59,12 @@ import org.springframework.test.context.DynamicPropertySource;
 class MigmonSpringBootIT {
 
     static final String SLACK_SECRET = "T0000/B0000/xoxb-s3cr3t-webhook-token";
-    static final EmbeddedPostgres POSTGRES;
+    static final EmbeddedPostgresFixture POSTGRES = EmbeddedPostgresFixture.builder("starter").start();
     static final HttpServer RECEIVER;
     static final ConcurrentLinkedQueue<String[]> RECEIVED = new ConcurrentLinkedQueue<>();
 
     static {
         try {
-            POSTGRES = EmbeddedPostgres.builder().setOverrideWorkingDirectory(new File("target/embedded-pg"))
-                    .setCleanDataDirectory(true).start();
             RECEIVER = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             RECEIVER.createContext("/", exchange -> {
                 String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
@@ -84,7 +81,7 @@ class MigmonSpringBootIT {
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry r) {
-        r.add("spring.datasource.url", () -> POSTGRES.getJdbcUrl("postgres", "postgres"));
+        r.add("spring.datasource.url", () -> POSTGRES.jdbcUrl(EmbeddedPostgresFixture.POSTGRES));
         r.add("spring.datasource.username", () -> "postgres");
         String base = "http://127.0.0.1:" + RECEIVER.getAddress().getPort();
         r.add("migmon.alerting.webhook.url", () -> base + "/hooks/migmon");
@@ -183,15 +180,15 @@ class MigmonSpringBootIT {
                 .contains("migration_errors_total{error_type=\"SQLException\",migration_id=\"orders-backfill\"} 1")
                 .contains("migration_status{migration_id=\"orders-backfill\",status=\"failed\"} 1");
 
-        await(Duration.ofSeconds(30), () -> webhookBodies().stream().anyMatch(b -> b.contains("\"health_down\"")
-                && b.contains("\"check\":\"orders-backfill\"")), "a health_down alert for orders-backfill at the webhook");
+        Await.until(Duration.ofSeconds(30), () -> webhookBodies().stream().anyMatch(b -> b.contains("\"health_down\"")
+                && b.contains("\"check\":\"orders-backfill\"")), () -> "a health_down alert for orders-backfill at the webhook, got " + webhookBodies());
         String[] hook = RECEIVED.stream().filter(r -> r[0].equals("/hooks/migmon") && r[1].contains("orders-backfill"))
                 .findFirst().orElseThrow();
         JsonNode body = json.readTree(hook[1]);
         assertThat(body.get("status").asText()).isEqualTo("firing");
         assertThat(hook[2]).as("signed with the HMAC secret from properties").startsWith("v1=");
-        await(Duration.ofSeconds(30), () -> RECEIVED.stream().anyMatch(r -> r[0].startsWith("/services/")
-                && r[1].contains("orders-backfill")), "the same alert at the Slack-shaped URL");
+        Await.until(Duration.ofSeconds(30), () -> RECEIVED.stream().anyMatch(r -> r[0].startsWith("/services/")
+                && r[1].contains("orders-backfill")), () -> "the same alert at the Slack-shaped URL");
         // what this test logged (the failure, the deliveries) carries no secret
         assertThat(output.getAll()).contains("migration orders-backfill finished: failed")
                 .doesNotContain(SLACK_SECRET).doesNotContain("xoxb-s3cr3t").doesNotContain("hmac-s3cr3t-value");
@@ -230,13 +227,4 @@ class MigmonSpringBootIT {
         return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    static void await(Duration timeout, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

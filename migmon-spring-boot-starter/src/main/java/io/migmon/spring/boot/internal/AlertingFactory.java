@@ -12,7 +12,7 @@ import io.migmon.alerting.sink.PagerDutySink;
 import io.migmon.alerting.sink.SlackSink;
 import io.migmon.alerting.sink.WebhookSink;
 import io.migmon.alerting.spi.AlertSink;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.spring.boot.MigmonProperties;
 import java.util.ArrayList;
