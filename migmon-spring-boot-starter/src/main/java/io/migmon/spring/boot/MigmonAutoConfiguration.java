@@ -260,20 +260,45 @@ public class MigmonAutoConfiguration {
         }
     }
 
-    /** Grafana dashboards and Prometheus rules written on start. */
+    /** Grafana dashboards and Prometheus rules written and/or pushed on start. */
     @Configuration(proxyBeanMethods = false)
     @ConditionalOnClass(name = "io.migmon.grafana.MigmonDashboards")
-    @ConditionalOnProperty(name = "migmon.grafana.output-directory")
+    @Conditional(OnGrafanaTarget.class)
     static class Grafana {
 
         @Bean
         MigmonGrafanaFiles migmonGrafanaFiles(MigmonProperties properties, MetricsOptions options) {
-            return new MigmonGrafanaFiles(GrafanaFiles.write(properties.getGrafana().getOutputDirectory(), options));
+            MigmonProperties.Grafana g = properties.getGrafana();
+            List<Path> files = g.getOutputDirectory() == null ? List.of() : GrafanaFiles.write(g.getOutputDirectory(), options);
+            boolean pushed = g.getUrl() != null && !g.getUrl().isBlank()
+                    && GrafanaFiles.push(g.getUrl(), g.getToken(), g.getFolder(), options);
+            return new MigmonGrafanaFiles(files, pushed);
         }
     }
 
-    /** The files the starter wrote on start (migmon.grafana.output-directory). */
-    public record MigmonGrafanaFiles(List<Path> files) {
+    /**
+     * What the starter did with the Grafana dashboards on start.
+     *
+     * @param files  files written to {@code migmon.grafana.output-directory}
+     * @param pushed whether the push to {@code migmon.grafana.url} succeeded
+     */
+    public record MigmonGrafanaFiles(List<Path> files, boolean pushed) {
+    }
+
+    /** {@code migmon.grafana.output-directory} or {@code migmon.grafana.url} is set. */
+    static final class OnGrafanaTarget extends AnyNestedCondition {
+
+        OnGrafanaTarget() {
+            super(ConfigurationPhase.PARSE_CONFIGURATION);
+        }
+
+        @ConditionalOnProperty(name = "migmon.grafana.output-directory")
+        static final class Directory {
+        }
+
+        @ConditionalOnProperty(name = "migmon.grafana.url")
+        static final class Url {
+        }
     }
 
     private static ClassLoader classLoader(BeanFactory beanFactory) {

@@ -719,10 +719,40 @@ public class MigmonProperties {
         }
     }
 
-    /** Grafana dashboards and Prometheus rules written on start (needs migmon-grafana). */
+    /** Grafana dashboards and Prometheus rules written or pushed on start (needs migmon-grafana). */
     public static class Grafana {
         /** Directory the dashboards (*.json) and the rule file (migmon-rules.yml) are written to on start. */
         private Path outputDirectory;
+        /** Grafana base URL; when set, the dashboards are pushed there on start (a failed push is logged, not fatal). */
+        private String url;
+        /** Service-account token for the push (a secret). */
+        private String token;
+        /** Folder uid (and title) the dashboards are saved into. */
+        private String folder = "migmon";
+
+        public String getUrl() {
+            return url;
+        }
+
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        public String getToken() {
+            return token;
+        }
+
+        public void setToken(String token) {
+            this.token = token;
+        }
+
+        public String getFolder() {
+            return folder;
+        }
+
+        public void setFolder(String folder) {
+            this.folder = folder;
+        }
 
         public Path getOutputDirectory() {
             return outputDirectory;

@@ -311,6 +311,43 @@ class MigmonAutoConfigurationTest {
         });
     }
 
+    @Test
+    void dashboardsArePushedToGrafanaOnStartAndAFailedPushDoesNotStopTheApplication() throws Exception {
+        java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer grafana = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        grafana.createContext("/", ex -> {
+            String path = ex.getRequestMethod() + " " + ex.getRequestURI().getPath();
+            requests.add(path + " " + ex.getRequestHeaders().getFirst("Authorization"));
+            ex.getRequestBody().readAllBytes();
+            int status = path.equals("GET /api/folders/migmon") ? 404 : 200;
+            byte[] body = (path.startsWith("POST /api/dashboards")
+                    ? "{\"id\":1,\"uid\":\"x\",\"url\":\"/d/x\",\"status\":\"success\",\"version\":1}" : "{}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        grafana.start();
+        try {
+            runner.withPropertyValues("migmon.grafana.url=http://127.0.0.1:" + grafana.getAddress().getPort(),
+                    "migmon.grafana.token=glsa_tok-123456").run(ctx -> {
+                        assertThat(ctx.getBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class).pushed()).isTrue();
+                        assertThat(requests).contains("GET /api/folders/migmon Bearer glsa_tok-123456",
+                                "POST /api/folders Bearer glsa_tok-123456");
+                        assertThat(requests.stream().filter(r -> r.startsWith("POST /api/dashboards/db")).count())
+                                .isEqualTo(io.migmon.grafana.MigmonDashboards.defaults().all().size());
+                    });
+        } finally {
+            grafana.stop(0);
+        }
+        runner.withPropertyValues("migmon.grafana.url=http://127.0.0.1:9", "migmon.grafana.token=glsa_tok-123456")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class).pushed()).isFalse();
+                });
+    }
+
     static long count(DataSource ds, String sql) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

@@ -26,7 +26,7 @@ public final class MigmonSanitizing implements SanitizingFunction {
 
     private static final Pattern SECRET_KEYS = Pattern.compile(
             "(.*\\.)?(slack\\.webhook-url|pagerduty\\.routing-key|email\\.password|webhook\\.url|webhook\\.hmac-secret"
-                    + "|alertmanager\\.bearer-token|webhook-url|routing-key|hmac-secret|bearer-token)"
+                    + "|alertmanager\\.bearer-token|grafana\\.token|webhook-url|routing-key|hmac-secret|bearer-token)"
                     + "|migmon\\.cdc\\.(consumer|producer)\\..*(password|secret|jaas|token|key|credential).*");
 
     private final List<String> secrets;
@@ -71,6 +71,7 @@ public final class MigmonSanitizing implements SanitizingFunction {
         add(out, a.getWebhook().getUrl());
         add(out, a.getWebhook().getHmacSecret());
         add(out, a.getAlertmanager().getBearerToken());
+        add(out, p.getGrafana().getToken());
         for (Map<String, String> m : List.of(p.getCdc().getConsumer(), p.getCdc().getProducer())) {
             m.forEach((k, v) -> {
                 if (SECRET_KEYS.matcher("migmon.cdc.consumer." + normalize(k)).matches()) {
