@@ -226,6 +226,40 @@ class MigmonAutoConfigurationTest {
                 });
     }
 
+    @Test
+    void anomaliesOfTheFactorysMigrationsReachTheDispatchersSinks() {
+        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=0s")
+                .run(ctx -> {
+                    RecordingSink sink = ctx.getBean(RecordingSink.class);
+                    var run = ctx.getBean(MigmonMigrations.class).migration("stuck-copy").start();
+                    run.recordRows("t", 10);
+                    for (int i = 0; i < 8; i++) {
+                        Thread.sleep(3); // distinct sample instants (the monitor drops a repeated instant as a duplicate)
+                        ctx.getBean(MigmonMigrations.class).sampleRunning(); // what the watcher does on its schedule
+                    }
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(20),
+                            () -> sink.received.stream().flatMap(n -> n.firing().stream())
+                                    .anyMatch(a -> a.name().equals("stall") && "stuck-copy".equals(a.label("migration_id"))),
+                            () -> "a stall alert for stuck-copy, got " + sink.received);
+                    run.abort("test over");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class RecordingSink implements AlertSink {
+        final java.util.List<Notification> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public void send(Notification n) {
+            received.add(n);
+        }
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class OwnSink {
         @Bean
