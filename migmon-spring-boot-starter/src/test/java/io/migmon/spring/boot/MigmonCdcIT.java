@@ -7,6 +7,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.CdcEventProcessor;
 import io.migmon.core.testing.Await;
 import io.migmon.spring.boot.internal.CdcProcessorLifecycle;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
+import java.sql.Connection;
+import java.sql.Statement;
+import javax.sql.DataSource;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,6 +72,57 @@ class MigmonCdcIT {
     static void stopKafka() throws Exception {
         if (kafka != null) {
             kafka.close();
+        }
+    }
+
+    @Test
+    void theJdbcApplierWritesToTheNamedDataSourceOnly() throws Exception {
+        String topic = "tgt.public.orders";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        int events = 50;
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "key.serializer", StringSerializer.class.getName(), "value.serializer", StringSerializer.class.getName()))) {
+            for (int i = 1; i <= events; i++) {
+                p.send(new ProducerRecord<>(topic, "{\"id\":" + i + "}", envelope(i, now)));
+            }
+            p.flush();
+        }
+        try (EmbeddedPostgresFixture pg = EmbeddedPostgresFixture.builder("starter-cdc").start()) {
+            DataSource target = pg.createDatabase("target");
+            DataSource decoy = pg.createDatabase("decoy");
+            for (DataSource ds : List.of(target, decoy)) {
+                try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                    st.execute("CREATE TABLE orders (id INT PRIMARY KEY, amount INT)");
+                }
+            }
+            new ApplicationContextRunner()
+                    .withConfiguration(AutoConfigurations.of(MigmonAutoConfiguration.class))
+                    .withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                    .withBean("targetDataSource", DataSource.class, () -> target)
+                    .withBean("decoyDataSource", DataSource.class, () -> decoy)
+                    .withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.topics=" + topic,
+                            "migmon.cdc.consumer.bootstrap.servers=" + kafka.bootstrapServers(),
+                            "migmon.cdc.consumer.group.id=applier-it",
+                            "migmon.cdc.applier.enabled=true", "migmon.cdc.applier.data-source=targetDataSource")
+                    .run(ctx -> {
+                        assertThat(ctx).hasNotFailed();
+                        Await.until(Duration.ofSeconds(60), () -> count(target, "select count(*) from orders") == events,
+                                () -> "rows applied to the target");
+                        assertThat(count(target, "select sum(amount) from orders")).isEqualTo(events * (events + 1) / 2);
+                        assertThat(count(decoy, "select count(*) from orders")).isZero();
+                    });
+        }
+    }
+
+    static long count(DataSource ds, String sql) {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
