@@ -82,9 +82,17 @@ public class MigmonAutoConfiguration {
     @Bean(destroyMethod = "close")
     @ConditionalOnMissingBean
     MigmonMigrations migmonMigrations(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
-            ObjectProvider<AnomalyListener> anomalyListeners) {
+            ObjectProvider<AnomalyListener> anomalyListeners, BeanFactory beanFactory) {
         return new MigmonMigrations(registry, options, properties.getHealth(), properties.getAnomaly().isEnabled(),
-                anomalyListeners.orderedStream().toList());
+                anomalyListeners.orderedStream().toList(), clock(beanFactory));
+    }
+
+    /** A {@code java.time.Clock} bean named {@value #CLOCK_BEAN} if the application defines one (tests), else UTC. */
+    public static final String CLOCK_BEAN = "migmonClock";
+
+    static java.time.Clock clock(BeanFactory beanFactory) {
+        return beanFactory.containsBean(CLOCK_BEAN) ? beanFactory.getBean(CLOCK_BEAN, java.time.Clock.class)
+                : java.time.Clock.systemUTC();
     }
 
     @Bean

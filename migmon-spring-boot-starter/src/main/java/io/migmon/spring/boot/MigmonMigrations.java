@@ -36,6 +36,7 @@ public final class MigmonMigrations implements AutoCloseable {
 
     private final MeterRegistry registry;
     private final MetricsOptions options;
+    private final java.time.Clock clock;
     private final MigmonProperties.Health health;
     private final boolean anomalies;
     private final List<AnomalyListener> anomalyListeners;
@@ -48,11 +49,13 @@ public final class MigmonMigrations implements AutoCloseable {
      * @param health            thresholds of each migration's health check
      * @param anomalies         whether each migration gets an AnomalyMonitor with the default detectors
      * @param anomalyListeners  receive anomalies (the starter passes AnomalyAlerts when alerting is configured)
+     * @param clock             time source of the migrations (durations, throughput, ETA, samples)
      */
     public MigmonMigrations(MeterRegistry registry, MetricsOptions options, MigmonProperties.Health health,
-            boolean anomalies, List<AnomalyListener> anomalyListeners) {
+            boolean anomalies, List<AnomalyListener> anomalyListeners, java.time.Clock clock) {
         this.registry = Objects.requireNonNull(registry, "registry");
         this.options = Objects.requireNonNull(options, "options");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.health = Objects.requireNonNull(health, "health");
         this.anomalies = anomalies;
         this.anomalyListeners = List.copyOf(anomalyListeners);
@@ -82,7 +85,8 @@ public final class MigmonMigrations implements AutoCloseable {
         if (e != null) {
             return e.migration;
         }
-        ObservableMigration.Builder b = ObservableMigration.builder(id).meterRegistry(registry).metricsOptions(options);
+        ObservableMigration.Builder b = ObservableMigration.builder(id).meterRegistry(registry).metricsOptions(options)
+                .clock(clock);
         AnomalyMonitor monitor = null;
         if (anomalies) {
             AnomalyMonitor.Builder mb = AnomalyMonitor.builder(id).meterRegistry(registry).metricsOptions(options)
