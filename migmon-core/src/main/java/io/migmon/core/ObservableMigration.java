@@ -55,6 +55,13 @@ import org.slf4j.MDC;
  * <p>Logging: logger {@code io.migmon.migration}, with {@code migration_id} in the MDC and as an SLF4J key-value,
  * at start, finish and failure. The synchronous {@link #run} also sets the MDC for the body's thread.
  *
+ * <p><b>One live instance per id and registry.</b> Two live {@code ObservableMigration}s with the same id (and the
+ * same metric prefix) on one {@link MeterRegistry} would share meters, and closing one would remove the other's
+ * gauges; {@link Builder#build()} therefore fails fast with an {@link IllegalStateException} while another instance
+ * with that id is live on that registry. {@link #close()} releases the id (an instance that became unreachable
+ * without {@code close()} releases it when garbage-collected, its gauges being gone with it). Build one instance per
+ * migration and reuse it for successive runs, e.g. as a singleton bean.
+ *
  * <p>Observability never fails the migration: metric and listener failures are counted in
  * {@code migmon_observability_failures_total} and logged once. Immutable and thread-safe.
  */
@@ -74,9 +81,11 @@ public final class ObservableMigration implements AutoCloseable {
     private final Duration throughputWindow;
     private final List<MigrationListener> listeners;
     private final AtomicReference<MigrationRun> current = new AtomicReference<>();
+    private final LiveIds.Claim claim;
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
+        this.claim = LiveIds.claim(b.registry, b.metricsOptions.prefix(), b.migrationId, this);
         this.meters = MigmonMeters.create(b.registry, b.metricsOptions);
         this.clock = b.clock;
         this.expectedRows = b.expectedRows;
@@ -108,7 +117,10 @@ public final class ObservableMigration implements AutoCloseable {
         return listeners;
     }
 
-    /** The active or last run, if any. */
+    /**
+     * The active or last run; empty before the first {@link #start()} / {@link #run} (never null, never throws).
+     * Status before the first run is {@link MigrationStatus#PENDING} ({@link #status()}).
+     */
     public Optional<MigrationRun> currentRun() {
         return Optional.ofNullable(current.get());
     }
@@ -177,8 +189,18 @@ public final class ObservableMigration implements AutoCloseable {
      * Runs {@code body} on the calling thread and records its outcome: {@code success} when it returns,
      * {@code aborted} for {@link MigrationAbortedException}, {@link InterruptedException} or
      * {@link CancellationException}, {@code failed} otherwise. The body's exception is rethrown unchanged.
+     *
+     * <p>The body's checked exception type is inferred, so a body that throws none needs no {@code catch}:
+     * <pre>{@code
+     * long n = migration.run(ctx -> copyAll(ctx));          // copyAll throws nothing checked: no try/catch
+     * migration.run(ctx -> { jdbc.copy(ctx); return null; }); // throws SQLException: callers handle SQLException
+     * }</pre>
+     *
+     * @param <T> the body's result
+     * @param <E> the checked exception the body may throw ({@code RuntimeException} when it throws none)
+     * @throws E whatever the body throws, unchanged
      */
-    public <T> T run(MigrationBody<T> body) throws Exception {
+    public <T, E extends Exception> T run(MigrationBody<T, E> body) throws E {
         Objects.requireNonNull(body, "body must not be null");
         MigrationRun run = start();
         String previousMdc = MDC.get(MDC_MIGRATION_ID);
@@ -253,10 +275,14 @@ public final class ObservableMigration implements AutoCloseable {
                 });
     }
 
-    /** Removes every meter this migration registered; the host's other meters stay. */
+    /**
+     * Removes every meter this migration registered (the host's other meters stay) and releases the id on the
+     * registry, so that a new instance with this id can be built. Idempotent.
+     */
     @Override
     public void close() {
         meters.close();
+        claim.release();
     }
 
     @Override
@@ -361,10 +387,15 @@ public final class ObservableMigration implements AutoCloseable {
         }
     }
 
-    /** A synchronous migration body. */
+    /**
+     * A synchronous migration body.
+     *
+     * @param <T> its result
+     * @param <E> the checked exception it may throw; {@code RuntimeException} (inferred for lambdas) for none
+     */
     @FunctionalInterface
-    public interface MigrationBody<T> {
-        T execute(MigrationContext context) throws Exception;
+    public interface MigrationBody<T, E extends Exception> {
+        T execute(MigrationContext context) throws E;
     }
 
     /** Builder for {@link ObservableMigration}; validates eagerly, not thread-safe. */
@@ -444,7 +475,9 @@ public final class ObservableMigration implements AutoCloseable {
         /**
          * Builds the migration and registers its gauges in the registry.
          *
-         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set
+         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set, or if
+         *                               another live {@code ObservableMigration} with this id and metric prefix is
+         *                               registered on that registry (close it first)
          */
         public ObservableMigration build() {
             Require.configured(registry, "meterRegistry",

@@ -86,6 +86,41 @@ class MigrationHealthCheckTest {
     }
 
     @Test
+    void aSuccessfulRunIsUpWhateverItsLastLag() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 500);
+        run.recordDataLag(Duration.ofSeconds(400)); // above the DOWN limit while catching up
+        assertThat(check().check().status()).isEqualTo(HealthStatus.DOWN);
+        clock.advanceSeconds(120); // also idle for longer than stalledAfter
+        run.succeed();
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.UP);
+        assertThat(h.reasons()).isEmpty();
+        assertThat(h.details()).containsEntry("status", "success").containsEntry("lastDataLagSeconds", 400.0)
+                .containsEntry("finishedAt", "2026-01-01T00:02:00Z").doesNotContainKey("dataLagSeconds");
+    }
+
+    @Test
+    void aFailedRunStaysDownWithoutLiveThresholds() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 5);
+        run.fail(new IllegalStateException("boom"));
+        clock.advanceSeconds(3600);
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(h.reasons()).containsExactly("migration m failed");
+    }
+
+    @Test
+    void beforeTheFirstRunThereIsNoRunAndTheCheckIsUp() {
+        assertThat(migration.currentRun()).isEmpty();
+        assertThat(migration.status()).isEqualTo(io.migmon.core.MigrationStatus.PENDING);
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.UP);
+        assertThat(h.details()).containsExactly(java.util.Map.entry("status", "pending"));
+    }
+
+    @Test
     void healthGaugesAreAStateSet() {
         MigmonMeters meters = MigmonMeters.create(registry);
         MigrationRun run = migration.start();
