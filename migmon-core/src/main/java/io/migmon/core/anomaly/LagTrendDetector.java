@@ -23,7 +23,8 @@ import java.util.Locale;
  *
  * <p>A sample is normal again only when the predicted lag falls below 80% of the limit, the rise below half of
  * {@code minRise}, or the lag recovers; in between it neither fires nor clears (a dead band against flapping on a
- * slow, noisy trend). Fire after 60 s of abnormal samples, clear after 60 s of normal ones (defaults).
+ * slow, noisy trend). Fire after 120 s of abnormal samples (at least two samples at a 60 s interval: one high point
+ * is not a trend), clear after 60 s of normal ones (defaults).
  */
 public final class LagTrendDetector extends HysteresisDetector {
 
@@ -41,6 +42,7 @@ public final class LagTrendDetector extends HysteresisDetector {
     private final double[] ys = new double[CAPACITY];
     private int head;
     private int size;
+    private long lastAppendMillis;
     private double lastLag = Double.NaN;
     private double slope = Double.NaN;
     private double predicted = Double.NaN;
@@ -71,10 +73,11 @@ public final class LagTrendDetector extends HysteresisDetector {
         long now = sample.at().toEpochMilli();
         double y = sample.lagSeconds();
         lastLag = y;
-        if (size > 0 && now - ts[index(size - 1)] < minGapMillis) {
-            ys[index(size - 1)] = y; // too close to the previous point: the newest value replaces it
+        if (size > 0 && now - lastAppendMillis < minGapMillis) {
+            ys[index(size - 1)] = y; // too close to the previous stored point: the newest value replaces it
             ts[index(size - 1)] = now;
         } else {
+            lastAppendMillis = now;
             if (size == CAPACITY) {
                 head = (head + 1) % CAPACITY;
                 size--;
@@ -217,7 +220,7 @@ public final class LagTrendDetector extends HysteresisDetector {
 
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: window 5 minutes, at least 3 points, horizon 10
-     * minutes, limit 300 s, minimum rise 30 s, fire after 60 s, clear after 60 s, severity WARNING.
+     * minutes, limit 300 s, minimum rise 30 s, fire after 120 s, clear after 60 s, severity WARNING.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private Duration window = Duration.ofMinutes(5);
@@ -227,7 +230,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         private double minRiseSeconds = 30;
 
         private Builder() {
-            super(Duration.ofSeconds(60), Duration.ofSeconds(60), Severity.WARNING);
+            super(Duration.ofSeconds(120), Duration.ofSeconds(60), Severity.WARNING);
         }
 
         /** The time the line is fitted over (default 5 minutes). */

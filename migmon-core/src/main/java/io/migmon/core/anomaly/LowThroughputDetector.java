@@ -11,7 +11,7 @@ import java.util.Locale;
  * <p>Method: the rate is measured over the last {@code window} of time (rows done difference divided by elapsed
  * time; the last interval when samples are further apart), which smooths batch commits and GC pauses. The first
  * {@code warmUp} of a run is not judged, so a normal ramp-up (cold caches, connection pools filling) does not fire.
- * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 30 s. A planned pause or
+ * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 120 s. A planned pause or
  * throttle declared on the monitor ({@link AnomalyMonitor#pause}) is not judged.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
  */
@@ -109,7 +109,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of
-     * low samples, clear after 30 s, severity WARNING.
+     * low samples, clear after 120 s, severity WARNING.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final double expected;
@@ -118,7 +118,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
         private Duration warmUp = Duration.ofMinutes(2);
 
         private Builder(double expected) {
-            super(Duration.ofSeconds(60), Duration.ofSeconds(30), Severity.WARNING);
+            super(Duration.ofSeconds(60), Duration.ofSeconds(120), Severity.WARNING);
             this.expected = Checks.positive("expectedRowsPerSecond", expected);
         }
 

@@ -26,11 +26,12 @@ import java.util.Locale;
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
  * standard deviations, default 3) and materially far: below {@code (1 - minChange)} times the mean for drops
  * (default 0.5) or above {@code (1 + minChange)} for spikes (default 1.0, double). Fires after 60 s of abnormal
- * samples, clears after 30 s of normal ones (defaults).
+ * samples, clears after 120 s of normal ones (defaults).
  *
- * <p><b>Catch-up is not a spike.</b> While the rate is low (or during a planned pause) the rows missing against the
+ * <p><b>Catch-up is not a spike.</b> While the rate is below the drop limit (or during a planned pause) the rows missing against the
  * baseline are counted as a backlog; a high rate afterwards first pays it back and is judged normal until the backlog
- * is caught up and the window has moved past the catch-up. The backlog decays with a half-life of 30 minutes.
+ * is caught up and the window has moved past the catch-up. A backlog that is not caught up (the rate went back to
+ * normal) is forgotten with a half-life of 10 minutes.
  *
  * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
  * baseline per slot of a period (e.g. 24 hourly slots of a day) learned from the previous periods; a slot that has
@@ -46,7 +47,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     private static final double MIN_RELATIVE_STD = 0.05;
     private static final double MAD_TO_SD = 1.25;
-    private static final double CREDIT_HALF_LIFE_SECONDS = 1800;
+    private static final double CREDIT_HALF_LIFE_SECONDS = 600;
 
     private final Builder settings;
     private final boolean drop;
@@ -142,10 +143,12 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         threshold = drop ? low : high;
 
         // the backlog: rows missing against the baseline while the rate is low
-        backlogRows *= Math.pow(0.5, dt / CREDIT_HALF_LIFE_SECONDS);
         double expected = m * dt;
-        if (suspectLow) {
-            backlogRows += Math.max(0, expected - intervalRows);
+        if (!suspectLow && !suspectHigh) {
+            backlogRows *= Math.pow(0.5, dt / CREDIT_HALF_LIFE_SECONDS); // back to normal without catching up
+        }
+        if (isLow) {
+            backlogRows += Math.max(0, expected - intervalRows); // a real slowdown, not noise
         }
         if (!drop && (isHigh || suspectHigh) && (backlogRows > 0 || now < catchUpUntilMillis)) {
             if (backlogRows > 0) {
@@ -275,7 +278,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 10 minutes, warm-up 5 minutes,
-     * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 30 s, severity WARNING for drops, INFO for
+     * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
      * spikes, no seasonal baseline.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
@@ -291,7 +294,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         private int slots;
 
         private Builder(boolean drop) {
-            super(Duration.ofSeconds(60), Duration.ofSeconds(30), drop ? Severity.WARNING : Severity.INFO);
+            super(Duration.ofSeconds(60), Duration.ofSeconds(120), drop ? Severity.WARNING : Severity.INFO);
             this.drop = drop;
         }
 
