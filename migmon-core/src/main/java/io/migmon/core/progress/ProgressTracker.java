@@ -28,15 +28,17 @@ import java.util.function.LongSupplier;
  *
  * <h2>ETA (batch-aware rate model)</h2>
  * ETA = remaining rows / the rate of the current <em>regime</em>: the rows done since the regime started over the
- * active time since then (planned pauses excluded), at most the last {@code 10 minutes}. One window spans many batch
- * commits and GC pauses, so neither moves it; a change of level (the rate over the last 20 s outside half to double
- * the regime rate for 20 s) starts a new regime at the change, so a new steady rate is followed within about 40 s.
+ * active time since then (planned pauses and the body of stalls excluded): the cumulative average since the last
+ * change of level. It spans many batch commits and GC pauses, so neither moves it; a change of level (the rate over
+ * the last 20 s outside 0.7 to 1.43 times the regime rate for 30 s) starts a new regime at the change, so a new
+ * steady rate is followed within about 50 s.
  * <ul>
  *   <li><b>Cold start</b>: the regime starts at the last read that saw no rows (no lead-in), and no ETA is given
  *       before both 1% of the expected rows ({@link #ETA_MIN_RATIO}) and {@link #ETA_MIN_ELAPSED} of rows are
  *       done.</li>
  *   <li><b>Stall</b>: no progress for the larger of 30 s and three times the longest usual gap between reads that
- *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number.</li>
+ *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. When rows come
+ *       again, the stalled time counts for no rate (the ETA is the one of the working run).</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
  *       time counts for no rate (a pause is not a slowdown), the ETA is the one before the pause.</li>
  *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
@@ -50,9 +52,9 @@ public final class ProgressTracker {
     /** Time with rows that must have passed before an ETA is given. */
     public static final Duration ETA_MIN_ELAPSED = Duration.ofSeconds(10);
 
-    private static final long REGIME_MAX_MILLIS = 600_000;
     private static final long SHORT_MILLIS = 20_000;
-    private static final long SHIFT_HOLD_MILLIS = 20_000;
+    private static final long SHIFT_HOLD_MILLIS = 30_000;
+    private static final double SHIFT_LOW = 0.7;
     private static final long STALL_MIN_MILLIS = 30_000;
     private static final int RING = 256;
 
@@ -275,6 +277,18 @@ public final class ProgressTracker {
             double decay = Math.exp(-dt / windowMillis);
             ewma = ewma * decay + (rows / (dt / 1e3)) * (1 - decay);
         }
+        if (rows > 0 && seenRows && activeNow - lastProgressActive >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)
+                && lastProgressActive > 0) {
+            // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
+            long excluded = activeNow - lastProgressActive - (long) gapMillis;
+            pausedTotalMillis += excluded;
+            activeNow = active(now);
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > activeNow) {
+                ringSize--;
+            }
+            regimeActive = Math.min(regimeActive, activeNow);
+            shiftSinceActive = -1;
+        }
         if (rows > 0) {
             long gap = activeNow - lastProgressActive;
             if (gap > 0 && gap < Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
@@ -338,7 +352,7 @@ public final class ProgressTracker {
             return;
         }
         double ratio = shortRate / regime;
-        if (ratio < 0.5 || ratio > 2.0) {
+        if (ratio < SHIFT_LOW || ratio > 1 / SHIFT_LOW) {
             if (shiftSinceActive < 0) {
                 shiftSinceActive = ringActive[s];
                 shiftSinceDone = ringDone[s];
@@ -355,13 +369,6 @@ public final class ProgressTracker {
     private double regimeRate(long activeNow, long doneNow) {
         long fromActive = regimeActive;
         long fromDone = regimeDone;
-        if (activeNow - fromActive > REGIME_MAX_MILLIS) {
-            int i = at(activeNow - REGIME_MAX_MILLIS);
-            if (i >= 0 && ringActive[i] > fromActive) {
-                fromActive = ringActive[i];
-                fromDone = ringDone[i];
-            }
-        }
         long span = activeNow - fromActive;
         return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
     }
