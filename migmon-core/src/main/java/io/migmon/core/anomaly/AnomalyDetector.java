@@ -1,5 +1,7 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
 import java.time.Duration;
 
 /**

@@ -1,5 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
 import java.time.Duration;
 
 /**
@@ -28,7 +32,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
     /** How long samples must be normal to resolve, zero or more (the default is in the builder's description). */
     public B clearAfter(Duration duration) {
-        this.clearAfter = Checks.nonNegative("clearAfter", duration);
+        this.clearAfter = Require.nonNegative(duration, "clearAfter");
         return self();
     }
 
@@ -39,12 +43,12 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
      */
     @Deprecated
     public B clearAfter(int samples) {
-        return clearAfter(Checks.nominal("clearAfter", samples, 1));
+        return clearAfter(DetectorBuilder.nominal("clearAfter", samples, 1));
     }
 
     /** Severity of the anomalies, not null (the default is in the builder's description). */
     public B severity(Severity severity) {
-        this.severity = Checks.severity(severity);
+        this.severity = Require.notNull(severity, "severity");
         return self();
     }
 
@@ -54,6 +58,12 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
         target.clearAfter = clearAfter;
         target.severity = severity;
         return target;
+    }
+
+    /** A deprecated count of samples at the nominal 5 s interval as a duration. */
+    static Duration nominal(String field, int samples, int min) {
+        Require.atLeast(samples, min, field);
+        return Duration.ofSeconds((long) samples * NOMINAL_INTERVAL_SECONDS);
     }
 
     @SuppressWarnings("unchecked")
@@ -74,7 +84,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
         /** How long samples must be abnormal to fire, zero or more (the default is in the builder's description). */
         public B fireAfter(Duration duration) {
-            this.fireAfter = Checks.nonNegative("fireAfter", duration);
+            this.fireAfter = Require.nonNegative(duration, "fireAfter");
             return self();
         }
 
@@ -85,7 +95,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
          */
         @Deprecated
         public B fireAfter(int samples) {
-            return fireAfter(Checks.nominal("fireAfter", samples, 1));
+            return fireAfter(DetectorBuilder.nominal("fireAfter", samples, 1));
         }
     }
 }

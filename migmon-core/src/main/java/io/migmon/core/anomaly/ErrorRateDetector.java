@@ -1,5 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Duration;
 import java.util.Locale;
@@ -83,7 +87,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
     public String describe(boolean firing) {
         String rate = String.format(Locale.ROOT, "%.2f%%", value * 100);
         String limit = String.format(Locale.ROOT, "%.2f%%", settings.limit * 100);
-        String span = "over the last " + Checks.seconds(settings.window.toMillis() / 1e3);
+        String span = "over the last " + Rates.seconds(settings.window.toMillis() / 1e3);
         long errors = Math.round(value * events);
         return firing
                 ? "error rate (" + metric() + ") " + rate + " (" + errors + " errors in " + events + " rows + errors "
@@ -118,13 +122,13 @@ public final class ErrorRateDetector extends HysteresisDetector {
 
         /** Fires above this error rate, a fraction in (0, 1) (default 0.01 = 1%). */
         public Builder limit(double fraction) {
-            this.limit = Checks.fraction("limit", fraction);
+            this.limit = Require.strictlyBetween(fraction, 0, 1, "limit");
             return this;
         }
 
         /** The time the rate is measured over (default 60 s). */
         public Builder window(Duration window) {
-            this.window = Checks.positive("window", window);
+            this.window = Require.positive(window, "window");
             return this;
         }
 
@@ -135,7 +139,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder window(int intervals) {
-            return window(Checks.nominal("window", intervals, 1));
+            return window(DetectorBuilder.nominal("window", intervals, 1));
         }
 
         /** Rows + errors the window must hold before the rate is judged (default 100). */

@@ -1,5 +1,10 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Duration;
 import java.util.Locale;
@@ -226,7 +231,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         private Duration window = Duration.ofMinutes(5);
         private int minPoints = 3;
         private Duration horizon = Duration.ofMinutes(10);
-        private double limitSeconds = 300;
+        private double limitSeconds = LagThresholds.CRITICAL.toSeconds();
         private double minRiseSeconds = 30;
 
         private Builder() {
@@ -235,7 +240,7 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** The time the line is fitted over (default 5 minutes). */
         public Builder window(Duration window) {
-            this.window = Checks.positive("window", window);
+            this.window = Require.positive(window, "window");
             return this;
         }
 
@@ -246,7 +251,7 @@ public final class LagTrendDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder window(int samples) {
-            Checks.atLeast("window", samples, 3);
+            Require.atLeast(samples, 3, "window");
             this.window = Duration.ofSeconds((long) (samples - 1) * DetectorBuilder.NOMINAL_INTERVAL_SECONDS);
             this.windowSamples = samples;
             return this;
@@ -256,19 +261,19 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** Points with a known lag needed before judging (default 3), at least 3; they must also cover half the window. */
         public Builder minPoints(int points) {
-            this.minPoints = Checks.atLeast("minPoints", points, 3);
+            this.minPoints = Require.atLeast(points, 3, "minPoints");
             return this;
         }
 
         /** How far ahead to predict (default 10 minutes). */
         public Builder horizon(Duration horizon) {
-            this.horizon = Checks.positive("horizon", horizon);
+            this.horizon = Require.positive(horizon, "horizon");
             return this;
         }
 
-        /** The lag that must not be reached (default 300 s). */
+        /** The lag that must not be reached (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder limit(Duration limit) {
-            this.limitSeconds = seconds(Checks.positive("limit", limit));
+            this.limitSeconds = seconds(Require.positive(limit, "limit"));
             return this;
         }
 
@@ -278,7 +283,7 @@ public final class LagTrendDetector extends HysteresisDetector {
          * a threshold matter ({@code MigrationHealthCheck.maxDataLag}), not a trend.
          */
         public Builder minRise(Duration rise) {
-            this.minRiseSeconds = seconds(Checks.positive("minRise", rise));
+            this.minRiseSeconds = seconds(Require.positive(rise, "minRise"));
             return this;
         }
 

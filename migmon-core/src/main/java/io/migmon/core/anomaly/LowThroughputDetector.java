@@ -1,5 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Duration;
 import java.util.Locale;
@@ -90,10 +94,10 @@ public final class LowThroughputDetector extends HysteresisDetector {
     public String describe(boolean firing) {
         String pct = String.format(Locale.ROOT, "%.0f%%", ratio * 100);
         return firing
-                ? metric() + " " + Checks.rate(value) + " rows/s is below " + pct + " of the expected "
-                        + Checks.rate(expected) + " rows/s (" + Checks.rate(threshold()) + " rows/s)"
-                : metric() + " " + Checks.rate(value) + " rows/s is back above " + Checks.rate(threshold())
-                        + " rows/s (" + pct + " of the expected " + Checks.rate(expected) + " rows/s)";
+                ? metric() + " " + Rates.format(value) + " rows/s is below " + pct + " of the expected "
+                        + Rates.format(expected) + " rows/s (" + Rates.format(threshold()) + " rows/s)"
+                : metric() + " " + Rates.format(value) + " rows/s is back above " + Rates.format(threshold())
+                        + " rows/s (" + pct + " of the expected " + Rates.format(expected) + " rows/s)";
     }
 
     @Override
@@ -119,18 +123,18 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
         private Builder(double expected) {
             super(Duration.ofSeconds(60), Duration.ofSeconds(120), Severity.WARNING);
-            this.expected = Checks.positive("expectedRowsPerSecond", expected);
+            this.expected = Require.positive(expected, "expectedRowsPerSecond");
         }
 
         /** Fires below {@code ratio} times the expected rate (default 0.5), in (0, 1). */
         public Builder ratio(double ratio) {
-            this.ratio = Checks.fraction("ratio", ratio);
+            this.ratio = Require.strictlyBetween(ratio, 0, 1, "ratio");
             return this;
         }
 
         /** The time the rate is measured over (default 2 minutes). */
         public Builder window(Duration window) {
-            this.window = Checks.positive("window", window);
+            this.window = Require.positive(window, "window");
             return this;
         }
 
@@ -141,12 +145,12 @@ public final class LowThroughputDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder window(int intervals) {
-            return window(Checks.nominal("window", intervals, 1));
+            return window(DetectorBuilder.nominal("window", intervals, 1));
         }
 
         /** Time at the start of a run that is not judged (default 2 minutes). */
         public Builder warmUp(Duration warmUp) {
-            this.warmUp = Checks.nonNegative("warmUp", warmUp);
+            this.warmUp = Require.nonNegative(warmUp, "warmUp");
             return this;
         }
 
@@ -157,7 +161,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder warmUp(int samples) {
-            return warmUp(Checks.nominal("warmUp", samples, 0));
+            return warmUp(DetectorBuilder.nominal("warmUp", samples, 0));
         }
 
         /** A detector with these settings (later builder changes do not affect it). */

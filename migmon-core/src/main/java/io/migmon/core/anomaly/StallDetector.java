@@ -1,5 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Duration;
 import java.util.Locale;
@@ -153,7 +157,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** The shortest time without progress that is a stall (default 60 s). */
         public Builder after(Duration after) {
-            this.after = Checks.positive("after", after);
+            this.after = Require.positive(after, "after");
             return this;
         }
 
@@ -164,7 +168,7 @@ public final class StallDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder intervals(int intervals) {
-            return after(Checks.nominal("intervals", intervals, 1));
+            return after(DetectorBuilder.nominal("intervals", intervals, 1));
         }
 
         /** The limit is at least this many times the longest recent gap between commits (default 3, at least 1). */
@@ -178,7 +182,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** Half-life of the learned gap between commits (default 30 minutes). */
         public Builder gapMemory(Duration halfLife) {
-            this.gapMemory = Checks.positive("gapMemory", halfLife);
+            this.gapMemory = Require.positive(halfLife, "gapMemory");
             return this;
         }
 

@@ -1,5 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
+import io.migmon.core.support.Require;
+
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Duration;
 import java.util.Locale;
@@ -252,13 +256,13 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     @Override
     public String describe(boolean firing) {
-        String v = Checks.rate(value) + " rows/s";
-        String base = "the learned baseline of " + Checks.rate(baseline) + " rows/s";
+        String v = Rates.format(value) + " rows/s";
+        String base = "the learned baseline of " + Rates.format(baseline) + " rows/s";
         String pct = Double.isNaN(baseline) || baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%% of it)", 100 * value / baseline);
-        String over = " over " + Checks.seconds(windowSeconds);
+        String over = " over " + Rates.seconds(windowSeconds);
         if (firing) {
             return metric() + " " + v + over + " is " + (drop ? "far below " : "far above ") + base + pct + "; limit "
-                    + Checks.rate(threshold) + " rows/s";
+                    + Rates.format(threshold) + " rows/s";
         }
         return metric() + " " + v + over + " is back near " + base + pct;
     }
@@ -300,7 +304,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Time constant of the baseline and of its noise estimate (default 10 minutes). */
         public Builder memory(Duration memory) {
-            this.memory = Checks.positive("memory", memory);
+            this.memory = Require.positive(memory, "memory");
             return this;
         }
 
@@ -311,13 +315,13 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder alpha(double alpha) {
-            Checks.fraction("alpha", alpha);
+            Require.strictlyBetween(alpha, 0, 1, "alpha");
             return memory(Duration.ofMillis(Math.round(DetectorBuilder.NOMINAL_INTERVAL_SECONDS * 1000 / -Math.log(1 - alpha))));
         }
 
         /** Time at the start of a run that only learns (default 5 minutes). */
         public Builder warmUp(Duration warmUp) {
-            this.warmUp = Checks.positive("warmUp", warmUp);
+            this.warmUp = Require.positive(warmUp, "warmUp");
             return this;
         }
 
@@ -328,18 +332,18 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder warmUp(int samples) {
-            return warmUp(Checks.nominal("warmUp", samples, 2));
+            return warmUp(DetectorBuilder.nominal("warmUp", samples, 2));
         }
 
         /** How long a new level must last before it becomes the baseline (default 30 minutes). */
         public Builder relearnAfter(Duration after) {
-            this.relearnAfter = Checks.positive("relearnAfter", after);
+            this.relearnAfter = Require.positive(after, "relearnAfter");
             return this;
         }
 
         /** Standard deviations a rate must be away from the mean (default 3). */
         public Builder sigmas(double sigmas) {
-            this.sigmas = Checks.positive("sigmas", sigmas);
+            this.sigmas = Require.positive(sigmas, "sigmas");
             return this;
         }
 
@@ -349,9 +353,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          */
         public Builder minChange(double change) {
             if (drop) {
-                this.dropChange = Checks.fraction("minChange", change);
+                this.dropChange = Require.strictlyBetween(change, 0, 1, "minChange");
             } else {
-                this.spikeChange = Checks.positive("minChange", change);
+                this.spikeChange = Require.positive(change, "minChange");
             }
             return this;
         }
@@ -361,7 +365,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * pauses. With samples further apart than this, the rate of the last interval is used.
          */
         public Builder window(Duration window) {
-            this.window = Checks.positive("window", window);
+            this.window = Require.positive(window, "window");
             return this;
         }
 
@@ -372,7 +376,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          */
         @Deprecated
         public Builder window(int intervals) {
-            return window(Checks.nominal("window", intervals, 1));
+            return window(DetectorBuilder.nominal("window", intervals, 1));
         }
 
         /**
@@ -381,8 +385,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * doubles per slot.
          */
         public Builder seasonal(Duration period, int slots) {
-            Checks.positive("seasonal period", period);
-            Checks.atLeast("seasonal slots", slots, 1);
+            Require.positive(period, "seasonal period");
+            Require.atLeast(slots, 1, "seasonal slots");
             if (slots > 10_080) {
                 throw new IllegalArgumentException("seasonal slots must be <= 10080 (one a minute for a week), was " + slots);
             }
