@@ -131,7 +131,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             threshold = Double.NaN;
             return Condition.UNKNOWN;
         }
-        int slot = slot(now);
+        int slot = slot(now - settings.window.toMillis() / 2); // the slot of the middle of the window the rate covers
         boolean seasonal = slot >= 0 && seasonSeconds[slot] >= periodSeconds / seasonMean.length;
         double m = seasonal ? seasonMean[slot] : mean;
         double sc = seasonal ? seasonScale[slot] : scale;
@@ -214,7 +214,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double d = rate - mean;
         mean += a * d;
         scale += a * (Math.abs(d) - scale);
-        int slot = slot(now);
+        int slot = slot(now - settings.window.toMillis() / 2);
         if (warmUp && slot >= 0) {
             learnSeason(slot, rate, dt, false);
         }
