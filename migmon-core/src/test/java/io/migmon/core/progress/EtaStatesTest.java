@@ -137,4 +137,19 @@ class EtaStatesTest {
                 "migration_rows_total{migration_id=\"orders\",table_name=\"lines\"} 100.0");
         second.succeed();
     }
+
+    @Test
+    void tablesOverTheCardinalityCapShareOneSeriesAndAllCountForProgress() {
+        ObservableMigration m = ObservableMigration.builder("capped").meterRegistry(registry).clock(clock)
+                .metricsOptions(io.migmon.core.metrics.MetricsOptions.builder().maxTagValues(2).build()).build();
+        MigrationRun run = m.start();
+        for (int t = 0; t < 5; t++) {
+            run.recordRows("t" + t, 10 * (t + 1));
+        }
+        assertThat(run.progress().rowsDone()).isEqualTo(150);
+        double exported = registry.find("migration.rows").tag("migration_id", "capped").functionCounters().stream()
+                .mapToDouble(c -> c.count()).sum();
+        assertThat(exported).as("every row is exported once, over the capped series").isEqualTo(150);
+        run.succeed();
+    }
 }
