@@ -79,6 +79,7 @@ public final class ObservableMigration implements AutoCloseable {
     private final java.util.Map<io.micrometer.core.instrument.Meter.Id, RowCounter> rowCountersById =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final List<RowCounter> allRowCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private RowCounter lastRowCounter;
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
@@ -255,9 +256,19 @@ public final class ObservableMigration implements AutoCloseable {
 
     /** The table's row counter: a cached look-up, created (and registered) on first use. */
     RowCounter rowCounter(String table) {
+        RowCounter last = lastRowCounter;
+        if (last != null && last.table() == table) {
+            return last; // the same String instance as the previous call (a constant, typically): no hash look-up
+        }
         String key = table == null ? "" : table;
         RowCounter c = rowCounters.get(key);
-        return c != null ? c : createRowCounter(key);
+        if (c == null) {
+            c = createRowCounter(key);
+        }
+        if (c.table() == table) {
+            lastRowCounter = c; // a racy cache of an immutable reference: a stale read only costs the look-up
+        }
+        return c;
     }
 
     private synchronized RowCounter createRowCounter(String key) {
