@@ -71,6 +71,7 @@ public final class ProgressTracker {
     // read-side state, guarded by "this"
     private long lastReadMillis;
     private long lastReadDone;
+    private long lastReadActive;
     private boolean seenRows;
     private long noRowsSeenMillis; // active time of the last read that saw no rows
     private long lastProgressMillis;
@@ -190,6 +191,7 @@ public final class ProgressTracker {
         pausedAtMillis = -1;
         pauseReason = null;
         lastReadMillis = now;
+        lastReadActive = active(now);
     }
 
     /** The reason of the planned pause in force, if any. */
@@ -263,6 +265,7 @@ public final class ProgressTracker {
             if (doneNow <= 0) {
                 noRowsSeenMillis = activeNow; // the rows had not started yet: no lead-in in any rate
                 lastReadMillis = now;
+                lastReadActive = activeNow;
                 return doneNow;
             }
             seenRows = true;
@@ -277,10 +280,12 @@ public final class ProgressTracker {
             double decay = Math.exp(-dt / windowMillis);
             ewma = ewma * decay + (rows / (dt / 1e3)) * (1 - decay);
         }
-        if (rows > 0 && seenRows && activeNow - lastProgressActive >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)
-                && lastProgressActive > 0) {
+        // time without progress known for sure: from the read that last saw rows move to the previous read (the
+        // rows of this read came at some point after it), so a sparse read schedule is not a stall
+        long still = lastReadActive - lastProgressActive;
+        if (rows > 0 && seenRows && still >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
             // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
-            long excluded = activeNow - lastProgressActive - (long) gapMillis;
+            long excluded = still - (long) gapMillis;
             pausedTotalMillis += excluded;
             activeNow = active(now);
             while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > activeNow) {
@@ -290,7 +295,7 @@ public final class ProgressTracker {
             shiftSinceActive = -1;
         }
         if (rows > 0) {
-            long gap = activeNow - lastProgressActive;
+            long gap = Math.max(0, lastReadActive - lastProgressActive);
             if (gap > 0 && gap < Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
                 // the longest usual gap between reads that saw progress, decaying by half every 10 minutes
                 gapMillis = Math.max(gap, gapMillis * Math.pow(0.5, gap / 600_000.0));
@@ -303,6 +308,7 @@ public final class ProgressTracker {
         }
         remember(activeNow, doneNow);
         lastReadMillis = now;
+        lastReadActive = activeNow;
         lastReadDone = doneNow;
         return doneNow;
     }

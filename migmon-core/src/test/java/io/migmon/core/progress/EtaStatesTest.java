@@ -152,4 +152,22 @@ class EtaStatesTest {
         assertThat(exported).as("every row is exported once, over the capped series").isEqualTo(150);
         run.succeed();
     }
+
+    @Test
+    void aScrapeEveryMinuteIsNotAStallAndGivesTheSameEta() {
+        MigrationRun run = migration(3_600_000).start();
+        for (int s = 1; s <= 1200; s++) { // 1,000 rows/s in commits every 4 s, read once a minute
+            clock.advanceSeconds(1);
+            if (s % 4 == 0) {
+                run.recordRows("orders", 4000);
+            }
+            if (s % 60 == 0) {
+                ProgressSnapshot p = run.progress();
+                assertThat(p.state()).as("at %d s", s).isEqualTo(ProgressSnapshot.State.RUNNING);
+            }
+        }
+        // 1,200,000 of 3,600,000 rows: 2,400 s left
+        assertThat(run.progress().etaSeconds()).isCloseTo(2400, within(2400 * 0.05));
+        assertThat(gauge("migration.throughput")).isCloseTo(1000, within(50.0));
+    }
 }
