@@ -167,4 +167,37 @@ class TimeBasedDetectorsTest {
         assertThat(seasonal).as("with a daily season: only the first night, before it was learned").hasSize(1);
         assertThat(rows.applyAsLong(120)).isEqualTo(fast.applyAsLong(120));
     }
+
+    @Test
+    void irregularSpacingGivesTheSameVerdicts() {
+        // 1,000 rows/s committed every 2 s; 30% from 1800 s to 2700 s; stalled from 3600 s to 4200 s;
+        // samples 1 to 60 s apart at random (late scrapes, host GC pauses)
+        LongUnaryOperator rows = t -> {
+            long r = 0;
+            long c = t - t % 2;
+            r += 1000 * Math.min(c, 1800);
+            r += c > 1800 ? 300 * (Math.min(c, 2700) - 1800) : 0;
+            r += c > 2700 ? 1000 * (Math.min(c, 3600) - 2700) : 0;
+            r += c > 4200 ? 1000 * (c - 4200) : 0;
+            return r;
+        };
+        java.util.Random random = new java.util.Random(7);
+        AnomalyMonitor m = monitor(StallDetector.builder().build(), ThroughputBaselineDetector.drops().build(),
+                ThroughputBaselineDetector.spikes().build());
+        List<Anomaly> fired = new ArrayList<>();
+        int t = 0;
+        while (t <= 5400) {
+            for (Anomaly a : m.sample(Sample.of(T0.plusSeconds(t), rows.applyAsLong(t), 0))) {
+                if (a.firing()) {
+                    fired.add(a);
+                }
+            }
+            t += 1 + random.nextInt(60);
+        }
+        // the stall is also a drop (to zero); nothing else fires, the catch-up-free recoveries are no spikes
+        assertThat(fired).extracting(Anomaly::type).containsExactly("throughput_drop", "stall", "throughput_drop");
+        assertThat(Duration.between(T0, fired.get(0).at()).toSeconds()).isBetween(1800L + 30, 1800L + 120 + 60);
+        assertThat(Duration.between(T0, fired.get(1).at()).toSeconds()).isBetween(3600L + 55, 3600L + 60 + 60 + 2);
+        assertThat(Duration.between(T0, fired.get(2).at()).toSeconds()).isBetween(3600L + 30, 3600L + 120 + 60);
+    }
 }
