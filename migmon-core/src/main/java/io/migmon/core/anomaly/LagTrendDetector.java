@@ -16,7 +16,8 @@ import java.util.Locale;
  *
  * <h2>Method</h2>
  * A least-squares line is fitted through the data lag of the last {@code window} of time (default 5 minutes; at most
- * 80 points are kept, at least {@code window / 64} apart, so the cost is bounded whatever the sampling interval). The
+ * 80 points are kept, at least {@code window / 64} apart, as running sums re-summed every 80 updates against
+ * rounding drift, so each sample costs O(1) whatever the sampling interval). The
  * line is extended {@code horizon} ahead (default 10 minutes); the sample is abnormal when the predicted lag exceeds
  * {@code limit} (default 300 s) and the line rises by at least {@code minRise} over the horizon (default 30 s), so
  * noise on a flat lag just under the limit does not fire. Judging needs {@code minPoints} points (default 3) covering
@@ -48,6 +49,12 @@ public final class LagTrendDetector extends HysteresisDetector {
     private int head;
     private int size;
     private long lastAppendMillis;
+    private long originMillis = Long.MIN_VALUE;
+    private int operations;
+    private double st;
+    private double sy;
+    private double stt;
+    private double sty;
     private double lastLag = Double.NaN;
     private double slope = Double.NaN;
     private double predicted = Double.NaN;
@@ -79,21 +86,30 @@ public final class LagTrendDetector extends HysteresisDetector {
         double y = sample.lagSeconds();
         lastLag = y;
         if (size > 0 && now - lastAppendMillis < minGapMillis) {
-            ys[index(size - 1)] = y; // too close to the previous stored point: the newest value replaces it
-            ts[index(size - 1)] = now;
+            int last = index(size - 1);
+            remove(ts[last], ys[last]); // too close to the previous stored point: the newest value replaces it
+            ys[last] = y;
+            ts[last] = now;
+            add(now, y);
         } else {
             lastAppendMillis = now;
             if (size == CAPACITY) {
+                remove(ts[head], ys[head]);
                 head = (head + 1) % CAPACITY;
                 size--;
             }
             ts[index(size)] = now;
             ys[index(size)] = y;
             size++;
+            add(now, y);
         }
         while (size > 1 && ts[head] < now - windowMillis) {
+            remove(ts[head], ys[head]);
             head = (head + 1) % CAPACITY;
             size--;
+        }
+        if (++operations >= CAPACITY) {
+            recompute(); // amortized O(1): removes the rounding drift of the running sums
         }
         recovering = false;
         if (size < settings.minPoints || now - ts[head] < windowMillis / 2) {
@@ -101,33 +117,25 @@ public final class LagTrendDetector extends HysteresisDetector {
             predicted = Double.NaN;
             return Condition.UNKNOWN;
         }
-        // least squares over the window, times relative to now (exact, no drift); peak for the recovery test
-        double n = 0;
-        double st = 0;
-        double sy = 0;
-        double stt = 0;
-        double sty = 0;
-        double peak = 0;
-        for (int k = 0; k < size; k++) {
-            int i = index(k);
-            double t = (ts[i] - now) / 1e3;
-            n++;
-            st += t;
-            sy += ys[i];
-            stt += t * t;
-            sty += t * ys[i];
-            peak = Math.max(peak, ys[i]);
-        }
+        // least squares over the window from running sums (times relative to an origin near the window)
+        double n = size;
         double denominator = n * stt - st * st;
-        if (denominator <= 0) {
+        if (denominator <= 1e-9 * n * stt) {
             slope = Double.NaN;
             predicted = Double.NaN;
             return Condition.UNKNOWN;
         }
         slope = (n * sty - st * sy) / denominator;
-        double intercept = (sy - slope * st) / n; // the fitted lag now
-        predicted = intercept + slope * horizonSeconds;
+        double fittedNow = (sy - slope * st) / n + slope * (now - originMillis) / 1e3;
+        predicted = fittedNow + slope * horizonSeconds;
         double rise = slope * horizonSeconds;
+        if (rise < settings.minRiseSeconds / 2 || predicted < CLEAR_RATIO * settings.limitSeconds) {
+            return Condition.NORMAL; // no trend towards the limit: nothing else to look at
+        }
+        double peak = 0;
+        for (int k = 0; k < size; k++) {
+            peak = Math.max(peak, ys[index(k)]);
+        }
         if (y < peak - Math.max(10, 0.15 * peak) && recentSlope(now) < 0) {
             recovering = true;
             return Condition.NORMAL;
@@ -169,10 +177,47 @@ public final class LagTrendDetector extends HysteresisDetector {
         return d <= 0 ? 0 : (n * sty - st * sy) / d;
     }
 
+    private void add(long t, double y) {
+        if (originMillis == Long.MIN_VALUE) {
+            originMillis = t;
+        }
+        double x = (t - originMillis) / 1e3;
+        st += x;
+        sy += y;
+        stt += x * x;
+        sty += x * y;
+    }
+
+    private void remove(long t, double y) {
+        double x = (t - originMillis) / 1e3;
+        st -= x;
+        sy -= y;
+        stt -= x * x;
+        sty -= x * y;
+    }
+
+    private void recompute() {
+        operations = 0;
+        originMillis = size == 0 ? Long.MIN_VALUE : ts[head];
+        st = 0;
+        sy = 0;
+        stt = 0;
+        sty = 0;
+        for (int k = 0; k < size; k++) {
+            int i = index(k);
+            double x = (ts[i] - originMillis) / 1e3;
+            st += x;
+            sy += ys[i];
+            stt += x * x;
+            sty += x * ys[i];
+        }
+    }
+
     @Override
     public void restart(Sample sample, double pausedSeconds) {
         size = 0;
         head = 0;
+        recompute();
     }
 
     @Override
