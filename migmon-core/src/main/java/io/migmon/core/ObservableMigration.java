@@ -82,6 +82,12 @@ public final class ObservableMigration implements AutoCloseable {
     private final List<MigrationListener> listeners;
     private final AtomicReference<MigrationRun> current = new AtomicReference<>();
     private final LiveIds.Claim claim;
+    private static final int MAX_CACHED_ROW_COUNTERS = 1024;
+    private final java.util.Map<String, RowCounter> rowCounters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<io.micrometer.core.instrument.Meter.Id, RowCounter> rowCountersById =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<RowCounter> allRowCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private RowCounter lastRowCounter;
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
@@ -156,7 +162,7 @@ public final class ObservableMigration implements AutoCloseable {
      * @throws IllegalStateException if a run of this migration is still active
      */
     public MigrationRun start() {
-        ProgressTracker tracker = new ProgressTracker(clock, throughputTick, throughputWindow);
+        ProgressTracker tracker = new ProgressTracker(clock, throughputTick, throughputWindow, this::rowsTotal);
         if (expectedRows >= 0) {
             tracker.expectTotal(expectedRows);
         }
@@ -292,9 +298,55 @@ public final class ObservableMigration implements AutoCloseable {
 
     // ---- internals used by MigrationRun -------------------------------------------------------------------
 
-    Counter rowsCounter(String table) {
-        return meters.counter(MetricCatalog.MIGRATION_ROWS,
-                MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.TABLE_NAME, table);
+    /** The table's row counter: a cached look-up, created (and registered) on first use. */
+    RowCounter rowCounter(String table) {
+        RowCounter last = lastRowCounter;
+        if (last != null && last.table() == table) {
+            return last; // the same String instance as the previous call (a constant, typically): no hash look-up
+        }
+        String key = table == null ? "" : table;
+        RowCounter c = rowCounters.get(key);
+        if (c == null) {
+            c = createRowCounter(key);
+        }
+        if (c.table() == table) {
+            lastRowCounter = c; // a racy cache of an immutable reference: a stale read only costs the look-up
+        }
+        return c;
+    }
+
+    private synchronized RowCounter createRowCounter(String key) {
+        RowCounter c = rowCounters.get(key);
+        if (c != null) {
+            return c;
+        }
+        RowCounter fresh = new RowCounter(key);
+        RowCounter counting = fresh;
+        try {
+            // tables over the tag cardinality cap share one series: its first counter counts for all of them
+            io.micrometer.core.instrument.FunctionCounter fc = meters.functionCounter(MetricCatalog.MIGRATION_ROWS,
+                    fresh, RowCounter::countAsDouble, MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.TABLE_NAME, key);
+            RowCounter existing = rowCountersById.putIfAbsent(fc.getId(), fresh);
+            counting = existing != null ? existing : fresh;
+        } catch (RuntimeException e) {
+            meters.recordFailure("migration.rows", e); // still counted for progress, not exported
+        }
+        if (counting == fresh) {
+            allRowCounters.add(fresh);
+        }
+        if (rowCounters.size() < MAX_CACHED_ROW_COUNTERS) {
+            rowCounters.put(key, counting);
+        }
+        return counting;
+    }
+
+    /** Rows of every table since the migration was built (progress subtracts the value at run start). */
+    long rowsTotal() {
+        long sum = 0;
+        for (RowCounter c : allRowCounters) {
+            sum += c.count();
+        }
+        return sum;
     }
 
     Counter errorsCounter(String type) {
@@ -347,8 +399,7 @@ public final class ObservableMigration implements AutoCloseable {
         meters.gauge(MetricCatalog.MIGRATION_PROGRESS, this,
                 m -> m.currentRun().map(r -> r.progress().ratio()).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
         meters.gauge(MetricCatalog.MIGRATION_ETA, this,
-                m -> m.currentRun().map(r -> r.status() == MigrationStatus.SUCCESS ? 0.0 : r.progress().etaSeconds())
-                        .orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
+                m -> m.currentRun().map(r -> r.progress().etaSeconds()).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
         meters.gauge(MetricCatalog.MIGRATION_ROWS_EXPECTED, this,
                 m -> m.currentRun().map(r -> r.progress().expectedRows())
                         .map(e -> e.isPresent() ? (double) e.getAsLong() : Double.NaN)

@@ -71,7 +71,7 @@ public final class MetricCatalog {
             .prometheus("migration_progress_ratio").build();
 
     public static final MeterDefinition MIGRATION_ETA = MeterDefinition.builder("migration.eta", MeterType.GAUGE)
-            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% is done or when unknown")
+            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% and 10 s of rows, while stalled, after a failure or abort; 0 after success")
             .tags(MIGRATION_ID)
             .prometheus("migration_eta_seconds").build();
 
