@@ -1,4 +1,4 @@
-package io.migmon.cdc.internal;
+package io.migmon.cdc.jdbc;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -19,7 +19,7 @@ import java.util.function.Function;
  * columns. Only integer values of the fields a unit is given for are rewritten (spliced into a copy of the text);
  * everything else, including the exact text of other numbers, is kept byte for byte. Thread-safe.
  */
-public final class TemporalValues {
+final class TemporalValues {
 
     private static final JsonFactory FACTORY = new JsonFactory();
     private static final long NANOS_PER_DAY = 86_400_000_000_000L;

@@ -1,4 +1,6 @@
-package io.migmon.cdc;
+package io.migmon.cdc.event;
+
+import io.migmon.cdc.CdcRecord;
 
 import java.util.Map;
 import java.util.Objects;

@@ -1,9 +1,9 @@
-package io.migmon.cdc.bench;
+package io.migmon.cdc.jdbc;
 
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
+import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.internal.EnvelopeParser;
-import io.migmon.cdc.internal.TemporalValues;
+
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
-package io.migmon.cdc.internal;
+package io.migmon.cdc.jdbc;
 
-import io.migmon.cdc.internal.TemporalValues.Unit;
+import io.migmon.cdc.jdbc.TemporalValues.Unit;
+
 import org.junit.jupiter.api.Test;
 
 import java.time.LocalDate;

@@ -1,4 +1,4 @@
-package io.migmon.cdc;
+package io.migmon.cdc.event;
 
 /**
  * The {@code op} of a Debezium change event. {@link #tagValue()} is the value of the {@code operation} tag of
