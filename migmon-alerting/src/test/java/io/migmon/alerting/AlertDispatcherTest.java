@@ -145,6 +145,18 @@ class AlertDispatcherTest {
     }
 
     @Test
+    void alertResolvedBeforeGroupWaitPositiveControlTheSameSequenceWithoutTheResolveIsNotified() {
+        dispatcher = manual().route(route().build()).build();
+        Alert a = alert("low_throughput", Severity.WARNING, "m1");
+        dispatcher.fire(a);
+        advanceAndTick(Duration.ofSeconds(10));
+        dispatcher.fire(a); // where the test above resolves
+        advanceAndTick(Duration.ofMinutes(1));
+        assertThat(sink.take()).singleElement().satisfies(n -> assertThat(n.firing()).extracting(Alert::name)
+                .containsExactly("low_throughput"));
+    }
+
+    @Test
     void hysteresisNeedsNConsecutiveEvaluationsToFireAndMToResolve() {
         dispatcher = manual().hysteresis(Hysteresis.evaluations(3, 2))
                 .route(route().groupWait(Duration.ZERO).build()).build();
