@@ -14,6 +14,9 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,12 +120,42 @@ public final class EmailSink implements AlertSink {
         } catch (AuthenticationFailedException e) {
             throw DeliveryException.permanent(name + ": SMTP authentication failed at " + host + ":" + port);
         } catch (SendFailedException e) {
-            throw DeliveryException.permanent(name + ": SMTP server rejected the message or recipients at " + host + ":"
-                    + port + ": " + clean(e.getMessage()));
+            int code = replyCode(e);
+            String what = name + ": SMTP server " + (code > 0 ? "replied " + code : "rejected the message or recipients")
+                    + " at " + host + ":" + port + ": " + clean(e.getMessage());
+            // RFC 5321 4.2.1: 4yz is a transient negative completion (greylisting 451, 421 service not available,
+            // 452 insufficient storage): retry with backoff; 5yz is permanent
+            throw code >= 400 && code < 500 ? DeliveryException.retryable(what) : DeliveryException.permanent(what);
         } catch (MessagingException e) {
             throw DeliveryException.retryable(name + ": " + e.getClass().getSimpleName() + " at " + host + ":" + port
                     + ": " + clean(e.getMessage()));
         }
+    }
+
+    /**
+     * The SMTP reply code of a failure: the top exception's or, for rejected recipients, the first transient (4yz)
+     * one among the nested per-address failures, else the first code found; 0 when none is known.
+     */
+    static int replyCode(MessagingException e) {
+        int first = 0;
+        java.util.Set<Exception> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Exception x = e; x != null && seen.add(x); x = x instanceof MessagingException m ? m.getNextException() : null) {
+            int code = 0;
+            if (x instanceof SMTPSendFailedException f) {
+                code = f.getReturnCode();
+            } else if (x instanceof SMTPAddressFailedException f) {
+                code = f.getReturnCode();
+            } else if (x instanceof SMTPSenderFailedException f) {
+                code = f.getReturnCode();
+            }
+            if (code >= 400 && code < 500) {
+                return code;
+            }
+            if (first == 0 && code > 0) {
+                first = code;
+            }
+        }
+        return first;
     }
 
     private static String summaryHint(Notification n) {
