@@ -2,6 +2,7 @@ package io.migmon.alerting.sink;
 
 import io.migmon.alerting.Alert;
 import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
@@ -14,6 +15,7 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeUtility;
 import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
 import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
@@ -109,7 +111,9 @@ public final class EmailSink implements AlertSink {
             m.setRecipients(Message.RecipientType.TO, to);
             m.setSubject(headerSafe(subjectPrefix + n.title() + summaryHint(n)), StandardCharsets.UTF_8.name());
             m.setSentDate(Date.from(n.at()));
-            m.setHeader("X-Migmon-Group", headerSafe(n.groupKey()));
+            // RFC 2047: a group key with non-ASCII label values is encoded (MIME headers are ASCII), folded at 76
+            m.setHeader("X-Migmon-Group", MimeUtility.fold("X-Migmon-Group: ".length(),
+                    MimeUtility.encodeText(headerSafe(n.groupKey()), StandardCharsets.UTF_8.name(), "Q")));
             m.setText(body(n), StandardCharsets.UTF_8.name());
             String proto = security == Security.SMTPS ? "smtps" : "smtp";
             try (Transport t = session.getTransport(proto)) {
@@ -129,6 +133,8 @@ public final class EmailSink implements AlertSink {
         } catch (MessagingException e) {
             throw DeliveryException.retryable(name + ": " + e.getClass().getSimpleName() + " at " + host + ":" + port
                     + ": " + clean(e.getMessage()));
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw DeliveryException.permanent(name + ": UTF-8 header encoding unavailable");
         }
     }
 
@@ -168,25 +174,40 @@ public final class EmailSink implements AlertSink {
         return m == null ? "" : headerSafe(m);
     }
 
-    /** Replaces CR, LF and other control characters (except tab) by spaces and caps the length at 250. */
+    /**
+     * Replaces CR, LF and other control characters (except tab) by spaces and caps the length at 250 chars, on a
+     * code-point boundary.
+     */
     public static String headerSafe(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 250));
-        for (int i = 0; i < s.length() && b.length() < 250; i++) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 251));
+        for (int i = 0; i < s.length() && b.length() < 251; i++) {
             char c = s.charAt(i);
             b.append(Character.isISOControl(c) && c != '\t' || c == '\u2028' || c == '\u2029' ? ' ' : c);
         }
-        return b.toString();
+        return Truncate.prefix(b.toString(), 250);
     }
+
+    /** At most this many alerts are listed in one mail; the rest are counted. */
+    static final int MAX_ALERTS = 100;
+    /** Summaries, label and annotation values are cut to this many characters (marked). */
+    static final int MAX_VALUE_CHARS = 8_192;
+    /** Upper bound of the body text, in characters (cut at the end, marked). */
+    static final int MAX_BODY_CHARS = 1_000_000;
 
     static String body(Notification n) {
         StringBuilder b = new StringBuilder();
         b.append(n.title()).append("\n\n");
+        int listed = 0;
         for (Alert a : n.alerts()) {
+            if (listed++ == MAX_ALERTS) {
+                b.append("... and ").append(n.alerts().size() - MAX_ALERTS).append(" more alert(s) not listed\n\n");
+                break;
+            }
             b.append(a.resolved() ? "RESOLVED " : "FIRING ").append(a.severity().tagValue()).append(' ')
                     .append(a.name()).append('\n');
-            b.append("  ").append(a.summary()).append('\n');
-            a.labels().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
-            a.annotations().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
+            b.append("  ").append(Truncate.chars(a.summary(), MAX_VALUE_CHARS)).append('\n');
+            a.labels().forEach((k, v) -> b.append("  ").append(k).append(": ").append(Truncate.chars(v, MAX_VALUE_CHARS)).append('\n'));
+            a.annotations().forEach((k, v) -> b.append("  ").append(k).append(": ").append(Truncate.chars(v, MAX_VALUE_CHARS)).append('\n'));
             if (a.startsAt() != null) {
                 b.append("  since: ").append(a.startsAt()).append('\n');
             }
@@ -196,7 +217,7 @@ public final class EmailSink implements AlertSink {
             b.append('\n');
         }
         b.append("-- migmon\n");
-        return b.toString();
+        return b.length() <= MAX_BODY_CHARS ? b.toString() : Truncate.chars(b.toString(), MAX_BODY_CHARS);
     }
 
     @Override

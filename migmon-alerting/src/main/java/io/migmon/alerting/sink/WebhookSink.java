@@ -67,7 +67,7 @@ public final class WebhookSink implements AlertSink {
 
     @Override
     public void send(Notification n) throws DeliveryException {
-        byte[] body = Json.bytes(Json.notification(n));
+        byte[] body = body(n);
         Map<String, String> h = new LinkedHashMap<>(headers);
         if (hmacKey != null) {
             String ts = Long.toString(clock.instant().getEpochSecond());
@@ -75,6 +75,33 @@ public final class WebhookSink implements AlertSink {
             h.put(SIGNATURE_HEADER, "v1=" + sign(hmacKey, ts, body));
         }
         http.post(url, "application/json", body, h);
+    }
+
+    /** Upper bound of a request body, in bytes. */
+    static final int MAX_BODY_BYTES = 1_000_000;
+    /** Label and annotation values and summaries are cut to this many characters (marked). */
+    static final int MAX_VALUE_CHARS = 8_192;
+
+    /**
+     * The body: values cut to {@link #MAX_VALUE_CHARS}; while over {@link #MAX_BODY_BYTES}, the alerts list is halved
+     * ({@code truncatedAlerts} says how many were left out, as Alertmanager's {@code max_alerts}), then values are cut
+     * shorter (1,024, 128 characters).
+     */
+    static byte[] body(Notification n) {
+        int alerts = n.alerts().size();
+        int valueChars = MAX_VALUE_CHARS;
+        byte[] body = Json.bytes(Json.notification(n, valueChars, alerts));
+        while (body.length > MAX_BODY_BYTES) {
+            if (alerts > 1) {
+                alerts = Math.max(1, alerts / 2);
+            } else if (valueChars > 128) {
+                valueChars = valueChars > 1024 ? 1024 : 128;
+            } else {
+                break; // keys alone exceed the bound: send and let the receiver decide
+            }
+            body = Json.bytes(Json.notification(n, valueChars, alerts));
+        }
+        return body;
     }
 
     /** The hex HMAC-SHA256 of {@code timestamp + "." + body} (what a receiver recomputes). */
