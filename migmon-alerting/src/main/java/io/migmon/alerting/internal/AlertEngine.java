@@ -139,10 +139,10 @@ public final class AlertEngine {
             t.trueCount = 0;
             int before = s.restarted() ? 0 : t.falseCount;
             t.falseCount = add(before, s.count());
-            if (t.falseCount >= hysteresis.resolveAfter()) {
+            if (t.falseCount >= hysteresis.clearAfter()) {
                 tracked.remove(fp);
                 // ends at the run's first evaluation when that one resolves it (exact), else at the run's last
-                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.resolveAfter() ? s.since() : s.at());
+                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.clearAfter() ? s.since() : s.at());
                 forEachGroupOf(resolved, g -> g.alerts.computeIfPresent(fp, (k, old) -> resolved));
             }
         }

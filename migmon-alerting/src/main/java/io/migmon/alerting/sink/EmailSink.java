@@ -6,6 +6,7 @@ import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -241,7 +242,7 @@ public final class EmailSink implements AlertSink {
         private boolean trustAllHostsForTests;
 
         private Builder(String host, int port) {
-            this.host = Sinks.required("email.host", host);
+            this.host = Require.notBlank(host, "email.host");
             if (host.indexOf('\r') >= 0 || host.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("email.host must not contain CR/LF");
             }
@@ -253,14 +254,14 @@ public final class EmailSink implements AlertSink {
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** SMTP AUTH credentials; the password is a secret. */
         public Builder credentials(String username, String password) {
-            this.username = Sinks.required("email.username", username);
-            this.password = Sinks.required("email.password", password);
+            this.username = Require.notBlank(username, "email.username");
+            this.password = Require.notBlank(password, "email.password");
             return this;
         }
 
@@ -292,7 +293,7 @@ public final class EmailSink implements AlertSink {
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("email.timeout", timeout);
+            this.timeout = Require.positive(timeout, "email.timeout");
             return this;
         }
 

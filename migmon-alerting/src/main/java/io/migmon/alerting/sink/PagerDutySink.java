@@ -9,6 +9,7 @@ import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import io.migmon.core.Severity;
 import java.net.URI;
 import java.time.Duration;
@@ -161,30 +162,30 @@ public final class PagerDutySink implements AlertSink {
         private Duration timeout = Duration.ofSeconds(10);
 
         private Builder(String routingKey) {
-            this.routingKey = Sinks.required("pagerduty.routingKey", routingKey);
+            this.routingKey = Require.notBlank(routingKey, "pagerduty.routingKey");
         }
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** The Events API URL; default {@link #DEFAULT_URL} (tests point it at a local server). */
         public Builder url(String url) {
-            this.url = Sinks.httpUri("pagerduty.url", url);
+            this.url = Require.httpUrl(url, "pagerduty.url");
             return this;
         }
 
         /** {@code payload.source} when the alert has no {@code migration_id}; default {@code migmon}. */
         public Builder source(String source) {
-            this.source = Sinks.required("pagerduty.source", source);
+            this.source = Require.notBlank(source, "pagerduty.source");
             return this;
         }
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("pagerduty.timeout", timeout);
+            this.timeout = Require.positive(timeout, "pagerduty.timeout");
             return this;
         }
 

@@ -10,6 +10,7 @@ import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -160,18 +161,18 @@ public final class SlackSink implements AlertSink {
         private Duration timeout = Duration.ofSeconds(10);
 
         private Builder(String webhookUrl) {
-            this.webhook = Sinks.httpUri("slack.webhookUrl", webhookUrl);
+            this.webhook = Require.httpUrl(webhookUrl, "slack.webhookUrl");
         }
 
         /** The sink name (the {@code sink} tag); default {@code slack}. */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** Connect and request timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("slack.timeout", timeout);
+            this.timeout = Require.positive(timeout, "slack.timeout");
             return this;
         }
 

@@ -6,6 +6,7 @@ import io.migmon.alerting.internal.Redactor;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -137,12 +138,12 @@ public final class WebhookSink implements AlertSink {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String url) {
-            this.url = Sinks.httpUri("webhook.url", url);
+            this.url = Require.httpUrl(url, "webhook.url");
         }
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
@@ -157,7 +158,7 @@ public final class WebhookSink implements AlertSink {
 
         /** An extra request header, e.g. {@code Authorization}; its value is treated as a secret. */
         public Builder header(String name, String value) {
-            Sinks.required("webhook.header name", name);
+            Require.notBlank(name, "webhook.header name");
             if (value == null || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("webhook.header '" + name + "' value must be non-null without CR/LF");
             }
@@ -167,7 +168,7 @@ public final class WebhookSink implements AlertSink {
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("webhook.timeout", timeout);
+            this.timeout = Require.positive(timeout, "webhook.timeout");
             return this;
         }
 

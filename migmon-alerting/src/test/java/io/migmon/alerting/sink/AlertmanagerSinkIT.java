@@ -9,6 +9,7 @@ import io.migmon.alerting.Alert;
 import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
 import io.migmon.core.Severity;
+import io.migmon.core.testing.Await;
 import io.migmon.core.testing.ExternalTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -96,11 +97,9 @@ class AlertmanagerSinkIT {
                 .route(Route.builder("am-ha").groupWait(Duration.ZERO).build()).build()) {
             d.fire(alert);
             JsonNode firing = takeFor("ha-test");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             assertThat(firing.get("status").asText()).isEqualTo("firing");
-            while (registry.find("migmon.alerts.sent").tag("sink", "am-ha").counter() == null && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(30), () -> registry.find("migmon.alerts.sent").tag("sink", "am-ha").counter() != null,
+                    () -> "sent counted for am-ha");
             assertThat(registry.find("migmon.alerts.failed").counters()).isEmpty();
         }
     }
@@ -131,11 +130,9 @@ class AlertmanagerSinkIT {
             assertThat(resolved.get("status").asText()).isEqualTo("resolved");
             assertThat(resolved.at("/alerts/0/labels/alertname").asText()).isEqualTo("high_error_rate");
             assertThat(resolved.at("/alerts/0/endsAt").asText()).doesNotStartWith("0001");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count() < 2
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(10),
+                    () -> registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count() >= 2,
+                    () -> "two alerts sent to alertmanager");
             assertThat(registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count()).isEqualTo(2);
         }
     }

@@ -18,6 +18,7 @@ import io.migmon.alerting.ShutdownReport;
 import io.migmon.alerting.SinkOptions;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.core.Severity;
+import io.migmon.core.testing.Await;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,10 +92,7 @@ class SecretsNeverLoggedIT {
                     .groupWait(Duration.ZERO).build()).build();
             d.fire(Alert.builder("high_error_rate", Severity.CRITICAL).label("migration_id", "m1").build());
             assertThat(MAIL.waitForIncomingEmail(10_000, 1)).isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (failed(registry) < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(20), () -> failed(registry) >= 5, () -> "5 sinks failed: " + failed(registry));
             ShutdownReport report = d.close(Duration.ofSeconds(2));
             report.undelivered().forEach(u -> texts.add(u.toString()));
             assertThat(report.undelivered()).extracting(ShutdownReport.Undelivered::sink)
