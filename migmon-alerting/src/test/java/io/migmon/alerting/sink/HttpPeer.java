@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpPeer implements AutoCloseable {
 
-    record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    record Request(String method, String path, Map<String, List<String>> headers, String body, long atNanos) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -91,7 +91,8 @@ final class HttpPeer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         arrivalNanos.add(System.nanoTime());
-        Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body);
+        Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body,
+                System.nanoTime());
         requests.add(req);
         Response r;
         synchronized (this) {
