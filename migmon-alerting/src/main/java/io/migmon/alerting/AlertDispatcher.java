@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * a new alert arrives, the least severe queued <em>fire</em> is dropped; a resolve is dropped only when the queue
  * holds nothing but resolves. Drops are counted in {@code migmon_alerts_dropped_total{reason="queue_full"}}.
  *
+ * <p><b>Delivery.</b> What a sink has been told is recorded when it accepted a notification, never when one was
+ * queued: each sink's queue holds at most one entry per group, and the content is computed from the group's current
+ * state when the sink sends. Retryable failures are retried (backoff, {@link SinkOptions}) until delivered or
+ * superseded, so a resolve is not lost to a receiver outage.
+ *
  * <p><b>Threads.</b> By default {@link Builder#build()} starts, all as daemon threads and all stopped by
  * {@link #close()}: {@code migmon-alert-dispatcher} (evaluates signals and timers), and per sink
  * {@code migmon-alert-sink-<name>} (delivery loop) with up to two {@code migmon-alert-sink-<name>-call-N} threads

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
 import io.migmon.core.Severity;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.testing.MutableClock;
 import java.time.Duration;
 import java.util.List;
@@ -353,6 +354,26 @@ class AlertDispatcherTest {
         assertThatThrownBy(() -> Alert.builder("a", Severity.INFO).label("bad-name", "x")).hasMessageContaining("bad-name");
         assertThatThrownBy(() -> AlertDispatcher.builder(registry).sink(sink).sink(new RecordingSink("rec")))
                 .hasMessageContaining("used twice");
+    }
+
+    @Test
+    void builderTakesCoreInstrumentationAndRequiresARegistry() {
+        SimpleMeterRegistry other = new SimpleMeterRegistry();
+        dispatcher = AlertDispatcher.builder().instrumentation(Instrumentation.of(other).withClock(clock)).manualTick()
+                .sink(sink).route(route().groupWait(Duration.ofSeconds(30)).build()).build();
+        dispatcher.fire(alert("high_error_rate", Severity.CRITICAL, "m1"));
+        dispatcher.tick();
+        assertThat(sink.received).isEmpty();
+        clock.advance(Duration.ofSeconds(30)); // the instrumentation's clock drives group wait
+        dispatcher.tick();
+        assertThat(sink.take()).hasSize(1);
+        assertThat(other.get("migmon.alerts.sent").counter().count()).isEqualTo(1);
+        assertThat(registry.find("migmon.alerts.sent").counters()).isEmpty();
+
+        assertThatThrownBy(() -> AlertDispatcher.builder().sink(sink).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("meterRegistry must be set");
+        assertThatThrownBy(() -> AlertDispatcher.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
     }
 
     @Test

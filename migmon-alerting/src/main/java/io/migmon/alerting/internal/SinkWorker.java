@@ -333,16 +333,18 @@ public final class SinkWorker {
      */
     public List<Undelivered> drainAndStop(long deadlineNanos, boolean threaded) {
         if (threaded) {
-            while (System.nanoTime() < deadlineNanos && depth() > 0) {
-                lock.lock();
-                try {
-                    for (Pending p : queue) {
-                        p.notBefore = p.notBefore.isAfter(clock.instant()) ? clock.instant() : p.notBefore;
-                    }
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
+            // everything queued is due now, once; retries keep their backoff (a dead receiver is not hammered
+            // until the deadline)
+            lock.lock();
+            try {
+                for (Pending p : queue) {
+                    p.notBefore = p.notBefore.isAfter(clock.instant()) ? clock.instant() : p.notBefore;
                 }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            while (System.nanoTime() < deadlineNanos && depth() > 0) {
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {

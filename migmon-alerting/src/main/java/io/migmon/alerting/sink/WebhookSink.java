@@ -138,7 +138,22 @@ public final class WebhookSink implements AlertSink {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String url) {
-            this.url = Require.httpUrl(url, "webhook.url");
+            URI u = Require.httpUrl(url, "webhook.url");
+            if (u.getRawUserInfo() != null) {
+                // the JDK HttpClient ignores user info silently: send it as Basic auth, keep it out of the URI
+                if (!u.getUserInfo().contains(":")) {
+                    throw new IllegalArgumentException("webhook.url user info must be user:password (value not "
+                            + "shown: it may be secret)");
+                }
+                headers.put("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        u.getUserInfo().getBytes(StandardCharsets.UTF_8)));
+                try {
+                    u = new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), u.getFragment());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalArgumentException("webhook.url is not a valid URL (value not shown: it may be secret)");
+                }
+            }
+            this.url = u;
         }
 
         /** The sink name (the {@code sink} tag and route target). */

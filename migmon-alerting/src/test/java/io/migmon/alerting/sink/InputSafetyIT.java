@@ -60,6 +60,21 @@ class InputSafetyIT {
     }
 
     @Test
+    void webhookUserInfoIsSentAsBasicAuthToo() throws Exception {
+        try (HttpPeer hook = new HttpPeer(200, "")) {
+            String url = hook.url("/in").replace("http://", "http://svc:w3bh00k-Secret@");
+            try (WebhookSink sink = WebhookSink.builder(url).timeout(Duration.ofSeconds(5)).build()) {
+                assertThat(sink.toString()).doesNotContain("w3bh00k-Secret");
+                sink.send(notification(Alert.builder("a", Severity.WARNING).build(), "g"));
+            }
+            HttpPeer.Request r = hook.take(Duration.ofSeconds(10));
+            assertThat(r.path()).isEqualTo("/in");
+            assertThat(r.header("Authorization")).isEqualTo("Basic "
+                    + Base64.getEncoder().encodeToString("svc:w3bh00k-Secret".getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
     void logSinkLinesCannotBeForgedByLabelValues() {
         List<String> lines = new ArrayList<>();
         LogSink sink = LogSink.to("lines", lines::add);
