@@ -173,6 +173,27 @@ class DeliveryStateTest {
         assertThat(dispatcher.queueDepth()).isZero();
     }
 
+    /** Documented difference 2 from Alertmanager (docs/alerting.md), with its positive control. */
+    @Test
+    void anAlertThatFiresAndResolvesBetweenTwoFlushesOfANotifiedGroupIsNotSent() {
+        dispatcher = manual(retries()).route(Route.builder("rec").groupBy("migration_id").groupWait(Duration.ofSeconds(30))
+                .groupInterval(Duration.ofMinutes(5)).repeatInterval(Duration.ofHours(4)).build()).build();
+        dispatcher.fire(alert("a", "orders"));
+        run(Duration.ofSeconds(30), Duration.ofSeconds(5));
+        assertThat(deliveries(sink.take())).isEqualTo(Map.of("a:firing", 1));
+        run(Duration.ofMinutes(1), Duration.ofSeconds(5));
+        dispatcher.fire(alert("b", "items"));
+        run(Duration.ofMinutes(1), Duration.ofSeconds(5));
+        dispatcher.resolve(alert("b", "items"));
+        run(Duration.ofMinutes(10), Duration.ofSeconds(5));
+        assertThat(sink.received).as("Alertmanager would send b as resolved; migmon sends nothing").isEmpty();
+
+        // positive control: the same sequence without the resolve is notified at the next flush
+        dispatcher.fire(alert("c", "lines"));
+        run(Duration.ofMinutes(5), Duration.ofSeconds(5));
+        assertThat(deliveries(sink.take())).isEqualTo(Map.of("a:firing", 1, "c:firing", 1));
+    }
+
     @Test
     void aPermanentRejectionIsNotResentAtEveryGroupInterval() {
         dispatcher = manual(retries()).route(Route.builder("rec").groupWait(Duration.ZERO)
