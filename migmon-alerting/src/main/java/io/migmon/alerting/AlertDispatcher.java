@@ -65,6 +65,7 @@ public final class AlertDispatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.alerting");
 
+    private final String name;
     private final Clock clock;
     private final AlertEngine engine;
     private final SignalQueue signals;
@@ -79,6 +80,7 @@ public final class AlertDispatcher implements AutoCloseable {
     private volatile ShutdownReport report;
 
     private AlertDispatcher(Builder b) {
+        this.name = b.name;
         this.clock = b.clock;
         this.threaded = !b.manual;
         this.tickInterval = b.tickInterval;
@@ -98,7 +100,8 @@ public final class AlertDispatcher implements AutoCloseable {
         mm.gauge(MetricCatalog.ALERT_QUEUE_DEPTH, this, AlertDispatcher::queueDepth);
         if (threaded) {
             workers.values().forEach(SinkWorker::start);
-            dispatcherThread = new Thread(this::runLoop, "migmon-alert-dispatcher");
+            dispatcherThread = new Thread(this::runLoop,
+                    DEFAULT_NAME.equals(name) ? "migmon-alert-dispatcher" : "migmon-alert-dispatcher-" + name);
             dispatcherThread.setDaemon(true);
             dispatcherThread.start();
         } else {
@@ -106,17 +109,37 @@ public final class AlertDispatcher implements AutoCloseable {
         }
     }
 
+    /** The name of a dispatcher built without one. */
+    public static final String DEFAULT_NAME = "default";
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
+
     /**
-     * A builder; give it the host's registry with {@link Builder#instrumentation(Instrumentation)} or
-     * {@link Builder#meterRegistry(MeterRegistry)}.
+     * A builder for a dispatcher named {@code name} (its identity: in its thread's name
+     * {@code migmon-alert-dispatcher-<name>} and its log lines); give it the host's registry with
+     * {@link Builder#instrumentation(Instrumentation)} or {@link Builder#meterRegistry(MeterRegistry)}.
+     *
+     * @throws IllegalArgumentException if the name is not 1-64 of {@code [a-zA-Z0-9_.-]}
      */
-    public static Builder builder() {
-        return new Builder();
+    public static Builder builder(String name) {
+        return new Builder(Require.matches(name, NAME, "name"));
     }
 
-    /** A builder registering the meters in {@code registry} (the host's); shortcut for {@code builder().meterRegistry(registry)}. */
+    /** A builder for the dispatcher named {@value #DEFAULT_NAME} (thread {@code migmon-alert-dispatcher}). */
+    public static Builder builder() {
+        return new Builder(DEFAULT_NAME);
+    }
+
+    /**
+     * Shortcut for {@code builder().meterRegistry(registry)}: the {@value #DEFAULT_NAME} dispatcher registering
+     * its meters in {@code registry} (the host's).
+     */
     public static Builder builder(MeterRegistry registry) {
-        return new Builder().meterRegistry(registry);
+        return new Builder(DEFAULT_NAME).meterRegistry(registry);
+    }
+
+    /** The dispatcher's name (its identity). */
+    public String name() {
+        return name;
     }
 
     /**
@@ -348,8 +371,8 @@ public final class AlertDispatcher implements AutoCloseable {
         }
         report = new ShutdownReport(undelivered, meters.overflowDrops());
         if (!report.complete()) {
-            LOG.warn("alert dispatcher closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
-                    + "full queues: {}", undelivered.size(), report.dropped(),
+            LOG.warn("alert dispatcher '{}' closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
+                    + "full queues: {}", name, undelivered.size(), report.dropped(),
                     undelivered.stream().limit(10).map(u -> u.sink() + ":" + u.alertName() + " (" + u.reason() + ")").toList());
         }
         meters.meters().close();
@@ -375,7 +398,10 @@ public final class AlertDispatcher implements AutoCloseable {
         private Duration tickInterval = Duration.ofMillis(200);
         private Duration shutdownTimeout = Duration.ofSeconds(5);
 
-        private Builder() {
+        private final String name;
+
+        private Builder(String name) {
+            this.name = name;
         }
 
         /**

@@ -374,6 +374,14 @@ class AlertDispatcherTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("meterRegistry must be set");
         assertThatThrownBy(() -> AlertDispatcher.builder().instrumentation(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+        assertThatThrownBy(() -> AlertDispatcher.builder("bad name")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("name");
+        try (AlertDispatcher named = AlertDispatcher.builder("orders").meterRegistry(new SimpleMeterRegistry())
+                .sink(new RecordingSink("x")).build()) {
+            assertThat(named.name()).isEqualTo("orders");
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("migmon-alert-dispatcher-orders");
+        }
     }
 
     @Test
