@@ -21,9 +21,12 @@ import java.time.Duration;
 public record SinkOptions(Duration timeout, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
                           double jitter, int queueCapacity) {
 
-    /** 10 s timeout, failed after 5 attempts, backoff 1 s doubling up to 60 s, 20 % jitter, 1000 queued groups. */
+    /**
+     * 10 s timeout, failed after 5 attempts, backoff 1 s doubling up to 60 s, 20 % jitter, 10,000 queued groups (a
+     * queued group is one small ticket, so a burst of one group per table over 10,000 tables fits in one flush).
+     */
     public static final SinkOptions DEFAULTS =
-            new SinkOptions(Duration.ofSeconds(10), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2, 1000);
+            new SinkOptions(Duration.ofSeconds(10), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2, 10_000);
 
     /** Validates the settings; messages name the field. */
     public SinkOptions {
