@@ -173,6 +173,19 @@ class DeliveryStateTest {
         assertThat(dispatcher.queueDepth()).isZero();
     }
 
+    @Test
+    void withTheDefaultSinkQueueA10000TableBurstIsDeliveredInOneFlushWithoutDrops() {
+        int tables = 10_000;
+        dispatcher = AlertDispatcher.builder(registry).clock(clock).manualTick().sink(sink).queueCapacity(tables)
+                .route(Route.builder("rec").groupBy("table_name").groupWait(Duration.ZERO).build()).build();
+        for (int i = 0; i < tables; i++) {
+            dispatcher.fire(alert("lag", "t" + i));
+        }
+        dispatcher.tick();
+        assertThat(sink.received).hasSize(tables);
+        assertThat(count("migmon.alerts.dropped", "reason", "sink_queue_full")).isZero();
+    }
+
     /** Documented difference 2 from Alertmanager (docs/alerting.md), with its positive control. */
     @Test
     void anAlertThatFiresAndResolvesBetweenTwoFlushesOfANotifiedGroupIsNotSent() {
