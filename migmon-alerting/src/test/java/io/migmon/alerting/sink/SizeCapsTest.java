@@ -144,6 +144,63 @@ class SizeCapsTest {
         assertThat(SlackSink.cut(escaped, 7 + Truncate.MARK.length())).isEqualTo("ab&amp;" + Truncate.MARK);
     }
 
+    private static JsonNode slackWithSummaryLength(int length) {
+        return SlackSink.payload(notification(List.of(alert().summary("s".repeat(length)).build())));
+    }
+
+    @Test
+    void slackAtExactly40000CharactersIsNotCutAndOneMoreIs() {
+        int probe = 1_000; // > 250: the fallback is capped, so only the attachment text grows with the summary
+        int exact = probe + SlackSink.MAX_TEXT_CHARS - slackTextChars(slackWithSummaryLength(probe));
+        JsonNode at = slackWithSummaryLength(exact);
+        assertThat(slackTextChars(at)).isEqualTo(SlackSink.MAX_TEXT_CHARS);
+        assertThat(at.at("/attachments/0/text").asText()).doesNotContain(Truncate.MARK).contains("s".repeat(exact));
+        JsonNode past = slackWithSummaryLength(exact + 1);
+        assertThat(slackTextChars(past)).isLessThanOrEqualTo(SlackSink.MAX_TEXT_CHARS);
+        assertThat(past.at("/attachments/0/text").asText()).endsWith(Truncate.MARK);
+    }
+
+    private static Notification webhookProbe(int lastValueLength) {
+        Alert.Builder b = alert();
+        for (int i = 0; i < 124; i++) {
+            b.annotation("a" + i, "x".repeat(8_000));
+        }
+        return notification(List.of(b.annotation("last", "y".repeat(lastValueLength)).build()));
+    }
+
+    @Test
+    void webhookAtExactly1000000BytesIsNotCutAndOneMoreByteIs() throws Exception {
+        int probe = 4_000;
+        int exact = probe + WebhookSink.MAX_BODY_BYTES - WebhookSink.body(webhookProbe(probe)).length;
+        assertThat(exact).as("probe lands within one value's cap").isBetween(1, WebhookSink.MAX_VALUE_CHARS);
+        byte[] at = WebhookSink.body(webhookProbe(exact));
+        assertThat(at.length).isEqualTo(WebhookSink.MAX_BODY_BYTES);
+        assertThat(new String(at, StandardCharsets.UTF_8)).doesNotContain(Truncate.MARK);
+        byte[] past = WebhookSink.body(webhookProbe(exact + 1));
+        assertThat(past.length).isLessThanOrEqualTo(WebhookSink.MAX_BODY_BYTES);
+        assertThat(JSON.readTree(past).at("/alerts/0/annotations/a0").asText()).endsWith(Truncate.MARK);
+    }
+
+    private static Notification emailProbe(int firstValueLength) {
+        List<Alert> alerts = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            alerts.add(alert().label("table_name", "t" + i).annotation("a", "x".repeat(i == 0 ? firstValueLength : 4_950))
+                    .annotation("b", "y".repeat(4_900)).build());
+        }
+        return notification(alerts);
+    }
+
+    @Test
+    void emailAtExactly1000000CharactersIsNotCutAndOneMoreIs() {
+        int probe = 4_950;
+        int exact = probe + EmailSink.MAX_BODY_CHARS - EmailSink.body(emailProbe(probe)).length();
+        assertThat(exact).as("probe lands within one value's cap").isBetween(1, EmailSink.MAX_VALUE_CHARS);
+        String at = EmailSink.body(emailProbe(exact));
+        assertThat(at).hasSize(EmailSink.MAX_BODY_CHARS).doesNotContain(Truncate.MARK).endsWith("-- migmon\n");
+        String past = EmailSink.body(emailProbe(exact + 1));
+        assertThat(past).hasSize(EmailSink.MAX_BODY_CHARS).endsWith(Truncate.MARK);
+    }
+
     @Test
     void webhookBodyStaysWithin1000000BytesAndSaysHowManyAlertsWereLeftOut() throws Exception {
         List<Alert> alerts = new ArrayList<>();
