@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * docs/performance/alerting.md; asserts nothing about speed.
  */
 @Tag("benchmark")
-class AlertingBenchmarkTest {
+class AlertingBenchmark {
 
     private static final int DISTINCT = 1_000;
     private static final Alert[] ALERTS = new Alert[DISTINCT];
