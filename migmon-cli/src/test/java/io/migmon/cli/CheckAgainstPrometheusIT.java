@@ -9,6 +9,7 @@ import io.migmon.core.health.HealthMeters;
 import io.migmon.core.health.MigrationHealthCheck;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.testing.Await;
 import io.migmon.core.testing.ExternalTools;
 import io.migmon.grafana.it.PrometheusServer;
 import java.net.ServerSocket;
@@ -234,13 +235,12 @@ class CheckAgainstPrometheusIT {
         assertThat(fresh.exitCode()).as(fresh.toString()).isZero();
 
         dying.stop(); // the process is gone while the migration still says "running"
-        Instant stopped = Instant.now();
-        Cli.Result r;
-        do {
-            Thread.sleep(1_000);
-            r = Cli.run("check", "--prometheus-url", url(), "--migration-id", "stale-run", "--stale-after", "4s");
-        } while (r.exitCode() == 0 && Duration.between(stopped, Instant.now()).compareTo(Duration.ofSeconds(60)) < 0);
-
+        Cli.Result[] last = new Cli.Result[1];
+        Await.until(Duration.ofSeconds(60), Duration.ofSeconds(1), () -> {
+            last[0] = Cli.run("check", "--prometheus-url", url(), "--migration-id", "stale-run", "--stale-after", "4s");
+            return last[0].exitCode() != 0;
+        }, () -> "check still passes after the target stopped: " + last[0]);
+        Cli.Result r = last[0];
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
         assertThat(r.out()).contains("stale data: the newest sample of migration_status{migration_id=\"stale-run\"}")
                 .contains("says running").contains("/targets");
