@@ -26,6 +26,9 @@ public record Thresholds(Double maxLagSeconds, Double maxReplicationLagSeconds, 
         if (Double.isInfinite(ratio)) {
             return "inf";
         }
+        if (ratio > 0 && ratio < 0.0001) {
+            return String.format("%.4f%%", ratio * 100);
+        }
         return String.format("%.2f%%", ratio * 100);
     }
 }
