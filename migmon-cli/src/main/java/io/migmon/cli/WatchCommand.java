@@ -63,11 +63,15 @@ final class WatchCommand implements Callable<Integer> {
     Output output;
 
     private int drawnLines;
+    private String shownUrl = "";
 
     @Override
     public Integer call() throws InterruptedException {
         Thresholds t = thresholds.thresholds();
         PrometheusApi api = prometheus.api(root.env);
+        shownUrl = api.shownUrl();
+        // with --output json, stdout carries only the final JSON document: the live lines go to stderr
+        java.io.PrintWriter view = output.format == Output.Format.json ? root.err : root.out;
         MetricQueries q = prometheus.queries(migrationId);
         PrometheusEvaluator ev = new PrometheusEvaluator(api, q, migrationId, thresholds.window, thresholds.staleAfter, t);
         String dashboard = Grafana.dashboardUrl(grafanaUrl, prometheus.metricsOptions(), migrationId);
@@ -76,48 +80,48 @@ final class WatchCommand implements Callable<Integer> {
         long deadline = System.nanoTime() + timeout.toNanos();
         String lastProblem = null;
         if (dashboard != null) {
-            root.out.println("dashboard: " + dashboard);
+            view.println("dashboard: " + dashboard);
         }
         while (true) {
             try {
                 PrometheusEvaluator.StatusFacts facts = ev.status();
                 if (!facts.terminal() && ev.freshnessVerdict(facts) == Verdict.UNKNOWN) {
-                    return finish(ev.evaluate(dashboard), interactive);
+                    return finish(ev.evaluate(dashboard), interactive, view);
                 }
                 Live live = live(api, q, ev, facts);
                 if (interactive) {
-                    redraw(live);
+                    redraw(view, live);
                 } else {
-                    root.out.println(plainLine(live));
+                    view.println(plainLine(live));
                 }
-                root.out.flush();
+                view.flush();
                 lastProblem = null;
                 if (facts.terminal()) {
-                    return finish(ev.evaluate(dashboard), interactive);
+                    return finish(ev.evaluate(dashboard), interactive, view);
                 }
             } catch (CannotEvaluateException e) {
                 if (System.nanoTime() >= deadline) {
-                    return finish(ev.cannotEvaluate(dashboard, e.getMessage()), interactive);
+                    return finish(ev.cannotEvaluate(dashboard, e.getMessage()), interactive, view);
                 }
                 if (!e.getMessage().equals(lastProblem)) {
-                    root.out.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + migrationId
+                    view.println(Instant.now().truncatedTo(ChronoUnit.SECONDS) + " " + migrationId
                             + " waiting: " + e.getMessage());
-                    root.out.flush();
+                    view.flush();
                     drawnLines = 0;
                 }
                 lastProblem = e.getMessage();
             }
             if (System.nanoTime() >= deadline) {
                 CheckResult r = ev.evaluate(dashboard);
-                return finish(CheckCommand.timedOut(r, r.status(), timeout), interactive);
+                return finish(CheckCommand.timedOut(r, r.status(), timeout), interactive, view);
             }
             Thread.sleep(interval.toMillis());
         }
     }
 
-    private int finish(CheckResult result, boolean interactive) {
+    private int finish(CheckResult result, boolean interactive, java.io.PrintWriter view) {
         if (interactive) {
-            root.out.println();
+            view.println();
         }
         output.emit(root, result);
         return result.exitCode();
@@ -160,10 +164,10 @@ final class WatchCommand implements Callable<Integer> {
                 + " anomalies=" + count(orZero(l.anomalies()));
     }
 
-    private void redraw(Live l) {
+    private void redraw(java.io.PrintWriter view, Live l) {
         List<String> lines = List.of(
                 "migmon watch  " + migrationId + "  " + l.status().toUpperCase(java.util.Locale.ROOT)
-                        + "   (Prometheus " + prometheus.api(root.env).shownUrl() + ", every " + interval.toSeconds() + " s)",
+                        + "   (Prometheus " + shownUrl + ", every " + interval.toSeconds() + " s)",
                 bar(l.ratio()) + " " + pct(l.ratio()) + "  " + count(l.rows()) + " / " + count(l.expected()) + " rows",
                 "throughput " + num(l.throughput()) + " rows/s   ETA " + human(l.etaSeconds()) + "   data lag "
                         + secs(l.dataLag()) + "   replication lag " + secs(l.replicationLag()),
@@ -177,7 +181,7 @@ final class WatchCommand implements Callable<Integer> {
             sb.append("\u001b[2K").append(line).append('\n');
         }
         drawnLines = lines.size();
-        root.out.print(sb);
+        view.print(sb);
     }
 
     static String bar(double ratio) {
