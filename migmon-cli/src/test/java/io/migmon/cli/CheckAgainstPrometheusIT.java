@@ -7,6 +7,7 @@ import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.health.HealthMeters;
 import io.migmon.core.health.MigrationHealthCheck;
+import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.testing.Await;
@@ -37,6 +38,8 @@ import org.junit.jupiter.api.Test;
 class CheckAgainstPrometheusIT {
 
     private static final Duration DEADLINE = Duration.ofSeconds(90);
+    /** Held strongly: Micrometer gauges keep only a weak reference to their object. */
+    private static final double[] CDC_LAGS = {45.0, 12.0};
     private static MetricsApp app;
     private static MetricsApp prefixed;
     private static MetricsApp dying;
@@ -298,6 +301,44 @@ class CheckAgainstPrometheusIT {
         Cli.Result unprefixed = Cli.run("check", "--prometheus-url", url(), "--migration-id", "prefixed-run");
         assertThat(unprefixed.exitCode()).as(unprefixed.toString()).isEqualTo(2);
         assertThat(unprefixed.out()).contains("no series migration_status{migration_id=\"prefixed-run\"}");
+    }
+
+    @Test
+    void cdcReplicationAndConsumerLagOfTheMigrationsTargetAreGated() {
+        // a CDC processor in the same (prefixed) process as the migration: its lag gauges, as migmon-cdc registers them
+        MigmonMeters cdc = MigmonMeters.create(prefixed.registry, prefixed.options);
+        CLOSE.add(cdc);
+        double[] lags = CDC_LAGS; // ground truth: replication 45 s, consumer 12 s
+        cdc.gauge(MetricCatalog.CDC_REPLICATION_LAG, lags, l -> l[0], MetricCatalog.SOURCE_TABLE, "public.orders",
+                MetricCatalog.TARGET_TABLE, "orders");
+        cdc.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lags, l -> l[1], MetricCatalog.TOPIC,
+                "inventory.public.orders", MetricCatalog.PARTITION, "0");
+        ObservableMigration m = prefixed.migration("cdc-run").expectedRows(10).build();
+        CLOSE.add(m);
+        MigrationRun run = m.start();
+        run.recordRows("orders", 10);
+        run.succeed();
+
+        Cli.Result breached = check(Map.of(), "cdc-run", "--metrics-prefix", "myapp.db", "--max-replication-lag", "30");
+        assertThat(breached.exitCode()).as(breached.toString()).isEqualTo(1);
+        assertThat(breached.out()).contains("max replication lag over the last 15m was 45 s, above --max-replication-lag 30 s")
+                .contains("max consumer lag over the last 15m was 12 s, within --max-replication-lag 30 s");
+
+        Cli.Result within = check(Map.of(), "cdc-run", "--metrics-prefix", "myapp.db", "--max-replication-lag", "60");
+        assertThat(within.exitCode()).as(within.toString()).isZero();
+    }
+
+    @Test
+    void replicationLagLimitWithoutCdcDataIsNotAPass() {
+        ObservableMigration m = migration(app, "cdc-less-run", 10);
+        MigrationRun run = m.start();
+        run.recordRows("orders", 10);
+        run.succeed();
+
+        Cli.Result r = check(Map.of(), "cdc-less-run", "--max-replication-lag", "60");
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.out()).contains("no CDC replication or consumer lag over the last 15m: cannot check --max-replication-lag 60 s");
     }
 
     @Test
