@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
  *   <li>{@code 2}: cannot evaluate: Prometheus (or Grafana, Kafka Connect) unreachable, no series for the migration
  *       id, stale data, unreadable report, bad arguments. A gate never passes on missing data.</li>
  * </ul>
- * Subcommands: {@code check}, {@code watch}, {@code start}, {@code dashboards}, {@code rules}, {@code connector}.
+ * Subcommands: {@code check}, {@code watch}, {@code start}, {@code dashboards}, {@code rules}, {@code connector}, and
+ * {@code generate-completion} (a bash/zsh completion script: {@code source <(migmon generate-completion)}).
  * A {@code verify} command (data verification) is registered by the verification module when it exists: see
  * {@link #commandLine}.
  */
@@ -23,7 +24,8 @@ import picocli.CommandLine.Command;
         description = "Observability for database migrations: gate a pipeline on a migration's health, watch it "
                 + "live, and manage dashboards, alert rules and connectors.",
         subcommands = {CheckCommand.class, WatchCommand.class, StartCommand.class, DashboardsCommand.class,
-                RulesCommand.class, ConnectorCommand.class, CommandLine.HelpCommand.class},
+                RulesCommand.class, ConnectorCommand.class, CommandLine.HelpCommand.class,
+                picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 passed, 1 breached or failed, 2 cannot evaluate (unreachable, no data, bad "
                 + "arguments).", "Docs: docs/cli.md"})
 public final class MigmonCli {
