@@ -70,6 +70,9 @@ final class CheckCommand implements Callable<Integer> {
             if (prometheus.prometheusUrl != null) {
                 throw new UsageException("give either --report FILE or --prometheus-url URL, not both");
             }
+            if (waitForEnd) {
+                throw new UsageException("--wait needs --prometheus-url: a run report is written once, at the end");
+            }
             try {
                 result = ReportEvaluator.evaluate(report, migrationId, t);
             } catch (CannotEvaluateException e) {
