@@ -234,13 +234,13 @@ class CheckAgainstPrometheusIT {
         assertThat(prometheus.awaitData(Map.of("migration_status{migration_id=\"stale-run\",status=\"running\"} == 1",
                 "running"), false, DEADLINE)).isEmpty();
         Cli.Result fresh = Cli.run("check", "--prometheus-url", url(), "--migration-id", "stale-run",
-                "--stale-after", "4s");
+                "--stale-after", "8s");
         assertThat(fresh.exitCode()).as(fresh.toString()).isZero();
 
         dying.stop(); // the process is gone while the migration still says "running"
         Cli.Result[] last = new Cli.Result[1];
         Await.until(Duration.ofSeconds(60), Duration.ofSeconds(1), () -> {
-            last[0] = Cli.run("check", "--prometheus-url", url(), "--migration-id", "stale-run", "--stale-after", "4s");
+            last[0] = Cli.run("check", "--prometheus-url", url(), "--migration-id", "stale-run", "--stale-after", "8s");
             return last[0].exitCode() != 0;
         }, () -> "check still passes after the target stopped: " + last[0]);
         Cli.Result r = last[0];
@@ -274,9 +274,11 @@ class CheckAgainstPrometheusIT {
     }
 
     @Test
-    void waitTimesOutOnARunThatDoesNotEnd() {
+    void waitTimesOutOnARunThatDoesNotEnd() throws Exception {
         ObservableMigration m = migration(app, "endless-run", 1_000);
         m.start().recordRows("orders", 1);
+        assertThat(prometheus.awaitData(Map.of("migration_status{migration_id=\"endless-run\"}", "endless"), false,
+                DEADLINE)).isEmpty();
 
         Cli.Result r = Cli.run("check", "--prometheus-url", url(), "--migration-id", "endless-run", "--wait",
                 "--poll-interval", "1s", "--timeout", "12s");
