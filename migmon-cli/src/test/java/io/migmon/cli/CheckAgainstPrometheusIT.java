@@ -399,6 +399,15 @@ class CheckAgainstPrometheusIT {
         Cli.Result anyMigmon = Cli.run("start", "--prometheus-url", url(), "--migration-id", "next-run");
         assertThat(anyMigmon.exitCode()).as(anyMigmon.toString()).isZero();
         assertThat(anyMigmon.out()).contains("Prometheus scrapes migmon meters from").contains(app.target());
+
+        Cli.Result json = Cli.run("start", "--prometheus-url", url(), "--migration-id", "next-run", "--target",
+                app.target(), "--output", "json");
+        assertThat(json.exitCode()).as(json.toString()).isZero();
+        JsonNode start = Schemas.parse(json.out());
+        assertThat(start.path("schema").asText()).isEqualTo("migmon.start-result/v1");
+        assertThat(start.path("ready").asBoolean()).isTrue();
+        assertThat(start.path("prometheusVersion").asText()).startsWith("2.");
+        assertThat(start.path("targets").toString()).contains(app.target());
     }
 
     static Map<String, JsonNode> byName(JsonNode json) {
