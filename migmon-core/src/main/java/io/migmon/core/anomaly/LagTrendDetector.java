@@ -1,6 +1,7 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.support.Require;
 import java.time.Duration;
@@ -179,7 +180,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         private int window = 24;
         private int minPoints = 12;
         private double horizonSeconds = 600;
-        private double limitSeconds = 300;
+        private double limitSeconds = LagThresholds.CRITICAL.toSeconds();
         private double minRiseSeconds = 30;
 
         private Builder() {
@@ -204,7 +205,7 @@ public final class LagTrendDetector extends HysteresisDetector {
             return this;
         }
 
-        /** The lag that must not be reached (default 300 s). */
+        /** The lag that must not be reached (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder limit(Duration limit) {
             this.limitSeconds = seconds("limit", limit);
             return this;

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * of both. For both option sets it asserts that every panel query of every generated dashboard returns data (range
  * queries over the last 20 s for time series, stat, gauge and bar gauge panels, instant queries for tables, as
  * Grafana sends them), that every template variable has values, that the seed's three PromQL expressions return values, and that
- * the rules load and {@code MigrationFailed} fires.
+ * the rules load and {@code migration_failed} fires.
  *
  * <p>Two substitutions make the dashboard queries answerable seconds after start, and are the only changes made to
  * them: template variables ({@code $migration_id}, {@code ${datasource}}, ...) become the regex {@code .*} (what
@@ -147,15 +147,15 @@ class DashboardsAgainstPrometheusIT {
         Await.untilAsserted(Duration.ofSeconds(DEADLINE_SECONDS), POLL, () -> {
             firing.clear();
             for (JsonNode a : prometheus.get("api/v1/alerts").at("/data/alerts")) {
-                if (a.at("/labels/alertname").asText().equals("MigrationFailed") && a.path("state").asText()
+                if (a.at("/labels/alertname").asText().equals("migration_failed") && a.path("state").asText()
                         .equals("firing")) {
                     firing.add(a);
                 }
             }
-            assertThat(firing).as("MigrationFailed firing; prometheus log:%n%s", prometheus.log())
+            assertThat(firing).as("migration_failed firing; prometheus log:%n%s", prometheus.log())
                     .hasSizeGreaterThanOrEqualTo(OPTIONS.size());
         });
-        assertThat(firing).as("MigrationFailed firing once per target; prometheus log:%n%s", prometheus.log())
+        assertThat(firing).as("migration_failed firing once per target; prometheus log:%n%s", prometheus.log())
                 .hasSize(OPTIONS.size())
                 .extracting(a -> a.at("/labels/instance").asText())
                 .containsExactlyInAnyOrderElementsOf(METRICS.stream().map(SampleMetrics::target).toList());
