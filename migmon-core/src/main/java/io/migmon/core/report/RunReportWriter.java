@@ -9,6 +9,7 @@ import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.progress.ProgressSnapshot;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.Require;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -195,9 +195,7 @@ public final class RunReportWriter implements MigrationListener, AnomalyListener
         private Consumer<RunReport> onReport;
 
         private Builder(Path file) {
-            if (file == null) {
-                throw new IllegalArgumentException("file must not be null");
-            }
+            Require.notNull(file, "file");
             if (file.getFileName() == null) {
                 throw new IllegalArgumentException("file must name a file, was '" + file + "'");
             }
@@ -206,17 +204,17 @@ public final class RunReportWriter implements MigrationListener, AnomalyListener
 
         /** A health check evaluated once at the end of each run; its verdict goes into the report. */
         public Builder healthCheck(HealthCheck check) {
-            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            this.healthCheck = Require.notNull(check, "healthCheck");
             return this;
         }
 
         /** Also hands each report to {@code consumer} after it was written (e.g. to print it). */
         public Builder onReport(Consumer<RunReport> consumer) {
-            this.onReport = Objects.requireNonNull(consumer, "onReport must not be null");
+            this.onReport = Require.notNull(consumer, "onReport");
             return this;
         }
 
-        /** Builds the writer. */
+        /** Builds the writer (immutable, thread-safe). */
         public RunReportWriter build() {
             return new RunReportWriter(this);
         }

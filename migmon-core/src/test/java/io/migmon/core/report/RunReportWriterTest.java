@@ -61,6 +61,14 @@ class RunReportWriterTest {
     }
 
     @Test
+    void builderRejectsBadValuesAtTheSetterNamingTheField() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunReportWriter.builder(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("file must not be null");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunReportWriter.builder(Path.of("r.json")).healthCheck(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("healthCheck must not be null");
+    }
+
+    @Test
     void aFailedWriteNeverFailsTheMigrationAndIsCounted() throws Exception {
         Path blocker = Path.of("target", "run-report-test-blocked", "not-a-dir");
         Files.createDirectories(blocker.getParent());
