@@ -105,8 +105,7 @@ final class CheckCommand implements Callable<Integer> {
                 PrometheusEvaluator.StatusFacts facts = ev.status();
                 if (waitForEnd && !facts.terminal()) {
                     if (timeLeft && ev.freshness(facts).verdict() != Verdict.UNKNOWN) {
-                        lastWait = waiting(lastWait, "status " + facts.status() + ", newest sample "
-                                + facts.age().toSeconds() + " s old");
+                        lastWait = waiting(lastWait, "status " + facts.status());
                         Thread.sleep(pollInterval.toMillis());
                         continue;
                     }
@@ -137,8 +136,13 @@ final class CheckCommand implements Callable<Integer> {
                 checks, r.dashboardUrl(), null);
     }
 
+    private long lastWaitPrinted;
+
+    /** Prints what the wait is waiting for when it changes, and at least once a minute. */
     private String waiting(String last, String what) {
-        if (!what.equals(last)) {
+        long now = System.nanoTime();
+        if (!what.equals(last) || now - lastWaitPrinted > 60_000_000_000L) {
+            lastWaitPrinted = now;
             root.err.println("migmon check: waiting for " + migrationId + " to end: " + what);
             root.err.flush();
         }
