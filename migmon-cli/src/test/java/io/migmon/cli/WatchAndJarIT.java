@@ -99,6 +99,25 @@ class WatchAndJarIT {
     }
 
     @Test
+    void watchWithJsonOutputKeepsStdoutForTheResult() throws Exception {
+        ObservableMigration m = app.migration("json-watched-run").expectedRows(10).build();
+        MigrationRun run = m.start();
+        run.recordRows("orders", 10);
+        run.recordError("SQLException");
+        run.succeed();
+
+        Cli.Result r = Cli.run(Map.of("CI", "true"), "watch", "--prometheus-url", prometheus.uri().toString(),
+                "--migration-id", "json-watched-run", "--interval", "1s", "--timeout", "90s", "--max-errors", "0",
+                "--output", "json");
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(Schemas.validate("check-result-v1.schema.json", r.out())).as(r.out()).isEmpty();
+        assertThat(Schemas.parse(r.out()).path("summary").asText())
+                .isEqualTo("FAIL: migration json-watched-run: 1 errors over the last 15m, above --max-errors 0");
+        assertThat(r.err()).contains("json-watched-run status=success").contains("rows=10/10").contains("errors=1");
+    }
+
+    @Test
     void watchRedrawsInAPseudoTerminal() throws Exception {
         Path script = ExternalTools.require("script", "bsdutils");
         assertThat(JAR).as("mvn package builds target/migmon.jar before the ITs").exists();
