@@ -113,7 +113,7 @@ class WatchAndJarIT {
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
         assertThat(Schemas.validate("check-result-v1.schema.json", r.out())).as(r.out()).isEmpty();
         assertThat(Schemas.parse(r.out()).path("summary").asText())
-                .isEqualTo("FAIL: migration json-watched-run: 1 errors over the last 15m, above --max-errors 0");
+                .isEqualTo("FAIL: migration json-watched-run: 1 error over the last 15m, above --max-errors 0");
         assertThat(r.err()).contains("json-watched-run status=success").contains("rows=10/10").contains("errors=1");
     }
 

@@ -80,7 +80,8 @@ final class Checks {
     static List<Check> errors(double errors, double rows, Double maxRate, Long maxErrors, String where) {
         List<Check> out = new ArrayList<>();
         double rate = rows > 0 ? errors / rows : errors > 0 ? Double.POSITIVE_INFINITY : 0.0;
-        String found = String.format("%,.0f errors / %,.0f rows %s = %s", errors, rows, where, Thresholds.percent(rate));
+        String noun = errors == 1 ? "error" : "errors";
+        String found = String.format("%,.0f %s / %,.0f rows %s = %s", errors, noun, rows, where, Thresholds.percent(rate));
         if (maxRate == null) {
             out.add(Check.info("error_rate", rate, Thresholds.percent(rate), "ratio", found));
         } else {
@@ -92,7 +93,7 @@ final class Checks {
         if (maxErrors != null) {
             boolean ok = errors <= maxErrors;
             out.add(new Check("errors", ok ? Verdict.PASS : Verdict.FAIL, errors, String.format("%,.0f", errors),
-                    "<= " + maxErrors, maxErrors, "errors", String.format("%,.0f errors %s", errors, where)
+                    "<= " + maxErrors, maxErrors, "errors", String.format("%,.0f %s %s", errors, noun, where)
                             + (ok ? ", within" : ", above") + " --max-errors " + maxErrors));
         }
         return out;
