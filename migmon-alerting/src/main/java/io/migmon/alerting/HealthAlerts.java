@@ -1,6 +1,6 @@
 package io.migmon.alerting;
 
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.health.HealthStatus;

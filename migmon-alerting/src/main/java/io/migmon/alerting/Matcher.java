@@ -1,6 +1,6 @@
 package io.migmon.alerting;
 
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;

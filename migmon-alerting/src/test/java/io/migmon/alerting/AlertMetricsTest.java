@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.alerting.spi.DeliveryException;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.testing.ExternalTools;
 import io.migmon.core.testing.MutableClock;

@@ -3,7 +3,7 @@ package io.migmon.alerting;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.Notification;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;

@@ -9,7 +9,7 @@ import io.migmon.alerting.sink.LogSink;
 import io.migmon.alerting.sink.PagerDutySink;
 import io.migmon.alerting.sink.SlackSink;
 import io.migmon.core.anomaly.Anomaly;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.spi.Notification;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.testing.MutableClock;
 import java.time.Duration;
 import java.util.List;

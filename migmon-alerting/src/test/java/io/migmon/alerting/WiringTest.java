@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.spi.Notification;
 import io.migmon.core.anomaly.Anomaly;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.health.HealthStatus;

@@ -2,12 +2,14 @@ package io.migmon.core;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.progress.ProgressSnapshot;
 import io.migmon.core.progress.ProgressTracker;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.Require;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -360,9 +362,7 @@ public final class ObservableMigration implements AutoCloseable {
         private final List<MigrationListener> listeners = new ArrayList<>();
 
         private Builder(String migrationId) {
-            if (migrationId == null || migrationId.isBlank()) {
-                throw new IllegalArgumentException("migrationId must not be blank");
-            }
+            Require.notBlank(migrationId, "migrationId");
             if (!ID.matcher(migrationId).matches()) {
                 throw new IllegalArgumentException("migrationId must be 1-128 characters of letters, digits and "
                         + "_ . : - starting with a letter or digit, was '" + migrationId + "'");
@@ -370,29 +370,39 @@ public final class ObservableMigration implements AutoCloseable {
             this.migrationId = migrationId;
         }
 
-        /** The host's registry (required). migmon never uses a global registry. */
-        public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters below can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
             return this;
         }
 
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). migmon never uses a global registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Require.notNull(registry, "meterRegistry");
+            return this;
+        }
+
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations, throughput and ETA (default: system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
         /** Total rows expected per run; enables progress ratio and ETA. Can also be set later per run. */
         public Builder expectedRows(long rows) {
-            if (rows < 0) {
-                throw new IllegalArgumentException("expectedRows must be >= 0, was " + rows);
-            }
-            this.expectedRows = rows;
+            this.expectedRows = Require.nonNegative(rows, "expectedRows");
             return this;
         }
 
@@ -401,12 +411,8 @@ public final class ObservableMigration implements AutoCloseable {
          * (defaults 1 s and 30 s). See {@link ProgressTracker}.
          */
         public Builder throughputSmoothing(Duration tick, Duration window) {
-            if (tick == null || tick.toMillis() < 1) {
-                throw new IllegalArgumentException("throughputSmoothing tick must be at least 1 ms, was " + tick);
-            }
-            if (window == null || window.compareTo(tick) < 0) {
-                throw new IllegalArgumentException("throughputSmoothing window must be at least the tick, was " + window);
-            }
+            Require.atLeast(tick, Duration.ofMillis(1), "throughputSmoothing tick");
+            Require.atLeast(window, tick, "throughputSmoothing window");
             this.throughputTick = tick;
             this.throughputWindow = window;
             return this;
@@ -414,19 +420,18 @@ public final class ObservableMigration implements AutoCloseable {
 
         /** Adds a listener (detectors, alerting). */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
         /**
          * Builds the migration and registers its gauges in the registry.
          *
-         * @throws IllegalStateException if {@code meterRegistry} was not set
+         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set
          */
         public ObservableMigration build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             return new ObservableMigration(this);
         }
     }

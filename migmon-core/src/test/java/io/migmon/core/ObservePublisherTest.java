@@ -3,6 +3,8 @@ package io.migmon.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.testing.Await;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -57,9 +59,7 @@ class ObservePublisherTest {
         Collecting<Integer> sub = new Collecting<>(1);
         migration.observe(ctx -> FlowAdapters.toPublisher(source)).subscribe(sub);
         source.submit(1);
-        for (int i = 0; i < 100 && sub.items.isEmpty(); i++) {
-            Thread.sleep(10);
-        }
+        Await.until(Duration.ofSeconds(10), () -> !sub.items.isEmpty(), () -> "the first item to arrive");
         sub.subscription.cancel();
         assertThat(migration.status()).isEqualTo(MigrationStatus.ABORTED);
         source.close();

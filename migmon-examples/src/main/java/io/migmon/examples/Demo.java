@@ -7,6 +7,7 @@ import io.migmon.alerting.HealthAlerts;
 import io.migmon.core.anomaly.AnomalyMonitor;
 import io.migmon.core.anomaly.LowThroughputDetector;
 import io.migmon.core.health.CompositeHealthCheck;
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.examples.alerting.AlertingDemo;
 import io.migmon.examples.cdc.CdcDemo;
@@ -195,7 +196,7 @@ public final class Demo implements Callable<Integer> {
             throws Exception {
         CompositeHealthCheck.Builder checks = CompositeHealthCheck.builder("demo")
                 .add(MigrationHealthCheck.builder(migration).clock(clock)
-                        .maxDataLag(Duration.ofSeconds(60), Duration.ofSeconds(300))   // the seed's 60/300 s
+                        .maxDataLag(LagThresholds.WARNING, LagThresholds.CRITICAL)   // 60/300 s, as dashboards and rules
                         .maxErrorRate(0.001, 0.01, 100)                                 // the seed's 1% is critical
                         .stalledAfter(Duration.ofSeconds(30))
                         .build())

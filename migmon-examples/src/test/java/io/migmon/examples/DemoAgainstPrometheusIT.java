@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migmon.core.testing.Await;
 import io.migmon.core.testing.ExternalTools;
 import io.migmon.grafana.it.PrometheusServer;
 import java.io.ByteArrayOutputStream;
@@ -66,12 +67,10 @@ class DemoAgainstPrometheusIT {
         demo = new Demo(new PrintStream(OUTPUT, true, StandardCharsets.UTF_8));
         exit = CompletableFuture.supplyAsync(() -> new CommandLine(demo).execute("--metrics-port", "0",
                 "--rows", "100000000", "--rate", "20000", "--duration", "5m", "--out-dir", OUT_DIR.toString()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
-        while (!printed().contains("[demo-orders-backfill] running") && System.nanoTime() < deadline) {
+        Await.until(Duration.ofSeconds(DEADLINE_SECONDS), Duration.ofMillis(200), () -> {
             assertThat(exit).as(OUTPUT::toString).isNotDone();
-            Thread.sleep(200);
-        }
-        assertThat(printed()).contains("[demo-orders-backfill] running");
+            return printed().contains("[demo-orders-backfill] running");
+        }, () -> "the demo to start; printed:\n" + printed());
         String rules = Files.readString(OUT_DIR.resolve("rules/migmon-rules.yml"));
         prometheus = new PrometheusServer(binary, Path.of("target", "prometheus-demo-it").toAbsolutePath(),
                 List.of("127.0.0.1:" + demo.boundPort()), List.of(rules));
@@ -140,24 +139,23 @@ class DemoAgainstPrometheusIT {
     /** The demo's own rule file loads into Prometheus and every rule evaluates without error. */
     @Test
     void theDemosRulesEvaluate() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(DEADLINE_SECONDS);
         List<String> notOk = new ArrayList<>();
-        int rules;
-        do {
-            Thread.sleep(500);
+        int[] rules = new int[1];
+        Await.untilAsserted(Duration.ofSeconds(DEADLINE_SECONDS), Duration.ofMillis(500), () -> {
             notOk.clear();
-            rules = 0;
+            rules[0] = 0;
             for (JsonNode g : prometheus.get("api/v1/rules").at("/data/groups")) {
                 for (JsonNode r : g.get("rules")) {
-                    rules++;
+                    rules[0]++;
                     if (!r.path("health").asText().equals("ok")) {
                         notOk.add(r.path("name").asText() + ": " + r.path("health").asText() + " "
                                 + r.path("lastError").asText());
                     }
                 }
             }
-        } while (!notOk.isEmpty() && System.nanoTime() < deadline);
-        assertThat(rules).isGreaterThanOrEqualTo(5);
+            assertThat(notOk).as("rules not evaluated ok yet").isEmpty();
+        });
+        assertThat(rules[0]).isGreaterThanOrEqualTo(5);
         assertThat(notOk).isEmpty();
     }
 

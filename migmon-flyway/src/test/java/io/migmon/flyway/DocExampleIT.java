@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.health.HealthStatus;
 import io.migmon.core.health.MigrationHealthCheck;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class DocExampleIT {
 
     @Test
     void flywayExampleFromTheDocs() throws Exception {
-        try (EmbeddedPostgresSupport postgres = EmbeddedPostgresSupport.start("doc-flyway")) {
+        try (EmbeddedPostgresFixture postgres = EmbeddedPostgresFixture.builder("doc-flyway").start()) {
             DataSource dataSource = postgres.freshDatabase();
 
             // --- docs/sql-frameworks.md: Flyway ---

@@ -2,6 +2,7 @@ package io.migmon.flyway;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +41,7 @@ class FlywayOverheadBenchmark {
                     "CREATE TABLE t" + v + " (id BIGINT PRIMARY KEY, v TEXT);\n"
                             + "INSERT INTO t" + v + " SELECT g, 'x' || g FROM generate_series(1, 100) g;\n");
         }
-        try (EmbeddedPostgresSupport pg = EmbeddedPostgresSupport.start("bench")) {
+        try (EmbeddedPostgresFixture pg = EmbeddedPostgresFixture.builder("bench").start()) {
             List<Long> bare = new ArrayList<>();
             List<Long> observed = new ArrayList<>();
             for (int round = 0; round < WARMUP + ROUNDS; round++) {

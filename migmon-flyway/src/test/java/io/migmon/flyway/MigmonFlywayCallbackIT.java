@@ -13,6 +13,7 @@ import io.migmon.core.MigrationStatus;
 import io.migmon.core.spi.MigrationListener;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.testing.ExternalTools;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -33,14 +34,14 @@ import org.slf4j.MDC;
 /** Flyway 13 against a real embedded PostgreSQL, real SQL and Java migrations, metrics read from a scrape. */
 class MigmonFlywayCallbackIT {
 
-    private static EmbeddedPostgresSupport postgres;
+    private static EmbeddedPostgresFixture postgres;
 
     private PrometheusMeterRegistry registry;
     private DataSource dataSource;
 
     @BeforeAll
     static void startPostgres() {
-        postgres = EmbeddedPostgresSupport.start("flyway");
+        postgres = EmbeddedPostgresFixture.builder("flyway").start();
     }
 
     @AfterAll

@@ -31,6 +31,7 @@ import static io.migmon.core.metrics.MetricCatalog.MONGODB_MIGRATION_VALIDATIONS
 import static io.migmon.core.metrics.MetricCatalog.OBSERVABILITY_FAILURES;
 import static io.migmon.core.metrics.MetricCatalog.TAG_OVERFLOW;
 
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MeterDefinition;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
@@ -55,10 +56,6 @@ import java.util.regex.Pattern;
  */
 public final class MigmonDashboards {
 
-    /** Data lag (and replication / consumer lag) from which panels turn yellow: 60 s. */
-    public static final double LAG_WARNING_SECONDS = 60;
-    /** Data lag (and replication / consumer lag) from which panels turn red: 300 s. */
-    public static final double LAG_CRITICAL_SECONDS = 300;
 
     private static final Pattern WINDOW = Pattern.compile("[1-9][0-9]*(s|m|h|d)");
     private static final Pattern UID_PREFIX = Pattern.compile("[A-Za-z0-9_-]{1,20}");
@@ -382,8 +379,8 @@ public final class MigmonDashboards {
         private String rateWindow = "5m";
         private String uidPrefix = "migmon";
         private String refresh = "30s";
-        private double lagWarning = LAG_WARNING_SECONDS;
-        private double lagCritical = LAG_CRITICAL_SECONDS;
+        private double lagWarning = LagThresholds.WARNING.toSeconds();
+        private double lagCritical = LagThresholds.CRITICAL.toSeconds();
 
         private Builder() {
         }
@@ -421,7 +418,10 @@ public final class MigmonDashboards {
             return this;
         }
 
-        /** Lag (seconds) from which lag panels turn yellow and red (default 60 and 300). */
+        /**
+         * Lag (seconds) from which lag panels turn yellow and red (default {@link LagThresholds#WARNING} and
+         * {@link LagThresholds#CRITICAL}: 60 and 300).
+         */
         public Builder lagThresholds(double warningSeconds, double criticalSeconds) {
             if (!(warningSeconds > 0) || !(criticalSeconds > warningSeconds) || !Double.isFinite(criticalSeconds)) {
                 throw new IllegalArgumentException("lagThresholds must satisfy 0 < warning < critical, was "

@@ -54,7 +54,7 @@ class DocsExampleTest {
             // --- end ---
 
             assertThat(folder.resolve("migmon-overview.json")).exists();
-            assertThat(folder.resolve("migmon-rules.yml")).content().contains("MigrationFailed");
+            assertThat(folder.resolve("migmon-rules.yml")).content().contains("migration_failed");
             assertThat(grafanaServer.dashboardCount()).isEqualTo(5);
         }
     }

@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.health.HealthStatus;
 import io.migmon.core.health.MigrationHealthCheck;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.sql.Connection;
 import javax.sql.DataSource;
 import liquibase.command.CommandScope;
@@ -23,7 +24,7 @@ class DocExampleIT {
 
     @Test
     void liquibaseExampleFromTheDocs() throws Exception {
-        try (EmbeddedPostgresSupport postgres = EmbeddedPostgresSupport.start("doc-liquibase")) {
+        try (EmbeddedPostgresFixture postgres = EmbeddedPostgresFixture.builder("doc-liquibase").start()) {
             DataSource dataSource = postgres.freshDatabase();
 
             // --- docs/sql-frameworks.md: Liquibase ---

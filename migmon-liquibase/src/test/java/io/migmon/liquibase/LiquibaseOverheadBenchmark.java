@@ -2,6 +2,7 @@ package io.migmon.liquibase;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -43,7 +44,7 @@ class LiquibaseOverheadBenchmark {
                     .append("INSERT INTO t").append(v).append(" SELECT g, 'x' || g FROM generate_series(1, 100) g;\n");
         }
         Files.writeString(dir.resolve("changelog.sql"), sql);
-        try (EmbeddedPostgresSupport pg = EmbeddedPostgresSupport.start("bench")) {
+        try (EmbeddedPostgresFixture pg = EmbeddedPostgresFixture.builder("bench").start()) {
             List<Long> bare = new ArrayList<>();
             List<Long> observed = new ArrayList<>();
             for (int round = 0; round < WARMUP + ROUNDS; round++) {

@@ -11,6 +11,7 @@ import io.migmon.core.MigrationRun;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.spi.MigrationListener;
 import io.migmon.core.testing.ExternalTools;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,14 +42,14 @@ import org.slf4j.MDC;
 /** Liquibase 5 against a real embedded PostgreSQL, real formatted-SQL changelogs, metrics read from a scrape. */
 class MigmonLiquibaseListenerIT {
 
-    private static EmbeddedPostgresSupport postgres;
+    private static EmbeddedPostgresFixture postgres;
 
     private PrometheusMeterRegistry registry;
     private DataSource dataSource;
 
     @BeforeAll
     static void startPostgres() {
-        postgres = EmbeddedPostgresSupport.start("liquibase");
+        postgres = EmbeddedPostgresFixture.builder("liquibase").start();
     }
 
     @AfterAll

@@ -2,7 +2,7 @@ package io.migmon.alerting.internal;
 
 import io.micrometer.core.instrument.Counter;
 import io.migmon.alerting.Alert;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MigmonMeters;
 import java.util.Map;

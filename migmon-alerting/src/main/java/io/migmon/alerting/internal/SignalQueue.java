@@ -1,7 +1,7 @@
 package io.migmon.alerting.internal;
 
 import io.migmon.alerting.Alert;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -8,7 +8,7 @@ import io.migmon.alerting.internal.Redactor;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;

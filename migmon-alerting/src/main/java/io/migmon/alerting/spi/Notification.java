@@ -1,7 +1,7 @@
 package io.migmon.alerting.spi;
 
 import io.migmon.alerting.Alert;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

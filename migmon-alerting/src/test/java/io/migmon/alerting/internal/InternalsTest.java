@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migmon.alerting.Alert;
 import io.migmon.alerting.SinkOptions;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;

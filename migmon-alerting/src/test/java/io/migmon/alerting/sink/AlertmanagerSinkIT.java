@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.Alert;
 import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import io.migmon.core.testing.ExternalTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -14,7 +14,7 @@ import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;

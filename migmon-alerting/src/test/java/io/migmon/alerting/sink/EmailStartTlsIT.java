@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.migmon.alerting.Alert;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -9,7 +9,7 @@ import io.migmon.alerting.Alert;
 import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
 import io.migmon.alerting.SinkOptions;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;

@@ -17,7 +17,7 @@ import io.migmon.alerting.Route;
 import io.migmon.alerting.ShutdownReport;
 import io.migmon.alerting.SinkOptions;
 import io.migmon.alerting.spi.AlertSink;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.Severity;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+
 /**
  * A detector judges each {@link Sample} of a run as normal, abnormal or unknown; the {@link AnomalyMonitor} turns
  * those judgements into {@link Anomaly} events with hysteresis: the anomaly fires after {@link #fireAfter()}

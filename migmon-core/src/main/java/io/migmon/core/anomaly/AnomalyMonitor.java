@@ -7,11 +7,13 @@ import io.migmon.core.MigrationStats;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
 import io.migmon.core.progress.ProgressSnapshot;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.Require;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -375,21 +377,29 @@ public final class AnomalyMonitor implements AutoCloseable {
         private long spacingMillis;
 
         private Builder(String migrationId) {
-            if (migrationId == null || migrationId.isBlank()) {
-                throw new IllegalArgumentException("migrationId must not be blank");
-            }
-            this.migrationId = migrationId;
+            this.migrationId = Require.notBlank(migrationId, "migrationId");
+        }
+
+        /**
+         * Registry and metric options in one value (the monitor takes time from the samples, so the clock is not
+         * used). Replaces both; {@link #meterRegistry} and {@link #metricsOptions} can still change one part.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            return this;
         }
 
         /** The host's registry; the monitor registers its counters through its own {@link MigmonMeters}. */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
         /** Options for the monitor's own {@link MigmonMeters} (prefix, tag cap). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
@@ -398,13 +408,13 @@ public final class AnomalyMonitor implements AutoCloseable {
          * also removes the anomaly counters). Takes precedence over {@link #meterRegistry}.
          */
         public Builder meters(MigmonMeters meters) {
-            this.meters = Objects.requireNonNull(meters, "meters must not be null");
+            this.meters = Require.notNull(meters, "meters");
             return this;
         }
 
         /** Adds a detector (used as a template: the monitor works on {@link AnomalyDetector#fresh()} copies). */
         public Builder detector(AnomalyDetector detector) {
-            detectors.add(Objects.requireNonNull(detector, "detector must not be null"));
+            detectors.add(Require.notNull(detector, "detector"));
             return this;
         }
 
@@ -429,16 +439,13 @@ public final class AnomalyMonitor implements AutoCloseable {
          * {@code minSampleSpacing(Duration.ofSeconds(5))}. Default: every sample is judged.
          */
         public Builder minSampleSpacing(Duration spacing) {
-            if (spacing == null || spacing.isNegative()) {
-                throw new IllegalArgumentException("minSampleSpacing must be zero or positive, was " + spacing);
-            }
-            this.spacingMillis = spacing.toMillis();
+            this.spacingMillis = Require.nonNegative(spacing, "minSampleSpacing").toMillis();
             return this;
         }
 
         /** Adds a listener, e.g. the alerting module's bridge. */
         public Builder listener(AnomalyListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
@@ -447,8 +454,9 @@ public final class AnomalyMonitor implements AutoCloseable {
          *                               two detectors share a type
          */
         public AnomalyMonitor build() {
-            if (registry == null && meters == null) {
-                throw new IllegalStateException("meterRegistry (or meters) must be set: anomalies are counted in the host's registry");
+            if (meters == null) {
+                Require.configured(registry, "meterRegistry",
+                        "call meterRegistry(..), instrumentation(..) or meters(..); anomalies are counted in the host's registry");
             }
             if (detectors.isEmpty()) {
                 throw new IllegalStateException("detectors: add at least one detector (or call defaultDetectors())");

@@ -1,5 +1,8 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+import io.migmon.core.support.Require;
+
 /**
  * What every built-in detector's builder shares: the hysteresis parameters and the severity, validated the same
  * way (messages name the field). Self-typed so that chained calls return the concrete builder. Not public API.
@@ -19,13 +22,13 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
     /** Consecutive normal samples to resolve, at least 1 (the default is in the builder's description). */
     public B clearAfter(int samples) {
-        this.clearAfter = Checks.atLeast("clearAfter", samples, 1);
+        this.clearAfter = Require.atLeast(samples, 1, "clearAfter");
         return self();
     }
 
     /** Severity of the anomalies, not null (the default is in the builder's description). */
     public B severity(Severity severity) {
-        this.severity = Checks.severity(severity);
+        this.severity = Require.notNull(severity, "severity");
         return self();
     }
 
@@ -55,7 +58,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
         /** Consecutive abnormal samples to fire, at least 1 (the default is in the builder's description). */
         public B fireAfter(int samples) {
-            this.fireAfter = Checks.atLeast("fireAfter", samples, 1);
+            this.fireAfter = Require.atLeast(samples, 1, "fireAfter");
             return self();
         }
     }

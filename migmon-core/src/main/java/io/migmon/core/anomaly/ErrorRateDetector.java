@@ -1,6 +1,8 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.support.Require;
 import java.util.Locale;
 
 /**
@@ -111,22 +113,19 @@ public final class ErrorRateDetector extends HysteresisDetector {
 
         /** Fires above this error rate, a fraction in (0, 1) (default 0.01 = 1%). */
         public Builder limit(double fraction) {
-            this.limit = Checks.fraction("limit", fraction);
+            this.limit = Require.strictlyBetween(fraction, 0, 1, "limit");
             return this;
         }
 
         /** Sample intervals the rate is measured over (default 12). */
         public Builder window(int intervals) {
-            this.window = Checks.atLeast("window", intervals, 1);
+            this.window = Require.atLeast(intervals, 1, "window");
             return this;
         }
 
         /** Rows + errors the window must hold before the rate is judged (default 100). */
         public Builder minEvents(long events) {
-            if (events < 1) {
-                throw new IllegalArgumentException("minEvents must be >= 1, was " + events);
-            }
-            this.minEvents = events;
+            this.minEvents = Require.atLeast(events, 1, "minEvents");
             return this;
         }
 
@@ -135,10 +134,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
          * 3). 0 judges the raw rate.
          */
         public Builder sigmas(double sigmas) {
-            if (!(sigmas >= 0) || Double.isInfinite(sigmas)) {
-                throw new IllegalArgumentException("sigmas must be a finite number >= 0, was " + sigmas);
-            }
-            this.sigmas = sigmas;
+            this.sigmas = Require.nonNegative(sigmas, "sigmas");
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MeterDefinition;
 
 /**

@@ -1,6 +1,9 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.support.Require;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -177,7 +180,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         private int window = 24;
         private int minPoints = 12;
         private double horizonSeconds = 600;
-        private double limitSeconds = 300;
+        private double limitSeconds = LagThresholds.CRITICAL.toSeconds();
         private double minRiseSeconds = 30;
 
         private Builder() {
@@ -186,13 +189,13 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** Samples the line is fitted through (default 24). */
         public Builder window(int samples) {
-            this.window = Checks.atLeast("window", samples, 3);
+            this.window = Require.atLeast(samples, 3, "window");
             return this;
         }
 
         /** Samples with a known lag needed before judging (default 12), at least 3. */
         public Builder minPoints(int samples) {
-            this.minPoints = Checks.atLeast("minPoints", samples, 3);
+            this.minPoints = Require.atLeast(samples, 3, "minPoints");
             return this;
         }
 
@@ -202,7 +205,7 @@ public final class LagTrendDetector extends HysteresisDetector {
             return this;
         }
 
-        /** The lag that must not be reached (default 300 s). */
+        /** The lag that must not be reached (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder limit(Duration limit) {
             this.limitSeconds = seconds("limit", limit);
             return this;
@@ -220,9 +223,7 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** A detector with these settings (later builder changes do not affect it). */
         public LagTrendDetector build() {
-            if (minPoints > window) {
-                throw new IllegalArgumentException("minPoints (" + minPoints + ") must not exceed window (" + window + ")");
-            }
+            Require.argument(minPoints <= window, "minPoints (" + minPoints + ") must not exceed window (" + window + ")");
             Builder c = copyHysteresisTo(new Builder());
             c.window = window;
             c.minPoints = minPoints;
@@ -233,10 +234,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         }
 
         private static double seconds(String field, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-            }
-            return d.toMillis() / 1e3;
+            return Require.positive(d, field).toMillis() / 1e3;
         }
     }
 }

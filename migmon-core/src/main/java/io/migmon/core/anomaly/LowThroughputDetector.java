@@ -1,6 +1,8 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.support.Require;
 import java.util.Locale;
 
 /**
@@ -79,10 +81,10 @@ public final class LowThroughputDetector extends HysteresisDetector {
     public String describe(boolean firing) {
         String pct = String.format(Locale.ROOT, "%.0f%%", ratio * 100);
         return firing
-                ? metric() + " " + Checks.rate(value) + " rows/s is below " + pct + " of the expected "
-                        + Checks.rate(expected) + " rows/s (" + Checks.rate(threshold()) + " rows/s)"
-                : metric() + " " + Checks.rate(value) + " rows/s is back above " + Checks.rate(threshold())
-                        + " rows/s (" + pct + " of the expected " + Checks.rate(expected) + " rows/s)";
+                ? metric() + " " + Rates.format(value) + " rows/s is below " + pct + " of the expected "
+                        + Rates.format(expected) + " rows/s (" + Rates.format(threshold()) + " rows/s)"
+                : metric() + " " + Rates.format(value) + " rows/s is back above " + Rates.format(threshold())
+                        + " rows/s (" + pct + " of the expected " + Rates.format(expected) + " rows/s)";
     }
 
     @Override
@@ -108,24 +110,24 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
         private Builder(double expected) {
             super(3, 3, Severity.WARNING);
-            this.expected = Checks.positive("expectedRowsPerSecond", expected);
+            this.expected = Require.positive(expected, "expectedRowsPerSecond");
         }
 
         /** Fires below {@code ratio} times the expected rate (default 0.5), in (0, 1). */
         public Builder ratio(double ratio) {
-            this.ratio = Checks.fraction("ratio", ratio);
+            this.ratio = Require.strictlyBetween(ratio, 0, 1, "ratio");
             return this;
         }
 
         /** Sample intervals the rate is measured over (default 12). */
         public Builder window(int intervals) {
-            this.window = Checks.atLeast("window", intervals, 1);
+            this.window = Require.atLeast(intervals, 1, "window");
             return this;
         }
 
         /** Samples at the start of a run that are not judged (default 24). */
         public Builder warmUp(int samples) {
-            this.warmUp = Checks.atLeast("warmUp", samples, 0);
+            this.warmUp = Require.atLeast(samples, 0, "warmUp");
             return this;
         }
 

@@ -1,6 +1,8 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.support.Require;
 import java.util.Locale;
 
 /**
@@ -93,7 +95,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** Consecutive sample intervals without progress that make a stall (default 6). */
         public Builder intervals(int intervals) {
-            this.intervals = Checks.atLeast("intervals", intervals, 1);
+            this.intervals = Require.atLeast(intervals, 1, "intervals");
             return this;
         }
 

@@ -1,6 +1,8 @@
 package io.migmon.core.anomaly;
 
+import io.migmon.core.Severity;
 import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.support.Require;
 import java.util.Locale;
 
 /**
@@ -133,12 +135,12 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     @Override
     public String describe(boolean firing) {
-        String v = Checks.rate(value) + " rows/s";
-        String base = "the learned baseline of " + Checks.rate(baseline) + " rows/s";
+        String v = Rates.format(value) + " rows/s";
+        String base = "the learned baseline of " + Rates.format(baseline) + " rows/s";
         String pct = Double.isNaN(baseline) || baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%% of it)", 100 * value / baseline);
         if (firing) {
             return metric() + " " + v + " is " + (drop ? "far below " : "far above ") + base + pct + "; limit "
-                    + Checks.rate(threshold) + " rows/s";
+                    + Rates.format(threshold) + " rows/s";
         }
         return metric() + " " + v + " is back near " + base + pct;
     }
@@ -175,19 +177,19 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Smoothing of the baseline in (0, 1) (default 0.05: a memory of about 20 samples). */
         public Builder alpha(double alpha) {
-            this.alpha = Checks.fraction("alpha", alpha);
+            this.alpha = Require.strictlyBetween(alpha, 0, 1, "alpha");
             return this;
         }
 
         /** Samples that only learn at the start of a run (default 12). */
         public Builder warmUp(int samples) {
-            this.warmUp = Checks.atLeast("warmUp", samples, 2);
+            this.warmUp = Require.atLeast(samples, 2, "warmUp");
             return this;
         }
 
         /** Standard deviations a rate must be away from the mean (default 4). */
         public Builder sigmas(double sigmas) {
-            this.sigmas = Checks.positive("sigmas", sigmas);
+            this.sigmas = Require.positive(sigmas, "sigmas");
             return this;
         }
 
@@ -197,9 +199,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          */
         public Builder minChange(double change) {
             if (drop) {
-                this.dropChange = Checks.fraction("minChange", change);
+                this.dropChange = Require.strictlyBetween(change, 0, 1, "minChange");
             } else {
-                this.spikeChange = Checks.positive("minChange", change);
+                this.spikeChange = Require.positive(change, "minChange");
             }
             return this;
         }
@@ -209,7 +211,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * every few samples.
          */
         public Builder window(int intervals) {
-            this.window = Checks.atLeast("window", intervals, 1);
+            this.window = Require.atLeast(intervals, 1, "window");
             return this;
         }
 

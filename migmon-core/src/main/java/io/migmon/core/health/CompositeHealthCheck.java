@@ -1,5 +1,6 @@
 package io.migmon.core.health;
 
+import io.migmon.core.support.Require;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -59,14 +60,11 @@ public final class CompositeHealthCheck implements HealthCheck {
         private final List<HealthCheck> checks = new ArrayList<>();
 
         private Builder(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
-            this.name = name;
+            this.name = Require.notBlank(name, "name");
         }
 
         public Builder add(HealthCheck check) {
-            checks.add(Objects.requireNonNull(check, "check must not be null"));
+            checks.add(Require.notNull(check, "check"));
             return this;
         }
 

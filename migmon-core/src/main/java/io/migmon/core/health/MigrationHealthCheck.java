@@ -3,9 +3,9 @@ package io.migmon.core.health;
 import io.migmon.core.MigrationStats;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.support.Require;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Health of one {@link ObservableMigration}'s current run:
@@ -119,30 +119,26 @@ public final class MigrationHealthCheck implements HealthCheck {
         private Duration stalledAfter;
 
         private Builder(ObservableMigration migration) {
-            this.migration = Objects.requireNonNull(migration, "migration must not be null");
+            this.migration = Require.notNull(migration, "migration");
         }
 
         public Builder name(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
-            this.name = name;
+            this.name = Require.notBlank(name, "name");
             return this;
         }
 
         /** Clock for the stall check; use the migration's clock. */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
         /** DEGRADED above {@code warning}, DOWN above {@code limit} (the seed's dashboard uses 60 s and 300 s). */
         public Builder maxDataLag(Duration warning, Duration limit) {
-            requirePositive("maxDataLag warning", warning);
-            requirePositive("maxDataLag limit", limit);
-            if (warning.compareTo(limit) > 0) {
-                throw new IllegalArgumentException("maxDataLag warning (" + warning + ") must not exceed limit (" + limit + ")");
-            }
+            Require.positive(warning, "maxDataLag warning");
+            Require.positive(limit, "maxDataLag limit");
+            Require.argument(warning.compareTo(limit) <= 0,
+                    "maxDataLag warning (" + warning + ") must not exceed limit (" + limit + ")");
             this.lagWarning = warning;
             this.lagLimit = limit;
             return this;
@@ -150,18 +146,11 @@ public final class MigrationHealthCheck implements HealthCheck {
 
         /** Error-rate levels as fractions (0.01 = 1%), judged only after {@code minSamples} rows + errors. */
         public Builder maxErrorRate(double warning, double limit, long minSamples) {
-            if (!(warning >= 0 && warning <= 1)) {
-                throw new IllegalArgumentException("maxErrorRate warning must be in [0, 1], was " + warning);
-            }
-            if (!(limit >= 0 && limit <= 1)) {
-                throw new IllegalArgumentException("maxErrorRate limit must be in [0, 1], was " + limit);
-            }
-            if (warning > limit) {
-                throw new IllegalArgumentException("maxErrorRate warning (" + warning + ") must not exceed limit (" + limit + ")");
-            }
-            if (minSamples < 1) {
-                throw new IllegalArgumentException("maxErrorRate minSamples must be >= 1, was " + minSamples);
-            }
+            Require.between(warning, 0, 1, "maxErrorRate warning");
+            Require.between(limit, 0, 1, "maxErrorRate limit");
+            Require.argument(warning <= limit,
+                    "maxErrorRate warning (" + warning + ") must not exceed limit (" + limit + ")");
+            Require.atLeast(minSamples, 1, "maxErrorRate minSamples");
             this.errorRateWarning = warning;
             this.errorRateLimit = limit;
             this.minSamples = minSamples;
@@ -170,19 +159,12 @@ public final class MigrationHealthCheck implements HealthCheck {
 
         /** DOWN when a running migration records no rows for longer than this. */
         public Builder stalledAfter(Duration d) {
-            requirePositive("stalledAfter", d);
-            this.stalledAfter = d;
+            this.stalledAfter = Require.positive(d, "stalledAfter");
             return this;
         }
 
         public MigrationHealthCheck build() {
             return new MigrationHealthCheck(this);
-        }
-
-        private static void requirePositive(String field, Duration d) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.migmon.core.health;
 
-import java.util.Objects;
+import io.migmon.core.support.Require;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -70,15 +70,9 @@ public final class ThresholdHealthCheck implements HealthCheck {
         private boolean downWhenUnknown;
 
         private Builder(String name, String metric, DoubleSupplier value) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name must not be blank");
-            }
-            if (metric == null || metric.isBlank()) {
-                throw new IllegalArgumentException("metric must not be blank");
-            }
-            this.name = name;
-            this.metric = metric;
-            this.value = Objects.requireNonNull(value, "value must not be null");
+            this.name = Require.notBlank(name, "name");
+            this.metric = Require.notBlank(metric, "metric");
+            this.value = Require.notNull(value, "value");
         }
 
         public Builder degradedAbove(double threshold) {

@@ -42,6 +42,16 @@ public final class MetricsOptions {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof MetricsOptions other && prefix.equals(other.prefix) && maxTagValues == other.maxTagValues;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * prefix.hashCode() + maxTagValues;
+    }
+
+    @Override
     public String toString() {
         return "MetricsOptions{prefix='" + prefix + "', maxTagValues=" + maxTagValues + "}";
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.Severity;
 import io.migmon.core.health.HealthStatus;
 import io.migmon.core.metrics.MetricCatalog;
 import java.time.Instant;

@@ -3,6 +3,7 @@ package io.migmon.core.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.migmon.core.Severity;
 import io.migmon.core.anomaly.AnomalyDetector.Condition;
 import java.time.Duration;
 import java.time.Instant;

@@ -6,6 +6,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.Severity;
 import io.migmon.core.health.CompositeHealthCheck;
 import io.migmon.core.health.HealthStatus;
 import io.migmon.core.testing.ExternalTools;

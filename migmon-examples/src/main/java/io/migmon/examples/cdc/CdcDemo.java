@@ -7,7 +7,7 @@ import io.migmon.cdc.CdcEventProcessor;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -61,7 +61,7 @@ public final class CdcDemo implements AutoCloseable {
     private static final String HEARTBEATS = "__debezium-heartbeat.demo";
 
     private final PrintStream out;
-    private final EmbeddedPostgres postgres;
+    private final EmbeddedPostgresFixture postgres;
     private final KafkaClusterTestKit kafka;
     private final KafkaProducer<String, String> producer;
     private final DebeziumEngine<io.debezium.engine.ChangeEvent<String, String>> engine;
@@ -73,17 +73,11 @@ public final class CdcDemo implements AutoCloseable {
     private CdcDemo(MeterRegistry registry, PrintStream out, Duration printEvery) throws Exception {
         this.out = out;
         Path work = Files.createTempDirectory("migmon-cdc-demo");
-        postgres = EmbeddedPostgres.builder()
-                .setOverrideWorkingDirectory(work.resolve("pg-work").toFile())
-                .setDataDirectory(work.resolve("pg-data"))
-                .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", "4")
-                .setServerConfig("max_wal_senders", "4")
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
+        postgres = EmbeddedPostgresFixture.builder("cdc-demo").baseDirectory(work.resolve("postgres"))
+                .logicalReplication().start();
         String ddl = "CREATE TABLE public.orders (id int PRIMARY KEY, customer text, amount numeric(10,2), status text)";
-        exec(postgres.getPostgresDatabase(), ddl, "CREATE DATABASE replica");
-        DataSource replica = postgres.getDatabase("postgres", "replica");
+        exec(postgres.dataSource(), ddl);
+        DataSource replica = postgres.createDatabase("replica");
         exec(replica, ddl);
 
         kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
@@ -116,7 +110,7 @@ public final class CdcDemo implements AutoCloseable {
         props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
         props.setProperty("offset.flush.interval.ms", "1000");
         props.setProperty("database.hostname", "127.0.0.1");
-        props.setProperty("database.port", Integer.toString(postgres.getPort()));
+        props.setProperty("database.port", Integer.toString(postgres.port()));
         props.setProperty("database.user", "postgres");
         props.setProperty("database.dbname", "postgres");
         props.setProperty("topic.prefix", "demo");
@@ -145,7 +139,7 @@ public final class CdcDemo implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::generate, 500, 200, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::report, printEvery.toMillis(), printEvery.toMillis(), TimeUnit.MILLISECONDS);
         out.printf("cdc: PostgreSQL :%d -> Debezium -> Kafka %s -> CdcEventProcessor -> replica%n",
-                postgres.getPort(), kafka.bootstrapServers());
+                postgres.port(), kafka.bootstrapServers());
     }
 
     /** Starts the pipeline, reporting every 5 seconds. */
@@ -172,11 +166,11 @@ public final class CdcDemo implements AutoCloseable {
 
     /** Rows in the source and in the replica, for checking that they converge. */
     public List<Long> rowCounts() throws Exception {
-        return List.of(count(postgres.getPostgresDatabase()), count(postgres.getDatabase("postgres", "replica")));
+        return List.of(count(postgres.dataSource()), count(postgres.dataSource("replica")));
     }
 
     private void generate() {
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+        try (Connection c = postgres.dataSource().getConnection(); Statement s = c.createStatement()) {
             ThreadLocalRandom rnd = ThreadLocalRandom.current();
             int first = nextId.getAndAdd(5);
             s.execute("INSERT INTO public.orders SELECT g, 'customer-' || (g % 50), " + rnd.nextInt(1, 500)

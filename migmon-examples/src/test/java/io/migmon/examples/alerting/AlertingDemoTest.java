@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.Severity;
 import io.migmon.core.anomaly.Anomaly;
-import io.migmon.core.anomaly.Severity;
+import io.migmon.core.testing.Await;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -41,11 +43,13 @@ class AlertingDemoTest {
         try (AlertingDemo demo = AlertingDemo.start(registry, out,
                 "http://127.0.0.1:" + server.getAddress().getPort() + "/hook")) {
             demo.onAnomaly(anomaly("low_throughput", Severity.WARNING, Anomaly.State.FIRING));
-            await(() -> text.get().contains("[alerting] ALERT FIRING warning low_throughput"));
+            Await.until(Duration.ofSeconds(20), () -> text.get().contains("[alerting] ALERT FIRING warning low_throughput"),
+                    text);
             String body = posted.poll(20, TimeUnit.SECONDS);
             assertThat(body).contains("\"alertname\":\"low_throughput\"");
             demo.onAnomaly(anomaly("low_throughput", Severity.WARNING, Anomaly.State.RESOLVED));
-            await(() -> text.get().contains("[alerting] ALERT RESOLVED warning low_throughput"));
+            Await.until(Duration.ofSeconds(20), () -> text.get().contains("[alerting] ALERT RESOLVED warning low_throughput"),
+                    text);
             assertThat(registry.find("migmon.alerts.sent").tag("sink", "console").counter()).isNotNull();
         } finally {
             server.stop(0);
@@ -53,13 +57,5 @@ class AlertingDemoTest {
         assertThat(text.get()).contains("[alerting] dispatcher closed, everything delivered")
                 .doesNotContain("/hook");
         assertThat(registry.find("migmon.alerts.sent").counters()).as("meters removed on close").isEmpty();
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(condition.getAsBoolean()).as("condition within 20 s").isTrue();
     }
 }

@@ -33,7 +33,7 @@ class GrafanaDemoTest {
                 dir.resolve("rules/migmon-prometheusrule.yaml"));
         JsonNode overview = new ObjectMapper().readTree(dir.resolve("dashboards/migmon-overview.json").toFile());
         assertThat(overview.get("uid").asText()).isEqualTo("migmon-overview");
-        assertThat(Files.readString(dir.resolve("rules/migmon-rules.yml"))).contains("alert: MigrationFailed");
+        assertThat(Files.readString(dir.resolve("rules/migmon-rules.yml"))).contains("alert: migration_failed");
         assertThat(Files.readString(dir.resolve("rules/migmon-prometheusrule.yaml"))).contains("kind: PrometheusRule");
         assertThat(bytes.toString(StandardCharsets.UTF_8)).contains("dashboard migmon-overview", "alert rules",
                 "not pushing");

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * One Prometheus alerting rule. Immutable; labels and annotations keep their insertion order.
  *
- * @param alert       alert name (a Prometheus metric-name-like identifier, e.g. {@code MigrationFailed})
+ * @param alert       alert name (a Prometheus metric-name-like identifier, e.g. {@code migration_failed})
  * @param expr        PromQL expression; every result series is an alert
  * @param pending     how long the expression must hold before the alert fires ({@code for}); zero fires at once
  * @param labels      labels added to the alert, including {@code severity}

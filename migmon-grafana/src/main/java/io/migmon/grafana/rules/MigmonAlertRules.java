@@ -13,9 +13,12 @@ import static io.migmon.core.metrics.MetricCatalog.MIGRATION_STATUS;
 import static io.migmon.core.metrics.MetricCatalog.MIGRATION_THROUGHPUT;
 
 import io.migmon.core.MigrationStatus;
+import io.migmon.core.anomaly.ErrorRateDetector;
+import io.migmon.core.anomaly.LowThroughputDetector;
+import io.migmon.core.anomaly.StallDetector;
+import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.grafana.MetricNames;
-import io.migmon.grafana.MigmonDashboards;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,16 +33,16 @@ import java.util.regex.Pattern;
  * names for the host's {@link MetricsOptions}. Two groups:
  *
  * <ul>
- *   <li>{@code migmon-migrations}: {@code MigrationThroughputLow} (warning: rows per second below
+ *   <li>{@code migmon-migrations}: {@code low_throughput} (warning: rows per second below
  *       {@link Builder#throughputFactor(double) 0.5x} the expected throughput while running),
- *       {@code MigrationErrorRateHigh} (critical: errors per row above {@link Builder#errorRatio(double) 1%}),
- *       {@code MigrationDataLagHigh} (warning: {@code migration_data_lag_seconds} above
- *       {@link Builder#lagThreshold(Duration) 300 s}), {@code MigrationStalled} (warning: running without
- *       progress for {@link Builder#stallAfter(Duration) 10 min}), {@code MigrationFailed} (critical:
+ *       {@code high_error_rate} (critical: errors per row above {@link Builder#errorRatio(double) 1%}),
+ *       {@code high_data_lag} (warning: {@code migration_data_lag_seconds} above
+ *       {@link Builder#lagThreshold(Duration) 300 s}), {@code stall} (warning: running without
+ *       progress for {@link Builder#stallAfter(Duration) 10 min}), {@code migration_failed} (critical:
  *       {@code migration_status{status="failed"} == 1});</li>
- *   <li>{@code migmon-cdc}: {@code CdcPipelineStalled} (critical: consumer lag but no event processed),
- *       {@code CdcConsumerLagHigh} and {@code CdcReplicationLagHigh} (warning: above the lag threshold),
- *       {@code CdcConnectorFailed} (critical: a connector in state FAILED).</li>
+ *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
+ *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold),
+ *       {@code cdc_connector_failed} (critical: a connector in state FAILED).</li>
  * </ul>
  *
  * "Expected throughput" is a fixed rate when {@link Builder#expectedRowsPerSecond(double)} is set, otherwise the
@@ -47,6 +50,28 @@ import java.util.regex.Pattern;
  * {@link Builder#baselineWindow(Duration) baseline window} (1 h). Immutable; build with {@link #builder()}.
  */
 public final class MigmonAlertRules {
+
+    // Alert names: one snake_case vocabulary with core's anomaly types and the embedded alert dispatcher
+    // (AnomalyAlerts names an alert after the anomaly type). Where a rule and a detector judge the same condition
+    // they share the name, so that one Alertmanager route or inhibit rule covers both. See docs/grafana.md.
+    /** Rows per second below the expected rate: the name of {@link LowThroughputDetector#TYPE}. */
+    public static final String LOW_THROUGHPUT = LowThroughputDetector.TYPE;
+    /** Errors per row above the ratio: the name of {@link ErrorRateDetector#TYPE}. */
+    public static final String HIGH_ERROR_RATE = ErrorRateDetector.TYPE;
+    /** Running without progress: the name of {@link StallDetector#TYPE}. */
+    public static final String STALL = StallDetector.TYPE;
+    /** {@code migration_data_lag_seconds} above the lag threshold (no detector: {@code lag_trend} is a trend). */
+    public static final String HIGH_DATA_LAG = "high_data_lag";
+    /** The last run failed. */
+    public static final String MIGRATION_FAILED = "migration_failed";
+    /** CDC consumer lag but no event processed. */
+    public static final String CDC_STALL = "cdc_stall";
+    /** CDC consumer lag in seconds above the lag threshold. */
+    public static final String CDC_HIGH_CONSUMER_LAG = "cdc_high_consumer_lag";
+    /** CDC replication lag above the lag threshold. */
+    public static final String CDC_HIGH_REPLICATION_LAG = "cdc_high_replication_lag";
+    /** A Kafka Connect connector in state FAILED. */
+    public static final String CDC_CONNECTOR_FAILED = "cdc_connector_failed";
 
     /** Name of the migration rule group. */
     public static final String MIGRATIONS_GROUP = "migmon-migrations";
@@ -130,7 +155,7 @@ public final class MigmonAlertRules {
                 : "avg by (migration_id) (avg_over_time(" + names.name(MIGRATION_THROUGHPUT) + "["
                         + RuleFiles.duration(baselineWindow) + "]))";
         List<AlertRule> rules = new ArrayList<>();
-        rules.add(rule("MigrationThroughputLow", "warning",
+        rules.add(rule(LOW_THROUGHPUT, "warning",
                 rowsRate + " < " + num(throughputFactor) + " * " + expected + " and on (migration_id) " + running,
                 pending.multipliedBy(2),
                 "Migration {{ $labels.migration_id }} is slower than expected",
@@ -138,28 +163,28 @@ public final class MigmonAlertRules {
                         + "x the expected throughput: " + (expectedRowsPerSecond != null ? num(expectedRowsPerSecond)
                         + " rows/s" : "its own average over " + RuleFiles.duration(baselineWindow))
                         + value(" (now {{ $value | humanize }} rows/s)")));
-        rules.add(rule("MigrationErrorRateHigh", "critical",
+        rules.add(rule(HIGH_ERROR_RATE, "critical",
                 "sum by (migration_id) (rate(" + names.name(MIGRATION_ERRORS) + w + ")) / " + rowsRate + " > "
                         + num(errorRatio),
                 pending,
                 "Migration {{ $labels.migration_id }} has an error rate above " + percent(errorRatio),
                 "Errors per migrated row over " + RuleFiles.duration(rateWindow) + " exceed " + percent(errorRatio)
                         + value(" (now {{ $value | humanizePercentage }})")));
-        rules.add(rule("MigrationDataLagHigh", "warning",
+        rules.add(rule(HIGH_DATA_LAG, "warning",
                 "max by (migration_id) (" + names.name(MIGRATION_DATA_LAG) + ") > " + lagThreshold.getSeconds(),
                 pending,
                 "Migration {{ $labels.migration_id }} data lags the source by more than "
                         + RuleFiles.duration(lagThreshold),
                 names.name(MIGRATION_DATA_LAG) + " is above " + lagThreshold.getSeconds() + " s"
                         + value(" (now {{ $value | humanizeDuration }})")));
-        rules.add(rule("MigrationStalled", "warning",
+        rules.add(rule(STALL, "warning",
                 "(time() - max by (migration_id) (" + names.name(MIGRATION_LAST_PROGRESS) + ")) > "
                         + stallAfter.getSeconds() + " and on (migration_id) " + running,
                 pending,
                 "Migration {{ $labels.migration_id }} is running without progress",
                 "No rows recorded for more than " + RuleFiles.duration(stallAfter) + " while the status is running"
                         + value(" (last progress {{ $value | humanizeDuration }} ago)")));
-        rules.add(rule("MigrationFailed", "critical",
+        rules.add(rule(MIGRATION_FAILED, "critical",
                 names.name(MIGRATION_STATUS) + "{status=\"" + MigrationStatus.FAILED.tagValue() + "\"} == 1",
                 Duration.ZERO,
                 "Migration {{ $labels.migration_id }} failed",
@@ -170,20 +195,20 @@ public final class MigmonAlertRules {
     private RuleGroup cdcGroup() {
         String w = "[" + RuleFiles.duration(rateWindow) + "]";
         List<AlertRule> rules = new ArrayList<>();
-        rules.add(rule("CdcPipelineStalled", "critical",
+        rules.add(rule(CDC_STALL, "critical",
                 "sum(" + names.name(CDC_CONSUMER_LAG) + ") > 0 and (sum(rate(" + names.name(CDC_EVENTS_PROCESSED) + w
                         + ")) or vector(0)) == 0",
                 pending.multipliedBy(2),
                 "CDC pipeline stalled: consumer lag but no change event processed",
                 "Records are waiting (" + names.name(CDC_CONSUMER_LAG) + " > 0) but no event was processed in the last "
                         + RuleFiles.duration(rateWindow) + value(" ({{ $value }} records waiting)")));
-        rules.add(rule("CdcConsumerLagHigh", "warning",
+        rules.add(rule(CDC_HIGH_CONSUMER_LAG, "warning",
                 "max by (topic) (" + names.name(CDC_CONSUMER_LAG_SECONDS) + ") > " + lagThreshold.getSeconds(),
                 pending,
                 "CDC consumer lag on {{ $labels.topic }} above " + RuleFiles.duration(lagThreshold),
                 "The oldest unconsumed record of topic {{ $labels.topic }} is older than "
                         + lagThreshold.getSeconds() + " s" + value(" (now {{ $value | humanizeDuration }})")));
-        rules.add(rule("CdcReplicationLagHigh", "warning",
+        rules.add(rule(CDC_HIGH_REPLICATION_LAG, "warning",
                 "max by (source_table, target_table) (" + names.name(CDC_REPLICATION_LAG) + ") > "
                         + lagThreshold.getSeconds(),
                 pending,
@@ -191,7 +216,7 @@ public final class MigmonAlertRules {
                         + RuleFiles.duration(lagThreshold),
                 "Changes reach the target more than " + lagThreshold.getSeconds() + " s after the source commit"
                         + value(" (now {{ $value | humanizeDuration }})")));
-        rules.add(rule("CdcConnectorFailed", "critical",
+        rules.add(rule(CDC_CONNECTOR_FAILED, "critical",
                 names.name(CDC_CONNECTOR_STATE) + "{state=\"FAILED\"} == 1",
                 Duration.ofMinutes(1),
                 "CDC connector {{ $labels.connector }} failed",
@@ -243,7 +268,7 @@ public final class MigmonAlertRules {
         private Double expectedRowsPerSecond;
         private Duration baselineWindow = Duration.ofHours(1);
         private double errorRatio = 0.01;
-        private Duration lagThreshold = Duration.ofSeconds((long) MigmonDashboards.LAG_CRITICAL_SECONDS);
+        private Duration lagThreshold = LagThresholds.CRITICAL;
         private Duration stallAfter = Duration.ofMinutes(10);
         private Duration pending = Duration.ofMinutes(5);
         private final Map<String, String> extraLabels = new LinkedHashMap<>();
@@ -300,7 +325,7 @@ public final class MigmonAlertRules {
             return this;
         }
 
-        /** Data, consumer and replication lag above which the lag alerts fire (default 300 s). */
+        /** Data, consumer and replication lag above which the lag alerts fire (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder lagThreshold(Duration threshold) {
             this.lagThreshold = wholeSeconds(threshold, "lagThreshold");
             return this;

@@ -2,6 +2,7 @@ package io.migmon.grafana.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.migmon.core.testing.Await;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -62,24 +63,24 @@ public final class PrometheusServer implements AutoCloseable {
         process = new ProcessBuilder(binary.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + workDir.resolve("data"), "--web.listen-address=127.0.0.1:0")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String address = null;
-        while (address == null && System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("prometheus exited: " + Files.readString(log));
-            }
-            Matcher m = LISTENING.matcher(Files.readString(log));
-            if (m.find()) {
-                address = m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        if (address == null) {
+        String[] address = new String[1];
+        try {
+            Await.until(Duration.ofSeconds(60), () -> {
+                String text = readLog();
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("prometheus exited: " + text);
+                }
+                Matcher m = LISTENING.matcher(text);
+                if (m.find()) {
+                    address[0] = m.group(1);
+                }
+                return address[0] != null;
+            }, () -> "prometheus to log its address: " + readLog());
+        } catch (AssertionError | IllegalStateException e) {
             close();
-            throw new IllegalStateException("prometheus did not log its address in 60 s: " + Files.readString(log));
+            throw e;
         }
-        uri = URI.create("http://" + address + "/");
+        uri = URI.create("http://" + address[0] + "/");
     }
 
     /**
@@ -99,21 +100,22 @@ public final class PrometheusServer implements AutoCloseable {
     public java.util.Map<String, String> awaitData(java.util.Map<String, String> queries, boolean range,
             Duration timeout) throws InterruptedException {
         java.util.Map<String, String> pending = new java.util.LinkedHashMap<>(queries);
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            pending.keySet().removeIf(q -> {
-                try {
-                    return !(range ? queryRange(q, 20) : query(q)).isEmpty();
-                } catch (IOException e) {
-                    throw new IllegalStateException("query failed: " + q, e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted: " + q, e);
-                }
-            });
-            if (!pending.isEmpty()) {
-                Thread.sleep(500);
-            }
+        try {
+            Await.until(timeout, Duration.ofMillis(500), () -> {
+                pending.keySet().removeIf(q -> {
+                    try {
+                        return !(range ? queryRange(q, 20) : query(q)).isEmpty();
+                    } catch (IOException e) {
+                        throw new IllegalStateException("query failed: " + q, e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("interrupted: " + q, e);
+                    }
+                });
+                return pending.isEmpty();
+            }, () -> pending.size() + " queries without data");
+        } catch (AssertionError timedOut) {
+            // the caller reports which queries are still without data
         }
         return pending;
     }
@@ -169,6 +171,14 @@ public final class PrometheusServer implements AutoCloseable {
 
     public String log() throws IOException {
         return Files.readString(log);
+    }
+
+    private String readLog() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Override

@@ -18,20 +18,20 @@ class MigmonAlertRulesTest {
     @Test
     void theSeedRulesAndTheRest() {
         MigmonAlertRules rules = MigmonAlertRules.defaults();
-        assertThat(rules.rules()).extracting(AlertRule::alert).containsExactly("MigrationThroughputLow",
-                "MigrationErrorRateHigh", "MigrationDataLagHigh", "MigrationStalled", "MigrationFailed",
-                "CdcPipelineStalled", "CdcConsumerLagHigh", "CdcReplicationLagHigh", "CdcConnectorFailed");
-        assertThat(rules.rule("MigrationThroughputLow").severity()).isEqualTo("warning");
-        assertThat(rules.rule("MigrationThroughputLow").expr()).contains("rate(migration_rows_total[5m])", "< 0.5 *",
+        assertThat(rules.rules()).extracting(AlertRule::alert).containsExactly("low_throughput",
+                "high_error_rate", "high_data_lag", "stall", "migration_failed",
+                "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_connector_failed");
+        assertThat(rules.rule("low_throughput").severity()).isEqualTo("warning");
+        assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.5 *",
                 "avg_over_time(migration_throughput_rows_per_second[1h])", "status=\"running\"");
-        assertThat(rules.rule("MigrationErrorRateHigh").severity()).isEqualTo("critical");
-        assertThat(rules.rule("MigrationErrorRateHigh").expr())
+        assertThat(rules.rule("high_error_rate").severity()).isEqualTo("critical");
+        assertThat(rules.rule("high_error_rate").expr())
                 .isEqualTo("sum by (migration_id) (rate(migration_errors_total[5m])) / "
                         + "sum by (migration_id) (rate(migration_rows_total[5m])) > 0.01");
-        assertThat(rules.rule("MigrationFailed").expr()).isEqualTo("migration_status{status=\"failed\"} == 1");
-        assertThat(rules.rule("MigrationFailed").pending()).isZero();
-        assertThat(rules.rule("MigrationDataLagHigh").expr()).endsWith("(migration_data_lag_seconds) > 300");
-        assertThat(rules.rule("CdcPipelineStalled").expr()).contains("cdc_consumer_lag_messages",
+        assertThat(rules.rule("migration_failed").expr()).isEqualTo("migration_status{status=\"failed\"} == 1");
+        assertThat(rules.rule("migration_failed").pending()).isZero();
+        assertThat(rules.rule("high_data_lag").expr()).endsWith("(migration_data_lag_seconds) > 300");
+        assertThat(rules.rule("cdc_stall").expr()).contains("cdc_consumer_lag_messages",
                 "cdc_events_processed_total");
         assertThat(rules.rules()).allSatisfy(r -> {
             assertThat(r.labels()).containsKeys("severity", "component");
@@ -45,14 +45,14 @@ class MigmonAlertRulesTest {
                 .errorRatio(0.05).lagThreshold(Duration.ofMinutes(2)).stallAfter(Duration.ofMinutes(30))
                 .rateWindow(Duration.ofMinutes(1)).pending(Duration.ofMinutes(2)).label("team", "data")
                 .runbookBaseUrl("https://runbooks.example.com/migmon/").build();
-        assertThat(rules.rule("MigrationThroughputLow").expr()).contains("rate(migration_rows_total[1m])",
+        assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[1m])",
                 "< 0.25 * 2000").doesNotContain("avg_over_time");
-        assertThat(rules.rule("MigrationThroughputLow").pending()).isEqualTo(Duration.ofMinutes(4));
-        assertThat(rules.rule("MigrationErrorRateHigh").expr()).endsWith("> 0.05");
-        assertThat(rules.rule("MigrationErrorRateHigh").annotations().get("summary")).contains("5%");
-        assertThat(rules.rule("MigrationDataLagHigh").expr()).endsWith("> 120");
-        assertThat(rules.rule("MigrationStalled").expr()).contains("> 1800");
-        assertThat(rules.rule("CdcConsumerLagHigh").pending()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(rules.rule("low_throughput").pending()).isEqualTo(Duration.ofMinutes(4));
+        assertThat(rules.rule("high_error_rate").expr()).endsWith("> 0.05");
+        assertThat(rules.rule("high_error_rate").annotations().get("summary")).contains("5%");
+        assertThat(rules.rule("high_data_lag").expr()).endsWith("> 120");
+        assertThat(rules.rule("stall").expr()).contains("> 1800");
+        assertThat(rules.rule("cdc_high_consumer_lag").pending()).isEqualTo(Duration.ofMinutes(2));
         assertThat(rules.rules()).allSatisfy(r -> {
             assertThat(r.labels()).containsEntry("team", "data");
             assertThat(r.annotations().get("runbook_url")).startsWith("https://runbooks.example.com/migmon/");
@@ -63,7 +63,7 @@ class MigmonAlertRulesTest {
     void prefixIsHonoured() {
         MigmonAlertRules rules = MigmonAlertRules.builder()
                 .metricsOptions(MetricsOptions.builder().prefix("myapp").build()).build();
-        assertThat(rules.rule("MigrationFailed").expr()).isEqualTo("myapp_migration_status{status=\"failed\"} == 1");
+        assertThat(rules.rule("migration_failed").expr()).isEqualTo("myapp_migration_status{status=\"failed\"} == 1");
         assertThat(rules.toRuleFileYaml()).doesNotContain(" migration_rows_total", "(migration_rows_total");
     }
 
@@ -73,7 +73,7 @@ class MigmonAlertRulesTest {
         assertThat(file.get("groups")).extracting(g -> g.get("name").asText())
                 .containsExactly(MigmonAlertRules.MIGRATIONS_GROUP, MigmonAlertRules.CDC_GROUP);
         JsonNode failed = file.at("/groups/0/rules/4");
-        assertThat(failed.get("alert").asText()).isEqualTo("MigrationFailed");
+        assertThat(failed.get("alert").asText()).isEqualTo("migration_failed");
         assertThat(failed.get("expr").asText()).isEqualTo("migration_status{status=\"failed\"} == 1");
         assertThat(failed.has("for")).isFalse();
         assertThat(failed.at("/labels/severity").asText()).isEqualTo("critical");

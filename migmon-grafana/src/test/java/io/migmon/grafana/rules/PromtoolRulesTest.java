@@ -68,16 +68,16 @@ class PromtoolRulesTest {
         ObjectNode failed = t.testCase();
         series(failed, "migration_status{migration_id=\"m1\",status=\"failed\"}", "0 0 1x5");
         series(failed, "migration_status{migration_id=\"m2\",status=\"failed\"}", "0x7");
-        t.expect(failed, "MigrationFailed", "1m");
-        t.expect(failed, "MigrationFailed", "3m", Map.of("migration_id", "m1", "status", "failed"));
+        t.expect(failed, "migration_failed", "1m");
+        t.expect(failed, "migration_failed", "3m", Map.of("migration_id", "m1", "status", "failed"));
 
         ObjectNode errors = t.testCase();
         series(errors, "migration_rows_total{migration_id=\"m1\",table_name=\"orders\"}", "0+100x20");
         series(errors, "migration_errors_total{migration_id=\"m1\",error_type=\"SQLException\"}", "0+5x20");
         series(errors, "migration_rows_total{migration_id=\"m2\",table_name=\"orders\"}", "0+100x20");
         series(errors, "migration_errors_total{migration_id=\"m2\",error_type=\"SQLException\"}", "0x20");
-        t.expect(errors, "MigrationErrorRateHigh", "3m");   // 5% but still pending (for: 5m)
-        t.expect(errors, "MigrationErrorRateHigh", "12m", Map.of("migration_id", "m1"));
+        t.expect(errors, "high_error_rate", "3m");   // 5% but still pending (for: 5m)
+        t.expect(errors, "high_error_rate", "12m", Map.of("migration_id", "m1"));
 
         ObjectNode slow = t.testCase();
         for (String id : List.of("m1", "m2", "m3")) {
@@ -89,14 +89,14 @@ class PromtoolRulesTest {
         series(slow, "migration_status{migration_id=\"m1\",status=\"running\"}", "1x40");
         series(slow, "migration_status{migration_id=\"m2\",status=\"running\"}", "1x40");
         series(slow, "migration_status{migration_id=\"m3\",status=\"running\"}", "0x40");
-        t.expect(slow, "MigrationThroughputLow", "5m");     // pending (for: 10m)
-        t.expect(slow, "MigrationThroughputLow", "20m", Map.of("migration_id", "m1"));
+        t.expect(slow, "low_throughput", "5m");     // pending (for: 10m)
+        t.expect(slow, "low_throughput", "20m", Map.of("migration_id", "m1"));
 
         ObjectNode lag = t.testCase();
         series(lag, "migration_data_lag_seconds{migration_id=\"m1\"}", "400x10");
         series(lag, "migration_data_lag_seconds{migration_id=\"m2\"}", "100x10");
-        t.expect(lag, "MigrationDataLagHigh", "2m");
-        t.expect(lag, "MigrationDataLagHigh", "7m", Map.of("migration_id", "m1"));
+        t.expect(lag, "high_data_lag", "2m");
+        t.expect(lag, "high_data_lag", "7m", Map.of("migration_id", "m1"));
 
         ObjectNode stalled = t.testCase();
         series(stalled, "migration_last_progress_seconds{migration_id=\"m1\"}", "0x25");       // no progress since t=0
@@ -105,18 +105,18 @@ class PromtoolRulesTest {
         series(stalled, "migration_status{migration_id=\"m1\",status=\"running\"}", "1x25");
         series(stalled, "migration_status{migration_id=\"m2\",status=\"running\"}", "1x25");
         series(stalled, "migration_status{migration_id=\"m3\",status=\"running\"}", "0x25");
-        t.expect(stalled, "MigrationStalled", "12m");       // stalled since 10m, pending
-        t.expect(stalled, "MigrationStalled", "20m", Map.of("migration_id", "m1"));
+        t.expect(stalled, "stall", "12m");       // stalled since 10m, pending
+        t.expect(stalled, "stall", "20m", Map.of("migration_id", "m1"));
 
         ObjectNode cdcStalled = t.testCase();
         series(cdcStalled, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
         series(cdcStalled, "cdc_events_processed_total{source=\"db\",table=\"orders\",operation=\"c\"}", "5x30");
-        t.expect(cdcStalled, "CdcPipelineStalled", "5m");
-        t.expect(cdcStalled, "CdcPipelineStalled", "25m", Map.of());
+        t.expect(cdcStalled, "cdc_stall", "5m");
+        t.expect(cdcStalled, "cdc_stall", "25m", Map.of());
 
         ObjectNode cdcNeverProcessed = t.testCase();
         series(cdcNeverProcessed, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
-        t.expect(cdcNeverProcessed, "CdcPipelineStalled", "25m", Map.of());
+        t.expect(cdcNeverProcessed, "cdc_stall", "25m", Map.of());
 
         ObjectNode cdcFlowing = t.testCase();
         series(cdcFlowing, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
@@ -126,17 +126,17 @@ class PromtoolRulesTest {
         series(cdcFlowing, "cdc_consumer_lag_seconds{topic=\"db.public.items\",partition=\"0\"}", "100x30");
         series(cdcFlowing, "cdc_replication_lag_seconds{source_table=\"public.orders\",target_table=\"orders\"}", "301x30");
         series(cdcFlowing, "cdc_replication_lag_seconds{source_table=\"public.items\",target_table=\"items\"}", "299x30");
-        t.expect(cdcFlowing, "CdcPipelineStalled", "25m");
-        t.expect(cdcFlowing, "CdcConsumerLagHigh", "25m", Map.of("topic", "db.public.orders"));
-        t.expect(cdcFlowing, "CdcReplicationLagHigh", "25m",
+        t.expect(cdcFlowing, "cdc_stall", "25m");
+        t.expect(cdcFlowing, "cdc_high_consumer_lag", "25m", Map.of("topic", "db.public.orders"));
+        t.expect(cdcFlowing, "cdc_high_replication_lag", "25m",
                 Map.of("source_table", "public.orders", "target_table", "orders"));
 
         ObjectNode connector = t.testCase();
         series(connector, "cdc_connector_state{connector=\"c1\",state=\"FAILED\"}", "0 1 1 1 1");
         series(connector, "cdc_connector_state{connector=\"c2\",state=\"FAILED\"}", "0x5");
         series(connector, "cdc_connector_state{connector=\"c2\",state=\"RUNNING\"}", "1x5");
-        t.expect(connector, "CdcConnectorFailed", "1m");
-        t.expect(connector, "CdcConnectorFailed", "3m", Map.of("connector", "c1", "state", "FAILED"));
+        t.expect(connector, "cdc_connector_failed", "1m");
+        t.expect(connector, "cdc_connector_failed", "3m", Map.of("connector", "c1", "state", "FAILED"));
 
         t.run();
     }
@@ -149,7 +149,7 @@ class PromtoolRulesTest {
         ObjectNode failed = t.testCase();
         series(failed, "myapp_migration_status{migration_id=\"m1\",status=\"failed\"}", "1x5");
         series(failed, "migration_status{migration_id=\"unprefixed\",status=\"failed\"}", "1x5");
-        t.expect(failed, "MigrationFailed", "2m", Map.of("migration_id", "m1", "status", "failed"));
+        t.expect(failed, "migration_failed", "2m", Map.of("migration_id", "m1", "status", "failed"));
         t.run();
     }
 

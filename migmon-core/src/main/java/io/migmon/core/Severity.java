@@ -1,4 +1,4 @@
-package io.migmon.core.anomaly;
+package io.migmon.core;
 
 import java.util.Locale;
 

@@ -1,0 +1,13 @@
+package io.migmon.core.anomaly;
+
+import java.util.Locale;
+
+/** Number formatting for the detectors' anomaly messages (one decimal, locale-independent). */
+final class Rates {
+    private Rates() {
+    }
+
+    static String format(double v) {
+        return String.format(Locale.ROOT, "%.1f", v);
+    }
+}
