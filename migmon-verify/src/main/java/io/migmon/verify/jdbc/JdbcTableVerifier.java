@@ -1,6 +1,7 @@
 package io.migmon.verify.jdbc;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.verify.AppliedWatermark;
 import io.migmon.verify.Checkpoint;
@@ -660,6 +661,15 @@ public final class JdbcTableVerifier implements AutoCloseable {
         /** A health check that is DOWN while the latest run found verified differences. */
         public Builder healthCheck(VerificationHealthCheck check) {
             this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            return this;
+        }
+
+        /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
+        public Builder instrumentation(Instrumentation value) {
+            Objects.requireNonNull(value, "instrumentation must not be null");
+            this.registry = value.registry();
+            this.options = value.options();
+            this.clock = value.clock();
             return this;
         }
 

@@ -6,6 +6,7 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.verify.AppliedWatermark;
 import io.migmon.verify.Checkpoint;
@@ -554,6 +555,15 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
         public Builder healthCheck(VerificationHealthCheck check) {
             this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            return this;
+        }
+
+        /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
+        public Builder instrumentation(Instrumentation value) {
+            Objects.requireNonNull(value, "instrumentation must not be null");
+            this.registry = value.registry();
+            this.options = value.options();
+            this.clock = value.clock();
             return this;
         }
 
