@@ -19,13 +19,11 @@ import java.util.TreeMap;
  *
  * <p>Canonical text of a value (identical on both sides for equal values): the session runs with
  * {@code TimeZone=UTC}, {@code DateStyle=ISO, YMD}, {@code IntervalStyle=iso_8601}, {@code extra_float_digits=3}
- * and {@code bytea_output=hex}; {@code numeric} goes through {@code trim_scale} (1.5 equals 1.50) unless the scale
- * is compared strictly, {@code json} through {@code jsonb} (key order and white space do not matter, like
- * {@code jsonb}). A row's text is the record output {@code ROW(v1, v2, ...)::text}: NULL renders as nothing and
- * every other value quoted when needed, so NULL and '' differ and no separator is ambiguous. Row hash:
- * {@code hashtextextended(row text COLLATE "C", 0)}, the 64-bit hash PostgreSQL keeps stable across versions for
- * hash partitioning (about 3x cheaper than {@code md5}). A range's checksum is the count, the {@code bit_xor} of the
- * row hashes and the sum of their low 20 bits (order independent). Key values travel as canonical text.
+ * and {@code bytea_output=hex} (used for key values, which travel as text, and for values without a value hash).
+ * Row hash: {@code hash_record_extended(ROW(v1, v2, ...), 0)} over the {@link #value canonical values}: NULL hashes
+ * apart from '' and every value by its type's hash (numeric by value, timestamptz by instant, jsonb whatever the key
+ * order). A range's checksum is the count, the {@code bit_xor} of the row hashes and the sum of their low 20 bits
+ * (order independent).
  */
 public final class PgTable {
 
@@ -170,30 +168,56 @@ public final class PgTable {
         return "CAST(? AS " + c.formattedType() + ")";
     }
 
-    /** A column's value in canonical form (its own type; rendered canonically by the session settings). */
+    /** Base types whose hash function hashes the value (not its text form) and does so alike on every server. */
+    private static final java.util.Set<String> HASHED_BY_VALUE = java.util.Set.of("numeric", "real", "double precision",
+            "bytea", "boolean", "date", "timestamp without time zone", "timestamp with time zone",
+            "time without time zone", "uuid", "jsonb", "interval", "inet", "cidr", "macaddr");
+
+    /**
+     * A column's value in its canonical, hashable form: integers widened to {@code bigint} (int2/int4/int8 compare
+     * alike), {@code numeric} by value (1.5 equals 1.50) or as text when the scale is strict, {@code json} as
+     * {@code jsonb}, strings in the C collation, value-hashed types as they are, anything else as its text form.
+     */
     String value(Column c, String qualifier) {
         String col = qualifier + quote(c.name());
         String base = c.baseType().toLowerCase(Locale.ROOT);
-        return switch (base) {
-            case "numeric" -> strictNumericScale ? col : "trim_scale(" + col + ")";
-            case "json" -> col + "::jsonb";
-            default -> col;
-        };
+        switch (base) {
+            case "smallint", "integer", "bigint", "oid" -> {
+                return col + "::int8";
+            }
+            case "numeric" -> {
+                return strictNumericScale ? col + "::text COLLATE \"C\"" : col;
+            }
+            case "json" -> {
+                return col + "::jsonb";
+            }
+            case "text", "character varying", "character", "name", "\"char\"" -> {
+                return col + "::text COLLATE \"C\"";
+            }
+            default -> {
+                return HASHED_BY_VALUE.contains(base) ? col : col + "::text COLLATE \"C\"";
+            }
+        }
     }
 
-    /** 64-bit hash of the row's canonical text (record output of the canonical values, C collation). */
+    /**
+     * 64-bit hash of the row: {@code hash_record_extended} over the canonical values, i.e. each column's own
+     * extended hash function (the ones hash partitioning relies on, stable across versions) combined; about 3x
+     * cheaper than hashing the row's text and 6x cheaper than streaming it.
+     */
     private String rowHash(String q) {
         List<String> parts = new ArrayList<>();
         for (Column c : compared) {
             parts.add(value(c, q));
         }
-        return "hashtextextended(ROW(" + String.join(", ", parts) + ")::text COLLATE \"C\", 0)";
+        return "hash_record_extended(ROW(" + String.join(", ", parts) + "), 0)";
     }
 
+    /** Per column, 8 hex digits of the column's value hash (to name the differing columns of a changed row). */
     private String columnHashes(String q) {
         List<String> parts = new ArrayList<>();
         for (Column c : compared) {
-            parts.add("left(md5(ROW(" + value(c, q) + ")::text), 8)");
+            parts.add("lpad(to_hex(hash_record_extended(ROW(" + value(c, q) + "), 0) & 4294967295), 8, '0')");
         }
         return String.join(" || ", parts);
     }
