@@ -29,7 +29,9 @@ public final class PgTable {
 
     /** Session settings that make the text form of values canonical. */
     public static final List<String> SESSION = List.of("SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'",
-            "SET IntervalStyle = 'iso_8601'", "SET extra_float_digits = 3", "SET bytea_output = 'hex'");
+            "SET IntervalStyle = 'iso_8601'", "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
+            // range predicates differ in size by orders of magnitude: plan each with its values
+            "SET plan_cache_mode = force_custom_plan");
 
     /** A column: name, formatted type (for casts), base type name. */
     public record Column(String name, String formattedType, String baseType) {
@@ -246,10 +248,11 @@ public final class PgTable {
         return String.join(", ", parts);
     }
 
+    /** Canonical texts of the key columns, aliased so that ORDER BY a key name still means the column. */
     private String keyTexts(String q) {
         List<String> parts = new ArrayList<>();
-        for (Column c : keys) {
-            parts.add(canonical(c, q));
+        for (int i = 0; i < keys.size(); i++) {
+            parts.add(canonical(keys.get(i), q) + " AS migmon_k" + i);
         }
         return String.join(", ", parts);
     }
@@ -275,42 +278,24 @@ public final class PgTable {
 
     // ---- queries --------------------------------------------------------------------------------------------
 
-    /** Checksum of the next {@code limit} rows after {@code lower}, and the last key of them. */
-    public Chunk chunk(Connection c, List<String> lower, int limit) throws SQLException {
+    /**
+     * The key of the {@code n}-th row after {@code lower} in key order (the upper bound of the next top-level range),
+     * or {@code null} when fewer rows follow: a walk over the key index only.
+     */
+    public List<String> nthKey(Connection c, List<String> lower, long n) throws SQLException {
         List<String> binds = new ArrayList<>();
-        String sql = "WITH c AS MATERIALIZED (SELECT " + keyTextsAs() + ", migmon_h, "
-                + "row_number() OVER () AS migmon_rn FROM (SELECT " + orderBy() + ", " + rowHash("") + " AS migmon_h FROM "
-                + relation + range(lower, null, binds) + " ORDER BY " + orderBy() + " LIMIT " + limit + ") s) "
-                + "SELECT a.cnt, a.x, a.s, " + lastKeyCols() + " FROM (SELECT count(*) AS cnt, bit_xor(migmon_h) AS x, "
-                + "sum((migmon_h & 1048575)::int) AS s FROM c) a LEFT JOIN c l ON l.migmon_rn = a.cnt";
+        String sql = "SELECT " + keyTexts("") + " FROM " + relation + range(lower, null, binds) + " ORDER BY "
+                + orderBy() + " OFFSET " + (n - 1) + " LIMIT 1";
         try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            Checksum sum = new Checksum(rs.getLong(1), rs.getLong(2), rs.getLong(3));
-            List<String> last = null;
-            if (sum.count() > 0) {
-                last = new ArrayList<>();
-                for (int i = 0; i < keys.size(); i++) {
-                    last.add(rs.getString(4 + i));
-                }
+            if (!rs.next()) {
+                return null;
             }
-            return new Chunk(sum, last);
+            List<String> k = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                k.add(rs.getString(1 + i));
+            }
+            return k;
         }
-    }
-
-    private String keyTextsAs() {
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            parts.add(canonical(keys.get(i), "s.") + " AS k" + i);
-        }
-        return String.join(", ", parts);
-    }
-
-    private String lastKeyCols() {
-        List<String> parts = new ArrayList<>();
-        for (int i = 0; i < keys.size(); i++) {
-            parts.add("l.k" + i);
-        }
-        return String.join(", ", parts);
     }
 
     /** Checksum of the rows in (lower, upper]. */
@@ -351,18 +336,38 @@ public final class PgTable {
     public Checksum[] bucketChecksums(Connection c, List<String> lower, List<String> upper, List<List<String>> bounds)
             throws SQLException {
         List<String> caseBinds = new ArrayList<>();
-        StringBuilder cs = new StringBuilder("CASE");
-        for (int i = 0; i < bounds.size(); i++) {
-            cs.append(" WHEN ").append(keyTuple("")).append(" <= ").append(bindTuple()).append(" THEN ").append(i);
-            caseBinds.addAll(bounds.get(i));
+        String bucket;
+        String from = relation;
+        if (bounds.isEmpty()) {
+            bucket = "0";
+        } else if (keys.size() == 1) {
+            // one key column: binary search in the sorted bounds; width_bucket counts bounds <= k, a range is
+            // (previous bound, bound], so a key equal to a bound belongs to the bucket below
+            Column k = keys.get(0);
+            List<String> elems = new ArrayList<>();
+            for (List<String> b : bounds) {
+                elems.add(bind(k));
+                caseBinds.add(b.get(0));
+            }
+            String col = quote(k.name());
+            bucket = "width_bucket(" + col + ", migmon_t.a) - CASE WHEN " + col + " = migmon_t.a[width_bucket(" + col
+                    + ", migmon_t.a)] THEN 1 ELSE 0 END";
+            from = relation + ", (SELECT ARRAY[" + String.join(", ", elems) + "] AS a) AS migmon_t";
+        } else {
+            StringBuilder cs = new StringBuilder("CASE");
+            for (int i = 0; i < bounds.size(); i++) {
+                cs.append(" WHEN ").append(keyTuple("")).append(" <= ").append(bindTuple()).append(" THEN ").append(i);
+                caseBinds.addAll(bounds.get(i));
+            }
+            cs.append(" ELSE ").append(bounds.size()).append(" END");
+            bucket = cs.toString();
         }
-        cs.append(" ELSE ").append(bounds.size()).append(" END");
         List<String> rangeBinds = new ArrayList<>();
         String rangeSql = range(lower, upper, rangeBinds);
         List<String> binds = new ArrayList<>(caseBinds);
         binds.addAll(rangeBinds);
-        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + cs + " AS migmon_b, "
-                + rowHash("") + " AS migmon_h FROM " + relation + rangeSql + ") s GROUP BY migmon_b";
+        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + bucket + " AS migmon_b, "
+                + rowHash("") + " AS migmon_h FROM " + from + rangeSql + ") s GROUP BY migmon_b";
         Checksum[] out = new Checksum[bounds.size() + 1];
         for (int i = 0; i < out.length; i++) {
             out[i] = Checksum.EMPTY;
@@ -442,10 +447,6 @@ public final class PgTable {
     /** Count and order-independent hash aggregate of a range. */
     public record Checksum(long count, long xor, long sum) {
         public static final Checksum EMPTY = new Checksum(0, 0, 0);
-    }
-
-    /** A top-level chunk: its checksum and last key ({@code null} when empty). */
-    public record Chunk(Checksum checksum, List<String> lastKey) {
     }
 
     /** A row of a leaf range: key texts, row hash, concatenated 8-character column hashes. */

@@ -14,7 +14,6 @@ import io.migmon.verify.VerificationReport;
 import io.migmon.verify.internal.InFlightResolver;
 import io.migmon.verify.internal.PgTable;
 import io.migmon.verify.internal.PgTable.Checksum;
-import io.migmon.verify.internal.PgTable.Chunk;
 import io.migmon.verify.internal.PgTable.LeafRow;
 import io.migmon.verify.internal.PgTable.ProbeRow;
 import io.migmon.verify.internal.Throttle;
@@ -45,9 +44,9 @@ import javax.sql.DataSource;
 /**
  * Verifies that a target table holds the same rows as a source table, with the work pushed down into PostgreSQL.
  *
- * <p>How: the source is read in key order in chunks of {@link Builder#chunkRows(int) chunkRows} rows; for each chunk
- * both databases compute a count and an order-independent checksum of the rows' canonical text (see
- * {@code docs/verify.md}), the target over the same key range. Equal chunks cost one scan per side and a few dozen
+ * <p>How: the source's key index is walked in steps of {@link Builder#chunkRows(int) chunkRows} rows; for each
+ * key range both databases compute, in parallel, a count and an order-independent checksum of the rows' canonical
+ * values (see {@code docs/verify.md}). Equal chunks cost one scan per side and a few dozen
  * bytes over the wire. A differing range is split into {@link Builder#fanout(int) fanout} sub-ranges of equal row
  * count whose checksums are compared again, down to ranges of at most {@link Builder#leafRows(int) leafRows} rows,
  * whose keys and per-column hashes are compared in Java. Bytes transferred therefore grow with the number of
@@ -73,6 +72,9 @@ import javax.sql.DataSource;
  * }</pre>
  */
 public final class JdbcTableVerifier implements AutoCloseable {
+
+    /** Top-level ranges checksummed per query and side (one scan per window; checkpoints between windows). */
+    static final int WINDOW = 32;
 
     private final String table;
     private final String targetTable;
@@ -231,23 +233,33 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             meters.start(s.estimatedRows(src), rowsChecked);
 
-            Chunk chunk = s.chunk(src, lower, chunkRows);
             while (true) {
-                boolean last = chunk.checksum().count() < chunkRows;
-                List<String> upper = last ? null : chunk.lastKey();
+                // a window of up to WINDOW ranges of chunkRows rows: upper is the (WINDOW * chunkRows)-th source key
+                // (key index only), the range bounds every chunkRows-th key; both sides checksum every range of the
+                // window in one scan each, in parallel. The last window is open-ended (target rows past the source's).
+                List<String> upper = s.nthKey(src, lower, (long) chunkRows * WINDOW);
+                boolean last = upper == null;
                 final List<String> lo = lower;
-                Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
-                Chunk next = last ? null : s.chunk(src, chunk.lastKey(), chunkRows);
-                Checksum ts = get(targetSum);
-                Checksum ss = chunk.checksum();
-                sourceRows += ss.count();
-                targetRows += ts.count();
-                rangesCompared++;
-                if (!ss.equals(ts)) {
-                    rangesDiffering++;
-                    compare(lower, upper, ss, ts);
+                List<List<String>> bounds = s.boundaries(src, lower, upper, chunkRows, WINDOW);
+                if (!bounds.isEmpty() && bounds.get(bounds.size() - 1).equals(upper)) {
+                    bounds.remove(bounds.size() - 1);
                 }
-                long covered = Math.max(ss.count(), ts.count());
+                Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
+                Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
+                Checksum[] tb = get(targetSums);
+                long covered = 0;
+                for (int i = 0; i <= bounds.size(); i++) {
+                    List<String> rangeLow = i == 0 ? lower : bounds.get(i - 1);
+                    List<String> rangeHigh = i == bounds.size() ? upper : bounds.get(i);
+                    sourceRows += sb[i].count();
+                    targetRows += tb[i].count();
+                    covered += Math.max(sb[i].count(), tb[i].count());
+                    rangesCompared++;
+                    if (!sb[i].equals(tb[i])) {
+                        rangesDiffering++;
+                        compare(rangeLow, rangeHigh, sb[i], tb[i]);
+                    }
+                }
                 rowsChecked += covered;
                 rowsThisRun += covered;
                 meters.rowsChecked(covered, rowsChecked, rowsThisRun);
@@ -255,9 +267,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 if (last) {
                     break;
                 }
-                lower = chunk.lastKey();
+                lower = upper;
                 saveCheckpoint(id, lower);
-                chunk = next;
             }
             VerificationReport report = finish(resumed);
             clearCheckpoint(id);

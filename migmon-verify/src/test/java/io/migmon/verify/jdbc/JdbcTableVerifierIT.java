@@ -223,8 +223,8 @@ class JdbcTableVerifierIT {
             @Override
             public void save(Checkpoint checkpoint) {
                 files.save(checkpoint);
-                if (saves.incrementAndGet() == 2) {
-                    throw new IllegalStateException("simulated crash after two ranges");
+                if (saves.incrementAndGet() == 1) {
+                    throw new IllegalStateException("simulated crash after the first window");
                 }
             }
 
@@ -233,13 +233,14 @@ class JdbcTableVerifierIT {
                 files.clear(id);
             }
         };
-        try (JdbcTableVerifier v = verifier(p, "typed").checkpoints(failing).build()) {
+        // chunks of 100 rows, windows of 32 chunks: the first window ends at id 3200
+        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).checkpoints(failing).build()) {
             assertThatThrownBy(v::verify).hasMessageContaining("simulated crash");
             Checkpoint cp = files.load(v.id()).orElseThrow();
-            assertThat(cp.lastKey()).containsExactly("2000");
+            assertThat(cp.lastKey()).containsExactly("3200");
             assertThat(cp.candidates()).extracting(RowDifference::key).containsExactly(Map.of("id", "500"));
         }
-        try (JdbcTableVerifier v = verifier(p, "typed").checkpoints(files).build()) {
+        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).checkpoints(files).build()) {
             VerificationReport r = v.verify();
             assertThat(r.resumed()).isTrue();
             assertThat(r.differences()).containsExactlyInAnyOrder(changed(500, "name"), changed(4500, "name"));
