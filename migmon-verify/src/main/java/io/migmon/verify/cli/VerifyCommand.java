@@ -1,8 +1,5 @@
 package io.migmon.verify.cli;
 
-import com.mongodb.ConnectionString;
-import com.mongodb.reactivestreams.client.MongoClient;
-import com.mongodb.reactivestreams.client.MongoClients;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.verify.CheckpointStore;
@@ -12,7 +9,6 @@ import io.migmon.verify.VerificationReport;
 import io.migmon.verify.VerificationStatus;
 import io.migmon.verify.internal.UrlDataSource;
 import io.migmon.verify.jdbc.JdbcTableVerifier;
-import io.migmon.verify.mongo.MongoCollectionVerifier;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +21,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
-import org.bson.BsonDocument;
 
 /**
  * {@code migmon verify}: compares a table (or MongoDB collection) of a source and a target database and exits
@@ -104,7 +99,8 @@ public final class VerifyCommand {
         }
         MeterRegistry registry = new SimpleMeterRegistry();
         try {
-            VerificationReport report = o.mongo() ? mongo(o, registry) : jdbc(o, registry, env);
+            // MongoCommand is loaded only for mongodb: URLs, so a host without the MongoDB driver can run JDBC verifications
+            VerificationReport report = o.mongo() ? MongoCommand.verify(o, registry) : jdbc(o, registry, env);
             if (o.reportFile != null) {
                 Files.writeString(o.reportFile, report.toJson(), StandardCharsets.UTF_8);
             }
@@ -165,47 +161,7 @@ public final class VerifyCommand {
         }
     }
 
-    private static VerificationReport mongo(Options o, MeterRegistry registry) {
-        if (!isMongo(o.target)) {
-            throw new IllegalArgumentException("--source and --target must both be jdbc: or both mongodb: URLs");
-        }
-        if (!o.keys.isEmpty() && !o.keys.equals(List.of("_id"))) {
-            throw new IllegalArgumentException("MongoDB collections are compared by _id; --key must be _id or absent");
-        }
-        ConnectionString sc = new ConnectionString(o.source);
-        ConnectionString tc = new ConnectionString(o.target);
-        if (sc.getDatabase() == null || tc.getDatabase() == null) {
-            throw new IllegalArgumentException("MongoDB URLs must name the database: mongodb://host/database");
-        }
-        try (MongoClient s = MongoClients.create(sc); MongoClient t = MongoClients.create(tc)) {
-            MongoCollectionVerifier.Builder b = MongoCollectionVerifier.builder(o.table)
-                    .source(s.getDatabase(sc.getDatabase())).target(t.getDatabase(tc.getDatabase()))
-                    .meterRegistry(registry);
-            if (o.targetTable != null) {
-                b.targetCollection(o.targetTable);
-            }
-            if (o.where != null) {
-                b.filter(BsonDocument.parse(o.where));
-            }
-            if (o.maxRowsPerSecond != null) {
-                b.maxRowsPerSecond(o.maxRowsPerSecond);
-            }
-            if (o.chunkRows != null) {
-                b.chunkDocuments(o.chunkRows);
-            }
-            if (o.maxReported != null) {
-                b.maxReportedDifferences(o.maxReported);
-            }
-            if (o.checkpointDir != null) {
-                b.checkpoints(CheckpointStore.directory(o.checkpointDir));
-            }
-            try (MongoCollectionVerifier v = b.build()) {
-                return v.verify();
-            }
-        }
-    }
-
-    private static boolean isMongo(String url) {
+    static boolean isMongo(String url) {
         return url.startsWith("mongodb://") || url.startsWith("mongodb+srv://");
     }
 

@@ -73,9 +73,6 @@ import javax.sql.DataSource;
  */
 public final class JdbcTableVerifier implements AutoCloseable {
 
-    /** Top-level ranges checksummed per query and side (one scan per window; checkpoints between windows). */
-    static final int WINDOW = 32;
-
     private final String table;
     private final String targetTable;
     private final DataSource source;
@@ -86,6 +83,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
     private final int chunkRows;
     private final int fanout;
     private final int leafRows;
+    private final int windowRanges;
     private final int maxReported;
     private final int maxRechecks;
     private final double maxRowsPerSecond;
@@ -110,6 +108,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         this.chunkRows = b.chunkRows;
         this.fanout = b.fanout;
         this.leafRows = b.leafRows;
+        this.windowRanges = b.windowRanges;
         this.maxReported = b.maxReported;
         this.maxRechecks = b.maxRechecks;
         this.maxRowsPerSecond = b.maxRowsPerSecond;
@@ -234,16 +233,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
             meters.start(s.estimatedRows(src), rowsChecked);
 
             while (true) {
-                // a window of up to WINDOW ranges of chunkRows rows: upper is the (WINDOW * chunkRows)-th source key
-                // (key index only), the range bounds every chunkRows-th key; both sides checksum every range of the
-                // window in one scan each, in parallel. The last window is open-ended (target rows past the source's).
-                List<String> upper = s.nthKey(src, lower, (long) chunkRows * WINDOW);
+                // a window of up to windowRanges ranges of chunkRows rows: every chunkRows-th source key bounds a range
+                // (one pass over the key index); both sides checksum every range of the window in one scan each, in
+                // parallel. The last window is open-ended (target rows past the source's last key).
+                List<List<String>> keysAt = s.boundaries(src, lower, null, chunkRows, windowRanges + 1);
+                List<String> upper = keysAt.size() >= windowRanges ? keysAt.get(windowRanges - 1) : null;
                 boolean last = upper == null;
                 final List<String> lo = lower;
-                List<List<String>> bounds = s.boundaries(src, lower, upper, chunkRows, WINDOW);
-                if (!bounds.isEmpty() && bounds.get(bounds.size() - 1).equals(upper)) {
-                    bounds.remove(bounds.size() - 1);
-                }
+                List<List<String>> bounds = new ArrayList<>(last ? keysAt : keysAt.subList(0, windowRanges - 1));
                 Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
                 Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
                 Checksum[] tb = get(targetSums);
@@ -514,6 +511,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private int chunkRows = 20_000;
         private int fanout = 16;
         private int leafRows = 256;
+        private int windowRanges = 256;
         private int maxReported = 100;
         private int maxRechecks = 10_000;
         private double maxRowsPerSecond;
@@ -598,6 +596,16 @@ public final class JdbcTableVerifier implements AutoCloseable {
         /** Differing ranges of at most this many rows are compared row by row (default 256; 1 to 100,000). */
         public Builder leafRows(int rows) {
             this.leafRows = between(rows, 1, 100_000, "leafRows");
+            return this;
+        }
+
+        /**
+         * Top-level ranges checksummed by one query per side (default 256, i.e. windows of 5.12 million rows with the
+         * default chunkRows; 1 to 100,000). Larger windows let PostgreSQL scan sequentially; checkpoints, progress and
+         * the throttle advance per window.
+         */
+        public Builder windowRanges(int ranges) {
+            this.windowRanges = between(ranges, 1, 100_000, "windowRanges");
             return this;
         }
 

@@ -234,13 +234,13 @@ class JdbcTableVerifierIT {
             }
         };
         // chunks of 100 rows, windows of 32 chunks: the first window ends at id 3200
-        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).checkpoints(failing).build()) {
+        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).windowRanges(32).checkpoints(failing).build()) {
             assertThatThrownBy(v::verify).hasMessageContaining("simulated crash");
             Checkpoint cp = files.load(v.id()).orElseThrow();
             assertThat(cp.lastKey()).containsExactly("3200");
             assertThat(cp.candidates()).extracting(RowDifference::key).containsExactly(Map.of("id", "500"));
         }
-        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).checkpoints(files).build()) {
+        try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).windowRanges(32).checkpoints(files).build()) {
             VerificationReport r = v.verify();
             assertThat(r.resumed()).isTrue();
             assertThat(r.differences()).containsExactlyInAnyOrder(changed(500, "name"), changed(4500, "name"));
