@@ -232,7 +232,7 @@ public class MigmonAutoConfiguration {
         CdcEventProcessor migmonCdcEventProcessor(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
                 BeanFactory beanFactory) {
             MigmonProperties.Cdc c = properties.getCdc();
-            CdcEventProcessor.Builder b = CdcEventProcessor.builder().name(c.getName()).meterRegistry(registry)
+            CdcEventProcessor.Builder b = CdcEventProcessor.builder(c.getName()).meterRegistry(registry)
                     .metricsOptions(options).kafkaConsumer(c.getConsumer()).topics(c.getTopics())
                     .closeTimeout(c.getCloseTimeout());
             if (c.getDeadLetterTopic() != null) {
