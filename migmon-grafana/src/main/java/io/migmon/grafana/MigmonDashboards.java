@@ -30,6 +30,10 @@ import static io.migmon.core.metrics.MetricCatalog.MONGODB_MIGRATION_ERRORS;
 import static io.migmon.core.metrics.MetricCatalog.MONGODB_MIGRATION_VALIDATIONS;
 import static io.migmon.core.metrics.MetricCatalog.OBSERVABILITY_FAILURES;
 import static io.migmon.core.metrics.MetricCatalog.TAG_OVERFLOW;
+import static io.migmon.core.metrics.MetricCatalog.VALIDATION_DIFFERENCES;
+import static io.migmon.core.metrics.MetricCatalog.VALIDATION_ETA;
+import static io.migmon.core.metrics.MetricCatalog.VALIDATION_PROGRESS;
+import static io.migmon.core.metrics.MetricCatalog.VALIDATION_ROWS;
 
 import io.migmon.core.health.LagThresholds;
 import io.migmon.core.metrics.MeterDefinition;
@@ -98,7 +102,8 @@ public final class MigmonDashboards {
      * Migration overview: status, progress, ETA and data lag per migration, rows per second (the seed's
      * {@code rate(migration_rows_total[5m])}), errors per second ({@code rate(migration_errors_total[5m])}), data lag
      * ({@code migration_data_lag_seconds}) with 60/300 s thresholds, throughput, rows per table, durations and
-     * anomalies. Variables: data source, {@code migration_id}, {@code table}.
+     * anomalies; a validation row (verified differences, progress, ETA and rows per second of migmon-verify).
+     * Variables: data source, {@code migration_id}, {@code table}.
      */
     public Dashboard migrationOverview() {
         String id = "migration_id=~\"$migration_id\"";
@@ -157,6 +162,21 @@ public final class MigmonDashboards {
                         .query("sum by (migration_id, type, severity) (rate(" + n(MIGRATION_ANOMALIES) + "{" + id + "}"
                                 + w() + "))", "{{migration_id}} {{type}} {{severity}}")
                         .unit(Units.OPS_PER_SECOND).size(24, 6))
+                .row("Validation")
+                .panel(Panel.stat("Verified differences")
+                        .query("max by (table) (" + n(VALIDATION_DIFFERENCES) + ")", "{{table}}")
+                        .thresholds(Thresholds.base("green").step(1, "red"))
+                        .description("Differences between source and target found by the latest migmon-verify run "
+                                + "(0 = identical; do not cut over while red)"))
+                .panel(Panel.gauge("Validation progress")
+                        .query(n(VALIDATION_PROGRESS), "{{table}}")
+                        .unit(Units.PERCENT_UNIT).min(0).max(1).decimals(1)
+                        .thresholds(Thresholds.base("blue").step(1, "green")))
+                .panel(Panel.stat("Validation ETA")
+                        .query(n(VALIDATION_ETA), "{{table}}").unit(Units.SECONDS))
+                .panel(Panel.timeseries("Rows validated per second")
+                        .query("sum by (table) (rate(" + n(VALIDATION_ROWS) + w() + "))", "{{table}}")
+                        .unit(Units.ROWS_PER_SECOND))
                 .build();
     }
 

@@ -112,7 +112,8 @@ class MigmonDashboardsTest {
                 MetricCatalog.CDC_STAGE_LATENCY, MetricCatalog.CDC_DEAD_LETTERS, MetricCatalog.CDC_CONNECTOR_STATE,
                 MetricCatalog.CDC_TASK_STATE, MetricCatalog.ALERTS_SENT, MetricCatalog.ALERTS_FAILED,
                 MetricCatalog.ALERTS_DROPPED, MetricCatalog.ALERT_QUEUE_DEPTH, MetricCatalog.OBSERVABILITY_FAILURES,
-                MetricCatalog.TAG_OVERFLOW);
+                MetricCatalog.TAG_OVERFLOW, MetricCatalog.VALIDATION_DIFFERENCES, MetricCatalog.VALIDATION_PROGRESS,
+                MetricCatalog.VALIDATION_ETA, MetricCatalog.VALIDATION_ROWS);
         for (MeterDefinition def : placed) {
             assertThat(topical).as(def.prometheusName()).contains(def.prometheusName());
         }

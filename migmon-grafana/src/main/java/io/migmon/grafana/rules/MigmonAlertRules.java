@@ -17,6 +17,7 @@ import io.migmon.core.anomaly.ErrorRateDetector;
 import io.migmon.core.anomaly.LowThroughputDetector;
 import io.migmon.core.anomaly.StallDetector;
 import io.migmon.core.health.LagThresholds;
+import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.grafana.MetricNames;
 import java.time.Duration;
@@ -39,7 +40,8 @@ import java.util.regex.Pattern;
  *       {@code high_data_lag} (warning: {@code migration_data_lag_seconds} above
  *       {@link Builder#lagThreshold(Duration) 300 s}), {@code stall} (warning: running without
  *       progress for {@link Builder#stallAfter(Duration) 10 min}), {@code migration_failed} (critical:
- *       {@code migration_status{status="failed"} == 1});</li>
+ *       {@code migration_status{status="failed"} == 1}), {@code validation_differences} (critical: the latest
+ *       migmon-verify run of a table found differences, {@code migration_validation_differences > 0});</li>
  *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
  *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold),
  *       {@code cdc_connector_failed} (critical: a connector in state FAILED).</li>
@@ -64,6 +66,8 @@ public final class MigmonAlertRules {
     public static final String HIGH_DATA_LAG = "high_data_lag";
     /** The last run failed. */
     public static final String MIGRATION_FAILED = "migration_failed";
+    /** The latest verification (migmon-verify) of a table found verified differences. */
+    public static final String VALIDATION_DIFFERENCES = "validation_differences";
     /** CDC consumer lag but no event processed. */
     public static final String CDC_STALL = "cdc_stall";
     /** CDC consumer lag in seconds above the lag threshold. */
@@ -189,6 +193,12 @@ public final class MigmonAlertRules {
                 Duration.ZERO,
                 "Migration {{ $labels.migration_id }} failed",
                 "The last run of migration {{ $labels.migration_id }} ended with status failed"));
+        rules.add(rule(VALIDATION_DIFFERENCES, "critical",
+                "max by (table) (" + names.name(MetricCatalog.VALIDATION_DIFFERENCES) + ") > 0",
+                Duration.ZERO,
+                "Target differs from source in {{ $labels.table }}",
+                "The latest migmon-verify run of {{ $labels.table }} found verified differences between source and "
+                        + "target: do not cut over" + value(" ({{ $value }} rows)")));
         return new RuleGroup(MIGRATIONS_GROUP, null, rules);
     }
 

@@ -19,7 +19,7 @@ class MigmonAlertRulesTest {
     void theSeedRulesAndTheRest() {
         MigmonAlertRules rules = MigmonAlertRules.defaults();
         assertThat(rules.rules()).extracting(AlertRule::alert).containsExactly("low_throughput",
-                "high_error_rate", "high_data_lag", "stall", "migration_failed",
+                "high_error_rate", "high_data_lag", "stall", "migration_failed", "validation_differences",
                 "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_connector_failed");
         assertThat(rules.rule("low_throughput").severity()).isEqualTo("warning");
         assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.5 *",

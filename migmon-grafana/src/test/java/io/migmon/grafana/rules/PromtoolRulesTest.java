@@ -46,7 +46,7 @@ class PromtoolRulesTest {
                 .runbookBaseUrl("https://runbooks.example.com/").build().toRuleFileYaml());
         ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "check", "rules", file.toString()), 60);
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("SUCCESS: 9 rules found");
+        assertThat(r.output()).contains("SUCCESS: 10 rules found");
     }
 
     @Test
@@ -70,6 +70,12 @@ class PromtoolRulesTest {
         series(failed, "migration_status{migration_id=\"m2\",status=\"failed\"}", "0x7");
         t.expect(failed, "migration_failed", "1m");
         t.expect(failed, "migration_failed", "3m", Map.of("migration_id", "m1", "status", "failed"));
+
+        ObjectNode validation = t.testCase();
+        series(validation, "migration_validation_differences{table=\"orders\"}", "0 0 3x5");
+        series(validation, "migration_validation_differences{table=\"lines\"}", "0x7");
+        t.expect(validation, "validation_differences", "1m");
+        t.expect(validation, "validation_differences", "3m", Map.of("table", "orders"));
 
         ObjectNode errors = t.testCase();
         series(errors, "migration_rows_total{migration_id=\"m1\",table_name=\"orders\"}", "0+100x20");

@@ -1,0 +1,154 @@
+package io.migmon.verify.internal;
+
+import io.migmon.verify.AppliedWatermark;
+import io.migmon.verify.DifferenceKind;
+import io.migmon.verify.VerificationException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * Settles candidate differences found while a CDC pipeline may still be applying source changes to the target.
+ *
+ * <p>Each probe reads the watermark {@code W}, then the target row, then the source row together with the source's
+ * {@code statement_timestamp()} {@code t} (the row read sees every commit up to {@code t}) and, when available, the
+ * row's commit time {@code c}. A candidate is
+ * <ul>
+ *   <li><b>resolved</b> when both rows are equal;</li>
+ *   <li><b>confirmed</b> when they differ and {@code c <= W} (the source state was applied before the target was
+ *       read), or, without a commit time, when the source row is unchanged since the previous probe at {@code t'}
+ *       and {@code W >= t'} (every change up to {@code t'} was applied before the target was read);</li>
+ *   <li>otherwise <b>in flight</b>: probed again once {@code W} has passed {@code c} (or {@code t}).</li>
+ * </ul>
+ * Candidates still in flight at the deadline are unresolved. Not thread-safe; one per run.
+ *
+ * @param <K> the key type
+ */
+public final class InFlightResolver<K> {
+
+    /** One probe of a key: target first, then source. */
+    @FunctionalInterface
+    public interface Prober<K> {
+        Probe probe(K key);
+    }
+
+    /**
+     * A probe result. {@code sourceHash}/{@code targetHash} are {@code null} when the row is absent;
+     * {@code sourceReadAt} is the source's clock when its row was read; {@code sourceCommit} the row's commit time or
+     * {@code null} when unknown.
+     */
+    public record Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
+            Instant sourceCommit) {
+
+        boolean equal() {
+            return Objects.equals(sourceHash, targetHash);
+        }
+
+        DifferenceKind kind() {
+            return sourceHash == null ? DifferenceKind.EXTRA : targetHash == null ? DifferenceKind.MISSING
+                    : DifferenceKind.CHANGED;
+        }
+    }
+
+    /** A confirmed difference. */
+    public record Confirmed<K>(K key, DifferenceKind kind, List<String> columns) {
+    }
+
+    /** Outcome: confirmed differences, how many resolved, the keys left unresolved, the last watermark read. */
+    public record Outcome<K>(List<Confirmed<K>> confirmed, long rechecked, long resolved, List<K> unresolved,
+            Instant lastWatermark) {
+    }
+
+    private final AppliedWatermark watermark;
+    private final Prober<K> prober;
+    private final Duration timeout;
+    private final Duration pollInterval;
+    private final LongConsumer pendingGauge;
+
+    public InFlightResolver(AppliedWatermark watermark, Prober<K> prober, Duration timeout, Duration pollInterval,
+            LongConsumer pendingGauge) {
+        this.watermark = watermark;
+        this.prober = prober;
+        this.timeout = timeout;
+        this.pollInterval = pollInterval;
+        this.pendingGauge = pendingGauge;
+    }
+
+    private static final class State<K> {
+        final K key;
+        Instant threshold;
+        String lastSourceHash;
+        boolean probed;
+        Instant lastReadAt;
+
+        State(K key) {
+            this.key = key;
+        }
+    }
+
+    public Outcome<K> resolve(List<K> keys) {
+        List<State<K>> pending = new ArrayList<>();
+        keys.forEach(k -> pending.add(new State<>(k)));
+        List<Confirmed<K>> confirmed = new ArrayList<>();
+        long resolved = 0;
+        Instant last = null;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!pending.isEmpty()) {
+            pendingGauge.accept(pending.size());
+            for (Iterator<State<K>> it = pending.iterator(); it.hasNext(); ) {
+                State<K> s = it.next();
+                Instant w = read();
+                if (w != null) {
+                    last = w;
+                }
+                if (s.threshold != null && (w == null || w.isBefore(s.threshold))) {
+                    continue;
+                }
+                Probe p = prober.probe(s.key);
+                if (p.equal()) {
+                    resolved++;
+                    it.remove();
+                    continue;
+                }
+                boolean applied = w != null && p.sourceCommit() != null && !p.sourceCommit().isAfter(w);
+                boolean stable = w != null && s.probed && Objects.equals(s.lastSourceHash, p.sourceHash())
+                        && s.lastReadAt != null && !w.isBefore(s.lastReadAt);
+                if (applied || stable) {
+                    confirmed.add(new Confirmed<>(s.key, p.kind(), p.differingColumns()));
+                    it.remove();
+                    continue;
+                }
+                s.probed = true;
+                s.lastSourceHash = p.sourceHash();
+                s.lastReadAt = p.sourceReadAt();
+                s.threshold = p.sourceCommit() != null ? p.sourceCommit() : p.sourceReadAt();
+            }
+            if (pending.isEmpty() || System.nanoTime() > deadline) {
+                break;
+            }
+            try {
+                Thread.sleep(pollInterval.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VerificationException("verification interrupted while re-checking in-flight differences", e);
+            }
+        }
+        pendingGauge.accept(0);
+        List<K> unresolved = pending.stream().map(s -> s.key).toList();
+        return new Outcome<>(confirmed, keys.size(), resolved, unresolved, last);
+    }
+
+    private Instant read() {
+        try {
+            Optional<Instant> w = watermark.appliedWatermark();
+            return w == null ? null : w.orElse(null);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,751 @@
+package io.migmon.verify.jdbc;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.verify.AppliedWatermark;
+import io.migmon.verify.Checkpoint;
+import io.migmon.verify.CheckpointStore;
+import io.migmon.verify.DifferenceKind;
+import io.migmon.verify.RowDifference;
+import io.migmon.verify.VerificationException;
+import io.migmon.verify.VerificationHealthCheck;
+import io.migmon.verify.VerificationReport;
+import io.migmon.verify.internal.InFlightResolver;
+import io.migmon.verify.internal.PgTable;
+import io.migmon.verify.internal.PgTable.Checksum;
+import io.migmon.verify.internal.PgTable.LeafRow;
+import io.migmon.verify.internal.PgTable.ProbeRow;
+import io.migmon.verify.internal.Throttle;
+import io.migmon.verify.internal.ValidationMeters;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import javax.sql.DataSource;
+
+/**
+ * Verifies that a target table holds the same rows as a source table, with the work pushed down into PostgreSQL.
+ *
+ * <p>How: the source's key index is walked in steps of {@link Builder#chunkRows(int) chunkRows} rows; for each
+ * key range both databases compute, in parallel, a count and an order-independent checksum of the rows' canonical
+ * values (see {@code docs/verify.md}). Equal chunks cost one scan per side and a few dozen
+ * bytes over the wire. A differing range is split into {@link Builder#fanout(int) fanout} sub-ranges of equal row
+ * count whose checksums are compared again, down to ranges of at most {@link Builder#leafRows(int) leafRows} rows,
+ * whose keys and per-column hashes are compared in Java. Bytes transferred therefore grow with the number of
+ * differences, not with the table size. Composite keys work (row-value comparisons on the key index).
+ *
+ * <p>CDC-aware: with an {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, every candidate
+ * difference is re-checked until it is settled: equal (it was in flight), verified (its source change is older than
+ * the watermark and the target still differs), or unresolved at the {@link Builder#inFlightTimeout(Duration)
+ * deadline}. Works while writes continue.
+ *
+ * <p>Immutable and thread-safe; each {@link #verify()} uses one connection per side (plus none of the host's
+ * threads: the two sides are queried in parallel on a thread this call starts and stops). {@link #close()} removes
+ * the meters.
+ *
+ * <pre>{@code
+ * try (JdbcTableVerifier v = JdbcTableVerifier.builder("public.orders")
+ *         .source(sourceDataSource).target(targetDataSource)
+ *         .appliedWatermark(processor::appliedWatermark)      // optional: a CDC pipeline is still applying
+ *         .meterRegistry(registry).build()) {
+ *     VerificationReport report = v.verify();
+ *     System.exit(report.exitCode());
+ * }
+ * }</pre>
+ */
+public final class JdbcTableVerifier implements AutoCloseable {
+
+    private final String table;
+    private final String targetTable;
+    private final DataSource source;
+    private final DataSource target;
+    private final List<String> keyColumns;
+    private final String where;
+    private final Set<String> excluded;
+    private final int chunkRows;
+    private final int fanout;
+    private final int leafRows;
+    private final int windowRanges;
+    private final int maxReported;
+    private final int maxRechecks;
+    private final double maxRowsPerSecond;
+    private final AppliedWatermark watermark;
+    private final boolean commitTimestamps;
+    private final Duration inFlightTimeout;
+    private final Duration pollInterval;
+    private final boolean strictNumericScale;
+    private final CheckpointStore checkpoints;
+    private final VerificationHealthCheck healthCheck;
+    private final Clock clock;
+    private final ValidationMeters meters;
+
+    private JdbcTableVerifier(Builder b) {
+        this.table = b.table;
+        this.targetTable = b.targetTable == null ? b.table : b.targetTable;
+        this.source = b.source;
+        this.target = b.target;
+        this.keyColumns = List.copyOf(b.keyColumns);
+        this.where = b.where;
+        this.excluded = Set.copyOf(b.excluded);
+        this.chunkRows = b.chunkRows;
+        this.fanout = b.fanout;
+        this.leafRows = b.leafRows;
+        this.windowRanges = b.windowRanges;
+        this.maxReported = b.maxReported;
+        this.maxRechecks = b.maxRechecks;
+        this.maxRowsPerSecond = b.maxRowsPerSecond;
+        this.watermark = b.watermark;
+        this.commitTimestamps = b.commitTimestamps;
+        this.inFlightTimeout = b.inFlightTimeout;
+        this.pollInterval = b.pollInterval;
+        this.strictNumericScale = b.strictNumericScale;
+        this.checkpoints = b.checkpoints;
+        this.healthCheck = b.healthCheck;
+        this.clock = b.clock;
+        this.meters = new ValidationMeters(b.registry, b.options, b.clock, b.table);
+    }
+
+    /** A builder for the table {@code table} (optionally schema-qualified, e.g. {@code public.orders}). */
+    public static Builder builder(String table) {
+        return new Builder(table);
+    }
+
+    /** The identity of this verification (for checkpoints): tables and filter. */
+    public String id() {
+        return "postgresql:" + table + "->" + targetTable + (where == null ? "" : " where " + where);
+    }
+
+    /**
+     * Runs the verification. Blocking; may take long on big tables (throttled by
+     * {@link Builder#maxRowsPerSecond(double)}), resumes from the {@link Builder#checkpoints(CheckpointStore)
+     * checkpoint store} if a previous run was interrupted.
+     *
+     * @throws VerificationException when it cannot run (connection, missing table or columns, no key)
+     */
+    public VerificationReport verify() {
+        Instant started = clock.instant();
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "migmon-verify-target");
+            t.setDaemon(true);
+            return t;
+        });
+        try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
+            VerificationReport report = new Run(src, tgt, pool, started).execute();
+            meters.finished(report);
+            recordHealth(report);
+            return report;
+        } catch (SQLException e) {
+            meters.failed(Duration.between(started, clock.instant()));
+            throw new VerificationException("verification of " + table + " failed: " + e.getMessage()
+                    + " (SQLState " + e.getSQLState() + ")", e);
+        } catch (RuntimeException e) {
+            meters.failed(Duration.between(started, clock.instant()));
+            throw e;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void recordHealth(VerificationReport report) {
+        if (healthCheck != null) {
+            try {
+                healthCheck.record(report);
+            } catch (RuntimeException e) {
+                meters.recordFailure("verify-health", e);
+            }
+        }
+    }
+
+    /** Removes this verifier's meters. */
+    @Override
+    public void close() {
+        meters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcTableVerifier{" + table + (targetTable.equals(table) ? "" : " -> " + targetTable) + ", keys="
+                + keyColumns + (where == null ? "" : ", where=" + where) + ", chunkRows=" + chunkRows + "}";
+    }
+
+    /** One verification run. */
+    private final class Run {
+        private final Connection src;
+        private final Connection tgt;
+        private final ExecutorService pool;
+        private final Instant started;
+        private final Throttle throttle = new Throttle(maxRowsPerSecond);
+        private PgTable s;
+        private PgTable t;
+        private List<String> keys;
+        private List<String> columnNames;
+        private long sourceRows;
+        private long targetRows;
+        private long rowsChecked;
+        private long rowsThisRun;
+        private long rangesCompared;
+        private long rangesDiffering;
+        private final List<RowDifference> candidates = new ArrayList<>();
+        private final long[] unlisted = new long[DifferenceKind.values().length];
+
+        Run(Connection src, Connection tgt, ExecutorService pool, Instant started) {
+            this.src = src;
+            this.tgt = tgt;
+            this.pool = pool;
+            this.started = started;
+        }
+
+        VerificationReport execute() throws SQLException {
+            prepare();
+            String id = id();
+            List<String> lower = null;
+            boolean resumed = false;
+            Checkpoint cp = loadCheckpoint(id);
+            if (cp != null && cp.lastKey().size() == keys.size()) {
+                lower = cp.lastKey();
+                sourceRows = cp.sourceRows();
+                targetRows = cp.targetRows();
+                rowsChecked = cp.rowsChecked();
+                rangesCompared = cp.rangesCompared();
+                rangesDiffering = cp.rangesDiffering();
+                candidates.addAll(cp.candidates());
+                cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
+                resumed = true;
+            }
+            meters.start(s.estimatedRows(src), rowsChecked);
+
+            while (true) {
+                // a window of up to windowRanges ranges of chunkRows rows: every chunkRows-th source key bounds a range
+                // (one pass over the key index); both sides checksum every range of the window in one scan each, in
+                // parallel. The last window is open-ended (target rows past the source's last key).
+                List<List<String>> keysAt = s.boundaries(src, lower, null, chunkRows, windowRanges + 1);
+                List<String> upper = keysAt.size() >= windowRanges ? keysAt.get(windowRanges - 1) : null;
+                boolean last = upper == null;
+                final List<String> lo = lower;
+                List<List<String>> bounds = new ArrayList<>(last ? keysAt : keysAt.subList(0, windowRanges - 1));
+                Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
+                Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
+                Checksum[] tb = get(targetSums);
+                long covered = 0;
+                for (int i = 0; i <= bounds.size(); i++) {
+                    List<String> rangeLow = i == 0 ? lower : bounds.get(i - 1);
+                    List<String> rangeHigh = i == bounds.size() ? upper : bounds.get(i);
+                    sourceRows += sb[i].count();
+                    targetRows += tb[i].count();
+                    covered += Math.max(sb[i].count(), tb[i].count());
+                    rangesCompared++;
+                    if (!sb[i].equals(tb[i])) {
+                        rangesDiffering++;
+                        compare(rangeLow, rangeHigh, sb[i], tb[i]);
+                    }
+                }
+                rowsChecked += covered;
+                rowsThisRun += covered;
+                meters.rowsChecked(covered, rowsChecked, rowsThisRun);
+                throttle.acquire(covered);
+                if (last) {
+                    break;
+                }
+                lower = upper;
+                saveCheckpoint(id, lower);
+            }
+            VerificationReport report = finish(resumed);
+            clearCheckpoint(id);
+            return report;
+        }
+
+        private void prepare() throws SQLException {
+            PgTable.prepareSession(src);
+            PgTable.prepareSession(tgt);
+            requireVersion(src, "source");
+            requireVersion(tgt, "target");
+            List<String> pk = new ArrayList<>();
+            Map<String, PgTable.Column> srcCols = PgTable.columns(src, table, pk);
+            Map<String, PgTable.Column> tgtCols = PgTable.columns(tgt, targetTable, new ArrayList<>());
+            keys = keyColumns.isEmpty() ? pk : keyColumns;
+            if (keys.isEmpty()) {
+                throw new VerificationException("table " + table + " has no primary key: set keyColumns(...) to "
+                        + "columns that identify a row");
+            }
+            Set<String> unknownExcluded = new LinkedHashSet<>(excluded);
+            unknownExcluded.removeAll(srcCols.keySet());
+            if (!unknownExcluded.isEmpty()) {
+                throw new VerificationException("excludeColumns names column(s) " + unknownExcluded
+                        + " that source table " + table + " does not have");
+            }
+            columnNames = new ArrayList<>();
+            for (String c : srcCols.keySet()) {
+                if (!excluded.contains(c) || keys.contains(c)) {
+                    columnNames.add(c);
+                }
+            }
+            s = PgTable.of(table, srcCols, columnNames, keys, where, strictNumericScale, "source");
+            t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
+            if (watermark != null && commitTimestamps) {
+                try (Statement st = src.createStatement();
+                        ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
+                    rs.next();
+                    if (!"on".equalsIgnoreCase(rs.getString(1))) {
+                        throw new VerificationException("commitTimestamps(true) needs track_commit_timestamp = on on "
+                                + "the source server (it is off)");
+                    }
+                }
+            }
+        }
+
+        private void requireVersion(Connection c, String side) throws SQLException {
+            int major = c.getMetaData().getDatabaseMajorVersion();
+            if (major < 14) {
+                throw new VerificationException(side + " is PostgreSQL " + major + ": range checksums need 14 or newer "
+                        + "(bit_xor, trim_scale)");
+            }
+        }
+
+        /** Compares a differing range: split into sub-ranges, or compare rows when small. */
+        private void compare(List<String> lower, List<String> upper, Checksum ss, Checksum ts) throws SQLException {
+            long larger = Math.max(ss.count(), ts.count());
+            if (ss.count() == 0 || ts.count() == 0) {
+                oneSided(lower, upper, ss.count() == 0 ? tgt : src, ss.count() == 0 ? t : s,
+                        ss.count() == 0 ? DifferenceKind.EXTRA : DifferenceKind.MISSING, larger);
+                return;
+            }
+            if (larger <= leafRows) {
+                leaf(lower, upper);
+                return;
+            }
+            boolean fromSource = ss.count() >= ts.count();
+            long step = (larger + fanout - 1) / fanout;
+            List<List<String>> bounds = (fromSource ? s : t).boundaries(fromSource ? src : tgt, lower, upper, step, fanout);
+            if (bounds.isEmpty()) {
+                leaf(lower, upper);
+                return;
+            }
+            Future<Checksum[]> tf = pool.submit(() -> t.bucketChecksums(tgt, lower, upper, bounds));
+            Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
+            Checksum[] tb = get(tf);
+            for (int i = 0; i <= bounds.size(); i++) {
+                List<String> lo = i == 0 ? lower : bounds.get(i - 1);
+                List<String> hi = i == bounds.size() ? upper : bounds.get(i);
+                rangesCompared++;
+                if (!sb[i].equals(tb[i])) {
+                    rangesDiffering++;
+                    compare(lo, hi, sb[i], tb[i]);
+                }
+            }
+        }
+
+        private void oneSided(List<String> lower, List<String> upper, Connection c, PgTable side, DifferenceKind kind,
+                long count) throws SQLException {
+            long room = Math.max(0, maxRechecks - candidates.size());
+            List<LeafRow> rows = side.rows(c, lower, upper, true, Math.min(count, room));
+            for (LeafRow r : rows) {
+                candidates.add(new RowDifference(kind, keyMap(r.key()), List.of()));
+            }
+            unlisted[kind.ordinal()] += count - rows.size();
+        }
+
+        private void leaf(List<String> lower, List<String> upper) throws SQLException {
+            Future<List<LeafRow>> tf = pool.submit(() -> t.rows(tgt, lower, upper, false, Long.MAX_VALUE / 2));
+            List<LeafRow> sr = s.rows(src, lower, upper, false, Long.MAX_VALUE / 2);
+            List<LeafRow> tr = get(tf);
+            Map<List<String>, LeafRow> targetByKey = new HashMap<>();
+            tr.forEach(r -> targetByKey.put(r.key(), r));
+            for (LeafRow r : sr) {
+                LeafRow other = targetByKey.remove(r.key());
+                if (other == null) {
+                    add(DifferenceKind.MISSING, r.key(), List.of());
+                } else if (!r.hash().equals(other.hash())) {
+                    add(DifferenceKind.CHANGED, r.key(), differingColumns(r.columnHashes(), other.columnHashes()));
+                }
+            }
+            for (LeafRow r : tr) {
+                if (targetByKey.containsKey(r.key())) {
+                    add(DifferenceKind.EXTRA, r.key(), List.of());
+                }
+            }
+        }
+
+        private void add(DifferenceKind kind, List<String> key, List<String> columns) {
+            if (candidates.size() < maxRechecks) {
+                candidates.add(new RowDifference(kind, keyMap(key), columns));
+            } else {
+                unlisted[kind.ordinal()]++;
+            }
+        }
+
+        private List<String> differingColumns(String a, String b) {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < columnNames.size(); i++) {
+                int from = i * 8;
+                if (a == null || b == null || a.length() < from + 8 || b.length() < from + 8
+                        || !a.regionMatches(from, b, from, 8)) {
+                    out.add(columnNames.get(i));
+                }
+            }
+            return out;
+        }
+
+        private Map<String, String> keyMap(List<String> key) {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int i = 0; i < keys.size(); i++) {
+                m.put(keys.get(i), key.get(i));
+            }
+            return m;
+        }
+
+        private VerificationReport finish(boolean resumed) {
+            VerificationReport.Builder rb = VerificationReport.builder(table, "postgresql").keyColumns(keys)
+                    .filter(where).startedAt(started).resumed(resumed).ranges(rangesCompared, rangesDiffering)
+                    .rows(sourceRows, targetRows, rowsChecked);
+            long unlistedTotal = Arrays.stream(unlisted).sum();
+            if (watermark == null) {
+                for (RowDifference d : candidates) {
+                    rb.difference(d, maxReported);
+                }
+                for (DifferenceKind k : DifferenceKind.values()) {
+                    rb.unlisted(k, unlisted[k.ordinal()]);
+                }
+                rb.inFlight(0, 0, 0, null);
+            } else {
+                InFlightResolver<List<String>> resolver = new InFlightResolver<>(watermark, this::probe,
+                        inFlightTimeout, pollInterval, meters::inFlight);
+                List<List<String>> keysToCheck = candidates.stream()
+                        .map(d -> List.copyOf(d.key().values())).toList();
+                InFlightResolver.Outcome<List<String>> out = resolver.resolve(keysToCheck);
+                for (InFlightResolver.Confirmed<List<String>> c : out.confirmed()) {
+                    rb.difference(new RowDifference(c.kind(), keyMap(c.key()), c.columns()), maxReported);
+                }
+                rb.inFlight(out.rechecked(), out.resolved(), out.unresolved().size() + unlistedTotal,
+                        out.lastWatermark());
+            }
+            return rb.finishedAt(clock.instant()).build();
+        }
+
+        private InFlightResolver.Probe probe(List<String> key) {
+            try {
+                ProbeRow tr = t.probe(tgt, key, false);
+                ProbeRow sr = s.probe(src, key, commitTimestamps);
+                List<String> cols = sr.hash() != null && tr.hash() != null
+                        ? differingColumns(sr.columnHashes(), tr.columnHashes()) : List.of();
+                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit());
+            } catch (SQLException e) {
+                throw new VerificationException("re-check of " + keyMap(key) + " in " + table + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+
+        private Checkpoint loadCheckpoint(String id) {
+            if (checkpoints == null) {
+                return null;
+            }
+            return checkpoints.load(id).orElse(null);
+        }
+
+        private void saveCheckpoint(String id, List<String> lastKey) {
+            if (checkpoints != null) {
+                Map<DifferenceKind, Long> u = new java.util.EnumMap<>(DifferenceKind.class);
+                for (DifferenceKind k : DifferenceKind.values()) {
+                    u.put(k, unlisted[k.ordinal()]);
+                }
+                checkpoints.save(new Checkpoint(id, lastKey, sourceRows, targetRows, rowsChecked, rangesCompared,
+                        rangesDiffering, candidates, u));
+            }
+        }
+
+        private void clearCheckpoint(String id) {
+            if (checkpoints != null) {
+                checkpoints.clear(id);
+            }
+        }
+    }
+
+    private static <T> T get(Future<T> f) throws SQLException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VerificationException("verification interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof SQLException sql) {
+                throw sql;
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new VerificationException(String.valueOf(c), c);
+        }
+    }
+
+    /**
+     * Builder of {@link JdbcTableVerifier}; not thread-safe. Invalid values fail at the setter with an
+     * {@link IllegalArgumentException} naming the field; missing collaborators fail at {@link #build()} with an
+     * {@link IllegalStateException} naming the setter.
+     */
+    public static final class Builder {
+        private final String table;
+        private String targetTable;
+        private DataSource source;
+        private DataSource target;
+        private List<String> keyColumns = List.of();
+        private String where;
+        private Set<String> excluded = Set.of();
+        private int chunkRows = 20_000;
+        private int fanout = 16;
+        private int leafRows = 256;
+        private int windowRanges = 256;
+        private int maxReported = 100;
+        private int maxRechecks = 10_000;
+        private double maxRowsPerSecond;
+        private AppliedWatermark watermark;
+        private boolean commitTimestamps;
+        private Duration inFlightTimeout = Duration.ofMinutes(5);
+        private Duration pollInterval = Duration.ofMillis(200);
+        private boolean strictNumericScale;
+        private CheckpointStore checkpoints;
+        private VerificationHealthCheck healthCheck;
+        private MeterRegistry registry;
+        private MetricsOptions options = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String table) {
+            this.table = notBlank(table, "table");
+        }
+
+        /** The source database (required). */
+        public Builder source(DataSource value) {
+            this.source = Objects.requireNonNull(value, "source must not be null");
+            return this;
+        }
+
+        /** The target database (required). */
+        public Builder target(DataSource value) {
+            this.target = Objects.requireNonNull(value, "target must not be null");
+            return this;
+        }
+
+        /** The target table when it is named differently (default: the same name as the source). */
+        public Builder targetTable(String value) {
+            this.targetTable = notBlank(value, "targetTable");
+            return this;
+        }
+
+        /** Columns that identify a row, in order (default: the source's primary key). */
+        public Builder keyColumns(String... columns) {
+            if (columns == null || columns.length == 0) {
+                throw new IllegalArgumentException("keyColumns must name at least one column");
+            }
+            for (String c : columns) {
+                notBlank(c, "keyColumns");
+            }
+            if (new LinkedHashSet<>(Arrays.asList(columns)).size() != columns.length) {
+                throw new IllegalArgumentException("keyColumns must not repeat a column, was " + Arrays.toString(columns));
+            }
+            this.keyColumns = List.of(columns);
+            return this;
+        }
+
+        /**
+         * A SQL condition applied to both sides (e.g. {@code created_at < '2026-01-01'}), trusted: it is inserted
+         * into the queries as written.
+         */
+        public Builder where(String condition) {
+            this.where = notBlank(condition, "where");
+            return this;
+        }
+
+        /** Columns left out of the comparison (e.g. a target-only {@code migrated_at}); key columns are always compared. */
+        public Builder excludeColumns(String... columns) {
+            for (String c : columns) {
+                notBlank(c, "excludeColumns");
+            }
+            this.excluded = Set.of(columns);
+            return this;
+        }
+
+        /** Rows per top-level range (default 20,000; 100 to 10,000,000). */
+        public Builder chunkRows(int rows) {
+            this.chunkRows = between(rows, 100, 10_000_000, "chunkRows");
+            return this;
+        }
+
+        /** Sub-ranges a differing range is split into (default 16; 2 to 256). */
+        public Builder fanout(int parts) {
+            this.fanout = between(parts, 2, 256, "fanout");
+            return this;
+        }
+
+        /** Differing ranges of at most this many rows are compared row by row (default 256; 1 to 100,000). */
+        public Builder leafRows(int rows) {
+            this.leafRows = between(rows, 1, 100_000, "leafRows");
+            return this;
+        }
+
+        /**
+         * Top-level ranges checksummed by one query per side (default 256, i.e. windows of 5.12 million rows with the
+         * default chunkRows; 1 to 100,000). Larger windows let PostgreSQL scan sequentially; checkpoints, progress and
+         * the throttle advance per window.
+         */
+        public Builder windowRanges(int ranges) {
+            this.windowRanges = between(ranges, 1, 100_000, "windowRanges");
+            return this;
+        }
+
+        /** Differences listed in the report (default 100; all are counted). 0 to 1,000,000. */
+        public Builder maxReportedDifferences(int max) {
+            this.maxReported = between(max, 0, 1_000_000, "maxReportedDifferences");
+            return this;
+        }
+
+        /**
+         * Candidate differences kept for the re-check (default 10,000). Beyond it differences are only counted; with
+         * a watermark they cannot be re-checked and make the result inconclusive.
+         */
+        public Builder maxRechecks(int max) {
+            this.maxRechecks = between(max, 1, 10_000_000, "maxRechecks");
+            return this;
+        }
+
+        /** Throttle: at most this many rows per second (per side; default unlimited). */
+        public Builder maxRowsPerSecond(double rows) {
+            if (!(rows > 0) || !Double.isFinite(rows)) {
+                throw new IllegalArgumentException("maxRowsPerSecond must be a positive number, was " + rows);
+            }
+            this.maxRowsPerSecond = rows;
+            return this;
+        }
+
+        /**
+         * The applied watermark of the CDC pipeline copying source to target, e.g.
+         * {@code processor::appliedWatermark}; differences younger than it are re-checked, not reported.
+         */
+        public Builder appliedWatermark(AppliedWatermark value) {
+            this.watermark = Objects.requireNonNull(value, "appliedWatermark must not be null");
+            return this;
+        }
+
+        /**
+         * Use each source row's commit time ({@code pg_xact_commit_timestamp(xmin)}; needs
+         * {@code track_commit_timestamp = on} on the source) to settle a difference in one re-check once the
+         * watermark passes it. Off (default): a difference is verified when the source row stayed the same across two
+         * re-checks and the watermark passed the first.
+         */
+        public Builder commitTimestamps(boolean on) {
+            this.commitTimestamps = on;
+            return this;
+        }
+
+        /** How long in-flight differences are re-checked before they count as unresolved (default 5 min). */
+        public Builder inFlightTimeout(Duration value) {
+            this.inFlightTimeout = positive(value, "inFlightTimeout");
+            return this;
+        }
+
+        /** Pause between re-check rounds (default 200 ms). */
+        public Builder pollInterval(Duration value) {
+            this.pollInterval = positive(value, "pollInterval");
+            return this;
+        }
+
+        /** Compare numeric scale too (1.5 differs from 1.50); default off: numeric values compare by value. */
+        public Builder strictNumericScale(boolean on) {
+            this.strictNumericScale = on;
+            return this;
+        }
+
+        /** Saves progress after each top-level range and resumes an interrupted run from it. */
+        public Builder checkpoints(CheckpointStore store) {
+            this.checkpoints = Objects.requireNonNull(store, "checkpoints must not be null");
+            return this;
+        }
+
+        /** A health check that is DOWN while the latest run found verified differences. */
+        public Builder healthCheck(VerificationHealthCheck check) {
+            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            return this;
+        }
+
+        /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
+        public Builder instrumentation(Instrumentation value) {
+            Objects.requireNonNull(value, "instrumentation must not be null");
+            this.registry = value.registry();
+            this.options = value.options();
+            this.clock = value.clock();
+            return this;
+        }
+
+        /** The host's registry (required). */
+        public Builder meterRegistry(MeterRegistry value) {
+            this.registry = Objects.requireNonNull(value, "meterRegistry must not be null");
+            return this;
+        }
+
+        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
+        public Builder metricsOptions(MetricsOptions value) {
+            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            return this;
+        }
+
+        /** Clock of the report times and the ETA (default UTC system clock). */
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock must not be null");
+            return this;
+        }
+
+        /** Builds the verifier; the builder may be reused. */
+        public JdbcTableVerifier build() {
+            if (source == null) {
+                throw new IllegalStateException("source must be set (source(DataSource))");
+            }
+            if (target == null) {
+                throw new IllegalStateException("target must be set (target(DataSource))");
+            }
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set (meterRegistry(MeterRegistry))");
+            }
+            if (leafRows < fanout) {
+                throw new IllegalStateException("leafRows (" + leafRows + ") must be at least fanout (" + fanout + ")");
+            }
+            return new JdbcTableVerifier(this);
+        }
+
+        private static String notBlank(String v, String field) {
+            if (v == null || v.isBlank()) {
+                throw new IllegalArgumentException(field + " must not be blank");
+            }
+            return v;
+        }
+
+        private static int between(int v, int min, int max, String field) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + v);
+            }
+            return v;
+        }
+
+        private static Duration positive(Duration d, String field) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+            }
+            return d;
+        }
+    }
+}

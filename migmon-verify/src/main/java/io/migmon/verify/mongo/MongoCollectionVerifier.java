@@ -1,0 +1,606 @@
+package io.migmon.verify.mongo;
+
+import com.mongodb.client.model.Aggregates;
+import com.mongodb.client.model.Filters;
+import com.mongodb.client.model.Sorts;
+import com.mongodb.reactivestreams.client.MongoCollection;
+import com.mongodb.reactivestreams.client.MongoDatabase;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.core.metrics.Instrumentation;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.verify.AppliedWatermark;
+import io.migmon.verify.Checkpoint;
+import io.migmon.verify.CheckpointStore;
+import io.migmon.verify.DifferenceKind;
+import io.migmon.verify.RowDifference;
+import io.migmon.verify.VerificationException;
+import io.migmon.verify.VerificationHealthCheck;
+import io.migmon.verify.VerificationReport;
+import io.migmon.verify.internal.CanonicalBson;
+import io.migmon.verify.internal.InFlightResolver;
+import io.migmon.verify.internal.Reactive;
+import io.migmon.verify.internal.Throttle;
+import io.migmon.verify.internal.ValidationMeters;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.bson.BsonDocument;
+import org.bson.BsonInt32;
+import org.bson.BsonValue;
+import org.bson.conversions.Bson;
+import org.bson.json.JsonMode;
+import org.bson.json.JsonWriterSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Verifies that a target MongoDB collection holds the same documents as a source collection, range by range over
+ * {@code _id} (one BSON type of {@code _id} per collection: range queries only match values of the same type).
+ *
+ * <p>Per range of {@link Builder#chunkDocuments(int) chunkDocuments} source documents, when the server supports it
+ * ({@code $toHashedIndexKey}, MongoDB 4.0+), both sides compute a count and a hash sum of the documents
+ * server-side and only differing ranges are read; otherwise (in-process test servers, {@link Builder#serverSideHash
+ * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (field order
+ * ignored, numbers by value), memory bounded by one range of the source plus one page of the target. Differences:
+ * missing, extra, changed (with the differing top-level fields). With an
+ * {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, candidates are re-checked until the source
+ * document is stable across a re-check that the watermark has passed (this host's clock is the reference: the
+ * watermark must be on the same time base).
+ *
+ * <p>Immutable and thread-safe; {@link #verify()} blocks. {@link #close()} removes the meters.
+ */
+public final class MongoCollectionVerifier implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MongoCollectionVerifier.class);
+    private static final JsonWriterSettings EXTENDED = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
+    private static final JsonWriterSettings RELAXED = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
+
+    private final String collection;
+    private final String targetCollection;
+    private final MongoDatabase source;
+    private final MongoDatabase target;
+    private final BsonDocument filter;
+    private final int chunk;
+    private final int maxReported;
+    private final int maxRechecks;
+    private final double maxRowsPerSecond;
+    private final Boolean serverSideHash;
+    private final AppliedWatermark watermark;
+    private final Duration inFlightTimeout;
+    private final Duration pollInterval;
+    private final Duration timeout;
+    private final CheckpointStore checkpoints;
+    private final VerificationHealthCheck healthCheck;
+    private final Clock clock;
+    private final ValidationMeters meters;
+
+    private MongoCollectionVerifier(Builder b) {
+        this.collection = b.collection;
+        this.targetCollection = b.targetCollection == null ? b.collection : b.targetCollection;
+        this.source = b.source;
+        this.target = b.target;
+        this.filter = b.filter;
+        this.chunk = b.chunk;
+        this.maxReported = b.maxReported;
+        this.maxRechecks = b.maxRechecks;
+        this.maxRowsPerSecond = b.maxRowsPerSecond;
+        this.serverSideHash = b.serverSideHash;
+        this.watermark = b.watermark;
+        this.inFlightTimeout = b.inFlightTimeout;
+        this.pollInterval = b.pollInterval;
+        this.timeout = b.timeout;
+        this.checkpoints = b.checkpoints;
+        this.healthCheck = b.healthCheck;
+        this.clock = b.clock;
+        this.meters = new ValidationMeters(b.registry, b.options, b.clock, b.collection);
+    }
+
+    public static Builder builder(String collection) {
+        return new Builder(collection);
+    }
+
+    /** The identity of this verification (for checkpoints). */
+    public String id() {
+        return "mongodb:" + source.getName() + "." + collection + "->" + target.getName() + "." + targetCollection
+                + (filter == null ? "" : " filter " + filter.toJson());
+    }
+
+    /**
+     * Runs the verification.
+     *
+     * @throws VerificationException when it cannot run (server unreachable, timeout)
+     */
+    public VerificationReport verify() {
+        Instant started = clock.instant();
+        try {
+            VerificationReport report = new Run(started).execute();
+            meters.finished(report);
+            if (healthCheck != null) {
+                try {
+                    healthCheck.record(report);
+                } catch (RuntimeException e) {
+                    meters.recordFailure("verify-health", e);
+                }
+            }
+            return report;
+        } catch (RuntimeException e) {
+            meters.failed(Duration.between(started, clock.instant()));
+            if (e instanceof VerificationException) {
+                throw e;
+            }
+            throw new VerificationException("verification of " + collection + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        meters.close();
+    }
+
+    @Override
+    public String toString() {
+        return "MongoCollectionVerifier{" + collection + (targetCollection.equals(collection) ? "" : " -> "
+                + targetCollection) + ", chunkDocuments=" + chunk + "}";
+    }
+
+    private final class Run {
+        private final Instant started;
+        private final MongoCollection<BsonDocument> src = source.getCollection(collection, BsonDocument.class);
+        private final MongoCollection<BsonDocument> tgt = target.getCollection(targetCollection, BsonDocument.class);
+        private final Throttle throttle = new Throttle(maxRowsPerSecond);
+        private final List<RowDifference> candidates = new ArrayList<>();
+        private final List<BsonValue> candidateIds = new ArrayList<>();
+        private final long[] unlisted = new long[DifferenceKind.values().length];
+        private long sourceRows;
+        private long targetRows;
+        private long rowsChecked;
+        private long rowsThisRun;
+        private long rangesCompared;
+        private long rangesDiffering;
+        private Boolean serverHash = serverSideHash;
+
+        Run(Instant started) {
+            this.started = started;
+        }
+
+        VerificationReport execute() {
+            String id = id();
+            BsonValue lower = null;
+            boolean resumed = false;
+            Checkpoint cp = checkpoints == null ? null : checkpoints.load(id).orElse(null);
+            if (cp != null && cp.lastKey().size() == 1) {
+                lower = BsonDocument.parse(cp.lastKey().get(0)).get("v");
+                sourceRows = cp.sourceRows();
+                targetRows = cp.targetRows();
+                rowsChecked = cp.rowsChecked();
+                rangesCompared = cp.rangesCompared();
+                rangesDiffering = cp.rangesDiffering();
+                for (RowDifference d : cp.candidates()) {
+                    candidates.add(d);
+                    candidateIds.add(BsonDocument.parse(d.key().get("_id_extended")).get("v"));
+                }
+                cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
+                resumed = true;
+            }
+            long estimate = filter == null ? Reactive.list(src.estimatedDocumentCount(), timeout).get(0) : -1;
+            meters.start(estimate, rowsChecked);
+            while (true) {
+                long[] counts = rangeStep(lower);
+                long covered = Math.max(counts[0], counts[1]);
+                rowsChecked += covered;
+                rowsThisRun += covered;
+                meters.rowsChecked(covered, rowsChecked, rowsThisRun);
+                throttle.acquire(covered);
+                if (counts[2] == 0) {
+                    break;
+                }
+                lower = lastId;
+                if (checkpoints != null) {
+                    Map<DifferenceKind, Long> u = new EnumMap<>(DifferenceKind.class);
+                    for (DifferenceKind k : DifferenceKind.values()) {
+                        u.put(k, unlisted[k.ordinal()]);
+                    }
+                    checkpoints.save(new Checkpoint(id, List.of(new BsonDocument("v", lower).toJson(EXTENDED)),
+                            sourceRows, targetRows, rowsChecked, rangesCompared, rangesDiffering, candidates, u));
+                }
+            }
+            VerificationReport report = finish(resumed);
+            if (checkpoints != null) {
+                checkpoints.clear(id);
+            }
+            return report;
+        }
+
+        private BsonValue lastId;
+
+        /** One top-level range after {@code lower}: {source count, target count, 1 if more ranges follow}. */
+        private long[] rangeStep(BsonValue lower) {
+            if (!Boolean.FALSE.equals(serverHash)) {
+                try {
+                    return serverStep(lower);
+                } catch (RuntimeException e) {
+                    if (Boolean.TRUE.equals(serverHash)) {
+                        throw e;
+                    }
+                    LOG.info("server-side hashing not available ({}); streaming documents instead", e.getMessage());
+                    serverHash = false;
+                }
+            }
+            return streamStep(lower, null, true);
+        }
+
+        private long[] serverStep(BsonValue lower) {
+            if (serverHash == null && !serverHashesDocuments()) {
+                throw new VerificationException("$toHashedIndexKey does not tell documents apart on this server");
+            }
+            // the chunk's upper bound: the chunk-th _id after lower (an _id index walk, one small document)
+            List<BsonDocument> nth = Reactive.list(src.find(range(lower, null)).sort(Sorts.ascending("_id"))
+                    .projection(new BsonDocument("_id", new BsonInt32(1))).skip(chunk - 1).limit(1), timeout);
+            boolean more = !nth.isEmpty();
+            BsonValue upper = more ? nth.get(0).get("_id") : null;
+            List<BsonDocument> s = Reactive.list(src.aggregate(hashPipeline(lower, upper)), timeout);
+            List<BsonDocument> t = Reactive.list(tgt.aggregate(hashPipeline(lower, upper)), timeout);
+            long sn = s.isEmpty() ? 0 : s.get(0).getNumber("n").longValue();
+            long tn = t.isEmpty() ? 0 : t.get(0).getNumber("n").longValue();
+            serverHash = true;
+            BsonValue sh = s.isEmpty() ? null : s.get(0).get("h");
+            BsonValue th = t.isEmpty() ? null : t.get(0).get("h");
+            if (sn == tn && Objects.equals(sh, th)) {
+                rangesCompared++;
+                sourceRows += sn;
+                targetRows += tn;
+                lastId = upper;
+                return new long[] {sn, tn, more ? 1 : 0};
+            }
+            // differing (or the same documents with another field order): compare this range document by document
+            return streamStep(lower, upper, more);
+        }
+
+        /**
+         * Whether the source and target servers hash whole documents (nested fields and arrays included): a server
+         * that returns the same hash for {x: [1, {y: 1}]} and {x: [1, {y: 2}]} cannot be trusted with range hashes.
+         */
+        private boolean serverHashesDocuments() {
+            List<Bson> probe = List.of(Aggregates.limit(1), BsonDocument.parse("{$project: {_id: 0, "
+                    + "a: {$toHashedIndexKey: {$literal: {x: 1}}}, b: {$toHashedIndexKey: {$literal: {x: 2}}}, "
+                    + "c: {$toHashedIndexKey: {$literal: {x: [1, {y: 1}]}}}, "
+                    + "d: {$toHashedIndexKey: {$literal: {x: [1, {y: 2}]}}}}}"));
+            List<Bson> roots = List.of(Aggregates.limit(2),
+                    BsonDocument.parse("{$project: {_id: 0, h: {$toHashedIndexKey: '$$ROOT'}}}"));
+            for (MongoCollection<BsonDocument> c : List.of(src, tgt)) {
+                List<BsonDocument> r = Reactive.list(c.aggregate(probe), timeout);
+                if (r.isEmpty()) {
+                    continue;
+                }
+                BsonDocument d = r.get(0);
+                if (d.get("a") == null || d.get("a").equals(d.get("b")) || d.get("c") == null
+                        || d.get("c").equals(d.get("d"))) {
+                    return false;
+                }
+                // two different documents of the collection itself must hash differently ($$ROOT supported)
+                List<BsonDocument> h = Reactive.list(c.aggregate(roots), timeout);
+                if (h.size() == 2 && (h.get(0).get("h") == null || h.get(0).get("h").equals(h.get(1).get("h")))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private List<Bson> hashPipeline(BsonValue lower, BsonValue upper) {
+            return List.of(Aggregates.match(range(lower, upper)), BsonDocument.parse(
+                    "{$group: {_id: null, n: {$sum: 1}, h: {$sum: {$toHashedIndexKey: '$$ROOT'}}}}"));
+        }
+
+        /** Streams (lower, upper] (upper from the source's chunk when {@code null} and {@code more}). */
+        private long[] streamStep(BsonValue lower, BsonValue knownUpper, boolean mayHaveMore) {
+            List<BsonDocument> s = Reactive.list(src.find(range(lower, knownUpper)).sort(Sorts.ascending("_id"))
+                    .limit(chunk), timeout);
+            boolean more = knownUpper != null ? mayHaveMore : s.size() >= chunk;
+            BsonValue upper = knownUpper != null ? knownUpper : more ? s.get(s.size() - 1).get("_id") : null;
+            Map<BsonValue, BsonDocument> byId = new LinkedHashMap<>();
+            s.forEach(d -> byId.put(d.get("_id"), d));
+            long tn = 0;
+            boolean differs = false;
+            BsonValue cursor = lower;
+            while (true) {
+                List<BsonDocument> page = Reactive.list(tgt.find(range(cursor, upper)).sort(Sorts.ascending("_id"))
+                        .limit(chunk), timeout);
+                for (BsonDocument d : page) {
+                    tn++;
+                    BsonDocument other = byId.remove(d.get("_id"));
+                    if (other == null) {
+                        add(DifferenceKind.EXTRA, d.get("_id"), List.of());
+                        differs = true;
+                    } else if (CanonicalBson.hash(other) != CanonicalBson.hash(d)
+                            || !CanonicalBson.text(other).equals(CanonicalBson.text(d))) {
+                        add(DifferenceKind.CHANGED, d.get("_id"), CanonicalBson.differingFields(other, d));
+                        differs = true;
+                    }
+                }
+                if (page.size() < chunk) {
+                    break;
+                }
+                cursor = page.get(page.size() - 1).get("_id");
+            }
+            for (BsonValue missing : byId.keySet()) {
+                add(DifferenceKind.MISSING, missing, List.of());
+                differs = true;
+            }
+            sourceRows += s.size();
+            targetRows += tn;
+            rangesCompared++;
+            if (differs) {
+                rangesDiffering++;
+            }
+            lastId = upper;
+            return new long[] {s.size(), tn, more ? 1 : 0};
+        }
+
+        private Bson range(BsonValue lower, BsonValue upper) {
+            List<Bson> conds = new ArrayList<>();
+            if (lower != null) {
+                conds.add(Filters.gt("_id", lower));
+            }
+            if (upper != null) {
+                conds.add(Filters.lte("_id", upper));
+            }
+            if (filter != null) {
+                conds.add(filter);
+            }
+            return conds.isEmpty() ? new BsonDocument() : conds.size() == 1 ? conds.get(0) : Filters.and(conds);
+        }
+
+        private void add(DifferenceKind kind, BsonValue id, List<String> fields) {
+            if (candidates.size() < maxRechecks) {
+                candidates.add(new RowDifference(kind, keyMap(id), fields));
+                candidateIds.add(id);
+            } else {
+                unlisted[kind.ordinal()]++;
+            }
+        }
+
+        private Map<String, String> keyMap(BsonValue id) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("_id", idText(id));
+            m.put("_id_extended", new BsonDocument("v", id).toJson(EXTENDED));
+            return m;
+        }
+
+        private VerificationReport finish(boolean resumed) {
+            VerificationReport.Builder rb = VerificationReport.builder(collection, "mongodb").keyColumns(List.of("_id"))
+                    .filter(filter == null ? null : filter.toJson(RELAXED)).startedAt(started).resumed(resumed)
+                    .ranges(rangesCompared, rangesDiffering).rows(sourceRows, targetRows, rowsChecked);
+            long unlistedTotal = 0;
+            for (DifferenceKind k : DifferenceKind.values()) {
+                unlistedTotal += unlisted[k.ordinal()];
+            }
+            if (watermark == null) {
+                candidates.forEach(d -> rb.difference(publicDifference(d), maxReported));
+                for (DifferenceKind k : DifferenceKind.values()) {
+                    rb.unlisted(k, unlisted[k.ordinal()]);
+                }
+                rb.inFlight(0, 0, 0, null);
+            } else {
+                InFlightResolver<BsonValue> resolver = new InFlightResolver<>(watermark, this::probe, inFlightTimeout,
+                        pollInterval, meters::inFlight);
+                InFlightResolver.Outcome<BsonValue> out = resolver.resolve(candidateIds);
+                for (InFlightResolver.Confirmed<BsonValue> c : out.confirmed()) {
+                    rb.difference(new RowDifference(c.kind(), Map.of("_id", idText(c.key())), c.columns()), maxReported);
+                }
+                rb.inFlight(out.rechecked(), out.resolved(), out.unresolved().size() + unlistedTotal, out.lastWatermark());
+            }
+            return rb.finishedAt(clock.instant()).build();
+        }
+
+        private RowDifference publicDifference(RowDifference d) {
+            return new RowDifference(d.kind(), Map.of("_id", d.key().get("_id")), d.columns());
+        }
+
+        private InFlightResolver.Probe probe(BsonValue id) {
+            Bson byId = filter == null ? Filters.eq("_id", id) : Filters.and(Filters.eq("_id", id), filter);
+            List<BsonDocument> t = Reactive.list(tgt.find(byId).limit(1), timeout);
+            List<BsonDocument> s = Reactive.list(src.find(byId).limit(1), timeout);
+            Instant readAt = clock.instant();
+            BsonDocument sd = s.isEmpty() ? null : s.get(0);
+            BsonDocument td = t.isEmpty() ? null : t.get(0);
+            List<String> fields = sd != null && td != null ? CanonicalBson.differingFields(sd, td) : List.of();
+            return new InFlightResolver.Probe(sd == null ? null : CanonicalBson.text(sd),
+                    td == null ? null : CanonicalBson.text(td), fields, readAt, null);
+        }
+    }
+
+    private static String idText(BsonValue id) {
+        String json = new BsonDocument("v", id).toJson(RELAXED);
+        return json.substring(json.indexOf(':') + 1, json.length() - 1).trim();
+    }
+
+    /**
+     * Builder of {@link MongoCollectionVerifier}; not thread-safe. Invalid values fail at the setter naming the field;
+     * missing collaborators fail at {@link #build()} naming the setter.
+     */
+    public static final class Builder {
+        private final String collection;
+        private String targetCollection;
+        private MongoDatabase source;
+        private MongoDatabase target;
+        private BsonDocument filter;
+        private int chunk = 5_000;
+        private int maxReported = 100;
+        private int maxRechecks = 10_000;
+        private double maxRowsPerSecond;
+        private Boolean serverSideHash;
+        private AppliedWatermark watermark;
+        private Duration inFlightTimeout = Duration.ofMinutes(5);
+        private Duration pollInterval = Duration.ofMillis(200);
+        private Duration timeout = Duration.ofMinutes(2);
+        private CheckpointStore checkpoints;
+        private VerificationHealthCheck healthCheck;
+        private MeterRegistry registry;
+        private MetricsOptions options = MetricsOptions.defaults();
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String collection) {
+            if (collection == null || collection.isBlank()) {
+                throw new IllegalArgumentException("collection must not be blank");
+            }
+            this.collection = collection;
+        }
+
+        /** The source database (required). */
+        public Builder source(MongoDatabase value) {
+            this.source = Objects.requireNonNull(value, "source must not be null");
+            return this;
+        }
+
+        /** The target database (required). */
+        public Builder target(MongoDatabase value) {
+            this.target = Objects.requireNonNull(value, "target must not be null");
+            return this;
+        }
+
+        /** The target collection when named differently (default: the same name). */
+        public Builder targetCollection(String value) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException("targetCollection must not be blank");
+            }
+            this.targetCollection = value;
+            return this;
+        }
+
+        /** A query filter applied to both sides. */
+        public Builder filter(Bson value) {
+            this.filter = Objects.requireNonNull(value, "filter must not be null").toBsonDocument();
+            return this;
+        }
+
+        /** Source documents per range (default 5,000; 10 to 1,000,000); also the page size of target reads. */
+        public Builder chunkDocuments(int n) {
+            if (n < 10 || n > 1_000_000) {
+                throw new IllegalArgumentException("chunkDocuments must be between 10 and 1000000, was " + n);
+            }
+            this.chunk = n;
+            return this;
+        }
+
+        /** Differences listed in the report (default 100; all are counted). */
+        public Builder maxReportedDifferences(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxReportedDifferences must not be negative, was " + n);
+            }
+            this.maxReported = n;
+            return this;
+        }
+
+        /** Candidate differences kept for the re-check (default 10,000). */
+        public Builder maxRechecks(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxRechecks must be positive, was " + n);
+            }
+            this.maxRechecks = n;
+            return this;
+        }
+
+        /** Throttle: at most this many documents per second (default unlimited). */
+        public Builder maxRowsPerSecond(double n) {
+            if (!(n > 0) || !Double.isFinite(n)) {
+                throw new IllegalArgumentException("maxRowsPerSecond must be a positive number, was " + n);
+            }
+            this.maxRowsPerSecond = n;
+            return this;
+        }
+
+        /**
+         * Force ({@code true}) or forbid ({@code false}) server-side range hashes; by default they are tried once and
+         * streaming is used when the server rejects them.
+         */
+        public Builder serverSideHash(boolean on) {
+            this.serverSideHash = on;
+            return this;
+        }
+
+        /** The applied watermark of the pipeline copying source to target (same time base as this host's clock). */
+        public Builder appliedWatermark(AppliedWatermark value) {
+            this.watermark = Objects.requireNonNull(value, "appliedWatermark must not be null");
+            return this;
+        }
+
+        /** How long in-flight differences are re-checked (default 5 min). */
+        public Builder inFlightTimeout(Duration value) {
+            this.inFlightTimeout = positive(value, "inFlightTimeout");
+            return this;
+        }
+
+        /** Pause between re-check rounds (default 200 ms). */
+        public Builder pollInterval(Duration value) {
+            this.pollInterval = positive(value, "pollInterval");
+            return this;
+        }
+
+        /** Timeout of each MongoDB operation (default 2 min). */
+        public Builder operationTimeout(Duration value) {
+            this.timeout = positive(value, "operationTimeout");
+            return this;
+        }
+
+        public Builder checkpoints(CheckpointStore store) {
+            this.checkpoints = Objects.requireNonNull(store, "checkpoints must not be null");
+            return this;
+        }
+
+        public Builder healthCheck(VerificationHealthCheck check) {
+            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            return this;
+        }
+
+        /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
+        public Builder instrumentation(Instrumentation value) {
+            Objects.requireNonNull(value, "instrumentation must not be null");
+            this.registry = value.registry();
+            this.options = value.options();
+            this.clock = value.clock();
+            return this;
+        }
+
+        /** The host's registry (required). */
+        public Builder meterRegistry(MeterRegistry value) {
+            this.registry = Objects.requireNonNull(value, "meterRegistry must not be null");
+            return this;
+        }
+
+        public Builder metricsOptions(MetricsOptions value) {
+            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            return this;
+        }
+
+        public Builder clock(Clock value) {
+            this.clock = Objects.requireNonNull(value, "clock must not be null");
+            return this;
+        }
+
+        public MongoCollectionVerifier build() {
+            if (source == null) {
+                throw new IllegalStateException("source must be set (source(MongoDatabase))");
+            }
+            if (target == null) {
+                throw new IllegalStateException("target must be set (target(MongoDatabase))");
+            }
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set (meterRegistry(MeterRegistry))");
+            }
+            return new MongoCollectionVerifier(this);
+        }
+
+        private static Duration positive(Duration d, String field) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+            }
+            return d;
+        }
+    }
+}
