@@ -232,7 +232,7 @@ public final class MetricCatalog {
             .prometheus("migmon_alerts_sent_total").build();
 
     public static final MeterDefinition ALERTS_FAILED = MeterDefinition.builder("migmon.alerts.failed", MeterType.COUNTER)
-            .description("Notifications that failed after all retries, by sink and severity")
+            .description("Notifications rejected for good, or failed maxAttempts times (delivery keeps retrying until superseded), by sink and severity")
             .tags(SINK, SEVERITY)
             .prometheus("migmon_alerts_failed_total").build();
 
