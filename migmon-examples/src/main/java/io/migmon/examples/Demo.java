@@ -164,7 +164,7 @@ public final class Demo implements Callable<Integer> {
                          .meterRegistry(registry)
                          .defaultDetectors()
                          .detector(LowThroughputDetector.builder(rate).build())   // the seed's 0.5x expected rule
-                         .minSampleSpacing(Duration.ofSeconds(5))                 // detectors are tuned for 5 s
+                         .minSampleSpacing(Duration.ofSeconds(5))                 // detectors judge in time; spacing only saves CPU
                          .listener(a -> out.printf("[%s] anomaly %s %s: %s%n", a.migrationId(), a.state(), a.type(),
                                  a.message()))
                          .listener(alerts)
