@@ -22,7 +22,7 @@ class AlertNamingTest {
                 .allMatch(n -> n.matches("[a-z][a-z0-9_]*"))
                 .containsExactly(MigmonAlertRules.LOW_THROUGHPUT, MigmonAlertRules.HIGH_ERROR_RATE,
                         MigmonAlertRules.HIGH_DATA_LAG, MigmonAlertRules.STALL, MigmonAlertRules.MIGRATION_FAILED,
-                        MigmonAlertRules.CDC_STALL, MigmonAlertRules.CDC_HIGH_CONSUMER_LAG,
+                        MigmonAlertRules.VALIDATION_DIFFERENCES, MigmonAlertRules.CDC_STALL, MigmonAlertRules.CDC_HIGH_CONSUMER_LAG,
                         MigmonAlertRules.CDC_HIGH_REPLICATION_LAG, MigmonAlertRules.CDC_CONNECTOR_FAILED);
     }
 
