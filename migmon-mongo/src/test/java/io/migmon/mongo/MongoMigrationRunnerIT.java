@@ -148,7 +148,7 @@ class MongoMigrationRunnerIT {
             assertThat(registry.get("mongodb.migration.validations").tag("version", "10").tag("check", "index:orders.customer_1")
                     .tag("status", "passed").counter().count()).isEqualTo(1);
             assertThat(registry.get("migration.rows").tag("migration_id", db + "-v1").tag("table_name", "orders")
-                    .counter().count()).isEqualTo(1000);
+                    .functionCounter().count()).isEqualTo(1000);
             assertThat(registry.get("migration.progress").tag("migration_id", db + "-v1").gauge().value()).isEqualTo(1.0);
             assertThat(registry.get("migration.status").tag("migration_id", db + "-v2").tag("status", "success")
                     .gauge().value()).isEqualTo(1.0);

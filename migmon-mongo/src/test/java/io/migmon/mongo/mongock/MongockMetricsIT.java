@@ -56,7 +56,7 @@ class MongockMetricsIT {
                     .timer().count()).isEqualTo(1);
             assertThat(registry.get("mongodb.migration.documents").tag("version", "seed-products").tag("collection", "products")
                     .counter().count()).isEqualTo(100);
-            assertThat(registry.get("migration.rows").tag("migration_id", "mongock").counter().count()).isEqualTo(100);
+            assertThat(registry.get("migration.rows").tag("migration_id", "mongock").functionCounter().count()).isEqualTo(100);
         }
         assertThat(registry.getMeters()).isEmpty();
     }
