@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * ({@code -Dmigmon.bench.docs=N} to change the size). Results: docs/performance/mongo.md.
  */
 @Tag("benchmark")
-class MongoMigrationBenchmarkTest {
+class MongoMigrationBenchmark {
 
     private static final Duration T = Duration.ofMinutes(5);
     private static final int BATCH = 1_000;
