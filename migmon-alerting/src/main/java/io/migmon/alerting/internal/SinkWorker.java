@@ -299,12 +299,29 @@ public final class SinkWorker {
         } else {
             source.rejected(p.ticket, n, clock.instant());
         }
-        if (!p.failedCounted) {
+        Notification lost = n;
+        if (failure.rejectedFingerprints() != null) {
+            // partly accepted: only the rejected alerts count as failed (and are reported undelivered)
+            List<Alert> rejected = new ArrayList<>();
+            for (Alert a : n.alerts()) {
+                if (failure.rejectedFingerprints().contains(a.fingerprint())) {
+                    meters.failed(name, a);
+                    rejected.add(a);
+                } else {
+                    meters.sent(name, a);
+                }
+            }
+            LOG.warn("alert sink '{}' delivered '{}' in part: {}", name, n.title(), p.lastError);
+            lost = rejected.isEmpty() ? null
+                    : new Notification(n.groupKey(), n.sink(), n.groupLabels(), rejected, n.at(), n.repeat());
+        } else if (!p.failedCounted) {
             countFailed(p, n);
         }
-        synchronized (undelivered) {
-            if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
-                undelivered.add(new Undelivered(n, "failed: " + p.lastError));
+        if (lost != null) {
+            synchronized (undelivered) {
+                if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
+                    undelivered.add(new Undelivered(lost, "failed: " + p.lastError));
+                }
             }
         }
     }
