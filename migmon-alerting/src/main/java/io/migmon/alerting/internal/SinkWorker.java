@@ -418,14 +418,7 @@ public final class SinkWorker {
                     break;
                 }
             }
-            stopping = true;
-            loop.interrupt();
-            calls.shutdownNow();
-            try {
-                loop.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stopThreads();
         } else {
             lock.lock();
             try {
@@ -461,11 +454,33 @@ public final class SinkWorker {
         synchronized (undelivered) {
             out.addAll(0, undelivered);
         }
+        closeSink();
+        return out;
+    }
+
+    /** Stops the loop and call threads (threaded mode); idempotent, never throws. */
+    public void stopThreads() {
+        stopping = true;
+        if (loop != null) {
+            loop.interrupt();
+            calls.shutdownNow();
+            try {
+                loop.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Closes the sink; whatever it throws ({@code Error}s included) is logged and swallowed, so the dispatcher still
+     * drains the other sinks, stops its threads and returns its report.
+     */
+    public void closeSink() {
         try {
             sink.close();
-        } catch (RuntimeException e) {
-            LOG.debug("alert sink '{}' close failed: {}", name, e.getClass().getName());
+        } catch (Throwable e) { // NOPMD: a sink's close must not stop the dispatcher's shutdown
+            LOG.warn("alert sink '{}' close failed: {}", name, e.getClass().getName());
         }
-        return out;
     }
 }
