@@ -151,10 +151,11 @@ public final class PagerDutySink implements AlertSink {
         if (!a.resolved()) {
             ObjectNode p = e.putObject("payload");
             // PagerDuty rejects a blank summary or source: fall back to the alert name / the configured source
-            String summary = a.summary() == null || a.summary().isBlank() ? a.name() : a.summary();
+            // (blank also means only invisible characters: U+00A0, U+200B, U+FEFF... PagerDuty trims those too)
+            String summary = blank(a.summary()) ? (blank(a.name()) ? "migmon alert" : a.name()) : a.summary();
             p.put("summary", Truncate.chars(summary, MAX_SUMMARY_CHARS));
             String migration = a.labels().get("migration_id");
-            p.put("source", Truncate.chars(migration == null || migration.isBlank() ? source : migration, MAX_FIELD_CHARS));
+            p.put("source", Truncate.chars(blank(migration) ? source : migration, MAX_FIELD_CHARS));
             p.put("severity", severity(a.severity()));
             if (a.startsAt() != null) {
                 p.put("timestamp", a.startsAt().toString());
@@ -210,6 +211,19 @@ public final class PagerDutySink implements AlertSink {
         }
     }
 
+    /**
+     * Whether {@code s} is null or shows nothing: every code point is whitespace ({@link Character#isWhitespace}),
+     * a space ({@link Character#isSpaceChar}, e.g. U+00A0) or an invisible format character (category Cf, e.g. the
+     * zero-width space U+200B, U+FEFF).
+     */
+    static boolean blank(String s) {
+        if (s == null) {
+            return true;
+        }
+        return s.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                || Character.getType(c) == Character.FORMAT);
+    }
+
     /** PagerDuty's severity for ours. */
     public static String severity(Severity s) {
         return switch (s) {
@@ -257,6 +271,9 @@ public final class PagerDutySink implements AlertSink {
         /** {@code payload.source} when the alert has no {@code migration_id}; default {@code migmon}. */
         public Builder source(String source) {
             this.source = Require.notBlank(source, "pagerduty.source");
+            if (blank(source)) {
+                throw new IllegalArgumentException("pagerduty.source must not be blank (only invisible characters)");
+            }
             return this;
         }
 
