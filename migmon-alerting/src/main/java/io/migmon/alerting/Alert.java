@@ -185,11 +185,52 @@ public final class Alert {
             if (name == null || name.isBlank()) {
                 throw new IllegalArgumentException("alert name must not be blank");
             }
-            this.name = name;
+            this.name = wellFormed(name);
             this.severity = Require.notNull(severity, "severity");
         }
 
-        /** Adds an identifying label; names follow Prometheus rules and cannot be alertname or severity. */
+        /**
+         * {@code s} with every lone surrogate (half of an emoji or other supplementary character, e.g. from a value
+         * cut by char count) replaced by U+FFFD, as a UTF-8 encoder would: receivers reject or mangle ill-formed
+         * UTF-16, and two values differing only there would otherwise share a fingerprint silently.
+         */
+        static String wellFormed(String s) {
+            if (s == null) {
+                return null;
+            }
+            int n = s.length();
+            int i = 0;
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i += 2;
+                } else if (Character.isSurrogate(c)) {
+                    break;
+                } else {
+                    i++;
+                }
+            }
+            if (i == n) {
+                return s;
+            }
+            StringBuilder b = new StringBuilder(n).append(s, 0, i);
+            while (i < n) {
+                char c = s.charAt(i);
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    b.append(c).append(s.charAt(i + 1));
+                    i += 2;
+                } else {
+                    b.append(Character.isSurrogate(c) ? '\uFFFD' : c);
+                    i++;
+                }
+            }
+            return b.toString();
+        }
+
+        /**
+         * Adds an identifying label; names follow Prometheus rules and cannot be alertname or severity. A lone
+         * surrogate in the value (half an emoji) is replaced by U+FFFD, as in annotations, the summary and the name.
+         */
         public Builder label(String key, String value) {
             if (key == null || !LABEL_NAME.matcher(key).matches()) {
                 throw new IllegalArgumentException("label name '" + key + "' must match " + LABEL_NAME);
@@ -197,7 +238,7 @@ public final class Alert {
             if (ALERTNAME.equals(key) || SEVERITY.equals(key)) {
                 throw new IllegalArgumentException("label '" + key + "' is set from the alert's name/severity");
             }
-            labels.put(key, Require.notNull(value, "value of label " + key));
+            labels.put(key, wellFormed(Require.notNull(value, "value of label " + key)));
             return this;
         }
 
@@ -221,13 +262,13 @@ public final class Alert {
             if ("summary".equals(key)) {
                 throw new IllegalArgumentException("annotation 'summary' is set from the alert's summary(..)");
             }
-            annotations.put(key, Require.notNull(value, "value of annotation " + key));
+            annotations.put(key, wellFormed(Require.notNull(value, "value of annotation " + key)));
             return this;
         }
 
-        /** A one-line human summary (default: the name). */
+        /** A one-line human summary (default: the name). Lone surrogates are replaced by U+FFFD. */
         public Builder summary(String summary) {
-            this.summary = summary;
+            this.summary = wellFormed(summary);
             return this;
         }
 

@@ -78,6 +78,7 @@ public final class AlertDispatcher implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread dispatcherThread;
     private volatile ShutdownReport report;
+    private final java.util.concurrent.CountDownLatch closeDone = new java.util.concurrent.CountDownLatch(1);
 
     private AlertDispatcher(Builder b) {
         this.name = b.name;
@@ -338,8 +339,41 @@ public final class AlertDispatcher implements AutoCloseable {
      */
     public ShutdownReport close(Duration timeout) {
         if (!closed.compareAndSet(false, true)) {
+            try { // a concurrent close waits for the first one's report
+                closeDone.await(Math.max(1, timeout.toMillis()) + 5_000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return report;
         }
+        List<ShutdownReport.Undelivered> undelivered = new ArrayList<>();
+        try {
+            closeSinks(timeout, undelivered);
+        } catch (Throwable e) { // NOPMD: the report, the threads and the meters come first
+            meters.meters().recordFailure("alerting", e);
+            LOG.warn("alert dispatcher '{}' close hit {}", name, e.getClass().getName());
+        } finally {
+            for (SinkWorker w : workers.values()) {
+                w.stopThreads(); // no-op when drained normally
+            }
+            report = new ShutdownReport(undelivered, meters.overflowDrops());
+            if (!report.complete()) {
+                LOG.warn("alert dispatcher '{}' closed with {} undelivered alert notification(s) and {} alert(s) "
+                        + "dropped by full queues: {}", name, undelivered.size(), report.dropped(),
+                        undelivered.stream().limit(10).map(u -> u.sink() + ":" + u.alertName() + " (" + u.reason()
+                                + ")").toList());
+            }
+            try {
+                meters.meters().close();
+            } catch (RuntimeException e) {
+                LOG.debug("alert dispatcher '{}' meters close failed: {}", name, e.getClass().getName());
+            }
+            closeDone.countDown();
+        }
+        return report;
+    }
+
+    private void closeSinks(Duration timeout, List<ShutdownReport.Undelivered> undelivered) {
         long deadline = System.nanoTime() + timeout.toNanos();
         if (dispatcherThread != null) {
             dispatcherThread.interrupt();
@@ -360,23 +394,23 @@ public final class AlertDispatcher implements AutoCloseable {
             engineLock.unlock();
         }
         dispatch(out);
-        List<ShutdownReport.Undelivered> undelivered = new ArrayList<>();
         for (SinkWorker w : workers.values()) {
-            for (SinkWorker.Undelivered u : w.drainAndStop(deadline, threaded)) {
+            List<SinkWorker.Undelivered> left;
+            try {
+                left = w.drainAndStop(deadline, threaded);
+            } catch (Throwable e) { // NOPMD: one sink's failure must not keep the others from draining
+                LOG.warn("alert sink '{}' failed to drain: {}", w.name(), e.getClass().getName());
+                w.stopThreads();
+                w.closeSink();
+                continue;
+            }
+            for (SinkWorker.Undelivered u : left) {
                 for (Alert a : u.notification().alerts()) {
                     undelivered.add(new ShutdownReport.Undelivered(w.name(), a.name(), a.fingerprint(), a.severity(),
                             a.resolved(), u.reason()));
                 }
             }
         }
-        report = new ShutdownReport(undelivered, meters.overflowDrops());
-        if (!report.complete()) {
-            LOG.warn("alert dispatcher '{}' closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
-                    + "full queues: {}", name, undelivered.size(), report.dropped(),
-                    undelivered.stream().limit(10).map(u -> u.sink() + ":" + u.alertName() + " (" + u.reason() + ")").toList());
-        }
-        meters.meters().close();
-        return report;
     }
 
     /**

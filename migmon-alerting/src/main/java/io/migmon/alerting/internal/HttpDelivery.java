@@ -2,6 +2,7 @@ package io.migmon.alerting.internal;
 
 import io.migmon.alerting.spi.DeliveryException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,9 +18,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One JDK {@link HttpClient} per sink and the classification of responses: 2xx delivered; 408, 425, 429 and 5xx
- * retryable (with {@code Retry-After} when given, seconds or HTTP date); other 4xx permanent; I/O errors and
- * timeouts retryable. Exception messages name the sink and the redacted URL, never the body or secrets. The client
+ * One JDK {@link HttpClient} per sink and the classification of responses, decided by the status line alone (the
+ * response body is never read: it is discarded as soon as the status arrives, so a slow or endless body cannot turn
+ * a delivered notification into a timeout and a duplicate): 2xx delivered; 408, 425, 429 and 5xx retryable (with
+ * {@code Retry-After} when given, seconds or HTTP date); 3xx permanent (redirects are not followed, so a secret in
+ * the URL or headers never goes to another location); other 4xx permanent; I/O errors and timeouts retryable. Exception messages name the sink and the redacted URL, never the body or secrets. The client
  * runs on daemon threads {@code migmon-alert-http-<sink>-N}, shut down by {@link #close()}.
  */
 public final class HttpDelivery implements AutoCloseable {
@@ -44,15 +47,19 @@ public final class HttpDelivery implements AutoCloseable {
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
-    /** POSTs {@code body}; returns the response body on 2xx, else throws a classified {@link DeliveryException}. */
-    public String post(URI uri, String contentType, byte[] body, Map<String, String> headers) throws DeliveryException {
+    /** Message of a 3xx answer: redirects are not followed. */
+    static final String REDIRECT = "redirect (3xx) to another location is not followed; configure the final URL";
+
+    /** POSTs {@code body}; returns on 2xx, else throws a classified {@link DeliveryException}. */
+    public void post(URI uri, String contentType, byte[] body, Map<String, String> headers) throws DeliveryException {
         HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout).header("Content-Type", contentType)
                 .header("User-Agent", "migmon-alerting").POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(rb::header);
         String target = Redactor.url(uri);
-        HttpResponse<String> resp;
+        HttpResponse<InputStream> resp;
         try {
-            resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofString());
+            // returns once the status and headers are in; the body is discarded unread below
+            resp = client.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (HttpTimeoutException e) {
             throw DeliveryException.retryable(sink + ": timed out after " + timeout + " posting to " + target);
         } catch (IOException e) {
@@ -62,19 +69,33 @@ public final class HttpDelivery implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw DeliveryException.retryable(sink + ": interrupted posting to " + target);
         }
+        discard(resp.body());
         int code = resp.statusCode();
         if (code >= 200 && code < 300) {
-            return resp.body();
+            return;
         }
         String msg = sink + ": HTTP " + code + " from " + target;
+        if (code >= 300 && code < 400) {
+            throw DeliveryException.permanent(msg + ": " + REDIRECT);
+        }
         if (code == 429 || code == 503 || code == 408 || code == 425 || code >= 500) {
             Duration ra = retryAfter(resp.headers().firstValue("Retry-After"));
-            return throwRetry(msg, ra);
+            throwRetry(msg, ra);
+            return;
         }
         throw DeliveryException.permanent(msg);
     }
 
-    private static String throwRetry(String msg, Duration ra) throws DeliveryException {
+    /** Closes the body stream without reading it (cancels the subscription; never blocks on the peer). */
+    private static void discard(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException | RuntimeException ignored) {
+            // nothing to release beyond the connection
+        }
+    }
+
+    private static void throwRetry(String msg, Duration ra) throws DeliveryException {
         throw ra == null ? DeliveryException.retryable(msg) : DeliveryException.retryAfter(msg + " (Retry-After " + ra.toSeconds() + " s)", ra);
     }
 

@@ -8,11 +8,12 @@ import io.migmon.alerting.spi.Notification;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,7 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one sink's notifications: its own bounded FIFO, retries with exponential backoff and jitter (a server's
+ * Delivers one sink's notifications: its own bounded queue of at most one ticket per group, each with its own
+ * next-attempt time, so a group whose delivery keeps failing waits out its own backoff while the other groups of the
+ * same sink are sent (no head-of-line blocking); the worker sends the due ticket that is most severe, oldest first. Retries with exponential backoff and jitter (a server's
  * Retry-After wins when longer, capped by maxBackoff), a per-call timeout, and counters. In threaded mode a loop
  * thread {@code migmon-alert-sink-<name>} waits for due work and runs each call on a call thread
  * {@code migmon-alert-sink-<name>-call-N} (at most two; a call that times out is interrupted and abandoned), so a
@@ -48,10 +51,13 @@ public final class SinkWorker {
         Instant notBefore;
         String lastError = "not attempted";
         boolean failedCounted;
+        /** Enqueue order: the oldest of equally severe due tickets goes first. */
+        final long seq;
 
-        Pending(Ticket ticket, Instant notBefore) {
+        Pending(Ticket ticket, Instant notBefore, long seq) {
             this.ticket = ticket;
             this.notBefore = notBefore;
+            this.seq = seq;
         }
     }
 
@@ -61,9 +67,11 @@ public final class SinkWorker {
     private final Clock clock;
     private final AlertMeters meters;
     private final DeliverySource source;
-    /** FIFO of groups owed a notification; {@link #byGroup} indexes it: at most one entry per group. */
-    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-    private final Map<String, Pending> byGroup = new HashMap<>();
+    /** Groups owed a notification (at most one entry per group), each with its own next-attempt time. */
+    private final Map<String, Pending> byGroup = new LinkedHashMap<>();
+    /** Groups whose latest ticket was dropped by overflow and not queued since: counted once per loss. */
+    private final Set<String> lostGroups = new HashSet<>();
+    private long seq;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<Undelivered> undelivered = new ArrayList<>();
@@ -115,15 +123,14 @@ public final class SinkWorker {
                         t.alerts(), t.repeat() && queued.ticket.repeat());
                 return;
             }
-            if (queue.size() >= options.queueCapacity()) {
+            if (byGroup.size() >= options.queueCapacity()) {
                 Pending least = null;
-                for (Pending p : queue) {
+                for (Pending p : byGroup.values()) {
                     if (least == null || p.ticket.severity().compareTo(least.ticket.severity()) < 0) {
                         least = p;
                     }
                 }
                 if (least != null && least.ticket.severity().compareTo(t.severity()) < 0) {
-                    queue.remove(least);
                     byGroup.remove(least.ticket.groupKey());
                     dropped = least.ticket;
                 } else {
@@ -131,10 +138,18 @@ public final class SinkWorker {
                 }
             }
             if (dropped != t) {
-                Pending p = new Pending(t, clock.instant());
-                queue.addLast(p);
+                Pending p = new Pending(t, clock.instant(), seq++);
                 byGroup.put(t.groupKey(), p);
+                lostGroups.remove(t.groupKey());
                 changed.signalAll();
+            }
+            // a group is counted once per loss: the engine re-issues an undelivered group at every flush, and a
+            // re-issue that overflows again is the same loss
+            if (dropped != null && !lostGroups.add(dropped.groupKey())) {
+                dropped = null;
+            }
+            if (lostGroups.size() > 4 * options.queueCapacity() + 1024) {
+                lostGroups.clear(); // bounded memory: groups that vanished meanwhile would otherwise stay forever
             }
         } finally {
             lock.unlock();
@@ -150,7 +165,7 @@ public final class SinkWorker {
     public int depth() {
         lock.lock();
         try {
-            return queue.size() + (inFlight ? 1 : 0);
+            return byGroup.size() + (inFlight ? 1 : 0);
         } finally {
             lock.unlock();
         }
@@ -161,14 +176,16 @@ public final class SinkWorker {
             Pending p;
             lock.lock();
             try {
-                p = queue.peekFirst();
-                if (p == null) {
+                if (byGroup.isEmpty()) {
                     changed.await(200, TimeUnit.MILLISECONDS);
                     continue;
                 }
-                long waitNanos = Duration.between(clock.instant(), p.notBefore).toNanos();
-                if (waitNanos > 0) {
-                    changed.await(Math.min(waitNanos, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
+                Instant now = clock.instant();
+                p = nextDue(now);
+                if (p == null) {
+                    long waitNanos = Duration.between(now, earliest()).toNanos();
+                    changed.await(Math.max(1, Math.min(waitNanos, TimeUnit.MILLISECONDS.toNanos(200))),
+                            TimeUnit.NANOSECONDS);
                     continue;
                 }
                 take(p);
@@ -192,8 +209,37 @@ public final class SinkWorker {
     }
 
     private void take(Pending p) {
-        queue.pollFirst();
         byGroup.remove(p.ticket.groupKey());
+    }
+
+    /** The due ticket to send next: most severe first, then oldest; null when none is due. Under the lock. */
+    private Pending nextDue(Instant now) {
+        Pending best = null;
+        for (Pending p : byGroup.values()) {
+            if (p.notBefore.isAfter(now)) {
+                continue;
+            }
+            if (best == null) {
+                best = p;
+                continue;
+            }
+            int bySeverity = p.ticket.severity().compareTo(best.ticket.severity());
+            if (bySeverity > 0 || bySeverity == 0 && p.seq < best.seq) {
+                best = p;
+            }
+        }
+        return best;
+    }
+
+    /** The earliest next-attempt time of the queued tickets. Under the lock; the queue is not empty. */
+    private Instant earliest() {
+        Instant min = null;
+        for (Pending p : byGroup.values()) {
+            if (min == null || p.notBefore.isBefore(min)) {
+                min = p.notBefore;
+            }
+        }
+        return min;
     }
 
     /** Manual mode: delivers every queued ticket that is due at {@code now}, on the calling thread. */
@@ -202,8 +248,8 @@ public final class SinkWorker {
             Pending p;
             lock.lock();
             try {
-                p = queue.peekFirst();
-                if (p == null || p.notBefore.isAfter(now)) {
+                p = nextDue(now);
+                if (p == null) {
                     return;
                 }
                 take(p);
@@ -245,7 +291,7 @@ public final class SinkWorker {
             }
             p.notBefore = clock.instant().plus(wait);
             LOG.debug("alert sink '{}' attempt {} failed, retry in {}: {}", name, p.attempts, wait, p.lastError);
-            requeueFirst(p);
+            requeue(p);
             return;
         }
         if (failure.retryable()) {
@@ -253,27 +299,47 @@ public final class SinkWorker {
         } else {
             source.rejected(p.ticket, n, clock.instant());
         }
-        if (!p.failedCounted) {
+        Notification lost = n;
+        if (failure.rejectedFingerprints() != null) {
+            // partly accepted: only the rejected alerts count as failed (and are reported undelivered)
+            List<Alert> rejected = new ArrayList<>();
+            for (Alert a : n.alerts()) {
+                if (failure.rejectedFingerprints().contains(a.fingerprint())) {
+                    meters.failed(name, a);
+                    rejected.add(a);
+                } else {
+                    meters.sent(name, a);
+                }
+            }
+            LOG.warn("alert sink '{}' delivered '{}' in part: {}", name, n.title(), p.lastError);
+            lost = rejected.isEmpty() ? null
+                    : new Notification(n.groupKey(), n.sink(), n.groupLabels(), rejected, n.at(), n.repeat());
+        } else if (!p.failedCounted) {
             countFailed(p, n);
         }
-        synchronized (undelivered) {
-            if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
-                undelivered.add(new Undelivered(n, "failed: " + p.lastError));
+        if (lost != null) {
+            synchronized (undelivered) {
+                if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
+                    undelivered.add(new Undelivered(lost, "failed: " + p.lastError));
+                }
             }
         }
     }
 
-    /** Puts a ticket back at the head; a ticket for the same group queued meanwhile merges into it. */
-    private void requeueFirst(Pending p) {
+    /**
+     * Puts a failed ticket back with its own next-attempt time (not ahead of the others: a failing group must not
+     * block the other groups of the sink); a ticket for the same group queued meanwhile merges into it, keeping
+     * this one's retry schedule.
+     */
+    private void requeue(Pending p) {
         lock.lock();
         try {
             Pending newer = byGroup.get(p.ticket.groupKey());
             if (newer != null) {
-                queue.remove(newer);
                 p.ticket = newer.ticket.groupId() >= p.ticket.groupId() ? newer.ticket : p.ticket;
             }
-            queue.addFirst(p);
             byGroup.put(p.ticket.groupKey(), p);
+            lostGroups.remove(p.ticket.groupKey());
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -337,7 +403,7 @@ public final class SinkWorker {
             // until the deadline)
             lock.lock();
             try {
-                for (Pending p : queue) {
+                for (Pending p : byGroup.values()) {
                     p.notBefore = p.notBefore.isAfter(clock.instant()) ? clock.instant() : p.notBefore;
                 }
                 changed.signalAll();
@@ -352,18 +418,11 @@ public final class SinkWorker {
                     break;
                 }
             }
-            stopping = true;
-            loop.interrupt();
-            calls.shutdownNow();
-            try {
-                loop.join(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            stopThreads();
         } else {
             lock.lock();
             try {
-                for (Pending p : queue) {
+                for (Pending p : byGroup.values()) {
                     p.notBefore = Instant.MIN;
                 }
             } finally {
@@ -375,8 +434,7 @@ public final class SinkWorker {
         List<Pending> left = new ArrayList<>();
         lock.lock();
         try {
-            left.addAll(queue);
-            queue.clear();
+            left.addAll(byGroup.values());
             byGroup.clear();
         } finally {
             lock.unlock();
@@ -396,11 +454,33 @@ public final class SinkWorker {
         synchronized (undelivered) {
             out.addAll(0, undelivered);
         }
+        closeSink();
+        return out;
+    }
+
+    /** Stops the loop and call threads (threaded mode); idempotent, never throws. */
+    public void stopThreads() {
+        stopping = true;
+        if (loop != null) {
+            loop.interrupt();
+            calls.shutdownNow();
+            try {
+                loop.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Closes the sink; whatever it throws ({@code Error}s included) is logged and swallowed, so the dispatcher still
+     * drains the other sinks, stops its threads and returns its report.
+     */
+    public void closeSink() {
         try {
             sink.close();
-        } catch (RuntimeException e) {
-            LOG.debug("alert sink '{}' close failed: {}", name, e.getClass().getName());
+        } catch (Throwable e) { // NOPMD: a sink's close must not stop the dispatcher's shutdown
+            LOG.warn("alert sink '{}' close failed: {}", name, e.getClass().getName());
         }
-        return out;
     }
 }

@@ -12,8 +12,13 @@ import io.migmon.alerting.spi.Notification;
 import io.migmon.core.support.Require;
 import io.migmon.core.Severity;
 import java.net.URI;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Sends PagerDuty Events API v2 events: a {@code trigger} per firing alert and a {@code resolve} per resolved one,
@@ -31,6 +36,11 @@ public final class PagerDutySink implements AlertSink {
     private final String routingKey;
     private final String source;
     private final HttpDelivery http;
+    /** Per group: events already handled by PagerDuty while the group's notification is still being retried. */
+    private final Map<String, Progress> inProgress = new ConcurrentHashMap<>();
+    /** System.nanoTime until which PagerDuty asked (429 Retry-After) not to be called. */
+    private volatile long pausedUntilNanos = System.nanoTime();
+    private static final int MAX_GROUPS_IN_PROGRESS = 10_000;
 
     private PagerDutySink(Builder b) {
         this.name = b.name;
@@ -50,10 +60,77 @@ public final class PagerDutySink implements AlertSink {
         return name;
     }
 
+    /**
+     * Posts one event per alert, remembering per group which events PagerDuty already accepted: a retry after a
+     * retryable failure (429, 5xx, timeout) re-sends only the events not yet accepted, resuming where it stopped. An
+     * event rejected for good (other 4xx) is counted failed but does not stop the other events of the group; the
+     * call then ends with {@link DeliveryException#partial}. A 429 with {@code Retry-After} pauses every event of
+     * this sink (PagerDuty limits per routing key) until that time has passed.
+     */
     @Override
     public void send(Notification n) throws DeliveryException {
+        Progress progress = progress(n.groupKey());
+        int accepted = 0;
         for (Alert a : n.alerts()) {
-            http.post(url, "application/json", Json.bytes(event(a)), Map.of());
+            byte[] body = Json.bytes(event(a));
+            String key = a.fingerprint() + ':' + (a.resolved() ? 'r' : 't') + ':' + digest(body);
+            if (progress.done.contains(key)) {
+                accepted++;
+                continue;
+            }
+            long pause = pausedUntilNanos - System.nanoTime();
+            if (pause > 0) {
+                throw DeliveryException.retryAfter(name + ": paused by PagerDuty's Retry-After (" + accepted + " of "
+                        + n.alerts().size() + " event(s) accepted)", Duration.ofNanos(pause));
+            }
+            try {
+                http.post(url, "application/json", body, Map.of());
+                progress.done.add(key);
+                accepted++;
+            } catch (DeliveryException e) {
+                if (e.retryable()) {
+                    if (e.retryAfter() != null && e.retryAfter().compareTo(Duration.ZERO) > 0) {
+                        pausedUntilNanos = System.nanoTime() + e.retryAfter().toNanos();
+                    }
+                    throw e.retryAfter() == null
+                            ? DeliveryException.retryable(e.getMessage() + " (" + accepted + " of " + n.alerts().size()
+                                    + " event(s) accepted)")
+                            : DeliveryException.retryAfter(e.getMessage() + " (" + accepted + " of "
+                                    + n.alerts().size() + " event(s) accepted)", e.retryAfter());
+                }
+                progress.done.add(key); // rejected for good: not re-sent
+                progress.rejected.add(a.fingerprint());
+                if (progress.firstRejection == null) {
+                    progress.firstRejection = e.getMessage();
+                }
+            }
+        }
+        inProgress.remove(n.groupKey());
+        if (!progress.rejected.isEmpty()) {
+            throw DeliveryException.partial(name + ": " + progress.rejected.size() + " of " + n.alerts().size()
+                    + " event(s) rejected for good: " + progress.firstRejection, progress.rejected);
+        }
+    }
+
+    /** Events of one group PagerDuty accepted (or rejected for good) while its notification is not complete. */
+    private static final class Progress {
+        final Set<String> done = ConcurrentHashMap.newKeySet();
+        final Set<String> rejected = ConcurrentHashMap.newKeySet();
+        volatile String firstRejection;
+    }
+
+    private Progress progress(String groupKey) {
+        if (inProgress.size() > MAX_GROUPS_IN_PROGRESS && !inProgress.containsKey(groupKey)) {
+            inProgress.clear(); // bounded: groups abandoned mid-way (superseded, closed) would otherwise stay
+        }
+        return inProgress.computeIfAbsent(groupKey, k -> new Progress());
+    }
+
+    private static String digest(byte[] body) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(body));
+        } catch (NoSuchAlgorithmException e) {
+            return Integer.toHexString(java.util.Arrays.hashCode(body)) + ':' + body.length;
         }
     }
 
@@ -74,10 +151,11 @@ public final class PagerDutySink implements AlertSink {
         if (!a.resolved()) {
             ObjectNode p = e.putObject("payload");
             // PagerDuty rejects a blank summary or source: fall back to the alert name / the configured source
-            String summary = a.summary() == null || a.summary().isBlank() ? a.name() : a.summary();
+            // (blank also means only invisible characters: U+00A0, U+200B, U+FEFF... PagerDuty trims those too)
+            String summary = blank(a.summary()) ? (blank(a.name()) ? "migmon alert" : a.name()) : a.summary();
             p.put("summary", Truncate.chars(summary, MAX_SUMMARY_CHARS));
             String migration = a.labels().get("migration_id");
-            p.put("source", Truncate.chars(migration == null || migration.isBlank() ? source : migration, MAX_FIELD_CHARS));
+            p.put("source", Truncate.chars(blank(migration) ? source : migration, MAX_FIELD_CHARS));
             p.put("severity", severity(a.severity()));
             if (a.startsAt() != null) {
                 p.put("timestamp", a.startsAt().toString());
@@ -133,6 +211,19 @@ public final class PagerDutySink implements AlertSink {
         }
     }
 
+    /**
+     * Whether {@code s} is null or shows nothing: every code point is whitespace ({@link Character#isWhitespace}),
+     * a space ({@link Character#isSpaceChar}, e.g. U+00A0) or an invisible format character (category Cf, e.g. the
+     * zero-width space U+200B, U+FEFF).
+     */
+    static boolean blank(String s) {
+        if (s == null) {
+            return true;
+        }
+        return s.codePoints().allMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c)
+                || Character.getType(c) == Character.FORMAT);
+    }
+
     /** PagerDuty's severity for ours. */
     public static String severity(Severity s) {
         return switch (s) {
@@ -180,6 +271,9 @@ public final class PagerDutySink implements AlertSink {
         /** {@code payload.source} when the alert has no {@code migration_id}; default {@code migmon}. */
         public Builder source(String source) {
             this.source = Require.notBlank(source, "pagerduty.source");
+            if (blank(source)) {
+                throw new IllegalArgumentException("pagerduty.source must not be blank (only invisible characters)");
+            }
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.migmon.alerting.spi;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * A failed delivery attempt. {@link #retryable()} says whether trying again can help; {@link #retryAfter()} is
@@ -14,11 +15,31 @@ public final class DeliveryException extends Exception {
     /** Whether a retry can help. */
     private final boolean retryable;
     private final transient Duration retryAfter;
+    private final transient Set<String> rejected;
 
     private DeliveryException(String message, boolean retryable, Duration retryAfter) {
+        this(message, retryable, retryAfter, null);
+    }
+
+    private DeliveryException(String message, boolean retryable, Duration retryAfter, Set<String> rejected) {
         super(message, null, false, false);
         this.retryable = retryable;
         this.retryAfter = retryAfter;
+        this.rejected = rejected == null ? null : Set.copyOf(rejected);
+    }
+
+    /**
+     * A notification the destination took in part: every alert was handled, those with the given fingerprints were
+     * rejected for good, the others accepted (e.g. PagerDuty answered 400 to one event of a group). Not retryable;
+     * the dispatcher counts only the rejected alerts as failed and the others as sent.
+     */
+    public static DeliveryException partial(String message, Set<String> rejectedFingerprints) {
+        return new DeliveryException(message, false, null, rejectedFingerprints);
+    }
+
+    /** For {@link #partial}: the fingerprints of the rejected alerts; null when the whole notification failed. */
+    public Set<String> rejectedFingerprints() {
+        return rejected;
     }
 
     /** A failure that may go away (5xx, timeout, connection refused). */
