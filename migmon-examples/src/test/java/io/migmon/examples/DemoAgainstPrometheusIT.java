@@ -46,14 +46,16 @@ class DemoAgainstPrometheusIT {
      * demo's happy path has none. Each is answered by the catalog-wide fixture of {@code migmon-grafana}'s
      * {@code DashboardsAgainstPrometheusIT} instead.
      */
-    static final Map<String, String> NOT_IN_THE_DEMO = Map.of(
-            "cdc_connector_state", "the demo runs Debezium in an embedded engine, not on Kafka Connect",
-            "cdc_connector_task_state", "the demo runs Debezium in an embedded engine, not on Kafka Connect",
-            "cdc_dead_letters_total", "no poison events in the demo",
-            "mongodb_migration_errors_total", "the demo's MongoDB migrations do not fail",
-            "migmon_alerts_failed_total", "the demo's console sink does not fail",
-            "migmon_alerts_dropped_total", "the demo does not overflow the alert queue",
-            "migmon_tag_overflow_total", "the demo stays under 100 values per tag");
+    static final Map<String, String> NOT_IN_THE_DEMO = Map.ofEntries(
+            Map.entry("cdc_connector_state", "the demo runs Debezium in an embedded engine, not on Kafka Connect"),
+            Map.entry("cdc_connector_task_state", "the demo runs Debezium in an embedded engine, not on Kafka Connect"),
+            Map.entry("cdc_dead_letters_total", "no poison events in the demo"),
+            Map.entry("cdc_events_redelivered_total", "the demo's replica never fails, so nothing is redelivered"),
+            Map.entry("migration_validation_", "the demo runs no source/target verification (migmon-verify)"),
+            Map.entry("mongodb_migration_errors_total", "the demo's MongoDB migrations do not fail"),
+            Map.entry("migmon_alerts_failed_total", "the demo's console sink does not fail"),
+            Map.entry("migmon_alerts_dropped_total", "the demo does not overflow the alert queue"),
+            Map.entry("migmon_tag_overflow_total", "the demo stays under 100 values per tag"));
 
     private static final ByteArrayOutputStream OUTPUT = new ByteArrayOutputStream();
     private static final Path OUT_DIR = Path.of("target", "demo-prometheus-it").toAbsolutePath();
