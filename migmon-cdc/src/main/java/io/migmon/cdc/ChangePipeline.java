@@ -198,7 +198,7 @@ final class ChangePipeline {
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
-                progress.changeArrived(consumedNanos, e.transactionId());
+                progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = e.sourceTsNanos();
                 if (src > 0) {
                     if (eventTs > 0) {
@@ -212,7 +212,8 @@ final class ChangePipeline {
                 return;
             case TRANSACTION:
                 if ("END".equals(e.transactionStatus())) {
-                    progress.transactionEnded(e.transactionId(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
+                    progress.transactionEnded(e.transactionId(), e.transactionEventCount(),
+                            eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                 }
                 return;
             default:

@@ -5,6 +5,7 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,9 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>when changes wait (in hand, or behind the end offset): now − source commit time of the oldest of them;</li>
  *   <li>when nothing waits and heartbeats flow (the newest is at most one heartbeat interval plus a tolerance
- *       old): 0 once a heartbeat was emitted after the last change arrived, or the last change's transaction was
- *       closed by its {@code END} record (transaction metadata); before that, changes are flowing and a newer one
- *       may be in transit, so now − source time of the last applied change;</li>
+ *       old): 0 once a heartbeat was emitted after the last change arrived (unless the {@code END} record of the
+ *       last change's transaction counts events that have not arrived yet); before that, changes are flowing and a
+ *       newer one may be in transit, so now − source time of the last applied change, or of the newest heartbeat
+ *       when that is later and the last change's transaction is complete (its {@code END} record and all the
+ *       events it counts arrived, in either order: the {@code END} travels on its own topic);</li>
  *   <li>when nothing waits but the confirmation is older (heartbeats stopped, or none configured): now − the last
  *       confirmed source time (the newest heartbeat or applied change), so it grows 1 s per second.</li>
  * </ul>
@@ -109,11 +112,14 @@ final class ProgressTracker {
         // backlog consumes confirmations late, which says nothing about the connector
         if (config.heartbeatInterval != null && hb > 0 && now - lastConfirmationArrivalNanos <= toleranceNanos) {
             // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
-            // flowing and a newer one may be committed and in transit: the last applied change is the watermark
-            if (hb >= lastChangeArrivalNanos || applied < 0 || lastChangeTxClosed) {
+            // flowing and a newer one may be committed and in transit: the last applied change is the watermark, or,
+            // once the last change's transaction is complete (its END and all its events seen), the newest
+            // heartbeat when that is later (a large transaction's changes all carry its old commit time)
+            if ((hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete) || applied < 0) {
                 return 0;
             }
-            return Math.max(0, now - applied) / 1e9;
+            long watermark = lastChangeTxClosed ? Math.max(applied, heartbeatNanos()) : applied;
+            return Math.max(0, now - watermark) / 1e9;
         }
         long confirmed = Math.max(applied, hb);
         if (confirmed < 0) {
@@ -132,13 +138,62 @@ final class ProgressTracker {
      */
     volatile boolean lastChangeTxClosed;
 
-    /** A change arrived (processing thread). */
-    void changeArrived(long arrivalNanos, String txId) {
+    /**
+     * Whether the newest change's transaction is known to have more events than arrived so far (its {@code END}
+     * counted them): a heartbeat then does not make the target current, the rest of the transaction is in transit.
+     */
+    volatile boolean lastChangeTxIncomplete;
+    /** Highest {@code total_order} seen of the newest change's transaction; -1 unknown (processing thread only). */
+    private long lastChangeTxMaxOrder = -1;
+    /**
+     * Transactions whose {@code END} record arrived, id → {@code event_count} (-1 unknown); bounded, oldest evicted
+     * (processing thread only). The {@code END} travels on its own topic and is often consumed before the last
+     * changes of its transaction (another partition, polled first or while a large transaction's changes are
+     * still being applied), so it is remembered until they arrive.
+     */
+    private final Map<String, Long> endedTransactions = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_ENDED_TRANSACTIONS;
+        }
+    };
+    static final int MAX_ENDED_TRANSACTIONS = 1024;
+
+    /** A change arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
+    void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
+        String txId = transactionKey(transactionId);
         lastChangeArrivalNanos = arrivalNanos;
         if (txId == null || !txId.equals(lastChangeTxId)) {
-            lastChangeTxClosed = false;
+            lastChangeTxMaxOrder = -1;
         }
         lastChangeTxId = txId;
+        lastChangeTxMaxOrder = Math.max(lastChangeTxMaxOrder, totalOrder);
+        // an END that arrived before this change closes it only when this completes the transaction's event count
+        Long count = txId == null ? null : endedTransactions.get(txId);
+        boolean closed = count != null && count > 0 && lastChangeTxMaxOrder >= count;
+        lastChangeTxIncomplete = count != null && count > 0 && lastChangeTxMaxOrder < count;
+        if (closed && !lastChangeTxClosed) {
+            // END (emitted after every change of the transaction) and its last change are both here now
+            confirmationArrived(arrivalNanos);
+        }
+        lastChangeTxClosed = closed;
+    }
+
+    private static final java.util.regex.Pattern PG_TRANSACTION_ID = java.util.regex.Pattern.compile("(\\d+):\\d+");
+
+    /**
+     * The key that ties a change to its transaction's {@code END} record. Debezium's PostgreSQL connector writes
+     * transaction ids as {@code xid:lsn}, and (3.6.1, seen in real runs) puts each change event's own LSN after the
+     * colon in its {@code transaction.id} while the {@code END} record carries another one: {@code 3024:26886744},
+     * {@code 3024:26886888}, ... and {@code END} {@code 3024:34210904}. Such ids are keyed by the xid before the
+     * colon; any other id is used as it is.
+     */
+    static String transactionKey(String id) {
+        if (id == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = PG_TRANSACTION_ID.matcher(id);
+        return m.matches() ? m.group(1) : id;
     }
 
     /** Connector-side time of the newest transaction {@code END} record, epoch nanos; -1 none. */
@@ -148,10 +203,16 @@ final class ProgressTracker {
      * A transaction's {@code END} record arrived (processing thread). Its own timestamp confirms the connector was
      * current then, like a heartbeat (Debezium may emit no heartbeat while it streams a large transaction).
      */
-    void transactionEnded(String txId, long endNanos, long arrivalNanos) {
+    void transactionEnded(String transactionId, long eventCount, long endNanos, long arrivalNanos) {
+        String txId = transactionKey(transactionId);
         confirmationArrived(arrivalNanos);
-        if (txId != null && txId.equals(lastChangeTxId)) {
-            lastChangeTxClosed = true;
+        if (txId != null) {
+            endedTransactions.put(txId, eventCount);
+            if (txId.equals(lastChangeTxId)) {
+                // without counts, an END after a change of its transaction closes it (it was emitted after all)
+                lastChangeTxClosed = eventCount <= 0 || lastChangeTxMaxOrder < 0 || lastChangeTxMaxOrder >= eventCount;
+                lastChangeTxIncomplete = !lastChangeTxClosed;
+            }
         }
         if (endNanos > lastTxEndNanos) {
             lastTxEndNanos = endNanos;

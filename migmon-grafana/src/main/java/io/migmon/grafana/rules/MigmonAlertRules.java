@@ -44,7 +44,11 @@ import java.util.regex.Pattern;
  *       migmon-verify run of a table found differences, {@code migration_validation_differences > 0});</li>
  *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
  *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold),
- *       {@code cdc_connector_failed} (critical: a connector in state FAILED).</li>
+ *       {@code cdc_connector_failed} (critical: a connector in state FAILED), {@code cdc_processor_down}
+ *       (critical: {@code cdc_processor_up == 0}, the processor was closed or its poll loop failed) and
+ *       {@code cdc_processor_absent} (critical: a processor that reported {@code cdc_processor_up} within the
+ *       {@link Builder#absentWindow(Duration) absent window} (1 h) no longer does: the host stopped or stopped being
+ *       scraped, and with it every lag series of the processor vanished).</li>
  * </ul>
  *
  * "Expected throughput" is a fixed rate when {@link Builder#expectedRowsPerSecond(double)} is set, otherwise the
@@ -77,6 +81,11 @@ public final class MigmonAlertRules {
     /** A Kafka Connect connector in state FAILED. */
     public static final String CDC_CONNECTOR_FAILED = "cdc_connector_failed";
 
+    /** A CDC processor reports {@code cdc_processor_up == 0} (closed, or its poll loop failed). */
+    public static final String CDC_PROCESSOR_DOWN = "cdc_processor_down";
+    /** A CDC processor's {@code cdc_processor_up} series, present within the absent window, is gone. */
+    public static final String CDC_PROCESSOR_ABSENT = "cdc_processor_absent";
+
     /** Name of the migration rule group. */
     public static final String MIGRATIONS_GROUP = "migmon-migrations";
     /** Name of the CDC rule group. */
@@ -93,6 +102,7 @@ public final class MigmonAlertRules {
     private final Duration lagThreshold;
     private final Duration stallAfter;
     private final Duration pending;
+    private final Duration absentWindow;
     private final Map<String, String> extraLabels;
     private final String runbookBaseUrl;
     private final boolean valueInAnnotations;
@@ -108,6 +118,7 @@ public final class MigmonAlertRules {
         this.lagThreshold = b.lagThreshold;
         this.stallAfter = b.stallAfter;
         this.pending = b.pending;
+        this.absentWindow = b.absentWindow;
         this.extraLabels = Map.copyOf(b.extraLabels);
         this.runbookBaseUrl = b.runbookBaseUrl;
         this.valueInAnnotations = b.valueInAnnotations;
@@ -231,6 +242,21 @@ public final class MigmonAlertRules {
                 Duration.ofMinutes(1),
                 "CDC connector {{ $labels.connector }} failed",
                 "Kafka Connect reports connector {{ $labels.connector }} in state FAILED"));
+        String up = names.name(MetricCatalog.CDC_PROCESSOR_UP);
+        rules.add(rule(CDC_PROCESSOR_DOWN, "critical",
+                up + " == 0",
+                pending,
+                "CDC processor {{ $labels.processor }} is down",
+                "CDC processor {{ $labels.processor }} was closed or its poll loop failed: changes are not applied "
+                        + "and its lag series are gone (only " + up + " stays registered)"));
+        // scoped to processors seen within the window: a bare absent() would fire wherever no CDC runs at all
+        rules.add(rule(CDC_PROCESSOR_ABSENT, "critical",
+                "max_over_time(" + up + "[" + RuleFiles.duration(absentWindow) + "]) unless " + up,
+                pending,
+                "CDC processor {{ $labels.processor }} no longer reports",
+                "CDC processor {{ $labels.processor }} reported " + up + " within the last "
+                        + RuleFiles.duration(absentWindow) + " but no longer does: its host stopped or is not "
+                        + "scraped, and none of its lag series can fire"));
         return new RuleGroup(CDC_GROUP, null, rules);
     }
 
@@ -281,6 +307,7 @@ public final class MigmonAlertRules {
         private Duration lagThreshold = LagThresholds.CRITICAL;
         private Duration stallAfter = Duration.ofMinutes(10);
         private Duration pending = Duration.ofMinutes(5);
+        private Duration absentWindow = Duration.ofHours(1);
         private final Map<String, String> extraLabels = new LinkedHashMap<>();
         private String runbookBaseUrl;
         private boolean valueInAnnotations = true;
@@ -332,6 +359,15 @@ public final class MigmonAlertRules {
                 throw new IllegalArgumentException("errorRatio must be between 0 and 1 (exclusive), was " + ratio);
             }
             this.errorRatio = ratio;
+            return this;
+        }
+
+        /**
+         * How far back {@code cdc_processor_absent} looks for processors that reported {@code cdc_processor_up}
+         * (default 1 h): a processor gone for longer than this no longer alerts.
+         */
+        public Builder absentWindow(Duration window) {
+            this.absentWindow = wholeSeconds(window, "absentWindow");
             return this;
         }
 

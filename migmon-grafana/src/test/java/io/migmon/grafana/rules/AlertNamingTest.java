@@ -22,8 +22,10 @@ class AlertNamingTest {
                 .allMatch(n -> n.matches("[a-z][a-z0-9_]*"))
                 .containsExactly(MigmonAlertRules.LOW_THROUGHPUT, MigmonAlertRules.HIGH_ERROR_RATE,
                         MigmonAlertRules.HIGH_DATA_LAG, MigmonAlertRules.STALL, MigmonAlertRules.MIGRATION_FAILED,
-                        MigmonAlertRules.VALIDATION_DIFFERENCES, MigmonAlertRules.CDC_STALL, MigmonAlertRules.CDC_HIGH_CONSUMER_LAG,
-                        MigmonAlertRules.CDC_HIGH_REPLICATION_LAG, MigmonAlertRules.CDC_CONNECTOR_FAILED);
+                        MigmonAlertRules.VALIDATION_DIFFERENCES,
+                        MigmonAlertRules.CDC_STALL, MigmonAlertRules.CDC_HIGH_CONSUMER_LAG,
+                        MigmonAlertRules.CDC_HIGH_REPLICATION_LAG, MigmonAlertRules.CDC_CONNECTOR_FAILED,
+                        MigmonAlertRules.CDC_PROCESSOR_DOWN, MigmonAlertRules.CDC_PROCESSOR_ABSENT);
     }
 
     @Test

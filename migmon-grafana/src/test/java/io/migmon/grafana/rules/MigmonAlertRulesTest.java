@@ -20,7 +20,15 @@ class MigmonAlertRulesTest {
         MigmonAlertRules rules = MigmonAlertRules.defaults();
         assertThat(rules.rules()).extracting(AlertRule::alert).containsExactly("low_throughput",
                 "high_error_rate", "high_data_lag", "stall", "migration_failed", "validation_differences",
-                "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_connector_failed");
+                "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_connector_failed",
+                "cdc_processor_down", "cdc_processor_absent");
+        assertThat(rules.rule("cdc_processor_down").expr()).isEqualTo("cdc_processor_up == 0");
+        assertThat(rules.rule("cdc_processor_absent").expr())
+                .isEqualTo("max_over_time(cdc_processor_up[1h]) unless cdc_processor_up");
+        assertThat(MigmonAlertRules.builder().absentWindow(Duration.ofHours(6)).build()
+                .rule("cdc_processor_absent").expr()).contains("[6h]");
+        assertThatThrownBy(() -> MigmonAlertRules.builder().absentWindow(Duration.ofMillis(1500)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absentWindow");
         assertThat(rules.rule("low_throughput").severity()).isEqualTo("warning");
         assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.5 *",
                 "avg_over_time(migration_throughput_rows_per_second[1h])", "status=\"running\"");

@@ -46,7 +46,7 @@ class PromtoolRulesTest {
                 .runbookBaseUrl("https://runbooks.example.com/").build().toRuleFileYaml());
         ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "check", "rules", file.toString()), 60);
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("SUCCESS: 10 rules found");
+        assertThat(r.output()).contains("SUCCESS: 12 rules found");
     }
 
     @Test
@@ -143,6 +143,25 @@ class PromtoolRulesTest {
         series(connector, "cdc_connector_state{connector=\"c2\",state=\"RUNNING\"}", "1x5");
         t.expect(connector, "cdc_connector_failed", "1m");
         t.expect(connector, "cdc_connector_failed", "3m", Map.of("connector", "c1", "state", "FAILED"));
+
+        // p1 closed at 10m (up 0, still registered); p2 running throughout; p3's host gone after 10m (series ends,
+        // stale after Prometheus' 5 min look-back) and, at 75m, gone for longer than the 1 h absent window
+        ObjectNode processors = t.testCase();
+        series(processors, "cdc_processor_up{processor=\"p1\"}", "1x9 0x80");
+        series(processors, "cdc_processor_up{processor=\"p2\"}", "1x90");
+        series(processors, "cdc_processor_up{processor=\"p3\"}", "1x9");
+        t.expect(processors, "cdc_processor_down", "9m");
+        t.expect(processors, "cdc_processor_down", "12m");                                    // pending (for: 5m)
+        t.expect(processors, "cdc_processor_down", "16m", Map.of("processor", "p1"));
+        t.expect(processors, "cdc_processor_absent", "9m");
+        t.expect(processors, "cdc_processor_absent", "14m");                                  // still in look-back
+        t.expect(processors, "cdc_processor_absent", "22m", Map.of("processor", "p3"));
+        t.expect(processors, "cdc_processor_absent", "75m");                                  // outside the window
+
+        ObjectNode noCdc = t.testCase();
+        series(noCdc, "migration_status{migration_id=\"m1\",status=\"running\"}", "1x20");
+        t.expect(noCdc, "cdc_processor_absent", "15m");                                       // no CDC, no alert
+        t.expect(noCdc, "cdc_processor_down", "15m");
 
         t.run();
     }
