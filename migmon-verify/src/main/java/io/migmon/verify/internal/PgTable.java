@@ -278,6 +278,26 @@ public final class PgTable {
 
     // ---- queries --------------------------------------------------------------------------------------------
 
+    /**
+     * The key of the {@code n}-th row after {@code lower} in key order (the upper bound of the next window), or
+     * {@code null} when fewer rows follow: a walk over the key index only.
+     */
+    public List<String> nthKey(Connection c, List<String> lower, long n) throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String sql = "SELECT " + keyTexts("") + " FROM " + relation + range(lower, null, binds) + " ORDER BY "
+                + orderBy() + " OFFSET " + (n - 1) + " LIMIT 1";
+        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            List<String> k = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                k.add(rs.getString(1 + i));
+            }
+            return k;
+        }
+    }
+
     /** Checksum of the rows in (lower, upper]. */
     public Checksum checksum(Connection c, List<String> lower, List<String> upper) throws SQLException {
         List<String> binds = new ArrayList<>();

@@ -233,28 +233,42 @@ public final class JdbcTableVerifier implements AutoCloseable {
             meters.start(s.estimatedRows(src), rowsChecked);
 
             while (true) {
-                // a window of up to windowRanges ranges of chunkRows rows: every chunkRows-th source key bounds a range
-                // (one pass over the key index); both sides checksum every range of the window in one scan each, in
-                // parallel. The last window is open-ended (target rows past the source's last key).
-                List<List<String>> keysAt = s.boundaries(src, lower, null, chunkRows, windowRanges + 1);
-                List<String> upper = keysAt.size() >= windowRanges ? keysAt.get(windowRanges - 1) : null;
+                // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
+                // last window is open-ended, so target rows past the source's last key are in it): both sides first
+                // checksum the whole window, in parallel, one sequential scan each. Only a differing window is split
+                // at every chunkRows-th source key into ranges checksummed by one more scan per side.
+                List<String> upper = s.nthKey(src, lower, (long) chunkRows * windowRanges);
                 boolean last = upper == null;
                 final List<String> lo = lower;
-                List<List<String>> bounds = new ArrayList<>(last ? keysAt : keysAt.subList(0, windowRanges - 1));
-                Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
-                Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
-                Checksum[] tb = get(targetSums);
-                long covered = 0;
-                for (int i = 0; i <= bounds.size(); i++) {
-                    List<String> rangeLow = i == 0 ? lower : bounds.get(i - 1);
-                    List<String> rangeHigh = i == bounds.size() ? upper : bounds.get(i);
-                    sourceRows += sb[i].count();
-                    targetRows += tb[i].count();
-                    covered += Math.max(sb[i].count(), tb[i].count());
-                    rangesCompared++;
-                    if (!sb[i].equals(tb[i])) {
-                        rangesDiffering++;
-                        compare(rangeLow, rangeHigh, sb[i], tb[i]);
+                Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
+                Checksum ws = s.checksum(src, lower, upper);
+                Checksum wt = get(targetSum);
+                sourceRows += ws.count();
+                targetRows += wt.count();
+                long covered = Math.max(ws.count(), wt.count());
+                rangesCompared++;
+                if (!ws.equals(wt)) {
+                    rangesDiffering++;
+                    List<List<String>> keysAt = s.boundaries(src, lower, upper, chunkRows, windowRanges);
+                    if (!keysAt.isEmpty() && keysAt.get(keysAt.size() - 1).equals(upper)) {
+                        keysAt.remove(keysAt.size() - 1);
+                    }
+                    List<List<String>> bounds = keysAt;
+                    if (bounds.isEmpty()) {
+                        compare(lower, upper, ws, wt);
+                    } else {
+                        Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
+                        Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
+                        Checksum[] tb = get(targetSums);
+                        for (int i = 0; i <= bounds.size(); i++) {
+                            List<String> rangeLow = i == 0 ? lower : bounds.get(i - 1);
+                            List<String> rangeHigh = i == bounds.size() ? upper : bounds.get(i);
+                            rangesCompared++;
+                            if (!sb[i].equals(tb[i])) {
+                                rangesDiffering++;
+                                compare(rangeLow, rangeHigh, sb[i], tb[i]);
+                            }
+                        }
                     }
                 }
                 rowsChecked += covered;
