@@ -1,6 +1,7 @@
 package io.migmon.alerting;
 
 import io.migmon.core.Severity;
+import io.migmon.core.support.Require;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -185,7 +186,7 @@ public final class Alert {
                 throw new IllegalArgumentException("alert name must not be blank");
             }
             this.name = name;
-            this.severity = Objects.requireNonNull(severity, "severity must not be null");
+            this.severity = Require.notNull(severity, "severity");
         }
 
         /** Adds an identifying label; names follow Prometheus rules and cannot be alertname or severity. */
@@ -196,7 +197,7 @@ public final class Alert {
             if (ALERTNAME.equals(key) || SEVERITY.equals(key)) {
                 throw new IllegalArgumentException("label '" + key + "' is set from the alert's name/severity");
             }
-            labels.put(key, Objects.requireNonNull(value, "value of label " + key));
+            labels.put(key, Require.notNull(value, "value of label " + key));
             return this;
         }
 
@@ -206,9 +207,21 @@ public final class Alert {
             return this;
         }
 
-        /** Adds a descriptive annotation (not part of the identity). */
+        /**
+         * Adds a descriptive annotation (not part of the identity). Names follow the Prometheus label-name rules
+         * ({@code [a-zA-Z_][a-zA-Z0-9_]*}), as Alertmanager requires of annotations (it answers 400 "invalid
+         * annotations" otherwise): {@code "run-book url"} fails here, {@code "runbook_url"} is fine. {@code summary}
+         * is reserved (the alert's {@link Builder#summary(String)}).
+         */
         public Builder annotation(String key, String value) {
-            annotations.put(Objects.requireNonNull(key, "annotation key"), Objects.requireNonNull(value, "value of annotation " + key));
+            if (key == null || !LABEL_NAME.matcher(key).matches()) {
+                throw new IllegalArgumentException("annotation name '" + key + "' must match " + LABEL_NAME
+                        + " (Prometheus label-name rules, as Alertmanager requires)");
+            }
+            if ("summary".equals(key)) {
+                throw new IllegalArgumentException("annotation 'summary' is set from the alert's summary(..)");
+            }
+            annotations.put(key, Require.notNull(value, "value of annotation " + key));
             return this;
         }
 

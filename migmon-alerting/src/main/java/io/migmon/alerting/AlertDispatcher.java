@@ -3,14 +3,18 @@ package io.migmon.alerting;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.alerting.internal.AlertEngine;
 import io.migmon.alerting.internal.AlertMeters;
+import io.migmon.alerting.internal.DeliverySource;
 import io.migmon.alerting.internal.Signal;
 import io.migmon.alerting.internal.SignalQueue;
 import io.migmon.alerting.internal.SinkWorker;
+import io.migmon.alerting.internal.Ticket;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.support.Require;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * a new alert arrives, the least severe queued <em>fire</em> is dropped; a resolve is dropped only when the queue
  * holds nothing but resolves. Drops are counted in {@code migmon_alerts_dropped_total{reason="queue_full"}}.
  *
+ * <p><b>Delivery.</b> What a sink has been told is recorded when it accepted a notification, never when one was
+ * queued: each sink's queue holds at most one entry per group, and the content is computed from the group's current
+ * state when the sink sends. Retryable failures are retried (backoff, {@link SinkOptions}) until delivered or
+ * superseded, so a resolve is not lost to a receiver outage.
+ *
  * <p><b>Threads.</b> By default {@link Builder#build()} starts, all as daemon threads and all stopped by
  * {@link #close()}: {@code migmon-alert-dispatcher} (evaluates signals and timers), and per sink
  * {@code migmon-alert-sink-<name>} (delivery loop) with up to two {@code migmon-alert-sink-<name>-call-N} threads
@@ -56,6 +65,7 @@ public final class AlertDispatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.alerting");
 
+    private final String name;
     private final Clock clock;
     private final AlertEngine engine;
     private final SignalQueue signals;
@@ -70,6 +80,7 @@ public final class AlertDispatcher implements AutoCloseable {
     private volatile ShutdownReport report;
 
     private AlertDispatcher(Builder b) {
+        this.name = b.name;
         this.clock = b.clock;
         this.threaded = !b.manual;
         this.tickInterval = b.tickInterval;
@@ -77,8 +88,9 @@ public final class AlertDispatcher implements AutoCloseable {
         MigmonMeters mm = MigmonMeters.create(b.registry, b.metricsOptions);
         this.meters = new AlertMeters(mm);
         this.signals = new SignalQueue(b.queueCapacity);
+        DeliverySource source = new EngineSource();
         Map<String, SinkWorker> w = new LinkedHashMap<>();
-        b.sinks.forEach((name, sink) -> w.put(name, new SinkWorker(sink, b.sinkOptions.get(name), clock, meters)));
+        b.sinks.forEach((name, sink) -> w.put(name, new SinkWorker(sink, b.sinkOptions.get(name), clock, meters, source)));
         this.workers = Map.copyOf(w);
         Route def = b.defaultRoute;
         if (def == null && b.routes.isEmpty()) {
@@ -88,7 +100,8 @@ public final class AlertDispatcher implements AutoCloseable {
         mm.gauge(MetricCatalog.ALERT_QUEUE_DEPTH, this, AlertDispatcher::queueDepth);
         if (threaded) {
             workers.values().forEach(SinkWorker::start);
-            dispatcherThread = new Thread(this::runLoop, "migmon-alert-dispatcher");
+            dispatcherThread = new Thread(this::runLoop,
+                    DEFAULT_NAME.equals(name) ? "migmon-alert-dispatcher" : "migmon-alert-dispatcher-" + name);
             dispatcherThread.setDaemon(true);
             dispatcherThread.start();
         } else {
@@ -96,9 +109,37 @@ public final class AlertDispatcher implements AutoCloseable {
         }
     }
 
-    /** A builder; the dispatcher registers its meters in {@code registry} (the host's). */
+    /** The name of a dispatcher built without one. */
+    public static final String DEFAULT_NAME = "default";
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
+
+    /**
+     * A builder for a dispatcher named {@code name} (its identity: in its thread's name
+     * {@code migmon-alert-dispatcher-<name>} and its log lines); give it the host's registry with
+     * {@link Builder#instrumentation(Instrumentation)} or {@link Builder#meterRegistry(MeterRegistry)}.
+     *
+     * @throws IllegalArgumentException if the name is not 1-64 of {@code [a-zA-Z0-9_.-]}
+     */
+    public static Builder builder(String name) {
+        return new Builder(Require.matches(name, NAME, "name"));
+    }
+
+    /** A builder for the dispatcher named {@value #DEFAULT_NAME} (thread {@code migmon-alert-dispatcher}). */
+    public static Builder builder() {
+        return new Builder(DEFAULT_NAME);
+    }
+
+    /**
+     * Shortcut for {@code builder().meterRegistry(registry)}: the {@value #DEFAULT_NAME} dispatcher registering
+     * its meters in {@code registry} (the host's).
+     */
     public static Builder builder(MeterRegistry registry) {
-        return new Builder(registry);
+        return new Builder(DEFAULT_NAME).meterRegistry(registry);
+    }
+
+    /** The dispatcher's name (its identity). */
+    public String name() {
+        return name;
     }
 
     /**
@@ -138,7 +179,7 @@ public final class AlertDispatcher implements AutoCloseable {
      */
     public void tick() {
         try {
-            List<Notification> out;
+            List<Ticket> out;
             engineLock.lock();
             try {
                 Instant now = clock.instant();
@@ -154,17 +195,45 @@ public final class AlertDispatcher implements AutoCloseable {
                 Instant now = clock.instant();
                 workers.values().forEach(w -> w.deliverDue(now));
             }
-        } catch (RuntimeException e) {
-            meters.meters().recordFailure("alerting", e); // never into the host's loop
+        } catch (RuntimeException | Error e) { // NOPMD: never into the host's loop
+            meters.meters().recordFailure("alerting", e);
         }
     }
 
-    private void dispatch(List<Notification> out) {
-        for (Notification n : out) {
-            SinkWorker w = workers.get(n.sink());
+    private void dispatch(List<Ticket> out) {
+        for (Ticket t : out) {
+            SinkWorker w = workers.get(t.sink());
             if (w != null) {
-                w.enqueue(n);
+                w.enqueue(t);
             }
+        }
+    }
+
+    /** The engine for the sinks' delivery loops, under the engine lock. */
+    private final class EngineSource implements DeliverySource {
+        @Override
+        public Notification content(Ticket ticket, Instant now) {
+            engineLock.lock();
+            try {
+                return engine.content(ticket, now);
+            } finally {
+                engineLock.unlock();
+            }
+        }
+
+        @Override
+        public void delivered(Ticket ticket, Notification n, Instant now) {
+            withEngine(() -> engine.delivered(ticket, n, now));
+        }
+
+        @Override
+        public void failed(Ticket ticket, Notification n) {
+            withEngine(() -> engine.failed(ticket));
+        }
+
+        @Override
+        public void rejected(Ticket ticket, Notification n, Instant now) {
+            withEngine(() -> engine.delivered(ticket, n, now));
         }
     }
 
@@ -280,7 +349,7 @@ public final class AlertDispatcher implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        List<Notification> out;
+        List<Ticket> out;
         engineLock.lock();
         try {
             for (Signal s : signals.drain()) {
@@ -302,8 +371,8 @@ public final class AlertDispatcher implements AutoCloseable {
         }
         report = new ShutdownReport(undelivered, meters.overflowDrops());
         if (!report.complete()) {
-            LOG.warn("alert dispatcher closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
-                    + "full queues: {}", undelivered.size(), report.dropped(),
+            LOG.warn("alert dispatcher '{}' closed with {} undelivered alert notification(s) and {} alert(s) dropped by "
+                    + "full queues: {}", name, undelivered.size(), report.dropped(),
                     undelivered.stream().limit(10).map(u -> u.sink() + ":" + u.alertName() + " (" + u.reason() + ")").toList());
         }
         meters.meters().close();
@@ -315,7 +384,7 @@ public final class AlertDispatcher implements AutoCloseable {
      * Not thread-safe.
      */
     public static final class Builder {
-        private final MeterRegistry registry;
+        private MeterRegistry registry;
         private MetricsOptions metricsOptions = MetricsOptions.defaults();
         private Clock clock = Clock.systemUTC();
         private final Map<String, AlertSink> sinks = new LinkedHashMap<>();
@@ -329,19 +398,39 @@ public final class AlertDispatcher implements AutoCloseable {
         private Duration tickInterval = Duration.ofMillis(200);
         private Duration shutdownTimeout = Duration.ofSeconds(5);
 
-        private Builder(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+        private final String name;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /**
+         * Registry, metric options and clock in one value (core's {@link Instrumentation}); the clock drives
+         * hysteresis, grouping, silences and backoff. The setters below change one part each; the last call wins.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
+        /** The host's registry for the dispatcher's meters (required, here or through {@link #instrumentation}). */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.registry = Require.notNull(registry, "meterRegistry");
+            return this;
         }
 
         /** Prefix and tag cap for the meters; default {@link MetricsOptions#defaults()}. */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** The clock for hysteresis, grouping, silences and backoff (tests pass a mutable one). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -428,6 +517,10 @@ public final class AlertDispatcher implements AutoCloseable {
 
         /** Validates (every route names known sinks) and builds; starts the threads unless {@link #manualTick()}. */
         public AlertDispatcher build() {
+            if (registry == null) {
+                throw new IllegalStateException("meterRegistry must be set: call meterRegistry(..) or "
+                        + "instrumentation(..); the dispatcher's meters go to the host's registry");
+            }
             if (sinks.isEmpty()) {
                 throw new IllegalArgumentException("sinks must not be empty: add at least one AlertSink");
             }

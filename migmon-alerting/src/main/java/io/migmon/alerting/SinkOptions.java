@@ -6,19 +6,27 @@ import java.time.Duration;
  * Delivery settings for one sink: the per-call timeout, retries with exponential backoff and jitter, and the
  * capacity of the sink's own queue. Immutable.
  *
+ * <p>A retryable failure is retried until the notification is delivered or superseded (nothing left to send for its
+ * group), each attempt sending the group's current state; {@code maxAttempts} is the number of failed attempts after
+ * which the alerts are counted in {@code migmon_alerts_failed_total} and the failure is logged.
+ *
  * @param timeout        longest one {@code send} call may take before it is interrupted and counted as a failure
- * @param maxAttempts    attempts per notification, at least 1 (1 = no retry)
+ * @param maxAttempts    failed attempts after which a notification counts as failed (retries continue), at least 1
  * @param initialBackoff wait before the first retry
  * @param maxBackoff     upper bound of any wait, also of a server's {@code Retry-After}
  * @param jitter         random share (0..1) added to or taken from each backoff
- * @param queueCapacity  notifications waiting for this sink; overflow drops the least severe
+ * @param queueCapacity  groups waiting for this sink (one entry per group, the latest state); overflow drops the
+ *                       least severe, which the group's next flush issues again
  */
 public record SinkOptions(Duration timeout, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
                           double jitter, int queueCapacity) {
 
-    /** 10 s timeout, 5 attempts, backoff 1 s doubling up to 60 s, 20 % jitter, 1000 queued notifications. */
+    /**
+     * 10 s timeout, failed after 5 attempts, backoff 1 s doubling up to 60 s, 20 % jitter, 10,000 queued groups (a
+     * queued group is one small ticket, so a burst of one group per table over 10,000 tables fits in one flush).
+     */
     public static final SinkOptions DEFAULTS =
-            new SinkOptions(Duration.ofSeconds(10), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2, 1000);
+            new SinkOptions(Duration.ofSeconds(10), 5, Duration.ofSeconds(1), Duration.ofSeconds(60), 0.2, 10_000);
 
     /** Validates the settings; messages name the field. */
     public SinkOptions {

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
 import io.migmon.core.Severity;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.testing.MutableClock;
 import java.time.Duration;
 import java.util.List;
@@ -142,6 +143,18 @@ class AlertDispatcherTest {
         dispatcher.resolve(a);
         advanceAndTick(Duration.ofMinutes(1));
         assertThat(sink.received).isEmpty();
+    }
+
+    @Test
+    void alertResolvedBeforeGroupWaitPositiveControlTheSameSequenceWithoutTheResolveIsNotified() {
+        dispatcher = manual().route(route().build()).build();
+        Alert a = alert("low_throughput", Severity.WARNING, "m1");
+        dispatcher.fire(a);
+        advanceAndTick(Duration.ofSeconds(10));
+        dispatcher.fire(a); // where the test above resolves
+        advanceAndTick(Duration.ofMinutes(1));
+        assertThat(sink.take()).singleElement().satisfies(n -> assertThat(n.firing()).extracting(Alert::name)
+                .containsExactly("low_throughput"));
     }
 
     @Test
@@ -341,6 +354,34 @@ class AlertDispatcherTest {
         assertThatThrownBy(() -> Alert.builder("a", Severity.INFO).label("bad-name", "x")).hasMessageContaining("bad-name");
         assertThatThrownBy(() -> AlertDispatcher.builder(registry).sink(sink).sink(new RecordingSink("rec")))
                 .hasMessageContaining("used twice");
+    }
+
+    @Test
+    void builderTakesCoreInstrumentationAndRequiresARegistry() {
+        SimpleMeterRegistry other = new SimpleMeterRegistry();
+        dispatcher = AlertDispatcher.builder().instrumentation(Instrumentation.of(other).withClock(clock)).manualTick()
+                .sink(sink).route(route().groupWait(Duration.ofSeconds(30)).build()).build();
+        dispatcher.fire(alert("high_error_rate", Severity.CRITICAL, "m1"));
+        dispatcher.tick();
+        assertThat(sink.received).isEmpty();
+        clock.advance(Duration.ofSeconds(30)); // the instrumentation's clock drives group wait
+        dispatcher.tick();
+        assertThat(sink.take()).hasSize(1);
+        assertThat(other.get("migmon.alerts.sent").counter().count()).isEqualTo(1);
+        assertThat(registry.find("migmon.alerts.sent").counters()).isEmpty();
+
+        assertThatThrownBy(() -> AlertDispatcher.builder().sink(sink).build())
+                .isInstanceOf(IllegalStateException.class).hasMessageStartingWith("meterRegistry must be set");
+        assertThatThrownBy(() -> AlertDispatcher.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+        assertThatThrownBy(() -> AlertDispatcher.builder("bad name")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("name");
+        try (AlertDispatcher named = AlertDispatcher.builder("orders").meterRegistry(new SimpleMeterRegistry())
+                .sink(new RecordingSink("x")).build()) {
+            assertThat(named.name()).isEqualTo("orders");
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("migmon-alert-dispatcher-orders");
+        }
     }
 
     @Test

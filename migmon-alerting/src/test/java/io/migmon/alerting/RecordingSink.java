@@ -16,6 +16,10 @@ final class RecordingSink implements AlertSink {
     final List<Notification> received = new CopyOnWriteArrayList<>();
     final Deque<DeliveryException> failures = new ArrayDeque<>();
     volatile boolean hang;
+    /** While set, every call fails like a receiver answering 503. */
+    volatile boolean down;
+    /** While set, every call throws this (e.g. an Error). */
+    volatile Throwable throwing;
     final CountDownLatch release = new CountDownLatch(1);
     volatile int calls;
 
@@ -38,6 +42,15 @@ final class RecordingSink implements AlertSink {
                 Thread.currentThread().interrupt();
                 throw DeliveryException.retryable("interrupted");
             }
+        }
+        if (down) {
+            throw DeliveryException.retryable("HTTP 503");
+        }
+        if (throwing instanceof Error e) {
+            throw e;
+        }
+        if (throwing instanceof RuntimeException e) {
+            throw e;
         }
         DeliveryException f;
         synchronized (failures) {

@@ -3,26 +3,20 @@ package io.migmon.cdc;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Polls a condition until a generous deadline; no timing assertions. */
+/**
+ * The CDC tests' call shape ({@code until(timeout, what, condition)} with conditions that query databases) on top of
+ * core's {@link io.migmon.core.testing.Await}: polls every 100 ms until a generous deadline; no timing assertions.
+ */
 final class Await {
 
     private Await() {
     }
 
-    static void until(Duration timeout, String what, Callable<Boolean> condition) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            try {
-                if (Boolean.TRUE.equals(condition.call())) {
-                    return;
-                }
-                last = null;
-            } catch (Exception e) {
-                last = e;
+    static void until(Duration timeout, String what, Callable<Boolean> condition) {
+        io.migmon.core.testing.Await.untilAsserted(timeout, Duration.ofMillis(100), () -> {
+            if (!Boolean.TRUE.equals(condition.call())) {
+                throw new AssertionError("waiting for: " + what);
             }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("timed out after " + timeout + " waiting for: " + what, last);
+        });
     }
 }

@@ -1,5 +1,8 @@
 package io.migmon.cdc;
 
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
+import io.migmon.cdc.event.ChangeEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.core.health.HealthStatus;
@@ -58,7 +61,11 @@ class CdcEventProcessorTest {
                     .gauge().value()).isEqualTo(3.0);
             assertThat(p.eventsProcessed()).isEqualTo(3);
         }
-        assertThat(registry.getMeters()).isEmpty();
+        // close() removes every meter but cdc_processor_up, which stays readable (0) so a dead processor is visible
+        assertThat(registry.getMeters()).singleElement().satisfies(m -> {
+            assertThat(m.getId().getName()).isEqualTo("cdc.processor.up");
+            assertThat(registry.get("cdc.processor.up").gauge().value()).isZero();
+        });
     }
 
     @Test
@@ -82,9 +89,9 @@ class CdcEventProcessorTest {
                     kafkaRecord(4, now, envelope("c", 14, now, now))));
             assertThat(applied).hasSize(2);
             assertThat(p.deadLettered()).isEqualTo(3);
-            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNPARSEABLE).counter().count()).isEqualTo(1);
-            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNKNOWN_OPERATION).counter().count()).isEqualTo(1);
-            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.APPLY_FAILED).counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNPARSEABLE.tagValue()).counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.UNKNOWN_OPERATION.tagValue()).counter().count()).isEqualTo(1);
+            assertThat(registry.get("cdc.dead.letters").tag("reason", DeadLetterReason.APPLY_FAILED.tagValue()).counter().count()).isEqualTo(1);
         }
     }
 

@@ -1,6 +1,6 @@
 package io.migmon.cdc;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.connect.cli.ConnectDistributed;
@@ -29,7 +29,8 @@ final class CdcTestEnvironment {
 
     private static CdcTestEnvironment instance;
 
-    final EmbeddedPostgres postgres;
+    final EmbeddedPostgresFixture postgres;
+    private final DataSource target;
     final KafkaClusterTestKit kafka;
     private Connect<?> connect;
 
@@ -37,17 +38,10 @@ final class CdcTestEnvironment {
         String id = UUID.randomUUID().toString().substring(0, 8);
         Path work = Path.of("target", "it-" + id).toAbsolutePath();
         Files.createDirectories(work);
-        postgres = EmbeddedPostgres.builder()
-                .setOverrideWorkingDirectory(new File(work.toFile(), "pg-work"))
-                .setDataDirectory(work.resolve("pg-data"))
-                .setServerConfig("wal_level", "logical")
-                .setServerConfig("max_replication_slots", "10")
-                .setServerConfig("max_wal_senders", "10")
-                .setServerConfig("listen_addresses", "127.0.0.1")
-                .start();
-        try (Connection c = postgres.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE tgt");
-        }
+        // ground truth for lag: pg_xact_commit_timestamp(xmin) = Debezium's source.ts_us
+        postgres = EmbeddedPostgresFixture.builder("cdc-it").baseDirectory(work.resolve("pg"))
+                .logicalReplication().trackCommitTimestamp().start();
+        target = postgres.createDatabase("tgt");
         kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
                 .setBaseDirectory(work.resolve("kafka")).build())
@@ -114,15 +108,44 @@ final class CdcTestEnvironment {
     }
 
     DataSource source() {
-        return postgres.getPostgresDatabase();
+        return postgres.dataSource();
     }
 
     DataSource target() {
-        return postgres.getDatabase("postgres", "tgt");
+        return target;
     }
 
     int postgresPort() {
-        return postgres.getPort();
+        return postgres.port();
+    }
+
+    /**
+     * Debezium embedded-engine properties for the PostgreSQL connector on the source database (pgoutput, filtered
+     * publication, in-memory offsets, decimals as strings): the one place tests write them.
+     *
+     * @param name engine name; also the slot and publication name ({@code migmon_<name>})
+     * @param topicPrefix Debezium's {@code topic.prefix}
+     * @param table the captured {@code schema.table}
+     */
+    java.util.Properties engineProperties(String name, String topicPrefix, String table) {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("name", "migmon-" + name);
+        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
+        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
+        props.setProperty("offset.flush.interval.ms", "1000");
+        props.setProperty("database.hostname", "127.0.0.1");
+        props.setProperty("database.port", Integer.toString(postgresPort()));
+        props.setProperty("database.user", "postgres");
+        props.setProperty("database.password", "postgres");
+        props.setProperty("database.dbname", "postgres");
+        props.setProperty("topic.prefix", topicPrefix);
+        props.setProperty("table.include.list", table);
+        props.setProperty("plugin.name", "pgoutput");
+        props.setProperty("slot.name", "migmon_" + name);
+        props.setProperty("publication.name", "migmon_" + name);
+        props.setProperty("publication.autocreate.mode", "filtered");
+        props.setProperty("decimal.handling.mode", "string");
+        return props;
     }
 
     static void exec(DataSource ds, String... sql) throws Exception {

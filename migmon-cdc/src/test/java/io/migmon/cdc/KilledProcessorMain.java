@@ -1,5 +1,6 @@
 package io.migmon.cdc;
 
+import io.migmon.cdc.event.ChangeEvent;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import io.migmon.cdc.spi.ChangeApplier;

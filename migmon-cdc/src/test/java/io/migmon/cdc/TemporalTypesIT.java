@@ -1,5 +1,6 @@
 package io.migmon.cdc;
 
+import io.migmon.cdc.event.ChangeEvent;
 import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -90,23 +91,7 @@ class TemporalTypesIT {
     }
 
     private static Properties engineProperties(CdcTestEnvironment env, String table, boolean schemas) {
-        Properties props = new Properties();
-        props.setProperty("name", "migmon-" + table);
-        props.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
-        props.setProperty("offset.storage", "org.apache.kafka.connect.storage.MemoryOffsetBackingStore");
-        props.setProperty("offset.flush.interval.ms", "1000");
-        props.setProperty("database.hostname", "127.0.0.1");
-        props.setProperty("database.port", Integer.toString(env.postgresPort()));
-        props.setProperty("database.user", "postgres");
-        props.setProperty("database.password", "postgres");
-        props.setProperty("database.dbname", "postgres");
-        props.setProperty("topic.prefix", table);
-        props.setProperty("table.include.list", "public." + table);
-        props.setProperty("plugin.name", "pgoutput");
-        props.setProperty("slot.name", "migmon_" + table);
-        props.setProperty("publication.name", "migmon_" + table);
-        props.setProperty("publication.autocreate.mode", "filtered");
-        props.setProperty("decimal.handling.mode", "string");
+        Properties props = env.engineProperties(table, table, "public." + table);
         props.setProperty("converter.schemas.enable", Boolean.toString(schemas));
         return props;
     }

@@ -27,7 +27,6 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     private final Instant startedAt;
     private final AtomicReference<MigrationStatus> status = new AtomicReference<>(MigrationStatus.RUNNING);
     private final LongAdder errors = new LongAdder();
-    private final Map<String, Counter> rowCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
     private volatile double dataLagSeconds = Double.NaN;
     private volatile Instant finishedAt;
@@ -49,11 +48,64 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
             return;
         }
         try {
-            counterFor(rowCounters, table, t -> migration.rowsCounter(t)).increment(rows);
-            progress.add(rows);
+            migration.rowCounter(table).add(rows); // the table's counter is also what progress sums
         } catch (RuntimeException e) {
             migration.meters().recordFailure("migration.rows", e);
         }
+    }
+
+    /**
+     * The row counter of {@code table} ({@code migration_rows_total{table_name}}), for a hot loop that wants to skip
+     * the table look-up of {@link #recordRows}: {@code counter.add(n)} is one atomic add and counts for this run's
+     * progress. The counter belongs to the migration, so it can be kept across runs.
+     *
+     * @param table table (or collection) name; null or empty becomes {@code unknown}; capped in cardinality
+     */
+    public RowCounter rowCounter(String table) {
+        return migration.rowCounter(table);
+    }
+
+    /**
+     * Declares a planned pause or throttle (a maintenance window, a rate limit set on purpose) until
+     * {@link #resume()}: the ETA does not count the paused time as a slowdown, progress reads
+     * {@link ProgressSnapshot.State#PAUSED}, and anomaly monitors attached as listeners judge nothing meanwhile and show
+     * the reason in their health details. Ignored when the run is not running or already paused.
+     */
+    public void pause(String reason) {
+        if (status.get() != MigrationStatus.RUNNING || progress.paused().isPresent()) {
+            return;
+        }
+        progress.pause(reason);
+        String r = progress.paused().orElse("planned pause");
+        Instant at = migration.clock().instant();
+        for (MigrationListener l : migration.listeners()) {
+            try {
+                l.onPause(this, at, r);
+            } catch (RuntimeException e) {
+                migration.meters().recordFailure("listener", e);
+            }
+        }
+    }
+
+    /** Ends a planned pause declared with {@link #pause(String)}; ignored when not paused. */
+    public void resume() {
+        if (progress.paused().isEmpty()) {
+            return;
+        }
+        progress.resume();
+        Instant at = migration.clock().instant();
+        for (MigrationListener l : migration.listeners()) {
+            try {
+                l.onResume(this, at);
+            } catch (RuntimeException e) {
+                migration.meters().recordFailure("listener", e);
+            }
+        }
+    }
+
+    /** The reason of the planned pause in force, if any. */
+    public Optional<String> paused() {
+        return progress.paused();
     }
 
     @Override
@@ -161,6 +213,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
         if (!status.compareAndSet(MigrationStatus.RUNNING, outcome)) {
             return;
         }
+        progress.finish(outcome == MigrationStatus.SUCCESS);
         Instant end = migration.clock().instant();
         finishedAt = end;
         Duration duration = Duration.between(startedAt, end);
@@ -168,11 +221,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     }
 
     static String errorType(Throwable t) {
-        if (t == null) {
-            return "unknown";
-        }
-        String simple = t.getClass().getSimpleName();
-        return simple.isEmpty() ? t.getClass().getName() : simple;
+        return io.migmon.core.support.ErrorTypes.simpleName(t);
     }
 
     private static Counter counterFor(Map<String, Counter> cache, String key, java.util.function.Function<String, Counter> f) {

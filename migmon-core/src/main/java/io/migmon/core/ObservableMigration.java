@@ -55,6 +55,13 @@ import org.slf4j.MDC;
  * <p>Logging: logger {@code io.migmon.migration}, with {@code migration_id} in the MDC and as an SLF4J key-value,
  * at start, finish and failure. The synchronous {@link #run} also sets the MDC for the body's thread.
  *
+ * <p><b>One live instance per id and registry.</b> Two live {@code ObservableMigration}s with the same id (and the
+ * same metric prefix) on one {@link MeterRegistry} would share meters, and closing one would remove the other's
+ * gauges; {@link Builder#build()} therefore fails fast with an {@link IllegalStateException} while another instance
+ * with that id is live on that registry. {@link #close()} releases the id (an instance that became unreachable
+ * without {@code close()} releases it when garbage-collected, its gauges being gone with it). Build one instance per
+ * migration and reuse it for successive runs, e.g. as a singleton bean.
+ *
  * <p>Observability never fails the migration: metric and listener failures are counted in
  * {@code migmon_observability_failures_total} and logged once. Immutable and thread-safe.
  */
@@ -74,9 +81,17 @@ public final class ObservableMigration implements AutoCloseable {
     private final Duration throughputWindow;
     private final List<MigrationListener> listeners;
     private final AtomicReference<MigrationRun> current = new AtomicReference<>();
+    private final LiveIds.Claim claim;
+    private static final int MAX_CACHED_ROW_COUNTERS = 1024;
+    private final java.util.Map<String, RowCounter> rowCounters = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<io.micrometer.core.instrument.Meter.Id, RowCounter> rowCountersById =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private final List<RowCounter> allRowCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private RowCounter lastRowCounter;
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
+        this.claim = LiveIds.claim(b.registry, b.metricsOptions.prefix(), b.migrationId, this);
         this.meters = MigmonMeters.create(b.registry, b.metricsOptions);
         this.clock = b.clock;
         this.expectedRows = b.expectedRows;
@@ -108,7 +123,10 @@ public final class ObservableMigration implements AutoCloseable {
         return listeners;
     }
 
-    /** The active or last run, if any. */
+    /**
+     * The active or last run; empty before the first {@link #start()} / {@link #run} (never null, never throws).
+     * Status before the first run is {@link MigrationStatus#PENDING} ({@link #status()}).
+     */
     public Optional<MigrationRun> currentRun() {
         return Optional.ofNullable(current.get());
     }
@@ -120,13 +138,31 @@ public final class ObservableMigration implements AutoCloseable {
     }
 
     /**
+     * Forgets the last finished run, so that {@link #status()} is {@code PENDING} again: for adapters whose framework
+     * removed a failed attempt from its own history (e.g. Flyway's {@code repair}), so that the migration is pending
+     * there too. Meters keep their counts; a running run is not touched.
+     *
+     * @return whether the status is now {@code PENDING}
+     */
+    public boolean resetToPending() {
+        MigrationRun r = current.get();
+        if (r == null) {
+            return true;
+        }
+        if (r.status() == MigrationStatus.RUNNING) {
+            return false;
+        }
+        return current.compareAndSet(r, null);
+    }
+
+    /**
      * Starts a run for manual control. The caller must end it with {@link MigrationRun#succeed()},
      * {@link MigrationRun#fail(Throwable)}, {@link MigrationRun#abort(String)} or {@link MigrationRun#close()}.
      *
      * @throws IllegalStateException if a run of this migration is still active
      */
     public MigrationRun start() {
-        ProgressTracker tracker = new ProgressTracker(clock, throughputTick, throughputWindow);
+        ProgressTracker tracker = new ProgressTracker(clock, throughputTick, throughputWindow, this::rowsTotal);
         if (expectedRows >= 0) {
             tracker.expectTotal(expectedRows);
         }
@@ -159,8 +195,18 @@ public final class ObservableMigration implements AutoCloseable {
      * Runs {@code body} on the calling thread and records its outcome: {@code success} when it returns,
      * {@code aborted} for {@link MigrationAbortedException}, {@link InterruptedException} or
      * {@link CancellationException}, {@code failed} otherwise. The body's exception is rethrown unchanged.
+     *
+     * <p>The body's checked exception type is inferred, so a body that throws none needs no {@code catch}:
+     * <pre>{@code
+     * long n = migration.run(ctx -> copyAll(ctx));          // copyAll throws nothing checked: no try/catch
+     * migration.run(ctx -> { jdbc.copy(ctx); return null; }); // throws SQLException: callers handle SQLException
+     * }</pre>
+     *
+     * @param <T> the body's result
+     * @param <E> the checked exception the body may throw ({@code RuntimeException} when it throws none)
+     * @throws E whatever the body throws, unchanged
      */
-    public <T> T run(MigrationBody<T> body) throws Exception {
+    public <T, E extends Exception> T run(MigrationBody<T, E> body) throws E {
         Objects.requireNonNull(body, "body must not be null");
         MigrationRun run = start();
         String previousMdc = MDC.get(MDC_MIGRATION_ID);
@@ -235,10 +281,14 @@ public final class ObservableMigration implements AutoCloseable {
                 });
     }
 
-    /** Removes every meter this migration registered; the host's other meters stay. */
+    /**
+     * Removes every meter this migration registered (the host's other meters stay) and releases the id on the
+     * registry, so that a new instance with this id can be built. Idempotent.
+     */
     @Override
     public void close() {
         meters.close();
+        claim.release();
     }
 
     @Override
@@ -248,9 +298,55 @@ public final class ObservableMigration implements AutoCloseable {
 
     // ---- internals used by MigrationRun -------------------------------------------------------------------
 
-    Counter rowsCounter(String table) {
-        return meters.counter(MetricCatalog.MIGRATION_ROWS,
-                MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.TABLE_NAME, table);
+    /** The table's row counter: a cached look-up, created (and registered) on first use. */
+    RowCounter rowCounter(String table) {
+        RowCounter last = lastRowCounter;
+        if (last != null && last.table() == table) {
+            return last; // the same String instance as the previous call (a constant, typically): no hash look-up
+        }
+        String key = table == null ? "" : table;
+        RowCounter c = rowCounters.get(key);
+        if (c == null) {
+            c = createRowCounter(key);
+        }
+        if (c.table() == table) {
+            lastRowCounter = c; // a racy cache of an immutable reference: a stale read only costs the look-up
+        }
+        return c;
+    }
+
+    private synchronized RowCounter createRowCounter(String key) {
+        RowCounter c = rowCounters.get(key);
+        if (c != null) {
+            return c;
+        }
+        RowCounter fresh = new RowCounter(key);
+        RowCounter counting = fresh;
+        try {
+            // tables over the tag cardinality cap share one series: its first counter counts for all of them
+            io.micrometer.core.instrument.FunctionCounter fc = meters.functionCounter(MetricCatalog.MIGRATION_ROWS,
+                    fresh, RowCounter::countAsDouble, MetricCatalog.MIGRATION_ID, migrationId, MetricCatalog.TABLE_NAME, key);
+            RowCounter existing = rowCountersById.putIfAbsent(fc.getId(), fresh);
+            counting = existing != null ? existing : fresh;
+        } catch (RuntimeException e) {
+            meters.recordFailure("migration.rows", e); // still counted for progress, not exported
+        }
+        if (counting == fresh) {
+            allRowCounters.add(fresh);
+        }
+        if (rowCounters.size() < MAX_CACHED_ROW_COUNTERS) {
+            rowCounters.put(key, counting);
+        }
+        return counting;
+    }
+
+    /** Rows of every table since the migration was built (progress subtracts the value at run start). */
+    long rowsTotal() {
+        long sum = 0;
+        for (RowCounter c : allRowCounters) {
+            sum += c.count();
+        }
+        return sum;
     }
 
     Counter errorsCounter(String type) {
@@ -289,8 +385,7 @@ public final class ObservableMigration implements AutoCloseable {
     }
 
     private static void end(MigrationRun run, Throwable t) {
-        if (t instanceof InterruptedException || t instanceof CancellationException
-                || t instanceof MigrationAbortedException) {
+        if (io.migmon.core.support.RunScope.isAbort(t)) {
             run.finish(MigrationStatus.ABORTED, t);
         } else {
             run.fail(t);
@@ -304,8 +399,7 @@ public final class ObservableMigration implements AutoCloseable {
         meters.gauge(MetricCatalog.MIGRATION_PROGRESS, this,
                 m -> m.currentRun().map(r -> r.progress().ratio()).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
         meters.gauge(MetricCatalog.MIGRATION_ETA, this,
-                m -> m.currentRun().map(r -> r.status() == MigrationStatus.SUCCESS ? 0.0 : r.progress().etaSeconds())
-                        .orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
+                m -> m.currentRun().map(r -> r.progress().etaSeconds()).orElse(Double.NaN), MetricCatalog.MIGRATION_ID, id);
         meters.gauge(MetricCatalog.MIGRATION_ROWS_EXPECTED, this,
                 m -> m.currentRun().map(r -> r.progress().expectedRows())
                         .map(e -> e.isPresent() ? (double) e.getAsLong() : Double.NaN)
@@ -344,10 +438,15 @@ public final class ObservableMigration implements AutoCloseable {
         }
     }
 
-    /** A synchronous migration body. */
+    /**
+     * A synchronous migration body.
+     *
+     * @param <T> its result
+     * @param <E> the checked exception it may throw; {@code RuntimeException} (inferred for lambdas) for none
+     */
     @FunctionalInterface
-    public interface MigrationBody<T> {
-        T execute(MigrationContext context) throws Exception;
+    public interface MigrationBody<T, E extends Exception> {
+        T execute(MigrationContext context) throws E;
     }
 
     /** Builder for {@link ObservableMigration}; validates eagerly, not thread-safe. */
@@ -427,7 +526,9 @@ public final class ObservableMigration implements AutoCloseable {
         /**
          * Builds the migration and registers its gauges in the registry.
          *
-         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set
+         * @throws IllegalStateException if neither {@code meterRegistry} nor {@code instrumentation} was set, or if
+         *                               another live {@code ObservableMigration} with this id and metric prefix is
+         *                               registered on that registry (close it first)
          */
         public ObservableMigration build() {
             Require.configured(registry, "meterRegistry",

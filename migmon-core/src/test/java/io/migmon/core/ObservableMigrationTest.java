@@ -71,8 +71,8 @@ class ObservableMigrationTest {
         assertThat(m.status()).isEqualTo(MigrationStatus.SUCCESS);
         assertThat(registry.get("migration.duration").tags("migration_id", "orders-backfill", "status", "success")
                 .timer().totalTime(TimeUnit.SECONDS)).isEqualTo(10.0);
-        assertThat(registry.get("migration.rows").tag("table_name", "orders").counter().count()).isEqualTo(500);
-        assertThat(registry.get("migration.rows").tag("table_name", "order_lines").counter().count()).isEqualTo(500);
+        assertThat(registry.get("migration.rows").tag("table_name", "orders").functionCounter().count()).isEqualTo(500);
+        assertThat(registry.get("migration.rows").tag("table_name", "order_lines").functionCounter().count()).isEqualTo(500);
         assertThat(gauge("migration.data.lag")).isEqualTo(1.5);
         assertThat(gauge("migration.status", "status", "success")).isEqualTo(1.0);
         assertThat(gauge("migration.status", "status", "running")).isEqualTo(0.0);
@@ -225,7 +225,7 @@ class ObservableMigrationTest {
         a.close();
         assertThat(registry.getMeters()).extracting(Meter::getId)
                 .noneMatch(id -> "orders-backfill".equals(id.getTag("migration_id")));
-        assertThat(registry.find("migration.rows").tag("migration_id", "other").counter()).isNotNull();
+        assertThat(registry.find("migration.rows").tag("migration_id", "other").functionCounter()).isNotNull();
         assertThat(registry.find("host.counter").counter()).isNotNull();
     }
 
@@ -251,7 +251,7 @@ class ObservableMigrationTest {
             pool.shutdownNow();
         }
         assertThat(m.currentRun().orElseThrow().stats().rows()).isEqualTo(40_000);
-        double sum = registry.find("migration.rows").counters().stream().mapToDouble(c -> c.count()).sum();
+        double sum = registry.find("migration.rows").functionCounters().stream().mapToDouble(c -> c.count()).sum();
         assertThat(sum).isEqualTo(40_000);
     }
 

@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  * oldest first, so the data lag (now minus the newest copied source timestamp) shrinks as the copy catches up.
  * Everything in memory: no database needed.
  */
-public final class SampleMigration implements ObservableMigration.MigrationBody<Long> {
+public final class SampleMigration implements ObservableMigration.MigrationBody<Long, Exception> {
 
     private final long rows;
     private final int batchSize;

@@ -2,11 +2,17 @@ package io.migmon.flyway;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
+import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MdcScope;
+import io.migmon.core.support.MigrationRegistry;
+import io.migmon.core.support.Require;
+import io.migmon.core.support.RunScope;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -14,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.callback.Callback;
@@ -22,7 +29,6 @@ import org.flywaydb.core.api.callback.Event;
 import org.flywaydb.core.api.callback.Statement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * A Flyway {@link Callback} that records every {@code migrate} through migmon's {@link ObservableMigration}:
@@ -76,25 +82,79 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.flyway");
     private static final Set<Event> EVENTS = EnumSet.of(Event.BEFORE_MIGRATE, Event.AFTER_MIGRATE,
             Event.AFTER_MIGRATE_ERROR, Event.BEFORE_EACH_MIGRATE, Event.AFTER_EACH_MIGRATE,
-            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR, Event.AFTER_VALIDATE_ERROR);
+            Event.AFTER_EACH_MIGRATE_ERROR, Event.AFTER_EACH_MIGRATE_STATEMENT_ERROR, Event.AFTER_VALIDATE_ERROR,
+            Event.AFTER_VALIDATE, Event.AFTER_REPAIR);
 
     private final Function<Context, String> migrationId;
     private final boolean perVersion;
     private final MigrationRegistry migrations;
     private final ThreadLocal<ActiveMigrate> active = new ThreadLocal<>();
+    /** Set while {@link #observe} runs on the thread: holds a failed migrate whose error type awaits the exception. */
+    private final ThreadLocal<Observed> observed = new ThreadLocal<>();
+    /** Migration ids repaired since their last successful validate. */
+    private final Set<String> repaired = ConcurrentHashMap.newKeySet();
 
     private MigmonFlywayCallback(Builder b) {
         this.migrationId = b.migrationId;
         this.perVersion = b.perVersion;
-        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+        this.migrations = new MigrationRegistry(
+                Instrumentation.of(b.registry).withOptions(b.metricsOptions).withClock(b.clock), b.listeners,
                 b.maxTrackedVersions);
         if (b.fixedId != null) {
             // registered now so that migration_status{status="pending"} and health checks exist before the migrate
             migrations.run(b.fixedId);
         }
+        warnIfUnsupported();
     }
 
-    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    private static void warnIfUnsupported() {
+        try {
+            Optional<String> version = FlywayVersions.current();
+            if (version.isEmpty() || !FlywayVersions.supported(version.get())) {
+                LOG.warn("Flyway {} is outside the versions migmon-flyway supports ({}): events may be missing or "
+                        + "misreported", version.orElse("(unknown version)"), FlywayVersions.SUPPORTED_RANGE);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("could not read the Flyway version", e);
+        }
+    }
+
+    /**
+     * Runs the host's Flyway call (typically {@code flyway::migrate}) on the calling thread and returns its result;
+     * Flyway's exception is rethrown unchanged. Recording does not need it, but when a migrate fails and Flyway's
+     * callbacks carried no SQL state (Flyway 11.7 to 11.13 pass empty error lists) the {@code error_type} is read
+     * from the exception's cause chain here ({@code sqlstate_42P01} rather than {@code FlywayMigrateException}).
+     */
+    public <T> T observe(FlywayAction<T> action) {
+        Require.notNull(action, "action");
+        Observed outer = observed.get();
+        Observed o = new Observed();
+        observed.set(o);
+        try {
+            T result = action.run();
+            completeDeferred(o, null);
+            return result;
+        } catch (RuntimeException | Error t) {
+            completeDeferred(o, t);
+            throw t;
+        } finally {
+            if (outer == null) {
+                observed.remove();
+            } else {
+                observed.set(outer);
+            }
+        }
+    }
+
+    /**
+     * A builder for the callback of migration id {@code migrationId} (see {@link Builder#migrationId(String)});
+     * {@link Builder#meterRegistry(MeterRegistry)} or {@link Builder#instrumentation} is required.
+     */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A builder with the default migration id {@value #DEFAULT_MIGRATION_ID} (or an id set later). */
     public static Builder builder() {
         return new Builder();
     }
@@ -128,6 +188,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
                 case AFTER_MIGRATE -> afterMigrate(false);
                 case AFTER_MIGRATE_ERROR -> afterMigrate(true);
                 case AFTER_VALIDATE_ERROR -> validateFailed(context);
+                case AFTER_VALIDATE -> validated(context);
+                case AFTER_REPAIR -> repaired.add(resolveId(context));
                 default -> {
                     // not subscribed
                 }
@@ -186,9 +248,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (migration.isEmpty()) {
             return;
         }
-        ActiveMigrate a = new ActiveMigrate(id, migration.get().start(), MDC.get(ObservableMigration.MDC_MIGRATION_ID));
+        ActiveMigrate a = new ActiveMigrate(id, migration.get().start(),
+                MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, id));
         active.set(a);
-        MDC.put(ObservableMigration.MDC_MIGRATION_ID, id);
     }
 
     private void discard() {
@@ -212,8 +274,7 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         a.version = version;
         a.script = info == null ? null : info.getScript();
         a.sqlState = null;
-        a.previousVersionMdc = MDC.get(MDC_VERSION);
-        MDC.put(MDC_VERSION, version);
+        a.versionMdc = MdcScope.put(MDC_VERSION, version);
         if (perVersion) {
             a.versionRun = migrations.version(a.id, version).map(ObservableMigration::start).orElse(null);
         }
@@ -239,7 +300,12 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
             return;
         }
         if (failedContext != null) {
-            String type = a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+            if (a.sqlState == null && observed.get() != null) {
+                // no SQL state from Flyway: observe() names the error from the exception chain
+                a.deferVersion();
+                return;
+            }
+            String type = a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
             a.failureType = type;
             LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
                     .addKeyValue(MDC_VERSION, a.version)
@@ -259,12 +325,17 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         }
         active.remove();
         try {
-            if (failed) {
+            Observed o = observed.get();
+            if (failed && a.failureType == null && a.sqlState == null && o != null) {
+                // no SQL state from Flyway: observe() ends the runs with the type from the exception chain
+                a.deferVersion();
+                o.deferred = a;
+            } else if (failed) {
                 // a version that got no AFTER_EACH_* event failed with the migrate
                 String type = a.failureType != null ? a.failureType
-                        : a.sqlState != null ? MigrationRegistry.sqlStateType(a.sqlState) : FAILURE_TYPE;
+                        : a.sqlState != null ? ErrorTypes.sqlState(a.sqlState) : FAILURE_TYPE;
                 a.finishVersion(a.versionRun != null ? type : null);
-                MigrationRegistry.finish(a.run, type);
+                RunScope.of(a.run).fail(type);
             } else {
                 a.abandonVersion();
                 a.run.succeed();
@@ -282,6 +353,9 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         if (active.get() != null) {
             return; // inside a recorded migrate: its own outcome covers it
         }
+        if (!insideMigrate()) {
+            return; // validate() / validateWithResult() of the host: a check, not a refused migrate
+        }
         String id = resolveId(context);
         Optional<ObservableMigration> migration = migrations.run(id);
         if (migration.isEmpty()) {
@@ -291,7 +365,61 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
                 .addKeyValue("error_type", VALIDATE_FAILURE_TYPE)
                 .log("flyway validation of {} failed: the migrate was refused", id);
-        MigrationRegistry.finish(run, VALIDATE_FAILURE_TYPE);
+        RunScope.of(run).fail(VALIDATE_FAILURE_TYPE);
+    }
+
+    /**
+     * A successful validate after a repair: Flyway's history holds no failed attempt any more, so this id's failed
+     * migrations (the run and its versions) are pending again, as Flyway's {@code info} shows them.
+     */
+    private void validated(Context context) {
+        if (repaired.isEmpty()) {
+            return; // the usual case: no repair since the last validate, nothing to resolve
+        }
+        String id = resolveId(context);
+        if (!repaired.remove(id)) {
+            return;
+        }
+        for (ObservableMigration m : migrations.all()) {
+            String mid = m.migrationId();
+            if ((mid.equals(id) || mid.startsWith(id + ":")) && m.status() == MigrationStatus.FAILED) {
+                m.resetToPending();
+            }
+        }
+        LOG.atInfo().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, id)
+                .log("flyway repair and validate of {} succeeded: failed migrations are pending again", id);
+    }
+
+    /** Whether Flyway's {@code migrate} is on this thread's stack (validation inside a migrate). */
+    private static boolean insideMigrate() {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f ->
+                f.getClassName().equals("org.flywaydb.core.Flyway") && f.getMethodName().contains("migrate")));
+    }
+
+    /** Ends a migrate deferred to {@link #observe}: error type from {@code failure}'s chain, else the fallback. */
+    private void completeDeferred(Observed o, Throwable failure) {
+        ActiveMigrate a = o.deferred;
+        if (a == null) {
+            return;
+        }
+        o.deferred = null;
+        try {
+            if (migrations.isClosed()) {
+                return;
+            }
+            String type = ErrorTypes.sqlState(failure).map(ErrorTypes::sqlState).orElse(FAILURE_TYPE);
+            if (a.deferredVersionRun != null) {
+                LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, a.id)
+                        .addKeyValue(MDC_VERSION, a.deferredVersion)
+                        .addKeyValue("script", a.script)
+                        .addKeyValue("error_type", type)
+                        .log("flyway migration {} version {} ({}) failed: {}", a.id, a.deferredVersion, a.script, type);
+            }
+            RunScope.of(a.deferredVersionRun).fail(type);
+            RunScope.of(a.run).fail(type);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
     private String resolveId(Context context) {
@@ -331,47 +459,71 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
     private static final class ActiveMigrate {
         final String id;
         final MigrationRun run;
-        final String previousIdMdc;
+        final MdcScope idMdc;
         String version;
         String script;
         String sqlState;
         String failureType;
-        String previousVersionMdc;
+        MdcScope versionMdc;
         MigrationRun versionRun;
+        MigrationRun deferredVersionRun;
+        String deferredVersion;
 
-        ActiveMigrate(String id, MigrationRun run, String previousIdMdc) {
+        ActiveMigrate(String id, MigrationRun run, MdcScope idMdc) {
             this.id = id;
             this.run = run;
-            this.previousIdMdc = previousIdMdc;
+            this.idMdc = idMdc;
         }
 
         /** Ends the version run: success when {@code errorType} is null, else failed with that error type. */
         void finishVersion(String errorType) {
             MigrationRun v = versionRun;
             versionRun = null;
-            MigrationRegistry.finish(v, errorType);
-            if (version != null) {
-                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
-                version = null;
-            }
+            RunScope.of(v).finish(errorType);
+            closeVersionMdc();
         }
 
         /** Ends a version run whose outcome Flyway never reported as {@code aborted}. */
         void abandonVersion() {
             MigrationRun v = versionRun;
             versionRun = null;
-            if (v != null) {
-                v.close();
+            RunScope.of(v).abandon();
+            closeVersionMdc();
+        }
+
+        /** Keeps the failed version's run open for {@link #observe}; restores the version MDC. */
+        void deferVersion() {
+            if (versionRun != null) {
+                deferredVersionRun = versionRun;
+                deferredVersion = version;
+                versionRun = null;
             }
-            if (version != null) {
-                MigrationRegistry.restoreMdc(MDC_VERSION, previousVersionMdc);
-                version = null;
+            closeVersionMdc();
+        }
+
+        private void closeVersionMdc() {
+            if (versionMdc != null) {
+                versionMdc.close();
+                versionMdc = null;
             }
+            version = null;
         }
 
         void restoreMdc() {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousIdMdc);
+            idMdc.close();
         }
+    }
+
+    /** A Flyway call run by {@link #observe(FlywayAction)}, e.g. {@code flyway::migrate}. */
+    @FunctionalInterface
+    public interface FlywayAction<T> {
+        /** Runs the call; Flyway's exceptions are unchecked. */
+        T run();
+    }
+
+    /** A failed migrate waiting for {@link #observe} to name its error. */
+    private static final class Observed {
+        ActiveMigrate deferred;
     }
 
     /** Builder for {@link MigmonFlywayCallback}; validates eagerly, not thread-safe. */
@@ -388,9 +540,21 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). migmon never uses a global registry. */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
@@ -414,20 +578,20 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * {@value MigmonFlywayCallback#DEFAULT_MIGRATION_ID} is used instead.
          */
         public Builder migrationId(Function<Context, String> migrationId) {
-            this.migrationId = Objects.requireNonNull(migrationId, "migrationId function must not be null");
+            this.migrationId = Require.notNull(migrationId, "migrationId");
             this.fixedId = null;
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations (default: system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -445,13 +609,13 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedVersions(int max) {
-            this.maxTrackedVersions = MigrationRegistry.requireAtLeastOne("maxTrackedVersions", max);
+            this.maxTrackedVersions = Require.atLeast(max, 1, "maxTrackedVersions");
             return this;
         }
 
         /** Adds a listener (health, alerting, anomaly detectors) to the run-level migrations. */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
@@ -461,7 +625,8 @@ public final class MigmonFlywayCallback implements Callback, AutoCloseable {
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonFlywayCallback build() {
-            MigrationRegistry.requireRegistry(registry);
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             return new MigmonFlywayCallback(this);
         }
     }

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.testing.MutableClock;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MigrationRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
@@ -159,11 +160,11 @@ class MigmonFlywayCallbackTest {
 
     @Test
     void errorTypePrefersTheSqlStateInTheCauseChain() {
-        assertThat(MigrationRegistry.errorType(new RuntimeException(new SQLException("x", "42P01"))))
+        assertThat(ErrorTypes.of(new RuntimeException(new SQLException("x", "42P01"))))
                 .isEqualTo("sqlstate_42P01");
-        assertThat(MigrationRegistry.errorType(new SQLException("no state"))).isEqualTo("SQLException");
-        assertThat(MigrationRegistry.errorType(new IllegalStateException())).isEqualTo("IllegalStateException");
-        assertThat(MigrationRegistry.errorType(null)).isEqualTo("unknown");
+        assertThat(ErrorTypes.of(new SQLException("no state"))).isEqualTo("SQLException");
+        assertThat(ErrorTypes.of(new IllegalStateException())).isEqualTo("IllegalStateException");
+        assertThat(ErrorTypes.of(null)).isEqualTo("unknown");
     }
 
     @Test
@@ -177,7 +178,25 @@ class MigmonFlywayCallbackTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId");
         assertThatThrownBy(() -> MigmonFlywayCallback.builder().maxTrackedVersions(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTrackedVersions");
+        // the builder rule of decisions.md: a null setter value is an IllegalArgumentException naming the field
         assertThatThrownBy(() -> MigmonFlywayCallback.builder().clock(null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("clock");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("clock");
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+    }
+
+    @Test
+    void instrumentationSetsRegistryOptionsAndClockAndTheIdIsTheBuildersArgument() {
+        io.migmon.core.testing.MutableClock fixed = new io.migmon.core.testing.MutableClock(java.time.Instant.EPOCH);
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry reg = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        try (MigmonFlywayCallback c = MigmonFlywayCallback.builder("orders-db")
+                .instrumentation(io.migmon.core.metrics.Instrumentation.of(reg).withClock(fixed)
+                        .withOptions(io.migmon.core.metrics.MetricsOptions.builder().prefix("app").build()))
+                .build()) {
+            assertThat(c.migration("orders-db")).isPresent();
+            assertThat(reg.find("app.migration.status").tag("migration_id", "orders-db").gauges()).isNotEmpty();
+        }
+        assertThatThrownBy(() -> MigmonFlywayCallback.builder("has space"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("migrationId");
     }
 }

@@ -3,15 +3,21 @@ package io.migmon.liquibase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
-import io.migmon.core.internal.MigrationRegistry;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.MdcScope;
+import io.migmon.core.support.MigrationRegistry;
+import io.migmon.core.support.Require;
+import io.migmon.core.support.RunScope;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import liquibase.change.Change;
 import liquibase.changelog.ChangeSet;
@@ -20,12 +26,12 @@ import liquibase.changelog.visitor.ChangeExecListener;
 import liquibase.database.Database;
 import liquibase.exception.CommandExecutionException;
 import liquibase.exception.LiquibaseException;
+import liquibase.exception.MigrationFailedException;
 import liquibase.exception.PreconditionErrorException;
 import liquibase.exception.PreconditionFailedException;
 import liquibase.precondition.core.PreconditionContainer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * A Liquibase {@link ChangeExecListener} that records every changeset Liquibase runs, and every update wrapped in
@@ -48,7 +54,8 @@ import org.slf4j.MDC;
  *   <li><b>One run per changeset</b> that Liquibase runs ({@code willRun} → {@code ran} / {@code runFailed}) under
  *   {@code <migration id>:<changeset id>}, e.g. {@code migration_duration_seconds{migration_id="orders-db:2",
  *   status="success"}} and {@code migration_status{migration_id="orders-db:2",status=...}}. Changesets already
- *   applied are not recorded. At most {@link Builder#maxTrackedChangeSets(int)} changesets keep their meters
+ *   applied are not recorded; {@code runAlways} / {@code runOnChange} changesets are recorded each time they run.
+ *   A changeset whose precondition marks it ran ({@code MARK_RAN}) or skips it ({@code CONTINUE}) is no run. At most {@link Builder#maxTrackedChangeSets(int)} changesets keep their meters
  *   (least recently used go first).</li>
  *   <li><b>One run per update</b> when the host wraps the update in {@link #observe(LiquibaseAction)} (Liquibase's
  *   listener has no update start/end event), under the migration id.</li>
@@ -64,7 +71,8 @@ import org.slf4j.MDC;
  * messages are never logged by migmon (they can carry data).
  *
  * <p>Threads: Liquibase calls the listener on the thread running the update; state is kept per thread, so one
- * instance may serve updates on several threads. Rollback and precondition events are not recorded.
+ * instance may serve updates on several threads. Each changeset a rollback command reverts is recorded as
+ * {@code <migration id>:rollback:<label>}; precondition failures are logged at INFO.
  *
  * <p>Observability never breaks Liquibase: every failure inside this listener is contained, counted in
  * {@code migmon_observability_failures_total{component="liquibase.listener"}} and logged once; {@link #observe}
@@ -88,6 +96,13 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
 
     static final String COMPONENT = "liquibase.listener";
 
+    /** Prefix of the label of a rollback run: {@code <migration id>:rollback:<label>}. */
+    static final String ROLLBACK_PREFIX = "rollback:";
+
+    /** Exceptions that only carry another: Liquibase's command wrapper, its generic base and the changeset wrapper. */
+    private static final Set<Class<? extends Throwable>> WRAPPERS = Set.of(CommandExecutionException.class,
+            LiquibaseException.class, MigrationFailedException.class);
+
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.liquibase");
 
     private final String migrationId;
@@ -100,13 +115,22 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         this.migrationId = b.migrationId;
         this.changeSetLabel = b.changeSetLabel;
         this.perChangeSet = b.perChangeSet;
-        this.migrations = new MigrationRegistry(b.registry, b.metricsOptions, b.clock, b.listeners,
+        this.migrations = new MigrationRegistry(
+                Instrumentation.of(b.registry).withOptions(b.metricsOptions).withClock(b.clock), b.listeners,
                 b.maxTrackedChangeSets);
         // registered now so that migration_status{status="pending"} and health checks exist before the update
         migrations.run(migrationId);
     }
 
-    /** A builder; {@link Builder#meterRegistry(MeterRegistry)} is required. */
+    /**
+     * A builder for the listener of migration id {@code migrationId} (see {@link Builder#migrationId(String)});
+     * {@link Builder#meterRegistry(MeterRegistry)} or {@link Builder#instrumentation} is required.
+     */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A builder with the default migration id {@value #DEFAULT_MIGRATION_ID} (or an id set later). */
     public static Builder builder() {
         return new Builder();
     }
@@ -124,45 +148,64 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
      * @throws LiquibaseException whatever {@code action} throws, unchanged
      */
     public void observe(LiquibaseAction action) throws LiquibaseException {
-        Objects.requireNonNull(action, "action must not be null");
+        Require.notNull(action, "action");
         MigrationRun run = startUpdate();
-        String previousMdc = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
-        MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
         boolean completed = false;
-        try {
-            action.run();
-            completed = true;
-        } catch (Throwable t) {
-            endUpdate(run, t);
-            throw t;
-        } finally {
-            if (completed) {
-                endUpdate(run, null);
+        try (MdcScope mdc = MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId)) {
+            try {
+                action.run();
+                completed = true;
+            } catch (Throwable t) {
+                endUpdate(run, t);
+                throw t;
+            } finally {
+                if (completed) {
+                    endUpdate(run, null);
+                }
             }
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, previousMdc);
         }
     }
 
+    /**
+     * A changeset is about to be considered: sets the MDC. Liquibase calls this for every changeset it will execute,
+     * including {@code runAlways} / {@code runOnChange} changesets that ran before (status {@code ALREADY_RAN}), so
+     * those are recorded on every run. The run itself starts with the changeset's first change, after its
+     * preconditions passed: a changeset that preconditions mark ran ({@code onFail:MARK_RAN}) or skip
+     * ({@code onFail:CONTINUE}) is no run at all.
+     */
     @Override
     public void willRun(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             ChangeSet.RunStatus runStatus) {
         try {
-            if (runStatus == ChangeSet.RunStatus.ALREADY_RAN || migrations.isClosed()) {
+            if (migrations.isClosed()) {
                 return;
             }
             abandonChangeSet(); // a previous changeset that got no ran/runFailed
             String label = label(changeSet);
-            ActiveChangeSet a = new ActiveChangeSet(changeSet, label, MDC.get(ObservableMigration.MDC_MIGRATION_ID),
-                    MDC.get(MDC_VERSION));
-            activeChangeSet.set(a);
-            MDC.put(ObservableMigration.MDC_MIGRATION_ID, migrationId);
-            MDC.put(MDC_VERSION, label);
-            if (perChangeSet) {
-                a.run = migrations.version(migrationId, label).map(ObservableMigration::start).orElse(null);
+            activeChangeSet.set(new ActiveChangeSet(changeSet, label, label,
+                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label)));
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
+    }
+
+    /** Starts the changeset's run at its first change (preconditions have passed). */
+    @Override
+    public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        try {
+            ActiveChangeSet a = activeChangeSet.get();
+            if (a != null && a.changeSet == changeSet) {
+                ensureRun(a);
             }
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
+    }
+
+    /** Not recorded (changes are recorded as part of their changeset). */
+    @Override
+    public void ran(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
+        // recorded per changeset
     }
 
     @Override
@@ -171,6 +214,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         try {
             if (execType == ChangeSet.ExecType.FAILED) {
                 finishChangeSet(changeSet, TOLERATED_FAILURE_TYPE); // failOnError:false, no runFailed
+            } else if (execType == ChangeSet.ExecType.MARK_RAN || execType == ChangeSet.ExecType.SKIPPED) {
+                discardChangeSet(changeSet); // nothing ran: no run, no duration
             } else {
                 finishChangeSet(changeSet, null);
             }
@@ -189,47 +234,74 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
     }
 
-    /** Not recorded. */
+    /**
+     * Starts a rollback run of the changeset, {@code <migration id>:rollback:<label>} (its forward run keeps its
+     * status), e.g. for each changeset {@code rollbackCount} reverts.
+     */
     @Override
     public void willRollback(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
-        // rollbacks are not recorded
+        try {
+            if (migrations.isClosed()) {
+                return;
+            }
+            abandonChangeSet();
+            String label = label(changeSet);
+            ActiveChangeSet a = new ActiveChangeSet(changeSet, label, ROLLBACK_PREFIX + label,
+                    MdcScope.put(ObservableMigration.MDC_MIGRATION_ID, migrationId).and(MDC_VERSION, label));
+            activeChangeSet.set(a);
+            ensureRun(a);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /** Ends the rollback run as {@code success}. */
     @Override
     public void rolledBack(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database) {
-        // rollbacks are not recorded
+        try {
+            finishChangeSet(changeSet, null);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /** Ends the rollback run as {@code failed}, counting the error type. */
     @Override
     public void rollbackFailed(ChangeSet changeSet, DatabaseChangeLog databaseChangeLog, Database database,
             Exception exception) {
-        // rollbacks are not recorded
+        try {
+            finishChangeSet(changeSet, errorType(exception));
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
-    /** Not recorded. */
+    /**
+     * Logged at INFO (changeset, {@code onFail}); recorded through what follows: {@code MARK_RAN} and
+     * {@code CONTINUE} are no run, {@code HALT} fails the changeset and the update with
+     * {@code error_type="PreconditionFailedException"}, {@code WARN} runs the changeset.
+     */
     @Override
     public void preconditionFailed(PreconditionFailedException error, PreconditionContainer.FailOption onFail) {
-        // preconditions are not recorded
+        logPrecondition("failed", String.valueOf(onFail));
     }
 
-    /** Not recorded. */
+    /** Logged at INFO like {@link #preconditionFailed}. */
     @Override
     public void preconditionErrored(PreconditionErrorException error, PreconditionContainer.ErrorOption onError) {
-        // preconditions are not recorded
+        logPrecondition("errored", String.valueOf(onError));
     }
 
-    /** Not recorded (changes are recorded as part of their changeset). */
-    @Override
-    public void willRun(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
-        // recorded per changeset
-    }
-
-    /** Not recorded (changes are recorded as part of their changeset). */
-    @Override
-    public void ran(Change change, ChangeSet changeSet, DatabaseChangeLog changeLog, Database database) {
-        // recorded per changeset
+    private void logPrecondition(String what, String option) {
+        try {
+            ActiveChangeSet a = activeChangeSet.get();
+            LOG.atInfo().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
+                    .addKeyValue("on_fail", option)
+                    .log("liquibase precondition of changeset {} of {} {}: {}", a == null ? "(changelog)" : a.label,
+                            migrationId, what, option);
+        } catch (RuntimeException | LinkageError e) {
+            migrations.ownMeters().recordFailure(COMPONENT, e);
+        }
     }
 
     /**
@@ -278,7 +350,7 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (run == null || migrations.isClosed()) {
                 return;
             }
-            MigrationRegistry.finish(run, failure == null ? null : errorType(failure));
+            RunScope.of(run).finish(failure == null ? null : errorType(failure));
         } catch (RuntimeException | LinkageError e) {
             migrations.ownMeters().recordFailure(COMPONENT, e);
         }
@@ -295,7 +367,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
             if (migrations.isClosed()) {
                 return; // closed during the update: record nothing more, re-register no meter
             }
-            MigrationRegistry.finish(a.run, errorType);
+            ensureRun(a); // a changeset without change events (or failing before its first change) still ran
+            RunScope.of(a.run).finish(errorType);
             if (errorType != null) {
                 LOG.atWarn().addKeyValue(ObservableMigration.MDC_MIGRATION_ID, migrationId)
                         .addKeyValue(MDC_VERSION, a.label)
@@ -306,8 +379,34 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
                                 a.changeSet.getFilePath(), errorType);
             }
         } finally {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
+            a.mdc.close();
+        }
+    }
+
+    /** Starts the run of {@code a} once (per-changeset runs only). */
+    private void ensureRun(ActiveChangeSet a) {
+        if (a.started || migrations.isClosed()) {
+            return;
+        }
+        a.started = true;
+        if (perChangeSet) {
+            a.run = migrations.version(migrationId, a.version).map(ObservableMigration::start).orElse(null);
+        }
+    }
+
+    /** Forgets the active changeset without recording a run (nothing ran). */
+    private void discardChangeSet(ChangeSet expected) {
+        ActiveChangeSet a = activeChangeSet.get();
+        if (a == null || a.changeSet != expected) {
+            return;
+        }
+        activeChangeSet.remove();
+        try {
+            if (a.run != null && !migrations.isClosed()) {
+                RunScope.of(a.run).abandon(); // a change started, yet Liquibase reports nothing ran
+            }
+        } finally {
+            a.mdc.close();
         }
     }
 
@@ -319,12 +418,11 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         }
         activeChangeSet.remove();
         try {
-            if (a.run != null && !migrations.isClosed()) {
-                a.run.close();
+            if (!migrations.isClosed()) {
+                RunScope.of(a.run).abandon();
             }
         } finally {
-            MigrationRegistry.restoreMdc(ObservableMigration.MDC_MIGRATION_ID, a.previousIdMdc);
-            MigrationRegistry.restoreMdc(MDC_VERSION, a.previousVersionMdc);
+            a.mdc.close();
         }
     }
 
@@ -340,15 +438,12 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
 
     /**
      * {@code sqlstate_<SQLSTATE>} when an SQLException with a state is in the chain, else the simple class name of
-     * the first exception that is not Liquibase's {@link CommandExecutionException} wrapper (e.g.
+     * the first exception that is not one of Liquibase's wrappers ({@link CommandExecutionException}, a plain
+     * {@link LiquibaseException}, {@link MigrationFailedException}), e.g. {@code PreconditionFailedException} or
      * {@code ValidationFailedException}).
      */
     static String errorType(Throwable t) {
-        Throwable c = t;
-        while (c instanceof CommandExecutionException && c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        return MigrationRegistry.errorType(c);
+        return ErrorTypes.of(t, WRAPPERS);
     }
 
     /** A Liquibase update run by {@link #observe(LiquibaseAction)}. */
@@ -366,15 +461,16 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
     private static final class ActiveChangeSet {
         final ChangeSet changeSet;
         final String label;
-        final String previousIdMdc;
-        final String previousVersionMdc;
+        final String version;
+        final MdcScope mdc;
         MigrationRun run;
+        boolean started;
 
-        ActiveChangeSet(ChangeSet changeSet, String label, String previousIdMdc, String previousVersionMdc) {
+        ActiveChangeSet(ChangeSet changeSet, String label, String version, MdcScope mdc) {
             this.changeSet = changeSet;
             this.label = label;
-            this.previousIdMdc = previousIdMdc;
-            this.previousVersionMdc = previousVersionMdc;
+            this.version = version;
+            this.mdc = mdc;
         }
     }
 
@@ -392,9 +488,21 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). migmon never uses a global registry. */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
@@ -416,19 +524,19 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * {@code cs -> cs.getAuthor() + ":" + cs.getId()} when ids repeat across authors.
          */
         public Builder changeSetLabel(Function<ChangeSet, String> label) {
-            this.changeSetLabel = Objects.requireNonNull(label, "changeSetLabel must not be null");
+            this.changeSetLabel = Require.notNull(label, "changeSetLabel");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations (default: system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -450,13 +558,13 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalArgumentException if {@code max < 1}
          */
         public Builder maxTrackedChangeSets(int max) {
-            this.maxTrackedChangeSets = MigrationRegistry.requireAtLeastOne("maxTrackedChangeSets", max);
+            this.maxTrackedChangeSets = Require.atLeast(max, 1, "maxTrackedChangeSets");
             return this;
         }
 
         /** Adds a listener (health, alerting, anomaly detectors) to the update-level migration. */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
@@ -466,7 +574,8 @@ public final class MigmonLiquibaseListener implements ChangeExecListener, AutoCl
          * @throws IllegalStateException if {@code meterRegistry} was not set
          */
         public MigmonLiquibaseListener build() {
-            MigrationRegistry.requireRegistry(registry);
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             return new MigmonLiquibaseListener(this);
         }
     }

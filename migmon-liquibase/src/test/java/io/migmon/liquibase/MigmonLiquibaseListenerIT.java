@@ -39,7 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
-/** Liquibase 5 against a real embedded PostgreSQL, real formatted-SQL changelogs, metrics read from a scrape. */
+/** Liquibase (4.33 here, 5.x in migmon-compat) against a real embedded PostgreSQL, real formatted-SQL changelogs, metrics read from a scrape. */
 class MigmonLiquibaseListenerIT {
 
     private static EmbeddedPostgresFixture postgres;

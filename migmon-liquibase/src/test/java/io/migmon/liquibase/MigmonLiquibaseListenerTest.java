@@ -26,6 +26,12 @@ class MigmonLiquibaseListenerTest {
         return new ChangeSet(id, "alice", false, false, "db/changelog.sql", null, null, changeLog);
     }
 
+    /** What Liquibase calls when a changeset starts running: willRun of the changeset, then of its first change. */
+    private void start(MigmonLiquibaseListener l, ChangeSet cs) {
+        l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+        l.willRun(new liquibase.change.core.RawSQLChange("SELECT 1"), cs, changeLog, null);
+    }
+
     private MigmonLiquibaseListener listener() {
         return MigmonLiquibaseListener.builder().meterRegistry(registry).migrationId("app").clock(clock).build();
     }
@@ -40,10 +46,11 @@ class MigmonLiquibaseListenerTest {
             ChangeSet one = changeSet("1");
             ChangeSet two = changeSet("2");
             l.observe(() -> {
-                l.willRun(one, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+                start(l, one);
                 clock.advanceSeconds(90);
                 l.ran(one, changeLog, null, ChangeSet.ExecType.EXECUTED);
-                l.willRun(two, changeLog, null, ChangeSet.RunStatus.ALREADY_RAN); // not recorded
+                // considered, but no change ran (e.g. a precondition skipped it): not recorded
+                l.willRun(two, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
                 clock.advanceSeconds(10);
             });
 
@@ -60,7 +67,7 @@ class MigmonLiquibaseListenerTest {
             MigrationFailedException failure = new MigrationFailedException(cs,
                     new DatabaseException("boom", new SQLException("duplicate", "23505")));
             assertThatThrownBy(() -> l.observe(() -> {
-                l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+                start(l, cs);
                 clock.advanceSeconds(2);
                 l.runFailed(cs, changeLog, null, failure);
                 throw failure;
@@ -91,8 +98,9 @@ class MigmonLiquibaseListenerTest {
     void changeSetWithoutOutcomeIsAbortedWhenTheNextOneStarts() {
         try (MigmonLiquibaseListener l = listener()) {
             ChangeSet two = changeSet("2");
-            l.willRun(changeSet("1"), changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+            start(l, changeSet("1"));
             l.willRun(two, changeLog, null, ChangeSet.RunStatus.RUN_AGAIN);
+            l.willRun(new liquibase.change.core.RawSQLChange("SELECT 1"), two, changeLog, null);
             l.ran(changeSet("2"), changeLog, null, ChangeSet.ExecType.EXECUTED); // another object: ignored
             assertThat(l.migration("app:1")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.ABORTED);
             assertThat(l.migration("app:2")).get().extracting(m -> m.status()).isEqualTo(MigrationStatus.RUNNING);
@@ -118,7 +126,7 @@ class MigmonLiquibaseListenerTest {
                 .migrationId("app").clock(clock).perChangeSet(false).build()) {
             ChangeSet cs = changeSet("1");
             l.observe(() -> {
-                l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+                start(l, cs);
                 clock.advanceSeconds(3);
                 l.ran(cs, changeLog, null, ChangeSet.ExecType.EXECUTED);
             });
@@ -133,7 +141,7 @@ class MigmonLiquibaseListenerTest {
         MigmonLiquibaseListener l = listener();
         ChangeSet cs = changeSet("1");
         assertThatThrownBy(() -> l.observe(() -> {
-            l.willRun(cs, changeLog, null, ChangeSet.RunStatus.NOT_RAN);
+            start(l, cs);
             l.close();
             l.runFailed(cs, changeLog, null, new IllegalStateException("boom"));
             throw new DatabaseException("boom");
@@ -165,6 +173,13 @@ class MigmonLiquibaseListenerTest {
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().maxTrackedChangeSets(0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxTrackedChangeSets");
         assertThatThrownBy(() -> MigmonLiquibaseListener.builder().changeSetLabel(null))
-                .isInstanceOf(NullPointerException.class).hasMessageContaining("changeSetLabel");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("changeSetLabel");
+        assertThatThrownBy(() -> MigmonLiquibaseListener.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+        try (MigmonLiquibaseListener l = MigmonLiquibaseListener.builder("orders-db")
+                .instrumentation(io.migmon.core.metrics.Instrumentation.of(registry)).build()) {
+            assertThat(l.migrationId()).isEqualTo("orders-db");
+            assertThat(l.migration("orders-db")).isPresent();
+        }
     }
 }

@@ -12,7 +12,9 @@ import java.util.Optional;
  * @param outcome       applied now, skipped (already applied) or failed
  * @param transactional whether it ran in a transaction (false for skipped ones)
  * @param duration      how long it ran ({@link Duration#ZERO} when skipped)
- * @param documents     documents it reported through {@link MongoMigrationContext#documents}
+ * @param documents     documents it reported through {@link MongoMigrationContext#documents} that persisted: all of
+ *                      them when applied or when it failed without a transaction (partial writes remain), 0 when
+ *                      its transaction was rolled back
  * @param validations   results of its {@link MongoMigration#validations()}, in order
  * @param error         {@code ExceptionType: message} when it failed
  */

@@ -1,24 +1,21 @@
 package io.migmon.mongo;
 
-import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOptions;
-import com.mongodb.reactivestreams.client.ClientSession;
 import com.mongodb.reactivestreams.client.MongoClient;
-import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.migmon.core.MigrationAbortedException;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
-import io.migmon.core.progress.ProgressSnapshot;
 import io.migmon.core.spi.MigrationListener;
+import io.migmon.core.support.Require;
+import io.migmon.core.support.MdcScope;
+import io.migmon.core.support.RunScope;
+import io.migmon.mongo.internal.Changelog;
 import io.migmon.mongo.internal.MigrationLock;
-import io.migmon.mongo.internal.Reactive;
-import io.migmon.mongo.internal.ServerInfo;
+import io.migmon.mongo.internal.TransactionDecision;
 import java.lang.management.ManagementFactory;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +23,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -37,10 +33,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 import org.bson.Document;
-import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Runs versioned {@link MongoMigration}s against one database, observably.
@@ -59,8 +53,11 @@ import org.slf4j.MDC;
  * (waiting up to {@link Builder#lockWait}); reads the changelog; fails if an applied migration's checksum changed;
  * then runs each pending migration in version order, each in its own transaction when the {@link TransactionPolicy}
  * and the server allow, writing its changelog entry in that same transaction. The first failure aborts that
- * migration's transaction, records {@code failed} in the changelog, releases the lock and throws
- * {@link MongoMigrationException} carrying the report. A later run retries failed versions.
+ * migration's transaction, records {@code rolled_back} in the changelog ({@code failed} when it ran without a
+ * transaction and its writes so far remain), releases the lock and throws {@link MongoMigrationException} carrying
+ * the report. A later run retries failed versions; the changelog keeps every attempt. A run refused before any
+ * migration (changed checksum, lock timeout) is counted in {@code mongodb_migration_errors_total} with the reason as
+ * {@code error_type}.
  *
  * <p><b>Threads.</b> {@link #run()} blocks the calling thread (the host's): the migrations' {@code up} run on it and
  * wait for the reactive driver. migmon starts no thread; the driver's own threads complete the operations.
@@ -70,14 +67,14 @@ import org.slf4j.MDC;
  * {@code mongodb_migration_validations_total{version,check,status}}, and per migration the core
  * {@link ObservableMigration} meters ({@code migration_id = <migrationIdPrefix><version>}): progress, ETA, status,
  * rows. Logs (logger {@code io.migmon.mongo}) at start, finish and failure of each migration, with
- * {@code migration_id} and {@code mongodb_version} in the MDC. {@link #close()} removes these meters; the client
+ * {@code migration_id} and {@code version} in the MDC. {@link #close()} removes these meters; the client
  * stays the host's to close. Immutable and thread-safe: runs of one runner instance are serialised by a monitor (they share the lock owner
  * id), runs of different instances by the lock document.
  */
 public final class MongoMigrationRunner implements AutoCloseable {
 
     /** MDC key holding the version of the migration running. */
-    public static final String MDC_VERSION = "mongodb_version";
+    public static final String MDC_VERSION = MetricCatalog.VERSION;
 
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo");
     private static final Pattern VERSION = Pattern.compile("\\d{1,18}(\\.\\d{1,18})*");
@@ -101,6 +98,7 @@ public final class MongoMigrationRunner implements AutoCloseable {
     private final MigmonMeters meters;
     private final Map<String, ObservableMigration> observables = new ConcurrentHashMap<>();
     private final List<MigrationListener> listeners;
+    private final SessionExecutor executor;
     private volatile MigrationRun currentRun;
 
     private MongoMigrationRunner(Builder b) {
@@ -123,9 +121,18 @@ public final class MongoMigrationRunner implements AutoCloseable {
         this.owner = b.owner == null ? defaultOwner() : b.owner;
         this.meters = MigmonMeters.create(registry, metricsOptions);
         this.listeners = List.copyOf(b.listeners);
+        this.executor = new SessionExecutor(client, operationTimeout, meters);
     }
 
-    /** A new builder. */
+    /**
+     * A builder for the runner of {@code database} (its identity; see {@link Builder#database(String)});
+     * {@link Builder#client}, {@link Builder#meterRegistry} (or {@link Builder#instrumentation}) are required.
+     */
+    public static Builder builder(String database) {
+        return new Builder().database(database);
+    }
+
+    /** A new builder; {@link Builder#database(String)} must be set. */
     public static Builder builder() {
         return new Builder();
     }
@@ -135,11 +142,10 @@ public final class MongoMigrationRunner implements AutoCloseable {
      * changelog (failed ones included). Reads the changelog without taking the lock.
      */
     public List<String> pending() {
-        Map<String, Document> changelog = readChangelog(client.getDatabase(databaseName));
+        Map<String, Document> changelog = changelog(client.getDatabase(databaseName)).byVersion();
         List<String> pending = new ArrayList<>();
         for (MongoMigration m : migrations) {
-            Document e = changelog.get(m.version());
-            if (e == null || !"success".equals(e.getString("status"))) {
+            if (!Changelog.applied(changelog.get(m.version()))) {
                 pending.add(m.version());
             }
         }
@@ -183,43 +189,45 @@ public final class MongoMigrationRunner implements AutoCloseable {
     public synchronized MongoRunReport run() {
         Instant started = clock.instant();
         MongoDatabase db = client.getDatabase(databaseName);
-        ServerInfo server = serverInfo();
-        boolean transactional = decideTransactions(server);
-        MigrationLock lock = acquireLock(db);
+        TransactionDecision tx;
+        MigrationLock lock;
+        try {
+            tx = TransactionDecision.probe(client, transactionPolicy, databaseName, operationTimeout);
+            lock = acquireLock(db);
+        } catch (MongoMigrationException e) {
+            throw refused(e, nextVersion());
+        }
         List<MongoMigrationResult> results = new ArrayList<>();
         try {
-            Map<String, Document> changelog = readChangelog(db);
-            checkChecksums(changelog);
+            Changelog changelog = changelog(db);
+            Map<String, Document> entries = changelog.byVersion();
+            checkChecksums(entries);
             for (MongoMigration m : migrations) {
-                Document entry = changelog.get(m.version());
-                if (entry != null && "success".equals(entry.getString("status"))) {
+                Document entry = entries.get(m.version());
+                if (Changelog.applied(entry)) {
                     results.add(new MongoMigrationResult(m.version(), m.description(), MongoMigrationResult.Outcome.SKIPPED,
                             entry.getBoolean("transactional", false), Duration.ZERO, 0, List.of(), Optional.empty()));
                     continue;
                 }
                 if (!lock.refresh()) {
-                    throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "the migration lock of "
-                            + databaseName + "." + lockCollection + " was taken by " + holderText(lock)
-                            + " before migration " + m.version() + "; stopping", report(server, transactional, results, started), null);
+                    throw refused(new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "the migration "
+                            + "lock of " + databaseName + "." + lockCollection + " was taken by " + lock.holderText()
+                            + " before migration " + m.version() + "; stopping", report(tx, results, started), null),
+                            m.version());
                 }
-                Execution e = execute(db, lock, m, transactional && m.transactional());
+                Execution e = execute(db, changelog, entry, lock, m, tx.transactional() && m.transactional());
                 results.add(e.result);
                 if (e.error != null) {
-                    MongoRunReport report = report(server, transactional, results, started);
+                    MongoRunReport report = report(tx, results, started);
                     throw new MongoMigrationException(e.error instanceof LockLostException
                             ? MongoMigrationException.Reason.LOCK_LOST : MongoMigrationException.Reason.MIGRATION_FAILED,
                             "MongoDB migration " + m.version() + " (" + m.description() + ") failed: " + e.result.error().orElse(""),
                             report, e.error);
                 }
             }
-            return report(server, transactional, results, started);
+            return report(tx, results, started);
         } finally {
-            try {
-                lock.release();
-            } catch (RuntimeException ex) {
-                LOG.warn("could not release the migration lock in {}.{}; it expires after {}", databaseName, lockCollection,
-                        lockTtl, ex);
-            }
+            release(lock);
         }
     }
 
@@ -236,70 +244,39 @@ public final class MongoMigrationRunner implements AutoCloseable {
         MongoMigration m = migrations.stream().filter(x -> compareVersions(x.version(), version) == 0).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("no migration with version " + version));
         MongoDatabase db = client.getDatabase(databaseName);
-        boolean transactional = decideTransactions(serverInfo()) && m.transactional();
+        boolean transactional = TransactionDecision.probe(client, transactionPolicy, databaseName, operationTimeout)
+                .transactional() && m.transactional();
         MigrationLock lock = acquireLock(db);
-        ClientSession session = null;
-        String previousVersion = MDC.get(MDC_VERSION);
-        MDC.put(MDC_VERSION, m.version());
-        try {
-            Document entry = readChangelog(db).get(m.version());
-            if (entry == null || !"success".equals(entry.getString("status"))) {
+        ObservableMigration observable = observable(m.version());
+        try (MdcScope mdc = SessionExecutor.mdc(observable.migrationId(), m.version())) {
+            Changelog changelog = changelog(db);
+            if (!Changelog.applied(changelog.byVersion().get(m.version()))) {
                 throw new IllegalArgumentException("migration " + m.version() + " is not applied; nothing to undo");
             }
-            ObservableMigration observable = observable(m.version());
             MigrationRun run = observable.start();
-            try {
-                if (transactional) {
-                    session = Reactive.first(client.startSession(), operationTimeout);
-                    session.startTransaction();
-                }
-                m.down(new Context(this, db, session, run, lock, m.version()));
-                MongoCollection<Document> changes = db.getCollection(changelogCollection);
-                if (session != null) {
-                    Reactive.first(changes.deleteOne(session, Filters.eq("_id", m.version())), operationTimeout);
-                    Reactive.first(session.commitTransaction(), operationTimeout);
-                } else {
-                    Reactive.first(changes.deleteOne(Filters.eq("_id", m.version())), operationTimeout);
-                }
+            SessionExecutor.Outcome outcome = executor.execute(m.version(), transactional, session -> {
+                m.down(new RunContext(meters, operationTimeout, db, session, run, lock, m.version()));
+                changelog.delete(session, m.version());
+            });
+            if (outcome.succeeded()) {
                 run.succeed();
                 LOG.info("MongoDB migration {} undone (transactional={})", m.version(), transactional);
-            } catch (Exception e) {
-                if (session != null && session.hasActiveTransaction()) {
-                    try {
-                        Reactive.first(session.abortTransaction(), operationTimeout);
-                    } catch (RuntimeException abortError) {
-                        e.addSuppressed(abortError);
-                    }
-                }
-                run.fail(e);
-                try {
-                    meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, m.version(),
-                            MetricCatalog.ERROR_TYPE, errorType(e)).increment();
-                } catch (RuntimeException ex) {
-                    meters.recordFailure("mongodb.errors", ex);
-                }
-                LOG.error("undo of MongoDB migration {} failed: {}", m.version(), e.toString(), e);
-                throw new MongoMigrationException(MongoMigrationException.Reason.MIGRATION_FAILED,
-                        "undo of MongoDB migration " + m.version() + " failed: " + errorType(e) + ": " + e.getMessage(), null, e);
+                return;
             }
+            RunScope.of(run).end(outcome.error(), outcome.errorType());
+            Throwable e = outcome.error();
+            LOG.error("undo of MongoDB migration {} failed: {}", m.version(), e.toString(), e);
+            throw new MongoMigrationException(MongoMigrationException.Reason.MIGRATION_FAILED,
+                    "undo of MongoDB migration " + m.version() + " failed: " + outcome.errorType() + ": " + e.getMessage(),
+                    null, e);
         } finally {
-            if (session != null) {
-                session.close();
-            }
-            restore(MDC_VERSION, previousVersion);
-            try {
-                lock.release();
-            } catch (RuntimeException ex) {
-                LOG.warn("could not release the migration lock in {}.{}; it expires after {}", databaseName, lockCollection,
-                        lockTtl, ex);
-            }
+            release(lock);
         }
     }
 
     /** The changelog as stored: one document per version that ran, successful or failed. */
     public List<Document> changelog() {
-        return Reactive.all(client.getDatabase(databaseName).getCollection(changelogCollection).find()
-                .sort(new Document("startedAt", 1)), operationTimeout);
+        return changelog(client.getDatabase(databaseName)).all();
     }
 
     /** Removes the meters this runner registered (its own and its migrations'); the host's other meters stay. */
@@ -318,98 +295,45 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
     // ---- steps ------------------------------------------------------------------------------------------------------
 
-    private ServerInfo serverInfo() {
-        MongoDatabase admin = client.getDatabase("admin");
-        Document hello;
-        try {
-            hello = Reactive.first(admin.runCommand(new Document("hello", 1)), operationTimeout);
-        } catch (RuntimeException e) {
-            hello = Reactive.first(admin.runCommand(new Document("isMaster", 1)), operationTimeout);
-        }
-        return ServerInfo.fromHello(hello == null ? new Document() : hello);
-    }
-
-    private boolean decideTransactions(ServerInfo server) {
-        switch (transactionPolicy) {
-            case NEVER:
-                return false;
-            case REQUIRED:
-                if (!server.transactions()) {
-                    throw new MongoMigrationException(MongoMigrationException.Reason.TRANSACTIONS_UNSUPPORTED,
-                            "transactionPolicy=REQUIRED but the server is " + server.topology()
-                                    + (server.sessions() ? "" : " without sessions")
-                                    + " (hello has no setName / msg=isdbgrid): transactions need a replica set or a sharded cluster",
-                            null, null);
-                }
-                return true;
-            default:
-                if (!server.transactions()) {
-                    LOG.atWarn().addKeyValue("transactional", false).addKeyValue("topology", server.topology())
-                            .log("MongoDB server of {} is {}: migrations run WITHOUT transactions (transactional=false); "
-                                    + "a failing migration can leave partial writes", databaseName, server.topology());
-                }
-                return server.transactions();
-        }
+    private Changelog changelog(MongoDatabase db) {
+        return new Changelog(db.getCollection(changelogCollection), operationTimeout);
     }
 
     private MigrationLock acquireLock(MongoDatabase db) {
-        MigrationLock lock = new MigrationLock(db.getCollection(lockCollection), owner, lockTtl, clock, operationTimeout);
-        long deadline = System.nanoTime() + lockWait.toNanos();
-        boolean logged = false;
-        while (!lock.tryAcquire()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
-                        "MongoDB migration lock " + databaseName + "." + lockCollection + " is held by " + holderText(lock)
-                                + "; gave up after waiting " + lockWait + " (lockWait)", null, null);
-            }
-            if (!logged) {
-                LOG.info("MongoDB migration lock {}.{} is held by {}; waiting up to {}", databaseName, lockCollection,
-                        holderText(lock), lockWait);
-                logged = true;
-            }
-            try {
-                Thread.sleep(Math.min(lockPoll.toMillis(), Math.max(1, lockWait.toMillis())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
-                        "interrupted while waiting for the MongoDB migration lock", null, e);
-            }
-        }
-        return lock;
+        return MigrationLock.acquire(db.getCollection(lockCollection), owner, lockTtl, clock, operationTimeout, lockWait,
+                lockPoll, databaseName + "." + lockCollection);
     }
 
-    private static String holderText(MigrationLock lock) {
+    private void release(MigrationLock lock) {
         try {
-            Document h = lock.holder();
-            if (h == null) {
-                return "nobody (released meanwhile)";
-            }
-            return "'" + h.getString("owner") + "' until " + toInstant(h.get("expiresAt"));
-        } catch (RuntimeException e) {
-            return "another runner";
+            lock.release();
+        } catch (RuntimeException ex) {
+            LOG.warn("could not release the migration lock in {}.{}; it expires after {}", databaseName, lockCollection,
+                    lockTtl, ex);
         }
-    }
-
-    private Map<String, Document> readChangelog(MongoDatabase db) {
-        Map<String, Document> byVersion = new HashMap<>();
-        for (Document d : Reactive.all(db.getCollection(changelogCollection).find(), operationTimeout)) {
-            byVersion.put(String.valueOf(d.get("_id")), d);
-        }
-        return byVersion;
     }
 
     private void checkChecksums(Map<String, Document> changelog) {
         List<String> mismatches = new ArrayList<>();
         for (MongoMigration m : migrations) {
             Document e = changelog.get(m.version());
-            if (e != null && "success".equals(e.getString("status")) && !Objects.equals(e.getString("checksum"), m.checksum())) {
+            if (Changelog.applied(e) && !Objects.equals(e.getString("checksum"), m.checksum())) {
                 mismatches.add("version " + m.version() + ": applied " + e.getString("checksum") + ", now " + m.checksum());
             }
         }
         if (!mismatches.isEmpty()) {
-            throw new MongoMigrationException(MongoMigrationException.Reason.CHECKSUM_MISMATCH,
+            MongoMigrationException e = new MongoMigrationException(MongoMigrationException.Reason.CHECKSUM_MISMATCH,
                     "applied MongoDB migrations changed since they ran (" + String.join("; ", mismatches)
                             + "): restore the original migration or add a new version", null, null);
+            for (MongoMigration m : migrations) {
+                Document entry = changelog.get(m.version());
+                if (Changelog.applied(entry) && !Objects.equals(entry.getString("checksum"), m.checksum())) {
+                    countRefusal(e.reason(), m.version());
+                }
+            }
+            LOG.atWarn().addKeyValue("error_type", e.reason().name()).log("MongoDB migrations of {} refused: {}",
+                    databaseName, e.getMessage());
+            throw e;
         }
         Set<String> known = new HashSet<>();
         migrations.forEach(m -> known.add(m.version()));
@@ -424,132 +348,148 @@ public final class MongoMigrationRunner implements AutoCloseable {
     private record Execution(MongoMigrationResult result, Throwable error) {
     }
 
-    private Execution execute(MongoDatabase db, MigrationLock lock, MongoMigration m, boolean transactional) {
+    private Execution execute(MongoDatabase db, Changelog changelog, Document previous, MigrationLock lock,
+            MongoMigration m, boolean transactional) {
         String version = m.version();
         ObservableMigration observable = observable(version);
-        String previousVersion = MDC.get(MDC_VERSION);
-        String previousId = MDC.get(ObservableMigration.MDC_MIGRATION_ID);
-        MDC.put(MDC_VERSION, version);
-        MDC.put(ObservableMigration.MDC_MIGRATION_ID, observable.migrationId());
-        Instant start = clock.instant();
-        MigrationRun run = observable.start();
-        currentRun = run;
-        ClientSession session = null;
-        Context ctx = null;
-        List<ValidationResult> validations = new ArrayList<>();
-        try {
-            LOG.atInfo().addKeyValue(MDC_VERSION, version).addKeyValue("transactional", transactional)
+        try (MdcScope mdc = SessionExecutor.mdc(observable.migrationId(), version)) {
+            Instant start = clock.instant();
+            List<Document> attempts = Changelog.previousAttempts(previous);
+            Document attempt = new Document("owner", owner).append("startedAt", Date.from(start))
+                    .append("transactional", transactional);
+            // outside any transaction: a runner that dies now leaves a visible 'running' attempt behind
+            changelog.upsert(null, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null),
+                    attempts));
+            MigrationRun run = observable.start();
+            currentRun = run;
+            RunContext[] ctx = new RunContext[1];
+            List<ValidationResult> validations = new ArrayList<>();
+            LOG.atInfo().addKeyValue("transactional", transactional)
                     .log("MongoDB migration {} ({}) started, transactional={}", version, m.description(), transactional);
-            if (transactional) {
-                session = Reactive.first(client.startSession(), operationTimeout);
-                session.startTransaction();
-            }
-            ctx = new Context(this, db, session, run, lock, version);
-            if (m.expectedDocuments() >= 0) {
-                run.expectRows(m.expectedDocuments());
-            }
-            List<MongoValidation> checks = m.validations();
-            List<Object> before = new ArrayList<>();
-            for (MongoValidation v : checks) {
-                before.add(v.before(ctx));
-            }
-            m.up(ctx);
-            for (int i = 0; i < checks.size(); i++) {
-                ValidationResult r = checks.get(i).verify(ctx, before.get(i));
-                validations.add(r);
-                try {
-                    meters.counter(MetricCatalog.MONGODB_MIGRATION_VALIDATIONS, MetricCatalog.VERSION, version,
-                            MetricCatalog.CHECK, r.check(), MetricCatalog.STATUS, r.status()).increment();
-                } catch (RuntimeException e) {
-                    meters.recordFailure("mongodb.validation", e);
-                }
-            }
-            if (validations.stream().anyMatch(r -> !r.passed())) {
-                throw new ValidationFailedException(version, validations);
-            }
-            if (lock.isLost() || !lock.refresh()) {
-                throw new LockLostException("the migration lock expired and was taken by another runner during migration "
-                        + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
-            }
-            Duration duration = Duration.between(start, clock.instant());
-            Document entry = changelogEntry(m, "success", transactional, start, duration, ctx.documents.sum(), null);
-            MongoCollection<Document> changes = db.getCollection(changelogCollection);
-            if (session != null) {
-                Reactive.first(changes.replaceOne(session, Filters.eq("_id", version), entry, new ReplaceOptions().upsert(true)),
-                        operationTimeout);
-                Reactive.first(session.commitTransaction(), operationTimeout);
-            } else {
-                Reactive.first(changes.replaceOne(Filters.eq("_id", version), entry, new ReplaceOptions().upsert(true)),
-                        operationTimeout);
-            }
-            run.succeed();
-            record(version, "success", duration);
-            LOG.atInfo().addKeyValue(MDC_VERSION, version).addKeyValue("duration_ms", duration.toMillis())
-                    .addKeyValue("documents", ctx.documents.sum()).addKeyValue("transactional", transactional)
-                    .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), ctx.documents.sum());
-            return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.APPLIED,
-                    transactional, duration, ctx.documents.sum(), validations, Optional.empty()), null);
-        } catch (Throwable t) {
-            Duration duration = Duration.between(start, clock.instant());
-            if (session != null && session.hasActiveTransaction()) {
-                try {
-                    Reactive.first(session.abortTransaction(), operationTimeout);
-                } catch (RuntimeException abortError) {
-                    t.addSuppressed(abortError);
-                }
-            }
-            if (t instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            if (t instanceof ValidationFailedException) {
-                validations = ((ValidationFailedException) t).results();
-            }
-            String errorType = errorType(t);
-            boolean aborted = t instanceof InterruptedException || t instanceof MigrationAbortedException
-                    || t instanceof java.util.concurrent.CancellationException;
-            if (aborted) {
-                run.abort(errorType + ": " + t.getMessage());
-            } else {
-                run.fail(t);
-                try {
-                    meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
-                            MetricCatalog.ERROR_TYPE, errorType).increment();
-                } catch (RuntimeException e) {
-                    meters.recordFailure("mongodb.errors", e);
-                }
-            }
-            record(version, aborted ? "aborted" : "failed", duration);
-            long docs = ctx == null ? 0 : ctx.documents.sum();
-            String error = errorType + ": " + t.getMessage();
+            SessionExecutor.Outcome outcome;
             try {
-                Reactive.first(db.getCollection(changelogCollection).replaceOne(Filters.eq("_id", version),
-                        changelogEntry(m, "failed", transactional, start, duration, docs, error),
-                        new ReplaceOptions().upsert(true)), operationTimeout);
+                outcome = executor.execute(version, transactional, session -> {
+                    ctx[0] = new RunContext(meters, operationTimeout, db, session, run, lock, version);
+                    if (m.expectedDocuments() >= 0) {
+                        run.expectRows(m.expectedDocuments());
+                    }
+                    validations.addAll(up(m, ctx[0]));
+                    if (lock.isLost() || !lock.refresh()) {
+                        throw new LockLostException("the migration lock expired and was taken by another runner during "
+                                + "migration " + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
+                    }
+                    Duration duration = Duration.between(start, clock.instant());
+                    long docs = ctx[0].documents();
+                    changelog.upsert(session, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.SUCCESS, duration, docs, docs,
+                            null), attempts));
+                });
+            } finally {
+                currentRun = null;
+            }
+            Duration duration = Duration.between(start, clock.instant());
+            long attempted = ctx[0] == null ? 0 : ctx[0].documents();
+            if (outcome.succeeded()) {
+                ctx[0].committed();
+                run.succeed();
+                record(version, "success", duration);
+                LOG.atInfo().addKeyValue("duration_ms", duration.toMillis())
+                        .addKeyValue("documents", attempted).addKeyValue("transactional", transactional)
+                        .log("MongoDB migration {} applied in {} ms, {} documents", version, duration.toMillis(), attempted);
+                return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.APPLIED,
+                        transactional, duration, attempted, validations, Optional.empty()), null);
+            }
+            Throwable t = outcome.error();
+            List<ValidationResult> reported = t instanceof ValidationFailedException v ? v.results() : validations;
+            boolean aborted = RunScope.of(run).end(t, outcome.errorType());
+            // without a transaction the writes made so far persist (and were counted); with one they are gone
+            String status = outcome.rolledBack() ? Changelog.ROLLED_BACK : Changelog.FAILED;
+            long persisted = transactional ? 0 : attempted;
+            record(version, aborted ? "aborted" : status, duration);
+            String error = outcome.errorType() + ": " + t.getMessage();
+            try {
+                Document failed = Changelog.attempt(attempt, status, duration, persisted, attempted, error);
+                if (aborted) {
+                    failed.append("aborted", true);
+                }
+                changelog.upsert(null, Changelog.entry(m, owner, failed, attempts));
             } catch (RuntimeException e) {
                 t.addSuppressed(e);
                 LOG.warn("could not record the failure of migration {} in {}.{}", version, databaseName, changelogCollection, e);
             }
-            LOG.atError().addKeyValue(MDC_VERSION, version).addKeyValue("error_type", errorType)
+            LOG.atError().addKeyValue("error_type", outcome.errorType())
                     .addKeyValue("duration_ms", duration.toMillis()).addKeyValue("transactional", transactional)
-                    .setCause(t)
+                    .addKeyValue("status", status).setCause(t)
                     .log("MongoDB migration {} failed after {} ms: {}{}", version, duration.toMillis(), error,
-                            transactional ? " (transaction aborted)" : " (no transaction: writes done so far remain)");
+                            outcome.rolledBack() ? " (transaction aborted: rolled back, " + attempted + " documents discarded)"
+                                    : transactional ? " (the transaction could not be aborted cleanly)"
+                                    : " (no transaction: the " + attempted + " documents written so far remain)");
             return new Execution(new MongoMigrationResult(version, m.description(), MongoMigrationResult.Outcome.FAILED,
-                    transactional, duration, docs, validations, Optional.of(error)), t);
-        } finally {
-            currentRun = null;
-            if (session != null) {
-                session.close();
-            }
-            restore(MDC_VERSION, previousVersion);
-            restore(ObservableMigration.MDC_MIGRATION_ID, previousId);
+                    transactional, duration, persisted, reported, Optional.of(error)), t);
         }
+    }
+
+    /**
+     * Counts a run refused before any migration ran ({@code mongodb_migration_errors_total{version, error_type}},
+     * the error type being the reason, e.g. {@code LOCK_TIMEOUT}), logs it, and returns {@code e} to throw.
+     */
+    private MongoMigrationException refused(MongoMigrationException e, String version) {
+        countRefusal(e.reason(), version);
+        LOG.atWarn().addKeyValue("error_type", e.reason().name()).addKeyValue(MDC_VERSION, version)
+                .log("MongoDB migration run of {} refused: {}", databaseName, e.getMessage());
+        return e;
+    }
+
+    private void countRefusal(MongoMigrationException.Reason reason, String version) {
+        try {
+            meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, version,
+                    MetricCatalog.ERROR_TYPE, reason.name()).increment();
+        } catch (RuntimeException ex) {
+            meters.recordFailure("mongodb.errors", ex);
+        }
+    }
+
+    /** The version a run would apply next (for refused runs); the last declared one when none is pending. */
+    private String nextVersion() {
+        try {
+            List<String> pending = pending();
+            if (!pending.isEmpty()) {
+                return pending.get(0);
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("could not read the changelog of {}", databaseName, e);
+        }
+        return migrations.isEmpty() ? "none" : migrations.get(migrations.size() - 1).version();
+    }
+
+    /** Runs {@code up} between the validations' {@code before} and {@code verify}; throws when one failed. */
+    private List<ValidationResult> up(MongoMigration m, RunContext ctx) throws Exception {
+        List<MongoValidation> checks = m.validations();
+        List<Object> before = new ArrayList<>();
+        for (MongoValidation v : checks) {
+            before.add(v.before(ctx));
+        }
+        m.up(ctx);
+        List<ValidationResult> validations = new ArrayList<>();
+        for (int i = 0; i < checks.size(); i++) {
+            ValidationResult r = checks.get(i).verify(ctx, before.get(i));
+            validations.add(r);
+            try {
+                meters.counter(MetricCatalog.MONGODB_MIGRATION_VALIDATIONS, MetricCatalog.VERSION, m.version(),
+                        MetricCatalog.CHECK, r.check(), MetricCatalog.STATUS, r.status()).increment();
+            } catch (RuntimeException e) {
+                meters.recordFailure("mongodb.validation", e);
+            }
+        }
+        if (validations.stream().anyMatch(r -> !r.passed())) {
+            throw new ValidationFailedException(m.version(), validations);
+        }
+        return validations;
     }
 
     private ObservableMigration observable(String version) {
         return observables.computeIfAbsent(version, v -> {
-            ObservableMigration.Builder b = ObservableMigration.builder(migrationIdPrefix + v).meterRegistry(registry)
-                    .metricsOptions(metricsOptions).clock(clock);
+            ObservableMigration.Builder b = ObservableMigration.builder(migrationIdPrefix + v).instrumentation(
+                    Instrumentation.of(registry).withOptions(metricsOptions).withClock(clock));
             listeners.forEach(b::listener);
             return b.build();
         });
@@ -564,43 +504,9 @@ public final class MongoMigrationRunner implements AutoCloseable {
         }
     }
 
-    private Document changelogEntry(MongoMigration m, String status, boolean transactional, Instant start,
-                                    Duration duration, long documents, String error) {
-        Document d = new Document("_id", m.version())
-                .append("version", m.version())
-                .append("description", m.description())
-                .append("checksum", m.checksum())
-                .append("status", status)
-                .append("transactional", transactional)
-                .append("startedAt", Date.from(start))
-                .append("durationMillis", duration.toMillis())
-                .append("documents", documents)
-                .append("owner", owner);
-        if (error != null) {
-            d.append("error", error.length() > 2000 ? error.substring(0, 2000) : error);
-        }
-        return d;
-    }
-
-    private MongoRunReport report(ServerInfo server, boolean transactional, List<MongoMigrationResult> results, Instant started) {
-        return new MongoRunReport(databaseName, server.topology(), transactional, results, Duration.between(started, clock.instant()));
-    }
-
-    static String errorType(Throwable t) {
-        String simple = t.getClass().getSimpleName();
-        return simple.isEmpty() ? t.getClass().getName() : simple;
-    }
-
-    private static Instant toInstant(Object date) {
-        return date instanceof Date d ? d.toInstant() : null;
-    }
-
-    private static void restore(String key, String previous) {
-        if (previous == null) {
-            MDC.remove(key);
-        } else {
-            MDC.put(key, previous);
-        }
+    private MongoRunReport report(TransactionDecision tx, List<MongoMigrationResult> results, Instant started) {
+        return new MongoRunReport(databaseName, tx.server().topology(), tx.transactional(), results,
+                Duration.between(started, clock.instant()));
     }
 
     /** {@code <database>-v}, with characters a migration id cannot hold replaced by {@code _}. */
@@ -644,92 +550,6 @@ public final class MongoMigrationRunner implements AutoCloseable {
         }
     }
 
-    // ---- context ----------------------------------------------------------------------------------------------------
-
-    private static final class Context implements MongoMigrationContext {
-        private final MongoMigrationRunner runner;
-        private final MongoDatabase db;
-        private final Optional<ClientSession> session;
-        private final MigrationRun run;
-        private final MigrationLock lock;
-        private final String version;
-        private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-        private final java.util.concurrent.atomic.LongAdder documents = new java.util.concurrent.atomic.LongAdder();
-
-        Context(MongoMigrationRunner runner, MongoDatabase db, ClientSession session, MigrationRun run, MigrationLock lock,
-                String version) {
-            this.runner = runner;
-            this.db = db;
-            this.session = Optional.ofNullable(session);
-            this.run = run;
-            this.lock = lock;
-            this.version = version;
-        }
-
-        @Override
-        public String version() {
-            return version;
-        }
-
-        @Override
-        public MongoDatabase database() {
-            return db;
-        }
-
-        @Override
-        public Optional<ClientSession> session() {
-            return session;
-        }
-
-        @Override
-        public void documents(String collection, long count) {
-            if (count <= 0) {
-                return;
-            }
-            String c = collection == null || collection.isEmpty() ? "unknown" : collection;
-            try {
-                Counter counter = counters.get(c);
-                if (counter == null) {
-                    counter = runner.meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, version,
-                            MetricCatalog.COLLECTION, c);
-                    if (counters.size() < 256) {
-                        counters.put(c, counter);
-                    }
-                }
-                counter.increment(count);
-                documents.add(count);
-            } catch (RuntimeException e) {
-                runner.meters.recordFailure("mongodb.documents", e);
-            }
-            run.recordRows(c, count);
-            try {
-                lock.refreshIfDue();
-            } catch (RuntimeException e) {
-                runner.meters.recordFailure("mongodb.lock", e);
-            }
-        }
-
-        @Override
-        public void expectDocuments(long total) {
-            run.expectRows(total);
-        }
-
-        @Override
-        public ProgressSnapshot progress() {
-            return run.progress();
-        }
-
-        @Override
-        public <T> T await(Publisher<T> publisher) {
-            return Reactive.first(publisher, runner.operationTimeout);
-        }
-
-        @Override
-        public <T> List<T> awaitAll(Publisher<T> publisher) {
-            return Reactive.all(publisher, runner.operationTimeout);
-        }
-    }
-
     // ---- builder ----------------------------------------------------------------------------------------------------
 
     /** Builder for {@link MongoMigrationRunner}; validates eagerly, not thread-safe. */
@@ -759,13 +579,13 @@ public final class MongoMigrationRunner implements AutoCloseable {
          * anomaly detectors, alerting. Its failures are counted, never thrown into the migration.
          */
         public Builder listener(MigrationListener listener) {
-            listeners.add(Objects.requireNonNull(listener, "listener must not be null"));
+            listeners.add(Require.notNull(listener, "listener"));
             return this;
         }
 
         /** The host's reactive-streams client (required); the runner never closes it. */
         public Builder client(MongoClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
+            this.client = Require.notNull(client, "client");
             return this;
         }
 
@@ -786,8 +606,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
         /** Adds migrations; versions must be unique. */
         public Builder migrations(List<? extends MongoMigration> list) {
-            for (MongoMigration m : Objects.requireNonNull(list, "migrations must not be null")) {
-                Objects.requireNonNull(m, "migrations must not contain null");
+            for (MongoMigration m : Require.notNull(list, "migrations")) {
+                Require.notNull(m, "migrations element");
                 String v = m.version();
                 if (v == null || !VERSION.matcher(v).matches()) {
                     throw new IllegalArgumentException("migration " + m.getClass().getName() + ": version must be "
@@ -861,25 +681,37 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
         /** Whether migrations run in transactions (default {@link TransactionPolicy#IF_SUPPORTED}). */
         public Builder transactionPolicy(TransactionPolicy policy) {
-            this.transactionPolicy = Objects.requireNonNull(policy, "transactionPolicy must not be null");
+            this.transactionPolicy = Require.notNull(policy, "transactionPolicy");
+            return this;
+        }
+
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
             return this;
         }
 
         /** The host's registry (required). */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** Time source for durations, lock expiry and ETA (default system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -908,15 +740,10 @@ public final class MongoMigrationRunner implements AutoCloseable {
          * @throws IllegalStateException naming the missing field when client, database or meterRegistry is not set
          */
         public MongoMigrationRunner build() {
-            if (client == null) {
-                throw new IllegalStateException("client must be set (the host's reactive-streams MongoClient)");
-            }
-            if (database == null) {
-                throw new IllegalStateException("database must be set");
-            }
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(client, "client", "the host's reactive-streams MongoClient");
+            Require.configured(database, "database", "builder(database) or database(..)");
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             if (changelogCollection.equals(lockCollection)) {
                 throw new IllegalStateException("changelogCollection and lockCollection must differ, both are '"
                         + lockCollection + "'");

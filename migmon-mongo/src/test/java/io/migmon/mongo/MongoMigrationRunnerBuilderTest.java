@@ -46,6 +46,22 @@ class MongoMigrationRunnerBuilderTest {
     }
 
     @Test
+    void theDatabaseIsTheBuildersArgumentAndInstrumentationSetsRegistryOptionsAndClock() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:1");
+             MongoMigrationRunner r = MongoMigrationRunner.builder("shop").client(client)
+                     .instrumentation(io.migmon.core.metrics.Instrumentation.of(registry)).build()) {
+            assertThat(r.toString()).contains("database=shop");
+        }
+        assertThatThrownBy(() -> MongoMigrationRunner.builder("a.b")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("database");
+        assertThatThrownBy(() -> MongoMigrationRunner.builder().instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("instrumentation");
+        assertThatThrownBy(() -> MongoMigrationRunner.builder().client(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("client");
+    }
+
+    @Test
     void defaultMigrationIdPrefixIsAValidMigrationId() {
         assertThat(MongoMigrationRunner.defaultPrefix("shop")).isEqualTo("shop-v");
         assertThat(MongoMigrationRunner.defaultPrefix("_tmp#db")).isEqualTo("db_tmp_db-v");

@@ -238,7 +238,7 @@ class MongoMigrationRunnerIT {
 
             ILoggingEvent failed = logs.list.stream().filter(ev -> ev.getFormattedMessage().contains("failed after"))
                     .findFirst().orElseThrow();
-            assertThat(failed.getMDCPropertyMap()).containsEntry("mongodb_version", "2").containsEntry("migration_id", db + "-v2");
+            assertThat(failed.getMDCPropertyMap()).containsEntry("version", "2").containsEntry("migration_id", db + "-v2");
             assertThat(logs.list).anySatisfy(ev -> assertThat(ev.getFormattedMessage()).contains("WITHOUT transactions"));
 
             assertThat(r.pending()).containsExactly("2", "3");

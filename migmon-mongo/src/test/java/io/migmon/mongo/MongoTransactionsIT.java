@@ -118,7 +118,8 @@ class MongoTransactionsIT {
             assertThat(count("items", Filters.regex("_id", "^3-"))).as("not run after the failure").isZero();
             assertThat(count("migmon_lock", new Document())).isZero();
             Document entry = Reactive.first(client.getDatabase(db).getCollection("migmon_changelog").find(Filters.eq("_id", "2")), T);
-            assertThat(entry.getString("status")).isEqualTo("failed");
+            // issue 18: an aborted transaction is "rolled_back" (nothing persisted), not "failed" (partial writes remain)
+            assertThat(entry.getString("status")).isEqualTo("rolled_back");
             assertThat(entry.getString("error")).startsWith("IllegalArgumentException: bad mapping");
             assertThat(registry.get("mongodb.migration.errors").tag("version", "2").tag("error_type", "IllegalArgumentException")
                     .counter().count()).isEqualTo(1);

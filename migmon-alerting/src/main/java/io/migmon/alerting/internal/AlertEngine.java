@@ -31,6 +31,7 @@ public final class AlertEngine {
     private final Map<String, Tracked> tracked = new LinkedHashMap<>();
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, Silence> silences = new LinkedHashMap<>();
+    private long groupIds;
 
     public AlertEngine(List<Route> routes, Route defaultRoute, Hysteresis hysteresis, List<InhibitRule> inhibitRules) {
         this.routes = List.copyOf(routes);
@@ -50,19 +51,38 @@ public final class AlertEngine {
     private static final class Group {
         final Route route;
         final String key;
+        final long id;
         final Map<String, String> groupLabels;
         final Map<String, Alert> alerts = new LinkedHashMap<>();
-        Set<String> notifiedFiring = new HashSet<>();
-        final Set<String> everNotified = new HashSet<>();
+        final Map<String, Channel> channels = new LinkedHashMap<>();
         Instant nextFlush;
-        Instant lastNotify;
 
-        Group(Route route, String key, Map<String, String> groupLabels, Instant nextFlush) {
+        Group(Route route, String key, long id, Map<String, String> groupLabels, Instant nextFlush) {
             this.route = route;
             this.key = key;
+            this.id = id;
             this.groupLabels = groupLabels;
             this.nextFlush = nextFlush;
+            for (String sink : route.sinks()) {
+                channels.put(sink, new Channel());
+            }
         }
+    }
+
+    /**
+     * What one sink has been told about one group, recorded on delivery (Alertmanager's notification log entry):
+     * the firing alerts of the last delivered notification, every alert it heard firing and has not heard resolved,
+     * when it was last notified, and the firing alerts of a notification in flight (not purged meanwhile).
+     */
+    private static final class Channel {
+        Set<String> lastFiring = Set.of();
+        final Set<String> heard = new HashSet<>();
+        Set<String> inFlight = Set.of();
+        Instant lastDelivered;
+    }
+
+    /** What a channel owes now: the firing (unmuted) alerts and the resolves it must hear; null when nothing changed. */
+    private record Owed(List<Alert> firing, List<Alert> resolved, boolean changed) {
     }
 
     /**
@@ -119,10 +139,10 @@ public final class AlertEngine {
             t.trueCount = 0;
             int before = s.restarted() ? 0 : t.falseCount;
             t.falseCount = add(before, s.count());
-            if (t.falseCount >= hysteresis.resolveAfter()) {
+            if (t.falseCount >= hysteresis.clearAfter()) {
                 tracked.remove(fp);
                 // ends at the run's first evaluation when that one resolves it (exact), else at the run's last
-                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.resolveAfter() ? s.since() : s.at());
+                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.clearAfter() ? s.since() : s.at());
                 forEachGroupOf(resolved, g -> g.alerts.computeIfPresent(fp, (k, old) -> resolved));
             }
         }
@@ -140,7 +160,7 @@ public final class AlertEngine {
         for (Route r : routesFor(alert)) {
             Map<String, String> gl = groupLabels(r, alert);
             String key = groupKey(r, gl);
-            Group g = groups.computeIfAbsent(key, k -> new Group(r, k, gl, now.plus(r.groupWait())));
+            Group g = groups.computeIfAbsent(key, k -> new Group(r, k, ++groupIds, gl, now.plus(r.groupWait())));
             g.alerts.put(alert.fingerprint(), alert);
         }
     }
@@ -188,57 +208,146 @@ public final class AlertEngine {
         return m;
     }
 
-    /** Produces the notifications due at {@code now} (or every pending change when {@code all}). */
-    public List<Notification> flush(Instant now, boolean all) {
+    /**
+     * Issues a ticket for every group due at {@code now} (or every group when {@code all}, ignoring group wait and
+     * interval) and sink that is owed a notification: a new firing alert, a resolve of an alert the sink heard
+     * firing, or (not when {@code all}) an unchanged firing group whose repeat interval passed. Nothing is recorded
+     * as notified here: that happens on {@link #delivered}. A ticket whose sink does not deliver before the next
+     * flush is issued again then (sinks keep one ticket per group).
+     */
+    public List<Ticket> flush(Instant now, boolean all) {
         silences.values().removeIf(s -> !now.isBefore(s.endsAt()));
-        List<Notification> out = new ArrayList<>();
+        List<Ticket> out = new ArrayList<>();
         Iterator<Group> it = groups.values().iterator();
         while (it.hasNext()) {
             Group g = it.next();
             if (!all && now.isBefore(g.nextFlush)) {
                 continue;
             }
-            List<Alert> firing = new ArrayList<>();
-            List<Alert> resolved = new ArrayList<>();
-            Set<String> firingFps = new HashSet<>();
-            for (Alert a : g.alerts.values()) {
-                if (a.resolved()) {
-                    // a resolution is sent for every alert sinks have heard firing, even if muted since: no dangling incidents
-                    if (g.route.sendResolved() && g.everNotified.contains(a.fingerprint())) {
-                        resolved.add(a);
-                    }
-                } else if (!muted(a, now)) {
-                    firing.add(a);
-                    firingFps.add(a.fingerprint());
+            for (Map.Entry<String, Channel> e : g.channels.entrySet()) {
+                Channel c = e.getValue();
+                Owed owed = owed(g, c, now);
+                boolean repeat = !owed.changed && !all && !owed.firing.isEmpty() && repeatDue(g, c, now);
+                if (owed.changed || repeat) {
+                    List<Alert> alerts = new ArrayList<>(owed.firing);
+                    alerts.addAll(owed.resolved);
+                    out.add(new Ticket(g.key, g.id, e.getKey(), alerts, repeat));
                 }
             }
-            boolean changed = !resolved.isEmpty() || !g.notifiedFiring.containsAll(firingFps);
-            boolean repeat = !changed && !all && !firing.isEmpty() && g.lastNotify != null
-                    && !now.isBefore(g.lastNotify.plus(g.route.repeatInterval()));
-            if (changed || repeat) {
-                List<Alert> alerts = new ArrayList<>(firing);
-                alerts.addAll(resolved);
-                for (String sink : g.route.sinks()) {
-                    out.add(new Notification(g.key, sink, g.groupLabels, alerts, now, repeat));
-                }
-                g.lastNotify = now;
-                g.notifiedFiring = firingFps;
-                g.everNotified.addAll(firingFps);
-            }
-            g.alerts.values().removeIf(a -> {
-                if (a.resolved()) {
-                    g.everNotified.remove(a.fingerprint());
-                    g.notifiedFiring.remove(a.fingerprint());
-                    return true;
-                }
-                return false;
-            });
+            purge(g);
             g.nextFlush = now.plus(g.route.groupInterval());
             if (g.alerts.isEmpty()) {
                 it.remove();
             }
         }
         return out;
+    }
+
+    private static boolean repeatDue(Group g, Channel c, Instant now) {
+        return c.lastDelivered != null && !now.isBefore(c.lastDelivered.plus(g.route.repeatInterval()));
+    }
+
+    private Owed owed(Group g, Channel c, Instant now) {
+        List<Alert> firing = new ArrayList<>();
+        List<Alert> resolved = new ArrayList<>();
+        boolean changed = false;
+        for (Alert a : g.alerts.values()) {
+            if (a.resolved()) {
+                // a resolution is sent for every alert the sink heard firing, even if muted since: no dangling incidents
+                if (g.route.sendResolved() && c.heard.contains(a.fingerprint())) {
+                    resolved.add(a);
+                    changed = true;
+                }
+            } else if (!muted(a, now)) {
+                firing.add(a);
+                changed |= !c.lastFiring.contains(a.fingerprint());
+            }
+        }
+        return new Owed(firing, resolved, changed);
+    }
+
+    /**
+     * Drops resolved alerts that no sink of the group still has to hear resolved (and that are not in flight as
+     * firing to one); without sendResolved a resolved alert is forgotten by every sink at once.
+     */
+    private static void purge(Group g) {
+        g.alerts.values().removeIf(a -> {
+            if (!a.resolved()) {
+                return false;
+            }
+            String fp = a.fingerprint();
+            for (Channel c : g.channels.values()) {
+                if (c.inFlight.contains(fp) || g.route.sendResolved() && c.heard.contains(fp)) {
+                    return false;
+                }
+            }
+            for (Channel c : g.channels.values()) {
+                c.heard.remove(fp);
+            }
+            return true;
+        });
+    }
+
+    /** See {@link DeliverySource#content}. */
+    public Notification content(Ticket t, Instant now) {
+        Group g = groups.get(t.groupKey());
+        if (g == null || g.id != t.groupId()) {
+            return null;
+        }
+        Channel c = g.channels.get(t.sink());
+        if (c == null) {
+            return null;
+        }
+        Owed owed = owed(g, c, now);
+        boolean repeat = !owed.changed && t.repeat() && !owed.firing.isEmpty() && repeatDue(g, c, now);
+        if (!owed.changed && !repeat) {
+            return null;
+        }
+        List<Alert> alerts = new ArrayList<>(owed.firing);
+        alerts.addAll(owed.resolved);
+        Set<String> inFlight = new HashSet<>();
+        owed.firing.forEach(a -> inFlight.add(a.fingerprint()));
+        c.inFlight = inFlight;
+        return new Notification(g.key, t.sink(), g.groupLabels, alerts, now, repeat);
+    }
+
+    /** See {@link DeliverySource#delivered}: records what the sink now knows. */
+    public void delivered(Ticket t, Notification n, Instant now) {
+        Group g = groups.get(t.groupKey());
+        if (g == null || g.id != t.groupId()) {
+            return;
+        }
+        Channel c = g.channels.get(t.sink());
+        if (c == null) {
+            return;
+        }
+        Set<String> firing = new HashSet<>();
+        for (Alert a : n.alerts()) {
+            if (a.resolved()) {
+                c.heard.remove(a.fingerprint());
+            } else {
+                firing.add(a.fingerprint());
+                c.heard.add(a.fingerprint());
+            }
+        }
+        c.lastFiring = firing;
+        c.lastDelivered = now;
+        c.inFlight = Set.of();
+        purge(g);
+        if (g.alerts.isEmpty()) {
+            groups.remove(g.key);
+        }
+    }
+
+    /** See {@link DeliverySource#failed}. */
+    public void failed(Ticket t) {
+        Group g = groups.get(t.groupKey());
+        if (g != null && g.id == t.groupId()) {
+            Channel c = g.channels.get(t.sink());
+            if (c != null) {
+                c.inFlight = Set.of();
+            }
+        }
     }
 
     /** Whether a silence or an inhibition rule mutes the alert now. */

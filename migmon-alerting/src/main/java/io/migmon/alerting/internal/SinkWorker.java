@@ -10,8 +10,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,13 +43,14 @@ public final class SinkWorker {
     }
 
     private static final class Pending {
-        final Notification n;
+        Ticket ticket;
         int attempts;
         Instant notBefore;
         String lastError = "not attempted";
+        boolean failedCounted;
 
-        Pending(Notification n, Instant notBefore) {
-            this.n = n;
+        Pending(Ticket ticket, Instant notBefore) {
+            this.ticket = ticket;
             this.notBefore = notBefore;
         }
     }
@@ -58,7 +60,10 @@ public final class SinkWorker {
     private final SinkOptions options;
     private final Clock clock;
     private final AlertMeters meters;
+    private final DeliverySource source;
+    /** FIFO of groups owed a notification; {@link #byGroup} indexes it: at most one entry per group. */
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    private final Map<String, Pending> byGroup = new HashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<Undelivered> undelivered = new ArrayList<>();
@@ -68,12 +73,13 @@ public final class SinkWorker {
     private Thread loop;
     private ThreadPoolExecutor calls;
 
-    public SinkWorker(AlertSink sink, SinkOptions options, Clock clock, AlertMeters meters) {
+    public SinkWorker(AlertSink sink, SinkOptions options, Clock clock, AlertMeters meters, DeliverySource source) {
         this.sink = sink;
         this.name = sink.name();
         this.options = options;
         this.clock = clock;
         this.meters = meters;
+        this.source = source;
     }
 
     public String name() {
@@ -93,27 +99,41 @@ public final class SinkWorker {
         loop.start();
     }
 
-    /** Queues a notification; never waits. Overflow drops the least severe (oldest first). */
-    public void enqueue(Notification n) {
-        Notification dropped = null;
+    /**
+     * Queues a ticket; never waits. A group already queued keeps its place (and retry schedule): the queue holds
+     * the latest state per group, not a history. Overflow drops the least severe ticket (oldest first); the
+     * engine issues it again at the group's next flush, since nothing was recorded as delivered.
+     */
+    public void enqueue(Ticket t) {
+        Ticket dropped = null;
         lock.lock();
         try {
+            Pending queued = byGroup.get(t.groupKey());
+            if (queued != null) {
+                // a change wins over a repeat; the newer group instance wins
+                queued.ticket = new Ticket(t.groupKey(), Math.max(t.groupId(), queued.ticket.groupId()), t.sink(),
+                        t.alerts(), t.repeat() && queued.ticket.repeat());
+                return;
+            }
             if (queue.size() >= options.queueCapacity()) {
                 Pending least = null;
                 for (Pending p : queue) {
-                    if (least == null || p.n.severity().compareTo(least.n.severity()) < 0) {
+                    if (least == null || p.ticket.severity().compareTo(least.ticket.severity()) < 0) {
                         least = p;
                     }
                 }
-                if (least != null && least.n.severity().compareTo(n.severity()) < 0) {
+                if (least != null && least.ticket.severity().compareTo(t.severity()) < 0) {
                     queue.remove(least);
-                    dropped = least.n;
+                    byGroup.remove(least.ticket.groupKey());
+                    dropped = least.ticket;
                 } else {
-                    dropped = n;
+                    dropped = t;
                 }
             }
-            if (dropped != n) {
-                queue.addLast(new Pending(n, clock.instant()));
+            if (dropped != t) {
+                Pending p = new Pending(t, clock.instant());
+                queue.addLast(p);
+                byGroup.put(t.groupKey(), p);
                 changed.signalAll();
             }
         } finally {
@@ -126,7 +146,7 @@ public final class SinkWorker {
         }
     }
 
-    /** Notifications queued or in flight. */
+    /** Tickets queued or in flight. */
     public int depth() {
         lock.lock();
         try {
@@ -151,7 +171,7 @@ public final class SinkWorker {
                     changed.await(Math.min(waitNanos, TimeUnit.MILLISECONDS.toNanos(200)), TimeUnit.NANOSECONDS);
                     continue;
                 }
-                queue.pollFirst();
+                take(p);
                 inFlight = true;
             } catch (InterruptedException e) {
                 if (stopping) {
@@ -171,7 +191,12 @@ public final class SinkWorker {
         }
     }
 
-    /** Manual mode: delivers every queued notification that is due at {@code now}, on the calling thread. */
+    private void take(Pending p) {
+        queue.pollFirst();
+        byGroup.remove(p.ticket.groupKey());
+    }
+
+    /** Manual mode: delivers every queued ticket that is due at {@code now}, on the calling thread. */
     public void deliverDue(Instant now) {
         while (true) {
             Pending p;
@@ -181,7 +206,7 @@ public final class SinkWorker {
                 if (p == null || p.notBefore.isAfter(now)) {
                     return;
                 }
-                queue.pollFirst();
+                take(p);
             } finally {
                 lock.unlock();
             }
@@ -190,10 +215,15 @@ public final class SinkWorker {
     }
 
     private void attempt(Pending p, boolean threaded) {
+        Notification n = source.content(p.ticket, clock.instant());
+        if (n == null) {
+            return; // nothing owed any more: superseded by a later state
+        }
         p.attempts++;
-        DeliveryException failure = threaded ? callWithTimeout(p.n) : callDirect(p.n);
+        DeliveryException failure = threaded ? callWithTimeout(n) : callDirect(n);
         if (failure == null) {
-            for (Alert a : p.n.alerts()) {
+            source.delivered(p.ticket, n, clock.instant());
+            for (Alert a : n.alerts()) {
                 meters.sent(name, a);
             }
             if (failing) {
@@ -203,37 +233,64 @@ public final class SinkWorker {
             return;
         }
         p.lastError = failure.getMessage();
-        if (failure.retryable() && p.attempts < options.maxAttempts() && !stopping) {
+        if (failure.retryable() && !stopping) {
+            source.failed(p.ticket, n);
+            if (p.attempts >= options.maxAttempts() && !p.failedCounted) {
+                p.failedCounted = true;
+                countFailed(p, n);
+            }
             Duration wait = options.backoff(p.attempts, ThreadLocalRandom.current().nextDouble());
             if (failure.retryAfter() != null && failure.retryAfter().compareTo(wait) > 0) {
                 wait = failure.retryAfter().compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : failure.retryAfter();
             }
             p.notBefore = clock.instant().plus(wait);
             LOG.debug("alert sink '{}' attempt {} failed, retry in {}: {}", name, p.attempts, wait, p.lastError);
-            lock.lock();
-            try {
-                queue.addFirst(p);
-                changed.signalAll();
-            } finally {
-                lock.unlock();
-            }
+            requeueFirst(p);
             return;
         }
-        for (Alert a : p.n.alerts()) {
+        if (failure.retryable()) {
+            source.failed(p.ticket, n); // stopping: no retry
+        } else {
+            source.rejected(p.ticket, n, clock.instant());
+        }
+        if (!p.failedCounted) {
+            countFailed(p, n);
+        }
+        synchronized (undelivered) {
+            if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
+                undelivered.add(new Undelivered(n, "failed: " + p.lastError));
+            }
+        }
+    }
+
+    /** Puts a ticket back at the head; a ticket for the same group queued meanwhile merges into it. */
+    private void requeueFirst(Pending p) {
+        lock.lock();
+        try {
+            Pending newer = byGroup.get(p.ticket.groupKey());
+            if (newer != null) {
+                queue.remove(newer);
+                p.ticket = newer.ticket.groupId() >= p.ticket.groupId() ? newer.ticket : p.ticket;
+            }
+            queue.addFirst(p);
+            byGroup.put(p.ticket.groupKey(), p);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void countFailed(Pending p, Notification n) {
+        for (Alert a : n.alerts()) {
             meters.failed(name, a);
         }
         if (!failing) {
             failing = true;
             LOG.warn("alert sink '{}' failed to deliver '{}' after {} attempt(s): {} (further failures at DEBUG "
-                    + "until it recovers)", name, p.n.title(), p.attempts, p.lastError);
+                    + "until it recovers)", name, n.title(), p.attempts, p.lastError);
         } else {
-            LOG.debug("alert sink '{}' failed to deliver '{}' after {} attempt(s): {}", name, p.n.title(),
+            LOG.debug("alert sink '{}' failed to deliver '{}' after {} attempt(s): {}", name, n.title(),
                     p.attempts, p.lastError);
-        }
-        synchronized (undelivered) {
-            if (undelivered.size() < 100) { // the report lists the first 100; the counters have them all
-                undelivered.add(new Undelivered(p.n, "failed: " + p.lastError));
-            }
         }
     }
 
@@ -243,8 +300,8 @@ public final class SinkWorker {
             return null;
         } catch (DeliveryException e) {
             return e;
-        } catch (RuntimeException | LinkageError e) {
-            // LinkageError: e.g. EmailSink used while the host excluded angus-mail; never let it reach the host
+        } catch (Throwable e) { // NOPMD: a sink's Error (LinkageError when angus-mail is excluded, AssertionError,
+            // StackOverflowError...) must not reach the host's thread in manual-tick mode; counted as a failed attempt
             return DeliveryException.retryable("sink threw " + e.getClass().getName());
         }
     }
@@ -276,16 +333,18 @@ public final class SinkWorker {
      */
     public List<Undelivered> drainAndStop(long deadlineNanos, boolean threaded) {
         if (threaded) {
-            while (System.nanoTime() < deadlineNanos && depth() > 0) {
-                lock.lock();
-                try {
-                    for (Pending p : queue) {
-                        p.notBefore = p.notBefore.isAfter(clock.instant()) ? clock.instant() : p.notBefore;
-                    }
-                    changed.signalAll();
-                } finally {
-                    lock.unlock();
+            // everything queued is due now, once; retries keep their backoff (a dead receiver is not hammered
+            // until the deadline)
+            lock.lock();
+            try {
+                for (Pending p : queue) {
+                    p.notBefore = p.notBefore.isAfter(clock.instant()) ? clock.instant() : p.notBefore;
                 }
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            while (System.nanoTime() < deadlineNanos && depth() > 0) {
                 try {
                     Thread.sleep(5);
                 } catch (InterruptedException e) {
@@ -313,19 +372,26 @@ public final class SinkWorker {
             stopping = true;
             deliverDue(Instant.MAX);
         }
-        List<Undelivered> out = new ArrayList<>();
+        List<Pending> left = new ArrayList<>();
         lock.lock();
         try {
-            for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-                Pending p = it.next();
-                out.add(new Undelivered(p.n, p.attempts == 0 ? "not sent before shutdown" : "failed: " + p.lastError));
-                for (Alert a : p.n.alerts()) {
-                    meters.dropped(a.severity(), AlertMeters.SHUTDOWN);
-                }
-                it.remove();
-            }
+            left.addAll(queue);
+            queue.clear();
+            byGroup.clear();
         } finally {
             lock.unlock();
+        }
+        List<Undelivered> out = new ArrayList<>();
+        for (Pending p : left) {
+            Notification n = source.content(p.ticket, clock.instant());
+            if (n == null) {
+                continue;
+            }
+            source.failed(p.ticket, n);
+            out.add(new Undelivered(n, p.attempts == 0 ? "not sent before shutdown" : "failed: " + p.lastError));
+            for (Alert a : n.alerts()) {
+                meters.dropped(a.severity(), AlertMeters.SHUTDOWN);
+            }
         }
         synchronized (undelivered) {
             out.addAll(0, undelivered);

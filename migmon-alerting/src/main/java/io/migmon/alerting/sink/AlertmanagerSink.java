@@ -9,6 +9,7 @@ import io.migmon.alerting.internal.Redactor;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +24,9 @@ import java.util.Map;
  * {@code resolve_timeout} unless re-sent: give this sink's route a {@code repeatInterval} below it (e.g. 1 min).
  * For an Alertmanager cluster (HA) give every instance's URL: each alert goes to all of them (they deduplicate
  * through gossip), and delivery counts as successful when at least one instance accepted it, as Prometheus does.
- * The optional bearer token and any user info in the URLs are secrets. Thread-safe.
+ * User info in a base URL ({@code http://user:password@am:9093}) is sent as {@code Authorization: Basic} and never
+ * put in the request URI (the JDK HttpClient would silently drop it, and logs request URIs at DEBUG); a bearer token
+ * goes in {@code Authorization: Bearer}. Both are secrets. Thread-safe.
  */
 public final class AlertmanagerSink implements AlertSink {
 
@@ -38,14 +41,35 @@ public final class AlertmanagerSink implements AlertSink {
         List<URI> uris = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
         secrets.add(b.bearerToken);
+        String userInfo = null;
         for (URI base : b.baseUrls) {
-            uris.add(URI.create(base.toString().replaceAll("/+$", "") + "/api/v2/alerts"));
-            secrets.add(base.getRawUserInfo());
+            // user info moves to an Authorization: Basic header; the request URI carries no credentials (the JDK
+            // HttpClient logs request URIs at DEBUG)
+            if (base.getRawUserInfo() != null) {
+                userInfo = base.getUserInfo();
+                secrets.add(base.getRawUserInfo());
+                secrets.add(base.getUserInfo());
+            }
+            String path = base.getRawPath() == null ? "" : base.getRawPath().replaceAll("/+$", "");
+            uris.add(URI.create(base.getScheme() + "://" + hostPort(base) + path + "/api/v2/alerts"));
         }
         this.alertsUris = List.copyOf(uris);
-        this.headers = b.bearerToken == null ? Map.of() : Map.of("Authorization", "Bearer " + b.bearerToken);
+        if (b.bearerToken != null) {
+            this.headers = Map.of("Authorization", "Bearer " + b.bearerToken);
+        } else if (userInfo != null) {
+            String basic = java.util.Base64.getEncoder().encodeToString(userInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            secrets.add(basic);
+            this.headers = Map.of("Authorization", "Basic " + basic);
+        } else {
+            this.headers = Map.of();
+        }
         this.generatorUrl = b.generatorUrl;
         this.http = new HttpDelivery(name, b.timeout, Redactor.of(secrets.toArray(String[]::new)));
+    }
+
+    private static String hostPort(URI u) {
+        String host = u.getHost().contains(":") && !u.getHost().startsWith("[") ? "[" + u.getHost() + "]" : u.getHost();
+        return u.getPort() < 0 ? host : host + ":" + u.getPort();
     }
 
     /**
@@ -114,6 +138,7 @@ public final class AlertmanagerSink implements AlertSink {
         private final List<URI> baseUrls = new ArrayList<>();
         private String name = "alertmanager";
         private String bearerToken;
+        private final String userInfo;
         private String generatorUrl;
         private Duration timeout = Duration.ofSeconds(10);
 
@@ -121,32 +146,57 @@ public final class AlertmanagerSink implements AlertSink {
             if (baseUrls == null || baseUrls.length == 0) {
                 throw new IllegalArgumentException("alertmanager.baseUrl must name at least one URL");
             }
+            String userInfo = null;
             for (String u : baseUrls) {
-                this.baseUrls.add(Sinks.httpUri("alertmanager.baseUrl", u));
+                URI uri = Require.httpUrl(u, "alertmanager.baseUrl");
+                if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                    throw new IllegalArgumentException("alertmanager.baseUrl must have no query or fragment (value "
+                            + "not shown: it may be secret)");
+                }
+                if (uri.getRawUserInfo() != null) {
+                    if (!uri.getUserInfo().contains(":")) {
+                        throw new IllegalArgumentException("alertmanager.baseUrl user info must be user:password "
+                                + "(value not shown: it may be secret)");
+                    }
+                    if (userInfo != null && !userInfo.equals(uri.getUserInfo())) {
+                        throw new IllegalArgumentException("alertmanager.baseUrl: every instance must use the same "
+                                + "user info, sent as one Authorization: Basic header (values not shown)");
+                    }
+                    userInfo = uri.getUserInfo();
+                }
+                this.baseUrls.add(uri);
             }
+            this.userInfo = userInfo;
         }
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
-        /** Sends {@code Authorization: Bearer <token>} (for a proxy in front of Alertmanager). */
+        /**
+         * Sends {@code Authorization: Bearer <token>} (for a proxy in front of Alertmanager). Cannot be combined with
+         * user info in the URL (which is sent as {@code Authorization: Basic}).
+         */
         public Builder bearerToken(String token) {
-            this.bearerToken = Sinks.required("alertmanager.bearerToken", token);
+            if (userInfo != null) {
+                throw new IllegalArgumentException("alertmanager.bearerToken cannot be combined with user info in "
+                        + "alertmanager.baseUrl (sent as Authorization: Basic)");
+            }
+            this.bearerToken = Require.notBlank(token, "alertmanager.bearerToken");
             return this;
         }
 
         /** A link back to the source (a dashboard), sent as {@code generatorURL}. */
         public Builder generatorUrl(String url) {
-            this.generatorUrl = Sinks.httpUri("alertmanager.generatorUrl", url).toString();
+            this.generatorUrl = Require.httpUrl(url, "alertmanager.generatorUrl").toString();
             return this;
         }
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("alertmanager.timeout", timeout);
+            this.timeout = Require.positive(timeout, "alertmanager.timeout");
             return this;
         }
 

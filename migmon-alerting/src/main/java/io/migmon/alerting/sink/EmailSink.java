@@ -2,9 +2,11 @@ package io.migmon.alerting.sink;
 
 import io.migmon.alerting.Alert;
 import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -14,6 +16,10 @@ import jakarta.mail.Transport;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeUtility;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -106,7 +112,9 @@ public final class EmailSink implements AlertSink {
             m.setRecipients(Message.RecipientType.TO, to);
             m.setSubject(headerSafe(subjectPrefix + n.title() + summaryHint(n)), StandardCharsets.UTF_8.name());
             m.setSentDate(Date.from(n.at()));
-            m.setHeader("X-Migmon-Group", headerSafe(n.groupKey()));
+            // RFC 2047: a group key with non-ASCII label values is encoded (MIME headers are ASCII), folded at 76
+            m.setHeader("X-Migmon-Group", MimeUtility.fold("X-Migmon-Group: ".length(),
+                    MimeUtility.encodeText(headerSafe(n.groupKey()), StandardCharsets.UTF_8.name(), "Q")));
             m.setText(body(n), StandardCharsets.UTF_8.name());
             String proto = security == Security.SMTPS ? "smtps" : "smtp";
             try (Transport t = session.getTransport(proto)) {
@@ -117,12 +125,44 @@ public final class EmailSink implements AlertSink {
         } catch (AuthenticationFailedException e) {
             throw DeliveryException.permanent(name + ": SMTP authentication failed at " + host + ":" + port);
         } catch (SendFailedException e) {
-            throw DeliveryException.permanent(name + ": SMTP server rejected the message or recipients at " + host + ":"
-                    + port + ": " + clean(e.getMessage()));
+            int code = replyCode(e);
+            String what = name + ": SMTP server " + (code > 0 ? "replied " + code : "rejected the message or recipients")
+                    + " at " + host + ":" + port + ": " + clean(e.getMessage());
+            // RFC 5321 4.2.1: 4yz is a transient negative completion (greylisting 451, 421 service not available,
+            // 452 insufficient storage): retry with backoff; 5yz is permanent
+            throw code >= 400 && code < 500 ? DeliveryException.retryable(what) : DeliveryException.permanent(what);
         } catch (MessagingException e) {
             throw DeliveryException.retryable(name + ": " + e.getClass().getSimpleName() + " at " + host + ":" + port
                     + ": " + clean(e.getMessage()));
+        } catch (java.io.UnsupportedEncodingException e) {
+            throw DeliveryException.permanent(name + ": UTF-8 header encoding unavailable");
         }
+    }
+
+    /**
+     * The SMTP reply code of a failure: the top exception's or, for rejected recipients, the first transient (4yz)
+     * one among the nested per-address failures, else the first code found; 0 when none is known.
+     */
+    static int replyCode(MessagingException e) {
+        int first = 0;
+        java.util.Set<Exception> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Exception x = e; x != null && seen.add(x); x = x instanceof MessagingException m ? m.getNextException() : null) {
+            int code = 0;
+            if (x instanceof SMTPSendFailedException f) {
+                code = f.getReturnCode();
+            } else if (x instanceof SMTPAddressFailedException f) {
+                code = f.getReturnCode();
+            } else if (x instanceof SMTPSenderFailedException f) {
+                code = f.getReturnCode();
+            }
+            if (code >= 400 && code < 500) {
+                return code;
+            }
+            if (first == 0 && code > 0) {
+                first = code;
+            }
+        }
+        return first;
     }
 
     private static String summaryHint(Notification n) {
@@ -135,25 +175,40 @@ public final class EmailSink implements AlertSink {
         return m == null ? "" : headerSafe(m);
     }
 
-    /** Replaces CR, LF and other control characters (except tab) by spaces and caps the length at 250. */
+    /**
+     * Replaces CR, LF and other control characters (except tab) by spaces and caps the length at 250 chars, on a
+     * code-point boundary.
+     */
     public static String headerSafe(String s) {
-        StringBuilder b = new StringBuilder(Math.min(s.length(), 250));
-        for (int i = 0; i < s.length() && b.length() < 250; i++) {
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 251));
+        for (int i = 0; i < s.length() && b.length() < 251; i++) {
             char c = s.charAt(i);
             b.append(Character.isISOControl(c) && c != '\t' || c == '\u2028' || c == '\u2029' ? ' ' : c);
         }
-        return b.toString();
+        return Truncate.prefix(b.toString(), 250);
     }
+
+    /** At most this many alerts are listed in one mail; the rest are counted. */
+    static final int MAX_ALERTS = 100;
+    /** Summaries, label and annotation values are cut to this many characters (marked). */
+    static final int MAX_VALUE_CHARS = 8_192;
+    /** Upper bound of the body text, in characters (cut at the end, marked). */
+    static final int MAX_BODY_CHARS = 1_000_000;
 
     static String body(Notification n) {
         StringBuilder b = new StringBuilder();
         b.append(n.title()).append("\n\n");
+        int listed = 0;
         for (Alert a : n.alerts()) {
+            if (listed++ == MAX_ALERTS) {
+                b.append("... and ").append(n.alerts().size() - MAX_ALERTS).append(" more alert(s) not listed\n\n");
+                break;
+            }
             b.append(a.resolved() ? "RESOLVED " : "FIRING ").append(a.severity().tagValue()).append(' ')
                     .append(a.name()).append('\n');
-            b.append("  ").append(a.summary()).append('\n');
-            a.labels().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
-            a.annotations().forEach((k, v) -> b.append("  ").append(k).append(": ").append(v).append('\n'));
+            b.append("  ").append(Truncate.chars(a.summary(), MAX_VALUE_CHARS)).append('\n');
+            a.labels().forEach((k, v) -> b.append("  ").append(k).append(": ").append(Truncate.chars(v, MAX_VALUE_CHARS)).append('\n'));
+            a.annotations().forEach((k, v) -> b.append("  ").append(k).append(": ").append(Truncate.chars(v, MAX_VALUE_CHARS)).append('\n'));
             if (a.startsAt() != null) {
                 b.append("  since: ").append(a.startsAt()).append('\n');
             }
@@ -163,7 +218,7 @@ public final class EmailSink implements AlertSink {
             b.append('\n');
         }
         b.append("-- migmon\n");
-        return b.toString();
+        return b.length() <= MAX_BODY_CHARS ? b.toString() : Truncate.chars(b.toString(), MAX_BODY_CHARS);
     }
 
     @Override
@@ -187,7 +242,7 @@ public final class EmailSink implements AlertSink {
         private boolean trustAllHostsForTests;
 
         private Builder(String host, int port) {
-            this.host = Sinks.required("email.host", host);
+            this.host = Require.notBlank(host, "email.host");
             if (host.indexOf('\r') >= 0 || host.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("email.host must not contain CR/LF");
             }
@@ -199,14 +254,14 @@ public final class EmailSink implements AlertSink {
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** SMTP AUTH credentials; the password is a secret. */
         public Builder credentials(String username, String password) {
-            this.username = Sinks.required("email.username", username);
-            this.password = Sinks.required("email.password", password);
+            this.username = Require.notBlank(username, "email.username");
+            this.password = Require.notBlank(password, "email.password");
             return this;
         }
 
@@ -238,7 +293,7 @@ public final class EmailSink implements AlertSink {
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("email.timeout", timeout);
+            this.timeout = Require.positive(timeout, "email.timeout");
             return this;
         }
 

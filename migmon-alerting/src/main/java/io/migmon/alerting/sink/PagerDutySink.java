@@ -5,9 +5,11 @@ import io.migmon.alerting.Alert;
 import io.migmon.alerting.internal.HttpDelivery;
 import io.migmon.alerting.internal.Json;
 import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import io.migmon.core.Severity;
 import java.net.URI;
 import java.time.Duration;
@@ -55,6 +57,15 @@ public final class PagerDutySink implements AlertSink {
         }
     }
 
+    /** PagerDuty's limit on one event, in bytes (the API rejects larger events for good). */
+    static final int MAX_EVENT_BYTES = 512_000;
+    /** PagerDuty's limit on {@code payload.summary}, in characters. */
+    static final int MAX_SUMMARY_CHARS = 1024;
+    /** Cap of {@code source}, {@code class} and {@code component}. */
+    static final int MAX_FIELD_CHARS = 255;
+    /** Marks an event whose custom_details were cut to fit {@link #MAX_EVENT_BYTES}. */
+    static final String TRUNCATED_KEY = "migmon_truncated";
+
     ObjectNode event(Alert a) {
         ObjectNode e = Json.object();
         e.put("routing_key", routingKey);
@@ -62,20 +73,64 @@ public final class PagerDutySink implements AlertSink {
         e.put("dedup_key", a.fingerprint());
         if (!a.resolved()) {
             ObjectNode p = e.putObject("payload");
-            String summary = a.summary();
-            p.put("summary", summary.length() > 1024 ? summary.substring(0, 1021) + "..." : summary);
-            p.put("source", a.labels().getOrDefault("migration_id", source));
+            // PagerDuty rejects a blank summary or source: fall back to the alert name / the configured source
+            String summary = a.summary() == null || a.summary().isBlank() ? a.name() : a.summary();
+            p.put("summary", Truncate.chars(summary, MAX_SUMMARY_CHARS));
+            String migration = a.labels().get("migration_id");
+            p.put("source", Truncate.chars(migration == null || migration.isBlank() ? source : migration, MAX_FIELD_CHARS));
             p.put("severity", severity(a.severity()));
             if (a.startsAt() != null) {
                 p.put("timestamp", a.startsAt().toString());
             }
-            p.put("class", a.name());
+            p.put("class", Truncate.chars(a.name(), MAX_FIELD_CHARS));
             p.put("component", source);
             ObjectNode details = p.putObject("custom_details");
             a.identityLabels().forEach(details::put);
             a.annotations().forEach(details::put);
+            fit(e, details);
         }
         return e;
+    }
+
+    /**
+     * Cuts the longest custom_details values (code-point safe, marked) until the event fits
+     * {@link #MAX_EVENT_BYTES}, as Alertmanager's PagerDuty notifier does; adds {@value #TRUNCATED_KEY} saying so.
+     * If the keys alone do not fit, custom_details is replaced by that note.
+     */
+    static void fit(ObjectNode event, ObjectNode details) {
+        int size = Json.bytes(event).length;
+        if (size <= MAX_EVENT_BYTES) {
+            return;
+        }
+        details.put(TRUNCATED_KEY, "custom_details were cut to fit PagerDuty's " + MAX_EVENT_BYTES + "-byte event limit");
+        for (int round = 0; round < 1000 && (size = Json.bytes(event).length) > MAX_EVENT_BYTES; round++) {
+            String longest = null;
+            int longestBytes = -1;
+            for (var it = details.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (!f.getKey().equals(TRUNCATED_KEY)) {
+                    int b = Json.bytes(f.getValue()).length; // serialised size (escapes count)
+                    if (b > longestBytes) {
+                        longest = f.getKey();
+                        longestBytes = b;
+                    }
+                }
+            }
+            if (longest == null || longestBytes <= 64) {
+                break;
+            }
+            String v = details.get(longest).asText();
+            // serialised bytes per UTF-8 byte can exceed 1 (escapes): cut by the excess scaled by that ratio
+            double ratio = Math.max(1.0, (double) longestBytes / Math.max(1, Truncate.utf8Length(v)));
+            int excess = size - MAX_EVENT_BYTES;
+            int keep = (int) Math.max(0, Truncate.utf8Length(v) - Math.ceil(excess / ratio) - 64);
+            details.put(longest, Truncate.utf8(v, keep));
+        }
+        if (Json.bytes(event).length > MAX_EVENT_BYTES) {
+            details.removeAll();
+            details.put(TRUNCATED_KEY, "custom_details removed: they did not fit PagerDuty's " + MAX_EVENT_BYTES
+                    + "-byte event limit");
+        }
     }
 
     /** PagerDuty's severity for ours. */
@@ -107,30 +162,30 @@ public final class PagerDutySink implements AlertSink {
         private Duration timeout = Duration.ofSeconds(10);
 
         private Builder(String routingKey) {
-            this.routingKey = Sinks.required("pagerduty.routingKey", routingKey);
+            this.routingKey = Require.notBlank(routingKey, "pagerduty.routingKey");
         }
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** The Events API URL; default {@link #DEFAULT_URL} (tests point it at a local server). */
         public Builder url(String url) {
-            this.url = Sinks.httpUri("pagerduty.url", url);
+            this.url = Require.httpUrl(url, "pagerduty.url");
             return this;
         }
 
         /** {@code payload.source} when the alert has no {@code migration_id}; default {@code migmon}. */
         public Builder source(String source) {
-            this.source = Sinks.required("pagerduty.source", source);
+            this.source = Require.notBlank(source, "pagerduty.source");
             return this;
         }
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("pagerduty.timeout", timeout);
+            this.timeout = Require.positive(timeout, "pagerduty.timeout");
             return this;
         }
 

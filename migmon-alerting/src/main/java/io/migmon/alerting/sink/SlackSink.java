@@ -6,9 +6,11 @@ import io.migmon.alerting.Alert;
 import io.migmon.alerting.internal.HttpDelivery;
 import io.migmon.alerting.internal.Json;
 import io.migmon.alerting.internal.Redactor;
+import io.migmon.alerting.internal.Truncate;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -51,25 +53,39 @@ public final class SlackSink implements AlertSink {
         http.post(webhook, "application/json", Json.bytes(payload(n)), Map.of());
     }
 
-    /** The JSON body for a notification (package-visible for tests). */
+    /** Slack truncates a message's text beyond 40,000 characters; the sink keeps all text fields within it. */
+    static final int MAX_TEXT_CHARS = 40_000;
+    /** Cap of an attachment's title and fallback. */
+    static final int MAX_TITLE_CHARS = 250;
+
+    /**
+     * The JSON body for a notification (package-visible for tests). The characters of every text field together
+     * (message text, attachments' titles, fallbacks and texts) stay within {@link #MAX_TEXT_CHARS}: each attachment
+     * gets an equal share and a longer text is cut on a code-point boundary (never inside an entity) and marked.
+     */
     static ObjectNode payload(Notification n) {
         ObjectNode root = Json.object();
-        root.put("text", escape(n.title()));
-        ArrayNode atts = root.putArray("attachments");
         List<Alert> alerts = n.alerts();
+        String top = escape(n.title());
         if (alerts.size() > MAX_ATTACHMENTS) {
-            root.put("text", escape(n.title()) + " (first " + MAX_ATTACHMENTS + " of " + alerts.size() + " shown)");
+            top = top + " (first " + MAX_ATTACHMENTS + " of " + alerts.size() + " shown)";
             alerts = alerts.subList(0, MAX_ATTACHMENTS);
         }
+        top = cut(top, MAX_TITLE_CHARS * 2);
+        root.put("text", top);
+        ArrayNode atts = root.putArray("attachments");
+        int share = (MAX_TEXT_CHARS - top.length()) / Math.max(1, alerts.size());
         for (Alert a : alerts) {
             ObjectNode att = atts.addObject();
             att.put("color", color(a));
-            att.put("fallback", escape((a.resolved() ? "[RESOLVED] " : "[" + a.severity().tagValue().toUpperCase(java.util.Locale.ROOT) + "] ") + a.summary()));
-            att.put("title", escape((a.resolved() ? "Resolved: " : "") + a.name() + " (" + a.severity().tagValue() + ")"));
+            String fallback = cut(escape((a.resolved() ? "[RESOLVED] " : "[" + a.severity().tagValue().toUpperCase(java.util.Locale.ROOT) + "] ") + a.summary()), MAX_TITLE_CHARS);
+            String title = cut(escape((a.resolved() ? "Resolved: " : "") + a.name() + " (" + a.severity().tagValue() + ")"), MAX_TITLE_CHARS);
+            att.put("fallback", fallback);
+            att.put("title", title);
             StringBuilder text = new StringBuilder(escape(a.summary()));
             a.labels().forEach((k, v) -> text.append('\n').append(escape(k)).append(": ").append(escape(v)));
             a.annotations().forEach((k, v) -> text.append('\n').append(escape(k)).append(": ").append(escape(v)));
-            att.put("text", text.toString());
+            att.put("text", cut(text.toString(), Math.max(0, share - fallback.length() - title.length())));
             att.putArray("mrkdwn_in").add("text");
             att.put("footer", "migmon");
             if (a.startsAt() != null) {
@@ -77,6 +93,19 @@ public final class SlackSink implements AlertSink {
             }
         }
         return root;
+    }
+
+    /** Cuts escaped text to {@code max} chars on a code-point boundary, never inside an {@code &...;} entity. */
+    static String cut(String escaped, int max) {
+        if (escaped.length() <= max) {
+            return escaped;
+        }
+        String kept = Truncate.prefix(escaped, Math.max(0, max - Truncate.MARK.length()));
+        int amp = kept.lastIndexOf('&');
+        if (amp >= 0 && kept.indexOf(';', amp) < 0) {
+            kept = kept.substring(0, amp);
+        }
+        return kept + Truncate.MARK;
     }
 
     /** The attachment colour for an alert. */
@@ -132,18 +161,18 @@ public final class SlackSink implements AlertSink {
         private Duration timeout = Duration.ofSeconds(10);
 
         private Builder(String webhookUrl) {
-            this.webhook = Sinks.httpUri("slack.webhookUrl", webhookUrl);
+            this.webhook = Require.httpUrl(webhookUrl, "slack.webhookUrl");
         }
 
         /** The sink name (the {@code sink} tag); default {@code slack}. */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
         /** Connect and request timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("slack.timeout", timeout);
+            this.timeout = Require.positive(timeout, "slack.timeout");
             return this;
         }
 

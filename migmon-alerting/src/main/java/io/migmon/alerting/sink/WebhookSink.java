@@ -6,6 +6,7 @@ import io.migmon.alerting.internal.Redactor;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
+import io.migmon.core.support.Require;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -67,7 +68,7 @@ public final class WebhookSink implements AlertSink {
 
     @Override
     public void send(Notification n) throws DeliveryException {
-        byte[] body = Json.bytes(Json.notification(n));
+        byte[] body = body(n);
         Map<String, String> h = new LinkedHashMap<>(headers);
         if (hmacKey != null) {
             String ts = Long.toString(clock.instant().getEpochSecond());
@@ -75,6 +76,33 @@ public final class WebhookSink implements AlertSink {
             h.put(SIGNATURE_HEADER, "v1=" + sign(hmacKey, ts, body));
         }
         http.post(url, "application/json", body, h);
+    }
+
+    /** Upper bound of a request body, in bytes. */
+    static final int MAX_BODY_BYTES = 1_000_000;
+    /** Label and annotation values and summaries are cut to this many characters (marked). */
+    static final int MAX_VALUE_CHARS = 8_192;
+
+    /**
+     * The body: values cut to {@link #MAX_VALUE_CHARS}; while over {@link #MAX_BODY_BYTES}, the alerts list is halved
+     * ({@code truncatedAlerts} says how many were left out, as Alertmanager's {@code max_alerts}), then values are cut
+     * shorter (1,024, 128 characters).
+     */
+    static byte[] body(Notification n) {
+        int alerts = n.alerts().size();
+        int valueChars = MAX_VALUE_CHARS;
+        byte[] body = Json.bytes(Json.notification(n, valueChars, alerts));
+        while (body.length > MAX_BODY_BYTES) {
+            if (alerts > 1) {
+                alerts = Math.max(1, alerts / 2);
+            } else if (valueChars > 128) {
+                valueChars = valueChars > 1024 ? 1024 : 128;
+            } else {
+                break; // keys alone exceed the bound: send and let the receiver decide
+            }
+            body = Json.bytes(Json.notification(n, valueChars, alerts));
+        }
+        return body;
     }
 
     /** The hex HMAC-SHA256 of {@code timestamp + "." + body} (what a receiver recomputes). */
@@ -110,12 +138,27 @@ public final class WebhookSink implements AlertSink {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String url) {
-            this.url = Sinks.httpUri("webhook.url", url);
+            URI u = Require.httpUrl(url, "webhook.url");
+            if (u.getRawUserInfo() != null) {
+                // the JDK HttpClient ignores user info silently: send it as Basic auth, keep it out of the URI
+                if (!u.getUserInfo().contains(":")) {
+                    throw new IllegalArgumentException("webhook.url user info must be user:password (value not "
+                            + "shown: it may be secret)");
+                }
+                headers.put("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString(
+                        u.getUserInfo().getBytes(StandardCharsets.UTF_8)));
+                try {
+                    u = new URI(u.getScheme(), null, u.getHost(), u.getPort(), u.getPath(), u.getQuery(), u.getFragment());
+                } catch (java.net.URISyntaxException e) {
+                    throw new IllegalArgumentException("webhook.url is not a valid URL (value not shown: it may be secret)");
+                }
+            }
+            this.url = u;
         }
 
         /** The sink name (the {@code sink} tag and route target). */
         public Builder name(String name) {
-            this.name = Sinks.name(name);
+            this.name = Require.matches(name, Sinks.NAME, "sink name");
             return this;
         }
 
@@ -130,7 +173,7 @@ public final class WebhookSink implements AlertSink {
 
         /** An extra request header, e.g. {@code Authorization}; its value is treated as a secret. */
         public Builder header(String name, String value) {
-            Sinks.required("webhook.header name", name);
+            Require.notBlank(name, "webhook.header name");
             if (value == null || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("webhook.header '" + name + "' value must be non-null without CR/LF");
             }
@@ -140,7 +183,7 @@ public final class WebhookSink implements AlertSink {
 
         /** Connect and read timeout; default 10 s. */
         public Builder timeout(Duration timeout) {
-            this.timeout = Sinks.positive("webhook.timeout", timeout);
+            this.timeout = Require.positive(timeout, "webhook.timeout");
             return this;
         }
 

@@ -9,15 +9,8 @@ import io.migmon.alerting.Alert;
 import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
 import io.migmon.core.Severity;
-import io.migmon.core.testing.ExternalTools;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.migmon.core.testing.Await;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,18 +22,14 @@ import org.junit.jupiter.api.Test;
 class AlertmanagerSinkIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern LISTENING = Pattern.compile("msg=\"Listening on\" address=([0-9.]+:[0-9]+)");
     private static HttpPeer receiver;
-    private static Process alertmanager;
+    private static AlertmanagerProcess alertmanager;
     private static String baseUrl;
 
     @BeforeAll
     static void startAlertmanager() throws Exception {
-        Path binary = ExternalTools.require("prometheus-alertmanager", "prometheus-alertmanager");
         receiver = new HttpPeer(200, "");
-        Path dir = Files.createDirectories(Path.of("target", "alertmanager-it", Long.toString(System.nanoTime())));
-        Path config = dir.resolve("alertmanager.yml");
-        Files.writeString(config, """
+        alertmanager = new AlertmanagerProcess("""
                 route:
                   receiver: hook
                   group_by: ['alertname', 'migration_id']
@@ -52,31 +41,14 @@ class AlertmanagerSinkIT {
                     webhook_configs:
                       - url: %s
                         send_resolved: true
-                """.formatted(receiver.url("/am-webhook")), StandardCharsets.UTF_8);
-        Path log = dir.resolve("alertmanager.log");
-        alertmanager = new ProcessBuilder(List.of(binary.toString(), "--config.file=" + config.toAbsolutePath(),
-                "--storage.path=" + dir.resolve("data").toAbsolutePath(), "--web.listen-address=127.0.0.1:0",
-                "--cluster.listen-address="))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (baseUrl == null && System.nanoTime() < deadline && alertmanager.isAlive()) {
-            Matcher m = LISTENING.matcher(Files.readString(log));
-            if (m.find()) {
-                baseUrl = "http://" + m.group(1);
-            } else {
-                Thread.sleep(50);
-            }
-        }
-        assertThat(baseUrl).as("Alertmanager started; log:%n%s", Files.readString(log)).isNotNull();
+                """.formatted(receiver.url("/am-webhook")));
+        baseUrl = alertmanager.baseUrl;
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (alertmanager != null) {
-            alertmanager.destroy();
-            if (!alertmanager.waitFor(10, TimeUnit.SECONDS)) {
-                alertmanager.destroyForcibly();
-            }
+            alertmanager.close();
         }
         if (receiver != null) {
             receiver.close();
@@ -96,11 +68,9 @@ class AlertmanagerSinkIT {
                 .route(Route.builder("am-ha").groupWait(Duration.ZERO).build()).build()) {
             d.fire(alert);
             JsonNode firing = takeFor("ha-test");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             assertThat(firing.get("status").asText()).isEqualTo("firing");
-            while (registry.find("migmon.alerts.sent").tag("sink", "am-ha").counter() == null && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(30), () -> registry.find("migmon.alerts.sent").tag("sink", "am-ha").counter() != null,
+                    () -> "sent counted for am-ha");
             assertThat(registry.find("migmon.alerts.failed").counters()).isEmpty();
         }
     }
@@ -131,18 +101,16 @@ class AlertmanagerSinkIT {
             assertThat(resolved.get("status").asText()).isEqualTo("resolved");
             assertThat(resolved.at("/alerts/0/labels/alertname").asText()).isEqualTo("high_error_rate");
             assertThat(resolved.at("/alerts/0/endsAt").asText()).doesNotStartWith("0001");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count() < 2
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(10),
+                    () -> registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count() >= 2,
+                    () -> "two alerts sent to alertmanager");
             assertThat(registry.get("migmon.alerts.sent").tag("sink", "alertmanager").counter().count()).isEqualTo(2);
         }
     }
 
     /** The next webhook body about {@code migrationId} (bodies of the other test are skipped). */
     private static JsonNode takeFor(String migrationId) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
             JsonNode n = JSON.readTree(receiver.take(Duration.ofSeconds(30)).body());
             if (migrationId.equals(n.at("/groupLabels/migration_id").asText())) {

@@ -15,6 +15,7 @@ import io.migmon.alerting.Route;
 import io.migmon.alerting.spi.DeliveryException;
 import io.migmon.alerting.spi.Notification;
 import io.migmon.core.Severity;
+import io.migmon.core.testing.Await;
 import jakarta.mail.Message;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
@@ -65,7 +66,7 @@ class EmailSinkIT {
         EmailSink sink = plain().security(EmailSink.Security.NONE).build();
         sink.send(notification("boom\r\nBcc: attacker@evil.example\r\nX-Injected: yes\n\nbody"));
         assertThat(MAIL.waitForIncomingEmail(5000, 1)).isTrue();
-        Thread.sleep(200);
+        Thread.sleep(200); // not a poll: time for a second (injected) message to arrive if one were sent
         MimeMessage[] all = MAIL.getReceivedMessages();
         assertThat(all).hasSize(1);
         MimeMessage m = all[0];
@@ -115,12 +116,8 @@ class EmailSinkIT {
                 .route(Route.builder("email", "email-bad").groupWait(Duration.ZERO).build()).build()) {
             d.fire(Alert.builder("low_throughput", Severity.WARNING).label("migration_id", "m1").build());
             assertThat(MAIL.waitForIncomingEmail(10_000, 1)).isTrue();
-            long deadline = System.nanoTime() + 10_000_000_000L;
-            while ((registry.find("migmon.alerts.failed").tag("sink", "email-bad").counter() == null
-                    || registry.find("migmon.alerts.sent").tag("sink", "email").counter() == null)
-                    && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(10), () -> registry.find("migmon.alerts.failed").tag("sink", "email-bad").counter() != null
+                    && registry.find("migmon.alerts.sent").tag("sink", "email").counter() != null, () -> "failed and sent counted");
             assertThat(registry.get("migmon.alerts.failed").tag("sink", "email-bad").counter().count()).isEqualTo(1);
             assertThat(registry.get("migmon.alerts.sent").tag("sink", "email").counter().count()).isEqualTo(1);
         }

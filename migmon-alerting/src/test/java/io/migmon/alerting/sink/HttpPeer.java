@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpPeer implements AutoCloseable {
 
-    record Request(String method, String path, Map<String, List<String>> headers, String body) {
+    record Request(String method, String path, Map<String, List<String>> headers, String body, long atNanos) {
         String header(String name) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
                 if (e.getKey().equalsIgnoreCase(name)) {
@@ -52,6 +52,10 @@ final class HttpPeer implements AutoCloseable {
     private final Response fallback;
     final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
     final BlockingQueue<Long> arrivalNanos = new LinkedBlockingQueue<>();
+    /** Requests answered 2xx, in order. */
+    final List<Request> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** While set, every request is answered 503 (an outage), ahead of the script. */
+    volatile boolean down;
     private final CountDownLatch release = new CountDownLatch(1);
 
     HttpPeer(int defaultStatus, String defaultBody) throws IOException {
@@ -87,10 +91,12 @@ final class HttpPeer implements AutoCloseable {
     private void handle(HttpExchange ex) throws IOException {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         arrivalNanos.add(System.nanoTime());
-        requests.add(new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body));
+        Request req = new Request(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body,
+                System.nanoTime());
+        requests.add(req);
         Response r;
         synchronized (this) {
-            r = script.isEmpty() ? fallback : script.poll();
+            r = down ? Response.of(503) : script.isEmpty() ? fallback : script.poll();
         }
         if (r.hang()) {
             try {
@@ -103,6 +109,9 @@ final class HttpPeer implements AutoCloseable {
         }
         r.headers().forEach((k, v) -> ex.getResponseHeaders().add(k, v));
         byte[] b = r.body().getBytes(StandardCharsets.UTF_8);
+        if (r.status() >= 200 && r.status() < 300) {
+            accepted.add(req);
+        }
         ex.sendResponseHeaders(r.status(), b.length == 0 ? -1 : b.length);
         if (b.length > 0) {
             ex.getResponseBody().write(b);

@@ -10,6 +10,7 @@ import io.migmon.alerting.AlertDispatcher;
 import io.migmon.alerting.Route;
 import io.migmon.alerting.SinkOptions;
 import io.migmon.core.Severity;
+import io.migmon.core.testing.Await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -168,11 +169,7 @@ class HttpSinksIT {
         }
     }
 
-    private void awaitCount(String name, double expected, String... tags) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (count(name, tags) < expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertThat(count(name, tags)).isGreaterThanOrEqualTo(expected);
+    private void awaitCount(String name, double expected, String... tags) {
+        Await.until(WAIT, () -> count(name, tags) >= expected, () -> name + " " + count(name, tags) + " < " + expected);
     }
 }

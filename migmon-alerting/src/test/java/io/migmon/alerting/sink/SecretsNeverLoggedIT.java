@@ -18,6 +18,7 @@ import io.migmon.alerting.ShutdownReport;
 import io.migmon.alerting.SinkOptions;
 import io.migmon.alerting.spi.AlertSink;
 import io.migmon.core.Severity;
+import io.migmon.core.testing.Await;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ class SecretsNeverLoggedIT {
     static final String AUTH_HEADER = "Bearer webhookHeaderSecret77";
     static final String URL_TOKEN = "urlTokenSecret55";
     static final String BEARER = "amBearerSecret99";
+    static final String AM_USER_INFO = "amUserInfoSecret42";
     static final String SMTP_PASSWORD = "smtpPasswordSecret-31";
     static final String WRONG_SMTP_PASSWORD = "wrongSmtpPasswordSecret-13";
 
@@ -76,6 +78,8 @@ class SecretsNeverLoggedIT {
                     PagerDutySink.builder(ROUTING_KEY).url(pd.url("/v2/enqueue")).build(),
                     WebhookSink.builder(hook.url("/in?token=" + URL_TOKEN)).hmacSecret(HMAC).header("Authorization", AUTH_HEADER).build(),
                     AlertmanagerSink.builder(am.url("/")).bearerToken(BEARER).build(),
+                    AlertmanagerSink.builder(am.url("/").replace("http://", "http://amUser:" + AM_USER_INFO + "@"))
+                            .name("am-userinfo").build(),
                     EmailSink.builder("127.0.0.1", MAIL.getSmtp().getPort()).from("migmon@example.com").to("ops@example.com")
                             .credentials("alerts", WRONG_SMTP_PASSWORD).security(EmailSink.Security.NONE).build(),
                     EmailSink.builder("127.0.0.1", MAIL.getSmtp().getPort()).name("email-ok").from("migmon@example.com")
@@ -91,14 +95,11 @@ class SecretsNeverLoggedIT {
                     .groupWait(Duration.ZERO).build()).build();
             d.fire(Alert.builder("high_error_rate", Severity.CRITICAL).label("migration_id", "m1").build());
             assertThat(MAIL.waitForIncomingEmail(10_000, 1)).isTrue();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (failed(registry) < 5 && System.nanoTime() < deadline) {
-                Thread.sleep(20);
-            }
+            Await.until(Duration.ofSeconds(20), () -> failed(registry) >= 5, () -> "5 sinks failed: " + failed(registry));
             ShutdownReport report = d.close(Duration.ofSeconds(2));
             report.undelivered().forEach(u -> texts.add(u.toString()));
             assertThat(report.undelivered()).extracting(ShutdownReport.Undelivered::sink)
-                    .contains("slack", "slack-refused", "pagerduty", "alertmanager", "email");
+                    .contains("slack", "slack-refused", "pagerduty", "alertmanager", "am-userinfo", "email");
         } finally {
             root.detachAppender(captured);
             root.setLevel(rootLevel);
@@ -114,7 +115,9 @@ class SecretsNeverLoggedIT {
         assertThat(captured.list).as("failures were logged").isNotEmpty();
         String all = String.join("\n", texts);
         for (String secret : List.of(SLACK_PATH, "slackTokenXyz123", ROUTING_KEY, HMAC, AUTH_HEADER,
-                "webhookHeaderSecret77", URL_TOKEN, BEARER, SMTP_PASSWORD, WRONG_SMTP_PASSWORD)) {
+                "webhookHeaderSecret77", URL_TOKEN, BEARER, AM_USER_INFO, java.util.Base64.getEncoder()
+                        .encodeToString(("amUser:" + AM_USER_INFO).getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                SMTP_PASSWORD, WRONG_SMTP_PASSWORD)) {
             assertThat(all).as("secret %s leaked", secret).doesNotContain(secret);
         }
     }

@@ -1,12 +1,14 @@
 package io.migmon.cdc.connect;
 
+import io.migmon.core.MigmonException;
+
 import java.util.List;
 
 /**
  * A Kafka Connect REST call failed, or a config did not validate ({@link #validationErrors()} non-empty). Messages
  * never contain secret config values.
  */
-public class KafkaConnectException extends RuntimeException {
+public class KafkaConnectException extends MigmonException {
 
     private static final long serialVersionUID = 1L;
 

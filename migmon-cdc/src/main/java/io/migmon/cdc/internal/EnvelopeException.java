@@ -1,19 +1,21 @@
 package io.migmon.cdc.internal;
 
-/** A record that cannot be turned into a {@link io.migmon.cdc.ChangeEvent}; carries the dead-letter reason. */
+import io.migmon.cdc.event.DeadLetterReason;
+
+/** A record that cannot be turned into a {@link io.migmon.cdc.event.ChangeEvent}; carries the dead-letter reason. */
 public final class EnvelopeException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
-    private final String reason;
+    private final DeadLetterReason reason;
 
-    public EnvelopeException(String reason, String message) {
+    public EnvelopeException(DeadLetterReason reason, String message) {
         super(message);
         this.reason = reason;
     }
 
-    /** One of {@link io.migmon.cdc.DeadLetterReason}'s values. */
-    public String reason() {
+    /** Why the record is dead-lettered. */
+    public DeadLetterReason reason() {
         return reason;
     }
 }

@@ -4,9 +4,9 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.DeadLetterReason;
-import io.migmon.cdc.Operation;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +48,9 @@ public final class EnvelopeParser {
      * Parses one record.
      *
      * @param captureRows whether to capture {@code before}/{@code after} as JSON text
-     * @throws EnvelopeException with reason {@link DeadLetterReason#UNPARSEABLE} or
-     *         {@link DeadLetterReason#UNKNOWN_OPERATION}
+     * @throws EnvelopeException with reason {@link DeadLetterReason#UNPARSEABLE} (not JSON, not an object),
+     *         {@link DeadLetterReason#NOT_AN_ENVELOPE} (an object without {@code op}; on the transaction topic, without
+     *         {@code status} and {@code id}) or {@link DeadLetterReason#UNKNOWN_OPERATION}
      */
     public ChangeEvent parse(CdcRecord record, boolean captureRows) throws EnvelopeException {
         byte[] value = record.value();
@@ -84,6 +85,13 @@ public final class EnvelopeParser {
         Operation op = null;
         if (heartbeatTopic) {
             kind = ChangeEvent.Kind.HEARTBEAT;
+        } else if (isTransactionTopic(topic)) {
+            // the transaction-record shape is recognised only here, and only it
+            if (st.status == null || st.id == null || st.op != null) {
+                throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE,
+                        "not a Debezium transaction record: needs 'status' and 'id' on the transaction topic");
+            }
+            kind = ChangeEvent.Kind.TRANSACTION;
         } else if (st.op != null) {
             op = Operation.fromCode(st.op);
             if (op == null) {
@@ -91,10 +99,8 @@ public final class EnvelopeParser {
                         "unknown op '" + abbreviate(st.op) + "'");
             }
             kind = ChangeEvent.Kind.CHANGE;
-        } else if (st.status != null && (isTransactionTopic(topic) || st.id != null)) {
-            kind = ChangeEvent.Kind.TRANSACTION;
         } else {
-            throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "not a Debezium envelope: no 'op' field");
+            throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field");
         }
         return ChangeEvent.builder(record, kind)
                 .operation(op)

@@ -1,12 +1,16 @@
 package io.migmon.cdc.jdbc;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.Operation;
-import io.migmon.cdc.internal.TemporalValues;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.Operation;
+
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
+import io.migmon.cdc.spi.SchemaMismatchException;
 
 import javax.sql.DataSource;
 import java.sql.BatchUpdateException;
@@ -20,6 +24,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -56,11 +61,13 @@ import java.util.stream.Collectors;
 public final class JdbcChangeApplier implements ChangeApplier {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
 
     private final DataSource dataSource;
     private final Function<ChangeEvent, String> tableMapping;
     private final Map<String, List<String>> configuredKeys;
     private final TimePrecisionMode timePrecisionMode;
+    private final boolean schemaEvolution;
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
     private Connection connection;
 
@@ -69,6 +76,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.tableMapping = b.tableMapping;
         this.configuredKeys = Map.copyOf(b.primaryKeys);
         this.timePrecisionMode = b.timePrecisionMode;
+        this.schemaEvolution = b.schemaEvolution;
     }
 
     /** A builder. */
@@ -100,8 +108,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
                         && targetOf(batch.get(j)).equals(target)) {
                     j++;
                 }
-                TableInfo info = table(c, target);
-                runGroup(c, info, kind, batch.subList(i, j));
+                List<ChangeEvent> group = batch.subList(i, j);
+                TableInfo info = table(c, target, first);
+                if (kind == Kind.UPSERT) {
+                    info = checkColumns(c, target, info, group);
+                }
+                runGroup(c, info, kind, group);
                 i = j;
             }
             c.commit();
@@ -115,10 +127,124 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 throw new RetriableApplyException(message, null);
             }
             throw new SQLException(message, state);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | SchemaMismatchException e) {
             rollbackQuietly();
             throw e;
         }
+    }
+
+    /**
+     * Makes sure the target table has every column the events carry: an unknown field first refreshes the cached
+     * metadata (the target may have been altered meanwhile); if still unknown, with schema evolution the column is
+     * added ({@code ALTER TABLE ... ADD COLUMN IF NOT EXISTS}), without it the batch fails with a
+     * {@link SchemaMismatchException} (the event is dead-lettered with reason {@code schema_mismatch}). A field is
+     * never dropped silently. Fields the events lack (a column dropped at the source) become NULL, as with
+     * {@code json_populate_record}.
+     */
+    private TableInfo checkColumns(Connection c, String target, TableInfo info, List<ChangeEvent> events)
+            throws SQLException, SchemaMismatchException {
+        for (ChangeEvent e : events) {
+            String after = e.afterJson();
+            if (after == null) {
+                continue;
+            }
+            Map<String, JsonToken> fields = topLevelFields(after);
+            if (info.columnSet.containsAll(fields.keySet())) {
+                continue;
+            }
+            tables.remove(target);
+            info = table(c, target, e);
+            List<String> unknown = new ArrayList<>();
+            for (String f : fields.keySet()) {
+                if (!info.columnSet.contains(f)) {
+                    unknown.add(f);
+                }
+            }
+            if (unknown.isEmpty()) {
+                continue;
+            }
+            if (!schemaEvolution) {
+                throw new SchemaMismatchException("target table " + target + " has no column(s) " + unknown
+                        + " that the source sends (schema evolution off: add them to the target, or enable"
+                        + " schemaEvolution)");
+            }
+            try (Statement st = c.createStatement()) {
+                for (String col : unknown) {
+                    st.execute("ALTER TABLE " + info.quoted + " ADD COLUMN IF NOT EXISTS " + TableInfo.quote(col) + " "
+                            + columnType(e, col, fields.get(col)));
+                }
+            }
+            tables.remove(target);
+            info = table(c, target, e);
+        }
+        return info;
+    }
+
+    /** The PostgreSQL type of a column added by schema evolution: by the field's semantic type, else its JSON type. */
+    private static String columnType(ChangeEvent e, String field, JsonToken token) {
+        Map<String, String> types = e.rowFieldTypes();
+        String semantic = types == null ? null : types.get(field);
+        if (semantic != null) {
+            switch (semantic) {
+                case "io.debezium.time.Date":
+                case "org.apache.kafka.connect.data.Date":
+                    return "date";
+                case "io.debezium.time.Time":
+                case "io.debezium.time.MicroTime":
+                case "io.debezium.time.NanoTime":
+                case "org.apache.kafka.connect.data.Time":
+                    return "time";
+                case "io.debezium.time.Timestamp":
+                case "io.debezium.time.MicroTimestamp":
+                case "io.debezium.time.NanoTimestamp":
+                case "org.apache.kafka.connect.data.Timestamp":
+                    return "timestamp";
+                case "io.debezium.time.ZonedTimestamp":
+                    return "timestamptz";
+                case "io.debezium.time.ZonedTime":
+                    return "timetz";
+                case "io.debezium.data.Json":
+                    return "jsonb";
+                default:
+                    break;
+            }
+        }
+        if (token == null) {
+            return "text";
+        }
+        switch (token) {
+            case VALUE_NUMBER_INT:
+                return "bigint";
+            case VALUE_NUMBER_FLOAT:
+                return "double precision";
+            case VALUE_TRUE:
+            case VALUE_FALSE:
+                return "boolean";
+            case START_OBJECT:
+            case START_ARRAY:
+                return "jsonb";
+            default:
+                return "text"; // strings, nulls (type unknown: the widest)
+        }
+    }
+
+    /** Top-level field names of a JSON object with the token of each value (streaming, no tree). */
+    private static Map<String, JsonToken> topLevelFields(String json) throws SQLException {
+        Map<String, JsonToken> out = new LinkedHashMap<>();
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return out;
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                out.put(name, v);
+                p.skipChildren();
+            }
+        } catch (java.io.IOException ex) {
+            throw new SQLException("row image is not a JSON object", "22P02");
+        }
+        return out;
     }
 
     private String targetOf(ChangeEvent e) {
@@ -193,13 +319,56 @@ public final class JdbcChangeApplier implements ChangeApplier {
         }
     }
 
-    private TableInfo table(Connection c, String target) throws SQLException {
+    private TableInfo table(Connection c, String target, ChangeEvent first) throws SQLException, SchemaMismatchException {
         TableInfo info = tables.get(target);
         if (info == null) {
-            info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
+            try {
+                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
+            } catch (SQLException e) {
+                if (!"42P01".equals(e.getSQLState())) {
+                    throw e;
+                }
+                // thrown by load() itself (no columns found): the transaction is still usable
+                if (!schemaEvolution) {
+                    throw new SchemaMismatchException("target table " + target + " does not exist (schema evolution off:"
+                            + " create it, or enable schemaEvolution)");
+                }
+                createTable(c, target, first);
+                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
+            }
             tables.put(target, info);
         }
         return info;
+    }
+
+    /** Schema evolution of a new table: columns from the event's row image, primary key from the record key. */
+    private void createTable(Connection c, String target, ChangeEvent e) throws SQLException, SchemaMismatchException {
+        String image = e.afterJson() != null ? e.afterJson() : e.beforeJson();
+        String key = deleteKey(e.beforeJson() == null ? e : ChangeEvent.builder(e.record(), e.kind()).build());
+        if (image == null || key == null) {
+            throw new SchemaMismatchException("target table " + target + " does not exist and the event has no row"
+                    + " image and key to create it from");
+        }
+        Map<String, JsonToken> cols = topLevelFields(image);
+        List<String> keys = configuredKeys.get(target) != null ? configuredKeys.get(target)
+                : new ArrayList<>(topLevelFields(key).keySet());
+        if (keys.isEmpty() || !cols.keySet().containsAll(keys)) {
+            throw new SchemaMismatchException("target table " + target + " does not exist and its key " + keys
+                    + " is not among the row's columns");
+        }
+        int dot = target.indexOf('.');
+        String quoted = dot < 0 ? TableInfo.quote(target)
+                : TableInfo.quote(target.substring(0, dot)) + "." + TableInfo.quote(target.substring(dot + 1));
+        StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(quoted).append(" (");
+        for (Map.Entry<String, JsonToken> col : cols.entrySet()) {
+            ddl.append(TableInfo.quote(col.getKey())).append(' ').append(columnType(e, col.getKey(), col.getValue()))
+                    .append(", ");
+        }
+        ddl.append("PRIMARY KEY (").append(keys.stream().map(TableInfo::quote).collect(Collectors.joining(", ")))
+                .append("))");
+        try (Statement st = c.createStatement()) {
+            st.execute(ddl.toString());
+        }
     }
 
     private Connection connection() throws SQLException {
@@ -255,7 +424,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
     @Override
     public String toString() {
         return "JdbcChangeApplier{tables=" + tables.keySet() + ", timePrecisionMode=" + timePrecisionMode.configValue()
-                + "}";
+                + ", schemaEvolution=" + schemaEvolution + "}";
     }
 
     private enum Kind {
@@ -277,6 +446,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     private static final class TableInfo {
         final String quoted;
+        final java.util.Set<String> columnSet;
         final String upsertSql;
         final String deleteSql;
         /** Unit of each temporal column's numbers in records without a schema; empty when there are none. */
@@ -285,6 +455,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private TableInfo(String quoted, List<String> columns, List<String> keys,
                           Map<String, TemporalValues.Unit> inferredUnits) {
             this.quoted = quoted;
+            this.columnSet = java.util.Set.copyOf(columns);
             this.inferredUnits = Map.copyOf(inferredUnits);
             String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
             List<String> nonKey = new ArrayList<>(columns);
@@ -390,6 +561,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private Function<ChangeEvent, String> tableMapping = ChangeEvent::qualifiedTable;
         private final Map<String, List<String>> primaryKeys = new HashMap<>();
         private TimePrecisionMode timePrecisionMode = TimePrecisionMode.ADAPTIVE;
+        private boolean schemaEvolution;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -434,6 +606,19 @@ public final class JdbcChangeApplier implements ChangeApplier {
          */
         public Builder timePrecisionMode(String connectorValue) {
             this.timePrecisionMode = TimePrecisionMode.fromConfigValue(connectorValue);
+            return this;
+        }
+
+        /**
+         * Whether the applier changes the target when the source's schema grows (default false), like Debezium's JDBC
+         * sink with {@code schema.evolution=basic}: a column the events carry and the target lacks is added
+         * ({@code ALTER TABLE ADD COLUMN IF NOT EXISTS}, type from the field's semantic type or JSON type), a missing
+         * target table is created (columns from the row image, primary key from the record key). Off: such events
+         * fail with {@link SchemaMismatchException} and are dead-lettered with reason {@code schema_mismatch}.
+         * Columns are never dropped or retyped.
+         */
+        public Builder schemaEvolution(boolean enabled) {
+            this.schemaEvolution = enabled;
             return this;
         }
 

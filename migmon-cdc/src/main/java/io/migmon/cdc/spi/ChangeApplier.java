@@ -1,6 +1,6 @@
 package io.migmon.cdc.spi;
 
-import io.migmon.cdc.ChangeEvent;
+import io.migmon.cdc.event.ChangeEvent;
 
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package io.migmon.cdc.internal;
 
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.DeadLetterReason;
-import io.migmon.cdc.Operation;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -120,12 +120,17 @@ class EnvelopeParserTest {
         assertReason("{\"op\":\"cc\"}", DeadLetterReason.UNKNOWN_OPERATION);
         assertReason("not json", DeadLetterReason.UNPARSEABLE);
         assertReason("[1,2]", DeadLetterReason.UNPARSEABLE);
-        assertReason("{\"after\":{\"id\":1}}", DeadLetterReason.UNPARSEABLE);
+        assertReason("{\"after\":{\"id\":1}}", DeadLetterReason.NOT_AN_ENVELOPE);
+        // the transaction-record shape only counts on the transaction topic, and only it counts there
+        assertReason("{\"status\":\"BEGIN\",\"id\":\"771:1\"}", DeadLetterReason.NOT_AN_ENVELOPE);
+        assertThatThrownBy(() -> parser.parse(record("shop.transaction", "{\"id\":1,\"name\":\"x\"}"), true))
+                .isInstanceOfSatisfying(EnvelopeException.class,
+                        ex -> assertThat(ex.reason()).isEqualTo(DeadLetterReason.NOT_AN_ENVELOPE));
         assertReason("{\"op\":\"c\",\"after\":{\"id\":1}", DeadLetterReason.UNPARSEABLE);
         assertReason("{\"op\":\"c\"} {}", DeadLetterReason.UNPARSEABLE);
     }
 
-    private void assertReason(String json, String reason) {
+    private void assertReason(String json, DeadLetterReason reason) {
         assertThatThrownBy(() -> parser.parse(record("shop.public.orders", json), true))
                 .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.reason()).isEqualTo(reason));
     }

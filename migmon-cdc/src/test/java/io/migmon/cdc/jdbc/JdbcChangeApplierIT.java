@@ -1,10 +1,10 @@
 package io.migmon.cdc.jdbc;
 
 import io.migmon.cdc.CdcRecord;
-import io.migmon.cdc.ChangeEvent;
-import io.migmon.cdc.Operation;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.Operation;
 import io.migmon.cdc.spi.RetriableApplyException;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,15 +27,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** The JDBC applier against a real PostgreSQL: composite keys, truncate, key-only deletes, idempotence, errors. */
 class JdbcChangeApplierIT {
 
-    private static EmbeddedPostgres pg;
+    private static EmbeddedPostgresFixture pg;
     private static DataSource ds;
 
     @BeforeAll
     static void start() throws Exception {
-        Path dir = Path.of("target", "jdbc-it-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        pg = EmbeddedPostgres.builder().setOverrideWorkingDirectory(dir.resolve("work").toFile())
-                .setDataDirectory(dir.resolve("data")).setServerConfig("listen_addresses", "127.0.0.1").start();
-        ds = pg.getPostgresDatabase();
+        pg = EmbeddedPostgresFixture.builder("cdc-jdbc-it").start();
+        ds = pg.dataSource();
         exec("CREATE SCHEMA replica",
                 "CREATE TABLE replica.lines (order_id int, line_no int, sku text NOT NULL, qty int, price numeric(10,2), "
                         + "tags jsonb, PRIMARY KEY (order_id, line_no))",
@@ -196,6 +194,61 @@ class JdbcChangeApplierIT {
         // reconnects on the next call
         applier.apply(List.of(event(Operation.CREATE, "conn", null, "{\"id\":2}", null)));
         assertThat(rows("replica.conn")).containsExactly("1|", "2|");
+        applier.close();
+    }
+
+    @Test
+    void aColumnTheTargetLacksIsNeverDroppedSilently() throws Exception {
+        exec("CREATE TABLE replica.evo_off (id int PRIMARY KEY, name text)");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        applier.apply(List.of(event(Operation.CREATE, "evo_off", null, "{\"id\":1,\"name\":\"a\"}", null)));
+        // the source added a column: schema evolution off -> a clear schema mismatch, nothing applied
+        assertThatThrownBy(() -> applier.apply(List.of(
+                event(Operation.UPDATE, "evo_off", null, "{\"id\":1,\"name\":\"b\",\"email\":\"x@y\"}", null))))
+                .isInstanceOf(io.migmon.cdc.spi.SchemaMismatchException.class)
+                .hasMessageContaining("replica.evo_off").hasMessageContaining("[email]").hasMessageNotContaining("x@y");
+        assertThat(rows("replica.evo_off")).containsExactly("1|a|");
+        // someone adds the column on the target: the applier refreshes its metadata and applies the field
+        exec("ALTER TABLE replica.evo_off ADD COLUMN email text");
+        applier.apply(List.of(event(Operation.UPDATE, "evo_off", null, "{\"id\":1,\"name\":\"b\",\"email\":\"x@y\"}", null)));
+        assertThat(rows("replica.evo_off")).containsExactly("1|b|x@y|");
+        // a table the target lacks
+        assertThatThrownBy(() -> applier.apply(List.of(event(Operation.CREATE, "evo_new_off", null, "{\"id\":1}", "{\"id\":1}"))))
+                .isInstanceOf(io.migmon.cdc.spi.SchemaMismatchException.class).hasMessageContaining("does not exist");
+        applier.close();
+    }
+
+    @Test
+    void withSchemaEvolutionColumnsAndTablesAreAddedAndDroppedSourceColumnsBecomeNull() throws Exception {
+        exec("CREATE TABLE replica.evo_on (id int PRIMARY KEY, name text, qty int)");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").schemaEvolution(true).build();
+        applier.apply(List.of(event(Operation.CREATE, "evo_on", null, "{\"id\":1,\"name\":\"a\",\"qty\":1}", null)));
+        // ADD COLUMN at the source, mid-batch
+        applier.apply(List.of(
+                event(Operation.CREATE, "evo_on", null, "{\"id\":2,\"name\":\"b\",\"qty\":2}", null),
+                event(Operation.CREATE, "evo_on", null,
+                        "{\"id\":3,\"name\":\"c\",\"qty\":3,\"score\":7,\"ratio\":0.5,\"ok\":true,\"note\":\"n\"}", null)));
+        assertThat(rows("replica.evo_on")).containsExactly("1|a|1|null|null|null|null|", "2|b|2|null|null|null|null|", "3|c|3|7|0.5|t|n|");
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position)"
+                     + " FROM information_schema.columns WHERE table_schema = 'replica' AND table_name = 'evo_on'")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("id:integer,name:text,qty:integer,score:bigint,ratio:double precision,"
+                    + "ok:boolean,note:text");
+        }
+        // DROP COLUMN at the source: events without the field leave it NULL (the target keeps the column)
+        applier.apply(List.of(event(Operation.UPDATE, "evo_on", null,
+                "{\"id\":3,\"name\":\"c2\",\"score\":8,\"ratio\":0.5,\"ok\":true,\"note\":\"n\"}", null)));
+        assertThat(rows("replica.evo_on")).contains("3|c2|null|8|0.5|t|n|");
+        // a widened type at the source whose values no longer fit: an error with the SQLState, never a silent loss
+        assertThatThrownBy(() -> applier.apply(List.of(event(Operation.UPDATE, "evo_on", null,
+                "{\"id\":1,\"name\":\"a\",\"qty\":9999999999}", null))))
+                .isInstanceOf(SQLException.class).hasMessageContaining("SQLState 22003").hasMessageNotContaining("9999999999");
+        // a new table in the topic pattern: created from the row image, key from the record key
+        applier.apply(List.of(event(Operation.CREATE, "evo_created", null, "{\"k\":5,\"v\":\"x\"}", "{\"k\":5}")));
+        assertThat(rows("replica.evo_created")).containsExactly("5|x|");
+        applier.apply(List.of(event(Operation.DELETE, "evo_created", "{\"k\":5,\"v\":\"x\"}", null, "{\"k\":5}")));
+        assertThat(rows("replica.evo_created")).isEmpty();
         applier.close();
     }
 

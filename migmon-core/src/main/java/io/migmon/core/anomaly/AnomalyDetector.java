@@ -2,11 +2,15 @@ package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
 
+import java.time.Duration;
+
 /**
  * A detector judges each {@link Sample} of a run as normal, abnormal or unknown; the {@link AnomalyMonitor} turns
- * those judgements into {@link Anomaly} events with hysteresis: the anomaly fires after {@link #fireAfter()}
- * consecutive abnormal samples and resolves after {@link #clearAfter()} consecutive normal ones. Unknown samples
- * (warm-up, too few events) change neither count.
+ * those judgements into {@link Anomaly} events with hysteresis <em>in time</em>: the anomaly fires once the samples
+ * have been abnormal for {@link #fireAfter()} (counted from the sample before the first abnormal one, so at a sampling
+ * interval longer than {@code fireAfter} the first abnormal sample fires) and resolves once they have been normal
+ * for {@link #clearAfter()}. Unknown samples (warm-up, too few events) interrupt neither run. Every built-in
+ * setting is a {@link java.time.Duration}, so samples every second or every minute give the same verdicts.
  *
  * <p>A detector instance is stateful and used by one monitor on one thread at a time (the monitor serializes
  * calls). The monitor never uses the instance it was given: it calls {@link #fresh()} for its own copy at build time
@@ -37,11 +41,11 @@ public interface AnomalyDetector {
     /** Severity of the anomalies this detector raises. */
     Severity severity();
 
-    /** Consecutive abnormal samples needed to fire (at least 1). */
-    int fireAfter();
+    /** How long the samples must be abnormal before the anomaly fires ({@link Duration#ZERO}: the first one). */
+    Duration fireAfter();
 
-    /** Consecutive normal samples needed to resolve (at least 1). */
-    int clearAfter();
+    /** How long the samples must be normal before a firing anomaly resolves ({@link Duration#ZERO}: the first one). */
+    Duration clearAfter();
 
     /**
      * Judges the next sample. Samples arrive in increasing timestamp order; a detector keeps whatever bounded state
@@ -63,4 +67,15 @@ public interface AnomalyDetector {
 
     /** A new detector with the same settings and no state. */
     AnomalyDetector fresh();
+
+    /**
+     * Called with the first sample after a planned pause ({@link AnomalyMonitor#pause}) instead of
+     * {@link #evaluate}: windows restart at this sample (the paused period is judged by nobody), what was learned
+     * (baselines, noise, gaps between commits) is kept. The default does nothing.
+     *
+     * @param sample        the first sample after the pause
+     * @param pausedSeconds how long the pause lasted
+     */
+    default void restart(Sample sample, double pausedSeconds) {
+    }
 }

@@ -31,8 +31,8 @@ import java.util.HashSet;
  * <p>Two ways to feed it, both on the host's threads (the monitor starts none):
  * <ul>
  *   <li>attach {@link #migrationListener()} to an {@code ObservableMigration} and call
- *       {@link MigrationRun#sample()} on the host's schedule (every 5 s is what the defaults are tuned for; see
- *       {@link Builder#minSampleSpacing} for faster schedules): each
+ *       {@link MigrationRun#sample()} on the host's schedule (any interval from 1 s to 60 s: every setting of the
+ *       built-in detectors is a duration): each
  *       sample is read from the run's own counters ({@code rowsDone}, errors, data lag); a new run resets the
  *       detectors; the end of the run resolves what is still firing;</li>
  *   <li>or call {@link #sample(Sample)} directly (any pipeline, a CDC consumer), then {@link #reset()} between runs.</li>
@@ -70,6 +70,9 @@ public final class AnomalyMonitor implements AutoCloseable {
     private long lastRows = -1;
     private long lastErrors = -1;
     private volatile List<Anomaly> active = List.of();
+    private volatile String pauseReason;
+    private long pausedAtMillis = Long.MIN_VALUE;
+    private boolean restartPending;
 
     private AnomalyMonitor(Builder b) {
         this.migrationId = b.migrationId;
@@ -148,11 +151,23 @@ public final class AnomalyMonitor implements AutoCloseable {
                 List<Anomaly> resolved = resetLocked(sample.at(), "counters went backwards (new run)");
                 events = resolved.isEmpty() ? null : resolved;
             }
+            long previousMillis = lastMillis;
             lastMillis = millis;
             lastRows = sample.rowsDone();
             lastErrors = sample.errors();
+            if (pauseReason != null) {
+                return events == null ? List.of() : events; // a planned pause: nothing is judged
+            }
+            if (restartPending) {
+                restartPending = false;
+                double pausedSeconds = pausedAtMillis == Long.MIN_VALUE ? 0 : Math.max(0, millis - pausedAtMillis) / 1e3;
+                for (Slot slot : slots) {
+                    slot.restart(sample, pausedSeconds, this);
+                }
+                return events == null ? List.of() : events;
+            }
             for (int i = 0; i < slots.length; i++) {
-                Anomaly a = slots[i].judge(sample, this);
+                Anomaly a = slots[i].judge(sample, previousMillis, this);
                 if (a != null) {
                     if (events == null) {
                         events = new ArrayList<>(2);
@@ -185,8 +200,62 @@ public final class AnomalyMonitor implements AutoCloseable {
             lastMillis = Long.MIN_VALUE;
             lastRows = -1;
             lastErrors = -1;
+            pauseReason = null;
+            restartPending = false;
         }
         publish(events);
+    }
+
+    /**
+     * Declares a planned pause or throttle (a maintenance window, a rate limit the host set on purpose) starting at
+     * {@code at}: until {@link #resume(Instant)} no sample is judged, so no anomaly fires; what is firing resolves
+     * with the reason in its message ({@code "<type> resolved: planned pause (<reason>)"}); the health check stays UP
+     * with {@code paused=<reason>} in its details. After the resume, windows restart at the next sample and what the
+     * detectors learned is kept (a throughput baseline does not learn the pause, the catch-up after it is not a
+     * spike). Calling it while paused only updates the reason.
+     *
+     * @param reason shown in the health details and in resolved anomalies, e.g. {@code "throttled for the nightly backup"}
+     */
+    public void pause(Instant at, String reason) {
+        Objects.requireNonNull(at, "at must not be null");
+        String r = reason == null || reason.isBlank() ? "planned pause" : reason;
+        List<Anomaly> events;
+        synchronized (this) {
+            boolean already = pauseReason != null;
+            pauseReason = r;
+            if (already) {
+                return;
+            }
+            pausedAtMillis = at.toEpochMilli();
+            events = new ArrayList<>();
+            for (Slot slot : slots) {
+                if (slot.firing != null) {
+                    Anomaly f = slot.firing;
+                    events.add(new Anomaly(migrationId, f.type(), f.severity(), f.metric(), f.value(), f.threshold(),
+                            f.type() + " resolved: planned pause (" + r + ")", at, Anomaly.State.RESOLVED));
+                    slot.firing = null;
+                }
+                slot.clearRuns();
+            }
+            refreshActive();
+        }
+        publish(events);
+    }
+
+    /** Ends a planned pause: the next sample restarts the detectors' windows and is not judged itself. */
+    public void resume(Instant at) {
+        synchronized (this) {
+            if (pauseReason == null) {
+                return;
+            }
+            pauseReason = null;
+            restartPending = true;
+        }
+    }
+
+    /** The reason of the planned pause in force, if any. */
+    public java.util.Optional<String> paused() {
+        return java.util.Optional.ofNullable(pauseReason);
     }
 
     /** {@link #reset(Instant, String)} at the time of the last sample. */
@@ -238,6 +307,10 @@ public final class AnomalyMonitor implements AutoCloseable {
                 default -> { }
             }
         }
+        String pause = pauseReason;
+        if (pause != null) {
+            b.detail("paused", pause);
+        }
         return b.detail("firing", types).build();
     }
 
@@ -261,6 +334,16 @@ public final class AnomalyMonitor implements AutoCloseable {
                 MigrationStats stats = run.stats();
                 double lag = stats.dataLagSeconds();
                 sample(new Sample(snapshot.at(), snapshot.rowsDone(), stats.errors(), Double.isNaN(lag) ? Double.NaN : Math.max(0, lag)));
+            }
+
+            @Override
+            public void onPause(MigrationRun run, Instant at, String reason) {
+                pause(at, reason);
+            }
+
+            @Override
+            public void onResume(MigrationRun run, Instant at) {
+                resume(at);
             }
 
             @Override
@@ -311,19 +394,49 @@ public final class AnomalyMonitor implements AutoCloseable {
         }
     }
 
-    /** One detector and its hysteresis state. */
+    /** One detector and its hysteresis state, in time. */
     private static final class Slot {
         final AnomalyDetector detector;
-        int abnormal;
-        int normal;
+        final long fireAfterMillis;
+        final long clearAfterMillis;
+        long abnormalSince = Long.MIN_VALUE;
+        long normalSince = Long.MIN_VALUE;
         Anomaly firing;
         boolean broken;
 
         Slot(AnomalyDetector detector) {
             this.detector = detector;
+            this.fireAfterMillis = millis(detector.fireAfter());
+            this.clearAfterMillis = millis(detector.clearAfter());
         }
 
-        Anomaly judge(Sample sample, AnomalyMonitor m) {
+        private static long millis(Duration d) {
+            return d == null || d.isNegative() ? 0 : d.toMillis();
+        }
+
+        void clearRuns() {
+            abnormalSince = Long.MIN_VALUE;
+            normalSince = Long.MIN_VALUE;
+        }
+
+        void restart(Sample sample, double pausedSeconds, AnomalyMonitor m) {
+            clearRuns();
+            if (broken) {
+                return;
+            }
+            try {
+                detector.restart(sample, pausedSeconds);
+            } catch (RuntimeException e) {
+                broken = true;
+                m.meters.recordFailure("anomaly.detector", e);
+            }
+        }
+
+        /**
+         * A run of abnormal (normal) samples is timed from the sample before its first one (the interval in which
+         * the condition started), so a run of one sample at a 60 s interval lasts 60 s.
+         */
+        Anomaly judge(Sample sample, long previousMillis, AnomalyMonitor m) {
             if (broken) {
                 return null;
             }
@@ -335,17 +448,23 @@ public final class AnomalyMonitor implements AutoCloseable {
                 m.meters.recordFailure("anomaly.detector", e);
                 return null;
             }
+            long now = sample.at().toEpochMilli();
+            long since = previousMillis == Long.MIN_VALUE ? now : previousMillis;
             if (c == AnomalyDetector.Condition.ABNORMAL) {
-                abnormal++;
-                normal = 0;
-                if (firing == null && abnormal >= detector.fireAfter()) {
+                normalSince = Long.MIN_VALUE;
+                if (abnormalSince == Long.MIN_VALUE) {
+                    abnormalSince = since;
+                }
+                if (firing == null && now - abnormalSince >= fireAfterMillis) {
                     firing = m.event(detector, sample.at(), Anomaly.State.FIRING);
                     return firing;
                 }
             } else if (c == AnomalyDetector.Condition.NORMAL) {
-                normal++;
-                abnormal = 0;
-                if (firing != null && normal >= detector.clearAfter()) {
+                abnormalSince = Long.MIN_VALUE;
+                if (normalSince == Long.MIN_VALUE) {
+                    normalSince = since;
+                }
+                if (firing != null && now - normalSince >= clearAfterMillis) {
                     firing = null;
                     return m.event(detector, sample.at(), Anomaly.State.RESOLVED);
                 }
@@ -419,8 +538,9 @@ public final class AnomalyMonitor implements AutoCloseable {
         }
 
         /**
-         * Adds the detectors that need no expected rate, with default settings (tuned for a 5 s sampling interval):
-         * throughput drop and spike, error rate above 1%, stall after 6 still samples, lag trend towards 300 s.
+         * Adds the detectors that need no expected rate, with default settings (the same at any sampling interval
+         * from 1 s to 60 s): throughput drop and spike, error rate above 1%, stall after 60 s without progress (or
+         * three times the longest usual gap between commits), lag trend towards 300 s.
          * Add a {@link LowThroughputDetector} when the expected rate is known.
          */
         public Builder defaultDetectors() {
@@ -434,9 +554,8 @@ public final class AnomalyMonitor implements AutoCloseable {
 
         /**
          * Judges at most one sample per {@code spacing} (with 10% tolerance for scheduling jitter) and skips the
-         * others silently. The defaults are tuned for samples every 5 s; a host that calls
-         * {@code MigrationRun.sample()} every second (for progress output) can keep them with
-         * {@code minSampleSpacing(Duration.ofSeconds(5))}. Default: every sample is judged.
+         * others silently, to save the detectors' cost on a fast schedule. The verdicts do not depend on it (every
+         * setting is a duration). Default: every sample is judged.
          */
         public Builder minSampleSpacing(Duration spacing) {
             this.spacingMillis = Require.nonNegative(spacing, "minSampleSpacing").toMillis();

@@ -1,29 +1,49 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
+
 import io.migmon.core.support.Require;
 
+import java.time.Duration;
+
 /**
- * What every built-in detector's builder shares: the hysteresis parameters and the severity, validated the same
+ * What every built-in detector's builder shares: the hysteresis durations and the severity, validated the same
  * way (messages name the field). Self-typed so that chained calls return the concrete builder. Not public API.
+ *
+ * <p>Every setting is a {@link Duration}. The {@code int} overloads kept from the sample-counting versions read a
+ * count of samples at the nominal interval of {@value #NOMINAL_INTERVAL_SECONDS} s ({@code fireAfter(4)} is
+ * {@code fireAfter(Duration.ofSeconds(20))}) whatever the actual sampling interval.
  *
  * @param <B> the concrete builder
  */
 abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
-    int fireAfter;
-    int clearAfter;
+    /** The interval the deprecated sample-count setters assume. */
+    static final int NOMINAL_INTERVAL_SECONDS = 5;
+
+    Duration fireAfter;
+    Duration clearAfter;
     Severity severity;
 
-    DetectorBuilder(int fireAfter, int clearAfter, Severity severity) {
+    DetectorBuilder(Duration fireAfter, Duration clearAfter, Severity severity) {
         this.fireAfter = fireAfter;
         this.clearAfter = clearAfter;
         this.severity = severity;
     }
 
-    /** Consecutive normal samples to resolve, at least 1 (the default is in the builder's description). */
-    public B clearAfter(int samples) {
-        this.clearAfter = Require.atLeast(samples, 1, "clearAfter");
+    /** How long samples must be normal to resolve, zero or more (the default is in the builder's description). */
+    public B clearAfter(Duration duration) {
+        this.clearAfter = Require.nonNegative(duration, "clearAfter");
         return self();
+    }
+
+    /**
+     * {@code samples} intervals of {@value #NOMINAL_INTERVAL_SECONDS} s, at least 1.
+     *
+     * @deprecated counts of samples depend on the sampling interval; use {@link #clearAfter(Duration)}
+     */
+    @Deprecated
+    public B clearAfter(int samples) {
+        return clearAfter(DetectorBuilder.nominal("clearAfter", samples, 1));
     }
 
     /** Severity of the anomalies, not null (the default is in the builder's description). */
@@ -40,26 +60,42 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
         return target;
     }
 
+    /** A deprecated count of samples at the nominal 5 s interval as a duration. */
+    static Duration nominal(String field, int samples, int min) {
+        Require.atLeast(samples, min, field);
+        return Duration.ofSeconds((long) samples * NOMINAL_INTERVAL_SECONDS);
+    }
+
     @SuppressWarnings("unchecked")
     final B self() {
         return (B) this;
     }
 
     /**
-     * A builder whose detector fires after a configurable number of consecutive abnormal samples.
+     * A builder whose detector fires after a configurable time of abnormal samples.
      *
      * @param <B> the concrete builder
      */
     abstract static class Firing<B extends Firing<B>> extends DetectorBuilder<B> {
 
-        Firing(int fireAfter, int clearAfter, Severity severity) {
+        Firing(Duration fireAfter, Duration clearAfter, Severity severity) {
             super(fireAfter, clearAfter, severity);
         }
 
-        /** Consecutive abnormal samples to fire, at least 1 (the default is in the builder's description). */
-        public B fireAfter(int samples) {
-            this.fireAfter = Require.atLeast(samples, 1, "fireAfter");
+        /** How long samples must be abnormal to fire, zero or more (the default is in the builder's description). */
+        public B fireAfter(Duration duration) {
+            this.fireAfter = Require.nonNegative(duration, "fireAfter");
             return self();
+        }
+
+        /**
+         * {@code samples} intervals of {@value #NOMINAL_INTERVAL_SECONDS} s, at least 1.
+         *
+         * @deprecated counts of samples depend on the sampling interval; use {@link #fireAfter(Duration)}
+         */
+        @Deprecated
+        public B fireAfter(int samples) {
+            return fireAfter(DetectorBuilder.nominal("fireAfter", samples, 1));
         }
     }
 }

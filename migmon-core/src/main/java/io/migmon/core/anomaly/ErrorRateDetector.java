@@ -1,22 +1,25 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
-import io.migmon.core.metrics.MetricCatalog;
+
 import io.migmon.core.support.Require;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
  * Error rate above a limit, type {@code high_error_rate}; the seed rule is "above 1% → CRITICAL", the default.
  *
- * <p>Method: error rate = errors / (rows + errors) over the last {@code window} sample intervals (a sliding window,
+ * <p>Method: error rate = errors / (rows + errors) over the last {@code window} of time (a sliding window,
  * so an old burst does not keep the rate high forever and a new one is not diluted by hours of clean rows). The
  * rate is judged only when the window holds at least {@code minEvents} rows + errors: 1 error in 3 rows is not an
  * alarm. Above the limit, the sample counts as abnormal only when the rate is above it beyond sampling noise: the
  * lower end of the Wilson score interval with {@code sigmas} standard deviations (default 3) must exceed the limit.
  * At 1,000 rows/s that changes nothing (60,000 events per minute); at 2 rows/s, 2 errors in 120 rows (1.7%) is
- * not enough, 8 are. A rate above the limit but not significantly so neither fires nor clears. Defaults (for a 5 s
- * sampling interval): limit 0.01, window 12 intervals (1 minute), at least 100 events, 3 sigmas, fire after 2
- * consecutive high samples, clear after 6 at or below the limit.
+ * not enough, 8 are. A rate above the limit but not significantly so neither fires nor clears. Defaults: limit 0.01,
+ * window 60 s, at least 100 events, 3 sigmas, fire after 10 s of high samples, clear after 30 s at or below the
+ * limit. The window and hysteresis are durations, so the verdicts do not depend on the sampling interval.
  */
 public final class ErrorRateDetector extends HysteresisDetector {
 
@@ -24,14 +27,14 @@ public final class ErrorRateDetector extends HysteresisDetector {
     public static final String TYPE = "high_error_rate";
 
     private final Builder settings;
-    private final SampleRing ring;
+    private final RateWindow ring;
     private double value = Double.NaN;
     private long events;
 
     private ErrorRateDetector(Builder settings) {
         super(TYPE, MetricCatalog.MIGRATION_ERRORS, settings);
         this.settings = settings;
-        this.ring = new SampleRing(settings.window + 1);
+        this.ring = new RateWindow(settings.window.toMillis());
     }
 
     /** A builder with the defaults described above. */
@@ -41,8 +44,8 @@ public final class ErrorRateDetector extends HysteresisDetector {
 
     @Override
     public Condition evaluate(Sample sample) {
-        ring.add(sample);
-        if (ring.size() < 2) {
+        ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
+        if (ring.spanSeconds() <= 0) {
             value = Double.NaN;
             return Condition.UNKNOWN;
         }
@@ -65,6 +68,12 @@ public final class ErrorRateDetector extends HysteresisDetector {
     }
 
     @Override
+    public void restart(Sample sample, double pausedSeconds) {
+        ring.clear();
+        ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
+    }
+
+    @Override
     public double value() {
         return value;
     }
@@ -78,7 +87,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
     public String describe(boolean firing) {
         String rate = String.format(Locale.ROOT, "%.2f%%", value * 100);
         String limit = String.format(Locale.ROOT, "%.2f%%", settings.limit * 100);
-        String span = "over the last " + settings.window + " samples";
+        String span = "over the last " + Rates.seconds(settings.window.toMillis() / 1e3);
         long errors = Math.round(value * events);
         return firing
                 ? "error rate (" + metric() + ") " + rate + " (" + errors + " errors in " + events + " rows + errors "
@@ -98,17 +107,17 @@ public final class ErrorRateDetector extends HysteresisDetector {
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: fire after 2 high samples, clear after 6, severity
-     * CRITICAL.
+     * Builder; validates eagerly, not thread-safe. Defaults: fire after 10 s of high samples, clear after 30 s,
+     * severity CRITICAL.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private double limit = 0.01;
-        private int window = 12;
+        private Duration window = Duration.ofSeconds(60);
         private long minEvents = 100;
         private double sigmas = 3;
 
         private Builder() {
-            super(2, 6, Severity.CRITICAL);
+            super(Duration.ofSeconds(10), Duration.ofSeconds(30), Severity.CRITICAL);
         }
 
         /** Fires above this error rate, a fraction in (0, 1) (default 0.01 = 1%). */
@@ -117,15 +126,28 @@ public final class ErrorRateDetector extends HysteresisDetector {
             return this;
         }
 
-        /** Sample intervals the rate is measured over (default 12). */
-        public Builder window(int intervals) {
-            this.window = Require.atLeast(intervals, 1, "window");
+        /** The time the rate is measured over (default 60 s). */
+        public Builder window(Duration window) {
+            this.window = Require.positive(window, "window");
             return this;
+        }
+
+        /**
+         * {@code intervals} times 5 s, at least 1.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #window(Duration)}
+         */
+        @Deprecated
+        public Builder window(int intervals) {
+            return window(DetectorBuilder.nominal("window", intervals, 1));
         }
 
         /** Rows + errors the window must hold before the rate is judged (default 100). */
         public Builder minEvents(long events) {
-            this.minEvents = Require.atLeast(events, 1, "minEvents");
+            if (events < 1) {
+                throw new IllegalArgumentException("minEvents must be >= 1, was " + events);
+            }
+            this.minEvents = events;
             return this;
         }
 
@@ -134,7 +156,10 @@ public final class ErrorRateDetector extends HysteresisDetector {
          * 3). 0 judges the raw rate.
          */
         public Builder sigmas(double sigmas) {
-            this.sigmas = Require.nonNegative(sigmas, "sigmas");
+            if (!(sigmas >= 0) || Double.isInfinite(sigmas)) {
+                throw new IllegalArgumentException("sigmas must be a finite number >= 0, was " + sigmas);
+            }
+            this.sigmas = sigmas;
             return this;
         }
 

@@ -2,23 +2,24 @@ package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
 import io.migmon.core.metrics.MeterDefinition;
+import java.time.Duration;
 
 /**
- * What every built-in detector shares: its type, the metric it watches, and the severity and hysteresis parameters
+ * What every built-in detector shares: its type, the metric it watches, and the severity and hysteresis durations
  * its builder validated, reported through {@link AnomalyDetector}. Not public API.
  */
 abstract class HysteresisDetector implements AnomalyDetector {
     private final String type;
     private final String metric;
     private final Severity severity;
-    private final int fireAfter;
-    private final int clearAfter;
+    private final Duration fireAfter;
+    private final Duration clearAfter;
 
     HysteresisDetector(String type, MeterDefinition metric, DetectorBuilder<?> settings) {
         this(type, metric, settings.severity, settings.fireAfter, settings.clearAfter);
     }
 
-    HysteresisDetector(String type, MeterDefinition metric, Severity severity, int fireAfter, int clearAfter) {
+    HysteresisDetector(String type, MeterDefinition metric, Severity severity, Duration fireAfter, Duration clearAfter) {
         this.type = type;
         this.metric = metric.prometheusName();
         this.severity = severity;
@@ -42,12 +43,16 @@ abstract class HysteresisDetector implements AnomalyDetector {
     }
 
     @Override
-    public final int fireAfter() {
+    public final Duration fireAfter() {
         return fireAfter;
     }
 
     @Override
-    public final int clearAfter() {
+    public final Duration clearAfter() {
         return clearAfter;
+    }
+
+    static double seconds(Duration d) {
+        return d.toMillis() / 1e3;
     }
 }

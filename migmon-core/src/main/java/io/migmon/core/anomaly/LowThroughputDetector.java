@@ -1,18 +1,22 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
-import io.migmon.core.metrics.MetricCatalog;
+
 import io.migmon.core.support.Require;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
  * The seed's threshold rule, type {@code low_throughput}: throughput below a fraction (default 0.5) of the rate
  * the host expects, severity WARNING by default.
  *
- * <p>Method: the rate is measured over the last {@code window} sample intervals (rows done difference divided by
- * elapsed time), which smooths single slow batches. The first {@code warmUp} samples of a run are not judged, so a
- * normal ramp-up (cold caches, connection pools filling) does not fire. Defaults (for a 5 s sampling interval):
- * window 12 intervals (1 minute, so a GC pause of up to 20 s does not pull it under half), warm-up 24 samples (2 minutes), fire after 3 consecutive low samples, clear after 3.
+ * <p>Method: the rate is measured over the last {@code window} of time (rows done difference divided by elapsed
+ * time; the last interval when samples are further apart), which smooths batch commits and GC pauses. The first
+ * {@code warmUp} of a run is not judged, so a normal ramp-up (cold caches, connection pools filling) does not fire.
+ * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 120 s. A planned pause or
+ * throttle declared on the monitor ({@link AnomalyMonitor#pause}) is not judged.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
  */
 public final class LowThroughputDetector extends HysteresisDetector {
@@ -22,11 +26,11 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
     private final double expected;
     private final double ratio;
-    private final int window;
-    private final int warmUp;
+    private final Duration window;
+    private final long warmUpMillis;
 
-    private final SampleRing ring;
-    private long seen;
+    private final RateWindow ring;
+    private long startMillis = Long.MIN_VALUE;
     private double value = Double.NaN;
 
     private LowThroughputDetector(Builder b) {
@@ -34,8 +38,8 @@ public final class LowThroughputDetector extends HysteresisDetector {
         this.expected = b.expected;
         this.ratio = b.ratio;
         this.window = b.window;
-        this.warmUp = b.warmUp;
-        this.ring = new SampleRing(window + 1);
+        this.warmUpMillis = b.warmUp.toMillis();
+        this.ring = new RateWindow(window.toMillis());
     }
 
     private LowThroughputDetector(LowThroughputDetector o) {
@@ -43,8 +47,8 @@ public final class LowThroughputDetector extends HysteresisDetector {
         this.expected = o.expected;
         this.ratio = o.ratio;
         this.window = o.window;
-        this.warmUp = o.warmUp;
-        this.ring = new SampleRing(window + 1);
+        this.warmUpMillis = o.warmUpMillis;
+        this.ring = new RateWindow(window.toMillis());
     }
 
     /** A builder for a host that expects {@code rowsPerSecond}. */
@@ -54,9 +58,12 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
     @Override
     public Condition evaluate(Sample sample) {
-        ring.add(sample);
-        seen++;
-        if (seen <= warmUp || ring.size() < 2) {
+        long now = sample.at().toEpochMilli();
+        if (startMillis == Long.MIN_VALUE) {
+            startMillis = now;
+        }
+        ring.add(now, sample.rowsDone(), sample.errors());
+        if (now - startMillis < warmUpMillis || !ring.full()) {
             value = Double.NaN;
             return Condition.UNKNOWN;
         }
@@ -65,6 +72,12 @@ public final class LowThroughputDetector extends HysteresisDetector {
             return Condition.UNKNOWN;
         }
         return value < threshold() ? Condition.ABNORMAL : Condition.NORMAL;
+    }
+
+    @Override
+    public void restart(Sample sample, double pausedSeconds) {
+        ring.clear();
+        ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
     }
 
     @Override
@@ -95,21 +108,21 @@ public final class LowThroughputDetector extends HysteresisDetector {
     @Override
     public String toString() {
         return "LowThroughputDetector{expected=" + expected + ", ratio=" + ratio + ", window=" + window
-                + ", warmUp=" + warmUp + ", fireAfter=" + fireAfter() + ", clearAfter=" + clearAfter() + "}";
+                + ", warmUp=" + warmUpMillis + "ms, fireAfter=" + fireAfter() + ", clearAfter=" + clearAfter() + "}";
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: fire after 3 low samples, clear after 3, severity
-     * WARNING.
+     * Builder; validates eagerly, not thread-safe. Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of
+     * low samples, clear after 120 s, severity WARNING.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final double expected;
         private double ratio = 0.5;
-        private int window = 12;
-        private int warmUp = 24;
+        private Duration window = Duration.ofMinutes(2);
+        private Duration warmUp = Duration.ofMinutes(2);
 
         private Builder(double expected) {
-            super(3, 3, Severity.WARNING);
+            super(Duration.ofSeconds(60), Duration.ofSeconds(120), Severity.WARNING);
             this.expected = Require.positive(expected, "expectedRowsPerSecond");
         }
 
@@ -119,16 +132,36 @@ public final class LowThroughputDetector extends HysteresisDetector {
             return this;
         }
 
-        /** Sample intervals the rate is measured over (default 12). */
-        public Builder window(int intervals) {
-            this.window = Require.atLeast(intervals, 1, "window");
+        /** The time the rate is measured over (default 2 minutes). */
+        public Builder window(Duration window) {
+            this.window = Require.positive(window, "window");
             return this;
         }
 
-        /** Samples at the start of a run that are not judged (default 24). */
-        public Builder warmUp(int samples) {
-            this.warmUp = Require.atLeast(samples, 0, "warmUp");
+        /**
+         * {@code intervals} times 5 s, at least 1.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #window(Duration)}
+         */
+        @Deprecated
+        public Builder window(int intervals) {
+            return window(DetectorBuilder.nominal("window", intervals, 1));
+        }
+
+        /** Time at the start of a run that is not judged (default 2 minutes). */
+        public Builder warmUp(Duration warmUp) {
+            this.warmUp = Require.nonNegative(warmUp, "warmUp");
             return this;
+        }
+
+        /**
+         * {@code samples} times 5 s, at least 0.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #warmUp(Duration)}
+         */
+        @Deprecated
+        public Builder warmUp(int samples) {
+            return warmUp(DetectorBuilder.nominal("warmUp", samples, 0));
         }
 
         /** A detector with these settings (later builder changes do not affect it). */

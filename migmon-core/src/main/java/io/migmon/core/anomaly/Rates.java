@@ -10,4 +10,9 @@ final class Rates {
     static String format(double v) {
         return String.format(Locale.ROOT, "%.1f", v);
     }
+
+    /** Seconds without decimals, e.g. {@code 60 s}. */
+    static String seconds(double v) {
+        return String.format(Locale.ROOT, "%.0f s", v);
+    }
 }

@@ -1,31 +1,60 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
-import io.migmon.core.metrics.MetricCatalog;
+
 import io.migmon.core.support.Require;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
- * No progress, type {@code stall}, CRITICAL by default: the rows done counter has not moved for {@code intervals}
- * consecutive sample intervals (default 6, i.e. 30 s at a 5 s sampling interval). The count of intervals is
- * itself the hysteresis for firing (so {@link #fireAfter()} is 1); it resolves after {@code clearAfter} samples
- * that made progress (default 2). Pick {@code intervals} longer than the longest pause your migration takes on
- * purpose (a slow index build, a long GC pause): a pause of one or two samples must not fire.
+ * No progress, type {@code stall}, CRITICAL by default: the rows done counter has not moved for longer than the
+ * stall limit.
+ *
+ * <h2>Method (batch-aware)</h2>
+ * Migrations commit in batches, and a quiet low-volume stream may commit only every few seconds, so "no new rows
+ * since the last sample" is not a stall. The detector measures the time since the last sample that showed progress
+ * (a lower bound of the time since the last commit, whatever the sampling interval) and learns the gaps between
+ * commits it has seen: each gap shorter than the limit (measured the same way; a stall is not learned) raises a decaying maximum that halves every
+ * {@code gapMemory} (default 30 minutes). The stall limit is the larger of {@code after} (default 60 s) and
+ * {@code gapFactor} (default 3) times that learned gap: a stream that commits every 40 s is judged against
+ * 120 s. The time without progress is itself the hysteresis, so {@link #fireAfter()} is zero; it resolves at the first
+ * sample with progress (clear after 0 s by default). Detection delay: the limit plus at most one sampling interval.
+ *
+ * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
+ * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}.
  */
 public final class StallDetector extends HysteresisDetector {
 
     /** The anomaly type. */
     public static final String TYPE = "stall";
 
-    private final int intervals;
+    private final long afterMillis;
+    private final double gapFactor;
+    private final double gapHalfLifeMillis;
     private long lastRows = -1;
     private long lastProgressMillis;
+    private long previousMillis;
     private long nowMillis;
-    private int still;
+    private double gapMillis;
+    private long gapAtMillis;
+    private double limitMillis;
 
-    private StallDetector(int intervals, int clearAfter, Severity severity) {
-        super(TYPE, MetricCatalog.MIGRATION_ROWS, severity, 1, clearAfter);
-        this.intervals = intervals;
+    private StallDetector(Builder b) {
+        super(TYPE, MetricCatalog.MIGRATION_ROWS, b.severity, Duration.ZERO, b.clearAfter);
+        this.afterMillis = b.after.toMillis();
+        this.gapFactor = b.gapFactor;
+        this.gapHalfLifeMillis = b.gapMemory.toMillis();
+        this.limitMillis = afterMillis;
+    }
+
+    private StallDetector(StallDetector o) {
+        super(TYPE, MetricCatalog.MIGRATION_ROWS, o.severity(), Duration.ZERO, o.clearAfter());
+        this.afterMillis = o.afterMillis;
+        this.gapFactor = o.gapFactor;
+        this.gapHalfLifeMillis = o.gapHalfLifeMillis;
+        this.limitMillis = afterMillis;
     }
 
     /** A builder with the defaults described above. */
@@ -35,6 +64,7 @@ public final class StallDetector extends HysteresisDetector {
 
     @Override
     public Condition evaluate(Sample sample) {
+        previousMillis = nowMillis;
         nowMillis = sample.at().toEpochMilli();
         long rows = sample.rowsDone();
         if (lastRows < 0) {
@@ -43,65 +73,122 @@ public final class StallDetector extends HysteresisDetector {
             return Condition.UNKNOWN;
         }
         if (rows != lastRows) {
+            // the commit came after the previous sample: the gap lasted at least previous - lastProgress
+            learnGap(previousMillis - lastProgressMillis);
+            limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
             lastRows = rows;
             lastProgressMillis = nowMillis;
-            still = 0;
             return Condition.NORMAL;
         }
-        still++;
-        return still >= intervals ? Condition.ABNORMAL : Condition.NORMAL;
+        limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
+        return nowMillis - lastProgressMillis >= limitMillis ? Condition.ABNORMAL : Condition.NORMAL;
     }
 
+    private double decayedGap() {
+        if (gapMillis <= 0) {
+            return 0;
+        }
+        return gapMillis * Math.pow(0.5, (nowMillis - gapAtMillis) / gapHalfLifeMillis);
+    }
+
+    private void learnGap(long gap) {
+        // a gap that reached the limit was a stall, not the stream's rhythm: not learned
+        if (gap > 0 && gap < limitMillis && gap > decayedGap()) {
+            gapMillis = gap;
+            gapAtMillis = nowMillis;
+        }
+    }
+
+    @Override
+    public void restart(Sample sample, double pausedSeconds) {
+        nowMillis = sample.at().toEpochMilli();
+        lastRows = sample.rowsDone();
+        lastProgressMillis = nowMillis; // a planned pause is not a gap between commits
+    }
+
+    /** Seconds without progress at the last sample. */
     @Override
     public double value() {
-        return still;
+        return lastRows < 0 ? 0 : (nowMillis - lastProgressMillis) / 1e3;
     }
 
+    /** The stall limit in seconds at the last sample (after, or the learned gap times the factor). */
     @Override
     public double threshold() {
-        return intervals;
+        return limitMillis / 1e3;
+    }
+
+    /** The longest recent gap between commits the detector has learned, in seconds (decayed). */
+    public double learnedGapSeconds() {
+        return decayedGap() / 1e3;
     }
 
     @Override
     public String describe(boolean firing) {
-        double seconds = (nowMillis - lastProgressMillis) / 1e3;
         if (firing) {
-            return String.format(Locale.ROOT, "%s stuck at %,d for %d samples (%.0f s without progress; limit %d samples)",
-                    metric(), lastRows, still, seconds, intervals);
+            return String.format(Locale.ROOT, "%s stuck at %,d for %.0f s (limit %.0f s)", metric(), lastRows,
+                    value(), threshold());
         }
         return String.format(Locale.ROOT, "%s moving again: %,d rows done", metric(), lastRows);
     }
 
     @Override
     public AnomalyDetector fresh() {
-        return new StallDetector(intervals, clearAfter(), severity());
+        return new StallDetector(this);
     }
 
     @Override
     public String toString() {
-        return "StallDetector{intervals=" + intervals + ", clearAfter=" + clearAfter() + "}";
+        return "StallDetector{after=" + afterMillis + "ms, gapFactor=" + gapFactor + ", clearAfter=" + clearAfter() + "}";
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: clear after 2 samples with progress, severity
-     * CRITICAL.
+     * Builder; validates eagerly, not thread-safe. Defaults: after 60 s, gap factor 3, gap memory 30 minutes,
+     * clear after 0 s (the first sample with progress), severity CRITICAL.
      */
     public static final class Builder extends DetectorBuilder<Builder> {
-        private int intervals = 6;
+        private Duration after = Duration.ofSeconds(60);
+        private double gapFactor = 3;
+        private Duration gapMemory = Duration.ofMinutes(30);
 
         private Builder() {
-            super(1, 2, Severity.CRITICAL);
+            super(Duration.ZERO, Duration.ZERO, Severity.CRITICAL);
         }
 
-        /** Consecutive sample intervals without progress that make a stall (default 6). */
+        /** The shortest time without progress that is a stall (default 60 s). */
+        public Builder after(Duration after) {
+            this.after = Require.positive(after, "after");
+            return this;
+        }
+
+        /**
+         * {@code intervals} times {@value DetectorBuilder#NOMINAL_INTERVAL_SECONDS} s, at least 1.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #after(Duration)}
+         */
+        @Deprecated
         public Builder intervals(int intervals) {
-            this.intervals = Require.atLeast(intervals, 1, "intervals");
+            return after(DetectorBuilder.nominal("intervals", intervals, 1));
+        }
+
+        /** The limit is at least this many times the longest recent gap between commits (default 3, at least 1). */
+        public Builder gapFactor(double factor) {
+            if (!(factor >= 1) || Double.isInfinite(factor)) {
+                throw new IllegalArgumentException("gapFactor must be a finite number >= 1, was " + factor);
+            }
+            this.gapFactor = factor;
+            return this;
+        }
+
+        /** Half-life of the learned gap between commits (default 30 minutes). */
+        public Builder gapMemory(Duration halfLife) {
+            this.gapMemory = Require.positive(halfLife, "gapMemory");
             return this;
         }
 
         /** A detector with these settings. */
         public StallDetector build() {
-            return new StallDetector(intervals, clearAfter, severity);
+            return new StallDetector(this);
         }
     }
 }

@@ -1,39 +1,46 @@
 package io.migmon.core.anomaly;
 
 import io.migmon.core.Severity;
-import io.migmon.core.metrics.MetricCatalog;
+
 import io.migmon.core.support.Require;
+
+import io.migmon.core.metrics.MetricCatalog;
+import java.time.Duration;
 import java.util.Locale;
 
 /**
  * Learns the run's own throughput and flags large departures from it: type {@code throughput_drop} (built with
  * {@link #drops()}, WARNING by default) or {@code throughput_spike} (built with {@link #spikes()}, INFO by default).
- * No expected rate needs to be configured.
+ * No expected rate needs to be configured. Every setting is a duration, so samples every second or every minute give
+ * the same verdicts.
  *
  * <h2>Method</h2>
- * Each sample gives the rate over the last {@code window} sample intervals (default 6, i.e. 30 s at a 5 s interval,
- * which smooths migrations that commit in big batches every few samples). The baseline is an exponentially
- * weighted mean of that rate ({@code mean += a * d}, {@code d = rate - mean}) and an exponentially weighted mean
- * absolute deviation {@code mad += a * (|d| - mad)}, a robust stand-in for the standard deviation
- * ({@code sd ≈ 1.25 mad} for normal noise). After the first half of the warm-up both are robust (Huber-style): each
- * deviation is clipped at 2 sd for the mean and 3 mad for the deviation, so that the few samples on the edge of a
- * collapse or a spike (partly inside it, not yet outliers) cannot drag the baseline along. Smoothing
- * {@code a} = {@code alpha} (default 0.05, i.e. a memory of about 20 samples), with {@code a = 1/n} during the
- * first samples so the start is an ordinary average. The first {@code warmUp} samples (default 12) only learn.
+ * <b>Rate.</b> Each sample gives the rate over the last {@code window} of time (default 60 s; the last interval when
+ * samples are further apart), which averages over several batch commits and GC pauses.
  *
- * <p>A sample is an outlier when it is both <em>statistically</em> far from the mean (more than {@code sigmas}
- * standard deviations, default 4; the deviation is floored at 5% of the mean so a perfectly smooth run does not
- * make every wobble significant) and <em>materially</em> far: below {@code (1 - minChange) * mean} for drops
- * (default minChange 0.5, i.e. half the usual rate) or above {@code (1 + minChange) * mean} for spikes (default
- * 1.0, i.e. double). Both conditions are needed: the first ignores noise on a jittery run, the second ignores
- * statistically significant but harmless shifts on a very smooth one (a batch size change of 30%).
+ * <p><b>Baseline.</b> An exponentially weighted mean of that rate and an exponentially weighted mean absolute
+ * deviation (the rate's own noise; {@code sd ≈ 1.25 mad}, floored at 5% of the mean), both weighted by the time each
+ * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 10 minutes), an ordinary average during the
+ * warm-up (default 5 minutes, which only learns). <b>The baseline does not learn from suspect samples</b>: a rate
+ * below {@code 1 - minChange/2} or above {@code 1 + minChange/2} times the mean (the halfway marks to the drop and
+ * spike limits) is not learned, so a slide into a collapse does not drag the baseline down nor widen the noise band,
+ * and the baseline stays frozen while a deviation is open. A new level that lasts longer than
+ * {@code relearnAfter} (default 30 minutes) becomes the baseline (a firing anomaly then resolves).
  *
- * <p>Outliers in either direction move the mean 10 times more slowly, with their deviation clipped at the limit,
- * so a drop does not become the new normal within minutes and the end of a spike does not look like a drop, while
- * a lasting change of level is still absorbed in the end (a collapse to a fifth of the rate takes 30 to 60 minutes;
- * keep a {@link LowThroughputDetector} or a health threshold for an absolute floor). The deviation learns only from
- * normal samples. Both fire after 4 consecutive outliers and clear after 3 normal samples (defaults): a GC pause
- * of up to 4 samples (20 s) pulls at most 3 consecutive 30 s rates under half, so it does not fire.
+ * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
+ * standard deviations, default 3) and materially far: below {@code (1 - minChange)} times the mean for drops
+ * (default 0.5) or above {@code (1 + minChange)} for spikes (default 1.0, double). Fires after 60 s of abnormal
+ * samples, clears after 120 s of normal ones (defaults).
+ *
+ * <p><b>Catch-up is not a spike.</b> While the rate is below the drop limit (or during a planned pause) the rows missing against the
+ * baseline are counted as a backlog; a high rate afterwards first pays it back and is judged normal until the backlog
+ * is caught up and the window has moved past the catch-up. A backlog that is not caught up (the rate went back to
+ * normal) is forgotten with a half-life of 10 minutes.
+ *
+ * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
+ * baseline per slot of a period (e.g. 24 hourly slots of a day) learned from the previous periods; a slot that has
+ * seen a full period is used instead of the running baseline, so a nightly slowdown that happens every night is
+ * not a drop.
  */
 public final class ThroughputBaselineDetector extends HysteresisDetector {
 
@@ -43,25 +50,48 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     public static final String SPIKE = "throughput_spike";
 
     private static final double MIN_RELATIVE_STD = 0.05;
-    private static final double OUTLIER_LEARNING = 0.1;
     private static final double MAD_TO_SD = 1.25;
-    private static final double CLIP = 3;
+    private static final double CREDIT_HALF_LIFE_SECONDS = 600;
 
     private final Builder settings;
     private final boolean drop;
-    private long learned;
+    private final RateWindow window;
+    private final double windowSeconds;
+    private final double memorySeconds;
+    private final double warmUpSeconds;
+    private final double relearnSeconds;
+    private long startMillis = Long.MIN_VALUE;
+    private long previousMillis;
+    private long previousRows;
+    private double learnedSeconds;
     private double mean;
     private double scale;
-    private final SampleRing ring;
+    private double suspectSeconds;
+    private double backlogRows;
+    private long catchUpUntilMillis = Long.MIN_VALUE;
+    private final double[] seasonMean;
+    private final double[] seasonScale;
+    private final double[] seasonSeconds;
+    private final double periodSeconds;
     private double value = Double.NaN;
     private double threshold = Double.NaN;
     private double baseline = Double.NaN;
+    private boolean catchingUp;
 
     private ThroughputBaselineDetector(Builder settings) {
         super(settings.drop ? DROP : SPIKE, MetricCatalog.MIGRATION_THROUGHPUT, settings);
         this.settings = settings;
         this.drop = settings.drop;
-        this.ring = new SampleRing(settings.window + 1);
+        this.window = new RateWindow(settings.window.toMillis());
+        this.windowSeconds = seconds(settings.window);
+        this.memorySeconds = seconds(settings.memory);
+        this.warmUpSeconds = seconds(settings.warmUp);
+        this.relearnSeconds = seconds(settings.relearnAfter);
+        this.periodSeconds = settings.period == null ? 0 : seconds(settings.period);
+        int slots = settings.period == null ? 0 : settings.slots;
+        this.seasonMean = new double[slots];
+        this.seasonScale = new double[slots];
+        this.seasonSeconds = new double[slots];
     }
 
     /** A builder for throughput drops ({@code throughput_drop}). */
@@ -76,51 +106,132 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     @Override
     public Condition evaluate(Sample sample) {
-        ring.add(sample);
-        double rate = ring.rowRate();
-        value = rate;
-        if (Double.isNaN(rate)) {
-            return Condition.UNKNOWN;
+        long now = sample.at().toEpochMilli();
+        long rows = sample.rowsDone();
+        if (startMillis == Long.MIN_VALUE) {
+            startMillis = now;
+            previousMillis = now;
+            previousRows = rows;
         }
-        if (learned < settings.warmUp) {
-            learn(rate, true, 0);
+        double dt = Math.min((now - previousMillis) / 1e3, Math.max(windowSeconds, 1));
+        long intervalRows = rows - previousRows;
+        previousMillis = now;
+        previousRows = rows;
+        window.add(now, rows, sample.errors());
+        catchingUp = false;
+        if (!window.full()) {
+            value = window.rowRate();
             threshold = Double.NaN;
             return Condition.UNKNOWN;
         }
-        double sd = Math.max(MAD_TO_SD * scale, MIN_RELATIVE_STD * Math.abs(mean));
+        double rate = window.rowRate();
+        value = rate;
+        if (learnedSeconds < warmUpSeconds) {
+            learn(rate, dt, true, now);
+            threshold = Double.NaN;
+            return Condition.UNKNOWN;
+        }
+        int slot = slot(now - settings.window.toMillis() / 2); // the slot of the middle of the window the rate covers
+        boolean seasonal = slot >= 0 && seasonSeconds[slot] >= periodSeconds / seasonMean.length;
+        double m = seasonal ? seasonMean[slot] : mean;
+        double sc = seasonal ? seasonScale[slot] : scale;
+        double sd = Math.max(MAD_TO_SD * sc, MIN_RELATIVE_STD * Math.abs(m));
         double k = settings.sigmas;
-        double low = Math.min(mean - k * sd, (1 - settings.dropChange) * mean);
-        double high = Math.max(mean + k * sd, (1 + settings.spikeChange) * mean);
+        double low = Math.min(m - k * sd, (1 - settings.dropChange) * m);
+        double high = Math.max(m + k * sd, (1 + settings.spikeChange) * m);
         boolean isLow = rate < low;
         boolean isHigh = rate > high;
-        baseline = mean;
+        boolean suspectLow = rate < (1 - settings.dropChange / 2) * m;
+        boolean suspectHigh = rate > (1 + settings.spikeChange / 2) * m;
+        baseline = m;
         threshold = drop ? low : high;
-        learn(rate, !(isLow || isHigh), k * sd);
+
+        // the backlog: rows missing against the baseline while the rate is low
+        double expected = m * dt;
+        if (!suspectLow && !suspectHigh) {
+            backlogRows *= Math.pow(0.5, dt / CREDIT_HALF_LIFE_SECONDS); // back to normal without catching up
+        }
+        if (isLow) {
+            backlogRows += Math.max(0, expected - intervalRows); // a real slowdown, not noise
+        }
+        if (!drop && (isHigh || suspectHigh) && (backlogRows > 0 || now < catchUpUntilMillis)) {
+            if (backlogRows > 0) {
+                backlogRows = Math.max(0, backlogRows - Math.max(0, intervalRows - expected));
+                catchUpUntilMillis = now + settings.window.toMillis();
+            }
+            catchingUp = true;
+            isHigh = false;
+        }
+
+        if (suspectLow || suspectHigh) {
+            suspectSeconds += dt;
+            if (suspectSeconds >= relearnSeconds) {
+                // a lasting new level: it becomes the baseline
+                double relative = mean > 0 ? scale / mean : 0;
+                mean = rate;
+                scale = relative * rate;
+                suspectSeconds = 0;
+            }
+        } else {
+            suspectSeconds = 0;
+            learn(rate, dt, false, now);
+        }
+        if (slot >= 0) {
+            learnSeason(slot, rate, dt, seasonal && (isLow || isHigh));
+        }
         return (drop ? isLow : isHigh) ? Condition.ABNORMAL : Condition.NORMAL;
     }
 
-    private void learn(double rate, boolean normal, double clamp) {
-        double d = rate - mean;
-        if (normal) {
-            learned++;
-            double a = Math.max(settings.alpha, 1.0 / learned);
-            double ad = Math.abs(d);
-            if (learned > settings.warmUp / 2 && scale > 0) {
-                // Huber-style: one wild sample (the ramp into a spike or a collapse) moves the mean by at most
-                // a * 2 sd and widens the band by at most a * (CLIP - 1) of itself
-                double sd = Math.max(MAD_TO_SD * scale, MIN_RELATIVE_STD * Math.abs(mean));
-                d = Math.max(-2 * sd, Math.min(2 * sd, d));
-                ad = Math.min(ad, CLIP * scale);
-            }
-            mean += a * d;
-            scale += a * (ad - scale);
-        } else {
-            // outliers move the mean slowly, their deviation clipped at the limit, and leave the scale alone:
-            // a drop does not become the new normal (nor widen the band) within minutes, a lasting shift is
-            // absorbed in the end
-            double a = settings.alpha * OUTLIER_LEARNING;
-            mean += a * Math.max(-clamp, Math.min(clamp, d));
+    private int slot(long now) {
+        if (seasonMean.length == 0) {
+            return -1;
         }
+        double phase = (now / 1e3) % periodSeconds;
+        return (int) Math.min(seasonMean.length - 1, phase / periodSeconds * seasonMean.length);
+    }
+
+    private void learnSeason(int slot, double rate, double dt, boolean abnormal) {
+        if (abnormal) {
+            return;
+        }
+        double slotSeconds = periodSeconds / seasonMean.length;
+        double a = seasonSeconds[slot] < slotSeconds ? dt / Math.max(dt, seasonSeconds[slot] + dt) : dt / slotSeconds / 2;
+        double d = rate - seasonMean[slot];
+        seasonMean[slot] += Math.min(1, a) * d;
+        seasonScale[slot] += Math.min(1, a) * (Math.abs(d) - seasonScale[slot]);
+        seasonSeconds[slot] += dt;
+    }
+
+    private void learn(double rate, double dt, boolean warmUp, long now) {
+        if (dt <= 0) {
+            return;
+        }
+        learnedSeconds += dt;
+        double a = 1 - Math.exp(-dt / memorySeconds);
+        if (warmUp || learnedSeconds < 2 * warmUpSeconds) {
+            a = Math.max(a, dt / learnedSeconds);
+        }
+        double d = rate - mean;
+        mean += a * d;
+        scale += a * (Math.abs(d) - scale);
+        int slot = slot(now - settings.window.toMillis() / 2);
+        if (warmUp && slot >= 0) {
+            learnSeason(slot, rate, dt, false);
+        }
+    }
+
+    @Override
+    public void restart(Sample sample, double pausedSeconds) {
+        window.clear();
+        previousMillis = sample.at().toEpochMilli();
+        previousRows = sample.rowsDone();
+        if (startMillis == Long.MIN_VALUE) {
+            startMillis = previousMillis;
+        }
+        window.add(previousMillis, previousRows, sample.errors());
+        // what the pause held back may be caught up afterwards: not a spike
+        backlogRows += Math.max(0, mean) * pausedSeconds;
+        suspectSeconds = 0;
     }
 
     @Override
@@ -133,16 +244,27 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         return threshold;
     }
 
+    /** The baseline the last value was judged against (rows/s), NaN during the warm-up. */
+    public double baseline() {
+        return baseline;
+    }
+
+    /** Whether the last sample was judged a catch-up after a slow period or a pause rather than a spike. */
+    public boolean catchingUp() {
+        return catchingUp;
+    }
+
     @Override
     public String describe(boolean firing) {
         String v = Rates.format(value) + " rows/s";
         String base = "the learned baseline of " + Rates.format(baseline) + " rows/s";
         String pct = Double.isNaN(baseline) || baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%% of it)", 100 * value / baseline);
+        String over = " over " + Rates.seconds(windowSeconds);
         if (firing) {
-            return metric() + " " + v + " is " + (drop ? "far below " : "far above ") + base + pct + "; limit "
+            return metric() + " " + v + over + " is " + (drop ? "far below " : "far above ") + base + pct + "; limit "
                     + Rates.format(threshold) + " rows/s";
         }
-        return metric() + " " + v + " is back near " + base + pct;
+        return metric() + " " + v + over + " is back near " + base + pct;
     }
 
     @Override
@@ -152,42 +274,74 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
     @Override
     public String toString() {
-        return "ThroughputBaselineDetector{" + type() + ", window=" + settings.window + ", alpha=" + settings.alpha + ", warmUp=" + settings.warmUp
-                + ", sigmas=" + settings.sigmas + ", minChange=" + (drop ? settings.dropChange : settings.spikeChange)
-                + ", fireAfter=" + settings.fireAfter + ", clearAfter=" + settings.clearAfter + "}";
+        return "ThroughputBaselineDetector{" + type() + ", window=" + settings.window + ", memory=" + settings.memory
+                + ", warmUp=" + settings.warmUp + ", sigmas=" + settings.sigmas + ", minChange="
+                + (drop ? settings.dropChange : settings.spikeChange) + ", fireAfter=" + fireAfter() + ", clearAfter="
+                + clearAfter() + (settings.period == null ? "" : ", seasonal=" + settings.period + "/" + settings.slots) + "}";
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: fire after 4 outliers, clear after 3 normal samples,
-     * severity WARNING for drops, INFO for spikes.
+     * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 10 minutes, warm-up 5 minutes,
+     * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
+     * spikes, no seasonal baseline.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
-        private double alpha = 0.05;
-        private int warmUp = 12;
-        private double sigmas = 4;
+        private Duration memory = Duration.ofMinutes(10);
+        private Duration warmUp = Duration.ofMinutes(5);
+        private Duration relearnAfter = Duration.ofMinutes(30);
+        private double sigmas = 3;
         private double dropChange = 0.5;
         private double spikeChange = 1.0;
-        private int window = 6;
+        private Duration window = Duration.ofSeconds(60);
+        private Duration period;
+        private int slots;
 
         private Builder(boolean drop) {
-            super(4, 3, drop ? Severity.WARNING : Severity.INFO);
+            super(Duration.ofSeconds(60), Duration.ofSeconds(120), drop ? Severity.WARNING : Severity.INFO);
             this.drop = drop;
         }
 
-        /** Smoothing of the baseline in (0, 1) (default 0.05: a memory of about 20 samples). */
+        /** Time constant of the baseline and of its noise estimate (default 10 minutes). */
+        public Builder memory(Duration memory) {
+            this.memory = Require.positive(memory, "memory");
+            return this;
+        }
+
+        /**
+         * Smoothing per nominal 5 s sample in (0, 1), converted to the memory {@code 5 s / -ln(1 - alpha)}.
+         *
+         * @deprecated a per-sample weight depends on the sampling interval; use {@link #memory(Duration)}
+         */
+        @Deprecated
         public Builder alpha(double alpha) {
-            this.alpha = Require.strictlyBetween(alpha, 0, 1, "alpha");
+            Require.strictlyBetween(alpha, 0, 1, "alpha");
+            return memory(Duration.ofMillis(Math.round(DetectorBuilder.NOMINAL_INTERVAL_SECONDS * 1000 / -Math.log(1 - alpha))));
+        }
+
+        /** Time at the start of a run that only learns (default 5 minutes). */
+        public Builder warmUp(Duration warmUp) {
+            this.warmUp = Require.positive(warmUp, "warmUp");
             return this;
         }
 
-        /** Samples that only learn at the start of a run (default 12). */
+        /**
+         * {@code samples} intervals of 5 s, at least 2.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #warmUp(Duration)}
+         */
+        @Deprecated
         public Builder warmUp(int samples) {
-            this.warmUp = Require.atLeast(samples, 2, "warmUp");
+            return warmUp(DetectorBuilder.nominal("warmUp", samples, 2));
+        }
+
+        /** How long a new level must last before it becomes the baseline (default 30 minutes). */
+        public Builder relearnAfter(Duration after) {
+            this.relearnAfter = Require.positive(after, "relearnAfter");
             return this;
         }
 
-        /** Standard deviations a rate must be away from the mean (default 4). */
+        /** Standard deviations a rate must be away from the mean (default 3). */
         public Builder sigmas(double sigmas) {
             this.sigmas = Require.positive(sigmas, "sigmas");
             return this;
@@ -207,23 +361,52 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         }
 
         /**
-         * Sample intervals each rate is measured over (default 3): smooths migrations that commit in big batches
-         * every few samples.
+         * The time each rate is measured over (default 60 s): smooths migrations that commit in big batches and GC
+         * pauses. With samples further apart than this, the rate of the last interval is used.
          */
+        public Builder window(Duration window) {
+            this.window = Require.positive(window, "window");
+            return this;
+        }
+
+        /**
+         * {@code intervals} times 5 s, at least 1.
+         *
+         * @deprecated a count of samples depends on the sampling interval; use {@link #window(Duration)}
+         */
+        @Deprecated
         public Builder window(int intervals) {
-            this.window = Require.atLeast(intervals, 1, "window");
+            return window(DetectorBuilder.nominal("window", intervals, 1));
+        }
+
+        /**
+         * Adds a seasonal baseline: {@code slots} slots per {@code period} (e.g. {@code Duration.ofDays(1), 24}),
+         * each learned from the same slot of earlier periods and used once it has seen one full slot. Memory: two
+         * doubles per slot.
+         */
+        public Builder seasonal(Duration period, int slots) {
+            Require.positive(period, "seasonal period");
+            Require.atLeast(slots, 1, "seasonal slots");
+            if (slots > 10_080) {
+                throw new IllegalArgumentException("seasonal slots must be <= 10080 (one a minute for a week), was " + slots);
+            }
+            this.period = period;
+            this.slots = slots;
             return this;
         }
 
         /** A detector with these settings (later builder changes do not affect it). */
         public ThroughputBaselineDetector build() {
             Builder c = copyHysteresisTo(new Builder(drop));
-            c.alpha = alpha;
+            c.memory = memory;
             c.warmUp = warmUp;
+            c.relearnAfter = relearnAfter;
             c.sigmas = sigmas;
             c.dropChange = dropChange;
             c.spikeChange = spikeChange;
             c.window = window;
+            c.period = period;
+            c.slots = slots;
             return new ThroughputBaselineDetector(c);
         }
     }

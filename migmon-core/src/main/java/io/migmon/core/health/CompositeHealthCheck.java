@@ -9,8 +9,14 @@ import java.util.Set;
 
 /**
  * Aggregates several checks: the status is the worst component status, the reasons are the components' reasons
- * prefixed with their names, and the details map each component name to its {@link Health}. A component that
- * throws counts as DOWN with the exception as reason. Immutable and thread-safe.
+ * prefixed with their names, and the details map each component name to its result as plain nested maps
+ * ({@link Health#toMap()}: {@code status}, {@code reasons}, {@code details}), so the whole tree renders as JSON
+ * without custom code. A component that throws counts as DOWN with the exception as reason. Immutable and
+ * thread-safe.
+ *
+ * <pre>{@code
+ * HealthCheck all = CompositeHealthCheck.of("orders", migrationCheck, processor.healthCheck());
+ * }</pre>
  */
 public final class CompositeHealthCheck implements HealthCheck {
 
@@ -24,6 +30,28 @@ public final class CompositeHealthCheck implements HealthCheck {
 
     public static Builder builder(String name) {
         return new Builder(name);
+    }
+
+    /**
+     * A composite of {@code checks}, in this order.
+     *
+     * @throws IllegalArgumentException if the name is blank or two checks share a name
+     */
+    public static CompositeHealthCheck of(String name, HealthCheck... checks) {
+        Objects.requireNonNull(checks, "checks must not be null");
+        return of(name, List.of(checks));
+    }
+
+    /**
+     * A composite of {@code checks}, in iteration order.
+     *
+     * @throws IllegalArgumentException if the name is blank or two checks share a name
+     */
+    public static CompositeHealthCheck of(String name, Iterable<? extends HealthCheck> checks) {
+        Objects.requireNonNull(checks, "checks must not be null");
+        Builder b = builder(name);
+        checks.forEach(b::add);
+        return b.build();
     }
 
     @Override

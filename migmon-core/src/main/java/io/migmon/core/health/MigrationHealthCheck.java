@@ -8,16 +8,24 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * Health of one {@link ObservableMigration}'s current run:
+ * Health of one {@link ObservableMigration}'s current (active or last) run.
+ *
+ * <p><b>A running run</b> is judged by live thresholds:
  * <ul>
- *   <li>{@code failed} → DOWN; {@code aborted} → DEGRADED; pending, running and success are judged by the
- *       thresholds below (a finished successful run is UP);</li>
  *   <li>data lag above {@code maxDataLag} warning/limit → DEGRADED/DOWN;</li>
  *   <li>error rate (errors / (rows + errors)) above the warning/limit → DEGRADED/DOWN, once at least
  *       {@code minSamples} rows + errors were recorded (no alarm on 1 error in 3 rows);</li>
- *   <li>running with no rows recorded for {@code stalledAfter} → DOWN.</li>
+ *   <li>no rows recorded for {@code stalledAfter} → DOWN.</li>
  * </ul>
- * Details carry the measured values. Immutable and thread-safe.
+ *
+ * <p><b>A finished run</b> is judged by its outcome only: {@code success} → UP, {@code failed} → DOWN,
+ * {@code aborted} → DEGRADED. Its last data lag, error rate and idle time are history, not a current condition (the
+ * lag recorded while catching up would otherwise keep a completed backfill DOWN forever); they stay in the details
+ * ({@code lastDataLagSeconds}, {@code errorRate}) for information, with {@code finishedAt}.
+ *
+ * <p><b>Before the first run</b> ({@code pending}) the check is UP with the detail {@code status=pending}.
+ *
+ * <p>Details are plain values (strings and numbers, see {@link Health}). Immutable and thread-safe.
  */
 public final class MigrationHealthCheck implements HealthCheck {
 
@@ -60,12 +68,23 @@ public final class MigrationHealthCheck implements HealthCheck {
             return b.build();
         }
         b.detail("rows", s.rows()).detail("errors", s.errors());
-        if (s.status() == MigrationStatus.FAILED) {
-            b.down("migration " + s.migrationId() + " failed");
-        } else if (s.status() == MigrationStatus.ABORTED) {
-            b.degraded("migration " + s.migrationId() + " was aborted");
-        }
+        long samples = s.rows() + s.errors();
+        double rate = s.errorRate();
         double lag = s.dataLagSeconds();
+        if (s.status() != MigrationStatus.RUNNING) {
+            // finished: judged by the outcome alone (see the class comment)
+            s.finishedAt().ifPresent(t -> b.detail("finishedAt", t));
+            if (!Double.isNaN(lag)) {
+                b.detail("lastDataLagSeconds", lag);
+            }
+            b.detail("errorRate", rate);
+            if (s.status() == MigrationStatus.FAILED) {
+                b.down("migration " + s.migrationId() + " failed");
+            } else if (s.status() == MigrationStatus.ABORTED) {
+                b.degraded("migration " + s.migrationId() + " was aborted");
+            }
+            return b.build();
+        }
         if (!Double.isNaN(lag)) {
             b.detail("dataLagSeconds", lag);
             if (lagLimit != null && lag > seconds(lagLimit)) {
@@ -74,8 +93,6 @@ public final class MigrationHealthCheck implements HealthCheck {
                 b.degraded(String.format("data lag %.1f s is above the warning level of %s s", lag, fmt(lagWarning)));
             }
         }
-        long samples = s.rows() + s.errors();
-        double rate = s.errorRate();
         b.detail("errorRate", rate);
         if (samples >= minSamples) {
             if (rate > errorRateLimit) {
@@ -86,7 +103,7 @@ public final class MigrationHealthCheck implements HealthCheck {
                         rate * 100, s.errors(), samples, errorRateWarning * 100));
             }
         }
-        if (stalledAfter != null && s.status() == MigrationStatus.RUNNING) {
+        if (stalledAfter != null) {
             Duration idle = Duration.between(s.lastProgressAt(), clock.instant());
             b.detail("secondsSinceProgress", idle.toMillis() / 1000.0);
             if (idle.compareTo(stalledAfter) > 0) {

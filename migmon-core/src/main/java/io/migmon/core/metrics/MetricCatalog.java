@@ -43,6 +43,8 @@ public final class MetricCatalog {
     public static final String COMPONENT = "component";
     public static final String METER = "meter";
     public static final String TAG_KEY = "tag_key";
+    /** Name of a CDC processor ({@code CdcEventProcessor.builder(name)}). */
+    public static final String PROCESSOR = "processor";
     public static final String KIND = "kind";
 
     // ---- migrations (any engine) ------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ public final class MetricCatalog {
             .prometheus("migration_progress_ratio").build();
 
     public static final MeterDefinition MIGRATION_ETA = MeterDefinition.builder("migration.eta", MeterType.GAUGE)
-            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% is done or when unknown")
+            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% and 10 s of rows, while stalled, after a failure or abort; 0 after success")
             .tags(MIGRATION_ID)
             .prometheus("migration_eta_seconds").build();
 
@@ -161,6 +163,21 @@ public final class MetricCatalog {
             .description("Events sent to the dead-letter path, by topic and reason")
             .tags(TOPIC, REASON).bounded(TOPIC)
             .prometheus("cdc_dead_letters_total").build();
+
+    public static final MeterDefinition CDC_EVENTS_REDELIVERED = MeterDefinition.builder("cdc.events.redelivered", MeterType.COUNTER)
+            .description("Change events delivered again after a retry, a rewind or a rebalance (not counted again in cdc_events_processed_total), by source and table")
+            .tags(SOURCE, TABLE).bounded(SOURCE, TABLE)
+            .prometheus("cdc_events_redelivered_total").build();
+
+    public static final MeterDefinition CDC_REPLICATION_LAG_OVERALL = MeterDefinition.builder("cdc.replication.lag.overall", MeterType.GAUGE)
+            .baseUnit("seconds").description("Staleness of the whole target: now minus the source commit time of the oldest change not yet applied, across all tables of the processor")
+            .tags(PROCESSOR)
+            .prometheus("cdc_replication_lag_overall_seconds").build();
+
+    public static final MeterDefinition CDC_PROCESSOR_UP = MeterDefinition.builder("cdc.processor.up", MeterType.GAUGE)
+            .description("1 while the CDC processor runs (or accepts process calls), 0 once it is closed or its poll loop failed; stays registered after close")
+            .tags(PROCESSOR)
+            .prometheus("cdc_processor_up").build();
 
     public static final MeterDefinition CDC_CONNECTOR_STATE = MeterDefinition.builder("cdc.connector.state", MeterType.GAUGE)
             .description("State set: 1 for the connector's current Kafka Connect state, 0 for the others")

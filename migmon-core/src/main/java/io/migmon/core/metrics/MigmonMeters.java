@@ -2,6 +2,7 @@ package io.migmon.core.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -66,6 +67,21 @@ public final class MigmonMeters implements AutoCloseable {
     public Counter counter(MeterDefinition def, String... tagKeyValues) {
         requireType(def, MeterType.COUNTER);
         Counter c = Counter.builder(def.name(options.prefix()))
+                .description(def.description())
+                .baseUnit(def.baseUnit())
+                .tags(tags(def, tagKeyValues))
+                .register(registry);
+        return remember(c);
+    }
+
+    /**
+     * Registers (or finds) a counter whose value is read from {@code obj} at each scrape (a Micrometer
+     * {@link FunctionCounter}), e.g. a {@link java.util.concurrent.atomic.LongAdder} the hot path adds to. When a
+     * meter with the same name and tags exists, that one is returned (its {@code obj} is the one that counts).
+     */
+    public <T> FunctionCounter functionCounter(MeterDefinition def, T obj, ToDoubleFunction<T> fn, String... tagKeyValues) {
+        requireType(def, MeterType.COUNTER);
+        FunctionCounter c = FunctionCounter.builder(def.name(options.prefix()), obj, fn)
                 .description(def.description())
                 .baseUnit(def.baseUnit())
                 .tags(tags(def, tagKeyValues))

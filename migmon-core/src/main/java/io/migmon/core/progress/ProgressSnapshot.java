@@ -12,8 +12,10 @@ import java.util.OptionalLong;
  * @param rowsDone         units of work done so far
  * @param expectedRows     the declared total, if any
  * @param throughput       exponentially weighted rows per second (0 when nothing is known yet)
- * @param eta              estimated time to completion; empty while unknown (no total, under 1% done, no rate)
- * @param lastProgressAt   when rows were last recorded, or the start if none yet
+ * @param eta              estimated time to completion; empty while unknown (no total, under 1% done or under
+ *                         10 s of rows, stalled, failed or aborted); zero once done or succeeded
+ * @param lastProgressAt   when rows were last seen to advance (at the resolution of the reads), or the start
+ * @param state            what the rate model thinks the run is doing
  */
 public record ProgressSnapshot(
         Instant at,
@@ -21,7 +23,30 @@ public record ProgressSnapshot(
         OptionalLong expectedRows,
         double throughput,
         Optional<Duration> eta,
-        Instant lastProgressAt) {
+        Instant lastProgressAt,
+        State state) {
+
+    /** What the run is doing, as far as progress tells. */
+    public enum State {
+        /** No rows yet. */
+        STARTING,
+        /** Rows are coming. */
+        RUNNING,
+        /** A planned pause or throttle declared by the host: no ETA change, no anomaly. */
+        PAUSED,
+        /** No progress for much longer than the usual gap between commits: no ETA (NaN). */
+        STALLED,
+        /** The run succeeded: ETA 0. */
+        SUCCEEDED,
+        /** The run failed or was aborted: no ETA (NaN). */
+        ENDED
+    }
+
+    /** A snapshot in state {@link State#RUNNING} (the form before the state existed). */
+    public ProgressSnapshot(Instant at, long rowsDone, OptionalLong expectedRows, double throughput,
+                            Optional<Duration> eta, Instant lastProgressAt) {
+        this(at, rowsDone, expectedRows, throughput, eta, lastProgressAt, State.RUNNING);
+    }
 
     /** Fraction done in [0, 1], or NaN when no total was declared. */
     public double ratio() {
@@ -51,6 +76,9 @@ public record ProgressSnapshot(
         }
         sb.append(String.format(" %.1f rows/s", throughput));
         sb.append(" ETA ").append(eta.map(ProgressSnapshot::human).orElse("unknown"));
+        if (state == State.STALLED || state == State.PAUSED) {
+            sb.append(" (").append(state.name().toLowerCase(java.util.Locale.ROOT)).append(')');
+        }
         return sb.toString();
     }
 

@@ -7,54 +7,112 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
- * Counts work done and estimates throughput and time to completion. Thread-safe; {@link #add(long)} is cheap
- * enough for a per-batch hot path (an adder increment and a clock read).
+ * Counts work done and estimates throughput and time to completion. Thread-safe.
  *
- * <h2>Method</h2>
- * Time is cut into ticks of {@code tick} (default 1 s). At the end of each tick the rows of that tick give an
- * instantaneous rate {@code r}; the throughput estimate is an exponentially weighted moving average
- * {@code ewma += alpha * (r - ewma)} with {@code alpha = 1 - exp(-tick / window)} (default window 30 s), the same
- * smoothing as the Unix load average. Missed ticks (no calls) count as ticks with zero rows. Until the first tick
- * ends, the mean rate since start is used.
+ * <h2>Record path</h2>
+ * {@link #add(long)} is one atomic add on a {@link LongAdder} and nothing else: no clock read, no shared write.
+ * Everything time-related (throughput, the time of the last progress, the ETA) is derived when somebody reads: a
+ * {@link #snapshot()} from a gauge scrape, {@code MigrationRun.sample()} or {@code progress()}. The rows can also be
+ * counted elsewhere (the per-table adders of an {@code ObservableMigration}, which are its
+ * {@code migration_rows_total} counters) and read through a {@link LongSupplier}: progress is then their sum minus
+ * what they held when the tracker started.
  *
- * <p>ETA = (expected - done) / throughput. Like gh-ost, no ETA is given before 1% of the expected rows are done:
- * early rates (cold caches, first batches) are too noisy to extrapolate. No ETA without a declared total or with a
- * zero rate; 0 once done reaches the total.
+ * <h2>Throughput (the gauge)</h2>
+ * An exponentially weighted moving average with time constant {@code window} (default 30 s) of the rate between
+ * reads, in continuous time: a read {@code dt} after the previous one that saw {@code n} more rows does
+ * {@code ewma = ewma * e^(-dt/window) + (n/dt) * (1 - e^(-dt/window))}, so the value does not depend on how often it is
+ * read. The first read with rows gives the mean rate since the rows started.
+ *
+ * <h2>ETA (batch-aware rate model)</h2>
+ * ETA = remaining rows / the rate of the current <em>regime</em>: the rows done since the regime started over the
+ * active time since then (planned pauses and the body of stalls excluded): the cumulative average since the last
+ * change of level. It spans many batch commits and GC pauses, so neither moves it; a change of level (the rate over
+ * the last 20 s outside 0.7 to 1.43 times the regime rate for 30 s) starts a new regime at the change, so a new
+ * steady rate is followed within about 50 s.
+ * <ul>
+ *   <li><b>Cold start</b>: the regime starts at the last read that saw no rows (no lead-in), and no ETA is given
+ *       before both 1% of the expected rows ({@link #ETA_MIN_RATIO}) and {@link #ETA_MIN_ELAPSED} of rows are
+ *       done.</li>
+ *   <li><b>Stall</b>: no progress for the larger of 30 s and three times the longest usual gap between reads that
+ *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. When rows come
+ *       again, the stalled time counts for no rate (the ETA is the one of the working run).</li>
+ *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
+ *       time counts for no rate (a pause is not a slowdown), the ETA is the one before the pause.</li>
+ *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
+ *       (NaN) after a failure or abort, the throughput is the one at the end.</li>
+ * </ul>
  */
 public final class ProgressTracker {
 
     /** Fraction of the total that must be done before an ETA is given. */
     public static final double ETA_MIN_RATIO = 0.01;
+    /** Time with rows that must have passed before an ETA is given. */
+    public static final Duration ETA_MIN_ELAPSED = Duration.ofSeconds(10);
+
+    private static final long SHORT_MILLIS = 20_000;
+    private static final long SHIFT_HOLD_MILLIS = 30_000;
+    private static final double SHIFT_LOW = 0.7;
+    private static final long STALL_MIN_MILLIS = 30_000;
+    private static final int RING = 256;
 
     private final Clock clock;
     private final long tickMillis;
-    private final double alpha;
+    private final double windowMillis;
     private final Instant startedAt;
     private final long startMillis;
-
-    private final LongAdder done = new LongAdder();
+    private final LongAdder own = new LongAdder();
+    private final LongSupplier external;
+    private final long externalOffset;
     private volatile long expected = -1;
-    private volatile long lastProgressMillis;
 
-    // EWMA state, written under "this"; nextTickMillis is read without the lock on the hot path
-    private volatile long nextTickMillis;
-    private long doneAtLastTick;
+    // read-side state, guarded by "this"
+    private long lastReadMillis;
+    private long lastReadDone;
+    private long lastReadActive;
+    private boolean seenRows;
+    private long noRowsSeenMillis; // active time of the last read that saw no rows
+    private long lastProgressMillis;
+    private long lastProgressActive;
     private double ewma;
-    private boolean ewmaInitialized;
+    private double gapMillis;
+    private long regimeActive;
+    private long regimeDone;
+    private long shiftSinceActive = -1;
+    private long shiftSinceDone;
+    private final long[] ringActive = new long[RING];
+    private final long[] ringDone = new long[RING];
+    private int ringHead;
+    private int ringSize;
+    private long pausedAtMillis = -1;
+    private long pausedTotalMillis;
+    private volatile String pauseReason;
+    private volatile Boolean succeeded;
+    private long finishedMillis;
+    private long finalDone;
+    private double finalThroughput;
 
-    /** A tracker with a 1 s tick and a 30 s window. */
+    /** A tracker with a 30 s throughput window. */
     public ProgressTracker(Clock clock) {
         this(clock, Duration.ofSeconds(1), Duration.ofSeconds(30));
     }
 
     /**
      * @param clock  time source (millisecond resolution is used); inject a fixed or mutable clock in tests
-     * @param tick   EWMA sampling interval, at least 1 ms
-     * @param window EWMA time constant, at least one tick
+     * @param tick   the finest spacing of the reads the rate model remembers, at least 1 ms (default 1 s)
+     * @param window time constant of the throughput EWMA, at least one tick (default 30 s)
      */
     public ProgressTracker(Clock clock, Duration tick, Duration window) {
+        this(clock, tick, window, null);
+    }
+
+    /**
+     * A tracker whose rows are counted elsewhere: progress is {@code rowsSource} minus its value now (plus what
+     * {@link #add(long)} records).
+     */
+    public ProgressTracker(Clock clock, Duration tick, Duration window, LongSupplier rowsSource) {
         this.clock = Objects.requireNonNull(clock, "clock");
         if (tick == null || tick.toMillis() < 1) {
             throw new IllegalArgumentException("tick must be at least 1 ms, was " + tick);
@@ -63,10 +121,12 @@ public final class ProgressTracker {
             throw new IllegalArgumentException("window must be at least one tick, was " + window);
         }
         this.tickMillis = tick.toMillis();
-        this.alpha = 1 - Math.exp(-(double) tick.toMillis() / window.toMillis());
+        this.windowMillis = window.toMillis();
+        this.external = rowsSource;
+        this.externalOffset = rowsSource == null ? 0 : rowsSource.getAsLong();
         this.startMillis = clock.millis();
         this.startedAt = Instant.ofEpochMilli(startMillis);
-        this.nextTickMillis = startMillis + tickMillis;
+        this.lastReadMillis = startMillis;
         this.lastProgressMillis = startMillis;
     }
 
@@ -75,23 +135,29 @@ public final class ProgressTracker {
         this.expected = rows < 0 ? -1 : rows;
     }
 
-    /** Records {@code rows} units of work (zero and negative values are ignored). */
+    /** Records {@code rows} units of work (zero and negative values are ignored): one atomic add. */
     public void add(long rows) {
-        if (rows <= 0) {
-            return;
-        }
-        long now = clock.millis();
-        if (now >= nextTickMillis) {
-            advance(now);
-        }
-        done.add(rows);
-        if (lastProgressMillis != now) {
-            lastProgressMillis = now; // skip the shared write when it would not change anything
+        if (rows > 0) {
+            own.add(rows);
         }
     }
 
+    /** Rows done so far (frozen once finished). */
     public long done() {
-        return done.sum();
+        if (succeeded != null) {
+            synchronized (this) {
+                return finalDone;
+            }
+        }
+        return rawDone();
+    }
+
+    private long rawDone() {
+        long d = own.sum();
+        if (external != null) {
+            d += external.getAsLong() - externalOffset;
+        }
+        return d;
     }
 
     public OptionalLong expectedTotal() {
@@ -103,28 +169,217 @@ public final class ProgressTracker {
         return startedAt;
     }
 
-    /** Takes a consistent snapshot (advancing the EWMA to now first). */
-    public ProgressSnapshot snapshot() {
-        long now = clock.millis();
-        Instant nowInstant = Instant.ofEpochMilli(now);
-        double rate;
-        long doneNow;
-        synchronized (this) {
-            advanceLocked(now);
-            doneNow = done.sum();
-            if (ewmaInitialized) {
-                rate = ewma;
-            } else {
-                long elapsed = now - startMillis;
-                rate = elapsed > 0 ? doneNow / (elapsed / 1e3) : 0.0;
-            }
+    /** Starts a planned pause (no effect when already paused or finished). */
+    public synchronized void pause(String reason) {
+        if (succeeded != null || pauseReason != null) {
+            return;
         }
-        OptionalLong total = expectedTotal();
-        return new ProgressSnapshot(nowInstant, doneNow, total, rate, eta(doneNow, total, rate),
-                Instant.ofEpochMilli(lastProgressMillis));
+        long now = clock.millis();
+        observe(now);
+        pausedAtMillis = now;
+        pauseReason = reason == null || reason.isBlank() ? "planned pause" : reason;
     }
 
-    private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate) {
+    /** Ends a planned pause (no effect when not paused). */
+    public synchronized void resume() {
+        if (pauseReason == null) {
+            return;
+        }
+        long now = clock.millis();
+        observe(now);
+        pausedTotalMillis += Math.max(0, now - pausedAtMillis);
+        pausedAtMillis = -1;
+        pauseReason = null;
+        lastReadMillis = now;
+        lastReadActive = active(now);
+    }
+
+    /** The reason of the planned pause in force, if any. */
+    public Optional<String> paused() {
+        return Optional.ofNullable(pauseReason);
+    }
+
+    /** Freezes the counts: the run ended with success ({@code true}) or not. Later calls are ignored. */
+    public synchronized void finish(boolean success) {
+        if (succeeded != null) {
+            return;
+        }
+        long now = clock.millis();
+        observe(now);
+        finalDone = rawDone();
+        finalThroughput = pauseReason != null ? 0.0 : ewma;
+        finishedMillis = now;
+        succeeded = success;
+    }
+
+    private long active(long now) {
+        long paused = pausedTotalMillis + (pausedAtMillis >= 0 ? Math.max(0, now - pausedAtMillis) : 0);
+        return now - startMillis - paused;
+    }
+
+    /** Takes a consistent snapshot, updating the rate model with what happened since the previous read. */
+    public ProgressSnapshot snapshot() {
+        OptionalLong total = expectedTotal();
+        synchronized (this) {
+            if (succeeded != null) {
+                Optional<Duration> eta = total.isEmpty() ? Optional.empty()
+                        : succeeded || finalDone >= total.getAsLong() ? Optional.of(Duration.ZERO) : Optional.empty();
+                return new ProgressSnapshot(Instant.ofEpochMilli(finishedMillis), finalDone, total, finalThroughput, eta,
+                        Instant.ofEpochMilli(lastProgressMillis),
+                        succeeded ? ProgressSnapshot.State.SUCCEEDED : ProgressSnapshot.State.ENDED);
+            }
+            long now = Math.max(clock.millis(), lastReadMillis);
+            long doneNow = observe(now);
+            long activeNow = active(now);
+            ProgressSnapshot.State state;
+            double etaRate = Double.NaN;
+            if (pauseReason != null) {
+                state = ProgressSnapshot.State.PAUSED;
+                etaRate = regimeRate(activeNow, doneNow);
+            } else if (!seenRows) {
+                state = ProgressSnapshot.State.STARTING;
+            } else if (activeNow - lastProgressActive >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+                state = ProgressSnapshot.State.STALLED;
+            } else {
+                state = ProgressSnapshot.State.RUNNING;
+                etaRate = regimeRate(activeNow, doneNow);
+            }
+            Optional<Duration> eta = eta(doneNow, total, etaRate, activeNow - firstRowsActive());
+            return new ProgressSnapshot(Instant.ofEpochMilli(now), doneNow, total, pauseReason != null ? 0.0 : ewma,
+                    eta, Instant.ofEpochMilli(lastProgressMillis), state);
+        }
+    }
+
+    private long firstRowsActive() {
+        return noRowsSeenMillis;
+    }
+
+    /** Updates the model with a read at {@code now}; returns rows done. Caller holds the lock. */
+    private long observe(long now) {
+        long doneNow = rawDone();
+        long activeNow = active(now);
+        long dt = now - lastReadMillis;
+        long rows = doneNow - lastReadDone;
+        boolean paused = pausedAtMillis >= 0;
+        if (!seenRows) {
+            if (doneNow <= 0) {
+                noRowsSeenMillis = activeNow; // the rows had not started yet: no lead-in in any rate
+                lastReadMillis = now;
+                lastReadActive = activeNow;
+                return doneNow;
+            }
+            seenRows = true;
+            long since = Math.max(1, activeNow - noRowsSeenMillis);
+            ewma = doneNow / (since / 1e3);
+            regimeActive = noRowsSeenMillis;
+            regimeDone = 0;
+            remember(noRowsSeenMillis, 0);
+            lastProgressMillis = now;
+            lastProgressActive = activeNow;
+        } else if (dt > 0 && !paused) {
+            double decay = Math.exp(-dt / windowMillis);
+            ewma = ewma * decay + (rows / (dt / 1e3)) * (1 - decay);
+        }
+        // time without progress known for sure: from the read that last saw rows move to the previous read (the
+        // rows of this read came at some point after it), so a sparse read schedule is not a stall
+        long still = lastReadActive - lastProgressActive;
+        if (rows > 0 && seenRows && still >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+            // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
+            long excluded = still - (long) gapMillis;
+            pausedTotalMillis += excluded;
+            activeNow = active(now);
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > activeNow) {
+                ringSize--;
+            }
+            regimeActive = Math.min(regimeActive, activeNow);
+            shiftSinceActive = -1;
+        }
+        if (rows > 0) {
+            long gap = Math.max(0, lastReadActive - lastProgressActive);
+            if (gap > 0 && gap < Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+                // the longest usual gap between reads that saw progress, decaying by half every 10 minutes
+                gapMillis = Math.max(gap, gapMillis * Math.pow(0.5, gap / 600_000.0));
+            }
+            lastProgressMillis = now;
+            lastProgressActive = activeNow;
+        }
+        if (!paused) {
+            detectShift(activeNow, doneNow);
+        }
+        remember(activeNow, doneNow);
+        lastReadMillis = now;
+        lastReadActive = activeNow;
+        lastReadDone = doneNow;
+        return doneNow;
+    }
+
+    private void remember(long activeNow, long doneNow) {
+        if (ringSize > 0) {
+            int last = (ringHead + ringSize - 1) % RING;
+            if (activeNow - ringActive[last] < Math.max(tickMillis, 1000)) {
+                return;
+            }
+        }
+        if (ringSize == RING) {
+            ringHead = (ringHead + 1) % RING;
+            ringSize--;
+        }
+        int i = (ringHead + ringSize) % RING;
+        ringActive[i] = activeNow;
+        ringDone[i] = doneNow;
+        ringSize++;
+    }
+
+    /** The remembered read closest to, and not after, active time {@code at}; index or -1. */
+    private int at(long at) {
+        int found = -1;
+        for (int k = ringSize - 1; k >= 0; k--) {
+            int i = (ringHead + k) % RING;
+            if (ringActive[i] <= at) {
+                return i;
+            }
+            found = i;
+        }
+        return found;
+    }
+
+    private void detectShift(long activeNow, long doneNow) {
+        if (activeNow - regimeActive < 2 * SHORT_MILLIS) {
+            return;
+        }
+        int s = at(activeNow - SHORT_MILLIS);
+        if (s < 0 || activeNow - ringActive[s] < SHORT_MILLIS / 2) {
+            return;
+        }
+        double shortRate = (doneNow - ringDone[s]) / ((activeNow - ringActive[s]) / 1e3);
+        double regime = regimeRate(activeNow, doneNow);
+        if (!(regime > 0) || shortRate <= 0) {
+            shiftSinceActive = -1; // a stall is not a new level; the stall state handles it
+            return;
+        }
+        double ratio = shortRate / regime;
+        if (ratio < SHIFT_LOW || ratio > 1 / SHIFT_LOW) {
+            if (shiftSinceActive < 0) {
+                shiftSinceActive = ringActive[s];
+                shiftSinceDone = ringDone[s];
+            } else if (activeNow - shiftSinceActive >= SHORT_MILLIS + SHIFT_HOLD_MILLIS) {
+                regimeActive = shiftSinceActive;
+                regimeDone = shiftSinceDone;
+                shiftSinceActive = -1;
+            }
+        } else {
+            shiftSinceActive = -1;
+        }
+    }
+
+    private double regimeRate(long activeNow, long doneNow) {
+        long fromActive = regimeActive;
+        long fromDone = regimeDone;
+        long span = activeNow - fromActive;
+        return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
+    }
+
+    private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {
         if (total.isEmpty()) {
             return Optional.empty();
         }
@@ -132,7 +387,8 @@ public final class ProgressTracker {
         if (doneNow >= expectedRows) {
             return Optional.of(Duration.ZERO);
         }
-        if (doneNow < ETA_MIN_RATIO * expectedRows || rate <= 0 || Double.isNaN(rate)) {
+        if (doneNow < ETA_MIN_RATIO * expectedRows || rowsElapsedMillis < ETA_MIN_ELAPSED.toMillis()
+                || !(rate > 0)) {
             return Optional.empty();
         }
         double seconds = (expectedRows - doneNow) / rate;
@@ -140,30 +396,5 @@ public final class ProgressTracker {
             return Optional.empty();
         }
         return Optional.of(Duration.ofNanos((long) (seconds * 1e9)));
-    }
-
-    private synchronized void advance(long now) {
-        advanceLocked(now);
-    }
-
-    private void advanceLocked(long now) {
-        if (now < nextTickMillis) {
-            return;
-        }
-        long ticks = (now - nextTickMillis) / tickMillis + 1;
-        long current = done.sum();
-        double instant = (current - doneAtLastTick) / (tickMillis / 1e3);
-        if (!ewmaInitialized) {
-            ewma = instant;
-            ewmaInitialized = true;
-        } else {
-            ewma += alpha * (instant - ewma);
-        }
-        if (ticks > 1) {
-            // the remaining ticks saw no rows: rate decays toward zero
-            ewma *= Math.pow(1 - alpha, ticks - 1);
-        }
-        doneAtLastTick = current;
-        nextTickMillis += ticks * tickMillis;
     }
 }

@@ -25,6 +25,17 @@ public interface MigrationListener {
     }
 
     /**
+     * The host declared a planned pause or throttle ({@link MigrationRun#pause(String)}): detectors judge nothing
+     * until {@link #onResume}.
+     */
+    default void onPause(MigrationRun run, java.time.Instant at, String reason) {
+    }
+
+    /** The planned pause ended ({@link MigrationRun#resume()}). */
+    default void onResume(MigrationRun run, java.time.Instant at) {
+    }
+
+    /**
      * The run finished.
      *
      * @param failure the cause for {@code FAILED} or {@code ABORTED}, may be null

@@ -91,7 +91,7 @@ class AnomalyMonitorTest {
         feed(m, 2, rows, 0, 0);
         var h = m.healthCheck().check();
         assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
-        assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("migration_rows_total stuck at 550 for 2 samples"));
+        assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("migration_rows_total stuck at 550 for 10 s"));
         assertThat(h.details()).containsEntry("firing", List.of("low_throughput", "stall"));
         assertThat(anomalies("stall", "critical")).isEqualTo(1.0);
     }
@@ -120,8 +120,8 @@ class AnomalyMonitorTest {
             @Override public String type() { return "broken"; }
             @Override public String metric() { return "x"; }
             @Override public Severity severity() { return Severity.INFO; }
-            @Override public int fireAfter() { return 1; }
-            @Override public int clearAfter() { return 1; }
+            @Override public java.time.Duration fireAfter() { return java.time.Duration.ZERO; }
+            @Override public java.time.Duration clearAfter() { return java.time.Duration.ZERO; }
             @Override public Condition evaluate(Sample sample) { throw new ArithmeticException("bug"); }
             @Override public double value() { return 0; }
             @Override public double threshold() { return 0; }

@@ -34,7 +34,7 @@ class DetectorsTest {
         burst.evaluate(at(0, 0, 0, Double.NaN));
         assertThat(burst.evaluate(at(1, 110, 10, Double.NaN))).isEqualTo(Condition.ABNORMAL);
         assertThat(burst.describe(true)).isEqualTo("error rate (migration_errors_total) 8.33% (10 errors in 120 rows + "
-                + "errors over the last 12 samples) is above 1.00%");
+                + "errors over the last 60 s) is above 1.00%");
 
         AnomalyDetector high = ErrorRateDetector.builder().build().fresh();
         high.evaluate(at(0, 0, 0, Double.NaN));
@@ -61,7 +61,8 @@ class DetectorsTest {
     @Test
     void baselineLearnsTheRunAndFlagsCollapseAndSpikeButNotNoise() {
         Random rnd = new Random(1);
-        AnomalyDetector drops = ThroughputBaselineDetector.drops().build().fresh();
+        // a 30 s window (the default is 60 s) so that the rate of the last 6 samples is all inside the collapse
+        AnomalyDetector drops = ThroughputBaselineDetector.drops().window(Duration.ofSeconds(30)).build().fresh();
         AnomalyDetector spikes = ThroughputBaselineDetector.spikes().build().fresh();
         long rows = 0;
         int abnormalDrops = 0;
@@ -79,8 +80,8 @@ class DetectorsTest {
             drops.evaluate(at(i, rows, 0, Double.NaN));
         }
         assertThat(drops.evaluate(at(210, rows + 1000, 0, Double.NaN))).isEqualTo(Condition.ABNORMAL);
-        assertThat(drops.describe(true)).startsWith("migration_throughput_rows_per_second 200.0 rows/s is far below "
-                + "the learned baseline of").contains("rows/s (21% of it); limit");
+        assertThat(drops.describe(true)).startsWith("migration_throughput_rows_per_second 200.0 rows/s over 30 s is far below "
+                + "the learned baseline of").contains("rows/s (20% of it); limit");
         for (int i = 200; i < 210; i++) {
             rows += 20_000;
             spikes.evaluate(at(i, rows, 0, Double.NaN));
@@ -98,8 +99,7 @@ class DetectorsTest {
         for (int i = 0; i < rows.length; i++) {
             seen.add(d.evaluate(at(i, rows[i], 0, Double.NaN)));
             if (i == 4) {
-                assertThat(d.describe(true)).isEqualTo("migration_rows_total stuck at 10 for 3 samples (15 s without "
-                        + "progress; limit 3 samples)");
+                assertThat(d.describe(true)).isEqualTo("migration_rows_total stuck at 10 for 15 s (limit 15 s)");
             }
         }
         assertThat(seen).containsExactly(Condition.UNKNOWN, Condition.NORMAL, Condition.NORMAL, Condition.NORMAL,

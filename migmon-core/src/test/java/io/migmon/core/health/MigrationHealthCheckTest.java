@@ -65,6 +65,8 @@ class MigrationHealthCheckTest {
     void stallIsDownOnlyWhileRunning() {
         MigrationRun run = migration.start();
         run.recordRows("t", 10);
+        assertThat(check().check().status()).as("a read (scrape, check) sees the rows: progress time is derived at reads")
+                .isEqualTo(HealthStatus.UP);
         clock.advanceSeconds(31);
         Health h = check().check();
         assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
@@ -83,6 +85,41 @@ class MigrationHealthCheckTest {
         assertThat(check().check().reasons()).contains("migration m failed");
         migration.start().abort("operator");
         assertThat(check().check().status()).isEqualTo(HealthStatus.DEGRADED);
+    }
+
+    @Test
+    void aSuccessfulRunIsUpWhateverItsLastLag() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 500);
+        run.recordDataLag(Duration.ofSeconds(400)); // above the DOWN limit while catching up
+        assertThat(check().check().status()).isEqualTo(HealthStatus.DOWN);
+        clock.advanceSeconds(120); // also idle for longer than stalledAfter
+        run.succeed();
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.UP);
+        assertThat(h.reasons()).isEmpty();
+        assertThat(h.details()).containsEntry("status", "success").containsEntry("lastDataLagSeconds", 400.0)
+                .containsEntry("finishedAt", "2026-01-01T00:02:00Z").doesNotContainKey("dataLagSeconds");
+    }
+
+    @Test
+    void aFailedRunStaysDownWithoutLiveThresholds() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 5);
+        run.fail(new IllegalStateException("boom"));
+        clock.advanceSeconds(3600);
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(h.reasons()).containsExactly("migration m failed");
+    }
+
+    @Test
+    void beforeTheFirstRunThereIsNoRunAndTheCheckIsUp() {
+        assertThat(migration.currentRun()).isEmpty();
+        assertThat(migration.status()).isEqualTo(io.migmon.core.MigrationStatus.PENDING);
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.UP);
+        assertThat(h.details()).containsExactly(java.util.Map.entry("status", "pending"));
     }
 
     @Test

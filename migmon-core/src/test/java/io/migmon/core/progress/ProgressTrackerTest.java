@@ -40,6 +40,9 @@ class ProgressTrackerTest {
         assertThat(t.snapshot().etaSeconds()).isNaN();
         t.add(1);
         clock.advanceSeconds(1);
+        assertThat(t.snapshot().eta()).as("1% done but only 3 s of rows: under ETA_MIN_ELAPSED").isEmpty();
+        clock.advanceSeconds(7);
+        t.add(100);
         assertThat(t.snapshot().eta()).isPresent();
     }
 
@@ -86,9 +89,11 @@ class ProgressTrackerTest {
             t.add(100);
             clock.advanceSeconds(1);
         }
+        assertThat(t.snapshot().throughput()).as("read by a scrape").isCloseTo(100.0, within(1e-6));
         clock.advanceSeconds(30);
         assertThat(t.snapshot().throughput()).isCloseTo(100 * Math.exp(-3), within(0.5));
-        assertThat(t.snapshot().lastProgressAt()).isEqualTo(clock.instant().minusSeconds(31));
+        assertThat(t.snapshot().lastProgressAt()).as("the read that last saw rows move")
+                .isEqualTo(clock.instant().minusSeconds(30));
     }
 
     @Test
@@ -99,7 +104,10 @@ class ProgressTrackerTest {
         clock.advanceSeconds(2);
         ProgressSnapshot s = t.snapshot();
         assertThat(s.throughput()).isCloseTo(50.0, within(1e-9));
-        assertThat(s.eta()).contains(Duration.ofSeconds(18));
+        assertThat(s.eta()).as("under ETA_MIN_ELAPSED of rows").isEmpty();
+        clock.advanceSeconds(8);
+        t.add(400);
+        assertThat(t.snapshot().eta()).contains(Duration.ofSeconds(10));
     }
 
     @Test

@@ -94,8 +94,7 @@ public final class CdcDemo implements AutoCloseable {
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 5),
                 new StringSerializer(), new StringSerializer());
 
-        processor = CdcEventProcessor.builder()
-                .name("cdc-demo")
+        processor = CdcEventProcessor.builder("cdc-demo")
                 .meterRegistry(registry)
                 .kafkaConsumer(Map.of("bootstrap.servers", kafka.bootstrapServers(), "group.id", "cdc-demo"))
                 .topics(TOPIC, HEARTBEATS)

@@ -1,6 +1,7 @@
 package io.migmon.mongo.internal;
 
 import com.mongodb.ErrorCategory;
+import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
@@ -12,16 +13,23 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.bson.Document;
+import io.migmon.mongo.MongoMigrationException;
 import org.bson.conversions.Bson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The migration lock: one document {@code {_id: "migmon", owner, acquiredAt, expiresAt}} in the lock collection.
- * Acquired by inserting it (duplicate key on {@code _id} = held) or by a conditional update when the holder's lease expired, extended with a
+ * Acquired by inserting it (duplicate key on {@code _id}, error code 11000 whatever the exception class = held) or by a conditional update when the holder's lease expired, extended with a
  * conditional update on {@code owner}, released by deleting it when it is still ours.
  */
 public final class MigrationLock {
 
     public static final String LOCK_ID = "migmon";
+
+    private static final int DUPLICATE_KEY = 11000;
+
+    private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo");
 
     private final MongoCollection<Document> collection;
     private final String owner;
@@ -41,6 +49,52 @@ public final class MigrationLock {
         this.refreshEveryMillis = Math.max(1, ttl.toMillis() / 3);
     }
 
+    /**
+     * Takes the lock, waiting up to {@code wait} (polling every {@code poll}) while another runner holds it.
+     *
+     * @param where the lock's {@code database.collection}, for messages
+     * @throws MongoMigrationException with {@code LOCK_TIMEOUT} when the wait is over or the thread is interrupted
+     */
+    public static MigrationLock acquire(MongoCollection<Document> collection, String owner, Duration ttl, Clock clock,
+            Duration opTimeout, Duration wait, Duration poll, String where) {
+        MigrationLock lock = new MigrationLock(collection, owner, ttl, clock, opTimeout);
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean logged = false;
+        while (!lock.tryAcquire()) {
+            if (System.nanoTime() - deadline >= 0) {
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "MongoDB migration lock " + where + " is held by " + lock.holderText()
+                                + "; gave up after waiting " + wait + " (lockWait)", null, null);
+            }
+            if (!logged) {
+                LOG.info("MongoDB migration lock {} is held by {}; waiting up to {}", where, lock.holderText(), wait);
+                logged = true;
+            }
+            try {
+                Thread.sleep(Math.min(poll.toMillis(), Math.max(1, wait.toMillis())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new MongoMigrationException(MongoMigrationException.Reason.LOCK_TIMEOUT,
+                        "interrupted while waiting for the MongoDB migration lock " + where, null, e);
+            }
+        }
+        return lock;
+    }
+
+    /** Who holds the lock and until when, for messages; never throws. */
+    public String holderText() {
+        try {
+            Document h = holder();
+            if (h == null) {
+                return "nobody (released meanwhile)";
+            }
+            Object expires = h.get("expiresAt");
+            return "'" + h.getString("owner") + "' until " + (expires instanceof Date d ? d.toInstant() : expires);
+        } catch (RuntimeException e) {
+            return "another runner";
+        }
+    }
+
     /** The current holder, or null. */
     public Document holder() {
         return Reactive.first(collection.find(Filters.eq("_id", LOCK_ID)), timeout);
@@ -58,8 +112,8 @@ public final class MigrationLock {
             Reactive.first(collection.insertOne(lock), timeout);
             acquired(now);
             return true;
-        } catch (MongoWriteException e) {
-            if (e.getError().getCategory() != ErrorCategory.DUPLICATE_KEY) {
+        } catch (MongoException e) {
+            if (!isDuplicateKey(e)) {
                 throw e;
             }
         }
@@ -73,6 +127,19 @@ public final class MigrationLock {
             return true;
         }
         return false;
+    }
+
+    /**
+     * Whether {@code e} reports a duplicate key (code 11000), whatever the exception class: MongoDB and
+     * mongo-java-server answer an insert with a write error ({@link MongoWriteException}), jongodb with a command
+     * error ({@code MongoCommandException}).
+     */
+    static boolean isDuplicateKey(MongoException e) {
+        if (e instanceof MongoWriteException w) {
+            return w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY || w.getCode() == DUPLICATE_KEY;
+        }
+        return e.getCode() == DUPLICATE_KEY
+                || ErrorCategory.fromErrorCode(e.getCode()) == ErrorCategory.DUPLICATE_KEY;
     }
 
     private void acquired(Instant now) {

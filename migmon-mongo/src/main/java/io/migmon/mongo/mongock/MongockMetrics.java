@@ -5,9 +5,13 @@ import com.mongodb.reactivestreams.client.MongoClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
+import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MetricsOptions;
 import io.migmon.core.metrics.MigmonMeters;
+import io.migmon.core.support.ErrorTypes;
+import io.migmon.core.support.Require;
+import io.migmon.core.support.RunScope;
 import io.migmon.mongo.internal.Reactive;
 import io.mongock.runner.core.event.MigrationFailureEvent;
 import io.mongock.runner.core.event.MigrationStartedEvent;
@@ -18,7 +22,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.bson.Document;
@@ -49,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * → failed; other states lowercased), and each failed one in
  * {@code mongodb_migration_errors_total{version, error_type}} with the simple name of the innermost cause of the
  * failure event's exception (Mongock wraps it). ChangeUnits report documents through
- * {@link MongockProgress} ({@code mongodb_migration_documents_total}).
+ * {@link MongockProgress} ({@code mongodb_migration_documents_total}; with {@link Builder#transactional(boolean)}
+ * only those of committed units, at the end of the run).
  *
  * <p>The listeners run on Mongock's thread; reading the changelog waits for the driver there (bounded by the
  * operation timeout). Nothing here throws into Mongock: failures are counted in
@@ -60,10 +70,12 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.migmon.mongo.mongock");
 
     private final MigmonMeters meters;
+    private final boolean transactional;
+    private final Map<String, Map<String, LongAdder>> uncommitted = new ConcurrentHashMap<>();
     private final ObservableMigration migration;
     private final MongoClient client;
     private final String database;
-    private final String changeLogCollection;
+    private final String changelogCollection;
     private final Clock clock;
     private final Duration operationTimeout;
     private final AtomicReference<MigrationRun> current = new AtomicReference<>();
@@ -75,12 +87,18 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
                 .metricsOptions(b.metricsOptions).clock(b.clock).build();
         this.client = b.client;
         this.database = b.database;
-        this.changeLogCollection = b.changeLogCollection;
+        this.changelogCollection = b.changelogCollection;
         this.clock = b.clock;
         this.operationTimeout = b.operationTimeout;
+        this.transactional = b.transactional;
     }
 
-    /** A new builder. */
+    /** A builder for the Mongock run of migration id {@code migrationId} (see {@link Builder#migrationId}). */
+    public static Builder builder(String migrationId) {
+        return new Builder().migrationId(migrationId);
+    }
+
+    /** A new builder with the default migration id {@code mongock}. */
     public static Builder builder() {
         return new Builder();
     }
@@ -123,11 +141,9 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     public void onFailure(MigrationFailureEvent event) {
         Exception e = event == null ? null : event.getException();
         Throwable root = e == null ? new IllegalStateException("Mongock migration failed") : rootCause(e);
-        recordChangeUnits(root.getClass().getSimpleName());
-        MigrationRun run = current.getAndSet(null);
-        if (run != null) {
-            run.fail(root);
-        }
+        String type = ErrorTypes.simpleName(root);
+        recordChangeUnits(type);
+        RunScope.of(current.getAndSet(null)).end(root, type);
     }
 
     /**
@@ -149,8 +165,13 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         }
         String c = collection == null || collection.isEmpty() ? "unknown" : collection;
         try {
-            meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, String.valueOf(changeId),
-                    MetricCatalog.COLLECTION, c).increment(count);
+            if (transactional) {
+                // counted once Mongock's changelog shows the unit EXECUTED (committed); see flushDocuments
+                uncommitted.computeIfAbsent(String.valueOf(changeId), k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(c, k -> new LongAdder()).add(count);
+            } else {
+                countDocuments(String.valueOf(changeId), c, count);
+            }
         } catch (RuntimeException e) {
             meters.recordFailure("mongock", e);
         }
@@ -172,19 +193,51 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
     }
 
     private void recordChangeUnits(String failureType) {
-        if (client == null || startedAt == null) {
-            return;
-        }
+        Set<String> committed = new HashSet<>();
         try {
-            List<Document> entries = Reactive.all(client.getDatabase(database).getCollection(changeLogCollection)
+            if (client == null || startedAt == null) {
+                return;
+            }
+            List<Document> entries = Reactive.all(client.getDatabase(database).getCollection(changelogCollection)
                     .find(Filters.gte("timestamp", Date.from(startedAt.minusMillis(1000)))), operationTimeout);
             for (Document e : entries) {
                 try {
+                    if ("EXECUTED".equals(String.valueOf(e.get("state")))) {
+                        committed.add(String.valueOf(e.get("changeId")));
+                    }
                     record(e, failureType);
                 } catch (RuntimeException ex) {
                     meters.recordFailure("mongock", ex);
                 }
             }
+        } catch (RuntimeException e) {
+            meters.recordFailure("mongock", e);
+        } finally {
+            flushDocuments(committed, failureType == null);
+        }
+    }
+
+    /**
+     * Transactional runs: counts the buffered documents of the units that committed (EXECUTED in Mongock's changelog;
+     * without a client, all of them when the run succeeded) and drops the others (rolled back with their transaction).
+     */
+    private void flushDocuments(Set<String> committed, boolean runSucceeded) {
+        uncommitted.forEach((changeId, byCollection) -> {
+            boolean keep = client == null ? runSucceeded : committed.contains(changeId);
+            byCollection.forEach((collection, n) -> {
+                long count = n.sumThenReset();
+                if (keep && count > 0) {
+                    countDocuments(changeId, collection, count);
+                }
+            });
+        });
+        uncommitted.clear();
+    }
+
+    private void countDocuments(String changeId, String collection, long count) {
+        try {
+            meters.counter(MetricCatalog.MONGODB_MIGRATION_DOCUMENTS, MetricCatalog.VERSION, changeId,
+                    MetricCatalog.COLLECTION, collection).increment(count);
         } catch (RuntimeException e) {
             meters.recordFailure("mongock", e);
         }
@@ -209,7 +262,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             meters.counter(MetricCatalog.MONGODB_MIGRATION_ERRORS, MetricCatalog.VERSION, changeId,
                     MetricCatalog.ERROR_TYPE, failureType != null ? failureType : errorType(trace)).increment();
         }
-        LOG.atInfo().addKeyValue("mongodb_version", changeId).addKeyValue("status", status)
+        LOG.atInfo().addKeyValue(io.migmon.mongo.MongoMigrationRunner.MDC_VERSION, changeId).addKeyValue("status", status)
                 .addKeyValue("duration_ms", millis).log("Mongock ChangeUnit {} {} in {} ms", changeId, status, millis);
     }
 
@@ -238,28 +291,41 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
         private String migrationId = "mongock";
         private MongoClient client;
         private String database;
-        private String changeLogCollection = "mongockChangeLog";
+        private String changelogCollection = "mongockChangeLog";
+        private boolean transactional;
         private Clock clock = Clock.systemUTC();
         private Duration operationTimeout = Duration.ofSeconds(30);
 
         private Builder() {
         }
 
+        /**
+         * Registry, metric options and clock in one value (required unless {@link #meterRegistry} is called).
+         * Replaces all three; the single setters can still change one part afterwards.
+         */
+        public Builder instrumentation(Instrumentation instrumentation) {
+            Require.notNull(instrumentation, "instrumentation");
+            this.registry = instrumentation.registry();
+            this.metricsOptions = instrumentation.options();
+            this.clock = instrumentation.clock();
+            return this;
+        }
+
         /** The host's registry (required). */
         public Builder meterRegistry(MeterRegistry registry) {
-            this.registry = Objects.requireNonNull(registry, "meterRegistry must not be null");
+            this.registry = Require.notNull(registry, "meterRegistry");
             return this;
         }
 
         /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
         public Builder metricsOptions(MetricsOptions options) {
-            this.metricsOptions = Objects.requireNonNull(options, "metricsOptions must not be null");
+            this.metricsOptions = Require.notNull(options, "metricsOptions");
             return this;
         }
 
         /** The core {@code migration_id} of the Mongock run (default {@code mongock}). */
         public Builder migrationId(String id) {
-            this.migrationId = Objects.requireNonNull(id, "migrationId must not be null");
+            this.migrationId = Require.notNull(id, "migrationId");
             return this;
         }
 
@@ -268,7 +334,7 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
          * run-level meters and {@link MongockProgress} documents are recorded.
          */
         public Builder client(MongoClient client) {
-            this.client = Objects.requireNonNull(client, "client must not be null");
+            this.client = Require.notNull(client, "client");
             return this;
         }
 
@@ -281,18 +347,32 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
             return this;
         }
 
-        /** Mongock's changelog collection (default {@code mongockChangeLog}, Mongock's default). */
-        public Builder changeLogCollection(String name) {
+        /**
+         * Mongock's changelog collection (default {@code mongockChangeLog}, Mongock's default). Spelled like
+         * {@code MongoMigrationRunner.Builder#changelogCollection}.
+         */
+        public Builder changelogCollection(String name) {
             if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("changeLogCollection must not be blank");
+                throw new IllegalArgumentException("changelogCollection must not be blank");
             }
-            this.changeLogCollection = name;
+            this.changelogCollection = name;
+            return this;
+        }
+
+        /**
+         * Set it like Mongock's {@code setTransactional(..)} (default {@code false}). When {@code true}, documents
+         * reported through {@link MongockProgress} count in {@code mongodb_migration_documents_total} only once the
+         * run ended and Mongock's changelog shows their ChangeUnit {@code EXECUTED} (committed); a unit rolled back
+         * with its transaction adds nothing. Without {@link #client}, all of them on success, none on failure.
+         */
+        public Builder transactional(boolean transactional) {
+            this.transactional = transactional;
             return this;
         }
 
         /** Time source of the run-level migration (default system UTC). */
         public Builder clock(Clock clock) {
-            this.clock = Objects.requireNonNull(clock, "clock must not be null");
+            this.clock = Require.notNull(clock, "clock");
             return this;
         }
 
@@ -311,9 +391,8 @@ public final class MongockMetrics implements MongockProgress, AutoCloseable {
          * @throws IllegalStateException naming the field when meterRegistry is missing, or client is set without database
          */
         public MongockMetrics build() {
-            if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: migmon records into the host's registry");
-            }
+            Require.configured(registry, "meterRegistry",
+                    "call meterRegistry(..) or instrumentation(..); migmon records into the host's registry");
             if (client != null && database == null) {
                 throw new IllegalStateException("database must be set when client is set");
             }

@@ -1,5 +1,6 @@
 package io.migmon.mongo.mongock;
 
+import io.changock.migration.api.annotations.NonLockGuarded;
 import com.mongodb.reactivestreams.client.ClientSession;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.migmon.mongo.internal.Reactive;
@@ -15,9 +16,10 @@ import org.bson.Document;
 public class PartialThenFailChange {
 
     @Execution
-    public void execution(MongoDatabase db, ClientSession session) {
+    public void execution(MongoDatabase db, ClientSession session, @NonLockGuarded MongockProgress progress) {
         Reactive.all(db.getCollection("partial").insertMany(session, List.of(new Document("n", 1), new Document("n", 2))),
                 Duration.ofSeconds(30));
+        progress.documents("partial-then-fail", "partial", 2);
         throw new IllegalStateException("fails after writing");
     }
 

@@ -1,0 +1,177 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
+import io.migmon.core.metrics.MetricCatalog;
+import io.migmon.core.metrics.MigmonMeters;
+import org.apache.kafka.common.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The meters of one processor (all from {@link MetricCatalog}): caches the counters and gauges it registered and
+ * removes exactly those on {@link #close()}.
+ */
+final class CdcMeters implements AutoCloseable {
+
+    /** The {@code component} tag of {@code migmon_internal_errors_total} for this module. */
+    static final String COMPONENT = "cdc.processor";
+
+    private final MigmonMeters meters;
+    private final Timer sourceToConnector;
+    private final Timer connectorToBroker;
+    private final Timer brokerToConsumer;
+    private final Timer consumerToApplied;
+    private final Map<String, Counter> eventCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> redeliveredCounters = new ConcurrentHashMap<>();
+    private final Map<String, Gauge> replicationLag = new ConcurrentHashMap<>();
+    private final MigmonMeters upMeters;
+    private final ProgressTracker progress;
+    private final Map<TopicPartition, List<Gauge>> lagGauges = new ConcurrentHashMap<>();
+    // last-table counter cache, used by the one thread that holds the pipeline's lock
+    private String lastSource;
+    private String lastSchema;
+    private String lastDatabase;
+    private String lastTable;
+    private Counter[] lastCounters;
+
+    CdcMeters(ProcessorConfig config, ProgressTracker progress, BooleanSupplier up) {
+        this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
+        this.progress = progress;
+        // cdc_processor_up outlives close() on purpose (reads 0 then): its own instance, never closed
+        this.upMeters = MigmonMeters.create(config.registry, config.metricsOptions);
+        upMeters.gauge(MetricCatalog.CDC_PROCESSOR_UP, up, u -> u.getAsBoolean() ? 1 : 0,
+                MetricCatalog.PROCESSOR, config.name);
+        if (config.applier != null) {
+            meters.gauge(MetricCatalog.CDC_REPLICATION_LAG_OVERALL, progress, t -> t.stalenessSeconds(null),
+                    MetricCatalog.PROCESSOR, config.name);
+        }
+        this.sourceToConnector = stage(CdcEventProcessor.STAGE_SOURCE_TO_CONNECTOR);
+        this.connectorToBroker = stage(CdcEventProcessor.STAGE_CONNECTOR_TO_BROKER);
+        this.brokerToConsumer = stage(CdcEventProcessor.STAGE_BROKER_TO_CONSUMER);
+        this.consumerToApplied = config.applier == null ? null : stage(CdcEventProcessor.STAGE_CONSUMER_TO_APPLIED);
+    }
+
+    private Timer stage(String stage) {
+        return meters.timer(MetricCatalog.CDC_STAGE_LATENCY, MetricCatalog.STAGE, stage);
+    }
+
+    void sourceToConnector(long nanos) {
+        sourceToConnector.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    void connectorToBroker(long nanos) {
+        connectorToBroker.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    void brokerToConsumer(long nanos) {
+        brokerToConsumer.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    }
+
+    void consumerToApplied(long nanos) {
+        if (consumerToApplied != null) {
+            consumerToApplied.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The {@code cdc_events_processed_total} counter of the event's source, table and operation. */
+    Counter eventCounter(ChangeEvent e) {
+        // fast path: consecutive events of one table reuse the counters without building a key
+        int op = e.operation().ordinal();
+        if (lastCounters != null && Objects.equals(e.table(), lastTable) && Objects.equals(e.schema(), lastSchema)
+                && Objects.equals(e.sourceName(), lastSource) && Objects.equals(e.database(), lastDatabase)) {
+            Counter c = lastCounters[op];
+            if (c == null) {
+                c = lookupEventCounter(e);
+                lastCounters[op] = c;
+            }
+            return c;
+        }
+        Counter c = lookupEventCounter(e);
+        lastSource = e.sourceName();
+        lastSchema = e.schema();
+        lastDatabase = e.database();
+        lastTable = e.table();
+        lastCounters = new Counter[Operation.values().length];
+        lastCounters[op] = c;
+        return c;
+    }
+
+    private Counter lookupEventCounter(ChangeEvent e) {
+        String source = e.sourceName() == null ? "unknown" : e.sourceName();
+        String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
+        String op = e.operation().tagValue();
+        return eventCounters.computeIfAbsent(source + '\u0000' + table + '\u0000' + op,
+                k -> meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED,
+                        MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table, MetricCatalog.OPERATION, op));
+    }
+
+    void deadLettered(String topic, DeadLetterReason reason) {
+        deadLetterCounters.computeIfAbsent(topic + '\u0000' + reason.tagValue(), k -> meters.counter(
+                MetricCatalog.CDC_DEAD_LETTERS, MetricCatalog.TOPIC, topic, MetricCatalog.REASON, reason.tagValue()))
+                .increment();
+    }
+
+    /**
+     * Registers the {@code cdc_replication_lag_seconds} gauge of a table pair on first use; it reads the pair's
+     * staleness from the watermarks at scrape time.
+     *
+     * @return the pair key ({@code source \0 target})
+     */
+    String replicationLag(String sourceTable, String targetTable) {
+        String target = targetTable == null ? "unknown" : targetTable;
+        String key = sourceTable + '\u0000' + target;
+        replicationLag.computeIfAbsent(key, k -> meters.gauge(MetricCatalog.CDC_REPLICATION_LAG, progress,
+                t -> t.stalenessSeconds(k), MetricCatalog.SOURCE_TABLE, sourceTable, MetricCatalog.TARGET_TABLE, target));
+        return key;
+    }
+
+    /** Counts an event delivered again ({@code cdc_events_redelivered_total}). */
+    void redelivered(ChangeEvent e) {
+        String source = e.sourceName() == null ? "unknown" : e.sourceName();
+        String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
+        redeliveredCounters.computeIfAbsent(source + '\u0000' + table, k -> meters.counter(
+                MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table))
+                .increment();
+    }
+
+    void registerPartition(TopicPartition tp, PartitionProgress lag) {
+        String partition = Integer.toString(tp.partition());
+        lagGauges.put(tp, List.of(
+                meters.gauge(MetricCatalog.CDC_CONSUMER_LAG, lag, l -> (double) l.messages(),
+                        MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition),
+                meters.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lag, PartitionProgress::seconds,
+                        MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition)));
+    }
+
+    void removePartition(TopicPartition tp) {
+        List<Gauge> gs = lagGauges.remove(tp);
+        if (gs != null) {
+            gs.forEach(meters::remove);
+        }
+    }
+
+    void removeAllPartitions() {
+        new ArrayList<>(lagGauges.keySet()).forEach(this::removePartition);
+    }
+
+    void recordFailure(Throwable e) {
+        meters.recordFailure(COMPONENT, e);
+    }
+
+    @Override
+    public void close() {
+        meters.close();
+    }
+}

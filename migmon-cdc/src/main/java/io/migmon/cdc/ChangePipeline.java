@@ -1,0 +1,330 @@
+package io.migmon.cdc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.event.Operation;
+import io.migmon.cdc.internal.EnvelopeException;
+import io.migmon.cdc.internal.EnvelopeParser;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.cdc.spi.RetriableApplyException;
+import io.migmon.cdc.spi.SchemaMismatchException;
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Parse, record, apply, isolate poison events, dead-letter: one batch of records of one partition at a time (batches
+ * are serialized by a lock, so the poll loop and {@code process} callers never interleave).
+ */
+final class ChangePipeline {
+
+    private final ProcessorConfig config;
+    private final CdcMeters meters;
+    private final DeadLetterPublisher deadLetters;
+    private final ProcessorHealth health;
+    private final ProgressTracker progress;
+    private final EnvelopeParser parser;
+    private final ChangeApplier applier;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicLong eventsProcessed = new AtomicLong();
+    private final AtomicLong deadLettered = new AtomicLong();
+    /** Set when a back-off was interrupted: the caller should stop. */
+    volatile boolean interrupted;
+
+    ChangePipeline(ProcessorConfig config, CdcMeters meters, DeadLetterPublisher deadLetters, ProcessorHealth health,
+                   ProgressTracker progress) {
+        this.config = config;
+        this.progress = progress;
+        this.meters = meters;
+        this.deadLetters = deadLetters;
+        this.health = health;
+        this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
+        this.applier = config.applier;
+    }
+
+    long eventsProcessed() {
+        return eventsProcessed.get();
+    }
+
+    long deadLettered() {
+        return deadLettered.get();
+    }
+
+    /**
+     * Handles one batch. Returns false when the batch must be redelivered (the dead-letter topic could not be
+     * written); the caller then calls {@link #rewound}, or {@link #completed} once the offsets are committed.
+     *
+     * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
+     */
+    boolean handle(List<CdcRecord> records, long consumedNanos) throws RetriableApplyException {
+        lock.lock();
+        try {
+            List<ChangeEvent> changes = applier == null ? null : new ArrayList<>(records.size());
+            List<DeadLetter> dead = null;
+            long nowMs = consumedNanos / 1_000_000L;
+            PartitionProgress p = null;
+            for (CdcRecord r : records) {
+                health.lastRecordMs = nowMs;
+                if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
+                    p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+                    if (p.inFlightBrokerTsMs < 0) {
+                        p.inHand(r.offset(), r.timestampMs(), nowMs);
+                    }
+                }
+                boolean redelivery = r.offset() >= 0 && r.offset() <= p.seenThrough;
+                if (r.offset() > p.seenThrough) {
+                    p.seenThrough = r.offset();
+                }
+                ChangeEvent e;
+                try {
+                    e = parser.parse(r, applier != null);
+                } catch (EnvelopeException ex) {
+                    if (dead == null) {
+                        dead = new ArrayList<>();
+                    }
+                    dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
+                    continue;
+                }
+                observe(e, consumedNanos, p);
+                if (e.kind() != ChangeEvent.Kind.CHANGE) {
+                    continue;
+                }
+                if (redelivery) {
+                    meters.redelivered(e);
+                }
+                if (changes != null && e.operation() != Operation.MESSAGE) {
+                    changes.add(e);
+                } else {
+                    // observe-only (or a logical decoding message, which is not applied): observed = processed
+                    count(e, p);
+                    if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
+                        p.lastAppliedSourceNanos = e.sourceTsNanos();
+                    }
+                }
+            }
+            if (changes != null && !changes.isEmpty()) {
+                List<DeadLetter> rejected = apply(changes, consumedNanos);
+                if (!rejected.isEmpty()) {
+                    if (dead == null) {
+                        dead = new ArrayList<>();
+                    }
+                    dead.addAll(rejected);
+                }
+            }
+            if (dead != null) {
+                int published = deadLetters.publish(dead);
+                deadLettered.addAndGet(published);
+                if (published < dead.size()) {
+                    DeadLetter d = dead.get(published);
+                    blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
+                            + d.record.offset() + " (" + d.reason.tagValue() + "): " + deadLetters.lastError();
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Why the last batch was not done ({@link #handle} returned false or threw), for the health check. */
+    volatile String blockedReason;
+
+    /** The records were applied (or dead-lettered) and their offsets committed. */
+    void completed(List<CdcRecord> records) {
+        long now = config.clock.millis();
+        PartitionProgress p = null;
+        CdcRecord last = null;
+        for (CdcRecord r : records) {
+            if (p != null && (p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic()))) {
+                p.done(last.offset() + 1, last.timestampMs(), now);
+                p = null;
+            }
+            if (p == null) {
+                p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+            }
+            last = r;
+        }
+        if (p != null) {
+            p.done(last.offset() + 1, last.timestampMs(), now);
+        }
+        blockedReason = null;
+    }
+
+    /** The records must be redelivered (target failing, dead-letter topic not writable). */
+    void rewound(List<CdcRecord> records, String reason) {
+        long now = config.clock.millis();
+        String previous = null;
+        for (CdcRecord r : records) {
+            String key = r.topic() + '\u0000' + r.partition();
+            if (!key.equals(previous)) {
+                progress.partition(new TopicPartition(r.topic(), r.partition())).rewound(reason, now);
+                previous = key;
+            }
+        }
+    }
+
+    private void count(ChangeEvent e, PartitionProgress p) {
+        long offset = e.record().offset();
+        if (offset >= 0) {
+            if (offset <= p.countedThrough) {
+                return; // counted when first applied; its redelivery is in cdc_events_redelivered_total
+            }
+            p.countedThrough = offset;
+        }
+        meters.eventCounter(e).increment();
+        eventsProcessed.incrementAndGet();
+    }
+
+    private void observe(ChangeEvent e, long consumedNanos, PartitionProgress p) {
+        CdcRecord r = e.record();
+        long eventTs = e.eventTsNanos();
+        if (r.timestampMs() > 0) {
+            long brokerNanos = r.timestampMs() * 1_000_000L;
+            meters.brokerToConsumer(consumedNanos - brokerNanos);
+            if (eventTs > 0 && e.kind() == ChangeEvent.Kind.CHANGE) {
+                meters.connectorToBroker(brokerNanos - eventTs);
+            }
+        }
+        switch (e.kind()) {
+            case HEARTBEAT:
+                health.lastHeartbeatMs = consumedNanos / 1_000_000L;
+                progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
+                return;
+            case CHANGE:
+                health.lastChangeMs = consumedNanos / 1_000_000L;
+                progress.changeArrived(consumedNanos, e.transactionId());
+                long src = e.sourceTsNanos();
+                if (src > 0) {
+                    if (eventTs > 0) {
+                        meters.sourceToConnector(eventTs - src);
+                    }
+                    progress.signal(src);
+                    if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
+                        p.inFlightSourceNanos = src;
+                    }
+                }
+                return;
+            case TRANSACTION:
+                if ("END".equals(e.transactionStatus())) {
+                    progress.transactionEnded(e.transactionId(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
+                }
+                return;
+            default:
+                // tombstones: no meter of their own
+        }
+    }
+
+    private List<DeadLetter> apply(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
+        PartitionProgress p = progress.partition(new TopicPartition(changes.get(0).record().topic(),
+                changes.get(0).record().partition()));
+        p.applyStartedMs = config.clock.millis();
+        try {
+            return applyAll(changes, consumedNanos);
+        } catch (RetriableApplyException e) {
+            blockedReason = "target failing: " + e.getMessage();
+            throw e;
+        } finally {
+            p.applyStartedMs = -1;
+        }
+    }
+
+    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
+        Exception last = null;
+        for (int attempt = 0; attempt <= config.applyRetries; attempt++) {
+            try {
+                applier.apply(List.copyOf(changes));
+                applied(changes, consumedNanos);
+                return List.of();
+            } catch (RetriableApplyException e) {
+                throw e;
+            } catch (Exception e) {
+                last = e;
+                if (attempt < config.applyRetries) {
+                    backOff();
+                }
+            }
+        }
+        if (changes.size() == 1) {
+            return List.of(new DeadLetter(changes.get(0).record(), reasonOf(last), describe(last)));
+        }
+        // isolate the poison events: apply one by one, in order
+        List<DeadLetter> rejected = new ArrayList<>();
+        for (ChangeEvent e : changes) {
+            try {
+                applier.apply(List.of(e));
+                applied(List.of(e), consumedNanos);
+            } catch (RetriableApplyException ex) {
+                throw ex;
+            } catch (Exception ex) {
+                rejected.add(new DeadLetter(e.record(), reasonOf(ex), describe(ex)));
+            }
+        }
+        return rejected;
+    }
+
+    private void applied(List<ChangeEvent> changes, long consumedNanos) {
+        long appliedNanos = nanosNow();
+        meters.consumerToApplied(appliedNanos - consumedNanos);
+        String lastKey = null;
+        String pair = null;
+        PartitionProgress p = null;
+        for (ChangeEvent e : changes) {
+            CdcRecord r = e.record();
+            if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
+                p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+            }
+            count(e, p);
+            if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
+                continue;
+            }
+            String source = e.qualifiedTable();
+            String target;
+            try {
+                target = applier.targetTable(e);
+            } catch (RuntimeException ex) {
+                meters.recordFailure(ex);
+                continue;
+            }
+            String key = source + '\u0000' + target;
+            if (!key.equals(lastKey)) {
+                pair = meters.replicationLag(source, target);
+                lastKey = key;
+            }
+            p.pair = pair;
+            if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
+                p.lastAppliedSourceNanos = e.sourceTsNanos();
+            }
+        }
+    }
+
+    private static DeadLetterReason reasonOf(Exception e) {
+        return e instanceof SchemaMismatchException ? DeadLetterReason.SCHEMA_MISMATCH : DeadLetterReason.APPLY_FAILED;
+    }
+
+    /** Sleeps the retry back-off on the processing thread; an interrupt stops the processor. */
+    void backOff() {
+        try {
+            Thread.sleep(config.retryBackoff.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            interrupted = true;
+        }
+    }
+
+    long nanosNow() {
+        Instant i = config.clock.instant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    static String describe(Exception e) {
+        String m = e == null ? null : e.getMessage();
+        String s = e == null ? "unknown" : e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return s.length() > 500 ? s.substring(0, 500) : s;
+    }
+}

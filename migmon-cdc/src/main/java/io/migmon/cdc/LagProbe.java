@@ -1,0 +1,167 @@
+package io.migmon.cdc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.internal.EnvelopeException;
+import io.migmon.cdc.internal.EnvelopeParser;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Keeps the end offsets and the oldest waiting record of the assigned partitions up to date: after every poll from
+ * the fetch responses' high watermark (free), and every {@code lagRefreshInterval} with {@code endOffsets} plus a
+ * read of the record at the applied-and-committed offset with a second, group-less consumer that this probe owns
+ * (its Kafka timestamp and, when it is a change event, its source commit time). Runs on the poll-loop thread; the
+ * values it writes are read (and aged) by gauges and the health check at read time.
+ */
+final class LagProbe implements AutoCloseable {
+
+    private static final int MAX_PEEK_PARSE_BYTES = 1 << 20;
+
+    private final ProcessorConfig config;
+    private final CdcMeters meters;
+    private final ProgressTracker progress;
+    private final EnvelopeParser parser;
+    private Consumer<byte[], byte[]> peek;
+    private long nextRefreshMs;
+
+    LagProbe(ProcessorConfig config, CdcMeters meters, ProgressTracker progress) {
+        this.config = config;
+        this.meters = meters;
+        this.progress = progress;
+        this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
+    }
+
+    void open() {
+        peek = config.clients.peekConsumer(config.peekProperties());
+    }
+
+    void assigned(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            meters.registerPartition(tp, progress.partition(tp));
+        }
+        nextRefreshMs = 0;
+    }
+
+    void revoked(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            progress.remove(tp);
+            meters.removePartition(tp);
+        }
+    }
+
+    /** After a poll: end offsets from the fetch metadata (position + current lag), no remote call. */
+    void afterPoll(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> polled) {
+        long now = config.clock.millis();
+        for (PartitionProgress p : progress.partitions()) {
+            OptionalLong lag = consumer.currentLag(p.tp);
+            if (lag.isPresent()) {
+                try {
+                    p.end(consumer.position(p.tp, Duration.ZERO) + lag.getAsLong(), now);
+                } catch (RuntimeException e) {
+                    // position unknown yet (no fetch position): the periodic refresh will get it
+                }
+            }
+        }
+    }
+
+    /** Every lag refresh interval: end offsets, positions and the oldest waiting records. */
+    void refresh(Consumer<byte[], byte[]> consumer) {
+        long now = config.clock.millis();
+        if (now < nextRefreshMs) {
+            return;
+        }
+        nextRefreshMs = now + config.lagRefreshInterval.toMillis();
+        try {
+            Set<TopicPartition> assigned = consumer.assignment();
+            if (assigned.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, config.pollTimeout);
+            Map<TopicPartition, Long> toPeek = new LinkedHashMap<>();
+            for (TopicPartition tp : assigned) {
+                PartitionProgress p = progress.get(tp);
+                Long end = ends.get(tp);
+                if (p == null || end == null) {
+                    continue;
+                }
+                // nothing is in hand between polls: the position is what is applied and committed
+                p.position(consumer.position(tp, config.pollTimeout), now);
+                p.end(end, now);
+                if (p.messages() > 0 && p.oldestBrokerTsMs < 0) {
+                    toPeek.put(tp, p.committed);
+                }
+            }
+            progress.brokerError = null;
+            if (!toPeek.isEmpty()) {
+                peekOldest(toPeek);
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            progress.brokerError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            progress.brokerErrorMs = now;
+            meters.recordFailure(e);
+        }
+    }
+
+    /** Reads the record at each partition's committed offset with the peek consumer. */
+    private void peekOldest(Map<TopicPartition, Long> positions) {
+        peek.assign(positions.keySet());
+        positions.forEach(peek::seek);
+        Set<TopicPartition> missing = new HashSet<>(positions.keySet());
+        long deadline = System.nanoTime() + config.pollTimeout.toNanos();
+        while (!missing.isEmpty() && System.nanoTime() < deadline) {
+            ConsumerRecords<byte[], byte[]> recs = peek.poll(Duration.ofMillis(50));
+            for (TopicPartition tp : recs.partitions()) {
+                if (missing.remove(tp)) {
+                    ConsumerRecord<byte[], byte[]> r = recs.records(tp).get(0);
+                    PartitionProgress p = progress.get(tp);
+                    if (p != null && r.offset() == positions.get(tp) && p.committed == r.offset()) {
+                        p.oldestBrokerTsMs = r.timestamp();
+                        p.oldestSourceNanos = sourceNanos(r);
+                    }
+                    peek.pause(List.of(tp));
+                }
+            }
+        }
+        peek.resume(peek.paused());
+    }
+
+    private long sourceNanos(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null || r.value().length > MAX_PEEK_PARSE_BYTES) {
+            return -1;
+        }
+        try {
+            ChangeEvent e = parser.parse(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(),
+                    r.value()), false);
+            return e.kind() == ChangeEvent.Kind.CHANGE ? e.sourceTsNanos() : -1;
+        } catch (EnvelopeException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public void close() {
+        meters.removeAllPartitions();
+        if (peek != null) {
+            try {
+                peek.close();
+            } catch (RuntimeException ignored) {
+                // closing on shutdown
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.migmon.cdc;
+
+import org.apache.kafka.common.TopicPartition;
+
+import java.time.Clock;
+
+/**
+ * What is known about one partition (or, for {@code process(...)}, one destination): the offset up to which records
+ * are applied and committed, the last known end offset, the timestamps of the oldest record still waiting and of the
+ * last applied one, and why it is blocked. Written by the processing thread; read by gauges and the health check
+ * from any thread, so every value is computed at read time and keeps ageing while the processing thread is busy.
+ */
+final class PartitionProgress {
+
+    final TopicPartition tp;
+    /** Whether records of this partition are row changes (not heartbeats, not transaction metadata). */
+    final boolean data;
+    private final Clock clock;
+
+    /** Next offset to apply: everything before it is applied (or dead-lettered) and committed; -1 unknown. */
+    volatile long committed = -1;
+    /** Last known end offset (log end / high watermark); -1 unknown. */
+    volatile long end = -1;
+    /** Kafka timestamp of the record at {@link #committed}; -1 unknown. */
+    volatile long oldestBrokerTsMs = -1;
+    /** Source commit time of the oldest change not yet applied, when it was read; -1 unknown. */
+    volatile long oldestSourceNanos = -1;
+    /** Source commit time of the oldest change of the batch being applied right now; -1 when none is. */
+    volatile long inFlightSourceNanos = -1;
+    /** Kafka timestamp of the first record of the batch being applied right now; -1 when none is. */
+    volatile long inFlightBrokerTsMs = -1;
+    volatile long lastAppliedBrokerTsMs = -1;
+    volatile long lastAppliedSourceNanos = -1;
+    /** When records started waiting (the partition went from caught up to behind); -1 while caught up. */
+    volatile long waitingSinceMs = -1;
+    /** When {@link #committed} last advanced. */
+    volatile long lastProgressMs;
+    /** When the current apply call started; -1 when no apply is running. */
+    volatile long applyStartedMs = -1;
+    /** Why the partition cannot move on (target failing, dead-letter topic not writable), or null. */
+    volatile String blockedReason;
+    /** {@code source_table \0 target_table} of the changes of this partition, once one was applied. */
+    volatile String pair;
+
+    // processing thread only (under the pipeline's lock): redelivery detection
+    long seenThrough = -1;
+    long countedThrough = -1;
+
+    PartitionProgress(TopicPartition tp, boolean data, Clock clock) {
+        this.tp = tp;
+        this.data = data;
+        this.clock = clock;
+        this.lastProgressMs = clock.millis();
+    }
+
+    /** Records between what is applied and committed and the last known end offset; 0 when unknown. */
+    long messages() {
+        long c = committed;
+        long e = end;
+        return c < 0 || e < 0 ? 0 : Math.max(0, e - c);
+    }
+
+    /** Whether records wait: behind the end offset, or a batch is being applied. */
+    boolean waiting() {
+        return messages() > 0 || inFlightBrokerTsMs >= 0 || inFlightSourceNanos > 0;
+    }
+
+    /**
+     * Age of the oldest record not yet applied and committed, at the time of the call; 0 only when nothing waits.
+     * Uses the record's Kafka timestamp when known, else the last applied record's (an upper bound), else the time
+     * the records were noticed (a lower bound); at least 1 ms while records wait.
+     */
+    double seconds() {
+        long now = clock.millis();
+        long ts = -1;
+        if (inFlightBrokerTsMs >= 0) {
+            ts = inFlightBrokerTsMs;
+        }
+        if (messages() > 0) {
+            long oldest = oldestBrokerTsMs >= 0 ? oldestBrokerTsMs
+                    : lastAppliedBrokerTsMs >= 0 ? lastAppliedBrokerTsMs : waitingSinceMs;
+            if (oldest >= 0) {
+                ts = ts < 0 ? oldest : Math.min(ts, oldest);
+            } else if (ts < 0) {
+                return 0.001;
+            }
+        }
+        if (ts < 0) {
+            return 0;
+        }
+        return Math.max(0.001, (now - ts) / 1000.0);
+    }
+
+    /**
+     * Source commit time (epoch nanos) of the oldest change not yet applied, best known estimate; -1 when nothing
+     * waits. The peeked or in-hand change's own {@code source.ts} when known; else the waiting record's Kafka
+     * timestamp (later than its source commit: under-estimates the staleness by the capture latency); else the last
+     * applied change's source time (over-estimates).
+     */
+    long oldestUnappliedSourceNanos() {
+        long best = inFlightSourceNanos > 0 ? inFlightSourceNanos : -1;
+        if (best < 0 && inFlightBrokerTsMs >= 0) {
+            best = inFlightBrokerTsMs * 1_000_000L;
+        }
+        if (messages() > 0) {
+            long w = oldestSourceNanos > 0 ? oldestSourceNanos
+                    : oldestBrokerTsMs >= 0 ? oldestBrokerTsMs * 1_000_000L
+                    : lastAppliedSourceNanos > 0 ? lastAppliedSourceNanos
+                    : waitingSinceMs >= 0 ? waitingSinceMs * 1_000_000L : clock.millis() * 1_000_000L;
+            best = best < 0 ? w : Math.min(best, w);
+        }
+        return best;
+    }
+
+    /** The end offset seen by the group consumer's fetches or the lag probe (never moves backwards). */
+    void end(long endOffset, long now) {
+        if (endOffset > end) {
+            end = endOffset;
+        }
+        noticeWaiting(now);
+    }
+
+    /** Where the group consumer stands when nothing is in hand (after assignment or a rewind). */
+    void position(long position, long now) {
+        if (committed < 0 || position > committed) {
+            committed = position;
+        }
+        noticeWaiting(now);
+    }
+
+    private void noticeWaiting(long now) {
+        if (messages() > 0) {
+            if (waitingSinceMs < 0) {
+                waitingSinceMs = now;
+            }
+        } else if (inFlightBrokerTsMs < 0) {
+            waitingSinceMs = -1;
+        }
+    }
+
+    /** A batch starting at {@code firstOffset} is in hand. */
+    void inHand(long firstOffset, long firstBrokerTsMs, long now) {
+        if (committed < 0 && firstOffset >= 0) {
+            committed = firstOffset;
+        }
+        inFlightBrokerTsMs = firstBrokerTsMs >= 0 ? firstBrokerTsMs : now;
+        if (waitingSinceMs < 0) {
+            waitingSinceMs = now;
+        }
+    }
+
+    /** The batch in hand is applied (or dead-lettered) and committed through {@code nextOffset - 1}. */
+    void done(long nextOffset, long lastBrokerTsMs, long now) {
+        if (nextOffset > committed) {
+            committed = nextOffset;
+        }
+        if (lastBrokerTsMs >= 0) {
+            lastAppliedBrokerTsMs = lastBrokerTsMs;
+        }
+        oldestBrokerTsMs = -1;
+        oldestSourceNanos = -1;
+        inFlightBrokerTsMs = -1;
+        inFlightSourceNanos = -1;
+        blockedReason = null;
+        lastProgressMs = now;
+        waitingSinceMs = messages() > 0 ? now : -1;
+    }
+
+    /** The batch in hand must be redelivered: it stays the oldest waiting data. */
+    void rewound(String reason, long now) {
+        if (inFlightBrokerTsMs >= 0) {
+            oldestBrokerTsMs = inFlightBrokerTsMs;
+        }
+        if (inFlightSourceNanos > 0) {
+            oldestSourceNanos = inFlightSourceNanos;
+        }
+        inFlightBrokerTsMs = -1;
+        inFlightSourceNanos = -1;
+        blockedReason = reason;
+        if (end >= 0 && committed >= 0 && end <= committed) {
+            end = committed + 1; // at least the rewound record waits
+        }
+        if (waitingSinceMs < 0) {
+            waitingSinceMs = now;
+        }
+    }
+
+    /** How long the partition has had waiting records without applied progress; 0 when nothing waits. */
+    long stalledForMs(long now) {
+        if (!waiting()) {
+            return 0;
+        }
+        long since = Math.max(lastProgressMs, waitingSinceMs);
+        return Math.max(0, now - since);
+    }
+}

@@ -1,0 +1,94 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.core.metrics.MetricsOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** Immutable configuration of a {@link CdcEventProcessor}, copied from its builder (every field final). */
+final class ProcessorConfig {
+
+    final String name;
+    final MeterRegistry registry;
+    final MetricsOptions metricsOptions;
+    /** Unmodifiable; {@code null} for a processor fed only through {@code process(...)}. */
+    final Map<String, Object> consumerProperties;
+    /** Unmodifiable; {@code null} without a dead-letter topic. */
+    final Map<String, Object> producerProperties;
+    final List<String> topics;
+    final Pattern topicPattern;
+    final ChangeApplier applier;
+    final String deadLetterTopic;
+    final Duration heartbeatInterval;
+    final Duration stallTimeout;
+    final Duration lagRefreshInterval;
+    final Duration pollTimeout;
+    final Duration retryBackoff;
+    final Duration closeTimeout;
+    final int applyRetries;
+    final String heartbeatTopicPrefix;
+    final String transactionTopicSuffix;
+    final Clock clock;
+    final KafkaClientFactory clients;
+
+    ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
+                    Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
+                    List<String> topics, Pattern topicPattern, ChangeApplier applier, String deadLetterTopic,
+                    Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
+                    Duration pollTimeout, Duration retryBackoff, Duration closeTimeout, int applyRetries,
+                    String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
+                    KafkaClientFactory clients) {
+        this.name = name;
+        this.registry = registry;
+        this.metricsOptions = metricsOptions;
+        this.consumerProperties = consumerProperties == null ? null : Map.copyOf(consumerProperties);
+        this.producerProperties = producerProperties == null ? null : Map.copyOf(producerProperties);
+        this.topics = List.copyOf(topics);
+        this.topicPattern = topicPattern;
+        this.applier = applier;
+        this.deadLetterTopic = deadLetterTopic;
+        this.heartbeatInterval = heartbeatInterval;
+        this.stallTimeout = stallTimeoutOverride != null ? stallTimeoutOverride
+                : heartbeatInterval != null ? heartbeatInterval.multipliedBy(2) : Duration.ofMinutes(1);
+        this.lagRefreshInterval = lagRefreshInterval;
+        this.pollTimeout = pollTimeout;
+        this.retryBackoff = retryBackoff;
+        this.closeTimeout = closeTimeout;
+        this.applyRetries = applyRetries;
+        this.heartbeatTopicPrefix = heartbeatTopicPrefix;
+        this.transactionTopicSuffix = transactionTopicSuffix;
+        this.clock = clock;
+        this.clients = clients;
+    }
+
+    boolean consumesKafka() {
+        return consumerProperties != null;
+    }
+
+    /** Properties of the lag probe's consumer: no group, no commits, small fetches. */
+    Map<String, Object> peekProperties() {
+        Map<String, Object> p = new HashMap<>(consumerProperties);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 65_536);
+        Object clientId = consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG);
+        if (clientId != null) {
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-lag");
+        }
+        return p;
+    }
+
+    String subscription() {
+        return topicPattern != null ? topicPattern.pattern() : String.valueOf(topics);
+    }
+}

@@ -1,0 +1,135 @@
+package io.migmon.cdc;
+
+import io.migmon.core.health.Health;
+
+/**
+ * The processor's liveness state (written by the processing thread, read by the health check from any thread) and
+ * the health verdict computed from it at read time: per partition and per stage.
+ *
+ * <ul>
+ *   <li>a partition with waiting records and no applied progress for the stall timeout (2 heartbeat intervals) is
+ *       DOWN, naming the partition and the stage: the target (its error, or an apply that does not return), a
+ *       poison record whose dead letter cannot be written, the broker (lag refresh failing), or the poll loop;</li>
+ *   <li>with heartbeats: DOWN when the newest source-side time (a heartbeat's own {@code ts_ms} or a change's
+ *       {@code source.ts}) is older than the stall timeout: the connector is silent (or the broker unreachable,
+ *       when the lag probe fails too);</li>
+ *   <li>{@code state} is {@code idle} only when nothing waits and no change arrived recently, {@code stalled}
+ *       beside DOWN, else {@code streaming}.</li>
+ * </ul>
+ */
+final class ProcessorHealth {
+
+    private final ProcessorConfig config;
+    private final long createdMs;
+    private ProgressTracker progress;
+    volatile boolean running;
+    volatile boolean closed;
+    volatile Throwable failure;
+    volatile long lastPollMs = -1;
+    volatile long lastRecordMs = -1;
+    volatile long lastHeartbeatMs = -1;
+    volatile long lastChangeMs = -1;
+    volatile long lastProgressMs = -1;
+
+    ProcessorHealth(ProcessorConfig config) {
+        this.config = config;
+        this.createdMs = config.clock.millis();
+    }
+
+    void progress(ProgressTracker tracker) {
+        this.progress = tracker;
+    }
+
+    /** Whether the processor is up: not closed and its poll loop (if any) did not fail. */
+    boolean up() {
+        return !closed && failure == null;
+    }
+
+    Health check(long eventsProcessed, long deadLettered, String blockedReason) {
+        long now = config.clock.millis();
+        long stallMs = config.stallTimeout.toMillis();
+        long lagMessages = 0;
+        double lagSeconds = 0;
+        boolean waiting = false;
+        boolean applyHung = false;
+        for (PartitionProgress p : progress.partitions()) {
+            lagMessages += p.messages();
+            lagSeconds = Math.max(lagSeconds, p.seconds());
+            waiting |= p.waiting();
+            long started = p.applyStartedMs;
+            applyHung |= started >= 0 && now - started > stallMs;
+        }
+        Health.Builder b = Health.builder()
+                .detail("lagMessages", lagMessages)
+                .detail("lagSeconds", lagSeconds)
+                .detail("replicationLagSeconds", progress.stalenessSeconds(null))
+                .detail("eventsProcessed", eventsProcessed)
+                .detail("deadLettered", deadLettered);
+        if (lastHeartbeatMs > 0) {
+            b.detail("lastHeartbeatAgeMs", now - lastHeartbeatMs);
+        }
+        if (closed) {
+            return b.detail("state", "closed").down("processor closed").build();
+        }
+        if (failure != null) {
+            return b.detail("state", "failed").down("poll loop failed: " + failure.getClass().getSimpleName()).build();
+        }
+        if (lastPollMs < 0) {
+            if (now - createdMs > stallMs) {
+                return b.detail("state", "stalled")
+                        .down("not started: no poll or process call for " + (now - createdMs) + " ms").build();
+            }
+            return b.detail("state", "starting").build();
+        }
+        boolean down = false;
+        String brokerError = progress.brokerError;
+        for (PartitionProgress p : progress.partitions()) {
+            long stalled = p.stalledForMs(now);
+            if (stalled > stallMs) {
+                down = true;
+                b.down("partition " + p.tp + ": " + p.messages() + " messages waiting, no applied progress for "
+                        + stalled + " ms: " + stage(p, now, brokerError, blockedReason));
+            }
+        }
+        long sincePoll = now - lastPollMs;
+        if (config.consumesKafka() && running && !applyHung && sincePoll > stallMs + config.pollTimeout.toMillis()) {
+            down = true;
+            b.down("poll loop stalled: no poll for " + sincePoll + " ms");
+        }
+        if (config.heartbeatInterval != null && !applyHung && !waiting) {
+            // while records wait the consumer is behind: the partition rule above judges it, not the connector
+            long signal = progress.lastSourceSignalNanos / 1_000_000L;
+            long silentMs = now - Math.max(signal, createdMs);
+            if (silentMs > stallMs) {
+                down = true;
+                if (brokerError != null) {
+                    b.down("broker unreachable: no heartbeat or change for " + silentMs + " ms; " + brokerError);
+                } else {
+                    b.down("connector silent: no heartbeat or change event from the source for " + silentMs
+                            + " ms (> 2 heartbeat intervals, by the source's own timestamps)");
+                }
+            }
+        }
+        String state = down ? "stalled"
+                : !waiting && lagMessages == 0 && (lastChangeMs < 0 || now - lastChangeMs > stallMs) ? "idle" : "streaming";
+        return b.detail("state", state).build();
+    }
+
+    private String stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
+        long started = p.applyStartedMs;
+        String blocked = p.blockedReason;
+        if (started >= 0 && (blocked == null || now - started > config.stallTimeout.toMillis() / 2)) {
+            return "target not responding: apply running for " + (now - started) + " ms";
+        }
+        if (blocked != null) {
+            return blocked;
+        }
+        if (brokerError != null) {
+            return "broker unreachable: " + brokerError;
+        }
+        if (blockedReason != null) {
+            return blockedReason;
+        }
+        return "records not consumed (poll loop behind)";
+    }
+}

@@ -1,0 +1,154 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthStatus;
+import io.migmon.core.testing.MutableClock;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+/** Replication lag as staleness computed at read time from watermarks, with a MutableClock (exact to the ms). */
+class ReplicationLagTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
+
+    private static String change(int id, long sourceTsMs) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":" + sourceTsMs
+                + ",\"schema\":\"public\",\"table\":\"orders\"},\"op\":\"c\",\"ts_ms\":" + sourceTsMs + "}";
+    }
+
+    private CdcRecord record(String json) {
+        return CdcRecord.of("shop.public.orders", null, json);
+    }
+
+    private CdcRecord heartbeat() {
+        return CdcRecord.of("__debezium-heartbeat.shop", "{\"serverName\":\"shop\"}", "{\"ts_ms\":" + clock.millis() + "}");
+    }
+
+    private double lag() {
+        return registry.get("cdc.replication.lag").tags("source_table", "public.orders", "target_table", "public.orders")
+                .gauge().value();
+    }
+
+    private double overall() {
+        return registry.get("cdc.replication.lag.overall").gauge().value();
+    }
+
+    @Test
+    void withoutHeartbeatsTheLagAgesFromTheLastAppliedChange() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).build()) {
+            assertThat(p.appliedWatermark()).isEmpty();
+            p.process(List.of(record(change(1, clock.millis() - 3_000))));
+            assertThat(lag()).isEqualTo(3.0);
+            clock.advance(Duration.ofSeconds(5));
+            // nothing confirms the source is current: the lag keeps ageing, 1 s per second
+            assertThat(lag()).isEqualTo(8.0);
+            assertThat(overall()).isEqualTo(8.0);
+            assertThat(p.appliedWatermark()).contains(clock.instant().minusSeconds(8));
+        }
+    }
+
+    @Test
+    void atIdleWithHeartbeatsTheLagIsZeroAndGrowsFromTheLastHeartbeatWhenTheyStop() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            p.process(List.of(record(change(1, clock.millis() - 1_500))));
+            for (int i = 0; i < 5; i++) {
+                clock.advance(Duration.ofSeconds(2));
+                p.process(List.of(heartbeat()));
+                assertThat(lag()).as("idle with heartbeats").isZero();
+            }
+            assertThat(p.healthCheck().check().details()).containsEntry("state", "idle");
+            Instant lastHeartbeat = clock.instant();
+            clock.advance(Duration.ofSeconds(3));
+            assertThat(lag()).as("within one interval + tolerance").isZero();
+            clock.advance(Duration.ofMillis(100));
+            assertThat(lag()).isEqualTo(3.1, within(1e-9));
+            clock.advance(Duration.ofSeconds(4));
+            assertThat(lag()).isEqualTo(7.1, within(1e-9));
+            assertThat(p.appliedWatermark()).contains(lastHeartbeat);
+            Health h = p.healthCheck().check();
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("connector silent"));
+            assertThat(h.details()).containsEntry("state", "stalled");
+        }
+    }
+
+    @Test
+    void whileABatchIsBeingAppliedTheLagIsTheAgeOfItsOldestChangeAndKeepsAgeing() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean block = new java.util.concurrent.atomic.AtomicBoolean();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ChangeApplier slow = batch -> {
+            if (block.get()) {
+                entered.countDown();
+                release.await(30, TimeUnit.SECONDS);
+            }
+        };
+        ExecutorService ex = Executors.newSingleThreadExecutor();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(slow)
+                .heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(record(change(1, t0)), heartbeat()));
+            assertThat(lag()).isZero();
+
+            block.set(true);
+            clock.advance(Duration.ofMillis(1_000));
+            Future<?> f = ex.submit(() -> {
+                p.process(List.of(record(change(2, t0 + 500)), record(change(3, t0 + 900))));
+                return null;
+            });
+            assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(lag()).isEqualTo(0.5, within(1e-9));
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(lag()).as("ages while the apply hangs").isEqualTo(6.5, within(1e-9));
+            assertThat(overall()).isEqualTo(6.5, within(1e-9));
+            assertThat(p.appliedWatermark()).contains(Instant.ofEpochMilli(t0 + 500).minusNanos(1));
+            Health h = p.healthCheck().check();
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains("target not responding"));
+            assertThat(h.reasons()).noneSatisfy(r -> assertThat(r).contains("connector"));
+            release.countDown();
+            f.get(30, TimeUnit.SECONDS);
+            // applied through t0 + 900; the last heartbeat is 7 s old: not confirmed current
+            assertThat(lag()).isEqualTo(6.1, within(1e-9));
+            p.process(List.of(heartbeat()));
+            assertThat(lag()).isZero();
+        } finally {
+            ex.shutdownNow();
+        }
+    }
+
+    @Test
+    void whileChangesFlowTheLagAgesFromTheLastAppliedChangeUntilTheirTransactionEnds() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(heartbeat()));
+            clock.advance(Duration.ofMillis(500));
+            String inTx = change(1, t0 + 100).replace("\"op\":\"c\"", "\"op\":\"c\",\"transaction\":{\"id\":\"7:42\",\"total_order\":1}");
+            p.process(List.of(record(inTx)));
+            // no heartbeat since the change arrived: a later change of the transaction may be in transit
+            clock.advance(Duration.ofMillis(300));
+            assertThat(lag()).isEqualTo(0.7, within(1e-9));
+            p.process(List.of(CdcRecord.of("shop.transaction", "{\"id\":\"7:42\"}",
+                    "{\"status\":\"END\",\"id\":\"7:42\",\"event_count\":1,\"ts_ms\":" + clock.millis() + "}")));
+            assertThat(lag()).as("the END record closes the transaction: current").isZero();
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.migmon.cli;
+
+import io.migmon.cli.internal.MetricQueries;
+import io.migmon.cli.internal.PrometheusApi;
+import io.migmon.core.metrics.MetricsOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Prometheus connection options shared by check, watch and start. */
+final class PrometheusOptions {
+
+    @Option(names = "--prometheus-url", paramLabel = "URL",
+            description = "Prometheus base URL, e.g. http://prometheus:9090 (credentials: https://user:password@host, "
+                    + "or a bearer token in the PROMETHEUS_TOKEN environment variable; never printed)")
+    URI prometheusUrl;
+
+    @Option(names = "--metrics-prefix", paramLabel = "PREFIX", defaultValue = "",
+            description = "The host's MetricsOptions prefix (e.g. myapp.db), empty for none. Default: none")
+    String metricsPrefix;
+
+    @Option(names = "--http-timeout", paramLabel = "DURATION", converter = Durations.class, defaultValue = "10s",
+            description = "Timeout of each HTTP request. Default: ${DEFAULT-VALUE}")
+    Duration httpTimeout;
+
+    MetricsOptions metricsOptions() {
+        try {
+            return MetricsOptions.builder().prefix(metricsPrefix).build();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--metrics-prefix: " + e.getMessage());
+        }
+    }
+
+    PrometheusApi api(Map<String, String> env) {
+        if (prometheusUrl == null) {
+            throw new UsageException("--prometheus-url is required (e.g. --prometheus-url http://prometheus:9090)");
+        }
+        return new PrometheusApi(prometheusUrl, env.get("PROMETHEUS_TOKEN"), httpTimeout);
+    }
+
+    MetricQueries queries(String migrationId) {
+        return new MetricQueries(metricsOptions(), migrationId);
+    }
+}

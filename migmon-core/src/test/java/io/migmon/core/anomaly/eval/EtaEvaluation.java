@@ -1,0 +1,277 @@
+package io.migmon.core.anomaly.eval;
+
+import io.migmon.core.progress.ProgressSnapshot;
+import io.migmon.core.progress.ProgressTracker;
+import io.migmon.core.testing.MutableClock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Held-out evaluation of the ETA of {@link ProgressTracker} against two baselines computed from the same reads: the
+ * naive cumulative average (rows done / time since start) and the rate of the last 60 s.
+ *
+ * <p>Each job is simulated at 100 ms like {@link Simulation} (batch commits, log-normal noise, GC pauses where the
+ * scenario says so) with a declared total, and read every 5 s (the host's {@code sample()} schedule). The truth at a
+ * read is the time the job really finished minus now. Scenarios: {@code steady} (CV 5%), {@code noisy} (CV 25%,
+ * correlated over 5 s), {@code noisy-correlated} (CV 25%, correlated over 60 s), {@code batchy} (commits of 4-8 s of
+ * work, GC pauses of 1-3 s every ~60 s), {@code planned-pause} (a declared 2-minute pause at 40%),
+ * {@code new-rate} (the rate halves at 40%), {@code cold-start} (a 2-minute job whose first 1.5 s are empty) and
+ * {@code stall} (an undeclared 3-minute stall at 50%).
+ */
+final class EtaEvaluation {
+
+    static final String[] SCENARIOS = {"steady", "noisy", "noisy-correlated", "batchy", "planned-pause", "new-rate",
+            "cold-start", "stall"};
+    static final String[] METHODS = {"migmon", "cumulative average", "60 s window"};
+    static final double[] MARKS = {0.10, 0.25, 0.50, 0.75, 0.90};
+    /** Seeds looked at while choosing the ETA model's constants. */
+    static final long TUNING = 500_001;
+    /** Seeds run for the report only. */
+    static final long HELD_OUT = 700_001;
+
+    private EtaEvaluation() {
+    }
+
+    /** Errors of one method on one scenario, over the seeds. */
+    static final class Errors {
+        final double[][] atMarks = new double[MARKS.length][];
+        final List<double[]> perSeedMarks = new ArrayList<>();
+        double worst;
+        double stabilitySum;
+        int runs;
+        double recoverySecondsMax = Double.NaN;
+        int finiteWhileStalled;
+        int stalledReads;
+
+        double median(int mark) {
+            double[] v = perSeedMarks.stream().mapToDouble(a -> a[mark]).filter(d -> !Double.isNaN(d)).sorted().toArray();
+            return v.length == 0 ? Double.NaN : v[v.length / 2];
+        }
+    }
+
+    record Job(double[] doneAt, double finish, double pauseStart, double pauseEnd, double eventAt, double stallStart,
+               double stallEnd, long total, List<long[]> steps) {
+    }
+
+    static Map<String, Map<String, Errors>> run(long firstSeed, int seeds) {
+        Map<String, Map<String, Errors>> out = new LinkedHashMap<>();
+        for (String scenario : SCENARIOS) {
+            Map<String, Errors> m = new LinkedHashMap<>();
+            for (String method : METHODS) {
+                m.put(method, new Errors());
+            }
+            out.put(scenario, m);
+            for (int s = 0; s < seeds; s++) {
+                evaluate(scenario, firstSeed + s, m);
+            }
+        }
+        return out;
+    }
+
+    private static void evaluate(String scenario, long seed, Map<String, Errors> errors) {
+        Random r = new Random(seed * 104_729 + scenario.hashCode());
+        boolean shortJob = scenario.equals("cold-start");
+        double rate = Math.exp(Math.log(50) + r.nextDouble() * (Math.log(5000) - Math.log(50)));
+        double duration = shortJob ? 120 : 1800 + r.nextDouble() * 1800;
+        double cv = scenario.equals("steady") ? 0.05 : scenario.startsWith("noisy") ? 0.25 : 0.10;
+        double tau = scenario.equals("noisy-correlated") ? 60 : 5;
+        boolean batchy = scenario.equals("batchy");
+        double batchMean = batchy ? 6 : 1;
+        double gcMean = batchy ? 60 : 1e12;
+        // simulate rows per 100 ms step until the expected total is done
+        long total = Math.round(rate * duration);
+        double sigma = Math.sqrt(Math.log(1 + cv * cv));
+        double a = Math.exp(-0.1 / tau);
+        double logNoise = 0;
+        double pending = 0;
+        double sinceCommit = 0;
+        double batch = batchMean * (0.67 + 0.66 * r.nextDouble());
+        double gcLeft = 0;
+        double nextGc = -gcMean * Math.log(1 - r.nextDouble());
+        long done = 0;
+        List<long[]> commits = new ArrayList<>(); // {step, rows}
+        double pauseStart = Double.NaN;
+        double pauseEnd = Double.NaN;
+        double eventAt = Double.NaN;
+        double stallStart = Double.NaN;
+        double stallEnd = Double.NaN;
+        double factor = 1;
+        int step = 0;
+        while (done < total) {
+            double t = step * 0.1;
+            if (shortJob && t < 1.5) {
+                step++;
+                continue;
+            }
+            double ratio = (double) done / total;
+            if (scenario.equals("planned-pause") && Double.isNaN(pauseStart) && ratio >= 0.4) {
+                pauseStart = t;
+                pauseEnd = t + 120;
+            }
+            if (scenario.equals("new-rate") && Double.isNaN(eventAt) && ratio >= 0.4) {
+                eventAt = t;
+                factor = 0.5;
+            }
+            if (scenario.equals("stall") && Double.isNaN(stallStart) && ratio >= 0.5) {
+                stallStart = t;
+                stallEnd = t + 180;
+            }
+            boolean stopped = (t >= pauseStart && t < pauseEnd) || (t >= stallStart && t < stallEnd);
+            logNoise = a * logNoise + Math.sqrt(1 - a * a) * sigma * r.nextGaussian();
+            if (gcLeft <= 0 && t >= nextGc) {
+                gcLeft = 1 + 2 * r.nextDouble();
+                nextGc = t + gcLeft - gcMean * Math.log(1 - r.nextDouble());
+            }
+            if (gcLeft > 0) {
+                gcLeft -= 0.1;
+            } else if (!stopped) {
+                pending += rate * factor * Math.exp(logNoise - sigma * sigma / 2) * 0.1;
+                sinceCommit += 0.1;
+                if (sinceCommit >= batch) {
+                    long c = Math.min((long) pending, total - done);
+                    if (c > 0) {
+                        pending -= c;
+                        done += c;
+                        commits.add(new long[] {step, c});
+                    }
+                    sinceCommit = 0;
+                    batch = batchMean * (0.67 + 0.66 * r.nextDouble());
+                }
+            }
+            step++;
+        }
+        double finish = (step - 1) * 0.1;
+
+        // replay: a tracker on a mutable clock, read every 5 s
+        MutableClock clock = MutableClock.epoch();
+        ProgressTracker tracker = new ProgressTracker(clock);
+        tracker.expectTotal(total);
+        int c = 0;
+        long doneSoFar = 0;
+        List<double[]> reads = new ArrayList<>(); // t, done, migmon eta, cumulative eta, window eta
+        List<Double> window = new ArrayList<>();
+        List<Long> windowDone = new ArrayList<>();
+        boolean paused = false;
+        int lastStep = step;
+        for (int s = 0; s <= lastStep; s++) {
+            double t = s * 0.1;
+            while (c < commits.size() && commits.get(c)[0] == s) {
+                tracker.add(commits.get(c)[1]);
+                doneSoFar += commits.get(c)[1];
+                c++;
+            }
+            if (!paused && t >= pauseStart && t < pauseEnd) {
+                tracker.pause("planned");
+                paused = true;
+            } else if (paused && t >= pauseEnd) {
+                tracker.resume();
+                paused = false;
+            }
+            if (s % 50 == 0 && s > 0 && doneSoFar < total) {
+                ProgressSnapshot snap = tracker.snapshot();
+                double cumulative = doneSoFar / t;
+                window.add(t);
+                windowDone.add(doneSoFar);
+                while (window.size() > 1 && window.get(1) <= t - 60) {
+                    window.remove(0);
+                    windowDone.remove(0);
+                }
+                double span = t - window.get(0);
+                double windowRate = span <= 0 ? Double.NaN : (doneSoFar - windowDone.get(0)) / span;
+                double remaining = total - doneSoFar;
+                reads.add(new double[] {t, doneSoFar, snap.etaSeconds(), cumulative > 0 ? remaining / cumulative : Double.NaN,
+                        windowRate > 0 ? remaining / windowRate : Double.NaN, snap.state() == ProgressSnapshot.State.STALLED ? 1 : 0});
+            }
+            clock.advanceMillis(100);
+        }
+        for (int m = 0; m < METHODS.length; m++) {
+            Errors e = errors.get(METHODS[m]);
+            double[] marks = new double[MARKS.length];
+            Arrays.fill(marks, Double.NaN);
+            int mark = 0;
+            double worst = 0;
+            double stability = 0;
+            int stabilityCount = 0;
+            double lastOutside = Double.NaN;
+            for (int k = 0; k < reads.size(); k++) {
+                double[] rd = reads.get(k);
+                double t = rd[0];
+                double ratio = rd[1] / total;
+                double truth = finish - t;
+                double eta = rd[2 + m];
+                boolean inStall = t >= stallStart + 30 && t < stallEnd;
+                if (inStall) {
+                    e.stalledReads++;
+                    if (!Double.isNaN(eta)) {
+                        e.finiteWhileStalled++;
+                    }
+                    continue; // during a stall no finite answer is right; counted above
+                }
+                if (t >= stallStart && t < stallEnd + 60) {
+                    continue;
+                }
+                double err = Double.isNaN(eta) ? Double.NaN : Math.abs(eta - truth) / truth;
+                while (mark < MARKS.length && ratio >= MARKS[mark]) {
+                    marks[mark++] = err;
+                }
+                if (ratio >= 0.10 && truth > 30) {
+                    if (!Double.isNaN(err)) {
+                        worst = Math.max(worst, err);
+                    }
+                    if (k >= 12) {
+                        double[] before = reads.get(k - 12); // 60 s earlier
+                        double prevFinish = before[0] + before[2 + m];
+                        double nowFinish = t + eta;
+                        if (!Double.isNaN(prevFinish) && !Double.isNaN(nowFinish)) {
+                            stability += Math.abs(nowFinish - prevFinish) / finish;
+                            stabilityCount++;
+                        }
+                    }
+                }
+                double event = !Double.isNaN(pauseEnd) ? pauseEnd : eventAt;
+                if (!Double.isNaN(event) && t >= event && truth > 30 && (Double.isNaN(err) || err > 0.15)) {
+                    lastOutside = t - event;
+                }
+            }
+            e.perSeedMarks.add(marks);
+            e.worst = Math.max(e.worst, worst);
+            e.stabilitySum += stabilityCount == 0 ? 0 : stability / stabilityCount;
+            e.runs++;
+            if (!Double.isNaN(pauseEnd) || !Double.isNaN(eventAt)) {
+                double rec = Double.isNaN(lastOutside) ? 0 : lastOutside + 5;
+                e.recoverySecondsMax = Double.isNaN(e.recoverySecondsMax) ? rec : Math.max(e.recoverySecondsMax, rec);
+            }
+        }
+    }
+
+    static String markdown(Map<String, Map<String, Errors>> result, int seeds) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| scenario | method | error at 10% | 25% | 50% | 75% | 90% | worst (after 10%) | stability | "
+                + "back within 15% after the event (worst) | finite ETA while stalled |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        for (var sc : result.entrySet()) {
+            for (var me : sc.getValue().entrySet()) {
+                Errors e = me.getValue();
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %.2f%% | %s | %s |%n",
+                        sc.getKey(), me.getKey(), pct(e.median(0)), pct(e.median(1)), pct(e.median(2)), pct(e.median(3)),
+                        pct(e.median(4)), pct(e.worst), 100 * e.stabilitySum / e.runs,
+                        Double.isNaN(e.recoverySecondsMax) ? "" : String.format(Locale.ROOT, "%.0f s", e.recoverySecondsMax),
+                        e.stalledReads == 0 ? "" : e.finiteWhileStalled + " of " + e.stalledReads + " reads"));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%nErrors are medians over %d seeds per scenario of |ETA - truth| / truth at the first "
+                + "read past each mark (n/a: no ETA given yet); worst is the maximum over every read after 10%% done "
+                + "(stall reads excluded); stability is the mean change of the predicted finish time between reads 60 s "
+                + "apart, in %% of the job's duration.%n", seeds));
+        return sb.toString();
+    }
+
+    private static String pct(double v) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f%%", 100 * v);
+    }
+}

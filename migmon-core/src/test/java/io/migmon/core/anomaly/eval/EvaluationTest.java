@@ -1,0 +1,95 @@
+package io.migmon.core.anomaly.eval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The held-out evaluations reported in docs/anomaly-detection.md: detectors with their default settings on the
+ * HELD-OUT seeds (never used to choose a setting) at 1, 5, 15 and 60 s, and the ETA against its two baselines.
+ * Writes the tables to {@code target/}; pins the reported figures with margins.
+ */
+class EvaluationTest {
+
+    /**
+     * The held-out figures reported in docs/anomaly-detection.md (type@interval: F1, false alerts per hour on healthy
+     * traces, on benign-event traces). The run is deterministic; the margins are for changes that move the figures
+     * a little, which must then be re-reported.
+     */
+    static final Map<String, double[]> REPORTED = Map.ofEntries(
+            Map.entry("low_throughput@1", new double[] {0.877, 0.000, 0.059}),
+            Map.entry("low_throughput@5", new double[] {0.877, 0.000, 0.059}),
+            Map.entry("low_throughput@15", new double[] {0.877, 0.000, 0.059}),
+            Map.entry("low_throughput@60", new double[] {0.867, 0.000, 0.074}),
+            Map.entry("throughput_drop@1", new double[] {0.897, 0.000, 0.000}),
+            Map.entry("throughput_drop@5", new double[] {0.881, 0.000, 0.000}),
+            Map.entry("throughput_drop@15", new double[] {0.897, 0.000, 0.000}),
+            Map.entry("throughput_drop@60", new double[] {0.862, 0.015, 0.000}),
+            Map.entry("throughput_spike@1", new double[] {0.929, 0.000, 0.000}),
+            Map.entry("throughput_spike@5", new double[] {0.945, 0.000, 0.000}),
+            Map.entry("throughput_spike@15", new double[] {0.963, 0.000, 0.000}),
+            Map.entry("throughput_spike@60", new double[] {0.862, 0.000, 0.015}),
+            Map.entry("high_error_rate@1", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("high_error_rate@5", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("high_error_rate@15", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("high_error_rate@60", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("stall@1", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("stall@5", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("stall@15", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("stall@60", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("lag_trend@1", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("lag_trend@5", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("lag_trend@15", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("lag_trend@60", new double[] {0.985, 0.000, 0.015}));
+
+    @Test
+    void detectorsOnHeldOutSeeds() throws IOException {
+        Evaluation.Result result = Evaluation.run(Evaluation.HELD_OUT);
+        String table = result.markdown();
+        Path out = Path.of("target", "anomaly-evaluation-held-out.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.out.println(table);
+        assertThat(result.alertsDuringPauses()).as("alerts during declared pauses").isZero();
+        for (String type : Evaluation.TYPES) {
+            for (int interval : Evaluation.INTERVALS) {
+                Evaluation.Score s = result.score(type, interval);
+                double[] reported = REPORTED.get(type + "@" + interval);
+                assertThat(s.f1()).as("held-out F1 of %s at %d s", type, interval).isGreaterThanOrEqualTo(reported[0] - 0.03);
+                assertThat(s.healthyPerHour()).as("false alerts/h of %s at %d s on healthy traces", type, interval)
+                        .isLessThanOrEqualTo(reported[1] + 0.02);
+                assertThat(s.benignPerHour()).as("false alerts/h of %s at %d s on benign traces", type, interval)
+                        .isLessThanOrEqualTo(reported[2] + 0.02);
+            }
+        }
+    }
+
+    @Test
+    void etaOnHeldOutSeeds() throws IOException {
+        var result = EtaEvaluation.run(EtaEvaluation.HELD_OUT, 10);
+        String table = EtaEvaluation.markdown(result, 10);
+        Path out = Path.of("target", "eta-evaluation-held-out.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.out.println(table);
+        var stall = result.get("stall").get("migmon");
+        assertThat(stall.finiteWhileStalled).as("finite ETAs while stalled").isZero();
+        assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).as("back within 15% after a resume")
+                .isLessThanOrEqualTo(30);
+        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).as("back within 15% after a new rate")
+                .isLessThanOrEqualTo(90);
+        for (String scenario : new String[] {"steady", "noisy", "batchy", "planned-pause", "stall"}) {
+            var migmon = result.get(scenario).get("migmon");
+            var naive = result.get(scenario).get("cumulative average");
+            for (int m = 0; m < EtaEvaluation.MARKS.length; m++) {
+                assertThat(migmon.median(m)).as("%s: ETA error at mark %d", scenario, m).isLessThanOrEqualTo(0.15);
+                assertThat(migmon.median(m)).as("%s: not worse than the cumulative average at mark %d", scenario, m)
+                        .isLessThanOrEqualTo(naive.median(m) + 0.01);
+            }
+        }
+    }
+}

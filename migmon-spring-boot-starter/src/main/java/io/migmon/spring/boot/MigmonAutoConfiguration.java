@@ -1,0 +1,346 @@
+package io.migmon.spring.boot;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.alerting.AlertDispatcher;
+import io.migmon.alerting.AnomalyAlerts;
+import io.migmon.alerting.spi.AlertSink;
+import io.migmon.cdc.CdcEventProcessor;
+import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import io.migmon.core.anomaly.AnomalyListener;
+import io.migmon.core.health.HealthCheck;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.flyway.MigmonFlywayCallback;
+import io.migmon.liquibase.MigmonLiquibaseListener;
+import io.migmon.spring.boot.internal.AlertingFactory;
+import io.migmon.spring.boot.internal.CdcProcessorLifecycle;
+import io.migmon.spring.boot.internal.FrameworkVersions;
+import io.migmon.spring.boot.internal.GrafanaFiles;
+import io.migmon.spring.boot.internal.HealthSource;
+import io.migmon.spring.boot.internal.LiquibaseListenerAttacher;
+import io.migmon.spring.boot.internal.MigmonHealthContributor;
+import io.migmon.spring.boot.internal.MigmonSanitizing;
+import io.migmon.spring.boot.internal.MigmonWatcher;
+import io.migmon.spring.boot.internal.MigrationSource;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.AnyNestedCondition;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ConditionContext;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+
+/**
+ * migmon in a Spring Boot 4 application: records into the application's {@link MeterRegistry}; observes Boot's
+ * Flyway and Liquibase with no code; exposes every migmon health check as the Actuator component {@code migmon};
+ * builds a lifecycle-managed {@link AlertDispatcher} from {@code migmon.alerting.*}; runs a {@link CdcEventProcessor}
+ * from {@code migmon.cdc.*}; writes Grafana dashboards when asked; masks migmon's secrets in Actuator endpoints.
+ * Every bean backs off when the application defines its own of the same type. See docs/spring-boot.md.
+ */
+@AutoConfiguration(afterName = {
+        "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.micrometer.metrics.autoconfigure.export.prometheus.PrometheusMetricsExportAutoConfiguration",
+        // Spring Boot 3.5's names of the same auto-configurations (see docs/spring-boot.md, "Spring Boot 3.5")
+        "org.springframework.boot.actuate.autoconfigure.metrics.MetricsAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.CompositeMeterRegistryAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.export.simple.SimpleMetricsExportAutoConfiguration",
+        "org.springframework.boot.actuate.autoconfigure.metrics.export.prometheus.PrometheusMetricsExportAutoConfiguration"})
+@ConditionalOnClass(MeterRegistry.class)
+@ConditionalOnBean(MeterRegistry.class)
+@ConditionalOnBooleanProperty(name = "migmon.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(MigmonProperties.class)
+public class MigmonAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    MetricsOptions migmonMetricsOptions(MigmonProperties properties) {
+        MigmonProperties.Metrics m = properties.getMetrics();
+        try {
+            return MetricsOptions.builder().prefix(m.getPrefix()).maxTagValues(m.getMaxTagValues()).build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("migmon.metrics: " + e.getMessage(), e);
+        }
+    }
+
+    @Bean(destroyMethod = "close")
+    @ConditionalOnMissingBean
+    MigmonMigrations migmonMigrations(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
+            ObjectProvider<AnomalyListener> anomalyListeners, BeanFactory beanFactory) {
+        return new MigmonMigrations(registry, options, properties.getHealth(), properties.getAnomaly().isEnabled(),
+                anomalyListeners.orderedStream().toList(), clock(beanFactory));
+    }
+
+    /** A {@code java.time.Clock} bean named {@value #CLOCK_BEAN} if the application defines one (tests), else UTC. */
+    public static final String CLOCK_BEAN = "migmonClock";
+
+    static java.time.Clock clock(BeanFactory beanFactory) {
+        return beanFactory.containsBean(CLOCK_BEAN) ? beanFactory.getBean(CLOCK_BEAN, java.time.Clock.class)
+                : java.time.Clock.systemUTC();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    MigmonHealthChecks migmonHealthChecks(ObjectProvider<HealthCheck> checks, ObjectProvider<HealthSource> sources,
+            MigmonMigrations migrations, ObjectProvider<MigrationSource> frameworks, MigmonProperties properties) {
+        return new MigmonHealthChecks(() -> {
+            List<HealthCheck> all = new ArrayList<>(checks.orderedStream().toList());
+            sources.orderedStream().forEach(s -> all.addAll(s.checks()));
+            return all;
+        }, migrations::healthChecks, () -> frameworks.orderedStream().flatMap(f -> f.migrations().stream()).toList(),
+                properties.getHealth());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    MigmonWatcher migmonWatcher(MigmonMigrations migrations, MigmonHealthChecks checks,
+            ObjectProvider<AlertDispatcher> dispatcher, MigmonProperties properties) {
+        return new MigmonWatcher(migrations, checks, dispatcher.getIfAvailable(), properties.getHealth().getEvaluationInterval());
+    }
+
+    /** Flyway: Boot registers every {@code Callback} bean with its auto-configured Flyway, so a bean is all it takes. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.flywaydb.core.Flyway")
+    @ConditionalOnBooleanProperty(name = "migmon.flyway.enabled", matchIfMissing = true)
+    static class FlywayObservation {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        MigmonFlywayCallback migmonFlywayCallback(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
+                BeanFactory beanFactory) {
+            FrameworkVersions.requireFlyway(classLoader(beanFactory));
+            MigmonProperties.Flyway f = properties.getFlyway();
+            return MigmonFlywayCallback.builder().meterRegistry(registry).metricsOptions(options)
+                    .migrationId(f.getMigrationId()).perVersion(f.isPerVersion()).maxTrackedVersions(f.getMaxTrackedVersions())
+                    .build();
+        }
+
+        @Bean
+        MigrationSource migmonFlywayMigrations(ObjectProvider<MigmonFlywayCallback> callbacks) {
+            return () -> callbacks.orderedStream().flatMap(c -> c.migrations().stream()).toList();
+        }
+    }
+
+    /** Liquibase: the listener is attached to Boot's SpringLiquibase through its customizer. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "liquibase.integration.spring.SpringLiquibase")
+    @ConditionalOnBooleanProperty(name = "migmon.liquibase.enabled", matchIfMissing = true)
+    static class LiquibaseObservation {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        MigmonLiquibaseListener migmonLiquibaseListener(MeterRegistry registry, MetricsOptions options,
+                MigmonProperties properties, BeanFactory beanFactory) {
+            FrameworkVersions.requireLiquibase(classLoader(beanFactory));
+            MigmonProperties.Liquibase l = properties.getLiquibase();
+            return MigmonLiquibaseListener.builder().meterRegistry(registry).metricsOptions(options)
+                    .migrationId(l.getMigrationId()).maxTrackedChangeSets(l.getMaxTrackedChangeSets()).build();
+        }
+
+        @Bean
+        static LiquibaseListenerAttacher migmonLiquibaseListenerAttacher(ObjectProvider<MigmonLiquibaseListener> listener) {
+            return new LiquibaseListenerAttacher(listener);
+        }
+
+        @Bean
+        MigrationSource migmonLiquibaseMigrations(ObjectProvider<MigmonLiquibaseListener> listeners) {
+            return () -> listeners.orderedStream().flatMap(l -> l.migrations().stream()).toList();
+        }
+    }
+
+    /** Alerting: a dispatcher when sinks are configured by properties or AlertSink beans exist. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(AlertDispatcher.class)
+    @ConditionalOnBooleanProperty(name = "migmon.alerting.enabled", matchIfMissing = true)
+    @Conditional(OnAlertSinks.class)
+    static class Alerting {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        AlertDispatcher migmonAlertDispatcher(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
+                ObjectProvider<AlertSink> sinks) {
+            return AlertingFactory.dispatcher(registry, options, properties.getAlerting(), sinks.orderedStream().toList());
+        }
+
+        /** Anomalies of the factory's migrations become alerts ({@code low_throughput}, {@code high_error_rate}, ...). */
+        @Bean
+        @ConditionalOnMissingBean(AnomalyAlerts.class)
+        AnomalyAlerts migmonAnomalyAlerts(AlertDispatcher dispatcher) {
+            return AnomalyAlerts.to(dispatcher);
+        }
+    }
+
+    /** Actuator health: the component {@code migmon} with one child per check. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")
+    @ConditionalOnEnabledHealthIndicator("migmon")
+    static class ActuatorHealth {
+
+        @Bean
+        @ConditionalOnMissingBean(name = "migmonHealthContributor")
+        MigmonHealthContributor migmonHealthContributor(MigmonHealthChecks checks) {
+            return new MigmonHealthContributor(checks);
+        }
+    }
+
+    /** Masks migmon's secrets in /actuator/env and /actuator/configprops. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "org.springframework.boot.actuate.endpoint.SanitizingFunction")
+    static class Sanitizing {
+
+        @Bean
+        MigmonSanitizing migmonSanitizingFunction(MigmonProperties properties) {
+            return new MigmonSanitizing(properties);
+        }
+    }
+
+    /** Health of every CdcEventProcessor bean (the starter's or the application's). */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"io.migmon.cdc.CdcEventProcessor", "org.apache.kafka.clients.consumer.KafkaConsumer"})
+    static class CdcHealth {
+
+        @Bean
+        HealthSource migmonCdcHealth(ObjectProvider<CdcEventProcessor> processors) {
+            return () -> processors.orderedStream().map(CdcEventProcessor::healthCheck).toList();
+        }
+    }
+
+    /** CDC: a processor from {@code migmon.cdc.*}, run on the starter's thread. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = {"io.migmon.cdc.CdcEventProcessor", "org.apache.kafka.clients.consumer.KafkaConsumer"})
+    @ConditionalOnBooleanProperty(name = "migmon.cdc.enabled")
+    static class Cdc {
+
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        CdcEventProcessor migmonCdcEventProcessor(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
+                BeanFactory beanFactory) {
+            MigmonProperties.Cdc c = properties.getCdc();
+            CdcEventProcessor.Builder b = CdcEventProcessor.builder(c.getName()).meterRegistry(registry)
+                    .metricsOptions(options).kafkaConsumer(c.getConsumer()).topics(c.getTopics())
+                    .closeTimeout(c.getCloseTimeout());
+            if (c.getDeadLetterTopic() != null) {
+                b.deadLetterTopic(c.getDeadLetterTopic());
+                if (!c.getProducer().isEmpty()) {
+                    b.kafkaProducer(c.getProducer());
+                }
+            }
+            if (c.getHeartbeatInterval() != null) {
+                b.heartbeatInterval(c.getHeartbeatInterval());
+            }
+            MigmonProperties.Cdc.Applier a = c.getApplier();
+            if (a.isEnabled()) {
+                DataSource ds = a.getDataSource() == null ? beanFactory.getBean(DataSource.class)
+                        : beanFactory.getBean(a.getDataSource(), DataSource.class);
+                JdbcChangeApplier.Builder ab = JdbcChangeApplier.builder(ds);
+                if (a.getTargetSchema() != null) {
+                    ab.targetSchema(a.getTargetSchema());
+                }
+                b.applier(ab.build());
+            }
+            try {
+                return b.build();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("migmon.cdc: " + e.getMessage(), e);
+            }
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        CdcProcessorLifecycle migmonCdcProcessorLifecycle(CdcEventProcessor processor, MigmonProperties properties) {
+            return new CdcProcessorLifecycle(processor, properties.getCdc().getName(), properties.getCdc().getCloseTimeout());
+        }
+    }
+
+    /** Grafana dashboards and Prometheus rules written and/or pushed on start. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.migmon.grafana.MigmonDashboards")
+    @Conditional(OnGrafanaTarget.class)
+    static class Grafana {
+
+        @Bean
+        MigmonGrafanaFiles migmonGrafanaFiles(MigmonProperties properties, MetricsOptions options) {
+            MigmonProperties.Grafana g = properties.getGrafana();
+            List<Path> files = g.getOutputDirectory() == null ? List.of() : GrafanaFiles.write(g.getOutputDirectory(), options);
+            boolean pushed = g.getUrl() != null && !g.getUrl().isBlank()
+                    && GrafanaFiles.push(g.getUrl(), g.getToken(), g.getFolder(), options);
+            return new MigmonGrafanaFiles(files, pushed);
+        }
+    }
+
+    /**
+     * What the starter did with the Grafana dashboards on start.
+     *
+     * @param files  files written to {@code migmon.grafana.output-directory}
+     * @param pushed whether the push to {@code migmon.grafana.url} succeeded
+     */
+    public record MigmonGrafanaFiles(List<Path> files, boolean pushed) {
+    }
+
+    /** {@code migmon.grafana.output-directory} or {@code migmon.grafana.url} is set. */
+    static final class OnGrafanaTarget extends AnyNestedCondition {
+
+        OnGrafanaTarget() {
+            super(ConfigurationPhase.PARSE_CONFIGURATION);
+        }
+
+        @ConditionalOnProperty(name = "migmon.grafana.output-directory")
+        static final class Directory {
+        }
+
+        @ConditionalOnProperty(name = "migmon.grafana.url")
+        static final class Url {
+        }
+    }
+
+    private static ClassLoader classLoader(BeanFactory beanFactory) {
+        if (beanFactory instanceof org.springframework.beans.factory.config.ConfigurableBeanFactory c && c.getBeanClassLoader() != null) {
+            return c.getBeanClassLoader();
+        }
+        return MigmonAutoConfiguration.class.getClassLoader();
+    }
+
+    /** Sinks configured by properties, or AlertSink beans. */
+    static final class OnAlertSinks extends AnyNestedCondition {
+
+        OnAlertSinks() {
+            super(ConfigurationPhase.REGISTER_BEAN);
+        }
+
+        @ConditionalOnBean(AlertSink.class)
+        static final class SinkBeans {
+        }
+
+        @Conditional(OnSinkProperties.class)
+        static final class SinkProperties {
+        }
+    }
+
+    /** At least one sink in {@code migmon.alerting.*}. */
+    static final class OnSinkProperties extends SpringBootCondition {
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            MigmonProperties p = Binder.get(context.getEnvironment()).bind("migmon", MigmonProperties.class)
+                    .orElseGet(MigmonProperties::new);
+            return AlertingFactory.anySinkConfigured(p.getAlerting())
+                    ? ConditionOutcome.match("migmon.alerting has a sink")
+                    : ConditionOutcome.noMatch("no sink in migmon.alerting (slack, pagerduty, email, webhook, alertmanager)");
+        }
+    }
+}

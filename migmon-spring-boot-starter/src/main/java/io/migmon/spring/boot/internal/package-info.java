@@ -1,0 +1,2 @@
+/** Implementation of the starter; not API. */
+package io.migmon.spring.boot.internal;

@@ -1,0 +1,399 @@
+package io.migmon.spring.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.alerting.AlertDispatcher;
+import io.migmon.alerting.AnomalyAlerts;
+import io.migmon.alerting.spi.AlertSink;
+import io.migmon.alerting.spi.Notification;
+import io.migmon.cdc.CdcEventProcessor;
+import io.migmon.core.MigrationStatus;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthCheck;
+import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.flyway.MigmonFlywayCallback;
+import io.migmon.liquibase.MigmonLiquibaseListener;
+import io.migmon.spring.boot.internal.CdcProcessorLifecycle;
+import io.migmon.spring.boot.internal.MigmonHealthContributor;
+import io.migmon.spring.boot.internal.MigmonSanitizing;
+import io.migmon.spring.boot.internal.MigmonWatcher;
+import io.migmon.spring.boot.internal.UnsupportedFrameworkVersionException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.flyway.autoconfigure.FlywayAutoConfiguration;
+import org.springframework.boot.health.contributor.CompositeHealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
+import org.springframework.boot.liquibase.autoconfigure.LiquibaseAutoConfiguration;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** Every condition and back-off of {@link MigmonAutoConfiguration}, with ApplicationContextRunner. */
+class MigmonAutoConfigurationTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(MigmonAutoConfiguration.class))
+            .withUserConfiguration(Registry.class);
+
+    @Configuration(proxyBeanMethods = false)
+    static class Registry {
+        @Bean
+        MeterRegistry meterRegistry() {
+            return new SimpleMeterRegistry();
+        }
+    }
+
+    @Test
+    void withoutAMeterRegistryNothingIsConfigured() {
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(MigmonAutoConfiguration.class))
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(MigmonMigrations.class)
+                        .doesNotHaveBean(MigmonFlywayCallback.class));
+    }
+
+    @Test
+    void migmonEnabledFalseSwitchesEverythingOff() {
+        runner.withPropertyValues("migmon.enabled=false")
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonMigrations.class).doesNotHaveBean(MetricsOptions.class));
+    }
+
+    @Test
+    void defaultsRecordIntoTheApplicationsRegistry() {
+        runner.run(ctx -> {
+            assertThat(ctx).hasSingleBean(MigmonMigrations.class).hasSingleBean(MigmonFlywayCallback.class)
+                    .hasSingleBean(MigmonLiquibaseListener.class).hasSingleBean(MigmonWatcher.class)
+                    .hasSingleBean(MigmonHealthContributor.class).hasSingleBean(MigmonSanitizing.class)
+                    .doesNotHaveBean(AlertDispatcher.class).doesNotHaveBean(CdcEventProcessor.class)
+                    .doesNotHaveBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class);
+            MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+            ObservableMigration m = ctx.getBean(MigmonMigrations.class).migration("orders-backfill", 10);
+            assertThat(ctx.getBean(MigmonMigrations.class).migration("orders-backfill")).isSameAs(m);
+            long rows = m.run(c -> {
+                c.recordRows("orders", 10);
+                return 10L;
+            });
+            assertThat(rows).isEqualTo(10);
+            assertThat(sum(registry, "migration.rows", "orders-backfill")).isEqualTo(10);
+            assertThat(registry.get("migration.duration").tag("migration_id", "orders-backfill").tag("status", "success")
+                    .timer().count()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void metricsPrefixAndTagCapComeFromProperties() {
+        runner.withPropertyValues("migmon.metrics.prefix=shop", "migmon.metrics.max-tag-values=7").run(ctx -> {
+            MetricsOptions o = ctx.getBean(MetricsOptions.class);
+            assertThat(o.prefix()).isEqualTo("shop");
+            assertThat(o.maxTagValues()).isEqualTo(7);
+            ctx.getBean(MigmonMigrations.class).migration("m");
+            assertThat(ctx.getBean(MeterRegistry.class).find("shop.migration.status").gauges()).isNotEmpty();
+        });
+    }
+
+    @Test
+    void anInvalidPrefixFailsNamingTheProperty() {
+        runner.withPropertyValues("migmon.metrics.prefix=Not Valid").run(ctx -> assertThat(ctx).hasFailed()
+                .getFailure().hasStackTraceContaining("migmon.metrics: "));
+    }
+
+    // ---- Flyway -------------------------------------------------------------------------------------------
+
+    @Test
+    void flywayCallbackBacksOffWithoutFlywayWhenDisabledOrUserDefined() {
+        runner.withClassLoader(new FilteredClassLoader(Flyway.class))
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(MigmonFlywayCallback.class));
+        runner.withPropertyValues("migmon.flyway.enabled=false")
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonFlywayCallback.class));
+        runner.withUserConfiguration(OwnFlywayCallback.class).run(ctx -> {
+            assertThat(ctx).hasSingleBean(MigmonFlywayCallback.class);
+            assertThat(ctx.getBean(MigmonFlywayCallback.class).migration("mine")).isPresent();
+        });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnFlywayCallback {
+        @Bean
+        MigmonFlywayCallback myCallback(MeterRegistry registry) {
+            return MigmonFlywayCallback.builder().meterRegistry(registry).migrationId("mine").build();
+        }
+    }
+
+    @Test
+    void flywayOlderThan1113FailsStartUpNamingTheMinimum() {
+        // Flyway 11.7 (Boot 3.5's) has no CallbackEvent: hide it as an old Flyway would
+        runner.withClassLoader(new FilteredClassLoader("org.flywaydb.core.api.callback.CallbackEvent"))
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                        .rootCause().isInstanceOf(UnsupportedFrameworkVersionException.class)
+                        .hasMessageContaining("migmon needs Flyway 11.13 or newer")
+                        .hasMessageContaining("migmon.flyway.enabled=false"));
+    }
+
+    @Test
+    void bootsFlywayIsObservedWithNoCode() {
+        runner.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:fw;DB_CLOSE_DELAY=-1", "spring.liquibase.enabled=false")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    MeterRegistry registry = ctx.getBean(MeterRegistry.class);
+                    assertThat(registry.get("migration.duration").tag("migration_id", "flyway").tag("status", "success")
+                            .timer().count()).isEqualTo(1);
+                    assertThat(count(ctx.getBean(DataSource.class), "select count(*) from orders")).isEqualTo(2);
+                    assertThat(ctx.getBean(MigmonHealthChecks.class).current()).containsKey("flyway")
+                            .doesNotContainKey("flyway:1");
+                });
+    }
+
+    // ---- Liquibase ----------------------------------------------------------------------------------------
+
+    @Test
+    void bootsLiquibaseIsObservedPerChangeSetWithNoCode() {
+        runner.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, LiquibaseAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:lb;DB_CLOSE_DELAY=-1",
+                        "spring.liquibase.change-log=classpath:db/changelog/changelog.sql")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(count(ctx.getBean(DataSource.class), "select count(*) from customers")).isEqualTo(1);
+                    MigmonLiquibaseListener l = ctx.getBean(MigmonLiquibaseListener.class);
+                    assertThat(l.migration("liquibase:1")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
+                    assertThat(l.migration("liquibase:2")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
+                    assertThat(ctx.getBean(MeterRegistry.class).get("migration.duration")
+                            .tag("migration_id", "liquibase:2").tag("status", "success").timer().count()).isEqualTo(1);
+                });
+    }
+
+    @Test
+    void liquibaseListenerBacksOffWithoutLiquibaseOrWhenDisabledOrUserDefined() {
+        runner.withClassLoader(new FilteredClassLoader(liquibase.integration.spring.SpringLiquibase.class))
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(MigmonLiquibaseListener.class));
+        runner.withPropertyValues("migmon.liquibase.enabled=false")
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonLiquibaseListener.class));
+        runner.withUserConfiguration(OwnLiquibaseListener.class).run(ctx -> assertThat(ctx.getBean(MigmonLiquibaseListener.class)
+                .migrationId()).isEqualTo("mine"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnLiquibaseListener {
+        @Bean
+        MigmonLiquibaseListener myListener(MeterRegistry registry) {
+            return MigmonLiquibaseListener.builder().meterRegistry(registry).migrationId("mine").build();
+        }
+    }
+
+    // ---- Alerting -----------------------------------------------------------------------------------------
+
+    @Test
+    void aDispatcherExistsOnlyWhenASinkIsConfigured() {
+        runner.withPropertyValues("migmon.alerting.slack.webhook-url=https://hooks.slack.com/services/T0/B0/abcdefgh")
+                .run(ctx -> assertThat(ctx).hasSingleBean(AlertDispatcher.class).hasSingleBean(AnomalyAlerts.class));
+        runner.withUserConfiguration(OwnSink.class)
+                .run(ctx -> assertThat(ctx).hasSingleBean(AlertDispatcher.class));
+        runner.withPropertyValues("migmon.alerting.enabled=false", "migmon.alerting.webhook.url=http://127.0.0.1:9/x")
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(AlertDispatcher.class));
+        runner.withUserConfiguration(OwnSink.class, OwnDispatcher.class).run(ctx -> {
+            assertThat(ctx).hasSingleBean(AlertDispatcher.class);
+            assertThat(ctx).getBean("mine").isSameAs(ctx.getBean(AlertDispatcher.class));
+        });
+    }
+
+    @Test
+    void aRouteToAnUnknownSinkFailsNamingTheProperty() {
+        runner.withPropertyValues("migmon.alerting.webhook.url=http://127.0.0.1:9/x", "migmon.alerting.routes[0].sinks=pager")
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                        .hasStackTraceContaining("migmon.alerting.routes[0].sinks: no sink named 'pager'"));
+    }
+
+    @Test
+    void aBadSecretUrlFailsWithoutShowingIt() {
+        runner.withPropertyValues("migmon.alerting.slack.webhook-url=not a url s3cr3t")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed().getFailure().hasStackTraceContaining("migmon.alerting.slack.webhook-url");
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    ctx.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+                    assertThat(trace.toString()).doesNotContain("s3cr3t");
+                });
+    }
+
+    @Test
+    void anomaliesOfTheFactorysMigrationsReachTheDispatchersSinks() {
+        io.migmon.core.testing.MutableClock clock = io.migmon.core.testing.MutableClock.at("2026-01-01T00:00:00Z");
+        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=0s")
+                .withBean(MigmonAutoConfiguration.CLOCK_BEAN, java.time.Clock.class, () -> clock)
+                .run(ctx -> {
+                    RecordingSink sink = ctx.getBean(RecordingSink.class);
+                    var run = ctx.getBean(MigmonMigrations.class).migration("stuck-copy").start();
+                    run.recordRows("t", 10);
+                    for (int i = 0; i < 12; i++) {
+                        clock.advanceSeconds(10); // no rows for two minutes, sampled every 10 s
+                        ctx.getBean(MigmonMigrations.class).sampleRunning(); // what the watcher does on its schedule
+                    }
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(20),
+                            () -> sink.received.stream().flatMap(n -> n.firing().stream())
+                                    .anyMatch(a -> a.name().equals("stall") && "stuck-copy".equals(a.label("migration_id"))),
+                            () -> "a stall alert for stuck-copy, got " + sink.received);
+                    run.abort("test over");
+                });
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class RecordingSink implements AlertSink {
+        final java.util.List<Notification> received = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "recording";
+        }
+
+        @Override
+        public void send(Notification n) {
+            received.add(n);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnSink {
+        @Bean
+        AlertSink memorySink() {
+            return new AlertSink() {
+                @Override
+                public String name() {
+                    return "memory";
+                }
+
+                @Override
+                public void send(Notification n) {
+                }
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnDispatcher {
+        @Bean(destroyMethod = "close")
+        AlertDispatcher mine(MeterRegistry registry, AlertSink sink) {
+            return AlertDispatcher.builder(registry).sink(sink).manualTick().build();
+        }
+    }
+
+    // ---- Health -------------------------------------------------------------------------------------------
+
+    @Test
+    void healthCheckBeansAndMigrationsAreActuatorComponentsWithDegradedMapped() {
+        runner.withUserConfiguration(OwnHealthCheck.class)
+                .withPropertyValues("migmon.health.data-lag-warning=60s", "migmon.health.data-lag-limit=300s")
+                .run(ctx -> {
+                    CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
+                    var run = ctx.getBean(MigmonMigrations.class).migration("copy").start();
+                    run.recordDataLag(java.time.Duration.ofSeconds(90));
+                    assertThat(migmon.stream().map(e -> e.name())).containsExactlyInAnyOrder("queue", "copy", "copy.anomalies", "flyway", "liquibase");
+                    var copy = ((HealthIndicator) migmon.getContributor("copy")).health();
+                    assertThat(copy.getStatus()).isEqualTo(new Status("DEGRADED"));
+                    assertThat(copy.getDetails()).containsEntry("dataLagSeconds", 90.0)
+                            .containsKey("reasons");
+                    assertThat(((HealthIndicator) migmon.getContributor("queue")).health().getStatus()).isEqualTo(Status.DOWN);
+                    run.succeed();
+                    assertThat(((HealthIndicator) migmon.getContributor("copy")).health().getStatus()).isEqualTo(Status.UP);
+                });
+        runner.withPropertyValues("management.health.migmon.enabled=false")
+                .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonHealthContributor.class));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnHealthCheck {
+        @Bean
+        HealthCheck queueCheck() {
+            return HealthCheck.of("queue", () -> Health.down("queue full"));
+        }
+    }
+
+    // ---- CDC ----------------------------------------------------------------------------------------------
+
+    @Test
+    void cdcIsOffByDefaultAndFailsFastNamingTheMissingProperty() {
+        runner.run(ctx -> assertThat(ctx).doesNotHaveBean(CdcEventProcessor.class).doesNotHaveBean(CdcProcessorLifecycle.class));
+        runner.withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.topics=pg.public.orders",
+                        "migmon.cdc.consumer.group.id=g")
+                .run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                        .hasStackTraceContaining("migmon.cdc: kafkaConsumer: bootstrap.servers is required"));
+        runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
+                .withPropertyValues("migmon.cdc.enabled=true")
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CdcEventProcessor.class));
+    }
+
+    // ---- Grafana ------------------------------------------------------------------------------------------
+
+    @Test
+    void dashboardsAndRulesAreWrittenOnStartWhenAsked(@TempDir Path dir) {
+        Path out = dir.resolve("grafana");
+        runner.withPropertyValues("migmon.grafana.output-directory=" + out, "migmon.metrics.prefix=shop").run(ctx -> {
+            assertThat(ctx).hasSingleBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class);
+            assertThat(out.resolve("migmon-rules.yml")).exists();
+            try (var files = Files.list(out)) {
+                assertThat(files.filter(p -> p.toString().endsWith(".json")).count()).isGreaterThanOrEqualTo(4);
+            }
+            assertThat(Files.readString(out.resolve("migmon-rules.yml"))).contains("shop_migration_");
+        });
+    }
+
+    @Test
+    void dashboardsArePushedToGrafanaOnStartAndAFailedPushDoesNotStopTheApplication() throws Exception {
+        java.util.List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.sun.net.httpserver.HttpServer grafana = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        grafana.createContext("/", ex -> {
+            String path = ex.getRequestMethod() + " " + ex.getRequestURI().getPath();
+            requests.add(path + " " + ex.getRequestHeaders().getFirst("Authorization"));
+            ex.getRequestBody().readAllBytes();
+            int status = path.equals("GET /api/folders/migmon") ? 404 : 200;
+            byte[] body = (path.startsWith("POST /api/dashboards")
+                    ? "{\"id\":1,\"uid\":\"x\",\"url\":\"/d/x\",\"status\":\"success\",\"version\":1}" : "{}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(status, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        grafana.start();
+        try {
+            runner.withPropertyValues("migmon.grafana.url=http://127.0.0.1:" + grafana.getAddress().getPort(),
+                    "migmon.grafana.token=glsa_tok-123456").run(ctx -> {
+                        assertThat(ctx.getBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class).pushed()).isTrue();
+                        assertThat(requests).contains("GET /api/folders/migmon Bearer glsa_tok-123456",
+                                "POST /api/folders Bearer glsa_tok-123456");
+                        assertThat(requests.stream().filter(r -> r.startsWith("POST /api/dashboards/db")).count())
+                                .isEqualTo(io.migmon.grafana.MigmonDashboards.defaults().all().size());
+                    });
+        } finally {
+            grafana.stop(0);
+        }
+        runner.withPropertyValues("migmon.grafana.url=http://127.0.0.1:9", "migmon.grafana.token=glsa_tok-123456")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    assertThat(ctx.getBean(MigmonAutoConfiguration.MigmonGrafanaFiles.class).pushed()).isFalse();
+                });
+    }
+
+    /** Sum of a counter's value whatever kind of counter (Counter or FunctionCounter) the meter is. */
+    static double sum(MeterRegistry registry, String name, String migrationId) {
+        return registry.find(name).tag("migration_id", migrationId).meters().stream()
+                .mapToDouble(m -> m.measure().iterator().next().getValue()).sum();
+    }
+
+    static long count(DataSource ds, String sql) throws Exception {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}

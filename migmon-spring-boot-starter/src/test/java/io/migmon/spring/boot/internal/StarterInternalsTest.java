@@ -1,0 +1,68 @@
+package io.migmon.spring.boot.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.migmon.spring.boot.MigmonProperties;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.actuate.endpoint.SanitizableData;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+
+class StarterInternalsTest {
+
+    private static final String SLACK = "https://hooks.slack.com/services/T0/B0/abcdefghijkl";
+
+    private final MigmonSanitizing sanitizing;
+
+    StarterInternalsTest() {
+        MigmonProperties p = new MigmonProperties();
+        p.getAlerting().getSlack().setWebhookUrl(SLACK);
+        p.getCdc().getConsumer().put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"kafka-pass-1\";");
+        sanitizing = new MigmonSanitizing(p);
+    }
+
+    private Object sanitized(String key, Object value) {
+        return sanitizing.apply(new SanitizableData(null, key, value)).getValue();
+    }
+
+    @Test
+    void secretsAreMaskedByKeyInEveryRelaxedFormAndByValueAnywhere() {
+        assertThat(sanitized("migmon.alerting.slack.webhook-url", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.alerting.slack.webhookUrl", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("MIGMON_ALERTING_SLACK_WEBHOOKURL", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("webhookUrl", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE); // configprops' leaf key
+        assertThat(sanitized("migmon.alerting.webhook.hmac-secret", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.cdc.consumer.sasl.jaas.config", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // the same secret under a name migmon does not know (an environment variable of the host)
+        assertThat(sanitized("SLACK_URL", SLACK)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("java.class.path", "a:b:" + SLACK)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // others stay visible
+        assertThat(sanitized("migmon.alerting.pagerduty.url", "https://events.pagerduty.com/v2/enqueue"))
+                .isEqualTo("https://events.pagerduty.com/v2/enqueue");
+        assertThat(sanitized("migmon.cdc.consumer.bootstrap.servers", "kafka:9092")).isEqualTo("kafka:9092");
+    }
+
+    @Test
+    void versionsCompareNumerically() {
+        assertThat(FrameworkVersions.compare("11.7.2", "11.13")).isNegative();
+        assertThat(FrameworkVersions.compare("11.13.0", "11.13")).isZero();
+        assertThat(FrameworkVersions.compare("13.12.0", "11.13")).isPositive();
+        assertThat(FrameworkVersions.compare("4.31.1", "4.33")).isNegative();
+        assertThat(FrameworkVersions.compare("5.0.3", "4.33")).isPositive();
+    }
+
+    @Test
+    void theFlywayOnTheTestClassPathPassesAndTheFailureIsAnalysed() {
+        FrameworkVersions.requireFlyway(getClass().getClassLoader());
+        FrameworkVersions.requireLiquibase(getClass().getClassLoader());
+        UnsupportedFrameworkVersionException e = new UnsupportedFrameworkVersionException("Flyway", "11.7.2", "11.13",
+                "flyway.version", "migmon.flyway.enabled=false");
+        assertThat(e).hasMessage("migmon needs Flyway 11.13 or newer, found 11.7.2. Upgrade Flyway (e.g. <flyway.version>"
+                + "11.13.x</flyway.version> with Spring Boot's dependency management) or set migmon.flyway.enabled=false");
+        FailureAnalysis a = new UnsupportedFrameworkVersionFailureAnalyzer().analyze(new RuntimeException(e));
+        assertThat(a.getDescription()).contains("Flyway 11.13 or newer").contains("Flyway 11.7.2");
+        assertThat(a.getAction()).contains("flyway.version").contains("migmon.flyway.enabled=false");
+        assertThatThrownBy(() -> new MigmonWatcher(null, null, null, java.time.Duration.ZERO))
+                .hasMessageContaining("migmon.health.evaluation-interval");
+    }
+}

@@ -1,0 +1,1 @@
+INSERT INTO orders (id, amount, created_at) VALUES (1, 10.00, TIMESTAMP '2026-01-01 00:00:00'), (2, 20.00, TIMESTAMP '2026-01-02 00:00:00');
