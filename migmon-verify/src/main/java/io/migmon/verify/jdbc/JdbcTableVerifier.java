@@ -44,12 +44,13 @@ import javax.sql.DataSource;
 /**
  * Verifies that a target table holds the same rows as a source table, with the work pushed down into PostgreSQL.
  *
- * <p>How: the source's key index is walked in steps of {@link Builder#chunkRows(int) chunkRows} rows; for each
- * key range both databases compute, in parallel, a count and an order-independent checksum of the rows' canonical
- * values (see {@code docs/verify.md}). Equal chunks cost one scan per side and a few dozen
- * bytes over the wire. A differing range is split into {@link Builder#fanout(int) fanout} sub-ranges of equal row
- * count whose checksums are compared again, down to ranges of at most {@link Builder#leafRows(int) leafRows} rows,
- * whose keys and per-column hashes are compared in Java. Bytes transferred therefore grow with the number of
+ * <p>How: the source's key index is walked in windows of {@link Builder#windowRanges(int) windowRanges} x
+ * {@link Builder#chunkRows(int) chunkRows} rows; for each window both databases compute, in parallel, a count and an
+ * order-independent checksum of the rows' canonical values (see {@code docs/verify.md}). Equal windows cost one scan
+ * per side and a few dozen bytes over the wire. A differing window is bucketed, by one more scan per side, into
+ * buckets of about {@link Builder#leafRows(int) leafRows} rows (key ranges for an integer key, key hashes otherwise);
+ * the rows of differing buckets are compared by key and per-column hashes in Java (a key range denser than the
+ * average is first bisected into {@link Builder#fanout(int) fanout} sub-ranges). Bytes transferred therefore grow with the number of
  * differences, not with the table size. Composite keys work (row-value comparisons on the key index).
  *
  * <p>CDC-aware: with an {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, every candidate
@@ -236,8 +237,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
             while (true) {
                 // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
                 // last window is open-ended, so target rows past the source's last key are in it): both sides first
-                // checksum the whole window, in parallel, one sequential scan each. Only a differing window is split
-                // at every chunkRows-th source key into ranges checksummed by one more scan per side.
+                // checksum the whole window, in parallel, one sequential scan each. Only a differing window is split,
+                // by one more scan per side, into buckets of about leafRows rows (see window(...)).
                 // the walk is skipped when the planner's estimate says the rest fits in 1.25 windows (the last window
                 // is open-ended anyway, so a wrong estimate only makes it larger)
                 long windowRows = (long) chunkRows * windowRanges;
@@ -323,8 +324,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         /**
-         * A differing window, in one pass per side: rows are grouped into buckets of about {@code leafRows} rows by a
-         * hash of their key, both sides checksum every bucket in parallel (one sequential scan each, no bounds to
+         * A differing window, in one pass per side. Integer keys: see {@link #integerWindow}. Other keys: rows are
+         * grouped into buckets of about {@code leafRows} rows by a hash of their key, both sides checksum every bucket in parallel (one sequential scan each, no bounds to
          * find first), and the rows of the differing buckets are then read from both sides (one more scan each per
          * batch of buckets) and compared by key.
          */
@@ -675,19 +676,22 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return this;
         }
 
-        /** Rows per top-level range (default 20,000; 100 to 10,000,000). */
+        /** Rows per top-level range; a window is {@code windowRanges x chunkRows} source rows (default 20,000; 100 to 10,000,000). */
         public Builder chunkRows(int rows) {
             this.chunkRows = between(rows, 100, 10_000_000, "chunkRows");
             return this;
         }
 
-        /** Sub-ranges a differing range is split into (default 16; 2 to 256). */
+        /** Sub-ranges a differing key range with more than {@code leafRows} rows is bisected into (default 16; 2 to 256). */
         public Builder fanout(int parts) {
             this.fanout = between(parts, 2, 256, "fanout");
             return this;
         }
 
-        /** Differing ranges of at most this many rows are compared row by row (default 256; 1 to 100,000). */
+        /**
+         * Rows per bucket of a differing window; differing buckets (ranges) of at most this many rows are compared
+         * row by row (default 256; 1 to 100,000).
+         */
         public Builder leafRows(int rows) {
             this.leafRows = between(rows, 1, 100_000, "leafRows");
             return this;
