@@ -22,8 +22,8 @@ import java.util.TreeMap;
  * and {@code bytea_output=hex} (used for key values, which travel as text, and for values without a value hash).
  * Row hash: {@code hash_record_extended(ROW(v1, v2, ...), 0)} over the {@link #value canonical values}: NULL hashes
  * apart from '' and every value by its type's hash (numeric by value, timestamptz by instant, jsonb whatever the key
- * order). A range's checksum is the count, the {@code bit_xor} of the row hashes and the sum of their low 20 bits
- * (order independent).
+ * order). A range's checksum is the count and the exact (128-bit) sum of the row hashes (order
+ * independent).
  */
 public final class PgTable {
 
@@ -257,7 +257,12 @@ public final class PgTable {
         return String.join(", ", parts);
     }
 
-    private static final String AGG = "count(*), bit_xor(migmon_h), sum((migmon_h & 1048575)::int)";
+    /**
+     * Count and the exact sum of the 64-bit row hashes (PostgreSQL sums {@code bigint} in 128 bits): order
+     * independent, and the hash is referenced once, so PostgreSQL computes it once per row (two aggregates over the
+     * same expression would evaluate it twice: the subquery is flattened into the aggregate's arguments).
+     */
+    private static final String AGG = "count(*), sum(migmon_h)::text";
 
     /** WHERE clause for the range (lower exclusive, upper inclusive; {@code null} = unbounded) and the filter. */
     private String range(List<String> lower, List<String> upper, List<String> binds) {
@@ -278,6 +283,26 @@ public final class PgTable {
 
     // ---- queries --------------------------------------------------------------------------------------------
 
+    /**
+     * The key of the {@code n}-th row after {@code lower} in key order (the upper bound of the next window), or
+     * {@code null} when fewer rows follow: a walk over the key index only.
+     */
+    public List<String> nthKey(Connection c, List<String> lower, long n) throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String sql = "SELECT " + keyTexts("") + " FROM " + relation + range(lower, null, binds) + " ORDER BY "
+                + orderBy() + " OFFSET " + (n - 1) + " LIMIT 1";
+        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return null;
+            }
+            List<String> k = new ArrayList<>(keys.size());
+            for (int i = 0; i < keys.size(); i++) {
+                k.add(rs.getString(1 + i));
+            }
+            return k;
+        }
+    }
+
     /** Checksum of the rows in (lower, upper]. */
     public Checksum checksum(Connection c, List<String> lower, List<String> upper) throws SQLException {
         List<String> binds = new ArrayList<>();
@@ -285,7 +310,7 @@ public final class PgTable {
                 + " AS migmon_h FROM " + relation + range(lower, upper, binds) + ") s";
         try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
             rs.next();
-            return new Checksum(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            return Checksum.of(rs.getLong(1), rs.getString(2));
         }
     }
 
@@ -293,7 +318,7 @@ public final class PgTable {
      * Keys splitting the rows of (lower, upper] into about {@code parts} parts of equal row count (every
      * {@code step}-th key), in key order.
      */
-    public List<List<String>> boundaries(Connection c, List<String> lower, List<String> upper, long step, int parts)
+    public List<List<String>> boundaries(Connection c, List<String> lower, List<String> upper, long step, long parts)
             throws SQLException {
         List<String> binds = new ArrayList<>();
         String sql = "SELECT " + keyTexts("s.") + " FROM (SELECT " + orderBy() + ", row_number() OVER (ORDER BY "
@@ -318,21 +343,24 @@ public final class PgTable {
         List<String> caseBinds = new ArrayList<>();
         String bucket;
         String from = relation;
+        String[] boundArray = null;
         if (bounds.isEmpty()) {
             bucket = "0";
         } else if (keys.size() == 1) {
             // one key column: binary search in the sorted bounds; width_bucket counts bounds <= k, a range is
-            // (previous bound, bound], so a key equal to a bound belongs to the bucket below
+            // (previous bound, bound], so a key equal to a bound belongs to the bucket below. The bounds travel as
+            // ONE text[] parameter (there may be tens of thousands), converted to the key's type once per query.
             Column k = keys.get(0);
-            List<String> elems = new ArrayList<>();
-            for (List<String> b : bounds) {
-                elems.add(bind(k));
-                caseBinds.add(b.get(0));
+            boundArray = new String[bounds.size()];
+            for (int i = 0; i < bounds.size(); i++) {
+                boundArray[i] = bounds.get(i).get(0);
             }
+            String element = bind(k).replace("?", "migmon_u.x");
             String col = quote(k.name());
             bucket = "width_bucket(" + col + ", migmon_t.a) - CASE WHEN " + col + " = migmon_t.a[width_bucket(" + col
                     + ", migmon_t.a)] THEN 1 ELSE 0 END";
-            from = relation + ", (SELECT ARRAY[" + String.join(", ", elems) + "] AS a) AS migmon_t";
+            from = relation + ", (SELECT array_agg(" + element + " ORDER BY migmon_u.o) AS a FROM unnest(CAST(? AS "
+                    + "text[])) WITH ORDINALITY AS migmon_u(x, o)) AS migmon_t";
         } else {
             StringBuilder cs = new StringBuilder("CASE");
             for (int i = 0; i < bounds.size(); i++) {
@@ -352,9 +380,126 @@ public final class PgTable {
         for (int i = 0; i < out.length; i++) {
             out[i] = Checksum.EMPTY;
         }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            if (boundArray != null) {
+                ps.setArray(i++, c.createArrayOf("text", boundArray));
+            }
+            for (String b : binds) {
+                ps.setString(i++, b);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Whether the key is one integer column ({@code smallint}, {@code integer}, {@code bigint}). */
+    public boolean integerKey() {
+        return keys.size() == 1 && java.util.Set.of("smallint", "integer", "bigint")
+                .contains(keys.get(0).baseType().toLowerCase(Locale.ROOT));
+    }
+
+    /** Smallest and largest key of (lower, upper] of an {@link #integerKey() integer key}, or {@code null} when empty. */
+    public long[] keySpan(Connection c, List<String> lower, List<String> upper) throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String col = quote(keys.get(0).name());
+        String sql = "SELECT min(" + col + ")::int8, max(" + col + ")::int8 FROM " + relation + range(lower, upper, binds);
+        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            long min = rs.getLong(1);
+            return rs.wasNull() ? null : new long[] {min, rs.getLong(2)};
+        }
+    }
+
+    /**
+     * Checksums of the rows of (lower, upper] of an {@link #integerKey() integer key} grouped into {@code n} key
+     * ranges of {@code width} values above {@code low}: bucket {@code (k - low - 1) / width}, clamped to
+     * {@code [0, n - 1]}. One sequential scan, arithmetic per row (no search, no bounds to find first), and each
+     * bucket is a key range that the key index reads directly.
+     */
+    public Checksum[] stepBucketChecksums(Connection c, List<String> lower, List<String> upper, long low, long width,
+            int n) throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String col = quote(keys.get(0).name());
+        String bucket = "greatest(0, least(" + (n - 1) + ", (" + col + "::int8 - (" + low + ") - 1) / " + width + "))::int";
+        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + bucket + " AS migmon_b, " + rowHash("")
+                + " AS migmon_h FROM " + relation + range(lower, upper, binds) + ") s GROUP BY migmon_b";
+        Checksum[] out = new Checksum[n];
+        java.util.Arrays.fill(out, Checksum.EMPTY);
         try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out[rs.getInt(1)] = new Checksum(rs.getLong(2), rs.getLong(3), rs.getLong(4));
+                out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Bucket of a row by its key alone: {@code bits} low bits of a 64-bit hash of the canonical key values (seed 1,
+     * so it is independent of the row hash). Both sides compute it without any bounds travelling, rows spread evenly
+     * whatever the key distribution, and a plain sequential scan suffices (no ordering, no search per row).
+     */
+    private String keyBucket(String q, int bits) {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(value(c, q));
+        }
+        return "(hash_record_extended(ROW(" + String.join(", ", parts) + "), 1) & " + ((1L << bits) - 1) + ")::int";
+    }
+
+    /**
+     * Checksums of the rows of (lower, upper] grouped by {@link #keyBucket key bucket} ({@code 2^bits} buckets),
+     * in one sequential scan.
+     */
+    public Checksum[] keyBucketChecksums(Connection c, List<String> lower, List<String> upper, int bits)
+            throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + keyBucket("", bits) + " AS migmon_b, "
+                + rowHash("") + " AS migmon_h FROM " + relation + range(lower, upper, binds) + ") s GROUP BY migmon_b";
+        Checksum[] out = new Checksum[1 << bits];
+        java.util.Arrays.fill(out, Checksum.EMPTY);
+        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Rows of (lower, upper] in the given key buckets with their hash and per-column hashes, in one sequential scan
+     * (the bucket list is one array parameter; PostgreSQL hashes {@code = ANY} over a constant array).
+     */
+    public List<LeafRow> keyBucketRows(Connection c, List<String> lower, List<String> upper, int bits, int[] buckets)
+            throws SQLException {
+        List<String> binds = new ArrayList<>();
+        String rangeSql = range(lower, upper, binds);
+        String cond = keyBucket("", bits) + " = ANY(CAST(? AS int[]))";
+        String sql = "SELECT " + keyTexts("") + ", " + rowHash("") + "::text, " + columnHashes("") + " FROM " + relation
+                + (rangeSql.isEmpty() ? " WHERE " + cond : rangeSql + " AND " + cond);
+        List<LeafRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int i = 1;
+            for (String b : binds) {
+                ps.setString(i++, b);
+            }
+            Integer[] boxed = new Integer[buckets.length];
+            for (int j = 0; j < buckets.length; j++) {
+                boxed[j] = buckets[j];
+            }
+            ps.setArray(i, c.createArrayOf("int4", boxed));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    List<String> k = new ArrayList<>(keys.size());
+                    for (int j = 0; j < keys.size(); j++) {
+                        k.add(rs.getString(1 + j));
+                    }
+                    out.add(new LeafRow(k, rs.getString(keys.size() + 1), rs.getString(keys.size() + 2)));
+                }
             }
         }
         return out;
@@ -425,8 +570,17 @@ public final class PgTable {
     }
 
     /** Count and order-independent hash aggregate of a range. */
-    public record Checksum(long count, long xor, long sum) {
+    public record Checksum(long count, long sumLow, long sumHigh) {
         public static final Checksum EMPTY = new Checksum(0, 0, 0);
+
+        /** From a count and the decimal text of the hash sum (NULL when there are no rows). */
+        static Checksum of(long count, String sum) {
+            if (sum == null) {
+                return new Checksum(count, 0, 0);
+            }
+            java.math.BigInteger v = new java.math.BigInteger(sum);
+            return new Checksum(count, v.longValue(), v.shiftRight(64).longValue());
+        }
     }
 
     /** A row of a leaf range: key texts, row hash, concatenated 8-character column hashes. */

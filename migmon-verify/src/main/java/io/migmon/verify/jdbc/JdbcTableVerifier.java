@@ -44,12 +44,13 @@ import javax.sql.DataSource;
 /**
  * Verifies that a target table holds the same rows as a source table, with the work pushed down into PostgreSQL.
  *
- * <p>How: the source's key index is walked in steps of {@link Builder#chunkRows(int) chunkRows} rows; for each
- * key range both databases compute, in parallel, a count and an order-independent checksum of the rows' canonical
- * values (see {@code docs/verify.md}). Equal chunks cost one scan per side and a few dozen
- * bytes over the wire. A differing range is split into {@link Builder#fanout(int) fanout} sub-ranges of equal row
- * count whose checksums are compared again, down to ranges of at most {@link Builder#leafRows(int) leafRows} rows,
- * whose keys and per-column hashes are compared in Java. Bytes transferred therefore grow with the number of
+ * <p>How: the source's key index is walked in windows of {@link Builder#windowRanges(int) windowRanges} x
+ * {@link Builder#chunkRows(int) chunkRows} rows; for each window both databases compute, in parallel, a count and an
+ * order-independent checksum of the rows' canonical values (see {@code docs/verify.md}). Equal windows cost one scan
+ * per side and a few dozen bytes over the wire. A differing window is bucketed, by one more scan per side, into
+ * buckets of about {@link Builder#leafRows(int) leafRows} rows (key ranges for an integer key, key hashes otherwise);
+ * the rows of differing buckets are compared by key and per-column hashes in Java (a key range denser than the
+ * average is first bisected into {@link Builder#fanout(int) fanout} sub-ranges). Bytes transferred therefore grow with the number of
  * differences, not with the table size. Composite keys work (row-value comparisons on the key index).
  *
  * <p>CDC-aware: with an {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, every candidate
@@ -230,31 +231,34 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
                 resumed = true;
             }
-            meters.start(s.estimatedRows(src), rowsChecked);
+            long estimated = s.estimatedRows(src);
+            meters.start(estimated, rowsChecked);
 
             while (true) {
-                // a window of up to windowRanges ranges of chunkRows rows: every chunkRows-th source key bounds a range
-                // (one pass over the key index); both sides checksum every range of the window in one scan each, in
-                // parallel. The last window is open-ended (target rows past the source's last key).
-                List<List<String>> keysAt = s.boundaries(src, lower, null, chunkRows, windowRanges + 1);
-                List<String> upper = keysAt.size() >= windowRanges ? keysAt.get(windowRanges - 1) : null;
+                // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
+                // last window is open-ended, so target rows past the source's last key are in it): both sides first
+                // checksum the whole window, in parallel, one sequential scan each. Only a differing window is split,
+                // by one more scan per side, into buckets of about leafRows rows (see window(...)).
+                // the walk is skipped when the planner's estimate says the rest fits in 1.25 windows (the last window
+                // is open-ended anyway, so a wrong estimate only makes it larger)
+                long windowRows = (long) chunkRows * windowRanges;
+                List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
+                        : s.nthKey(src, lower, windowRows);
                 boolean last = upper == null;
                 final List<String> lo = lower;
-                List<List<String>> bounds = new ArrayList<>(last ? keysAt : keysAt.subList(0, windowRanges - 1));
-                Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lo, upper, bounds));
-                Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
-                Checksum[] tb = get(targetSums);
-                long covered = 0;
-                for (int i = 0; i <= bounds.size(); i++) {
-                    List<String> rangeLow = i == 0 ? lower : bounds.get(i - 1);
-                    List<String> rangeHigh = i == bounds.size() ? upper : bounds.get(i);
-                    sourceRows += sb[i].count();
-                    targetRows += tb[i].count();
-                    covered += Math.max(sb[i].count(), tb[i].count());
-                    rangesCompared++;
-                    if (!sb[i].equals(tb[i])) {
-                        rangesDiffering++;
-                        compare(rangeLow, rangeHigh, sb[i], tb[i]);
+                Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
+                Checksum ws = s.checksum(src, lower, upper);
+                Checksum wt = get(targetSum);
+                sourceRows += ws.count();
+                targetRows += wt.count();
+                long covered = Math.max(ws.count(), wt.count());
+                rangesCompared++;
+                if (!ws.equals(wt)) {
+                    rangesDiffering++;
+                    if (ws.count() == 0 || wt.count() == 0) {
+                        compare(lower, upper, ws, wt);
+                    } else {
+                        window(lower, upper, Math.max(ws.count(), wt.count()));
                     }
                 }
                 rowsChecked += covered;
@@ -319,6 +323,90 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
         }
 
+        /**
+         * A differing window, in one pass per side. Integer keys: see {@link #integerWindow}. Other keys: rows are
+         * grouped into buckets of about {@code leafRows} rows by a hash of their key, both sides checksum every bucket in parallel (one sequential scan each, no bounds to
+         * find first), and the rows of the differing buckets are then read from both sides (one more scan each per
+         * batch of buckets) and compared by key.
+         */
+        private void window(List<String> lower, List<String> upper, long rows) throws SQLException {
+            if (s.integerKey() && integerWindow(lower, upper, rows)) {
+                return;
+            }
+            int bits = 0;
+            while (bits < 24 && (1L << bits) * leafRows < rows) {
+                bits++;
+            }
+            final int b = bits;
+            Future<Checksum[]> tf = pool.submit(() -> t.keyBucketChecksums(tgt, lower, upper, b));
+            Checksum[] sb = s.keyBucketChecksums(src, lower, upper, b);
+            Checksum[] tb = get(tf);
+            List<Integer> differing = new ArrayList<>();
+            long batchRows = 0;
+            for (int i = 0; i < sb.length; i++) {
+                rangesCompared++;
+                if (!sb[i].equals(tb[i])) {
+                    rangesDiffering++;
+                    differing.add(i);
+                    batchRows += Math.max(sb[i].count(), tb[i].count());
+                    if (batchRows >= LEAF_BATCH_ROWS) {
+                        bucketLeaves(lower, upper, b, differing);
+                        differing.clear();
+                        batchRows = 0;
+                    }
+                }
+            }
+            if (!differing.isEmpty()) {
+                bucketLeaves(lower, upper, b, differing);
+            }
+        }
+
+        /**
+         * A differing window of an integer key: buckets of about {@code leafRows} rows as key ranges of equal width
+         * (computed by arithmetic on the key in one scan per side); differing buckets are key ranges compared through
+         * the key index (row by row when small, bisected when the key values are dense there). Returns false when
+         * the key span is too wide for bigint arithmetic (the caller then uses hash buckets).
+         */
+        private boolean integerWindow(List<String> lower, List<String> upper, long rows) throws SQLException {
+            Future<long[]> tf = pool.submit(() -> t.keySpan(tgt, lower, upper));
+            long[] ss = s.keySpan(src, lower, upper);
+            long[] ts = get(tf);
+            if (ss == null && ts == null) {
+                return false;
+            }
+            long min = Math.min(ss == null ? Long.MAX_VALUE : ss[0], ts == null ? Long.MAX_VALUE : ts[0]);
+            long max = Math.max(ss == null ? Long.MIN_VALUE : ss[1], ts == null ? Long.MIN_VALUE : ts[1]);
+            if (min == Long.MIN_VALUE || (double) max - (double) min > Long.MAX_VALUE / 4.0) {
+                return false;
+            }
+            long low = min - 1;
+            long span = max - low;
+            long n = Math.max(1, Math.min(1 << 22, (rows + leafRows - 1) / leafRows));
+            long width = Math.max(1, (span + n - 1) / n);
+            int buckets = (int) Math.max(1, (span + width - 1) / width);
+            Future<Checksum[]> tb = pool.submit(() -> t.stepBucketChecksums(tgt, lower, upper, low, width, buckets));
+            Checksum[] sb = s.stepBucketChecksums(src, lower, upper, low, width, buckets);
+            Checksum[] tsums = get(tb);
+            for (int i = 0; i < buckets; i++) {
+                rangesCompared++;
+                if (!sb[i].equals(tsums[i])) {
+                    rangesDiffering++;
+                    List<String> lo = i == 0 ? lower : List.of(Long.toString(low + i * width));
+                    List<String> hi = i == buckets - 1 ? upper : List.of(Long.toString(low + (i + 1) * width));
+                    compare(lo, hi, sb[i], tsums[i]);
+                }
+            }
+            return true;
+        }
+
+        private void bucketLeaves(List<String> lower, List<String> upper, int bits, List<Integer> buckets)
+                throws SQLException {
+            int[] ids = buckets.stream().mapToInt(Integer::intValue).toArray();
+            Future<List<LeafRow>> tf = pool.submit(() -> t.keyBucketRows(tgt, lower, upper, bits, ids));
+            List<LeafRow> sr = s.keyBucketRows(src, lower, upper, bits, ids);
+            match(sr, get(tf));
+        }
+
         /** Compares a differing range: split into sub-ranges, or compare rows when small. */
         private void compare(List<String> lower, List<String> upper, Checksum ss, Checksum ts) throws SQLException {
             long larger = Math.max(ss.count(), ts.count());
@@ -365,7 +453,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private void leaf(List<String> lower, List<String> upper) throws SQLException {
             Future<List<LeafRow>> tf = pool.submit(() -> t.rows(tgt, lower, upper, false, Long.MAX_VALUE / 2));
             List<LeafRow> sr = s.rows(src, lower, upper, false, Long.MAX_VALUE / 2);
-            List<LeafRow> tr = get(tf);
+            match(sr, get(tf));
+        }
+
+        /** Compares the rows of the same key ranges or buckets of both sides by key. */
+        private void match(List<LeafRow> sr, List<LeafRow> tr) {
             Map<List<String>, LeafRow> targetByKey = new HashMap<>();
             tr.forEach(r -> targetByKey.put(r.key(), r));
             for (LeafRow r : sr) {
@@ -477,6 +569,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
     }
 
+    /** Rows of differing buckets read per pass (per side), which bounds the memory of one pass. */
+    private static final long LEAF_BATCH_ROWS = 262_144;
+
     private static <T> T get(Future<T> f) throws SQLException {
         try {
             return f.get();
@@ -581,19 +676,22 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return this;
         }
 
-        /** Rows per top-level range (default 20,000; 100 to 10,000,000). */
+        /** Rows per top-level range; a window is {@code windowRanges x chunkRows} source rows (default 20,000; 100 to 10,000,000). */
         public Builder chunkRows(int rows) {
             this.chunkRows = between(rows, 100, 10_000_000, "chunkRows");
             return this;
         }
 
-        /** Sub-ranges a differing range is split into (default 16; 2 to 256). */
+        /** Sub-ranges a differing key range with more than {@code leafRows} rows is bisected into (default 16; 2 to 256). */
         public Builder fanout(int parts) {
             this.fanout = between(parts, 2, 256, "fanout");
             return this;
         }
 
-        /** Differing ranges of at most this many rows are compared row by row (default 256; 1 to 100,000). */
+        /**
+         * Rows per bucket of a differing window; differing buckets (ranges) of at most this many rows are compared
+         * row by row (default 256; 1 to 100,000).
+         */
         public Builder leafRows(int rows) {
             this.leafRows = between(rows, 1, 100_000, "leafRows");
             return this;
