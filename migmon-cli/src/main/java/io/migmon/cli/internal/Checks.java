@@ -11,9 +11,19 @@ final class Checks {
     private Checks() {
     }
 
+    private static final java.util.Set<String> KNOWN_STATUSES =
+            java.util.Set.of("pending", "running", "success", "failed", "aborted");
+
     static Check status(String status, String requireStatus, boolean fromReport) {
-        String s = status.toLowerCase(Locale.ROOT);
+        String s = status == null ? "unknown" : status.toLowerCase(Locale.ROOT);
         String threshold = requireStatus == null ? "not failed/aborted" : "= " + requireStatus;
+        if (!KNOWN_STATUSES.contains(s)) {
+            return new Check("status", Verdict.UNKNOWN, Double.NaN, s, threshold, Double.NaN, null,
+                    "the migration's status is " + s + (fromReport ? " in the run report"
+                            : ": no member of the migration_status state set is 1 at the newest sample")
+                            + "; cannot tell whether it succeeded: check that the migration runs through migmon's "
+                            + "ObservableMigration and that its meters are scraped");
+        }
         if (s.equals("failed") || s.equals("aborted")) {
             return new Check("status", Verdict.FAIL, Double.NaN, s, threshold, Double.NaN, null,
                     "the migration ended with status " + s + (fromReport ? "" : " (migration_status state set)")
@@ -29,6 +39,16 @@ final class Checks {
     }
 
     static Check dataLag(double max, double last, Double limit, String where) {
+        if (Double.isInfinite(max)) {
+            String found = "the data lag " + where + " was infinite (the lag gauge reported +Inf: the target is not "
+                    + "catching up, or the lag cannot be measured)";
+            if (limit == null) {
+                return Check.info("data_lag", max, "infinite", "seconds", found);
+            }
+            return new Check("data_lag", Verdict.FAIL, max, "infinite", "<= " + Thresholds.seconds(limit), limit,
+                    "seconds", found + ", above --max-lag " + Thresholds.seconds(limit)
+                            + "; see the migration's data lag on the dashboard");
+        }
         if (!Double.isFinite(max)) {
             if (limit == null) {
                 return Check.info("data_lag", Double.NaN, "not recorded", "seconds",
@@ -55,15 +75,17 @@ final class Checks {
         boolean any = false;
         for (Map.Entry<String, Double> e : maxByKind.entrySet()) {
             double v = e.getValue() == null ? Double.NaN : e.getValue();
-            if (!Double.isFinite(v)) {
+            if (Double.isNaN(v)) {
                 continue;
             }
             any = true;
-            String found = "max " + e.getKey().replace('_', ' ') + " " + where + " was " + Thresholds.seconds(v);
+            String found = "max " + e.getKey().replace('_', ' ') + " " + where + " was " + Thresholds.seconds(v)
+                    + (Double.isInfinite(v) ? " (the gauge reported +Inf: the lag cannot be measured or grows "
+                            + "without bound)" : "");
             if (limit == null) {
                 out.add(Check.info(e.getKey(), v, Thresholds.seconds(v), "seconds", found));
             } else {
-                boolean ok = v <= limit;
+                boolean ok = Double.isFinite(v) && v <= limit;
                 out.add(new Check(e.getKey(), ok ? Verdict.PASS : Verdict.FAIL, v, Thresholds.seconds(v),
                         "<= " + Thresholds.seconds(limit), limit, "seconds", found + (ok ? ", within" : ", above")
                                 + " --max-replication-lag " + Thresholds.seconds(limit)));
