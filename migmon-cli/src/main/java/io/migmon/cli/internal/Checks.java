@@ -103,7 +103,8 @@ final class Checks {
         List<Check> out = new ArrayList<>();
         double rate = rows > 0 ? errors / rows : errors > 0 ? Double.POSITIVE_INFINITY : 0.0;
         String noun = errors == 1 ? "error" : "errors";
-        String found = String.format("%,.0f %s / %,.0f rows %s = %s", errors, noun, rows, where, Thresholds.percent(rate));
+        String found = String.format("%s %s / %s rows %s = %s", count(errors), noun, count(rows), where,
+                Thresholds.percent(rate));
         if (maxRate == null) {
             out.add(Check.info("error_rate", rate, Thresholds.percent(rate), "ratio", found));
         } else {
@@ -114,11 +115,19 @@ final class Checks {
         }
         if (maxErrors != null) {
             boolean ok = errors <= maxErrors;
-            out.add(new Check("errors", ok ? Verdict.PASS : Verdict.FAIL, errors, String.format("%,.0f", errors),
-                    "<= " + maxErrors, maxErrors, "errors", String.format("%,.0f %s %s", errors, noun, where)
+            out.add(new Check("errors", ok ? Verdict.PASS : Verdict.FAIL, errors, count(errors),
+                    "<= " + maxErrors, maxErrors, "errors", String.format("%s %s %s", count(errors), noun, where)
                             + (ok ? ", within" : ", above") + " --max-errors " + maxErrors));
         }
         return out;
+    }
+
+    /** A count as shown: {@code 1,234}; huge or infinite values stay short. */
+    static String count(double n) {
+        if (Double.isInfinite(n)) {
+            return n > 0 ? "infinite" : "-infinite";
+        }
+        return Math.abs(n) >= 1e15 ? String.format("%.3e", n) : String.format("%,.0f", n);
     }
 
     static Check health(String check, String status, List<String> reasons) {
