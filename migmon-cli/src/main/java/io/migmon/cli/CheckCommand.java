@@ -55,7 +55,7 @@ final class CheckCommand implements Callable<Integer> {
             description = "With --wait: time between polls. Default: ${DEFAULT-VALUE}")
     Duration pollInterval;
 
-    @Option(names = "--grafana-url", paramLabel = "URL",
+    @Option(names = "--grafana-url", paramLabel = "URL", converter = Urls.class,
             description = "Grafana: the dashboard link is printed; with GRAFANA_TOKEN set, an \"ended\" annotation is written")
     URI grafanaUrl;
 
@@ -65,6 +65,8 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Thresholds t = thresholds.thresholds();
+        Durations.atLeast(timeout, Duration.ofSeconds(1), "--timeout");
+        Durations.atLeast(pollInterval, Duration.ofSeconds(1), "--poll-interval");
         CheckResult result;
         if (report != null) {
             if (prometheus.prometheusUrl != null) {
@@ -154,9 +156,15 @@ final class CheckCommand implements Callable<Integer> {
         if (grafanaUrl == null || token == null || token.isBlank() || result.source().equals("report")) {
             return;
         }
-        String problem = Grafana.annotate(grafanaUrl, token, migrationId, "migration " + migrationId + " ended: "
-                + (result.status() == null ? "status unknown" : result.status()) + ", check " + result.verdict(),
-                Instant.now(), prometheus.httpTimeout);
+        String problem;
+        try {
+            problem = Grafana.annotate(grafanaUrl, token, migrationId, "migration " + migrationId + " ended: "
+                    + (result.status() == null ? "status unknown" : result.status()) + ", check " + result.verdict(),
+                    Instant.now(), prometheus.httpTimeout);
+        } catch (RuntimeException e) {
+            // the annotation is decoration: it never changes the gate's verdict
+            problem = "the \"ended\" annotation was not written (" + e.getClass().getSimpleName() + ")";
+        }
         if (problem != null) {
             root.err.println("migmon check: warning: " + problem);
         }

@@ -38,7 +38,7 @@ final class ConnectorCommand {
 
     /** Options every connector subcommand takes. */
     static class Common {
-        @Option(names = "--connect-url", paramLabel = "URL", required = true,
+        @Option(names = "--connect-url", paramLabel = "URL", converter = Urls.class, required = true,
                 description = "Kafka Connect REST URL, e.g. http://connect:8083")
         URI connectUrl;
 
@@ -50,21 +50,30 @@ final class ConnectorCommand {
             if (connectUrl == null || connectUrl.getHost() == null) {
                 throw new UsageException("--connect-url must be an absolute http(s) URL such as http://connect:8083");
             }
+            Durations.atLeast(timeout, Duration.ofSeconds(1), "--http-timeout");
             return KafkaConnectClient.builder(connectUrl).timeout(timeout).build();
         }
     }
 
     /** Maps a client failure to an exit code: -1 (no answer) is 2, an HTTP refusal is 1. */
-    static int failure(MigmonCli root, String what, Common c, KafkaConnectException e) {
-        if (e.statusCode() < 0) {
-            root.err.println("migmon connector " + what + ": cannot reach Kafka Connect at " + Secrets.url(c.connectUrl)
-                    + ": " + e.getMessage() + ". Check --connect-url and that the worker is running.");
+    static int failure(MigmonCli root, String what, Common c, KafkaConnectException e, List<String> secrets) {
+        String[] s = secrets.toArray(String[]::new);
+        if (e.statusCode() < 0 || e.statusCode() / 100 == 3) {
+            boolean answered = e.statusCode() > 0 || String.valueOf(e.getMessage()).contains("not a Kafka Connect");
+            root.err.println("migmon connector " + what + ": " + (answered ? "cannot use the answer of Kafka Connect at "
+                    : "cannot reach Kafka Connect at ") + Secrets.url(c.connectUrl) + ": " + clean(e.getMessage(), s)
+                    + ". Check --connect-url and that the worker is running.");
             return MigmonCli.EXIT_CANNOT_EVALUATE;
         }
         root.err.println("migmon connector " + what + ": Kafka Connect at " + Secrets.url(c.connectUrl) + " refused: "
-                + e.getMessage());
-        e.validationErrors().forEach(v -> root.err.println("  " + v));
+                + clean(e.getMessage(), s));
+        e.validationErrors().forEach(v -> root.err.println("  " + clean(v, s)));
         return MigmonCli.EXIT_BREACH;
+    }
+
+    /** Text from Connect or built from the config with resolved secrets and password=... values hidden. */
+    static String clean(String text, String... secrets) {
+        return Secrets.redactUrls(Secrets.redact(text, secrets));
     }
 
     /**
@@ -73,6 +82,11 @@ final class ConnectorCommand {
      * passwords need not be in the file.
      */
     static ConnectorConfig readConfig(Path file, Map<String, String> env) {
+        return readConfig(file, env, new java.util.ArrayList<>());
+    }
+
+    /** As {@link #readConfig(Path, Map)}; adds each value resolved from {@code ${env:...}} to {@code resolved}. */
+    static ConnectorConfig readConfig(Path file, Map<String, String> env, List<String> resolved) {
         JsonNode root;
         try {
             root = MAPPER.readTree(Files.readString(file));
@@ -90,7 +104,7 @@ final class ConnectorCommand {
         Map<String, String> values = new LinkedHashMap<>();
         cfg.fields().forEachRemaining(e -> {
             if (!e.getKey().equals("name")) {
-                values.put(e.getKey(), substitute(e.getKey(), e.getValue().asText(), env, file));
+                values.put(e.getKey(), substitute(e.getKey(), e.getValue().asText(), env, file, resolved));
             }
         });
         String cls = values.remove("connector.class");
@@ -104,7 +118,8 @@ final class ConnectorCommand {
         }
     }
 
-    private static String substitute(String key, String value, Map<String, String> env, Path file) {
+    private static String substitute(String key, String value, Map<String, String> env, Path file,
+            List<String> resolved) {
         Matcher m = ENV.matcher(value);
         StringBuilder sb = new StringBuilder();
         while (m.find()) {
@@ -113,6 +128,7 @@ final class ConnectorCommand {
                 throw new UsageException("the connector config " + file + " refers to ${env:" + m.group(1) + "} in '"
                         + key + "' but that environment variable is not set");
             }
+            resolved.add(v);
             m.appendReplacement(sb, Matcher.quoteReplacement(v));
         }
         m.appendTail(sb);
@@ -139,7 +155,7 @@ final class ConnectorCommand {
                 root.out.println("connector " + s.name() + ": " + s.state()
                         + (s.workerId() == null ? "" : " on " + s.workerId()));
                 for (ConnectorStatus.TaskStatus t : s.tasks()) {
-                    String trace = t.trace() == null ? "" : " " + t.trace().lines().findFirst().orElse("");
+                    String trace = t.trace() == null ? "" : " " + clean(t.trace().lines().findFirst().orElse(""));
                     root.out.println("  task " + t.id() + ": " + t.state() + trace);
                 }
                 if (s.isRunning()) {
@@ -150,7 +166,7 @@ final class ConnectorCommand {
                                 ? ": no such connector; create it with 'migmon connector apply --config FILE'" : ""));
                 return MigmonCli.EXIT_BREACH;
             } catch (KafkaConnectException e) {
-                return failure(root, "status", common, e);
+                return failure(root, "status", common, e, List.of());
             }
         }
     }
@@ -170,7 +186,9 @@ final class ConnectorCommand {
         @Override
         public Integer call() {
             MigmonCli root = parent.root;
-            ConnectorConfig cfg = readConfig(config, root.env);
+            List<String> secrets = new java.util.ArrayList<>();
+            ConnectorConfig cfg = readConfig(config, root.env, secrets);
+            String[] hidden = secrets.toArray(String[]::new);
             try (KafkaConnectClient client = common.client()) {
                 List<String> errors = client.validate(cfg);
                 if (errors.isEmpty()) {
@@ -178,10 +196,10 @@ final class ConnectorCommand {
                     return MigmonCli.EXIT_OK;
                 }
                 root.out.println("connector " + cfg.name() + ": " + errors.size() + " invalid setting(s):");
-                errors.forEach(e -> root.out.println("  " + cfg.redact(e)));
+                errors.forEach(e -> root.out.println("  " + clean(cfg.redact(e), hidden)));
                 return MigmonCli.EXIT_BREACH;
             } catch (KafkaConnectException e) {
-                return failure(root, "validate", common, e);
+                return failure(root, "validate", common, e, secrets);
             }
         }
     }
@@ -201,14 +219,16 @@ final class ConnectorCommand {
         @Override
         public Integer call() {
             MigmonCli root = parent.root;
-            ConnectorConfig cfg = readConfig(config, root.env);
+            List<String> secrets = new java.util.ArrayList<>();
+            ConnectorConfig cfg = readConfig(config, root.env, secrets);
+            String[] hidden = secrets.toArray(String[]::new);
             try (KafkaConnectClient client = common.client()) {
                 boolean created = client.createOrUpdate(cfg);
                 root.out.println("connector " + cfg.name() + ": " + (created ? "created" : "updated") + " "
-                        + cfg.masked());
+                        + clean(String.valueOf(cfg.masked()), hidden));
                 return MigmonCli.EXIT_OK;
             } catch (KafkaConnectException e) {
-                return failure(root, "apply", common, e);
+                return failure(root, "apply", common, e, secrets);
             }
         }
     }

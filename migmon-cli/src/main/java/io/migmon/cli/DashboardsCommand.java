@@ -41,7 +41,7 @@ final class DashboardsCommand implements Callable<Integer> {
     @Option(names = "--push", description = "Also save the dashboards to Grafana (--grafana-url, GRAFANA_TOKEN)")
     boolean push;
 
-    @Option(names = "--grafana-url", paramLabel = "URL", description = "Grafana base URL")
+    @Option(names = "--grafana-url", paramLabel = "URL", converter = Urls.class, description = "Grafana base URL")
     URI grafanaUrl;
 
     @Option(names = "--folder-uid", paramLabel = "UID", description = "Grafana folder uid to save into. Default: General")
@@ -51,6 +51,18 @@ final class DashboardsCommand implements Callable<Integer> {
     public Integer call() {
         if (out == null && !push) {
             throw new UsageException("give --out DIR and/or --push --grafana-url URL");
+        }
+        // check everything --push needs before writing anything
+        String token = root.env.get("GRAFANA_TOKEN");
+        if (push) {
+            if (grafanaUrl == null || token == null || token.isBlank()) {
+                throw new UsageException("--push needs --grafana-url URL and a service account token in GRAFANA_TOKEN");
+            }
+            String problem = Secrets.tokenProblem(token, "GRAFANA_TOKEN");
+            if (problem != null) {
+                throw new UsageException(problem);
+            }
+            token = token.strip();
         }
         MigmonDashboards dashboards;
         try {
@@ -75,10 +87,6 @@ final class DashboardsCommand implements Callable<Integer> {
         if (!push) {
             return MigmonCli.EXIT_OK;
         }
-        String token = root.env.get("GRAFANA_TOKEN");
-        if (grafanaUrl == null || token == null || token.isBlank()) {
-            throw new UsageException("--push needs --grafana-url URL and a service account token in GRAFANA_TOKEN");
-        }
         GrafanaClient client;
         try {
             client = GrafanaClient.builder(grafanaUrl).bearerToken(token).build();
@@ -94,9 +102,18 @@ final class DashboardsCommand implements Callable<Integer> {
             }
             return MigmonCli.EXIT_OK;
         } catch (GrafanaException e) {
+            if (e.reason() == GrafanaException.Reason.IO) {
+                String m = String.valueOf(e.getMessage());
+                String why = m.contains("ConnectException") ? "connection refused or no route (nothing answers there)"
+                        : m.contains("Timeout") ? "no answer within the timeout"
+                        : Secrets.redactUrls(Secrets.redact(m.replace("failed: null ", "failed "), token));
+                root.err.println("migmon dashboards: cannot reach Grafana at " + Secrets.url(grafanaUrl) + ": " + why
+                        + ". Check --grafana-url and that Grafana is running and reachable from here.");
+                return MigmonCli.EXIT_CANNOT_EVALUATE;
+            }
             root.err.println("migmon dashboards: Grafana at " + Secrets.url(grafanaUrl) + ": "
-                    + Secrets.redact(e.getMessage(), token));
-            return MigmonCli.EXIT_BREACH;
+                    + Secrets.redactUrls(Secrets.redact(e.getMessage(), token)));
+            return e.status() / 100 == 3 ? MigmonCli.EXIT_CANNOT_EVALUATE : MigmonCli.EXIT_BREACH;
         }
     }
 }

@@ -15,16 +15,15 @@ import picocli.CommandLine.Command;
  *   <li>{@code 2}: cannot evaluate: Prometheus (or Grafana, Kafka Connect) unreachable, no series for the migration
  *       id, stale data, unreadable report, bad arguments. A gate never passes on missing data.</li>
  * </ul>
- * Subcommands: {@code check}, {@code watch}, {@code start}, {@code dashboards}, {@code rules}, {@code connector}, and
- * {@code generate-completion} (a bash/zsh completion script: {@code source <(migmon generate-completion)}).
- * A {@code verify} command (data verification) is registered by the verification module when it exists: see
- * {@link #commandLine}.
+ * Subcommands: {@code check}, {@code watch}, {@code start}, {@code dashboards}, {@code rules}, {@code connector},
+ * {@code verify} (migmon-verify's data verification, arguments passed through) and {@code generate-completion} (a
+ * bash/zsh completion script: {@code source <(migmon generate-completion)}).
  */
 @Command(name = "migmon", mixinStandardHelpOptions = true, versionProvider = MigmonCli.Version.class,
         description = "Observability for database migrations: gate a pipeline on a migration's health, watch it "
                 + "live, and manage dashboards, alert rules and connectors.",
         subcommands = {CheckCommand.class, WatchCommand.class, StartCommand.class, DashboardsCommand.class,
-                RulesCommand.class, ConnectorCommand.class, CommandLine.HelpCommand.class,
+                RulesCommand.class, ConnectorCommand.class, VerifyCli.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Exit codes: 0 passed, 1 breached or failed, 2 cannot evaluate (unreachable, no data, bad "
                 + "arguments).", "Docs: docs/cli.md"})
@@ -40,11 +39,21 @@ public final class MigmonCli {
     final PrintWriter out;
     final PrintWriter err;
     final Map<String, String> env;
+    /** The streams under {@link #out} and {@link #err}, for commands that print to a PrintStream (verify). */
+    final PrintStream rawOut;
+    final PrintStream rawErr;
 
     MigmonCli(PrintWriter out, PrintWriter err, Map<String, String> env) {
+        this(out, err, env, new PrintStream(new java.io.ByteArrayOutputStream()),
+                new PrintStream(new java.io.ByteArrayOutputStream()));
+    }
+
+    MigmonCli(PrintWriter out, PrintWriter err, Map<String, String> env, PrintStream rawOut, PrintStream rawErr) {
         this.out = out;
         this.err = err;
         this.env = Map.copyOf(env);
+        this.rawOut = rawOut;
+        this.rawErr = rawErr;
     }
 
     /** Runs the command line with the process's streams and environment, and exits with its code. */
@@ -63,17 +72,14 @@ public final class MigmonCli {
         PrintWriter o = new PrintWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new java.io.OutputStreamWriter(err, StandardCharsets.UTF_8), true);
         try {
-            return commandLine(new MigmonCli(o, e, env)).execute(args);
+            return commandLine(new MigmonCli(o, e, env, out, err)).execute(args);
         } finally {
             o.flush();
             e.flush();
         }
     }
 
-    /**
-     * The picocli command line. Place for more commands: a {@code verify} command (data verification, another
-     * module) is added here with {@code cli.addSubcommand("verify", new VerifyCommand())} once that module exists.
-     */
+    /** The picocli command line with its streams, exit code mapping and error handling. */
     static CommandLine commandLine(MigmonCli root) {
         CommandLine cli = new CommandLine(root);
         cli.setOut(root.out);

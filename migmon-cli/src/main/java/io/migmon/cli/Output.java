@@ -37,7 +37,9 @@ final class Output {
                 Files.writeString(Path.of(summary), result.toMarkdown(), StandardCharsets.UTF_8,
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             } catch (IOException e) {
-                root.err.println("migmon: cannot append the step summary to " + summary + ": " + e.getMessage());
+                root.err.println("migmon: warning: cannot append the step summary to GITHUB_STEP_SUMMARY=" + summary
+                        + " (" + e.getClass().getSimpleName() + ": " + e.getMessage() + "): check that the file's "
+                        + "folder exists and is writable; the verdict is unchanged");
             }
         }
     }

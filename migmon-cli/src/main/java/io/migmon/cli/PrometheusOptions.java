@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 /** Prometheus connection options shared by check, watch and start. */
 final class PrometheusOptions {
 
-    @Option(names = "--prometheus-url", paramLabel = "URL",
+    @Option(names = "--prometheus-url", paramLabel = "URL", converter = Urls.class,
             description = "Prometheus base URL, e.g. http://prometheus:9090 (credentials: https://user:password@host, "
                     + "or a bearer token in the PROMETHEUS_TOKEN environment variable; never printed)")
     URI prometheusUrl;
@@ -36,7 +36,13 @@ final class PrometheusOptions {
         if (prometheusUrl == null) {
             throw new UsageException("--prometheus-url is required (e.g. --prometheus-url http://prometheus:9090)");
         }
-        return new PrometheusApi(prometheusUrl, env.get("PROMETHEUS_TOKEN"), httpTimeout);
+        String token = env.get("PROMETHEUS_TOKEN");
+        String problem = io.migmon.cli.internal.Secrets.tokenProblem(token, "PROMETHEUS_TOKEN");
+        if (problem != null) {
+            throw new UsageException(problem);
+        }
+        Durations.atLeast(httpTimeout, java.time.Duration.ofSeconds(1), "--http-timeout");
+        return new PrometheusApi(prometheusUrl, token, httpTimeout);
     }
 
     MetricQueries queries(String migrationId) {

@@ -41,7 +41,7 @@ final class StartCommand implements Callable<Integer> {
             description = "The scrape target (instance label) that will carry the migration's meters")
     String target;
 
-    @Option(names = "--grafana-url", paramLabel = "URL", description = "Grafana, for the dashboard link and the annotation (token: GRAFANA_TOKEN)")
+    @Option(names = "--grafana-url", paramLabel = "URL", converter = Urls.class, description = "Grafana, for the dashboard link and the annotation (token: GRAFANA_TOKEN)")
     URI grafanaUrl;
 
     @Mixin
@@ -120,7 +120,9 @@ final class StartCommand implements Callable<Integer> {
             root.out.println("  annotation  " + annotation);
         }
         if (!ready && "true".equals(root.env.get("GITHUB_ACTIONS"))) {
-            root.out.println("::error title=migmon start (" + migrationId + ")::" + String.join("; ", notes));
+            // on stderr like check's annotations with --output json: stdout stays one JSON document
+            var stream = output.format == Output.Format.json ? root.err : root.out;
+            stream.println("::error title=migmon start (" + migrationId + ")::" + String.join("; ", notes));
         }
         return ready ? MigmonCli.EXIT_OK : MigmonCli.EXIT_BREACH;
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 /** The gate's thresholds, shared by check and watch. */
 final class ThresholdOptions {
 
-    private static final Pattern WINDOW = Pattern.compile("[1-9][0-9]*(ms|s|m|h|d|w|y)");
+    private static final Pattern WINDOW = Pattern.compile("(?:[0-9]+(?:ms|s|m|h|d|w|y))+");
     private static final Set<String> STATUSES = Set.of("pending", "running", "success", "failed", "aborted");
 
     @Option(names = "--max-lag", paramLabel = "SECONDS", converter = Durations.class,
@@ -55,7 +55,16 @@ final class ThresholdOptions {
             throw new UsageException("--require-status must be one of " + STATUSES + ", was '" + requireStatus + "'");
         }
         if (!WINDOW.matcher(window).matches()) {
-            throw new UsageException("--window must be a Prometheus duration such as 15m or 2h, was '" + window + "'");
+            throw new UsageException("--window must be a Prometheus duration such as 15m, 2h or 1h30m, was '"
+                    + window + "'");
+        }
+        Duration w = Durations.parse(window);
+        if (w.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new UsageException("--window must be at least 1s (and should span several scrape intervals, e.g."
+                    + " 15m), was '" + window + "'");
+        }
+        if (staleAfter != null) {
+            Durations.atLeast(staleAfter, Duration.ofSeconds(1), "--stale-after");
         }
         return new Thresholds(maxLag == null ? null : Durations.seconds(maxLag),
                 maxReplicationLag == null ? null : Durations.seconds(maxReplicationLag), maxErrorRate, maxErrors,

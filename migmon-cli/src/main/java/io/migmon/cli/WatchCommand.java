@@ -56,7 +56,7 @@ final class WatchCommand implements Callable<Integer> {
     @Option(names = "--tty", description = "Redraw in place even when no terminal is detected")
     boolean tty;
 
-    @Option(names = "--grafana-url", paramLabel = "URL", description = "Grafana, for the dashboard link")
+    @Option(names = "--grafana-url", paramLabel = "URL", converter = Urls.class, description = "Grafana, for the dashboard link")
     URI grafanaUrl;
 
     @Mixin
@@ -68,6 +68,8 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Thresholds t = thresholds.thresholds();
+        Durations.atLeast(interval, java.time.Duration.ofSeconds(1), "--interval");
+        Durations.atLeast(timeout, java.time.Duration.ofSeconds(1), "--timeout");
         PrometheusApi api = prometheus.api(root.env);
         shownUrl = api.shownUrl();
         // with --output json, stdout carries only the final JSON document: the live lines go to stderr

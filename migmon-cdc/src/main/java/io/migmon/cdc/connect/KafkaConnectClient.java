@@ -71,12 +71,21 @@ public final class KafkaConnectClient implements AutoCloseable {
         String cls = config.connectorClass();
         String simple = cls;
         JsonNode res = send(config, "PUT", "/connector-plugins/" + enc(simple) + "/config/validate", body, 200);
+        if (res == null || !res.path("configs").isArray() || !res.path("error_count").isNumber()) {
+            // not Connect's ConfigInfos answer (a proxy, another service): never report "valid" on it
+            throw new KafkaConnectException("the answer to the validation of connector " + config.name()
+                    + " is not a Kafka Connect validation result (no error_count and configs): is the URL a Kafka "
+                    + "Connect REST endpoint?", -1, List.of());
+        }
         List<String> errors = new ArrayList<>();
         for (JsonNode c : res.path("configs")) {
             JsonNode value = c.path("value");
             for (JsonNode err : value.path("errors")) {
                 errors.add(value.path("name").asText() + ": " + config.redact(err.asText()));
             }
+        }
+        if (errors.isEmpty() && res.path("error_count").asInt() > 0) {
+            errors.add("Kafka Connect counted " + res.path("error_count").asInt() + " error(s) without naming them");
         }
         return errors;
     }

@@ -11,9 +11,19 @@ final class Checks {
     private Checks() {
     }
 
+    private static final java.util.Set<String> KNOWN_STATUSES =
+            java.util.Set.of("pending", "running", "success", "failed", "aborted");
+
     static Check status(String status, String requireStatus, boolean fromReport) {
-        String s = status.toLowerCase(Locale.ROOT);
+        String s = status == null ? "unknown" : status.toLowerCase(Locale.ROOT);
         String threshold = requireStatus == null ? "not failed/aborted" : "= " + requireStatus;
+        if (!KNOWN_STATUSES.contains(s)) {
+            return new Check("status", Verdict.UNKNOWN, Double.NaN, s, threshold, Double.NaN, null,
+                    "the migration's status is " + s + (fromReport ? " in the run report"
+                            : ": no member of the migration_status state set is 1 at the newest sample")
+                            + "; cannot tell whether it succeeded: check that the migration runs through migmon's "
+                            + "ObservableMigration and that its meters are scraped");
+        }
         if (s.equals("failed") || s.equals("aborted")) {
             return new Check("status", Verdict.FAIL, Double.NaN, s, threshold, Double.NaN, null,
                     "the migration ended with status " + s + (fromReport ? "" : " (migration_status state set)")
@@ -29,6 +39,16 @@ final class Checks {
     }
 
     static Check dataLag(double max, double last, Double limit, String where) {
+        if (Double.isInfinite(max)) {
+            String found = "the data lag " + where + " was infinite (the lag gauge reported +Inf: the target is not "
+                    + "catching up, or the lag cannot be measured)";
+            if (limit == null) {
+                return Check.info("data_lag", max, "infinite", "seconds", found);
+            }
+            return new Check("data_lag", Verdict.FAIL, max, "infinite", "<= " + Thresholds.seconds(limit), limit,
+                    "seconds", found + ", above --max-lag " + Thresholds.seconds(limit)
+                            + "; see the migration's data lag on the dashboard");
+        }
         if (!Double.isFinite(max)) {
             if (limit == null) {
                 return Check.info("data_lag", Double.NaN, "not recorded", "seconds",
@@ -55,15 +75,17 @@ final class Checks {
         boolean any = false;
         for (Map.Entry<String, Double> e : maxByKind.entrySet()) {
             double v = e.getValue() == null ? Double.NaN : e.getValue();
-            if (!Double.isFinite(v)) {
+            if (Double.isNaN(v)) {
                 continue;
             }
             any = true;
-            String found = "max " + e.getKey().replace('_', ' ') + " " + where + " was " + Thresholds.seconds(v);
+            String found = "max " + e.getKey().replace('_', ' ') + " " + where + " was " + Thresholds.seconds(v)
+                    + (Double.isInfinite(v) ? " (the gauge reported +Inf: the lag cannot be measured or grows "
+                            + "without bound)" : "");
             if (limit == null) {
                 out.add(Check.info(e.getKey(), v, Thresholds.seconds(v), "seconds", found));
             } else {
-                boolean ok = v <= limit;
+                boolean ok = Double.isFinite(v) && v <= limit;
                 out.add(new Check(e.getKey(), ok ? Verdict.PASS : Verdict.FAIL, v, Thresholds.seconds(v),
                         "<= " + Thresholds.seconds(limit), limit, "seconds", found + (ok ? ", within" : ", above")
                                 + " --max-replication-lag " + Thresholds.seconds(limit)));
@@ -81,7 +103,8 @@ final class Checks {
         List<Check> out = new ArrayList<>();
         double rate = rows > 0 ? errors / rows : errors > 0 ? Double.POSITIVE_INFINITY : 0.0;
         String noun = errors == 1 ? "error" : "errors";
-        String found = String.format("%,.0f %s / %,.0f rows %s = %s", errors, noun, rows, where, Thresholds.percent(rate));
+        String found = String.format("%s %s / %s rows %s = %s", count(errors), noun, count(rows), where,
+                Thresholds.percent(rate));
         if (maxRate == null) {
             out.add(Check.info("error_rate", rate, Thresholds.percent(rate), "ratio", found));
         } else {
@@ -92,11 +115,19 @@ final class Checks {
         }
         if (maxErrors != null) {
             boolean ok = errors <= maxErrors;
-            out.add(new Check("errors", ok ? Verdict.PASS : Verdict.FAIL, errors, String.format("%,.0f", errors),
-                    "<= " + maxErrors, maxErrors, "errors", String.format("%,.0f %s %s", errors, noun, where)
+            out.add(new Check("errors", ok ? Verdict.PASS : Verdict.FAIL, errors, count(errors),
+                    "<= " + maxErrors, maxErrors, "errors", String.format("%s %s %s", count(errors), noun, where)
                             + (ok ? ", within" : ", above") + " --max-errors " + maxErrors));
         }
         return out;
+    }
+
+    /** A count as shown: {@code 1,234}; huge or infinite values stay short. */
+    static String count(double n) {
+        if (Double.isInfinite(n)) {
+            return n > 0 ? "infinite" : "-infinite";
+        }
+        return Math.abs(n) >= 1e15 ? String.format("%.3e", n) : String.format("%,.0f", n);
     }
 
     static Check health(String check, String status, List<String> reasons) {

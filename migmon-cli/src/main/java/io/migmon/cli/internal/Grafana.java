@@ -42,6 +42,10 @@ public final class Grafana {
      */
     public static String annotate(URI grafana, String token, String migrationId, String text, Instant at,
             Duration timeout) {
+        String tokenProblem = Secrets.tokenProblem(token, "GRAFANA_TOKEN");
+        if (tokenProblem != null) {
+            return "annotation not written: " + tokenProblem;
+        }
         String base = grafana.toString().endsWith("/") ? grafana.toString() : grafana + "/";
         ObjectNode body = MAPPER.createObjectNode();
         body.put("time", at.toEpochMilli());
@@ -49,15 +53,21 @@ public final class Grafana {
         body.put("text", text);
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(base + "api/annotations")).timeout(timeout)
-                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .header("Authorization", "Bearer " + token.strip()).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body))).build();
-            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(timeout).build()
+            HttpResponse<String> r = HttpClient.newBuilder().connectTimeout(timeout)
+                    .followRedirects(HttpClient.Redirect.NEVER).build()
                     .send(req, HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() / 100 == 2) {
                 return null;
             }
+            if (r.statusCode() / 100 == 3) {
+                return "Grafana at " + Secrets.url(grafana) + " answered the annotation with a redirect (HTTP "
+                        + r.statusCode() + " to " + Secrets.location(r.headers().firstValue("Location").orElse(null))
+                        + "), which migmon does not follow with credentials: give --grafana-url the final address";
+            }
             return "Grafana at " + Secrets.url(grafana) + " refused the annotation (HTTP " + r.statusCode() + ": "
-                    + Secrets.redact(abbreviate(r.body()), token) + "); check that GRAFANA_TOKEN is a service account"
+                    + Secrets.redactUrls(Secrets.redact(abbreviate(r.body()), token)) + "); check that GRAFANA_TOKEN is a service account"
                     + " token with the annotations:write permission";
         } catch (IOException e) {
             return "cannot reach Grafana at " + Secrets.url(grafana) + " to write the annotation: "
@@ -65,6 +75,9 @@ public final class Grafana {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted while writing the Grafana annotation";
+        } catch (RuntimeException e) {
+            return "cannot write the annotation to Grafana at " + Secrets.url(grafana) + ": "
+                    + e.getClass().getSimpleName() + " " + Secrets.redact(String.valueOf(e.getMessage()), token);
         }
     }
 

@@ -57,6 +57,10 @@ public final class PrometheusApi {
         this.shown = Secrets.url(this.base);
         String userInfo = url.getRawUserInfo();
         String password = null;
+        String tokenProblem = Secrets.tokenProblem(bearerToken, "PROMETHEUS_TOKEN");
+        if (tokenProblem != null) {
+            throw new CannotEvaluateException(tokenProblem);
+        }
         if (bearerToken != null && !bearerToken.isBlank()) {
             this.authorization = "Bearer " + bearerToken.strip();
         } else if (userInfo != null) {
@@ -69,7 +73,7 @@ public final class PrometheusApi {
         }
         this.secrets = new String[] {bearerToken, password, userInfo};
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NORMAL).build();
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** The base URL as it may be printed (no credentials). */
@@ -123,14 +127,24 @@ public final class PrometheusApi {
             throw new CannotEvaluateException("cannot reach Prometheus at " + shown + " (" + what + "): "
                     + describe(e) + ". Check --prometheus-url and that Prometheus is running and reachable from here.");
         } catch (HttpTimeoutException e) {
-            throw new CannotEvaluateException("Prometheus at " + shown + " did not answer within " + timeout.toSeconds()
-                    + " s (" + what + "). Check that it is healthy, or raise --http-timeout.");
+            throw new CannotEvaluateException("Prometheus at " + shown + " did not answer within "
+                    + (timeout.toMillis() < 1000 ? timeout.toMillis() + " ms" : timeout.toSeconds() + " s") + " (" + what + "). Check that it is healthy, or raise --http-timeout.");
         } catch (IOException e) {
             throw new CannotEvaluateException("cannot reach Prometheus at " + shown + " (" + what + "): "
                     + describe(e) + ". Check --prometheus-url and the network.");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CannotEvaluateException("interrupted while asking Prometheus (" + what + ")");
+        } catch (IllegalArgumentException e) {
+            throw new CannotEvaluateException("cannot send " + what + " to Prometheus at " + shown
+                    + ": the request was refused by the HTTP client (" + e.getClass().getSimpleName()
+                    + "); check --prometheus-url and PROMETHEUS_TOKEN (values not shown)");
+        }
+        if (r.statusCode() / 100 == 3) {
+            throw new CannotEvaluateException("Prometheus at " + shown + " answered " + what + " with a redirect (HTTP "
+                    + r.statusCode() + " to " + Secrets.location(r.headers().firstValue("Location").orElse(null))
+                    + "); migmon does not follow redirects, so that credentials never go to another host: give "
+                    + "--prometheus-url the final address");
         }
         if (r.statusCode() == 401 || r.statusCode() == 403) {
             throw new CannotEvaluateException("Prometheus at " + shown + " refused the request (HTTP " + r.statusCode()
@@ -148,7 +162,7 @@ public final class PrometheusApi {
         if (json == null || !"success".equals(json.path("status").asText())) {
             String error = json == null ? "" : json.path("error").asText("");
             throw new CannotEvaluateException("Prometheus at " + shown + " answered " + what + " with HTTP "
-                    + r.statusCode() + ": " + Secrets.redact(error, secrets));
+                    + r.statusCode() + ": " + Secrets.redactUrls(Secrets.redact(error, secrets)));
         }
         return json;
     }

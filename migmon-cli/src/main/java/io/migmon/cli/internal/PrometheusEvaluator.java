@@ -131,9 +131,7 @@ public final class PrometheusEvaluator {
         cdc.put("consumer_lag", scalar(q.maxOverWindow(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, f.scope(), window)));
         checks.addAll(Checks.cdcLags(cdc, thresholds.maxReplicationLagSeconds(), where));
 
-        double errors = orZero(scalar(q.counterTotal(MetricCatalog.MIGRATION_ERRORS, window)));
-        double rows = orZero(scalar(q.counterTotal(MetricCatalog.MIGRATION_ROWS, window)));
-        checks.addAll(Checks.errors(errors, rows, thresholds.maxErrorRate(), thresholds.maxErrors(), where));
+        checks.addAll(errorChecks(where));
 
         Check health = health();
         if (health != null) {
@@ -197,8 +195,8 @@ public final class PrometheusEvaluator {
             }
             for (Sample sample : s.samples()) {
                 double v = sample.value();
-                if (!Double.isFinite(v)) {
-                    continue;
+                if (Double.isNaN(v)) {
+                    continue; // no value; +Inf stays: an infinite lag is a breach, not missing data
                 }
                 if (Double.isNaN(max) || v > max) {
                     max = v;
@@ -255,8 +253,53 @@ public final class PrometheusEvaluator {
         return r.get(0).last().value();
     }
 
-    private static double orZero(double v) {
-        return Double.isFinite(v) ? v : 0.0;
+    /**
+     * Error rate and error count. The rows counter must have a series (else the checks are UNKNOWN: a gate never
+     * passes on missing data); the errors counter is created at the first error, so no errors series next to a rows
+     * series means no error. NaN or negative counters are UNKNOWN; an infinite error counter is a breach.
+     */
+    List<Check> errorChecks(String where) {
+        Double errors = valueOrNull(q.counterTotal(MetricCatalog.MIGRATION_ERRORS, window));
+        Double rows = valueOrNull(q.counterTotal(MetricCatalog.MIGRATION_ROWS, window));
+        String problem = null;
+        if (rows == null) {
+            problem = "no series " + q.ofMigration(MetricCatalog.MIGRATION_ROWS) + " " + where
+                    + ": the migration recorded no rows (MigrationContext.recordRows) or its counters are not scraped";
+        } else if (Double.isNaN(rows) || rows < 0 || Double.isInfinite(rows)) {
+            problem = q.ofMigration(MetricCatalog.MIGRATION_ROWS) + " is " + rows + " " + where
+                    + ", not a row count";
+        } else if (errors != null && (Double.isNaN(errors) || errors < 0)) {
+            problem = q.ofMigration(MetricCatalog.MIGRATION_ERRORS) + " is " + errors + " " + where
+                    + ", not an error count";
+        }
+        if (problem == null) {
+            return Checks.errors(errors == null ? 0.0 : errors, rows, thresholds.maxErrorRate(),
+                    thresholds.maxErrors(), where);
+        }
+        List<Check> out = new ArrayList<>();
+        if (thresholds.maxErrorRate() == null && thresholds.maxErrors() == null) {
+            out.add(Check.info("error_rate", Double.NaN, "no data", "ratio", problem));
+            return out;
+        }
+        if (thresholds.maxErrorRate() != null) {
+            out.add(Check.unknown("error_rate", "<= " + Thresholds.percent(thresholds.maxErrorRate()),
+                    thresholds.maxErrorRate(), "ratio", problem + ": cannot check --max-error-rate "
+                            + thresholds.maxErrorRate()));
+        }
+        if (thresholds.maxErrors() != null) {
+            out.add(Check.unknown("errors", "<= " + thresholds.maxErrors(), thresholds.maxErrors(), "errors",
+                    problem + ": cannot check --max-errors " + thresholds.maxErrors()));
+        }
+        return out;
+    }
+
+    /** The first value of an instant query, null when Prometheus has no series (NaN is a value). */
+    Double valueOrNull(String promql) {
+        List<Series> r = api.query(promql);
+        if (r.isEmpty() || r.get(0).last() == null) {
+            return null;
+        }
+        return r.get(0).last().value();
     }
 
     static Map<String, String> scopeOf(Map<String, String> labels) {

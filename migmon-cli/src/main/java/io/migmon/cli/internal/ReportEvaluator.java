@@ -29,6 +29,12 @@ public final class ReportEvaluator {
      */
     public static CheckResult evaluate(Path file, String migrationId, Thresholds t) {
         JsonNode r = read(file);
+        List<String> problems = problems(r);
+        if (!problems.isEmpty()) {
+            throw new CannotEvaluateException("the run report " + file + " does not follow " + RunReport.SCHEMA + ": "
+                    + String.join("; ", problems) + ". A gate never passes on an incomplete report: let "
+                    + "RunReportWriter write it (see docs/schemas/run-report-v1.schema.json)");
+        }
         String id = r.path("migrationId").asText("");
         if (migrationId != null && !migrationId.equals(id)) {
             throw new CannotEvaluateException("the run report " + file + " is about migration '" + id
@@ -91,6 +97,117 @@ public final class ReportEvaluator {
                     + "reads '" + RunReport.SCHEMA + "': use a migmon CLI of the same version as the library");
         }
         return r;
+    }
+
+    private static final java.util.Set<String> STATUSES = java.util.Set.of("success", "failed", "aborted");
+    private static final java.util.Set<String> HEALTH = java.util.Set.of("UP", "DEGRADED", "DOWN");
+    private static final List<String> REQUIRED = List.of("schema", "migrationId", "status", "startedAt", "finishedAt",
+            "durationSeconds", "rows", "expectedRows", "errors", "errorRate", "errorsByType", "dataLag", "anomalies",
+            "health", "failureType");
+
+    /** What breaks the v1 schema's rules (docs/schemas/run-report-v1.schema.json); empty when none. */
+    static List<String> problems(JsonNode r) {
+        List<String> p = new ArrayList<>();
+        for (String f : REQUIRED) {
+            if (!r.has(f)) {
+                p.add("\"" + f + "\" is missing");
+            }
+        }
+        if (r.has("migrationId") && !r.get("migrationId").isTextual()) {
+            p.add("\"migrationId\" must be a string");
+        }
+        if (r.has("status") && !(r.get("status").isTextual() && STATUSES.contains(r.get("status").asText()))) {
+            p.add("\"status\" must be one of success, failed, aborted (a report is written when the run ended), was "
+                    + abbreviate(r.get("status")));
+        }
+        count(r, "rows", false, p);
+        count(r, "expectedRows", true, p);
+        count(r, "errors", false, p);
+        if (r.has("durationSeconds") && !(r.get("durationSeconds").isNumber()
+                && r.get("durationSeconds").asDouble() >= 0)) {
+            p.add("\"durationSeconds\" must be a number >= 0, was " + abbreviate(r.get("durationSeconds")));
+        }
+        for (String f : List.of("startedAt", "finishedAt")) {
+            if (r.has(f)) {
+                try {
+                    Instant.parse(r.get(f).asText());
+                } catch (RuntimeException e) {
+                    p.add("\"" + f + "\" must be an ISO-8601 instant, was " + abbreviate(r.get(f)));
+                }
+            }
+        }
+        JsonNode byType = r.get("errorsByType");
+        if (byType != null) {
+            if (!byType.isObject()) {
+                p.add("\"errorsByType\" must be an object");
+            } else {
+                long sum = 0;
+                for (var it = byType.fields(); it.hasNext(); ) {
+                    var e = it.next();
+                    if (!e.getValue().isIntegralNumber() || e.getValue().asLong() < 0) {
+                        p.add("\"errorsByType\"." + e.getKey() + " must be an integer >= 0");
+                    } else {
+                        sum += e.getValue().asLong();
+                    }
+                }
+                JsonNode errors = r.get("errors");
+                if (errors != null && errors.isIntegralNumber() && sum > errors.asLong()) {
+                    p.add("\"errorsByType\" adds up to " + sum + " errors but \"errors\" is " + errors.asLong());
+                }
+            }
+        }
+        JsonNode lag = r.get("dataLag");
+        if (lag != null) {
+            if (!lag.isObject() || !lag.has("maxSeconds") || !lag.has("finalSeconds")) {
+                p.add("\"dataLag\" must be an object with maxSeconds and finalSeconds");
+            } else {
+                for (String f : List.of("maxSeconds", "finalSeconds")) {
+                    JsonNode v = lag.get(f);
+                    if (!(v.isNull() || v.isNumber() && v.asDouble() >= 0)) {
+                        p.add("\"dataLag\"." + f + " must be a number >= 0 or null, was " + abbreviate(v));
+                    }
+                }
+            }
+        }
+        JsonNode anomalies = r.get("anomalies");
+        if (anomalies != null) {
+            if (!anomalies.isArray()) {
+                p.add("\"anomalies\" must be an array");
+            } else {
+                for (JsonNode a : anomalies) {
+                    if (!a.isObject() || !a.path("type").isTextual() || !a.path("count").isIntegralNumber()
+                            || a.path("count").asLong() < 1) {
+                        p.add("each of \"anomalies\" needs a type and a count >= 1");
+                        break;
+                    }
+                }
+            }
+        }
+        JsonNode health = r.get("health");
+        if (health != null && !health.isNull()) {
+            if (!health.isObject() || !health.path("check").isTextual()
+                    || !HEALTH.contains(health.path("status").asText(""))) {
+                p.add("\"health\" must be null or an object with check and status UP, DEGRADED or DOWN, was "
+                        + abbreviate(health));
+            }
+        }
+        return p;
+    }
+
+    private static void count(JsonNode r, String field, boolean nullable, List<String> p) {
+        JsonNode v = r.get(field);
+        if (v == null || nullable && v.isNull()) {
+            return;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < 0) {
+            p.add("\"" + field + "\" must be an integer >= 0" + (nullable ? " or null" : "") + ", was "
+                    + abbreviate(v));
+        }
+    }
+
+    private static String abbreviate(JsonNode n) {
+        String s = String.valueOf(n);
+        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
     private static double num(JsonNode n) {

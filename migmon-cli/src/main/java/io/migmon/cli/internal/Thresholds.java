@@ -16,15 +16,30 @@ public record Thresholds(Double maxLagSeconds, Double maxReplicationLagSeconds, 
         String requireStatus, String healthCheck) {
 
     static String seconds(double s) {
-        if (!Double.isFinite(s)) {
+        if (Double.isNaN(s)) {
             return "n/a";
         }
-        return s >= 100 || s == Math.rint(s) ? String.format("%.0f s", s) : String.format("%.1f s", s);
+        if (Double.isInfinite(s)) {
+            return s > 0 ? "infinite" : "-infinite";
+        }
+        if (Math.abs(s) < 0.05) {
+            s = 0.0; // no "-0.0 s"
+        }
+        if (Math.abs(s) >= 1e9) {
+            return String.format("%.3e s", s);
+        }
+        return Math.abs(s) >= 100 || s == Math.rint(s) ? String.format("%.0f s", s) : String.format("%.1f s", s);
     }
 
     static String percent(double ratio) {
         if (Double.isInfinite(ratio)) {
             return "inf";
+        }
+        if (Double.isNaN(ratio)) {
+            return "n/a";
+        }
+        if (Math.abs(ratio) >= 1e7) {
+            return String.format("%.3e%%", ratio * 100);
         }
         if (ratio > 0 && ratio < 0.0001) {
             return String.format("%.4f%%", ratio * 100);
