@@ -216,8 +216,13 @@ public class MigmonAutoConfiguration {
     static class CdcHealth {
 
         @Bean
-        HealthSource migmonCdcHealth(ObjectProvider<CdcEventProcessor> processors) {
-            return () -> processors.orderedStream().map(CdcEventProcessor::healthCheck).toList();
+        HealthSource migmonCdcHealth(ObjectProvider<CdcEventProcessor> processors,
+                ObjectProvider<CdcProcessorLifecycle> lifecycles) {
+            return () -> {
+                List<CdcProcessorLifecycle> ls = lifecycles.orderedStream().toList();
+                return processors.orderedStream().map(p -> ls.stream().filter(l -> l.processor() == p)
+                        .map(CdcProcessorLifecycle::healthCheck).findFirst().orElseGet(p::healthCheck)).toList();
+            };
         }
     }
 
@@ -264,7 +269,16 @@ public class MigmonAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         CdcProcessorLifecycle migmonCdcProcessorLifecycle(CdcEventProcessor processor, MigmonProperties properties) {
-            return new CdcProcessorLifecycle(processor, properties.getCdc().getName(), properties.getCdc().getCloseTimeout());
+            MigmonProperties.Cdc c = properties.getCdc();
+            List<String> secrets = new ArrayList<>();
+            for (java.util.Map<String, String> m : List.of(c.getConsumer(), c.getProducer())) {
+                m.forEach((k, v) -> {
+                    if (k.toLowerCase(java.util.Locale.ROOT).matches(".*(password|secret|jaas|token|key|credential).*")) {
+                        secrets.add(v);
+                    }
+                });
+            }
+            return new CdcProcessorLifecycle(processor, c.getName(), c.getCloseTimeout(), secrets);
         }
     }
 

@@ -229,7 +229,7 @@ class MigmonAutoConfigurationTest {
     @Test
     void anomaliesOfTheFactorysMigrationsReachTheDispatchersSinks() {
         io.migmon.core.testing.MutableClock clock = io.migmon.core.testing.MutableClock.at("2026-01-01T00:00:00Z");
-        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=0s")
+        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=100ms")
                 .withBean(MigmonAutoConfiguration.CLOCK_BEAN, java.time.Clock.class, () -> clock)
                 .run(ctx -> {
                     RecordingSink sink = ctx.getBean(RecordingSink.class);
@@ -330,6 +330,60 @@ class MigmonAutoConfigurationTest {
         runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
                 .withPropertyValues("migmon.cdc.enabled=true")
                 .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CdcEventProcessor.class));
+    }
+
+    @Test
+    void aKafkaMisconfigurationShowsItsRootCauseInHealthWithoutSecrets() {
+        runner.withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.name=orders", "migmon.cdc.topics=t",
+                        "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1", "migmon.cdc.consumer.group.id=g",
+                        "migmon.cdc.consumer.max.poll.records=notanumber",
+                        "migmon.cdc.consumer[ssl.truststore.password]=TRUSTSECRET123")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    CdcProcessorLifecycle l = ctx.getBean(CdcProcessorLifecycle.class);
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30), () -> l.failureReason() != null,
+                            () -> "the poll loop did not fail");
+                    var h = MigmonHealthContributor.toBoot(ctx.getBean(MigmonHealthChecks.class).current().get("orders"));
+                    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(h.getDetails().get("reasons").toString()).contains("max.poll.records")
+                            .contains("ConfigException").doesNotContain("TRUSTSECRET123");
+                });
+    }
+
+    // ---- Watcher ------------------------------------------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    static class ErrorCheck {
+        @Bean
+        HealthCheck errorCheck() {
+            return HealthCheck.of("thrower", () -> {
+                throw new AssertionError("an Error with SECRETZ");
+            });
+        }
+
+        @Bean
+        RecordingSink recordingSink() {
+            return new RecordingSink();
+        }
+    }
+
+    @Test
+    void anErrorFromACheckIsDownWithItsTypeAndTheWatcherKeepsAlerting() {
+        runner.withUserConfiguration(ErrorCheck.class, OwnHealthCheck.class)
+                .withPropertyValues("migmon.alerting.default-route.group-wait=100ms")
+                .run(ctx -> {
+                    var h = MigmonHealthContributor.toBoot(ctx.getBean(MigmonHealthChecks.class).current().get("thrower"));
+                    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(h.getDetails().get("reasons").toString()).contains("AssertionError").doesNotContain("SECRETZ");
+                    MigmonWatcher w = ctx.getBean(MigmonWatcher.class);
+                    w.tick();
+                    w.tick();
+                    RecordingSink sink = ctx.getBean(RecordingSink.class);
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30),
+                            () -> sink.received.stream().anyMatch(n -> n.toString().contains("thrower"))
+                                    && sink.received.stream().anyMatch(n -> n.toString().contains("queue")),
+                            () -> "received: " + sink.received);
+                });
     }
 
     // ---- Grafana ------------------------------------------------------------------------------------------
