@@ -1,5 +1,6 @@
 package io.migmon.spring.boot;
 
+import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.health.HealthCheck;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import java.util.stream.Collectors;
  * {@code /actuator/health} shows is what alerts fire on. Thread-safe.
  *
  * <p>Component names are the check names (migration ids), with characters other than letters, digits and
- * {@code _ . : -} replaced by {@code _}.
+ * {@code _ . : -} replaced by {@code _}; a name already taken gets the suffix {@code -2}, {@code -3}, ... (see
+ * {@link #current()}).
  */
 public final class MigmonHealthChecks {
 
@@ -43,21 +45,41 @@ public final class MigmonHealthChecks {
         this.thresholds = thresholds;
     }
 
-    /** The current checks by component name, in a stable order. */
+    /**
+     * The current checks by component name, in a stable order: the framework runs first, then the factory's
+     * migrations, then the HealthCheck beans (and CDC processors). Names never hide one another: a check whose
+     * component name is already taken is shown as {@code <name>-2} ({@code -3}, ...), so two beans named alike, or
+     * a bean named like a migration, are both shown (the migration keeps its id). Flyway/Liquibase migrations that
+     * never ran (framework disabled, or Boot's Liquibase run-level entry, which has no hook) are not shown.
+     */
     public Map<String, HealthCheck> current() {
         Map<String, HealthCheck> out = new LinkedHashMap<>();
-        for (HealthCheck c : beans.get()) {
-            out.putIfAbsent(componentName(c.name()), c);
-        }
-        migrations.get().forEach((n, c) -> out.putIfAbsent(componentName(n), c));
-        List<ObservableMigration> fw = runLevel(frameworkMigrations.get());
+        List<ObservableMigration> ran = frameworkMigrations.get().stream()
+                .filter(m -> m.status() != MigrationStatus.PENDING).toList();
+        List<ObservableMigration> fw = runLevel(ran);
         synchronized (frameworkChecks) {
             for (ObservableMigration m : fw) {
                 HealthCheck c = frameworkChecks.computeIfAbsent(m, k -> MigmonMigrations.migrationHealthCheck(k, thresholds));
-                out.putIfAbsent(componentName(m.migrationId()), c);
+                put(out, m.migrationId(), c);
             }
         }
+        migrations.get().forEach((n, c) -> put(out, n, c));
+        for (HealthCheck c : beans.get()) {
+            put(out, c.name(), c);
+        }
         return out;
+    }
+
+    private static void put(Map<String, HealthCheck> out, String checkName, HealthCheck check) {
+        if (out.containsValue(check)) {
+            return; // the same check reached us twice (a bean that is also a migration's check)
+        }
+        String base = componentName(checkName);
+        String name = base;
+        for (int i = 2; out.containsKey(name); i++) {
+            name = base + "-" + i;
+        }
+        out.put(name, check);
     }
 
     /** A valid Actuator component name for a check name. */

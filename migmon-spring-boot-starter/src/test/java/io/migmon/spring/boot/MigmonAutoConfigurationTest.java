@@ -169,6 +169,9 @@ class MigmonAutoConfigurationTest {
                     MigmonLiquibaseListener l = ctx.getBean(MigmonLiquibaseListener.class);
                     assertThat(l.migration("liquibase:1")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
                     assertThat(l.migration("liquibase:2")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
+                    // the changesets are health components (no permanent 'pending' run-level entry)
+                    assertThat(ctx.getBean(MigmonHealthChecks.class).current()).containsKeys("liquibase:1", "liquibase:2")
+                            .doesNotContainKey("liquibase");
                     assertThat(ctx.getBean(MeterRegistry.class).get("migration.duration")
                             .tag("migration_id", "liquibase:2").tag("status", "success").timer().count()).isEqualTo(1);
                 });
@@ -297,7 +300,7 @@ class MigmonAutoConfigurationTest {
                     CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
                     var run = ctx.getBean(MigmonMigrations.class).migration("copy").start();
                     run.recordDataLag(java.time.Duration.ofSeconds(90));
-                    assertThat(migmon.stream().map(e -> e.name())).containsExactlyInAnyOrder("queue", "copy", "copy.anomalies", "flyway", "liquibase");
+                    assertThat(migmon.stream().map(e -> e.name())).containsExactlyInAnyOrder("queue", "copy", "copy.anomalies");
                     var copy = ((HealthIndicator) migmon.getContributor("copy")).health();
                     assertThat(copy.getStatus()).isEqualTo(new Status("DEGRADED"));
                     assertThat(copy.getDetails()).containsEntry("dataLagSeconds", 90.0)
@@ -308,6 +311,55 @@ class MigmonAutoConfigurationTest {
                 });
         runner.withPropertyValues("management.health.migmon.enabled=false")
                 .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonHealthContributor.class));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SameNames {
+        @Bean
+        HealthCheck a() {
+            return HealthCheck.of("orders", Health::up);
+        }
+
+        @Bean
+        HealthCheck b() {
+            return HealthCheck.of("orders", () -> Health.down("second check is down"));
+        }
+
+        @Bean
+        HealthCheck c() {
+            return HealthCheck.of("totals backfill", Health::up);
+        }
+    }
+
+    @Test
+    void checksWithTheSameNameNeverHideOneAnother() {
+        runner.withUserConfiguration(SameNames.class).run(ctx -> {
+            var m = ctx.getBean(MigmonMigrations.class).migration("totals_backfill", 10);
+            try {
+                m.run(x -> {
+                    throw new IllegalStateException("failed run");
+                });
+            } catch (RuntimeException expected) {
+                // the failure is what health must show
+            }
+            var current = ctx.getBean(MigmonHealthChecks.class).current();
+            assertThat(current).containsKeys("orders", "orders-2", "totals_backfill", "totals_backfill-2");
+            // the migration keeps its id and its DOWN is not hidden by the UP bean of the same normalized name
+            assertThat(MigmonHealthContributor.toBoot(current.get("totals_backfill")).getStatus()).isEqualTo(Status.DOWN);
+            assertThat(MigmonHealthContributor.toBoot(current.get("totals_backfill-2")).getStatus()).isEqualTo(Status.UP);
+            assertThat(java.util.List.of(MigmonHealthContributor.toBoot(current.get("orders")).getStatus(),
+                    MigmonHealthContributor.toBoot(current.get("orders-2")).getStatus()))
+                    .containsExactlyInAnyOrder(Status.UP, Status.DOWN);
+            CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
+            assertThat(migmon.stream().map(e -> e.name())).contains("orders", "orders-2", "totals_backfill", "totals_backfill-2");
+        });
+    }
+
+    @Test
+    void aDisabledFrameworkLeavesNoPendingComponent() {
+        runner.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:off;DB_CLOSE_DELAY=-1", "spring.flyway.enabled=false")
+                .run(ctx -> assertThat(ctx.getBean(MigmonHealthChecks.class).current()).isEmpty());
     }
 
     @Configuration(proxyBeanMethods = false)
