@@ -13,8 +13,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Kafka credentials) are masked in {@code /actuator/env} and {@code /actuator/configprops} by the starter's
  * {@code SanitizingFunction}, and never logged.
  */
-@ConfigurationProperties("migmon")
+@ConfigurationProperties(prefix = "migmon", ignoreUnknownFields = false)
 public class MigmonProperties {
+
+    /**
+     * Whether migmon's auto-configuration is active (it also needs a MeterRegistry bean, e.g. from Actuator).
+     */
+    private boolean enabled = true;
 
     private final Metrics metrics = new Metrics();
     private final Flyway flyway = new Flyway();
@@ -24,6 +29,14 @@ public class MigmonProperties {
     private final Alerting alerting = new Alerting();
     private final Cdc cdc = new Cdc();
     private final Grafana grafana = new Grafana();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
 
     public Metrics getMetrics() {
         return metrics;

@@ -402,6 +402,36 @@ class MigmonAutoConfigurationTest {
                 });
     }
 
+    // ---- Unknown keys ---------------------------------------------------------------------------------------
+
+    @Test
+    void unknownMigmonKeysFailStartUpByNameWithoutTheirValues() {
+        runner.withPropertyValues("migmon.alerting.slak.webhook-url=http://127.0.0.1:1/services/TYPOSECRET99",
+                        "migmon.health.evalution-interval=5s", "migmon.enabled=true")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    var analysis = new io.migmon.spring.boot.internal.UnknownMigmonPropertiesFailureAnalyzer()
+                            .analyze(ctx.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("migmon.alerting.slak.webhook-url")
+                            .contains("migmon.health.evalution-interval").doesNotContain("TYPOSECRET99");
+                });
+        // known keys, including free-form Kafka properties in the consumer map, still bind
+        runner.withPropertyValues("migmon.enabled=true", "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1",
+                        "migmon.cdc.consumer[sasl.jaas.config]=x", "migmon.alerting.routes[0].labels.team=db")
+                .run(ctx -> assertThat(ctx).hasNotFailed());
+    }
+
+    @Test
+    void theGeneratedMetadataListsTheKeys() throws Exception {
+        try (var in = getClass().getClassLoader().getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).isNotNull();
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json).contains("\"migmon.enabled\"", "\"migmon.health.evaluation-interval\"",
+                    "\"migmon.alerting.alertmanager.urls\"", "\"migmon.cdc.consumer\"");
+        }
+    }
+
     // ---- Watcher ------------------------------------------------------------------------------------------
 
     @Configuration(proxyBeanMethods = false)
