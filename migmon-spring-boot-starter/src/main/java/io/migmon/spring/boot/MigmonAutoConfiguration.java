@@ -251,8 +251,15 @@ public class MigmonAutoConfiguration {
             }
             MigmonProperties.Cdc.Applier a = c.getApplier();
             if (a.isEnabled()) {
-                DataSource ds = a.getDataSource() == null ? beanFactory.getBean(DataSource.class)
-                        : beanFactory.getBean(a.getDataSource(), DataSource.class);
+                DataSource ds;
+                try {
+                    ds = a.getDataSource() == null ? beanFactory.getBean(DataSource.class)
+                            : beanFactory.getBean(a.getDataSource(), DataSource.class);
+                } catch (org.springframework.beans.BeansException e) {
+                    throw new IllegalArgumentException("migmon.cdc.applier.data-source: "
+                            + (a.getDataSource() == null ? "no single DataSource bean; name one"
+                                    : "no DataSource bean named '" + a.getDataSource() + "'") + " (" + e.getClass().getSimpleName() + ")", e);
+                }
                 JdbcChangeApplier.Builder ab = JdbcChangeApplier.builder(ds);
                 if (a.getTargetSchema() != null) {
                     ab.targetSchema(a.getTargetSchema());

@@ -14,7 +14,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * {@code SanitizingFunction}, and never logged.
  */
 @ConfigurationProperties(prefix = "migmon", ignoreUnknownFields = false)
-public class MigmonProperties {
+public class MigmonProperties implements org.springframework.beans.factory.InitializingBean {
 
     /**
      * Whether migmon's auto-configuration is active (it also needs a MeterRegistry bean, e.g. from Actuator).
@@ -70,6 +70,69 @@ public class MigmonProperties {
         return grafana;
     }
 
+    // ---- validation at binding: Boot reports the failure under the property's key, and so does the message ----
+
+    static Duration positive(Duration d, String key) {
+        if (d != null && (d.isNegative() || d.isZero())) {
+            throw new IllegalArgumentException(key + " must be a positive duration, was " + d);
+        }
+        return d;
+    }
+
+    static Duration nonNegative(Duration d, String key) {
+        if (d != null && d.isNegative()) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + d);
+        }
+        return d;
+    }
+
+    static int atLeastOne(int v, String key) {
+        if (v < 1) {
+            throw new IllegalArgumentException(key + " must be at least 1, was " + v);
+        }
+        return v;
+    }
+
+    static int nonNegativeInt(int v, String key) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + v);
+        }
+        return v;
+    }
+
+    static long nonNegativeLong(long v, String key) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + v);
+        }
+        return v;
+    }
+
+    static double fraction(double v, String key) {
+        if (!(v >= 0 && v <= 1)) {
+            throw new IllegalArgumentException(key + " must be between 0 and 1, was " + v);
+        }
+        return v;
+    }
+
+    /**
+     * Checks that need more than one property (called by Spring after binding): {@code migmon.health.data-lag-limit}
+     * not below {@code data-lag-warning}, {@code error-rate-limit} not below {@code error-rate-warning}.
+     *
+     * @throws IllegalArgumentException naming the property
+     */
+    @Override
+    public void afterPropertiesSet() {
+        Health h = health;
+        if (h.getDataLagWarning() != null && h.getDataLagLimit() != null && h.getDataLagLimit().compareTo(h.getDataLagWarning()) < 0) {
+            throw new IllegalArgumentException("migmon.health.data-lag-limit (" + h.getDataLagLimit()
+                    + ") must not be below migmon.health.data-lag-warning (" + h.getDataLagWarning() + ")");
+        }
+        if (h.getErrorRateLimit() < h.getErrorRateWarning()) {
+            throw new IllegalArgumentException("migmon.health.error-rate-limit (" + h.getErrorRateLimit()
+                    + ") must not be below migmon.health.error-rate-warning (" + h.getErrorRateWarning() + ")");
+        }
+    }
+
     /** How migmon names and guards its meters in the application's MeterRegistry. */
     public static class Metrics {
         /** Lowercase dot-separated prefix for every migmon meter (e.g. "myapp"); empty for the catalog's names. */
@@ -90,7 +153,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTagValues(int maxTagValues) {
-            this.maxTagValues = maxTagValues;
+            this.maxTagValues = atLeastOne(maxTagValues, "migmon.metrics.max-tag-values");
         }
     }
 
@@ -134,7 +197,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTrackedVersions(int maxTrackedVersions) {
-            this.maxTrackedVersions = maxTrackedVersions;
+            this.maxTrackedVersions = nonNegativeInt(maxTrackedVersions, "migmon.flyway.max-tracked-versions");
         }
     }
 
@@ -168,7 +231,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTrackedChangeSets(int maxTrackedChangeSets) {
-            this.maxTrackedChangeSets = maxTrackedChangeSets;
+            this.maxTrackedChangeSets = nonNegativeInt(maxTrackedChangeSets, "migmon.liquibase.max-tracked-change-sets");
         }
     }
 
@@ -194,7 +257,7 @@ public class MigmonProperties {
         }
 
         public void setEvaluationInterval(Duration evaluationInterval) {
-            this.evaluationInterval = evaluationInterval;
+            this.evaluationInterval = positive(evaluationInterval, "migmon.health.evaluation-interval");
         }
 
         public Duration getDataLagWarning() {
@@ -202,7 +265,7 @@ public class MigmonProperties {
         }
 
         public void setDataLagWarning(Duration dataLagWarning) {
-            this.dataLagWarning = dataLagWarning;
+            this.dataLagWarning = positive(dataLagWarning, "migmon.health.data-lag-warning");
         }
 
         public Duration getDataLagLimit() {
@@ -210,7 +273,7 @@ public class MigmonProperties {
         }
 
         public void setDataLagLimit(Duration dataLagLimit) {
-            this.dataLagLimit = dataLagLimit;
+            this.dataLagLimit = positive(dataLagLimit, "migmon.health.data-lag-limit");
         }
 
         public Duration getStalledAfter() {
@@ -218,7 +281,7 @@ public class MigmonProperties {
         }
 
         public void setStalledAfter(Duration stalledAfter) {
-            this.stalledAfter = stalledAfter;
+            this.stalledAfter = positive(stalledAfter, "migmon.health.stalled-after");
         }
 
         public double getErrorRateWarning() {
@@ -226,7 +289,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateWarning(double errorRateWarning) {
-            this.errorRateWarning = errorRateWarning;
+            this.errorRateWarning = fraction(errorRateWarning, "migmon.health.error-rate-warning");
         }
 
         public double getErrorRateLimit() {
@@ -234,7 +297,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateLimit(double errorRateLimit) {
-            this.errorRateLimit = errorRateLimit;
+            this.errorRateLimit = fraction(errorRateLimit, "migmon.health.error-rate-limit");
         }
 
         public long getErrorRateMinSamples() {
@@ -242,7 +305,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateMinSamples(long errorRateMinSamples) {
-            this.errorRateMinSamples = errorRateMinSamples;
+            this.errorRateMinSamples = nonNegativeLong(errorRateMinSamples, "migmon.health.error-rate-min-samples");
         }
     }
 
@@ -293,7 +356,7 @@ public class MigmonProperties {
         }
 
         public void setFireAfter(int fireAfter) {
-            this.fireAfter = fireAfter;
+            this.fireAfter = atLeastOne(fireAfter, "migmon.alerting.fire-after");
         }
 
         public Duration getForDuration() {
@@ -301,7 +364,7 @@ public class MigmonProperties {
         }
 
         public void setForDuration(Duration forDuration) {
-            this.forDuration = forDuration;
+            this.forDuration = nonNegative(forDuration, "migmon.alerting.for-duration");
         }
 
         public int getResolveAfter() {
@@ -309,7 +372,7 @@ public class MigmonProperties {
         }
 
         public void setResolveAfter(int resolveAfter) {
-            this.resolveAfter = resolveAfter;
+            this.resolveAfter = atLeastOne(resolveAfter, "migmon.alerting.resolve-after");
         }
 
         public Slack getSlack() {
@@ -682,7 +745,7 @@ public class MigmonProperties {
         }
 
         public void setHeartbeatInterval(Duration heartbeatInterval) {
-            this.heartbeatInterval = heartbeatInterval;
+            this.heartbeatInterval = positive(heartbeatInterval, "migmon.cdc.heartbeat-interval");
         }
 
         public Duration getCloseTimeout() {
@@ -690,7 +753,7 @@ public class MigmonProperties {
         }
 
         public void setCloseTimeout(Duration closeTimeout) {
-            this.closeTimeout = closeTimeout;
+            this.closeTimeout = positive(closeTimeout, "migmon.cdc.close-timeout");
         }
 
         public Applier getApplier() {

@@ -432,6 +432,36 @@ class MigmonAutoConfigurationTest {
         }
     }
 
+    // ---- Validation naming the property -------------------------------------------------------------------
+
+    private void failsNaming(String key, String... props) {
+        runner.withPropertyValues(props).run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                .as(String.join(",", props)).hasStackTraceContaining(key));
+    }
+
+    @Test
+    void invalidValuesFailStartUpNamingTheMigmonProperty() {
+        failsNaming("migmon.health.evaluation-interval", "migmon.health.evaluation-interval=-5s");
+        failsNaming("migmon.health.data-lag-warning", "migmon.health.data-lag-warning=-1s");
+        failsNaming("migmon.health.stalled-after", "migmon.health.stalled-after=-1s");
+        failsNaming("migmon.health.error-rate-min-samples", "migmon.health.error-rate-min-samples=-1");
+        failsNaming("migmon.health.data-lag-limit", "migmon.health.data-lag-warning=60s", "migmon.health.data-lag-limit=10s");
+        failsNaming("migmon.metrics.max-tag-values", "migmon.metrics.max-tag-values=-3");
+        failsNaming("migmon.metrics.max-tag-values", "migmon.metrics.max-tag-values=0");
+        failsNaming("migmon.flyway.max-tracked-versions", "migmon.flyway.max-tracked-versions=-1");
+        failsNaming("migmon.liquibase.max-tracked-change-sets", "migmon.liquibase.max-tracked-change-sets=-1");
+        String[] cdc = {"migmon.cdc.enabled=true", "migmon.cdc.topics=t", "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1",
+                "migmon.cdc.consumer.group.id=g"};
+        failsNaming("migmon.cdc.close-timeout", concat(cdc, "migmon.cdc.close-timeout=-1s"));
+        failsNaming("migmon.cdc.heartbeat-interval", concat(cdc, "migmon.cdc.heartbeat-interval=-1s"));
+        failsNaming("migmon.cdc.applier.data-source",
+                concat(cdc, "migmon.cdc.applier.enabled=true", "migmon.cdc.applier.data-source=nope"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
     // ---- Watcher ------------------------------------------------------------------------------------------
 
     @Configuration(proxyBeanMethods = false)
