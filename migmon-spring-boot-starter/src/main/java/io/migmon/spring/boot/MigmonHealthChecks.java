@@ -30,6 +30,12 @@ public final class MigmonHealthChecks {
     private final Supplier<List<ObservableMigration>> frameworkMigrations;
     private final MigmonProperties.Health thresholds;
     private final Map<ObservableMigration, HealthCheck> frameworkChecks = new WeakHashMap<>();
+    private final Map<HealthCheck, HealthCheck> timed = new WeakHashMap<>();
+    private static final java.util.concurrent.ExecutorService CHECKS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "migmon-health-check");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param beans               the application's HealthCheck beans (including the CDC processor's)
@@ -70,7 +76,11 @@ public final class MigmonHealthChecks {
         return out;
     }
 
-    private static void put(Map<String, HealthCheck> out, String checkName, HealthCheck check) {
+    private void put(Map<String, HealthCheck> out, String checkName, HealthCheck original) {
+        HealthCheck check;
+        synchronized (timed) {
+            check = timed.computeIfAbsent(original, c -> withTimeout(c, thresholds.getCheckTimeout()));
+        }
         if (out.containsValue(check)) {
             return; // the same check reached us twice (a bean that is also a migration's check)
         }
@@ -80,6 +90,35 @@ public final class MigmonHealthChecks {
             name = base + "-" + i;
         }
         out.put(name, check);
+    }
+
+    /**
+     * The check bounded by {@code timeout} ({@code migmon.health.check-timeout}): evaluated on a daemon thread; a
+     * slower evaluation is DOWN ("timed out after ...") and, while it still runs, the check is not started again
+     * (DOWN "still running"), so a hanging check costs at most one thread. Anything thrown is DOWN with its type.
+     */
+    static HealthCheck withTimeout(HealthCheck check, java.time.Duration timeout) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<io.migmon.core.health.Health>> inFlight =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return HealthCheck.of(check.name(), () -> {
+            java.util.concurrent.Future<io.migmon.core.health.Health> f = inFlight.get();
+            if (f != null && !f.isDone()) {
+                return io.migmon.core.health.Health.down("check still running after timing out (over " + timeout + ")");
+            }
+            f = CHECKS.submit(check::check);
+            inFlight.set(f);
+            try {
+                io.migmon.core.health.Health h = f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                return h != null ? h : io.migmon.core.health.Health.down("check returned null");
+            } catch (java.util.concurrent.TimeoutException e) {
+                return io.migmon.core.health.Health.down("check timed out after " + timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return io.migmon.core.health.Health.down("interrupted while waiting for the check");
+            } catch (java.util.concurrent.ExecutionException e) {
+                return io.migmon.core.health.Health.down("check threw " + e.getCause().getClass().getSimpleName());
+            }
+        });
     }
 
     /** A valid Actuator component name for a check name. */

@@ -245,6 +245,11 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
         private Duration dataLagLimit;
         /** A running migration recording no rows for this long is DOWN; unset for no check. */
         private Duration stalledAfter;
+        /**
+         * Longest time one health check may take in /actuator/health and in the watcher; a slower check is DOWN
+         * ("timed out") and is not started again while the slow evaluation is still running.
+         */
+        private Duration checkTimeout = Duration.ofSeconds(2);
         /** Error rate (fraction) above which a running migration is DEGRADED. */
         private double errorRateWarning = 0.001;
         /** Error rate (fraction) above which a running migration is DOWN. */
@@ -278,6 +283,14 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
 
         public Duration getStalledAfter() {
             return stalledAfter;
+        }
+
+        public Duration getCheckTimeout() {
+            return checkTimeout;
+        }
+
+        public void setCheckTimeout(Duration checkTimeout) {
+            this.checkTimeout = positive(checkTimeout, "migmon.health.check-timeout");
         }
 
         public void setStalledAfter(Duration stalledAfter) {

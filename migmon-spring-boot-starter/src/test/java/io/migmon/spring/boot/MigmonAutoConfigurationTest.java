@@ -462,6 +462,51 @@ class MigmonAutoConfigurationTest {
         return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 
+    static final java.util.concurrent.CountDownLatch RELEASE_SLOW = new java.util.concurrent.CountDownLatch(1);
+    static final java.util.concurrent.atomic.AtomicInteger SLOW_STARTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Configuration(proxyBeanMethods = false)
+    static class SlowCheck {
+        @Bean
+        HealthCheck slowCheck() {
+            return HealthCheck.of("slow", () -> {
+                SLOW_STARTS.incrementAndGet();
+                try {
+                    RELEASE_SLOW.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Health.up();
+            });
+        }
+    }
+
+    @Test
+    void aHangingCheckIsDownAfterTheCheckTimeoutAndIsNotStartedAgainWhileItHangs() {
+        runner.withUserConfiguration(SlowCheck.class, OwnHealthCheck.class)
+                .withPropertyValues("migmon.health.check-timeout=300ms")
+                .run(ctx -> {
+                    try {
+                        CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
+                        var slow = ((HealthIndicator) migmon.getContributor("slow")).health();
+                        assertThat(slow.getStatus()).isEqualTo(Status.DOWN);
+                        assertThat(slow.getDetails().get("reasons").toString()).contains("timed out after PT0.3S");
+                        var again = ((HealthIndicator) migmon.getContributor("slow")).health();
+                        assertThat(again.getDetails().get("reasons").toString()).contains("still running");
+                        assertThat(SLOW_STARTS.get()).isEqualTo(1);
+                        // the other checks are still answered
+                        assertThat(((HealthIndicator) migmon.getContributor("queue")).health().getStatus()).isEqualTo(Status.DOWN);
+                        ctx.getBean(MigmonWatcher.class).tick(); // returns (no dispatcher here, but it must not hang)
+                    } finally {
+                        RELEASE_SLOW.countDown();
+                    }
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30), () -> MigmonHealthContributor.toBoot(
+                            ctx.getBean(MigmonHealthChecks.class).current().get("slow")).getStatus().equals(Status.UP),
+                            () -> "the released check did not recover");
+                });
+        failsNaming("migmon.health.check-timeout", "migmon.health.check-timeout=0s");
+    }
+
     // ---- Watcher ------------------------------------------------------------------------------------------
 
     @Configuration(proxyBeanMethods = false)
