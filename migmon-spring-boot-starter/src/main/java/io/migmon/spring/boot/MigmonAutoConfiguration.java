@@ -188,14 +188,23 @@ public class MigmonAutoConfiguration {
 
     /** Actuator health: the component {@code migmon} with one child per check. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")
-    @ConditionalOnEnabledHealthIndicator("migmon")
+    @ConditionalOnClass(name = {"org.springframework.boot.health.contributor.HealthContributor",
+            "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator"})
     static class ActuatorHealth {
 
-        @Bean
-        @ConditionalOnMissingBean(name = "migmonHealthContributor")
-        MigmonHealthContributor migmonHealthContributor(MigmonHealthChecks checks) {
-            return new MigmonHealthContributor(checks);
+        /**
+         * Nested so that its {@code @ConditionalOnEnabledHealthIndicator} (a class of spring-boot-health) is only
+         * read when that module is on the class path; on the outer class it fails parsing without it.
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnEnabledHealthIndicator("migmon")
+        static class Enabled {
+
+            @Bean
+            @ConditionalOnMissingBean(name = "migmonHealthContributor")
+            MigmonHealthContributor migmonHealthContributor(MigmonHealthChecks checks) {
+                return new MigmonHealthContributor(checks);
+            }
         }
     }
 

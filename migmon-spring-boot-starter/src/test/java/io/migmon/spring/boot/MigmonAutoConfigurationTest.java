@@ -507,6 +507,13 @@ class MigmonAutoConfigurationTest {
         failsNaming("migmon.health.check-timeout", "migmon.health.check-timeout=0s");
     }
 
+    @Test
+    void withoutTheHealthModuleEverythingElseStarts() {
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+                .run(ctx -> assertThat(ctx).hasNotFailed().hasSingleBean(MigmonMigrations.class)
+                        .doesNotHaveBean(MigmonHealthContributor.class));
+    }
+
     // ---- Watcher ------------------------------------------------------------------------------------------
 
     @Configuration(proxyBeanMethods = false)
