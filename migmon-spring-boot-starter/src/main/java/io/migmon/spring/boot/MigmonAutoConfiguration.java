@@ -188,14 +188,23 @@ public class MigmonAutoConfiguration {
 
     /** Actuator health: the component {@code migmon} with one child per check. */
     @Configuration(proxyBeanMethods = false)
-    @ConditionalOnClass(name = "org.springframework.boot.health.contributor.HealthContributor")
-    @ConditionalOnEnabledHealthIndicator("migmon")
+    @ConditionalOnClass(name = {"org.springframework.boot.health.contributor.HealthContributor",
+            "org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator"})
     static class ActuatorHealth {
 
-        @Bean
-        @ConditionalOnMissingBean(name = "migmonHealthContributor")
-        MigmonHealthContributor migmonHealthContributor(MigmonHealthChecks checks) {
-            return new MigmonHealthContributor(checks);
+        /**
+         * Nested so that its {@code @ConditionalOnEnabledHealthIndicator} (a class of spring-boot-health) is only
+         * read when that module is on the class path; on the outer class it fails parsing without it.
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnEnabledHealthIndicator("migmon")
+        static class Enabled {
+
+            @Bean
+            @ConditionalOnMissingBean(name = "migmonHealthContributor")
+            MigmonHealthContributor migmonHealthContributor(MigmonHealthChecks checks) {
+                return new MigmonHealthContributor(checks);
+            }
         }
     }
 
@@ -216,8 +225,13 @@ public class MigmonAutoConfiguration {
     static class CdcHealth {
 
         @Bean
-        HealthSource migmonCdcHealth(ObjectProvider<CdcEventProcessor> processors) {
-            return () -> processors.orderedStream().map(CdcEventProcessor::healthCheck).toList();
+        HealthSource migmonCdcHealth(ObjectProvider<CdcEventProcessor> processors,
+                ObjectProvider<CdcProcessorLifecycle> lifecycles) {
+            return () -> {
+                List<CdcProcessorLifecycle> ls = lifecycles.orderedStream().toList();
+                return processors.orderedStream().map(p -> ls.stream().filter(l -> l.processor() == p)
+                        .map(CdcProcessorLifecycle::healthCheck).findFirst().orElseGet(p::healthCheck)).toList();
+            };
         }
     }
 
@@ -246,8 +260,15 @@ public class MigmonAutoConfiguration {
             }
             MigmonProperties.Cdc.Applier a = c.getApplier();
             if (a.isEnabled()) {
-                DataSource ds = a.getDataSource() == null ? beanFactory.getBean(DataSource.class)
-                        : beanFactory.getBean(a.getDataSource(), DataSource.class);
+                DataSource ds;
+                try {
+                    ds = a.getDataSource() == null ? beanFactory.getBean(DataSource.class)
+                            : beanFactory.getBean(a.getDataSource(), DataSource.class);
+                } catch (org.springframework.beans.BeansException e) {
+                    throw new IllegalArgumentException("migmon.cdc.applier.data-source: "
+                            + (a.getDataSource() == null ? "no single DataSource bean; name one"
+                                    : "no DataSource bean named '" + a.getDataSource() + "'") + " (" + e.getClass().getSimpleName() + ")", e);
+                }
                 JdbcChangeApplier.Builder ab = JdbcChangeApplier.builder(ds);
                 if (a.getTargetSchema() != null) {
                     ab.targetSchema(a.getTargetSchema());
@@ -264,7 +285,16 @@ public class MigmonAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         CdcProcessorLifecycle migmonCdcProcessorLifecycle(CdcEventProcessor processor, MigmonProperties properties) {
-            return new CdcProcessorLifecycle(processor, properties.getCdc().getName(), properties.getCdc().getCloseTimeout());
+            MigmonProperties.Cdc c = properties.getCdc();
+            List<String> secrets = new ArrayList<>();
+            for (java.util.Map<String, String> m : List.of(c.getConsumer(), c.getProducer())) {
+                m.forEach((k, v) -> {
+                    if (k.toLowerCase(java.util.Locale.ROOT).matches(".*(password|secret|jaas|token|key|credential).*")) {
+                        secrets.add(v);
+                    }
+                });
+            }
+            return new CdcProcessorLifecycle(processor, c.getName(), c.getCloseTimeout(), secrets);
         }
     }
 

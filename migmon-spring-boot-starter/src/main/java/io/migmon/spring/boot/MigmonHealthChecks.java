@@ -1,5 +1,6 @@
 package io.migmon.spring.boot;
 
+import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.health.HealthCheck;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import java.util.stream.Collectors;
  * {@code /actuator/health} shows is what alerts fire on. Thread-safe.
  *
  * <p>Component names are the check names (migration ids), with characters other than letters, digits and
- * {@code _ . : -} replaced by {@code _}.
+ * {@code _ . : -} replaced by {@code _}; a name already taken gets the suffix {@code -2}, {@code -3}, ... (see
+ * {@link #current()}).
  */
 public final class MigmonHealthChecks {
 
@@ -28,6 +30,12 @@ public final class MigmonHealthChecks {
     private final Supplier<List<ObservableMigration>> frameworkMigrations;
     private final MigmonProperties.Health thresholds;
     private final Map<ObservableMigration, HealthCheck> frameworkChecks = new WeakHashMap<>();
+    private final Map<HealthCheck, HealthCheck> timed = new WeakHashMap<>();
+    private static final java.util.concurrent.ExecutorService CHECKS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "migmon-health-check");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param beans               the application's HealthCheck beans (including the CDC processor's)
@@ -43,21 +51,74 @@ public final class MigmonHealthChecks {
         this.thresholds = thresholds;
     }
 
-    /** The current checks by component name, in a stable order. */
+    /**
+     * The current checks by component name, in a stable order: the framework runs first, then the factory's
+     * migrations, then the HealthCheck beans (and CDC processors). Names never hide one another: a check whose
+     * component name is already taken is shown as {@code <name>-2} ({@code -3}, ...), so two beans named alike, or
+     * a bean named like a migration, are both shown (the migration keeps its id). Flyway/Liquibase migrations that
+     * never ran (framework disabled, or Boot's Liquibase run-level entry, which has no hook) are not shown.
+     */
     public Map<String, HealthCheck> current() {
         Map<String, HealthCheck> out = new LinkedHashMap<>();
-        for (HealthCheck c : beans.get()) {
-            out.putIfAbsent(componentName(c.name()), c);
-        }
-        migrations.get().forEach((n, c) -> out.putIfAbsent(componentName(n), c));
-        List<ObservableMigration> fw = runLevel(frameworkMigrations.get());
+        List<ObservableMigration> ran = frameworkMigrations.get().stream()
+                .filter(m -> m.status() != MigrationStatus.PENDING).toList();
+        List<ObservableMigration> fw = runLevel(ran);
         synchronized (frameworkChecks) {
             for (ObservableMigration m : fw) {
                 HealthCheck c = frameworkChecks.computeIfAbsent(m, k -> MigmonMigrations.migrationHealthCheck(k, thresholds));
-                out.putIfAbsent(componentName(m.migrationId()), c);
+                put(out, m.migrationId(), c);
             }
         }
+        migrations.get().forEach((n, c) -> put(out, n, c));
+        for (HealthCheck c : beans.get()) {
+            put(out, c.name(), c);
+        }
         return out;
+    }
+
+    private void put(Map<String, HealthCheck> out, String checkName, HealthCheck original) {
+        HealthCheck check;
+        synchronized (timed) {
+            check = timed.computeIfAbsent(original, c -> withTimeout(c, thresholds.getCheckTimeout()));
+        }
+        if (out.containsValue(check)) {
+            return; // the same check reached us twice (a bean that is also a migration's check)
+        }
+        String base = componentName(checkName);
+        String name = base;
+        for (int i = 2; out.containsKey(name); i++) {
+            name = base + "-" + i;
+        }
+        out.put(name, check);
+    }
+
+    /**
+     * The check bounded by {@code timeout} ({@code migmon.health.check-timeout}): evaluated on a daemon thread; a
+     * slower evaluation is DOWN ("timed out after ...") and, while it still runs, the check is not started again
+     * (DOWN "still running"), so a hanging check costs at most one thread. Anything thrown is DOWN with its type.
+     */
+    static HealthCheck withTimeout(HealthCheck check, java.time.Duration timeout) {
+        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<io.migmon.core.health.Health>> inFlight =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        return HealthCheck.of(check.name(), () -> {
+            java.util.concurrent.Future<io.migmon.core.health.Health> f = inFlight.get();
+            if (f != null && !f.isDone()) {
+                return io.migmon.core.health.Health.down("check still running after timing out (over " + timeout + ")");
+            }
+            f = CHECKS.submit(check::check);
+            inFlight.set(f);
+            try {
+                io.migmon.core.health.Health h = f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                return h != null ? h : io.migmon.core.health.Health.down("check returned null");
+            } catch (java.util.concurrent.TimeoutException e) {
+                return io.migmon.core.health.Health.down("check timed out after " + timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return io.migmon.core.health.Health.down("interrupted while waiting for the check");
+            } catch (java.util.concurrent.ExecutionException e) {
+                return io.migmon.core.health.Health.down("check threw " + e.getCause().getClass().getSimpleName());
+            }
+        });
     }
 
     /** A valid Actuator component name for a check name. */

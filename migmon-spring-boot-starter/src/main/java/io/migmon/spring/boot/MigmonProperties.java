@@ -13,8 +13,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * Kafka credentials) are masked in {@code /actuator/env} and {@code /actuator/configprops} by the starter's
  * {@code SanitizingFunction}, and never logged.
  */
-@ConfigurationProperties("migmon")
-public class MigmonProperties {
+@ConfigurationProperties(prefix = "migmon", ignoreUnknownFields = false)
+public class MigmonProperties implements org.springframework.beans.factory.InitializingBean {
+
+    /**
+     * Whether migmon's auto-configuration is active (it also needs a MeterRegistry bean, e.g. from Actuator).
+     */
+    private boolean enabled = true;
 
     private final Metrics metrics = new Metrics();
     private final Flyway flyway = new Flyway();
@@ -24,6 +29,14 @@ public class MigmonProperties {
     private final Alerting alerting = new Alerting();
     private final Cdc cdc = new Cdc();
     private final Grafana grafana = new Grafana();
+
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean enabled) {
+        this.enabled = enabled;
+    }
 
     public Metrics getMetrics() {
         return metrics;
@@ -57,6 +70,69 @@ public class MigmonProperties {
         return grafana;
     }
 
+    // ---- validation at binding: Boot reports the failure under the property's key, and so does the message ----
+
+    static Duration positive(Duration d, String key) {
+        if (d != null && (d.isNegative() || d.isZero())) {
+            throw new IllegalArgumentException(key + " must be a positive duration, was " + d);
+        }
+        return d;
+    }
+
+    static Duration nonNegative(Duration d, String key) {
+        if (d != null && d.isNegative()) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + d);
+        }
+        return d;
+    }
+
+    static int atLeastOne(int v, String key) {
+        if (v < 1) {
+            throw new IllegalArgumentException(key + " must be at least 1, was " + v);
+        }
+        return v;
+    }
+
+    static int nonNegativeInt(int v, String key) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + v);
+        }
+        return v;
+    }
+
+    static long nonNegativeLong(long v, String key) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " must not be negative, was " + v);
+        }
+        return v;
+    }
+
+    static double fraction(double v, String key) {
+        if (!(v >= 0 && v <= 1)) {
+            throw new IllegalArgumentException(key + " must be between 0 and 1, was " + v);
+        }
+        return v;
+    }
+
+    /**
+     * Checks that need more than one property (called by Spring after binding): {@code migmon.health.data-lag-limit}
+     * not below {@code data-lag-warning}, {@code error-rate-limit} not below {@code error-rate-warning}.
+     *
+     * @throws IllegalArgumentException naming the property
+     */
+    @Override
+    public void afterPropertiesSet() {
+        Health h = health;
+        if (h.getDataLagWarning() != null && h.getDataLagLimit() != null && h.getDataLagLimit().compareTo(h.getDataLagWarning()) < 0) {
+            throw new IllegalArgumentException("migmon.health.data-lag-limit (" + h.getDataLagLimit()
+                    + ") must not be below migmon.health.data-lag-warning (" + h.getDataLagWarning() + ")");
+        }
+        if (h.getErrorRateLimit() < h.getErrorRateWarning()) {
+            throw new IllegalArgumentException("migmon.health.error-rate-limit (" + h.getErrorRateLimit()
+                    + ") must not be below migmon.health.error-rate-warning (" + h.getErrorRateWarning() + ")");
+        }
+    }
+
     /** How migmon names and guards its meters in the application's MeterRegistry. */
     public static class Metrics {
         /** Lowercase dot-separated prefix for every migmon meter (e.g. "myapp"); empty for the catalog's names. */
@@ -77,7 +153,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTagValues(int maxTagValues) {
-            this.maxTagValues = maxTagValues;
+            this.maxTagValues = atLeastOne(maxTagValues, "migmon.metrics.max-tag-values");
         }
     }
 
@@ -121,7 +197,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTrackedVersions(int maxTrackedVersions) {
-            this.maxTrackedVersions = maxTrackedVersions;
+            this.maxTrackedVersions = nonNegativeInt(maxTrackedVersions, "migmon.flyway.max-tracked-versions");
         }
     }
 
@@ -155,7 +231,7 @@ public class MigmonProperties {
         }
 
         public void setMaxTrackedChangeSets(int maxTrackedChangeSets) {
-            this.maxTrackedChangeSets = maxTrackedChangeSets;
+            this.maxTrackedChangeSets = nonNegativeInt(maxTrackedChangeSets, "migmon.liquibase.max-tracked-change-sets");
         }
     }
 
@@ -169,6 +245,11 @@ public class MigmonProperties {
         private Duration dataLagLimit;
         /** A running migration recording no rows for this long is DOWN; unset for no check. */
         private Duration stalledAfter;
+        /**
+         * Longest time one health check may take in /actuator/health and in the watcher; a slower check is DOWN
+         * ("timed out") and is not started again while the slow evaluation is still running.
+         */
+        private Duration checkTimeout = Duration.ofSeconds(2);
         /** Error rate (fraction) above which a running migration is DEGRADED. */
         private double errorRateWarning = 0.001;
         /** Error rate (fraction) above which a running migration is DOWN. */
@@ -181,7 +262,7 @@ public class MigmonProperties {
         }
 
         public void setEvaluationInterval(Duration evaluationInterval) {
-            this.evaluationInterval = evaluationInterval;
+            this.evaluationInterval = positive(evaluationInterval, "migmon.health.evaluation-interval");
         }
 
         public Duration getDataLagWarning() {
@@ -189,7 +270,7 @@ public class MigmonProperties {
         }
 
         public void setDataLagWarning(Duration dataLagWarning) {
-            this.dataLagWarning = dataLagWarning;
+            this.dataLagWarning = positive(dataLagWarning, "migmon.health.data-lag-warning");
         }
 
         public Duration getDataLagLimit() {
@@ -197,15 +278,23 @@ public class MigmonProperties {
         }
 
         public void setDataLagLimit(Duration dataLagLimit) {
-            this.dataLagLimit = dataLagLimit;
+            this.dataLagLimit = positive(dataLagLimit, "migmon.health.data-lag-limit");
         }
 
         public Duration getStalledAfter() {
             return stalledAfter;
         }
 
+        public Duration getCheckTimeout() {
+            return checkTimeout;
+        }
+
+        public void setCheckTimeout(Duration checkTimeout) {
+            this.checkTimeout = positive(checkTimeout, "migmon.health.check-timeout");
+        }
+
         public void setStalledAfter(Duration stalledAfter) {
-            this.stalledAfter = stalledAfter;
+            this.stalledAfter = positive(stalledAfter, "migmon.health.stalled-after");
         }
 
         public double getErrorRateWarning() {
@@ -213,7 +302,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateWarning(double errorRateWarning) {
-            this.errorRateWarning = errorRateWarning;
+            this.errorRateWarning = fraction(errorRateWarning, "migmon.health.error-rate-warning");
         }
 
         public double getErrorRateLimit() {
@@ -221,7 +310,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateLimit(double errorRateLimit) {
-            this.errorRateLimit = errorRateLimit;
+            this.errorRateLimit = fraction(errorRateLimit, "migmon.health.error-rate-limit");
         }
 
         public long getErrorRateMinSamples() {
@@ -229,7 +318,7 @@ public class MigmonProperties {
         }
 
         public void setErrorRateMinSamples(long errorRateMinSamples) {
-            this.errorRateMinSamples = errorRateMinSamples;
+            this.errorRateMinSamples = nonNegativeLong(errorRateMinSamples, "migmon.health.error-rate-min-samples");
         }
     }
 
@@ -280,7 +369,7 @@ public class MigmonProperties {
         }
 
         public void setFireAfter(int fireAfter) {
-            this.fireAfter = fireAfter;
+            this.fireAfter = atLeastOne(fireAfter, "migmon.alerting.fire-after");
         }
 
         public Duration getForDuration() {
@@ -288,7 +377,7 @@ public class MigmonProperties {
         }
 
         public void setForDuration(Duration forDuration) {
-            this.forDuration = forDuration;
+            this.forDuration = nonNegative(forDuration, "migmon.alerting.for-duration");
         }
 
         public int getResolveAfter() {
@@ -296,7 +385,7 @@ public class MigmonProperties {
         }
 
         public void setResolveAfter(int resolveAfter) {
-            this.resolveAfter = resolveAfter;
+            this.resolveAfter = atLeastOne(resolveAfter, "migmon.alerting.resolve-after");
         }
 
         public Slack getSlack() {
@@ -669,7 +758,7 @@ public class MigmonProperties {
         }
 
         public void setHeartbeatInterval(Duration heartbeatInterval) {
-            this.heartbeatInterval = heartbeatInterval;
+            this.heartbeatInterval = positive(heartbeatInterval, "migmon.cdc.heartbeat-interval");
         }
 
         public Duration getCloseTimeout() {
@@ -677,7 +766,7 @@ public class MigmonProperties {
         }
 
         public void setCloseTimeout(Duration closeTimeout) {
-            this.closeTimeout = closeTimeout;
+            this.closeTimeout = positive(closeTimeout, "migmon.cdc.close-timeout");
         }
 
         public Applier getApplier() {

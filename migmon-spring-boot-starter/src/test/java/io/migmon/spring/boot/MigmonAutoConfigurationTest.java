@@ -169,6 +169,9 @@ class MigmonAutoConfigurationTest {
                     MigmonLiquibaseListener l = ctx.getBean(MigmonLiquibaseListener.class);
                     assertThat(l.migration("liquibase:1")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
                     assertThat(l.migration("liquibase:2")).map(ObservableMigration::status).contains(MigrationStatus.SUCCESS);
+                    // the changesets are health components (no permanent 'pending' run-level entry)
+                    assertThat(ctx.getBean(MigmonHealthChecks.class).current()).containsKeys("liquibase:1", "liquibase:2")
+                            .doesNotContainKey("liquibase");
                     assertThat(ctx.getBean(MeterRegistry.class).get("migration.duration")
                             .tag("migration_id", "liquibase:2").tag("status", "success").timer().count()).isEqualTo(1);
                 });
@@ -229,7 +232,7 @@ class MigmonAutoConfigurationTest {
     @Test
     void anomaliesOfTheFactorysMigrationsReachTheDispatchersSinks() {
         io.migmon.core.testing.MutableClock clock = io.migmon.core.testing.MutableClock.at("2026-01-01T00:00:00Z");
-        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=0s")
+        runner.withUserConfiguration(RecordingSink.class).withPropertyValues("migmon.alerting.default-route.group-wait=100ms")
                 .withBean(MigmonAutoConfiguration.CLOCK_BEAN, java.time.Clock.class, () -> clock)
                 .run(ctx -> {
                     RecordingSink sink = ctx.getBean(RecordingSink.class);
@@ -297,7 +300,7 @@ class MigmonAutoConfigurationTest {
                     CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
                     var run = ctx.getBean(MigmonMigrations.class).migration("copy").start();
                     run.recordDataLag(java.time.Duration.ofSeconds(90));
-                    assertThat(migmon.stream().map(e -> e.name())).containsExactlyInAnyOrder("queue", "copy", "copy.anomalies", "flyway", "liquibase");
+                    assertThat(migmon.stream().map(e -> e.name())).containsExactlyInAnyOrder("queue", "copy", "copy.anomalies");
                     var copy = ((HealthIndicator) migmon.getContributor("copy")).health();
                     assertThat(copy.getStatus()).isEqualTo(new Status("DEGRADED"));
                     assertThat(copy.getDetails()).containsEntry("dataLagSeconds", 90.0)
@@ -308,6 +311,55 @@ class MigmonAutoConfigurationTest {
                 });
         runner.withPropertyValues("management.health.migmon.enabled=false")
                 .run(ctx -> assertThat(ctx).doesNotHaveBean(MigmonHealthContributor.class));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class SameNames {
+        @Bean
+        HealthCheck a() {
+            return HealthCheck.of("orders", Health::up);
+        }
+
+        @Bean
+        HealthCheck b() {
+            return HealthCheck.of("orders", () -> Health.down("second check is down"));
+        }
+
+        @Bean
+        HealthCheck c() {
+            return HealthCheck.of("totals backfill", Health::up);
+        }
+    }
+
+    @Test
+    void checksWithTheSameNameNeverHideOneAnother() {
+        runner.withUserConfiguration(SameNames.class).run(ctx -> {
+            var m = ctx.getBean(MigmonMigrations.class).migration("totals_backfill", 10);
+            try {
+                m.run(x -> {
+                    throw new IllegalStateException("failed run");
+                });
+            } catch (RuntimeException expected) {
+                // the failure is what health must show
+            }
+            var current = ctx.getBean(MigmonHealthChecks.class).current();
+            assertThat(current).containsKeys("orders", "orders-2", "totals_backfill", "totals_backfill-2");
+            // the migration keeps its id and its DOWN is not hidden by the UP bean of the same normalized name
+            assertThat(MigmonHealthContributor.toBoot(current.get("totals_backfill")).getStatus()).isEqualTo(Status.DOWN);
+            assertThat(MigmonHealthContributor.toBoot(current.get("totals_backfill-2")).getStatus()).isEqualTo(Status.UP);
+            assertThat(java.util.List.of(MigmonHealthContributor.toBoot(current.get("orders")).getStatus(),
+                    MigmonHealthContributor.toBoot(current.get("orders-2")).getStatus()))
+                    .containsExactlyInAnyOrder(Status.UP, Status.DOWN);
+            CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
+            assertThat(migmon.stream().map(e -> e.name())).contains("orders", "orders-2", "totals_backfill", "totals_backfill-2");
+        });
+    }
+
+    @Test
+    void aDisabledFrameworkLeavesNoPendingComponent() {
+        runner.withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, FlywayAutoConfiguration.class))
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:off;DB_CLOSE_DELAY=-1", "spring.flyway.enabled=false")
+                .run(ctx -> assertThat(ctx.getBean(MigmonHealthChecks.class).current()).isEmpty());
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -330,6 +382,172 @@ class MigmonAutoConfigurationTest {
         runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
                 .withPropertyValues("migmon.cdc.enabled=true")
                 .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CdcEventProcessor.class));
+    }
+
+    @Test
+    void aKafkaMisconfigurationShowsItsRootCauseInHealthWithoutSecrets() {
+        runner.withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.name=orders", "migmon.cdc.topics=t",
+                        "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1", "migmon.cdc.consumer.group.id=g",
+                        "migmon.cdc.consumer.max.poll.records=notanumber",
+                        "migmon.cdc.consumer[ssl.truststore.password]=TRUSTSECRET123")
+                .run(ctx -> {
+                    assertThat(ctx).hasNotFailed();
+                    CdcProcessorLifecycle l = ctx.getBean(CdcProcessorLifecycle.class);
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30), () -> l.failureReason() != null,
+                            () -> "the poll loop did not fail");
+                    var h = MigmonHealthContributor.toBoot(ctx.getBean(MigmonHealthChecks.class).current().get("orders"));
+                    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(h.getDetails().get("reasons").toString()).contains("max.poll.records")
+                            .contains("ConfigException").doesNotContain("TRUSTSECRET123");
+                });
+    }
+
+    // ---- Unknown keys ---------------------------------------------------------------------------------------
+
+    @Test
+    void unknownMigmonKeysFailStartUpByNameWithoutTheirValues() {
+        runner.withPropertyValues("migmon.alerting.slak.webhook-url=http://127.0.0.1:1/services/TYPOSECRET99",
+                        "migmon.health.evalution-interval=5s", "migmon.enabled=true")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    var analysis = new io.migmon.spring.boot.internal.UnknownMigmonPropertiesFailureAnalyzer()
+                            .analyze(ctx.getStartupFailure());
+                    assertThat(analysis).isNotNull();
+                    assertThat(analysis.getDescription()).contains("migmon.alerting.slak.webhook-url")
+                            .contains("migmon.health.evalution-interval").doesNotContain("TYPOSECRET99");
+                });
+        // known keys, including free-form Kafka properties in the consumer map, still bind
+        runner.withPropertyValues("migmon.enabled=true", "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1",
+                        "migmon.cdc.consumer[sasl.jaas.config]=x", "migmon.alerting.routes[0].labels.team=db")
+                .run(ctx -> assertThat(ctx).hasNotFailed());
+    }
+
+    @Test
+    void theGeneratedMetadataListsTheKeys() throws Exception {
+        try (var in = getClass().getClassLoader().getResourceAsStream("META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).isNotNull();
+            String json = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(json).contains("\"migmon.enabled\"", "\"migmon.health.evaluation-interval\"",
+                    "\"migmon.alerting.alertmanager.urls\"", "\"migmon.cdc.consumer\"");
+        }
+    }
+
+    // ---- Validation naming the property -------------------------------------------------------------------
+
+    private void failsNaming(String key, String... props) {
+        runner.withPropertyValues(props).run(ctx -> assertThat(ctx).hasFailed().getFailure()
+                .as(String.join(",", props)).hasStackTraceContaining(key));
+    }
+
+    @Test
+    void invalidValuesFailStartUpNamingTheMigmonProperty() {
+        failsNaming("migmon.health.evaluation-interval", "migmon.health.evaluation-interval=-5s");
+        failsNaming("migmon.health.data-lag-warning", "migmon.health.data-lag-warning=-1s");
+        failsNaming("migmon.health.stalled-after", "migmon.health.stalled-after=-1s");
+        failsNaming("migmon.health.error-rate-min-samples", "migmon.health.error-rate-min-samples=-1");
+        failsNaming("migmon.health.data-lag-limit", "migmon.health.data-lag-warning=60s", "migmon.health.data-lag-limit=10s");
+        failsNaming("migmon.metrics.max-tag-values", "migmon.metrics.max-tag-values=-3");
+        failsNaming("migmon.metrics.max-tag-values", "migmon.metrics.max-tag-values=0");
+        failsNaming("migmon.flyway.max-tracked-versions", "migmon.flyway.max-tracked-versions=-1");
+        failsNaming("migmon.liquibase.max-tracked-change-sets", "migmon.liquibase.max-tracked-change-sets=-1");
+        String[] cdc = {"migmon.cdc.enabled=true", "migmon.cdc.topics=t", "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1",
+                "migmon.cdc.consumer.group.id=g"};
+        failsNaming("migmon.cdc.close-timeout", concat(cdc, "migmon.cdc.close-timeout=-1s"));
+        failsNaming("migmon.cdc.heartbeat-interval", concat(cdc, "migmon.cdc.heartbeat-interval=-1s"));
+        failsNaming("migmon.cdc.applier.data-source",
+                concat(cdc, "migmon.cdc.applier.enabled=true", "migmon.cdc.applier.data-source=nope"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
+    static final java.util.concurrent.CountDownLatch RELEASE_SLOW = new java.util.concurrent.CountDownLatch(1);
+    static final java.util.concurrent.atomic.AtomicInteger SLOW_STARTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    @Configuration(proxyBeanMethods = false)
+    static class SlowCheck {
+        @Bean
+        HealthCheck slowCheck() {
+            return HealthCheck.of("slow", () -> {
+                SLOW_STARTS.incrementAndGet();
+                try {
+                    RELEASE_SLOW.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Health.up();
+            });
+        }
+    }
+
+    @Test
+    void aHangingCheckIsDownAfterTheCheckTimeoutAndIsNotStartedAgainWhileItHangs() {
+        runner.withUserConfiguration(SlowCheck.class, OwnHealthCheck.class)
+                .withPropertyValues("migmon.health.check-timeout=300ms")
+                .run(ctx -> {
+                    try {
+                        CompositeHealthContributor migmon = ctx.getBean("migmonHealthContributor", CompositeHealthContributor.class);
+                        var slow = ((HealthIndicator) migmon.getContributor("slow")).health();
+                        assertThat(slow.getStatus()).isEqualTo(Status.DOWN);
+                        assertThat(slow.getDetails().get("reasons").toString()).contains("timed out after PT0.3S");
+                        var again = ((HealthIndicator) migmon.getContributor("slow")).health();
+                        assertThat(again.getDetails().get("reasons").toString()).contains("still running");
+                        assertThat(SLOW_STARTS.get()).isEqualTo(1);
+                        // the other checks are still answered
+                        assertThat(((HealthIndicator) migmon.getContributor("queue")).health().getStatus()).isEqualTo(Status.DOWN);
+                        ctx.getBean(MigmonWatcher.class).tick(); // returns (no dispatcher here, but it must not hang)
+                    } finally {
+                        RELEASE_SLOW.countDown();
+                    }
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30), () -> MigmonHealthContributor.toBoot(
+                            ctx.getBean(MigmonHealthChecks.class).current().get("slow")).getStatus().equals(Status.UP),
+                            () -> "the released check did not recover");
+                });
+        failsNaming("migmon.health.check-timeout", "migmon.health.check-timeout=0s");
+    }
+
+    @Test
+    void withoutTheHealthModuleEverythingElseStarts() {
+        runner.withClassLoader(new FilteredClassLoader("org.springframework.boot.health"))
+                .run(ctx -> assertThat(ctx).hasNotFailed().hasSingleBean(MigmonMigrations.class)
+                        .doesNotHaveBean(MigmonHealthContributor.class));
+    }
+
+    // ---- Watcher ------------------------------------------------------------------------------------------
+
+    @Configuration(proxyBeanMethods = false)
+    static class ErrorCheck {
+        @Bean
+        HealthCheck errorCheck() {
+            return HealthCheck.of("thrower", () -> {
+                throw new AssertionError("an Error with SECRETZ");
+            });
+        }
+
+        @Bean
+        RecordingSink recordingSink() {
+            return new RecordingSink();
+        }
+    }
+
+    @Test
+    void anErrorFromACheckIsDownWithItsTypeAndTheWatcherKeepsAlerting() {
+        runner.withUserConfiguration(ErrorCheck.class, OwnHealthCheck.class)
+                .withPropertyValues("migmon.alerting.default-route.group-wait=100ms")
+                .run(ctx -> {
+                    var h = MigmonHealthContributor.toBoot(ctx.getBean(MigmonHealthChecks.class).current().get("thrower"));
+                    assertThat(h.getStatus()).isEqualTo(Status.DOWN);
+                    assertThat(h.getDetails().get("reasons").toString()).contains("AssertionError").doesNotContain("SECRETZ");
+                    MigmonWatcher w = ctx.getBean(MigmonWatcher.class);
+                    w.tick();
+                    w.tick();
+                    RecordingSink sink = ctx.getBean(RecordingSink.class);
+                    io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(30),
+                            () -> sink.received.stream().anyMatch(n -> n.toString().contains("thrower"))
+                                    && sink.received.stream().anyMatch(n -> n.toString().contains("queue")),
+                            () -> "received: " + sink.received);
+                });
     }
 
     // ---- Grafana ------------------------------------------------------------------------------------------

@@ -46,12 +46,15 @@ public final class MigmonHealthContributor implements CompositeHealthContributor
         return () -> toBoot(check);
     }
 
-    /** One evaluation, converted; a check that throws is DOWN with the exception's type (not its message). */
+    /**
+     * One evaluation, converted; a check that throws anything (an {@link Error} included) is DOWN with the
+     * throwable's type (not its message, which may hold a secret).
+     */
     public static Health toBoot(HealthCheck check) {
         io.migmon.core.health.Health h;
         try {
             h = check.check();
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             return Health.down().withDetail("reasons", java.util.List.of("check threw " + e.getClass().getSimpleName())).build();
         }
         if (h == null) {

@@ -15,19 +15,26 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  * matches and nothing matches a Slack webhook URL (the URL is the credential). Masked:
  * <ul>
  *   <li>by key: {@code migmon.alerting.slack.webhook-url}, {@code pagerduty.routing-key}, {@code email.password},
- *       {@code webhook.url}, {@code webhook.hmac-secret}, {@code alertmanager.bearer-token}, and Kafka credentials
+ *       {@code webhook.url}, {@code webhook.hmac-secret}, {@code alertmanager.bearer-token},
+ *       {@code alertmanager.urls} (basic auth lives in the URL), and Kafka credentials
  *       ({@code *password*}, {@code *secret*}, {@code *jaas*}, {@code *token*}, {@code *key*}) under
  *       {@code migmon.cdc.consumer/producer};</li>
  *   <li>by value: any property anywhere whose value contains one of those configured secrets (so the same URL under
- *       another name, or a relaxed-binding variant such as an environment variable, is masked too).</li>
+ *       another name, or a relaxed-binding variant such as an environment variable, is masked too), including the
+ *       user-info of every configured URL ({@code http://user:password@host});</li>
+ *   <li>by value: any {@code migmon.*} property whose value contains a URL with user-info.</li>
  * </ul>
  */
 public final class MigmonSanitizing implements SanitizingFunction {
 
     private static final Pattern SECRET_KEYS = Pattern.compile(
             "(.*\\.)?(slack\\.webhook-url|pagerduty\\.routing-key|email\\.password|webhook\\.url|webhook\\.hmac-secret"
-                    + "|alertmanager\\.bearer-token|grafana\\.token|webhook-url|routing-key|hmac-secret|bearer-token)"
+                    + "|alertmanager\\.bearer-token|alertmanager\\.urls(\\[\\d+\\])?|grafana\\.token|webhook-url|routing-key|hmac-secret"
+                    + "|bearer-token)"
                     + "|migmon\\.cdc\\.(consumer|producer)\\..*(password|secret|jaas|token|key|credential).*");
+
+    /** A URL carrying user-info ({@code scheme://user[:password]@host}): the user-info is a credential. */
+    static final Pattern USER_INFO_URL = Pattern.compile("[A-Za-z][A-Za-z0-9+.\\-]*://([^/?#\\s@]+)@");
 
     private final List<String> secrets;
 
@@ -41,6 +48,10 @@ public final class MigmonSanitizing implements SanitizingFunction {
             return data.withSanitizedValue();
         }
         Object v = data.getValue();
+        if (v != null && data.getKey() != null && normalize(data.getKey()).startsWith("migmon.")
+                && USER_INFO_URL.matcher(v.toString()).find()) {
+            return data.withSanitizedValue();
+        }
         if (v != null && !secrets.isEmpty()) {
             String s = v.toString();
             for (String secret : secrets) {
@@ -72,6 +83,13 @@ public final class MigmonSanitizing implements SanitizingFunction {
         add(out, a.getWebhook().getHmacSecret());
         add(out, a.getAlertmanager().getBearerToken());
         add(out, p.getGrafana().getToken());
+        for (String url : a.getAlertmanager().getUrls()) {
+            addUserInfo(out, url);
+        }
+        addUserInfo(out, a.getSlack().getWebhookUrl());
+        addUserInfo(out, a.getWebhook().getUrl());
+        addUserInfo(out, a.getPagerduty().getUrl());
+        addUserInfo(out, p.getGrafana().getUrl());
         for (Map<String, String> m : List.of(p.getCdc().getConsumer(), p.getCdc().getProducer())) {
             m.forEach((k, v) -> {
                 if (SECRET_KEYS.matcher("migmon.cdc.consumer." + normalize(k)).matches()) {
@@ -80,6 +98,22 @@ public final class MigmonSanitizing implements SanitizingFunction {
             });
         }
         return List.copyOf(out);
+    }
+
+    /** A URL with user-info: the URL itself and its user-info (so either, under any name, is masked by value). */
+    private static void addUserInfo(List<String> out, String url) {
+        if (url == null) {
+            return;
+        }
+        java.util.regex.Matcher m = USER_INFO_URL.matcher(url);
+        if (m.find()) {
+            add(out, url.trim());
+            add(out, m.group(1));
+            int colon = m.group(1).indexOf(':');
+            if (colon >= 0) {
+                add(out, m.group(1).substring(colon + 1)); // the password alone
+            }
+        }
     }
 
     private static void add(List<String> out, String secret) {

@@ -47,27 +47,63 @@ public final class MigmonWatcher implements SmartLifecycle {
         this.interval = interval;
     }
 
-    /** One tick (also for tests). */
+    /**
+     * One tick (also for tests). Never throws: any {@link Throwable} (an {@link Error} from a user's check included)
+     * is logged and the schedule stays alive; one failing check does not stop the others' evaluation.
+     */
     public void tick() {
         try {
             migrations.sampleRunning();
-            if (dispatcher != null) {
-                for (Map.Entry<String, HealthCheck> e : checks.current().entrySet()) {
-                    HealthCheck known = alertedChecks.put(e.getKey(), e.getValue());
-                    HealthAlerts a = alerts.get(e.getKey());
-                    if (a == null || known != e.getValue()) {
-                        a = HealthAlerts.watch(e.getValue(), dispatcher);
-                        alerts.put(e.getKey(), a);
-                    }
-                    a.evaluate();
+        } catch (Throwable e) {
+            failed(e);
+        }
+        if (dispatcher == null) {
+            return;
+        }
+        Map<String, HealthCheck> current;
+        try {
+            current = checks.current();
+        } catch (Throwable e) {
+            failed(e);
+            return;
+        }
+        for (Map.Entry<String, HealthCheck> e : current.entrySet()) {
+            try {
+                HealthCheck known = alertedChecks.put(e.getKey(), e.getValue());
+                HealthAlerts a = alerts.get(e.getKey());
+                if (a == null || known != e.getValue()) {
+                    a = HealthAlerts.watch(guarded(e.getValue()), dispatcher);
+                    alerts.put(e.getKey(), a);
                 }
+                a.evaluate();
+            } catch (Throwable t) {
+                failed(t);
             }
-        } catch (RuntimeException e) {
-            if (warned.compareAndSet(false, true)) {
-                LOG.warn("migmon watcher tick failed ({}); later failures are logged at DEBUG", e.getClass().getSimpleName());
-            } else {
-                LOG.debug("migmon watcher tick failed", e);
+        }
+    }
+
+    /** The check, with a Throwable turned into DOWN naming its type (so health_down fires for it). */
+    static HealthCheck guarded(HealthCheck check) {
+        return HealthCheck.of(check.name(), () -> {
+            try {
+                io.migmon.core.health.Health h = check.check();
+                return h != null ? h : io.migmon.core.health.Health.down("check returned null");
+            } catch (Throwable t) {
+                if (t instanceof VirtualMachineError) {
+                    LOG.error("migmon health check {} failed: {}", check.name(), t.getClass().getSimpleName());
+                }
+                return io.migmon.core.health.Health.down("check threw " + t.getClass().getSimpleName());
             }
+        });
+    }
+
+    private void failed(Throwable e) {
+        if (e instanceof VirtualMachineError) {
+            LOG.error("migmon watcher tick failed ({}); the schedule continues", e.getClass().getSimpleName());
+        } else if (warned.compareAndSet(false, true)) {
+            LOG.warn("migmon watcher tick failed ({}); later failures are logged at DEBUG", e.getClass().getSimpleName());
+        } else {
+            LOG.debug("migmon watcher tick failed: {}", e.getClass().getSimpleName());
         }
     }
 

@@ -17,6 +17,7 @@ class StarterInternalsTest {
     StarterInternalsTest() {
         MigmonProperties p = new MigmonProperties();
         p.getAlerting().getSlack().setWebhookUrl(SLACK);
+        p.getAlerting().getAlertmanager().setUrls(java.util.List.of("http://amuser:am-pass-secret-1@127.0.0.1:9093"));
         p.getCdc().getConsumer().put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"kafka-pass-1\";");
         sanitizing = new MigmonSanitizing(p);
     }
@@ -40,6 +41,24 @@ class StarterInternalsTest {
         assertThat(sanitized("migmon.alerting.pagerduty.url", "https://events.pagerduty.com/v2/enqueue"))
                 .isEqualTo("https://events.pagerduty.com/v2/enqueue");
         assertThat(sanitized("migmon.cdc.consumer.bootstrap.servers", "kafka:9092")).isEqualTo("kafka:9092");
+    }
+
+    @Test
+    void alertmanagerBasicAuthUrlsAreMaskedByKeyAndByValue() {
+        String am = "http://amuser:am-pass-secret-1@127.0.0.1:9093";
+        assertThat(sanitized("migmon.alerting.alertmanager.urls", am)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.alerting.alertmanager.urls[0]", am)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("MIGMON_ALERTING_ALERTMANAGER_URLS", am)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // configprops' leaf key and list value
+        assertThat(sanitized("urls", java.util.List.of(am))).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // the password or the whole URL under a name migmon does not know
+        assertThat(sanitized("AM_PASSWORD", "am-pass-secret-1")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("some.other.url", am)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // any URL with user-info anywhere under migmon.*
+        assertThat(sanitized("migmon.grafana.url", "https://admin:grafpw@grafana.local")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.cdc.consumer.foo", "x http://u:p@h y")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // a URL without user-info stays visible
+        assertThat(sanitized("migmon.grafana.url", "https://grafana.local")).isEqualTo("https://grafana.local");
     }
 
     @Test
