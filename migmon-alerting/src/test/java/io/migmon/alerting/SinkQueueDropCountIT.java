@@ -38,12 +38,15 @@ class SinkQueueDropCountIT {
                     d.fire(Alert.builder("a" + i, Severity.WARNING).label("migration_id", "m" + i).build());
                     want.add("a" + i + ":firing");
                 }
-                Await.until(Duration.ofSeconds(30), () -> dropped(reg) >= 20, () -> "20 groups lost to a 10-slot queue");
+                // 30 groups, 10 slots: about 20 lost; fewer when the worker already holds tickets in flight (a loaded machine
+                // flushes the 30 over several ticks), so wait for 15 and name what was counted
+                Await.until(Duration.ofSeconds(30), () -> dropped(reg) >= 15,
+                        () -> "at least 15 of 30 groups lost to a 10-slot queue; counted " + dropped(reg));
                 Thread.sleep(3000); // ~10 more flushes re-issue the 20 lost groups: not counted again
                 double afterFlushes = dropped(reg);
                 // 20 groups did not fit; a few more losses are possible while a retried ticket is out of the queue
                 // (a lost group takes its slot and the retried one comes back), but never one count per flush (~200)
-                assertThat(afterFlushes).isBetween(20.0, 30.0);
+                assertThat(afterFlushes).isBetween(15.0, 30.0);
                 down[0] = false;
                 Await.until(Duration.ofSeconds(60), () -> r.acceptedWebhookAlerts().containsAll(want),
                         () -> "every group delivered after recovery; accepted " + r.acceptedWebhookAlerts());
