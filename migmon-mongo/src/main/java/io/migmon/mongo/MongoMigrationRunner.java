@@ -354,12 +354,14 @@ public final class MongoMigrationRunner implements AutoCloseable {
         ObservableMigration observable = observable(version);
         try (MdcScope mdc = SessionExecutor.mdc(observable.migrationId(), version)) {
             Instant start = clock.instant();
-            List<Document> attempts = Changelog.previousAttempts(previous);
-            Document attempt = new Document("owner", owner).append("startedAt", Date.from(start))
-                    .append("transactional", transactional);
+            Document attempt = new Document(Changelog.ATTEMPT_ID, UUID.randomUUID().toString()).append("owner", owner)
+                    .append("startedAt", Date.from(start)).append("transactional", transactional);
             // outside any transaction: a runner that dies now leaves a visible 'running' attempt behind
-            changelog.upsert(null, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null),
-                    attempts));
+            if (!changelog.start(m, owner, Changelog.attempt(attempt, Changelog.RUNNING, Duration.ZERO, 0, 0, null))) {
+                throw refused(new MongoMigrationException(MongoMigrationException.Reason.LOCK_LOST, "migration " + version
+                        + " of " + databaseName + " was applied by another runner after this one read the changelog "
+                        + "(lock lost: taken over or removed); stopping", null, null), version);
+            }
             MigrationRun run = observable.start();
             currentRun = run;
             RunContext[] ctx = new RunContext[1];
@@ -375,13 +377,15 @@ public final class MongoMigrationRunner implements AutoCloseable {
                     }
                     validations.addAll(up(m, ctx[0]));
                     if (lock.isLost() || !lock.refresh()) {
-                        throw new LockLostException("the migration lock expired and was taken by another runner during "
-                                + "migration " + version + " (lockTtl " + lockTtl + " is shorter than the migration)");
+                        throw lockLost(version);
                     }
                     Duration duration = Duration.between(start, clock.instant());
                     long docs = ctx[0].documents();
-                    changelog.upsert(session, Changelog.entry(m, owner, Changelog.attempt(attempt, Changelog.SUCCESS, duration, docs, docs,
-                            null), attempts));
+                    // owner-aware: written only while this attempt is the entry's current one and nobody applied it
+                    if (!changelog.succeed(session, m, owner, Changelog.attempt(attempt, Changelog.SUCCESS, duration, docs,
+                            docs, null))) {
+                        throw lockLost(version);
+                    }
                 });
             } finally {
                 currentRun = null;
@@ -411,7 +415,11 @@ public final class MongoMigrationRunner implements AutoCloseable {
                 if (aborted) {
                     failed.append("aborted", true);
                 }
-                changelog.upsert(null, Changelog.entry(m, owner, failed, attempts));
+                if (!changelog.fail(m, owner, failed)) {
+                    LOG.warn("migration {} of {}: another runner's attempt superseded this one; its failure is kept in "
+                            + "the attempts of {} without changing the entry's status", version, databaseName,
+                            changelogCollection);
+                }
             } catch (RuntimeException e) {
                 t.addSuppressed(e);
                 LOG.warn("could not record the failure of migration {} in {}.{}", version, databaseName, changelogCollection, e);
@@ -539,6 +547,11 @@ public final class MongoMigrationRunner implements AutoCloseable {
             }
         }
         return 0;
+    }
+
+    private LockLostException lockLost(String version) {
+        return new LockLostException("lock lost (taken over or removed) during migration " + version
+                + "; another runner may apply it (lockTtl " + lockTtl + " may be shorter than the migration)");
     }
 
     /** The lock expired during a migration. */

@@ -79,7 +79,9 @@ final class SessionExecutor {
             if (t instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
-            String errorType = ErrorTypes.simpleName(t);
+            // a lost lock is reported by its reason, as the runner's check before each migration does
+            String errorType = t instanceof MongoMigrationRunner.LockLostException
+                    ? MongoMigrationException.Reason.LOCK_LOST.name() : ErrorTypes.simpleName(t);
             boolean aborted = RunScope.isAbort(t);
             if (!aborted) {
                 try {

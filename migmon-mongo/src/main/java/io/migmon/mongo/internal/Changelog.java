@@ -1,7 +1,8 @@
 package io.migmon.mongo.internal;
 
+import com.mongodb.MongoException;
 import com.mongodb.client.model.Filters;
-import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.result.UpdateResult;
 import com.mongodb.reactivestreams.client.ClientSession;
 import com.mongodb.reactivestreams.client.MongoCollection;
 import io.migmon.mongo.MongoMigration;
@@ -10,11 +11,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 
 /**
- * The changelog collection: one document per version ({@code _id} = version) with its checksum and the outcome of
- * its last attempt. Reads it, writes entries (in the migration's transaction when there is one) and deletes them.
+ * The changelog collection: one document per version ({@code _id} = version) with its checksum, the outcome of its
+ * current attempt and every attempt (each with its {@code attemptId}). Reads it, writes entries (the success in the
+ * migration's transaction when there is one) and deletes them. Every write is a compare-and-set on the entry's
+ * revision and is owner-aware: an attempt sets the entry's status only while it is the entry's current attempt, and
+ * nothing downgrades an applied version.
  */
 public final class Changelog {
 
@@ -30,6 +37,13 @@ public final class Changelog {
     public static final String ABANDONED = "abandoned";
     /** Attempts kept per version (the oldest are dropped beyond). */
     public static final int MAX_ATTEMPTS = 20;
+    /** Field of an attempt holding its unique id. */
+    public static final String ATTEMPT_ID = "attemptId";
+    /** Field of the entry holding the id of the attempt its status describes (the latest started). */
+    public static final String CURRENT_ATTEMPT = "currentAttempt";
+    /** Field of the entry counting its writes (optimistic concurrency). */
+    static final String REVISION = "revision";
+    private static final int CAS_ATTEMPTS = 20;
 
     private final MongoCollection<Document> collection;
     private final Duration timeout;
@@ -87,12 +101,131 @@ public final class Changelog {
         return attempts;
     }
 
-    /** Writes {@code entry} over the version's entry; inside {@code session}'s transaction when not null. */
-    public void upsert(ClientSession session, Document entry) {
-        Object id = entry.get("_id");
-        ReplaceOptions upsert = new ReplaceOptions().upsert(true);
-        Reactive.first(session == null ? collection.replaceOne(Filters.eq("_id", id), entry, upsert)
-                : collection.replaceOne(session, Filters.eq("_id", id), entry, upsert), timeout);
+    /**
+     * Records the start of {@code attempt} (status {@link #RUNNING}, carrying its {@code attemptId}) outside any
+     * transaction: earlier attempts still running become {@link #ABANDONED}, this one is appended and becomes the
+     * entry's current attempt ({@code currentAttempt}). Writes nothing and returns false when the version is already
+     * applied: another runner applied it since this one read the changelog (its lock was lost).
+     */
+    public boolean start(MongoMigration m, String owner, Document attempt) {
+        boolean[] started = {false};
+        compareAndSet(null, m.version(), current -> {
+            if (applied(current)) {
+                return null;
+            }
+            List<Document> attempts = previousAttempts(current);
+            attempts.add(attempt);
+            started[0] = true;
+            return withAttempts(m, owner, attempt, attempts);
+        });
+        return started[0];
+    }
+
+    /**
+     * Records the success of {@code attempt}, inside {@code session}'s transaction when not null, only when it is still
+     * the entry's current attempt and the version is not applied yet. Returns false (writing nothing) when another
+     * runner started a later attempt or applied the version meanwhile: the caller must then not commit.
+     */
+    public boolean succeed(ClientSession session, MongoMigration m, String owner, Document attempt) {
+        boolean[] written = {false};
+        compareAndSet(session, m.version(), current -> {
+            if (current == null || applied(current) || !isCurrent(current, attempt)) {
+                return null;
+            }
+            written[0] = true;
+            return withAttempts(m, owner, attempt, replaceAttempt(current, attempt));
+        });
+        return written[0];
+    }
+
+    /**
+     * Records the failed {@code attempt} outside any transaction: its entry in {@code attempts} (matched by
+     * {@code attemptId}) gets the outcome; the entry's own status, documents and error are set only when this attempt
+     * is still the current one and the version is not applied. A late failure of a runner whose lock was taken over
+     * therefore appears in the history but never hides the other runner's success. Returns whether the entry's status
+     * was set.
+     */
+    public boolean fail(MongoMigration m, String owner, Document attempt) {
+        boolean[] current = {false};
+        compareAndSet(null, m.version(), stored -> {
+            List<Document> attempts = replaceAttempt(stored, attempt);
+            if (stored != null && (applied(stored) || !isCurrent(stored, attempt))) {
+                current[0] = false;
+                return new Document(stored).append("attempts", attempts);
+            }
+            current[0] = true;
+            return withAttempts(m, owner, attempt, attempts);
+        });
+        return current[0];
+    }
+
+    private static boolean isCurrent(Document entry, Document attempt) {
+        return Objects.equals(entry.get(CURRENT_ATTEMPT), attempt.get(ATTEMPT_ID));
+    }
+
+    /** The stored attempts with the one of {@code attempt}'s id replaced by it (appended when absent). */
+    private static List<Document> replaceAttempt(Document entry, Document attempt) {
+        List<Document> attempts = new ArrayList<>();
+        boolean replaced = false;
+        if (entry != null && entry.get("attempts") instanceof List<?> list) {
+            for (Object o : list) {
+                if (o instanceof Document d) {
+                    if (!replaced && Objects.equals(d.get(ATTEMPT_ID), attempt.get(ATTEMPT_ID))) {
+                        attempts.add(attempt);
+                        replaced = true;
+                    } else {
+                        attempts.add(d);
+                    }
+                }
+            }
+        }
+        if (!replaced) {
+            while (attempts.size() >= MAX_ATTEMPTS) {
+                attempts.remove(0);
+            }
+            attempts.add(attempt);
+        }
+        return attempts;
+    }
+
+    /**
+     * Optimistic read-modify-write of one entry: reads it (in {@code session} when not null), computes the new
+     * document ({@code null} = write nothing) and writes it only if the entry's revision is still the one read
+     * (insert when absent); retries on a concurrent change. Works on every server (no array filters needed).
+     */
+    private void compareAndSet(ClientSession session, String version, UnaryOperator<Document> change) {
+        for (int i = 0; i < CAS_ATTEMPTS; i++) {
+            Document current = Reactive.first(session == null ? collection.find(Filters.eq("_id", version)).first()
+                    : collection.find(session, Filters.eq("_id", version)).first(), timeout);
+            Document next = change.apply(current == null ? null : new Document(current));
+            if (next == null) {
+                return;
+            }
+            long revision = current == null ? 0 : current.get(REVISION) instanceof Number n ? n.longValue() : 0;
+            next.put("_id", version);
+            next.put(REVISION, revision + 1);
+            if (current == null) {
+                try {
+                    Reactive.first(session == null ? collection.insertOne(next) : collection.insertOne(session, next),
+                            timeout);
+                    return;
+                } catch (MongoException e) {
+                    if (!MigrationLock.isDuplicateKey(e) || session != null) {
+                        throw e;
+                    }
+                    continue;
+                }
+            }
+            Bson sameRevision = Filters.and(Filters.eq("_id", version), current.get(REVISION) == null
+                    ? Filters.exists(REVISION, false) : Filters.eq(REVISION, current.get(REVISION)));
+            UpdateResult r = Reactive.first(session == null ? collection.replaceOne(sameRevision, next)
+                    : collection.replaceOne(session, sameRevision, next), timeout);
+            if (r != null && r.getMatchedCount() == 1) {
+                return;
+            }
+        }
+        throw new IllegalStateException("changelog entry " + version + " of " + name() + " kept changing during "
+                + CAS_ATTEMPTS + " write attempts");
     }
 
     /** Deletes the entry of {@code version}; inside {@code session}'s transaction when not null. */
@@ -119,6 +252,11 @@ public final class Changelog {
     public static Document entry(MongoMigration m, String owner, Document last, List<Document> previousAttempts) {
         List<Document> attempts = new ArrayList<>(previousAttempts);
         attempts.add(last);
+        return withAttempts(m, owner, last, attempts);
+    }
+
+    /** The version's changelog document with {@code last} as its current attempt and exactly {@code attempts}. */
+    private static Document withAttempts(MongoMigration m, String owner, Document last, List<Document> attempts) {
         Document d = new Document("_id", m.version())
                 .append("version", m.version())
                 .append("description", m.description())
@@ -130,6 +268,7 @@ public final class Changelog {
                 .append("documents", last.get("documents"))
                 .append("attemptedDocuments", last.get("attemptedDocuments"))
                 .append("owner", owner)
+                .append(CURRENT_ATTEMPT, last.get(ATTEMPT_ID))
                 .append("attempts", attempts);
         if (last.get("error") != null) {
             d.append("error", last.get("error"));

@@ -135,6 +135,31 @@ public class MigmonAutoConfiguration {
         MigrationSource migmonFlywayMigrations(ObjectProvider<MigmonFlywayCallback> callbacks) {
             return () -> callbacks.orderedStream().flatMap(c -> c.migrations().stream()).toList();
         }
+
+        /**
+         * Boot's migrate runs inside {@link MigmonFlywayCallback#observe}, so that a failure is named by the SQL state
+         * from the exception chain on Flyway 11.x too (which passes no SQL state to callbacks and exposes no error
+         * to them). Only when the host has no {@code FlywayMigrationStrategy} of its own; a host's strategy can
+         * call {@code callback.observe(flyway::migrate)} itself.
+         */
+        @Configuration(proxyBeanMethods = false)
+        @ConditionalOnClass(name = "org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy")
+        static class ObservedMigrationStrategy {
+
+            @Bean
+            @ConditionalOnMissingBean(type = "org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy")
+            org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy migmonFlywayMigrationStrategy(
+                    ObjectProvider<MigmonFlywayCallback> callbacks) {
+                return flyway -> {
+                    MigmonFlywayCallback callback = callbacks.getIfUnique();
+                    if (callback == null) {
+                        flyway.migrate();
+                    } else {
+                        callback.observe(flyway::migrate);
+                    }
+                };
+            }
+        }
     }
 
     /** Liquibase: the listener is attached to Boot's SpringLiquibase through its customizer. */

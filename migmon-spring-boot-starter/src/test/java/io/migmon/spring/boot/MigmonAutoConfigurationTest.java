@@ -156,6 +156,41 @@ class MigmonAutoConfigurationTest {
                 });
     }
 
+    /** Boot's migrate runs inside observe(): a failure is named by its SQL state from the exception chain. */
+    @Test
+    void bootsFailedMigrateIsNamedBySqlState() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // the failed context closes the callback, which removes its meters: keep the error types as they are counted
+        java.util.List<String> errorTypes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        registry.config().onMeterAdded(m -> {
+            if (m.getId().getName().equals("migration.errors")) {
+                errorTypes.add(m.getId().getTag("migration_id") + "=" + m.getId().getTag("error_type"));
+            }
+        });
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(MigmonAutoConfiguration.class, DataSourceAutoConfiguration.class,
+                        FlywayAutoConfiguration.class))
+                .withBean(MeterRegistry.class, () -> registry)
+                .withPropertyValues("spring.datasource.url=jdbc:h2:mem:fwfail;DB_CLOSE_DELAY=-1",
+                        "spring.flyway.locations=classpath:db/failingstarter", "spring.liquibase.enabled=false")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    assertThat(ctx.getStartupFailure()).hasStackTraceContaining("V2__broken_insert.sql");
+                    // H2: table not found is SQL state 42S02 (42S04 on some versions); named, not the exception type
+                    assertThat(errorTypes).anyMatch(t -> t.startsWith("flyway=sqlstate_42S0"))
+                            .noneMatch(t -> t.endsWith("FlywayMigrateException"));
+                });
+    }
+
+    @Test
+    void aHostsFlywayMigrationStrategyIsKept() {
+        org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy own = Flyway::migrate;
+        runner.withBean(org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy.class, () -> own)
+                .run(ctx -> assertThat(ctx.getBean(org.springframework.boot.flyway.autoconfigure.FlywayMigrationStrategy.class))
+                        .isSameAs(own));
+        runner.run(ctx -> assertThat(ctx).hasBean("migmonFlywayMigrationStrategy"));
+    }
+
     // ---- Liquibase ----------------------------------------------------------------------------------------
 
     @Test
