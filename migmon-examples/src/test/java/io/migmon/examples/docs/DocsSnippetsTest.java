@@ -2,7 +2,19 @@ package io.migmon.examples.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.mongodb.reactivestreams.client.MongoClient;
+import com.mongodb.reactivestreams.client.MongoClients;
+import de.bwaldvogel.mongo.MongoServer;
+import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.migmon.alerting.AlertDispatcher;
+import io.migmon.alerting.sink.LogSink;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.anomaly.AnomalyMonitor;
+import io.migmon.core.health.CompositeHealthCheck;
+import io.migmon.mongo.MongoRunReport;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthStatus;
@@ -11,15 +23,22 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every java block of README.md and docs/getting-started.md is in {@link GettingStartedSnippets} (so the build
- * compiles it), and the snippets run.
+ * Every java block of README.md and docs/*.md is verbatim in one of the *Snippets classes of this package (so the
+ * build compiles it; docs/spring-boot.md's is in Boot35Test), and the snippets that need no server run.
  */
 class DocsSnippetsTest {
 
@@ -39,16 +58,81 @@ class DocsSnippetsTest {
         return s.replaceAll("\\s+", "");
     }
 
+    /** Each doc with java blocks and the class here that holds them verbatim (docs/spring-boot.md: Boot35Test). */
+    static final Map<String, String> SNIPPETS = new LinkedHashMap<>();
+
+    static {
+        SNIPPETS.put("README.md", "GettingStartedSnippets");
+        SNIPPETS.put("docs/getting-started.md", "GettingStartedSnippets");
+        SNIPPETS.put("docs/alerting.md", "AlertingSnippets");
+        SNIPPETS.put("docs/anomaly-detection.md", "AnomalyDetectionSnippets");
+        SNIPPETS.put("docs/cdc.md", "CdcSnippets");
+        SNIPPETS.put("docs/cli.md", "CliSnippets");
+        SNIPPETS.put("docs/grafana.md", "GrafanaSnippets");
+        SNIPPETS.put("docs/mongo.md", "MongoSnippets");
+        SNIPPETS.put("docs/sql-frameworks.md", "SqlFrameworksSnippets");
+        SNIPPETS.put("docs/verify.md", "VerifySnippets");
+    }
+
     @Test
-    void everyJavaBlockOfTheReadmeAndGettingStartedIsCompiledHere() throws IOException {
-        String source = squeeze(Files.readString(Path.of("src/test/java/io/migmon/examples/docs/GettingStartedSnippets.java")));
-        for (Path doc : List.of(ROOT.resolve("README.md"), ROOT.resolve("docs/getting-started.md"))) {
+    void everyJavaBlockOfTheDocsIsCompiledHere() throws IOException {
+        for (Map.Entry<String, String> e : SNIPPETS.entrySet()) {
+            Path doc = ROOT.resolve(e.getKey());
+            String source = squeeze(Files.readString(Path.of("src/test/java/io/migmon/examples/docs/" + e.getValue() + ".java")));
             List<String> blocks = javaBlocks(doc);
             assertThat(blocks).as(doc + " has java blocks").isNotEmpty();
             for (String block : blocks) {
-                assertThat(source).as("a java block of %s is not in GettingStartedSnippets (copy it there so that it compiles):%n%s",
-                        doc, block).contains(squeeze(block));
+                assertThat(source).as("a java block of %s is not in %s (copy it there so that it compiles):%n%s",
+                        doc, e.getValue(), block).contains(squeeze(block));
             }
+        }
+    }
+
+    @Test
+    void everyDocWithJavaBlocksIsListed() throws IOException {
+        List<String> withJava = new ArrayList<>();
+        try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
+            for (Path doc : (Iterable<Path>) docs.filter(p -> p.toString().endsWith(".md")).sorted()::iterator) {
+                if (!javaBlocks(doc).isEmpty() && !doc.getFileName().toString().equals("spring-boot.md")) {
+                    withJava.add("docs/" + doc.getFileName());
+                }
+            }
+        }
+        assertThat(SNIPPETS.keySet()).as("docs with java blocks and no snippet class").containsAll(withJava);
+    }
+
+    /** The snippets that need no server: alerting's fire, anomaly-detection, cli, grafana's custom dashboard, mongo. */
+    @Test
+    void theOtherSnippetsThatNeedNoServerRun() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        AlertDispatcher dispatcher = AlertDispatcher.builder(registry).sink(LogSink.to("console", lines::add)).build();
+        AlertingSnippets.fire(dispatcher);
+        dispatcher.close(Duration.ofSeconds(5));
+
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            CompositeHealthCheck.Builder health = CompositeHealthCheck.builder("host");
+            MigrationRun run = AnomalyDetectionSnippets.monitor(registry, scheduler, health);
+            assertThat(health.build().checks()).hasSize(1);
+            AnomalyMonitor monitor = AnomalyMonitor.builder("paused").meterRegistry(registry).defaultDetectors().build();
+            AnomalyDetectionSnippets.pause(run, monitor);
+            monitor.close();
+        } finally {
+            scheduler.shutdownNow();
+        }
+
+        CliSnippets.reportWriter(new SimpleMeterRegistry());
+
+        assertThat(GrafanaSnippets.customDashboard(MetricsOptions.defaults())).contains("orders-migration");
+
+        MongoServer server = new MongoServer(new MemoryBackend());
+        server.bind("127.0.0.1", 0);
+        try (MongoClient client = MongoClients.create("mongodb://127.0.0.1:" + server.getLocalAddress().getPort())) {
+            MongoRunReport report = MongoSnippets.migrate(client, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+            assertThat(report.migrations()).hasSize(2);
+        } finally {
+            server.shutdownNow();
         }
     }
 
