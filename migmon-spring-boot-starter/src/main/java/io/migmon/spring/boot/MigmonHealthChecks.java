@@ -96,19 +96,31 @@ public final class MigmonHealthChecks {
      * The check bounded by {@code timeout} ({@code migmon.health.check-timeout}): evaluated on a daemon thread; a
      * slower evaluation is DOWN ("timed out after ...") and, while it still runs, the check is not started again
      * (DOWN "still running"), so a hanging check costs at most one thread. Anything thrown is DOWN with its type.
+     *
+     * <p>Concurrent callers (the watcher's tick and an {@code /actuator/health} request) share one evaluation: a
+     * caller that finds an evaluation in flight that has not yet overrun the timeout waits for it (up to the end of
+     * that evaluation's timeout) and gets its result. Only an evaluation older than the timeout makes a caller
+     * answer DOWN "still running": an evaluation merely started by another caller is not a timeout.
      */
     static HealthCheck withTimeout(HealthCheck check, java.time.Duration timeout) {
-        java.util.concurrent.atomic.AtomicReference<java.util.concurrent.Future<io.migmon.core.health.Health>> inFlight =
-                new java.util.concurrent.atomic.AtomicReference<>();
+        long timeoutNanos = timeout.toNanos();
+        Object lock = new Object();
+        InFlight[] inFlight = new InFlight[1];
         return HealthCheck.of(check.name(), () -> {
-            java.util.concurrent.Future<io.migmon.core.health.Health> f = inFlight.get();
-            if (f != null && !f.isDone()) {
+            InFlight f;
+            synchronized (lock) {
+                f = inFlight[0];
+                if (f == null || f.future.isDone()) {
+                    f = new InFlight(CHECKS.submit(check::check), System.nanoTime());
+                    inFlight[0] = f;
+                }
+            }
+            long remaining = f.startedNanos + timeoutNanos - System.nanoTime();
+            if (remaining <= 0 && !f.future.isDone()) {
                 return io.migmon.core.health.Health.down("check still running after timing out (over " + timeout + ")");
             }
-            f = CHECKS.submit(check::check);
-            inFlight.set(f);
             try {
-                io.migmon.core.health.Health h = f.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                io.migmon.core.health.Health h = f.future.get(Math.max(remaining, 0), java.util.concurrent.TimeUnit.NANOSECONDS);
                 return h != null ? h : io.migmon.core.health.Health.down("check returned null");
             } catch (java.util.concurrent.TimeoutException e) {
                 return io.migmon.core.health.Health.down("check timed out after " + timeout);
@@ -119,6 +131,10 @@ public final class MigmonHealthChecks {
                 return io.migmon.core.health.Health.down("check threw " + e.getCause().getClass().getSimpleName());
             }
         });
+    }
+
+    /** One evaluation of a check and when it was started. */
+    private record InFlight(java.util.concurrent.Future<io.migmon.core.health.Health> future, long startedNanos) {
     }
 
     /** A valid Actuator component name for a check name. */
