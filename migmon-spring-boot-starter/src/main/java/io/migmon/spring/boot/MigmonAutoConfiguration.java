@@ -72,11 +72,10 @@ public class MigmonAutoConfiguration {
     @ConditionalOnMissingBean
     MetricsOptions migmonMetricsOptions(MigmonProperties properties) {
         MigmonProperties.Metrics m = properties.getMetrics();
-        try {
-            return MetricsOptions.builder().prefix(m.getPrefix()).maxTagValues(m.getMaxTagValues()).build();
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("migmon.metrics: " + e.getMessage(), e);
-        }
+        MetricsOptions.Builder b = MetricsOptions.builder();
+        guard("migmon.metrics.prefix", () -> b.prefix(m.getPrefix()));
+        guard("migmon.metrics.max-tag-values", () -> b.maxTagValues(m.getMaxTagValues()));
+        return guard("migmon.metrics", b::build);
     }
 
     @Bean(destroyMethod = "close")
@@ -126,9 +125,11 @@ public class MigmonAutoConfiguration {
                 BeanFactory beanFactory) {
             FrameworkVersions.requireFlyway(classLoader(beanFactory));
             MigmonProperties.Flyway f = properties.getFlyway();
-            return MigmonFlywayCallback.builder().meterRegistry(registry).metricsOptions(options)
-                    .migrationId(f.getMigrationId()).perVersion(f.isPerVersion()).maxTrackedVersions(f.getMaxTrackedVersions())
-                    .build();
+            MigmonFlywayCallback.Builder b = MigmonFlywayCallback.builder().meterRegistry(registry).metricsOptions(options)
+                    .perVersion(f.isPerVersion());
+            guard("migmon.flyway.migration-id", () -> b.migrationId(f.getMigrationId()));
+            guard("migmon.flyway.max-tracked-versions", () -> b.maxTrackedVersions(f.getMaxTrackedVersions()));
+            return guard("migmon.flyway", b::build);
         }
 
         @Bean
@@ -174,8 +175,10 @@ public class MigmonAutoConfiguration {
                 MigmonProperties properties, BeanFactory beanFactory) {
             FrameworkVersions.requireLiquibase(classLoader(beanFactory));
             MigmonProperties.Liquibase l = properties.getLiquibase();
-            return MigmonLiquibaseListener.builder().meterRegistry(registry).metricsOptions(options)
-                    .migrationId(l.getMigrationId()).maxTrackedChangeSets(l.getMaxTrackedChangeSets()).build();
+            MigmonLiquibaseListener.Builder b = MigmonLiquibaseListener.builder().meterRegistry(registry).metricsOptions(options);
+            guard("migmon.liquibase.migration-id", () -> b.migrationId(l.getMigrationId()));
+            guard("migmon.liquibase.max-tracked-change-sets", () -> b.maxTrackedChangeSets(l.getMaxTrackedChangeSets()));
+            return guard("migmon.liquibase", b::build);
         }
 
         @Bean
@@ -271,9 +274,9 @@ public class MigmonAutoConfiguration {
         CdcEventProcessor migmonCdcEventProcessor(MeterRegistry registry, MetricsOptions options, MigmonProperties properties,
                 BeanFactory beanFactory) {
             MigmonProperties.Cdc c = properties.getCdc();
-            CdcEventProcessor.Builder b = CdcEventProcessor.builder(c.getName()).meterRegistry(registry)
-                    .metricsOptions(options).kafkaConsumer(c.getConsumer()).topics(c.getTopics())
-                    .closeTimeout(c.getCloseTimeout());
+            CdcEventProcessor.Builder b = guard("migmon.cdc.name", () -> CdcEventProcessor.builder(c.getName()))
+                    .meterRegistry(registry).metricsOptions(options).kafkaConsumer(c.getConsumer()).topics(c.getTopics());
+            guard("migmon.cdc.close-timeout", () -> b.closeTimeout(c.getCloseTimeout()));
             if (c.getDeadLetterTopic() != null) {
                 b.deadLetterTopic(c.getDeadLetterTopic());
                 if (!c.getProducer().isEmpty()) {
@@ -281,7 +284,7 @@ public class MigmonAutoConfiguration {
                 }
             }
             if (c.getHeartbeatInterval() != null) {
-                b.heartbeatInterval(c.getHeartbeatInterval());
+                guard("migmon.cdc.heartbeat-interval", () -> b.heartbeatInterval(c.getHeartbeatInterval()));
             }
             MigmonProperties.Cdc.Applier a = c.getApplier();
             if (a.isEnabled()) {
@@ -296,14 +299,14 @@ public class MigmonAutoConfiguration {
                 }
                 JdbcChangeApplier.Builder ab = JdbcChangeApplier.builder(ds);
                 if (a.getTargetSchema() != null) {
-                    ab.targetSchema(a.getTargetSchema());
+                    guard("migmon.cdc.applier.target-schema", () -> ab.targetSchema(a.getTargetSchema()));
                 }
-                b.applier(ab.build());
+                b.applier(guard("migmon.cdc.applier", ab::build));
             }
             try {
                 return b.build();
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("migmon.cdc: " + e.getMessage(), e);
+                throw new IllegalArgumentException(cdcKey(e.getMessage()) + ": " + e.getMessage(), e);
             }
         }
 
@@ -320,6 +323,113 @@ public class MigmonAutoConfiguration {
                 });
             }
             return new CdcProcessorLifecycle(processor, c.getName(), c.getCloseTimeout(), secrets);
+        }
+    }
+
+    /**
+     * {@code migmon.cdc.enabled=true} without migmon-cdc or kafka-clients on the class path: start-up fails naming
+     * what is missing (it used to be silently ignored). A bean factory post-processor, so that it also fails with
+     * lazy initialization.
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnBooleanProperty(name = "migmon.cdc.enabled")
+    @Conditional(OnMissingClasses.Cdc.class)
+    static class CdcUnavailable {
+
+        @Bean
+        static org.springframework.beans.factory.config.BeanFactoryPostProcessor migmonCdcUnavailable() {
+            return beanFactory -> {
+                throw new io.migmon.spring.boot.internal.MissingFeatureException("migmon.cdc.enabled=true",
+                        OnMissingClasses.missing(beanFactory.getBeanClassLoader(), OnMissingClasses.CDC),
+                        "Add the dependency io.migmon:migmon-cdc (it brings org.apache.kafka:kafka-clients), or remove"
+                                + " migmon.cdc.enabled (or set it to false).");
+            };
+        }
+    }
+
+    /** {@code migmon.grafana.output-directory} or {@code url} without migmon-grafana: start-up fails naming it. */
+    @Configuration(proxyBeanMethods = false)
+    @Conditional({OnGrafanaTarget.class, OnMissingClasses.Grafana.class})
+    static class GrafanaUnavailable {
+
+        @Bean
+        static org.springframework.beans.factory.config.BeanFactoryPostProcessor migmonGrafanaUnavailable() {
+            return beanFactory -> {
+                throw new io.migmon.spring.boot.internal.MissingFeatureException(
+                        "migmon.grafana.output-directory or migmon.grafana.url",
+                        OnMissingClasses.missing(beanFactory.getBeanClassLoader(), OnMissingClasses.GRAFANA),
+                        "Add the dependency io.migmon:migmon-grafana, or remove migmon.grafana.output-directory and"
+                                + " migmon.grafana.url.");
+            };
+        }
+    }
+
+    /** Matches when at least one of a feature's classes is absent. */
+    abstract static class OnMissingClasses extends SpringBootCondition {
+
+        static final java.util.Map<String, String> CDC = java.util.Map.of(
+                "io.migmon.cdc.CdcEventProcessor", "migmon-cdc (io.migmon.cdc.CdcEventProcessor)",
+                "org.apache.kafka.clients.consumer.KafkaConsumer", "kafka-clients (org.apache.kafka.clients.consumer.KafkaConsumer)");
+        static final java.util.Map<String, String> GRAFANA = java.util.Map.of(
+                "io.migmon.grafana.MigmonDashboards", "migmon-grafana (io.migmon.grafana.MigmonDashboards)");
+
+        private final java.util.Map<String, String> classes;
+
+        OnMissingClasses(java.util.Map<String, String> classes) {
+            this.classes = classes;
+        }
+
+        static List<String> missing(ClassLoader loader, java.util.Map<String, String> classes) {
+            return classes.entrySet().stream().filter(e -> !org.springframework.util.ClassUtils.isPresent(e.getKey(), loader))
+                    .map(java.util.Map.Entry::getValue).sorted().toList();
+        }
+
+        @Override
+        public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+            List<String> missing = missing(context.getClassLoader(), classes);
+            return missing.isEmpty() ? ConditionOutcome.noMatch("all present: " + classes.keySet())
+                    : ConditionOutcome.match("missing: " + missing);
+        }
+
+        static final class Cdc extends OnMissingClasses {
+            Cdc() {
+                super(CDC);
+            }
+        }
+
+        static final class Grafana extends OnMissingClasses {
+            Grafana() {
+                super(GRAFANA);
+            }
+        }
+    }
+
+    /** The full {@code migmon.cdc.*} key a CdcEventProcessor.Builder#build() message is about. */
+    static String cdcKey(String message) {
+        String m = message == null ? "" : message;
+        String[][] keys = {
+                {"kafkaConsumer: bootstrap.servers", "migmon.cdc.consumer.bootstrap.servers"},
+                {"kafkaConsumer: group.id", "migmon.cdc.consumer.group.id"},
+                {"kafkaConsumer: enable.auto.commit", "migmon.cdc.consumer.enable.auto.commit"},
+                {"kafkaConsumer: key/value deserializers", "migmon.cdc.consumer.key.deserializer/value.deserializer"},
+                {"heartbeatInterval", "migmon.cdc.heartbeat-interval"},
+                {"deadLetterTopic needs bootstrap.servers", "migmon.cdc.producer.bootstrap.servers"},
+                {"deadLetterTopic", "migmon.cdc.dead-letter-topic"},
+                {"topics", "migmon.cdc.topics"}};
+        for (String[] k : keys) {
+            if (m.startsWith(k[0])) {
+                return k[1];
+            }
+        }
+        return "migmon.cdc";
+    }
+
+    /** Rethrows a builder's IllegalArgumentException (or NullPointerException) naming the full property key. */
+    static <T> T guard(String key, java.util.function.Supplier<T> f) {
+        try {
+            return f.get();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
         }
     }
 

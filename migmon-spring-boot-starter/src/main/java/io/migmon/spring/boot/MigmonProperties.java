@@ -131,6 +131,69 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
             throw new IllegalArgumentException("migmon.health.error-rate-limit (" + h.getErrorRateLimit()
                     + ") must not be below migmon.health.error-rate-warning (" + h.getErrorRateWarning() + ")");
         }
+        String url = grafana.getUrl();
+        if (url != null && !url.isBlank() && !absoluteHttpUrl(url)) {
+            // the value is not shown: a URL may carry credentials (https://admin:password@grafana)
+            throw new IllegalArgumentException("migmon.grafana.url must be an absolute http or https URL such as"
+                    + " https://grafana.example.com (value not shown: it may hold credentials)");
+        }
+        if (grafana.getFolder() == null || !grafana.getFolder().matches("[A-Za-z0-9_-]{1,40}")) {
+            throw new IllegalArgumentException("migmon.grafana.folder must be a Grafana folder uid: 1 to 40 letters, digits, '-'"
+                    + " or '_', was '" + grafana.getFolder() + "'");
+        }
+        Alerting.Email e = alerting.getEmail();
+        if (e.getPassword() != null && !e.getPassword().isEmpty() && (e.getUsername() == null || e.getUsername().isBlank())) {
+            throw new IllegalArgumentException("migmon.alerting.email.password is set but migmon.alerting.email.username is"
+                    + " not (both are needed for SMTP AUTH; the password would be ignored)");
+        }
+        requires(set(e.getHost()) || e.getTo().isEmpty(), "migmon.alerting.email.host", "migmon.alerting.email.to");
+        requires(!set(e.getHost()) || !e.getTo().isEmpty(), "migmon.alerting.email.to", "migmon.alerting.email.host");
+        requires(set(alerting.getWebhook().getUrl()) || alerting.getWebhook().getHmacSecret() == null
+                || alerting.getWebhook().getHmacSecret().isEmpty(), "migmon.alerting.webhook.url", "migmon.alerting.webhook.hmac-secret");
+        requires(!alerting.getAlertmanager().getUrls().isEmpty() || !set(alerting.getAlertmanager().getBearerToken()),
+                "migmon.alerting.alertmanager.urls", "migmon.alerting.alertmanager.bearer-token");
+        requires(set(alerting.getPagerduty().getRoutingKey()) || !set(alerting.getPagerduty().getUrl()),
+                "migmon.alerting.pagerduty.routing-key", "migmon.alerting.pagerduty.url");
+        for (int i = 0; i < alerting.getRoutes().size(); i++) {
+            alerting.getRoutes().get(i).validate("migmon.alerting.routes[" + i + "]");
+        }
+        alerting.getDefaultRoute().validate("migmon.alerting.default-route");
+    }
+
+    private static boolean set(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    /** {@code ok}, else "{@code missing} must be set when {@code given} is set" (without either value). */
+    private static void requires(boolean ok, String missing, String given) {
+        if (!ok) {
+            throw new IllegalArgumentException(missing + " must be set when " + given + " is set");
+        }
+    }
+
+    /** An absolute http(s) URL with a host. */
+    static boolean absoluteHttpUrl(String value) {
+        try {
+            java.net.URI u = new java.net.URI(value.trim());
+            return u.isAbsolute() && ("http".equalsIgnoreCase(u.getScheme()) || "https".equalsIgnoreCase(u.getScheme()))
+                    && u.getHost() != null && !u.getHost().isBlank();
+        } catch (java.net.URISyntaxException ex) {
+            return false;
+        }
+    }
+
+    /** One of an enum's constant names (case-insensitive, trimmed), else a message naming the key and the choices. */
+    static String oneOf(String value, Class<? extends Enum<?>> type, String key) {
+        if (value == null) {
+            return null;
+        }
+        for (Enum<?> c : type.getEnumConstants()) {
+            if (c.name().equalsIgnoreCase(value.trim())) {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException(key + " must be one of " + java.util.Arrays.toString(type.getEnumConstants())
+                + ", was '" + value + "'");
     }
 
     /** How migmon names and guards its meters in the application's MeterRegistry. */
@@ -197,7 +260,7 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
         }
 
         public void setMaxTrackedVersions(int maxTrackedVersions) {
-            this.maxTrackedVersions = nonNegativeInt(maxTrackedVersions, "migmon.flyway.max-tracked-versions");
+            this.maxTrackedVersions = atLeastOne(maxTrackedVersions, "migmon.flyway.max-tracked-versions");
         }
     }
 
@@ -231,7 +294,7 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
         }
 
         public void setMaxTrackedChangeSets(int maxTrackedChangeSets) {
-            this.maxTrackedChangeSets = nonNegativeInt(maxTrackedChangeSets, "migmon.liquibase.max-tracked-change-sets");
+            this.maxTrackedChangeSets = atLeastOne(maxTrackedChangeSets, "migmon.liquibase.max-tracked-change-sets");
         }
     }
 
@@ -488,6 +551,9 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
             }
 
             public void setPort(int port) {
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("migmon.alerting.email.port must be within 1..65535, was " + port);
+                }
                 this.port = port;
             }
 
@@ -528,7 +594,7 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
             }
 
             public void setSecurity(String security) {
-                this.security = security;
+                this.security = oneOf(security, io.migmon.alerting.sink.EmailSink.Security.class, "migmon.alerting.email.security");
             }
         }
 
@@ -678,6 +744,30 @@ public class MigmonProperties implements org.springframework.beans.factory.Initi
 
         public boolean isContinueMatching() {
             return continueMatching;
+        }
+
+        /** Checks the values that need no other property, naming {@code key}'s sub-keys. */
+        void validate(String key) {
+            oneOf(minSeverity, io.migmon.core.Severity.class, key + ".min-severity");
+            if (groupWait == null || groupWait.isNegative()) {
+                throw new IllegalArgumentException(key + ".group-wait must not be negative, was " + groupWait);
+            }
+            positive(java.util.Objects.requireNonNullElse(groupInterval, Duration.ZERO), key + ".group-interval");
+            positive(java.util.Objects.requireNonNullElse(repeatInterval, Duration.ZERO), key + ".repeat-interval");
+            if (sinks != null) {
+                for (int i = 0; i < sinks.size(); i++) {
+                    if (sinks.get(i) == null || sinks.get(i).isBlank()) {
+                        throw new IllegalArgumentException(key + ".sinks[" + i + "] must not be blank");
+                    }
+                }
+            }
+            if (groupBy != null) {
+                for (int i = 0; i < groupBy.size(); i++) {
+                    if (groupBy.get(i) == null || groupBy.get(i).isBlank()) {
+                        throw new IllegalArgumentException(key + ".group-by[" + i + "] must not be blank");
+                    }
+                }
+            }
         }
 
         public void setContinueMatching(boolean continueMatching) {

@@ -106,7 +106,7 @@ class MigmonAutoConfigurationTest {
     @Test
     void anInvalidPrefixFailsNamingTheProperty() {
         runner.withPropertyValues("migmon.metrics.prefix=Not Valid").run(ctx -> assertThat(ctx).hasFailed()
-                .getFailure().hasStackTraceContaining("migmon.metrics: "));
+                .getFailure().hasStackTraceContaining("migmon.metrics.prefix: prefix must be lowercase"));
     }
 
     // ---- Flyway -------------------------------------------------------------------------------------------
@@ -413,10 +413,65 @@ class MigmonAutoConfigurationTest {
         runner.withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.topics=pg.public.orders",
                         "migmon.cdc.consumer.group.id=g")
                 .run(ctx -> assertThat(ctx).hasFailed().getFailure()
-                        .hasStackTraceContaining("migmon.cdc: kafkaConsumer: bootstrap.servers is required"));
+                        .hasStackTraceContaining("migmon.cdc.consumer.bootstrap.servers: kafkaConsumer: bootstrap.servers is required"));
+        // without kafka-clients (or migmon-cdc) nothing CDC is created, and only asking for it fails
         runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
-                .withPropertyValues("migmon.cdc.enabled=true")
                 .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CdcEventProcessor.class));
+        runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
+                .withPropertyValues("migmon.cdc.enabled=false")
+                .run(ctx -> assertThat(ctx).hasNotFailed().doesNotHaveBean(CdcEventProcessor.class));
+    }
+
+    @Test
+    void cdcEnabledWithoutKafkaClientsFailsStartUpSayingWhatIsMissing() {
+        runner.withClassLoader(new FilteredClassLoader(org.apache.kafka.clients.consumer.KafkaConsumer.class))
+                .withPropertyValues("migmon.cdc.enabled=true", "migmon.cdc.topics=t",
+                        "migmon.cdc.consumer.bootstrap.servers=127.0.0.1:1", "migmon.cdc.consumer.group.id=g")
+                .run(ctx -> {
+                    assertThat(ctx).hasFailed();
+                    Throwable failure = ctx.getStartupFailure();
+                    assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(failure))
+                            .isInstanceOf(io.migmon.spring.boot.internal.MissingFeatureException.class)
+                            .hasMessage("migmon.cdc.enabled=true needs kafka-clients (org.apache.kafka.clients.consumer.KafkaConsumer)"
+                                    + " on the class path. Add the dependency io.migmon:migmon-cdc (it brings"
+                                    + " org.apache.kafka:kafka-clients), or remove migmon.cdc.enabled (or set it to false).");
+                    var analysis = new io.migmon.spring.boot.internal.MissingFeatureFailureAnalyzer().analyze(failure);
+                    assertThat(analysis.getDescription()).isEqualTo("migmon.cdc.enabled=true is set, but the class path lacks"
+                            + " kafka-clients (org.apache.kafka.clients.consumer.KafkaConsumer).");
+                    assertThat(analysis.getAction()).contains("io.migmon:migmon-cdc");
+                });
+        // migmon-cdc itself missing, and lazy initialization does not skip the check
+        runner.withClassLoader(new FilteredClassLoader("io.migmon.cdc"))
+                .withPropertyValues("migmon.cdc.enabled=true", "spring.main.lazy-initialization=true")
+                .withInitializer(c -> c.addBeanFactoryPostProcessor(
+                        new org.springframework.boot.LazyInitializationBeanFactoryPostProcessor()))
+                .run(ctx -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
+                        .hasMessageStartingWith("migmon.cdc.enabled=true needs migmon-cdc (io.migmon.cdc.CdcEventProcessor)"));
+    }
+
+    @Test
+    void grafanaPropertiesWithoutMigmonGrafanaFailStartUp(@TempDir Path dir) {
+        runner.withClassLoader(new FilteredClassLoader("io.migmon.grafana"))
+                .withPropertyValues("migmon.grafana.output-directory=" + dir)
+                .run(ctx -> assertThat(org.springframework.core.NestedExceptionUtils.getMostSpecificCause(ctx.getStartupFailure()))
+                        .hasMessageStartingWith("migmon.grafana.output-directory or migmon.grafana.url needs migmon-grafana"));
+        runner.withClassLoader(new FilteredClassLoader("io.migmon.grafana"))
+                .run(ctx -> assertThat(ctx).hasNotFailed());
+    }
+
+    @Test
+    void aGrafanaUrlThatIsNotAnAbsoluteHttpUrlFailsFastWithoutShowingIt() {
+        for (String url : java.util.List.of("grafana.local", "ftp://admin:PW-S3CR3T@grafana.local", "/grafana",
+                "https://admin:PW S3CR3T@grafana", "http://")) {
+            runner.withPropertyValues("migmon.grafana.url=" + url).run(ctx -> {
+                assertThat(ctx).as(url).hasFailed().getFailure().hasStackTraceContaining(
+                        "migmon.grafana.url must be an absolute http or https URL");
+                java.io.StringWriter trace = new java.io.StringWriter();
+                ctx.getStartupFailure().printStackTrace(new java.io.PrintWriter(trace));
+                assertThat(trace.toString()).doesNotContain("S3CR3T").doesNotContain("grafana.local");
+            });
+        }
+        runner.withPropertyValues("migmon.grafana.url=").run(ctx -> assertThat(ctx).hasNotFailed()); // unset, e.g. ${GRAFANA_URL:}
     }
 
     @Test

@@ -36,50 +36,63 @@ public final class AlertingFactory {
                 || !a.getAlertmanager().getUrls().isEmpty() || (set(a.getEmail().getHost()) && !a.getEmail().getTo().isEmpty());
     }
 
-    /** The sinks configured by properties (their names: slack, pagerduty, email, webhook, alertmanager). */
+    /**
+     * The sinks configured by properties (their names: slack, pagerduty, email, webhook, alertmanager). Every
+     * builder call is guarded by the key of the property it takes, so an error names that key in full
+     * ({@code migmon.alerting.webhook.hmac-secret: ...}); the builders keep secret values out of their messages.
+     */
     public static List<AlertSink> sinks(MigmonProperties.Alerting a) {
         List<AlertSink> sinks = new ArrayList<>();
         if (set(a.getSlack().getWebhookUrl())) {
-            sinks.add(guard(P + "slack.webhook-url", () -> SlackSink.builder(a.getSlack().getWebhookUrl()).build()));
+            SlackSink.Builder b = guard(P + "slack.webhook-url", () -> SlackSink.builder(a.getSlack().getWebhookUrl()));
+            sinks.add(guard(P + "slack.webhook-url", b::build));
         }
         if (set(a.getPagerduty().getRoutingKey())) {
-            sinks.add(guard(P + "pagerduty", () -> {
-                PagerDutySink.Builder b = PagerDutySink.builder(a.getPagerduty().getRoutingKey());
-                if (set(a.getPagerduty().getUrl())) {
-                    b.url(a.getPagerduty().getUrl());
-                }
-                return b.build();
-            }));
+            PagerDutySink.Builder b = guard(P + "pagerduty.routing-key", () -> PagerDutySink.builder(a.getPagerduty().getRoutingKey()));
+            if (a.getPagerduty().getUrl() != null) {
+                guard(P + "pagerduty.url", () -> b.url(a.getPagerduty().getUrl()));
+            }
+            sinks.add(guard(P + "pagerduty", b::build));
         }
         MigmonProperties.Alerting.Email e = a.getEmail();
         if (set(e.getHost()) && !e.getTo().isEmpty()) {
-            sinks.add(guard(P + "email", () -> {
-                EmailSink.Builder b = EmailSink.builder(e.getHost(), e.getPort()).from(e.getFrom())
-                        .to(e.getTo().toArray(String[]::new))
-                        .security(EmailSink.Security.valueOf(e.getSecurity().trim().toUpperCase(Locale.ROOT)));
-                if (set(e.getUsername())) {
-                    b.credentials(e.getUsername(), e.getPassword());
+            EmailSink.Builder b = guard(e.getPort() < 1 || e.getPort() > 65535 ? P + "email.port" : P + "email.host",
+                    () -> EmailSink.builder(e.getHost(), e.getPort()));
+            if (e.getFrom() == null) {
+                throw new IllegalArgumentException(P + "email.from must be set (the sender address)");
+            }
+            guard(P + "email.from", () -> b.from(e.getFrom()));
+            for (int i = 0; i < e.getTo().size(); i++) {
+                String to = e.getTo().get(i);
+                guard(P + "email.to[" + i + "]", () -> b.to(to));
+            }
+            guard(P + "email.security", () -> b.security(EmailSink.Security.valueOf(e.getSecurity().trim().toUpperCase(Locale.ROOT))));
+            if (set(e.getUsername())) {
+                if (e.getPassword() == null || e.getPassword().isBlank()) {
+                    throw new IllegalArgumentException(P + "email.password must be set when " + P + "email.username is set");
                 }
-                return b.build();
-            }));
+                guard(P + "email.username", () -> b.credentials(e.getUsername(), e.getPassword()));
+            }
+            sinks.add(guard(P + "email", b::build));
         }
         if (set(a.getWebhook().getUrl())) {
-            sinks.add(guard(P + "webhook", () -> {
-                WebhookSink.Builder b = WebhookSink.builder(a.getWebhook().getUrl());
-                if (set(a.getWebhook().getHmacSecret())) {
-                    b.hmacSecret(a.getWebhook().getHmacSecret());
-                }
-                return b.build();
-            }));
+            WebhookSink.Builder b = guard(P + "webhook.url", () -> WebhookSink.builder(a.getWebhook().getUrl()));
+            if (a.getWebhook().getHmacSecret() != null && !a.getWebhook().getHmacSecret().isEmpty()) {
+                guard(P + "webhook.hmac-secret", () -> b.hmacSecret(a.getWebhook().getHmacSecret()));
+            }
+            sinks.add(guard(P + "webhook", b::build));
         }
         if (!a.getAlertmanager().getUrls().isEmpty()) {
-            sinks.add(guard(P + "alertmanager.urls", () -> {
-                AlertmanagerSink.Builder b = AlertmanagerSink.builder(a.getAlertmanager().getUrls().toArray(String[]::new));
-                if (set(a.getAlertmanager().getBearerToken())) {
-                    b.bearerToken(a.getAlertmanager().getBearerToken());
-                }
-                return b.build();
-            }));
+            List<String> urls = a.getAlertmanager().getUrls();
+            for (int i = 0; i < urls.size(); i++) {
+                String u = urls.get(i);
+                guard(P + "alertmanager.urls[" + i + "]", () -> AlertmanagerSink.builder(u));
+            }
+            AlertmanagerSink.Builder b = guard(P + "alertmanager.urls", () -> AlertmanagerSink.builder(urls.toArray(String[]::new)));
+            if (set(a.getAlertmanager().getBearerToken())) {
+                guard(P + "alertmanager.bearer-token", () -> b.bearerToken(a.getAlertmanager().getBearerToken()));
+            }
+            sinks.add(guard(P + "alertmanager", b::build));
         }
         return sinks;
     }
@@ -95,7 +108,8 @@ public final class AlertingFactory {
             names.add(s.name());
             b.sink(s);
         }
-        b.hysteresis(guard(P + "fire-after/for-duration/resolve-after",
+        // each value is checked when bound (migmon.alerting.fire-after, for-duration, resolve-after)
+        b.hysteresis(guard(P + "fire-after, " + P + "for-duration, " + P + "resolve-after",
                 () -> new Hysteresis(a.getFireAfter(), a.getForDuration(), a.getResolveAfter())));
         for (int i = 0; i < a.getRoutes().size(); i++) {
             String field = P + "routes[" + i + "]";
@@ -122,10 +136,11 @@ public final class AlertingFactory {
             if (r.getGroupBy() != null) {
                 b.groupBy(r.getGroupBy().toArray(String[]::new));
             }
-            Matcher m = r.getMinSeverity() == null ? Matcher.ANY
-                    : Matcher.severityAtLeast(Severity.valueOf(r.getMinSeverity().trim().toUpperCase(Locale.ROOT)));
+            Matcher m = r.getMinSeverity() == null ? Matcher.ANY : guard(field + ".min-severity",
+                    () -> Matcher.severityAtLeast(Severity.valueOf(r.getMinSeverity().trim().toUpperCase(Locale.ROOT))));
             for (Map.Entry<String, String> l : r.getLabels().entrySet()) {
-                m = m.and(l.getKey(), l.getValue());
+                Matcher before = m;
+                m = guard(field + ".labels." + l.getKey(), () -> before.and(l.getKey(), l.getValue()));
             }
             return b.match(m).build();
         });
