@@ -38,7 +38,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every java block of README.md and docs/*.md is verbatim in one of the *Snippets classes of this package (so the
- * build compiles it; docs/spring-boot.md's is in Boot35Test), and the snippets that need no server run.
+ * build compiles it; docs/spring-boot.md's is in migmon-examples/spring-boot's SpringBootDocSnippets), the README's
+ * blocks show their imports, and the snippets that need no server run.
  */
 class DocsSnippetsTest {
 
@@ -74,16 +75,49 @@ class DocsSnippetsTest {
         SNIPPETS.put("docs/verify.md", "VerifySnippets");
     }
 
+    /**
+     * Docs whose java blocks show their imports: a block's {@code import} lines must be imports of its snippet class,
+     * and every type the block uses that the class imports must be imported in the block (docs/spring-boot.md is
+     * checked the same way by SpringBootDocSnippetsTest).
+     */
+    static final java.util.Set<String> SHOWS_IMPORTS = java.util.Set.of("README.md");
+
+    private static final Pattern IMPORT = Pattern.compile("(?m)^import\\s+(static\\s+)?([\\w.]+)\\s*;\\s*$");
+
+    static List<String> imports(String source) {
+        List<String> out = new ArrayList<>();
+        Matcher m = IMPORT.matcher(source);
+        while (m.find()) {
+            out.add(m.group(2));
+        }
+        return out;
+    }
+
     @Test
     void everyJavaBlockOfTheDocsIsCompiledHere() throws IOException {
         for (Map.Entry<String, String> e : SNIPPETS.entrySet()) {
             Path doc = ROOT.resolve(e.getKey());
-            String source = squeeze(Files.readString(Path.of("src/test/java/io/migmon/examples/docs/" + e.getValue() + ".java")));
+            String file = Files.readString(Path.of("src/test/java/io/migmon/examples/docs/" + e.getValue() + ".java"));
+            String source = squeeze(file);
+            List<String> classImports = imports(file);
             List<String> blocks = javaBlocks(doc);
             assertThat(blocks).as(doc + " has java blocks").isNotEmpty();
             for (String block : blocks) {
+                List<String> blockImports = imports(block);
+                String code = IMPORT.matcher(block).replaceAll("");
                 assertThat(source).as("a java block of %s is not in %s (copy it there so that it compiles):%n%s",
-                        doc, e.getValue(), block).contains(squeeze(block));
+                        doc, e.getValue(), block).contains(squeeze(code));
+                assertThat(classImports).as("imports of a java block of %s that %s does not have", doc, e.getValue())
+                        .containsAll(blockImports);
+                if (SHOWS_IMPORTS.contains(e.getKey())) {
+                    for (String imported : classImports) {
+                        String simple = imported.substring(imported.lastIndexOf('.') + 1);
+                        if (Pattern.compile("\\b" + Pattern.quote(simple) + "\\b").matcher(code).find()) {
+                            assertThat(blockImports).as("a java block of %s uses %s without showing its import:%n%s",
+                                    doc, simple, block).contains(imported);
+                        }
+                    }
+                }
             }
         }
     }

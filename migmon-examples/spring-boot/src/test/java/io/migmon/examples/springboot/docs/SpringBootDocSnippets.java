@@ -3,14 +3,18 @@ package io.migmon.examples.springboot.docs;
 import io.migmon.core.ObservableMigration;
 import io.migmon.spring.boot.MigmonMigrations;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Service;
 
-/** The java blocks of docs/spring-boot.md, verbatim (checked by SpringBootDocSnippetsTest), so the build compiles them. */
+/**
+ * The java blocks of docs/spring-boot.md, verbatim with their imports (checked by SpringBootDocSnippetsTest), so the
+ * build compiles them.
+ */
 final class SpringBootDocSnippets {
 
     private SpringBootDocSnippets() {
     }
 
-@org.springframework.stereotype.Service
+@Service
 static
 class OrdersBackfill {
     private final MigmonMigrations migrations;
