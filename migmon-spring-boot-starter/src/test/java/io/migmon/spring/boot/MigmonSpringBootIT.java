@@ -53,12 +53,31 @@ import org.springframework.test.context.DynamicPropertySource;
         "migmon.health.data-lag-limit=300s",
         "migmon.alerting.default-route.group-wait=0s",
         "migmon.alerting.default-route.group-interval=1s",
-        "migmon.alerting.webhook.hmac-secret=hmac-s3cr3t-value"})
+        "migmon.alerting.webhook.hmac-secret=hmac-s3cr3t-value",
+        // every other kind of secret, to check that /actuator/env and /actuator/configprops mask it
+        "migmon.alerting.pagerduty.routing-key=" + MigmonSpringBootIT.ROUTING_KEY,
+        "migmon.alerting.email.host=127.0.0.1",
+        "migmon.alerting.email.to=dba@example.com",
+        "migmon.alerting.email.from=migmon@example.com",
+        "migmon.alerting.email.username=migmon",
+        "migmon.alerting.email.password=" + MigmonSpringBootIT.SMTP_PASSWORD,
+        "migmon.grafana.token=" + MigmonSpringBootIT.GRAFANA_TOKEN,
+        "migmon.cdc.consumer[sasl.jaas.config]=org.apache.kafka.common.security.plain.PlainLoginModule required"
+                + " username=\"shop\" password=\"" + MigmonSpringBootIT.KAFKA_PASSWORD + "\";",
+        "spring.datasource.password=" + MigmonSpringBootIT.JDBC_PASSWORD})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @ExtendWith(OutputCaptureExtension.class)
 class MigmonSpringBootIT {
 
     static final String SLACK_SECRET = "T0000/B0000/xoxb-s3cr3t-webhook-token";
+    static final String ROUTING_KEY = "pd-r0uting-s3cr3t-key";
+    static final String SMTP_PASSWORD = "smtp-s3cr3t-password";
+    static final String GRAFANA_TOKEN = "glsa_grafana-s3cr3t-token";
+    static final String KAFKA_PASSWORD = "kafka-s3cr3t-password";
+    static final String JDBC_PASSWORD = "jdbc-s3cr3t-password"; // embedded PostgreSQL trusts local connections
+    /** Every secret this application is configured with (each contains "s3cr3t"). */
+    static final List<String> SECRETS = List.of(SLACK_SECRET, "xoxb-s3cr3t", "hmac-s3cr3t-value", ROUTING_KEY, SMTP_PASSWORD,
+            GRAFANA_TOKEN, KAFKA_PASSWORD, JDBC_PASSWORD, "s3cr3t");
     static final EmbeddedPostgresFixture POSTGRES = EmbeddedPostgresFixture.builder("starter").start();
     static final HttpServer RECEIVER;
     static final ConcurrentLinkedQueue<String[]> RECEIVED = new ConcurrentLinkedQueue<>();
@@ -87,6 +106,16 @@ class MigmonSpringBootIT {
         r.add("migmon.alerting.webhook.url", () -> base + "/hooks/migmon");
         // a Slack-shaped URL (the path is the credential), delivered to the same local receiver
         r.add("migmon.alerting.slack.webhook-url", () -> base + "/services/" + SLACK_SECRET);
+        r.add("migmon.alerting.pagerduty.url", () -> base + "/pagerduty/v2/enqueue");
+        r.add("migmon.alerting.email.port", MigmonSpringBootIT::closedPort); // deliveries fail (refused), nothing blocks
+    }
+
+    static int closedPort() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
@@ -203,6 +232,9 @@ class MigmonSpringBootIT {
         // what this test logged (the failure, the deliveries) carries no secret
         assertThat(output.getAll()).contains("migration orders-backfill finished: failed")
                 .doesNotContain(SLACK_SECRET).doesNotContain("xoxb-s3cr3t").doesNotContain("hmac-s3cr3t-value");
+        for (String secret : SECRETS) {
+            assertThat(output.getAll()).doesNotContain(secret);
+        }
     }
 
     @Test
@@ -211,22 +243,36 @@ class MigmonSpringBootIT {
         for (String path : List.of("/actuator/env", "/actuator/configprops")) {
             HttpResponse<String> r = get(path);
             assertThat(r.statusCode()).isEqualTo(200);
-            assertThat(r.body()).as(path).doesNotContain(SLACK_SECRET).doesNotContain("xoxb-s3cr3t")
-                    .doesNotContain("hmac-s3cr3t-value").contains("******");
+            for (String secret : SECRETS) {
+                assertThat(r.body()).as(path + " shows " + secret).doesNotContain(secret);
+            }
+            assertThat(r.body()).contains("******");
         }
-        // the masked keys are really there (the test would pass trivially otherwise)
-        assertThat(get("/actuator/env/migmon.alerting.slack.webhook-url").body()).contains("******");
-        assertThat(get("/actuator/configprops").body()).contains("webhookUrl");
+        // the masked keys are really there (the test would pass trivially otherwise), each one masked
+        for (String key : List.of("migmon.alerting.slack.webhook-url", "migmon.alerting.webhook.hmac-secret",
+                "migmon.alerting.webhook.url", "migmon.alerting.pagerduty.routing-key", "migmon.alerting.email.password",
+                "migmon.grafana.token", "migmon.cdc.consumer[sasl.jaas.config]", "spring.datasource.password")) {
+            HttpResponse<String> r = get("/actuator/env/" + key);
+            assertThat(r.statusCode()).as(key).isEqualTo(200);
+            assertThat(json.readTree(r.body()).at("/property/value").asText()).as(key).isEqualTo("******");
+        }
+        String configprops = get("/actuator/configprops").body();
+        assertThat(configprops).contains("webhookUrl", "hmacSecret", "routingKey", "\"password\"", "\"token\"",
+                "sasl.jaas.config");
         // non-secret values stay visible
         assertThat(get("/actuator/env").body()).contains("evaluation-interval");
+        assertThat(json.readTree(get("/actuator/env/migmon.alerting.email.host").body()).at("/property/value").asText())
+                .isEqualTo("127.0.0.1");
     }
 
     @Test
     @Order(6)
     void secretsStayOutOfTheStartUpLogs(CapturedOutput output) {
         // the class-level capture: the application's start-up (property binding, auto-configuration, Flyway)
-        assertThat(output.getAll()).contains("Started MigmonSpringBootIT")
-                .doesNotContain(SLACK_SECRET).doesNotContain("xoxb-s3cr3t").doesNotContain("hmac-s3cr3t-value");
+        assertThat(output.getAll()).contains("Started MigmonSpringBootIT");
+        for (String secret : SECRETS) {
+            assertThat(output.getAll()).doesNotContain(secret);
+        }
     }
 
     private List<String> webhookBodies() {
@@ -234,7 +280,8 @@ class MigmonSpringBootIT {
     }
 
     private HttpResponse<String> get(String path) throws Exception {
-        URI uri = URI.create("http://127.0.0.1:" + env.getProperty("local.server.port") + path);
+        URI uri = URI.create("http://127.0.0.1:" + env.getProperty("local.server.port")
+                + path.replace("[", "%5B").replace("]", "%5D"));
         return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     }
 

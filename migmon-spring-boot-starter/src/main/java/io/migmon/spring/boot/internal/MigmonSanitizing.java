@@ -22,7 +22,9 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  *   <li>by value: any property anywhere whose value contains one of those configured secrets (so the same URL under
  *       another name, or a relaxed-binding variant such as an environment variable, is masked too), including the
  *       user-info of every configured URL ({@code http://user:password@host});</li>
- *   <li>by value: any {@code migmon.*} property whose value contains a URL with user-info.</li>
+ *   <li>by value: any {@code migmon.*} property whose value contains a URL with user-info;</li>
+ *   <li>by key: any password property of the application ({@code spring.datasource.password},
+ *       {@code SPRING_DATASOURCE_PASSWORD}, {@code ...key-store-password}, configprops' leaf {@code password}).</li>
  * </ul>
  */
 public final class MigmonSanitizing implements SanitizingFunction {
@@ -31,6 +33,9 @@ public final class MigmonSanitizing implements SanitizingFunction {
             "(.*\\.)?(slack\\.webhook-url|pagerduty\\.routing-key|email\\.password|webhook\\.url|webhook\\.hmac-secret"
                     + "|alertmanager\\.bearer-token|alertmanager\\.urls(\\[\\d+\\])?|grafana\\.token|webhook-url|routing-key|hmac-secret"
                     + "|bearer-token)"
+                    // any password property (spring.datasource.password, its relaxed forms, configprops' leaf key):
+                    // Boot shows every value with show-values=always and has no key-based masking of its own
+                    + "|(.*\\.)?([a-z0-9-]*-)?password"
                     + "|migmon\\.cdc\\.(consumer|producer)\\..*(password|secret|jaas|token|key|credential).*");
 
     /** A URL carrying user-info ({@code scheme://user[:password]@host}): the user-info is a credential. */

@@ -37,6 +37,15 @@ class StarterInternalsTest {
         // the same secret under a name migmon does not know (an environment variable of the host)
         assertThat(sanitized("SLACK_URL", SLACK)).isEqualTo(SanitizableData.SANITIZED_VALUE);
         assertThat(sanitized("java.class.path", "a:b:" + SLACK)).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        // the JDBC password (and any other password property) in every form
+        assertThat(sanitized("spring.datasource.password", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("SPRING_DATASOURCE_PASSWORD", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("password", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("server.ssl.key-store-password", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.grafana.token", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.alerting.pagerduty.routing-key", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("migmon.alerting.email.password", "x")).isEqualTo(SanitizableData.SANITIZED_VALUE);
+        assertThat(sanitized("spring.datasource.username", "shop")).isEqualTo("shop");
         // others stay visible
         assertThat(sanitized("migmon.alerting.pagerduty.url", "https://events.pagerduty.com/v2/enqueue"))
                 .isEqualTo("https://events.pagerduty.com/v2/enqueue");
