@@ -10,6 +10,7 @@ import io.migmon.spring.boot.internal.MigmonSanitizing;
 import io.migmon.spring.boot.internal.UnsupportedFrameworkVersionException;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.DisabledIfSystemProperty;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.SpringBootVersion;
 import org.springframework.boot.WebApplicationType;
@@ -21,10 +22,12 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The starter in a Spring Boot 3.5.7 application with Boot's own Flyway (11.7.2): what works and what does not,
- * as docs/spring-boot.md states it.
+ * The starter in a Spring Boot 3.5.7 application with Boot's own Flyway (11.7.2) and Liquibase (4.31.1): what works
+ * and what does not, as docs/spring-boot.md states it. Liquibase is off unless a test switches it on (its old version
+ * fails start-up on purpose). Boot35NewerFrameworksTest runs the same Boot with Flyway 11.13.0 and Liquibase 4.33.0.
  */
 @ExtendWith(OutputCaptureExtension.class)
+@DisabledIfSystemProperty(named = "boot35.flyway.version", matches = ".+") // not in the boot35-newer-frameworks execution
 class Boot35Test {
 
     @SpringBootApplication
@@ -33,14 +36,27 @@ class Boot35Test {
 
     private SpringApplicationBuilder app(String... properties) {
         return new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
-                .properties("spring.datasource.url=jdbc:h2:mem:boot35-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1")
+                .properties("spring.datasource.url=jdbc:h2:mem:boot35-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1",
+                        "spring.liquibase.enabled=false", "migmon.liquibase.enabled=false")
                 .properties(properties);
     }
 
     @Test
-    void theClassPathIsBoot35WithItsFlyway() {
+    void theClassPathIsBoot35WithItsFlywayAndLiquibase() {
         assertThat(SpringBootVersion.getVersion()).isEqualTo("3.5.7");
         assertThat(Flyway.class.getPackage().getImplementationVersion()).isIn("11.7.2", null);
+        assertThat(liquibase.util.LiquibaseUtil.getBuildVersion()).isEqualTo("4.31.1");
+    }
+
+    @Test
+    void boots35ManagedLiquibaseFailsStartUpNamingTheMinimumVersion(CapturedOutput output) {
+        assertThatThrownBy(() -> app("migmon.flyway.enabled=false", "migmon.liquibase.enabled=true",
+                "spring.liquibase.enabled=true", "spring.liquibase.change-log=classpath:db/changelog/changelog.sql").run())
+                .hasRootCauseInstanceOf(UnsupportedFrameworkVersionException.class)
+                .rootCause().hasMessageContaining("migmon needs Liquibase 4.33 or newer, found 4.31.1");
+        assertThat(output.getAll()).contains("APPLICATION FAILED TO START")
+                .contains("migmon-spring-boot-starter observes Liquibase 4.33 or newer; the class path has Liquibase 4.31.1.")
+                .contains("migmon.liquibase.enabled=false");
     }
 
     @Test
