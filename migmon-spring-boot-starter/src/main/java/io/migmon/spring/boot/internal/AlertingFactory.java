@@ -49,7 +49,7 @@ public final class AlertingFactory {
         }
         if (set(a.getPagerduty().getRoutingKey())) {
             PagerDutySink.Builder b = guard(P + "pagerduty.routing-key", () -> PagerDutySink.builder(a.getPagerduty().getRoutingKey()));
-            if (a.getPagerduty().getUrl() != null) {
+            if (set(a.getPagerduty().getUrl())) {
                 guard(P + "pagerduty.url", () -> b.url(a.getPagerduty().getUrl()));
             }
             sinks.add(guard(P + "pagerduty", b::build));
