@@ -8,6 +8,7 @@ import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.verify.AppliedWatermark;
 import io.migmon.verify.Checkpoint;
 import io.migmon.verify.CheckpointStore;
@@ -446,63 +447,48 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String collection) {
-            if (collection == null || collection.isBlank()) {
-                throw new IllegalArgumentException("collection must not be blank");
-            }
-            this.collection = collection;
+            this.collection = Require.notBlank(collection, "collection");
         }
 
         /** The source database (required). */
         public Builder source(MongoDatabase value) {
-            this.source = Objects.requireNonNull(value, "source must not be null");
+            this.source = Require.notNull(value, "source");
             return this;
         }
 
         /** The target database (required). */
         public Builder target(MongoDatabase value) {
-            this.target = Objects.requireNonNull(value, "target must not be null");
+            this.target = Require.notNull(value, "target");
             return this;
         }
 
         /** The target collection when named differently (default: the same name). */
         public Builder targetCollection(String value) {
-            if (value == null || value.isBlank()) {
-                throw new IllegalArgumentException("targetCollection must not be blank");
-            }
-            this.targetCollection = value;
+            this.targetCollection = Require.notBlank(value, "targetCollection");
             return this;
         }
 
         /** A query filter applied to both sides. */
         public Builder filter(Bson value) {
-            this.filter = Objects.requireNonNull(value, "filter must not be null").toBsonDocument();
+            this.filter = Require.notNull(value, "filter").toBsonDocument();
             return this;
         }
 
         /** Source documents per range (default 5,000; 10 to 1,000,000); also the page size of target reads. */
         public Builder chunkDocuments(int n) {
-            if (n < 10 || n > 1_000_000) {
-                throw new IllegalArgumentException("chunkDocuments must be between 10 and 1000000, was " + n);
-            }
-            this.chunk = n;
+            this.chunk = between(n, 10, 1_000_000, "chunkDocuments");
             return this;
         }
 
         /** Differences listed in the report (default 100; all are counted). */
         public Builder maxReportedDifferences(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxReportedDifferences must not be negative, was " + n);
-            }
-            this.maxReported = n;
+            this.maxReported = between(n, 0, 1_000_000, "maxReportedDifferences");
             return this;
         }
 
         /** Candidate differences kept for the re-check (default 10,000). */
         public Builder maxRechecks(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxRechecks must be positive, was " + n);
-            }
-            this.maxRechecks = n;
+            this.maxRechecks = between(n, 1, 10_000_000, "maxRechecks");
             return this;
         }
 
@@ -526,63 +512,68 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
         /** The applied watermark of the pipeline copying source to target (same time base as this host's clock). */
         public Builder appliedWatermark(AppliedWatermark value) {
-            this.watermark = Objects.requireNonNull(value, "appliedWatermark must not be null");
+            this.watermark = Require.notNull(value, "appliedWatermark");
             return this;
         }
 
         /** How long in-flight differences are re-checked (default 5 min). */
         public Builder inFlightTimeout(Duration value) {
-            this.inFlightTimeout = positive(value, "inFlightTimeout");
+            this.inFlightTimeout = Require.positive(value, "inFlightTimeout");
             return this;
         }
 
         /** Pause between re-check rounds (default 200 ms). */
         public Builder pollInterval(Duration value) {
-            this.pollInterval = positive(value, "pollInterval");
+            this.pollInterval = Require.positive(value, "pollInterval");
             return this;
         }
 
         /** Timeout of each MongoDB operation (default 2 min). */
         public Builder operationTimeout(Duration value) {
-            this.timeout = positive(value, "operationTimeout");
+            this.timeout = Require.positive(value, "operationTimeout");
             return this;
         }
 
+        /** Saves progress after each range and resumes an interrupted run from it. */
         public Builder checkpoints(CheckpointStore store) {
-            this.checkpoints = Objects.requireNonNull(store, "checkpoints must not be null");
+            this.checkpoints = Require.notNull(store, "checkpoints");
             return this;
         }
 
+        /** A health check that is DOWN while the latest run found verified differences. */
         public Builder healthCheck(VerificationHealthCheck check) {
-            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            this.healthCheck = Require.notNull(check, "healthCheck");
             return this;
         }
 
         /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
         public Builder instrumentation(Instrumentation value) {
-            Objects.requireNonNull(value, "instrumentation must not be null");
+            Require.notNull(value, "instrumentation");
             this.registry = value.registry();
             this.options = value.options();
             this.clock = value.clock();
             return this;
         }
 
-        /** The host's registry (required). */
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). */
         public Builder meterRegistry(MeterRegistry value) {
-            this.registry = Objects.requireNonNull(value, "meterRegistry must not be null");
+            this.registry = Require.notNull(value, "meterRegistry");
             return this;
         }
 
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions value) {
-            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            this.options = Require.notNull(value, "metricsOptions");
             return this;
         }
 
+        /** Clock of the report times and the watermark rule (default UTC system clock; shortcut for part of {@link #instrumentation}). */
         public Builder clock(Clock value) {
-            this.clock = Objects.requireNonNull(value, "clock must not be null");
+            this.clock = Require.notNull(value, "clock");
             return this;
         }
 
+        /** Builds the verifier; the builder may be reused. */
         public MongoCollectionVerifier build() {
             if (source == null) {
                 throw new IllegalStateException("source must be set (source(MongoDatabase))");
@@ -591,16 +582,16 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 throw new IllegalStateException("target must be set (target(MongoDatabase))");
             }
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set (meterRegistry(MeterRegistry))");
+                throw new IllegalStateException("meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
             }
             return new MongoCollectionVerifier(this);
         }
 
-        private static Duration positive(Duration d, String field) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+        private static int between(int v, int min, int max, String field) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + v);
             }
-            return d;
+            return v;
         }
     }
 }
