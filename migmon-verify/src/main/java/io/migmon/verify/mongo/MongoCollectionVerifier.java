@@ -165,6 +165,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private long rangesCompared;
         private long rangesDiffering;
         private Boolean serverHash = serverSideHash;
+        private boolean hashProbed;
 
         Run(Instant started) {
             this.started = started;
@@ -226,8 +227,12 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 try {
                     return serverStep(lower);
                 } catch (RuntimeException e) {
-                    if (Boolean.TRUE.equals(serverHash)) {
-                        throw e;
+                    if (Boolean.TRUE.equals(serverSideHash)) {
+                        throw e instanceof VerificationException ? e : new VerificationException(
+                                "serverSideHash(true): range hashes failed on the server: " + e.getMessage(), e);
+                    }
+                    if (hashProbed) {
+                        throw e;   // the server hashed earlier ranges: a failure now is not a missing feature
                     }
                     LOG.info("server-side hashing not available ({}); streaming documents instead", e.getMessage());
                     serverHash = false;
@@ -237,8 +242,13 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private long[] serverStep(BsonValue lower) {
-            if (serverHash == null && !serverHashesDocuments()) {
-                throw new VerificationException("$toHashedIndexKey does not tell documents apart on this server");
+            if (!hashProbed) {
+                // also when forced: a server that answers with the same hash for different documents would
+                // otherwise report differing ranges as identical
+                if (!serverHashesDocuments()) {
+                    throw new VerificationException("$toHashedIndexKey does not tell documents apart on this server");
+                }
+                hashProbed = true;
             }
             // the chunk's upper bound: the chunk-th _id after lower (an _id index walk, one small document)
             List<BsonDocument> nth = Reactive.list(src.find(range(lower, null)).sort(Sorts.ascending("_id"))
@@ -502,8 +512,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         /**
-         * Force ({@code true}) or forbid ({@code false}) server-side range hashes; by default they are tried once and
-         * streaming is used when the server rejects them.
+         * Force ({@code true}) or forbid ({@code false}) server-side range hashes. By default they are tried once
+         * (after a probe that the server tells documents apart) and documents are streamed when the server refuses or
+         * fails the probe; forced, a refusing or failing server makes {@link MongoCollectionVerifier#verify()} throw a
+         * {@link VerificationException}.
          */
         public Builder serverSideHash(boolean on) {
             this.serverSideHash = on;
