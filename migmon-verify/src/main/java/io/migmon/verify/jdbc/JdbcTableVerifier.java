@@ -700,8 +700,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /**
          * Top-level ranges checksummed by one query per side (default 1,024, i.e. windows of 20.48 million rows with
-         * the default chunkRows; 1 to 100,000): a table of up to 1.25 windows costs one scan per side. Larger windows let PostgreSQL scan sequentially; checkpoints, progress and
-         * the throttle advance per window.
+         * the default chunkRows; 1 to 100,000): a table of up to 1.25 windows costs one scan per side. Larger
+         * windows let PostgreSQL scan sequentially; checkpoints, progress and the throttle advance per window.
          */
         public Builder windowRanges(int ranges) {
             this.windowRanges = between(ranges, 1, 100_000, "windowRanges");
@@ -797,13 +797,16 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return this;
         }
 
-        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
+        /**
+         * Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}; shortcut for part of
+         * {@link #instrumentation}).
+         */
         public Builder metricsOptions(MetricsOptions value) {
             this.options = Require.notNull(value, "metricsOptions");
             return this;
         }
 
-        /** Clock of the report times and the ETA (default UTC system clock; shortcut for part of {@link #instrumentation}). */
+        /** Clock of the report times and the ETA (default UTC; shortcut for part of {@link #instrumentation}). */
         public Builder clock(Clock value) {
             this.clock = Require.notNull(value, "clock");
             return this;
@@ -818,7 +821,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 throw new IllegalStateException("target must be set (target(DataSource))");
             }
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
+                throw new IllegalStateException(
+                        "meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
             }
             if (leafRows < fanout) {
                 throw new IllegalStateException("leafRows (" + leafRows + ") must be at least fanout (" + fanout + ")");

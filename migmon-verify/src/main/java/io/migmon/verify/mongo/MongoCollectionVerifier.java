@@ -573,13 +573,13 @@ public final class MongoCollectionVerifier implements AutoCloseable {
             return this;
         }
 
-        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; shortcut for part of {@link #instrumentation}). */
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions value) {
             this.options = Require.notNull(value, "metricsOptions");
             return this;
         }
 
-        /** Clock of the report times and the watermark rule (default UTC system clock; shortcut for part of {@link #instrumentation}). */
+        /** Clock of the report times and the watermark rule (default UTC; part of {@link #instrumentation}). */
         public Builder clock(Clock value) {
             this.clock = Require.notNull(value, "clock");
             return this;
@@ -594,7 +594,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 throw new IllegalStateException("target must be set (target(MongoDatabase))");
             }
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
+                throw new IllegalStateException(
+                        "meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
             }
             return new MongoCollectionVerifier(this);
         }
