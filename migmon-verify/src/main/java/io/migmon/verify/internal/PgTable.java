@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * <p>Canonical text of a value (identical on both sides for equal values): the session runs with
  * {@code TimeZone=UTC}, {@code DateStyle=ISO, YMD}, {@code IntervalStyle=iso_8601}, {@code extra_float_digits=3}
  * and {@code bytea_output=hex} (used for key values, which travel as text, and for values without a value hash).
- * Row hash: {@code hash_record_extended(ROW(v1, v2, ...), 0)} over the {@link #value canonical values}: NULL hashes
+ * Row hash: {@code hashint8extended(hash_record_extended(ROW(v1, v2, ...), 0), 0)} over the {@link #value canonical
+ * values}: NULL hashes
  * apart from '' and every value by its type's hash (numeric by value, timestamptz by instant, jsonb whatever the key
  * order). A range's checksum is the count and the exact (128-bit) sum of the row hashes (order
  * independent).
@@ -212,7 +213,9 @@ public final class PgTable {
         for (Column c : compared) {
             parts.add(value(c, q));
         }
-        return "hash_record_extended(ROW(" + String.join(", ", parts) + "), 0)";
+        // hash_record_extended combines the column hashes linearly (h = 31 * h + column hash), so a sum over rows
+        // would not see two rows swapping a column's values; one more 64-bit hash of that value mixes it
+        return "hashint8extended(hash_record_extended(ROW(" + String.join(", ", parts) + "), 0), 0)";
     }
 
     /** Per column, 8 hex digits of the column's value hash (to name the differing columns of a changed row). */
@@ -426,13 +429,34 @@ public final class PgTable {
         List<String> binds = new ArrayList<>();
         String col = quote(keys.get(0).name());
         String bucket = "greatest(0, least(" + (n - 1) + ", (" + col + "::int8 - (" + low + ") - 1) / " + width + "))::int";
-        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + bucket + " AS migmon_b, " + rowHash("")
-                + " AS migmon_h FROM " + relation + range(lower, upper, binds) + ") s GROUP BY migmon_b";
+        return grouped(c, bucket, n, range(lower, upper, binds), binds);
+    }
+
+    /**
+     * Count and hash sum per bucket {@code 0 .. n-1} of the rows of a range, in one scan. The planner cannot estimate
+     * the number of groups of a computed bucket (it assumes one per row: a sort spilling to disk, or a hash table
+     * sized for millions of groups, and no parallel workers), so the buckets are joined to
+     * {@code generate_series(0, n - 1)}, whose size it knows, with sorting and merge joins disabled for this one
+     * statement: a parallel hash aggregate (measured 7.8 s against 10.1 s for the sorting plan on 10M rows at load
+     * 20, 39,062 buckets).
+     */
+    private Checksum[] grouped(Connection c, String bucket, int n, String rangeSql, List<String> binds)
+            throws SQLException {
+        String sql = "SELECT migmon_g.b, count(*), sum(s.migmon_h)::text FROM (SELECT " + bucket + " AS migmon_b, "
+                + rowHash("") + " AS migmon_h FROM " + relation + rangeSql + ") s JOIN generate_series(0, " + (n - 1)
+                + ") AS migmon_g(b) ON migmon_g.b = s.migmon_b GROUP BY migmon_g.b";
         Checksum[] out = new Checksum[n];
         java.util.Arrays.fill(out, Checksum.EMPTY);
-        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
+        try (Statement st = c.createStatement()) {
+            st.execute("SET enable_sort = off");
+            st.execute("SET enable_mergejoin = off");
+            try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
+                }
+            } finally {
+                st.execute("RESET enable_sort");
+                st.execute("RESET enable_mergejoin");
             }
         }
         return out;
@@ -458,16 +482,7 @@ public final class PgTable {
     public Checksum[] keyBucketChecksums(Connection c, List<String> lower, List<String> upper, int bits)
             throws SQLException {
         List<String> binds = new ArrayList<>();
-        String sql = "SELECT migmon_b, " + AGG + " FROM (SELECT " + keyBucket("", bits) + " AS migmon_b, "
-                + rowHash("") + " AS migmon_h FROM " + relation + range(lower, upper, binds) + ") s GROUP BY migmon_b";
-        Checksum[] out = new Checksum[1 << bits];
-        java.util.Arrays.fill(out, Checksum.EMPTY);
-        try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out[rs.getInt(1)] = Checksum.of(rs.getLong(2), rs.getString(3));
-            }
-        }
-        return out;
+        return grouped(c, keyBucket("", bits), 1 << bits, range(lower, upper, binds), binds);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.migmon.verify.jdbc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.verify.AppliedWatermark;
 import io.migmon.verify.Checkpoint;
 import io.migmon.verify.CheckpointStore;
@@ -32,7 +33,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -606,7 +606,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private int chunkRows = 20_000;
         private int fanout = 16;
         private int leafRows = 256;
-        private int windowRanges = 256;
+        private int windowRanges = 1024;
         private int maxReported = 100;
         private int maxRechecks = 10_000;
         private double maxRowsPerSecond;
@@ -622,24 +622,24 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String table) {
-            this.table = notBlank(table, "table");
+            this.table = Require.notBlank(table, "table");
         }
 
         /** The source database (required). */
         public Builder source(DataSource value) {
-            this.source = Objects.requireNonNull(value, "source must not be null");
+            this.source = Require.notNull(value, "source");
             return this;
         }
 
         /** The target database (required). */
         public Builder target(DataSource value) {
-            this.target = Objects.requireNonNull(value, "target must not be null");
+            this.target = Require.notNull(value, "target");
             return this;
         }
 
         /** The target table when it is named differently (default: the same name as the source). */
         public Builder targetTable(String value) {
-            this.targetTable = notBlank(value, "targetTable");
+            this.targetTable = Require.notBlank(value, "targetTable");
             return this;
         }
 
@@ -649,7 +649,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 throw new IllegalArgumentException("keyColumns must name at least one column");
             }
             for (String c : columns) {
-                notBlank(c, "keyColumns");
+                Require.notBlank(c, "keyColumns");
             }
             if (new LinkedHashSet<>(Arrays.asList(columns)).size() != columns.length) {
                 throw new IllegalArgumentException("keyColumns must not repeat a column, was " + Arrays.toString(columns));
@@ -663,14 +663,15 @@ public final class JdbcTableVerifier implements AutoCloseable {
          * into the queries as written.
          */
         public Builder where(String condition) {
-            this.where = notBlank(condition, "where");
+            this.where = Require.notBlank(condition, "where");
             return this;
         }
 
         /** Columns left out of the comparison (e.g. a target-only {@code migrated_at}); key columns are always compared. */
         public Builder excludeColumns(String... columns) {
+            Require.notNull(columns, "excludeColumns");
             for (String c : columns) {
-                notBlank(c, "excludeColumns");
+                Require.notBlank(c, "excludeColumns");
             }
             this.excluded = Set.of(columns);
             return this;
@@ -698,9 +699,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         /**
-         * Top-level ranges checksummed by one query per side (default 256, i.e. windows of 5.12 million rows with the
-         * default chunkRows; 1 to 100,000). Larger windows let PostgreSQL scan sequentially; checkpoints, progress and
-         * the throttle advance per window.
+         * Top-level ranges checksummed by one query per side (default 1,024, i.e. windows of 20.48 million rows with
+         * the default chunkRows; 1 to 100,000): a table of up to 1.25 windows costs one scan per side. Larger
+         * windows let PostgreSQL scan sequentially; checkpoints, progress and the throttle advance per window.
          */
         public Builder windowRanges(int ranges) {
             this.windowRanges = between(ranges, 1, 100_000, "windowRanges");
@@ -736,7 +737,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
          * {@code processor::appliedWatermark}; differences younger than it are re-checked, not reported.
          */
         public Builder appliedWatermark(AppliedWatermark value) {
-            this.watermark = Objects.requireNonNull(value, "appliedWatermark must not be null");
+            this.watermark = Require.notNull(value, "appliedWatermark");
             return this;
         }
 
@@ -753,13 +754,13 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /** How long in-flight differences are re-checked before they count as unresolved (default 5 min). */
         public Builder inFlightTimeout(Duration value) {
-            this.inFlightTimeout = positive(value, "inFlightTimeout");
+            this.inFlightTimeout = Require.positive(value, "inFlightTimeout");
             return this;
         }
 
         /** Pause between re-check rounds (default 200 ms). */
         public Builder pollInterval(Duration value) {
-            this.pollInterval = positive(value, "pollInterval");
+            this.pollInterval = Require.positive(value, "pollInterval");
             return this;
         }
 
@@ -771,40 +772,43 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /** Saves progress after each top-level range and resumes an interrupted run from it. */
         public Builder checkpoints(CheckpointStore store) {
-            this.checkpoints = Objects.requireNonNull(store, "checkpoints must not be null");
+            this.checkpoints = Require.notNull(store, "checkpoints");
             return this;
         }
 
         /** A health check that is DOWN while the latest run found verified differences. */
         public Builder healthCheck(VerificationHealthCheck check) {
-            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            this.healthCheck = Require.notNull(check, "healthCheck");
             return this;
         }
 
         /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
         public Builder instrumentation(Instrumentation value) {
-            Objects.requireNonNull(value, "instrumentation must not be null");
+            Require.notNull(value, "instrumentation");
             this.registry = value.registry();
             this.options = value.options();
             this.clock = value.clock();
             return this;
         }
 
-        /** The host's registry (required). */
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). */
         public Builder meterRegistry(MeterRegistry value) {
-            this.registry = Objects.requireNonNull(value, "meterRegistry must not be null");
+            this.registry = Require.notNull(value, "meterRegistry");
             return this;
         }
 
-        /** Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}). */
+        /**
+         * Prefix and tag cap of the meters (default {@link MetricsOptions#defaults()}; shortcut for part of
+         * {@link #instrumentation}).
+         */
         public Builder metricsOptions(MetricsOptions value) {
-            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            this.options = Require.notNull(value, "metricsOptions");
             return this;
         }
 
-        /** Clock of the report times and the ETA (default UTC system clock). */
+        /** Clock of the report times and the ETA (default UTC; shortcut for part of {@link #instrumentation}). */
         public Builder clock(Clock value) {
-            this.clock = Objects.requireNonNull(value, "clock must not be null");
+            this.clock = Require.notNull(value, "clock");
             return this;
         }
 
@@ -817,7 +821,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 throw new IllegalStateException("target must be set (target(DataSource))");
             }
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set (meterRegistry(MeterRegistry))");
+                throw new IllegalStateException(
+                        "meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
             }
             if (leafRows < fanout) {
                 throw new IllegalStateException("leafRows (" + leafRows + ") must be at least fanout (" + fanout + ")");
@@ -825,25 +830,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return new JdbcTableVerifier(this);
         }
 
-        private static String notBlank(String v, String field) {
-            if (v == null || v.isBlank()) {
-                throw new IllegalArgumentException(field + " must not be blank");
-            }
-            return v;
-        }
-
         private static int between(int v, int min, int max, String field) {
             if (v < min || v > max) {
                 throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + v);
             }
             return v;
-        }
-
-        private static Duration positive(Duration d, String field) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
-            }
-            return d;
         }
     }
 }

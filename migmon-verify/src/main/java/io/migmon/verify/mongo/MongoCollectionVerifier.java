@@ -8,6 +8,7 @@ import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.core.metrics.Instrumentation;
 import io.migmon.core.metrics.MetricsOptions;
+import io.migmon.core.support.Require;
 import io.migmon.verify.AppliedWatermark;
 import io.migmon.verify.Checkpoint;
 import io.migmon.verify.CheckpointStore;
@@ -164,6 +165,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private long rangesCompared;
         private long rangesDiffering;
         private Boolean serverHash = serverSideHash;
+        private boolean hashProbed;
 
         Run(Instant started) {
             this.started = started;
@@ -225,8 +227,12 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 try {
                     return serverStep(lower);
                 } catch (RuntimeException e) {
-                    if (Boolean.TRUE.equals(serverHash)) {
-                        throw e;
+                    if (Boolean.TRUE.equals(serverSideHash)) {
+                        throw e instanceof VerificationException ? e : new VerificationException(
+                                "serverSideHash(true): range hashes failed on the server: " + e.getMessage(), e);
+                    }
+                    if (hashProbed) {
+                        throw e;   // the server hashed earlier ranges: a failure now is not a missing feature
                     }
                     LOG.info("server-side hashing not available ({}); streaming documents instead", e.getMessage());
                     serverHash = false;
@@ -236,8 +242,13 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private long[] serverStep(BsonValue lower) {
-            if (serverHash == null && !serverHashesDocuments()) {
-                throw new VerificationException("$toHashedIndexKey does not tell documents apart on this server");
+            if (!hashProbed) {
+                // also when forced: a server that answers with the same hash for different documents would
+                // otherwise report differing ranges as identical
+                if (!serverHashesDocuments()) {
+                    throw new VerificationException("$toHashedIndexKey does not tell documents apart on this server");
+                }
+                hashProbed = true;
             }
             // the chunk's upper bound: the chunk-th _id after lower (an _id index walk, one small document)
             List<BsonDocument> nth = Reactive.list(src.find(range(lower, null)).sort(Sorts.ascending("_id"))
@@ -446,63 +457,48 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String collection) {
-            if (collection == null || collection.isBlank()) {
-                throw new IllegalArgumentException("collection must not be blank");
-            }
-            this.collection = collection;
+            this.collection = Require.notBlank(collection, "collection");
         }
 
         /** The source database (required). */
         public Builder source(MongoDatabase value) {
-            this.source = Objects.requireNonNull(value, "source must not be null");
+            this.source = Require.notNull(value, "source");
             return this;
         }
 
         /** The target database (required). */
         public Builder target(MongoDatabase value) {
-            this.target = Objects.requireNonNull(value, "target must not be null");
+            this.target = Require.notNull(value, "target");
             return this;
         }
 
         /** The target collection when named differently (default: the same name). */
         public Builder targetCollection(String value) {
-            if (value == null || value.isBlank()) {
-                throw new IllegalArgumentException("targetCollection must not be blank");
-            }
-            this.targetCollection = value;
+            this.targetCollection = Require.notBlank(value, "targetCollection");
             return this;
         }
 
         /** A query filter applied to both sides. */
         public Builder filter(Bson value) {
-            this.filter = Objects.requireNonNull(value, "filter must not be null").toBsonDocument();
+            this.filter = Require.notNull(value, "filter").toBsonDocument();
             return this;
         }
 
         /** Source documents per range (default 5,000; 10 to 1,000,000); also the page size of target reads. */
         public Builder chunkDocuments(int n) {
-            if (n < 10 || n > 1_000_000) {
-                throw new IllegalArgumentException("chunkDocuments must be between 10 and 1000000, was " + n);
-            }
-            this.chunk = n;
+            this.chunk = between(n, 10, 1_000_000, "chunkDocuments");
             return this;
         }
 
         /** Differences listed in the report (default 100; all are counted). */
         public Builder maxReportedDifferences(int n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("maxReportedDifferences must not be negative, was " + n);
-            }
-            this.maxReported = n;
+            this.maxReported = between(n, 0, 1_000_000, "maxReportedDifferences");
             return this;
         }
 
         /** Candidate differences kept for the re-check (default 10,000). */
         public Builder maxRechecks(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("maxRechecks must be positive, was " + n);
-            }
-            this.maxRechecks = n;
+            this.maxRechecks = between(n, 1, 10_000_000, "maxRechecks");
             return this;
         }
 
@@ -516,8 +512,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         /**
-         * Force ({@code true}) or forbid ({@code false}) server-side range hashes; by default they are tried once and
-         * streaming is used when the server rejects them.
+         * Force ({@code true}) or forbid ({@code false}) server-side range hashes. By default they are tried once
+         * (after a probe that the server tells documents apart) and documents are streamed when the server refuses or
+         * fails the probe; forced, a refusing or failing server makes {@link MongoCollectionVerifier#verify()} throw a
+         * {@link VerificationException}.
          */
         public Builder serverSideHash(boolean on) {
             this.serverSideHash = on;
@@ -526,63 +524,68 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
         /** The applied watermark of the pipeline copying source to target (same time base as this host's clock). */
         public Builder appliedWatermark(AppliedWatermark value) {
-            this.watermark = Objects.requireNonNull(value, "appliedWatermark must not be null");
+            this.watermark = Require.notNull(value, "appliedWatermark");
             return this;
         }
 
         /** How long in-flight differences are re-checked (default 5 min). */
         public Builder inFlightTimeout(Duration value) {
-            this.inFlightTimeout = positive(value, "inFlightTimeout");
+            this.inFlightTimeout = Require.positive(value, "inFlightTimeout");
             return this;
         }
 
         /** Pause between re-check rounds (default 200 ms). */
         public Builder pollInterval(Duration value) {
-            this.pollInterval = positive(value, "pollInterval");
+            this.pollInterval = Require.positive(value, "pollInterval");
             return this;
         }
 
         /** Timeout of each MongoDB operation (default 2 min). */
         public Builder operationTimeout(Duration value) {
-            this.timeout = positive(value, "operationTimeout");
+            this.timeout = Require.positive(value, "operationTimeout");
             return this;
         }
 
+        /** Saves progress after each range and resumes an interrupted run from it. */
         public Builder checkpoints(CheckpointStore store) {
-            this.checkpoints = Objects.requireNonNull(store, "checkpoints must not be null");
+            this.checkpoints = Require.notNull(store, "checkpoints");
             return this;
         }
 
+        /** A health check that is DOWN while the latest run found verified differences. */
         public Builder healthCheck(VerificationHealthCheck check) {
-            this.healthCheck = Objects.requireNonNull(check, "healthCheck must not be null");
+            this.healthCheck = Require.notNull(check, "healthCheck");
             return this;
         }
 
         /** Registry, metric options and clock in one value (the shortcuts below set its parts). */
         public Builder instrumentation(Instrumentation value) {
-            Objects.requireNonNull(value, "instrumentation must not be null");
+            Require.notNull(value, "instrumentation");
             this.registry = value.registry();
             this.options = value.options();
             this.clock = value.clock();
             return this;
         }
 
-        /** The host's registry (required). */
+        /** The host's registry (required; shortcut for part of {@link #instrumentation}). */
         public Builder meterRegistry(MeterRegistry value) {
-            this.registry = Objects.requireNonNull(value, "meterRegistry must not be null");
+            this.registry = Require.notNull(value, "meterRegistry");
             return this;
         }
 
+        /** Prefix and tag cap (default {@link MetricsOptions#defaults()}; part of {@link #instrumentation}). */
         public Builder metricsOptions(MetricsOptions value) {
-            this.options = Objects.requireNonNull(value, "metricsOptions must not be null");
+            this.options = Require.notNull(value, "metricsOptions");
             return this;
         }
 
+        /** Clock of the report times and the watermark rule (default UTC; part of {@link #instrumentation}). */
         public Builder clock(Clock value) {
-            this.clock = Objects.requireNonNull(value, "clock must not be null");
+            this.clock = Require.notNull(value, "clock");
             return this;
         }
 
+        /** Builds the verifier; the builder may be reused. */
         public MongoCollectionVerifier build() {
             if (source == null) {
                 throw new IllegalStateException("source must be set (source(MongoDatabase))");
@@ -591,16 +594,17 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 throw new IllegalStateException("target must be set (target(MongoDatabase))");
             }
             if (registry == null) {
-                throw new IllegalStateException("meterRegistry must be set (meterRegistry(MeterRegistry))");
+                throw new IllegalStateException(
+                        "meterRegistry must be set: call meterRegistry(..) or instrumentation(..)");
             }
             return new MongoCollectionVerifier(this);
         }
 
-        private static Duration positive(Duration d, String field) {
-            if (d == null || d.isNegative() || d.isZero()) {
-                throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+        private static int between(int v, int min, int max, String field) {
+            if (v < min || v > max) {
+                throw new IllegalArgumentException(field + " must be between " + min + " and " + max + ", was " + v);
             }
-            return d;
+            return v;
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.migmon.verify.mongo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.Updates;
@@ -11,6 +12,7 @@ import io.migmon.core.health.HealthStatus;
 import io.migmon.verify.CheckpointStore;
 import io.migmon.verify.DifferenceKind;
 import io.migmon.verify.RowDifference;
+import io.migmon.verify.VerificationException;
 import io.migmon.verify.VerificationHealthCheck;
 import io.migmon.verify.VerificationReport;
 import io.migmon.verify.VerificationStatus;
@@ -195,6 +197,67 @@ class MongoCollectionVerifierIT {
             assertThat(r.targetRows()).isEqualTo(n);
             assertThat(store.load(v.id())).isEmpty();
         }
+    }
+
+    /**
+     * The server-side hash path needs {@code $toHashedIndexKey} over whole documents. Ground truth is the server's own
+     * answer to that aggregation on two different documents: neither in-process server gives two different hashes
+     * (mongo-java-server refuses the operator, jongodb answers), so on both the default run must take the streaming
+     * fallback and still find the difference, and a forced run must fail instead of trusting the server.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mongo-java-server", "jongodb"})
+    void serverSideHashesAreUsedOnlyWhereTheServerTellsDocumentsApart(String kind) {
+        MongoFixture f = server(kind);
+        MongoDatabase s = db(f, "src");
+        MongoDatabase t = db(f, "tgt");
+        fill(s, 1, 600);
+        fill(t, 1, 600);
+        MongoCollection<BsonDocument> tc = t.getCollection("orders", BsonDocument.class);
+        Reactive.list(tc.updateOne(Filters.eq("_id", 321), Updates.set("nested.b", "changed")), T);
+        String answer;
+        try {
+            List<BsonDocument> r = Reactive.list(s.getCollection("orders", BsonDocument.class).aggregate(List.of(
+                    com.mongodb.client.model.Aggregates.limit(2),
+                    BsonDocument.parse("{$project: {_id: 0, h: {$toHashedIndexKey: '$$ROOT'}}}"))), T);
+            answer = r.size() == 2 && r.get(0).get("h") != null && !r.get(0).get("h").equals(r.get(1).get("h"))
+                    ? "different hashes" : "same or no hash: " + r;
+        } catch (RuntimeException e) {
+            answer = "refused: " + e.getMessage();
+        }
+        System.out.println(kind + " $toHashedIndexKey of two different documents: " + answer);
+        assertThat(answer).as(kind + " would hash documents server-side: test that path here")
+                .isNotEqualTo("different hashes");
+        if (kind.equals("mongo-java-server")) {
+            assertThat(answer).startsWith("refused");
+        }
+        RowDifference expected = d(DifferenceKind.CHANGED, 321, "nested");
+        try (MongoCollectionVerifier v = verifier(s, t).build()) {
+            assertThat(v.verify().differences()).containsExactly(expected);
+        }
+        try (MongoCollectionVerifier v = verifier(s, t).serverSideHash(false).build()) {
+            assertThat(v.verify().differences()).containsExactly(expected);
+        }
+        try (MongoCollectionVerifier v = verifier(s, t).serverSideHash(true).build()) {
+            assertThatThrownBy(v::verify).isInstanceOf(VerificationException.class)
+                    .hasMessageContaining("$toHashedIndexKey");
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void builderRejectsBadValuesNamingTheField() {
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder("orders").source(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("source must not be null");
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder("orders").instrumentation(null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("instrumentation must not be null");
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder("orders").maxReportedDifferences(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxReportedDifferences");
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder("orders").chunkDocuments(5))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chunkDocuments");
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder(""))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("collection");
+        assertThatThrownBy(() -> MongoCollectionVerifier.builder("orders").operationTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("operationTimeout");
     }
 
     private static RowDifference d(DifferenceKind kind, int id, String... fields) {
