@@ -10,8 +10,8 @@ package io.migmon.core.progress;
  * of the log of the block rates around the level of their regime gives the variance of a rate measured over that
  * long, with its correlation included (a noise correlated over a minute keeps a 20 s rate's variance almost as
  * large as a 1 s rate's). Only the blocks that end before a candidate (and those of the previous regime, around its
- * own level) measure the noise for it, so a gradual change does not hide itself by widening the noise. A candidate change at a remembered read {@code c} splits the regime into a before and an
- * after; the statistic is
+ * own level) measure the noise for it, so a gradual change does not hide itself by widening the noise. A candidate
+ * change at a remembered read {@code c} splits the regime into a before and an after; the statistic is
  * {@code |log(rate after / rate before)| / sqrt(var(length after) + var(length before))}, each variance taken at the
  * longest block length not longer than the span (a conservative choice), with a prior that dominates while there
  * are few blocks. A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
@@ -230,7 +230,7 @@ final class LevelShift {
         return best;
     }
 
-    /** A new regime starts at {@code from}; the old one's level was {@code previousRate} rows per ms since {@code previousFrom}. */
+    /** A new regime started; the old one's level was {@code previousRate} rows per ms since {@code previousFrom}. */
     void shifted(long previousFrom, double previousRate) {
         this.previousFrom = previousFrom;
         this.previousRate = previousRate;
