@@ -29,9 +29,12 @@ import java.util.function.LongSupplier;
  * <h2>ETA (batch-aware rate model)</h2>
  * ETA = remaining rows / the rate of the current <em>regime</em>: the rows done since the regime started over the
  * active time since then (planned pauses and the body of stalls excluded): the cumulative average since the last
- * change of level. It spans many batch commits and GC pauses, so neither moves it; a change of level (the rate over
- * the last 20 s outside 0.7 to 1.43 times the regime rate for 30 s) starts a new regime at the change, so a new
- * steady rate is followed within about 50 s.
+ * change of level. It spans many batch commits and GC pauses, so neither moves it. A change of level is a
+ * statistical test that measures the rate's own noise at block lengths of 10 s to 320 s (correlation included) and
+ * asks for a difference of at least 20% and 7 standard deviations between the rate before and after a candidate
+ * read ({@code LevelShift}); a new regime then starts at that read, its rate measured from the read after it (that
+ * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
+ * quiet run; noise correlated over minutes is not taken for a new level.
  * <ul>
  *   <li><b>Cold start</b>: the regime starts at the last read that saw no rows (no lead-in), and no ETA is given
  *       before both 1% of the expected rows ({@link #ETA_MIN_RATIO}) and {@link #ETA_MIN_ELAPSED} of rows are
@@ -52,10 +55,8 @@ public final class ProgressTracker {
     /** Time with rows that must have passed before an ETA is given. */
     public static final Duration ETA_MIN_ELAPSED = Duration.ofSeconds(10);
 
-    private static final long SHORT_MILLIS = 20_000;
-    private static final long SHIFT_HOLD_MILLIS = 30_000;
-    private static final double SHIFT_LOW = 0.7;
     private static final long STALL_MIN_MILLIS = 30_000;
+    private static final long SETTLE_MIN_MILLIS = 5_000;
     private static final int RING = 256;
 
     private final Clock clock;
@@ -80,8 +81,11 @@ public final class ProgressTracker {
     private double gapMillis;
     private long regimeActive;
     private long regimeDone;
-    private long shiftSinceActive = -1;
-    private long shiftSinceDone;
+    // after a change of level: the first read after the change point (the interval before it may straddle the
+    // change, so the new level is measured from here once that leaves enough time), else -1
+    private long settleActive = -1;
+    private long settleDone;
+    private final LevelShift shift = new LevelShift();
     private final long[] ringActive = new long[RING];
     private final long[] ringDone = new long[RING];
     private int ringHead;
@@ -274,6 +278,7 @@ public final class ProgressTracker {
             regimeActive = noRowsSeenMillis;
             regimeDone = 0;
             remember(noRowsSeenMillis, 0);
+            shift.restartBlocks(noRowsSeenMillis, 0);
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         } else if (dt > 0 && !paused) {
@@ -292,7 +297,9 @@ public final class ProgressTracker {
                 ringSize--;
             }
             regimeActive = Math.min(regimeActive, activeNow);
-            shiftSinceActive = -1;
+            settleActive = -1;
+            shift.stallEnded(lastProgressActive, activeNow);
+            shift.restartBlocks(activeNow, doneNow);
         }
         if (rows > 0) {
             long gap = Math.max(0, lastReadActive - lastProgressActive);
@@ -344,37 +351,26 @@ public final class ProgressTracker {
     }
 
     private void detectShift(long activeNow, long doneNow) {
-        if (activeNow - regimeActive < 2 * SHORT_MILLIS) {
-            return;
-        }
-        int s = at(activeNow - SHORT_MILLIS);
-        if (s < 0 || activeNow - ringActive[s] < SHORT_MILLIS / 2) {
-            return;
-        }
-        double shortRate = (doneNow - ringDone[s]) / ((activeNow - ringActive[s]) / 1e3);
-        double regime = regimeRate(activeNow, doneNow);
-        if (!(regime > 0) || shortRate <= 0) {
-            shiftSinceActive = -1; // a stall is not a new level; the stall state handles it
-            return;
-        }
-        double ratio = shortRate / regime;
-        if (ratio < SHIFT_LOW || ratio > 1 / SHIFT_LOW) {
-            if (shiftSinceActive < 0) {
-                shiftSinceActive = ringActive[s];
-                shiftSinceDone = ringDone[s];
-            } else if (activeNow - shiftSinceActive >= SHORT_MILLIS + SHIFT_HOLD_MILLIS) {
-                regimeActive = shiftSinceActive;
-                regimeDone = shiftSinceDone;
-                shiftSinceActive = -1;
-            }
-        } else {
-            shiftSinceActive = -1;
+        shift.observe(activeNow, doneNow);
+        int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone);
+        if (i >= 0) {
+            long span = ringActive[i] - regimeActive;
+            shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span);
+            regimeActive = ringActive[i];
+            regimeDone = ringDone[i];
+            int next = (i + 1) % RING;
+            settleActive = ringActive[next];
+            settleDone = ringDone[next];
         }
     }
 
     private double regimeRate(long activeNow, long doneNow) {
         long fromActive = regimeActive;
         long fromDone = regimeDone;
+        if (settleActive >= 0 && activeNow - settleActive >= SETTLE_MIN_MILLIS) {
+            fromActive = settleActive;
+            fromDone = settleDone;
+        }
         long span = activeNow - fromActive;
         return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
     }

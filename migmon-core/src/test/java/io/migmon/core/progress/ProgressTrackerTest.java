@@ -117,4 +117,49 @@ class ProgressTrackerTest {
         assertThatThrownBy(() -> new ProgressTracker(clock, Duration.ofSeconds(2), Duration.ofSeconds(1)))
                 .hasMessageContaining("window");
     }
+
+    /** Rows per second at second {@code s} of the rate function, added each second and read every 5 s. */
+    private double run(ProgressTracker t, int fromSecond, int toSecond, java.util.function.IntToDoubleFunction rate,
+                       java.util.function.IntConsumer onRead) {
+        double sum = 0;
+        for (int s = fromSecond; s < toSecond; s++) {
+            clock.advanceSeconds(1);
+            t.add(Math.round(rate.applyAsDouble(s)));
+            sum += rate.applyAsDouble(s);
+            if (s % 5 == 4) {
+                t.snapshot();
+                onRead.accept(s);
+            }
+        }
+        return sum;
+    }
+
+    @Test
+    void aNewSteadyRateIsFollowedWithinThirtySeconds() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(5_000_000);
+        // 1,000 rows/s +-10% (deterministic wobble) for 10 minutes, then half of it
+        java.util.function.IntToDoubleFunction rate = s -> (s < 600 ? 1000 : 500) * (1 + 0.1 * Math.sin(s * 1.7));
+        run(t, 0, 600, rate, s -> { });
+        assertThat(t.snapshot().etaSeconds()).as("before the change").isCloseTo(4_400, within(4_400 * 0.05));
+        run(t, 600, 630, rate, s -> { });
+        double truth = (5_000_000 - t.done()) / 500.0;
+        assertThat(t.snapshot().etaSeconds()).as("30 s after the rate halved").isCloseTo(truth, within(truth * 0.15));
+    }
+
+    @Test
+    void longSwingsOfTheRateAreNotTakenForANewLevel() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(10_000_000);
+        // the rate swings between 1.35x and 0.65x of 1,000 rows/s, two minutes each way: no level change
+        java.util.function.IntToDoubleFunction rate = s -> 1000 * ((s / 120) % 2 == 0 ? 1.35 : 0.65);
+        run(t, 0, 2400, rate, s -> {
+            if (s >= 480) {
+                double cumulative = t.done() / (double) (s + 1);
+                double eta = t.snapshot().etaSeconds();
+                assertThat(eta).as("at %d s: the cumulative average's ETA", s)
+                        .isCloseTo((10_000_000 - t.done()) / cumulative, within(0.05 * eta));
+            }
+        });
+    }
 }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The held-out evaluations reported in docs/anomaly-detection.md: detectors with their default settings on the
- * HELD-OUT seeds (never used to choose a setting) at 1, 5, 15 and 60 s, and the ETA against its two baselines.
+ * HELD-OUT seeds (never used to choose a setting) at 1, 5, 15 and 60 s ({@link EtaEvaluationTest} has the ETA's).
  * Writes the tables to {@code target/}; pins the reported figures with margins.
  */
 class EvaluationTest {
@@ -64,31 +64,6 @@ class EvaluationTest {
                         .isLessThanOrEqualTo(reported[1] + 0.02);
                 assertThat(s.benignPerHour()).as("false alerts/h of %s at %d s on benign traces", type, interval)
                         .isLessThanOrEqualTo(reported[2] + 0.02);
-            }
-        }
-    }
-
-    @Test
-    void etaOnHeldOutSeeds() throws IOException {
-        var result = EtaEvaluation.run(EtaEvaluation.HELD_OUT, 10);
-        String table = EtaEvaluation.markdown(result, 10);
-        Path out = Path.of("target", "eta-evaluation-held-out.md");
-        Files.createDirectories(out.getParent());
-        Files.writeString(out, table);
-        System.out.println(table);
-        var stall = result.get("stall").get("migmon");
-        assertThat(stall.finiteWhileStalled).as("finite ETAs while stalled").isZero();
-        assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).as("back within 15% after a resume")
-                .isLessThanOrEqualTo(30);
-        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).as("back within 15% after a new rate")
-                .isLessThanOrEqualTo(90);
-        for (String scenario : new String[] {"steady", "noisy", "batchy", "planned-pause", "stall"}) {
-            var migmon = result.get(scenario).get("migmon");
-            var naive = result.get(scenario).get("cumulative average");
-            for (int m = 0; m < EtaEvaluation.MARKS.length; m++) {
-                assertThat(migmon.median(m)).as("%s: ETA error at mark %d", scenario, m).isLessThanOrEqualTo(0.15);
-                assertThat(migmon.median(m)).as("%s: not worse than the cumulative average at mark %d", scenario, m)
-                        .isLessThanOrEqualTo(naive.median(m) + 0.01);
             }
         }
     }

@@ -1,0 +1,238 @@
+package io.migmon.core.progress;
+
+/**
+ * The change-of-level test of the ETA's rate model: has the rate moved to a new steady level, or is it noise?
+ *
+ * <p>The noise of a migration's rate is often correlated over tens of seconds to minutes (the database's load, the
+ * source's caching, batch sizes), so a fixed band around the current level either misses real changes on a quiet
+ * run or takes long excursions of a noisy one for a new level. This test measures the noise instead: the rows done
+ * are cut into consecutive blocks of 10, 20, 40, 80, 160 and 320 s of active time, and for each length the spread
+ * of the log of the block rates around the level of their regime gives the variance of a rate measured over that
+ * long, with its correlation included (a noise correlated over a minute keeps a 20 s rate's variance almost as
+ * large as a 1 s rate's). Only the blocks that end before a candidate (and those of the previous regime, around its
+ * own level) measure the noise for it, so a gradual change does not hide itself by widening the noise. A candidate
+ * change at a remembered read {@code c} splits the regime into a before and an after; the statistic is
+ * {@code |log(rate after / rate before)| / sqrt(var(length after) + var(length before))}, each variance taken at the
+ * longest block length not longer than the span (a conservative choice), with a prior that dominates while there
+ * are few blocks. A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
+ * {@link #MIN_SHIFT}; the new regime starts at the candidate with the largest statistic.
+ *
+ * <p>Not thread-safe: used under the {@link ProgressTracker}'s lock.
+ */
+final class LevelShift {
+
+    /** Threshold of the statistic, in standard deviations of the log-rate difference. */
+    static final double Z = 7;
+    /** Smallest change of level worth a new regime (log of the rate ratio: 20%). */
+    static final double MIN_SHIFT = Math.log(1.2);
+    /** Shortest span after a candidate change point, ms. */
+    static final long MIN_AFTER_MILLIS = 10_000;
+    /** Shortest span of a regime before a candidate change point, ms. */
+    static final long MIN_BEFORE_MILLIS = 60_000;
+    /** Prior variance of the log-rate over the shortest block (a coefficient of variation of about 25%). */
+    static final double PRIOR_VAR = 0.06;
+    /** Weight of the prior, in blocks. */
+    static final double PRIOR_BLOCKS = 6;
+
+    private static final long[] SCALES = {10_000, 20_000, 40_000, 80_000, 160_000, 320_000};
+    private static final int BLOCKS = 64;
+
+    private final long[] blockStartActive = new long[SCALES.length];
+    private final long[] blockStartDone = new long[SCALES.length];
+    private final long[][] startOf = new long[SCALES.length][BLOCKS];
+    private final long[][] endOf = new long[SCALES.length][BLOCKS];
+    private final double[][] rateOf = new double[SCALES.length][BLOCKS];
+    private final int[] head = new int[SCALES.length];
+    private final int[] size = new int[SCALES.length];
+    private final double[] variance = new double[SCALES.length];
+    // per read: the previous regime's blocks, prefix sums over the current regime's blocks (oldest first)
+    private final double[] prevSum = new double[SCALES.length];
+    private final double[] prevLen = new double[SCALES.length];
+    private final int[] prevN = new int[SCALES.length];
+    private final int[] curN = new int[SCALES.length];
+    private final int[] upTo = new int[SCALES.length];
+    private final long[][] curEnd = new long[SCALES.length][BLOCKS];
+    private final double[][] curLog = new double[SCALES.length][BLOCKS + 1];
+    private final double[][] curLog2 = new double[SCALES.length][BLOCKS + 1];
+    private final double[][] curLen = new double[SCALES.length][BLOCKS + 1];
+    /** No change point before this active time (the remains of a stall are in the rates across it). */
+    private long blockedUntil = Long.MIN_VALUE;
+    private final double[] meanLength = new double[SCALES.length];
+    private boolean started;
+
+    /** The level of the previous regime and where it started (its blocks still measure the noise). */
+    private double previousRate = Double.NaN;
+    private long previousFrom = Long.MIN_VALUE;
+
+    /** Starts (or restarts, after a stall) the blocks at a read. */
+    void restartBlocks(long activeNow, long doneNow) {
+        for (int j = 0; j < SCALES.length; j++) {
+            blockStartActive[j] = activeNow;
+            blockStartDone[j] = doneNow;
+        }
+        started = true;
+    }
+
+    /**
+     * After a stall: forgets the blocks that end after {@code active} (they cover a stall whose time no longer
+     * counts) and tests no change point before {@code activeNow}.
+     */
+    void stallEnded(long active, long activeNow) {
+        blockedUntil = activeNow;
+        for (int j = 0; j < SCALES.length; j++) {
+            while (size[j] > 0 && endOf[j][(head[j] + size[j] - 1) % BLOCKS] > active) {
+                size[j]--;
+            }
+        }
+    }
+
+    /** Closes the blocks that are complete at this read. */
+    void observe(long activeNow, long doneNow) {
+        if (!started) {
+            restartBlocks(activeNow, doneNow);
+            return;
+        }
+        for (int j = 0; j < SCALES.length; j++) {
+            long len = activeNow - blockStartActive[j];
+            if (len >= SCALES[j]) {
+                long rows = doneNow - blockStartDone[j];
+                if (rows > 0) { // an empty block is a stall's business, not the noise's
+                    if (size[j] == BLOCKS) {
+                        head[j] = (head[j] + 1) % BLOCKS;
+                        size[j]--;
+                    }
+                    int i = (head[j] + size[j]) % BLOCKS;
+                    startOf[j][i] = blockStartActive[j];
+                    endOf[j][i] = activeNow;
+                    rateOf[j][i] = rows / (double) len;
+                    size[j]++;
+                }
+                blockStartActive[j] = activeNow;
+                blockStartDone[j] = doneNow;
+            }
+        }
+    }
+
+    /**
+     * Prepares the noise estimate of this read: the previous regime's blocks around its level, and prefix sums of the
+     * current regime's blocks so that each candidate's variance uses only the blocks that end before it.
+     */
+    private void prepare(long regimeFrom) {
+        for (int j = 0; j < SCALES.length; j++) {
+            double sum = 0;
+            double length = 0;
+            int n = 0;
+            int m = 0;
+            for (int k = 0; k < size[j]; k++) {
+                int i = (head[j] + k) % BLOCKS;
+                double log = Math.log(rateOf[j][i]);
+                if (startOf[j][i] >= regimeFrom) {
+                    curEnd[j][m] = endOf[j][i];
+                    curLog[j][m + 1] = curLog[j][m] + log;
+                    curLog2[j][m + 1] = curLog2[j][m] + log * log;
+                    curLen[j][m + 1] = curLen[j][m] + (endOf[j][i] - startOf[j][i]);
+                    m++;
+                } else if (startOf[j][i] >= previousFrom && endOf[j][i] <= regimeFrom) {
+                    double d = log - Math.log(previousRate);
+                    sum += d * d;
+                    length += endOf[j][i] - startOf[j][i];
+                    n++;
+                } // else older, or straddling the change
+            }
+            prevSum[j] = sum;
+            prevLen[j] = length;
+            prevN[j] = n;
+            curN[j] = m;
+            upTo[j] = 0;
+        }
+    }
+
+    /**
+     * The variance per block length of the log-rate around {@code logRate} (the level before a candidate at active
+     * time {@code c}), from the blocks of the previous regime and the blocks of this one that end by {@code c}.
+     */
+    private void estimateBefore(long c, double logRate) {
+        for (int j = 0; j < SCALES.length; j++) {
+            int p = upTo[j];
+            while (p < curN[j] && curEnd[j][p] <= c) {
+                p++;
+            }
+            upTo[j] = p;
+            double sum = prevSum[j] + curLog2[j][p] - 2 * logRate * curLog[j][p] + p * logRate * logRate;
+            int n = prevN[j] + p;
+            // the prior of a length is the variance at the next shorter one (no benefit from averaging is assumed,
+            // which is right for a noise correlated over longer than the block): conservative while blocks are few
+            double prior = j == 0 ? PRIOR_VAR : variance[j - 1];
+            variance[j] = (Math.max(0, sum) + PRIOR_BLOCKS * prior) / (n + PRIOR_BLOCKS);
+            meanLength[j] = n == 0 ? SCALES[j] : (prevLen[j] + curLen[j][p]) / n;
+        }
+    }
+
+    /** Variance of the log-rate over {@code span} ms: at the longest block length not longer than it; NaN if none. */
+    private double varianceOver(long span) {
+        double v = Double.NaN;
+        for (int j = 0; j < SCALES.length; j++) {
+            if (meanLength[j] <= span) {
+                v = variance[j];
+            }
+        }
+        return v;
+    }
+
+    /**
+     * Tests the remembered reads of the regime for a change of level.
+     *
+     * @param active     active times of the remembered reads (ms), a ring of {@code count} entries from {@code from}
+     * @param done       rows done at those reads
+     * @param regimeFrom active time the regime started
+     * @param regimeDone rows done when it started
+     * @return the index (into {@code active}) where the new regime starts, or -1
+     */
+    int test(long[] active, long[] done, int from, int count, long activeNow, long doneNow, long regimeFrom,
+             long regimeDone) {
+        long regimeSpan = activeNow - regimeFrom;
+        if (regimeSpan < MIN_BEFORE_MILLIS + MIN_AFTER_MILLIS || doneNow <= regimeDone) {
+            return -1;
+        }
+        prepare(regimeFrom);
+        int best = -1;
+        double bestZ = Z;
+        for (int k = 0; k < count; k++) {
+            int i = (from + k) % active.length;
+            long c = active[i];
+            long before = c - regimeFrom;
+            long after = activeNow - c;
+            if (before < MIN_BEFORE_MILLIS || after < MIN_AFTER_MILLIS || c < blockedUntil) {
+                continue;
+            }
+            long rowsBefore = done[i] - regimeDone;
+            long rowsAfter = doneNow - done[i];
+            if (rowsBefore <= 0 || rowsAfter <= 0) {
+                continue; // no rows after: a stall, which the stall state handles
+            }
+            double logBefore = Math.log(rowsBefore / (double) before);
+            double shift = Math.log(rowsAfter / (double) after) - logBefore;
+            if (Math.abs(shift) < MIN_SHIFT) {
+                continue;
+            }
+            estimateBefore(c, logBefore);
+            double va = varianceOver(after);
+            double vb = varianceOver(before);
+            if (Double.isNaN(va) || Double.isNaN(vb)) {
+                continue;
+            }
+            double z = Math.abs(shift) / Math.sqrt(va + vb);
+            if (z >= bestZ) {
+                bestZ = z;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** A new regime started; the old one's level was {@code previousRate} rows per ms since {@code previousFrom}. */
+    void shifted(long previousFrom, double previousRate) {
+        this.previousFrom = previousFrom;
+        this.previousRate = previousRate;
+    }
+}

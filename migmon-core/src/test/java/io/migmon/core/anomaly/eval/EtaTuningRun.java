@@ -1,0 +1,27 @@
+package io.migmon.core.anomaly.eval;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ETA evaluation on the tuning seeds ({@link EtaEvaluation#TUNING} and the retired
+ * {@link EtaEvaluation#RETIRED_HELD_OUT}), the only ones looked at while choosing the rate model's constants. Prints
+ * the table; asserts nothing. Excluded from the default build (tag {@code benchmark}); run with
+ * {@code mvn -B -pl migmon-core test -Dexcluded.groups= -Dgroups=benchmark -Dtest=EtaTuningRun}.
+ */
+@Tag("benchmark")
+class EtaTuningRun {
+
+    @Test
+    void tuningSeeds() throws IOException {
+        String table = EtaEvaluation.markdown(
+                EtaEvaluation.run(10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT), 20);
+        Path out = Path.of("target", "eta-evaluation-tuning.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, table);
+        System.out.println(table);
+    }
+}
