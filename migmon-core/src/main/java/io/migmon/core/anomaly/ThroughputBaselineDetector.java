@@ -52,6 +52,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private static final double MIN_RELATIVE_STD = 0.05;
     private static final double MAD_TO_SD = 1.25;
     private static final double CREDIT_HALF_LIFE_SECONDS = 600;
+    /** Suspect (but not abnormal) rates are learned with this multiple of the memory. */
+    private static final double SLOW_LEARNING = 4;
 
     private final Builder settings;
     private final boolean drop;
@@ -162,6 +164,12 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             catchingUp = true;
             isHigh = false;
         }
+        // a drop baseline does not learn a catch-up (above the baseline while rows are still missing): learnt, it
+        // would leave the baseline too high once the rate is back to normal
+        boolean repaying = drop && rate > m && backlogRows > 0;
+        if (repaying) {
+            backlogRows = Math.max(0, backlogRows - Math.max(0, intervalRows - expected));
+        }
 
         if (suspectLow || suspectHigh) {
             suspectSeconds += dt;
@@ -171,10 +179,16 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 mean = rate;
                 scale = relative * rate;
                 suspectSeconds = 0;
+            } else if (!isLow && !isHigh && !repaying) {
+                // lagged learning: a level between the halfway mark and the limit is followed slowly (a gradual
+                // trend such as a daily trough), a collapse past the limit not at all
+                learnSlowly(rate, dt);
             }
         } else {
             suspectSeconds = 0;
-            learn(rate, dt, false, now);
+            if (!repaying) {
+                learn(rate, dt, false, now);
+            }
         }
         if (slot >= 0) {
             learnSeason(slot, rate, dt, seasonal && (isLow || isHigh));
@@ -200,6 +214,14 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         seasonMean[slot] += Math.min(1, a) * d;
         seasonScale[slot] += Math.min(1, a) * (Math.abs(d) - seasonScale[slot]);
         seasonSeconds[slot] += dt;
+    }
+
+    private void learnSlowly(double rate, double dt) {
+        if (dt <= 0) {
+            return;
+        }
+        double a = 1 - Math.exp(-dt / (SLOW_LEARNING * memorySeconds));
+        mean += a * (rate - mean);
     }
 
     private void learn(double rate, double dt, boolean warmUp, long now) {
@@ -287,7 +309,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
-        private Duration memory = Duration.ofMinutes(10);
+        private Duration memory = Duration.ofMinutes(5);
         private Duration warmUp = Duration.ofMinutes(5);
         private Duration relearnAfter = Duration.ofMinutes(30);
         private double sigmas = 3;

@@ -141,8 +141,8 @@ final class Evaluation {
         return out;
     }
 
-    /** Generates and scores the set starting at {@code firstSeed} (traces are built one at a time). */
-    static Result run(long firstSeed) {
+    /** Generates and scores the sets starting at {@code firstSeeds} together (traces are built one at a time). */
+    static Result run(long... firstSeeds) {
         Map<String, Score[]> scores = new LinkedHashMap<>();
         for (String t : TYPES) {
             Score[] row = new Score[INTERVALS.length];
@@ -154,6 +154,7 @@ final class Evaluation {
         int[] duringPauses = {0};
         int traces = 0;
         double hours = 0;
+        for (long firstSeed : firstSeeds) {
         for (Simulation.Kind kind : Simulation.Kind.values()) {
             int count = kind == Simulation.Kind.ANOMALOUS ? 60 : 30;
             long base = firstSeed + 1000L * kind.ordinal();
@@ -168,6 +169,7 @@ final class Evaluation {
                     }
                 }
             }
+        }
         }
         return new Result(scores, duringPauses[0], traces, hours);
     }
