@@ -20,11 +20,15 @@ import java.util.Locale;
  *
  * <p><b>Baseline.</b> An exponentially weighted mean of that rate and an exponentially weighted mean absolute
  * deviation (the rate's own noise; {@code sd ≈ 1.25 mad}, floored at 5% of the mean), both weighted by the time each
- * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 10 minutes), an ordinary average during the
+ * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 5 minutes), an ordinary average during the
  * warm-up (default 5 minutes, which only learns). <b>The baseline does not learn from suspect samples</b>: a rate
  * below {@code 1 - minChange/2} or above {@code 1 + minChange/2} times the mean (the halfway marks to the drop and
- * spike limits) is not learned, so a slide into a collapse does not drag the baseline down nor widen the noise band,
- * and the baseline stays frozen while a deviation is open. A new level that lasts longer than
+ * spike limits) is not learned at the normal speed (a rate past a limit not at all), so a slide into a collapse does
+ * not drag the baseline down nor widen the noise band,
+ * and the baseline stays frozen while a deviation is open. <b>Lagged learning</b>: a rate between the halfway mark and
+ * the limit (suspect, not abnormal) is learned 4x more slowly, so a gradual change (a daily trough) is followed
+ * while a collapse past the limit is not; a drop baseline does not learn a catch-up (a rate above the baseline while
+ * a backlog is owed). A new level that lasts longer than
  * {@code relearnAfter} (default 30 minutes) becomes the baseline (a firing anomaly then resolves).
  *
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
@@ -303,7 +307,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 10 minutes, warm-up 5 minutes,
+     * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 5 minutes, warm-up 5 minutes,
      * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
      * spikes, no seasonal baseline.
      */
@@ -324,7 +328,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             this.drop = drop;
         }
 
-        /** Time constant of the baseline and of its noise estimate (default 10 minutes). */
+        /** Time constant of the baseline and of its noise estimate (default 5 minutes). */
         public Builder memory(Duration memory) {
             this.memory = Require.positive(memory, "memory");
             return this;
