@@ -65,6 +65,8 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
         return migration.rowCounter(table);
     }
 
+    private volatile Instant resumedAt;
+
     /**
      * Declares a planned pause or throttle (a maintenance window, a rate limit set on purpose) until
      * {@link #resume()}: the ETA does not count the paused time as a slowdown, progress reads
@@ -94,6 +96,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
         }
         progress.resume();
         Instant at = migration.clock().instant();
+        resumedAt = at;
         for (MigrationListener l : migration.listeners()) {
             try {
                 l.onResume(this, at);
@@ -106,6 +109,11 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     /** The reason of the planned pause in force, if any. */
     public Optional<String> paused() {
         return progress.paused();
+    }
+
+    /** When the last planned pause of this run ended, if one did (a stall is timed from no earlier than this). */
+    public Optional<Instant> lastResumedAt() {
+        return Optional.ofNullable(resumedAt);
     }
 
     @Override

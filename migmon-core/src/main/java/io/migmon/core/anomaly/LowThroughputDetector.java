@@ -15,6 +15,10 @@ import java.util.Locale;
  * <p>Method: the rate is measured over the last {@code window} of time (rows done difference divided by elapsed
  * time; the last interval when samples are further apart), which smooths batch commits and GC pauses. The first
  * {@code warmUp} of a run is not judged, so a normal ramp-up (cold caches, connection pools filling) does not fire.
+ * A rate below the limit counts as low only when it is below by more than {@code sigmas} (default 1) standard
+ * deviations of the rate's own noise, learned from the changes between rates one window apart while the rate is above
+ * the limit; in between a sample neither fires nor clears, so a noisy stream whose daily trough comes near the limit
+ * does not flap across it.
  * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 120 s. A planned pause or
  * throttle declared on the monitor ({@link AnomalyMonitor#pause}) is not judged.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
@@ -24,14 +28,24 @@ public final class LowThroughputDetector extends HysteresisDetector {
     /** The anomaly type. */
     public static final String TYPE = "low_throughput";
 
+    private static final double MAD_TO_SD = 1.25;
+    private static final double NOISE_MEMORY_SECONDS = 600;
+    private static final double SIGMAS = 1;
+
     private final double expected;
     private final double ratio;
     private final Duration window;
     private final long warmUpMillis;
 
+    private final double sigmas;
     private final RateWindow ring;
     private long startMillis = Long.MIN_VALUE;
     private double value = Double.NaN;
+    // the rate's own noise: mean absolute change between rates one window apart (time-weighted, 10-minute memory)
+    private long pairMillis = Long.MIN_VALUE;
+    private double pairRate = Double.NaN;
+    private double meanChange;
+    private double noiseSeconds;
 
     private LowThroughputDetector(Builder b) {
         super(TYPE, MetricCatalog.MIGRATION_THROUGHPUT, b);
@@ -39,6 +53,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
         this.ratio = b.ratio;
         this.window = b.window;
         this.warmUpMillis = b.warmUp.toMillis();
+        this.sigmas = b.sigmas;
         this.ring = new RateWindow(window.toMillis());
     }
 
@@ -48,6 +63,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
         this.ratio = o.ratio;
         this.window = o.window;
         this.warmUpMillis = o.warmUpMillis;
+        this.sigmas = o.sigmas;
         this.ring = new RateWindow(window.toMillis());
     }
 
@@ -63,20 +79,53 @@ public final class LowThroughputDetector extends HysteresisDetector {
             startMillis = now;
         }
         ring.add(now, sample.rowsDone(), sample.errors());
-        if (now - startMillis < warmUpMillis || !ring.full()) {
+        double rate = ring.full() ? ring.rowRate() : Double.NaN;
+        learnNoise(now, rate);
+        if (now - startMillis < warmUpMillis || Double.isNaN(rate)) {
             value = Double.NaN;
             return Condition.UNKNOWN;
         }
-        value = ring.rowRate();
-        if (Double.isNaN(value)) {
-            return Condition.UNKNOWN;
+        value = rate;
+        if (value >= threshold()) {
+            return Condition.NORMAL;
         }
-        return value < threshold() ? Condition.ABNORMAL : Condition.NORMAL;
+        // below the limit, but within the rate's own noise of it (a noisy stream in a trough): neither fires nor clears
+        return value < threshold() - sigmas * noise() ? Condition.ABNORMAL : Condition.UNKNOWN;
+    }
+
+    /** Standard deviation of the windowed rate, from the changes between rates one window apart (0 until known). */
+    private double noise() {
+        return noiseSeconds < 2 * window.toMillis() / 1e3 ? 0 : MAD_TO_SD * meanChange / Math.sqrt(2);
+    }
+
+    private void learnNoise(long now, double rate) {
+        if (Double.isNaN(rate)) {
+            return;
+        }
+        if (pairMillis == Long.MIN_VALUE) {
+            pairMillis = now;
+            pairRate = rate;
+            return;
+        }
+        long apart = now - pairMillis;
+        if (apart < window.toMillis()) {
+            return;
+        }
+        // only pairs of normal rates: the onset of a drop is not noise
+        if (rate >= threshold() && pairRate >= threshold() && apart <= 2 * Math.max(window.toMillis(), 60_000)) {
+            double dt = apart / 1e3;
+            double a = Math.max(1 - Math.exp(-dt / NOISE_MEMORY_SECONDS), noiseSeconds == 0 ? 1 : 0);
+            meanChange += a * (Math.abs(rate - pairRate) - meanChange);
+            noiseSeconds += dt;
+        }
+        pairMillis = now;
+        pairRate = rate;
     }
 
     @Override
     public void restart(Sample sample, double pausedSeconds) {
         ring.clear();
+        pairMillis = Long.MIN_VALUE;
         ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
     }
 
@@ -107,17 +156,18 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
     @Override
     public String toString() {
-        return "LowThroughputDetector{expected=" + expected + ", ratio=" + ratio + ", window=" + window
+        return "LowThroughputDetector{expected=" + expected + ", ratio=" + ratio + ", sigmas=" + sigmas + ", window=" + window
                 + ", warmUp=" + warmUpMillis + "ms, fireAfter=" + fireAfter() + ", clearAfter=" + clearAfter() + "}";
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of
-     * low samples, clear after 120 s, severity WARNING.
+     * Builder; validates eagerly, not thread-safe. Defaults: window 2 minutes, warm-up 2 minutes, 1 sigma of noise,
+     * fire after 60 s of low samples, clear after 120 s, severity WARNING.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final double expected;
         private double ratio = 0.5;
+        private double sigmas = SIGMAS;
         private Duration window = Duration.ofMinutes(2);
         private Duration warmUp = Duration.ofMinutes(2);
 
@@ -129,6 +179,16 @@ public final class LowThroughputDetector extends HysteresisDetector {
         /** Fires below {@code ratio} times the expected rate (default 0.5), in (0, 1). */
         public Builder ratio(double ratio) {
             this.ratio = Require.strictlyBetween(ratio, 0, 1, "ratio");
+            return this;
+        }
+
+        /**
+         * How many standard deviations of the rate's own noise (learned from the changes between rates one window
+         * apart, while the rate is above the limit) the rate must be below the limit to count as low (default 1);
+         * between the limit and that margin a sample neither fires nor clears. 0 gives the bare rule.
+         */
+        public Builder sigmas(double sigmas) {
+            this.sigmas = Require.nonNegative(sigmas, "sigmas");
             return this;
         }
 

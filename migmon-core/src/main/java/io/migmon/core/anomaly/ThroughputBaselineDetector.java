@@ -20,11 +20,15 @@ import java.util.Locale;
  *
  * <p><b>Baseline.</b> An exponentially weighted mean of that rate and an exponentially weighted mean absolute
  * deviation (the rate's own noise; {@code sd ≈ 1.25 mad}, floored at 5% of the mean), both weighted by the time each
- * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 10 minutes), an ordinary average during the
+ * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 5 minutes), an ordinary average during the
  * warm-up (default 5 minutes, which only learns). <b>The baseline does not learn from suspect samples</b>: a rate
  * below {@code 1 - minChange/2} or above {@code 1 + minChange/2} times the mean (the halfway marks to the drop and
- * spike limits) is not learned, so a slide into a collapse does not drag the baseline down nor widen the noise band,
- * and the baseline stays frozen while a deviation is open. A new level that lasts longer than
+ * spike limits) is not learned at the normal speed (a rate past a limit not at all), so a slide into a collapse does
+ * not drag the baseline down nor widen the noise band,
+ * and the baseline stays frozen while a deviation is open. <b>Lagged learning</b>: a rate between the halfway mark and
+ * the limit (suspect, not abnormal) is learned 4x more slowly, so a gradual change (a daily trough) is followed
+ * while a collapse past the limit is not; a drop baseline does not learn a catch-up (a rate above the baseline while
+ * a backlog is owed). A new level that lasts longer than
  * {@code relearnAfter} (default 30 minutes) becomes the baseline (a firing anomaly then resolves).
  *
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
@@ -52,6 +56,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private static final double MIN_RELATIVE_STD = 0.05;
     private static final double MAD_TO_SD = 1.25;
     private static final double CREDIT_HALF_LIFE_SECONDS = 600;
+    /** Suspect (but not abnormal) rates are learned with this multiple of the memory. */
+    private static final double SLOW_LEARNING = 4;
 
     private final Builder settings;
     private final boolean drop;
@@ -162,6 +168,12 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             catchingUp = true;
             isHigh = false;
         }
+        // a drop baseline does not learn a catch-up (above the baseline while rows are still missing): learnt, it
+        // would leave the baseline too high once the rate is back to normal
+        boolean repaying = drop && rate > m && backlogRows > 0;
+        if (repaying) {
+            backlogRows = Math.max(0, backlogRows - Math.max(0, intervalRows - expected));
+        }
 
         if (suspectLow || suspectHigh) {
             suspectSeconds += dt;
@@ -171,10 +183,16 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 mean = rate;
                 scale = relative * rate;
                 suspectSeconds = 0;
+            } else if (!isLow && !isHigh && !repaying) {
+                // lagged learning: a level between the halfway mark and the limit is followed slowly (a gradual
+                // trend such as a daily trough), a collapse past the limit not at all
+                learnSlowly(rate, dt);
             }
         } else {
             suspectSeconds = 0;
-            learn(rate, dt, false, now);
+            if (!repaying) {
+                learn(rate, dt, false, now);
+            }
         }
         if (slot >= 0) {
             learnSeason(slot, rate, dt, seasonal && (isLow || isHigh));
@@ -200,6 +218,14 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         seasonMean[slot] += Math.min(1, a) * d;
         seasonScale[slot] += Math.min(1, a) * (Math.abs(d) - seasonScale[slot]);
         seasonSeconds[slot] += dt;
+    }
+
+    private void learnSlowly(double rate, double dt) {
+        if (dt <= 0) {
+            return;
+        }
+        double a = 1 - Math.exp(-dt / (SLOW_LEARNING * memorySeconds));
+        mean += a * (rate - mean);
     }
 
     private void learn(double rate, double dt, boolean warmUp, long now) {
@@ -281,13 +307,13 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     }
 
     /**
-     * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 10 minutes, warm-up 5 minutes,
+     * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 5 minutes, warm-up 5 minutes,
      * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
      * spikes, no seasonal baseline.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
-        private Duration memory = Duration.ofMinutes(10);
+        private Duration memory = Duration.ofMinutes(5);
         private Duration warmUp = Duration.ofMinutes(5);
         private Duration relearnAfter = Duration.ofMinutes(30);
         private double sigmas = 3;
@@ -302,7 +328,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             this.drop = drop;
         }
 
-        /** Time constant of the baseline and of its noise estimate (default 10 minutes). */
+        /** Time constant of the baseline and of its noise estimate (default 5 minutes). */
         public Builder memory(Duration memory) {
             this.memory = Require.positive(memory, "memory");
             return this;

@@ -1,11 +1,13 @@
 package io.migmon.core.health;
 
+import io.migmon.core.MigrationRun;
 import io.migmon.core.MigrationStats;
 import io.migmon.core.MigrationStatus;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.support.Require;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 
 /**
  * Health of one {@link ObservableMigration}'s current (active or last) run.
@@ -17,6 +19,11 @@ import java.time.Duration;
  *       {@code minSamples} rows + errors were recorded (no alarm on 1 error in 3 rows);</li>
  *   <li>no rows recorded for {@code stalledAfter} → DOWN.</li>
  * </ul>
+ *
+ * <p><b>A planned pause</b> ({@link MigrationRun#pause(String)}) is not a stall: while it lasts the stall check is
+ * not made and the reason is in the details ({@code paused=<reason>}); after {@link MigrationRun#resume()} the idle
+ * time counts from the resume, not from the last rows before the pause. Data lag and error rate are still judged
+ * during a pause (a replica left behind is stale whatever the reason).
  *
  * <p><b>A finished run</b> is judged by its outcome only: {@code success} → UP, {@code failed} → DOWN,
  * {@code aborted} → DEGRADED. Its last data lag, error rate and idle time are history, not a current condition (the
@@ -62,7 +69,8 @@ public final class MigrationHealthCheck implements HealthCheck {
 
     @Override
     public Health check() {
-        MigrationStats s = migration.currentRun().map(r -> r.stats()).orElse(null);
+        MigrationRun run = migration.currentRun().orElse(null);
+        MigrationStats s = run == null ? null : run.stats();
         Health.Builder b = Health.builder().detail("status", migration.status().tagValue());
         if (s == null) {
             return b.build();
@@ -103,8 +111,19 @@ public final class MigrationHealthCheck implements HealthCheck {
                         rate * 100, s.errors(), samples, errorRateWarning * 100));
             }
         }
+        String pause = run.paused().orElse(null);
+        if (pause != null) {
+            // a planned pause: no progress is expected, so neither a stall nor slow progress is judged
+            b.detail("paused", pause);
+            return b.build();
+        }
         if (stalledAfter != null) {
-            Duration idle = Duration.between(s.lastProgressAt(), clock.instant());
+            Instant since = s.lastProgressAt();
+            Instant resumed = run.lastResumedAt().orElse(null);
+            if (resumed != null && resumed.isAfter(since)) {
+                since = resumed; // the pause is not idle time
+            }
+            Duration idle = Duration.between(since, clock.instant());
             b.detail("secondsSinceProgress", idle.toMillis() / 1000.0);
             if (idle.compareTo(stalledAfter) > 0) {
                 b.down(String.format("no progress for %.0f s (stalled after %s s)", idle.toMillis() / 1000.0,

@@ -62,6 +62,40 @@ class MigrationHealthCheckTest {
     }
 
     @Test
+    void aPlannedPauseIsNotAStallAndShowsInTheDetails() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 10);
+        assertThat(check().check().status()).isEqualTo(HealthStatus.UP);
+        run.pause("nightly backup");
+        clock.advanceSeconds(600); // ten minutes without a row, twenty times the stall limit
+        Health h = check().check();
+        assertThat(h.status()).as("paused: no stall").isEqualTo(HealthStatus.UP);
+        assertThat(h.details()).containsEntry("paused", "nightly backup").containsEntry("rows", 10L)
+                .doesNotContainKey("secondsSinceProgress");
+        run.resume();
+        h = check().check();
+        assertThat(h.status()).as("the pause is not idle time").isEqualTo(HealthStatus.UP);
+        assertThat(h.details()).doesNotContainKey("paused").containsEntry("secondsSinceProgress", 0.0);
+        clock.advanceSeconds(20);
+        assertThat(check().check().status()).isEqualTo(HealthStatus.UP);
+        clock.advanceSeconds(11);
+        h = check().check();
+        assertThat(h.status()).as("31 s without rows after the resume is a stall again").isEqualTo(HealthStatus.DOWN);
+        assertThat(h.reasons()).containsExactly("no progress for 31 s (stalled after 30 s)");
+    }
+
+    @Test
+    void lagIsStillJudgedDuringAPause() {
+        MigrationRun run = migration.start();
+        run.recordRows("t", 1);
+        run.pause("throttled");
+        run.recordDataLag(Duration.ofSeconds(301));
+        Health h = check().check();
+        assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(h.details()).containsEntry("paused", "throttled");
+    }
+
+    @Test
     void stallIsDownOnlyWhileRunning() {
         MigrationRun run = migration.start();
         run.recordRows("t", 10);

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * The evaluation on the TUNING seeds, the only ones looked at while choosing defaults. Prints the table and the
+ * The evaluation on the TUNING seed sets ({@link Evaluation#TUNING_SETS}), the only ones looked at while choosing defaults. Prints the table and the
  * causes of false alerts; asserts nothing. Excluded from the default build (tag {@code benchmark}); run with
  * {@code mvn -B -pl migmon-core test -Dexcluded.groups= -Dgroups=benchmark -Dtest=AnomalyTuningRun}.
  */
@@ -20,7 +20,9 @@ class AnomalyTuningRun {
         if (System.getProperty("etaOnly") == null) {
             sb.append(detectors());
         }
-        sb.append("\n").append(EtaEvaluation.markdown(EtaEvaluation.run(EtaEvaluation.TUNING, 10), 10));
+        if (System.getProperty("detectorsOnly") == null) {
+            sb.append("\n").append(EtaEvaluation.markdown(EtaEvaluation.run(EtaEvaluation.TUNING, 10), 10));
+        }
         Path out = Path.of("target", "anomaly-evaluation-tuning.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, sb);
@@ -28,11 +30,17 @@ class AnomalyTuningRun {
     }
 
     private static String detectors() {
-        Evaluation.Result result = Evaluation.run(Evaluation.TUNING);
+        Evaluation.Result result = Evaluation.run(Evaluation.TUNING_SETS);
         StringBuilder sb = new StringBuilder(result.markdown());
         for (String type : Evaluation.TYPES) {
+            if (System.getProperty("noCauses") != null) {
+                break;
+            }
             for (int interval : Evaluation.INTERVALS) {
-                var causes = Evaluation.falsePositiveCauses(Evaluation.TUNING, type, interval);
+                var causes = new java.util.TreeMap<String, Integer>();
+                for (long set : Evaluation.TUNING_SETS) {
+                    Evaluation.falsePositiveCauses(set, type, interval).forEach((c, n) -> causes.merge(c, n, Integer::sum));
+                }
                 if (!causes.isEmpty()) {
                     sb.append(type).append(" @").append(interval).append("s: ").append(causes).append('\n');
                 }

@@ -10,7 +10,7 @@ class FpDebugRun {
     void falsePositives() {
         String type = System.getProperty("fpType", Simulation.DROP);
         int interval = Integer.getInteger("fpInterval", 5);
-        for (long base : new long[] {Evaluation.TUNING, 50_001}) {
+        for (long base : Evaluation.TUNING_SETS) {
             for (Simulation.Kind kind : Simulation.Kind.values()) {
                 int count = kind == Simulation.Kind.ANOMALOUS ? 60 : 30;
                 for (int i = 0; i < count; i++) {
