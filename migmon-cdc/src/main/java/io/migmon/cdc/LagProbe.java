@@ -118,7 +118,9 @@ final class LagProbe implements AutoCloseable {
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {
-            progress.brokerError = brokerError(call, e);
+            progress.brokerError = brokerError(config.consumerProperties == null ? null
+                    : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                    call, e);
             progress.brokerErrorMs = now;
             meters.recordFailure(e);
         }
@@ -128,8 +130,8 @@ final class LagProbe implements AutoCloseable {
      * The root cause as the health check shows it: which call failed, against which brokers (host:port only), and
      * the Kafka exception (class and message, plus its cause's); never a property value other than the addresses.
      */
-    String brokerError(String call, RuntimeException e) {
-        StringBuilder b = new StringBuilder("Kafka ").append(call).append(" request to ").append(brokers())
+    static String brokerError(Object bootstrapServers, String call, RuntimeException e) {
+        StringBuilder b = new StringBuilder("Kafka ").append(call).append(" request to ").append(brokers(bootstrapServers))
                 .append(" failed: ").append(e.getClass().getSimpleName());
         if (e.getMessage() != null) {
             b.append(": ").append(e.getMessage());
@@ -142,9 +144,7 @@ final class LagProbe implements AutoCloseable {
         return b.length() > 400 ? b.substring(0, 400) : b.toString();
     }
 
-    private String brokers() {
-        Object servers = config.consumerProperties == null ? null
-                : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG);
+    private static String brokers(Object servers) {
         if (servers == null) {
             return "the broker";
         }

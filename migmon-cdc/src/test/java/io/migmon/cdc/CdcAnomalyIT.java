@@ -229,6 +229,8 @@ class CdcAnomalyIT {
         try {
             Await.until(Duration.ofSeconds(30), "stall firing", () -> !firing(StallDetector.TYPE).isEmpty());
             long ms = (System.nanoTime() - stoppedAt) / 1_000_000;
+            System.err.println("cdc-anomaly-it: stall " + ms + " ms after the target stopped: "
+                    + firing(StallDetector.TYPE).get(0).message());
             // the limit, plus the JDBC driver's 2 s connect timeout for the apply in hand, plus slack
             assertThat(ms).as("stall within the limit + connect timeout + slack").isLessThan(STALL_AFTER.toMillis() + 8_000);
             Anomaly stall = firing(StallDetector.TYPE).get(0);
@@ -262,8 +264,11 @@ class CdcAnomalyIT {
             send(TOPIC, "not json " + i);
         }
         producer.flush();
+        long t0 = System.nanoTime();
         Await.until(Duration.ofSeconds(30), "high_error_rate firing", () -> !firing(ErrorRateDetector.TYPE).isEmpty());
         Anomaly a = firing(ErrorRateDetector.TYPE).get(0);
+        System.err.println("cdc-anomaly-it: high_error_rate " + (System.nanoTime() - t0) / 1_000_000
+                + " ms after the burst was flushed: " + a.message());
         assertThat(a.value()).as("dead letters / (events + dead letters)").isGreaterThan(0.2);
         awaitCaughtUp();
         // truth: the dead-letter topic holds every poison record
