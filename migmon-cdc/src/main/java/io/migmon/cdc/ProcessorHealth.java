@@ -83,7 +83,11 @@ final class ProcessorHealth {
             return b.detail("state", "closed").down("processor closed").build();
         }
         if (failure != null) {
-            return b.detail("state", "failed").down("poll loop failed: " + failure.getClass().getSimpleName()).build();
+            // the Kafka (or applier) exception as thrown: class and message, bounded (no property values in either)
+            String m = failure.getMessage();
+            String cause = "poll loop failed: " + failure.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+            return b.detail("state", "failed").detail("stage", "poll_loop")
+                    .down(cause.length() > 400 ? cause.substring(0, 400) : cause).build();
         }
         if (lastPollMs < 0) {
             if (now - createdMs > stallMs) {

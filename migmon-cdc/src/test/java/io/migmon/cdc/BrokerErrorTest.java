@@ -1,10 +1,22 @@
 package io.migmon.cdc;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthStatus;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,5 +43,43 @@ class BrokerErrorTest {
                 .contains("SaslAuthenticationException");
         assertThat(LagProbe.brokerError(null, "peek", new TimeoutException("y".repeat(1_000)))).hasSize(400)
                 .startsWith("Kafka peek request to the broker failed: TimeoutException: yyy");
+    }
+
+    @Test
+    void aPollThatThrowsIsDownWithTheKafkaException() throws Exception {
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        MockConsumer<byte[], byte[]> peek = new MockConsumer<>("earliest");
+        consumer.setPollException(new KafkaException("Failed to construct kafka consumer: no resolvable bootstrap urls"));
+        KafkaClientFactory clients = new KafkaClientFactory() {
+            @Override
+            public Consumer<byte[], byte[]> consumer(Map<String, Object> properties) {
+                return consumer;
+            }
+
+            @Override
+            public Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties) {
+                return peek;
+            }
+
+            @Override
+            public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
+                throw new UnsupportedOperationException();
+            }
+        };
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(new SimpleMeterRegistry())
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g", "sasl.jaas.config", "pw=s3cret"))
+                .topics("shop.public.orders").pollTimeout(Duration.ofMillis(20)).kafkaClients(clients).build()) {
+            Future<?> loop = executor.submit(p);
+            Await.until(Duration.ofSeconds(10), "loop ended", loop::isDone);
+            Health h = p.healthCheck().check();
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.reasons()).containsExactly("poll loop failed: KafkaException: Failed to construct kafka consumer:"
+                    + " no resolvable bootstrap urls");
+            assertThat(h.details()).containsEntry("stage", "poll_loop");
+            assertThat(h.toString()).doesNotContain("s3cret");
+        } finally {
+            executor.shutdownNow();
+        }
     }
 }
