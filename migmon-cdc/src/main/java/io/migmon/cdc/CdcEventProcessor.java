@@ -3,6 +3,12 @@ package io.migmon.cdc;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
+import io.migmon.core.anomaly.AnomalyDetector;
+import io.migmon.core.anomaly.AnomalyMonitor;
+import io.migmon.core.anomaly.ErrorRateDetector;
+import io.migmon.core.anomaly.LagTrendDetector;
+import io.migmon.core.anomaly.StallDetector;
+import io.migmon.core.anomaly.ThroughputBaselineDetector;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.metrics.MetricCatalog;
@@ -37,7 +43,7 @@ import java.util.regex.Pattern;
  * <p><b>Threads.</b> The host owns the thread: submit the processor ({@link Runnable}) to an executor of yours;
  * {@link #run()} polls Kafka until {@link #close()} is called from any thread. Besides the threads the Kafka clients
  * start internally (consumer heartbeat/background thread, producer sender for the dead-letter topic), migmon starts
- * none. Events that do not travel through Kafka (a Debezium embedded engine) go through {@link #process(List)}
+ * none, except the anomaly sampler when {@link Builder#anomalyMonitor(AnomalyMonitor)} is set. Events that do not travel through Kafka (a Debezium embedded engine) go through {@link #process(List)}
  * instead, on the caller's thread.
  *
  * <p><b>Delivery.</b> Offsets are committed (synchronously) only after the events of a poll were applied or
@@ -49,6 +55,13 @@ import java.util.regex.Pattern;
  * {@code cdc_replication_lag_seconds{source_table,target_table}} (with an applier),
  * {@code cdc_stage_latency_seconds{stage}}, {@code cdc_dead_letters_total{topic,reason}}. {@link #close()} removes
  * them. Build with {@link #builder()}.
+ *
+ * <p><b>Anomaly detection</b> (opt-in, {@link Builder#anomalyMonitor(AnomalyMonitor)}): the same
+ * {@link AnomalyMonitor} and detectors that watch a migration watch the pipeline. A sampler thread of the processor's
+ * own (the one thread migmon starts, only when a monitor is set) feeds it every
+ * {@link Builder#anomalySampleInterval(Duration) interval} with events applied (observed without an applier), dead
+ * letters as errors and the overall replication lag; {@link #defaultAnomalyDetectors()} are the detectors suited to
+ * a pipeline that can be idle.
  */
 public final class CdcEventProcessor implements Runnable, Closeable {
 
@@ -72,6 +85,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     private final LagProbe lag;
     private final PollLoop loop;
     private final HealthCheck healthCheck;
+    /** Feeds the anomaly monitor, when one was set; null otherwise. */
+    private AnomalySampler anomalies;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
 
@@ -86,6 +101,36 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         this.lag = new LagProbe(config, meters, progress);
         this.loop = config.consumesKafka() ? new PollLoop(config, pipeline, lag, health, meters) : null;
         this.healthCheck = HealthCheck.of(config.name, this::health);
+    }
+
+    private CdcEventProcessor withAnomalies(AnomalyMonitor monitor, Duration interval) {
+        if (monitor != null) {
+            anomalies = new AnomalySampler(config, monitor, interval, meters, pipeline::eventsProcessed,
+                    pipeline::deadLettered, () -> progress.stalenessSeconds(null));
+        }
+        return this;
+    }
+
+    /**
+     * The detectors {@code AnomalyMonitor.defaultDetectors()} adds, with the stall detector told that a replication
+     * lag of exactly 0 means "nothing waits" ({@link StallDetector.Builder#idleAtZeroLag(boolean)}): an idle pipeline
+     * whose heartbeats confirm the target is current is not stalled, one whose changes wait unapplied (target down,
+     * hung apply, connector or broker silent: the lag grows) is. Add them to the monitor given to
+     * {@link Builder#anomalyMonitor(AnomalyMonitor)}: {@code defaultAnomalyDetectors().forEach(builder::detector)}.
+     * Templates (the monitor works on fresh copies); a new list on every call.
+     */
+    public static List<AnomalyDetector> defaultAnomalyDetectors() {
+        return List.of(ThroughputBaselineDetector.drops().build(), ThroughputBaselineDetector.spikes().build(),
+                ErrorRateDetector.builder().build(), StallDetector.builder().idleAtZeroLag(true).build(),
+                LagTrendDetector.builder().build());
+    }
+
+    /** Takes one anomaly sample now, off schedule (tests); no-op without a monitor. */
+    void sampleAnomalies() {
+        AnomalySampler a = anomalies;
+        if (a != null) {
+            a.sample();
+        }
     }
 
     /** A builder for a processor named {@code cdc} (the name of its health check). */
@@ -222,6 +267,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             deadLetters.close();
         }
         health.closed = true;
+        if (anomalies != null) {
+            anomalies.close();
+        }
         if (config.applier != null) {
             try {
                 config.applier.close();
@@ -262,6 +310,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private String transactionTopicSuffix = ".transaction";
         private Clock clock = Clock.systemUTC();
         private KafkaClientFactory clients = KafkaClientFactory.DEFAULT;
+        private AnomalyMonitor anomalyMonitor;
+        private Duration anomalySampleInterval = Duration.ofSeconds(5);
 
         private Builder(String name) {
             this.name = Require.notBlank(name, "name");
@@ -395,6 +445,28 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return this;
         }
 
+        /**
+         * Feeds this monitor (opt-in; default none) so that the same detectors that watch migrations watch the
+         * pipeline: every {@link #anomalySampleInterval(Duration)} a sampler thread owned by the processor (a daemon
+         * thread, started by {@code build()}, stopped by {@code close()}; not the poll thread, so a hung apply is
+         * still judged) feeds {@code Sample.of(now, events applied, dead letters, replication lag seconds)}: events
+         * counted once each when applied (observed without an applier), dead letters as errors, the overall
+         * {@code cdc_replication_lag_seconds}. A failing sample is counted and logged once, never thrown.
+         * {@code close()} resolves what still fires ("processor ... closed"). The host owns the monitor (its
+         * listeners, health check, meters); use {@link CdcEventProcessor#defaultAnomalyDetectors()} for a pipeline
+         * that can be idle.
+         */
+        public Builder anomalyMonitor(AnomalyMonitor monitor) {
+            this.anomalyMonitor = Require.notNull(monitor, "anomalyMonitor");
+            return this;
+        }
+
+        /** How often the anomaly monitor is fed (default 5 s; any interval the detectors accept, 1 s to 60 s). */
+        public Builder anomalySampleInterval(Duration interval) {
+            this.anomalySampleInterval = Require.positive(interval, "anomalySampleInterval");
+            return this;
+        }
+
         /** The factory of the Kafka clients (tests: kafka-clients' mock consumer and producer). */
         Builder kafkaClients(KafkaClientFactory factory) {
             this.clients = Objects.requireNonNull(factory, "kafkaClients");
@@ -466,7 +538,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return new CdcEventProcessor(new ProcessorConfig(name, registry, metricsOptions, cprops, pprops, topics,
                     topicPattern, applier, deadLetterTopic, heartbeatInterval, stallTimeout, lagRefreshInterval,
                     pollTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
-                    clock, clients));
+                    clock, clients)).withAnomalies(anomalyMonitor, anomalySampleInterval);
         }
 
         private static boolean present(Map<String, Object> props, String key) {

@@ -84,12 +84,18 @@ final class LagProbe implements AutoCloseable {
             return;
         }
         nextRefreshMs = now + config.lagRefreshInterval.toMillis();
+        String call = "metadata";
         try {
             Set<TopicPartition> assigned = consumer.assignment();
             if (assigned.isEmpty()) {
+                // nothing assigned (yet, or lost): still find out whether the broker answers
+                consumer.listTopics(config.pollTimeout);
+                progress.brokerError = null;
                 return;
             }
+            call = "end offsets";
             Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, config.pollTimeout);
+            call = "position";
             Map<TopicPartition, Long> toPeek = new LinkedHashMap<>();
             for (TopicPartition tp : assigned) {
                 PartitionProgress p = progress.get(tp);
@@ -106,15 +112,46 @@ final class LagProbe implements AutoCloseable {
             }
             progress.brokerError = null;
             if (!toPeek.isEmpty()) {
+                call = "peek";
                 peekOldest(toPeek);
             }
         } catch (WakeupException e) {
             throw e;
         } catch (RuntimeException e) {
-            progress.brokerError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            progress.brokerError = brokerError(config.consumerProperties == null ? null
+                    : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                    call, e);
             progress.brokerErrorMs = now;
             meters.recordFailure(e);
         }
+    }
+
+    /**
+     * The root cause as the health check shows it: which call failed, against which brokers (host:port only), and
+     * the Kafka exception (class and message, plus its cause's); never a property value other than the addresses.
+     */
+    static String brokerError(Object bootstrapServers, String call, RuntimeException e) {
+        StringBuilder b = new StringBuilder("Kafka ").append(call).append(" request to ").append(brokers(bootstrapServers))
+                .append(" failed: ").append(e.getClass().getSimpleName());
+        if (e.getMessage() != null) {
+            b.append(": ").append(e.getMessage());
+        }
+        Throwable c = e.getCause();
+        if (c != null && c != e) {
+            b.append(" (cause ").append(c.getClass().getSimpleName())
+                    .append(c.getMessage() == null ? "" : ": " + c.getMessage()).append(')');
+        }
+        return b.length() > 400 ? b.substring(0, 400) : b.toString();
+    }
+
+    private static String brokers(Object servers) {
+        if (servers == null) {
+            return "the broker";
+        }
+        String list = servers instanceof Collection<?> c ? String.join(",", c.stream().map(String::valueOf).toList())
+                : String.valueOf(servers);
+        // host:port only: drop anything that looks like user info
+        return list.replaceAll("[^,\\s]*@", "");
     }
 
     /** Reads the record at each partition's committed offset with the peek consumer. */

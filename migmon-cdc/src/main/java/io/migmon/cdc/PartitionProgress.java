@@ -3,6 +3,7 @@ package io.migmon.cdc;
 import org.apache.kafka.common.TopicPartition;
 
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * What is known about one partition (or, for {@code process(...)}, one destination): the offset up to which records
@@ -41,16 +42,24 @@ final class PartitionProgress {
     volatile String blockedReason;
     /** {@code source_table \0 target_table} of the changes of this partition, once one was applied. */
     volatile String pair;
+    /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
+    private final StallWatch stall;
 
     // processing thread only (under the pipeline's lock): redelivery detection
     long seenThrough = -1;
     long countedThrough = -1;
 
     PartitionProgress(TopicPartition tp, boolean data, Clock clock) {
+        this(tp, data, clock, Duration.ofMinutes(1));
+    }
+
+    PartitionProgress(TopicPartition tp, boolean data, Clock clock, Duration stallTimeout) {
         this.tp = tp;
         this.data = data;
         this.clock = clock;
         this.lastProgressMs = clock.millis();
+        this.stall = new StallWatch(stallTimeout);
+        stall.idle(lastProgressMs);
     }
 
     /** Records between what is applied and committed and the last known end offset; 0 when unknown. */
@@ -132,8 +141,12 @@ final class PartitionProgress {
         if (messages() > 0) {
             if (waitingSinceMs < 0) {
                 waitingSinceMs = now;
+                stall.idle(now);
             }
         } else if (inFlightBrokerTsMs < 0) {
+            if (waitingSinceMs >= 0) {
+                stall.idle(now);
+            }
             waitingSinceMs = -1;
         }
     }
@@ -146,6 +159,7 @@ final class PartitionProgress {
         inFlightBrokerTsMs = firstBrokerTsMs >= 0 ? firstBrokerTsMs : now;
         if (waitingSinceMs < 0) {
             waitingSinceMs = now;
+            stall.idle(now);
         }
     }
 
@@ -164,6 +178,7 @@ final class PartitionProgress {
         blockedReason = null;
         lastProgressMs = now;
         waitingSinceMs = messages() > 0 ? now : -1;
+        stall.progress(now);
     }
 
     /** The batch in hand must be redelivered: it stays the oldest waiting data. */
@@ -182,15 +197,20 @@ final class PartitionProgress {
         }
         if (waitingSinceMs < 0) {
             waitingSinceMs = now;
+            stall.idle(now);
         }
     }
 
-    /** How long the partition has had waiting records without applied progress; 0 when nothing waits. */
+    /**
+     * How long the partition has had waiting records without applied progress; 0 when nothing waits. Core's stall
+     * rule ({@link StallWatch}): the time since the last progress or the last moment nothing waited.
+     */
     long stalledForMs(long now) {
-        if (!waiting()) {
-            return 0;
-        }
-        long since = Math.max(lastProgressMs, waitingSinceMs);
-        return Math.max(0, now - since);
+        return waiting() ? stall.stalledMs(now) : 0;
+    }
+
+    /** Whether records wait and {@link #stalledForMs} reached the stall timeout (2 heartbeat intervals by default). */
+    boolean stalled(long now) {
+        return waiting() && stall.stalled(now);
     }
 }

@@ -16,6 +16,11 @@ import io.migmon.core.health.Health;
  *   <li>{@code state} is {@code idle} only when nothing waits and no change arrived recently, {@code stalled}
  *       beside DOWN, else {@code streaming}.</li>
  * </ul>
+ *
+ * <p>Both stall rules are core's {@code StallDetector} (through {@link StallWatch}), the rule of the {@code stall}
+ * anomaly, not a copy: per partition fed with applied progress and the moments records start or stop waiting; for
+ * the connector fed with the source's own timestamps. A DOWN verdict also sets the {@code stage} detail
+ * ({@code target}, {@code poison_record}, {@code broker}, {@code connector}, {@code poll_loop}) of its first reason.
  */
 final class ProcessorHealth {
 
@@ -30,10 +35,16 @@ final class ProcessorHealth {
     volatile long lastHeartbeatMs = -1;
     volatile long lastChangeMs = -1;
     volatile long lastProgressMs = -1;
+    /** Core's stall rule on the newest source-side time (heartbeat {@code ts_ms}, change {@code source.ts}). */
+    private final StallWatch connector;
+    private long connectorSignalMs;
 
     ProcessorHealth(ProcessorConfig config) {
         this.config = config;
         this.createdMs = config.clock.millis();
+        this.connector = new StallWatch(config.stallTimeout);
+        connector.progress(createdMs);
+        this.connectorSignalMs = createdMs;
     }
 
     void progress(ProgressTracker tracker) {
@@ -72,7 +83,11 @@ final class ProcessorHealth {
             return b.detail("state", "closed").down("processor closed").build();
         }
         if (failure != null) {
-            return b.detail("state", "failed").down("poll loop failed: " + failure.getClass().getSimpleName()).build();
+            // the Kafka (or applier) exception as thrown: class and message, bounded (no property values in either)
+            String m = failure.getMessage();
+            String cause = "poll loop failed: " + failure.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+            return b.detail("state", "failed").detail("stage", "poll_loop")
+                    .down(cause.length() > 400 ? cause.substring(0, 400) : cause).build();
         }
         if (lastPollMs < 0) {
             if (now - createdMs > stallMs) {
@@ -82,54 +97,78 @@ final class ProcessorHealth {
             return b.detail("state", "starting").build();
         }
         boolean down = false;
+        String stageTag = null;
         String brokerError = progress.brokerError;
         for (PartitionProgress p : progress.partitions()) {
-            long stalled = p.stalledForMs(now);
-            if (stalled > stallMs) {
+            if (p.stalled(now)) {
                 down = true;
+                String[] stage = stage(p, now, brokerError, blockedReason);
+                stageTag = stageTag == null ? stage[0] : stageTag;
                 b.down("partition " + p.tp + ": " + p.messages() + " messages waiting, no applied progress for "
-                        + stalled + " ms: " + stage(p, now, brokerError, blockedReason));
+                        + p.stalledForMs(now) + " ms: " + stage[1]);
             }
         }
         long sincePoll = now - lastPollMs;
         if (config.consumesKafka() && running && !applyHung && sincePoll > stallMs + config.pollTimeout.toMillis()) {
             down = true;
+            stageTag = stageTag == null ? "poll_loop" : stageTag;
             b.down("poll loop stalled: no poll for " + sincePoll + " ms");
         }
         if (config.heartbeatInterval != null && !applyHung && !waiting) {
             // while records wait the consumer is behind: the partition rule above judges it, not the connector
-            long signal = progress.lastSourceSignalNanos / 1_000_000L;
-            long silentMs = now - Math.max(signal, createdMs);
-            if (silentMs > stallMs) {
+            long silentMs;
+            boolean silent;
+            synchronized (connector) {
+                long signal = progress.lastSourceSignalNanos / 1_000_000L;
+                if (signal > connectorSignalMs) {
+                    connectorSignalMs = signal;
+                    connector.progress(signal); // at the source's own time, whenever the health is read
+                }
+                silentMs = connector.stalledMs(now);
+                silent = connector.stalled(now);
+            }
+            if (silent) {
                 down = true;
                 if (brokerError != null) {
+                    stageTag = stageTag == null ? "broker" : stageTag;
                     b.down("broker unreachable: no heartbeat or change for " + silentMs + " ms; " + brokerError);
                 } else {
+                    stageTag = stageTag == null ? "connector" : stageTag;
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
                             + " ms (> 2 heartbeat intervals, by the source's own timestamps)");
                 }
             }
+        }
+        if (stageTag != null) {
+            b.detail("stage", stageTag);
         }
         String state = down ? "stalled"
                 : !waiting && lagMessages == 0 && (lastChangeMs < 0 || now - lastChangeMs > stallMs) ? "idle" : "streaming";
         return b.detail("state", state).build();
     }
 
-    private String stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
+    /** The stage tag and the reason of a stalled partition. */
+    private String[] stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
         long started = p.applyStartedMs;
         String blocked = p.blockedReason;
         if (started >= 0 && (blocked == null || now - started > config.stallTimeout.toMillis() / 2)) {
-            return "target not responding: apply running for " + (now - started) + " ms";
+            return new String[] {"target", "target not responding: apply running for " + (now - started) + " ms"};
         }
         if (blocked != null) {
-            return blocked;
+            return new String[] {stageOf(blocked), blocked};
         }
         if (brokerError != null) {
-            return "broker unreachable: " + brokerError;
+            return new String[] {"broker", "broker unreachable: " + brokerError};
         }
         if (blockedReason != null) {
-            return blockedReason;
+            return new String[] {stageOf(blockedReason), blockedReason};
         }
-        return "records not consumed (poll loop behind)";
+        return new String[] {"poll_loop", "records not consumed (poll loop behind)"};
+    }
+
+    private static String stageOf(String reason) {
+        return reason.startsWith("poison record") ? "poison_record"
+                : reason.startsWith("target") ? "target"
+                : reason.startsWith("offset commit") ? "broker" : "target";
     }
 }

@@ -47,7 +47,8 @@ final class ProgressTracker {
     }
 
     PartitionProgress partition(TopicPartition tp) {
-        return partitions.computeIfAbsent(tp, t -> new PartitionProgress(t, isData(t.topic()), config.clock));
+        return partitions.computeIfAbsent(tp, t -> new PartitionProgress(t, isData(t.topic()), config.clock,
+                config.stallTimeout));
     }
 
     PartitionProgress get(TopicPartition tp) {

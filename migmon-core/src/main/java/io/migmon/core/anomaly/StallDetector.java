@@ -23,7 +23,11 @@ import java.util.Locale;
  * sample with progress (clear after 0 s by default). Detection delay: the limit plus at most one sampling interval.
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
- * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}.
+ * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
+ * ask {@link #stalledSeconds(java.time.Instant)} / {@link #stalledAt(java.time.Instant)} at any later time. A
+ * pipeline can be idle (nothing to do) without being stalled: with {@link Builder#idleAtZeroLag(boolean)} a sample
+ * whose lag is known and exactly 0 means "nothing waits": it is normal and restarts the clock (it is not a gap
+ * between commits, so nothing is learned from it).
  */
 public final class StallDetector extends HysteresisDetector {
 
@@ -33,6 +37,7 @@ public final class StallDetector extends HysteresisDetector {
     private final long afterMillis;
     private final double gapFactor;
     private final double gapHalfLifeMillis;
+    private final boolean idleAtZeroLag;
     private long lastRows = -1;
     private long lastProgressMillis;
     private long previousMillis;
@@ -46,6 +51,7 @@ public final class StallDetector extends HysteresisDetector {
         this.afterMillis = b.after.toMillis();
         this.gapFactor = b.gapFactor;
         this.gapHalfLifeMillis = b.gapMemory.toMillis();
+        this.idleAtZeroLag = b.idleAtZeroLag;
         this.limitMillis = afterMillis;
     }
 
@@ -54,6 +60,7 @@ public final class StallDetector extends HysteresisDetector {
         this.afterMillis = o.afterMillis;
         this.gapFactor = o.gapFactor;
         this.gapHalfLifeMillis = o.gapHalfLifeMillis;
+        this.idleAtZeroLag = o.idleAtZeroLag;
         this.limitMillis = afterMillis;
     }
 
@@ -67,6 +74,12 @@ public final class StallDetector extends HysteresisDetector {
         previousMillis = nowMillis;
         nowMillis = sample.at().toEpochMilli();
         long rows = sample.rowsDone();
+        if (idleAtZeroLag && sample.hasLag() && sample.lagSeconds() == 0) {
+            // nothing waits: no progress is expected, the clock restarts (an idle period is not a gap between commits)
+            lastRows = rows;
+            lastProgressMillis = nowMillis;
+            return Condition.NORMAL;
+        }
         if (lastRows < 0) {
             lastRows = rows;
             lastProgressMillis = nowMillis;
@@ -112,6 +125,20 @@ public final class StallDetector extends HysteresisDetector {
         return lastRows < 0 ? 0 : (nowMillis - lastProgressMillis) / 1e3;
     }
 
+    /**
+     * Seconds without progress at {@code now}, a time after the last sample (a health check reading between samples):
+     * from the last sample that showed progress (or, with {@link Builder#idleAtZeroLag}, that nothing waited); 0
+     * before the first sample. Does not change the detector.
+     */
+    public double stalledSeconds(java.time.Instant now) {
+        return lastRows < 0 ? 0 : Math.max(0, now.toEpochMilli() - lastProgressMillis) / 1e3;
+    }
+
+    /** Whether {@link #stalledSeconds(java.time.Instant)} at {@code now} has reached the {@link #threshold()}. */
+    public boolean stalledAt(java.time.Instant now) {
+        return lastRows >= 0 && now.toEpochMilli() - lastProgressMillis >= limitMillis;
+    }
+
     /** The stall limit in seconds at the last sample (after, or the learned gap times the factor). */
     @Override
     public double threshold() {
@@ -139,7 +166,8 @@ public final class StallDetector extends HysteresisDetector {
 
     @Override
     public String toString() {
-        return "StallDetector{after=" + afterMillis + "ms, gapFactor=" + gapFactor + ", clearAfter=" + clearAfter() + "}";
+        return "StallDetector{after=" + afterMillis + "ms, gapFactor=" + gapFactor + ", clearAfter=" + clearAfter()
+                + (idleAtZeroLag ? ", idleAtZeroLag" : "") + "}";
     }
 
     /**
@@ -150,6 +178,7 @@ public final class StallDetector extends HysteresisDetector {
         private Duration after = Duration.ofSeconds(60);
         private double gapFactor = 3;
         private Duration gapMemory = Duration.ofMinutes(30);
+        private boolean idleAtZeroLag;
 
         private Builder() {
             super(Duration.ZERO, Duration.ZERO, Severity.CRITICAL);
@@ -183,6 +212,17 @@ public final class StallDetector extends HysteresisDetector {
         /** Half-life of the learned gap between commits (default 30 minutes). */
         public Builder gapMemory(Duration halfLife) {
             this.gapMemory = Require.positive(halfLife, "gapMemory");
+            return this;
+        }
+
+        /**
+         * Whether a sample whose lag is known and exactly 0 means "nothing waits" (default false): for pipelines that
+         * can be idle, such as a CDC consumer whose replication lag reads 0 once heartbeats confirm the target is
+         * current. Such a sample is normal and restarts the clock. Leave it off for migrations whose lag is a value
+         * recorded once and not refreshed while they stall.
+         */
+        public Builder idleAtZeroLag(boolean idle) {
+            this.idleAtZeroLag = idle;
             return this;
         }
 

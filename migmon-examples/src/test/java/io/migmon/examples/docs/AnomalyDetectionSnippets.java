@@ -2,12 +2,16 @@ package io.migmon.examples.docs;
 
 // The imports a reader needs for the snippets of docs/anomaly-detection.md.
 import io.micrometer.core.instrument.MeterRegistry;
+import io.migmon.cdc.CdcEventProcessor;
+import io.migmon.cdc.CdcRecord;
 import io.migmon.core.MigrationRun;
 import io.migmon.core.ObservableMigration;
 import io.migmon.core.anomaly.AnomalyMonitor;
 import io.migmon.core.anomaly.LowThroughputDetector;
 import io.migmon.core.health.CompositeHealthCheck;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -52,5 +56,25 @@ final class AnomalyDetectionSnippets {
     }
 
     private AnomalyDetectionSnippets() {
+    }
+
+    /** docs "CDC as a source": runs without a server (DocsSnippetsTest / CdcSourceSnippetTest). */
+    static AnomalyMonitor cdcSource(MeterRegistry registry, List<CdcRecord> records,
+            CompositeHealthCheck.Builder healthChecks) {
+        AnomalyMonitor.Builder builder = AnomalyMonitor.builder("orders-cdc").meterRegistry(registry);
+        CdcEventProcessor.defaultAnomalyDetectors().forEach(builder::detector);  // stall: a lag of exactly 0 means idle
+        AnomalyMonitor monitor = builder.build();
+        try (CdcEventProcessor processor = CdcEventProcessor.builder("orders-cdc")
+                .meterRegistry(registry)
+                .applier(batch -> { })                          // your ChangeApplier, e.g. JdbcChangeApplier
+                .heartbeatInterval(Duration.ofSeconds(10))      // the connector's heartbeat.interval.ms
+                .anomalyMonitor(monitor)
+                .anomalySampleInterval(Duration.ofSeconds(1))
+                .build()) {
+            processor.process(records);                         // e.g. a Debezium embedded engine's batch
+            // ... the sampler feeds the monitor every second; its health check and listeners report what fires
+            healthChecks.add(monitor.healthCheck());
+        }
+        return monitor;
     }
 }

@@ -10,6 +10,7 @@ import io.migmon.cdc.connect.ConnectorStatus;
 import io.migmon.cdc.connect.KafkaConnectClient;
 import io.migmon.cdc.debezium.DebeziumEngineConsumer;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import io.migmon.core.anomaly.AnomalyMonitor;
 import io.migmon.core.health.CompositeHealthCheck;
 import java.net.URI;
 import java.time.Duration;
@@ -64,6 +65,29 @@ final class CdcSnippets {
         DebeziumEngine.create(Json.class).using(props)
                 .notifying(new DebeziumEngineConsumer(processor))   // processor.process(batch), then markProcessed
                 .build();
+    }
+
+    /** docs "Anomaly detection: the pipeline as a source": compiled, not run (it needs Kafka and a target). */
+    static CdcEventProcessor anomalies(MeterRegistry registry, DataSource targetDataSource,
+            CompositeHealthCheck.Builder healthComposite) {
+        AnomalyMonitor.Builder detectors = AnomalyMonitor.builder("shop-replica")   // migration_id tag of the anomalies
+                .meterRegistry(registry)                                            // migration_anomalies_total
+                .listener(anomaly -> System.err.println(anomaly.message()));        // or the alerting module's bridge
+        CdcEventProcessor.defaultAnomalyDetectors().forEach(detectors::detector);   // drop, spike, error rate, stall, lag trend
+        AnomalyMonitor monitor = detectors.build();
+
+        CdcEventProcessor processor = CdcEventProcessor.builder("shop-replica")
+                .meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "kafka:9092", "group.id", "shop-replica"))
+                .topics("shop.public.orders", "__debezium-heartbeat.shop")
+                .applier(JdbcChangeApplier.builder(targetDataSource).build())
+                .deadLetterTopic("shop.dlq")
+                .heartbeatInterval(Duration.ofSeconds(10))
+                .anomalyMonitor(monitor)                          // fed by the processor's own sampler thread
+                .anomalySampleInterval(Duration.ofSeconds(5))     // default 5 s; 1-60 s give the same verdicts
+                .build();
+        healthComposite.add(monitor.healthCheck());           // DOWN on stall / high_error_rate, DEGRADED on drop / lag trend
+        return processor;
     }
 
     private CdcSnippets() {
