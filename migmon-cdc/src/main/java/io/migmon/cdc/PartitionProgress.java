@@ -95,9 +95,13 @@ final class PartitionProgress {
      * Source commit time (epoch nanos) of the oldest change not yet applied, best known estimate; -1 when nothing
      * waits. The peeked or in-hand change's own {@code source.ts} when known; else the waiting record's Kafka
      * timestamp (later than its source commit: under-estimates the staleness by the capture latency); else the last
-     * applied change's source time (over-estimates).
+     * applied change's source time (over-estimates), raised to {@code confirmedNanos} when that is later.
+     *
+     * @param confirmedNanos source time up to which a heartbeat confirmed the target current after the last change
+     *        arrived (-1 none): a change still unseen was then committed after it, to the processor's knowledge
+     *        (after an idle hour the last applied change is an hour old, the waiting one is not)
      */
-    long oldestUnappliedSourceNanos() {
+    long oldestUnappliedSourceNanos(long confirmedNanos) {
         long best = inFlightSourceNanos > 0 ? inFlightSourceNanos : -1;
         if (best < 0 && inFlightBrokerTsMs >= 0) {
             best = inFlightBrokerTsMs * 1_000_000L;
@@ -105,11 +109,15 @@ final class PartitionProgress {
         if (messages() > 0) {
             long w = oldestSourceNanos > 0 ? oldestSourceNanos
                     : oldestBrokerTsMs >= 0 ? oldestBrokerTsMs * 1_000_000L
-                    : lastAppliedSourceNanos > 0 ? lastAppliedSourceNanos
+                    : lastAppliedSourceNanos > 0 ? Math.max(lastAppliedSourceNanos, confirmedNanos)
                     : waitingSinceMs >= 0 ? waitingSinceMs * 1_000_000L : clock.millis() * 1_000_000L;
             best = best < 0 ? w : Math.min(best, w);
         }
         return best;
+    }
+
+    long oldestUnappliedSourceNanos() {
+        return oldestUnappliedSourceNanos(-1);
     }
 
     /** The end offset seen by the group consumer's fetches or the lag probe (never moves backwards). */

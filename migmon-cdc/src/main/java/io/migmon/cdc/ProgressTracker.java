@@ -242,11 +242,15 @@ final class ProgressTracker {
 
     private long oldestUnapplied(String pair) {
         long oldest = -1;
+        // a heartbeat (or END) newer than the last change's arrival confirmed the target current at its source time:
+        // records waiting but not yet read were committed after it, as far as the processor can know
+        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
+        long confirmed = hb > 0 && hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete ? hb : -1;
         for (PartitionProgress p : partitions.values()) {
             if (!p.data || (pair != null && !pair.equals(p.pair))) {
                 continue;
             }
-            long o = p.oldestUnappliedSourceNanos();
+            long o = p.oldestUnappliedSourceNanos(confirmed);
             if (o > 0 && (oldest < 0 || o < oldest)) {
                 oldest = o;
             }
