@@ -240,7 +240,7 @@ final class ChangePipeline {
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
-                progress.changeArrived(consumedNanos, eventTs, e.transactionId(), e.transactionTotalOrder());
+                progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = e.sourceTsNanos();
                 if (src > 0) {
                     if (eventTs > 0) {

@@ -18,7 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>when changes wait (in hand, or behind the end offset): now − source commit time of the oldest of them;</li>
  *   <li>when nothing waits and heartbeats flow (the newest is at most one heartbeat interval plus a tolerance
- *       old): 0 once a heartbeat was emitted after the connector emitted the last change (unless the {@code END} record of the
+ *       old): 0 once a heartbeat was emitted after the last change arrived (unless the {@code END} record of the
  *       last change's transaction counts events that have not arrived yet); before that, changes are flowing and a
  *       newer one may be in transit, so now − source time of the last applied change, or of the newest heartbeat
  *       when that is later and the last change's transaction is complete (its {@code END} record and all the
@@ -111,12 +111,11 @@ final class ProgressTracker {
         // "heartbeats flow" is judged by when the newest confirmation arrived here: a processor busy applying a
         // backlog consumes confirmations late, which says nothing about the connector
         if (config.heartbeatInterval != null && hb > 0 && now - lastConfirmationArrivalNanos <= toleranceNanos) {
-            // heartbeats flow. Idle (0) once one was emitted after the connector emitted the last change (both on its clock); until then changes are
+            // heartbeats flow. Idle (0) once one was emitted after the last change arrived; until then changes are
             // flowing and a newer one may be committed and in transit: the last applied change is the watermark, or,
             // once the last change's transaction is complete (its END and all its events seen), the newest
             // heartbeat when that is later (a large transaction's changes all carry its old commit time)
-            // (only heartbeats here: an END's ts_ms is its commit time, not when the connector emitted it)
-            if ((heartbeatNanos() >= lastChangeEmittedNanos && !lastChangeTxIncomplete) || applied < 0) {
+            if ((hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete) || applied < 0) {
                 return 0;
             }
             long watermark = lastChangeTxClosed ? Math.max(applied, heartbeatNanos()) : applied;
@@ -160,28 +159,10 @@ final class ProgressTracker {
     };
     static final int MAX_ENDED_TRANSACTIONS = 1024;
 
-    /**
-     * When the connector emitted the newest change (its envelope {@code ts}, on the connector's clock like the
-     * heartbeats' own {@code ts_ms}; the arrival time when the envelope has none), epoch nanos; -1 none. A heartbeat
-     * emitted after it confirms that the connector had nothing newer then, also when the processor consumed that
-     * change late (a backlog): comparing with the arrival instead kept the lag up for a heartbeat's transit after
-     * every backlog.
-     */
-    volatile long lastChangeEmittedNanos = -1;
-
     /** A change arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
-        changeArrived(arrivalNanos, -1, transactionId, totalOrder);
-    }
-
-    /** A change emitted by the connector at {@code emittedNanos} (-1 unknown) arrived at {@code arrivalNanos}. */
-    void changeArrived(long arrivalNanos, long emittedNanos, String transactionId, long totalOrder) {
         String txId = transactionKey(transactionId);
         lastChangeArrivalNanos = arrivalNanos;
-        long emitted = emittedNanos > 0 ? Math.min(emittedNanos, arrivalNanos) : arrivalNanos;
-        if (emitted > lastChangeEmittedNanos) {
-            lastChangeEmittedNanos = emitted;
-        }
         if (txId == null || !txId.equals(lastChangeTxId)) {
             lastChangeTxMaxOrder = -1;
         }
@@ -261,10 +242,10 @@ final class ProgressTracker {
 
     private long oldestUnapplied(String pair) {
         long oldest = -1;
-        // a heartbeat emitted after the last change confirmed the target current at its source time:
+        // a heartbeat (or END) newer than the last change's arrival confirmed the target current at its source time:
         // records waiting but not yet read were committed after it, as far as the processor can know
-        long hb = heartbeatNanos();
-        long confirmed = hb > 0 && hb >= lastChangeEmittedNanos && !lastChangeTxIncomplete ? hb : -1;
+        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
+        long confirmed = hb > 0 && hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete ? hb : -1;
         for (PartitionProgress p : partitions.values()) {
             if (!p.data || (pair != null && !pair.equals(p.pair))) {
                 continue;
