@@ -168,9 +168,36 @@ final class ChangePipeline {
                     return false;
                 }
             }
+            markApplied(records);
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The batch is in the target (its offsets are committed next): replication lag stops counting it. */
+    private void markApplied(List<CdcRecord> records) {
+        if (applier == null) {
+            return;
+        }
+        CdcRecord last = null;
+        for (CdcRecord r : records) {
+            if (last != null && (last.partition() != r.partition() || !last.topic().equals(r.topic()))) {
+                markApplied(last);
+            }
+            last = r;
+        }
+        if (last != null) {
+            markApplied(last);
+        }
+    }
+
+    private void markApplied(CdcRecord last) {
+        if (last.offset() >= 0) {
+            PartitionProgress p = progress.get(new TopicPartition(last.topic(), last.partition()));
+            if (p != null && p.data) {
+                p.appliedThrough = last.offset() + 1;
+            }
         }
     }
 

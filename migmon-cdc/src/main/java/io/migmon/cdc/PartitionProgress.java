@@ -31,6 +31,12 @@ final class PartitionProgress {
     volatile long inFlightBrokerTsMs = -1;
     volatile long lastAppliedBrokerTsMs = -1;
     volatile long lastAppliedSourceNanos = -1;
+    /**
+     * Next offset after the batch in hand once it is applied to the target, while its offsets are being committed;
+     * -1 otherwise. The target is no longer stale by that batch: only records beyond it count for replication lag
+     * (consumer lag still counts the batch until it is committed).
+     */
+    volatile long appliedThrough = -1;
     /** When records started waiting (the partition went from caught up to behind); -1 while caught up. */
     volatile long waitingSinceMs = -1;
     /** When {@link #committed} last advanced. */
@@ -102,6 +108,15 @@ final class PartitionProgress {
      *        (after an idle hour the last applied change is an hour old, the waiting one is not)
      */
     long oldestUnappliedSourceNanos(long confirmedNanos) {
+        long applied = appliedThrough;
+        if (applied >= 0) {
+            // the batch in hand is in the target already: only records beyond it wait, committed at or after the
+            // batch's newest change (a lower bound; their own source.ts is not known yet)
+            if (end > applied && lastAppliedSourceNanos > 0) {
+                return Math.max(lastAppliedSourceNanos, confirmedNanos);
+            }
+            return end > applied ? clock.millis() * 1_000_000L : -1;
+        }
         long best = inFlightSourceNanos > 0 ? inFlightSourceNanos : -1;
         if (best < 0 && inFlightBrokerTsMs >= 0) {
             best = inFlightBrokerTsMs * 1_000_000L;
@@ -169,6 +184,7 @@ final class PartitionProgress {
         oldestSourceNanos = -1;
         inFlightBrokerTsMs = -1;
         inFlightSourceNanos = -1;
+        appliedThrough = -1;
         blockedReason = null;
         lastProgressMs = now;
         waitingSinceMs = messages() > 0 ? now : -1;
@@ -184,6 +200,7 @@ final class PartitionProgress {
         }
         inFlightBrokerTsMs = -1;
         inFlightSourceNanos = -1;
+        appliedThrough = -1;
         blockedReason = reason;
         if (end >= 0 && committed >= 0 && end <= committed) {
             end = committed + 1; // at least the rewound record waits
