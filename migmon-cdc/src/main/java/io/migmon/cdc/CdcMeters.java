@@ -36,6 +36,8 @@ final class CdcMeters implements AutoCloseable {
     private final Map<String, Counter> deadLetterCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> redeliveredCounters = new ConcurrentHashMap<>();
     private final Map<String, Gauge> replicationLag = new ConcurrentHashMap<>();
+    private final Map<String, Timer> transactionLag = new ConcurrentHashMap<>();
+    private final Map<String, Counter> transactionsEvicted = new ConcurrentHashMap<>();
     private final MigmonMeters upMeters;
     private final ProgressTracker progress;
     private final Map<TopicPartition, List<Gauge>> lagGauges = new ConcurrentHashMap<>();
@@ -143,6 +145,19 @@ final class CdcMeters implements AutoCloseable {
         String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
         redeliveredCounters.computeIfAbsent(source + '\u0000' + table, k -> meters.counter(
                 MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table))
+                .increment();
+    }
+
+    /** A source transaction's last event was applied {@code lagNanos} after its commit. */
+    void transactionCompleted(String source, long lagNanos) {
+        transactionLag.computeIfAbsent(source, k -> meters.timer(MetricCatalog.CDC_TRANSACTION_APPLY_LAG,
+                MetricCatalog.SOURCE, source)).record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
+    }
+
+    /** A source transaction was given up before all its events were applied ({@code cdc_transactions_evicted_total}). */
+    void transactionEvicted(String source, String reason) {
+        transactionsEvicted.computeIfAbsent(source + '\u0000' + reason, k -> meters.counter(
+                MetricCatalog.CDC_TRANSACTIONS_EVICTED, MetricCatalog.SOURCE, source, MetricCatalog.REASON, reason))
                 .increment();
     }
 

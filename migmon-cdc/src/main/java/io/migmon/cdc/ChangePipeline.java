@@ -31,6 +31,8 @@ final class ChangePipeline {
     private final EnvelopeParser parser;
     private final ChangeApplier applier;
     private final ReentrantLock lock = new ReentrantLock();
+    /** Applied changes grouped by source transaction (transaction metadata); reports whole-transaction apply lag. */
+    final TransactionTracker transactions;
     private final AtomicLong eventsProcessed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     /** Set when a back-off was interrupted: the caller should stop. */
@@ -45,6 +47,42 @@ final class ChangePipeline {
         this.health = health;
         this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
         this.applier = config.applier;
+        this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
+                TransactionTracker.MAX_OPEN, new TransactionTracker.Sink() {
+                    @Override
+                    public void completed(String source, long lagNanos) {
+                        meters.transactionCompleted(source, lagNanos);
+                    }
+
+                    @Override
+                    public void evicted(String source, String reason) {
+                        meters.transactionEvicted(source, reason);
+                    }
+                });
+    }
+
+    /**
+     * How long an open source transaction may go without activity before it is given up: 10 stall timeouts, at
+     * least 5 minutes (the events of one transaction arrive back to back; a gap this long means it was cut).
+     */
+    static java.time.Duration transactionTimeout(ProcessorConfig config) {
+        java.time.Duration tenStalls = config.stallTimeout.multipliedBy(10);
+        java.time.Duration min = java.time.Duration.ofMinutes(5);
+        return tenStalls.compareTo(min) > 0 ? tenStalls : min;
+    }
+
+    /** Partitions were revoked or lost: transactions they cut are given up (see {@link TransactionTracker}). */
+    void revoked(java.util.Collection<TopicPartition> partitions) {
+        List<TopicPartition> data = new ArrayList<>(partitions.size());
+        boolean transactionTopic = false;
+        for (TopicPartition tp : partitions) {
+            if (parser.isTransactionTopic(tp.topic())) {
+                transactionTopic = true;
+            } else if (progress.isData(tp.topic())) {
+                data.add(tp);
+            }
+        }
+        transactions.revoked(data, transactionTopic);
     }
 
     long eventsProcessed() {
@@ -105,6 +143,10 @@ final class ChangePipeline {
                     if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
                         p.lastAppliedSourceNanos = e.sourceTsNanos();
                     }
+                    if (e.transactionId() != null) {
+                        transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
+                                e.sourceTsNanos(), p.tp, nanosNow());
+                    }
                 }
             }
             if (changes != null && !changes.isEmpty()) {
@@ -126,9 +168,36 @@ final class ChangePipeline {
                     return false;
                 }
             }
+            markApplied(records);
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** The batch is in the target (its offsets are committed next): replication lag stops counting it. */
+    private void markApplied(List<CdcRecord> records) {
+        if (applier == null) {
+            return;
+        }
+        CdcRecord last = null;
+        for (CdcRecord r : records) {
+            if (last != null && (last.partition() != r.partition() || !last.topic().equals(r.topic()))) {
+                markApplied(last);
+            }
+            last = r;
+        }
+        if (last != null) {
+            markApplied(last);
+        }
+    }
+
+    private void markApplied(CdcRecord last) {
+        if (last.offset() >= 0) {
+            PartitionProgress p = progress.get(new TopicPartition(last.topic(), last.partition()));
+            if (p != null && p.data) {
+                p.appliedThrough = last.offset() + 1;
+            }
         }
     }
 
@@ -214,6 +283,9 @@ final class ChangePipeline {
                 if ("END".equals(e.transactionStatus())) {
                     progress.transactionEnded(e.transactionId(), e.transactionEventCount(),
                             eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
+                    transactions.ended(e.transactionId(), e.transactionEventCount(), eventTs);
+                } else if ("BEGIN".equals(e.transactionStatus())) {
+                    transactions.begun(e.transactionId(), eventTs);
                 }
                 return;
             default:
@@ -252,6 +324,7 @@ final class ChangePipeline {
             }
         }
         if (changes.size() == 1) {
+            transactions.deadLettered(changes.get(0).transactionId());
             return List.of(new DeadLetter(changes.get(0).record(), reasonOf(last), describe(last)));
         }
         // isolate the poison events: apply one by one, in order
@@ -264,6 +337,7 @@ final class ChangePipeline {
                 throw ex;
             } catch (Exception ex) {
                 rejected.add(new DeadLetter(e.record(), reasonOf(ex), describe(ex)));
+                transactions.deadLettered(e.transactionId());
             }
         }
         return rejected;
@@ -281,6 +355,10 @@ final class ChangePipeline {
                 p = progress.partition(new TopicPartition(r.topic(), r.partition()));
             }
             count(e, p);
+            if (e.transactionId() != null) {
+                transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(), e.sourceTsNanos(),
+                        p.tp, appliedNanos);
+            }
             if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
                 continue;
             }

@@ -32,6 +32,12 @@ final class PartitionProgress {
     volatile long inFlightBrokerTsMs = -1;
     volatile long lastAppliedBrokerTsMs = -1;
     volatile long lastAppliedSourceNanos = -1;
+    /**
+     * Next offset after the batch in hand once it is applied to the target, while its offsets are being committed;
+     * -1 otherwise. The target is no longer stale by that batch: only records beyond it count for replication lag
+     * (consumer lag still counts the batch until it is committed).
+     */
+    volatile long appliedThrough = -1;
     /** When records started waiting (the partition went from caught up to behind); -1 while caught up. */
     volatile long waitingSinceMs = -1;
     /** When {@link #committed} last advanced. */
@@ -104,9 +110,22 @@ final class PartitionProgress {
      * Source commit time (epoch nanos) of the oldest change not yet applied, best known estimate; -1 when nothing
      * waits. The peeked or in-hand change's own {@code source.ts} when known; else the waiting record's Kafka
      * timestamp (later than its source commit: under-estimates the staleness by the capture latency); else the last
-     * applied change's source time (over-estimates).
+     * applied change's source time (over-estimates), raised to {@code confirmedNanos} when that is later.
+     *
+     * @param confirmedNanos source time up to which a heartbeat confirmed the target current after the last change
+     *        arrived (-1 none): a change still unseen was then committed after it, to the processor's knowledge
+     *        (after an idle hour the last applied change is an hour old, the waiting one is not)
      */
-    long oldestUnappliedSourceNanos() {
+    long oldestUnappliedSourceNanos(long confirmedNanos) {
+        long applied = appliedThrough;
+        if (applied >= 0) {
+            // the batch in hand is in the target already: only records beyond it wait, committed at or after the
+            // batch's newest change (a lower bound; their own source.ts is not known yet)
+            if (end > applied && lastAppliedSourceNanos > 0) {
+                return Math.max(lastAppliedSourceNanos, confirmedNanos);
+            }
+            return end > applied ? clock.millis() * 1_000_000L : -1;
+        }
         long best = inFlightSourceNanos > 0 ? inFlightSourceNanos : -1;
         if (best < 0 && inFlightBrokerTsMs >= 0) {
             best = inFlightBrokerTsMs * 1_000_000L;
@@ -114,11 +133,15 @@ final class PartitionProgress {
         if (messages() > 0) {
             long w = oldestSourceNanos > 0 ? oldestSourceNanos
                     : oldestBrokerTsMs >= 0 ? oldestBrokerTsMs * 1_000_000L
-                    : lastAppliedSourceNanos > 0 ? lastAppliedSourceNanos
+                    : lastAppliedSourceNanos > 0 ? Math.max(lastAppliedSourceNanos, confirmedNanos)
                     : waitingSinceMs >= 0 ? waitingSinceMs * 1_000_000L : clock.millis() * 1_000_000L;
             best = best < 0 ? w : Math.min(best, w);
         }
         return best;
+    }
+
+    long oldestUnappliedSourceNanos() {
+        return oldestUnappliedSourceNanos(-1);
     }
 
     /** The end offset seen by the group consumer's fetches or the lag probe (never moves backwards). */
@@ -175,6 +198,7 @@ final class PartitionProgress {
         oldestSourceNanos = -1;
         inFlightBrokerTsMs = -1;
         inFlightSourceNanos = -1;
+        appliedThrough = -1;
         blockedReason = null;
         lastProgressMs = now;
         waitingSinceMs = messages() > 0 ? now : -1;
@@ -191,6 +215,7 @@ final class PartitionProgress {
         }
         inFlightBrokerTsMs = -1;
         inFlightSourceNanos = -1;
+        appliedThrough = -1;
         blockedReason = reason;
         if (end >= 0 && committed >= 0 && end <= committed) {
             end = committed + 1; // at least the rewound record waits

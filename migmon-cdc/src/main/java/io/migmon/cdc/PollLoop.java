@@ -161,6 +161,7 @@ final class PollLoop {
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             // nothing pending: each poll's offsets were committed synchronously before the next poll
             lag.revoked(partitions);
+            pipeline.revoked(partitions);
         }
 
         @Override
@@ -171,6 +172,7 @@ final class PollLoop {
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             lag.revoked(partitions);
+            pipeline.revoked(partitions);
         }
     }
 }

@@ -180,21 +180,28 @@ final class ProgressTracker {
         lastChangeTxClosed = closed;
     }
 
-    private static final java.util.regex.Pattern PG_TRANSACTION_ID = java.util.regex.Pattern.compile("(\\d+):\\d+");
-
     /**
      * The key that ties a change to its transaction's {@code END} record. Debezium's PostgreSQL connector writes
      * transaction ids as {@code xid:lsn}, and (3.6.1, seen in real runs) puts each change event's own LSN after the
      * colon in its {@code transaction.id} while the {@code END} record carries another one: {@code 3024:26886744},
-     * {@code 3024:26886888}, ... and {@code END} {@code 3024:34210904}. Such ids are keyed by the xid before the
-     * colon; any other id is used as it is.
+     * {@code 3024:26886888}, ... and {@code END} {@code 3024:34210904}. Such ids (digits, a colon, digits) are keyed
+     * by the xid before the colon; any other id is used as it is. No regex: it runs for every change.
      */
     static String transactionKey(String id) {
         if (id == null) {
             return null;
         }
-        java.util.regex.Matcher m = PG_TRANSACTION_ID.matcher(id);
-        return m.matches() ? m.group(1) : id;
+        int colon = id.indexOf(':');
+        if (colon <= 0 || colon == id.length() - 1) {
+            return id;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (i != colon && (c < '0' || c > '9')) {
+                return id;
+            }
+        }
+        return id.substring(0, colon);
     }
 
     /** Connector-side time of the newest transaction {@code END} record, epoch nanos; -1 none. */
@@ -236,11 +243,15 @@ final class ProgressTracker {
 
     private long oldestUnapplied(String pair) {
         long oldest = -1;
+        // a heartbeat (or END) newer than the last change's arrival confirmed the target current at its source time:
+        // records waiting but not yet read were committed after it, as far as the processor can know
+        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
+        long confirmed = hb > 0 && hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete ? hb : -1;
         for (PartitionProgress p : partitions.values()) {
             if (!p.data || (pair != null && !pair.equals(p.pair))) {
                 continue;
             }
-            long o = p.oldestUnappliedSourceNanos();
+            long o = p.oldestUnappliedSourceNanos(confirmed);
             if (o > 0 && (oldest < 0 || o < oldest)) {
                 oldest = o;
             }

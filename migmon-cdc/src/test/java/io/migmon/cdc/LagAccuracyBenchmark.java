@@ -24,13 +24,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * the ground truth (now − PostgreSQL commit time of the oldest source row not yet in the target), through five
  * phases: steady load (100 rows/s), a backlog (processor blocked 8 s under load, then recovery), a slow target
  * (capacity 100 rows/s under 200 rows/s for 10 s, then recovery), one 50,000-row transaction, and idle. Heartbeats
- * every second. Reports mean and max absolute error per phase and round to stdout and
+ * every 250 ms ({@code -DheartbeatMs=...}; {@code -Drounds=...}). Reports mean and max absolute error per phase and round to stdout and
  * {@code target/lag-accuracy.txt}.
  */
 @Tag("benchmark")
 class LagAccuracyBenchmark {
 
-    private record Sample(String phase, double gauge, double truth) {
+    private record Sample(String phase, long atMs, double gauge, double truth) {
     }
 
     private final List<Sample> samples = new ArrayList<>();
@@ -40,9 +40,10 @@ class LagAccuracyBenchmark {
     @Test
     void replicationLagAgainstCommitTimestamps() throws Exception {
         int rounds = Integer.getInteger("rounds", 3);
-        StringBuilder report = new StringBuilder("lag accuracy, " + Instant.now() + ", load average "
-                + Files.readString(Path.of("/proc/loadavg")).trim() + "\n");
-        try (LagPipeline pipe = new LagPipeline("accuracy", Duration.ofSeconds(1))) {
+        Duration heartbeat = Duration.ofMillis(Long.getLong("heartbeatMs", 250));
+        StringBuilder report = new StringBuilder("lag accuracy, " + Instant.now() + ", heartbeat " + heartbeat
+                + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim() + "\n");
+        try (LagPipeline pipe = new LagPipeline("accuracy", heartbeat)) {
             pipe.startProcessor();
             ExecutorService pool = Executors.newCachedThreadPool();
             AtomicBoolean sampling = new AtomicBoolean(true);
@@ -55,7 +56,7 @@ class LagAccuracyBenchmark {
                         double gauge = pipe.overallLag();
                         double truth = pipe.truthSeconds(now, targetMax);
                         synchronized (samples) {
-                            samples.add(new Sample(phase, gauge, truth));
+                            samples.add(new Sample(phase, now / 1_000_000L, gauge, truth));
                         }
                     } catch (Exception e) {
                         // a sample lost; the next one comes in 250 ms
@@ -92,8 +93,20 @@ class LagAccuracyBenchmark {
             report.append(String.format("%-22s %7d %12.1f %12.1f %12.1f %12.3f%n", e.getKey(), l.size(), meanAbs, max,
                     mean, truth));
         }
+        report.append("load average at the end ").append(Files.readString(Path.of("/proc/loadavg")).trim()).append('\n');
         System.out.println(report);
         Files.writeString(Path.of("target", "lag-accuracy.txt"), report.toString());
+        // every sample off by more than 250 ms, to see where the error comes from
+        StringBuilder off = new StringBuilder("phase atMs gauge truth err\n");
+        synchronized (samples) {
+            for (Sample s : samples) {
+                if (Math.abs(s.gauge - s.truth) > 0.25) {
+                    off.append(String.format("%s %d %.3f %.3f %+.3f%n", s.phase, s.atMs, s.gauge, s.truth,
+                            s.gauge - s.truth));
+                }
+            }
+        }
+        Files.writeString(Path.of("target", "lag-accuracy-outliers.txt"), off.toString());
     }
 
     private void run(LagPipeline pipe, ExecutorService pool, String r) throws Exception {

@@ -223,4 +223,20 @@ class PollLoopTest {
                 () -> registry.get("cdc.consumer.lag").gauge().value() == 0
                         && registry.get("cdc.consumer.lag.seconds").gauge().value() == 0);
     }
+
+    @Test
+    void aRebalanceThatCutsAnOpenTransactionEvictsItWithItsReason() throws Exception {
+        // event 1 of 2 of source transaction 77 is applied; then the partition is revoked before the rest arrives
+        String first = "{\"before\":null,\"after\":{\"id\":1},\"source\":{\"name\":\"shop\",\"ts_ms\":1,"
+                + "\"schema\":\"public\",\"table\":\"orders\",\"txId\":77},\"transaction\":{\"id\":\"77:1000\","
+                + "\"total_order\":1,\"data_collection_order\":1},\"op\":\"c\",\"ts_ms\":2}";
+        start(batch -> { }, first);
+        Await.until(Duration.ofSeconds(10), "applied and committed", () -> committed() == 1);
+        assertThat(registry.find("cdc.transactions.evicted").counter()).isNull();
+        consumer.schedulePollTask(() -> consumer.rebalance(List.of()));
+        Await.until(Duration.ofSeconds(10), "evicted by the rebalance", () -> registry.find("cdc.transactions.evicted")
+                .tags("source", "shop", "reason", TransactionTracker.REBALANCE).counter() != null);
+        assertThat(registry.get("cdc.transactions.evicted").counter().count()).isEqualTo(1);
+        assertThat(registry.find("cdc.transaction.apply.lag").timer()).isNull();
+    }
 }

@@ -190,4 +190,54 @@ class ReplicationLagTest {
         return CdcRecord.of("shop.transaction", "{\"id\":\"" + txId + "\"}", "{\"status\":\"END\",\"id\":\""
                 + txId + "\",\"event_count\":" + eventCount + ",\"ts_ms\":" + commitTsMs + "}");
     }
+
+    @Test
+    void aChangeNoticedWaitingAfterAConfirmedIdleAgesFromTheConfirmationNotFromTheLastChange() {
+        ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
+                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock, null);
+        ProgressTracker t = new ProgressTracker(config);
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        long now = t.nowNanos();
+        // one change applied an hour ago, then an hour of idle confirmed by heartbeats
+        t.changeArrived(now, null, -1);
+        p.inHand(0, clock.millis(), clock.millis());
+        p.lastAppliedSourceNanos = now - 500_000_000L;
+        p.done(1, clock.millis(), clock.millis());
+        clock.advance(Duration.ofHours(1));
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        assertThat(t.stalenessSeconds(null)).isZero();
+        // the lag refresh sees a new record behind the position before anything could read it
+        clock.advance(Duration.ofMillis(300));
+        p.end(2, clock.millis());
+        assertThat(t.stalenessSeconds(null)).as("now - the confirming heartbeat, not an hour").isEqualTo(0.3,
+                within(1e-9));
+        // without that confirmation (a change arrived after the heartbeat) the last applied change stays the bound
+        t.changeArrived(t.nowNanos(), null, -1);
+        assertThat(t.stalenessSeconds(null)).isGreaterThan(3600);
+    }
+
+    @Test
+    void aBatchAppliedToTheTargetStopsCountingWhileItsOffsetsAreBeingCommitted() {
+        ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
+                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock, null);
+        ProgressTracker t = new ProgressTracker(config);
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        long now = t.nowNanos();
+        t.changeArrived(now, null, -1);
+        // a batch of offsets 0..4 blocked 8 s in the applier, 10 records behind the committed offset
+        p.inHand(0, clock.millis(), clock.millis());
+        p.inFlightSourceNanos = now - 8_000_000_000L;
+        p.end(10, clock.millis());
+        assertThat(t.stalenessSeconds(null)).isEqualTo(8.0, within(1e-9));
+        // applied: the target has it (newest change committed 0.1 s ago); the offset commit has not returned yet
+        p.lastAppliedSourceNanos = now - 100_000_000L;
+        p.appliedThrough = 5;
+        assertThat(t.stalenessSeconds(null)).as("only the records beyond the batch").isEqualTo(0.1, within(1e-9));
+        assertThat(p.messages()).as("consumer lag still counts the batch until committed").isEqualTo(10);
+        p.done(5, clock.millis(), clock.millis());
+        assertThat(t.stalenessSeconds(null)).isEqualTo(0.1, within(1e-9));
+        assertThat(p.messages()).isEqualTo(5);
+    }
 }

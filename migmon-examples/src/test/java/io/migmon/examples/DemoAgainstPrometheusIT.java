@@ -51,6 +51,8 @@ class DemoAgainstPrometheusIT {
             Map.entry("cdc_connector_task_state", "the demo runs Debezium in an embedded engine, not on Kafka Connect"),
             Map.entry("cdc_dead_letters_total", "no poison events in the demo"),
             Map.entry("cdc_events_redelivered_total", "the demo's replica never fails, so nothing is redelivered"),
+            Map.entry("cdc_transaction_apply_lag_seconds", "the demo's connector runs without provide.transaction.metadata"),
+            Map.entry("cdc_transactions_evicted_total", "no source transaction is cut in the demo"),
             Map.entry("migration_validation_", "the demo runs no source/target verification (migmon-verify)"),
             Map.entry("mongodb_migration_errors_total", "the demo's MongoDB migrations do not fail"),
             Map.entry("migmon_alerts_failed_total", "the demo's console sink does not fail"),

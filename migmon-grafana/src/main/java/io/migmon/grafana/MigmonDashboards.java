@@ -229,7 +229,7 @@ public final class MigmonDashboards {
 
     /**
      * CDC pipeline: events per second by operation, consumer lag in messages and seconds, per-stage latency,
-     * replication lag, dead letters and connector / task states.
+     * replication lag, whole-transaction apply lag (transaction metadata), dead letters and connector / task states.
      */
     public Dashboard cdcPipeline() {
         String table = "table=~\"$table\"";
@@ -260,6 +260,10 @@ public final class MigmonDashboards {
                 .panel(Panel.timeseries("Stage latency p95")
                         .query("histogram_quantile(0.95, sum by (le, stage) (rate(" + names.bucket(CDC_STAGE_LATENCY)
                                 + w() + ")))", "{{stage}}")
+                        .unit(Units.SECONDS))
+                .panel(Panel.timeseries("Transaction apply lag p95 (commit to last event applied)")
+                        .query("histogram_quantile(0.95, sum by (le, source) (rate("
+                                + names.bucket(MetricCatalog.CDC_TRANSACTION_APPLY_LAG) + w() + ")))", "{{source}}")
                         .unit(Units.SECONDS))
                 .row("Dead letters and connectors")
                 .panel(Panel.timeseries("Dead letters per second")

@@ -179,6 +179,21 @@ public final class MetricCatalog {
             .tags(PROCESSOR)
             .prometheus("cdc_processor_up").build();
 
+    /**
+     * Apply lag of whole source transactions (Debezium transaction metadata, {@code provide.transaction.metadata=true}):
+     * from the source commit to the moment the last event of the transaction is applied. Its {@code _count} is the
+     * number of transactions completed.
+     */
+    public static final MeterDefinition CDC_TRANSACTION_APPLY_LAG = MeterDefinition.builder("cdc.transaction.apply.lag", MeterType.TIMER)
+            .baseUnit("seconds").description("Time from a source transaction's commit to the apply of its last event (transaction metadata); the count is the number of transactions completed, by source (connector)")
+            .tags(SOURCE).bounded(SOURCE).buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
+            .prometheus("cdc_transaction_apply_lag_seconds").build();
+
+    public static final MeterDefinition CDC_TRANSACTIONS_EVICTED = MeterDefinition.builder("cdc.transactions.evicted", MeterType.COUNTER)
+            .description("Source transactions given up before all their events were applied, by source and reason (rebalance, expired, capacity, dead_lettered)")
+            .tags(SOURCE, REASON).bounded(SOURCE)
+            .prometheus("cdc_transactions_evicted_total").build();
+
     public static final MeterDefinition CDC_CONNECTOR_STATE = MeterDefinition.builder("cdc.connector.state", MeterType.GAUGE)
             .description("State set: 1 for the connector's current Kafka Connect state, 0 for the others")
             .tags(CONNECTOR, STATE).bounded(CONNECTOR)

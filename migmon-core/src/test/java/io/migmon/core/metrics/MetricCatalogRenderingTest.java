@@ -55,6 +55,15 @@ class MetricCatalogRenderingTest {
     }
 
     @Test
+    void transactionMetadataMetersArePinned() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registerAll(MigmonMeters.create(registry));
+        Map<String, String> rendered = parse(registry.scrape());
+        assertThat(rendered).containsEntry("cdc_transaction_apply_lag_seconds", "histogram source")
+                .containsEntry("cdc_transactions_evicted_total", "counter reason,source");
+    }
+
+    @Test
     void histogramsHaveTheCatalogBuckets() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registerAll(MigmonMeters.create(registry));
