@@ -33,13 +33,16 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Applies change events to PostgreSQL tables by primary key, idempotently: inserts, updates and snapshot reads
- * become {@code INSERT ... SELECT * FROM json_populate_record(NULL::t, ?::json) ON CONFLICT (pk) DO UPDATE SET ...},
- * deletes become {@code DELETE ... WHERE (pk) IN (...)}, truncates {@code DELETE FROM t}. PostgreSQL converts each
- * JSON value to the target column's type itself, so the applier needs no type mapping: the target table must have
- * the source's column names. A batch runs as one JDBC batch per run of consecutive same-kind events, all in one
- * transaction, so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the
- * source's state.
+ * Applies change events to PostgreSQL tables by primary key, idempotently. Consecutive same-kind events of a table
+ * become one multi-row statement: inserts, updates and snapshot reads
+ * {@code INSERT INTO t (cols) SELECT a0::type0, ... FROM unnest(?::text[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
+ * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::text[], ...))}, truncates
+ * {@code DELETE FROM t}. Each row image is read once, streaming, into one text array per column; PostgreSQL casts the
+ * values to the column types, so the applier needs no type mapping: the target table must have the source's column
+ * names. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
+ * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
+ * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
+ * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.
  *
  * <p>Debezium's epoch-based temporal numbers ({@code date} in days, {@code time} and {@code timestamp} in milli-,
  * micro- or nanoseconds) are converted to ISO text before PostgreSQL reads them: with the {@code schema}/{@code payload}
