@@ -33,13 +33,16 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
- * Applies change events to PostgreSQL tables by primary key, idempotently: inserts, updates and snapshot reads
- * become {@code INSERT ... SELECT * FROM json_populate_record(NULL::t, ?::json) ON CONFLICT (pk) DO UPDATE SET ...},
- * deletes become {@code DELETE ... WHERE (pk) IN (...)}, truncates {@code DELETE FROM t}. PostgreSQL converts each
- * JSON value to the target column's type itself, so the applier needs no type mapping: the target table must have
- * the source's column names. A batch runs as one JDBC batch per run of consecutive same-kind events, all in one
- * transaction, so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the
- * source's state.
+ * Applies change events to PostgreSQL tables by primary key, idempotently. Consecutive same-kind events of a table
+ * become one multi-row statement: inserts, updates and snapshot reads
+ * {@code INSERT INTO t (cols) SELECT a0::type0, ... FROM unnest(?::text[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
+ * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::text[], ...))}, truncates
+ * {@code DELETE FROM t}. Each row image is read once, streaming, into one text array per column; PostgreSQL casts the
+ * values to the column types, so the applier needs no type mapping: the target table must have the source's column
+ * names. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
+ * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
+ * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
+ * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.
  *
  * <p>Debezium's epoch-based temporal numbers ({@code date} in days, {@code time} and {@code timestamp} in milli-,
  * micro- or nanoseconds) are converted to ISO text before PostgreSQL reads them: with the {@code schema}/{@code payload}
@@ -62,6 +65,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonFactory JSON = new JsonFactory();
+    /** Rows per multi-row statement (one array parameter per column holds this many values). */
+    static final int MAX_ROWS_PER_STATEMENT = 2_000;
 
     private final DataSource dataSource;
     private final Function<ChangeEvent, String> tableMapping;
@@ -110,10 +115,24 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 }
                 List<ChangeEvent> group = batch.subList(i, j);
                 TableInfo info = table(c, target, first);
-                if (kind == Kind.UPSERT) {
-                    info = checkColumns(c, target, info, group);
+                if (kind == Kind.TRUNCATE) {
+                    runTruncate(c, info);
+                } else {
+                    for (int from = 0; from < group.size(); from += MAX_ROWS_PER_STATEMENT) {
+                        List<ChangeEvent> chunk = group.subList(from, Math.min(group.size(), from + MAX_ROWS_PER_STATEMENT));
+                        TypedRows rows = TypedRows.convert(info, kind == Kind.UPSERT, chunk);
+                        if (rows.unknownField) {
+                            // a field the cached metadata lacks: refresh, evolve or fail, then convert again
+                            info = checkColumns(c, target, info, chunk);
+                            rows = TypedRows.convert(info, true, chunk);
+                        }
+                        if (rows.unknownField || rows.needsJson) {
+                            runGroupJson(c, info, kind, chunk);
+                        } else {
+                            rows.execute(c, info, kind == Kind.UPSERT);
+                        }
+                    }
                 }
-                runGroup(c, info, kind, group);
                 i = j;
             }
             c.commit();
@@ -255,13 +274,18 @@ public final class JdbcChangeApplier implements ChangeApplier {
         return t;
     }
 
-    private void runGroup(Connection c, TableInfo info, Kind kind, List<ChangeEvent> events) throws SQLException {
-        if (kind == Kind.TRUNCATE) {
-            try (Statement s = c.createStatement()) {
-                s.executeUpdate("DELETE FROM " + info.quoted);
-            }
-            return;
+    private static void runTruncate(Connection c, TableInfo info) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.executeUpdate("DELETE FROM " + info.quoted);
         }
+    }
+
+    /**
+     * The generic path (the only one before issue 16), for row images the typed path cannot bind (a JSON object or array in a column that is not
+     * {@code json}/{@code jsonb}: arrays, composite types): PostgreSQL reads each image with
+     * {@code json_populate_record}.
+     */
+    private void runGroupJson(Connection c, TableInfo info, Kind kind, List<ChangeEvent> events) throws SQLException {
         String sql = kind == Kind.UPSERT ? info.upsertSql : info.deleteSql;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (ChangeEvent e : events) {
@@ -282,7 +306,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
      * Rewrites epoch-based temporal numbers: by the record's semantic types when it had a schema, else by the target
      * columns' inferred units. Returns the same string when there is nothing to convert.
      */
-    private static String convertTemporals(TableInfo info, ChangeEvent e, String json) {
+    static String convertTemporals(TableInfo info, ChangeEvent e, String json) {
         Map<String, String> types = e.rowFieldTypes();
         try {
             if (types != null) {
@@ -300,7 +324,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         }
     }
 
-    private static String deleteKey(ChangeEvent e) {
+    static String deleteKey(ChangeEvent e) {
         if (e.beforeJson() != null) {
             return e.beforeJson();
         }
@@ -444,19 +468,42 @@ public final class JdbcChangeApplier implements ChangeApplier {
         }
     }
 
-    private static final class TableInfo {
+    static final class TableInfo {
         final String quoted;
         final java.util.Set<String> columnSet;
         final String upsertSql;
         final String deleteSql;
         /** Unit of each temporal column's numbers in records without a schema; empty when there are none. */
         final Map<String, TemporalValues.Unit> inferredUnits;
+        /** Column position by name (table order). */
+        final Map<String, Integer> index;
+        /** Inferred unit by column position, {@code null} where none. */
+        final TemporalValues.Unit[] inferredUnitAt;
+        /** Whether the column's (base) type is {@code json} or {@code jsonb}: bound as the value's JSON text. */
+        final boolean[] jsonAt;
+        /** Positions of the key columns. */
+        final int[] keyAt;
+        /** Multi-row upsert of text arrays cast to the column types, one array parameter per column. */
+        final String typedUpsertSql;
+        /** Multi-row delete by key, one text array parameter per key column. */
+        final String typedDeleteSql;
 
         private TableInfo(String quoted, List<String> columns, List<String> keys,
-                          Map<String, TemporalValues.Unit> inferredUnits) {
+                          Map<String, TemporalValues.Unit> inferredUnits, Map<String, String> castTypes,
+                          java.util.Set<String> jsonColumns) {
             this.quoted = quoted;
             this.columnSet = java.util.Set.copyOf(columns);
             this.inferredUnits = Map.copyOf(inferredUnits);
+            Map<String, Integer> idx = new HashMap<>();
+            this.inferredUnitAt = new TemporalValues.Unit[columns.size()];
+            this.jsonAt = new boolean[columns.size()];
+            for (int i = 0; i < columns.size(); i++) {
+                idx.put(columns.get(i), i);
+                inferredUnitAt[i] = inferredUnits.get(columns.get(i));
+                jsonAt[i] = jsonColumns.contains(columns.get(i));
+            }
+            this.index = Map.copyOf(idx);
+            this.keyAt = keys.stream().mapToInt(k -> idx.getOrDefault(k, -1)).toArray();
             String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
             List<String> nonKey = new ArrayList<>(columns);
             nonKey.removeAll(keys);
@@ -466,6 +513,35 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     + " ON CONFLICT (" + pk + ") DO " + (set == null ? "NOTHING" : "UPDATE SET " + set);
             this.deleteSql = "DELETE FROM " + quoted + " WHERE (" + pk + ") IN (SELECT " + pk
                     + " FROM json_populate_record(NULL::" + quoted + ", ?::json))";
+            // typed: unnest(text[], ...) cast to each column's type without its modifier; the INSERT's assignment
+            // applies the modifier as json_populate_record's input did (too long for varchar(n): an error, numeric(p,s)
+            // rounded). Positional aliases a0..an keep any column name out of the select list.
+            StringBuilder up = new StringBuilder("INSERT INTO ").append(quoted).append(" (")
+                    .append(columns.stream().map(TableInfo::quote).collect(Collectors.joining(", ")))
+                    .append(") SELECT ");
+            StringBuilder params = new StringBuilder();
+            StringBuilder aliases = new StringBuilder();
+            for (int i = 0; i < columns.size(); i++) {
+                String sep = i == 0 ? "" : ", ";
+                up.append(sep).append("a").append(i).append("::").append(castTypes.getOrDefault(columns.get(i), "text"));
+                params.append(sep).append("?::text[]");
+                aliases.append(sep).append("a").append(i);
+            }
+            up.append(" FROM unnest(").append(params).append(") AS u(").append(aliases).append(") ON CONFLICT (")
+                    .append(pk).append(") DO ").append(set == null ? "NOTHING" : "UPDATE SET " + set);
+            this.typedUpsertSql = up.toString();
+            StringBuilder del = new StringBuilder("DELETE FROM ").append(quoted).append(" WHERE (").append(pk)
+                    .append(") IN (SELECT ");
+            StringBuilder dParams = new StringBuilder();
+            StringBuilder dAliases = new StringBuilder();
+            for (int i = 0; i < keys.size(); i++) {
+                String sep = i == 0 ? "" : ", ";
+                del.append(sep).append("a").append(i).append("::").append(castTypes.getOrDefault(keys.get(i), "text"));
+                dParams.append(sep).append("?::text[]");
+                dAliases.append(sep).append("a").append(i);
+            }
+            del.append(" FROM unnest(").append(dParams).append(") AS u(").append(dAliases).append("))");
+            this.typedDeleteSql = del.toString();
         }
 
         static TableInfo load(Connection c, String target, List<String> configuredKey, TimePrecisionMode mode)
@@ -519,8 +595,25 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     }
                 }
             }
+            Map<String, String> castTypes = new HashMap<>();
+            java.util.Set<String> jsonColumns = new java.util.HashSet<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL),"
+                    + " coalesce(b.typname, t.typname) IN ('json', 'jsonb')"
+                    + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                    + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
+                    + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped")) {
+                ps.setString(1, quoted);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        castTypes.put(rs.getString(1), rs.getString(2));
+                        if (rs.getBoolean(3)) {
+                            jsonColumns.add(rs.getString(1));
+                        }
+                    }
+                }
+            }
             c.commit();
-            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units);
+            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, jsonColumns);
         }
 
         /** The unit Debezium uses for a column of this type and type modifier (precision, -1 = default 6). */

@@ -252,6 +252,58 @@ class JdbcChangeApplierIT {
         applier.close();
     }
 
+    @Test
+    void typedMultiRowBindsGiveWhatJsonPopulateRecordGives() throws Exception {
+        // ground truth: PostgreSQL's own json_populate_record of each key's last image (the applier's former and
+        // fallback path), into a twin table
+        String columns = "(id int PRIMARY KEY, big bigint, num numeric(10,2), short varchar(5), txt text, ok boolean,"
+                + " doc jsonb, raw json, ids int[], uid uuid, dbl double precision, ts timestamp(3), d date)";
+        exec("CREATE TABLE replica.typed " + columns, "CREATE TABLE replica.typed_truth " + columns);
+        String[] images = {
+            "{\"id\":1,\"big\":9007199254740993,\"num\":\"12.345\",\"short\":\"abc\",\"txt\":\"a \\\"q\\\" \\\\ \\u00e9 {x,y}\","
+                    + "\"ok\":true,\"doc\":{\"a\":[1,2,{\"b\":null}],\"s\":\"x\\\"y\"},\"raw\":\"just a string\",\"uid\":"
+                    + "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\",\"dbl\":1.5e-7,\"ts\":1700000000123,\"d\":19782}",
+            "{\"id\":2,\"big\":null,\"num\":7,\"short\":\"NULL\",\"txt\":\"\",\"ok\":false,\"doc\":\"{\\\"as\\\":\\\"text\\\"}\","
+                    + "\"raw\":[1,\"two\"],\"dbl\":-0.0,\"d\":-1}",
+            "{\"id\":1,\"big\":1,\"num\":\"1.005\",\"short\":\"z\",\"txt\":\"updated in the same batch\",\"ok\":null,"
+                    + "\"doc\":[],\"raw\":{},\"ts\":-1,\"d\":0}",
+            "{\"id\":3,\"txt\":\"fields missing: NULL\",\"doc\":12.50,\"raw\":true}"
+        };
+        List<ChangeEvent> batch = new ArrayList<>();
+        for (String image : images) {
+            batch.add(event(Operation.CREATE, "typed", null, image, null));
+        }
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        applier.apply(batch);
+        // the truth: each image (epoch numbers made ISO as before) through json_populate_record, one upsert at a time
+        try (Connection c = ds.getConnection(); java.sql.PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO replica.typed_truth SELECT * FROM json_populate_record(NULL::replica.typed_truth, ?::json)"
+                        + " ON CONFLICT (id) DO UPDATE SET (big, num, short, txt, ok, doc, raw, ids, uid, dbl, ts, d) ="
+                        + " (EXCLUDED.big, EXCLUDED.num, EXCLUDED.short, EXCLUDED.txt, EXCLUDED.ok, EXCLUDED.doc,"
+                        + " EXCLUDED.raw, EXCLUDED.ids, EXCLUDED.uid, EXCLUDED.dbl, EXCLUDED.ts, EXCLUDED.d)")) {
+            for (String image : images) {
+                ps.setString(1, TemporalValues.rewrite(image, f -> "ts".equals(f) ? TemporalValues.Unit.EPOCH_MILLIS
+                        : "d".equals(f) ? TemporalValues.Unit.EPOCH_DAYS : null));
+                ps.executeUpdate();
+            }
+        }
+        assertThat(rows("replica.typed")).isEqualTo(rows("replica.typed_truth")).hasSize(3);
+        assertThat(rows("replica.typed")).first().asString().startsWith("1|1|1.01|z|updated in the same batch|null|[]|{}|");
+
+        // an int[] column sent as a JSON array takes the JSON path, in the same transaction as typed chunks
+        applier.apply(List.of(event(Operation.UPDATE, "typed", null, "{\"id\":2,\"ids\":[3,4]}", null),
+                event(Operation.DELETE, "typed", "{\"id\":3}", null, null)));
+        assertThat(rows("replica.typed")).hasSize(2).element(1).asString().startsWith("2|null|null|null|null|null|null|null|{3,4}|");
+
+        // a value too long for varchar(5): rejected (as json_populate_record's input does), nothing applied, no row data
+        assertThatThrownBy(() -> applier.apply(List.of(event(Operation.CREATE, "typed", null, "{\"id\":9}", null),
+                event(Operation.CREATE, "typed", null, "{\"id\":10,\"short\":\"too-long-secret\"}", null))))
+                .isInstanceOf(SQLException.class).hasMessageContaining("replica.typed").hasMessageContaining("22001")
+                .hasMessageNotContaining("too-long-secret");
+        assertThat(rows("replica.typed")).hasSize(2);
+        applier.close();
+    }
+
     private static void exec(String... sql) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String q : sql) {

@@ -1,0 +1,192 @@
+package io.migmon.cdc.jdbc;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.migmon.cdc.event.ChangeEvent;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.DateTimeException;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One chunk of same-kind events of one table, converted in a single streaming pass per row image into one text
+ * array per column (epoch-based temporal numbers already ISO text, {@code json}/{@code jsonb} columns as JSON text)
+ * and bound as {@code unnest(?::text[], ...)} of one multi-row statement. Later images of a key replace earlier ones
+ * within the chunk (a multi-row {@code ON CONFLICT} statement may touch a row once; the last image of a run of
+ * upserts is the row's state, as with one statement per event). Not thread-safe; one per chunk.
+ */
+final class TypedRows {
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** A field the table's cached metadata lacks: refresh / evolve the table, then convert again. */
+    boolean unknownField;
+    /** A JSON object or array in a column that is not json/jsonb (arrays, composites): use the JSON path. */
+    boolean needsJson;
+    private final String[][] values;
+    private int rows;
+
+    private TypedRows(int columns, int capacity) {
+        this.values = new String[columns][capacity];
+    }
+
+    /**
+     * Converts the chunk; never null: check {@link #unknownField} and {@link #needsJson} before {@link #execute}.
+     *
+     * @throws IllegalArgumentException naming the table and field (never the value) for out-of-range temporal
+     *         numbers, images that are not JSON objects, events without the needed image
+     */
+    static TypedRows convert(JdbcChangeApplier.TableInfo info, boolean upsert, List<ChangeEvent> events) {
+        int width = info.index.size();
+        TypedRows out = new TypedRows(upsert ? width : info.keyAt.length, events.size());
+        for (int k : info.keyAt) {
+            if (k < 0) {
+                out.needsJson = true; // a configured key column the table lacks: the JSON path reports it
+                return out;
+            }
+        }
+        String[] row = new String[width];
+        Map<Object, Integer> rowOfKey = new HashMap<>(events.size() * 2);
+        for (ChangeEvent e : events) {
+            String json = upsert ? e.afterJson() : JdbcChangeApplier.deleteKey(e);
+            if (json == null) {
+                throw new IllegalArgumentException("event without " + (upsert ? "after" : "before/key") + " image: " + e);
+            }
+            Arrays.fill(row, null);
+            if (!out.readRow(info, e, json, row, upsert)) {
+                return out;
+            }
+            Object key = keyOf(info, row);
+            Integer at = rowOfKey.putIfAbsent(key, out.rows);
+            int target = at == null ? out.rows++ : at;
+            if (upsert) {
+                for (int c = 0; c < width; c++) {
+                    out.values[c][target] = row[c];
+                }
+            } else {
+                for (int k = 0; k < info.keyAt.length; k++) {
+                    out.values[k][target] = row[info.keyAt[k]];
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Object keyOf(JdbcChangeApplier.TableInfo info, String[] row) {
+        if (info.keyAt.length == 1) {
+            String k = row[info.keyAt[0]];
+            return k == null ? NULL_KEY : k;
+        }
+        String[] key = new String[info.keyAt.length];
+        for (int i = 0; i < key.length; i++) {
+            key[i] = row[info.keyAt[i]];
+        }
+        return Arrays.asList(key);
+    }
+
+    private static final Object NULL_KEY = new Object();
+
+    /** Reads one row image into {@code row} by column position; false when the chunk cannot take the typed path. */
+    private boolean readRow(JdbcChangeApplier.TableInfo info, ChangeEvent e, String json, String[] row, boolean upsert) {
+        Map<String, String> types = e.rowFieldTypes();
+        String field = null;
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not a JSON object");
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+                field = p.currentName();
+                JsonToken v = p.nextToken();
+                Integer col = info.index.get(field);
+                if (col == null) {
+                    if (upsert) {
+                        unknownField = true;
+                        return false;
+                    }
+                    p.skipChildren(); // deletes need the key columns only
+                    continue;
+                }
+                int c = col;
+                switch (v) {
+                    case VALUE_NULL:
+                        row[c] = null;
+                        break;
+                    case VALUE_STRING:
+                        row[c] = info.jsonAt[c] ? quote(p.getText()) : p.getText();
+                        break;
+                    case VALUE_NUMBER_INT: {
+                        TemporalValues.Unit unit = info.jsonAt[c] ? null
+                                : types != null ? TemporalValues.unitOfSemanticType(types.get(field))
+                                : info.inferredUnitAt[c];
+                        row[c] = unit == null ? p.getText() : TemporalValues.format(unit, p.getLongValue());
+                        break;
+                    }
+                    case VALUE_NUMBER_FLOAT:
+                        row[c] = p.getText();
+                        break;
+                    case VALUE_TRUE:
+                        row[c] = "true";
+                        break;
+                    case VALUE_FALSE:
+                        row[c] = "false";
+                        break;
+                    case START_OBJECT:
+                    case START_ARRAY:
+                        if (!info.jsonAt[c]) {
+                            needsJson = true;
+                            return false;
+                        }
+                        int start = (int) p.currentTokenLocation().getCharOffset();
+                        p.skipChildren();
+                        int end = (int) p.currentLocation().getCharOffset();
+                        if (start < 0 || end <= start || end > json.length()) {
+                            needsJson = true;
+                            return false;
+                        }
+                        row[c] = json.substring(start, end);
+                        break;
+                    default:
+                        throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not valid JSON");
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not valid JSON");
+            }
+        } catch (DateTimeException | ArithmeticException | com.fasterxml.jackson.core.exc.InputCoercionException ex) {
+            throw new IllegalArgumentException("apply to " + info.quoted + " failed: value of field " + field
+                    + " is out of range", null);
+        } catch (IOException ex) {
+            throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not valid JSON", null);
+        }
+        return true;
+    }
+
+    private static String quote(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        JsonStringEncoder.getInstance().quoteAsString(s, b);
+        return b.append('"').toString();
+    }
+
+    /** Runs the chunk as one statement on {@code c} (inside the caller's transaction). */
+    void execute(Connection c, JdbcChangeApplier.TableInfo info, boolean upsert) throws SQLException {
+        if (rows == 0) {
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(upsert ? info.typedUpsertSql : info.typedDeleteSql)) {
+            for (int col = 0; col < values.length; col++) {
+                String[] v = rows == values[col].length ? values[col] : Arrays.copyOf(values[col], rows);
+                ps.setArray(col + 1, c.createArrayOf("text", v));
+            }
+            ps.executeUpdate();
+        }
+    }
+}
