@@ -190,7 +190,7 @@ class CdcThroughputBenchmark {
                     if (readTree) {
                         JsonNode root = mapper.readTree(r.value());
                         JsonNode envelope = root.has("payload") ? root.get("payload") : root;
-                        sink += envelope.path("op").asText().length() + envelope.path("source").path("ts_us").asLong();
+                        sink += envelope.path("op").asText().length() + (envelope.path("source").path("ts_us").asLong() > 0 ? 1 : 0);
                     } else {
                         sink += r.value().length;
                     }
