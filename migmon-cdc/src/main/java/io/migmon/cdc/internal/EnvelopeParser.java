@@ -3,6 +3,7 @@ package io.migmon.cdc.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
@@ -42,6 +43,8 @@ public final class EnvelopeParser {
     private static final byte[] PAYLOAD_KEY = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
 
     private final JsonFactory factory;
+    /** The factory of the fast path: one level less nesting allowed, as its parser starts inside the record. */
+    private final JsonFactory payloadFactory;
     private final String heartbeatTopicPrefix;
     private final String transactionTopicSuffix;
     private final ConcurrentHashMap<String, KnownSchema> knownSchemas = new ConcurrentHashMap<>();
@@ -50,6 +53,9 @@ public final class EnvelopeParser {
 
     public EnvelopeParser(JsonFactory factory, String heartbeatTopicPrefix, String transactionTopicSuffix) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        StreamReadConstraints limits = factory.streamReadConstraints();
+        this.payloadFactory = factory.rebuild().streamReadConstraints(limits.rebuild()
+                .maxNestingDepth(Math.max(1, limits.getMaxNestingDepth() - 1)).build()).build();
         this.heartbeatTopicPrefix = heartbeatTopicPrefix;
         this.transactionTopicSuffix = transactionTopicSuffix;
     }
@@ -129,7 +135,7 @@ public final class EnvelopeParser {
             return null;
         }
         State st = new State();
-        try (JsonParser p = factory.createParser(value, payloadStart, value.length - payloadStart)) {
+        try (JsonParser p = payloadFactory.createParser(value, payloadStart, value.length - payloadStart)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

@@ -1,6 +1,7 @@
 package io.migmon.cdc.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import org.junit.jupiter.api.Test;
@@ -64,6 +65,20 @@ class EnvelopeParserKnownSchemaTest {
         assertThat(parser.parse(EnvelopeParserTest.record("t", v2), true).rowFieldTypes())
                 .containsEntry("d", "io.debezium.time.Year");
         assertThat(parser.knownSchemaHits).isEqualTo(2);
+    }
+
+    @Test
+    void nestingLimitIsTheFullParsesAlthoughTheFastPathStartsInsideTheRecord() throws Exception {
+        int limit = StreamReadConstraints.defaults().getMaxNestingDepth();
+        for (int depth = limit - 3; depth <= limit + 2; depth++) {
+            // record depth: the record 1, payload 2, after 3, then depth - 3 arrays
+            String after = "{\"id\":" + "[".repeat(depth - 3) + "]".repeat(depth - 3) + "}";
+            EnvelopeParser parser = EnvelopeParser.withDefaults();
+            parser.parse(EnvelopeParserTest.record("t", wrapped("io.debezium.time.Date", "{\"id\":1}")), false);
+            CdcRecord deep = EnvelopeParserTest.record("t", wrapped("io.debezium.time.Date", after));
+            compare(parser, deep, false, "depth " + depth);
+            compare(parser, deep, true, "depth " + depth);
+        }
     }
 
     private static String wrapped(String semantic, String after) {
