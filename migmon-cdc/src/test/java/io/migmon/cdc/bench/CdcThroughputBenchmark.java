@@ -180,6 +180,7 @@ class CdcThroughputBenchmark {
         props.put("enable.auto.commit", false);
         long sink = 0;
         long start = System.nanoTime();
+        long end;
         int seen = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.subscribe(List.of(topic));
@@ -199,8 +200,9 @@ class CdcThroughputBenchmark {
                     c.commitSync();
                 }
             }
+            end = System.nanoTime(); // like the processor's figure: up to the last event, without close()
         }
-        double secs = (System.nanoTime() - start) / 1e9;
+        double secs = (end - start) / 1e9;
         assertThat(sink).isPositive();
         return seen / secs;
     }
