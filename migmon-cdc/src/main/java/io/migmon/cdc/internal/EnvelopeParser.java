@@ -3,6 +3,7 @@ package io.migmon.cdc.internal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
@@ -10,23 +11,51 @@ import io.migmon.cdc.event.Operation;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Streaming parser of Debezium JSON records (JsonConverter output, with or without the {@code schema}/{@code payload}
  * wrapper). Reads only the fields migmon uses; row images are skipped, or captured as raw JSON text (a byte slice of
- * the input, no tree) when {@code captureRows} is set. Thread-safe (stateless apart from the shared factory).
+ * the input, no tree) when {@code captureRows} is set.
+ *
+ * <p><b>Known schema blocks.</b> JsonConverter with {@code schemas.enable=true} (its default) writes
+ * {@code {"schema":{...},"payload":{...}}}, and the schema block (usually 2-3 KB, most of the record) is byte for byte
+ * the same on every record of a topic until the table's schema changes. The parser remembers, per topic, the raw bytes
+ * of the last schema block it parsed (and, once captured, the row field types read from it). A record that starts with
+ * {@code {"schema":}, followed by exactly those bytes and {@code ,"payload":}, is parsed from its payload on, without
+ * tokenizing the schema (a byte comparison instead); the payload must then close the record ({@code }} and whitespace
+ * only). Anything else (another schema version, a different layout, any error) takes the full parse, which gives the
+ * same result or the same error as before and remembers the new block. Correctness never depends on the cache: a hit
+ * means the bytes are identical, so the skipped block would have parsed to the same values.
+ *
+ * <p>Thread-safe: the per-topic cache is a concurrent map of immutable entries (last writer wins), at most
+ * {@value #MAX_KNOWN_TOPICS} topics.
  */
 public final class EnvelopeParser {
 
+    /** Bound of the schema cache (topics); beyond it, records of new topics take the full parse. */
+    static final int MAX_KNOWN_TOPICS = 4096;
+    private static final byte[] SCHEMA_PREFIX = "{\"schema\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] PAYLOAD_KEY = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
+
     private final JsonFactory factory;
+    /** The factory of the fast path: one level less nesting allowed, as its parser starts inside the record. */
+    private final JsonFactory payloadFactory;
     private final String heartbeatTopicPrefix;
     private final String transactionTopicSuffix;
+    private final ConcurrentHashMap<String, KnownSchema> knownSchemas = new ConcurrentHashMap<>();
+    /** Records parsed from their payload on (tests; a plain field, approximate under concurrent use). */
+    long knownSchemaHits;
 
     public EnvelopeParser(JsonFactory factory, String heartbeatTopicPrefix, String transactionTopicSuffix) {
         this.factory = Objects.requireNonNull(factory, "factory");
+        StreamReadConstraints limits = factory.streamReadConstraints();
+        this.payloadFactory = factory.rebuild().streamReadConstraints(limits.rebuild()
+                .maxNestingDepth(Math.max(1, limits.getMaxNestingDepth() - 1)).build()).build();
         this.heartbeatTopicPrefix = heartbeatTopicPrefix;
         this.transactionTopicSuffix = transactionTopicSuffix;
     }
@@ -60,6 +89,10 @@ public final class EnvelopeParser {
             return ChangeEvent.builder(record, heartbeatTopic ? ChangeEvent.Kind.HEARTBEAT : ChangeEvent.Kind.TOMBSTONE)
                     .build();
         }
+        ChangeEvent fast = parseKnownSchema(record, value, captureRows);
+        if (fast != null) {
+            return fast;
+        }
         State st = new State();
         try (JsonParser p = factory.createParser(value)) {
             JsonToken first = p.nextToken();
@@ -70,7 +103,7 @@ public final class EnvelopeParser {
             if (first != JsonToken.START_OBJECT) {
                 throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "value is not a JSON object");
             }
-            readObject(p, st, captureRows, value, 0);
+            readObject(p, st, captureRows, value, 0, 0);
             if (p.nextToken() != null) {
                 throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object");
             }
@@ -78,6 +111,97 @@ public final class EnvelopeParser {
             // Jackson's message names the location, never the content beyond a short excerpt of the token
             throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()));
         }
+        ChangeEvent event = build(record, st, heartbeatTopic);
+        remember(topic, value, st, captureRows);
+        return event;
+    }
+
+    /**
+     * The fast path: a record whose schema block is byte-identical to the one last seen on its topic. Returns null
+     * when it does not apply or anything is unusual (the caller then runs the full parse, which reports errors).
+     */
+    private ChangeEvent parseKnownSchema(CdcRecord record, byte[] value, boolean captureRows) throws EnvelopeException {
+        KnownSchema known = knownSchemas.get(record.topic());
+        if (known == null || (captureRows && !known.typesRead)) {
+            return null;
+        }
+        int schemaStart = SCHEMA_PREFIX.length;
+        int schemaEnd = schemaStart + known.bytes.length;
+        int payloadStart = schemaEnd + PAYLOAD_KEY.length;
+        if (value.length <= payloadStart
+                || !Arrays.equals(value, 0, schemaStart, SCHEMA_PREFIX, 0, schemaStart)
+                || !Arrays.equals(value, schemaStart, schemaEnd, known.bytes, 0, known.bytes.length)
+                || !Arrays.equals(value, schemaEnd, payloadStart, PAYLOAD_KEY, 0, PAYLOAD_KEY.length)) {
+            return null;
+        }
+        State st = new State();
+        try (JsonParser p = payloadFactory.createParser(value, payloadStart, value.length - payloadStart)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            readObject(p, st, captureRows, value, payloadStart, 1);
+            // the payload's closing brace; the sub-parser's offsets count from payloadStart
+            long close = p.currentTokenLocation().getByteOffset();
+            if (close < 0 || !onlyClosingBrace(value, payloadStart + (int) close + 1)) {
+                return null;
+            }
+        } catch (IOException | EnvelopeException e) {
+            return null; // the full parse reports it, with its own message
+        }
+        if (captureRows) {
+            st.rowFieldTypes = known.types;
+        }
+        ChangeEvent event = build(record, st, isHeartbeatTopic(record.topic()));
+        knownSchemaHits++;
+        return event;
+    }
+
+    /** Whether {@code value[from..]} is whitespace, one {@code }}, whitespace. */
+    private static boolean onlyClosingBrace(byte[] value, int from) {
+        int i = from;
+        while (i < value.length && isJsonWhitespace(value[i])) {
+            i++;
+        }
+        if (i >= value.length || value[i] != '}') {
+            return false;
+        }
+        i++;
+        while (i < value.length && isJsonWhitespace(value[i])) {
+            i++;
+        }
+        return i == value.length;
+    }
+
+    private static boolean isJsonWhitespace(byte b) {
+        return b == ' ' || b == '\n' || b == '\r' || b == '\t';
+    }
+
+    /** After a successful full parse: remembers the schema block if the record has the JsonConverter layout. */
+    private void remember(String topic, byte[] value, State st, boolean captureRows) {
+        if (st.schemaStart != SCHEMA_PREFIX.length || st.schemaEnd <= st.schemaStart
+                || st.schemaEnd + PAYLOAD_KEY.length > value.length) {
+            return;
+        }
+        int start = (int) st.schemaStart;
+        int end = (int) st.schemaEnd;
+        if (!Arrays.equals(value, 0, start, SCHEMA_PREFIX, 0, start)
+                || !Arrays.equals(value, end, end + PAYLOAD_KEY.length, PAYLOAD_KEY, 0, PAYLOAD_KEY.length)) {
+            return;
+        }
+        KnownSchema current = knownSchemas.get(topic);
+        if (current != null && (current.typesRead || !captureRows)
+                && Arrays.equals(value, start, end, current.bytes, 0, current.bytes.length)) {
+            return;
+        }
+        if (current == null && knownSchemas.size() >= MAX_KNOWN_TOPICS) {
+            return;
+        }
+        knownSchemas.put(topic, new KnownSchema(Arrays.copyOfRange(value, start, end),
+                captureRows ? st.rowFieldTypes : null, captureRows));
+    }
+
+    private ChangeEvent build(CdcRecord record, State st, boolean heartbeatTopic) throws EnvelopeException {
+        String topic = record.topic();
         if (st.payloadNull) {
             return ChangeEvent.builder(record, ChangeEvent.Kind.TOMBSTONE).build();
         }
@@ -118,7 +242,10 @@ public final class EnvelopeParser {
                 .build();
     }
 
-    private void readObject(JsonParser p, State st, boolean capture, byte[] src, int depth)
+    /**
+     * @param base where the parser's input starts in {@code src} (its byte offsets count from there)
+     */
+    private void readObject(JsonParser p, State st, boolean capture, byte[] src, int base, int depth)
             throws IOException, EnvelopeException {
         JsonToken t;
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -127,7 +254,7 @@ public final class EnvelopeParser {
             switch (name) {
                 case "payload":
                     if (depth == 0 && v == JsonToken.START_OBJECT) {
-                        readObject(p, st, capture, src, 1);
+                        readObject(p, st, capture, src, base, 1);
                     } else if (depth == 0 && v == JsonToken.VALUE_NULL) {
                         st.payloadNull = true;
                     } else {
@@ -135,8 +262,14 @@ public final class EnvelopeParser {
                     }
                     break;
                 case "schema":
-                    if (depth == 0 && capture && v == JsonToken.START_OBJECT) {
-                        readEnvelopeSchema(p, st);
+                    if (depth == 0 && v == JsonToken.START_OBJECT) {
+                        st.schemaStart = base + p.currentTokenLocation().getByteOffset();
+                        if (capture) {
+                            readEnvelopeSchema(p, st);
+                        } else {
+                            p.skipChildren();
+                        }
+                        st.schemaEnd = base + p.currentTokenLocation().getByteOffset() + 1;
                     } else {
                         p.skipChildren();
                     }
@@ -145,10 +278,10 @@ public final class EnvelopeParser {
                     st.op = text(p, v);
                     break;
                 case "before":
-                    st.before = capture ? capture(p, v, src) : skip(p, null);
+                    st.before = capture ? capture(p, v, src, base) : skip(p, null);
                     break;
                 case "after":
-                    st.after = capture ? capture(p, v, src) : skip(p, null);
+                    st.after = capture ? capture(p, v, src, base) : skip(p, null);
                     break;
                 case "source":
                     if (v == JsonToken.START_OBJECT) {
@@ -287,7 +420,7 @@ public final class EnvelopeParser {
         }
     }
 
-    private static String capture(JsonParser p, JsonToken v, byte[] src) throws IOException {
+    private static String capture(JsonParser p, JsonToken v, byte[] src, int base) throws IOException {
         if (v == JsonToken.VALUE_NULL) {
             return null;
         }
@@ -295,9 +428,9 @@ public final class EnvelopeParser {
             p.skipChildren();
             return null;
         }
-        long start = p.currentTokenLocation().getByteOffset();
+        long start = base + p.currentTokenLocation().getByteOffset();
         p.skipChildren();
-        long end = p.currentTokenLocation().getByteOffset() + 1;
+        long end = base + p.currentTokenLocation().getByteOffset() + 1;
         if (start < 0 || end > src.length || end <= start) {
             return null;
         }
@@ -357,7 +490,22 @@ public final class EnvelopeParser {
         return s.length() <= 120 ? s : s.substring(0, 120) + "...";
     }
 
+    /** The raw bytes of a topic's last schema block, and the row field types read from it (when captured). */
+    private static final class KnownSchema {
+        final byte[] bytes;
+        final Map<String, String> types;
+        final boolean typesRead;
+
+        KnownSchema(byte[] bytes, Map<String, String> types, boolean typesRead) {
+            this.bytes = bytes;
+            this.types = types;
+            this.typesRead = typesRead;
+        }
+    }
+
     private static final class State {
+        long schemaStart = -1;
+        long schemaEnd = -1;
         boolean payloadNull;
         String op;
         String before;
