@@ -12,7 +12,10 @@ import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
-/** The example of docs/sql-frameworks.md ("Flyway"), compiled and run: keep both in sync. */
+/**
+ * The example of docs/sql-frameworks.md ("Flyway"), compiled and run against embedded PostgreSQL (DocsSnippetsTest of
+ * migmon-examples checks that the doc's block is verbatim here).
+ */
 class DocExampleIT {
 
     @Test

@@ -19,7 +19,10 @@ import liquibase.database.DatabaseFactory;
 import liquibase.database.jvm.JdbcConnection;
 import org.junit.jupiter.api.Test;
 
-/** The example of docs/sql-frameworks.md ("Liquibase"), compiled and run: keep both in sync. */
+/**
+ * The example of docs/sql-frameworks.md ("Liquibase"), compiled and run against embedded PostgreSQL (DocsSnippetsTest of
+ * migmon-examples checks that the doc's block is verbatim here).
+ */
 class DocExampleIT {
 
     @Test

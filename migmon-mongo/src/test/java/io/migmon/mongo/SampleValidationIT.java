@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * mongo-java-server sorts with a random comparator for {@code $sample} and fails now and then with "Comparison
  * method violates its general contract!"; the sample validation must not turn that server bug into a failed
- * migration (it failed DocsExampleIT once in a clean CI run).
+ * migration (it failed the docs example, then DocsExampleIT, once in a clean CI run).
  */
 class SampleValidationIT {
 

@@ -37,8 +37,9 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every java block of README.md and docs/*.md is verbatim in one of the *Snippets classes of this package (so the
- * build compiles it; docs/spring-boot.md's is in migmon-examples/spring-boot's SpringBootDocSnippets), the README's
+ * Every java block of README.md and docs/*.md is verbatim in one of the *Snippets classes of this package or in the
+ * module test that runs it (so the build compiles it; docs/spring-boot.md's is in migmon-examples/spring-boot's
+ * SpringBootDocSnippets), the README's
  * blocks show their imports, and the snippets that need no server run.
  */
 class DocsSnippetsTest {
@@ -59,20 +60,29 @@ class DocsSnippetsTest {
         return s.replaceAll("\\s+", "");
     }
 
-    /** Each doc with java blocks and the class here that holds them verbatim (docs/spring-boot.md: Boot35Test). */
-    static final Map<String, String> SNIPPETS = new LinkedHashMap<>();
+    private static final String HERE = "migmon-examples/src/test/java/io/migmon/examples/docs/";
+
+    /**
+     * Each doc with java blocks and the source files (relative to the repository root) that hold them verbatim: the
+     * *Snippets classes here, or a module's own test that runs the example against a real server (one copy of each
+     * block, never both). docs/spring-boot.md: SpringBootDocSnippetsTest.
+     */
+    static final Map<String, List<String>> SNIPPETS = new LinkedHashMap<>();
 
     static {
-        SNIPPETS.put("README.md", "GettingStartedSnippets");
-        SNIPPETS.put("docs/getting-started.md", "GettingStartedSnippets");
-        SNIPPETS.put("docs/alerting.md", "AlertingSnippets");
-        SNIPPETS.put("docs/anomaly-detection.md", "AnomalyDetectionSnippets");
-        SNIPPETS.put("docs/cdc.md", "CdcSnippets");
-        SNIPPETS.put("docs/cli.md", "CliSnippets");
-        SNIPPETS.put("docs/grafana.md", "GrafanaSnippets");
-        SNIPPETS.put("docs/mongo.md", "MongoSnippets");
-        SNIPPETS.put("docs/sql-frameworks.md", "SqlFrameworksSnippets");
-        SNIPPETS.put("docs/verify.md", "VerifySnippets");
+        SNIPPETS.put("README.md", List.of(HERE + "GettingStartedSnippets.java"));
+        SNIPPETS.put("docs/getting-started.md", List.of(HERE + "GettingStartedSnippets.java"));
+        SNIPPETS.put("docs/alerting.md", List.of(HERE + "AlertingSnippets.java"));
+        SNIPPETS.put("docs/anomaly-detection.md", List.of(HERE + "AnomalyDetectionSnippets.java"));
+        SNIPPETS.put("docs/cdc.md", List.of(HERE + "CdcSnippets.java"));
+        SNIPPETS.put("docs/cli.md", List.of(HERE + "CliSnippets.java"));
+        SNIPPETS.put("docs/grafana.md", List.of(HERE + "GrafanaSnippets.java",
+                "migmon-grafana/src/test/java/io/migmon/grafana/DocsExampleTest.java"));
+        SNIPPETS.put("docs/mongo.md", List.of(HERE + "MongoSnippets.java"));
+        SNIPPETS.put("docs/sql-frameworks.md", List.of(
+                "migmon-flyway/src/test/java/io/migmon/flyway/DocExampleIT.java",
+                "migmon-liquibase/src/test/java/io/migmon/liquibase/DocExampleIT.java"));
+        SNIPPETS.put("docs/verify.md", List.of(HERE + "VerifySnippets.java"));
     }
 
     /**
@@ -95,19 +105,24 @@ class DocsSnippetsTest {
 
     @Test
     void everyJavaBlockOfTheDocsIsCompiledHere() throws IOException {
-        for (Map.Entry<String, String> e : SNIPPETS.entrySet()) {
+        for (Map.Entry<String, List<String>> e : SNIPPETS.entrySet()) {
             Path doc = ROOT.resolve(e.getKey());
-            String file = Files.readString(Path.of("src/test/java/io/migmon/examples/docs/" + e.getValue() + ".java"));
-            String source = squeeze(file);
-            List<String> classImports = imports(file);
+            Map<String, String> files = new LinkedHashMap<>();
+            for (String f : e.getValue()) {
+                files.put(f, Files.readString(ROOT.resolve(f)));
+            }
             List<String> blocks = javaBlocks(doc);
             assertThat(blocks).as(doc + " has java blocks").isNotEmpty();
             for (String block : blocks) {
                 List<String> blockImports = imports(block);
                 String code = IMPORT.matcher(block).replaceAll("");
-                assertThat(source).as("a java block of %s is not in %s (copy it there so that it compiles):%n%s",
-                        doc, e.getValue(), block).contains(squeeze(code));
-                assertThat(classImports).as("imports of a java block of %s that %s does not have", doc, e.getValue())
+                String holder = files.entrySet().stream()
+                        .filter(f -> squeeze(f.getValue()).contains(squeeze(code)))
+                        .map(Map.Entry::getKey).findFirst().orElse(null);
+                assertThat(holder).as("a java block of %s is in none of %s (copy it into one so that it compiles):%n%s",
+                        doc, e.getValue(), block).isNotNull();
+                List<String> classImports = imports(files.get(holder));
+                assertThat(classImports).as("imports of a java block of %s that %s does not have", doc, holder)
                         .containsAll(blockImports);
                 if (SHOWS_IMPORTS.contains(e.getKey())) {
                     for (String imported : classImports) {
