@@ -1,8 +1,8 @@
 package io.migmon.cdc;
 
 import io.migmon.testsupport.EmbeddedPostgresFixture;
+import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.connect.cli.ConnectDistributed;
 import org.apache.kafka.connect.runtime.Connect;
 
@@ -15,7 +15,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -42,19 +41,7 @@ final class CdcTestEnvironment {
         postgres = EmbeddedPostgresFixture.builder("cdc-it").baseDirectory(work.resolve("pg"))
                 .logicalReplication().trackCommitTimestamp().start();
         target = postgres.createDatabase("tgt");
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
-                .setBaseDirectory(work.resolve("kafka")).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = KafkaTestBroker.start(work.resolve("kafka"));
     }
 
     static synchronized CdcTestEnvironment get() throws Exception {
@@ -69,25 +56,10 @@ final class CdcTestEnvironment {
     /** The Connect worker's REST address; the worker is started on first call. */
     synchronized URI connectUri() {
         if (connect == null) {
-            Map<String, String> w = new HashMap<>();
-            w.put("bootstrap.servers", kafka.bootstrapServers());
-            w.put("group.id", "connect-it");
-            w.put("config.storage.topic", "connect-configs");
-            w.put("offset.storage.topic", "connect-offsets");
-            w.put("status.storage.topic", "connect-status");
-            w.put("config.storage.replication.factor", "1");
-            w.put("offset.storage.replication.factor", "1");
-            w.put("status.storage.replication.factor", "1");
-            w.put("offset.storage.partitions", "1");
-            w.put("status.storage.partitions", "1");
-            w.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-            w.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
+            Map<String, String> w = KafkaTestBroker.connectWorkerConfig(kafka.bootstrapServers(), "connect-it");
             w.put("key.converter.schemas.enable", "false");
             w.put("value.converter.schemas.enable", "false");
-            w.put("listeners", "http://127.0.0.1:0");
-            w.put("plugin.discovery", "service_load");
             w.put("offset.flush.interval.ms", "500");
-            w.put("scheduled.rebalance.max.delay.ms", "0");
             connect = new ConnectDistributed().startConnect(w);
         }
         return connect.rest().serverUrl();

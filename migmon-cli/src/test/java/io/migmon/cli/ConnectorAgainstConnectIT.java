@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migmon.core.testing.Await;
 import io.migmon.testsupport.EmbeddedPostgresFixture;
+import io.migmon.testsupport.KafkaTestBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.connect.cli.ConnectDistributed;
 import org.apache.kafka.connect.runtime.Connect;
 import org.junit.jupiter.api.AfterAll;
@@ -35,34 +34,8 @@ class ConnectorAgainstConnectIT {
         postgres = EmbeddedPostgresFixture.builder("cli-connector").logicalReplication().baseDirectory(work).start();
         postgres.execute("CREATE TABLE public.orders (id bigint PRIMARY KEY, total numeric)",
                 "ALTER USER postgres PASSWORD 'pg-secret-pw'");
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
-                .setBaseDirectory(work.resolve("kafka")).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
-        Map<String, String> w = new HashMap<>();
-        w.put("bootstrap.servers", kafka.bootstrapServers());
-        w.put("group.id", "cli-connect-it");
-        w.put("config.storage.topic", "connect-configs");
-        w.put("offset.storage.topic", "connect-offsets");
-        w.put("status.storage.topic", "connect-status");
-        w.put("config.storage.replication.factor", "1");
-        w.put("offset.storage.replication.factor", "1");
-        w.put("status.storage.replication.factor", "1");
-        w.put("offset.storage.partitions", "1");
-        w.put("status.storage.partitions", "1");
-        w.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
-        w.put("value.converter", "org.apache.kafka.connect.json.JsonConverter");
-        w.put("listeners", "http://127.0.0.1:0");
-        w.put("plugin.discovery", "service_load");
-        w.put("scheduled.rebalance.max.delay.ms", "0");
+        kafka = KafkaTestBroker.start(work.resolve("kafka"));
+        Map<String, String> w = KafkaTestBroker.connectWorkerConfig(kafka.bootstrapServers(), "cli-connect-it");
         connect = new ConnectDistributed().startConnect(w);
         String url = connect.rest().serverUrl().toString();
         connectUrl = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;

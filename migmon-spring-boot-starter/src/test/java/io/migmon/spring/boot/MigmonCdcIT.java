@@ -8,6 +8,7 @@ import io.migmon.cdc.CdcEventProcessor;
 import io.migmon.core.testing.Await;
 import io.migmon.spring.boot.internal.CdcProcessorLifecycle;
 import io.migmon.testsupport.EmbeddedPostgresFixture;
+import io.migmon.testsupport.KafkaTestBroker;
 import java.sql.Connection;
 import java.sql.Statement;
 import javax.sql.DataSource;
@@ -27,7 +28,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,18 +51,7 @@ class MigmonCdcIT {
 
     @BeforeAll
     static void startKafka() throws Exception {
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
-                .setBaseDirectory(Path.of("target", "kafka-" + ProcessHandle.current().pid())).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = KafkaTestBroker.start(Path.of("target", "kafka-" + ProcessHandle.current().pid()));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1), new NewTopic(DLQ, 1, (short) 1))).all().get();
         }
