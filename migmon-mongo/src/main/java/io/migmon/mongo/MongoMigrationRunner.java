@@ -233,8 +233,8 @@ public final class MongoMigrationRunner implements AutoCloseable {
 
     /**
      * Reverts one applied migration with its {@link MongoMigration#down}, in a transaction when the policy and the
-     * server allow, and deletes its changelog entry in that same transaction, so that the next {@link #run()} applies
-     * it again. Takes the lock like {@link #run()}. Undo is logged and a failure counted in
+     * server allow, and marks its changelog entry {@code undone} in that same transaction (the entry and its attempts
+     * stay, with the undo appended as an attempt), so that the next {@link #run()} applies it again. Takes the lock like {@link #run()}. Undo is logged and a failure counted in
      * {@code mongodb_migration_errors_total}; it records no duration (the duration timer describes forward runs).
      *
      * @throws IllegalArgumentException when no migration of this runner has that version, or it is not applied
@@ -254,9 +254,18 @@ public final class MongoMigrationRunner implements AutoCloseable {
                 throw new IllegalArgumentException("migration " + m.version() + " is not applied; nothing to undo");
             }
             MigrationRun run = observable.start();
+            Instant start = clock.instant();
+            Document undoAttempt = new Document(Changelog.ATTEMPT_ID, UUID.randomUUID().toString())
+                    .append("owner", owner).append("startedAt", Date.from(start)).append("transactional", transactional);
             SessionExecutor.Outcome outcome = executor.execute(m.version(), transactional, session -> {
-                m.down(new RunContext(meters, operationTimeout, db, session, run, lock, m.version()));
-                changelog.delete(session, m.version());
+                RunContext ctx = new RunContext(meters, operationTimeout, db, session, run, lock, m.version());
+                m.down(ctx);
+                Duration took = Duration.between(start, clock.instant());
+                if (!changelog.undone(session, m, owner, Changelog.attempt(undoAttempt, Changelog.UNDONE, took,
+                        ctx.documents(), ctx.documents(), null))) {
+                    throw new IllegalStateException("migration " + m.version()
+                            + " is no longer applied (another runner changed the changelog)");
+                }
             });
             if (outcome.succeeded()) {
                 run.succeed();

@@ -354,14 +354,27 @@ class MongoMigrationRunnerIT {
     }
 
     @Test
-    void undoRunsDownAndForgetsTheVersion() {
+    void undoRunsDownAndKeepsTheHistory() {
         TestMigration v1 = insertOrders("1", 20).withDown(ctx -> ctx.await(ctx.collection("orders").deleteMany(new Document())));
         try (MongoMigrationRunner r = runner(v1).build()) {
             r.run();
             r.undo("1");
             assertThat(count("orders")).isZero();
-            assertThat(r.changelog()).isEmpty();
+            // the entry stays: status undone, the successful attempt and the undo in its history
+            assertThat(r.changelog()).singleElement().satisfies(e -> {
+                assertThat(e.getString("status")).isEqualTo("undone");
+                assertThat(e.getList("attempts", Document.class)).extracting(a -> a.getString("status"))
+                        .containsExactly("success", "undone");
+            });
+            assertThat(r.pending()).containsExactly("1");
+            assertThatThrownBy(() -> r.undo("1")).hasMessageContaining("not applied");
             assertThat(r.run().applied()).containsExactly("1");
+            assertThat(count("orders")).isEqualTo(20);
+            assertThat(r.changelog()).singleElement().satisfies(e -> {
+                assertThat(e.getString("status")).isEqualTo("success");
+                assertThat(e.getList("attempts", Document.class)).extracting(a -> a.getString("status"))
+                        .containsExactly("success", "undone", "success");
+            });
             assertThatThrownBy(() -> r.undo("7")).hasMessageContaining("no migration with version 7");
         }
     }

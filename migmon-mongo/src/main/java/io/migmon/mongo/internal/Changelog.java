@@ -19,9 +19,9 @@ import org.bson.conversions.Bson;
 /**
  * The changelog collection: one document per version ({@code _id} = version) with its checksum, the outcome of its
  * current attempt and every attempt (each with its {@code attemptId}). Reads it, writes entries (the success in the
- * migration's transaction when there is one) and deletes them. Every write is a compare-and-set on the entry's
- * revision and is owner-aware: an attempt sets the entry's status only while it is the entry's current attempt, and
- * nothing downgrades an applied version.
+ * migration's transaction when there is one); an undo marks the entry {@link #UNDONE}, nothing deletes one. Every
+ * write is a compare-and-set on the entry's revision and is owner-aware: an attempt sets the entry's status only
+ * while it is the entry's current attempt, and nothing but an undo downgrades an applied version.
  */
 public final class Changelog {
 
@@ -35,6 +35,11 @@ public final class Changelog {
     public static final String ROLLED_BACK = "rolled_back";
     /** Status of an earlier attempt found still {@link #RUNNING} by a later run: its runner died or lost the lock. */
     public static final String ABANDONED = "abandoned";
+    /**
+     * Status of a version reverted by {@code MongoMigrationRunner.undo}: not applied (the next run applies it again),
+     * its earlier attempts and the undo itself kept in {@code attempts}.
+     */
+    public static final String UNDONE = "undone";
     /** Attempts kept per version (the oldest are dropped beyond). */
     public static final int MAX_ATTEMPTS = 20;
     /** Field of an attempt holding its unique id. */
@@ -228,10 +233,24 @@ public final class Changelog {
                 + CAS_ATTEMPTS + " write attempts");
     }
 
-    /** Deletes the entry of {@code version}; inside {@code session}'s transaction when not null. */
-    public void delete(ClientSession session, String version) {
-        Reactive.first(session == null ? collection.deleteOne(Filters.eq("_id", version))
-                : collection.deleteOne(session, Filters.eq("_id", version)), timeout);
+    /**
+     * Records that the applied version was reverted, inside {@code session}'s transaction when not null: the entry's
+     * status becomes {@link #UNDONE} (so the version is no longer applied) and {@code undo} (an attempt document with
+     * status {@link #UNDONE}) is appended to its attempts; the history of the version stays. Returns false, writing
+     * nothing, when the version is not applied (any more).
+     */
+    public boolean undone(ClientSession session, MongoMigration m, String owner, Document undo) {
+        boolean[] written = {false};
+        compareAndSet(session, m.version(), current -> {
+            if (!applied(current)) {
+                return null;
+            }
+            List<Document> attempts = previousAttempts(current);
+            attempts.add(undo);
+            written[0] = true;
+            return withAttempts(m, owner, undo, attempts);
+        });
+        return written[0];
     }
 
     /** The attempt document completed with its outcome. */
