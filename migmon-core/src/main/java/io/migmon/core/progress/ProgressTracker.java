@@ -268,7 +268,7 @@ public final class ProgressTracker {
         boolean paused = pausedAtMillis >= 0;
         if (!seenRows) {
             if (doneNow <= 0) {
-                noRowsSeenMillis = activeNow; // the rows had not started yet: no lead-in in any rate
+                noRowsSeenMillis = activeNow; // the rows had not started yet (the reference of the ETA gate)
                 lastReadMillis = now;
                 lastReadActive = activeNow;
                 return doneNow;
