@@ -14,7 +14,10 @@ package io.migmon.core.progress;
  * change at a remembered read {@code c} splits the regime into a before and an after; the statistic is
  * {@code |log(rate after / rate before)| / sqrt(var(length after) + var(length before))}, each variance taken at the
  * longest block length not longer than the span (a conservative choice), with a prior that dominates while there
- * are few blocks. A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
+ * are few blocks. The blocks' spread is measured around the regime's own level, which wandered with the noise, so
+ * it misses the variance of that level; it is added back to both terms, estimated as the variance of the longest
+ * blocks scaled to the span before as if independent (large when the regime is short against the noise's
+ * correlation, negligible on long regimes). A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
  * {@link #MIN_SHIFT}; the new regime starts at the candidate with the largest statistic.
  *
  * <p>Not thread-safe: used under the {@link ProgressTracker}'s lock.
@@ -179,6 +182,17 @@ final class LevelShift {
         return v;
     }
 
+    /** Mean length of the blocks {@link #varianceOver} uses for {@code span} ms. */
+    private double lengthOver(long span) {
+        double l = Double.NaN;
+        for (int j = 0; j < SCALES.length; j++) {
+            if (meanLength[j] <= span) {
+                l = meanLength[j];
+            }
+        }
+        return l;
+    }
+
     /**
      * Tests the remembered reads of the regime for a change of level.
      *
@@ -221,6 +235,13 @@ final class LevelShift {
             if (Double.isNaN(va) || Double.isNaN(vb)) {
                 continue;
             }
+            // the blocks' spread is measured around the regime's own level, which moved with the noise: add back the
+            // variance of that level (the rate over the whole span before), taken as the variance of the longest
+            // blocks scaled down to the span as if independent; matters when the span is short against the noise's
+            // correlation (a noise correlated over minutes seen for 10 minutes), negligible on long regimes
+            double level = vb * Math.min(1, lengthOver(before) / before);
+            va += level;
+            vb += level;
             double z = Math.abs(shift) / Math.sqrt(va + vb);
             if (z >= bestZ) {
                 bestZ = z;

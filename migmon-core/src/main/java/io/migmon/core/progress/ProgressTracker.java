@@ -30,15 +30,18 @@ import java.util.function.LongSupplier;
  * ETA = remaining rows / the rate of the current <em>regime</em>: the rows done since the regime started over the
  * active time since then (planned pauses and the body of stalls excluded): the cumulative average since the last
  * change of level. It spans many batch commits and GC pauses, so neither moves it. A change of level is a
- * statistical test that measures the rate's own noise at block lengths of 10 s to 320 s (correlation included) and
- * asks for a difference of at least 20% and 7 standard deviations between the rate before and after a candidate
- * read ({@code LevelShift}); a new regime then starts at that read, its rate measured from the read after it (that
+ * statistical test that measures the rate's own noise at block lengths of 10 s to 320 s (correlation included, and
+ * the wander of the regime's own level added back) and asks for a difference of at least 20% and 7 standard
+ * deviations between the rate before and after a candidate read ({@code LevelShift}); a new regime then starts at that read, its rate measured from the read after it (that
  * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
  * quiet run; noise correlated over minutes is not taken for a new level.
  * <ul>
- *   <li><b>Cold start</b>: the regime starts at the last read that saw no rows (no lead-in), and no ETA is given
- *       before both 1% of the expected rows ({@link #ETA_MIN_RATIO}) and {@link #ETA_MIN_ELAPSED} of rows are
- *       done.</li>
+ *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
+ *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
+ *       measured from that read on (no lead-in), and no ETA is given before both 1% of the expected rows
+ *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
+ *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
+ *       before it, lead-in and all, until as long again has passed: a late first read gives an ETA at once.</li>
  *   <li><b>Stall</b>: no progress for the larger of 30 s and three times the longest usual gap between reads that
  *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. When rows come
  *       again, the stalled time counts for no rate (the ETA is the one of the working run).</li>
@@ -52,7 +55,7 @@ public final class ProgressTracker {
 
     /** Fraction of the total that must be done before an ETA is given. */
     public static final double ETA_MIN_RATIO = 0.01;
-    /** Time with rows that must have passed before an ETA is given. */
+    /** Time that must have passed since the first read that saw rows before an ETA is given. */
     public static final Duration ETA_MIN_ELAPSED = Duration.ofSeconds(10);
 
     private static final long STALL_MIN_MILLIS = 30_000;
@@ -80,6 +83,8 @@ public final class ProgressTracker {
     private double ewma;
     private double gapMillis;
     private long regimeActive;
+    private long firstRowsActive; // active time of the first read that saw rows
+    private boolean initialRegime; // no change of level yet
     private long regimeDone;
     // after a change of level: the first read after the change point (the interval before it may straddle the
     // change, so the new level is measured from here once that leaves enough time), else -1
@@ -248,14 +253,10 @@ public final class ProgressTracker {
                 state = ProgressSnapshot.State.RUNNING;
                 etaRate = regimeRate(activeNow, doneNow);
             }
-            Optional<Duration> eta = eta(doneNow, total, etaRate, activeNow - firstRowsActive());
+            Optional<Duration> eta = eta(doneNow, total, etaRate, activeNow - noRowsSeenMillis);
             return new ProgressSnapshot(Instant.ofEpochMilli(now), doneNow, total, pauseReason != null ? 0.0 : ewma,
                     eta, Instant.ofEpochMilli(lastProgressMillis), state);
         }
-    }
-
-    private long firstRowsActive() {
-        return noRowsSeenMillis;
     }
 
     /** Updates the model with a read at {@code now}; returns rows done. Caller holds the lock. */
@@ -267,7 +268,7 @@ public final class ProgressTracker {
         boolean paused = pausedAtMillis >= 0;
         if (!seenRows) {
             if (doneNow <= 0) {
-                noRowsSeenMillis = activeNow; // the rows had not started yet: no lead-in in any rate
+                noRowsSeenMillis = activeNow; // the rows had not started yet (the reference of the ETA gate)
                 lastReadMillis = now;
                 lastReadActive = activeNow;
                 return doneNow;
@@ -275,10 +276,14 @@ public final class ProgressTracker {
             seenRows = true;
             long since = Math.max(1, activeNow - noRowsSeenMillis);
             ewma = doneNow / (since / 1e3);
-            regimeActive = noRowsSeenMillis;
-            regimeDone = 0;
-            remember(noRowsSeenMillis, 0);
-            shift.restartBlocks(noRowsSeenMillis, 0);
+            // the rows of this first read came at some unknown point since the previous read (a lead-in of
+            // connections and a first query, or a first batch whose work began before it): the rate is measured
+            // from this read on, the only point where the count is known to match the work
+            firstRowsActive = activeNow;
+            initialRegime = true;
+            regimeActive = activeNow;
+            regimeDone = doneNow;
+            shift.restartBlocks(activeNow, doneNow);
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         } else if (dt > 0 && !paused) {
@@ -358,6 +363,7 @@ public final class ProgressTracker {
             shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span);
             regimeActive = ringActive[i];
             regimeDone = ringDone[i];
+            initialRegime = false;
             int next = (i + 1) % RING;
             settleActive = ringActive[next];
             settleDone = ringDone[next];
@@ -365,6 +371,17 @@ public final class ProgressTracker {
     }
 
     private double regimeRate(long activeNow, long doneNow) {
+        if (initialRegime) {
+            // measured from the first read that saw rows once that spans the minimum time and as long as the
+            // interval before it (a sparse or late first read); until then from the last read without rows
+            // (lead-in included) if that interval was long, else no rate yet
+            long lead = firstRowsActive - noRowsSeenMillis;
+            long span = activeNow - firstRowsActive;
+            if (span < Math.max(ETA_MIN_ELAPSED.toMillis(), lead)) {
+                return lead < ETA_MIN_ELAPSED.toMillis() ? Double.NaN
+                        : doneNow / (Math.max(1, activeNow - noRowsSeenMillis) / 1e3);
+            }
+        }
         long fromActive = regimeActive;
         long fromDone = regimeDone;
         if (settleActive >= 0 && activeNow - settleActive >= SETTLE_MIN_MILLIS) {

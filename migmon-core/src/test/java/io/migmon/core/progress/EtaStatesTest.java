@@ -119,6 +119,40 @@ class EtaStatesTest {
     }
 
     @Test
+    void coldStartReadEveryFiveSecondsLeavesTheLeadInOut() {
+        MigrationRun run = migration(120_000).start(); // a 2-minute job at 1,000 rows/s
+        ProgressSnapshot last = null;
+        for (int tenth = 1; tenth <= 150; tenth++) { // 100 ms steps up to 15 s
+            clock.advanceMillis(100);
+            if (tenth >= 25 && tenth % 10 == 5) { // the first 1.5 s are empty: commits at 2.5 s, 3.5 s, ...
+                run.recordRows("orders", 1000);
+            }
+            if (tenth % 50 == 0) { // read every 5 s (the host's sample() schedule)
+                last = run.progress();
+                if (tenth < 150) {
+                    assertThat(last.eta()).as("at %d00 ms: under 10 s since the first read with rows", tenth).isEmpty();
+                }
+            }
+        }
+        assertThat(last.rowsDone()).as("10.8% done").isEqualTo(13_000);
+        // the 120th commit lands at 121.5 s: the truth is 106.5 s (the cumulative average, 13,000 rows in 15 s,
+        // says 123 s)
+        assertThat(last.etaSeconds()).isCloseTo(106.5, within(106.5 * 0.15));
+    }
+
+    @Test
+    void aFirstReadLateInTheRunGivesAnEtaAtOnce() {
+        MigrationRun run = migration(1_200_000).start();
+        for (int s = 1; s <= 600; s++) { // 1,000 rows/s, nobody reads for 10 minutes
+            clock.advanceSeconds(1);
+            run.recordRows("orders", 1000);
+        }
+        assertThat(run.progress().etaSeconds()).as("the rows of the first 10 minutes count").isCloseTo(600, within(30.0));
+        work(run, 8);
+        assertThat(run.progress().etaSeconds()).isCloseTo(592, within(40.0));
+    }
+
+    @Test
     void rowCountersAreTheExportedCountersAndProgressSumsThem() {
         ObservableMigration m = migration(10_000);
         MigrationRun first = m.start();

@@ -40,9 +40,12 @@ class ProgressTrackerTest {
         assertThat(t.snapshot().etaSeconds()).isNaN();
         t.add(1);
         clock.advanceSeconds(1);
-        assertThat(t.snapshot().eta()).as("1% done but only 3 s of rows: under ETA_MIN_ELAPSED").isEmpty();
-        clock.advanceSeconds(7);
+        assertThat(t.snapshot().eta()).as("1% done but only 1 s since the first read with rows: under ETA_MIN_ELAPSED")
+                .isEmpty();
+        clock.advanceSeconds(8);
         t.add(100);
+        assertThat(t.snapshot().eta()).as("9 s since the first read with rows").isEmpty();
+        clock.advanceSeconds(1);
         assertThat(t.snapshot().eta()).isPresent();
     }
 
@@ -105,9 +108,10 @@ class ProgressTrackerTest {
         ProgressSnapshot s = t.snapshot();
         assertThat(s.throughput()).isCloseTo(50.0, within(1e-9));
         assertThat(s.eta()).as("under ETA_MIN_ELAPSED of rows").isEmpty();
-        clock.advanceSeconds(8);
+        clock.advanceSeconds(10);
         t.add(400);
-        assertThat(t.snapshot().eta()).contains(Duration.ofSeconds(10));
+        // measured from the first read that saw rows (at 2 s): 400 rows in 10 s, 500 left
+        assertThat(t.snapshot().eta()).contains(Duration.ofMillis(12_500));
     }
 
     @Test

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ETA evaluation on the tuning seeds ({@link EtaEvaluation#TUNING} and the retired
- * {@link EtaEvaluation#RETIRED_HELD_OUT}), the only ones looked at while choosing the rate model's constants. Prints
+ * {@link EtaEvaluation#RETIRED_HELD_OUT} and {@link EtaEvaluation#RETIRED_HELD_OUT_2}), the only ones looked at while choosing the rate model's constants. Prints
  * the table; asserts nothing. Excluded from the default build (tag {@code benchmark}); run with
  * {@code mvn -B -pl migmon-core test -Dexcluded.groups= -Dgroups=benchmark -Dtest=EtaTuningRun}.
  */
@@ -18,7 +18,8 @@ class EtaTuningRun {
     @Test
     void tuningSeeds() throws IOException {
         String table = EtaEvaluation.markdown(
-                EtaEvaluation.run(10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT), 20);
+                EtaEvaluation.run(10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
+                        EtaEvaluation.RETIRED_HELD_OUT_2), 30);
         Path out = Path.of("target", "eta-evaluation-tuning.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, table);
