@@ -285,7 +285,7 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** The time the line is fitted over (default 5 minutes). */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
             return this;
         }
 
@@ -312,13 +312,13 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** How far ahead to predict (default 10 minutes). */
         public Builder horizon(Duration horizon) {
-            this.horizon = Require.positive(horizon, "horizon");
+            this.horizon = DetectorBuilder.positive(horizon, "horizon");
             return this;
         }
 
         /** The lag that must not be reached (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder limit(Duration limit) {
-            this.limitSeconds = seconds(Require.positive(limit, "limit"));
+            this.limitSeconds = seconds(DetectorBuilder.positive(limit, "limit"));
             return this;
         }
 
@@ -328,7 +328,7 @@ public final class LagTrendDetector extends HysteresisDetector {
          * a threshold matter ({@code MigrationHealthCheck.maxDataLag}), not a trend.
          */
         public Builder minRise(Duration rise) {
-            this.minRiseSeconds = seconds(Require.positive(rise, "minRise"));
+            this.minRiseSeconds = seconds(DetectorBuilder.positive(rise, "minRise"));
             return this;
         }
 

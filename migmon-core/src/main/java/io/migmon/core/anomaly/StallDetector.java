@@ -186,7 +186,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** The shortest time without progress that is a stall (default 60 s). */
         public Builder after(Duration after) {
-            this.after = Require.positive(after, "after");
+            this.after = DetectorBuilder.positive(after, "after");
             return this;
         }
 
@@ -211,7 +211,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** Half-life of the learned gap between commits (default 30 minutes). */
         public Builder gapMemory(Duration halfLife) {
-            this.gapMemory = Require.positive(halfLife, "gapMemory");
+            this.gapMemory = DetectorBuilder.positive(halfLife, "gapMemory");
             return this;
         }
 

@@ -330,7 +330,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Time constant of the baseline and of its noise estimate (default 5 minutes). */
         public Builder memory(Duration memory) {
-            this.memory = Require.positive(memory, "memory");
+            this.memory = DetectorBuilder.positive(memory, "memory");
             return this;
         }
 
@@ -347,7 +347,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Time at the start of a run that only learns (default 5 minutes). */
         public Builder warmUp(Duration warmUp) {
-            this.warmUp = Require.positive(warmUp, "warmUp");
+            this.warmUp = DetectorBuilder.positive(warmUp, "warmUp");
             return this;
         }
 
@@ -363,7 +363,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** How long a new level must last before it becomes the baseline (default 30 minutes). */
         public Builder relearnAfter(Duration after) {
-            this.relearnAfter = Require.positive(after, "relearnAfter");
+            this.relearnAfter = DetectorBuilder.positive(after, "relearnAfter");
             return this;
         }
 
@@ -391,7 +391,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * pauses. With samples further apart than this, the rate of the last interval is used.
          */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
             return this;
         }
 
@@ -411,7 +411,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * doubles per slot.
          */
         public Builder seasonal(Duration period, int slots) {
-            Require.positive(period, "seasonal period");
+            DetectorBuilder.positive(period, "seasonal period");
             Require.atLeast(slots, 1, "seasonal slots");
             if (slots > 10_080) {
                 throw new IllegalArgumentException("seasonal slots must be <= 10080 (one a minute for a week), was " + slots);

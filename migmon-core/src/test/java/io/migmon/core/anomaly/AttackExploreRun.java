@@ -1,0 +1,116 @@
+package io.migmon.core.anomaly;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongFunction;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Exploration of the documented claims on independent traces; prints figures (run by hand, not in the build). */
+@Tag("benchmark")
+class AttackExploreRun {
+
+    static final double[] INTERVALS = {0.5, 1, 7, 15, 45, 60};
+
+    interface Scenario {
+        AttackTrace.Spec spec(long seed);
+    }
+
+    static void report(String name, String type, double bound, Scenario sc, int seeds, double[]... pauses) {
+        for (double interval : INTERVALS) {
+            int detected = 0;
+            int inTime = 0;
+            int windows = 0;
+            int falseAlerts = 0;
+            double hours = 0;
+            double maxDelay = 0;
+            StringBuilder fa = new StringBuilder();
+            for (int s = 0; s < seeds; s++) {
+                AttackTrace.Spec spec = sc.spec(9_300_000L + s * 17);
+                AttackTrace trace = new AttackTrace(spec);
+                double[] sched = AttackTrace.schedule(spec.seconds, interval, 0.2, spec.seed + 1);
+                List<AttackHarness.Event> ev = AttackHarness.feed(trace, sched, AttackHarness.monitor(), pauses);
+                hours += spec.seconds / 3600;
+                for (AttackTrace.Window w : trace.windows) {
+                    windows++;
+                    double first = AttackHarness.firings(ev, type).stream().mapToDouble(AttackHarness.Event::at)
+                            .filter(t -> t >= w.start() && t <= w.end() + 180 + interval).min().orElse(Double.NaN);
+                    if (!Double.isNaN(first)) {
+                        detected++;
+                        maxDelay = Math.max(maxDelay, first - w.start());
+                        if (first - w.start() <= bound + interval) {
+                            inTime++;
+                        }
+                    }
+                }
+                for (AttackHarness.Event e : AttackHarness.firings(ev)) {
+                    boolean explained = false;
+                    for (AttackTrace.Window w : trace.windows) {
+                        explained |= e.at() >= w.start() && e.at() <= w.end() + 180 + interval;
+                    }
+                    if (!explained) {
+                        falseAlerts++;
+                        if (fa.length() < 400) {
+                            fa.append(String.format(Locale.ROOT, " [s%d %s@%.0f: %s]", s, e.type(), e.at(), e.message()));
+                        }
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "%-22s %-17s I=%4.1f windows=%d detected=%d inTime(<=%.0f+I)=%d maxDelay=%.0f "
+                    + "unexplained=%d (%.2f/h)%s%n", name, type, interval, windows, detected, bound, inTime, maxDelay,
+                    falseAlerts, falseAlerts / hours, fa);
+        }
+    }
+
+    static AttackTrace.Spec base(long seed) {
+        AttackTrace.Spec s = new AttackTrace.Spec();
+        s.seed = seed;
+        s.seconds = 3 * 3600;
+        s.nominal = 50 + (seed % 7) * 100;
+        s.noiseCv = 0.15;
+        s.errorRatio = 0.0005;
+        return s;
+    }
+
+    @Test
+    void explore() {
+        int seeds = Integer.getInteger("attack.seeds", 6);
+        report("stall", "stall", 60, seed -> base(seed).stall(4000, 4600), seeds);
+        report("drop30", "throughput_drop", 120, seed -> base(seed).drop(4000, 4900, 0.3), seeds);
+        report("errburst5%", "high_error_rate", 70, seed -> base(seed).errorBurst(4000, 4300, 0.05), seeds);
+        report("lag1s/s", "lag_trend", 420, seed -> base(seed).lagGrowth(4000, 4600, 1), seeds);
+        report("healthy", "none", 0, AttackExploreRun::base, seeds);
+        report("healthy-cv25", "none", 0, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.noiseCv = 0.25;
+            s.noiseCorrelation = 60;
+            return s;
+        }, seeds);
+        report("bursty10-30s", "none", 0, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.batchMin = 10;
+            s.batchMax = 30;
+            return s;
+        }, seeds);
+        report("lowvol-1/min", "none", 0, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.nominal = 1;
+            s.batchMin = 50;
+            s.batchMax = 70;
+            return s;
+        }, seeds);
+        report("lowvol-1/30s", "none", 0, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.nominal = 2;
+            s.batchMin = 25;
+            s.batchMax = 35;
+            return s;
+        }, seeds);
+        report("pause-stall", "none", 0, seed -> base(seed).benignFactor(4000, 5200, 0).benignFactor(5200, 5800, 2),
+                seeds, new double[] {4000, 5200});
+        report("pause-throttle", "none", 0, seed -> base(seed).benignFactor(4000, 5200, 0.1), seeds,
+                new double[] {4000, 5200});
+        report("lagspike-recover", "none", 0, seed -> base(seed).benignLag(4000, 4100, 1.5), seeds);
+    }
+}
