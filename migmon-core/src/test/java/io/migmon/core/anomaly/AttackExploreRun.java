@@ -73,6 +73,79 @@ class AttackExploreRun {
         return s;
     }
 
+    static void reportWith(String name, java.util.function.Supplier<AnomalyMonitor> monitors, Scenario sc, int seeds,
+                           double... intervals) {
+        for (double interval : intervals) {
+            StringBuilder sb = new StringBuilder();
+            int total = 0;
+            double hours = 0;
+            java.util.Map<String, Integer> byType = new java.util.TreeMap<>();
+            for (int s = 0; s < seeds; s++) {
+                AttackTrace.Spec spec = sc.spec(9_400_000L + s * 31);
+                AttackTrace trace = new AttackTrace(spec);
+                double[] sched = AttackTrace.schedule(spec.seconds, interval, 0.2, spec.seed + 3);
+                List<AttackHarness.Event> ev = AttackHarness.feed(trace, sched, monitors.get());
+                hours += spec.seconds / 3600;
+                for (AttackHarness.Event e : AttackHarness.firings(ev)) {
+                    total++;
+                    byType.merge(e.type(), 1, Integer::sum);
+                    if (sb.length() < 600) {
+                        sb.append(String.format(Locale.ROOT, " [s%d %s@%.0f(%.1fh): %s]", s, e.type(), e.at(), e.at() / 3600, e.message()));
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "%-26s I=%4.1f hours=%.0f firings=%d (%.3f/h) %s%s%n", name, interval, hours,
+                    total, total / hours, byType, sb);
+        }
+    }
+
+    @Test
+    void exploreLong() {
+        int seeds = Integer.getInteger("attack.seeds", 3);
+        Scenario diurnal = seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.seconds = 3 * 86400;
+            s.diurnalPeriod = 86400;
+            s.diurnalTrough = 0.3;
+            s.gcEvery = 300;
+            return s;
+        };
+        reportWith("diurnal3d-default", AttackHarness::monitor, diurnal, seeds, 5, 15, 60);
+        reportWith("diurnal3d-seasonal", () -> AttackHarness.monitor(
+                ThroughputBaselineDetector.drops().seasonal(Duration.ofDays(1), 24).build(),
+                ThroughputBaselineDetector.spikes().seasonal(Duration.ofDays(1), 24).build(),
+                ErrorRateDetector.builder().build(), StallDetector.builder().build(), LagTrendDetector.builder().build()),
+                diurnal, seeds, 5, 15, 60);
+        reportWith("lowvol-70-90s", AttackHarness::monitor, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.nominal = 1;
+            s.batchMin = 70;
+            s.batchMax = 90;
+            return s;
+        }, seeds, 1, 5, 15, 60);
+        reportWith("bursty-40-55s-highvol", AttackHarness::monitor, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.nominal = 2000;
+            s.batchMin = 40;
+            s.batchMax = 55;
+            return s;
+        }, seeds, 1, 5, 15, 60);
+        reportWith("cv25-corr120", AttackHarness::monitor, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.noiseCv = 0.25;
+            s.noiseCorrelation = 120;
+            s.seconds = 6 * 3600;
+            return s;
+        }, seeds, 1, 5, 15, 60);
+        reportWith("gc-heavy-5-15s", AttackHarness::monitor, seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.gcEvery = 60;
+            s.gcMin = 5;
+            s.gcMax = 15;
+            return s;
+        }, seeds, 1, 5, 15, 60);
+    }
+
     @Test
     void explore() {
         int seeds = Integer.getInteger("attack.seeds", 6);
