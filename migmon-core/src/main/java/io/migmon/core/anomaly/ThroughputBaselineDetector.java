@@ -38,7 +38,8 @@ import java.util.Locale;
  *
  * <p><b>Catch-up is not a spike.</b> While the rate is below the drop limit (or during a planned pause) the rows missing against the
  * baseline are counted as a backlog; a high rate afterwards first pays it back and is judged normal until the backlog
- * is caught up and the window has moved past the catch-up. A backlog that is not caught up (the rate went back to
+ * is caught up and the window has moved past the catch-up (a planned pause is credited for at most
+ * {@code relearnAfter} of the baseline rate). A backlog that is not caught up (the rate went back to
  * normal) is forgotten with a half-life of 10 minutes.
  *
  * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
@@ -255,8 +256,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             startMillis = previousMillis;
         }
         window.add(previousMillis, previousRows, sample.errors());
-        // what the pause held back may be caught up afterwards: not a spike
-        backlogRows += Math.max(0, mean) * pausedSeconds;
+        // what the pause held back may be caught up afterwards: not a spike. At most relearnAfter's worth: a host does
+        // not catch up an overnight pause, and 10 hours of credit hid a real 4x surge half an hour after the resume
+        backlogRows += Math.max(0, mean) * Math.min(pausedSeconds, relearnSeconds);
         suspectSeconds = 0;
     }
 

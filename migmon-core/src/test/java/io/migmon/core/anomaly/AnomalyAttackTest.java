@@ -208,4 +208,75 @@ class AnomalyAttackTest {
         assertThat(fired).extracting(Anomaly::type).contains("throughput_spike");
         assertThat((fired.get(0).at().toEpochMilli() - T0.toEpochMilli()) / 1e3 - surge).isLessThanOrEqualTo(185);
     }
+
+    @Test
+    void aRealSurgeHalfAnHourAfterAnOvernightPauseIsStillASpike() {
+        AnomalyMonitor m = AttackHarness.monitor(ThroughputBaselineDetector.spikes().build());
+        long rows = 0;
+        double t = 0;
+        for (; t < 3600; t += 5) {
+            rows += 500; // 100 rows/s
+            m.sample(at(t, rows, 0, Double.NaN));
+        }
+        m.pause(at(t, 0, 0, 0).at(), "overnight maintenance window");
+        for (double end = t + 10 * 3600; t < end; t += 5) {
+            m.sample(at(t, rows, 0, Double.NaN)); // 10 hours paused, sampled as usual
+        }
+        m.resume(at(t, 0, 0, 0).at());
+        for (double end = t + 1800; t < end; t += 5) {
+            rows += 500; // back to normal for 30 minutes: no catch-up at all
+            m.sample(at(t, rows, 0, Double.NaN));
+        }
+        List<Anomaly> fired = new ArrayList<>();
+        double surge = t;
+        for (double end = t + 900; t < end; t += 5) {
+            rows += 2000; // a real surge to 4x for 15 minutes
+            fired.addAll(m.sample(at(t, rows, 0, Double.NaN)));
+        }
+        assertThat(fired).extracting(Anomaly::type).contains("throughput_spike");
+        assertThat((fired.get(0).at().toEpochMilli() - T0.toEpochMilli()) / 1e3 - surge).isLessThanOrEqualTo(300);
+    }
+
+    @Test
+    void irregularSamplingAndAHostRestartRaiseNothingOnAHealthyRunAndAStallAfterwardsIsFound() {
+        for (double interval : new double[] {0.5, 7, 45}) {
+            AttackTrace.Spec spec = new AttackTrace.Spec();
+            spec.seed = 7_700_000 + (long) interval;
+            spec.seconds = 4 * 3600;
+            spec.noiseCv = 0.2;
+            spec.stall(12_000, 12_600);
+            AttackTrace trace = new AttackTrace(spec);
+            double[] schedule = AttackTrace.schedule(spec.seconds, interval, 0.3, 7_800_000);
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            List<Anomaly> events = new ArrayList<>();
+            AnomalyMonitor m = AnomalyMonitor.builder("m").meterRegistry(registry).defaultDetectors()
+                    .listener(events::add).build();
+            long offset = 0; // rows done before the host restart, subtracted after it
+            long errorOffset = 0;
+            for (double t : schedule) {
+                if (t >= 3000 && t < 3300) {
+                    continue; // the host's sampler missed 5 minutes
+                }
+                if (t >= 6000 && offset == 0) {
+                    offset = trace.rowsAt(t); // the host restarts: its counters start again from 0
+                    errorOffset = trace.errorsAt(t);
+                }
+                Sample s = trace.sampleAt(AttackHarness.T0, t);
+                Sample fed = Sample.of(s.at(), s.rowsDone() - offset, s.errors() - errorOffset, s.lagSeconds());
+                m.sample(fed);
+                m.sample(fed); // the same instant twice (two callers)
+                if (t > 9000 && t < 9100) {
+                    m.sample(Sample.of(s.at().minusMillis(3), fed.rowsDone(), fed.errors(), fed.lagSeconds()));
+                }
+            }
+            List<Anomaly> fired = events.stream().filter(Anomaly::firing).toList();
+            assertThat(fired).as("interval %s s: nothing before the stall", interval).isNotEmpty()
+                    .allSatisfy(a -> assertThat(a.at()).isBetween(AttackHarness.T0.plusSeconds(12_000),
+                            AttackHarness.T0.plusSeconds(12_600 + 180 + (long) interval)));
+            // drop and lag trend come with it (the stall lasts 10 minutes: no rows, the lag grows to 600 s)
+            Anomaly stall = fired.stream().filter(a -> a.type().equals("stall")).findFirst().orElseThrow();
+            double delay = (stall.at().toEpochMilli() - AttackHarness.T0.toEpochMilli()) / 1e3 - 12_000;
+            assertThat(delay).as("interval %s s", interval).isBetween(55.0, 60 + 2 * 1.3 * interval + 5);
+        }
+    }
 }
