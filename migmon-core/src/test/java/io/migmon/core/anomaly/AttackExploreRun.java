@@ -147,6 +147,88 @@ class AttackExploreRun {
     }
 
     @Test
+    void exploreSeasonalAndLow() {
+        int seeds = Integer.getInteger("attack.seeds", 3);
+        java.util.function.Supplier<AnomalyMonitor> seasonal = () -> AttackHarness.monitor(
+                ThroughputBaselineDetector.drops().seasonal(Duration.ofDays(1), 24).build(),
+                ThroughputBaselineDetector.spikes().seasonal(Duration.ofDays(1), 24).build());
+        Scenario diurnalDrop = seed -> {
+            AttackTrace.Spec s = base(seed);
+            s.seconds = 3 * 86400;
+            s.diurnalPeriod = 86400;
+            s.diurnalTrough = 0.3;
+            s.gcEvery = 300;
+            return s.drop(2 * 86400 + 3600, 2 * 86400 + 3600 + 1200, 0.3).drop(2 * 86400 + 43200, 2 * 86400 + 43200 + 1200, 0.3);
+        };
+        for (double interval : new double[] {5, 60}) {
+            for (String name : new String[] {"default", "seasonal"}) {
+                int found = 0;
+                int windows = 0;
+                double worst = 0;
+                int other = 0;
+                for (int sd = 0; sd < seeds; sd++) {
+                    AttackTrace.Spec spec = diurnalDrop.spec(9_500_000L + sd);
+                    AttackTrace trace = new AttackTrace(spec);
+                    List<AttackHarness.Event> ev = AttackHarness.feed(trace,
+                            AttackTrace.schedule(spec.seconds, interval, 0.2, sd), name.equals("seasonal") ? seasonal.get()
+                                    : AttackHarness.monitor(ThroughputBaselineDetector.drops().build(),
+                                    ThroughputBaselineDetector.spikes().build()));
+                    for (AttackTrace.Window w : trace.windows) {
+                        windows++;
+                        double first = AttackHarness.firings(ev, "throughput_drop").stream().mapToDouble(AttackHarness.Event::at)
+                                .filter(t -> t >= w.start() && t <= w.end() + 180).min().orElse(Double.NaN);
+                        if (!Double.isNaN(first)) {
+                            found++;
+                            worst = Math.max(worst, first - w.start());
+                        }
+                    }
+                    for (AttackHarness.Event e : AttackHarness.firings(ev)) {
+                        boolean explained = false;
+                        for (AttackTrace.Window w : trace.windows) {
+                            explained |= e.at() >= w.start() && e.at() <= w.end() + 180 + interval;
+                        }
+                        other += explained ? 0 : 1;
+                    }
+                }
+                System.out.printf(Locale.ROOT, "diurnal-drop-at-peak-and-trough %-8s I=%4.1f found %d/%d worst delay %.0f unexplained %d%n",
+                        name, interval, found, windows, worst, other);
+            }
+        }
+        // low_throughput with the true nominal rate
+        for (double interval : INTERVALS) {
+            int found = 0;
+            int windows = 0;
+            int fa = 0;
+            double worst = 0;
+            double hours = 0;
+            for (int sd = 0; sd < 6; sd++) {
+                AttackTrace.Spec spec = base(9_600_000L + sd).drop(4000, 4900, 0.3);
+                AttackTrace.Spec healthy = base(9_700_000L + sd);
+                for (AttackTrace.Spec sp : new AttackTrace.Spec[] {spec, healthy}) {
+                    AttackTrace trace = new AttackTrace(sp);
+                    List<AttackHarness.Event> ev = AttackHarness.feed(trace, AttackTrace.schedule(sp.seconds, interval, 0.2, sd),
+                            AttackHarness.monitor(LowThroughputDetector.builder(sp.nominal).build()));
+                    for (AttackTrace.Window w : trace.windows) {
+                        windows++;
+                        double first = AttackHarness.firings(ev).stream().mapToDouble(AttackHarness.Event::at)
+                                .filter(t -> t >= w.start() && t <= w.end() + 180).min().orElse(Double.NaN);
+                        if (!Double.isNaN(first)) {
+                            found++;
+                            worst = Math.max(worst, first - w.start());
+                        }
+                    }
+                    if (sp == healthy) {
+                        hours += sp.seconds / 3600;
+                        fa += AttackHarness.firings(ev).size();
+                    }
+                }
+            }
+            System.out.printf(Locale.ROOT, "low_throughput drop30 I=%4.1f found %d/%d worst delay %.0f; healthy false alerts %d in %.0f h%n",
+                    interval, found, windows, worst, fa, hours);
+        }
+    }
+
+    @Test
     void explore() {
         int seeds = Integer.getInteger("attack.seeds", 6);
         report("stall", "stall", 60, seed -> base(seed).stall(4000, 4600), seeds);
