@@ -229,6 +229,61 @@ class AttackExploreRun {
     }
 
     @Test
+    void exploreSixtySeconds() {
+        int seeds = Integer.getInteger("attack.seeds", 10);
+        Scenario[] kinds = {
+            seed -> { AttackTrace.Spec s = base(seed); s.seconds = 6 * 3600; return s; },
+            seed -> { AttackTrace.Spec s = base(seed); s.seconds = 6 * 3600; s.noiseCv = 0.25; s.noiseCorrelation = 60; return s; },
+            seed -> { AttackTrace.Spec s = base(seed); s.seconds = 6 * 3600; s.batchMin = 10; s.batchMax = 30; return s; },
+            seed -> { AttackTrace.Spec s = base(seed); s.seconds = 6 * 3600; s.gcEvery = 60; s.gcMin = 5; s.gcMax = 15; return s; },
+        };
+        String[] names = {"healthy6h", "cv25-corr60-6h", "bursty10-30s-6h", "gc5-15s-6h"};
+        for (int k = 0; k < kinds.length; k++) {
+            reportWith(names[k], AttackHarness::monitor, kinds[k], seeds, 15, 60);
+        }
+    }
+
+    @Test
+    void exploreLagSpikes() {
+        int seeds = Integer.getInteger("attack.seeds", 10);
+        // spikes that recover by themselves: peak 50-250 s, rising 1-3 s/s, recovering at 0.3-2 s/s
+        double[][] shapes = {{2.5, 60, 0.5}, {1, 120, 0.3}, {3, 80, 2}, {1.5, 100, 0.5}, {0.5, 200, 0.3}};
+        for (double[] sh : shapes) {
+            reportWith(String.format(Locale.ROOT, "lagspike %.1fs/s x%.0fs rec %.1f", sh[0], sh[1], sh[2]),
+                    AttackHarness::monitor, seed -> {
+                        AttackTrace.Spec s = base(seed);
+                        s.lagRecovery = sh[2];
+                        for (int k = 0; k < 4; k++) {
+                            s.benignLag(1800 + k * 2400, 1800 + k * 2400 + sh[1], sh[0]);
+                        }
+                        return s;
+                    }, seeds, 1, 5, 15, 60);
+        }
+    }
+
+    @Test
+    void debugLag() {
+        AttackTrace.Spec s = base(9_400_000L + 3 * 31);
+        s.lagRecovery = Double.parseDouble(System.getProperty("rec", "0.5"));
+        double len = Double.parseDouble(System.getProperty("len", "60"));
+        double rise = Double.parseDouble(System.getProperty("rise", "2.5"));
+        for (int k = 0; k < 4; k++) {
+            s.benignLag(1800 + k * 2400, 1800 + k * 2400 + len, rise);
+        }
+        AttackTrace trace = new AttackTrace(s);
+        double[] sched = AttackTrace.schedule(s.seconds, 60, 0.2, s.seed + 3);
+        LagTrendDetector d = LagTrendDetector.builder().build();
+        for (double t : sched) {
+            Sample smp = trace.sampleAt(AttackHarness.T0, t);
+            AnomalyDetector.Condition c = d.evaluate(smp);
+            if (t > 8900 && t < 9400) {
+                System.out.printf(Locale.ROOT, "t=%.0f lag=%.1f %s slope=%.3f pred=%.1f rec=%s%n", t, smp.lagSeconds(), c,
+                        d.slope(), d.value(), d.recovering());
+            }
+        }
+    }
+
+    @Test
     void explore() {
         int seeds = Integer.getInteger("attack.seeds", 6);
         report("stall", "stall", 60, seed -> base(seed).stall(4000, 4600), seeds);

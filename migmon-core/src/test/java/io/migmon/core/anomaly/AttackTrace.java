@@ -35,6 +35,7 @@ final class AttackTrace {
         double diurnalTrough = 1;       // load at the trough (peak 1)
         double errorRatio = 0;          // errors per row, background
         double lagBase = 2;
+        double lagRecovery = 5;         // seconds of lag recovered per second once a growth ends
         final List<Window> windows = new ArrayList<>();
         // injected events
         final List<double[]> factors = new ArrayList<>();   // {start, end, factor}
@@ -185,7 +186,7 @@ final class AttackTrace {
                 growing |= s > g[0] && s <= g[1];
             }
             if (!growing && extra > 0) {
-                extra = Math.max(0, extra - 5); // recovers at 5 s/s once the growth ends
+                extra = Math.max(0, extra - spec.lagRecovery); // recovers at 5 s/s once the growth ends
             }
             lagExtraAt[s] = extra;
         }
