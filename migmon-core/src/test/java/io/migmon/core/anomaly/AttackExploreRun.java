@@ -284,6 +284,25 @@ class AttackExploreRun {
     }
 
     @Test
+    void exploreErrors() {
+        int seeds = Integer.getInteger("attack.seeds", 6);
+        for (double nominal : new double[] {5, 50, 2000}) {
+            report("err2% n=" + (int) nominal, "high_error_rate", 70, seed -> {
+                AttackTrace.Spec s = base(seed);
+                s.nominal = nominal;
+                return s.errorBurst(4000, 4300, 0.02);
+            }, seeds);
+            reportWith("errblip0.8% n=" + (int) nominal, AttackHarness::monitor, seed -> {
+                AttackTrace.Spec s = base(seed);
+                s.nominal = nominal;
+                s.errorBursts.add(new double[] {4000, 4300, 0.008});
+                s.errorBursts.add(new double[] {7000, 7600, 0.008});
+                return s;
+            }, seeds, 1, 5, 15, 60);
+        }
+    }
+
+    @Test
     void explore() {
         int seeds = Integer.getInteger("attack.seeds", 6);
         report("stall", "stall", 60, seed -> base(seed).stall(4000, 4600), seeds);
