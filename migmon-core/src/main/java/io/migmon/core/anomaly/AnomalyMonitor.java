@@ -145,9 +145,10 @@ public final class AnomalyMonitor implements AutoCloseable {
     }
 
     /**
-     * A sample more than this much before the previous one is a step of the host's clock (NTP), not a sampler that
-     * lost a race: the monitor continues on the new timeline (windows restart, as after a pause) instead of ignoring
-     * every sample until the clock has caught up.
+     * A sample more than this much before the previous one, with counters that advanced, is a step of the host's
+     * clock (NTP), not a sampler that lost a race: the monitor continues on the new timeline (windows restart, as
+     * after a pause) instead of ignoring every sample until the clock has caught up. One whose counters did not
+     * advance is a stale sample from a held-up sampler and is dropped.
      */
     private static final long CLOCK_STEP_MILLIS = 5_000;
 
@@ -163,7 +164,10 @@ public final class AnomalyMonitor implements AutoCloseable {
         }
         boolean clockStep = false;
         if (millis < lastMillis) {
-            if (lastMillis - millis <= CLOCK_STEP_MILLIS) {
+            // a stale sample (taken before the previous one by a sampler that was held up) has not advanced the
+            // counters; a clock set back has, since the work went on
+            boolean advanced = sample.rowsDone() > lastRows || sample.errors() > lastErrors;
+            if (lastMillis - millis <= CLOCK_STEP_MILLIS || !advanced) {
                 meters.recordFailure("anomaly.sample", new IllegalArgumentException(
                         "sample at " + sample.at() + " is before the previous sample; ignored"));
                 return List.of();

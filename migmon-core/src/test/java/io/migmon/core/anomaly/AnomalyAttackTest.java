@@ -141,6 +141,21 @@ class AnomalyAttackTest {
         assertThat(fired).extracting(Anomaly::type).containsExactly("stall");
     }
 
+    @Test
+    void aStaleSampleFromAHeldUpSamplerDoesNotRestartTheStallClock() {
+        AnomalyMonitor m = AttackHarness.monitor(StallDetector.builder().build());
+        m.sample(at(0, 0, 0, Double.NaN));
+        m.sample(at(5, 100, 0, Double.NaN));
+        List<Anomaly> fired = new ArrayList<>();
+        for (double t = 10; t <= 64; t += 5) {
+            fired.addAll(m.sample(at(t, 100, 0, Double.NaN)));
+        }
+        // a sampler that read the clock at 6 s was held up for a minute (a slow listener before the monitor)
+        fired.addAll(m.sample(at(6, 100, 0, Double.NaN)));
+        fired.addAll(m.sample(at(65, 100, 0, Double.NaN)));
+        assertThat(fired).extracting(Anomaly::type).containsExactly("stall");
+    }
+
     // ---------------------------------------------------------------- concurrency
 
     @Test
