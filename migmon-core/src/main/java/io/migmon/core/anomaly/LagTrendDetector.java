@@ -293,6 +293,7 @@ public final class LagTrendDetector extends HysteresisDetector {
         /** The time the line is fitted over (default 5 minutes). */
         public Builder window(Duration window) {
             this.window = DetectorBuilder.positive(window, "window");
+            this.windowSamples = Integer.MAX_VALUE; // a later window in time replaces a deprecated count of samples
             return this;
         }
 

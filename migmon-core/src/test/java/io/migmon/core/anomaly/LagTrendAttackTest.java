@@ -63,4 +63,13 @@ class LagTrendAttackTest {
                     .as("recovering spikes at %s s", interval).isEmpty();
         }
     }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void aWindowInTimeReplacesAnEarlierDeprecatedCountOfSamples() {
+        // before: the count of 3 samples stayed behind and build() rejected 5 points for a 5-minute window
+        LagTrendDetector d = LagTrendDetector.builder().window(3).window(java.time.Duration.ofMinutes(5)).minPoints(5)
+                .build();
+        assertThat(d.toString()).contains("window=PT5M", "minPoints=5");
+    }
 }
