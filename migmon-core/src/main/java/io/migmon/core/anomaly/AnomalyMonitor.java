@@ -260,7 +260,7 @@ public final class AnomalyMonitor implements AutoCloseable {
                 if (slot.firing != null) {
                     Anomaly f = slot.firing;
                     events.add(new Anomaly(migrationId, f.type(), f.severity(), f.metric(), f.value(), f.threshold(),
-                            f.type() + " resolved: planned pause (" + r + ")", at, Anomaly.State.RESOLVED));
+                            f.type() + " resolved: planned pause (" + r + ")", Instant.ofEpochMilli(pausedAtMillis), Anomaly.State.RESOLVED));
                     slot.firing = null;
                 }
                 slot.clearRuns();

@@ -156,6 +156,22 @@ class AnomalyAttackTest {
         assertThat(fired).extracting(Anomaly::type).containsExactly("stall");
     }
 
+    @Test
+    void aPauseDeclaredLateDoesNotResolveBeforeTheAnomalyFired() {
+        List<Anomaly> seen = new ArrayList<>();
+        AnomalyMonitor m = AnomalyMonitor.builder("m").meterRegistry(new SimpleMeterRegistry())
+                .detector(StallDetector.builder().build()).listener(seen::add).build();
+        for (double t = 0; t <= 120; t += 5) {
+            m.sample(at(t, t < 30 ? (long) t * 10 : 300, 0, Double.NaN)); // rows stop at 25 s: the stall fires at 85 s
+        }
+        // at 125 s the operator declares that the pause began at 20 s
+        m.pause(T0.plusSeconds(20), "replica rebuild");
+        assertThat(seen).extracting(Anomaly::state).containsExactly(Anomaly.State.FIRING, Anomaly.State.RESOLVED);
+        // before: the resolution was stamped 20 s, a minute before the firing it resolves
+        assertThat(seen.get(1).at()).isEqualTo(T0.plusSeconds(120)).isAfterOrEqualTo(seen.get(0).at());
+        assertThat(seen.get(1).message()).isEqualTo("stall resolved: planned pause (replica rebuild)");
+    }
+
     // ---------------------------------------------------------------- concurrency
 
     @Test
