@@ -73,6 +73,9 @@ public final class AnomalyMonitor implements AutoCloseable {
     private volatile String pauseReason;
     private long pausedAtMillis = Long.MIN_VALUE;
     private boolean restartPending;
+    /** Events in the order the monitor produced them (appended under the monitor's lock), delivered in that order. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Anomaly> outbox = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.locks.ReentrantLock delivery = new java.util.concurrent.locks.ReentrantLock();
 
     private AnomalyMonitor(Builder b) {
         this.migrationId = b.migrationId;
@@ -132,60 +135,83 @@ public final class AnomalyMonitor implements AutoCloseable {
         Objects.requireNonNull(sample, "sample must not be null");
         List<Anomaly> events;
         synchronized (this) {
-            long millis = sample.at().toEpochMilli();
-            if (spacingMillis > 0 && lastMillis != Long.MIN_VALUE && millis > lastMillis
-                    && millis - lastMillis < spacingMillis * 9 / 10
-                    && sample.rowsDone() >= lastRows && sample.errors() >= lastErrors) {
-                return List.of(); // closer than the configured spacing: skipped, not an error
-            }
-            if (millis == lastMillis) {
-                return List.of(); // the same instant sampled twice (two callers of MigrationRun.sample()): a duplicate
-            }
-            if (millis < lastMillis) {
+            events = enqueue(sampleLocked(sample));
+        }
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        publish(events);
+        return java.util.Collections.unmodifiableList(events);
+    }
+
+    /**
+     * A sample more than this much before the previous one, with counters that advanced, is a step of the host's
+     * clock (NTP), not a sampler that lost a race: the monitor continues on the new timeline (windows restart, as
+     * after a pause) instead of ignoring every sample until the clock has caught up. One whose counters did not
+     * advance is a stale sample from a held-up sampler and is dropped.
+     */
+    private static final long CLOCK_STEP_MILLIS = 5_000;
+
+    private List<Anomaly> sampleLocked(Sample sample) {
+        long millis = sample.at().toEpochMilli();
+        if (spacingMillis > 0 && lastMillis != Long.MIN_VALUE && millis > lastMillis
+                && millis - lastMillis < spacingMillis * 9 / 10
+                && sample.rowsDone() >= lastRows && sample.errors() >= lastErrors) {
+            return List.of(); // closer than the configured spacing: skipped, not an error
+        }
+        if (millis == lastMillis) {
+            return List.of(); // the same instant sampled twice (two callers of MigrationRun.sample()): a duplicate
+        }
+        boolean clockStep = false;
+        if (millis < lastMillis) {
+            // a stale sample (taken before the previous one by a sampler that was held up) has not advanced the
+            // counters; a clock set back has, since the work went on
+            boolean advanced = sample.rowsDone() > lastRows || sample.errors() > lastErrors;
+            if (lastMillis - millis <= CLOCK_STEP_MILLIS || !advanced) {
                 meters.recordFailure("anomaly.sample", new IllegalArgumentException(
                         "sample at " + sample.at() + " is before the previous sample; ignored"));
                 return List.of();
             }
-            events = null;
-            if (sample.rowsDone() < lastRows || sample.errors() < lastErrors) {
-                List<Anomaly> resolved = resetLocked(sample.at(), "counters went backwards (new run)");
-                events = resolved.isEmpty() ? null : resolved;
+            meters.recordFailure("anomaly.sample", new IllegalArgumentException("sample at " + sample.at()
+                    + " is " + (lastMillis - millis) / 1000 + " s before the previous sample: the clock was set back;"
+                    + " the detectors' windows restart on the new timeline"));
+            clockStep = true;
+        }
+        List<Anomaly> events = new ArrayList<>(0);
+        if (sample.rowsDone() < lastRows || sample.errors() < lastErrors) {
+            events.addAll(resetLocked(sample.at(), "counters went backwards (new run)"));
+        }
+        long previousMillis = lastMillis;
+        lastMillis = millis;
+        lastRows = sample.rowsDone();
+        lastErrors = sample.errors();
+        if (pauseReason != null) {
+            if (clockStep) {
+                pausedAtMillis = millis; // the pause goes on, on the new timeline
             }
-            long previousMillis = lastMillis;
-            lastMillis = millis;
-            lastRows = sample.rowsDone();
-            lastErrors = sample.errors();
-            if (pauseReason != null) {
-                return events == null ? List.of() : events; // a planned pause: nothing is judged
+            return events; // a planned pause: nothing is judged
+        }
+        if (restartPending || clockStep) {
+            double pausedSeconds = !restartPending || pausedAtMillis == Long.MIN_VALUE ? 0
+                    : Math.max(0, millis - pausedAtMillis) / 1e3;
+            restartPending = false;
+            for (Slot slot : slots) {
+                slot.restart(sample, pausedSeconds, this);
             }
-            if (restartPending) {
-                restartPending = false;
-                double pausedSeconds = pausedAtMillis == Long.MIN_VALUE ? 0 : Math.max(0, millis - pausedAtMillis) / 1e3;
-                for (Slot slot : slots) {
-                    slot.restart(sample, pausedSeconds, this);
+            return events;
+        }
+        for (int i = 0; i < slots.length; i++) {
+            Anomaly a = slots[i].judge(sample, previousMillis, this);
+            if (a != null) {
+                events.add(a);
+                if (a.firing()) {
+                    counters[i].increment();
                 }
-                return events == null ? List.of() : events;
-            }
-            for (int i = 0; i < slots.length; i++) {
-                Anomaly a = slots[i].judge(sample, previousMillis, this);
-                if (a != null) {
-                    if (events == null) {
-                        events = new ArrayList<>(2);
-                    }
-                    events.add(a);
-                    if (a.firing()) {
-                        counters[i].increment();
-                    }
-                }
-            }
-            if (events != null) {
-                refreshActive();
             }
         }
-        if (events == null) {
-            return List.of();
+        if (!events.isEmpty()) {
+            refreshActive();
         }
-        publish(events);
         return events;
     }
 
@@ -196,7 +222,7 @@ public final class AnomalyMonitor implements AutoCloseable {
     public void reset(Instant at, String reason) {
         List<Anomaly> events;
         synchronized (this) {
-            events = resetLocked(at, reason);
+            events = enqueue(resetLocked(at, reason));
             lastMillis = Long.MIN_VALUE;
             lastRows = -1;
             lastErrors = -1;
@@ -226,18 +252,21 @@ public final class AnomalyMonitor implements AutoCloseable {
             if (already) {
                 return;
             }
-            pausedAtMillis = at.toEpochMilli();
+            // a pause cannot have started before the last sample that was judged (an earlier or uninitialised `at`
+            // would credit the whole gap as a backlog and hide real spikes for hours)
+            pausedAtMillis = lastMillis == Long.MIN_VALUE ? at.toEpochMilli() : Math.max(at.toEpochMilli(), lastMillis);
             events = new ArrayList<>();
             for (Slot slot : slots) {
                 if (slot.firing != null) {
                     Anomaly f = slot.firing;
                     events.add(new Anomaly(migrationId, f.type(), f.severity(), f.metric(), f.value(), f.threshold(),
-                            f.type() + " resolved: planned pause (" + r + ")", at, Anomaly.State.RESOLVED));
+                            f.type() + " resolved: planned pause (" + r + ")", Instant.ofEpochMilli(pausedAtMillis), Anomaly.State.RESOLVED));
                     slot.firing = null;
                 }
                 slot.clearRuns();
             }
             refreshActive();
+            enqueue(events);
         }
         publish(events);
     }
@@ -382,16 +411,36 @@ public final class AnomalyMonitor implements AutoCloseable {
         active = List.copyOf(a);
     }
 
+    /**
+     * Delivers what is in the outbox, in the order it was produced. Called outside the monitor's lock (listeners
+     * may be slow); the outbox is filled under it (see {@link #enqueue}), so when several threads sample, a RESOLVED
+     * is never delivered before the FIRING it resolves (the thread that delivers takes the others' events in order).
+     */
     private void publish(List<Anomaly> events) {
-        for (Anomaly a : events) {
-            for (AnomalyListener l : listeners) {
-                try {
-                    l.onAnomaly(a);
-                } catch (RuntimeException e) {
-                    meters.recordFailure("anomaly.listener", e);
+        if (events.isEmpty()) {
+            return;
+        }
+        delivery.lock();
+        try {
+            Anomaly a;
+            while ((a = outbox.poll()) != null) {
+                for (AnomalyListener l : listeners) {
+                    try {
+                        l.onAnomaly(a);
+                    } catch (RuntimeException e) {
+                        meters.recordFailure("anomaly.listener", e);
+                    }
                 }
             }
+        } finally {
+            delivery.unlock();
         }
+    }
+
+    /** Queues events for delivery; called under the monitor's lock, so the outbox holds them in production order. */
+    private List<Anomaly> enqueue(List<Anomaly> events) {
+        outbox.addAll(events);
+        return events;
     }
 
     /** One detector and its hysteresis state, in time. */
@@ -558,7 +607,7 @@ public final class AnomalyMonitor implements AutoCloseable {
          * setting is a duration). Default: every sample is judged.
          */
         public Builder minSampleSpacing(Duration spacing) {
-            this.spacingMillis = Require.nonNegative(spacing, "minSampleSpacing").toMillis();
+            this.spacingMillis = DetectorBuilder.nonNegative(spacing, "minSampleSpacing").toMillis();
             return this;
         }
 

@@ -32,7 +32,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
     /** How long samples must be normal to resolve, zero or more (the default is in the builder's description). */
     public B clearAfter(Duration duration) {
-        this.clearAfter = Require.nonNegative(duration, "clearAfter");
+        this.clearAfter = nonNegative(duration, "clearAfter");
         return self();
     }
 
@@ -60,6 +60,29 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
         return target;
     }
 
+    /**
+     * The longest duration any detector setting accepts (365 days): longer ones are configuration mistakes, and
+     * beyond ~292 million years a duration no longer fits in milliseconds ({@code Duration.toMillis()} overflows).
+     */
+    static final Duration MAX_DURATION = Duration.ofDays(365);
+
+    /** A positive duration of at most {@link #MAX_DURATION}; the message names the field. */
+    static Duration positive(Duration value, String field) {
+        return atMostMax(Require.positive(value, field), field);
+    }
+
+    /** A zero or positive duration of at most {@link #MAX_DURATION}; the message names the field. */
+    static Duration nonNegative(Duration value, String field) {
+        return atMostMax(Require.nonNegative(value, field), field);
+    }
+
+    private static Duration atMostMax(Duration value, String field) {
+        if (value.compareTo(MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(field + " must be at most " + MAX_DURATION.toDays() + " days, was " + value);
+        }
+        return value;
+    }
+
     /** A deprecated count of samples at the nominal 5 s interval as a duration. */
     static Duration nominal(String field, int samples, int min) {
         Require.atLeast(samples, min, field);
@@ -84,7 +107,7 @@ abstract class DetectorBuilder<B extends DetectorBuilder<B>> {
 
         /** How long samples must be abnormal to fire, zero or more (the default is in the builder's description). */
         public B fireAfter(Duration duration) {
-            this.fireAfter = Require.nonNegative(duration, "fireAfter");
+            this.fireAfter = nonNegative(duration, "fireAfter");
             return self();
         }
 

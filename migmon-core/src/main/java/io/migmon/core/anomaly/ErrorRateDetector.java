@@ -128,7 +128,7 @@ public final class ErrorRateDetector extends HysteresisDetector {
 
         /** The time the rate is measured over (default 60 s). */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
             return this;
         }
 

@@ -25,7 +25,9 @@ import java.util.Locale;
  *
  * <p><b>Recovering spikes.</b> A lag that is already coming down is not heading for the limit, even while the fit
  * over the window (which still holds the rise) points up: when the lag is below the window's peak by more than
- * max(10 s, 15% of the peak) and the line through the last quarter of the window falls, the sample is normal.
+ * max(10 s, 15% of the peak) and the line through the last quarter of the window falls, the sample is normal; also
+ * when it is more than 10 s below the peak and that line falls by more than {@code minRise} over the horizon (sparse
+ * samples: the first lower point of a spike is often less than 15% under the sampled peak).
  *
  * <p>A sample is normal again only when the predicted lag falls below 80% of the limit, the rise below half of
  * {@code minRise}, or the lag recovers; in between it neither fires nor clears (a dead band against flapping on a
@@ -136,7 +138,12 @@ public final class LagTrendDetector extends HysteresisDetector {
         for (int k = 0; k < size; k++) {
             peak = Math.max(peak, ys[index(k)]);
         }
-        if (y < peak - Math.max(10, 0.15 * peak) && recentSlope(now) < 0) {
+        double recent = recentSlope(now);
+        // recovering: below the peak by more than noise and the recent line falls; or (sparse samples: at a 60 s
+        // interval a spike's first lower point is often less than 15% under its peak) below the peak by more than 10 s
+        // and the recent line falls by more than minRise over the horizon
+        if (recent < 0 && (y < peak - Math.max(10, 0.15 * peak)
+                || y < peak - 10 && recent * horizonSeconds < -settings.minRiseSeconds)) {
             recovering = true;
             return Condition.NORMAL;
         }
@@ -285,7 +292,8 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** The time the line is fitted over (default 5 minutes). */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
+            this.windowSamples = Integer.MAX_VALUE; // a later window in time replaces a deprecated count of samples
             return this;
         }
 
@@ -312,13 +320,13 @@ public final class LagTrendDetector extends HysteresisDetector {
 
         /** How far ahead to predict (default 10 minutes). */
         public Builder horizon(Duration horizon) {
-            this.horizon = Require.positive(horizon, "horizon");
+            this.horizon = DetectorBuilder.positive(horizon, "horizon");
             return this;
         }
 
         /** The lag that must not be reached (default {@link LagThresholds#CRITICAL}, 300 s). */
         public Builder limit(Duration limit) {
-            this.limitSeconds = seconds(Require.positive(limit, "limit"));
+            this.limitSeconds = seconds(DetectorBuilder.positive(limit, "limit"));
             return this;
         }
 
@@ -328,7 +336,7 @@ public final class LagTrendDetector extends HysteresisDetector {
          * a threshold matter ({@code MigrationHealthCheck.maxDataLag}), not a trend.
          */
         public Builder minRise(Duration rise) {
-            this.minRiseSeconds = seconds(Require.positive(rise, "minRise"));
+            this.minRiseSeconds = seconds(DetectorBuilder.positive(rise, "minRise"));
             return this;
         }
 

@@ -194,7 +194,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
         /** The time the rate is measured over (default 2 minutes). */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
             return this;
         }
 
@@ -210,7 +210,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
 
         /** Time at the start of a run that is not judged (default 2 minutes). */
         public Builder warmUp(Duration warmUp) {
-            this.warmUp = Require.nonNegative(warmUp, "warmUp");
+            this.warmUp = DetectorBuilder.nonNegative(warmUp, "warmUp");
             return this;
         }
 

@@ -20,7 +20,11 @@ import java.util.Locale;
  * {@code gapMemory} (default 30 minutes). The stall limit is the larger of {@code after} (default 60 s) and
  * {@code gapFactor} (default 3) times that learned gap: a stream that commits every 40 s is judged against
  * 120 s. The time without progress is itself the hysteresis, so {@link #fireAfter()} is zero; it resolves at the first
- * sample with progress (clear after 0 s by default). Detection delay: the limit plus at most one sampling interval.
+ * sample with progress (clear after 0 s by default). Detection delay: the limit plus at most two sampling steps (the
+ * first sample after the stall began may still show the last commit, and the limit is counted from that sample).
+ * A short stall that ended by itself within twice the limit is learned as a gap when it happens a second time within
+ * {@code gapMemory} (gap factor above 1 only): a quiet stream whose commits are all further apart than {@code after}
+ * then raises two alerts at its start instead of one at every commit.
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
  * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
@@ -45,6 +49,8 @@ public final class StallDetector extends HysteresisDetector {
     private double gapMillis;
     private long gapAtMillis;
     private double limitMillis;
+    private long shortStallMillis;
+    private long shortStallAtMillis = Long.MIN_VALUE;
 
     private StallDetector(Builder b) {
         super(TYPE, MetricCatalog.MIGRATION_ROWS, b.severity, Duration.ZERO, b.clearAfter);
@@ -105,7 +111,25 @@ public final class StallDetector extends HysteresisDetector {
     }
 
     private void learnGap(long gap) {
-        // a gap that reached the limit was a stall, not the stream's rhythm: not learned
+        // a gap that reached the limit was a stall, not the stream's rhythm: not learned. Except (gap factor above 1)
+        // a short one, ended by itself within twice the limit, that repeats: a quiet stream committing every 70-90 s
+        // otherwise fired and resolved at every commit, forever, since no gap under the limit was ever seen to learn.
+        // One short stall alone (a slow patch) is not learned, so it does not loosen the limit for the next stall.
+        if (gap > 0 && gapFactor > 1 && gap >= limitMillis && gap < 2 * limitMillis) {
+            boolean repeats = shortStallAtMillis != Long.MIN_VALUE && nowMillis - shortStallAtMillis <= gapHalfLifeMillis;
+            long previous = shortStallMillis;
+            shortStallMillis = gap;
+            shortStallAtMillis = nowMillis;
+            if (!repeats) {
+                return;
+            }
+            gap = Math.min(gap, previous);
+            if (gap > decayedGap()) {
+                gapMillis = gap;
+                gapAtMillis = nowMillis;
+            }
+            return;
+        }
         if (gap > 0 && gap < limitMillis && gap > decayedGap()) {
             gapMillis = gap;
             gapAtMillis = nowMillis;
@@ -186,7 +210,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** The shortest time without progress that is a stall (default 60 s). */
         public Builder after(Duration after) {
-            this.after = Require.positive(after, "after");
+            this.after = DetectorBuilder.positive(after, "after");
             return this;
         }
 
@@ -211,7 +235,7 @@ public final class StallDetector extends HysteresisDetector {
 
         /** Half-life of the learned gap between commits (default 30 minutes). */
         public Builder gapMemory(Duration halfLife) {
-            this.gapMemory = Require.positive(halfLife, "gapMemory");
+            this.gapMemory = DetectorBuilder.positive(halfLife, "gapMemory");
             return this;
         }
 

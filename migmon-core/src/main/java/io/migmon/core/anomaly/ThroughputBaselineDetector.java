@@ -38,7 +38,8 @@ import java.util.Locale;
  *
  * <p><b>Catch-up is not a spike.</b> While the rate is below the drop limit (or during a planned pause) the rows missing against the
  * baseline are counted as a backlog; a high rate afterwards first pays it back and is judged normal until the backlog
- * is caught up and the window has moved past the catch-up. A backlog that is not caught up (the rate went back to
+ * is caught up and the window has moved past the catch-up (a planned pause is credited for at most
+ * {@code relearnAfter} of the baseline rate). A backlog that is not caught up (the rate went back to
  * normal) is forgotten with a half-life of 10 minutes.
  *
  * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
@@ -255,8 +256,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             startMillis = previousMillis;
         }
         window.add(previousMillis, previousRows, sample.errors());
-        // what the pause held back may be caught up afterwards: not a spike
-        backlogRows += Math.max(0, mean) * pausedSeconds;
+        // what the pause held back may be caught up afterwards: not a spike. At most relearnAfter's worth: a host does
+        // not catch up an overnight pause, and 10 hours of credit hid a real 4x surge half an hour after the resume
+        backlogRows += Math.max(0, mean) * Math.min(pausedSeconds, relearnSeconds);
         suspectSeconds = 0;
     }
 
@@ -330,7 +332,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Time constant of the baseline and of its noise estimate (default 5 minutes). */
         public Builder memory(Duration memory) {
-            this.memory = Require.positive(memory, "memory");
+            this.memory = DetectorBuilder.positive(memory, "memory");
             return this;
         }
 
@@ -347,7 +349,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** Time at the start of a run that only learns (default 5 minutes). */
         public Builder warmUp(Duration warmUp) {
-            this.warmUp = Require.positive(warmUp, "warmUp");
+            this.warmUp = DetectorBuilder.positive(warmUp, "warmUp");
             return this;
         }
 
@@ -363,7 +365,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
 
         /** How long a new level must last before it becomes the baseline (default 30 minutes). */
         public Builder relearnAfter(Duration after) {
-            this.relearnAfter = Require.positive(after, "relearnAfter");
+            this.relearnAfter = DetectorBuilder.positive(after, "relearnAfter");
             return this;
         }
 
@@ -391,7 +393,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * pauses. With samples further apart than this, the rate of the last interval is used.
          */
         public Builder window(Duration window) {
-            this.window = Require.positive(window, "window");
+            this.window = DetectorBuilder.positive(window, "window");
             return this;
         }
 
@@ -411,7 +413,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
          * doubles per slot.
          */
         public Builder seasonal(Duration period, int slots) {
-            Require.positive(period, "seasonal period");
+            DetectorBuilder.positive(period, "seasonal period");
             Require.atLeast(slots, 1, "seasonal slots");
             if (slots > 10_080) {
                 throw new IllegalArgumentException("seasonal slots must be <= 10080 (one a minute for a week), was " + slots);

@@ -171,8 +171,8 @@ public final class MigrationHealthCheck implements HealthCheck {
 
         /** DEGRADED above {@code warning}, DOWN above {@code limit} (the seed's dashboard uses 60 s and 300 s). */
         public Builder maxDataLag(Duration warning, Duration limit) {
-            Require.positive(warning, "maxDataLag warning");
-            Require.positive(limit, "maxDataLag limit");
+            bounded(warning, "maxDataLag warning");
+            bounded(limit, "maxDataLag limit");
             Require.argument(warning.compareTo(limit) <= 0,
                     "maxDataLag warning (" + warning + ") must not exceed limit (" + limit + ")");
             this.lagWarning = warning;
@@ -195,8 +195,15 @@ public final class MigrationHealthCheck implements HealthCheck {
 
         /** DOWN when a running migration records no rows for longer than this. */
         public Builder stalledAfter(Duration d) {
-            this.stalledAfter = Require.positive(d, "stalledAfter");
+            this.stalledAfter = bounded(d, "stalledAfter");
             return this;
+        }
+
+        /** Positive and at most 365 days: a longer duration is a mistake, and a huge one overflowed check(). */
+        private static Duration bounded(Duration d, String field) {
+            Require.positive(d, field);
+            Require.argument(d.compareTo(Duration.ofDays(365)) <= 0, field + " must be at most 365 days, was " + d);
+            return d;
         }
 
         public MigrationHealthCheck build() {
