@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -148,7 +147,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
+        try (Connection src = source.getConnection(); Connection tgt = target.getConnection();
+                PgTable.SessionRestore srcSession = PgTable.prepareSession(src);
+                PgTable.SessionRestore tgtSession = PgTable.prepareSession(tgt)) {
             VerificationReport report = new Run(src, tgt, pool, started).execute();
             meters.finished(report);
             recordHealth(report);
@@ -241,7 +242,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 // by one more scan per side, into buckets of about leafRows rows (see window(...)).
                 // the walk is skipped when the planner's estimate says the rest fits in 1.25 windows (the last window
                 // is open-ended anyway, so a wrong estimate only makes it larger)
-                long windowRows = (long) chunkRows * windowRanges;
+                // with a throttle a window holds at most one second's worth of rows, so that the scans themselves
+                // follow the rate (a window is scanned at full speed; the throttle can only pause between windows)
+                long windowRows = maxRowsPerSecond > 0
+                        ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
+                        : (long) chunkRows * windowRanges;
                 List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
                 boolean last = upper == null;
@@ -277,8 +282,6 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         private void prepare() throws SQLException {
-            PgTable.prepareSession(src);
-            PgTable.prepareSession(tgt);
             requireVersion(src, "source");
             requireVersion(tgt, "target");
             List<String> pk = new ArrayList<>();
@@ -303,6 +306,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             s = PgTable.of(table, srcCols, columnNames, keys, where, strictNumericScale, "source");
             t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
+            requireNonNullKeys(s, src, table, "source");
+            requireNonNullKeys(t, tgt, targetTable, "target");
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -312,6 +317,20 @@ public final class JdbcTableVerifier implements AutoCloseable {
                                 + "the source server (it is off)");
                     }
                 }
+            }
+        }
+
+        /**
+         * Rows whose key is NULL match no key range and no key (NULL = NULL is not true): they would be skipped or
+         * lost in a bucket. Nullable key columns (explicit keyColumns, a target without the primary key) are
+         * therefore checked for NULLs first (one scan, stopping at the first NULL; none for NOT NULL columns).
+         */
+        private void requireNonNullKeys(PgTable side, Connection c, String name, String label) throws SQLException {
+            List<String> withNulls = side.keyColumnsWithNulls(c);
+            if (!withNulls.isEmpty()) {
+                throw new VerificationException("key column(s) " + withNulls + " of " + label + " table " + name
+                        + " hold NULL values: key columns must identify every row (NOT NULL and unique); "
+                        + "choose other keyColumns or exclude those rows with where(...)");
             }
         }
 
@@ -456,21 +475,45 @@ public final class JdbcTableVerifier implements AutoCloseable {
             match(sr, get(tf));
         }
 
-        /** Compares the rows of the same key ranges or buckets of both sides by key. */
+        /**
+         * Compares the rows of the same key ranges or buckets of both sides by key. A key may occur more than once
+         * on a side (a target without the key's unique constraint, key columns that are not unique): rows with equal
+         * hashes pair up, the rest pair up as changed, and what is left over is missing (source) or extra (target).
+         */
         private void match(List<LeafRow> sr, List<LeafRow> tr) {
-            Map<List<String>, LeafRow> targetByKey = new HashMap<>();
-            tr.forEach(r -> targetByKey.put(r.key(), r));
-            for (LeafRow r : sr) {
-                LeafRow other = targetByKey.remove(r.key());
-                if (other == null) {
-                    add(DifferenceKind.MISSING, r.key(), List.of());
-                } else if (!r.hash().equals(other.hash())) {
-                    add(DifferenceKind.CHANGED, r.key(), differingColumns(r.columnHashes(), other.columnHashes()));
+            Map<List<String>, List<LeafRow>> targetByKey = new LinkedHashMap<>();
+            tr.forEach(r -> targetByKey.computeIfAbsent(r.key(), k -> new ArrayList<>(1)).add(r));
+            Map<List<String>, List<LeafRow>> sourceByKey = new LinkedHashMap<>();
+            sr.forEach(r -> sourceByKey.computeIfAbsent(r.key(), k -> new ArrayList<>(1)).add(r));
+            for (Map.Entry<List<String>, List<LeafRow>> e : sourceByKey.entrySet()) {
+                List<LeafRow> left = new ArrayList<>(e.getValue());
+                List<LeafRow> right = targetByKey.remove(e.getKey());
+                right = right == null ? new ArrayList<>() : new ArrayList<>(right);
+                for (java.util.Iterator<LeafRow> it = left.iterator(); it.hasNext();) {
+                    LeafRow r = it.next();
+                    for (int i = 0; i < right.size(); i++) {
+                        if (r.hash().equals(right.get(i).hash())) {
+                            right.remove(i);
+                            it.remove();
+                            break;
+                        }
+                    }
+                }
+                int paired = Math.min(left.size(), right.size());
+                for (int i = 0; i < paired; i++) {
+                    add(DifferenceKind.CHANGED, e.getKey(),
+                            differingColumns(left.get(i).columnHashes(), right.get(i).columnHashes()));
+                }
+                for (int i = paired; i < left.size(); i++) {
+                    add(DifferenceKind.MISSING, e.getKey(), List.of());
+                }
+                for (int i = paired; i < right.size(); i++) {
+                    add(DifferenceKind.EXTRA, e.getKey(), List.of());
                 }
             }
-            for (LeafRow r : tr) {
-                if (targetByKey.containsKey(r.key())) {
-                    add(DifferenceKind.EXTRA, r.key(), List.of());
+            for (Map.Entry<List<String>, List<LeafRow>> e : targetByKey.entrySet()) {
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    add(DifferenceKind.EXTRA, e.getKey(), List.of());
                 }
             }
         }
