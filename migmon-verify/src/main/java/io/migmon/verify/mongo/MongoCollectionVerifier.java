@@ -190,6 +190,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
                 resumed = true;
             }
+            requireOneIdType();
             long estimate = filter == null ? Reactive.list(src.estimatedDocumentCount(), timeout).get(0) : -1;
             meters.start(estimate, rowsChecked);
             while (true) {
@@ -220,6 +221,39 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private BsonValue lastId;
+
+        /**
+         * Ranges after the first chunk are {@code _id > lower}, which MongoDB matches within {@code lower}'s type
+         * bracket only: documents whose {@code _id} is of another type (strings beside numbers, ObjectIds, ...) would
+         * be skipped silently. The smallest and largest {@code _id} of each side (two index reads) show whether more
+         * than one bracket is present; if so the run fails naming the types and the way out (a filter per type).
+         */
+        private void requireOneIdType() {
+            java.util.Set<String> brackets = new java.util.TreeSet<>();
+            for (MongoCollection<BsonDocument> c : List.of(src, tgt)) {
+                for (int direction : new int[] {1, -1}) {
+                    List<BsonDocument> first = Reactive.list(c.find(range(null, null))
+                            .sort(new BsonDocument("_id", new BsonInt32(direction)))
+                            .projection(new BsonDocument("_id", new BsonInt32(1))).limit(1), timeout);
+                    if (!first.isEmpty() && first.get(0).get("_id") != null) {
+                        brackets.add(bracket(first.get(0).get("_id")));
+                    }
+                }
+            }
+            if (brackets.size() > 1) {
+                throw new VerificationException("collection " + collection + " has _id values of several BSON types "
+                        + brackets + ": ranges over _id match one type only; verify each type with a filter, e.g. "
+                        + "{\"_id\": {\"$type\": \"string\"}}");
+            }
+        }
+
+        private static String bracket(BsonValue id) {
+            return switch (id.getBsonType()) {
+                case INT32, INT64, DOUBLE, DECIMAL128 -> "number";
+                case STRING, SYMBOL -> "string";
+                default -> id.getBsonType().name().toLowerCase(java.util.Locale.ROOT);
+            };
+        }
 
         /** One top-level range after {@code lower}: {source count, target count, 1 if more ranges follow}. */
         private long[] rangeStep(BsonValue lower) {
