@@ -111,6 +111,28 @@ public final class PgTable {
     }
 
     /**
+     * Per key column, the collation its values sort by ({@code null} for types without collation), with the database
+     * default resolved to its {@code LC_COLLATE}: key ranges ({@code (k) > (?)}) follow it on each side.
+     */
+    public List<String> keyCollations(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        String sql = "SELECT CASE WHEN a.attcollation = 0 THEN NULL WHEN co.collname = 'default' THEN "
+                + "(SELECT d.datcollate FROM pg_database d WHERE d.datname = current_database()) ELSE co.collname END "
+                + "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+                + "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Column k : keys) {
+                ps.setString(1, relation);
+                ps.setString(2, k.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    out.add(rs.next() ? rs.getString(1) : null);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
      * Key columns that may be NULL (no NOT NULL constraint) and hold a NULL within the filter: one query on the
      * catalog, then for each nullable key column a scan that stops at the first NULL.
      */

@@ -205,6 +205,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private long rowsThisRun;
         private long rangesCompared;
         private long rangesDiffering;
+        private String collationMismatch;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];
 
@@ -249,6 +250,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
                         : (long) chunkRows * windowRanges;
                 List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
+                if (collationMismatch != null && (lower != null || upper != null)) {
+                    throw new VerificationException(collationMismatch);
+                }
                 boolean last = upper == null;
                 final List<String> lo = lower;
                 Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
@@ -308,6 +312,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
+            collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -332,6 +337,30 @@ public final class JdbcTableVerifier implements AutoCloseable {
                         + " hold NULL values: key columns must identify every row (NOT NULL and unique); "
                         + "choose other keyColumns or exclude those rows with where(...)");
             }
+        }
+
+        /**
+         * Windows are key ranges that each side evaluates in its own collation: with text keys sorted differently
+         * the same range holds other rows on each side (every row would be reported missing in one window and extra
+         * in another). A table compared in one window (no bounds) is not affected.
+         */
+        private String collationMismatch(List<String> sourceCollations, List<String> targetCollations) {
+            for (int i = 0; i < keys.size(); i++) {
+                String a = sourceCollations.get(i);
+                String b = targetCollations.get(i);
+                if (a != null && b != null && !normalizeCollation(a).equals(normalizeCollation(b))) {
+                    return "key column " + keys.get(i) + " sorts by collation " + a + " on the source and " + b
+                            + " on the target: key ranges would hold different rows on each side. Give both the same "
+                            + "collation, or compare in one window (windowRanges x chunkRows at least the table's "
+                            + "rows, no maxRowsPerSecond)";
+                }
+            }
+            return null;
+        }
+
+        private static String normalizeCollation(String name) {
+            String n = name.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "");
+            return n.equals("posix") ? "c" : n;
         }
 
         private void requireVersion(Connection c, String side) throws SQLException {
