@@ -658,8 +658,24 @@ public final class PgTable {
             java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
             boolean present = rs.getBoolean(commitTimestamp ? 5 : 4);
             java.time.OffsetDateTime commit = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
-            return new ProbeRow(present ? rs.getString(2) : null, present ? rs.getString(3) : null, at.toInstant(),
-                    commit == null ? null : commit.toInstant());
+            String hash = present ? rs.getString(2) : null;
+            String columnHashes = present ? rs.getString(3) : null;
+            // a key held by several rows (a side without the key's unique constraint): all their hashes, sorted, so
+            // that a duplicate never equals the single row of the other side
+            List<String> more = new ArrayList<>();
+            while (rs.next()) {
+                more.add(rs.getString(2));
+                java.time.OffsetDateTime other = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
+                if (other != null && (commit == null || other.isAfter(commit))) {
+                    commit = other;
+                }
+            }
+            if (!more.isEmpty()) {
+                more.add(hash);
+                java.util.Collections.sort(more);
+                hash = String.join(",", more);
+            }
+            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant());
         }
     }
 

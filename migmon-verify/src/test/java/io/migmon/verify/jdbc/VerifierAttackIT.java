@@ -50,6 +50,29 @@ class VerifierAttackIT {
         }
     }
 
+    /**
+     * The same duplicate with a CDC watermark that has passed everything (the pipeline is idle and caught up): the
+     * re-check must not settle the duplicate as "in flight" because the first target row it reads equals the source.
+     */
+    @Test
+    void aDuplicatedRowStaysADifferenceWhenReCheckedAgainstTheWatermark() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE dupw (id int PRIMARY KEY, name text)");
+        p.onTarget("CREATE TABLE dupw (id int, name text)");
+        p.both("INSERT INTO dupw SELECT g, 'n' || g FROM generate_series(1, 1000) g");
+        p.onTarget("INSERT INTO dupw VALUES (500, 'n500')");
+        for (boolean commitTimestamps : new boolean[] {false, true}) {
+            try (JdbcTableVerifier v = verifier(p, "dupw").commitTimestamps(commitTimestamps)
+                    .appliedWatermark(() -> java.util.Optional.of(java.time.Instant.now().plusSeconds(3600)))
+                    .pollInterval(java.time.Duration.ofMillis(50)).inFlightTimeout(java.time.Duration.ofSeconds(30))
+                    .build()) {
+                VerificationReport r = v.verify();
+                assertThat(r.status()).as("commitTimestamps " + commitTimestamps).isEqualTo(VerificationStatus.DIFFERENT);
+                assertThat(r.totalDifferences()).isEqualTo(1);
+            }
+        }
+    }
+
     /** The same with a text key (hash buckets instead of key ranges). */
     @Test
     void aDuplicatedRowWithATextKeyIsNotIdentical() {
