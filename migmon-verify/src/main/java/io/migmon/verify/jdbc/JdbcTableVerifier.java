@@ -128,7 +128,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
         return new Builder(table);
     }
 
-    /** The identity of this verification (for checkpoints): tables and filter. */
+    /**
+     * The identity of this verification: tables and filter. Its checkpoints are saved under this id followed by both
+     * databases ({@code current_database@address:port}), so that another environment's run is never resumed.
+     */
     public String id() {
         return "postgresql:" + table + "->" + targetTable + (where == null ? "" : " where " + where);
     }
@@ -218,7 +221,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         VerificationReport execute() throws SQLException {
             prepare();
-            String id = id();
+            // the checkpoint belongs to these two databases: a run with the same table names against another
+            // environment (a shared checkpoint directory) must not resume it
+            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt);
             List<String> lower = null;
             boolean resumed = false;
             Checkpoint cp = loadCheckpoint(id);
@@ -361,6 +366,15 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private static String normalizeCollation(String name) {
             String n = name.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "");
             return n.equals("posix") ? "c" : n;
+        }
+
+        /** Database, server address and port as the server sees them (not the URL: no credentials). */
+        private String endpoint(Connection c) throws SQLException {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database() || '@' "
+                    + "|| coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port(), 0)")) {
+                rs.next();
+                return rs.getString(1);
+            }
         }
 
         private void requireVersion(Connection c, String side) throws SQLException {

@@ -73,6 +73,53 @@ class VerifierAttackIT {
         }
     }
 
+    /**
+     * One checkpoint directory for two environments (the same table name, another target database): a run against
+     * target B must not resume the interrupted run against target A, or B's differences before A's checkpoint are
+     * never compared.
+     */
+    @Test
+    void aCheckpointOfAnotherTargetDatabaseIsNotResumed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        TwoPostgres.Pair a = TwoPostgres.fresh();
+        TwoPostgres.Pair b = TwoPostgres.fresh();
+        a.both("CREATE TABLE env (id int PRIMARY KEY, v text)",
+                "INSERT INTO env SELECT g, 'v' || g FROM generate_series(1, 5000) g");
+        b.onTarget("CREATE TABLE env (id int PRIMARY KEY, v text)",
+                "INSERT INTO env SELECT g, 'v' || g FROM generate_series(1, 5000) g",
+                "UPDATE env SET v = 'B only' WHERE id = 100");
+        io.migmon.verify.CheckpointStore files = io.migmon.verify.CheckpointStore.directory(dir);
+        java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+        io.migmon.verify.CheckpointStore crashing = new io.migmon.verify.CheckpointStore() {
+            @Override
+            public java.util.Optional<io.migmon.verify.Checkpoint> load(String id) {
+                return files.load(id);
+            }
+
+            @Override
+            public void save(io.migmon.verify.Checkpoint checkpoint) {
+                files.save(checkpoint);
+                if (saves.incrementAndGet() == 3) {
+                    throw new IllegalStateException("simulated crash");
+                }
+            }
+
+            @Override
+            public void clear(String id) {
+                files.clear(id);
+            }
+        };
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("env").source(a.source()).target(a.target())
+                .meterRegistry(registry).chunkRows(100).windowRanges(10).checkpoints(crashing).build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(v::verify).hasMessageContaining("simulated crash");
+        }
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("env").source(a.source()).target(b.target())
+                .meterRegistry(registry).chunkRows(100).windowRanges(10).checkpoints(files).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.resumed()).isFalse();
+            assertThat(r.count(DifferenceKind.CHANGED)).isEqualTo(1);
+        }
+    }
+
     /** The same with a text key (hash buckets instead of key ranges). */
     @Test
     void aDuplicatedRowWithATextKeyIsNotIdentical() {
