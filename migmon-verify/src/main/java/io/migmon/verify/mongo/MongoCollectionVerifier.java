@@ -155,6 +155,11 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private final MongoCollection<BsonDocument> src = source.getCollection(collection, BsonDocument.class);
         private final MongoCollection<BsonDocument> tgt = target.getCollection(targetCollection, BsonDocument.class);
         private final Throttle throttle = new Throttle(maxRowsPerSecond);
+        // with a throttle a range holds at most one second's worth of documents (shadows the builder's value), so
+        // that the reads themselves follow the rate: the throttle can only pause between ranges
+        private final int chunk = maxRowsPerSecond > 0
+                ? (int) Math.max(10, Math.min(MongoCollectionVerifier.this.chunk, (long) maxRowsPerSecond))
+                : MongoCollectionVerifier.this.chunk;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final List<BsonValue> candidateIds = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];

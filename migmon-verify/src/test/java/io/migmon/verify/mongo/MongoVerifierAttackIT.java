@@ -124,6 +124,32 @@ class MongoVerifierAttackIT {
     }
 
     /**
+     * The throttle bounds the documents read per range: 2,000 documents at 500 per second are read in ranges of at
+     * most 500 (not one range of the default 5,000 read at full speed followed by a sleep).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"mongo-java-server", "jongodb"})
+    void theThrottleBoundsTheDocumentsOfEachRange(String kind) {
+        MongoFixture f = server(kind);
+        MongoDatabase s = db(f, "src");
+        MongoDatabase t = db(f, "tgt");
+        List<Document> docs = new ArrayList<>();
+        for (int i = 1; i <= 2000; i++) {
+            docs.add(new Document("_id", i).append("v", i));
+        }
+        Reactive.list(s.getCollection("thr").insertMany(docs), T);
+        Reactive.list(t.getCollection("thr").insertMany(docs), T);
+        try (MongoCollectionVerifier v = MongoCollectionVerifier.builder("thr").source(s).target(t)
+                .meterRegistry(new SimpleMeterRegistry()).maxRowsPerSecond(500).build()) {
+            long t0 = System.nanoTime();
+            VerificationReport r = v.verify();
+            assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
+            assertThat(r.rangesCompared()).isGreaterThanOrEqualTo(4);
+            assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(2_500_000_000L);
+        }
+    }
+
+    /**
      * Nested documents whose fields come in another order (also inside arrays) are equal; a field missing on one
      * side and null on the other differs, also when nested.
      */
