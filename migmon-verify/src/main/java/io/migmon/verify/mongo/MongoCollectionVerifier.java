@@ -353,8 +353,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                     .limit(chunk), timeout);
             boolean more = knownUpper != null ? mayHaveMore : s.size() >= chunk;
             BsonValue upper = knownUpper != null ? knownUpper : more ? s.get(s.size() - 1).get("_id") : null;
-            Map<BsonValue, BsonDocument> byId = new LinkedHashMap<>();
-            s.forEach(d -> byId.put(d.get("_id"), d));
+            // keyed by the exact _id (extended JSON keeps field order and number types): BsonDocument.equals ignores
+            // field order, but MongoDB does not ({_id: {a: 1, b: 2}} is not found by {_id: {b: 2, a: 1}})
+            Map<String, BsonDocument> byId = new LinkedHashMap<>();
+            s.forEach(d -> byId.put(exactId(d.get("_id")), d));
             long tn = 0;
             boolean differs = false;
             BsonValue cursor = lower;
@@ -363,7 +365,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                         .limit(chunk), timeout);
                 for (BsonDocument d : page) {
                     tn++;
-                    BsonDocument other = byId.remove(d.get("_id"));
+                    BsonDocument other = byId.remove(exactId(d.get("_id")));
                     if (other == null) {
                         add(DifferenceKind.EXTRA, d.get("_id"), List.of());
                         differs = true;
@@ -378,8 +380,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 }
                 cursor = page.get(page.size() - 1).get("_id");
             }
-            for (BsonValue missing : byId.keySet()) {
-                add(DifferenceKind.MISSING, missing, List.of());
+            for (BsonDocument missing : byId.values()) {
+                add(DifferenceKind.MISSING, missing.get("_id"), List.of());
                 differs = true;
             }
             sourceRows += s.size();
@@ -463,6 +465,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
             return new InFlightResolver.Probe(sd == null ? null : CanonicalBson.text(sd),
                     td == null ? null : CanonicalBson.text(td), fields, readAt, null);
         }
+    }
+
+    private static String exactId(BsonValue id) {
+        return new BsonDocument("v", id).toJson(EXTENDED);
     }
 
     private static String idText(BsonValue id) {
