@@ -49,6 +49,25 @@ class VerifyCommandAttackIT {
         assertThat(printed()).contains("cannot evaluate").doesNotContain("ss9Secret").doesNotContain("9Secret");
     }
 
+    /**
+     * A report file that cannot be written (its directory does not exist) must not swallow the result: the summary
+     * is printed, and differences still exit 1 (1 wins over 2, as for every migmon command); identical tables exit 2.
+     */
+    @Test
+    void anUnwritableReportFileDoesNotLoseTheResult(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE orders (id int PRIMARY KEY, note text)",
+                "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 1000) g");
+        String report = dir.resolve("no-such-dir").resolve("report.json").toString();
+        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+                "--report", report)).isEqualTo(2);
+        assertThat(printed()).contains("orders identical").contains("cannot write the report");
+        p.onTarget("UPDATE orders SET note = 'x' WHERE id = 7");
+        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+                "--report", report)).isEqualTo(1);
+        assertThat(printed()).contains("changed id=7 columns note").contains("cannot write the report");
+    }
+
     /** Documented example of docs/cli.md with quotes and an injection attempt in --where: a clean 2, nothing dropped. */
     @Test
     void whereWithQuotesAndAnInjectionAttempt() {
