@@ -109,6 +109,37 @@ class VerifierInputsIT {
         }
     }
 
+    /**
+     * A partitioned source table, a view as target (a reshaped schema behind a compatibility view, key columns given)
+     * and 300 columns: a change in the last column is found and named.
+     */
+    @Test
+    void partitionedSourceViewTargetAndManyColumns() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        StringBuilder cols = new StringBuilder();
+        StringBuilder vals = new StringBuilder();
+        for (int i = 1; i <= 300; i++) {
+            cols.append(", c").append(i).append(" int");
+            vals.append(", g + ").append(i);
+        }
+        p.onSource("CREATE TABLE wide (id int PRIMARY KEY" + cols + ") PARTITION BY RANGE (id)",
+                "CREATE TABLE wide_1 PARTITION OF wide FOR VALUES FROM (0) TO (1000)",
+                "CREATE TABLE wide_2 PARTITION OF wide FOR VALUES FROM (1000) TO (100000)",
+                "INSERT INTO wide SELECT g" + vals + " FROM generate_series(1, 3000) g");
+        p.onTarget("CREATE TABLE wide_base (id int PRIMARY KEY" + cols + ")",
+                "INSERT INTO wide_base SELECT g" + vals + " FROM generate_series(1, 3000) g",
+                "CREATE VIEW wide AS SELECT * FROM wide_base");
+        try (JdbcTableVerifier v = verifier(p, "wide").build()) {
+            assertThat(v.verify().status()).isEqualTo(VerificationStatus.IDENTICAL);
+        }
+        p.onTarget("UPDATE wide_base SET c300 = 0 WHERE id = 2500");
+        try (JdbcTableVerifier v = verifier(p, "wide").chunkRows(100).windowRanges(5).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "2500"), List.of("c300")));
+        }
+    }
+
     /** Large values: a one-byte change deep inside 8 MB of bytea and 8 MB of text is found and named. */
     @Test
     void aChangeDeepInsideHugeValues() {
