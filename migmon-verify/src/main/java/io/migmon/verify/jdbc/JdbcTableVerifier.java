@@ -150,13 +150,28 @@ public final class JdbcTableVerifier implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        try (Connection src = source.getConnection(); Connection tgt = target.getConnection();
-                PgTable.SessionRestore srcSession = PgTable.prepareSession(src);
-                PgTable.SessionRestore tgtSession = PgTable.prepareSession(tgt)) {
-            VerificationReport report = new Run(src, tgt, pool, started).execute();
-            meters.finished(report);
-            recordHealth(report);
-            return report;
+        try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
+            // the connections may come from the host's pool: their session settings are put back before they are
+            // returned (the target's only when its thread is idle: after a failure it may still run a scan, which
+            // closing the connection aborts, while restoring would wait for it)
+            PgTable.SessionRestore srcSession = null;
+            PgTable.SessionRestore tgtSession = null;
+            try {
+                srcSession = PgTable.prepareSession(src);
+                tgtSession = PgTable.prepareSession(tgt);
+                VerificationReport report = new Run(src, tgt, pool, started).execute();
+                meters.finished(report);
+                recordHealth(report);
+                return report;
+            } finally {
+                pool.shutdownNow();
+                if (srcSession != null) {
+                    srcSession.close();
+                }
+                if (tgtSession != null && idle(pool)) {
+                    tgtSession.close();
+                }
+            }
         } catch (SQLException e) {
             meters.failed(Duration.between(started, clock.instant()));
             throw new VerificationException("verification of " + table + " failed: " + e.getMessage()
@@ -166,6 +181,15 @@ public final class JdbcTableVerifier implements AutoCloseable {
             throw e;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static boolean idle(ExecutorService pool) {
+        try {
+            return pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

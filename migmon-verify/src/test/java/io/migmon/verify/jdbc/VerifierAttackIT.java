@@ -192,6 +192,13 @@ class VerifierAttackIT {
             }
             assertThat(settings(src)).isEqualTo(before);
             assertThat(settings(tgt)).isEqualTo(before);
+            // also after a failed run (a filter naming no column)
+            try (JdbcTableVerifier v = JdbcTableVerifier.builder("pooled").source(pool(src)).target(pool(tgt))
+                    .meterRegistry(registry).where("no_such_column > 0").build()) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(v::verify).isInstanceOf(VerificationException.class);
+            }
+            assertThat(settings(src)).isEqualTo(before);
+            assertThat(settings(tgt)).isEqualTo(before);
         }
     }
 
