@@ -290,6 +290,21 @@ class VerifierAttackIT {
         }
     }
 
+    /** PostgreSQL's {@code ?} operator in a filter, written {@code ??} as documented (JDBC escaping). */
+    @Test
+    void aWhereWithTheJsonbKeyExistsOperator() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE jq (id int PRIMARY KEY, doc jsonb)",
+                "INSERT INTO jq SELECT g, CASE WHEN g % 2 = 0 THEN '{\"a\": 1}'::jsonb ELSE '{\"b\": 1}' END "
+                        + "FROM generate_series(1, 1000) g");
+        p.onTarget("UPDATE jq SET doc = '{\"a\": 2}' WHERE id = 10", "UPDATE jq SET doc = '{\"b\": 2}' WHERE id = 11");
+        try (JdbcTableVerifier v = verifier(p, "jq").where("doc ?? 'a' AND id <> 999").build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.sourceRows()).isEqualTo(500);
+            assertThat(r.differences()).extracting(d -> d.key().get("id")).containsExactly("10");
+        }
+    }
+
     /** A {@code --where} ending in a SQL line comment must not swallow the rest of the verifier's SQL. */
     @Test
     void aWhereWithATrailingLineCommentWorks() {
