@@ -120,6 +120,32 @@ class VerifierAttackIT {
         }
     }
 
+    /**
+     * One key duplicated 1,000 times in a target without the primary key (more rows than a leaf): splitting the range
+     * at its row-count boundaries yields the same key again and again; the verifier must still end and report them.
+     */
+    @Test
+    void aKeyDuplicatedMoreOftenThanALeafHoldsEndsAndIsReported() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE dupm (id int PRIMARY KEY, name text)");
+        p.onTarget("CREATE TABLE dupm (id int, name text)");
+        p.both("INSERT INTO dupm SELECT g, 'n' || g FROM generate_series(1, 5000) g");
+        p.onTarget("INSERT INTO dupm SELECT 2500, 'n2500' FROM generate_series(1, 1000)");
+        try (JdbcTableVerifier v = verifier(p, "dupm").maxReportedDifferences(5).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.targetRows()).isEqualTo(6000);
+            assertThat(r.count(DifferenceKind.EXTRA)).isEqualTo(1000);
+            assertThat(r.totalDifferences()).isEqualTo(1000);
+        }
+        // the same with a text key (hash buckets)
+        p.onSource("CREATE TABLE dupmt (code text PRIMARY KEY)", "INSERT INTO dupmt SELECT 'c' || g FROM generate_series(1, 5000) g");
+        p.onTarget("CREATE TABLE dupmt (code text)", "INSERT INTO dupmt SELECT 'c' || g FROM generate_series(1, 5000) g",
+                "INSERT INTO dupmt SELECT 'c77' FROM generate_series(1, 1000)");
+        try (JdbcTableVerifier v = verifier(p, "dupmt").build()) {
+            assertThat(v.verify().count(DifferenceKind.EXTRA)).isEqualTo(1000);
+        }
+    }
+
     /** The same with a text key (hash buckets instead of key ranges). */
     @Test
     void aDuplicatedRowWithATextKeyIsNotIdentical() {
