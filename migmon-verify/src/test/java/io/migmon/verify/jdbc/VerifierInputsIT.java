@@ -140,6 +140,27 @@ class VerifierInputsIT {
         }
     }
 
+    /**
+     * The common int to bigint key upgrade (and varchar(20) to text): identical data is identical, a missing row and
+     * a changed row in a differing window are found through the integer key path.
+     */
+    @Test
+    void anIntKeyUpgradedToBigint() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE up (id int PRIMARY KEY, qty smallint, name varchar(20))");
+        p.onTarget("CREATE TABLE up (id bigint PRIMARY KEY, qty int, name text)");
+        p.both("INSERT INTO up SELECT g, g % 100, 'n' || g FROM generate_series(1, 20000) g");
+        try (JdbcTableVerifier v = verifier(p, "up").build()) {
+            assertThat(v.verify().status()).isEqualTo(VerificationStatus.IDENTICAL);
+        }
+        p.onTarget("DELETE FROM up WHERE id = 12345", "UPDATE up SET qty = -1 WHERE id = 777");
+        try (JdbcTableVerifier v = verifier(p, "up").build()) {
+            assertThat(v.verify().differences()).containsExactlyInAnyOrder(
+                    new RowDifference(DifferenceKind.MISSING, Map.of("id", "12345"), List.of()),
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "777"), List.of("qty")));
+        }
+    }
+
     /** Large values: a one-byte change deep inside 8 MB of bytea and 8 MB of text is found and named. */
     @Test
     void aChangeDeepInsideHugeValues() {
