@@ -101,20 +101,24 @@ public final class VerifyCommand {
         try {
             // MongoCommand is loaded only for mongodb: URLs, so a host without the MongoDB driver can run JDBC verifications
             VerificationReport report = o.mongo() ? MongoCommand.verify(o, registry) : jdbc(o, registry, env);
-            if (o.reportFile != null) {
-                Files.writeString(o.reportFile, report.toJson(), StandardCharsets.UTF_8);
-            }
+            // the result first: a report file that cannot be written must not lose a (possibly long) run's result
             if (o.json) {
                 out.println(report.toJson());
             } else {
                 summary(report, out);
             }
+            if (o.reportFile != null) {
+                try {
+                    Files.writeString(o.reportFile, report.toJson(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    err.println("migmon verify: cannot write the report: " + e.getMessage());
+                    // differences found win over "cannot evaluate", as for every migmon command
+                    return report.exitCode() == DIFFERENT ? DIFFERENT : CANNOT_EVALUATE;
+                }
+            }
             return report.exitCode();
         } catch (VerificationException | IllegalArgumentException | IllegalStateException e) {
             err.println("migmon verify: cannot evaluate: " + UrlDataSource.redact(e.getMessage()));
-            return CANNOT_EVALUATE;
-        } catch (IOException e) {
-            err.println("migmon verify: cannot write the report: " + e.getMessage());
             return CANNOT_EVALUATE;
         } catch (RuntimeException e) {
             err.println("migmon verify: cannot evaluate: " + e.getClass().getSimpleName() + ": "

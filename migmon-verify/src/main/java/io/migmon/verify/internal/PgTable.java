@@ -52,13 +52,118 @@ public final class PgTable {
         this.strictNumericScale = strict;
     }
 
-    /** Applies the canonical session settings to a connection. */
-    public static void prepareSession(Connection c) throws SQLException {
+    /** The settings {@link #SESSION} changes, to be put back when the verifier is done with a connection. */
+    private static final List<String> SESSION_SETTINGS = List.of("TimeZone", "DateStyle", "IntervalStyle",
+            "extra_float_digits", "bytea_output", "plan_cache_mode");
+
+    /**
+     * Applies the canonical session settings to a connection and returns what puts the previous values back: the
+     * connection may come from the host's pool, and the host's sessions must keep their own time zone, date style,
+     * etc. after the verifier returned the connection.
+     */
+    public static SessionRestore prepareSession(Connection c) throws SQLException {
+        List<String> previous = new ArrayList<>();
         try (Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ",
+                    SESSION_SETTINGS.stream().map(n -> "current_setting('" + n + "')").toList()))) {
+                rs.next();
+                for (int i = 0; i < SESSION_SETTINGS.size(); i++) {
+                    previous.add(rs.getString(i + 1));
+                }
+            }
             for (String sql : SESSION) {
                 s.execute(sql);
             }
         }
+        return new SessionRestore(c, previous);
+    }
+
+    /** Puts back the session settings a connection had before {@link #prepareSession}; never throws. */
+    public static final class SessionRestore implements AutoCloseable {
+        private final Connection connection;
+        private final List<String> previous;
+
+        private SessionRestore(Connection connection, List<String> previous) {
+            this.connection = connection;
+            this.previous = previous;
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (connection.isClosed()) {
+                    return;
+                }
+                if (!connection.getAutoCommit()) {
+                    connection.rollback();
+                }
+                try (PreparedStatement ps = connection.prepareStatement("SELECT set_config(?, ?, false)")) {
+                    for (int i = 0; i < SESSION_SETTINGS.size(); i++) {
+                        ps.setString(1, SESSION_SETTINGS.get(i));
+                        ps.setString(2, previous.get(i));
+                        ps.executeQuery().close();
+                    }
+                }
+            } catch (SQLException e) {
+                // the connection is broken: its pool discards it, nothing to put back
+            }
+        }
+    }
+
+    /**
+     * Per key column, the collation its values sort by ({@code null} for types without collation), with the database
+     * default resolved to its {@code LC_COLLATE}: key ranges ({@code (k) > (?)}) follow it on each side.
+     */
+    public List<String> keyCollations(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        String sql = "SELECT CASE WHEN a.attcollation = 0 THEN NULL WHEN co.collname = 'default' THEN "
+                + "(SELECT d.datcollate FROM pg_database d WHERE d.datname = current_database()) ELSE co.collname END "
+                + "FROM pg_attribute a LEFT JOIN pg_collation co ON co.oid = a.attcollation "
+                + "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?";
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (Column k : keys) {
+                ps.setString(1, relation);
+                ps.setString(2, k.name());
+                try (ResultSet rs = ps.executeQuery()) {
+                    out.add(rs.next() ? rs.getString(1) : null);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Key columns that may be NULL (no NOT NULL constraint) and hold a NULL within the filter: one query on the
+     * catalog, then for each nullable key column a scan that stops at the first NULL.
+     */
+    public List<String> keyColumnsWithNulls(Connection c) throws SQLException {
+        List<String> nullable = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT a.attname FROM pg_attribute a WHERE a.attrelid = "
+                + "CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped AND NOT a.attnotnull "
+                + "AND a.attname = ANY(?)")) {
+            ps.setString(1, relation);
+            ps.setArray(2, c.createArrayOf("text", keys.stream().map(Column::name).toArray()));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    nullable.add(rs.getString(1));
+                }
+            }
+        }
+        List<String> out = new ArrayList<>();
+        for (Column k : keys) {
+            if (!nullable.contains(k.name())) {
+                continue;
+            }
+            String sql = "SELECT EXISTS (SELECT 1 FROM " + relation + " WHERE " + quote(k.name()) + " IS NULL"
+                    + (where == null ? "" : " AND (" + where + "\n)") + ")";
+            try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                if (rs.getBoolean(1)) {
+                    out.add(k.name());
+                }
+            }
+        }
+        return out;
     }
 
     /** Quotes a possibly schema-qualified name: {@code public.orders} becomes {@code "public"."orders"}. */
@@ -279,7 +384,7 @@ public final class PgTable {
             binds.addAll(upper);
         }
         if (where != null) {
-            conds.add("(" + where + ")");
+            conds.add("(" + where + "\n)"); // a line break: a trailing -- comment must not swallow the ')'
         }
         return conds.isEmpty() ? "" : " WHERE " + String.join(" AND ", conds);
     }
@@ -543,7 +648,7 @@ public final class PgTable {
     /** One row by key (within the filter): hash, column hashes, the statement time, the commit time if asked. */
     public ProbeRow probe(Connection c, List<String> key, boolean commitTimestamp) throws SQLException {
         List<String> binds = new ArrayList<>(key);
-        String on = keyTuple("t.") + " = " + bindTuple() + (where == null ? "" : " AND (" + where + ")");
+        String on = keyTuple("t.") + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
         String sql = "SELECT statement_timestamp(), " + rowHash("t.") + "::text, " + columnHashes("t.")
                 + (commitTimestamp ? ", pg_xact_commit_timestamp(t.xmin)" : "")
                 + ", t." + quote(keys.get(0).name()) + " IS NOT NULL"
@@ -553,8 +658,24 @@ public final class PgTable {
             java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
             boolean present = rs.getBoolean(commitTimestamp ? 5 : 4);
             java.time.OffsetDateTime commit = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
-            return new ProbeRow(present ? rs.getString(2) : null, present ? rs.getString(3) : null, at.toInstant(),
-                    commit == null ? null : commit.toInstant());
+            String hash = present ? rs.getString(2) : null;
+            String columnHashes = present ? rs.getString(3) : null;
+            // a key held by several rows (a side without the key's unique constraint): all their hashes, sorted, so
+            // that a duplicate never equals the single row of the other side
+            List<String> more = new ArrayList<>();
+            while (rs.next()) {
+                more.add(rs.getString(2));
+                java.time.OffsetDateTime other = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
+                if (other != null && (commit == null || other.isAfter(commit))) {
+                    commit = other;
+                }
+            }
+            if (!more.isEmpty()) {
+                more.add(hash);
+                java.util.Collections.sort(more);
+                hash = String.join(",", more);
+            }
+            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant());
         }
     }
 

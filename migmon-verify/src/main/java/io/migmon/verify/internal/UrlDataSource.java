@@ -75,12 +75,16 @@ public final class UrlDataSource implements DataSource {
         return false;
     }
 
-    /** The URL with passwords masked (query parameter {@code password=} and {@code user:password@}). */
+    /**
+     * The URL (or a message quoting one) with passwords masked: a {@code password=} parameter up to the next
+     * {@code &} or white space, and user info up to the last {@code @} of the URL (a password may contain
+     * {@code /}, {@code @}, {@code #} or {@code ;}; masking a little more than the password is harmless).
+     */
     public static String redact(String url) {
         if (url == null) {
             return null;
         }
-        return url.replaceAll("(?i)(password=)[^&;]*", "$1***").replaceAll("(//[^/:@]+:)[^@/]*@", "$1***@");
+        return url.replaceAll("(?i)(password=)[^&\\s]*", "$1***").replaceAll("(//[^\\s@/:]*:)\\S*@", "$1***@");
     }
 
     @Override

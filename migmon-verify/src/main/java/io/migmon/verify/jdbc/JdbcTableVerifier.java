@@ -28,7 +28,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -129,7 +128,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
         return new Builder(table);
     }
 
-    /** The identity of this verification (for checkpoints): tables and filter. */
+    /**
+     * The identity of this verification: tables and filter. Its checkpoints are saved under this id followed by both
+     * databases ({@code current_database@address:port}), so that another environment's run is never resumed.
+     */
     public String id() {
         return "postgresql:" + table + "->" + targetTable + (where == null ? "" : " where " + where);
     }
@@ -149,10 +151,27 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return t;
         });
         try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
-            VerificationReport report = new Run(src, tgt, pool, started).execute();
-            meters.finished(report);
-            recordHealth(report);
-            return report;
+            // the connections may come from the host's pool: their session settings are put back before they are
+            // returned (the target's only when its thread is idle: after a failure it may still run a scan, which
+            // closing the connection aborts, while restoring would wait for it)
+            PgTable.SessionRestore srcSession = null;
+            PgTable.SessionRestore tgtSession = null;
+            try {
+                srcSession = PgTable.prepareSession(src);
+                tgtSession = PgTable.prepareSession(tgt);
+                VerificationReport report = new Run(src, tgt, pool, started).execute();
+                meters.finished(report);
+                recordHealth(report);
+                return report;
+            } finally {
+                pool.shutdownNow();
+                if (srcSession != null) {
+                    srcSession.close();
+                }
+                if (tgtSession != null && idle(pool)) {
+                    tgtSession.close();
+                }
+            }
         } catch (SQLException e) {
             meters.failed(Duration.between(started, clock.instant()));
             throw new VerificationException("verification of " + table + " failed: " + e.getMessage()
@@ -162,6 +181,15 @@ public final class JdbcTableVerifier implements AutoCloseable {
             throw e;
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    private static boolean idle(ExecutorService pool) {
+        try {
+            return pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -204,6 +232,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private long rowsThisRun;
         private long rangesCompared;
         private long rangesDiffering;
+        private String collationMismatch;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];
 
@@ -216,7 +245,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         VerificationReport execute() throws SQLException {
             prepare();
-            String id = id();
+            // the checkpoint belongs to these two databases: a run with the same table names against another
+            // environment (a shared checkpoint directory) must not resume it
+            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt);
             List<String> lower = null;
             boolean resumed = false;
             Checkpoint cp = loadCheckpoint(id);
@@ -241,9 +272,16 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 // by one more scan per side, into buckets of about leafRows rows (see window(...)).
                 // the walk is skipped when the planner's estimate says the rest fits in 1.25 windows (the last window
                 // is open-ended anyway, so a wrong estimate only makes it larger)
-                long windowRows = (long) chunkRows * windowRanges;
+                // with a throttle a window holds at most one second's worth of rows, so that the scans themselves
+                // follow the rate (a window is scanned at full speed; the throttle can only pause between windows)
+                long windowRows = maxRowsPerSecond > 0
+                        ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
+                        : (long) chunkRows * windowRanges;
                 List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
+                if (collationMismatch != null && (lower != null || upper != null)) {
+                    throw new VerificationException(collationMismatch);
+                }
                 boolean last = upper == null;
                 final List<String> lo = lower;
                 Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
@@ -277,8 +315,6 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         private void prepare() throws SQLException {
-            PgTable.prepareSession(src);
-            PgTable.prepareSession(tgt);
             requireVersion(src, "source");
             requireVersion(tgt, "target");
             List<String> pk = new ArrayList<>();
@@ -303,6 +339,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             s = PgTable.of(table, srcCols, columnNames, keys, where, strictNumericScale, "source");
             t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
+            requireNonNullKeys(s, src, table, "source");
+            requireNonNullKeys(t, tgt, targetTable, "target");
+            collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -312,6 +351,53 @@ public final class JdbcTableVerifier implements AutoCloseable {
                                 + "the source server (it is off)");
                     }
                 }
+            }
+        }
+
+        /**
+         * Rows whose key is NULL match no key range and no key (NULL = NULL is not true): they would be skipped or
+         * lost in a bucket. Nullable key columns (explicit keyColumns, a target without the primary key) are
+         * therefore checked for NULLs first (one scan, stopping at the first NULL; none for NOT NULL columns).
+         */
+        private void requireNonNullKeys(PgTable side, Connection c, String name, String label) throws SQLException {
+            List<String> withNulls = side.keyColumnsWithNulls(c);
+            if (!withNulls.isEmpty()) {
+                throw new VerificationException("key column(s) " + withNulls + " of " + label + " table " + name
+                        + " hold NULL values: key columns must identify every row (NOT NULL and unique); "
+                        + "choose other keyColumns or exclude those rows with where(...)");
+            }
+        }
+
+        /**
+         * Windows are key ranges that each side evaluates in its own collation: with text keys sorted differently
+         * the same range holds other rows on each side (every row would be reported missing in one window and extra
+         * in another). A table compared in one window (no bounds) is not affected.
+         */
+        private String collationMismatch(List<String> sourceCollations, List<String> targetCollations) {
+            for (int i = 0; i < keys.size(); i++) {
+                String a = sourceCollations.get(i);
+                String b = targetCollations.get(i);
+                if (a != null && b != null && !normalizeCollation(a).equals(normalizeCollation(b))) {
+                    return "key column " + keys.get(i) + " sorts by collation " + a + " on the source and " + b
+                            + " on the target: key ranges would hold different rows on each side. Give both the same "
+                            + "collation, or compare in one window (windowRanges x chunkRows at least the table's "
+                            + "rows, no maxRowsPerSecond)";
+                }
+            }
+            return null;
+        }
+
+        private static String normalizeCollation(String name) {
+            String n = name.toLowerCase(java.util.Locale.ROOT).replace("-", "").replace("_", "");
+            return n.equals("posix") ? "c" : n;
+        }
+
+        /** Database, server address and port as the server sees them (not the URL: no credentials). */
+        private String endpoint(Connection c) throws SQLException {
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_database() || '@' "
+                    + "|| coalesce(host(inet_server_addr()), 'socket') || ':' || coalesce(inet_server_port(), 0)")) {
+                rs.next();
+                return rs.getString(1);
             }
         }
 
@@ -421,7 +507,16 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             boolean fromSource = ss.count() >= ts.count();
             long step = (larger + fanout - 1) / fanout;
-            List<List<String>> bounds = (fromSource ? s : t).boundaries(fromSource ? src : tgt, lower, upper, step, fanout);
+            // a key held by more rows than a step (duplicates in a side without the key's unique constraint) comes
+            // back as several equal bounds, possibly equal to upper: kept once and never upper itself, so that every
+            // sub-range is smaller than this range (equal bounds put the key's rows into a range (k, k] that holds
+            // no key, and a first bound equal to upper repeated this range forever)
+            List<List<String>> bounds = new ArrayList<>();
+            for (List<String> b : (fromSource ? s : t).boundaries(fromSource ? src : tgt, lower, upper, step, fanout)) {
+                if (!b.equals(upper) && (bounds.isEmpty() || !bounds.get(bounds.size() - 1).equals(b))) {
+                    bounds.add(b);
+                }
+            }
             if (bounds.isEmpty()) {
                 leaf(lower, upper);
                 return;
@@ -456,21 +551,45 @@ public final class JdbcTableVerifier implements AutoCloseable {
             match(sr, get(tf));
         }
 
-        /** Compares the rows of the same key ranges or buckets of both sides by key. */
+        /**
+         * Compares the rows of the same key ranges or buckets of both sides by key. A key may occur more than once
+         * on a side (a target without the key's unique constraint, key columns that are not unique): rows with equal
+         * hashes pair up, the rest pair up as changed, and what is left over is missing (source) or extra (target).
+         */
         private void match(List<LeafRow> sr, List<LeafRow> tr) {
-            Map<List<String>, LeafRow> targetByKey = new HashMap<>();
-            tr.forEach(r -> targetByKey.put(r.key(), r));
-            for (LeafRow r : sr) {
-                LeafRow other = targetByKey.remove(r.key());
-                if (other == null) {
-                    add(DifferenceKind.MISSING, r.key(), List.of());
-                } else if (!r.hash().equals(other.hash())) {
-                    add(DifferenceKind.CHANGED, r.key(), differingColumns(r.columnHashes(), other.columnHashes()));
+            Map<List<String>, List<LeafRow>> targetByKey = new LinkedHashMap<>();
+            tr.forEach(r -> targetByKey.computeIfAbsent(r.key(), k -> new ArrayList<>(1)).add(r));
+            Map<List<String>, List<LeafRow>> sourceByKey = new LinkedHashMap<>();
+            sr.forEach(r -> sourceByKey.computeIfAbsent(r.key(), k -> new ArrayList<>(1)).add(r));
+            for (Map.Entry<List<String>, List<LeafRow>> e : sourceByKey.entrySet()) {
+                List<LeafRow> left = new ArrayList<>(e.getValue());
+                List<LeafRow> right = targetByKey.remove(e.getKey());
+                right = right == null ? new ArrayList<>() : new ArrayList<>(right);
+                for (java.util.Iterator<LeafRow> it = left.iterator(); it.hasNext();) {
+                    LeafRow r = it.next();
+                    for (int i = 0; i < right.size(); i++) {
+                        if (r.hash().equals(right.get(i).hash())) {
+                            right.remove(i);
+                            it.remove();
+                            break;
+                        }
+                    }
+                }
+                int paired = Math.min(left.size(), right.size());
+                for (int i = 0; i < paired; i++) {
+                    add(DifferenceKind.CHANGED, e.getKey(),
+                            differingColumns(left.get(i).columnHashes(), right.get(i).columnHashes()));
+                }
+                for (int i = paired; i < left.size(); i++) {
+                    add(DifferenceKind.MISSING, e.getKey(), List.of());
+                }
+                for (int i = paired; i < right.size(); i++) {
+                    add(DifferenceKind.EXTRA, e.getKey(), List.of());
                 }
             }
-            for (LeafRow r : tr) {
-                if (targetByKey.containsKey(r.key())) {
-                    add(DifferenceKind.EXTRA, r.key(), List.of());
+            for (Map.Entry<List<String>, List<LeafRow>> e : targetByKey.entrySet()) {
+                for (int i = 0; i < e.getValue().size(); i++) {
+                    add(DifferenceKind.EXTRA, e.getKey(), List.of());
                 }
             }
         }

@@ -155,6 +155,11 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         private final MongoCollection<BsonDocument> src = source.getCollection(collection, BsonDocument.class);
         private final MongoCollection<BsonDocument> tgt = target.getCollection(targetCollection, BsonDocument.class);
         private final Throttle throttle = new Throttle(maxRowsPerSecond);
+        // with a throttle a range holds at most one second's worth of documents (shadows the builder's value), so
+        // that the reads themselves follow the rate: the throttle can only pause between ranges
+        private final int chunk = maxRowsPerSecond > 0
+                ? (int) Math.max(10, Math.min(MongoCollectionVerifier.this.chunk, (long) maxRowsPerSecond))
+                : MongoCollectionVerifier.this.chunk;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final List<BsonValue> candidateIds = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];
@@ -190,6 +195,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
                 resumed = true;
             }
+            requireOneIdType();
             long estimate = filter == null ? Reactive.list(src.estimatedDocumentCount(), timeout).get(0) : -1;
             meters.start(estimate, rowsChecked);
             while (true) {
@@ -220,6 +226,39 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private BsonValue lastId;
+
+        /**
+         * Ranges after the first chunk are {@code _id > lower}, which MongoDB matches within {@code lower}'s type
+         * bracket only: documents whose {@code _id} is of another type (strings beside numbers, ObjectIds, ...) would
+         * be skipped silently. The smallest and largest {@code _id} of each side (two index reads) show whether more
+         * than one bracket is present; if so the run fails naming the types and the way out (a filter per type).
+         */
+        private void requireOneIdType() {
+            java.util.Set<String> brackets = new java.util.TreeSet<>();
+            for (MongoCollection<BsonDocument> c : List.of(src, tgt)) {
+                for (int direction : new int[] {1, -1}) {
+                    List<BsonDocument> first = Reactive.list(c.find(range(null, null))
+                            .sort(new BsonDocument("_id", new BsonInt32(direction)))
+                            .projection(new BsonDocument("_id", new BsonInt32(1))).limit(1), timeout);
+                    if (!first.isEmpty() && first.get(0).get("_id") != null) {
+                        brackets.add(bracket(first.get(0).get("_id")));
+                    }
+                }
+            }
+            if (brackets.size() > 1) {
+                throw new VerificationException("collection " + collection + " has _id values of several BSON types "
+                        + brackets + ": ranges over _id match one type only; verify each type with a filter, e.g. "
+                        + "{\"_id\": {\"$type\": \"string\"}}");
+            }
+        }
+
+        private static String bracket(BsonValue id) {
+            return switch (id.getBsonType()) {
+                case INT32, INT64, DOUBLE, DECIMAL128 -> "number";
+                case STRING, SYMBOL -> "string";
+                default -> id.getBsonType().name().toLowerCase(java.util.Locale.ROOT);
+            };
+        }
 
         /** One top-level range after {@code lower}: {source count, target count, 1 if more ranges follow}. */
         private long[] rangeStep(BsonValue lower) {
@@ -314,8 +353,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                     .limit(chunk), timeout);
             boolean more = knownUpper != null ? mayHaveMore : s.size() >= chunk;
             BsonValue upper = knownUpper != null ? knownUpper : more ? s.get(s.size() - 1).get("_id") : null;
-            Map<BsonValue, BsonDocument> byId = new LinkedHashMap<>();
-            s.forEach(d -> byId.put(d.get("_id"), d));
+            // keyed by the exact _id (extended JSON keeps field order and number types): BsonDocument.equals ignores
+            // field order, but MongoDB does not ({_id: {a: 1, b: 2}} is not found by {_id: {b: 2, a: 1}})
+            Map<String, BsonDocument> byId = new LinkedHashMap<>();
+            s.forEach(d -> byId.put(exactId(d.get("_id")), d));
             long tn = 0;
             boolean differs = false;
             BsonValue cursor = lower;
@@ -324,7 +365,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                         .limit(chunk), timeout);
                 for (BsonDocument d : page) {
                     tn++;
-                    BsonDocument other = byId.remove(d.get("_id"));
+                    BsonDocument other = byId.remove(exactId(d.get("_id")));
                     if (other == null) {
                         add(DifferenceKind.EXTRA, d.get("_id"), List.of());
                         differs = true;
@@ -339,8 +380,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 }
                 cursor = page.get(page.size() - 1).get("_id");
             }
-            for (BsonValue missing : byId.keySet()) {
-                add(DifferenceKind.MISSING, missing, List.of());
+            for (BsonDocument missing : byId.values()) {
+                add(DifferenceKind.MISSING, missing.get("_id"), List.of());
                 differs = true;
             }
             sourceRows += s.size();
@@ -424,6 +465,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
             return new InFlightResolver.Probe(sd == null ? null : CanonicalBson.text(sd),
                     td == null ? null : CanonicalBson.text(td), fields, readAt, null);
         }
+    }
+
+    private static String exactId(BsonValue id) {
+        return new BsonDocument("v", id).toJson(EXTENDED);
     }
 
     private static String idText(BsonValue id) {

@@ -238,6 +238,8 @@ class JdbcTableVerifierIT {
         p.onTarget("UPDATE typed SET name = 'early' WHERE id = 500", "UPDATE typed SET name = 'late' WHERE id = 4500");
         CheckpointStore files = CheckpointStore.directory(dir);
         AtomicInteger saves = new AtomicInteger();
+        // the checkpoint's id: v.id() plus both databases (current_database@address:port)
+        java.util.concurrent.atomic.AtomicReference<String> savedId = new java.util.concurrent.atomic.AtomicReference<>();
         CheckpointStore failing = new CheckpointStore() {
             @Override
             public Optional<Checkpoint> load(String id) {
@@ -247,6 +249,7 @@ class JdbcTableVerifierIT {
             @Override
             public void save(Checkpoint checkpoint) {
                 files.save(checkpoint);
+                savedId.set(checkpoint.id());
                 if (saves.incrementAndGet() == 1) {
                     throw new IllegalStateException("simulated crash after the first window");
                 }
@@ -260,7 +263,8 @@ class JdbcTableVerifierIT {
         // chunks of 100 rows, windows of 32 chunks: the first window ends at id 3200
         try (JdbcTableVerifier v = verifier(p, "typed").chunkRows(100).windowRanges(32).checkpoints(failing).build()) {
             assertThatThrownBy(v::verify).hasMessageContaining("simulated crash");
-            Checkpoint cp = files.load(v.id()).orElseThrow();
+            assertThat(savedId.get()).startsWith(v.id());
+            Checkpoint cp = files.load(savedId.get()).orElseThrow();
             assertThat(cp.lastKey()).containsExactly("3200");
             assertThat(cp.candidates()).extracting(RowDifference::key).containsExactly(Map.of("id", "500"));
         }
@@ -269,7 +273,7 @@ class JdbcTableVerifierIT {
             assertThat(r.resumed()).isTrue();
             assertThat(r.differences()).containsExactlyInAnyOrder(changed(500, "name"), changed(4500, "name"));
             assertThat(r.sourceRows()).isEqualTo(5000);
-            assertThat(files.load(v.id())).isEmpty();
+            assertThat(files.load(savedId.get())).isEmpty();
         }
     }
 
