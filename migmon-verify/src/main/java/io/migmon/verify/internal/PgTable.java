@@ -283,7 +283,7 @@ public final class PgTable {
      * 64-bit hash of the row: the XOR of the {@link #columnTerm column terms} (a distinct seed per position, so two
      * columns swapping values change it), mixed by one more hash with the XOR as its 64-bit seed
      * ({@code hashint8extended(0, x)}: Jenkins' lookup3 over the seed, nothing folded). The mixing is what makes a sum
-     * over rows see two rows swapping a column's values. About 25 % less CPU per row than hashing a
+     * over rows see two rows swapping a column's values. About 20 % less CPU per row than hashing a
      * {@code ROW(...)} value (measured in docs/performance/verify.md).
      */
     private String rowHash(String q) {
