@@ -40,6 +40,8 @@ class VerifyBenchmark {
     private static final String COLUMNS = "id, customer, amount, status, created";
 
     private final List<String> lines = new ArrayList<>();
+    /** Postmaster process ids of both servers: their reaped children's CPU is every backend's and worker's CPU. */
+    private long[] postmasters;
 
     @Test
     void checksumsVersusNaiveCompare() throws Exception {
@@ -50,6 +52,7 @@ class VerifyBenchmark {
         p.onTarget(MillionRowsIT.TABLE, fill, "VACUUM ANALYZE big");
         src.join();
         log("rows %,d loaded on both servers in %.0f s; load average %s", ROWS, (System.nanoTime() - t0) / 1e9, load());
+        postmasters = new long[] {postmaster(p.source()), postmaster(p.target())};
 
         measure(p, "identical", 0);
         // 100 differences spread over the key space: 40 changed, 30 missing, 30 extra
@@ -77,10 +80,16 @@ class VerifyBenchmark {
         long[] checksumBytes = new long[ROUNDS];
         long[] naiveBytes = new long[ROUNDS];
         double[] floorSeconds = new double[ROUNDS];
+        double[] checksumCpu = new double[ROUNDS];
+        double[] naiveCpu = new double[ROUNDS];
+        double[] checksumJvm = new double[ROUNDS];
+        double[] naiveJvm = new double[ROUNDS];
         for (int r = 0; r < ROUNDS; r++) {
             String loadBefore = load();
             CountingSocketFactory.reset("b-src");
             CountingSocketFactory.reset("b-tgt");
+            double cpu = cpuSeconds();
+            double jvm = jvmCpuSeconds();
             long t = System.nanoTime();
             VerificationReport report;
             try (JdbcTableVerifier v = JdbcTableVerifier.builder("big").source(p.countingSource("b-src"))
@@ -89,13 +98,19 @@ class VerifyBenchmark {
             }
             checksumSeconds[r] = (System.nanoTime() - t) / 1e9;
             checksumBytes[r] = CountingSocketFactory.read("b-src") + CountingSocketFactory.read("b-tgt");
+            checksumCpu[r] = cpuSeconds() - cpu;
+            checksumJvm[r] = jvmCpuSeconds() - jvm;
             assertThat(report.totalDifferences()).isEqualTo(expectedDifferences);
 
             CountingSocketFactory.reset("b-src");
             CountingSocketFactory.reset("b-tgt");
+            cpu = cpuSeconds();
+            jvm = jvmCpuSeconds();
             t = System.nanoTime();
             long naive = naiveCompare(p.countingSource("b-src"), p.countingTarget("b-tgt"));
             naiveSeconds[r] = (System.nanoTime() - t) / 1e9;
+            naiveCpu[r] = cpuSeconds() - cpu;
+            naiveJvm[r] = jvmCpuSeconds() - jvm;
             naiveBytes[r] = CountingSocketFactory.read("b-src") + CountingSocketFactory.read("b-tgt");
             assertThat(naive).isEqualTo(expectedDifferences);
             // the floor of any pushed-down compare here: one plain count(*) scan per side, both sides in parallel
@@ -104,16 +119,19 @@ class VerifyBenchmark {
             p.onTarget("SELECT count(*) FROM big");
             floor.join();
             floorSeconds[r] = (System.nanoTime() - t) / 1e9;
-            log("%s round %d: checksums %.2f s %,d bytes (%d ranges, %d differing); naive %.2f s %,d bytes; "
-                    + "count(*) floor %.2f s; load %s -> %s", label, r + 1, checksumSeconds[r], checksumBytes[r],
-                    report.rangesCompared(), report.rangesDiffering(), naiveSeconds[r], naiveBytes[r], floorSeconds[r],
+            log("%s round %d: checksums %.2f s, cpu %.2f s (JVM %.2f), %,d bytes (%d ranges, %d differing); naive "
+                    + "%.2f s, cpu %.2f s (JVM %.2f), %,d bytes; count(*) floor %.2f s; load %s -> %s", label, r + 1,
+                    checksumSeconds[r], checksumCpu[r], checksumJvm[r], checksumBytes[r], report.rangesCompared(),
+                    report.rangesDiffering(), naiveSeconds[r], naiveCpu[r], naiveJvm[r], naiveBytes[r], floorSeconds[r],
                     loadBefore, load());
         }
         log("%s, %,d rows: checksums min/median/max %s s, bytes %s; naive %s s, bytes %s; median speed-up %.1fx, "
-                + "bytes ratio %.0fx; count(*) floor %s s (naive / floor %.1fx)", label, ROWS, mmm(checksumSeconds),
+                + "bytes ratio %.0fx; count(*) floor %s s (naive / floor %.1fx); cpu seconds (both servers + JVM): "
+                + "checksums %s, naive %s, median ratio %.1fx", label, ROWS, mmm(checksumSeconds),
                 mmm(checksumBytes), mmm(naiveSeconds), mmm(naiveBytes), median(naiveSeconds) / median(checksumSeconds),
                 median(naiveBytes) / median(checksumBytes), mmm(floorSeconds),
-                median(naiveSeconds) / median(floorSeconds));
+                median(naiveSeconds) / median(floorSeconds), mmm(checksumCpu), mmm(naiveCpu),
+                median(naiveCpu) / median(checksumCpu));
     }
 
     /** Streams both sides ordered by key (fetch size 10,000) on two threads and compares row by row. */
@@ -207,6 +225,43 @@ class VerifyBenchmark {
         String line = String.format(Locale.ROOT, format, args);
         System.out.println("BENCH " + line);
         lines.add(line);
+    }
+
+    /** The server's postmaster process id (first line of postmaster.pid in its data directory). */
+    private static long postmaster(DataSource ds) throws SQLException, IOException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SHOW data_directory")) {
+            rs.next();
+            return Long.parseLong(Files.readAllLines(Path.of(rs.getString(1), "postmaster.pid")).get(0).trim());
+        }
+    }
+
+    /**
+     * CPU seconds so far of this JVM and of both servers' exited backends and parallel workers (the postmaster's
+     * reaped children: utime + stime + cutime + cstime of /proc/PID/stat). Sessions end before a method's time is
+     * taken; the 200 ms pause lets the postmaster reap them.
+     */
+    private double cpuSeconds() throws InterruptedException {
+        Thread.sleep(200);
+        double jvm = jvmCpuSeconds();
+        double servers = 0;
+        for (long pid : postmasters) {
+            try {
+                String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                // fields 14-17 of stat (utime, stime, cutime, cstime) are 11-14 after the command name
+                servers += (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13])
+                        + Long.parseLong(f[14])) / 100.0;
+            } catch (IOException e) {
+                return Double.NaN;
+            }
+        }
+        return jvm + servers;
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     }
 
     private static String load() {
