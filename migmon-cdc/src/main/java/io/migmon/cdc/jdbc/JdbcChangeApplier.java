@@ -145,6 +145,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 closeConnection();
                 throw new RetriableApplyException(message, null);
             }
+            if (currentTable != null) {
+                // the target may have been altered since its metadata was read (a column dropped, a type widened):
+                // the processor's retry of this batch reads it again instead of failing on stale columns forever
+                tables.remove(currentTable);
+            }
             throw new SQLException(message, state);
         } catch (RuntimeException | SchemaMismatchException e) {
             rollbackQuietly();
