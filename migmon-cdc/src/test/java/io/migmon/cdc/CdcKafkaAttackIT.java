@@ -1,0 +1,213 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthStatus;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Attacks on a real {@link CdcEventProcessor} on its own in-process KRaft broker, applying to a real PostgreSQL target
+ * through the JDBC applier; the source is a test producer writing Debezium 3.6.1-shaped envelopes. Ground truth: the
+ * producer's own counts, the target's rows, the dead-letter topic read back. Each test uses its own topics and group.
+ */
+class CdcKafkaAttackIT {
+
+    private static KafkaClusterTestKit kafka;
+    private static EmbeddedPostgresFixture pg;
+    private static DataSource target;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path work = Path.of("target", "att11-kafka-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        Files.createDirectories(work);
+        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
+                .setBaseDirectory(work.resolve("kafka")).build())
+                .setConfigProp("offsets.topic.replication.factor", "1")
+                .setConfigProp("transaction.state.log.replication.factor", "1")
+                .setConfigProp("transaction.state.log.min.isr", "1")
+                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                .setConfigProp("group.min.session.timeout.ms", "1000")
+                .build();
+        kafka.format();
+        kafka.startup();
+        kafka.waitForReadyBrokers();
+        pg = EmbeddedPostgresFixture.builder("att11-kafka").baseDirectory(work.resolve("pg")).start();
+        target = pg.dataSource();
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "0",
+                "max.request.size", String.valueOf(8 << 20)), new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        threads.shutdownNow();
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(2));
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private static void createTopics(int partitions, String... topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<NewTopic> list = new ArrayList<>();
+            for (String t : topics) {
+                list.add(new NewTopic(t, partitions, (short) 1));
+            }
+            admin.createTopics(list).all().get();
+        }
+    }
+
+    static String envelope(String table, long id, long xid, long totalOrder) {
+        long ms = System.currentTimeMillis();
+        String tx = xid <= 0 ? "null" : "{\"id\":\"" + xid + ":" + (26_000_000 + totalOrder * 144) + "\",\"total_order\":"
+                + totalOrder + ",\"data_collection_order\":" + totalOrder + "}";
+        return "{\"before\":null,\"after\":{\"id\":" + id + ",\"v\":\"v" + id + "\"},\"source\":{\"version\":"
+                + "\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"att\",\"ts_ms\":" + ms + ",\"ts_us\":"
+                + ms * 1000 + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\",\"table\":\"" + table
+                + "\",\"txId\":" + Math.max(xid, id) + ",\"lsn\":" + id + "},\"transaction\":" + tx
+                + ",\"op\":\"c\",\"ts_ms\":" + ms + "}";
+    }
+
+    static void send(String topic, int partition, String key, String value) {
+        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static void send(String topic, int partition, byte[] value) {
+        producer.send(new ProducerRecord<>(topic, partition, null, value));
+    }
+
+    static long count(String sql) throws Exception {
+        return LagPipeline.scalarLong(target, sql);
+    }
+
+    static double counter(SimpleMeterRegistry registry, String name, String... tags) {
+        Counter c = registry.find(name).tags(tags).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    static Map<String, Object> consumer(String group) {
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", group);
+        return c;
+    }
+
+    /** A JDBC applier whose first {@code slowCalls} calls take {@code slowMs} longer. */
+    static final class SlowFirst implements ChangeApplier {
+        final JdbcChangeApplier delegate;
+        final AtomicInteger calls = new AtomicInteger();
+        final int slowCalls;
+        final long slowMs;
+
+        SlowFirst(int slowCalls, long slowMs) {
+            this.delegate = JdbcChangeApplier.builder(target).build();
+            this.slowCalls = slowCalls;
+            this.slowMs = slowMs;
+        }
+
+        @Override
+        public void apply(List<ChangeEvent> batch) throws Exception {
+            delegate.apply(batch);
+            if (calls.incrementAndGet() <= slowCalls) {
+                Thread.sleep(slowMs);
+            }
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /**
+     * A slow apply overruns {@code max.poll.interval.ms}: the member is dropped from the group, the commit of the
+     * applied batch fails, and the same processor gets its partition back and is handed the batch again. The target
+     * is right (idempotent), and each event must be counted once in {@code cdc_events_processed_total}, the second
+     * delivery in {@code cdc_events_redelivered_total}.
+     */
+    @Test
+    void aBatchRedeliveredToTheSameProcessorAfterItLostItsPartitionIsCountedOnce() throws Exception {
+        String topic = "reb.public.reb";
+        createTopics(1, topic);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.reb (id bigint PRIMARY KEY, v text)");
+        int n = 20;
+        for (int i = 1; i <= n; i++) {
+            send(topic, 0, "{\"id\":" + i + "}", envelope("reb", i, 0, 0));
+        }
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Map<String, Object> c = consumer("reb-replica");
+        c.put("max.poll.interval.ms", "2000");
+        c.put("session.timeout.ms", "6000");
+        c.put("heartbeat.interval.ms", "300");
+        SlowFirst applier = new SlowFirst(1, 4_000);
+        CdcEventProcessor processor = CdcEventProcessor.builder("reb").meterRegistry(registry)
+                .kafkaConsumer(c).topics(topic).applier(applier)
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            Await.until(Duration.ofSeconds(60), "all rows in the target and a second delivery",
+                    () -> count("SELECT count(*) FROM public.reb") == n && applier.calls.get() >= 2);
+            // let any further redelivery run its course
+            Await.until(Duration.ofSeconds(30), "consumer lag 0", () -> {
+                Double lag = registry.find("cdc.consumer.lag").tag("topic", topic).gauge() == null ? null
+                        : registry.find("cdc.consumer.lag").tag("topic", topic).gauge().value();
+                return lag != null && lag == 0;
+            });
+            double redelivered = counter(registry, "cdc.events.redelivered", "table", "public.reb");
+            System.err.println("att11 rebalance: apply calls " + applier.calls.get() + ", processed "
+                    + processor.eventsProcessed() + ", redelivered " + redelivered);
+            assertThat(count("SELECT count(*) FROM public.reb")).isEqualTo(n);
+            assertThat(redelivered).as("the second delivery, counted as such").isGreaterThanOrEqualTo(n);
+            assertThat(processor.eventsProcessed()).as("each distinct source event once").isEqualTo(n);
+            assertThat(counter(registry, "cdc.events.processed", "table", "public.reb")).isEqualTo(n);
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
+}
