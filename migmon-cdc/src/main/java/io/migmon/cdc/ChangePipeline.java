@@ -159,6 +159,18 @@ final class ChangePipeline {
                 }
             }
             if (dead != null) {
+                PartitionProgress poisoned = null;
+                String before = null;
+                if (config.deadLetterTopic != null) {
+                    // a send can block (the producer waits up to max.block.ms for a topic that does not exist): the
+                    // health check names the poison record and the dead-letter topic meanwhile, not the poll loop
+                    DeadLetter d = dead.get(0);
+                    poisoned = progress.partition(new TopicPartition(d.record.topic(), d.record.partition()));
+                    before = poisoned.blockedReason;
+                    poisoned.blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
+                            + d.record.offset() + " (" + d.reason.tagValue() + "): writing to dead-letter topic "
+                            + config.deadLetterTopic + " (send in progress)";
+                }
                 int published = deadLetters.publish(dead);
                 deadLettered.addAndGet(published);
                 if (published < dead.size()) {
@@ -166,6 +178,9 @@ final class ChangePipeline {
                     blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
                             + d.record.offset() + " (" + d.reason.tagValue() + "): " + deadLetters.lastError();
                     return false;
+                }
+                if (poisoned != null) {
+                    poisoned.blockedReason = before;
                 }
             }
             markApplied(records);

@@ -66,6 +66,8 @@ class CdcKafkaAttackIT {
                 .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
                 .setConfigProp("group.min.session.timeout.ms", "1000")
+                // as in many production clusters: a dead-letter topic must exist before it is written
+                .setConfigProp("auto.create.topics.enable", "false")
                 .build();
         kafka.format();
         kafka.startup();
@@ -94,7 +96,7 @@ class CdcKafkaAttackIT {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> list = new ArrayList<>();
             for (String t : topics) {
-                list.add(new NewTopic(t, partitions, (short) 1));
+                list.add(new NewTopic(t, partitions, (short) 1).configs(Map.of("max.message.bytes", "10485760")));
             }
             admin.createTopics(list).all().get();
         }
@@ -205,6 +207,144 @@ class CdcKafkaAttackIT {
             assertThat(redelivered).as("the second delivery, counted as such").isGreaterThanOrEqualTo(n);
             assertThat(processor.eventsProcessed()).as("each distinct source event once").isEqualTo(n);
             assertThat(counter(registry, "cdc.events.processed", "table", "public.reb")).isEqualTo(n);
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
+
+    /** Every record of the dead-letter topic, read from the beginning until it has been quiet for a second. */
+    static List<ConsumerRecord<byte[], byte[]>> readAll(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "group.id", "reader-" + UUID.randomUUID(), "auto.offset.reset", "earliest",
+                "max.partition.fetch.bytes", String.valueOf(10 << 20)), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            long quietSince = -1;
+            while (System.nanoTime() < deadline) {
+                int before = out.size();
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+                if (out.size() == before && !c.assignment().isEmpty()) {
+                    quietSince = quietSince < 0 ? System.nanoTime() : quietSince;
+                    if (System.nanoTime() - quietSince > 1_500_000_000L) {
+                        break;
+                    }
+                } else {
+                    quietSince = -1;
+                }
+            }
+        }
+        return out;
+    }
+
+    static String header(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Poison of every shape among valid changes on one partition: a transaction-shaped record on a data topic, JSON
+     * that is not an envelope, a JSON array, an empty value, a 2 MB non-JSON value. Truth: the dead-letter topic holds
+     * each exactly once with its reason and origin, the target every valid row, the partition caught up.
+     */
+    @Test
+    void poisonOfEveryShapeIsDeadLetteredOnceAndThePartitionMovesOn() throws Exception {
+        String topic = "poi.public.poi";
+        String dlq = "poi.dlq";
+        createTopics(1, topic, dlq);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.poi (id bigint PRIMARY KEY, v text)");
+        byte[] big = new byte[2 << 20];
+        java.util.Arrays.fill(big, (byte) 'x');
+        List<byte[]> poison = List.of(
+                "{\"status\":\"END\",\"id\":\"571:34210904\",\"event_count\":3,\"data_collections\":[],\"ts_ms\":1}"
+                        .getBytes(StandardCharsets.UTF_8),
+                "{\"id\":5,\"name\":\"not an envelope\"}".getBytes(StandardCharsets.UTF_8),
+                "[1,2,3]".getBytes(StandardCharsets.UTF_8),
+                new byte[0],
+                big);
+        int valid = 0;
+        for (int i = 0; i < poison.size(); i++) {
+            for (int k = 0; k < 3; k++) {
+                valid++;
+                send(topic, 0, "{\"id\":" + valid + "}", envelope("poi", valid, 0, 0));
+            }
+            send(topic, 0, poison.get(i));
+        }
+        valid++;
+        send(topic, 0, "{\"id\":" + valid + "}", envelope("poi", valid, 0, 0));
+        producer.flush();
+        int validRows = valid;
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("poi").meterRegistry(registry)
+                .kafkaConsumer(consumer("poi-replica")).topics(topic)
+                .applier(JdbcChangeApplier.builder(target).build()).deadLetterTopic(dlq)
+                .stallTimeout(Duration.ofSeconds(2))
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            Await.until(Duration.ofSeconds(60), "all valid rows", () -> count("SELECT count(*) FROM public.poi") == validRows);
+            Await.until(Duration.ofSeconds(30), "all dead-lettered", () -> processor.deadLettered() == poison.size());
+            Await.until(Duration.ofSeconds(30), "UP, caught up", () -> {
+                Health h = processor.healthCheck().check();
+                return h.status() == HealthStatus.UP && Long.valueOf(0).equals(h.details().get("lagMessages"));
+            });
+            List<ConsumerRecord<byte[], byte[]>> dead = readAll(dlq);
+            assertThat(dead).hasSize(poison.size());
+            assertThat(dead).extracting(r -> header(r, "migmon.dlq.reason")).containsExactly("not_an_envelope",
+                    "not_an_envelope", "unparseable", "unparseable", "record_too_large");
+            assertThat(dead).extracting(r -> header(r, "migmon.dlq.offset"))
+                    .containsExactly("3", "7", "11", "15", "19");
+            for (int i = 0; i < 4; i++) {
+                assertThat(dead.get(i).value()).as("original value").isEqualTo(poison.get(i));
+            }
+            assertThat(processor.eventsProcessed()).isEqualTo(validRows);
+            assertThat(counter(registry, "cdc.events.redelivered")).isZero();
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
+
+    /**
+     * The dead-letter topic does not exist (auto-creation off, as in many clusters): the poison record cannot be
+     * written and its partition waits. Health must be DOWN naming that partition and the poison stage within the
+     * stall timeout (plus slack), not blame the poll loop; once the topic exists the partition moves on and the
+     * dead-letter topic holds the record once.
+     */
+    @Test
+    void aMissingDeadLetterTopicIsDownAsPoisonRecordOnItsPartitionAndRecovers() throws Exception {
+        String topic = "nodlq.public.nodlq";
+        String dlq = "nodlq.dlq";
+        createTopics(1, topic);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.nodlq (id bigint PRIMARY KEY, v text)");
+        send(topic, 0, "{\"id\":1}", envelope("nodlq", 1, 0, 0));
+        send(topic, 0, null, "not json");
+        send(topic, 0, "{\"id\":2}", envelope("nodlq", 2, 0, 0));
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("nodlq").meterRegistry(registry)
+                .kafkaConsumer(consumer("nodlq-replica")).topics(topic)
+                .applier(JdbcChangeApplier.builder(target).build()).deadLetterTopic(dlq)
+                .stallTimeout(Duration.ofSeconds(2))
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            long t0 = System.nanoTime();
+            Await.until(Duration.ofSeconds(90), "DOWN", () -> processor.healthCheck().check().status() == HealthStatus.DOWN);
+            Thread.sleep(4_000); // the verdict after the stall timeout plus slack
+            Health h = processor.healthCheck().check();
+            System.err.println("att11 missing dlq: " + (System.nanoTime() - t0) / 1_000_000 + " ms " + h.reasons()
+                    + " " + h.details());
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.details()).containsEntry("stage", "poison_record");
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains(topic + "-0").contains(dlq));
+            createTopics(1, dlq);
+            Await.until(Duration.ofSeconds(120), "both rows", () -> count("SELECT count(*) FROM public.nodlq") == 2);
+            Await.until(Duration.ofSeconds(120), "UP", () -> processor.healthCheck().check().status() == HealthStatus.UP);
+            assertThat(readAll(dlq)).hasSize(1);
+            assertThat(processor.deadLettered()).isEqualTo(1);
         } finally {
             processor.close();
             loop.get();
