@@ -159,6 +159,9 @@ final class ChangePipeline {
                 }
             }
             if (dead != null) {
+                dead = notYetDeadLettered(dead);
+            }
+            if (dead != null) {
                 PartitionProgress poisoned = null;
                 String before = null;
                 if (config.deadLetterTopic != null) {
@@ -173,6 +176,11 @@ final class ChangePipeline {
                 }
                 int published = deadLetters.publish(dead);
                 deadLettered.addAndGet(published);
+                for (int i = 0; i < published; i++) {
+                    CdcRecord r = dead.get(i).record;
+                    PartitionProgress q = progress.partition(new TopicPartition(r.topic(), r.partition()));
+                    q.deadLetteredThrough = Math.max(q.deadLetteredThrough, r.offset());
+                }
                 if (published < dead.size()) {
                     DeadLetter d = dead.get(published);
                     blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
@@ -188,6 +196,21 @@ final class ChangePipeline {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The dead letters in offset order, without those already written when this batch was delivered before (a send
+     * that failed part-way through a batch makes it redelivered: the ones written then must not be written again on
+     * every retry); null when none is left.
+     */
+    private List<DeadLetter> notYetDeadLettered(List<DeadLetter> dead) {
+        dead.sort(java.util.Comparator.comparing((DeadLetter d) -> d.record.topic())
+                .thenComparingInt(d -> d.record.partition()).thenComparingLong(d -> d.record.offset()));
+        dead.removeIf(d -> {
+            PartitionProgress q = progress.get(new TopicPartition(d.record.topic(), d.record.partition()));
+            return d.record.offset() >= 0 && q != null && d.record.offset() <= q.deadLetteredThrough;
+        });
+        return dead.isEmpty() ? null : dead;
     }
 
     /** The batch is in the target (its offsets are committed next): replication lag stops counting it. */

@@ -47,7 +47,7 @@ final class ProgressTracker {
     }
 
     /**
-     * Redelivery watermarks ({@code seenThrough}, {@code countedThrough}) of partitions this processor lost: when one
+     * Redelivery watermarks ({@code seenThrough}, {@code countedThrough}, {@code deadLetteredThrough}) of partitions this processor lost: when one
      * comes back (an eager rebalance revokes and reassigns it, a member dropped for a slow apply rejoins) the records
      * it already counted are redeliveries, not new events. One entry per partition ever revoked.
      */
@@ -60,6 +60,7 @@ final class ProgressTracker {
             if (w != null) {
                 p.seenThrough = w[0];
                 p.countedThrough = w[1];
+                p.deadLetteredThrough = w[2];
             }
             return p;
         });
@@ -71,8 +72,8 @@ final class ProgressTracker {
 
     PartitionProgress remove(TopicPartition tp) {
         PartitionProgress p = partitions.remove(tp);
-        if (p != null && (p.seenThrough >= 0 || p.countedThrough >= 0)) {
-            revokedWatermarks.put(tp, new long[] {p.seenThrough, p.countedThrough});
+        if (p != null && (p.seenThrough >= 0 || p.countedThrough >= 0 || p.deadLetteredThrough >= 0)) {
+            revokedWatermarks.put(tp, new long[] {p.seenThrough, p.countedThrough, p.deadLetteredThrough});
         }
         return p;
     }

@@ -350,4 +350,64 @@ class CdcKafkaAttackIT {
             loop.get();
         }
     }
+
+    /**
+     * The dead-letter topic accepts the first poison record of a batch and rejects the second (a compacted topic
+     * refuses a record without a key: a permanent error). The partition waits for the operator; while it retries,
+     * the first record must not be dead-lettered again on every redelivery (the dead-letter topic would grow without
+     * bound and the dead-letter count with it). After the operator fixes the topic, each poison record is there once.
+     */
+    @Test
+    void aDeadLetterSendThatFailsMidBatchDoesNotDuplicateTheOnesAlreadyWritten() throws Exception {
+        String topic = "dup.public.dup";
+        String dlq = "dup.dlq";
+        createTopics(1, topic);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(dlq, 1, (short) 1).configs(Map.of("cleanup.policy", "compact"))))
+                    .all().get();
+        }
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.dup (id bigint PRIMARY KEY, v text)");
+        send(topic, 0, "{\"id\":1}", envelope("dup", 1, 0, 0));
+        send(topic, 0, "{\"id\":99}", "not json, keyed");
+        send(topic, 0, "{\"id\":2}", envelope("dup", 2, 0, 0));
+        send(topic, 0, null, "not json, no key");
+        send(topic, 0, "{\"id\":3}", envelope("dup", 3, 0, 0));
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("dup").meterRegistry(registry)
+                .kafkaConsumer(consumer("dup-replica")).topics(topic)
+                .applier(JdbcChangeApplier.builder(target).build()).deadLetterTopic(dlq)
+                .stallTimeout(Duration.ofSeconds(2))
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            Await.until(Duration.ofSeconds(60), "DOWN on the poison record", () -> {
+                Health h = processor.healthCheck().check();
+                return h.status() == HealthStatus.DOWN && "poison_record".equals(h.details().get("stage"));
+            });
+            Thread.sleep(3_000); // many redeliveries
+            Health h = processor.healthCheck().check();
+            System.err.println("att11 dlq mid-batch: " + h.reasons() + " deadLettered=" + processor.deadLettered());
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains(topic + "-0@3"));
+            assertThat(readAll(dlq)).as("the first poison record, once").hasSize(1);
+            assertThat(processor.deadLettered()).isEqualTo(1);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                admin.incrementalAlterConfigs(Map.of(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.TOPIC, dlq), List.of(
+                        new org.apache.kafka.clients.admin.AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry(
+                                "cleanup.policy", "delete"), org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET))))
+                        .all().get();
+            }
+            Await.until(Duration.ofSeconds(60), "all rows", () -> count("SELECT count(*) FROM public.dup") == 3);
+            Await.until(Duration.ofSeconds(60), "UP", () -> processor.healthCheck().check().status() == HealthStatus.UP);
+            List<ConsumerRecord<byte[], byte[]>> dead = readAll(dlq);
+            assertThat(dead).extracting(r -> header(r, "migmon.dlq.offset")).containsExactly("1", "3");
+            assertThat(processor.deadLettered()).isEqualTo(2);
+            assertThat(counter(registry, "cdc.dead.letters")).isEqualTo(2.0);
+            assertThat(processor.eventsProcessed()).isEqualTo(3);
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
 }
