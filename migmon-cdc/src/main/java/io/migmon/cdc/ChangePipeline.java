@@ -33,6 +33,13 @@ final class ChangePipeline {
     private final ReentrantLock lock = new ReentrantLock();
     /** Applied changes grouped by source transaction (transaction metadata); reports whole-transaction apply lag. */
     final TransactionTracker transactions;
+    /**
+     * Whether changes are grouped by source transaction: only when their {@code END} records can arrive (the
+     * transaction topic is among the topics, a topic pattern may match it, or records come through
+     * {@code process(...)}). Without it every transaction would stay open until evicted, and each would be counted
+     * in {@code cdc_transactions_evicted_total}.
+     */
+    private final boolean groupTransactions;
     private final AtomicLong eventsProcessed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     /** Set when a back-off was interrupted: the caller should stop. */
@@ -47,6 +54,8 @@ final class ChangePipeline {
         this.health = health;
         this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
         this.applier = config.applier;
+        this.groupTransactions = config.transactionTopicSuffix != null && (!config.consumesKafka()
+                || config.topicPattern != null || config.topics.stream().anyMatch(parser::isTransactionTopic));
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, new TransactionTracker.Sink() {
                     @Override
@@ -143,7 +152,7 @@ final class ChangePipeline {
                     if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
                         p.lastAppliedSourceNanos = e.sourceTsNanos();
                     }
-                    if (e.transactionId() != null) {
+                    if (groupTransactions && e.transactionId() != null) {
                         transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
                                 e.sourceTsNanos(), p.tp, nanosNow());
                     }
@@ -393,7 +402,7 @@ final class ChangePipeline {
                 p = progress.partition(new TopicPartition(r.topic(), r.partition()));
             }
             count(e, p);
-            if (e.transactionId() != null) {
+            if (groupTransactions && e.transactionId() != null) {
                 transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(), e.sourceTsNanos(),
                         p.tp, appliedNanos);
             }

@@ -410,4 +410,33 @@ class CdcKafkaAttackIT {
             loop.get();
         }
     }
+
+    /**
+     * The connector sends transaction metadata (each change carries its {@code transaction} block) but the processor
+     * does not read the transaction topic, so no {@code END} can ever arrive: as the documentation says, changes are
+     * then not grouped. Before, every transaction stayed open until the 10,000-transaction bound evicted it, and each
+     * was counted in {@code cdc_transactions_evicted_total{reason="capacity"}}.
+     */
+    @Test
+    void withoutTheTransactionTopicNoTransactionIsOpenedNorEvicted() throws Exception {
+        String topic = "notx.public.notx";
+        createTopics(1, topic);
+        int n = TransactionTracker.MAX_OPEN + 50;
+        for (int i = 1; i <= n; i++) {
+            send(topic, 0, null, envelope("notx", i, 10_000 + i, 1));
+        }
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("notx").meterRegistry(registry)
+                .kafkaConsumer(consumer("notx-observer")).topics(topic)
+                .pollTimeout(Duration.ofMillis(100)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            Await.until(Duration.ofSeconds(90), "all observed", () -> processor.eventsProcessed() == n);
+            assertThat(counter(registry, "cdc.transactions.evicted")).isZero();
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
 }
