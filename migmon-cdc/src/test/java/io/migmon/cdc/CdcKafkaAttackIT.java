@@ -439,4 +439,41 @@ class CdcKafkaAttackIT {
             loop.get();
         }
     }
+
+    /**
+     * A table added to the capture (its topic appears while the processor runs, matching its {@code topicPattern}):
+     * with schema evolution its rows must reach the target (table created) within seconds, not after the consumer's
+     * metadata age (5 minutes by default) — until the topic is seen, neither lag nor health know its changes wait.
+     */
+    @Test
+    void aNewTableInTheTopicPatternIsPickedUpWithinSeconds() throws Exception {
+        createTopics(1, "pat.public.pa");
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.pa (id bigint PRIMARY KEY, v text)");
+        send("pat.public.pa", 0, "{\"id\":1}", envelope("pa", 1, 0, 0));
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("pat").meterRegistry(registry)
+                .kafkaConsumer(consumer("pat-replica")).topicPattern(java.util.regex.Pattern.compile("pat\\.public\\..*"))
+                .applier(JdbcChangeApplier.builder(target).schemaEvolution(true).build())
+                .pollTimeout(Duration.ofMillis(100)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            Await.until(Duration.ofSeconds(60), "first table", () -> count("SELECT count(*) FROM public.pa") == 1);
+            createTopics(1, "pat.public.pb");
+            send("pat.public.pb", 0, "{\"id\":7}", envelope("pb", 7, 0, 0));
+            producer.flush();
+            long t0 = System.nanoTime();
+            Await.until(Duration.ofSeconds(45), "the new table's row in the target", () -> {
+                try {
+                    return count("SELECT count(*) FROM public.pb") == 1;
+                } catch (java.sql.SQLException e) {
+                    return false; // not created yet
+                }
+            });
+            System.err.println("att11 new topic picked up after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
 }
