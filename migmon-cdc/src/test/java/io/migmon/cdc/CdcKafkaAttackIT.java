@@ -476,4 +476,78 @@ class CdcKafkaAttackIT {
             loop.get();
         }
     }
+
+    /**
+     * The apply of one partition hangs (a target that does not answer) while another partition keeps receiving
+     * changes that wait behind it on the same poll thread. Both partitions are DOWN; the {@code stage} detail must be
+     * the root cause ({@code target}), not the consequence on the other partition ({@code poll_loop}, "records not
+     * consumed"), whichever partition the health check happens to list first. UP again once the target answers.
+     */
+    @Test
+    void aHungApplyOnOnePartitionIsStageTargetEvenWhenAnotherPartitionWaitsBehindIt() throws Exception {
+        String topic = "hang.public.hang";
+        createTopics(2, topic);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.hang (id bigint PRIMARY KEY, v text)");
+        // the partition the health check lists last (the processor keeps partitions in a ConcurrentHashMap)
+        java.util.concurrent.ConcurrentHashMap<org.apache.kafka.common.TopicPartition, Boolean> order =
+                new java.util.concurrent.ConcurrentHashMap<>();
+        order.put(new org.apache.kafka.common.TopicPartition(topic, 0), true);
+        order.put(new org.apache.kafka.common.TopicPartition(topic, 1), true);
+        int hungPartition = new ArrayList<>(order.keySet()).get(1).partition();
+        int otherPartition = 1 - hungPartition;
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        JdbcChangeApplier jdbc = JdbcChangeApplier.builder(target).build();
+        ChangeApplier hanging = new ChangeApplier() {
+            @Override
+            public void apply(List<ChangeEvent> batch) throws Exception {
+                if (batch.get(0).record().partition() == hungPartition) {
+                    release.await();
+                }
+                jdbc.apply(batch);
+            }
+
+            @Override
+            public void close() {
+                jdbc.close();
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("hang").meterRegistry(registry)
+                .kafkaConsumer(consumer("hang-replica")).topics(topic).applier(hanging)
+                .stallTimeout(Duration.ofSeconds(2))
+                .pollTimeout(Duration.ofMillis(100)).build();
+        Future<?> loop = threads.submit(processor);
+        AtomicLong id = new AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Future<?> writer = threads.submit(() -> {
+            while (!stop.get()) {
+                long i = id.incrementAndGet();
+                send(topic, i == 1 ? hungPartition : otherPartition, "{\"id\":" + i + "}", envelope("hang", i, 0, 0));
+                producer.flush();
+                Thread.sleep(100);
+            }
+            return null;
+        });
+        try {
+            Await.until(Duration.ofSeconds(60), "both partitions DOWN", () -> processor.healthCheck().check()
+                    .reasons().stream().filter(r -> r.startsWith("partition " + topic)).count() == 2);
+            Health h = processor.healthCheck().check();
+            System.err.println("att11 hung apply: " + h.reasons() + " " + h.details());
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("partition " + topic + "-" + hungPartition)
+                    .contains("target not responding"));
+            assertThat(h.details()).containsEntry("stage", "target");
+        } finally {
+            release.countDown();
+            stop.set(true);
+            writer.get();
+        }
+        try {
+            Await.until(Duration.ofSeconds(60), "all rows", () -> count("SELECT count(*) FROM public.hang") == id.get());
+            Await.until(Duration.ofSeconds(60), "UP", () -> processor.healthCheck().check().status() == HealthStatus.UP);
+        } finally {
+            processor.close();
+            loop.get();
+        }
+    }
 }
