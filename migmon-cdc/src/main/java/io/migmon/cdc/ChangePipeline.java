@@ -149,12 +149,13 @@ final class ChangePipeline {
                 } else {
                     // observe-only (or a logical decoding message, which is not applied): observed = processed
                     count(e, p);
-                    if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
-                        p.lastAppliedSourceNanos = e.sourceTsNanos();
+                    long src = notAfter(e.sourceTsNanos(), consumedNanos);
+                    if (src > p.lastAppliedSourceNanos) {
+                        p.lastAppliedSourceNanos = src;
                     }
                     if (groupTransactions && e.transactionId() != null) {
                         transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
-                                e.sourceTsNanos(), p.tp, nanosNow());
+                                notAfter(e.sourceTsNanos(), consumedNanos), p.tp, nanosNow());
                     }
                 }
             }
@@ -299,12 +300,16 @@ final class ChangePipeline {
 
     private void observe(ChangeEvent e, long consumedNanos, PartitionProgress p) {
         CdcRecord r = e.record();
-        long eventTs = e.eventTsNanos();
+        long rawEventTs = e.eventTsNanos();
+        // a source-side time after the record was consumed (a source or connector clock ahead, another unit in the
+        // field) is taken as the consumption time: one such record must not hold stall detection and lag at "current"
+        // until the wall clock reaches it
+        long eventTs = notAfter(rawEventTs, consumedNanos);
         if (r.timestampMs() > 0) {
             long brokerNanos = r.timestampMs() * 1_000_000L;
             meters.brokerToConsumer(consumedNanos - brokerNanos);
-            if (eventTs > 0 && e.kind() == ChangeEvent.Kind.CHANGE) {
-                meters.connectorToBroker(brokerNanos - eventTs);
+            if (rawEventTs > 0 && e.kind() == ChangeEvent.Kind.CHANGE) {
+                meters.connectorToBroker(brokerNanos - rawEventTs);
             }
         }
         switch (e.kind()) {
@@ -315,10 +320,10 @@ final class ChangePipeline {
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
                 progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
-                long src = e.sourceTsNanos();
+                long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (src > 0) {
-                    if (eventTs > 0) {
-                        meters.sourceToConnector(eventTs - src);
+                    if (rawEventTs > 0) {
+                        meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
                     }
                     progress.signal(src);
                     if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
@@ -403,7 +408,8 @@ final class ChangePipeline {
             }
             count(e, p);
             if (groupTransactions && e.transactionId() != null) {
-                transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(), e.sourceTsNanos(),
+                transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
+                        notAfter(e.sourceTsNanos(), consumedNanos),
                         p.tp, appliedNanos);
             }
             if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
@@ -423,8 +429,9 @@ final class ChangePipeline {
                 lastKey = key;
             }
             p.pair = pair;
-            if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
-                p.lastAppliedSourceNanos = e.sourceTsNanos();
+            long src = notAfter(e.sourceTsNanos(), consumedNanos);
+            if (src > p.lastAppliedSourceNanos) {
+                p.lastAppliedSourceNanos = src;
             }
         }
     }
@@ -446,6 +453,11 @@ final class ChangePipeline {
     long nanosNow() {
         Instant i = config.clock.instant();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** {@code ts}, or {@code bound} when {@code ts} is later (a source-side time cannot follow its consumption). */
+    static long notAfter(long ts, long bound) {
+        return ts > bound ? bound : ts;
     }
 
     static String describe(Exception e) {
