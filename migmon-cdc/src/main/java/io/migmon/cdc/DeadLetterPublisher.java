@@ -172,6 +172,9 @@ final class DeadLetterPublisher implements AutoCloseable {
     }
 
     private Producer<byte[], byte[]> producer() {
+        if (closed) {
+            throw new IllegalStateException("processor closing: dead-letter producer closed");
+        }
         Producer<byte[], byte[]> p = producer;
         if (p == null) {
             p = config.clients.producer(config.producerProperties);
@@ -184,12 +187,16 @@ final class DeadLetterPublisher implements AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private volatile boolean closed;
+
+    /** Closes the producer (callable from any thread: a send blocked waiting for metadata then fails). Idempotent. */
     @Override
     public void close() {
+        closed = true;
         Producer<byte[], byte[]> p = producer;
         if (p != null) {
             try {
-                p.close();
+                p.close(config.closeTimeout); // bounded: unsent dead letters fail, their batch is not committed
             } catch (RuntimeException ignored) {
                 // closing on shutdown
             }

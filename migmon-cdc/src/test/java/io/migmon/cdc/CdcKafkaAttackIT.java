@@ -550,4 +550,32 @@ class CdcKafkaAttackIT {
             loop.get();
         }
     }
+
+    /**
+     * {@code close()} while the poll thread is blocked in a dead-letter send (the topic does not exist: the producer
+     * waits up to {@code max.block.ms}, 60 s) must stop the processor promptly, not wait out its close timeout and
+     * return with the poll thread still running.
+     */
+    @Test
+    void closeDuringABlockedDeadLetterSendStopsThePollThreadPromptly() throws Exception {
+        String topic = "cls.public.cls";
+        createTopics(1, topic);
+        send(topic, 0, null, "not json");
+        producer.flush();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("cls").meterRegistry(registry)
+                .kafkaConsumer(consumer("cls-replica")).topics(topic)
+                .applier(JdbcChangeApplier.builder(target).build()).deadLetterTopic("cls.dlq.missing")
+                .stallTimeout(Duration.ofSeconds(2)).closeTimeout(Duration.ofSeconds(20))
+                .pollTimeout(Duration.ofMillis(100)).build();
+        Future<?> loop = threads.submit(processor);
+        Await.until(Duration.ofSeconds(60), "blocked in the dead-letter send", () -> processor.healthCheck().check()
+                .reasons().stream().anyMatch(r -> r.contains("send in progress")));
+        long t0 = System.nanoTime();
+        processor.close();
+        long closeMs = (System.nanoTime() - t0) / 1_000_000;
+        System.err.println("att11 close during blocked DLQ send: " + closeMs + " ms, loop done " + loop.isDone());
+        assertThat(closeMs).as("close() returned before its 20 s timeout").isLessThan(10_000);
+        loop.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    }
 }
