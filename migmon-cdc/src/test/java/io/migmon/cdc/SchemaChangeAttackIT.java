@@ -107,4 +107,17 @@ class SchemaChangeAttackIT {
             assertThat(r2.get("cdc.dead.letters").tag("reason", "schema_mismatch").counter().count()).isEqualTo(1.0);
         }
     }
+
+    @Test
+    void aTableWhoseNameIsALikePatternOfAnotherOneGetsItsOwnColumns() throws Exception {
+        // JDBC's getColumns takes a LIKE pattern: "t_x" also matches "t1x"
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.t1x (id bigint PRIMARY KEY, other int, more int)",
+                "CREATE TABLE public.t_x (id bigint PRIMARY KEY, v text)");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CdcEventProcessor p = processor(registry)) {
+            p.process(List.of(insert("t_x", "{\"id\":1,\"v\":\"a\"}")));
+            assertThat(CdcTestEnvironment.rows(target, "public.t_x")).containsExactly("1|a|");
+            assertThat(p.deadLettered()).isZero();
+        }
+    }
 }

@@ -558,6 +558,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
             Map<Integer, String> cols = new HashMap<>();
             try (ResultSet rs = md.getColumns(null, schema, table, null)) {
                 while (rs.next()) {
+                    // the names are LIKE patterns ("t_x" also matches "t1x"): keep the exact table only
+                    if (!table.equals(rs.getString("TABLE_NAME"))
+                            || (schema != null && !schema.equals(rs.getString("TABLE_SCHEM")))) {
+                        continue;
+                    }
                     cols.put(rs.getInt("ORDINAL_POSITION"), rs.getString("COLUMN_NAME"));
                 }
             }
