@@ -120,4 +120,26 @@ class SchemaChangeAttackIT {
             assertThat(p.deadLettered()).isZero();
         }
     }
+
+    @Test
+    void aFieldThatSchemaEvolutionCannotAddIsNeverDroppedSilently() throws Exception {
+        // PostgreSQL truncates identifiers to 63 bytes: the column added for a 70-character field has another name
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.longnames (id bigint PRIMARY KEY)");
+        String field = "f".repeat(70);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CdcEventProcessor p = CdcEventProcessor.builder("att-long").meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(target).schemaEvolution(true).build())
+                .retryBackoff(Duration.ofMillis(10)).build()) {
+            p.process(List.of(insert("longnames", "{\"id\":1,\"" + field + "\":\"kept?\"}")));
+            List<String> rows = CdcTestEnvironment.rows(target, "public.longnames");
+            boolean stored = rows.stream().anyMatch(r -> r.contains("kept?"));
+            // either the value is in the target, or the event is a dead letter: never a row without it
+            assertThat(stored || p.deadLettered() == 1).as("rows %s, dead letters %d", rows, p.deadLettered()).isTrue();
+            if (!stored) {
+                assertThat(rows).isEmpty();
+                assertThat(registry.get("cdc.dead.letters").tag("reason", "schema_mismatch").counter().count())
+                        .isEqualTo(1.0);
+            }
+        }
+    }
 }

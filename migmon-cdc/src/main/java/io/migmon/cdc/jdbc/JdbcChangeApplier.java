@@ -125,6 +125,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
                             // a field the cached metadata lacks: refresh, evolve or fail, then convert again
                             info = checkColumns(c, target, info, chunk);
                             rows = TypedRows.convert(info, true, chunk);
+                            if (rows.unknownField) {
+                                // still unknown after evolution (an identifier PostgreSQL truncated to 63 bytes):
+                                // json_populate_record would drop the field silently
+                                throw new SchemaMismatchException("target table " + target + " cannot hold a field"
+                                        + " the source sends (its column was not found after the table was read"
+                                        + " again; names longer than 63 bytes are truncated by PostgreSQL)");
+                            }
                         }
                         if (rows.unknownField || rows.needsJson) {
                             runGroupJson(c, info, kind, chunk);
