@@ -255,6 +255,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         if (loop != null) {
             loop.stop();
         }
+        // a poll thread blocked in a dead-letter send (waiting up to max.block.ms for a missing topic) is not woken by
+        // the consumer's wakeup: closing the producer fails that send (nothing committed, redelivered to the next owner)
+        deadLetters.close();
         if (started.get()) {
             try {
                 if (!stopped.await(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {

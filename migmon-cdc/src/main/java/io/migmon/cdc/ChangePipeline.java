@@ -33,6 +33,13 @@ final class ChangePipeline {
     private final ReentrantLock lock = new ReentrantLock();
     /** Applied changes grouped by source transaction (transaction metadata); reports whole-transaction apply lag. */
     final TransactionTracker transactions;
+    /**
+     * Whether changes are grouped by source transaction: only when their {@code END} records can arrive (the
+     * transaction topic is among the topics, a topic pattern may match it, or records come through
+     * {@code process(...)}). Without it every transaction would stay open until evicted, and each would be counted
+     * in {@code cdc_transactions_evicted_total}.
+     */
+    private final boolean groupTransactions;
     private final AtomicLong eventsProcessed = new AtomicLong();
     private final AtomicLong deadLettered = new AtomicLong();
     /** Set when a back-off was interrupted: the caller should stop. */
@@ -47,6 +54,8 @@ final class ChangePipeline {
         this.health = health;
         this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
         this.applier = config.applier;
+        this.groupTransactions = config.transactionTopicSuffix != null && (!config.consumesKafka()
+                || config.topicPattern != null || config.topics.stream().anyMatch(parser::isTransactionTopic));
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, new TransactionTracker.Sink() {
                     @Override
@@ -140,12 +149,13 @@ final class ChangePipeline {
                 } else {
                     // observe-only (or a logical decoding message, which is not applied): observed = processed
                     count(e, p);
-                    if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
-                        p.lastAppliedSourceNanos = e.sourceTsNanos();
+                    long src = notAfter(e.sourceTsNanos(), consumedNanos);
+                    if (src > p.lastAppliedSourceNanos) {
+                        p.lastAppliedSourceNanos = src;
                     }
-                    if (e.transactionId() != null) {
+                    if (groupTransactions && e.transactionId() != null) {
                         transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
-                                e.sourceTsNanos(), p.tp, nanosNow());
+                                notAfter(e.sourceTsNanos(), consumedNanos), p.tp, nanosNow());
                     }
                 }
             }
@@ -159,13 +169,36 @@ final class ChangePipeline {
                 }
             }
             if (dead != null) {
+                dead = notYetDeadLettered(dead);
+            }
+            if (dead != null) {
+                PartitionProgress poisoned = null;
+                String before = null;
+                if (config.deadLetterTopic != null) {
+                    // a send can block (the producer waits up to max.block.ms for a topic that does not exist): the
+                    // health check names the poison record and the dead-letter topic meanwhile, not the poll loop
+                    DeadLetter d = dead.get(0);
+                    poisoned = progress.partition(new TopicPartition(d.record.topic(), d.record.partition()));
+                    before = poisoned.blockedReason;
+                    poisoned.blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
+                            + d.record.offset() + " (" + d.reason.tagValue() + "): writing to dead-letter topic "
+                            + config.deadLetterTopic + " (send in progress)";
+                }
                 int published = deadLetters.publish(dead);
                 deadLettered.addAndGet(published);
+                for (int i = 0; i < published; i++) {
+                    CdcRecord r = dead.get(i).record;
+                    PartitionProgress q = progress.partition(new TopicPartition(r.topic(), r.partition()));
+                    q.deadLetteredThrough = Math.max(q.deadLetteredThrough, r.offset());
+                }
                 if (published < dead.size()) {
                     DeadLetter d = dead.get(published);
                     blockedReason = "poison record at " + d.record.topic() + "-" + d.record.partition() + "@"
                             + d.record.offset() + " (" + d.reason.tagValue() + "): " + deadLetters.lastError();
                     return false;
+                }
+                if (poisoned != null) {
+                    poisoned.blockedReason = before;
                 }
             }
             markApplied(records);
@@ -173,6 +206,21 @@ final class ChangePipeline {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * The dead letters in offset order, without those already written when this batch was delivered before (a send
+     * that failed part-way through a batch makes it redelivered: the ones written then must not be written again on
+     * every retry); null when none is left.
+     */
+    private List<DeadLetter> notYetDeadLettered(List<DeadLetter> dead) {
+        dead.sort(java.util.Comparator.comparing((DeadLetter d) -> d.record.topic())
+                .thenComparingInt(d -> d.record.partition()).thenComparingLong(d -> d.record.offset()));
+        dead.removeIf(d -> {
+            PartitionProgress q = progress.get(new TopicPartition(d.record.topic(), d.record.partition()));
+            return d.record.offset() >= 0 && q != null && d.record.offset() <= q.deadLetteredThrough;
+        });
+        return dead.isEmpty() ? null : dead;
     }
 
     /** The batch is in the target (its offsets are committed next): replication lag stops counting it. */
@@ -252,12 +300,16 @@ final class ChangePipeline {
 
     private void observe(ChangeEvent e, long consumedNanos, PartitionProgress p) {
         CdcRecord r = e.record();
-        long eventTs = e.eventTsNanos();
+        long rawEventTs = e.eventTsNanos();
+        // a source-side time after the record was consumed (a source or connector clock ahead, another unit in the
+        // field) is taken as the consumption time: one such record must not hold stall detection and lag at "current"
+        // until the wall clock reaches it
+        long eventTs = notAfter(rawEventTs, consumedNanos);
         if (r.timestampMs() > 0) {
             long brokerNanos = r.timestampMs() * 1_000_000L;
             meters.brokerToConsumer(consumedNanos - brokerNanos);
-            if (eventTs > 0 && e.kind() == ChangeEvent.Kind.CHANGE) {
-                meters.connectorToBroker(brokerNanos - eventTs);
+            if (rawEventTs > 0 && e.kind() == ChangeEvent.Kind.CHANGE) {
+                meters.connectorToBroker(brokerNanos - rawEventTs);
             }
         }
         switch (e.kind()) {
@@ -268,10 +320,10 @@ final class ChangePipeline {
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
                 progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
-                long src = e.sourceTsNanos();
+                long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (src > 0) {
-                    if (eventTs > 0) {
-                        meters.sourceToConnector(eventTs - src);
+                    if (rawEventTs > 0) {
+                        meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
                     }
                     progress.signal(src);
                     if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
@@ -355,8 +407,9 @@ final class ChangePipeline {
                 p = progress.partition(new TopicPartition(r.topic(), r.partition()));
             }
             count(e, p);
-            if (e.transactionId() != null) {
-                transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(), e.sourceTsNanos(),
+            if (groupTransactions && e.transactionId() != null) {
+                transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
+                        notAfter(e.sourceTsNanos(), consumedNanos),
                         p.tp, appliedNanos);
             }
             if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
@@ -376,8 +429,9 @@ final class ChangePipeline {
                 lastKey = key;
             }
             p.pair = pair;
-            if (e.sourceTsNanos() > p.lastAppliedSourceNanos) {
-                p.lastAppliedSourceNanos = e.sourceTsNanos();
+            long src = notAfter(e.sourceTsNanos(), consumedNanos);
+            if (src > p.lastAppliedSourceNanos) {
+                p.lastAppliedSourceNanos = src;
             }
         }
     }
@@ -399,6 +453,11 @@ final class ChangePipeline {
     long nanosNow() {
         Instant i = config.clock.instant();
         return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** {@code ts}, or {@code bound} when {@code ts} is later (a source-side time cannot follow its consumption). */
+    static long notAfter(long ts, long bound) {
+        return ts > bound ? bound : ts;
     }
 
     static String describe(Exception e) {

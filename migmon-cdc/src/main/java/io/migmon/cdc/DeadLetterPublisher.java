@@ -3,8 +3,10 @@ package io.migmon.cdc;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -89,6 +91,9 @@ final class DeadLetterPublisher implements AutoCloseable {
                     lastError = (cause instanceof AuthorizationException
                             ? "dead-letter topic " + config.deadLetterTopic + " not writable (authorization, a permanent"
                               + " error: grant WRITE or change deadLetterTopic): "
+                            : cause instanceof ApiException && !(cause instanceof RetriableException)
+                            ? "dead-letter topic " + config.deadLetterTopic + " not writable (a permanent error: fix the"
+                              + " topic's configuration or change deadLetterTopic): "
                             : "dead-letter topic " + config.deadLetterTopic + " unavailable: ")
                             + cause.getClass().getSimpleName() + ": " + abbreviate(String.valueOf(cause.getMessage()));
                     meters.recordFailure(cause);
@@ -167,6 +172,9 @@ final class DeadLetterPublisher implements AutoCloseable {
     }
 
     private Producer<byte[], byte[]> producer() {
+        if (closed) {
+            throw new IllegalStateException("processor closing: dead-letter producer closed");
+        }
         Producer<byte[], byte[]> p = producer;
         if (p == null) {
             p = config.clients.producer(config.producerProperties);
@@ -179,12 +187,16 @@ final class DeadLetterPublisher implements AutoCloseable {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    private volatile boolean closed;
+
+    /** Closes the producer (callable from any thread: a send blocked waiting for metadata then fails). Idempotent. */
     @Override
     public void close() {
+        closed = true;
         Producer<byte[], byte[]> p = producer;
         if (p != null) {
             try {
-                p.close();
+                p.close(config.closeTimeout); // bounded: unsent dead letters fail, their batch is not committed
             } catch (RuntimeException ignored) {
                 // closing on shutdown
             }

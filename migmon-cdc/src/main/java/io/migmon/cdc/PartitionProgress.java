@@ -54,6 +54,8 @@ final class PartitionProgress {
     // processing thread only (under the pipeline's lock): redelivery detection
     long seenThrough = -1;
     long countedThrough = -1;
+    /** Highest offset written to the dead-letter topic: not written again when its batch is redelivered. */
+    long deadLetteredThrough = -1;
 
     PartitionProgress(TopicPartition tp, boolean data, Clock clock) {
         this(tp, data, clock, Duration.ofMinutes(1));

@@ -48,7 +48,8 @@ final class ProcessorConfig {
         this.name = name;
         this.registry = registry;
         this.metricsOptions = metricsOptions;
-        this.consumerProperties = consumerProperties == null ? null : Map.copyOf(consumerProperties);
+        this.consumerProperties = consumerProperties == null ? null
+                : Map.copyOf(patternDefaults(consumerProperties, topicPattern));
         this.producerProperties = producerProperties == null ? null : Map.copyOf(producerProperties);
         this.topics = List.copyOf(topics);
         this.topicPattern = topicPattern;
@@ -67,6 +68,22 @@ final class ProcessorConfig {
         this.clock = clock;
         this.clients = clients;
     }
+
+    /**
+     * With a topic pattern, a topic created later (a table added to the capture) is subscribed only at the consumer's
+     * next metadata refresh, 5 minutes by default; until then neither lag nor health know its changes wait. Unless the
+     * host set it, {@code metadata.max.age.ms} is {@value #PATTERN_METADATA_MAX_AGE_MS}.
+     */
+    private static Map<String, Object> patternDefaults(Map<String, Object> props, Pattern pattern) {
+        if (pattern == null || props.containsKey(ConsumerConfig.METADATA_MAX_AGE_CONFIG)) {
+            return props;
+        }
+        Map<String, Object> p = new HashMap<>(props);
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, PATTERN_METADATA_MAX_AGE_MS);
+        return p;
+    }
+
+    static final int PATTERN_METADATA_MAX_AGE_MS = 5_000;
 
     boolean consumesKafka() {
         return consumerProperties != null;

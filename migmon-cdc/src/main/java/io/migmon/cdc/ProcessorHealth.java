@@ -99,10 +99,24 @@ final class ProcessorHealth {
         boolean down = false;
         String stageTag = null;
         String brokerError = progress.brokerError;
+        // the partition whose apply is running (applies are serialized): while the poll thread is in it, the other
+        // partitions' waiting records are its consequence, and its stage is the root cause whatever the listing order
+        PartitionProgress applying = null;
+        for (PartitionProgress p : progress.partitions()) {
+            if (p.applyStartedMs >= 0) {
+                applying = p;
+            }
+        }
+        if (applying != null && applying.stalled(now)) {
+            stageTag = stage(applying, now, brokerError, blockedReason)[0];
+        }
         for (PartitionProgress p : progress.partitions()) {
             if (p.stalled(now)) {
                 down = true;
-                String[] stage = stage(p, now, brokerError, blockedReason);
+                String[] stage = applying != null && p != applying && p.blockedReason == null
+                        ? new String[] {"target", "records not consumed: the poll thread is applying partition "
+                                + applying.tp + " (running for " + Math.max(0, now - applying.applyStartedMs) + " ms)"}
+                        : stage(p, now, brokerError, blockedReason);
                 stageTag = stageTag == null ? stage[0] : stageTag;
                 b.down("partition " + p.tp + ": " + p.messages() + " messages waiting, no applied progress for "
                         + p.stalledForMs(now) + " ms: " + stage[1]);

@@ -46,9 +46,24 @@ final class ProgressTracker {
                 : hb.toNanos() + Math.max(Duration.ofSeconds(1).toNanos(), hb.toNanos() / 2);
     }
 
+    /**
+     * Redelivery watermarks ({@code seenThrough}, {@code countedThrough}, {@code deadLetteredThrough}) of partitions this processor lost: when one
+     * comes back (an eager rebalance revokes and reassigns it, a member dropped for a slow apply rejoins) the records
+     * it already counted are redeliveries, not new events. One entry per partition ever revoked.
+     */
+    private final Map<TopicPartition, long[]> revokedWatermarks = new ConcurrentHashMap<>();
+
     PartitionProgress partition(TopicPartition tp) {
-        return partitions.computeIfAbsent(tp, t -> new PartitionProgress(t, isData(t.topic()), config.clock,
-                config.stallTimeout));
+        return partitions.computeIfAbsent(tp, t -> {
+            PartitionProgress p = new PartitionProgress(t, isData(t.topic()), config.clock, config.stallTimeout);
+            long[] w = revokedWatermarks.remove(t);
+            if (w != null) {
+                p.seenThrough = w[0];
+                p.countedThrough = w[1];
+                p.deadLetteredThrough = w[2];
+            }
+            return p;
+        });
     }
 
     PartitionProgress get(TopicPartition tp) {
@@ -56,7 +71,11 @@ final class ProgressTracker {
     }
 
     PartitionProgress remove(TopicPartition tp) {
-        return partitions.remove(tp);
+        PartitionProgress p = partitions.remove(tp);
+        if (p != null && (p.seenThrough >= 0 || p.countedThrough >= 0 || p.deadLetteredThrough >= 0)) {
+            revokedWatermarks.put(tp, new long[] {p.seenThrough, p.countedThrough, p.deadLetteredThrough});
+        }
+        return p;
     }
 
     Collection<PartitionProgress> partitions() {

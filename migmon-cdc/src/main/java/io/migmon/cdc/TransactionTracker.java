@@ -5,13 +5,13 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Groups applied changes by source transaction (Debezium transaction metadata, {@code provide.transaction.metadata=true})
@@ -57,7 +57,7 @@ final class TransactionTracker {
         long commitNanos = -1;
         /** Whether {@link #commitNanos} came from a change event (µs precision) rather than a BEGIN/END (ms). */
         boolean commitFromEvent;
-        final BitSet applied = new BitSet();
+        final OrderSet applied = new OrderSet();
         int appliedCount;
         long lastAppliedNanos = -1;
         long eventCount = -1;
@@ -66,6 +66,50 @@ final class TransactionTracker {
 
         Tx(String key) {
             this.key = key;
+        }
+    }
+
+    /**
+     * The distinct {@code total_order} values applied: a contiguous prefix {@code 1..prefix} plus sorted disjoint runs
+     * beyond it. Memory grows with the gaps, never with the values: a corrupt or hostile {@code total_order} of 2^31
+     * costs one run, where a bitmap indexed by it cost 256 MB. In-order delivery only moves the prefix.
+     */
+    static final class OrderSet {
+        private long prefix;
+        private TreeMap<Long, Long> runs;
+
+        /** Adds {@code v} (> 0); false when it was there already. */
+        boolean add(long v) {
+            if (v <= prefix) {
+                return false;
+            }
+            if (v == prefix + 1) {
+                prefix = v;
+                if (runs != null && !runs.isEmpty() && runs.firstKey() == prefix + 1) {
+                    prefix = runs.pollFirstEntry().getValue();
+                }
+                return true;
+            }
+            if (runs == null) {
+                runs = new TreeMap<>();
+            }
+            Map.Entry<Long, Long> lower = runs.floorEntry(v);
+            if (lower != null && lower.getValue() >= v) {
+                return false;
+            }
+            long start = v;
+            long end = v;
+            if (lower != null && lower.getValue() == v - 1) {
+                start = lower.getKey();
+                runs.remove(start);
+            }
+            Long next = runs.get(v + 1);
+            if (next != null) {
+                end = next;
+                runs.remove(v + 1);
+            }
+            runs.put(start, end);
+            return true;
         }
     }
 
@@ -107,7 +151,7 @@ final class TransactionTracker {
      */
     synchronized void applied(String transactionId, long totalOrder, String source, long sourceNanos,
                               TopicPartition tp, long appliedNanos) {
-        if (totalOrder <= 0 || totalOrder > Integer.MAX_VALUE) {
+        if (totalOrder <= 0) {
             return;
         }
         Tx tx = tx(transactionId);
@@ -124,8 +168,7 @@ final class TransactionTracker {
         if (tp != null) {
             tx.partitions.add(tp);
         }
-        if (!tx.applied.get((int) totalOrder)) {
-            tx.applied.set((int) totalOrder);
+        if (tx.applied.add(totalOrder)) {
             tx.appliedCount++;
             tx.lastAppliedNanos = Math.max(tx.lastAppliedNanos, appliedNanos);
         }

@@ -125,6 +125,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
                             // a field the cached metadata lacks: refresh, evolve or fail, then convert again
                             info = checkColumns(c, target, info, chunk);
                             rows = TypedRows.convert(info, true, chunk);
+                            if (rows.unknownField) {
+                                // still unknown after evolution (an identifier PostgreSQL truncated to 63 bytes):
+                                // json_populate_record would drop the field silently
+                                throw new SchemaMismatchException("target table " + target + " cannot hold a field"
+                                        + " the source sends (its column was not found after the table was read"
+                                        + " again; names longer than 63 bytes are truncated by PostgreSQL)");
+                            }
                         }
                         if (rows.unknownField || rows.needsJson) {
                             runGroupJson(c, info, kind, chunk);
@@ -144,6 +151,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (isTransient(root)) {
                 closeConnection();
                 throw new RetriableApplyException(message, null);
+            }
+            if (currentTable != null) {
+                // the target may have been altered since its metadata was read (a column dropped, a type widened):
+                // the processor's retry of this batch reads it again instead of failing on stale columns forever
+                tables.remove(currentTable);
             }
             throw new SQLException(message, state);
         } catch (RuntimeException | SchemaMismatchException e) {
@@ -553,6 +565,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
             Map<Integer, String> cols = new HashMap<>();
             try (ResultSet rs = md.getColumns(null, schema, table, null)) {
                 while (rs.next()) {
+                    // the names are LIKE patterns ("t_x" also matches "t1x"): keep the exact table only
+                    if (!table.equals(rs.getString("TABLE_NAME"))
+                            || (schema != null && !schema.equals(rs.getString("TABLE_SCHEM")))) {
+                        continue;
+                    }
                     cols.put(rs.getInt("ORDINAL_POSITION"), rs.getString("COLUMN_NAME"));
                 }
             }
