@@ -4,6 +4,9 @@ import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.Operation;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -21,15 +24,16 @@ import java.util.Objects;
  * envelope, an unknown op, escapes in a field it reads, a number it would have to convert, nesting deeper than
  * {@value #MAX_DEPTH}, a long field name, a byte-order mark, another encoding) it hands the record to
  * {@link EnvelopeParser#parse(CdcRecord, boolean) the full parse}, which returns the same event or raises the error
- * with its reason (dead-lettered by the pipeline). So a result of the scanner is exactly the event the full parse
- * returns ({@code EnvelopeParserObserveOnlyTest} compares both on generated, mutated and truncated records).
+ * with its reason (dead-lettered by the pipeline). So a result of the scanner is the event the full parse returns
+ * ({@code ObserveOnlyParserTest} compares both on generated, edited and truncated records), less what observing never
+ * reads: the row images (as in any observe-only parse) and the source's {@code lsn} and {@code txId} (null; they
+ * change with every record, so reading them would cost two Strings per record for nothing).
  *
  * <p><b>Known schema blocks.</b> As in {@link EnvelopeParser}, a record that starts with {@code {"schema":}, the
  * schema block last validated on its topic (byte for byte) and {@code ,"payload":} is read from its payload on: the
  * block is compared, not scanned.
  *
- * <p><b>No per-record garbage</b> beyond the event itself and the values that change with every record (LSN,
- * transaction ids): repeated values ({@code op}, source name, database, schema, table, connector, snapshot, status)
+ * <p><b>No per-record garbage</b> beyond the event itself and the transaction id: repeated values ({@code op}, source name, database, schema, table, connector, snapshot, status)
  * reuse the String of the previous record when their bytes are the same, which also lets the meters' last-table cache
  * compare by identity.
  *
@@ -51,6 +55,7 @@ public final class ObserveOnlyParser {
     private static final int FAIL = -1;
     private static final byte[] SCHEMA_PREFIX = "{\"schema\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PAYLOAD_KEY = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
+    private static final VarHandle LONG_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte[] LONG_MAX_DIGITS = "9223372036854775807".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LONG_MIN_DIGITS = "9223372036854775808".getBytes(StandardCharsets.US_ASCII);
 
@@ -64,11 +69,9 @@ public final class ObserveOnlyParser {
     private static final int SNAPSHOT = 6;
     private static final int STATUS = 7;
     private static final int CACHED = 8;
-    private static final int LSN = 8;
-    private static final int TX_ID = 9;
-    private static final int TX_BLOCK_ID = 10;
-    private static final int ID = 11;
-    private static final int SLOTS = 12;
+    private static final int TX_BLOCK_ID = 8;
+    private static final int ID = 9;
+    private static final int SLOTS = 10;
 
     // long slots
     private static final int MS = 0;
@@ -127,8 +130,8 @@ public final class ObserveOnlyParser {
     }
 
     /**
-     * Parses one record as {@code full.parse(record, false)} does, with the same result or the same
-     * {@link EnvelopeException}.
+     * Parses one record as {@code full.parse(record, false)} does, with the same result (but {@code lsn} and
+     * {@code txId}, when the scanner answers) or the same {@link EnvelopeException}.
      */
     public ChangeEvent parse(CdcRecord record) throws EnvelopeException {
         byte[] value = record.value();
@@ -404,17 +407,9 @@ public final class ObserveOnlyParser {
                     return text(DB, v);
                 }
                 break;
-            case 3:
-                if (is(k, "lsn")) {
-                    return text(LSN, v);
-                }
-                break;
             case 4:
                 if (is(k, "name")) {
                     return text(NAME, v);
-                }
-                if (is(k, "txId")) {
-                    return text(TX_ID, v);
                 }
                 break;
             case 5:
@@ -631,7 +626,6 @@ public final class ObserveOnlyParser {
                 .snapshot(string(SNAPSHOT))
                 .sourceTsNanos(nanos(longs[SRC_NS], longs[SRC_US], longs[SRC_MS]))
                 .eventTsNanos(nanos(longs[NS], longs[US], longs[MS]))
-                .lsn(string(LSN)).txId(string(TX_ID))
                 .transactionId(transaction ? string(ID) : string(TX_BLOCK_ID))
                 .transactionTotalOrder(longs[TOTAL_ORDER])
                 .transactionStatus(transaction ? string(STATUS) : null)
@@ -850,6 +844,10 @@ public final class ObserveOnlyParser {
         byte[] buf = b;
         int limit = n;
         while (i < limit) {
+            i = plainRun(buf, i, limit);
+            if (i >= limit) {
+                break;
+            }
             int cls = STRING_CLASS[buf[i] & 0xFF];
             if (cls == 0) {
                 i++;
@@ -872,6 +870,10 @@ public final class ObserveOnlyParser {
         byte[] buf = b;
         int limit = n;
         while (i < limit) {
+            i = plainRun(buf, i, limit);
+            if (i >= limit) {
+                break;
+            }
             int cls = STRING_CLASS[buf[i] & 0xFF];
             if (cls == 0) {
                 i++;
@@ -894,6 +896,28 @@ public final class ObserveOnlyParser {
             }
         }
         return FAIL;
+    }
+
+    /**
+     * Skips plain string bytes (printable ASCII but quote and backslash) eight at a time: the index of the first byte
+     * at or after {@code i} that may need a look (exact for the first such byte of a word), or near the end.
+     */
+    private static int plainRun(byte[] buf, int i, int limit) {
+        while (i + 8 <= limit) {
+            long w = (long) LONG_VIEW.get(buf, i);
+            long quote = w ^ 0x2222222222222222L;
+            long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+            // a byte is flagged when zero after the xor (quote, backslash), below 0x20, or at or above 0x80
+            long special = ((quote - 0x0101010101010101L) & ~quote)
+                    | ((backslash - 0x0101010101010101L) & ~backslash)
+                    | (w - 0x2020202020202020L) | w;
+            special &= 0x8080808080808080L;
+            if (special != 0) {
+                return i + (Long.numberOfTrailingZeros(special) >>> 3);
+            }
+            i += 8;
+        }
+        return i;
     }
 
     /** The escape after a backslash: one of {@code "\/bfnrt}, or {@code u} and four hex digits. */

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.CdcEventProcessor;
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.internal.EnvelopeParser;
+import io.migmon.cdc.internal.ObserveOnlyParser;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Where the per-event CPU goes, without Kafka: 100,000 in-memory envelopes ({@link DebeziumEnvelopes}, inserts,
  * updates and deletes of a 10-column table), with schemas (~4 KB) and without (~0.8 KB), 5 rounds each (the first is
  * warm-up). Floor = Jackson tokenizing the whole value and nothing else; streaming parse = migmon's parser
- * (observe-only; with schemas the schema block is recognised after the first record); processor =
+ * (observe-only; with schemas the schema block is recognised after the first record); observe scanner = the byte
+ * scanner observe-only processing uses ({@link ObserveOnlyParser}); processor =
  * {@code CdcEventProcessor.process} observe-only (parse + counters + stage timers); readTree = a full Jackson tree per
  * value. Run: {@code mvn -B -pl migmon-cdc -am test -Dexcluded.groups= -Dgroups=benchmark
  * -Dtest=EnvelopeParseBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
@@ -44,6 +46,7 @@ class EnvelopeParseBenchmark {
             recs.add(CdcRecord.of("bench.public.orders", 0, i, ts + 10, null, DebeziumEnvelopes.envelope(i, ts, withSchema)));
         }
         EnvelopeParser parser = EnvelopeParser.withDefaults();
+        ObserveOnlyParser scanner = new ObserveOnlyParser(EnvelopeParser.withDefaults());
         ObjectMapper mapper = new ObjectMapper();
         JsonFactory factory = new JsonFactory();
         long sink = 0;
@@ -65,6 +68,10 @@ class EnvelopeParseBenchmark {
             for (CdcRecord r : recs) {
                 sink += parser.parse(r, false).eventTsNanos();
             }
+            long t3s = System.nanoTime();
+            for (CdcRecord r : recs) {
+                sink += scanner.parse(r).eventTsNanos();
+            }
             long t3 = System.nanoTime();
             try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(new SimpleMeterRegistry()).build()) {
                 for (int i = 0; i < recs.size(); i += 2000) {
@@ -77,9 +84,9 @@ class EnvelopeParseBenchmark {
                 sink += mapper.readTree(r.value()).size();
             }
             long t5 = System.nanoTime();
-            System.out.printf("%s tokenize-only floor %5.0f ns/ev | full parse %5.0f | streaming parse %5.0f | processor %5.0f"
+            System.out.printf("%s tokenize-only floor %5.0f ns/ev | full parse %5.0f | streaming parse %5.0f | observe scanner %5.0f | processor %5.0f"
                             + " | readTree %5.0f%n", round == 0 ? "warm-up " : "round " + round + " ", (t1 - t0) / (double) EVENTS,
-                    (t2 - t1) / (double) EVENTS, (t3 - t2) / (double) EVENTS, (t4 - t3) / (double) EVENTS,
+                    (t2 - t1) / (double) EVENTS, (t3s - t2) / (double) EVENTS, (t3 - t3s) / (double) EVENTS, (t4 - t3) / (double) EVENTS,
                     (t5 - t4) / (double) EVENTS);
         }
         assertThat(sink).isNotZero();
