@@ -217,7 +217,7 @@ class ObserveOnlyParserTest {
         byte[] alphabet = "{}[]\":,\\ \n0123456789-+.eEtrufalsn\u00e9x".getBytes(StandardCharsets.UTF_8);
         ObserveOnlyParser parser = new ObserveOnlyParser(EnvelopeParser.withDefaults());
         int answered = 0;
-        for (int k = 0; k < 20_000; k++) {
+        for (int k = 0; k < 8_000; k++) {
             String seed = seeds.get(rnd.nextInt(seeds.size()));
             byte[] v = seed.getBytes(StandardCharsets.UTF_8);
             int edits = 1 + rnd.nextInt(3);
@@ -239,7 +239,7 @@ class ObserveOnlyParserTest {
             }
         }
         // many edits leave a valid record (inside a row image, a digit for a digit...): the scanner answered those
-        assertThat(answered).isGreaterThan(2_000);
+        assertThat(answered).isGreaterThan(800);
     }
 
     private static void assertReason(ObserveOnlyParser parser, String value, DeadLetterReason reason) {
