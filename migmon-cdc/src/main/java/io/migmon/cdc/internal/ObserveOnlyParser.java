@@ -33,9 +33,9 @@ import java.util.Objects;
  * schema block last validated on its topic (byte for byte) and {@code ,"payload":} is read from its payload on: the
  * block is compared, not scanned.
  *
- * <p><b>No per-record garbage</b> beyond the event itself and the transaction id: repeated values ({@code op}, source name, database, schema, table, connector, snapshot, status)
- * reuse the String of the previous record when their bytes are the same, which also lets the meters' last-table cache
- * compare by identity.
+ * <p><b>No per-record garbage</b> beyond the event itself and the transaction id: repeated values ({@code op}, source
+ * name, database, schema, table, connector, snapshot, status) reuse the String of the previous record when their bytes
+ * are the same, which also lets the meters' last-table cache compare by identity.
  *
  * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
  */
@@ -55,7 +55,8 @@ public final class ObserveOnlyParser {
     private static final int FAIL = -1;
     private static final byte[] SCHEMA_PREFIX = "{\"schema\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] PAYLOAD_KEY = ",\"payload\":".getBytes(StandardCharsets.US_ASCII);
-    private static final VarHandle LONG_VIEW = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_VIEW =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final byte[] LONG_MAX_DIGITS = "9223372036854775807".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LONG_MIN_DIGITS = "9223372036854775808".getBytes(StandardCharsets.US_ASCII);
 
