@@ -47,6 +47,8 @@ final class CdcMeters implements AutoCloseable {
     private String lastDatabase;
     private String lastTable;
     private Counter[] lastCounters;
+    /** The last {@code cdc_transactions_evicted_total} counter used (any thread; see {@link EvictedCounter}). */
+    private EvictedCounter lastEvicted;
 
     CdcMeters(ProcessorConfig config, ProgressTracker progress, BooleanSupplier up) {
         this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
@@ -156,9 +158,30 @@ final class CdcMeters implements AutoCloseable {
 
     /** A source transaction was given up before all its events were applied ({@code cdc_transactions_evicted_total}). */
     void transactionEvicted(String source, String reason) {
-        transactionsEvicted.computeIfAbsent(source + '\u0000' + reason, k -> meters.counter(
-                MetricCatalog.CDC_TRANSACTIONS_EVICTED, MetricCatalog.SOURCE, source, MetricCatalog.REASON, reason))
-                .increment();
+        // evictions come in runs of one source and reason (capacity evictions: one per new transaction when the
+        // transaction topic is not read): reuse the last counter without building a key
+        EvictedCounter last = lastEvicted;
+        if (last != null && last.source.equals(source) && last.reason.equals(reason)) {
+            last.counter.increment();
+            return;
+        }
+        Counter c = transactionsEvicted.computeIfAbsent(source + '\u0000' + reason, k -> meters.counter(
+                MetricCatalog.CDC_TRANSACTIONS_EVICTED, MetricCatalog.SOURCE, source, MetricCatalog.REASON, reason));
+        lastEvicted = new EvictedCounter(source, reason, c);
+        c.increment();
+    }
+
+    /** Immutable, so that a racy read of {@link #lastEvicted} sees a complete entry. */
+    private static final class EvictedCounter {
+        final String source;
+        final String reason;
+        final Counter counter;
+
+        EvictedCounter(String source, String reason, Counter counter) {
+            this.source = source;
+            this.reason = reason;
+            this.counter = counter;
+        }
     }
 
     void registerPartition(TopicPartition tp, PartitionProgress lag) {

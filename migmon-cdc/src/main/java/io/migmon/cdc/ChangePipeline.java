@@ -6,6 +6,7 @@ import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.event.Operation;
 import io.migmon.cdc.internal.EnvelopeException;
 import io.migmon.cdc.internal.EnvelopeParser;
+import io.migmon.cdc.internal.ObserveOnlyParser;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
 import io.migmon.cdc.spi.SchemaMismatchException;
@@ -29,6 +30,8 @@ final class ChangePipeline {
     private final ProcessorHealth health;
     private final ProgressTracker progress;
     private final EnvelopeParser parser;
+    /** The parse of observe-only processing (no applier); null with an applier. */
+    private final ObserveOnlyParser observeParser;
     private final ChangeApplier applier;
     private final ReentrantLock lock = new ReentrantLock();
     /** Applied changes grouped by source transaction (transaction metadata); reports whole-transaction apply lag. */
@@ -56,6 +59,7 @@ final class ChangePipeline {
         this.applier = config.applier;
         this.groupTransactions = config.transactionTopicSuffix != null && (!config.consumesKafka()
                 || config.topicPattern != null || config.topics.stream().anyMatch(parser::isTransactionTopic));
+        this.observeParser = applier == null ? new ObserveOnlyParser(parser) : null;
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, new TransactionTracker.Sink() {
                     @Override
@@ -129,7 +133,7 @@ final class ChangePipeline {
                 }
                 ChangeEvent e;
                 try {
-                    e = parser.parse(r, applier != null);
+                    e = observeParser != null ? observeParser.parse(r) : parser.parse(r, true);
                 } catch (EnvelopeException ex) {
                     if (dead == null) {
                         dead = new ArrayList<>();
