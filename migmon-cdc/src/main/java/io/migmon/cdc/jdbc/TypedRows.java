@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.DateTimeException;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -182,11 +183,42 @@ final class TypedRows {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(upsert ? info.typedUpsertSql : info.typedDeleteSql)) {
+            StringBuilder literal = new StringBuilder(rows * 16);
             for (int col = 0; col < values.length; col++) {
-                String[] v = rows == values[col].length ? values[col] : Arrays.copyOf(values[col], rows);
-                ps.setArray(col + 1, c.createArrayOf("text", v));
+                // untyped: the statement's ?::type[] makes PostgreSQL read it with the column type's input function
+                ps.setObject(col + 1, arrayLiteral(values[col], rows, literal), Types.OTHER);
             }
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * PostgreSQL's array literal of the first {@code n} values: {@code {"v1","v2",NULL}}, every value quoted with
+     * {@code "} and {@code \} escaped, so no value can end an element or the array.
+     */
+    static String arrayLiteral(String[] values, int n, StringBuilder b) {
+        b.setLength(0);
+        b.append('{');
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            String s = values[i];
+            if (s == null) {
+                b.append("NULL");
+                continue;
+            }
+            b.append('"');
+            int from = 0;
+            for (int j = 0; j < s.length(); j++) {
+                char ch = s.charAt(j);
+                if (ch == '"' || ch == '\\') {
+                    b.append(s, from, j).append('\\');
+                    from = j;
+                }
+            }
+            b.append(s, from, s.length()).append('"');
+        }
+        return b.append('}').toString();
     }
 }
