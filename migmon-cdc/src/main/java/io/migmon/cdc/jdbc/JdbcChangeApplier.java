@@ -487,6 +487,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final String typedUpsertSql;
         /** Multi-row delete by key, one text array parameter per key column. */
         final String typedDeleteSql;
+        /** The row plan of the schema version last applied to this table (see {@link TypedRows.RowPlan}). */
+        volatile TypedRows.RowPlan plan;
 
         private TableInfo(String quoted, List<String> columns, List<String> keys,
                           Map<String, TemporalValues.Unit> inferredUnits, Map<String, String> castTypes,
