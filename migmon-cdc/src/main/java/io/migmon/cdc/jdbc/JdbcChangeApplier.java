@@ -35,11 +35,13 @@ import java.util.stream.Collectors;
 /**
  * Applies change events to PostgreSQL tables by primary key, idempotently. Consecutive same-kind events of a table
  * become one multi-row statement: inserts, updates and snapshot reads
- * {@code INSERT INTO t (cols) SELECT a0::type0, ... FROM unnest(?::text[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
- * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::text[], ...))}, truncates
- * {@code DELETE FROM t}. Each row image is read once, streaming, into one text array per column; PostgreSQL casts the
- * values to the column types, so the applier needs no type mapping: the target table must have the source's column
- * names. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
+ * {@code INSERT INTO t (cols) SELECT a0, ... FROM unnest(?::type0[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
+ * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::type0[], ...))}, truncates
+ * {@code DELETE FROM t}. Each row image is read once, streaming, into one array of texts per column, bound as an
+ * untyped array literal that PostgreSQL reads with the column type's input function (types without an array type:
+ * {@code ?::text[]} and a cast), so the applier needs no type mapping: the target table must have the source's column
+ * names. What a schema version's row images need (field order, columns, temporal units) is resolved once per version
+ * and table. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
  * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
  * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
  * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.

@@ -21,7 +21,7 @@ import java.util.Map;
 /**
  * One chunk of same-kind events of one table, converted in a single streaming pass per row image into one text
  * array per column (epoch-based temporal numbers already ISO text, {@code json}/{@code jsonb} columns as JSON text)
- * and bound as {@code unnest(?::text[], ...)} of one multi-row statement. Later images of a key replace earlier ones
+ * and bound as untyped array literals, {@code unnest(?::type[], ...)}, of one multi-row statement. Later images of a key replace earlier ones
  * within the chunk (a multi-row {@code ON CONFLICT} statement may touch a row once; the last image of a run of
  * upserts is the row's state, as with one statement per event). Not thread-safe; one per chunk.
  */
