@@ -61,7 +61,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * distinct rows; JsonConverter output <em>with</em> schemas, as Debezium's default JSON converter writes them) on one
  * partition of an in-process KRaft broker, applied to the same embedded PostgreSQL table by:
  * <ol>
- *   <li>migmon: {@link CdcEventProcessor} with {@link JdbcChangeApplier} (commit after apply, dead letters, meters);</li>
+ *   <li>migmon: {@link CdcEventProcessor} with {@link JdbcChangeApplier} (commit after apply, dead letters, meters;
+ *       the database round trip of a poll on the processor's apply thread while the poll thread parses the next);</li>
  *   <li>a hand-written consumer: Jackson {@code readTree} per value, typed binds, upserts in JDBC batches of 500,
  *       commit per poll;</li>
  *   <li>Debezium's JDBC sink connector 3.6.0.Final ({@code JdbcSinkConnectorTask}) driven in-process with the
@@ -295,7 +296,8 @@ class CdcApplyBenchmark {
         assertThat(p.eventsProcessed()).isEqualTo(ROWS);
         assertThat(p.deadLettered()).isZero();
         System.out.printf("         migmon: %.0f%% of the wall time inside JdbcChangeApplier.apply (conversion + database"
-                + " round trip + commit), the rest polling, parsing, meters, offset commits%n", 100.0 * inApply[0] / elapsed);
+                + " round trip + commit, on the apply thread while the poll thread parses the next poll)%n",
+                100.0 * inApply[0] / elapsed);
         return ROWS / (elapsed / 1e9);
     }
 

@@ -43,8 +43,13 @@ import java.util.regex.Pattern;
  * <p><b>Threads.</b> The host owns the thread: submit the processor ({@link Runnable}) to an executor of yours;
  * {@link #run()} polls Kafka until {@link #close()} is called from any thread. Besides the threads the Kafka clients
  * start internally (consumer heartbeat/background thread, producer sender for the dead-letter topic), migmon starts
- * none, except the anomaly sampler when {@link Builder#anomalyMonitor(AnomalyMonitor)} is set. Events that do not travel through Kafka (a Debezium embedded engine) go through {@link #process(List)}
- * instead, on the caller's thread.
+ * at most two: the anomaly sampler when {@link Builder#anomalyMonitor(AnomalyMonitor)} is set, and, with an
+ * {@link Builder#applier(ChangeApplier) applier}, the apply thread {@code migmon-cdc-apply-<name>} (a daemon, started
+ * by {@link #run()}, stopped when it returns): it runs the database round trip of one poll while the poll thread
+ * fetches and parses the next (retries, one-by-one isolation of poison events, dead letters and offset commits stay
+ * on the poll thread; at most one poll is in hand, its offsets are committed only after the target committed).
+ * Events that do not travel through Kafka (a Debezium embedded engine) go through {@link #process(List)}
+ * instead, entirely on the caller's thread.
  *
  * <p><b>Delivery.</b> Offsets are committed (synchronously) only after the events of a poll were applied or
  * dead-lettered, so delivery to the applier is at least once; appliers must be idempotent. A transient applier

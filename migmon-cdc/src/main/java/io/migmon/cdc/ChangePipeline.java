@@ -15,12 +15,20 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Parse, record, apply, isolate poison events, dead-letter: one batch of records of one partition at a time (batches
- * are serialized by a lock, so the poll loop and {@code process} callers never interleave).
+ * are serialized by a lock, so the poll loop and {@code process} callers never interleave). The poll loop splits a
+ * batch in three steps so that the next poll is parsed while the current one is applied: {@link #parse} (pure),
+ * {@link #begin} (observe, start the first apply attempt on the apply thread) and {@link #finish} (its outcome,
+ * retries, dead letters); {@code process} runs the three in a row.
  */
 final class ChangePipeline {
 
@@ -107,19 +115,50 @@ final class ChangePipeline {
     }
 
     /**
-     * Handles one batch. Returns false when the batch must be redelivered (the dead-letter topic could not be
-     * written); the caller then calls {@link #rewound}, or {@link #completed} once the offsets are committed.
+     * Handles one batch, synchronously on the caller's thread (parse, observe, apply, dead-letter). Returns false when
+     * the batch must be redelivered (the dead-letter topic could not be written); the caller then calls
+     * {@link #rewound}, or {@link #completed} once the offsets are committed.
      *
      * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
      */
     boolean handle(List<CdcRecord> records, long consumedNanos) throws RetriableApplyException {
+        return finish(begin(parse(records), consumedNanos, null));
+    }
+
+    /**
+     * Parses a batch without touching any state (the parser is thread-safe and its schema cache never changes a
+     * result): the poll loop runs it while the previous batch is still being applied.
+     */
+    Parsed parse(List<CdcRecord> records) {
+        Object[] results = new Object[records.size()];
+        boolean capture = applier != null;
+        for (int i = 0; i < results.length; i++) {
+            try {
+                results[i] = observeParser != null ? observeParser.parse(records.get(i))
+                        : parser.parse(records.get(i), capture);
+            } catch (EnvelopeException ex) {
+                results[i] = ex;
+            }
+        }
+        return new Parsed(records, results);
+    }
+
+    /**
+     * First half of {@link #handle}: observes the parsed batch (meters, progress, redeliveries, observe-only counts)
+     * and starts applying its changes: on {@code applyThread} when given (the first attempt runs there while the
+     * caller goes on, e.g. parsing the next poll), else nothing is applied until {@link #finish}. Every batch begun
+     * must be finished, in the same order, before the next one of its partition is begun.
+     */
+    Pending begin(Parsed parsed, long consumedNanos, ExecutorService applyThread) {
         lock.lock();
         try {
+            List<CdcRecord> records = parsed.records;
             List<ChangeEvent> changes = applier == null ? null : new ArrayList<>(records.size());
             List<DeadLetter> dead = null;
             long nowMs = consumedNanos / 1_000_000L;
             PartitionProgress p = null;
-            for (CdcRecord r : records) {
+            for (int i = 0; i < records.size(); i++) {
+                CdcRecord r = records.get(i);
                 health.lastRecordMs = nowMs;
                 if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
                     p = progress.partition(new TopicPartition(r.topic(), r.partition()));
@@ -131,16 +170,15 @@ final class ChangePipeline {
                 if (r.offset() > p.seenThrough) {
                     p.seenThrough = r.offset();
                 }
-                ChangeEvent e;
-                try {
-                    e = observeParser != null ? observeParser.parse(r) : parser.parse(r, true);
-                } catch (EnvelopeException ex) {
+                Object result = parsed.results[i];
+                if (result instanceof EnvelopeException ex) {
                     if (dead == null) {
                         dead = new ArrayList<>();
                     }
                     dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                     continue;
                 }
+                ChangeEvent e = (ChangeEvent) result;
                 observe(e, consumedNanos, p);
                 if (e.kind() != ChangeEvent.Kind.CHANGE) {
                     continue;
@@ -163,8 +201,43 @@ final class ChangePipeline {
                     }
                 }
             }
-            if (changes != null && !changes.isEmpty()) {
-                List<DeadLetter> rejected = apply(changes, consumedNanos);
+            Pending pending = new Pending(records, changes == null || changes.isEmpty() ? null : changes, dead,
+                    consumedNanos);
+            if (pending.changes != null) {
+                pending.progress = progress.partition(new TopicPartition(changes.get(0).record().topic(),
+                        changes.get(0).record().partition()));
+                pending.progress.applyStartedMs = config.clock.millis();
+                if (applyThread != null) {
+                    List<ChangeEvent> batch = List.copyOf(changes);
+                    try {
+                        pending.firstAttempt = applyThread.submit(() -> {
+                            applier.apply(batch);
+                            return nanosNow();
+                        });
+                    } catch (RejectedExecutionException ex) {
+                        pending.firstAttempt = null; // shutting down: finish() applies on the caller's thread
+                    }
+                }
+            }
+            return pending;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Second half of {@link #handle}: waits for the first apply attempt (or makes it), retries and isolates poison
+     * events exactly as the synchronous path, dead-letters and marks the batch applied. Returns false when the batch
+     * must be redelivered (the dead-letter topic could not be written).
+     *
+     * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
+     */
+    boolean finish(Pending pending) throws RetriableApplyException {
+        lock.lock();
+        try {
+            List<DeadLetter> dead = pending.dead;
+            if (pending.changes != null) {
+                List<DeadLetter> rejected = apply(pending);
                 if (!rejected.isEmpty()) {
                     if (dead == null) {
                         dead = new ArrayList<>();
@@ -205,7 +278,7 @@ final class ChangePipeline {
                     poisoned.blockedReason = before;
                 }
             }
-            markApplied(records);
+            markApplied(pending.records);
             return true;
         } finally {
             lock.unlock();
@@ -225,6 +298,36 @@ final class ChangePipeline {
             return d.record.offset() >= 0 && q != null && d.record.offset() <= q.deadLetteredThrough;
         });
         return dead.isEmpty() ? null : dead;
+    }
+
+    /** A batch parsed ahead: per record its {@link ChangeEvent} or the {@link EnvelopeException} to dead-letter. */
+    static final class Parsed {
+        final List<CdcRecord> records;
+        final Object[] results;
+
+        Parsed(List<CdcRecord> records, Object[] results) {
+            this.records = records;
+            this.results = results;
+        }
+    }
+
+    /** A batch between {@link #begin} and {@link #finish}. Confined to the thread that began it. */
+    static final class Pending {
+        final List<CdcRecord> records;
+        /** The changes to apply, null when none. */
+        final List<ChangeEvent> changes;
+        final List<DeadLetter> dead;
+        final long consumedNanos;
+        PartitionProgress progress;
+        /** The first apply attempt on the apply thread (its completion time, epoch nanos); null: not started. */
+        Future<Long> firstAttempt;
+
+        Pending(List<CdcRecord> records, List<ChangeEvent> changes, List<DeadLetter> dead, long consumedNanos) {
+            this.records = records;
+            this.changes = changes;
+            this.dead = dead;
+            this.consumedNanos = consumedNanos;
+        }
     }
 
     /** The batch is in the target (its offsets are committed next): replication lag stops counting it. */
@@ -349,26 +452,46 @@ final class ChangePipeline {
         }
     }
 
-    private List<DeadLetter> apply(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
-        PartitionProgress p = progress.partition(new TopicPartition(changes.get(0).record().topic(),
-                changes.get(0).record().partition()));
-        p.applyStartedMs = config.clock.millis();
+    private List<DeadLetter> apply(Pending pending) throws RetriableApplyException {
         try {
-            return applyAll(changes, consumedNanos);
+            return applyAll(pending.changes, pending.consumedNanos, pending.firstAttempt);
         } catch (RetriableApplyException e) {
             blockedReason = "target failing: " + e.getMessage();
             throw e;
         } finally {
-            p.applyStartedMs = -1;
+            pending.progress.applyStartedMs = -1;
         }
     }
 
-    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos) throws RetriableApplyException {
+    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos, Future<Long> firstAttempt)
+            throws RetriableApplyException {
         Exception last = null;
-        for (int attempt = 0; attempt <= config.applyRetries; attempt++) {
+        int attempt = 0;
+        if (firstAttempt != null) {
+            // made on the apply thread; the same outcome handling as an attempt made here
+            try {
+                long appliedNanos = awaitUninterruptibly(firstAttempt);
+                applied(changes, consumedNanos, appliedNanos);
+                return List.of();
+            } catch (ExecutionException ee) {
+                Throwable cause = ee.getCause();
+                if (cause instanceof RetriableApplyException r) {
+                    throw r;
+                }
+                if (cause instanceof Error err) {
+                    throw err;
+                }
+                last = cause instanceof Exception ex ? ex : new IllegalStateException(cause);
+                if (attempt < config.applyRetries) {
+                    backOff();
+                }
+            }
+            attempt = 1;
+        }
+        for (; attempt <= config.applyRetries; attempt++) {
             try {
                 applier.apply(List.copyOf(changes));
-                applied(changes, consumedNanos);
+                applied(changes, consumedNanos, nanosNow());
                 return List.of();
             } catch (RetriableApplyException e) {
                 throw e;
@@ -388,7 +511,7 @@ final class ChangePipeline {
         for (ChangeEvent e : changes) {
             try {
                 applier.apply(List.of(e));
-                applied(List.of(e), consumedNanos);
+                applied(List.of(e), consumedNanos, nanosNow());
             } catch (RetriableApplyException ex) {
                 throw ex;
             } catch (Exception ex) {
@@ -399,8 +522,32 @@ final class ChangePipeline {
         return rejected;
     }
 
-    private void applied(List<ChangeEvent> changes, long consumedNanos) {
-        long appliedNanos = nanosNow();
+    /**
+     * Waits for an apply attempt on the apply thread. Like an apply on this thread, it is not abandoned on interrupt
+     * (its outcome decides what is committed): the interrupt is kept and stops the processor afterwards.
+     */
+    private long awaitUninterruptibly(Future<Long> attempt) throws ExecutionException {
+        boolean wasInterrupted = false;
+        try {
+            while (true) {
+                try {
+                    return attempt.get();
+                } catch (InterruptedException e) {
+                    wasInterrupted = true;
+                    interrupted = true;
+                } catch (CancellationException e) {
+                    throw new ExecutionException("apply cancelled (processor closing)",
+                            new RetriableApplyException("apply cancelled (processor closing)", null));
+                }
+            }
+        } finally {
+            if (wasInterrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void applied(List<ChangeEvent> changes, long consumedNanos, long appliedNanos) {
         meters.consumerToApplied(appliedNanos - consumedNanos);
         String lastKey = null;
         String pair = null;

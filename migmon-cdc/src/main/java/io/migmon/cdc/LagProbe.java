@@ -77,6 +77,11 @@ final class LagProbe implements AutoCloseable {
         }
     }
 
+    /** Whether the next {@link #refresh} makes its remote calls (its interval has passed). */
+    boolean refreshDue() {
+        return config.clock.millis() >= nextRefreshMs;
+    }
+
     /** Every lag refresh interval: end offsets, positions and the oldest waiting records. */
     void refresh(Consumer<byte[], byte[]> consumer) {
         long now = config.clock.millis();

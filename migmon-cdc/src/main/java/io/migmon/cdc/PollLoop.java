@@ -11,21 +11,39 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Kafka poll loop: poll, hand each partition's records to the {@link ChangePipeline}, commit what was applied or
  * dead-lettered, rewind what must be redelivered, refresh the lag. Runs on the host's thread until {@link #stop()}.
+ *
+ * <p><b>Pipelined apply.</b> With an applier, the database round trip of poll N runs on the processor's apply thread
+ * while this thread polls and parses poll N+1; poll N is then finished (outcome, retries, dead letters, offset
+ * commit) before anything of N+1 is observed or applied. At most one poll is in hand; offsets are committed only
+ * after the target committed; a partition's batches are applied in order, one at a time; a partition rewound by
+ * N's outcome drops its records of N+1 (they are fetched again). The lag refresh, a rebalance and stopping first
+ * finish the poll in hand.
  */
 final class PollLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
+    /** Poll timeout while a poll is in hand (see {@link #pollNext()}). */
+    private static final Duration IN_FLIGHT_POLL = Duration.ofMillis(2);
 
     private final ProcessorConfig config;
     private final ChangePipeline pipeline;
@@ -35,6 +53,14 @@ final class PollLoop {
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private volatile Consumer<byte[], byte[]> consumer;
+    /**
+     * The single thread that runs the first apply attempt of each batch while this loop polls and parses the next
+     * one ({@code migmon-cdc-apply-<name>}, daemon); started by {@link #run()} when there is an applier, shut down
+     * when it returns. Null in observe-only mode.
+     */
+    private ExecutorService applyThread;
+    /** The poll whose changes are being applied (poll thread only); null when nothing is in hand. */
+    private List<Begun> inFlight;
 
     PollLoop(ProcessorConfig config, ChangePipeline pipeline, LagProbe lag, ProcessorHealth health, CdcMeters meters) {
         this.config = config;
@@ -48,6 +74,13 @@ final class PollLoop {
         try {
             consumer = config.clients.consumer(config.consumerProperties);
             lag.open();
+            if (config.applier != null) {
+                applyThread = Executors.newSingleThreadExecutor(r -> {
+                    Thread t = new Thread(r, "migmon-cdc-apply-" + config.name);
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
             if (config.topicPattern != null) {
                 consumer.subscribe(config.topicPattern, new Rebalance());
             } else {
@@ -59,7 +92,7 @@ final class PollLoop {
             while (!closing && !pipeline.interrupted) {
                 ConsumerRecords<byte[], byte[]> records;
                 try {
-                    records = consumer.poll(config.pollTimeout);
+                    records = pollNext();
                 } catch (WakeupException e) {
                     continue;
                 }
@@ -68,8 +101,14 @@ final class PollLoop {
                 if (!records.isEmpty()) {
                     handlePoll(records);
                 }
+                if (inFlight != null && (lag.refreshDue() || records.isEmpty())) {
+                    // the lag refresh reads positions as applied and committed: nothing may be in hand; an empty
+                    // poll: nothing to overlap with, commit now
+                    finishInFlight();
+                }
                 lag.refresh(consumer);
             }
+            finishInFlight();
         } catch (WakeupException e) {
             if (!closing) {
                 health.failure = e;
@@ -80,6 +119,14 @@ final class PollLoop {
             meters.recordFailure(e);
             throw e;
         } finally {
+            if (inFlight != null) {
+                // stopped by a failure (or a wakeup) with a batch in hand: its outcome is awaited, but its offsets
+                // are not committed (redelivered to the next owner; appliers are idempotent)
+                abandonInFlight();
+            }
+            if (applyThread != null) {
+                applyThread.shutdown();
+            }
             lag.close();
             Consumer<byte[], byte[]> c = consumer;
             if (c != null) {
@@ -92,28 +139,95 @@ final class PollLoop {
         }
     }
 
+    /**
+     * Polls; with a poll in hand, only for records that are already fetched or arrive before its apply completes
+     * (never a whole poll timeout: that would hold the commit back).
+     */
+    private ConsumerRecords<byte[], byte[]> pollNext() {
+        if (inFlight == null) {
+            return consumer.poll(config.pollTimeout);
+        }
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ZERO);
+        while (records.isEmpty() && !closing && !inFlightApplied()) {
+            records = consumer.poll(IN_FLIGHT_POLL);
+        }
+        return records;
+    }
+
+    private boolean inFlightApplied() {
+        for (Begun b : inFlight) {
+            Future<Long> attempt = b.pending.firstAttempt;
+            if (attempt != null && !attempt.isDone()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One poll: parses every partition's records (pure, while the previous poll is still being applied on the apply
+     * thread), finishes the previous poll (its outcome, dead letters, offset commit), then begins this one (observes
+     * it and hands its changes to the apply thread). Records of a partition that the previous poll's outcome rewound
+     * are dropped: they are fetched again after the rewound ones.
+     */
     private void handlePoll(ConsumerRecords<byte[], byte[]> records) {
         long consumedNanos = pipeline.nanosNow();
-        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
-        List<List<CdcRecord>> committed = new ArrayList<>();
-        for (TopicPartition tp : records.partitions()) {
+        List<TopicPartition> partitions = new ArrayList<>(records.partitions());
+        List<ChangePipeline.Parsed> parsed = new ArrayList<>(partitions.size());
+        for (TopicPartition tp : partitions) {
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<CdcRecord> batch = new ArrayList<>(list.size());
             for (ConsumerRecord<byte[], byte[]> r : list) {
                 batch.add(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
             }
+            parsed.add(pipeline.parse(batch));
+        }
+        Set<TopicPartition> rewound = finishInFlight();
+        List<Begun> begun = new ArrayList<>(partitions.size());
+        for (int i = 0; i < partitions.size(); i++) {
+            TopicPartition tp = partitions.get(i);
+            if (rewound.contains(tp) || pipeline.interrupted) {
+                if (!rewound.contains(tp)) {
+                    consumer.seek(tp, parsed.get(i).records.get(0).offset());
+                }
+                continue;
+            }
+            begun.add(new Begun(tp, pipeline.begin(parsed.get(i), consumedNanos, applyThread)));
+        }
+        inFlight = begun.isEmpty() ? null : begun;
+        if (applyThread == null) {
+            finishInFlight(); // observe-only: nothing runs in the background, commit now
+        }
+    }
+
+    /**
+     * Finishes the poll in hand, if any: each partition's outcome, then one synchronous commit of what was applied
+     * or dead-lettered; rewinds (seeks back) what must be redelivered. Returns the rewound partitions.
+     */
+    private Set<TopicPartition> finishInFlight() {
+        List<Begun> batches = inFlight;
+        if (batches == null) {
+            return Set.of();
+        }
+        inFlight = null;
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        List<List<CdcRecord>> committed = new ArrayList<>();
+        Set<TopicPartition> rewound = new HashSet<>();
+        for (Begun b : batches) {
+            List<CdcRecord> batch = b.pending.records;
             boolean done;
             try {
-                done = pipeline.handle(batch, consumedNanos);
+                done = pipeline.finish(b.pending);
             } catch (RetriableApplyException e) {
                 done = false;
-                warnOnce("retriable", "target unavailable, rewinding {} and retrying: {}", tp, e.getMessage());
+                warnOnce("retriable", "target unavailable, rewinding {} and retrying: {}", b.tp, e.getMessage());
             }
             if (done) {
-                commit.put(tp, new OffsetAndMetadata(list.get(list.size() - 1).offset() + 1));
+                commit.put(b.tp, new OffsetAndMetadata(batch.get(batch.size() - 1).offset() + 1));
                 committed.add(batch);
             } else {
-                consumer.seek(tp, list.get(0).offset());
+                consumer.seek(b.tp, batch.get(0).offset());
+                rewound.add(b.tp);
                 pipeline.rewound(batch, pipeline.blockedReason);
                 pipeline.backOff();
             }
@@ -137,6 +251,32 @@ final class PollLoop {
                 committed.forEach(b -> pipeline.rewound(b, "offset commit failed: " + e.getClass().getSimpleName()));
             }
         }
+        return rewound;
+    }
+
+    /** After a failure of the loop: waits for the batch in hand to leave the target consistent, commits nothing. */
+    private void abandonInFlight() {
+        List<Begun> batches = inFlight;
+        inFlight = null;
+        for (Begun b : batches) {
+            Future<Long> attempt = b.pending.firstAttempt;
+            if (attempt == null) {
+                continue;
+            }
+            try {
+                attempt.get(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException | CancellationException e) {
+                // not committed either way
+            }
+            pipeline.rewound(b.pending.records, "processor stopped before the offsets were committed");
+        }
+    }
+
+    /** A partition's batch between {@link ChangePipeline#begin} and {@link ChangePipeline#finish}. */
+    private record Begun(TopicPartition tp, ChangePipeline.Pending pending) {
     }
 
     /** Asks the loop to stop and wakes the consumer; callable from any thread. */
@@ -159,7 +299,8 @@ final class PollLoop {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // nothing pending: each poll's offsets were committed synchronously before the next poll
+            // the poll in hand is finished and committed first: nothing is pending past this point
+            finishInFlight();
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }
@@ -171,6 +312,8 @@ final class PollLoop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // the in-hand poll's outcome is awaited; its commit fails (not ours any more) and is redelivered
+            finishInFlight();
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }

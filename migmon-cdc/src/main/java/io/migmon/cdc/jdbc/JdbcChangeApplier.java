@@ -35,11 +35,13 @@ import java.util.stream.Collectors;
 /**
  * Applies change events to PostgreSQL tables by primary key, idempotently. Consecutive same-kind events of a table
  * become one multi-row statement: inserts, updates and snapshot reads
- * {@code INSERT INTO t (cols) SELECT a0::type0, ... FROM unnest(?::text[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
- * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::text[], ...))}, truncates
- * {@code DELETE FROM t}. Each row image is read once, streaming, into one text array per column; PostgreSQL casts the
- * values to the column types, so the applier needs no type mapping: the target table must have the source's column
- * names. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
+ * {@code INSERT INTO t (cols) SELECT a0, ... FROM unnest(?::type0[], ...) ON CONFLICT (pk) DO UPDATE SET ...},
+ * deletes {@code DELETE FROM t WHERE (pk) IN (SELECT ... FROM unnest(?::type0[], ...))}, truncates
+ * {@code DELETE FROM t}. Each row image is read once, streaming, into one array of texts per column, bound as an
+ * untyped array literal that PostgreSQL reads with the column type's input function (types without an array type:
+ * {@code ?::text[]} and a cast), so the applier needs no type mapping: the target table must have the source's column
+ * names. What a schema version's row images need (field order, columns, temporal units) is resolved once per version
+ * and table. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
  * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
  * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
  * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.
@@ -499,10 +501,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final String typedUpsertSql;
         /** Multi-row delete by key, one text array parameter per key column. */
         final String typedDeleteSql;
+        /** The row plan of the schema version last applied to this table (see {@link TypedRows.RowPlan}). */
+        volatile TypedRows.RowPlan plan;
 
         private TableInfo(String quoted, List<String> columns, List<String> keys,
                           Map<String, TemporalValues.Unit> inferredUnits, Map<String, String> castTypes,
-                          java.util.Set<String> jsonColumns) {
+                          java.util.Set<String> jsonColumns, java.util.Set<String> arrayColumns) {
             this.quoted = quoted;
             this.columnSet = java.util.Set.copyOf(columns);
             this.inferredUnits = Map.copyOf(inferredUnits);
@@ -525,9 +529,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     + " ON CONFLICT (" + pk + ") DO " + (set == null ? "NOTHING" : "UPDATE SET " + set);
             this.deleteSql = "DELETE FROM " + quoted + " WHERE (" + pk + ") IN (SELECT " + pk
                     + " FROM json_populate_record(NULL::" + quoted + ", ?::json))";
-            // typed: unnest(text[], ...) cast to each column's type without its modifier; the INSERT's assignment
-            // applies the modifier as json_populate_record's input did (too long for varchar(n): an error, numeric(p,s)
-            // rounded). Positional aliases a0..an keep any column name out of the select list.
+            // typed: unnest(type[], ...) of each column's type without its modifier, bound as untyped array literals
+            // that PostgreSQL reads with the type's own input function (no text datum, no cast per value); a type
+            // without an array type (or with another array delimiter) goes as text[] and a cast. The INSERT's
+            // assignment applies the modifier as json_populate_record's input did (too long for varchar(n): an error,
+            // numeric(p,s) rounded). Positional aliases a0..an keep any column name out of the select list.
             StringBuilder up = new StringBuilder("INSERT INTO ").append(quoted).append(" (")
                     .append(columns.stream().map(TableInfo::quote).collect(Collectors.joining(", ")))
                     .append(") SELECT ");
@@ -535,8 +541,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             StringBuilder aliases = new StringBuilder();
             for (int i = 0; i < columns.size(); i++) {
                 String sep = i == 0 ? "" : ", ";
-                up.append(sep).append("a").append(i).append("::").append(castTypes.getOrDefault(columns.get(i), "text"));
-                params.append(sep).append("?::text[]");
+                String type = castTypes.getOrDefault(columns.get(i), "text");
+                if (arrayColumns.contains(columns.get(i))) {
+                    up.append(sep).append("a").append(i);
+                    params.append(sep).append("?::").append(type).append("[]");
+                } else {
+                    up.append(sep).append("a").append(i).append("::").append(type);
+                    params.append(sep).append("?::text[]");
+                }
                 aliases.append(sep).append("a").append(i);
             }
             up.append(" FROM unnest(").append(params).append(") AS u(").append(aliases).append(") ON CONFLICT (")
@@ -548,8 +560,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             StringBuilder dAliases = new StringBuilder();
             for (int i = 0; i < keys.size(); i++) {
                 String sep = i == 0 ? "" : ", ";
-                del.append(sep).append("a").append(i).append("::").append(castTypes.getOrDefault(keys.get(i), "text"));
-                dParams.append(sep).append("?::text[]");
+                String type = castTypes.getOrDefault(keys.get(i), "text");
+                if (arrayColumns.contains(keys.get(i))) {
+                    del.append(sep).append("a").append(i);
+                    dParams.append(sep).append("?::").append(type).append("[]");
+                } else {
+                    del.append(sep).append("a").append(i).append("::").append(type);
+                    dParams.append(sep).append("?::text[]");
+                }
                 dAliases.append(sep).append("a").append(i);
             }
             del.append(" FROM unnest(").append(dParams).append(") AS u(").append(dAliases).append("))");
@@ -614,8 +632,9 @@ public final class JdbcChangeApplier implements ChangeApplier {
             }
             Map<String, String> castTypes = new HashMap<>();
             java.util.Set<String> jsonColumns = new java.util.HashSet<>();
+            java.util.Set<String> arrayColumns = new java.util.HashSet<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL),"
-                    + " coalesce(b.typname, t.typname) IN ('json', 'jsonb')"
+                    + " coalesce(b.typname, t.typname) IN ('json', 'jsonb'), t.typarray <> 0 AND t.typdelim = ','"
                     + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                     + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
                     + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped")) {
@@ -626,11 +645,15 @@ public final class JdbcChangeApplier implements ChangeApplier {
                         if (rs.getBoolean(3)) {
                             jsonColumns.add(rs.getString(1));
                         }
+                        if (rs.getBoolean(4)) {
+                            arrayColumns.add(rs.getString(1));
+                        }
                     }
                 }
             }
             c.commit();
-            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, jsonColumns);
+            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, jsonColumns,
+                    arrayColumns);
         }
 
         /** The unit Debezium uses for a column of this type and type modifier (precision, -1 = default 6). */

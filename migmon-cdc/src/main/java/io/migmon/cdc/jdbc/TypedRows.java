@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Types;
 import java.time.DateTimeException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -19,7 +21,7 @@ import java.util.Map;
 /**
  * One chunk of same-kind events of one table, converted in a single streaming pass per row image into one text
  * array per column (epoch-based temporal numbers already ISO text, {@code json}/{@code jsonb} columns as JSON text)
- * and bound as {@code unnest(?::text[], ...)} of one multi-row statement. Later images of a key replace earlier ones
+ * and bound as untyped array literals, {@code unnest(?::type[], ...)}, of one multi-row statement. Later images of a key replace earlier ones
  * within the chunk (a multi-row {@code ON CONFLICT} statement may touch a row once; the last image of a run of
  * upserts is the row's state, as with one statement per event). Not thread-safe; one per chunk.
  */
@@ -33,6 +35,8 @@ final class TypedRows {
     boolean needsJson;
     private final String[][] values;
     private int rows;
+    /** The field names of the row being read (reused). */
+    private final List<String> seen = new ArrayList<>();
 
     private TypedRows(int columns, int capacity) {
         this.values = new String[columns][capacity];
@@ -97,17 +101,38 @@ final class TypedRows {
     /** Reads one row image into {@code row} by column position; false when the chunk cannot take the typed path. */
     private boolean readRow(JdbcChangeApplier.TableInfo info, ChangeEvent e, String json, String[] row, boolean upsert) {
         Map<String, String> types = e.rowFieldTypes();
+        // the plan of this schema version: the row's fields in the order of the last image read, each with its
+        // column and temporal unit (the events of one schema version share one types map, so identity decides)
+        RowPlan plan = info.plan;
+        if (plan != null && plan.types != types) {
+            plan = null;
+        }
+        boolean missed = plan == null;
+        seen.clear();
         String field = null;
         try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not a JSON object");
             }
             JsonToken t;
+            int i = 0;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 field = p.currentName();
                 JsonToken v = p.nextToken();
-                Integer col = info.index.get(field);
-                if (col == null) {
+                int c;
+                TemporalValues.Unit unit;
+                if (plan != null && i < plan.fields.length && plan.fields[i].equals(field)) {
+                    c = plan.column[i];
+                    unit = plan.unit[i];
+                } else {
+                    missed = true;
+                    Integer col = info.index.get(field);
+                    c = col == null ? -1 : col;
+                    unit = unitOf(info, types, field, c);
+                }
+                seen.add(field);
+                i++;
+                if (c < 0) {
                     if (upsert) {
                         unknownField = true;
                         return false;
@@ -115,7 +140,6 @@ final class TypedRows {
                     p.skipChildren(); // deletes need the key columns only
                     continue;
                 }
-                int c = col;
                 switch (v) {
                     case VALUE_NULL:
                         row[c] = null;
@@ -123,13 +147,9 @@ final class TypedRows {
                     case VALUE_STRING:
                         row[c] = info.jsonAt[c] ? quote(p.getText()) : p.getText();
                         break;
-                    case VALUE_NUMBER_INT: {
-                        TemporalValues.Unit unit = info.jsonAt[c] ? null
-                                : types != null ? TemporalValues.unitOfSemanticType(types.get(field))
-                                : info.inferredUnitAt[c];
+                    case VALUE_NUMBER_INT:
                         row[c] = unit == null ? p.getText() : TemporalValues.format(unit, p.getLongValue());
                         break;
-                    }
                     case VALUE_NUMBER_FLOAT:
                         row[c] = p.getText();
                         break;
@@ -161,6 +181,9 @@ final class TypedRows {
             if (t != JsonToken.END_OBJECT) {
                 throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not valid JSON");
             }
+            if (missed) {
+                info.plan = RowPlan.of(info, types, seen);
+            }
         } catch (DateTimeException | ArithmeticException | com.fasterxml.jackson.core.exc.InputCoercionException ex) {
             throw new IllegalArgumentException("apply to " + info.quoted + " failed: value of field " + field
                     + " is out of range", null);
@@ -168,6 +191,47 @@ final class TypedRows {
             throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not valid JSON", null);
         }
         return true;
+    }
+
+    /** The unit of a field's integer values: by its semantic type with a schema, else by the column's type. */
+    private static TemporalValues.Unit unitOf(JdbcChangeApplier.TableInfo info, Map<String, String> types, String field,
+                                              int c) {
+        if (c < 0 || info.jsonAt[c]) {
+            return null;
+        }
+        return types != null ? TemporalValues.unitOfSemanticType(types.get(field)) : info.inferredUnitAt[c];
+    }
+
+    /**
+     * What a row image of one schema version needs, resolved once: its fields in order, each field's column (-1:
+     * the table lacks it) and temporal unit. Keyed by the identity of the events' semantic-type map (one instance per
+     * schema version, from the parser's schema cache; {@code null} for records without a schema). A row whose
+     * fields differ from the plan's order falls back to look-ups field by field and replaces the plan. Immutable.
+     */
+    static final class RowPlan {
+        final Map<String, String> types;
+        final String[] fields;
+        final int[] column;
+        final TemporalValues.Unit[] unit;
+
+        private RowPlan(Map<String, String> types, String[] fields, int[] column, TemporalValues.Unit[] unit) {
+            this.types = types;
+            this.fields = fields;
+            this.column = column;
+            this.unit = unit;
+        }
+
+        static RowPlan of(JdbcChangeApplier.TableInfo info, Map<String, String> types, List<String> fields) {
+            String[] names = fields.toArray(new String[0]);
+            int[] column = new int[names.length];
+            TemporalValues.Unit[] unit = new TemporalValues.Unit[names.length];
+            for (int i = 0; i < names.length; i++) {
+                Integer col = info.index.get(names[i]);
+                column[i] = col == null ? -1 : col;
+                unit[i] = unitOf(info, types, names[i], column[i]);
+            }
+            return new RowPlan(types, names, column, unit);
+        }
     }
 
     private static String quote(String s) {
@@ -182,11 +246,42 @@ final class TypedRows {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(upsert ? info.typedUpsertSql : info.typedDeleteSql)) {
+            StringBuilder literal = new StringBuilder(rows * 16);
             for (int col = 0; col < values.length; col++) {
-                String[] v = rows == values[col].length ? values[col] : Arrays.copyOf(values[col], rows);
-                ps.setArray(col + 1, c.createArrayOf("text", v));
+                // untyped: the statement's ?::type[] makes PostgreSQL read it with the column type's input function
+                ps.setObject(col + 1, arrayLiteral(values[col], rows, literal), Types.OTHER);
             }
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * PostgreSQL's array literal of the first {@code n} values: {@code {"v1","v2",NULL}}, every value quoted with
+     * {@code "} and {@code \} escaped, so no value can end an element or the array.
+     */
+    static String arrayLiteral(String[] values, int n, StringBuilder b) {
+        b.setLength(0);
+        b.append('{');
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                b.append(',');
+            }
+            String s = values[i];
+            if (s == null) {
+                b.append("NULL");
+                continue;
+            }
+            b.append('"');
+            int from = 0;
+            for (int j = 0; j < s.length(); j++) {
+                char ch = s.charAt(j);
+                if (ch == '"' || ch == '\\') {
+                    b.append(s, from, j).append('\\');
+                    from = j;
+                }
+            }
+            b.append(s, from, s.length()).append('"');
+        }
+        return b.append('}').toString();
     }
 }
