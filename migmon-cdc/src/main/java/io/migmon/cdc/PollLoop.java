@@ -35,6 +35,10 @@ final class PollLoop {
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private volatile Consumer<byte[], byte[]> consumer;
+    /** Offsets of applied batches whose commit failed (poll thread only). */
+    private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
+    private final List<List<CdcRecord>> pendingBatches = new ArrayList<>();
+    private long nextPendingRetryMs;
 
     PollLoop(ProcessorConfig config, ChangePipeline pipeline, LagProbe lag, ProcessorHealth health, CdcMeters meters) {
         this.config = config;
@@ -68,6 +72,7 @@ final class PollLoop {
                 if (!records.isEmpty()) {
                     handlePoll(records);
                 }
+                retryPendingCommit();
                 lag.refresh(consumer);
             }
         } catch (WakeupException e) {
@@ -82,6 +87,14 @@ final class PollLoop {
         } finally {
             lag.close();
             Consumer<byte[], byte[]> c = consumer;
+            if (c != null && !pendingOffsets.isEmpty()) {
+                try {
+                    c.commitSync(new HashMap<>(pendingOffsets), config.commitTimeout);
+                } catch (RuntimeException e) {
+                    LOG.warn("cdc processor {}: offsets of applied batches not committed on close ({}); they are"
+                            + " re-applied on restart", config.name, e.getClass().getSimpleName());
+                }
+            }
             if (c != null) {
                 try {
                     c.close();
@@ -119,24 +132,75 @@ final class PollLoop {
             }
         }
         if (!commit.isEmpty()) {
-            try {
-                try {
-                    consumer.commitSync(commit);
-                } catch (WakeupException e) {
-                    // close() during apply: commit what was applied, then stop (the wakeup is consumed by the throw)
-                    consumer.commitSync(commit);
-                    closing = true;
-                }
-                health.lastProgressMs = config.clock.millis();
-                committed.forEach(pipeline::completed);
-            } catch (WakeupException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                // e.g. a rebalance took the partitions away: the new owner re-applies (idempotent), nothing is lost
-                meters.recordFailure(e);
-                committed.forEach(b -> pipeline.rewound(b, "offset commit failed: " + e.getClass().getSimpleName()));
-            }
+            commit(commit, committed);
         }
+    }
+
+    /**
+     * Commits the offsets of applied batches together with those whose earlier commit failed, each call bounded by
+     * {@link ProcessorConfig#commitTimeout} (a lost broker must not hold the poll thread for
+     * {@code default.api.timeout.ms}). On failure the batches stay applied but uncommitted: the partitions count them
+     * as waiting (consumer lag) with the broker's error as the reason (health stage {@code broker}), and their
+     * offsets are committed with the next commit, or retried once the broker answers the lag probe again. Nothing
+     * is lost: the position is past them, so while the partitions stay assigned they are not re-read; if they are
+     * revoked first, the next owner re-applies from the committed offset (idempotent; counted in
+     * {@code cdc_events_redelivered_total}).
+     */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, List<List<CdcRecord>> batches) {
+        Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>(pendingOffsets);
+        all.putAll(offsets); // a newer offset of the same partition covers the pending one
+        List<List<CdcRecord>> done = new ArrayList<>(pendingBatches);
+        done.addAll(batches);
+        try {
+            try {
+                consumer.commitSync(all, config.commitTimeout);
+            } catch (WakeupException e) {
+                // close() during apply: commit what was applied, then stop (the wakeup is consumed by the throw)
+                consumer.commitSync(all, config.commitTimeout);
+                closing = true;
+            }
+            pendingOffsets.clear();
+            pendingBatches.clear();
+            lag.uncommitted(Set.of());
+            health.lastProgressMs = config.clock.millis();
+            done.forEach(pipeline::completed);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            meters.recordFailure(e);
+            String error = lag.commitFailed(e);
+            warnOnce("commit", "cdc processor {}: {}; applied batches stay uncommitted and are committed with the next"
+                    + " commit", config.name, error);
+            pendingOffsets.clear();
+            pendingOffsets.putAll(all);
+            pendingBatches.clear();
+            pendingBatches.addAll(done);
+            lag.uncommitted(Set.copyOf(pendingOffsets.keySet()));
+            nextPendingRetryMs = config.clock.millis() + config.commitTimeout.toMillis();
+            batches.forEach(b -> pipeline.rewound(b, "offset commit failed: " + error));
+        }
+    }
+
+    /**
+     * Retries the commit of applied batches whose commit failed, at most once per commit timeout and only once the
+     * broker answers again (the lag probe's last request succeeded), so that an outage does not hold the poll thread
+     * in one commit timeout after another.
+     */
+    private void retryPendingCommit() {
+        if (!pendingOffsets.isEmpty() && config.clock.millis() >= nextPendingRetryMs && lag.brokerAnswers()) {
+            commit(Map.of(), List.of());
+        }
+    }
+
+    /** Partitions left this consumer: their uncommitted offsets are the next owner's to re-apply. */
+    private void dropPending(Collection<TopicPartition> partitions) {
+        if (pendingOffsets.isEmpty()) {
+            return;
+        }
+        pendingOffsets.keySet().removeAll(partitions);
+        lag.uncommitted(Set.copyOf(pendingOffsets.keySet()));
+        pendingBatches.removeIf(b -> !b.isEmpty()
+                && partitions.contains(new TopicPartition(b.get(0).topic(), b.get(0).partition())));
     }
 
     /** Asks the loop to stop and wakes the consumer; callable from any thread. */
@@ -156,10 +220,30 @@ final class PollLoop {
         }
     }
 
+    private void commitPendingOf(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata o = pendingOffsets.get(tp);
+            if (o != null) {
+                mine.put(tp, o);
+            }
+        }
+        if (!mine.isEmpty()) {
+            try {
+                consumer.commitSync(mine, config.commitTimeout);
+            } catch (RuntimeException e) {
+                meters.recordFailure(e);
+            }
+        }
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            // nothing pending: each poll's offsets were committed synchronously before the next poll
+            // each poll's offsets were committed synchronously before the next poll; one that failed (broker
+            // lost) is tried once more, else the next owner re-applies it
+            commitPendingOf(partitions);
+            dropPending(partitions);
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }
@@ -171,6 +255,7 @@ final class PollLoop {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            dropPending(partitions);
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }

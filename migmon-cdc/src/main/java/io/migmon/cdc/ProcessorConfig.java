@@ -32,6 +32,14 @@ final class ProcessorConfig {
     final Duration pollTimeout;
     final Duration retryBackoff;
     final Duration closeTimeout;
+    /**
+     * Bound of each offset commit ({@code commitSync(offsets, commitTimeout)}): half the stall timeout (one heartbeat
+     * interval by default), at least the poll timeout, at most the consumer's {@code default.api.timeout.ms}. A
+     * commit that takes longer is a broker fault (health stage {@code broker}) instead of a poll thread blocked for
+     * {@code default.api.timeout.ms} (60 s); shorter than the stall timeout, so the broker's error is what health
+     * reports, not a stalled poll loop.
+     */
+    final Duration commitTimeout;
     final int applyRetries;
     final String heartbeatTopicPrefix;
     final String transactionTopicSuffix;
@@ -61,11 +69,31 @@ final class ProcessorConfig {
         this.pollTimeout = pollTimeout;
         this.retryBackoff = retryBackoff;
         this.closeTimeout = closeTimeout;
+        this.commitTimeout = commitTimeout(this.stallTimeout, pollTimeout, this.consumerProperties);
         this.applyRetries = applyRetries;
         this.heartbeatTopicPrefix = heartbeatTopicPrefix;
         this.transactionTopicSuffix = transactionTopicSuffix;
         this.clock = clock;
         this.clients = clients;
+    }
+
+    static Duration commitTimeout(Duration stallTimeout, Duration pollTimeout, Map<String, Object> consumer) {
+        Duration t = stallTimeout.dividedBy(2);
+        if (pollTimeout != null && t.compareTo(pollTimeout) < 0) {
+            t = pollTimeout;
+        }
+        Object api = consumer == null ? null : consumer.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        if (api != null) {
+            try {
+                Duration max = Duration.ofMillis(Long.parseLong(String.valueOf(api).trim()));
+                if (!max.isNegative() && !max.isZero() && max.compareTo(t) < 0) {
+                    t = max;
+                }
+            } catch (NumberFormatException e) {
+                // the consumer rejects it at construction, naming the property
+            }
+        }
+        return t;
     }
 
     boolean consumesKafka() {
