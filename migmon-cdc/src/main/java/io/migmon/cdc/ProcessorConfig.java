@@ -34,10 +34,10 @@ final class ProcessorConfig {
     final Duration closeTimeout;
     /**
      * Bound of each offset commit ({@code commitSync(offsets, commitTimeout)}): half the stall timeout (one heartbeat
-     * interval by default), at least the poll timeout, at most the consumer's {@code default.api.timeout.ms}. A
-     * commit that takes longer is a broker fault (health stage {@code broker}) instead of a poll thread blocked for
-     * {@code default.api.timeout.ms} (60 s); shorter than the stall timeout, so the broker's error is what health
-     * reports, not a stalled poll loop.
+     * interval by default), at least the poll timeout and 1 s, at most the consumer's {@code default.api.timeout.ms}.
+     * A commit that takes longer is a broker fault (health stage {@code broker}) instead of a poll thread blocked for
+     * {@code default.api.timeout.ms} (60 s); from 1 s heartbeats up it is shorter than the stall timeout, so the
+     * broker's error is what health reports, not a stalled poll loop.
      */
     final Duration commitTimeout;
     final int applyRetries;
@@ -77,10 +77,16 @@ final class ProcessorConfig {
         this.clients = clients;
     }
 
+    /** Floor of {@link #commitTimeout}: a healthy broker's commit can take hundreds of ms on a loaded machine. */
+    static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(1);
+
     static Duration commitTimeout(Duration stallTimeout, Duration pollTimeout, Map<String, Object> consumer) {
         Duration t = stallTimeout.dividedBy(2);
         if (pollTimeout != null && t.compareTo(pollTimeout) < 0) {
             t = pollTimeout;
+        }
+        if (t.compareTo(MIN_COMMIT_TIMEOUT) < 0) {
+            t = MIN_COMMIT_TIMEOUT;
         }
         Object api = consumer == null ? null : consumer.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
         if (api != null) {

@@ -93,11 +93,15 @@ class CommitTimeoutTest {
     }
 
     @Test
-    void theCommitTimeoutIsHalfTheStallTimeoutAtLeastThePollTimeoutAtMostDefaultApiTimeout() {
+    void theCommitTimeoutIsHalfTheStallTimeoutAtLeastThePollTimeoutAndOneSecondAtMostDefaultApiTimeout() {
         assertThat(ProcessorConfig.commitTimeout(Duration.ofSeconds(20), Duration.ofMillis(500), Map.of()))
                 .isEqualTo(Duration.ofSeconds(10));
-        assertThat(ProcessorConfig.commitTimeout(Duration.ofMillis(500), Duration.ofMillis(500), Map.of()))
-                .isEqualTo(Duration.ofMillis(500));
+        assertThat(ProcessorConfig.commitTimeout(Duration.ofSeconds(4), Duration.ofMillis(2_500), Map.of()))
+                .isEqualTo(Duration.ofMillis(2_500));
+        assertThat(ProcessorConfig.commitTimeout(Duration.ofMillis(500), Duration.ofMillis(100), Map.of()))
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(ProcessorConfig.commitTimeout(Duration.ofSeconds(20), Duration.ofMillis(100),
+                Map.of("default.api.timeout.ms", "500"))).isEqualTo(Duration.ofMillis(500));
         assertThat(ProcessorConfig.commitTimeout(Duration.ofMinutes(1), Duration.ofMillis(500),
                 Map.of("default.api.timeout.ms", "5000"))).isEqualTo(Duration.ofSeconds(5));
         assertThat(ProcessorConfig.commitTimeout(Duration.ofSeconds(2), Duration.ofMillis(100),
@@ -133,7 +137,7 @@ class CommitTimeoutTest {
         assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains("partition " + TP)
                 .contains("offset commit failed").contains("TimeoutException").contains("127.0.0.1:1"));
         assertThat(h.details()).containsEntry("lagMessages", 3L);
-        assertThat(commitTimeouts).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo(Duration.ofMillis(200)));
+        assertThat(commitTimeouts).isNotEmpty().allSatisfy(t -> assertThat(t).isEqualTo(Duration.ofSeconds(1)));
         assertThat(applied).containsExactly(0L, 1L, 2L);
         assertThat(committed()).isEqualTo(-1);
 

@@ -107,6 +107,9 @@ class LagAccuracyBenchmark {
             }
             sampling.set(false);
             sampler.get();
+            // failures the processor contained (lag refresh or offset commit timing out under load), for the record
+            report.append("processor failures contained: ").append(pipe.registry.find("migmon.observability.failures")
+                    .counters().stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum()).append('\n');
             pool.shutdownNow();
         }
         Map<String, List<Sample>> byPhase = new LinkedHashMap<>();
