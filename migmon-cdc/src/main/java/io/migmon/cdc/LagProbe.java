@@ -36,6 +36,8 @@ final class LagProbe implements AutoCloseable {
     private final EnvelopeParser parser;
     private Consumer<byte[], byte[]> peek;
     private long nextRefreshMs;
+    /** Partitions with applied batches whose offset commit failed (set by the poll loop, same thread). */
+    private Set<TopicPartition> uncommitted = Set.of();
 
     LagProbe(ProcessorConfig config, CdcMeters meters, ProgressTracker progress) {
         this.config = config;
@@ -108,8 +110,11 @@ final class LagProbe implements AutoCloseable {
                 if (p == null || end == null) {
                     continue;
                 }
-                // nothing is in hand between polls: the position is what is applied and committed
-                p.position(consumer.position(tp, config.pollTimeout), now);
+                // nothing is in hand between polls: the position is what is applied and committed, unless the
+                // commit of an applied batch failed (its offsets wait for the next commit)
+                if (!uncommitted.contains(tp)) {
+                    p.position(consumer.position(tp, config.pollTimeout), now);
+                }
                 p.end(end, now);
                 if (p.messages() > 0 && p.oldestBrokerTsMs < 0) {
                     toPeek.put(tp, p.committed);
@@ -129,6 +134,31 @@ final class LagProbe implements AutoCloseable {
             progress.brokerErrorMs = now;
             meters.recordFailure(e);
         }
+    }
+
+    /** The partitions whose applied batches are not committed yet (the poll loop's pending offsets). */
+    void uncommitted(Set<TopicPartition> partitions) {
+        this.uncommitted = partitions;
+    }
+
+    /** Whether the broker answered the last request (no broker error since the last successful refresh). */
+    boolean brokerAnswers() {
+        return progress.brokerError == null;
+    }
+
+    /**
+     * An offset commit failed (timed out: the broker is lost, or the group coordinator moved): remembered as the
+     * broker's error (health stage {@code broker}, like a failing lag refresh, until a refresh succeeds).
+     *
+     * @return the error as the health check shows it
+     */
+    String commitFailed(RuntimeException e) {
+        String error = brokerError(config.consumerProperties == null ? null
+                : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                "offset commit", e);
+        progress.brokerError = error;
+        progress.brokerErrorMs = config.clock.millis();
+        return error;
     }
 
     /**

@@ -61,6 +61,10 @@ final class PollLoop {
     private ExecutorService applyThread;
     /** The poll whose changes are being applied (poll thread only); null when nothing is in hand. */
     private List<Begun> inFlight;
+    /** Offsets of applied batches whose commit failed (poll thread only). */
+    private final Map<TopicPartition, OffsetAndMetadata> pendingOffsets = new HashMap<>();
+    private final List<List<CdcRecord>> pendingBatches = new ArrayList<>();
+    private long nextPendingRetryMs;
 
     PollLoop(ProcessorConfig config, ChangePipeline pipeline, LagProbe lag, ProcessorHealth health, CdcMeters meters) {
         this.config = config;
@@ -106,6 +110,7 @@ final class PollLoop {
                     // poll: nothing to overlap with, commit now
                     finishInFlight();
                 }
+                retryPendingCommit();
                 lag.refresh(consumer);
             }
             finishInFlight();
@@ -129,6 +134,14 @@ final class PollLoop {
             }
             lag.close();
             Consumer<byte[], byte[]> c = consumer;
+            if (c != null && !pendingOffsets.isEmpty()) {
+                try {
+                    c.commitSync(new HashMap<>(pendingOffsets), config.commitTimeout);
+                } catch (RuntimeException e) {
+                    LOG.warn("cdc processor {}: offsets of applied batches not committed on close ({}); they are"
+                            + " re-applied on restart", config.name, e.getClass().getSimpleName());
+                }
+            }
             if (c != null) {
                 try {
                     c.close();
@@ -233,23 +246,7 @@ final class PollLoop {
             }
         }
         if (!commit.isEmpty()) {
-            try {
-                try {
-                    consumer.commitSync(commit);
-                } catch (WakeupException e) {
-                    // close() during apply: commit what was applied, then stop (the wakeup is consumed by the throw)
-                    consumer.commitSync(commit);
-                    closing = true;
-                }
-                health.lastProgressMs = config.clock.millis();
-                committed.forEach(pipeline::completed);
-            } catch (WakeupException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                // e.g. a rebalance took the partitions away: the new owner re-applies (idempotent), nothing is lost
-                meters.recordFailure(e);
-                committed.forEach(b -> pipeline.rewound(b, "offset commit failed: " + e.getClass().getSimpleName()));
-            }
+            commit(commit, committed);
         }
         return rewound;
     }
@@ -279,6 +276,73 @@ final class PollLoop {
     private record Begun(TopicPartition tp, ChangePipeline.Pending pending) {
     }
 
+    /**
+     * Commits the offsets of applied batches together with those whose earlier commit failed, each call bounded by
+     * {@link ProcessorConfig#commitTimeout} (a lost broker must not hold the poll thread for
+     * {@code default.api.timeout.ms}). On failure the batches stay applied but uncommitted: the partitions count them
+     * as waiting (consumer lag) with the broker's error as the reason (health stage {@code broker}), and their
+     * offsets are committed with the next commit, or retried once the broker answers the lag probe again. Nothing
+     * is lost: the position is past them, so while the partitions stay assigned they are not re-read; if they are
+     * revoked first, the next owner re-applies from the committed offset (idempotent; counted in
+     * {@code cdc_events_redelivered_total}).
+     */
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets, List<List<CdcRecord>> batches) {
+        Map<TopicPartition, OffsetAndMetadata> all = new HashMap<>(pendingOffsets);
+        all.putAll(offsets); // a newer offset of the same partition covers the pending one
+        List<List<CdcRecord>> done = new ArrayList<>(pendingBatches);
+        done.addAll(batches);
+        try {
+            try {
+                consumer.commitSync(all, config.commitTimeout);
+            } catch (WakeupException e) {
+                // close() during apply: commit what was applied, then stop (the wakeup is consumed by the throw)
+                consumer.commitSync(all, config.commitTimeout);
+                closing = true;
+            }
+            pendingOffsets.clear();
+            pendingBatches.clear();
+            lag.uncommitted(Set.of());
+            health.lastProgressMs = config.clock.millis();
+            done.forEach(pipeline::completed);
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            meters.recordFailure(e);
+            String error = lag.commitFailed(e);
+            warnOnce("commit", "cdc processor {}: {}; applied batches stay uncommitted and are committed with the next"
+                    + " commit", config.name, error);
+            pendingOffsets.clear();
+            pendingOffsets.putAll(all);
+            pendingBatches.clear();
+            pendingBatches.addAll(done);
+            lag.uncommitted(Set.copyOf(pendingOffsets.keySet()));
+            nextPendingRetryMs = config.clock.millis() + config.commitTimeout.toMillis();
+            batches.forEach(b -> pipeline.rewound(b, "offset commit failed: " + error));
+        }
+    }
+
+    /**
+     * Retries the commit of applied batches whose commit failed, at most once per commit timeout and only once the
+     * broker answers again (the lag probe's last request succeeded), so that an outage does not hold the poll thread
+     * in one commit timeout after another.
+     */
+    private void retryPendingCommit() {
+        if (!pendingOffsets.isEmpty() && config.clock.millis() >= nextPendingRetryMs && lag.brokerAnswers()) {
+            commit(Map.of(), List.of());
+        }
+    }
+
+    /** Partitions left this consumer: their uncommitted offsets are the next owner's to re-apply. */
+    private void dropPending(Collection<TopicPartition> partitions) {
+        if (pendingOffsets.isEmpty()) {
+            return;
+        }
+        pendingOffsets.keySet().removeAll(partitions);
+        lag.uncommitted(Set.copyOf(pendingOffsets.keySet()));
+        pendingBatches.removeIf(b -> !b.isEmpty()
+                && partitions.contains(new TopicPartition(b.get(0).topic(), b.get(0).partition())));
+    }
+
     /** Asks the loop to stop and wakes the consumer; callable from any thread. */
     void stop() {
         closing = true;
@@ -296,11 +360,32 @@ final class PollLoop {
         }
     }
 
+    private void commitPendingOf(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            OffsetAndMetadata o = pendingOffsets.get(tp);
+            if (o != null) {
+                mine.put(tp, o);
+            }
+        }
+        if (!mine.isEmpty()) {
+            try {
+                consumer.commitSync(mine, config.commitTimeout);
+            } catch (RuntimeException e) {
+                meters.recordFailure(e);
+            }
+        }
+    }
+
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             // the poll in hand is finished and committed first: nothing is pending past this point
             finishInFlight();
+            // each poll's offsets were committed synchronously before the next poll; one that failed (broker
+            // lost) is tried once more, else the next owner re-applies it
+            commitPendingOf(partitions);
+            dropPending(partitions);
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }
@@ -314,6 +399,7 @@ final class PollLoop {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // the in-hand poll's outcome is awaited; its commit fails (not ours any more) and is redelivered
             finishInFlight();
+            dropPending(partitions);
             lag.revoked(partitions);
             pipeline.revoked(partitions);
         }

@@ -32,6 +32,14 @@ final class ProcessorConfig {
     final Duration pollTimeout;
     final Duration retryBackoff;
     final Duration closeTimeout;
+    /**
+     * Bound of each offset commit ({@code commitSync(offsets, commitTimeout)}): half the stall timeout (one heartbeat
+     * interval by default), at least the poll timeout and 1 s, at most the consumer's {@code default.api.timeout.ms}.
+     * A commit that takes longer is a broker fault (health stage {@code broker}) instead of a poll thread blocked for
+     * {@code default.api.timeout.ms} (60 s); from 1 s heartbeats up it is shorter than the stall timeout, so the
+     * broker's error is what health reports, not a stalled poll loop.
+     */
+    final Duration commitTimeout;
     final int applyRetries;
     final String heartbeatTopicPrefix;
     final String transactionTopicSuffix;
@@ -62,6 +70,7 @@ final class ProcessorConfig {
         this.pollTimeout = pollTimeout;
         this.retryBackoff = retryBackoff;
         this.closeTimeout = closeTimeout;
+        this.commitTimeout = commitTimeout(this.stallTimeout, pollTimeout, this.consumerProperties);
         this.applyRetries = applyRetries;
         this.heartbeatTopicPrefix = heartbeatTopicPrefix;
         this.transactionTopicSuffix = transactionTopicSuffix;
@@ -84,6 +93,31 @@ final class ProcessorConfig {
     }
 
     static final int PATTERN_METADATA_MAX_AGE_MS = 5_000;
+
+    /** Floor of {@link #commitTimeout}: a healthy broker's commit can take hundreds of ms on a loaded machine. */
+    static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(1);
+
+    static Duration commitTimeout(Duration stallTimeout, Duration pollTimeout, Map<String, Object> consumer) {
+        Duration t = stallTimeout.dividedBy(2);
+        if (pollTimeout != null && t.compareTo(pollTimeout) < 0) {
+            t = pollTimeout;
+        }
+        if (t.compareTo(MIN_COMMIT_TIMEOUT) < 0) {
+            t = MIN_COMMIT_TIMEOUT;
+        }
+        Object api = consumer == null ? null : consumer.get(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG);
+        if (api != null) {
+            try {
+                Duration max = Duration.ofMillis(Long.parseLong(String.valueOf(api).trim()));
+                if (!max.isNegative() && !max.isZero() && max.compareTo(t) < 0) {
+                    t = max;
+                }
+            } catch (NumberFormatException e) {
+                // the consumer rejects it at construction, naming the property
+            }
+        }
+        return t;
+    }
 
     boolean consumesKafka() {
         return consumerProperties != null;

@@ -52,6 +52,13 @@ final class LagPipeline implements AutoCloseable {
     private Future<?> loop;
 
     LagPipeline(String name, Duration heartbeat) throws Exception {
+        this(name, heartbeat, Map.of());
+    }
+
+    /**
+     * @param connectorOverrides connector properties put after the pipeline's own (e.g. {@code poll.interval.ms})
+     */
+    LagPipeline(String name, Duration heartbeat, Map<String, String> connectorOverrides) throws Exception {
         this.name = name;
         this.table = "public." + name;
         this.dataTopic = name + ".public." + name;
@@ -75,6 +82,7 @@ final class LagPipeline implements AutoCloseable {
                 .put("heartbeat.interval.ms", Long.toString(heartbeat.toMillis()))
                 // BEGIN/END records on <prefix>.transaction: an END closes the last change's transaction
                 .put("provide.transaction.metadata", "true")
+                .putAll(connectorOverrides)
                 .build());
         Await.until(Duration.ofSeconds(60), "connector RUNNING", () -> client.status(name).isRunning());
     }
@@ -139,6 +147,36 @@ final class LagPipeline implements AutoCloseable {
         }
         sourceEvents.addAndGet(n);
         return n;
+    }
+
+    /**
+     * Sets {@code synchronous_commit} for every new session of the source database ({@code ALTER DATABASE}: zonky
+     * starts the server with {@code -c synchronous_commit=off}, which a command-line option would win over
+     * {@code ALTER SYSTEM}; a database setting wins over both) and checks it on a fresh connection.
+     */
+    void sourceSynchronousCommit(String value) throws Exception {
+        CdcTestEnvironment.exec(env.source(), "ALTER DATABASE postgres SET synchronous_commit = " + value);
+        try (Connection c = env.source().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SHOW synchronous_commit")) {
+            rs.next();
+            if (!value.equals(rs.getString(1))) {
+                throw new IllegalStateException("synchronous_commit is " + rs.getString(1) + ", wanted " + value);
+            }
+        }
+    }
+
+    /** The source server's settings that differ from PostgreSQL's built-in defaults, as name=value (source). */
+    String sourceNonDefaultSettings() throws Exception {
+        StringBuilder b = new StringBuilder();
+        try (Connection c = env.source().getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name, setting, source FROM pg_settings WHERE source NOT IN "
+                     + "('default', 'override', 'client', 'session') ORDER BY name")) {
+            while (rs.next()) {
+                b.append(rs.getString(1)).append('=').append(rs.getString(2)).append(" (").append(rs.getString(3))
+                        .append("); ");
+            }
+        }
+        return b.toString();
     }
 
     double overallLag() {

@@ -5,6 +5,7 @@ import static io.migmon.core.metrics.MetricCatalog.CDC_CONSUMER_LAG;
 import static io.migmon.core.metrics.MetricCatalog.CDC_CONSUMER_LAG_SECONDS;
 import static io.migmon.core.metrics.MetricCatalog.CDC_EVENTS_PROCESSED;
 import static io.migmon.core.metrics.MetricCatalog.CDC_REPLICATION_LAG;
+import static io.migmon.core.metrics.MetricCatalog.CDC_TRANSACTION_APPLY_LAG;
 import static io.migmon.core.metrics.MetricCatalog.MIGRATION_DATA_LAG;
 import static io.migmon.core.metrics.MetricCatalog.MIGRATION_ERRORS;
 import static io.migmon.core.metrics.MetricCatalog.MIGRATION_LAST_PROGRESS;
@@ -44,6 +45,8 @@ import java.util.regex.Pattern;
  *       migmon-verify run of a table found differences, {@code migration_validation_differences > 0});</li>
  *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
  *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold),
+ *       {@code cdc_high_transaction_apply_lag} (warning: the 95th percentile of
+ *       {@code cdc_transaction_apply_lag_seconds} over the rate window above the lag threshold, per source),
  *       {@code cdc_connector_failed} (critical: a connector in state FAILED), {@code cdc_processor_down}
  *       (critical: {@code cdc_processor_up == 0}, the processor was closed or its poll loop failed) and
  *       {@code cdc_processor_absent} (critical: a processor that reported {@code cdc_processor_up} within the
@@ -78,6 +81,8 @@ public final class MigmonAlertRules {
     public static final String CDC_HIGH_CONSUMER_LAG = "cdc_high_consumer_lag";
     /** CDC replication lag above the lag threshold. */
     public static final String CDC_HIGH_REPLICATION_LAG = "cdc_high_replication_lag";
+    /** p95 apply lag of whole source transactions (transaction metadata) above the lag threshold. */
+    public static final String CDC_HIGH_TRANSACTION_APPLY_LAG = "cdc_high_transaction_apply_lag";
     /** A Kafka Connect connector in state FAILED. */
     public static final String CDC_CONNECTOR_FAILED = "cdc_connector_failed";
 
@@ -236,6 +241,18 @@ public final class MigmonAlertRules {
                 "CDC replication lag {{ $labels.source_table }} -> {{ $labels.target_table }} above "
                         + RuleFiles.duration(lagThreshold),
                 "Changes reach the target more than " + lagThreshold.getSeconds() + " s after the source commit"
+                        + value(" (now {{ $value | humanizeDuration }})")));
+        // transactions completed in the window only: none completed gives NaN, which never fires (a stalled
+        // pipeline is cdc_stall's and cdc_high_replication_lag's to catch)
+        rules.add(rule(CDC_HIGH_TRANSACTION_APPLY_LAG, "warning",
+                "histogram_quantile(0.95, sum by (source, le) (rate(" + names.bucket(CDC_TRANSACTION_APPLY_LAG) + w
+                        + "))) > " + lagThreshold.getSeconds(),
+                pending,
+                "CDC transactions from {{ $labels.source }} applied more than " + RuleFiles.duration(lagThreshold)
+                        + " after their source commit",
+                "The 95th percentile of the apply lag of whole source transactions from {{ $labels.source }} ("
+                        + names.name(CDC_TRANSACTION_APPLY_LAG) + ", transaction metadata) over the last "
+                        + RuleFiles.duration(rateWindow) + " is above " + lagThreshold.getSeconds() + " s"
                         + value(" (now {{ $value | humanizeDuration }})")));
         rules.add(rule(CDC_CONNECTOR_FAILED, "critical",
                 names.name(CDC_CONNECTOR_STATE) + "{state=\"FAILED\"} == 1",

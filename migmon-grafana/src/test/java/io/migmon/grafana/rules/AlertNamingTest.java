@@ -24,7 +24,8 @@ class AlertNamingTest {
                         MigmonAlertRules.HIGH_DATA_LAG, MigmonAlertRules.STALL, MigmonAlertRules.MIGRATION_FAILED,
                         MigmonAlertRules.VALIDATION_DIFFERENCES,
                         MigmonAlertRules.CDC_STALL, MigmonAlertRules.CDC_HIGH_CONSUMER_LAG,
-                        MigmonAlertRules.CDC_HIGH_REPLICATION_LAG, MigmonAlertRules.CDC_CONNECTOR_FAILED,
+                        MigmonAlertRules.CDC_HIGH_REPLICATION_LAG, MigmonAlertRules.CDC_HIGH_TRANSACTION_APPLY_LAG,
+                        MigmonAlertRules.CDC_CONNECTOR_FAILED,
                         MigmonAlertRules.CDC_PROCESSOR_DOWN, MigmonAlertRules.CDC_PROCESSOR_ABSENT);
     }
 

@@ -20,7 +20,8 @@ class MigmonAlertRulesTest {
         MigmonAlertRules rules = MigmonAlertRules.defaults();
         assertThat(rules.rules()).extracting(AlertRule::alert).containsExactly("low_throughput",
                 "high_error_rate", "high_data_lag", "stall", "migration_failed", "validation_differences",
-                "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_connector_failed",
+                "cdc_stall", "cdc_high_consumer_lag", "cdc_high_replication_lag", "cdc_high_transaction_apply_lag",
+                "cdc_connector_failed",
                 "cdc_processor_down", "cdc_processor_absent");
         assertThat(rules.rule("cdc_processor_down").expr()).isEqualTo("cdc_processor_up == 0");
         assertThat(rules.rule("cdc_processor_absent").expr())

@@ -46,7 +46,7 @@ class PromtoolRulesTest {
                 .runbookBaseUrl("https://runbooks.example.com/").build().toRuleFileYaml());
         ExternalTools.Result r = ExternalTools.run(dir, List.of(promtool.toString(), "check", "rules", file.toString()), 60);
         assertThat(r.exitCode()).as(r.output()).isZero();
-        assertThat(r.output()).contains("SUCCESS: 12 rules found");
+        assertThat(r.output()).contains("SUCCESS: 13 rules found");
     }
 
     @Test
@@ -136,6 +136,22 @@ class PromtoolRulesTest {
         t.expect(cdcFlowing, "cdc_high_consumer_lag", "25m", Map.of("topic", "db.public.orders"));
         t.expect(cdcFlowing, "cdc_high_replication_lag", "25m",
                 Map.of("source_table", "public.orders", "target_table", "orders"));
+
+        // apply lag of whole transactions: db1's complete after ~600 s (above 300 s), db2's within 0.5 s; none at
+        // all in db3 (NaN: no alert)
+        ObjectNode transactions = t.testCase();
+        for (String le : List.of("0.01", "0.05", "0.1", "0.25", "0.5", "1.0", "2.5", "5.0", "10.0", "30.0", "60.0",
+                "300.0", "1800.0", "+Inf")) {
+            double bound = le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le);
+            series(transactions, "cdc_transaction_apply_lag_seconds_bucket{source=\"db1\",le=\"" + le + "\"}",
+                    bound >= 1800 ? "0+10x30" : "0x30");
+            series(transactions, "cdc_transaction_apply_lag_seconds_bucket{source=\"db2\",le=\"" + le + "\"}",
+                    bound >= 0.5 ? "0+10x30" : "0x30");
+            series(transactions, "cdc_transaction_apply_lag_seconds_bucket{source=\"db3\",le=\"" + le + "\"}",
+                    "0x30");
+        }
+        t.expect(transactions, "cdc_high_transaction_apply_lag", "3m");   // pending (for: 5m)
+        t.expect(transactions, "cdc_high_transaction_apply_lag", "25m", Map.of("source", "db1"));
 
         ObjectNode connector = t.testCase();
         series(connector, "cdc_connector_state{connector=\"c1\",state=\"FAILED\"}", "0 1 1 1 1");
