@@ -8,6 +8,7 @@ import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthStatus;
 import io.migmon.testsupport.EmbeddedPostgresFixture;
+import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -17,7 +18,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,21 +57,9 @@ class CdcKafkaAttackIT {
     static void setUp() throws Exception {
         Path work = Path.of("target", "att11-kafka-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         Files.createDirectories(work);
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
-                .setBaseDirectory(work.resolve("kafka")).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
+        kafka = KafkaTestBroker.start(work.resolve("kafka"),
                 // as in many production clusters: a dead-letter topic must exist before it is written
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+                Map.of("auto.create.topics.enable", "false"));
         pg = EmbeddedPostgresFixture.builder("att11-kafka").baseDirectory(work.resolve("pg")).start();
         target = pg.dataSource();
         producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "0",

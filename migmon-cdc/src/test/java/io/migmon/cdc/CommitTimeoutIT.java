@@ -15,8 +15,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
-import org.apache.kafka.common.test.TestKitNodes;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,19 +68,7 @@ class CommitTimeoutIT {
     static void setUp() throws Exception {
         Path work = Path.of("target", "it-cto-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
         Files.createDirectories(work);
-        kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
-                .setBaseDirectory(work.resolve("kafka")).build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
-                .build();
-        kafka.format();
-        kafka.startup();
-        kafka.waitForReadyBrokers();
+        kafka = KafkaTestBroker.start(work.resolve("kafka"));
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1), new NewTopic(HEARTBEATS, 1, (short) 1)))
                     .all().get();

@@ -22,7 +22,12 @@ public final class KafkaTestBroker {
      * 1 s. The caller closes the returned kit.
      */
     public static KafkaClusterTestKit start(Path baseDirectory) throws Exception {
-        KafkaClusterTestKit kafka = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+        return start(baseDirectory, Map.of());
+    }
+
+    /** Like {@link #start(Path)}, with broker settings added or overriding the defaults (e.g. auto-creation off). */
+    public static KafkaClusterTestKit start(Path baseDirectory, Map<String, String> brokerSettings) throws Exception {
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
                 .setNumBrokerNodes(1).setNumControllerNodes(1).setCombined(true)
                 .setBaseDirectory(baseDirectory).build())
                 .setConfigProp("offsets.topic.replication.factor", "1")
@@ -30,8 +35,9 @@ public final class KafkaTestBroker {
                 .setConfigProp("transaction.state.log.min.isr", "1")
                 .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("group.min.session.timeout.ms", "1000")
-                .build();
+                .setConfigProp("group.min.session.timeout.ms", "1000");
+        brokerSettings.forEach(builder::setConfigProp);
+        KafkaClusterTestKit kafka = builder.build();
         try {
             kafka.format();
             kafka.startup();

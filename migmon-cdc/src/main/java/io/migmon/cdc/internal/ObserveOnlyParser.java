@@ -231,12 +231,25 @@ public final class ObserveOnlyParser {
 
     // ---------------------------------------------------------------- the envelope
 
+    private static final int ENVELOPE_MEMBERS = 0;
+    private static final int SOURCE_MEMBERS = 1;
+    private static final int TRANSACTION_MEMBERS = 2;
+
     /**
-     * The members of an object, from just after its {@code {}: the same dispatch as {@code EnvelopeParser.readObject}.
+     * The members of an object, from just after its <code>{</code>: the same dispatch as {@code EnvelopeParser.readObject}.
      *
      * @return the index after the closing brace, or {@link #FAIL}
      */
     private int readObject(int i, int depth) {
+        return readMembers(i, depth, ENVELOPE_MEMBERS);
+    }
+
+    /**
+     * The members of an object, from just after its opening brace, each read by the member reader of {@code kind}.
+     *
+     * @return the index after the closing brace, or {@link #FAIL}
+     */
+    private int readMembers(int i, int depth, int kind) {
         i = ws(i);
         if (i >= n) {
             return FAIL;
@@ -261,7 +274,11 @@ public final class ObserveOnlyParser {
             if (i >= n) {
                 return FAIL;
             }
-            i = member(ks, ke - ks, i, depth);
+            i = switch (kind) {
+                case SOURCE_MEMBERS -> sourceMember(ks, ke - ks, i, depth);
+                case TRANSACTION_MEMBERS -> transactionMember(ks, ke - ks, i, depth);
+                default -> member(ks, ke - ks, i, depth);
+            };
             if (i == FAIL) {
                 return FAIL;
             }
@@ -358,47 +375,7 @@ public final class ObserveOnlyParser {
     }
 
     private int readSource(int i, int depth) {
-        i = ws(i);
-        if (i >= n) {
-            return FAIL;
-        }
-        if (b[i] == '}') {
-            return i + 1;
-        }
-        while (true) {
-            if (i >= n || b[i] != '"') {
-                return FAIL;
-            }
-            int ks = i + 1;
-            int ke = nameEnd(ks);
-            if (ke == FAIL) {
-                return FAIL;
-            }
-            i = ws(ke + 1);
-            if (i >= n || b[i] != ':') {
-                return FAIL;
-            }
-            i = ws(i + 1);
-            if (i >= n) {
-                return FAIL;
-            }
-            i = sourceMember(ks, ke - ks, i, depth);
-            if (i == FAIL) {
-                return FAIL;
-            }
-            i = ws(i);
-            if (i >= n) {
-                return FAIL;
-            }
-            byte c = b[i];
-            if (c == '}') {
-                return i + 1;
-            }
-            if (c != ',') {
-                return FAIL;
-            }
-            i = ws(i + 1);
-        }
+        return readMembers(i, depth, SOURCE_MEMBERS);
     }
 
     private int sourceMember(int k, int len, int v, int depth) {
@@ -454,54 +431,18 @@ public final class ObserveOnlyParser {
     }
 
     private int readTransaction(int i, int depth) {
-        i = ws(i);
-        if (i >= n) {
-            return FAIL;
+        return readMembers(i, depth, TRANSACTION_MEMBERS);
+    }
+
+    /** One member of a {@code transaction} block; {@code v} is at the value's first byte. */
+    private int transactionMember(int k, int len, int v, int depth) {
+        if (len == 2 && is(k, 'i', 'd')) {
+            return text(TX_BLOCK_ID, v);
         }
-        if (b[i] == '}') {
-            return i + 1;
+        if (len == 11 && is(k, "total_order")) {
+            return longValue(TOTAL_ORDER, v, depth);
         }
-        while (true) {
-            if (i >= n || b[i] != '"') {
-                return FAIL;
-            }
-            int ks = i + 1;
-            int ke = nameEnd(ks);
-            if (ke == FAIL) {
-                return FAIL;
-            }
-            i = ws(ke + 1);
-            if (i >= n || b[i] != ':') {
-                return FAIL;
-            }
-            i = ws(i + 1);
-            if (i >= n) {
-                return FAIL;
-            }
-            int len = ke - ks;
-            if (len == 2 && is(ks, 'i', 'd')) {
-                i = text(TX_BLOCK_ID, i);
-            } else if (len == 11 && is(ks, "total_order")) {
-                i = longValue(TOTAL_ORDER, i, depth);
-            } else {
-                i = skipValue(i, depth + 1);
-            }
-            if (i == FAIL) {
-                return FAIL;
-            }
-            i = ws(i);
-            if (i >= n) {
-                return FAIL;
-            }
-            byte c = b[i];
-            if (c == '}') {
-                return i + 1;
-            }
-            if (c != ',') {
-                return FAIL;
-            }
-            i = ws(i + 1);
-        }
+        return skipValue(v, depth + 1);
     }
 
     /** {@code EnvelopeParser.text}: null for null, objects and arrays; the scalar's text, empty as null. */
