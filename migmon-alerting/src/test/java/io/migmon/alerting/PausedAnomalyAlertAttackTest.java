@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -52,7 +51,6 @@ class PausedAnomalyAlertAttackTest {
         List<Notification> resolved = sink.take();
         assertThat(resolved).hasSize(1);
         assertThat(resolved.get(0).resolved()).extracting(Alert::name).containsExactly("stall");
-        // (the pause reason is not in it: see reasonOfThePauseReachesTheSink)
 
         for (int s = 301; s <= 3600; s += 7) { // an hour paused: nothing is judged
             monitor.sample(Sample.of(t0.plusSeconds(s), 20_000, 0));
@@ -64,9 +62,6 @@ class PausedAnomalyAlertAttackTest {
     }
 
     @Test
-    @Disabled("finding for the alerting owner: AlertEngine resolves with the tracked firing alert "
-            + "(t.alert.resolvedAt(..)), so the resolving anomaly's message 'stall resolved: planned pause (<reason>)' "
-            + "never reaches a sink; docs/anomaly-detection.md says the bridge sees it, which is true but not enough")
     void reasonOfThePauseReachesTheSink() {
         AnomalyMonitor monitor = AnomalyMonitor.builder("orders-v2").meterRegistry(new SimpleMeterRegistry())
                 .detector(StallDetector.builder().build()).listener(AnomalyAlerts.to(dispatcher)).build();

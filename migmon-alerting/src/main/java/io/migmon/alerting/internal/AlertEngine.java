@@ -142,7 +142,11 @@ public final class AlertEngine {
             if (t.falseCount >= hysteresis.clearAfter()) {
                 tracked.remove(fp);
                 // ends at the run's first evaluation when that one resolves it (exact), else at the run's last
-                Alert resolved = t.alert.resolvedAt(before + 1 >= hysteresis.clearAfter() ? s.since() : s.at());
+                // the resolving signal's own summary, when it has one, says why it ended (e.g. "stall resolved:
+                // planned pause (replica rebuild)"); labels and annotations stay those of the firing alert
+                Alert last = s.alert().summary().equals(s.alert().name()) || s.alert().summary().isBlank() ? t.alert
+                        : t.alert.toBuilder().summary(s.alert().summary()).build();
+                Alert resolved = last.resolvedAt(before + 1 >= hysteresis.clearAfter() ? s.since() : s.at());
                 forEachGroupOf(resolved, g -> g.alerts.computeIfPresent(fp, (k, old) -> resolved));
             }
         }
