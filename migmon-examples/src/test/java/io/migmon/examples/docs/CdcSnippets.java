@@ -57,7 +57,7 @@ final class CdcSnippets {
         healthComposite.add(processor.healthCheck());   // UP idle / UP streaming / DOWN stalled, naming partition and stage
         Optional<Instant> applied = processor.appliedWatermark(); // source time up to which everything seen is applied
         // ... on shutdown
-        processor.close();                              // wakes the consumer, waits for the loop, removes its meters
+        processor.close();                              // wakes the consumer (and a blocked dead-letter send), waits for the loop, removes its meters
     }
 
     /** Compiled, not run. */
