@@ -3,12 +3,10 @@ package io.migmon.cdc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthStatus;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -64,22 +62,7 @@ class CommitTimeoutTest {
         executor.shutdownNow();
     }
 
-    private final KafkaClientFactory clients = new KafkaClientFactory() {
-        @Override
-        public Consumer<byte[], byte[]> consumer(Map<String, Object> properties) {
-            return consumer;
-        }
-
-        @Override
-        public Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties) {
-            return peek;
-        }
-
-        @Override
-        public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-            return producer;
-        }
-    };
+    private final KafkaClientFactory clients = new FixedKafkaClients(consumer, peek, producer);
 
     private static ConsumerRecord<byte[], byte[]> record(long offset) {
         String v = "{\"before\":null,\"after\":{\"id\":" + offset + "},\"source\":{\"name\":\"shop\",\"ts_ms\":1,"

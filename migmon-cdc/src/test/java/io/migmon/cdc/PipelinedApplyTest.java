@@ -3,12 +3,10 @@ package io.migmon.cdc;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.spi.ChangeApplier;
 import io.migmon.cdc.spi.RetriableApplyException;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -48,22 +46,7 @@ class PipelinedApplyTest {
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     private CdcEventProcessor processor;
 
-    private final KafkaClientFactory clients = new KafkaClientFactory() {
-        @Override
-        public Consumer<byte[], byte[]> consumer(Map<String, Object> properties) {
-            return consumer;
-        }
-
-        @Override
-        public Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties) {
-            return peek;
-        }
-
-        @Override
-        public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-            return producer;
-        }
-    };
+    private final KafkaClientFactory clients = new FixedKafkaClients(consumer, peek, producer);
 
     @AfterEach
     void tearDown() {

@@ -10,7 +10,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -50,22 +49,7 @@ class PollLoopTest {
         executor.shutdownNow();
     }
 
-    private final KafkaClientFactory clients = new KafkaClientFactory() {
-        @Override
-        public Consumer<byte[], byte[]> consumer(Map<String, Object> properties) {
-            return consumer;
-        }
-
-        @Override
-        public Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties) {
-            return peek;
-        }
-
-        @Override
-        public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
-            return producer;
-        }
-    };
+    private final KafkaClientFactory clients = new FixedKafkaClients(consumer, peek, producer);
 
     private static String envelope(int id) {
         return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":1,\"schema\":\"public\","
