@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +49,8 @@ class EvaluationTest {
             Map.entry("lag_trend@60", new double[] {0.977, 0.000, 0.014}));
 
     @Test
+    @Disabled("the fresh held-out set 1_200_001 is fixed before the 60 s verdicts are tuned: run once when the defaults"
+            + " are final, then pinned here")
     void detectorsOnHeldOutSeeds() throws IOException {
         Evaluation.Result result = Evaluation.run(Evaluation.HELD_OUT);
         String table = result.markdown();

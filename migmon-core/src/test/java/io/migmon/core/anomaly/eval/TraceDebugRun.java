@@ -18,7 +18,8 @@ class TraceDebugRun {
         double from = Double.parseDouble(System.getProperty("from", "0"));
         double to = Double.parseDouble(System.getProperty("to", "1e9"));
         int interval = Integer.getInteger("interval", 5);
-        Simulation sim = new Simulation(seed, kind);
+        Simulation.Variant variant = Simulation.Variant.valueOf(System.getProperty("variant", "STANDARD"));
+        Simulation sim = new Simulation(seed, kind, variant);
         ThroughputBaselineDetector d = ThroughputBaselineDetector.drops().build();
         Instant t0 = Instant.parse("2026-01-05T00:00:00Z");
         int every = Math.max(1, 30 / interval);
