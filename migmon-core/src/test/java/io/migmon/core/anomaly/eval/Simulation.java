@@ -259,7 +259,7 @@ final class Simulation {
             label = "slowly recovering lag spike";
         }
         for (int i = index(t); i < index(t + rise + drain); i++) {
-            double s = i * STEP - t;
+            double s = Math.max(0, i * STEP - t); // the first step may start just before t
             extraLag[i] += s < rise ? peak * s / rise : peak * Math.max(0, 1 - (s - rise) / drain);
         }
         benign.add(new Window(label, t, t + rise + drain, Set.of(), Set.of()));
