@@ -29,6 +29,10 @@ import java.util.Locale;
  * when it is more than 10 s below the peak and that line falls by more than {@code minRise} over the horizon (sparse
  * samples: the first lower point of a spike is often less than 15% under the sampled peak).
  *
+ * <p><b>Topping out.</b> A trend is a line: a rise that has slowed down to less than half the window's slope over
+ * the last quarter of the window (a spike reaching its peak; sampled every minute, one or two points on a spike and
+ * then a plateau) neither fires nor clears until later points show whether it keeps rising.
+ *
  * <p>A sample is normal again only when the predicted lag falls below 80% of the limit, the rise below half of
  * {@code minRise}, or the lag recovers; in between it neither fires nor clears (a dead band against flapping on a
  * slow, noisy trend). Fire after 120 s of abnormal samples (at least two samples at a 60 s interval: one high point
@@ -40,6 +44,8 @@ public final class LagTrendDetector extends HysteresisDetector {
     public static final String TYPE = "lag_trend";
 
     private static final double CLEAR_RATIO = 0.8;
+    /** A trend's recent line must rise at least this fraction of the window's slope. */
+    private static final double DECELERATION = 0.5;
     private static final int CAPACITY = 80;
 
     private final Builder settings;
@@ -148,6 +154,11 @@ public final class LagTrendDetector extends HysteresisDetector {
             return Condition.NORMAL;
         }
         if (rise >= settings.minRiseSeconds && predicted > settings.limitSeconds) {
+            if (recent < DECELERATION * slope) {
+                // the rise is topping out (the recent line rises at less than half the window's): a spike reaching
+                // its peak, not a trend, until the next points tell. Neither fires nor clears
+                return Condition.UNKNOWN;
+            }
             return Condition.ABNORMAL;
         }
         if (rise < settings.minRiseSeconds / 2 || predicted < CLEAR_RATIO * settings.limitSeconds) {

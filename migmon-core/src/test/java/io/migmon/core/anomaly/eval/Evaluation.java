@@ -166,6 +166,11 @@ final class Evaluation {
 
     /** Generates and scores the sets starting at {@code firstSeeds} together (traces are built one at a time). */
     static Result run(long... firstSeeds) {
+        return run(PARTS, firstSeeds);
+    }
+
+    /** Generates and scores only {@code parts} of the sets starting at {@code firstSeeds} (a tuning aid). */
+    static Result run(List<Part> parts, long... firstSeeds) {
         Map<String, Score[]> scores = new LinkedHashMap<>();
         for (String t : TYPES) {
             Score[] row = new Score[INTERVALS.length];
@@ -178,7 +183,7 @@ final class Evaluation {
         int traces = 0;
         double hours = 0;
         for (long firstSeed : firstSeeds) {
-        for (Part part : PARTS) {
+        for (Part part : parts) {
             for (int i = 0; i < part.count(); i++) {
                 Simulation sim = new Simulation(firstSeed + part.offset() + i, part.kind(), part.variant());
                 traces++;
@@ -202,7 +207,7 @@ final class Evaluation {
     static AnomalyMonitor monitor(Simulation sim, List<Anomaly> sink) {
         return AnomalyMonitor.builder("eval")
                 .meterRegistry(new SimpleMeterRegistry())
-                .detector(LowThroughputDetector.builder(sim.nominalRate).build())
+                .detector(LowThroughputDetector.builder(sim.expectedRate()).build())
                 .detector(ThroughputBaselineDetector.drops().build())
                 .detector(ThroughputBaselineDetector.spikes().build())
                 .detector(ErrorRateDetector.builder().build())

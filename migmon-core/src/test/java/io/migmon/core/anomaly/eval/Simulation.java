@@ -203,6 +203,14 @@ final class Simulation {
         return Math.max(0, Math.min(rows.length - 1, (int) (t / STEP)));
     }
 
+    /**
+     * The rate a host would measure in a capacity test and configure as {@code low_throughput}'s expected rate: the
+     * nominal rate less the time GC pauses take (1.6% for the standard traces, 14% with {@link Variant#LONG_GC}).
+     */
+    double expectedRate() {
+        return nominalRate * gcMean / (gcMean + gcMin + gcSpan / 2);
+    }
+
     double hours() {
         return seconds / 3600;
     }
