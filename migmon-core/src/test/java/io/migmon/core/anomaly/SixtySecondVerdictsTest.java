@@ -95,4 +95,47 @@ class SixtySecondVerdictsTest {
         assertThat(Duration.between(T0.plusMillis(Math.round(dropAt * 1000)), drops.get(0).at()).toSeconds())
                 .isLessThanOrEqualTo(60 + 60 + 60);
     }
+
+    @Test
+    void aLagSpikeSeenByTwoSamplesAtSixtySecondsIsNotATrend() {
+        // sampled every ~60 s: a flat lag, then a spike seen by two samples (a jump to 169 s, then 168 s: topping
+        // out), then its recovery. Before: both samples were abnormal and, 122 s apart, covered fireAfter (120 s)
+        double[][] points = {{2163, 5.2}, {2226, 5.0}, {2309, 5.1}, {2365, 5.2}, {2426, 169.0}, {2487, 167.6},
+            {2551, 43.1}, {2614, 5.1}, {2668, 5.1}, {2730, 5.0}};
+        // and a spike whose second sample still rises a little (154 s, then 168 s), then recovers
+        double[][] second = {{3893, 5.1}, {3949, 5.5}, {4014, 153.9}, {4072, 168.0}, {4130, 102.8}, {4195, 32.4},
+            {4250, 5.7}, {4310, 5.2}};
+        AnomalyMonitor m = AttackHarness.monitor(LagTrendDetector.builder().build());
+        List<Anomaly> fired = new ArrayList<>();
+        for (double t = 0; t < 2100; t += 60) {
+            m.sample(at(t, (long) t, 5));
+        }
+        for (double[] p : points) {
+            fired.addAll(m.sample(at(p[0], (long) p[0], p[1])));
+        }
+        for (double t = 2790; t < 3850; t += 60) {
+            m.sample(at(t, (long) t, 5));
+        }
+        for (double[] p : second) {
+            fired.addAll(m.sample(at(p[0], (long) p[0], p[1])));
+        }
+        assertThat(fired).isEmpty();
+    }
+
+    @Test
+    void realLagGrowthSampledEveryMinuteIsStillFound() {
+        // 0.5 s/s from 3600 s, sampled every 60 s: the limit of 300 s is crossed after 600 s; warned before that
+        for (double perSecond : new double[] {0.3, 0.5, 2}) {
+            AnomalyMonitor m = AttackHarness.monitor(LagTrendDetector.builder().build());
+            List<Anomaly> fired = new ArrayList<>();
+            for (double t = 0; t < 3600 + 1500; t += 60) {
+                double lag = 3 + Math.max(0, t - 3600) * perSecond;
+                fired.addAll(m.sample(at(t, (long) t, lag)));
+            }
+            assertThat(fired).as("%s s/s", perSecond).hasSize(1);
+            double crossing = 3600 + 297 / perSecond;
+            assertThat(Duration.between(T0.plusSeconds(3600), fired.get(0).at()).toSeconds()).as("%s s/s", perSecond)
+                    .isLessThanOrEqualTo((long) Math.max(300 + 120 + 60, crossing - 3600));
+        }
+    }
 }
