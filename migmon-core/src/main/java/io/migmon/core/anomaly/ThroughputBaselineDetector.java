@@ -75,6 +75,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private long lastProgressMillis = Long.MIN_VALUE;
     private long lastQuietMillis = Long.MIN_VALUE;
     private double quietMax;
+    private long quietMaxAtMillis;
     private double rateWindowSeconds = Double.NaN;
     private final double windowSeconds;
     private final double memorySeconds;
@@ -140,9 +141,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         previousRows = rows;
         window.add(now, rows, sample.errors());
         rhythmWindow.add(now, rows, sample.errors());
-        learnRhythm(now, intervalRows > 0, dt);
+        learnRhythm(now, intervalRows > 0);
         catchingUp = false;
-        double span = Math.min(RHYTHM_GAPS * quietMax, RHYTHM_MAX_WINDOWS * windowSeconds);
+        double span = Math.min(RHYTHM_GAPS * quietMax(now), RHYTHM_MAX_WINDOWS * windowSeconds);
         double rate;
         if (span > windowSeconds) {
             // a stream that commits rarely: a window of one or two commits is all quantization (an empty minute
@@ -238,7 +239,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
      * gap, whatever the interval). A quiet time of two windows or three usual ones (a stall, a collapse) is not
      * learned.
      */
-    private void learnRhythm(long now, boolean progress, double dt) {
+    private void learnRhythm(long now, boolean progress) {
         if (lastProgressMillis == Long.MIN_VALUE) {
             lastProgressMillis = now;
             return;
@@ -247,14 +248,20 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             lastQuietMillis = now;
             return;
         }
-        quietMax *= Math.pow(0.5, dt / GAP_HALF_LIFE_SECONDS);
         if (lastQuietMillis > lastProgressMillis) {
             double quiet = (lastQuietMillis - lastProgressMillis) / 1e3;
-            if (quiet < Math.max(2 * windowSeconds, RHYTHM_GAPS * quietMax)) {
-                quietMax = Math.max(quietMax, quiet);
+            double usual = quietMax(now);
+            if (quiet < Math.max(2 * windowSeconds, RHYTHM_GAPS * usual) && quiet > usual) {
+                quietMax = quiet;
+                quietMaxAtMillis = now;
             }
         }
         lastProgressMillis = now;
+    }
+
+    /** The learned longest quiet time, decayed to {@code now} (0, at no cost, for a stream never seen quiet). */
+    private double quietMax(long now) {
+        return quietMax == 0 ? 0 : quietMax * Math.pow(0.5, (now - quietMaxAtMillis) / 1e3 / GAP_HALF_LIFE_SECONDS);
     }
 
     /** The time the last rate was measured over: the window, or several usual quiet times of a rarely committing stream. */
