@@ -18,6 +18,13 @@ import java.util.Locale;
  * <b>Rate.</b> Each sample gives the rate over the last {@code window} of time (default 60 s; the last interval when
  * samples are further apart), which averages over several batch commits and GC pauses.
  *
+ * <p><b>Commit rhythm.</b> The detector learns the longest usual quiet time between commits (a decaying maximum,
+ * half-life 30 minutes, of the time from the last sample that showed progress to the last one that did not; a
+ * quiet time of two windows or three usual ones is a stall, not learned). When three of them are longer than the
+ * window, the rate is measured over them instead (at most 4 windows): a 60 s window of a stream that commits once a
+ * minute holds 0, 1 or 2 commits, which is quantization, not a rate. {@link #rateWindowSeconds()} tells which span
+ * the last rate covered.
+ *
  * <p><b>Baseline.</b> An exponentially weighted mean of that rate and an exponentially weighted mean absolute
  * deviation (the rate's own noise; {@code sd ≈ 1.25 mad}, floored at 5% of the mean), both weighted by the time each
  * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 5 minutes), an ordinary average during the
