@@ -138,4 +138,20 @@ class SixtySecondVerdictsTest {
                     .isLessThanOrEqualTo((long) Math.max(300 + 120 + 60, crossing - 3600));
         }
     }
+
+    @Test
+    void theRateOfAStreamThatCommitsOnceAMinuteIsMeasuredOverSeveralOfItsGapsAndABusyStreamKeepsTheWindow() {
+        ThroughputBaselineDetector quiet = ThroughputBaselineDetector.drops().build();
+        ThroughputBaselineDetector busy = ThroughputBaselineDetector.drops().build();
+        for (int t = 0; t <= 3600; t++) { // sampled every second
+            long quietRows = 60L * ((t + 30) / 60); // 60 rows every 60 s
+            long busyRows = 200L * (t / 2); // 200 rows every 2 s
+            quiet.evaluate(at(t, quietRows, Double.NaN));
+            busy.evaluate(at(t, busyRows, Double.NaN));
+        }
+        // quiet times of ~59 s seen at 1 s: the rate covers three of them (177 s), not 60 s
+        assertThat(quiet.rateWindowSeconds()).isBetween(170.0, 180.0);
+        assertThat(quiet.value()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.35));
+        assertThat(busy.rateWindowSeconds()).isEqualTo(60.0);
+    }
 }
