@@ -7,8 +7,9 @@ import java.time.Duration;
 /**
  * A detector judges each {@link Sample} of a run as normal, abnormal or unknown; the {@link AnomalyMonitor} turns
  * those judgements into {@link Anomaly} events with hysteresis <em>in time</em>: the anomaly fires once the samples
- * have been abnormal for {@link #fireAfter()} (counted from the sample before the first abnormal one, so at a sampling
- * interval longer than {@code fireAfter} the first abnormal sample fires) and resolves once they have been normal
+ * have been abnormal for {@link #fireAfter()} (counted from the sample before the first abnormal one) and, when
+ * {@code fireAfter} is not zero, for at least two samples (one sample is one window of evidence: at a sampling
+ * interval longer than {@code fireAfter} the second abnormal sample fires), and resolves once they have been normal
  * for {@link #clearAfter()}. Unknown samples (warm-up, too few events) interrupt neither run. Every built-in
  * setting is a {@link java.time.Duration}, so samples every second or every minute give the same verdicts.
  *

@@ -450,6 +450,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         final long clearAfterMillis;
         long abnormalSince = Long.MIN_VALUE;
         long normalSince = Long.MIN_VALUE;
+        int abnormalSamples;
         Anomaly firing;
         boolean broken;
 
@@ -466,6 +467,7 @@ public final class AnomalyMonitor implements AutoCloseable {
         void clearRuns() {
             abnormalSince = Long.MIN_VALUE;
             normalSince = Long.MIN_VALUE;
+            abnormalSamples = 0;
         }
 
         void restart(Sample sample, double pausedSeconds, AnomalyMonitor m) {
@@ -483,7 +485,10 @@ public final class AnomalyMonitor implements AutoCloseable {
 
         /**
          * A run of abnormal (normal) samples is timed from the sample before its first one (the interval in which
-         * the condition started), so a run of one sample at a 60 s interval lasts 60 s.
+         * the condition started), so a run of one sample at a 60 s interval lasts 60 s. A detector with a non-zero
+         * {@code fireAfter} fires only on a run of at least two abnormal samples: one sample is one window of
+         * evidence, and at a 60 s interval it alone covered {@code fireAfter} (a stream that commits once a minute
+         * showed an empty minute as a drop).
          */
         Anomaly judge(Sample sample, long previousMillis, AnomalyMonitor m) {
             if (broken) {
@@ -503,13 +508,17 @@ public final class AnomalyMonitor implements AutoCloseable {
                 normalSince = Long.MIN_VALUE;
                 if (abnormalSince == Long.MIN_VALUE) {
                     abnormalSince = since;
+                    abnormalSamples = 0;
                 }
-                if (firing == null && now - abnormalSince >= fireAfterMillis) {
+                abnormalSamples++;
+                if (firing == null && now - abnormalSince >= fireAfterMillis
+                        && (fireAfterMillis == 0 || abnormalSamples >= 2)) {
                     firing = m.event(detector, sample.at(), Anomaly.State.FIRING);
                     return firing;
                 }
             } else if (c == AnomalyDetector.Condition.NORMAL) {
                 abnormalSince = Long.MIN_VALUE;
+                abnormalSamples = 0;
                 if (normalSince == Long.MIN_VALUE) {
                     normalSince = since;
                 }

@@ -29,6 +29,10 @@ import java.util.Locale;
  * when it is more than 10 s below the peak and that line falls by more than {@code minRise} over the horizon (sparse
  * samples: the first lower point of a spike is often less than 15% under the sampled peak).
  *
+ * <p><b>Topping out.</b> A trend is a line: a rise whose last quarter of the window climbs at less than half the
+ * slope of the whole window or of the quarter before it (a spike reaching its peak; sampled every minute, a jump
+ * and then a plateau) neither fires nor clears until later points show whether it keeps rising.
+ *
  * <p>A sample is normal again only when the predicted lag falls below 80% of the limit, the rise below half of
  * {@code minRise}, or the lag recovers; in between it neither fires nor clears (a dead band against flapping on a
  * slow, noisy trend). Fire after 120 s of abnormal samples (at least two samples at a 60 s interval: one high point
@@ -40,6 +44,8 @@ public final class LagTrendDetector extends HysteresisDetector {
     public static final String TYPE = "lag_trend";
 
     private static final double CLEAR_RATIO = 0.8;
+    /** A trend's recent line must rise at least this fraction of the window's slope and of the previous quarter's. */
+    private static final double DECELERATION = 0.5;
     private static final int CAPACITY = 80;
 
     private final Builder settings;
@@ -138,7 +144,8 @@ public final class LagTrendDetector extends HysteresisDetector {
         for (int k = 0; k < size; k++) {
             peak = Math.max(peak, ys[index(k)]);
         }
-        double recent = recentSlope(now);
+        int recentFirst = recentFirst(now);
+        double recent = slope(recentFirst, size - 1, now);
         // recovering: below the peak by more than noise and the recent line falls; or (sparse samples: at a 60 s
         // interval a spike's first lower point is often less than 15% under its peak) below the peak by more than 10 s
         // and the recent line falls by more than minRise over the horizon
@@ -148,6 +155,13 @@ public final class LagTrendDetector extends HysteresisDetector {
             return Condition.NORMAL;
         }
         if (rise >= settings.minRiseSeconds && predicted > settings.limitSeconds) {
+            double previous = previousSlope(now, recentFirst);
+            if (recent < DECELERATION * Math.max(slope, Double.isNaN(previous) ? 0 : previous)) {
+                // the rise is topping out (the last quarter of the window rises at less than half the slope of the
+                // window or of the quarter before): a spike reaching its peak, not a trend, until the next points
+                // tell. Neither fires nor clears
+                return Condition.UNKNOWN;
+            }
             return Condition.ABNORMAL;
         }
         if (rise < settings.minRiseSeconds / 2 || predicted < CLEAR_RATIO * settings.limitSeconds) {
@@ -156,22 +170,40 @@ public final class LagTrendDetector extends HysteresisDetector {
         return Condition.UNKNOWN; // in the dead band: neither fires nor clears, so a slow noisy trend does not flap
     }
 
-    /** Slope of the line through the points of the last quarter of the window (at least the last two points). */
-    private double recentSlope(long now) {
+    /** First index of the points of the last quarter of the window (at least the last two points). */
+    private int recentFirst(long now) {
         long from = now - windowMillis / 4;
         int first = size - 1;
         while (first > 0 && ts[index(first - 1)] >= from) {
             first--;
         }
-        if (first > size - 2) {
-            first = size - 2;
+        return Math.min(first, size - 2);
+    }
+
+    /**
+     * Slope of the line through the points of the quarter of the window before the last one, up to and including
+     * the first point of the last quarter (at least two points); NaN when there are none.
+     */
+    private double previousSlope(long now, int recentFirst) {
+        if (recentFirst < 1) {
+            return Double.NaN;
         }
+        long from = now - windowMillis / 2;
+        int first = recentFirst - 1;
+        while (first > 0 && ts[index(first - 1)] >= from) {
+            first--;
+        }
+        return slope(first, recentFirst, now);
+    }
+
+    /** Least-squares slope through the points {@code first..last} (indices from the oldest). */
+    private double slope(int first, int last, long now) {
         double n = 0;
         double st = 0;
         double sy = 0;
         double stt = 0;
         double sty = 0;
-        for (int k = first; k < size; k++) {
+        for (int k = first; k <= last; k++) {
             int i = index(k);
             double t = (ts[i] - now) / 1e3;
             n++;

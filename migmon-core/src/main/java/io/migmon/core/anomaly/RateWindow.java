@@ -83,6 +83,35 @@ final class RateWindow {
         return size == 0 ? 0 : nowErrors - errors[head];
     }
 
+    /**
+     * Rows per second from the newest stored sample at least {@code spanMillis} older than the newest sample (the
+     * oldest stored one if none is), NaN when empty; {@code covered[0]} receives the seconds covered. A binary search
+     * over the stored samples (at most 80).
+     */
+    double rowRateOver(long spanMillis, double[] covered) {
+        if (size == 0) {
+            covered[0] = 0;
+            return Double.NaN;
+        }
+        long limit = nowMillis - spanMillis;
+        int lo = 0;
+        int hi = size - 1;
+        int found = 0;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (millis[index(mid)] <= limit) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        int i = index(found);
+        double span = (nowMillis - millis[i]) / 1e3;
+        covered[0] = span;
+        return span <= 0 ? Double.NaN : (nowRows - rows[i]) / span;
+    }
+
     /** Rows per second over the span, NaN when it is empty. */
     double rowRate() {
         double span = spanSeconds();

@@ -18,6 +18,13 @@ import java.util.Locale;
  * <b>Rate.</b> Each sample gives the rate over the last {@code window} of time (default 60 s; the last interval when
  * samples are further apart), which averages over several batch commits and GC pauses.
  *
+ * <p><b>Commit rhythm.</b> The detector learns the longest usual quiet time between commits (a decaying maximum,
+ * half-life 30 minutes, of the time from the last sample that showed progress to the last one that did not; a
+ * quiet time of two windows or three usual ones is a stall, not learned). When three of them are longer than the
+ * window, the rate is measured over them instead (at most 4 windows): a 60 s window of a stream that commits once a
+ * minute holds 0, 1 or 2 commits, which is quantization, not a rate. {@link #rateWindowSeconds()} tells which span
+ * the last rate covered.
+ *
  * <p><b>Baseline.</b> An exponentially weighted mean of that rate and an exponentially weighted mean absolute
  * deviation (the rate's own noise; {@code sd ≈ 1.25 mad}, floored at 5% of the mean), both weighted by the time each
  * sample covers: {@code a = 1 - exp(-dt / memory)} (default memory 5 minutes), an ordinary average during the
@@ -59,10 +66,24 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private static final double CREDIT_HALF_LIFE_SECONDS = 600;
     /** Suspect (but not abnormal) rates are learned with this multiple of the memory. */
     private static final double SLOW_LEARNING = 4;
+    /** The rate window is at least this many times the longest usual quiet time between commits. */
+    private static final double RHYTHM_GAPS = 3;
+    /** ... up to this multiple of the configured window. */
+    private static final int RHYTHM_MAX_WINDOWS = 4;
+    /** Half-life of the learned longest quiet time, seconds. */
+    private static final double GAP_HALF_LIFE_SECONDS = 1800;
 
     private final Builder settings;
     private final boolean drop;
     private final RateWindow window;
+    /** Rates over up to {@link #RHYTHM_MAX_WINDOWS} windows, for streams that commit rarely. */
+    private final RateWindow rhythmWindow;
+    private final double[] covered = new double[1];
+    private long lastProgressMillis = Long.MIN_VALUE;
+    private long lastQuietMillis = Long.MIN_VALUE;
+    private double quietMax;
+    private long quietMaxAtMillis;
+    private double rateWindowSeconds = Double.NaN;
     private final double windowSeconds;
     private final double memorySeconds;
     private final double warmUpSeconds;
@@ -90,6 +111,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         this.settings = settings;
         this.drop = settings.drop;
         this.window = new RateWindow(settings.window.toMillis());
+        this.rhythmWindow = new RateWindow(RHYTHM_MAX_WINDOWS * settings.window.toMillis());
         this.windowSeconds = seconds(settings.window);
         this.memorySeconds = seconds(settings.memory);
         this.warmUpSeconds = seconds(settings.warmUp);
@@ -125,13 +147,30 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         previousMillis = now;
         previousRows = rows;
         window.add(now, rows, sample.errors());
+        rhythmWindow.add(now, rows, sample.errors());
+        learnRhythm(now, intervalRows > 0);
         catchingUp = false;
-        if (!window.full()) {
-            value = window.rowRate();
-            threshold = Double.NaN;
-            return Condition.UNKNOWN;
+        double span = Math.min(RHYTHM_GAPS * quietMax(now), RHYTHM_MAX_WINDOWS * windowSeconds);
+        double rate;
+        if (span > windowSeconds) {
+            // a stream that commits rarely: a window of one or two commits is all quantization (an empty minute
+            // looked like a drop); the rate is measured over several of its usual quiet times
+            rate = rhythmWindow.rowRateOver(Math.round(span * 1000), covered);
+            if (covered[0] < 0.9 * span) {
+                value = rate;
+                threshold = Double.NaN;
+                return Condition.UNKNOWN;
+            }
+            rateWindowSeconds = span;
+        } else {
+            if (!window.full()) {
+                value = window.rowRate();
+                threshold = Double.NaN;
+                return Condition.UNKNOWN;
+            }
+            rate = window.rowRate();
+            rateWindowSeconds = windowSeconds;
         }
-        double rate = window.rowRate();
         value = rate;
         if (learnedSeconds < warmUpSeconds) {
             learn(rate, dt, true, now);
@@ -201,6 +240,42 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         return (drop ? isLow : isHigh) ? Condition.ABNORMAL : Condition.NORMAL;
     }
 
+    /**
+     * Learns the longest usual quiet time between commits (a decaying maximum, half-life 30 minutes): the time from
+     * the last sample that showed progress to the last one that did not, once progress resumes (a lower bound of the
+     * gap, whatever the interval). A quiet time of two windows or three usual ones (a stall, a collapse) is not
+     * learned.
+     */
+    private void learnRhythm(long now, boolean progress) {
+        if (lastProgressMillis == Long.MIN_VALUE) {
+            lastProgressMillis = now;
+            return;
+        }
+        if (!progress) {
+            lastQuietMillis = now;
+            return;
+        }
+        if (lastQuietMillis > lastProgressMillis) {
+            double quiet = (lastQuietMillis - lastProgressMillis) / 1e3;
+            double usual = quietMax(now);
+            if (quiet < Math.max(2 * windowSeconds, RHYTHM_GAPS * usual) && quiet > usual) {
+                quietMax = quiet;
+                quietMaxAtMillis = now;
+            }
+        }
+        lastProgressMillis = now;
+    }
+
+    /** The learned longest quiet time, decayed to {@code now} (0, at no cost, for a stream never seen quiet). */
+    private double quietMax(long now) {
+        return quietMax == 0 ? 0 : quietMax * Math.pow(0.5, (now - quietMaxAtMillis) / 1e3 / GAP_HALF_LIFE_SECONDS);
+    }
+
+    /** The time the last rate was measured over: the window, or several usual quiet times of a rarely committing stream. */
+    public double rateWindowSeconds() {
+        return rateWindowSeconds;
+    }
+
     private int slot(long now) {
         if (seasonMean.length == 0) {
             return -1;
@@ -250,6 +325,10 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     @Override
     public void restart(Sample sample, double pausedSeconds) {
         window.clear();
+        rhythmWindow.clear();
+        rhythmWindow.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
+        lastProgressMillis = sample.at().toEpochMilli(); // the pause is not a quiet time between commits
+        lastQuietMillis = Long.MIN_VALUE;
         previousMillis = sample.at().toEpochMilli();
         previousRows = sample.rowsDone();
         if (startMillis == Long.MIN_VALUE) {
@@ -287,7 +366,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         String v = Rates.format(value) + " rows/s";
         String base = "the learned baseline of " + Rates.format(baseline) + " rows/s";
         String pct = Double.isNaN(baseline) || baseline == 0 ? "" : String.format(Locale.ROOT, " (%.0f%% of it)", 100 * value / baseline);
-        String over = " over " + Rates.seconds(windowSeconds);
+        String over = " over " + Rates.seconds(Double.isNaN(rateWindowSeconds) ? windowSeconds : rateWindowSeconds);
         if (firing) {
             return metric() + " " + v + over + " is " + (drop ? "far below " : "far above ") + base + pct + "; limit "
                     + Rates.format(threshold) + " rows/s";

@@ -86,12 +86,15 @@ class AnomalyMonitorTest {
         assertThat(m.healthCheck().name()).isEqualTo("anomalies:orders");
         assertThat(m.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
         long[] rows = {0};
+        // fireAfter 5 s at a 5 s interval: one low sample is one window of evidence, the second fires
         feed(m, 0, rows, 100, 10);
+        assertThat(m.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+        feed(m, 2, rows, 10);
         assertThat(m.healthCheck().check().status()).isEqualTo(HealthStatus.DEGRADED);
-        feed(m, 2, rows, 0, 0);
+        feed(m, 3, rows, 0, 0);
         var h = m.healthCheck().check();
         assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
-        assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("migration_rows_total stuck at 550 for 10 s"));
+        assertThat(h.reasons()).anySatisfy(r -> assertThat(r).startsWith("migration_rows_total stuck at 600 for 10 s"));
         assertThat(h.details()).containsEntry("firing", List.of("low_throughput", "stall"));
         assertThat(anomalies("stall", "critical")).isEqualTo(1.0);
     }

@@ -263,7 +263,7 @@ class AttackExploreRun {
 
     @Test
     void debugLag() {
-        AttackTrace.Spec s = base(9_400_000L + 3 * 31);
+        AttackTrace.Spec s = base(9_400_000L + Integer.getInteger("seedIndex", 3) * 31);
         s.lagRecovery = Double.parseDouble(System.getProperty("rec", "0.5"));
         double len = Double.parseDouble(System.getProperty("len", "60"));
         double rise = Double.parseDouble(System.getProperty("rise", "2.5"));
@@ -276,7 +276,7 @@ class AttackExploreRun {
         for (double t : sched) {
             Sample smp = trace.sampleAt(AttackHarness.T0, t);
             AnomalyDetector.Condition c = d.evaluate(smp);
-            if (t > 8900 && t < 9400) {
+            if (t > Double.parseDouble(System.getProperty("from", "8900")) && t < Double.parseDouble(System.getProperty("to", "9400"))) {
                 System.out.printf(Locale.ROOT, "t=%.0f lag=%.1f %s slope=%.3f pred=%.1f rec=%s%n", t, smp.lagSeconds(), c,
                         d.slope(), d.value(), d.recovering());
             }

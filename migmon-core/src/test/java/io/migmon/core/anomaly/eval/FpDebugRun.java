@@ -11,10 +11,10 @@ class FpDebugRun {
         String type = System.getProperty("fpType", Simulation.DROP);
         int interval = Integer.getInteger("fpInterval", 5);
         for (long base : Evaluation.TUNING_SETS) {
-            for (Simulation.Kind kind : Simulation.Kind.values()) {
-                int count = kind == Simulation.Kind.ANOMALOUS ? 60 : 30;
-                for (int i = 0; i < count; i++) {
-                    Simulation sim = new Simulation(base + 1000L * kind.ordinal() + i, kind);
+            for (Evaluation.Part part : Evaluation.PARTS) {
+                Simulation.Kind kind = part.kind();
+                for (int i = 0; i < part.count(); i++) {
+                    Simulation sim = new Simulation(base + part.offset() + i, kind, part.variant());
                     var fired = Evaluation.fire(sim, interval, new int[1]);
                     boolean[] detected = new boolean[sim.windows.size()];
                     for (var f : fired) {
@@ -43,8 +43,8 @@ class FpDebugRun {
                             for (var w : sim.benign) {
                                 ctx.append(String.format(" {%s %.0f-%.0f}", w.label(), w.start(), w.end()));
                             }
-                            System.out.printf("%s %s seed %d at %.0f cv %.2f batch %.1f rate %.1f diurnal %s:%s%n", verdict,
-                                    kind, sim.seed, f.at(), sim.cv, sim.batchSeconds, sim.nominalRate, sim.diurnal, ctx);
+                            System.out.printf("%s %s %s seed %d at %.0f cv %.2f batch %.1f rate %.1f diurnal %s:%s%n", verdict,
+                                    kind, part.variant(), sim.seed, f.at(), sim.cv, sim.batchSeconds, sim.nominalRate, sim.diurnal, ctx);
                         }
                     }
                 }

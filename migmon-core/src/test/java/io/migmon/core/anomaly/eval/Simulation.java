@@ -15,6 +15,11 @@ import java.util.Set;
  * throttles declared to the monitor, lag spikes that recover by themselves, error blips below 1%, slower phases at
  * 85%, catch-up after a pause or a stall).
  *
+ * <p>{@link Variant}s add the shapes an independent attack found at a 60 s sampling interval (issue 12): a quiet
+ * stream that commits about once a minute, GC pauses of 5–15 s about every minute, and benign lag spikes that are
+ * short (over within two minutes) or recover slowly. A {@link Variant#STANDARD} trace is drawn exactly as before the
+ * variants existed (the variants draw their own settings from a separate generator).
+ *
  * <p>Reproducible: everything comes from the seed.
  */
 final class Simulation {
@@ -23,6 +28,21 @@ final class Simulation {
 
     /** The kinds of trace. */
     enum Kind { HEALTHY, BENIGN, ANOMALOUS }
+
+    /** Shapes of trace; each but {@link #STANDARD} is one the attack of issue 12 used at a 60 s interval. */
+    enum Variant {
+        /** The shapes described above. */
+        STANDARD,
+        /** A quiet stream (0.5–20 rows/s) committing every 50–70 s (healthy). */
+        MINUTE_COMMITS,
+        /** GC pauses of 5–15 s, one about every minute (healthy). */
+        LONG_GC,
+        /**
+         * Benign events are all lag spikes that recover by themselves: half are short (rise 5–40 s, over within
+         * 110 s, peak 30–250 s), half rise at 1–3 s/s for 20–100 s and recover at 0.3–2 s/s.
+         */
+        LAG_SPIKES
+    }
 
     /** A labeled anomaly in seconds of simulated time: detectors of {@code required} must fire for it. */
     record Window(String label, double start, double end, Set<String> required, Set<String> tolerated) {
@@ -37,6 +57,7 @@ final class Simulation {
 
     final long seed;
     final Kind kind;
+    final Variant variant;
     final double seconds;
     final double nominalRate;
     final double cv;
@@ -53,6 +74,11 @@ final class Simulation {
     private final double[] rateFactor;
     private final double[] errorProb;
     private final double[] extraLag;
+    private final double batchLow;
+    private final double batchHigh;
+    private final double gcMin;
+    private final double gcSpan;
+    private final double gcMean;
 
     static final String DROP = "throughput_drop";
     static final String SPIKE = "throughput_spike";
@@ -62,14 +88,41 @@ final class Simulation {
     static final String LAG = "lag_trend";
 
     Simulation(long seed, Kind kind) {
+        this(seed, kind, Variant.STANDARD);
+    }
+
+    Simulation(long seed, Kind kind, Variant variant) {
         this.seed = seed;
         this.kind = kind;
+        this.variant = variant;
         Random r = new Random(seed * 7919 + kind.ordinal());
+        // the variants' own settings come from a separate generator, so a STANDARD trace is drawn as it always was
+        Random v = new Random(seed * 104_729 + 31L * variant.ordinal());
         this.seconds = 3600 * (1.5 + r.nextDouble() * 1.5);
-        this.nominalRate = Math.exp(Math.log(5) + r.nextDouble() * (Math.log(5000) - Math.log(5)));
+        double nominal = Math.exp(Math.log(5) + r.nextDouble() * (Math.log(5000) - Math.log(5)));
         this.cv = 0.05 + r.nextDouble() * 0.20;
         double noiseTau = 10 + r.nextDouble() * 50;
-        this.batchSeconds = Math.exp(Math.log(0.2) + r.nextDouble() * (Math.log(8) - Math.log(0.2)));
+        double batchS = Math.exp(Math.log(0.2) + r.nextDouble() * (Math.log(8) - Math.log(0.2)));
+        if (variant == Variant.MINUTE_COMMITS) {
+            nominal = Math.exp(Math.log(0.5) + v.nextDouble() * (Math.log(20) - Math.log(0.5)));
+            batchS = 60;
+            batchLow = 50.0 / 60;
+            batchHigh = 70.0 / 60;
+        } else {
+            batchLow = 0.5;
+            batchHigh = 1.5;
+        }
+        if (variant == Variant.LONG_GC) {
+            gcMin = 5;
+            gcSpan = 10;
+            gcMean = 60;
+        } else {
+            gcMin = 1;
+            gcSpan = 2;
+            gcMean = 120;
+        }
+        this.nominalRate = nominal;
+        this.batchSeconds = batchS;
         this.diurnal = r.nextBoolean();
         double amplitude = 0.2 + r.nextDouble() * 0.2;
         double period = 3600 * (1.5 + r.nextDouble() * 1.5);
@@ -95,7 +148,7 @@ final class Simulation {
         double sinceCommitWork = 0;
         double batch = nextBatch(r);
         double gcLeft = 0;
-        double nextGc = exp(r, 120);
+        double nextGc = exp(r, gcMean);
         long doneRows = 0;
         long doneErrors = 0;
         double lastCommit = 0;
@@ -107,8 +160,8 @@ final class Simulation {
                 rate *= 1 + amplitude * Math.sin(2 * Math.PI * t / period + phase);
             }
             if (gcLeft <= 0 && t >= nextGc) {
-                gcLeft = 1 + r.nextDouble() * 2;
-                nextGc = t + gcLeft + exp(r, 120);
+                gcLeft = gcMin + r.nextDouble() * gcSpan;
+                nextGc = t + gcLeft + exp(r, gcMean);
             }
             if (gcLeft > 0) {
                 gcLeft -= STEP;
@@ -139,7 +192,7 @@ final class Simulation {
     }
 
     private double nextBatch(Random r) {
-        return batchSeconds * (0.5 + r.nextDouble());
+        return batchSeconds * (batchLow + (batchHigh - batchLow) * r.nextDouble());
     }
 
     private static double exp(Random r, double mean) {
@@ -148,6 +201,14 @@ final class Simulation {
 
     int index(double t) {
         return Math.max(0, Math.min(rows.length - 1, (int) (t / STEP)));
+    }
+
+    /**
+     * The rate a host would measure in a capacity test and configure as {@code low_throughput}'s expected rate: the
+     * nominal rate less the time GC pauses take (1.6% for the standard traces, 14% with {@link Variant#LONG_GC}).
+     */
+    double expectedRate() {
+        return nominalRate * gcMean / (gcMean + gcMin + gcSpan / 2);
     }
 
     double hours() {
@@ -159,6 +220,12 @@ final class Simulation {
             return;
         }
         double t = 900 + r.nextDouble() * 300; // after the warm-ups
+        if (variant == Variant.LAG_SPIKES && kind == Kind.BENIGN) {
+            while (t < seconds - 600) { // lag spikes 10-20 minutes apart until the end
+                t = lagSpike(r, t) + 600 + r.nextDouble() * 600;
+            }
+            return;
+        }
         int count = kind == Kind.BENIGN ? 3 + r.nextInt(3) : 2 + r.nextInt(2);
         for (int k = 0; k < count && t < seconds - 1500; k++) {
             double end = kind == Kind.BENIGN ? benignEvent(r, t) : anomaly(r, t);
@@ -178,6 +245,33 @@ final class Simulation {
         double end = Math.min(seconds - 1, to + Math.min(missing, 600)); // at 2x, the surplus is 1x
         factor(to, end, 2.0);
         return end;
+    }
+
+    /** A lag spike that recovers by itself, short or slowly recovering (the {@link Variant#LAG_SPIKES} events). */
+    private double lagSpike(Random r, double t) {
+        double rise;
+        double peak;
+        double drain;
+        String label;
+        if (r.nextBoolean()) { // short: over within 110 s, less than two intervals at 60 s
+            rise = 5 + r.nextDouble() * 35;
+            peak = 30 + r.nextDouble() * 220;
+            drain = 10 + r.nextDouble() * (100 - rise);
+            label = "short lag spike";
+        } else { // rises at 1-3 s/s for 20-100 s, recovers at 0.3-2 s/s
+            double up = 1 + r.nextDouble() * 2;
+            rise = 20 + r.nextDouble() * 80;
+            peak = Math.min(250, up * rise);
+            rise = peak / up;
+            drain = peak / (0.3 + r.nextDouble() * 1.7);
+            label = "slowly recovering lag spike";
+        }
+        for (int i = index(t); i < index(t + rise + drain); i++) {
+            double s = Math.max(0, i * STEP - t); // the first step may start just before t
+            extraLag[i] += s < rise ? peak * s / rise : peak * Math.max(0, 1 - (s - rise) / drain);
+        }
+        benign.add(new Window(label, t, t + rise + drain, Set.of(), Set.of()));
+        return t + rise + drain;
     }
 
     private double benignEvent(Random r, double t) {

@@ -18,16 +18,34 @@ class TraceDebugRun {
         double from = Double.parseDouble(System.getProperty("from", "0"));
         double to = Double.parseDouble(System.getProperty("to", "1e9"));
         int interval = Integer.getInteger("interval", 5);
-        Simulation sim = new Simulation(seed, kind);
-        ThroughputBaselineDetector d = ThroughputBaselineDetector.drops().build();
+        Simulation.Variant variant = Simulation.Variant.valueOf(System.getProperty("variant", "STANDARD"));
+        Simulation sim = new Simulation(seed, kind, variant);
+        ThroughputBaselineDetector d = Boolean.getBoolean("spikes") ? ThroughputBaselineDetector.spikes().build()
+                : ThroughputBaselineDetector.drops().build();
+        io.migmon.core.anomaly.LagTrendDetector lag = Boolean.getBoolean("lag") ? io.migmon.core.anomaly.LagTrendDetector.builder().build() : null;
         Instant t0 = Instant.parse("2026-01-05T00:00:00Z");
         int every = Math.max(1, 30 / interval);
         int n = 0;
-        for (double t = 0; t < sim.seconds; t += interval) {
-            int i = sim.index(t);
-            AnomalyDetector.Condition c = d.evaluate(Sample.of(t0.plusMillis((long) (t * 1000)), sim.rows[i], sim.errors[i], sim.lag[i]));
-            if (t >= from && t <= to && (n++ % every == 0 || c == AnomalyDetector.Condition.ABNORMAL)) {
-                System.out.printf(Locale.ROOT, "t=%6.0f rate=%8.2f base=%8.2f limit=%8.2f %s%n", t, d.value(), d.baseline(), d.threshold(), c);
+        // the evaluation's schedule (Evaluation.fire): random phase, steps of the interval +-10%, 2% late
+        java.util.Random r = new java.util.Random(sim.seed * 31 + interval);
+        for (double t = r.nextDouble() * interval; t < sim.seconds; ) {
+            double step = interval * (0.9 + 0.2 * r.nextDouble());
+            if (r.nextDouble() < 0.02) {
+                step += interval * (0.5 + r.nextDouble());
+            }
+            double now = t;
+            t += step;
+            int i = sim.index(now);
+            if (lag != null) {
+                AnomalyDetector.Condition lc = lag.evaluate(Sample.of(t0.plusMillis(Math.round(now * 1000)), sim.rows[i], sim.errors[i], sim.lag[i]));
+                if (now >= from && now <= to) {
+                    System.out.printf(Locale.ROOT, "t=%6.0f lag=%7.1f slope=%7.3f pred=%7.1f rec=%s %s%n", now, sim.lag[i], lag.slope(), lag.value(), lag.recovering(), lc);
+                }
+                continue;
+            }
+            AnomalyDetector.Condition c = d.evaluate(Sample.of(t0.plusMillis(Math.round(now * 1000)), sim.rows[i], sim.errors[i], sim.lag[i]));
+            if (now >= from && now <= to && (n++ % every == 0 || c == AnomalyDetector.Condition.ABNORMAL)) {
+                System.out.printf(Locale.ROOT, "t=%6.0f rows=%d rate=%8.2f base=%8.2f limit=%8.2f %s%n", now, sim.rows[i], d.value(), d.baseline(), d.threshold(), c);
             }
         }
     }
