@@ -261,6 +261,7 @@ public final class PgTable {
         return switch (base) {
             case "numeric" -> strictNumericScale ? col + "::text" : "trim_scale(" + col + ")::text";
             case "json" -> col + "::jsonb::text";
+            case "money" -> col + "::numeric::text";
             case "bytea" -> "encode(" + col + ", 'hex')";
             default -> col + "::text";
         };
@@ -271,6 +272,9 @@ public final class PgTable {
         String base = c.baseType().toLowerCase(Locale.ROOT);
         if (base.equals("bytea")) {
             return "decode(?, 'hex')";
+        }
+        if (base.equals("money")) {
+            return "CAST(CAST(? AS numeric) AS " + c.formattedType() + ")";
         }
         return "CAST(? AS " + c.formattedType() + ")";
     }
@@ -297,6 +301,9 @@ public final class PgTable {
             }
             case "json" -> {
                 return col + "::jsonb";
+            }
+            case "money" -> {
+                return col + "::numeric";
             }
             case "text", "character varying", "character", "name", "\"char\"" -> {
                 return col + "::text COLLATE \"C\"";
@@ -348,6 +355,10 @@ public final class PgTable {
             case "smallint", "integer", "bigint", "oid" -> {
                 String v = col + "::int8";
                 return "hashint8extended(" + v + ", " + v + " # " + s + ")";
+            }
+            case "money" -> {
+                // the amount, not the text: money's text follows lc_monetary ($1,000.25 / 1.000,25 EUR)
+                return "hash_numeric_extended(" + col + "::numeric, " + s + ")";
             }
             case "numeric" -> {
                 return strictNumericScale ? "hashtextextended(" + col + "::text COLLATE \"C\", " + s + ")"
