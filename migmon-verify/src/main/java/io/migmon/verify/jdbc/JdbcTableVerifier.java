@@ -350,6 +350,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             s = PgTable.of(table, srcCols, columnNames, keys, where, strictNumericScale, "source");
             t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
+            // one row hash for both sides: columns NOT NULL on both are chained, so are nullable ones that both
+            // sides' statistics say are (almost) never NULL; the others are terms with NULL markers
+            List<PgTable.HashMode> modes = PgTable.hashModes(s.comparedColumns(), s.nullFractions(src),
+                    t.nullFractions(tgt));
+            s = s.withHashModes(modes);
+            t = t.withHashModes(modes);
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
             collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
