@@ -164,18 +164,18 @@ public final class MigmonDashboards {
                         .unit(Units.OPS_PER_SECOND).size(24, 6))
                 .row("Validation")
                 .panel(Panel.stat("Verified differences")
-                        .query("max by (table) (" + n(VALIDATION_DIFFERENCES) + ")", "{{table}}")
+                        .query("max by (verification, table) (" + n(VALIDATION_DIFFERENCES) + ")", "{{verification}}")
                         .thresholds(Thresholds.base("green").step(1, "red"))
                         .description("Differences between source and target found by the latest migmon-verify run "
                                 + "(0 = identical; do not cut over while red)"))
                 .panel(Panel.gauge("Validation progress")
-                        .query(n(VALIDATION_PROGRESS), "{{table}}")
+                        .query(n(VALIDATION_PROGRESS), "{{verification}}")
                         .unit(Units.PERCENT_UNIT).min(0).max(1).decimals(1)
                         .thresholds(Thresholds.base("blue").step(1, "green")))
                 .panel(Panel.stat("Validation ETA")
-                        .query(n(VALIDATION_ETA), "{{table}}").unit(Units.SECONDS))
+                        .query(n(VALIDATION_ETA), "{{verification}}").unit(Units.SECONDS))
                 .panel(Panel.timeseries("Rows validated per second")
-                        .query("sum by (table) (rate(" + n(VALIDATION_ROWS) + w() + "))", "{{table}}")
+                        .query("sum by (verification, table) (rate(" + n(VALIDATION_ROWS) + w() + "))", "{{verification}}")
                         .unit(Units.ROWS_PER_SECOND))
                 .build();
     }

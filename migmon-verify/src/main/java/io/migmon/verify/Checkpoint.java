@@ -11,6 +11,11 @@ import java.util.Objects;
  * far and the candidate differences found so far (not yet re-checked). Immutable. Saved by the verifiers to a
  * {@link CheckpointStore} after every top-level range; a run given the same store continues after
  * {@link #lastKey()}.
+ *
+ * <p>A checkpoint names the {@link #hashVersion() row-hash version} its ranges were compared with: ranges compared
+ * with another row hash are not comparable (an older one missed changes a newer one finds), so a verifier does not
+ * resume a checkpoint of another version; it starts the table over and logs why. A {@link CheckpointStore} that
+ * persists checkpoints itself must keep this number.
  */
 public final class Checkpoint {
 
@@ -23,15 +28,24 @@ public final class Checkpoint {
     private final long rangesDiffering;
     private final List<RowDifference> candidates;
     private final Map<DifferenceKind, Long> unlisted;
+    private final int hashVersion;
 
     /**
      * @param id         the verification's identity (engine, source and target subject, filter)
      * @param lastKey    canonical texts of the last key compared (in key order)
      * @param candidates candidate differences found so far
      * @param unlisted   candidates counted but not kept (beyond the re-check limit), by kind
+     * @param hashVersion the row-hash version the ranges up to {@code lastKey} were compared with
+     *                    ({@code JdbcTableVerifier.ROW_HASH_VERSION}, {@code MongoCollectionVerifier.HASH_VERSION});
+     *                    0 = unknown
      */
     public Checkpoint(String id, List<String> lastKey, long sourceRows, long targetRows, long rowsChecked,
-            long rangesCompared, long rangesDiffering, List<RowDifference> candidates, Map<DifferenceKind, Long> unlisted) {
+            long rangesCompared, long rangesDiffering, List<RowDifference> candidates, Map<DifferenceKind, Long> unlisted,
+            int hashVersion) {
+        if (hashVersion < 0) {
+            throw new IllegalArgumentException("hashVersion must be >= 0, was " + hashVersion);
+        }
+        this.hashVersion = hashVersion;
         this.id = Objects.requireNonNull(id, "id");
         this.lastKey = List.copyOf(lastKey);
         this.sourceRows = sourceRows;
@@ -45,6 +59,23 @@ public final class Checkpoint {
             u.put(k, unlisted.getOrDefault(k, 0L));
         }
         this.unlisted = Collections.unmodifiableMap(u);
+    }
+
+    /**
+     * A checkpoint without a row-hash version ({@link #hashVersion()} 0, as written before versions were recorded):
+     * verifiers do not resume it.
+     *
+     * @deprecated name the row-hash version with the constructor that takes it
+     */
+    @Deprecated
+    public Checkpoint(String id, List<String> lastKey, long sourceRows, long targetRows, long rowsChecked,
+            long rangesCompared, long rangesDiffering, List<RowDifference> candidates, Map<DifferenceKind, Long> unlisted) {
+        this(id, lastKey, sourceRows, targetRows, rowsChecked, rangesCompared, rangesDiffering, candidates, unlisted, 0);
+    }
+
+    /** The row-hash version the compared ranges used; 0 when unknown (a checkpoint of the previous format). */
+    public int hashVersion() {
+        return hashVersion;
     }
 
     public String id() {
@@ -86,7 +117,7 @@ public final class Checkpoint {
 
     @Override
     public String toString() {
-        return "Checkpoint{" + id + " after " + lastKey + ", rows checked " + rowsChecked + ", candidates "
+        return "Checkpoint{" + id + " after " + lastKey + ", hash version " + hashVersion + ", rows checked " + rowsChecked + ", candidates "
                 + candidates.size() + "}";
     }
 }

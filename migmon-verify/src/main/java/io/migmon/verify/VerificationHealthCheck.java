@@ -8,10 +8,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * DOWN while the latest verification of any table or collection found verified differences, DEGRADED while the
- * latest one was {@link VerificationStatus#INCONCLUSIVE}, UP otherwise (also before any verification). Verifiers
- * given this check ({@code .healthCheck(check)}) record every report; a later identical run of the same subject
- * clears its finding. Thread-safe.
+ * DOWN while the latest run of any verification found verified differences, DEGRADED while the latest one was
+ * {@link VerificationStatus#INCONCLUSIVE}, UP otherwise (also before any verification). Verifiers given this check
+ * ({@code .healthCheck(check)}) record every report; a verification is identified by its engine and its
+ * {@link VerificationReport#name() name} (default the table or collection, so two verifiers of one table against
+ * different targets need different names), and a later identical run of the same verification clears its finding.
+ * Thread-safe.
  */
 public final class VerificationHealthCheck implements HealthCheck {
 
@@ -35,9 +37,10 @@ public final class VerificationHealthCheck implements HealthCheck {
         return new VerificationHealthCheck(name);
     }
 
-    /** Records the latest report of its subject (replacing the previous one). */
+    /** Records the latest report of its verification (replacing the previous report of the same engine and name). */
     public void record(VerificationReport report) {
-        latest.put(report.engine() + ":" + report.subject(), Objects.requireNonNull(report, "report"));
+        Objects.requireNonNull(report, "report");
+        latest.put(report.engine() + ":" + report.name(), report);
     }
 
     @Override
@@ -53,16 +56,20 @@ public final class VerificationHealthCheck implements HealthCheck {
             VerificationReport r = e.getValue();
             subjects.put(e.getKey(), r.status().tagValue());
             switch (r.status()) {
-                case DIFFERENT -> b.down(r.subject() + ": " + r.totalDifferences() + " verified difference(s) (missing "
+                case DIFFERENT -> b.down(label(r) + ": " + r.totalDifferences() + " verified difference(s) (missing "
                         + r.count(DifferenceKind.MISSING) + ", extra " + r.count(DifferenceKind.EXTRA) + ", changed "
                         + r.count(DifferenceKind.CHANGED) + ")");
-                case INCONCLUSIVE -> b.degraded(r.subject() + ": verification inconclusive (" + r.unresolved()
+                case INCONCLUSIVE -> b.degraded(label(r) + ": verification inconclusive (" + r.unresolved()
                         + " difference(s) still in flight)");
                 case IDENTICAL -> { }
                 default -> throw new IllegalStateException(String.valueOf(r.status()));
             }
         }
         return b.detail("subjects", subjects).build();
+    }
+
+    private static String label(VerificationReport r) {
+        return r.name().equals(r.subject()) ? r.subject() : r.name() + " (" + r.subject() + ")";
     }
 
     @Override

@@ -27,6 +27,7 @@ public final class VerificationReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final String subject;
+    private final String name;
     private final String engine;
     private final List<String> keyColumns;
     private final String filter;
@@ -47,6 +48,7 @@ public final class VerificationReport {
 
     private VerificationReport(Builder b) {
         this.subject = b.subject;
+        this.name = b.name == null ? b.subject : b.name;
         this.engine = b.engine;
         this.keyColumns = List.copyOf(b.keyColumns);
         this.filter = b.filter;
@@ -91,6 +93,14 @@ public final class VerificationReport {
     /** The table (as given) or collection name. */
     public String subject() {
         return subject;
+    }
+
+    /**
+     * The verification's name ({@code JdbcTableVerifier.Builder#name}, default the {@link #subject() subject}): what
+     * the health check and the meters' {@code verification} tag identify it by.
+     */
+    public String name() {
+        return name;
     }
 
     /** {@code postgresql} or {@code mongodb}. */
@@ -199,6 +209,7 @@ public final class VerificationReport {
         ObjectNode root = JSON.createObjectNode();
         root.put("schema", SCHEMA);
         root.put("subject", subject);
+        root.put("name", name);
         root.put("engine", engine);
         root.put("status", status().tagValue());
         root.put("exitCode", exitCode());
@@ -253,7 +264,7 @@ public final class VerificationReport {
 
     @Override
     public String toString() {
-        return "VerificationReport{" + subject + ": " + status().tagValue() + ", rows checked=" + rowsChecked
+        return "VerificationReport{" + (name.equals(subject) ? subject : name + " (" + subject + ")") + ": " + status().tagValue() + ", rows checked=" + rowsChecked
                 + ", missing=" + count(DifferenceKind.MISSING) + ", extra=" + count(DifferenceKind.EXTRA)
                 + ", changed=" + count(DifferenceKind.CHANGED) + ", unresolved=" + unresolved + ", took "
                 + duration() + "}";
@@ -263,6 +274,7 @@ public final class VerificationReport {
     public static final class Builder {
         private final String subject;
         private final String engine;
+        private String name;
         private List<String> keyColumns = List.of();
         private String filter;
         private Instant startedAt;
@@ -283,6 +295,12 @@ public final class VerificationReport {
         private Builder(String subject, String engine) {
             this.subject = Objects.requireNonNull(subject, "subject");
             this.engine = Objects.requireNonNull(engine, "engine");
+        }
+
+        /** The verification's name (default: the subject). */
+        public Builder name(String value) {
+            this.name = Objects.requireNonNull(value, "name");
+            return this;
         }
 
         public Builder keyColumns(List<String> value) {

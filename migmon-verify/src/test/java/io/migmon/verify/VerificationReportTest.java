@@ -84,13 +84,14 @@ class VerificationReportTest {
         CheckpointStore store = CheckpointStore.directory(dir.resolve("cp"));
         Checkpoint cp = new Checkpoint("postgresql:a->a", List.of("k1", "it's"), 1, 2, 3, 4, 5,
                 List.of(missing(9), new RowDifference(DifferenceKind.CHANGED, Map.of("id", "2"), List.of("x"))),
-                Map.of(DifferenceKind.EXTRA, 7L));
+                Map.of(DifferenceKind.EXTRA, 7L), 3);
         store.save(cp);
         Checkpoint back = store.load("postgresql:a->a").orElseThrow();
         assertThat(back.lastKey()).containsExactly("k1", "it's");
         assertThat(back.candidates()).isEqualTo(cp.candidates());
         assertThat(back.unlisted()).containsEntry(DifferenceKind.EXTRA, 7L).containsEntry(DifferenceKind.MISSING, 0L);
         assertThat(back.rowsChecked()).isEqualTo(3);
+        assertThat(back.hashVersion()).isEqualTo(3);
         assertThat(store.load("other")).isEmpty();
         store.clear("postgresql:a->a");
         assertThat(store.load("postgresql:a->a")).isEmpty();

@@ -46,6 +46,11 @@ public final class MetricCatalog {
     /** Name of a CDC processor ({@code CdcEventProcessor.builder(name)}). */
     public static final String PROCESSOR = "processor";
     public static final String KIND = "kind";
+    /**
+     * Name of a verification (migmon-verify: {@code JdbcTableVerifier.builder(table).name(..)}, default the table or
+     * collection), so that two verifications of one table against different targets keep apart.
+     */
+    public static final String VERIFICATION = "verification";
 
     // ---- migrations (any engine) ------------------------------------------------------------------------------
     public static final MeterDefinition MIGRATION_DURATION = MeterDefinition.builder("migration.duration", MeterType.TIMER)
@@ -207,37 +212,37 @@ public final class MetricCatalog {
     // ---- validation (migmon-verify) ---------------------------------------------------------------------------
     public static final MeterDefinition VALIDATION_ROWS = MeterDefinition.builder("migration.validation.rows", MeterType.COUNTER)
             .baseUnit("rows").description("Rows covered by a source/target validation (checksummed or compared), by table or collection")
-            .tags(TABLE).bounded(TABLE)
+            .tags(VERIFICATION, TABLE).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_rows_total").build();
 
     public static final MeterDefinition VALIDATION_MISMATCHES = MeterDefinition.builder("migration.validation.mismatches", MeterType.COUNTER)
             .description("Verified differences found by a validation, by table and kind (missing, extra, changed)")
-            .tags(TABLE, KIND).bounded(TABLE)
+            .tags(VERIFICATION, TABLE, KIND).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_mismatches_total").build();
 
     public static final MeterDefinition VALIDATION_DURATION = MeterDefinition.builder("migration.validation.duration", MeterType.TIMER)
             .baseUnit("seconds").description("Duration of a validation run, by table and result (identical, different, inconclusive, failed)")
-            .tags(TABLE, STATUS).bounded(TABLE).buckets(1, 10, 60, 300, 1800, 3600)
+            .tags(VERIFICATION, TABLE, STATUS).bounded(VERIFICATION, TABLE).buckets(1, 10, 60, 300, 1800, 3600)
             .prometheus("migration_validation_duration_seconds").build();
 
     public static final MeterDefinition VALIDATION_PROGRESS = MeterDefinition.builder("migration.validation.progress", MeterType.GAUGE)
             .baseUnit("ratio").description("Fraction of the estimated rows a running validation has covered (0..1); NaN when unknown")
-            .tags(TABLE).bounded(TABLE)
+            .tags(VERIFICATION, TABLE).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_progress_ratio").build();
 
     public static final MeterDefinition VALIDATION_ETA = MeterDefinition.builder("migration.validation.eta", MeterType.GAUGE)
             .baseUnit("seconds").description("Estimated seconds until a running validation completes; NaN when unknown, 0 when done")
-            .tags(TABLE).bounded(TABLE)
+            .tags(VERIFICATION, TABLE).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_eta_seconds").build();
 
     public static final MeterDefinition VALIDATION_DIFFERENCES = MeterDefinition.builder("migration.validation.differences", MeterType.GAUGE)
             .description("Verified differences of the latest validation of a table or collection (0 when identical)")
-            .tags(TABLE).bounded(TABLE)
+            .tags(VERIFICATION, TABLE).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_differences").build();
 
     public static final MeterDefinition VALIDATION_IN_FLIGHT = MeterDefinition.builder("migration.validation.in.flight", MeterType.GAUGE)
             .description("Differences a running validation holds as in flight, waiting for the CDC applied watermark before a re-check")
-            .tags(TABLE).bounded(TABLE)
+            .tags(VERIFICATION, TABLE).bounded(VERIFICATION, TABLE)
             .prometheus("migration_validation_in_flight").build();
 
     // ---- alerting -----------------------------------------------------------------------------------------------

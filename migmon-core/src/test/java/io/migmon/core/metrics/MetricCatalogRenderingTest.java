@@ -63,6 +63,24 @@ class MetricCatalogRenderingTest {
                 .containsEntry("cdc_transactions_evicted_total", "counter reason,source");
     }
 
+    /**
+     * migmon-verify's meters: a verification is identified by its name and its table (issue 17: two verifiers of one
+     * table against different targets shared one series).
+     */
+    @Test
+    void validationMetersArePinned() {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registerAll(MigmonMeters.create(registry));
+        Map<String, String> rendered = parse(registry.scrape());
+        assertThat(rendered).containsEntry("migration_validation_rows_total", "counter table,verification")
+                .containsEntry("migration_validation_mismatches_total", "counter kind,table,verification")
+                .containsEntry("migration_validation_duration_seconds", "histogram status,table,verification")
+                .containsEntry("migration_validation_progress_ratio", "gauge table,verification")
+                .containsEntry("migration_validation_eta_seconds", "gauge table,verification")
+                .containsEntry("migration_validation_differences", "gauge table,verification")
+                .containsEntry("migration_validation_in_flight", "gauge table,verification");
+    }
+
     @Test
     void histogramsHaveTheCatalogBuckets() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

@@ -42,7 +42,8 @@ import java.util.regex.Pattern;
  *       {@link Builder#lagThreshold(Duration) 300 s}), {@code stall} (warning: running without
  *       progress for {@link Builder#stallAfter(Duration) 10 min}), {@code migration_failed} (critical:
  *       {@code migration_status{status="failed"} == 1}), {@code validation_differences} (critical: the latest
- *       migmon-verify run of a table found differences, {@code migration_validation_differences > 0});</li>
+ *       migmon-verify run of a verification found differences, {@code migration_validation_differences > 0}, by
+ *       verification and table);</li>
  *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
  *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold),
  *       {@code cdc_high_transaction_apply_lag} (warning: the 95th percentile of
@@ -210,11 +211,12 @@ public final class MigmonAlertRules {
                 "Migration {{ $labels.migration_id }} failed",
                 "The last run of migration {{ $labels.migration_id }} ended with status failed"));
         rules.add(rule(VALIDATION_DIFFERENCES, "critical",
-                "max by (table) (" + names.name(MetricCatalog.VALIDATION_DIFFERENCES) + ") > 0",
+                "max by (verification, table) (" + names.name(MetricCatalog.VALIDATION_DIFFERENCES) + ") > 0",
                 Duration.ZERO,
-                "Target differs from source in {{ $labels.table }}",
-                "The latest migmon-verify run of {{ $labels.table }} found verified differences between source and "
-                        + "target: do not cut over" + value(" ({{ $value }} rows)")));
+                "Target differs from source in {{ $labels.table }} ({{ $labels.verification }})",
+                "The latest migmon-verify run of verification {{ $labels.verification }} (table {{ $labels.table }}) "
+                        + "found verified differences between source and target: do not cut over"
+                        + value(" ({{ $value }} rows)")));
         return new RuleGroup(MIGRATIONS_GROUP, null, rules);
     }
 

@@ -72,10 +72,15 @@ class PromtoolRulesTest {
         t.expect(failed, "migration_failed", "3m", Map.of("migration_id", "m1", "status", "failed"));
 
         ObjectNode validation = t.testCase();
-        series(validation, "migration_validation_differences{table=\"orders\"}", "0 0 3x5");
-        series(validation, "migration_validation_differences{table=\"lines\"}", "0x7");
+        // two verifications of one table against different targets: only the differing one fires, by its name
+        series(validation, "migration_validation_differences{verification=\"orders-archive\",table=\"orders\"}",
+                "0 0 3x5");
+        series(validation, "migration_validation_differences{verification=\"orders-replica\",table=\"orders\"}",
+                "0x7");
+        series(validation, "migration_validation_differences{verification=\"lines\",table=\"lines\"}", "0x7");
         t.expect(validation, "validation_differences", "1m");
-        t.expect(validation, "validation_differences", "3m", Map.of("table", "orders"));
+        t.expect(validation, "validation_differences", "3m", Map.of("verification", "orders-archive",
+                "table", "orders"));
 
         ObjectNode errors = t.testCase();
         series(errors, "migration_rows_total{migration_id=\"m1\",table_name=\"orders\"}", "0+100x20");

@@ -32,6 +32,9 @@ final class MongoCommand {
             MongoCollectionVerifier.Builder b = MongoCollectionVerifier.builder(o.table)
                     .source(s.getDatabase(sc.getDatabase())).target(t.getDatabase(tc.getDatabase()))
                     .meterRegistry(registry);
+            if (o.name != null) {
+                b.name(o.name);
+            }
             if (o.targetTable != null) {
                 b.targetCollection(o.targetTable);
             }

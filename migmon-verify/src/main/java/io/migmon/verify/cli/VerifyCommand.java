@@ -29,7 +29,7 @@ import java.util.function.Function;
  * PrintStream, Function)} parses the arguments and returns the exit code; the migmon CLI wraps it.
  *
  * <pre>
- * migmon verify --source URL --target URL --table orders [--target-table name] [--key id[,k2]] [--where SQL]
+ * migmon verify --source URL --target URL --table orders [--name NAME] [--target-table name] [--key id[,k2]] [--where SQL]
  *               [--exclude col[,col]] [--max-rows-per-second N] [--chunk-rows N] [--max-reported N]
  *               [--strict-numeric-scale] [--checkpoint-dir DIR] [--report FILE] [--json]
  * </pre>
@@ -54,6 +54,7 @@ public final class VerifyCommand {
               --source URL              source database: jdbc:postgresql://... or mongodb://host/db
               --target URL              target database (same kind as the source)
               --table NAME              table (schema.table) or collection to compare
+              --name NAME               name of this verification in the report and meters (default: --table)
               --target-table NAME       target table or collection when named differently
               --key COL[,COL]           key columns (default: the source's primary key; MongoDB: _id)
               --where CONDITION         SQL condition (MongoDB: JSON filter) applied to both sides
@@ -135,6 +136,9 @@ public final class VerifyCommand {
                 .source(new UrlDataSource(o.source, env.apply("MIGMON_SOURCE_USER"), env.apply("MIGMON_SOURCE_PASSWORD")))
                 .target(new UrlDataSource(o.target, env.apply("MIGMON_TARGET_USER"), env.apply("MIGMON_TARGET_PASSWORD")))
                 .meterRegistry(registry);
+        if (o.name != null) {
+            b.name(o.name);
+        }
         if (o.targetTable != null) {
             b.targetTable(o.targetTable);
         }
@@ -197,6 +201,7 @@ public final class VerifyCommand {
         String target;
         String table;
         String targetTable;
+        String name;
         List<String> keys = new ArrayList<>();
         String where;
         List<String> exclude = new ArrayList<>();
@@ -254,6 +259,7 @@ public final class VerifyCommand {
                 case "--target" -> target = value;
                 case "--table" -> table = value;
                 case "--target-table" -> targetTable = value;
+                case "--name" -> this.name = value;
                 case "--key" -> keys.addAll(split(value));
                 case "--where" -> where = value;
                 case "--exclude" -> exclude.addAll(split(value));

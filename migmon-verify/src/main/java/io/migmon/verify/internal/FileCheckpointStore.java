@@ -25,10 +25,17 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** {@link CheckpointStore} of JSON files, written atomically (temp file + move). */
+/**
+ * {@link CheckpointStore} of JSON files, written atomically (temp file + move). Format 2 (2026-11-27) adds
+ * {@code format} and {@code hashVersion}; a file without them (format 1) loads with hash version 0, which no verifier
+ * resumes.
+ */
 public final class FileCheckpointStore implements CheckpointStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Layout of the files written: 2 = with {@code format} and {@code hashVersion}. */
+    static final int FORMAT = 2;
 
     private final Path dir;
 
@@ -60,7 +67,8 @@ public final class FileCheckpointStore implements CheckpointStore {
             }
             return Optional.of(new Checkpoint(id, lastKey, n.path("sourceRows").asLong(), n.path("targetRows").asLong(),
                     n.path("rowsChecked").asLong(), n.path("rangesCompared").asLong(),
-                    n.path("rangesDiffering").asLong(), candidates, unlisted(n.path("unlisted"))));
+                    n.path("rangesDiffering").asLong(), candidates, unlisted(n.path("unlisted")),
+                    n.path("hashVersion").asInt(0)));
         } catch (IOException | RuntimeException e) {
             throw new VerificationException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
         }
@@ -69,7 +77,9 @@ public final class FileCheckpointStore implements CheckpointStore {
     @Override
     public synchronized void save(Checkpoint cp) {
         ObjectNode n = JSON.createObjectNode();
+        n.put("format", FORMAT);
         n.put("id", cp.id());
+        n.put("hashVersion", cp.hashVersion());
         ArrayNode lk = n.putArray("lastKey");
         cp.lastKey().forEach(lk::add);
         n.put("sourceRows", cp.sourceRows());

@@ -42,13 +42,115 @@ public final class PgTable {
     private final List<Column> keys;
     private final String where;
     private final boolean strictNumericScale;
+    /** Per compared column, how it enters the row hash (same on both sides: see {@link #hashModes}). */
+    private final List<HashMode> modes;
 
-    private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict) {
+    private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict,
+            List<HashMode> modes) {
         this.relation = relation;
         this.compared = compared;
         this.keys = keys;
         this.where = where;
         this.strictNumericScale = strict;
+        this.modes = modes;
+    }
+
+    /**
+     * How a compared column enters the row hash. Both sides must use the same modes (the row hash must be the same
+     * function of the values on both sides), so they are decided from both sides' catalogs together
+     * ({@link #hashModes}).
+     */
+    public enum HashMode {
+        /** NOT NULL on both sides: chained (its hash takes the hash so far as its seed), no NULL marker. */
+        CHAIN,
+        /**
+         * Nullable but (almost) never NULL on both sides (planner statistics): chained too; a row with a NULL in such
+         * a column gets the {@link #TERM} form of the whole row instead (the chain is NULL for it: the hash
+         * functions are strict).
+         */
+        OPTIMISTIC,
+        /** Nullable: a term of its own, its hash or its NULL marker, XOR-ed into the chain's first seed. */
+        TERM
+    }
+
+    /**
+     * Null fraction allowed for the {@link HashMode#OPTIMISTIC} columns together: a row with a NULL in one of them
+     * costs the chain plus the full term form (about 1.8 times the term form alone), so the chain only pays while
+     * such rows are rare. Measured (3M rows, docs/performance/verify.md): 25 % NULLs in one column already cost as
+     * much as the term form; 10 % keeps a margin.
+     */
+    static final double OPTIMISTIC_NULL_FRACTION = 0.10;
+
+    /**
+     * Per column (by name): -1 when it is NOT NULL, else the planner's null fraction (0..1, {@code pg_stats}), NaN
+     * when there are no statistics.
+     */
+    public Map<String, Double> nullFractions(Connection c) throws SQLException {
+        String sql = "SELECT a.attname, a.attnotnull, (SELECT s.null_frac FROM pg_stats s WHERE s.schemaname = "
+                + "n.nspname AND s.tablename = cl.relname AND s.attname = a.attname ORDER BY s.inherited LIMIT 1) "
+                + "FROM pg_attribute a JOIN pg_class cl ON cl.oid = a.attrelid JOIN pg_namespace n ON n.oid = "
+                + "cl.relnamespace WHERE a.attrelid = CAST(? AS regclass) AND a.attnum > 0 AND NOT a.attisdropped";
+        Map<String, Double> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    double frac = rs.getDouble(3);
+                    out.put(rs.getString(1), rs.getBoolean(2) ? -1.0 : rs.wasNull() ? Double.NaN : frac);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The hash modes of the compared columns from both sides' {@link #nullFractions}: {@link HashMode#CHAIN} when NOT
+     * NULL on both sides; {@link HashMode#OPTIMISTIC} for nullable columns with statistics on both sides, rarest
+     * NULLs first, while the sum of their null fractions (the larger side's) stays within
+     * {@value #OPTIMISTIC_NULL_FRACTION}; {@link HashMode#TERM} otherwise (no statistics: never analyzed).
+     */
+    public static List<HashMode> hashModes(List<Column> compared, Map<String, Double> source,
+            Map<String, Double> target) {
+        HashMode[] modes = new HashMode[compared.size()];
+        List<Integer> nullable = new ArrayList<>();
+        double[] frac = new double[compared.size()];
+        for (int i = 0; i < compared.size(); i++) {
+            double a = source.getOrDefault(compared.get(i).name(), Double.NaN);
+            double b = target.getOrDefault(compared.get(i).name(), Double.NaN);
+            if (a < 0 && b < 0) {
+                modes[i] = HashMode.CHAIN;
+            } else {
+                modes[i] = HashMode.TERM;
+                frac[i] = Double.isNaN(a) || Double.isNaN(b) ? Double.NaN : Math.max(Math.max(a, b), 0);
+                if (!Double.isNaN(frac[i])) {
+                    nullable.add(i);
+                }
+            }
+        }
+        nullable.sort(java.util.Comparator.comparingDouble((Integer i) -> frac[i]).thenComparing(i -> i));
+        double sum = 0;
+        for (int i : nullable) {
+            if (sum + frac[i] > OPTIMISTIC_NULL_FRACTION) {
+                break;
+            }
+            sum += frac[i];
+            modes[i] = HashMode.OPTIMISTIC;
+        }
+        return List.of(modes);
+    }
+
+    /** This table with the given {@link #hashModes hash modes} (one per compared column). */
+    public PgTable withHashModes(List<HashMode> value) {
+        if (value.size() != compared.size()) {
+            throw new IllegalArgumentException("one hash mode per compared column: " + value.size() + " for "
+                    + compared.size());
+        }
+        return new PgTable(relation, compared, keys, where, strictNumericScale, List.copyOf(value));
+    }
+
+    /** The hash modes in use, one per compared column. */
+    public List<HashMode> hashModes() {
+        return modes;
     }
 
     /** The settings {@link #SESSION} changes, to be put back when the verifier is done with a connection. */
@@ -241,7 +343,8 @@ public final class PgTable {
         if (!missing.isEmpty()) {
             throw new VerificationException(side + " table " + relation + " has no column(s) " + missing);
         }
-        return new PgTable(quoteRelation(relation), List.copyOf(cmp), List.copyOf(k), where, strictNumericScale);
+        return new PgTable(quoteRelation(relation), List.copyOf(cmp), List.copyOf(k), where, strictNumericScale,
+                java.util.Collections.nCopies(cmp.size(), HashMode.TERM));
     }
 
     public List<Column> comparedColumns() {
@@ -261,6 +364,7 @@ public final class PgTable {
         return switch (base) {
             case "numeric" -> strictNumericScale ? col + "::text" : "trim_scale(" + col + ")::text";
             case "json" -> col + "::jsonb::text";
+            case "money" -> col + "::numeric::text";
             case "bytea" -> "encode(" + col + ", 'hex')";
             default -> col + "::text";
         };
@@ -271,6 +375,9 @@ public final class PgTable {
         String base = c.baseType().toLowerCase(Locale.ROOT);
         if (base.equals("bytea")) {
             return "decode(?, 'hex')";
+        }
+        if (base.equals("money")) {
+            return "CAST(CAST(? AS numeric) AS " + c.formattedType() + ")";
         }
         return "CAST(? AS " + c.formattedType() + ")";
     }
@@ -297,6 +404,9 @@ public final class PgTable {
             }
             case "json" -> {
                 return col + "::jsonb";
+            }
+            case "money" -> {
+                return col + "::numeric";
             }
             case "text", "character varying", "character", "name", "\"char\"" -> {
                 return col + "::text COLLATE \"C\"";
@@ -341,13 +451,21 @@ public final class PgTable {
      * text.
      */
     String columnHash(Column c, String qualifier, long seed) {
+        return columnHash(c, qualifier, literal(seed));
+    }
+
+    /** {@link #columnHash(Column, String, long)} with a seed expression (parenthesized or a literal). */
+    private String columnHash(Column c, String qualifier, String s) {
         String col = qualifier + quote(c.name());
         String base = c.baseType().toLowerCase(Locale.ROOT);
-        String s = literal(seed);
         switch (base) {
             case "smallint", "integer", "bigint", "oid" -> {
                 String v = col + "::int8";
                 return "hashint8extended(" + v + ", " + v + " # " + s + ")";
+            }
+            case "money" -> {
+                // the amount, not the text: money's text follows lc_monetary ($1,000.25 / 1.000,25 EUR)
+                return "hash_numeric_extended(" + col + "::numeric, " + s + ")";
             }
             case "numeric" -> {
                 return strictNumericScale ? "hashtextextended(" + col + "::text COLLATE \"C\", " + s + ")"
@@ -384,14 +502,52 @@ public final class PgTable {
         return "COALESCE(" + columnHash(compared.get(i), q, columnSeed(i)) + ", " + literal(nullMarker(i)) + ")";
     }
 
+    /** Seed of the chain ({@link #rowHash}): apart from every column's own seed. */
+    static final long CHAIN_SEED = 0x5851F42D4C957F2DL;
+
     /**
-     * 64-bit hash of the row: the XOR of the {@link #columnTerm column terms} (a distinct seed per position, so two
-     * columns swapping values change it), mixed by one more hash with the XOR as its 64-bit seed
-     * ({@code hashint8extended(0, x)}: Jenkins' lookup3 over the seed, nothing folded). The mixing is what makes a sum
-     * over rows see two rows swapping a column's values. About 20 % less CPU per row than hashing a
-     * {@code ROW(...)} value (measured in docs/performance/verify.md).
+     * 64-bit hash of the row (row-hash version 3, {@code JdbcTableVerifier.ROW_HASH_VERSION}).
+     *
+     * <p>Term form (every column {@link HashMode#TERM}): the XOR of the {@link #columnTerm column terms} (a distinct
+     * seed per position, so two columns swapping values change it; NULL a per-position marker), mixed by one more
+     * hash with the XOR as its 64-bit seed ({@code hashint8extended(0, x)}: Jenkins' lookup3 over the seed, nothing
+     * folded). The mixing is what makes a sum over rows see two rows swapping a column's values.
+     *
+     * <p>Chain form (columns {@link HashMode#CHAIN} or {@link HashMode#OPTIMISTIC}): each such column's hash takes the
+     * hash so far as its 64-bit seed, {@code h(c_n, ... h(c_2, h(c_1, s0)))}, where {@code s0} is
+     * {@link #CHAIN_SEED} XOR the terms of the {@link HashMode#TERM} columns. No XOR per column, no NULL test, no
+     * final mix: the last hash mixes everything (one function call per column instead of about three). The order is
+     * the columns' order, so position matters; integers keep their value in the seed ({@code v # h}), nothing is
+     * folded to 32 bits. A NULL in an {@link HashMode#OPTIMISTIC} column makes the chain NULL (strict functions):
+     * such a row gets the term form of the whole row ({@code COALESCE(chain, terms)}); NULL, '' and every value stay
+     * apart in both forms (NULL only ever reaches the term form, as a marker). 0.49 s against 0.60 s per 3M rows
+     * (docs/performance/verify.md).
      */
     private String rowHash(String q) {
+        List<String> terms = new ArrayList<>();
+        List<Integer> chained = new ArrayList<>();
+        boolean optimistic = false;
+        for (int i = 0; i < compared.size(); i++) {
+            if (modes.get(i) == HashMode.TERM) {
+                terms.add(columnTerm(i, q));
+            } else {
+                chained.add(i);
+                optimistic |= modes.get(i) == HashMode.OPTIMISTIC;
+            }
+        }
+        if (chained.isEmpty()) {
+            return termForm(q);
+        }
+        String h = terms.isEmpty() ? literal(CHAIN_SEED)
+                : "(" + literal(CHAIN_SEED) + " # " + String.join(" # ", terms) + ")";
+        for (int i : chained) {
+            h = columnHash(compared.get(i), q, h);
+        }
+        return optimistic ? "COALESCE(" + h + ", " + termForm(q) + ")" : h;
+    }
+
+    /** The term form of the row hash (see {@link #rowHash}): every column as a term, XOR-ed and mixed. */
+    private String termForm(String q) {
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < compared.size(); i++) {
             parts.add(columnTerm(i, q));

@@ -15,13 +15,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The {@code migration_validation_*} meters of one table or collection: rows covered, verified mismatches by kind,
+ * The {@code migration_validation_*} meters of one verification (tagged with its name and its table or collection): rows covered, verified mismatches by kind,
  * run duration, progress / ETA of the running validation, verified differences of the latest run and in-flight
  * candidates. Gauges stay registered (last value) until {@link #close()}. Thread-safe.
  */
 public final class ValidationMeters implements AutoCloseable {
 
     private final MigmonMeters meters;
+    private final String name;
     private final String table;
     private final Clock clock;
     private final Counter rows;
@@ -34,19 +35,47 @@ public final class ValidationMeters implements AutoCloseable {
     private volatile long runStartMillis;
     private volatile long doneRows;
 
-    public ValidationMeters(MeterRegistry registry, MetricsOptions options, Clock clock, String table) {
+    /**
+     * @param name  the verification's name (tag {@code verification})
+     * @param table the table or collection (tag {@code table})
+     */
+    public ValidationMeters(MeterRegistry registry, MetricsOptions options, Clock clock, String name, String table) {
         this.meters = MigmonMeters.create(registry, options);
+        this.name = name;
         this.table = table;
         this.clock = clock;
-        this.rows = meters.counter(MetricCatalog.VALIDATION_ROWS, MetricCatalog.TABLE, table);
+        this.rows = meters.counter(MetricCatalog.VALIDATION_ROWS, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
         for (DifferenceKind k : DifferenceKind.values()) {
-            mismatches.put(k, meters.counter(MetricCatalog.VALIDATION_MISMATCHES, MetricCatalog.TABLE, table,
+            mismatches.put(k, meters.counter(MetricCatalog.VALIDATION_MISMATCHES, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table,
                     MetricCatalog.KIND, k.tagValue()));
         }
-        meters.gauge(MetricCatalog.VALIDATION_PROGRESS, this, m -> m.progress, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_ETA, this, m -> m.eta, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_DIFFERENCES, differences, AtomicLong::doubleValue, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_IN_FLIGHT, inFlight, AtomicLong::doubleValue, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_PROGRESS, this, m -> m.progress, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_ETA, this, m -> m.eta, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_DIFFERENCES, differences, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_IN_FLIGHT, inFlight, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+    }
+
+    /** Longest accepted verification name (it becomes a tag value and a health-check key). */
+    public static final int MAX_NAME_LENGTH = 200;
+
+    /**
+     * Checks a verification name given to a builder: not blank, at most {@value #MAX_NAME_LENGTH} characters, no
+     * control characters (it is a tag value, a health-check key and part of log lines).
+     *
+     * @throws IllegalArgumentException naming the field {@code name}
+     */
+    public static String requireName(String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        if (value.length() > MAX_NAME_LENGTH) {
+            throw new IllegalArgumentException("name must be at most " + MAX_NAME_LENGTH + " characters, was "
+                    + value.length());
+        }
+        if (value.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("name must not contain control characters");
+        }
+        return value;
     }
 
     /** A run starts: progress 0 (or NaN when the expected rows are unknown, i.e. {@code expected <= 0}). */
@@ -106,7 +135,7 @@ public final class ValidationMeters implements AutoCloseable {
     }
 
     private Timer timer(String status) {
-        return meters.timer(MetricCatalog.VALIDATION_DURATION, MetricCatalog.TABLE, table, MetricCatalog.STATUS, status);
+        return meters.timer(MetricCatalog.VALIDATION_DURATION, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table, MetricCatalog.STATUS, status);
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.migmon.verify.internal.PgTable.Checksum;
 import io.migmon.verify.internal.PgTable.LeafRow;
 import io.migmon.verify.internal.PgTable.ProbeRow;
 import io.migmon.verify.internal.Throttle;
+import io.migmon.verify.internal.Resume;
 import io.migmon.verify.internal.ValidationMeters;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -73,7 +74,16 @@ import javax.sql.DataSource;
  */
 public final class JdbcTableVerifier implements AutoCloseable {
 
+    /**
+     * Version of the row hash (and so of the range checksums) this verifier computes, saved in its checkpoints: a
+     * checkpoint of another version is not resumed (the table starts over, with a warning). 1: the hash of
+     * {@code ROW(...)} folded to 32 bits (until 2026-11-26); 2: per-column typed hashes XOR-ed and mixed
+     * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27).
+     */
+    public static final int ROW_HASH_VERSION = 3;
+
     private final String table;
+    private final String name;
     private final String targetTable;
     private final DataSource source;
     private final DataSource target;
@@ -99,6 +109,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
     private JdbcTableVerifier(Builder b) {
         this.table = b.table;
+        this.name = b.name == null ? b.table : b.name;
         this.targetTable = b.targetTable == null ? b.table : b.targetTable;
         this.source = b.source;
         this.target = b.target;
@@ -120,7 +131,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         this.checkpoints = b.checkpoints;
         this.healthCheck = b.healthCheck;
         this.clock = b.clock;
-        this.meters = new ValidationMeters(b.registry, b.options, b.clock, b.table);
+        this.meters = new ValidationMeters(b.registry, b.options, b.clock, name, b.table);
     }
 
     /** A builder for the table {@code table} (optionally schema-qualified, e.g. {@code public.orders}). */
@@ -211,7 +222,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "JdbcTableVerifier{" + table + (targetTable.equals(table) ? "" : " -> " + targetTable) + ", keys="
+        return "JdbcTableVerifier{" + (name.equals(table) ? "" : name + ": ") + table + (targetTable.equals(table) ? "" : " -> " + targetTable) + ", keys="
                 + keyColumns + (where == null ? "" : ", where=" + where) + ", chunkRows=" + chunkRows + "}";
     }
 
@@ -339,6 +350,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
             s = PgTable.of(table, srcCols, columnNames, keys, where, strictNumericScale, "source");
             t = PgTable.of(targetTable, tgtCols, columnNames, keys, where, strictNumericScale, "target");
+            // one row hash for both sides: columns NOT NULL on both are chained, so are nullable ones that both
+            // sides' statistics say are (almost) never NULL; the others are terms with NULL markers
+            List<PgTable.HashMode> modes = PgTable.hashModes(s.comparedColumns(), s.nullFractions(src),
+                    t.nullFractions(tgt));
+            s = s.withHashModes(modes);
+            t = t.withHashModes(modes);
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
             collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
@@ -623,7 +640,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         private VerificationReport finish(boolean resumed) {
-            VerificationReport.Builder rb = VerificationReport.builder(table, "postgresql").keyColumns(keys)
+            VerificationReport.Builder rb = VerificationReport.builder(table, "postgresql").name(name).keyColumns(keys)
                     .filter(where).startedAt(started).resumed(resumed).ranges(rangesCompared, rangesDiffering)
                     .rows(sourceRows, targetRows, rowsChecked);
             long unlistedTotal = Arrays.stream(unlisted).sum();
@@ -664,10 +681,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         private Checkpoint loadCheckpoint(String id) {
-            if (checkpoints == null) {
-                return null;
-            }
-            return checkpoints.load(id).orElse(null);
+            return Resume.load(checkpoints, id, ROW_HASH_VERSION, table);
         }
 
         private void saveCheckpoint(String id, List<String> lastKey) {
@@ -677,7 +691,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     u.put(k, unlisted[k.ordinal()]);
                 }
                 checkpoints.save(new Checkpoint(id, lastKey, sourceRows, targetRows, rowsChecked, rangesCompared,
-                        rangesDiffering, candidates, u));
+                        rangesDiffering, candidates, u, ROW_HASH_VERSION));
             }
         }
 
@@ -716,6 +730,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
      */
     public static final class Builder {
         private final String table;
+        private String name;
         private String targetTable;
         private DataSource source;
         private DataSource target;
@@ -753,6 +768,18 @@ public final class JdbcTableVerifier implements AutoCloseable {
         /** The target database (required). */
         public Builder target(DataSource value) {
             this.target = Require.notNull(value, "target");
+            return this;
+        }
+
+        /**
+         * The verification's name (default: the table as given): the key of its entry in the
+         * {@link #healthCheck(VerificationHealthCheck) health check} and the {@code verification} tag of its meters.
+         * Give two verifiers of one table against different targets (or with different filters) different names,
+         * otherwise the later run replaces the earlier one's health entry and both count into one series. Not blank,
+         * at most 200 characters, no control characters.
+         */
+        public Builder name(String value) {
+            this.name = ValidationMeters.requireName(value);
             return this;
         }
 

@@ -21,6 +21,7 @@ import io.migmon.verify.internal.CanonicalBson;
 import io.migmon.verify.internal.InFlightResolver;
 import io.migmon.verify.internal.Reactive;
 import io.migmon.verify.internal.Throttle;
+import io.migmon.verify.internal.Resume;
 import io.migmon.verify.internal.ValidationMeters;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,7 +63,14 @@ public final class MongoCollectionVerifier implements AutoCloseable {
     private static final JsonWriterSettings EXTENDED = JsonWriterSettings.builder().outputMode(JsonMode.EXTENDED).build();
     private static final JsonWriterSettings RELAXED = JsonWriterSettings.builder().outputMode(JsonMode.RELAXED).build();
 
+    /**
+     * Version of the document hash this verifier compares ranges with, saved in its checkpoints: a checkpoint of
+     * another version (0: written before 2026-11-27, when versions were not recorded) is not resumed.
+     */
+    public static final int HASH_VERSION = 1;
+
     private final String collection;
+    private final String name;
     private final String targetCollection;
     private final MongoDatabase source;
     private final MongoDatabase target;
@@ -83,6 +91,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
     private MongoCollectionVerifier(Builder b) {
         this.collection = b.collection;
+        this.name = b.name == null ? b.collection : b.name;
         this.targetCollection = b.targetCollection == null ? b.collection : b.targetCollection;
         this.source = b.source;
         this.target = b.target;
@@ -99,7 +108,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         this.checkpoints = b.checkpoints;
         this.healthCheck = b.healthCheck;
         this.clock = b.clock;
-        this.meters = new ValidationMeters(b.registry, b.options, b.clock, b.collection);
+        this.meters = new ValidationMeters(b.registry, b.options, b.clock, name, b.collection);
     }
 
     public static Builder builder(String collection) {
@@ -146,7 +155,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "MongoCollectionVerifier{" + collection + (targetCollection.equals(collection) ? "" : " -> "
+        return "MongoCollectionVerifier{" + (name.equals(collection) ? "" : name + ": ") + collection + (targetCollection.equals(collection) ? "" : " -> "
                 + targetCollection) + ", chunkDocuments=" + chunk + "}";
     }
 
@@ -180,7 +189,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
             String id = id();
             BsonValue lower = null;
             boolean resumed = false;
-            Checkpoint cp = checkpoints == null ? null : checkpoints.load(id).orElse(null);
+            Checkpoint cp = Resume.load(checkpoints, id, HASH_VERSION, collection);
             if (cp != null && cp.lastKey().size() == 1) {
                 lower = BsonDocument.parse(cp.lastKey().get(0)).get("v");
                 sourceRows = cp.sourceRows();
@@ -215,7 +224,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                         u.put(k, unlisted[k.ordinal()]);
                     }
                     checkpoints.save(new Checkpoint(id, List.of(new BsonDocument("v", lower).toJson(EXTENDED)),
-                            sourceRows, targetRows, rowsChecked, rangesCompared, rangesDiffering, candidates, u));
+                            sourceRows, targetRows, rowsChecked, rangesCompared, rangesDiffering, candidates, u,
+                            HASH_VERSION));
                 }
             }
             VerificationReport report = finish(resumed);
@@ -425,7 +435,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private VerificationReport finish(boolean resumed) {
-            VerificationReport.Builder rb = VerificationReport.builder(collection, "mongodb").keyColumns(List.of("_id"))
+            VerificationReport.Builder rb = VerificationReport.builder(collection, "mongodb").name(name).keyColumns(List.of("_id"))
                     .filter(filter == null ? null : filter.toJson(RELAXED)).startedAt(started).resumed(resumed)
                     .ranges(rangesCompared, rangesDiffering).rows(sourceRows, targetRows, rowsChecked);
             long unlistedTotal = 0;
@@ -482,6 +492,7 @@ public final class MongoCollectionVerifier implements AutoCloseable {
      */
     public static final class Builder {
         private final String collection;
+        private String name;
         private String targetCollection;
         private MongoDatabase source;
         private MongoDatabase target;
@@ -503,6 +514,16 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
         private Builder(String collection) {
             this.collection = Require.notBlank(collection, "collection");
+        }
+
+        /**
+         * The verification's name (default: the collection): the key of its entry in the health check and the
+         * {@code verification} tag of its meters; give two verifiers of one collection against different targets
+         * different names. Not blank, at most 200 characters, no control characters.
+         */
+        public Builder name(String value) {
+            this.name = ValidationMeters.requireName(value);
+            return this;
         }
 
         /** The source database (required). */

@@ -67,6 +67,15 @@ class VerifyCommandIT {
         assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "id > 100", "--json")).isZero();
         assertThat(new ObjectMapper().readTree(out()).path("filter").asText()).isEqualTo("id > 100");
+        assertThat(new ObjectMapper().readTree(out()).path("name").asText()).isEqualTo("orders");
+
+        // --name: the verification's name in the report (and in its meters), validated
+        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+                "--where", "id > 100", "--name", "orders-recent", "--json")).isZero();
+        assertThat(new ObjectMapper().readTree(out()).path("name").asText()).isEqualTo("orders-recent");
+        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+                "--name", " ")).isEqualTo(2);
+        assertThat(err()).contains("name must not be blank");
     }
 
     @Test

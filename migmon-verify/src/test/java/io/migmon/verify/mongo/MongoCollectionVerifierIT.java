@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.BsonBinary;
 import org.bson.BsonDecimal128;
 import org.bson.BsonDocument;
@@ -44,34 +43,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MongoCollectionVerifierIT {
 
     private static final Duration T = Duration.ofSeconds(60);
-    private static final AtomicInteger DBS = new AtomicInteger();
-    private final Map<String, MongoFixture> servers = new java.util.HashMap<>();
+    private MongoServers servers;
 
     @BeforeAll
     void start() throws Exception {
-        servers.put("mongo-java-server", MongoFixture.start("mongo-java-server"));
-        try {
-            servers.put("jongodb", MongoFixture.start("jongodb"));
-        } catch (org.opentest4j.TestAbortedException e) {
-            // skipped with a reason in the jongodb tests
-        }
+        servers = MongoServers.start("");
     }
 
     @AfterAll
     void stop() {
-        servers.values().forEach(MongoFixture::close);
+        servers.close();
     }
 
     private MongoFixture server(String kind) {
-        MongoFixture f = servers.get(kind);
-        if (f == null) {
-            MongoFixture.requireJongodb();
-        }
-        return f;
+        return servers.server(kind);
     }
 
     private MongoDatabase db(MongoFixture f, String side) {
-        return f.client().getDatabase(side + "_" + ProcessHandle.current().pid() + "_" + DBS.incrementAndGet());
+        return servers.db(f, side);
     }
 
     private static Document doc(int i) {

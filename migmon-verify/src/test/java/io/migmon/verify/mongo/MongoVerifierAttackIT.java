@@ -14,10 +14,8 @@ import io.migmon.verify.VerificationStatus;
 import io.migmon.verify.internal.Reactive;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.BsonDocument;
 import org.bson.Document;
 import org.bson.types.ObjectId;
@@ -32,34 +30,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MongoVerifierAttackIT {
 
     private static final Duration T = Duration.ofSeconds(60);
-    private static final AtomicInteger DBS = new AtomicInteger();
-    private final Map<String, MongoFixture> servers = new HashMap<>();
+    private MongoServers servers;
 
     @BeforeAll
     void start() throws Exception {
-        servers.put("mongo-java-server", MongoFixture.start("mongo-java-server"));
-        try {
-            servers.put("jongodb", MongoFixture.start("jongodb"));
-        } catch (org.opentest4j.TestAbortedException e) {
-            // skipped with a reason in the jongodb tests
-        }
+        servers = MongoServers.start("att_");
     }
 
     @AfterAll
     void stop() {
-        servers.values().forEach(MongoFixture::close);
+        servers.close();
     }
 
     private MongoFixture server(String kind) {
-        MongoFixture f = servers.get(kind);
-        if (f == null) {
-            MongoFixture.requireJongodb();
-        }
-        return f;
+        return servers.server(kind);
     }
 
     private MongoDatabase db(MongoFixture f, String side) {
-        return f.client().getDatabase("att_" + side + "_" + ProcessHandle.current().pid() + "_" + DBS.incrementAndGet());
+        return servers.db(f, side);
     }
 
     private static final List<ObjectId> OIDS = List.of(new ObjectId("650000000000000000000001"),

@@ -1,0 +1,36 @@
+package io.migmon.verify.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.migmon.verify.internal.PgTable.Column;
+import io.migmon.verify.internal.PgTable.HashMode;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** How columns enter the row hash: decided from both sides together, so both compute the same function. */
+class PgTableTest {
+
+    private static final List<Column> COLUMNS = List.of(new Column("id", "bigint", "bigint"),
+            new Column("a", "text", "text"), new Column("b", "text", "text"), new Column("c", "text", "text"),
+            new Column("d", "text", "text"), new Column("e", "text", "text"));
+
+    @Test
+    void notNullOnBothSidesChainsRareNullsAreOptimisticTheRestAreTerms() {
+        Map<String, Double> source = Map.of("id", -1.0, "a", -1.0, "b", 0.0, "c", 0.06, "d", 0.05, "e", 0.5);
+        // a is NOT NULL on the source only; e has no statistics on the target (never analyzed)
+        Map<String, Double> target = Map.of("id", -1.0, "a", 0.0, "b", 0.01, "c", 0.0, "d", 0.07);
+        assertThat(PgTable.hashModes(COLUMNS, source, target)).containsExactly(HashMode.CHAIN, HashMode.OPTIMISTIC,
+                HashMode.OPTIMISTIC, HashMode.OPTIMISTIC, HashMode.TERM, HashMode.TERM);
+        // a (0), b (0.01), c (0.06): 0.07 in all; d (0.07) would exceed the budget of 0.10
+    }
+
+    @Test
+    void theSameModesWhicheverSideIsWhich() {
+        Map<String, Double> one = Map.of("id", -1.0, "a", -1.0, "b", 0.2, "c", 0.0, "d", 0.09, "e", Double.NaN);
+        Map<String, Double> other = Map.of("id", -1.0, "a", 0.0, "b", 0.0, "c", 0.03, "d", 0.0, "e", 0.0);
+        assertThat(PgTable.hashModes(COLUMNS, one, other)).isEqualTo(PgTable.hashModes(COLUMNS, other, one))
+                .containsExactly(HashMode.CHAIN, HashMode.OPTIMISTIC, HashMode.TERM, HashMode.OPTIMISTIC,
+                        HashMode.TERM, HashMode.TERM);
+    }
+}
