@@ -175,6 +175,10 @@ final class ChangePipeline {
                     if (dead == null) {
                         dead = new ArrayList<>();
                     }
+                    if (groupTransactions && ex.transactionId() != null) {
+                        // its transaction can never be complete: given up now, not when it expires
+                        transactions.deadLettered(ex.transactionId());
+                    }
                     dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                     continue;
                 }

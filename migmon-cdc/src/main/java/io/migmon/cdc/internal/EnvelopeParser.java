@@ -105,11 +105,16 @@ public final class EnvelopeParser {
             }
             readObject(p, st, captureRows, value, 0, 0);
             if (p.nextToken() != null) {
-                throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object");
+                throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object",
+                        st.txBlockId);
             }
         } catch (IOException e) {
             // Jackson's message names the location, never the content beyond a short excerpt of the token
-            throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()));
+            throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()),
+                    st.txBlockId);
+        } catch (EnvelopeException e) {
+            throw e.transactionId() != null || st.txBlockId == null ? e
+                    : new EnvelopeException(e.reason(), e.getMessage(), st.txBlockId);
         }
         ChangeEvent event = build(record, st, heartbeatTopic);
         remember(topic, value, st, captureRows);
@@ -220,11 +225,12 @@ public final class EnvelopeParser {
             op = Operation.fromCode(st.op);
             if (op == null) {
                 throw new EnvelopeException(DeadLetterReason.UNKNOWN_OPERATION,
-                        "unknown op '" + abbreviate(st.op) + "'");
+                        "unknown op '" + abbreviate(st.op) + "'", st.txBlockId);
             }
             kind = ChangeEvent.Kind.CHANGE;
         } else {
-            throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field");
+            throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field",
+                    st.txBlockId);
         }
         return ChangeEvent.builder(record, kind)
                 .operation(op)
