@@ -311,6 +311,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private Duration stallTimeout;
         private Duration lagRefreshInterval = Duration.ofSeconds(1);
         private Duration pollTimeout = Duration.ofMillis(500);
+        private Duration lagProbeTimeout;
         private Duration retryBackoff = Duration.ofMillis(200);
         private Duration closeTimeout = Duration.ofSeconds(30);
         private int applyRetries = 2;
@@ -417,9 +418,21 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return this;
         }
 
-        /** {@code poll} timeout (default 500 ms); also bounds the lag refresh's remote calls. */
+        /** {@code poll} timeout (default 500 ms). */
         public Builder pollTimeout(Duration timeout) {
             this.pollTimeout = Require.positive(timeout, "pollTimeout");
+            return this;
+        }
+
+        /**
+         * Bound of each remote request of the lag probe (end offsets, metadata, the read of the oldest waiting
+         * record), which runs on the processor's lag thread, not the poll thread. Default: half the stall timeout,
+         * at least the poll timeout and 1 s, at most the consumer's {@code default.api.timeout.ms} (one heartbeat
+         * interval with heartbeats). Must be shorter than the stall timeout: a request that takes longer says
+         * nothing before the broker is judged.
+         */
+        public Builder lagProbeTimeout(Duration timeout) {
+            this.lagProbeTimeout = Require.positive(timeout, "lagProbeTimeout");
             return this;
         }
 
@@ -543,9 +556,14 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 pp.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
                 pprops = pp;
             }
+            if (lagProbeTimeout != null) {
+                Duration stall = ProcessorConfig.stallTimeout(stallTimeout, heartbeatInterval);
+                require(lagProbeTimeout.compareTo(stall) < 0, "lagProbeTimeout (" + lagProbeTimeout
+                        + ") must be shorter than the stall timeout (" + stall + ")");
+            }
             return new CdcEventProcessor(new ProcessorConfig(name, registry, metricsOptions, cprops, pprops, topics,
                     topicPattern, applier, deadLetterTopic, heartbeatInterval, stallTimeout, lagRefreshInterval,
-                    pollTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
+                    pollTimeout, lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
                     clock, clients)).withAnomalies(anomalyMonitor, anomalySampleInterval);
         }
 
