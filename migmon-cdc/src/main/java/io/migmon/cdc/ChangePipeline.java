@@ -122,7 +122,7 @@ final class ChangePipeline {
      * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
      */
     boolean handle(List<CdcRecord> records, long consumedNanos) throws RetriableApplyException {
-        return finish(begin(parse(records), consumedNanos, null));
+        return finish(begin(parse(records, true), consumedNanos, null));
     }
 
     /**
@@ -130,11 +130,19 @@ final class ChangePipeline {
      * result): the poll loop runs it while the previous batch is still being applied.
      */
     Parsed parse(List<CdcRecord> records) {
+        return parse(records, false);
+    }
+
+    /**
+     * @param full whether to take the full parse also without an applier: records without offsets (the embedded
+     *        engine) need {@code source.sequence}, which the observe-only scanner does not read, to tell redeliveries
+     */
+    private Parsed parse(List<CdcRecord> records, boolean full) {
         Object[] results = new Object[records.size()];
         boolean capture = applier != null;
         for (int i = 0; i < results.length; i++) {
             try {
-                results[i] = observeParser != null ? observeParser.parse(records.get(i))
+                results[i] = observeParser != null && !full ? observeParser.parse(records.get(i))
                         : parser.parse(records.get(i), capture);
             } catch (EnvelopeException ex) {
                 results[i] = ex;
@@ -186,6 +194,10 @@ final class ChangePipeline {
                 observe(e, consumedNanos, p);
                 if (e.kind() != ChangeEvent.Kind.CHANGE) {
                     continue;
+                }
+                if (r.offset() < 0) {
+                    // no Kafka offset (embedded engine): delivered before if at or below the source position seen
+                    redelivery = !p.seenPosition.advance(e);
                 }
                 if (redelivery) {
                     meters.redelivered(e);
@@ -404,6 +416,8 @@ final class ChangePipeline {
                 return; // counted when first applied; its redelivery is in cdc_events_redelivered_total
             }
             p.countedThrough = offset;
+        } else if (!p.countedPosition.advance(e)) {
+            return; // no offset: counted when first applied, by its source position
         }
         meters.eventCounter(e).increment();
         eventsProcessed.incrementAndGet();

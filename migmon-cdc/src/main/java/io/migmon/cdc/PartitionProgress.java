@@ -57,6 +57,9 @@ final class PartitionProgress {
     long countedThrough = -1;
     /** Highest offset written to the dead-letter topic: not written again when its batch is redelivered. */
     long deadLetteredThrough = -1;
+    /** Events without offsets ({@code process(...)}): the source positions seen and counted. */
+    final SourcePositionMark seenPosition = new SourcePositionMark();
+    final SourcePositionMark countedPosition = new SourcePositionMark();
 
     PartitionProgress(TopicPartition tp, boolean data, Clock clock) {
         this(tp, data, clock, Duration.ofMinutes(1));

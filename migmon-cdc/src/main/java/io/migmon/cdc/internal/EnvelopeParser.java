@@ -238,7 +238,7 @@ public final class EnvelopeParser {
                 .snapshot(st.snapshot)
                 .sourceTsNanos(nanos(st.srcNs, st.srcUs, st.srcMs))
                 .eventTsNanos(nanos(st.ns, st.us, st.ms))
-                .lsn(st.lsn).txId(st.txId)
+                .lsn(st.lsn).sequence(st.sequence).txId(st.txId)
                 .transactionId(kind == ChangeEvent.Kind.TRANSACTION ? st.id : st.txBlockId)
                 .transactionTotalOrder(st.totalOrder)
                 .transactionStatus(kind == ChangeEvent.Kind.TRANSACTION ? st.status : null)
@@ -408,6 +408,7 @@ public final class EnvelopeParser {
                 case "ts_us": st.srcUs = longValue(p, v); break;
                 case "ts_ns": st.srcNs = longValue(p, v); break;
                 case "lsn": st.lsn = text(p, v); break;
+                case "sequence": st.sequence = text(p, v); break;
                 case "txId": st.txId = text(p, v); break;
                 default: p.skipChildren();
             }
@@ -530,6 +531,7 @@ public final class EnvelopeParser {
         long us = -1;
         long ns = -1;
         String lsn;
+        String sequence;
         String txId;
         String txBlockId;
         long totalOrder = -1;

@@ -26,8 +26,9 @@ import java.util.Objects;
  * {@link EnvelopeParser#parse(CdcRecord, boolean) the full parse}, which returns the same event or raises the error
  * with its reason (dead-lettered by the pipeline). So a result of the scanner is the event the full parse returns
  * ({@code ObserveOnlyParserTest} compares both on generated, edited and truncated records), less what observing never
- * reads: the row images (as in any observe-only parse) and the source's {@code lsn} and {@code txId} (null; they
- * change with every record, so reading them would cost two Strings per record for nothing).
+ * reads: the row images (as in any observe-only parse) and the source's {@code lsn}, {@code sequence} and
+ * {@code txId} (null; they change with every record, so reading them would cost Strings per record for nothing; the
+ * embedded-engine path, which needs {@code sequence} to tell redeliveries, takes the full parse).
  *
  * <p><b>Known schema blocks.</b> As in {@link EnvelopeParser}, a record that starts with {@code {"schema":}, the
  * schema block last validated on its topic (byte for byte) and {@code ,"payload":} is read from its payload on: the
