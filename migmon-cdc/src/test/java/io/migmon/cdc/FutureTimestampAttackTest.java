@@ -95,8 +95,13 @@ class FutureTimestampAttackTest {
                             && real.get("cdc.replication.lag.overall").gauge().value() >= 1.0);
             assertThat(p.appliedWatermark()).hasValueSatisfying(w -> assertThat(w)
                     .isBefore(java.time.Instant.now()));
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("migmon-cdc-lag-future-peek");
         } finally {
             host.shutdownNow();
         }
+        // the lag thread is the processor's: gone once run() returned
+        Await.until(Duration.ofSeconds(30), "lag thread stopped", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("migmon-cdc-lag-future-peek") && t.isAlive()));
     }
 }
