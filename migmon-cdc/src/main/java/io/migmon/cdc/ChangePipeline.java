@@ -134,15 +134,15 @@ final class ChangePipeline {
     }
 
     /**
-     * @param full whether to take the full parse also without an applier: records without offsets (the embedded
-     *        engine) need {@code source.sequence}, which the observe-only scanner does not read, to tell redeliveries
+     * @param withSequence whether the observe-only scanner reads {@code source.sequence} too: records without offsets
+     *        (the embedded engine) need it to tell redeliveries (the full parse always reads it)
      */
-    private Parsed parse(List<CdcRecord> records, boolean full) {
+    private Parsed parse(List<CdcRecord> records, boolean withSequence) {
         Object[] results = new Object[records.size()];
         boolean capture = applier != null;
         for (int i = 0; i < results.length; i++) {
             try {
-                results[i] = observeParser != null && !full ? observeParser.parse(records.get(i))
+                results[i] = observeParser != null ? observeParser.parse(records.get(i), withSequence)
                         : parser.parse(records.get(i), capture);
             } catch (EnvelopeException ex) {
                 results[i] = ex;

@@ -34,8 +34,17 @@ class EmbeddedRedeliveryTest {
 
     @Test
     void aReplayIsRedeliveredWhileEventsThatShareAPositionAreNot() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder("emb-redelivery").meterRegistry(registry)
-                .applier(batch -> { }).build()) {
+        replay(CdcEventProcessor.builder("emb-redelivery").meterRegistry(registry).applier(batch -> { }));
+    }
+
+    /** Observe-only: the byte scanner reads the sequence on this path. */
+    @Test
+    void aReplayIsRedeliveredWhenOnlyObserving() {
+        replay(CdcEventProcessor.builder("emb-redelivery-observe").meterRegistry(registry));
+    }
+
+    private void replay(CdcEventProcessor.Builder builder) {
+        try (CdcEventProcessor p = builder.build()) {
             // snapshot reads share one position: all new
             p.process(List.of(event("r", 1, "[null,\"100\"]"), event("r", 2, "[null,\"100\"]")));
             List<CdcRecord> streamed = List.of(event("c", 3, "[null,\"200\"]"),
