@@ -4,8 +4,6 @@ import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.Operation;
 
 import java.util.Arrays;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Redelivery detection for events that carry no Kafka offset (a Debezium embedded engine through
@@ -24,7 +22,9 @@ final class SourcePositionMark {
 
     private long commitLsn = Long.MIN_VALUE;
     private long lsn = Long.MIN_VALUE;
-    private final Set<String> atMark = new HashSet<>();
+    /** Identities (operation and key hash) of the events at the mark: {@code atMark[0..size)}. */
+    private long[] atMark = new long[4];
+    private int size;
 
     /**
      * Records {@code e}; false when it is at or below the mark (delivered before), true when it is new or carries no
@@ -35,24 +35,29 @@ final class SourcePositionMark {
         if (pos == null) {
             return true;
         }
-        String identity = identity(e);
         int cmp = compare(pos[0], pos[1]);
         if (cmp < 0) {
             return false;
         }
+        long identity = identity(e);
         if (cmp == 0) {
-            if (atMark.contains(identity)) {
-                return false;
+            for (int i = 0; i < size; i++) {
+                if (atMark[i] == identity) {
+                    return false;
+                }
             }
-            if (atMark.size() < MAX_AT_MARK) {
-                atMark.add(identity);
+            if (size < MAX_AT_MARK) {
+                if (size == atMark.length) {
+                    atMark = Arrays.copyOf(atMark, size * 2);
+                }
+                atMark[size++] = identity;
             }
             return true;
         }
         commitLsn = pos[0];
         lsn = pos[1];
-        atMark.clear();
-        atMark.add(identity);
+        atMark[0] = identity;
+        size = 1;
         return true;
     }
 
@@ -74,9 +79,11 @@ final class SourcePositionMark {
         return Long.compare(l, lsn);
     }
 
-    private static String identity(ChangeEvent e) {
+    /** Operation and key hash in one long (no allocation; a hash collision at one position is negligible). */
+    private static long identity(ChangeEvent e) {
         byte[] key = e.record().key();
-        return e.operation() + ":" + (key == null ? -1 : key.length + ":" + Arrays.hashCode(key));
+        int keyHash = key == null ? 0 : 31 * Arrays.hashCode(key) + key.length;
+        return ((long) e.operation().ordinal() << 32) | (keyHash & 0xFFFFFFFFL);
     }
 
     /** {@code [commit LSN or -1, change LSN]} of a streamed change, or null (no sequence, a snapshot read). */
@@ -92,43 +99,50 @@ final class SourcePositionMark {
         if (sequence == null) {
             return null;
         }
-        String s = sequence.trim();
-        if (s.length() < 2 || s.charAt(0) != '[' || s.charAt(s.length() - 1) != ']') {
+        int comma = sequence.indexOf(',');
+        int open = sequence.indexOf('[');
+        int close = sequence.lastIndexOf(']');
+        if (open < 0 || comma < open || close < comma || sequence.indexOf(',', comma + 1) >= 0
+                || !sequence.substring(0, open).isBlank() || !sequence.substring(close + 1).isBlank()) {
             return null;
         }
-        String[] parts = s.substring(1, s.length() - 1).split(",", -1);
-        if (parts.length != 2) {
-            return null;
-        }
-        long c = lsn(parts[0]);
-        long l = lsn(parts[1]);
+        long c = lsn(sequence, open + 1, comma);
+        long l = lsn(sequence, comma + 1, close);
         if (l < 0 || c < -1) {
             return null;
         }
         return new long[] {c, l};
     }
 
-    /** A quoted or bare non-negative number; -1 for {@code null}; -2 when it is neither. */
-    private static long lsn(String part) {
-        String t = part.trim();
-        if (t.equals("null")) {
+    /**
+     * {@code s[from..to)}: a quoted or bare non-negative number (at most 18 digits), blanks around it; -1 for
+     * {@code null}; -2 when it is neither. No allocation.
+     */
+    private static long lsn(String s, int from, int to) {
+        while (from < to && Character.isWhitespace(s.charAt(from))) {
+            from++;
+        }
+        while (to > from && Character.isWhitespace(s.charAt(to - 1))) {
+            to--;
+        }
+        if (to - from == 4 && s.startsWith("null", from)) {
             return -1;
         }
-        if (t.length() >= 2 && t.charAt(0) == '"' && t.charAt(t.length() - 1) == '"') {
-            t = t.substring(1, t.length() - 1);
+        if (to - from >= 2 && s.charAt(from) == '"' && s.charAt(to - 1) == '"') {
+            from++;
+            to--;
         }
-        if (t.isEmpty() || t.length() > 19) {
+        if (to <= from || to - from > 18) {
             return -2;
         }
-        for (int i = 0; i < t.length(); i++) {
-            if (t.charAt(i) < '0' || t.charAt(i) > '9') {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            char ch = s.charAt(i);
+            if (ch < '0' || ch > '9') {
                 return -2;
             }
+            v = v * 10 + (ch - '0');
         }
-        try {
-            return Long.parseLong(t);
-        } catch (NumberFormatException ex) {
-            return -2;
-        }
+        return v;
     }
 }

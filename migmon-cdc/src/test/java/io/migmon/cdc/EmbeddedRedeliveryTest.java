@@ -71,6 +71,8 @@ class EmbeddedRedeliveryTest {
         assertThat(SourcePositionMark.parseSequence("[\"1\",null]")).isNull();
         assertThat(SourcePositionMark.parseSequence("[\"x\",\"2\"]")).isNull();
         assertThat(SourcePositionMark.parseSequence("{}")).isNull();
-        assertThat(SourcePositionMark.parseSequence("[\"99999999999999999999\",\"2\"]")).isNull();
+        assertThat(SourcePositionMark.parseSequence("[\"9999999999999999999\",\"2\"]")).isNull();
+        assertThat(SourcePositionMark.parseSequence(" [ \"1\" , \"2\" ] ")).containsExactly(1, 2);
+        assertThat(SourcePositionMark.parseSequence("[\"1\",\"2\",\"3\"]")).isNull();
     }
 }
