@@ -43,13 +43,17 @@ import java.util.regex.Pattern;
  * <p><b>Threads.</b> The host owns the thread: submit the processor ({@link Runnable}) to an executor of yours;
  * {@link #run()} polls Kafka until {@link #close()} is called from any thread. Besides the threads the Kafka clients
  * start internally (consumer heartbeat/background thread, producer sender for the dead-letter topic), migmon starts
- * at most two: the anomaly sampler when {@link Builder#anomalyMonitor(AnomalyMonitor)} is set, and, with an
+ * at most three: the anomaly sampler when {@link Builder#anomalyMonitor(AnomalyMonitor)} is set; the lag thread
+ * {@code migmon-cdc-lag-<name>} (a daemon, started by {@link #run()}, stopped when it returns) that reads end offsets
+ * and the oldest waiting record every {@link Builder#lagRefreshInterval(Duration) lag refresh interval} with a
+ * group-less consumer of its own, so lag stays current while the poll thread is held in a long apply; and, with an
  * {@link Builder#applier(ChangeApplier) applier}, the apply thread {@code migmon-cdc-apply-<name>} (a daemon, started
  * by {@link #run()}, stopped when it returns): it runs the database round trip of one poll while the poll thread
  * fetches and parses the next (retries, one-by-one isolation of poison events, dead letters and offset commits stay
  * on the poll thread; at most one poll is in hand, its offsets are committed only after the target committed).
  * Events that do not travel through Kafka (a Debezium embedded engine) go through {@link #process(List)}
- * instead, entirely on the caller's thread.
+ * instead, entirely on the caller's thread (redeliveries told by the PostgreSQL {@code source.sequence}, as there
+ * is no Kafka offset).
  *
  * <p><b>Delivery.</b> Offsets are committed (synchronously) only after the events of a poll were applied or
  * dead-lettered, so delivery to the applier is at least once; appliers must be idempotent. A transient applier
@@ -311,6 +315,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private Duration stallTimeout;
         private Duration lagRefreshInterval = Duration.ofSeconds(1);
         private Duration pollTimeout = Duration.ofMillis(500);
+        private Duration lagProbeTimeout;
         private Duration retryBackoff = Duration.ofMillis(200);
         private Duration closeTimeout = Duration.ofSeconds(30);
         private int applyRetries = 2;
@@ -411,15 +416,30 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return this;
         }
 
-        /** How often the poll loop refreshes end offsets and peeks at the oldest unconsumed record (default 1 s). */
+        /**
+         * How often the lag thread refreshes end offsets and peeks at the oldest unconsumed record, and the poll
+         * thread refreshes positions (default 1 s).
+         */
         public Builder lagRefreshInterval(Duration interval) {
             this.lagRefreshInterval = Require.positive(interval, "lagRefreshInterval");
             return this;
         }
 
-        /** {@code poll} timeout (default 500 ms); also bounds the lag refresh's remote calls. */
+        /** {@code poll} timeout (default 500 ms). */
         public Builder pollTimeout(Duration timeout) {
             this.pollTimeout = Require.positive(timeout, "pollTimeout");
+            return this;
+        }
+
+        /**
+         * Bound of each remote request of the lag probe (end offsets, metadata, the read of the oldest waiting
+         * record), which runs on the processor's lag thread, not the poll thread. Default: half the stall timeout,
+         * at least the poll timeout and 1 s, at most the consumer's {@code default.api.timeout.ms} (one heartbeat
+         * interval with heartbeats). Must be shorter than the stall timeout: a request that takes longer says
+         * nothing before the broker is judged.
+         */
+        public Builder lagProbeTimeout(Duration timeout) {
+            this.lagProbeTimeout = Require.positive(timeout, "lagProbeTimeout");
             return this;
         }
 
@@ -543,9 +563,14 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 pp.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
                 pprops = pp;
             }
+            if (lagProbeTimeout != null) {
+                Duration stall = ProcessorConfig.stallTimeout(stallTimeout, heartbeatInterval);
+                require(lagProbeTimeout.compareTo(stall) < 0, "lagProbeTimeout (" + lagProbeTimeout
+                        + ") must be shorter than the stall timeout (" + stall + ")");
+            }
             return new CdcEventProcessor(new ProcessorConfig(name, registry, metricsOptions, cprops, pprops, topics,
                     topicPattern, applier, deadLetterTopic, heartbeatInterval, stallTimeout, lagRefreshInterval,
-                    pollTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
+                    pollTimeout, lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
                     clock, clients)).withAnomalies(anomalyMonitor, anomalySampleInterval);
         }
 

@@ -122,7 +122,7 @@ final class ChangePipeline {
      * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
      */
     boolean handle(List<CdcRecord> records, long consumedNanos) throws RetriableApplyException {
-        return finish(begin(parse(records), consumedNanos, null));
+        return finish(begin(parse(records, true), consumedNanos, null));
     }
 
     /**
@@ -130,11 +130,19 @@ final class ChangePipeline {
      * result): the poll loop runs it while the previous batch is still being applied.
      */
     Parsed parse(List<CdcRecord> records) {
+        return parse(records, false);
+    }
+
+    /**
+     * @param withSequence whether the observe-only scanner reads {@code source.sequence} too: records without offsets
+     *        (the embedded engine) need it to tell redeliveries (the full parse always reads it)
+     */
+    private Parsed parse(List<CdcRecord> records, boolean withSequence) {
         Object[] results = new Object[records.size()];
         boolean capture = applier != null;
         for (int i = 0; i < results.length; i++) {
             try {
-                results[i] = observeParser != null ? observeParser.parse(records.get(i))
+                results[i] = observeParser != null ? observeParser.parse(records.get(i), withSequence)
                         : parser.parse(records.get(i), capture);
             } catch (EnvelopeException ex) {
                 results[i] = ex;
@@ -175,6 +183,10 @@ final class ChangePipeline {
                     if (dead == null) {
                         dead = new ArrayList<>();
                     }
+                    if (groupTransactions && ex.transactionId() != null) {
+                        // its transaction can never be complete: given up now, not when it expires
+                        transactions.deadLettered(ex.transactionId());
+                    }
                     dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                     continue;
                 }
@@ -182,6 +194,10 @@ final class ChangePipeline {
                 observe(e, consumedNanos, p);
                 if (e.kind() != ChangeEvent.Kind.CHANGE) {
                     continue;
+                }
+                if (r.offset() < 0) {
+                    // no Kafka offset (embedded engine): delivered before if at or below the source position seen
+                    redelivery = !p.seenPosition.advance(e);
                 }
                 if (redelivery) {
                     meters.redelivered(e);
@@ -400,6 +416,8 @@ final class ChangePipeline {
                 return; // counted when first applied; its redelivery is in cdc_events_redelivered_total
             }
             p.countedThrough = offset;
+        } else if (!p.countedPosition.advance(e)) {
+            return; // no offset: counted when first applied, by its source position
         }
         meters.eventCounter(e).increment();
         eventsProcessed.incrementAndGet();

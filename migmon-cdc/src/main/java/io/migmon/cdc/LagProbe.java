@@ -10,7 +10,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,23 +22,44 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps the end offsets and the oldest waiting record of the assigned partitions up to date: after every poll from
- * the fetch responses' high watermark (free), and every {@code lagRefreshInterval} with {@code endOffsets} plus a
- * read of the record at the applied-and-committed offset with a second, group-less consumer that this probe owns
- * (its Kafka timestamp and, when it is a change event, its source commit time). Runs on the poll-loop thread; the
- * values it writes are read (and aged) by gauges and the health check at read time.
+ * Keeps the end offsets and the oldest waiting record of the assigned partitions up to date, from two threads:
+ *
+ * <ul>
+ *   <li>the poll thread: after every poll, end offsets from the fetch responses' high watermark (free), and every
+ *       {@code lagRefreshInterval} the group consumer's positions (what is applied and committed when nothing is in
+ *       hand);</li>
+ *   <li>the processor's lag thread ({@code migmon-cdc-lag-<name>}, a daemon started by {@link #open()}, stopped by
+ *       {@link #close()}, both called by the poll loop's {@code run()}): every {@code lagRefreshInterval},
+ *       {@code endOffsets} of every known partition and a read of the record at the applied-and-committed offset
+ *       (its Kafka timestamp and, when it is a change event, its source commit time, capped at the time it was read),
+ *       with a second, group-less consumer that only this thread uses. So records arriving on any partition are
+ *       counted while the poll thread is held in a long apply.</li>
+ * </ul>
+ *
+ * <p>Each remote request is bounded by {@code lagProbeTimeout}, not the poll timeout. A failed request is remembered
+ * as the broker's error (shown beside the verdict) and cleared by the next answered request; the broker is judged
+ * unreachable (health stage {@code broker}) only when requests keep failing for the stall timeout
+ * ({@link ProgressTracker#brokerUnreachable(long)}). The values written here are read (and aged) by gauges and the
+ * health check at read time.
  */
 final class LagProbe implements AutoCloseable {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LagProbe.class);
     private static final int MAX_PEEK_PARSE_BYTES = 1 << 20;
 
     private final ProcessorConfig config;
     private final CdcMeters meters;
     private final ProgressTracker progress;
     private final EnvelopeParser parser;
+    /** The probe's own group-less consumer: used only on the lag thread (and closed there). */
     private Consumer<byte[], byte[]> peek;
+    private ScheduledExecutorService lagThread;
+    /** Next position refresh on the poll thread (poll thread only). */
     private long nextRefreshMs;
     /** Partitions with applied batches whose offset commit failed (set by the poll loop, same thread). */
     private Set<TopicPartition> uncommitted = Set.of();
@@ -46,8 +71,15 @@ final class LagProbe implements AutoCloseable {
         this.parser = new EnvelopeParser(new JsonFactory(), config.heartbeatTopicPrefix, config.transactionTopicSuffix);
     }
 
+    /** Creates the probe's consumer and starts the lag thread (first probe at once). */
     void open() {
         peek = config.clients.peekConsumer(config.peekProperties());
+        lagThread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "migmon-cdc-lag-" + config.name);
+            t.setDaemon(true);
+            return t;
+        });
+        lagThread.scheduleWithFixedDelay(this::probe, 0, config.lagRefreshInterval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     void assigned(Collection<TopicPartition> partitions) {
@@ -79,61 +111,86 @@ final class LagProbe implements AutoCloseable {
         }
     }
 
-    /** Whether the next {@link #refresh} makes its remote calls (its interval has passed). */
+    /** Whether the next {@link #refresh} makes its calls (its interval has passed). */
     boolean refreshDue() {
         return config.clock.millis() >= nextRefreshMs;
     }
 
-    /** Every lag refresh interval: end offsets, positions and the oldest waiting records. */
+    /**
+     * Every lag refresh interval, on the poll thread with nothing in hand: the group consumer's positions (local once
+     * fetching; remote, bounded by the poll timeout, only right after an assignment).
+     */
     void refresh(Consumer<byte[], byte[]> consumer) {
         long now = config.clock.millis();
         if (now < nextRefreshMs) {
             return;
         }
         nextRefreshMs = now + config.lagRefreshInterval.toMillis();
+        try {
+            for (TopicPartition tp : consumer.assignment()) {
+                PartitionProgress p = progress.get(tp);
+                // nothing is in hand between polls: the position is what is applied and committed, unless the
+                // commit of an applied batch failed (its offsets wait for the next commit)
+                if (p != null && !uncommitted.contains(tp)) {
+                    p.position(consumer.position(tp, config.pollTimeout), now);
+                }
+            }
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            failed("position", e, now);
+        }
+    }
+
+    /**
+     * On the lag thread, every lag refresh interval: end offsets of every known partition (or, with none, a metadata
+     * request: does the broker answer?) and the oldest waiting records. Never throws (a throw would cancel the
+     * schedule): a failure is the broker's error until a request is answered again.
+     */
+    void probe() {
         String call = "metadata";
         try {
-            Set<TopicPartition> assigned = consumer.assignment();
-            if (assigned.isEmpty()) {
-                // nothing assigned (yet, or lost): still find out whether the broker answers
-                consumer.listTopics(config.pollTimeout);
-                progress.brokerError = null;
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionProgress p : progress.partitions()) {
+                partitions.add(p.tp);
+            }
+            if (partitions.isEmpty()) {
+                peek.listTopics(config.lagProbeTimeout);
+                progress.brokerAnswered();
                 return;
             }
             call = "end offsets";
-            Map<TopicPartition, Long> ends = consumer.endOffsets(assigned, config.pollTimeout);
-            call = "position";
+            Map<TopicPartition, Long> ends = peek.endOffsets(partitions, config.lagProbeTimeout);
+            long now = config.clock.millis();
             Map<TopicPartition, Long> toPeek = new LinkedHashMap<>();
-            for (TopicPartition tp : assigned) {
-                PartitionProgress p = progress.get(tp);
-                Long end = ends.get(tp);
-                if (p == null || end == null) {
+            for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                PartitionProgress p = progress.get(e.getKey());
+                if (p == null || e.getValue() == null) {
                     continue;
                 }
-                // nothing is in hand between polls: the position is what is applied and committed, unless the
-                // commit of an applied batch failed (its offsets wait for the next commit)
-                if (!uncommitted.contains(tp)) {
-                    p.position(consumer.position(tp, config.pollTimeout), now);
-                }
-                p.end(end, now);
-                if (p.messages() > 0 && p.oldestBrokerTsMs < 0) {
-                    toPeek.put(tp, p.committed);
+                p.end(e.getValue(), now);
+                long committed = p.committed;
+                if (committed >= 0 && p.messages() > 0 && p.oldestBrokerTsMs < 0) {
+                    toPeek.put(p.tp, committed);
                 }
             }
-            progress.brokerError = null;
+            progress.brokerAnswered();
             if (!toPeek.isEmpty()) {
                 call = "peek";
                 peekOldest(toPeek);
             }
         } catch (WakeupException e) {
-            throw e;
+            // closing
         } catch (RuntimeException e) {
-            progress.brokerError = brokerError(config.consumerProperties == null ? null
-                    : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
-                    call, e);
-            progress.brokerErrorMs = now;
-            meters.recordFailure(e);
+            failed(call, e, config.clock.millis());
         }
+    }
+
+    private void failed(String call, RuntimeException e, long now) {
+        progress.brokerFailed(brokerError(config.consumerProperties == null ? null
+                : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
+                call, e), now);
+        meters.recordFailure(e);
     }
 
     /** The partitions whose applied batches are not committed yet (the poll loop's pending offsets). */
@@ -148,7 +205,7 @@ final class LagProbe implements AutoCloseable {
 
     /**
      * An offset commit failed (timed out: the broker is lost, or the group coordinator moved): remembered as the
-     * broker's error (health stage {@code broker}, like a failing lag refresh, until a refresh succeeds).
+     * broker's error, like a failed lag-probe request, until the probe's next request is answered.
      *
      * @return the error as the health check shows it
      */
@@ -156,8 +213,7 @@ final class LagProbe implements AutoCloseable {
         String error = brokerError(config.consumerProperties == null ? null
                 : config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG),
                 "offset commit", e);
-        progress.brokerError = error;
-        progress.brokerErrorMs = config.clock.millis();
+        progress.brokerFailed(error, config.clock.millis());
         return error;
     }
 
@@ -194,16 +250,15 @@ final class LagProbe implements AutoCloseable {
         peek.assign(positions.keySet());
         positions.forEach(peek::seek);
         Set<TopicPartition> missing = new HashSet<>(positions.keySet());
-        long deadline = System.nanoTime() + config.pollTimeout.toNanos();
+        long deadline = System.nanoTime() + config.lagProbeTimeout.toNanos();
         while (!missing.isEmpty() && System.nanoTime() < deadline) {
             ConsumerRecords<byte[], byte[]> recs = peek.poll(Duration.ofMillis(50));
             for (TopicPartition tp : recs.partitions()) {
                 if (missing.remove(tp)) {
                     ConsumerRecord<byte[], byte[]> r = recs.records(tp).get(0);
                     PartitionProgress p = progress.get(tp);
-                    if (p != null && r.offset() == positions.get(tp) && p.committed == r.offset()) {
-                        p.oldestBrokerTsMs = r.timestamp();
-                        p.oldestSourceNanos = sourceNanos(r);
+                    if (p != null && r.offset() == positions.get(tp)) {
+                        p.peeked(r.offset(), r.timestamp(), sourceNanos(r, progress.nowNanos()));
                     }
                     peek.pause(List.of(tp));
                 }
@@ -212,25 +267,57 @@ final class LagProbe implements AutoCloseable {
         peek.resume(peek.paused());
     }
 
-    private long sourceNanos(ConsumerRecord<byte[], byte[]> r) {
+    private long sourceNanos(ConsumerRecord<byte[], byte[]> r, long readNanos) {
         if (r.value() == null || r.value().length > MAX_PEEK_PARSE_BYTES) {
             return -1;
         }
         try {
             ChangeEvent e = parser.parse(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(),
                     r.value()), false);
-            return e.kind() == ChangeEvent.Kind.CHANGE ? e.sourceTsNanos() : -1;
+            // capped at the time it was read, like every source time at consumption: a source.ts ahead of the
+            // clock must not make the waiting record look current
+            return e.kind() == ChangeEvent.Kind.CHANGE && e.sourceTsNanos() > 0
+                    ? ChangePipeline.notAfter(e.sourceTsNanos(), readNanos) : -1;
         } catch (EnvelopeException e) {
             return -1;
         }
     }
 
+    /**
+     * Stops the lag thread (a request in progress is woken up) and closes the probe's consumer on it; waits up to the
+     * probe timeout plus a second for that, then leaves the daemon thread to finish on its own.
+     */
     @Override
     public void close() {
         meters.removeAllPartitions();
-        if (peek != null) {
+        Consumer<byte[], byte[]> c = peek;
+        ScheduledExecutorService t = lagThread;
+        if (t == null) {
+            closeQuietly(c);
+            return;
+        }
+        if (c != null) {
+            c.wakeup();
+        }
+        try {
+            t.execute(() -> closeQuietly(c)); // the consumer is closed by the only thread that uses it
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // already shut down
+        }
+        t.shutdown();
+        try {
+            if (!t.awaitTermination(config.lagProbeTimeout.toMillis() + 1_000, TimeUnit.MILLISECONDS)) {
+                LOG.warn("cdc processor {}: lag thread did not stop within {}", config.name, config.lagProbeTimeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void closeQuietly(Consumer<byte[], byte[]> c) {
+        if (c != null) {
             try {
-                peek.close();
+                c.close();
             } catch (RuntimeException ignored) {
                 // closing on shutdown
             }

@@ -8,8 +8,9 @@ import java.time.Duration;
 /**
  * What is known about one partition (or, for {@code process(...)}, one destination): the offset up to which records
  * are applied and committed, the last known end offset, the timestamps of the oldest record still waiting and of the
- * last applied one, and why it is blocked. Written by the processing thread; read by gauges and the health check
- * from any thread, so every value is computed at read time and keeps ageing while the processing thread is busy.
+ * last applied one, and why it is blocked. Written by the processing thread (end offsets and the oldest waiting
+ * record also by the lag thread: the mutators are synchronized); read by gauges and the health check from any
+ * thread, so every value is computed at read time and keeps ageing while the processing thread is busy.
  */
 final class PartitionProgress {
 
@@ -56,6 +57,9 @@ final class PartitionProgress {
     long countedThrough = -1;
     /** Highest offset written to the dead-letter topic: not written again when its batch is redelivered. */
     long deadLetteredThrough = -1;
+    /** Events without offsets ({@code process(...)}): the source positions seen and counted. */
+    final SourcePositionMark seenPosition = new SourcePositionMark();
+    final SourcePositionMark countedPosition = new SourcePositionMark();
 
     PartitionProgress(TopicPartition tp, boolean data, Clock clock) {
         this(tp, data, clock, Duration.ofMinutes(1));
@@ -153,7 +157,7 @@ final class PartitionProgress {
     }
 
     /** The end offset seen by the group consumer's fetches or the lag probe (never moves backwards). */
-    void end(long endOffset, long now) {
+    synchronized void end(long endOffset, long now) {
         if (endOffset > end) {
             end = endOffset;
         }
@@ -161,7 +165,7 @@ final class PartitionProgress {
     }
 
     /** Where the group consumer stands when nothing is in hand (after assignment or a rewind). */
-    void position(long position, long now) {
+    synchronized void position(long position, long now) {
         if (committed < 0 || position > committed) {
             committed = position;
         }
@@ -183,7 +187,7 @@ final class PartitionProgress {
     }
 
     /** A batch starting at {@code firstOffset} is in hand. */
-    void inHand(long firstOffset, long firstBrokerTsMs, long now) {
+    synchronized void inHand(long firstOffset, long firstBrokerTsMs, long now) {
         if (committed < 0 && firstOffset >= 0) {
             committed = firstOffset;
         }
@@ -194,8 +198,19 @@ final class PartitionProgress {
         }
     }
 
+    /**
+     * The lag thread read the record at {@code offset}: taken as the oldest waiting record only if it is still the
+     * one at the committed offset (the poll thread may have moved on meanwhile; both under this object's lock).
+     */
+    synchronized void peeked(long offset, long brokerTsMs, long sourceNanos) {
+        if (committed == offset) {
+            oldestBrokerTsMs = brokerTsMs;
+            oldestSourceNanos = sourceNanos;
+        }
+    }
+
     /** The batch in hand is applied (or dead-lettered) and committed through {@code nextOffset - 1}. */
-    void done(long nextOffset, long lastBrokerTsMs, long now) {
+    synchronized void done(long nextOffset, long lastBrokerTsMs, long now) {
         if (nextOffset > committed) {
             committed = nextOffset;
         }
@@ -214,7 +229,7 @@ final class PartitionProgress {
     }
 
     /** The batch in hand must be redelivered: it stays the oldest waiting data. */
-    void rewound(String reason, long now) {
+    synchronized void rewound(String reason, long now) {
         if (inFlightBrokerTsMs >= 0) {
             oldestBrokerTsMs = inFlightBrokerTsMs;
         }

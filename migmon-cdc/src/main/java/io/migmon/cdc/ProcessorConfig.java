@@ -30,6 +30,12 @@ final class ProcessorConfig {
     final Duration stallTimeout;
     final Duration lagRefreshInterval;
     final Duration pollTimeout;
+    /**
+     * Bound of each remote request of the lag probe (end offsets, metadata, peek): the builder's value, else the
+     * same default as {@link #commitTimeout} (half the stall timeout, at least the poll timeout and 1 s, at most
+     * {@code default.api.timeout.ms}). Not the poll timeout: on a loaded machine a 100 ms request times out.
+     */
+    final Duration lagProbeTimeout;
     final Duration retryBackoff;
     final Duration closeTimeout;
     /**
@@ -50,7 +56,7 @@ final class ProcessorConfig {
                     Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
                     List<String> topics, Pattern topicPattern, ChangeApplier applier, String deadLetterTopic,
                     Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
-                    Duration pollTimeout, Duration retryBackoff, Duration closeTimeout, int applyRetries,
+                    Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout, int applyRetries,
                     String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
                     KafkaClientFactory clients) {
         this.name = name;
@@ -64,13 +70,13 @@ final class ProcessorConfig {
         this.applier = applier;
         this.deadLetterTopic = deadLetterTopic;
         this.heartbeatInterval = heartbeatInterval;
-        this.stallTimeout = stallTimeoutOverride != null ? stallTimeoutOverride
-                : heartbeatInterval != null ? heartbeatInterval.multipliedBy(2) : Duration.ofMinutes(1);
+        this.stallTimeout = stallTimeout(stallTimeoutOverride, heartbeatInterval);
         this.lagRefreshInterval = lagRefreshInterval;
         this.pollTimeout = pollTimeout;
         this.retryBackoff = retryBackoff;
         this.closeTimeout = closeTimeout;
         this.commitTimeout = commitTimeout(this.stallTimeout, pollTimeout, this.consumerProperties);
+        this.lagProbeTimeout = lagProbeTimeout != null ? lagProbeTimeout : this.commitTimeout;
         this.applyRetries = applyRetries;
         this.heartbeatTopicPrefix = heartbeatTopicPrefix;
         this.transactionTopicSuffix = transactionTopicSuffix;
@@ -93,6 +99,12 @@ final class ProcessorConfig {
     }
 
     static final int PATTERN_METADATA_MAX_AGE_MS = 5_000;
+
+    /** The stall timeout: the builder's value, else 2 heartbeat intervals, else 1 minute. */
+    static Duration stallTimeout(Duration override, Duration heartbeatInterval) {
+        return override != null ? override
+                : heartbeatInterval != null ? heartbeatInterval.multipliedBy(2) : Duration.ofMinutes(1);
+    }
 
     /** Floor of {@link #commitTimeout}: a healthy broker's commit can take hundreds of ms on a loaded machine. */
     static final Duration MIN_COMMIT_TIMEOUT = Duration.ofSeconds(1);

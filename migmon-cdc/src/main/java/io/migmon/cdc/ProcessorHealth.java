@@ -9,7 +9,8 @@ import io.migmon.core.health.Health;
  * <ul>
  *   <li>a partition with waiting records and no applied progress for the stall timeout (2 heartbeat intervals) is
  *       DOWN, naming the partition and the stage: the target (its error, or an apply that does not return), a
- *       poison record whose dead letter cannot be written, the broker (lag refresh failing), or the poll loop;</li>
+ *       poison record whose dead letter cannot be written, the broker (its requests failing for the stall timeout,
+ *       not one failed request), or the poll loop;</li>
  *   <li>with heartbeats: DOWN when the newest source-side time (a heartbeat's own {@code ts_ms} or a change's
  *       {@code source.ts}) is older than the stall timeout: the connector is silent (or the broker unreachable,
  *       when the lag probe fails too);</li>
@@ -98,7 +99,10 @@ final class ProcessorHealth {
         }
         boolean down = false;
         String stageTag = null;
-        String brokerError = progress.brokerError;
+        // the broker is blamed only when its requests kept failing for the stall window; a single failed request
+        // is mentioned beside the verdict, not taken for it
+        String brokerError = progress.brokerUnreachable(stallMs);
+        String failedRequest = progress.brokerError;
         // the partition whose apply is running (applies are serialized): while the poll thread is in it, the other
         // partitions' waiting records are its consequence, and its stage is the root cause whatever the listing order
         PartitionProgress applying = null;
@@ -149,7 +153,8 @@ final class ProcessorHealth {
                 } else {
                     stageTag = stageTag == null ? "connector" : stageTag;
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
-                            + " ms (> 2 heartbeat intervals, by the source's own timestamps)");
+                            + " ms (> 2 heartbeat intervals, by the source's own timestamps)"
+                            + (failedRequest == null ? "" : "; last broker request failed: " + failedRequest));
                 }
             }
         }

@@ -35,9 +35,36 @@ final class ProgressTracker {
     private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
     private final long toleranceNanos;
     volatile long lastSourceSignalNanos = -1;
-    /** Last failure to reach the broker from the lag probe, and when; cleared by a successful refresh. */
+    /** Last failure to reach the broker (a lag-probe request, an offset commit), and when; cleared when the probe's next request is answered. */
     volatile String brokerError;
     volatile long brokerErrorMs = -1;
+    /** The first failure since the broker last answered; -1 while it answers. */
+    volatile long brokerFailingSinceMs = -1;
+
+    /** A request to the broker failed at {@code now}. */
+    synchronized void brokerFailed(String error, long now) {
+        brokerError = error;
+        brokerErrorMs = now;
+        if (brokerFailingSinceMs < 0) {
+            brokerFailingSinceMs = now;
+        }
+    }
+
+    /** A lag-probe request was answered. */
+    synchronized void brokerAnswered() {
+        brokerError = null;
+        brokerFailingSinceMs = -1;
+    }
+
+    /**
+     * The broker's error when it stays unreachable: requests have kept failing, without one answered, from the first
+     * failure to the latest over at least {@code windowMs} (the stall timeout); else null. One failed request (a
+     * timeout on a loaded machine) is not an unreachable broker.
+     */
+    synchronized String brokerUnreachable(long windowMs) {
+        return brokerError != null && brokerFailingSinceMs >= 0 && brokerErrorMs - brokerFailingSinceMs >= windowMs
+                ? brokerError : null;
+    }
 
     ProgressTracker(ProcessorConfig config) {
         this.config = config;

@@ -82,4 +82,66 @@ class BrokerErrorTest {
             executor.shutdownNow();
         }
     }
+
+    /**
+     * A paused connector (heartbeats stop) while one lag-probe request fails (on a loaded machine a request bounded
+     * by the 100 ms poll timeout timed out: "Failed to get offsets by times in 101ms"), and the next refresh is far
+     * off. One failed request does not make the broker unreachable: the verdict must be {@code connector}, with the
+     * failed request mentioned, not {@code broker}. The probe fails its first request on both clients (whichever
+     * makes it); every later one succeeds.
+     */
+    @Test
+    void oneFailedLagRefreshDoesNotTurnAPausedConnectorIntoABrokerFault() throws Exception {
+        String hbTopic = "__debezium-heartbeat.shop";
+        org.apache.kafka.common.TopicPartition hb = new org.apache.kafka.common.TopicPartition(hbTopic, 0);
+        MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
+        MockConsumer<byte[], byte[]> peek = new MockConsumer<>("earliest");
+        TimeoutException timeout = new TimeoutException("Failed to get offsets by times in 101ms");
+        consumer.setOffsetsException(timeout);
+        peek.setOffsetsException(timeout);
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(hb));
+            consumer.updateBeginningOffsets(Map.of(hb, 0L));
+            consumer.updateEndOffsets(Map.of(hb, 3L));
+        });
+        peek.updateBeginningOffsets(Map.of(hb, 0L));
+        peek.updateEndOffsets(Map.of(hb, 3L));
+        for (int i = 0; i < 3; i++) {
+            long offset = i;
+            consumer.schedulePollTask(() -> consumer.addRecord(new org.apache.kafka.clients.consumer.ConsumerRecord<>(
+                    hbTopic, 0, offset, "{\"serverName\":\"shop\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    ("{\"ts_ms\":" + System.currentTimeMillis() + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+        }
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(new SimpleMeterRegistry())
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).topics(hbTopic)
+                .heartbeatInterval(Duration.ofMillis(500)).pollTimeout(Duration.ofMillis(20))
+                .lagRefreshInterval(Duration.ofSeconds(60))
+                .kafkaClients(new FixedKafkaClients(consumer, peek, null)).build()) {
+            executor.submit(p);
+            Await.until(Duration.ofSeconds(30), "DOWN: heartbeats stopped",
+                    () -> p.healthCheck().check().status() == HealthStatus.DOWN);
+            Thread.sleep(1_500); // well past the stall timeout (1 s): the verdict as it stays
+            Health h = p.healthCheck().check();
+            assertThat(h.status()).isEqualTo(HealthStatus.DOWN);
+            assertThat(h.details()).as(h.reasons().toString()).containsEntry("stage", "connector");
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains("connector silent"));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void theLagProbeTimeoutIsItsOwnAndMustBeShorterThanTheStallTimeout() {
+        assertThat(ProcessorConfig.commitTimeout(Duration.ofSeconds(2), Duration.ofMillis(100), Map.of()))
+                .as("default: half the stall timeout, at least 1 s").isEqualTo(Duration.ofSeconds(1));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CdcEventProcessor.builder()
+                        .meterRegistry(new SimpleMeterRegistry())
+                        .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).topics("t")
+                        .stallTimeout(Duration.ofSeconds(2)).lagProbeTimeout(Duration.ofSeconds(2)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lagProbeTimeout");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CdcEventProcessor.builder()
+                        .lagProbeTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lagProbeTimeout");
+    }
 }

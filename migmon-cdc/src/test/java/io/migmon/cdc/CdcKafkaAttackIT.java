@@ -492,4 +492,162 @@ class CdcKafkaAttackIT {
         assertThat(closeMs).as("close() returned before its 20 s timeout").isLessThan(10_000);
         loop.get(5, java.util.concurrent.TimeUnit.SECONDS);
     }
+
+    static double gauge(SimpleMeterRegistry registry, String name, String... tags) {
+        io.micrometer.core.instrument.Gauge g = registry.find(name).tags(tags).gauge();
+        return g == null ? Double.NaN : g.value();
+    }
+
+    /**
+     * The poll thread hangs in a long apply of partition 0 (a target that does not answer); records keep arriving on
+     * partition 1. End offsets are refreshed independently of the poll thread: partition 1's consumer lag must count
+     * every record that arrived after the poll thread hung, and its replication lag must age. Ground truth: the
+     * producer's counts per partition; the rows in the target once the apply returns.
+     */
+    @Test
+    void recordsOnAnotherPartitionAreCountedWhileThePollThreadHangsInAnApply() throws Exception {
+        String topic = "hng.public.hng";
+        createTopics(2, topic);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.hnga (id bigint PRIMARY KEY, v text)",
+                "CREATE TABLE public.hngb (id bigint PRIMARY KEY, v text)");
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        JdbcChangeApplier jdbc = JdbcChangeApplier.builder(target).build();
+        ChangeApplier hanging = new ChangeApplier() {
+            @Override
+            public void apply(List<ChangeEvent> batch) throws Exception {
+                if (batch.stream().anyMatch(e -> "hnga".equals(e.table()))) {
+                    entered.countDown();
+                    release.await();
+                }
+                jdbc.apply(batch);
+            }
+
+            @Override
+            public void close() {
+                jdbc.close();
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("hng").meterRegistry(registry)
+                .kafkaConsumer(consumer("hng-replica")).topics(topic).applier(hanging)
+                .lagRefreshInterval(Duration.ofMillis(200)).closeTimeout(Duration.ofSeconds(20))
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            send(topic, 1, "{\"id\":1}", envelope("hngb", 1, 0, 0));
+            producer.flush();
+            Await.until(Duration.ofSeconds(60), "partition 1's first row applied",
+                    () -> count("SELECT count(*) FROM public.hngb") == 1);
+            send(topic, 0, "{\"id\":1}", envelope("hnga", 1, 0, 0));
+            producer.flush();
+            assertThat(entered.await(60, java.util.concurrent.TimeUnit.SECONDS)).as("apply of partition 0 hung").isTrue();
+            long firstWaiting = System.currentTimeMillis();
+            send(topic, 1, "{\"id\":2}", envelope("hngb", 2, 0, 0)); // polled: the poll thread then waits for the apply
+            producer.flush();
+            Thread.sleep(1_500);
+            for (int id = 3; id <= 7; id++) {
+                send(topic, 1, "{\"id\":" + id + "}", envelope("hngb", id, 0, 0));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "partition 1's consumer lag counts the 6 records",
+                    () -> gauge(registry, "cdc.consumer.lag", "topic", topic, "partition", "1") == 6.0);
+            double lagB = gauge(registry, "cdc.replication.lag", "source_table", "public.hngb");
+            Thread.sleep(1_000);
+            double lagBLater = gauge(registry, "cdc.replication.lag", "source_table", "public.hngb");
+            double ageOfFirstWaiting = (System.currentTimeMillis() - firstWaiting) / 1000.0;
+            System.err.println("att11 hung apply: partition 1 replication lag " + lagB + " -> " + lagBLater
+                    + " s, its oldest waiting change is " + ageOfFirstWaiting + " s old");
+            assertThat(lagBLater).as("ageing").isGreaterThan(lagB);
+            assertThat(lagBLater).as("at least the age of its oldest waiting change")
+                    .isGreaterThanOrEqualTo(ageOfFirstWaiting - 0.5);
+            assertThat(gauge(registry, "cdc.consumer.lag.seconds", "topic", topic, "partition", "1"))
+                    .isGreaterThanOrEqualTo(ageOfFirstWaiting - 0.5);
+            release.countDown();
+            Await.until(Duration.ofSeconds(60), "every row once the apply returns",
+                    () -> count("SELECT count(*) FROM public.hngb") == 7 && count("SELECT count(*) FROM public.hnga") == 1);
+            Await.until(Duration.ofSeconds(30), "caught up",
+                    () -> gauge(registry, "cdc.consumer.lag", "topic", topic, "partition", "1") == 0.0
+                            && gauge(registry, "cdc.consumer.lag", "topic", topic, "partition", "0") == 0.0);
+        } finally {
+            release.countDown();
+            processor.close();
+            loop.get();
+        }
+    }
+
+    /**
+     * A poison record blocks its partition (the dead-letter topic does not exist yet) while the connector's
+     * heartbeats flow. Honest semantics: the target is stale for that partition while it is blocked, so its
+     * replication lag ages and health names {@code poison_record}; once the record is dead-lettered the partition
+     * moves on and the lag returns to steady (0: nothing waits, heartbeats confirm the target current) and stays
+     * there. Ground truth: the rows in the target, the dead-letter topic read back.
+     */
+    @Test
+    void aBlockingPoisonRecordAgesTheLagUntilItIsDeadLetteredThenTheLagIsSteady() throws Exception {
+        String topic = "pbl.public.pbl";
+        String hbTopic = "__debezium-heartbeat.pbl";
+        String dlq = "pbl.dlq";
+        createTopics(1, topic, hbTopic);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.pbl (id bigint PRIMARY KEY, v text)");
+        java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Future<?> heartbeats = threads.submit(() -> {
+            while (beating.get()) {
+                send(hbTopic, 0, "{\"serverName\":\"pbl\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                producer.flush();
+                Thread.sleep(250);
+            }
+            return null;
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        CdcEventProcessor processor = CdcEventProcessor.builder("pbl").meterRegistry(registry)
+                .kafkaConsumer(consumer("pbl-replica")).topics(topic, hbTopic)
+                .kafkaProducer(Map.of("max.block.ms", "2000"))
+                .applier(JdbcChangeApplier.builder(target).build()).deadLetterTopic(dlq)
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .lagRefreshInterval(Duration.ofMillis(250))
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            send(topic, 0, "{\"id\":1}", envelope("pbl", 1, 0, 0));
+            producer.flush();
+            Await.until(Duration.ofSeconds(60), "first row", () -> count("SELECT count(*) FROM public.pbl") == 1);
+            Await.until(Duration.ofSeconds(30), "steady before the poison",
+                    () -> gauge(registry, "cdc.replication.lag.overall") == 0.0);
+            long blockedAt = System.currentTimeMillis();
+            send(topic, 0, null, "not json");
+            send(topic, 0, "{\"id\":2}", envelope("pbl", 2, 0, 0));
+            producer.flush();
+            Await.until(Duration.ofSeconds(60), "DOWN naming the poison record", () -> {
+                Health h = processor.healthCheck().check();
+                return h.status() == HealthStatus.DOWN && "poison_record".equals(h.details().get("stage"));
+            });
+            Thread.sleep(1_000);
+            double blockedLag = gauge(registry, "cdc.replication.lag.overall");
+            double blockedFor = (System.currentTimeMillis() - blockedAt) / 1000.0;
+            System.err.println("att11 poison blocks: replication lag " + blockedLag + " s after " + blockedFor + " s");
+            assertThat(blockedLag).as("the target is stale while the poison blocks").isGreaterThanOrEqualTo(2.0);
+            assertThat(blockedLag).isLessThanOrEqualTo(blockedFor + 1.0);
+            assertThat(processor.healthCheck().check().reasons())
+                    .anySatisfy(r -> assertThat(r).contains(topic + "-0").contains("poison record"));
+            createTopics(1, dlq);
+            Await.until(Duration.ofSeconds(60), "second row", () -> count("SELECT count(*) FROM public.pbl") == 2);
+            Await.until(Duration.ofSeconds(30), "lag back to steady",
+                    () -> gauge(registry, "cdc.replication.lag.overall") == 0.0);
+            Await.until(Duration.ofSeconds(30), "UP", () -> processor.healthCheck().check().status() == HealthStatus.UP);
+            double max = 0;
+            for (int i = 0; i < 12; i++) {
+                Thread.sleep(250);
+                max = Math.max(max, gauge(registry, "cdc.replication.lag.overall"));
+            }
+            assertThat(max).as("stays steady (heartbeats every 250 ms)").isLessThan(1.0);
+            assertThat(readAll(dlq)).hasSize(1);
+            assertThat(processor.deadLettered()).isEqualTo(1);
+        } finally {
+            beating.set(false);
+            processor.close();
+            loop.get();
+            heartbeats.get();
+        }
+    }
 }

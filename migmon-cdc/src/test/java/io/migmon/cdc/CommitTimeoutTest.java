@@ -99,6 +99,7 @@ class CommitTimeoutTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
             consumer.updateEndOffsets(Map.of(TP, 3L));
+            peek.updateEndOffsets(Map.of(TP, 3L)); // the lag thread asks the probe's own consumer
             for (int i = 0; i < 3; i++) {
                 consumer.addRecord(record(i));
             }

@@ -51,4 +51,57 @@ class FutureTimestampAttackTest {
                     .isGreaterThanOrEqualTo(4.0);
         }
     }
+
+    /**
+     * The lag probe reads the record at the committed offset of a partition that waits (the poll loop has not
+     * consumed it) and takes its {@code source.ts} as the oldest unapplied change's commit time. A {@code source.ts}
+     * a year ahead must be capped at the time it was read, like every other source time: uncapped, the replication
+     * lag reads 0 (and the applied watermark lies in the future) while the record waits. Mock Kafka clients, real
+     * clock; the margins are seconds.
+     */
+    @Test
+    void aPeekedChangeFromTheFutureIsCappedAtTheTimeItWasRead() throws Exception {
+        String topic = "shop.public.orders";
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+        org.apache.kafka.clients.consumer.MockConsumer<byte[], byte[]> consumer =
+                new org.apache.kafka.clients.consumer.MockConsumer<>("earliest");
+        org.apache.kafka.clients.consumer.MockConsumer<byte[], byte[]> peek =
+                new org.apache.kafka.clients.consumer.MockConsumer<>("earliest");
+        consumer.schedulePollTask(() -> {
+            consumer.rebalance(List.of(tp));
+            consumer.updateBeginningOffsets(java.util.Map.of(tp, 0L));
+            consumer.updateEndOffsets(java.util.Map.of(tp, 1L)); // one record waits; the poll never returns it
+        });
+        peek.updateBeginningOffsets(java.util.Map.of(tp, 0L));
+        peek.updateEndOffsets(java.util.Map.of(tp, 1L));
+        long now = System.currentTimeMillis();
+        byte[] value = change(1, now + Duration.ofDays(365).toMillis()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Runnable addRecord = () -> peek.addRecord(new org.apache.kafka.clients.consumer.ConsumerRecord<>(topic, 0, 0L,
+                now, org.apache.kafka.common.record.TimestampType.CREATE_TIME, -1, value.length, null, value,
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty()));
+        for (int i = 0; i < 50; i++) {
+            peek.schedulePollTask(addRecord); // one per peek: a peek that misses it tries again
+        }
+        SimpleMeterRegistry real = new SimpleMeterRegistry();
+        java.util.concurrent.ExecutorService host = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (CdcEventProcessor p = CdcEventProcessor.builder("future-peek").meterRegistry(real)
+                .kafkaConsumer(java.util.Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
+                .topics(topic).applier(batch -> { }).pollTimeout(Duration.ofMillis(20))
+                .lagRefreshInterval(Duration.ofMillis(100))
+                .kafkaClients(new FixedKafkaClients(consumer, peek, null)).build()) {
+            host.submit(p);
+            Await.until(Duration.ofSeconds(30), "replication lag ageing from the time the record was read",
+                    () -> real.find("cdc.replication.lag.overall").gauge() != null
+                            && real.get("cdc.replication.lag.overall").gauge().value() >= 1.0);
+            assertThat(p.appliedWatermark()).hasValueSatisfying(w -> assertThat(w)
+                    .isBefore(java.time.Instant.now()));
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("migmon-cdc-lag-future-peek");
+        } finally {
+            host.shutdownNow();
+        }
+        // the lag thread is the processor's: gone once run() returned
+        Await.until(Duration.ofSeconds(30), "lag thread stopped", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("migmon-cdc-lag-future-peek") && t.isAlive()));
+    }
 }

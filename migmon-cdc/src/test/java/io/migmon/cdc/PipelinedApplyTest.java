@@ -76,6 +76,7 @@ class PipelinedApplyTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
             consumer.updateEndOffsets(Map.of(TP, 9L));
+            peek.updateEndOffsets(Map.of(TP, 9L)); // the lag thread asks the probe's own consumer
             addRecords(0, 3);
         });
         consumer.schedulePollTask(() -> addRecords(3, 6));

@@ -70,6 +70,7 @@ class PollLoopTest {
             consumer.rebalance(List.of(TP));
             consumer.updateBeginningOffsets(Map.of(TP, 0L));
             consumer.updateEndOffsets(Map.of(TP, (long) values.length));
+            peek.updateEndOffsets(Map.of(TP, (long) values.length)); // the lag thread asks the probe's own consumer
             for (int i = 0; i < values.length; i++) {
                 consumer.addRecord(record(i, values[i]));
             }

@@ -194,7 +194,7 @@ class ReplicationLagTest {
     @Test
     void aChangeNoticedWaitingAfterAConfirmedIdleAgesFromTheConfirmationNotFromTheLastChange() {
         ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
-                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100), null,
                 Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock, null);
         ProgressTracker t = new ProgressTracker(config);
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
@@ -220,7 +220,7 @@ class ReplicationLagTest {
     @Test
     void aBatchAppliedToTheTargetStopsCountingWhileItsOffsetsAreBeingCommitted() {
         ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
-                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100), null,
                 Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock, null);
         ProgressTracker t = new ProgressTracker(config);
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));

@@ -65,6 +65,39 @@ class TransactionAttackTest {
         }
     }
 
+    /**
+     * An event of an open transaction cannot be parsed (an unknown {@code op}: dead-lettered). The transaction can
+     * never be complete: it must be evicted {@code dead_lettered} at once, not linger until it expires (5 minutes at
+     * least) and then be counted as {@code expired}. Ground truth: the tracker's open transactions, the eviction
+     * counter per reason, no apply-lag sample for it.
+     */
+    @Test
+    void aTransactionWithAnUnparseableEventIsEvictedDeadLetteredAtOnce() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder("tx-poison").meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).build()) {
+            String unknownOp = new String(change(2, 600, 2).value(), StandardCharsets.UTF_8)
+                    .replace("\"op\":\"c\"", "\"op\":\"x\"");
+            p.process(List.of(change(1, 600, 1), CdcRecord.of("shop.public.orders", 0, offsets.incrementAndGet(),
+                    clock.millis(), null, unknownOp.getBytes(StandardCharsets.UTF_8))));
+            assertThat(p.deadLettered()).isEqualTo(1);
+            assertThat(evicted("dead_lettered")).as("evicted when its event was dead-lettered").isEqualTo(1);
+            // its END and a late redelivery change nothing; it never expires
+            p.process(List.of(end(600, 2)));
+            clock.advance(java.time.Duration.ofMinutes(11));
+            p.process(List.of(change(3, 601, 1), end(601, 1)));
+            assertThat(evicted("expired")).isZero();
+            assertThat(evicted("dead_lettered")).isEqualTo(1);
+            Timer t = registry.find("cdc.transaction.apply.lag").tag("source", "shop").timer();
+            assertThat(t.count()).as("only the complete transaction 601").isEqualTo(1);
+        }
+    }
+
+    private double evicted(String reason) {
+        io.micrometer.core.instrument.Counter c = registry.find("cdc.transactions.evicted").tag("reason", reason)
+                .counter();
+        return c == null ? 0 : c.count();
+    }
+
     @Test
     void theSetOfAppliedOrdersAgreesWithAHashSetUnderShuffledDuplicatedDelivery() {
         java.util.Random random = new java.util.Random(11);

@@ -41,6 +41,7 @@ public final class ChangeEvent {
     private final long sourceTsNanos;
     private final long eventTsNanos;
     private final String lsn;
+    private final String sequence;
     private final String txId;
     private final String transactionId;
     private final long transactionTotalOrder;
@@ -66,6 +67,7 @@ public final class ChangeEvent {
         this.sourceTsNanos = b.sourceTsNanos;
         this.eventTsNanos = b.eventTsNanos;
         this.lsn = b.lsn;
+        this.sequence = b.sequence;
         this.txId = b.txId;
         this.transactionId = b.transactionId;
         this.transactionTotalOrder = b.transactionTotalOrder;
@@ -163,6 +165,15 @@ public final class ChangeEvent {
         return lsn;
     }
 
+    /**
+     * {@code source.sequence} as text, or {@code null}: with PostgreSQL a JSON array of two LSNs as strings, the last
+     * commit's and this change's ({@code ["24023928","24023976"]}), increasing in the order the connector emits
+     * changes.
+     */
+    public String sequence() {
+        return sequence;
+    }
+
     /** {@code source.txId} as text, or {@code null}. */
     public String txId() {
         return txId;
@@ -229,6 +240,7 @@ public final class ChangeEvent {
         private long sourceTsNanos = -1;
         private long eventTsNanos = -1;
         private String lsn;
+        private String sequence;
         private String txId;
         private String transactionId;
         private long transactionTotalOrder = -1;
@@ -294,6 +306,12 @@ public final class ChangeEvent {
         /** Sets {@link ChangeEvent#eventTsNanos()}. */
         public Builder eventTsNanos(long v) {
             this.eventTsNanos = v;
+            return this;
+        }
+
+        /** Sets {@link ChangeEvent#sequence()}. */
+        public Builder sequence(String v) {
+            this.sequence = v;
             return this;
         }
 

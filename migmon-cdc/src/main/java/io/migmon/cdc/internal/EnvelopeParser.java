@@ -105,11 +105,16 @@ public final class EnvelopeParser {
             }
             readObject(p, st, captureRows, value, 0, 0);
             if (p.nextToken() != null) {
-                throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object");
+                throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object",
+                        st.txBlockId);
             }
         } catch (IOException e) {
             // Jackson's message names the location, never the content beyond a short excerpt of the token
-            throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()));
+            throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()),
+                    st.txBlockId);
+        } catch (EnvelopeException e) {
+            throw e.transactionId() != null || st.txBlockId == null ? e
+                    : new EnvelopeException(e.reason(), e.getMessage(), st.txBlockId);
         }
         ChangeEvent event = build(record, st, heartbeatTopic);
         remember(topic, value, st, captureRows);
@@ -220,11 +225,12 @@ public final class EnvelopeParser {
             op = Operation.fromCode(st.op);
             if (op == null) {
                 throw new EnvelopeException(DeadLetterReason.UNKNOWN_OPERATION,
-                        "unknown op '" + abbreviate(st.op) + "'");
+                        "unknown op '" + abbreviate(st.op) + "'", st.txBlockId);
             }
             kind = ChangeEvent.Kind.CHANGE;
         } else {
-            throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field");
+            throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field",
+                    st.txBlockId);
         }
         return ChangeEvent.builder(record, kind)
                 .operation(op)
@@ -232,7 +238,7 @@ public final class EnvelopeParser {
                 .snapshot(st.snapshot)
                 .sourceTsNanos(nanos(st.srcNs, st.srcUs, st.srcMs))
                 .eventTsNanos(nanos(st.ns, st.us, st.ms))
-                .lsn(st.lsn).txId(st.txId)
+                .lsn(st.lsn).sequence(st.sequence).txId(st.txId)
                 .transactionId(kind == ChangeEvent.Kind.TRANSACTION ? st.id : st.txBlockId)
                 .transactionTotalOrder(st.totalOrder)
                 .transactionStatus(kind == ChangeEvent.Kind.TRANSACTION ? st.status : null)
@@ -402,6 +408,7 @@ public final class EnvelopeParser {
                 case "ts_us": st.srcUs = longValue(p, v); break;
                 case "ts_ns": st.srcNs = longValue(p, v); break;
                 case "lsn": st.lsn = text(p, v); break;
+                case "sequence": st.sequence = text(p, v); break;
                 case "txId": st.txId = text(p, v); break;
                 default: p.skipChildren();
             }
@@ -524,6 +531,7 @@ public final class EnvelopeParser {
         long us = -1;
         long ns = -1;
         String lsn;
+        String sequence;
         String txId;
         String txBlockId;
         long totalOrder = -1;

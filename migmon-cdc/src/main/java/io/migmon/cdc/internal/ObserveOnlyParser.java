@@ -26,8 +26,9 @@ import java.util.Objects;
  * {@link EnvelopeParser#parse(CdcRecord, boolean) the full parse}, which returns the same event or raises the error
  * with its reason (dead-lettered by the pipeline). So a result of the scanner is the event the full parse returns
  * ({@code ObserveOnlyParserTest} compares both on generated, edited and truncated records), less what observing never
- * reads: the row images (as in any observe-only parse) and the source's {@code lsn} and {@code txId} (null; they
- * change with every record, so reading them would cost two Strings per record for nothing).
+ * reads: the row images (as in any observe-only parse) and the source's {@code lsn}, {@code sequence} and
+ * {@code txId} (null; they change with every record, so reading them would cost Strings per record for nothing; the
+ * embedded-engine path, which needs {@code sequence} to tell redeliveries, takes the full parse).
  *
  * <p><b>Known schema blocks.</b> As in {@link EnvelopeParser}, a record that starts with {@code {"schema":}, the
  * schema block last validated on its topic (byte for byte) and {@code ,"payload":} is read from its payload on: the
@@ -72,7 +73,8 @@ public final class ObserveOnlyParser {
     private static final int CACHED = 8;
     private static final int TX_BLOCK_ID = 8;
     private static final int ID = 9;
-    private static final int SLOTS = 10;
+    private static final int SEQUENCE = 10;
+    private static final int SLOTS = 11;
 
     // long slots
     private static final int MS = 0;
@@ -109,6 +111,8 @@ public final class ObserveOnlyParser {
     // per-topic facts of the last topic seen
     private String lastTopic;
     private boolean lastHeartbeat;
+    /** Whether this record's {@code source.sequence} is read (set per call). */
+    private boolean readSequence;
     private boolean lastTransaction;
     private byte[] lastSchema;
 
@@ -135,6 +139,17 @@ public final class ObserveOnlyParser {
      * {@code txId}, when the scanner answers) or the same {@link EnvelopeException}.
      */
     public ChangeEvent parse(CdcRecord record) throws EnvelopeException {
+        return parse(record, false);
+    }
+
+    /**
+     * As {@link #parse(CdcRecord)}, and with {@code withSequence} also {@code source.sequence} (one String per record;
+     * the embedded-engine path tells redeliveries by it). The sequence is read only when it is a string whose sole
+     * escapes are {@code \"} (Debezium writes {@code "[\"24023928\",\"24023976\"]"}); any other form takes the
+     * full parse.
+     */
+    public ChangeEvent parse(CdcRecord record, boolean withSequence) throws EnvelopeException {
+        readSequence = withSequence;
         byte[] value = record.value();
         if (value != null) {
             ChangeEvent e = scan(record, value);
@@ -223,6 +238,7 @@ public final class ObserveOnlyParser {
 
     private void reset() {
         Arrays.fill(textStart, -1);
+        // textStart[SEQUENCE] is reset here too: a record without the field has none
         Arrays.fill(longs, -1);
         payloadNull = false;
         schemaStart = -1;
@@ -413,6 +429,9 @@ public final class ObserveOnlyParser {
                 if (is(k, "snapshot")) {
                     return text(SNAPSHOT, v);
                 }
+                if (readSequence && is(k, "sequence")) {
+                    return sequence(v, depth);
+                }
                 break;
             case 9:
                 if (is(k, "connector")) {
@@ -491,6 +510,44 @@ public final class ObserveOnlyParser {
             textEnd[slot] = end;
         }
         return next;
+    }
+
+    /**
+     * {@code source.sequence}: null, or a string of ASCII whose only escapes are {@code \"} (its raw bytes into the
+     * slot, unescaped when built); anything else is left to the full parse.
+     */
+    private int sequence(int v, int depth) {
+        byte c = b[v];
+        if (c == 'n') {
+            textStart[SEQUENCE] = -1;
+            return literal(v);
+        }
+        if (c != '"') {
+            return FAIL;
+        }
+        int i = v + 1;
+        while (i < n) {
+            byte x = b[i];
+            if (x == '"') {
+                if (i - v - 1 > MAX_TEXT_LENGTH) {
+                    return FAIL;
+                }
+                textStart[SEQUENCE] = i == v + 1 ? -1 : v + 1;
+                textEnd[SEQUENCE] = i;
+                return i + 1;
+            }
+            if (x == '\\') {
+                if (i + 1 >= n || b[i + 1] != '"') {
+                    return FAIL;
+                }
+                i += 2;
+            } else if (x < 0x20) {
+                return FAIL; // a control character or a non-ASCII byte (negative): the full parse
+            } else {
+                i++;
+            }
+        }
+        return FAIL;
     }
 
     /** {@code EnvelopeParser.longValue}: an integer within a long's range; null, booleans, objects, arrays: -1. */
@@ -572,7 +629,13 @@ public final class ObserveOnlyParser {
                 .transactionTotalOrder(longs[TOTAL_ORDER])
                 .transactionStatus(transaction ? string(STATUS) : null)
                 .transactionEventCount(longs[EVENT_COUNT])
+                .sequence(readSequence ? unescapedSequence() : null)
                 .build();
+    }
+
+    private String unescapedSequence() {
+        String raw = string(SEQUENCE);
+        return raw == null || raw.indexOf('\\') < 0 ? raw : raw.replace("\\\"", "\"");
     }
 
     /** The slot's text (valid UTF-8 without escapes), the previous record's String when the bytes are equal. */

@@ -105,7 +105,26 @@ class ObserveOnlyParserTest {
         assertThat(insert.afterJson()).as("observe-only: row images skipped").isNull();
         assertThat(insert.lsn()).as("not read by observing").isNull();
         assertThat(insert.txId()).as("not read by observing").isNull();
+        assertThat(insert.sequence()).as("not read unless asked").isNull();
         assertThat(parser.fallbacks).isZero();
+    }
+
+    /** The embedded-engine path asks for {@code source.sequence}: the scanner reads it as the full parse does. */
+    @Test
+    void theSequenceIsReadWhenAskedExactlyAsTheFullParseReadsIt() throws Exception {
+        ObserveOnlyParser parser = new ObserveOnlyParser(new EnvelopeParser(FACTORY, "__debezium-heartbeat", ".transaction"));
+        String base = "{\"before\":null,\"after\":{\"id\":1},\"source\":{\"name\":\"shop\",\"ts_ms\":1,"
+                + "\"schema\":\"public\",\"table\":\"orders\",\"sequence\":SEQ},\"op\":\"c\",\"ts_ms\":2}";
+        String[] sequences = {"\"[\\\"24023928\\\",\\\"24023976\\\"]\"", "\"[null,\\\"24023976\\\"]\"", "null", "\"\"",
+                "\"plain\"", "\"a\\\\b\"", "\"\\u0041\"", "17", "[1,2]"};
+        for (String seq : sequences) {
+            CdcRecord r = record(TOPIC, base.replace("SEQ", seq));
+            ChangeEvent full = new EnvelopeParser(FACTORY, "__debezium-heartbeat", ".transaction").parse(r, false);
+            assertThat(parser.parse(r, true).sequence()).as(seq).isEqualTo(full.sequence());
+            assertThat(parser.parse(r, false).sequence()).as(seq).isNull();
+        }
+        CdcRecord pg = record(TOPIC, base.replace("SEQ", sequences[0]));
+        assertThat(parser.parse(pg, true).sequence()).isEqualTo("[\"24023928\",\"24023976\"]");
     }
 
     @Test
