@@ -230,4 +230,52 @@ class CdcAttack2IT {
             });
         }
     }
+
+    /**
+     * Finding 4. Debezium's PostgreSQL connector sends {@code json}/{@code jsonb} values as JSON <em>strings</em>
+     * holding the document's text (semantic type {@code io.debezium.data.Json}), with and without a schema. The
+     * applier binds a string into a {@code jsonb} column as a JSON string scalar (the same as
+     * {@code json_populate_record}, the ground truth of {@code JdbcChangeApplierIT}, but not the source), so the
+     * source's object {@code {"a": 1}} becomes the string {@code "{\"a\": 1}"} in the target: every json/jsonb
+     * value of a replicated table differs from the source, silently. Truth: {@code doc::text} and
+     * {@code jsonb_typeof(doc)} at the source vs the target.
+     */
+    @Test
+    @Disabled("finding 4: jsonb/json documents from real Debezium land in the target as JSON string scalars, not documents (no schema)")
+    void jsonbDocumentsFromDebeziumAreDocumentsInTheTargetWithoutSchemas() throws Exception {
+        replicateJsonb("att2_jsonb_plain", false);
+    }
+
+    /** Finding 4, with the schema/payload wrapper (semantic type {@code io.debezium.data.Json} known to the parser). */
+    @Test
+    @Disabled("finding 4: jsonb/json documents land as JSON string scalars also with schemas (io.debezium.data.Json ignored)")
+    void jsonbDocumentsFromDebeziumAreDocumentsInTheTargetWithSchemas() throws Exception {
+        replicateJsonb("att2_jsonb_schema", true);
+    }
+
+    private static void replicateJsonb(String table, boolean schemas) throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String t = "public." + table;
+        String ddl = "CREATE TABLE " + t + " (id int PRIMARY KEY, doc jsonb, raw json)";
+        CdcTestEnvironment.exec(env.source(), ddl, "INSERT INTO " + t + " VALUES (1, '{\"a\": 1}', '[1, \"two\"]')");
+        CdcTestEnvironment.exec(env.target(), ddl);
+        String sql = "SELECT id, doc::text, jsonb_typeof(doc), raw::text, json_typeof(raw) FROM " + t + " ORDER BY id";
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(env.target()).build()).build()) {
+            withEngine(env, table, schemas, processor, () -> {
+                Await.until(Duration.ofSeconds(90), "snapshot handled", () -> processor.deadLettered() > 0
+                        || CdcTestEnvironment.rows(env.target(), t).size() == 1);
+                CdcTestEnvironment.exec(env.source(), "INSERT INTO " + t + " VALUES (2, '{\"b\": [true, null]}', '{}')",
+                        "UPDATE " + t + " SET doc = '{\"a\": 2}' WHERE id = 1");
+                Await.until(Duration.ofSeconds(60), "stream handled", () -> processor.deadLettered() > 0
+                        || processor.eventsProcessed() >= 3);
+                List<String> source = query(env.source(), sql);
+                List<String> target = query(env.target(), sql);
+                System.err.println("att2 jsonb (schemas " + schemas + "): source " + source + " target " + target);
+                assertThat(processor.deadLettered()).isZero();
+                assertThat(target).as("json/jsonb values as at the source").isEqualTo(source);
+            });
+        }
+    }
 }
