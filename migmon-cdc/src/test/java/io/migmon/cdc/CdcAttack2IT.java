@@ -278,4 +278,38 @@ class CdcAttack2IT {
             });
         }
     }
+
+    /**
+     * Finding 5. {@code bytea} (and {@code bit varying}): Debezium's default {@code binary.handling.mode=bytes} writes
+     * the bytes as base64 text in JSON ({@code "3q2+7w=="} for {@code \\xdeadbeef}); the applier casts that text to
+     * {@code bytea}, which stores the base64 <em>characters</em> ({@code \\x33712b37773d3d}). No error, no dead letter;
+     * every binary value in the target differs from the source. Truth: {@code encode(b, 'hex')} at both ends. Not
+     * listed among the encodings docs/cdc.md says must be configured (decimal, interval).
+     */
+    @Test
+    @Disabled("finding 5: bytea from real Debezium (base64 in JSON) is stored as the base64 text's bytes, silently")
+    void byteaValuesFromDebeziumAreTheSourcesBytesInTheTarget() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String t = "public.att2_bytea";
+        String ddl = "CREATE TABLE " + t + " (id int PRIMARY KEY, b bytea)";
+        CdcTestEnvironment.exec(env.source(), ddl, "INSERT INTO " + t + " VALUES (1, '\\xdeadbeef')");
+        CdcTestEnvironment.exec(env.target(), ddl);
+        String sql = "SELECT id, encode(b, 'hex') FROM " + t + " ORDER BY id";
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(env.target()).build()).build()) {
+            withEngine(env, "att2_bytea", false, processor, () -> {
+                Await.until(Duration.ofSeconds(90), "snapshot handled", () -> processor.deadLettered() > 0
+                        || CdcTestEnvironment.rows(env.target(), t).size() == 1);
+                CdcTestEnvironment.exec(env.source(), "INSERT INTO " + t + " VALUES (2, '\\x00ff10')");
+                Await.until(Duration.ofSeconds(60), "stream handled", () -> processor.deadLettered() > 0
+                        || CdcTestEnvironment.rows(env.target(), t).size() == 2);
+                List<String> source = query(env.source(), sql);
+                List<String> target = query(env.target(), sql);
+                System.err.println("att2 bytea: source " + source + " target " + target + " dead letters "
+                        + processor.deadLettered());
+                assertThat(target).as("the source's bytes (or a dead letter), not the base64 text's").isEqualTo(source);
+            });
+        }
+    }
 }
