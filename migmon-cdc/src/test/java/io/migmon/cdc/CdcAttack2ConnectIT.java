@@ -206,4 +206,125 @@ class CdcAttack2ConnectIT {
             }
         }
     }
+
+    /**
+     * Issue 11's "target down" row re-driven with other numbers: 2 tables on 3-partition topics (6 data partitions),
+     * a target PostgreSQL stopped for 30 s while the source writes ~50 changes/s, then restarted. Truth: target ==
+     * source per table, {@code cdc_events_processed_total} == the source's row changes, health DOWN naming the
+     * target during the outage, the replication lag growing ~1 s/s and never 0 while the target is down.
+     */
+    @Test
+    @Disabled("held up 2026-11-27 03:42 UTC (load 15): DOWN naming the target and all 6 partitions after 2.5 s, lag slope 1.00,"
+            + " never 0, processed 1550 == 1550 source events (26,811 redeliveries); 80 s, run on demand")
+    void aThirtySecondTargetOutageOnSixPartitionsIsCountedOnceAndVisible() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String name = "att2o";
+        List<String> tables = List.of("public.att2o1", "public.att2o2");
+        String ddl = " (id bigint PRIMARY KEY, v text, n int)";
+        RestartableTarget target = new RestartableTarget();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", env.bootstrapServers()));
+             KafkaConnectClient client = KafkaConnectClient.builder(env.connectUri()).build()) {
+            for (String t : tables) {
+                CdcTestEnvironment.exec(env.source(), "CREATE TABLE " + t + ddl);
+                CdcTestEnvironment.exec(target.dataSource(), "CREATE TABLE " + t + ddl);
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(name + "." + t, 3, (short) 1)))
+                        .all().get();
+            }
+            client.createOrUpdate(ConnectorConfig.debeziumPostgres(name)
+                    .put("database.hostname", "127.0.0.1")
+                    .put("database.port", Integer.toString(env.postgresPort()))
+                    .put("database.user", "postgres").put("database.password", "postgres")
+                    .put("database.dbname", "postgres").put("topic.prefix", name)
+                    .put("table.include.list", String.join(",", tables))
+                    .put("slot.name", "migmon_" + name).put("publication.name", "migmon_" + name)
+                    .put("heartbeat.interval.ms", Long.toString(HEARTBEAT.toMillis())).build());
+            Await.until(Duration.ofSeconds(90), "RUNNING", () -> client.status(name).isRunning());
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            CdcEventProcessor processor = processor(env, registry, name, JdbcChangeApplier.builder(target.dataSource())
+                    .build(), name + "." + tables.get(0), name + "." + tables.get(1), "__debezium-heartbeat." + name);
+            Future<?> loop = threads.submit(processor);
+            java.util.concurrent.atomic.AtomicLong sourceEvents = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Future<?> writer = threads.submit(() -> {
+                long id = 1;
+                try (Connection c = env.source().getConnection(); Statement s = c.createStatement()) {
+                    while (!stop.get()) {
+                        sourceEvents.addAndGet(s.executeUpdate("INSERT INTO " + tables.get((int) (id % 2))
+                                + " VALUES (" + id + ", 'v', 0)"));
+                        if (id > 10) {
+                            sourceEvents.addAndGet(s.executeUpdate("UPDATE " + tables.get((int) (id % 2))
+                                    + " SET n = n + 1 WHERE id = " + (id - 10)));
+                        }
+                        id++;
+                        Thread.sleep(40);
+                    }
+                }
+                return null;
+            });
+            try {
+                Await.until(Duration.ofSeconds(60), "streaming", () -> processor.eventsProcessed() > 50);
+                target.stop();
+                long t0 = System.nanoTime();
+                Long downAfterMs = null;
+                double lag10 = -1;
+                double lag25 = -1;
+                long t10 = 0;
+                long t25 = 0;
+                int zeroLagSamples = 0;
+                String reasons = null;
+                while ((System.nanoTime() - t0) < 30_000_000_000L) {
+                    long ms = (System.nanoTime() - t0) / 1_000_000;
+                    Health h = processor.healthCheck().check();
+                    double lag = overall(registry);
+                    if (ms > 3_000 && lag == 0) {
+                        zeroLagSamples++;
+                    }
+                    if (downAfterMs == null && h.status() == HealthStatus.DOWN
+                            && h.reasons().stream().anyMatch(r -> r.contains("target"))) {
+                        downAfterMs = ms;
+                        reasons = h.reasons() + " " + h.details();
+                    }
+                    if (lag10 < 0 && ms >= 10_000) {
+                        lag10 = lag;
+                        t10 = System.nanoTime();
+                    }
+                    if (lag25 < 0 && ms >= 25_000) {
+                        lag25 = lag;
+                        t25 = System.nanoTime();
+                    }
+                    Thread.sleep(250);
+                }
+                double slope = (lag25 - lag10) / ((t25 - t10) / 1e9);
+                Health during = processor.healthCheck().check();
+                target.start();
+                Thread.sleep(3_000);
+                stop.set(true);
+                writer.get();
+                for (String t : tables) {
+                    Await.until(Duration.ofSeconds(120), "target == source " + t, () -> CdcTestEnvironment.rows(
+                            env.source(), t).equals(CdcTestEnvironment.rows(target.dataSource(), t)));
+                }
+                Await.until(Duration.ofSeconds(30), "counter caught up", () -> processor.eventsProcessed() >= sourceEvents.get());
+                Thread.sleep(1_000);
+                double redelivered = registry.find("cdc.events.redelivered").counters().stream().mapToDouble(c -> c.count()).sum();
+                System.err.println("att2 30 s target outage, 6 partitions: DOWN after " + downAfterMs + " ms " + reasons
+                        + "; at 30 s " + during.reasons() + "; lag slope " + slope + " (" + lag10 + " -> " + lag25
+                        + "); zero-lag samples " + zeroLagSamples + "; processed " + processor.eventsProcessed()
+                        + " source events " + sourceEvents.get() + " redelivered " + redelivered);
+                assertThat(downAfterMs).as("DOWN naming the target").isNotNull()
+                        .isLessThan(2 * HEARTBEAT.toMillis() + 3_000 + 2_000);
+                assertThat(zeroLagSamples).as("replication lag never 0 while the target is down").isZero();
+                assertThat(slope).as("lag slope during the outage").isBetween(0.8, 1.2);
+                assertThat(processor.eventsProcessed()).as("counted once").isEqualTo(sourceEvents.get());
+                Await.until(Duration.ofSeconds(30), "UP", () -> processor.healthCheck().check().status() == HealthStatus.UP);
+            } finally {
+                stop.set(true);
+                processor.close();
+                loop.get();
+                client.delete(name);
+                target.close();
+            }
+        }
+    }
 }

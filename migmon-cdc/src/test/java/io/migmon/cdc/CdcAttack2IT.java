@@ -398,4 +398,61 @@ class CdcAttack2IT {
         // every row is in the target as at the source, or was dead-lettered (then absent): never a different value
         assertThat(rows.get(0)).as("target rows must be source rows").containsAll(rows.get(1));
     }
+
+    /**
+     * Finding 10. A {@code topicPattern} that also matches the dead-letter topic (the docs' names: data topics
+     * {@code shop.public.*}, dead letters {@code shop.dlq}; a pattern {@code shop\\..*}). The processor consumes its
+     * own dead letters: each is not an envelope, so it is dead-lettered again, and again: one poison record becomes
+     * an unbounded stream (the DLQ grows forever, {@code cdc_dead_letters_total} with it). Expected: the builder
+     * rejects a dead-letter topic that its topics or pattern would consume (a config error naming the field), or the
+     * processor never consumes its own dead-letter topic; actual: the count below. Real broker, one poison record.
+     */
+    @Test
+    @Disabled("finding 10: a topicPattern matching the dead-letter topic re-consumes dead letters: 1 poison record -> an unbounded DLQ")
+    void aTopicPatternThatMatchesTheDeadLetterTopicDoesNotAmplifyOnePoisonRecord() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String data = "att2loop.public.t";
+        String dlq = "att2loop.dlq";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(data, 1, (short) 1),
+                    new org.apache.kafka.clients.admin.NewTopic(dlq, 1, (short) 1))).all().get();
+        }
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer
+                .KafkaProducer<>(java.util.Map.of("bootstrap.servers", env.bootstrapServers()),
+                new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(data, null,
+                    "not json".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        java.util.Map<String, Object> consumer = new java.util.HashMap<>();
+        consumer.put("bootstrap.servers", env.bootstrapServers());
+        consumer.put("group.id", "att2loop-replica");
+        CdcEventProcessor processor = CdcEventProcessor.builder("att2loop").meterRegistry(registry)
+                .kafkaConsumer(consumer).topicPattern(java.util.regex.Pattern.compile("att2loop\\..*"))
+                .applier(JdbcChangeApplier.builder(env.target()).build()).deadLetterTopic(dlq)
+                .pollTimeout(Duration.ofMillis(100)).build();
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        try {
+            loop.submit(processor);
+            Await.until(Duration.ofSeconds(60), "the poison record dead-lettered", () -> processor.deadLettered() >= 1);
+            Thread.sleep(10_000);
+            long inDlq;
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                    java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
+                var tp = new org.apache.kafka.common.TopicPartition(dlq, 0);
+                inDlq = admin.listOffsets(java.util.Map.of(tp, org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                        .partitionResult(tp).get().offset();
+            }
+            System.err.println("att2 dlq loop: 1 poison record -> " + inDlq + " records in " + dlq
+                    + " after 10 s, deadLettered " + processor.deadLettered());
+            assertThat(inDlq).as("records in the dead-letter topic for one poison record").isEqualTo(1);
+            assertThat(processor.deadLettered()).isEqualTo(1);
+        } finally {
+            processor.close();
+            loop.shutdown();
+            loop.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
 }
