@@ -327,4 +327,268 @@ class CdcAttack2ConnectIT {
             }
         }
     }
+
+    /** The group's committed offset of {@code tp} on the broker; 0 when none. */
+    private static long committed(org.apache.kafka.clients.admin.Admin admin, String group,
+                                  org.apache.kafka.common.TopicPartition tp) throws Exception {
+        var m = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
+        return m.get(tp) == null ? 0 : m.get(tp).offset();
+    }
+
+    /** Kafka timestamp (ms) of the record at {@code offset}, or -1 when there is none (caught up). */
+    private static long timestampAt(org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> peek,
+                                    org.apache.kafka.common.TopicPartition tp, long offset) {
+        long end = peek.endOffsets(List.of(tp)).get(tp);
+        if (offset >= end) {
+            return -1;
+        }
+        peek.seek(tp, offset);
+        for (int i = 0; i < 20; i++) {
+            for (var r : peek.poll(Duration.ofMillis(100))) {
+                if (r.offset() >= offset) {
+                    return r.timestamp();
+                }
+            }
+        }
+        throw new IllegalStateException("no record at " + tp + "@" + offset);
+    }
+
+    /**
+     * Consumer lag in seconds against ground truth, which docs/cdc.md lists as not covered ("no ground truth for
+     * Kafka timestamps here"): the gauge claims the age of the oldest record not yet applied and committed. Truth,
+     * per sample: the group's committed offset read from the broker just before and just after the gauge, and the
+     * Kafka timestamp of the record at each; the truth lies between the two ages (the distance from that interval
+     * is the error). Phases: a slow target (50 rows/s capacity) under 100 rows/s for 10 s, then the apply blocked
+     * for 6 s under the same load.
+     */
+    @Test
+    @Disabled("measurement, held within 1 s on 2026-11-27 03:47 UTC (load 18-19): slow target mean |err| 0.210 s, max 0.875 s"
+            + " (15 samples); blocked mean 0.066 s, max 0.530 s (8 samples); never 0 while records waited; 77 s, run on demand")
+    void consumerLagSecondsIsTheAgeOfTheOldestUncommittedRecord() throws Exception {
+        LagPipeline pipe = new LagPipeline("att2cl", HEARTBEAT);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", pipe.env.bootstrapServers()));
+             org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> peek =
+                     new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of("bootstrap.servers",
+                             pipe.env.bootstrapServers()), new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                             new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            pipe.startProcessor();
+            var tp = new org.apache.kafka.common.TopicPartition(pipe.dataTopic, 0);
+            peek.assign(List.of(tp));
+            String group = pipe.name + "-replica";
+            java.util.concurrent.atomic.AtomicLong nextId = new java.util.concurrent.atomic.AtomicLong(1);
+            Future<?> writer = threads.submit(() -> {
+                while (!stop.get()) {
+                    long id = nextId.getAndIncrement();
+                    pipe.write("INSERT INTO " + pipe.table + " VALUES (" + id + ", 'v', 0)");
+                    Thread.sleep(10);
+                }
+                return null;
+            });
+            Await.until(Duration.ofSeconds(60), "streaming", () -> pipe.targetMaxId() > 50);
+            StringBuilder report = new StringBuilder();
+            double worst = 0;
+            for (String phase : List.of("slow", "blocked")) {
+                if (phase.equals("slow")) {
+                    pipe.delayPerRowMicros = 20_000;
+                } else {
+                    pipe.delayPerRowMicros = 0;
+                    pipe.blocked = true;
+                }
+                double sum = 0;
+                double max = 0;
+                int n = 0;
+                int zeroWhileWaiting = 0;
+                long phaseEnd = System.nanoTime() + (phase.equals("slow") ? 10_000 : 6_000) * 1_000_000L;
+                while (System.nanoTime() < phaseEnd) {
+                    long c1 = committed(admin, group, tp);
+                    long nowMs = System.currentTimeMillis();
+                    double gauge = pipe.consumerLagSeconds();
+                    long c2 = committed(admin, group, tp);
+                    long ts1 = timestampAt(peek, tp, c1);
+                    long ts2 = timestampAt(peek, tp, c2);
+                    double hi = ts1 < 0 ? 0 : (nowMs - ts1) / 1000.0; // the older record: the larger age
+                    double lo = ts2 < 0 ? 0 : (nowMs - ts2) / 1000.0;
+                    double err = gauge > hi ? gauge - hi : gauge < lo ? lo - gauge : 0;
+                    if (gauge == 0 && lo > 0) {
+                        zeroWhileWaiting++;
+                    }
+                    sum += err;
+                    max = Math.max(max, err);
+                    n++;
+                    Thread.sleep(250);
+                }
+                worst = Math.max(worst, max);
+                report.append(String.format("%s: %d samples, mean |err| %.3f s, max %.3f s, gauge 0 while waiting %d; ",
+                        phase, n, sum / n, max, zeroWhileWaiting));
+                pipe.blocked = false;
+                pipe.delayPerRowMicros = 0;
+            }
+            System.err.println("att2 consumer lag seconds vs truth (" + java.time.Instant.now() + "): " + report);
+            assertThat(worst).as(report.toString()).isLessThan(1.0);
+        } finally {
+            stop.set(true);
+            pipe.blocked = false;
+            pipe.close();
+        }
+    }
+
+    /**
+     * Counting across a graceful rebalance: two processors in one group on a 3-partition topic, the second joining
+     * while the source writes and leaving ({@code close()}) again. Truth: target == source, and the processors'
+     * {@code cdc_events_processed_total} summed == the source's row changes (a clean hand-over commits before
+     * revocation, so no event should be counted by both).
+     */
+    @Test
+    @Disabled("held up 2026-11-27 03:50 UTC (load 20): p1 1122 + p2 245 = 1367 == 1367 source events, 0 redeliveries;"
+            + " 70 s, run on demand")
+    void aSecondProcessorJoiningAndLeavingCountsEveryEventOnceAcrossBoth() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String name = "att2rb";
+        String t = "public." + name;
+        String ddl = "CREATE TABLE " + t + " (id bigint PRIMARY KEY, v text, n int)";
+        CdcTestEnvironment.exec(env.source(), ddl);
+        CdcTestEnvironment.exec(env.target(), ddl);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", env.bootstrapServers()));
+             KafkaConnectClient client = KafkaConnectClient.builder(env.connectUri()).build()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(name + "." + t, 3, (short) 1))).all().get();
+            client.createOrUpdate(connector(env, name, t));
+            Await.until(Duration.ofSeconds(90), "RUNNING", () -> client.status(name).isRunning());
+            String[] topics = {name + "." + t, "__debezium-heartbeat." + name};
+            SimpleMeterRegistry r1 = new SimpleMeterRegistry();
+            SimpleMeterRegistry r2 = new SimpleMeterRegistry();
+            CdcEventProcessor p1 = processor(env, r1, name, JdbcChangeApplier.builder(env.target()).build(), topics);
+            CdcEventProcessor p2 = processor(env, r2, name, JdbcChangeApplier.builder(env.target()).build(), topics);
+            java.util.concurrent.atomic.AtomicLong sourceEvents = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Future<?> loop1 = threads.submit(p1);
+            Future<?> loop2 = null;
+            Future<?> writer = threads.submit(() -> {
+                long id = 1;
+                try (Connection c = env.source().getConnection(); Statement s = c.createStatement()) {
+                    while (!stop.get()) {
+                        sourceEvents.addAndGet(s.executeUpdate("INSERT INTO " + t + " VALUES (" + id + ", 'v', 0)"));
+                        if (id > 5) {
+                            sourceEvents.addAndGet(s.executeUpdate("UPDATE " + t + " SET n = n + 1 WHERE id = " + (id - 5)));
+                        }
+                        id++;
+                        Thread.sleep(10);
+                    }
+                }
+                return null;
+            });
+            long p2Processed;
+            double redelivered;
+            try {
+                Await.until(Duration.ofSeconds(60), "streaming", () -> p1.eventsProcessed() > 100);
+                loop2 = threads.submit(p2);
+                Await.until(Duration.ofSeconds(60), "the second processor applies", () -> p2.eventsProcessed() > 100);
+                Thread.sleep(3_000);
+                p2Processed = p2.eventsProcessed();
+                redelivered = r2.find("cdc.events.redelivered").counters().stream().mapToDouble(c -> c.count()).sum();
+                p2.close();
+                loop2.get();
+                p2Processed = Math.max(p2Processed, p2.eventsProcessed());
+                Thread.sleep(3_000);
+                stop.set(true);
+                writer.get();
+                Await.until(Duration.ofSeconds(120), "target == source", () -> CdcTestEnvironment.rows(env.source(), t)
+                        .equals(CdcTestEnvironment.rows(env.target(), t)));
+                long p2Final = p2Processed;
+                Await.until(Duration.ofSeconds(30), "counters caught up",
+                        () -> p1.eventsProcessed() + p2Final >= sourceEvents.get());
+                Thread.sleep(1_000);
+                redelivered += r1.find("cdc.events.redelivered").counters().stream().mapToDouble(c -> c.count()).sum();
+                System.err.println("att2 rebalance: p1 " + p1.eventsProcessed() + " + p2 " + p2Final + " = "
+                        + (p1.eventsProcessed() + p2Final) + " vs source events " + sourceEvents.get()
+                        + ", redelivered " + redelivered);
+                assertThat(p1.eventsProcessed() + p2Final).as("each event counted once across both processors")
+                        .isEqualTo(sourceEvents.get());
+            } finally {
+                stop.set(true);
+                p1.close();
+                p2.close();
+                loop1.get();
+                if (loop2 != null) {
+                    loop2.get();
+                }
+                client.delete(name);
+            }
+        }
+    }
+
+    /**
+     * Finding 11. Per-table replication lag of an idle table while another table of the same connector streams
+     * (the docs' connector seeds: no transaction metadata). Table A is caught up (target == source) and idle; table
+     * B takes a steady 50 inserts/s. Truth for A: 0 (nothing of A waits; every A row is in the target). The gauge of
+     * A grows 1 s per second from A's last applied change: the "a heartbeat newer than the last change" test uses
+     * the newest change of <em>any</em> table, which under B's stream is almost always newer than the newest
+     * heartbeat, so A falls back to its own last applied change.
+     */
+    @Test
+    @Disabled("finding 11: an idle, caught-up table's replication lag grows 1 s/s while another table of the connector streams")
+    void anIdleTablesLagStaysNearZeroWhileAnotherTableStreams() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String name = "att2it";
+        String a = "public.att2ita";
+        String b = "public.att2itb";
+        for (String t : List.of(a, b)) {
+            CdcTestEnvironment.exec(env.source(), "CREATE TABLE " + t + " (id bigint PRIMARY KEY, v text)");
+            CdcTestEnvironment.exec(env.target(), "CREATE TABLE " + t + " (id bigint PRIMARY KEY, v text)");
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (KafkaConnectClient client = KafkaConnectClient.builder(env.connectUri()).build()) {
+            client.createOrUpdate(connector(env, name, a + "," + b));
+            Await.until(Duration.ofSeconds(90), "RUNNING", () -> client.status(name).isRunning());
+            CdcEventProcessor processor = processor(env, registry, name, JdbcChangeApplier.builder(env.target()).build(),
+                    name + "." + a, name + "." + b, "__debezium-heartbeat." + name);
+            Future<?> loop = threads.submit(processor);
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Future<?> writer = null;
+            try {
+                CdcTestEnvironment.exec(env.source(), "INSERT INTO " + a + " SELECT g, 'a' FROM generate_series(1, 10) g",
+                        "INSERT INTO " + b + " VALUES (0, 'b')");
+                Await.until(Duration.ofSeconds(90), "A caught up", () -> CdcTestEnvironment.rows(env.source(), a)
+                        .equals(CdcTestEnvironment.rows(env.target(), a)) && LagPipeline.scalarLong(env.target(),
+                        "SELECT count(*) FROM " + b) == 1);
+                writer = threads.submit(() -> {
+                    long id = 1;
+                    try (Connection c = env.source().getConnection(); Statement s = c.createStatement()) {
+                        while (!stop.get()) {
+                            s.executeUpdate("INSERT INTO " + b + " VALUES (" + id++ + ", 'b')");
+                            Thread.sleep(20);
+                        }
+                    }
+                    return null;
+                });
+                double max = 0;
+                long t0 = System.nanoTime();
+                StringBuilder trace = new StringBuilder();
+                while (System.nanoTime() - t0 < 15_000_000_000L) {
+                    double lagA = registry.get("cdc.replication.lag").tags("source_table", a, "target_table", a)
+                            .gauge().value();
+                    max = Math.max(max, lagA);
+                    trace.append(String.format("%.1f ", lagA));
+                    Thread.sleep(1_000);
+                }
+                boolean aCurrent = CdcTestEnvironment.rows(env.source(), a).equals(CdcTestEnvironment.rows(env.target(), a));
+                System.err.println("att2 idle table beside a streaming one: lag of " + a + " per second [" + trace
+                        + "] max " + max + " s; A target == source: " + aCurrent + "; overall "
+                        + overall(registry));
+                assertThat(aCurrent).as("truth: A is current (lag 0)").isTrue();
+                // one heartbeat interval + its tolerance max(1 s, interval / 2) + 1 s of slack
+                assertThat(max).as("A's replication lag (truth 0): %s", trace).isLessThan(3.0);
+            } finally {
+                stop.set(true);
+                if (writer != null) {
+                    writer.get();
+                }
+                processor.close();
+                loop.get();
+                client.delete(name);
+            }
+        }
+    }
 }
