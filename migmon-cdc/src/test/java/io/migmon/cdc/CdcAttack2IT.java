@@ -455,4 +455,95 @@ class CdcAttack2IT {
             loop.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * Poison re-driven with other numbers: three 200 KB non-JSON records in a row, then a 2 MB valid envelope whose
+     * value the target rejects ({@code varchar(10)}), among valid changes, on one partition; the dead-letter topic
+     * accepts at most 64 KB ({@code max.message.bytes}), so the broker itself rejects the copies. Truth: the DLQ read
+     * back (4 references with origin offsets), every valid row in the target, the partition caught up.
+     */
+    @Test
+    @Disabled("held up 2026-11-27 03:54 UTC: 4 record_too_large references (offsets 1, 3, 5, 6; 1.7-1.8 KB each), 6/6 valid rows, caught up; run on demand")
+    void oversizedPoisonInARowAgainstASmallDeadLetterTopicIsReferencedAndThePartitionMovesOn() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        String table = "att2big";
+        String data = "att2big.public." + table;
+        String dlq = "att2big.dlq";
+        CdcTestEnvironment.exec(env.target(), "CREATE TABLE public." + table + " (id bigint PRIMARY KEY, v varchar(10))");
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(data, 1, (short) 1)
+                            .configs(java.util.Map.of("max.message.bytes", "10485760")),
+                    new org.apache.kafka.clients.admin.NewTopic(dlq, 1, (short) 1)
+                            .configs(java.util.Map.of("max.message.bytes", "65536")))).all().get();
+        }
+        int valid = 0;
+        try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer
+                .KafkaProducer<>(java.util.Map.of("bootstrap.servers", env.bootstrapServers(), "max.request.size",
+                "10485760"), new org.apache.kafka.common.serialization.ByteArraySerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            java.util.function.BiConsumer<Integer, byte[]> send = (id, v) -> {
+                try {
+                    p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(data, 0, id == null ? null
+                            : ("{\"id\":" + id + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8), v)).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            byte[] junk = new byte[200 * 1024];
+            java.util.Arrays.fill(junk, (byte) 'x');
+            for (int i = 0; i < 3; i++) {
+                send.accept(++valid, CdcKafkaAttackIT.envelope(table, valid, 0, 0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                send.accept(null, junk);
+            }
+            String big = CdcKafkaAttackIT.envelope(table, 999, 0, 0).replace("\"v\":\"v999\"",
+                    "\"v\":\"" + "y".repeat(2 << 20) + "\"");
+            send.accept(999, big.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < 3; i++) {
+                send.accept(++valid, CdcKafkaAttackIT.envelope(table, valid, 0, 0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        int validRows = valid;
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        java.util.Map<String, Object> consumer = new java.util.HashMap<>();
+        consumer.put("bootstrap.servers", env.bootstrapServers());
+        consumer.put("group.id", "att2big-replica");
+        consumer.put("max.partition.fetch.bytes", String.valueOf(10 << 20));
+        CdcEventProcessor processor = CdcEventProcessor.builder("att2big").meterRegistry(registry)
+                .kafkaConsumer(consumer).topics(data)
+                .applier(JdbcChangeApplier.builder(env.target()).build()).deadLetterTopic(dlq)
+                .stallTimeout(Duration.ofSeconds(2)).pollTimeout(Duration.ofMillis(100))
+                .retryBackoff(Duration.ofMillis(50)).build();
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        try {
+            loop.submit(processor);
+            boolean done = eventually(60, () -> LagPipeline.scalarLong(env.target(), "SELECT count(*) FROM public." + table)
+                    == validRows && processor.deadLettered() == 4);
+            List<String> dead = new ArrayList<>();
+            try (org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> c = new org.apache.kafka.clients.consumer
+                    .KafkaConsumer<>(java.util.Map.of("bootstrap.servers", env.bootstrapServers(), "group.id",
+                    "att2big-reader", "auto.offset.reset", "earliest"),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                    new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+                c.subscribe(List.of(dlq));
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < deadline && dead.size() < 4) {
+                    for (var r : c.poll(Duration.ofMillis(200))) {
+                        dead.add(new String(r.headers().lastHeader("migmon.dlq.reason").value()) + "@"
+                                + new String(r.headers().lastHeader("migmon.dlq.offset").value()) + " "
+                                + r.serializedValueSize() + " B");
+                    }
+                }
+            }
+            System.err.println("att2 big poison: done " + done + ", target rows " + LagPipeline.scalarLong(env.target(),
+                    "SELECT count(*) FROM public." + table) + "/" + validRows + ", dead letters " + dead + ", health "
+                    + processor.healthCheck().check().reasons());
+            assertThat(done).isTrue();
+            assertThat(dead).hasSize(4).allSatisfy(d -> assertThat(d).startsWith("record_too_large@"));
+        } finally {
+            processor.close();
+            loop.shutdown();
+            loop.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
 }
