@@ -546,4 +546,108 @@ class CdcAttack2IT {
             loop.awaitTermination(30, TimeUnit.SECONDS);
         }
     }
+
+    private static CdcRecord change(String table, long id, long offset) {
+        long ms = System.currentTimeMillis();
+        String v = "{\"before\":null,\"after\":{\"id\":" + id + ",\"v\":\"v" + id + "\"},\"source\":{\"version\":"
+                + "\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"att2\",\"ts_ms\":" + ms + ",\"ts_us\":"
+                + ms * 1000 + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\",\"table\":\""
+                + table + "\"},\"op\":\"c\",\"ts_ms\":" + ms + "}";
+        return CdcRecord.of("att2.public." + table, 0, offset, ms, null, v.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static List<CdcRecord> changes(String table, long fromId, int n) {
+        List<CdcRecord> out = new ArrayList<>();
+        for (long i = fromId; i < fromId + n; i++) {
+            out.add(change(table, i, i));
+        }
+        return out;
+    }
+
+    /**
+     * Finding 12. A target put in read-only mode for maintenance ({@code default_transaction_read_only = on}, or a
+     * failover that leaves the applier on a standby: SQLState 25006) is not "down" for the applier: 25006 is not
+     * among its transient classes (08, 40, 57), so every event is retried, isolated and dead-lettered
+     * {@code apply_failed}; the replica misses them for good (issue 11: "a down target must never empty the stream
+     * into the DLQ"). Real PostgreSQL target; events through {@code process(...)} (the embedded-engine path).
+     * Expected: nothing dead-lettered ({@link CdcProcessingException}, redelivered), all rows once writable again.
+     */
+    @Test
+    @Disabled("finding 12: a read-only target (25006, maintenance/failover) dead-letters every event instead of retrying")
+    void aReadOnlyTargetIsRetriedNotDeadLettered() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        javax.sql.DataSource ds = env.postgres.createDatabase("att2ro");
+        CdcTestEnvironment.exec(ds, "CREATE TABLE public.att2ro (id bigint PRIMARY KEY, v text)");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(ds).build()).retryBackoff(Duration.ofMillis(10)).build()) {
+            p.process(changes("att2ro", 1, 5));
+            CdcTestEnvironment.exec(ds, "ALTER DATABASE att2ro SET default_transaction_read_only = on",
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'att2ro' AND pid <> pg_backend_pid()");
+            List<CdcRecord> during = changes("att2ro", 6, 5);
+            boolean redeliver = false;
+            try {
+                p.process(during);
+            } catch (CdcProcessingException e) {
+                redeliver = true; // the engine would offer the batch again
+            }
+            System.err.println("att2 read-only target: redeliver " + redeliver + ", dead letters " + p.deadLettered()
+                    + " " + registry.find(MetricCatalog.CDC_DEAD_LETTERS.name()).counters().stream()
+                    .map(c -> c.getId().getTag("reason") + "=" + c.count()).toList());
+            try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SET default_transaction_read_only = off");
+                s.execute("ALTER DATABASE att2ro RESET default_transaction_read_only");
+            }
+            CdcTestEnvironment.exec(ds, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'att2ro'"
+                    + " AND pid <> pg_backend_pid()");
+            if (redeliver) {
+                p.process(during);
+            }
+            assertThat(p.deadLettered()).as("dead letters while the target was read-only").isZero();
+            assertThat(LagPipeline.scalarLong(ds, "SELECT count(*) FROM public.att2ro")).isEqualTo(10);
+        }
+    }
+
+    /**
+     * Finding 12 (same cause, SQLState class 53). The target refuses the applier's connection for lack of resources
+     * ({@code too many connections}: here a role with {@code CONNECTION LIMIT 1} whose one connection another client
+     * holds; in production {@code max_connections} reached, 53300, or a full disk, 53100): not transient for the
+     * applier, so the events are dead-lettered instead of waiting for a connection.
+     */
+    @Test
+    @Disabled("finding 12: a target out of connections (53300) dead-letters every event instead of retrying")
+    void aTargetOutOfConnectionsIsRetriedNotDeadLettered() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        javax.sql.DataSource admin = env.postgres.createDatabase("att2lim");
+        CdcTestEnvironment.exec(admin, "CREATE TABLE public.att2lim (id bigint PRIMARY KEY, v text)",
+                "CREATE ROLE att2lim LOGIN PASSWORD 'att2lim' CONNECTION LIMIT 1",
+                "GRANT ALL ON public.att2lim TO att2lim");
+        org.postgresql.ds.PGSimpleDataSource limited = new org.postgresql.ds.PGSimpleDataSource();
+        limited.setServerNames(new String[] {"127.0.0.1"});
+        limited.setPortNumbers(new int[] {env.postgresPort()});
+        limited.setDatabaseName("att2lim");
+        limited.setUser("att2lim");
+        limited.setPassword("att2lim");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        boolean redeliver = false;
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(limited).build()).retryBackoff(Duration.ofMillis(10)).build()) {
+            List<CdcRecord> batch = changes("att2lim", 1, 5);
+            try (Connection hog = limited.getConnection()) { // another client holds the role's only connection
+                try {
+                    p.process(batch);
+                } catch (CdcProcessingException e) {
+                    redeliver = true;
+                }
+            }
+            System.err.println("att2 out of connections: redeliver " + redeliver + ", dead letters " + p.deadLettered()
+                    + " " + registry.find(MetricCatalog.CDC_DEAD_LETTERS.name()).counters().stream()
+                    .map(c -> c.getId().getTag("reason") + "=" + c.count()).toList());
+            if (redeliver) {
+                p.process(batch);
+            }
+            assertThat(p.deadLettered()).as("dead letters while the target refused connections").isZero();
+            assertThat(LagPipeline.scalarLong(admin, "SELECT count(*) FROM public.att2lim")).isEqualTo(5);
+        }
+    }
 }
