@@ -692,7 +692,7 @@ class CdcAttack2ConnectIT {
                 CdcTestEnvironment.exec(env.source(), "CREATE TABLE public.att2nt_b (id bigint PRIMARY KEY, v text)",
                         "INSERT INTO public.att2nt_b VALUES (1, 'b'), (2, 'b')",
                         "INSERT INTO public.att2nt_a VALUES (2, 'a')");
-                boolean arrived = eventually(45, () -> LagPipeline.scalarLong(env.target(),
+                boolean arrived = CdcAttack2IT.eventually(45, () -> LagPipeline.scalarLong(env.target(),
                         "SELECT count(*) FROM public.att2nt_b") == 2);
                 Health h = processor.healthCheck().check();
                 System.err.println("att2 new table after connector start: arrived " + arrived + ", table a rows "

@@ -73,7 +73,7 @@ class CdcAttack2IT {
     }
 
     /** Waits up to {@code seconds} for the condition; returns whether it held (no exception: the caller asserts). */
-    private static boolean eventually(int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
+    static boolean eventually(int seconds, java.util.concurrent.Callable<Boolean> condition) throws Exception {
         long deadline = System.nanoTime() + seconds * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
             try {
