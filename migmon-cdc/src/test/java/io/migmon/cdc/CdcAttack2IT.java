@@ -650,4 +650,43 @@ class CdcAttack2IT {
             assertThat(LagPipeline.scalarLong(admin, "SELECT count(*) FROM public.att2lim")).isEqualTo(5);
         }
     }
+
+    /**
+     * Finding 12 (same cause, SQLState 55P03). A target with a {@code lock_timeout} (common on shared databases)
+     * while an operator's migration holds a lock on the replicated table for a few seconds: the apply fails with
+     * {@code lock_not_available}, which the applier does not treat as transient, so the events are dead-lettered
+     * instead of applied once the lock is released.
+     */
+    @Test
+    @Disabled("finding 12: a lock_timeout on the target while a migration holds the table lock (55P03) dead-letters every event")
+    void aLockTimeoutOnTheTargetIsRetriedNotDeadLettered() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        javax.sql.DataSource ds = env.postgres.createDatabase("att2lock");
+        CdcTestEnvironment.exec(ds, "CREATE TABLE public.att2lock (id bigint PRIMARY KEY, v text)",
+                "ALTER DATABASE att2lock SET lock_timeout = '200ms'");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        boolean redeliver = false;
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry)
+                .applier(JdbcChangeApplier.builder(ds).build()).retryBackoff(Duration.ofMillis(10)).build()) {
+            List<CdcRecord> batch = changes("att2lock", 1, 5);
+            try (Connection migration = ds.getConnection(); Statement s = migration.createStatement()) {
+                migration.setAutoCommit(false);
+                s.execute("LOCK TABLE public.att2lock IN ACCESS EXCLUSIVE MODE");
+                try {
+                    p.process(batch);
+                } catch (CdcProcessingException e) {
+                    redeliver = true;
+                }
+                migration.rollback();
+            }
+            System.err.println("att2 lock timeout: redeliver " + redeliver + ", dead letters " + p.deadLettered()
+                    + " " + registry.find(MetricCatalog.CDC_DEAD_LETTERS.name()).counters().stream()
+                    .map(c -> c.getId().getTag("reason") + "=" + c.count()).toList());
+            if (redeliver) {
+                p.process(batch);
+            }
+            assertThat(p.deadLettered()).as("dead letters while a lock was held").isZero();
+            assertThat(LagPipeline.scalarLong(ds, "SELECT count(*) FROM public.att2lock")).isEqualTo(5);
+        }
+    }
 }
