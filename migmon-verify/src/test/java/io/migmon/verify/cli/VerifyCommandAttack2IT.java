@@ -103,4 +103,68 @@ class VerifyCommandAttack2IT {
             server.shutdownNow();
         }
     }
+
+    /**
+     * Finding 11. docs/verify.md and the usage text: credentials "in the URL or in MIGMON_SOURCE_USER /
+     * MIGMON_SOURCE_PASSWORD / ...". For {@code mongodb://} URLs the variables are ignored and the command connects
+     * anonymously. Ground truth: the same driver given these credentials fails to authenticate on this server (it has
+     * no users), so a command that used them would exit 2; it exits 0.
+     */
+    @Test
+    @Disabled("finding 11: MIGMON_SOURCE_USER/_PASSWORD are ignored for mongodb:// URLs (connects anonymously)")
+    void mongoUsesTheCredentialVariables() {
+        MongoServer server = new MongoServer(new MemoryBackend());
+        try {
+            server.bind("127.0.0.1", 0);
+            String base = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort();
+            com.mongodb.MongoClientSettings withCredentials = com.mongodb.MongoClientSettings.builder()
+                    .applyConnectionString(new com.mongodb.ConnectionString(base + "/src"))
+                    .credential(com.mongodb.MongoCredential.createCredential("alice", "src", "S3cretXyz".toCharArray()))
+                    .build();
+            try (MongoClient c = MongoClients.create(withCredentials)) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> Reactive.list(
+                        c.getDatabase("src").getCollection("items").find(), Duration.ofSeconds(30)))
+                        .isInstanceOf(com.mongodb.MongoSecurityException.class);
+            }
+            int code = run(Map.of("MIGMON_SOURCE_USER", "alice", "MIGMON_SOURCE_PASSWORD", "S3cretXyz",
+                    "MIGMON_TARGET_USER", "alice", "MIGMON_TARGET_PASSWORD", "S3cretXyz"),
+                    "--source", base + "/src", "--target", base + "/tgt", "--table", "items");
+            assertThat(code).as(printed()).isEqualTo(2);
+            assertThat(printed()).doesNotContain("S3cretXyz");
+        } finally {
+            server.shutdownNow();
+        }
+    }
+
+    /**
+     * Finding 12. A typo in the collection (or database) name passes the gate: for MongoDB a collection that exists
+     * on neither side is "identical: 0 rows checked", exit 0, where a missing PostgreSQL table is exit 2 ("does not
+     * exist"). Ground truth: the source database holds collection {@code orders} with 100 documents; the command is
+     * asked for {@code ordres}, and for {@code orders} in a database name with a typo.
+     */
+    @Test
+    @Disabled("finding 12: a MongoDB collection/database that does not exist on either side is identical, exit 0")
+    void aMongoCollectionThatDoesNotExistCannotBeEvaluated() {
+        MongoServer server = new MongoServer(new MemoryBackend());
+        try {
+            server.bind("127.0.0.1", 0);
+            String base = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort();
+            try (MongoClient c = MongoClients.create(base)) {
+                List<Document> docs = new ArrayList<>();
+                for (int i = 1; i <= 100; i++) {
+                    docs.add(new Document("_id", i).append("v", i));
+                }
+                Reactive.list(c.getDatabase("shop").getCollection("orders").insertMany(docs), Duration.ofSeconds(30));
+                Reactive.list(c.getDatabase("shop2").getCollection("orders").insertMany(docs), Duration.ofSeconds(30));
+            }
+            assertThat(run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "orders"))
+                    .as(printed()).isZero();
+            assertThat(run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "ordres"))
+                    .as(printed()).isEqualTo(2);
+            assertThat(run(Map.of(), "--source", base + "/shpo", "--target", base + "/shpo2", "--table", "orders"))
+                    .as(printed()).isEqualTo(2);
+        } finally {
+            server.shutdownNow();
+        }
+    }
 }
