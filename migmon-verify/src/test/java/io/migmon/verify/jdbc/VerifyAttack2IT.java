@@ -245,6 +245,43 @@ class VerifyAttack2IT {
         }
     }
 
+    /**
+     * Finding 13. A key whose type sorts differently on the two sides although its values compare equal by text:
+     * {@code citext} on the source, {@code text} on the target (dropping the citext extension), or an enum key
+     * column that became {@code text}. Both tables hold the same 3,000 rows and one window says identical, but with
+     * several windows (tables over 25.6M rows, and every throttled run: a window is one second's worth of rows) each
+     * side's key ranges hold other rows and thousands of false missing/extra rows are reported. The collation check
+     * added for {@code VerifierCollationIT} compares collation names only, not the key types' orderings.
+     */
+    @Test
+    @Disabled("finding 13: citext->text or enum->text keys: identical rows reported missing/extra across windows")
+    void aKeyWhoseTypeSortsDifferentlyOnTheTargetAcrossWindows() {
+        org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE EXTENSION IF NOT EXISTS citext", "CREATE TABLE ci (code citext PRIMARY KEY, v int)");
+        p.onTarget("CREATE TABLE ci (code text PRIMARY KEY, v int)");
+        p.both("INSERT INTO ci SELECT CASE WHEN g % 2 = 0 THEN 'K' ELSE 'k' END || g, g FROM generate_series(1, 3000) g");
+        try (JdbcTableVerifier v = verifier(p, "ci").build()) {
+            assertThat(v.verify().status()).as("one window").isEqualTo(VerificationStatus.IDENTICAL);
+        }
+        try (JdbcTableVerifier v = verifier(p, "ci").chunkRows(100).windowRanges(1).build()) {
+            VerificationReport r = v.verify();
+            soft.assertThat(r.totalDifferences()).as("citext: windows of 100 rows").isZero();
+        }
+        p.onSource("CREATE TYPE region AS ENUM ('west', 'east', 'north')",
+                "CREATE TABLE sales (region region, id int, amount int, PRIMARY KEY (region, id))");
+        p.onTarget("CREATE TABLE sales (region text, id int, amount int, PRIMARY KEY (region, id))");
+        String fill = "INSERT INTO sales SELECT (ARRAY['west', 'east', 'north'])[1 + g % 3]::TYPE, g, g "
+                + "FROM generate_series(1, 3000) g";
+        p.onSource(fill.replace("TYPE", "region"));
+        p.onTarget(fill.replace("TYPE", "text"));
+        try (JdbcTableVerifier v = verifier(p, "sales").maxRowsPerSecond(1000).build()) {
+            VerificationReport r = v.verify();
+            soft.assertThat(r.totalDifferences()).as("enum: throttled, windows of 1,000 rows").isZero();
+        }
+        soft.assertAll();
+    }
+
     private static String dateShift(DataSource ds, int id) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (date '2026-02-01' + period)::date::text FROM plan WHERE id = " + id)) {
