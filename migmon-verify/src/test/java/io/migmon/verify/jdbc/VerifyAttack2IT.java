@@ -282,6 +282,39 @@ class VerifyAttack2IT {
         soft.assertAll();
     }
 
+    /**
+     * Finding 14. With a {@code where} filter (the common CLI use: "verify what the backfill copied so far") the
+     * progress and ETA gauges stay NaN for the whole run: the only estimate used is {@code pg_class.reltuples},
+     * skipped when a filter is set. Ground truth: a throttled run over 20,000 filtered rows takes about 4 s; the
+     * gauges are sampled while it runs and must show progress strictly between 0 and 1 at least once.
+     */
+    @Test
+    @Disabled("finding 14: with where(...) progress and ETA are NaN for the whole run")
+    void progressIsReportedForAFilteredRun() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE pr (id int PRIMARY KEY, v text)",
+                "INSERT INTO pr SELECT g, 'v' || g FROM generate_series(1, 40000) g", "ANALYZE pr");
+        java.util.List<Double> samples = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (JdbcTableVerifier v = verifier(p, "pr").where("id <= 20000").maxRowsPerSecond(5000).build()) {
+            java.util.concurrent.ExecutorService sampler = java.util.concurrent.Executors.newSingleThreadExecutor();
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            sampler.submit(() -> {
+                while (!done.get()) {
+                    registry.find("migration.validation.progress").tag("table", "pr").gauges()
+                            .forEach(g -> samples.add(g.value()));
+                    Thread.sleep(200);
+                }
+                return null;
+            });
+            VerificationReport r = v.verify();
+            done.set(true);
+            sampler.shutdown();
+            sampler.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.sourceRows()).isEqualTo(20_000);
+        }
+        assertThat(samples).as("progress samples during the run").anyMatch(x -> x > 0 && x < 1);
+    }
+
     private static String dateShift(DataSource ds, int id) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (date '2026-02-01' + period)::date::text FROM plan WHERE id = " + id)) {
