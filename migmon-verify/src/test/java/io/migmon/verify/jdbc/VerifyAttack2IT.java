@@ -315,6 +315,67 @@ class VerifyAttack2IT {
         assertThat(samples).as("progress samples during the run").anyMatch(x -> x > 0 && x < 1);
     }
 
+    /**
+     * Finding 15. Without commit timestamps (the default) a candidate is verified when "the source row is unchanged
+     * since the previous probe at t' and W >= t'" — but "unchanged" is judged by an equal row hash. A source row that
+     * changes A -> B -> A between two probes (a flag toggled back, a counter that went up and down) while the pipeline
+     * has applied B but not yet the second A is confirmed as a defect although it is in flight. Ground truth: the
+     * simulated pipeline below applies every change in order and keeps its watermark promise (W = a time after B's
+     * commit and before the second A's commit while the target holds B); it then applies A. The tables end up equal,
+     * so the run must not report a difference.
+     */
+    @Test
+    @Disabled("finding 15: A->B->A on the source between two probes is confirmed as a difference (ABA, default mode)")
+    void aValueThatChangesBackBetweenProbesIsNotConfirmed() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE flag (id int PRIMARY KEY, v text)",
+                "INSERT INTO flag SELECT g, 'A' FROM generate_series(1, 1000) g");
+        p.onTarget("UPDATE flag SET v = 'OLD' WHERE id = 1"); // the pipeline has not applied 'A' yet
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> watermark =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.EPOCH);
+        java.util.concurrent.ExecutorService pipeline = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (JdbcTableVerifier v = verifier(p, "flag").appliedWatermark(() -> Optional.of(watermark.get()))
+                .pollInterval(java.time.Duration.ofMillis(100)).inFlightTimeout(java.time.Duration.ofSeconds(30))
+                .build()) {
+            java.util.concurrent.Future<?> applier = pipeline.submit(() -> {
+                // wait for the first probe of the candidate (the in-flight gauge shows it), then let it finish
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (registry.find("migration.validation.in.flight").tag("table", "flag").gauges().stream()
+                        .noneMatch(g -> g.value() > 0)) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no candidate in flight");
+                    }
+                    Thread.sleep(20);
+                }
+                Thread.sleep(500);
+                p.onTarget("UPDATE flag SET v = 'A' WHERE id = 1");        // applies A (committed before the probe)
+                p.onSource("UPDATE flag SET v = 'B' WHERE id = 1");        // c2
+                java.time.Instant between = sourceClock(p.source());       // c2 < between < c3
+                p.onSource("UPDATE flag SET v = 'A' WHERE id = 1");        // c3
+                p.onTarget("UPDATE flag SET v = 'B' WHERE id = 1");        // applies c2
+                watermark.set(between);                                    // everything up to 'between' applied
+                Thread.sleep(1500);
+                p.onTarget("UPDATE flag SET v = 'A' WHERE id = 1");        // applies c3
+                watermark.set(sourceClock(p.source()));
+                return null;
+            });
+            VerificationReport r = v.verify();
+            applier.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.differences()).as("the tables are equal once the pipeline caught up").isEmpty();
+            assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
+        } finally {
+            pipeline.shutdownNow();
+        }
+    }
+
+    private static java.time.Instant sourceClock(DataSource ds) throws SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT clock_timestamp()")) {
+            rs.next();
+            return rs.getObject(1, java.time.OffsetDateTime.class).toInstant();
+        }
+    }
+
     private static String dateShift(DataSource ds, int id) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (date '2026-02-01' + period)::date::text FROM plan WHERE id = " + id)) {
