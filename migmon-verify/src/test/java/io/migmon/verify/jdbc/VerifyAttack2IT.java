@@ -400,6 +400,57 @@ class VerifyAttack2IT {
         }
     }
 
+    /**
+     * Finding 17. The host cancels a verification by interrupting its thread (a timeout wrapper, an executor shut down
+     * with {@code shutdownNow()}, application shutdown) while the target is still scanning. The verifier throws at
+     * once, skips putting back the target's session settings ("closing the connection aborts the scan"), and closes
+     * the target connection — which, taken from the host's pool, is not closed but handed back to the pool, with the
+     * verifier's {@code TimeZone=UTC}, {@code DateStyle}, {@code IntervalStyle} (and the scan still running on it).
+     * The host's next statements on it format and parse dates in another time zone and style.
+     */
+    @Test
+    @Disabled("finding 17: an interrupted verification returns the target's pooled connection with the verifier's session settings")
+    void anInterruptedRunPutsBackTheTargetsSessionSettings() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE intr (id int PRIMARY KEY, v text)");
+        p.onSource("INSERT INTO intr SELECT g, 'v' || g FROM generate_series(1, 100) g", "ANALYZE intr");
+        // the target is much larger (a runaway duplicate load): its window scan takes seconds
+        p.onTarget("INSERT INTO intr SELECT g, repeat('v', 200) || g FROM generate_series(1, 1500000) g", "ANALYZE intr");
+        try (Connection src = p.source().getConnection(); Connection tgt = p.target().getConnection()) {
+            for (Connection c : new Connection[] {src, tgt}) {
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET TimeZone = 'Europe/Berlin'; SET DateStyle = 'ISO, DMY'; "
+                            + "SET IntervalStyle = 'postgres_verbose'");
+                }
+            }
+            String before = sessionSettings(tgt);
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread run = new Thread(() -> {
+                try (JdbcTableVerifier v = JdbcTableVerifier.builder("intr").source(VerifierAttackIT.pool(src))
+                        .target(VerifierAttackIT.pool(tgt)).meterRegistry(registry).build()) {
+                    v.verify();
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            });
+            run.start();
+            Thread.sleep(700); // the source's 100 rows are done, the target is scanning
+            run.interrupt();
+            run.join(120_000);
+            assertThat(thrown.get()).as("the run was cancelled").isNotNull();
+            assertThat(sessionSettings(src)).as("source").isEqualTo(before);
+            assertThat(sessionSettings(tgt)).as("target").isEqualTo(before);
+        }
+    }
+
+    private static String sessionSettings(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('TimeZone') "
+                + "|| ' ' || current_setting('DateStyle') || ' ' || current_setting('IntervalStyle')")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
     private static String dateShift(DataSource ds, int id) {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT (date '2026-02-01' + period)::date::text FROM plan WHERE id = " + id)) {
