@@ -60,7 +60,10 @@ public final class ProgressTracker {
 
     private static final long STALL_MIN_MILLIS = 30_000;
     private static final long SETTLE_MIN_MILLIS = 5_000;
-    private static final int RING = 256;
+    private static final long GAP_MEMORY_MILLIS = 30 * 60_000;
+    /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
+    private static final int MIN_USUAL_PROGRESS_READS = 3;
+    private static final int RING = 1024;
 
     private final Clock clock;
     private final long tickMillis;
@@ -82,6 +85,9 @@ public final class ProgressTracker {
     private long lastProgressActive;
     private double ewma;
     private double gapMillis;
+    private long shortStallActive = -1; // active time at the end of the last short stall, else -1
+    private long shortStallMillis;
+    private int usualProgressReads; // reads that saw rows after less than the stall limit without
     private long regimeActive;
     private long firstRowsActive; // active time of the first read that saw rows
     private boolean initialRegime; // no change of level yet
@@ -221,6 +227,11 @@ public final class ProgressTracker {
         succeeded = success;
     }
 
+    /** No progress for this long (active time) is a stall: the larger of 30 s and 3 usual gaps. */
+    private long stallLimit() {
+        return (long) Math.max(STALL_MIN_MILLIS, 3 * gapMillis);
+    }
+
     private long active(long now) {
         long paused = pausedTotalMillis + (pausedAtMillis >= 0 ? Math.max(0, now - pausedAtMillis) : 0);
         return now - startMillis - paused;
@@ -247,7 +258,7 @@ public final class ProgressTracker {
                 etaRate = regimeRate(activeNow, doneNow);
             } else if (!seenRows) {
                 state = ProgressSnapshot.State.STARTING;
-            } else if (activeNow - lastProgressActive >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+            } else if (activeNow - lastProgressActive >= stallLimit()) {
                 state = ProgressSnapshot.State.STALLED;
             } else {
                 state = ProgressSnapshot.State.RUNNING;
@@ -293,12 +304,29 @@ public final class ProgressTracker {
         // time without progress known for sure: from the read that last saw rows move to the previous read (the
         // rows of this read came at some point after it), so a sparse read schedule is not a stall
         long still = lastReadActive - lastProgressActive;
-        if (rows > 0 && seenRows && still >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+        long limit = stallLimit();
+        boolean learned = false;
+        if (rows > 0 && seenRows && still >= limit && still <= 2 * limit) {
+            // a short stall (it ended by itself within twice the limit): a quiet job's commit rhythm may be longer
+            // than the limit it has not learned yet, so its time counts for the rate like a gap, and a second one
+            // within the gap memory teaches the rhythm (as the stall detector does); one alone teaches nothing
+            if (shortStallActive >= 0 && activeNow - shortStallActive <= GAP_MEMORY_MILLIS) {
+                gapMillis = Math.max(gapMillis, Math.max(still, shortStallMillis));
+                learned = true;
+            }
+            shortStallActive = activeNow;
+            shortStallMillis = still;
+        } else if (rows > 0 && seenRows && still > 2 * limit && usualProgressReads < MIN_USUAL_PROGRESS_READS) {
+            // a long gap before the run has shown that it commits within the limit (the first gaps of a quiet
+            // job): its time counts for the rate; it teaches no rhythm (it was not short)
+        } else if (rows > 0 && seenRows && still > 2 * limit) {
             // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
             long excluded = still - (long) gapMillis;
             pausedTotalMillis += excluded;
             activeNow = active(now);
-            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > activeNow) {
+            // the reads in the stall, after the last one that saw rows, are forgotten (their active times are those
+            // of a stall whose time no longer counts)
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > lastProgressActive) {
                 ringSize--;
             }
             regimeActive = Math.min(regimeActive, activeNow);
@@ -308,14 +336,19 @@ public final class ProgressTracker {
         }
         if (rows > 0) {
             long gap = Math.max(0, lastReadActive - lastProgressActive);
-            if (gap > 0 && gap < Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+            if (!learned && gap > 0 && gap < limit) {
                 // the longest usual gap between reads that saw progress, decaying by half every 10 minutes
                 gapMillis = Math.max(gap, gapMillis * Math.pow(0.5, gap / 600_000.0));
+            }
+            if (still < limit) {
+                usualProgressReads++;
             }
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         }
-        if (!paused) {
+        // no change of level is looked for in a stall (a rate "after" that is only the stall's start would be one);
+        // its end blocks the candidates across it
+        if (!paused && !(rows == 0 && activeNow - lastProgressActive >= limit)) {
             detectShift(activeNow, doneNow);
         }
         remember(activeNow, doneNow);
