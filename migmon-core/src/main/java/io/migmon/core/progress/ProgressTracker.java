@@ -61,6 +61,10 @@ public final class ProgressTracker {
     private static final long STALL_MIN_MILLIS = 30_000;
     private static final long SETTLE_MIN_MILLIS = 5_000;
     private static final long GAP_MEMORY_MILLIS = 30 * 60_000;
+    /** The first interval's rate within this of the rate since (log ratio) shows no lead-in: it counts. */
+    private static final double LEAD_IN_BAND = Math.log(1.2);
+    /** ... or within this many standard deviations of the rate over as long (measured on the reads since). */
+    private static final double LEAD_IN_Z = 2;
     /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
     private static final int MIN_USUAL_PROGRESS_READS = 3;
     private static final int RING = 1024;
@@ -414,6 +418,22 @@ public final class ProgressTracker {
                 return lead < ETA_MIN_ELAPSED.toMillis() ? Double.NaN
                         : doneNow / (Math.max(1, activeNow - noRowsSeenMillis) / 1e3);
             }
+            // the first interval is kept when its rate matches the rate since (no sign of a lead-in, nor of a first
+            // batch begun before it): dropping it would lose data for nothing; a symmetric band, so keeping it
+            // does not favour a fast first interval
+            // the first rows' work began after the start and by the last read without rows: either end is kept when
+            // the rate it gives the first rows matches the rate since, the start first (a quiet job's first commit
+            // holds the work since the start, which the cumulative average counts too)
+            if (doneNow > regimeDone) {
+                double since = (doneNow - regimeDone) / (double) span;
+                for (long from : new long[] {0, noRowsSeenMillis}) {
+                    long first = firstRowsActive - from;
+                    if (first > 0 && Math.abs(Math.log(regimeDone / (double) first / since))
+                            <= Math.max(LEAD_IN_BAND, LEAD_IN_Z * spread(first))) {
+                        return doneNow / ((activeNow - from) / 1e3);
+                    }
+                }
+            }
         }
         long fromActive = regimeActive;
         long fromDone = regimeDone;
@@ -423,6 +443,40 @@ public final class ProgressTracker {
         }
         long span = activeNow - fromActive;
         return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
+    }
+
+    /**
+     * The standard deviation of the log of the rate over consecutive spans of at least {@code length} ms of the
+     * remembered reads since the first that saw rows (the noise a first interval that long would show); 0 with fewer
+     * than two spans.
+     */
+    private double spread(long length) {
+        double sum = 0;
+        double sum2 = 0;
+        int n = 0;
+        long fromActive = -1;
+        long fromDone = 0;
+        for (int k = 0; k < ringSize; k++) {
+            int i = (ringHead + k) % RING;
+            if (ringActive[i] < firstRowsActive) {
+                continue;
+            }
+            if (fromActive < 0) {
+                fromActive = ringActive[i];
+                fromDone = ringDone[i];
+            } else if (ringActive[i] - fromActive >= length) {
+                long rows = ringDone[i] - fromDone;
+                if (rows > 0) {
+                    double log = Math.log(rows / (double) (ringActive[i] - fromActive));
+                    sum += log;
+                    sum2 += log * log;
+                    n++;
+                }
+                fromActive = ringActive[i];
+                fromDone = ringDone[i];
+            }
+        }
+        return n < 2 ? 0 : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
     }
 
     private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {

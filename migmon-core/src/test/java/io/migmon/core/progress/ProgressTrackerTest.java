@@ -224,4 +224,22 @@ class ProgressTrackerTest {
         assertThat(last.state()).isEqualTo(ProgressSnapshot.State.RUNNING);
         assertThat(last.etaSeconds()).as("4 minutes after the stall").isCloseTo(truth, within(truth * 0.05));
     }
+
+    @Test
+    void aFirstIntervalLikeTheRestIsKeptAndALeadInIsLeftOut() {
+        // no lead-in: the first 5 s ran 4% faster than the rest (noise), the rate counts them like the cumulative
+        // average does
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(1_000_000);
+        run(t, 0, 60, s -> s < 5 ? 1040 : 1000, s -> { });
+        double done = t.done();
+        assertThat(t.snapshot().etaSeconds()).isCloseTo((1_000_000 - done) / (done / 60), within(1e-6));
+
+        // a lead-in: the first read's interval had 2 s of nothing (connections, a first query) before 1,000 rows/s
+        clock.advanceSeconds(1_000);
+        ProgressTracker u = new ProgressTracker(clock);
+        u.expectTotal(1_000_000);
+        run(u, 0, 60, s -> s < 2 ? 0 : 1000, s -> { });
+        assertThat(u.snapshot().etaSeconds()).isCloseTo((1_000_000 - u.done()) / 1000.0, within(1e-6));
+    }
 }
