@@ -402,8 +402,9 @@ public final class ProgressTracker {
             regimeDone = ringDone[i];
             initialRegime = false;
             int next = (i + 1) % RING;
-            settleActive = ringActive[next];
-            settleDone = ringDone[next];
+            boolean last = next == (ringHead + ringSize) % RING; // the change point is the last remembered read
+            settleActive = last ? activeNow : ringActive[next];
+            settleDone = last ? doneNow : ringDone[next];
         }
     }
 

@@ -242,4 +242,21 @@ class ProgressTrackerTest {
         run(u, 0, 60, s -> s < 2 ? 0 : 1000, s -> { });
         assertThat(u.snapshot().etaSeconds()).isCloseTo((1_000_000 - u.done()) / 1000.0, within(1e-6));
     }
+
+    @Test
+    void aNewSteadyRateIsFollowedWhenReadOnceAMinute() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(5_000_000);
+        // 1,000 rows/s +-10% (deterministic wobble) for 20 minutes, then half of it; read every 60 s
+        ProgressSnapshot snap = null;
+        for (int s = 0; s < 1_440; s++) {
+            clock.advanceSeconds(1);
+            t.add(Math.round((s < 1_200 ? 1000 : 500) * (1 + 0.1 * Math.sin(s * 1.7))));
+            if (s % 60 == 59) {
+                snap = t.snapshot();
+            }
+        }
+        double truth = (5_000_000 - t.done()) / 500.0;
+        assertThat(snap.etaSeconds()).as("4 reads after the rate halved").isCloseTo(truth, within(truth * 0.15));
+    }
 }
