@@ -55,7 +55,6 @@ final class EtaEvaluation {
     static final long HELD_OUT = 960_001;
 
     private static final double RAMP_SECONDS = 600;
-    static boolean TRACE = Boolean.getBoolean("eta.trace");
 
     private EtaEvaluation() {
     }
@@ -115,10 +114,6 @@ final class EtaEvaluation {
     /** The result's key of a scenario read every {@code interval} s. */
     static String key(String scenario, int interval) {
         return interval == 5 ? scenario : scenario + " @" + interval + " s";
-    }
-
-    static void evaluateOne(String scenario, long seed, Map<String, Errors> errors, int interval) {
-        evaluate(scenario, seed, errors, interval);
     }
 
     private static void evaluate(String scenario, long seed, Map<String, Errors> errors, int interval) {
@@ -262,9 +257,6 @@ final class EtaEvaluation {
             for (int k = 0; k < reads.size(); k++) {
                 double[] rd = reads.get(k);
                 double t = rd[0];
-                if (TRACE && m == 0) {
-                    System.out.printf(Locale.ROOT, "TRACE %s t=%.0f done=%.3f eta=%.0f truth=%.0f cum=%.0f st=%.0f%n", scenario, rd[0], rd[1] / total, rd[2], finish - rd[0], rd[3], rd[5]);
-                }
                 double ratio = rd[1] / total;
                 double truth = finish - t;
                 double eta = rd[2 + m];
