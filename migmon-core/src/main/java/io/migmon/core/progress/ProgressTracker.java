@@ -38,13 +38,18 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
- *       measured from that read on (no lead-in), and no ETA is given before both 1% of the expected rows
+ *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
+ *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept), and
+ *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
  *       before it, lead-in and all, until as long again has passed: a late first read gives an ETA at once.</li>
  *   <li><b>Stall</b>: no progress for the larger of 30 s and three times the longest usual gap between reads that
- *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. When rows come
- *       again, the stalled time counts for no rate (the ETA is the one of the working run).</li>
+ *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. A stall that
+ *       ends within twice that limit is short: its time counts for the rate, and a second one within 30 minutes
+ *       teaches the commit rhythm (as the {@code stall} detector does), so a job committing once a minute is not
+ *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
+ *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit.</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
  *       time counts for no rate (a pause is not a slowdown), the ETA is the one before the pause.</li>
  *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
