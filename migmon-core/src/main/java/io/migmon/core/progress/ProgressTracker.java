@@ -38,13 +38,18 @@ import java.util.function.LongSupplier;
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
- *       measured from that read on (no lead-in), and no ETA is given before both 1% of the expected rows
+ *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
+ *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept), and
+ *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
  *       before it, lead-in and all, until as long again has passed: a late first read gives an ETA at once.</li>
  *   <li><b>Stall</b>: no progress for the larger of 30 s and three times the longest usual gap between reads that
- *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. When rows come
- *       again, the stalled time counts for no rate (the ETA is the one of the working run).</li>
+ *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. A stall that
+ *       ends within twice that limit is short: its time counts for the rate, and a second one within 30 minutes
+ *       teaches the commit rhythm (as the {@code stall} detector does), so a job committing once a minute is not
+ *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
+ *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit.</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
  *       time counts for no rate (a pause is not a slowdown), the ETA is the one before the pause.</li>
  *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
@@ -60,7 +65,14 @@ public final class ProgressTracker {
 
     private static final long STALL_MIN_MILLIS = 30_000;
     private static final long SETTLE_MIN_MILLIS = 5_000;
-    private static final int RING = 256;
+    private static final long GAP_MEMORY_MILLIS = 30 * 60_000;
+    /** The first interval's rate within this of the rate since (log ratio) shows no lead-in: it counts. */
+    private static final double LEAD_IN_BAND = Math.log(1.2);
+    /** ... or within this many standard deviations of the rate over as long (measured on the reads since). */
+    private static final double LEAD_IN_Z = 2;
+    /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
+    private static final int MIN_USUAL_PROGRESS_READS = 3;
+    private static final int RING = 1024;
 
     private final Clock clock;
     private final long tickMillis;
@@ -82,6 +94,9 @@ public final class ProgressTracker {
     private long lastProgressActive;
     private double ewma;
     private double gapMillis;
+    private long shortStallActive = -1; // active time at the end of the last short stall, else -1
+    private long shortStallMillis;
+    private int usualProgressReads; // reads that saw rows after less than the stall limit without
     private long regimeActive;
     private long firstRowsActive; // active time of the first read that saw rows
     private boolean initialRegime; // no change of level yet
@@ -221,6 +236,11 @@ public final class ProgressTracker {
         succeeded = success;
     }
 
+    /** No progress for this long (active time) is a stall: the larger of 30 s and 3 usual gaps. */
+    private long stallLimit() {
+        return (long) Math.max(STALL_MIN_MILLIS, 3 * gapMillis);
+    }
+
     private long active(long now) {
         long paused = pausedTotalMillis + (pausedAtMillis >= 0 ? Math.max(0, now - pausedAtMillis) : 0);
         return now - startMillis - paused;
@@ -247,7 +267,7 @@ public final class ProgressTracker {
                 etaRate = regimeRate(activeNow, doneNow);
             } else if (!seenRows) {
                 state = ProgressSnapshot.State.STARTING;
-            } else if (activeNow - lastProgressActive >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+            } else if (activeNow - lastProgressActive >= stallLimit()) {
                 state = ProgressSnapshot.State.STALLED;
             } else {
                 state = ProgressSnapshot.State.RUNNING;
@@ -293,12 +313,29 @@ public final class ProgressTracker {
         // time without progress known for sure: from the read that last saw rows move to the previous read (the
         // rows of this read came at some point after it), so a sparse read schedule is not a stall
         long still = lastReadActive - lastProgressActive;
-        if (rows > 0 && seenRows && still >= Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+        long limit = stallLimit();
+        boolean learned = false;
+        if (rows > 0 && seenRows && still >= limit && still <= 2 * limit) {
+            // a short stall (it ended by itself within twice the limit): a quiet job's commit rhythm may be longer
+            // than the limit it has not learned yet, so its time counts for the rate like a gap, and a second one
+            // within the gap memory teaches the rhythm (as the stall detector does); one alone teaches nothing
+            if (shortStallActive >= 0 && activeNow - shortStallActive <= GAP_MEMORY_MILLIS) {
+                gapMillis = Math.max(gapMillis, Math.max(still, shortStallMillis));
+                learned = true;
+            }
+            shortStallActive = activeNow;
+            shortStallMillis = still;
+        } else if (rows > 0 && seenRows && still > 2 * limit && usualProgressReads < MIN_USUAL_PROGRESS_READS) {
+            // a long gap before the run has shown that it commits within the limit (the first gaps of a quiet
+            // job): its time counts for the rate; it teaches no rhythm (it was not short)
+        } else if (rows > 0 && seenRows && still > 2 * limit) {
             // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
             long excluded = still - (long) gapMillis;
             pausedTotalMillis += excluded;
             activeNow = active(now);
-            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > activeNow) {
+            // the reads in the stall, after the last one that saw rows, are forgotten (their active times are those
+            // of a stall whose time no longer counts)
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > lastProgressActive) {
                 ringSize--;
             }
             regimeActive = Math.min(regimeActive, activeNow);
@@ -308,14 +345,19 @@ public final class ProgressTracker {
         }
         if (rows > 0) {
             long gap = Math.max(0, lastReadActive - lastProgressActive);
-            if (gap > 0 && gap < Math.max(STALL_MIN_MILLIS, 3 * gapMillis)) {
+            if (!learned && gap > 0 && gap < limit) {
                 // the longest usual gap between reads that saw progress, decaying by half every 10 minutes
                 gapMillis = Math.max(gap, gapMillis * Math.pow(0.5, gap / 600_000.0));
+            }
+            if (still < limit) {
+                usualProgressReads++;
             }
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         }
-        if (!paused) {
+        // no change of level is looked for in a stall (a rate "after" that is only the stall's start would be one);
+        // its end blocks the candidates across it
+        if (!paused && !(rows == 0 && activeNow - lastProgressActive >= limit)) {
             detectShift(activeNow, doneNow);
         }
         remember(activeNow, doneNow);
@@ -365,8 +407,9 @@ public final class ProgressTracker {
             regimeDone = ringDone[i];
             initialRegime = false;
             int next = (i + 1) % RING;
-            settleActive = ringActive[next];
-            settleDone = ringDone[next];
+            boolean last = next == (ringHead + ringSize) % RING; // the change point is the last remembered read
+            settleActive = last ? activeNow : ringActive[next];
+            settleDone = last ? doneNow : ringDone[next];
         }
     }
 
@@ -381,6 +424,22 @@ public final class ProgressTracker {
                 return lead < ETA_MIN_ELAPSED.toMillis() ? Double.NaN
                         : doneNow / (Math.max(1, activeNow - noRowsSeenMillis) / 1e3);
             }
+            // the first interval is kept when its rate matches the rate since (no sign of a lead-in, nor of a first
+            // batch begun before it): dropping it would lose data for nothing; a symmetric band, so keeping it
+            // does not favour a fast first interval
+            // the first rows' work began after the start and by the last read without rows: either end is kept when
+            // the rate it gives the first rows matches the rate since, the start first (a quiet job's first commit
+            // holds the work since the start, which the cumulative average counts too)
+            if (doneNow > regimeDone) {
+                double since = (doneNow - regimeDone) / (double) span;
+                for (long from : new long[] {0, noRowsSeenMillis}) {
+                    long first = firstRowsActive - from;
+                    if (first > 0 && Math.abs(Math.log(regimeDone / (double) first / since))
+                            <= Math.max(LEAD_IN_BAND, LEAD_IN_Z * spread(first))) {
+                        return doneNow / ((activeNow - from) / 1e3);
+                    }
+                }
+            }
         }
         long fromActive = regimeActive;
         long fromDone = regimeDone;
@@ -390,6 +449,40 @@ public final class ProgressTracker {
         }
         long span = activeNow - fromActive;
         return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
+    }
+
+    /**
+     * The standard deviation of the log of the rate over consecutive spans of at least {@code length} ms of the
+     * remembered reads since the first that saw rows (the noise a first interval that long would show); 0 with fewer
+     * than two spans.
+     */
+    private double spread(long length) {
+        double sum = 0;
+        double sum2 = 0;
+        int n = 0;
+        long fromActive = -1;
+        long fromDone = 0;
+        for (int k = 0; k < ringSize; k++) {
+            int i = (ringHead + k) % RING;
+            if (ringActive[i] < firstRowsActive) {
+                continue;
+            }
+            if (fromActive < 0) {
+                fromActive = ringActive[i];
+                fromDone = ringDone[i];
+            } else if (ringActive[i] - fromActive >= length) {
+                long rows = ringDone[i] - fromDone;
+                if (rows > 0) {
+                    double log = Math.log(rows / (double) (ringActive[i] - fromActive));
+                    sum += log;
+                    sum2 += log * log;
+                    n++;
+                }
+                fromActive = ringActive[i];
+                fromDone = ringDone[i];
+            }
+        }
+        return n < 2 ? 0 : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
     }
 
     private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {

@@ -166,4 +166,97 @@ class ProgressTrackerTest {
             }
         });
     }
+
+    @Test
+    void aJobCommittingOnceAMinuteIsNotStalledOnceItsRhythmIsLearned() {
+        ProgressTracker t = new ProgressTracker(clock);
+        long total = 3_000 * 60L;
+        t.expectTotal(total);
+        // 1,000 rows/s of work committed every 50-70 s (deterministic jitter), read every 5 s for 45 minutes
+        java.util.Random r = new java.util.Random(7);
+        int nextCommit = 60;
+        int lastCommit = 0;
+        int stalledAfterLearning = 0;
+        double worst = 0;
+        for (int s = 1; s <= 2_700; s++) {
+            clock.advanceMillis(1000);
+            if (s == nextCommit) {
+                t.add(1000L * (s - lastCommit));
+                lastCommit = s;
+                nextCommit = s + 50 + r.nextInt(21);
+            }
+            if (s % 5 == 0) {
+                ProgressSnapshot snap = t.snapshot();
+                if (s >= 300 && snap.state() == ProgressSnapshot.State.STALLED) {
+                    stalledAfterLearning++;
+                }
+                if (s >= 600 && s <= 2_100) { // at least 10 minutes left: a minute of uncommitted work is < 10%
+                    double truth = total / 1000.0 - s;
+                    worst = Math.max(worst, Math.abs(snap.etaSeconds() - truth) / truth);
+                }
+            }
+        }
+        assertThat(stalledAfterLearning).as("reads STALLED after the first 5 minutes").isZero();
+        assertThat(worst).as("worst ETA error after 10 minutes, in %% of the time left").isLessThan(0.15);
+    }
+
+    @Test
+    void aStallSeenByMinuteReadsDoesNotCountAsASlowdown() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(3_600_000);
+        // 1,000 rows/s committed every second, a 3-minute stall from 39 minutes on (just after a read), read every
+        // 60 s: two reads see nothing, the third sees the rows after it
+        ProgressSnapshot last = null;
+        for (int s = 1; s <= 2_760; s++) {
+            clock.advanceMillis(1000);
+            if (s <= 2_340 || s > 2_520) {
+                t.add(1000);
+            }
+            if (s % 60 == 0) {
+                last = t.snapshot();
+                if (s == 2_400 || s == 2_460 || s == 2_520) {
+                    assertThat(last.state()).as("at %d s", s).isEqualTo(ProgressSnapshot.State.STALLED);
+                }
+            }
+        }
+        // the stall's time counts for no rate, the ETA is the working run's
+        double truth = (3_600_000 - t.done()) / 1000.0;
+        assertThat(last.state()).isEqualTo(ProgressSnapshot.State.RUNNING);
+        assertThat(last.etaSeconds()).as("4 minutes after the stall").isCloseTo(truth, within(truth * 0.05));
+    }
+
+    @Test
+    void aFirstIntervalLikeTheRestIsKeptAndALeadInIsLeftOut() {
+        // no lead-in: the first 5 s ran 4% faster than the rest (noise), the rate counts them like the cumulative
+        // average does
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(1_000_000);
+        run(t, 0, 60, s -> s < 5 ? 1040 : 1000, s -> { });
+        double done = t.done();
+        assertThat(t.snapshot().etaSeconds()).isCloseTo((1_000_000 - done) / (done / 60), within(1e-6));
+
+        // a lead-in: the first read's interval had 2 s of nothing (connections, a first query) before 1,000 rows/s
+        clock.advanceSeconds(1_000);
+        ProgressTracker u = new ProgressTracker(clock);
+        u.expectTotal(1_000_000);
+        run(u, 0, 60, s -> s < 2 ? 0 : 1000, s -> { });
+        assertThat(u.snapshot().etaSeconds()).isCloseTo((1_000_000 - u.done()) / 1000.0, within(1e-6));
+    }
+
+    @Test
+    void aNewSteadyRateIsFollowedWhenReadOnceAMinute() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(5_000_000);
+        // 1,000 rows/s +-10% (deterministic wobble) for 20 minutes, then half of it; read every 60 s
+        ProgressSnapshot snap = null;
+        for (int s = 0; s < 1_440; s++) {
+            clock.advanceSeconds(1);
+            t.add(Math.round((s < 1_200 ? 1000 : 500) * (1 + 0.1 * Math.sin(s * 1.7))));
+            if (s % 60 == 59) {
+                snap = t.snapshot();
+            }
+        }
+        double truth = (5_000_000 - t.done()) / 500.0;
+        assertThat(snap.etaSeconds()).as("4 reads after the rate halved").isCloseTo(truth, within(truth * 0.15));
+    }
 }
