@@ -165,57 +165,72 @@ final class ChangePipeline {
             List<DeadLetter> dead = null;
             long nowMs = consumedNanos / 1_000_000L;
             PartitionProgress p = null;
-            for (int i = 0; i < records.size(); i++) {
-                CdcRecord r = records.get(i);
+            // observe-only counts are added once per batch (and per run of one counter), not per event: see flush
+            EventCounts counts = this.counts;
+            // one clock read per batch for the observe time of tracked transactions (lazily: -1 not read yet)
+            long observedNanos = -1;
+            if (!records.isEmpty()) {
                 health.lastRecordMs = nowMs;
-                if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
-                    p = progress.partition(new TopicPartition(r.topic(), r.partition()));
-                    if (p.inFlightBrokerTsMs < 0) {
-                        p.inHand(r.offset(), r.timestampMs(), nowMs);
+            }
+            try {
+                for (int i = 0; i < records.size(); i++) {
+                    CdcRecord r = records.get(i);
+                    if (p == null || p.tp.partition() != r.partition() || !p.tp.topic().equals(r.topic())) {
+                        p = progress.partition(new TopicPartition(r.topic(), r.partition()));
+                        if (p.inFlightBrokerTsMs < 0) {
+                            p.inHand(r.offset(), r.timestampMs(), nowMs);
+                        }
+                    }
+                    boolean redelivery = r.offset() >= 0 && r.offset() <= p.seenThrough;
+                    if (r.offset() > p.seenThrough) {
+                        p.seenThrough = r.offset();
+                    }
+                    Object result = parsed.results[i];
+                    if (result instanceof EnvelopeException ex) {
+                        if (dead == null) {
+                            dead = new ArrayList<>();
+                        }
+                        if (groupTransactions && ex.transactionId() != null) {
+                            // its transaction can never be complete: given up now, not when it expires
+                            transactions.deadLettered(ex.transactionId());
+                        }
+                        dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
+                        continue;
+                    }
+                    ChangeEvent e = (ChangeEvent) result;
+                    observe(e, consumedNanos, p);
+                    if (e.kind() != ChangeEvent.Kind.CHANGE) {
+                        continue;
+                    }
+                    if (r.offset() < 0) {
+                        // no Kafka offset (embedded engine): delivered before if at or below the source position seen
+                        redelivery = !p.seenPosition.advance(e);
+                    }
+                    if (redelivery) {
+                        meters.redelivered(e);
+                    }
+                    if (changes != null && e.operation() != Operation.MESSAGE) {
+                        changes.add(e);
+                    } else {
+                        // observe-only (or a logical decoding message, which is not applied): observed = processed
+                        if (firstCount(e, p)) {
+                            counts.add(meters.eventCounter(e));
+                        }
+                        long src = notAfter(e.sourceTsNanos(), consumedNanos);
+                        if (src > p.lastAppliedSourceNanos) {
+                            p.lastAppliedSourceNanos = src;
+                        }
+                        if (groupTransactions && e.transactionId() != null) {
+                            if (observedNanos < 0) {
+                                observedNanos = nanosNow();
+                            }
+                            transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(), src, p.tp,
+                                    observedNanos);
+                        }
                     }
                 }
-                boolean redelivery = r.offset() >= 0 && r.offset() <= p.seenThrough;
-                if (r.offset() > p.seenThrough) {
-                    p.seenThrough = r.offset();
-                }
-                Object result = parsed.results[i];
-                if (result instanceof EnvelopeException ex) {
-                    if (dead == null) {
-                        dead = new ArrayList<>();
-                    }
-                    if (groupTransactions && ex.transactionId() != null) {
-                        // its transaction can never be complete: given up now, not when it expires
-                        transactions.deadLettered(ex.transactionId());
-                    }
-                    dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
-                    continue;
-                }
-                ChangeEvent e = (ChangeEvent) result;
-                observe(e, consumedNanos, p);
-                if (e.kind() != ChangeEvent.Kind.CHANGE) {
-                    continue;
-                }
-                if (r.offset() < 0) {
-                    // no Kafka offset (embedded engine): delivered before if at or below the source position seen
-                    redelivery = !p.seenPosition.advance(e);
-                }
-                if (redelivery) {
-                    meters.redelivered(e);
-                }
-                if (changes != null && e.operation() != Operation.MESSAGE) {
-                    changes.add(e);
-                } else {
-                    // observe-only (or a logical decoding message, which is not applied): observed = processed
-                    count(e, p);
-                    long src = notAfter(e.sourceTsNanos(), consumedNanos);
-                    if (src > p.lastAppliedSourceNanos) {
-                        p.lastAppliedSourceNanos = src;
-                    }
-                    if (groupTransactions && e.transactionId() != null) {
-                        transactions.applied(e.transactionId(), e.transactionTotalOrder(), e.sourceName(),
-                                notAfter(e.sourceTsNanos(), consumedNanos), p.tp, nanosNow());
-                    }
-                }
+            } finally {
+                counts.flush();
             }
             Pending pending = new Pending(records, changes == null || changes.isEmpty() ? null : changes, dead,
                     consumedNanos);
@@ -410,17 +425,64 @@ final class ChangePipeline {
     }
 
     private void count(ChangeEvent e, PartitionProgress p) {
+        if (firstCount(e, p)) {
+            meters.eventCounter(e).increment();
+            eventsProcessed.incrementAndGet();
+        }
+    }
+
+    /** Whether the event is counted now: false for a redelivery of one counted before (moves the watermark). */
+    private static boolean firstCount(ChangeEvent e, PartitionProgress p) {
         long offset = e.record().offset();
         if (offset >= 0) {
             if (offset <= p.countedThrough) {
-                return; // counted when first applied; its redelivery is in cdc_events_redelivered_total
+                return false; // counted when first applied; its redelivery is in cdc_events_redelivered_total
             }
             p.countedThrough = offset;
         } else if (!p.countedPosition.advance(e)) {
-            return; // no offset: counted when first applied, by its source position
+            return false; // no offset: counted when first applied, by its source position
         }
-        meters.eventCounter(e).increment();
-        eventsProcessed.incrementAndGet();
+        return true;
+    }
+
+    /** Observe-only counts of the batch being begun (under the lock). */
+    private final EventCounts counts = new EventCounts();
+
+    /**
+     * Counts of observed events, added to {@code cdc_events_processed_total} and {@link #eventsProcessed} when the
+     * counter changes and at the end of every batch ({@link #begin} flushes before it returns, also when it throws),
+     * not once per event: a scrape or an {@code eventsProcessed()} read after a batch was begun sees it counted exactly;
+     * one that runs during it may see part of it, as before. Confined to the thread holding the pipeline's lock.
+     */
+    private final class EventCounts {
+        private io.micrometer.core.instrument.Counter counter;
+        private long pending;
+        private long total;
+
+        void add(io.micrometer.core.instrument.Counter c) {
+            if (c != counter) {
+                flushCounter();
+                counter = c;
+            }
+            pending++;
+            total++;
+        }
+
+        private void flushCounter() {
+            if (pending > 0) {
+                counter.increment(pending);
+                pending = 0;
+            }
+        }
+
+        void flush() {
+            flushCounter();
+            counter = null;
+            if (total > 0) {
+                eventsProcessed.addAndGet(total);
+                total = 0;
+            }
+        }
     }
 
     private void observe(ChangeEvent e, long consumedNanos, PartitionProgress p) {
@@ -443,7 +505,10 @@ final class ChangePipeline {
                 progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                 return;
             case CHANGE:
-                health.lastChangeMs = consumedNanos / 1_000_000L;
+                long changeMs = consumedNanos / 1_000_000L;
+                if (health.lastChangeMs != changeMs) {
+                    health.lastChangeMs = changeMs; // a volatile write only once per batch
+                }
                 progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (src > 0) {

@@ -208,22 +208,65 @@ final class ProgressTracker {
 
     /** A change arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
-        String txId = transactionKey(transactionId);
-        lastChangeArrivalNanos = arrivalNanos;
-        if (txId == null || !txId.equals(lastChangeTxId)) {
+        // runs for every change: consecutive changes of one transaction (the common case) reuse the last key and
+        // its END lookup without allocating, and volatile fields are written only when their value changes
+        String last = lastChangeTxId;
+        String txId;
+        Long count;
+        if (last != null && transactionId != null && sameTransaction(transactionId, last)) {
+            txId = last;
+            count = lastChangeTxEndCount;
+        } else {
+            txId = transactionKey(transactionId);
             lastChangeTxMaxOrder = -1;
+            lastChangeTxId = txId;
+            count = txId == null ? null : endedTransactions.get(txId);
+            lastChangeTxEndCount = count;
         }
-        lastChangeTxId = txId;
+        if (lastChangeArrivalNanos != arrivalNanos) {
+            lastChangeArrivalNanos = arrivalNanos;
+        }
         lastChangeTxMaxOrder = Math.max(lastChangeTxMaxOrder, totalOrder);
         // an END that arrived before this change closes it only when this completes the transaction's event count
-        Long count = txId == null ? null : endedTransactions.get(txId);
         boolean closed = count != null && count > 0 && lastChangeTxMaxOrder >= count;
-        lastChangeTxIncomplete = count != null && count > 0 && lastChangeTxMaxOrder < count;
+        boolean incomplete = count != null && count > 0 && lastChangeTxMaxOrder < count;
+        if (lastChangeTxIncomplete != incomplete) {
+            lastChangeTxIncomplete = incomplete;
+        }
         if (closed && !lastChangeTxClosed) {
             // END (emitted after every change of the transaction) and its last change are both here now
             confirmationArrived(arrivalNanos);
         }
-        lastChangeTxClosed = closed;
+        if (lastChangeTxClosed != closed) {
+            lastChangeTxClosed = closed;
+        }
+    }
+
+    /**
+     * The {@code END} count of {@link #lastChangeTxId}'s transaction as looked up when its first change arrived (or
+     * set by its {@code END} since); null: no {@code END} seen (processing thread only).
+     */
+    private Long lastChangeTxEndCount;
+
+    /**
+     * Whether {@code transactionKey(id)} is {@code key}, where {@code key} is a key ({@link #transactionKey} of some
+     * id), without allocating: {@code id} is the key itself, or the key's digits, a colon and digits.
+     */
+    static boolean sameTransaction(String id, String key) {
+        int k = key.length();
+        if (id.length() == k) {
+            return id.equals(key);
+        }
+        if (k == 0 || id.length() < k + 2 || id.charAt(k) != ':' || !id.startsWith(key)) {
+            return false;
+        }
+        for (int i = 0; i < id.length(); i++) {
+            char c = id.charAt(i);
+            if (i != k && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -263,6 +306,7 @@ final class ProgressTracker {
         if (txId != null) {
             endedTransactions.put(txId, eventCount);
             if (txId.equals(lastChangeTxId)) {
+                lastChangeTxEndCount = eventCount;
                 // without counts, an END after a change of its transaction closes it (it was emitted after all)
                 lastChangeTxClosed = eventCount <= 0 || lastChangeTxMaxOrder < 0 || lastChangeTxMaxOrder >= eventCount;
                 lastChangeTxIncomplete = !lastChangeTxClosed;

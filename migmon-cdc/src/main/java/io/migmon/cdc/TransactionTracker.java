@@ -62,10 +62,28 @@ final class TransactionTracker {
         long lastAppliedNanos = -1;
         long eventCount = -1;
         long lastActivityNanos;
-        final Set<TopicPartition> partitions = new HashSet<>(4);
+        /** The first partition the transaction touched; null none yet. */
+        TopicPartition partition;
+        /** Further partitions it touched (most transactions touch one: no set allocated for them). */
+        Set<TopicPartition> morePartitions;
 
         Tx(String key) {
             this.key = key;
+        }
+
+        void touched(TopicPartition tp) {
+            if (partition == null) {
+                partition = tp;
+            } else if (!partition.equals(tp)) {
+                if (morePartitions == null) {
+                    morePartitions = new HashSet<>(4);
+                }
+                morePartitions.add(tp);
+            }
+        }
+
+        boolean touches(TopicPartition tp) {
+            return tp.equals(partition) || (morePartitions != null && morePartitions.contains(tp));
         }
     }
 
@@ -154,7 +172,8 @@ final class TransactionTracker {
         if (totalOrder <= 0) {
             return;
         }
-        Tx tx = tx(transactionId);
+        // the time of the apply is "now" for the activity of the transaction: no clock read per event
+        Tx tx = tx(transactionId, appliedNanos);
         if (tx == null) {
             return;
         }
@@ -166,7 +185,7 @@ final class TransactionTracker {
             tx.commitFromEvent = true;
         }
         if (tp != null) {
-            tx.partitions.add(tp);
+            tx.touched(tp);
         }
         if (tx.applied.add(totalOrder)) {
             tx.appliedCount++;
@@ -214,7 +233,7 @@ final class TransactionTracker {
             Tx tx = it.next();
             boolean cut = transactionTopicRevoked && tx.eventCount < 0;
             for (TopicPartition tp : data) {
-                cut |= tx.partitions.contains(tp);
+                cut |= tx.touches(tp);
             }
             if (cut) {
                 it.remove();
@@ -248,16 +267,20 @@ final class TransactionTracker {
     }
 
     private Tx tx(String transactionId) {
-        String key = ProgressTracker.transactionKey(transactionId);
-        if (key == null) {
+        return transactionId == null ? null : tx(transactionId, nowNanos());
+    }
+
+    private Tx tx(String transactionId, long now) {
+        if (transactionId == null) {
             return null;
         }
-        long now = nowNanos();
         Tx l = last;
-        if (l != null && l.key.equals(key)) {
-            l.lastActivityNanos = now;
+        // consecutive events of one transaction: no key built, no map looked up
+        if (l != null && ProgressTracker.sameTransaction(transactionId, l.key)) {
+            l.lastActivityNanos = Math.max(l.lastActivityNanos, now);
             return l;
         }
+        String key = ProgressTracker.transactionKey(transactionId);
         if (finished.containsKey(key)) {
             return null; // reported or evicted already: a redelivery
         }
@@ -273,7 +296,7 @@ final class TransactionTracker {
             tx = new Tx(key);
             open.put(key, tx);
         }
-        tx.lastActivityNanos = now;
+        tx.lastActivityNanos = Math.max(tx.lastActivityNanos, now);
         last = tx;
         return tx;
     }

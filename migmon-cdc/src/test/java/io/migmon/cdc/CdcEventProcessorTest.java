@@ -69,6 +69,55 @@ class CdcEventProcessorTest {
     }
 
     @Test
+    void observeOnlyCountsAreExactAfterEveryBatchAcrossTablesOperationsAndRedeliveries() {
+        // counts are added per batch (per run of one counter): after each process() every event sent is counted once
+        // under its own table and operation, whatever the interleaving
+        String[] tables = {"orders", "items", "orders", "orders", "items", "customers", "orders", "items"};
+        String[] ops = {"c", "c", "u", "u", "d", "c", "d", "u"};
+        Map<String, Integer> expected = new java.util.HashMap<>();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).build()) {
+            List<String> values = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                String table = tables[i % tables.length];
+                String op = ops[(i / 3) % ops.length];
+                values.add(envelope(op, i, now - 3_000, now - 2_500).replace("\"table\":\"orders\"",
+                        "\"table\":\"" + table + "\""));
+            }
+            values.add(5, "{not json"); // a poison record: dead-lettered (logged and skipped), never counted
+            List<CdcRecord> all = new ArrayList<>();
+            for (int offset = 0; offset < values.size(); offset++) {
+                all.add(kafkaRecord(offset, now - 1_000, values.get(offset)));
+            }
+            int sent = 0;
+            for (int from = 0; from < all.size(); from += 7) {
+                List<CdcRecord> batch = all.subList(from, Math.min(all.size(), from + 7));
+                p.process(batch);
+                for (CdcRecord r : batch) {
+                    String json = r.value() == null ? "" : new String(r.value(), StandardCharsets.UTF_8);
+                    if (json.startsWith("{\"before\"")) {
+                        String table = json.replaceAll(".*\"table\":\"([a-z]+)\".*", "$1");
+                        String op = json.replaceAll(".*\"op\":\"([a-z])\".*", "$1");
+                        expected.merge("public." + table + "/" + Operation.fromCode(op).tagValue(), 1, Integer::sum);
+                        sent++;
+                    }
+                }
+                assertThat(p.eventsProcessed()).isEqualTo(sent);
+                for (Map.Entry<String, Integer> e : expected.entrySet()) {
+                    String[] k = e.getKey().split("/");
+                    assertThat(registry.get("cdc.events.processed").tags("table", k[0], "operation", k[1]).counter()
+                            .count()).as(e.getKey()).isEqualTo(e.getValue().doubleValue());
+                }
+            }
+            // the same batches again (a redelivery): counted in cdc_events_redelivered_total, not again here
+            p.process(all.subList(0, 14));
+            assertThat(p.eventsProcessed()).isEqualTo(sent);
+            assertThat(registry.find("cdc.events.processed").counters().stream().mapToDouble(c -> c.count()).sum())
+                    .isEqualTo((double) sent);
+            assertThat(sent).isEqualTo(40);
+        }
+    }
+
+    @Test
     void poisonEventsAreCountedAndProcessingContinues() {
         List<ChangeEvent> applied = new ArrayList<>();
         ChangeApplier applier = batch -> {

@@ -218,4 +218,19 @@ class TransactionApplyLagTest {
         assertThat(ProgressTracker.transactionKey("abc")).isEqualTo("abc");
         assertThat(ProgressTracker.transactionKey(null)).isNull();
     }
+    @Test
+    void sameTransactionAgreesWithTheKeyOfEveryIdPair() {
+        // the allocation-free comparison of the per-event path must answer exactly transactionKey(id).equals(key)
+        List<String> ids = List.of("3024:26886744", "3024:34210904", "3024", "30245:1", "302:41", "3024:", ":1", "1:2:3",
+                "1:2", "1", "abc", "abc:1", "3e11fa47-71ca-11e1-9e33-c80aa9429562:23", "3024:2688a744", "",
+                "3024::1", "03024:1", "3024:1", "x3024:1");
+        for (String id : ids) {
+            for (String other : ids) {
+                String key = ProgressTracker.transactionKey(other);
+                assertThat(ProgressTracker.sameTransaction(id, key))
+                        .as("sameTransaction(%s, %s)", id, key)
+                        .isEqualTo(ProgressTracker.transactionKey(id).equals(key));
+            }
+        }
+    }
 }

@@ -34,9 +34,11 @@ import java.util.Objects;
  * schema block last validated on its topic (byte for byte) and {@code ,"payload":} is read from its payload on: the
  * block is compared, not scanned.
  *
- * <p><b>No per-record garbage</b> beyond the event itself and the transaction id: repeated values ({@code op}, source
- * name, database, schema, table, connector, snapshot, status) reuse the String of the previous record when their bytes
- * are the same, which also lets the meters' last-table cache compare by identity.
+ * <p><b>No per-record garbage</b> beyond the event itself: repeated values (source name, database, schema, table,
+ * connector, snapshot, status, the transaction id of consecutive events of one transaction) reuse the String of the
+ * previous record when their bytes are the same ASCII text, which also lets the meters' last-table cache compare by
+ * identity; {@code op} is mapped from its byte. A transaction id that differs per event (Debezium 3.6.1 puts each
+ * event's LSN in it) costs one String.
  *
  * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
  */
@@ -61,7 +63,7 @@ public final class ObserveOnlyParser {
     private static final byte[] LONG_MAX_DIGITS = "9223372036854775807".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] LONG_MIN_DIGITS = "9223372036854775808".getBytes(StandardCharsets.US_ASCII);
 
-    // text slots: [0, CACHED) reuse the previous record's String when the bytes match
+    // text slots: each reuses the previous record's String when the bytes match (see string(slot))
     private static final int OP = 0;
     private static final int NAME = 1;
     private static final int CONNECTOR = 2;
@@ -70,7 +72,6 @@ public final class ObserveOnlyParser {
     private static final int TABLE = 5;
     private static final int SNAPSHOT = 6;
     private static final int STATUS = 7;
-    private static final int CACHED = 8;
     private static final int TX_BLOCK_ID = 8;
     private static final int ID = 9;
     private static final int SEQUENCE = 10;
@@ -86,6 +87,15 @@ public final class ObserveOnlyParser {
     private static final int TOTAL_ORDER = 6;
     private static final int EVENT_COUNT = 7;
     private static final int LONGS = 8;
+
+    /** {@link Operation#fromCode} of each one-byte op code (null: not an op). */
+    private static final Operation[] OPERATIONS = new Operation[256];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            OPERATIONS[c] = Operation.fromCode(String.valueOf((char) c));
+        }
+    }
 
     /** Byte classes inside a string: 0 plain, 1 quote, 2 backslash, 3 control character, 4 non-ASCII. */
     private static final byte[] STRING_CLASS = new byte[256];
@@ -126,9 +136,8 @@ public final class ObserveOnlyParser {
     private boolean payloadNull;
     private int schemaStart;
     private int schemaEnd;
-    // the previous record's values of the cached slots
-    private final byte[][] cachedBytes = new byte[CACHED][];
-    private final String[] cachedStrings = new String[CACHED];
+    /** The previous record's String of each text slot. */
+    private final String[] cachedStrings = new String[SLOTS];
 
     public ObserveOnlyParser(EnvelopeParser full) {
         this.full = Objects.requireNonNull(full, "full");
@@ -609,7 +618,7 @@ public final class ObserveOnlyParser {
             }
             kind = ChangeEvent.Kind.TRANSACTION;
         } else if (textStart[OP] >= 0) {
-            op = Operation.fromCode(string(OP));
+            op = textEnd[OP] - textStart[OP] == 1 ? OPERATIONS[b[textStart[OP]] & 0xFF] : null;
             if (op == null) {
                 return null; // the full parse raises it
             }
@@ -638,24 +647,40 @@ public final class ObserveOnlyParser {
         return raw == null || raw.indexOf('\\') < 0 ? raw : raw.replace("\\\"", "\"");
     }
 
-    /** The slot's text (valid UTF-8 without escapes), the previous record's String when the bytes are equal. */
+    /**
+     * The slot's text (valid UTF-8 without escapes), the previous record's String when the bytes are the same ASCII
+     * text: no copy kept, no String built for the values that repeat (source, table, op, a transaction's id...).
+     */
     private String string(int slot) {
         int start = textStart[slot];
         if (start < 0) {
             return null;
         }
         int end = textEnd[slot];
-        if (slot >= CACHED) {
-            return new String(b, start, end - start, StandardCharsets.UTF_8);
-        }
-        byte[] last = cachedBytes[slot];
-        if (last != null && Arrays.equals(b, start, end, last, 0, last.length)) {
-            return cachedStrings[slot];
+        String last = cachedStrings[slot];
+        if (last != null && sameAscii(start, end, last)) {
+            return last;
         }
         String s = new String(b, start, end - start, StandardCharsets.UTF_8);
-        cachedBytes[slot] = Arrays.copyOfRange(b, start, end);
         cachedStrings[slot] = s;
         return s;
+    }
+
+    /**
+     * Whether the bytes {@code [start, end)} are the characters of {@code s}, all ASCII: a byte of a multi-byte UTF-8
+     * sequence is negative and never equals a char, so non-ASCII text is never taken for another String.
+     */
+    private boolean sameAscii(int start, int end, String s) {
+        int len = end - start;
+        if (s.length() != len) {
+            return false;
+        }
+        for (int j = 0; j < len; j++) {
+            if (b[start + j] != s.charAt(j)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long nanos(long ns, long us, long ms) {
@@ -674,6 +699,9 @@ public final class ObserveOnlyParser {
     // ---------------------------------------------------------------- validation of what is stepped over
 
     private int ws(int i) {
+        if (i < n && b[i] > ' ') {
+            return i; // the common case: JsonConverter writes no whitespace
+        }
         while (i < n) {
             byte c = b[i];
             if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
