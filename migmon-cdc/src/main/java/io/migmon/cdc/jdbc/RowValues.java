@@ -103,7 +103,7 @@ final class RowValues {
         int copied = 0;
         List<String> unavailable = List.of();
         String field = null;
-        String arrayPlaceholder = "[" + quote(info.placeholder) + "]";
+        java.util.Set<String> placeholders = containerPlaceholders(info.placeholder);
         try (JsonParser p = JSON.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("apply to " + info.quoted + " failed: row image is not a JSON object");
@@ -148,17 +148,16 @@ final class RowValues {
                             replacement = quote(TemporalValues.format(u, p.getLongValue()));
                         }
                     }
-                } else if (v == JsonToken.START_ARRAY) {
+                } else if (v == JsonToken.START_ARRAY || v == JsonToken.START_OBJECT) {
                     p.skipChildren();
                     end = (int) p.currentLocation().getCharOffset();
-                    if (end > start && end <= json.length() && end - start < arrayPlaceholder.length() + 8
-                            && json.substring(start, end).replace(" ", "").equals(arrayPlaceholder)) {
-                        replacement = "null"; // a TOASTed array left unchanged
+                    if (end > start && end <= json.length() && end - start < 1024
+                            && placeholders.contains(json.substring(start, end).replace(" ", ""))) {
+                        replacement = "null"; // a TOASTed array (or hstore) left unchanged
                         unavailable = add(unavailable, field);
                     }
                 } else {
-                    p.skipChildren();
-                    continue;
+                    continue; // scalars: nothing to convert
                 }
                 if (replacement != null) {
                     if (out == null) {
@@ -176,6 +175,28 @@ final class RowValues {
         }
         String result = out == null ? json : out.append(json, copied, json.length()).toString();
         return new Rewritten(result, unavailable);
+    }
+
+    private static final Map<String, java.util.Set<String>> CONTAINER_PLACEHOLDERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The JSON forms of Debezium's placeholder for TOASTed containers (its {@code UnchangedToastedPlaceholder}):
+     * text arrays {@code ["p"]}, int/bigint arrays the placeholder's bytes as numbers, binary arrays its bytes in
+     * base64, uuid arrays its name-based UUID, hstore {@code {"p":"p"}}.
+     */
+    static java.util.Set<String> containerPlaceholders(String placeholder) {
+        return CONTAINER_PLACEHOLDERS.computeIfAbsent(placeholder, ph -> {
+            byte[] bytes = ph.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            StringBuilder ints = new StringBuilder("[");
+            for (int i = 0; i < bytes.length; i++) {
+                ints.append(i == 0 ? "" : ",").append((int) bytes[i]);
+            }
+            return java.util.Set.of("[" + quote(ph) + "]", ints.append(']').toString(),
+                    "[" + quote(Base64.getEncoder().encodeToString(bytes)) + "]",
+                    "[" + quote(java.util.UUID.nameUUIDFromBytes(bytes).toString()) + "]",
+                    "{" + quote(ph) + ":" + quote(ph) + "}");
+        });
     }
 
     private static List<String> add(List<String> list, String field) {

@@ -364,24 +364,29 @@ class JdbcChangeApplierIT {
     @Test
     void unchangedToastedValuesAreNeverWrittenOnTheTypedAndTheJsonPath() throws Exception {
         exec("CREATE TABLE replica.toast (id int PRIMARY KEY, big text, b bytea, n int)",
-                "CREATE TABLE replica.toast_arr (id int PRIMARY KEY, tags text[], big text, n int)");
+                "CREATE TABLE replica.toast_arr (id int PRIMARY KEY, tags text[], big text, n int, ids int[])");
         JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
         String ph = PLACEHOLDER;
         String phBytes = java.util.Base64.getEncoder().encodeToString(ph.getBytes(StandardCharsets.UTF_8));
         applier.apply(List.of(
                 event(Operation.CREATE, "toast", null, "{\"id\":1,\"big\":\"long\",\"b\":\"3q2+7w==\",\"n\":0}", null),
-                event(Operation.CREATE, "toast_arr", null, "{\"id\":1,\"tags\":[\"x\",\"y\"],\"big\":\"long\",\"n\":0}",
+                event(Operation.CREATE, "toast_arr", null, "{\"id\":1,\"tags\":[\"x\",\"y\"],\"big\":\"long\",\"n\":0,\"ids\":[7,8]}",
                         null)));
         // updates that leave the TOASTed columns unchanged (Debezium sends its placeholder, as text, as the text's
-        // bytes in base64 for bytea, as a one-element array for arrays), next to a full image of another row
+        // bytes in base64 for bytea, as a one-element array for text arrays, as its bytes' numbers for int arrays),
+        // next to a full image of another row
+        StringBuilder phInts = new StringBuilder();
+        for (byte x : ph.getBytes(StandardCharsets.UTF_8)) {
+            phInts.append(phInts.length() == 0 ? "" : ",").append(x);
+        }
         applier.apply(List.of(
                 event(Operation.UPDATE, "toast", null, "{\"id\":1,\"big\":\"" + ph + "\",\"b\":\"" + phBytes
                         + "\",\"n\":1}", null),
                 event(Operation.CREATE, "toast", null, "{\"id\":2,\"big\":\"two\",\"b\":null,\"n\":2}", null),
                 event(Operation.UPDATE, "toast_arr", null, "{\"id\":1,\"tags\":[\"" + ph + "\"],\"big\":\"" + ph
-                        + "\",\"n\":1}", null)));
+                        + "\",\"n\":1,\"ids\":[" + phInts + "]}", null)));
         assertThat(rows("replica.toast")).containsExactly("1|long|\\xdeadbeef|1|", "2|two|null|2|");
-        assertThat(rows("replica.toast_arr")).containsExactly("1|{x,y}|long|1|");
+        assertThat(rows("replica.toast_arr")).containsExactly("1|{x,y}|long|1|{7,8}|");
 
         // the same key twice in one batch: the placeholder image after a full one keeps the full one's value
         applier.apply(List.of(
