@@ -362,7 +362,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     throw new IllegalArgumentException("event without " + (kind == Kind.UPSERT ? "after" : "before/key")
                             + " image: " + e);
                 }
-                RowValues.Rewritten r = RowValues.rewrite(info, e, json);
+                RowValues.Rewritten r = RowValues.rewrite(info, e, json, kind != Kind.UPSERT);
                 if (kind == Kind.UPSERT && !r.unavailable.isEmpty()) {
                     if (pending > 0) {
                         ps.executeBatch(); // keep the order of the events of a key
@@ -635,6 +635,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final boolean skipUnknownNulls;
         /** Positions of the key columns. */
         final int[] keyAt;
+        /** Whether the column at a position is a key column (deletes convert only those). */
+        final boolean[] isKeyAt;
         /** Multi-row upsert of text arrays cast to the column types, one array parameter per column. */
         final String typedUpsertSql;
         /** Multi-row delete by key, one text array parameter per key column. */
@@ -676,6 +678,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
             }
             this.index = Map.copyOf(idx);
             this.keyAt = keys.stream().mapToInt(k -> idx.getOrDefault(k, -1)).toArray();
+            this.isKeyAt = new boolean[columns.size()];
+            for (int k : keyAt) {
+                if (k >= 0) {
+                    isKeyAt[k] = true;
+                }
+            }
             String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
             List<String> nonKey = new ArrayList<>(columns);
             nonKey.removeAll(keys);

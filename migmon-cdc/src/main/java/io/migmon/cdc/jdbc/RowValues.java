@@ -93,11 +93,12 @@ final class RowValues {
 
     /**
      * The row image with every value converted as the typed path does (temporal numbers, binary, interval, json
-     * documents) and placeholders replaced by {@code null} (listed in {@link Rewritten#unavailable}).
+     * documents) and placeholders replaced by {@code null} (listed in {@link Rewritten#unavailable}); with
+     * {@code keysOnly} (a delete's key image) only the key columns are converted.
      *
      * @throws IllegalArgumentException naming the table and field (never the value)
      */
-    static Rewritten rewrite(JdbcChangeApplier.TableInfo info, ChangeEvent e, String json) {
+    static Rewritten rewrite(JdbcChangeApplier.TableInfo info, ChangeEvent e, String json, boolean keysOnly) {
         Map<String, String> types = e.rowFieldTypes();
         StringBuilder out = null;
         int copied = 0;
@@ -112,7 +113,7 @@ final class RowValues {
                 field = p.currentName();
                 JsonToken v = p.nextToken();
                 Integer col = info.index.get(field);
-                if (col == null) {
+                if (col == null || (keysOnly && !info.isKeyAt[col])) {
                     p.skipChildren();
                     continue;
                 }

@@ -137,6 +137,10 @@ final class TypedRows {
                     p.skipChildren(); // a generated column: PostgreSQL computes it
                     continue;
                 }
+                if (!upsert && c >= 0 && !info.isKeyAt[c]) {
+                    p.skipChildren(); // deletes need the key columns only: nothing else is read or converted
+                    continue;
+                }
                 if (c < 0) {
                     if (upsert && v == JsonToken.VALUE_NULL && types == null && info.skipUnknownNulls) {
                         continue; // its type cannot be known yet; nothing is lost (see JdbcChangeApplier)
