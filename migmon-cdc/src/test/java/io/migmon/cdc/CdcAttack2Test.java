@@ -102,7 +102,6 @@ class CdcAttack2Test {
      * Connect's replies by {@code redact}).
      */
     @Test
-
     void schemaRegistryCredentialsAreHiddenFromToString() {
         io.migmon.cdc.connect.ConnectorConfig config = io.migmon.cdc.connect.ConnectorConfig.debeziumPostgres("shop")
                 .put("database.password", "pg-S3cret")
