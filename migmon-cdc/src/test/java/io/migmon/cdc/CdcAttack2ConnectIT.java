@@ -165,13 +165,13 @@ class CdcAttack2ConnectIT {
      * Finding 7. The docs' connector ({@link ConnectorConfig#debeziumPostgres}, "pgoutput, heartbeats,
      * decimal=string") and a {@code TRUNCATE} at the source: Debezium 3's {@code skipped.operations} defaults to
      * {@code t}, so the connector emits nothing for it, and the target keeps every row while the applier's truncate
-     * support ({@code DELETE FROM t} for op {@code t}, documented) is never reached. No error, health UP: target and
-     * source silently differ. Expected: the seeds make truncates flow ({@code skipped.operations=none}) or the docs
-     * say they are dropped; actual: the target keeps 20 rows the source no longer has.
+     * support ({@code DELETE FROM t} for op {@code t}, documented) is never reached. Decision: the seeds keep (now
+     * explicitly) {@code skipped.operations=t} — a truncate applied to the target deletes rows other sources may have
+     * put there — and docs/cdc.md says so loudly; this test pins the seed and that the documented opt-in
+     * ({@code skipped.operations=none}) makes a source truncate empty the target.
      */
     @Test
-    @Disabled("finding 7: TRUNCATE at the source never reaches the target with ConnectorConfig.debeziumPostgres seeds (skipped.operations=t)")
-    void aTruncateAtTheSourceEmptiesTheTargetWithTheSeededConnector() throws Exception {
+    void aTruncateAtTheSourceEmptiesTheTargetWithTheDocumentedOptIn() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2tr";
         String t = "public." + name;
@@ -180,7 +180,10 @@ class CdcAttack2ConnectIT {
         CdcTestEnvironment.exec(env.target(), ddl);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (KafkaConnectClient client = KafkaConnectClient.builder(env.connectUri()).build()) {
-            client.createOrUpdate(connector(env, name, t));
+            ConnectorConfig seeded = connector(env, name, t);
+            assertThat(seeded.asMap()).containsEntry("skipped.operations", "t");
+            client.createOrUpdate(ConnectorConfig.builder(name, ConnectorConfig.DEBEZIUM_POSTGRES)
+                    .putAll(seeded.asMap()).put("skipped.operations", "none").build());
             Await.until(Duration.ofSeconds(90), "RUNNING", () -> client.status(name).isRunning());
             CdcEventProcessor processor = processor(env, registry, name, JdbcChangeApplier.builder(env.target()).build(),
                     name + ".public." + name, "__debezium-heartbeat." + name);

@@ -102,7 +102,6 @@ class CdcAttack2Test {
      * Connect's replies by {@code redact}).
      */
     @Test
-    @Disabled("finding 14: basic.auth.user.info (Schema Registry user:password) is not treated as a secret: printed by ConnectorConfig.toString()")
     void schemaRegistryCredentialsAreHiddenFromToString() {
         io.migmon.cdc.connect.ConnectorConfig config = io.migmon.cdc.connect.ConnectorConfig.debeziumPostgres("shop")
                 .put("database.password", "pg-S3cret")

@@ -8,14 +8,15 @@ import java.util.regex.Pattern;
 
 /**
  * A Kafka Connect connector's configuration: its name and its config map. Immutable. {@link #toString()} masks
- * secrets (any key containing {@code password}, {@code secret}, {@code token}, {@code credential}, {@code jaas} or
+ * secrets (any key containing {@code password}, {@code secret}, {@code token}, {@code credential}, {@code jaas},
+ * {@code user.info} (Schema Registry {@code basic.auth.user.info}, {@code user:password}) or
  * ending in {@code .key}), and so does every message of {@link KafkaConnectClient}.
  */
 public final class ConnectorConfig {
 
     /** Debezium's PostgreSQL connector class. */
     public static final String DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector";
-    private static final Pattern SECRET = Pattern.compile("password|secret|token|credential|jaas|\\.key$|^key$");
+    private static final Pattern SECRET = Pattern.compile("password|secret|token|credential|jaas|user\\.info|userinfo|\\.key$|^key$");
     private static final String HIDDEN = "[hidden]";
 
     private final String name;
@@ -35,7 +36,10 @@ public final class ConnectorConfig {
      * A builder for Debezium's PostgreSQL connector seeded with migmon's defaults: {@code plugin.name=pgoutput}
      * (built into PostgreSQL 10+), {@code heartbeat.interval.ms=10000} (lets the processor tell idle from stalled),
      * {@code publication.autocreate.mode=filtered}, {@code decimal.handling.mode=string} (readable by the JDBC
-     * applier), {@code tasks.max=1}. Every seed can be overridden with {@link Builder#put(String, String)}.
+     * applier), {@code tasks.max=1}, {@code skipped.operations=t} (Debezium's default, made explicit: a source
+     * {@code TRUNCATE} is <em>not</em> replicated, because applied to the target it deletes every row there, also rows
+     * other source tables mapped into it; put {@code skipped.operations=none} to replicate truncates, see
+     * docs/cdc.md). Every seed can be overridden with {@link Builder#put(String, String)}.
      */
     public static Builder debeziumPostgres(String name) {
         return builder(name, DEBEZIUM_POSTGRES)
@@ -43,7 +47,8 @@ public final class ConnectorConfig {
                 .put("plugin.name", "pgoutput")
                 .put("heartbeat.interval.ms", "10000")
                 .put("publication.autocreate.mode", "filtered")
-                .put("decimal.handling.mode", "string");
+                .put("decimal.handling.mode", "string")
+                .put("skipped.operations", "t");
     }
 
     /** Whether a config key holds a secret. */

@@ -53,12 +53,17 @@ import java.util.stream.Collectors;
  * table with the other metadata). Only integer values are converted; strings ({@code timestamptz}, {@code timetz},
  * {@code isostring} mode) and all other types go through unchanged.
  *
- * <p>Other Debezium encodings that PostgreSQL cannot read from JSON (e.g. {@code decimal.handling.mode=precise}
- * base64 bytes, {@code interval} as approximate microseconds) must be configured on the connector
- * ({@code decimal.handling.mode=string}, {@code interval.handling.mode=string}) or converted by an SMT; such events
- * fail and go to the dead-letter path.
+ * <p>By the target column's type: {@code bytea} strings are decoded per {@link Builder#binaryHandlingMode},
+ * integer {@code interval}s are microseconds ({@code interval.handling.mode=numeric}), strings in {@code json}/{@code
+ * jsonb} columns are the document's text. Debezium's {@link Builder#unavailableValuePlaceholder placeholder} of an
+ * unchanged TOASTed value is never written: the row's other columns are updated, and a row the target lacks fails.
+ * A target's {@code GENERATED ALWAYS} identity columns are written with {@code OVERRIDING SYSTEM VALUE}; stored
+ * generated columns are never written. Other encodings PostgreSQL cannot read (e.g.
+ * {@code decimal.handling.mode=precise} base64 bytes) must be configured on the connector
+ * ({@code decimal.handling.mode=string}) or converted by an SMT; such events fail and go to the dead-letter path.
  *
- * <p>Connection loss, serialization failures and deadlocks ({@code SQLState} classes 08, 40, 57) are reported as
+ * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention and a read-only
+ * target ({@code SQLState} classes 08, 40, 53, 57 and 25006) are reported as
  * {@link RetriableApplyException}; other errors as {@link SQLException}s whose messages carry the table and SQLState
  * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
  * batches; called from one thread at a time.
@@ -75,6 +80,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private final Map<String, List<String>> configuredKeys;
     private final TimePrecisionMode timePrecisionMode;
     private final boolean schemaEvolution;
+    private final String placeholder;
+    private final BinaryMode binaryMode;
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
     private Connection connection;
 
@@ -84,6 +91,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.configuredKeys = Map.copyOf(b.primaryKeys);
         this.timePrecisionMode = b.timePrecisionMode;
         this.schemaEvolution = b.schemaEvolution;
+        this.placeholder = b.placeholder;
+        this.binaryMode = b.binaryMode;
     }
 
     /** A builder. */
@@ -135,6 +144,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
                                         + " again; names longer than 63 bytes are truncated by PostgreSQL)");
                             }
                         }
+                        if (rows.needsJson && kind == Kind.UPSERT) {
+                            // the typed read stopped at a value it cannot bind (an array, a composite, a TOASTed
+                            // value left out): the fields after it were not checked, and json_populate_record ignores
+                            // fields the target lacks, so check every field here (evolve or fail) first
+                            info = checkColumns(c, target, info, chunk);
+                        }
                         if (rows.unknownField || rows.needsJson) {
                             runGroupJson(c, info, kind, chunk);
                         } else {
@@ -182,17 +197,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 continue;
             }
             Map<String, JsonToken> fields = topLevelFields(after);
-            if (info.columnSet.containsAll(fields.keySet())) {
+            if (unknownFields(info, e, fields).isEmpty()) {
                 continue;
             }
             tables.remove(target);
             info = table(c, target, e);
-            List<String> unknown = new ArrayList<>();
-            for (String f : fields.keySet()) {
-                if (!info.columnSet.contains(f)) {
-                    unknown.add(f);
-                }
-            }
+            List<String> unknown = unknownFields(info, e, fields);
             if (unknown.isEmpty()) {
                 continue;
             }
@@ -201,19 +211,56 @@ public final class JdbcChangeApplier implements ChangeApplier {
                         + " that the source sends (schema evolution off: add them to the target, or enable"
                         + " schemaEvolution)");
             }
+            List<String> types = new ArrayList<>();
+            for (String col : unknown) {
+                String type = columnType(e, col, fields.get(col));
+                if (type == null) {
+                    throw new SchemaMismatchException("target table " + target + " has no column " + col + " that the"
+                            + " source sends, and its type cannot be known from a record without a schema (an integer:"
+                            + " Debezium sends date/time/timestamp/interval as integers too): add the column"
+                            + " to the target with the source's type, or send schemas (converter schemas.enable=true)");
+                }
+                types.add(type);
+            }
             try (Statement st = c.createStatement()) {
-                for (String col : unknown) {
-                    st.execute("ALTER TABLE " + info.quoted + " ADD COLUMN IF NOT EXISTS " + TableInfo.quote(col) + " "
-                            + columnType(e, col, fields.get(col)));
+                for (int k = 0; k < unknown.size(); k++) {
+                    st.execute("ALTER TABLE " + info.quoted + " ADD COLUMN IF NOT EXISTS "
+                            + TableInfo.quote(unknown.get(k)) + " " + types.get(k));
                 }
             }
             tables.remove(target);
             info = table(c, target, e);
+            if (!unknownFields(info, e, fields).isEmpty()) {
+                // an identifier PostgreSQL truncated to 63 bytes: json_populate_record would drop the field silently
+                throw new SchemaMismatchException("target table " + target + " cannot hold a field the source sends"
+                        + " (its column was not found after the table was read again; names longer than 63 bytes are"
+                        + " truncated by PostgreSQL)");
+            }
         }
         return info;
     }
 
-    /** The PostgreSQL type of a column added by schema evolution: by the field's semantic type, else its JSON type. */
+    /**
+     * The fields of an image the table lacks. With schema evolution, a null in a record without a schema is not one:
+     * its type cannot be known, and leaving it out loses nothing (the column is added with the first non-null value;
+     * earlier rows read NULL there, which is what they had).
+     */
+    private List<String> unknownFields(TableInfo info, ChangeEvent e, Map<String, JsonToken> fields) {
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, JsonToken> f : fields.entrySet()) {
+            if (!info.knownSet.contains(f.getKey()) && !(info.skipUnknownNulls && e.rowFieldTypes() == null
+                    && f.getValue() == JsonToken.VALUE_NULL)) {
+                unknown.add(f.getKey());
+            }
+        }
+        return unknown;
+    }
+
+    /**
+     * The PostgreSQL type of a column added by schema evolution: by the field's semantic type, else its JSON type;
+     * {@code null} when a record without a schema cannot tell (an integer may be a Debezium date, time, timestamp or
+     * interval; a null has no type): the caller fails with a {@link SchemaMismatchException} rather than guess.
+     */
     private static String columnType(ChangeEvent e, String field, JsonToken token) {
         Map<String, String> types = e.rowFieldTypes();
         String semantic = types == null ? null : types.get(field);
@@ -238,16 +285,22 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     return "timetz";
                 case "io.debezium.data.Json":
                     return "jsonb";
+                case "io.debezium.time.MicroDuration":
+                case "io.debezium.time.Interval":
+                    return "interval";
+                case "io.debezium.data.Uuid":
+                    return "uuid";
                 default:
                     break;
             }
         }
-        if (token == null) {
-            return "text";
+        boolean schemaless = types == null;
+        if (token == null || token == JsonToken.VALUE_NULL) {
+            return schemaless ? null : "text";
         }
         switch (token) {
             case VALUE_NUMBER_INT:
-                return "bigint";
+                return schemaless ? null : "bigint";
             case VALUE_NUMBER_FLOAT:
                 return "double precision";
             case VALUE_TRUE:
@@ -257,7 +310,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
             case START_ARRAY:
                 return "jsonb";
             default:
-                return "text"; // strings, nulls (type unknown: the widest)
+                return "text"; // strings (and nulls with a schema: type unknown, the widest)
         }
     }
 
@@ -302,39 +355,63 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private void runGroupJson(Connection c, TableInfo info, Kind kind, List<ChangeEvent> events) throws SQLException {
         String sql = kind == Kind.UPSERT ? info.upsertSql : info.deleteSql;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
+            int pending = 0;
             for (ChangeEvent e : events) {
                 String json = kind == Kind.UPSERT ? e.afterJson() : deleteKey(e);
                 if (json == null) {
                     throw new IllegalArgumentException("event without " + (kind == Kind.UPSERT ? "after" : "before/key")
                             + " image: " + e);
                 }
-                json = convertTemporals(info, e, json);
-                ps.setString(1, json);
+                RowValues.Rewritten r = RowValues.rewrite(info, e, json, kind != Kind.UPSERT);
+                if (kind == Kind.UPSERT && !r.unavailable.isEmpty()) {
+                    if (pending > 0) {
+                        ps.executeBatch(); // keep the order of the events of a key
+                        pending = 0;
+                    }
+                    updateAvailable(c, info, r);
+                    continue;
+                }
+                ps.setString(1, r.json);
                 ps.addBatch();
+                pending++;
             }
-            ps.executeBatch();
+            if (pending > 0) {
+                ps.executeBatch();
+            }
         }
     }
 
     /**
-     * Rewrites epoch-based temporal numbers: by the record's semantic types when it had a schema, else by the target
-     * columns' inferred units. Returns the same string when there is nothing to convert.
+     * An image with unchanged TOASTed columns (Debezium's placeholder instead of the value): updates the row's other
+     * columns and leaves those as the target has them. A row the target lacks cannot be written without their values:
+     * the event fails (dead-lettered, reason {@code apply_failed}) rather than write the placeholder or NULL.
      */
-    static String convertTemporals(TableInfo info, ChangeEvent e, String json) {
-        Map<String, String> types = e.rowFieldTypes();
-        try {
-            if (types != null) {
-                if (types.isEmpty() || !TemporalValues.anyTemporal(types)) {
-                    return json;
+    private static void updateAvailable(Connection c, TableInfo info, RowValues.Rewritten r) throws SQLException {
+        List<String> set = new ArrayList<>(info.setColumns);
+        set.removeAll(r.unavailable);
+        String from = " FROM json_populate_record(NULL::" + info.quoted + ", ?::json) AS j WHERE "
+                + info.keys.stream().map(TableInfo::quote).map(q -> "x." + q + " = j." + q)
+                .collect(Collectors.joining(" AND "));
+        String sql = set.isEmpty() ? "SELECT count(*) FROM " + info.quoted + " AS x," + from.substring(" FROM".length())
+                : "UPDATE " + info.quoted + " AS x SET " + set.stream().map(TableInfo::quote)
+                .map(q -> q + " = j." + q).collect(Collectors.joining(", ")) + from;
+        long n;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, r.json);
+            if (set.isEmpty()) {
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    n = rs.getLong(1);
                 }
-                return TemporalValues.rewrite(json, f -> TemporalValues.unitOfSemanticType(types.get(f)));
+            } else {
+                n = ps.executeUpdate();
             }
-            if (info.inferredUnits.isEmpty()) {
-                return json;
-            }
-            return TemporalValues.rewrite(json, info.inferredUnits::get);
-        } catch (IllegalArgumentException ex) {
-            throw new IllegalArgumentException("apply to " + info.quoted + " failed: " + ex.getMessage(), null);
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException("apply to " + info.quoted + " failed: the row is not in the target and"
+                    + " the event lacks the value of unchanged TOASTed column(s) " + r.unavailable + " (Debezium's"
+                    + " unavailable.value.placeholder): not written; REPLICA IDENTITY FULL on the source table sends"
+                    + " them");
         }
     }
 
@@ -361,7 +438,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         TableInfo info = tables.get(target);
         if (info == null) {
             try {
-                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
+                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode, placeholder, binaryMode,
+                        schemaEvolution);
             } catch (SQLException e) {
                 if (!"42P01".equals(e.getSQLState())) {
                     throw e;
@@ -372,7 +450,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
                             + " create it, or enable schemaEvolution)");
                 }
                 createTable(c, target, first);
-                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode);
+                info = TableInfo.load(c, target, configuredKeys.get(target), timePrecisionMode, placeholder, binaryMode,
+                        schemaEvolution);
             }
             tables.put(target, info);
         }
@@ -399,8 +478,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 : TableInfo.quote(target.substring(0, dot)) + "." + TableInfo.quote(target.substring(dot + 1));
         StringBuilder ddl = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(quoted).append(" (");
         for (Map.Entry<String, JsonToken> col : cols.entrySet()) {
-            ddl.append(TableInfo.quote(col.getKey())).append(' ').append(columnType(e, col.getKey(), col.getValue()))
-                    .append(", ");
+            String type = columnType(e, col.getKey(), col.getValue());
+            if (type == null) {
+                // a new table from a record without a schema: integers as bigint, nulls as text (a known limit: a
+                // date arrives as epoch days; send schemas or create the target table, see docs/cdc.md)
+                type = col.getValue() == JsonToken.VALUE_NUMBER_INT ? "bigint" : "text";
+            }
+            ddl.append(TableInfo.quote(col.getKey())).append(' ').append(type).append(", ");
         }
         ddl.append("PRIMARY KEY (").append(keys.stream().map(TableInfo::quote).collect(Collectors.joining(", ")))
                 .append("))");
@@ -451,7 +535,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
             return true;
         }
         String s = e.getSQLState();
-        return s != null && (s.startsWith("08") || s.startsWith("40") || s.startsWith("57"));
+        // 08 connection, 40 serialization/deadlock, 53 insufficient resources (too many connections, disk full),
+        // 57 operator intervention (shutdown, cancel), 25006 read-only transaction (maintenance, a failover that left
+        // the applier on a standby): the target is unavailable, not the event bad; retried, never dead-lettered
+        return s != null && (s.startsWith("08") || s.startsWith("40") || s.startsWith("53") || s.startsWith("57")
+                || s.equals("25006"));
     }
 
     @Override
@@ -463,6 +551,38 @@ public final class JdbcChangeApplier implements ChangeApplier {
     public String toString() {
         return "JdbcChangeApplier{tables=" + tables.keySet() + ", timePrecisionMode=" + timePrecisionMode.configValue()
                 + ", schemaEvolution=" + schemaEvolution + "}";
+    }
+
+    /** How binary values ({@code bytea}) are encoded as text: the connector's {@code binary.handling.mode}. */
+    enum BinaryMode {
+        /** {@code bytes} (Debezium's default: base64 in JSON) and {@code base64}. */
+        BASE64,
+        /** {@code base64-url-safe}. */
+        BASE64_URL_SAFE,
+        /** {@code hex}. */
+        HEX;
+
+        static BinaryMode fromConfigValue(String value) {
+            if (value != null) {
+                switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                    case "bytes":
+                    case "base64":
+                        return BASE64;
+                    case "base64-url-safe":
+                        return BASE64_URL_SAFE;
+                    case "hex":
+                        return HEX;
+                    default:
+                        break;
+                }
+            }
+            throw new IllegalArgumentException("binaryHandlingMode must be one of bytes, base64, base64-url-safe, hex"
+                    + " (the connector's binary.handling.mode), was " + value);
+        }
+
+        String describe() {
+            return this == HEX ? "hex" : this == BASE64_URL_SAFE ? "url-safe base64" : "base64";
+        }
     }
 
     private enum Kind {
@@ -495,8 +615,28 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final TemporalValues.Unit[] inferredUnitAt;
         /** Whether the column's (base) type is {@code json} or {@code jsonb}: bound as the value's JSON text. */
         final boolean[] jsonAt;
+        /** Whether the column's (base) type is {@code bytea}: strings are decoded per {@link #binaryMode}. */
+        final boolean[] byteaAt;
+        /** Whether the column's (base) type is {@code interval}: integers are microseconds. */
+        final boolean[] intervalAt;
+        /** Columns the applier never writes (stored generated columns: PostgreSQL computes them). */
+        final java.util.Set<String> skipped;
+        /** Columns and skipped columns: the fields an image may carry. */
+        final java.util.Set<String> knownSet;
+        /** Key columns. */
+        final List<String> keys;
+        /** Columns an upsert's conflict branch sets: not keys, not GENERATED ALWAYS identity columns. */
+        final List<String> setColumns;
+        /** Debezium's {@code unavailable.value.placeholder}, and as bytes (binary columns). */
+        final String placeholder;
+        final byte[] placeholderBytes;
+        final BinaryMode binaryMode;
+        /** Schema evolution on: a null for a column the table lacks, in a record without a schema, is left out. */
+        final boolean skipUnknownNulls;
         /** Positions of the key columns. */
         final int[] keyAt;
+        /** Whether the column at a position is a key column (deletes convert only those). */
+        final boolean[] isKeyAt;
         /** Multi-row upsert of text arrays cast to the column types, one array parameter per column. */
         final String typedUpsertSql;
         /** Multi-row delete by key, one text array parameter per key column. */
@@ -506,9 +646,27 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
         private TableInfo(String quoted, List<String> columns, List<String> keys,
                           Map<String, TemporalValues.Unit> inferredUnits, Map<String, String> castTypes,
-                          java.util.Set<String> jsonColumns, java.util.Set<String> arrayColumns) {
+                          java.util.Set<String> jsonColumns, java.util.Set<String> arrayColumns,
+                          Map<String, String> baseTypes, java.util.Set<String> skipped,
+                          java.util.Set<String> identityAlways, String placeholder, BinaryMode binaryMode,
+                          boolean skipUnknownNulls) {
+            this.skipUnknownNulls = skipUnknownNulls;
             this.quoted = quoted;
             this.columnSet = java.util.Set.copyOf(columns);
+            this.skipped = java.util.Set.copyOf(skipped);
+            java.util.Set<String> known = new java.util.HashSet<>(columns);
+            known.addAll(skipped);
+            this.knownSet = java.util.Set.copyOf(known);
+            this.keys = List.copyOf(keys);
+            this.placeholder = placeholder;
+            this.placeholderBytes = placeholder.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            this.binaryMode = binaryMode;
+            this.byteaAt = new boolean[columns.size()];
+            this.intervalAt = new boolean[columns.size()];
+            for (int i = 0; i < columns.size(); i++) {
+                byteaAt[i] = "bytea".equals(baseTypes.get(columns.get(i)));
+                intervalAt[i] = "interval".equals(baseTypes.get(columns.get(i)));
+            }
             this.inferredUnits = Map.copyOf(inferredUnits);
             Map<String, Integer> idx = new HashMap<>();
             this.inferredUnitAt = new TemporalValues.Unit[columns.size()];
@@ -520,12 +678,24 @@ public final class JdbcChangeApplier implements ChangeApplier {
             }
             this.index = Map.copyOf(idx);
             this.keyAt = keys.stream().mapToInt(k -> idx.getOrDefault(k, -1)).toArray();
+            this.isKeyAt = new boolean[columns.size()];
+            for (int k : keyAt) {
+                if (k >= 0) {
+                    isKeyAt[k] = true;
+                }
+            }
             String pk = keys.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
             List<String> nonKey = new ArrayList<>(columns);
             nonKey.removeAll(keys);
+            nonKey.removeAll(identityAlways); // GENERATED ALWAYS: can only be updated to DEFAULT
+            this.setColumns = List.copyOf(nonKey);
             String set = nonKey.isEmpty() ? null : nonKey.stream().map(TableInfo::quote)
                     .map(q -> q + " = EXCLUDED." + q).collect(Collectors.joining(", "));
-            this.upsertSql = "INSERT INTO " + quoted + " SELECT * FROM json_populate_record(NULL::" + quoted + ", ?::json)"
+            String columnList = columns.stream().map(TableInfo::quote).collect(Collectors.joining(", "));
+            // explicit key values into a GENERATED ALWAYS identity column need OVERRIDING SYSTEM VALUE (else 428C9)
+            String overriding = identityAlways.isEmpty() ? "" : " OVERRIDING SYSTEM VALUE";
+            this.upsertSql = "INSERT INTO " + quoted + " (" + columnList + ")" + overriding + " SELECT " + columnList
+                    + " FROM json_populate_record(NULL::" + quoted + ", ?::json)"
                     + " ON CONFLICT (" + pk + ") DO " + (set == null ? "NOTHING" : "UPDATE SET " + set);
             this.deleteSql = "DELETE FROM " + quoted + " WHERE (" + pk + ") IN (SELECT " + pk
                     + " FROM json_populate_record(NULL::" + quoted + ", ?::json))";
@@ -535,8 +705,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
             // assignment applies the modifier as json_populate_record's input did (too long for varchar(n): an error,
             // numeric(p,s) rounded). Positional aliases a0..an keep any column name out of the select list.
             StringBuilder up = new StringBuilder("INSERT INTO ").append(quoted).append(" (")
-                    .append(columns.stream().map(TableInfo::quote).collect(Collectors.joining(", ")))
-                    .append(") SELECT ");
+                    .append(columnList).append(")").append(overriding).append(" SELECT ");
             StringBuilder params = new StringBuilder();
             StringBuilder aliases = new StringBuilder();
             for (int i = 0; i < columns.size(); i++) {
@@ -574,7 +743,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
             this.typedDeleteSql = del.toString();
         }
 
-        static TableInfo load(Connection c, String target, List<String> configuredKey, TimePrecisionMode mode)
+        static TableInfo load(Connection c, String target, List<String> configuredKey, TimePrecisionMode mode,
+                              String placeholder, BinaryMode binaryMode, boolean skipUnknownNulls)
                 throws SQLException {
             int dot = target.indexOf('.');
             String schema = dot < 0 ? null : target.substring(0, dot);
@@ -633,8 +803,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
             Map<String, String> castTypes = new HashMap<>();
             java.util.Set<String> jsonColumns = new java.util.HashSet<>();
             java.util.Set<String> arrayColumns = new java.util.HashSet<>();
+            Map<String, String> baseTypes = new HashMap<>();
+            java.util.Set<String> generated = new java.util.HashSet<>();
+            java.util.Set<String> identityAlways = new java.util.HashSet<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL),"
-                    + " coalesce(b.typname, t.typname) IN ('json', 'jsonb'), t.typarray <> 0 AND t.typdelim = ','"
+                    + " coalesce(b.typname, t.typname) IN ('json', 'jsonb'), t.typarray <> 0 AND t.typdelim = ',',"
+                    + " CASE WHEN coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace"
+                    + " THEN coalesce(b.typname, t.typname) END, a.attgenerated <> '', a.attidentity = 'a'"
                     + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                     + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
                     + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped")) {
@@ -648,12 +823,23 @@ public final class JdbcChangeApplier implements ChangeApplier {
                         if (rs.getBoolean(4)) {
                             arrayColumns.add(rs.getString(1));
                         }
+                        if (rs.getString(5) != null) {
+                            baseTypes.put(rs.getString(1), rs.getString(5));
+                        }
+                        if (rs.getBoolean(6)) {
+                            generated.add(rs.getString(1));
+                        }
+                        if (rs.getBoolean(7)) {
+                            identityAlways.add(rs.getString(1));
+                        }
                     }
                 }
             }
             c.commit();
+            columns = new ArrayList<>(columns);
+            columns.removeAll(generated); // computed by PostgreSQL: never written (428C9 otherwise)
             return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, jsonColumns,
-                    arrayColumns);
+                    arrayColumns, baseTypes, generated, identityAlways, placeholder, binaryMode, skipUnknownNulls);
         }
 
         /** The unit Debezium uses for a column of this type and type modifier (precision, -1 = default 6). */
@@ -695,6 +881,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private final Map<String, List<String>> primaryKeys = new HashMap<>();
         private TimePrecisionMode timePrecisionMode = TimePrecisionMode.ADAPTIVE;
         private boolean schemaEvolution;
+        private String placeholder = "__debezium_unavailable_value";
+        private BinaryMode binaryMode = BinaryMode.BASE64;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -752,6 +940,34 @@ public final class JdbcChangeApplier implements ChangeApplier {
          */
         public Builder schemaEvolution(boolean enabled) {
             this.schemaEvolution = enabled;
+            return this;
+        }
+
+        /**
+         * The connector's {@code unavailable.value.placeholder} (default {@code __debezium_unavailable_value}): the
+         * value Debezium sends for a TOASTed column an {@code UPDATE} left unchanged (also as its UTF-8 bytes for
+         * binary columns, and as a one-element array for array columns). Such a column is never written: the target
+         * keeps its value; an image with it of a row the target lacks fails (dead-lettered {@code apply_failed}).
+         *
+         * @throws IllegalArgumentException naming {@code unavailableValuePlaceholder} when blank
+         */
+        public Builder unavailableValuePlaceholder(String placeholder) {
+            if (placeholder == null || placeholder.isEmpty()) {
+                throw new IllegalArgumentException("unavailableValuePlaceholder must not be empty");
+            }
+            this.placeholder = placeholder;
+            return this;
+        }
+
+        /**
+         * The connector's {@code binary.handling.mode} as written in its configuration: {@code bytes} (default;
+         * base64 in JSON), {@code base64}, {@code base64-url-safe} or {@code hex}. Strings in {@code bytea} columns
+         * are decoded with it; a value that does not decode fails (dead-lettered {@code apply_failed}).
+         *
+         * @throws IllegalArgumentException naming {@code binaryHandlingMode} for any other value
+         */
+        public Builder binaryHandlingMode(String connectorValue) {
+            this.binaryMode = BinaryMode.fromConfigValue(connectorValue);
             return this;
         }
 

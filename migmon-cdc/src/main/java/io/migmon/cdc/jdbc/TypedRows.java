@@ -3,7 +3,6 @@ package io.migmon.cdc.jdbc;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.migmon.cdc.event.ChangeEvent;
 
 import java.io.IOException;
@@ -31,7 +30,10 @@ final class TypedRows {
 
     /** A field the table's cached metadata lacks: refresh / evolve the table, then convert again. */
     boolean unknownField;
-    /** A JSON object or array in a column that is not json/jsonb (arrays, composites): use the JSON path. */
+    /**
+     * A JSON object or array in a column that is not json/jsonb (arrays, composites), or an unchanged TOASTed value
+     * (Debezium's placeholder: only the row's other columns may be written): use the JSON path.
+     */
     boolean needsJson;
     private final String[][] values;
     private int rows;
@@ -126,13 +128,23 @@ final class TypedRows {
                     unit = plan.unit[i];
                 } else {
                     missed = true;
-                    Integer col = info.index.get(field);
-                    c = col == null ? -1 : col;
+                    c = columnOf(info, field);
                     unit = unitOf(info, types, field, c);
                 }
                 seen.add(field);
                 i++;
+                if (c == SKIPPED) {
+                    p.skipChildren(); // a generated column: PostgreSQL computes it
+                    continue;
+                }
+                if (!upsert && c >= 0 && !info.isKeyAt[c]) {
+                    p.skipChildren(); // deletes need the key columns only: nothing else is read or converted
+                    continue;
+                }
                 if (c < 0) {
+                    if (upsert && v == JsonToken.VALUE_NULL && types == null && info.skipUnknownNulls) {
+                        continue; // its type cannot be known yet; nothing is lost (see JdbcChangeApplier)
+                    }
                     if (upsert) {
                         unknownField = true;
                         return false;
@@ -145,10 +157,19 @@ final class TypedRows {
                         row[c] = null;
                         break;
                     case VALUE_STRING:
-                        row[c] = info.jsonAt[c] ? quote(p.getText()) : p.getText();
+                        String s = RowValues.fromString(info, c, p.getText(), field);
+                        if (s == RowValues.UNAVAILABLE) {
+                            if (upsert) {
+                                needsJson = true;
+                                return false;
+                            }
+                            s = null; // a delete needs the key only
+                        }
+                        row[c] = s;
                         break;
                     case VALUE_NUMBER_INT:
-                        row[c] = unit == null ? p.getText() : TemporalValues.format(unit, p.getLongValue());
+                        row[c] = info.intervalAt[c] ? RowValues.interval(p.getLongValue())
+                                : unit == null ? p.getText() : TemporalValues.format(unit, p.getLongValue());
                         break;
                     case VALUE_NUMBER_FLOAT:
                         row[c] = p.getText();
@@ -226,18 +247,23 @@ final class TypedRows {
             int[] column = new int[names.length];
             TemporalValues.Unit[] unit = new TemporalValues.Unit[names.length];
             for (int i = 0; i < names.length; i++) {
-                Integer col = info.index.get(names[i]);
-                column[i] = col == null ? -1 : col;
+                column[i] = columnOf(info, names[i]);
                 unit[i] = unitOf(info, types, names[i], column[i]);
             }
             return new RowPlan(types, names, column, unit);
         }
     }
 
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        JsonStringEncoder.getInstance().quoteAsString(s, b);
-        return b.append('"').toString();
+    /** A field of a column the applier never writes (a generated column). */
+    static final int SKIPPED = -2;
+
+    /** The column position of a field: -1 when the table lacks it, {@link #SKIPPED} for a generated column. */
+    static int columnOf(JdbcChangeApplier.TableInfo info, String field) {
+        Integer col = info.index.get(field);
+        if (col != null) {
+            return col;
+        }
+        return info.skipped.contains(field) ? SKIPPED : -1;
     }
 
     /** Runs the chunk as one statement on {@code c} (inside the caller's transaction). */

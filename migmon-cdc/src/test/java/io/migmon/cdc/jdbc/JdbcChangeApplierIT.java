@@ -223,11 +223,21 @@ class JdbcChangeApplierIT {
         exec("CREATE TABLE replica.evo_on (id int PRIMARY KEY, name text, qty int)");
         JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").schemaEvolution(true).build();
         applier.apply(List.of(event(Operation.CREATE, "evo_on", null, "{\"id\":1,\"name\":\"a\",\"qty\":1}", null)));
-        // ADD COLUMN at the source, mid-batch
+        // ADD COLUMN at the source without a schema: an integer is not guessed (it may be Debezium's epoch days of a
+        // date): schema_mismatch naming the column, nothing of the batch applied, no column added
+        assertThatThrownBy(() -> applier.apply(List.of(
+                event(Operation.CREATE, "evo_on", null, "{\"id\":2,\"name\":\"b\",\"qty\":2}", null),
+                event(Operation.CREATE, "evo_on", null, "{\"id\":3,\"name\":\"c\",\"qty\":3,\"score\":7}", null))))
+                .isInstanceOf(io.migmon.cdc.spi.SchemaMismatchException.class).hasMessageContaining("score")
+                .hasMessageContaining("without a schema");
+        assertThat(rows("replica.evo_on")).containsExactly("1|a|1|");
+        // ADD COLUMN at the source, mid-batch (the integer with a schema, no semantic type: bigint)
         applier.apply(List.of(
                 event(Operation.CREATE, "evo_on", null, "{\"id\":2,\"name\":\"b\",\"qty\":2}", null),
-                event(Operation.CREATE, "evo_on", null,
-                        "{\"id\":3,\"name\":\"c\",\"qty\":3,\"score\":7,\"ratio\":0.5,\"ok\":true,\"note\":\"n\"}", null)));
+                ChangeEvent.builder(CdcRecord.of("src.public.evo_on", 0, 0, 1L, null, new byte[0]), ChangeEvent.Kind.CHANGE)
+                        .operation(Operation.CREATE).sourceName("src").schema("public").table("evo_on")
+                        .afterJson("{\"id\":3,\"name\":\"c\",\"qty\":3,\"score\":7,\"ratio\":0.5,\"ok\":true,"
+                                + "\"note\":\"n\"}").rowFieldTypes(Map.of()).build()));
         assertThat(rows("replica.evo_on")).containsExactly("1|a|1|null|null|null|null|", "2|b|2|null|null|null|null|", "3|c|3|7|0.5|t|n|");
         try (Connection c = ds.getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT string_agg(column_name || ':' || data_type, ',' ORDER BY ordinal_position)"
@@ -249,6 +259,14 @@ class JdbcChangeApplierIT {
         assertThat(rows("replica.evo_created")).containsExactly("5|x|");
         applier.apply(List.of(event(Operation.DELETE, "evo_created", "{\"k\":5,\"v\":\"x\"}", null, "{\"k\":5}")));
         assertThat(rows("replica.evo_created")).isEmpty();
+
+        // a null for a new column in a record without a schema: its type is unknown, so the column waits for a
+        // value (nothing is lost: the row's value is NULL either way); a string then adds it as text
+        exec("CREATE TABLE replica.evo_null (id int PRIMARY KEY)");
+        applier.apply(List.of(event(Operation.CREATE, "evo_null", null, "{\"id\":1,\"later\":null}", null)));
+        assertThat(rows("replica.evo_null")).containsExactly("1|");
+        applier.apply(List.of(event(Operation.CREATE, "evo_null", null, "{\"id\":2,\"later\":\"x\"}", null)));
+        assertThat(rows("replica.evo_null")).containsExactly("1|null|", "2|x|");
         applier.close();
     }
 
@@ -261,7 +279,7 @@ class JdbcChangeApplierIT {
         exec("CREATE TABLE replica.typed " + columns, "CREATE TABLE replica.typed_truth " + columns);
         String[] images = {
             "{\"id\":1,\"big\":9007199254740993,\"num\":\"12.345\",\"short\":\"abc\",\"txt\":\"a \\\"q\\\" \\\\ \\u00e9 {x,y}\","
-                    + "\"ok\":true,\"doc\":{\"a\":[1,2,{\"b\":null}],\"s\":\"x\\\"y\"},\"raw\":\"just a string\",\"uid\":"
+                    + "\"ok\":true,\"doc\":{\"a\":[1,2,{\"b\":null}],\"s\":\"x\\\"y\"},\"raw\":\"\\\"just a string\\\"\",\"uid\":"
                     + "\"a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11\",\"dbl\":1.5e-7,\"ts\":1700000000123,\"d\":19782}",
             "{\"id\":2,\"big\":null,\"num\":7,\"short\":\"NULL\",\"txt\":\"\",\"ok\":false,\"doc\":\"{\\\"as\\\":\\\"text\\\"}\","
                     + "\"raw\":[1,\"two\"],\"dbl\":-0.0,\"d\":-1}",
@@ -269,6 +287,13 @@ class JdbcChangeApplierIT {
                     + "\"doc\":[],\"raw\":{},\"ts\":-1,\"d\":0}",
             "{\"id\":3,\"txt\":\"fields missing: NULL\",\"doc\":12.50,\"raw\":true}"
         };
+        // a string in a json/jsonb column holds the document's text (Debezium's io.debezium.data.Json): the truth's
+        // images carry those documents as JSON values
+        String[] truthImages = images.clone();
+        truthImages[0] = truthImages[0].replace("\"raw\":\"\\\"just a string\\\"\"", "\"raw\":\"just a string\"");
+        truthImages[1] = truthImages[1].replace("\"doc\":\"{\\\"as\\\":\\\"text\\\"}\"", "\"doc\":{\"as\":\"text\"}");
+        assertThat(truthImages[0]).isNotEqualTo(images[0]);
+        assertThat(truthImages[1]).isNotEqualTo(images[1]);
         List<ChangeEvent> batch = new ArrayList<>();
         for (String image : images) {
             batch.add(event(Operation.CREATE, "typed", null, image, null));
@@ -281,7 +306,7 @@ class JdbcChangeApplierIT {
                         + " ON CONFLICT (id) DO UPDATE SET (big, num, short, txt, ok, doc, raw, ids, uid, dbl, ts, d) ="
                         + " (EXCLUDED.big, EXCLUDED.num, EXCLUDED.short, EXCLUDED.txt, EXCLUDED.ok, EXCLUDED.doc,"
                         + " EXCLUDED.raw, EXCLUDED.ids, EXCLUDED.uid, EXCLUDED.dbl, EXCLUDED.ts, EXCLUDED.d)")) {
-            for (String image : images) {
+            for (String image : truthImages) {
                 ps.setString(1, TemporalValues.rewrite(image, f -> "ts".equals(f) ? TemporalValues.Unit.EPOCH_MILLIS
                         : "d".equals(f) ? TemporalValues.Unit.EPOCH_DAYS : null));
                 ps.executeUpdate();
@@ -331,6 +356,125 @@ class JdbcChangeApplierIT {
                 "6|2023-11-14 22:13:20.123456|2024-03-03|null|",
                 "7|2023-11-14 22:13:20.123456|2024-03-04|e|",
                 "8|2023-11-14 22:13:20.123|2024-03-05|f|");
+        applier.close();
+    }
+
+    private static final String PLACEHOLDER = "__debezium_unavailable_value";
+
+    @Test
+    void unchangedToastedValuesAreNeverWrittenOnTheTypedAndTheJsonPath() throws Exception {
+        exec("CREATE TABLE replica.toast (id int PRIMARY KEY, big text, b bytea, n int)",
+                "CREATE TABLE replica.toast_arr (id int PRIMARY KEY, tags text[], big text, n int, ids int[])");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        String ph = PLACEHOLDER;
+        String phBytes = java.util.Base64.getEncoder().encodeToString(ph.getBytes(StandardCharsets.UTF_8));
+        applier.apply(List.of(
+                event(Operation.CREATE, "toast", null, "{\"id\":1,\"big\":\"long\",\"b\":\"3q2+7w==\",\"n\":0}", null),
+                event(Operation.CREATE, "toast_arr", null, "{\"id\":1,\"tags\":[\"x\",\"y\"],\"big\":\"long\",\"n\":0,\"ids\":[7,8]}",
+                        null)));
+        // updates that leave the TOASTed columns unchanged (Debezium sends its placeholder, as text, as the text's
+        // bytes in base64 for bytea, as a one-element array for text arrays, as its bytes' numbers for int arrays),
+        // next to a full image of another row
+        StringBuilder phInts = new StringBuilder();
+        for (byte x : ph.getBytes(StandardCharsets.UTF_8)) {
+            phInts.append(phInts.length() == 0 ? "" : ",").append(x);
+        }
+        applier.apply(List.of(
+                event(Operation.UPDATE, "toast", null, "{\"id\":1,\"big\":\"" + ph + "\",\"b\":\"" + phBytes
+                        + "\",\"n\":1}", null),
+                event(Operation.CREATE, "toast", null, "{\"id\":2,\"big\":\"two\",\"b\":null,\"n\":2}", null),
+                event(Operation.UPDATE, "toast_arr", null, "{\"id\":1,\"tags\":[\"" + ph + "\"],\"big\":\"" + ph
+                        + "\",\"n\":1,\"ids\":[" + phInts + "]}", null)));
+        assertThat(rows("replica.toast")).containsExactly("1|long|\\xdeadbeef|1|", "2|two|null|2|");
+        assertThat(rows("replica.toast_arr")).containsExactly("1|{x,y}|long|1|{7,8}|");
+
+        // the same key twice in one batch: the placeholder image after a full one keeps the full one's value
+        applier.apply(List.of(
+                event(Operation.UPDATE, "toast", null, "{\"id\":2,\"big\":\"changed\",\"b\":null,\"n\":5}", null),
+                event(Operation.UPDATE, "toast", null, "{\"id\":2,\"big\":\"" + ph + "\",\"b\":null,\"n\":6}", null)));
+        assertThat(rows("replica.toast")).containsExactly("1|long|\\xdeadbeef|1|", "2|changed|null|6|");
+
+        // a row the target lacks cannot be written without the value: the event fails naming the column (it is
+        // dead-lettered by the processor), nothing of the batch is written, and neither placeholder nor NULL is
+        assertThatThrownBy(() -> applier.apply(List.of(
+                event(Operation.CREATE, "toast", null, "{\"id\":7,\"big\":\"seven\",\"b\":null,\"n\":7}", null),
+                event(Operation.UPDATE, "toast", null, "{\"id\":3,\"big\":\"" + ph + "\",\"b\":null,\"n\":3}", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[big]")
+                .hasMessageContaining("TOASTed").hasMessageContaining("replica");
+        assertThat(rows("replica.toast")).hasSize(2);
+        assertThat(rows("replica.toast_arr")).hasSize(1);
+        applier.close();
+    }
+
+    @Test
+    void binaryAndNumericIntervalValuesAreTheSourcesValuesOnBothPaths() throws Exception {
+        exec("CREATE TABLE replica.bin (id int PRIMARY KEY, b bytea, i interval, tags int[])");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        // typed path; then an int[] array (JSON path). Intervals in microseconds (interval.handling.mode=numeric)
+        applier.apply(List.of(
+                event(Operation.CREATE, "bin", null, "{\"id\":1,\"b\":\"3q2+7w==\",\"i\":3600000000}", null),
+                event(Operation.CREATE, "bin", null, "{\"id\":2,\"b\":\"AP8Q\",\"i\":172980000000}", null)));
+        applier.apply(List.of(
+                event(Operation.CREATE, "bin", null, "{\"id\":3,\"b\":\"\",\"i\":-1500000,\"tags\":[1]}", null),
+                event(Operation.CREATE, "bin", null, "{\"id\":4,\"b\":\"AP8Q\",\"i\":-172980000000,\"tags\":[]}",
+                        null)));
+        // truth: PostgreSQL's own literals of the source values
+        List<String> truth = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT encode(b, 'hex'), i::text FROM (VALUES (1, '\\xdeadbeef'::bytea, '1 hour'::interval),"
+                        + " (2, '\\x00ff10', '2 days 3 minutes'), (3, '\\x', '-1.5 seconds'),"
+                        + " (4, '\\x00ff10', '-2 days -3 minutes')) v(id, b, i) ORDER BY id")) {
+            while (rs.next()) {
+                truth.add(rs.getString(1) + "|" + rs.getString(2) + "|");
+            }
+        }
+        List<String> target = new ArrayList<>();
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT encode(b, 'hex'), i::text FROM replica.bin ORDER BY id")) {
+            while (rs.next()) {
+                target.add(rs.getString(1) + "|" + rs.getString(2) + "|");
+            }
+        }
+        assertThat(target).isEqualTo(truth);
+
+        // binary.handling.mode=hex
+        JdbcChangeApplier hex = JdbcChangeApplier.builder(ds).targetSchema("replica").binaryHandlingMode("hex").build();
+        hex.apply(List.of(event(Operation.UPDATE, "bin", null, "{\"id\":1,\"b\":\"cafe\"}", null)));
+        assertThat(rows("replica.bin").get(0)).startsWith("1|\\xcafe|");
+        // not decodable: fails naming the field and the mode, never the value
+        assertThatThrownBy(() -> applier.apply(List.of(
+                event(Operation.UPDATE, "bin", null, "{\"id\":1,\"b\":\"not base64 secret!\"}", null))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("field b")
+                .hasMessageContaining("base64").hasMessageNotContaining("secret");
+        // a delete reads and converts only the key (a full before image with a value it could not decode)
+        applier.apply(List.of(event(Operation.DELETE, "bin", "{\"id\":4,\"b\":\"#not base64\",\"i\":1,\"tags\":[1]}",
+                null, null)));
+        assertThat(rows("replica.bin")).hasSize(3);
+        assertThatThrownBy(() -> JdbcChangeApplier.builder(ds).binaryHandlingMode("base32"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("binaryHandlingMode");
+        applier.close();
+        hex.close();
+    }
+
+    @Test
+    void identityKeysAndGeneratedColumnsOfTheTargetAreReplicated() throws Exception {
+        exec("CREATE TABLE replica.ident (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v text, qty int,"
+                + " total int GENERATED ALWAYS AS (qty * 2) STORED, code int GENERATED ALWAYS AS IDENTITY, tags int[])");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        // typed path; a sent generated column (PostgreSQL 18 can publish them) is ignored: PostgreSQL computes it
+        applier.apply(List.of(
+                event(Operation.CREATE, "ident", null, "{\"id\":5,\"v\":\"a\",\"qty\":2,\"code\":50}", null),
+                event(Operation.CREATE, "ident", null, "{\"id\":6,\"v\":\"b\",\"qty\":1,\"code\":60}", null)));
+        applier.apply(List.of(
+                event(Operation.UPDATE, "ident", null, "{\"id\":5,\"v\":\"c\",\"qty\":3,\"total\":999,\"code\":50}",
+                        null)));
+        // JSON path (an array value)
+        applier.apply(List.of(
+                event(Operation.CREATE, "ident", null, "{\"id\":7,\"v\":\"d\",\"qty\":4,\"code\":70,\"tags\":[1]}",
+                        null),
+                event(Operation.UPDATE, "ident", null, "{\"id\":6,\"v\":\"e\",\"qty\":5,\"code\":60,\"tags\":[2]}",
+                        null)));
+        assertThat(rows("replica.ident")).containsExactly("5|c|3|6|50|null|", "6|e|5|10|60|{2}|", "7|d|4|8|70|{1}|");
         applier.close();
     }
 
