@@ -690,7 +690,6 @@ class CdcAttack2IT {
      * instead of applied once the lock is released.
      */
     @Test
-    @Disabled("finding 12: a lock_timeout on the target while a migration holds the table lock (55P03) dead-letters every event")
     void aLockTimeoutOnTheTargetIsRetriedNotDeadLettered() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         javax.sql.DataSource ds = env.postgres.createDatabase("att2lock");

@@ -62,8 +62,8 @@ import java.util.stream.Collectors;
  * {@code decimal.handling.mode=precise} base64 bytes) must be configured on the connector
  * ({@code decimal.handling.mode=string}) or converted by an SMT; such events fail and go to the dead-letter path.
  *
- * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention and a read-only
- * target ({@code SQLState} classes 08, 40, 53, 57 and 25006) are reported as
+ * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention, a read-only
+ * target and a lock wait that timed out ({@code SQLState} classes 08, 40, 53, 57, 25006 and 55P03) are reported as
  * {@link RetriableApplyException}; other errors as {@link SQLException}s whose messages carry the table and SQLState
  * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
  * batches; called from one thread at a time.
@@ -537,9 +537,10 @@ public final class JdbcChangeApplier implements ChangeApplier {
         String s = e.getSQLState();
         // 08 connection, 40 serialization/deadlock, 53 insufficient resources (too many connections, disk full),
         // 57 operator intervention (shutdown, cancel), 25006 read-only transaction (maintenance, a failover that left
-        // the applier on a standby): the target is unavailable, not the event bad; retried, never dead-lettered
+        // the applier on a standby), 55P03 lock not available (a lock_timeout while a migration holds the table): the
+        // target is unavailable, not the event bad; retried, never dead-lettered
         return s != null && (s.startsWith("08") || s.startsWith("40") || s.startsWith("53") || s.startsWith("57")
-                || s.equals("25006"));
+                || s.equals("25006") || s.equals("55P03"));
     }
 
     @Override
