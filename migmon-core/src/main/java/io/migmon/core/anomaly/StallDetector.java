@@ -51,6 +51,16 @@ public final class StallDetector extends HysteresisDetector {
     private double limitMillis;
     private long shortStallMillis;
     private long shortStallAtMillis = Long.MIN_VALUE;
+    /** Progress samples seen in this run (counted up to {@link #EVIDENCE_GAPS}). */
+    private int shownGaps;
+    /** Sum of the gaps (lower bounds) before those progress samples, long stalls left out. */
+    private long shownGapSumMillis;
+
+    /**
+     * Gaps between commits a run must have shown before the learned gap alone sets the limit: until then the limit is
+     * at least the gap factor times the mean of the gaps shown so far (see {@link #evaluate}).
+     */
+    static final int EVIDENCE_GAPS = 3;
 
     private StallDetector(Builder b) {
         super(TYPE, MetricCatalog.MIGRATION_ROWS, b.severity, Duration.ZERO, b.clearAfter);
@@ -93,14 +103,43 @@ public final class StallDetector extends HysteresisDetector {
         }
         if (rows != lastRows) {
             // the commit came after the previous sample: the gap lasted at least previous - lastProgress
-            learnGap(previousMillis - lastProgressMillis);
-            limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
+            long gap = previousMillis - lastProgressMillis;
+            learnGap(gap);
+            showGap(gap);
+            limitMillis = limit();
             lastRows = rows;
             lastProgressMillis = nowMillis;
             return Condition.NORMAL;
         }
-        limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
+        limitMillis = limit();
         return nowMillis - lastProgressMillis >= limitMillis ? Condition.ABNORMAL : Condition.NORMAL;
+    }
+
+    /**
+     * The evidence of the rate at the start of a run (gap factor above 1 only): until the run has shown
+     * {@link #EVIDENCE_GAPS} gaps between commits, a gap is judged against the mean of the gaps it has shown, times the
+     * gap factor, as well as against the learned gap. Before the first commit there is no evidence (the limit is
+     * {@code after}); a stream that committed once after 65 s is judged against 195 s; one that committed every
+     * second and stops has shown gaps of about a second and is judged against {@code after}. Gaps are the same lower
+     * bounds as the learned ones (0 between consecutive samples with progress, so a busy stream sampled every minute
+     * shows gaps of 0); a gap of twice {@code after} or more is a long stall, not evidence of the rate.
+     */
+    private void showGap(long gap) {
+        if (shownGaps >= EVIDENCE_GAPS) {
+            return;
+        }
+        shownGaps++;
+        if (gap > 0 && gap < 2 * afterMillis) {
+            shownGapSumMillis += gap;
+        }
+    }
+
+    private double limit() {
+        double limit = Math.max(afterMillis, gapFactor * decayedGap());
+        if (gapFactor > 1 && shownGaps > 0 && shownGaps < EVIDENCE_GAPS) {
+            limit = Math.max(limit, gapFactor * shownGapSumMillis / shownGaps);
+        }
+        return limit;
     }
 
     private double decayedGap() {
