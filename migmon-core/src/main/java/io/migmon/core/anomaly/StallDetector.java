@@ -24,7 +24,15 @@ import java.util.Locale;
  * first sample after the stall began may still show the last commit, and the limit is counted from that sample).
  * A short stall that ended by itself within twice the limit is learned as a gap when it happens a second time within
  * {@code gapMemory} (gap factor above 1 only): a quiet stream whose commits are all further apart than {@code after}
- * then raises two alerts at its start instead of one at every commit.
+ * then raises two alerts at its start instead of one at every commit (at most one when its first gap was over the
+ * limit, with the evidence of the rate below).
+ *
+ * <p><b>The evidence of the rate at the start of a run</b> (gap factor above 1 only): until a run has shown three gaps
+ * between commits, the limit is also at least the gap factor times the mean of the gaps shown so far (a gap of twice
+ * {@code after} or more is a stall and counts as 0). A stream committing once a minute whose first gap was 65 s is
+ * judged against 195 s, not stalled by its second gap; a pipeline that committed every second and stops is still
+ * caught at {@code after}. Before the first commit there is no evidence and the limit is {@code after}; with a gap
+ * factor of 1 the limit is always exactly {@code after}.
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
  * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
