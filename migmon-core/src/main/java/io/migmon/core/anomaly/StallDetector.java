@@ -24,7 +24,15 @@ import java.util.Locale;
  * first sample after the stall began may still show the last commit, and the limit is counted from that sample).
  * A short stall that ended by itself within twice the limit is learned as a gap when it happens a second time within
  * {@code gapMemory} (gap factor above 1 only): a quiet stream whose commits are all further apart than {@code after}
- * then raises two alerts at its start instead of one at every commit.
+ * then raises two alerts at its start instead of one at every commit (at most one when its first gap was over the
+ * limit, with the evidence of the rate below).
+ *
+ * <p><b>The evidence of the rate at the start of a run</b> (gap factor above 1 only): until a run has shown three gaps
+ * between commits, the limit is also at least the gap factor times the mean of the gaps shown so far (a gap of twice
+ * {@code after} or more is a stall and counts as 0). A stream committing once a minute whose first gap was 65 s is
+ * judged against 195 s, not stalled by its second gap; a pipeline that committed every second and stops is still
+ * caught at {@code after}. Before the first commit there is no evidence and the limit is {@code after}; with a gap
+ * factor of 1 the limit is always exactly {@code after}.
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
  * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
@@ -51,6 +59,16 @@ public final class StallDetector extends HysteresisDetector {
     private double limitMillis;
     private long shortStallMillis;
     private long shortStallAtMillis = Long.MIN_VALUE;
+    /** Progress samples seen in this run (counted up to {@link #EVIDENCE_GAPS}). */
+    private int shownGaps;
+    /** Sum of the gaps (lower bounds) before those progress samples, long stalls left out. */
+    private long shownGapSumMillis;
+
+    /**
+     * Gaps between commits a run must have shown before the learned gap alone sets the limit: until then the limit is
+     * at least the gap factor times the mean of the gaps shown so far (see {@link #evaluate}).
+     */
+    static final int EVIDENCE_GAPS = 3;
 
     private StallDetector(Builder b) {
         super(TYPE, MetricCatalog.MIGRATION_ROWS, b.severity, Duration.ZERO, b.clearAfter);
@@ -93,14 +111,43 @@ public final class StallDetector extends HysteresisDetector {
         }
         if (rows != lastRows) {
             // the commit came after the previous sample: the gap lasted at least previous - lastProgress
-            learnGap(previousMillis - lastProgressMillis);
-            limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
+            long gap = previousMillis - lastProgressMillis;
+            learnGap(gap);
+            showGap(gap);
+            limitMillis = limit();
             lastRows = rows;
             lastProgressMillis = nowMillis;
             return Condition.NORMAL;
         }
-        limitMillis = Math.max(afterMillis, gapFactor * decayedGap());
+        limitMillis = limit();
         return nowMillis - lastProgressMillis >= limitMillis ? Condition.ABNORMAL : Condition.NORMAL;
+    }
+
+    /**
+     * The evidence of the rate at the start of a run (gap factor above 1 only): until the run has shown
+     * {@link #EVIDENCE_GAPS} gaps between commits, a gap is judged against the mean of the gaps it has shown, times the
+     * gap factor, as well as against the learned gap. Before the first commit there is no evidence (the limit is
+     * {@code after}); a stream that committed once after 65 s is judged against 195 s; one that committed every
+     * second and stops has shown gaps of about a second and is judged against {@code after}. Gaps are the same lower
+     * bounds as the learned ones (0 between consecutive samples with progress, so a busy stream sampled every minute
+     * shows gaps of 0); a gap of twice {@code after} or more is a long stall, not evidence of the rate.
+     */
+    private void showGap(long gap) {
+        if (shownGaps >= EVIDENCE_GAPS) {
+            return;
+        }
+        shownGaps++;
+        if (gap > 0 && gap < 2 * afterMillis) {
+            shownGapSumMillis += gap;
+        }
+    }
+
+    private double limit() {
+        double limit = Math.max(afterMillis, gapFactor * decayedGap());
+        if (gapFactor > 1 && shownGaps > 0 && shownGaps < EVIDENCE_GAPS) {
+            limit = Math.max(limit, gapFactor * shownGapSumMillis / shownGaps);
+        }
+        return limit;
     }
 
     private double decayedGap() {

@@ -34,8 +34,11 @@ import java.util.Random;
  * <p>History: the first held-out set ({@link #RETIRED_HELD_OUT}, 100_001) was run and its figures published on
  * 2026-11-26; once seen it could no longer be held out, so it was retired into the tuning sets and a fresh held-out
  * set (900_001, never generated before) was fixed before any further tuning. It was run and published the same day,
- * so it is retired too ({@link #RETIRED_HELD_OUT_2}); {@link #HELD_OUT} (1_200_001, never generated before) was fixed
- * with the attack shapes on 2026-11-27, committed before any tuning of the 60 s verdicts.
+ * so it is retired too ({@link #RETIRED_HELD_OUT_2}); a third (1_200_001, never generated before) was fixed
+ * with the attack shapes on 2026-11-27, committed before any tuning of the 60 s verdicts, run once at 03:59 UTC and
+ * published, so it is retired too ({@link #RETIRED_HELD_OUT_3}). {@link #HELD_OUT} (1_300_001, never generated
+ * before, same composition) was fixed on 2026-11-27 at 04:18 UTC before the stall detector was changed for the
+ * once-a-minute streams (issue 12).
  *
  * <h2>Sampling</h2>
  * Each interval starts at a random phase, each step is the interval ±10%, and 2% of the samples come late by half to
@@ -56,13 +59,16 @@ final class Evaluation {
     static final long RETIRED_HELD_OUT = 100_001;
     /** The second held-out set, seen on 2026-11-26 and since then used for tuning only. */
     static final long RETIRED_HELD_OUT_2 = 900_001;
+    /** The third held-out set, seen on 2026-11-27 at 03:59 UTC and since then used for tuning only. */
+    static final long RETIRED_HELD_OUT_3 = 1_200_001;
     /** Every set that may be looked at while choosing settings. */
-    static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2};
+    static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2, RETIRED_HELD_OUT_3};
     /**
-     * The held-out set, fixed on 2026-11-27 before the 60 s verdicts were tuned: run once, after the defaults are
-     * final. Never generated before (checked against every seed in the test sources).
+     * The held-out set, fixed on 2026-11-27 before the stall detector was changed for once-a-minute streams: run
+     * once, after the change is final. Never generated before (seeds 1_300_001 .. 1_305_010 checked against every
+     * seed in the test sources).
      */
-    static final long HELD_OUT = 1_200_001;
+    static final long HELD_OUT = 1_300_001;
 
     /** One part of a seed set: {@code count} traces of a kind and variant, seeds {@code first + offset ..}. */
     record Part(Simulation.Kind kind, Simulation.Variant variant, long offset, int count) {
