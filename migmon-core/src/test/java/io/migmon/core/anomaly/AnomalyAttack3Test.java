@@ -9,6 +9,7 @@ import io.migmon.core.progress.ProgressSnapshot;
 import io.migmon.core.testing.MutableClock;
 import java.util.List;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,53 +23,89 @@ class AnomalyAttack3Test {
         return run.fired.stream().filter(f -> f.state() == Anomaly.State.FIRING).collect(Collectors.toList());
     }
 
-    /** Two days of a healthy stream with a real 24 h cycle (trough 60% of the peak), CV 20% correlated over 60 s. */
+    private static Attack3Sim.Run twoDays(double troughOfPeak, double interval, boolean lowThroughput) {
+        Attack3Sim.Spec spec = new Attack3Sim.Spec(4242);
+        spec.seconds = 2 * 86_400;
+        spec.randomEvents = false;
+        spec.diurnal = true;
+        spec.diurnalPeriod = 86_400;
+        spec.diurnalDepth = 1 - troughOfPeak;
+        spec.cv = 0.20;
+        spec.tau = 60;
+        spec.rate = 300;
+        Attack3Sim.Trace tr = Attack3Sim.generate(spec);
+        return Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, interval, 99), lowThroughput, 0,
+                Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * Two days of a healthy stream with a real 24 h cycle, CV 20% correlated over 60 s: the default detectors stay
+     * quiet with a trough at 60% of the peak, and {@code low_throughput} (expected = the peak) with one at 70%.
+     */
     @Test
     void aDiurnalCycleOverTwoDaysRaisesNothing() {
         for (double interval : new double[] {15, 60}) {
-            Attack3Sim.Spec spec = new Attack3Sim.Spec(4242);
-            spec.seconds = 2 * 86_400;
-            spec.randomEvents = false;
-            spec.diurnal = true;
-            spec.diurnalPeriod = 86_400;
-            spec.diurnalDepth = 0.4;
-            spec.cv = 0.20;
-            spec.tau = 60;
-            spec.rate = 300;
-            Attack3Sim.Trace tr = Attack3Sim.generate(spec);
-            Attack3Sim.Run run = Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, interval, 99), true, 0,
-                    Double.POSITIVE_INFINITY);
-            assertThat(firings(run)).as("interval %s s", interval).isEmpty();
+            assertThat(firings(twoDays(0.6, interval, false))).as("defaults, trough 60%%, %s s", interval).isEmpty();
+            assertThat(firings(twoDays(0.7, interval, true))).as("low_throughput, trough 70%%, %s s", interval)
+                    .isEmpty();
         }
     }
 
-    /** A drop that slides in over several minutes (not a step) to 30% for 15 minutes is still a drop. */
+    /**
+     * Finding 3: on the same two days with the trough at 60% of the expected (peak) rate, {@code low_throughput}
+     * fires 5 times in 48 h at 5 and 15 s (0.10 an hour; the bar is 0.05), 2 at 60 s: noise correlated over a minute
+     * takes the 2-minute rate below half for a minute now and then during a trough hours long.
+     */
+    @Test
+    @Disabled("finding 3: low_throughput fires 5x in 48 h (0.10/h) on a healthy 24 h cycle whose trough is 60% of the expected rate")
+    void lowThroughputStaysQuietOnADailyTroughAt60Percent() {
+        assertThat(firings(twoDays(0.6, 15, true))).isEmpty();
+    }
+
+    private static Attack3Sim.Run slide(double slide, double interval) {
+        Attack3Sim.Spec spec = new Attack3Sim.Spec(777 + (long) slide);
+        spec.seconds = 3 * 3600;
+        spec.randomEvents = false;
+        spec.randomDiurnal = false;
+        spec.cv = 0.15;
+        spec.tau = 20;
+        spec.rate = 800;
+        int steps = 20;
+        for (int i = 0; i < steps; i++) { // staircase approximation of a linear slide 1.0 -> 0.3
+            spec.rateSteps.add(new double[] {SLIDE_START + slide * i / steps, SLIDE_START + slide * (i + 1) / steps,
+                    1 - 0.7 * (i + 1) / steps});
+        }
+        spec.rateSteps.add(new double[] {SLIDE_START + slide, SLIDE_START + slide + 900, 0.3});
+        Attack3Sim.Trace tr = Attack3Sim.generate(spec);
+        return Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, interval, 5), false, 0, Double.POSITIVE_INFINITY);
+    }
+
+    private static final double SLIDE_START = 3600;
+
+    /** A drop that slides in over 5 or 10 minutes (not a step) to 30% for 15 minutes is still a drop. */
     @Test
     void aGradualSlideIntoADropIsSeen() {
-        for (double slide : new double[] {300, 600, 1200}) {
+        for (double slide : new double[] {300, 600}) {
             for (double interval : new double[] {5, 60}) {
-                Attack3Sim.Spec spec = new Attack3Sim.Spec(777 + (long) slide);
-                spec.seconds = 3 * 3600;
-                spec.randomEvents = false;
-                spec.randomDiurnal = false;
-                spec.cv = 0.15;
-                spec.tau = 20;
-                spec.rate = 800;
-                int steps = 20;
-                double start = 3600;
-                for (int i = 0; i < steps; i++) { // staircase approximation of a linear slide 1.0 -> 0.3
-                    spec.rateSteps.add(new double[] {start + slide * i / steps, start + slide * (i + 1) / steps,
-                            1 - 0.7 * (i + 1) / steps});
-                }
-                spec.rateSteps.add(new double[] {start + slide, start + slide + 900, 0.3});
-                Attack3Sim.Trace tr = Attack3Sim.generate(spec);
-                Attack3Sim.Run run = Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, interval, 5), false, 0,
-                        Double.POSITIVE_INFINITY);
-                assertThat(firings(run)).as("slide %s s at %s s", slide, interval)
-                        .anyMatch(f -> f.type().equals("throughput_drop") && f.at() > start
-                                && f.at() < start + slide + 900 + 2 * interval);
+                assertThat(firings(slide(slide, interval))).as("slide %s s at %s s", slide, interval)
+                        .anyMatch(f -> f.type().equals("throughput_drop") && f.at() > SLIDE_START
+                                && f.at() < SLIDE_START + slide + 900 + 2 * interval)
+                        .noneMatch(f -> f.type().equals("throughput_spike"));
             }
         }
+    }
+
+    /**
+     * Finding 2: the same slide over 20 minutes (rate 1.0 -> 0.3 of 800 rows/s, then 15 minutes at 30%, CV 15%) is
+     * learned: no {@code throughput_drop} at all, and the return to the normal rate fires {@code throughput_spike}
+     * ("886.5 rows/s ... far above the learned baseline of 390.5 rows/s (227% of it)").
+     */
+    @Test
+    @Disabled("finding 2: a drop to 30% that slides in over 20 min is learned: no throughput_drop, and the recovery fires throughput_spike")
+    void aTwentyMinuteSlideIntoADropIsADropAndItsRecoveryIsNotASpike() {
+        List<Attack3Sim.Fired> f = firings(slide(1200, 5));
+        assertThat(f).anyMatch(a -> a.type().equals("throughput_drop"));
+        assertThat(f).noneMatch(a -> a.type().equals("throughput_spike"));
     }
 
     /**
@@ -200,13 +237,57 @@ class AnomalyAttack3Test {
         return new double[] {worst, nanRunning};
     }
 
-    /** GC pauses of 12 s on a 1 s commit rhythm: the ETA should stay within 15% and never be NaN while RUNNING. */
+    /**
+     * Finding 1: GC pauses of 12 s every 2 minutes on a 1 s commit rhythm (steady 1,000 rows/s otherwise). The ETA
+     * should stay within 15% and never be NaN while RUNNING; read every second it is up to 1,093% off (11x the
+     * truth) with 16 NaN reads in state RUNNING, every 5 s 365% off (15 s pauses: 1,363% / 793% / 1,240% at
+     * 1 / 5 / 15 s reads). Pauses of 3 and 6 s stay within 2.7% and 5.2%.
+     */
     @Test
+    @Disabled("finding 1: a 12-15 s GC pause every 2 min makes the ETA read up to 11-14x the truth, and NaN while RUNNING")
     void gcPausesDoNotThrowTheEtaOff() {
         for (double readEvery : new double[] {1, 5}) {
             double[] r = gcPauses(12, readEvery);
             assertThat(r[1]).as("NaN ETA reads in state RUNNING, reads every %s s", readEvery).isZero();
             assertThat(r[0]).as("worst ETA error between 10%% and 90%%, reads every %s s", readEvery).isLessThan(0.15);
         }
+    }
+
+    /**
+     * Finding 4: "never worse than the naive cumulative average" on a noisy load (CV 25%, 1-15 s GC pauses every
+     * ~2 minutes, batches of 0.2-2 s, read every second): over the reads between 10% and 95% done the worst
+     * migmon ETA error is 6,879% where the cumulative average's is 12.9% (seed 7_800_001; the medians at the marks
+     * are also 0.3-1.7 points worse on noisy and batchy loads at 1 and 5 s reads, see the report).
+     */
+    @Test
+    @Disabled("finding 4: on a noisy load read every second the ETA's worst read is 6,879% off where the cumulative average's is 12.9%")
+    void theEtaIsNeverMuchWorseThanTheCumulativeAverageOnANoisyLoad() {
+        Attack3Sim.Spec spec = Attack3EtaRun.spec("noisy", 7_800_001L);
+        Attack3Sim.Trace tr = Attack3Sim.generate(spec);
+        long total = 0;
+        double finish = 0;
+        for (double[] c : tr.commits) {
+            total += (long) c[1];
+            finish = c[0];
+            if (c[0] > 3600) {
+                break;
+            }
+        }
+        Attack3Sim.Run run = Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, 1, spec.seed * 13 + 1), false, total,
+                finish);
+        double worstMigmon = 0;
+        double worstCumulative = 0;
+        for (double[] rd : run.reads) {
+            double ratio = rd[1] / total;
+            double truth = finish - rd[0];
+            if (ratio < 0.10 || ratio > 0.95 || truth <= 0) {
+                continue;
+            }
+            double cumEta = (total - rd[1]) / (rd[1] / rd[0]);
+            worstMigmon = Math.max(worstMigmon, Double.isNaN(rd[2]) ? 9.99 : Math.abs(rd[2] - truth) / truth);
+            worstCumulative = Math.max(worstCumulative, Math.abs(cumEta - truth) / truth);
+        }
+        assertThat(worstMigmon).as("worst migmon error vs cumulative average %.3f", worstCumulative)
+                .isLessThanOrEqualTo(Math.max(0.15, 1.5 * worstCumulative));
     }
 }

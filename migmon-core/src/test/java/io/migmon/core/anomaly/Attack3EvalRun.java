@@ -31,6 +31,8 @@ class Attack3EvalRun {
         List<Attack3Sim.Trace> traces = new ArrayList<>();
         for (int i = 0; i < 4 * N; i++) {
             Attack3Sim.Spec spec = new Attack3Sim.Spec(FIRST_SEED + i);
+            spec.gcEvery = Double.parseDouble(System.getProperty("attack3.gcEvery", "120"));
+            spec.batchMax = Double.parseDouble(System.getProperty("attack3.batchMax", "8"));
             spec.kind = i < N ? Attack3Sim.Kind.HEALTHY : i < 2 * N ? Attack3Sim.Kind.BENIGN : Attack3Sim.Kind.ANOMALOUS;
             traces.add(Attack3Sim.generate(spec));
         }
