@@ -256,11 +256,12 @@ class AnomalyAttack3Test {
     /**
      * Finding 4: "never worse than the naive cumulative average" on a noisy load (CV 25%, 1-15 s GC pauses every
      * ~2 minutes, batches of 0.2-2 s, read every second): over the reads between 10% and 95% done the worst
-     * migmon ETA error is 6,879% where the cumulative average's is 12.9% (seed 7_800_001; the medians at the marks
-     * are also 0.3-1.7 points worse on noisy and batchy loads at 1 and 5 s reads, see the report).
+     * migmon ETA error is 524% where the cumulative average's is 8.1% (seed 7_800_001; over 10 seeds 6,879% vs
+     * 12.9%; the medians at the marks are also 0.3-1.7 points worse on noisy and batchy loads at 1 and 5 s reads,
+     * see the report). Same root cause as finding 1 as far as seen: the spikes follow GC pauses of 10-15 s.
      */
     @Test
-    @Disabled("finding 4: on a noisy load read every second the ETA's worst read is 6,879% off where the cumulative average's is 12.9%")
+    @Disabled("finding 4: on a noisy load read every second the ETA's worst read is 524% off where the cumulative average's is 8.1%")
     void theEtaIsNeverMuchWorseThanTheCumulativeAverageOnANoisyLoad() {
         Attack3Sim.Spec spec = Attack3EtaRun.spec("noisy", 7_800_001L);
         Attack3Sim.Trace tr = Attack3Sim.generate(spec);
@@ -289,5 +290,27 @@ class AnomalyAttack3Test {
         }
         assertThat(worstMigmon).as("worst migmon error vs cumulative average %.3f", worstCumulative)
                 .isLessThanOrEqualTo(Math.max(0.15, 1.5 * worstCumulative));
+    }
+
+    /**
+     * Finding 5: a sustained drop to 30% of 692 rows/s for 574 s (labelled [930 s, 1,504 s]) on a batchy stream
+     * (1,200 commits in 2 h, one every ~6 s) with GC pauses of 1-15 s about every 45 s is missed by
+     * {@code throughput_drop} at every interval (1, 5, 15 and 60 s), while {@code low_throughput} (given the expected
+     * rate) fires at 1,265-1,304 s. Second held-out set (seeds 7_900_001.., GC every 45 s): drop recall 0.9 at
+     * 1/5/15 s, 0.8 at 60 s; seed 7_900_029 is missed at 60 s the same way.
+     */
+    @Test
+    @Disabled("finding 5: a 10-minute drop to 30% on a batchy stream with frequent 1-15 s GC pauses is missed by throughput_drop at every interval")
+    void aDropTo30PercentOnABatchyStreamWithFrequentGcPausesIsSeen() {
+        Attack3Sim.Spec spec = new Attack3Sim.Spec(7_900_030L);
+        spec.kind = Attack3Sim.Kind.ANOMALOUS;
+        spec.gcEvery = 45;
+        Attack3Sim.Trace tr = Attack3Sim.generate(spec);
+        Attack3Sim.Label drop = tr.labels.stream().filter(l -> l.type().equals("throughput_drop")).findFirst()
+                .orElseThrow();
+        Attack3Sim.Run run = Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, 5, tr.seed * 31 + 5), true, 0,
+                Double.POSITIVE_INFINITY);
+        assertThat(firings(run)).as("drop %s", drop).anyMatch(f -> f.type().equals("throughput_drop")
+                && f.at() >= drop.start() && f.at() <= drop.end() + 185);
     }
 }

@@ -66,6 +66,13 @@ class Attack3EvalRun {
                                 .filter(f -> f.type().equals(type) && f.state() == Anomaly.State.FIRING)
                                 .mapToDouble(Attack3Sim.Fired::at)
                                 .filter(at -> at >= l.start() && at <= l.end() + grace).min().orElse(Double.NaN);
+                        if (Double.isNaN(first)) {
+                            examples.add(String.format(Locale.ROOT, "MISS %s @%.0fs seed %d [%.0f, %.0f] nominal %.1f rows/s, %d commits; fired: %s",
+                                    type, interval, tr.seed, l.start(), l.end(), tr.nominal, tr.commits.size(),
+                                    run.fired.stream().filter(f -> f.state() == Anomaly.State.FIRING
+                                            && f.at() > l.start() - 600 && f.at() < l.end() + 900)
+                                            .map(f -> f.type() + "@" + Math.round(f.at())).toList()));
+                        }
                         if (!Double.isNaN(first)) {
                             k[3]++;
                             delay.get(type)[0] += first - l.start();
@@ -93,7 +100,7 @@ class Attack3EvalRun {
                             if (!anomalous) {
                                 k[4]++;
                             }
-                            if (examples.size() < 60) {
+                            if (examples.size() < 200) {
                                 examples.add(String.format(Locale.ROOT, "@%.0fs seed %d (%s) t=%.0f: %s", interval,
                                         tr.seed, anomalous ? "anom" : "benign/healthy", f.at(), f.message()));
                             }

@@ -9,6 +9,18 @@ import org.junit.jupiter.api.Test;
 class Attack3ProbeRun {
 
     @Test
+    void gapsBeforeTheBadEtaReads() {
+        Attack3Sim.Trace tr = Attack3Sim.generate(Attack3EtaRun.spec("noisy", 7_800_001L));
+        double prev = 0;
+        for (double[] c : tr.commits) {
+            if (c[0] - prev > 4 && c[0] < 4000) {
+                System.out.printf(Locale.ROOT, "GAP noisy 7800001: %.1f s ending at %.1f%n", c[0] - prev, c[0]);
+            }
+            prev = c[0];
+        }
+    }
+
+    @Test
     void probes() {
         for (double gc : new double[] {3, 6, 12, 15}) {
             for (double every : new double[] {1, 5, 15}) {
