@@ -313,4 +313,59 @@ class AnomalyAttack3Test {
         assertThat(firings(run)).as("drop %s", drop).anyMatch(f -> f.type().equals("throughput_drop")
                 && f.at() >= drop.start() && f.at() <= drop.end() + 185);
     }
+
+    /** A job of {@link Attack3EtaRun}: {run, total, finish}. */
+    private static Object[] etaJob(String scenario, long seed, double interval) {
+        Attack3Sim.Spec spec = Attack3EtaRun.spec(scenario, seed);
+        Attack3Sim.Trace tr = Attack3Sim.generate(spec);
+        long total = 0;
+        double finish = 0;
+        for (double[] c : tr.commits) {
+            total += (long) c[1];
+            finish = c[0];
+            if (c[0] > 3600) {
+                break;
+            }
+        }
+        Attack3Sim.Run run = Attack3Sim.feed(tr, Attack3Sim.schedule(tr.seconds, interval,
+                spec.seed * 13 + (long) interval), false, total, finish);
+        return new Object[] {run, total, finish};
+    }
+
+    /**
+     * Finding 6: a low-volume job (~20 rows/s, batches of up to 8 s, CV 10%, seed 7_800_001) whose rate halves at
+     * 1,500 s (58% done), read every 5 s: the ETA stays equal to the cumulative average (1,075 s vs a truth of
+     * 2,100 s right after the change, 49% off) and is still more than 15% off 600 s later; the bar is back within
+     * 15% within 30 s of a new steady rate. Doubling: 4,288 s vs 2,101 s, same pattern. Busier jobs of the same
+     * scenario recover (medians 1.3-1.8% at 75/90% done).
+     */
+    @Test
+    @Disabled("finding 6: on a ~20 rows/s job the ETA never notices that the rate halved: still >15% off 10 min after the change")
+    void aLowVolumeJobsEtaFollowsANewRateWithinAMinute() {
+        Object[] job = etaJob("halve", 7_800_001L, 5);
+        Attack3Sim.Run run = (Attack3Sim.Run) job[0];
+        double finish = (double) job[2];
+        assertThat(run.reads).filteredOn(r -> r[0] >= 1560 && r[0] <= finish - 300)
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(Math.abs(r[2] - (finish - r[0])) / (finish - r[0]))
+                        .as("t=%.0f eta %.0f truth %.0f", r[0], r[2], finish - r[0]).isLessThanOrEqualTo(0.15));
+    }
+
+    /**
+     * Finding 7: the {@code migration_eta_seconds} gauge read right after {@link MigrationRun#sample()}, at the same
+     * clock instant, disagrees with the snapshot {@code sample()} returned: at t=2,092.3 s 1,851.6 s from
+     * {@code sample()} and 1,475.4 s from the gauge (job "double", seed 7_800_001, reads every 5 s; also at 15 s
+     * reads, t=1,865.2 s: 2,294.9 vs 1,682.6 s). The read-driven model changes its answer on a second read at the
+     * same instant, so a dashboard and a host's log of {@code progress()} show different ETAs.
+     */
+    @Test
+    @Disabled("finding 7: the ETA gauge and the snapshot sample() returned differ by 20-27% at the same instant (read-driven model)")
+    void theEtaGaugeAgreesWithTheSnapshotOfTheSameInstant() {
+        Attack3Sim.Run run = (Attack3Sim.Run) etaJob("double", 7_800_001L, 5)[0];
+        assertThat(run.reads).allSatisfy(r -> {
+            if (!Double.isNaN(r[2]) || !Double.isNaN(r[3])) {
+                assertThat(r[3]).as("gauge at t=%.1f", r[0]).isEqualTo(r[2]);
+            }
+        });
+    }
 }

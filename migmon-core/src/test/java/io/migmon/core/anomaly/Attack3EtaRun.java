@@ -26,6 +26,8 @@ class Attack3EtaRun {
             case "correlated60" -> { s.cv = 0.25; s.tau = 60; s.batchMax = 2; }
             case "batchy" -> { s.cv = 0.10; s.batchMin = 4; s.batchMax = 8; s.gcMax = 15; s.gcEvery = 60; }
             case "pause" -> { s.cv = 0.10; s.declaredPauses.add(new double[] {1500, 1620, 0}); }
+            case "halve" -> { s.cv = 0.10; s.gcMax = 2; s.rateSteps.add(new double[] {1500, 1e9, 0.5}); }
+            case "double" -> { s.cv = 0.10; s.gcMax = 2; s.rateSteps.add(new double[] {1500, 1e9, 2.0}); }
             case "stall" -> { s.cv = 0.10; s.stalls.add(new double[] {1800, 2100}); }
             default -> throw new IllegalArgumentException(scenario);
         }
@@ -74,6 +76,7 @@ class Attack3EtaRun {
                         if (!(Double.isNaN(eta) && Double.isNaN(rd[3])) && eta != rd[3]
                                 && Math.abs(eta - rd[3]) > 1e-6) {
                             gaugeMismatch++;
+                            System.out.printf(Locale.ROOT, "GAUGE %s @%.0f seed %d t=%.1f progress %.3f gauge %.3f state %.0f%n", sc, interval, spec.seed, t, eta, rd[3], rd[4]);
                         }
                         double cumEta = rd[1] > 0 ? (total - rd[1]) / (rd[1] / t) : Double.NaN;
                         double em = Math.abs(eta - truth) / truth;
@@ -86,11 +89,13 @@ class Attack3EtaRun {
                             }
                         }
                         boolean inPause = sc.equals("pause") && t >= 1500 && t < 1620;
-                        if (sc.equals("pause") && t >= 1620 && t < 2220 && (Double.isNaN(em) || em > 0.15)) {
-                            lastBad = Math.max(lastBad, t - 1620);
+                        double changeAt = sc.equals("pause") ? 1620 : 1500;
+                        if ((sc.equals("pause") || sc.equals("halve") || sc.equals("double")) && t >= changeAt
+                                && t < changeAt + 600 && (Double.isNaN(em) || em > 0.15)) {
+                            lastBad = Math.max(lastBad, t - changeAt);
                         }
                         if (ratio >= 0.10 && ratio <= 0.95 && !inStall && !inPause) {
-                            if ((Double.isNaN(em) || em > 0.5) && dump) {
+                            if ((Double.isNaN(em) || em > Double.parseDouble(System.getProperty("attack3.dumpAbove", "0.5"))) && dump) {
                                 System.out.printf(Locale.ROOT, "BAD %s @%.0f seed %d t=%.1f ratio %.4f rows %.0f eta %.1f truth %.1f cum %.1f state %.0f%n", sc, interval, spec.seed, t, ratio, rd[1], eta, truth, cumEta, rd[4]);
                             }
                             worstM = Math.max(worstM, Double.isNaN(em) ? 9.99 : em);
@@ -104,13 +109,13 @@ class Attack3EtaRun {
                     }
                     mig[MARKS.length][k] = worstM;
                     cum[MARKS.length][k] = worstC;
-                    if (sc.equals("pause")) {
+                    if (sc.equals("pause") || sc.equals("halve") || sc.equals("double")) {
                         recover = Math.max(recover, lastBad);
                     }
                 }
                 String extra = (sc.equals("stall") ? String.format(Locale.ROOT, "finite ETA on %d of %d stall reads; ",
                         stallFinite, stallReads) : "")
-                        + (sc.equals("pause") ? String.format(Locale.ROOT, "worst time >15%% after resume %.0f s; ", recover) : "")
+                        + (sc.equals("pause") || sc.equals("halve") || sc.equals("double") ? String.format(Locale.ROOT, "worst time >15%% after resume/change %.0f s; ", recover) : "")
                         + (gaugeMismatch > 0 ? "gauge!=progress on " + gaugeMismatch + " reads" : "");
                 out.append(row(sc, interval, "migmon", mig, extra)).append(row(sc, interval, "cum-avg", cum, ""));
             }
