@@ -368,4 +368,24 @@ class AnomalyAttack3Test {
             }
         });
     }
+
+    /**
+     * Finding 8: a throttle declared with {@code run.pause(reason)} while rows keep coming at 20% (the docs' "a
+     * throttle during business hours"), 1,500-1,800 s of a ~1 h job, reads every 5 s, seed 7_800_001: right after
+     * {@code resume()} the ETA reads 266 s where the truth is 1,799 s (85% off; the cumulative average 2,106 s), then
+     * stays ~19% low (1,231 vs 1,519 s at t=2,082 s) for minutes: the throttle's rows count for the rate while its time
+     * does not. Over 10 seeds: 28-29% median error at 50% done at 1/5/15 s reads (cumulative average 15%), worst
+     * 87-90% (18.5%), more than 15% off up to 374-407 s after the resume (the bar: 30 s).
+     */
+    @Test
+    @Disabled("finding 8: after a declared throttle (pause with rows at 20%) the ETA is 85% too short, ~19% for minutes: throttled rows count, their time does not")
+    void aDeclaredThrottleDoesNotInflateTheRate() {
+        Object[] job = etaJob("throttle", 7_800_001L, 5);
+        Attack3Sim.Run run = (Attack3Sim.Run) job[0];
+        double finish = (double) job[2];
+        assertThat(run.reads).filteredOn(r -> r[0] >= 1830 && r[0] <= finish - 300)
+                .isNotEmpty()
+                .allSatisfy(r -> assertThat(Math.abs(r[2] - (finish - r[0])) / (finish - r[0]))
+                        .as("t=%.0f eta %.0f truth %.0f", r[0], r[2], finish - r[0]).isLessThanOrEqualTo(0.15));
+    }
 }

@@ -26,6 +26,7 @@ class Attack3EtaRun {
             case "correlated60" -> { s.cv = 0.25; s.tau = 60; s.batchMax = 2; }
             case "batchy" -> { s.cv = 0.10; s.batchMin = 4; s.batchMax = 8; s.gcMax = 15; s.gcEvery = 60; }
             case "pause" -> { s.cv = 0.10; s.declaredPauses.add(new double[] {1500, 1620, 0}); }
+            case "throttle" -> { s.cv = 0.10; s.gcMax = 2; s.declaredPauses.add(new double[] {1500, 1800, 0.2}); }
             case "halve" -> { s.cv = 0.10; s.gcMax = 2; s.rateSteps.add(new double[] {1500, 1e9, 0.5}); }
             case "double" -> { s.cv = 0.10; s.gcMax = 2; s.rateSteps.add(new double[] {1500, 1e9, 2.0}); }
             case "stall" -> { s.cv = 0.10; s.stalls.add(new double[] {1800, 2100}); }
@@ -88,9 +89,9 @@ class Attack3EtaRun {
                                 stallFinite++;
                             }
                         }
-                        boolean inPause = sc.equals("pause") && t >= 1500 && t < 1620;
-                        double changeAt = sc.equals("pause") ? 1620 : 1500;
-                        if ((sc.equals("pause") || sc.equals("halve") || sc.equals("double")) && t >= changeAt
+                        boolean inPause = (sc.equals("pause") && t >= 1500 && t < 1620) || (sc.equals("throttle") && t >= 1500 && t < 1800);
+                        double changeAt = sc.equals("pause") ? 1620 : sc.equals("throttle") ? 1800 : 1500;
+                        if ((sc.equals("pause") || sc.equals("throttle") || sc.equals("halve") || sc.equals("double")) && t >= changeAt
                                 && t < changeAt + 600 && (Double.isNaN(em) || em > 0.15)) {
                             lastBad = Math.max(lastBad, t - changeAt);
                         }
@@ -109,13 +110,13 @@ class Attack3EtaRun {
                     }
                     mig[MARKS.length][k] = worstM;
                     cum[MARKS.length][k] = worstC;
-                    if (sc.equals("pause") || sc.equals("halve") || sc.equals("double")) {
+                    if (sc.equals("pause") || sc.equals("throttle") || sc.equals("halve") || sc.equals("double")) {
                         recover = Math.max(recover, lastBad);
                     }
                 }
                 String extra = (sc.equals("stall") ? String.format(Locale.ROOT, "finite ETA on %d of %d stall reads; ",
                         stallFinite, stallReads) : "")
-                        + (sc.equals("pause") || sc.equals("halve") || sc.equals("double") ? String.format(Locale.ROOT, "worst time >15%% after resume/change %.0f s; ", recover) : "")
+                        + (sc.equals("pause") || sc.equals("throttle") || sc.equals("halve") || sc.equals("double") ? String.format(Locale.ROOT, "worst time >15%% after resume/change %.0f s; ", recover) : "")
                         + (gaugeMismatch > 0 ? "gauge!=progress on " + gaugeMismatch + " reads" : "");
                 out.append(row(sc, interval, "migmon", mig, extra)).append(row(sc, interval, "cum-avg", cum, ""));
             }
