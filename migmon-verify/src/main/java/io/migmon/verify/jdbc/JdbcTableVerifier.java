@@ -78,9 +78,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
      * Version of the row hash (and so of the range checksums) this verifier computes, saved in its checkpoints: a
      * checkpoint of another version is not resumed (the table starts over, with a warning). 1: the hash of
      * {@code ROW(...)} folded to 32 bits (until 2026-11-26); 2: per-column typed hashes XOR-ed and mixed
-     * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27).
+     * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27); 4:
+     * {@code interval} by its fields (a month is not 30 days), domains over domains by their base type, text as
+     * UTF-8 when the sides' encodings differ (2026-11-27).
      */
-    public static final int ROW_HASH_VERSION = 3;
+    public static final int ROW_HASH_VERSION = 4;
 
     private final String table;
     private final String name;
@@ -163,8 +165,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         });
         try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
             // the connections may come from the host's pool: their session settings are put back before they are
-            // returned (the target's only when its thread is idle: after a failure it may still run a scan, which
-            // closing the connection aborts, while restoring would wait for it)
+            // returned, on every path (after a failure or an interrupt the target's thread may still run a scan: it
+            // is cancelled and awaited first, see quiesce)
             PgTable.SessionRestore srcSession = null;
             PgTable.SessionRestore tgtSession = null;
             try {
@@ -179,8 +181,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 if (srcSession != null) {
                     srcSession.close();
                 }
-                if (tgtSession != null && idle(pool)) {
-                    tgtSession.close();
+                if (tgtSession != null) {
+                    if (quiesce(pool, tgt)) {
+                        tgtSession.close();
+                    } else {
+                        // still busy after a cancel: a connection with the verifier's settings must not go back
+                        // to the host's pool, so it is aborted (the pool discards a broken connection)
+                        abort(tgt);
+                    }
                 }
             }
         } catch (SQLException e) {
@@ -195,12 +203,38 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
     }
 
-    private static boolean idle(ExecutorService pool) {
+    /**
+     * Waits until the target's thread is idle: a scan still running there (the run failed or was interrupted while
+     * it waited for the target) is cancelled ({@code PGConnection.cancelQuery}) and awaited. The caller's interrupt
+     * status is kept (and restored after the wait). Returns false when the thread is still busy after that.
+     */
+    private static boolean quiesce(ExecutorService pool, Connection tgt) {
+        boolean interrupted = Thread.interrupted();
         try {
-            return pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (pool.awaitTermination(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            try {
+                tgt.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+            } catch (SQLException | RuntimeException | LinkageError e) {
+                // not a pgjdbc connection, or the cancel failed: wait for the scan instead
+            }
+            return pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void abort(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            // nothing more to do: closing it follows
         }
     }
 
@@ -258,7 +292,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
             prepare();
             // the checkpoint belongs to these two databases: a run with the same table names against another
             // environment (a shared checkpoint directory) must not resume it
-            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt);
+            // it also belongs to this key (ranges of another key order hold other rows) and these compared columns and
+            // options (hash inputs): a run with other ones starts over instead of resuming a foreign key position
+            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt) + " keys=" + keys + " columns="
+                    + columnNames + (strictNumericScale ? " strict-scale" : "");
             List<String> lower = null;
             boolean resumed = false;
             Checkpoint cp = loadCheckpoint(id);
@@ -356,9 +393,17 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     t.nullFractions(tgt));
             s = s.withHashModes(modes);
             t = t.withHashModes(modes);
+            // text hashes over UTF-8 when the encodings differ (a LATIN1 source, a UTF8 target): the same characters
+            // are other bytes on each server
+            boolean utf8 = !PgTable.serverEncoding(src).equals(PgTable.serverEncoding(tgt));
+            // keys of differing types (citext / text, an enum / text) sort differently: ranges compare them as text
+            // in the C collation on both sides (the same rows in every range, without the key index)
+            boolean textKeys = !s.keyTypeMismatches(t).isEmpty();
+            s = s.withUtf8Text(utf8).withTextKeys(textKeys);
+            t = t.withUtf8Text(utf8).withTextKeys(textKeys);
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
-            collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
+            collationMismatch = textKeys ? null : collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -806,10 +851,18 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /**
          * A SQL condition applied to both sides (e.g. {@code created_at < '2026-01-01'}), trusted: it is inserted
-         * into the queries as written.
+         * into the queries as written. It must be one condition: a {@code ;} outside quotes and comments (a second
+         * statement, which the driver would run) is refused here. The verifier's sessions are read-only, so a
+         * condition cannot write either.
          */
         public Builder where(String condition) {
-            this.where = Require.notBlank(condition, "where");
+            Require.notBlank(condition, "where");
+            int at = PgTable.statementSeparator(condition);
+            if (at >= 0) {
+                throw new IllegalArgumentException("where must be one SQL condition, but has a ';' (a statement "
+                        + "separator) at position " + at);
+            }
+            this.where = condition;
             return this;
         }
 

@@ -50,7 +50,6 @@ class VerifyCommandAttack2IT {
      * {@code whereWithQuotesAndAnInjectionAttempt} payload without COMMIT is rolled back, which is why it held.)
      */
     @Test
-    @Disabled("finding 9: --where can commit writes on the source (sessions not read-only): DROP TABLE ... COMMIT drops it")
     void aWhereCannotWriteToTheSource() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE orders (id int PRIMARY KEY, note text)",
