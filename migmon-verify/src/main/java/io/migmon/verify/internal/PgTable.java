@@ -1051,20 +1051,36 @@ public final class PgTable {
         return out;
     }
 
-    /** One row by key (within the filter): hash, column hashes, the statement time, the commit time if asked. */
-    public ProbeRow probe(Connection c, List<String> key, boolean commitTimestamp) throws SQLException {
+    /** Whether the relation's rows have versions ({@code xmin}): a table, partitioned table or materialized view. */
+    public boolean hasRowVersions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind IN ('r', 'p', 'm') FROM pg_class "
+                + "WHERE oid = CAST(? AS regclass)")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * One row by key (within the filter): hash, column hashes, the statement time, the commit time if asked, its
+     * version ({@code xmin}) if asked (needs {@link #hasRowVersions}).
+     */
+    public ProbeRow probe(Connection c, List<String> key, boolean commitTimestamp, boolean withVersion)
+            throws SQLException {
         List<String> binds = new ArrayList<>(key);
         // the table is not aliased: a filter may qualify its columns with the table's name (wq.created)
         String t = relation + ".";
         String on = keyTuple(t) + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
         String sql = "SELECT statement_timestamp(), " + rowHash(t) + "::text, " + columnHashes(t)
                 + (commitTimestamp ? ", pg_xact_commit_timestamp(" + t + "xmin)" : "")
-                + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL"
+                + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL, " + (withVersion ? t + "xmin::text" : "NULL::text")
                 + " FROM (SELECT 1) AS migmon_one LEFT JOIN " + relation + " ON " + on;
         try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
             rs.next();
             java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
             boolean present = rs.getBoolean(commitTimestamp ? 5 : 4);
+            String version = present ? rs.getString(commitTimestamp ? 6 : 5) : null;
             java.time.OffsetDateTime commit = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
             String hash = present ? rs.getString(2) : null;
             String columnHashes = present ? rs.getString(3) : null;
@@ -1073,6 +1089,7 @@ public final class PgTable {
             List<String> more = new ArrayList<>();
             while (rs.next()) {
                 more.add(rs.getString(2));
+                version = version + "," + rs.getString(commitTimestamp ? 6 : 5);
                 java.time.OffsetDateTime other = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
                 if (other != null && (commit == null || other.isAfter(commit))) {
                     commit = other;
@@ -1083,14 +1100,26 @@ public final class PgTable {
                 java.util.Collections.sort(more);
                 hash = String.join(",", more);
             }
-            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant());
+            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant(),
+                    version);
         }
     }
 
-    /** The planner's row estimate (pg_class.reltuples), or -1 when unknown. */
+    /**
+     * The planner's row estimate, or -1 when unknown: {@code pg_class.reltuples}, or with a filter the planner's
+     * estimate of the filtered rows ({@code EXPLAIN}, no rows read). Only as good as the table's statistics.
+     */
     public long estimatedRows(Connection c) throws SQLException {
         if (where != null) {
-            return -1;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN (FORMAT JSON) SELECT 1 FROM "
+                    + relation + range(null, null, new ArrayList<>()))) {
+                if (!rs.next()) {
+                    return -1;
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)")
+                        .matcher(rs.getString(1));
+                return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+            }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(? AS regclass)")) {
             ps.setString(1, relation);
@@ -1131,7 +1160,8 @@ public final class PgTable {
     public record LeafRow(List<String> key, String hash, String columnHashes) {
     }
 
-    /** A probed row; hashes {@code null} when absent. */
-    public record ProbeRow(String hash, String columnHashes, java.time.Instant readAt, java.time.Instant commit) {
+    /** A probed row; hashes {@code null} when absent; {@code version} its {@code xmin} (every update renews it). */
+    public record ProbeRow(String hash, String columnHashes, java.time.Instant readAt, java.time.Instant commit,
+            String version) {
     }
 }

@@ -278,6 +278,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private long rangesCompared;
         private long rangesDiffering;
         private String collationMismatch;
+        /** Whether the source rows have an {@code xmin} (a table, not a view): the re-check's row version. */
+        private boolean sourceVersions;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];
 
@@ -325,8 +327,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 long windowRows = maxRowsPerSecond > 0
                         ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
                         : (long) chunkRows * windowRanges;
-                List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
+                // (not with a throttle: a stale estimate, a bulk load not analyzed yet, would make the rest one
+                // full-speed window; and not with a filter, whose estimate is the planner's guess)
+                List<String> upper = maxRowsPerSecond <= 0 && where == null && estimated >= 0
+                        && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
+                if (upper != null) {
+                    throttle.acquire(windowRows); // the walk read the window's keys (index, and heap until vacuumed)
+                }
                 if (collationMismatch != null && (lower != null || upper != null)) {
                     throw new VerificationException(collationMismatch);
                 }
@@ -404,6 +412,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
             collationMismatch = textKeys ? null : collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
+            sourceVersions = watermark != null && s.hasRowVersions(src);
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -489,6 +498,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.keyBucketChecksums(tgt, lower, upper, b));
             Checksum[] sb = s.keyBucketChecksums(src, lower, upper, b);
             Checksum[] tb = get(tf);
+            throttle.acquire(rows); // the bucket pass read the window once more
             List<Integer> differing = new ArrayList<>();
             long batchRows = 0;
             for (int i = 0; i < sb.length; i++) {
@@ -535,6 +545,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tb = pool.submit(() -> t.stepBucketChecksums(tgt, lower, upper, low, width, buckets));
             Checksum[] sb = s.stepBucketChecksums(src, lower, upper, low, width, buckets);
             Checksum[] tsums = get(tb);
+            throttle.acquire(rows); // the bucket pass read the window once more
             for (int i = 0; i < buckets; i++) {
                 rangesCompared++;
                 if (!sb[i].equals(tsums[i])) {
@@ -552,7 +563,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
             int[] ids = buckets.stream().mapToInt(Integer::intValue).toArray();
             Future<List<LeafRow>> tf = pool.submit(() -> t.keyBucketRows(tgt, lower, upper, bits, ids));
             List<LeafRow> sr = s.keyBucketRows(src, lower, upper, bits, ids);
-            match(sr, get(tf));
+            List<LeafRow> tr = get(tf);
+            throttle.acquire(Math.max(sr.size(), tr.size()));
+            match(sr, tr);
         }
 
         /** Compares a differing range: split into sub-ranges, or compare rows when small. */
@@ -586,6 +599,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.bucketChecksums(tgt, lower, upper, bounds));
             Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
             Checksum[] tb = get(tf);
+            throttle.acquire(2 * larger); // the boundaries walk and the bucket pass read the range
             for (int i = 0; i <= bounds.size(); i++) {
                 List<String> lo = i == 0 ? lower : bounds.get(i - 1);
                 List<String> hi = i == bounds.size() ? upper : bounds.get(i);
@@ -601,6 +615,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 long count) throws SQLException {
             long room = Math.max(0, maxRechecks - candidates.size());
             List<LeafRow> rows = side.rows(c, lower, upper, true, Math.min(count, room));
+            throttle.acquire(rows.size());
             for (LeafRow r : rows) {
                 candidates.add(new RowDifference(kind, keyMap(r.key()), List.of()));
             }
@@ -610,7 +625,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private void leaf(List<String> lower, List<String> upper) throws SQLException {
             Future<List<LeafRow>> tf = pool.submit(() -> t.rows(tgt, lower, upper, false, Long.MAX_VALUE / 2));
             List<LeafRow> sr = s.rows(src, lower, upper, false, Long.MAX_VALUE / 2);
-            match(sr, get(tf));
+            List<LeafRow> tr = get(tf);
+            throttle.acquire(Math.max(sr.size(), tr.size()));
+            match(sr, tr);
         }
 
         /**
@@ -714,11 +731,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         private InFlightResolver.Probe probe(List<String> key) {
             try {
-                ProbeRow tr = t.probe(tgt, key, false);
-                ProbeRow sr = s.probe(src, key, commitTimestamps);
+                ProbeRow tr = t.probe(tgt, key, false, false);
+                ProbeRow sr = s.probe(src, key, commitTimestamps, sourceVersions);
                 List<String> cols = sr.hash() != null && tr.hash() != null
                         ? differingColumns(sr.columnHashes(), tr.columnHashes()) : List.of();
-                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit());
+                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit(), sr.version());
             } catch (SQLException e) {
                 throw new VerificationException("re-check of " + keyMap(key) + " in " + table + " failed: "
                         + e.getMessage(), e);

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.postgresql.ds.PGSimpleDataSource;
@@ -115,7 +114,6 @@ class VerifyAttack2IT {
      * is checksummed in one full-speed window followed by a long sleep.
      */
     @Test
-    @Disabled("finding 2: a stale planner estimate makes the throttled run one full-speed window")
     void aStaleRowEstimateDoesNotDefeatTheThrottle() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE stale (id int PRIMARY KEY, v text) WITH (autovacuum_enabled = false)",
@@ -198,7 +196,6 @@ class VerifyAttack2IT {
      * table ({@code pg_stat_user_tables}: sequential + index fetches) over the run's wall time.
      */
     @Test
-    @Disabled("finding 7: differing windows are read 3x per side while the throttle counts them once")
     void theThrottleBoundsTheRowsReadWhenEveryWindowDiffers() throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE thr2 (id int PRIMARY KEY, v text)",
@@ -302,7 +299,6 @@ class VerifyAttack2IT {
      * gauges are sampled while it runs and must show progress strictly between 0 and 1 at least once.
      */
     @Test
-    @Disabled("finding 14: with where(...) progress and ETA are NaN for the whole run")
     void progressIsReportedForAFilteredRun() throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE pr (id int PRIMARY KEY, v text)",
@@ -338,7 +334,6 @@ class VerifyAttack2IT {
      * so the run must not report a difference.
      */
     @Test
-    @Disabled("finding 15: A->B->A on the source between two probes is confirmed as a difference (ABA, default mode)")
     void aValueThatChangesBackBetweenProbesIsNotConfirmed() throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE flag (id int PRIMARY KEY, v text)",
