@@ -1111,14 +1111,19 @@ public final class PgTable {
      */
     public long estimatedRows(Connection c) throws SQLException {
         if (where != null) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("EXPLAIN (FORMAT JSON) SELECT 1 FROM "
-                    + relation + range(null, null, new ArrayList<>()))) {
+            // prepared like every query with the filter (its ?? escapes are unescaped the same way); the estimate
+            // is only for progress: an EXPLAIN that fails leaves progress unknown (the run itself reports the filter)
+            List<String> none = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "EXPLAIN (FORMAT JSON) SELECT 1 FROM " + relation
+                    + range(null, null, none), none); ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
                     return -1;
                 }
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)")
                         .matcher(rs.getString(1));
                 return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+            } catch (SQLException | NumberFormatException e) {
+                return -1;
             }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(? AS regclass)")) {
