@@ -1,6 +1,8 @@
 package io.migmon.verify.cli;
 
 import com.mongodb.ConnectionString;
+import com.mongodb.MongoClientSettings;
+import com.mongodb.MongoCredential;
 import com.mongodb.reactivestreams.client.MongoClient;
 import com.mongodb.reactivestreams.client.MongoClients;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,19 +18,31 @@ final class MongoCommand {
     private MongoCommand() {
     }
 
-    static VerificationReport verify(VerifyCommand.Options o, MeterRegistry registry) {
+    static VerificationReport verify(VerifyCommand.Options o, MeterRegistry registry,
+            java.util.function.Function<String, String> env) {
         if (!VerifyCommand.isMongo(o.target)) {
             throw new IllegalArgumentException("--source and --target must both be jdbc: or both mongodb: URLs");
         }
         if (!o.keys.isEmpty() && !o.keys.equals(List.of("_id"))) {
             throw new IllegalArgumentException("MongoDB collections are compared by _id; --key must be _id or absent");
         }
+        // options the MongoDB verifier does not have are refused, not ignored
+        if (!o.exclude.isEmpty()) {
+            throw new IllegalArgumentException("--exclude is not supported for MongoDB collections (every field is "
+                    + "compared); verify with a --where filter or a view without the field");
+        }
+        if (o.strictNumericScale) {
+            throw new IllegalArgumentException("--strict-numeric-scale is not supported for MongoDB collections "
+                    + "(numbers compare by value)");
+        }
         ConnectionString sc = new ConnectionString(o.source);
         ConnectionString tc = new ConnectionString(o.target);
         if (sc.getDatabase() == null || tc.getDatabase() == null) {
             throw new IllegalArgumentException("MongoDB URLs must name the database: mongodb://host/database");
         }
-        try (MongoClient s = MongoClients.create(sc); MongoClient t = MongoClients.create(tc)) {
+        try (MongoClient s = MongoClients.create(settings(sc, env.apply("MIGMON_SOURCE_USER"),
+                env.apply("MIGMON_SOURCE_PASSWORD"))); MongoClient t = MongoClients.create(settings(tc,
+                env.apply("MIGMON_TARGET_USER"), env.apply("MIGMON_TARGET_PASSWORD")))) {
             MongoCollectionVerifier.Builder b = MongoCollectionVerifier.builder(o.table)
                     .source(s.getDatabase(sc.getDatabase())).target(t.getDatabase(tc.getDatabase()))
                     .meterRegistry(registry);
@@ -59,4 +73,22 @@ final class MongoCommand {
         }
     }
 
+    /**
+     * Client settings of a URL, with the user and password of the environment (as for JDBC URLs) when the URL has
+     * no credentials of its own; they authenticate against the URL's {@code authSource}, else its database.
+     */
+    static MongoClientSettings settings(ConnectionString url, String user, String password) {
+        MongoClientSettings.Builder b = MongoClientSettings.builder().applyConnectionString(url);
+        if (url.getCredential() == null && user != null && !user.isEmpty()) {
+            String authSource = url.getDatabase();
+            for (String option : url.getConnectionString().replaceFirst("^[^?]*\\??", "").split("&")) {
+                if (option.regionMatches(true, 0, "authSource=", 0, 11)) {
+                    authSource = java.net.URLDecoder.decode(option.substring(11), java.nio.charset.StandardCharsets.UTF_8);
+                }
+            }
+            b.credential(MongoCredential.createCredential(user, authSource,
+                    password == null ? new char[0] : password.toCharArray()));
+        }
+        return b.build();
+    }
 }

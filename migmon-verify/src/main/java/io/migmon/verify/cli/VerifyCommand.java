@@ -58,11 +58,11 @@ public final class VerifyCommand {
               --target-table NAME       target table or collection when named differently
               --key COL[,COL]           key columns (default: the source's primary key; MongoDB: _id)
               --where CONDITION         SQL condition (MongoDB: JSON filter) applied to both sides
-              --exclude COL[,COL]       columns left out of the comparison (JDBC)
+              --exclude COL[,COL]       columns left out of the comparison (JDBC; refused for MongoDB)
               --max-rows-per-second N   throttle (default: unlimited)
               --chunk-rows N            rows per checksummed range (default 20000; MongoDB 5000)
               --max-reported N          differences listed (default 100; all are counted)
-              --strict-numeric-scale    1.5 and 1.50 differ (default: numeric compares by value)
+              --strict-numeric-scale    1.5 and 1.50 differ (default: numeric compares by value; JDBC)
               --checkpoint-dir DIR      save progress there and resume an interrupted run
               --report FILE             write the JSON report (schema migmon.verify.report/v1) to FILE
               --json                    print the JSON report instead of the summary
@@ -101,7 +101,7 @@ public final class VerifyCommand {
         MeterRegistry registry = new SimpleMeterRegistry();
         try {
             // MongoCommand is loaded only for mongodb: URLs, so a host without the MongoDB driver can run JDBC verifications
-            VerificationReport report = o.mongo() ? MongoCommand.verify(o, registry) : jdbc(o, registry, env);
+            VerificationReport report = o.mongo() ? MongoCommand.verify(o, registry, env) : jdbc(o, registry, env);
             // the result first: a report file that cannot be written must not lose a (possibly long) run's result
             if (o.json) {
                 out.println(report.toJson());

@@ -22,7 +22,12 @@ import java.util.function.LongConsumer;
  *   <li><b>resolved</b> when both rows are equal;</li>
  *   <li><b>confirmed</b> when they differ and {@code c <= W} (the source state was applied before the target was
  *       read), or, without a commit time, when the source row is unchanged since the previous probe at {@code t'}
- *       and {@code W >= t'} (every change up to {@code t'} was applied before the target was read);</li>
+ *       and {@code W >= t'} (every change up to {@code t'} was applied before the target was read). "Unchanged" is
+ *       not judged by an equal hash alone (a value changed A -> B -> A between the probes hashes alike while the
+ *       pipeline may have applied B only): the source row's version must be the same too (PostgreSQL: its
+ *       {@code xmin}, new for every update), and so must the target row (a target that changed between the probes
+ *       is still being applied). A row absent from the source has no version: an insert and delete of the same
+ *       values between two probes, with the target holding the insert, is then confirmed (documented limit);</li>
  *   <li>otherwise <b>in flight</b>: probed again once {@code W} has passed {@code c} (or {@code t}).</li>
  * </ul>
  * Candidates still in flight at the deadline are unresolved. Not thread-safe; one per run.
@@ -40,10 +45,17 @@ public final class InFlightResolver<K> {
     /**
      * A probe result. {@code sourceHash}/{@code targetHash} are {@code null} when the row is absent;
      * {@code sourceReadAt} is the source's clock when its row was read; {@code sourceCommit} the row's commit time or
-     * {@code null} when unknown.
+     * {@code null} when unknown; {@code sourceVersion} an identity of the source row's version that every change
+     * renews (PostgreSQL's {@code xmin}), {@code null} when the row is absent or the store has none.
      */
     public record Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
-            Instant sourceCommit) {
+            Instant sourceCommit, String sourceVersion) {
+
+        /** A probe without a row version (see {@link #sourceVersion}). */
+        public Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
+                Instant sourceCommit) {
+            this(sourceHash, targetHash, differingColumns, sourceReadAt, sourceCommit, null);
+        }
 
         boolean equal() {
             return Objects.equals(sourceHash, targetHash);
@@ -83,6 +95,8 @@ public final class InFlightResolver<K> {
         final K key;
         Instant threshold;
         String lastSourceHash;
+        String lastSourceVersion;
+        String lastTargetHash;
         boolean probed;
         Instant lastReadAt;
 
@@ -117,6 +131,8 @@ public final class InFlightResolver<K> {
                 }
                 boolean applied = w != null && p.sourceCommit() != null && !p.sourceCommit().isAfter(w);
                 boolean stable = w != null && s.probed && Objects.equals(s.lastSourceHash, p.sourceHash())
+                        && Objects.equals(s.lastSourceVersion, p.sourceVersion())
+                        && Objects.equals(s.lastTargetHash, p.targetHash())
                         && s.lastReadAt != null && !w.isBefore(s.lastReadAt);
                 if (applied || stable) {
                     confirmed.add(new Confirmed<>(s.key, p.kind(), p.differingColumns()));
@@ -125,6 +141,8 @@ public final class InFlightResolver<K> {
                 }
                 s.probed = true;
                 s.lastSourceHash = p.sourceHash();
+                s.lastSourceVersion = p.sourceVersion();
+                s.lastTargetHash = p.targetHash();
                 s.lastReadAt = p.sourceReadAt();
                 s.threshold = p.sourceCommit() != null ? p.sourceCommit() : p.sourceReadAt();
             }

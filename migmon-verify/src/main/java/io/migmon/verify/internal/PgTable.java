@@ -31,7 +31,10 @@ public final class PgTable {
     public static final List<String> SESSION = List.of("SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'",
             "SET IntervalStyle = 'iso_8601'", "SET extra_float_digits = 3", "SET bytea_output = 'hex'",
             // range predicates differ in size by orders of magnitude: plan each with its values
-            "SET plan_cache_mode = force_custom_plan");
+            "SET plan_cache_mode = force_custom_plan",
+            // a verification never writes: every transaction of its sessions is read-only (a filter that tries to
+            // write fails; the source is production)
+            "SET default_transaction_read_only = on");
 
     /** A column: name, formatted type (for casts), base type name. */
     public record Column(String name, String formattedType, String baseType) {
@@ -44,15 +47,64 @@ public final class PgTable {
     private final boolean strictNumericScale;
     /** Per compared column, how it enters the row hash (same on both sides: see {@link #hashModes}). */
     private final List<HashMode> modes;
+    /** Text hashed as its UTF-8 bytes, not the server's: set when the two sides' server encodings differ. */
+    private final boolean utf8Text;
+    /**
+     * Keys compared and ordered as their canonical text in the C collation, not by their type: set when a key
+     * column's type differs between the sides (citext and text, an enum and text sort differently).
+     */
+    private final boolean textKeys;
 
     private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict,
-            List<HashMode> modes) {
+            List<HashMode> modes, boolean utf8Text, boolean textKeys) {
         this.relation = relation;
         this.compared = compared;
         this.keys = keys;
         this.where = where;
         this.strictNumericScale = strict;
         this.modes = modes;
+        this.utf8Text = utf8Text;
+        this.textKeys = textKeys;
+    }
+
+    /**
+     * This table with text hashed as UTF-8 ({@code convert_to(v, 'UTF8')}) when {@code on}: both sides must agree
+     * (the row hash must be the same function of the values), so it is decided from both sides' server encodings.
+     */
+    public PgTable withUtf8Text(boolean on) {
+        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, on, textKeys);
+    }
+
+    /**
+     * This table with keys compared as canonical text in the C collation when {@code on} (both sides alike): key
+     * ranges then hold the same rows on both sides whatever the key types' own orderings, at the price of the key
+     * index (window bounds and row reads sort instead).
+     */
+    public PgTable withTextKeys(boolean on) {
+        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, on);
+    }
+
+    /** Key columns of this side whose base type differs from {@code other}'s (integer widths count as equal). */
+    public List<String> keyTypeMismatches(PgTable other) {
+        List<String> out = new ArrayList<>();
+        java.util.Set<String> ints = java.util.Set.of("smallint", "integer", "bigint");
+        for (int i = 0; i < keys.size(); i++) {
+            String a = keys.get(i).baseType().toLowerCase(Locale.ROOT);
+            String b = other.keys.get(i).baseType().toLowerCase(Locale.ROOT);
+            if (!a.equals(b) && !(ints.contains(a) && ints.contains(b))) {
+                out.add(keys.get(i).name() + " (" + keys.get(i).formattedType() + " / "
+                        + other.keys.get(i).formattedType() + ")");
+            }
+        }
+        return out;
+    }
+
+    /** The server's encoding ({@code server_encoding}). */
+    public static String serverEncoding(Connection c) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SHOW server_encoding")) {
+            rs.next();
+            return rs.getString(1);
+        }
     }
 
     /**
@@ -145,7 +197,8 @@ public final class PgTable {
             throw new IllegalArgumentException("one hash mode per compared column: " + value.size() + " for "
                     + compared.size());
         }
-        return new PgTable(relation, compared, keys, where, strictNumericScale, List.copyOf(value));
+        return new PgTable(relation, compared, keys, where, strictNumericScale, List.copyOf(value), utf8Text,
+                textKeys);
     }
 
     /** The hash modes in use, one per compared column. */
@@ -155,7 +208,7 @@ public final class PgTable {
 
     /** The settings {@link #SESSION} changes, to be put back when the verifier is done with a connection. */
     private static final List<String> SESSION_SETTINGS = List.of("TimeZone", "DateStyle", "IntervalStyle",
-            "extra_float_digits", "bytea_output", "plan_cache_mode");
+            "extra_float_digits", "bytea_output", "plan_cache_mode", "default_transaction_read_only");
 
     /**
      * Applies the canonical session settings to a connection and returns what puts the previous values back: the
@@ -267,6 +320,92 @@ public final class PgTable {
         return out;
     }
 
+    /**
+     * Position of the first {@code ;} outside string literals ({@code '..'}, {@code E'..'} with backslash escapes,
+     * dollar quotes), quoted identifiers and comments, or -1: where the driver would split a second statement off.
+     * An unterminated quote or comment counts as a separator at its start (the text is not one condition).
+     */
+    public static int statementSeparator(String sql) {
+        int n = sql.length();
+        int i = 0;
+        while (i < n) {
+            char ch = sql.charAt(i);
+            int start = i;
+            if (ch == ';') {
+                return i;
+            } else if (ch == '\'') {
+                boolean escapes = i > 0 && (sql.charAt(i - 1) == 'E' || sql.charAt(i - 1) == 'e')
+                        && (i < 2 || !Character.isLetterOrDigit(sql.charAt(i - 2)) && sql.charAt(i - 2) != '_');
+                i++;
+                while (true) {
+                    if (i >= n) {
+                        return start;
+                    }
+                    char c = sql.charAt(i);
+                    if (escapes && c == '\\') {
+                        i += 2;
+                    } else if (c == '\'') {
+                        if (i + 1 < n && sql.charAt(i + 1) == '\'') {
+                            i += 2;
+                        } else {
+                            i++;
+                            break;
+                        }
+                    } else {
+                        i++;
+                    }
+                }
+            } else if (ch == '"') {
+                int end = sql.indexOf('"', i + 1);
+                while (end >= 0 && end + 1 < n && sql.charAt(end + 1) == '"') {
+                    end = sql.indexOf('"', end + 2);
+                }
+                if (end < 0) {
+                    return start;
+                }
+                i = end + 1;
+            } else if (ch == '-' && i + 1 < n && sql.charAt(i + 1) == '-') {
+                int end = sql.indexOf('\n', i);
+                i = end < 0 ? n : end + 1;
+            } else if (ch == '/' && i + 1 < n && sql.charAt(i + 1) == '*') {
+                int depth = 1;
+                i += 2;
+                while (depth > 0) {
+                    if (i + 1 >= n) {
+                        return start;
+                    }
+                    if (sql.startsWith("/*", i)) {
+                        depth++;
+                        i += 2;
+                    } else if (sql.startsWith("*/", i)) {
+                        depth--;
+                        i += 2;
+                    } else {
+                        i++;
+                    }
+                }
+            } else if (ch == '$' && (i == 0 || !Character.isLetterOrDigit(sql.charAt(i - 1)) && sql.charAt(i - 1) != '_')) {
+                int close = i + 1;
+                while (close < n && (Character.isLetterOrDigit(sql.charAt(close)) || sql.charAt(close) == '_')) {
+                    close++;
+                }
+                if (close < n && sql.charAt(close) == '$' && (close == i + 1 || !Character.isDigit(sql.charAt(i + 1)))) {
+                    String tag = sql.substring(i, close + 1);
+                    int end = sql.indexOf(tag, close + 1);
+                    if (end < 0) {
+                        return start;
+                    }
+                    i = end + tag.length();
+                } else {
+                    i++;
+                }
+            } else {
+                i++;
+            }
+        }
+        return -1;
+    }
+
     /** Quotes a possibly schema-qualified name: {@code public.orders} becomes {@code "public"."orders"}. */
     public static String quoteRelation(String name) {
         if (name.startsWith("\"")) {
@@ -287,7 +426,9 @@ public final class PgTable {
     /** Columns of {@code table} in table order, with the primary key columns (in key order) if there is one. */
     public static Map<String, Column> columns(Connection c, String table, List<String> primaryKeyOut) throws SQLException {
         String sql = "SELECT a.attname, format_type(a.atttypid, a.atttypmod), "
-                + "format_type(COALESCE(NULLIF(t.typbasetype, 0), t.oid), NULL), "
+                // the base type of a domain, through domains over domains
+                + "(WITH RECURSIVE d(o, b) AS (SELECT t.oid, t.typbasetype UNION ALL SELECT bt.oid, bt.typbasetype "
+                + "FROM d JOIN pg_type bt ON bt.oid = d.b) SELECT format_type(d.o, NULL) FROM d WHERE d.b = 0), "
                 + "array_position((SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = a.attrelid "
                 + "AND i.indisprimary), a.attnum) "
                 + "FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
@@ -344,7 +485,7 @@ public final class PgTable {
             throw new VerificationException(side + " table " + relation + " has no column(s) " + missing);
         }
         return new PgTable(quoteRelation(relation), List.copyOf(cmp), List.copyOf(k), where, strictNumericScale,
-                java.util.Collections.nCopies(cmp.size(), HashMode.TERM));
+                java.util.Collections.nCopies(cmp.size(), HashMode.TERM), false, false);
     }
 
     public List<Column> comparedColumns() {
@@ -385,7 +526,7 @@ public final class PgTable {
     /** Base types whose hash function hashes the value (not its text form) and does so alike on every server. */
     private static final java.util.Set<String> HASHED_BY_VALUE = java.util.Set.of("numeric", "real", "double precision",
             "bytea", "boolean", "date", "timestamp without time zone", "timestamp with time zone",
-            "time without time zone", "uuid", "jsonb", "interval", "inet", "cidr", "macaddr");
+            "time without time zone", "uuid", "jsonb", "inet", "cidr", "macaddr");
 
     /**
      * A column's value in its canonical, hashable form: integers widened to {@code bigint} (int2/int4/int8 compare
@@ -400,21 +541,29 @@ public final class PgTable {
                 return col + "::int8";
             }
             case "numeric" -> {
-                return strictNumericScale ? col + "::text COLLATE \"C\"" : col;
+                return strictNumericScale ? text(col) : col;
             }
             case "json" -> {
-                return col + "::jsonb";
+                return utf8Text ? text(col + "::jsonb") : col + "::jsonb";
             }
             case "money" -> {
                 return col + "::numeric";
             }
             case "text", "character varying", "character", "name", "\"char\"" -> {
-                return col + "::text COLLATE \"C\"";
+                return text(col);
+            }
+            case "jsonb" -> {
+                return utf8Text ? text(col + "::jsonb") : col;
             }
             default -> {
-                return HASHED_BY_VALUE.contains(base) ? col : col + "::text COLLATE \"C\"";
+                return HASHED_BY_VALUE.contains(base) ? col : text(col);
             }
         }
+    }
+
+    /** A value's text form for hashing: C collation, or its UTF-8 bytes when the sides' encodings differ. */
+    private String text(String col) {
+        return utf8Text ? "convert_to(" + col + "::text, 'UTF8')" : col + "::text COLLATE \"C\"";
     }
 
     /**
@@ -468,12 +617,13 @@ public final class PgTable {
                 return "hash_numeric_extended(" + col + "::numeric, " + s + ")";
             }
             case "numeric" -> {
-                return strictNumericScale ? "hashtextextended(" + col + "::text COLLATE \"C\", " + s + ")"
-                        : "hash_numeric_extended(" + col + ", " + s + ")";
+                return strictNumericScale ? textHash(col + "::text", s) : "hash_numeric_extended(" + col + ", " + s + ")";
             }
             case "text", "character varying", "character", "name", "\"char\"", "time without time zone",
-                    "time with time zone" -> {
-                return "hashtextextended(" + col + "::text COLLATE \"C\", " + s + ")";
+                    "time with time zone", "interval" -> {
+                // interval as text (IntervalStyle iso_8601): months, days and time apart; its hash (and = ) takes
+                // a month for 30 days
+                return textHash(col + "::text", s);
             }
             case "timestamp with time zone" -> {
                 return "hashfloat8extended(tstzrange_subdiff(" + col + ", " + TSTZ_EPOCH + "), " + s + ")";
@@ -488,13 +638,22 @@ public final class PgTable {
                 return "uuid_hash_extended(" + col + ", " + s + ")";
             }
             case "json", "jsonb" -> {
-                return "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
+                return utf8Text ? textHash(col + "::jsonb::text", s) : "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
             }
             default -> {
                 // value-hashed types without a directly callable hash (bytea, date, ...) and text forms
                 return "hash_record_extended(ROW(" + value(c, qualifier) + "), " + s + ")";
             }
         }
+    }
+
+    /**
+     * Hash of a text expression: of the server's bytes, or of its UTF-8 bytes when the sides' encodings differ
+     * ({@link #withUtf8Text}).
+     */
+    private String textHash(String text, String s) {
+        return utf8Text ? "hash_record_extended(ROW(convert_to(" + text + ", 'UTF8')), " + s + ")"
+                : "hashtextextended(" + text + " COLLATE \"C\", " + s + ")";
     }
 
     /** Column {@code i}'s term of the row hash: its value hash, or its NULL marker. */
@@ -564,10 +723,15 @@ public final class PgTable {
         return String.join(" || ", parts);
     }
 
+    /** A key column as ranges compare it: the column, or its canonical text in the C collation ({@link #textKeys}). */
+    private String keyExpr(Column c, String q) {
+        return textKeys ? "(" + canonical(c, q) + " COLLATE \"C\")" : q + quote(c.name());
+    }
+
     private String keyTuple(String q) {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
-            parts.add(q + quote(c.name()));
+            parts.add(keyExpr(c, q));
         }
         return "(" + String.join(", ", parts) + ")";
     }
@@ -575,12 +739,20 @@ public final class PgTable {
     private String bindTuple() {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
-            parts.add(bind(c));
+            parts.add(textKeys ? "(CAST(? AS text) COLLATE \"C\")" : bind(c));
         }
         return "(" + String.join(", ", parts) + ")";
     }
 
     private String orderBy() {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(keyExpr(c, ""));
+        }
+        return String.join(", ", parts);
+    }
+
+    private String keyColumnList() {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
             parts.add(quote(c.name()));
@@ -661,7 +833,7 @@ public final class PgTable {
     public List<List<String>> boundaries(Connection c, List<String> lower, List<String> upper, long step, long parts)
             throws SQLException {
         List<String> binds = new ArrayList<>();
-        String sql = "SELECT " + keyTexts("s.") + " FROM (SELECT " + orderBy() + ", row_number() OVER (ORDER BY "
+        String sql = "SELECT " + keyTexts("s.") + " FROM (SELECT " + keyColumnList() + ", row_number() OVER (ORDER BY "
                 + orderBy() + ") AS migmon_rn FROM " + relation + range(lower, upper, binds) + ") s WHERE s.migmon_rn % " + step
                 + " = 0 ORDER BY s.migmon_rn LIMIT " + (parts - 1);
         List<List<String>> out = new ArrayList<>();
@@ -695,12 +867,14 @@ public final class PgTable {
             for (int i = 0; i < bounds.size(); i++) {
                 boundArray[i] = bounds.get(i).get(0);
             }
-            String element = bind(k).replace("?", "migmon_u.x");
-            String col = quote(k.name());
-            bucket = "width_bucket(" + col + ", migmon_t.a) - CASE WHEN " + col + " = migmon_t.a[width_bucket(" + col
-                    + ", migmon_t.a)] THEN 1 ELSE 0 END";
-            from = relation + ", (SELECT array_agg(" + element + " ORDER BY migmon_u.o) AS a FROM unnest(CAST(? AS "
-                    + "text[])) WITH ORDINALITY AS migmon_u(x, o)) AS migmon_t";
+            String element = textKeys ? "(migmon_u.x COLLATE \"C\")" : bind(k).replace("?", "migmon_u.x");
+            String col = keyExpr(k, "");
+            // the derived table's column is named migmon_bounds (not a name a table column is likely to have: the
+            // row hash refers to the table's columns unqualified)
+            bucket = "width_bucket(" + col + ", migmon_t.migmon_bounds) - CASE WHEN " + col
+                    + " = migmon_t.migmon_bounds[width_bucket(" + col + ", migmon_t.migmon_bounds)] THEN 1 ELSE 0 END";
+            from = relation + ", (SELECT array_agg(" + element + " ORDER BY migmon_u.o) AS migmon_bounds FROM "
+                    + "unnest(CAST(? AS text[])) WITH ORDINALITY AS migmon_u(x, o)) AS migmon_t";
         } else {
             StringBuilder cs = new StringBuilder("CASE");
             for (int i = 0; i < bounds.size(); i++) {
@@ -739,7 +913,7 @@ public final class PgTable {
 
     /** Whether the key is one integer column ({@code smallint}, {@code integer}, {@code bigint}). */
     public boolean integerKey() {
-        return keys.size() == 1 && java.util.Set.of("smallint", "integer", "bigint")
+        return !textKeys && keys.size() == 1 && java.util.Set.of("smallint", "integer", "bigint")
                 .contains(keys.get(0).baseType().toLowerCase(Locale.ROOT));
     }
 
@@ -807,7 +981,7 @@ public final class PgTable {
     private String keyBucket(String q, int bits) {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
-            parts.add(value(c, q));
+            parts.add(textKeys ? text(canonical(c, q)) : value(c, q));
         }
         return "(hash_record_extended(ROW(" + String.join(", ", parts) + "), 1) & " + ((1L << bits) - 1) + ")::int";
     }
@@ -877,18 +1051,36 @@ public final class PgTable {
         return out;
     }
 
-    /** One row by key (within the filter): hash, column hashes, the statement time, the commit time if asked. */
-    public ProbeRow probe(Connection c, List<String> key, boolean commitTimestamp) throws SQLException {
+    /** Whether the relation's rows have versions ({@code xmin}): a table, partitioned table or materialized view. */
+    public boolean hasRowVersions(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind IN ('r', 'p', 'm') FROM pg_class "
+                + "WHERE oid = CAST(? AS regclass)")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    /**
+     * One row by key (within the filter): hash, column hashes, the statement time, the commit time if asked, its
+     * version ({@code xmin}) if asked (needs {@link #hasRowVersions}).
+     */
+    public ProbeRow probe(Connection c, List<String> key, boolean commitTimestamp, boolean withVersion)
+            throws SQLException {
         List<String> binds = new ArrayList<>(key);
-        String on = keyTuple("t.") + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
-        String sql = "SELECT statement_timestamp(), " + rowHash("t.") + "::text, " + columnHashes("t.")
-                + (commitTimestamp ? ", pg_xact_commit_timestamp(t.xmin)" : "")
-                + ", t." + quote(keys.get(0).name()) + " IS NOT NULL"
-                + " FROM (SELECT 1) AS one LEFT JOIN " + relation + " AS t ON " + on;
+        // the table is not aliased: a filter may qualify its columns with the table's name (wq.created)
+        String t = relation + ".";
+        String on = keyTuple(t) + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
+        String sql = "SELECT statement_timestamp(), " + rowHash(t) + "::text, " + columnHashes(t)
+                + (commitTimestamp ? ", pg_xact_commit_timestamp(" + t + "xmin)" : "")
+                + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL, " + (withVersion ? t + "xmin::text" : "NULL::text")
+                + " FROM (SELECT 1) AS migmon_one LEFT JOIN " + relation + " ON " + on;
         try (PreparedStatement ps = prepare(c, sql, binds); ResultSet rs = ps.executeQuery()) {
             rs.next();
             java.time.OffsetDateTime at = rs.getObject(1, java.time.OffsetDateTime.class);
             boolean present = rs.getBoolean(commitTimestamp ? 5 : 4);
+            String version = present ? rs.getString(commitTimestamp ? 6 : 5) : null;
             java.time.OffsetDateTime commit = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
             String hash = present ? rs.getString(2) : null;
             String columnHashes = present ? rs.getString(3) : null;
@@ -897,6 +1089,7 @@ public final class PgTable {
             List<String> more = new ArrayList<>();
             while (rs.next()) {
                 more.add(rs.getString(2));
+                version = version + "," + rs.getString(commitTimestamp ? 6 : 5);
                 java.time.OffsetDateTime other = commitTimestamp ? rs.getObject(4, java.time.OffsetDateTime.class) : null;
                 if (other != null && (commit == null || other.isAfter(commit))) {
                     commit = other;
@@ -907,14 +1100,31 @@ public final class PgTable {
                 java.util.Collections.sort(more);
                 hash = String.join(",", more);
             }
-            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant());
+            return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant(),
+                    version);
         }
     }
 
-    /** The planner's row estimate (pg_class.reltuples), or -1 when unknown. */
+    /**
+     * The planner's row estimate, or -1 when unknown: {@code pg_class.reltuples}, or with a filter the planner's
+     * estimate of the filtered rows ({@code EXPLAIN}, no rows read). Only as good as the table's statistics.
+     */
     public long estimatedRows(Connection c) throws SQLException {
         if (where != null) {
-            return -1;
+            // prepared like every query with the filter (its ?? escapes are unescaped the same way); the estimate
+            // is only for progress: an EXPLAIN that fails leaves progress unknown (the run itself reports the filter)
+            List<String> none = new ArrayList<>();
+            try (PreparedStatement ps = prepare(c, "EXPLAIN (FORMAT JSON) SELECT 1 FROM " + relation
+                    + range(null, null, none), none); ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return -1;
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)")
+                        .matcher(rs.getString(1));
+                return m.find() ? (long) Double.parseDouble(m.group(1)) : -1;
+            } catch (SQLException | NumberFormatException e) {
+                return -1;
+            }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(? AS regclass)")) {
             ps.setString(1, relation);
@@ -955,7 +1165,8 @@ public final class PgTable {
     public record LeafRow(List<String> key, String hash, String columnHashes) {
     }
 
-    /** A probed row; hashes {@code null} when absent. */
-    public record ProbeRow(String hash, String columnHashes, java.time.Instant readAt, java.time.Instant commit) {
+    /** A probed row; hashes {@code null} when absent; {@code version} its {@code xmin} (every update renews it). */
+    public record ProbeRow(String hash, String columnHashes, java.time.Instant readAt, java.time.Instant commit,
+            String version) {
     }
 }

@@ -78,9 +78,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
      * Version of the row hash (and so of the range checksums) this verifier computes, saved in its checkpoints: a
      * checkpoint of another version is not resumed (the table starts over, with a warning). 1: the hash of
      * {@code ROW(...)} folded to 32 bits (until 2026-11-26); 2: per-column typed hashes XOR-ed and mixed
-     * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27).
+     * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27); 4:
+     * {@code interval} by its fields (a month is not 30 days), domains over domains by their base type, text as
+     * UTF-8 when the sides' encodings differ (2026-11-27).
      */
-    public static final int ROW_HASH_VERSION = 3;
+    public static final int ROW_HASH_VERSION = 4;
 
     private final String table;
     private final String name;
@@ -163,8 +165,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         });
         try (Connection src = source.getConnection(); Connection tgt = target.getConnection()) {
             // the connections may come from the host's pool: their session settings are put back before they are
-            // returned (the target's only when its thread is idle: after a failure it may still run a scan, which
-            // closing the connection aborts, while restoring would wait for it)
+            // returned, on every path (after a failure or an interrupt the target's thread may still run a scan: it
+            // is cancelled and awaited first, see quiesce)
             PgTable.SessionRestore srcSession = null;
             PgTable.SessionRestore tgtSession = null;
             try {
@@ -179,8 +181,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 if (srcSession != null) {
                     srcSession.close();
                 }
-                if (tgtSession != null && idle(pool)) {
-                    tgtSession.close();
+                if (tgtSession != null) {
+                    if (quiesce(pool, tgt)) {
+                        tgtSession.close();
+                    } else {
+                        // still busy after a cancel: a connection with the verifier's settings must not go back
+                        // to the host's pool, so it is aborted (the pool discards a broken connection)
+                        abort(tgt);
+                    }
                 }
             }
         } catch (SQLException e) {
@@ -195,12 +203,38 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
     }
 
-    private static boolean idle(ExecutorService pool) {
+    /**
+     * Waits until the target's thread is idle: a scan still running there (the run failed or was interrupted while
+     * it waited for the target) is cancelled ({@code PGConnection.cancelQuery}) and awaited. The caller's interrupt
+     * status is kept (and restored after the wait). Returns false when the thread is still busy after that.
+     */
+    private static boolean quiesce(ExecutorService pool, Connection tgt) {
+        boolean interrupted = Thread.interrupted();
         try {
-            return pool.awaitTermination(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (pool.awaitTermination(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                return true;
+            }
+            try {
+                tgt.unwrap(org.postgresql.PGConnection.class).cancelQuery();
+            } catch (SQLException | RuntimeException | LinkageError e) {
+                // not a pgjdbc connection, or the cancel failed: wait for the scan instead
+            }
+            return pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
             return false;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static void abort(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException e) {
+            // nothing more to do: closing it follows
         }
     }
 
@@ -244,6 +278,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private long rangesCompared;
         private long rangesDiffering;
         private String collationMismatch;
+        /** Whether the source rows have an {@code xmin} (a table, not a view): the re-check's row version. */
+        private boolean sourceVersions;
         private final List<RowDifference> candidates = new ArrayList<>();
         private final long[] unlisted = new long[DifferenceKind.values().length];
 
@@ -258,7 +294,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
             prepare();
             // the checkpoint belongs to these two databases: a run with the same table names against another
             // environment (a shared checkpoint directory) must not resume it
-            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt);
+            // it also belongs to this key (ranges of another key order hold other rows) and these compared columns and
+            // options (hash inputs): a run with other ones starts over instead of resuming a foreign key position
+            String id = id() + " " + endpoint(src) + "->" + endpoint(tgt) + " keys=" + keys + " columns="
+                    + columnNames + (strictNumericScale ? " strict-scale" : "");
             List<String> lower = null;
             boolean resumed = false;
             Checkpoint cp = loadCheckpoint(id);
@@ -288,8 +327,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 long windowRows = maxRowsPerSecond > 0
                         ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
                         : (long) chunkRows * windowRanges;
-                List<String> upper = estimated >= 0 && estimated - sourceRows <= windowRows + windowRows / 4 ? null
+                // (not with a throttle: a stale estimate, a bulk load not analyzed yet, would make the rest one
+                // full-speed window; and not with a filter, whose estimate is the planner's guess)
+                List<String> upper = maxRowsPerSecond <= 0 && where == null && estimated >= 0
+                        && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
+                if (upper != null) {
+                    throttle.acquire(windowRows); // the walk read the window's keys (index, and heap until vacuumed)
+                }
                 if (collationMismatch != null && (lower != null || upper != null)) {
                     throw new VerificationException(collationMismatch);
                 }
@@ -356,9 +401,18 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     t.nullFractions(tgt));
             s = s.withHashModes(modes);
             t = t.withHashModes(modes);
+            // text hashes over UTF-8 when the encodings differ (a LATIN1 source, a UTF8 target): the same characters
+            // are other bytes on each server
+            boolean utf8 = !PgTable.serverEncoding(src).equals(PgTable.serverEncoding(tgt));
+            // keys of differing types (citext / text, an enum / text) sort differently: ranges compare them as text
+            // in the C collation on both sides (the same rows in every range, without the key index)
+            boolean textKeys = !s.keyTypeMismatches(t).isEmpty();
+            s = s.withUtf8Text(utf8).withTextKeys(textKeys);
+            t = t.withUtf8Text(utf8).withTextKeys(textKeys);
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
-            collationMismatch = collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
+            collationMismatch = textKeys ? null : collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
+            sourceVersions = watermark != null && s.hasRowVersions(src);
             if (watermark != null && commitTimestamps) {
                 try (Statement st = src.createStatement();
                         ResultSet rs = st.executeQuery("SHOW track_commit_timestamp")) {
@@ -444,6 +498,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.keyBucketChecksums(tgt, lower, upper, b));
             Checksum[] sb = s.keyBucketChecksums(src, lower, upper, b);
             Checksum[] tb = get(tf);
+            throttle.acquire(rows); // the bucket pass read the window once more
             List<Integer> differing = new ArrayList<>();
             long batchRows = 0;
             for (int i = 0; i < sb.length; i++) {
@@ -490,6 +545,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tb = pool.submit(() -> t.stepBucketChecksums(tgt, lower, upper, low, width, buckets));
             Checksum[] sb = s.stepBucketChecksums(src, lower, upper, low, width, buckets);
             Checksum[] tsums = get(tb);
+            throttle.acquire(rows); // the bucket pass read the window once more
             for (int i = 0; i < buckets; i++) {
                 rangesCompared++;
                 if (!sb[i].equals(tsums[i])) {
@@ -507,7 +563,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
             int[] ids = buckets.stream().mapToInt(Integer::intValue).toArray();
             Future<List<LeafRow>> tf = pool.submit(() -> t.keyBucketRows(tgt, lower, upper, bits, ids));
             List<LeafRow> sr = s.keyBucketRows(src, lower, upper, bits, ids);
-            match(sr, get(tf));
+            List<LeafRow> tr = get(tf);
+            throttle.acquire(Math.max(sr.size(), tr.size()));
+            match(sr, tr);
         }
 
         /** Compares a differing range: split into sub-ranges, or compare rows when small. */
@@ -541,6 +599,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.bucketChecksums(tgt, lower, upper, bounds));
             Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
             Checksum[] tb = get(tf);
+            throttle.acquire(2 * larger); // the boundaries walk and the bucket pass read the range
             for (int i = 0; i <= bounds.size(); i++) {
                 List<String> lo = i == 0 ? lower : bounds.get(i - 1);
                 List<String> hi = i == bounds.size() ? upper : bounds.get(i);
@@ -556,6 +615,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 long count) throws SQLException {
             long room = Math.max(0, maxRechecks - candidates.size());
             List<LeafRow> rows = side.rows(c, lower, upper, true, Math.min(count, room));
+            throttle.acquire(rows.size());
             for (LeafRow r : rows) {
                 candidates.add(new RowDifference(kind, keyMap(r.key()), List.of()));
             }
@@ -565,7 +625,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private void leaf(List<String> lower, List<String> upper) throws SQLException {
             Future<List<LeafRow>> tf = pool.submit(() -> t.rows(tgt, lower, upper, false, Long.MAX_VALUE / 2));
             List<LeafRow> sr = s.rows(src, lower, upper, false, Long.MAX_VALUE / 2);
-            match(sr, get(tf));
+            List<LeafRow> tr = get(tf);
+            throttle.acquire(Math.max(sr.size(), tr.size()));
+            match(sr, tr);
         }
 
         /**
@@ -669,11 +731,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         private InFlightResolver.Probe probe(List<String> key) {
             try {
-                ProbeRow tr = t.probe(tgt, key, false);
-                ProbeRow sr = s.probe(src, key, commitTimestamps);
+                ProbeRow tr = t.probe(tgt, key, false, false);
+                ProbeRow sr = s.probe(src, key, commitTimestamps, sourceVersions);
                 List<String> cols = sr.hash() != null && tr.hash() != null
                         ? differingColumns(sr.columnHashes(), tr.columnHashes()) : List.of();
-                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit());
+                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit(), sr.version());
             } catch (SQLException e) {
                 throw new VerificationException("re-check of " + keyMap(key) + " in " + table + " failed: "
                         + e.getMessage(), e);
@@ -806,10 +868,18 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /**
          * A SQL condition applied to both sides (e.g. {@code created_at < '2026-01-01'}), trusted: it is inserted
-         * into the queries as written.
+         * into the queries as written. It must be one condition: a {@code ;} outside quotes and comments (a second
+         * statement, which the driver would run) is refused here. The verifier's sessions are read-only, so a
+         * condition cannot write either.
          */
         public Builder where(String condition) {
-            this.where = Require.notBlank(condition, "where");
+            Require.notBlank(condition, "where");
+            int at = PgTable.statementSeparator(condition);
+            if (at >= 0) {
+                throw new IllegalArgumentException("where must be one SQL condition, but has a ';' (a statement "
+                        + "separator) at position " + at);
+            }
+            this.where = condition;
             return this;
         }
 

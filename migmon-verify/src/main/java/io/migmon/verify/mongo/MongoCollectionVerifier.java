@@ -186,6 +186,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         VerificationReport execute() {
+            requireCollection(source, collection, "source");
+            requireCollection(target, targetCollection, "target");
             String id = id();
             BsonValue lower = null;
             boolean resumed = false;
@@ -236,6 +238,27 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
 
         private BsonValue lastId;
+
+        /**
+         * A collection that does not exist (a typo in its or its database's name) cannot be evaluated: MongoDB reads
+         * it as empty, which would make a typo on both sides "identical" and one on the target "every document
+         * missing".
+         */
+        private void requireCollection(MongoDatabase db, String name, String side) {
+            List<String> names;
+            try {
+                names = Reactive.list(db.listCollectionNames(), timeout);
+            } catch (com.mongodb.MongoCommandException e) {
+                if (e.getErrorCode() == 59) { // CommandNotFound: the server cannot list collections (jongodb 0.1.6)
+                    return;
+                }
+                throw e;
+            }
+            if (!names.contains(name)) {
+                throw new VerificationException(side + " collection " + name + " does not exist in database "
+                        + db.getName());
+            }
+        }
 
         /**
          * Ranges after the first chunk are {@code _id > lower}, which MongoDB matches within {@code lower}'s type
@@ -363,8 +386,9 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                     .limit(chunk), timeout);
             boolean more = knownUpper != null ? mayHaveMore : s.size() >= chunk;
             BsonValue upper = knownUpper != null ? knownUpper : more ? s.get(s.size() - 1).get("_id") : null;
-            // keyed by the exact _id (extended JSON keeps field order and number types): BsonDocument.equals ignores
-            // field order, but MongoDB does not ({_id: {a: 1, b: 2}} is not found by {_id: {b: 2, a: 1}})
+            // keyed by _id as MongoDB matches it: field order kept (BsonDocument.equals ignores it, MongoDB does not:
+            // {_id: {a: 1, b: 2}} is not found by {_id: {b: 2, a: 1}}), numbers by value (int32 1, int64 1 and
+            // double 1.0 are one _id, as for fields)
             Map<String, BsonDocument> byId = new LinkedHashMap<>();
             s.forEach(d -> byId.put(exactId(d.get("_id")), d));
             long tn = 0;
@@ -478,7 +502,55 @@ public final class MongoCollectionVerifier implements AutoCloseable {
     }
 
     private static String exactId(BsonValue id) {
-        return new BsonDocument("v", id).toJson(EXTENDED);
+        return new BsonDocument("v", numbersByValue(id)).toJson(EXTENDED);
+    }
+
+    /** Marker field of a number in {@link #numbersByValue} (not a field name that a real _id would use). */
+    private static final String NUMBER = "\u0000migmon-number";
+
+    /**
+     * {@code id} with every finite number (int32, int64, double, decimal128) replaced by its value's plain decimal
+     * text in a marker document, field order and every other type kept: the key under which both sides' documents
+     * are matched.
+     */
+    static BsonValue numbersByValue(BsonValue id) {
+        if (id.isNumber() || id.isDecimal128()) {
+            java.math.BigDecimal v;
+            if (id.isInt32()) {
+                v = java.math.BigDecimal.valueOf(id.asInt32().getValue());
+            } else if (id.isInt64()) {
+                v = java.math.BigDecimal.valueOf(id.asInt64().getValue());
+            } else if (id.isDouble()) {
+                double d = id.asDouble().getValue();
+                if (!Double.isFinite(d)) {
+                    return id;
+                }
+                v = new java.math.BigDecimal(d);
+            } else {
+                org.bson.types.Decimal128 d = id.asDecimal128().getValue();
+                if (d.isNaN() || d.isInfinite()) {
+                    return id;
+                }
+                try {
+                    v = d.bigDecimalValue();
+                } catch (ArithmeticException negativeZero) {
+                    v = java.math.BigDecimal.ZERO;
+                }
+            }
+            return new BsonDocument(NUMBER, new org.bson.BsonString(v.signum() == 0 ? "0"
+                    : v.stripTrailingZeros().toPlainString()));
+        }
+        if (id.isDocument()) {
+            BsonDocument out = new BsonDocument();
+            id.asDocument().forEach((k, v) -> out.append(k, numbersByValue(v)));
+            return out;
+        }
+        if (id.isArray()) {
+            org.bson.BsonArray out = new org.bson.BsonArray();
+            id.asArray().forEach(v -> out.add(numbersByValue(v)));
+            return out;
+        }
+        return id;
     }
 
     private static String idText(BsonValue id) {

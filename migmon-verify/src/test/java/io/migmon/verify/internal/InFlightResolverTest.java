@@ -115,4 +115,34 @@ class InFlightResolverTest {
         assertThat(out.confirmed()).isEmpty();
         assertThat(out.lastWatermark()).isEqualTo(T);
     }
+
+    /**
+     * A -> B -> A on the source between two probes (no commit times): the second probe sees the same source hash but
+     * a new row version and another target row (B applied): not confirmed; once the target is A, resolved.
+     */
+    @Test
+    void aValueChangedBackBetweenProbesIsNotTakenForUnchanged() {
+        watermark.set(T.plusSeconds(10));
+        List<InFlightResolver.Probe> probes = new ArrayList<>(List.of(
+                new InFlightResolver.Probe("A", "OLD", List.of("v"), T, null, "100"),
+                new InFlightResolver.Probe("A", "B", List.of("v"), T.plusSeconds(1), null, "102"),
+                new InFlightResolver.Probe("A", "A", List.of(), T.plusSeconds(2), null, "102")));
+        InFlightResolver.Outcome<String> out = new InFlightResolver<String>(() -> Optional.of(watermark.get()),
+                k -> probes.remove(0), Duration.ofSeconds(30), Duration.ofMillis(1), n -> { }).resolve(List.of("k"));
+        assertThat(out.confirmed()).isEmpty();
+        assertThat(out.resolved()).isEqualTo(1);
+        assertThat(probes).isEmpty();
+    }
+
+    /** The same source version, hash and target across a probe the watermark passed: confirmed (a real defect). */
+    @Test
+    void theSameVersionAndTargetAcrossTheWatermarkIsConfirmed() {
+        watermark.set(T.plusSeconds(10));
+        List<InFlightResolver.Probe> probes = new ArrayList<>(List.of(
+                new InFlightResolver.Probe("A", "X", List.of("v"), T, null, "100"),
+                new InFlightResolver.Probe("A", "X", List.of("v"), T.plusSeconds(1), null, "100")));
+        InFlightResolver.Outcome<String> out = new InFlightResolver<String>(() -> Optional.of(watermark.get()),
+                k -> probes.remove(0), Duration.ofSeconds(30), Duration.ofMillis(1), n -> { }).resolve(List.of("k"));
+        assertThat(out.confirmed()).singleElement().satisfies(c -> assertThat(c.columns()).containsExactly("v"));
+    }
 }

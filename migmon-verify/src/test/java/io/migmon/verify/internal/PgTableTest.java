@@ -33,4 +33,18 @@ class PgTableTest {
                 .containsExactly(HashMode.CHAIN, HashMode.OPTIMISTIC, HashMode.TERM, HashMode.OPTIMISTIC,
                         HashMode.TERM, HashMode.TERM);
     }
+
+    /** Where the driver would split off a second statement: a ';' outside literals, quoted names and comments. */
+    @Test
+    void aStatementSeparatorIsFoundOutsideQuotesAndComments() {
+        assertThat(PgTable.statementSeparator("created_at < '2026-01-01' AND note <> 'it''s; ok'")).isEqualTo(-1);
+        assertThat(PgTable.statementSeparator("\"we;ird\" = 1 AND x = $$a;b$$ AND y = $t$;$t$ /* ; */ -- ;\n"))
+                .isEqualTo(-1);
+        assertThat(PgTable.statementSeparator("note = E'\\'; still a literal'")).isEqualTo(-1);
+        assertThat(PgTable.statementSeparator("true); DROP TABLE orders; COMMIT; SELECT (1")).isEqualTo(5);
+        assertThat(PgTable.statementSeparator("a = 'x' ; DROP TABLE t")).isEqualTo(8);
+        assertThat(PgTable.statementSeparator("note = 'x")).as("unterminated literal").isEqualTo(7);
+        assertThat(PgTable.statementSeparator("a = 1 /* ; ")).as("unterminated comment").isEqualTo(6);
+        assertThat(PgTable.statementSeparator("-- ; only a comment")).isEqualTo(-1);
+    }
 }
