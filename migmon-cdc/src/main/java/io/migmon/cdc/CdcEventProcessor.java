@@ -373,7 +373,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return this;
         }
 
-        /** A pattern subscription instead of {@link #topics(String...)}, e.g. {@code server\\..*|__debezium-heartbeat\\..*}. */
+        /**
+         * A pattern subscription instead of {@link #topics(String...)}, e.g. {@code server\\..*|__debezium-heartbeat\\..*}.
+         * The {@link #deadLetterTopic(String) dead-letter topic} is never subscribed, even if the pattern matches it
+         * (its records would be dead-lettered again, without end).
+         */
         public Builder topicPattern(Pattern pattern) {
             this.topicPattern = pattern;
             return this;
@@ -387,7 +391,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
         /**
          * Topic that receives poison events (original key and value, reason in headers). Without one, poison events
-         * are counted, logged and skipped.
+         * are counted, logged and skipped. It must not be among {@link #topics(String...)} (the build fails naming it);
+         * a {@link #topicPattern(Pattern)} that matches it skips it.
          */
         public Builder deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
@@ -544,6 +549,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             }
             if (deadLetterTopic != null) {
                 require(!deadLetterTopic.isBlank(), "deadLetterTopic must not be blank");
+                // consuming its own dead letters would dead-letter them again, forever (a pattern excludes it instead)
+                require(!topics.contains(deadLetterTopic), "topics must not contain the deadLetterTopic ("
+                        + deadLetterTopic + "): the processor would re-consume its own dead letters");
                 Map<String, Object> pp = producerProperties != null ? new HashMap<>(producerProperties) : new HashMap<>();
                 if (!present(pp, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) && consumerProperties != null) {
                     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, consumerProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
