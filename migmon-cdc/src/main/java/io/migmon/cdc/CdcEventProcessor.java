@@ -62,8 +62,9 @@ import java.util.regex.Pattern;
  * <p><b>Meters</b> (all from {@link MetricCatalog}): {@code cdc_events_processed_total{source,table,operation}},
  * {@code cdc_consumer_lag_messages} and {@code cdc_consumer_lag_seconds} per assigned partition,
  * {@code cdc_replication_lag_seconds{source_table,target_table}} (with an applier),
- * {@code cdc_stage_latency_seconds{stage}}, {@code cdc_dead_letters_total{topic,reason}}. {@link #close()} removes
- * them. Build with {@link #builder()}.
+ * {@code cdc_stage_latency_seconds{stage}}, {@code cdc_dead_letters_total{topic,reason}}. Every meter carries the
+ * processor's name as tag {@code processor}, so processors sharing a registry share no meter and {@link #close()}
+ * removes only its own: give each processor of a registry its own name. Build with {@link #builder()}.
  *
  * <p><b>Anomaly detection</b> (opt-in, {@link Builder#anomalyMonitor(AnomalyMonitor)}): the same
  * {@link AnomalyMonitor} and detectors that watch a migration watch the pipeline. A sampler thread of the processor's
@@ -150,7 +151,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     /**
      * A builder.
      *
-     * @param name the processor's name: the name of its health check
+     * @param name the processor's name: the name of its health check and its meters' {@code processor} tag
+     *             (unique among the processors of one registry)
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Builder builder(String name) {
