@@ -444,13 +444,13 @@ final class ChangePipeline {
                 return;
             case CHANGE:
                 health.lastChangeMs = consumedNanos / 1_000_000L;
-                progress.changeArrived(consumedNanos, e.transactionId(), e.transactionTotalOrder());
+                progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (src > 0) {
                     if (rawEventTs > 0) {
                         meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
                     }
-                    progress.signal(src);
+                    progress.changeSignal(p, src);
                     if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
                         p.inFlightSourceNanos = src;
                     }
