@@ -305,4 +305,33 @@ class ReplicationLagTest {
         assertThat(t.stalenessSeconds(null)).isEqualTo(10.0, within(1e-9));
         assertThat(t.connectorSignals()).containsOnlyKeys("__debezium-heartbeat.shop", "__debezium-heartbeat.bill");
     }
+
+    /** Finding 15: after a (re)start, unknown (NaN) until what waits is known; never a false ~0 over a backlog. */
+    @Test
+    void aRestartedConsumerReadsNaNUntilTheAgeOfWhatWaitsIsKnown() {
+        ProcessorConfig config = new ProcessorConfig("t", registry, null,
+                java.util.Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"), null, List.of("shop.public.orders"),
+                null, batch -> { }, null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                null, Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock,
+                null);
+        ProgressTracker t = new ProgressTracker(config);
+        assertThat(t.stalenessSeconds(null)).as("nothing assigned yet").isNaN();
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        p.position(100, clock.millis());
+        assertThat(t.stalenessSeconds(null)).as("end offset unknown").isNaN();
+        // the lag refresh sees 800 records behind; the record at the committed offset not read yet
+        p.end(900, clock.millis());
+        clock.advance(Duration.ofMillis(200));
+        assertThat(t.stalenessSeconds(null)).as("waiting, age unknown: not the 0.2 s since noticed").isNaN();
+        // the peek reads it: committed 16 s ago at the source
+        p.peeked(100, clock.millis() - 15_900, t.nowNanos() - 16_000_000_000L);
+        assertThat(t.stalenessSeconds(null)).isEqualTo(16.0, within(1e-9));
+        // a partition known caught up is known: 0 with heartbeats flowing
+        ProgressTracker idle = new ProgressTracker(config);
+        PartitionProgress q = idle.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        q.position(100, clock.millis());
+        q.end(100, clock.millis());
+        idle.heartbeat("__debezium-heartbeat.shop", idle.nowNanos(), idle.nowNanos());
+        assertThat(idle.stalenessSeconds(null)).isZero();
+    }
 }
