@@ -667,7 +667,7 @@ class CdcAttack2ConnectIT {
      * 0) until someone restarts the connector. Truth: the source's rows of the new table vs the target's.
      */
     @Test
-    @Disabled("finding 16: a table created after the connector started (filtered publication, the seeds) never reaches Kafka or the target; health UP")
+    @Disabled("finding 16: a table created after the connector started (filtered publication, the seeds) never reaches Kafka or the target; health UP. Not fixed: documented with the user-side fixes in docs/cdc.md (lag-fix, 2026-11-27), not detected")
     void aTableCreatedAfterTheConnectorStartedReachesTheTarget() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2nt";
@@ -770,7 +770,6 @@ class CdcAttack2ConnectIT {
      * retried twice, isolated, dead-lettered, and the row is missing from the target for good.
      */
     @Test
-    @Disabled("finding 17: target with the source's foreign keys: a child applied before its parent (other partition) is dead-lettered (23503), 6/300 lost")
     void childRowsOfATargetWithForeignKeysAreNotDeadLetteredWhenTheirParentIsOnAnotherPartition() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2fk";
