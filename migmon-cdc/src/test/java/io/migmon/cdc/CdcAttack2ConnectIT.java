@@ -155,6 +155,8 @@ class CdcAttack2ConnectIT {
                 loop.get();
                 client.delete(a);
                 client.delete(b);
+                env.dropSlot(a);
+                env.dropSlot(b);
             }
         }
     }
@@ -205,6 +207,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -325,6 +328,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
                 target.close();
             }
         }
@@ -517,6 +521,7 @@ class CdcAttack2ConnectIT {
                     loop2.get();
                 }
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -589,6 +594,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -705,6 +711,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -755,6 +762,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -814,6 +822,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
