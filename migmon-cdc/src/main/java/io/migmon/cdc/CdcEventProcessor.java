@@ -62,8 +62,9 @@ import java.util.regex.Pattern;
  * <p><b>Meters</b> (all from {@link MetricCatalog}): {@code cdc_events_processed_total{source,table,operation}},
  * {@code cdc_consumer_lag_messages} and {@code cdc_consumer_lag_seconds} per assigned partition,
  * {@code cdc_replication_lag_seconds{source_table,target_table}} (with an applier),
- * {@code cdc_stage_latency_seconds{stage}}, {@code cdc_dead_letters_total{topic,reason}}. {@link #close()} removes
- * them. Build with {@link #builder()}.
+ * {@code cdc_stage_latency_seconds{stage}}, {@code cdc_dead_letters_total{topic,reason}}. Every meter carries the
+ * processor's name as tag {@code processor}, so processors sharing a registry share no meter and {@link #close()}
+ * removes only its own: give each processor of a registry its own name. Build with {@link #builder()}.
  *
  * <p><b>Anomaly detection</b> (opt-in, {@link Builder#anomalyMonitor(AnomalyMonitor)}): the same
  * {@link AnomalyMonitor} and detectors that watch a migration watch the pipeline. A sampler thread of the processor's
@@ -150,7 +151,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     /**
      * A builder.
      *
-     * @param name the processor's name: the name of its health check
+     * @param name the processor's name: the name of its health check and its meters' {@code processor} tag
+     *             (unique among the processors of one registry)
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Builder builder(String name) {
@@ -373,7 +375,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return this;
         }
 
-        /** A pattern subscription instead of {@link #topics(String...)}, e.g. {@code server\\..*|__debezium-heartbeat\\..*}. */
+        /**
+         * A pattern subscription instead of {@link #topics(String...)}, e.g. {@code server\\..*|__debezium-heartbeat\\..*}.
+         * The {@link #deadLetterTopic(String) dead-letter topic} is never subscribed, even if the pattern matches it
+         * (its records would be dead-lettered again, without end).
+         */
         public Builder topicPattern(Pattern pattern) {
             this.topicPattern = pattern;
             return this;
@@ -387,7 +393,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
         /**
          * Topic that receives poison events (original key and value, reason in headers). Without one, poison events
-         * are counted, logged and skipped.
+         * are counted, logged and skipped. It must not be among {@link #topics(String...)} (the build fails naming it);
+         * a {@link #topicPattern(Pattern)} that matches it skips it.
          */
         public Builder deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
@@ -544,6 +551,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             }
             if (deadLetterTopic != null) {
                 require(!deadLetterTopic.isBlank(), "deadLetterTopic must not be blank");
+                // consuming its own dead letters would dead-letter them again, forever (a pattern excludes it instead)
+                require(!topics.contains(deadLetterTopic), "topics must not contain the deadLetterTopic ("
+                        + deadLetterTopic + "): the processor would re-consume its own dead letters");
                 Map<String, Object> pp = producerProperties != null ? new HashMap<>(producerProperties) : new HashMap<>();
                 if (!present(pp, ProducerConfig.BOOTSTRAP_SERVERS_CONFIG) && consumerProperties != null) {
                     pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, consumerProperties.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));

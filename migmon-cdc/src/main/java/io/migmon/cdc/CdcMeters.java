@@ -28,6 +28,8 @@ final class CdcMeters implements AutoCloseable {
     static final String COMPONENT = "cdc.processor";
 
     private final MigmonMeters meters;
+    /** The processor's name, the {@code processor} tag of every meter: processors sharing a registry share none. */
+    private final String processor;
     private final Timer sourceToConnector;
     private final Timer connectorToBroker;
     private final Timer brokerToConsumer;
@@ -52,6 +54,7 @@ final class CdcMeters implements AutoCloseable {
 
     CdcMeters(ProcessorConfig config, ProgressTracker progress, BooleanSupplier up) {
         this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
+        this.processor = config.name;
         this.progress = progress;
         // cdc_processor_up outlives close() on purpose (reads 0 then): its own instance, never closed
         this.upMeters = MigmonMeters.create(config.registry, config.metricsOptions);
@@ -68,7 +71,7 @@ final class CdcMeters implements AutoCloseable {
     }
 
     private Timer stage(String stage) {
-        return meters.timer(MetricCatalog.CDC_STAGE_LATENCY, MetricCatalog.STAGE, stage);
+        return meters.timer(MetricCatalog.CDC_STAGE_LATENCY, MetricCatalog.PROCESSOR, processor, MetricCatalog.STAGE, stage);
     }
 
     void sourceToConnector(long nanos) {
@@ -117,13 +120,13 @@ final class CdcMeters implements AutoCloseable {
         String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
         String op = e.operation().tagValue();
         return eventCounters.computeIfAbsent(source + '\u0000' + table + '\u0000' + op,
-                k -> meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED,
+                k -> meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED, MetricCatalog.PROCESSOR, processor,
                         MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table, MetricCatalog.OPERATION, op));
     }
 
     void deadLettered(String topic, DeadLetterReason reason) {
         deadLetterCounters.computeIfAbsent(topic + '\u0000' + reason.tagValue(), k -> meters.counter(
-                MetricCatalog.CDC_DEAD_LETTERS, MetricCatalog.TOPIC, topic, MetricCatalog.REASON, reason.tagValue()))
+                MetricCatalog.CDC_DEAD_LETTERS, MetricCatalog.PROCESSOR, processor, MetricCatalog.TOPIC, topic, MetricCatalog.REASON, reason.tagValue()))
                 .increment();
     }
 
@@ -137,7 +140,7 @@ final class CdcMeters implements AutoCloseable {
         String target = targetTable == null ? "unknown" : targetTable;
         String key = sourceTable + '\u0000' + target;
         replicationLag.computeIfAbsent(key, k -> meters.gauge(MetricCatalog.CDC_REPLICATION_LAG, progress,
-                t -> t.stalenessSeconds(k), MetricCatalog.SOURCE_TABLE, sourceTable, MetricCatalog.TARGET_TABLE, target));
+                t -> t.stalenessSeconds(k), MetricCatalog.PROCESSOR, processor, MetricCatalog.SOURCE_TABLE, sourceTable, MetricCatalog.TARGET_TABLE, target));
         return key;
     }
 
@@ -146,14 +149,14 @@ final class CdcMeters implements AutoCloseable {
         String source = e.sourceName() == null ? "unknown" : e.sourceName();
         String table = e.qualifiedTable() == null ? "unknown" : e.qualifiedTable();
         redeliveredCounters.computeIfAbsent(source + '\u0000' + table, k -> meters.counter(
-                MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table))
+                MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.PROCESSOR, processor, MetricCatalog.SOURCE, source, MetricCatalog.TABLE, table))
                 .increment();
     }
 
     /** A source transaction's last event was applied {@code lagNanos} after its commit. */
     void transactionCompleted(String source, long lagNanos) {
         transactionLag.computeIfAbsent(source, k -> meters.timer(MetricCatalog.CDC_TRANSACTION_APPLY_LAG,
-                MetricCatalog.SOURCE, source)).record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
+                MetricCatalog.PROCESSOR, processor, MetricCatalog.SOURCE, source)).record(Math.max(0, lagNanos), TimeUnit.NANOSECONDS);
     }
 
     /** A source transaction was given up before all its events were applied ({@code cdc_transactions_evicted_total}). */
@@ -166,7 +169,7 @@ final class CdcMeters implements AutoCloseable {
             return;
         }
         Counter c = transactionsEvicted.computeIfAbsent(source + '\u0000' + reason, k -> meters.counter(
-                MetricCatalog.CDC_TRANSACTIONS_EVICTED, MetricCatalog.SOURCE, source, MetricCatalog.REASON, reason));
+                MetricCatalog.CDC_TRANSACTIONS_EVICTED, MetricCatalog.PROCESSOR, processor, MetricCatalog.SOURCE, source, MetricCatalog.REASON, reason));
         lastEvicted = new EvictedCounter(source, reason, c);
         c.increment();
     }
@@ -188,9 +191,9 @@ final class CdcMeters implements AutoCloseable {
         String partition = Integer.toString(tp.partition());
         lagGauges.put(tp, List.of(
                 meters.gauge(MetricCatalog.CDC_CONSUMER_LAG, lag, l -> (double) l.messages(),
-                        MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition),
+                        MetricCatalog.PROCESSOR, processor, MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition),
                 meters.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lag, PartitionProgress::seconds,
-                        MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition)));
+                        MetricCatalog.PROCESSOR, processor, MetricCatalog.TOPIC, tp.topic(), MetricCatalog.PARTITION, partition)));
     }
 
     void removePartition(TopicPartition tp) {

@@ -49,6 +49,13 @@ final class PartitionProgress {
     volatile String blockedReason;
     /** {@code source_table \0 target_table} of the changes of this partition, once one was applied. */
     volatile String pair;
+    /** When the newest change of this partition arrived at the processor (its clock), epoch nanos; -1 none. */
+    volatile long lastChangeArrivalNanos = -1;
+    /**
+     * The heartbeat topic of this partition's connector ({@code <heartbeat prefix>.<topic.prefix>} for a data topic
+     * {@code <topic.prefix>.<schema>.<table>}), once one such topic was seen; null until then.
+     */
+    volatile String heartbeatTopic;
     /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
     private final StallWatch stall;
 

@@ -66,7 +66,7 @@ final class ProcessorConfig {
                 : Map.copyOf(patternDefaults(consumerProperties, topicPattern));
         this.producerProperties = producerProperties == null ? null : Map.copyOf(producerProperties);
         this.topics = List.copyOf(topics);
-        this.topicPattern = topicPattern;
+        this.topicPattern = excluding(topicPattern, deadLetterTopic);
         this.applier = applier;
         this.deadLetterTopic = deadLetterTopic;
         this.heartbeatInterval = heartbeatInterval;
@@ -99,6 +99,17 @@ final class ProcessorConfig {
     }
 
     static final int PATTERN_METADATA_MAX_AGE_MS = 5_000;
+
+    /**
+     * The subscribed pattern: the host's, but never matching the processor's own dead-letter topic, whose records
+     * (not envelopes) would be dead-lettered again, each one forever. Kafka matches the whole topic name.
+     */
+    static Pattern excluding(Pattern pattern, String deadLetterTopic) {
+        if (pattern == null || deadLetterTopic == null) {
+            return pattern;
+        }
+        return Pattern.compile("(?!" + Pattern.quote(deadLetterTopic) + "$)(?:" + pattern.pattern() + ")", pattern.flags());
+    }
 
     /** The stall timeout: the builder's value, else 2 heartbeat intervals, else 1 minute. */
     static Duration stallTimeout(Duration override, Duration heartbeatInterval) {

@@ -2,6 +2,9 @@ package io.migmon.cdc;
 
 import io.migmon.core.health.Health;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * The processor's liveness state (written by the processing thread, read by the health check from any thread) and
  * the health verdict computed from it at read time: per partition and per stage.
@@ -39,6 +42,9 @@ final class ProcessorHealth {
     /** Core's stall rule on the newest source-side time (heartbeat {@code ts_ms}, change {@code source.ts}). */
     private final StallWatch connector;
     private long connectorSignalMs;
+    /** The same rule per connector (heartbeat topic), fed with that connector's own source times. */
+    private final Map<String, StallWatch> connectors = new ConcurrentHashMap<>();
+    private final Map<String, Long> connectorFedMs = new ConcurrentHashMap<>();
 
     ProcessorHealth(ProcessorConfig config) {
         this.config = config;
@@ -71,10 +77,12 @@ final class ProcessorHealth {
             long started = p.applyStartedMs;
             applyHung |= started >= 0 && now - started > stallMs;
         }
+        double replicationLag = progress.stalenessSeconds(null);
         Health.Builder b = Health.builder()
                 .detail("lagMessages", lagMessages)
                 .detail("lagSeconds", lagSeconds)
-                .detail("replicationLagSeconds", progress.stalenessSeconds(null))
+                // NaN (not known yet, after a start) is left out: JSON has no NaN
+                .detail("replicationLagSeconds", Double.isNaN(replicationLag) ? "unknown" : replicationLag)
                 .detail("eventsProcessed", eventsProcessed)
                 .detail("deadLettered", deadLettered);
         if (lastHeartbeatMs > 0) {
@@ -155,6 +163,32 @@ final class ProcessorHealth {
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
                             + " ms (> 2 heartbeat intervals, by the source's own timestamps)"
                             + (failedRequest == null ? "" : "; last broker request failed: " + failedRequest));
+                }
+            }
+            if (!silent) {
+                // several connectors (heartbeat topics): each one confirms only itself, one paused among live ones
+                // is silent while the newest signal of all keeps moving
+                for (Map.Entry<String, Long> c : progress.connectorSignals().entrySet()) {
+                    long ms;
+                    boolean stalled;
+                    StallWatch w = connectors.computeIfAbsent(c.getKey(), k -> new StallWatch(config.stallTimeout));
+                    synchronized (w) {
+                        long signal = c.getValue() / 1_000_000L;
+                        Long fed = connectorFedMs.get(c.getKey());
+                        if (fed == null || signal > fed) {
+                            connectorFedMs.put(c.getKey(), signal);
+                            w.progress(signal);
+                        }
+                        ms = w.stalledMs(now);
+                        stalled = w.stalled(now);
+                    }
+                    if (stalled) {
+                        down = true;
+                        stageTag = stageTag == null ? "connector" : stageTag;
+                        b.down("connector silent: no heartbeat or change event on " + c.getKey() + " for " + ms
+                                + " ms (> 2 heartbeat intervals, by the source's own timestamps; other connectors"
+                                + " signal)" + (failedRequest == null ? "" : "; last broker request failed: " + failedRequest));
+                    }
                 }
             }
         }

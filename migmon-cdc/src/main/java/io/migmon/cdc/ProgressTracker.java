@@ -33,6 +33,13 @@ final class ProgressTracker {
     private final Map<TopicPartition, PartitionProgress> partitions = new ConcurrentHashMap<>();
     /** Newest source-side time per heartbeat topic (the heartbeat's own {@code ts_ms}), epoch nanos. */
     private final Map<String, Long> heartbeats = new ConcurrentHashMap<>();
+    /** When the newest heartbeat of each heartbeat topic arrived at the processor (its clock), epoch nanos. */
+    private final Map<String, Long> heartbeatArrivals = new ConcurrentHashMap<>();
+    /**
+     * Newest source-side time per connector, keyed by its heartbeat topic: its heartbeats' and its changes'
+     * (for the per-connector silence rule of the health check).
+     */
+    private final Map<String, Long> connectorSignals = new ConcurrentHashMap<>();
     private final long toleranceNanos;
     volatile long lastSourceSignalNanos = -1;
     /** Last failure to reach the broker (a lag-probe request, an offset commit), and when; cleared when the probe's next request is answered. */
@@ -117,8 +124,82 @@ final class ProgressTracker {
 
     void heartbeat(String topic, long sourceNanos, long arrivalNanos) {
         heartbeats.merge(topic, sourceNanos, Math::max);
+        heartbeatArrivals.merge(topic, arrivalNanos, Math::max);
+        connectorSignals.merge(topic, sourceNanos, Math::max);
         confirmationArrived(arrivalNanos);
         signal(sourceNanos);
+    }
+
+    /**
+     * The heartbeat topic of a data partition's connector: the known heartbeat topic
+     * {@code <heartbeat prefix>.<topic.prefix>} whose {@code topic.prefix} starts the data topic (the longest), or
+     * null while none is known (then the processor-wide confirmation applies). Remembered once found.
+     */
+    String heartbeatTopicOf(PartitionProgress p) {
+        String known = p.heartbeatTopic;
+        if (known != null || config.heartbeatTopicPrefix == null) {
+            return known;
+        }
+        String topic = p.tp.topic();
+        int skip = config.heartbeatTopicPrefix.length() + 1;
+        String best = null;
+        for (String hb : heartbeats.keySet()) {
+            if (hb.length() <= skip) {
+                continue;
+            }
+            String prefix = hb.substring(skip);
+            if (topic.length() > prefix.length() && topic.startsWith(prefix) && topic.charAt(prefix.length()) == '.'
+                    && (best == null || hb.length() > best.length())) {
+                best = hb;
+            }
+        }
+        if (best != null) {
+            p.heartbeatTopic = best;
+        }
+        return best;
+    }
+
+    /** Newest source-side time of each connector (by heartbeat topic): its heartbeats and its changes. */
+    Map<String, Long> connectorSignals() {
+        return connectorSignals;
+    }
+
+    /** Source time up to which {@code p}'s connector confirmed itself current: its heartbeats, transaction ENDs. */
+    private long confirmationNanos(PartitionProgress p) {
+        return Math.max(heartbeatNanos(p), lastTxEndNanos);
+    }
+
+    /** The newest heartbeat of {@code p}'s connector, else (connector not known) {@link #heartbeatNanos()}. */
+    private long heartbeatNanos(PartitionProgress p) {
+        String hb = heartbeatTopicOf(p);
+        Long own = hb == null ? null : heartbeats.get(hb);
+        return own != null ? own : heartbeatNanos();
+    }
+
+    /** When {@code p}'s connector's newest confirmation arrived here (its heartbeat topic's, else any). */
+    private long confirmationArrivalNanos(PartitionProgress p) {
+        String hb = heartbeatTopicOf(p);
+        Long own = hb == null ? null : heartbeatArrivals.get(hb);
+        return own != null ? Math.max(own, lastTxEndArrivalNanos) : lastConfirmationArrivalNanos;
+    }
+
+    /** When the newest change of {@code p} arrived (or a change of unknown partition, if later). */
+    private long changeArrivalNanos(PartitionProgress p) {
+        return Math.max(p.lastChangeArrivalNanos, unattributedChangeArrivalNanos);
+    }
+
+    /** Whether {@code p}'s last change's transaction is known to be incomplete (only the newest change's is known). */
+    private boolean txIncomplete(PartitionProgress p) {
+        return lastChangeTxIncomplete && (lastChangePartition == null || lastChangePartition == p);
+    }
+
+    /** A change of partition {@code p} with this source time arrived. */
+    void changeSignal(PartitionProgress p, long sourceNanos) {
+        signal(sourceNanos);
+        String hb = heartbeatTopicOf(p);
+        if (hb != null) {
+            connectorSignals.merge(hb, sourceNanos, Math::max);
+        }
     }
 
     /** When the newest heartbeat or transaction END arrived at the processor (its clock), epoch nanos; -1 none. */
@@ -148,10 +229,26 @@ final class ProgressTracker {
 
     /** Replication lag in seconds of one table pair ({@code pair} non-null) or of everything ({@code null}). */
     double stalenessSeconds(String pair) {
+        if (config.consumesKafka() && unknown(pair)) {
+            return Double.NaN;
+        }
         long now = nowNanos();
         long oldest = oldestUnapplied(pair);
         if (oldest > 0) {
             return Math.max(0, now - oldest) / 1e9;
+        }
+        if (config.heartbeatInterval != null) {
+            // nothing waits: each partition judged by its own last change and its own connector's heartbeats (a
+            // change on another table, or another connector's heartbeats, says nothing about this one)
+            double max = -1;
+            for (PartitionProgress p : partitions.values()) {
+                if (p.data && (pair == null || pair.equals(p.pair))) {
+                    max = Math.max(max, idleStalenessSeconds(p, now));
+                }
+            }
+            if (max >= 0) {
+                return max;
+            }
         }
         long applied = lastApplied(pair);
         long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
@@ -175,8 +272,63 @@ final class ProgressTracker {
         return Math.max(0, now - confirmed) / 1e9;
     }
 
+    /**
+     * Whether the replication lag is not known yet (finding 15): a consumer not assigned yet (overall), or a data
+     * partition of which no change was seen (in hand, applied or peeked) while its end offset is unknown or beyond
+     * the committed offset: after a restart over a backlog, before the first poll or peek, the age of what waits is
+     * unknown, and the lower bounds at hand (when the records were noticed) would read a false ~0. NaN until then.
+     */
+    private boolean unknown(String pair) {
+        boolean any = false;
+        for (PartitionProgress p : partitions.values()) {
+            if (!p.data || (pair != null && !pair.equals(p.pair))) {
+                continue;
+            }
+            any = true;
+            boolean timeKnown = p.lastAppliedSourceNanos > 0 || p.lastAppliedBrokerTsMs >= 0
+                    || p.inFlightSourceNanos > 0 || p.inFlightBrokerTsMs >= 0 || p.oldestSourceNanos > 0
+                    || p.oldestBrokerTsMs >= 0 || p.appliedThrough >= 0;
+            long end = p.end;
+            long committed = p.committed;
+            boolean caughtUp = end >= 0 && committed >= 0 && end <= committed;
+            if (!timeKnown && !caughtUp) {
+                return true;
+            }
+        }
+        return !any && pair == null;
+    }
+
+    /**
+     * Staleness of one partition with nothing waiting (heartbeats configured): 0 when its connector's heartbeats
+     * flow and one was emitted after the partition's last change arrived; the age of its last applied change (or
+     * the confirming heartbeat, once that change's transaction is complete) while its changes flow; else the age of
+     * the newest confirmation of its connector (heartbeats stopped: grows 1 s per second).
+     */
+    private double idleStalenessSeconds(PartitionProgress p, long now) {
+        long applied = p.lastAppliedSourceNanos;
+        long hb = confirmationNanos(p);
+        long arrival = confirmationArrivalNanos(p);
+        if (hb > 0 && arrival >= 0 && now - arrival <= toleranceNanos) {
+            boolean incomplete = txIncomplete(p);
+            if ((hb >= changeArrivalNanos(p) && !incomplete) || applied < 0) {
+                return 0;
+            }
+            boolean closed = lastChangeTxClosed && (lastChangePartition == null || lastChangePartition == p);
+            long watermark = closed ? Math.max(applied, heartbeatNanos(p)) : applied;
+            return Math.max(0, now - watermark) / 1e9;
+        }
+        long confirmed = Math.max(applied, hb);
+        return confirmed < 0 ? 0 : Math.max(0, now - confirmed) / 1e9;
+    }
+
     /** When the newest change event arrived at the processor (its clock), epoch nanos; -1 none. */
     volatile long lastChangeArrivalNanos = -1;
+    /** When the newest change given without its partition arrived ({@link #changeArrived(long, String, long)}). */
+    private volatile long unattributedChangeArrivalNanos = -1;
+    /** The partition of the newest change (whose transaction the {@code lastChangeTx*} fields describe), or null. */
+    private volatile PartitionProgress lastChangePartition;
+    /** When the newest transaction {@code END} arrived here, epoch nanos; -1 none. */
+    private volatile long lastTxEndArrivalNanos = -1;
     /** Source transaction of the newest change (transaction metadata), or null. */
     volatile String lastChangeTxId;
     /**
@@ -206,8 +358,14 @@ final class ProgressTracker {
     };
     static final int MAX_ENDED_TRANSACTIONS = 1024;
 
-    /** A change arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
+    /** A change of an unknown partition arrived (processing thread); see {@link #changeArrived(PartitionProgress, long, String, long)}. */
     void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
+        unattributedChangeArrivalNanos = arrivalNanos;
+        changeArrived(null, arrivalNanos, transactionId, totalOrder);
+    }
+
+    /** A change of {@code p} arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
+    void changeArrived(PartitionProgress p, long arrivalNanos, String transactionId, long totalOrder) {
         // runs for every change: consecutive changes of one transaction (the common case) reuse the last key and
         // its END lookup without allocating, and volatile fields are written only when their value changes
         String last = lastChangeTxId;
@@ -225,6 +383,12 @@ final class ProgressTracker {
         }
         if (lastChangeArrivalNanos != arrivalNanos) {
             lastChangeArrivalNanos = arrivalNanos;
+        }
+        if (p != null && p.lastChangeArrivalNanos != arrivalNanos) {
+            p.lastChangeArrivalNanos = arrivalNanos;
+        }
+        if (lastChangePartition != p) {
+            lastChangePartition = p;
         }
         lastChangeTxMaxOrder = Math.max(lastChangeTxMaxOrder, totalOrder);
         // an END that arrived before this change closes it only when this completes the transaction's event count
@@ -303,6 +467,9 @@ final class ProgressTracker {
     void transactionEnded(String transactionId, long eventCount, long endNanos, long arrivalNanos) {
         String txId = transactionKey(transactionId);
         confirmationArrived(arrivalNanos);
+        if (arrivalNanos > lastTxEndArrivalNanos) {
+            lastTxEndArrivalNanos = arrivalNanos;
+        }
         if (txId != null) {
             endedTransactions.put(txId, eventCount);
             if (txId.equals(lastChangeTxId)) {
@@ -333,14 +500,15 @@ final class ProgressTracker {
 
     private long oldestUnapplied(String pair) {
         long oldest = -1;
-        // a heartbeat (or END) newer than the last change's arrival confirmed the target current at its source time:
-        // records waiting but not yet read were committed after it, as far as the processor can know
-        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
-        long confirmed = hb > 0 && hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete ? hb : -1;
         for (PartitionProgress p : partitions.values()) {
             if (!p.data || (pair != null && !pair.equals(p.pair))) {
                 continue;
             }
+            // a heartbeat (or END) of the partition's connector newer than the partition's last change's arrival
+            // confirmed it current at its source time: records waiting but not yet read were committed after it, as
+            // far as the processor can know. Per partition: a change arriving on another one withdraws nothing here
+            long hb = confirmationNanos(p);
+            long confirmed = hb > 0 && hb >= changeArrivalNanos(p) && !txIncomplete(p) ? hb : -1;
             long o = p.oldestUnappliedSourceNanos(confirmed);
             if (o > 0 && (oldest < 0 || o < oldest)) {
                 oldest = o;

@@ -97,7 +97,6 @@ class CdcAttack2ConnectIT {
      * change.
      */
     @Test
-    @Disabled("finding 6: two connectors, one paused while its source writes: health UP and replication lag 0 (truth grows 1 s/s)")
     void aPausedConnectorAmongTwoIsDownAndItsTableLagGrows() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String a = "att2ca";
@@ -128,6 +127,9 @@ class CdcAttack2ConnectIT {
 
                 client.pause(a);
                 Await.until(Duration.ofSeconds(30), "PAUSED", () -> "PAUSED".equals(client.status(a).state()));
+                // the status says PAUSED before the task's poll in progress returns (its records are still sent: seen
+                // 2026-11-27 04:21, rows 11-15 in the target, truth 0); let that poll drain before the source writes
+                Thread.sleep(3_000);
                 long t0 = System.nanoTime();
                 CdcTestEnvironment.exec(env.source(), "INSERT INTO public." + a + " SELECT g, 'a' FROM generate_series(11, 15) g");
                 // 2 heartbeat intervals + 3 s of slack, as CdcTruthIT
@@ -153,6 +155,8 @@ class CdcAttack2ConnectIT {
                 loop.get();
                 client.delete(a);
                 client.delete(b);
+                env.dropSlot(a);
+                env.dropSlot(b);
             }
         }
     }
@@ -206,6 +210,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -326,6 +331,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
                 target.close();
             }
         }
@@ -518,6 +524,7 @@ class CdcAttack2ConnectIT {
                     loop2.get();
                 }
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -531,7 +538,6 @@ class CdcAttack2ConnectIT {
      * heartbeat, so A falls back to its own last applied change.
      */
     @Test
-    @Disabled("finding 11: an idle, caught-up table's replication lag grows 1 s/s while another table of the connector streams")
     void anIdleTablesLagStaysNearZeroWhileAnotherTableStreams() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2it";
@@ -591,6 +597,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -602,7 +609,6 @@ class CdcAttack2ConnectIT {
      * is built until it has caught up: a sample reading 0 (or far below the truth) while rows wait is the finding.
      */
     @Test
-    @Disabled("finding 15: a processor restarted over a 16 s backlog reads replication lag 0.00-0.23 s for its first ~0.8 s")
     void aRestartedProcessorOverABacklogDoesNotReadZeroReplicationLag() throws Exception {
         LagPipeline pipe = new LagPipeline("att2rs", HEARTBEAT);
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
@@ -670,7 +676,7 @@ class CdcAttack2ConnectIT {
      * 0) until someone restarts the connector. Truth: the source's rows of the new table vs the target's.
      */
     @Test
-    @Disabled("finding 16: a table created after the connector started (filtered publication, the seeds) never reaches Kafka or the target; health UP")
+    @Disabled("finding 16: a table created after the connector started (filtered publication, the seeds) never reaches Kafka or the target; health UP. Not fixed: documented with the user-side fixes in docs/cdc.md (lag-fix, 2026-11-27), not detected")
     void aTableCreatedAfterTheConnectorStartedReachesTheTarget() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2nt";
@@ -708,6 +714,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -758,6 +765,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }
@@ -773,7 +781,6 @@ class CdcAttack2ConnectIT {
      * retried twice, isolated, dead-lettered, and the row is missing from the target for good.
      */
     @Test
-    @Disabled("finding 17: target with the source's foreign keys: a child applied before its parent (other partition) is dead-lettered (23503), 6/300 lost")
     void childRowsOfATargetWithForeignKeysAreNotDeadLetteredWhenTheirParentIsOnAnotherPartition() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String name = "att2fk";
@@ -818,6 +825,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                env.dropSlot(name);
             }
         }
     }

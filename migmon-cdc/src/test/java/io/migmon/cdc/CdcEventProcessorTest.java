@@ -207,6 +207,15 @@ class CdcEventProcessorTest {
     }
 
     @Test
+    void aTopicPatternNeverSubscribesTheDeadLetterTopic() {
+        java.util.regex.Pattern p = ProcessorConfig.excluding(java.util.regex.Pattern.compile("shop\\..*"), "shop.dlq");
+        assertThat(p.matcher("shop.dlq").matches()).isFalse();
+        assertThat(p.matcher("shop.dlq2").matches()).isTrue();
+        assertThat(p.matcher("shop.public.orders").matches()).isTrue();
+        assertThat(p.matcher("other.dlq").matches()).isFalse();
+    }
+
+    @Test
     void builderFailsFastNamingTheField() {
         assertThatThrownBy(() -> CdcEventProcessor.builder().build()).hasMessageContaining("meterRegistry");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
@@ -225,6 +234,11 @@ class CdcEventProcessorTest {
                 .hasMessageContaining("heartbeat topic");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).topics("t").build())
                 .hasMessageContaining("kafkaConsumer");
+        assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
+                .topics("shop.public.orders", "shop.dlq").deadLetterTopic("shop.dlq").build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("topics must not contain the deadLetterTopic (shop.dlq)");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).pollTimeout(Duration.ZERO).build())
                 .hasMessageContaining("pollTimeout");
         assertThatThrownBy(() -> CdcEventProcessor.builder().meterRegistry(registry).build().run())

@@ -215,8 +215,8 @@ class CdcPipelineIT {
                 () -> registry.get("cdc.replication.lag").tags("source_table", "public.orders", "target_table", "public.orders")
                         .gauge().value() == 0 && registry.get("cdc.replication.lag.overall").gauge().value() == 0);
         String scrape = registry.scrape();
-        assertThat(scrape).contains("cdc_consumer_lag_messages{partition=\"0\",topic=\"shop.public.orders\"} 0.0")
-                .contains("cdc_stage_latency_seconds_bucket{stage=\"broker_to_consumer\"");
+        assertThat(scrape).contains("cdc_consumer_lag_messages{partition=\"0\",processor=\"cdc\",topic=\"shop.public.orders\"} 0.0")
+                .contains("cdc_stage_latency_seconds_bucket{processor=\"cdc\",stage=\"broker_to_consumer\"");
     }
 
     @Test

@@ -120,6 +120,35 @@ final class CdcTestEnvironment {
         return props;
     }
 
+    /**
+     * Drops the replication slot {@code migmon_<name>} of a deleted connector once it is inactive (best effort, up to
+     * 15 s): the source allows 10 slots per test JVM, and every connector left one behind.
+     */
+    void dropSlot(String name) {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try (Connection c = source().getConnection(); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT active FROM pg_replication_slots WHERE slot_name = 'migmon_"
+                         + name + "'")) {
+                if (!rs.next()) {
+                    return;
+                }
+                if (!rs.getBoolean(1)) {
+                    s.execute("SELECT pg_drop_replication_slot('migmon_" + name + "')");
+                    return;
+                }
+            } catch (Exception e) {
+                // still in use: retry
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     static void exec(DataSource ds, String... sql) throws Exception {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             for (String q : sql) {

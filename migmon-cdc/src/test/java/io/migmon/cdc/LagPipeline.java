@@ -247,6 +247,7 @@ final class LagPipeline implements AutoCloseable {
         } catch (RuntimeException ignored) {
             // best effort
         }
+        env.dropSlot(name);
         client.close();
         target.close();
     }

@@ -240,4 +240,98 @@ class ReplicationLagTest {
         assertThat(t.stalenessSeconds(null)).isEqualTo(0.1, within(1e-9));
         assertThat(p.messages()).isEqualTo(5);
     }
+
+    private ProgressTracker tracker() {
+        ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
+                null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100), null,
+                Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock, null);
+        return new ProgressTracker(config);
+    }
+
+    private PartitionProgress appliedTable(ProgressTracker t, String topic, String table) {
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition(topic, 0));
+        p.pair = table + '\u0000' + table;
+        long now = t.nowNanos();
+        t.changeArrived(p, now, null, -1);
+        p.inHand(0, clock.millis(), clock.millis());
+        p.lastAppliedSourceNanos = now - 100_000_000L;
+        p.done(1, clock.millis(), clock.millis());
+        return p;
+    }
+
+    /** Finding 11: an idle table's lag is judged by its own last change, not by another table's stream. */
+    @Test
+    void anIdleTableStaysCurrentWhileAnotherTableOfTheConnectorStreams() {
+        ProgressTracker t = tracker();
+        PartitionProgress a = appliedTable(t, "shop.public.orders", "public.orders");
+        PartitionProgress b = appliedTable(t, "shop.public.items", "public.items");
+        clock.advance(Duration.ofMillis(500));
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        // B streams: a change every 100 ms, a heartbeat every second (always older than B's newest change)
+        for (int s = 0; s < 30; s++) {
+            for (int i = 0; i < 10; i++) {
+                clock.advance(Duration.ofMillis(100));
+                t.changeArrived(b, t.nowNanos(), null, -1);
+                b.lastAppliedSourceNanos = t.nowNanos() - 50_000_000L;
+            }
+            t.heartbeat("__debezium-heartbeat.shop", t.nowNanos() - 50_000_000L, t.nowNanos());
+        }
+        assertThat(t.stalenessSeconds("public.orders\u0000public.orders")).as("A idle and current").isZero();
+        assertThat(t.stalenessSeconds("public.items\u0000public.items")).isLessThan(0.2);
+        // a record of A noticed behind its position: aged from A's own confirmation, not from A's last change (30 s)
+        clock.advance(Duration.ofMillis(300));
+        t.changeArrived(b, t.nowNanos(), null, -1);
+        a.end(2, clock.millis());
+        assertThat(t.stalenessSeconds("public.orders\u0000public.orders"))
+                .as("a change on B does not withdraw A's heartbeat bound").isEqualTo(0.35, within(1e-9));
+    }
+
+    /** Finding 6: each connector confirms only its own tables; one paused among two ages. */
+    @Test
+    void aSilentConnectorsTablesAgeWhileAnotherConnectorsHeartbeatsFlow() {
+        ProgressTracker t = tracker();
+        appliedTable(t, "shop.public.orders", "public.orders");
+        appliedTable(t, "bill.public.invoices", "public.invoices");
+        clock.advance(Duration.ofMillis(500));
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        t.heartbeat("__debezium-heartbeat.bill", t.nowNanos(), t.nowNanos());
+        for (int s = 0; s < 10; s++) {
+            clock.advance(Duration.ofSeconds(1));
+            t.heartbeat("__debezium-heartbeat.bill", t.nowNanos(), t.nowNanos());
+        }
+        assertThat(t.stalenessSeconds("public.invoices\u0000public.invoices")).isZero();
+        assertThat(t.stalenessSeconds("public.orders\u0000public.orders")).as("shop silent for 10 s")
+                .isEqualTo(10.0, within(1e-9));
+        assertThat(t.stalenessSeconds(null)).isEqualTo(10.0, within(1e-9));
+        assertThat(t.connectorSignals()).containsOnlyKeys("__debezium-heartbeat.shop", "__debezium-heartbeat.bill");
+    }
+
+    /** Finding 15: after a (re)start, unknown (NaN) until what waits is known; never a false ~0 over a backlog. */
+    @Test
+    void aRestartedConsumerReadsNaNUntilTheAgeOfWhatWaitsIsKnown() {
+        ProcessorConfig config = new ProcessorConfig("t", registry, null,
+                java.util.Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"), null, List.of("shop.public.orders"),
+                null, batch -> { }, null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100),
+                null, Duration.ofMillis(100), Duration.ofSeconds(1), 0, "__debezium-heartbeat", ".transaction", clock,
+                null);
+        ProgressTracker t = new ProgressTracker(config);
+        assertThat(t.stalenessSeconds(null)).as("nothing assigned yet").isNaN();
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        p.position(100, clock.millis());
+        assertThat(t.stalenessSeconds(null)).as("end offset unknown").isNaN();
+        // the lag refresh sees 800 records behind; the record at the committed offset not read yet
+        p.end(900, clock.millis());
+        clock.advance(Duration.ofMillis(200));
+        assertThat(t.stalenessSeconds(null)).as("waiting, age unknown: not the 0.2 s since noticed").isNaN();
+        // the peek reads it: committed 16 s ago at the source
+        p.peeked(100, clock.millis() - 15_900, t.nowNanos() - 16_000_000_000L);
+        assertThat(t.stalenessSeconds(null)).isEqualTo(16.0, within(1e-9));
+        // a partition known caught up is known: 0 with heartbeats flowing
+        ProgressTracker idle = new ProgressTracker(config);
+        PartitionProgress q = idle.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
+        q.position(100, clock.millis());
+        q.end(100, clock.millis());
+        idle.heartbeat("__debezium-heartbeat.shop", idle.nowNanos(), idle.nowNanos());
+        assertThat(idle.stalenessSeconds(null)).isZero();
+    }
 }

@@ -311,9 +311,11 @@ class CheckAgainstPrometheusIT {
         MigmonMeters cdc = MigmonMeters.create(prefixed.registry, prefixed.options);
         CLOSE.add(cdc);
         double[] lags = CDC_LAGS; // ground truth: replication 45 s, consumer 12 s
-        cdc.gauge(MetricCatalog.CDC_REPLICATION_LAG, lags, l -> l[0], MetricCatalog.SOURCE_TABLE, "public.orders",
+        cdc.gauge(MetricCatalog.CDC_REPLICATION_LAG, lags, l -> l[0], MetricCatalog.PROCESSOR, "replica",
+                MetricCatalog.SOURCE_TABLE, "public.orders",
                 MetricCatalog.TARGET_TABLE, "orders");
-        cdc.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lags, l -> l[1], MetricCatalog.TOPIC,
+        cdc.gauge(MetricCatalog.CDC_CONSUMER_LAG_SECONDS, lags, l -> l[1], MetricCatalog.PROCESSOR, "replica",
+                MetricCatalog.TOPIC,
                 "inventory.public.orders", MetricCatalog.PARTITION, "0");
         ObservableMigration m = prefixed.migration("cdc-run").expectedRows(10).build();
         CLOSE.add(m);

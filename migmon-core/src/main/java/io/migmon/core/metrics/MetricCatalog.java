@@ -137,12 +137,12 @@ public final class MetricCatalog {
     // ---- CDC ----------------------------------------------------------------------------------------------------
     public static final MeterDefinition CDC_EVENTS_PROCESSED = MeterDefinition.builder("cdc.events.processed", MeterType.COUNTER)
             .description("Change events processed, by source (connector), table and operation")
-            .tags(SOURCE, TABLE, OPERATION).bounded(SOURCE, TABLE)
+            .tags(PROCESSOR, SOURCE, TABLE, OPERATION).bounded(SOURCE, TABLE)
             .prometheus("cdc_events_processed_total").build();
 
     public static final MeterDefinition CDC_CONSUMER_LAG = MeterDefinition.builder("cdc.consumer.lag", MeterType.GAUGE)
             .baseUnit("messages").description("Records between the consumer's position and the partition's end offset")
-            .tags(TOPIC, PARTITION).bounded(TOPIC)
+            .tags(PROCESSOR, TOPIC, PARTITION).bounded(TOPIC)
             .prometheus("cdc_consumer_lag_messages").build();
 
     /**
@@ -151,27 +151,27 @@ public final class MetricCatalog {
      */
     public static final MeterDefinition CDC_CONSUMER_LAG_SECONDS = MeterDefinition.builder("cdc.consumer.lag.seconds", MeterType.GAUGE)
             .baseUnit("seconds").description("Age of the oldest unconsumed record of the partition, 0 when caught up")
-            .tags(TOPIC, PARTITION).bounded(TOPIC)
+            .tags(PROCESSOR, TOPIC, PARTITION).bounded(TOPIC)
             .prometheus("cdc_consumer_lag_seconds").build();
 
     public static final MeterDefinition CDC_REPLICATION_LAG = MeterDefinition.builder("cdc.replication.lag", MeterType.GAUGE)
             .baseUnit("seconds").description("Time from the source commit to the change being applied to the target")
-            .tags(SOURCE_TABLE, TARGET_TABLE).bounded(SOURCE_TABLE, TARGET_TABLE)
+            .tags(PROCESSOR, SOURCE_TABLE, TARGET_TABLE).bounded(SOURCE_TABLE, TARGET_TABLE)
             .prometheus("cdc_replication_lag_seconds").build();
 
     public static final MeterDefinition CDC_STAGE_LATENCY = MeterDefinition.builder("cdc.stage.latency", MeterType.TIMER)
             .baseUnit("seconds").description("Latency of each pipeline stage: source_to_connector, connector_to_broker, broker_to_consumer, consumer_to_applied")
-            .tags(STAGE).buckets(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
+            .tags(PROCESSOR, STAGE).buckets(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
             .prometheus("cdc_stage_latency_seconds").build();
 
     public static final MeterDefinition CDC_DEAD_LETTERS = MeterDefinition.builder("cdc.dead.letters", MeterType.COUNTER)
             .description("Events sent to the dead-letter path, by topic and reason")
-            .tags(TOPIC, REASON).bounded(TOPIC)
+            .tags(PROCESSOR, TOPIC, REASON).bounded(TOPIC)
             .prometheus("cdc_dead_letters_total").build();
 
     public static final MeterDefinition CDC_EVENTS_REDELIVERED = MeterDefinition.builder("cdc.events.redelivered", MeterType.COUNTER)
             .description("Change events delivered again after a retry, a rewind or a rebalance (not counted again in cdc_events_processed_total), by source and table")
-            .tags(SOURCE, TABLE).bounded(SOURCE, TABLE)
+            .tags(PROCESSOR, SOURCE, TABLE).bounded(SOURCE, TABLE)
             .prometheus("cdc_events_redelivered_total").build();
 
     public static final MeterDefinition CDC_REPLICATION_LAG_OVERALL = MeterDefinition.builder("cdc.replication.lag.overall", MeterType.GAUGE)
@@ -191,12 +191,12 @@ public final class MetricCatalog {
      */
     public static final MeterDefinition CDC_TRANSACTION_APPLY_LAG = MeterDefinition.builder("cdc.transaction.apply.lag", MeterType.TIMER)
             .baseUnit("seconds").description("Time from a source transaction's commit to the apply of its last event (transaction metadata); the count is the number of transactions completed, by source (connector)")
-            .tags(SOURCE).bounded(SOURCE).buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
+            .tags(PROCESSOR, SOURCE).bounded(SOURCE).buckets(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800)
             .prometheus("cdc_transaction_apply_lag_seconds").build();
 
     public static final MeterDefinition CDC_TRANSACTIONS_EVICTED = MeterDefinition.builder("cdc.transactions.evicted", MeterType.COUNTER)
             .description("Source transactions given up before all their events were applied, by source and reason (rebalance, expired, capacity, dead_lettered)")
-            .tags(SOURCE, REASON).bounded(SOURCE)
+            .tags(PROCESSOR, SOURCE, REASON).bounded(SOURCE)
             .prometheus("cdc_transactions_evicted_total").build();
 
     public static final MeterDefinition CDC_CONNECTOR_STATE = MeterDefinition.builder("cdc.connector.state", MeterType.GAUGE)

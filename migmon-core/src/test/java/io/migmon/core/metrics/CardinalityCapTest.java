@@ -30,7 +30,7 @@ class CardinalityCapTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         MigmonMeters meters = MigmonMeters.create(registry);
         for (int i = 0; i < 250; i++) {
-            meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED, "source", "pg", "table", "t" + i, "operation", "c");
+            meters.counter(MetricCatalog.CDC_EVENTS_PROCESSED, "processor", "p", "source", "pg", "table", "t" + i, "operation", "c");
         }
         assertThat(registry.find("cdc.events.processed").counters()).hasSize(101);
     }

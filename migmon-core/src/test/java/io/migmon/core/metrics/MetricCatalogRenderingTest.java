@@ -28,9 +28,9 @@ class MetricCatalogRenderingTest {
             "mongodb_migration_duration_seconds", "histogram status,version",
             "mongodb_migration_documents_total", "counter collection,version",
             "mongodb_migration_errors_total", "counter error_type,version",
-            "cdc_events_processed_total", "counter operation,source,table",
-            "cdc_consumer_lag_messages", "gauge partition,topic",
-            "cdc_replication_lag_seconds", "gauge source_table,target_table");
+            "cdc_events_processed_total", "counter operation,processor,source,table",
+            "cdc_consumer_lag_messages", "gauge partition,processor,topic",
+            "cdc_replication_lag_seconds", "gauge processor,source_table,target_table");
 
     @Test
     void everyCatalogMeterRendersWithItsPinnedNameTypeAndLabels() {
@@ -59,8 +59,8 @@ class MetricCatalogRenderingTest {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         registerAll(MigmonMeters.create(registry));
         Map<String, String> rendered = parse(registry.scrape());
-        assertThat(rendered).containsEntry("cdc_transaction_apply_lag_seconds", "histogram source")
-                .containsEntry("cdc_transactions_evicted_total", "counter reason,source");
+        assertThat(rendered).containsEntry("cdc_transaction_apply_lag_seconds", "histogram processor,source")
+                .containsEntry("cdc_transactions_evicted_total", "counter processor,reason,source");
     }
 
     /**
