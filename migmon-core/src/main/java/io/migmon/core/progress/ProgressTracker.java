@@ -402,7 +402,8 @@ public final class ProgressTracker {
         int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone);
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
-            shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span);
+            shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span, ringActive[i],
+                    (doneNow - ringDone[i]) / (double) Math.max(1, activeNow - ringActive[i]));
             regimeActive = ringActive[i];
             regimeDone = ringDone[i];
             initialRegime = false;

@@ -99,9 +99,14 @@ final class EtaEvaluation {
      * {@code "name @60 s"} for the others.
      */
     static Map<String, Map<String, Errors>> run(int seeds, long... firstSeeds) {
+        return run(SCENARIOS, INTERVALS, seeds, firstSeeds);
+    }
+
+    /** As {@link #run(int, long...)}, on some scenarios and read intervals only (for tuning runs). */
+    static Map<String, Map<String, Errors>> run(String[] scenarios, int[] intervals, int seeds, long... firstSeeds) {
         Map<String, Map<String, Errors>> out = new LinkedHashMap<>();
-        for (int interval : INTERVALS) {
-            for (String scenario : SCENARIOS) {
+        for (int interval : intervals) {
+            for (String scenario : scenarios) {
                 Map<String, Errors> m = new LinkedHashMap<>();
                 for (String method : METHODS) {
                     m.put(method, new Errors());

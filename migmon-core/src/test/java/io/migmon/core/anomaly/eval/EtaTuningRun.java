@@ -18,8 +18,12 @@ class EtaTuningRun {
 
     @Test
     void tuningSeeds() throws IOException {
+        // -Deta.scenarios=ramp,steady and -Deta.intervals=5,60 restrict the run (quicker tuning loops)
+        String[] scenarios = System.getProperty("eta.scenarios", String.join(",", EtaEvaluation.SCENARIOS)).split(",");
+        int[] intervals = java.util.Arrays.stream(System.getProperty("eta.intervals", "5,1,60").split(","))
+                .mapToInt(Integer::parseInt).toArray();
         String table = EtaEvaluation.markdown(
-                EtaEvaluation.run(10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
+                EtaEvaluation.run(scenarios, intervals, 10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
                         EtaEvaluation.RETIRED_HELD_OUT_2, EtaEvaluation.RETIRED_HELD_OUT_3,
                         EtaEvaluation.RETIRED_HELD_OUT_4), 50);
         Path out = Path.of("target", "eta-evaluation-tuning.md");
