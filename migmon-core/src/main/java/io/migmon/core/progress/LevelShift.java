@@ -20,12 +20,23 @@ package io.migmon.core.progress;
  * correlation, negligible on long regimes). A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
  * {@link #MIN_SHIFT}; the new regime starts at the candidate with the largest statistic.
  *
+ * <p><b>Drift.</b> Within {@link #DRIFT_MILLIS} of an accepted change, a further change <em>in the same direction</em>
+ * needs only {@link #Z_DRIFT}: a ramp is a drift that the step test follows in steps, and once one step is taken the
+ * next one in the same direction is the likely continuation, not noise (the prior odds are not those of a steady
+ * run). A change against the direction, and any change of a regime that did not start with a change, still needs
+ * {@link #Z}. The first step of a ramp is not made easier: a run whose noise is correlated over minutes gets no
+ * cheaper first change.
+ *
  * <p>Not thread-safe: used under the {@link ProgressTracker}'s lock.
  */
 final class LevelShift {
 
     /** Threshold of the statistic, in standard deviations of the log-rate difference. */
     static final double Z = 7;
+    /** Threshold for a change in the same direction as the change that started the regime (a drift's next step). */
+    static final double Z_DRIFT = 5;
+    /** How long after a change the next one in the same direction counts as a drift's next step, ms. */
+    static final long DRIFT_MILLIS = 600_000;
     /** Smallest change of level worth a new regime (log of the rate ratio: 20%). */
     static final double MIN_SHIFT = Math.log(1.2);
     /** Shortest span after a candidate change point, ms. */
@@ -66,6 +77,9 @@ final class LevelShift {
     /** The level of the previous regime and where it started (its blocks still measure the noise). */
     private double previousRate = Double.NaN;
     private long previousFrom = Long.MIN_VALUE;
+    /** Where the last accepted change started its regime, and its direction (+1 up, -1 down). */
+    private long shiftedAt = Long.MIN_VALUE;
+    private double lastShiftSign;
 
     /** Starts (or restarts, after a stall) the blocks at a read. */
     void restartBlocks(long activeNow, long doneNow) {
@@ -209,6 +223,8 @@ final class LevelShift {
             return -1;
         }
         prepare(regimeFrom);
+        // the regime started with a change less than DRIFT_MILLIS ago: its next step in the same direction is a drift's
+        boolean drift = shiftedAt == regimeFrom && regimeSpan <= DRIFT_MILLIS;
         int best = -1;
         double bestZ = Z;
         for (int k = 0; k < count; k++) {
@@ -243,6 +259,9 @@ final class LevelShift {
             va += level;
             vb += level;
             double z = Math.abs(shift) / Math.sqrt(va + vb);
+            if (drift && Math.signum(shift) == lastShiftSign) {
+                z *= Z / Z_DRIFT; // a drift's next step: compared with Z, as if the threshold were Z_DRIFT
+            }
             if (z >= bestZ) {
                 bestZ = z;
                 best = i;
@@ -251,9 +270,14 @@ final class LevelShift {
         return best;
     }
 
-    /** A new regime started; the old one's level was {@code previousRate} rows per ms since {@code previousFrom}. */
-    void shifted(long previousFrom, double previousRate) {
+    /**
+     * A new regime started at active time {@code at}; the old one's level was {@code previousRate} rows per ms since
+     * {@code previousFrom}, the new one's (as first measured) {@code newRate}.
+     */
+    void shifted(long previousFrom, double previousRate, long at, double newRate) {
         this.previousFrom = previousFrom;
         this.previousRate = previousRate;
+        this.shiftedAt = at;
+        this.lastShiftSign = Math.signum(newRate - previousRate);
     }
 }

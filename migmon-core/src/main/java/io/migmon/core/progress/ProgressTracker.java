@@ -34,7 +34,8 @@ import java.util.function.LongSupplier;
  * the wander of the regime's own level added back) and asks for a difference of at least 20% and 7 standard
  * deviations between the rate before and after a candidate read ({@code LevelShift}); a new regime then starts at that read, its rate measured from the read after it (that
  * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
- * quiet run; noise correlated over minutes is not taken for a new level.
+ * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
+ * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7.
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
@@ -402,7 +403,8 @@ public final class ProgressTracker {
         int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone);
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
-            shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span);
+            shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span, ringActive[i],
+                    (doneNow - ringDone[i]) / (double) Math.max(1, activeNow - ringActive[i]));
             regimeActive = ringActive[i];
             regimeDone = ringDone[i];
             initialRegime = false;

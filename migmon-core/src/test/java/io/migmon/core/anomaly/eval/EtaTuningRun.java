@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ETA evaluation on the tuning seeds ({@link EtaEvaluation#TUNING} and the retired
- * {@link EtaEvaluation#RETIRED_HELD_OUT}, {@link EtaEvaluation#RETIRED_HELD_OUT_2} and
- * {@link EtaEvaluation#RETIRED_HELD_OUT_3}), the only ones looked at while choosing the rate model's constants. Prints
+ * {@link EtaEvaluation#RETIRED_HELD_OUT}, {@link EtaEvaluation#RETIRED_HELD_OUT_2},
+ * {@link EtaEvaluation#RETIRED_HELD_OUT_3} and {@link EtaEvaluation#RETIRED_HELD_OUT_4}), the only ones looked at while choosing the rate model's constants. Prints
  * the table; asserts nothing. Excluded from the default build (tag {@code benchmark}); run with
  * {@code mvn -B -pl migmon-core test -Dexcluded.groups= -Dgroups=benchmark -Dtest=EtaTuningRun}.
  */
@@ -18,9 +18,14 @@ class EtaTuningRun {
 
     @Test
     void tuningSeeds() throws IOException {
+        // -Deta.scenarios=ramp,steady and -Deta.intervals=5,60 restrict the run (quicker tuning loops)
+        String[] scenarios = System.getProperty("eta.scenarios", String.join(",", EtaEvaluation.SCENARIOS)).split(",");
+        int[] intervals = java.util.Arrays.stream(System.getProperty("eta.intervals", "5,1,60").split(","))
+                .mapToInt(Integer::parseInt).toArray();
         String table = EtaEvaluation.markdown(
-                EtaEvaluation.run(10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
-                        EtaEvaluation.RETIRED_HELD_OUT_2, EtaEvaluation.RETIRED_HELD_OUT_3), 40);
+                EtaEvaluation.run(scenarios, intervals, 10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
+                        EtaEvaluation.RETIRED_HELD_OUT_2, EtaEvaluation.RETIRED_HELD_OUT_3,
+                        EtaEvaluation.RETIRED_HELD_OUT_4), 50);
         Path out = Path.of("target", "eta-evaluation-tuning.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, table);
