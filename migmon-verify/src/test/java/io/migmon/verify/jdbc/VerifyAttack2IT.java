@@ -440,12 +440,33 @@ class VerifyAttack2IT {
                 }
             });
             run.start();
-            Thread.sleep(700); // the source's 100 rows are done, the target is scanning
+            // interrupt while the target is scanning: wait until its scan shows in pg_stat_activity (a fixed sleep
+            // let the whole run finish first on a quiet machine)
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            boolean scanning = false;
+            while (!scanning && run.isAlive() && System.nanoTime() < deadline) {
+                scanning = targetScanning(p.target(), tgt);
+                if (!scanning) {
+                    Thread.sleep(5);
+                }
+            }
+            assertThat(scanning).as("the target's scan was seen running").isTrue();
             run.interrupt();
             run.join(120_000);
             assertThat(thrown.get()).as("the run was cancelled").isNotNull();
             assertThat(sessionSettings(src)).as("source").isEqualTo(before);
             assertThat(sessionSettings(tgt)).as("target").isEqualTo(before);
+        }
+    }
+
+    /** Whether the verifier's connection {@code tgt} runs a statement on {@code intr} now. */
+    private static boolean targetScanning(DataSource target, Connection tgt) throws SQLException {
+        int pid = tgt.unwrap(org.postgresql.PGConnection.class).getBackendPID();
+        try (Connection c = target.getConnection(); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid + " AND state = 'active' "
+                        + "AND query ILIKE '%intr%'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
         }
     }
 
