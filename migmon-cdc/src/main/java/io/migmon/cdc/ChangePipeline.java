@@ -576,7 +576,6 @@ final class ChangePipeline {
             try {
                 applier.apply(List.copyOf(changes));
                 applied(changes, consumedNanos, nanosNow());
-                foreignKeyWaits.remove(key(changes.get(0)));
                 return List.of();
             } catch (RetriableApplyException e) {
                 throw e;
@@ -588,7 +587,6 @@ final class ChangePipeline {
             }
         }
         if (changes.size() == 1) {
-            waitForParent(changes.get(0), changes.get(0), last);
             transactions.deadLettered(changes.get(0).transactionId());
             return List.of(new DeadLetter(changes.get(0).record(), reasonOf(last), describe(last)));
         }
@@ -601,68 +599,11 @@ final class ChangePipeline {
             } catch (RetriableApplyException ex) {
                 throw ex;
             } catch (Exception ex) {
-                // the events applied above are redelivered with the batch: idempotent, counted once
-                waitForParent(changes.get(0), e, ex);
                 rejected.add(new DeadLetter(e.record(), reasonOf(ex), describe(ex)));
                 transactions.deadLettered(e.transactionId());
             }
         }
-        foreignKeyWaits.remove(key(changes.get(0)));
         return rejected;
-    }
-
-    /**
-     * Batches (by their first record) rejected by a foreign-key violation, and since when (processing thread only).
-     * A target with the source's foreign keys rejects a child applied before its parent when the parent's changes
-     * travel on another partition (another table's topic): the parent is usually a poll away. Such a batch is
-     * rewound and retried (like a target outage) for {@link #foreignKeyWait}, then dead-lettered with the
-     * violation as reason (finding 17).
-     */
-    private final java.util.Map<String, Long> foreignKeyWaits = new java.util.HashMap<>();
-
-    /** How long a foreign-key violation is retried: half the stall timeout (so health does not go DOWN for it), at least 1 s. */
-    private Duration foreignKeyWait() {
-        Duration half = config.stallTimeout.dividedBy(2);
-        return half.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : half;
-    }
-
-    private static String key(ChangeEvent first) {
-        CdcRecord r = first.record();
-        return r.topic() + '\u0000' + r.partition() + '\u0000' + r.offset();
-    }
-
-    /**
-     * Throws {@link RetriableApplyException} (rewind, retry after the back-off) when {@code failure} is a foreign-key
-     * violation (SQLState 23503) of the batch starting at {@code first} first seen less than {@link #foreignKeyWait}
-     * ago; returns (dead-letter it) otherwise.
-     */
-    private void waitForParent(ChangeEvent first, ChangeEvent failed, Exception failure) throws RetriableApplyException {
-        if (!config.consumesKafka() || !foreignKeyViolation(failure)) {
-            // process(...) (embedded engine): a retriable failure would be thrown to the engine; dead-lettered as before
-            return;
-        }
-        String k = key(first);
-        long now = config.clock.millis();
-        if (foreignKeyWaits.size() > 1_000) {
-            foreignKeyWaits.clear();
-        }
-        long since = foreignKeyWaits.computeIfAbsent(k, x -> now);
-        long waited = now - since;
-        if (waited < foreignKeyWait().toMillis()) {
-            throw new RetriableApplyException("target failing: foreign key violation (23503) at " + failed.record()
-                    + ", its parent may still be on its way on another partition; retrying for up to "
-                    + foreignKeyWait().toMillis() + " ms (" + waited + " ms so far)", failure);
-        }
-        foreignKeyWaits.remove(k);
-    }
-
-    static boolean foreignKeyViolation(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23503".equals(sql.getSQLState())) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
