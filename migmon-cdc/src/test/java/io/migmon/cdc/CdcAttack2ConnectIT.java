@@ -157,6 +157,19 @@ class CdcAttack2ConnectIT {
         }
     }
 
+    /**
+     * Drops a deleted connector's replication slot (the one shared PostgreSQL has 10): the slot stays active until the
+     * task has stopped, so this waits for it to be released.
+     */
+    private static void dropSlot(CdcTestEnvironment env, String slot) throws Exception {
+        Await.until(Duration.ofSeconds(60), "slot " + slot + " dropped", () -> {
+            CdcAttack2IT.query(env.source(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
+                    + " WHERE slot_name = '" + slot + "' AND NOT active");
+            return CdcAttack2IT.query(env.source(), "SELECT 1 FROM pg_replication_slots WHERE slot_name = '" + slot
+                    + "'").isEmpty();
+        });
+    }
+
     private static double overall(SimpleMeterRegistry registry) {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
@@ -206,6 +219,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                dropSlot(env, "migmon_" + name);
             }
         }
     }
@@ -760,6 +774,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                dropSlot(env, "migmon_" + name);
             }
         }
     }
@@ -871,6 +886,7 @@ class CdcAttack2ConnectIT {
                 processor.close();
                 loop.get();
                 client.delete(name);
+                dropSlot(env, "migmon_" + name);
             }
         }
     }
