@@ -64,7 +64,8 @@ import java.util.stream.Collectors;
  *
  * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention, a read-only
  * target and a lock wait that timed out ({@code SQLState} classes 08, 40, 53, 57, 25006 and 55P03) are reported as
- * {@link RetriableApplyException}; other errors as {@link SQLException}s whose messages carry the table and SQLState
+ * {@link RetriableApplyException}, and so is a foreign-key violation (23503) for up to {@link Builder#foreignKeyRetry}
+ * (a parent on another partition not applied yet); other errors as {@link SQLException}s whose messages carry the table and SQLState
  * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
  * batches; called from one thread at a time.
  */
@@ -83,6 +84,10 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private final String placeholder;
     private final BinaryMode binaryMode;
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
+    private final long foreignKeyRetryNanos;
+    private final java.time.Duration foreignKeyRetry;
+    /** Per topic-partition: the foreign-key wait of its blocked batch (under the applier's monitor). */
+    private final Map<String, ForeignKeyWait> foreignKeyWaits = new HashMap<>();
     private Connection connection;
 
     private JdbcChangeApplier(Builder b) {
@@ -93,6 +98,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.schemaEvolution = b.schemaEvolution;
         this.placeholder = b.placeholder;
         this.binaryMode = b.binaryMode;
+        this.foreignKeyRetry = b.foreignKeyRetry;
+        this.foreignKeyRetryNanos = b.foreignKeyRetry.toNanos();
     }
 
     /** A builder. */
@@ -160,6 +167,9 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 i = j;
             }
             c.commit();
+            if (!foreignKeyWaits.isEmpty()) {
+                foreignKeyApplied(batch);
+            }
         } catch (SQLException e) {
             rollbackQuietly();
             SQLException root = root(e);
@@ -168,6 +178,15 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (isTransient(root)) {
                 closeConnection();
                 throw new RetriableApplyException(message, null);
+            }
+            if (FOREIGN_KEY_VIOLATION.equals(state) && foreignKeyRetryNanos > 0) {
+                if (foreignKeyWaiting(batch)) {
+                    throw new RetriableApplyException(message + " (foreign key violation: the referenced row may be"
+                            + " on another partition not applied yet; retried for up to foreignKeyRetry "
+                            + foreignKeyRetry + ")", null);
+                }
+                message += " (foreign key violation: the referenced row did not reach the target within"
+                        + " foreignKeyRetry " + foreignKeyRetry + ")";
             }
             if (currentTable != null) {
                 // the target may have been altered since its metadata was read (a column dropped, a type widened):
@@ -520,6 +539,75 @@ public final class JdbcChangeApplier implements ChangeApplier {
             // already broken
         }
         connection = null;
+    }
+
+    /** SQLState of a foreign-key violation. */
+    private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    /** The foreign-key wait of a partition's blocked batch: since when, and the offsets it covered so far. */
+    private static final class ForeignKeyWait {
+        final long sinceNanos;
+        final long from;
+        long through;
+
+        ForeignKeyWait(long sinceNanos, long from, long through) {
+            this.sinceNanos = sinceNanos;
+            this.from = from;
+            this.through = through;
+        }
+    }
+
+    /** The partition key of a batch of one topic-partition with Kafka offsets; null otherwise. */
+    private static String partitionKey(List<ChangeEvent> batch) {
+        io.migmon.cdc.CdcRecord first = batch.get(0).record();
+        if (first == null || first.offset() < 0) {
+            return null;
+        }
+        for (ChangeEvent e : batch) {
+            io.migmon.cdc.CdcRecord r = e.record();
+            if (r == null || r.offset() < 0 || r.partition() != first.partition() || !r.topic().equals(first.topic())) {
+                return null;
+            }
+        }
+        return first.topic() + '\u0000' + first.partition();
+    }
+
+    /**
+     * Whether a foreign-key violation of {@code batch} is still within {@link Builder#foreignKeyRetry} (retriable).
+     * The wait is per topic-partition and starts at the first violation of a batch beyond the offsets an earlier wait
+     * covered; the rewound batch and its isolated events (the processor applies them one by one after its retries)
+     * are judged by that wait, so an orphan is dead-lettered once the bound has passed, not waited for again.
+     * Events without Kafka offsets (an embedded engine) or a batch of several partitions are not waited for.
+     */
+    private boolean foreignKeyWaiting(List<ChangeEvent> batch) {
+        String key = partitionKey(batch);
+        if (key == null) {
+            return false;
+        }
+        long first = batch.get(0).record().offset();
+        long last = batch.get(batch.size() - 1).record().offset();
+        long now = System.nanoTime();
+        ForeignKeyWait w = foreignKeyWaits.get(key);
+        if (w == null || first > w.through) {
+            foreignKeyWaits.put(key, new ForeignKeyWait(now, first, last));
+            return true;
+        }
+        w.through = Math.max(w.through, last);
+        return now - w.sinceNanos < foreignKeyRetryNanos;
+    }
+
+    /** Ends a partition's foreign-key wait once the batch applied covers or follows the offsets it held back. */
+    private void foreignKeyApplied(List<ChangeEvent> batch) {
+        String key = partitionKey(batch);
+        ForeignKeyWait w = key == null ? null : foreignKeyWaits.get(key);
+        if (w == null) {
+            return;
+        }
+        long first = batch.get(0).record().offset();
+        long last = batch.get(batch.size() - 1).record().offset();
+        if (first > w.through || (first <= w.from && last >= w.through)) {
+            foreignKeyWaits.remove(key);
+        }
     }
 
     private static SQLException root(SQLException e) {
@@ -877,6 +965,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** Builds a {@link JdbcChangeApplier}. Not thread-safe. */
     public static final class Builder {
+        /** Default of {@link #foreignKeyRetry}. */
+        static final java.time.Duration DEFAULT_FOREIGN_KEY_RETRY = java.time.Duration.ofSeconds(30);
         private final DataSource dataSource;
         private Function<ChangeEvent, String> tableMapping = ChangeEvent::qualifiedTable;
         private final Map<String, List<String>> primaryKeys = new HashMap<>();
@@ -884,9 +974,33 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private boolean schemaEvolution;
         private String placeholder = "__debezium_unavailable_value";
         private BinaryMode binaryMode = BinaryMode.BASE64;
+        private java.time.Duration foreignKeyRetry = DEFAULT_FOREIGN_KEY_RETRY;
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
+        }
+
+        /**
+         * How long a foreign-key violation on the target ({@code SQLState 23503}) is retried before the event is
+         * dead-lettered (default 30 s; {@link java.time.Duration#ZERO} turns the wait off). A target with the
+         * source's foreign keys sees a child before its parent when the two tables are on different partitions
+         * (applied independently): that is ordering, not a bad event, so the batch is reported as
+         * {@link RetriableApplyException} (the processor rewinds the partition and applies it again after its back-off;
+         * health names stage {@code target} with the SQLState) until its parent arrives. A real orphan is delayed by
+         * this bound, then dead-lettered ({@code apply_failed}) with a message that names the foreign key and the
+         * bound. The wait is per partition and measured from the first violation of the blocked batch; the partition's
+         * later events wait with it (order is kept), other partitions go on. Events without Kafka offsets (an
+         * embedded engine) are not waited for.
+         *
+         * @throws IllegalArgumentException naming {@code foreignKeyRetry} when negative
+         */
+        public Builder foreignKeyRetry(java.time.Duration bound) {
+            Objects.requireNonNull(bound, "foreignKeyRetry must not be null");
+            if (bound.isNegative()) {
+                throw new IllegalArgumentException("foreignKeyRetry must not be negative: " + bound);
+            }
+            this.foreignKeyRetry = bound;
+            return this;
         }
 
         /** Maps an event to its target {@code schema.table}; default: the source's {@code schema.table}. */

@@ -181,6 +181,64 @@ class JdbcChangeApplierIT {
         }
     }
 
+    private static ChangeEvent at(long offset, String table, String after) {
+        return ChangeEvent.builder(CdcRecord.of("src.public." + table, 0, offset, 1L, null, new byte[0]),
+                        ChangeEvent.Kind.CHANGE)
+                .operation(Operation.CREATE).sourceName("src").schema("public").table(table).afterJson(after).build();
+    }
+
+    /**
+     * Finding 17 at the applier: a child whose parent has not arrived (another partition) is retriable for
+     * {@code foreignKeyRetry}, applied once the parent is there; an orphan past the bound fails with 23503 and a
+     * message that says so, and the isolated events of that blocked batch are judged by the same wait (not waited
+     * for again); a later batch of the partition starts a wait of its own.
+     */
+    @Test
+    void aForeignKeyViolationIsRetriableForTheBoundThenRejectedWithAReasonThatSaysSo() throws Exception {
+        exec("CREATE TABLE replica.fk_parent (id int PRIMARY KEY)",
+                "CREATE TABLE replica.fk_child (id int PRIMARY KEY, parent_id int NOT NULL REFERENCES replica.fk_parent (id))");
+        java.time.Duration bound = java.time.Duration.ofSeconds(1);
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").foreignKeyRetry(bound).build();
+        // ordering: the child first, retriable (the first violation starts the wait), applied once its parent is in
+        assertThatThrownBy(() -> applier.apply(List.of(at(10, "fk_child", "{\"id\":1,\"parent_id\":1}"))))
+                .isInstanceOf(RetriableApplyException.class)
+                .hasMessageContaining("replica.fk_child").hasMessageContaining("23503")
+                .hasMessageContaining("foreignKeyRetry PT1S");
+        applier.apply(List.of(at(0, "fk_parent", "{\"id\":1}")));
+        applier.apply(List.of(at(10, "fk_child", "{\"id\":1,\"parent_id\":1}")));
+        assertThat(rows("replica.fk_child")).containsExactly("1|1|");
+
+        // an orphan (offset 12) in a batch: retriable until the bound, then a plain SQLException naming the bound
+        List<ChangeEvent> batch = List.of(at(11, "fk_child", "{\"id\":2,\"parent_id\":1}"),
+                at(12, "fk_child", "{\"id\":3,\"parent_id\":99}"), at(13, "fk_child", "{\"id\":4,\"parent_id\":1}"));
+        assertThatThrownBy(() -> applier.apply(batch)).isInstanceOf(RetriableApplyException.class);
+        Thread.sleep(bound.toMillis() + 200);
+        assertThatThrownBy(() -> applier.apply(batch)).isInstanceOf(SQLException.class)
+                .isNotInstanceOf(RetriableApplyException.class)
+                .hasMessageContaining("23503").hasMessageContaining("did not reach the target within foreignKeyRetry PT1S")
+                .hasMessageNotContaining("99");
+        // the processor isolates: one by one, the orphan is rejected at once (the same wait), the others applied
+        applier.apply(List.of(batch.get(0)));
+        assertThatThrownBy(() -> applier.apply(List.of(batch.get(1)))).isInstanceOf(SQLException.class)
+                .isNotInstanceOf(RetriableApplyException.class);
+        applier.apply(List.of(batch.get(2)));
+        assertThat(rows("replica.fk_child")).containsExactly("1|1|", "2|1|", "4|1|");
+        // the partition's next batch waits afresh
+        assertThatThrownBy(() -> applier.apply(List.of(at(14, "fk_child", "{\"id\":5,\"parent_id\":98}"))))
+                .isInstanceOf(RetriableApplyException.class);
+
+        // ZERO: no wait, the old behaviour
+        JdbcChangeApplier noWait = JdbcChangeApplier.builder(ds).targetSchema("replica")
+                .foreignKeyRetry(java.time.Duration.ZERO).build();
+        assertThatThrownBy(() -> noWait.apply(List.of(at(20, "fk_child", "{\"id\":6,\"parent_id\":97}"))))
+                .isInstanceOf(SQLException.class).isNotInstanceOf(RetriableApplyException.class)
+                .hasMessageContaining("23503");
+        assertThatThrownBy(() -> JdbcChangeApplier.builder(ds).foreignKeyRetry(java.time.Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("foreignKeyRetry");
+        applier.close();
+        noWait.close();
+    }
+
     @Test
     void aLostConnectionIsRetriable() throws Exception {
         exec("CREATE TABLE replica.conn (id int PRIMARY KEY)");
