@@ -41,6 +41,11 @@ final class LevelShift {
     static final double MIN_SHIFT = Math.log(1.2);
     /** Shortest span after a candidate change point, ms. */
     static final long MIN_AFTER_MILLIS = 10_000;
+    /**
+     * The span after a candidate covers at least this many of the longest gaps without progress (usual or open now):
+     * a gap of g in a span of 6g takes at most 17% off its rate, under {@link #MIN_SHIFT}.
+     */
+    static final long GAP_SPANS = 6;
     /** Shortest span of a regime before a candidate change point, ms. */
     static final long MIN_BEFORE_MILLIS = 60_000;
     /** Prior variance of the log-rate over the shortest block (a coefficient of variation of about 25%). */
@@ -214,12 +219,16 @@ final class LevelShift {
      * @param done       rows done at those reads
      * @param regimeFrom active time the regime started
      * @param regimeDone rows done when it started
+     * @param gapMillis  the longest gap without progress the rate has to span: the usual one between commits and the
+     *                   one open now (a GC pause of the process, a batch being written); the span after a candidate
+     *                   is at least {@link #GAP_SPANS} of them, so one gap is not a new level
      * @return the index (into {@code active}) where the new regime starts, or -1
      */
     int test(long[] active, long[] done, int from, int count, long activeNow, long doneNow, long regimeFrom,
-             long regimeDone) {
+             long regimeDone, long gapMillis) {
         long regimeSpan = activeNow - regimeFrom;
-        if (regimeSpan < MIN_BEFORE_MILLIS + MIN_AFTER_MILLIS || doneNow <= regimeDone) {
+        long minAfter = Math.max(MIN_AFTER_MILLIS, GAP_SPANS * gapMillis);
+        if (regimeSpan < MIN_BEFORE_MILLIS + minAfter || doneNow <= regimeDone) {
             return -1;
         }
         prepare(regimeFrom);
@@ -232,7 +241,7 @@ final class LevelShift {
             long c = active[i];
             long before = c - regimeFrom;
             long after = activeNow - c;
-            if (before < MIN_BEFORE_MILLIS || after < MIN_AFTER_MILLIS || c < blockedUntil) {
+            if (before < MIN_BEFORE_MILLIS || after < minAfter || c < blockedUntil) {
                 continue;
             }
             long rowsBefore = done[i] - regimeDone;

@@ -400,7 +400,8 @@ public final class ProgressTracker {
 
     private void detectShift(long activeNow, long doneNow) {
         shift.observe(activeNow, doneNow);
-        int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone);
+        long gap = Math.max((long) gapMillis, activeNow - lastProgressActive);
+        int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone, gap);
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
             shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span, ringActive[i],

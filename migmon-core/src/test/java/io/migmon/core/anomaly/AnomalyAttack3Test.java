@@ -244,7 +244,6 @@ class AnomalyAttack3Test {
      * 1 / 5 / 15 s reads). Pauses of 3 and 6 s stay within 2.7% and 5.2%.
      */
     @Test
-    @Disabled("finding 1: a 12-15 s GC pause every 2 min makes the ETA read up to 11-14x the truth, and NaN while RUNNING")
     void gcPausesDoNotThrowTheEtaOff() {
         for (double readEvery : new double[] {1, 5}) {
             double[] r = gcPauses(12, readEvery);
@@ -261,7 +260,6 @@ class AnomalyAttack3Test {
      * see the report). Same root cause as finding 1 as far as seen: the spikes follow GC pauses of 10-15 s.
      */
     @Test
-    @Disabled("finding 4: on a noisy load read every second the ETA's worst read is 524% off where the cumulative average's is 8.1%")
     void theEtaIsNeverMuchWorseThanTheCumulativeAverageOnANoisyLoad() {
         Attack3Sim.Spec spec = Attack3EtaRun.spec("noisy", 7_800_001L);
         Attack3Sim.Trace tr = Attack3Sim.generate(spec);
