@@ -283,6 +283,11 @@ public final class ProgressTracker {
     /** Updates the model with a read at {@code now}; returns rows done. Caller holds the lock. */
     private long observe(long now) {
         long doneNow = rawDone();
+        if (seenRows && now == lastReadMillis && doneNow == lastReadDone) {
+            // nothing happened since the previous read (a gauge scrape right after sample(), a second reader at the
+            // same instant): the model learns nothing, so every reader of this instant gets the same answer
+            return doneNow;
+        }
         long activeNow = active(now);
         long dt = now - lastReadMillis;
         long rows = doneNow - lastReadDone;
