@@ -113,6 +113,9 @@ public final class ProgressTracker {
     private int ringSize;
     private long pausedAtMillis = -1;
     private long pausedTotalMillis;
+    // rows made during declared pauses (a throttle): they count as done, not for the rate
+    private long pausedRows;
+    private long pauseStartDone = -1;
     private volatile String pauseReason;
     private volatile Boolean succeeded;
     private long finishedMillis;
@@ -202,6 +205,7 @@ public final class ProgressTracker {
         long now = clock.millis();
         observe(now);
         pausedAtMillis = now;
+        pauseStartDone = rawDone();
         pauseReason = reason == null || reason.isBlank() ? "planned pause" : reason;
     }
 
@@ -214,6 +218,8 @@ public final class ProgressTracker {
         observe(now);
         pausedTotalMillis += Math.max(0, now - pausedAtMillis);
         pausedAtMillis = -1;
+        pausedRows += Math.max(0, rawDone() - pauseStartDone);
+        pauseStartDone = -1;
         pauseReason = null;
         lastReadMillis = now;
         lastReadActive = active(now);
@@ -242,6 +248,14 @@ public final class ProgressTracker {
         return (long) Math.max(STALL_MIN_MILLIS, 3 * gapMillis);
     }
 
+    /**
+     * The rows the rate model counts: those done outside declared pauses (a throttle's rows are done, but they were
+     * made in time that counts for no rate, so they must not count for it either).
+     */
+    private long modelDone(long raw) {
+        return raw - pausedRows - (pauseStartDone >= 0 ? Math.max(0, raw - pauseStartDone) : 0);
+    }
+
     private long active(long now) {
         long paused = pausedTotalMillis + (pausedAtMillis >= 0 ? Math.max(0, now - pausedAtMillis) : 0);
         return now - startMillis - paused;
@@ -260,19 +274,20 @@ public final class ProgressTracker {
             }
             long now = Math.max(clock.millis(), lastReadMillis);
             long doneNow = observe(now);
+            long modelNow = modelDone(doneNow);
             long activeNow = active(now);
             ProgressSnapshot.State state;
             double etaRate = Double.NaN;
             if (pauseReason != null) {
                 state = ProgressSnapshot.State.PAUSED;
-                etaRate = regimeRate(activeNow, doneNow);
+                etaRate = regimeRate(activeNow, modelNow);
             } else if (!seenRows) {
                 state = ProgressSnapshot.State.STARTING;
             } else if (activeNow - lastProgressActive >= stallLimit()) {
                 state = ProgressSnapshot.State.STALLED;
             } else {
                 state = ProgressSnapshot.State.RUNNING;
-                etaRate = regimeRate(activeNow, doneNow);
+                etaRate = regimeRate(activeNow, modelNow);
             }
             Optional<Duration> eta = eta(doneNow, total, etaRate, activeNow - noRowsSeenMillis);
             return new ProgressSnapshot(Instant.ofEpochMilli(now), doneNow, total, pauseReason != null ? 0.0 : ewma,
@@ -280,13 +295,17 @@ public final class ProgressTracker {
         }
     }
 
-    /** Updates the model with a read at {@code now}; returns rows done. Caller holds the lock. */
+    /**
+     * Updates the model with a read at {@code now}; returns rows done (all of them; the model itself counts the rows
+     * of {@link #modelDone}). Caller holds the lock.
+     */
     private long observe(long now) {
-        long doneNow = rawDone();
+        long raw = rawDone();
+        long doneNow = modelDone(raw);
         if (seenRows && now == lastReadMillis && doneNow == lastReadDone) {
             // nothing happened since the previous read (a gauge scrape right after sample(), a second reader at the
             // same instant): the model learns nothing, so every reader of this instant gets the same answer
-            return doneNow;
+            return raw;
         }
         long activeNow = active(now);
         long dt = now - lastReadMillis;
@@ -297,7 +316,7 @@ public final class ProgressTracker {
                 noRowsSeenMillis = activeNow; // the rows had not started yet (the reference of the ETA gate)
                 lastReadMillis = now;
                 lastReadActive = activeNow;
-                return doneNow;
+                return raw;
             }
             seenRows = true;
             long since = Math.max(1, activeNow - noRowsSeenMillis);
@@ -370,7 +389,7 @@ public final class ProgressTracker {
         lastReadMillis = now;
         lastReadActive = activeNow;
         lastReadDone = doneNow;
-        return doneNow;
+        return raw;
     }
 
     private void remember(long activeNow, long doneNow) {
