@@ -13,8 +13,9 @@ package io.migmon.core.progress;
  * own level) measure the noise for it, so a gradual change does not hide itself by widening the noise. A candidate
  * change at a remembered read {@code c} splits the regime into a before and an after; the statistic is
  * {@code |log(rate after / rate before)| / sqrt(var(length after) + var(length before))}, each variance taken at the
- * longest block length not longer than the span (a conservative choice), with a prior that dominates while there
- * are few blocks. The blocks' spread is measured around the regime's own level, which wandered with the noise, so
+ * longest block length not longer than the span and scaled down by that length over the span (a span longer than
+ * the blocks averages several of them, as if independent beyond the block length), with a prior that dominates
+ * while there are few blocks. The blocks' spread is measured around the regime's own level, which wandered with the noise, so
  * it misses the variance of that level; it is added back to both terms, estimated as the variance of the longest
  * blocks scaled to the span before as if independent (large when the regime is short against the noise's
  * correlation, negligible on long regimes). A change is accepted when the statistic reaches {@link #Z} and the rates differ by at least
@@ -265,6 +266,12 @@ final class LevelShift {
             // blocks scaled down to the span as if independent; matters when the span is short against the noise's
             // correlation (a noise correlated over minutes seen for 10 minutes), negligible on long regimes
             double level = vb * Math.min(1, lengthOver(before) / before);
+            // a rate over a span longer than the blocks whose variance measures it averages several of them: its
+            // variance is the blocks' scaled to the span, as if independent beyond the block length (the sixth
+            // version; before, the blocks' variance was taken unscaled, so a long steady stretch on either side
+            // never got more certain than one block, and a low-volume job's halved rate was never followed)
+            vb = level;
+            va *= Math.min(1, lengthOver(after) / after);
             va += level;
             vb += level;
             double z = Math.abs(shift) / Math.sqrt(va + vb);
