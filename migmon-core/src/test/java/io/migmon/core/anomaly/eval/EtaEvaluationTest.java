@@ -9,9 +9,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The ETA's held-out evaluation reported in docs/anomaly-detection.md: {@link EtaEvaluation#HELD_OUT} seeds (980_001..,
- * fixed and committed before the fifth version of the rate model (the ramp) was tuned, never used to choose a
- * setting; run once for the report on 2026-11-27 04:43 UTC, reads every 5, 1 and 60 s). Writes the table to
+ * The ETA's held-out evaluation reported in docs/anomaly-detection.md: {@link EtaEvaluation#HELD_OUT} seeds
+ * (2_100_001.., fixed and committed before the sixth version of the rate model (issue 12, attack 3) was tuned, never
+ * used to choose a setting; run once for the report on 2026-11-27 07:26 UTC, reads every 5, 1 and 60 s). Writes the table to
  * {@code target/}; pins the reported figures with margins (the run is deterministic; the margins are for changes that move the figures a
  * little, which must then be re-reported).
  */
@@ -22,60 +22,56 @@ class EtaEvaluationTest {
      * " @1 s" / " @60 s" for those read schedules).
      */
     static final Map<String, double[]> REPORTED = Map.ofEntries(
-            Map.entry("steady", new double[] {0.007, 0.007, 0.002, 0.006, 0.008, 0.054}),
-            Map.entry("noisy", new double[] {0.025, 0.006, 0.023, 0.024, 0.055, 0.357}),
-            Map.entry("noisy-correlated-10", new double[] {0.053, 0.032, 0.023, 0.038, 0.069, 0.246}),
-            Map.entry("noisy-correlated-60", new double[] {0.177, 0.120, 0.094, 0.050, 0.107, 0.820}),
-            Map.entry("noisy-correlated-120", new double[] {0.116, 0.145, 0.116, 0.066, 0.148, 0.709}),
-            Map.entry("batchy", new double[] {0.025, 0.015, 0.016, 0.008, 0.028, 0.267}),
-            Map.entry("planned-pause", new double[] {0.037, 0.061, 0.010, 0.017, 0.015, 0.102}),
-            Map.entry("new-rate", new double[] {0.403, 0.447, 0.012, 0.007, 0.012, 0.507}),
-            Map.entry("new-rate-double", new double[] {0.482, 0.665, 0.023, 0.011, 0.021, 1.050}),
-            Map.entry("ramp", new double[] {0.388, 0.434, 0.422, 0.037, 0.023, 0.478}),
-            Map.entry("cold-start", new double[] {0.083, 0.093, 0.034, 0.032, 0.038, 0.225}),
-            Map.entry("stall", new double[] {0.078, 0.094, 0.076, 0.010, 0.020, 0.164}),
-            Map.entry("quiet-60", new double[] {0.027, 0.014, 0.019, 0.043, 0.091, 1.003}),
-            Map.entry("steady @1 s", new double[] {0.006, 0.008, 0.002, 0.006, 0.008, 0.054}),
-            Map.entry("noisy @1 s", new double[] {0.026, 0.008, 0.023, 0.024, 0.053, 0.367}),
-            Map.entry("noisy-correlated-10 @1 s", new double[] {0.052, 0.033, 0.023, 0.037, 0.069, 0.246}),
-            Map.entry("noisy-correlated-60 @1 s", new double[] {0.170, 0.120, 0.093, 0.052, 0.108, 0.877}),
-            Map.entry("noisy-correlated-120 @1 s", new double[] {0.121, 0.144, 0.114, 0.066, 0.149, 0.709}),
-            Map.entry("batchy @1 s", new double[] {0.020, 0.020, 0.022, 0.007, 0.028, 0.283}),
-            Map.entry("planned-pause @1 s", new double[] {0.038, 0.061, 0.012, 0.016, 0.012, 0.103}),
-            Map.entry("new-rate @1 s", new double[] {0.403, 0.447, 0.008, 0.008, 0.011, 0.507}),
-            Map.entry("new-rate-double @1 s", new double[] {0.482, 0.664, 0.014, 0.014, 0.014, 1.051}),
-            Map.entry("ramp @1 s", new double[] {0.388, 0.434, 0.422, 0.061, 0.033, 0.478}),
-            Map.entry("cold-start @1 s", new double[] {0.053, 0.048, 0.029, 0.029, 0.025, 0.165}),
-            Map.entry("stall @1 s", new double[] {0.073, 0.092, 0.034, 0.012, 0.022, 0.163}),
-            Map.entry("quiet-60 @1 s", new double[] {0.022, 0.014, 0.023, 0.048, 0.100, 1.003}),
-            Map.entry("steady @60 s", new double[] {0.006, 0.008, 0.003, 0.009, 0.007, 0.049}),
-            Map.entry("noisy @60 s", new double[] {0.028, 0.008, 0.025, 0.023, 0.053, 0.206}),
-            Map.entry("noisy-correlated-10 @60 s", new double[] {0.040, 0.031, 0.023, 0.042, 0.062, 0.206}),
-            Map.entry("noisy-correlated-60 @60 s", new double[] {0.166, 0.118, 0.098, 0.050, 0.110, 0.782}),
-            Map.entry("noisy-correlated-120 @60 s", new double[] {0.143, 0.133, 0.116, 0.067, 0.157, 0.604}),
-            Map.entry("batchy @60 s", new double[] {0.028, 0.016, 0.018, 0.007, 0.033, 0.197}),
-            Map.entry("planned-pause @60 s", new double[] {0.040, 0.058, 0.013, 0.015, 0.014, 0.100}),
-            Map.entry("new-rate @60 s", new double[] {0.409, 0.451, 0.014, 0.008, 0.012, 0.505}),
-            Map.entry("new-rate-double @60 s", new double[] {0.507, 0.674, 0.030, 0.013, 0.019, 1.023}),
-            Map.entry("ramp @60 s", new double[] {0.392, 0.438, 0.419, 0.073, 0.029, 0.478}),
-            Map.entry("cold-start @60 s", new double[] {0.024, 0.024, 0.087, 0.133, 0.133, 0.087}),
-            Map.entry("stall @60 s", new double[] {0.069, 0.090, 0.472, 0.075, 0.031, 0.583}),
-            Map.entry("quiet-60 @60 s", new double[] {0.107, 0.048, 0.029, 0.050, 0.133, 0.699}));
+            Map.entry("steady", new double[] {0.005, 0.004, 0.005, 0.005, 0.011, 0.056}),
+            Map.entry("noisy", new double[] {0.040, 0.029, 0.021, 0.021, 0.035, 0.223}),
+            Map.entry("noisy-correlated-10", new double[] {0.054, 0.034, 0.036, 0.041, 0.047, 0.218}),
+            Map.entry("noisy-correlated-60", new double[] {0.083, 0.101, 0.094, 0.082, 0.121, 0.520}),
+            Map.entry("noisy-correlated-120", new double[] {0.210, 0.200, 0.091, 0.106, 0.240, 0.819}),
+            Map.entry("batchy", new double[] {0.013, 0.014, 0.012, 0.022, 0.018, 0.206}),
+            Map.entry("planned-pause", new double[] {0.057, 0.054, 0.015, 0.009, 0.020, 0.105}),
+            Map.entry("new-rate", new double[] {0.412, 0.447, 0.009, 0.006, 0.008, 0.509}),
+            Map.entry("new-rate-double", new double[] {0.504, 0.671, 0.026, 0.017, 0.024, 1.054}),
+            Map.entry("ramp", new double[] {0.396, 0.441, 0.102, 0.032, 0.033, 0.480}),
+            Map.entry("cold-start", new double[] {0.072, 0.031, 0.044, 0.084, 0.091, 0.149}),
+            Map.entry("stall", new double[] {0.085, 0.082, 0.013, 0.014, 0.011, 0.166}),
+            Map.entry("quiet-60", new double[] {0.012, 0.020, 0.026, 0.053, 0.110, 1.519}),
+            Map.entry("steady @1 s", new double[] {0.008, 0.004, 0.005, 0.004, 0.011, 0.065}),
+            Map.entry("noisy @1 s", new double[] {0.039, 0.028, 0.021, 0.022, 0.035, 0.251}),
+            Map.entry("noisy-correlated-10 @1 s", new double[] {0.056, 0.036, 0.036, 0.042, 0.049, 0.232}),
+            Map.entry("noisy-correlated-60 @1 s", new double[] {0.083, 0.102, 0.094, 0.079, 0.121, 0.520}),
+            Map.entry("noisy-correlated-120 @1 s", new double[] {0.211, 0.198, 0.093, 0.106, 0.237, 0.819}),
+            Map.entry("batchy @1 s", new double[] {0.013, 0.011, 0.011, 0.017, 0.011, 0.311}),
+            Map.entry("planned-pause @1 s", new double[] {0.056, 0.053, 0.014, 0.010, 0.019, 0.105}),
+            Map.entry("new-rate @1 s", new double[] {0.412, 0.446, 0.009, 0.007, 0.008, 0.509}),
+            Map.entry("new-rate-double @1 s", new double[] {0.502, 0.671, 0.018, 0.016, 0.024, 1.058}),
+            Map.entry("ramp @1 s", new double[] {0.396, 0.440, 0.112, 0.033, 0.033, 0.480}),
+            Map.entry("cold-start @1 s", new double[] {0.071, 0.049, 0.025, 0.066, 0.095, 0.139}),
+            Map.entry("stall @1 s", new double[] {0.081, 0.082, 0.011, 0.011, 0.008, 0.166}),
+            Map.entry("quiet-60 @1 s", new double[] {0.015, 0.021, 0.026, 0.053, 0.120, 1.577}),
+            Map.entry("steady @60 s", new double[] {0.010, 0.004, 0.004, 0.005, 0.010, 0.050}),
+            Map.entry("noisy @60 s", new double[] {0.030, 0.025, 0.021, 0.027, 0.030, 0.094}),
+            Map.entry("noisy-correlated-10 @60 s", new double[] {0.053, 0.033, 0.032, 0.041, 0.042, 0.185}),
+            Map.entry("noisy-correlated-60 @60 s", new double[] {0.094, 0.087, 0.099, 0.083, 0.103, 0.448}),
+            Map.entry("noisy-correlated-120 @60 s", new double[] {0.165, 0.208, 0.090, 0.138, 0.247, 0.811}),
+            Map.entry("batchy @60 s", new double[] {0.020, 0.017, 0.016, 0.021, 0.018, 0.168}),
+            Map.entry("planned-pause @60 s", new double[] {0.059, 0.053, 0.016, 0.011, 0.016, 0.087}),
+            Map.entry("new-rate @60 s", new double[] {0.414, 0.449, 0.014, 0.007, 0.007, 0.506}),
+            Map.entry("new-rate-double @60 s", new double[] {0.506, 0.678, 0.023, 0.016, 0.024, 1.026}),
+            Map.entry("ramp @60 s", new double[] {0.395, 0.442, 0.081, 0.028, 0.029, 0.478}),
+            Map.entry("cold-start @60 s", new double[] {0.041, 0.041, 0.184, 0.230, 0.230, 0.169}),
+            Map.entry("stall @60 s", new double[] {0.082, 0.082, 0.431, 0.060, 0.047, 0.564}),
+            Map.entry("quiet-60 @60 s", new double[] {0.051, 0.033, 0.030, 0.067, 0.086, 0.935}));
 
     /**
-     * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point: cold-start
-     * at 25% (9.3 vs 6.4%), noise correlated over 120 s read once a minute at 10% (14.3 vs 12.7%) and a stall read once
-     * a minute at 50% (47.2 vs 14.2%: the read after the stall's end holds an unknown part of it). The model before
-     * this version gives the same figures on these seeds (only the ramp differs).
+     * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point: noise
+     * correlated over 120 s read once a minute at 10% (16.5 vs 14.4%) and a stall read once a minute at 50% (43.1 vs
+     * 12.2%: the read after the stall's end holds an unknown part of it).
      */
-    static final java.util.Set<String> NOT_MET = java.util.Set.of("cold-start 1", "noisy-correlated-120 @60 s 0",
-            "stall @60 s 2");
+    static final java.util.Set<String> NOT_MET = java.util.Set.of("noisy-correlated-120 @60 s 0", "stall @60 s 2");
 
     @Test
     void etaOnHeldOutSeeds() throws IOException {
-        // the fifth version's held-out set, spent (its results were read) and now a tuning set: these pins guard it
-        // while the sixth version is tuned; the fresh HELD_OUT set is not run until the end
-        var result = EtaEvaluation.run(EtaEvaluation.RETIRED_HELD_OUT_5, 10);
+        var result = EtaEvaluation.run(EtaEvaluation.HELD_OUT, 10);
         String table = EtaEvaluation.markdown(result, 10);
         Path out = Path.of("target", "eta-evaluation-held-out.md");
         Files.createDirectories(out.getParent());
@@ -89,23 +85,23 @@ class EtaEvaluationTest {
                     .isLessThanOrEqualTo(0.15);
             assertThat(result.get("planned-pause" + at).get("migmon").recoverySecondsMax)
                     .as("back within 15%% after a resume%s", at).isLessThanOrEqualTo(30);
-            // a quiet job committing once a minute: STALLED only before its rhythm is learned (its first gaps)
-            // (at most 5%; read every second 5.1% of them on these seeds, reported as missed and pinned there)
+            // a quiet job committing once a minute: STALLED only before its rhythm is learned (its first gaps): at most 5%
+            // (on these seeds 2.1 / 2.4 / 3.9% at 5 / 1 / 60 s reads)
             assertThat(result.get("quiet-60" + at).get("migmon").falselyStalled)
                     .as("quiet-60%s: working reads reported STALLED", at)
-                    .isLessThanOrEqualTo((int) (result.get("quiet-60" + at).get("migmon").workingReads
-                            * (interval == 1 ? 0.052 : 0.05)));
+                    .isLessThanOrEqualTo((int) (result.get("quiet-60" + at).get("migmon").workingReads * 0.05));
         }
-        // back within 15% after a new steady rate (the bar: 30 s): on these seeds 40 s (halves) and 32 s (doubles) at
-        // reads 5 s apart, 38 and 39 s at 1 s: missed, pinned as reported (+1 s, the table rounds); read once a minute 469 s (halves, one seed;
-        // 7-8 reads) and 139 s (doubles): the 30 s bar cannot be met with a read a minute
-        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(41);
-        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(33);
-        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(39);
-        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(40);
-        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(470);
-        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(140);
-        // the ramp (the fifth version's change): from 75% done within 15% at every read schedule
+        // back within 15% after a new steady rate (the bar: 30 s): on these seeds 21 s (halves) at reads 5 s apart, 17 s
+        // at 1 s, 105 s read once a minute (the 30 s bar cannot be met with a read a minute); doubles: 915 s at 5 s and
+        // 1 s reads, 965 s at 60 s (one seed on which the cumulative average and the 60 s window are no better:
+        // 1,066 / 1,009 s): missed, pinned as reported (+1 s, the table rounds)
+        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(22);
+        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(916);
+        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(18);
+        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(916);
+        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(106);
+        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(966);
+        // the ramp: from 75% done within 15% at every read schedule
         for (int interval : EtaEvaluation.INTERVALS) {
             var ramp = result.get(EtaEvaluation.key("ramp", interval)).get("migmon");
             assertThat(ramp.median(3)).as("ramp @%d s at 75%% done", interval).isLessThanOrEqualTo(0.15);
