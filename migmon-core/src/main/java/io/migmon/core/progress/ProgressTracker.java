@@ -32,7 +32,9 @@ import java.util.function.LongSupplier;
  * change of level. It spans many batch commits and GC pauses, so neither moves it. A change of level is a
  * statistical test that measures the rate's own noise at block lengths of 10 s to 320 s (correlation included, and
  * the wander of the regime's own level added back) and asks for a difference of at least 20% and 7 standard
- * deviations between the rate before and after a candidate read ({@code LevelShift}); a new regime then starts at that read, its rate measured from the read after it (that
+ * deviations between the rate before and after a candidate read ({@code LevelShift}), the span after it at least 10 s
+ * and 6 times the longest gap without progress (usual or open now: a GC pause of the process is not a new level); a
+ * new regime then starts at that read, its rate measured from the read after it (that
  * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
  * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
  * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7.
@@ -52,7 +54,10 @@ import java.util.function.LongSupplier;
  *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
  *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit.</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
- *       time counts for no rate (a pause is not a slowdown), the ETA is the one before the pause.</li>
+ *       time counts for no rate (a pause is not a slowdown), nor do the rows made during it (a throttle's rows are
+ *       done, but counting them for the rate would inflate it); the ETA is the one before the pause.</li>
+ *   <li><b>Same instant</b>: a read at the instant of the previous one that sees no new rows leaves the model as it
+ *       was, so the ETA gauge read right after {@code sample()} gives the snapshot's answer.</li>
  *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
  *       (NaN) after a failure or abort, the throughput is the one at the end.</li>
  * </ul>
