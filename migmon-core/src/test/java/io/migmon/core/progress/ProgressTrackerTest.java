@@ -259,4 +259,59 @@ class ProgressTrackerTest {
         double truth = (5_000_000 - t.done()) / 500.0;
         assertThat(snap.etaSeconds()).as("4 reads after the rate halved").isCloseTo(truth, within(truth * 0.15));
     }
+
+    /**
+     * A declared throttle: 1,000 rows/s, then 5 minutes paused while rows keep coming at 200 rows/s, then 1,000 rows/s
+     * again. The throttle's rows are done (the remaining work shrinks) but they were made in time that counts for no
+     * rate, so they must not count for it: 30 s after the resume the ETA is the remaining rows at 1,000 rows/s.
+     */
+    @Test
+    void aThrottlesRowsDoNotInflateTheRateAfterTheResume() {
+        ProgressTracker t = new ProgressTracker(clock);
+        long total = 2_000_000;
+        t.expectTotal(total);
+        long done = 0;
+        for (int s = 0; s < 600; s++) {
+            if (s == 300) {
+                t.pause("throttled");
+            }
+            int rows = s >= 300 && s < 600 ? 200 : 1000;
+            t.add(rows);
+            done += rows;
+            clock.advanceSeconds(1);
+            if (s % 5 == 4) {
+                t.snapshot();
+            }
+        }
+        t.resume();
+        for (int s = 0; s < 30; s++) {
+            t.add(1000);
+            done += 1000;
+            clock.advanceSeconds(1);
+            if (s % 5 == 4) {
+                t.snapshot();
+            }
+        }
+        ProgressSnapshot snap = t.snapshot();
+        assertThat(snap.rowsDone()).isEqualTo(done);
+        double truth = (total - done) / 1000.0;
+        assertThat(snap.etaSeconds()).as("truth %.0f s", truth).isCloseTo(truth, within(0.02 * truth));
+    }
+
+    /** Two reads at one instant with no rows between them give one answer, even right after a change of level. */
+    @Test
+    void readsAtOneInstantAgree() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(10_000_000);
+        for (int s = 0; s < 900; s++) {
+            t.add(s < 600 ? 1000 : 2000);
+            clock.advanceSeconds(1);
+            if (s % 5 == 4) {
+                ProgressSnapshot first = t.snapshot();
+                ProgressSnapshot second = t.snapshot();
+                assertThat(second.eta()).as("t=%d", s + 1).isEqualTo(first.eta());
+                assertThat(second.state()).isEqualTo(first.state());
+            }
+        }
+    }
 }
