@@ -127,14 +127,18 @@ class NabBenchmark {
             }
         }
         StringBuilder evidence = new StringBuilder();
-        for (boolean perMinute : new boolean[] {false, true}) {
+        for (String scaleName : List.of("real", "held", "60s")) {
+            boolean perMinute = scaleName.equals("60s");
             Map<String, Map<String, Tally>> byHalf = new TreeMap<>();
             StringBuilder files = new StringBuilder();
             for (Entry e : run) {
+                if (scaleName.equals("held") && !rateLike(e.key())) {
+                    continue;
+                }
                 Series real = read(e.key(), dir.resolve("data").resolve(e.key()));
                 Series s = perMinute ? perMinute(real) : real;
                 List<Window> w = perMinute ? mapWindows(real, s, labels.get(e.key())) : labels.get(e.key());
-                List<Onset> onsets = fire(s);
+                List<Onset> onsets = fire(s, scaleName.equals("held") ? Mapping.HELD : Mapping.COUNT);
                 Map<String, List<Instant>> byDetector = new LinkedHashMap<>();
                 byDetector.put(ALL, onsets.stream().map(Onset::at).toList());
                 for (String type : TYPES) {
@@ -155,9 +159,13 @@ class NabBenchmark {
                     }
                 }
                 files.append('\n');
-                evidence.append(evidence(perMinute, e, s, w, onsets));
+                evidence.append(evidence(scaleName, e, s, w, onsets));
             }
-            out.append("\n### ").append(perMinute ? "One row per 60 s" : "Real timestamps").append("\n\n");
+            out.append("\n### ").append(switch (scaleName) {
+                case "real" -> "Real timestamps, value = count in the row's bucket";
+                case "held" -> "Real timestamps, rate-like files only, value = a rate held until the next row";
+                default -> "One row per 60 s";
+            }).append("\n\n");
             out.append("| half | detector | NAB standard score | windows detected | recall | false alerts | precision "
                     + "| false alerts / day |\n|---|---|---|---|---|---|---|---|\n");
             for (var h : byHalf.entrySet()) {
@@ -179,15 +187,33 @@ class NabBenchmark {
         System.out.println(out);
     }
 
+    /** How a row's value becomes rows done: a count in its bucket, or a rate held until the next row. */
+    enum Mapping {
+        /** Rows grow by the row's value, whatever the time since the previous row. */
+        COUNT,
+        /** Rows grow by value x (time since the previous row / the file's usual step): a reading held over a gap. */
+        HELD
+    }
+
+    /** Speeds, occupancies, temperatures are readings of a level, not counts per bucket. */
+    static boolean rateLike(String key) {
+        return key.contains("speed_") || key.contains("occupancy_") || key.contains("TravelTime_")
+                || key.contains("temperature");
+    }
+
     /** Onsets (FIRING events) of the default monitor, one sample per row. */
-    static List<Onset> fire(Series s) {
+    static List<Onset> fire(Series s, Mapping mapping) {
         AnomalyMonitor m = AnomalyMonitor.builder("nab").meterRegistry(new SimpleMeterRegistry()).defaultDetectors()
                 .listener(a -> { }).build();
         double scale = scale(s);
+        double step = medianStepSeconds(s);
         List<Onset> fired = new ArrayList<>();
-        long rows = 0;
+        double done = 0;
         for (int i = 0; i < s.at().size(); i++) {
-            rows += Math.max(0, Math.round(s.value().get(i) * scale));
+            double v = Math.max(0, s.value().get(i) * scale);
+            done += mapping == Mapping.HELD && i > 0
+                    ? v * Duration.between(s.at().get(i - 1), s.at().get(i)).toSeconds() / step : v;
+            long rows = Math.round(done);
             for (Anomaly a : m.sample(Sample.of(s.at().get(i), rows, 0))) {
                 if (a.firing()) {
                     fired.add(new Onset(a.at(), a.type(), a.message(), i));
@@ -195,6 +221,14 @@ class NabBenchmark {
             }
         }
         return fired;
+    }
+
+    static double medianStepSeconds(Series s) {
+        List<Double> d = new ArrayList<>();
+        for (int i = 1; i < s.at().size(); i++) {
+            d.add((double) Duration.between(s.at().get(i - 1), s.at().get(i)).toSeconds());
+        }
+        return d.isEmpty() ? 60 : median(d);
     }
 
     /** 100 when any value has decimals (occupancy %, temperatures), else 1: rows are whole numbers. */
@@ -349,9 +383,8 @@ class NabBenchmark {
     }
 
     /** One line per onset after the probation (in a window or not) and per missed window, with the values around. */
-    private static String evidence(boolean perMinute, Entry e, Series s, List<Window> w, List<Onset> onsets) {
+    private static String evidence(String scaleName, Entry e, Series s, List<Window> w, List<Onset> onsets) {
         StringBuilder sb = new StringBuilder();
-        String scaleName = perMinute ? "60s" : "real";
         Instant probation = probationEnd(s);
         Map<String, Integer> fpByType = new TreeMap<>();
         for (Onset o : onsets) {
