@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.anomaly.Anomaly;
 import io.migmon.core.anomaly.AnomalyMonitor;
 import io.migmon.core.anomaly.Sample;
+import io.migmon.core.anomaly.ThroughputBaselineDetector;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,12 +41,14 @@ import org.junit.jupiter.api.Test;
  * -Dnab.dir=/work/nab}.
  *
  * <p><b>Mapping (as a host would feed it).</b> Each CSV row {@code timestamp,value} is one {@link Sample}: the
- * cumulative rows counter grows by the row's value (times 100, rounded, when the file has decimals, e.g. occupancy
+ * cumulative rows counter grows with the row's value (times 100, rounded, when the file has decimals, e.g. occupancy
  * in %; negative values count 0), errors stay 0 and there is no lag, so {@code high_error_rate} and
- * {@code lag_trend} cannot fire and the rate detectors see value per step as the rate. Two time scales: the real
- * timestamps (5-30 minute steps, with the files' gaps), and one row per 60 s (row i at t0 + 60 i: the gaps vanish
- * and the labelled windows move with their rows). The monitor is {@code AnomalyMonitor.builder(..)
- * .defaultDetectors()}, nothing configured.
+ * {@code lag_trend} cannot fire. Three feeds: real timestamps with the value counted once per row (right for counts
+ * per bucket); real timestamps with a reading held until the next row (rate-like files only: rows grow by value x
+ * time since the previous row / the file's median step, so a gap in the file is not a drop); and one row per 60 s
+ * (row i at t0 + 60 i: the gaps vanish and the labelled windows move with their rows). The monitor is
+ * {@code AnomalyMonitor.builder(..).defaultDetectors()}, nothing configured. {@link #trace()} prints what the drop
+ * and spike detectors saw, sample by sample.
  *
  * <p><b>Scores.</b> A detection is the onset of an alert (the FIRING event: what a receiver is sent), per detector
  * type and for all types together. NAB standard profile (A_TP 1, A_FP -0.11, A_FN -1, scaled sigmoid of the
@@ -63,7 +66,7 @@ class NabBenchmark {
     static final List<String> TYPES = List.of("throughput_drop", "throughput_spike", "stall", "high_error_rate",
             "lag_trend");
     static final String ALL = "all default detectors";
-    static final String BASELINE = "baseline |z|>4";
+    static final String BASELINE = "z-score baseline (abs z > 4)";
     static final String NEVER = "never fires";
 
     record Series(String key, List<Instant> at, List<Double> value) {
@@ -199,6 +202,42 @@ class NabBenchmark {
     static boolean rateLike(String key) {
         return key.contains("speed_") || key.contains("occupancy_") || key.contains("TravelTime_")
                 || key.contains("temperature");
+    }
+
+    /**
+     * Sample-level evidence: {@code -Dnab.trace=<category/file.csv>:<first row>:<last row>[:held|:60s]} prints, per row,
+     * the value and what the default drop and spike detectors saw (rate, baseline, limit, verdict).
+     */
+    @Test
+    void trace() throws IOException {
+        String spec = System.getProperty("nab.trace");
+        String dirName = System.getProperty("nab.dir", System.getProperty("migmon.nab.dir"));
+        assumeTrue(spec != null && dirName != null, "-Dnab.trace and -Dnab.dir not both set");
+        String[] p = spec.split(":");
+        Series real = read(p[0], Path.of(dirName, "data", p[0]));
+        boolean perMinute = p.length > 3 && p[3].equals("60s");
+        Series s = perMinute ? perMinute(real) : real;
+        Mapping mapping = p.length > 3 && p[3].equals("held") ? Mapping.HELD : Mapping.COUNT;
+        ThroughputBaselineDetector drop = ThroughputBaselineDetector.drops().build();
+        ThroughputBaselineDetector spike = ThroughputBaselineDetector.spikes().build();
+        double scale = scale(s);
+        double step = medianStepSeconds(s);
+        double done = 0;
+        int from = Integer.parseInt(p[1]);
+        int to = Integer.parseInt(p[2]);
+        for (int i = 0; i <= Math.min(to, s.at().size() - 1); i++) {
+            double v = Math.max(0, s.value().get(i) * scale);
+            done += mapping == Mapping.HELD && i > 0
+                    ? v * Duration.between(s.at().get(i - 1), s.at().get(i)).toSeconds() / step : v;
+            Sample sample = Sample.of(s.at().get(i), Math.round(done), 0);
+            var dc = drop.evaluate(sample);
+            var sc = spike.evaluate(sample);
+            if (i >= from) {
+                System.out.printf(Locale.ROOT, "TRACE %d %s value %s rate %.4f baseline %.4f dropLimit %.4f %s spikeLimit %.4f %s%n",
+                        i, real.at().get(i), fmt(s.value().get(i)), drop.value(), drop.baseline(), drop.threshold(), dc,
+                        spike.threshold(), sc);
+            }
+        }
     }
 
     /** Onsets (FIRING events) of the default monitor, one sample per row. */
