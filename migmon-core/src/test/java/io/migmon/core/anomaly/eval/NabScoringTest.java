@@ -42,4 +42,26 @@ class NabScoringTest {
         assertThat(NabBenchmark.windowScore(s, w, List.of(T0.plusSeconds(300L * 300), T0.plusSeconds(300L * 550))))
                 .containsExactly(1, 1, 0);
     }
+
+    @Test
+    void perMinuteFeedKeepsEachWindowOnItsRows() {
+        List<Instant> at = List.of(T0, T0.plusSeconds(300), T0.plusSeconds(3600), T0.plusSeconds(3900), T0.plusSeconds(4200));
+        NabBenchmark.Series real = new NabBenchmark.Series("x.csv", at, List.of(1.0, 2.0, 3.0, 4.0, 5.0));
+        NabBenchmark.Series mapped = NabBenchmark.perMinute(real);
+        assertThat(mapped.at()).containsExactly(T0, T0.plusSeconds(60), T0.plusSeconds(120), T0.plusSeconds(180),
+                T0.plusSeconds(240));
+        // a window from just after row 1 to row 3 holds rows 2 and 3
+        var w = NabBenchmark.mapWindows(real, mapped, List.of(new NabBenchmark.Window(T0.plusSeconds(301), T0.plusSeconds(3900))));
+        assertThat(w).containsExactly(new NabBenchmark.Window(T0.plusSeconds(120), T0.plusSeconds(180)));
+        assertThat(NabBenchmark.medianStepSeconds(real)).isEqualTo(300.0);
+    }
+
+    @Test
+    void subsetIsSplitIntoTwoHalvesWithoutRepeats() throws Exception {
+        var subset = NabBenchmark.subset();
+        assertThat(subset).hasSize(10);
+        assertThat(subset.stream().map(NabBenchmark.Entry::half).distinct()).containsExactlyInAnyOrder("tuning", "heldout");
+        assertThat(subset.stream().map(NabBenchmark.Entry::key).distinct()).hasSize(10);
+        assertThat(subset.stream().filter(e -> e.half().equals("heldout"))).hasSize(5);
+    }
 }
