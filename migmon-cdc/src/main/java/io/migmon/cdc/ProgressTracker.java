@@ -247,9 +247,9 @@ final class ProgressTracker {
         return own != null ? Math.max(own, txEndArrivalNanos(p)) : lastConfirmationArrivalNanos;
     }
 
-    /** When the newest change of {@code p} arrived (or a change of unknown partition, if later). */
+    /** When the newest change of {@code p} arrived. */
     private long changeArrivalNanos(PartitionProgress p) {
-        return Math.max(p.lastChangeArrivalNanos, unattributedChangeArrivalNanos);
+        return p.lastChangeArrivalNanos;
     }
 
     /** Whether {@code p}'s last change's transaction is known to be incomplete (only the newest change's is known). */
@@ -383,8 +383,6 @@ final class ProgressTracker {
 
     /** When the newest change event arrived at the processor (its clock), epoch nanos; -1 none. */
     volatile long lastChangeArrivalNanos = -1;
-    /** When the newest change given without its partition arrived ({@link #changeArrived(long, String, long)}). */
-    private volatile long unattributedChangeArrivalNanos = -1;
     /** The partition of the newest change (whose transaction the {@code lastChangeTx*} fields describe), or null. */
     private volatile PartitionProgress lastChangePartition;
     /** Source transaction of the newest change (transaction metadata), or null. */
@@ -415,12 +413,6 @@ final class ProgressTracker {
         }
     };
     static final int MAX_ENDED_TRANSACTIONS = 1024;
-
-    /** A change of an unknown partition arrived (processing thread); see {@link #changeArrived(PartitionProgress, long, String, long)}. */
-    void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
-        unattributedChangeArrivalNanos = arrivalNanos;
-        changeArrived(null, arrivalNanos, transactionId, totalOrder);
-    }
 
     /** A change of {@code p} arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(PartitionProgress p, long arrivalNanos, String transactionId, long totalOrder) {

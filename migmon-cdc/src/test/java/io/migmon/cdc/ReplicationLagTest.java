@@ -200,7 +200,7 @@ class ReplicationLagTest {
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
         long now = t.nowNanos();
         // one change applied an hour ago, then an hour of idle confirmed by heartbeats
-        t.changeArrived(now, null, -1);
+        t.changeArrived(p, now, null, -1);
         p.inHand(0, clock.millis(), clock.millis());
         p.lastAppliedSourceNanos = now - 500_000_000L;
         p.done(1, clock.millis(), clock.millis());
@@ -213,7 +213,7 @@ class ReplicationLagTest {
         assertThat(t.stalenessSeconds(null)).as("now - the confirming heartbeat, not an hour").isEqualTo(0.3,
                 within(1e-9));
         // without that confirmation (a change arrived after the heartbeat) the last applied change stays the bound
-        t.changeArrived(t.nowNanos(), null, -1);
+        t.changeArrived(p, t.nowNanos(), null, -1);
         assertThat(t.stalenessSeconds(null)).isGreaterThan(3600);
     }
 
@@ -225,7 +225,7 @@ class ReplicationLagTest {
         ProgressTracker t = new ProgressTracker(config);
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
         long now = t.nowNanos();
-        t.changeArrived(now, null, -1);
+        t.changeArrived(p, now, null, -1);
         // a batch of offsets 0..4 blocked 8 s in the applier, 10 records behind the committed offset
         p.inHand(0, clock.millis(), clock.millis());
         p.inFlightSourceNanos = now - 8_000_000_000L;
