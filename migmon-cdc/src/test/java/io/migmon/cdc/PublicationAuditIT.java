@@ -5,6 +5,7 @@ import io.migmon.cdc.connect.KafkaConnectClient;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthCheck;
 import io.migmon.core.health.HealthStatus;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,6 +23,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class PublicationAuditIT {
 
+    @AfterAll
+    static void tearDown() throws Exception {
+        CdcTestEnvironment.get().stopConnect();
+    }
+
     @Test
     void aTableCreatedAfterTheConnectorStartedIsReportedUntilItIsAddedToThePublication() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
@@ -30,14 +36,7 @@ class PublicationAuditIT {
         CdcTestEnvironment.exec(env.source(), "CREATE TABLE public.pubaud_a (id bigint PRIMARY KEY, v text)",
                 "CREATE TABLE public.pubaudother (id bigint PRIMARY KEY)");
         try (KafkaConnectClient client = KafkaConnectClient.builder(env.connectUri()).build()) {
-            client.createOrUpdate(ConnectorConfig.debeziumPostgres(name)
-                    .put("database.hostname", "127.0.0.1")
-                    .put("database.port", Integer.toString(env.postgresPort()))
-                    .put("database.user", "postgres").put("database.password", "postgres")
-                    .put("database.dbname", "postgres").put("topic.prefix", name)
-                    .put("table.include.list", "public\\.pubaud_.*")
-                    .put("slot.name", publication).put("publication.name", publication)
-                    .build());
+            client.createOrUpdate(CdcAttack2ConnectIT.connector(env, name, "public\\.pubaud_.*"));
             try {
                 Await.until(Duration.ofSeconds(90), "RUNNING", () -> client.status(name).isRunning());
                 ConnectorConfig config = client.config(name);
