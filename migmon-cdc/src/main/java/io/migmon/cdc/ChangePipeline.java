@@ -524,7 +524,7 @@ final class ChangePipeline {
                 return;
             case TRANSACTION:
                 if ("END".equals(e.transactionStatus())) {
-                    progress.transactionEnded(e.transactionId(), e.transactionEventCount(),
+                    progress.transactionEnded(r.topic(), e.transactionId(), e.transactionEventCount(),
                             eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                     transactions.ended(e.transactionId(), e.transactionEventCount(), eventTs);
                 } else if ("BEGIN".equals(e.transactionStatus())) {

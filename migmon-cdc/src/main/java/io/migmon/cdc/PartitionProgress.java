@@ -56,6 +56,8 @@ final class PartitionProgress {
      * {@code <topic.prefix>.<schema>.<table>}), once one such topic was seen; null until then.
      */
     volatile String heartbeatTopic;
+    /** Transaction metadata topic of this partition's connector, once known ({@link ProgressTracker#transactionTopicOf}). */
+    volatile String transactionTopic;
     /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
     private final StallWatch stall;
 

@@ -40,6 +40,10 @@ final class ProgressTracker {
      * (for the per-connector silence rule of the health check).
      */
     private final Map<String, Long> connectorSignals = new ConcurrentHashMap<>();
+    /** Source-side time of the newest transaction {@code END} per transaction topic, epoch nanos. */
+    private final Map<String, Long> txEnds = new ConcurrentHashMap<>();
+    /** When the newest {@code END} of each transaction topic arrived at the processor (its clock), epoch nanos. */
+    private final Map<String, Long> txEndArrivals = new ConcurrentHashMap<>();
     private final long toleranceNanos;
     volatile long lastSourceSignalNanos = -1;
     /** Last failure to reach the broker (a lag-probe request, an offset commit), and when; cleared when the probe's next request is answered. */
@@ -159,6 +163,66 @@ final class ProgressTracker {
         return best;
     }
 
+    /**
+     * The transaction metadata topic of a data partition's connector: the known topic
+     * {@code <topic.prefix><transaction suffix>} whose {@code topic.prefix} starts the data topic (the longest), or
+     * null while none is known. Remembered once found. An {@code END} confirms only its own connector's partitions.
+     */
+    String transactionTopicOf(PartitionProgress p) {
+        String known = p.transactionTopic;
+        String suffix = config.transactionTopicSuffix;
+        if (known != null || suffix == null) {
+            return known;
+        }
+        String topic = p.tp.topic();
+        String best = null;
+        for (String tx : txEnds.keySet()) {
+            if (!tx.endsWith(suffix)) {
+                continue;
+            }
+            String prefix = tx.substring(0, tx.length() - suffix.length());
+            if (!prefix.isEmpty() && topic.length() > prefix.length() && topic.startsWith(prefix)
+                    && topic.charAt(prefix.length()) == '.' && (best == null || tx.length() > best.length())) {
+                best = tx;
+            }
+        }
+        if (best != null) {
+            p.transactionTopic = best;
+        }
+        return best;
+    }
+
+    /**
+     * Source time of the newest {@code END} of {@code p}'s connector; -1 while none of its transaction topic arrived
+     * (another connector's {@code END} says nothing about this one; a topic naming that does not start data topics
+     * with the transaction topic's prefix leaves the heartbeats as the only confirmation).
+     */
+    private long txEndNanos(PartitionProgress p) {
+        String tx = transactionTopicOf(p);
+        Long own = tx == null ? null : txEnds.get(tx);
+        return own != null ? own : -1;
+    }
+
+    /** When the newest {@code END} of {@code p}'s connector arrived here; -1 none. */
+    private long txEndArrivalNanos(PartitionProgress p) {
+        String tx = transactionTopicOf(p);
+        Long own = tx == null ? null : txEndArrivals.get(tx);
+        return own != null ? own : -1;
+    }
+
+    /** The oldest of the newest {@code END}s of each transaction topic (each confirms only its connector); -1 none. */
+    long txEndNanos() {
+        return oldest(txEnds);
+    }
+
+    private static long oldest(Map<String, Long> newestPerTopic) {
+        long min = -1;
+        for (long v : newestPerTopic.values()) {
+            min = min < 0 ? v : Math.min(min, v);
+        }
+        return min;
+    }
+
     /** Newest source-side time of each connector (by heartbeat topic): its heartbeats and its changes. */
     Map<String, Long> connectorSignals() {
         return connectorSignals;
@@ -166,7 +230,7 @@ final class ProgressTracker {
 
     /** Source time up to which {@code p}'s connector confirmed itself current: its heartbeats, transaction ENDs. */
     private long confirmationNanos(PartitionProgress p) {
-        return Math.max(heartbeatNanos(p), lastTxEndNanos);
+        return Math.max(heartbeatNanos(p), txEndNanos(p));
     }
 
     /** The newest heartbeat of {@code p}'s connector, else (connector not known) {@link #heartbeatNanos()}. */
@@ -180,12 +244,12 @@ final class ProgressTracker {
     private long confirmationArrivalNanos(PartitionProgress p) {
         String hb = heartbeatTopicOf(p);
         Long own = hb == null ? null : heartbeatArrivals.get(hb);
-        return own != null ? Math.max(own, lastTxEndArrivalNanos) : lastConfirmationArrivalNanos;
+        return own != null ? Math.max(own, txEndArrivalNanos(p)) : lastConfirmationArrivalNanos;
     }
 
-    /** When the newest change of {@code p} arrived (or a change of unknown partition, if later). */
+    /** When the newest change of {@code p} arrived. */
     private long changeArrivalNanos(PartitionProgress p) {
-        return Math.max(p.lastChangeArrivalNanos, unattributedChangeArrivalNanos);
+        return p.lastChangeArrivalNanos;
     }
 
     /** Whether {@code p}'s last change's transaction is known to be incomplete (only the newest change's is known). */
@@ -220,11 +284,7 @@ final class ProgressTracker {
 
     /** The oldest of the newest heartbeats of each heartbeat topic (each connector confirms only itself); -1 none. */
     long heartbeatNanos() {
-        long min = -1;
-        for (long v : heartbeats.values()) {
-            min = min < 0 ? v : Math.min(min, v);
-        }
-        return min;
+        return oldest(heartbeats);
     }
 
     /** Replication lag in seconds of one table pair ({@code pair} non-null) or of everything ({@code null}). */
@@ -251,7 +311,7 @@ final class ProgressTracker {
             }
         }
         long applied = lastApplied(pair);
-        long hb = Math.max(heartbeatNanos(), lastTxEndNanos);
+        long hb = Math.max(heartbeatNanos(), txEndNanos());
         // "heartbeats flow" is judged by when the newest confirmation arrived here: a processor busy applying a
         // backlog consumes confirmations late, which says nothing about the connector
         if (config.heartbeatInterval != null && hb > 0 && now - lastConfirmationArrivalNanos <= toleranceNanos) {
@@ -323,12 +383,8 @@ final class ProgressTracker {
 
     /** When the newest change event arrived at the processor (its clock), epoch nanos; -1 none. */
     volatile long lastChangeArrivalNanos = -1;
-    /** When the newest change given without its partition arrived ({@link #changeArrived(long, String, long)}). */
-    private volatile long unattributedChangeArrivalNanos = -1;
     /** The partition of the newest change (whose transaction the {@code lastChangeTx*} fields describe), or null. */
     private volatile PartitionProgress lastChangePartition;
-    /** When the newest transaction {@code END} arrived here, epoch nanos; -1 none. */
-    private volatile long lastTxEndArrivalNanos = -1;
     /** Source transaction of the newest change (transaction metadata), or null. */
     volatile String lastChangeTxId;
     /**
@@ -357,12 +413,6 @@ final class ProgressTracker {
         }
     };
     static final int MAX_ENDED_TRANSACTIONS = 1024;
-
-    /** A change of an unknown partition arrived (processing thread); see {@link #changeArrived(PartitionProgress, long, String, long)}. */
-    void changeArrived(long arrivalNanos, String transactionId, long totalOrder) {
-        unattributedChangeArrivalNanos = arrivalNanos;
-        changeArrived(null, arrivalNanos, transactionId, totalOrder);
-    }
 
     /** A change of {@code p} arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(PartitionProgress p, long arrivalNanos, String transactionId, long totalOrder) {
@@ -457,19 +507,16 @@ final class ProgressTracker {
         return id.substring(0, colon);
     }
 
-    /** Connector-side time of the newest transaction {@code END} record, epoch nanos; -1 none. */
-    volatile long lastTxEndNanos = -1;
-
     /**
      * A transaction's {@code END} record arrived (processing thread). Its own timestamp confirms the connector was
-     * current then, like a heartbeat (Debezium may emit no heartbeat while it streams a large transaction).
+     * current then, like a heartbeat (Debezium may emit no heartbeat while it streams a large transaction), for
+     * the partitions of that connector only: {@code topic} is the transaction topic it came from.
      */
-    void transactionEnded(String transactionId, long eventCount, long endNanos, long arrivalNanos) {
+    void transactionEnded(String topic, String transactionId, long eventCount, long endNanos, long arrivalNanos) {
         String txId = transactionKey(transactionId);
+        topic = topic == null ? "" : topic;
         confirmationArrived(arrivalNanos);
-        if (arrivalNanos > lastTxEndArrivalNanos) {
-            lastTxEndArrivalNanos = arrivalNanos;
-        }
+        txEndArrivals.merge(topic, arrivalNanos, Math::max);
         if (txId != null) {
             endedTransactions.put(txId, eventCount);
             if (txId.equals(lastChangeTxId)) {
@@ -479,9 +526,7 @@ final class ProgressTracker {
                 lastChangeTxIncomplete = !lastChangeTxClosed;
             }
         }
-        if (endNanos > lastTxEndNanos) {
-            lastTxEndNanos = endNanos;
-        }
+        txEnds.merge(topic, endNanos, Math::max);
         signal(endNanos);
     }
 
@@ -518,7 +563,7 @@ final class ProgressTracker {
     }
 
     private long confirmed(String pair) {
-        return Math.max(lastApplied(pair), Math.max(heartbeatNanos(), lastTxEndNanos));
+        return Math.max(lastApplied(pair), Math.max(heartbeatNanos(), txEndNanos()));
     }
 
     private long lastApplied(String pair) {

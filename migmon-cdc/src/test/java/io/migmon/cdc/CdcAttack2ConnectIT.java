@@ -42,7 +42,8 @@ class CdcAttack2ConnectIT {
         CdcTestEnvironment.get().stopConnect();
     }
 
-    private static ConnectorConfig connector(CdcTestEnvironment env, String name, String table) {
+    /** The seeded Debezium PostgreSQL connector on the shared source, slot and publication {@code migmon_<name>}. */
+    static ConnectorConfig connector(CdcTestEnvironment env, String name, String table) {
         return ConnectorConfig.debeziumPostgres(name)
                 .put("database.hostname", "127.0.0.1")
                 .put("database.port", Integer.toString(env.postgresPort()))

@@ -6,10 +6,8 @@ import io.migmon.core.health.HealthStatus;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -19,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,20 +45,13 @@ class CommitTimeoutTest {
         }
     };
     private final MockConsumer<byte[], byte[]> peek = new MockConsumer<>("earliest");
-    private final MockProducer<byte[], byte[]> producer =
-            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final MockKafka kafka = new MockKafka(consumer, peek);
     private CdcEventProcessor processor;
 
     @AfterEach
     void tearDown() {
-        if (processor != null) {
-            processor.close();
-        }
-        executor.shutdownNow();
+        kafka.close();
     }
-
-    private final KafkaClientFactory clients = new FixedKafkaClients(consumer, peek, producer);
 
     private static ConsumerRecord<byte[], byte[]> record(long offset) {
         String v = "{\"before\":null,\"after\":{\"id\":" + offset + "},\"source\":{\"name\":\"shop\",\"ts_ms\":1,"
@@ -104,14 +93,12 @@ class CommitTimeoutTest {
                 consumer.addRecord(record(i));
             }
         });
-        processor = CdcEventProcessor.builder().meterRegistry(registry)
-                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
+        kafka.start(CdcEventProcessor.builder().meterRegistry(registry)
                 .topics(TOPIC).applier(batch -> batch.forEach(e -> applied.add(e.record().offset())))
                 .stallTimeout(Duration.ofMillis(400))
                 .lagRefreshInterval(Duration.ofMillis(50))
-                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1))
-                .kafkaClients(clients).build();
-        executor.submit(processor);
+                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1)));
+        processor = kafka.processor();
 
         Await.until(Duration.ofSeconds(30), "DOWN naming the failed commit", () -> {
             Health h = processor.healthCheck().check();

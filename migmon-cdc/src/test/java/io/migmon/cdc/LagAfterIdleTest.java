@@ -6,10 +6,8 @@ import io.migmon.core.testing.MutableClock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.MockConsumer;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -18,8 +16,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -54,17 +50,12 @@ class LagAfterIdleTest {
             throw new TimeoutException("Failed to get offsets by times in 100ms");
         }
     };
-    private final MockProducer<byte[], byte[]> producer =
-            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final MockKafka kafka = new MockKafka(consumer, peek);
     private CdcEventProcessor processor;
 
     @AfterEach
     void tearDown() {
-        if (processor != null) {
-            processor.close();
-        }
-        executor.shutdownNow();
+        kafka.close();
     }
 
     private static String change(int id, long sourceTsMs, String txId, int totalOrder) {
@@ -119,13 +110,11 @@ class LagAfterIdleTest {
                 }
             });
         }
-        processor = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
+        kafka.start(CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
                 .topics(DATA.topic(), HEARTBEATS.topic(), TX.topic()).applier(applier).deadLetterTopic("shop.dlq")
                 .heartbeatInterval(Duration.ofMillis(250)).lagRefreshInterval(Duration.ofMillis(250))
-                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1))
-                .kafkaClients(new FixedKafkaClients(consumer, peek, producer)).build();
-        executor.submit(processor);
+                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1)));
+        processor = kafka.processor();
 
         assertThat(idleDone.await(30, TimeUnit.SECONDS)).isTrue();
         Await.until(Duration.ofSeconds(30), "the bulk transaction committed",

@@ -11,7 +11,6 @@ import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,8 +19,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,22 +31,16 @@ class PollLoopTest {
     private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final MockConsumer<byte[], byte[]> consumer = new MockConsumer<>("earliest");
-    private final MockConsumer<byte[], byte[]> peek = new MockConsumer<>("earliest");
-    private final MockProducer<byte[], byte[]> producer =
-            new MockProducer<>(true, null, new ByteArraySerializer(), new ByteArraySerializer());
-    private final ExecutorService executor = Executors.newSingleThreadExecutor();
+    private final MockKafka kafka = new MockKafka();
+    private final MockConsumer<byte[], byte[]> consumer = kafka.consumer;
+    private final MockConsumer<byte[], byte[]> peek = kafka.peek;
+    private final MockProducer<byte[], byte[]> producer = kafka.producer;
     private CdcEventProcessor processor;
 
     @AfterEach
     void tearDown() {
-        if (processor != null) {
-            processor.close();
-        }
-        executor.shutdownNow();
+        kafka.close();
     }
-
-    private final KafkaClientFactory clients = new FixedKafkaClients(consumer, peek, producer);
 
     private static String envelope(int id) {
         return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":1,\"schema\":\"public\","
@@ -76,13 +67,12 @@ class PollLoopTest {
             }
         });
         CdcEventProcessor.Builder b = CdcEventProcessor.builder().meterRegistry(registry)
-                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
                 .topics(TOPIC).applier(applier).deadLetterTopic("shop.dlq")
-                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1))
-                .kafkaClients(clients);
+                .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1));
         customize.accept(b);
-        processor = b.build();
-        return executor.submit(processor);
+        Future<?> loop = kafka.start(b);
+        processor = kafka.processor();
+        return loop;
     }
 
     private long committed() {

@@ -200,7 +200,7 @@ class ReplicationLagTest {
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
         long now = t.nowNanos();
         // one change applied an hour ago, then an hour of idle confirmed by heartbeats
-        t.changeArrived(now, null, -1);
+        t.changeArrived(p, now, null, -1);
         p.inHand(0, clock.millis(), clock.millis());
         p.lastAppliedSourceNanos = now - 500_000_000L;
         p.done(1, clock.millis(), clock.millis());
@@ -213,7 +213,7 @@ class ReplicationLagTest {
         assertThat(t.stalenessSeconds(null)).as("now - the confirming heartbeat, not an hour").isEqualTo(0.3,
                 within(1e-9));
         // without that confirmation (a change arrived after the heartbeat) the last applied change stays the bound
-        t.changeArrived(t.nowNanos(), null, -1);
+        t.changeArrived(p, t.nowNanos(), null, -1);
         assertThat(t.stalenessSeconds(null)).isGreaterThan(3600);
     }
 
@@ -225,7 +225,7 @@ class ReplicationLagTest {
         ProgressTracker t = new ProgressTracker(config);
         PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.orders", 0));
         long now = t.nowNanos();
-        t.changeArrived(now, null, -1);
+        t.changeArrived(p, now, null, -1);
         // a batch of offsets 0..4 blocked 8 s in the applier, 10 records behind the committed offset
         p.inHand(0, clock.millis(), clock.millis());
         p.inFlightSourceNanos = now - 8_000_000_000L;
@@ -304,6 +304,42 @@ class ReplicationLagTest {
                 .isEqualTo(10.0, within(1e-9));
         assertThat(t.stalenessSeconds(null)).isEqualTo(10.0, within(1e-9));
         assertThat(t.connectorSignals()).containsOnlyKeys("__debezium-heartbeat.shop", "__debezium-heartbeat.bill");
+    }
+
+    /**
+     * Issue 11 leftover: a transaction {@code END} confirms only its own connector (its topic
+     * {@code <topic.prefix>.transaction} mapped by prefix, like the heartbeat topic). Two connectors, one silent:
+     * the other's ENDs and heartbeats must not keep the silent one's table "current".
+     */
+    @Test
+    void aTransactionEndConfirmsOnlyItsOwnConnectorsTables() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(record(change(1, t0 - 100)),
+                    CdcRecord.of("bill.public.invoices", null, change(1, t0 - 100).replace("\"shop\"", "\"bill\"")
+                            .replace("orders", "invoices")),
+                    heartbeat(),
+                    CdcRecord.of("__debezium-heartbeat.bill", "{\"serverName\":\"bill\"}",
+                            "{\"ts_ms\":" + t0 + "}")));
+            assertThat(lag()).isZero();
+            // shop goes silent; bill keeps committing transactions (END records on bill.transaction) for 10 s
+            for (int s = 1; s <= 10; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(CdcRecord.of("bill.transaction", "{\"id\":\"" + s + ":1\"}",
+                        "{\"status\":\"END\",\"id\":\"" + s + ":1\",\"event_count\":0,\"ts_ms\":"
+                                + clock.millis() + "}")));
+            }
+            assertThat(lag()).as("shop silent for 10 s: bill's ENDs say nothing about it")
+                    .isEqualTo(10.0, within(1e-9));
+            assertThat(registry.get("cdc.replication.lag").tags("source_table", "public.invoices", "target_table",
+                    "public.invoices").gauge().value()).as("bill confirmed current by its own ENDs").isZero();
+            // shop's own END confirms shop
+            p.process(List.of(CdcRecord.of("shop.transaction", "{\"id\":\"99:1\"}",
+                    "{\"status\":\"END\",\"id\":\"99:1\",\"event_count\":0,\"ts_ms\":" + clock.millis()
+                            + "}")));
+            assertThat(lag()).isZero();
+        }
     }
 
     /** Finding 15: after a (re)start, unknown (NaN) until what waits is known; never a false ~0 over a backlog. */

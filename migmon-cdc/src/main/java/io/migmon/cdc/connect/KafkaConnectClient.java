@@ -151,6 +151,21 @@ public final class KafkaConnectClient implements AutoCloseable {
         updateGauges(new ConnectorStatus(name, "MISSING", null, List.of()));
     }
 
+    /**
+     * {@code GET /connectors/{name}/config}: the connector's configuration as the worker holds it (e.g. for
+     * {@link io.migmon.cdc.PublicationAudit#of(javax.sql.DataSource, ConnectorConfig)}). Secrets are masked in the
+     * result's {@code toString()}, as for any {@link ConnectorConfig}.
+     *
+     * @throws KafkaConnectException when the worker answers with an error (404 for an unknown connector)
+     */
+    public ConnectorConfig config(String name) {
+        JsonNode res = send(null, "GET", "/connectors/" + enc(name) + "/config", null, 200);
+        Map<String, String> entries = new java.util.LinkedHashMap<>();
+        res.fields().forEachRemaining(f -> entries.put(f.getKey(), f.getValue().asText()));
+        entries.remove("name");
+        return ConnectorConfig.builder(name, entries.get("connector.class")).putAll(entries).build();
+    }
+
     /** Names of the worker's connectors. */
     public List<String> connectors() {
         JsonNode res = send(null, "GET", "/connectors", null, 200);

@@ -180,12 +180,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 throw new RetriableApplyException(message, null);
             }
             if (FOREIGN_KEY_VIOLATION.equals(state) && foreignKeyRetryNanos > 0) {
+                String fk = foreignKeyName(root);
+                String violation = fk == null ? "foreign key violation" : "foreign key " + fk + " violated";
                 if (foreignKeyWaiting(batch)) {
-                    throw new RetriableApplyException(message + " (foreign key violation: the referenced row may be"
+                    throw new RetriableApplyException(message + " (" + violation + ": the referenced row may be"
                             + " on another partition not applied yet; retried for up to foreignKeyRetry "
                             + foreignKeyRetry + ")", null);
                 }
-                message += " (foreign key violation: the referenced row did not reach the target within"
+                message += " (" + violation + ": the referenced row did not reach the target within"
                         + " foreignKeyRetry " + foreignKeyRetry + ")";
             }
             if (currentTable != null) {
@@ -543,6 +545,27 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** SQLState of a foreign-key violation. */
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+
+    /**
+     * The name of the violated foreign-key constraint, from the first line of the server's message (PostgreSQL:
+     * {@code ... violates foreign key constraint "name"}); null when it is not there (another wording or locale).
+     * Only the name: the message's detail line carries the key's values, which never leave the applier.
+     */
+    static String foreignKeyName(SQLException e) {
+        String m = e.getMessage();
+        if (m == null) {
+            return null;
+        }
+        int nl = m.indexOf('\n');
+        String first = nl < 0 ? m : m.substring(0, nl);
+        int at = first.indexOf("constraint \"");
+        if (at < 0) {
+            return null;
+        }
+        int from = at + "constraint \"".length();
+        int to = first.indexOf('"', from);
+        return to <= from ? null : first.substring(from, to);
+    }
 
     /** The foreign-key wait of a partition's blocked batch: since when, and the offsets it covered so far. */
     private static final class ForeignKeyWait {

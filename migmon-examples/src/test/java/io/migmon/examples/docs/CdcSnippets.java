@@ -5,6 +5,7 @@ import io.debezium.engine.DebeziumEngine;
 import io.debezium.engine.format.Json;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.migmon.cdc.CdcEventProcessor;
+import io.migmon.cdc.PublicationAudit;
 import io.migmon.cdc.connect.ConnectorConfig;
 import io.migmon.cdc.connect.ConnectorStatus;
 import io.migmon.cdc.connect.KafkaConnectClient;
@@ -27,6 +28,14 @@ import javax.sql.DataSource;
  */
 @SuppressWarnings("unused")
 final class CdcSnippets {
+    /** Compiled, not run (it needs Kafka Connect and the source database). */
+    static void publicationAudit(KafkaConnectClient connect, DataSource sourceDataSource,
+            CompositeHealthCheck.Builder healthComposite) {
+        // tables the connector includes but its publication lacks: their changes never reach Kafka
+        PublicationAudit audit = PublicationAudit.of(sourceDataSource, connect.config("shop-orders"));
+        healthComposite.add(audit.healthCheck());   // DOWN naming each unpublished table; UP once ADD TABLE ran
+    }
+
     /** Compiled, not run (it needs Kafka Connect, Kafka and a target database). */
     static void pipeline(MeterRegistry registry, String password, DataSource targetDataSource, ExecutorService executor,
             CompositeHealthCheck.Builder healthComposite) throws Exception {

@@ -1,0 +1,222 @@
+package io.migmon.cdc;
+
+import io.migmon.cdc.connect.ConnectorConfig;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthCheck;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Detects source tables a Debezium PostgreSQL connector is meant to capture but whose changes PostgreSQL never sends:
+ * tables that match the connector's {@code table.include.list} (or {@code schema.include.list}, minus
+ * {@code table.exclude.list}) and are not in its publication ({@code publication.name}, Debezium's default
+ * {@code dbz_publication}). With {@code publication.autocreate.mode=filtered} (migmon's seed) a table created after the
+ * connector started is such a table: nothing of it reaches Kafka, so the processor cannot see it (finding 16).
+ *
+ * <p>The audit reads the source's catalog ({@code pg_class}, {@code pg_publication_tables}) each time it runs, over a
+ * connection of the given {@link DataSource} (any role that can read the catalog). A publication {@code FOR ALL
+ * TABLES} publishes everything. Partitioned tables are judged by their leaf partitions (what
+ * {@code pg_publication_tables} lists without {@code publish_via_partition_root}). Include/exclude lists are matched
+ * as Debezium does: comma-separated regular expressions, each matching the whole {@code schema.table} (or schema),
+ * case-insensitively.
+ *
+ * <pre>{@code
+ * PublicationAudit audit = PublicationAudit.of(sourceDataSource, connectorClient.config("orders"));
+ * HealthCheck check = audit.healthCheck(); // DOWN naming the unpublished tables
+ * }</pre>
+ *
+ * Thread-safe. Its health check never throws: a failed audit (source unreachable) is DEGRADED, logged once per
+ * failure streak, with the SQLState only.
+ */
+public final class PublicationAudit {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PublicationAudit.class);
+    /** Debezium's default {@code publication.name}. */
+    public static final String DEFAULT_PUBLICATION = "dbz_publication";
+
+    private static final String TABLES = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_publication_tables pt"
+            + " WHERE pt.pubname = ? AND pt.schemaname = n.nspname AND pt.tablename = c.relname)"
+            + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1, 2";
+
+    private final DataSource source;
+    private final String publication;
+    private final List<Pattern> tableInclude;
+    private final List<Pattern> schemaInclude;
+    private final List<Pattern> tableExclude;
+    private volatile boolean failing;
+
+    private PublicationAudit(DataSource source, String publication, String tableIncludeList, String schemaIncludeList,
+                             String tableExcludeList) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.publication = publication == null || publication.isBlank() ? DEFAULT_PUBLICATION : publication;
+        this.tableInclude = patterns(tableIncludeList, "table.include.list");
+        this.schemaInclude = patterns(schemaIncludeList, "schema.include.list");
+        this.tableExclude = patterns(tableExcludeList, "table.exclude.list");
+    }
+
+    /**
+     * An audit of the connector configured by {@code config} ({@code publication.name}, {@code table.include.list},
+     * {@code schema.include.list}, {@code table.exclude.list}), e.g. as read back with
+     * {@link io.migmon.cdc.connect.KafkaConnectClient#config(String)}.
+     *
+     * @throws IllegalArgumentException naming the field when an include/exclude list is not a valid regex
+     */
+    public static PublicationAudit of(DataSource source, ConnectorConfig config) {
+        Objects.requireNonNull(config, "config");
+        var m = config.asMap();
+        return new PublicationAudit(source, m.get("publication.name"), m.get("table.include.list"),
+                m.get("schema.include.list"), m.get("table.exclude.list"));
+    }
+
+    /**
+     * An audit of publication {@code publication} against the tables matching {@code tableIncludeList} (the
+     * connector's {@code table.include.list}; null or blank: every table of the source).
+     *
+     * @throws IllegalArgumentException naming {@code table.include.list} when it is not a valid regex
+     */
+    public static PublicationAudit of(DataSource source, String publication, String tableIncludeList) {
+        return new PublicationAudit(source, publication, tableIncludeList, null, null);
+    }
+
+    /** The publication audited. */
+    public String publication() {
+        return publication;
+    }
+
+    /**
+     * The tables ({@code schema.table}) the connector's lists include that are not in its publication, sorted; all of
+     * them when the publication does not exist; empty for a publication {@code FOR ALL TABLES}.
+     *
+     * @throws SQLException when the source's catalog cannot be read
+     */
+    public List<String> unpublishedTables() throws SQLException {
+        return audit().unpublished;
+    }
+
+    private Result audit() throws SQLException {
+        try (Connection c = source.getConnection()) {
+            boolean exists = false;
+            try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+                ps.setQueryTimeout(10);
+                ps.setString(1, publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        if (rs.getBoolean(1)) {
+                            return new Result(true, List.of());
+                        }
+                        exists = true;
+                    }
+                }
+            }
+            List<String> missing = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(TABLES)) {
+                ps.setQueryTimeout(10);
+                ps.setString(1, publication);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String schema = rs.getString(1);
+                        String table = schema + '.' + rs.getString(2);
+                        if (!rs.getBoolean(3) && included(schema, table)) {
+                            missing.add(table);
+                        }
+                    }
+                }
+            }
+            return new Result(exists, List.copyOf(missing));
+        }
+    }
+
+    private boolean included(String schema, String table) {
+        if (matches(tableExclude, table)) {
+            return false;
+        }
+        if (!tableInclude.isEmpty()) {
+            return matches(tableInclude, table);
+        }
+        return schemaInclude.isEmpty() || matches(schemaInclude, schema);
+    }
+
+    private static boolean matches(List<Pattern> patterns, String name) {
+        for (Pattern p : patterns) {
+            if (p.matcher(name).matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A health check named {@code cdc-publication-<publication>}: DOWN naming the unpublished tables (detail
+     * {@code unpublishedTables}) or a missing publication; UP when every included table is published; DEGRADED when
+     * the audit itself fails (the source's catalog cannot be read: the reason carries the SQLState, never the URL
+     * or credentials). Runs the audit (two catalog queries) at every {@code check()}.
+     */
+    public HealthCheck healthCheck() {
+        return HealthCheck.of("cdc-publication-" + publication, this::check);
+    }
+
+    private Health check() {
+        Result r;
+        try {
+            r = audit();
+        } catch (SQLException | RuntimeException e) {
+            String state = e instanceof SQLException s ? "SQLState " + s.getSQLState() : e.getClass().getSimpleName();
+            if (!failing) {
+                failing = true;
+                LOG.warn("publication audit of {} failed: {}", publication, state);
+            }
+            return Health.builder().degraded("publication audit of " + publication + " failed: " + state)
+                    .detail("publication", publication).build();
+        }
+        failing = false;
+        Health.Builder h = Health.builder().detail("publication", publication).detail("unpublishedTables",
+                r.unpublished);
+        if (!r.exists) {
+            h.down("publication " + publication + " does not exist: no table's changes reach Kafka");
+        } else if (!r.unpublished.isEmpty()) {
+            h.down("unpublished source table(s) " + String.join(", ", r.unpublished) + ": not in publication "
+                    + publication + ", their changes never reach Kafka (ALTER PUBLICATION " + publication
+                    + " ADD TABLE ...)");
+        }
+        return h.build();
+    }
+
+    private static List<Pattern> patterns(String list, String field) {
+        if (list == null || list.isBlank()) {
+            return List.of();
+        }
+        List<Pattern> out = new ArrayList<>();
+        for (String s : list.split(",")) {
+            String t = s.trim();
+            if (t.isEmpty()) {
+                continue;
+            }
+            try {
+                out.add(Pattern.compile(t, Pattern.CASE_INSENSITIVE));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new IllegalArgumentException(field + " is not a valid regular expression: " + e.getDescription());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private record Result(boolean exists, List<String> unpublished) {
+    }
+
+    @Override
+    public String toString() {
+        return "PublicationAudit[" + publication + "]";
+    }
+}
