@@ -18,7 +18,8 @@ import java.util.Locale;
  * A rate below the limit counts as low only when it is below by more than {@code sigmas} (default 1) standard
  * deviations of the rate's own noise, learned from the changes between rates one window apart while the rate is above
  * the limit; in between a sample neither fires nor clears, so a noisy stream whose daily trough comes near the limit
- * does not flap across it.
+ * does not flap across it: it keeps an alert that is firing, and ends a low run that has not lasted {@code fireAfter}
+ * yet (so noise dips minutes apart in a long trough do not add up to an alert).
  * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 120 s. A planned pause or
  * throttle declared on the monitor ({@link AnomalyMonitor#pause}) is not judged.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
@@ -40,6 +41,8 @@ public final class LowThroughputDetector extends HysteresisDetector {
     private final double sigmas;
     private final RateWindow ring;
     private long startMillis = Long.MIN_VALUE;
+    private long lowSinceMillis = Long.MIN_VALUE;
+    private long lowUntilMillis = Long.MIN_VALUE;
     private double value = Double.NaN;
     // the rate's own noise: mean absolute change between rates one window apart (time-weighted, 10-minute memory)
     private long pairMillis = Long.MIN_VALUE;
@@ -87,10 +90,25 @@ public final class LowThroughputDetector extends HysteresisDetector {
         }
         value = rate;
         if (value >= threshold()) {
+            lowSinceMillis = Long.MIN_VALUE;
             return Condition.NORMAL;
         }
-        // below the limit, but within the rate's own noise of it (a noisy stream in a trough): neither fires nor clears
-        return value < threshold() - sigmas * noise() ? Condition.ABNORMAL : Condition.UNKNOWN;
+        if (value < threshold() - sigmas * noise()) {
+            if (lowSinceMillis == Long.MIN_VALUE) {
+                lowSinceMillis = now;
+            }
+            lowUntilMillis = now;
+            return Condition.ABNORMAL;
+        }
+        // below the limit, but within the rate's own noise of it (a noisy stream in a trough): neither fires nor
+        // clears. Once low for fireAfter (firing) it keeps the alert; before that it ends the pending run: the
+        // monitor times a run from its first abnormal sample, and a band sample that kept it going let isolated
+        // noise dips minutes apart in a long trough add up to a firing (5 in 48 h on a 60% trough)
+        if (lowSinceMillis != Long.MIN_VALUE && lowUntilMillis - lowSinceMillis >= fireAfter().toMillis()) {
+            return Condition.UNKNOWN;
+        }
+        lowSinceMillis = Long.MIN_VALUE;
+        return Condition.NORMAL;
     }
 
     /** Standard deviation of the windowed rate, from the changes between rates one window apart (0 until known). */
@@ -126,6 +144,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
     public void restart(Sample sample, double pausedSeconds) {
         ring.clear();
         pairMillis = Long.MIN_VALUE;
+        lowSinceMillis = Long.MIN_VALUE;
         ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
     }
 
