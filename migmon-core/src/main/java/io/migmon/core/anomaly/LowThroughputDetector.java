@@ -9,16 +9,18 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * The seed's threshold rule, type {@code low_throughput}: throughput below a fraction (default 0.5) of the rate
+ * The seed's threshold rule, type {@code low_throughput}: throughput below a fraction (default 0.4) of the rate
  * the host expects, severity WARNING by default.
  *
  * <p>Method: the rate is measured over the last {@code window} of time (rows done difference divided by elapsed
  * time; the last interval when samples are further apart), which smooths batch commits and GC pauses. The first
  * {@code warmUp} of a run is not judged, so a normal ramp-up (cold caches, connection pools filling) does not fire.
  * A rate below the limit counts as low only when it is below by more than {@code sigmas} (default 1) standard
- * deviations of the rate's own noise, learned from the changes between rates one window apart while the rate is above
- * the limit; in between a sample neither fires nor clears, so a noisy stream whose daily trough comes near the limit
- * does not flap across it.
+ * deviations of the rate's own noise, learned as the relative changes between rates one window apart while the rate
+ * is above the limit and applied at the limit (noise learned in absolute terms at the peak overstated it at the
+ * limit and hid real drops); in between a sample neither fires nor clears, so a noisy stream whose daily trough comes near the limit
+ * does not flap across it: it keeps an alert that is firing, and ends a low run that has not lasted {@code fireAfter}
+ * yet (so noise dips minutes apart in a long trough do not add up to an alert).
  * Defaults: window 2 minutes, warm-up 2 minutes, fire after 60 s of low samples, clear after 120 s. A planned pause or
  * throttle declared on the monitor ({@link AnomalyMonitor#pause}) is not judged.
  * Use it when you know the expected rate; otherwise prefer {@link ThroughputBaselineDetector}, which learns it.
@@ -31,6 +33,12 @@ public final class LowThroughputDetector extends HysteresisDetector {
     private static final double MAD_TO_SD = 1.25;
     private static final double NOISE_MEMORY_SECONDS = 600;
     private static final double SIGMAS = 1;
+    /**
+     * Default limit, a fraction of the expected rate: between a healthy daily trough (60-80% of the expected rate)
+     * and a real drop (to 30% in the simulated traces). 0.5 until 2026-11-27: a 24 h cycle with its trough at 60%
+     * and noise correlated over a minute fired about once in 10 hours.
+     */
+    static final double RATIO = 0.4;
 
     private final double expected;
     private final double ratio;
@@ -40,8 +48,11 @@ public final class LowThroughputDetector extends HysteresisDetector {
     private final double sigmas;
     private final RateWindow ring;
     private long startMillis = Long.MIN_VALUE;
+    private long lowSinceMillis = Long.MIN_VALUE;
+    private long lowUntilMillis = Long.MIN_VALUE;
     private double value = Double.NaN;
-    // the rate's own noise: mean absolute change between rates one window apart (time-weighted, 10-minute memory)
+    // the rate's own noise: mean absolute relative change between rates one window apart (time-weighted, 10-minute
+    // memory), applied at the limit
     private long pairMillis = Long.MIN_VALUE;
     private double pairRate = Double.NaN;
     private double meanChange;
@@ -87,15 +98,33 @@ public final class LowThroughputDetector extends HysteresisDetector {
         }
         value = rate;
         if (value >= threshold()) {
+            lowSinceMillis = Long.MIN_VALUE;
             return Condition.NORMAL;
         }
-        // below the limit, but within the rate's own noise of it (a noisy stream in a trough): neither fires nor clears
-        return value < threshold() - sigmas * noise() ? Condition.ABNORMAL : Condition.UNKNOWN;
+        if (value < threshold() - sigmas * noise()) {
+            if (lowSinceMillis == Long.MIN_VALUE) {
+                lowSinceMillis = now;
+            }
+            lowUntilMillis = now;
+            return Condition.ABNORMAL;
+        }
+        // below the limit, but within the rate's own noise of it (a noisy stream in a trough): neither fires nor
+        // clears. Once low for fireAfter (firing) it keeps the alert; before that it ends the pending run: the
+        // monitor times a run from its first abnormal sample and does not end it on UNKNOWN, so band samples in
+        // between would let isolated noise dips minutes apart in a long trough add up to a firing
+        if (lowSinceMillis != Long.MIN_VALUE && lowUntilMillis - lowSinceMillis >= fireAfter().toMillis()) {
+            return Condition.UNKNOWN;
+        }
+        lowSinceMillis = Long.MIN_VALUE;
+        return Condition.NORMAL;
     }
 
     /** Standard deviation of the windowed rate, from the changes between rates one window apart (0 until known). */
     private double noise() {
-        return noiseSeconds < 2 * window.toMillis() / 1e3 ? 0 : MAD_TO_SD * meanChange / Math.sqrt(2);
+        if (noiseSeconds < 2 * window.toMillis() / 1e3) {
+            return 0;
+        }
+        return MAD_TO_SD * meanChange / Math.sqrt(2) * threshold();
     }
 
     private void learnNoise(long now, double rate) {
@@ -115,7 +144,9 @@ public final class LowThroughputDetector extends HysteresisDetector {
         if (rate >= threshold() && pairRate >= threshold() && apart <= 2 * Math.max(window.toMillis(), 60_000)) {
             double dt = apart / 1e3;
             double a = Math.max(1 - Math.exp(-dt / NOISE_MEMORY_SECONDS), noiseSeconds == 0 ? 1 : 0);
-            meanChange += a * (Math.abs(rate - pairRate) - meanChange);
+            // relative: the noise of a rate at the limit, not at the (higher) levels it is learned at
+            double change = Math.abs(rate - pairRate) / Math.max(1e-9, (rate + pairRate) / 2);
+            meanChange += a * (change - meanChange);
             noiseSeconds += dt;
         }
         pairMillis = now;
@@ -126,6 +157,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
     public void restart(Sample sample, double pausedSeconds) {
         ring.clear();
         pairMillis = Long.MIN_VALUE;
+        lowSinceMillis = Long.MIN_VALUE;
         ring.add(sample.at().toEpochMilli(), sample.rowsDone(), sample.errors());
     }
 
@@ -166,7 +198,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final double expected;
-        private double ratio = 0.5;
+        private double ratio = RATIO;
         private double sigmas = SIGMAS;
         private Duration window = Duration.ofMinutes(2);
         private Duration warmUp = Duration.ofMinutes(2);
@@ -176,7 +208,7 @@ public final class LowThroughputDetector extends HysteresisDetector {
             this.expected = Require.positive(expected, "expectedRowsPerSecond");
         }
 
-        /** Fires below {@code ratio} times the expected rate (default 0.5), in (0, 1). */
+        /** Fires below {@code ratio} times the expected rate (default 0.4), in (0, 1). */
         public Builder ratio(double ratio) {
             this.ratio = Require.strictlyBetween(ratio, 0, 1, "ratio");
             return this;

@@ -72,6 +72,16 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private static final int RHYTHM_MAX_WINDOWS = 4;
     /** Half-life of the learned longest quiet time, seconds. */
     private static final double GAP_HALF_LIFE_SECONDS = 1800;
+    /** The long reference level learns with this multiple of the memory (30 minutes by default). */
+    private static final double LONG_MEMORY = 6;
+    /**
+     * A rate (and the rate over {@link #LONG_WINDOWS} windows) below this fraction of the long reference level is a
+     * drop. Below the baseline's own 0.5: a daily trough reaches 0.43 of the peak in the simulated traces (a trough
+     * at 60% of the mean, a peak at 140%), a slide into a collapse ends near 0.3 of the level it left.
+     */
+    private static final double REFERENCE_FRACTION = 0.4;
+    /** The long rate (and its noise) is measured over this many windows. */
+    private static final int LONG_WINDOWS = 4;
 
     private final Builder settings;
     private final boolean drop;
@@ -94,6 +104,14 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private double learnedSeconds;
     private double mean;
     private double scale;
+    /** The long reference level: the level of the last half hour or so, learned with lagged learning below it. */
+    private double reference = Double.NaN;
+    /** Noise of the rate over {@link #LONG_WINDOWS} windows (mean absolute deviation from the mean). */
+    private double longScale;
+    private double longScaleSeconds;
+    private final double[] longCovered = new double[1];
+    /** Fell below the long reference level and the short baseline has not come back near it since. */
+    private boolean belowReference;
     private double suspectSeconds;
     private double backlogRows;
     private long catchUpUntilMillis = Long.MIN_VALUE;
@@ -150,6 +168,11 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         rhythmWindow.add(now, rows, sample.errors());
         learnRhythm(now, intervalRows > 0);
         catchingUp = false;
+        double longSpan = LONG_WINDOWS * windowSeconds;
+        double longRate = rhythmWindow.rowRateOver(Math.round(longSpan * 1000), longCovered);
+        if (longCovered[0] < 0.9 * longSpan) {
+            longRate = Double.NaN;
+        }
         double span = Math.min(RHYTHM_GAPS * quietMax(now), RHYTHM_MAX_WINDOWS * windowSeconds);
         double rate;
         if (span > windowSeconds) {
@@ -174,6 +197,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         value = rate;
         if (learnedSeconds < warmUpSeconds) {
             learn(rate, dt, true, now);
+            learnLong(longRate, dt);
+            reference = mean;
             threshold = Double.NaN;
             return Condition.UNKNOWN;
         }
@@ -185,11 +210,42 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double k = settings.sigmas;
         double low = Math.min(m - k * sd, (1 - settings.dropChange) * m);
         double high = Math.max(m + k * sd, (1 + settings.spikeChange) * m);
-        boolean isLow = rate < low;
+        // the statistical test may also be passed by the rate over LONG_WINDOWS windows against its own (smaller)
+        // noise: a batchy stream with long GC pauses has a noisy 60 s rate (a 15 s pause is a quarter of it), and a
+        // 3-sigma band of that noise reached below 30% of the mean, so a real drop to 30% was never far enough
+        double longSd = Math.max(MAD_TO_SD * longScale, MIN_RELATIVE_STD * Math.abs(m));
+        boolean longKnown = !seasonal && !Double.isNaN(longRate) && longScaleSeconds >= 2 * longSpan;
+        boolean isLow = rate < (1 - settings.dropChange) * m
+                && (rate < m - k * sd || longKnown && longRate < m - k * longSd);
+        if (isLow && rate >= low) {
+            low = (1 - settings.dropChange) * m; // passed on the long rate's noise: the limit was the relative one
+        }
+        // the long reference level: a slide into a collapse slow enough for the 5-minute baseline to follow is
+        // still a drop when it ends below 40% of the level of the last half hour (REFERENCE_FRACTION)
+        double ref = seasonal || Double.isNaN(reference) ? m : reference;
+        double refSd = Math.max(MAD_TO_SD * sc, MIN_RELATIVE_STD * Math.abs(ref));
+        // both the rate and the rate over LONG_WINDOWS windows: noise dips in a deep daily trough are not a slide
+        double refLimit = REFERENCE_FRACTION * ref;
+        boolean refLow = !isLow && !Double.isNaN(longRate) && rate < refLimit
+                && longRate < refLimit && rate < ref - k * refSd;
+        if (refLow) {
+            isLow = true;
+            low = Math.min(ref - k * refSd, refLimit);
+        }
+        // after a fall below the long reference level, a return to it is a recovery, not a spike, until the short
+        // baseline is back near it
+        if (refLow) {
+            belowReference = true;
+        } else if (m >= (1 - settings.dropChange / 2) * ref) {
+            belowReference = false;
+        }
+        if (belowReference) {
+            high = Math.max(high, (1 + settings.spikeChange) * ref);
+        }
         boolean isHigh = rate > high;
-        boolean suspectLow = rate < (1 - settings.dropChange / 2) * m;
+        boolean suspectLow = refLow || rate < (1 - settings.dropChange / 2) * m;
         boolean suspectHigh = rate > (1 + settings.spikeChange / 2) * m;
-        baseline = m;
+        baseline = refLow ? ref : m;
         threshold = drop ? low : high;
 
         // the backlog: rows missing against the baseline while the rate is low
@@ -215,13 +271,20 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             backlogRows = Math.max(0, backlogRows - Math.max(0, intervalRows - expected));
         }
 
+        if (!suspectHigh) {
+            learnReference(rate, dt);
+        }
         if (suspectLow || suspectHigh) {
             suspectSeconds += dt;
             if (suspectSeconds >= relearnSeconds) {
-                // a lasting new level: it becomes the baseline
+                // a lasting new level: it becomes the baseline (and the long reference)
                 double relative = mean > 0 ? scale / mean : 0;
+                double longRelative = mean > 0 ? longScale / mean : 0;
                 mean = rate;
                 scale = relative * rate;
+                longScale = longRelative * rate;
+                reference = rate;
+                belowReference = false;
                 suspectSeconds = 0;
             } else if (!isLow && !isHigh && !repaying) {
                 // lagged learning: a level between the halfway mark and the limit is followed slowly (a gradual
@@ -232,6 +295,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             suspectSeconds = 0;
             if (!repaying) {
                 learn(rate, dt, false, now);
+                learnLong(longRate, dt);
             }
         }
         if (slot >= 0) {
@@ -294,6 +358,33 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         seasonMean[slot] += Math.min(1, a) * d;
         seasonScale[slot] += Math.min(1, a) * (Math.abs(d) - seasonScale[slot]);
         seasonSeconds[slot] += dt;
+    }
+
+    /**
+     * The long reference level ({@link #LONG_MEMORY} times the memory): learned from the rates the baseline learns
+     * normally (not suspect against it: a surge or a catch-up does not lift it) that are also within the drop and
+     * spike limits of the reference itself (a slide into a collapse slow enough for the baseline to follow does not
+     * drag it down past that).
+     */
+    private void learnReference(double rate, double dt) {
+        if (dt <= 0 || Double.isNaN(reference)) {
+            return;
+        }
+        double memory = LONG_MEMORY * memorySeconds;
+        if (rate < (1 - settings.dropChange) * reference || rate > (1 + settings.spikeChange) * reference) {
+            return;
+        }
+        reference += (1 - Math.exp(-dt / memory)) * (rate - reference);
+    }
+
+    /** The noise of the rate over {@link #LONG_WINDOWS} windows, learned with the baseline. */
+    private void learnLong(double longRate, double dt) {
+        if (dt <= 0 || Double.isNaN(longRate)) {
+            return;
+        }
+        longScaleSeconds += dt;
+        double a = Math.max(1 - Math.exp(-dt / memorySeconds), dt / longScaleSeconds);
+        longScale += a * (Math.abs(longRate - mean) - longScale);
     }
 
     private void learnSlowly(double rate, double dt) {

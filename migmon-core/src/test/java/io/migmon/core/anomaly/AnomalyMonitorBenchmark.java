@@ -39,6 +39,12 @@ class AnomalyMonitorBenchmark {
         System.out.printf(Locale.ROOT, "anomaly benchmark: bare loop %.1f ns/sample, monitor with 6 detectors %.1f ns/sample, "
                 + "difference %.1f ns/sample (median of rounds 3-%d, %,d samples each; sink %d)%n", b, m, m - b, ROUNDS,
                 SAMPLES, sink);
+        double[] mr = java.util.Arrays.copyOfRange(monitored, 2, monitored.length);
+        double[] br = java.util.Arrays.copyOfRange(bare, 2, bare.length);
+        java.util.Arrays.sort(mr);
+        java.util.Arrays.sort(br);
+        System.out.printf(Locale.ROOT, "anomaly benchmark rounds 3-%d: monitor min/median/max %.1f / %.1f / %.1f ns/sample, "
+                + "bare loop %.1f / %.1f / %.1f ns/sample%n", ROUNDS, mr[0], m, mr[mr.length - 1], br[0], b, br[br.length - 1]);
         assertThat(sink).isNotZero();
     }
 

@@ -24,7 +24,7 @@ class AnomalyMonitorTest {
     private AnomalyMonitor lowThroughputMonitor() {
         return AnomalyMonitor.builder("orders")
                 .meterRegistry(registry)
-                .detector(LowThroughputDetector.builder(100).window(1).warmUp(0).fireAfter(3).clearAfter(3).build())
+                .detector(LowThroughputDetector.builder(100).ratio(0.5).window(1).warmUp(0).fireAfter(3).clearAfter(3).build())
                 .listener(events::add)
                 .build();
     }
@@ -80,7 +80,7 @@ class AnomalyMonitorTest {
     @Test
     void healthFollowsTheSeverityOfFiringAnomalies() {
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
-                .detector(LowThroughputDetector.builder(100).window(1).warmUp(0).fireAfter(1).build())
+                .detector(LowThroughputDetector.builder(100).ratio(0.5).window(1).warmUp(0).fireAfter(1).build())
                 .detector(StallDetector.builder().intervals(2).build())
                 .build();
         assertThat(m.healthCheck().name()).isEqualTo("anomalies:orders");

@@ -77,7 +77,7 @@ class BaselineTrendTest {
 
     @Test
     void lowThroughputDoesNotFlapOnANoisyLevelJustAboveTheLimitButFindsADrop() {
-        // expected 1000 rows/s, limit 500; the stream runs at 540 rows/s with a level that changes every 2 minutes by
+        // expected 1000 rows/s, limit 500 (ratio 0.5, the default until 2026-11-27); the stream runs at 540 rows/s with a level that changes every 2 minutes by
         // 6% (correlated noise), then drops to 300 rows/s at 5400 s
         Random r = new Random(7);
         double[] level = new double[60];
@@ -90,10 +90,10 @@ class BaselineTrendTest {
             dips += (rows[t] - rows[t - 120]) / 120.0 < 500 ? 1 : 0;
         }
         assertThat(dips).as("5 s samples whose 2-minute rate is below the 500 limit before the drop").isPositive();
-        List<Anomaly> bare = firings(LowThroughputDetector.builder(1000).sigmas(0).build(), rows, 5);
+        List<Anomaly> bare = firings(LowThroughputDetector.builder(1000).ratio(0.5).sigmas(0).build(), rows, 5);
         assertThat(bare.stream().filter(a -> a.at().isBefore(T0.plusSeconds(5400)))).as("the bare rule flaps").isNotEmpty();
         for (int interval : new int[] {1, 5, 15, 60}) {
-            List<Anomaly> fired = firings(LowThroughputDetector.builder(1000).build(), rows, interval);
+            List<Anomaly> fired = firings(LowThroughputDetector.builder(1000).ratio(0.5).build(), rows, interval);
             assertThat(fired).as("interval %d s: only the drop", interval).hasSize(1);
             assertThat(fired.get(0).at()).isAfter(T0.plusSeconds(5400)).isBefore(T0.plusSeconds(5400 + 120 + 60 + 2L * interval + 5));
         }
