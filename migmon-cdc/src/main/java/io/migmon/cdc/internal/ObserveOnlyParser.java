@@ -633,6 +633,9 @@ public final class ObserveOnlyParser {
 
     /** Whether the 19 digits at {@code i} are within a long's range (epoch nanoseconds have 19 digits). */
     private boolean fitsLong(int i, boolean negative) {
+        if (b[i] < '9') {
+            return true; // both limits start with 9 (and a leading 0 never gets here)
+        }
         byte[] limit = negative ? LONG_MIN_DIGITS : LONG_MAX_DIGITS;
         for (int k = 0; k < 19; k++) {
             int d = b[i + k] - limit[k];
