@@ -36,9 +36,14 @@ import java.util.Objects;
  *
  * <p><b>No per-record garbage</b> beyond the event itself: repeated values (source name, database, schema, table,
  * connector, snapshot, status, the transaction id of consecutive events of one transaction) reuse the String of the
- * previous record when their bytes are the same (a copy of the bytes is kept when the String changes), which also lets the meters' last-table cache compare by
+ * previous record when their bytes are the same ASCII text, which also lets the meters' last-table cache compare by
  * identity; {@code op} is mapped from its byte. A transaction id that differs per event (Debezium 3.6.1 puts each
  * event's LSN in it) costs one String.
+ *
+ * <p><b>Predicted row names.</b> A row image's {@code "name":} bytes are compared with those of the previous row
+ * image (JsonConverter writes a table's fields in the same order, without whitespace) instead of being searched for;
+ * from the first that differ, the row is walked and its names predict the next row ({@link #skipRow}). Either way,
+ * every byte of the row is validated.
  *
  * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
  */
@@ -146,8 +151,6 @@ public final class ObserveOnlyParser {
 
     /** The previous record's String of each text slot. */
     private final String[] cachedStrings = new String[SLOTS];
-    /** The UTF-8 bytes of {@link #cachedStrings} (copied when the String changes, not per record). */
-    private final byte[][] cachedBytes = new byte[SLOTS][];
 
     public ObserveOnlyParser(EnvelopeParser full) {
         this.full = Objects.requireNonNull(full, "full");
@@ -699,25 +702,26 @@ public final class ObserveOnlyParser {
             return null;
         }
         int end = textEnd[slot];
-        byte[] last = cachedBytes[slot];
-        if (last != null && sameBytes(start, end, last)) {
-            return cachedStrings[slot];
+        String last = cachedStrings[slot];
+        if (last != null && sameAscii(start, end, last)) {
+            return last;
         }
         String s = new String(b, start, end - start, StandardCharsets.UTF_8);
         cachedStrings[slot] = s;
-        cachedBytes[slot] = Arrays.copyOfRange(b, start, end);
         return s;
     }
 
-    /** Whether the bytes {@code [start, end)} are {@code last} (valid UTF-8 both: the same bytes, the same String). */
-    private boolean sameBytes(int start, int end, byte[] last) {
+    /**
+     * Whether the bytes {@code [start, end)} are the characters of {@code s}, all ASCII: a byte of a multi-byte UTF-8
+     * sequence is negative and never equals a char, so non-ASCII text is never taken for another String.
+     */
+    private boolean sameAscii(int start, int end, String s) {
         int len = end - start;
-        if (last.length != len) {
+        if (s.length() != len) {
             return false;
         }
-        byte[] buf = b;
         for (int j = 0; j < len; j++) {
-            if (buf[start + j] != last[j]) {
+            if (b[start + j] != s.charAt(j)) {
                 return false;
             }
         }
