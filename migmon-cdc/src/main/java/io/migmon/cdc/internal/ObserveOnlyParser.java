@@ -40,6 +40,11 @@ import java.util.Objects;
  * identity; {@code op} is mapped from its byte. A transaction id that differs per event (Debezium 3.6.1 puts each
  * event's LSN in it) costs one String.
  *
+ * <p><b>Predicted row names.</b> A row image's {@code "name":} bytes are compared with those of the previous row
+ * image (JsonConverter writes a table's fields in the same order, without whitespace) instead of being searched for;
+ * from the first that differ, the row is walked and its names predict the next row ({@link #skipRow}). Either way,
+ * every byte of the row is validated.
+ *
  * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
  */
 public final class ObserveOnlyParser {
@@ -136,6 +141,14 @@ public final class ObserveOnlyParser {
     private boolean payloadNull;
     private int schemaStart;
     private int schemaEnd;
+    /** Members of a row image whose names are predicted ({@link #skipRow}); further ones are walked. */
+    static final int ROW_KEYS = 256;
+    /** The predicted {@code "name":} bytes of the row images' members, one after the other. */
+    private final byte[] rowKeys = new byte[8192];
+    /** Where each predicted member's bytes end in {@link #rowKeys}. */
+    private final int[] rowKeyEnds = new int[ROW_KEYS];
+    private int rowKeyCount;
+
     /** The previous record's String of each text slot. */
     private final String[] cachedStrings = new String[SLOTS];
 
@@ -395,7 +408,10 @@ public final class ObserveOnlyParser {
             default:
                 break;
         }
-        // before, after, message, data_collections, unknown fields
+        if (c == '{' && ((len == 5 && is(k, "after")) || (len == 6 && is(k, "before")))) {
+            return skipRow(v, depth + 1);
+        }
+        // message, data_collections, unknown fields
         return skipValue(v, depth + 1);
     }
 
@@ -570,6 +586,15 @@ public final class ObserveOnlyParser {
             }
             int digits = i;
             long value = 0;
+            byte[] buf = b;
+            while (i + 8 <= n) {
+                long w = (long) LONG_VIEW.get(buf, i);
+                if (!allDigits(w)) {
+                    break;
+                }
+                value = value * 100_000_000L + eightDigits(w);
+                i += 8;
+            }
             while (i < n && b[i] >= '0' && b[i] <= '9') {
                 value = value * 10 + (b[i] - '0');
                 i++;
@@ -592,8 +617,28 @@ public final class ObserveOnlyParser {
         return skipValue(v, depth + 1);
     }
 
+    /**
+     * Whether the eight bytes of {@code w} (little-endian) are all ASCII digits: the lowest byte that is not has its
+     * high bit set in {@code w - '0'} (below '0', or 0x80 and above) or in {@code w + 0x46} ('9' &lt; byte &lt; 0x80),
+     * and bytes below it, all digits, neither borrow nor carry.
+     */
+    private static boolean allDigits(long w) {
+        return (((w - 0x3030303030303030L) | (w + 0x4646464646464646L)) & 0x8080808080808080L) == 0;
+    }
+
+    /** The value of eight ASCII digits (little-endian word, first digit in the lowest byte). */
+    private static long eightDigits(long w) {
+        long v = w - 0x3030303030303030L;
+        v = (v * 10) + (v >>> 8);
+        return (((v & 0x000000FF000000FFL) * (100 + (1_000_000L << 32)))
+                + (((v >>> 16) & 0x000000FF000000FFL) * (1 + (10_000L << 32)))) >>> 32;
+    }
+
     /** Whether the 19 digits at {@code i} are within a long's range (epoch nanoseconds have 19 digits). */
     private boolean fitsLong(int i, boolean negative) {
+        if (b[i] < '9') {
+            return true; // both limits start with 9 (and a leading 0 never gets here)
+        }
         byte[] limit = negative ? LONG_MIN_DIGITS : LONG_MAX_DIGITS;
         for (int k = 0; k < 19; k++) {
             int d = b[i + k] - limit[k];
@@ -775,6 +820,117 @@ public final class ObserveOnlyParser {
         }
     }
 
+    /**
+     * A row image at {@code v} (its opening brace), validated as {@link #skipObject} does (the same bytes accepted,
+     * the same rejected), with its field names predicted.
+     *
+     * <p><b>Predicted names.</b> JsonConverter writes the fields of every row image of a table in the same order
+     * (schema order), without whitespace. So the row images' {@code "name":} bytes are kept as last seen: while the
+     * bytes at the next member are the predicted ones (a name validated before, so these bytes are a valid name and
+     * colon, found by the walk at the same place), the value is validated right after them, without looking for the
+     * name's end. From the first member that differs on, the row is walked, and its names replace the prediction
+     * from there.
+     *
+     * @return the index after the closing brace, or {@link #FAIL}
+     */
+    private int skipRow(int v, int depth) {
+        if (depth > MAX_DEPTH) {
+            return FAIL;
+        }
+        int i = v + 1;
+        byte[] keys = rowKeys;
+        int[] ends = rowKeyEnds;
+        int count = rowKeyCount;
+        boolean predicting = true;
+        boolean learning = true;
+        int m = 0;
+        int off = 0;
+        i = ws(i);
+        if (i >= n) {
+            return FAIL;
+        }
+        if (b[i] == '}') {
+            return i + 1;
+        }
+        while (true) {
+            if (i >= n || b[i] != '"') {
+                return FAIL;
+            }
+            int at;
+            int len;
+            if (predicting && m < count && i + (len = ends[m] - off) <= n && sameRegion(i, keys, off, len)) {
+                at = ws(i + len);
+            } else {
+                if (predicting) {
+                    predicting = false;
+                    rowKeyCount = m; // the prediction holds up to here; the walk appends from here
+                }
+                int ke = nameEnd(i + 1);
+                if (ke == FAIL) {
+                    return FAIL;
+                }
+                int colon = ws(ke + 1);
+                if (colon >= n || b[colon] != ':') {
+                    return FAIL;
+                }
+                at = ws(colon + 1);
+                if (learning) {
+                    len = colon + 1 - i;
+                    if (colon == ke + 1 && m < ROW_KEYS && off + len <= keys.length) {
+                        System.arraycopy(b, i, keys, off, len);
+                        ends[m] = off + len;
+                        rowKeyCount = m + 1;
+                    } else {
+                        learning = false;
+                    }
+                }
+            }
+            if (at >= n) {
+                return FAIL;
+            }
+            if (predicting || learning) {
+                off = ends[m];
+            }
+            m++;
+            i = skipValue(at, depth + 1);
+            if (i == FAIL) {
+                return FAIL;
+            }
+            i = ws(i);
+            if (i >= n) {
+                return FAIL;
+            }
+            byte c = b[i];
+            if (c == '}') {
+                return i + 1;
+            }
+            if (c != ',') {
+                return FAIL;
+            }
+            i = ws(i + 1);
+        }
+    }
+
+    /** Whether the {@code len} bytes at {@code i} are those of {@code keys} at {@code off} (both in range). */
+    private boolean sameRegion(int i, byte[] keys, int off, int len) {
+        byte[] buf = b;
+        if (len < 8) {
+            for (int j = 0; j < len; j++) {
+                if (buf[i + j] != keys[off + j]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        int last = len - 8;
+        for (int j = 0; j < last; j += 8) {
+            if ((long) LONG_VIEW.get(buf, i + j) != (long) LONG_VIEW.get(keys, off + j)) {
+                return false;
+            }
+        }
+        return (long) LONG_VIEW.get(buf, i + last) == (long) LONG_VIEW.get(keys, off + last);
+    }
+
     private int skipArray(int i, int depth) {
         if (depth > MAX_DEPTH) {
             return FAIL;
@@ -860,6 +1016,10 @@ public final class ObserveOnlyParser {
     }
 
     private int digits(int i) {
+        byte[] buf = b;
+        while (i + 8 <= n && allDigits((long) LONG_VIEW.get(buf, i))) {
+            i += 8;
+        }
         while (i < n && b[i] >= '0' && b[i] <= '9') {
             i++;
         }
@@ -868,8 +1028,31 @@ public final class ObserveOnlyParser {
 
     /** The closing quote of a field name starting at {@code i}: no escapes (the full parse decodes them), bounded. */
     private int nameEnd(int i) {
+        byte[] buf = b;
+        int start = i;
+        while (i + 8 <= n) {
+            long w = (long) LONG_VIEW.get(buf, i);
+            long quote = w ^ 0x2222222222222222L;
+            long quotes = (quote - 0x0101010101010101L) & ~quote & 0x8080808080808080L;
+            long backslash = w ^ 0x5C5C5C5C5C5C5C5CL;
+            long special = (quotes | ((backslash - 0x0101010101010101L) & ~backslash)
+                    | (w - 0x2020202020202020L) | w) & 0x8080808080808080L;
+            if (special != 0) {
+                // the lowest flagged byte is exact in every mask (no borrow from below it)
+                long first = special & -special;
+                if ((quotes & first) == 0) {
+                    break; // an escape, a control character or non-ASCII: the general loop
+                }
+                int end = i + (Long.numberOfTrailingZeros(first) >>> 3);
+                return end - start > MAX_NAME_LENGTH ? FAIL : end;
+            }
+            i += 8;
+            if (i - start > MAX_NAME_LENGTH) {
+                return FAIL;
+            }
+        }
         int end = plainStringEnd(i);
-        return end == FAIL || end - i > MAX_NAME_LENGTH ? FAIL : end;
+        return end == FAIL || end - start > MAX_NAME_LENGTH ? FAIL : end;
     }
 
     /** The index of the closing quote of a string whose contents start at {@code i}, if it has no escapes. */
