@@ -1,0 +1,451 @@
+package io.migmon.core.progress;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.MigrationRun;
+import io.migmon.core.ObservableMigration;
+import io.migmon.core.testing.MutableClock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fourth independent attack on the ETA (issue 12), on traces of this file's own generator ({@link Sim}: 100 ms
+ * steps, batch commits, GC pauses, log-normal noise correlated over a time constant, rate events, declared pauses and
+ * throttles, a stall, an abort, a wrong declared total), read through the public API as a host does
+ * ({@link MigrationRun#sample()}, {@link MigrationRun#progress()}, the {@code migration.eta} gauge), scored against
+ * the trace's true remaining time. Tests that reproduce a finding are {@code @Disabled("finding N: ...")}.
+ */
+class EtaAttack4Test {
+
+    // ------------------------------------------------------------------------------------------------ generator
+
+    /** A job description. Times in seconds. */
+    static final class Spec {
+        long seed;
+        double rate = 500;          // rows/s of work at level 1
+        double cv = 0.05;           // coefficient of variation of the rate
+        double tau = 30;            // correlation time of the noise, s
+        double batchMin = 0.2;      // seconds of work per commit
+        double batchMax = 2;
+        double gcEvery = 0;         // mean seconds between GC pauses (0: none)
+        double gcMin = 1;
+        double gcMax = 15;
+        long total = 1_000_000;     // rows the job really does
+        long declared = -1;         // declared total (-1: = total)
+        double changeAtFraction = -1; // fraction done at which the level changes
+        double changeFactor = 1;
+        double rampFrom = -1;       // ramp: level rampLevel0 -> 1 over [0, rampSeconds]
+        double rampLevel0 = 1;
+        double rampSeconds = 0;
+        double pauseAtFraction = -1; // a declared pause / throttle starting at this fraction done
+        double pauseSeconds = 0;
+        double throttle = 0;        // work level during the declared pause (0: a pause)
+        double stallAtFraction = -1; // no work at all for stallSeconds (not declared)
+        double stallSeconds = 0;
+        double abortAtFraction = -1;
+        double leadIn = 0;          // seconds before the first row
+
+        Spec(long seed) {
+            this.seed = seed;
+        }
+    }
+
+    /** A generated job: commits {t, rows}, declared pause / stall intervals, end time. */
+    static final class Trace {
+        final List<double[]> commits = new ArrayList<>();
+        double pauseStart = -1;
+        double pauseEnd = -1;
+        double stallStart = -1;
+        double stallEnd = -1;
+        double changeAt = -1;
+        double end;            // time of the last commit (success) or the abort
+        boolean aborted;
+        long done;
+    }
+
+    static Trace generate(Spec s) {
+        SplittableRandom r = new SplittableRandom(s.seed);
+        Trace tr = new Trace();
+        double dt = 0.1;
+        double sigma = Math.sqrt(Math.log(1 + s.cv * s.cv));
+        double a = Math.exp(-dt / s.tau);
+        double b = sigma * Math.sqrt(1 - a * a);
+        double x = sigma * gauss(r);
+        double acc = 0;
+        long done = 0;
+        double t = 0;
+        double batchEnd = s.leadIn + uniform(r, s.batchMin, s.batchMax);
+        double gcUntil = -1;
+        double nextGc = s.gcEvery > 0 ? -s.gcEvery * Math.log(1 - r.nextDouble()) : Double.POSITIVE_INFINITY;
+        double level = 1;
+        while (true) {
+            t = Math.round((t + dt) * 10) / 10.0;
+            x = a * x + b * gauss(r);
+            double frac = done / (double) s.total;
+            if (s.abortAtFraction > 0 && frac >= s.abortAtFraction) {
+                tr.aborted = true;
+                tr.end = t;
+                break;
+            }
+            if (s.changeAtFraction > 0 && tr.changeAt < 0 && frac >= s.changeAtFraction) {
+                tr.changeAt = t;
+                level = s.changeFactor;
+            }
+            if (s.pauseAtFraction > 0 && tr.pauseStart < 0 && frac >= s.pauseAtFraction) {
+                tr.pauseStart = t;
+                tr.pauseEnd = t + s.pauseSeconds;
+            }
+            if (s.stallAtFraction > 0 && tr.stallStart < 0 && frac >= s.stallAtFraction) {
+                tr.stallStart = t;
+                tr.stallEnd = t + s.stallSeconds;
+            }
+            if (t < s.leadIn) {
+                continue;
+            }
+            if (t >= nextGc) {
+                gcUntil = t + uniform(r, s.gcMin, s.gcMax);
+                nextGc = gcUntil - s.gcEvery * Math.log(1 - r.nextDouble());
+            }
+            boolean inStall = tr.stallStart >= 0 && t >= tr.stallStart && t < tr.stallEnd;
+            boolean gc = t < gcUntil;
+            if (gc || inStall) {
+                batchEnd += dt; // the batch in flight waits
+                continue;
+            }
+            double lv = level;
+            if (s.rampSeconds > 0 && t < s.rampSeconds) {
+                lv *= s.rampLevel0 + (1 - s.rampLevel0) * t / s.rampSeconds;
+            }
+            if (tr.pauseStart >= 0 && t >= tr.pauseStart && t < tr.pauseEnd) {
+                lv *= s.throttle;
+            }
+            acc += s.rate * lv * Math.exp(x - sigma * sigma / 2) * dt;
+            if (t >= batchEnd) {
+                long rows = (long) Math.min(acc, s.total - done);
+                acc -= rows;
+                if (rows > 0) {
+                    done += rows;
+                    tr.commits.add(new double[] {t, rows});
+                }
+                batchEnd = t + uniform(r, s.batchMin, s.batchMax);
+                if (done >= s.total) {
+                    tr.end = t;
+                    break;
+                }
+            }
+        }
+        tr.done = done;
+        return tr;
+    }
+
+    private static double gauss(SplittableRandom r) {
+        double u = 1 - r.nextDouble();
+        return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
+    }
+
+    private static double uniform(SplittableRandom r, double lo, double hi) {
+        return lo + (hi - lo) * r.nextDouble();
+    }
+
+    /** Read times: a fixed interval, or irregular (interval <= 0: 1-20 s, now and then a 45 s late read). */
+    static double[] schedule(double until, double interval, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<Double> ts = new ArrayList<>();
+        double t = 0;
+        while (t < until) {
+            t += interval > 0 ? interval : (r.nextDouble() < 0.03 ? 45 : uniform(r, 1, 20));
+            ts.add(Math.round(t * 1000) / 1000.0);
+        }
+        return ts.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- host
+
+    /** One read: time, rows done, ETA of the reader, ETA gauge right after, state. */
+    record Read(double t, long done, double eta, double gauge, ProgressSnapshot.State state, int reader) { }
+
+    static final class Host {
+        final List<Read> reads = new ArrayList<>();
+        MigrationRun run;
+        SimpleMeterRegistry registry;
+        MutableClock clock;
+
+        double gauge() {
+            Gauge g = registry.find("migration.eta").gauge();
+            return g == null ? Double.NaN : g.value();
+        }
+    }
+
+    /**
+     * Runs a trace through {@link ObservableMigration}: reader 0 calls {@code sample()} at {@code times}; reader 1
+     * (if {@code gaugeTimes} is given) reads only the gauge, as a Prometheus scrape does. After the end, reads go on
+     * for {@code after} seconds.
+     */
+    static Host feed(Spec spec, Trace tr, double[] times, double[] gaugeTimes, double after) {
+        Host h = new Host();
+        h.clock = MutableClock.epoch();
+        h.registry = new SimpleMeterRegistry();
+        ObservableMigration m = ObservableMigration.builder("eta4").meterRegistry(h.registry).clock(h.clock).build();
+        MigrationRun run = m.start();
+        h.run = run;
+        run.expectRows(spec.declared > 0 ? spec.declared : spec.total);
+        int ci = 0;
+        int si = 0;
+        int gi = 0;
+        double now = 0;
+        boolean paused = false;
+        boolean pauseDone = false;
+        boolean ended = false;
+        double[] g = gaugeTimes == null ? new double[0] : gaugeTimes;
+        double stop = tr.end + after;
+        while (true) {
+            double tc = ci < tr.commits.size() ? tr.commits.get(ci)[0] : Double.POSITIVE_INFINITY;
+            double ts = si < times.length ? times[si] : Double.POSITIVE_INFINITY;
+            double tg = gi < g.length ? g[gi] : Double.POSITIVE_INFINITY;
+            double tp = !paused && !pauseDone && tr.pauseStart >= 0 ? tr.pauseStart
+                    : paused ? tr.pauseEnd : Double.POSITIVE_INFINITY;
+            double te = ended ? Double.POSITIVE_INFINITY : tr.end;
+            double next = Math.min(Math.min(tc, ts), Math.min(Math.min(tg, tp), te));
+            if (next > stop || next == Double.POSITIVE_INFINITY) {
+                break;
+            }
+            h.clock.advance(Duration.ofNanos(Math.max(0, Math.round((next - now) * 1e9))));
+            now = next;
+            if (next == tc) {
+                run.recordRows("t", (long) tr.commits.get(ci++)[1]);
+            } else if (next == tp) {
+                if (paused) {
+                    run.resume();
+                    pauseDone = true;
+                } else {
+                    run.pause("planned");
+                }
+                paused = !paused;
+            } else if (next == te) {
+                ended = true;
+                if (tr.aborted) {
+                    run.abort("operator");
+                } else {
+                    run.succeed();
+                }
+            } else if (next == ts) {
+                si++;
+                ProgressSnapshot s = run.sample();
+                h.reads.add(new Read(now, s.rowsDone(), s.etaSeconds(), h.gauge(), s.state(), 0));
+            } else {
+                gi++;
+                double gv = h.gauge();
+                ProgressSnapshot s = run.progress();
+                h.reads.add(new Read(now, s.rowsDone(), gv, gv, s.state(), 1));
+            }
+        }
+        return h;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- score
+
+    /** Relative error of an ETA against the truth (NaN ETA = infinitely wrong). */
+    static double err(double eta, double truth) {
+        if (Double.isNaN(eta)) {
+            return Double.POSITIVE_INFINITY;
+        }
+        return Math.abs(eta - truth) / truth;
+    }
+
+    static double cumAvgEta(Read r, long declared) {
+        if (r.done() <= 0) {
+            return Double.NaN;
+        }
+        return Math.max(0, declared - r.done()) / (r.done() / r.t());
+    }
+
+    /** Scores of one run for reader {@code reader}: errors at marks, worst between 10 and 90% done, both methods. */
+    static final class Score {
+        final double[] atMark = new double[5];
+        final double[] cumAtMark = new double[5];
+        double worst;
+        double cumWorst;
+        double backWithin15 = Double.NaN; // seconds after the event until the ETA stays within 15% (to 90% done)
+        double cumBackWithin15 = Double.NaN;
+
+        @Override
+        public String toString() {
+            return String.format(Locale.ROOT, "migmon %s worst %.1f%% back %.0fs | cum %s worst %.1f%% back %.0fs",
+                    pct(atMark), worst * 100, backWithin15, pct(cumAtMark), cumWorst * 100, cumBackWithin15);
+        }
+
+        private static String pct(double[] v) {
+            StringBuilder sb = new StringBuilder();
+            for (double d : v) {
+                sb.append(String.format(Locale.ROOT, "%6.1f%%", d * 100));
+            }
+            return sb.toString();
+        }
+    }
+
+    static final double[] MARKS = {0.10, 0.25, 0.50, 0.75, 0.90};
+
+    static Score score(Spec spec, Trace tr, Host h, int reader, double eventAt) {
+        Score sc = new Score();
+        long declared = spec.declared > 0 ? spec.declared : spec.total;
+        int mark = 0;
+        double lastBad = eventAt;
+        double cumLastBad = eventAt;
+        for (Read r : h.reads) {
+            if (r.reader() != reader || r.t() >= tr.end) {
+                continue;
+            }
+            boolean excluded = (tr.pauseStart >= 0 && r.t() >= tr.pauseStart && r.t() < tr.pauseEnd)
+                    || (tr.stallStart >= 0 && r.t() >= tr.stallStart && r.t() < tr.stallEnd + 30);
+            double frac = r.done() / (double) spec.total;
+            double truth = tr.end - r.t();
+            double e = err(r.eta(), truth);
+            double ce = err(cumAvgEta(r, declared), truth);
+            while (mark < MARKS.length && frac >= MARKS[mark]) {
+                sc.atMark[mark] = e;
+                sc.cumAtMark[mark] = ce;
+                mark++;
+            }
+            if (!excluded && frac >= 0.10 && frac <= 0.90) {
+                sc.worst = Math.max(sc.worst, e);
+                sc.cumWorst = Math.max(sc.cumWorst, ce);
+            }
+            if (eventAt >= 0 && r.t() >= eventAt && frac <= 0.90) {
+                if (e > 0.15) {
+                    lastBad = r.t();
+                }
+                if (ce > 0.15) {
+                    cumLastBad = r.t();
+                }
+            }
+        }
+        if (eventAt >= 0) {
+            sc.backWithin15 = lastBad - eventAt;
+            sc.cumBackWithin15 = cumLastBad - eventAt;
+        }
+        return sc;
+    }
+
+    static Spec steady(long seed) {
+        Spec s = new Spec(seed);
+        s.rate = 500;
+        s.total = 1_800_000; // ~1 h
+        return s;
+    }
+
+    static Spec noisy(long seed, double tau) {
+        Spec s = steady(seed);
+        s.cv = 0.25;
+        s.tau = tau;
+        return s;
+    }
+
+    static Spec batchy(long seed) {
+        Spec s = steady(seed);
+        s.cv = 0.15;
+        s.tau = 60;
+        s.batchMin = 2;
+        s.batchMax = 8;
+        s.gcEvery = 90;
+        return s;
+    }
+
+    static Host run(Spec s, double interval) {
+        Trace tr = generate(s);
+        return feed(s, tr, schedule(tr.end + 120, interval, s.seed + 1), null, 60);
+    }
+
+    // ---------------------------------------------------------------------------------------------------- figures
+
+    /** Prints the figures table (run by hand: -Deta4.figures=true). */
+    @Test
+    void figures() {
+        if (!Boolean.getBoolean("eta4.figures")) {
+            return;
+        }
+        String[] names = {"steady", "noisy-5", "noisy-60", "noisy-300", "batchy", "low-5rps", "halve", "double",
+            "triple", "ramp", "pause", "throttle", "stall"};
+        for (String name : names) {
+            for (double interval : new double[] {1, 5, 15, 60, 0}) {
+                for (long seed = 41_000_001L; seed < 41_000_004L; seed++) {
+                    Spec s = named(name, seed);
+                    Trace tr = generate(s);
+                    Host h = feed(s, tr, schedule(tr.end + 120, interval, seed + 1), null, 60);
+                    double ev = tr.changeAt >= 0 ? tr.changeAt : tr.pauseEnd >= 0 ? tr.pauseEnd
+                            : tr.stallEnd >= 0 ? tr.stallEnd : s.rampSeconds > 0 ? s.rampSeconds : -1;
+                    System.out.printf(Locale.ROOT, "%-10s @%-3s seed %d end %.0fs: %s%n", name,
+                            interval > 0 ? (int) interval : "irr", seed, tr.end, score(s, tr, h, 0, ev));
+                }
+            }
+        }
+    }
+
+    /** Prints one run's reads (by hand: -Deta4.trace=name:seed:interval:from:to). */
+    @Test
+    void trace() {
+        String arg = System.getProperty("eta4.trace");
+        if (arg == null) {
+            return;
+        }
+        String[] p = arg.split(":");
+        Spec s = named(p[0], Long.parseLong(p[1]));
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, Double.parseDouble(p[2]), s.seed + 1), null, 60);
+        System.out.printf(Locale.ROOT, "TRACE end %.1f change %.1f pause %.1f-%.1f stall %.1f-%.1f%n", tr.end,
+                tr.changeAt, tr.pauseStart, tr.pauseEnd, tr.stallStart, tr.stallEnd);
+        for (Read r : h.reads) {
+            if (r.t() >= Double.parseDouble(p[3]) && r.t() <= Double.parseDouble(p[4])) {
+                System.out.printf(Locale.ROOT, "TRACE t %.1f done %d eta %.1f truth %.1f err %.1f%% cum %.1f %s%n",
+                        r.t(), r.done(), r.eta(), tr.end - r.t(), 100 * (r.eta() - (tr.end - r.t())) / (tr.end - r.t()),
+                        cumAvgEta(r, s.declared > 0 ? s.declared : s.total), r.state());
+            }
+        }
+    }
+
+    static Spec named(String name, long seed) {
+        Spec s;
+        switch (name) {
+            case "steady" -> s = steady(seed);
+            case "noisy-5" -> s = noisy(seed, 5);
+            case "noisy-60" -> s = noisy(seed, 60);
+            case "noisy-300" -> s = noisy(seed, 300);
+            case "batchy" -> s = batchy(seed);
+            case "low-5rps" -> {
+                s = batchy(seed);
+                s.rate = 5;
+                s.total = 18_000;
+            }
+            case "halve", "double", "triple" -> {
+                s = noisy(seed, 30);
+                s.cv = 0.10;
+                s.changeAtFraction = 0.4;
+                s.changeFactor = name.equals("halve") ? 0.5 : name.equals("double") ? 2 : 3;
+            }
+            case "ramp" -> {
+                s = steady(seed);
+                s.rampLevel0 = 0.2;
+                s.rampSeconds = 600;
+            }
+            case "pause", "throttle" -> {
+                s = batchy(seed);
+                s.pauseAtFraction = 0.3;
+                s.pauseSeconds = 300;
+                s.throttle = name.equals("pause") ? 0 : 0.2;
+            }
+            case "stall" -> {
+                s = batchy(seed);
+                s.stallAtFraction = 0.5;
+                s.stallSeconds = 600;
+            }
+            default -> throw new IllegalArgumentException(name);
+        }
+        return s;
+    }
+}
