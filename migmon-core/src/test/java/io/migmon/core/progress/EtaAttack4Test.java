@@ -362,6 +362,160 @@ class EtaAttack4Test {
         return feed(s, tr, schedule(tr.end + 120, interval, s.seed + 1), null, 60);
     }
 
+
+    // ---------------------------------------------------------------------------------------------------- findings
+
+    /**
+     * Finding 1: a warm-up ramp (the rate climbs from 20% to 100% of 500 rows/s over the first 10 minutes, then stays,
+     * CV 5%) is never taken for a change of level: the first regime keeps the ramp, so the ETA is the cumulative
+     * average's (66-70% high at 10% done) and is back within 15% only 1,130-1,325 s after the ramp ended (5 s reads,
+     * seeds 41_000_001..3), where the bar is 30 s after a new steady rate.
+     */
+    @Test
+    @Disabled("finding 1: after a 10-min warm-up ramp (20%->100% of 500 rows/s) the ETA is >15% off for 1,325 s after the ramp ends (bar 30 s); 69% off at 10% done, = the cumulative average")
+    void aWarmUpRampIsFollowedOnceTheRateIsSteady() {
+        Spec s = named("ramp", 41_000_001L);
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 5, s.seed + 1), null, 60);
+        Score sc = score(s, tr, h, 0, s.rampSeconds);
+        assertThat(sc.backWithin15).as("seconds after the ramp ended until within 15%%: %s", sc).isLessThanOrEqualTo(60);
+    }
+
+    /**
+     * Finding 2: a throttle declared with {@code pause("throttle")} that halves the rate for the rest of the job: the
+     * ETA while PAUSED is the remaining rows over the rate before the throttle, so it reads 46-48% below the truth for
+     * the whole 84 minutes of the throttle (t=1,800 s: 2,748 s for a truth of 5,106 s), worse than the cumulative
+     * average of the same reads (36%).
+     */
+    @Test
+    @Disabled("finding 2: during a declared throttle at 50% the ETA reads ~46% below the truth for 84 min (t=1,800 s: 2,748 vs 5,106 s), the cumulative average 3,260 s")
+    void anEtaDuringADeclaredThrottleIsNeverWorseThanTheCumulativeAverage() {
+        Spec s = batchy(42_100_001L);
+        s.pauseAtFraction = 0.3;
+        s.pauseSeconds = 1e6;
+        s.throttle = 0.5;
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 5, 3), null, 60);
+        List<String> bad = new ArrayList<>();
+        for (Read r : h.reads) {
+            if (r.t() > tr.pauseStart + 300 && r.t() < tr.end && r.done() < 0.9 * s.total) {
+                double truth = tr.end - r.t();
+                double e = err(r.eta(), truth);
+                double ce = err(cumAvgEta(r, s.total), truth);
+                if (e > Math.max(0.15, ce + 0.05)) {
+                    bad.add(String.format(Locale.ROOT, "t=%.0f eta=%.0f truth=%.0f cum=%.0f", r.t(), r.eta(), truth,
+                            cumAvgEta(r, s.total)));
+                }
+            }
+        }
+        assertThat(bad).as("reads more than 15%% off and worse than the cumulative average").isEmpty();
+    }
+
+    /**
+     * Finding 3: read once a minute, a 10-minute stall that starts 2.5 s after a read: the next read (47.5 s into the
+     * stall, still RUNNING) takes the thin minute for a new level, ETA 1,950 -> 7,394 s (truth 2,555 s, 189% off;
+     * the cumulative average 22.6%); the first read after the stall ends says 4,302 s for a truth of 1,955 s (120%;
+     * cumulative average 27%), the next 36% (24%). The same job read every 5 s is within 3% after the stall.
+     */
+    @Test
+    @Disabled("finding 3: read every 60 s, a stall's first minute is taken for a new level: 7,394 s vs truth 2,555 (RUNNING), 120% off after the stall vs the cumulative average's 27%")
+    void readOnceAMinuteAStallIsNotANewLevel() {
+        Spec s = named("stall", 43_000_004L);
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 60, s.seed + 1), null, 60);
+        List<String> bad = new ArrayList<>();
+        for (Read r : h.reads) {
+            if (r.t() < tr.end && r.done() >= 0.1 * s.total && r.done() <= 0.9 * s.total
+                    && r.state() == ProgressSnapshot.State.RUNNING) {
+                double truth = tr.end - r.t();
+                double e = err(r.eta(), truth);
+                double ce = err(cumAvgEta(r, s.total), truth);
+                if (e > ce + 0.10) {
+                    bad.add(String.format(Locale.ROOT, "t=%.0f eta=%.0f truth=%.0f cum=%.0f", r.t(), r.eta(), truth,
+                            cumAvgEta(r, s.total)));
+                }
+            }
+        }
+        assertThat(bad).as("RUNNING reads 10 points worse than the cumulative average (stall %.0f-%.0f s)",
+                tr.stallStart, tr.stallEnd).isEmpty();
+    }
+
+    /**
+     * Finding 4 (low; what "right" is may be a design decision): the declared total is 10% short of the rows the job
+     * really does. From the read that passes it the ETA is 0 and the ratio 1.0 while the run is still RUNNING and
+     * adding rows, for the last 10% of the job (80 reads 5 s apart, t=3,745 s to the success at 4,152 s): a dashboard says "done" for minutes. Expected: no ETA
+     * (NaN, unknown) while rows still come past the declared total, 0 only at success.
+     */
+    @Test
+    @Disabled("finding 4: declared total 10% low: ETA 0 (\"done\") on 80 reads (t=3,745..4,150 s) while RUNNING and rows still arriving (success at 4,152 s)")
+    void anEtaOfZeroIsNotShownWhileRowsStillCome() {
+        Spec s = batchy(42_100_001L);
+        s.declared = (long) (s.total * 0.9);
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 5, 3), null, 60);
+        List<Read> zeroWhileRunning = h.reads.stream()
+                .filter(r -> r.state() == ProgressSnapshot.State.RUNNING && r.t() < tr.end - 10 && r.eta() == 0.0)
+                .toList();
+        assertThat(zeroWhileRunning).as("reads with ETA 0 while RUNNING, %s of them, first at t=%s",
+                zeroWhileRunning.size(), zeroWhileRunning.isEmpty() ? "-" : zeroWhileRunning.get(0).t()).isEmpty();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- held up
+
+    /** Terminal statuses: abort and success before the declared total agree in progress() and the gauge. */
+    @Test
+    void terminalStatusesAgreeInTheGaugeAndProgress() {
+        Spec abort = batchy(42_100_001L);
+        abort.abortAtFraction = 0.6;
+        Trace ta = generate(abort);
+        Host ha = feed(abort, ta, schedule(ta.end + 120, 5, 3), schedule(ta.end + 120, 15, 4), 60);
+        assertThat(ha.run.progress().etaSeconds()).isNaN();
+        assertThat(ha.gauge()).isNaN();
+        assertThat(ha.run.progress().state()).isEqualTo(ProgressSnapshot.State.ENDED);
+        assertThat(ha.reads.stream().filter(r -> r.t() > ta.end)).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.eta()).isNaN());
+
+        Spec early = batchy(42_100_001L);
+        early.declared = (long) (early.total * 1.1);
+        Trace te = generate(early);
+        Host he = feed(early, te, schedule(te.end + 120, 5, 3), schedule(te.end + 120, 15, 4), 60);
+        assertThat(he.run.progress().etaSeconds()).isZero();
+        assertThat(he.gauge()).isZero();
+        assertThat(he.run.progress().state()).isEqualTo(ProgressSnapshot.State.SUCCEEDED);
+    }
+
+    /** Steady, noisy (CV 25%, also correlated over 60 s) and batchy loads: within 15% from 10% done, = cumulative. */
+    @Test
+    void stationaryLoadsAreWithin15PercentAndNoWorseThanTheCumulativeAverage() {
+        for (String name : new String[] {"steady", "noisy-5", "batchy", "low-5rps"}) {
+            for (double interval : new double[] {1, 5, 15, 60, 0}) {
+                Spec s = named(name, 41_000_002L);
+                Trace tr = generate(s);
+                Host h = feed(s, tr, schedule(tr.end + 120, interval, s.seed + 1), null, 60);
+                Score sc = score(s, tr, h, 0, -1);
+                assertThat(sc.worst).as("%s @%s: %s", name, interval, sc).isLessThanOrEqualTo(0.15)
+                        .isLessThanOrEqualTo(sc.cumWorst + 0.01);
+            }
+        }
+    }
+
+    /**
+     * A stall read every 5 s: STALLED and no ETA from 60 s after its start until the rows come again (the limit is 3
+     * usual gaps: with GC pauses of up to 15 s on top of 2-8 s batches it was reached 45 s after the last commit).
+     */
+    @Test
+    void aStallIsStalledWithNoEta() {
+        Spec s = named("stall", 43_000_004L);
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 5, s.seed + 1), null, 60);
+        assertThat(h.reads.stream().filter(r -> r.t() >= tr.stallStart + 60 && r.t() < tr.stallEnd)).isNotEmpty()
+                .allSatisfy(r -> {
+                    assertThat(r.state()).isEqualTo(ProgressSnapshot.State.STALLED);
+                    assertThat(r.eta()).isNaN();
+                    assertThat(r.gauge()).isNaN();
+                });
+    }
+
     // ---------------------------------------------------------------------------------------------------- figures
 
     /** Prints the figures table (run by hand: -Deta4.figures=true). */
@@ -405,6 +559,108 @@ class EtaAttack4Test {
                 System.out.printf(Locale.ROOT, "TRACE t %.1f done %d eta %.1f truth %.1f err %.1f%% cum %.1f %s%n",
                         r.t(), r.done(), r.eta(), tr.end - r.t(), 100 * (r.eta() - (tr.end - r.t())) / (tr.end - r.t()),
                         cumAvgEta(r, s.declared > 0 ? s.declared : s.total), r.state());
+            }
+        }
+    }
+
+    /** Probes printed by hand (-Deta4.probe=true). */
+    @Test
+    void probes() {
+        if (!Boolean.getBoolean("eta4.probe")) {
+            return;
+        }
+        // new rate, 12 seeds, 5 s reads
+        for (String name : new String[] {"halve", "double", "triple"}) {
+            StringBuilder sb = new StringBuilder(name + " back:");
+            for (long seed = 42_000_001L; seed < 42_000_013L; seed++) {
+                Spec s = named(name, seed);
+                Trace tr = generate(s);
+                Host h = feed(s, tr, schedule(tr.end + 120, 5, seed + 1), null, 60);
+                Score sc = score(s, tr, h, 0, tr.changeAt);
+                sb.append(String.format(Locale.ROOT, " %.0f/%.0f", sc.backWithin15, sc.cumBackWithin15));
+            }
+            System.out.println("PROBE " + sb);
+        }
+        // abort, success early, total 10% low / high: last reads
+        for (String name : new String[] {"abort", "early", "low-total", "high-total", "long-throttle"}) {
+            Spec s = batchy(42_100_001L);
+            switch (name) {
+                case "abort" -> s.abortAtFraction = 0.6;
+                case "early", "high-total" -> s.declared = (long) (s.total * 1.1);
+                case "low-total" -> s.declared = (long) (s.total * 0.9);
+                default -> {
+                    s.pauseAtFraction = 0.3;
+                    s.pauseSeconds = 1e6;
+                    s.throttle = 0.5;
+                }
+            }
+            Trace tr = generate(s);
+            Host h = feed(s, tr, schedule(tr.end + 120, 5, 3), schedule(tr.end + 120, 15, 4), 60);
+            System.out.printf(Locale.ROOT, "PROBE %s end %.0f status %s progress().eta %.1f state %s gauge %.1f%n", name,
+                    tr.end, h.run.status(), h.run.progress().etaSeconds(), h.run.progress().state(), h.gauge());
+            long declared = s.declared > 0 ? s.declared : s.total;
+            for (Read r : h.reads) {
+                if (r.reader() == 0 && (Math.abs(r.t() % 300) < 1e-6 || r.t() > tr.end - 30)) {
+                    System.out.printf(Locale.ROOT, "PROBE   t %.0f done %.3f eta %.1f gauge %.1f truth %.1f cum %.1f %s%n",
+                            r.t(), r.done() / (double) s.total, r.eta(), r.gauge(), tr.end - r.t(), cumAvgEta(r, declared),
+                            r.state());
+                }
+            }
+        }
+    }
+
+    @Test
+    void probes2() {
+        if (!Boolean.getBoolean("eta4.probe2")) {
+            return;
+        }
+        String[] names = {"steady", "noisy-60", "batchy", "low-5rps", "halve", "pause", "throttle", "stall", "ramp"};
+        for (String name : names) {
+            for (double interval : new double[] {1, 5, 60, 0}) {
+                int stalledWorking = 0;
+                int nanWorking = 0;
+                int working = 0;
+                double maxDiff = 0;
+                double worstDual = 0;
+                double worstSingle = 0;
+                for (long seed = 43_000_001L; seed < 43_000_005L; seed++) {
+                    Spec s = named(name, seed);
+                    Trace tr = generate(s);
+                    double[] times = schedule(tr.end + 120, interval, seed + 1);
+                    Host single = feed(s, tr, times, null, 60);
+                    Host dual = feed(s, tr, times, schedule(tr.end + 120, interval == 1 ? 5 : 1, seed + 2), 60);
+                    for (Read r : single.reads) {
+                        boolean out = (tr.pauseStart >= 0 && r.t() >= tr.pauseStart && r.t() < tr.pauseEnd)
+                                || (tr.stallStart >= 0 && r.t() >= tr.stallStart && r.t() < tr.stallEnd + 60)
+                                || r.t() >= tr.end || r.done() < 0.1 * s.total;
+                        if (!out) {
+                            working++;
+                            if (r.state() == ProgressSnapshot.State.STALLED) {
+                                stalledWorking++;
+                            }
+                            if (Double.isNaN(r.eta())) {
+                                nanWorking++;
+                            }
+                        }
+                    }
+                    List<Read> d0 = dual.reads.stream().filter(r -> r.reader() == 0).toList();
+                    for (int i = 0; i < d0.size(); i++) {
+                        Read a = single.reads.get(i);
+                        Read b = d0.get(i);
+                        if (a.t() < tr.end && a.done() >= 0.1 * s.total && !Double.isNaN(a.eta()) && !Double.isNaN(b.eta())) {
+                            maxDiff = Math.max(maxDiff, Math.abs(a.eta() - b.eta()) / a.eta());
+                        }
+                    }
+                    Score ss = score(s, tr, single, 0, -1);
+                    Score sd = score(s, tr, dual, 0, -1);
+                    Score sg = score(s, tr, dual, 1, -1);
+                    worstSingle = Math.max(worstSingle, ss.worst);
+                    worstDual = Math.max(worstDual, Math.max(sd.worst, sg.worst));
+                }
+                System.out.printf(Locale.ROOT,
+                        "PROBE2 %-9s @%-3s working %d STALLED %d NaN %d | sample-only vs +scrape max diff %.2f%% worst %.1f%% vs %.1f%%%n",
+                        name, interval > 0 ? (int) interval : "irr", working, stalledWorking, nanWorking, maxDiff * 100,
+                        worstSingle * 100, worstDual * 100);
             }
         }
     }
