@@ -460,6 +460,29 @@ class EtaAttack4Test {
                 zeroWhileRunning.size(), zeroWhileRunning.isEmpty() ? "-" : zeroWhileRunning.get(0).t()).isEmpty();
     }
 
+    /**
+     * Finding 5 (low): a 2-minute job (60,000 rows at 500 rows/s, CV 10%) whose first 1.5 s are empty, read every
+     * second, has no ETA at all at 10% done on 2 of 10 seeds (44_100_006 and 44_100_009; lead-in 3 s: 44_100_004):
+     * 10% of it is done ~13 s in, and no ETA is given before 10 s after the first read that saw rows (seed 44_100_006:
+     * 10% at t=13 s of a 116 s job, first ETA at t=14 s, 10.9% done). A near miss of the gate, listed for completeness. The issue's
+     * cold-start example is exactly this job (342 s at 10% for a truth of 108 s); NaN is no better an answer there.
+     */
+    @Test
+    @Disabled("finding 5 (low): 116 s job, 1.5 s lead-in, read every 1 s: no ETA (NaN) at 10% done (t=13 s), first at t=14 s; 2 of 10 seeds (10 s gate)")
+    void aShortJobHasAnEtaAtTenPercentDone() {
+        Spec s = steady(44_100_006L);
+        s.total = 60_000;
+        s.leadIn = 1.5;
+        s.cv = 0.10;
+        Trace tr = generate(s);
+        Host h = feed(s, tr, schedule(tr.end + 120, 1, 7), null, 30);
+        Read at10 = h.reads.stream().filter(r -> r.done() >= 0.1 * s.total).findFirst().orElseThrow();
+        Read first = h.reads.stream().filter(r -> !Double.isNaN(r.eta())).findFirst().orElseThrow();
+        assertThat(at10.eta()).as("at 10%% done (t=%s s, job %s s); first ETA at t=%s s (%s%% done)", at10.t(),
+                tr.end, first.t(), 100.0 * first.done() / s.total).isNotNaN();
+        assertThat(err(at10.eta(), tr.end - at10.t())).isLessThanOrEqualTo(0.15);
+    }
+
     // ---------------------------------------------------------------------------------------------------- held up
 
     /** Terminal statuses: abort and success before the declared total agree in progress() and the gauge. */
@@ -661,6 +684,66 @@ class EtaAttack4Test {
                         "PROBE2 %-9s @%-3s working %d STALLED %d NaN %d | sample-only vs +scrape max diff %.2f%% worst %.1f%% vs %.1f%%%n",
                         name, interval > 0 ? (int) interval : "irr", working, stalledWorking, nanWorking, maxDiff * 100,
                         worstSingle * 100, worstDual * 100);
+            }
+        }
+    }
+
+    @Test
+    void probes3() {
+        if (!Boolean.getBoolean("eta4.probe3")) {
+            return;
+        }
+        for (String name : new String[] {"halve", "double", "stall", "pause"}) {
+            for (long seed = 43_000_001L; seed < 43_000_005L; seed++) {
+                Spec s = named(name, seed);
+                Trace tr = generate(s);
+                double[] times = schedule(tr.end + 120, 5, seed + 1);
+                Host single = feed(s, tr, times, null, 60);
+                Host dual = feed(s, tr, times, schedule(tr.end + 120, 1, seed + 2), 60);
+                List<Read> d0 = dual.reads.stream().filter(r -> r.reader() == 0).toList();
+                StringBuilder sb = new StringBuilder();
+                int n = 0;
+                for (int i = 0; i < d0.size(); i++) {
+                    Read a = single.reads.get(i);
+                    Read b = d0.get(i);
+                    if (!Double.isNaN(a.eta()) && !Double.isNaN(b.eta()) && Math.abs(a.eta() - b.eta()) / a.eta() > 0.05) {
+                        n++;
+                        if (n <= 4) {
+                            sb.append(String.format(Locale.ROOT, " t=%.0f single=%.0f dual=%.0f truth=%.0f;", a.t(), a.eta(),
+                                    b.eta(), tr.end - a.t()));
+                        }
+                    }
+                }
+                System.out.printf(Locale.ROOT, "PROBE3 %s %d reads >5%% apart: %d%s%n", name, seed, n, sb);
+            }
+        }
+        for (double lead : new double[] {1.5, 3}) {
+            for (double interval : new double[] {1, 5}) {
+                StringBuilder sb = new StringBuilder();
+                for (long seed = 44_100_001L; seed < 44_100_011L; seed++) {
+                    Spec s = steady(seed);
+                    s.total = 60_000;
+                    s.leadIn = lead;
+                    s.cv = 0.10;
+                    Trace tr = generate(s);
+                    Host h = feed(s, tr, schedule(tr.end + 120, interval, 7), null, 30);
+                    Score sc = score(s, tr, h, 0, -1);
+                    sb.append(String.format(Locale.ROOT, " %.1f/%.1f(%.1f/%.1f)", sc.atMark[0] * 100, sc.cumAtMark[0] * 100,
+                            sc.worst * 100, sc.cumWorst * 100));
+                }
+                System.out.printf(Locale.ROOT, "PROBE3 cold10 lead %.1f @%.0f at10 migmon/cum (worst): %s%n", lead, interval, sb);
+            }
+        }
+        for (double lead : new double[] {0, 1.5, 10}) {
+            for (double interval : new double[] {1, 5, 15}) {
+                Spec s = steady(44_000_001L);
+                s.total = 60_000;
+                s.leadIn = lead;
+                s.cv = 0.10;
+                Trace tr = generate(s);
+                Host h = feed(s, tr, schedule(tr.end + 120, interval, 7), null, 30);
+                System.out.printf(Locale.ROOT, "PROBE3 cold lead %.1f @%.0f end %.0f: %s%n", lead, interval, tr.end,
+                        score(s, tr, h, 0, -1));
             }
         }
     }
