@@ -541,7 +541,7 @@ class EtaAttack4Test {
 
     // ---------------------------------------------------------------------------------------------------- figures
 
-    /** Prints the figures table (run by hand: -Deta4.figures=true). */
+    /** Prints the figures table (run by hand: -Deta4.figures=true): medians over 5 seeds, worst/back: max. */
     @Test
     void figures() {
         if (!Boolean.getBoolean("eta4.figures")) {
@@ -549,19 +549,60 @@ class EtaAttack4Test {
         }
         String[] names = {"steady", "noisy-5", "noisy-60", "noisy-300", "batchy", "low-5rps", "halve", "double",
             "triple", "ramp", "pause", "throttle", "stall"};
+        System.out.println("FIG | scenario | reads | method | 10% | 25% | 50% | 75% | 90% | worst 10-90% (max) | back within 15% (max) |");
         for (String name : names) {
             for (double interval : new double[] {1, 5, 15, 60, 0}) {
-                for (long seed = 41_000_001L; seed < 41_000_004L; seed++) {
+                int n = 5;
+                double[][] m = new double[5][n];
+                double[][] c = new double[5][n];
+                double worst = 0;
+                double cworst = 0;
+                double back = Double.NaN;
+                double cback = Double.NaN;
+                for (int k = 0; k < n; k++) {
+                    long seed = 45_000_001L + k;
                     Spec s = named(name, seed);
                     Trace tr = generate(s);
                     Host h = feed(s, tr, schedule(tr.end + 120, interval, seed + 1), null, 60);
                     double ev = tr.changeAt >= 0 ? tr.changeAt : tr.pauseEnd >= 0 ? tr.pauseEnd
                             : tr.stallEnd >= 0 ? tr.stallEnd : s.rampSeconds > 0 ? s.rampSeconds : -1;
-                    System.out.printf(Locale.ROOT, "%-10s @%-3s seed %d end %.0fs: %s%n", name,
-                            interval > 0 ? (int) interval : "irr", seed, tr.end, score(s, tr, h, 0, ev));
+                    Score sc = score(s, tr, h, 0, ev);
+                    for (int j = 0; j < 5; j++) {
+                        m[j][k] = sc.atMark[j];
+                        c[j][k] = sc.cumAtMark[j];
+                    }
+                    worst = Math.max(worst, sc.worst);
+                    cworst = Math.max(cworst, sc.cumWorst);
+                    if (ev >= 0) {
+                        back = Double.isNaN(back) ? sc.backWithin15 : Math.max(back, sc.backWithin15);
+                        cback = Double.isNaN(cback) ? sc.cumBackWithin15 : Math.max(cback, sc.cumBackWithin15);
+                    }
                 }
+                String iv = interval > 0 ? (int) interval + " s" : "irregular";
+                System.out.println("FIG | " + name + " | " + iv + " | migmon | " + med(m) + " | " + pct(worst) + " | "
+                        + secs(back) + " |");
+                System.out.println("FIG | " + name + " | " + iv + " | cumulative | " + med(c) + " | " + pct(cworst)
+                        + " | " + secs(cback) + " |");
             }
         }
+    }
+
+    private static String med(double[][] v) {
+        StringBuilder sb = new StringBuilder();
+        for (int j = 0; j < v.length; j++) {
+            double[] a = v[j].clone();
+            java.util.Arrays.sort(a);
+            sb.append(j == 0 ? "" : " | ").append(pct(a[a.length / 2]));
+        }
+        return sb.toString();
+    }
+
+    private static String pct(double v) {
+        return Double.isInfinite(v) ? "NaN" : String.format(Locale.ROOT, "%.1f%%", v * 100);
+    }
+
+    private static String secs(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.0f s", v);
     }
 
     /** Prints one run's reads (by hand: -Deta4.trace=name:seed:interval:from:to). */
