@@ -99,4 +99,5 @@ class VerifyAttack3IT {
                     new RowDifference(DifferenceKind.CHANGED, Map.of("id", "1"), List.of("f", "r")));
         }
     }
+
 }
