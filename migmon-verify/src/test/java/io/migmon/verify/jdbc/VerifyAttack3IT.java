@@ -124,4 +124,31 @@ class VerifyAttack3IT {
             assertThat(v.verify().status()).as("LATIN1 -> UTF8").isEqualTo(VerificationStatus.IDENTICAL);
         }
     }
+
+    /**
+     * Finding 10. "UTF-8 across encodings" covers hashing but not the key ranges: a text key is ranged by each
+     * server's own bytes in the C collation. LATIN1 bytes sort like the UTF-8 code points (what
+     * {@code theSameTextInALatin1SourceAndAUtf8TargetIsIdentical} tested, in one window), but WIN1252 (the usual
+     * "Latin-1" of Windows-born databases) does not: {@code €} is 0x80 there (below {@code é} 0xE9) and
+     * {@code E2 82 AC} in UTF-8 (above {@code é} C3 A9), likewise {@code Š} 0x8A. With several windows (tables over
+     * 25.6M rows, every throttled run; here 200-row windows) the target's rows fall into other windows than the
+     * source's and are counted again. Ground truth: the same 3,000 rows on both sides. Actual: 400 missing, 2,500
+     * extra (keys that both sides hold), target rows counted 5,100.
+     */
+    @Test
+    @Disabled("finding 10: WIN1252 source / UTF8 target, text key, several windows: thousands of false missing/extra")
+    void theSameTextKeysInAWin1252SourceAndAUtf8TargetAcrossWindows() throws java.sql.SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String fill = "INSERT INTO wk SELECT (ARRAY['a', '\u20ac', '\u00e9', 'z', '\u00ff', '\u0160'])[1 + g % 6] || g, g "
+                + "FROM generate_series(1, 3000) g";
+        javax.sql.DataSource win = VerifyAttack2IT.database(p.source(), p.sourceUrl(), "WIN1252");
+        VerifyAttack2IT.exec(win, "CREATE TABLE wk (k text PRIMARY KEY, v int)", fill);
+        javax.sql.DataSource utf = VerifyAttack2IT.database(p.target(), p.targetUrl(), "UTF8");
+        VerifyAttack2IT.exec(utf, "CREATE TABLE wk (k text PRIMARY KEY, v int)", fill);
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("wk").source(win).target(utf).chunkRows(200).windowRanges(1)
+                .meterRegistry(registry).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.totalDifferences()).as(r.toJson()).isZero();
+        }
+    }
 }
