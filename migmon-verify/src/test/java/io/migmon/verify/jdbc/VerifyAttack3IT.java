@@ -151,4 +151,5 @@ class VerifyAttack3IT {
             assertThat(r.totalDifferences()).as(r.toJson()).isZero();
         }
     }
+
 }
