@@ -3,7 +3,6 @@ package io.migmon.verify.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.bson.BsonDocument;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** Third independent review of issue 17: canonical BSON. */
@@ -18,7 +17,6 @@ class VerifyAttack3Test {
      * {@code _id} catches this case; {@code CanonicalBson} does not. Expected: -0 compares like 0 (numbers by value).
      */
     @Test
-    @Disabled("finding 4: NumberDecimal(\"-0\") in a field throws ArithmeticException in CanonicalBson (Mongo run fails)")
     void decimalNegativeZeroComparesByValue() {
         BsonDocument a = BsonDocument.parse("{_id: 1, d: {$numberDecimal: '-0'}}");
         BsonDocument b = BsonDocument.parse("{_id: 1, d: 0}");
