@@ -647,13 +647,28 @@ public final class PgTable {
                 return "uuid_hash_extended(" + col + ", " + s + ")";
             }
             case "json", "jsonb" -> {
-                return utf8Text ? textHash(col + "::jsonb::text", s) : "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
+                // numbers by value either way: jsonb's hash (1.0 equals 1, strings by the server's bytes), or
+                // across encodings its text with the numbers' trailing fractional zeros dropped
+                return utf8Text ? textHash(jsonbNumbersByValue(col + "::jsonb::text"), s)
+                        : "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
             }
             default -> {
                 // value-hashed types without a directly callable hash (bytea, date, ...) and text forms
                 return "hash_record_extended(ROW(" + value(c, qualifier) + "), " + s + ")";
             }
         }
+    }
+
+    /**
+     * The text of a {@code jsonb} ({@code jsonb::text}: keys sorted, numbers in {@code numeric}'s plain notation,
+     * strings JSON-escaped) with every number's trailing fractional zeros dropped ({@code 1.50} to {@code 1.5},
+     * {@code 1.0} and {@code 0.00} to {@code 1} and {@code 0}), strings untouched: one regular expression whose
+     * first alternative matches (and keeps) a whole string literal, so a {@code .0} inside a string is never
+     * reached. Makes the text form compare numbers by value, as {@code jsonb_hash_extended} does.
+     */
+    static String jsonbNumbersByValue(String jsonbText) {
+        return "regexp_replace(" + jsonbText + ", E'(\"(?:[^\"\\\\\\\\]|\\\\\\\\.)*\")|(\\\\.[0-9]*[1-9])0+(?![0"
+                + "-9])|\\\\.0+(?![0-9])', E'\\\\1\\\\2', 'g')";
     }
 
     /**

@@ -10,7 +10,6 @@ import io.migmon.verify.VerificationReport;
 import io.migmon.verify.VerificationStatus;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -111,7 +110,6 @@ class VerifyAttack3IT {
      * same two rows compared UTF8 -> UTF8 (identical) and LATIN1 -> UTF8.
      */
     @Test
-    @Disabled("finding 8: jsonb numbers compare by value between same encodings, by text between LATIN1 and UTF8")
     void jsonbNumbersCompareAlikeWhateverTheEncodings() throws java.sql.SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.onSource("CREATE TABLE jn (id int PRIMARY KEY, j jsonb)", "INSERT INTO jn VALUES (1, '{\"a\": 1.0}')");
@@ -125,6 +123,40 @@ class VerifyAttack3IT {
         try (JdbcTableVerifier v = JdbcTableVerifier.builder("jn").source(latin1).target(p.target())
                 .meterRegistry(registry).build()) {
             assertThat(v.verify().status()).as("LATIN1 -> UTF8").isEqualTo(VerificationStatus.IDENTICAL);
+        }
+    }
+
+    /**
+     * Finding 8, the text path's edges: across encodings jsonb numbers lose trailing fractional zeros in the text
+     * while strings (holding numbers, escaped quotes, a trailing backslash) stay as written. Ground truth: the rows
+     * below, the same verdicts UTF8 -> UTF8 (jsonb's own hash) and LATIN1 -> UTF8 (the text path).
+     */
+    @Test
+    void jsonbNumbersByValueLeaveStringsAsWritten() throws java.sql.SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String create = "CREATE TABLE jt (id int PRIMARY KEY, j jsonb)";
+        String[] source = {create, "INSERT INTO jt VALUES "
+                + "(1, '{\"a\": [1.2003, 10.0, 0.00, -2.50, 100, {\"x\": 3.10}]}'), (2, '{\"s\": \"1.0\"}'), "
+                + "(3, '{\"a\": 1.2003}'), (4, '{\"a\": \"x\\\\\", \"b\": 1.0}'), "
+                + "(5, '{\"q\": \"say \\\"2.50\\\"\", \"n\": 2.50}'), (6, '{\"q\": \"say \\\"2.50\\\"\"}'), "
+                + "(7, '{\"a\": 10}'), (8, '{\"a\": 1.05}'), (9, '20.0')"};
+        String[] target = {create, "INSERT INTO jt VALUES "
+                + "(1, '{\"a\": [1.2003, 10, 0, -2.5, 100, {\"x\": 3.1}]}'), (2, '{\"s\": \"1\"}'), "
+                + "(3, '{\"a\": 1.23}'), (4, '{\"a\": \"x\\\\\", \"b\": 1}'), "
+                + "(5, '{\"q\": \"say \\\"2.50\\\"\", \"n\": 2.5}'), (6, '{\"q\": \"say \\\"2.5\\\"\"}'), "
+                + "(7, '{\"a\": 1}'), (8, '{\"a\": 1.5}'), (9, '20')"};
+        List<RowDifference> expected = java.util.stream.Stream.of("2", "3", "6", "7", "8")
+                .map(id -> new RowDifference(DifferenceKind.CHANGED, Map.of("id", id), List.of("j"))).toList();
+        p.onSource(source);
+        p.onTarget(target);
+        try (JdbcTableVerifier v = verifier(p, "jt").build()) {
+            assertThat(v.verify().differences()).as("UTF8 -> UTF8").containsExactlyInAnyOrderElementsOf(expected);
+        }
+        javax.sql.DataSource latin1 = VerifyAttack2IT.database(p.source(), p.sourceUrl(), "LATIN1");
+        VerifyAttack2IT.exec(latin1, source);
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("jt").source(latin1).target(p.target())
+                .meterRegistry(registry).build()) {
+            assertThat(v.verify().differences()).as("LATIN1 -> UTF8").containsExactlyInAnyOrderElementsOf(expected);
         }
     }
 
