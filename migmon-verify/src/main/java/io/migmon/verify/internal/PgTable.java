@@ -788,11 +788,37 @@ public final class PgTable {
         return "(" + String.join(", ", parts) + ")";
     }
 
+    /**
+     * The key as the probe looks a row up: like {@link #keyTuple}, except that a key column ranged by its UTF-8 bytes
+     * only because the encodings differ is compared as itself (equal text is equal whatever the encoding), so that
+     * the key index serves the re-check.
+     */
+    private String keyEqualityTuple(String q) {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(textKeys || !utf8Key(c) ? keyExpr(c, q) : q + quote(c.name()));
+        }
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    /** The bind parameters matching {@link #keyEqualityTuple}. */
+    private String keyEqualityBinds() {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(textKeys || !utf8Key(c) ? bindOne(c) : bind(c));
+        }
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    private String bindOne(Column c) {
+        return utf8Key(c) ? "convert_to(CAST(? AS text), 'UTF8')"
+                : textKeys ? "(CAST(? AS text) COLLATE \"C\")" : bind(c);
+    }
+
     private String bindTuple() {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
-            parts.add(utf8Key(c) ? "convert_to(CAST(? AS text), 'UTF8')"
-                    : textKeys ? "(CAST(? AS text) COLLATE \"C\")" : bind(c));
+            parts.add(bindOne(c));
         }
         return "(" + String.join(", ", parts) + ")";
     }
@@ -1125,7 +1151,7 @@ public final class PgTable {
         List<String> binds = new ArrayList<>(key);
         // the table is not aliased: a filter may qualify its columns with the table's name (wq.created)
         String t = relation + ".";
-        String on = keyTuple(t) + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
+        String on = keyEqualityTuple(t) + " = " + keyEqualityBinds() + (where == null ? "" : " AND (" + where + "\n)");
         String sql = "SELECT statement_timestamp(), " + rowHash(t) + "::text, " + columnHashes(t)
                 + (commitTimestamp ? ", pg_xact_commit_timestamp(" + t + "xmin)" : "")
                 + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL, " + (withVersion ? t + "xmin::text" : "NULL::text")

@@ -186,6 +186,35 @@ class VerifyAttack3IT {
         }
     }
 
+    /**
+     * Finding 10, real differences and the re-check: the same WIN1252 / UTF8 tables in 200-row windows, the target
+     * with one row changed ({@code €1}), one deleted ({@code é2}) and one added ({@code Š9999}); verified with an
+     * applied watermark far ahead, so every candidate is re-checked by key (the probe looks text keys up as text).
+     * Ground truth: those three rows.
+     */
+    @Test
+    void win1252AndUtf8TextKeysReportTheRealDifferencesAfterTheRecheck() throws java.sql.SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String fill = "INSERT INTO wd SELECT (ARRAY['a', '\u20ac', '\u00e9', 'z', '\u00ff', '\u0160'])[1 + g % 6] || g, g "
+                + "FROM generate_series(1, 3000) g";
+        javax.sql.DataSource win = VerifyAttack2IT.database(p.source(), p.sourceUrl(), "WIN1252");
+        VerifyAttack2IT.exec(win, "CREATE TABLE wd (k text PRIMARY KEY, v int)", fill);
+        javax.sql.DataSource utf = VerifyAttack2IT.database(p.target(), p.targetUrl(), "UTF8");
+        VerifyAttack2IT.exec(utf, "CREATE TABLE wd (k text PRIMARY KEY, v int)", fill,
+                "UPDATE wd SET v = -1 WHERE k = '\u20ac1'", "DELETE FROM wd WHERE k = '\u00e92'",
+                "INSERT INTO wd VALUES ('\u01609999', 9999)");
+        java.time.Instant ahead = java.time.Instant.now().plus(java.time.Duration.ofHours(1));
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("wd").source(win).target(utf).chunkRows(200).windowRanges(1)
+                .appliedWatermark(() -> java.util.Optional.of(ahead)).pollInterval(java.time.Duration.ofMillis(50))
+                .meterRegistry(registry).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrder(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("k", "\u20ac1"), List.of("v")),
+                    new RowDifference(DifferenceKind.MISSING, Map.of("k", "\u00e92"), List.of()),
+                    new RowDifference(DifferenceKind.EXTRA, Map.of("k", "\u01609999"), List.of()));
+        }
+    }
+
     private static boolean bool(javax.sql.DataSource ds, String sql) throws java.sql.SQLException {
         try (java.sql.Connection c = ds.getConnection(); java.sql.Statement st = c.createStatement();
                 java.sql.ResultSet rs = st.executeQuery(sql)) {
