@@ -16,8 +16,9 @@ import org.bson.BsonValue;
  * Canonical text and 64-bit hash of BSON values: the order of a document's top-level fields does not matter (they
  * are sorted; MongoDB queries and updates address top-level fields by name), the field order of embedded documents
  * does (MongoDB compares embedded documents field by field in order: {@code {city: 'X', zip: '1'}} does not match
- * {@code {zip: '1', city: 'X'}}, and {@code _id} documents of another order are other keys), numbers compare by value whatever their BSON type (int32 1, int64 1, double 1.0 and decimal 1.00 are equal,
- * like {@code numeric} without strict scale), every other type is tagged so that values of different types differ
+ * {@code {zip: '1', city: 'X'}}, and {@code _id} documents of another order are other keys), numbers compare by
+ * value whatever their BSON type (int32 1, int64 1, double 1.0 and decimal 1.00 are equal, like {@code numeric}
+ * without strict scale; decimal -0 is 0), every other type is tagged so that values of different types differ
  * (the string "1" differs from the number 1, null from "" and from a missing field).
  */
 public final class CanonicalBson {

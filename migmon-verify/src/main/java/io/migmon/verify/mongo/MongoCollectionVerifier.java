@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per range of {@link Builder#chunkDocuments(int) chunkDocuments} source documents, when the server supports it
  * ({@code $toHashedIndexKey}, MongoDB 4.0+), both sides compute a count and a hash sum of the documents
  * server-side and only differing ranges are read; otherwise (in-process test servers, {@link Builder#serverSideHash
- * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (top-level field
- * order ignored, embedded documents' field order kept, numbers by value), memory bounded by one range of the source plus one page of the target. Differences:
- * missing, extra, changed (with the differing top-level fields). With an
+ * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (top-level
+ * field order ignored, embedded documents' field order kept, numbers by value), memory bounded by one range of the
+ * source plus one page of the target. Differences: missing, extra, changed (with the differing top-level fields). With an
  * {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, candidates are re-checked until the source
  * document is stable across a re-check that the watermark has passed (this host's clock is the reference: the
  * watermark must be on the same time base).
