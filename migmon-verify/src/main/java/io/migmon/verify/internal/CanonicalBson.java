@@ -13,9 +13,12 @@ import org.bson.BsonDocument;
 import org.bson.BsonValue;
 
 /**
- * Canonical text and 64-bit hash of BSON values: field order does not matter (keys sorted, like {@code jsonb}),
- * numbers compare by value whatever their BSON type (int32 1, int64 1, double 1.0 and decimal 1.00 are equal,
- * like {@code numeric} without strict scale), every other type is tagged so that values of different types differ
+ * Canonical text and 64-bit hash of BSON values: the order of a document's top-level fields does not matter (they
+ * are sorted; MongoDB queries and updates address top-level fields by name), the field order of embedded documents
+ * does (MongoDB compares embedded documents field by field in order: {@code {city: 'X', zip: '1'}} does not match
+ * {@code {zip: '1', city: 'X'}}, and {@code _id} documents of another order are other keys), numbers compare by
+ * value whatever their BSON type (int32 1, int64 1, double 1.0 and decimal 1.00 are equal, like {@code numeric}
+ * without strict scale; decimal -0 is 0), every other type is tagged so that values of different types differ
  * (the string "1" differs from the number 1, null from "" and from a missing field).
  */
 public final class CanonicalBson {
@@ -23,10 +26,33 @@ public final class CanonicalBson {
     private CanonicalBson() {
     }
 
+    /** Canonical text of a value; a document's top-level fields sorted by name, embedded ones in their order. */
     public static String text(BsonValue v) {
+        StringBuilder sb = new StringBuilder();
+        if (v.isDocument()) {
+            document(sb, new TreeMap<>(v.asDocument()));
+        } else {
+            write(sb, v);
+        }
+        return sb.toString();
+    }
+
+    /** Canonical text of a field's value (an embedded document keeps its field order). */
+    private static String fieldText(BsonValue v) {
         StringBuilder sb = new StringBuilder();
         write(sb, v);
         return sb.toString();
+    }
+
+    private static void document(StringBuilder sb, Map<String, BsonValue> fields) {
+        sb.append('{');
+        fields.forEach((k, x) -> {
+            quote(sb, k);
+            sb.append(':');
+            write(sb, x);
+            sb.append(',');
+        });
+        sb.append('}');
     }
 
     /** The first 64 bits of the MD5 of the canonical text. */
@@ -48,7 +74,7 @@ public final class CanonicalBson {
         for (String k : keys.keySet()) {
             BsonValue x = a.get(k);
             BsonValue y = b.get(k);
-            if (x == null || y == null || !text(x).equals(text(y))) {
+            if (x == null || y == null || !fieldText(x).equals(fieldText(y))) {
                 out.add(k);
             }
         }
@@ -57,17 +83,7 @@ public final class CanonicalBson {
 
     private static void write(StringBuilder sb, BsonValue v) {
         switch (v.getBsonType()) {
-            case DOCUMENT -> {
-                TreeMap<String, BsonValue> sorted = new TreeMap<>(v.asDocument());
-                sb.append('{');
-                sorted.forEach((k, x) -> {
-                    quote(sb, k);
-                    sb.append(':');
-                    write(sb, x);
-                    sb.append(',');
-                });
-                sb.append('}');
-            }
+            case DOCUMENT -> document(sb, v.asDocument()); // embedded: in its field order
             case ARRAY -> {
                 sb.append('[');
                 for (BsonValue x : v.asArray()) {
@@ -91,7 +107,13 @@ public final class CanonicalBson {
                 if (dec.isNaN() || dec.isInfinite()) {
                     sb.append("n:").append(dec);
                 } else {
-                    number(sb, dec.bigDecimalValue());
+                    BigDecimal value;
+                    try {
+                        value = dec.bigDecimalValue();
+                    } catch (ArithmeticException negativeZero) {
+                        value = BigDecimal.ZERO; // -0 (refused by bigDecimalValue) is the number 0, like double -0.0
+                    }
+                    number(sb, value);
                 }
             }
             case STRING -> {

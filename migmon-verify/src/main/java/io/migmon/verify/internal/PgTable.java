@@ -276,6 +276,10 @@ public final class PgTable {
                 + "WHERE a.attrelid = CAST(? AS regclass) AND a.attname = ?";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (Column k : keys) {
+                if (utf8Key(k)) {
+                    out.add(null); // ranged by UTF-8 bytes, not by a collation
+                    continue;
+                }
                 ps.setString(1, relation);
                 ps.setString(2, k.name());
                 try (ResultSet rs = ps.executeQuery()) {
@@ -607,6 +611,11 @@ public final class PgTable {
     private String columnHash(Column c, String qualifier, String s) {
         String col = qualifier + quote(c.name());
         String base = c.baseType().toLowerCase(Locale.ROOT);
+        if (textKeys && isKey(c)) {
+            // a key column whose type differs between the sides (uuid / text, integer / numeric): rows are matched
+            // by its canonical text, so it is hashed by that text too (its types' hash functions differ)
+            return textHash(canonical(c, qualifier), s);
+        }
         switch (base) {
             case "smallint", "integer", "bigint", "oid" -> {
                 String v = col + "::int8";
@@ -638,13 +647,28 @@ public final class PgTable {
                 return "uuid_hash_extended(" + col + ", " + s + ")";
             }
             case "json", "jsonb" -> {
-                return utf8Text ? textHash(col + "::jsonb::text", s) : "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
+                // numbers by value either way: jsonb's hash (1.0 equals 1, strings by the server's bytes), or
+                // across encodings its text with the numbers' trailing fractional zeros dropped
+                return utf8Text ? textHash(jsonbNumbersByValue(col + "::jsonb::text"), s)
+                        : "jsonb_hash_extended(" + col + "::jsonb, " + s + ")";
             }
             default -> {
                 // value-hashed types without a directly callable hash (bytea, date, ...) and text forms
                 return "hash_record_extended(ROW(" + value(c, qualifier) + "), " + s + ")";
             }
         }
+    }
+
+    /**
+     * The text of a {@code jsonb} ({@code jsonb::text}: keys sorted, numbers in {@code numeric}'s plain notation,
+     * strings JSON-escaped) with every number's trailing fractional zeros dropped ({@code 1.50} to {@code 1.5},
+     * {@code 1.0} and {@code 0.00} to {@code 1} and {@code 0}), strings untouched: one regular expression whose
+     * first alternative matches (and keeps) a whole string literal, so a {@code .0} inside a string is never
+     * reached. Makes the text form compare numbers by value, as {@code jsonb_hash_extended} does.
+     */
+    static String jsonbNumbersByValue(String jsonbText) {
+        return "regexp_replace(" + jsonbText + ", E'(\"(?:[^\"\\\\\\\\]|\\\\\\\\.)*\")|(\\\\.[0-9]*[1-9])0+(?![0"
+                + "-9])|\\\\.0+(?![0-9])', E'\\\\1\\\\2', 'g')";
     }
 
     /**
@@ -725,7 +749,35 @@ public final class PgTable {
 
     /** A key column as ranges compare it: the column, or its canonical text in the C collation ({@link #textKeys}). */
     private String keyExpr(Column c, String q) {
+        if (utf8Key(c)) {
+            return "convert_to(" + canonical(c, q) + ", 'UTF8')";
+        }
         return textKeys ? "(" + canonical(c, q) + " COLLATE \"C\")" : q + quote(c.name());
+    }
+
+    /** String base types: their order is their bytes' order in the C collation, so it depends on the encoding. */
+    private static final java.util.Set<String> STRING_TYPES = java.util.Set.of("text", "character varying",
+            "character", "name", "\"char\"", "citext");
+
+    /**
+     * Whether key column {@code c} is ranged and compared as its canonical text's UTF-8 bytes ({@code bytea} order):
+     * when the sides' encodings differ ({@link #withUtf8Text}) and the key is ordered as text (a string type, or
+     * {@link #withTextKeys text keys}). Each server's own bytes sort differently (WIN1252 puts € (0x80) below é
+     * (0xE9), UTF-8 above), so ranges would hold other rows on each side; UTF-8 bytes sort alike on both (by code
+     * point), at the price of the key index (window bounds and row reads sort instead).
+     */
+    private boolean utf8Key(Column c) {
+        return utf8Text && (textKeys || STRING_TYPES.contains(c.baseType().toLowerCase(Locale.ROOT)));
+    }
+
+    /** Whether {@code c} is one of the key columns. */
+    private boolean isKey(Column c) {
+        for (Column k : keys) {
+            if (k.name().equals(c.name())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private String keyTuple(String q) {
@@ -736,10 +788,37 @@ public final class PgTable {
         return "(" + String.join(", ", parts) + ")";
     }
 
+    /**
+     * The key as the probe looks a row up: like {@link #keyTuple}, except that a key column ranged by its UTF-8 bytes
+     * only because the encodings differ is compared as itself (equal text is equal whatever the encoding), so that
+     * the key index serves the re-check.
+     */
+    private String keyEqualityTuple(String q) {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(textKeys || !utf8Key(c) ? keyExpr(c, q) : q + quote(c.name()));
+        }
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    /** The bind parameters matching {@link #keyEqualityTuple}. */
+    private String keyEqualityBinds() {
+        List<String> parts = new ArrayList<>();
+        for (Column c : keys) {
+            parts.add(textKeys || !utf8Key(c) ? bindOne(c) : bind(c));
+        }
+        return "(" + String.join(", ", parts) + ")";
+    }
+
+    private String bindOne(Column c) {
+        return utf8Key(c) ? "convert_to(CAST(? AS text), 'UTF8')"
+                : textKeys ? "(CAST(? AS text) COLLATE \"C\")" : bind(c);
+    }
+
     private String bindTuple() {
         List<String> parts = new ArrayList<>();
         for (Column c : keys) {
-            parts.add(textKeys ? "(CAST(? AS text) COLLATE \"C\")" : bind(c));
+            parts.add(bindOne(c));
         }
         return "(" + String.join(", ", parts) + ")";
     }
@@ -867,7 +946,8 @@ public final class PgTable {
             for (int i = 0; i < bounds.size(); i++) {
                 boundArray[i] = bounds.get(i).get(0);
             }
-            String element = textKeys ? "(migmon_u.x COLLATE \"C\")" : bind(k).replace("?", "migmon_u.x");
+            String element = utf8Key(k) ? "convert_to(migmon_u.x, 'UTF8')"
+                    : textKeys ? "(migmon_u.x COLLATE \"C\")" : bind(k).replace("?", "migmon_u.x");
             String col = keyExpr(k, "");
             // the derived table's column is named migmon_bounds (not a name a table column is likely to have: the
             // row hash refers to the table's columns unqualified)
@@ -1071,7 +1151,7 @@ public final class PgTable {
         List<String> binds = new ArrayList<>(key);
         // the table is not aliased: a filter may qualify its columns with the table's name (wq.created)
         String t = relation + ".";
-        String on = keyTuple(t) + " = " + bindTuple() + (where == null ? "" : " AND (" + where + "\n)");
+        String on = keyEqualityTuple(t) + " = " + keyEqualityBinds() + (where == null ? "" : " AND (" + where + "\n)");
         String sql = "SELECT statement_timestamp(), " + rowHash(t) + "::text, " + columnHashes(t)
                 + (commitTimestamp ? ", pg_xact_commit_timestamp(" + t + "xmin)" : "")
                 + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL, " + (withVersion ? t + "xmin::text" : "NULL::text")

@@ -80,9 +80,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
      * {@code ROW(...)} folded to 32 bits (until 2026-11-26); 2: per-column typed hashes XOR-ed and mixed
      * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27); 4:
      * {@code interval} by its fields (a month is not 30 days), domains over domains by their base type, text as
-     * UTF-8 when the sides' encodings differ (2026-11-27).
+     * UTF-8 when the sides' encodings differ (2026-11-27); 5: a key column whose type differs between the sides
+     * hashed by its canonical text, text keys ranged by their UTF-8 bytes when the encodings differ (2026-11-27).
      */
-    public static final int ROW_HASH_VERSION = 4;
+    public static final int ROW_HASH_VERSION = 5;
 
     private final String table;
     private final String name;

@@ -48,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * <p>Per range of {@link Builder#chunkDocuments(int) chunkDocuments} source documents, when the server supports it
  * ({@code $toHashedIndexKey}, MongoDB 4.0+), both sides compute a count and a hash sum of the documents
  * server-side and only differing ranges are read; otherwise (in-process test servers, {@link Builder#serverSideHash
- * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (field order
- * ignored, numbers by value), memory bounded by one range of the source plus one page of the target. Differences:
- * missing, extra, changed (with the differing top-level fields). With an
+ * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (top-level
+ * field order ignored, embedded documents' field order kept, numbers by value), memory bounded by one range of the
+ * source plus one page of the target. Differences: missing, extra, changed (with the differing top-level fields). With an
  * {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, candidates are re-checked until the source
  * document is stable across a re-check that the watermark has passed (this host's clock is the reference: the
  * watermark must be on the same time base).
@@ -65,9 +65,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
 
     /**
      * Version of the document hash this verifier compares ranges with, saved in its checkpoints: a checkpoint of
-     * another version (0: written before 2026-11-27, when versions were not recorded) is not resumed.
+     * another version (0: written before 2026-11-27, when versions were not recorded) is not resumed. 2: embedded
+     * documents compare in their field order, decimal -0 as 0 (2026-11-27).
      */
-    public static final int HASH_VERSION = 1;
+    public static final int HASH_VERSION = 2;
 
     private final String collection;
     private final String name;

@@ -8,6 +8,7 @@ import com.mongodb.reactivestreams.client.MongoCollection;
 import com.mongodb.reactivestreams.client.MongoDatabase;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.verify.DifferenceKind;
+import io.migmon.verify.RowDifference;
 import io.migmon.verify.VerificationException;
 import io.migmon.verify.VerificationReport;
 import io.migmon.verify.VerificationStatus;
@@ -167,12 +168,14 @@ class MongoVerifierAttackIT {
     }
 
     /**
-     * Nested documents whose fields come in another order (also inside arrays) are equal; a field missing on one
-     * side and null on the other differs, also when nested.
+     * Nested documents whose fields come in another order (also inside arrays) differ, as MongoDB's exact match of
+     * an embedded document and the verifier's own {@code _id} matching say (decision of 2026-11-27, finding 5 of
+     * the third review; until then they were equal); the order of top-level fields does not matter; a field missing
+     * on one side and null on the other differs, also when nested.
      */
     @ParameterizedTest
     @ValueSource(strings = {"mongo-java-server", "jongodb"})
-    void nestedFieldOrderIsIgnoredAndMissingDiffersFromNull(String kind) {
+    void nestedFieldOrderMattersAndMissingDiffersFromNull(String kind) {
         MongoFixture f = server(kind);
         MongoDatabase s = db(f, "src");
         MongoDatabase t = db(f, "tgt");
@@ -187,9 +190,10 @@ class MongoVerifierAttackIT {
         try (MongoCollectionVerifier v = MongoCollectionVerifier.builder("nest").source(s).target(t)
                 .meterRegistry(new SimpleMeterRegistry()).build()) {
             VerificationReport r = v.verify();
-            assertThat(r.count(DifferenceKind.CHANGED)).isEqualTo(2);
-            assertThat(r.differences()).extracting(d -> d.key().get("_id")).containsExactlyInAnyOrder("2", "3");
-            assertThat(r.differences()).allSatisfy(d -> assertThat(d.columns()).containsExactly("a"));
+            assertThat(r.differences()).containsExactlyInAnyOrder(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("_id", "1"), List.of("a", "list")),
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("_id", "2"), List.of("a")),
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("_id", "3"), List.of("a")));
         }
     }
 }
