@@ -30,42 +30,47 @@ class CdcAttack3IT {
         void run() throws Exception;
     }
 
-    /**
-     * Creates {@code table} ({@code columns}) in source and target, runs {@code seed} before the engine starts
-     * (snapshot), {@code change} once the snapshot is applied, and asserts target == source with no dead letters.
-     */
     static void replicate(String table, String columns, boolean schemas, String[] seed, String[] change)
             throws Exception {
+        replicate(table, columns, columns, schemas, false, seed, change, "SELECT * FROM public." + table + " ORDER BY 1");
+    }
+
+    /**
+     * Creates {@code table} in source ({@code sourceColumns}) and target ({@code targetColumns}), runs {@code seed}
+     * before the engine starts (snapshot), {@code change} once the snapshot is applied, and asserts that
+     * {@code query} reads the same on both sides, with no dead letters.
+     */
+    static void replicate(String table, String sourceColumns, String targetColumns, boolean schemas, boolean evolution,
+                          String[] seed, String[] change, String query) throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String q = "public." + table;
-        String ddl = "CREATE TABLE " + q + " (" + columns + ")";
-        CdcTestEnvironment.exec(env.source(), ddl);
-        CdcTestEnvironment.exec(env.target(), ddl);
+        CdcTestEnvironment.exec(env.source(), "CREATE TABLE " + q + " (" + sourceColumns + ")");
+        CdcTestEnvironment.exec(env.target(), "CREATE TABLE " + q + " (" + targetColumns + ")");
         CdcTestEnvironment.exec(env.source(), seed);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CdcEventProcessor processor = CdcEventProcessor.builder().meterRegistry(registry)
-                .applier(JdbcChangeApplier.builder(env.target()).build()).build();
+                .applier(JdbcChangeApplier.builder(env.target()).schemaEvolution(evolution).build()).build();
         Properties props = env.engineProperties(table, table, q);
         props.setProperty("converter.schemas.enable", Boolean.toString(schemas));
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (DebeziumEngine<io.debezium.engine.ChangeEvent<String, String>> engine = DebeziumEngine.create(Json.class)
                 .using(props).notifying(new DebeziumEngineConsumer(processor)).build()) {
             executor.execute(engine);
-            List<String> snapshot = CdcTestEnvironment.rows(env.source(), q);
+            int snapshot = CdcTestEnvironment.rows(env.source(), q).size();
             Await.until(Duration.ofSeconds(40), "snapshot applied",
-                    () -> CdcTestEnvironment.rows(env.target(), q).size() == snapshot.size() || deadLetters(registry) > 0);
+                    () -> CdcTestEnvironment.rows(env.target(), q).size() == snapshot || deadLetters(registry) > 0);
             if (change.length > 0) {
                 CdcTestEnvironment.exec(env.source(), change);
             }
-            List<String> source = CdcTestEnvironment.rows(env.source(), q);
+            List<String> source = query(env.source(), query);
             try {
-                Await.until(Duration.ofSeconds(30), "target == source",
-                        () -> CdcTestEnvironment.rows(env.target(), q).equals(source) || deadLetters(registry) > 0);
+                Await.until(Duration.ofSeconds(20), "target == source",
+                        () -> safeQuery(env.target(), query).equals(source) || deadLetters(registry) > 0);
             } catch (AssertionError timeout) {
                 // compared below
             }
-            Thread.sleep(500);
-            assertThat(CdcTestEnvironment.rows(env.target(), q)).as("target rows vs source rows").isEqualTo(source);
+            Thread.sleep(300);
+            assertThat(safeQuery(env.target(), query)).as("target rows vs source rows").isEqualTo(source);
             assertThat(deadLetters(registry)).as("dead letters").isZero();
         } finally {
             executor.shutdown();
@@ -73,6 +78,30 @@ class CdcAttack3IT {
             processor.close();
             env.dropSlot(table);
         }
+    }
+
+    static List<String> safeQuery(javax.sql.DataSource ds, String sql) {
+        try {
+            return query(ds, sql);
+        } catch (Exception e) {
+            return List.of("query failed: " + e.getMessage());
+        }
+    }
+
+    static List<String> query(javax.sql.DataSource ds, String sql) throws Exception {
+        List<String> out = new java.util.ArrayList<>();
+        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet rs = s.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                StringBuilder b = new StringBuilder();
+                for (int i = 1; i <= n; i++) {
+                    b.append(rs.getString(i)).append('|');
+                }
+                out.add(b.toString());
+            }
+        }
+        return out;
     }
 
     static double deadLetters(SimpleMeterRegistry registry) {
@@ -88,48 +117,137 @@ class CdcAttack3IT {
                         "UPDATE " + q + " SET n = 1 WHERE id = 1"});
     }
 
-    @Test
-    void x_bytea_array() throws Exception {
-        oneColumn("a3_xba", "bytea[]", "ARRAY['\\x0102'::bytea, '\\xff'::bytea]", true);
+    /** Schema evolution: the source adds a column of {@code type} while streaming; the target adds it itself. */
+    static void evolve(String table, String type, String literal) throws Exception {
+        String q = "public." + table;
+        replicate(table, "id int PRIMARY KEY, n int", "id int PRIMARY KEY, n int", true, true,
+                new String[] {"INSERT INTO " + q + " VALUES (1, 0)"},
+                new String[] {"ALTER TABLE " + q + " ADD COLUMN v " + type,
+                        "INSERT INTO " + q + " VALUES (2, 0, " + literal + ")",
+                        "UPDATE " + q + " SET n = 1, v = " + literal + " WHERE id = 1"},
+                "SELECT id, n, v::text FROM " + q + " ORDER BY 1");
     }
 
     @Test
-    void x_date_array() throws Exception {
-        oneColumn("a3_xda", "date[]", "ARRAY[date '2024-02-29']", true);
+    @Disabled("finding 1: bytea[] is stored as the base64 text's bytes ({\\x4151493d} for {\\x0102}), silently, no dead letter")
+    void finding1_byteaArrayIsStoredAsItsBase64Text() throws Exception {
+        // source {"\\x0102","\\xff"}; target {"\\x4151493d","\\x2f773d3d"} ("AQI=", "/w==") in every row
+        oneColumn("a3_f1", "bytea[]", "ARRAY['\\x0102'::bytea, '\\xff'::bytea]", true);
     }
 
     @Test
-    void x_ts_array() throws Exception {
-        oneColumn("a3_xtsa", "timestamp[]", "ARRAY[timestamp '2020-01-01 10:00:00.5']", true);
+    @Disabled("finding 2: jsonb[] elements are stored as JSON string scalars holding the document's text, silently")
+    void finding2_jsonbArrayElementsAreStoredAsJsonStrings() throws Exception {
+        // source {"{\"a\": 1}"}; target {"\"{\\\"a\\\": 1}\""}: the element is the string "{\"a\": 1}", not an object
+        oneColumn("a3_f2", "jsonb[]", "ARRAY['{\"a\":1}'::jsonb]", true);
     }
 
     @Test
-    void x_tstz_array() throws Exception {
-        oneColumn("a3_xtza", "timestamptz[]", "ARRAY[timestamptz '2020-01-01 10:00:00.5+00']", true);
+    @Disabled("finding 3: date[]/time[]/timestamp[] columns dead-letter every event (22007/22008): the table never replicates")
+    void finding3_temporalArraysDeadLetterEveryEvent() throws Exception {
+        // Debezium sends [19782] (days) / ms / ms inside the arrays: not converted there; snapshot and streamed rows
+        // all go to the dead letters, apply_failed SQLState 22007 (date[], time[]) or 22008 (timestamp[])
+        replicate("a3_f3", "id int PRIMARY KEY, d date[], t time(3)[], ts timestamp(3)[], n int", true,
+                new String[] {"INSERT INTO public.a3_f3 VALUES (1, ARRAY[date '2024-02-29'], ARRAY[time '10:00:00.5'],"
+                        + " ARRAY[timestamp '2020-01-01 10:00:00.5'], 0)"},
+                new String[] {"INSERT INTO public.a3_f3 SELECT 2, d, t, ts, 0 FROM public.a3_f3 WHERE id = 1",
+                        "UPDATE public.a3_f3 SET n = 1 WHERE id = 1"});
     }
 
     @Test
-    void x_jsonb_null() throws Exception {
-        oneColumn("a3_xjn", "jsonb", "'null'::jsonb", true);
+    @Disabled("finding 4: schema evolution adds a bytea source column as text holding base64 (AQI= for \\x0102)")
+    void finding4_evolutionAddsByteaAsTextHoldingBase64() throws Exception {
+        evolve("a3_f4", "bytea", "'\\x0102'::bytea");
     }
 
     @Test
-    void x_money() throws Exception {
-        oneColumn("a3_xm", "money", "12.34", true);
+    @Disabled("finding 5: schema evolution adds a date[] source column as jsonb holding epoch days ([19782])")
+    void finding5_evolutionAddsDateArrayAsJsonbOfEpochDays() throws Exception {
+        evolve("a3_f5", "date[]", "ARRAY[date '2024-02-29']");
     }
 
     @Test
-    void x_numeric_array() throws Exception {
-        oneColumn("a3_xna", "numeric(8,2)[]", "ARRAY[1.50, 2.25]", true);
+    @Disabled("held up 2026-11-27 07:11 UTC: jsonb 'null' and \"s\", money, numeric(8,2)[], timestamptz[], uuid[]; run on demand")
+    void heldUp_scalarsAndArraysThatRoundTrip() throws Exception {
+        replicate("a3_h1", "id int PRIMARY KEY, jn jsonb, js jsonb, m money, na numeric(8,2)[], tza timestamptz[],"
+                        + " ua uuid[], n int", true,
+                new String[] {"INSERT INTO public.a3_h1 VALUES (1, 'null'::jsonb, '\"s\"'::jsonb, 12.34, ARRAY[1.50, 2.25],"
+                        + " ARRAY[timestamptz '2020-01-01 10:00:00.5+00'], ARRAY['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::uuid],"
+                        + " 0)"},
+                new String[] {"INSERT INTO public.a3_h1 SELECT 2, jn, js, m, na, tza, ua, 0 FROM public.a3_h1 WHERE id = 1",
+                        "UPDATE public.a3_h1 SET n = 1 WHERE id = 1"});
     }
 
     @Test
-    void x_jsonb_array() throws Exception {
-        oneColumn("a3_xja", "jsonb[]", "ARRAY['{\"a\":1}'::jsonb]", true);
+    @Disabled("held up 2026-11-27 07:14 UTC: evolution adds interval, numeric, jsonb, timestamptz, int+date first NULL; run on demand")
+    void heldUp_evolutionOfOtherTypes() throws Exception {
+        evolve("a3_h2i", "interval", "interval '1 day 2 hours'");
+        evolve("a3_h2n", "numeric(8,2)", "1.50");
+        evolve("a3_h2j", "jsonb", "'{\"a\": 1}'::jsonb");
+        evolve("a3_h2t", "timestamptz", "timestamptz '2020-01-01 10:00:00.5+00'");
+        String q = "public.a3_h2null";
+        replicate("a3_h2null", "id int PRIMARY KEY, n int", "id int PRIMARY KEY, n int", true, true,
+                new String[] {"INSERT INTO " + q + " VALUES (1, 0)"},
+                new String[] {"ALTER TABLE " + q + " ADD COLUMN v int, ADD COLUMN d date",
+                        "INSERT INTO " + q + " VALUES (2, 0, NULL, NULL)",
+                        "INSERT INTO " + q + " VALUES (3, 0, 7, date '2024-02-29')"},
+                "SELECT id, n, v::text, d::text FROM " + q + " ORDER BY 1");
+    }
+
+    /** 200 KB of incompressible text: stored out of line (TOAST), so an update that leaves it sends the placeholder. */
+    static final String BIG = "(SELECT string_agg(md5(random()::text || g), '') FROM generate_series(1, 6400) g)";
+
+    @Test
+    @Disabled("finding 6: interval (numeric mode) loses its day/time split: '-1 day 2 hours' -> '-22:00:00', '25 hours' -> '1 day 01:00:00'")
+    void finding6_intervalDaysAndHoursAreNotKeptApart() throws Exception {
+        // Debezium sends microseconds only; the applier cuts them into 24 h days, so a source that keeps hours (or
+        // mixed signs) gets another interval: equal under '=' but not as text, and ts + '1 day' differs from
+        // ts + '24 hours' across a DST change. docs/cdc.md says "-1.5 seconds, 2 days 3 minutes arrive as the source
+        // has them" and names only months as lossy.
+        oneColumn("a3_f6", "interval", "interval '-1 day 2 hours'", true);
+        oneColumn("a3_f6b", "interval", "interval '25 hours'", true);
     }
 
     @Test
-    void x_time_array() throws Exception {
-        oneColumn("a3_xta", "time[]", "ARRAY[time '10:00:00.5']", true);
+    @Disabled("finding 7: a primary-key UPDATE of a row with an unchanged TOASTed value deletes the row from the target and dead-letters the new one without its value")
+    void finding7_keyUpdateWithToastedValueLosesTheRow() throws Exception {
+        // REPLICA IDENTITY DEFAULT; UPDATE t SET id = 10, n = 1 WHERE id = 1 (big untouched, 200 KB):
+        // Debezium sends d(id=1) + c(id=10, big=placeholder). Target: row 1 deleted, row 10 dead-lettered apply_failed
+        // "the row is not in the target and the event lacks the value of unchanged TOASTed column(s) [big]".
+        // Expected ["10|1|<md5>|204800|"], actual [] : the row is gone from the target, and the dead letter cannot
+        // restore it (it has no value for big).
+        String q = "public.a3_f7";
+        replicate("a3_f7", "id int PRIMARY KEY, big text, n int", "id int PRIMARY KEY, big text, n int", true, false,
+                new String[] {"INSERT INTO " + q + " VALUES (1, " + BIG + ", 0)"},
+                new String[] {"UPDATE " + q + " SET id = 10, n = 1 WHERE id = 1"},
+                "SELECT id, n, md5(big), length(big) FROM " + q + " ORDER BY 1");
+    }
+
+    @Test
+    @Disabled("held up 2026-11-27 07:17 UTC: delete + reinsert + update (placeholder) in one transaction and across transactions; run on demand")
+    void heldUp_toastDeleteReinsertThenUpdate() throws Exception {
+        String q = "public.a3_t1";
+        replicate("a3_t1", "id int PRIMARY KEY, big text, n int", "id int PRIMARY KEY, big text, n int", true, false,
+                new String[] {"INSERT INTO " + q + " VALUES (1, " + BIG + ", 0), (2, " + BIG + ", 0)"},
+                new String[] {"BEGIN; DELETE FROM " + q + " WHERE id = 1; INSERT INTO " + q + " VALUES (1, " + BIG + ", 5);"
+                        + " UPDATE " + q + " SET n = 6 WHERE id = 1; COMMIT",
+                        "DELETE FROM " + q + " WHERE id = 2", "INSERT INTO " + q + " VALUES (2, " + BIG + ", 7)",
+                        "UPDATE " + q + " SET n = 8 WHERE id = 2"},
+                "SELECT id, n, md5(big), length(big) FROM " + q + " ORDER BY 1");
+    }
+
+    @Test
+    @Disabled("held up 2026-11-27 07:17 UTC: unchanged TOASTed bytea (192 KB) and text[] (6,400 elements) kept on update; run on demand")
+    void heldUp_toastByteaAndTextArrayLeftUnchanged() throws Exception {
+        String q = "public.a3_t3";
+        String bigBytes = "(SELECT string_agg(decode(md5(random()::text || g), 'hex'), ''::bytea) FROM generate_series(1, 12000) g)";
+        String bigArr = "(SELECT array_agg(md5(random()::text || g)) FROM generate_series(1, 6400) g)";
+        replicate("a3_t3", "id int PRIMARY KEY, b bytea, a text[], n int", "id int PRIMARY KEY, b bytea, a text[], n int",
+                true, false,
+                new String[] {"INSERT INTO " + q + " VALUES (1, " + bigBytes + ", " + bigArr + ", 0)"},
+                new String[] {"UPDATE " + q + " SET n = 1 WHERE id = 1",
+                        "INSERT INTO " + q + " VALUES (2, " + bigBytes + ", " + bigArr + ", 0)",
+                        "UPDATE " + q + " SET n = 2 WHERE id = 2"},
+                "SELECT id, n, md5(b), md5(a::text) FROM " + q + " ORDER BY 1");
     }
 }
