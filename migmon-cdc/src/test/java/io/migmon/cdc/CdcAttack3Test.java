@@ -85,4 +85,46 @@ class CdcAttack3Test {
         System.err.println("att3 secrets: " + shown);
         assertThat(shown).doesNotContain("Sr3gPw0rd").doesNotContain("M0ng0Pw0rd");
     }
+
+    /**
+     * Lag per connector (process path, exact clock): connectors {@code shop} and {@code bill} share a processor; bill's
+     * heartbeats stop after its last change while shop's keep coming every second. Expected: bill's table ages
+     * 1 s per second (nothing confirms bill is current) and the overall lag with it; shop's table reads 0.
+     */
+    @Test
+    void oneConnectorsHeartbeatsNeverConfirmAnotherConnectorsTables() {
+        SimpleMeterRegistry reg = new SimpleMeterRegistry();
+        io.migmon.core.testing.MutableClock clock = io.migmon.core.testing.MutableClock.at("2026-01-10T10:00:00Z");
+        try (CdcEventProcessor p = CdcEventProcessor.builder("lag3").meterRegistry(reg).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(java.time.Duration.ofSeconds(1)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(lagChange("shop", "orders", 1, t0 - 500), lagChange("bill", "invoices", 1, t0 - 500),
+                    heartbeat("shop", t0), heartbeat("bill", t0)));
+            for (int i = 0; i < 10; i++) {
+                clock.advance(java.time.Duration.ofSeconds(1));
+                p.process(List.of(heartbeat("shop", clock.millis())));
+            }
+            double bill = reg.get(MetricCatalog.CDC_REPLICATION_LAG.name()).tags("source_table", "public.invoices")
+                    .gauge().value();
+            double shop = reg.get(MetricCatalog.CDC_REPLICATION_LAG.name()).tags("source_table", "public.orders")
+                    .gauge().value();
+            double overall = reg.get(MetricCatalog.CDC_REPLICATION_LAG_OVERALL.name()).gauge().value();
+            System.err.println("att3 two connectors, bill's heartbeats stopped 10 s ago: bill " + bill + " s, shop "
+                    + shop + " s, overall " + overall + " s, health " + p.healthCheck().check());
+            assertThat(bill).as("bill's table: confirmed 10 s ago").isGreaterThanOrEqualTo(9.0);
+            assertThat(overall).as("overall").isGreaterThanOrEqualTo(9.0);
+            assertThat(shop).as("shop's table").isLessThanOrEqualTo(1.0);
+        }
+    }
+
+    private static CdcRecord lagChange(String source, String table, int id, long tsMs) {
+        return CdcRecord.of(source + ".public." + table, null, "{\"before\":null,\"after\":{\"id\":" + id
+                + "},\"source\":{\"name\":\"" + source + "\",\"ts_ms\":" + tsMs + ",\"schema\":\"public\",\"table\":\""
+                + table + "\"},\"op\":\"c\",\"ts_ms\":" + tsMs + "}");
+    }
+
+    private static CdcRecord heartbeat(String source, long tsMs) {
+        return CdcRecord.of("__debezium-heartbeat." + source, "{\"serverName\":\"" + source + "\"}",
+                "{\"ts_ms\":" + tsMs + "}");
+    }
 }
