@@ -336,4 +336,98 @@ class CdcAttack3IT {
         assertThat(b).as("b as at the source").containsExactly("1|1|");
         assertThat(deadLetters).as("dead letters").isZero();
     }
+
+    private static String childEnvelope(long id, Long parent) {
+        long ms = System.currentTimeMillis();
+        return "{\"before\":null,\"after\":{\"id\":" + id + ",\"parent_id\":" + parent + "},\"source\":{\"version\":"
+                + "\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"att3\",\"ts_ms\":" + ms
+                + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\",\"table\":\"fkchild\",\"txId\":"
+                + id + ",\"lsn\":" + id + "},\"op\":\"c\",\"ts_ms\":" + ms + "}";
+    }
+
+    /**
+     * Through Kafka: an orphan child (its parent never comes) blocks its partition for {@code foreignKeyRetry} (8 s
+     * here) while the same connector's heartbeats keep arriving. Expected: the table's replication lag grows while
+     * the child waits (>= 4 s sampled 6 s in), health not UP-with-lag-0; after the bound the orphan is dead-lettered,
+     * the partition moves on (the next child, parent NULL, applied), {@code cdc_events_processed_total} == 1.
+     */
+    @Test
+    @Disabled("held up 2026-11-27 07:27 UTC: overall lag 6.1 s at 6 s blocked, health DOWN naming 23503, moved on after 8.9 s (bound 8 s), processed 1, dead letters 1; run on demand")
+    void orphanChildWaitsWithHeartbeatsFlowingThenDeadLettersAndThePartitionMovesOn() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        CdcTestEnvironment.exec(env.target(), "CREATE TABLE public.fkparent (id int PRIMARY KEY)",
+                "CREATE TABLE public.fkchild (id int PRIMARY KEY, parent_id int REFERENCES public.fkparent (id))");
+        String topic = "att3.public.fkchild";
+        String hb = "__debezium-heartbeat.att3";
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1),
+                    new org.apache.kafka.clients.admin.NewTopic(hb, 1, (short) 1))).all().get();
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        java.util.Map<String, Object> consumer = new java.util.HashMap<>();
+        consumer.put("bootstrap.servers", env.bootstrapServers());
+        consumer.put("group.id", "att3-fk");
+        CdcEventProcessor processor = CdcEventProcessor.builder("att3fk").meterRegistry(registry)
+                .kafkaConsumer(consumer).topics(topic, hb).heartbeatInterval(Duration.ofSeconds(1))
+                .applier(JdbcChangeApplier.builder(env.target()).foreignKeyRetry(Duration.ofSeconds(8)).build())
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(100)).build();
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        java.util.concurrent.atomic.AtomicBoolean beating = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> producer =
+                     new org.apache.kafka.clients.producer.KafkaProducer<>(java.util.Map.of("bootstrap.servers",
+                             env.bootstrapServers(), "linger.ms", "0"),
+                             new org.apache.kafka.common.serialization.StringSerializer(),
+                             new org.apache.kafka.common.serialization.StringSerializer())) {
+            threads.submit(() -> {
+                while (beating.get()) {
+                    producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(hb, 0,
+                            "{\"serverName\":\"att3\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}"));
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            java.util.concurrent.Future<?> loop = threads.submit(processor);
+            Thread.sleep(2_000); // assigned, heartbeats confirmed
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "{\"id\":1}",
+                    childEnvelope(1, 99L)));
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, 0, "{\"id\":2}",
+                    childEnvelope(2, null)));
+            producer.flush();
+            long sent = System.nanoTime();
+            Thread.sleep(6_000);
+            io.micrometer.core.instrument.Gauge tableGauge = registry.find(MetricCatalog.CDC_REPLICATION_LAG.name())
+                    .tags("source_table", "public.fkchild").gauge();
+            double lagWhileBlocked = tableGauge == null ? -1 : tableGauge.value(); // -1: no series yet
+            double overallWhileBlocked = registry.get(MetricCatalog.CDC_REPLICATION_LAG_OVERALL.name()).gauge().value();
+            String healthWhileBlocked = String.valueOf(processor.healthCheck().check());
+            Await.until(Duration.ofSeconds(30), "child 2 applied",
+                    () -> !query(env.target(), "SELECT id FROM public.fkchild WHERE id = 2").isEmpty());
+            long movedOnMs = (System.nanoTime() - sent) / 1_000_000;
+            Thread.sleep(1_500);
+            double processed = registry.find(MetricCatalog.CDC_EVENTS_PROCESSED.name()).counters().stream()
+                    .mapToDouble(c -> c.count()).sum();
+            System.err.println("att3 fk orphan via kafka: lag " + lagWhileBlocked + " s, overall " + overallWhileBlocked
+                    + " s at 6 s blocked; health " + healthWhileBlocked + "; moved on after " + movedOnMs + " ms;"
+                    + " processed " + processed + ", dead letters " + deadLetters(registry) + ", target "
+                    + query(env.target(), "SELECT id, parent_id FROM public.fkchild ORDER BY 1"));
+            assertThat(query(env.target(), "SELECT id, parent_id FROM public.fkchild ORDER BY 1"))
+                    .containsExactly("2|null|");
+            assertThat(deadLetters(registry)).as("the orphan, dead-lettered").isEqualTo(1);
+            assertThat(processed).as("cdc_events_processed_total == distinct applied source events").isEqualTo(1);
+            assertThat(overallWhileBlocked).as("overall replication lag while the child waits 6 s")
+                    .isGreaterThanOrEqualTo(4.0);
+            assertThat(healthWhileBlocked).as("health while blocked").doesNotStartWith("UP");
+            beating.set(false);
+            processor.close();
+            loop.get(30, TimeUnit.SECONDS);
+        } finally {
+            beating.set(false);
+            processor.close();
+            threads.shutdownNow();
+        }
+    }
 }
