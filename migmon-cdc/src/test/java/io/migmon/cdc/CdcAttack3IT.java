@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Third attack on migmon-cdc (issue 11), aimed at the last fix round: the applier's value conversions
  * ({@code RowValues}) against real Debezium envelopes (embedded engine, real PostgreSQL source and target). Ground
- * truth: the source's rows vs the target's rows, read as text. Every finding is {@code @Disabled} with its number so
- * the build stays green; run one with {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
+ * truth: the source's rows vs the target's rows, read as text. Every finding still open is {@code @Disabled} with its
+ * number so the build stays green; run one with
+ * {@code -Djunit.jupiter.conditions.deactivate=org.junit.*DisabledCondition}.
  */
 class CdcAttack3IT {
 
@@ -173,10 +174,11 @@ class CdcAttack3IT {
                     "id int PRIMARY KEY, ba bytea[], jb jsonb[], js json[], d date[], t0 time(0)[],"
                             + " t6 time[], ts6 timestamp[], ts3 timestamp(3)[], n int", schemas, false,
                     new String[] {"INSERT INTO " + q + " VALUES (1, ARRAY['\\x'::bytea, NULL, '\\x00ff22'::bytea],"
-                            + " ARRAY['{\"a\": [1, {\"b\": \"x\\\"y\"}]}'::jsonb, NULL, '[]'::jsonb, '\"s\"'::jsonb, '1.5'::jsonb],"
+                            + " ARRAY['{\"a\": [1, {\"b\": \"x\\\"y\"}]}'::jsonb, NULL, '[]'::jsonb, '\"s\"'::jsonb,"
+                            + " '1.5'::jsonb],"
                             + " ARRAY['{\"a\":  1}'::json, NULL], ARRAY[date '2024-02-29', NULL, date '1969-12-31'],"
-                            // time[] elements in milliseconds: Debezium 3.6.1 reads them as java.sql.Time (ms) and
-                            // sends 12:34:56.789012 as 12:34:56.789 (in MicroTime units), a connector limit (docs/cdc.md)
+                            // time[] elements in milliseconds: Debezium 3.6.1 sends 12:34:56.789012 as 12:34:56.789
+                            // (in MicroTime units), a connector limit (docs/cdc.md)
                             + " ARRAY[time '23:59:59', NULL], ARRAY[time '00:00:00.001', time '12:34:56.789'],"
                             + " ARRAY[timestamp '1960-01-01 00:00:00.000001', NULL, timestamp '2038-01-19 03:14:08.5'],"
                             + " ARRAY[timestamp '2020-01-01 10:00:00.123'], 0)",
@@ -249,7 +251,8 @@ class CdcAttack3IT {
 
     @Test
     @Disabled("finding 6, not fixable in the applier: interval.handling.mode=numeric sends one number of microseconds"
-            + " (MicroDuration, days counted as 24 h), so '-1 day 2 hours' and '-22 hours' arrive as the same -79200000000;"
+            + " (MicroDuration, days counted as 24 h), so '-1 day 2 hours' and '-22 hours' arrive as the same"
+            + " -79200000000;"
             + " documented in docs/cdc.md, use interval.handling.mode=string (finding6_intervalStringMode...)")
     void finding6_intervalDaysAndHoursAreNotKeptApart() throws Exception {
         // Debezium sends microseconds only; the applier cuts them into 24 h days, so a source that keeps hours (or
@@ -269,7 +272,8 @@ class CdcAttack3IT {
     void finding6_intervalStringModeKeepsDaysAndHoursApart() throws Exception {
         Properties string = new Properties();
         string.setProperty("interval.handling.mode", "string");
-        String values = "interval '-1 day 2 hours', interval '25 hours', interval '1 year -2 months 3 days -04:05:06.5',"
+        String values = "interval '-1 day 2 hours', interval '25 hours',"
+                + " interval '1 year -2 months 3 days -04:05:06.5',"
                 + " interval '-1.5 seconds', interval '-1 year -2 mons', interval '0', interval '0.000001 seconds'";
         for (boolean schemas : new boolean[] {true, false}) {
             String table = "a3_f6s" + (schemas ? "" : "n");
