@@ -213,7 +213,10 @@ public final class ChangeEvent {
      * The semantic type names ({@code name} in the Kafka Connect schema, e.g. {@code io.debezium.time.MicroTimestamp})
      * of the row image's fields that have one, by field name, when the record carried the {@code schema}/{@code payload}
      * wrapper and rows were captured; {@code null} when the record had no schema (then appliers infer types from the
-     * target). Fields without a semantic type are absent.
+     * target). Two more entries describe fields without a semantic type: {@code bytes} for a binary field (Kafka
+     * Connect type {@code bytes}), and for an array the element's semantic type, else its Connect type, followed by
+     * {@code []} (e.g. {@code io.debezium.time.Date[]}, {@code bytes[]}, {@code int32[]}). Other fields without a
+     * semantic type are absent.
      */
     public Map<String, String> rowFieldTypes() {
         return rowFieldTypes;

@@ -372,6 +372,8 @@ public final class EnvelopeParser {
         while (p.nextToken() == JsonToken.START_OBJECT) {
             String field = null;
             String semantic = null;
+            String type = null;
+            String items = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken kv = p.nextToken();
@@ -379,15 +381,44 @@ public final class EnvelopeParser {
                     field = text(p, kv);
                 } else if ("name".equals(key)) {
                     semantic = text(p, kv);
+                } else if ("type".equals(key)) {
+                    type = text(p, kv);
+                } else if ("items".equals(key) && kv == JsonToken.START_OBJECT) {
+                    items = readItemsType(p);
                 } else {
                     p.skipChildren();
                 }
             }
-            if (field != null && semantic != null) {
+            if (field == null) {
+                continue;
+            }
+            if (semantic != null) {
                 out.put(field, semantic);
+            } else if ("bytes".equals(type)) {
+                out.put(field, "bytes"); // binary without a semantic type: bytea, not text
+            } else if ("array".equals(type) && items != null) {
+                out.put(field, items + "[]");
             }
         }
         return out;
+    }
+
+    /** An array schema's {@code items}: its semantic type name, else its Connect type ({@code null} if neither). */
+    private static String readItemsType(JsonParser p) throws IOException {
+        String semantic = null;
+        String type = null;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String key = p.currentName();
+            JsonToken kv = p.nextToken();
+            if ("name".equals(key)) {
+                semantic = text(p, kv);
+            } else if ("type".equals(key)) {
+                type = text(p, kv);
+            } else {
+                p.skipChildren();
+            }
+        }
+        return semantic != null ? semantic : type;
     }
 
     private static void readSource(JsonParser p, State st) throws IOException {

@@ -278,7 +278,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
     }
 
     /**
-     * The PostgreSQL type of a column added by schema evolution: by the field's semantic type, else its JSON type;
+     * The PostgreSQL type of a column added by schema evolution: by the field's semantic type (binary: bytea; an array:
+     * its element's semantic or Connect type plus {@code []}), else its JSON type;
      * {@code null} when a record without a schema cannot tell (an integer may be a Debezium date, time, timestamp or
      * interval; a null has no type): the caller fails with a {@link SchemaMismatchException} rather than guess.
      */
@@ -286,33 +287,21 @@ public final class JdbcChangeApplier implements ChangeApplier {
         Map<String, String> types = e.rowFieldTypes();
         String semantic = types == null ? null : types.get(field);
         if (semantic != null) {
-            switch (semantic) {
-                case "io.debezium.time.Date":
-                case "org.apache.kafka.connect.data.Date":
-                    return "date";
-                case "io.debezium.time.Time":
-                case "io.debezium.time.MicroTime":
-                case "io.debezium.time.NanoTime":
-                case "org.apache.kafka.connect.data.Time":
-                    return "time";
-                case "io.debezium.time.Timestamp":
-                case "io.debezium.time.MicroTimestamp":
-                case "io.debezium.time.NanoTimestamp":
-                case "org.apache.kafka.connect.data.Timestamp":
-                    return "timestamp";
-                case "io.debezium.time.ZonedTimestamp":
-                    return "timestamptz";
-                case "io.debezium.time.ZonedTime":
-                    return "timetz";
-                case "io.debezium.data.Json":
-                    return "jsonb";
-                case "io.debezium.time.MicroDuration":
-                case "io.debezium.time.Interval":
-                    return "interval";
-                case "io.debezium.data.Uuid":
-                    return "uuid";
-                default:
-                    break;
+            String element = RowValues.elementType(semantic);
+            if (element != null) {
+                // an array: its element's type (semantic, else Connect's), or jsonb below when unknown
+                String type = sqlType(element);
+                if (type == null) {
+                    type = connectSqlType(element);
+                }
+                if (type != null) {
+                    return type + "[]";
+                }
+            } else {
+                String type = sqlType(semantic);
+                if (type != null) {
+                    return type;
+                }
             }
         }
         boolean schemaless = types == null;
@@ -332,6 +321,68 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 return "jsonb";
             default:
                 return "text"; // strings (and nulls with a schema: type unknown, the widest)
+        }
+    }
+
+    /** The PostgreSQL type of a semantic type name (and of Connect's {@code bytes}), {@code null} if unknown. */
+    private static String sqlType(String semantic) {
+        switch (semantic) {
+            case "io.debezium.time.Date":
+            case "org.apache.kafka.connect.data.Date":
+                return "date";
+            case "io.debezium.time.Time":
+            case "io.debezium.time.MicroTime":
+            case "io.debezium.time.NanoTime":
+            case "org.apache.kafka.connect.data.Time":
+                return "time";
+            case "io.debezium.time.Timestamp":
+            case "io.debezium.time.MicroTimestamp":
+            case "io.debezium.time.NanoTimestamp":
+            case "org.apache.kafka.connect.data.Timestamp":
+                return "timestamp";
+            case "io.debezium.time.ZonedTimestamp":
+                return "timestamptz";
+            case "io.debezium.time.ZonedTime":
+                return "timetz";
+            case "io.debezium.data.Json":
+                return "jsonb";
+            case "io.debezium.time.MicroDuration":
+            case "io.debezium.time.Interval":
+                return "interval";
+            case "io.debezium.data.Uuid":
+                return "uuid";
+            case "bytes":
+                return "bytea"; // binary without a semantic type (a base64 string in JSON)
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * The PostgreSQL type of a Kafka Connect primitive type as JsonConverter names it (an array's element),
+     * {@code null} if unknown.
+     */
+    private static String connectSqlType(String connectType) {
+        switch (connectType) {
+            case "int8":
+            case "int16":
+                return "smallint";
+            case "int32":
+                return "integer";
+            case "int64":
+                return "bigint";
+            case "float": // JsonConverter's names of FLOAT32 and FLOAT64
+            case "float32":
+                return "real";
+            case "double":
+            case "float64":
+                return "double precision";
+            case "boolean":
+                return "boolean";
+            case "string":
+                return "text";
+            default:
+                return null;
         }
     }
 
@@ -719,7 +770,10 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final java.util.Set<String> columnSet;
         final String upsertSql;
         final String deleteSql;
-        /** Unit of each temporal column's numbers in records without a schema; empty when there are none. */
+        /**
+         * Unit of each temporal column's numbers (of a date/time/timestamp array: its elements') in records without a
+         * schema; empty when there are none.
+         */
         final Map<String, TemporalValues.Unit> inferredUnits;
         /** Column position by name (table order). */
         final Map<String, Integer> index;
@@ -731,6 +785,10 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final boolean[] byteaAt;
         /** Whether the column's (base) type is {@code interval}: integers are microseconds. */
         final boolean[] intervalAt;
+        /** Whether the column is a {@code bytea[]}: its elements are decoded as {@link #byteaAt} values are. */
+        final boolean[] byteaArrayAt;
+        /** Whether the column is a {@code json[]}/{@code jsonb[]}: its elements are documents' text. */
+        final boolean[] jsonArrayAt;
         /** Columns the applier never writes (stored generated columns: PostgreSQL computes them). */
         final java.util.Set<String> skipped;
         /** Columns and skipped columns: the fields an image may carry. */
@@ -775,9 +833,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             this.binaryMode = binaryMode;
             this.byteaAt = new boolean[columns.size()];
             this.intervalAt = new boolean[columns.size()];
+            this.byteaArrayAt = new boolean[columns.size()];
+            this.jsonArrayAt = new boolean[columns.size()];
             for (int i = 0; i < columns.size(); i++) {
-                byteaAt[i] = "bytea".equals(baseTypes.get(columns.get(i)));
-                intervalAt[i] = "interval".equals(baseTypes.get(columns.get(i)));
+                String base = baseTypes.get(columns.get(i));
+                byteaAt[i] = "bytea".equals(base);
+                intervalAt[i] = "interval".equals(base);
+                byteaArrayAt[i] = "_bytea".equals(base);
+                jsonArrayAt[i] = "_json".equals(base) || "_jsonb".equals(base);
             }
             this.inferredUnits = Map.copyOf(inferredUnits);
             Map<String, Integer> idx = new HashMap<>();
@@ -900,12 +963,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                     + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
                     + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped"
-                    + " AND coalesce(b.typname, t.typname) IN ('date', 'time', 'timestamp')"
+                    + " AND coalesce(b.typname, t.typname) IN ('date', 'time', 'timestamp', '_date', '_time',"
+                    + " '_timestamp')"
                     + " AND coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace")) {
                 ps.setString(1, quoted);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        TemporalValues.Unit u = inferUnit(rs.getString(2), rs.getInt(3), mode);
+                        // an array's typmod is its element's: the unit is the element's (see RowValues.rewrite)
+                        TemporalValues.Unit u = inferUnit(rs.getString(2).replaceFirst("^_", ""), rs.getInt(3), mode);
                         if (u != null) {
                             units.put(rs.getString(1), u);
                         }

@@ -156,6 +156,14 @@ final class RowValues {
                             && placeholders.contains(json.substring(start, end).replace(" ", ""))) {
                         replacement = "null"; // a TOASTed array (or hstore) left unchanged
                         unavailable = add(unavailable, field);
+                    } else if (v == JsonToken.START_ARRAY) {
+                        TemporalValues.Unit u = types != null ? TemporalValues.unitOfSemanticType(elementType(
+                                types.get(field))) : info.inferredUnitAt[c];
+                        if (info.byteaArrayAt[c] || info.jsonArrayAt[c] || u != null) {
+                            // elements as their scalar type's are: json_populate_record reads a string element as
+                            // the element type's input text (a number too), and a json/jsonb element as JSON
+                            replacement = convertArray(info, c, u, json.substring(start, end), field);
+                        }
                     }
                 } else {
                     continue; // scalars: nothing to convert
@@ -176,6 +184,101 @@ final class RowValues {
         }
         String result = out == null ? json : out.append(json, copied, json.length()).toString();
         return new Rewritten(result, unavailable);
+    }
+
+    /** The element type of an array field's type entry ({@code X[]}, see ChangeEvent#rowFieldTypes), else null. */
+    static String elementType(String type) {
+        return type != null && type.endsWith("[]") ? type.substring(0, type.length() - 2) : null;
+    }
+
+    /**
+     * An array value (JSON) with its elements converted: bytea elements decoded to {@code \x...}, json/jsonb elements
+     * (the document's text in a JSON string) as the document itself, temporal numbers in {@code unit} as ISO text;
+     * nulls and nested arrays kept (nested arrays converted element by element).
+     */
+    private static String convertArray(JdbcChangeApplier.TableInfo info, int c, TemporalValues.Unit unit,
+                                       String array, String field) throws IOException {
+        StringBuilder b = new StringBuilder(array.length() + 16);
+        try (JsonParser p = JSON.createParser(array)) {
+            p.nextToken();
+            convertArray(info, c, unit, p, field, b);
+        }
+        return b.toString();
+    }
+
+    private static void convertArray(JdbcChangeApplier.TableInfo info, int c, TemporalValues.Unit unit, JsonParser p,
+                                     String field, StringBuilder b) throws IOException {
+        b.append('[');
+        JsonToken t;
+        boolean first = true;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new IOException("truncated array");
+            }
+            if (!first) {
+                b.append(',');
+            }
+            first = false;
+            switch (t) {
+                case START_ARRAY:
+                    convertArray(info, c, unit, p, field, b);
+                    break;
+                case VALUE_STRING:
+                    String text = p.getText();
+                    if (info.byteaArrayAt[c]) {
+                        byte[] bytes;
+                        try {
+                            bytes = decode(info.binaryMode, text);
+                        } catch (IllegalArgumentException ex) {
+                            throw new IllegalArgumentException("apply to " + info.quoted + " failed: element of bytea[]"
+                                    + " field " + field + " is not " + info.binaryMode.describe() + " (set"
+                                    + " binaryHandlingMode to the connector's binary.handling.mode)", null);
+                        }
+                        b.append(quote("\\x" + HexFormat.of().formatHex(bytes)));
+                    } else if (info.jsonArrayAt[c]) {
+                        b.append(document(info, text, field));
+                    } else {
+                        b.append(quote(text));
+                    }
+                    break;
+                case VALUE_NUMBER_INT:
+                    b.append(unit == null ? p.getText() : quote(TemporalValues.format(unit, p.getLongValue())));
+                    break;
+                case VALUE_NULL:
+                    b.append("null");
+                    break;
+                case VALUE_NUMBER_FLOAT:
+                case VALUE_TRUE:
+                case VALUE_FALSE:
+                    b.append(p.getText());
+                    break;
+                default:
+                    throw new IllegalArgumentException("apply to " + info.quoted + " failed: element of array field "
+                            + field + " is not a scalar", null);
+            }
+        }
+        b.append(']');
+    }
+
+    /**
+     * The JSON document held as text by a json/jsonb array element, checked to be one JSON value (it is spliced into
+     * the row image). A document {@code null} (jsonb {@code 'null'}) cannot be told from a SQL NULL element there:
+     * json_populate_record stores both as a NULL element.
+     */
+    private static String document(JdbcChangeApplier.TableInfo info, String text, String field) throws IOException {
+        try (JsonParser d = JSON.createParser(text)) {
+            JsonToken t = d.nextToken();
+            if (t != null) {
+                d.skipChildren();
+                if (d.nextToken() == null) {
+                    return text;
+                }
+            }
+        } catch (IOException ex) {
+            // reported below
+        }
+        throw new IllegalArgumentException("apply to " + info.quoted + " failed: element of json array field " + field
+                + " is not a JSON document", null);
     }
 
     private static final Map<String, java.util.Set<String>> CONTAINER_PLACEHOLDERS =

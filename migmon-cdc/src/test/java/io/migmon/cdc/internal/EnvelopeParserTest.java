@@ -139,6 +139,29 @@ class EnvelopeParserTest {
         return parser.parse(CdcRecord.of(topic, 0, 0, 1L, null, read(resource)), capture);
     }
 
+    /**
+     * Fields without a semantic type that the applier still needs to type: binary ({@code bytes}) and arrays (the
+     * element's semantic type, else its Connect type, plus {@code []}); schema fragments shaped as Debezium's
+     * JsonConverter output for bytea, bytea[], date[], int4[] and text (the ITs check the real ones end to end).
+     */
+    @Test
+    void rowFieldTypesNameBinaryFieldsAndArrayElements() throws Exception {
+        String json = "{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"struct\",\"fields\":["
+                + "{\"type\":\"int32\",\"optional\":false,\"field\":\"id\"},"
+                + "{\"type\":\"bytes\",\"optional\":true,\"field\":\"b\"},"
+                + "{\"type\":\"array\",\"items\":{\"type\":\"bytes\",\"optional\":true},\"optional\":true,\"field\":\"ba\"},"
+                + "{\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true,\"name\":\"io.debezium.time.Date\","
+                + "\"version\":1},\"optional\":true,\"field\":\"da\"},"
+                + "{\"type\":\"array\",\"items\":{\"type\":\"int32\",\"optional\":true},\"optional\":true,\"field\":\"ia\"},"
+                + "{\"type\":\"string\",\"optional\":true,\"field\":\"s\"}],"
+                + "\"optional\":true,\"name\":\"t.Value\",\"field\":\"after\"}],\"name\":\"t.Envelope\"},"
+                + "\"payload\":{\"before\":null,\"after\":{\"id\":1,\"b\":\"AQI=\",\"ba\":[\"AQI=\"],\"da\":[19782],"
+                + "\"ia\":[1],\"s\":\"x\"},\"source\":{\"table\":\"t\",\"ts_ms\":5},\"op\":\"c\"}}";
+        ChangeEvent e = EnvelopeParser.withDefaults().parse(record("t", json), true);
+        assertThat(e.rowFieldTypes()).isEqualTo(java.util.Map.of("b", "bytes", "ba", "bytes[]",
+                "da", "io.debezium.time.Date[]", "ia", "int32[]"));
+    }
+
     static CdcRecord record(String topic, String json) {
         return CdcRecord.of(topic, 0, 0, 1L, null, json.getBytes(StandardCharsets.UTF_8));
     }
