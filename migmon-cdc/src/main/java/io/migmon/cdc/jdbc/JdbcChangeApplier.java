@@ -64,7 +64,8 @@ import java.util.stream.Collectors;
  *
  * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention, a read-only
  * target and a lock wait that timed out ({@code SQLState} classes 08, 40, 53, 57, 25006 and 55P03) are reported as
- * {@link RetriableApplyException}, and so is a foreign-key violation (23503) for up to {@link Builder#foreignKeyRetry}
+ * {@link RetriableApplyException} (57014, a canceled statement, for up to {@link Builder#queryCanceledRetry} only),
+ * and so is a foreign-key violation (23503) for up to {@link Builder#foreignKeyRetry}
  * (a parent on another partition not applied yet); other errors as {@link SQLException}s whose messages carry the table and SQLState
  * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
  * batches; called from one thread at a time.
@@ -94,6 +95,9 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
     private final long foreignKeyRetryNanos;
     private final java.time.Duration foreignKeyRetry;
+    private final java.time.Duration queryCanceledRetry;
+    /** Per topic-partition: since when its batch fails with 57014 (statement_timeout, a cancel). */
+    private final Map<String, ForeignKeyWait> canceledWaits = new HashMap<>();
     /** Per topic-partition: the foreign-key wait of its blocked batch (under the applier's monitor). */
     private final Map<String, ForeignKeyWait> foreignKeyWaits = new HashMap<>();
     /**
@@ -115,6 +119,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.placeholder = b.placeholder;
         this.binaryMode = b.binaryMode;
         this.foreignKeyRetry = b.foreignKeyRetry;
+        this.queryCanceledRetry = b.queryCanceledRetry;
         this.foreignKeyRetryNanos = b.foreignKeyRetry.toNanos();
     }
 
@@ -146,12 +151,24 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (!foreignKeyWaits.isEmpty()) {
                 foreignKeyApplied(batch);
             }
+            if (!canceledWaits.isEmpty()) {
+                ended(canceledWaits, batch);
+            }
         } catch (SQLException e) {
             rollbackQuietly();
             String failedTable = currentTable;
             SQLException root = root(e);
             String state = root.getSQLState() == null ? "unknown" : root.getSQLState();
             String message = "apply to " + (failedTable == null ? "target" : failedTable) + " failed: SQLState " + state;
+            if (QUERY_CANCELED.equals(state) && partitionKey(batch) != null) {
+                // statement_timeout on this batch would fail it forever: bounded, then isolated and dead-lettered
+                if (waiting(canceledWaits, batch, queryCanceledRetry.toNanos())) {
+                    throw new RetriableApplyException(message + " (statement canceled: statement_timeout or a"
+                            + " cancel; retried for up to queryCanceledRetry " + queryCanceledRetry + ")", null);
+                }
+                throw new SQLException(message + " (statement canceled on every attempt for queryCanceledRetry "
+                        + queryCanceledRetry + ": statement_timeout too short for it?)", state);
+            }
             if (isTransient(root)) {
                 closeConnection();
                 throw new RetriableApplyException(message, null);
@@ -759,6 +776,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** SQLState of a foreign-key violation. */
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+    /** SQLState of a canceled statement ({@code statement_timeout}, {@code pg_cancel_backend}). */
+    private static final String QUERY_CANCELED = "57014";
 
     /** The foreign-key wait of a partition's blocked batch: since when, and the offsets it covered so far. */
     private static final class ForeignKeyWait {
@@ -798,6 +817,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
      * Events without Kafka offsets (an embedded engine) or a batch of several partitions are not waited for.
      */
     private boolean foreignKeyWaiting(List<ChangeEvent> batch) {
+        return waiting(foreignKeyWaits, batch, foreignKeyRetryNanos);
+    }
+
+    /** A partition's bounded wait in {@code waits} (see {@link #foreignKeyWaiting}): whether still within it. */
+    private static boolean waiting(Map<String, ForeignKeyWait> waits, List<ChangeEvent> batch, long boundNanos) {
         String key = partitionKey(batch);
         if (key == null) {
             return false;
@@ -805,26 +829,31 @@ public final class JdbcChangeApplier implements ChangeApplier {
         long first = batch.get(0).record().offset();
         long last = batch.get(batch.size() - 1).record().offset();
         long now = System.nanoTime();
-        ForeignKeyWait w = foreignKeyWaits.get(key);
+        ForeignKeyWait w = waits.get(key);
         if (w == null || first > w.through) {
-            foreignKeyWaits.put(key, new ForeignKeyWait(now, first, last));
-            return true;
+            waits.put(key, new ForeignKeyWait(now, first, last));
+            return boundNanos > 0;
         }
         w.through = Math.max(w.through, last);
-        return now - w.sinceNanos < foreignKeyRetryNanos;
+        return now - w.sinceNanos < boundNanos;
     }
 
     /** Ends a partition's foreign-key wait once the batch applied covers or follows the offsets it held back. */
     private void foreignKeyApplied(List<ChangeEvent> batch) {
+        ended(foreignKeyWaits, batch);
+    }
+
+    /** Ends a partition's wait in {@code waits} once the batch applied covers or follows the offsets it held. */
+    private static void ended(Map<String, ForeignKeyWait> waits, List<ChangeEvent> batch) {
         String key = partitionKey(batch);
-        ForeignKeyWait w = key == null ? null : foreignKeyWaits.get(key);
+        ForeignKeyWait w = key == null ? null : waits.get(key);
         if (w == null) {
             return;
         }
         long first = batch.get(0).record().offset();
         long last = batch.get(batch.size() - 1).record().offset();
         if (first > w.through || (first <= w.from && last >= w.through)) {
-            foreignKeyWaits.remove(key);
+            waits.remove(key);
         }
     }
 
@@ -968,7 +997,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
             this.skipped = java.util.Set.copyOf(skipped);
             java.util.Set<String> toastNull = new java.util.HashSet<>();
             for (String col : columns) {
-                if (TOAST_NULL_ARRAY_TYPES.contains(baseTypes.get(col))) {
+                String base = baseTypes.get(col);
+                if (base != null && TOAST_NULL_ARRAY_TYPES.contains(base)) {
                     toastNull.add(col);
                 }
             }
@@ -1205,6 +1235,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private String placeholder = "__debezium_unavailable_value";
         private BinaryMode binaryMode = BinaryMode.BASE64;
         private java.time.Duration foreignKeyRetry = DEFAULT_FOREIGN_KEY_RETRY;
+        private java.time.Duration queryCanceledRetry = java.time.Duration.ofMinutes(2);
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -1230,6 +1261,26 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 throw new IllegalArgumentException("foreignKeyRetry must not be negative: " + bound);
             }
             this.foreignKeyRetry = bound;
+            return this;
+        }
+
+        /**
+         * How long a partition's batch that fails with SQLState 57014 ({@code query_canceled}: the target's
+         * {@code statement_timeout}, or {@code pg_cancel_backend}) is retried before it is no longer reported as
+         * retriable (default 2 min; {@link java.time.Duration#ZERO}: not retried). Then the processor retries it
+         * {@code applyRetries} times and applies it one event at a time (smaller statements); an event that is still
+         * canceled is dead-lettered ({@code apply_failed}, message naming 57014 and this bound) instead of the
+         * partition retrying the same batch forever. The wait is per partition, like {@link #foreignKeyRetry};
+         * events without Kafka offsets (an embedded engine) are bounded by the processor's {@code applyRetries}.
+         *
+         * @throws IllegalArgumentException naming {@code queryCanceledRetry} when negative
+         */
+        public Builder queryCanceledRetry(java.time.Duration bound) {
+            Objects.requireNonNull(bound, "queryCanceledRetry must not be null");
+            if (bound.isNegative()) {
+                throw new IllegalArgumentException("queryCanceledRetry must not be negative: " + bound);
+            }
+            this.queryCanceledRetry = bound;
             return this;
         }
 
