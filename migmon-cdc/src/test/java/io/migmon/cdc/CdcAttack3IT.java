@@ -296,7 +296,6 @@ class CdcAttack3IT {
     }
 
     @Test
-    @Disabled("finding 7: a primary-key UPDATE of a row with an unchanged TOASTed value deletes the row from the target and dead-letters the new one without its value")
     void finding7_keyUpdateWithToastedValueLosesTheRow() throws Exception {
         // REPLICA IDENTITY DEFAULT; UPDATE t SET id = 10, n = 1 WHERE id = 1 (big untouched, 200 KB):
         // Debezium sends d(id=1) + c(id=10, big=placeholder). Target: row 1 deleted, row 10 dead-lettered apply_failed
@@ -356,7 +355,6 @@ class CdcAttack3IT {
      * letters, after the full bound (30 s by default; 2 s here) of both partitions blocked.
      */
     @Test
-    @Disabled("finding 9: a two-way FK (a.b_id -> b, b.a_id -> a) blocks both partitions for foreignKeyRetry, then dead-letters a's update: target a.b_id NULL")
     void finding9_twoWayForeignKeyDeadlocksPartitionsThenLosesTheUpdate() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         CdcTestEnvironment.exec(env.target(), "CREATE SCHEMA IF NOT EXISTS fk3",
@@ -542,7 +540,6 @@ class CdcAttack3IT {
      * uuid, int/bigint arrays and hstore placeholders are known. (jsonb and int[] held up: toast_jsonbAndIntArray...)
      */
     @Test
-    @Disabled("finding 10: a TOASTed numeric[] left unchanged by an UPDATE arrives as null (Debezium) and overwrites the target's value")
     void finding10_unchangedToastedNumericArrayIsOverwrittenWithNull() throws Exception {
         oneColumn("a3_f10", "numeric(10,2)[]", "(SELECT array_agg(round((g * 1.37)::numeric, 2)) FROM generate_series(1, 30000) g)", true);
     }
@@ -554,7 +551,6 @@ class CdcAttack3IT {
      * (a text-array placeholder) holds up.
      */
     @Test
-    @Disabled("finding 10: TOASTed timestamptz[]/float8[]/boolean[] left unchanged by an UPDATE are overwritten with null in the target")
     void finding10_unchangedToastedTimestamptzFloatBoolArraysAreOverwrittenWithNull() throws Exception {
         String q = "public.a3_p3";
         String cols = "id int PRIMARY KEY, tz timestamptz[], f float8[], b boolean[], v varchar(40)[], n int";

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * A Kafka Connect connector's configuration: its name and its config map. Immutable. {@link #toString()} masks
  * secrets (any key containing {@code password}, {@code secret}, {@code token}, {@code credential}, {@code jaas},
  * {@code user.info} (Schema Registry {@code basic.auth.user.info}, {@code user:password}) or
- * ending in {@code .key}), and so does every message of {@link KafkaConnectClient}.
+ * ending in {@code .key}), and so does every message of {@link KafkaConnectClient}. Whatever the key, the user-info
+ * of a URL in any value ({@code https://user:pw@sr:8081}, {@code mongodb://admin:pw@db/}) is shown as
+ * {@code [hidden]} too ({@code https://[hidden]@sr:8081}), and {@link #redact(String)} removes it from replies.
  */
 public final class ConnectorConfig {
 
@@ -18,6 +20,9 @@ public final class ConnectorConfig {
     public static final String DEBEZIUM_POSTGRES = "io.debezium.connector.postgresql.PostgresConnector";
     private static final Pattern SECRET = Pattern.compile("password|secret|token|credential|jaas|user\\.info|userinfo|\\.key$|^key$");
     private static final String HIDDEN = "[hidden]";
+    /** {@code scheme://user-info@}: user-info is everything up to the {@code @} before the host, no '/', '?', '#'. */
+    private static final Pattern URL_USER_INFO =
+            Pattern.compile("([A-Za-z][A-Za-z0-9+.\\-]*://)([^/?#@\\s\"']+)@");
 
     private final String name;
     private final Map<String, String> config;
@@ -74,11 +79,26 @@ public final class ConnectorConfig {
     /** The config with secret values replaced by {@code [hidden]}, safe to log. */
     public Map<String, String> masked() {
         Map<String, String> m = new LinkedHashMap<>();
-        config.forEach((k, v) -> m.put(k, isSecret(k) ? HIDDEN : v));
+        config.forEach((k, v) -> m.put(k, isSecret(k) ? HIDDEN : maskUrlUserInfo(v)));
         return m;
     }
 
-    /** Replaces every secret value of this config that occurs in {@code text} by {@code [hidden]}. */
+    /**
+     * {@code text} with the user-info of every URL in it ({@code scheme://user:password@host}) replaced by
+     * {@code [hidden]}: {@code https://[hidden]@host}. {@code null} stays {@code null}.
+     */
+    public static String maskUrlUserInfo(String text) {
+        if (text == null || text.indexOf("://") < 0) {
+            return text;
+        }
+        return URL_USER_INFO.matcher(text).replaceAll("$1" + java.util.regex.Matcher.quoteReplacement(HIDDEN) + "@");
+    }
+
+    /**
+     * Replaces every secret value of this config that occurs in {@code text} by {@code [hidden]}, as well as the
+     * user-info of any URL in {@code text} and the user-info (and its password part) of any URL in this config's
+     * values wherever it occurs in {@code text}.
+     */
     public String redact(String text) {
         if (text == null) {
             return null;
@@ -86,11 +106,25 @@ public final class ConnectorConfig {
         String out = text;
         for (Map.Entry<String, String> e : config.entrySet()) {
             String v = e.getValue();
-            if (isSecret(e.getKey()) && v != null && !v.isEmpty()) {
+            if (v == null || v.isEmpty()) {
+                continue;
+            }
+            if (isSecret(e.getKey())) {
                 out = out.replace(v, HIDDEN);
             }
+            if (v.contains("://")) {
+                java.util.regex.Matcher m = URL_USER_INFO.matcher(v);
+                while (m.find()) {
+                    String userInfo = m.group(2);
+                    out = out.replace(userInfo + "@", HIDDEN + "@");
+                    int colon = userInfo.indexOf(':');
+                    if (colon >= 0 && colon < userInfo.length() - 1) {
+                        out = out.replace(userInfo.substring(colon + 1), HIDDEN);
+                    }
+                }
+            }
         }
-        return out;
+        return maskUrlUserInfo(out);
     }
 
     @Override

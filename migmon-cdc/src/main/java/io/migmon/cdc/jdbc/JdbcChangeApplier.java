@@ -64,14 +64,23 @@ import java.util.stream.Collectors;
  *
  * <p>Connection loss, serialization failures and deadlocks, lack of resources, operator intervention, a read-only
  * target and a lock wait that timed out ({@code SQLState} classes 08, 40, 53, 57, 25006 and 55P03) are reported as
- * {@link RetriableApplyException}, and so is a foreign-key violation (23503) for up to {@link Builder#foreignKeyRetry}
+ * {@link RetriableApplyException} (57014, a canceled statement, for up to {@link Builder#queryCanceledRetry} only),
+ * and so is a foreign-key violation (23503) for up to {@link Builder#foreignKeyRetry}
  * (a parent on another partition not applied yet); other errors as {@link SQLException}s whose messages carry the table and SQLState
  * only (PostgreSQL's own messages can quote row values). Holds one connection from the {@link DataSource} between
  * batches; called from one thread at a time.
  */
 public final class JdbcChangeApplier implements ChangeApplier {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcChangeApplier.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
+    /**
+     * PostgreSQL array types (pg_type names) whose unchanged TOASTed value Debezium (3.x, pgoutput) cannot replace
+     * by its placeholder: it logs "Failed to properly convert data value" and sends {@code null}. Text, varchar,
+     * bytea, int and bigint arrays get the placeholder and are not listed.
+     */
+    static final java.util.Set<String> TOAST_NULL_ARRAY_TYPES = java.util.Set.of("_numeric", "_timestamptz",
+            "_timestamp", "_date", "_time", "_timetz", "_float4", "_float8", "_bool", "_int2", "_interval");
     private static final JsonFactory JSON = new JsonFactory();
     /** Rows per multi-row statement (one array parameter per column holds this many values). */
     static final int MAX_ROWS_PER_STATEMENT = 2_000;
@@ -86,8 +95,19 @@ public final class JdbcChangeApplier implements ChangeApplier {
     private final Map<String, TableInfo> tables = new ConcurrentHashMap<>();
     private final long foreignKeyRetryNanos;
     private final java.time.Duration foreignKeyRetry;
+    private final java.time.Duration queryCanceledRetry;
+    /** Per topic-partition: since when its batch fails with 57014 (statement_timeout, a cancel). */
+    private final Map<String, ForeignKeyWait> canceledWaits = new HashMap<>();
     /** Per topic-partition: the foreign-key wait of its blocked batch (under the applier's monitor). */
     private final Map<String, ForeignKeyWait> foreignKeyWaits = new HashMap<>();
+    /**
+     * Within one {@link #apply} call: the old row (as {@code row_to_json}) of a primary-key UPDATE, read just before
+     * Debezium's delete of the old key removes it, keyed by the create of the new key that carries unchanged TOASTed
+     * placeholders (issue 11, finding 7). Cleared when the call ends.
+     */
+    private final Map<ChangeEvent, String> movedRows = new java.util.IdentityHashMap<>();
+    /** Tables whose kept-as-unchanged null arrays were logged (once per table). */
+    private final java.util.Set<String> toastNullLogged = ConcurrentHashMap.newKeySet();
     private Connection connection;
 
     private JdbcChangeApplier(Builder b) {
@@ -99,6 +119,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         this.placeholder = b.placeholder;
         this.binaryMode = b.binaryMode;
         this.foreignKeyRetry = b.foreignKeyRetry;
+        this.queryCanceledRetry = b.queryCanceledRetry;
         this.foreignKeyRetryNanos = b.foreignKeyRetry.toNanos();
     }
 
@@ -117,64 +138,37 @@ public final class JdbcChangeApplier implements ChangeApplier {
         if (batch.isEmpty()) {
             return;
         }
-        String currentTable = null;
+        currentTable = null;
+        movedRows.clear();
+        // a partition waiting on a foreign key keeps the prefix of its batch isolated before the wait: not again
+        List<ChangeEvent> todo = withoutAppliedPrefix(batch);
         try {
             Connection c = connection();
-            int i = 0;
-            while (i < batch.size()) {
-                ChangeEvent first = batch.get(i);
-                String target = targetOf(first);
-                currentTable = target;
-                Kind kind = Kind.of(first.operation());
-                int j = i;
-                while (j < batch.size() && Kind.of(batch.get(j).operation()) == kind
-                        && targetOf(batch.get(j)).equals(target)) {
-                    j++;
-                }
-                List<ChangeEvent> group = batch.subList(i, j);
-                TableInfo info = table(c, target, first);
-                if (kind == Kind.TRUNCATE) {
-                    runTruncate(c, info);
-                } else {
-                    for (int from = 0; from < group.size(); from += MAX_ROWS_PER_STATEMENT) {
-                        List<ChangeEvent> chunk = group.subList(from, Math.min(group.size(), from + MAX_ROWS_PER_STATEMENT));
-                        TypedRows rows = TypedRows.convert(info, kind == Kind.UPSERT, chunk);
-                        if (rows.unknownField) {
-                            // a field the cached metadata lacks: refresh, evolve or fail, then convert again
-                            info = checkColumns(c, target, info, chunk);
-                            rows = TypedRows.convert(info, true, chunk);
-                            if (rows.unknownField) {
-                                // still unknown after evolution (an identifier PostgreSQL truncated to 63 bytes):
-                                // json_populate_record would drop the field silently
-                                throw new SchemaMismatchException("target table " + target + " cannot hold a field"
-                                        + " the source sends (its column was not found after the table was read"
-                                        + " again; names longer than 63 bytes are truncated by PostgreSQL)");
-                            }
-                        }
-                        if (rows.needsJson && kind == Kind.UPSERT) {
-                            // the typed read stopped at a value it cannot bind (an array, a composite, a TOASTed
-                            // value left out): the fields after it were not checked, and json_populate_record ignores
-                            // fields the target lacks, so check every field here (evolve or fail) first
-                            info = checkColumns(c, target, info, chunk);
-                        }
-                        if (rows.unknownField || rows.needsJson) {
-                            runGroupJson(c, info, kind, chunk);
-                        } else {
-                            rows.execute(c, info, kind == Kind.UPSERT);
-                        }
-                    }
-                }
-                i = j;
+            if (!todo.isEmpty()) {
+                write(c, todo, 0, todo.size());
+                c.commit();
             }
-            c.commit();
             if (!foreignKeyWaits.isEmpty()) {
                 foreignKeyApplied(batch);
             }
+            if (!canceledWaits.isEmpty()) {
+                ended(canceledWaits, batch);
+            }
         } catch (SQLException e) {
             rollbackQuietly();
+            String failedTable = currentTable;
             SQLException root = root(e);
             String state = root.getSQLState() == null ? "unknown" : root.getSQLState();
-            String message = "apply to " + (currentTable == null ? "target" : currentTable) + " failed: SQLState " + state;
+            String message = "apply to " + (failedTable == null ? "target" : failedTable) + " failed: SQLState " + state;
+            if (QUERY_CANCELED.equals(state) && partitionKey(batch) != null) {
+                // statement_timeout on this batch would fail it forever: bounded, then isolated and dead-lettered
+                if (waiting(canceledWaits, batch, queryCanceledRetry.toNanos())) {
+                    throw new RetriableApplyException(message + " (statement canceled: statement_timeout or a"
+                            + " cancel; retried for up to queryCanceledRetry " + queryCanceledRetry + ")", null);
+                }
+                throw new SQLException(message + " (statement canceled on every attempt for queryCanceledRetry "
+                        + queryCanceledRetry + ": statement_timeout too short for it?)", state);
+            }
             if (isTransient(root)) {
                 closeConnection();
                 throw new RetriableApplyException(message, null);
@@ -182,7 +176,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (FOREIGN_KEY_VIOLATION.equals(state) && foreignKeyRetryNanos > 0) {
                 String fk = foreignKeyName(root);
                 String violation = fk == null ? "foreign key violation" : "foreign key " + fk + " violated";
-                if (foreignKeyWaiting(batch)) {
+                // isolate before waiting (issue 11, finding 9): the events before the violating one apply now, so
+                // a partition that references this one's rows (a two-way reference) is not held up by the wait
+                long appliedThrough = todo.size() > 1 && partitionKey(batch) != null ? applyPrefix(todo) : -1;
+                boolean waiting = foreignKeyWaiting(batch);
+                if (appliedThrough >= 0) {
+                    foreignKeyWaits.get(partitionKey(batch)).appliedThrough = appliedThrough;
+                }
+                if (waiting) {
                     throw new RetriableApplyException(message + " (" + violation + ": the referenced row may be"
                             + " on another partition not applied yet; retried for up to foreignKeyRetry "
                             + foreignKeyRetry + ")", null);
@@ -190,15 +191,207 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 message += " (" + violation + ": the referenced row did not reach the target within"
                         + " foreignKeyRetry " + foreignKeyRetry + ")";
             }
-            if (currentTable != null) {
+            if (failedTable != null) {
                 // the target may have been altered since its metadata was read (a column dropped, a type widened):
                 // the processor's retry of this batch reads it again instead of failing on stale columns forever
-                tables.remove(currentTable);
+                tables.remove(failedTable);
             }
             throw new SQLException(message, state);
         } catch (RuntimeException | SchemaMismatchException e) {
             rollbackQuietly();
             throw e;
+        } finally {
+            movedRows.clear();
+        }
+    }
+
+    /** The table of the group being written, for messages (the applier's monitor). */
+    private String currentTable;
+
+    /** Writes {@code batch[from, to)} in the current transaction (not committed); {@code batch} is the context. */
+    private void write(Connection c, List<ChangeEvent> batch, int from, int to)
+            throws SQLException, SchemaMismatchException {
+        int i = from;
+        while (i < to) {
+            ChangeEvent first = batch.get(i);
+            String target = targetOf(first);
+            currentTable = target;
+            Kind kind = Kind.of(first.operation());
+            int j = i;
+            while (j < to && Kind.of(batch.get(j).operation()) == kind
+                    && targetOf(batch.get(j)).equals(target)) {
+                j++;
+            }
+            List<ChangeEvent> group = batch.subList(i, j);
+            TableInfo info = table(c, target, first);
+            if (kind == Kind.DELETE) {
+                keepMovedRows(c, info, target, batch, i, j);
+            }
+            if (kind == Kind.TRUNCATE) {
+                runTruncate(c, info);
+            } else {
+                for (int off = 0; off < group.size(); off += MAX_ROWS_PER_STATEMENT) {
+                    List<ChangeEvent> chunk = group.subList(off, Math.min(group.size(), off + MAX_ROWS_PER_STATEMENT));
+                    TypedRows rows = TypedRows.convert(info, kind == Kind.UPSERT, chunk);
+                    if (rows.unknownField) {
+                        // a field the cached metadata lacks: refresh, evolve or fail, then convert again
+                        info = checkColumns(c, target, info, chunk);
+                        rows = TypedRows.convert(info, true, chunk);
+                        if (rows.unknownField) {
+                            // still unknown after evolution (an identifier PostgreSQL truncated to 63 bytes):
+                            // json_populate_record would drop the field silently
+                            throw new SchemaMismatchException("target table " + target + " cannot hold a field"
+                                    + " the source sends (its column was not found after the table was read"
+                                    + " again; names longer than 63 bytes are truncated by PostgreSQL)");
+                        }
+                    }
+                    if (rows.needsJson && kind == Kind.UPSERT) {
+                        // the typed read stopped at a value it cannot bind (an array, a composite, a TOASTed
+                        // value left out): the fields after it were not checked, and json_populate_record ignores
+                        // fields the target lacks, so check every field here (evolve or fail) first
+                        info = checkColumns(c, target, info, chunk);
+                    }
+                    TableInfo current = info;
+                    if (kind == Kind.UPSERT && !rows.needsJson && !current.toastNullArrays.isEmpty()
+                            && chunk.stream().anyMatch(e -> !toastNulls(current, e).isEmpty())) {
+                        rows.needsJson = true; // updateAvailable keeps the target's value of those columns
+                    }
+                    if (rows.unknownField || rows.needsJson) {
+                        runGroupJson(c, info, kind, chunk);
+                    } else {
+                        rows.execute(c, info, kind == Kind.UPSERT);
+                    }
+                }
+            }
+            i = j;
+        }
+    }
+
+    /**
+     * After a foreign-key violation of {@code batch} (rolled back): applies its events one by one in order, each
+     * behind a savepoint, up to the first that fails, and commits those. Returns the Kafka offset of the last event
+     * committed, or -1 when the first already fails.
+     */
+    private long applyPrefix(List<ChangeEvent> batch) {
+        long through = -1;
+        movedRows.clear();
+        try {
+            Connection c = connection();
+            for (int k = 0; k < batch.size(); k++) {
+                java.sql.Savepoint sp = c.setSavepoint();
+                try {
+                    write(c, batch, k, k + 1);
+                    c.releaseSavepoint(sp);
+                    through = batch.get(k).record().offset();
+                } catch (SQLException | RuntimeException | SchemaMismatchException failed) {
+                    c.rollback(sp);
+                    break;
+                }
+            }
+            c.commit();
+            return through;
+        } catch (SQLException e) {
+            rollbackQuietly();
+            return -1;
+        } finally {
+            movedRows.clear();
+        }
+    }
+
+    /** {@code batch} without the events its partition's foreign-key wait already applied (see applyPrefix). */
+    private List<ChangeEvent> withoutAppliedPrefix(List<ChangeEvent> batch) {
+        if (foreignKeyWaits.isEmpty()) {
+            return batch;
+        }
+        String key = partitionKey(batch);
+        ForeignKeyWait w = key == null ? null : foreignKeyWaits.get(key);
+        if (w == null || w.appliedThrough < 0 || batch.get(0).record().offset() > w.appliedThrough) {
+            return batch;
+        }
+        int k = 0;
+        while (k < batch.size() && batch.get(k).record().offset() <= w.appliedThrough) {
+            k++;
+        }
+        return batch.subList(k, batch.size());
+    }
+
+    /**
+     * A primary-key UPDATE reaches the applier as Debezium's delete of the old key followed by a create of the new
+     * key; with REPLICA IDENTITY DEFAULT that create carries the placeholder for TOASTed values the UPDATE left
+     * unchanged. For each delete of {@code batch[from, to)} followed later in the batch by such a create of the same
+     * target, source transaction and LSN, reads the row before it is deleted (same target transaction), so the create
+     * can take the missing values from it. Costs nothing for batches without a placeholder create.
+     */
+    private void keepMovedRows(Connection c, TableInfo info, String target, List<ChangeEvent> batch, int from, int to)
+            throws SQLException {
+        List<Integer> creates = null;
+        for (int k = to; k < batch.size(); k++) {
+            ChangeEvent e = batch.get(k);
+            if (e.operation() == Operation.CREATE && e.txId() != null && e.afterJson() != null
+                    && e.afterJson().contains(placeholder) && targetOf(e).equals(target)) {
+                if (creates == null) {
+                    creates = new ArrayList<>();
+                }
+                creates.add(k);
+            }
+        }
+        if (creates == null) {
+            return;
+        }
+        for (int m = from; m < to; m++) {
+            ChangeEvent d = batch.get(m);
+            if (d.txId() == null) {
+                continue;
+            }
+            for (java.util.Iterator<Integer> it = creates.iterator(); it.hasNext(); ) {
+                ChangeEvent create = batch.get(it.next());
+                if (!movedRows.containsKey(create) && d.txId().equals(create.txId())
+                        && (d.lsn() == null || create.lsn() == null || d.lsn().equals(create.lsn()))) {
+                    String key = deleteKey(d);
+                    String old = key == null ? null : readRow(c, info, RowValues.rewrite(info, d, key, true).json);
+                    if (old != null) {
+                        movedRows.put(create, old);
+                    }
+                    it.remove();
+                    break;
+                }
+            }
+        }
+    }
+
+    /**
+     * The columns of {@code e} whose null may be an unchanged TOASTed value Debezium could not send (issue 11,
+     * finding 10): an UPDATE without a before image (REPLICA IDENTITY DEFAULT), a null in an array column of
+     * {@link #TOAST_NULL_ARRAY_TYPES}. Empty for creates, deletes, snapshots and updates with a before image.
+     */
+    private static List<String> toastNulls(TableInfo info, ChangeEvent e) {
+        if (info.toastNullArrays.isEmpty() || e.operation() != Operation.UPDATE || e.beforeJson() != null
+                || e.afterJson() == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        try {
+            for (Map.Entry<String, JsonToken> f : topLevelFields(e.afterJson()).entrySet()) {
+                if (f.getValue() == JsonToken.VALUE_NULL && info.toastNullArrays.contains(f.getKey())) {
+                    out.add(f.getKey());
+                }
+            }
+        } catch (SQLException malformed) {
+            return List.of(); // the apply path reports it
+        }
+        return out;
+    }
+
+    /** The target's row with the key of {@code keyJson} as {@code row_to_json}, or {@code null}. */
+    private static String readRow(Connection c, TableInfo info, String keyJson) throws SQLException {
+        String sql = "SELECT row_to_json(x)::text FROM " + info.quoted + " AS x, json_populate_record(NULL::"
+                + info.quoted + ", ?::json) AS j WHERE " + info.keys.stream().map(TableInfo::quote)
+                .map(q -> "x." + q + " = j." + q).collect(Collectors.joining(" AND "));
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, keyJson);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         }
     }
 
@@ -435,12 +628,32 @@ public final class JdbcChangeApplier implements ChangeApplier {
                             + " image: " + e);
                 }
                 RowValues.Rewritten r = RowValues.rewrite(info, e, json, kind != Kind.UPSERT);
+                if (kind == Kind.UPSERT) {
+                    List<String> nulls = toastNulls(info, e);
+                    if (!nulls.isEmpty()) {
+                        List<String> unavailable = new ArrayList<>(r.unavailable);
+                        nulls.stream().filter(n -> !unavailable.contains(n)).forEach(unavailable::add);
+                        r = new RowValues.Rewritten(r.json, unavailable);
+                        if (toastNullLogged.add(info.quoted)) {
+                            LOG.warn("{}: an UPDATE without a before image (REPLICA IDENTITY DEFAULT) sent null for"
+                                    + " array column(s) {}: kept the target's value (Debezium sends null for such an"
+                                    + " unchanged TOASTed array); a NULL set at the source is not replicated unless the"
+                                    + " source table has REPLICA IDENTITY FULL (logged once per table)",
+                                    info.quoted, nulls);
+                        }
+                    }
+                }
                 if (kind == Kind.UPSERT && !r.unavailable.isEmpty()) {
                     if (pending > 0) {
                         ps.executeBatch(); // keep the order of the events of a key
                         pending = 0;
                     }
-                    updateAvailable(c, info, r);
+                    if (!updateAvailable(c, info, r, movedRows.get(e))) {
+                        throw new IllegalArgumentException("apply to " + info.quoted + " failed: the row is not in"
+                                + " the target and the event lacks the value of unchanged TOASTed column(s) "
+                                + r.unavailable + " (Debezium's unavailable.value.placeholder): not written;"
+                                + " REPLICA IDENTITY FULL on the source table sends them");
+                    }
                     continue;
                 }
                 ps.setString(1, r.json);
@@ -456,9 +669,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
     /**
      * An image with unchanged TOASTed columns (Debezium's placeholder instead of the value): updates the row's other
      * columns and leaves those as the target has them. A row the target lacks cannot be written without their values:
-     * the event fails (dead-lettered, reason {@code apply_failed}) rather than write the placeholder or NULL.
+     * the event fails (dead-lettered, reason {@code apply_failed}) rather than write the placeholder or NULL, unless
+     * {@code movedRow} (the old row of a primary-key UPDATE, read before its delete in this batch) has them: then the
+     * row is inserted with those values. Returns whether the row was written.
      */
-    private static void updateAvailable(Connection c, TableInfo info, RowValues.Rewritten r) throws SQLException {
+    private static boolean updateAvailable(Connection c, TableInfo info, RowValues.Rewritten r, String movedRow)
+            throws SQLException {
         List<String> set = new ArrayList<>(info.setColumns);
         set.removeAll(r.unavailable);
         String from = " FROM json_populate_record(NULL::" + info.quoted + ", ?::json) AS j WHERE "
@@ -479,11 +695,28 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 n = ps.executeUpdate();
             }
         }
-        if (n == 0) {
-            throw new IllegalArgumentException("apply to " + info.quoted + " failed: the row is not in the target and"
-                    + " the event lacks the value of unchanged TOASTed column(s) " + r.unavailable + " (Debezium's"
-                    + " unavailable.value.placeholder): not written; REPLICA IDENTITY FULL on the source table sends"
-                    + " them");
+        if (n > 0) {
+            return true;
+        }
+        if (movedRow == null) {
+            return false;
+        }
+        try {
+            com.fasterxml.jackson.databind.node.ObjectNode row =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) MAPPER.readTree(r.json);
+            JsonNode old = MAPPER.readTree(movedRow);
+            for (String col : r.unavailable) {
+                if (!old.has(col)) {
+                    return false;
+                }
+                row.set(col, old.get(col));
+            }
+            try (PreparedStatement ps = c.prepareStatement(info.upsertSql)) {
+                ps.setString(1, MAPPER.writeValueAsString(row));
+                return ps.executeUpdate() > 0;
+            }
+        } catch (java.io.IOException | ClassCastException ex) {
+            return false;
         }
     }
 
@@ -596,6 +829,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** SQLState of a foreign-key violation. */
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+    /** SQLState of a canceled statement ({@code statement_timeout}, {@code pg_cancel_backend}). */
+    private static final String QUERY_CANCELED = "57014";
 
     /**
      * The name of the violated foreign-key constraint, from the first line of the server's message (PostgreSQL:
@@ -623,6 +858,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final long sinceNanos;
         final long from;
         long through;
+        /** The offset through which events of the waiting batch were applied before the wait (-1: none). */
+        long appliedThrough = -1;
 
         ForeignKeyWait(long sinceNanos, long from, long through) {
             this.sinceNanos = sinceNanos;
@@ -654,6 +891,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
      * Events without Kafka offsets (an embedded engine) or a batch of several partitions are not waited for.
      */
     private boolean foreignKeyWaiting(List<ChangeEvent> batch) {
+        return waiting(foreignKeyWaits, batch, foreignKeyRetryNanos);
+    }
+
+    /** A partition's bounded wait in {@code waits} (see {@link #foreignKeyWaiting}): whether still within it. */
+    private static boolean waiting(Map<String, ForeignKeyWait> waits, List<ChangeEvent> batch, long boundNanos) {
         String key = partitionKey(batch);
         if (key == null) {
             return false;
@@ -661,26 +903,31 @@ public final class JdbcChangeApplier implements ChangeApplier {
         long first = batch.get(0).record().offset();
         long last = batch.get(batch.size() - 1).record().offset();
         long now = System.nanoTime();
-        ForeignKeyWait w = foreignKeyWaits.get(key);
+        ForeignKeyWait w = waits.get(key);
         if (w == null || first > w.through) {
-            foreignKeyWaits.put(key, new ForeignKeyWait(now, first, last));
-            return true;
+            waits.put(key, new ForeignKeyWait(now, first, last));
+            return boundNanos > 0;
         }
         w.through = Math.max(w.through, last);
-        return now - w.sinceNanos < foreignKeyRetryNanos;
+        return now - w.sinceNanos < boundNanos;
     }
 
     /** Ends a partition's foreign-key wait once the batch applied covers or follows the offsets it held back. */
     private void foreignKeyApplied(List<ChangeEvent> batch) {
+        ended(foreignKeyWaits, batch);
+    }
+
+    /** Ends a partition's wait in {@code waits} once the batch applied covers or follows the offsets it held. */
+    private static void ended(Map<String, ForeignKeyWait> waits, List<ChangeEvent> batch) {
         String key = partitionKey(batch);
-        ForeignKeyWait w = key == null ? null : foreignKeyWaits.get(key);
+        ForeignKeyWait w = key == null ? null : waits.get(key);
         if (w == null) {
             return;
         }
         long first = batch.get(0).record().offset();
         long last = batch.get(batch.size() - 1).record().offset();
         if (first > w.through || (first <= w.from && last >= w.through)) {
-            foreignKeyWaits.remove(key);
+            waits.remove(key);
         }
     }
 
@@ -791,6 +1038,11 @@ public final class JdbcChangeApplier implements ChangeApplier {
         final boolean[] jsonArrayAt;
         /** Columns the applier never writes (stored generated columns: PostgreSQL computes them). */
         final java.util.Set<String> skipped;
+        /**
+         * Array columns whose unchanged TOASTed value Debezium cannot replace by its placeholder and sends as
+         * {@code null} instead ({@link #TOAST_NULL_ARRAY_TYPES}; issue 11, finding 10).
+         */
+        final java.util.Set<String> toastNullArrays;
         /** Columns and skipped columns: the fields an image may carry. */
         final java.util.Set<String> knownSet;
         /** Key columns. */
@@ -824,6 +1076,14 @@ public final class JdbcChangeApplier implements ChangeApplier {
             this.quoted = quoted;
             this.columnSet = java.util.Set.copyOf(columns);
             this.skipped = java.util.Set.copyOf(skipped);
+            java.util.Set<String> toastNull = new java.util.HashSet<>();
+            for (String col : columns) {
+                String base = baseTypes.get(col);
+                if (base != null && TOAST_NULL_ARRAY_TYPES.contains(base)) {
+                    toastNull.add(col);
+                }
+            }
+            this.toastNullArrays = java.util.Set.copyOf(toastNull);
             java.util.Set<String> known = new java.util.HashSet<>(columns);
             known.addAll(skipped);
             this.knownSet = java.util.Set.copyOf(known);
@@ -1063,6 +1323,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         private String placeholder = "__debezium_unavailable_value";
         private BinaryMode binaryMode = BinaryMode.BASE64;
         private java.time.Duration foreignKeyRetry = DEFAULT_FOREIGN_KEY_RETRY;
+        private java.time.Duration queryCanceledRetry = java.time.Duration.ofMinutes(2);
 
         private Builder(DataSource dataSource) {
             this.dataSource = dataSource;
@@ -1088,6 +1349,26 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 throw new IllegalArgumentException("foreignKeyRetry must not be negative: " + bound);
             }
             this.foreignKeyRetry = bound;
+            return this;
+        }
+
+        /**
+         * How long a partition's batch that fails with SQLState 57014 ({@code query_canceled}: the target's
+         * {@code statement_timeout}, or {@code pg_cancel_backend}) is retried before it is no longer reported as
+         * retriable (default 2 min; {@link java.time.Duration#ZERO}: not retried). Then the processor retries it
+         * {@code applyRetries} times and applies it one event at a time (smaller statements); an event that is still
+         * canceled is dead-lettered ({@code apply_failed}, message naming 57014 and this bound) instead of the
+         * partition retrying the same batch forever. The wait is per partition, like {@link #foreignKeyRetry};
+         * events without Kafka offsets (an embedded engine) are bounded by the processor's {@code applyRetries}.
+         *
+         * @throws IllegalArgumentException naming {@code queryCanceledRetry} when negative
+         */
+        public Builder queryCanceledRetry(java.time.Duration bound) {
+            Objects.requireNonNull(bound, "queryCanceledRetry must not be null");
+            if (bound.isNegative()) {
+                throw new IllegalArgumentException("queryCanceledRetry must not be negative: " + bound);
+            }
+            this.queryCanceledRetry = bound;
             return this;
         }
 

@@ -223,21 +223,25 @@ public final class MigmonAlertRules {
     private RuleGroup cdcGroup() {
         String w = "[" + RuleFiles.duration(rateWindow) + "]";
         List<AlertRule> rules = new ArrayList<>();
+        // per processor (and per instance of one processor name): summed over all, one flowing processor's rate
+        // masked another's stall (issue 11, finding 11). "unless ... > 0" also covers a processor whose counter does
+        // not exist yet (nothing ever processed).
+        String by = "by (processor, instance) ";
         rules.add(rule(CDC_STALL, "critical",
-                "sum(" + names.name(CDC_CONSUMER_LAG) + ") > 0 and (sum(rate(" + names.name(CDC_EVENTS_PROCESSED) + w
-                        + ")) or vector(0)) == 0",
+                "sum " + by + "(" + names.name(CDC_CONSUMER_LAG) + ") > 0 unless on (processor, instance) (sum " + by
+                        + "(rate(" + names.name(CDC_EVENTS_PROCESSED) + w + ")) > 0)",
                 pending.multipliedBy(2),
                 "CDC pipeline stalled: consumer lag but no change event processed",
                 "Records are waiting (" + names.name(CDC_CONSUMER_LAG) + " > 0) but no event was processed in the last "
                         + RuleFiles.duration(rateWindow) + value(" ({{ $value }} records waiting)")));
         rules.add(rule(CDC_HIGH_CONSUMER_LAG, "warning",
-                "max by (topic) (" + names.name(CDC_CONSUMER_LAG_SECONDS) + ") > " + lagThreshold.getSeconds(),
+                "max by (processor, topic) (" + names.name(CDC_CONSUMER_LAG_SECONDS) + ") > " + lagThreshold.getSeconds(),
                 pending,
                 "CDC consumer lag on {{ $labels.topic }} above " + RuleFiles.duration(lagThreshold),
                 "The oldest unconsumed record of topic {{ $labels.topic }} is older than "
                         + lagThreshold.getSeconds() + " s" + value(" (now {{ $value | humanizeDuration }})")));
         rules.add(rule(CDC_HIGH_REPLICATION_LAG, "warning",
-                "max by (source_table, target_table) (" + names.name(CDC_REPLICATION_LAG) + ") > "
+                "max by (processor, source_table, target_table) (" + names.name(CDC_REPLICATION_LAG) + ") > "
                         + lagThreshold.getSeconds(),
                 pending,
                 "CDC replication lag {{ $labels.source_table }} -> {{ $labels.target_table }} above "
@@ -247,7 +251,7 @@ public final class MigmonAlertRules {
         // transactions completed in the window only: none completed gives NaN, which never fires (a stalled
         // pipeline is cdc_stall's and cdc_high_replication_lag's to catch)
         rules.add(rule(CDC_HIGH_TRANSACTION_APPLY_LAG, "warning",
-                "histogram_quantile(0.95, sum by (source, le) (rate(" + names.bucket(CDC_TRANSACTION_APPLY_LAG) + w
+                "histogram_quantile(0.95, sum by (processor, source, le) (rate(" + names.bucket(CDC_TRANSACTION_APPLY_LAG) + w
                         + "))) > " + lagThreshold.getSeconds(),
                 pending,
                 "CDC transactions from {{ $labels.source }} applied more than " + RuleFiles.duration(lagThreshold)

@@ -129,6 +129,22 @@ class PromtoolRulesTest {
         series(cdcNeverProcessed, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
         t.expect(cdcNeverProcessed, "cdc_stall", "25m", Map.of());
 
+        ObjectNode cdcTwoProcessors = t.testCase();
+        // one Prometheus, processor "orders" stalled (50 waiting, nothing processed), "billing" flowing: billing's
+        // rate must not mask orders' stall (issue 11, finding 11)
+        series(cdcTwoProcessors, "cdc_consumer_lag_messages{processor=\"orders\",topic=\"db.public.orders\",partition=\"0\"}", "50x30");
+        series(cdcTwoProcessors, "cdc_events_processed_total{processor=\"orders\",source=\"db\",table=\"orders\",operation=\"c\"}", "5x30");
+        series(cdcTwoProcessors, "cdc_consumer_lag_messages{processor=\"billing\",topic=\"bill.public.invoices\",partition=\"0\"}", "0x30");
+        series(cdcTwoProcessors, "cdc_events_processed_total{processor=\"billing\",source=\"bill\",table=\"invoices\",operation=\"c\"}", "0+10x30");
+        // two instances of processor "shop" (one consumer group): i1 stalled on its partition, i2 flowing
+        series(cdcTwoProcessors, "cdc_consumer_lag_messages{instance=\"i1\",processor=\"shop\",topic=\"s.public.o\",partition=\"0\"}", "9x30");
+        series(cdcTwoProcessors, "cdc_events_processed_total{instance=\"i1\",processor=\"shop\",source=\"s\",table=\"o\",operation=\"c\"}", "3x30");
+        series(cdcTwoProcessors, "cdc_consumer_lag_messages{instance=\"i2\",processor=\"shop\",topic=\"s.public.o\",partition=\"1\"}", "4x30");
+        series(cdcTwoProcessors, "cdc_events_processed_total{instance=\"i2\",processor=\"shop\",source=\"s\",table=\"o\",operation=\"c\"}", "0+10x30");
+        t.expect(cdcTwoProcessors, "cdc_stall", "5m");
+        t.expect(cdcTwoProcessors, "cdc_stall", "25m", Map.of("processor", "orders"),
+                Map.of("processor", "shop", "instance", "i1"));
+
         ObjectNode cdcFlowing = t.testCase();
         series(cdcFlowing, "cdc_consumer_lag_messages{topic=\"db.public.orders\",partition=\"0\"}", "50x30");
         series(cdcFlowing, "cdc_events_processed_total{source=\"db\",table=\"orders\",operation=\"c\"}", "0+10x30");
