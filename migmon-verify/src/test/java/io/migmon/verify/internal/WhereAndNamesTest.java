@@ -25,6 +25,10 @@ class WhereAndNamesTest {
         // an open quote or comment in the driver's view would swallow the rest of the verifier's SQL
         assertThatThrownBy(() -> PgTable.requireOneCondition("x = \u20ac$$ /* "))
                 .isInstanceOf(IllegalArgumentException.class);
+        // ends the literal only with standard_conforming_strings on (a where may not rely on the setting)
+        assertThatThrownBy(() -> PgTable.requireOneCondition("path = 'C:\\' OR true"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("standard_conforming_strings off");
+        assertThatCode(() -> PgTable.requireOneCondition("path = E'C:\\\\' OR true")).doesNotThrowAnyException();
     }
 
     @Test
