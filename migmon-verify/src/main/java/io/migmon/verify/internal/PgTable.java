@@ -436,8 +436,8 @@ public final class PgTable {
         }
         String sentinel = "SELECT 2";
         String sql = "SELECT 1 WHERE (" + where + "\n);" + sentinel;
-        try {
-            for (boolean scs : new boolean[] {true, false}) {
+        for (boolean scs : new boolean[] {true, false}) {
+            try {
                 for (String text : List.of(sql, org.postgresql.core.Parser.replaceProcessing(sql, true, scs))) {
                     List<org.postgresql.core.NativeQuery> q = org.postgresql.core.Parser.parseJdbcSql(text, scs,
                             true, true, false, false);
@@ -448,13 +448,14 @@ public final class PgTable {
                                 + (scs ? "on" : "off") + ")");
                     }
                 }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalArgumentException("where must be one SQL condition, but the PostgreSQL JDBC driver "
+                        + "cannot parse it with standard_conforming_strings " + (scs ? "on" : "off") + ": "
+                        + e.getMessage());
+            } catch (LinkageError e) {
+                throw new IllegalArgumentException("where needs the PostgreSQL JDBC driver "
+                        + "(org.postgresql:postgresql) on the class path to check it");
             }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalArgumentException("where must be one SQL condition, but the PostgreSQL JDBC driver "
-                    + "cannot parse it: " + e.getMessage());
-        } catch (LinkageError e) {
-            throw new IllegalArgumentException("where needs the PostgreSQL JDBC driver (org.postgresql:postgresql) "
-                    + "on the class path to check it");
         }
     }
 
