@@ -217,6 +217,8 @@ public final class PgTable {
      */
     public static SessionRestore prepareSession(Connection c) throws SQLException {
         List<String> previous = new ArrayList<>();
+        boolean autoCommit = c.getAutoCommit();
+        boolean readOnly = c.isReadOnly();
         try (Statement s = c.createStatement()) {
             try (ResultSet rs = s.executeQuery("SELECT " + String.join(", ",
                     SESSION_SETTINGS.stream().map(n -> "current_setting('" + n + "')").toList()))) {
@@ -229,17 +231,24 @@ public final class PgTable {
                 s.execute(sql);
             }
         }
-        return new SessionRestore(c, previous);
+        if (!autoCommit) {
+            c.commit(); // the settings hold for the session, not only for this transaction
+        }
+        return new SessionRestore(c, previous, autoCommit, readOnly);
     }
 
     /** Puts back the session settings a connection had before {@link #prepareSession}; never throws. */
     public static final class SessionRestore implements AutoCloseable {
         private final Connection connection;
         private final List<String> previous;
+        private final boolean autoCommit;
+        private final boolean readOnly;
 
-        private SessionRestore(Connection connection, List<String> previous) {
+        private SessionRestore(Connection connection, List<String> previous, boolean autoCommit, boolean readOnly) {
             this.connection = connection;
             this.previous = previous;
+            this.autoCommit = autoCommit;
+            this.readOnly = readOnly;
         }
 
         @Override
@@ -249,8 +258,10 @@ public final class PgTable {
                     return;
                 }
                 if (!connection.getAutoCommit()) {
-                    connection.rollback();
+                    connection.rollback(); // nothing the verifier ran is committed (ReadOnlySession)
                 }
+                connection.setAutoCommit(true);
+                connection.setReadOnly(readOnly);
                 try (PreparedStatement ps = connection.prepareStatement("SELECT set_config(?, ?, false)")) {
                     for (int i = 0; i < SESSION_SETTINGS.size(); i++) {
                         ps.setString(1, SESSION_SETTINGS.get(i));
@@ -258,6 +269,7 @@ public final class PgTable {
                         ps.executeQuery().close();
                     }
                 }
+                connection.setAutoCommit(autoCommit);
             } catch (SQLException e) {
                 // the connection is broken: its pool discards it, nothing to put back
             }
@@ -410,17 +422,134 @@ public final class PgTable {
         return -1;
     }
 
-    /** Quotes a possibly schema-qualified name: {@code public.orders} becomes {@code "public"."orders"}. */
-    public static String quoteRelation(String name) {
-        if (name.startsWith("\"")) {
-            return name;
+    /**
+     * Refuses a filter that is not one condition: a {@code ;} outside quotes and comments by our own scan
+     * ({@link #statementSeparator}), and, since the driver decides what it sends as one statement, any filter that
+     * the PostgreSQL JDBC driver's own parser ({@code org.postgresql.core.Parser}, after its JDBC escape processing,
+     * with {@code standard_conforming_strings} on and off) does not read as exactly one statement closed within the
+     * filter (an open quote or comment would swallow the rest of the verifier's SQL): the filter is parsed inside
+     * {@code SELECT 1 WHERE (..\n)} followed by {@code ;SELECT 2}, and exactly those two statements must come out.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    public static void requireOneCondition(String where) {
+        int at = statementSeparator(where);
+        if (at >= 0) {
+            throw new IllegalArgumentException("where must be one SQL condition, but has a ';' (a statement "
+                    + "separator) or an unterminated quote or comment at position " + at);
         }
-        String[] parts = name.split("\\.");
+        String sentinel = "SELECT 2";
+        String sql = "SELECT 1 WHERE (" + where + "\n);" + sentinel;
+        for (boolean scs : new boolean[] {true, false}) {
+            try {
+                for (String text : List.of(sql, org.postgresql.core.Parser.replaceProcessing(sql, true, scs))) {
+                    List<org.postgresql.core.NativeQuery> q = org.postgresql.core.Parser.parseJdbcSql(text, scs,
+                            true, true, false, false);
+                    if (q.size() != 2 || !q.get(1).nativeSql.trim().equals(sentinel)) {
+                        throw new IllegalArgumentException("where must be one SQL condition, but the PostgreSQL "
+                                + "JDBC driver reads it as " + (q.size() > 2 ? q.size() - 1 + " statements"
+                                : "an unterminated quote or comment") + " (standard_conforming_strings "
+                                + (scs ? "on" : "off") + ")");
+                    }
+                }
+            } catch (java.sql.SQLException e) {
+                throw new IllegalArgumentException("where must be one SQL condition, but the PostgreSQL JDBC driver "
+                        + "cannot parse it with standard_conforming_strings " + (scs ? "on" : "off") + ": "
+                        + e.getMessage());
+            } catch (LinkageError e) {
+                throw new IllegalArgumentException("where needs the PostgreSQL JDBC driver "
+                        + "(org.postgresql:postgresql) on the class path to check it");
+            }
+        }
+    }
+
+    /**
+     * A possibly qualified relation name ({@code [[database.]schema.]table}) read as PostgreSQL reads it, quoted:
+     * an unquoted part folds to lower case ({@code Orders} is {@code "orders"}), a quoted part keeps its text
+     * ({@code public."Orders"} is {@code "public"."Orders"}, {@code ""} inside quotes is one {@code "}); white space
+     * around the dots is allowed. Unquoted parts consist of letters, digits, {@code _} and {@code $} (not first);
+     * characters above U+007F count as letters and are not folded (as in a UTF8 database). Idempotent.
+     *
+     * @throws IllegalArgumentException when {@code name} is not such a name (the message says why)
+     */
+    public static String quoteRelation(String name) {
+        List<String> parts = new ArrayList<>();
+        int n = name.length();
+        int i = 0;
+        while (true) {
+            while (i < n && Character.isWhitespace(name.charAt(i))) {
+                i++;
+            }
+            if (i >= n) {
+                throw badName(name, parts.isEmpty() ? "it is empty" : "a name is missing after the last '.'");
+            }
+            char ch = name.charAt(i);
+            if (ch == '"') {
+                StringBuilder part = new StringBuilder();
+                i++;
+                while (true) {
+                    if (i >= n) {
+                        throw badName(name, "a quoted name is not closed");
+                    }
+                    char q = name.charAt(i);
+                    if (q == '"' && i + 1 < n && name.charAt(i + 1) == '"') {
+                        part.append('"');
+                        i += 2;
+                    } else if (q == '"') {
+                        i++;
+                        break;
+                    } else {
+                        part.append(q);
+                        i++;
+                    }
+                }
+                if (part.length() == 0) {
+                    throw badName(name, "a quoted name is empty");
+                }
+                parts.add(part.toString());
+            } else if (ch == '_' || ch >= 0x80 || ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z') {
+                StringBuilder part = new StringBuilder();
+                while (i < n) {
+                    char c = name.charAt(i);
+                    if (c == '_' || c == '$' || c >= 0x80 || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+                        part.append(c);
+                    } else if (c >= 'A' && c <= 'Z') {
+                        part.append((char) (c + ('a' - 'A'))); // PostgreSQL folds ASCII letters only
+                    } else {
+                        break;
+                    }
+                    i++;
+                }
+                parts.add(part.toString());
+            } else {
+                throw badName(name, "unexpected '" + ch + "' at position " + i
+                        + " (quote names with other characters: \"My Table\")");
+            }
+            while (i < n && Character.isWhitespace(name.charAt(i))) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            if (name.charAt(i) != '.') {
+                throw badName(name, "unexpected '" + name.charAt(i) + "' at position " + i
+                        + " (quote names with other characters: \"My Table\")");
+            }
+            i++;
+        }
+        if (parts.size() > 3) {
+            throw badName(name, "it has more than three dot-separated parts");
+        }
         List<String> q = new ArrayList<>();
         for (String p : parts) {
             q.add(quote(p));
         }
         return String.join(".", q);
+    }
+
+    private static IllegalArgumentException badName(String name, String why) {
+        return new IllegalArgumentException("'" + name + "' is not a PostgreSQL table name ([schema.]table, "
+                + "unquoted parts fold to lower case, \"Quoted\" parts keep their case): " + why);
     }
 
     public static String quote(String identifier) {

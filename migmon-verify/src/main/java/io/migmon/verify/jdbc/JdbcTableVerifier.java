@@ -17,6 +17,7 @@ import io.migmon.verify.internal.PgTable;
 import io.migmon.verify.internal.PgTable.Checksum;
 import io.migmon.verify.internal.PgTable.LeafRow;
 import io.migmon.verify.internal.PgTable.ProbeRow;
+import io.migmon.verify.internal.ReadOnlySession;
 import io.migmon.verify.internal.Throttle;
 import io.migmon.verify.internal.Resume;
 import io.migmon.verify.internal.ValidationMeters;
@@ -137,7 +138,13 @@ public final class JdbcTableVerifier implements AutoCloseable {
         this.meters = new ValidationMeters(b.registry, b.options, b.clock, name, b.table);
     }
 
-    /** A builder for the table {@code table} (optionally schema-qualified, e.g. {@code public.orders}). */
+    /**
+     * A builder for the table {@code table}, named as in SQL: optionally schema-qualified ({@code public.orders}),
+     * unquoted parts fold to lower case ({@code Orders} is {@code orders}), quoted parts keep their case
+     * ({@code public."Orders"}).
+     *
+     * @throws IllegalArgumentException when {@code table} is not such a name
+     */
     public static Builder builder(String table) {
         return new Builder(table);
     }
@@ -173,7 +180,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
             try {
                 srcSession = PgTable.prepareSession(src);
                 tgtSession = PgTable.prepareSession(tgt);
-                VerificationReport report = new Run(src, tgt, pool, started).execute();
+                if (where != null) {
+                    requireExtendedProtocol(src, "source");
+                    requireExtendedProtocol(tgt, "target");
+                }
+                // every statement in a read-only transaction of its own, rolled back (a where cannot write or
+                // change the session for the next statement)
+                VerificationReport report = new Run(ReadOnlySession.open(src), ReadOnlySession.open(tgt), pool,
+                        started).execute();
                 meters.finished(report);
                 recordHealth(report);
                 return report;
@@ -228,6 +242,27 @@ public final class JdbcTableVerifier implements AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * With a {@code where}, the connection must send each statement as one extended-protocol Parse (pgjdbc's
+     * {@code preferQueryMode} {@code extended}, the default, or {@code extendedCacheEverything}): the server then
+     * refuses a Parse that holds several statements, whatever the driver and the server think of the text. With
+     * {@code simple} (or {@code extendedForPrepared}, simple for plain statements) the server itself would split it.
+     */
+    private static void requireExtendedProtocol(Connection c, String side) throws SQLException {
+        org.postgresql.jdbc.PreferQueryMode mode;
+        try {
+            mode = c.unwrap(org.postgresql.PGConnection.class).getPreferQueryMode();
+        } catch (SQLException | LinkageError e) {
+            throw new VerificationException("where needs a PostgreSQL JDBC (pgjdbc) connection on the " + side
+                    + ", got " + c.getClass().getName());
+        }
+        if (mode != org.postgresql.jdbc.PreferQueryMode.EXTENDED
+                && mode != org.postgresql.jdbc.PreferQueryMode.EXTENDED_CACHE_EVERYTHING) {
+            throw new VerificationException("where needs the extended query protocol on the " + side
+                    + " connection (preferQueryMode=extended, the default), not preferQueryMode=" + mode.value());
         }
     }
 
@@ -819,7 +854,17 @@ public final class JdbcTableVerifier implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
 
         private Builder(String table) {
-            this.table = Require.notBlank(table, "table");
+            this.table = relationName(Require.notBlank(table, "table"), "table");
+        }
+
+        /** Checks that {@code value} is a relation name PostgreSQL can read ({@link PgTable#quoteRelation}). */
+        private static String relationName(String value, String field) {
+            try {
+                PgTable.quoteRelation(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(field + ": " + e.getMessage(), e);
+            }
+            return value;
         }
 
         /** The source database (required). */
@@ -846,9 +891,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return this;
         }
 
-        /** The target table when it is named differently (default: the same name as the source). */
+        /** The target table when it is named differently (default: the same name as the source); named as in SQL. */
         public Builder targetTable(String value) {
-            this.targetTable = Require.notBlank(value, "targetTable");
+            this.targetTable = relationName(Require.notBlank(value, "targetTable"), "targetTable");
             return this;
         }
 
@@ -869,17 +914,17 @@ public final class JdbcTableVerifier implements AutoCloseable {
 
         /**
          * A SQL condition applied to both sides (e.g. {@code created_at < '2026-01-01'}), trusted: it is inserted
-         * into the queries as written. It must be one condition: a {@code ;} outside quotes and comments (a second
-         * statement, which the driver would run) is refused here. The verifier's sessions are read-only, so a
-         * condition cannot write either.
+         * into the queries as written. It must be one condition: a {@code ;} outside quotes and comments, or text
+         * that the PostgreSQL JDBC driver's parser splits into several statements, is refused here (with a
+         * {@code where} the run also requires the extended query protocol, so the server refuses several
+         * statements in one). Every statement of the run is in a read-only transaction that is rolled back, so a
+         * condition can neither write nor change the session for the next statement.
+         *
+         * @throws IllegalArgumentException when it is not one condition
          */
         public Builder where(String condition) {
             Require.notBlank(condition, "where");
-            int at = PgTable.statementSeparator(condition);
-            if (at >= 0) {
-                throw new IllegalArgumentException("where must be one SQL condition, but has a ';' (a statement "
-                        + "separator) at position " + at);
-            }
+            PgTable.requireOneCondition(condition);
             this.where = condition;
             return this;
         }
