@@ -58,6 +58,9 @@ import java.util.function.LongSupplier;
  *       done, but counting them for the rate would inflate it); the ETA is the one before the pause.</li>
  *   <li><b>Same instant</b>: a read at the instant of the previous one that sees no new rows leaves the model as it
  *       was, so the ETA gauge read right after {@code sample()} gives the snapshot's answer.</li>
+ *   <li><b>Past the declared total</b>: while the run goes on with more rows than declared, the ETA is unknown
+ *       (NaN): the total was short and what is left is not known (0 would say "done" while rows still come); the
+ *       ratio stays at 1.0. Exactly at the total the ETA is 0.</li>
  *   <li><b>Finished</b> ({@link #finish(boolean)}): the counts freeze; the ETA is 0 after a success and unknown
  *       (NaN) after a failure or abort, the throughput is the one at the end.</li>
  * </ul>
@@ -522,7 +525,12 @@ public final class ProgressTracker {
             return Optional.empty();
         }
         long expectedRows = total.getAsLong();
-        if (doneNow >= expectedRows) {
+        if (doneNow > expectedRows) {
+            // past the declared total while the run goes on: the total was short, and how much is left is unknown
+            // (0 would read "done" on a dashboard while rows still come); 0 is for a success
+            return Optional.empty();
+        }
+        if (doneNow == expectedRows) {
             return Optional.of(Duration.ZERO);
         }
         if (doneNow < ETA_MIN_RATIO * expectedRows || rowsElapsedMillis < ETA_MIN_ELAPSED.toMillis()

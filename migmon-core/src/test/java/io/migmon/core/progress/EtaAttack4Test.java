@@ -388,7 +388,6 @@ class EtaAttack4Test {
      * average of the same reads (36%).
      */
     @Test
-    @Disabled("finding 2: during a declared throttle at 50% the ETA reads ~46% below the truth for 84 min (t=1,800 s: 2,748 vs 5,106 s), the cumulative average 3,260 s")
     void anEtaDuringADeclaredThrottleIsNeverWorseThanTheCumulativeAverage() {
         Spec s = batchy(42_100_001L);
         s.pauseAtFraction = 0.3;
@@ -447,7 +446,6 @@ class EtaAttack4Test {
      * (NaN, unknown) while rows still come past the declared total, 0 only at success.
      */
     @Test
-    @Disabled("finding 4: declared total 10% low: ETA 0 (\"done\") on 80 reads (t=3,745..4,150 s) while RUNNING and rows still arriving (success at 4,152 s)")
     void anEtaOfZeroIsNotShownWhileRowsStillCome() {
         Spec s = batchy(42_100_001L);
         s.declared = (long) (s.total * 0.9);
@@ -468,7 +466,6 @@ class EtaAttack4Test {
      * cold-start example is exactly this job (342 s at 10% for a truth of 108 s); NaN is no better an answer there.
      */
     @Test
-    @Disabled("finding 5 (low): 116 s job, 1.5 s lead-in, read every 1 s: no ETA (NaN) at 10% done (t=13 s), first at t=14 s; 2 of 10 seeds (10 s gate)")
     void aShortJobHasAnEtaAtTenPercentDone() {
         Spec s = steady(44_100_006L);
         s.total = 60_000;
