@@ -388,7 +388,6 @@ class EtaAttack4Test {
      * average of the same reads (36%).
      */
     @Test
-    @Disabled("finding 2: during a declared throttle at 50% the ETA reads ~46% below the truth for 84 min (t=1,800 s: 2,748 vs 5,106 s), the cumulative average 3,260 s")
     void anEtaDuringADeclaredThrottleIsNeverWorseThanTheCumulativeAverage() {
         Spec s = batchy(42_100_001L);
         s.pauseAtFraction = 0.3;

@@ -321,4 +321,62 @@ class ProgressTrackerTest {
             }
         }
     }
+
+    @Test
+    void aDeclaredThrottleIsEstimatedFromItsRateAndAPauseWithNothingComingFromTheRateBefore() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(2_000_000);
+        for (int s = 1; s <= 600; s++) { // 1,000 rows/s for 10 minutes, read every 5 s
+            clock.advanceSeconds(1);
+            t.add(1000);
+            if (s % 5 == 0) {
+                t.snapshot();
+            }
+        }
+        double before = t.snapshot().etaSeconds(); // 1,400,000 rows left at 1,000 rows/s
+        assertThat(before).isCloseTo(1400, within(1.0));
+        t.pause("throttle");
+        for (int s = 1; s <= 300; s++) { // throttled to 250 rows/s for 5 minutes
+            clock.advanceSeconds(1);
+            t.add(250);
+            if (s % 5 == 0) {
+                ProgressSnapshot p = t.snapshot();
+                assertThat(p.state()).isEqualTo(ProgressSnapshot.State.PAUSED);
+                if (s >= 40) {
+                    // ground truth at the throttled rate: the rows left over 250 rows/s
+                    double truth = (2_000_000 - p.rowsDone()) / 250.0;
+                    assertThat(p.etaSeconds()).as("at %d s of the throttle", s).isCloseTo(truth, within(truth * 0.05));
+                }
+            }
+        }
+        // the throttle stops sending rows (still declared): after the stall limit the rate before the pause again
+        for (int s = 1; s <= 60; s++) {
+            clock.advanceSeconds(1);
+            t.snapshot();
+        }
+        assertThat(t.snapshot().etaSeconds()).isCloseTo((2_000_000 - t.done()) / 1000.0, within(1.0));
+        t.resume();
+        t.finish(true);
+
+        // a pause whose only rows are a batch in flight when it began: the rate before the pause
+        ProgressTracker u = new ProgressTracker(clock);
+        u.expectTotal(2_000_000);
+        for (int s = 1; s <= 600; s++) {
+            clock.advanceSeconds(1);
+            u.add(1000);
+            if (s % 5 == 0) {
+                u.snapshot();
+            }
+        }
+        u.pause("maintenance window");
+        clock.advanceSeconds(2);
+        u.add(3000);
+        for (int s = 1; s <= 120; s++) {
+            clock.advanceSeconds(1);
+            if (s % 5 == 0) {
+                assertThat(u.snapshot().etaSeconds()).as("at %d s of the pause", s)
+                        .isCloseTo((2_000_000 - u.done()) / 1000.0, within(2.0));
+            }
+        }
+    }
 }
