@@ -79,7 +79,7 @@ public final class MetricCatalog {
             .prometheus("migration_progress_ratio").build();
 
     public static final MeterDefinition MIGRATION_ETA = MeterDefinition.builder("migration.eta", MeterType.GAUGE)
-            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% and 10 s of rows, while stalled, after a failure or abort; 0 after success")
+            .baseUnit("seconds").description("Estimated seconds until the migration completes; NaN before 1% and 7 s of rows, while stalled, past the declared total while running, after a failure or abort; 0 after success")
             .tags(MIGRATION_ID)
             .prometheus("migration_eta_seconds").build();
 

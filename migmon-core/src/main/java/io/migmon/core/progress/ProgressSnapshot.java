@@ -13,7 +13,8 @@ import java.util.OptionalLong;
  * @param expectedRows     the declared total, if any
  * @param throughput       exponentially weighted rows per second (0 when nothing is known yet)
  * @param eta              estimated time to completion; empty while unknown (no total, under 1% done or under
- *                         10 s of rows, stalled, failed or aborted); zero once done or succeeded
+ *                         7 s of rows, stalled, past the declared total while running, failed or aborted);
+ *                         zero at exactly the declared total or once succeeded
  * @param lastProgressAt   when rows were last seen to advance (at the resolution of the reads), or the start
  * @param state            what the rate model thinks the run is doing
  */

@@ -388,7 +388,6 @@ class EtaAttack4Test {
      * average of the same reads (36%).
      */
     @Test
-    @Disabled("finding 2: during a declared throttle at 50% the ETA reads ~46% below the truth for 84 min (t=1,800 s: 2,748 vs 5,106 s), the cumulative average 3,260 s")
     void anEtaDuringADeclaredThrottleIsNeverWorseThanTheCumulativeAverage() {
         Spec s = batchy(42_100_001L);
         s.pauseAtFraction = 0.3;
@@ -418,7 +417,9 @@ class EtaAttack4Test {
      * cumulative average 27%), the next 36% (24%). The same job read every 5 s is within 3% after the stall.
      */
     @Test
-    @Disabled("finding 3: read every 60 s, a stall's first minute is taken for a new level: 7,394 s vs truth 2,555 (RUNNING), 120% off after the stall vs the cumulative average's 27%")
+    @Disabled("finding 3: read every 60 s, a stall's first minute is taken for a new level: 7,394 s vs truth 2,555 (RUNNING), 120% off after the stall vs the cumulative average's 27%. "
+            + "Tried 2026-11-27 (eta-fix2): no lower level seen at one read whose rows the old level makes before a gap over the stall limit; it passes here but on the tuning seeds "
+            + "the stall read once a minute gets worse at 50% done (median 7.8% -> 28.3%, the cumulative average 13.0%): reverted, open")
     void readOnceAMinuteAStallIsNotANewLevel() {
         Spec s = named("stall", 43_000_004L);
         Trace tr = generate(s);
@@ -447,7 +448,6 @@ class EtaAttack4Test {
      * (NaN, unknown) while rows still come past the declared total, 0 only at success.
      */
     @Test
-    @Disabled("finding 4: declared total 10% low: ETA 0 (\"done\") on 80 reads (t=3,745..4,150 s) while RUNNING and rows still arriving (success at 4,152 s)")
     void anEtaOfZeroIsNotShownWhileRowsStillCome() {
         Spec s = batchy(42_100_001L);
         s.declared = (long) (s.total * 0.9);
@@ -468,7 +468,9 @@ class EtaAttack4Test {
      * cold-start example is exactly this job (342 s at 10% for a truth of 108 s); NaN is no better an answer there.
      */
     @Test
-    @Disabled("finding 5 (low): 116 s job, 1.5 s lead-in, read every 1 s: no ETA (NaN) at 10% done (t=13 s), first at t=14 s; 2 of 10 seeds (10 s gate)")
+    @Disabled("finding 5, accuracy part (not met): with the 7 s gate the ETA is there at 10% done (see "
+            + "aShortJobHasSomeEtaAtTenPercentDone) but 15.8% off on this seed: the rate of its first 9 s of rows is 14% "
+            + "above the job's (noise CV 10% correlated over 30 s); the cumulative average 9.7%")
     void aShortJobHasAnEtaAtTenPercentDone() {
         Spec s = steady(44_100_006L);
         s.total = 60_000;
@@ -481,6 +483,25 @@ class EtaAttack4Test {
         assertThat(at10.eta()).as("at 10%% done (t=%s s, job %s s); first ETA at t=%s s (%s%% done)", at10.t(),
                 tr.end, first.t(), 100.0 * first.done() / s.total).isNotNaN();
         assertThat(err(at10.eta(), tr.end - at10.t())).isLessThanOrEqualTo(0.15);
+    }
+
+    /**
+     * Finding 5, the gate part: the same 2-minute job, seeds 44_100_001..010, has an ETA at 10% done on every seed
+     * (the gate is 7 s since the first read that saw rows, chosen on the tuning seeds of {@code EtaEvaluation}).
+     */
+    @Test
+    void aShortJobHasSomeEtaAtTenPercentDone() {
+        for (long seed = 44_100_001L; seed <= 44_100_010L; seed++) {
+            Spec s = steady(seed);
+            s.total = 60_000;
+            s.leadIn = 1.5;
+            s.cv = 0.10;
+            Trace tr = generate(s);
+            Host h = feed(s, tr, schedule(tr.end + 120, 1, 7), null, 30);
+            Read at10 = h.reads.stream().filter(r -> r.done() >= 0.1 * s.total).findFirst().orElseThrow();
+            assertThat(at10.eta()).as("seed %d at 10%% done (t=%s s, job %s s)", seed, at10.t(), tr.end).isNotNaN();
+            assertThat(at10.gauge()).as("seed %d: the gauge agrees", seed).isEqualTo(at10.eta());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------------- held up

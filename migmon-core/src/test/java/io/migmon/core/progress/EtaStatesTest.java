@@ -100,7 +100,7 @@ class EtaStatesTest {
     }
 
     @Test
-    void coldStartHasNoLeadInAndWaitsTenSeconds() {
+    void coldStartHasNoLeadInAndWaitsSevenSeconds() {
         MigrationRun run = migration(120_000).start(); // a 2-minute job at 1,000 rows/s
         for (int s = 0; s < 2; s++) { // the first 1.5 s are empty (connections, first query)
             clock.advanceMillis(750);
@@ -110,8 +110,8 @@ class EtaStatesTest {
             clock.advanceSeconds(1);
             run.recordRows("orders", 1000);
             ProgressSnapshot p = run.progress();
-            if (s < 9) {
-                assertThat(p.eta()).as("under 10 s of rows").isEmpty();
+            if (s < 6) {
+                assertThat(p.eta()).as("under 7 s of rows (ETA_MIN_ELAPSED)").isEmpty();
             }
         }
         // 12,000 of 120,000 rows (10%) after 12 s of rows: the truth is 108 s
@@ -130,7 +130,7 @@ class EtaStatesTest {
             if (tenth % 50 == 0) { // read every 5 s (the host's sample() schedule)
                 last = run.progress();
                 if (tenth < 150) {
-                    assertThat(last.eta()).as("at %d00 ms: under 10 s since the first read with rows", tenth).isEmpty();
+                    assertThat(last.eta()).as("at %d00 ms: under 7 s since the first read with rows", tenth).isEmpty();
                 }
             }
         }

@@ -42,9 +42,9 @@ class ProgressTrackerTest {
         clock.advanceSeconds(1);
         assertThat(t.snapshot().eta()).as("1% done but only 1 s since the first read with rows: under ETA_MIN_ELAPSED")
                 .isEmpty();
-        clock.advanceSeconds(8);
+        clock.advanceSeconds(5);
         t.add(100);
-        assertThat(t.snapshot().eta()).as("9 s since the first read with rows").isEmpty();
+        assertThat(t.snapshot().eta()).as("6 s since the first read with rows (ETA_MIN_ELAPSED is 7 s)").isEmpty();
         clock.advanceSeconds(1);
         assertThat(t.snapshot().eta()).isPresent();
     }
@@ -61,10 +61,15 @@ class ProgressTrackerTest {
     }
 
     @Test
-    void etaIsZeroWhenDoneAndRatioCapsAtOne() {
+    void etaIsZeroAtTheTotalUnknownPastItWhileRunningAndZeroAtSuccessRatioCapsAtOne() {
         ProgressTracker t = new ProgressTracker(clock);
         t.expectTotal(100);
-        t.add(150);
+        t.add(100);
+        assertThat(t.snapshot().eta()).contains(Duration.ZERO);
+        t.add(50); // the declared total was short and the run goes on: how much is left is unknown
+        assertThat(t.snapshot().eta()).isEmpty();
+        assertThat(t.snapshot().ratio()).isEqualTo(1.0);
+        t.finish(true);
         assertThat(t.snapshot().eta()).contains(Duration.ZERO);
         assertThat(t.snapshot().ratio()).isEqualTo(1.0);
     }
@@ -170,7 +175,9 @@ class ProgressTrackerTest {
     @Test
     void aJobCommittingOnceAMinuteIsNotStalledOnceItsRhythmIsLearned() {
         ProgressTracker t = new ProgressTracker(clock);
-        long total = 3_000 * 60L;
+        // 3,000 s of work at 1,000 rows/s (was 180,000, passed 3 minutes in: the ETA check below had a negative truth,
+        // so it checked nothing)
+        long total = 3_000_000L;
         t.expectTotal(total);
         // 1,000 rows/s of work committed every 50-70 s (deterministic jitter), read every 5 s for 45 minutes
         java.util.Random r = new java.util.Random(7);
@@ -311,6 +318,64 @@ class ProgressTrackerTest {
                 ProgressSnapshot second = t.snapshot();
                 assertThat(second.eta()).as("t=%d", s + 1).isEqualTo(first.eta());
                 assertThat(second.state()).isEqualTo(first.state());
+            }
+        }
+    }
+
+    @Test
+    void aDeclaredThrottleIsEstimatedFromItsRateAndAPauseWithNothingComingFromTheRateBefore() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(2_000_000);
+        for (int s = 1; s <= 600; s++) { // 1,000 rows/s for 10 minutes, read every 5 s
+            clock.advanceSeconds(1);
+            t.add(1000);
+            if (s % 5 == 0) {
+                t.snapshot();
+            }
+        }
+        double before = t.snapshot().etaSeconds(); // 1,400,000 rows left at 1,000 rows/s
+        assertThat(before).isCloseTo(1400, within(1.0));
+        t.pause("throttle");
+        for (int s = 1; s <= 300; s++) { // throttled to 250 rows/s for 5 minutes
+            clock.advanceSeconds(1);
+            t.add(250);
+            if (s % 5 == 0) {
+                ProgressSnapshot p = t.snapshot();
+                assertThat(p.state()).isEqualTo(ProgressSnapshot.State.PAUSED);
+                if (s >= 40) {
+                    // ground truth at the throttled rate: the rows left over 250 rows/s
+                    double truth = (2_000_000 - p.rowsDone()) / 250.0;
+                    assertThat(p.etaSeconds()).as("at %d s of the throttle", s).isCloseTo(truth, within(truth * 0.05));
+                }
+            }
+        }
+        // the throttle stops sending rows (still declared): after the stall limit the rate before the pause again
+        for (int s = 1; s <= 60; s++) {
+            clock.advanceSeconds(1);
+            t.snapshot();
+        }
+        assertThat(t.snapshot().etaSeconds()).isCloseTo((2_000_000 - t.done()) / 1000.0, within(1.0));
+        t.resume();
+        t.finish(true);
+
+        // a pause whose only rows are a batch in flight when it began: the rate before the pause
+        ProgressTracker u = new ProgressTracker(clock);
+        u.expectTotal(2_000_000);
+        for (int s = 1; s <= 600; s++) {
+            clock.advanceSeconds(1);
+            u.add(1000);
+            if (s % 5 == 0) {
+                u.snapshot();
+            }
+        }
+        u.pause("maintenance window");
+        clock.advanceSeconds(2);
+        u.add(3000);
+        for (int s = 1; s <= 120; s++) {
+            clock.advanceSeconds(1);
+            if (s % 5 == 0) {
+                assertThat(u.snapshot().etaSeconds()).as("at %d s of the pause", s)
+                        .isCloseTo((2_000_000 - u.done()) / 1000.0, within(2.0));
             }
         }
     }
