@@ -38,9 +38,9 @@ import java.util.Locale;
  * sample with progress (or, with {@link Builder#idleAtZeroLag}, the first sample reading "nothing waits") the limit
  * is the larger of {@code after} and {@link Builder#startupGrace(Duration) startupGrace} (default twice {@code after}:
  * 2 minutes). A run stalled from its start is therefore caught within the grace plus at most two sampling steps
- * (default: 120 s plus two steps). The lead-in before the first commit is judged against {@code after} when it ends, as every other gap:
- * a lead-in longer than {@code after} is not learned as the stream's rhythm (it only counts as evidence of the rate,
- * above).
+ * (default: 120 s plus two steps). The lead-in before the first commit is judged against {@code after} when it
+ * ends, as every other gap: a lead-in longer than {@code after} is not learned as the stream's rhythm (it only
+ * counts as evidence of the rate, above).
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
  * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
