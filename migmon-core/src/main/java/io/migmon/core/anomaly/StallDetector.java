@@ -31,8 +31,16 @@ import java.util.Locale;
  * between commits, the limit is also at least the gap factor times the mean of the gaps shown so far (a gap of twice
  * {@code after} or more is a stall and counts as 0). A stream committing once a minute whose first gap was 65 s is
  * judged against 195 s, not stalled by its second gap; a pipeline that committed every second and stops is still
- * caught at {@code after}. Before the first commit there is no evidence and the limit is {@code after}; with a gap
- * factor of 1 the limit is always exactly {@code after}.
+ * caught at {@code after}. With a gap factor of 1 the limit is always exactly {@code after}.
+ *
+ * <p><b>Startup grace</b> (gap factor above 1 only): before the run's first commit there is no evidence of its rate
+ * (a stream committing once a minute may show its first commit 70 s after the first sample), so until the first
+ * sample with progress (or, with {@link Builder#idleAtZeroLag}, the first sample reading "nothing waits") the limit
+ * is the larger of {@code after} and {@link Builder#startupGrace(Duration) startupGrace} (default twice {@code after}:
+ * 2 minutes). A run stalled from its start is therefore caught within the grace plus at most two sampling steps
+ * (default: 120 s plus two steps). The lead-in before the first commit is judged against {@code after} when it
+ * ends, as every other gap: a lead-in longer than {@code after} is not learned as the stream's rhythm (it only
+ * counts as evidence of the rate, above).
  *
  * <p>The same object serves pipelines that watch their own idleness (a CDC consumer): feed it the cumulative count of
  * events through an {@link AnomalyMonitor} and read {@link AnomalyMonitor#active()}, or feed an instance directly and
@@ -50,6 +58,9 @@ public final class StallDetector extends HysteresisDetector {
     private final double gapFactor;
     private final double gapHalfLifeMillis;
     private final boolean idleAtZeroLag;
+    private final long startupGraceMillis;
+    /** Whether the run has shown progress (or, with idleAtZeroLag, an idle sample): the startup grace is over. */
+    private boolean started;
     private long lastRows = -1;
     private long lastProgressMillis;
     private long previousMillis;
@@ -76,7 +87,8 @@ public final class StallDetector extends HysteresisDetector {
         this.gapFactor = b.gapFactor;
         this.gapHalfLifeMillis = b.gapMemory.toMillis();
         this.idleAtZeroLag = b.idleAtZeroLag;
-        this.limitMillis = afterMillis;
+        this.startupGraceMillis = b.startupGrace != null ? b.startupGrace.toMillis() : 2 * afterMillis;
+        this.limitMillis = startLimit();
     }
 
     private StallDetector(StallDetector o) {
@@ -85,7 +97,8 @@ public final class StallDetector extends HysteresisDetector {
         this.gapFactor = o.gapFactor;
         this.gapHalfLifeMillis = o.gapHalfLifeMillis;
         this.idleAtZeroLag = o.idleAtZeroLag;
-        this.limitMillis = afterMillis;
+        this.startupGraceMillis = o.startupGraceMillis;
+        this.limitMillis = startLimit();
     }
 
     /** A builder with the defaults described above. */
@@ -102,6 +115,8 @@ public final class StallDetector extends HysteresisDetector {
             // nothing waits: no progress is expected, the clock restarts (an idle period is not a gap between commits)
             lastRows = rows;
             lastProgressMillis = nowMillis;
+            started = true;
+            limitMillis = limit();
             return Condition.NORMAL;
         }
         if (lastRows < 0) {
@@ -112,6 +127,10 @@ public final class StallDetector extends HysteresisDetector {
         if (rows != lastRows) {
             // the commit came after the previous sample: the gap lasted at least previous - lastProgress
             long gap = previousMillis - lastProgressMillis;
+            if (!started) {
+                started = true;
+                limitMillis = limit(); // the lead-in is judged against after, not the grace
+            }
             learnGap(gap);
             showGap(gap);
             limitMillis = limit();
@@ -143,11 +162,19 @@ public final class StallDetector extends HysteresisDetector {
     }
 
     private double limit() {
+        if (!started) {
+            return startLimit();
+        }
         double limit = Math.max(afterMillis, gapFactor * decayedGap());
         if (gapFactor > 1 && shownGaps > 0 && shownGaps < EVIDENCE_GAPS) {
             limit = Math.max(limit, gapFactor * shownGapSumMillis / shownGaps);
         }
         return limit;
+    }
+
+    /** The limit before the first commit: the startup grace (gap factor above 1 only), at least {@code after}. */
+    private double startLimit() {
+        return gapFactor > 1 ? Math.max(afterMillis, startupGraceMillis) : afterMillis;
     }
 
     private double decayedGap() {
@@ -237,19 +264,21 @@ public final class StallDetector extends HysteresisDetector {
 
     @Override
     public String toString() {
-        return "StallDetector{after=" + afterMillis + "ms, gapFactor=" + gapFactor + ", clearAfter=" + clearAfter()
+        return "StallDetector{after=" + afterMillis + "ms, gapFactor=" + gapFactor + ", startupGrace="
+                + startupGraceMillis + "ms, clearAfter=" + clearAfter()
                 + (idleAtZeroLag ? ", idleAtZeroLag" : "") + "}";
     }
 
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: after 60 s, gap factor 3, gap memory 30 minutes,
-     * clear after 0 s (the first sample with progress), severity CRITICAL.
+     * startup grace twice after, clear after 0 s (the first sample with progress), severity CRITICAL.
      */
     public static final class Builder extends DetectorBuilder<Builder> {
         private Duration after = Duration.ofSeconds(60);
         private double gapFactor = 3;
         private Duration gapMemory = Duration.ofMinutes(30);
         private boolean idleAtZeroLag;
+        private Duration startupGrace;
 
         private Builder() {
             super(Duration.ZERO, Duration.ZERO, Severity.CRITICAL);
@@ -277,6 +306,16 @@ public final class StallDetector extends HysteresisDetector {
                 throw new IllegalArgumentException("gapFactor must be a finite number >= 1, was " + factor);
             }
             this.gapFactor = factor;
+            return this;
+        }
+
+        /**
+         * The limit before the run's first commit (default twice {@code after}; never below {@code after}): a
+         * stall from the start of a run is caught within this time plus at most two sampling steps. Applies with a
+         * gap factor above 1 only (with a factor of 1 the limit is always {@code after}).
+         */
+        public Builder startupGrace(Duration grace) {
+            this.startupGrace = DetectorBuilder.positive(grace, "startupGrace");
             return this;
         }
 

@@ -81,7 +81,7 @@ class AnomalyMonitorTest {
     void healthFollowsTheSeverityOfFiringAnomalies() {
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
                 .detector(LowThroughputDetector.builder(100).ratio(0.5).window(1).warmUp(0).fireAfter(1).build())
-                .detector(StallDetector.builder().intervals(2).build())
+                .detector(StallDetector.builder().intervals(2).startupGrace(java.time.Duration.ofSeconds(10)).build())
                 .build();
         assertThat(m.healthCheck().name()).isEqualTo("anomalies:orders");
         assertThat(m.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
@@ -102,7 +102,7 @@ class AnomalyMonitorTest {
     @Test
     void failingListenerIsCountedAndDoesNotReachTheCaller() {
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
-                .detector(StallDetector.builder().intervals(1).build())
+                .detector(StallDetector.builder().intervals(1).startupGrace(java.time.Duration.ofSeconds(5)).build())
                 .listener(a -> {
                     throw new IllegalStateException("sink down");
                 })
@@ -132,7 +132,8 @@ class AnomalyMonitorTest {
             @Override public AnomalyDetector fresh() { return this; }
         };
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry).detector(broken)
-                .detector(StallDetector.builder().intervals(1).build()).listener(events::add).build();
+                .detector(StallDetector.builder().intervals(1).startupGrace(java.time.Duration.ofSeconds(5)).build())
+                .listener(events::add).build();
         m.sample(Sample.of(T0, 10, 0));
         m.sample(Sample.of(T0.plusSeconds(5), 10, 0));
         assertThat(events).extracting(Anomaly::type).containsExactly("stall");
@@ -154,7 +155,8 @@ class AnomalyMonitorTest {
     @Test
     void countersGoingBackwardsStartANewRunAndResolveWhatWasFiring() {
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
-                .detector(StallDetector.builder().intervals(1).build()).listener(events::add).build();
+                .detector(StallDetector.builder().intervals(1).startupGrace(java.time.Duration.ofSeconds(5)).build())
+                .listener(events::add).build();
         m.sample(Sample.of(T0, 10, 0));
         m.sample(Sample.of(T0.plusSeconds(5), 10, 0));
         assertThat(m.active()).hasSize(1);
@@ -170,7 +172,8 @@ class AnomalyMonitorTest {
 
     @Test
     void detectorsAreTemplatesSoMonitorsDoNotShareState() {
-        StallDetector template = StallDetector.builder().intervals(1).build();
+        StallDetector template = StallDetector.builder().intervals(1).startupGrace(java.time.Duration.ofSeconds(5))
+                .build();
         AnomalyMonitor a = AnomalyMonitor.builder("a").meterRegistry(registry).detector(template).build();
         AnomalyMonitor b = AnomalyMonitor.builder("b").meterRegistry(registry).detector(template).build();
         a.sample(Sample.of(T0, 10, 0));
@@ -195,7 +198,7 @@ class AnomalyMonitorTest {
     @Test
     void minSampleSpacingJudgesOneSamplePerIntervalFromAFasterSchedule() {
         AnomalyMonitor m = AnomalyMonitor.builder("orders").meterRegistry(registry)
-                .detector(StallDetector.builder().intervals(2).build())
+                .detector(StallDetector.builder().intervals(2).startupGrace(java.time.Duration.ofSeconds(10)).build())
                 .minSampleSpacing(java.time.Duration.ofSeconds(5))
                 .listener(events::add).build();
         for (int s = 0; s <= 14; s++) { // every second, no progress after the first

@@ -46,7 +46,8 @@ class StallDetectorIdleTest {
 
     @Test
     void withoutTheOptionALagOfZeroIsNoExcuse() {
-        StallDetector d = (StallDetector) StallDetector.builder().after(Duration.ofSeconds(10)).build().fresh();
+        StallDetector d = (StallDetector) StallDetector.builder().after(Duration.ofSeconds(10))
+                .startupGrace(Duration.ofSeconds(10)).build().fresh(); // no startup grace: the lag rule alone
         d.evaluate(Sample.of(at(0), 100, 0, 0.0));
         assertThat(d.evaluate(Sample.of(at(5), 100, 0, 0.0))).isEqualTo(AnomalyDetector.Condition.NORMAL);
         assertThat(d.evaluate(Sample.of(at(10), 100, 0, 0.0))).isEqualTo(AnomalyDetector.Condition.ABNORMAL);
@@ -55,7 +56,7 @@ class StallDetectorIdleTest {
     @Test
     void anUnknownLagIsNotIdle() {
         StallDetector d = (StallDetector) StallDetector.builder().after(Duration.ofSeconds(10)).idleAtZeroLag(true)
-                .build().fresh();
+                .startupGrace(Duration.ofSeconds(10)).build().fresh(); // no startup grace: the lag rule alone
         d.evaluate(Sample.of(at(0), 1, 0));
         assertThat(d.evaluate(Sample.of(at(10), 1, 0))).isEqualTo(AnomalyDetector.Condition.ABNORMAL);
         assertThat(d.stalledSeconds(at(12))).isEqualTo(12.0);

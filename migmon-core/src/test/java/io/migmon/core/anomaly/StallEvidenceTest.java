@@ -41,15 +41,15 @@ class StallEvidenceTest {
     }
 
     @Test
-    void aOnceAMinuteStreamWhoseFirstGapsAreOverTheLimitFiresOnlyBeforeItsFirstCommit() {
-        // commits every 65 s from the start of the run: before the first one there is no evidence (fires at 60 s);
-        // after it, the run has shown a gap of 65 s and the next one of 65 s is its rhythm, not a stall
+    void aOnceAMinuteStreamWhoseFirstGapsAreOverTheLimitIsNeverStalled() {
+        // commits every 65 s from the start of the run: before the first one there is no evidence (the startup grace,
+        // 120 s, holds); after it, the run has shown a gap of 65 s and the next one of 65 s is its rhythm, not a stall
         double[] commits = new double[60];
         for (int i = 0; i < commits.length; i++) {
             commits[i] = 65.5 + 65 * i;
         }
         List<Anomaly> events = run(StallDetector.builder().build(), 1, commits, 3_600);
-        assertThat(firings(events)).as("one alert, before any commit was seen").containsExactly(60.0);
+        assertThat(firings(events)).as("no alert, not even before the first commit").isEmpty();
     }
 
     @Test
@@ -65,16 +65,46 @@ class StallEvidenceTest {
 
     @Test
     void aStreamThatCommitsOnceAfterALongFirstGapAndThenStallsIsCaughtWithinTheGapFactorOfIt() {
-        // first commit after 65 s (a long first gap: the alert at 60 s), then nothing: judged against 3 x 65 s
+        // first commit after 65 s (within the startup grace), then nothing: judged against 3 x 65 s
         List<Anomaly> events = run(StallDetector.builder().build(), 1, new double[] {65.5}, 600);
-        assertThat(firings(events)).containsExactly(60.0, 66.0 + 195.0);
+        assertThat(firings(events)).containsExactly(66.0 + 195.0);
     }
 
     @Test
     void aFirstStallOfTwiceTheLimitIsNotEvidenceOfTheRate() {
-        // nothing for 150 s (a stall, not a rhythm), then one commit and nothing again: caught at after again
+        // nothing for 150 s (a stall, caught at the startup grace, not a rhythm), then one commit and nothing again:
+        // caught at after again
         List<Anomaly> events = run(StallDetector.builder().build(), 1, new double[] {150.5}, 600);
-        assertThat(firings(events)).containsExactly(60.0, 151.0 + 60.0);
+        assertThat(firings(events)).containsExactly(120.0, 151.0 + 60.0);
+    }
+
+    @Test
+    void aRunStalledFromItsStartIsCaughtAtTheStartupGrace() {
+        assertThat(firings(run(StallDetector.builder().build(), 1, new double[0], 600))).containsExactly(120.0);
+        assertThat(firings(run(StallDetector.builder().build(), 60, new double[0], 600))).containsExactly(120.0);
+        assertThat(firings(run(StallDetector.builder().startupGrace(Duration.ofSeconds(90)).build(), 1,
+                new double[0], 600))).containsExactly(90.0);
+        // the default grace is twice after; a grace never lowers the limit below after
+        assertThat(firings(run(StallDetector.builder().after(Duration.ofSeconds(30)).build(), 1, new double[0],
+                600))).containsExactly(60.0);
+        assertThat(firings(run(StallDetector.builder().after(Duration.ofSeconds(200))
+                .startupGrace(Duration.ofSeconds(100)).build(), 1, new double[0], 600))).containsExactly(200.0);
+        // with a gap factor of 1 there is no grace: the limit is after
+        assertThat(firings(run(StallDetector.builder().gapFactor(1).build(), 1, new double[0], 600)))
+                .containsExactly(60.0);
+    }
+
+    @Test
+    void anIdleSampleEndsTheStartupGrace() {
+        // a pipeline that reads "nothing waits" at its start, then work waits and nothing is applied: the clock runs
+        // from the last idle sample and the limit is after (the idle-pipeline contract is unchanged)
+        List<Anomaly> events = new ArrayList<>();
+        AnomalyMonitor m = AnomalyMonitor.builder("idle-start").meterRegistry(new SimpleMeterRegistry())
+                .detector(StallDetector.builder().idleAtZeroLag(true).build()).listener(events::add).build();
+        for (int t = 0; t <= 300; t++) {
+            m.sample(Sample.of(T0.plusSeconds(t), 0, 0, t <= 10 ? 0 : t - 10));
+        }
+        assertThat(firings(events)).containsExactly(70.0);
     }
 
     @Test

@@ -38,8 +38,10 @@ import java.util.Random;
  * with the attack shapes on 2026-11-27, committed before any tuning of the 60 s verdicts, run once at 03:59 UTC and
  * published, so it is retired too ({@link #RETIRED_HELD_OUT_3}). A fourth (1_300_001) was fixed at 04:18 UTC before
  * the stall detector was changed for the once-a-minute streams, run once at 04:29 UTC and published, so it is retired
- * too ({@link #RETIRED_HELD_OUT_4}). {@link #HELD_OUT} (2_300_001, never generated before, same composition) was
- * fixed on 2026-11-27 at 07:15 UTC before the detector changes for the third attack's findings 2, 3 and 5.
+ * too ({@link #RETIRED_HELD_OUT_4}). A fifth (2_300_001) was fixed at 07:15 UTC before the detector changes for
+ * the third attack's findings 2, 3 and 5, run once at 07:45 UTC and published, so it is retired too
+ * ({@link #RETIRED_HELD_OUT_5}). {@link #HELD_OUT} (2_900_001, never generated before, same composition) was fixed
+ * on 2026-11-27 at 08:12 UTC before the stall start-of-run change and the noise-band change.
  *
  * <h2>Sampling</h2>
  * Each interval starts at a random phase, each step is the interval ±10%, and 2% of the samples come late by half to
@@ -64,15 +66,17 @@ final class Evaluation {
     static final long RETIRED_HELD_OUT_3 = 1_200_001;
     /** The fourth held-out set, seen on 2026-11-27 at 04:29 UTC and since then used for tuning only. */
     static final long RETIRED_HELD_OUT_4 = 1_300_001;
+    /** The fifth held-out set, seen on 2026-11-27 at 07:45 UTC and since then used for tuning only. */
+    static final long RETIRED_HELD_OUT_5 = 2_300_001;
     /** Every set that may be looked at while choosing settings. */
     static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2, RETIRED_HELD_OUT_3,
-            RETIRED_HELD_OUT_4};
+            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5};
     /**
-     * The held-out set, fixed on 2026-11-27 at 07:15 UTC before the detector changes for the third attack's findings
-     * 2, 3 and 5: run once, after the change is final. Never generated before (seeds 2_300_001 .. 2_305_010 checked
-     * against every seed in the test sources).
+     * The held-out set, fixed on 2026-11-27 at 08:12 UTC before the stall start-of-run change and the noise-band
+     * change: run once, after the change is final. Never generated before (seeds 2_900_001 .. 2_905_010 checked
+     * against every seed in the sources).
      */
-    static final long HELD_OUT = 2_300_001;
+    static final long HELD_OUT = 2_900_001;
 
     /** One part of a seed set: {@code count} traces of a kind and variant, seeds {@code first + offset ..}. */
     record Part(Simulation.Kind kind, Simulation.Variant variant, long offset, int count) {
