@@ -1,0 +1,128 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.core.testing.MutableClock;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * Independent attack on the newest migmon-cdc changes (issue 11, branch cdc-clean): transaction {@code END}
+ * records mapped to their connector by {@code topic.prefix}, and {@link PublicationAudit}'s list parsing.
+ * MutableClock: exact to the ms; ground truth is the source-side timestamps the records carry.
+ */
+class CdcAttackCleanTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
+
+    private static String change(String server, String table, int id, long sourceTsMs) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"" + server + "\",\"ts_ms\":"
+                + sourceTsMs + ",\"schema\":\"public\",\"table\":\"" + table + "\"},\"op\":\"c\",\"ts_ms\":"
+                + sourceTsMs + "}";
+    }
+
+    private CdcRecord heartbeat(String server) {
+        return CdcRecord.of("__debezium-heartbeat." + server, "{\"serverName\":\"" + server + "\"}",
+                "{\"ts_ms\":" + clock.millis() + "}");
+    }
+
+    private CdcRecord end(String txTopic, String id) {
+        return CdcRecord.of(txTopic, "{\"id\":\"" + id + "\"}", "{\"status\":\"END\",\"id\":\"" + id
+                + "\",\"event_count\":0,\"ts_ms\":" + clock.millis() + "}");
+    }
+
+    private double lag(String table) {
+        return registry.get("cdc.replication.lag").tags("source_table", "public." + table, "target_table",
+                "public." + table).gauge().value();
+    }
+
+    /**
+     * Finding 4: {@code topic.prefix} values may contain dots ({@code shop} and {@code shop.eu} are both valid).
+     * Connector {@code shop.eu} has no transaction metadata (or has not committed since the processor started) and
+     * goes silent; connector {@code shop} keeps committing. The data topic {@code shop.eu.public.invoices} starts with
+     * {@code shop.}, so it is mapped to {@code shop.transaction} (and the mapping is remembered): shop's ENDs keep the
+     * silent connector's table at 0 s. Truth: nothing of shop.eu is confirmed after its last heartbeat, 10 s ago.
+     * The envelope's {@code source.name} (= topic.prefix) names the connector exactly; the prefix match guesses.
+     */
+    @Test
+    @Disabled("finding 4: dotted topic.prefix: shop's transaction ENDs confirm the silent connector shop.eu (lag 0, truth 10 s)")
+    void anEndOfConnectorShopDoesNotConfirmConnectorShopEu() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
+                    CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
+                    heartbeat("shop"), heartbeat("shop.eu")));
+            assertThat(lag("invoices")).isZero();
+            // shop.eu goes silent; shop keeps committing transactions and sending heartbeats for 10 s
+            for (int s = 1; s <= 10; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(end("shop.transaction", s + ":1"), heartbeat("shop")));
+            }
+            assertThat(lag("orders")).as("shop confirmed by its own ENDs").isZero();
+            assertThat(lag("invoices")).as("shop.eu silent for 10 s: shop's ENDs say nothing about it")
+                    .isEqualTo(10.0, within(1e-9));
+        }
+    }
+
+    /** Held up: {@code shop} vs {@code shop2} (a prefix of the other without a dot) are told apart. */
+    @Test
+    void prefixesThatArePrefixesOfEachOtherAreToldApart() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
+                    CdcRecord.of("shop2.public.invoices", null, change("shop2", "invoices", 1, t0 - 100)),
+                    heartbeat("shop"), heartbeat("shop2")));
+            for (int s = 1; s <= 10; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(end("shop.transaction", s + ":1"), heartbeat("shop")));
+            }
+            assertThat(lag("orders")).isZero();
+            assertThat(lag("invoices")).isEqualTo(10.0, within(1e-9));
+        }
+    }
+
+    /**
+     * Finding 5: a source table named {@code transaction} (a banking schema's {@code public.transaction}) has the
+     * data topic {@code shop.public.transaction}, which ends with the transaction-topic suffix {@code .transaction}.
+     * Its changes are taken for transaction-metadata records and dead-lettered as "not a Debezium transaction
+     * record": the table can never be replicated (every row in the DLQ), and the topic is also taken as a
+     * connector's transaction topic (prefix {@code shop.public}). Debezium's transaction topic is exactly
+     * {@code <topic.prefix>.transaction}: two dot-separated parts less than a data topic.
+     */
+    @Test
+    @Disabled("finding 5: a source table named 'transaction' (topic shop.public.transaction): every change dead-lettered")
+    void aTableNamedTransactionIsReplicated() {
+        List<ChangeEvent> applied = new ArrayList<>();
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(applied::addAll).build()) {
+            p.process(List.of(CdcRecord.of("shop.public.transaction", "{\"id\":1}",
+                    change("shop", "transaction", 1, clock.millis()))));
+            assertThat(p.deadLettered()).as("a valid change event").isZero();
+            assertThat(applied).hasSize(1);
+        }
+    }
+
+    /**
+     * Finding 6: Debezium's list splitter takes {@code \,} as a literal comma inside one regex (Strings.RegExSplitter,
+     * debezium-util 3.6.1: {@code "public\\.a\\,b , public\\.c"} gives {@code [public\.a,b, public\.c]}), e.g. for a
+     * quoted table name containing a comma. The audit splits at every comma: a config Debezium accepts fails the
+     * audit's construction ("table.include.list is not a valid regular expression").
+     */
+    @Test
+    @Disabled("finding 6: an escaped comma (\\,) in table.include.list, valid for Debezium, makes PublicationAudit.of throw")
+    void anEscapedCommaInAnIncludeListIsAcceptedAsDebeziumDoes() {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        assertThatCode(() -> PublicationAudit.of(ds, "p", "public\\.\"a\\,b\", public\\.c")).doesNotThrowAnyException();
+    }
+}
