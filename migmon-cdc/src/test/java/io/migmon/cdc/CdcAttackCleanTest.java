@@ -74,6 +74,29 @@ class CdcAttackCleanTest {
         }
     }
 
+    /**
+     * Control for finding 4 (passes): the same run without transaction ENDs. Heartbeat topics are matched by the
+     * longest prefix among those known, so shop's heartbeats alone do not confirm shop.eu: the 0 of finding 4 comes
+     * from the END mapping.
+     */
+    @Test
+    void withoutEndsShopsHeartbeatsDoNotConfirmShopEu() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
+                    CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
+                    heartbeat("shop"), heartbeat("shop.eu")));
+            assertThat(lag("invoices")).isZero();
+            for (int s = 1; s <= 10; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(heartbeat("shop")));
+            }
+            assertThat(lag("orders")).isZero();
+            assertThat(lag("invoices")).isEqualTo(10.0, within(1e-9));
+        }
+    }
+
     /** Held up: {@code shop} vs {@code shop2} (a prefix of the other without a dot) are told apart. */
     @Test
     void prefixesThatArePrefixesOfEachOtherAreToldApart() {
