@@ -148,4 +148,46 @@ class CdcAttackCleanTest {
         org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
         assertThatCode(() -> PublicationAudit.of(ds, "p", "public\\.\"a\\,b\", public\\.c")).doesNotThrowAnyException();
     }
+    /**
+     * Held up: a source that accepts the TCP connection and never answers (a hung server, a proxy in front of a dead
+     * one). pgjdbc bounds the startup handshake by its connectTimeout (default 10 s): {@code check()} answers DEGRADED
+     * ("SQLState 08001") instead of blocking the host's health endpoint. Margin: 60 s.
+     */
+    @Test
+    void aSourceThatNeverAnswersIsDegradedNotAHang() throws Exception {
+        java.util.List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (java.net.ServerSocket server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(server.accept()); // never answers the startup message
+                    }
+                } catch (java.io.IOException closed) {
+                    // test over
+                }
+            }, "silent-source");
+            acceptor.setDaemon(true);
+            acceptor.start();
+            org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+            ds.setServerNames(new String[] {"127.0.0.1"});
+            ds.setPortNumbers(new int[] {server.getLocalPort()});
+            ds.setDatabaseName("postgres");
+            ds.setUser("postgres");
+            var check = PublicationAudit.of(ds, "p", null).healthCheck();
+            java.util.concurrent.ExecutorService ex = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "audit-check");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                var h = ex.submit(check::check).get(60, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(h.status()).isEqualTo(io.migmon.core.health.HealthStatus.DEGRADED);
+            } finally {
+                ex.shutdownNow();
+                for (java.net.Socket s : held) {
+                    s.close();
+                }
+            }
+        }
+    }
 }
