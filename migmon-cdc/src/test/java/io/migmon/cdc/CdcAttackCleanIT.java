@@ -6,9 +6,33 @@ import io.migmon.core.health.HealthStatus;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.event.DeadLetterReason;
+import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -125,5 +149,103 @@ class CdcAttackCleanIT {
                     + ms[2] + "/" + ms[4] + " uptime " + java.nio.file.Files.readString(
                     java.nio.file.Path.of("/proc/loadavg")).trim());
         }
+    }
+    private static final String FK_DATA = "acfk.public.acfk_child";
+    private static final String FK_DLQ = "acfk.dlq";
+
+    private static String child(long id, long parentId) {
+        long ms = System.currentTimeMillis();
+        return "{\"before\":null,\"after\":{\"id\":" + id + ",\"parent_id\":" + parentId + "},\"source\":{\"version\":"
+                + "\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"acfk\",\"ts_ms\":" + ms + ",\"ts_us\":"
+                + ms * 1000 + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\",\"table\":"
+                + "\"acfk_child\"},\"op\":\"c\",\"ts_ms\":" + ms + "}";
+    }
+
+    /**
+     * foreignKeyRetry expiry with several orphans in one batch (children 2, 5 and 8 of parents 90402, 90405, 90408
+     * that never arrive; the 7 others' parent exists). Ground truth: the target's rows, the DLQ read back, the
+     * group's committed offset. Expected: exactly the 3 orphans dead-lettered (offsets 1, 4, 7), each naming the
+     * constraint and no key value, the 7 others applied, committed 10; total time printed (the bound is one wait
+     * for the batch, not one per orphan).
+     */
+    @Test
+    void severalOrphansInOneBatchAreEachDeadLetteredOnceAndNothingElse() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        DataSource target = env.postgres.createDatabase("acfk");
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.acfk_parent (id bigint PRIMARY KEY)",
+                "CREATE TABLE public.acfk_child (id bigint PRIMARY KEY, parent_id bigint NOT NULL"
+                        + " CONSTRAINT acfk_child_parent_fk REFERENCES public.acfk_parent (id))",
+                "INSERT INTO public.acfk_parent VALUES (1)");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(FK_DATA, 1, (short) 1), new NewTopic(FK_DLQ, 1, (short) 1)))
+                    .all().get();
+        }
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
+                env.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (long id = 1; id <= 10; id++) {
+                long parent = id == 2 || id == 5 || id == 8 ? 90400 + id : 1;
+                p.send(new ProducerRecord<>(FK_DATA, 0, ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8),
+                        child(id, parent).getBytes(StandardCharsets.UTF_8))).get();
+            }
+        }
+        Duration bound = Duration.ofSeconds(3);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Map<String, Object> consumer = new HashMap<>();
+        consumer.put("bootstrap.servers", env.bootstrapServers());
+        consumer.put("group.id", "acfk-replica");
+        consumer.put("auto.offset.reset", "earliest");
+        CdcEventProcessor processor = CdcEventProcessor.builder("acfk").meterRegistry(registry)
+                .kafkaConsumer(consumer).topics(FK_DATA)
+                .applier(JdbcChangeApplier.builder(target).foreignKeyRetry(bound).build()).deadLetterTopic(FK_DLQ)
+                .pollTimeout(Duration.ofMillis(100)).retryBackoff(Duration.ofMillis(50)).build();
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        long started = System.nanoTime();
+        try {
+            loop.submit(processor);
+            Await.until(Duration.ofSeconds(120), "the partition committed past the orphans", () -> fkCommitted() == 10);
+            long doneMs = (System.nanoTime() - started) / 1_000_000L;
+            assertThat(CdcAttack2IT.query(target, "SELECT id FROM public.acfk_child ORDER BY id"))
+                    .containsExactly("1|", "3|", "4|", "6|", "7|", "9|", "10|");
+            List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                    env.bootstrapServers(), "group.id", "acfk-reader", "auto.offset.reset", "earliest"),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                c.subscribe(List.of(FK_DLQ));
+                long deadline = System.nanoTime() + 5_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    c.poll(Duration.ofMillis(200)).forEach(dead::add);
+                }
+            }
+            List<String> offsets = new ArrayList<>();
+            for (ConsumerRecord<byte[], byte[]> d : dead) {
+                offsets.add(fkHeader(d, DeadLetterReason.OFFSET_HEADER));
+                assertThat(fkHeader(d, DeadLetterReason.ERROR_HEADER)).contains("23503")
+                        .contains("acfk_child_parent_fk").doesNotContain("9040").doesNotContain("parent_id");
+            }
+            assertThat(offsets).containsExactly("1", "4", "7");
+            assertThat(processor.eventsProcessed()).isEqualTo(7);
+            assertThat(processor.deadLettered()).isEqualTo(3);
+            System.err.println("ATTACK fk expiry: 3 orphans in one batch, bound " + bound + ", committed past them after "
+                    + doneMs + " ms; errors " + dead.stream().map(d -> fkHeader(d, DeadLetterReason.ERROR_HEADER))
+                    .toList());
+        } finally {
+            processor.close();
+            loop.shutdown();
+            loop.awaitTermination(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long fkCommitted() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
+            OffsetAndMetadata o = admin.listConsumerGroupOffsets("acfk-replica").partitionsToOffsetAndMetadata().get()
+                    .get(new TopicPartition(FK_DATA, 0));
+            return o == null ? -1 : o.offset();
+        }
+    }
+
+    private static String fkHeader(ConsumerRecord<byte[], byte[]> r, String name) {
+        var h = r.headers().lastHeader(name);
+        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }
