@@ -114,6 +114,39 @@ class CdcAttackCleanIT {
         assertThat(audit.unpublishedTables()).as("acs_b is not in schema.include.list").isEmpty();
     }
 
+    /**
+     * Held up: quoted mixed-case names matched case-insensitively and reported with their real case; a table
+     * dropped after it was listed disappears from the report; a publication FOR ALL TABLES is UP; a publication
+     * that does not exist is DOWN, never thrown.
+     */
+    @Test
+    void mixedCaseNamesDroppedTablesAllTablesAndAMissingPublication() throws Exception {
+        CdcTestEnvironment env = CdcTestEnvironment.get();
+        CdcTestEnvironment.exec(env.source(),
+                "CREATE SCHEMA \"AcmSales\"",
+                "CREATE TABLE \"AcmSales\".\"Orders\" (id int PRIMARY KEY)",
+                "CREATE TABLE \"AcmSales\".\"Lines\" (id int PRIMARY KEY)",
+                "CREATE TABLE \"AcmSales\".gone (id int PRIMARY KEY)",
+                "CREATE PUBLICATION acm_pub FOR TABLE \"AcmSales\".\"Lines\", \"AcmSales\".gone");
+        PublicationAudit audit = PublicationAudit.of(env.source(), connector("publication.name", "acm_pub",
+                "table.include.list", "acmsales\\..*"));
+        assertThat(audit.unpublishedTables()).containsExactly("AcmSales.Orders");
+        CdcTestEnvironment.exec(env.source(), "ALTER PUBLICATION acm_pub ADD TABLE \"AcmSales\".\"Orders\"",
+                "DROP TABLE \"AcmSales\".gone");
+        assertThat(audit.healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+        CdcTestEnvironment.exec(env.source(), "CREATE PUBLICATION acm_all FOR ALL TABLES");
+        try {
+            assertThat(PublicationAudit.of(env.source(), connector("publication.name", "acm_all"))
+                    .healthCheck().check().status()).isEqualTo(HealthStatus.UP);
+        } finally {
+            CdcTestEnvironment.exec(env.source(), "DROP PUBLICATION acm_all");
+        }
+        Health missing = PublicationAudit.of(env.source(), connector("publication.name", "acm_none",
+                "table.include.list", "acmsales\\..*")).healthCheck().check();
+        assertThat(missing.status()).isEqualTo(HealthStatus.DOWN);
+        assertThat(missing.reasons()).singleElement().satisfies(r -> assertThat(r).contains("does not exist"));
+    }
+
     /** Held up / measurement: cost of one check() over a schema of 1,000 tables (figures printed, not asserted). */
     @Test
     void costOfOneCheckOverAThousandTables() throws Exception {
