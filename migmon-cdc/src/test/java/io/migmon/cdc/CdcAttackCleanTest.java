@@ -146,6 +146,34 @@ class CdcAttackCleanTest {
                 .doesNotThrowAnyException();
     }
 
+    /**
+     * Finding 10 (same mechanism as finding 4, in the heartbeat mapping of the previous round, which the END mapping
+     * copied): the mapping is remembered once found. If {@code shop.eu}'s table is read while only shop's heartbeat
+     * topic is known (shop.eu's first heartbeat not consumed yet), it is mapped to {@code __debezium-heartbeat.shop}
+     * for good: after shop.eu's own heartbeat arrives and shop.eu then goes silent, shop's heartbeats keep its table
+     * at 0 s. Truth: shop.eu confirmed nothing for 10 s.
+     */
+    @Test
+    @Disabled("finding 10: heartbeat mapping remembered before the longer prefix is known: shop's heartbeats confirm silent shop.eu")
+    void aHeartbeatMappingIsNotFixedBeforeTheLongerPrefixIsKnown() {
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+            long t0 = clock.millis();
+            p.process(List.of(CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
+                    heartbeat("shop")));
+            lag("invoices"); // a scrape while only shop's heartbeat topic is known
+            clock.advance(Duration.ofSeconds(1));
+            p.process(List.of(heartbeat("shop.eu")));
+            long lastOwn = clock.millis();
+            for (int s = 1; s <= 10; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(heartbeat("shop")));
+            }
+            assertThat(lag("invoices")).as("shop.eu silent since its heartbeat 10 s ago")
+                    .isEqualTo((clock.millis() - lastOwn) / 1000.0, within(1e-9));
+        }
+    }
+
     /** Held up: {@code shop} vs {@code shop2} (a prefix of the other without a dot) are told apart. */
     @Test
     void prefixesThatArePrefixesOfEachOtherAreToldApart() {
