@@ -15,8 +15,12 @@ import java.time.Duration;
 final class PartitionProgress {
 
     final TopicPartition tp;
-    /** Whether records of this partition are row changes (not heartbeats, not transaction metadata). */
-    final boolean data;
+    /**
+     * Whether records of this partition are row changes (not heartbeats, not transaction metadata). Guessed from the
+     * topic name when the partition is first seen, set when a change arrives (a table named {@code transaction}
+     * has a topic ending like a transaction topic).
+     */
+    volatile boolean data;
     private final Clock clock;
 
     /** Next offset to apply: everything before it is applied (or dead-lettered) and committed; -1 unknown. */
