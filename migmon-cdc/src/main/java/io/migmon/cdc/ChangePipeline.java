@@ -512,6 +512,10 @@ final class ChangePipeline {
                 if (!p.data) {
                     p.data = true; // a table named like the transaction suffix: a data topic after all
                 }
+                String sourceName = e.sourceName();
+                if (sourceName != null && !sourceName.equals(p.sourceName)) {
+                    p.sourceName = sourceName; // the exact key of its connector's heartbeat / transaction topics
+                }
                 long changeMs = consumedNanos / 1_000_000L;
                 if (health.lastChangeMs != changeMs) {
                     health.lastChangeMs = changeMs; // a volatile write only once per batch

@@ -62,6 +62,16 @@ final class PartitionProgress {
     volatile String heartbeatTopic;
     /** Transaction metadata topic of this partition's connector, once known ({@link ProgressTracker#transactionTopicOf}). */
     volatile String transactionTopic;
+    /**
+     * The connector's {@code topic.prefix} as its changes name it ({@code source.name}), once a change carrying it
+     * arrived: the exact key of its heartbeat and transaction topics (a dotted prefix makes the topic-name match a
+     * guess).
+     */
+    volatile String sourceName;
+    /** How many heartbeat topics were known when {@link #heartbeatTopic} was guessed from the topic name; -1 exact. */
+    volatile int heartbeatTopicsAtGuess = -1;
+    /** How many transaction topics were known when {@link #transactionTopic} was guessed; -1 exact. */
+    volatile int transactionTopicsAtGuess = -1;
     /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
     private final StallWatch stall;
 
