@@ -25,8 +25,9 @@ import java.util.regex.Pattern;
  *
  * <p>The audit reads the source's catalog ({@code pg_class}, {@code pg_publication_tables}) each time it runs, over a
  * connection of the given {@link DataSource} (any role that can read the catalog). A publication {@code FOR ALL
- * TABLES} publishes everything. Partitioned tables are judged by their leaf partitions (what
- * {@code pg_publication_tables} lists without {@code publish_via_partition_root}). Include/exclude lists are matched
+ * TABLES} publishes everything. Partitioned tables are judged by the unit PostgreSQL publishes:
+ * their leaf partitions, or, when the publication has {@code publish_via_partition_root}, the top-level partitioned
+ * table (its partitions' changes go out under its name; the partitions themselves are then not judged). Include/exclude lists are matched
  * as Debezium does: comma-separated regular expressions, each matching the whole {@code schema.table} (or schema),
  * case-insensitively.
  *
@@ -44,11 +45,20 @@ public final class PublicationAudit {
     /** Debezium's default {@code publication.name}. */
     public static final String DEFAULT_PUBLICATION = "dbz_publication";
 
-    private static final String TABLES = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_publication_tables pt"
+    /**
+     * Ordinary and partitioned tables: schema, name, partitioned (relkind 'p'), a partition (of a partitioned table),
+     * published ({@code pg_publication_tables} lists leaf partitions, or with {@code publish_via_partition_root} the
+     * partitioned root instead).
+     */
+    private static final String TABLES = "SELECT n.nspname, c.relname, c.relkind = 'p', c.relispartition,"
+            + " EXISTS (SELECT 1 FROM pg_publication_tables pt"
             + " WHERE pt.pubname = ? AND pt.schemaname = n.nspname AND pt.tablename = c.relname)"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1, 2";
+    /** {@code pubviaroot} exists from PostgreSQL 13 on: read through {@code to_jsonb} so that older servers answer. */
+    private static final String PUBLICATION = "SELECT p.puballtables, coalesce((to_jsonb(p) ->> 'pubviaroot')::boolean,"
+            + " false) FROM pg_publication p WHERE p.pubname = ?";
 
     private final DataSource source;
     private final String publication;
@@ -108,7 +118,8 @@ public final class PublicationAudit {
     private Result audit() throws SQLException {
         try (Connection c = source.getConnection()) {
             boolean exists = false;
-            try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            boolean viaRoot = false;
+            try (PreparedStatement ps = c.prepareStatement(PUBLICATION)) {
                 ps.setQueryTimeout(10);
                 ps.setString(1, publication);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -117,6 +128,7 @@ public final class PublicationAudit {
                             return new Result(true, List.of());
                         }
                         exists = true;
+                        viaRoot = rs.getBoolean(2);
                     }
                 }
             }
@@ -128,7 +140,12 @@ public final class PublicationAudit {
                     while (rs.next()) {
                         String schema = rs.getString(1);
                         String table = schema + '.' + rs.getString(2);
-                        if (!rs.getBoolean(3) && included(schema, table)) {
+                        boolean partitioned = rs.getBoolean(3);
+                        boolean partition = rs.getBoolean(4);
+                        // the unit PostgreSQL publishes: with publish_via_partition_root the top-level table (a
+                        // partition's changes go out under its root's name), else every table holding rows (leaves)
+                        boolean unit = viaRoot ? !partition : !partitioned;
+                        if (unit && !rs.getBoolean(5) && included(schema, table)) {
                             missing.add(table);
                         }
                     }
