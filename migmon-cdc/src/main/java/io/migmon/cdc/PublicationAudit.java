@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Detects source tables a Debezium PostgreSQL connector is meant to capture but whose changes PostgreSQL never sends:
- * tables that match the connector's {@code table.include.list} (or {@code schema.include.list}, minus
- * {@code table.exclude.list}) and are not in its publication ({@code publication.name}, Debezium's default
+ * tables that pass the connector's filters as Debezium applies them (both
+ * {@code schema.include.list}/{@code schema.exclude.list} and {@code table.include.list}/{@code table.exclude.list}) and are not in its publication ({@code publication.name}, Debezium's default
  * {@code dbz_publication}). With {@code publication.autocreate.mode=filtered} (migmon's seed) a table created after the
  * connector started is such a table: nothing of it reaches Kafka, so the processor cannot see it (finding 16).
  *
@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * TABLES} publishes everything. Partitioned tables are judged by the unit PostgreSQL publishes:
  * their leaf partitions, or, when the publication has {@code publish_via_partition_root}, the top-level partitioned
  * table (its partitions' changes go out under its name; the partitions themselves are then not judged). Include/exclude lists are matched
- * as Debezium does: comma-separated regular expressions, each matching the whole {@code schema.table} (or schema),
+ * as Debezium does: comma-separated regular expressions ({@code \\,} a literal comma), each matching the whole {@code schema.table} (or schema),
  * case-insensitively.
  *
  * <pre>{@code
@@ -65,20 +65,22 @@ public final class PublicationAudit {
     private final List<Pattern> tableInclude;
     private final List<Pattern> schemaInclude;
     private final List<Pattern> tableExclude;
+    private final List<Pattern> schemaExclude;
     private volatile boolean failing;
 
     private PublicationAudit(DataSource source, String publication, String tableIncludeList, String schemaIncludeList,
-                             String tableExcludeList) {
+                             String tableExcludeList, String schemaExcludeList) {
         this.source = Objects.requireNonNull(source, "source");
         this.publication = publication == null || publication.isBlank() ? DEFAULT_PUBLICATION : publication;
         this.tableInclude = patterns(tableIncludeList, "table.include.list");
         this.schemaInclude = patterns(schemaIncludeList, "schema.include.list");
         this.tableExclude = patterns(tableExcludeList, "table.exclude.list");
+        this.schemaExclude = patterns(schemaExcludeList, "schema.exclude.list");
     }
 
     /**
      * An audit of the connector configured by {@code config} ({@code publication.name}, {@code table.include.list},
-     * {@code schema.include.list}, {@code table.exclude.list}), e.g. as read back with
+     * {@code table.exclude.list}, {@code schema.include.list}, {@code schema.exclude.list}), e.g. as read back with
      * {@link io.migmon.cdc.connect.KafkaConnectClient#config(String)}.
      *
      * @throws IllegalArgumentException naming the field when an include/exclude list is not a valid regex
@@ -87,7 +89,7 @@ public final class PublicationAudit {
         Objects.requireNonNull(config, "config");
         var m = config.asMap();
         return new PublicationAudit(source, m.get("publication.name"), m.get("table.include.list"),
-                m.get("schema.include.list"), m.get("table.exclude.list"));
+                m.get("schema.include.list"), m.get("table.exclude.list"), m.get("schema.exclude.list"));
     }
 
     /**
@@ -97,7 +99,7 @@ public final class PublicationAudit {
      * @throws IllegalArgumentException naming {@code table.include.list} when it is not a valid regex
      */
     public static PublicationAudit of(DataSource source, String publication, String tableIncludeList) {
-        return new PublicationAudit(source, publication, tableIncludeList, null, null);
+        return new PublicationAudit(source, publication, tableIncludeList, null, null, null);
     }
 
     /** The publication audited. */
@@ -155,14 +157,14 @@ public final class PublicationAudit {
         }
     }
 
+    /**
+     * Debezium's RelationalTableFilters: a table is captured when it passes the schema filter (in
+     * {@code schema.include.list} when set, and not in {@code schema.exclude.list}) and the table filter (in
+     * {@code table.include.list} when set, and not in {@code table.exclude.list}); both filters always apply.
+     */
     private boolean included(String schema, String table) {
-        if (matches(tableExclude, table)) {
-            return false;
-        }
-        if (!tableInclude.isEmpty()) {
-            return matches(tableInclude, table);
-        }
-        return schemaInclude.isEmpty() || matches(schemaInclude, schema);
+        return (schemaInclude.isEmpty() || matches(schemaInclude, schema)) && !matches(schemaExclude, schema)
+                && (tableInclude.isEmpty() || matches(tableInclude, table)) && !matches(tableExclude, table);
     }
 
     private static boolean matches(List<Pattern> patterns, String name) {
@@ -215,7 +217,7 @@ public final class PublicationAudit {
             return List.of();
         }
         List<Pattern> out = new ArrayList<>();
-        for (String s : list.split(",")) {
+        for (String s : split(list)) {
             String t = s.trim();
             if (t.isEmpty()) {
                 continue;
@@ -227,6 +229,29 @@ public final class PublicationAudit {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Splits a Debezium list at its commas; {@code \\,} is a literal comma inside one regex (as Debezium's
+     * {@code Strings.setOfRegex}), e.g. for a quoted name containing a comma.
+     */
+    static List<String> split(String list) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < list.length(); i++) {
+            char ch = list.charAt(i);
+            if (ch == '\\' && i + 1 < list.length() && list.charAt(i + 1) == ',') {
+                cur.append(',');
+                i++;
+            } else if (ch == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
+        return out;
     }
 
     private record Result(boolean exists, List<String> unpublished) {

@@ -128,7 +128,6 @@ class CdcAttackCleanIT {
      * following the advice adds tables the connector deliberately excludes.
      */
     @Test
-    @Disabled("finding 2: schema.exclude.list ignored: tables of an excluded schema reported unpublished (false DOWN)")
     void schemaExcludeListIsHonoured() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         CdcTestEnvironment.exec(env.source(),
@@ -147,7 +146,6 @@ class CdcAttackCleanIT {
      * schemas the connector never captures.
      */
     @Test
-    @Disabled("finding 3: schema.include.list ignored when table.include.list is set: non-captured table reported")
     void schemaAndTableIncludeListsBothApply() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         CdcTestEnvironment.exec(env.source(),
