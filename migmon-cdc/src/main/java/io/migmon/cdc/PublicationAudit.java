@@ -62,6 +62,8 @@ public final class PublicationAudit {
 
     private final DataSource source;
     private final String publication;
+    /** The source database (connector's {@code database.dbname}, else read from the DataSource), or null. */
+    private final String database;
     private final List<Pattern> tableInclude;
     private final List<Pattern> schemaInclude;
     private final List<Pattern> tableExclude;
@@ -69,8 +71,9 @@ public final class PublicationAudit {
     private volatile boolean failing;
 
     private PublicationAudit(DataSource source, String publication, String tableIncludeList, String schemaIncludeList,
-                             String tableExcludeList, String schemaExcludeList) {
+                             String tableExcludeList, String schemaExcludeList, String database) {
         this.source = Objects.requireNonNull(source, "source");
+        this.database = database == null || database.isBlank() ? databaseOf(source) : database;
         this.publication = publication == null || publication.isBlank() ? DEFAULT_PUBLICATION : publication;
         this.tableInclude = patterns(tableIncludeList, "table.include.list");
         this.schemaInclude = patterns(schemaIncludeList, "schema.include.list");
@@ -89,7 +92,8 @@ public final class PublicationAudit {
         Objects.requireNonNull(config, "config");
         var m = config.asMap();
         return new PublicationAudit(source, m.get("publication.name"), m.get("table.include.list"),
-                m.get("schema.include.list"), m.get("table.exclude.list"), m.get("schema.exclude.list"));
+                m.get("schema.include.list"), m.get("table.exclude.list"), m.get("schema.exclude.list"),
+                m.get("database.dbname"));
     }
 
     /**
@@ -99,7 +103,7 @@ public final class PublicationAudit {
      * @throws IllegalArgumentException naming {@code table.include.list} when it is not a valid regex
      */
     public static PublicationAudit of(DataSource source, String publication, String tableIncludeList) {
-        return new PublicationAudit(source, publication, tableIncludeList, null, null, null);
+        return new PublicationAudit(source, publication, tableIncludeList, null, null, null, null);
     }
 
     /** The publication audited. */
@@ -177,13 +181,77 @@ public final class PublicationAudit {
     }
 
     /**
-     * A health check named {@code cdc-publication-<publication>}: DOWN naming the unpublished tables (detail
+     * The source database the audit reads: the connector's {@code database.dbname}, else the DataSource's database
+     * name ({@code getDatabaseName()}, or the path of its {@code getUrl()}/{@code getJdbcUrl()}); null when unknown.
+     */
+    public String database() {
+        return database;
+    }
+
+    /**
+     * {@link #healthCheck(String)} named {@code cdc-publication-<database>.<publication>}, or
+     * {@code cdc-publication-<publication>} when the database is unknown ({@link #database()}). Two sources that both
+     * keep Debezium's default {@code dbz_publication} thus get distinct checks; two audits of the same database and
+     * publication (or of unknown databases) still collide: name them with {@link #healthCheck(String)}.
+     */
+    public HealthCheck healthCheck() {
+        return healthCheck("cdc-publication-" + (database == null ? "" : database + ".") + publication);
+    }
+
+    /**
+     * A health check named {@code name}: DOWN naming the unpublished tables (detail
      * {@code unpublishedTables}) or a missing publication; UP when every included table is published; DEGRADED when
      * the audit itself fails (the source's catalog cannot be read: the reason carries the SQLState, never the URL
      * or credentials). Runs the audit (two catalog queries) at every {@code check()}.
      */
-    public HealthCheck healthCheck() {
-        return HealthCheck.of("cdc-publication-" + publication, this::check);
+    public HealthCheck healthCheck(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return HealthCheck.of(name, this::check);
+    }
+
+    /** The database name a DataSource is configured with, read without connecting; null when it does not say. */
+    static String databaseOf(DataSource ds) {
+        try {
+            for (String getter : new String[] {"getDatabaseName", "getUrl", "getJdbcUrl"}) {
+                java.lang.reflect.Method m;
+                try {
+                    m = ds.getClass().getMethod(getter);
+                } catch (NoSuchMethodException absent) {
+                    continue;
+                }
+                if (m.getReturnType() != String.class) {
+                    continue;
+                }
+                String v = (String) m.invoke(ds);
+                String db = getter.equals("getDatabaseName") ? v : databaseOfUrl(v);
+                if (db != null && !db.isBlank()) {
+                    return db;
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // a DataSource that does not say: the name stays without the database
+        }
+        return null;
+    }
+
+    /** {@code jdbc:postgresql://host:5432/orders?ssl=true} gives {@code orders}; null when there is no path. */
+    static String databaseOfUrl(String url) {
+        if (url == null || !url.startsWith("jdbc:")) {
+            return null;
+        }
+        String rest = url;
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            rest = rest.substring(0, q);
+        }
+        int hosts = rest.indexOf("//");
+        if (hosts < 0) {
+            return null;
+        }
+        int slash = rest.indexOf('/', hosts + 2);
+        return slash < 0 || slash == rest.length() - 1 ? null : rest.substring(slash + 1);
     }
 
     private Health check() {

@@ -132,7 +132,6 @@ class CdcAttackCleanTest {
      * {@code HealthMeters} both would be tagged {@code check="cdc-publication-dbz_publication"} (not run here).
      */
     @Test
-    @Disabled("finding 9: two connectors with the default dbz_publication on two sources: same check name, composite refuses / series collide")
     void twoSourcesWithTheDefaultPublicationGiveTwoDistinctChecks() {
         org.postgresql.ds.PGSimpleDataSource orders = new org.postgresql.ds.PGSimpleDataSource();
         orders.setDatabaseName("orders");
@@ -143,6 +142,13 @@ class CdcAttackCleanTest {
         assertThat(a.name()).as("one check per connector/source").isNotEqualTo(b.name());
         assertThatCode(() -> io.migmon.core.health.CompositeHealthCheck.builder("cdc").add(a).add(b).build())
                 .doesNotThrowAnyException();
+        assertThat(a.name()).isEqualTo("cdc-publication-orders.dbz_publication");
+        // the caller can name the check (two audits of one database and publication, or an unknown database)
+        assertThat(PublicationAudit.of(orders, null, null).healthCheck("orders-source").name())
+                .isEqualTo("orders-source");
+        assertThat(PublicationAudit.databaseOfUrl("jdbc:postgresql://db1:5432,db2:5432/billing?ssl=true"))
+                .isEqualTo("billing");
+        assertThat(PublicationAudit.databaseOfUrl("jdbc:postgresql://db1/")).isNull();
     }
 
     /**
