@@ -103,7 +103,10 @@ class CdcAttackCleanTest {
      * The END itself says so (event_count 2, none of its changes seen).
      */
     @Test
-    @Disabled("finding 8: an END consumed before its data confirms the connector current: lag 0 while its 2 changes wait (truth 3 s)")
+    @Disabled("finding 8 (brief: finding 7), open: an END consumed before its data confirms the connector current: lag 0"
+            + " while its 2 changes wait (truth 3 s). Not fixed in round cdc-clean2 (time): holding the lag on an END's"
+            + " unseen event_count needs its data_collections (not parsed) to ignore ENDs of tables this processor does not"
+            + " consume, and a rule for ENDs redelivered after a restart whose changes were committed before it")
     void anEndConsumedBeforeItsDataDoesNotReadZeroWhileTheDataIsMissing() {
         try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
                 .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
