@@ -514,7 +514,7 @@ final class ChangePipeline {
                 }
                 String sourceName = e.sourceName();
                 if (sourceName != null && !sourceName.equals(p.sourceName)) {
-                    p.sourceName = sourceName; // the exact key of its connector's heartbeat / transaction topics
+                    progress.sourceNamed(p, sourceName); // the exact key of its connector's topics
                 }
                 long changeMs = consumedNanos / 1_000_000L;
                 if (health.lastChangeMs != changeMs) {

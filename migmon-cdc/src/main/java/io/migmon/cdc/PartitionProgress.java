@@ -68,6 +68,10 @@ final class PartitionProgress {
      * guess).
      */
     volatile String sourceName;
+    /** {@code <heartbeat prefix>.<sourceName>}, set with it; null without a source name or heartbeat prefix. */
+    volatile String ownHeartbeatTopic;
+    /** {@code <sourceName><transaction suffix>}, set with it; null without a source name or suffix. */
+    volatile String ownTransactionTopic;
     /** How many heartbeat topics were known when {@link #heartbeatTopic} was guessed from the topic name; -1 exact. */
     volatile int heartbeatTopicsAtGuess = -1;
     /** How many transaction topics were known when {@link #transactionTopic} was guessed; -1 exact. */

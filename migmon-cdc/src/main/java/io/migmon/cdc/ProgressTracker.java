@@ -148,10 +148,9 @@ final class ProgressTracker {
                         || (p.heartbeatTopicsAtGuess == heartbeats.size() && p.sourceName == null)))) {
             return known;
         }
-        String source = p.sourceName;
-        if (source != null) {
-            String exact = config.heartbeatTopicPrefix + "." + source;
-            if (heartbeats.containsKey(exact)) {
+        if (p.sourceName != null) {
+            String exact = p.ownHeartbeatTopic;
+            if (exact != null && heartbeats.containsKey(exact)) {
                 p.heartbeatTopic = exact;
                 p.heartbeatTopicsAtGuess = -1;
                 return exact;
@@ -177,6 +176,16 @@ final class ProgressTracker {
         return best;
     }
 
+    /**
+     * {@code p}'s changes name their connector {@code sourceName} ({@code source.name}, the {@code topic.prefix}):
+     * the exact key of its heartbeat and transaction topics (processing thread; called when it changes).
+     */
+    void sourceNamed(PartitionProgress p, String sourceName) {
+        p.ownHeartbeatTopic = config.heartbeatTopicPrefix == null ? null : config.heartbeatTopicPrefix + "." + sourceName;
+        p.ownTransactionTopic = config.transactionTopicSuffix == null ? null : sourceName + config.transactionTopicSuffix;
+        p.sourceName = sourceName;
+    }
+
     /** Whether {@code prefix} is a dot-delimited prefix of {@code topic} longer than {@code bestLength}. */
     private static boolean longerPrefixOf(String topic, String prefix, int bestLength) {
         return !prefix.isEmpty() && topic.length() > prefix.length() && topic.startsWith(prefix)
@@ -197,10 +206,9 @@ final class ProgressTracker {
                         || (p.transactionTopicsAtGuess == txEnds.size() && p.sourceName == null)))) {
             return known;
         }
-        String source = p.sourceName;
-        if (source != null) {
-            String exact = source + suffix;
-            if (txEnds.containsKey(exact)) {
+        if (p.sourceName != null) {
+            String exact = p.ownTransactionTopic;
+            if (exact != null && txEnds.containsKey(exact)) {
                 p.transactionTopic = exact;
                 p.transactionTopicsAtGuess = -1;
                 return exact;
