@@ -98,7 +98,10 @@ final class ChangePipeline {
         List<TopicPartition> data = new ArrayList<>(partitions.size());
         boolean transactionTopic = false;
         for (TopicPartition tp : partitions) {
-            if (parser.isTransactionTopic(tp.topic())) {
+            PartitionProgress known = progress.get(tp);
+            if (known != null && known.data) {
+                data.add(tp);
+            } else if (parser.isTransactionTopic(tp.topic())) {
                 transactionTopic = true;
             } else if (progress.isData(tp.topic())) {
                 data.add(tp);
@@ -506,6 +509,13 @@ final class ChangePipeline {
                 progress.heartbeat(r.topic(), eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                 return;
             case CHANGE:
+                if (!p.data) {
+                    p.data = true; // a table named like the transaction suffix: a data topic after all
+                }
+                String sourceName = e.sourceName();
+                if (sourceName != null && !sourceName.equals(p.sourceName)) {
+                    progress.sourceNamed(p, sourceName); // the exact key of its connector's topics
+                }
                 long changeMs = consumedNanos / 1_000_000L;
                 if (health.lastChangeMs != changeMs) {
                     health.lastChangeMs = changeMs; // a volatile write only once per batch

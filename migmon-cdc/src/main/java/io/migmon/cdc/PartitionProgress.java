@@ -15,8 +15,12 @@ import java.time.Duration;
 final class PartitionProgress {
 
     final TopicPartition tp;
-    /** Whether records of this partition are row changes (not heartbeats, not transaction metadata). */
-    final boolean data;
+    /**
+     * Whether records of this partition are row changes (not heartbeats, not transaction metadata). Guessed from the
+     * topic name when the partition is first seen, set when a change arrives (a table named {@code transaction}
+     * has a topic ending like a transaction topic).
+     */
+    volatile boolean data;
     private final Clock clock;
 
     /** Next offset to apply: everything before it is applied (or dead-lettered) and committed; -1 unknown. */
@@ -58,6 +62,20 @@ final class PartitionProgress {
     volatile String heartbeatTopic;
     /** Transaction metadata topic of this partition's connector, once known ({@link ProgressTracker#transactionTopicOf}). */
     volatile String transactionTopic;
+    /**
+     * The connector's {@code topic.prefix} as its changes name it ({@code source.name}), once a change carrying it
+     * arrived: the exact key of its heartbeat and transaction topics (a dotted prefix makes the topic-name match a
+     * guess).
+     */
+    volatile String sourceName;
+    /** {@code <heartbeat prefix>.<sourceName>}, set with it; null without a source name or heartbeat prefix. */
+    volatile String ownHeartbeatTopic;
+    /** {@code <sourceName><transaction suffix>}, set with it; null without a source name or suffix. */
+    volatile String ownTransactionTopic;
+    /** How many heartbeat topics were known when {@link #heartbeatTopic} was guessed from the topic name; -1 exact. */
+    volatile int heartbeatTopicsAtGuess = -1;
+    /** How many transaction topics were known when {@link #transactionTopic} was guessed; -1 exact. */
+    volatile int transactionTopicsAtGuess = -1;
     /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
     private final StallWatch stall;
 

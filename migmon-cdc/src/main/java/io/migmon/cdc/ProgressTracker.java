@@ -135,58 +135,99 @@ final class ProgressTracker {
     }
 
     /**
-     * The heartbeat topic of a data partition's connector: the known heartbeat topic
-     * {@code <heartbeat prefix>.<topic.prefix>} whose {@code topic.prefix} starts the data topic (the longest), or
-     * null while none is known (then the processor-wide confirmation applies). Remembered once found.
+     * The heartbeat topic of a data partition's connector, or null while it is not known (then the processor-wide
+     * confirmation applies). When its changes name their connector ({@code source.name}, the {@code topic.prefix}):
+     * exactly {@code <heartbeat prefix>.<source.name>}, once that topic was seen (remembered). Else guessed: the known
+     * heartbeat topic whose {@code topic.prefix} starts the data topic, the longest ({@code shop} and {@code shop.eu}
+     * are both valid prefixes); a guess is redone when another heartbeat topic appears.
      */
     String heartbeatTopicOf(PartitionProgress p) {
         String known = p.heartbeatTopic;
-        if (known != null || config.heartbeatTopicPrefix == null) {
+        if (config.heartbeatTopicPrefix == null
+                || (known != null && (p.heartbeatTopicsAtGuess < 0
+                        || (p.heartbeatTopicsAtGuess == heartbeats.size() && p.sourceName == null)))) {
             return known;
         }
-        String topic = p.tp.topic();
+        if (p.sourceName != null) {
+            String exact = p.ownHeartbeatTopic;
+            if (exact != null && heartbeats.containsKey(exact)) {
+                p.heartbeatTopic = exact;
+                p.heartbeatTopicsAtGuess = -1;
+                return exact;
+            }
+            return null; // its own heartbeat topic not seen yet: another connector's says nothing about it
+        }
         int skip = config.heartbeatTopicPrefix.length() + 1;
+        int size = heartbeats.size();
         String best = null;
         for (String hb : heartbeats.keySet()) {
             if (hb.length() <= skip) {
                 continue;
             }
             String prefix = hb.substring(skip);
-            if (topic.length() > prefix.length() && topic.startsWith(prefix) && topic.charAt(prefix.length()) == '.'
-                    && (best == null || hb.length() > best.length())) {
+            if (longerPrefixOf(p.tp.topic(), prefix, best == null ? -1 : best.length() - skip)) {
                 best = hb;
             }
         }
         if (best != null) {
+            p.heartbeatTopicsAtGuess = size;
             p.heartbeatTopic = best;
         }
         return best;
     }
 
     /**
-     * The transaction metadata topic of a data partition's connector: the known topic
-     * {@code <topic.prefix><transaction suffix>} whose {@code topic.prefix} starts the data topic (the longest), or
-     * null while none is known. Remembered once found. An {@code END} confirms only its own connector's partitions.
+     * {@code p}'s changes name their connector {@code sourceName} ({@code source.name}, the {@code topic.prefix}):
+     * the exact key of its heartbeat and transaction topics (processing thread; called when it changes).
+     */
+    void sourceNamed(PartitionProgress p, String sourceName) {
+        p.ownHeartbeatTopic = config.heartbeatTopicPrefix == null ? null : config.heartbeatTopicPrefix + "." + sourceName;
+        p.ownTransactionTopic = config.transactionTopicSuffix == null ? null : sourceName + config.transactionTopicSuffix;
+        p.sourceName = sourceName;
+    }
+
+    /** Whether {@code prefix} is a dot-delimited prefix of {@code topic} longer than {@code bestLength}. */
+    private static boolean longerPrefixOf(String topic, String prefix, int bestLength) {
+        return !prefix.isEmpty() && topic.length() > prefix.length() && topic.startsWith(prefix)
+                && topic.charAt(prefix.length()) == '.' && prefix.length() > bestLength;
+    }
+
+    /**
+     * The transaction metadata topic of a data partition's connector, or null while it is not known: exactly
+     * {@code <source.name><transaction suffix>} once that topic delivered an {@code END} when the changes name their
+     * connector, else guessed (the longest known {@code <topic.prefix><suffix>} whose prefix starts the data topic,
+     * redone when another transaction topic appears). An {@code END} confirms only its own connector's partitions.
      */
     String transactionTopicOf(PartitionProgress p) {
         String known = p.transactionTopic;
         String suffix = config.transactionTopicSuffix;
-        if (known != null || suffix == null) {
+        if (suffix == null
+                || (known != null && (p.transactionTopicsAtGuess < 0
+                        || (p.transactionTopicsAtGuess == txEnds.size() && p.sourceName == null)))) {
             return known;
         }
-        String topic = p.tp.topic();
+        if (p.sourceName != null) {
+            String exact = p.ownTransactionTopic;
+            if (exact != null && txEnds.containsKey(exact)) {
+                p.transactionTopic = exact;
+                p.transactionTopicsAtGuess = -1;
+                return exact;
+            }
+            return null;
+        }
+        int size = txEnds.size();
         String best = null;
         for (String tx : txEnds.keySet()) {
             if (!tx.endsWith(suffix)) {
                 continue;
             }
             String prefix = tx.substring(0, tx.length() - suffix.length());
-            if (!prefix.isEmpty() && topic.length() > prefix.length() && topic.startsWith(prefix)
-                    && topic.charAt(prefix.length()) == '.' && (best == null || tx.length() > best.length())) {
+            if (longerPrefixOf(p.tp.topic(), prefix, best == null ? -1 : best.length() - suffix.length())) {
                 best = tx;
             }
         }
         if (best != null) {
+            p.transactionTopicsAtGuess = size;
             p.transactionTopic = best;
         }
         return best;

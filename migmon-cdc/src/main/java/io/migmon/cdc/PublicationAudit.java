@@ -18,16 +18,17 @@ import java.util.regex.Pattern;
 
 /**
  * Detects source tables a Debezium PostgreSQL connector is meant to capture but whose changes PostgreSQL never sends:
- * tables that match the connector's {@code table.include.list} (or {@code schema.include.list}, minus
- * {@code table.exclude.list}) and are not in its publication ({@code publication.name}, Debezium's default
+ * tables that pass the connector's filters as Debezium applies them (both
+ * {@code schema.include.list}/{@code schema.exclude.list} and {@code table.include.list}/{@code table.exclude.list}) and are not in its publication ({@code publication.name}, Debezium's default
  * {@code dbz_publication}). With {@code publication.autocreate.mode=filtered} (migmon's seed) a table created after the
  * connector started is such a table: nothing of it reaches Kafka, so the processor cannot see it (finding 16).
  *
  * <p>The audit reads the source's catalog ({@code pg_class}, {@code pg_publication_tables}) each time it runs, over a
  * connection of the given {@link DataSource} (any role that can read the catalog). A publication {@code FOR ALL
- * TABLES} publishes everything. Partitioned tables are judged by their leaf partitions (what
- * {@code pg_publication_tables} lists without {@code publish_via_partition_root}). Include/exclude lists are matched
- * as Debezium does: comma-separated regular expressions, each matching the whole {@code schema.table} (or schema),
+ * TABLES} publishes everything. Partitioned tables are judged by the unit PostgreSQL publishes:
+ * their leaf partitions, or, when the publication has {@code publish_via_partition_root}, the top-level partitioned
+ * table (its partitions' changes go out under its name; the partitions themselves are then not judged). Include/exclude lists are matched
+ * as Debezium does: comma-separated regular expressions ({@code \\,} a literal comma), each matching the whole {@code schema.table} (or schema),
  * case-insensitively.
  *
  * <pre>{@code
@@ -44,31 +45,45 @@ public final class PublicationAudit {
     /** Debezium's default {@code publication.name}. */
     public static final String DEFAULT_PUBLICATION = "dbz_publication";
 
-    private static final String TABLES = "SELECT n.nspname, c.relname, EXISTS (SELECT 1 FROM pg_publication_tables pt"
+    /**
+     * Ordinary and partitioned tables: schema, name, partitioned (relkind 'p'), a partition (of a partitioned table),
+     * published ({@code pg_publication_tables} lists leaf partitions, or with {@code publish_via_partition_root} the
+     * partitioned root instead).
+     */
+    private static final String TABLES = "SELECT n.nspname, c.relname, c.relkind = 'p', c.relispartition,"
+            + " EXISTS (SELECT 1 FROM pg_publication_tables pt"
             + " WHERE pt.pubname = ? AND pt.schemaname = n.nspname AND pt.tablename = c.relname)"
             + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            + " WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
             + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' ORDER BY 1, 2";
+    /** {@code pubviaroot} exists from PostgreSQL 13 on: read through {@code to_jsonb} so that older servers answer. */
+    private static final String PUBLICATION = "SELECT p.puballtables, coalesce((to_jsonb(p) ->> 'pubviaroot')::boolean,"
+            + " false) FROM pg_publication p WHERE p.pubname = ?";
 
     private final DataSource source;
     private final String publication;
+    /** The source database (connector's {@code database.dbname}, else read from the DataSource), or null. */
+    private final String database;
     private final List<Pattern> tableInclude;
     private final List<Pattern> schemaInclude;
     private final List<Pattern> tableExclude;
+    private final List<Pattern> schemaExclude;
     private volatile boolean failing;
 
     private PublicationAudit(DataSource source, String publication, String tableIncludeList, String schemaIncludeList,
-                             String tableExcludeList) {
+                             String tableExcludeList, String schemaExcludeList, String database) {
         this.source = Objects.requireNonNull(source, "source");
+        this.database = database == null || database.isBlank() ? databaseOf(source) : database;
         this.publication = publication == null || publication.isBlank() ? DEFAULT_PUBLICATION : publication;
         this.tableInclude = patterns(tableIncludeList, "table.include.list");
         this.schemaInclude = patterns(schemaIncludeList, "schema.include.list");
         this.tableExclude = patterns(tableExcludeList, "table.exclude.list");
+        this.schemaExclude = patterns(schemaExcludeList, "schema.exclude.list");
     }
 
     /**
      * An audit of the connector configured by {@code config} ({@code publication.name}, {@code table.include.list},
-     * {@code schema.include.list}, {@code table.exclude.list}), e.g. as read back with
+     * {@code table.exclude.list}, {@code schema.include.list}, {@code schema.exclude.list}), e.g. as read back with
      * {@link io.migmon.cdc.connect.KafkaConnectClient#config(String)}.
      *
      * @throws IllegalArgumentException naming the field when an include/exclude list is not a valid regex
@@ -77,7 +92,8 @@ public final class PublicationAudit {
         Objects.requireNonNull(config, "config");
         var m = config.asMap();
         return new PublicationAudit(source, m.get("publication.name"), m.get("table.include.list"),
-                m.get("schema.include.list"), m.get("table.exclude.list"));
+                m.get("schema.include.list"), m.get("table.exclude.list"), m.get("schema.exclude.list"),
+                m.get("database.dbname"));
     }
 
     /**
@@ -87,7 +103,7 @@ public final class PublicationAudit {
      * @throws IllegalArgumentException naming {@code table.include.list} when it is not a valid regex
      */
     public static PublicationAudit of(DataSource source, String publication, String tableIncludeList) {
-        return new PublicationAudit(source, publication, tableIncludeList, null, null);
+        return new PublicationAudit(source, publication, tableIncludeList, null, null, null, null);
     }
 
     /** The publication audited. */
@@ -108,7 +124,8 @@ public final class PublicationAudit {
     private Result audit() throws SQLException {
         try (Connection c = source.getConnection()) {
             boolean exists = false;
-            try (PreparedStatement ps = c.prepareStatement("SELECT puballtables FROM pg_publication WHERE pubname = ?")) {
+            boolean viaRoot = false;
+            try (PreparedStatement ps = c.prepareStatement(PUBLICATION)) {
                 ps.setQueryTimeout(10);
                 ps.setString(1, publication);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -117,6 +134,7 @@ public final class PublicationAudit {
                             return new Result(true, List.of());
                         }
                         exists = true;
+                        viaRoot = rs.getBoolean(2);
                     }
                 }
             }
@@ -128,7 +146,12 @@ public final class PublicationAudit {
                     while (rs.next()) {
                         String schema = rs.getString(1);
                         String table = schema + '.' + rs.getString(2);
-                        if (!rs.getBoolean(3) && included(schema, table)) {
+                        boolean partitioned = rs.getBoolean(3);
+                        boolean partition = rs.getBoolean(4);
+                        // the unit PostgreSQL publishes: with publish_via_partition_root the top-level table (a
+                        // partition's changes go out under its root's name), else every table holding rows (leaves)
+                        boolean unit = viaRoot ? !partition : !partitioned;
+                        if (unit && !rs.getBoolean(5) && included(schema, table)) {
                             missing.add(table);
                         }
                     }
@@ -138,14 +161,14 @@ public final class PublicationAudit {
         }
     }
 
+    /**
+     * Debezium's RelationalTableFilters: a table is captured when it passes the schema filter (in
+     * {@code schema.include.list} when set, and not in {@code schema.exclude.list}) and the table filter (in
+     * {@code table.include.list} when set, and not in {@code table.exclude.list}); both filters always apply.
+     */
     private boolean included(String schema, String table) {
-        if (matches(tableExclude, table)) {
-            return false;
-        }
-        if (!tableInclude.isEmpty()) {
-            return matches(tableInclude, table);
-        }
-        return schemaInclude.isEmpty() || matches(schemaInclude, schema);
+        return (schemaInclude.isEmpty() || matches(schemaInclude, schema)) && !matches(schemaExclude, schema)
+                && (tableInclude.isEmpty() || matches(tableInclude, table)) && !matches(tableExclude, table);
     }
 
     private static boolean matches(List<Pattern> patterns, String name) {
@@ -158,13 +181,77 @@ public final class PublicationAudit {
     }
 
     /**
-     * A health check named {@code cdc-publication-<publication>}: DOWN naming the unpublished tables (detail
+     * The source database the audit reads: the connector's {@code database.dbname}, else the DataSource's database
+     * name ({@code getDatabaseName()}, or the path of its {@code getUrl()}/{@code getJdbcUrl()}); null when unknown.
+     */
+    public String database() {
+        return database;
+    }
+
+    /**
+     * {@link #healthCheck(String)} named {@code cdc-publication-<database>.<publication>}, or
+     * {@code cdc-publication-<publication>} when the database is unknown ({@link #database()}). Two sources that both
+     * keep Debezium's default {@code dbz_publication} thus get distinct checks; two audits of the same database and
+     * publication (or of unknown databases) still collide: name them with {@link #healthCheck(String)}.
+     */
+    public HealthCheck healthCheck() {
+        return healthCheck("cdc-publication-" + (database == null ? "" : database + ".") + publication);
+    }
+
+    /**
+     * A health check named {@code name}: DOWN naming the unpublished tables (detail
      * {@code unpublishedTables}) or a missing publication; UP when every included table is published; DEGRADED when
      * the audit itself fails (the source's catalog cannot be read: the reason carries the SQLState, never the URL
      * or credentials). Runs the audit (two catalog queries) at every {@code check()}.
      */
-    public HealthCheck healthCheck() {
-        return HealthCheck.of("cdc-publication-" + publication, this::check);
+    public HealthCheck healthCheck(String name) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return HealthCheck.of(name, this::check);
+    }
+
+    /** The database name a DataSource is configured with, read without connecting; null when it does not say. */
+    static String databaseOf(DataSource ds) {
+        try {
+            for (String getter : new String[] {"getDatabaseName", "getUrl", "getJdbcUrl"}) {
+                java.lang.reflect.Method m;
+                try {
+                    m = ds.getClass().getMethod(getter);
+                } catch (NoSuchMethodException absent) {
+                    continue;
+                }
+                if (m.getReturnType() != String.class) {
+                    continue;
+                }
+                String v = (String) m.invoke(ds);
+                String db = getter.equals("getDatabaseName") ? v : databaseOfUrl(v);
+                if (db != null && !db.isBlank()) {
+                    return db;
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // a DataSource that does not say: the name stays without the database
+        }
+        return null;
+    }
+
+    /** {@code jdbc:postgresql://host:5432/orders?ssl=true} gives {@code orders}; null when there is no path. */
+    static String databaseOfUrl(String url) {
+        if (url == null || !url.startsWith("jdbc:")) {
+            return null;
+        }
+        String rest = url;
+        int q = rest.indexOf('?');
+        if (q >= 0) {
+            rest = rest.substring(0, q);
+        }
+        int hosts = rest.indexOf("//");
+        if (hosts < 0) {
+            return null;
+        }
+        int slash = rest.indexOf('/', hosts + 2);
+        return slash < 0 || slash == rest.length() - 1 ? null : rest.substring(slash + 1);
     }
 
     private Health check() {
@@ -198,7 +285,7 @@ public final class PublicationAudit {
             return List.of();
         }
         List<Pattern> out = new ArrayList<>();
-        for (String s : list.split(",")) {
+        for (String s : split(list)) {
             String t = s.trim();
             if (t.isEmpty()) {
                 continue;
@@ -210,6 +297,29 @@ public final class PublicationAudit {
             }
         }
         return List.copyOf(out);
+    }
+
+    /**
+     * Splits a Debezium list at its commas; {@code \\,} is a literal comma inside one regex (as Debezium's
+     * {@code Strings.setOfRegex}), e.g. for a quoted name containing a comma.
+     */
+    static List<String> split(String list) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (int i = 0; i < list.length(); i++) {
+            char ch = list.charAt(i);
+            if (ch == '\\' && i + 1 < list.length() && list.charAt(i + 1) == ',') {
+                cur.append(',');
+                i++;
+            } else if (ch == ',') {
+                out.add(cur.toString());
+                cur.setLength(0);
+            } else {
+                cur.append(ch);
+            }
+        }
+        out.add(cur.toString());
+        return out;
     }
 
     private record Result(boolean exists, List<String> unpublished) {

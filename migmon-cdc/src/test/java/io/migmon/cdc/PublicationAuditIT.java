@@ -45,7 +45,7 @@ class PublicationAuditIT {
                 assertThat(config.toString()).doesNotContain("postgres\"").contains("database.password");
                 PublicationAudit audit = PublicationAudit.of(env.source(), config);
                 HealthCheck check = audit.healthCheck();
-                assertThat(check.name()).isEqualTo("cdc-publication-" + publication);
+                assertThat(check.name()).isEqualTo("cdc-publication-postgres." + publication); // database.dbname
                 // the connector creates its publication at task start
                 Await.until(Duration.ofSeconds(60), "publication created, audit UP",
                         () -> check.check().status() == HealthStatus.UP);

@@ -69,8 +69,23 @@ public final class EnvelopeParser {
         return heartbeatTopicPrefix != null && topic.startsWith(heartbeatTopicPrefix);
     }
 
+    /**
+     * Whether {@code topic} may be a transaction metadata topic ({@code <topic.prefix><suffix>}): it ends with the
+     * suffix. A data topic of a table named like the suffix ({@code shop.public.transaction}) ends with it too: its
+     * records are told apart by {@link #isChangeOnDataTopic}.
+     */
     public boolean isTransactionTopic(String topic) {
         return transactionTopicSuffix != null && topic.endsWith(transactionTopicSuffix);
+    }
+
+    /**
+     * Whether a record of {@code topic} (one {@link #isTransactionTopic} accepts) is a row change of a table named like
+     * the suffix: it has an {@code op} and its {@code source.name} (the connector's {@code topic.prefix}) names a
+     * connector whose transaction topic, {@code <source.name><suffix>}, is another topic. Debezium's transaction topic
+     * is exactly that name, so a change naming its own connector's transaction topic stays "not a transaction record".
+     */
+    static boolean isChangeOnDataTopic(String topic, String op, String sourceName, String suffix) {
+        return op != null && sourceName != null && !topic.equals(sourceName + suffix);
     }
 
     /**
@@ -214,7 +229,8 @@ public final class EnvelopeParser {
         Operation op = null;
         if (heartbeatTopic) {
             kind = ChangeEvent.Kind.HEARTBEAT;
-        } else if (isTransactionTopic(topic)) {
+        } else if (isTransactionTopic(topic)
+                && !isChangeOnDataTopic(topic, st.op, st.name, transactionTopicSuffix)) {
             // the transaction-record shape is recognised only here, and only it
             if (st.status == null || st.id == null || st.op != null) {
                 throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE,

@@ -130,6 +130,28 @@ class EnvelopeParserTest {
         assertReason("{\"op\":\"c\"} {}", DeadLetterReason.UNPARSEABLE);
     }
 
+    /**
+     * A table named {@code transaction}: its data topic ends like a transaction topic, and its changes name their
+     * connector ({@code source.name}), whose transaction topic is {@code shop.transaction}: a change. A change on the
+     * connector's own transaction topic (or one naming no connector) is still not a transaction record.
+     */
+    @Test
+    void aChangeOfATableNamedTransactionIsAChangeNotATransactionRecord() throws Exception {
+        String change = "{\"op\":\"c\",\"after\":{\"id\":1},\"source\":{\"name\":\"shop\",\"schema\":\"public\","
+                + "\"table\":\"transaction\",\"ts_ms\":1}}";
+        ChangeEvent e = parser.parse(record("shop.public.transaction", change), true);
+        assertThat(e.kind()).isEqualTo(ChangeEvent.Kind.CHANGE);
+        assertThat(e.qualifiedTable()).isEqualTo("public.transaction");
+        assertThat(new ObserveOnlyParser(parser).parse(record("shop.public.transaction", change), false).kind())
+                .isEqualTo(ChangeEvent.Kind.CHANGE);
+        assertThatThrownBy(() -> parser.parse(record("shop.transaction", change), true))
+                .isInstanceOfSatisfying(EnvelopeException.class,
+                        ex -> assertThat(ex.reason()).isEqualTo(DeadLetterReason.NOT_AN_ENVELOPE));
+        assertThatThrownBy(() -> parser.parse(record("shop.public.transaction", "{\"op\":\"c\",\"after\":{}}"), true))
+                .isInstanceOfSatisfying(EnvelopeException.class,
+                        ex -> assertThat(ex.reason()).isEqualTo(DeadLetterReason.NOT_AN_ENVELOPE));
+    }
+
     private void assertReason(String json, DeadLetterReason reason) {
         assertThatThrownBy(() -> parser.parse(record("shop.public.orders", json), true))
                 .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.reason()).isEqualTo(reason));
