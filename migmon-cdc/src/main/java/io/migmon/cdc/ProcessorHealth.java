@@ -69,11 +69,14 @@ final class ProcessorHealth {
         long lagMessages = 0;
         double lagSeconds = 0;
         boolean waiting = false;
+        // "idle" means no change waits: a heartbeat (or transaction record) on the broker not consumed yet is not work
+        boolean dataWaiting = false;
         boolean applyHung = false;
         for (PartitionProgress p : progress.partitions()) {
             lagMessages += p.messages();
             lagSeconds = Math.max(lagSeconds, p.seconds());
             waiting |= p.waiting();
+            dataWaiting |= p.data && p.waiting();
             long started = p.applyStartedMs;
             applyHung |= started >= 0 && now - started > stallMs;
         }
@@ -196,7 +199,7 @@ final class ProcessorHealth {
             b.detail("stage", stageTag);
         }
         String state = down ? "stalled"
-                : !waiting && lagMessages == 0 && (lastChangeMs < 0 || now - lastChangeMs > stallMs) ? "idle" : "streaming";
+                : !dataWaiting && (lastChangeMs < 0 || now - lastChangeMs > stallMs) ? "idle" : "streaming";
         return b.detail("state", state).build();
     }
 
