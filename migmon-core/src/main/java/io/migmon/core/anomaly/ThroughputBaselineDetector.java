@@ -38,6 +38,12 @@ import java.util.Locale;
  * a backlog is owed). A new level that lasts longer than
  * {@code relearnAfter} (default 30 minutes) becomes the baseline (a firing anomaly then resolves).
  *
+ * <p><b>Drop noise.</b> For drops the noise is also learned from the suspect rates within the drop and spike limits
+ * (0.5-0.75 and 1.5-2 times the mean by default) that last no longer than a window: a genuinely noisy stream's
+ * healthy dips widen the drop band (the central band alone gave a stream with a spread of 0.9 of its mean a band of
+ * ~24%), while a slide into a collapse (suspect for longer than a window) does not. The rate over
+ * {@code 4 x window} passes the drop's statistical test only when it is itself below the drop limit.
+ *
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
  * standard deviations, default 3) and materially far: below {@code (1 - minChange)} times the mean for drops
  * (default 0.5) or above {@code (1 + minChange)} for spikes (default 1.0, double). Fires after 60 s of abnormal
@@ -104,6 +110,11 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private double learnedSeconds;
     private double mean;
     private double scale;
+    /**
+     * The drop test's noise: mean absolute deviation learned from every rate within the drop and spike limits (not
+     * only the central band the baseline learns from), so a genuinely noisy stream gets a band as wide as its noise.
+     */
+    private double wideScale;
     /** The long reference level: the level of the last half hour or so, learned with lagged learning below it. */
     private double reference = Double.NaN;
     /** Noise of the rate over {@link #LONG_WINDOWS} windows (mean absolute deviation from the mean). */
@@ -207,8 +218,11 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double m = seasonal ? seasonMean[slot] : mean;
         double sc = seasonal ? seasonScale[slot] : scale;
         double sd = Math.max(MAD_TO_SD * sc, MIN_RELATIVE_STD * Math.abs(m));
+        // drops are judged against the noise of every rate within the limits (a noisy stream's healthy dips below
+        // 0.75 of the mean are noise, not suspects); spikes keep the central band's noise
+        double dropSd = drop && !seasonal ? Math.max(sd, MAD_TO_SD * wideScale) : sd;
         double k = settings.sigmas;
-        double low = Math.min(m - k * sd, (1 - settings.dropChange) * m);
+        double low = Math.min(m - k * dropSd, (1 - settings.dropChange) * m);
         double high = Math.max(m + k * sd, (1 + settings.spikeChange) * m);
         // the statistical test may also be passed by the rate over LONG_WINDOWS windows against its own (smaller)
         // noise: a batchy stream with long GC pauses has a noisy 60 s rate (a 15 s pause is a quarter of it), and a
@@ -216,7 +230,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double longSd = Math.max(MAD_TO_SD * longScale, MIN_RELATIVE_STD * Math.abs(m));
         boolean longKnown = !seasonal && !Double.isNaN(longRate) && longScaleSeconds >= 2 * longSpan;
         boolean isLow = rate < (1 - settings.dropChange) * m
-                && (rate < m - k * sd || longKnown && longRate < m - k * longSd);
+                && (rate < m - k * dropSd
+                        || longKnown && longRate < m - k * longSd && longRate < (1 - settings.dropChange) * m);
         if (isLow && rate >= low) {
             low = (1 - settings.dropChange) * m; // passed on the long rate's noise: the limit was the relative one
         }
@@ -280,8 +295,10 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 // a lasting new level: it becomes the baseline (and the long reference)
                 double relative = mean > 0 ? scale / mean : 0;
                 double longRelative = mean > 0 ? longScale / mean : 0;
+                double wideRelative = mean > 0 ? wideScale / mean : 0;
                 mean = rate;
                 scale = relative * rate;
+                wideScale = wideRelative * rate;
                 longScale = longRelative * rate;
                 reference = rate;
                 belowReference = false;
@@ -290,6 +307,13 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 // lagged learning: a level between the halfway mark and the limit is followed slowly (a gradual
                 // trend such as a daily trough), a collapse past the limit not at all
                 learnSlowly(rate, dt);
+            }
+            // a dip or a burst that lasts no longer than a window is noise; a longer run of suspect rates may be a
+            // slide into a collapse, which must not widen the band (issue 12: the drop was learned)
+            if (!isLow && !isHigh && !repaying && !catchingUp && suspectSeconds <= windowSeconds
+                    && rate >= (1 - settings.dropChange) * m && rate <= (1 + settings.spikeChange) * m) {
+                learnWide(rate, dt);
+                learnLong(longRate, dt);
             }
         } else {
             suspectSeconds = 0;
@@ -387,6 +411,15 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         longScale += a * (Math.abs(longRate - mean) - longScale);
     }
 
+    /** The drop test's noise, from a rate within the limits that the baseline does not learn (a suspect one). */
+    private void learnWide(double rate, double dt) {
+        if (dt <= 0) {
+            return;
+        }
+        double a = 1 - Math.exp(-dt / memorySeconds);
+        wideScale += a * (Math.abs(rate - mean) - wideScale);
+    }
+
     private void learnSlowly(double rate, double dt) {
         if (dt <= 0) {
             return;
@@ -407,6 +440,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double d = rate - mean;
         mean += a * d;
         scale += a * (Math.abs(d) - scale);
+        wideScale += a * (Math.abs(d) - wideScale);
         int slot = slot(now - settings.window.toMillis() / 2);
         if (warmUp && slot >= 0) {
             learnSeason(slot, rate, dt, false);

@@ -98,4 +98,27 @@ class BaselineTrendTest {
             assertThat(fired.get(0).at()).isAfter(T0.plusSeconds(5400)).isBefore(T0.plusSeconds(5400 + 120 + 60 + 2L * interval + 5));
         }
     }
+
+    /**
+     * A genuinely noisy healthy stream (NAB-like: the level of each minute drawn anew, 0.5-1.5 times 1000 rows/s,
+     * a spread of 1.0 of the mean) is not a drop: its dips below 0.75 of the mean are its noise, and a drop
+     * baseline that learned its noise only from rates within 0.75-1.5 of the mean fired on them. A collapse to 3% that
+     * lasts 20 minutes is still found.
+     */
+    @Test
+    void aNoisyHealthyStreamIsNotADropButACollapseStillIs() {
+        Random r = new Random(12);
+        double[] levels = new double[240];
+        for (int i = 0; i < levels.length; i++) {
+            levels[i] = 1000 * (0.5 + r.nextDouble());
+        }
+        int collapseAt = 4 * 3600;
+        long[] rows = integrate(collapseAt + 1200, t -> t >= collapseAt ? 30 : levels[(int) (t / 60)]);
+        for (int interval : new int[] {1, 5, 15, 60}) {
+            List<Anomaly> fired = firings(ThroughputBaselineDetector.drops().build(), rows, interval);
+            assertThat(fired).as("interval %d s: only the collapse at %d s", interval, collapseAt).hasSize(1);
+            assertThat(fired.get(0).at()).as("interval %d s", interval).isAfter(T0.plusSeconds(collapseAt))
+                    .isBefore(T0.plusSeconds(collapseAt + 600));
+        }
+    }
 }

@@ -40,8 +40,10 @@ import java.util.Random;
  * the stall detector was changed for the once-a-minute streams, run once at 04:29 UTC and published, so it is retired
  * too ({@link #RETIRED_HELD_OUT_4}). A fifth (2_300_001) was fixed at 07:15 UTC before the detector changes for
  * the third attack's findings 2, 3 and 5, run once at 07:45 UTC and published, so it is retired too
- * ({@link #RETIRED_HELD_OUT_5}). {@link #HELD_OUT} (2_900_001, never generated before, same composition) was fixed
- * on 2026-11-27 at 08:12 UTC before the stall start-of-run change and the noise-band change.
+ * ({@link #RETIRED_HELD_OUT_5}). A sixth (2_900_001) was fixed at 08:12 UTC before the stall start-of-run change
+ * and the noise-band change, run once at 08:20 UTC and published, so it is retired too
+ * ({@link #RETIRED_HELD_OUT_6}). {@link #HELD_OUT} (3_100_001, never generated before, same composition) was fixed
+ * on 2026-11-27 at 08:30 UTC before the robust noise-scale change of the drop/spike detector.
  *
  * <h2>Sampling</h2>
  * Each interval starts at a random phase, each step is the interval ±10%, and 2% of the samples come late by half to
@@ -68,15 +70,17 @@ final class Evaluation {
     static final long RETIRED_HELD_OUT_4 = 1_300_001;
     /** The fifth held-out set, seen on 2026-11-27 at 07:45 UTC and since then used for tuning only. */
     static final long RETIRED_HELD_OUT_5 = 2_300_001;
+    /** The sixth held-out set, seen on 2026-11-27 at 08:20 UTC and since then used for tuning only. */
+    static final long RETIRED_HELD_OUT_6 = 2_900_001;
     /** Every set that may be looked at while choosing settings. */
     static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2, RETIRED_HELD_OUT_3,
-            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5};
+            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5, RETIRED_HELD_OUT_6};
     /**
-     * The held-out set, fixed on 2026-11-27 at 08:12 UTC before the stall start-of-run change and the noise-band
-     * change: run once, after the change is final. Never generated before (seeds 2_900_001 .. 2_905_010 checked
+     * The held-out set, fixed on 2026-11-27 at 08:30 UTC before the robust noise-scale change of the drop/spike
+     * detector: run once, after the change is final. Never generated before (seeds 3_100_001 .. 3_105_010 checked
      * against every seed in the sources).
      */
-    static final long HELD_OUT = 2_900_001;
+    static final long HELD_OUT = 3_100_001;
 
     /** One part of a seed set: {@code count} traces of a kind and variant, seeds {@code first + offset ..}. */
     record Part(Simulation.Kind kind, Simulation.Variant variant, long offset, int count) {

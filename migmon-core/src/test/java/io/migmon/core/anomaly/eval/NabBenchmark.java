@@ -120,7 +120,11 @@ class NabBenchmark {
         Map<String, List<Window>> labels = windows(Files.readString(dir.resolve("labels/combined_windows.json")));
         StringBuilder out = new StringBuilder();
         List<Entry> run = new ArrayList<>();
+        String onlyHalf = System.getProperty("nab.half"); // e.g. "tuning": look at the tuning half only while tuning
         for (Entry e : subset()) {
+            if (onlyHalf != null && !onlyHalf.equals(e.half())) {
+                continue;
+            }
             Path f = dir.resolve("data").resolve(e.key());
             if (!Files.isRegularFile(f) || !labels.containsKey(e.key())) {
                 out.append("NOT RUN (").append(e.half()).append("): ").append(e.key()).append(" is not in ").append(dir)
