@@ -215,6 +215,11 @@ final class ChangePipeline {
                     }
                     if (changes != null && e.operation() != Operation.MESSAGE) {
                         changes.add(e);
+                        if (p.pair == null) {
+                            // the table's series from its first change seen, not its first applied: a first change
+                            // blocked (poison, target failing, applier hung) ages there, not only in the overall gauge
+                            p.pair = pairOf(e);
+                        }
                     } else {
                         // observe-only (or a logical decoding message, which is not applied): observed = processed
                         if (firstCount(e, p)) {
@@ -678,6 +683,22 @@ final class ChangePipeline {
             if (src > p.lastAppliedSourceNanos) {
                 p.lastAppliedSourceNanos = src;
             }
+        }
+    }
+
+    /**
+     * Registers the {@code cdc_replication_lag_seconds} series of a change's table pair and returns its key; null when
+     * the change has no source time or table, or the applier cannot name its target (never thrown; counted once
+     * the change is applied, as before).
+     */
+    private String pairOf(ChangeEvent e) {
+        if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
+            return null;
+        }
+        try {
+            return meters.replicationLag(e.qualifiedTable(), applier.targetTable(e));
+        } catch (RuntimeException ex) {
+            return null;
         }
     }
 

@@ -175,6 +175,10 @@ final class PartitionProgress {
                     : lastAppliedSourceNanos > 0 ? Math.max(lastAppliedSourceNanos, confirmedNanos)
                     : waitingSinceMs >= 0 ? waitingSinceMs * 1_000_000L : clock.millis() * 1_000_000L;
             best = best < 0 ? w : Math.min(best, w);
+        } else if (oldestSourceNanos > 0) {
+            // a rewound change with no end offset behind it (process path: no Kafka offsets; or the end not read
+            // yet): it still waits until it is applied (done), not only while offered again
+            best = best < 0 ? oldestSourceNanos : Math.min(best, oldestSourceNanos);
         }
         return best;
     }
