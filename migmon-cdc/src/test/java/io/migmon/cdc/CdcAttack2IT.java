@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -56,21 +56,6 @@ class CdcAttack2IT {
             executor.shutdown();
             executor.awaitTermination(30, TimeUnit.SECONDS);
         }
-    }
-
-    static List<String> query(DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(rs.getString(i)).append('|');
-                }
-                out.add(b.toString());
-            }
-        }
-        return out;
     }
 
     private static double deadLetters(SimpleMeterRegistry registry, String reason) {

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -94,22 +95,6 @@ class CdcAttack3IT {
         } catch (Exception e) {
             return List.of("query failed: " + e.getMessage());
         }
-    }
-
-    static List<String> query(javax.sql.DataSource ds, String sql) throws Exception {
-        List<String> out = new java.util.ArrayList<>();
-        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(rs.getString(i)).append('|');
-                }
-                out.add(b.toString());
-            }
-        }
-        return out;
     }
 
     static double deadLetters(SimpleMeterRegistry registry) {

@@ -159,9 +159,13 @@ final class CdcTestEnvironment {
 
     /** Rows as text, ordered by the first column. */
     static List<String> rows(DataSource ds, String table) throws Exception {
+        return query(ds, "SELECT * FROM " + table + " ORDER BY 1");
+    }
+
+    /** The rows {@code sql} returns, each as its columns' text joined by (and ending with) {@code |}. */
+    static List<String> query(DataSource ds, String sql) throws Exception {
         List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT * FROM " + table + " ORDER BY 1")) {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 StringBuilder b = new StringBuilder();

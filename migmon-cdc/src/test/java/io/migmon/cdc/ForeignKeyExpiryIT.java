@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -92,7 +93,7 @@ class ForeignKeyExpiryIT {
 
             assertThat(deadLetteredAfterNanos).as("the orphan was waited for at least the configured bound")
                     .isGreaterThanOrEqualTo(bound.toNanos());
-            assertThat(CdcAttack2IT.query(target, "SELECT id, parent_id FROM public.fkexp_child ORDER BY id"))
+            assertThat(query(target, "SELECT id, parent_id FROM public.fkexp_child ORDER BY id"))
                     .containsExactly("1|1|", "2|1|", "3|1|", "5|1|", "6|1|", "7|1|", "8|1|", "9|1|", "10|1|");
             List<ConsumerRecord<byte[], byte[]>> dead = readDeadLetters(env);
             assertThat(dead).hasSize(1);
