@@ -431,11 +431,7 @@ class CdcAttack2IT {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String data = "att2loop.public.t";
         String dlq = "att2loop.dlq";
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(data, 1, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic(dlq, 1, (short) 1))).all().get();
-        }
+        env.createTopics(data, dlq);
         try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer
                 .KafkaProducer<>(java.util.Map.of("bootstrap.servers", env.bootstrapServers()),
                 new org.apache.kafka.common.serialization.ByteArraySerializer(),

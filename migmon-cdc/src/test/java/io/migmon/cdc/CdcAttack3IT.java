@@ -429,11 +429,7 @@ class CdcAttack3IT {
                 "CREATE TABLE public.fkchild (id int PRIMARY KEY, parent_id int REFERENCES public.fkparent (id))");
         String topic = "att3.public.fkchild";
         String hb = "__debezium-heartbeat.att3";
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic(hb, 1, (short) 1))).all().get();
-        }
+        env.createTopics(topic, hb);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         java.util.Map<String, Object> consumer = new java.util.HashMap<>();
         consumer.put("bootstrap.servers", env.bootstrapServers());

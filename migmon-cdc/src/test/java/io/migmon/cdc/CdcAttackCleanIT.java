@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -253,10 +252,7 @@ class CdcAttackCleanIT {
                 "CREATE TABLE public.acfk_child (id bigint PRIMARY KEY, parent_id bigint NOT NULL"
                         + " CONSTRAINT acfk_child_parent_fk REFERENCES public.acfk_parent (id))",
                 "INSERT INTO public.acfk_parent VALUES (1)");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(FK_DATA, 1, (short) 1), new NewTopic(FK_DLQ, 1, (short) 1)))
-                    .all().get();
-        }
+        env.createTopics(FK_DATA, FK_DLQ);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
                 env.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (long id = 1; id <= 10; id++) {

@@ -2,6 +2,8 @@ package io.migmon.cdc;
 
 import io.migmon.testsupport.EmbeddedPostgresFixture;
 import io.migmon.testsupport.KafkaTestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.connect.cli.ConnectDistributed;
 import org.apache.kafka.connect.runtime.Connect;
@@ -77,6 +79,17 @@ final class CdcTestEnvironment {
 
     String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    /** Creates these topics on the broker, one partition each, replication factor 1. */
+    void createTopics(String... names) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : names) {
+                topics.add(new NewTopic(name, 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
     }
 
     DataSource source() {

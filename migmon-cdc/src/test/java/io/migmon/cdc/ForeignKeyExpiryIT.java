@@ -5,7 +5,6 @@ import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import io.migmon.core.metrics.MetricCatalog;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -60,9 +59,7 @@ class ForeignKeyExpiryIT {
                 "CREATE TABLE public.fkexp_child (id bigint PRIMARY KEY, parent_id bigint NOT NULL"
                         + " CONSTRAINT fkexp_child_parent_fk REFERENCES public.fkexp_parent (id))",
                 "INSERT INTO public.fkexp_parent VALUES (1)");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(DATA, 1, (short) 1), new NewTopic(DLQ, 1, (short) 1))).all().get();
-        }
+        env.createTopics(DATA, DLQ);
         // children 1..3 (parent 1), child 4 whose parent 404 never arrives, children 5..10 (parent 1)
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
                 env.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
