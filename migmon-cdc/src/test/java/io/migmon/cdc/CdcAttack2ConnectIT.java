@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -719,7 +720,7 @@ class CdcAttack2ConnectIT {
                         LagPipeline.scalarLong(env.target(), "SELECT count(*) FROM public.att2nt_a") == 2);
                 boolean arrivedWithoutStep = CdcAttack2IT.eventually(10, () -> LagPipeline.scalarLong(env.target(),
                         "SELECT count(*) FROM public.att2nt_b") > 0);
-                List<String> publishedBefore = CdcAttack2IT.query(env.source(),
+                List<String> publishedBefore = query(env.source(),
                         "SELECT tablename FROM pg_publication_tables WHERE pubname = '" + publication + "' ORDER BY 1");
 
                 // (2) restart the connector task: Debezium 3.6.1 tries to update the filtered publication at task
@@ -727,7 +728,7 @@ class CdcAttack2ConnectIT {
                 // WITH (publish = '..')", a syntax error: the task restarts every 10 s, nothing streams. Recovery: add
                 // the table to the publication by hand; the task's next start finds the publication up to date.
                 client.restart(name, true, false);
-                boolean updatedByRestart = CdcAttack2IT.eventually(25, () -> CdcAttack2IT.query(env.source(),
+                boolean updatedByRestart = CdcAttack2IT.eventually(25, () -> query(env.source(),
                         "SELECT tablename FROM pg_publication_tables WHERE pubname = '" + publication + "'")
                         .contains("att2nt_b|"));
                 CdcTestEnvironment.exec(env.source(), "ALTER PUBLICATION " + publication + " ADD TABLE public.att2nt_b");

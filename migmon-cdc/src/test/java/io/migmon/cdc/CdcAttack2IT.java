@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import javax.sql.DataSource;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -56,21 +56,6 @@ class CdcAttack2IT {
             executor.shutdown();
             executor.awaitTermination(30, TimeUnit.SECONDS);
         }
-    }
-
-    static List<String> query(DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(rs.getString(i)).append('|');
-                }
-                out.add(b.toString());
-            }
-        }
-        return out;
     }
 
     private static double deadLetters(SimpleMeterRegistry registry, String reason) {
@@ -446,11 +431,7 @@ class CdcAttack2IT {
         CdcTestEnvironment env = CdcTestEnvironment.get();
         String data = "att2loop.public.t";
         String dlq = "att2loop.dlq";
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(data, 1, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic(dlq, 1, (short) 1))).all().get();
-        }
+        env.createTopics(data, dlq);
         try (org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> p = new org.apache.kafka.clients.producer
                 .KafkaProducer<>(java.util.Map.of("bootstrap.servers", env.bootstrapServers()),
                 new org.apache.kafka.common.serialization.ByteArraySerializer(),

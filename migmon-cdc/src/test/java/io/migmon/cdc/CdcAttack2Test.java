@@ -4,13 +4,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -22,24 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack2Test {
 
-    private final AtomicLong offsets = new AtomicLong();
-
-    private CdcRecord change(String source, String table, long id) {
-        long ms = System.currentTimeMillis();
-        String v = "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"connector\":\"postgresql\",\"name\":\""
-                + source + "\",\"ts_ms\":" + ms + ",\"schema\":\"public\",\"table\":\"" + table + "\"},\"op\":\"c\","
-                + "\"ts_ms\":" + ms + "}";
-        return CdcRecord.of(source + ".public." + table, 0, offsets.incrementAndGet(), ms, null,
-                v.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private List<CdcRecord> changes(String source, String table, int n) {
-        List<CdcRecord> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(change(source, table, offsets.get() + 1));
-        }
-        return out;
-    }
+    private final DebeziumInserts inserts = new DebeziumInserts();
 
     /**
      * Finding 13. Two processors of different pipelines (other connectors, other tables) in one registry; the first
@@ -54,10 +32,10 @@ class CdcAttack2Test {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CdcEventProcessor orders = CdcEventProcessor.builder("orders").meterRegistry(registry).applier(b -> { }).build();
         CdcEventProcessor billing = CdcEventProcessor.builder("billing").meterRegistry(registry).applier(b -> { }).build();
-        orders.process(changes("shop", "orders", 3));
-        billing.process(changes("bill", "invoices", 3));
+        orders.process(inserts.changes("shop", "orders", 3));
+        billing.process(inserts.changes("bill", "invoices", 3));
         orders.close();
-        billing.process(changes("bill", "invoices", 5));
+        billing.process(inserts.changes("bill", "invoices", 5));
         Timer t = registry.find("cdc.stage.latency").tag("stage", CdcEventProcessor.STAGE_SOURCE_TO_CONNECTOR).timer();
         System.err.println("att2 shared registry: source_to_connector timer after closing 'orders': "
                 + (t == null ? "absent" : t.count() + " samples") + "; billing processed " + billing.eventsProcessed());
@@ -78,10 +56,10 @@ class CdcAttack2Test {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CdcEventProcessor first = CdcEventProcessor.builder("replica-1").meterRegistry(registry).applier(b -> { }).build();
         CdcEventProcessor second = CdcEventProcessor.builder("replica-2").meterRegistry(registry).applier(b -> { }).build();
-        first.process(changes("shop", "orders", 3));
-        second.process(changes("shop", "orders", 4));
+        first.process(inserts.changes("shop", "orders", 3));
+        second.process(inserts.changes("shop", "orders", 4));
         first.close();
-        second.process(changes("shop", "orders", 5));
+        second.process(inserts.changes("shop", "orders", 5));
         Counter c = registry.find("cdc.events.processed").tag("table", "public.orders").counter();
         Gauge lag = registry.find("cdc.replication.lag").tag("source_table", "public.orders").gauge();
         System.err.println("att2 shared registry, one table: processed counter " + (c == null ? "absent" : c.count())

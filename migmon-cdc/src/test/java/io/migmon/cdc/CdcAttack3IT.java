@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -94,22 +95,6 @@ class CdcAttack3IT {
         } catch (Exception e) {
             return List.of("query failed: " + e.getMessage());
         }
-    }
-
-    static List<String> query(javax.sql.DataSource ds, String sql) throws Exception {
-        List<String> out = new java.util.ArrayList<>();
-        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(rs.getString(i)).append('|');
-                }
-                out.add(b.toString());
-            }
-        }
-        return out;
     }
 
     static double deadLetters(SimpleMeterRegistry registry) {
@@ -444,11 +429,7 @@ class CdcAttack3IT {
                 "CREATE TABLE public.fkchild (id int PRIMARY KEY, parent_id int REFERENCES public.fkparent (id))");
         String topic = "att3.public.fkchild";
         String hb = "__debezium-heartbeat.att3";
-        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                java.util.Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1),
-                    new org.apache.kafka.clients.admin.NewTopic(hb, 1, (short) 1))).all().get();
-        }
+        env.createTopics(topic, hb);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         java.util.Map<String, Object> consumer = new java.util.HashMap<>();
         consumer.put("bootstrap.servers", env.bootstrapServers());

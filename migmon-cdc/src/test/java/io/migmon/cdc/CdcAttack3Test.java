@@ -6,10 +6,7 @@ import io.migmon.core.metrics.MetricCatalog;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,24 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack3Test {
 
-    private final AtomicLong offsets = new AtomicLong();
-
-    private CdcRecord change(String source, String table, long id) {
-        long ms = System.currentTimeMillis();
-        String v = "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"connector\":\"postgresql\",\"name\":\""
-                + source + "\",\"ts_ms\":" + ms + ",\"schema\":\"public\",\"table\":\"" + table + "\"},\"op\":\"c\","
-                + "\"ts_ms\":" + ms + "}";
-        return CdcRecord.of(source + ".public." + table, 0, offsets.incrementAndGet(), ms, null,
-                v.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private List<CdcRecord> changes(String source, String table, int n) {
-        List<CdcRecord> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            out.add(change(source, table, offsets.get() + 1));
-        }
-        return out;
-    }
+    private final DebeziumInserts inserts = new DebeziumInserts();
 
     /**
      * Held up. Two processors built with {@code CdcEventProcessor.builder()} (no name: both are {@code "cdc"}) in one
@@ -52,10 +32,10 @@ class CdcAttack3Test {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         CdcEventProcessor a = CdcEventProcessor.builder().meterRegistry(registry).applier(b -> { }).build();
         CdcEventProcessor b = CdcEventProcessor.builder().meterRegistry(registry).applier(x -> { }).build();
-        a.process(changes("shop", "orders", 3));
-        b.process(changes("bill", "invoices", 3));
+        a.process(inserts.changes("shop", "orders", 3));
+        b.process(inserts.changes("bill", "invoices", 3));
         a.close();
-        b.process(changes("bill", "invoices", 5));
+        b.process(inserts.changes("bill", "invoices", 5));
         double exported = registry.find(MetricCatalog.CDC_EVENTS_PROCESSED.name()).tag("table", "public.invoices")
                 .counters().stream().mapToDouble(Counter::count).sum();
         System.err.println("att3 unnamed processors: b processed " + b.eventsProcessed() + ", exported " + exported);

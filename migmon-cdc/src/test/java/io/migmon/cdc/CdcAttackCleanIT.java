@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -34,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -67,7 +67,7 @@ class CdcAttackCleanIT {
                 "CREATE TABLE acp.orders_2027 PARTITION OF acp.orders FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
                 "CREATE PUBLICATION acp_pub FOR TABLE acp.orders WITH (publish_via_partition_root = true)");
         // ground truth: PostgreSQL publishes the partitioned table (its partitions' changes under its name)
-        assertThat(CdcAttack2IT.query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
+        assertThat(query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
                 + " WHERE pubname = 'acp_pub'")).containsExactly("acp.orders|");
         PublicationAudit audit = PublicationAudit.of(env.source(), connector("publication.name", "acp_pub",
                 "schema.include.list", "acp"));
@@ -93,7 +93,7 @@ class CdcAttackCleanIT {
                 "CREATE TABLE acq.orders (id bigint, created date, PRIMARY KEY (id, created)) PARTITION BY RANGE (created)",
                 "CREATE TABLE acq.orders_2026 PARTITION OF acq.orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')");
         // ground truth: neither the root nor its partition is published
-        assertThat(CdcAttack2IT.query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
+        assertThat(query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
                 + " WHERE pubname = 'acq_pub'")).containsExactly("acq.plain|");
         PublicationAudit audit = PublicationAudit.of(env.source(), connector("publication.name", "acq_pub",
                 "table.include.list", "acq\\.plain,acq\\.orders"));
@@ -115,7 +115,7 @@ class CdcAttackCleanIT {
                 "CREATE TABLE acr.orders_2026 PARTITION OF acr.orders FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
                 "CREATE TABLE acr.orders_2027 PARTITION OF acr.orders FOR VALUES FROM ('2027-01-01') TO ('2028-01-01')",
                 "CREATE PUBLICATION acr_pub FOR TABLE acr.orders_2026");
-        assertThat(CdcAttack2IT.query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
+        assertThat(query(env.source(), "SELECT schemaname || '.' || tablename FROM pg_publication_tables"
                 + " WHERE pubname = 'acr_pub'")).containsExactly("acr.orders_2026|");
         PublicationAudit audit = PublicationAudit.of(env.source(), connector("publication.name", "acr_pub",
                 "schema.include.list", "acr"));
@@ -252,10 +252,7 @@ class CdcAttackCleanIT {
                 "CREATE TABLE public.acfk_child (id bigint PRIMARY KEY, parent_id bigint NOT NULL"
                         + " CONSTRAINT acfk_child_parent_fk REFERENCES public.acfk_parent (id))",
                 "INSERT INTO public.acfk_parent VALUES (1)");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(FK_DATA, 1, (short) 1), new NewTopic(FK_DLQ, 1, (short) 1)))
-                    .all().get();
-        }
+        env.createTopics(FK_DATA, FK_DLQ);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
                 env.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
             for (long id = 1; id <= 10; id++) {
@@ -280,7 +277,7 @@ class CdcAttackCleanIT {
             loop.submit(processor);
             Await.until(Duration.ofSeconds(120), "the partition committed past the orphans", () -> fkCommitted() == 10);
             long doneMs = (System.nanoTime() - started) / 1_000_000L;
-            assertThat(CdcAttack2IT.query(target, "SELECT id FROM public.acfk_child ORDER BY id"))
+            assertThat(query(target, "SELECT id FROM public.acfk_child ORDER BY id"))
                     .containsExactly("1|", "3|", "4|", "6|", "7|", "9|", "10|");
             List<ConsumerRecord<byte[], byte[]>> dead = new ArrayList<>();
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers",

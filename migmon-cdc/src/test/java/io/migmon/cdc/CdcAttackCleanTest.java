@@ -30,6 +30,12 @@ class CdcAttackCleanTest {
                 + sourceTsMs + "}";
     }
 
+    /** A processor on this test's registry and clock that applies nothing, heartbeats expected every 2 s. */
+    private CdcEventProcessor heartbeatProcessor() {
+        return CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build();
+    }
+
     private CdcRecord heartbeat(String server) {
         return CdcRecord.of("__debezium-heartbeat." + server, "{\"serverName\":\"" + server + "\"}",
                 "{\"ts_ms\":" + clock.millis() + "}");
@@ -55,8 +61,7 @@ class CdcAttackCleanTest {
      */
     @Test
     void anEndOfConnectorShopDoesNotConfirmConnectorShopEu() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             long t0 = clock.millis();
             p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
                     CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
@@ -80,8 +85,7 @@ class CdcAttackCleanTest {
      */
     @Test
     void withoutEndsShopsHeartbeatsDoNotConfirmShopEu() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             long t0 = clock.millis();
             p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
                     CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
@@ -108,8 +112,7 @@ class CdcAttackCleanTest {
             + " unseen event_count needs its data_collections (not parsed) to ignore ENDs of tables this processor does not"
             + " consume, and a rule for ENDs redelivered after a restart whose changes were committed before it")
     void anEndConsumedBeforeItsDataDoesNotReadZeroWhileTheDataIsMissing() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1,
                     clock.millis() - 100)), heartbeat("shop")));
             assertThat(lag("orders")).isZero();
@@ -163,8 +166,7 @@ class CdcAttackCleanTest {
      */
     @Test
     void aHeartbeatMappingIsNotFixedBeforeTheLongerPrefixIsKnown() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             long t0 = clock.millis();
             p.process(List.of(CdcRecord.of("shop.eu.public.invoices", null, change("shop.eu", "invoices", 1, t0 - 100)),
                     heartbeat("shop")));
@@ -187,8 +189,7 @@ class CdcAttackCleanTest {
      */
     @Test
     void aGuessedHeartbeatMappingIsRedoneWhenALongerPrefixAppears() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             long t0 = clock.millis();
             p.process(List.of(CdcRecord.of("shop.eu.public.invoices", null, "{\"before\":null,\"after\":{\"id\":1},"
                     + "\"source\":{\"ts_ms\":" + (t0 - 100) + ",\"schema\":\"public\",\"table\":\"invoices\"},"
@@ -209,8 +210,7 @@ class CdcAttackCleanTest {
     /** Held up: {@code shop} vs {@code shop2} (a prefix of the other without a dot) are told apart. */
     @Test
     void prefixesThatArePrefixesOfEachOtherAreToldApart() {
-        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
-                .applier(batch -> { }).heartbeatInterval(Duration.ofSeconds(2)).build()) {
+        try (CdcEventProcessor p = heartbeatProcessor()) {
             long t0 = clock.millis();
             p.process(List.of(CdcRecord.of("shop.public.orders", null, change("shop", "orders", 1, t0 - 100)),
                     CdcRecord.of("shop2.public.invoices", null, change("shop2", "invoices", 1, t0 - 100)),

@@ -2,6 +2,8 @@ package io.migmon.cdc;
 
 import io.migmon.testsupport.EmbeddedPostgresFixture;
 import io.migmon.testsupport.KafkaTestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.connect.cli.ConnectDistributed;
 import org.apache.kafka.connect.runtime.Connect;
@@ -77,6 +79,17 @@ final class CdcTestEnvironment {
 
     String bootstrapServers() {
         return kafka.bootstrapServers();
+    }
+
+    /** Creates these topics on the broker, one partition each, replication factor 1. */
+    void createTopics(String... names) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String name : names) {
+                topics.add(new NewTopic(name, 1, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
     }
 
     DataSource source() {
@@ -159,9 +172,13 @@ final class CdcTestEnvironment {
 
     /** Rows as text, ordered by the first column. */
     static List<String> rows(DataSource ds, String table) throws Exception {
+        return query(ds, "SELECT * FROM " + table + " ORDER BY 1");
+    }
+
+    /** The rows {@code sql} returns, each as its columns' text joined by (and ending with) {@code |}. */
+    static List<String> query(DataSource ds, String sql) throws Exception {
         List<String> out = new ArrayList<>();
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT * FROM " + table + " ORDER BY 1")) {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 StringBuilder b = new StringBuilder();

@@ -32,6 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -282,22 +283,6 @@ class CdcTruthIT {
         Await.until(Duration.ofSeconds(10), "counter caught up", () -> processed() >= pipe.sourceEvents.get());
         Thread.sleep(500);
         assertThat(processed()).isEqualTo(pipe.sourceEvents.get());
-    }
-
-    private static List<String> query(javax.sql.DataSource ds, String sql) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (java.sql.Connection c = ds.getConnection(); java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet rs = s.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder b = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    b.append(rs.getString(i)).append('|');
-                }
-                out.add(b.toString());
-            }
-        }
-        return out;
     }
 
     private static double processed() {

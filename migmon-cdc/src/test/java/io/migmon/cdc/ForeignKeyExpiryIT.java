@@ -5,7 +5,6 @@ import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.jdbc.JdbcChangeApplier;
 import io.migmon.core.metrics.MetricCatalog;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -28,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -59,9 +59,7 @@ class ForeignKeyExpiryIT {
                 "CREATE TABLE public.fkexp_child (id bigint PRIMARY KEY, parent_id bigint NOT NULL"
                         + " CONSTRAINT fkexp_child_parent_fk REFERENCES public.fkexp_parent (id))",
                 "INSERT INTO public.fkexp_parent VALUES (1)");
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", env.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(DATA, 1, (short) 1), new NewTopic(DLQ, 1, (short) 1))).all().get();
-        }
+        env.createTopics(DATA, DLQ);
         // children 1..3 (parent 1), child 4 whose parent 404 never arrives, children 5..10 (parent 1)
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers",
                 env.bootstrapServers()), new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -92,7 +90,7 @@ class ForeignKeyExpiryIT {
 
             assertThat(deadLetteredAfterNanos).as("the orphan was waited for at least the configured bound")
                     .isGreaterThanOrEqualTo(bound.toNanos());
-            assertThat(CdcAttack2IT.query(target, "SELECT id, parent_id FROM public.fkexp_child ORDER BY id"))
+            assertThat(query(target, "SELECT id, parent_id FROM public.fkexp_child ORDER BY id"))
                     .containsExactly("1|1|", "2|1|", "3|1|", "5|1|", "6|1|", "7|1|", "8|1|", "9|1|", "10|1|");
             List<ConsumerRecord<byte[], byte[]>> dead = readDeadLetters(env);
             assertThat(dead).hasSize(1);

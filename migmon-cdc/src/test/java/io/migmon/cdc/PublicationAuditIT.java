@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.List;
 
+import static io.migmon.cdc.CdcTestEnvironment.query;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -60,7 +61,7 @@ class PublicationAuditIT {
                         () -> check.check().status() == HealthStatus.DOWN);
                 long detectedMs = (System.nanoTime() - created) / 1_000_000L;
                 Health down = check.check();
-                assertThat(CdcAttack2IT.query(env.source(), "SELECT tablename FROM pg_publication_tables WHERE pubname"
+                assertThat(query(env.source(), "SELECT tablename FROM pg_publication_tables WHERE pubname"
                         + " = '" + publication + "' ORDER BY 1")).as("ground truth").containsExactly("pubaud_a|");
                 assertThat(down.reasons()).singleElement().satisfies(r -> assertThat(r)
                         .contains("public.pubaud_b").contains(publication).doesNotContain("pubaudx")

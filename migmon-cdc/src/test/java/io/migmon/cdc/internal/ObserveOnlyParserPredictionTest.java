@@ -1,6 +1,5 @@
 package io.migmon.cdc.internal;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
@@ -12,6 +11,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static io.migmon.cdc.internal.ParserFixture.concat;
+import static io.migmon.cdc.internal.ParserFixture.outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -24,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class ObserveOnlyParserPredictionTest {
 
-    private static final JsonFactory FACTORY = new JsonFactory();
     private static final String TOPIC = "shop.public.orders";
 
     private static final String ROW = "{\"id\":17,\"customer_id\":977,\"status\":\"NEW\",\"amount\":\"AeI=\","
@@ -66,7 +66,7 @@ class ObserveOnlyParserPredictionTest {
             compare(parser, v);
             if (!v.contains("\\u0064")) {
                 long fallbacks = parser.fallbacks;
-                parser.parse(record(TOPIC, v));
+                parser.parse(ParserFixture.record(TOPIC, v));
                 assertThat(parser.fallbacks).as("answered by the scanner: %s", v).isEqualTo(fallbacks);
             }
         }
@@ -82,7 +82,7 @@ class ObserveOnlyParserPredictionTest {
             String row = ROW.replace("\"customer_id\":977", "\"customer_id\":" + bad);
             String v = record(ROW, row, "u");
             compare(parser, v);
-            assertThatThrownBy(() -> parser.parse(record(TOPIC, v))).as(v).isInstanceOfSatisfying(EnvelopeException.class,
+            assertThatThrownBy(() -> parser.parse(ParserFixture.record(TOPIC, v))).as(v).isInstanceOfSatisfying(EnvelopeException.class,
                     e -> assertThat(e.reason()).isEqualTo(DeadLetterReason.UNPARSEABLE));
         }
         // truncated anywhere in a row whose names are predicted
@@ -111,7 +111,8 @@ class ObserveOnlyParserPredictionTest {
                     + "\"op\":\"c\",\"ts_ns\":" + number + "}");
             compare(parser, "{\"after\":{\"n\":" + number + ",\"m\":[" + number + "]},\"op\":\"c\"}");
         }
-        ChangeEvent e = parser.parse(record(TOPIC, "{\"source\":{\"table\":\"t\",\"ts_ns\":1764063000330512345},"
+        ChangeEvent e = parser.parse(ParserFixture.record(TOPIC,
+                "{\"source\":{\"table\":\"t\",\"ts_ns\":1764063000330512345},"
                 + "\"op\":\"c\",\"ts_us\":1764063000330512}"));
         assertThat(e.sourceTsNanos()).isEqualTo(1764063000330512345L);
         assertThat(e.eventTsNanos()).isEqualTo(1764063000330512000L);
@@ -138,7 +139,7 @@ class ObserveOnlyParserPredictionTest {
         for (String table : tables) {
             String v = "{\"source\":{\"table\":\"" + table + "\",\"db\":\"src\"},\"op\":\"c\"}";
             compare(parser, v);
-            ChangeEvent e = parser.parse(record(TOPIC, v));
+            ChangeEvent e = parser.parse(ParserFixture.record(TOPIC, v));
             assertThat(e.table()).isEqualTo(table.isEmpty() ? null : table);
             if (previous != null && table.equals(previous.table())) {
                 assertThat(e.table()).as("the previous record's String").isSameAs(previous.table());
@@ -185,7 +186,7 @@ class ObserveOnlyParserPredictionTest {
     }
 
     private static void compare(ObserveOnlyParser parser, String value) {
-        compare(parser, record(TOPIC, value));
+        compare(parser, ParserFixture.record(TOPIC, value));
     }
 
     private static void compare(ObserveOnlyParser parser, CdcRecord r) {
@@ -195,38 +196,5 @@ class ObserveOnlyParserPredictionTest {
             String s = new String(r.value(), StandardCharsets.UTF_8);
             assertThat(actual).as("%s", s.length() > 600 ? s.substring(0, 600) + "..." : s).isEqualTo(expected);
         }
-    }
-
-    /** Every accessor of the event but {@code lsn()} and {@code txId()}, or the error's reason and message. */
-    private static Object outcome(CdcRecord r, ObserveOnlyParser parser) {
-        try {
-            ChangeEvent e = parser == null
-                    ? new EnvelopeParser(FACTORY, "__debezium-heartbeat", ".transaction").parse(r, false)
-                    : parser.parse(r);
-            return Arrays.asList(e.record(), e.kind(), e.operation(), e.sourceName(), e.connector(), e.database(),
-                    e.schema(), e.table(), e.snapshot(), e.sourceTsNanos(), e.eventTsNanos(),
-                    e.transactionId(), e.transactionTotalOrder(), e.transactionStatus(), e.transactionEventCount(),
-                    e.beforeJson(), e.afterJson(), e.rowFieldTypes());
-        } catch (EnvelopeException ex) {
-            return List.of("error", ex.reason(), ex.getMessage());
-        }
-    }
-
-    private static CdcRecord record(String topic, String json) {
-        return CdcRecord.of(topic, 0, 0, 1L, null, json.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int len = 0;
-        for (byte[] p : parts) {
-            len += p.length;
-        }
-        byte[] out = new byte[len];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }

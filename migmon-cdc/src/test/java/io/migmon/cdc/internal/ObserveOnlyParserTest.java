@@ -13,6 +13,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
+import static io.migmon.cdc.internal.ParserFixture.concat;
+import static io.migmon.cdc.internal.ParserFixture.outcome;
+import static io.migmon.cdc.internal.ParserFixture.record;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -276,41 +279,5 @@ class ObserveOnlyParserTest {
             assertThat(actual).as("%s: %s", r.topic(), s.length() > 600 ? s.substring(0, 600) + "..." : s)
                     .isEqualTo(expected);
         }
-    }
-
-    /**
-     * Every accessor of the event but {@code lsn()} and {@code txId()} (which observing does not read), or the error's
-     * reason and message; {@code parser} null: a new full parser.
-     */
-    private static Object outcome(CdcRecord r, ObserveOnlyParser parser) {
-        try {
-            ChangeEvent e = parser == null
-                    ? new EnvelopeParser(FACTORY, "__debezium-heartbeat", ".transaction").parse(r, false)
-                    : parser.parse(r);
-            return Arrays.asList(e.record(), e.kind(), e.operation(), e.sourceName(), e.connector(), e.database(),
-                    e.schema(), e.table(), e.snapshot(), e.sourceTsNanos(), e.eventTsNanos(),
-                    e.transactionId(), e.transactionTotalOrder(), e.transactionStatus(), e.transactionEventCount(),
-                    e.beforeJson(), e.afterJson(), e.rowFieldTypes());
-        } catch (EnvelopeException ex) {
-            return List.of("error", ex.reason(), ex.getMessage());
-        }
-    }
-
-    private static CdcRecord record(String topic, String json) {
-        return CdcRecord.of(topic, 0, 0, 1L, null, json.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static byte[] concat(byte[]... parts) {
-        int len = 0;
-        for (byte[] p : parts) {
-            len += p.length;
-        }
-        byte[] out = new byte[len];
-        int at = 0;
-        for (byte[] p : parts) {
-            System.arraycopy(p, 0, out, at, p.length);
-            at += p.length;
-        }
-        return out;
     }
 }

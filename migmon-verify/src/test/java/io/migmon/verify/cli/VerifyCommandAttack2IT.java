@@ -1,5 +1,6 @@
 package io.migmon.verify.cli;
 
+import static io.migmon.verify.cli.CommandRun.tableExists;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.mongodb.reactivestreams.client.MongoClient;
@@ -8,37 +9,18 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.migmon.verify.TwoPostgres;
 import io.migmon.verify.internal.Reactive;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.bson.Document;
 import org.junit.jupiter.api.Test;
 
 /** The command, second independent review of issue 17. Ground truth: the servers' state and what was inserted. */
 class VerifyCommandAttack2IT {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(Map<String, String> env, String... args) {
-        out.reset();
-        err.reset();
-        return VerifyCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env::get);
-    }
-
-    private String printed() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cmd = new CommandRun();
 
     /**
      * Finding 9. A verification must not be able to change the databases it reads (the source is production). The
@@ -53,19 +35,11 @@ class VerifyCommandAttack2IT {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE orders (id int PRIMARY KEY, note text)",
                 "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 100) g");
-        int code = run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        int code = cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "true); DROP TABLE orders; COMMIT; SELECT (1");
-        assertThat(code).as(printed()).isEqualTo(2);
+        assertThat(code).as(cmd.printed()).isEqualTo(2);
         assertThat(tableExists(p.source(), "orders")).as("the source table still exists").isTrue();
         assertThat(tableExists(p.target(), "orders")).as("the target table still exists").isTrue();
-    }
-
-    private static boolean tableExists(DataSource ds, String table) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
     }
 
     /**
@@ -89,11 +63,11 @@ class VerifyCommandAttack2IT {
                 }
                 Reactive.list(c.getDatabase("src").getCollection("items").insertMany(src), Duration.ofSeconds(30));
                 Reactive.list(c.getDatabase("tgt").getCollection("items").insertMany(tgt), Duration.ofSeconds(30));
-                int code = run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items",
+                int code = cmd.run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items",
                         "--exclude", "migratedAt");
-                assertThat(code).as(printed()).isIn(0, 2);
+                assertThat(code).as(cmd.printed()).isIn(0, 2);
                 if (code == 2) {
-                    assertThat(printed()).contains("--exclude");
+                    assertThat(cmd.printed()).contains("--exclude");
                 }
             }
         } finally {
@@ -122,11 +96,11 @@ class VerifyCommandAttack2IT {
                         c.getDatabase("src").getCollection("items").find(), Duration.ofSeconds(30)))
                         .isInstanceOf(com.mongodb.MongoSecurityException.class);
             }
-            int code = run(Map.of("MIGMON_SOURCE_USER", "alice", "MIGMON_SOURCE_PASSWORD", "S3cretXyz",
+            int code = cmd.run(Map.of("MIGMON_SOURCE_USER", "alice", "MIGMON_SOURCE_PASSWORD", "S3cretXyz",
                     "MIGMON_TARGET_USER", "alice", "MIGMON_TARGET_PASSWORD", "S3cretXyz"),
                     "--source", base + "/src", "--target", base + "/tgt", "--table", "items");
-            assertThat(code).as(printed()).isEqualTo(2);
-            assertThat(printed()).doesNotContain("S3cretXyz");
+            assertThat(code).as(cmd.printed()).isEqualTo(2);
+            assertThat(cmd.printed()).doesNotContain("S3cretXyz");
         } finally {
             server.shutdownNow();
         }
@@ -152,12 +126,12 @@ class VerifyCommandAttack2IT {
                 Reactive.list(c.getDatabase("shop").getCollection("orders").insertMany(docs), Duration.ofSeconds(30));
                 Reactive.list(c.getDatabase("shop2").getCollection("orders").insertMany(docs), Duration.ofSeconds(30));
             }
-            assertThat(run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "orders"))
-                    .as(printed()).isZero();
-            assertThat(run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "ordres"))
-                    .as(printed()).isEqualTo(2);
-            assertThat(run(Map.of(), "--source", base + "/shpo", "--target", base + "/shpo2", "--table", "orders"))
-                    .as(printed()).isEqualTo(2);
+            assertThat(cmd.run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "orders"))
+                    .as(cmd.printed()).isZero();
+            assertThat(cmd.run(Map.of(), "--source", base + "/shop", "--target", base + "/shop2", "--table", "ordres"))
+                    .as(cmd.printed()).isEqualTo(2);
+            assertThat(cmd.run(Map.of(), "--source", base + "/shpo", "--target", base + "/shpo2", "--table", "orders"))
+                    .as(cmd.printed()).isEqualTo(2);
         } finally {
             server.shutdownNow();
         }

@@ -1,11 +1,9 @@
 package io.migmon.verify.cli;
 
+import static io.migmon.verify.cli.CommandRun.tableExists;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migmon.verify.TwoPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,19 +16,7 @@ import org.junit.jupiter.api.Test;
 /** The command, third independent review of issue 17. Ground truth: the servers' state. */
 class VerifyCommandAttack3IT {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(Map<String, String> env, String... args) {
-        out.reset();
-        err.reset();
-        return VerifyCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env::get);
-    }
-
-    private String printed() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cmd = new CommandRun();
 
     /**
      * Finding 6. The {@code ;} check of {@code --where} ({@code PgTable.statementSeparator}) and the JDBC driver
@@ -48,11 +34,11 @@ class VerifyCommandAttack3IT {
                 "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 100) g");
         String where = "true) WINDOW \u20ac$$ AS (); SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE; COMMIT; "
                 + "DROP TABLE orders; SELECT 1 WHERE ( $$t$$";
-        int code = run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        int code = cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", where);
-        assertThat(tableExists(p.source(), "orders")).as("the source table still exists; " + printed()).isTrue();
-        assertThat(tableExists(p.target(), "orders")).as("the target table still exists; " + printed()).isTrue();
-        assertThat(code).as(printed()).isEqualTo(2);
+        assertThat(tableExists(p.source(), "orders")).as("the source table still exists; " + cmd.printed()).isTrue();
+        assertThat(tableExists(p.target(), "orders")).as("the target table still exists; " + cmd.printed()).isTrue();
+        assertThat(code).as(cmd.printed()).isEqualTo(2);
     }
 
     /**
@@ -70,14 +56,14 @@ class VerifyCommandAttack3IT {
         String where = "CASE WHEN current_setting('transaction_read_only') = 'on' "
                 + "THEN set_config('default_transaction_read_only', 'off', false) IS NOT NULL "
                 + "ELSE nextval('ro_seq') > 0 END";
-        int code = run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        int code = cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--chunk-rows", "100", "--where", where);
         for (DataSource ds : List.of(p.source(), p.target())) {
             try (Connection c = ds.getConnection(); Statement s = c.createStatement();
                     ResultSet rs = s.executeQuery("SELECT is_called, last_value FROM ro_seq")) {
                 rs.next();
                 assertThat(rs.getBoolean(1)).as("nextval never ran (last_value " + rs.getLong(2) + "; exit " + code
-                        + "; " + printed() + ")").isFalse();
+                        + "; " + cmd.printed() + ")").isFalse();
             }
         }
     }
@@ -95,18 +81,10 @@ class VerifyCommandAttack3IT {
         p.both("CREATE TABLE \"Orders\" (id int PRIMARY KEY)", "INSERT INTO \"Orders\" VALUES (1)",
                 "CREATE TABLE Shipments (id int PRIMARY KEY)", "INSERT INTO Shipments VALUES (1)");
         org.assertj.core.api.SoftAssertions soft = new org.assertj.core.api.SoftAssertions();
-        soft.assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table",
-                "public.\"Orders\"")).as(printed()).isZero();
-        soft.assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table",
-                "Shipments")).as(printed()).isZero();
+        soft.assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table",
+                "public.\"Orders\"")).as(cmd.printed()).isZero();
+        soft.assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table",
+                "Shipments")).as(cmd.printed()).isZero();
         soft.assertAll();
-    }
-
-    private static boolean tableExists(DataSource ds, String table) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT to_regclass('" + table + "') IS NOT NULL")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
     }
 }

@@ -3,10 +3,6 @@ package io.migmon.verify.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.migmon.verify.TwoPostgres;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,19 +11,7 @@ import org.junit.jupiter.api.Test;
 /** The command with inputs the first tests did not use (independent review of issue 17). */
 class VerifyCommandAttackIT {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(Map<String, String> env, String... args) {
-        out.reset();
-        err.reset();
-        return VerifyCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env::get);
-    }
-
-    private String printed() {
-        return out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cmd = new CommandRun();
 
     /**
      * URLs that fail before a connection exists (a typo in the scheme, a bad option, a bad port) with a password in
@@ -45,8 +29,8 @@ class VerifyCommandAttackIT {
             "mongodb://bob:pa/ss9Secret@127.0.0.1/db",
             "mongodb://bob:pa@ss9Secret@127.0.0.1/db?bogusOption=1"})
     void aBrokenUrlNeverPrintsItsPassword(String url) {
-        assertThat(run(Map.of(), "--source", url, "--target", url, "--table", "t")).isEqualTo(2);
-        assertThat(printed()).contains("cannot evaluate").doesNotContain("ss9Secret").doesNotContain("9Secret");
+        assertThat(cmd.run(Map.of(), "--source", url, "--target", url, "--table", "t")).isEqualTo(2);
+        assertThat(cmd.printed()).contains("cannot evaluate").doesNotContain("ss9Secret").doesNotContain("9Secret");
     }
 
     /**
@@ -59,13 +43,13 @@ class VerifyCommandAttackIT {
         p.both("CREATE TABLE orders (id int PRIMARY KEY, note text)",
                 "INSERT INTO orders SELECT g, 'n' || g FROM generate_series(1, 1000) g");
         String report = dir.resolve("no-such-dir").resolve("report.json").toString();
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--report", report)).isEqualTo(2);
-        assertThat(printed()).contains("orders identical").contains("cannot write the report");
+        assertThat(cmd.printed()).contains("orders identical").contains("cannot write the report");
         p.onTarget("UPDATE orders SET note = 'x' WHERE id = 7");
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--report", report)).isEqualTo(1);
-        assertThat(printed()).contains("changed id=7 columns note").contains("cannot write the report");
+        assertThat(cmd.printed()).contains("changed id=7 columns note").contains("cannot write the report");
     }
 
     /** Documented example of docs/cli.md with quotes and an injection attempt in --where: a clean 2, nothing dropped. */
@@ -76,11 +60,12 @@ class VerifyCommandAttackIT {
                 "INSERT INTO orders SELECT g, 'it''s ' || g, timestamptz '2025-12-01' + g * interval '1 hour' "
                         + "FROM generate_series(1, 2000) g");
         p.onTarget("UPDATE orders SET note = 'x' WHERE id = 1999");
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "created_at < '2026-01-01' AND note <> 'it''s'")).isZero();
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "1=1); DROP TABLE orders; --")).isEqualTo(2);
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders")).isEqualTo(1);
-        assertThat(printed()).contains("changed id=1999 columns note");
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(),
+                "--table", "orders")).isEqualTo(1);
+        assertThat(cmd.printed()).contains("changed id=1999 columns note");
     }
 }

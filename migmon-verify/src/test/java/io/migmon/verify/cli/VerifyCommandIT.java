@@ -10,9 +10,6 @@ import de.bwaldvogel.mongo.MongoServer;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 import io.migmon.verify.TwoPostgres;
 import io.migmon.verify.internal.Reactive;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,37 +23,23 @@ import org.junit.jupiter.api.io.TempDir;
 /** The command against real servers: exit codes, summary, JSON report, no secrets in messages. */
 class VerifyCommandIT {
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    private int run(Map<String, String> env, String... args) {
-        out.reset();
-        err.reset();
-        return VerifyCommand.run(List.of(args), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8), env::get);
-    }
-
-    private String out() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private String err() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
+    private final CommandRun cmd = new CommandRun();
 
     @Test
     void exitCodesFollowTheResult(@TempDir Path dir) throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE orders (id int PRIMARY KEY, total numeric(10,2), note text)",
                 "INSERT INTO orders SELECT g, g * 1.5, 'n' || g FROM generate_series(1, 3000) g");
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders")).isZero();
-        assertThat(out()).contains("orders identical", "3,000 rows checked");
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(),
+                "--table", "orders")).isZero();
+        assertThat(cmd.out()).contains("orders identical", "3,000 rows checked");
 
         p.onTarget("UPDATE orders SET note = 'x' WHERE id = 42", "DELETE FROM orders WHERE id = 7");
         Path report = dir.resolve("report.json");
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--key", "id", "--report", report.toString(), "--max-rows-per-second=1000000")).isEqualTo(1);
-        assertThat(out()).contains("orders different", "missing 1, extra 0, changed 1", "changed id=42 columns note",
+        assertThat(cmd.out()).contains("orders different", "missing 1, extra 0, changed 1",
+                "changed id=42 columns note",
                 "missing id=7");
         JsonNode json = new ObjectMapper().readTree(Files.readString(report));
         assertThat(json.path("status").asText()).isEqualTo("different");
@@ -64,37 +47,38 @@ class VerifyCommandIT {
         assertThat(json.path("differences").path("changed").asLong()).isEqualTo(1);
 
         // --where excludes the changed rows
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "id > 100", "--json")).isZero();
-        assertThat(new ObjectMapper().readTree(out()).path("filter").asText()).isEqualTo("id > 100");
-        assertThat(new ObjectMapper().readTree(out()).path("name").asText()).isEqualTo("orders");
+        assertThat(new ObjectMapper().readTree(cmd.out()).path("filter").asText()).isEqualTo("id > 100");
+        assertThat(new ObjectMapper().readTree(cmd.out()).path("name").asText()).isEqualTo("orders");
 
         // --name: the verification's name in the report (and in its meters), validated
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--where", "id > 100", "--name", "orders-recent", "--json")).isZero();
-        assertThat(new ObjectMapper().readTree(out()).path("name").asText()).isEqualTo("orders-recent");
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
+        assertThat(new ObjectMapper().readTree(cmd.out()).path("name").asText()).isEqualTo("orders-recent");
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "orders",
                 "--name", " ")).isEqualTo(2);
-        assertThat(err()).contains("name must not be blank");
+        assertThat(cmd.err()).contains("name must not be blank");
     }
 
     @Test
     void cannotEvaluateIsExitCodeTwoWithoutLeakingThePassword() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        assertThat(run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(), "--table", "nope")).isEqualTo(2);
-        assertThat(err()).contains("cannot evaluate", "nope does not exist");
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl(), "--target", p.targetUrl(),
+                "--table", "nope")).isEqualTo(2);
+        assertThat(cmd.err()).contains("cannot evaluate", "nope does not exist");
 
-        assertThat(run(Map.of(), "--source", p.sourceUrl())).isEqualTo(2);
-        assertThat(err()).contains("--source, --target and --table are required", "Usage");
-        assertThat(run(Map.of(), "--bogus", "x", "--source", "a", "--target", "b", "--table", "t")).isEqualTo(2);
-        assertThat(err()).contains("unknown option --bogus");
+        assertThat(cmd.run(Map.of(), "--source", p.sourceUrl())).isEqualTo(2);
+        assertThat(cmd.err()).contains("--source, --target and --table are required", "Usage");
+        assertThat(cmd.run(Map.of(), "--bogus", "x", "--source", "a", "--target", "b", "--table", "t")).isEqualTo(2);
+        assertThat(cmd.err()).contains("unknown option --bogus");
 
         String wrongPort = "jdbc:postgresql://127.0.0.1:1/db?user=u&password=s3cret";
-        assertThat(run(Map.of("MIGMON_TARGET_PASSWORD", "t0psecret"), "--source", wrongPort, "--target", wrongPort,
+        assertThat(cmd.run(Map.of("MIGMON_TARGET_PASSWORD", "t0psecret"), "--source", wrongPort, "--target", wrongPort,
                 "--table", "t")).isEqualTo(2);
-        assertThat(err()).contains("cannot evaluate").doesNotContain("s3cret").doesNotContain("t0psecret");
-        assertThat(run(Map.of(), "--help")).isZero();
-        assertThat(out()).contains("Exit codes: 0 identical, 1 differences, 2 cannot evaluate");
+        assertThat(cmd.err()).contains("cannot evaluate").doesNotContain("s3cret").doesNotContain("t0psecret");
+        assertThat(cmd.run(Map.of(), "--help")).isZero();
+        assertThat(cmd.out()).contains("Exit codes: 0 identical, 1 differences, 2 cannot evaluate");
     }
 
     @Test
@@ -110,14 +94,14 @@ class VerifyCommandIT {
                 }
                 Reactive.list(c.getDatabase("src").getCollection("items").insertMany(docs), Duration.ofSeconds(30));
                 Reactive.list(c.getDatabase("tgt").getCollection("items").insertMany(docs), Duration.ofSeconds(30));
-                assertThat(run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items"))
+                assertThat(cmd.run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items"))
                         .isZero();
                 Reactive.list(c.getDatabase("tgt").getCollection("items").deleteOne(new Document("_id", 500)),
                         Duration.ofSeconds(30));
-                assertThat(run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items"))
+                assertThat(cmd.run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items"))
                         .isEqualTo(1);
-                assertThat(out()).contains("missing _id=500");
-                assertThat(run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items",
+                assertThat(cmd.out()).contains("missing _id=500");
+                assertThat(cmd.run(Map.of(), "--source", base + "/src", "--target", base + "/tgt", "--table", "items",
                         "--where", "{\"_id\": {\"$lt\": 100}}")).isZero();
             }
         } finally {

@@ -10,11 +10,8 @@ import io.migmon.verify.internal.Reactive;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.Document;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,34 +24,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MongoVerifyAttack2IT {
 
     private static final Duration T = Duration.ofSeconds(60);
-    private static final AtomicInteger DBS = new AtomicInteger();
-    private final Map<String, MongoFixture> servers = new HashMap<>();
+    private MongoServers servers;
 
     @BeforeAll
     void start() throws Exception {
-        servers.put("mongo-java-server", MongoFixture.start("mongo-java-server"));
-        try {
-            servers.put("jongodb", MongoFixture.start("jongodb"));
-        } catch (org.opentest4j.TestAbortedException e) {
-            // skipped with a reason in the jongodb tests
-        }
+        servers = MongoServers.start("att2_");
     }
 
     @AfterAll
     void stop() {
-        servers.values().forEach(MongoFixture::close);
-    }
-
-    private MongoFixture server(String kind) {
-        MongoFixture f = servers.get(kind);
-        if (f == null) {
-            MongoFixture.requireJongodb();
-        }
-        return f;
-    }
-
-    private MongoDatabase db(MongoFixture f, String side) {
-        return f.client().getDatabase("att2_" + side + "_" + ProcessHandle.current().pid() + "_" + DBS.incrementAndGet());
+        servers.close();
     }
 
     /**
@@ -69,9 +48,9 @@ class MongoVerifyAttack2IT {
     @ParameterizedTest
     @ValueSource(strings = {"mongo-java-server", "jongodb"})
     void anIdWidenedFromInt32ToInt64IsTheSameDocument(String kind) {
-        MongoFixture f = server(kind);
-        MongoDatabase s = db(f, "src");
-        MongoDatabase t = db(f, "tgt");
+        MongoFixture f = servers.server(kind);
+        MongoDatabase s = servers.db(f, "src");
+        MongoDatabase t = servers.db(f, "tgt");
         List<Document> src = new ArrayList<>();
         List<Document> tgt = new ArrayList<>();
         for (int i = 1; i <= 30; i++) {

@@ -9,10 +9,8 @@ import io.migmon.verify.RowDifference;
 import io.migmon.verify.VerificationReport;
 import io.migmon.verify.internal.Reactive;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.bson.Document;
 import org.bson.types.Decimal128;
 import org.junit.jupiter.api.AfterAll;
@@ -26,34 +24,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class MongoVerifyAttack3IT {
 
     private static final Duration T = Duration.ofSeconds(60);
-    private static final AtomicInteger DBS = new AtomicInteger();
-    private final Map<String, MongoFixture> servers = new HashMap<>();
+    private MongoServers servers;
 
     @BeforeAll
     void start() throws Exception {
-        servers.put("mongo-java-server", MongoFixture.start("mongo-java-server"));
-        try {
-            servers.put("jongodb", MongoFixture.start("jongodb"));
-        } catch (org.opentest4j.TestAbortedException e) {
-            // skipped with a reason in the jongodb tests
-        }
+        servers = MongoServers.start("att3_");
     }
 
     @AfterAll
     void stop() {
-        servers.values().forEach(MongoFixture::close);
-    }
-
-    private MongoFixture server(String kind) {
-        MongoFixture f = servers.get(kind);
-        if (f == null) {
-            MongoFixture.requireJongodb();
-        }
-        return f;
-    }
-
-    private MongoDatabase db(MongoFixture f, String side) {
-        return f.client().getDatabase("att3_" + side + "_" + ProcessHandle.current().pid() + "_" + DBS.incrementAndGet());
+        servers.close();
     }
 
     /**
@@ -65,9 +45,9 @@ class MongoVerifyAttack3IT {
     @ParameterizedTest
     @ValueSource(strings = {"mongo-java-server", "jongodb"})
     void aDecimalNegativeZeroDoesNotFailTheRun(String kind) {
-        MongoFixture f = server(kind);
-        MongoDatabase s = db(f, "src");
-        MongoDatabase t = db(f, "tgt");
+        MongoFixture f = servers.server(kind);
+        MongoDatabase s = servers.db(f, "src");
+        MongoDatabase t = servers.db(f, "tgt");
         for (int i = 1; i <= 20; i++) {
             Decimal128 d = i == 7 ? Decimal128.NEGATIVE_ZERO : new Decimal128(i);
             Reactive.list(s.getCollection("dec").insertOne(new Document("_id", i).append("d", d)), T);
@@ -93,9 +73,9 @@ class MongoVerifyAttack3IT {
     @ParameterizedTest
     @ValueSource(strings = {"mongo-java-server"})
     void anEmbeddedDocumentInAnotherFieldOrderIsADifference(String kind) {
-        MongoFixture f = server(kind);
-        MongoDatabase s = db(f, "src");
-        MongoDatabase t = db(f, "tgt");
+        MongoFixture f = servers.server(kind);
+        MongoDatabase s = servers.db(f, "src");
+        MongoDatabase t = servers.db(f, "tgt");
         Reactive.list(s.getCollection("addr").insertOne(new Document("_id", 1)
                 .append("addr", new Document("city", "X").append("zip", "1"))), T);
         Reactive.list(t.getCollection("addr").insertOne(new Document("_id", 1)
