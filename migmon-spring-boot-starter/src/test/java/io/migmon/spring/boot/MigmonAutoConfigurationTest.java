@@ -273,8 +273,10 @@ class MigmonAutoConfigurationTest {
                     RecordingSink sink = ctx.getBean(RecordingSink.class);
                     var run = ctx.getBean(MigmonMigrations.class).migration("stuck-copy").start();
                     run.recordRows("t", 10);
-                    for (int i = 0; i < 12; i++) {
-                        clock.advanceSeconds(10); // no rows for two minutes, sampled every 10 s
+                    // no rows for 2.5 minutes, sampled every 10 s: the stall detector's startup grace (2 minutes before
+                    // the first sample that shows progress, issue 12) plus two sampling steps
+                    for (int i = 0; i < 15; i++) {
+                        clock.advanceSeconds(10);
                         ctx.getBean(MigmonMigrations.class).sampleRunning(); // what the watcher does on its schedule
                     }
                     io.migmon.core.testing.Await.until(java.time.Duration.ofSeconds(20),
