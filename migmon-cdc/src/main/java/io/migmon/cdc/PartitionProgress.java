@@ -57,25 +57,17 @@ final class PartitionProgress {
     volatile long lastChangeArrivalNanos = -1;
     /**
      * The heartbeat topic of this partition's connector ({@code <heartbeat prefix>.<topic.prefix>} for a data topic
-     * {@code <topic.prefix>.<schema>.<table>}), once one such topic was seen; null until then.
+     * {@code <topic.prefix>.<schema>.<table>}): {@link ProgressTracker#heartbeatTopicOf}.
      */
-    volatile String heartbeatTopic;
-    /** Transaction metadata topic of this partition's connector, once known ({@link ProgressTracker#transactionTopicOf}). */
-    volatile String transactionTopic;
+    final ConnectorTopic heartbeat = new ConnectorTopic();
+    /** The transaction metadata topic of this partition's connector: {@link ProgressTracker#transactionTopicOf}. */
+    final ConnectorTopic transactions = new ConnectorTopic();
     /**
      * The connector's {@code topic.prefix} as its changes name it ({@code source.name}), once a change carrying it
      * arrived: the exact key of its heartbeat and transaction topics (a dotted prefix makes the topic-name match a
      * guess).
      */
     volatile String sourceName;
-    /** {@code <heartbeat prefix>.<sourceName>}, set with it; null without a source name or heartbeat prefix. */
-    volatile String ownHeartbeatTopic;
-    /** {@code <sourceName><transaction suffix>}, set with it; null without a source name or suffix. */
-    volatile String ownTransactionTopic;
-    /** How many heartbeat topics were known when {@link #heartbeatTopic} was guessed from the topic name; -1 exact. */
-    volatile int heartbeatTopicsAtGuess = -1;
-    /** How many transaction topics were known when {@link #transactionTopic} was guessed; -1 exact. */
-    volatile int transactionTopicsAtGuess = -1;
     /** Core's stall rule, fed at every progress and whenever records start or stop waiting. */
     private final StallWatch stall;
 
@@ -291,5 +283,15 @@ final class PartitionProgress {
     /** Whether records wait and {@link #stalledForMs} reached the stall timeout (2 heartbeat intervals by default). */
     boolean stalled(long now) {
         return waiting() && stall.stalled(now);
+    }
+
+    /** Which of its connector's topics of one kind (heartbeats, transaction metadata) confirms this partition. */
+    static final class ConnectorTopic {
+        /** The topic, once known; null until then. */
+        volatile String topic;
+        /** How many topics of the kind were known when {@link #topic} was guessed from the topic name; -1 exact. */
+        volatile int knownAtGuess = -1;
+        /** The exact topic its changes' {@code source.name} gives, set with it; null without one or the kind's naming. */
+        volatile String own;
     }
 }

@@ -142,38 +142,8 @@ final class ProgressTracker {
      * are both valid prefixes); a guess is redone when another heartbeat topic appears.
      */
     String heartbeatTopicOf(PartitionProgress p) {
-        String known = p.heartbeatTopic;
-        if (config.heartbeatTopicPrefix == null
-                || (known != null && (p.heartbeatTopicsAtGuess < 0
-                        || (p.heartbeatTopicsAtGuess == heartbeats.size() && p.sourceName == null)))) {
-            return known;
-        }
-        if (p.sourceName != null) {
-            String exact = p.ownHeartbeatTopic;
-            if (exact != null && heartbeats.containsKey(exact)) {
-                p.heartbeatTopic = exact;
-                p.heartbeatTopicsAtGuess = -1;
-                return exact;
-            }
-            return null; // its own heartbeat topic not seen yet: another connector's says nothing about it
-        }
-        int skip = config.heartbeatTopicPrefix.length() + 1;
-        int size = heartbeats.size();
-        String best = null;
-        for (String hb : heartbeats.keySet()) {
-            if (hb.length() <= skip) {
-                continue;
-            }
-            String prefix = hb.substring(skip);
-            if (longerPrefixOf(p.tp.topic(), prefix, best == null ? -1 : best.length() - skip)) {
-                best = hb;
-            }
-        }
-        if (best != null) {
-            p.heartbeatTopicsAtGuess = size;
-            p.heartbeatTopic = best;
-        }
-        return best;
+        String prefix = config.heartbeatTopicPrefix;
+        return prefix == null ? p.heartbeat.topic : topicOf(p, p.heartbeat, heartbeats, prefix.length() + 1, "");
     }
 
     /**
@@ -181,8 +151,8 @@ final class ProgressTracker {
      * the exact key of its heartbeat and transaction topics (processing thread; called when it changes).
      */
     void sourceNamed(PartitionProgress p, String sourceName) {
-        p.ownHeartbeatTopic = config.heartbeatTopicPrefix == null ? null : config.heartbeatTopicPrefix + "." + sourceName;
-        p.ownTransactionTopic = config.transactionTopicSuffix == null ? null : sourceName + config.transactionTopicSuffix;
+        p.heartbeat.own = config.heartbeatTopicPrefix == null ? null : config.heartbeatTopicPrefix + "." + sourceName;
+        p.transactions.own = config.transactionTopicSuffix == null ? null : sourceName + config.transactionTopicSuffix;
         p.sourceName = sourceName;
     }
 
@@ -199,36 +169,46 @@ final class ProgressTracker {
      * redone when another transaction topic appears). An {@code END} confirms only its own connector's partitions.
      */
     String transactionTopicOf(PartitionProgress p) {
-        String known = p.transactionTopic;
         String suffix = config.transactionTopicSuffix;
-        if (suffix == null
-                || (known != null && (p.transactionTopicsAtGuess < 0
-                        || (p.transactionTopicsAtGuess == txEnds.size() && p.sourceName == null)))) {
-            return known;
+        return suffix == null ? p.transactions.topic : topicOf(p, p.transactions, txEnds, 0, suffix);
+    }
+
+    /**
+     * {@code p}'s topic of one kind ({@link #heartbeatTopicOf}, {@link #transactionTopicOf}) among the {@code known}
+     * topics of that kind, each named {@code <skip characters><topic.prefix><tail>}: the exact one when its changes
+     * name their connector, else the longest prefix guess, redone when another topic of the kind appears.
+     */
+    private static String topicOf(PartitionProgress p, PartitionProgress.ConnectorTopic c, Map<String, ?> known, int skip,
+            String tail) {
+        String topic = c.topic;
+        if (topic != null && (c.knownAtGuess < 0 || (c.knownAtGuess == known.size() && p.sourceName == null))) {
+            return topic;
         }
         if (p.sourceName != null) {
-            String exact = p.ownTransactionTopic;
-            if (exact != null && txEnds.containsKey(exact)) {
-                p.transactionTopic = exact;
-                p.transactionTopicsAtGuess = -1;
+            String exact = c.own;
+            if (exact != null && known.containsKey(exact)) {
+                c.topic = exact;
+                c.knownAtGuess = -1;
                 return exact;
             }
-            return null;
+            return null; // its own topic not seen yet: another connector's says nothing about it
         }
-        int size = txEnds.size();
+        int size = known.size();
         String best = null;
-        for (String tx : txEnds.keySet()) {
-            if (!tx.endsWith(suffix)) {
+        int bestLength = -1;
+        for (String t : known.keySet()) {
+            if (t.length() <= skip + tail.length() || !t.endsWith(tail)) {
                 continue;
             }
-            String prefix = tx.substring(0, tx.length() - suffix.length());
-            if (longerPrefixOf(p.tp.topic(), prefix, best == null ? -1 : best.length() - suffix.length())) {
-                best = tx;
+            String prefix = t.substring(skip, t.length() - tail.length());
+            if (longerPrefixOf(p.tp.topic(), prefix, bestLength)) {
+                best = t;
+                bestLength = prefix.length();
             }
         }
         if (best != null) {
-            p.transactionTopicsAtGuess = size;
-            p.transactionTopic = best;
+            c.knownAtGuess = size;
+            c.topic = best;
         }
         return best;
     }
