@@ -1,0 +1,121 @@
+package io.migmon.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.testing.MutableClock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Attack on the one-atomic-add record path of issue 16 (per-table adders shared by the FunctionCounter and
+ * progress, last-table cache, per-table handles). Ground truth: the rows each thread handed to the run.
+ */
+class PerfAttackTest {
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final MutableClock clock = MutableClock.epoch();
+
+    private ObservableMigration migration() {
+        return ObservableMigration.builder("perf-attack").meterRegistry(registry).clock(clock).build();
+    }
+
+    private double rowsCounter(String table) {
+        FunctionCounter c = registry.find("migration.rows").tag("table_name", table).functionCounter();
+        return c == null ? Double.NaN : c.count();
+    }
+
+    /**
+     * Finding 1: rows recorded through an ended run (a straggler worker of an aborted run) count for the NEXT run's
+     * progress, because progress sums the migration-wide per-table adders. Before issue 16, run.recordRows added to
+     * that run's own tracker. Expected: run 2's progress counts only run 2's rows (0 here); actual: 5. (A RowCounter handle
+     * doing the same is documented as counting for the active run; MigrationRun.recordRows on an ended run is not.)
+     */
+    @Test
+    @Disabled("finding 1: rows recorded on an ended run count in the next run's progress (migration-wide adders)")
+    void rowsOfAnEndedRunDoNotCountForTheNextRun() {
+        ObservableMigration m = migration();
+        MigrationRun first = m.start();
+        first.recordRows("orders", 10);
+        first.abort("operator stop");
+        MigrationRun second = m.start();
+        first.recordRows("orders", 5); // a worker of the first run that had not stopped yet
+
+        assertThat(first.progress().rowsDone()).isEqualTo(10);
+        assertThat(second.progress().rowsDone()).as("run 2 recorded nothing").isZero();
+        second.succeed();
+        m.close();
+    }
+
+    /** Held: many tables (past the 1,024 cache) from 4 threads, tables created after start, zero/negative counts. */
+    @Test
+    void manyTablesFromFourThreadsSumExactly() throws Exception {
+        ObservableMigration m = migration();
+        MigrationRun run = m.start();
+        int threads = 4;
+        int tables = 1500;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Future<Long>> done = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            done.add(pool.submit(() -> {
+                go.await();
+                long sum = 0;
+                for (int i = 0; i < 30_000; i++) {
+                    String table = "t" + ((i * 7 + seed) % tables); // a new String each call: no identity cache hit
+                    long rows = (i % 5) - 1; // -1, 0, 1, 2, 3
+                    run.recordRows(table, rows);
+                    if (rows > 0) {
+                        sum += rows;
+                    }
+                    if (i % 1000 == 0) {
+                        run.recordRows("orders", 1); // a constant: the last-table cache
+                        sum += 1;
+                    }
+                }
+                return sum;
+            }));
+        }
+        go.countDown();
+        long expected = 0;
+        for (Future<Long> f : done) {
+            expected += f.get(2, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        assertThat(run.progress().rowsDone()).isEqualTo(expected);
+        double exported = registry.find("migration.rows").functionCounters().stream()
+                .mapToDouble(FunctionCounter::count).sum();
+        assertThat(exported).isEqualTo((double) expected);
+        run.succeed();
+        m.close();
+    }
+
+    /** Held: a run closed while another thread records: the frozen count is a count the thread had reached. */
+    @Test
+    void closeWhileRecordingFreezesAConsistentCount() throws Exception {
+        ObservableMigration m = migration();
+        MigrationRun run = m.start();
+        Thread t = new Thread(() -> {
+            for (int i = 0; i < 200_000; i++) {
+                run.recordRows("orders", 1);
+            }
+        });
+        t.start();
+        Thread.sleep(5);
+        run.close();
+        long frozen = run.progress().rowsDone();
+        t.join();
+        assertThat(run.progress().rowsDone()).isEqualTo(frozen).isBetween(0L, 200_000L);
+        assertThat(rowsCounter("orders")).isEqualTo(200_000.0);
+        m.close();
+    }
+}
