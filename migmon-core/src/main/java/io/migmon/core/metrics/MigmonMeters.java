@@ -9,6 +9,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.noop.NoopCounter;
+import io.micrometer.core.instrument.noop.NoopDistributionSummary;
+import io.micrometer.core.instrument.noop.NoopFunctionCounter;
+import io.micrometer.core.instrument.noop.NoopGauge;
+import io.micrometer.core.instrument.noop.NoopTimer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -26,6 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each migmon component (a migration monitor, a CDC processor, an alert dispatcher) owns one instance.
  * Thread-safe. Registration is not meant for the hot path: cache the returned meter.
+ *
+ * <p><b>After {@link #close()}</b> nothing is registered any more: the register methods return a detached no-op
+ * meter (its id is the one it would have had), so a worker still running after its component was closed neither
+ * leaks a meter into the host's registry nor hands a stale one to the next component with the same id. A
+ * registration racing with {@code close()} is removed again by whichever of the two finishes last.
  */
 public final class MigmonMeters implements AutoCloseable {
 
@@ -66,6 +76,9 @@ public final class MigmonMeters implements AutoCloseable {
     /** Registers (or finds) a counter. {@code tagKeyValues} are key, value pairs for exactly the definition's tags. */
     public Counter counter(MeterDefinition def, String... tagKeyValues) {
         requireType(def, MeterType.COUNTER);
+        if (closed) {
+            return new NoopCounter(detachedId(def, Meter.Type.COUNTER, tagKeyValues));
+        }
         Counter c = Counter.builder(def.name(options.prefix()))
                 .description(def.description())
                 .baseUnit(def.baseUnit())
@@ -81,6 +94,9 @@ public final class MigmonMeters implements AutoCloseable {
      */
     public <T> FunctionCounter functionCounter(MeterDefinition def, T obj, ToDoubleFunction<T> fn, String... tagKeyValues) {
         requireType(def, MeterType.COUNTER);
+        if (closed) {
+            return new NoopFunctionCounter(detachedId(def, Meter.Type.COUNTER, tagKeyValues));
+        }
         FunctionCounter c = FunctionCounter.builder(def.name(options.prefix()), obj, fn)
                 .description(def.description())
                 .baseUnit(def.baseUnit())
@@ -92,6 +108,9 @@ public final class MigmonMeters implements AutoCloseable {
     /** Registers (or finds) a timer with the definition's histogram buckets. */
     public Timer timer(MeterDefinition def, String... tagKeyValues) {
         requireType(def, MeterType.TIMER);
+        if (closed) {
+            return new NoopTimer(detachedId(def, Meter.Type.TIMER, tagKeyValues));
+        }
         Timer t = Timer.builder(def.name(options.prefix()))
                 .description(def.description())
                 .tags(tags(def, tagKeyValues))
@@ -103,6 +122,9 @@ public final class MigmonMeters implements AutoCloseable {
     /** Registers (or finds) a distribution summary with the definition's histogram buckets. */
     public DistributionSummary summary(MeterDefinition def, String... tagKeyValues) {
         requireType(def, MeterType.DISTRIBUTION_SUMMARY);
+        if (closed) {
+            return new NoopDistributionSummary(detachedId(def, Meter.Type.DISTRIBUTION_SUMMARY, tagKeyValues));
+        }
         DistributionSummary s = DistributionSummary.builder(def.name(options.prefix()))
                 .description(def.description())
                 .baseUnit(def.baseUnit())
@@ -118,6 +140,9 @@ public final class MigmonMeters implements AutoCloseable {
      */
     public <T> Gauge gauge(MeterDefinition def, T obj, ToDoubleFunction<T> fn, String... tagKeyValues) {
         requireType(def, MeterType.GAUGE);
+        if (closed) {
+            return new NoopGauge(detachedId(def, Meter.Type.GAUGE, tagKeyValues));
+        }
         Gauge g = Gauge.builder(def.name(options.prefix()), obj, fn)
                 .description(def.description())
                 .baseUnit(def.baseUnit())
@@ -159,7 +184,7 @@ public final class MigmonMeters implements AutoCloseable {
         }
     }
 
-    /** Removes every meter this instance registered. Idempotent. */
+    /** Removes every meter this instance registered; registers none afterwards (see the class comment). Idempotent. */
     @Override
     public void close() {
         closed = true;
@@ -170,8 +195,17 @@ public final class MigmonMeters implements AutoCloseable {
     }
 
     private <M extends Meter> M remember(M meter) {
-        registered.add(meter.getId());
+        Meter.Id id = meter.getId();
+        registered.add(id);
+        if (closed && registered.remove(id)) {
+            registry.remove(id); // close() ran while this was being registered and may have missed it
+        }
         return meter;
+    }
+
+    /** The id a meter registered now would have, for the detached no-op meters handed out after close(). */
+    private Meter.Id detachedId(MeterDefinition def, Meter.Type type, String... tagKeyValues) {
+        return new Meter.Id(def.name(options.prefix()), tags(def, tagKeyValues), def.baseUnit(), def.description(), type);
     }
 
     private static void requireType(MeterDefinition def, MeterType type) {
