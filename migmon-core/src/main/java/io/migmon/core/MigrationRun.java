@@ -27,6 +27,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     private final Instant startedAt;
     private final AtomicReference<MigrationStatus> status = new AtomicReference<>(MigrationStatus.RUNNING);
     private final LongAdder errors = new LongAdder();
+    private final java.util.concurrent.atomic.AtomicBoolean lateRowsLogged = new java.util.concurrent.atomic.AtomicBoolean();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
     private volatile double dataLagSeconds = Double.NaN;
     private volatile Instant finishedAt;
@@ -42,22 +43,46 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
         return migration.migrationId();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One table look-up (none when {@code table} is the same String instance as in the previous call) and one
+     * atomic add on the table's counter, which both {@code migration_rows_total{table_name}} and this run's progress
+     * read; no clock read (the time of the last progress is derived when progress is read, see
+     * {@link ProgressSnapshot#lastProgressAt()}).
+     *
+     * <p><b>After the run ended</b> (a worker of an aborted run still writing, perhaps while the next run has started),
+     * the rows are counted in {@code migration_rows_total} but in no run's progress: this run's count is frozen at its
+     * end and the next run's progress counts only rows recorded through it (or through a {@link RowCounter} while it is
+     * active). This is logged once per run at WARN. Rows recorded while the run is ending may count for either.
+     */
     @Override
     public void recordRows(String table, long rows) {
         if (rows <= 0) {
             return;
         }
         try {
-            migration.rowCounter(table).add(rows); // the table's counter is also what progress sums
+            if (status.get() == MigrationStatus.RUNNING) {
+                migration.rowCounter(table).add(rows); // the table's counter is also what progress sums
+            } else {
+                migration.lateRows(this, table, rows);
+            }
         } catch (RuntimeException e) {
             migration.meters().recordFailure("migration.rows", e);
         }
     }
 
+    /** True the first time only: rows were recorded on this run after it ended. */
+    boolean firstLateRows() {
+        return !lateRowsLogged.getAndSet(true);
+    }
+
     /**
      * The row counter of {@code table} ({@code migration_rows_total{table_name}}), for a hot loop that wants to skip
-     * the table look-up of {@link #recordRows}: {@code counter.add(n)} is one atomic add and counts for this run's
-     * progress. The counter belongs to the migration, so it can be kept across runs.
+     * the table look-up of {@link #recordRows}: {@code counter.add(n)} is one atomic add and counts for the progress of
+     * the run active when it is called. The counter belongs to the migration, so it can be kept across runs (it then
+     * counts for the next run); unlike {@link #recordRows}, it does not know this run, so rows added through it after
+     * this run ended count for the next run's progress if one is active (see {@link RowCounter}).
      *
      * @param table table (or collection) name; null or empty becomes {@code unknown}; capped in cardinality
      */

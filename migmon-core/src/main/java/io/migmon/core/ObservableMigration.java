@@ -340,13 +340,32 @@ public final class ObservableMigration implements AutoCloseable {
         return counting;
     }
 
-    /** Rows of every table since the migration was built (progress subtracts the value at run start). */
+    /**
+     * Rows of every table since the migration was built, except those recorded on ended runs (progress subtracts the
+     * value at run start and freezes at run end).
+     */
     long rowsTotal() {
         long sum = 0;
         for (RowCounter c : allRowCounters) {
-            sum += c.count();
+            sum += c.progressCount();
         }
         return sum;
+    }
+
+    /**
+     * Rows recorded through {@code run} after it ended (a worker that outlived its run): counted in
+     * {@code migration_rows_total} (they were written), in no run's progress (the run's count is frozen, and the next
+     * run's progress must not gain them); logged once per run at WARN.
+     */
+    void lateRows(MigrationRun run, String table, long rows) {
+        rowCounter(table).addLate(rows);
+        if (run.firstLateRows()) {
+            withMdc(() -> LOG.atWarn().addKeyValue(MDC_MIGRATION_ID, migrationId)
+                    .addKeyValue("status", run.status().tagValue())
+                    .log("migration {}: rows recorded on a run that already ended ({}), e.g. {} rows of table '{}': "
+                            + "counted in migration_rows_total, not in any run's progress (further ones not logged)",
+                            migrationId, run.status().tagValue(), rows, table));
+        }
     }
 
     Counter errorsCounter(String type) {

@@ -50,6 +50,36 @@ class ObservableMigrationTest {
         return ObservableMigration.builder("orders-backfill").meterRegistry(registry).clock(clock);
     }
 
+    /**
+     * Issue 16 finding 1: rows recorded through an ended run (a leftover worker) are exported but count for no run's
+     * progress, logged once; a RowCounter handle kept across runs counts for the run active when it adds (documented).
+     */
+    @Test
+    void rowsOfAnEndedRunAreExportedButInNoRunsProgressAndAKeptHandleCountsForTheActiveRun() {
+        ObservableMigration m = builder().build();
+        MigrationRun first = m.start();
+        RowCounter kept = first.rowCounter("orders");
+        first.recordRows("orders", 10);
+        first.abort("operator stop");
+        MigrationRun second = m.start();
+        first.recordRows("orders", 5);
+        first.recordRows("items", 3);
+        assertThat(first.progress().rowsDone()).isEqualTo(10);
+        assertThat(second.progress().rowsDone()).isZero();
+        second.recordRows("orders", 2);
+        kept.add(7);
+        assertThat(second.progress().rowsDone()).as("run 2's own 2 rows + 7 through the kept handle").isEqualTo(9);
+        assertThat(registry.get("migration.rows").tag("table_name", "orders").functionCounter().count())
+                .as("every row written is exported").isEqualTo(10 + 5 + 2 + 7);
+        assertThat(registry.get("migration.rows").tag("table_name", "items").functionCounter().count()).isEqualTo(3);
+        assertThat(kept.count()).isEqualTo(24);
+        assertThat(logs.list.stream().filter(e -> e.getFormattedMessage().contains("already ended")))
+                .as("logged once per run").hasSize(1);
+        second.succeed();
+        assertThat(second.progress().rowsDone()).isEqualTo(9);
+        m.close();
+    }
+
     @Test
     void successfulRunRecordsDurationRowsProgressAndStatus() throws Exception {
         ObservableMigration m = builder().expectedRows(1000).build();

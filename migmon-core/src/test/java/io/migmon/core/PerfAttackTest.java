@@ -40,7 +40,6 @@ class PerfAttackTest {
      * doing the same is documented as counting for the active run; MigrationRun.recordRows on an ended run is not.)
      */
     @Test
-    @Disabled("finding 1: rows recorded on an ended run count in the next run's progress (migration-wide adders)")
     void rowsOfAnEndedRunDoNotCountForTheNextRun() {
         ObservableMigration m = migration();
         MigrationRun first = m.start();
