@@ -41,7 +41,11 @@ import java.util.stream.Collectors;
  * untyped array literal that PostgreSQL reads with the column type's input function (types without an array type:
  * {@code ?::text[]} and a cast), so the applier needs no type mapping: the target table must have the source's column
  * names. What a schema version's row images need (field order, columns, temporal units) is resolved once per version
- * and table. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Images with a
+ * and table. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Keys that
+ * differ at the source but are one key in the target's type ({@code numeric(10,3)} into {@code numeric(10,2)}, text into
+ * {@code citext} or {@code char(n)}) cannot be merged by their text: PostgreSQL rejects the multi-row upsert (SQLState
+ * 21000); the batch is then rolled back and applied again with that table's upserts one row per statement, in order
+ * (the last image wins, as with one statement per event), logged once per table. Images with a
  * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
  * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
  * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.
@@ -145,7 +149,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
         try {
             Connection c = connection();
             if (!todo.isEmpty()) {
-                write(c, todo, 0, todo.size());
+                writeAll(c, todo);
                 c.commit();
             }
             if (!foreignKeyWaits.isEmpty()) {
@@ -207,6 +211,41 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** The table of the group being written, for messages (the applier's monitor). */
     private String currentTable;
+    /** Tables whose upserts are written one row per statement in this batch (keys equal only in the target's type). */
+    private final java.util.Set<String> rowByRow = new java.util.HashSet<>();
+    private final java.util.Set<String> rowByRowLogged = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Writes the batch in the current transaction; when a multi-row upsert affected one target row twice (21000: keys
+     * distinct at the source, one key in the target's type), rolls back and writes it again with that table's upserts
+     * one row per statement, in order, so the last image of the key wins as on the per-event path.
+     */
+    private void writeAll(Connection c, List<ChangeEvent> batch) throws SQLException, SchemaMismatchException {
+        rowByRow.clear();
+        try {
+            while (true) {
+                try {
+                    write(c, batch, 0, batch.size());
+                    return;
+                } catch (SQLException e) {
+                    String table = currentTable;
+                    if (!CARDINALITY_VIOLATION.equals(root(e).getSQLState()) || table == null || !rowByRow.add(table)) {
+                        throw e;
+                    }
+                    c.rollback();
+                    movedRows.clear();
+                    if (rowByRowLogged.add(table)) {
+                        LOG.warn("{}: two rows of one multi-row upsert are one row in the target (keys distinct at the"
+                                + " source, equal in the target's type, e.g. numeric rounding, citext, char(n)):"
+                                + " batches that do so are applied again with this table's upserts one row per"
+                                + " statement, in order (logged once per table)", table);
+                    }
+                }
+            }
+        } finally {
+            rowByRow.clear();
+        }
+    }
 
     /** Writes {@code batch[from, to)} in the current transaction (not committed); {@code batch} is the context. */
     private void write(Connection c, List<ChangeEvent> batch, int from, int to)
@@ -230,8 +269,9 @@ public final class JdbcChangeApplier implements ChangeApplier {
             if (kind == Kind.TRUNCATE) {
                 runTruncate(c, info);
             } else {
-                for (int off = 0; off < group.size(); off += MAX_ROWS_PER_STATEMENT) {
-                    List<ChangeEvent> chunk = group.subList(off, Math.min(group.size(), off + MAX_ROWS_PER_STATEMENT));
+                int step = kind == Kind.UPSERT && rowByRow.contains(target) ? 1 : MAX_ROWS_PER_STATEMENT;
+                for (int off = 0; off < group.size(); off += step) {
+                    List<ChangeEvent> chunk = group.subList(off, Math.min(group.size(), off + step));
                     TypedRows rows = TypedRows.convert(info, kind == Kind.UPSERT, chunk);
                     if (rows.unknownField) {
                         // a field the cached metadata lacks: refresh, evolve or fail, then convert again
@@ -829,6 +869,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
     /** SQLState of a foreign-key violation. */
     private static final String FOREIGN_KEY_VIOLATION = "23503";
+    /** ON CONFLICT DO UPDATE command cannot affect row a second time. */
+    private static final String CARDINALITY_VIOLATION = "21000";
     /** SQLState of a canceled statement ({@code statement_timeout}, {@code pg_cancel_backend}). */
     private static final String QUERY_CANCELED = "57014";
 
@@ -1243,7 +1285,13 @@ public final class JdbcChangeApplier implements ChangeApplier {
             Map<String, String> baseTypes = new HashMap<>();
             java.util.Set<String> generated = new java.util.HashSet<>();
             java.util.Set<String> identityAlways = new java.util.HashSet<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL),"
+            // the type without its modifier, except char(n) and bit(n): "character" and "bit" without a length
+            // mean length 1 (the typed path's cast truncated char(4) 'ab' to 'a', or failed bit(3)); bpchar and
+            // varbit take any length, and the INSERT's assignment applies the column's modifier
+            try (PreparedStatement ps = c.prepareStatement("SELECT a.attname, CASE a.atttypid"
+                    + " WHEN 'pg_catalog.bpchar'::regtype THEN 'bpchar' WHEN 'pg_catalog.bit'::regtype THEN 'varbit'"
+                    + " WHEN 'pg_catalog._bpchar'::regtype THEN 'bpchar[]' WHEN 'pg_catalog._bit'::regtype THEN 'varbit[]'"
+                    + " ELSE pg_catalog.format_type(a.atttypid, NULL) END,"
                     + " coalesce(b.typname, t.typname) IN ('json', 'jsonb'), t.typarray <> 0 AND t.typdelim = ',',"
                     + " CASE WHEN coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace"
                     + " THEN coalesce(b.typname, t.typname) END, a.attgenerated <> '', a.attidentity = 'a'"
