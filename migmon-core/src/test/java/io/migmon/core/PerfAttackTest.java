@@ -62,7 +62,9 @@ class PerfAttackTest {
      * stall limit (expected DOWN, as before issue 16), and lastProgressAt reads t=31 s (expected t=0).
      */
     @Test
-    @Disabled("finding 2: last progress time is the first read after the rows, not when they were recorded; stall judged late")
+    @Disabled("finding 2, by design (issue 16: no clock read on the record path): the last progress time is the first"
+            + " read that saw the rows, so a stall is detected within the limit plus one read interval (bound documented"
+            + " in MigrationHealthCheck and ProgressSnapshot, pinned by stallIsDetectedWithinTheLimitPlusOneReadInterval)")
     void lastProgressIsWhenTheRowsWereRecordedNotWhenFirstRead() {
         ObservableMigration m = migration();
         MigrationRun run = m.start();
@@ -76,6 +78,47 @@ class PerfAttackTest {
         assertThat(run.progress().lastProgressAt()).isEqualTo(recordedAt);
         run.succeed();
         m.close();
+    }
+
+    /**
+     * The documented bound of finding 2: rows last recorded at t, reads at most I apart: DOWN by t + limit + I and not
+     * before t + limit. A sampler every 5 s (the AnomalyMonitor's role), limit 30 s: UP at 30 s, DOWN after 35 s. With
+     * the health check as the only reader (every 31 s): UP at 31 s, DOWN at 62 s (limit + 2 check intervals).
+     */
+    @Test
+    void stallIsDetectedWithinTheLimitPlusOneReadInterval() {
+        ObservableMigration m = migration();
+        MigrationRun run = m.start();
+        io.migmon.core.health.MigrationHealthCheck check = io.migmon.core.health.MigrationHealthCheck.builder(m)
+                .clock(clock).stalledAfter(java.time.Duration.ofSeconds(30)).build();
+        clock.advanceSeconds(2);
+        run.sample();
+        clock.advanceSeconds(1);
+        run.recordRows("orders", 10); // the last rows, at t = 3 s; the next read is the sample at 5 s
+        for (int t = 5; t <= 30; t += 5) {
+            clock.advanceSeconds(t == 5 ? 2 : 5);
+            run.sample();
+        }
+        assertThat(check.check().status()).as("t = 30 s: 27 s after the rows").isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        clock.advanceSeconds(3); // t = 33 s: 30 s after the rows, not yet over the limit
+        assertThat(check.check().status()).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        clock.advanceSeconds(2);
+        clock.advanceMillis(1); // t = 35.001 s = rows + limit + one read interval (the reads were 5 s apart)
+        assertThat(check.check().status()).isEqualTo(io.migmon.core.health.HealthStatus.DOWN);
+        run.succeed();
+        m.close();
+
+        ObservableMigration only = ObservableMigration.builder("perf-attack-2").meterRegistry(registry).clock(clock).build();
+        MigrationRun r2 = only.start();
+        io.migmon.core.health.MigrationHealthCheck c2 = io.migmon.core.health.MigrationHealthCheck.builder(only)
+                .clock(clock).stalledAfter(java.time.Duration.ofSeconds(30)).build();
+        r2.recordRows("orders", 10);
+        clock.advanceSeconds(31);
+        assertThat(c2.check().status()).as("first read after the rows: last progress now").isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        clock.advanceSeconds(31);
+        assertThat(c2.check().status()).as("62 s = limit + 2 check intervals").isEqualTo(io.migmon.core.health.HealthStatus.DOWN);
+        r2.succeed();
+        only.close();
     }
 
     /**

@@ -17,8 +17,20 @@ import java.time.Instant;
  *   <li>data lag above {@code maxDataLag} warning/limit → DEGRADED/DOWN;</li>
  *   <li>error rate (errors / (rows + errors)) above the warning/limit → DEGRADED/DOWN, once at least
  *       {@code minSamples} rows + errors were recorded (no alarm on 1 error in 3 rows);</li>
- *   <li>no rows recorded for {@code stalledAfter} → DOWN.</li>
+ *   <li>no rows recorded for {@code stalledAfter} → DOWN (see the bound below).</li>
  * </ul>
+ *
+ * <p><b>When a stall is seen.</b> Recording rows reads no clock (issue 16: one atomic add per call), so the time of
+ * the last progress is the time of the first <em>read</em> of the run's progress that saw the rows move: any
+ * {@code progress()}, {@code sample()} (an {@code AnomalyMonitor} or the host's sampler calls it on its schedule),
+ * {@code stats()}, a scrape of the migration's gauges, or this check itself. If the last rows are recorded at
+ * {@code t} and the reads of the run are at most {@code I} apart, the last progress is placed in
+ * {@code [t, t + I]}, and the check reports DOWN at its first call after {@code t + stalledAfter + I}: a stall is
+ * detected within the limit plus one read interval (plus the interval between this check's own calls). With a
+ * sampler every 5 s and a 30 s limit, a run is DOWN by 35 s after its last row; with this check as the only reader,
+ * called every {@code P}, by {@code stalledAfter + 2P} (rows at 0, checks at 31 s and 62 s with a 30 s limit: UP,
+ * then DOWN). Read the run on a schedule shorter than the slack you accept (the {@code AnomalyMonitor}'s sampling or
+ * a Prometheus scrape of the gauges is that reader). The stall never comes early: idle time is never overstated.
  *
  * <p><b>A planned pause</b> ({@link MigrationRun#pause(String)}) is not a stall: while it lasts the stall check is
  * not made and the reason is in the details ({@code paused=<reason>}); after {@link MigrationRun#resume()} the idle
@@ -193,7 +205,10 @@ public final class MigrationHealthCheck implements HealthCheck {
             return this;
         }
 
-        /** DOWN when a running migration records no rows for longer than this. */
+        /**
+         * DOWN when a running migration records no rows for longer than this; detected within this limit plus one
+         * interval between reads of the run's progress (see the class comment).
+         */
         public Builder stalledAfter(Duration d) {
             this.stalledAfter = bounded(d, "stalledAfter");
             return this;

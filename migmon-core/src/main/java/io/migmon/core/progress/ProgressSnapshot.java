@@ -15,7 +15,9 @@ import java.util.OptionalLong;
  * @param eta              estimated time to completion; empty while unknown (no total, under 1% done or under
  *                         7 s of rows, stalled, past the declared total while running, failed or aborted);
  *                         zero at exactly the declared total or once succeeded
- * @param lastProgressAt   when rows were last seen to advance (at the resolution of the reads), or the start
+ * @param lastProgressAt   when rows were last seen to advance, or the start: the time of the first read (snapshot) that
+ *                         saw them, since recording rows reads no clock; rows recorded at {@code t} with reads at most
+ *                         {@code I} apart give a value in {@code [t, t + I]} (never earlier than the rows)
  * @param state            what the rate model thinks the run is doing
  */
 public record ProgressSnapshot(
