@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Run: {@code mvn -B -pl migmon-alerting test -Dexcluded.groups= -Dgroups=benchmark}. Prints figures for
+ * Run: {@code mvn -B -pl migmon-alerting -am test -Dexcluded.groups= -Dgroups=benchmark -Dtest=AlertingBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Prints figures for
  * docs/performance/alerting.md; asserts nothing about speed.
  */
 @Tag("benchmark")

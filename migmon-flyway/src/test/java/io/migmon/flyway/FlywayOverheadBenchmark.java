@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Overhead of {@link MigmonFlywayCallback}, side by side with a baseline in the same run. Excluded from the default
- * build; run with {@code mvn -B -pl migmon-flyway test -Dexcluded.groups= -Dgroups=benchmark -Dtest=FlywayOverheadBenchmark}.
+ * build; run with {@code mvn -B -pl migmon-flyway -am test -Dexcluded.groups= -Dgroups=benchmark -Dtest=FlywayOverheadBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  * Results in docs/performance/flyway.md.
  */
 @Tag("benchmark")

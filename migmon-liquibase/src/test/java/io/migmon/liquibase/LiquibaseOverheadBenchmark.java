@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Overhead of {@link MigmonLiquibaseListener}, side by side with a baseline in the same run. Excluded from the
  * default build; run with
- * {@code mvn -B -pl migmon-liquibase test -Dexcluded.groups= -Dgroups=benchmark -Dtest=LiquibaseOverheadBenchmark}.
+ * {@code mvn -B -pl migmon-liquibase -am test -Dexcluded.groups= -Dgroups=benchmark -Dtest=LiquibaseOverheadBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
  * Results in docs/performance/liquibase.md.
  */
 @Tag("benchmark")

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * A 1M-document migration through {@link MongoMigrationRunner} (metrics, progress, changelog, lock) against the same
  * insert loop without migmon, alternating in one JVM against one in-process mongo-java-server. Excluded from the
  * default build; run with
- * {@code mvn -B -pl migmon-mongo test -Dexcluded.groups= -Dgroups=benchmark -DargLine=-Xmx4g}
+ * {@code mvn -B -pl migmon-mongo -am test -Dexcluded.groups= -Dgroups=benchmark -Dtest=MongoMigrationBenchmark -Dsurefire.failIfNoSpecifiedTests=false -DargLine=-Xmx4g}
  * ({@code -Dmigmon.bench.docs=N} to change the size). Results: docs/performance/mongo.md.
  */
 @Tag("benchmark")
