@@ -77,7 +77,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * variants alternating. Wall time from the first poll until the last row is committed.
  *
  * <p>Run: {@code mvn -B -pl migmon-benchmarks -am test -Dexcluded.groups= -Dgroups=benchmark
- * -Dtest=CdcApplyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}.
+ * -Dtest=CdcApplyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}; options {@code -Dcdc.apply.rows=} (default
+ * 200,000), {@code -Dcdc.apply.rounds=} (3), {@code -Dcdc.apply.workload=mixed} (after the inserts, per 5 events: a
+ * row updated twice in a row, a delete, two single updates; the Debezium sink then runs with
+ * {@code delete.enabled=true}). The hand-written consumer merges the upserts since the last delete by key (last image
+ * wins) and flushes them before a delete, so its rewritten multi-row INSERTs never touch a row twice.
  */
 @Tag("benchmark")
 class CdcApplyBenchmark {
@@ -85,6 +89,12 @@ class CdcApplyBenchmark {
     private static final int ROWS = Integer.getInteger("cdc.apply.rows", 200_000);
     private static final int INSERTS = ROWS * 3 / 4;
     private static final int ROUNDS = Integer.getInteger("cdc.apply.rounds", 3);
+    /**
+     * {@code -Dcdc.apply.workload=mixed}: after the inserts, in every 5 events one row updated twice in a row (the two
+     * images in one poll: exercises merging by key), one row deleted, two rows updated once; default {@code updates}:
+     * the inserts, then updates of distinct rows.
+     */
+    private static final boolean MIXED = "mixed".equals(System.getProperty("cdc.apply.workload", "updates"));
     private static final String TOPIC = "bench.public.orders";
     private static final String TARGET = "orders_target";
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -113,8 +123,9 @@ class CdcApplyBenchmark {
                     + " created_at timestamp(6), updated_at timestamptz, order_date date)");
             DataSource ds = pg.dataSource();
             int size = produce(bootstrap);
-            System.out.printf("produced %,d envelopes (%,d inserts, %,d updates) of ~%,d bytes with schemas%n",
-                    ROWS, INSERTS, ROWS - INSERTS, size);
+            System.out.printf("produced %,d envelopes (%,d inserts, %,d %s) of ~%,d bytes with schemas%n",
+                    ROWS, INSERTS, ROWS - INSERTS, MIXED ? "changes: per 5, a row updated twice in a row, a delete,"
+                            + " two single updates" : "updates of distinct rows", size);
 
             Map<String, List<Double>> results = new LinkedHashMap<>();
             String[] variants = {"migmon CdcEventProcessor + JdbcChangeApplier", HAND_PLAIN, HAND_REWRITE,
@@ -229,13 +240,26 @@ class CdcApplyBenchmark {
             for (int i = 0; i < ROWS; i++) {
                 boolean insert = i < INSERTS;
                 long id = insert ? i + 1 : (((long) (i - INSERTS) * 7_919) % INSERTS) + 1; // distinct rows, updated once
+                int version = 1;
+                boolean delete = false;
+                if (!insert && MIXED) {
+                    int slot = (i - INSERTS) % 5;
+                    long group = (i - INSERTS) / 5;
+                    long base = ((group * 4 * 7_919) % INSERTS) + 1; // distinct per group (7,919 and INSERTS coprime)
+                    // slots 0 and 1: one row updated twice in a row; 2: a row deleted; 3 and 4: rows updated once
+                    id = slot <= 1 ? base : slot == 2 ? ((base + 7_919 - 1) % INSERTS) + 1
+                            : ((base + (slot - 1) * 7_919L - 1) % INSERTS) + 1;
+                    version = slot == 1 ? 2 : 1;
+                    delete = slot == 2;
+                }
                 Struct source = new Struct(SOURCE).put("version", "3.6.1.Final").put("connector", "postgresql")
                         .put("name", "bench").put("ts_ms", ts).put("snapshot", "false").put("db", "src")
                         .put("sequence", "[null,\"" + (26_589_128L + i) + "\"]").put("ts_us", ts * 1_000)
                         .put("ts_ns", ts * 1_000_000).put("schema", "public").put("table", "orders")
                         .put("txId", 700L + i).put("lsn", 26_589_128L + i);
-                Struct env = new Struct(ENVELOPE).put("before", insert ? null : row(id, 0)).put("after", row(id, insert ? 0 : 1))
-                        .put("source", source).put("op", insert ? "c" : "u").put("ts_ms", ts + 5)
+                Struct env = new Struct(ENVELOPE).put("before", insert ? null : row(id, version - 1))
+                        .put("after", delete ? null : row(id, insert ? 0 : version))
+                        .put("source", source).put("op", insert ? "c" : delete ? "d" : "u").put("ts_ms", ts + 5)
                         .put("ts_us", (ts + 5) * 1_000).put("ts_ns", (ts + 5) * 1_000_000);
                 byte[] v = values.fromConnectData(TOPIC, ENVELOPE, env);
                 byte[] k = keys.fromConnectData(TOPIC, KEY, new Struct(KEY).put("id", id));
@@ -325,34 +349,29 @@ class CdcApplyBenchmark {
              Connection c = connect.call()) {
             c.setAutoCommit(false);
             consumer.subscribe(List.of(TOPIC));
-            try (PreparedStatement ps = c.prepareStatement(HAND_UPSERT)) {
+            try (PreparedStatement ps = c.prepareStatement(HAND_UPSERT);
+                 PreparedStatement del = c.prepareStatement("DELETE FROM public." + TARGET + " WHERE id = ?")) {
+                // the upserts since the last delete, merged by key (last image wins: a multi-row INSERT, as
+                // reWriteBatchedInserts makes, may not touch a row twice); flushed before a delete to keep the order
+                Map<Long, JsonNode> pending = new LinkedHashMap<>();
                 while (done < ROWS) {
                     ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-                    int inBatch = 0;
                     for (ConsumerRecord<byte[], byte[]> r : records) {
-                        JsonNode after = MAPPER.readTree(r.value()).path("payload").path("after");
-                        ps.setLong(1, after.get("id").asLong());
-                        ps.setInt(2, after.get("customer_id").asInt());
-                        ps.setString(3, after.get("status").asText());
-                        ps.setBigDecimal(4, BigDecimal.valueOf(after.get("amount").asDouble()));
-                        ps.setInt(5, after.get("qty").asInt());
-                        ps.setBoolean(6, after.get("active").asBoolean());
-                        ps.setString(7, after.get("note").asText());
-                        long micros = after.get("created_at").asLong();
-                        ps.setObject(8, LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
-                                (int) Math.floorMod(micros, 1_000_000L) * 1_000, ZoneOffset.UTC));
-                        ps.setObject(9, OffsetDateTime.parse(after.get("updated_at").asText()), Types.TIMESTAMP_WITH_TIMEZONE);
-                        ps.setObject(10, LocalDate.ofEpochDay(after.get("order_date").asLong()));
-                        ps.addBatch();
-                        if (++inBatch == 500) {
-                            rewritten |= wasRewritten(ps.executeBatch());
-                            inBatch = 0;
+                        JsonNode payload = MAPPER.readTree(r.value()).path("payload");
+                        if ("d".equals(payload.path("op").asText())) {
+                            rewritten |= flush(ps, pending);
+                            del.setLong(1, payload.path("before").get("id").asLong());
+                            del.executeUpdate();
+                        } else {
+                            JsonNode after = payload.path("after");
+                            pending.put(after.get("id").asLong(), after);
+                            if (pending.size() == 500) {
+                                rewritten |= flush(ps, pending);
+                            }
                         }
                         done++;
                     }
-                    if (inBatch > 0) {
-                        rewritten |= wasRewritten(ps.executeBatch());
-                    }
+                    rewritten |= flush(ps, pending);
                     if (!records.isEmpty()) {
                         c.commit();
                         consumer.commitSync();
@@ -363,6 +382,30 @@ class CdcApplyBenchmark {
         double rate = ROWS / ((System.nanoTime() - start) / 1e9);
         System.out.println("  pgjdbc rewrote the batches into multi-row INSERTs: " + rewritten);
         return rate;
+    }
+
+    /** Binds the pending upserts as one JDBC batch and executes it; returns whether pgjdbc rewrote it. */
+    private static boolean flush(PreparedStatement ps, Map<Long, JsonNode> pending) throws Exception {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        for (JsonNode after : pending.values()) {
+            ps.setLong(1, after.get("id").asLong());
+            ps.setInt(2, after.get("customer_id").asInt());
+            ps.setString(3, after.get("status").asText());
+            ps.setBigDecimal(4, BigDecimal.valueOf(after.get("amount").asDouble()));
+            ps.setInt(5, after.get("qty").asInt());
+            ps.setBoolean(6, after.get("active").asBoolean());
+            ps.setString(7, after.get("note").asText());
+            long micros = after.get("created_at").asLong();
+            ps.setObject(8, LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                    (int) Math.floorMod(micros, 1_000_000L) * 1_000, ZoneOffset.UTC));
+            ps.setObject(9, OffsetDateTime.parse(after.get("updated_at").asText()), Types.TIMESTAMP_WITH_TIMEZONE);
+            ps.setObject(10, LocalDate.ofEpochDay(after.get("order_date").asLong()));
+            ps.addBatch();
+        }
+        pending.clear();
+        return wasRewritten(ps.executeBatch());
     }
 
     /** pgjdbc answers SUCCESS_NO_INFO (-2) for the rows of a batch it rewrote into multi-row INSERTs. */
@@ -379,7 +422,7 @@ class CdcApplyBenchmark {
         config.put("connection.password", "postgres");
         config.put("insert.mode", "upsert");
         config.put("primary.key.mode", "record_key");
-        config.put("delete.enabled", "false");
+        config.put("delete.enabled", String.valueOf(MIXED));
         config.put("schema.evolution", "none");
         config.put("collection.name.format", TARGET);
         config.put("topics", TOPIC);
@@ -490,7 +533,8 @@ class CdcApplyBenchmark {
             try (ResultSet rs = s.executeQuery("SELECT count(*), md5(string_agg(t::text, E'\\n' ORDER BY id)) FROM public."
                     + TARGET + " t")) {
                 rs.next();
-                assertThat(rs.getLong(1)).as("rows in the target").isEqualTo(INSERTS);
+                // mixed: one delete per 5 changes
+                assertThat(rs.getLong(1)).as("rows in the target").isEqualTo(MIXED ? INSERTS - (ROWS - INSERTS + 2) / 5 : INSERTS);
                 return rs.getLong(1) + "/" + rs.getString(2);
             }
         }
