@@ -1,0 +1,325 @@
+package io.migmon.verify.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.verify.DifferenceKind;
+import io.migmon.verify.RowDifference;
+import io.migmon.verify.TwoPostgres;
+import io.migmon.verify.VerificationException;
+import io.migmon.verify.VerificationReport;
+import io.migmon.verify.VerificationStatus;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.postgresql.ds.PGSimpleDataSource;
+
+/**
+ * Fourth independent review of issue 17 (JDBC): the last fix round and the areas never attacked. Ground truth: what
+ * each test put into (or changed in) the tables. Each finding is a failing test, disabled with its number.
+ */
+class VerifyAttack4IT {
+
+    private static final AtomicInteger ROLES = new AtomicInteger();
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private JdbcTableVerifier.Builder verifier(TwoPostgres.Pair p, String table) {
+        return JdbcTableVerifier.builder(table).source(p.source()).target(p.target()).meterRegistry(registry);
+    }
+
+    private static DataSource as(String url, String user) {
+        PGSimpleDataSource ds = new PGSimpleDataSource();
+        ds.setUrl(url);
+        ds.setUser(user);
+        return ds;
+    }
+
+    /**
+     * A SELECT-only role that may not read one column (column privileges, common for PII), with that column
+     * excluded: the verification should run and find the one changed row it can see.
+     */
+    @Test
+    void aSelectOnlyRoleWithoutOneColumnVerifiesTheOthers() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String role = "ro_v4_" + ROLES.incrementAndGet() + "_" + System.nanoTime() % 100000;
+        p.both("CREATE TABLE pii (id int PRIMARY KEY, v text, secret text)",
+                "INSERT INTO pii SELECT g, 'v' || g, 's' || g FROM generate_series(1, 3000) g",
+                "ANALYZE pii",
+                "CREATE ROLE " + role + " LOGIN",
+                "GRANT SELECT (id, v) ON pii TO " + role);
+        p.onTarget("UPDATE pii SET v = 'changed' WHERE id = 42", "UPDATE pii SET secret = 'x' WHERE id = 43");
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("pii").source(as(p.sourceUrl(), role))
+                .target(as(p.targetUrl(), role)).excludeColumns("secret").meterRegistry(registry).build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "42"), List.of("v")));
+        }
+    }
+
+    /**
+     * The same, without excluding the column: a clear failure naming the column, not a wrong verdict. Actual:
+     * "verification of pii failed: ERROR: permission denied for table pii (SQLState 42501)" although the role can
+     * read the table's other columns; nothing says which column or that excludeColumns/--exclude is the way out.
+     */
+    @Disabled("finding 3: a role without SELECT on one column fails with PostgreSQL's 'permission denied for table', naming neither the column nor excludeColumns")
+    @Test
+    void aRoleWithoutAccessToAColumnFailsNamingIt() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String role = "ro_v4b_" + ROLES.incrementAndGet() + "_" + System.nanoTime() % 100000;
+        p.both("CREATE TABLE pii (id int PRIMARY KEY, v text, secret text)",
+                "INSERT INTO pii SELECT g, 'v' || g, 's' || g FROM generate_series(1, 300) g",
+                "CREATE ROLE " + role + " LOGIN",
+                "GRANT SELECT (id, v) ON pii TO " + role);
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("pii").source(as(p.sourceUrl(), role))
+                .target(as(p.targetUrl(), role)).meterRegistry(registry).build()) {
+            assertThatThrownBy(v::verify).isInstanceOf(VerificationException.class).hasMessageContaining("secret");
+        }
+    }
+
+    /** timestamp 'infinity' on both sides is identical; 'infinity' against '-infinity' is a change. */
+    @Test
+    void infiniteTimestamps() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE inf (id int PRIMARY KEY, t timestamp, tz timestamptz)");
+        p.onSource("INSERT INTO inf VALUES (1, 'infinity', 'infinity'), (2, 'infinity', 'infinity'), "
+                + "(3, '-infinity', '-infinity'), (4, '2026-01-01', '2026-01-01')");
+        p.onTarget("INSERT INTO inf VALUES (1, 'infinity', 'infinity'), (2, '-infinity', '-infinity'), "
+                + "(3, '-infinity', '-infinity'), (4, '2026-01-01', '2026-01-01')");
+        try (JdbcTableVerifier v = verifier(p, "inf").build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "2"), List.of("t", "tz")));
+        }
+    }
+
+    /** timestamp on the source, timestamptz on the target (compared as UTC): infinity too. */
+    @Test
+    void infiniteTimestampAgainstTimestamptz() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE inf (id int PRIMARY KEY, t timestamp)",
+                "INSERT INTO inf VALUES (1, 'infinity'), (2, 'infinity'), (3, '-infinity')");
+        p.onTarget("CREATE TABLE inf (id int PRIMARY KEY, t timestamptz)",
+                "INSERT INTO inf VALUES (1, 'infinity'), (2, '-infinity'), (3, '-infinity')");
+        try (JdbcTableVerifier v = verifier(p, "inf").build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "2"), List.of("t")));
+        }
+    }
+
+    /** A float key: -0 on one side, 0 on the other are one row for PostgreSQL (-0 = 0, unique index). */
+    @Test
+    void aFloatKeyNegativeZero() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE fk (k float8 PRIMARY KEY, v text)");
+        p.onSource("INSERT INTO fk VALUES ('-0', 'a'), (1.5, 'b')");
+        p.onTarget("INSERT INTO fk VALUES (0, 'a'), (1.5, 'b')");
+        try (JdbcTableVerifier v = verifier(p, "fk").build()) {
+            assertThat(v.verify().status()).isEqualTo(VerificationStatus.IDENTICAL);
+        }
+    }
+
+    /** A quoted table name holding a dot and capitals, with a where qualified by that name. */
+    @Test
+    void aQuotedTableNameWithADotAndAQualifiedWhere() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE SCHEMA \"Sales\"", "CREATE TABLE \"Sales\".\"Ord.ers\" (id int PRIMARY KEY, v text)",
+                "INSERT INTO \"Sales\".\"Ord.ers\" SELECT g, 'v' || g FROM generate_series(1, 1000) g");
+        p.onTarget("UPDATE \"Sales\".\"Ord.ers\" SET v = 'x' WHERE id IN (10, 900)");
+        try (JdbcTableVerifier v = verifier(p, "\"Sales\".\"Ord.ers\"").where("\"Ord.ers\".id < 500")
+                .appliedWatermark(() -> java.util.Optional.of(java.time.Instant.now().plusSeconds(3600)))
+                .build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "10"), List.of("v")));
+        }
+    }
+
+    /**
+     * The target's server kills the verifier's sessions mid-run (a restart, a failover, a DBA's
+     * pg_terminate_backend): the run must fail (exception, or not IDENTICAL), never report identical, and end.
+     */
+    @Test
+    void theTargetKillsTheVerifiersSessionsMidRun() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE big (id int PRIMARY KEY, v text)",
+                "INSERT INTO big SELECT g, 'v' || g FROM generate_series(1, 60000) g", "ANALYZE big");
+        p.onTarget("UPDATE big SET v = 'x' WHERE id = 59000");
+        CompletableFuture<Object> run = CompletableFuture.supplyAsync(() -> {
+            try (JdbcTableVerifier v = verifier(p, "big").maxRowsPerSecond(10_000).build()) {
+                return v.verify();
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        String db;
+        try (Connection c = p.target().getConnection(); Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT current_database()");
+            rs.next();
+            db = rs.getString(1);
+        }
+        Thread.sleep(2500);
+        int killed = 0;
+        for (int i = 0; i < 20 && !run.isDone(); i++) {
+            try (Connection c = TwoPostgres.fresh().target().getConnection(); Statement s = c.createStatement()) {
+                var rs = s.executeQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '"
+                        + db + "' AND pid <> pg_backend_pid()");
+                rs.next();
+                killed += rs.getInt(1);
+            }
+            Thread.sleep(300);
+        }
+        Object result = run.get(120, TimeUnit.SECONDS);
+        assertThat(killed).isPositive();
+        if (result instanceof VerificationReport r) {
+            assertThat(r.status()).as("report after the target killed the sessions: " + r).isNotEqualTo(
+                    VerificationStatus.IDENTICAL);
+            assertThat(r.differences()).contains(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "59000"), List.of("v")));
+        } else {
+            assertThat(result).isInstanceOf(VerificationException.class);
+        }
+    }
+
+    /**
+     * A real difference on a row that is also being updated: the pipeline applies every change of {@code v} one
+     * second late, but never the column {@code tag} (the target's tag of id 1 is wrong, a real defect). The source
+     * updates id 1 every 50 ms for the whole run. Ground truth: id 1 differs in {@code tag}, permanently; every
+     * other row is identical. Expected: DIFFERENT, changed id 1 [tag]. Actual (2026-11-27, both with and without
+     * commitTimestamps): INCONCLUSIVE, unresolved=1, no difference listed, after inFlightTimeout (20 s here; 5 min
+     * by default): every probe sees a new source version (xmin) or a commit younger than the watermark, so neither
+     * the "applied" nor the "stable" rule ever holds, although {@code tag} never changed at the source.
+     */
+    @Disabled("finding 1: a real difference on a row updated while the verifier re-checks it is never confirmed: inconclusive (exit 2)")
+    @Test
+    void aRealDifferenceOnAHotRowIsReported() throws Exception {
+        hotRow(false);
+    }
+
+    @Disabled("finding 1: a real difference on a row updated while the verifier re-checks it is never confirmed, also with commitTimestamps(true)")
+    @Test
+    void aRealDifferenceOnAHotRowIsReportedWithCommitTimestamps() throws Exception {
+        hotRow(true);
+    }
+
+    private void hotRow(boolean commitTimestamps) throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE hot (id int PRIMARY KEY, v int, tag text)",
+                "INSERT INTO hot SELECT g, 0, 't' || g FROM generate_series(1, 1000) g");
+        p.onTarget("UPDATE hot SET tag = 'wrong' WHERE id = 1");
+        java.util.concurrent.ConcurrentLinkedDeque<Object[]> queue = new java.util.concurrent.ConcurrentLinkedDeque<>();
+        java.util.concurrent.atomic.AtomicReference<java.time.Instant> watermark =
+                new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now().minusSeconds(5));
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            try (Connection c = p.source().getConnection(); Statement s = c.createStatement()) {
+                for (int v = 1; running.get(); v++) {
+                    s.execute("UPDATE hot SET v = " + v + " WHERE id = 1");
+                    var rs = s.executeQuery("SELECT clock_timestamp()");
+                    rs.next();
+                    queue.addLast(new Object[] {v, rs.getTimestamp(1).toInstant(), System.nanoTime()});
+                    Thread.sleep(50);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread applier = new Thread(() -> {
+            try (Connection c = p.target().getConnection(); Statement s = c.createStatement()) {
+                while (running.get()) {
+                    Object[] head = queue.peekFirst();
+                    if (head != null && System.nanoTime() - (long) head[2] >= 1_000_000_000L) {
+                        s.execute("UPDATE hot SET v = " + head[0] + " WHERE id = 1");
+                        watermark.set((java.time.Instant) head[1]);
+                        queue.pollFirst();
+                    } else {
+                        Thread.sleep(5);
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        writer.start();
+        applier.start();
+        try {
+            Thread.sleep(1500);
+            try (JdbcTableVerifier v = verifier(p, "hot").appliedWatermark(() -> java.util.Optional.of(watermark.get()))
+                    .commitTimestamps(commitTimestamps).inFlightTimeout(Duration.ofSeconds(20)).build()) {
+                VerificationReport r = v.verify();
+                assertThat(r.differences()).as(r.toString()).containsExactly(
+                        new RowDifference(DifferenceKind.CHANGED, Map.of("id", "1"), List.of("tag")));
+                assertThat(r.status()).isEqualTo(VerificationStatus.DIFFERENT);
+            }
+        } finally {
+            running.set(false);
+            writer.join();
+            applier.join();
+        }
+    }
+
+    /**
+     * What a user sees in Prometheus after the documented usage (docs/verify.md "In a few lines": the verifier in
+     * try-with-resources, meterRegistry(registry)). Ground truth: 2 rows changed on the target. The rule
+     * {@code validation_differences} is {@code max by (verification, table) (migration_validation_differences) > 0};
+     * it can only fire if the scrape after the run still holds that gauge with the run's value. Actual: the scrape
+     * is empty (JdbcTableVerifier.close() -> ValidationMeters.close() removes every meter), so the rule, the panel
+     * and the mismatches counter see nothing unless a scrape happens to land during the run (and the differences
+     * gauge is only set at the very end of it). The health check keeps its DOWN state; the meters do not.
+     */
+    @Disabled("finding 2: close() removes every migration_validation_* meter, so after the documented try-with-resources run Prometheus sees nothing and the validation_differences rule cannot fire")
+    @Test
+    void theDifferencesGaugeOutlivesTheDocumentedTryWithResources() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE orders (id int PRIMARY KEY, v text)",
+                "INSERT INTO orders SELECT g, 'v' || g FROM generate_series(1, 500) g");
+        p.onTarget("UPDATE orders SET v = 'x' WHERE id IN (3, 4)");
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry prometheus =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        io.migmon.verify.VerificationHealthCheck health = io.migmon.verify.VerificationHealthCheck.create();
+        VerificationReport report;
+        try (JdbcTableVerifier verifier = JdbcTableVerifier.builder("public.orders").source(p.source())
+                .target(p.target()).healthCheck(health).meterRegistry(prometheus).build()) {
+            report = verifier.verify();
+        }
+        assertThat(report.exitCode()).isEqualTo(1);
+        String scrape = prometheus.scrape();
+        assertThat(scrape).as("scrape after the documented run:\n" + scrape)
+                .containsPattern("(?m)^migration_validation_differences\\{[^}]*\\} 2\\.0$")
+                .containsPattern("(?m)^migration_validation_mismatches_total\\{[^}]*kind=\"changed\"[^}]*\\} 2\\.0$");
+    }
+
+    /**
+     * A huge number of differences: the target holds 1 row of 300,000 (a text key, so the hash-bucket path).
+     * Ground truth: 299,999 missing. The report must count them all and list a bounded number.
+     */
+    @Test
+    void aHugeNumberOfDifferencesIsCountedAndTheListBounded() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE many (id text PRIMARY KEY, v int)");
+        p.onSource("INSERT INTO many SELECT 'k' || g, g FROM generate_series(1, 300000) g", "ANALYZE many");
+        p.onTarget("INSERT INTO many VALUES ('k7', 7)");
+        long before = usedHeap();
+        try (JdbcTableVerifier v = verifier(p, "many").build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.count(DifferenceKind.MISSING)).as(r.toString()).isEqualTo(299_999);
+            assertThat(r.totalDifferences()).isEqualTo(299_999);
+            assertThat(r.differences()).hasSize(100);
+            assertThat(r.truncated()).isTrue();
+            assertThat(r.toJson().length()).isLessThan(50_000);
+        }
+        System.out.println("heap delta MB " + (usedHeap() - before) / 1_000_000);
+    }
+
+    private static long usedHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.totalMemory() - rt.freeMemory();
+    }
+}
