@@ -322,4 +322,104 @@ class VerifyAttack4IT {
         Runtime rt = Runtime.getRuntime();
         return rt.totalMemory() - rt.freeMemory();
     }
+
+    /**
+     * Resumable ranges after a crash mid-run, with the data changing before the resume. 3,000 rows in windows of
+     * 500 (six windows). First run: target id 100 differs (window 1); the run dies after the third window (the
+     * checkpoint store fails, as a killed process would stop there). Before the resume, the target's id 100 is
+     * repaired (re-synced) and id 2,900 (window 6) changes on the target. Ground truth at resume time: only id
+     * 2,900 differs. Actual: changed [100, 2900]: the candidates saved in the checkpoint are reported as they were
+     * found before the crash, without a re-check (without a watermark), although one probe of the key would show id
+     * 100 is now equal. Related (not asserted, a limit to document): a change made after the crash inside the ranges
+     * already covered (ids up to 1,500 here) is never seen by the resumed run, and nothing in the report or in
+     * docs/verify.md says that a resumed report stitches verdicts taken at different times.
+     */
+    @Disabled("finding 4: a resumed run reports the candidate differences saved before the crash without re-checking them: a row repaired since is still reported changed")
+    @Test
+    void aResumedRunDoesNotReportARowRepairedSinceTheCrash() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE r (id int PRIMARY KEY, v text)",
+                "INSERT INTO r SELECT g, 'v' || g FROM generate_series(1, 3000) g", "ANALYZE r");
+        p.onTarget("UPDATE r SET v = 'wrong' WHERE id = 100");
+        io.migmon.verify.CheckpointStore memory = io.migmon.verify.CheckpointStore.inMemory();
+        AtomicInteger saves = new AtomicInteger();
+        io.migmon.verify.CheckpointStore dying = new io.migmon.verify.CheckpointStore() {
+            @Override
+            public java.util.Optional<io.migmon.verify.Checkpoint> load(String id) {
+                return memory.load(id);
+            }
+
+            @Override
+            public void save(io.migmon.verify.Checkpoint checkpoint) {
+                memory.save(checkpoint);
+                if (saves.incrementAndGet() == 3) {
+                    throw new IllegalStateException("killed");
+                }
+            }
+
+            @Override
+            public void clear(String id) {
+                memory.clear(id);
+            }
+        };
+        try (JdbcTableVerifier v = verifier(p, "r").chunkRows(500).windowRanges(1).checkpoints(dying).build()) {
+            assertThatThrownBy(v::verify).hasMessageContaining("killed");
+        }
+        p.onTarget("UPDATE r SET v = 'v100' WHERE id = 100", "UPDATE r SET v = 'wrong' WHERE id = 2900");
+        try (JdbcTableVerifier v = verifier(p, "r").chunkRows(500).windowRanges(1).checkpoints(memory).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.resumed()).isTrue();
+            assertThat(r.differences()).as(r.toString()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "2900"), List.of("v")));
+        }
+    }
+
+    /**
+     * --max-rows-per-second as a DBA sees it: rows read on the source (pg_stat_user_tables / _indexes) over the
+     * run's duration. 40,000 identical rows at 10,000 rows per second. Held (2026-11-27): 80,003 rows read (the
+     * key-index walk and the checksum scan of each 10,000-row window, as documented) in 8.5-8.7 s, about 9,200/s; a
+     * DBA sees one window scanned at full speed, then a pause. The margin only grows when the machine is loaded.
+     */
+    @Test
+    void theThrottleAsTheSourceSeesIt() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE th (id int PRIMARY KEY, v text)",
+                "INSERT INTO th SELECT g, 'v' || g FROM generate_series(1, 40000) g", "VACUUM ANALYZE th");
+        Thread.sleep(1200);
+        long before = tuplesRead(p.source());
+        long t0 = System.nanoTime();
+        VerificationReport r;
+        try (JdbcTableVerifier v = verifier(p, "th").maxRowsPerSecond(10_000).build()) {
+            r = v.verify();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Thread.sleep(1200);
+        System.out.println("throttle stats: " + stats(p.source()));
+        long read = tuplesRead(p.source()) - before;
+        System.out.printf("throttle: %s, %d tuples read on the source in %.2f s = %.0f/s (limit 10000)%n",
+                r.status(), read, seconds, read / seconds);
+        assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
+        assertThat(read / seconds).isLessThanOrEqualTo(10_000 * 1.2);
+    }
+
+    private static String stats(DataSource ds) throws java.sql.SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            var rs = s.executeQuery("SELECT t.seq_scan, t.seq_tup_read, t.idx_scan, t.idx_tup_fetch, i.idx_tup_read "
+                    + "FROM pg_stat_user_tables t JOIN pg_stat_user_indexes i USING (relid) WHERE t.relname = 'th'");
+            rs.next();
+            return "seq_scan=" + rs.getLong(1) + " seq_tup_read=" + rs.getLong(2) + " idx_scan=" + rs.getLong(3)
+                    + " idx_tup_fetch=" + rs.getLong(4) + " idx_tup_read=" + rs.getLong(5);
+        }
+    }
+
+    private static long tuplesRead(DataSource ds) throws java.sql.SQLException {
+        try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+            // rows read: by sequential scans plus index entries read (an index scan's heap fetches are the same rows)
+            var rs = s.executeQuery("SELECT (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables "
+                    + "WHERE relname = 'th') + (SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes "
+                    + "WHERE relname = 'th')");
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
 }
