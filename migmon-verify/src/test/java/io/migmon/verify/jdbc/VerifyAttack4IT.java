@@ -386,7 +386,7 @@ class VerifyAttack4IT {
         p.both("CREATE TABLE th (id int PRIMARY KEY, v text)",
                 "INSERT INTO th SELECT g, 'v' || g FROM generate_series(1, 40000) g", "VACUUM ANALYZE th");
         Thread.sleep(1200);
-        long before = tuplesRead(p.source());
+        long before = tuplesRead(p.source(), "th");
         long t0 = System.nanoTime();
         VerificationReport r;
         try (JdbcTableVerifier v = verifier(p, "th").maxRowsPerSecond(10_000).build()) {
@@ -394,32 +394,70 @@ class VerifyAttack4IT {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Thread.sleep(1200);
-        System.out.println("throttle stats: " + stats(p.source()));
-        long read = tuplesRead(p.source()) - before;
+        System.out.println("throttle stats: " + stats(p.source(), "th"));
+        long read = tuplesRead(p.source(), "th") - before;
         System.out.printf("throttle: %s, %d tuples read on the source in %.2f s = %.0f/s (limit 10000)%n",
                 r.status(), read, seconds, read / seconds);
         assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
         assertThat(read / seconds).isLessThanOrEqualTo(10_000 * 1.2);
     }
 
-    private static String stats(DataSource ds) throws java.sql.SQLException {
+    private static String stats(DataSource ds, String table) throws java.sql.SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             var rs = s.executeQuery("SELECT t.seq_scan, t.seq_tup_read, t.idx_scan, t.idx_tup_fetch, i.idx_tup_read "
-                    + "FROM pg_stat_user_tables t JOIN pg_stat_user_indexes i USING (relid) WHERE t.relname = 'th'");
+                    + "FROM pg_stat_user_tables t JOIN pg_stat_user_indexes i USING (relid) WHERE t.relname = '" + table + "'");
             rs.next();
             return "seq_scan=" + rs.getLong(1) + " seq_tup_read=" + rs.getLong(2) + " idx_scan=" + rs.getLong(3)
                     + " idx_tup_fetch=" + rs.getLong(4) + " idx_tup_read=" + rs.getLong(5);
         }
     }
 
-    private static long tuplesRead(DataSource ds) throws java.sql.SQLException {
+    private static long tuplesRead(DataSource ds, String table) throws java.sql.SQLException {
         try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
             // rows read: by sequential scans plus index entries read (an index scan's heap fetches are the same rows)
             var rs = s.executeQuery("SELECT (SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables "
-                    + "WHERE relname = 'th') + (SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes "
-                    + "WHERE relname = 'th')");
+                    + "WHERE relname = '" + table + "') + (SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes "
+                    + "WHERE relname = '" + table + "')");
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    /**
+     * The throttle with a key whose type differs between the sides in name only: {@code varchar} on the source,
+     * {@code text} on the target (a common migration). The verifier then ranges keys as text in the C collation
+     * "without the key index" (docs/verify.md, Limits), so every throttled window's bound is found by sorting the
+     * whole rest of the table and every window's checksum scans the table. Ground truth: 100,000 identical rows;
+     * limit 20,000 rows per second; what the source's statistics show read over the run's duration. Actual
+     * (2026-11-27): 13 sequential scans, 1,200,000 rows read in 10.1 s = 119,000 rows/s, 6x the limit (the same
+     * table with an int key: 9,100/s). The walk and the checksum of each window are charged windowRows each, but
+     * each reads the whole table, so the excess grows with the table: about 2 x rows^2 / limit rows in total (10M
+     * rows at 20,000/s: 500 windows, 10^10 rows read). The same path is taken for every text key when the servers'
+     * encodings differ (LATIN1/WIN1252 source, UTF8 target) and for citext/text or enum/text keys; in-flight
+     * re-checks then scan the table per probe too.
+     */
+    @Disabled("finding 5: with key types differing by name (varchar/text) every throttled window scans the whole table: 6x the --max-rows-per-second limit on 100k rows, growing with the table")
+    @Test
+    void theThrottleHoldsWhenTheKeyTypesDifferByName() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE tk (id varchar(20) PRIMARY KEY, v text)");
+        p.onTarget("CREATE TABLE tk (id text PRIMARY KEY, v text)");
+        p.both("INSERT INTO tk SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 100000) g",
+                "VACUUM ANALYZE tk");
+        Thread.sleep(1200);
+        long before = tuplesRead(p.source(), "tk");
+        long t0 = System.nanoTime();
+        VerificationReport r;
+        try (JdbcTableVerifier v = verifier(p, "tk").maxRowsPerSecond(20_000).build()) {
+            r = v.verify();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Thread.sleep(1200);
+        System.out.println("throttle varchar/text stats: " + stats(p.source(), "tk"));
+        long read = tuplesRead(p.source(), "tk") - before;
+        System.out.printf("throttle varchar/text: %s, %d rows read on the source in %.2f s = %.0f/s (limit 20000)%n",
+                r.status(), read, seconds, read / seconds);
+        assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
+        assertThat(read / seconds).isLessThanOrEqualTo(20_000 * 1.2);
     }
 }
