@@ -460,4 +460,57 @@ class VerifyAttack4IT {
         assertThat(r.status()).isEqualTo(VerificationStatus.IDENTICAL);
         assertThat(read / seconds).isLessThanOrEqualTo(20_000 * 1.2);
     }
+
+    /** An unquoted table name longer than 63 bytes: PostgreSQL truncates it (NAMEDATALEN), so does its catalog. */
+    @Test
+    void aLongTableNameIsTruncatedAsPostgresqlDoes() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String name = "orders_of_the_year_two_thousand_twenty_six_archived_for_the_auditors";
+        assertThat(name.length()).isGreaterThan(63);
+        p.both("CREATE TABLE " + name + " (id int PRIMARY KEY, v text)",
+                "INSERT INTO " + name + " SELECT g, 'v' || g FROM generate_series(1, 100) g");
+        p.onTarget("UPDATE " + name + " SET v = 'x' WHERE id = 7");
+        try (JdbcTableVerifier v = verifier(p, name).build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "7"), List.of("v")));
+        }
+    }
+
+    /** An unqualified name resolves through the session's search_path, as PostgreSQL resolves it. */
+    @Test
+    void anUnqualifiedNameFollowsTheSearchPath() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE SCHEMA app", "CREATE TABLE app.orders (id int PRIMARY KEY, v text)",
+                "INSERT INTO app.orders SELECT g, 'v' || g FROM generate_series(1, 100) g");
+        for (DataSource ds : List.of(p.source(), p.target())) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                var rs = st.executeQuery("SELECT current_database()");
+                rs.next();
+                st.execute("ALTER DATABASE " + rs.getString(1) + " SET search_path = app, public");
+            }
+        }
+        p.onTarget("UPDATE app.orders SET v = 'x' WHERE id = 7");
+        try (JdbcTableVerifier v = verifier(p, "orders").build()) {
+            assertThat(v.verify().differences()).containsExactly(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "7"), List.of("v")));
+        }
+    }
+
+    /** A where calling nextval (a write outside the row data): refused by the read-only transaction, nothing moved. */
+    @Test
+    void aWhereCallingNextvalMovesNoSequence() throws Exception {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE SEQUENCE s", "CREATE TABLE w (id int PRIMARY KEY, v text)",
+                "INSERT INTO w SELECT g, 'v' || g FROM generate_series(1, 100) g");
+        try (JdbcTableVerifier v = verifier(p, "w").where("nextval('s') > 0").build()) {
+            assertThatThrownBy(v::verify).isInstanceOf(VerificationException.class);
+        }
+        for (DataSource ds : List.of(p.source(), p.target())) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                var rs = st.executeQuery("SELECT last_value, is_called FROM s");
+                rs.next();
+                assertThat(rs.getBoolean(2)).as("sequence untouched").isFalse();
+            }
+        }
+    }
 }
