@@ -581,4 +581,33 @@ class VerifyAttack4IT {
                     new RowDifference(DifferenceKind.CHANGED, Map.of("id", "77"), List.of("v")));
         }
     }
+
+    /**
+     * Writes continue at the pipeline's full rate for the whole run (they are not stopped as in
+     * InFlightVerificationIT) and the pipeline lags 2 s. Ground truth: the pipeline applies every change, nothing
+     * is corrupted, so no difference may be confirmed (unresolved ones are acceptable, exit 2).
+     */
+    @Test
+    void noDifferenceIsConfirmedWhileALaggingPipelineKeepsWriting() throws Exception {
+        for (boolean commitTimestamps : new boolean[] {false, true}) {
+            TwoPostgres.Pair p = TwoPostgres.fresh();
+            p.both("CREATE TABLE events (id bigint PRIMARY KEY, v int, note text)",
+                    "INSERT INTO events SELECT g, g, 'n' || g FROM generate_series(1, 20000) g");
+            try (io.migmon.verify.SimulatedPipeline pipeline = new io.migmon.verify.SimulatedPipeline(p.source(),
+                    p.target(), 2000, 2_000);
+                    JdbcTableVerifier v = verifier(p, "events").chunkRows(500)
+                            .appliedWatermark(pipeline::appliedWatermark).commitTimestamps(commitTimestamps)
+                            .inFlightTimeout(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(50)).build()) {
+                Thread.sleep(2500);
+                long before = pipeline.changes();
+                VerificationReport r = v.verify();
+                System.out.println("lagging pipeline, commitTimestamps=" + commitTimestamps + ": " + r + ", rechecked "
+                        + r.inFlightRechecked() + ", resolved " + r.inFlightResolved() + ", writes during "
+                        + (pipeline.changes() - before));
+                pipeline.drain();
+                assertThat(pipeline.failure()).isNull();
+                assertThat(r.differences()).as(r.toString()).isEmpty();
+            }
+        }
+    }
 }
