@@ -610,4 +610,30 @@ class VerifyAttack4IT {
             }
         }
     }
+
+    /**
+     * A partitioned source (two range partitions, a dropped column, columns named like keywords and with quotes)
+     * against a plain target: the same rows. Ground truth: one changed value in each partition, one missing row.
+     */
+    @Test
+    void aPartitionedSourceWithADroppedColumnAndOddNames() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE pt (id int, gone text, \"order\" int, \"We\"\"ird Name\" text, PRIMARY KEY (id)) "
+                        + "PARTITION BY RANGE (id)",
+                "CREATE TABLE pt_a PARTITION OF pt FOR VALUES FROM (MINVALUE) TO (2501)",
+                "CREATE TABLE pt_b PARTITION OF pt FOR VALUES FROM (2501) TO (MAXVALUE)",
+                "ALTER TABLE pt DROP COLUMN gone",
+                "INSERT INTO pt SELECT g, g % 7, 'w' || g FROM generate_series(1, 5000) g", "ANALYZE pt");
+        p.onTarget("CREATE TABLE pt (id int PRIMARY KEY, \"order\" int, \"We\"\"ird Name\" text)",
+                "INSERT INTO pt SELECT g, g % 7, 'w' || g FROM generate_series(1, 5000) g",
+                "UPDATE pt SET \"order\" = 99 WHERE id = 10", "UPDATE pt SET \"We\"\"ird Name\" = 'x' WHERE id = 4000",
+                "DELETE FROM pt WHERE id = 2501");
+        try (JdbcTableVerifier v = verifier(p, "pt").chunkRows(1000).windowRanges(1).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.differences()).as(r.toString()).containsExactlyInAnyOrder(
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "10"), List.of("order")),
+                    new RowDifference(DifferenceKind.CHANGED, Map.of("id", "4000"), List.of("We\"ird Name")),
+                    new RowDifference(DifferenceKind.MISSING, Map.of("id", "2501"), List.of()));
+        }
+    }
 }
