@@ -636,4 +636,24 @@ class VerifyAttack4IT {
                     new RowDifference(DifferenceKind.MISSING, Map.of("id", "2501"), List.of()));
         }
     }
+
+    /**
+     * A numeric key whose scale changed ({@code numeric(10,1)} on the source, {@code numeric} on the target, the
+     * values copied as they are: {@code 5.0} became {@code 5}). PostgreSQL's {@code =} says 5.0 = 5 (one row);
+     * numeric columns compare by value (docs/verify.md). Ground truth: 200 rows, one changed value.
+     */
+    @Test
+    void aNumericKeyWhoseScaleChanged() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE nk (id numeric(10,1) PRIMARY KEY, v text)",
+                "INSERT INTO nk SELECT g, 'v' || g FROM generate_series(1, 200) g");
+        p.onTarget("CREATE TABLE nk (id numeric PRIMARY KEY, v text)",
+                "INSERT INTO nk SELECT g, 'v' || g FROM generate_series(1, 200) g",
+                "UPDATE nk SET v = 'x' WHERE id = 50");
+        try (JdbcTableVerifier v = verifier(p, "nk").build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.totalDifferences()).as(r.toString()).isEqualTo(1);
+            assertThat(r.count(DifferenceKind.CHANGED)).isEqualTo(1);
+        }
+    }
 }
