@@ -194,7 +194,8 @@ class VerifyAttack4IT {
      * other row is identical. Expected: DIFFERENT, changed id 1 [tag]. Actual (2026-11-27, both with and without
      * commitTimestamps): INCONCLUSIVE, unresolved=1, no difference listed, after inFlightTimeout (20 s here; 5 min
      * by default): every probe sees a new source version (xmin) or a commit younger than the watermark, so neither
-     * the "applied" nor the "stable" rule ever holds, although {@code tag} never changed at the source.
+     * the "applied" nor the "stable" rule ever holds, although {@code tag} never changed at the source. The report
+     * (and its JSON, {@code inFlight.unresolved}) gives only a count: the unresolved key is named nowhere.
      */
     @Disabled("finding 1: a real difference on a row updated while the verifier re-checks it is never confirmed: inconclusive (exit 2)")
     @Test
