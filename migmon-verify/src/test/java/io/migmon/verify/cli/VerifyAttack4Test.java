@@ -23,7 +23,6 @@ class VerifyAttack4Test {
      * Flags given with a value: {@code --strict-numeric-scale=false} (how CI templates often spell a switch) turns
      * the switch ON, {@code --json=false} prints JSON. Expected: false, or refused as a flag that takes no value.
      */
-    @Disabled("finding 8: --strict-numeric-scale=false and --json=false switch the option on (the value after = is ignored for flags)")
     @Test
     void aFlagWithTheValueFalseIsNotSwitchedOn() {
         try {
@@ -41,7 +40,6 @@ class VerifyAttack4Test {
      * {@code --key} accumulates, {@code --where} cannot). Not a correctness bug if documented; recorded as held
      * when refused.
      */
-    @Disabled("finding 8: an option given twice (--where a --where b, --table x --table y) silently keeps the last one")
     @Test
     void anOptionGivenTwiceIsRefused() {
         assertThatThrownBy(() -> VerifyCommand.Options.parse(with("--where", "id > 10", "--where", "id < 20")))

@@ -59,7 +59,6 @@ class VerifyCommandAttack4IT {
      * not keep saying "identical" (it is rewritten with the failure, or removed). Actual: the previous run's
      * "identical" report stays in place, and {@code --json} prints nothing on stdout for exit 2.
      */
-    @Disabled("finding 6: after a run that cannot evaluate (exit 2) the --report file still holds the previous run's identical report")
     @Test
     void aFailedRunDoesNotLeaveThePreviousIdenticalReport(@TempDir Path dir) throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();

@@ -70,7 +70,6 @@ class VerifyAttack4IT {
      * "verification of pii failed: ERROR: permission denied for table pii (SQLState 42501)" although the role can
      * read the table's other columns; nothing says which column or that excludeColumns/--exclude is the way out.
      */
-    @Disabled("finding 3: a role without SELECT on one column fails with PostgreSQL's 'permission denied for table', naming neither the column nor excludeColumns")
     @Test
     void aRoleWithoutAccessToAColumnFailsNamingIt() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
@@ -197,13 +196,11 @@ class VerifyAttack4IT {
      * the "applied" nor the "stable" rule ever holds, although {@code tag} never changed at the source. The report
      * (and its JSON, {@code inFlight.unresolved}) gives only a count: the unresolved key is named nowhere.
      */
-    @Disabled("finding 1: a real difference on a row updated while the verifier re-checks it is never confirmed: inconclusive (exit 2)")
     @Test
     void aRealDifferenceOnAHotRowIsReported() throws Exception {
         hotRow(false);
     }
 
-    @Disabled("finding 1: a real difference on a row updated while the verifier re-checks it is never confirmed, also with commitTimestamps(true)")
     @Test
     void aRealDifferenceOnAHotRowIsReportedWithCommitTimestamps() throws Exception {
         hotRow(true);
@@ -274,7 +271,6 @@ class VerifyAttack4IT {
      * and the mismatches counter see nothing unless a scrape happens to land during the run (and the differences
      * gauge is only set at the very end of it). The health check keeps its DOWN state; the meters do not.
      */
-    @Disabled("finding 2: close() removes every migration_validation_* meter, so after the documented try-with-resources run Prometheus sees nothing and the validation_differences rule cannot fire")
     @Test
     void theDifferencesGaugeOutlivesTheDocumentedTryWithResources() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
@@ -335,7 +331,6 @@ class VerifyAttack4IT {
      * already covered (ids up to 1,500 here) is never seen by the resumed run, and nothing in the report or in
      * docs/verify.md says that a resumed report stitches verdicts taken at different times.
      */
-    @Disabled("finding 4: a resumed run reports the candidate differences saved before the crash without re-checking them: a row repaired since is still reported changed")
     @Test
     void aResumedRunDoesNotReportARowRepairedSinceTheCrash() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
@@ -437,7 +432,6 @@ class VerifyAttack4IT {
      * encodings differ (LATIN1/WIN1252 source, UTF8 target) and for citext/text or enum/text keys; in-flight
      * re-checks then scan the table per probe too.
      */
-    @Disabled("finding 5: with key types differing by name (varchar/text) every throttled window scans the whole table: 6x the --max-rows-per-second limit on 100k rows, growing with the table")
     @Test
     void theThrottleHoldsWhenTheKeyTypesDifferByName() throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
@@ -543,7 +537,6 @@ class VerifyAttack4IT {
      * {@code 2026-01-01 00:01:00+00} on the other), exit 1 for every row of a correct migration, and the real change
      * is not reported as such.
      */
-    @Disabled("finding 7: a timestamp key that became timestamptz matches no row: every row missing and extra (keys compared by type-specific text, not as the UTC instant used for columns)")
     @Test
     void aTimestampKeyThatBecameTimestamptz() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
