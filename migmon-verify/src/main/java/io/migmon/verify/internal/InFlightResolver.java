@@ -96,6 +96,7 @@ public final class InFlightResolver<K> {
     private final Duration timeout;
     private final Duration pollInterval;
     private final LongConsumer pendingGauge;
+    private java.util.function.Consumer<Confirmed<K>> listener = c -> { };
 
     public InFlightResolver(AppliedWatermark watermark, Prober<K> prober, Duration timeout, Duration pollInterval,
             LongConsumer pendingGauge) {
@@ -104,6 +105,12 @@ public final class InFlightResolver<K> {
         this.timeout = timeout;
         this.pollInterval = pollInterval;
         this.pendingGauge = pendingGauge;
+    }
+
+    /** Called with each difference as soon as it is confirmed (e.g. to publish it), before {@link #resolve} returns. */
+    public InFlightResolver<K> onConfirmed(java.util.function.Consumer<Confirmed<K>> value) {
+        this.listener = Objects.requireNonNull(value, "onConfirmed");
+        return this;
     }
 
     private static final class State<K> {
@@ -152,7 +159,7 @@ public final class InFlightResolver<K> {
                         && Objects.equals(s.lastTargetHash, p.targetHash())
                         && s.lastReadAt != null && !w.isBefore(s.lastReadAt);
                 if (applied || stable) {
-                    confirmed.add(new Confirmed<>(s.key, p.kind(), p.differingColumns()));
+                    confirm(confirmed, new Confirmed<>(s.key, p.kind(), p.differingColumns()));
                     it.remove();
                     continue;
                 }
@@ -160,7 +167,7 @@ public final class InFlightResolver<K> {
                 List<String> columns = w != null && s.probed && s.threshold != null && !w.isBefore(s.threshold)
                         ? stableColumns(s, p) : List.of();
                 if (!columns.isEmpty()) {
-                    confirmed.add(new Confirmed<>(s.key, DifferenceKind.CHANGED, columns));
+                    confirm(confirmed, new Confirmed<>(s.key, DifferenceKind.CHANGED, columns));
                     it.remove();
                     continue;
                 }
@@ -212,6 +219,11 @@ public final class InFlightResolver<K> {
             }
         }
         return out;
+    }
+
+    private void confirm(List<Confirmed<K>> confirmed, Confirmed<K> c) {
+        confirmed.add(c);
+        listener.accept(c);
     }
 
     private Instant read() {

@@ -819,8 +819,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 }
                 rb.inFlight(0, 0, 0, null);
             } else {
-                InFlightResolver<List<String>> resolver = new InFlightResolver<>(watermark, this::probe,
-                        inFlightTimeout, pollInterval, meters::inFlight);
+                InFlightResolver<List<String>> resolver = new InFlightResolver<List<String>>(watermark, this::probe,
+                        inFlightTimeout, pollInterval, meters::inFlight).onConfirmed(c -> meters.confirmed(c.kind(), 1));
                 List<List<String>> keysToCheck = candidates.stream()
                         .map(d -> List.copyOf(d.key().values())).toList();
                 InFlightResolver.Outcome<List<String>> out = resolver.resolve(keysToCheck);

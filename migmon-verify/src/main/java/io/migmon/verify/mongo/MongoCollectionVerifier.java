@@ -484,8 +484,8 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 }
                 rb.inFlight(0, 0, 0, null);
             } else {
-                InFlightResolver<BsonValue> resolver = new InFlightResolver<>(watermark, this::probe, inFlightTimeout,
-                        pollInterval, meters::inFlight);
+                InFlightResolver<BsonValue> resolver = new InFlightResolver<BsonValue>(watermark, this::probe,
+                        inFlightTimeout, pollInterval, meters::inFlight).onConfirmed(c -> meters.confirmed(c.kind(), 1));
                 InFlightResolver.Outcome<BsonValue> out = resolver.resolve(candidateIds);
                 for (InFlightResolver.Confirmed<BsonValue> c : out.confirmed()) {
                     rb.difference(new RowDifference(c.kind(), Map.of("_id", idText(c.key())), c.columns()), maxReported);

@@ -155,6 +155,31 @@ class VerifyFix4IT {
         assertThat(registry.find("migration.validation.mismatches").counters()).isEmpty();
     }
 
+    /**
+     * Finding 2 with a pipeline: differences verified by the re-check are published one by one as they are
+     * confirmed, not only when the run ends. The watermark supplier (read before each probe) records the gauge.
+     */
+    @Test
+    void differencesVerifiedByTheRecheckArePublishedAsTheyAreConfirmed() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE m (id int PRIMARY KEY, v text)",
+                "INSERT INTO m SELECT g, 'v' || g FROM generate_series(1, 500) g");
+        p.onTarget("UPDATE m SET v = 'x' WHERE id IN (10, 20)");
+        List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("m").source(p.source()).target(p.target())
+                .meterRegistry(registry).pollInterval(Duration.ofMillis(20)).appliedWatermark(() -> {
+                    registry.find("migration.validation.differences").gauges()
+                            .forEach(g -> seen.add(g.value()));
+                    return Optional.of(Instant.now().plusSeconds(3600));
+                }).build()) {
+            assertThat(v.verify().totalDifferences()).isEqualTo(2);
+        }
+        assertThat(seen).as("the gauge while the re-check ran").contains(0.0, 1.0);
+        assertThat(gauge("migration.validation.differences")).isEqualTo(2.0);
+        assertThat(registry.get("migration.validation.mismatches").tag("kind", "changed").counter().count())
+                .isEqualTo(2.0);
+    }
+
     private double gauge(String name) {
         return registry.get(name).tag("verification", "m").gauge().value();
     }
