@@ -44,6 +44,7 @@ public final class VerificationReport {
     private final long inFlightRechecked;
     private final long inFlightResolved;
     private final long unresolved;
+    private final List<Map<String, String>> unresolvedKeys;
     private final Instant watermark;
 
     private VerificationReport(Builder b) {
@@ -69,6 +70,7 @@ public final class VerificationReport {
         this.inFlightRechecked = b.inFlightRechecked;
         this.inFlightResolved = b.inFlightResolved;
         this.unresolved = b.unresolved;
+        this.unresolvedKeys = List.copyOf(b.unresolvedKeys);
         this.watermark = b.watermark;
     }
 
@@ -199,9 +201,42 @@ public final class VerificationReport {
         return unresolved;
     }
 
+    /**
+     * Keys of the candidates left unresolved (column name to canonical value), at most as many as differences are
+     * listed ({@code maxReportedDifferences}); {@link #unresolved()} counts them all.
+     */
+    public List<Map<String, String>> unresolvedKeys() {
+        return unresolvedKeys;
+    }
+
     /** The last applied watermark read, or {@code null} without a pipeline. */
     public Instant watermark() {
         return watermark;
+    }
+
+    /**
+     * The JSON of a run that could not be evaluated (exit code 2: bad arguments, connection or schema errors): schema
+     * {@value #SCHEMA} with {@code status} {@code "error"}, {@code exitCode} 2 and the {@code reason}, so that a file
+     * or pipe that held an earlier run's report never keeps saying something the latest run did not find.
+     *
+     * @param subject the table or collection as given ({@code null} when unknown)
+     * @param reason  what went wrong (secrets already masked by the caller)
+     */
+    public static String errorJson(String subject, String name, String engine, String reason, Instant at) {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("schema", SCHEMA);
+        root.put("subject", subject);
+        root.put("name", name);
+        root.put("engine", engine);
+        root.put("status", "error");
+        root.put("exitCode", 2);
+        root.put("reason", reason);
+        root.put("finishedAt", at.toString());
+        try {
+            return JSON.writeValueAsString(root);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The report as JSON (schema {@value #SCHEMA}, documented in {@code docs/verify.md}). */
@@ -250,6 +285,11 @@ public final class VerificationReport {
         inFlight.put("rechecked", inFlightRechecked);
         inFlight.put("resolved", inFlightResolved);
         inFlight.put("unresolved", unresolved);
+        ArrayNode unresolvedItems = inFlight.putArray("unresolvedKeys");
+        for (Map<String, String> k : unresolvedKeys) {
+            ObjectNode key = unresolvedItems.addObject();
+            k.forEach(key::put);
+        }
         if (watermark == null) {
             inFlight.putNull("watermark");
         } else {
@@ -290,6 +330,7 @@ public final class VerificationReport {
         private long inFlightRechecked;
         private long inFlightResolved;
         private long unresolved;
+        private final List<Map<String, String>> unresolvedKeys = new ArrayList<>();
         private Instant watermark;
 
         private Builder(String subject, String engine) {
@@ -363,6 +404,14 @@ public final class VerificationReport {
             this.inFlightResolved = resolved;
             this.unresolved = unresolvedCount;
             this.watermark = lastWatermark;
+            return this;
+        }
+
+        /** Names one unresolved candidate's key (listed up to {@code max} keys). */
+        public Builder unresolvedKey(Map<String, String> key, int max) {
+            if (unresolvedKeys.size() < max) {
+                unresolvedKeys.add(Collections.unmodifiableMap(new java.util.LinkedHashMap<>(key)));
+            }
             return this;
         }
 

@@ -119,13 +119,33 @@ public final class VerifyCommand {
             }
             return report.exitCode();
         } catch (VerificationException | IllegalArgumentException | IllegalStateException e) {
-            err.println("migmon verify: cannot evaluate: " + UrlDataSource.redact(e.getMessage()));
-            return CANNOT_EVALUATE;
+            return cannotEvaluate(o, UrlDataSource.redact(e.getMessage()), out, err);
         } catch (RuntimeException e) {
-            err.println("migmon verify: cannot evaluate: " + e.getClass().getSimpleName() + ": "
-                    + UrlDataSource.redact(String.valueOf(e.getMessage())));
-            return CANNOT_EVALUATE;
+            return cannotEvaluate(o, e.getClass().getSimpleName() + ": "
+                    + UrlDataSource.redact(String.valueOf(e.getMessage())), out, err);
         }
+    }
+
+    /**
+     * Exit 2 after the arguments were understood: the reason on {@code err}, and an error report (status
+     * {@code error}, the reason) on {@code out} with {@code --json} and in the {@code --report} file, so that the file
+     * never keeps an earlier run's verdict.
+     */
+    private static int cannotEvaluate(Options o, String reason, PrintStream out, PrintStream err) {
+        err.println("migmon verify: cannot evaluate: " + reason);
+        String json = VerificationReport.errorJson(o.table, o.name == null ? o.table : o.name,
+                o.mongo() ? "mongodb" : "postgresql", reason, java.time.Instant.now());
+        if (o.json) {
+            out.println(json);
+        }
+        if (o.reportFile != null) {
+            try {
+                Files.writeString(o.reportFile, json, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                err.println("migmon verify: cannot write the report: " + e.getMessage());
+            }
+        }
+        return CANNOT_EVALUATE;
     }
 
     private static VerificationReport jdbc(Options o, MeterRegistry registry, Function<String, String> env) {
@@ -189,6 +209,13 @@ public final class VerifyCommand {
                 out.println("  " + d.kind().tagValue() + " " + key + (d.columns().isEmpty() ? ""
                         : " columns " + String.join(", ", d.columns())));
             }
+            for (Map<String, String> k : r.unresolvedKeys()) {
+                StringBuilder key = new StringBuilder();
+                for (Map.Entry<String, String> e : k.entrySet()) {
+                    key.append(key.length() == 0 ? "" : ", ").append(e.getKey()).append('=').append(e.getValue());
+                }
+                out.println("  unresolved " + key);
+            }
             if (r.truncated()) {
                 out.printf(Locale.ROOT, "  ... and %,d more%n", r.totalDifferences() - r.differences().size());
             }
@@ -231,8 +258,8 @@ public final class VerifyCommand {
                 }
                 switch (name) {
                     case "-h", "--help" -> o.help = true;
-                    case "--json" -> o.json = true;
-                    case "--strict-numeric-scale" -> o.strictNumericScale = true;
+                    case "--json" -> o.json = o.flag(name, value);
+                    case "--strict-numeric-scale" -> o.strictNumericScale = o.flag(name, value);
                     default -> {
                         if (value == null) {
                             if (i + 1 >= args.size() || !name.startsWith("--")) {
@@ -253,7 +280,31 @@ public final class VerifyCommand {
             return o;
         }
 
+        /** Options given once at most (--key and --exclude accumulate). */
+        private final java.util.Set<String> seen = new java.util.HashSet<>();
+
+        /** A switch: {@code --flag} or {@code --flag=true} turns it on, {@code --flag=false} off; given once. */
+        private boolean flag(String name, String value) {
+            once(name);
+            if (value == null || value.equalsIgnoreCase("true")) {
+                return true;
+            }
+            if (value.equalsIgnoreCase("false")) {
+                return false;
+            }
+            throw new IllegalArgumentException(name + " takes no value or =true / =false, was '" + value + "'");
+        }
+
+        private void once(String name) {
+            if (!seen.add(name)) {
+                throw new IllegalArgumentException(name + " is given more than once (it takes one value)");
+            }
+        }
+
         private void set(String name, String value) {
+            if (!name.equals("--key") && !name.equals("--exclude")) {
+                once(name);
+            }
             switch (name) {
                 case "--source" -> source = value;
                 case "--target" -> target = value;

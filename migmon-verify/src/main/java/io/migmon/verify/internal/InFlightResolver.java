@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongConsumer;
@@ -28,6 +29,10 @@ import java.util.function.LongConsumer;
  *       {@code xmin}, new for every update), and so must the target row (a target that changed between the probes
  *       is still being applied). A row absent from the source has no version: an insert and delete of the same
  *       values between two probes, with the target holding the insert, is then confirmed (documented limit);</li>
+ *   <li><b>confirmed</b> too, for the columns concerned, when the row is present on both sides and some column's
+ *       source and target values are each unchanged since the previous probe and still differ, once {@code W} has
+ *       passed that probe (a row updated all the time never holds still as a whole, its wrong column does; see
+ *       {@code stableColumns});</li>
  *   <li>otherwise <b>in flight</b>: probed again once {@code W} has passed {@code c} (or {@code t}).</li>
  * </ul>
  * Candidates still in flight at the deadline are unresolved. Not thread-safe; one per run.
@@ -49,7 +54,17 @@ public final class InFlightResolver<K> {
      * renews (PostgreSQL's {@code xmin}), {@code null} when the row is absent or the store has none.
      */
     public record Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
-            Instant sourceCommit, String sourceVersion) {
+            Instant sourceCommit, String sourceVersion, Map<String, String> sourceColumns,
+            Map<String, String> targetColumns) {
+
+        /**
+         * A probe without per-column hashes ({@code sourceColumns} / {@code targetColumns}: column name to the hash
+         * of its value, {@code null} when the row is absent or the store compares whole rows only).
+         */
+        public Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
+                Instant sourceCommit, String sourceVersion) {
+            this(sourceHash, targetHash, differingColumns, sourceReadAt, sourceCommit, sourceVersion, null, null);
+        }
 
         /** A probe without a row version (see {@link #sourceVersion}). */
         public Probe(String sourceHash, String targetHash, List<String> differingColumns, Instant sourceReadAt,
@@ -81,6 +96,7 @@ public final class InFlightResolver<K> {
     private final Duration timeout;
     private final Duration pollInterval;
     private final LongConsumer pendingGauge;
+    private java.util.function.Consumer<Confirmed<K>> listener = c -> { };
 
     public InFlightResolver(AppliedWatermark watermark, Prober<K> prober, Duration timeout, Duration pollInterval,
             LongConsumer pendingGauge) {
@@ -91,6 +107,12 @@ public final class InFlightResolver<K> {
         this.pendingGauge = pendingGauge;
     }
 
+    /** Called with each difference as soon as it is confirmed (e.g. to publish it), before {@link #resolve} returns. */
+    public InFlightResolver<K> onConfirmed(java.util.function.Consumer<Confirmed<K>> value) {
+        this.listener = Objects.requireNonNull(value, "onConfirmed");
+        return this;
+    }
+
     private static final class State<K> {
         final K key;
         Instant threshold;
@@ -99,6 +121,8 @@ public final class InFlightResolver<K> {
         String lastTargetHash;
         boolean probed;
         Instant lastReadAt;
+        Map<String, String> lastSourceColumns;
+        Map<String, String> lastTargetColumns;
 
         State(K key) {
             this.key = key;
@@ -135,7 +159,15 @@ public final class InFlightResolver<K> {
                         && Objects.equals(s.lastTargetHash, p.targetHash())
                         && s.lastReadAt != null && !w.isBefore(s.lastReadAt);
                 if (applied || stable) {
-                    confirmed.add(new Confirmed<>(s.key, p.kind(), p.differingColumns()));
+                    confirm(confirmed, new Confirmed<>(s.key, p.kind(), p.differingColumns()));
+                    it.remove();
+                    continue;
+                }
+                // a row that keeps changing (a hot row) never holds still as a whole, but a column can: see stableColumns
+                List<String> columns = w != null && s.probed && s.threshold != null && !w.isBefore(s.threshold)
+                        ? stableColumns(s, p) : List.of();
+                if (!columns.isEmpty()) {
+                    confirm(confirmed, new Confirmed<>(s.key, DifferenceKind.CHANGED, columns));
                     it.remove();
                     continue;
                 }
@@ -144,6 +176,8 @@ public final class InFlightResolver<K> {
                 s.lastSourceVersion = p.sourceVersion();
                 s.lastTargetHash = p.targetHash();
                 s.lastReadAt = p.sourceReadAt();
+                s.lastSourceColumns = p.sourceColumns();
+                s.lastTargetColumns = p.targetColumns();
                 s.threshold = p.sourceCommit() != null ? p.sourceCommit() : p.sourceReadAt();
             }
             if (pending.isEmpty() || System.nanoTime() > deadline) {
@@ -159,6 +193,37 @@ public final class InFlightResolver<K> {
         pendingGauge.accept(0);
         List<K> unresolved = pending.stream().map(s -> s.key).toList();
         return new Outcome<>(confirmed, keys.size(), resolved, unresolved, last);
+    }
+
+    /**
+     * Columns of a row present on both sides whose source value is the same as at the previous probe, whose target
+     * value is the same as then too, and which still differ, now that the watermark has passed the previous probe
+     * (its source read, or the row's commit then): every change of the row up to then was applied, yet the target
+     * holds another value of a column the source did not change. Limit: a source column that changed and changed
+     * back between the two probes while the pipeline applied the intermediate value exactly at both target reads is
+     * taken as stable.
+     */
+    private static List<String> stableColumns(State<?> s, Probe p) {
+        Map<String, String> src = p.sourceColumns();
+        Map<String, String> tgt = p.targetColumns();
+        if (src == null || tgt == null || s.lastSourceColumns == null || s.lastTargetColumns == null) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : src.entrySet()) {
+            String c = e.getKey();
+            String t = tgt.get(c);
+            if (t != null && !t.equals(e.getValue()) && e.getValue().equals(s.lastSourceColumns.get(c))
+                    && t.equals(s.lastTargetColumns.get(c))) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    private void confirm(List<Confirmed<K>> confirmed, Confirmed<K> c) {
+        confirmed.add(c);
+        listener.accept(c);
     }
 
     private Instant read() {

@@ -91,7 +91,10 @@ public final class PgTable {
         for (int i = 0; i < keys.size(); i++) {
             String a = keys.get(i).baseType().toLowerCase(Locale.ROOT);
             String b = other.keys.get(i).baseType().toLowerCase(Locale.ROOT);
-            if (!a.equals(b) && !(ints.contains(a) && ints.contains(b))) {
+            // varchar and text differ in name only: same values, same operators, same order in the same collation
+            // (the collation check still applies), so their key index serves the ranges
+            java.util.Set<String> texts = java.util.Set.of("text", "character varying");
+            if (!a.equals(b) && !(ints.contains(a) && ints.contains(b)) && !(texts.contains(a) && texts.contains(b))) {
                 out.add(keys.get(i).name() + " (" + keys.get(i).formattedType() + " / "
                         + other.keys.get(i).formattedType() + ")");
             }
@@ -631,10 +634,17 @@ public final class PgTable {
 
     // ---- expressions ----------------------------------------------------------------------------------------
 
-    /** Canonical text of a column, NULL stays NULL. */
+    /**
+     * Canonical text of a column, NULL stays NULL. A {@code timestamptz} key compared as text ({@link #withTextKeys},
+     * its type differs between the sides) is the UTC instant without offset ({@code 2026-01-01 00:07:00}), the text of
+     * the same instant as a {@code timestamp} (the session's time zone is UTC): keys compare the way such columns do.
+     */
     String canonical(Column c, String qualifier) {
         String col = qualifier + quote(c.name());
         String base = c.baseType().toLowerCase(Locale.ROOT);
+        if (textKeys && base.equals("timestamp with time zone") && isKey(c)) {
+            return "(" + col + " AT TIME ZONE 'UTC')::text";
+        }
         return switch (base) {
             case "numeric" -> strictNumericScale ? col + "::text" : "trim_scale(" + col + ")::text";
             case "json" -> col + "::jsonb::text";
@@ -899,6 +909,20 @@ public final class PgTable {
         return utf8Text && (textKeys || STRING_TYPES.contains(c.baseType().toLowerCase(Locale.ROOT)));
     }
 
+    /**
+     * Whether key ranges on this side compare an expression rather than the key columns ({@link #withTextKeys text
+     * keys}, or keys ranged by their UTF-8 bytes): no index serves them, so every bounded range would scan the whole
+     * table.
+     */
+    public boolean keyRangesScan() {
+        for (Column c : keys) {
+            if (textKeys || utf8Key(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether {@code c} is one of the key columns. */
     private boolean isKey(Column c) {
         for (Column k : keys) {
@@ -928,6 +952,31 @@ public final class PgTable {
             parts.add(textKeys || !utf8Key(c) ? keyExpr(c, q) : q + quote(c.name()));
         }
         return "(" + String.join(", ", parts) + ")";
+    }
+
+    /**
+     * With {@link #withTextKeys text keys} the key equality compares an expression (the canonical text), which no
+     * index serves: a probe would scan the table. A key column of a string type is therefore also compared as itself
+     * with the value cast to its type ({@code text} casts to every string type, never failing; a {@code varchar(n)}
+     * cast truncates and {@code citext} compares case-insensitively, so this only narrows the rows through the index
+     * and the canonical comparison decides). Other key types keep the scan (documented).
+     */
+    private String indexedKeyFilter(String q, List<String> key, List<String> binds) {
+        if (!textKeys) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < keys.size(); i++) {
+            Column c = keys.get(i);
+            String base = c.baseType().toLowerCase(Locale.ROOT);
+            // not a domain (a cast to it could fail its CHECK): the formatted type is the base type, maybe with (n)
+            if (STRING_TYPES.contains(base) && c.formattedType().replaceAll("\\(.*\\)$", "").equalsIgnoreCase(base)) {
+                out.append(" AND ").append(q).append(quote(c.name())).append(" = CAST(? AS ")
+                        .append(c.formattedType()).append(")");
+                binds.add(key.get(i));
+            }
+        }
+        return out.toString();
     }
 
     /** The bind parameters matching {@link #keyEqualityTuple}. */
@@ -1280,7 +1329,8 @@ public final class PgTable {
         List<String> binds = new ArrayList<>(key);
         // the table is not aliased: a filter may qualify its columns with the table's name (wq.created)
         String t = relation + ".";
-        String on = keyEqualityTuple(t) + " = " + keyEqualityBinds() + (where == null ? "" : " AND (" + where + "\n)");
+        String on = keyEqualityTuple(t) + " = " + keyEqualityBinds() + indexedKeyFilter(t, key, binds)
+                + (where == null ? "" : " AND (" + where + "\n)");
         String sql = "SELECT statement_timestamp(), " + rowHash(t) + "::text, " + columnHashes(t)
                 + (commitTimestamp ? ", pg_xact_commit_timestamp(" + t + "xmin)" : "")
                 + ", " + t + quote(keys.get(0).name()) + " IS NOT NULL, " + (withVersion ? t + "xmin::text" : "NULL::text")

@@ -11,26 +11,46 @@ import io.migmon.verify.VerificationReport;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code migration_validation_*} meters of one verification (tagged with its name and its table or collection): rows covered, verified mismatches by kind,
  * run duration, progress / ETA of the running validation, verified differences of the latest run and in-flight
- * candidates. Gauges stay registered (last value) until {@link #close()}. Thread-safe.
+ * candidates. Thread-safe.
+ *
+ * <p>Who owns the meters: they outlive the verifier. {@link #close()} keeps them registered with the last run's
+ * values, so that a scrape after the documented try-with-resources run still sees the result (the
+ * {@code validation_differences} rule and the dashboard read it); the host removes them ({@link #remove()}, i.e.
+ * the verifier's {@code removeMeters()}), or a later verifier of the same name (and table, in the same registry)
+ * takes them over: it shares their values, and its run replaces the last one's. {@link #remove()} removes only the
+ * meters this instance registered.
  */
 public final class ValidationMeters implements AutoCloseable {
 
+    /** The values behind the gauges, shared by every instance of one verification in one registry. */
+    private static final class State {
+        final AtomicLong differences = new AtomicLong();
+        final AtomicLong inFlight = new AtomicLong();
+        volatile double progress = Double.NaN;
+        volatile double eta = Double.NaN;
+    }
+
+    /** Gauge values per registry (weakly: a registry the host drops takes its entries along) and verification. */
+    private static final Map<MeterRegistry, Map<List<String>, State>> STATES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private final MigmonMeters meters;
+    private final MeterRegistry registry;
+    private final List<String> stateKey;
     private final String name;
     private final String table;
     private final Clock clock;
     private final Counter rows;
     private final Map<DifferenceKind, Counter> mismatches = new EnumMap<>(DifferenceKind.class);
-    private final AtomicLong differences = new AtomicLong();
-    private final AtomicLong inFlight = new AtomicLong();
-    private volatile double progress = Double.NaN;
-    private volatile double eta = Double.NaN;
+    private final State state;
+    private final long[] confirmedThisRun = new long[DifferenceKind.values().length];
     private volatile double expectedRows = Double.NaN;
     private volatile long runStartMillis;
     private volatile long doneRows;
@@ -41,18 +61,25 @@ public final class ValidationMeters implements AutoCloseable {
      */
     public ValidationMeters(MeterRegistry registry, MetricsOptions options, Clock clock, String name, String table) {
         this.meters = MigmonMeters.create(registry, options);
+        this.registry = registry;
+        this.stateKey = java.util.Arrays.asList(options.prefix(), name, table);
         this.name = name;
         this.table = table;
         this.clock = clock;
+        synchronized (STATES) {
+            this.state = STATES.computeIfAbsent(registry, r -> new java.util.concurrent.ConcurrentHashMap<>())
+                    .computeIfAbsent(stateKey, k -> new State());
+        }
         this.rows = meters.counter(MetricCatalog.VALIDATION_ROWS, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
         for (DifferenceKind k : DifferenceKind.values()) {
             mismatches.put(k, meters.counter(MetricCatalog.VALIDATION_MISMATCHES, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table,
                     MetricCatalog.KIND, k.tagValue()));
         }
-        meters.gauge(MetricCatalog.VALIDATION_PROGRESS, this, m -> m.progress, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_ETA, this, m -> m.eta, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_DIFFERENCES, differences, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
-        meters.gauge(MetricCatalog.VALIDATION_IN_FLIGHT, inFlight, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        State st = state;
+        meters.gauge(MetricCatalog.VALIDATION_PROGRESS, st, m -> m.progress, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_ETA, st, m -> m.eta, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_DIFFERENCES, st.differences, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
+        meters.gauge(MetricCatalog.VALIDATION_IN_FLIGHT, st.inFlight, AtomicLong::doubleValue, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
     }
 
     /** Longest accepted verification name (it becomes a tag value and a health-check key). */
@@ -83,9 +110,31 @@ public final class ValidationMeters implements AutoCloseable {
         this.expectedRows = expected > 0 ? expected : Double.NaN;
         this.runStartMillis = clock.millis();
         this.doneRows = alreadyDone;
-        this.progress = expected > 0 ? Math.min(1.0, alreadyDone / (double) expected) : Double.NaN;
-        this.eta = Double.NaN;
-        this.inFlight.set(0);
+        state.progress = expected > 0 ? Math.min(1.0, alreadyDone / (double) expected) : Double.NaN;
+        state.eta = Double.NaN;
+        state.inFlight.set(0);
+        synchronized (confirmedThisRun) {
+            java.util.Arrays.fill(confirmedThisRun, 0);
+        }
+    }
+
+    /**
+     * Differences confirmed during the run (before it ends): counted at once, and the differences gauge shows at
+     * least this run's confirmed total (it keeps the latest finished run's value until the run finishes or confirms
+     * more, so that an alert does not resolve just because a new run started).
+     */
+    public void confirmed(DifferenceKind kind, long n) {
+        if (n <= 0) {
+            return;
+        }
+        long total;
+        synchronized (confirmedThisRun) {
+            confirmedThisRun[kind.ordinal()] += n;
+            total = java.util.Arrays.stream(confirmedThisRun).sum();
+        }
+        mismatches.get(kind).increment(n);
+        long t = total;
+        state.differences.accumulateAndGet(t, Math::max);
     }
 
     /** Rows covered by one more range (counted, progress and ETA updated). */
@@ -97,35 +146,42 @@ public final class ValidationMeters implements AutoCloseable {
             return;
         }
         double p = Math.min(0.99, doneSoFar / expected);
-        progress = p;
+        state.progress = p;
         double elapsed = Math.max(1, clock.millis() - runStartMillis) / 1000.0;
         double rate = doneThisRun / elapsed;
-        eta = rate > 0 ? Math.max(0, expected - doneSoFar) / rate : Double.NaN;
+        state.eta = rate > 0 ? Math.max(0, expected - doneSoFar) / rate : Double.NaN;
     }
 
     public void inFlight(long n) {
-        inFlight.set(n);
+        state.inFlight.set(n);
     }
 
-    /** The run finished with this report: mismatches counted, differences gauge set, progress 1, ETA 0. */
+    /**
+     * The run finished with this report: mismatches not yet counted by {@link #confirmed} counted, differences gauge
+     * set to the report's total, progress 1, ETA 0.
+     */
     public void finished(VerificationReport report) {
         for (DifferenceKind k : DifferenceKind.values()) {
-            long c = report.count(k);
+            long already;
+            synchronized (confirmedThisRun) {
+                already = confirmedThisRun[k.ordinal()];
+            }
+            long c = report.count(k) - already;
             if (c > 0) {
                 mismatches.get(k).increment(c);
             }
         }
-        differences.set(report.totalDifferences());
-        inFlight.set(0);
-        progress = 1.0;
-        eta = 0;
+        state.differences.set(report.totalDifferences());
+        state.inFlight.set(0);
+        state.progress = 1.0;
+        state.eta = 0;
         timer(report.status().tagValue()).record(report.duration());
     }
 
     /** The run failed (exception): duration recorded with status {@code failed}. */
     public void failed(Duration took) {
-        inFlight.set(0);
-        eta = Double.NaN;
+        state.inFlight.set(0);
+        state.eta = Double.NaN;
         timer("failed").record(took);
     }
 
@@ -138,8 +194,23 @@ public final class ValidationMeters implements AutoCloseable {
         return meters.timer(MetricCatalog.VALIDATION_DURATION, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table, MetricCatalog.STATUS, status);
     }
 
+    /**
+     * Keeps the meters (see the class comment: the last run stays readable after the verifier is closed). Kept as
+     * {@link AutoCloseable} for the verifiers' {@code close()}.
+     */
     @Override
     public void close() {
+        // the meters outlive the verifier; the host removes them with remove()
+    }
+
+    /** Removes the meters this instance registered (and forgets the verification's gauge values). Idempotent. */
+    public void remove() {
         meters.close();
+        synchronized (STATES) {
+            Map<List<String>, State> m = STATES.get(registry);
+            if (m != null) {
+                m.remove(stateKey, state);
+            }
+        }
     }
 }

@@ -60,8 +60,8 @@ import javax.sql.DataSource;
  * deadline}. Works while writes continue.
  *
  * <p>Immutable and thread-safe; each {@link #verify()} uses one connection per side (plus none of the host's
- * threads: the two sides are queried in parallel on a thread this call starts and stops). {@link #close()} removes
- * the meters.
+ * threads: the two sides are queried in parallel on a thread this call starts and stops). {@link #close()} keeps
+ * the meters with the last run's result; {@link #removeMeters()} removes them.
  *
  * <pre>{@code
  * try (JdbcTableVerifier v = JdbcTableVerifier.builder("public.orders")
@@ -208,14 +208,46 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
         } catch (SQLException e) {
             meters.failed(Duration.between(started, clock.instant()));
+            String hint = "42501".equals(e.getSQLState()) ? privilegeHint() : "";
             throw new VerificationException("verification of " + table + " failed: " + e.getMessage()
-                    + " (SQLState " + e.getSQLState() + ")", e);
+                    + " (SQLState " + e.getSQLState() + ")" + hint, e);
         } catch (RuntimeException e) {
             meters.failed(Duration.between(started, clock.instant()));
             throw e;
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * After "permission denied" (42501): the columns of either table that the role may not read (column privileges,
+     * common for PII), and the way out. Empty when none is found or the lookup itself fails.
+     */
+    private String privilegeHint() {
+        StringBuilder out = new StringBuilder();
+        String[][] sides = {{"source", table}, {"target", targetTable}};
+        for (int i = 0; i < 2; i++) {
+            try (Connection c = (i == 0 ? source : target).getConnection();
+                    java.sql.PreparedStatement ps = c.prepareStatement("SELECT attname FROM pg_attribute "
+                            + "WHERE attrelid = CAST(? AS regclass) AND attnum > 0 AND NOT attisdropped "
+                            + "AND NOT has_column_privilege(attrelid, attnum, 'SELECT') ORDER BY attnum")) {
+                ps.setString(1, PgTable.quoteRelation(sides[i][1]));
+                List<String> denied = new ArrayList<>();
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        denied.add(rs.getString(1));
+                    }
+                }
+                if (!denied.isEmpty()) {
+                    out.append("; the ").append(sides[i][0]).append(" role may not read column(s) ").append(denied)
+                            .append(" of ").append(sides[i][1]);
+                }
+            } catch (SQLException | RuntimeException ignored) {
+                // only a hint: the original error is reported anyway
+            }
+        }
+        return out.length() == 0 ? "" : out.append(": grant SELECT on them, or leave them out of the comparison with "
+                + "excludeColumns(...) (CLI: --exclude)").toString();
     }
 
     /**
@@ -284,10 +316,20 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
     }
 
-    /** Removes this verifier's meters. */
+    /**
+     * Ends the verifier's use; its meters stay registered with the last run's result (differences, mismatches,
+     * status, progress), so that a scrape after the run still sees it (the {@code validation_differences} rule and
+     * the dashboard read them). They belong to the verification's name: a later verifier of the same name and table
+     * in the same registry takes them over, and {@link #removeMeters()} removes them.
+     */
     @Override
     public void close() {
         meters.close();
+    }
+
+    /** Removes the meters this verifier registered (the host's call, e.g. when the verification is retired). */
+    public void removeMeters() {
+        meters.remove();
     }
 
     @Override
@@ -317,6 +359,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
         /** Whether the source rows have an {@code xmin} (a table, not a view): the re-check's row version. */
         private boolean sourceVersions;
         private final List<RowDifference> candidates = new ArrayList<>();
+        /** The first this many candidates come from the checkpoint of an interrupted run (found before it died). */
+        private int carriedOver;
         private final long[] unlisted = new long[DifferenceKind.values().length];
 
         Run(Connection src, Connection tgt, ExecutorService pool, Instant started) {
@@ -345,10 +389,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 rangesCompared = cp.rangesCompared();
                 rangesDiffering = cp.rangesDiffering();
                 candidates.addAll(cp.candidates());
+                carriedOver = cp.candidates().size();
                 cp.unlisted().forEach((k, n) -> unlisted[k.ordinal()] += n);
                 resumed = true;
             }
             long estimated = s.estimatedRows(src);
+            boolean unindexedRanges = s.keyRangesScan() || t.keyRangesScan();
             meters.start(estimated, rowsChecked);
 
             while (true) {
@@ -365,7 +411,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
                         : (long) chunkRows * windowRanges;
                 // (not with a throttle: a stale estimate, a bulk load not analyzed yet, would make the rest one
                 // full-speed window; and not with a filter, whose estimate is the planner's guess)
-                List<String> upper = maxRowsPerSecond <= 0 && where == null && estimated >= 0
+                // keys ranged by an expression (text keys, UTF-8 bytes) have no index: every bounded window would
+                // sort (walk) and scan the whole table, so the table is one window, scanned once per side, and the
+                // throttle charges it all (then pauses as long as the rate requires)
+                List<String> upper = unindexedRanges || maxRowsPerSecond <= 0 && where == null && estimated >= 0
                         && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
                 if (upper != null) {
@@ -544,14 +593,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     differing.add(i);
                     batchRows += Math.max(sb[i].count(), tb[i].count());
                     if (batchRows >= LEAF_BATCH_ROWS) {
-                        bucketLeaves(lower, upper, b, differing);
+                        bucketLeaves(lower, upper, b, differing, rows);
                         differing.clear();
                         batchRows = 0;
                     }
                 }
             }
             if (!differing.isEmpty()) {
-                bucketLeaves(lower, upper, b, differing);
+                bucketLeaves(lower, upper, b, differing, rows);
             }
         }
 
@@ -594,13 +643,14 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return true;
         }
 
-        private void bucketLeaves(List<String> lower, List<String> upper, int bits, List<Integer> buckets)
-                throws SQLException {
+        private void bucketLeaves(List<String> lower, List<String> upper, int bits, List<Integer> buckets,
+                long windowRows) throws SQLException {
             int[] ids = buckets.stream().mapToInt(Integer::intValue).toArray();
             Future<List<LeafRow>> tf = pool.submit(() -> t.keyBucketRows(tgt, lower, upper, bits, ids));
             List<LeafRow> sr = s.keyBucketRows(src, lower, upper, bits, ids);
             List<LeafRow> tr = get(tf);
-            throttle.acquire(Math.max(sr.size(), tr.size()));
+            // the pass reads the whole window to find the rows of these buckets
+            throttle.acquire(Math.max(windowRows, Math.max(sr.size(), tr.size())));
             match(sr, tr);
         }
 
@@ -656,6 +706,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 candidates.add(new RowDifference(kind, keyMap(r.key()), List.of()));
             }
             unlisted[kind.ordinal()] += count - rows.size();
+            if (watermark == null) {
+                meters.confirmed(kind, count); // without a pipeline a difference found is a verified one
+            }
         }
 
         private void leaf(List<String> lower, List<String> upper) throws SQLException {
@@ -710,6 +763,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
         }
 
         private void add(DifferenceKind kind, List<String> key, List<String> columns) {
+            if (watermark == null) {
+                meters.confirmed(kind, 1); // without a pipeline a difference found is a verified one
+            }
             if (candidates.size() < maxRechecks) {
                 candidates.add(new RowDifference(kind, keyMap(key), columns));
             } else {
@@ -729,6 +785,18 @@ public final class JdbcTableVerifier implements AutoCloseable {
             return out;
         }
 
+        /** Column name to its 8 hex digits of hash; {@code null} for an absent row or a key held by several rows. */
+        private Map<String, String> columnMap(String hash, String hashes) {
+            if (hash == null || hashes == null || hash.contains(",") || hashes.length() < columnNames.size() * 8) {
+                return null;
+            }
+            Map<String, String> m = new LinkedHashMap<>();
+            for (int i = 0; i < columnNames.size(); i++) {
+                m.put(columnNames.get(i), hashes.substring(i * 8, i * 8 + 8));
+            }
+            return m;
+        }
+
         private Map<String, String> keyMap(List<String> key) {
             Map<String, String> m = new LinkedHashMap<>();
             for (int i = 0; i < keys.size(); i++) {
@@ -743,7 +811,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     .rows(sourceRows, targetRows, rowsChecked);
             long unlistedTotal = Arrays.stream(unlisted).sum();
             if (watermark == null) {
-                for (RowDifference d : candidates) {
+                for (RowDifference d : recheckCarriedOver()) {
                     rb.difference(d, maxReported);
                 }
                 for (DifferenceKind k : DifferenceKind.values()) {
@@ -751,8 +819,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 }
                 rb.inFlight(0, 0, 0, null);
             } else {
-                InFlightResolver<List<String>> resolver = new InFlightResolver<>(watermark, this::probe,
-                        inFlightTimeout, pollInterval, meters::inFlight);
+                InFlightResolver<List<String>> resolver = new InFlightResolver<List<String>>(watermark, this::probe,
+                        inFlightTimeout, pollInterval, meters::inFlight).onConfirmed(c -> meters.confirmed(c.kind(), 1));
                 List<List<String>> keysToCheck = candidates.stream()
                         .map(d -> List.copyOf(d.key().values())).toList();
                 InFlightResolver.Outcome<List<String>> out = resolver.resolve(keysToCheck);
@@ -761,8 +829,41 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 }
                 rb.inFlight(out.rechecked(), out.resolved(), out.unresolved().size() + unlistedTotal,
                         out.lastWatermark());
+                for (List<String> k : out.unresolved()) {
+                    rb.unresolvedKey(keyMap(k), maxReported);
+                }
             }
             return rb.finishedAt(clock.instant()).build();
+        }
+
+        /**
+         * The candidates, those carried over from an interrupted run's checkpoint probed once more (they were found
+         * before the crash: a row repaired since is dropped, one changed otherwise is reported as it is now). With a
+         * watermark every candidate is re-checked anyway.
+         */
+        private List<RowDifference> recheckCarriedOver() {
+            if (carriedOver == 0) {
+                return candidates;
+            }
+            List<RowDifference> out = new ArrayList<>(candidates.size());
+            for (int i = 0; i < candidates.size(); i++) {
+                RowDifference d = candidates.get(i);
+                if (i < carriedOver) {
+                    List<String> key = new ArrayList<>(keys.size());
+                    keys.forEach(k -> key.add(d.key().get(k)));
+                    InFlightResolver.Probe p = probe(key);
+                    throttle.acquire(1);
+                    if (java.util.Objects.equals(p.sourceHash(), p.targetHash())) {
+                        continue;
+                    }
+                    DifferenceKind kind = p.sourceHash() == null ? DifferenceKind.EXTRA
+                            : p.targetHash() == null ? DifferenceKind.MISSING : DifferenceKind.CHANGED;
+                    out.add(new RowDifference(kind, d.key(), p.differingColumns()));
+                } else {
+                    out.add(d);
+                }
+            }
+            return out;
         }
 
         private InFlightResolver.Probe probe(List<String> key) {
@@ -771,7 +872,8 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 ProbeRow sr = s.probe(src, key, commitTimestamps, sourceVersions);
                 List<String> cols = sr.hash() != null && tr.hash() != null
                         ? differingColumns(sr.columnHashes(), tr.columnHashes()) : List.of();
-                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit(), sr.version());
+                return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit(), sr.version(),
+                        columnMap(sr.hash(), sr.columnHashes()), columnMap(tr.hash(), tr.columnHashes()));
             } catch (SQLException e) {
                 throw new VerificationException("re-check of " + keyMap(key) + " in " + table + " failed: "
                         + e.getMessage(), e);

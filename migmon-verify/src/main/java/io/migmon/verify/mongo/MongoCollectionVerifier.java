@@ -55,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * document is stable across a re-check that the watermark has passed (this host's clock is the reference: the
  * watermark must be on the same time base).
  *
- * <p>Immutable and thread-safe; {@link #verify()} blocks. {@link #close()} removes the meters.
+ * <p>Immutable and thread-safe; {@link #verify()} blocks. {@link #close()} keeps the meters with the last run's result; {@link #removeMeters()} removes them.
  */
 public final class MongoCollectionVerifier implements AutoCloseable {
 
@@ -149,9 +149,19 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the verifier's use; its meters stay registered with the last run's result, so that a scrape after the run
+     * still sees it. A later verifier of the same name and collection in the same registry takes them over;
+     * {@link #removeMeters()} removes them.
+     */
     @Override
     public void close() {
         meters.close();
+    }
+
+    /** Removes the meters this verifier registered (the host's call, e.g. when the verification is retired). */
+    public void removeMeters() {
+        meters.remove();
     }
 
     @Override
@@ -474,13 +484,16 @@ public final class MongoCollectionVerifier implements AutoCloseable {
                 }
                 rb.inFlight(0, 0, 0, null);
             } else {
-                InFlightResolver<BsonValue> resolver = new InFlightResolver<>(watermark, this::probe, inFlightTimeout,
-                        pollInterval, meters::inFlight);
+                InFlightResolver<BsonValue> resolver = new InFlightResolver<BsonValue>(watermark, this::probe,
+                        inFlightTimeout, pollInterval, meters::inFlight).onConfirmed(c -> meters.confirmed(c.kind(), 1));
                 InFlightResolver.Outcome<BsonValue> out = resolver.resolve(candidateIds);
                 for (InFlightResolver.Confirmed<BsonValue> c : out.confirmed()) {
                     rb.difference(new RowDifference(c.kind(), Map.of("_id", idText(c.key())), c.columns()), maxReported);
                 }
                 rb.inFlight(out.rechecked(), out.resolved(), out.unresolved().size() + unlistedTotal, out.lastWatermark());
+                for (BsonValue id : out.unresolved()) {
+                    rb.unresolvedKey(Map.of("_id", idText(id)), maxReported);
+                }
             }
             return rb.finishedAt(clock.instant()).build();
         }
