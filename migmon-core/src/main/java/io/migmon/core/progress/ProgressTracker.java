@@ -110,6 +110,9 @@ public final class ProgressTracker {
     private long noRowsSeenMillis; // active time of the last read that saw no rows
     private long lastProgressMillis;
     private long lastProgressActive;
+    // the read before the last read that saw rows (the start of that read's interval), active time and rows
+    private long stallFromActive;
+    private long stallFromDone;
     private double ewma;
     private double gapMillis;
     private long shortStallActive = -1; // active time at the end of the last short stall, else -1
@@ -392,18 +395,26 @@ public final class ProgressTracker {
             // a long gap before the run has shown that it commits within the limit (the first gaps of a quiet
             // job): its time counts for the rate; it teaches no rhythm (it was not short)
         } else if (rows > 0 && seenRows && still > 2 * limit) {
-            // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
-            long excluded = still - (long) gapMillis;
-            pausedTotalMillis += excluded;
+            // the end of a stall: it began at an unknown point in the interval of the last read that saw rows before
+            // it, and ended at an unknown point in this one; those two intervals hold rows of an unknown share of
+            // their time, so they count for no rate, time nor rows (like a pause's), along with the stall between
+            // them: read once a minute, they are two minutes of part work that would otherwise pull the rate down
+            long excludedTime = activeNow - stallFromActive;
+            long excludedRows = doneNow - stallFromDone;
+            pausedTotalMillis += excludedTime;
+            pausedRows += excludedRows;
             activeNow = active(now);
-            // the reads in the stall, after the last one that saw rows, are forgotten (their active times are those
-            // of a stall whose time no longer counts)
-            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > lastProgressActive) {
+            doneNow = modelDone(raw);
+            // the reads from the stall's first interval on are forgotten (their active times no longer count)
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > stallFromActive) {
                 ringSize--;
             }
-            regimeActive = Math.min(regimeActive, activeNow);
+            if (regimeActive > activeNow) {
+                regimeActive = activeNow;
+                regimeDone = doneNow;
+            }
             settleActive = -1;
-            shift.stallEnded(lastProgressActive, activeNow);
+            shift.stallEnded(stallFromActive, activeNow);
             shift.restartBlocks(activeNow, doneNow);
         }
         if (rows > 0) {
@@ -415,6 +426,9 @@ public final class ProgressTracker {
             if (still < limit) {
                 usualProgressReads++;
             }
+            // the read before this one: where a stall that begins after this read's rows has its first interval
+            stallFromActive = lastReadActive;
+            stallFromDone = lastReadDone;
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         }
@@ -464,6 +478,16 @@ public final class ProgressTracker {
         shift.observe(activeNow, doneNow);
         long gap = Math.max((long) gapMillis, activeNow - lastProgressActive);
         int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone, gap);
+        if (i < 0) {
+            long back = shift.trend(regimeActive, activeNow, gap);
+            if (back > 0) {
+                i = at(activeNow - back);
+                if (i >= 0 && (ringActive[i] <= regimeActive || ringActive[i] >= activeNow
+                        || ringDone[i] <= regimeDone)) {
+                    i = -1;
+                }
+            }
+        }
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
             shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span, ringActive[i],
