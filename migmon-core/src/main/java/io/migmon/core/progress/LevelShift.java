@@ -63,7 +63,7 @@ final class LevelShift {
     static final double PRIOR_BLOCKS = 6;
 
     /** Threshold of the trend test's statistic (slope over its standard error, correlation included). */
-    static final double TREND_Z = 8;
+    static final double TREND_Z = 10;
     /** Fewest blocks in the regime for the trend test. */
     static final int TREND_MIN_BLOCKS = 8;
     /** Shortest block of the trend test, ms. */
