@@ -10,10 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ETA's held-out evaluation reported in docs/anomaly-detection.md: {@link EtaEvaluation#HELD_OUT} seeds
- * (2_700_001.., fixed and committed before the seventh version of the rate model (issue 12, attack 4) was tuned, never
- * used to choose a setting; run once for the report on 2026-11-27 08:20 UTC, reads every 5, 1 and 60 s). Writes the table to
- * {@code target/}; pins the reported figures with margins (the run is deterministic; the margins are for changes that move the figures a
- * little, which must then be re-reported).
+ * (3_470_001.., fixed and committed before the eighth version of the rate model (issue 12: a trend test, a stall's
+ * bracketing reads, two read intervals after a change point) was tuned, never used to choose a setting; run once for
+ * the report on 2026-11-27 10:38 UTC, reads every 5, 1 and 60 s). Writes the table to {@code target/}; pins the
+ * reported figures with margins (the run is deterministic; the margins are for changes that move the figures a little,
+ * which must then be re-reported).
  */
 class EtaEvaluationTest {
 
@@ -22,54 +23,52 @@ class EtaEvaluationTest {
      * " @1 s" / " @60 s" for those read schedules).
      */
     static final Map<String, double[]> REPORTED = Map.ofEntries(
-            Map.entry("steady", new double[] {0.007, 0.003, 0.003, 0.004, 0.010, 0.070}),
-            Map.entry("noisy", new double[] {0.039, 0.028, 0.023, 0.042, 0.026, 0.304}),
-            Map.entry("noisy-correlated-10", new double[] {0.048, 0.037, 0.029, 0.025, 0.042, 0.272}),
-            Map.entry("noisy-correlated-60", new double[] {0.138, 0.102, 0.081, 0.080, 0.180, 0.510}),
-            Map.entry("noisy-correlated-120", new double[] {0.163, 0.126, 0.102, 0.070, 0.123, 0.537}),
-            Map.entry("batchy", new double[] {0.018, 0.019, 0.012, 0.009, 0.020, 0.219}),
-            Map.entry("planned-pause", new double[] {0.053, 0.061, 0.012, 0.010, 0.022, 0.177}),
-            Map.entry("new-rate", new double[] {0.409, 0.450, 0.014, 0.009, 0.013, 0.513}),
-            Map.entry("new-rate-double", new double[] {0.495, 0.651, 0.022, 0.019, 0.015, 1.025}),
-            Map.entry("ramp", new double[] {0.398, 0.439, 0.076, 0.025, 0.018, 0.483}),
-            Map.entry("cold-start", new double[] {0.065, 0.061, 0.030, 0.041, 0.097, 0.209}),
-            Map.entry("stall", new double[] {0.056, 0.079, 0.019, 0.009, 0.008, 0.160}),
-            Map.entry("quiet-60", new double[] {0.024, 0.011, 0.024, 0.061, 0.167, 1.199}),
-            Map.entry("steady @1 s", new double[] {0.007, 0.002, 0.003, 0.004, 0.010, 0.074}),
-            Map.entry("noisy @1 s", new double[] {0.039, 0.030, 0.021, 0.043, 0.025, 0.348}),
-            Map.entry("noisy-correlated-10 @1 s", new double[] {0.048, 0.037, 0.028, 0.024, 0.038, 0.275}),
-            Map.entry("noisy-correlated-60 @1 s", new double[] {0.138, 0.104, 0.080, 0.084, 0.180, 0.510}),
-            Map.entry("noisy-correlated-120 @1 s", new double[] {0.168, 0.126, 0.100, 0.071, 0.125, 0.538}),
-            Map.entry("batchy @1 s", new double[] {0.023, 0.018, 0.010, 0.004, 0.014, 0.306}),
-            Map.entry("planned-pause @1 s", new double[] {0.054, 0.062, 0.012, 0.009, 0.022, 0.196}),
-            Map.entry("new-rate @1 s", new double[] {0.409, 0.449, 0.014, 0.008, 0.013, 0.513}),
-            Map.entry("new-rate-double @1 s", new double[] {0.493, 0.650, 0.011, 0.018, 0.016, 1.030}),
-            Map.entry("ramp @1 s", new double[] {0.398, 0.437, 0.077, 0.020, 0.012, 0.483}),
-            Map.entry("cold-start @1 s", new double[] {0.083, 0.039, 0.021, 0.035, 0.057, 0.164}),
-            Map.entry("stall @1 s", new double[] {0.056, 0.078, 0.014, 0.008, 0.009, 0.176}),
-            Map.entry("quiet-60 @1 s", new double[] {0.015, 0.013, 0.030, 0.065, 0.181, 1.199}),
-            Map.entry("steady @60 s", new double[] {0.007, 0.002, 0.003, 0.004, 0.011, 0.043}),
-            Map.entry("noisy @60 s", new double[] {0.030, 0.023, 0.027, 0.045, 0.029, 0.138}),
-            Map.entry("noisy-correlated-10 @60 s", new double[] {0.034, 0.031, 0.031, 0.032, 0.058, 0.255}),
-            Map.entry("noisy-correlated-60 @60 s", new double[] {0.130, 0.103, 0.084, 0.085, 0.177, 0.471}),
-            Map.entry("noisy-correlated-120 @60 s", new double[] {0.139, 0.109, 0.097, 0.087, 0.093, 0.605}),
-            Map.entry("batchy @60 s", new double[] {0.012, 0.015, 0.012, 0.015, 0.030, 0.175}),
-            Map.entry("planned-pause @60 s", new double[] {0.056, 0.063, 0.014, 0.012, 0.028, 0.112}),
-            Map.entry("new-rate @60 s", new double[] {0.411, 0.452, 0.014, 0.008, 0.012, 0.513}),
-            Map.entry("new-rate-double @60 s", new double[] {0.492, 0.669, 0.034, 0.024, 0.039, 0.990}),
-            Map.entry("ramp @60 s", new double[] {0.399, 0.444, 0.100, 0.034, 0.022, 0.481}),
-            Map.entry("cold-start @60 s", new double[] {0.044, 0.044, 0.114, 0.343, 0.343, 0.122}),
-            Map.entry("stall @60 s", new double[] {0.056, 0.082, 0.457, 0.046, 0.031, 0.518}),
-            Map.entry("quiet-60 @60 s", new double[] {0.061, 0.036, 0.049, 0.041, 0.067, 0.845}));
+            Map.entry("steady", new double[] {0.004, 0.007, 0.005, 0.008, 0.004, 0.054}),
+            Map.entry("noisy", new double[] {0.048, 0.030, 0.029, 0.017, 0.028, 0.213}),
+            Map.entry("noisy-correlated-10", new double[] {0.048, 0.042, 0.044, 0.060, 0.052, 0.209}),
+            Map.entry("noisy-correlated-60", new double[] {0.186, 0.124, 0.114, 0.154, 0.143, 0.463}),
+            Map.entry("noisy-correlated-120", new double[] {0.090, 0.060, 0.053, 0.076, 0.114, 0.750}),
+            Map.entry("batchy", new double[] {0.027, 0.018, 0.010, 0.020, 0.025, 0.250}),
+            Map.entry("planned-pause", new double[] {0.054, 0.073, 0.011, 0.018, 0.012, 0.164}),
+            Map.entry("new-rate", new double[] {0.407, 0.444, 0.008, 0.009, 0.008, 0.508}),
+            Map.entry("new-rate-double", new double[] {0.512, 0.665, 0.015, 0.022, 0.019, 1.064}),
+            Map.entry("ramp", new double[] {0.396, 0.439, 0.064, 0.019, 0.013, 0.485}),
+            Map.entry("cold-start", new double[] {0.061, 0.030, 0.048, 0.049, 0.059, 0.150}),
+            Map.entry("stall", new double[] {0.086, 0.086, 0.016, 0.011, 0.019, 0.174}),
+            Map.entry("quiet-60", new double[] {0.010, 0.011, 0.015, 0.049, 0.095, 1.255}),
+            Map.entry("steady @1 s", new double[] {0.007, 0.007, 0.005, 0.008, 0.003, 0.059}),
+            Map.entry("noisy @1 s", new double[] {0.049, 0.028, 0.030, 0.017, 0.030, 0.213}),
+            Map.entry("noisy-correlated-10 @1 s", new double[] {0.051, 0.043, 0.044, 0.061, 0.050, 0.215}),
+            Map.entry("noisy-correlated-60 @1 s", new double[] {0.187, 0.124, 0.114, 0.152, 0.143, 0.464}),
+            Map.entry("noisy-correlated-120 @1 s", new double[] {0.090, 0.061, 0.056, 0.085, 0.114, 0.750}),
+            Map.entry("batchy @1 s", new double[] {0.020, 0.016, 0.010, 0.018, 0.032, 0.250}),
+            Map.entry("planned-pause @1 s", new double[] {0.054, 0.073, 0.011, 0.019, 0.011, 0.175}),
+            Map.entry("new-rate @1 s", new double[] {0.405, 0.443, 0.009, 0.009, 0.008, 0.508}),
+            Map.entry("new-rate-double @1 s", new double[] {0.509, 0.663, 0.010, 0.016, 0.025, 1.064}),
+            Map.entry("ramp @1 s", new double[] {0.397, 0.438, 0.064, 0.017, 0.014, 0.485}),
+            Map.entry("cold-start @1 s", new double[] {0.073, 0.027, 0.045, 0.040, 0.038, 0.144}),
+            Map.entry("stall @1 s", new double[] {0.085, 0.085, 0.016, 0.013, 0.018, 0.174}),
+            Map.entry("quiet-60 @1 s", new double[] {0.016, 0.016, 0.017, 0.050, 0.103, 1.477}),
+            Map.entry("steady @60 s", new double[] {0.004, 0.006, 0.005, 0.007, 0.002, 0.039}),
+            Map.entry("noisy @60 s", new double[] {0.036, 0.025, 0.027, 0.015, 0.031, 0.185}),
+            Map.entry("noisy-correlated-10 @60 s", new double[] {0.042, 0.044, 0.043, 0.066, 0.071, 0.176}),
+            Map.entry("noisy-correlated-60 @60 s", new double[] {0.171, 0.109, 0.114, 0.108, 0.143, 0.519}),
+            Map.entry("noisy-correlated-120 @60 s", new double[] {0.088, 0.046, 0.047, 0.060, 0.115, 0.731}),
+            Map.entry("batchy @60 s", new double[] {0.021, 0.018, 0.012, 0.021, 0.022, 0.198}),
+            Map.entry("planned-pause @60 s", new double[] {0.067, 0.071, 0.012, 0.017, 0.015, 0.145}),
+            Map.entry("new-rate @60 s", new double[] {0.406, 0.448, 0.006, 0.008, 0.013, 0.506}),
+            Map.entry("new-rate-double @60 s", new double[] {0.513, 0.678, 0.012, 0.026, 0.021, 1.044}),
+            Map.entry("ramp @60 s", new double[] {0.407, 0.445, 0.070, 0.019, 0.021, 0.485}),
+            Map.entry("cold-start @60 s", new double[] {0.068, 0.068, 0.210, 0.210, 0.210, 0.121}),
+            Map.entry("stall @60 s", new double[] {0.084, 0.088, 0.011, 0.014, 0.015, 0.167}),
+            Map.entry("quiet-60 @60 s", new double[] {0.117, 0.068, 0.025, 0.040, 0.089, 1.255}));
 
     /**
-     * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point: a stall read
-     * once a minute at 50% (45.7 vs 13.0%: the read after the stall's end holds an unknown part of it; attack 4
-     * finding 3 is open), a 2-minute job read every second at 90% (5.7 vs 4.0%) and a quiet job committing once a
-     * minute read once a minute at 50% (4.9 vs 2.8%).
+     * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point: none on these
+     * seeds (the seventh version's stall read once a minute at 50% done, 45.7 vs 13.0% on its seeds, is 1.1 vs 13.2%
+     * here; the same seeds with the seventh version's code: 50.3%).
      */
-    static final java.util.Set<String> NOT_MET = java.util.Set.of("stall @60 s 2", "cold-start @1 s 4",
-            "quiet-60 @60 s 2");
+    static final java.util.Set<String> NOT_MET = java.util.Set.of();
 
     @Test
     void etaOnHeldOutSeeds() throws IOException {
@@ -86,27 +85,34 @@ class EtaEvaluationTest {
             assertThat(result.get("cold-start" + at).get("migmon").median(0)).as("cold start%s: within 15%% at 10%% done", at)
                     .isLessThanOrEqualTo(0.15);
             // a quiet job committing once a minute: STALLED only before its rhythm is learned (its first gaps): at most 5%
-            // (on these seeds 2.8 / 3.9 / 4.4% at 5 / 1 / 60 s reads)
+            // at 5 s and 60 s reads (on these seeds 3.5 / 4.0%); read every second 5.4% (1,568 of 28,837 reads; the
+            // seventh version's code gives the same on these seeds): the 5% bar missed, pinned as reported (5.5%)
+            double stalledShare = interval == 1 ? 0.055 : 0.05;
             assertThat(result.get("quiet-60" + at).get("migmon").falselyStalled)
                     .as("quiet-60%s: working reads reported STALLED", at)
-                    .isLessThanOrEqualTo((int) (result.get("quiet-60" + at).get("migmon").workingReads * 0.05));
+                    .isLessThanOrEqualTo((int) (result.get("quiet-60" + at).get("migmon").workingReads * stalledShare));
         }
-        // back within 15% after a resume (the bar: 30 s): on these seeds 0 s read once a minute, but 1,179 s at 5 s and
-        // 1,175 s at 1 s reads: one seed whose ETA leaves the 15% band late in the job, as the cumulative average's and
-        // the 60 s window's do (1,179 / 1,179 s at 5 s): missed, pinned as reported (+1 s, the table rounds)
-        assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(1180);
-        assertThat(result.get("planned-pause @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(1176);
+        // back within 15% after a resume (the bar: 30 s): on these seeds 0 s read once a minute, but 1,694 s at 5 s and
+        // 1,701 s at 1 s reads: one seed whose ETA leaves the 15% band late in the job, as the cumulative average's does
+        // (1,704 / 1,701 s): missed, pinned as reported (+1 s, the table rounds)
+        assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(1695);
+        assertThat(result.get("planned-pause @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(1702);
         assertThat(result.get("planned-pause @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
-        // back within 15% after a new steady rate (the bar: 30 s): halves 45 s at reads 5 s apart, 3,866 s at 1 s (a
-        // late excursion, the cumulative average 4,229 s, the 60 s window 2,919 s), 106 s read once a minute (the 30 s
-        // bar cannot be met with a read a minute); doubles 27 s at 5 s, 30 s at 1 s, 102 s at 60 s reads: the halves at
-        // 5 s and 1 s missed, pinned as reported (+1 s, the table rounds)
-        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(46);
-        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
-        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(3867);
-        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(31);
-        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(107);
-        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(103);
+        // back within 15% after a new steady rate (the bar: 30 s): halves 26 s at reads 5 s apart, 20 s at 1 s, 139 s
+        // read once a minute (the 30 s bar cannot be met with a read a minute; a change point needs two read intervals
+        // after it, so one read later than the seventh version's 110 s on these seeds); doubles 38 s at 5 s, 34 s at
+        // 1 s, 103 s at 60 s reads: the doubles at 5 s and 1 s missed, pinned as reported (+1 s, the table rounds)
+        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
+        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(39);
+        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
+        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(35);
+        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(140);
+        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(104);
+        // the end of a ramp (the bar, as for a new steady rate: 30 s): 85 s at 5 s, 71 s at 1 s, 315 s at 60 s reads
+        // (the seventh version's code on these seeds: 537 / 436 / 352 s): missed, pinned as reported (+1 s)
+        assertThat(result.get("ramp").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(86);
+        assertThat(result.get("ramp @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(72);
+        assertThat(result.get("ramp @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(316);
         // the ramp: from 75% done within 15% at every read schedule
         for (int interval : EtaEvaluation.INTERVALS) {
             var ramp = result.get(EtaEvaluation.key("ramp", interval)).get("migmon");
