@@ -37,7 +37,11 @@ import java.util.function.LongSupplier;
  * new regime then starts at that read, its rate measured from the read after it (that
  * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
  * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
- * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7.
+ * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7. A change point needs at
+ * least two read intervals after it (one interval with fewer rows is also a stall that began inside it). A ramp,
+ * which no single point splits into a clearly different before and after, is found by a trend test: a straight line
+ * of rate against time over the regime's blocks whose slope stands out from the residuals' noise (their correlation
+ * included) starts a new regime near the present.
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
@@ -52,7 +56,9 @@ import java.util.function.LongSupplier;
  *       ends within twice that limit is short: its time counts for the rate, and a second one within 30 minutes
  *       teaches the commit rhythm (as the {@code stall} detector does), so a job committing once a minute is not
  *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
- *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit.</li>
+ *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit; nor do
+ *       the two read intervals that bracket it, time and rows (each holds rows of an unknown share of its time: read
+ *       once a minute, up to two minutes of part work).</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
  *       time counts for no rate (a pause is not a slowdown), nor do the rows made during it (a throttle's rows are
  *       done, but counting them for the rate would inflate it); the ETA is the one before the pause. A declared
