@@ -337,10 +337,23 @@ final class EtaEvaluation {
                     lastOutside = t - event;
                 }
             }
+            if (m == 0 && Long.getLong("eta.trace", -1L) == seed) {
+                // per-read trace of one seed for tuning runs (-Deta.trace=SEED): time, done, ETA, truth, state
+                for (double[] rd : reads) {
+                    System.out.printf(Locale.ROOT, "TRACE %s @%d t=%.1f done=%.0f eta=%.1f truth=%.1f event=%.1f%s%n",
+                            scenario, interval, rd[0], rd[1], rd[2], finish - rd[0], eventAt, rd[5] == 1 ? " STALLED" : "");
+                }
+            }
             e.perSeedMarks.add(marks);
             e.worst = Math.max(e.worst, worst);
             e.stabilitySum += stabilityCount == 0 ? 0 : stability / stabilityCount;
             e.runs++;
+            if (m == 0 && Boolean.getBoolean("eta.debug")) {
+                // per-seed detail for tuning runs (-Deta.debug=true): recovery after the event, STALLED working reads
+                System.out.printf(Locale.ROOT, "DEBUG %s @%d seed %d recovery %s stalled %d%n", scenario, interval,
+                        seed, Double.isNaN(lastOutside) ? "0" : String.valueOf(lastOutside + interval),
+                        reads.stream().filter(rd -> rd[5] == 1).count());
+            }
             if (!Double.isNaN(pauseEnd) || !Double.isNaN(eventAt)) {
                 double rec = Double.isNaN(lastOutside) ? 0 : lastOutside + interval;
                 e.recoverySecondsMax = Double.isNaN(e.recoverySecondsMax) ? rec : Math.max(e.recoverySecondsMax, rec);
