@@ -96,6 +96,8 @@ public final class ProgressTracker {
     private static final double LEAD_IN_Z = 2;
     /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
     private static final int MIN_USUAL_PROGRESS_READS = 3;
+    /** Two gaps of a quiet job within this factor of each other are its commit rhythm. */
+    private static final double RHYTHM_RATIO = 2;
     private static final int RING = 1024;
 
     private final Clock clock;
@@ -124,6 +126,9 @@ public final class ProgressTracker {
     private long shortStallActive = -1; // active time at the end of the last short stall, else -1
     private long shortStallMillis;
     private int usualProgressReads; // reads that saw rows after less than the stall limit without
+    // the last gap of at least the stall limit that ended with rows while the run had shown no progress within the
+    // limit (the time before the first rows included), -1 if none: a quiet job's rhythm candidate
+    private long quietGapMillis = -1;
     private long regimeActive;
     private long firstRowsActive; // active time of the first read that saw rows
     private boolean initialRegime; // no change of level yet
@@ -366,6 +371,9 @@ public final class ProgressTracker {
                 return raw;
             }
             seenRows = true;
+            if (lastReadActive >= STALL_MIN_MILLIS) {
+                quietGapMillis = lastReadActive; // no rows from the start to the previous read: a first quiet gap
+            }
             long since = Math.max(1, activeNow - noRowsSeenMillis);
             ewma = doneNow / (since / 1e3);
             // the rows of this first read came at some unknown point since the previous read (a lead-in of
@@ -387,6 +395,17 @@ public final class ProgressTracker {
         long still = lastReadActive - lastProgressActive;
         long limit = stallLimit();
         boolean learned = false;
+        if (rows > 0 && seenRows && still >= limit && usualProgressReads < MIN_USUAL_PROGRESS_READS) {
+            // a run that has shown no progress within the limit (a quiet job: every gap so far at least the limit):
+            // two similar gaps in a row (within RHYTHM_RATIO, the time before the first rows included) are its commit
+            // rhythm, learned at once; a stall after a first commit is rarely as long as the gap before it, and a
+            // longer one is not learned (the larger gap is more than twice the smaller)
+            if (quietGapMillis > 0 && Math.max(still, quietGapMillis) <= RHYTHM_RATIO * Math.min(still, quietGapMillis)) {
+                gapMillis = Math.max(gapMillis, Math.max(still, quietGapMillis));
+                learned = true;
+            }
+            quietGapMillis = still;
+        }
         if (rows > 0 && seenRows && still >= limit && still <= 2 * limit) {
             // a short stall (it ended by itself within twice the limit): a quiet job's commit rhythm may be longer
             // than the limit it has not learned yet, so its time counts for the rate like a gap, and a second one
