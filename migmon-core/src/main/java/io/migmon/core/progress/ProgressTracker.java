@@ -55,7 +55,9 @@ import java.util.function.LongSupplier;
  *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. A stall that
  *       ends within twice that limit is short: its time counts for the rate, and a second one within 30 minutes
  *       teaches the commit rhythm (as the {@code stall} detector does), so a job committing once a minute is not
- *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
+ *       STALLED once its first gaps are seen. A run that has shown no progress within the limit (a quiet job) learns
+ *       its rhythm from its first two similar gaps in a row (within a factor of 2, the time before its first rows
+ *       counting as the first), however long. When rows come again after a longer stall, its time counts for no rate
  *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit; nor do
  *       the two read intervals that bracket it, time and rows (each holds rows of an unknown share of its time: read
  *       once a minute, up to two minutes of part work).</li>
@@ -400,7 +402,8 @@ public final class ProgressTracker {
             // two similar gaps in a row (within RHYTHM_RATIO, the time before the first rows included) are its commit
             // rhythm, learned at once; a stall after a first commit is rarely as long as the gap before it, and a
             // longer one is not learned (the larger gap is more than twice the smaller)
-            if (quietGapMillis > 0 && Math.max(still, quietGapMillis) <= RHYTHM_RATIO * Math.min(still, quietGapMillis)) {
+            if (quietGapMillis > 0
+                    && Math.max(still, quietGapMillis) <= RHYTHM_RATIO * Math.min(still, quietGapMillis)) {
                 gapMillis = Math.max(gapMillis, Math.max(still, quietGapMillis));
                 learned = true;
             }

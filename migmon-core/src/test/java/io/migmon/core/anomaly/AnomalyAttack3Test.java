@@ -339,7 +339,8 @@ class AnomalyAttack3Test {
      */
     @Test
     @Disabled("finding 6 (open): the ~20 rows/s job's halved rate is followed ~260 s after the change (within 15% from"
-            + " t=1,762 s; re-measured 2026-11-27 with the eighth ETA version (trend test, stall brackets): unchanged), not"
+            + " t=1,762 s; re-measured 2026-11-27 with the eighth and ninth ETA versions: unchanged, the last read"
+            + " off at t=1,756 s), not"
             + " within the minute this test asks: the rate's noise at this volume (CV 10% correlated over up to 90 s plus"
             + " commits of up to 8 s) makes a halving 7 sd only after minutes; a cheaper test for large changes (5 sd for a"
             + " 50% change) was tried and rejected: noisy loads' worst error 13% -> 147%; the trend test (a slope over the"

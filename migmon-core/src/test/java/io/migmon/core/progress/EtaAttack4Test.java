@@ -464,8 +464,9 @@ class EtaAttack4Test {
      * cold-start example is exactly this job (342 s at 10% for a truth of 108 s); NaN is no better an answer there.
      */
     @Test
-    @Disabled("finding 5, accuracy part (not met; re-measured 2026-11-27 with the eighth version: unchanged): with the 7 s"
-            + " gate the ETA is there at 10% done (see aShortJobHasSomeEtaAtTenPercentDone) but 15.8% off on this seed: the"
+    @Disabled("finding 5, accuracy part (not met; re-measured 2026-11-27 with the eighth and ninth versions:"
+            + " unchanged, 15.8%): with the 7 s gate the ETA is there at 10% done (see"
+            + " aShortJobHasSomeEtaAtTenPercentDone) but 15.8% off on this seed: the"
             + " rate of its first 9 s of rows is 14% above the job's (noise CV 10% correlated over 30 s); the cumulative"
             + " average 9.7%")
     void aShortJobHasAnEtaAtTenPercentDone() {
