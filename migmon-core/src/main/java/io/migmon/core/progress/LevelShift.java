@@ -28,6 +28,14 @@ package io.migmon.core.progress;
  * {@link #Z}. The first step of a ramp is not made easier: a run whose noise is correlated over minutes gets no
  * cheaper first change.
  *
+ * <p><b>Trend.</b> A ramp (a warm-up, a rate that keeps falling) moves the level a little at every read, so no one
+ * point splits it into a clearly different before and after, and the blocks' spread around the regime's level counts
+ * the ramp as noise. {@link #trend} fits a straight line of rate against time to the regime's blocks and starts a new
+ * regime near the present when its slope stands out from the residuals' noise (their correlation included).
+ *
+ * <p>A candidate needs at least two read intervals after it: one interval with fewer rows is also what a stall that
+ * began inside it looks like (read once a minute, a stall's first minute).
+ *
  * <p>Not thread-safe: used under the {@link ProgressTracker}'s lock.
  */
 final class LevelShift {
@@ -53,6 +61,15 @@ final class LevelShift {
     static final double PRIOR_VAR = 0.06;
     /** Weight of the prior, in blocks. */
     static final double PRIOR_BLOCKS = 6;
+
+    /** Threshold of the trend test's statistic (slope over its standard error, correlation included). */
+    static final double TREND_Z = 10;
+    /** Fewest blocks in the regime for the trend test. */
+    static final int TREND_MIN_BLOCKS = 8;
+    /** Shortest block of the trend test, ms. */
+    static final long TREND_MIN_BLOCK_MILLIS = 20_000;
+    /** Largest lag-1 autocorrelation of the residuals the trend test assumes (an inflation of at most 39x). */
+    static final double TREND_MAX_RHO = 0.95;
 
     private static final long[] SCALES = {10_000, 20_000, 40_000, 80_000, 160_000, 320_000};
     private static final int BLOCKS = 64;
@@ -242,7 +259,9 @@ final class LevelShift {
             long c = active[i];
             long before = c - regimeFrom;
             long after = activeNow - c;
-            if (before < MIN_BEFORE_MILLIS || after < minAfter || c < blockedUntil) {
+            // at least two read intervals after the candidate: one interval with fewer rows is also what a stall (or a
+            // long gap) that began inside it looks like, read once a minute a stall's first minute (attack 4 finding 3)
+            if (before < MIN_BEFORE_MILLIS || after < minAfter || c < blockedUntil || k >= count - 1) {
                 continue;
             }
             long rowsBefore = done[i] - regimeDone;
@@ -284,6 +303,78 @@ final class LevelShift {
             }
         }
         return best;
+    }
+
+    /**
+     * The trend test: does the rate of the regime keep rising (or falling) across its blocks, a ramp that the step
+     * test, comparing a before with an after around one point, sees as noise? The blocks of the shortest length of at
+     * least {@link #TREND_MIN_BLOCK_MILLIS} and two gaps that lie in the regime (at least {@link #TREND_MIN_BLOCKS} of
+     * them) are fitted with a straight line of rate against time; its slope is compared with its standard error from
+     * the residuals, inflated by their lag-1 autocorrelation (a noise correlated over minutes wanders like a trend and
+     * makes the residuals of neighbouring blocks alike, so it counts as fewer independent blocks). A trend is the
+     * slope's statistic at least {@link #TREND_Z} with the fitted level at the last block at least {@link #MIN_SHIFT}
+     * away from the regime's mean.
+     *
+     * @return how far back from {@code activeNow} the new regime should start (ms: two blocks or
+     *         {@link #GAP_SPANS} gaps), or -1 when there is no trend
+     */
+    long trend(long regimeFrom, long activeNow, long gapMillis) {
+        int j = 0;
+        while (j < SCALES.length - 1 && SCALES[j] < Math.max(TREND_MIN_BLOCK_MILLIS, 2 * gapMillis)) {
+            j++;
+        }
+        int n = 0;
+        double sx = 0;
+        double sy = 0;
+        for (int k = 0; k < size[j]; k++) {
+            int i = (head[j] + k) % BLOCKS;
+            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
+                sx += (startOf[j][i] + endOf[j][i]) / 2.0;
+                sy += rateOf[j][i];
+                n++;
+            }
+        }
+        if (n < TREND_MIN_BLOCKS) {
+            return -1;
+        }
+        double xm = sx / n;
+        double ym = sy / n;
+        double sxx = 0;
+        double sxy = 0;
+        for (int k = 0; k < size[j]; k++) {
+            int i = (head[j] + k) % BLOCKS;
+            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
+                double dx = (startOf[j][i] + endOf[j][i]) / 2.0 - xm;
+                sxx += dx * dx;
+                sxy += dx * (rateOf[j][i] - ym);
+            }
+        }
+        double b = sxy / sxx;
+        double ss = 0;
+        double lag = 0;
+        double prev = Double.NaN;
+        double lastX = 0;
+        for (int k = 0; k < size[j]; k++) {
+            int i = (head[j] + k) % BLOCKS;
+            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
+                double x = (startOf[j][i] + endOf[j][i]) / 2.0;
+                double r = rateOf[j][i] - ym - b * (x - xm);
+                ss += r * r;
+                if (!Double.isNaN(prev)) {
+                    lag += r * prev;
+                }
+                prev = r;
+                lastX = x;
+            }
+        }
+        double rho = ss <= 0 ? 0 : Math.max(0, Math.min(TREND_MAX_RHO, lag / ss));
+        double se = Math.sqrt(ss / (n - 2) * (1 + rho) / (1 - rho) / sxx);
+        double level = ym + b * (lastX - xm);
+        if (!(se > 0) || Math.abs(b) / se < TREND_Z || !(level > 0)
+                || Math.abs(Math.log(level / ym)) < MIN_SHIFT) {
+            return -1;
+        }
+        return Math.max(2 * SCALES[j], GAP_SPANS * gapMillis);
     }
 
     /**

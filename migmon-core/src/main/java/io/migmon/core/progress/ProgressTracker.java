@@ -37,7 +37,11 @@ import java.util.function.LongSupplier;
  * new regime then starts at that read, its rate measured from the read after it (that
  * interval may straddle the change) once 5 s have passed. A new steady rate is followed within about 25 s on a
  * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
- * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7.
+ * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7. A change point needs at
+ * least two read intervals after it (one interval with fewer rows is also a stall that began inside it). A ramp,
+ * which no single point splits into a clearly different before and after, is found by a trend test: a straight line
+ * of rate against time over the regime's blocks whose slope stands out from the residuals' noise (their correlation
+ * included) starts a new regime near the present.
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
@@ -51,8 +55,12 @@ import java.util.function.LongSupplier;
  *       saw progress: state {@link ProgressSnapshot.State#STALLED} and no ETA (NaN), not a huge number. A stall that
  *       ends within twice that limit is short: its time counts for the rate, and a second one within 30 minutes
  *       teaches the commit rhythm (as the {@code stall} detector does), so a job committing once a minute is not
- *       STALLED once its first gaps are seen. When rows come again after a longer stall, its time counts for no rate
- *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit.</li>
+ *       STALLED once its first gaps are seen. A run that has shown no progress within the limit (a quiet job) learns
+ *       its rhythm from its first two similar gaps in a row (within a factor of 2, the time before its first rows
+ *       counting as the first), however long. When rows come again after a longer stall, its time counts for no rate
+ *       (the ETA is the one of the working run), once the run has shown reads with progress within the limit; nor do
+ *       the two read intervals that bracket it, time and rows (each holds rows of an unknown share of its time: read
+ *       once a minute, up to two minutes of part work).</li>
  *   <li><b>Planned pause</b> ({@link #pause}, {@link #resume}): state {@link ProgressSnapshot.State#PAUSED}; paused
  *       time counts for no rate (a pause is not a slowdown), nor do the rows made during it (a throttle's rows are
  *       done, but counting them for the rate would inflate it); the ETA is the one before the pause. A declared
@@ -90,6 +98,8 @@ public final class ProgressTracker {
     private static final double LEAD_IN_Z = 2;
     /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
     private static final int MIN_USUAL_PROGRESS_READS = 3;
+    /** Two gaps of a quiet job within this factor of each other are its commit rhythm. */
+    private static final double RHYTHM_RATIO = 2;
     private static final int RING = 1024;
 
     private final Clock clock;
@@ -110,11 +120,17 @@ public final class ProgressTracker {
     private long noRowsSeenMillis; // active time of the last read that saw no rows
     private long lastProgressMillis;
     private long lastProgressActive;
+    // the read before the last read that saw rows (the start of that read's interval), active time and rows
+    private long stallFromActive;
+    private long stallFromDone;
     private double ewma;
     private double gapMillis;
     private long shortStallActive = -1; // active time at the end of the last short stall, else -1
     private long shortStallMillis;
     private int usualProgressReads; // reads that saw rows after less than the stall limit without
+    // the last gap of at least the stall limit that ended with rows while the run had shown no progress within the
+    // limit (the time before the first rows included), -1 if none: a quiet job's rhythm candidate
+    private long quietGapMillis = -1;
     private long regimeActive;
     private long firstRowsActive; // active time of the first read that saw rows
     private boolean initialRegime; // no change of level yet
@@ -357,6 +373,9 @@ public final class ProgressTracker {
                 return raw;
             }
             seenRows = true;
+            if (lastReadActive >= STALL_MIN_MILLIS) {
+                quietGapMillis = lastReadActive; // no rows from the start to the previous read: a first quiet gap
+            }
             long since = Math.max(1, activeNow - noRowsSeenMillis);
             ewma = doneNow / (since / 1e3);
             // the rows of this first read came at some unknown point since the previous read (a lead-in of
@@ -378,6 +397,18 @@ public final class ProgressTracker {
         long still = lastReadActive - lastProgressActive;
         long limit = stallLimit();
         boolean learned = false;
+        if (rows > 0 && seenRows && still >= limit && usualProgressReads < MIN_USUAL_PROGRESS_READS) {
+            // a run that has shown no progress within the limit (a quiet job: every gap so far at least the limit):
+            // two similar gaps in a row (within RHYTHM_RATIO, the time before the first rows included) are its commit
+            // rhythm, learned at once; a stall after a first commit is rarely as long as the gap before it, and a
+            // longer one is not learned (the larger gap is more than twice the smaller)
+            if (quietGapMillis > 0
+                    && Math.max(still, quietGapMillis) <= RHYTHM_RATIO * Math.min(still, quietGapMillis)) {
+                gapMillis = Math.max(gapMillis, Math.max(still, quietGapMillis));
+                learned = true;
+            }
+            quietGapMillis = still;
+        }
         if (rows > 0 && seenRows && still >= limit && still <= 2 * limit) {
             // a short stall (it ended by itself within twice the limit): a quiet job's commit rhythm may be longer
             // than the limit it has not learned yet, so its time counts for the rate like a gap, and a second one
@@ -392,18 +423,26 @@ public final class ProgressTracker {
             // a long gap before the run has shown that it commits within the limit (the first gaps of a quiet
             // job): its time counts for the rate; it teaches no rhythm (it was not short)
         } else if (rows > 0 && seenRows && still > 2 * limit) {
-            // the end of a stall: its time (beyond the usual gap) counts for no rate, like a pause
-            long excluded = still - (long) gapMillis;
-            pausedTotalMillis += excluded;
+            // the end of a stall: it began at an unknown point in the interval of the last read that saw rows before
+            // it, and ended at an unknown point in this one; those two intervals hold rows of an unknown share of
+            // their time, so they count for no rate, time nor rows (like a pause's), along with the stall between
+            // them: read once a minute, they are two minutes of part work that would otherwise pull the rate down
+            long excludedTime = activeNow - stallFromActive;
+            long excludedRows = doneNow - stallFromDone;
+            pausedTotalMillis += excludedTime;
+            pausedRows += excludedRows;
             activeNow = active(now);
-            // the reads in the stall, after the last one that saw rows, are forgotten (their active times are those
-            // of a stall whose time no longer counts)
-            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > lastProgressActive) {
+            doneNow = modelDone(raw);
+            // the reads from the stall's first interval on are forgotten (their active times no longer count)
+            while (ringSize > 0 && ringActive[(ringHead + ringSize - 1) % RING] > stallFromActive) {
                 ringSize--;
             }
-            regimeActive = Math.min(regimeActive, activeNow);
+            if (regimeActive > activeNow) {
+                regimeActive = activeNow;
+                regimeDone = doneNow;
+            }
             settleActive = -1;
-            shift.stallEnded(lastProgressActive, activeNow);
+            shift.stallEnded(stallFromActive, activeNow);
             shift.restartBlocks(activeNow, doneNow);
         }
         if (rows > 0) {
@@ -415,6 +454,9 @@ public final class ProgressTracker {
             if (still < limit) {
                 usualProgressReads++;
             }
+            // the read before this one: where a stall that begins after this read's rows has its first interval
+            stallFromActive = lastReadActive;
+            stallFromDone = lastReadDone;
             lastProgressMillis = now;
             lastProgressActive = activeNow;
         }
@@ -464,6 +506,16 @@ public final class ProgressTracker {
         shift.observe(activeNow, doneNow);
         long gap = Math.max((long) gapMillis, activeNow - lastProgressActive);
         int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone, gap);
+        if (i < 0) {
+            long back = shift.trend(regimeActive, activeNow, gap);
+            if (back > 0) {
+                i = at(activeNow - back);
+                if (i >= 0 && (ringActive[i] <= regimeActive || ringActive[i] >= activeNow
+                        || ringDone[i] <= regimeDone)) {
+                    i = -1;
+                }
+            }
+        }
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
             shift.shifted(regimeActive, (ringDone[i] - regimeDone) / (double) span, ringActive[i],

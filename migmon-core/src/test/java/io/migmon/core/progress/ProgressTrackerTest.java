@@ -379,4 +379,37 @@ class ProgressTrackerTest {
             }
         }
     }
+    /**
+     * Issue 12: a quiet job whose commits all come more than twice the 30 s stall limit apart (62-78 s) never had a
+     * "short stall" to learn its rhythm from, so every gap was STALLED from 30 s on (the evaluation's quiet-60 read every
+     * second: 5.4% of working reads on the eighth version's held-out seeds). Two similar gaps (within a factor of 2) of
+     * a run that has shown no progress within the limit are its rhythm: only the gap after the first commit is STALLED.
+     * A gap three times the rhythm is still a stall.
+     */
+    @Test
+    void aQuietJobsRhythmIsLearnedFromItsFirstTwoSimilarGaps() {
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(1_000_000);
+        int[] gaps = {70, 66, 75, 62, 78, 68, 72, 64, 77, 70};
+        int stalledAfterSecondCommit = 0;
+        for (int c = 0; c < gaps.length; c++) {
+            for (int s = 0; s < gaps[c]; s++) {
+                clock.advanceSeconds(1);
+                if (s == gaps[c] - 1) {
+                    t.add(7_000);
+                }
+                ProgressSnapshot.State state = t.snapshot().state(); // read every second
+                if (c >= 2 && state == ProgressSnapshot.State.STALLED) {
+                    stalledAfterSecondCommit++;
+                }
+            }
+        }
+        assertThat(stalledAfterSecondCommit).as("reads STALLED after the rhythm was seen twice").isZero();
+        assertThat(t.snapshot().etaSeconds()).as("the rate is 100 rows/s").isCloseTo(9_300, within(930.0));
+        for (int s = 0; s < 3 * 78 + 10; s++) {
+            clock.advanceSeconds(1);
+            t.snapshot();
+        }
+        assertThat(t.snapshot().state()).as("a gap of three rhythms is a stall").isEqualTo(ProgressSnapshot.State.STALLED);
+    }
 }

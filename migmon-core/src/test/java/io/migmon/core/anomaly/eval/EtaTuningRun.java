@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
  * The ETA evaluation on the tuning seeds ({@link EtaEvaluation#TUNING} and the retired
  * {@link EtaEvaluation#RETIRED_HELD_OUT}, {@link EtaEvaluation#RETIRED_HELD_OUT_2},
  * {@link EtaEvaluation#RETIRED_HELD_OUT_3}, {@link EtaEvaluation#RETIRED_HELD_OUT_4},
- * {@link EtaEvaluation#RETIRED_HELD_OUT_5} and {@link EtaEvaluation#RETIRED_HELD_OUT_6}), the only ones looked at while choosing the rate model's constants. Prints
+ * {@link EtaEvaluation#RETIRED_HELD_OUT_5}, {@link EtaEvaluation#RETIRED_HELD_OUT_6},
+ * {@link EtaEvaluation#RETIRED_HELD_OUT_7} and {@link EtaEvaluation#RETIRED_HELD_OUT_8}), the only ones looked at while choosing the rate model's constants. Prints
  * the table; asserts nothing. Excluded from the default build (tag {@code benchmark}); run with
  * {@code mvn -B -pl migmon-core test -Dexcluded.groups= -Dgroups=benchmark -Dtest=EtaTuningRun}.
  */
@@ -27,7 +28,8 @@ class EtaTuningRun {
                 EtaEvaluation.run(scenarios, intervals, 10, EtaEvaluation.TUNING, EtaEvaluation.RETIRED_HELD_OUT,
                         EtaEvaluation.RETIRED_HELD_OUT_2, EtaEvaluation.RETIRED_HELD_OUT_3,
                         EtaEvaluation.RETIRED_HELD_OUT_4, EtaEvaluation.RETIRED_HELD_OUT_5,
-                        EtaEvaluation.RETIRED_HELD_OUT_6), 70);
+                        EtaEvaluation.RETIRED_HELD_OUT_6, EtaEvaluation.RETIRED_HELD_OUT_7,
+                        EtaEvaluation.RETIRED_HELD_OUT_8), 90);
         Path out = Path.of("target", "eta-evaluation-tuning.md");
         Files.createDirectories(out.getParent());
         Files.writeString(out, table);
