@@ -224,6 +224,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 + last.getMessage(), last);
     }
 
+    /** The pipeline (tests). */
+    ChangePipeline pipeline() {
+        return pipeline;
+    }
+
     /** The health check: see the class documentation of {@link Builder#heartbeatInterval(Duration)}. */
     public HealthCheck healthCheck() {
         return healthCheck;
