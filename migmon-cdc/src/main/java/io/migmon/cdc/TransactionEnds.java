@@ -86,9 +86,18 @@ final class TransactionEnds {
             this.key = key;
         }
 
-        long count(String table) {
-            long[] c = tables.get(table);
-            return c == null ? 0 : c[0];
+        long count(String dataCollection) {
+            long[] c = tables.get(dataCollection);
+            if (c != null) {
+                return c[0];
+            }
+            long n = 0;
+            for (Map.Entry<String, long[]> e : tables.entrySet()) {
+                if (sameTable(dataCollection, e.getKey())) {
+                    n += e.getValue()[0];
+                }
+            }
+            return n;
         }
     }
 
@@ -114,6 +123,18 @@ final class TransactionEnds {
             this.commitNanos = commitNanos;
             this.arrivalNanos = arrivalNanos;
         }
+    }
+
+    /**
+     * Whether a change's qualified table ({@code schema.table}, or {@code db.table}) is the {@code END}'s
+     * {@code data_collection}: equal (PostgreSQL {@code schema.table}, MySQL {@code db.table}), or its last parts
+     * (SQL Server writes {@code db.schema.table}).
+     */
+    static boolean sameTable(String dataCollection, String qualified) {
+        int d = dataCollection.length();
+        int q = qualified.length();
+        return d == q ? dataCollection.equals(qualified)
+                : d > q && dataCollection.charAt(d - q - 1) == '.' && dataCollection.endsWith(qualified);
     }
 
     private final Predicate<String> consumed;
@@ -193,7 +214,7 @@ final class TransactionEnds {
                                       long nowNanos) {
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
-            if (!h.table.equals(table) || !(h.connector.equals(connector) || connector.isEmpty())) {
+            if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
                 continue;
             }
             if (h.txKey.equals(key)) {
@@ -236,8 +257,7 @@ final class TransactionEnds {
             if (seen >= expected) {
                 continue;
             }
-            long[] n = newestOf(connector, table);
-            if (n != null && n[0] >= commitNanos + LATER_NANOS) {
+            if (newestOf(connector, table) >= commitNanos + LATER_NANOS) {
                 continue; // a later transaction's change of the table was seen: this END is a redelivery
             }
             if (add == null) {
@@ -351,7 +371,7 @@ final class TransactionEnds {
         synchronized (this) {
             long oldest = -1;
             for (Hold h : holds) {
-                if ((table == null || table.equals(h.table)) && (oldest < 0 || h.commitNanos < oldest)
+                if ((table == null || sameTable(h.table, table)) && (oldest < 0 || h.commitNanos < oldest)
                         && verdict(h, nowNanos) == HOLD) {
                     oldest = h.commitNanos;
                 }
@@ -403,14 +423,25 @@ final class TransactionEnds {
         return n;
     }
 
-    private long[] newestOf(String connector, String table) {
-        Map<String, long[]> m = newest.get(connector);
-        long[] n = m == null ? null : m.get(table);
-        Map<String, long[]> anonymous = newest.get("");
-        long[] a = anonymous == null ? null : anonymous.get(table);
-        if (n == null) {
-            return a;
+    /** Newest source time of a change of the {@code END}'s table (its connector's, or of changes naming none); -1. */
+    private long newestOf(String connector, String dataCollection) {
+        return Math.max(newestIn(newest.get(connector), dataCollection), newestIn(newest.get(""), dataCollection));
+    }
+
+    private static long newestIn(Map<String, long[]> tables, String dataCollection) {
+        if (tables == null) {
+            return -1;
         }
-        return a == null || n[0] >= a[0] ? n : a;
+        long[] n = tables.get(dataCollection);
+        if (n != null) {
+            return n[0];
+        }
+        long max = -1;
+        for (Map.Entry<String, long[]> e : tables.entrySet()) {
+            if (sameTable(dataCollection, e.getKey())) {
+                max = Math.max(max, e.getValue()[0]);
+            }
+        }
+        return max;
     }
 }

@@ -226,6 +226,16 @@ class EndBeforeDataTest {
         }
     }
 
+    /** A change's {@code schema.table} is the END's {@code data_collection}: equal, or its last parts (SQL Server). */
+    @Test
+    void tablesAreMatchedAcrossConnectorNamings() {
+        assertThat(TransactionEnds.sameTable("public.orders", "public.orders")).isTrue();
+        assertThat(TransactionEnds.sameTable("shopdb.dbo.orders", "dbo.orders")).isTrue();
+        assertThat(TransactionEnds.sameTable("shopdb.dbo.orders", "bo.orders")).isFalse();
+        assertThat(TransactionEnds.sameTable("public.orders", "public.order")).isFalse();
+        assertThat(TransactionEnds.sameTable("public.orders", "x.public.orders")).isFalse();
+    }
+
     /** An END's {@code data_collections} reach the event: parsed by the full and the observe-only parse alike. */
     @Test
     void dataCollectionsAreParsed() throws Exception {
