@@ -207,6 +207,7 @@ final class TransactionEnds {
         }
         if (holdCount > 0) {
             changed(connector, table, key, counted, sourceNanos, nowNanos);
+            reportGivenUp();
         }
     }
 
@@ -276,6 +277,7 @@ final class TransactionEnds {
             expire(arrivalNanos);
             holdCount = holds.size();
         }
+        reportGivenUp();
     }
 
     private boolean held(Hold n) {
@@ -294,6 +296,7 @@ final class TransactionEnds {
                 expire(nowNanos);
                 holdCount = holds.size();
             }
+            reportGivenUp();
         }
     }
 
@@ -314,6 +317,7 @@ final class TransactionEnds {
         holdCount = holds.size();
     }
 
+    /** Removes what is released or given up; the given-up ones are reported after the lock is left. */
     private void expire(long nowNanos) {
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -321,9 +325,27 @@ final class TransactionEnds {
             if (verdict != HOLD) {
                 it.remove();
                 if (verdict == GIVE_UP) {
-                    gaveUp(h);
+                    if (givenUp == null) {
+                        givenUp = new ArrayList<>(2);
+                    }
+                    givenUp.add(h);
                 }
             }
+        }
+    }
+
+    /** Holds given up under the lock, reported by {@link #reportGivenUp()} outside it (guarded by this). */
+    private List<Hold> givenUp;
+
+    /** Counts and logs the holds given up (never under this object's lock: the sink registers meters). */
+    private void reportGivenUp() {
+        List<Hold> report;
+        synchronized (this) {
+            report = givenUp;
+            givenUp = null;
+        }
+        if (report != null) {
+            report.forEach(this::gaveUp);
         }
     }
 
