@@ -152,7 +152,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
      * A builder.
      *
      * @param name the processor's name: the name of its health check and its meters' {@code processor} tag
-     *             (unique among the processors of one registry)
+     *             (unique among the live processors of one registry: {@link Builder#build()} fails naming
+     *             {@code name} when another processor of that name has not been closed; a closed one's name may be
+     *             reused)
      * @throws IllegalArgumentException if {@code name} is blank
      */
     public static Builder builder(String name) {
@@ -222,6 +224,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         }
         throw new CdcProcessingException("batch not processed after " + (config.applyRetries + 1) + " attempts: "
                 + last.getMessage(), last);
+    }
+
+    /** The pipeline (tests). */
+    ChangePipeline pipeline() {
+        return pipeline;
     }
 
     /** The health check: see the class documentation of {@link Builder#heartbeatInterval(Duration)}. */
@@ -517,7 +524,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         /**
          * Validates and builds.
          *
-         * @throws IllegalArgumentException naming the offending field
+         * @throws IllegalArgumentException naming the offending field; {@code name} when a processor of that name
+         *         records into the registry and has not been closed (it would share every meter with it)
          */
         public CdcEventProcessor build() {
             Require.configured(registry, "meterRegistry",

@@ -2,10 +2,12 @@ package io.migmon.cdc;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Timer;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.event.Operation;
+import io.migmon.core.metrics.MeterDefinition;
 import io.migmon.core.metrics.MetricCatalog;
 import io.migmon.core.metrics.MigmonMeters;
 import org.apache.kafka.common.TopicPartition;
@@ -52,22 +54,59 @@ final class CdcMeters implements AutoCloseable {
     /** The last {@code cdc_transactions_evicted_total} counter used (any thread; see {@link EvictedCounter}). */
     private EvictedCounter lastEvicted;
 
+    /**
+     * The meters a live processor has registered (every one but {@code cdc_processor_up}, which outlives close()):
+     * a processor registers its stage timers when built, and close() removes them all.
+     */
+    private static final List<MeterDefinition> LIVE = List.of(MetricCatalog.CDC_STAGE_LATENCY,
+            MetricCatalog.CDC_EVENTS_PROCESSED, MetricCatalog.CDC_CONSUMER_LAG, MetricCatalog.CDC_CONSUMER_LAG_SECONDS,
+            MetricCatalog.CDC_REPLICATION_LAG, MetricCatalog.CDC_REPLICATION_LAG_OVERALL, MetricCatalog.CDC_DEAD_LETTERS,
+            MetricCatalog.CDC_EVENTS_REDELIVERED, MetricCatalog.CDC_TRANSACTION_APPLY_LAG,
+            MetricCatalog.CDC_TRANSACTIONS_EVICTED);
+
+    /**
+     * @throws IllegalArgumentException naming {@code name} when a live processor of that name records into the
+     *         registry (its meters carry the same {@code processor} tag: Micrometer would hand this one the other's
+     *         meters, and this processor's values would be invisible)
+     */
     CdcMeters(ProcessorConfig config, ProgressTracker progress, BooleanSupplier up) {
-        this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
-        this.processor = config.name;
-        this.progress = progress;
-        // cdc_processor_up outlives close() on purpose (reads 0 then): its own instance, never closed
-        this.upMeters = MigmonMeters.create(config.registry, config.metricsOptions);
-        upMeters.gauge(MetricCatalog.CDC_PROCESSOR_UP, up, u -> u.getAsBoolean() ? 1 : 0,
-                MetricCatalog.PROCESSOR, config.name);
-        if (config.applier != null) {
-            meters.gauge(MetricCatalog.CDC_REPLICATION_LAG_OVERALL, progress, t -> t.stalenessSeconds(null),
+        // check and register under the registry's monitor: two processors of one name built at once cannot both pass
+        synchronized (config.registry) {
+            requireNameFree(config);
+            this.meters = MigmonMeters.create(config.registry, config.metricsOptions);
+            this.processor = config.name;
+            this.progress = progress;
+            // cdc_processor_up outlives close() on purpose (reads 0 then): its own instance, never closed. A closed
+            // processor's (the name is free: no live meter) gives way to this one, or this one's would read 0
+            Meter closedUp = config.registry.find(MetricCatalog.CDC_PROCESSOR_UP.name(config.metricsOptions.prefix()))
+                    .tag(MetricCatalog.PROCESSOR, config.name).meter();
+            if (closedUp != null) {
+                config.registry.remove(closedUp);
+            }
+            this.upMeters = MigmonMeters.create(config.registry, config.metricsOptions);
+            upMeters.gauge(MetricCatalog.CDC_PROCESSOR_UP, up, u -> u.getAsBoolean() ? 1 : 0,
                     MetricCatalog.PROCESSOR, config.name);
+            if (config.applier != null) {
+                meters.gauge(MetricCatalog.CDC_REPLICATION_LAG_OVERALL, progress, t -> t.stalenessSeconds(null),
+                        MetricCatalog.PROCESSOR, config.name);
+            }
+            this.sourceToConnector = stage(CdcEventProcessor.STAGE_SOURCE_TO_CONNECTOR);
+            this.connectorToBroker = stage(CdcEventProcessor.STAGE_CONNECTOR_TO_BROKER);
+            this.brokerToConsumer = stage(CdcEventProcessor.STAGE_BROKER_TO_CONSUMER);
+            this.consumerToApplied = config.applier == null ? null : stage(CdcEventProcessor.STAGE_CONSUMER_TO_APPLIED);
         }
-        this.sourceToConnector = stage(CdcEventProcessor.STAGE_SOURCE_TO_CONNECTOR);
-        this.connectorToBroker = stage(CdcEventProcessor.STAGE_CONNECTOR_TO_BROKER);
-        this.brokerToConsumer = stage(CdcEventProcessor.STAGE_BROKER_TO_CONSUMER);
-        this.consumerToApplied = config.applier == null ? null : stage(CdcEventProcessor.STAGE_CONSUMER_TO_APPLIED);
+    }
+
+    private static void requireNameFree(ProcessorConfig config) {
+        String prefix = config.metricsOptions.prefix();
+        for (MeterDefinition def : LIVE) {
+            if (config.registry.find(def.name(prefix)).tag(MetricCatalog.PROCESSOR, config.name).meter() != null) {
+                throw new IllegalArgumentException("name: a CdcEventProcessor named '" + config.name
+                        + "' is already recording into this meterRegistry (its meters carry processor="
+                        + config.name + "; this one's values would be invisible). Give each processor of a registry"
+                        + " its own name (CdcEventProcessor.builder(name)), or close the other one first");
+            }
+        }
     }
 
     private Timer stage(String stage) {

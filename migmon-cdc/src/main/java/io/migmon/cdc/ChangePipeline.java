@@ -69,18 +69,40 @@ final class ChangePipeline {
         this.groupTransactions = config.transactionTopicSuffix != null && (!config.consumesKafka()
                 || config.topicPattern != null || config.topics.stream().anyMatch(parser::isTransactionTopic));
         this.observeParser = applier == null ? new ObserveOnlyParser(parser) : null;
-        this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
-                TransactionTracker.MAX_OPEN, new TransactionTracker.Sink() {
-                    @Override
-                    public void completed(String source, long lagNanos) {
-                        meters.transactionCompleted(source, lagNanos);
-                    }
+        TransactionTracker.Sink sink = new TransactionTracker.Sink() {
+            @Override
+            public void completed(String source, long lagNanos) {
+                meters.transactionCompleted(source, lagNanos);
+            }
 
-                    @Override
-                    public void evicted(String source, String reason) {
-                        meters.transactionEvicted(source, reason);
-                    }
-                });
+            @Override
+            public void evicted(String source, String reason) {
+                meters.transactionEvicted(source, reason);
+            }
+        };
+        this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
+                TransactionTracker.MAX_OPEN, sink);
+        // END records can arrive only where transactions are grouped (the transaction topic is read)
+        this.ends = groupTransactions ? new TransactionEnds(this::consumes, progress::topicState, sink,
+                config.stallTimeout, config.lagRefreshInterval) : null;
+        progress.ends = ends;
+    }
+
+    /** Holds the lag on END records whose changes were not all seen yet; null when no END can arrive. */
+    final TransactionEnds ends;
+
+    /**
+     * Whether this processor consumes {@code topic}: among its topics or matched by its pattern; every topic through
+     * {@code process(...)} (an embedded engine hands over everything its connector captures).
+     */
+    boolean consumes(String topic) {
+        if (!config.consumesKafka()) {
+            return true;
+        }
+        if (topic.equals(config.deadLetterTopic)) {
+            return false;
+        }
+        return config.topicPattern != null ? config.topicPattern.matcher(topic).matches() : config.topics.contains(topic);
     }
 
     /**
@@ -108,6 +130,14 @@ final class ChangePipeline {
             }
         }
         transactions.revoked(data, transactionTopic);
+        if (ends != null) {
+            java.util.Set<String> topics = new java.util.HashSet<>();
+            for (TopicPartition tp : partitions) {
+                topics.add(tp.topic());
+            }
+            String suffix = config.transactionTopicSuffix;
+            ends.revoked(topics, t -> parser.isTransactionTopic(t) ? t.substring(0, t.length() - suffix.length()) : null);
+        }
     }
 
     long eventsProcessed() {
@@ -175,6 +205,9 @@ final class ChangePipeline {
             long observedNanos = -1;
             if (!records.isEmpty()) {
                 health.lastRecordMs = nowMs;
+            }
+            if (ends != null) {
+                ends.expireIfHeld(consumedNanos);
             }
             try {
                 for (int i = 0; i < records.size(); i++) {
@@ -527,6 +560,10 @@ final class ChangePipeline {
                 }
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
+                if (ends != null) {
+                    ends.change(sourceName, e.qualifiedTable(), e.transactionId(), e.transactionTotalOrder(), src,
+                            consumedNanos);
+                }
                 if (src > 0) {
                     if (rawEventTs > 0) {
                         meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
@@ -539,9 +576,18 @@ final class ChangePipeline {
                 return;
             case TRANSACTION:
                 if ("END".equals(e.transactionStatus())) {
-                    progress.transactionEnded(r.topic(), e.transactionId(), e.transactionEventCount(),
+                    // with data_collections the changes still missing are held per table (TransactionEnds): the
+                    // processor-wide count of the last change's transaction would hold every table on them
+                    boolean perTable = ends != null && !e.transactionDataCollections().isEmpty();
+                    progress.transactionEnded(r.topic(), e.transactionId(), perTable ? -1 : e.transactionEventCount(),
                             eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                     transactions.ended(e.transactionId(), e.transactionEventCount(), eventTs);
+                    if (ends != null && eventTs > 0 && config.transactionTopicSuffix != null
+                            && r.topic().endsWith(config.transactionTopicSuffix)) {
+                        String connector = r.topic().substring(0, r.topic().length()
+                                - config.transactionTopicSuffix.length());
+                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos);
+                    }
                 } else if ("BEGIN".equals(e.transactionStatus())) {
                     transactions.begun(e.transactionId(), eventTs);
                 }

@@ -160,6 +160,7 @@ final class LagProbe implements AutoCloseable {
                 return;
             }
             call = "end offsets";
+            long requested = config.clock.millis();
             Map<TopicPartition, Long> ends = peek.endOffsets(partitions, config.lagProbeTimeout);
             long now = config.clock.millis();
             Map<TopicPartition, Long> toPeek = new LinkedHashMap<>();
@@ -169,6 +170,7 @@ final class LagProbe implements AutoCloseable {
                     continue;
                 }
                 p.end(e.getValue(), now);
+                p.endReadMs = requested; // the broker's end offset as of the request or later
                 long committed = p.committed;
                 if (committed >= 0 && p.messages() > 0 && p.oldestBrokerTsMs < 0) {
                     toPeek.put(p.tp, committed);

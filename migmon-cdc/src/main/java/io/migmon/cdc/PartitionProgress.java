@@ -27,6 +27,11 @@ final class PartitionProgress {
     volatile long committed = -1;
     /** Last known end offset (log end / high watermark); -1 unknown. */
     volatile long end = -1;
+    /**
+     * When the lag probe requested the end offset it set last (its clock, epoch ms): {@link #end} is at least the
+     * broker's end offset of that moment; -1 never.
+     */
+    volatile long endReadMs = -1;
     /** Kafka timestamp of the record at {@link #committed}; -1 unknown. */
     volatile long oldestBrokerTsMs = -1;
     /** Source commit time of the oldest change not yet applied, when it was read; -1 unknown. */
@@ -98,6 +103,16 @@ final class PartitionProgress {
         long c = committed;
         long e = end;
         return c < 0 || e < 0 ? 0 : Math.max(0, e - c);
+    }
+
+    /**
+     * Whether the partition is caught up (its end offset at or below the committed one, nothing in hand) per an end
+     * offset requested at or after {@code sinceMs}.
+     */
+    boolean caughtUpSince(long sinceMs) {
+        long c = committed;
+        long e = end;
+        return endReadMs >= sinceMs && c >= 0 && e >= 0 && e <= c && !waiting();
     }
 
     /** Whether records wait: behind the end offset, or a batch is being applied. */

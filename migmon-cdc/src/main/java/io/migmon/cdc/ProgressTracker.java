@@ -308,12 +308,60 @@ final class ProgressTracker {
         return oldest(heartbeats);
     }
 
+    /** Transaction {@code END}s whose changes were not all seen yet: they hold the lag (null: none tracked). */
+    volatile TransactionEnds ends;
+
+    /**
+     * The state of this processor's partitions of a data topic, for {@link TransactionEnds}: waiting when one has
+     * records waiting, caught up when all are per an end offset requested at or after {@code sinceMs}.
+     */
+    TransactionEnds.TopicState topicState(String topic, long sinceMs) {
+        boolean any = false;
+        boolean caughtUp = true;
+        for (PartitionProgress p : partitions.values()) {
+            if (!p.tp.topic().equals(topic)) {
+                continue;
+            }
+            any = true;
+            if (p.waiting()) {
+                return TransactionEnds.TopicState.WAITING;
+            }
+            caughtUp &= p.caughtUpSince(sinceMs);
+        }
+        return any && caughtUp ? TransactionEnds.TopicState.CAUGHT_UP : TransactionEnds.TopicState.UNKNOWN;
+    }
+
+    /**
+     * Source commit time of the oldest transaction whose {@code END} counted changes of the pair's source table
+     * ({@code null}: any table) that were not all seen yet; -1 none (see {@link TransactionEnds}).
+     */
+    private long heldNanos(String pair, long now) {
+        TransactionEnds e = ends;
+        if (e == null) {
+            return -1;
+        }
+        String table = null;
+        if (pair != null) {
+            int sep = pair.indexOf('\u0000');
+            table = sep < 0 ? pair : pair.substring(0, sep);
+        }
+        return e.oldestHeldNanos(table, now);
+    }
+
     /** Replication lag in seconds of one table pair ({@code pair} non-null) or of everything ({@code null}). */
     double stalenessSeconds(String pair) {
         if (config.consumesKafka() && unknown(pair)) {
             return Double.NaN;
         }
         long now = nowNanos();
+        double watermarks = watermarkStalenessSeconds(pair, now);
+        // an END whose changes have not all arrived confirms nothing beyond its commit: they are committed and
+        // not applied, so the target is at least that stale (finding 8)
+        long held = heldNanos(pair, now);
+        return held > 0 ? Math.max(watermarks, Math.max(0, now - held) / 1e9) : watermarks;
+    }
+
+    private double watermarkStalenessSeconds(String pair, long now) {
         long oldest = oldestUnapplied(pair);
         if (oldest > 0) {
             return Math.max(0, now - oldest) / 1e9;
@@ -558,6 +606,10 @@ final class ProgressTracker {
     Optional<Instant> appliedWatermark() {
         long oldest = oldestUnapplied(null);
         long w = oldest > 0 ? oldest - 1 : confirmed(null);
+        long held = heldNanos(null, nowNanos());
+        if (held > 0 && (w <= 0 || held - 1 < w)) {
+            w = held - 1;
+        }
         if (w <= 0) {
             return Optional.empty();
         }

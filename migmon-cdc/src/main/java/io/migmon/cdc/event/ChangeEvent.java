@@ -47,6 +47,7 @@ public final class ChangeEvent {
     private final long transactionTotalOrder;
     private final String transactionStatus;
     private final long transactionEventCount;
+    private final Map<String, Long> transactionDataCollections;
     private final String beforeJson;
     private final String afterJson;
     private final Map<String, String> rowFieldTypes;
@@ -73,6 +74,8 @@ public final class ChangeEvent {
         this.transactionTotalOrder = b.transactionTotalOrder;
         this.transactionStatus = b.transactionStatus;
         this.transactionEventCount = b.transactionEventCount;
+        this.transactionDataCollections = b.transactionDataCollections == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(b.transactionDataCollections));
         this.beforeJson = b.beforeJson;
         this.afterJson = b.afterJson;
         this.rowFieldTypes = b.rowFieldTypes == null ? null : Map.copyOf(b.rowFieldTypes);
@@ -199,6 +202,15 @@ public final class ChangeEvent {
         return transactionEventCount;
     }
 
+    /**
+     * {@code data_collections} of a transaction END record: the events of the transaction per table
+     * ({@code data_collection}, e.g. {@code public.orders}, → its {@code event_count}), in the record's order; empty
+     * for other records or an END without them. Unmodifiable.
+     */
+    public Map<String, Long> transactionDataCollections() {
+        return transactionDataCollections;
+    }
+
     /** The {@code before} row image as JSON, or {@code null} (absent, null, or not captured). */
     public String beforeJson() {
         return beforeJson;
@@ -249,6 +261,7 @@ public final class ChangeEvent {
         private long transactionTotalOrder = -1;
         private String transactionStatus;
         private long transactionEventCount = -1;
+        private Map<String, Long> transactionDataCollections;
         private String beforeJson;
         private String afterJson;
         private Map<String, String> rowFieldTypes;
@@ -351,6 +364,12 @@ public final class ChangeEvent {
         /** Sets {@link ChangeEvent#transactionEventCount()}. */
         public Builder transactionEventCount(long v) {
             this.transactionEventCount = v;
+            return this;
+        }
+
+        /** Sets {@link ChangeEvent#transactionDataCollections()} ({@code null}: none). */
+        public Builder transactionDataCollections(Map<String, Long> v) {
+            this.transactionDataCollections = v;
             return this;
         }
 

@@ -259,6 +259,7 @@ public final class EnvelopeParser {
                 .transactionTotalOrder(st.totalOrder)
                 .transactionStatus(kind == ChangeEvent.Kind.TRANSACTION ? st.status : null)
                 .transactionEventCount(st.eventCount)
+                .transactionDataCollections(kind == ChangeEvent.Kind.TRANSACTION ? st.dataCollections : null)
                 .beforeJson(st.before).afterJson(st.after)
                 .rowFieldTypes(st.rowFieldTypes)
                 .build();
@@ -337,8 +338,15 @@ public final class EnvelopeParser {
                 case "event_count":
                     st.eventCount = longValue(p, v);
                     break;
+                case "data_collections":
+                    if (v == JsonToken.START_ARRAY) {
+                        readDataCollections(p, st);
+                    } else {
+                        p.skipChildren();
+                    }
+                    break;
                 default:
-                    // "schema" of the wrapper, "message", "data_collections", unknown future fields
+                    // "schema" of the wrapper, "message", unknown future fields
                     p.skipChildren();
             }
         }
@@ -474,6 +482,56 @@ public final class EnvelopeParser {
         }
     }
 
+    /**
+     * The {@code data_collections} array in {@code len} bytes of {@code src} from {@code off} (the observe-only
+     * scan found it there); null when it cannot be read.
+     */
+    static Map<String, Long> dataCollections(byte[] src, int off, int len) {
+        try (JsonParser p = SHARED_FACTORY.createParser(src, off, len)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                return null;
+            }
+            State st = new State();
+            readDataCollections(p, st);
+            return st.dataCollections;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static final JsonFactory SHARED_FACTORY = new JsonFactory();
+
+    /**
+     * The {@code data_collections} array of a transaction record: {@code [{"data_collection": "public.orders",
+     * "event_count": 2}, ...]}. Entries without a name or a count are skipped; counts of a repeated name add up.
+     */
+    private static void readDataCollections(JsonParser p, State st) throws IOException {
+        JsonToken t;
+        while ((t = p.nextToken()) != JsonToken.END_ARRAY && t != null) {
+            if (t != JsonToken.START_OBJECT) {
+                p.skipChildren();
+                continue;
+            }
+            String collection = null;
+            long count = -1;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken v = p.nextToken();
+                switch (name) {
+                    case "data_collection": collection = text(p, v); break;
+                    case "event_count": count = longValue(p, v); break;
+                    default: p.skipChildren();
+                }
+            }
+            if (collection != null && count >= 0) {
+                if (st.dataCollections == null) {
+                    st.dataCollections = new java.util.LinkedHashMap<>(4);
+                }
+                st.dataCollections.merge(collection, count, Long::sum);
+            }
+        }
+    }
+
     private static String capture(JsonParser p, JsonToken v, byte[] src, int base) throws IOException {
         if (v == JsonToken.VALUE_NULL) {
             return null;
@@ -585,5 +643,6 @@ public final class EnvelopeParser {
         String status;
         String id;
         long eventCount = -1;
+        Map<String, Long> dataCollections;
     }
 }

@@ -139,6 +139,9 @@ public final class ObserveOnlyParser {
     private final int[] textEnd = new int[SLOTS];
     private final long[] longs = new long[LONGS];
     private boolean payloadNull;
+    /** Where the {@code data_collections} array of a transaction record starts and ends; start -1: none. */
+    private int dataCollectionsStart = -1;
+    private int dataCollectionsEnd;
     private int schemaStart;
     private int schemaEnd;
     /** Members of a row image whose names are predicted ({@link #skipRow}); further ones are walked. */
@@ -263,6 +266,7 @@ public final class ObserveOnlyParser {
         // textStart[SEQUENCE] is reset here too: a record without the field has none
         Arrays.fill(longs, -1);
         payloadNull = false;
+        dataCollectionsStart = -1;
         schemaStart = -1;
         schemaEnd = -1;
     }
@@ -411,7 +415,16 @@ public final class ObserveOnlyParser {
         if (c == '{' && ((len == 5 && is(k, "after")) || (len == 6 && is(k, "before")))) {
             return skipRow(v, depth + 1);
         }
-        // message, data_collections, unknown fields
+        if (c == '[' && lastTransaction && len == 16 && is(k, "data_collections")) {
+            // one per transaction END: its range is read with Jackson in build()
+            int end = skipValue(v, depth + 1);
+            if (end != FAIL) {
+                dataCollectionsStart = v;
+                dataCollectionsEnd = end;
+            }
+            return end;
+        }
+        // message, unknown fields
         return skipValue(v, depth + 1);
     }
 
@@ -683,6 +696,9 @@ public final class ObserveOnlyParser {
                 .transactionTotalOrder(longs[TOTAL_ORDER])
                 .transactionStatus(transaction ? string(STATUS) : null)
                 .transactionEventCount(longs[EVENT_COUNT])
+                .transactionDataCollections(transaction && dataCollectionsStart >= 0
+                        ? EnvelopeParser.dataCollections(b, dataCollectionsStart, dataCollectionsEnd - dataCollectionsStart)
+                        : null)
                 .sequence(readSequence ? unescapedSequence() : null)
                 .build();
     }

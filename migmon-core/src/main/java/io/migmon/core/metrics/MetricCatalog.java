@@ -195,7 +195,7 @@ public final class MetricCatalog {
             .prometheus("cdc_transaction_apply_lag_seconds").build();
 
     public static final MeterDefinition CDC_TRANSACTIONS_EVICTED = MeterDefinition.builder("cdc.transactions.evicted", MeterType.COUNTER)
-            .description("Source transactions given up before all their events were applied, by source and reason (rebalance, expired, capacity, dead_lettered)")
+            .description("Source transactions given up before all their events were applied, by source and reason (rebalance, expired, capacity, dead_lettered, unseen)")
             .tags(PROCESSOR, SOURCE, REASON).bounded(SOURCE)
             .prometheus("cdc_transactions_evicted_total").build();
 

@@ -1,0 +1,469 @@
+package io.migmon.cdc;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Holds the replication lag on transaction {@code END} records whose changes have not all been seen yet (issue 11,
+ * finding 8). The {@code END} travels on its own topic and is often consumed before its changes (another topic,
+ * polled first: normal with a Connect worker); it then confirms nothing beyond its transaction's commit: for each
+ * table of its {@code data_collections} that this processor consumes and of which fewer changes of the transaction
+ * were seen than the table's {@code event_count}, the staleness of that table (and overall) is at least
+ * {@code now - commit time of the transaction} until they arrive (from there the partition's own watermark holds it
+ * until they are applied).
+ *
+ * <p>Changes are counted per transaction and table exactly: distinct {@code transaction.total_order} values of the
+ * changes whose {@code transaction.id} is the transaction's (redeliveries count once), for the last
+ * {@value #MAX_RECENT} transactions seen (their {@code END} may come after all their changes). A hold ends:
+ * <ul>
+ *   <li>when the table's changes of the transaction were all seen;</li>
+ *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
+ *       (before or after the {@code END}): the connector emits a table's changes in commit order, so the held ones
+ *       came before it (an {@code END} redelivered after a restart whose changes were applied and committed
+ *       before);</li>
+ *   <li>when every partition of the table's topic held here is caught up (end offset at or below the committed
+ *       one) by an end offset read at least {@code grace} (the lag refresh interval) after the {@code END} arrived:
+ *       the changes are older than the committed position (same restart case, nothing new on the table);</li>
+ *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
+ *       {@code cdc_transactions_evicted_total{reason="unseen"}}, logged at WARN the first time (DEBUG after). Its
+ *       changes went to a topic this processor does not read under the expected name (a routing transformation),
+ *       or were applied before a restart on a partition held elsewhere.</li>
+ * </ul>
+ * Tables this processor does not consume (their topic {@code <topic.prefix>.<data_collection>} is not among its
+ * topics nor matched by its pattern) hold nothing; through {@code process(...)} every table is consumed. An
+ * {@code END} without {@code data_collections} holds nothing (nothing tells which tables it counts).
+ *
+ * <p>Threads: {@link #change} and {@link #end} run on the processing thread (under the pipeline's lock); the holds
+ * are read by gauges on any thread (synchronized; the hot path enters the lock only while holds exist).
+ */
+final class TransactionEnds {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionEnds.class);
+
+    /** {@code reason} of {@code cdc_transactions_evicted_total} for a hold given up. */
+    static final String UNSEEN = "unseen";
+    static final int MAX_RECENT = 4096;
+    static final int MAX_HOLDS = 10_000;
+    static final int MAX_TABLES = 10_000;
+    /**
+     * A source time at least this much after an {@code END}'s commit time is of a later transaction: the {@code END}'s
+     * {@code ts_ms} has millisecond precision, a change's {@code ts_us} microsecond (a transaction committed earlier
+     * in the same millisecond reads later than the truncated one).
+     */
+    static final long LATER_NANOS = 1_000_000L;
+
+    /** State of a data topic's partitions held by this processor. */
+    enum TopicState { UNKNOWN, WAITING, CAUGHT_UP }
+
+    /** What the processor knows of its partitions. */
+    interface Topics {
+        /**
+         * {@link TopicState#WAITING} when a partition of {@code topic} has records waiting;
+         * {@link TopicState#CAUGHT_UP} when it holds partitions of it and all are caught up per an end offset read
+         * at or after {@code sinceMs}; else {@link TopicState#UNKNOWN}.
+         */
+        TopicState state(String topic, long sinceMs);
+    }
+
+    /** The changes seen of one recent transaction, per table. */
+    private static final class Seen {
+        final String key;
+        final TransactionTracker.OrderSet orders = new TransactionTracker.OrderSet();
+        final Map<String, long[]> tables = new HashMap<>(4);
+        String lastTable;
+        long[] lastCount;
+
+        Seen(String key) {
+            this.key = key;
+        }
+
+        long count(String dataCollection) {
+            long[] c = tables.get(dataCollection);
+            if (c != null) {
+                return c[0];
+            }
+            long n = 0;
+            for (Map.Entry<String, long[]> e : tables.entrySet()) {
+                if (sameTable(dataCollection, e.getKey())) {
+                    n += e.getValue()[0];
+                }
+            }
+            return n;
+        }
+    }
+
+    /** One table of one transaction whose changes the {@code END} counted and not all were seen. */
+    private static final class Hold {
+        final String connector;
+        final String txKey;
+        final String table;
+        final String topic;
+        final long expected;
+        long seen;
+        final long commitNanos;
+        final long arrivalNanos;
+
+        Hold(String connector, String txKey, String table, String topic, long expected, long seen, long commitNanos,
+             long arrivalNanos) {
+            this.connector = connector;
+            this.txKey = txKey;
+            this.table = table;
+            this.topic = topic;
+            this.expected = expected;
+            this.seen = seen;
+            this.commitNanos = commitNanos;
+            this.arrivalNanos = arrivalNanos;
+        }
+    }
+
+    /**
+     * Whether a change's qualified table ({@code schema.table}, or {@code db.table}) is the {@code END}'s
+     * {@code data_collection}: equal (PostgreSQL {@code schema.table}, MySQL {@code db.table}), or its last parts
+     * (SQL Server writes {@code db.schema.table}).
+     */
+    static boolean sameTable(String dataCollection, String qualified) {
+        int d = dataCollection.length();
+        int q = qualified.length();
+        return d == q ? dataCollection.equals(qualified)
+                : d > q && dataCollection.charAt(d - q - 1) == '.' && dataCollection.endsWith(qualified);
+    }
+
+    private final Predicate<String> consumed;
+    private final Topics topics;
+    private final TransactionTracker.Sink sink;
+    private final long giveUpNanos;
+    private final long graceNanos;
+
+    /** Recent transactions by {@code connector \0 key}, oldest forgotten first (processing thread only). */
+    private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
+            return size() > MAX_RECENT;
+        }
+    };
+    private Seen last;
+    private String lastConnector;
+    /** Newest source time of each connector's table (processing thread only). */
+    private final Map<String, Map<String, long[]>> newest = new HashMap<>();
+    private String lastNewestConnector;
+    private String lastNewestTable;
+    private long[] lastNewest;
+    /** Open holds (guarded by this). */
+    private final List<Hold> holds = new ArrayList<>();
+    /** {@code holds.size()}, readable without the lock. */
+    private volatile int holdCount;
+    private boolean loggedGiveUp;
+
+    TransactionEnds(Predicate<String> consumed, Topics topics, TransactionTracker.Sink sink, Duration giveUp,
+                    Duration grace) {
+        this.consumed = consumed;
+        this.topics = topics;
+        this.sink = sink;
+        this.giveUpNanos = giveUp.toNanos();
+        this.graceNanos = grace.toNanos();
+    }
+
+    /**
+     * A change arrived (processing thread).
+     *
+     * @param connector its {@code source.name} (the {@code topic.prefix}), may be null
+     * @param table     its qualified table ({@code schema.table}), may be null
+     * @param totalOrder its {@code transaction.total_order}, -1 none (then every arrival counts)
+     */
+    void change(String connector, String table, String transactionId, long totalOrder, long sourceNanos,
+                long nowNanos) {
+        if (table == null) {
+            return;
+        }
+        connector = connector == null ? "" : connector;
+        long[] n = newest(connector, table);
+        if (n != null && sourceNanos > n[0]) {
+            n[0] = sourceNanos;
+        }
+        String key = null;
+        boolean counted = false;
+        if (transactionId != null) {
+            Seen s = seen(connector, transactionId);
+            key = s.key;
+            counted = totalOrder <= 0 || s.orders.add(totalOrder);
+            if (counted) {
+                long[] c = table.equals(s.lastTable) ? s.lastCount : null;
+                if (c == null) {
+                    c = s.tables.computeIfAbsent(table, t -> new long[1]);
+                    s.lastTable = table;
+                    s.lastCount = c;
+                }
+                c[0]++;
+            }
+        }
+        if (holdCount > 0) {
+            changed(connector, table, key, counted, sourceNanos, nowNanos);
+            reportGivenUp();
+        }
+    }
+
+    private synchronized void changed(String connector, String table, String key, boolean counted, long sourceNanos,
+                                      long nowNanos) {
+        for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
+            Hold h = it.next();
+            if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
+                continue;
+            }
+            if (h.txKey.equals(key)) {
+                if (counted && ++h.seen >= h.expected) {
+                    it.remove();
+                }
+            } else if (sourceNanos >= h.commitNanos + LATER_NANOS) {
+                it.remove(); // a later transaction's change of the table: the held ones came before it
+            }
+        }
+        expire(nowNanos);
+        holdCount = holds.size();
+    }
+
+    /**
+     * A transaction's {@code END} arrived (processing thread).
+     *
+     * @param connector   the {@code topic.prefix} of its transaction topic (the topic without the suffix)
+     * @param commitNanos its source commit time (the record's {@code ts_ms}), epoch nanos
+     * @param collections its {@code data_collections}: table → event count
+     */
+    void end(String connector, String transactionId, long commitNanos, Map<String, Long> collections,
+             long arrivalNanos) {
+        if (transactionId == null || collections.isEmpty() || commitNanos <= 0) {
+            expireIfHeld(arrivalNanos);
+            return;
+        }
+        String key = ProgressTracker.transactionKey(transactionId);
+        Seen s = recent.get(connector + '\u0000' + key);
+        Seen anonymous = recent.get("\u0000" + key);
+        List<Hold> add = null;
+        for (Map.Entry<String, Long> c : collections.entrySet()) {
+            String table = c.getKey();
+            long expected = c.getValue();
+            String topic = connector + "." + table;
+            if (expected <= 0 || !consumed.test(topic)) {
+                continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
+            }
+            long seen = (s == null ? 0 : s.count(table)) + (anonymous == null ? 0 : anonymous.count(table));
+            if (seen >= expected) {
+                continue;
+            }
+            if (newestOf(connector, table) >= commitNanos + LATER_NANOS) {
+                continue; // a later transaction's change of the table was seen: this END is a redelivery
+            }
+            if (add == null) {
+                add = new ArrayList<>(collections.size());
+            }
+            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos));
+        }
+        synchronized (this) {
+            if (add != null) {
+                for (Hold h : add) {
+                    if (!held(h) && holds.size() < MAX_HOLDS) {
+                        holds.add(h);
+                    }
+                }
+            }
+            expire(arrivalNanos);
+            holdCount = holds.size();
+        }
+        reportGivenUp();
+    }
+
+    private boolean held(Hold n) {
+        for (Hold h : holds) {
+            if (h.txKey.equals(n.txKey) && h.table.equals(n.table) && h.connector.equals(n.connector)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Releases what the partitions' state releases and gives up what waited too long (processing thread). */
+    void expireIfHeld(long nowNanos) {
+        if (holdCount > 0) {
+            synchronized (this) {
+                expire(nowNanos);
+                holdCount = holds.size();
+            }
+            reportGivenUp();
+        }
+    }
+
+    /** Partitions of these topics (data or transaction topics) were revoked: their holds are not ours to keep. */
+    synchronized void revoked(java.util.Collection<String> revokedTopics, java.util.function.Function<String, String>
+            connectorOfTransactionTopic) {
+        if (holds.isEmpty()) {
+            return;
+        }
+        java.util.Set<String> connectors = new java.util.HashSet<>();
+        for (String t : revokedTopics) {
+            String c = connectorOfTransactionTopic.apply(t);
+            if (c != null) {
+                connectors.add(c);
+            }
+        }
+        holds.removeIf(h -> revokedTopics.contains(h.topic) || connectors.contains(h.connector));
+        holdCount = holds.size();
+    }
+
+    /** Removes what is released or given up; the given-up ones are reported after the lock is left. */
+    private void expire(long nowNanos) {
+        for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
+            Hold h = it.next();
+            int verdict = verdict(h, nowNanos);
+            if (verdict != HOLD) {
+                it.remove();
+                if (verdict == GIVE_UP) {
+                    if (givenUp == null) {
+                        givenUp = new ArrayList<>(2);
+                    }
+                    givenUp.add(h);
+                }
+            }
+        }
+    }
+
+    /** Holds given up under the lock, reported by {@link #reportGivenUp()} outside it (guarded by this). */
+    private List<Hold> givenUp;
+
+    /** Counts and logs the holds given up (never under this object's lock: the sink registers meters). */
+    private void reportGivenUp() {
+        List<Hold> report;
+        synchronized (this) {
+            report = givenUp;
+            givenUp = null;
+        }
+        if (report != null) {
+            report.forEach(this::gaveUp);
+        }
+    }
+
+    private static final int HOLD = 0;
+    private static final int RELEASE = 1;
+    private static final int GIVE_UP = 2;
+
+    private int verdict(Hold h, long nowNanos) {
+        long held = nowNanos - h.arrivalNanos;
+        if (held < graceNanos) {
+            return HOLD;
+        }
+        TopicState state = topics.state(h.topic, (h.arrivalNanos + graceNanos) / 1_000_000L);
+        if (state == TopicState.CAUGHT_UP) {
+            return RELEASE; // older than the committed position: applied before
+        }
+        return held >= giveUpNanos && state != TopicState.WAITING ? GIVE_UP : HOLD;
+    }
+
+    private void gaveUp(Hold h) {
+        try {
+            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, UNSEEN);
+        } catch (RuntimeException e) {
+            // counted where the sink counts its failures; never thrown into the processing thread
+        }
+        if (!loggedGiveUp) {
+            loggedGiveUp = true;
+            LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen after waiting {}: lag no longer"
+                            + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
+                            + " go to another topic, or were applied before a restart", h.txKey, h.expected, h.table,
+                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), UNSEEN);
+        } else {
+            LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
+        }
+    }
+
+    /**
+     * Source commit time of the oldest held transaction of {@code table} (null: any table), epoch nanos; -1 none.
+     * Holds due to be released or given up are skipped (they are removed on the processing thread).
+     */
+    long oldestHeldNanos(String table, long nowNanos) {
+        if (holdCount == 0) {
+            return -1;
+        }
+        synchronized (this) {
+            long oldest = -1;
+            for (Hold h : holds) {
+                if ((table == null || sameTable(h.table, table)) && (oldest < 0 || h.commitNanos < oldest)
+                        && verdict(h, nowNanos) == HOLD) {
+                    oldest = h.commitNanos;
+                }
+            }
+            return oldest;
+        }
+    }
+
+    /** Open holds (tests). */
+    int holds() {
+        return holdCount;
+    }
+
+    private Seen seen(String connector, String transactionId) {
+        Seen l = last;
+        if (l != null && connector.equals(lastConnector) && ProgressTracker.sameTransaction(transactionId, l.key)) {
+            return l;
+        }
+        String key = ProgressTracker.transactionKey(transactionId);
+        Seen s = recent.computeIfAbsent(connector + '\u0000' + key, k -> new Seen(key));
+        last = s;
+        lastConnector = connector;
+        return s;
+    }
+
+    private long[] newest(String connector, String table) {
+        if (lastNewest != null && table.equals(lastNewestTable) && connector.equals(lastNewestConnector)) {
+            return lastNewest;
+        }
+        Map<String, long[]> m = newest.get(connector);
+        if (m == null) {
+            if (newest.size() >= MAX_TABLES) {
+                return null;
+            }
+            m = new HashMap<>();
+            newest.put(connector, m);
+        }
+        long[] n = m.get(table);
+        if (n == null) {
+            if (m.size() >= MAX_TABLES) {
+                return null;
+            }
+            n = new long[] {-1};
+            m.put(table, n);
+        }
+        lastNewestConnector = connector;
+        lastNewestTable = table;
+        lastNewest = n;
+        return n;
+    }
+
+    /** Newest source time of a change of the {@code END}'s table (its connector's, or of changes naming none); -1. */
+    private long newestOf(String connector, String dataCollection) {
+        return Math.max(newestIn(newest.get(connector), dataCollection), newestIn(newest.get(""), dataCollection));
+    }
+
+    private static long newestIn(Map<String, long[]> tables, String dataCollection) {
+        if (tables == null) {
+            return -1;
+        }
+        long[] n = tables.get(dataCollection);
+        if (n != null) {
+            return n[0];
+        }
+        long max = -1;
+        for (Map.Entry<String, long[]> e : tables.entrySet()) {
+            if (sameTable(dataCollection, e.getKey())) {
+                max = Math.max(max, e.getValue()[0]);
+            }
+        }
+        return max;
+    }
+}
