@@ -17,7 +17,7 @@ class EvaluationTest {
 
     /**
      * The held-out figures reported in docs/anomaly-detection.md (type@interval: F1, false alerts per hour on healthy
-     * traces, on benign-event traces), from the fresh held-out set {@link Evaluation#HELD_OUT} (3_100_001, with the
+     * traces, on benign-event traces), from the then held-out set 3_100_001 (now retired; {@link Evaluation#HELD_OUT} is fresh; with the
      * attack shapes of {@link Simulation.Variant}), committed before the drop noise-band change and run once on
      * 2026-11-27 at 08:36 UTC after it was final. The figures include its misses: {@code stall} at 60 s has 0.052
      * false alerts per hour on healthy traces (target 0.05; the stall detector was not changed in that round, and it
