@@ -1,0 +1,325 @@
+package io.migmon.core.anomaly;
+
+import java.util.Arrays;
+
+/**
+ * The automatic seasonal baseline of {@link ThroughputBaselineDetector}: the rate in buckets of fixed time (the
+ * detector's long span, 4 minutes by default) over the last 15 days, a period judged from the data, and, once a
+ * period is found, the expected rate at any time of the period with a robust noise scale.
+ *
+ * <p><b>Period.</b> Every hour of data (and once at least {@link #MIN_PERIODS} times {@link #MIN_PERIOD_SECONDS} of
+ * buckets are stored) the autocorrelation of the bucket series is computed for every lag from 2 hours to half the
+ * history; the period is the shortest local maximum within 90% of the highest one (so a daily pattern is read as a
+ * day, not as two), accepted when that autocorrelation is at least {@link #MIN_AUTOCORRELATION} <b>and</b> the
+ * seasonal residual spread (against the expectation below) is at most {@link #MAX_RESIDUAL_RATIO} of the spread
+ * around the series' median. So a weekly pattern is found once two weeks are stored, a daily one after two days; a
+ * run of a few hours never has a period.
+ *
+ * <p><b>Expectation.</b> The median of the buckets at the same phase of the last {@link #PERIODS} periods (each with
+ * its two neighbours), times the recent level: the median ratio of the last {@link #LEVEL_FRACTION} of a period of
+ * buckets to their own seasonal values (a weekend day that is lower all day is not a day of drops). Noise: 1.4826 x
+ * the median absolute residual of the last period's buckets against their expectation.
+ *
+ * <p>Memory: one float per bucket (5,400 for 15 days of 4-minute buckets) plus the last period's residuals. Cost per
+ * sample O(1) except one O(n x lags) search per hour of data and O(period) per completed bucket. Package-private;
+ * not thread-safe.
+ */
+final class SeasonalProfile {
+    static final double MIN_PERIOD_SECONDS = 2 * 3600;
+    static final int MIN_PERIODS = 2;
+    static final double HISTORY_SECONDS = 15 * 86_400;
+    static final double MIN_AUTOCORRELATION = 0.3;
+    static final double MAX_RESIDUAL_RATIO = 0.9;
+    static final double KEEP_AUTOCORRELATION = 0.2;
+    static final double KEEP_RESIDUAL_RATIO = 1.0;
+    static final int PERIODS = 4;
+    static final double LEVEL_FRACTION = 1.0 / 12;
+    private static final double SEARCH_EVERY_SECONDS = 3600;
+    /** An interval longer than this (a gap in the data) leaves its buckets unknown instead of spreading its rows. */
+    private static final double MAX_SPREAD_SECONDS = 3600;
+
+    private final long bucketMillis;
+    private final float[] ring;
+    private long firstIndex = Long.MIN_VALUE; // absolute index of the oldest stored bucket
+    private long nextIndex = Long.MIN_VALUE; // absolute index of the bucket being filled
+    private double fillRows;
+    private double fillSeconds;
+    private int sinceSearch;
+    private int period; // in buckets, 0 = none
+    private double scale = Double.NaN;
+    private double level = 1;
+    private final double[] scratch = new double[3 * PERIODS];
+
+    SeasonalProfile(long bucketMillis) {
+        this.bucketMillis = bucketMillis;
+        this.ring = new float[(int) Math.ceil(HISTORY_SECONDS * 1000 / bucketMillis)];
+    }
+
+    /** The period found, in seconds, 0 when none (yet). */
+    double periodSeconds() {
+        return period * bucketMillis / 1e3;
+    }
+
+    boolean active() {
+        return period > 0 && !Double.isNaN(scale);
+    }
+
+    double scale() {
+        return scale;
+    }
+
+    /** Adds the rows done between two samples, spread evenly over the time between them. */
+    void add(long fromMillis, long toMillis, double rows) {
+        if (toMillis <= fromMillis) {
+            return;
+        }
+        if (nextIndex == Long.MIN_VALUE) {
+            nextIndex = Math.floorDiv(fromMillis, bucketMillis);
+            firstIndex = nextIndex;
+        }
+        double seconds = (toMillis - fromMillis) / 1e3;
+        boolean gap = seconds > MAX_SPREAD_SECONDS;
+        double rate = rows / seconds;
+        long t = fromMillis;
+        while (t < toMillis) {
+            long index = Math.floorDiv(t, bucketMillis);
+            while (index > nextIndex) {
+                complete();
+            }
+            long end = Math.min(toMillis, (index + 1) * bucketMillis);
+            if (!gap) {
+                fillRows += rate * (end - t) / 1e3;
+                fillSeconds += (end - t) / 1e3;
+            }
+            t = end;
+        }
+    }
+
+    /** Forgets the time of a planned pause: its buckets stay unknown. */
+    void skipTo(long millis) {
+        if (nextIndex == Long.MIN_VALUE) {
+            return;
+        }
+        long index = Math.floorDiv(millis, bucketMillis);
+        while (index > nextIndex) {
+            complete();
+        }
+    }
+
+    private void complete() {
+        double bucketSeconds = bucketMillis / 1e3;
+        float v = fillSeconds >= 0.5 * bucketSeconds ? (float) (fillRows / fillSeconds) : Float.NaN;
+        fillRows = 0;
+        fillSeconds = 0;
+        long index = nextIndex++;
+        ring[slot(index)] = v;
+        if (index - firstIndex >= ring.length) {
+            firstIndex = index - ring.length + 1;
+        }
+        if (++sinceSearch * bucketSeconds >= SEARCH_EVERY_SECONDS) {
+            sinceSearch = 0;
+            search();
+        } else if (period > 0) {
+            refresh();
+        }
+    }
+
+    private int slot(long index) {
+        return (int) Math.floorMod(index, (long) ring.length);
+    }
+
+    private double at(long index) {
+        return index < firstIndex || index >= nextIndex ? Double.NaN : ring[slot(index)];
+    }
+
+    /** Seasonal value (no level) at a bucket index from the periods before it; NaN when none is known. */
+    private double seasonal(long index, int p) {
+        int n = 0;
+        for (int k = 1; k <= PERIODS; k++) {
+            for (int d = -1; d <= 1; d++) {
+                double v = at(index - (long) k * p + d);
+                if (!Double.isNaN(v)) {
+                    scratch[n++] = v;
+                }
+            }
+        }
+        if (n < 3) {
+            return Double.NaN;
+        }
+        Arrays.sort(scratch, 0, n);
+        return n % 2 == 1 ? scratch[n / 2] : (scratch[n / 2 - 1] + scratch[n / 2]) / 2;
+    }
+
+    /** The expected rate at a time (the bucket it falls in), NaN when not active or not known. */
+    double expected(long millis) {
+        if (!active()) {
+            return Double.NaN;
+        }
+        double s = seasonal(Math.floorDiv(millis, bucketMillis), period);
+        return Double.isNaN(s) ? Double.NaN : level * s;
+    }
+
+    private void search() {
+        long last = nextIndex - 1;
+        int n = (int) (last - firstIndex + 1);
+        double bucketSeconds = bucketMillis / 1e3;
+        int minLag = (int) Math.ceil(MIN_PERIOD_SECONDS / bucketSeconds);
+        if (n < MIN_PERIODS * minLag) {
+            return;
+        }
+        double[] x = new double[n];
+        double sum = 0;
+        int known = 0;
+        for (int i = 0; i < n; i++) {
+            x[i] = at(firstIndex + i);
+            if (!Double.isNaN(x[i])) {
+                sum += x[i];
+                known++;
+            }
+        }
+        if (known < MIN_PERIODS * minLag) {
+            return;
+        }
+        double mean = sum / known;
+        double var = 0;
+        for (double v : x) {
+            if (!Double.isNaN(v)) {
+                var += (v - mean) * (v - mean);
+            }
+        }
+        var /= known;
+        if (var <= 0) {
+            period = 0;
+            return;
+        }
+        int maxLag = n / MIN_PERIODS;
+        double[] r = new double[maxLag + 2];
+        for (int lag = minLag - 1; lag <= maxLag + 1 && lag < n; lag++) {
+            double c = 0;
+            int m = 0;
+            for (int i = lag; i < n; i++) {
+                if (!Double.isNaN(x[i]) && !Double.isNaN(x[i - lag])) {
+                    c += (x[i] - mean) * (x[i - lag] - mean);
+                    m++;
+                }
+            }
+            r[lag] = m < minLag ? Double.NaN : c / m / var;
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        int bestLag = 0;
+        for (int lag = minLag; lag <= maxLag; lag++) {
+            if (isPeak(r, lag) && r[lag] > best) {
+                best = r[lag];
+                bestLag = lag;
+            }
+        }
+        // a shorter peak of which the best lag is a multiple (a day within a week of data) is preferred when
+        // nearly as strong
+        int found = bestLag;
+        for (int lag = minLag; bestLag > 0 && lag <= bestLag / 2; lag++) {
+            if (isPeak(r, lag) && r[lag] >= 0.9 * best) {
+                double multiple = (double) bestLag / lag;
+                if (Math.abs(multiple - Math.rint(multiple)) * lag <= Math.max(2, 0.02 * bestLag)) {
+                    found = lag;
+                    break;
+                }
+            }
+        }
+        // hysteresis: a period in use is kept on weaker evidence than it takes to adopt one
+        boolean keeping = period > 0 && Math.abs(found - period) <= Math.max(2, period / 50);
+        double minR = keeping ? KEEP_AUTOCORRELATION : MIN_AUTOCORRELATION;
+        if (found > 0 && (r[found] < minR || !better(x, found, keeping ? KEEP_RESIDUAL_RATIO : MAX_RESIDUAL_RATIO))) {
+            found = 0;
+        }
+        period = found;
+        if (period > 0) {
+            refresh();
+        } else {
+            scale = Double.NaN;
+        }
+    }
+
+    private static boolean isPeak(double[] r, int lag) {
+        double v = r[lag];
+        return !Double.isNaN(v) && (Double.isNaN(r[lag - 1]) || v >= r[lag - 1])
+                && (lag + 1 >= r.length || Double.isNaN(r[lag + 1]) || v >= r[lag + 1]);
+    }
+
+    /** Whether the residuals against the seasonal values of the last period are narrower than the spread around the median. */
+    private boolean better(double[] x, int p, double ratio) {
+        int n = x.length;
+        double[] res = new double[p];
+        double[] dev = new double[p];
+        double[] all = new double[n];
+        int a = 0;
+        for (double v : x) {
+            if (!Double.isNaN(v)) {
+                all[a++] = v;
+            }
+        }
+        double median = median(all, a);
+        int k = 0;
+        for (int i = n - p; i < n; i++) {
+            long index = firstIndex + i;
+            double s = seasonal(index, p);
+            if (!Double.isNaN(x[i]) && !Double.isNaN(s)) {
+                res[k] = Math.abs(x[i] - s);
+                dev[k] = Math.abs(x[i] - median);
+                k++;
+            }
+        }
+        if (k < p / 2) {
+            return false;
+        }
+        return median(res, k) <= ratio * median(dev, k);
+    }
+
+    /** Recomputes the level and the noise scale from the last period of buckets. */
+    private void refresh() {
+        long last = nextIndex - 1;
+        int levelBuckets = Math.max(3, (int) Math.round(LEVEL_FRACTION * period));
+        double[] ratios = new double[levelBuckets];
+        int nr = 0;
+        double[] seasonalOf = new double[period];
+        double[] x = new double[period];
+        double sMean = 0;
+        int ns = 0;
+        for (int i = 0; i < period; i++) {
+            long index = last - period + 1 + i;
+            x[i] = at(index);
+            seasonalOf[i] = seasonal(index, period);
+            if (!Double.isNaN(seasonalOf[i])) {
+                sMean += seasonalOf[i];
+                ns++;
+            }
+        }
+        if (ns < period / 2) {
+            scale = Double.NaN;
+            return;
+        }
+        sMean /= ns;
+        for (int i = period - levelBuckets; i < period; i++) {
+            if (!Double.isNaN(x[i]) && !Double.isNaN(seasonalOf[i]) && seasonalOf[i] > 0.05 * sMean) {
+                ratios[nr++] = x[i] / seasonalOf[i];
+            }
+        }
+        level = nr == 0 ? 1 : median(ratios, nr);
+        double[] res = new double[period];
+        int k = 0;
+        for (int i = 0; i < period; i++) {
+            if (!Double.isNaN(x[i]) && !Double.isNaN(seasonalOf[i])) {
+                res[k++] = Math.abs(x[i] - seasonalOf[i]);
+            }
+        }
+        scale = k < period / 2 ? Double.NaN : 1.4826 * median(res, k);
+    }
+
+    private static double median(double[] v, int n) {
+        if (n == 0) {
+            return Double.NaN;
+        }
+        double[] c = Arrays.copyOf(v, n);
+        Arrays.sort(c);
+        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+    }
+}
