@@ -33,6 +33,8 @@ final class SeasonalProfile {
     static final double KEEP_AUTOCORRELATION = 0.2;
     static final double KEEP_RESIDUAL_RATIO = 1.0;
     static final int PERIODS = 4;
+    static final double MAX_LEVEL = 1.5;
+    static final double CALENDAR_TOLERANCE = 0.05;
     static final double LEVEL_FRACTION = 1.0 / 12;
     private static final double SEARCH_EVERY_SECONDS = 3600;
     /** An interval longer than this (a gap in the data) leaves its buckets unknown instead of spreading its rows. */
@@ -225,6 +227,10 @@ final class SeasonalProfile {
                 }
             }
         }
+        found = calendar(found, bucketSeconds);
+        if (found > maxLag) {
+            found = 0; // a day (or a week) is judged once two of it are stored
+        }
         // hysteresis: a period in use is kept on weaker evidence than it takes to adopt one
         boolean keeping = period > 0 && Math.abs(found - period) <= Math.max(2, period / 50);
         double minR = keeping ? KEEP_AUTOCORRELATION : MIN_AUTOCORRELATION;
@@ -237,6 +243,20 @@ final class SeasonalProfile {
         } else {
             scale = Double.NaN;
         }
+    }
+
+    /**
+     * A lag within {@link #CALENDAR_TOLERANCE} of a day or a week is that day or week: the autocorrelation of a smooth
+     * daily pattern peaks broadly (a noisy stream's peak wandered by half an hour), and the expectation looks up to
+     * {@link #PERIODS} periods back, so an error of half an hour became two hours at the fourth day.
+     */
+    private static int calendar(int lag, double bucketSeconds) {
+        for (double p : new double[] {86_400, 7 * 86_400}) {
+            if (lag > 0 && Math.abs(lag * bucketSeconds - p) <= CALENDAR_TOLERANCE * p) {
+                return (int) Math.round(p / bucketSeconds);
+            }
+        }
+        return lag;
     }
 
     private static boolean isPeak(double[] r, int lag) {
@@ -303,7 +323,9 @@ final class SeasonalProfile {
                 ratios[nr++] = x[i] / seasonalOf[i];
             }
         }
-        level = nr == 0 ? 1 : median(ratios, nr);
+        // the level follows a general change (a quieter weekend day) but not an incident: clamped, so a collapse
+        // stays a drop and the return from it is not a spike
+        level = nr == 0 ? 1 : Math.max(1 / MAX_LEVEL, Math.min(MAX_LEVEL, median(ratios, nr)));
         double[] res = new double[period];
         int k = 0;
         for (int i = 0; i < period; i++) {
