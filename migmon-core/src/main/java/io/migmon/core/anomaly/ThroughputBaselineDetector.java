@@ -137,6 +137,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     /** The automatic seasonal baseline (null when opted out or when an explicit seasonal baseline is set). */
     private final SeasonalProfile profile;
     private boolean judgedSeasonally;
+    private long seasonalRunSince = Long.MIN_VALUE;
+    private long seasonalRunUntil;
 
     private ThroughputBaselineDetector(Builder settings) {
         super(settings.drop ? DROP : SPIKE, MetricCatalog.MIGRATION_THROUGHPUT, settings);
@@ -349,7 +351,24 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 threshold = drop ? lowLimit : highLimit;
                 catchingUp = false;
                 boolean abnormal = drop ? longRate < lowLimit : longRate > highLimit;
-                return abnormal ? Condition.ABNORMAL : Condition.NORMAL;
+                if (abnormal) {
+                    if (seasonalRunSince == Long.MIN_VALUE) {
+                        seasonalRunSince = now;
+                    }
+                    seasonalRunUntil = now;
+                    return Condition.ABNORMAL;
+                }
+                // one episode, one alert: a rate back between the limit and halfway to the expectation neither
+                // fires nor clears once the run has lasted fireAfter (at 5-minute samples one normal-looking sample
+                // in a long deviation resolved it and the next one fired again); a shorter run ends there
+                double halfway = ((drop ? lowLimit : highLimit) + seasonalExpected) / 2;
+                boolean inBand = drop ? longRate < halfway : longRate > halfway;
+                if (inBand && seasonalRunSince != Long.MIN_VALUE
+                        && seasonalRunUntil - seasonalRunSince >= fireAfter().toMillis()) {
+                    return Condition.UNKNOWN;
+                }
+                seasonalRunSince = Long.MIN_VALUE;
+                return Condition.NORMAL;
             }
         }
         return (drop ? isLow : isHigh) ? Condition.ABNORMAL : Condition.NORMAL;
