@@ -55,7 +55,17 @@ import java.util.Locale;
  * {@code relearnAfter} of the baseline rate). A backlog that is not caught up (the rate went back to
  * normal) is forgotten with a half-life of 10 minutes.
  *
- * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
+ * <p><b>Automatic seasonal baseline</b> (default; {@link Builder#autoSeasonal(boolean)} opts out): the rate is also
+ * kept in buckets of {@code 4 x window} for 15 days; every hour of data the detector looks for a period (the
+ * autocorrelation of the buckets, lags of 2 hours to half the history; within 5% of a day or a week it is that day
+ * or week) and adopts it when the stream is periodic (autocorrelation at least 0.3 and seasonal residuals narrower
+ * than the spread). From then on (a daily pattern after two days) the rate over {@code 4 x window} is judged
+ * against the same time of the last 4 periods times the recent level, with a robust noise scale (see
+ * {@link #detectedPeriod()}); before that, or without a period, as above. Once a deviation has lasted
+ * {@code fireAfter}, a rate between the limit and halfway back to the expectation neither fires nor clears (one
+ * episode, one alert).
+ *
+ * <p><b>Seasonal baseline</b> (explicit, {@link Builder#seasonal}): for runs and pipelines that last days, a
  * baseline per slot of a period (e.g. 24 hourly slots of a day) learned from the previous periods; a slot that has
  * seen a full period is used instead of the running baseline, so a nightly slowdown that happens every night is
  * not a drop.
@@ -577,7 +587,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 5 minutes, warm-up 5 minutes,
      * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
-     * spikes, no seasonal baseline.
+     * spikes, the automatic seasonal baseline on, no explicit seasonal baseline.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
