@@ -9,19 +9,23 @@ import java.util.Arrays;
  *
  * <p><b>Period.</b> Every hour of data (and once at least {@link #MIN_PERIODS} times {@link #MIN_PERIOD_SECONDS} of
  * buckets are stored) the autocorrelation of the bucket series is computed for every lag from 2 hours to half the
- * history; the period is the shortest local maximum within 90% of the highest one (so a daily pattern is read as a
- * day, not as two), accepted when that autocorrelation is at least {@link #MIN_AUTOCORRELATION} <b>and</b> the
+ * history; the period is the highest local maximum, or a shorter one within 90% of it of which it is a multiple (so a
+ * daily pattern is read as a day, not as two); a lag within {@link #CALENDAR_TOLERANCE} of a day or a week is that
+ * day or week. It is adopted when that autocorrelation is at least {@link #MIN_AUTOCORRELATION} <b>and</b> the
  * seasonal residual spread (against the expectation below) is at most {@link #MAX_RESIDUAL_RATIO} of the spread
- * around the series' median. So a weekly pattern is found once two weeks are stored, a daily one after two days; a
- * run of a few hours never has a period.
+ * around the series' median, and kept on weaker evidence ({@link #KEEP_AUTOCORRELATION},
+ * {@link #KEEP_RESIDUAL_RATIO}). So a weekly pattern is found once two weeks are stored, a daily one after two days;
+ * a run of a few hours never has a period.
  *
  * <p><b>Expectation.</b> The median of the buckets at the same phase of the last {@link #PERIODS} periods (each with
  * its two neighbours), times the recent level: the median ratio of the last {@link #LEVEL_FRACTION} of a period of
- * buckets to their own seasonal values (a weekend day that is lower all day is not a day of drops). Noise: 1.4826 x
+ * buckets to their own seasonal values, clamped to 1/{@link #MAX_LEVEL}-{@link #MAX_LEVEL} (a weekend day that is lower
+ * all day is not a day of drops; an incident stays one). Noise: 1.4826 x
  * the median absolute residual of the last period's buckets against their expectation.
  *
  * <p>Memory: one float per bucket (5,400 for 15 days of 4-minute buckets) plus the last period's residuals. Cost per
- * sample O(1) except one O(n x lags) search per hour of data and O(period) per completed bucket. Package-private;
+ * sample O(1) except one O(n x lags) search per hour of data and O(period) per sample that completed a bucket; a
+ * gap longer than the history resets it. Package-private;
  * not thread-safe.
  */
 final class SeasonalProfile {
@@ -51,6 +55,7 @@ final class SeasonalProfile {
     private double scale = Double.NaN;
     private double level = 1;
     private final double[] scratch = new double[3 * PERIODS];
+    private boolean refreshDue;
 
     SeasonalProfile(long bucketMillis) {
         this.bucketMillis = bucketMillis;
@@ -79,6 +84,9 @@ final class SeasonalProfile {
             nextIndex = Math.floorDiv(fromMillis, bucketMillis);
             firstIndex = nextIndex;
         }
+        if (forgetAfterLongGap(toMillis)) {
+            return;
+        }
         double seconds = (toMillis - fromMillis) / 1e3;
         boolean gap = seconds > MAX_SPREAD_SECONDS;
         double rate = rows / seconds;
@@ -95,6 +103,37 @@ final class SeasonalProfile {
             }
             t = end;
         }
+        refreshIfDue();
+    }
+
+    /**
+     * A gap in the samples longer than the whole history (a host suspended for weeks, a clock set forward) forgets
+     * everything instead of completing every empty bucket of it one by one (each hour of which would run a search).
+     */
+    private boolean forgetAfterLongGap(long toMillis) {
+        long index = Math.floorDiv(toMillis, bucketMillis);
+        if (index - nextIndex <= ring.length) {
+            return false;
+        }
+        Arrays.fill(ring, Float.NaN);
+        nextIndex = index;
+        firstIndex = index;
+        fillRows = 0;
+        fillSeconds = 0;
+        sinceSearch = 0;
+        period = 0;
+        scale = Double.NaN;
+        level = 1;
+        refreshDue = false;
+        return true;
+    }
+
+    /** The level and noise are a function of the stored buckets: refreshed once per sample, not once per bucket. */
+    private void refreshIfDue() {
+        if (refreshDue && period > 0) {
+            refresh();
+        }
+        refreshDue = false;
     }
 
     /** Forgets the time of a planned pause: its buckets stay unknown. */
@@ -102,10 +141,14 @@ final class SeasonalProfile {
         if (nextIndex == Long.MIN_VALUE) {
             return;
         }
+        if (forgetAfterLongGap(millis)) {
+            return;
+        }
         long index = Math.floorDiv(millis, bucketMillis);
         while (index > nextIndex) {
             complete();
         }
+        refreshIfDue();
     }
 
     private void complete() {
@@ -121,8 +164,8 @@ final class SeasonalProfile {
         if (++sinceSearch * bucketSeconds >= SEARCH_EVERY_SECONDS) {
             sinceSearch = 0;
             search();
-        } else if (period > 0) {
-            refresh();
+        } else {
+            refreshDue = true;
         }
     }
 

@@ -83,4 +83,26 @@ class SeasonalDefaultTest {
         assertThat(fired.get(0)).startsWith("dr"); // throughput_drop
         assertThat(Long.parseLong(fired.get(0).substring(2))).isBetween((long) from, (long) from + 600);
     }
+
+    @Test
+    void aGapLongerThanTheHistoryForgetsThePeriod() {
+        ThroughputBaselineDetector drop = ThroughputBaselineDetector.drops().build();
+        double rows = 0;
+        int t = 60;
+        for (; t <= 3 * DAY; t += 60) {
+            rows += level(t) * 60;
+            drop.evaluate(Sample.of(T0.plusSeconds(t), Math.round(rows), 0));
+        }
+        assertThat(drop.detectedPeriod()).isEqualTo(Duration.ofDays(1));
+        // the host was suspended for 20 days (more than the 15 days kept): the next samples are judged by the running
+        // baseline until two days are seen again. (The history is forgotten at once instead of being replayed bucket by
+        // bucket, an hourly search each; that bounds the work of such a sample and is not asserted here: no timing.)
+        long later = t + 20 * 86_400L;
+        for (int k = 0; k < 10; k++, later += 60) {
+            rows += 100 * 60;
+            drop.evaluate(Sample.of(T0.plusSeconds(later), Math.round(rows), 0));
+        }
+        assertThat(drop.detectedPeriod()).isEqualTo(Duration.ZERO);
+        assertThat(drop.judgedSeasonally()).isFalse();
+    }
 }
