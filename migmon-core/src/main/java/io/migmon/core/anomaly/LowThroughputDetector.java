@@ -36,9 +36,11 @@ public final class LowThroughputDetector extends HysteresisDetector {
     /**
      * Default limit, a fraction of the expected rate: between a healthy daily trough (60-80% of the expected rate)
      * and a real drop (to 30% in the simulated traces). 0.5 until 2026-11-27: a 24 h cycle with its trough at 60%
-     * and noise correlated over a minute fired about once in 10 hours.
+     * and noise correlated over a minute fired about once in 10 hours. Public: the generated Prometheus rule
+     * ({@code MigmonAlertRules} in migmon-grafana) uses the same default factor.
      */
-    static final double RATIO = 0.4;
+    public static final double DEFAULT_RATIO = 0.4;
+    static final double RATIO = DEFAULT_RATIO;
 
     private final double expected;
     private final double ratio;

@@ -55,7 +55,17 @@ import java.util.Locale;
  * {@code relearnAfter} of the baseline rate). A backlog that is not caught up (the rate went back to
  * normal) is forgotten with a half-life of 10 minutes.
  *
- * <p><b>Seasonal baseline</b> (optional, {@link Builder#seasonal}): for runs and pipelines that last days, a
+ * <p><b>Automatic seasonal baseline</b> (default; {@link Builder#autoSeasonal(boolean)} opts out): the rate is also
+ * kept in buckets of {@code 4 x window} for 15 days; every hour of data the detector looks for a period (the
+ * autocorrelation of the buckets, lags of 2 hours to half the history; within 5% of a day or a week it is that day
+ * or week) and adopts it when the stream is periodic (autocorrelation at least 0.3 and seasonal residuals narrower
+ * than the spread). From then on (a daily pattern after two days) the rate over {@code 4 x window} is judged
+ * against the same time of the last 4 periods times the recent level, with a robust noise scale (see
+ * {@link #detectedPeriod()}); before that, or without a period, as above. Once a deviation has lasted
+ * {@code fireAfter}, a rate between the limit and halfway back to the expectation neither fires nor clears (one
+ * episode, one alert).
+ *
+ * <p><b>Seasonal baseline</b> (explicit, {@link Builder#seasonal}): for runs and pipelines that last days, a
  * baseline per slot of a period (e.g. 24 hourly slots of a day) learned from the previous periods; a slot that has
  * seen a full period is used instead of the running baseline, so a nightly slowdown that happens every night is
  * not a drop.
@@ -134,6 +144,11 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private double threshold = Double.NaN;
     private double baseline = Double.NaN;
     private boolean catchingUp;
+    /** The automatic seasonal baseline (null when opted out or when an explicit seasonal baseline is set). */
+    private final SeasonalProfile profile;
+    private boolean judgedSeasonally;
+    private long seasonalRunSince = Long.MIN_VALUE;
+    private long seasonalRunUntil;
 
     private ThroughputBaselineDetector(Builder settings) {
         super(settings.drop ? DROP : SPIKE, MetricCatalog.MIGRATION_THROUGHPUT, settings);
@@ -150,6 +165,8 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         this.seasonMean = new double[slots];
         this.seasonScale = new double[slots];
         this.seasonSeconds = new double[slots];
+        this.profile = settings.autoSeasonal && settings.period == null
+                ? new SeasonalProfile(LONG_WINDOWS * settings.window.toMillis()) : null;
     }
 
     /** A builder for throughput drops ({@code throughput_drop}). */
@@ -173,6 +190,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         }
         double dt = Math.min((now - previousMillis) / 1e3, Math.max(windowSeconds, 1));
         long intervalRows = rows - previousRows;
+        if (profile != null) {
+            profile.add(previousMillis, now, Math.max(0, intervalRows));
+        }
         previousMillis = now;
         previousRows = rows;
         window.add(now, rows, sample.errors());
@@ -325,6 +345,42 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         if (slot >= 0) {
             learnSeason(slot, rate, dt, seasonal && (isLow || isHigh));
         }
+        judgedSeasonally = false;
+        if (profile != null && profile.active() && !Double.isNaN(longRate)) {
+            // a periodic stream with enough history: judged against the same time of the period (times the recent
+            // level) and the robust spread of its seasonal residuals, over the profile's bucket span
+            double seasonalExpected = profile.expected(now - Math.round(longSpan * 500));
+            if (!Double.isNaN(seasonalExpected)) {
+                judgedSeasonally = true;
+                double seasonalSd = Math.max(profile.scale(), MIN_RELATIVE_STD * seasonalExpected);
+                double lowLimit = Math.min(seasonalExpected - k * seasonalSd, (1 - settings.dropChange) * seasonalExpected);
+                double highLimit = Math.max(seasonalExpected + k * seasonalSd, (1 + settings.spikeChange) * seasonalExpected);
+                value = longRate;
+                baseline = seasonalExpected;
+                rateWindowSeconds = longSpan;
+                threshold = drop ? lowLimit : highLimit;
+                catchingUp = false;
+                boolean abnormal = drop ? longRate < lowLimit : longRate > highLimit;
+                if (abnormal) {
+                    if (seasonalRunSince == Long.MIN_VALUE) {
+                        seasonalRunSince = now;
+                    }
+                    seasonalRunUntil = now;
+                    return Condition.ABNORMAL;
+                }
+                // one episode, one alert: a rate back between the limit and halfway to the expectation neither
+                // fires nor clears once the run has lasted fireAfter (at 5-minute samples one normal-looking sample
+                // in a long deviation resolved it and the next one fired again); a shorter run ends there
+                double halfway = ((drop ? lowLimit : highLimit) + seasonalExpected) / 2;
+                boolean inBand = drop ? longRate < halfway : longRate > halfway;
+                if (inBand && seasonalRunSince != Long.MIN_VALUE
+                        && seasonalRunUntil - seasonalRunSince >= fireAfter().toMillis()) {
+                    return Condition.UNKNOWN;
+                }
+                seasonalRunSince = Long.MIN_VALUE;
+                return Condition.NORMAL;
+            }
+        }
         return (drop ? isLow : isHigh) ? Condition.ABNORMAL : Condition.NORMAL;
     }
 
@@ -460,6 +516,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             startMillis = previousMillis;
         }
         window.add(previousMillis, previousRows, sample.errors());
+        if (profile != null) {
+            profile.skipTo(previousMillis);
+        }
         // what the pause held back may be caught up afterwards: not a spike. At most relearnAfter's worth: a host does
         // not catch up an overnight pause, and 10 hours of credit hid a real 4x surge half an hour after the resume
         backlogRows += Math.max(0, mean) * Math.min(pausedSeconds, relearnSeconds);
@@ -479,6 +538,19 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     /** The baseline the last value was judged against (rows/s), NaN during the warm-up. */
     public double baseline() {
         return baseline;
+    }
+
+    /**
+     * The period the automatic seasonal baseline found in the rate ({@link Duration#ZERO} while none is found, or
+     * when opted out with {@code autoSeasonal(false)}).
+     */
+    public Duration detectedPeriod() {
+        return profile == null ? Duration.ZERO : Duration.ofMillis(Math.round(profile.periodSeconds() * 1000));
+    }
+
+    /** Whether the last verdict came from the automatic seasonal baseline (the same time of earlier periods). */
+    public boolean judgedSeasonally() {
+        return judgedSeasonally;
     }
 
     /** Whether the last sample was judged a catch-up after a slow period or a pause rather than a spike. */
@@ -515,7 +587,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     /**
      * Builder; validates eagerly, not thread-safe. Defaults: window 60 s, memory 5 minutes, warm-up 5 minutes,
      * 3 sigmas, relearn after 30 minutes, fire after 60 s, clear after 120 s, severity WARNING for drops, INFO for
-     * spikes, no seasonal baseline.
+     * spikes, the automatic seasonal baseline on, no explicit seasonal baseline.
      */
     public static final class Builder extends DetectorBuilder.Firing<Builder> {
         private final boolean drop;
@@ -528,6 +600,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         private Duration window = Duration.ofSeconds(60);
         private Duration period;
         private int slots;
+        private boolean autoSeasonal = true;
 
         private Builder(boolean drop) {
             super(Duration.ofSeconds(60), Duration.ofSeconds(120), drop ? Severity.WARNING : Severity.INFO);
@@ -627,6 +700,19 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             return this;
         }
 
+        /**
+         * Whether the detector finds a period in the rate by itself (default {@code true}): once it has seen two
+         * periods of at least 2 hours (a daily pattern after two days, a weekly one after two weeks) and the rate's
+         * autocorrelation and seasonal residuals say the stream is periodic, each rate over {@code 4 x window} is
+         * judged against the same time of the earlier periods (times the recent level) and a robust noise scale
+         * instead of the running baseline. {@code false} keeps the running baseline only. Ignored when
+         * {@link #seasonal} is set.
+         */
+        public Builder autoSeasonal(boolean enabled) {
+            this.autoSeasonal = enabled;
+            return this;
+        }
+
         /** A detector with these settings (later builder changes do not affect it). */
         public ThroughputBaselineDetector build() {
             Builder c = copyHysteresisTo(new Builder(drop));
@@ -639,6 +725,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             c.window = window;
             c.period = period;
             c.slots = slots;
+            c.autoSeasonal = autoSeasonal;
             return new ThroughputBaselineDetector(c);
         }
     }

@@ -160,11 +160,15 @@ class TimeBasedDetectorsTest {
             cumulative[k] = cumulative[k - 1] + (hour >= 2 && hour < 4 ? 300 : 1000) * 60;
         }
         LongUnaryOperator fast = t -> cumulative[(int) (t / 60)];
-        List<Anomaly> plain = run(monitor(ThroughputBaselineDetector.drops().build()), 60, 3 * 86_400, fast, t -> Double.NaN);
+        List<Anomaly> plain = run(monitor(ThroughputBaselineDetector.drops().autoSeasonal(false).build()), 60, 3 * 86_400,
+                fast, t -> Double.NaN);
+        List<Anomaly> auto = run(monitor(ThroughputBaselineDetector.drops().build()), 60, 3 * 86_400, fast, t -> Double.NaN);
         List<Anomaly> seasonal = run(monitor(ThroughputBaselineDetector.drops().seasonal(Duration.ofDays(1), 24).build()),
                 60, 3 * 86_400, fast, t -> Double.NaN);
         assertThat(plain).as("without seasons: every night is a drop").hasSize(3);
         assertThat(seasonal).as("with a daily season: only the first night, before it was learned").hasSize(1);
+        // the default finds the period by itself once two days are stored: the third night is quiet
+        assertThat(auto).as("default (automatic seasonal baseline): the first two nights").hasSize(2);
         assertThat(rows.applyAsLong(120)).isEqualTo(fast.applyAsLong(120));
     }
 

@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>{@code migmon-migrations}: {@code low_throughput} (warning: rows per second below
- *       {@link Builder#throughputFactor(double) 0.5x} the expected throughput while running),
+ *       {@link Builder#throughputFactor(double) 0.4x} the expected throughput while running, the default ratio
+ *       of {@link LowThroughputDetector#DEFAULT_RATIO the detector}),
  *       {@code high_error_rate} (critical: errors per row above {@link Builder#errorRatio(double) 1%}),
  *       {@code high_data_lag} (warning: {@code migration_data_lag_seconds} above
  *       {@link Builder#lagThreshold(Duration) 300 s}), {@code stall} (warning: running without
@@ -323,7 +324,7 @@ public final class MigmonAlertRules {
     public static final class Builder {
         private MetricsOptions options = MetricsOptions.defaults();
         private Duration rateWindow = Duration.ofMinutes(5);
-        private double throughputFactor = 0.5;
+        private double throughputFactor = LowThroughputDetector.DEFAULT_RATIO;
         private Double expectedRowsPerSecond;
         private Duration baselineWindow = Duration.ofHours(1);
         private double errorRatio = 0.01;
@@ -350,7 +351,11 @@ public final class MigmonAlertRules {
             return this;
         }
 
-        /** Throughput below this fraction of the expected throughput warns (default 0.5; between 0 and 1, exclusive). */
+        /**
+         * Throughput below this fraction of the expected throughput warns (default
+         * {@link LowThroughputDetector#DEFAULT_RATIO}, 0.4, the detector's own default; 0.5 until 2026-11-27; between
+         * 0 and 1, exclusive).
+         */
         public Builder throughputFactor(double factor) {
             if (!(factor > 0 && factor < 1)) {
                 throw new IllegalArgumentException("throughputFactor must be between 0 and 1 (exclusive), was "

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.migmon.core.anomaly.LowThroughputDetector;
 import io.migmon.core.metrics.MetricsOptions;
 import java.time.Duration;
 import java.util.List;
@@ -31,7 +32,7 @@ class MigmonAlertRulesTest {
         assertThatThrownBy(() -> MigmonAlertRules.builder().absentWindow(Duration.ofMillis(1500)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absentWindow");
         assertThat(rules.rule("low_throughput").severity()).isEqualTo("warning");
-        assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.5 *",
+        assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.4 *",
                 "avg_over_time(migration_throughput_rows_per_second[1h])", "status=\"running\"");
         assertThat(rules.rule("high_error_rate").severity()).isEqualTo("critical");
         assertThat(rules.rule("high_error_rate").expr())
@@ -46,6 +47,14 @@ class MigmonAlertRulesTest {
             assertThat(r.labels()).containsKeys("severity", "component");
             assertThat(r.annotations()).containsKeys("summary", "description");
         });
+    }
+
+    /** One source of truth: the rule's default factor is the detector's default ratio (0.4 since 2026-11-27). */
+    @Test
+    void lowThroughputFactorIsTheDetectorsDefaultRatio() {
+        String expr = MigmonAlertRules.defaults().rule("low_throughput").expr();
+        assertThat(expr).contains("< " + LowThroughputDetector.DEFAULT_RATIO + " *");
+        assertThat(LowThroughputDetector.DEFAULT_RATIO).isEqualTo(0.4);
     }
 
     @Test

@@ -42,8 +42,10 @@ import java.util.Random;
  * the third attack's findings 2, 3 and 5, run once at 07:45 UTC and published, so it is retired too
  * ({@link #RETIRED_HELD_OUT_5}). A sixth (2_900_001) was fixed at 08:12 UTC before the stall start-of-run change
  * and the noise-band change, run once at 08:20 UTC and published, so it is retired too
- * ({@link #RETIRED_HELD_OUT_6}). {@link #HELD_OUT} (3_100_001, never generated before, same composition) was fixed
- * on 2026-11-27 at 08:30 UTC before the robust noise-scale change of the drop/spike detector.
+ * ({@link #RETIRED_HELD_OUT_6}). A seventh (3_100_001) was fixed at 08:30 UTC before the drop noise-band change,
+ * run once at 08:36 UTC and published, so it is retired too ({@link #RETIRED_HELD_OUT_7}). {@link #HELD_OUT}
+ * (5_300_001, never generated before, same composition) was fixed on 2026-11-27 at 10:20 UTC before the seasonal
+ * default of the drop/spike detector and the stall change at 60 s (branch det-nab).
  *
  * <h2>Sampling</h2>
  * Each interval starts at a random phase, each step is the interval ±10%, and 2% of the samples come late by half to
@@ -72,15 +74,17 @@ final class Evaluation {
     static final long RETIRED_HELD_OUT_5 = 2_300_001;
     /** The sixth held-out set, seen on 2026-11-27 at 08:20 UTC and since then used for tuning only. */
     static final long RETIRED_HELD_OUT_6 = 2_900_001;
+    /** The seventh held-out set, seen on 2026-11-27 at 08:36 UTC and since then used for tuning only. */
+    static final long RETIRED_HELD_OUT_7 = 3_100_001;
     /** Every set that may be looked at while choosing settings. */
     static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2, RETIRED_HELD_OUT_3,
-            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5, RETIRED_HELD_OUT_6};
+            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5, RETIRED_HELD_OUT_6, RETIRED_HELD_OUT_7};
     /**
-     * The held-out set, fixed on 2026-11-27 at 08:30 UTC before the robust noise-scale change of the drop/spike
-     * detector: run once, after the change is final. Never generated before (seeds 3_100_001 .. 3_105_010 checked
-     * against every seed in the sources).
+     * The held-out set, fixed on 2026-11-27 at 10:20 UTC before the seasonal default of the drop/spike detector
+     * and the stall change at 60 s: run once, after the changes are final. Never generated before (seeds
+     * 5_300_001 .. 5_305_010 checked against every numeric literal in the sources).
      */
-    static final long HELD_OUT = 3_100_001;
+    static final long HELD_OUT = 5_300_001;
 
     /** One part of a seed set: {@code count} traces of a kind and variant, seeds {@code first + offset ..}. */
     record Part(Simulation.Kind kind, Simulation.Variant variant, long offset, int count) {
