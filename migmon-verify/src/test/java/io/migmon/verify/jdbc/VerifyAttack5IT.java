@@ -276,4 +276,142 @@ class VerifyAttack5IT {
         assertThat(code).isEqualTo(2);
         assertThat(Files.readString(report)).as(sink.toString()).doesNotContain("identical");
     }
+
+    private static DataSource as(String url, String user) {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setUrl(url);
+        ds.setUser(user);
+        return ds;
+    }
+
+    /**
+     * A role granted SELECT on every column of the table by column privileges (no table-level SELECT), with a
+     * pipeline (watermark) and one changed row (id 42): the re-check's probe reads the row version (xmin), a system
+     * column no column grant covers. Expected: the role that can read every column verifies (CHANGED id 42), or the
+     * failure names what it may not read; the fix round's hint only looks at user columns (attnum > 0) and the
+     * re-check's error is not a SQLException at that point. Actual: VerificationException "re-check of {id=42} in
+     * pc failed: ERROR: permission denied for table pc", no hint; the same role verifies without a watermark.
+     */
+    @Test
+    @Disabled("finding 8: a role with SELECT granted on every column fails the re-check (xmin) with a bare 'permission denied for table', no hint")
+    void aRoleWithEveryColumnGrantedVerifiesWithAPipeline() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        String role = "ro_v5_" + System.nanoTime() % 1000000;
+        p.both("CREATE TABLE pc (id int PRIMARY KEY, v text)",
+                "INSERT INTO pc SELECT g, 'v' || g FROM generate_series(1, 300) g",
+                "CREATE ROLE " + role + " LOGIN", "GRANT SELECT (id, v) ON pc TO " + role);
+        p.onTarget("UPDATE pc SET v = 'x' WHERE id = 42");
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("pc").source(as(p.sourceUrl(), role))
+                .target(as(p.targetUrl(), role)).meterRegistry(registry).pollInterval(Duration.ofMillis(20))
+                .appliedWatermark(() -> Optional.of(Instant.now().plusSeconds(3600))).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.differences()).as(r.toString()).hasSize(1);
+            assertThat(r.count(DifferenceKind.CHANGED)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * One window for keys compared as text (character(8) / text) with the throttle: 10,000 rows, 25 changed, 16
+     * missing, 10 extra on the target; every difference found, none invented.
+     */
+    @Test
+    void oneWindowForTextKeysFindsEveryDifferenceUnderTheThrottle() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE tk (id character(8) PRIMARY KEY, v text)");
+        p.onTarget("CREATE TABLE tk (id text PRIMARY KEY, v text)");
+        p.both("INSERT INTO tk SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 10000) g",
+                "ANALYZE tk");
+        p.onTarget("UPDATE tk SET v = 'x' WHERE id::int % 400 = 7",
+                "DELETE FROM tk WHERE id::int % 650 = 3",
+                "INSERT INTO tk SELECT lpad(g::text, 8, '0'), 'e' FROM generate_series(20001, 20010) g");
+        VerificationReport r;
+        try (JdbcTableVerifier v = verifier(p, "tk", registry).maxRowsPerSecond(10_000).build()) {
+            r = v.verify();
+        }
+        assertThat(r.count(DifferenceKind.CHANGED)).as(r.toString()).isEqualTo(25);
+        assertThat(r.count(DifferenceKind.MISSING)).isEqualTo(16);
+        assertThat(r.count(DifferenceKind.EXTRA)).isEqualTo(10);
+    }
+
+    /** Exit 2 with a password in the URL: neither the --json error report nor the --report file carries it. */
+    @Test
+    void errorReportsCarryNoPassword(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("r.json");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = VerifyCommand.run(List.of("--source",
+                "jdbc:postgresql://127.0.0.1:1/a?user=u&password=hunter2secret", "--target",
+                "jdbc:postgresql://u:hunter3secret@127.0.0.1:1/b", "--table", "t", "--report", report.toString(),
+                "--json=TRUE"), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), k -> null);
+        assertThat(code).isEqualTo(2);
+        String all = out + "\n" + err + "\n" + Files.readString(report);
+        assertThat(all).contains("\"error\"").doesNotContain("hunter2secret").doesNotContain("hunter3secret");
+    }
+
+    /**
+     * Hot row, two columns differing: a is really wrong on the target (stable), b is in flight (the source moves on
+     * before every probe, the pipeline one step behind). Ground truth after the pipeline catches up: a differs, b
+     * not. The per-column rule confirms CHANGED [a] only.
+     */
+    @Test
+    void aHotRowWithOneWrongAndOneInFlightColumnNamesOnlyTheWrongOne() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE h2 (id int PRIMARY KEY, a text, b int)",
+                "INSERT INTO h2 SELECT g, 'a' || g, g FROM generate_series(2, 200) g");
+        p.onSource("INSERT INTO h2 VALUES (1, 'A', 1)");
+        p.onTarget("INSERT INTO h2 VALUES (1, 'WRONG', 0)");
+        AtomicInteger calls = new AtomicInteger();
+        AtomicReference<Instant> w = new AtomicReference<>(Instant.parse("2000-01-01T00:00:00Z"));
+        VerificationReport r;
+        try (JdbcTableVerifier v = verifier(p, "h2", registry).pollInterval(Duration.ofMillis(50))
+                .inFlightTimeout(Duration.ofSeconds(3)).appliedWatermark(() -> {
+                    int n = calls.incrementAndGet();
+                    if (n >= 2 && n <= 6) {
+                        try {
+                            // the pipeline applies the previous source version of b, then the source moves on
+                            p.onTarget("UPDATE h2 SET b = " + (n - 1) + " WHERE id = 1");
+                            Thread.sleep(30);
+                            w.set(Instant.now());
+                            Thread.sleep(30);
+                            p.onSource("UPDATE h2 SET b = " + n + " WHERE id = 1");
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    return Optional.of(w.get());
+                }).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toString()).containsExactly(new io.migmon.verify.RowDifference(
+                DifferenceKind.CHANGED, java.util.Map.of("id", "1"), List.of("a")));
+    }
+
+    /**
+     * The differences gauge across runs of one name: run 1 (no pipeline) verifies 2 changed rows; nothing is
+     * repaired; run 2 of the same name has a pipeline whose watermark never passes the candidates, so it ends
+     * inconclusive with both unresolved. Ground truth: 2 rows still differ. The docs promise the gauge does not drop
+     * "just because a new run started"; here it drops to 0 because the new run could not verify (the
+     * validation_differences alert resolves while the rows are still wrong).
+     */
+    @Test
+    @Disabled("finding 9: an inconclusive run (candidates unresolved) sets the differences gauge to 0 while the rows verified different before still differ")
+    void anInconclusiveRunDoesNotClearTheDifferencesGauge() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE g (id int PRIMARY KEY, v text)",
+                "INSERT INTO g SELECT g, 'v' || g FROM generate_series(1, 500) g");
+        p.onTarget("UPDATE g SET v = 'x' WHERE id IN (10, 20)");
+        try (JdbcTableVerifier v = verifier(p, "g", registry).build()) {
+            assertThat(v.verify().totalDifferences()).isEqualTo(2);
+        }
+        try (JdbcTableVerifier v = verifier(p, "g", registry).pollInterval(Duration.ofMillis(50))
+                .inFlightTimeout(Duration.ofSeconds(1))
+                .appliedWatermark(() -> Optional.of(Instant.parse("2000-01-01T00:00:00Z"))).build()) {
+            VerificationReport r = v.verify();
+            assertThat(r.status()).isEqualTo(VerificationStatus.INCONCLUSIVE);
+            assertThat(r.unresolved()).isEqualTo(2);
+        }
+        assertThat(registry.get("migration.validation.differences").tag("verification", "g").gauge().value())
+                .as("differences gauge after an inconclusive run; both rows still differ").isEqualTo(2.0);
+    }
 }
