@@ -158,7 +158,10 @@ public final class ValidationMeters implements AutoCloseable {
 
     /**
      * The run finished with this report: mismatches not yet counted by {@link #confirmed} counted, differences gauge
-     * set to the report's total, progress 1, ETA 0.
+     * set to the report's total, progress 1, ETA 0. A run that left candidates unresolved (inconclusive) does not
+     * lower the differences gauge: it could not verify that earlier differences were repaired, so the gauge keeps
+     * the larger of the previous value and this run's verified total (an alert never resolves on an inconclusive
+     * run).
      */
     public void finished(VerificationReport report) {
         for (DifferenceKind k : DifferenceKind.values()) {
@@ -171,7 +174,11 @@ public final class ValidationMeters implements AutoCloseable {
                 mismatches.get(k).increment(c);
             }
         }
-        state.differences.set(report.totalDifferences());
+        if (report.unresolved() > 0) {
+            state.differences.accumulateAndGet(report.totalDifferences(), Math::max);
+        } else {
+            state.differences.set(report.totalDifferences());
+        }
         state.inFlight.set(0);
         state.progress = 1.0;
         state.eta = 0;

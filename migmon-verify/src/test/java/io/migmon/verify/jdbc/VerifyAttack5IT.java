@@ -395,7 +395,6 @@ class VerifyAttack5IT {
      * validation_differences alert resolves while the rows are still wrong).
      */
     @Test
-    @Disabled("finding 9: an inconclusive run (candidates unresolved) sets the differences gauge to 0 while the rows verified different before still differ")
     void anInconclusiveRunDoesNotClearTheDifferencesGauge() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE g (id int PRIMARY KEY, v text)",
