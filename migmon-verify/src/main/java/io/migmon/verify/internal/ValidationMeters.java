@@ -35,6 +35,11 @@ public final class ValidationMeters implements AutoCloseable {
         final AtomicLong inFlight = new AtomicLong();
         volatile double progress = Double.NaN;
         volatile double eta = Double.NaN;
+        /**
+         * Token of the instance that registered last: only it may remove the shared meters (a token, not the
+         * instance, which holds the registry: the registry is this map's weak key).
+         */
+        volatile Object owner;
     }
 
     /** Gauge values per registry (weakly: a registry the host drops takes its entries along) and verification. */
@@ -50,6 +55,7 @@ public final class ValidationMeters implements AutoCloseable {
     private final Counter rows;
     private final Map<DifferenceKind, Counter> mismatches = new EnumMap<>(DifferenceKind.class);
     private final State state;
+    private final Object ownerToken = new Object();
     private final long[] confirmedThisRun = new long[DifferenceKind.values().length];
     private volatile double expectedRows = Double.NaN;
     private volatile long runStartMillis;
@@ -69,6 +75,7 @@ public final class ValidationMeters implements AutoCloseable {
         synchronized (STATES) {
             this.state = STATES.computeIfAbsent(registry, r -> new java.util.concurrent.ConcurrentHashMap<>())
                     .computeIfAbsent(stateKey, k -> new State());
+            this.state.owner = ownerToken; // the latest verifier of the name takes the meters over
         }
         this.rows = meters.counter(MetricCatalog.VALIDATION_ROWS, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
         for (DifferenceKind k : DifferenceKind.values()) {
@@ -210,10 +217,17 @@ public final class ValidationMeters implements AutoCloseable {
         // the meters outlive the verifier; the host removes them with remove()
     }
 
-    /** Removes the meters this instance registered (and forgets the verification's gauge values). Idempotent. */
+    /**
+     * Removes the meters this instance registered (and forgets the verification's gauge values). Idempotent. Only
+     * the instance that registered the verification's meters last (their owner) removes them: a retired verifier's
+     * call after a later verifier of the same name took them over is a no-op (the meters are shared by id).
+     */
     public void remove() {
-        meters.close();
         synchronized (STATES) {
+            if (state.owner != ownerToken) {
+                return;
+            }
+            meters.close();
             Map<List<String>, State> m = STATES.get(registry);
             if (m != null) {
                 m.remove(stateKey, state);

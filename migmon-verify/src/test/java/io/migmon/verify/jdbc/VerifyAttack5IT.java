@@ -59,7 +59,6 @@ class VerifyAttack5IT {
      * live verifier of the same name (or the new run re-registers them); actual: the registry has none.
      */
     @Test
-    @Disabled("finding 1: removeMeters() of one verifier removes the meters of a live verifier of the same name; its run then publishes nothing")
     void removeMetersOfTheRetiredVerifierLeavesTheLiveOnesMeters() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE m (id int PRIMARY KEY, v text)",
