@@ -144,6 +144,20 @@ public final class ValidationMeters implements AutoCloseable {
         state.differences.accumulateAndGet(t, Math::max);
     }
 
+    /**
+     * Differences a resumed run carries over from the interrupted run's checkpoint that the interrupted run already
+     * counted when it found them (without a pipeline a difference found is counted at once): they count as counted
+     * for this run, so that a crash and its resume count each difference once. Call after {@link #start}.
+     */
+    public void carriedOver(DifferenceKind kind, long n) {
+        if (n <= 0) {
+            return;
+        }
+        synchronized (confirmedThisRun) {
+            confirmedThisRun[kind.ordinal()] += n;
+        }
+    }
+
     /** Rows covered by one more range (counted, progress and ETA updated). */
     public void rowsChecked(long n, long doneSoFar, long doneThisRun) {
         rows.increment(n);

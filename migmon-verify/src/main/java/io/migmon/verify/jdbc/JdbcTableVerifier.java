@@ -396,6 +396,13 @@ public final class JdbcTableVerifier implements AutoCloseable {
             long estimated = s.estimatedRows(src);
             boolean unindexedRanges = s.keyRangesScan() || t.keyRangesScan();
             meters.start(estimated, rowsChecked);
+            if (resumed && watermark == null) {
+                // the interrupted run counted these when it found them: count each difference once
+                for (RowDifference d : cp.candidates()) {
+                    meters.carriedOver(d.kind(), 1);
+                }
+                cp.unlisted().forEach(meters::carriedOver);
+            }
 
             while (true) {
                 // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
