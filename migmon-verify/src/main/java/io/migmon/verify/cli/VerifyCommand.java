@@ -257,7 +257,13 @@ public final class VerifyCommand {
                     value = a.substring(eq + 1);
                 }
                 switch (name) {
-                    case "-h", "--help" -> o.help = true;
+                    case "-h", "--help" -> {
+                        if (value != null) {
+                            // --help=false must not be a green (exit 0) run that never verified anything
+                            throw new IllegalArgumentException(name + " takes no value, was '" + value + "'");
+                        }
+                        o.help = true;
+                    }
                     case "--json" -> o.json = o.flag(name, value);
                     case "--strict-numeric-scale" -> o.strictNumericScale = o.flag(name, value);
                     default -> {

@@ -244,7 +244,6 @@ class VerifyAttack5IT {
      * --name=$VAR gets a green verification that never ran.
      */
     @Test
-    @Disabled("finding 6: --help=false prints the usage and exits 0 ('identical') without running")
     void helpFalseIsNotAGreenRun() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
