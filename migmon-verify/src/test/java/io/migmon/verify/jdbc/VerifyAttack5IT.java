@@ -261,7 +261,6 @@ class VerifyAttack5IT {
      * identical; actual: unchanged.
      */
     @Test
-    @Disabled("finding 7: exit 2 on a refused argument (repeated --where, --json=yes) leaves the previous --report file saying identical")
     void refusedArgumentsDoNotLeaveAnEarlierVerdict(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("r.json");
         Files.writeString(report, "{\"status\": \"identical\", \"exitCode\": 0}");
