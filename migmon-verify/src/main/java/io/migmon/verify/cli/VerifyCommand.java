@@ -86,12 +86,16 @@ public final class VerifyCommand {
      * @return 0 identical, 1 different, 2 cannot evaluate
      */
     public static int run(List<String> args, PrintStream out, PrintStream err, Function<String, String> env) {
-        Options o;
+        Options o = new Options();
         try {
-            o = Options.parse(args);
+            o.parseInto(args);
         } catch (IllegalArgumentException e) {
             err.println("migmon verify: " + e.getMessage());
             err.print(USAGE);
+            if (o.reportFile != null) {
+                // --report was understood: the file must not keep an earlier run's verdict
+                writeErrorReport(o, UrlDataSource.redact(e.getMessage()), err);
+            }
             return CANNOT_EVALUATE;
         }
         if (o.help) {
@@ -139,13 +143,23 @@ public final class VerifyCommand {
             out.println(json);
         }
         if (o.reportFile != null) {
-            try {
-                Files.writeString(o.reportFile, json, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                err.println("migmon verify: cannot write the report: " + e.getMessage());
-            }
+            writeReport(o.reportFile, json, err);
         }
         return CANNOT_EVALUATE;
+    }
+
+    /** The error report for arguments refused after {@code --report} was read (some options may be missing). */
+    private static void writeErrorReport(Options o, String reason, PrintStream err) {
+        writeReport(o.reportFile, VerificationReport.errorJson(o.table, o.name == null ? o.table : o.name,
+                o.source != null && o.mongo() ? "mongodb" : "postgresql", reason, java.time.Instant.now()), err);
+    }
+
+    private static void writeReport(Path file, String json, PrintStream err) {
+        try {
+            Files.writeString(file, json, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            err.println("migmon verify: cannot write the report: " + e.getMessage());
+        }
     }
 
     private static VerificationReport jdbc(Options o, MeterRegistry registry, Function<String, String> env) {
@@ -246,7 +260,12 @@ public final class VerifyCommand {
         }
 
         static Options parse(List<String> args) {
-            Options o = new Options();
+            return new Options().parseInto(args);
+        }
+
+        /** Parses into this instance (so that what was read before a refused argument, e.g. --report, is known). */
+        Options parseInto(List<String> args) {
+            Options o = this;
             for (int i = 0; i < args.size(); i++) {
                 String a = args.get(i);
                 String name = a;
@@ -257,7 +276,13 @@ public final class VerifyCommand {
                     value = a.substring(eq + 1);
                 }
                 switch (name) {
-                    case "-h", "--help" -> o.help = true;
+                    case "-h", "--help" -> {
+                        if (value != null) {
+                            // --help=false must not be a green (exit 0) run that never verified anything
+                            throw new IllegalArgumentException(name + " takes no value, was '" + value + "'");
+                        }
+                        o.help = true;
+                    }
                     case "--json" -> o.json = o.flag(name, value);
                     case "--strict-numeric-scale" -> o.strictNumericScale = o.flag(name, value);
                     default -> {

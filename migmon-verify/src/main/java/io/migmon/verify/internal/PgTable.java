@@ -1309,10 +1309,14 @@ public final class PgTable {
         return out;
     }
 
-    /** Whether the relation's rows have versions ({@code xmin}): a table, partitioned table or materialized view. */
+    /**
+     * Whether the relation's rows have versions ({@code xmin}) this role may read: a table, partitioned table or
+     * materialized view, with table-level SELECT (column privileges, however many, do not cover the system column
+     * {@code xmin}: a role granted SELECT column by column verifies without row versions).
+     */
     public boolean hasRowVersions(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT relkind IN ('r', 'p', 'm') FROM pg_class "
-                + "WHERE oid = CAST(? AS regclass)")) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT relkind IN ('r', 'p', 'm') "
+                + "AND has_table_privilege(oid, 'SELECT') FROM pg_class WHERE oid = CAST(? AS regclass)")) {
             ps.setString(1, relation);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() && rs.getBoolean(1);

@@ -35,6 +35,11 @@ public final class ValidationMeters implements AutoCloseable {
         final AtomicLong inFlight = new AtomicLong();
         volatile double progress = Double.NaN;
         volatile double eta = Double.NaN;
+        /**
+         * Token of the instance that registered last: only it may remove the shared meters (a token, not the
+         * instance, which holds the registry: the registry is this map's weak key).
+         */
+        volatile Object owner;
     }
 
     /** Gauge values per registry (weakly: a registry the host drops takes its entries along) and verification. */
@@ -50,6 +55,7 @@ public final class ValidationMeters implements AutoCloseable {
     private final Counter rows;
     private final Map<DifferenceKind, Counter> mismatches = new EnumMap<>(DifferenceKind.class);
     private final State state;
+    private final Object ownerToken = new Object();
     private final long[] confirmedThisRun = new long[DifferenceKind.values().length];
     private volatile double expectedRows = Double.NaN;
     private volatile long runStartMillis;
@@ -69,6 +75,7 @@ public final class ValidationMeters implements AutoCloseable {
         synchronized (STATES) {
             this.state = STATES.computeIfAbsent(registry, r -> new java.util.concurrent.ConcurrentHashMap<>())
                     .computeIfAbsent(stateKey, k -> new State());
+            this.state.owner = ownerToken; // the latest verifier of the name takes the meters over
         }
         this.rows = meters.counter(MetricCatalog.VALIDATION_ROWS, MetricCatalog.VERIFICATION, name, MetricCatalog.TABLE, table);
         for (DifferenceKind k : DifferenceKind.values()) {
@@ -137,6 +144,20 @@ public final class ValidationMeters implements AutoCloseable {
         state.differences.accumulateAndGet(t, Math::max);
     }
 
+    /**
+     * Differences a resumed run carries over from the interrupted run's checkpoint that the interrupted run already
+     * counted when it found them (without a pipeline a difference found is counted at once): they count as counted
+     * for this run, so that a crash and its resume count each difference once. Call after {@link #start}.
+     */
+    public void carriedOver(DifferenceKind kind, long n) {
+        if (n <= 0) {
+            return;
+        }
+        synchronized (confirmedThisRun) {
+            confirmedThisRun[kind.ordinal()] += n;
+        }
+    }
+
     /** Rows covered by one more range (counted, progress and ETA updated). */
     public void rowsChecked(long n, long doneSoFar, long doneThisRun) {
         rows.increment(n);
@@ -158,7 +179,10 @@ public final class ValidationMeters implements AutoCloseable {
 
     /**
      * The run finished with this report: mismatches not yet counted by {@link #confirmed} counted, differences gauge
-     * set to the report's total, progress 1, ETA 0.
+     * set to the report's total, progress 1, ETA 0. A run that left candidates unresolved (inconclusive) does not
+     * lower the differences gauge: it could not verify that earlier differences were repaired, so the gauge keeps
+     * the larger of the previous value and this run's verified total (an alert never resolves on an inconclusive
+     * run).
      */
     public void finished(VerificationReport report) {
         for (DifferenceKind k : DifferenceKind.values()) {
@@ -171,7 +195,11 @@ public final class ValidationMeters implements AutoCloseable {
                 mismatches.get(k).increment(c);
             }
         }
-        state.differences.set(report.totalDifferences());
+        if (report.unresolved() > 0) {
+            state.differences.accumulateAndGet(report.totalDifferences(), Math::max);
+        } else {
+            state.differences.set(report.totalDifferences());
+        }
         state.inFlight.set(0);
         state.progress = 1.0;
         state.eta = 0;
@@ -203,10 +231,17 @@ public final class ValidationMeters implements AutoCloseable {
         // the meters outlive the verifier; the host removes them with remove()
     }
 
-    /** Removes the meters this instance registered (and forgets the verification's gauge values). Idempotent. */
+    /**
+     * Removes the meters this instance registered (and forgets the verification's gauge values). Idempotent. Only
+     * the instance that registered the verification's meters last (their owner) removes them: a retired verifier's
+     * call after a later verifier of the same name took them over is a no-op (the meters are shared by id).
+     */
     public void remove() {
-        meters.close();
         synchronized (STATES) {
+            if (state.owner != ownerToken) {
+                return;
+            }
+            meters.close();
             Map<List<String>, State> m = STATES.get(registry);
             if (m != null) {
                 m.remove(stateKey, state);

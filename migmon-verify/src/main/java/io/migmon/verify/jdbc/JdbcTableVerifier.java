@@ -396,6 +396,13 @@ public final class JdbcTableVerifier implements AutoCloseable {
             long estimated = s.estimatedRows(src);
             boolean unindexedRanges = s.keyRangesScan() || t.keyRangesScan();
             meters.start(estimated, rowsChecked);
+            if (resumed && watermark == null) {
+                // the interrupted run counted these when it found them: count each difference once
+                for (RowDifference d : cp.candidates()) {
+                    meters.carriedOver(d.kind(), 1);
+                }
+                cp.unlisted().forEach(meters::carriedOver);
+            }
 
             while (true) {
                 // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
@@ -875,8 +882,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 return new InFlightResolver.Probe(sr.hash(), tr.hash(), cols, sr.readAt(), sr.commit(), sr.version(),
                         columnMap(sr.hash(), sr.columnHashes()), columnMap(tr.hash(), tr.columnHashes()));
             } catch (SQLException e) {
+                String hint = !"42501".equals(e.getSQLState()) ? "" : (commitTimestamps
+                        ? "; commitTimestamps(true) reads the system column xmin, which column privileges do not "
+                                + "cover: grant table-level SELECT on the source table, or turn commitTimestamps off"
+                        : "") + privilegeHint();
                 throw new VerificationException("re-check of " + keyMap(key) + " in " + table + " failed: "
-                        + e.getMessage(), e);
+                        + e.getMessage() + " (SQLState " + e.getSQLState() + ")" + hint, e);
             }
         }
 
