@@ -1,0 +1,232 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.cdc.jdbc.JdbcChangeApplier;
+import io.migmon.cdc.spi.ChangeApplier;
+import io.migmon.testsupport.EmbeddedPostgresFixture;
+import io.migmon.testsupport.KafkaTestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Attack 4 (issue 11) on a real {@link CdcEventProcessor}: own in-process KRaft broker, real PostgreSQL target through
+ * the JDBC applier, a test producer writing Debezium 3.6.1-shaped envelopes (one transaction's changes, its
+ * {@code END}, heartbeats every second). Ground truth: the rows in the target and the commit time the producer
+ * stamped. Every finding still open is {@code @Disabled} with its number.
+ */
+class CdcAttack4IT {
+
+    private static KafkaClusterTestKit kafka;
+    private static EmbeddedPostgresFixture pg;
+    private static DataSource target;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeAll
+    static void setUp() throws Exception {
+        Path work = Path.of("target", "att4-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        Files.createDirectories(work);
+        kafka = KafkaTestBroker.start(work.resolve("kafka"));
+        pg = EmbeddedPostgresFixture.builder("att4").baseDirectory(work.resolve("pg")).start();
+        target = pg.dataSource();
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        threads.shutdownNow();
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(2));
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+    }
+
+    private static void createTopics(String... topics) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<NewTopic> list = new ArrayList<>();
+            for (String t : topics) {
+                list.add(new NewTopic(t, 1, (short) 1));
+            }
+            admin.createTopics(list).all().get();
+        }
+    }
+
+    private static void send(String topic, String key, String value) {
+        producer.send(new ProducerRecord<>(topic, 0, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String change(String prefix, String table, long id, long commitMs, long xid, long totalOrder) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + ",\"v\":\"v" + id + "\"},\"source\":{\"version\":"
+                + "\"3.6.1.Final\",\"connector\":\"postgresql\",\"name\":\"" + prefix + "\",\"ts_ms\":" + commitMs
+                + ",\"ts_us\":" + commitMs * 1000 + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\","
+                + "\"table\":\"" + table + "\",\"txId\":" + xid + ",\"lsn\":" + (26_000_000 + totalOrder * 144)
+                + "},\"transaction\":{\"id\":\"" + xid + ":" + (26_000_000 + totalOrder * 144) + "\",\"total_order\":"
+                + totalOrder + ",\"data_collection_order\":" + totalOrder + "},\"op\":\"c\",\"ts_ms\":" + commitMs + "}";
+    }
+
+    private static String end(long xid, long count, long commitMs, String prefix, String table) {
+        return "{\"status\":\"END\",\"id\":\"" + xid + ":99000000\",\"event_count\":" + count
+                + ",\"data_collections\":[{\"data_collection\":\"public." + table + "\",\"event_count\":" + count
+                + "}],\"ts_ms\":" + commitMs + "}";
+    }
+
+    private static long rows(String table) throws Exception {
+        return LagPipeline.scalarLong(target, "SELECT count(*) FROM public." + table);
+    }
+
+    /** Heartbeats of connector {@code prefix} every second, stamped with the (true) time they are sent. */
+    private static Future<?> heartbeats(String prefix, AtomicBoolean stop) {
+        return threads.submit(() -> {
+            while (!stop.get()) {
+                send("__debezium-heartbeat." + prefix, "{\"serverName\":\"" + prefix + "\"}",
+                        "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                producer.flush();
+                Thread.sleep(1000);
+            }
+            return null;
+        });
+    }
+
+    /** Sleeps after every batch it applies: a target that takes ~{@code ms} per 500 rows. */
+    static final class Slow implements ChangeApplier {
+        final JdbcChangeApplier delegate = JdbcChangeApplier.builder(target).build();
+        final long ms;
+
+        Slow(long ms) {
+            this.ms = ms;
+        }
+
+        @Override
+        public void apply(List<ChangeEvent> batch) throws Exception {
+            delegate.apply(batch);
+            Thread.sleep(ms);
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    /**
+     * One source transaction of 20,000 rows (40 polls of {@code max.poll.records}=500), transaction metadata on,
+     * heartbeats every second, a target that takes ~150 ms per batch (~6 s for the transaction). Truth while the
+     * target holds part of it: now − the commit time (the target is stale by the whole transaction). Expected: the
+     * replication lag never reads below truth − 1.5 s while 1..19,999 rows are in the target, the transaction is
+     * reported once in {@code cdc_transaction_apply_lag_seconds} at ≈ (time the last row landed) − commit,
+     * {@code cdc_events_processed_total} = 20,000.
+     */
+    @Test
+    void aTransactionLargerThanMaxPollRecordsReadsItsAgeWhileHalfApplied() throws Exception {
+        String prefix = "big";
+        String table = "items";
+        String topic = prefix + ".public." + table;
+        createTopics(topic, prefix + ".transaction", "__debezium-heartbeat." + prefix);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public." + table + " (id int PRIMARY KEY, v text)");
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", "big-replica");
+        c.put("max.poll.records", "500");
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop);
+        CdcEventProcessor processor = CdcEventProcessor.builder("big").meterRegistry(registry).kafkaConsumer(c)
+                .topicPattern(java.util.regex.Pattern.compile("big\\..*|__debezium-heartbeat\\.big"))
+                .applier(new Slow(150)).heartbeatInterval(Duration.ofSeconds(1))
+                .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(200)).build();
+        Future<?> loop = threads.submit(processor);
+        try {
+            int n = 20_000;
+            long xid = 4242;
+            // one row first so the table's series exists, then wait for steady state
+            long warm = System.currentTimeMillis();
+            send(topic, "{\"id\":0}", change(prefix, table, 0, warm, xid - 1, 1));
+            send(prefix + ".transaction", null, end(xid - 1, 1, warm, prefix, table));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "warm row applied", () -> rows(table) == 1);
+            Await.until(Duration.ofSeconds(20), "lag 0 with heartbeats",
+                    () -> registry.find("cdc.replication.lag.overall").gauge() != null
+                            && registry.get("cdc.replication.lag.overall").gauge().value() == 0.0);
+            long commit = System.currentTimeMillis();
+            for (int i = 1; i <= n; i++) {
+                send(topic, "{\"id\":" + i + "}", change(prefix, table, i, commit, xid, i));
+            }
+            send(prefix + ".transaction", null, end(xid, n, commit, prefix, table));
+            producer.flush();
+            List<String> samples = new ArrayList<>();
+            double worstUnder = 0;
+            long lastRowAt = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+            while (System.nanoTime() < deadline) {
+                long before = System.currentTimeMillis();
+                double lag = registry.get("cdc.replication.lag.overall").gauge().value();
+                long r = rows(table) - 1;
+                long after = System.currentTimeMillis();
+                if (r >= n) {
+                    lastRowAt = after;
+                    break;
+                }
+                if (r > 0) {
+                    double truth = (before - commit) / 1000.0; // the lower end of the read window
+                    samples.add(String.format("rows %d lag %.2f truth %.2f", r, lag, truth));
+                    worstUnder = Math.max(worstUnder, truth - lag);
+                }
+                Thread.sleep(100);
+            }
+            assertThat(lastRowAt).as("all rows applied within 45 s").isPositive();
+            assertThat(samples).as("sampled while partly applied").hasSizeGreaterThan(5);
+            assertThat(worstUnder).as("under-read while partly applied: %s", samples).isLessThan(1.5);
+            Await.until(Duration.ofSeconds(10), "transaction reported",
+                    () -> registry.find("cdc.transaction.apply.lag").tag("source", prefix).timer() != null
+                            && registry.get("cdc.transaction.apply.lag").tag("source", prefix).timer().count() == 2);
+            Timer t = registry.get("cdc.transaction.apply.lag").tag("source", prefix).timer();
+            double maxSeconds = t.max(TimeUnit.MILLISECONDS) / 1000.0;
+            assertThat(maxSeconds).as("transaction apply lag vs last row landing %.2f s after commit",
+                    (lastRowAt - commit) / 1000.0).isBetween((lastRowAt - commit) / 1000.0 - 1.5,
+                    (lastRowAt - commit) / 1000.0 + 0.5);
+            assertThat(processor.eventsProcessed()).isEqualTo(n + 1);
+            System.out.println("[attack4] big tx: " + samples.size() + " samples, worst under-read " + worstUnder
+                    + " s, tx lag " + maxSeconds + " s, last row " + (lastRowAt - commit) + " ms; first "
+                    + samples.get(0) + ", last " + samples.get(samples.size() - 1));
+        } finally {
+            stop.set(true);
+            processor.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+}
