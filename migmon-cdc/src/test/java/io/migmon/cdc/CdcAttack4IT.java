@@ -75,17 +75,25 @@ class CdcAttack4IT {
     }
 
     private static void createTopics(String... topics) throws Exception {
+        createTopics(1, topics);
+    }
+
+    private static void createTopics(int partitions, String... topics) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<NewTopic> list = new ArrayList<>();
             for (String t : topics) {
-                list.add(new NewTopic(t, 1, (short) 1));
+                list.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(list).all().get();
         }
     }
 
     private static void send(String topic, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, 0, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+        send(topic, 0, key, value);
+    }
+
+    private static void send(String topic, int partition, String key, String value) {
+        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
                 value.getBytes(StandardCharsets.UTF_8)));
     }
 
@@ -151,6 +159,8 @@ class CdcAttack4IT {
      * {@code cdc_events_processed_total} = 20,000.
      */
     @Test
+    @org.junit.jupiter.api.Disabled("held up 2026-11-27 10:13 UTC: 58 samples while partly applied, worst under-read"
+            + " 0.00 s (lag == truth), tx apply lag 8.66 s vs last row 8.54 s after commit, 20,001 events; run on demand")
     void aTransactionLargerThanMaxPollRecordsReadsItsAgeWhileHalfApplied() throws Exception {
         String prefix = "big";
         String table = "items";
@@ -226,6 +236,111 @@ class CdcAttack4IT {
             stop.set(true);
             processor.close();
             loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String lags(SimpleMeterRegistry registry) {
+        StringBuilder b = new StringBuilder();
+        for (io.micrometer.core.instrument.Gauge g : registry.find("cdc.replication.lag").gauges()) {
+            b.append(g.getId().getTag("source_table")).append('=')
+                    .append(String.format("%.2f", g.value())).append(' ');
+        }
+        io.micrometer.core.instrument.Gauge o = registry.find("cdc.replication.lag.overall").gauge();
+        return b.append("overall=").append(o == null ? "none" : String.format("%.2f", o.value())).toString();
+    }
+
+    private static double maxLag(SimpleMeterRegistry registry) {
+        double max = 0;
+        for (io.micrometer.core.instrument.Gauge g : registry.find("cdc.replication.lag").gauges()) {
+            max = Math.max(max, g.value());
+        }
+        io.micrometer.core.instrument.Gauge o = registry.find("cdc.replication.lag.overall").gauge();
+        return o == null ? max : Math.max(max, o.value());
+    }
+
+    /**
+     * Scale-out as a new user does it: two processors with the same {@code group.id}, the data topics with 2
+     * partitions, Debezium's heartbeat topic with 1 (its default), the default assignor. Only one member is assigned
+     * the heartbeat partition; the other replicates its data partitions without ever seeing a heartbeat. Truth after
+     * the rebalance: every row of both tables is in the target and the source is idle with heartbeats flowing, so
+     * the staleness is 0 on both. Expected: both processors' replication-lag gauges at most 2 s and both UP, 8 s
+     * after the last change. Actual (2026-11-27 10:15 UTC): A (heartbeat partition) 0.00 s, UP; B (2 data
+     * partitions, no heartbeat partition) ta=tb=overall 8.14 s, DOWN "connector silent ... 8138 ms", stage
+     * connector; events A 12 + B 4 = 16 (counted once). B's lag grows 1 s/s forever while its tables are idle.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("finding 2: the group member without the heartbeat partition reads 8.14 s lag"
+            + " (growing 1 s/s) and DOWN 'connector silent' 8 s after its last apply, truth 0; the other member 0, UP")
+    void twoProcessorsInOneGroupBothReadTheirIdleTablesCurrent() throws Exception {
+        String prefix = "two";
+        String ta = prefix + ".public.ta";
+        String tb = prefix + ".public.tb";
+        createTopics(2, ta, tb);
+        createTopics(1, "__debezium-heartbeat." + prefix);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.ta (id int PRIMARY KEY, v text)",
+                "CREATE TABLE public.tb (id int PRIMARY KEY, v text)");
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop);
+        SimpleMeterRegistry ra = new SimpleMeterRegistry();
+        SimpleMeterRegistry rb = new SimpleMeterRegistry();
+        java.util.function.Function<String, CdcEventProcessor> build = name -> {
+            Map<String, Object> c = new HashMap<>();
+            c.put("bootstrap.servers", kafka.bootstrapServers());
+            c.put("group.id", "two-replica");
+            return CdcEventProcessor.builder(name).meterRegistry(name.equals("pa") ? ra : rb).kafkaConsumer(c)
+                    .topicPattern(java.util.regex.Pattern.compile("two\\..*|__debezium-heartbeat\\.two"))
+                    .applier(JdbcChangeApplier.builder(target).build()).heartbeatInterval(Duration.ofSeconds(1))
+                    .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        };
+        CdcEventProcessor pa = build.apply("pa");
+        Future<?> la = threads.submit(pa);
+        CdcEventProcessor pb = null;
+        Future<?> lb = null;
+        try {
+            int id = 0;
+            for (int i = 0; i < 4; i++) {
+                long now = System.currentTimeMillis();
+                id++;
+                send(ta, i % 2, "{\"id\":" + id + "}", change(prefix, "ta", id, now, 5000 + id, 1));
+                send(tb, i % 2, "{\"id\":" + id + "}", change(prefix, "tb", id, now, 6000 + id, 1));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "A applied all",
+                    () -> rows("ta") == 4 && rows("tb") == 4);
+            Await.until(Duration.ofSeconds(20), "A reads 0", () -> maxLag(ra) == 0.0);
+            pb = build.apply("pb");
+            lb = threads.submit(pb);
+            CdcEventProcessor fb = pb;
+            Await.until(Duration.ofSeconds(30), "B assigned", () -> !rb.find("cdc.consumer.lag").gauges().isEmpty());
+            // after the rebalance, changes on every partition of both tables (each member applies its own)
+            for (int i = 0; i < 4; i++) {
+                long now = System.currentTimeMillis();
+                id++;
+                send(ta, i % 2, "{\"id\":" + id + "}", change(prefix, "ta", id, now, 5000 + id, 1));
+                send(tb, i % 2, "{\"id\":" + id + "}", change(prefix, "tb", id, now, 6000 + id, 1));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "all applied", () -> rows("ta") == 8 && rows("tb") == 8);
+            long applied = System.currentTimeMillis();
+            Thread.sleep(8_000);
+            String state = "A: " + lags(ra) + " health " + pa.healthCheck().check() + " | B: " + lags(rb) + " health "
+                    + fb.healthCheck().check() + " | events A " + pa.eventsProcessed() + " B " + fb.eventsProcessed()
+                    + ", " + (System.currentTimeMillis() - applied) + " ms after the last apply";
+            System.out.println("[attack4] two processors: " + state);
+            assertThat(pa.eventsProcessed() + fb.eventsProcessed()).as(state).isEqualTo(16);
+            assertThat(maxLag(ra)).as(state).isLessThanOrEqualTo(2.0);
+            assertThat(maxLag(rb)).as(state).isLessThanOrEqualTo(2.0);
+            assertThat(pa.healthCheck().check().status()).as(state).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+            assertThat(fb.healthCheck().check().status()).as(state).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        } finally {
+            stop.set(true);
+            pa.close();
+            if (pb != null) {
+                pb.close();
+                lb.get(30, TimeUnit.SECONDS);
+            }
+            la.get(30, TimeUnit.SECONDS);
             hb.get(10, TimeUnit.SECONDS);
         }
     }
