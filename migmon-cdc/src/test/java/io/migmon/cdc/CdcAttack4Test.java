@@ -66,4 +66,57 @@ class CdcAttack4Test {
                     java.util.Arrays.toString(lags)).isLessThanOrEqualTo(5.1 + 0.01);
         }
     }
+
+    /**
+     * Source host 5 s behind, heartbeats flowing every 2 s (the configured interval), everything applied. The
+     * connector rule judges silence "by the source's own timestamps" (now on the processor's clock − the newest
+     * heartbeat {@code ts_ms} on the source's clock), so each heartbeat arrives already 5 s "old": more than the
+     * stall timeout (2 intervals, 4 s). Expected: UP (heartbeats arrive every 2 s; truth: nothing waits). Actual: DOWN
+     * "connector silent" on every read while the connector is healthy.
+     */
+    @Test
+    @Disabled("finding 3: a source clock 5 s behind (heartbeats every 2 s, flowing) keeps health DOWN"
+            + " 'connector silent' for good: silence judged as processor now - heartbeat ts_ms")
+    void finding3_sourceClockBehindByMoreThanTheStallTimeoutIsConnectorSilentForGood() {
+        long skewMs = -5_000;
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(HEARTBEAT).build()) {
+            p.process(List.of(CdcRecord.of("shop.public.orders", null, change(1, clock.millis() - 100 + skewMs))));
+            List<String> verdicts = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50 + skewMs)));
+                clock.advance(Duration.ofMillis(1_000)); // read between heartbeats
+                io.migmon.core.health.Health h = p.healthCheck().check();
+                verdicts.add(h.status() + " " + h.reasons());
+            }
+            assertThat(verdicts).as("health while heartbeats flow every 2 s").allMatch(v -> v.startsWith("UP"));
+        }
+    }
+
+    /**
+     * Source host 5 s ahead. Every source time later than the consumption is capped at it (documented), so a
+     * caught-up pipeline reads 0 (truth 0.1 s) and nothing reads negative. Pinned as held: lag never negative,
+     * health UP, appliedWatermark not in the processor's future.
+     */
+    @Test
+    void sourceClockAheadReadsNoNegativeLagAndStaysUp() {
+        long skewMs = 5_000;
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(HEARTBEAT).build()) {
+            p.process(List.of(CdcRecord.of("shop.public.orders", null, change(1, clock.millis() - 100 + skewMs))));
+            for (int i = 0; i < 4; i++) {
+                assertThat(overallLag()).isBetween(0.0, 2.1);
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50 + skewMs)));
+                assertThat(p.healthCheck().check().status()).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+                assertThat(p.appliedWatermark()).hasValueSatisfying(w -> assertThat(w).isBeforeOrEqualTo(clock.instant()));
+            }
+            assertThat(overallLag()).isEqualTo(0.0);
+            // heartbeats stop: ages from the capped heartbeat, 1 s per second
+            clock.advance(Duration.ofSeconds(6));
+            assertThat(overallLag()).isBetween(5.9, 6.1);
+            assertThat(p.healthCheck().check().status()).isEqualTo(io.migmon.core.health.HealthStatus.DOWN);
+        }
+    }
 }
