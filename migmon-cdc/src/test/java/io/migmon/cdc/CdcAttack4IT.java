@@ -647,4 +647,35 @@ class CdcAttack4IT {
             own.close();
         }
     }
+
+    /**
+     * PublicationAudit against the catalog of a publication shaped as Debezium's {@code filtered} mode creates it
+     * ({@code FOR TABLE} the included tables): the classic migration swap (build {@code orders_new}, rename
+     * {@code orders} out, rename {@code orders_new} in) leaves the new {@code orders} unpublished, its changes never
+     * reach Kafka; the audit must say so. Then a table renamed within the include list's regex stays published
+     * (PostgreSQL tracks publication membership by OID), and a table dropped from the publication is reported.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("held up 2026-11-27 10:26 UTC: swap reported (public.sw_orders), rename inside the"
+            + " regex UP, DROP TABLE from the publication reported; run on demand")
+    void publicationAuditSeesTheRenameSwapOfAMigration() throws Exception {
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.sw_orders (id int PRIMARY KEY)",
+                "CREATE TABLE public.sw_items (id int PRIMARY KEY)",
+                "CREATE PUBLICATION att4_pub FOR TABLE public.sw_orders, public.sw_items");
+        PublicationAudit audit = PublicationAudit.of(target, io.migmon.cdc.connect.ConnectorConfig
+                .debeziumPostgres("att4pub").put("publication.name", "att4_pub")
+                .put("table.include.list", "public\\.sw_orders,public\\.sw_item.*").build());
+        assertThat(audit.healthCheck().check().status()).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.sw_orders_new (id int PRIMARY KEY)",
+                "ALTER TABLE public.sw_orders RENAME TO sw_orders_old",
+                "ALTER TABLE public.sw_orders_new RENAME TO sw_orders");
+        io.migmon.core.health.Health swapped = audit.healthCheck().check();
+        assertThat(swapped.status()).as(swapped.toString()).isEqualTo(io.migmon.core.health.HealthStatus.DOWN);
+        assertThat(audit.unpublishedTables()).containsExactly("public.sw_orders");
+        CdcTestEnvironment.exec(target, "ALTER PUBLICATION att4_pub ADD TABLE public.sw_orders",
+                "ALTER TABLE public.sw_items RENAME TO sw_items2");
+        assertThat(audit.healthCheck().check().status()).isEqualTo(io.migmon.core.health.HealthStatus.UP);
+        CdcTestEnvironment.exec(target, "ALTER PUBLICATION att4_pub DROP TABLE public.sw_items2");
+        assertThat(audit.unpublishedTables()).containsExactly("public.sw_items2");
+    }
 }
