@@ -62,9 +62,14 @@ class CdcAttack4IT {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /** Whether a test used the shared Connect worker (then this class stops it, as the other Connect ITs do). */
+    private static volatile boolean usedConnect;
+
     @AfterAll
     static void tearDown() throws Exception {
-        CdcTestEnvironment.get().stopConnect();
+        if (usedConnect) {
+            CdcTestEnvironment.get().stopConnect();
+        }
         threads.shutdownNow();
         if (producer != null) {
             producer.close(Duration.ofSeconds(2));
@@ -480,6 +485,7 @@ class CdcAttack4IT {
             + " cdc_connector_state{state=RUNNING} stays 1 for good: no unknown/unreachable state, series not cleared")
     void aConnectorStateGaugeDoesNotClaimRunningWhileTheWorkerIsDown() throws Exception {
         CdcTestEnvironment env = CdcTestEnvironment.get();
+        usedConnect = true;
         String name = "att4conn";
         CdcTestEnvironment.exec(env.source(), "CREATE TABLE public.att4conn_a (id bigint PRIMARY KEY, v text)");
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -677,5 +683,102 @@ class CdcAttack4IT {
         assertThat(audit.healthCheck().check().status()).isEqualTo(io.migmon.core.health.HealthStatus.UP);
         CdcTestEnvironment.exec(target, "ALTER PUBLICATION att4_pub DROP TABLE public.sw_items2");
         assertThat(audit.unpublishedTables()).containsExactly("public.sw_items2");
+    }
+
+    /**
+     * Processor restart from committed offsets, per table: tables rs1 and rs2 of one connector, heartbeats every
+     * second. The processor is closed; 400 changes of rs1 are committed over 4 s while it is down (rs2 idle); a new
+     * processor in the same group starts with a target that takes 100 ms per batch of 50. Truth for rs1: now − the
+     * commit time of the oldest rs1 row not in the target (rows are applied in id order, one partition). Expected:
+     * rs1's series never more than 1 s below the truth while rows wait (no 0 blip), NaN allowed before it is known;
+     * rs2's series (idle, caught up) never above 2 s.
+     */
+    @Test
+    @org.junit.jupiter.api.Disabled("held up 2026-11-27 10:28 UTC: rs1 NaN before known, then 5.53/5.21/5.32/4.90 s vs"
+            + " truth 5.09/5.21/4.79/4.22 s, never > 1 s below; idle rs2 has no series until its first change"
+            + " (documented); run on demand")
+    void aRestartOverABacklogKeepsEachTablesLagContinuous() throws Exception {
+        String prefix = "rst";
+        createTopics(prefix + ".public.rs1", prefix + ".public.rs2", "__debezium-heartbeat." + prefix);
+        CdcTestEnvironment.exec(target, "CREATE TABLE public.rs1 (id int PRIMARY KEY, v text)",
+                "CREATE TABLE public.rs2 (id int PRIMARY KEY, v text)");
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop);
+        java.util.function.Function<SimpleMeterRegistry, CdcEventProcessor> build = r -> {
+            Map<String, Object> c = new HashMap<>();
+            c.put("bootstrap.servers", kafka.bootstrapServers());
+            c.put("group.id", "rst-replica");
+            c.put("max.poll.records", "50");
+            return CdcEventProcessor.builder("rst").meterRegistry(r).kafkaConsumer(c)
+                    .topicPattern(java.util.regex.Pattern.compile("rst\\..*|__debezium-heartbeat\\.rst"))
+                    .applier(new Slow(100)).heartbeatInterval(Duration.ofSeconds(1))
+                    .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        };
+        SimpleMeterRegistry r1 = new SimpleMeterRegistry();
+        CdcEventProcessor first = build.apply(r1);
+        Future<?> l1 = threads.submit(first);
+        CdcEventProcessor second = null;
+        Future<?> l2 = null;
+        Map<Integer, Long> commits = new java.util.concurrent.ConcurrentHashMap<>();
+        try {
+            long now = System.currentTimeMillis();
+            send(prefix + ".public.rs1", "{\"id\":0}", change(prefix, "rs1", 0, now, 9000, 1));
+            send(prefix + ".public.rs2", "{\"id\":0}", change(prefix, "rs2", 0, now, 9001, 1));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "seed applied", () -> rows("rs1") == 1 && rows("rs2") == 1);
+            Await.until(Duration.ofSeconds(20), "lag 0", () -> maxLag(r1) == 0.0);
+            first.close();
+            l1.get(30, TimeUnit.SECONDS);
+            for (int id = 1; id <= 400; id++) {
+                long commit = System.currentTimeMillis();
+                commits.put(id, commit);
+                send(prefix + ".public.rs1", "{\"id\":" + id + "}", change(prefix, "rs1", id, commit, 9100 + id, 1));
+                if (id % 10 == 0) {
+                    producer.flush();
+                    Thread.sleep(100);
+                }
+            }
+            producer.flush();
+            Thread.sleep(1_000);
+            SimpleMeterRegistry r2 = new SimpleMeterRegistry();
+            second = build.apply(r2);
+            l2 = threads.submit(second);
+            List<String> bad = new ArrayList<>();
+            List<String> all = new ArrayList<>();
+            long deadline = System.currentTimeMillis() + 40_000;
+            while (System.currentTimeMillis() < deadline) {
+                long maxId = LagPipeline.scalarLong(target, "SELECT coalesce(max(id), 0) FROM public.rs1");
+                long t = System.currentTimeMillis();
+                io.micrometer.core.instrument.Gauge g1 = r2.find("cdc.replication.lag").tag("source_table", "public.rs1")
+                        .gauge();
+                io.micrometer.core.instrument.Gauge g2 = r2.find("cdc.replication.lag").tag("source_table", "public.rs2")
+                        .gauge();
+                double v1 = g1 == null ? Double.NaN : g1.value();
+                double v2 = g2 == null ? Double.NaN : g2.value();
+                if (maxId >= 400) {
+                    break;
+                }
+                double truth = (t - commits.get((int) maxId + 1)) / 1000.0;
+                String sample = String.format("rows<=%d rs1 %.2f truth %.2f rs2 %.2f", maxId, v1, truth, v2);
+                all.add(sample);
+                if ((!Double.isNaN(v1) && v1 < truth - 1.0) || (!Double.isNaN(v2) && v2 > 2.0)) {
+                    bad.add(sample);
+                }
+                Thread.sleep(100);
+            }
+            String state = all.size() + " samples, first " + all.subList(0, Math.min(5, all.size())) + " bad "
+                    + bad.subList(0, Math.min(10, bad.size())) + " (" + bad.size() + ")";
+            System.out.println("[attack4] restart per table: " + state);
+            assertThat(rows("rs1")).as(state).isEqualTo(401);
+            assertThat(all).as(state).hasSizeGreaterThan(5);
+            assertThat(bad).as(state).isEmpty();
+        } finally {
+            stop.set(true);
+            if (second != null) {
+                second.close();
+                l2.get(30, TimeUnit.SECONDS);
+            }
+            hb.get(10, TimeUnit.SECONDS);
+        }
     }
 }
