@@ -527,6 +527,7 @@ final class ChangePipeline {
                 }
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
+                progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
                 if (src > 0) {
                     if (rawEventTs > 0) {
                         meters.sourceToConnector(rawEventTs - e.sourceTsNanos());

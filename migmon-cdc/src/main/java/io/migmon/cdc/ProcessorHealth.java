@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Both stall rules are core's {@code StallDetector} (through {@link StallWatch}), the rule of the {@code stall}
  * anomaly, not a copy: per partition fed with applied progress and the moments records start or stop waiting; for
- * the connector fed with the source's own timestamps. A DOWN verdict also sets the {@code stage} detail
+ * the connector fed with the source's own timestamps, moved to the processor's clock by the connector's estimated
+ * clock offset ({@link ProgressTracker.ClockOffset}: a constant skew does not matter). A DOWN verdict also sets the {@code stage} detail
  * ({@code target}, {@code poison_record}, {@code broker}, {@code connector}, {@code poll_loop}) of its first reason.
  */
 final class ProcessorHealth {
@@ -164,7 +165,7 @@ final class ProcessorHealth {
                 } else {
                     stageTag = stageTag == null ? "connector" : stageTag;
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
-                            + " ms (> 2 heartbeat intervals, by the source's own timestamps)"
+                            + " ms (> 2 heartbeat intervals, by the source's own timestamps, on the processor's clock through the estimated clock offset)"
                             + (failedRequest == null ? "" : "; last broker request failed: " + failedRequest));
                 }
             }
