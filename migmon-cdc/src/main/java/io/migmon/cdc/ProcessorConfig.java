@@ -162,6 +162,55 @@ final class ProcessorConfig {
         return p;
     }
 
+    /**
+     * Whether a topic is read by every member outside group management (see {@code PollLoop}): a heartbeat topic
+     * ({@code <heartbeat prefix>.<topic.prefix>}) or a transaction topic named {@code <topic.prefix><suffix>} with a
+     * {@code topic.prefix} without dots. A transaction topic of a dotted prefix ({@code shop.eu.transaction}) cannot
+     * be told from a data topic of a table named {@code transaction} ({@code shop.public.transaction}): it stays in
+     * the group (read by one member), never a data topic read outside it.
+     */
+    boolean sideTopic(String topic) {
+        if (heartbeatTopicPrefix != null && topic.startsWith(heartbeatTopicPrefix + ".")
+                && topic.length() > heartbeatTopicPrefix.length() + 1) {
+            return true;
+        }
+        if (transactionTopicSuffix == null || transactionTopicSuffix.isEmpty() || !topic.endsWith(transactionTopicSuffix)) {
+            return false;
+        }
+        String prefix = topic.substring(0, topic.length() - transactionTopicSuffix.length());
+        return !prefix.isEmpty() && prefix.indexOf('.') < 0;
+    }
+
+    /** The group subscription's pattern when the side topics are read outside the group: the pattern without them. */
+    Pattern groupPattern() {
+        if (topicPattern == null) {
+            return null;
+        }
+        List<String> side = new java.util.ArrayList<>();
+        if (heartbeatTopicPrefix != null) {
+            side.add(Pattern.quote(heartbeatTopicPrefix + ".") + ".+");
+        }
+        if (transactionTopicSuffix != null && !transactionTopicSuffix.isEmpty()) {
+            side.add("[^.]+" + Pattern.quote(transactionTopicSuffix));
+        }
+        return side.isEmpty() ? topicPattern : Pattern.compile("(?!(?:" + String.join("|", side) + ")$)(?:"
+                + topicPattern.pattern() + ")", topicPattern.flags());
+    }
+
+    /** Properties of the side consumer: no group, no commits (it starts at the end of the side topics). */
+    Map<String, Object> sideProperties() {
+        Map<String, Object> p = new HashMap<>(consumerProperties);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Object clientId = consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG);
+        if (clientId != null) {
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-side");
+        }
+        return p;
+    }
+
     String subscription() {
         return topicPattern != null ? topicPattern.pattern() : String.valueOf(topics);
     }
