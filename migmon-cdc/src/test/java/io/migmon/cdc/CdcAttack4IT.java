@@ -383,8 +383,6 @@ class CdcAttack4IT {
      * {@code max by (source_table)} still shows 6.01; per-processor views and anything not taking the max read 0.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding 4: after a rebalance the old owner keeps cdc_replication_lag_seconds for"
-            + " the tables it lost, reading 0.00 while they are 6.01 s stale at the new owner (truth 6.01 s)")
     void aRevokedTablesSeriesIsNotLeftReadingAStaleValue() throws Exception {
         setUp();
         String prefix = "rev";
