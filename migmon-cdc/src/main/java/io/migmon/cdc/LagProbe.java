@@ -153,6 +153,7 @@ final class LagProbe implements AutoCloseable {
      */
     void probe() {
         String call = "metadata";
+        progress.brokerRequestStarted(config.clock.millis());
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionProgress p : progress.partitions()) {

@@ -148,6 +148,7 @@ final class ProcessorHealth {
             // while records wait the consumer is behind: the partition rule above judges it, not the connector
             long silentMs;
             boolean silent;
+            long signalMs = progress.lastSourceSignalNanos / 1_000_000L;
             synchronized (connector) {
                 long signal = progress.lastSourceSignalNanos / 1_000_000L;
                 if (signal > connectorSignalMs) {
@@ -159,6 +160,10 @@ final class ProcessorHealth {
             }
             if (silent) {
                 down = true;
+                if (brokerError == null) {
+                    // the broker stopped answering after the last signal arrived: that is why none arrives
+                    brokerError = progress.brokerSilentSince(signalMs, now, config.lagProbeTimeout.toMillis() / 2);
+                }
                 if (brokerError != null) {
                     stageTag = stageTag == null ? "broker" : stageTag;
                     b.down("broker unreachable: no heartbeat or change for " + silentMs + " ms; " + brokerError);
@@ -186,7 +191,15 @@ final class ProcessorHealth {
                         ms = w.stalledMs(now);
                         stalled = w.stalled(now);
                     }
-                    if (stalled) {
+                    String brokerLate = brokerError != null ? brokerError : stalled
+                            ? progress.brokerSilentSince(c.getValue() / 1_000_000L, now,
+                                    config.lagProbeTimeout.toMillis() / 2) : null;
+                    if (stalled && brokerLate != null) {
+                        down = true;
+                        stageTag = stageTag == null ? "broker" : stageTag;
+                        b.down("broker unreachable: no heartbeat or change on " + c.getKey() + " for " + ms + " ms; "
+                                + brokerLate);
+                    } else if (stalled) {
                         down = true;
                         stageTag = stageTag == null ? "connector" : stageTag;
                         b.down("connector silent: no heartbeat or change event on " + c.getKey() + " for " + ms

@@ -60,12 +60,51 @@ final class ProgressTracker {
         if (brokerFailingSinceMs < 0) {
             brokerFailingSinceMs = now;
         }
+        if (unansweredSinceMs < 0) {
+            unansweredSinceMs = requestStartedMs >= 0 ? requestStartedMs : now;
+        }
+        requestStartedMs = -1;
     }
 
     /** A lag-probe request was answered. */
     synchronized void brokerAnswered() {
         brokerError = null;
         brokerFailingSinceMs = -1;
+        unansweredSinceMs = -1;
+        requestStartedMs = -1;
+    }
+
+    /** When the lag probe's request in progress started; -1 none in progress. */
+    private long requestStartedMs = -1;
+    /** When the first request not answered since the broker last answered started; -1 while it answers. */
+    private long unansweredSinceMs = -1;
+
+    /** The lag probe sends a request (end offsets, metadata) at {@code now}. */
+    synchronized void brokerRequestStarted(long now) {
+        requestStartedMs = now;
+    }
+
+    /**
+     * The broker's failure when it explains a silence that began at {@code signalMs} (processor clock): requests sent
+     * after it have gone unanswered (failed, or still in flight) for at least {@code outstandingMs} in all, from the
+     * first one's start to now (one in flight) or to the last failure; else null. A healthy broker answers the
+     * probe's requests within milliseconds, so a silent connector beside it is the connector's; a broker that stopped
+     * answering after the last heartbeat arrived is why no heartbeat arrives (the verdict names the broker from the
+     * first DOWN, not only once the failures have lasted the stall timeout: attack 4 finding 6). A request that
+     * failed quickly, or before the last heartbeat arrived, explains nothing.
+     */
+    synchronized String brokerSilentSince(long signalMs, long now, long outstandingMs) {
+        long r = requestStartedMs;
+        long u = unansweredSinceMs >= 0 ? unansweredSinceMs : r;
+        if (u < 0 || u < signalMs) {
+            return null;
+        }
+        long unansweredMs = (r >= 0 ? now : brokerErrorMs) - u;
+        if (unansweredMs < outstandingMs) {
+            return null;
+        }
+        return "Kafka requests to the broker unanswered for " + unansweredMs + " ms"
+                + (brokerError == null ? "" : ": " + brokerError);
     }
 
     /**
@@ -92,9 +131,16 @@ final class ProgressTracker {
      */
     private final Map<TopicPartition, long[]> revokedWatermarks = new ConcurrentHashMap<>();
 
+    /** The table pair of each partition this processor lost, restored if it comes back. */
+    private final Map<TopicPartition, String> revokedPairs = new ConcurrentHashMap<>();
+
     PartitionProgress partition(TopicPartition tp) {
         return partitions.computeIfAbsent(tp, t -> {
             PartitionProgress p = new PartitionProgress(t, isData(t.topic()), config.clock, config.stallTimeout);
+            String pair = revokedPairs.remove(t);
+            if (pair != null) {
+                p.pair = pair; // its table's series reads again (NaN while it was another member's)
+            }
             long[] w = revokedWatermarks.remove(t);
             if (w != null) {
                 p.seenThrough = w[0];
@@ -111,6 +157,9 @@ final class ProgressTracker {
 
     PartitionProgress remove(TopicPartition tp) {
         PartitionProgress p = partitions.remove(tp);
+        if (p != null && p.pair != null) {
+            revokedPairs.put(tp, p.pair);
+        }
         if (p != null && (p.seenThrough >= 0 || p.countedThrough >= 0 || p.deadLetteredThrough >= 0)) {
             revokedWatermarks.put(tp, new long[] {p.seenThrough, p.countedThrough, p.deadLetteredThrough});
         }
