@@ -482,8 +482,6 @@ class CdcAttack4IT {
      * ConnectException}, RUNNING=1.0 FAILED=0.0 MISSING=0.0; it stays so until a status() call succeeds again.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding 5: with the Connect worker stopped, status() throws (ConnectException) but"
-            + " cdc_connector_state{state=RUNNING} stays 1 for good: no unknown/unreachable state, series not cleared")
     void aConnectorStateGaugeDoesNotClaimRunningWhileTheWorkerIsDown() throws Exception {
         setUp();
         CdcTestEnvironment env = CdcTestEnvironment.get();
