@@ -532,7 +532,7 @@ final class ChangePipeline {
                     if (rawEventTs > 0) {
                         meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
                     }
-                    progress.changeSignal(p, src);
+                    progress.changeSignal(p, src, consumedNanos);
                     if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
                         p.inFlightSourceNanos = src;
                     }

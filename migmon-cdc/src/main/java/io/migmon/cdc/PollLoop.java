@@ -445,6 +445,7 @@ final class PollLoop {
     }
 
     private void lookForSideTopics(Consumer<byte[], byte[]> s, long now) {
+        nextSideLookMs = now + config.lagRefreshInterval.toMillis(); // a failed look is retried, not at every poll
         Set<TopicPartition> found = new HashSet<>();
         if (config.topicPattern != null) {
             for (Map.Entry<String, List<org.apache.kafka.common.PartitionInfo>> t

@@ -208,22 +208,22 @@ final class ProgressTracker {
         private final long[] samples = new long[SAMPLES];
         private int size;
         private int next;
+        /** The minimum of the samples, kept at each {@link #add}: read for every change without a lock. */
+        private volatile long min;
 
         synchronized void add(long sample) {
             samples[next] = sample;
             next = (next + 1) % SAMPLES;
             size = Math.min(SAMPLES, size + 1);
+            long m = Long.MAX_VALUE;
+            for (int i = 0; i < size; i++) {
+                m = Math.min(m, samples[i]);
+            }
+            min = m;
         }
 
         /** The offset in nanoseconds; 0 before any sample. */
-        synchronized long nanos() {
-            if (size == 0) {
-                return 0;
-            }
-            long min = Long.MAX_VALUE;
-            for (int i = 0; i < size; i++) {
-                min = Math.min(min, samples[i]);
-            }
+        long nanos() {
             return min;
         }
     }
@@ -446,12 +446,13 @@ final class ProgressTracker {
         return lastChangeTxIncomplete && (lastChangePartition == null || lastChangePartition == p);
     }
 
-    /** A change of partition {@code p} with this source time arrived. */
-    void changeSignal(PartitionProgress p, long sourceNanos) {
+    /** A change of partition {@code p} with this source time arrived (consumed at {@code consumedNanos}). */
+    void changeSignal(PartitionProgress p, long sourceNanos, long consumedNanos) {
         String hb = heartbeatTopicOf(p);
         ClockOffset offset = hb == null ? null : offsets.get(hb);
-        // on the processor's clock through its connector's offset (estimated from heartbeats), when known
-        long signal = offset == null ? sourceNanos : Math.min(sourceNanos + offset.nanos(), nowNanos());
+        // on the processor's clock through its connector's offset (estimated from heartbeats), when known; never
+        // after its consumption (the database's clock may differ from the connector's, which stamps heartbeats)
+        long signal = offset == null ? sourceNanos : Math.min(sourceNanos + offset.nanos(), consumedNanos);
         signal(signal);
         if (hb != null) {
             connectorSignals.merge(hb, signal, Math::max);
