@@ -46,7 +46,7 @@ interface KafkaClientFactory {
     Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties);
 
     /**
-     * The consumer that reads the heartbeat and transaction topics outside group management (no group; every member
+     * The consumer that reads the heartbeat topics outside group management (no group; every member
      * of the group assigns itself all their partitions), or null: then they stay in the group subscription, as with
      * the mock clients of unit tests (one member, so it sees every partition anyway).
      */

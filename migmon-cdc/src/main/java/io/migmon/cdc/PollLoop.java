@@ -53,7 +53,7 @@ final class PollLoop {
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private volatile Consumer<byte[], byte[]> consumer;
-    /** Reads the heartbeat and transaction topics outside the group ({@link #pollSide()}); null when not used. */
+    /** Reads the heartbeat topics outside the group ({@link #pollSide()}); null when not used. */
     private volatile Consumer<byte[], byte[]> side;
     /** The side consumer's partitions (poll thread only). */
     private final Set<TopicPartition> sideAssigned = new HashSet<>();
@@ -378,13 +378,13 @@ final class PollLoop {
     }
 
     /**
-     * Creates the side consumer when the subscription can include heartbeat or transaction topics
+     * Creates the side consumer when the subscription can include heartbeat topics
      * ({@link ProcessorConfig#sideTopic}) and some data topic remains for the group (else the group reads them all,
      * as before).
      */
     private void openSide() {
         boolean possible = config.topicPattern != null
-                ? config.heartbeatTopicPrefix != null || config.transactionTopicSuffix != null
+                ? config.heartbeatTopicPrefix != null
                 : config.topics.stream().anyMatch(config::sideTopic)
                         && !config.topics.stream().allMatch(config::sideTopic);
         if (possible) {
@@ -393,7 +393,7 @@ final class PollLoop {
     }
 
     /**
-     * Reads the heartbeat and transaction topics outside group management (scale-out, issue 11 attack 4 finding 2:
+     * Reads the heartbeat topics outside group management (scale-out, issue 11 attack 4 finding 2:
      * Debezium's heartbeat topic has one partition, so in a group of several processors only one member would see
      * the heartbeats, and every other one would read its idle tables stale and its connector silent). Every member
      * assigns itself all partitions of its side topics: found every {@link ProcessorConfig#PATTERN_METADATA_MAX_AGE_MS}
@@ -439,7 +439,7 @@ final class PollLoop {
             // closing
         } catch (RuntimeException e) {
             meters.recordFailure(e);
-            warnOnce("side", "cdc processor {}: reading the heartbeat/transaction topics failed ({}: {}); retried",
+            warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
                     config.name, e.getClass().getSimpleName(), e.getMessage());
         }
     }

@@ -164,37 +164,23 @@ final class ProcessorConfig {
 
     /**
      * Whether a topic is read by every member outside group management (see {@code PollLoop}): a heartbeat topic
-     * ({@code <heartbeat prefix>.<topic.prefix>}) or a transaction topic named {@code <topic.prefix><suffix>} with a
-     * {@code topic.prefix} without dots. A transaction topic of a dotted prefix ({@code shop.eu.transaction}) cannot
-     * be told from a data topic of a table named {@code transaction} ({@code shop.public.transaction}): it stays in
-     * the group (read by one member), never a data topic read outside it.
+     * ({@code <heartbeat prefix>.<topic.prefix>}). Transaction topics stay in the group: their {@code END} records
+     * are read from the group's committed position (a restart over a backlog still gets the {@code END}s of the
+     * transactions it applies), and a member reading all of them would open, then evict, every transaction whose
+     * changes another member applies.
      */
     boolean sideTopic(String topic) {
-        if (heartbeatTopicPrefix != null && topic.startsWith(heartbeatTopicPrefix + ".")
-                && topic.length() > heartbeatTopicPrefix.length() + 1) {
-            return true;
-        }
-        if (transactionTopicSuffix == null || transactionTopicSuffix.isEmpty() || !topic.endsWith(transactionTopicSuffix)) {
-            return false;
-        }
-        String prefix = topic.substring(0, topic.length() - transactionTopicSuffix.length());
-        return !prefix.isEmpty() && prefix.indexOf('.') < 0;
+        return heartbeatTopicPrefix != null && topic.startsWith(heartbeatTopicPrefix + ".")
+                && topic.length() > heartbeatTopicPrefix.length() + 1;
     }
 
     /** The group subscription's pattern when the side topics are read outside the group: the pattern without them. */
     Pattern groupPattern() {
-        if (topicPattern == null) {
-            return null;
+        if (topicPattern == null || heartbeatTopicPrefix == null) {
+            return topicPattern;
         }
-        List<String> side = new java.util.ArrayList<>();
-        if (heartbeatTopicPrefix != null) {
-            side.add(Pattern.quote(heartbeatTopicPrefix + ".") + ".+");
-        }
-        if (transactionTopicSuffix != null && !transactionTopicSuffix.isEmpty()) {
-            side.add("[^.]+" + Pattern.quote(transactionTopicSuffix));
-        }
-        return side.isEmpty() ? topicPattern : Pattern.compile("(?!(?:" + String.join("|", side) + ")$)(?:"
-                + topicPattern.pattern() + ")", topicPattern.flags());
+        return Pattern.compile("(?!" + Pattern.quote(heartbeatTopicPrefix + ".") + ".+$)(?:" + topicPattern.pattern()
+                + ")", topicPattern.flags());
     }
 
     /** Properties of the side consumer: no group, no commits (it starts at the end of the side topics). */
