@@ -564,11 +564,12 @@ final class ChangePipeline {
                     ends.change(sourceName, e.qualifiedTable(), e.transactionId(), e.transactionTotalOrder(), src,
                             consumedNanos);
                 }
+                progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
                 if (src > 0) {
                     if (rawEventTs > 0) {
                         meters.sourceToConnector(rawEventTs - e.sourceTsNanos());
                     }
-                    progress.changeSignal(p, src);
+                    progress.changeSignal(p, src, consumedNanos);
                     if (p.inFlightSourceNanos <= 0 || src < p.inFlightSourceNanos) {
                         p.inFlightSourceNanos = src;
                     }

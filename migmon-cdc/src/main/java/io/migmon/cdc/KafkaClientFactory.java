@@ -29,6 +29,11 @@ interface KafkaClientFactory {
         }
 
         @Override
+        public Consumer<byte[], byte[]> sideConsumer(Map<String, Object> properties) {
+            return new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        }
+
+        @Override
         public Producer<byte[], byte[]> producer(Map<String, Object> properties) {
             return new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
         }
@@ -39,6 +44,15 @@ interface KafkaClientFactory {
 
     /** The lag probe's consumer (no group; assigned partitions only). */
     Consumer<byte[], byte[]> peekConsumer(Map<String, Object> properties);
+
+    /**
+     * The consumer that reads the heartbeat topics outside group management (no group; every member
+     * of the group assigns itself all their partitions), or null: then they stay in the group subscription, as with
+     * the mock clients of unit tests (one member, so it sees every partition anyway).
+     */
+    default Consumer<byte[], byte[]> sideConsumer(Map<String, Object> properties) {
+        return null;
+    }
 
     /** The dead-letter producer (created on the first dead letter). */
     Producer<byte[], byte[]> producer(Map<String, Object> properties);

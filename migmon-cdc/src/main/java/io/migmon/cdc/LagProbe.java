@@ -99,7 +99,11 @@ final class LagProbe implements AutoCloseable {
     /** After a poll: end offsets from the fetch metadata (position + current lag), no remote call. */
     void afterPoll(Consumer<byte[], byte[]> consumer, Collection<TopicPartition> polled) {
         long now = config.clock.millis();
+        Set<TopicPartition> assigned = consumer.assignment();
         for (PartitionProgress p : progress.partitions()) {
+            if (!assigned.contains(p.tp)) {
+                continue; // a side topic's (read outside the group): the probe's end offsets cover it
+            }
             OptionalLong lag = consumer.currentLag(p.tp);
             if (lag.isPresent()) {
                 try {
@@ -149,6 +153,7 @@ final class LagProbe implements AutoCloseable {
      */
     void probe() {
         String call = "metadata";
+        progress.brokerRequestStarted(config.clock.millis());
         try {
             List<TopicPartition> partitions = new ArrayList<>();
             for (PartitionProgress p : progress.partitions()) {

@@ -61,6 +61,15 @@ final class PartitionProgress {
     /** When the newest change of this partition arrived at the processor (its clock), epoch nanos; -1 none. */
     volatile long lastChangeArrivalNanos = -1;
     /**
+     * Newest source commit time ({@code source.ts}, capped at its consumption) of the changes of this partition that
+     * arrived; their arrival time when a change carries none. A heartbeat (or {@code END}) confirms them when its own
+     * source-side time is not before it: source times compared with source times, so a constant clock skew between
+     * the source host and the processor does not delay the confirmation (finding 1 of attack 4). -1 none.
+     */
+    volatile long lastChangeSourceNanos = -1;
+    /** Confirmations the tracker had processed when the newest change of this partition was processed. */
+    volatile long lastChangeSeq;
+    /**
      * The heartbeat topic of this partition's connector ({@code <heartbeat prefix>.<topic.prefix>} for a data topic
      * {@code <topic.prefix>.<schema>.<table>}): {@link ProgressTracker#heartbeatTopicOf}.
      */

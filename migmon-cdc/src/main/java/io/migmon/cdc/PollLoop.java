@@ -53,6 +53,12 @@ final class PollLoop {
     private final Set<String> warnedOnce = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
     private volatile Consumer<byte[], byte[]> consumer;
+    /** Reads the heartbeat topics outside the group ({@link #pollSide()}); null when not used. */
+    private volatile Consumer<byte[], byte[]> side;
+    /** The side consumer's partitions (poll thread only). */
+    private final Set<TopicPartition> sideAssigned = new HashSet<>();
+    private long nextSideLookMs;
+    private boolean sideLooked;
     /**
      * The single thread that runs the first apply attempt of each batch while this loop polls and parses the next
      * one ({@code migmon-cdc-apply-<name>}, daemon); started by {@link #run()} when there is an applier, shut down
@@ -85,7 +91,12 @@ final class PollLoop {
                     return t;
                 });
             }
-            if (config.topicPattern != null) {
+            openSide();
+            if (side != null && config.topicPattern != null) {
+                consumer.subscribe(config.groupPattern(), new Rebalance());
+            } else if (side != null) {
+                consumer.subscribe(config.topics.stream().filter(t -> !config.sideTopic(t)).toList(), new Rebalance());
+            } else if (config.topicPattern != null) {
                 consumer.subscribe(config.topicPattern, new Rebalance());
             } else {
                 consumer.subscribe(config.topics, new Rebalance());
@@ -112,6 +123,9 @@ final class PollLoop {
                 }
                 retryPendingCommit();
                 lag.refresh(consumer);
+                if (inFlight == null) {
+                    pollSide();
+                }
             }
             finishInFlight();
         } catch (WakeupException e) {
@@ -133,6 +147,13 @@ final class PollLoop {
                 applyThread.shutdown();
             }
             lag.close();
+            if (side != null) {
+                try {
+                    side.close();
+                } catch (RuntimeException ignored) {
+                    // closing on shutdown
+                }
+            }
             Consumer<byte[], byte[]> c = consumer;
             if (c != null && !pendingOffsets.isEmpty()) {
                 try {
@@ -343,12 +364,121 @@ final class PollLoop {
                 && partitions.contains(new TopicPartition(b.get(0).topic(), b.get(0).partition())));
     }
 
-    /** Asks the loop to stop and wakes the consumer; callable from any thread. */
+    /** Asks the loop to stop and wakes the consumers; callable from any thread. */
     void stop() {
         closing = true;
         Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
+        }
+        Consumer<byte[], byte[]> s = side;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    /**
+     * Creates the side consumer when the subscription can include heartbeat topics
+     * ({@link ProcessorConfig#sideTopic}) and some data topic remains for the group (else the group reads them all,
+     * as before).
+     */
+    private void openSide() {
+        boolean possible = config.topicPattern != null
+                ? config.heartbeatTopicPrefix != null
+                : config.topics.stream().anyMatch(config::sideTopic)
+                        && !config.topics.stream().allMatch(config::sideTopic);
+        if (possible) {
+            side = config.clients.sideConsumer(config.sideProperties());
+        }
+    }
+
+    /**
+     * Reads the heartbeat topics outside group management (scale-out, issue 11 attack 4 finding 2:
+     * Debezium's heartbeat topic has one partition, so in a group of several processors only one member would see
+     * the heartbeats, and every other one would read its idle tables stale and its connector silent). Every member
+     * assigns itself all partitions of its side topics: found every {@link ProcessorConfig#PATTERN_METADATA_MAX_AGE_MS}
+     * (or every lag refresh until one is found); those found at the first look start at their end (nothing old is
+     * needed: the next heartbeat confirms), later ones (a topic created meanwhile) at their beginning. No offsets
+     * are committed. Their records go through the pipeline on this thread, between polls (nothing in hand), like
+     * the group's; a failure is counted and retried at the next call, never thrown.
+     */
+    private void pollSide() {
+        Consumer<byte[], byte[]> s = side;
+        if (s == null || closing) {
+            return;
+        }
+        try {
+            long now = config.clock.millis();
+            if (now >= nextSideLookMs) {
+                lookForSideTopics(s, now);
+            }
+            if (sideAssigned.isEmpty()) {
+                return;
+            }
+            ConsumerRecords<byte[], byte[]> records = s.poll(Duration.ZERO);
+            for (TopicPartition tp : records.partitions()) {
+                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+                List<CdcRecord> batch = new ArrayList<>(list.size());
+                for (ConsumerRecord<byte[], byte[]> r : list) {
+                    batch.add(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+                }
+                boolean done;
+                try {
+                    done = pipeline.handle(batch, pipeline.nanosNow());
+                } catch (RetriableApplyException e) {
+                    done = false;
+                }
+                if (done) {
+                    pipeline.completed(batch);
+                } else {
+                    s.seek(tp, batch.get(0).offset()); // read again at the next call
+                    pipeline.rewound(batch, pipeline.blockedReason);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            meters.recordFailure(e);
+            warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
+                    config.name, e.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    private void lookForSideTopics(Consumer<byte[], byte[]> s, long now) {
+        nextSideLookMs = now + config.lagRefreshInterval.toMillis(); // a failed look is retried, not at every poll
+        Set<TopicPartition> found = new HashSet<>();
+        if (config.topicPattern != null) {
+            for (Map.Entry<String, List<org.apache.kafka.common.PartitionInfo>> t
+                    : s.listTopics(config.pollTimeout).entrySet()) {
+                if (config.sideTopic(t.getKey()) && config.topicPattern.matcher(t.getKey()).matches()) {
+                    t.getValue().forEach(i -> found.add(new TopicPartition(i.topic(), i.partition())));
+                }
+            }
+        } else {
+            for (String topic : config.topics) {
+                if (config.sideTopic(topic)) {
+                    List<org.apache.kafka.common.PartitionInfo> infos = s.partitionsFor(topic, config.pollTimeout);
+                    if (infos != null) {
+                        infos.forEach(i -> found.add(new TopicPartition(i.topic(), i.partition())));
+                    }
+                }
+            }
+        }
+        boolean first = !sideLooked;
+        sideLooked = true;
+        nextSideLookMs = now + (found.isEmpty() ? config.lagRefreshInterval.toMillis()
+                : ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS);
+        if (found.isEmpty() || sideAssigned.containsAll(found)) {
+            return;
+        }
+        List<TopicPartition> added = new ArrayList<>(found);
+        added.removeAll(sideAssigned);
+        sideAssigned.addAll(found);
+        s.assign(new ArrayList<>(sideAssigned)); // partitions kept keep their positions
+        if (first) {
+            s.seekToEnd(added);
+        } else {
+            s.seekToBeginning(added);
         }
     }
 

@@ -162,6 +162,41 @@ final class ProcessorConfig {
         return p;
     }
 
+    /**
+     * Whether a topic is read by every member outside group management (see {@code PollLoop}): a heartbeat topic
+     * ({@code <heartbeat prefix>.<topic.prefix>}). Transaction topics stay in the group: their {@code END} records
+     * are read from the group's committed position (a restart over a backlog still gets the {@code END}s of the
+     * transactions it applies), and a member reading all of them would open, then evict, every transaction whose
+     * changes another member applies.
+     */
+    boolean sideTopic(String topic) {
+        return heartbeatTopicPrefix != null && topic.startsWith(heartbeatTopicPrefix + ".")
+                && topic.length() > heartbeatTopicPrefix.length() + 1;
+    }
+
+    /** The group subscription's pattern when the side topics are read outside the group: the pattern without them. */
+    Pattern groupPattern() {
+        if (topicPattern == null || heartbeatTopicPrefix == null) {
+            return topicPattern;
+        }
+        return Pattern.compile("(?!" + Pattern.quote(heartbeatTopicPrefix + ".") + ".+$)(?:" + topicPattern.pattern()
+                + ")", topicPattern.flags());
+    }
+
+    /** Properties of the side consumer: no group, no commits (it starts at the end of the side topics). */
+    Map<String, Object> sideProperties() {
+        Map<String, Object> p = new HashMap<>(consumerProperties);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Object clientId = consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG);
+        if (clientId != null) {
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-side");
+        }
+        return p;
+    }
+
     String subscription() {
         return topicPattern != null ? topicPattern.pattern() : String.valueOf(topics);
     }

@@ -23,7 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Both stall rules are core's {@code StallDetector} (through {@link StallWatch}), the rule of the {@code stall}
  * anomaly, not a copy: per partition fed with applied progress and the moments records start or stop waiting; for
- * the connector fed with the source's own timestamps. A DOWN verdict also sets the {@code stage} detail
+ * the connector fed with the source's own timestamps, moved to the processor's clock by the connector's estimated
+ * clock offset ({@link ProgressTracker.ClockOffset}: a constant skew does not matter). A DOWN verdict also sets the {@code stage} detail
  * ({@code target}, {@code poison_record}, {@code broker}, {@code connector}, {@code poll_loop}) of its first reason.
  */
 final class ProcessorHealth {
@@ -147,6 +148,7 @@ final class ProcessorHealth {
             // while records wait the consumer is behind: the partition rule above judges it, not the connector
             long silentMs;
             boolean silent;
+            long signalMs = progress.lastSourceSignalNanos / 1_000_000L;
             synchronized (connector) {
                 long signal = progress.lastSourceSignalNanos / 1_000_000L;
                 if (signal > connectorSignalMs) {
@@ -158,13 +160,17 @@ final class ProcessorHealth {
             }
             if (silent) {
                 down = true;
+                if (brokerError == null) {
+                    // the broker stopped answering after the last signal arrived: that is why none arrives
+                    brokerError = progress.brokerSilentSince(signalMs, now, config.lagProbeTimeout.toMillis() / 2);
+                }
                 if (brokerError != null) {
                     stageTag = stageTag == null ? "broker" : stageTag;
                     b.down("broker unreachable: no heartbeat or change for " + silentMs + " ms; " + brokerError);
                 } else {
                     stageTag = stageTag == null ? "connector" : stageTag;
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
-                            + " ms (> 2 heartbeat intervals, by the source's own timestamps)"
+                            + " ms (> 2 heartbeat intervals, by the source's own timestamps, on the processor's clock through the estimated clock offset)"
                             + (failedRequest == null ? "" : "; last broker request failed: " + failedRequest));
                 }
             }
@@ -185,7 +191,15 @@ final class ProcessorHealth {
                         ms = w.stalledMs(now);
                         stalled = w.stalled(now);
                     }
-                    if (stalled) {
+                    String brokerLate = brokerError != null ? brokerError : stalled
+                            ? progress.brokerSilentSince(c.getValue() / 1_000_000L, now,
+                                    config.lagProbeTimeout.toMillis() / 2) : null;
+                    if (stalled && brokerLate != null) {
+                        down = true;
+                        stageTag = stageTag == null ? "broker" : stageTag;
+                        b.down("broker unreachable: no heartbeat or change on " + c.getKey() + " for " + ms + " ms; "
+                                + brokerLate);
+                    } else if (stalled) {
                         down = true;
                         stageTag = stageTag == null ? "connector" : stageTag;
                         b.down("connector silent: no heartbeat or change event on " + c.getKey() + " for " + ms

@@ -45,6 +45,7 @@ final class ProgressTracker {
     /** When the newest {@code END} of each transaction topic arrived at the processor (its clock), epoch nanos. */
     private final Map<String, Long> txEndArrivals = new ConcurrentHashMap<>();
     private final long toleranceNanos;
+    /** Newest signal (heartbeat or change) of any connector, on the processor's clock (see {@link #connectorSignals()}); -1 none. */
     volatile long lastSourceSignalNanos = -1;
     /** Last failure to reach the broker (a lag-probe request, an offset commit), and when; cleared when the probe's next request is answered. */
     volatile String brokerError;
@@ -59,12 +60,51 @@ final class ProgressTracker {
         if (brokerFailingSinceMs < 0) {
             brokerFailingSinceMs = now;
         }
+        if (unansweredSinceMs < 0) {
+            unansweredSinceMs = requestStartedMs >= 0 ? requestStartedMs : now;
+        }
+        requestStartedMs = -1;
     }
 
     /** A lag-probe request was answered. */
     synchronized void brokerAnswered() {
         brokerError = null;
         brokerFailingSinceMs = -1;
+        unansweredSinceMs = -1;
+        requestStartedMs = -1;
+    }
+
+    /** When the lag probe's request in progress started; -1 none in progress. */
+    private long requestStartedMs = -1;
+    /** When the first request not answered since the broker last answered started; -1 while it answers. */
+    private long unansweredSinceMs = -1;
+
+    /** The lag probe sends a request (end offsets, metadata) at {@code now}. */
+    synchronized void brokerRequestStarted(long now) {
+        requestStartedMs = now;
+    }
+
+    /**
+     * The broker's failure when it explains a silence that began at {@code signalMs} (processor clock): requests sent
+     * after it have gone unanswered (failed, or still in flight) for at least {@code outstandingMs} in all, from the
+     * first one's start to now (one in flight) or to the last failure; else null. A healthy broker answers the
+     * probe's requests within milliseconds, so a silent connector beside it is the connector's; a broker that stopped
+     * answering after the last heartbeat arrived is why no heartbeat arrives (the verdict names the broker from the
+     * first DOWN, not only once the failures have lasted the stall timeout: attack 4 finding 6). A request that
+     * failed quickly, or before the last heartbeat arrived, explains nothing.
+     */
+    synchronized String brokerSilentSince(long signalMs, long now, long outstandingMs) {
+        long r = requestStartedMs;
+        long u = unansweredSinceMs >= 0 ? unansweredSinceMs : r;
+        if (u < 0 || u < signalMs) {
+            return null;
+        }
+        long unansweredMs = (r >= 0 ? now : brokerErrorMs) - u;
+        if (unansweredMs < outstandingMs) {
+            return null;
+        }
+        return "Kafka requests to the broker unanswered for " + unansweredMs + " ms"
+                + (brokerError == null ? "" : ": " + brokerError);
     }
 
     /**
@@ -91,9 +131,16 @@ final class ProgressTracker {
      */
     private final Map<TopicPartition, long[]> revokedWatermarks = new ConcurrentHashMap<>();
 
+    /** The table pair of each partition this processor lost, restored if it comes back. */
+    private final Map<TopicPartition, String> revokedPairs = new ConcurrentHashMap<>();
+
     PartitionProgress partition(TopicPartition tp) {
         return partitions.computeIfAbsent(tp, t -> {
             PartitionProgress p = new PartitionProgress(t, isData(t.topic()), config.clock, config.stallTimeout);
+            String pair = revokedPairs.remove(t);
+            if (pair != null) {
+                p.pair = pair; // its table's series reads again (NaN while it was another member's)
+            }
             long[] w = revokedWatermarks.remove(t);
             if (w != null) {
                 p.seenThrough = w[0];
@@ -110,6 +157,9 @@ final class ProgressTracker {
 
     PartitionProgress remove(TopicPartition tp) {
         PartitionProgress p = partitions.remove(tp);
+        if (p != null && p.pair != null) {
+            revokedPairs.put(tp, p.pair);
+        }
         if (p != null && (p.seenThrough >= 0 || p.countedThrough >= 0 || p.deadLetteredThrough >= 0)) {
             revokedWatermarks.put(tp, new long[] {p.seenThrough, p.countedThrough, p.deadLetteredThrough});
         }
@@ -129,9 +179,53 @@ final class ProgressTracker {
     void heartbeat(String topic, long sourceNanos, long arrivalNanos) {
         heartbeats.merge(topic, sourceNanos, Math::max);
         heartbeatArrivals.merge(topic, arrivalNanos, Math::max);
-        connectorSignals.merge(topic, sourceNanos, Math::max);
+        confirmationProcessed(topic);
+        ClockOffset offset = offsets.computeIfAbsent(topic, t -> new ClockOffset());
+        offset.add(arrivalNanos - sourceNanos);
+        long signal = sourceNanos + offset.nanos();
+        connectorSignals.merge(topic, signal, Math::max);
         confirmationArrived(arrivalNanos);
-        signal(sourceNanos);
+        signal(signal);
+    }
+
+    /**
+     * Per connector (heartbeat topic): the estimated offset from its source-side clock to the processor's, for the
+     * silence rule of the health check (finding 3 of attack 4: a source clock 5 s behind made every heartbeat look
+     * 5 s old on arrival, more than the 4 s stall timeout, so a healthy connector was "silent" for good).
+     */
+    private final Map<String, ClockOffset> offsets = new ConcurrentHashMap<>();
+
+    /**
+     * The smallest (arrival on the processor's clock − heartbeat {@code ts_ms} on the source's clock) of the last
+     * {@value #SAMPLES} heartbeats of one connector: skew plus the shortest transit. A source time plus it is when
+     * that moment reached the processor at the fastest, on the processor's clock: silence is then measured on one
+     * clock, and a constant skew (either sign) cancels out. The minimum ignores heartbeats delayed on the way (a
+     * paused connector's late ones still read old); a window, not all time, so that a stepped clock is re-learned
+     * within {@value #SAMPLES} heartbeats. Thread-safe.
+     */
+    static final class ClockOffset {
+        static final int SAMPLES = 16;
+        private final long[] samples = new long[SAMPLES];
+        private int size;
+        private int next;
+        /** The minimum of the samples, kept at each {@link #add}: read for every change without a lock. */
+        private volatile long min;
+
+        synchronized void add(long sample) {
+            samples[next] = sample;
+            next = (next + 1) % SAMPLES;
+            size = Math.min(SAMPLES, size + 1);
+            long m = Long.MAX_VALUE;
+            for (int i = 0; i < size; i++) {
+                m = Math.min(m, samples[i]);
+            }
+            min = m;
+        }
+
+        /** The offset in nanoseconds; 0 before any sample. */
+        long nanos() {
+            return min;
+        }
     }
 
     /**
@@ -244,7 +338,10 @@ final class ProgressTracker {
         return min;
     }
 
-    /** Newest source-side time of each connector (by heartbeat topic): its heartbeats and its changes. */
+    /**
+     * Newest signal of each connector (by heartbeat topic): its heartbeats' and its changes' source times moved to the
+     * processor's clock by the connector's {@link ClockOffset} (raw before its first heartbeat).
+     */
     Map<String, Long> connectorSignals() {
         return connectorSignals;
     }
@@ -268,22 +365,97 @@ final class ProgressTracker {
         return own != null ? Math.max(own, txEndArrivalNanos(p)) : lastConfirmationArrivalNanos;
     }
 
-    /** When the newest change of {@code p} arrived. */
-    private long changeArrivalNanos(PartitionProgress p) {
-        return p.lastChangeArrivalNanos;
+    /**
+     * Source time of the newest change of {@code p} ({@link PartitionProgress#lastChangeSourceNanos}): what a
+     * confirmation (heartbeat or {@code END} ts, the source's clock) must reach to confirm {@code p}'s changes.
+     */
+    private long changeSourceNanos(PartitionProgress p) {
+        return p.lastChangeSourceNanos;
     }
+
+    /**
+     * Whether a confirmation of source time {@code confirmedNanos} processed as number {@code confirmationSeq}
+     * confirms {@code p}'s changes: it was emitted after their source commit time (source clock against source
+     * clock) and it was processed after the newest of them (processing order, {@link #sequence}: no clock at
+     * all). Neither comparison mixes the two clocks, so a constant skew
+     * between them changes nothing (before, the heartbeat's {@code ts_ms} was compared with the change's arrival:
+     * a source clock 5 s behind delayed every confirmation by 5 s, finding 1 of attack 4).
+     */
+    private static boolean confirms(long confirmedNanos, long confirmationSeq, long changeSource, long changeSeq) {
+        return confirmedNanos > 0 && confirmedNanos > changeSource && confirmationSeq > changeSeq;
+    }
+
+    /** Confirmations (heartbeats, {@code END}s) processed so far: their processing order (see {@link #confirms}). */
+    private final java.util.concurrent.atomic.AtomicLong sequence = new java.util.concurrent.atomic.AtomicLong();
+    /** Processing order of the newest confirmation record of each heartbeat and transaction topic. */
+    private final Map<String, Long> confirmationSeqs = new ConcurrentHashMap<>();
+    /** Processing order of the newest confirmation record of any topic; 0 none. */
+    private volatile long lastConfirmationSeq;
+    /** Confirmations processed before the newest change of any partition was; 0 none. */
+    private volatile long lastChangeSeq;
+
+    /**
+     * A change of {@code p} is processed: stamped with the number of confirmations processed so far, so only a later
+     * one confirms it. Runs for every change: no atomic increment, volatile writes only when the value changes.
+     */
+    private void changeProcessed(PartitionProgress p) {
+        long seq = sequence.get();
+        if (lastChangeSeq != seq) {
+            lastChangeSeq = seq;
+        }
+        if (p != null && p.lastChangeSeq != seq) {
+            p.lastChangeSeq = seq;
+        }
+    }
+
+    private void confirmationProcessed(String topic) {
+        long seq = sequence.incrementAndGet();
+        confirmationSeqs.merge(topic, seq, Math::max);
+        lastConfirmationSeq = seq;
+    }
+
+    /** Processing order of the newest confirmation of {@code p}'s connector (its topics', else any). */
+    private long confirmationSeq(PartitionProgress p) {
+        String hb = heartbeatTopicOf(p);
+        if (hb == null) {
+            return lastConfirmationSeq;
+        }
+        String tx = transactionTopicOf(p);
+        long h = confirmationSeqs.getOrDefault(hb, 0L);
+        return tx == null ? h : Math.max(h, confirmationSeqs.getOrDefault(tx, 0L));
+    }
+
+    /**
+     * A change of {@code p} with this source commit time (or, without one, its arrival time) arrived (processing
+     * thread). A heartbeat confirms the changes whose source commit time is at or before its own {@code ts_ms}.
+     */
+    void changeSourceTime(PartitionProgress p, long sourceNanos) {
+        if (sourceNanos > lastChangeSourceNanos) {
+            lastChangeSourceNanos = sourceNanos;
+        }
+        if (p != null && sourceNanos > p.lastChangeSourceNanos) {
+            p.lastChangeSourceNanos = sourceNanos;
+        }
+    }
+
+    /** Newest source time of any change that arrived (see {@link #changeSourceTime}); -1 none. */
+    volatile long lastChangeSourceNanos = -1;
 
     /** Whether {@code p}'s last change's transaction is known to be incomplete (only the newest change's is known). */
     private boolean txIncomplete(PartitionProgress p) {
         return lastChangeTxIncomplete && (lastChangePartition == null || lastChangePartition == p);
     }
 
-    /** A change of partition {@code p} with this source time arrived. */
-    void changeSignal(PartitionProgress p, long sourceNanos) {
-        signal(sourceNanos);
+    /** A change of partition {@code p} with this source time arrived (consumed at {@code consumedNanos}). */
+    void changeSignal(PartitionProgress p, long sourceNanos, long consumedNanos) {
         String hb = heartbeatTopicOf(p);
+        ClockOffset offset = hb == null ? null : offsets.get(hb);
+        // on the processor's clock through its connector's offset (estimated from heartbeats), when known; never
+        // after its consumption (the database's clock may differ from the connector's, which stamps heartbeats)
+        long signal = offset == null ? sourceNanos : Math.min(sourceNanos + offset.nanos(), consumedNanos);
+        signal(signal);
         if (hb != null) {
-            connectorSignals.merge(hb, sourceNanos, Math::max);
+            connectorSignals.merge(hb, signal, Math::max);
         }
     }
 
@@ -388,7 +560,8 @@ final class ProgressTracker {
             // flowing and a newer one may be committed and in transit: the last applied change is the watermark, or,
             // once the last change's transaction is complete (its END and all its events seen), the newest
             // heartbeat when that is later (a large transaction's changes all carry its old commit time)
-            if ((hb >= lastChangeArrivalNanos && !lastChangeTxIncomplete) || applied < 0) {
+            if ((confirms(hb, lastConfirmationSeq, lastChangeSourceNanos, lastChangeSeq)
+                    && !lastChangeTxIncomplete) || applied < 0) {
                 return 0;
             }
             long watermark = lastChangeTxClosed ? Math.max(applied, heartbeatNanos()) : applied;
@@ -406,6 +579,7 @@ final class ProgressTracker {
      * partition of which no change was seen (in hand, applied or peeked) while its end offset is unknown or beyond
      * the committed offset: after a restart over a backlog, before the first poll or peek, the age of what waits is
      * unknown, and the lower bounds at hand (when the records were noticed) would read a false ~0. NaN until then.
+     * Also NaN for a table pair none of whose partitions is assigned here (revoked in a rebalance).
      */
     private boolean unknown(String pair) {
         boolean any = false;
@@ -424,7 +598,9 @@ final class ProgressTracker {
                 return true;
             }
         }
-        return !any && pair == null;
+        // no data partition of this table pair is assigned here (any more): after a rebalance the table is another
+        // member's, whose series reads its staleness; 0 here would contradict it (attack 4 finding 4)
+        return !any;
     }
 
     /**
@@ -439,7 +615,7 @@ final class ProgressTracker {
         long arrival = confirmationArrivalNanos(p);
         if (hb > 0 && arrival >= 0 && now - arrival <= toleranceNanos) {
             boolean incomplete = txIncomplete(p);
-            if ((hb >= changeArrivalNanos(p) && !incomplete) || applied < 0) {
+            if ((confirms(hb, confirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq) && !incomplete) || applied < 0) {
                 return 0;
             }
             boolean closed = lastChangeTxClosed && (lastChangePartition == null || lastChangePartition == p);
@@ -485,6 +661,7 @@ final class ProgressTracker {
 
     /** A change of {@code p} arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(PartitionProgress p, long arrivalNanos, String transactionId, long totalOrder) {
+        changeProcessed(p);
         // runs for every change: consecutive changes of one transaction (the common case) reuse the last key and
         // its END lookup without allocating, and volatile fields are written only when their value changes
         String last = lastChangeTxId;
@@ -585,6 +762,7 @@ final class ProgressTracker {
         String txId = transactionKey(transactionId);
         topic = topic == null ? "" : topic;
         confirmationArrived(arrivalNanos);
+        confirmationProcessed(topic);
         txEndArrivals.merge(topic, arrivalNanos, Math::max);
         if (txId != null) {
             endedTransactions.put(txId, eventCount);
@@ -626,7 +804,8 @@ final class ProgressTracker {
             // confirmed it current at its source time: records waiting but not yet read were committed after it, as
             // far as the processor can know. Per partition: a change arriving on another one withdraws nothing here
             long hb = confirmationNanos(p);
-            long confirmed = hb > 0 && hb >= changeArrivalNanos(p) && !txIncomplete(p) ? hb : -1;
+            long confirmed = confirms(hb, confirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq)
+                    && !txIncomplete(p) ? hb : -1;
             long o = p.oldestUnappliedSourceNanos(confirmed);
             if (o > 0 && (oldest < 0 || o < oldest)) {
                 oldest = o;

@@ -35,8 +35,13 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class KafkaConnectClient implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaConnectClient.class);
-    /** Every state a connector or task can report, plus {@code MISSING} when the connector does not exist. */
-    public static final List<String> STATES = List.of("UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING", "MISSING");
+    /**
+     * Every state a connector or task can report, plus {@code MISSING} when the connector does not exist and
+     * {@code UNREACHABLE} when the last {@link #status(String)} call got no answer from the worker (connection
+     * refused, timeout, a server error): its last known state is no longer claimed.
+     */
+    public static final List<String> STATES = List.of("UNASSIGNED", "RUNNING", "PAUSED", "STOPPED", "FAILED", "RESTARTING",
+            "MISSING", "UNREACHABLE");
 
     private final URI baseUri;
     private final Duration timeout;
@@ -109,10 +114,23 @@ public final class KafkaConnectClient implements AutoCloseable {
         return status[0] == 201;
     }
 
-    /** {@code GET /connectors/{name}/status}; updates the state gauges. A missing connector yields state {@code MISSING}. */
+    /**
+     * {@code GET /connectors/{name}/status}; updates the state gauges. A missing connector yields state
+     * {@code MISSING}; a worker that does not answer sets the gauges to {@code UNREACHABLE} (connector and its known
+     * tasks) before the exception is thrown, so that they do not keep claiming the last state seen (attack 4
+     * finding 5: {@code RUNNING} stayed 1 while the worker was down).
+     *
+     * @throws KafkaConnectException when the worker cannot be reached or answers with an error
+     */
     public ConnectorStatus status(String name) {
         int[] code = new int[1];
-        JsonNode res = sendRaw(null, "GET", "/connectors/" + enc(name) + "/status", null, code, 200, 404);
+        JsonNode res;
+        try {
+            res = sendRaw(null, "GET", "/connectors/" + enc(name) + "/status", null, code, 200, 404);
+        } catch (KafkaConnectException e) {
+            updateGauges(new ConnectorStatus(name, "UNREACHABLE", null, List.of()));
+            throw e;
+        }
         ConnectorStatus status;
         if (code[0] == 404) {
             status = new ConnectorStatus(name, "MISSING", null, List.of());
@@ -185,10 +203,10 @@ public final class KafkaConnectClient implements AutoCloseable {
             taskStates.computeIfAbsent(s.name() + '\u0000' + task, k -> stateSet(new AtomicReference<>(),
                     MetricCatalog.CDC_TASK_STATE, MetricCatalog.CONNECTOR, s.name(), MetricCatalog.TASK, task)).set(t.state());
         }
-        if ("MISSING".equals(s.state())) {
+        if ("MISSING".equals(s.state()) || "UNREACHABLE".equals(s.state())) {
             taskStates.forEach((k, ref) -> {
                 if (k.startsWith(s.name() + '\u0000')) {
-                    ref.set("MISSING");
+                    ref.set(s.state());
                 }
             });
         }

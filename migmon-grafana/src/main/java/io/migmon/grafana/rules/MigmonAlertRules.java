@@ -262,10 +262,11 @@ public final class MigmonAlertRules {
                         + RuleFiles.duration(rateWindow) + " is above " + lagThreshold.getSeconds() + " s"
                         + value(" (now {{ $value | humanizeDuration }})")));
         rules.add(rule(CDC_CONNECTOR_FAILED, "critical",
-                names.name(CDC_CONNECTOR_STATE) + "{state=\"FAILED\"} == 1",
+                names.name(CDC_CONNECTOR_STATE) + "{state=~\"FAILED|UNREACHABLE\"} == 1",
                 Duration.ofMinutes(1),
-                "CDC connector {{ $labels.connector }} failed",
-                "Kafka Connect reports connector {{ $labels.connector }} in state FAILED"));
+                "CDC connector {{ $labels.connector }} failed or cannot be seen ({{ $labels.state }})",
+                "Kafka Connect reports connector {{ $labels.connector }} in state FAILED, or its worker does not"
+                        + " answer the status request (UNREACHABLE: the connector's state is unknown)"));
         String up = names.name(MetricCatalog.CDC_PROCESSOR_UP);
         rules.add(rule(CDC_PROCESSOR_DOWN, "critical",
                 up + " == 0",

@@ -185,6 +185,13 @@ class PromtoolRulesTest {
         t.expect(connector, "cdc_connector_failed", "1m");
         t.expect(connector, "cdc_connector_failed", "3m", Map.of("connector", "c1", "state", "FAILED"));
 
+        // the Connect worker stopped answering: the client sets UNREACHABLE (RUNNING 0), which fires the same rule
+        ObjectNode unreachable = t.testCase();
+        series(unreachable, "cdc_connector_state{connector=\"c3\",state=\"RUNNING\"}", "1 0 0 0 0");
+        series(unreachable, "cdc_connector_state{connector=\"c3\",state=\"UNREACHABLE\"}", "0 1 1 1 1");
+        t.expect(unreachable, "cdc_connector_failed", "1m");
+        t.expect(unreachable, "cdc_connector_failed", "3m", Map.of("connector", "c3", "state", "UNREACHABLE"));
+
         // p1 closed at 10m (up 0, still registered); p2 running throughout; p3's host gone after 10m (series ends,
         // stale after Prometheus' 5 min look-back) and, at 75m, gone for longer than the 1 h absent window
         ObjectNode processors = t.testCase();
