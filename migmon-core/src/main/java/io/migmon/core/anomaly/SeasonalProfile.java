@@ -208,12 +208,21 @@ final class SeasonalProfile {
         }
         int lags = pairs.length;
         double sv = sign * (double) v;
+        int len = ring.length;
+        int step = sign > 0 ? -1 : 1;
+        int k = slot(index); // the ring slot of the other bucket, walked without a division per lag
         for (int lag = 1; lag < lags; lag++) {
             long other = sign > 0 ? index - lag : index + lag;
             if (other < from || other > to) {
                 break;
             }
-            float u = ring[slot(other)];
+            k += step;
+            if (k < 0) {
+                k += len;
+            } else if (k >= len) {
+                k -= len;
+            }
+            float u = ring[k];
             if (Float.isNaN(u)) {
                 continue;
             }
