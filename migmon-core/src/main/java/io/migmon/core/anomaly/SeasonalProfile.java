@@ -69,6 +69,12 @@ final class SeasonalProfile {
     private final double[] tailHi;
     private final double[] tailLo;
     private final int[] pairs;
+    // the seasonal value of a bucket (seasonal(index, p)) is a function of older buckets, which never change once
+    // stored: cached per ring slot with the bucket, the period and the oldest stored bucket it was computed with
+    private final double[] seasonalValue;
+    private final long[] seasonalIndex;
+    private final int[] seasonalPeriod;
+    private final long[] seasonalFirst;
 
     SeasonalProfile(long bucketMillis) {
         this.bucketMillis = bucketMillis;
@@ -81,6 +87,11 @@ final class SeasonalProfile {
         tailHi = new double[lags];
         tailLo = new double[lags];
         pairs = new int[lags];
+        seasonalValue = new double[ring.length];
+        seasonalIndex = new long[ring.length];
+        Arrays.fill(seasonalIndex, Long.MIN_VALUE);
+        seasonalPeriod = new int[ring.length];
+        seasonalFirst = new long[ring.length];
     }
 
     /** The period found, in seconds, 0 when none (yet). */
@@ -141,6 +152,7 @@ final class SeasonalProfile {
             Arrays.fill(a, 0);
         }
         Arrays.fill(pairs, 0);
+        Arrays.fill(seasonalIndex, Long.MIN_VALUE);
         nextIndex = index;
         firstIndex = index;
         fillRows = 0;
@@ -306,6 +318,36 @@ final class SeasonalProfile {
 
     /** Seasonal value (no level) at a bucket index from the periods before it; NaN when none is known. */
     private double seasonal(long index, int p) {
+        int k = slot(index);
+        if (seasonalIndex[k] == index && seasonalPeriod[k] == p && noneLeft(index, p, seasonalFirst[k])) {
+            return seasonalValue[k];
+        }
+        double v = seasonalNow(index, p);
+        if (index - p + 1 < nextIndex) { // every bucket it reads is closed: it can only change by leaving the history
+            seasonalIndex[k] = index;
+            seasonalPeriod[k] = p;
+            seasonalFirst[k] = firstIndex;
+            seasonalValue[k] = v;
+        }
+        return v;
+    }
+
+    /** Whether none of the buckets seasonal(index, p) reads left the history since the oldest stored was {@code first}. */
+    private boolean noneLeft(long index, int p, long first) {
+        if (first == firstIndex) {
+            return true;
+        }
+        for (int k = 1; k <= PERIODS; k++) {
+            long lo = index - (long) k * p - 1;
+            long hi = lo + 2;
+            if (hi >= first && lo < firstIndex) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private double seasonalNow(long index, int p) {
         int n = 0;
         for (int k = 1; k <= PERIODS; k++) {
             for (int d = -1; d <= 1; d++) {
