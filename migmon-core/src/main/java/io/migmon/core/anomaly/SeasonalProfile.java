@@ -542,12 +542,73 @@ final class SeasonalProfile {
         scale = k < period / 2 ? Double.NaN : 1.4826 * median(res, k);
     }
 
-    private static double median(double[] v, int n) {
+    /**
+     * The median of the first {@code n} values (the middle one, or the mean of the two middle ones), by selection
+     * instead of a full sort: the same order statistics as {@link Arrays#sort(double[])} (ordered by
+     * {@link Double#compare}), in O(n) expected.
+     */
+    static double median(double[] v, int n) {
         if (n == 0) {
             return Double.NaN;
         }
         double[] c = Arrays.copyOf(v, n);
-        Arrays.sort(c);
-        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+        int k = n / 2;
+        select(c, k);
+        if (n % 2 == 1) {
+            return c[k];
+        }
+        double below = c[0];
+        for (int i = 1; i < k; i++) {
+            if (Double.compare(c[i], below) > 0) {
+                below = c[i];
+            }
+        }
+        return (below + c[k]) / 2;
+    }
+
+    /** Rearranges {@code a} so that a[k] is its k-th smallest, everything before it no larger, after it no smaller. */
+    private static void select(double[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        while (hi > lo) {
+            int mid = (lo + hi) >>> 1;
+            // median of three as the pivot
+            if (Double.compare(a[mid], a[lo]) < 0) {
+                swap(a, mid, lo);
+            }
+            if (Double.compare(a[hi], a[lo]) < 0) {
+                swap(a, hi, lo);
+            }
+            if (Double.compare(a[hi], a[mid]) < 0) {
+                swap(a, hi, mid);
+            }
+            double pivot = a[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (Double.compare(a[i], pivot) < 0) {
+                    i++;
+                }
+                while (Double.compare(a[j], pivot) > 0) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(a, i++, j--);
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static void swap(double[] a, int i, int j) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 }

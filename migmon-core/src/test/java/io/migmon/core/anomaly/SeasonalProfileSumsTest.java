@@ -70,4 +70,23 @@ class SeasonalProfileSumsTest {
                     .isCloseTo(direct, org.assertj.core.data.Offset.offset(1e-9 * magnitude + 1e-9));
         }
     }
+
+    /** The median by selection equals the median of the sorted values, ties and duplicates included. */
+    @Test
+    void medianBySelectionEqualsTheSortedMedian() {
+        Random random = new Random(11);
+        for (int trial = 0; trial < 2_000; trial++) {
+            int n = 1 + random.nextInt(trial < 1_000 ? 12 : 600);
+            double[] v = new double[n + random.nextInt(3)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = random.nextInt(4) == 0 ? random.nextInt(5) : Math.abs(random.nextGaussian() * 100);
+            }
+            double[] sorted = java.util.Arrays.copyOf(v, n);
+            java.util.Arrays.sort(sorted);
+            double expected = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+            double[] before = v.clone();
+            assertThat(SeasonalProfile.median(v, n)).as("n=%d", n).isEqualTo(expected);
+            assertThat(v).as("input untouched").isEqualTo(before);
+        }
+    }
 }

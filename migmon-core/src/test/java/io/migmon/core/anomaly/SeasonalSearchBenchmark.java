@@ -29,8 +29,8 @@ class SeasonalSearchBenchmark {
     @Test
     void perSampleCostWithTheSeasonalSearch() {
         long[] rows = stream();
-        double[][] seasonal = new double[2][ROUNDS];
-        double[][] plain = new double[2][ROUNDS];
+        double[][] seasonal = new double[4][ROUNDS];
+        double[][] plain = new double[4][ROUNDS];
         long sink = 0;
         for (int r = 0; r < ROUNDS; r++) {
             sink += run(rows, false, plain, r);
@@ -51,6 +51,10 @@ class SeasonalSearchBenchmark {
         System.out.printf(Locale.ROOT, "  %s: mean min/median/max %.0f / %.0f / %.0f ns/sample, slowest sample "
                 + "min/median/max %.2f / %.2f / %.2f ms%n", name, mean[0], mean[mean.length / 2], mean[mean.length - 1],
                 max[0] / 1e6, max[max.length / 2] / 1e6, max[max.length - 1] / 1e6);
+        System.out.printf(Locale.ROOT, "    per round (1-%d): samples over 1 ms %s, slowest at day %s%n", ROUNDS,
+                Arrays.toString(Arrays.stream(m[2]).mapToLong(d -> (long) d).toArray()),
+                Arrays.toString(Arrays.stream(m[3]).mapToObj(i -> String.format(Locale.ROOT, "%.2f", i * 5 / 86_400.0))
+                        .toArray()));
     }
 
     /** Cumulative rows: a daily cycle (quiet nights, busy days) with multiplicative noise, seeded. */
@@ -79,16 +83,24 @@ class SeasonalSearchBenchmark {
                 .build();
         long acc = 0;
         long slowest = 0;
+        long overOneMs = 0;
+        int slowestAt = 0;
         long start = System.nanoTime();
         for (int i = 0; i < SAMPLES; i++) {
             Sample s = Sample.of(Instant.ofEpochMilli(T0 + 5000L * i), rows[i], i >> 8, 2.0 + (i & 3));
             long t = System.nanoTime();
             acc += monitor.sample(s).size();
             long d = System.nanoTime() - t;
-            slowest = Math.max(slowest, d);
+            if (d > slowest) {
+                slowest = d;
+                slowestAt = i;
+            }
+            overOneMs += d > 1_000_000 ? 1 : 0;
         }
         out[0][round] = (System.nanoTime() - start) / (double) SAMPLES;
         out[1][round] = slowest;
+        out[2][round] = overOneMs;
+        out[3][round] = slowestAt;
         return acc + monitor.active().size() + 1;
     }
 }
