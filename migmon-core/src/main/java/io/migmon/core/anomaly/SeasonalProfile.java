@@ -24,7 +24,8 @@ import java.util.Arrays;
  * the median absolute residual of the last period's buckets against their expectation.
  *
  * <p>Memory: one float per bucket (5,400 for 15 days of 4-minute buckets), the lagged sums (six doubles and an int
- * per lag up to half the history: ~150 KB) plus the last period's residuals. Cost: a closing bucket adds its pairs
+ * per lag up to half the history: ~140 KB), the cached seasonal value per bucket (~150 KB) plus the last period's
+ * residuals: ~0.3 MB per profile, two per monitor with the default detectors. Cost: a closing bucket adds its pairs
  * with the stored buckets to the lagged sums and the bucket leaving the history removes its own, O(lags) per bucket;
  * the hourly search reads the autocorrelation of every lag from them in O(lags) plus O(n log n) for the medians of its
  * check, instead of O(n x lags) multiply-adds; O(period) per sample that completed a bucket; a gap longer than the
