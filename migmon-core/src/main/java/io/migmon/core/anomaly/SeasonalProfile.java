@@ -23,9 +23,13 @@ import java.util.Arrays;
  * all day is not a day of drops; an incident stays one). Noise: 1.4826 x
  * the median absolute residual of the last period's buckets against their expectation.
  *
- * <p>Memory: one float per bucket (5,400 for 15 days of 4-minute buckets) plus the last period's residuals. Cost per
- * sample O(1) except one O(n x lags) search per hour of data and O(period) per sample that completed a bucket; a
- * gap longer than the history resets it. Package-private;
+ * <p>Memory: one float per bucket (5,400 for 15 days of 4-minute buckets), the lagged sums (six doubles and an int
+ * per lag up to half the history: ~140 KB), the cached seasonal value per bucket (~150 KB) plus the last period's
+ * residuals: ~0.3 MB per profile, two per monitor with the default detectors. Cost: a closing bucket adds its pairs
+ * with the stored buckets to the lagged sums and the bucket leaving the history removes its own, O(lags) per bucket;
+ * the hourly search reads the autocorrelation of every lag from them in O(lags) plus O(n log n) for the medians of its
+ * check, instead of O(n x lags) multiply-adds; O(period) per sample that completed a bucket; a gap longer than the
+ * history resets it. Package-private;
  * not thread-safe.
  */
 final class SeasonalProfile {
@@ -56,10 +60,39 @@ final class SeasonalProfile {
     private double level = 1;
     private final double[] scratch = new double[3 * PERIODS];
     private boolean refreshDue;
+    // running lagged sums over the stored buckets, per lag (1 .. ring.length / 2 + 1), kept as buckets close and leave
+    // the history: sum of x[i] * x[i - lag], of x[i], of x[i - lag] and the count, over the pairs of known buckets.
+    // Each sum is a double-double (hi + lo, compensated) so adding and removing for months does not drift.
+    private final double[] sxyHi;
+    private final double[] sxyLo;
+    private final double[] headHi;
+    private final double[] headLo;
+    private final double[] tailHi;
+    private final double[] tailLo;
+    private final int[] pairs;
+    // the seasonal value of a bucket (seasonal(index, p)) is a function of older buckets, which never change once
+    // stored: cached per ring slot with the bucket, the period and the oldest stored bucket it was computed with
+    private final double[] seasonalValue;
+    private final long[] seasonalIndex;
+    private final int[] seasonalPeriod;
+    private final long[] seasonalFirst;
 
     SeasonalProfile(long bucketMillis) {
         this.bucketMillis = bucketMillis;
         this.ring = new float[(int) Math.ceil(HISTORY_SECONDS * 1000 / bucketMillis)];
+        int lags = ring.length / 2 + 2;
+        sxyHi = new double[lags];
+        sxyLo = new double[lags];
+        headHi = new double[lags];
+        headLo = new double[lags];
+        tailHi = new double[lags];
+        tailLo = new double[lags];
+        pairs = new int[lags];
+        seasonalValue = new double[ring.length];
+        seasonalIndex = new long[ring.length];
+        Arrays.fill(seasonalIndex, Long.MIN_VALUE);
+        seasonalPeriod = new int[ring.length];
+        seasonalFirst = new long[ring.length];
     }
 
     /** The period found, in seconds, 0 when none (yet). */
@@ -116,6 +149,11 @@ final class SeasonalProfile {
             return false;
         }
         Arrays.fill(ring, Float.NaN);
+        for (double[] a : new double[][] {sxyHi, sxyLo, headHi, headLo, tailHi, tailLo}) {
+            Arrays.fill(a, 0);
+        }
+        Arrays.fill(pairs, 0);
+        Arrays.fill(seasonalIndex, Long.MIN_VALUE);
         nextIndex = index;
         firstIndex = index;
         fillRows = 0;
@@ -157,10 +195,13 @@ final class SeasonalProfile {
         fillRows = 0;
         fillSeconds = 0;
         long index = nextIndex++;
-        ring[slot(index)] = v;
         if (index - firstIndex >= ring.length) {
+            long leaving = index - ring.length;
+            pairsOf(leaving, ring[slot(leaving)], leaving + 1, index - 1, -1);
             firstIndex = index - ring.length + 1;
         }
+        ring[slot(index)] = v;
+        pairsOf(index, v, firstIndex, index - 1, 1);
         if (++sinceSearch * bucketSeconds >= SEARCH_EVERY_SECONDS) {
             sinceSearch = 0;
             search();
@@ -169,16 +210,145 @@ final class SeasonalProfile {
         }
     }
 
+    /**
+     * Adds ({@code sign} 1) or removes (-1) the pairs of bucket {@code index} (value {@code v}) with the stored
+     * buckets {@code from..to} (all before it, for a bucket that closes; all after it, for one that leaves) to the
+     * running lagged sums.
+     */
+    private void pairsOf(long index, float v, long from, long to, int sign) {
+        if (Float.isNaN(v)) {
+            return;
+        }
+        int lags = pairs.length;
+        double sv = sign * (double) v;
+        int len = ring.length;
+        int step = sign > 0 ? -1 : 1;
+        int k = slot(index); // the ring slot of the other bucket, walked without a division per lag
+        for (int lag = 1; lag < lags; lag++) {
+            long other = sign > 0 ? index - lag : index + lag;
+            if (other < from || other > to) {
+                break;
+            }
+            k += step;
+            if (k < 0) {
+                k += len;
+            } else if (k >= len) {
+                k -= len;
+            }
+            float u = ring[k];
+            if (Float.isNaN(u)) {
+                continue;
+            }
+            double su = sign * (double) u;
+            addTo(sxyHi, sxyLo, lag, sv * u); // exact: a product of two floats fits a double
+            // the later bucket of a pair is its head, the earlier its tail
+            addTo(headHi, headLo, lag, sign > 0 ? sv : su);
+            addTo(tailHi, tailLo, lag, sign > 0 ? su : sv);
+            pairs[lag] += sign;
+        }
+    }
+
+    /** hi[k] + lo[k] += b, compensated (Knuth's two-sum). */
+    private static void addTo(double[] hi, double[] lo, int k, double b) {
+        double a = hi[k];
+        double s = a + b;
+        double bb = s - a;
+        lo[k] += (a - (s - bb)) + (b - bb);
+        hi[k] = s;
+    }
+
+    /**
+     * The sum over the known pairs at a lag of (x[i] - mean)(x[i - lag] - mean), from the running sums: sxy - mean x
+     * (head + tail) + mean^2 x pairs, each product split exactly (fma) and summed compensated, so the cancellation of
+     * a large mean against a small spread loses nothing that matters.
+     */
+    private double centredSum(int lag, double mean) {
+        double[] acc = new double[2];
+        exactAdd(acc, sxyHi[lag]);
+        exactAdd(acc, sxyLo[lag]);
+        exactProduct(acc, -mean, headHi[lag]);
+        exactProduct(acc, -mean, headLo[lag]);
+        exactProduct(acc, -mean, tailHi[lag]);
+        exactProduct(acc, -mean, tailLo[lag]);
+        double mm = mean * mean;
+        double mmLo = Math.fma(mean, mean, -mm);
+        exactProduct(acc, mm, pairs[lag]);
+        exactProduct(acc, mmLo, pairs[lag]);
+        return acc[0] + acc[1];
+    }
+
+    private static void exactProduct(double[] acc, double a, double b) {
+        double p = a * b;
+        exactAdd(acc, p);
+        exactAdd(acc, Math.fma(a, b, -p));
+    }
+
+    private static void exactAdd(double[] acc, double b) {
+        double a = acc[0];
+        double s = a + b;
+        double bb = s - a;
+        acc[1] += (a - (s - bb)) + (b - bb);
+        acc[0] = s;
+    }
+
     private int slot(long index) {
         return (int) Math.floorMod(index, (long) ring.length);
     }
 
-    private double at(long index) {
+    /** Test seam: the running centred lagged sum and its pair count (see {@link #centredSum}). */
+    double runningSum(int lag, double mean) {
+        return centredSum(lag, mean);
+    }
+
+    int runningPairs(int lag) {
+        return pairs[lag];
+    }
+
+    long firstIndex() {
+        return firstIndex;
+    }
+
+    long nextIndex() {
+        return nextIndex;
+    }
+
+    /** The stored rate of a bucket, NaN when unknown or not stored. */
+    double at(long index) {
         return index < firstIndex || index >= nextIndex ? Double.NaN : ring[slot(index)];
     }
 
     /** Seasonal value (no level) at a bucket index from the periods before it; NaN when none is known. */
     private double seasonal(long index, int p) {
+        int k = slot(index);
+        if (seasonalIndex[k] == index && seasonalPeriod[k] == p && noneLeft(index, p, seasonalFirst[k])) {
+            return seasonalValue[k];
+        }
+        double v = seasonalNow(index, p);
+        if (index - p + 1 < nextIndex) { // every bucket it reads is closed: it can only change by leaving the history
+            seasonalIndex[k] = index;
+            seasonalPeriod[k] = p;
+            seasonalFirst[k] = firstIndex;
+            seasonalValue[k] = v;
+        }
+        return v;
+    }
+
+    /** Whether none of the buckets seasonal(index, p) reads left the history since the oldest stored was {@code first}. */
+    private boolean noneLeft(long index, int p, long first) {
+        if (first == firstIndex) {
+            return true;
+        }
+        for (int k = 1; k <= PERIODS; k++) {
+            long lo = index - (long) k * p - 1;
+            long hi = lo + 2;
+            if (hi >= first && lo < firstIndex) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private double seasonalNow(long index, int p) {
         int n = 0;
         for (int k = 1; k <= PERIODS; k++) {
             for (int d = -1; d <= 1; d++) {
@@ -238,41 +408,11 @@ final class SeasonalProfile {
             return;
         }
         int maxLag = n / MIN_PERIODS;
-        // branch-free: an unknown bucket contributes 0 to the sums and to the pair counts; four partial sums so the
-        // loop pipelines (an hourly search over 15 days of buckets is ~14 M multiply-adds per detector)
-        double[] y = new double[n];
-        int[] known01 = new int[n];
-        for (int i = 0; i < n; i++) {
-            if (!Double.isNaN(x[i])) {
-                y[i] = x[i] - mean;
-                known01[i] = 1;
-            }
-        }
-        boolean gaps = known < n;
+        // the lagged sums are kept as buckets close (pairsOf): O(1) per lag here instead of O(n)
         double[] r = new double[maxLag + 2];
         for (int lag = minLag - 1; lag <= maxLag + 1 && lag < n; lag++) {
-            double c0 = 0;
-            double c1 = 0;
-            double c2 = 0;
-            double c3 = 0;
-            int i = lag;
-            for (; i + 3 < n; i += 4) {
-                c0 += y[i] * y[i - lag];
-                c1 += y[i + 1] * y[i + 1 - lag];
-                c2 += y[i + 2] * y[i + 2 - lag];
-                c3 += y[i + 3] * y[i + 3 - lag];
-            }
-            for (; i < n; i++) {
-                c0 += y[i] * y[i - lag];
-            }
-            int m = n - lag;
-            if (gaps) {
-                m = 0;
-                for (int j = lag; j < n; j++) {
-                    m += known01[j] & known01[j - lag];
-                }
-            }
-            r[lag] = m < minLag ? Double.NaN : (c0 + c1 + c2 + c3) / m / var;
+            int m = pairs[lag];
+            r[lag] = m < minLag ? Double.NaN : centredSum(lag, mean) / m / var;
         }
         double best = Double.NEGATIVE_INFINITY;
         int bestLag = 0;
@@ -403,12 +543,73 @@ final class SeasonalProfile {
         scale = k < period / 2 ? Double.NaN : 1.4826 * median(res, k);
     }
 
-    private static double median(double[] v, int n) {
+    /**
+     * The median of the first {@code n} values (the middle one, or the mean of the two middle ones), by selection
+     * instead of a full sort: the same order statistics as {@link Arrays#sort(double[])} (ordered by
+     * {@link Double#compare}), in O(n) expected.
+     */
+    static double median(double[] v, int n) {
         if (n == 0) {
             return Double.NaN;
         }
         double[] c = Arrays.copyOf(v, n);
-        Arrays.sort(c);
-        return n % 2 == 1 ? c[n / 2] : (c[n / 2 - 1] + c[n / 2]) / 2;
+        int k = n / 2;
+        select(c, k);
+        if (n % 2 == 1) {
+            return c[k];
+        }
+        double below = c[0];
+        for (int i = 1; i < k; i++) {
+            if (Double.compare(c[i], below) > 0) {
+                below = c[i];
+            }
+        }
+        return (below + c[k]) / 2;
+    }
+
+    /** Rearranges {@code a} so that a[k] is its k-th smallest, everything before it no larger, after it no smaller. */
+    private static void select(double[] a, int k) {
+        int lo = 0;
+        int hi = a.length - 1;
+        while (hi > lo) {
+            int mid = (lo + hi) >>> 1;
+            // median of three as the pivot
+            if (Double.compare(a[mid], a[lo]) < 0) {
+                swap(a, mid, lo);
+            }
+            if (Double.compare(a[hi], a[lo]) < 0) {
+                swap(a, hi, lo);
+            }
+            if (Double.compare(a[hi], a[mid]) < 0) {
+                swap(a, hi, mid);
+            }
+            double pivot = a[mid];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (Double.compare(a[i], pivot) < 0) {
+                    i++;
+                }
+                while (Double.compare(a[j], pivot) > 0) {
+                    j--;
+                }
+                if (i <= j) {
+                    swap(a, i++, j--);
+                }
+            }
+            if (k <= j) {
+                hi = j;
+            } else if (k >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private static void swap(double[] a, int i, int j) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
     }
 }
