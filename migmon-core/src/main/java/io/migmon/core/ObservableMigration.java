@@ -87,7 +87,13 @@ public final class ObservableMigration implements AutoCloseable {
     private final java.util.Map<io.micrometer.core.instrument.Meter.Id, RowCounter> rowCountersById =
             new java.util.concurrent.ConcurrentHashMap<>();
     private final List<RowCounter> allRowCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private RowCounter lastRowCounter;
+    /**
+     * A racy, direct-mapped cache of recently used row counters by the table name's hash: a host that alternates
+     * between a few tables (a constant String each, typically) skips the map look-up. Entries are immutable references
+     * with final fields, so a stale or lost entry only costs the look-up.
+     */
+    private final RowCounter[] recentRowCounters = new RowCounter[RECENT_SLOTS];
+    private static final int RECENT_SLOTS = 16; // a power of two
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
@@ -300,9 +306,10 @@ public final class ObservableMigration implements AutoCloseable {
 
     /** The table's row counter: a cached look-up, created (and registered) on first use. */
     RowCounter rowCounter(String table) {
-        RowCounter last = lastRowCounter;
-        if (last != null && last.table() == table) {
-            return last; // the same String instance as the previous call (a constant, typically): no hash look-up
+        int slot = table == null ? 0 : table.hashCode() & (RECENT_SLOTS - 1);
+        RowCounter recent = recentRowCounters[slot];
+        if (recent != null && recent.table() == table) {
+            return recent; // the same String instance as an earlier call (a constant, typically): no map look-up
         }
         String key = table == null ? "" : table;
         RowCounter c = rowCounters.get(key);
@@ -310,7 +317,7 @@ public final class ObservableMigration implements AutoCloseable {
             c = createRowCounter(key);
         }
         if (c.table() == table) {
-            lastRowCounter = c; // a racy cache of an immutable reference: a stale read only costs the look-up
+            recentRowCounters[slot] = c; // not for a table over the cardinality cap (it shares another's counter)
         }
         return c;
     }
