@@ -580,7 +580,8 @@ final class ChangePipeline {
                     // with data_collections the changes still missing are held per table (TransactionEnds): the
                     // processor-wide count of the last change's transaction would hold every table on them
                     boolean perTable = ends != null && !e.transactionDataCollections().isEmpty();
-                    progress.transactionEnded(r.topic(), e.transactionId(), perTable ? -1 : e.transactionEventCount(),
+                    progress.transactionEnded(r.topic(), e.transactionId(),
+                            perTable ? ProgressTracker.COUNTED_PER_TABLE : e.transactionEventCount(),
                             eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
                     transactions.ended(e.transactionId(), e.transactionEventCount(), eventTs);
                     if (ends != null && eventTs > 0 && config.transactionTopicSuffix != null

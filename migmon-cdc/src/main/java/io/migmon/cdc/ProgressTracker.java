@@ -658,6 +658,12 @@ final class ProgressTracker {
         }
     };
     static final int MAX_ENDED_TRANSACTIONS = 1024;
+    /**
+     * {@code eventCount} of an {@code END} whose changes are counted per table ({@code data_collections}, held by
+     * {@link TransactionEnds} until they arrive): it closes its transaction whether it came before or after the last
+     * change (with {@code -1}, no count at all, only an {@code END} after the change does).
+     */
+    static final long COUNTED_PER_TABLE = -2;
 
     /** A change of {@code p} arrived (processing thread); {@code totalOrder} its {@code transaction.total_order}, -1 none. */
     void changeArrived(PartitionProgress p, long arrivalNanos, String transactionId, long totalOrder) {
@@ -688,7 +694,8 @@ final class ProgressTracker {
         }
         lastChangeTxMaxOrder = Math.max(lastChangeTxMaxOrder, totalOrder);
         // an END that arrived before this change closes it only when this completes the transaction's event count
-        boolean closed = count != null && count > 0 && lastChangeTxMaxOrder >= count;
+        boolean closed = count != null
+                && (count == COUNTED_PER_TABLE || count > 0 && lastChangeTxMaxOrder >= count);
         boolean incomplete = count != null && count > 0 && lastChangeTxMaxOrder < count;
         if (lastChangeTxIncomplete != incomplete) {
             lastChangeTxIncomplete = incomplete;

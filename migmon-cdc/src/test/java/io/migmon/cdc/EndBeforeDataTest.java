@@ -80,6 +80,40 @@ class EndBeforeDataTest {
         }
     }
 
+    /**
+     * Lag-accuracy outlier (2026-11-27 11:50 UTC, quiet machine: one sample of the bulk phase read 1.500 s with every
+     * row applied, truth 0): a large transaction's END is consumed between its changes (transaction topic in the group,
+     * data backlog) and the heartbeat after the commit is processed before the last change, none after it yet (the side
+     * consumer is read only with nothing in hand). Every change applied and the END counted them: the watermark is the
+     * newest heartbeat, as when the END's count was used processor-wide, not the commit of the transaction.
+     */
+    @Test
+    void anEndCountedPerTableBeforeTheLastChangeStillClosesItsTransaction() {
+        try (CdcEventProcessor p = processor()) {
+            p.process(List.of(data("shop", "orders", 1, clock.millis() - 100, "6:1", 1),
+                    end("shop", "6:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat("shop")));
+            assertThat(overall()).isZero();
+            clock.advance(Duration.ofSeconds(1));
+            long commit = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(data("shop", "orders", 2, commit, "7:2", 1)));
+            p.process(List.of(end("shop", "7:9", commit, Map.of("public.orders", 2))));
+            clock.advance(Duration.ofMillis(100));
+            long heartbeatMs = clock.millis();
+            p.process(List.of(heartbeat("shop"))); // emitted after the commit, processed before the last change
+            p.process(List.of(data("shop", "orders", 3, commit, "7:3", 2)));
+            assertThat(applied).hasSize(3);
+            assertThat(unseenGiveUps()).isZero();
+            clock.advance(Duration.ofMillis(1300));
+            // truth 0 (all applied); the processor's bound: now - newest heartbeat = 1.3 s (it read now - commit, 1.5 s)
+            assertThat(overall()).isEqualTo((clock.millis() - heartbeatMs) / 1e3, within(1e-9));
+            assertThat(lag("orders")).isEqualTo((clock.millis() - heartbeatMs) / 1e3, within(1e-9));
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(heartbeat("shop"))); // the first heartbeat after the last change
+            assertThat(overall()).isZero();
+        }
+    }
+
     /** The END counts 2 changes of orders, none seen: lag of orders and overall = now − commit until they arrive. */
     @Test
     void endBeforeItsDataHoldsTheTableAndOverallUntilTheDataIsApplied() {
