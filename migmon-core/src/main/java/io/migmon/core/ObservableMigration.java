@@ -88,12 +88,12 @@ public final class ObservableMigration implements AutoCloseable {
             new java.util.concurrent.ConcurrentHashMap<>();
     private final List<RowCounter> allRowCounters = new java.util.concurrent.CopyOnWriteArrayList<>();
     /**
-     * A racy, direct-mapped cache of recently used row counters by the table name's hash: a host that alternates
-     * between a few tables (a constant String each, typically) skips the map look-up. Entries are immutable references
-     * with final fields, so a stale or lost entry only costs the look-up.
+     * A racy cache of recently used row counters, two ways per set of the table name's (spread) hash: a host that
+     * alternates between a few tables (a constant String each, typically) skips the map look-up. Entries are immutable
+     * references with final fields, so a stale or lost entry only costs the look-up.
      */
     private final RowCounter[] recentRowCounters = new RowCounter[RECENT_SLOTS];
-    private static final int RECENT_SLOTS = 16; // a power of two
+    private static final int RECENT_SLOTS = 32; // a power of two: 16 sets of two
 
     private ObservableMigration(Builder b) {
         this.migrationId = b.migrationId;
@@ -306,18 +306,29 @@ public final class ObservableMigration implements AutoCloseable {
 
     /** The table's row counter: a cached look-up, created (and registered) on first use. */
     RowCounter rowCounter(String table) {
-        int slot = table == null ? 0 : table.hashCode() & (RECENT_SLOTS - 1);
-        RowCounter recent = recentRowCounters[slot];
-        if (recent != null && recent.table() == table) {
-            return recent; // the same String instance as an earlier call (a constant, typically): no map look-up
+        int slot = 0;
+        if (table != null) {
+            int h = table.hashCode();
+            slot = (h ^ (h >>> 16)) & (RECENT_SLOTS - 1);
+            RowCounter recent = recentRowCounters[slot];
+            if (recent != null && recent.table() == table) {
+                return recent; // the same String instance as an earlier call (a constant, typically): no map look-up
+            }
+            recent = recentRowCounters[slot ^ 1];
+            if (recent != null && recent.table() == table) {
+                return recent;
+            }
         }
         String key = table == null ? "" : table;
         RowCounter c = rowCounters.get(key);
         if (c == null) {
             c = createRowCounter(key);
         }
-        if (c.table() == table) {
-            recentRowCounters[slot] = c; // not for a table over the cardinality cap (it shares another's counter)
+        if (c.table() == table) { // not for a table over the cardinality cap (it shares another's counter)
+            if (recentRowCounters[slot] != null && recentRowCounters[slot ^ 1] == null) {
+                slot ^= 1;
+            }
+            recentRowCounters[slot] = c;
         }
         return c;
     }
