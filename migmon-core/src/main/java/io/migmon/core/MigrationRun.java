@@ -46,7 +46,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>One table look-up (none when {@code table} is the same String instance as in the previous call) and one
+     * <p>One table look-up (none when {@code table} is the same String instance as in a recent call) and one
      * atomic add on the table's counter, which both {@code migration_rows_total{table_name}} and this run's progress
      * read; no clock read (the time of the last progress is derived when progress is read, see
      * {@link ProgressSnapshot#lastProgressAt()}).
