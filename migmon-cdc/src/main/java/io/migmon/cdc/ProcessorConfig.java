@@ -148,16 +148,22 @@ final class ProcessorConfig {
 
     /** Properties of the lag probe's consumer: no group, no commits, small fetches. */
     Map<String, Object> peekProperties() {
+        Map<String, Object> p = groupless("-lag");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 65_536);
+        return p;
+    }
+
+    /** The host's consumer properties without group or commits; a client id gets {@code clientIdSuffix}. */
+    private Map<String, Object> groupless(String clientIdSuffix) {
         Map<String, Object> p = new HashMap<>(consumerProperties);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 65_536);
         Object clientId = consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG);
         if (clientId != null) {
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-lag");
+            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + clientIdSuffix);
         }
         return p;
     }
@@ -185,16 +191,7 @@ final class ProcessorConfig {
 
     /** Properties of the side consumer: no group, no commits (it starts at the end of the side topics). */
     Map<String, Object> sideProperties() {
-        Map<String, Object> p = new HashMap<>(consumerProperties);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
-        p.remove(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        Object clientId = consumerProperties.get(ConsumerConfig.CLIENT_ID_CONFIG);
-        if (clientId != null) {
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-side");
-        }
-        return p;
+        return groupless("-side");
     }
 
     String subscription() {
