@@ -149,7 +149,7 @@ final class GettingStartedSnippets {
         AnomalyMonitor anomalies = AnomalyMonitor.builder("orders-backfill")           // migmon-core
                 .meterRegistry(registry)
                 .defaultDetectors()                                                      // drop/spike, error rate, stall, lag trend
-                .detector(LowThroughputDetector.builder(20_000).build())                 // the 0.5x-expected rule
+                .detector(LowThroughputDetector.builder(20_000).build())                 // the 0.4x-expected rule
                 .minSampleSpacing(Duration.ofSeconds(5))
                 .listener(AnomalyAlerts.to(alerts))
                 .build();
