@@ -85,7 +85,6 @@ class VerifyAttack5IT {
      * (or the docs say a name must be removed before it is re-pointed); actual: a stale 2 next to the new 0.
      */
     @Test
-    @Disabled("finding 2 (documented, not fixed: docs/verify.md 'Who owns the meters'): a name re-pointed at another table keeps the old table's differences gauge until the old verifier's removeMeters()")
     void aNameRepointedAtAnotherTableDoesNotKeepTheOldDifferences() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE m_old (id int PRIMARY KEY, v text)", "CREATE TABLE m_new (id int PRIMARY KEY, v text)",
