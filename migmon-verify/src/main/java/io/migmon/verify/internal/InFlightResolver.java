@@ -31,8 +31,10 @@ import java.util.function.LongConsumer;
  *       values between two probes, with the target holding the insert, is then confirmed (documented limit);</li>
  *   <li><b>confirmed</b> too, for the columns concerned, when the row is present on both sides and some column's
  *       source and target values are each unchanged since the previous probe and still differ, once {@code W} has
- *       passed that probe (a row updated all the time never holds still as a whole, its wrong column does; see
- *       {@code stableColumns});</li>
+ *       passed that probe, in {@value #STABLE_ROUNDS} consecutive such rounds (three probes): a row updated all the
+ *       time never holds still as a whole, its wrong column does; over one round a toggling column (A -> B -> A,
+ *       the pipeline having applied B) looks the same. A toggle in every round, timed so, is still taken for a
+ *       wrong column: snapshots cannot tell them apart (see {@code stableColumns});</li>
  *   <li>otherwise <b>in flight</b>: probed again once {@code W} has passed {@code c} (or {@code t}).</li>
  * </ul>
  * Candidates still in flight at the deadline are unresolved. Not thread-safe; one per run.
@@ -91,6 +93,12 @@ public final class InFlightResolver<K> {
             Instant lastWatermark) {
     }
 
+    /**
+     * Consecutive watermark rounds (probe pairs, each taken once the watermark passed the previous probe) in which a
+     * column of a row that keeps changing must be stable and different before it is confirmed.
+     */
+    static final int STABLE_ROUNDS = 2;
+
     private final AppliedWatermark watermark;
     private final Prober<K> prober;
     private final Duration timeout;
@@ -123,6 +131,8 @@ public final class InFlightResolver<K> {
         Instant lastReadAt;
         Map<String, String> lastSourceColumns;
         Map<String, String> lastTargetColumns;
+        /** Per column: consecutive watermark rounds in which it was stable and different (see stableColumns). */
+        Map<String, Integer> stableRounds = Map.of();
 
         State(K key) {
             this.key = key;
@@ -164,8 +174,20 @@ public final class InFlightResolver<K> {
                     continue;
                 }
                 // a row that keeps changing (a hot row) never holds still as a whole, but a column can: see stableColumns
-                List<String> columns = w != null && s.probed && s.threshold != null && !w.isBefore(s.threshold)
+                // ... over two consecutive watermark rounds (three probes), not one: a toggling column (A -> B -> A)
+                // whose intermediate value the pipeline applied looks stable over one round (VerifyAttack5IT, 5)
+                List<String> stableNow = w != null && s.probed && s.threshold != null && !w.isBefore(s.threshold)
                         ? stableColumns(s, p) : List.of();
+                Map<String, Integer> rounds = new java.util.HashMap<>();
+                List<String> columns = new ArrayList<>();
+                for (String c : stableNow) {
+                    int n = s.stableRounds.getOrDefault(c, 0) + 1;
+                    rounds.put(c, n);
+                    if (n >= STABLE_ROUNDS) {
+                        columns.add(c);
+                    }
+                }
+                s.stableRounds = rounds;
                 if (!columns.isEmpty()) {
                     confirm(confirmed, new Confirmed<>(s.key, DifferenceKind.CHANGED, columns));
                     it.remove();

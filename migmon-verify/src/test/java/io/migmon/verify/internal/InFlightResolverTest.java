@@ -145,4 +145,42 @@ class InFlightResolverTest {
                 k -> probes.remove(0), Duration.ofSeconds(30), Duration.ofMillis(1), n -> { }).resolve(List.of("k"));
         assertThat(out.confirmed()).singleElement().satisfies(c -> assertThat(c.columns()).containsExactly("v"));
     }
+
+    private static InFlightResolver.Probe hot(String version, int second, Map<String, String> src,
+            Map<String, String> tgt) {
+        return new InFlightResolver.Probe(src.toString(), src.equals(tgt) ? src.toString() : tgt.toString(),
+                List.of("flag"), T.plusSeconds(second), null, version, src, tgt);
+    }
+
+    /**
+     * A hot row's toggling column (flag true -> false -> true at the source between two probes, the pipeline having
+     * applied the intermediate false): stable and different over one watermark round only, so not confirmed; the
+     * next probe finds the sides equal (VerifyAttack5IT finding 5).
+     */
+    @Test
+    void aColumnStableOverOneRoundOfAHotRowIsNotConfirmed() {
+        watermark.set(T.plusSeconds(10));
+        List<InFlightResolver.Probe> probes = new ArrayList<>(List.of(
+                hot("100", 0, Map.of("flag", "t", "n", "1"), Map.of("flag", "f", "n", "0")),
+                hot("103", 1, Map.of("flag", "t", "n", "3"), Map.of("flag", "f", "n", "2")),
+                hot("103", 2, Map.of("flag", "t", "n", "3"), Map.of("flag", "t", "n", "3"))));
+        InFlightResolver.Outcome<String> out = new InFlightResolver<String>(() -> Optional.of(watermark.get()),
+                k -> probes.remove(0), Duration.ofSeconds(30), Duration.ofMillis(1), n -> { }).resolve(List.of("k"));
+        assertThat(out.confirmed()).isEmpty();
+        assertThat(out.resolved()).isEqualTo(1);
+    }
+
+    /** A hot row's wrong column, stable and different over two watermark rounds (three probes): confirmed. */
+    @Test
+    void aColumnStableOverTwoRoundsOfAHotRowIsConfirmed() {
+        watermark.set(T.plusSeconds(10));
+        List<InFlightResolver.Probe> probes = new ArrayList<>(List.of(
+                hot("100", 0, Map.of("a", "A", "b", "1"), Map.of("a", "W", "b", "0")),
+                hot("101", 1, Map.of("a", "A", "b", "2"), Map.of("a", "W", "b", "1")),
+                hot("102", 2, Map.of("a", "A", "b", "3"), Map.of("a", "W", "b", "2"))));
+        InFlightResolver.Outcome<String> out = new InFlightResolver<String>(() -> Optional.of(watermark.get()),
+                k -> probes.remove(0), Duration.ofSeconds(30), Duration.ofMillis(1), n -> { }).resolve(List.of("k"));
+        assertThat(out.confirmed()).singleElement().satisfies(c -> assertThat(c.columns()).containsExactly("a"));
+        assertThat(probes).isEmpty();
+    }
 }

@@ -198,10 +198,9 @@ class VerifyAttack5IT {
      * Ground truth: the pipeline then applies (true, 3) and both sides are identical; the row was in flight (the row
      * version, xmin, changed between the probes). Expected: not a verified difference (unresolved / inconclusive);
      * actual: CHANGED [flag]. docs/verify.md names this A->B->A case as a limit; a status flag that toggles on a hot
-     * row hits it under any lag.
+     * row hits it under any lag. Fixed (branch verify7): a hot row's column must be stable over two watermark rounds.
      */
     @Test
-    @Disabled("finding 5 (open): hot row with a toggling column under a lagging pipeline is confirmed CHANGED; requiring one row version at both source probes breaks aHotRowWithOneWrongAndOneInFlightColumnNamesOnlyTheWrongOne")
     void aToggledColumnOfAHotRowInFlightIsNotConfirmed() throws Exception {
         TwoPostgres.Pair p = TwoPostgres.fresh();
         p.both("CREATE TABLE h (id int PRIMARY KEY, flag boolean, n int)",
