@@ -17,7 +17,7 @@ class EvaluationTest {
 
     /**
      * The held-out figures reported in docs/anomaly-detection.md (type@interval: F1, false alerts per hour on healthy
-     * traces, on benign-event traces), from the fresh held-out set {@link Evaluation#HELD_OUT} (5_300_001, with the
+     * traces, on benign-event traces), from the then held-out set 5_300_001 (now retired; {@link Evaluation#HELD_OUT} is fresh; with the
      * attack shapes of {@link Simulation.Variant}), committed before the seasonal default of the drop/spike detector
      * and the stall change at 60 s, and run once on 2026-11-27 at 10:57 UTC after they were final (branch det-nab).
      * The figures include its misses: {@code low_throughput} at 15 s has F1 0.889 (target 0.9; the detector was not
