@@ -418,6 +418,10 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 double seasonalSd = Math.max(profile.scale(), MIN_RELATIVE_STD * seasonalExpected);
                 double lowLimit = Math.min(seasonalExpected - k * seasonalSd, (1 - settings.dropChange) * seasonalExpected);
                 double highLimit = Math.max(seasonalExpected + k * seasonalSd, (1 + settings.spikeChange) * seasonalExpected);
+                if (tailKnown()) {
+                    highLimit = Math.max(highLimit, seasonalExpected * (1 + k * MAD_TO_SD * tailUpRel));
+                    lowLimit = Math.min(lowLimit, seasonalExpected * (1 - k * MAD_TO_SD * tailRel));
+                }
                 value = longRate;
                 baseline = seasonalExpected;
                 rateWindowSeconds = longSpan;
