@@ -44,6 +44,16 @@ import java.util.Locale;
  * ~24%), while a slide into a collapse (suspect for longer than a window) does not. The rate over
  * {@code 4 x window} passes the drop's statistical test only when it is itself below the drop limit.
  *
+ * <p><b>Tail noise.</b> The detector also learns the mean absolute deviation of the rate from the mean (relative to
+ * it; memory one hour, at most 1/48 weight per sample) from <i>every</i> sample, tails included, and the mean excess
+ * above it apart; a run of suspect rates on one side longer than 3 windows or 2 sampling intervals is left out (a
+ * drop or a surge does not widen the noise that judges the next one). Once it has seen 30 minutes, a drop must also
+ * be {@code sigmas} of it below the mean and a spike {@code sigmas} of the upper one above (the automatic seasonal
+ * verdict too): a stream whose healthy rows spread to a tenth of their mean has that spread as its noise.
+ * <b>Evidence in time:</b> a run of rates below the halfway mark is also judged by its average over the run, against
+ * the tail noise of an average of that many independent rates (one per window or interval) with {@code sigmas + 2},
+ * so a collapse inside a wide band is still a drop.
+ *
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
  * standard deviations, default 3) and materially far: below {@code (1 - minChange)} times the mean for drops
  * (default 0.5) or above {@code (1 + minChange)} for spikes (default 1.0, double). Fires after 60 s of abnormal
