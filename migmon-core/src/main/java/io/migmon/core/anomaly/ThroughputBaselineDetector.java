@@ -44,6 +44,16 @@ import java.util.Locale;
  * ~24%), while a slide into a collapse (suspect for longer than a window) does not. The rate over
  * {@code 4 x window} passes the drop's statistical test only when it is itself below the drop limit.
  *
+ * <p><b>Tail noise.</b> The detector also learns the mean absolute deviation of the rate from the mean (relative to
+ * it; memory one hour, at most 1/48 weight per sample) from <i>every</i> sample, tails included, and the mean excess
+ * above it apart; a run of suspect rates on one side longer than 3 windows or 2 sampling intervals is left out (a
+ * drop or a surge does not widen the noise that judges the next one). Once it has seen 30 minutes, a drop must also
+ * be {@code sigmas} of it below the mean and a spike {@code sigmas} of the upper one above (the automatic seasonal
+ * verdict too): a stream whose healthy rows spread to a tenth of their mean has that spread as its noise.
+ * <b>Evidence in time:</b> a run of rates below the halfway mark is also judged by its average over the run, against
+ * the tail noise of an average of that many independent rates (one per window or interval) with {@code sigmas + 2},
+ * so a collapse inside a wide band is still a drop.
+ *
  * <p><b>Verdict.</b> A rate is abnormal when it is both statistically far from the mean (more than {@code sigmas}
  * standard deviations, default 3) and materially far: below {@code (1 - minChange)} times the mean for drops
  * (default 0.5) or above {@code (1 + minChange)} for spikes (default 1.0, double). Fires after 60 s of abnormal
@@ -98,6 +108,23 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private static final double REFERENCE_FRACTION = 0.4;
     /** The long rate (and its noise) is measured over this many windows. */
     private static final int LONG_WINDOWS = 4;
+    /** Memory of the tail noise scale, seconds of the stream's own clock. */
+    private static final double TAIL_MEMORY_SECONDS = 3600;
+    /** ... but each sample weighs at most this much: a tail needs samples, whatever the interval. */
+    private static final double TAIL_MAX_WEIGHT = 1.0 / 48;
+    /** A run of suspect rates counts as noise for the tail scale when it lasts at most this many windows ... */
+    private static final double TAIL_RUN_WINDOWS = 3;
+    /** ... or this many sampling intervals (a rate over one interval cannot show a shorter run). */
+    private static final double TAIL_RUN_INTERVALS = 2;
+    /** At most this many samples of a suspect run are held until the run is known to be noise. */
+    private static final int TAIL_PENDING = 256;
+    /** The tail scale is used once it has seen this much of the stream (after the warm-up). */
+    private static final double TAIL_KNOWN_SECONDS = 1800;
+    /**
+     * A run of low rates is judged with this many more standard deviations than one rate: a heavy-tailed stream
+     * shows runs of several low rows by chance (its low rows are a mode of their own, not a Gaussian tail).
+     */
+    private static final double RUN_EXTRA_SIGMAS = 2;
 
     private final Builder settings;
     private final boolean drop;
@@ -133,6 +160,31 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
     private final double[] longCovered = new double[1];
     /** Fell below the long reference level and the short baseline has not come back near it since. */
     private boolean belowReference;
+    /**
+     * The tail noise scale: the mean absolute relative deviation of the rate (and of the rate over
+     * {@link #LONG_WINDOWS} windows) from the baseline, learned from every sample, tails included, except the samples
+     * of a run of suspect rates longer than a few windows (a real drop or surge). Not learned from the central band
+     * only: a stream whose healthy rate spreads to 0.1x its mean has that spread as its noise.
+     */
+    private double tailRel;
+    /**
+     * The upper side alone (twice the mean of {@code max(0, rate / mean - 1)}): spikes are judged on it, so a stream
+     * whose healthy rows reach several times its mean has that as its noise.
+     */
+    private double tailUpRel;
+    private double tailLongRel;
+    private double tailSeconds;
+    private double tailLongSeconds;
+    private long typicalStepMillis;
+    private long tailRunStartMillis = Long.MIN_VALUE;
+    private long lowRunStartMillis = Long.MIN_VALUE;
+    private long lowRunStartRows;
+    private boolean tailRunDiscarded;
+    private int tailRunSide;
+    private int tailPendingCount;
+    private final double[] tailPendingRel = new double[TAIL_PENDING];
+    private final double[] tailPendingLongRel = new double[TAIL_PENDING];
+    private final double[] tailPendingDt = new double[TAIL_PENDING];
     private double suspectSeconds;
     private double backlogRows;
     private long catchUpUntilMillis = Long.MIN_VALUE;
@@ -188,7 +240,9 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             previousMillis = now;
             previousRows = rows;
         }
-        double dt = Math.min((now - previousMillis) / 1e3, Math.max(windowSeconds, 1));
+        double stepSeconds = (now - previousMillis) / 1e3;
+        double dt = Math.min(stepSeconds, Math.max(windowSeconds, 1));
+        long previousSampleMillis = previousMillis;
         long intervalRows = rows - previousRows;
         if (profile != null) {
             profile.add(previousMillis, now, Math.max(0, intervalRows));
@@ -249,9 +303,14 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         // 3-sigma band of that noise reached below 30% of the mean, so a real drop to 30% was never far enough
         double longSd = Math.max(MAD_TO_SD * longScale, MIN_RELATIVE_STD * Math.abs(m));
         boolean longKnown = !seasonal && !Double.isNaN(longRate) && longScaleSeconds >= 2 * longSpan;
+        // the tail noise (every rate the stream showed, tails included): a deviation inside it is noise, however far
+        // from the central band
+        double tailSd = tailKnown() ? MAD_TO_SD * tailRel * Math.abs(m) : 0;
+        double tailLongSd = tailKnown() ? MAD_TO_SD * tailLongRel * Math.abs(m) : 0;
         boolean isLow = rate < (1 - settings.dropChange) * m
-                && (rate < m - k * dropSd
-                        || longKnown && longRate < m - k * longSd && longRate < (1 - settings.dropChange) * m);
+                && (rate < m - k * Math.max(dropSd, tailSd)
+                        || longKnown && longRate < m - k * Math.max(longSd, tailLongSd)
+                                && longRate < (1 - settings.dropChange) * m);
         if (isLow && rate >= low) {
             low = (1 - settings.dropChange) * m; // passed on the long rate's noise: the limit was the relative one
         }
@@ -261,15 +320,28 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         double refSd = Math.max(MAD_TO_SD * sc, MIN_RELATIVE_STD * Math.abs(ref));
         // both the rate and the rate over LONG_WINDOWS windows: noise dips in a deep daily trough are not a slide
         double refLimit = REFERENCE_FRACTION * ref;
-        boolean refLow = !isLow && !Double.isNaN(longRate) && rate < refLimit
+        boolean refDip = !isLow && !Double.isNaN(longRate) && rate < refLimit
                 && longRate < refLimit && rate < ref - k * refSd;
+        boolean refLow = refDip && rate < ref - k * tailSd / Math.max(Math.abs(m), 1e-12) * ref;
+        // evidence in time: a run of low rates, each within the tail noise, is a drop once its average is far below
+        // the mean against the noise of an average over that many independent rates (one per window or interval)
+        double lowRunRate = lowRun(now, previousSampleMillis, rows, intervalRows, rate < (1 - settings.dropChange / 2) * m);
+        if (!isLow && !refLow && tailSd > 0 && !Double.isNaN(lowRunRate)) {
+            double independent = (now - lowRunStartMillis) / 1e3 / Math.max(windowSeconds, typicalStepMillis / 1e3);
+            double runLimit = Math.min((1 - settings.dropChange) * m,
+                    m - (k + RUN_EXTRA_SIGMAS) * tailSd / Math.sqrt(Math.max(1, independent)));
+            if (lowRunRate < runLimit) {
+                isLow = true;
+                low = runLimit;
+            }
+        }
         if (refLow) {
             isLow = true;
             low = Math.min(ref - k * refSd, refLimit);
         }
         // after a fall below the long reference level, a return to it is a recovery, not a spike, until the short
         // baseline is back near it
-        if (refLow) {
+        if (refDip) {
             belowReference = true;
         } else if (m >= (1 - settings.dropChange / 2) * ref) {
             belowReference = false;
@@ -277,7 +349,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         if (belowReference) {
             high = Math.max(high, (1 + settings.spikeChange) * ref);
         }
-        boolean isHigh = rate > high;
+        boolean isHigh = rate > high && rate > m + k * (tailKnown() ? MAD_TO_SD * tailUpRel * Math.abs(m) : 0);
         boolean suspectLow = refLow || rate < (1 - settings.dropChange / 2) * m;
         boolean suspectHigh = rate > (1 + settings.spikeChange / 2) * m;
         baseline = refLow ? ref : m;
@@ -306,6 +378,7 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
             backlogRows = Math.max(0, backlogRows - Math.max(0, intervalRows - expected));
         }
 
+        learnTail(rate, longRate, m, suspectLow ? -1 : suspectHigh ? 1 : 0, now, previousSampleMillis, stepSeconds);
         if (!suspectHigh) {
             learnReference(rate, dt);
         }
@@ -355,6 +428,10 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
                 double seasonalSd = Math.max(profile.scale(), MIN_RELATIVE_STD * seasonalExpected);
                 double lowLimit = Math.min(seasonalExpected - k * seasonalSd, (1 - settings.dropChange) * seasonalExpected);
                 double highLimit = Math.max(seasonalExpected + k * seasonalSd, (1 + settings.spikeChange) * seasonalExpected);
+                if (tailKnown()) {
+                    highLimit = Math.max(highLimit, seasonalExpected * (1 + k * MAD_TO_SD * tailUpRel));
+                    lowLimit = Math.min(lowLimit, seasonalExpected * (1 - k * MAD_TO_SD * tailRel));
+                }
                 value = longRate;
                 baseline = seasonalExpected;
                 rateWindowSeconds = longSpan;
@@ -457,6 +534,95 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         reference += (1 - Math.exp(-dt / memory)) * (rate - reference);
     }
 
+    /**
+     * Follows the current run of low rates (below the halfway mark to the drop limit): the rate over the whole run,
+     * from the sample before its first low rate, or NaN when the run is shorter than a window or no run is open.
+     */
+    private double lowRun(long now, long before, long rows, long intervalRows, boolean low) {
+        if (!low) {
+            lowRunStartMillis = Long.MIN_VALUE;
+            return Double.NaN;
+        }
+        if (lowRunStartMillis == Long.MIN_VALUE) {
+            lowRunStartMillis = before;
+            lowRunStartRows = rows - intervalRows;
+        }
+        double seconds = (now - lowRunStartMillis) / 1e3;
+        return seconds < windowSeconds ? Double.NaN : (rows - lowRunStartRows) / seconds;
+    }
+
+    private boolean tailKnown() {
+        return tailSeconds >= TAIL_KNOWN_SECONDS;
+    }
+
+    /**
+     * Learns the tail noise scale from this sample, or holds it while a run of suspect rates is open: the run is
+     * learned when it ends within {@link #TAIL_RUN_WINDOWS} windows or {@link #TAIL_RUN_INTERVALS} sampling
+     * intervals of the sample before it (a dip, a burst, one or two noisy rows of a coarse feed), and forgotten when
+     * it lasts longer (a drop or a surge must not widen the noise that judges the next one).
+     */
+    private void learnTail(double rate, double longRate, double m, int side, long now, long before,
+            double stepSeconds) {
+        if (stepSeconds <= 0 || !(m > 0)) {
+            return;
+        }
+        long step = now - before;
+        typicalStepMillis = typicalStepMillis == 0 ? step : Math.round(typicalStepMillis + 0.05 * (step - typicalStepMillis));
+        double rel = rate / m - 1;
+        double longRel = Double.isNaN(longRate) ? Double.NaN : Math.abs(longRate / m - 1);
+        // rel keeps its sign (the upper tail is learned apart); the pending buffer holds it signed
+        if (side != tailRunSide) {
+            commitTailRun(); // a run ends at the first rate that is not on its side (noise alternates, an event does not)
+        }
+        if (side == 0) {
+            addTail(rel, longRel, stepSeconds);
+            return;
+        }
+        if (tailRunStartMillis == Long.MIN_VALUE) {
+            tailRunSide = side;
+            tailRunStartMillis = before;
+            tailRunDiscarded = false;
+            tailPendingCount = 0;
+        }
+        double maxRun = Math.max(TAIL_RUN_WINDOWS * windowSeconds, TAIL_RUN_INTERVALS * typicalStepMillis / 1e3);
+        if (tailRunDiscarded || (now - tailRunStartMillis) / 1e3 > maxRun || tailPendingCount == TAIL_PENDING) {
+            tailRunDiscarded = true;
+            return;
+        }
+        tailPendingRel[tailPendingCount] = rel;
+        tailPendingLongRel[tailPendingCount] = longRel;
+        tailPendingDt[tailPendingCount] = stepSeconds;
+        tailPendingCount++;
+    }
+
+    private void commitTailRun() {
+        if (tailRunStartMillis == Long.MIN_VALUE) {
+            return;
+        }
+        if (!tailRunDiscarded) {
+            for (int i = 0; i < tailPendingCount; i++) {
+                addTail(tailPendingRel[i], tailPendingLongRel[i], tailPendingDt[i]);
+            }
+        }
+        tailRunStartMillis = Long.MIN_VALUE;
+        tailRunSide = 0;
+        tailPendingCount = 0;
+    }
+
+    private void addTail(double rel, double longRel, double stepSeconds) {
+        tailSeconds += stepSeconds;
+        double a = Math.max(Math.min(1 - Math.exp(-stepSeconds / TAIL_MEMORY_SECONDS), TAIL_MAX_WEIGHT),
+                stepSeconds / tailSeconds);
+        tailRel += Math.min(1, a) * (Math.abs(rel) - tailRel);
+        tailUpRel += Math.min(1, a) * (2 * Math.max(0, rel) - tailUpRel);
+        if (!Double.isNaN(longRel)) {
+            tailLongSeconds += stepSeconds;
+            double b = Math.max(Math.min(1 - Math.exp(-stepSeconds / TAIL_MEMORY_SECONDS), TAIL_MAX_WEIGHT),
+                    stepSeconds / tailLongSeconds);
+            tailLongRel += Math.min(1, b) * (longRel - tailLongRel);
+        }
+    }
+
     /** The noise of the rate over {@link #LONG_WINDOWS} windows, learned with the baseline. */
     private void learnLong(double longRate, double dt) {
         if (dt <= 0 || Double.isNaN(longRate)) {
@@ -523,6 +689,10 @@ public final class ThroughputBaselineDetector extends HysteresisDetector {
         // not catch up an overnight pause, and 10 hours of credit hid a real 4x surge half an hour after the resume
         backlogRows += Math.max(0, mean) * Math.min(pausedSeconds, relearnSeconds);
         suspectSeconds = 0;
+        tailRunStartMillis = Long.MIN_VALUE; // a run open at the pause is neither noise nor an event
+        tailRunSide = 0;
+        lowRunStartMillis = Long.MIN_VALUE;
+        tailPendingCount = 0;
     }
 
     @Override

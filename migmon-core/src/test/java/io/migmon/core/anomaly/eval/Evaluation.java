@@ -43,9 +43,11 @@ import java.util.Random;
  * ({@link #RETIRED_HELD_OUT_5}). A sixth (2_900_001) was fixed at 08:12 UTC before the stall start-of-run change
  * and the noise-band change, run once at 08:20 UTC and published, so it is retired too
  * ({@link #RETIRED_HELD_OUT_6}). A seventh (3_100_001) was fixed at 08:30 UTC before the drop noise-band change,
- * run once at 08:36 UTC and published, so it is retired too ({@link #RETIRED_HELD_OUT_7}). {@link #HELD_OUT}
- * (5_300_001, never generated before, same composition) was fixed on 2026-11-27 at 10:20 UTC before the seasonal
- * default of the drop/spike detector and the stall change at 60 s (branch det-nab).
+ * run once at 08:36 UTC and published, so it is retired too ({@link #RETIRED_HELD_OUT_7}). An eighth (5_300_001) was
+ * fixed at 10:20 UTC before the seasonal default of the drop/spike detector and the stall change at 60 s (branch
+ * det-nab), run once at 10:57 UTC and published, so it is retired too ({@link #RETIRED_HELD_OUT_8}).
+ * {@link #HELD_OUT} (6_700_001, never generated before, same composition) was fixed on 2026-11-27 at 13:30 UTC
+ * before the noise-scale and evidence-in-time changes of branch anomaly7.
  *
  * <h2>Sampling</h2>
  * Each interval starts at a random phase, each step is the interval ±10%, and 2% of the samples come late by half to
@@ -76,15 +78,18 @@ final class Evaluation {
     static final long RETIRED_HELD_OUT_6 = 2_900_001;
     /** The seventh held-out set, seen on 2026-11-27 at 08:36 UTC and since then used for tuning only. */
     static final long RETIRED_HELD_OUT_7 = 3_100_001;
+    /** The eighth held-out set, seen on 2026-11-27 at 10:57 UTC and since then used for tuning only. */
+    static final long RETIRED_HELD_OUT_8 = 5_300_001;
     /** Every set that may be looked at while choosing settings. */
     static final long[] TUNING_SETS = {TUNING, 50_001, RETIRED_HELD_OUT, RETIRED_HELD_OUT_2, RETIRED_HELD_OUT_3,
-            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5, RETIRED_HELD_OUT_6, RETIRED_HELD_OUT_7};
+            RETIRED_HELD_OUT_4, RETIRED_HELD_OUT_5, RETIRED_HELD_OUT_6, RETIRED_HELD_OUT_7,
+            RETIRED_HELD_OUT_8};
     /**
-     * The held-out set, fixed on 2026-11-27 at 10:20 UTC before the seasonal default of the drop/spike detector
-     * and the stall change at 60 s: run once, after the changes are final. Never generated before (seeds
-     * 5_300_001 .. 5_305_010 checked against every numeric literal in the sources).
+     * The held-out set, fixed on 2026-11-27 at 13:30 UTC before the changes of branch anomaly7 (noise scale,
+     * evidence in time): run once, after the changes are final. Never generated before (seeds 6_700_001 ..
+     * 6_705_010; no numeric literal of the sources or of the repository's history lies within 100,000 of them).
      */
-    static final long HELD_OUT = 5_300_001;
+    static final long HELD_OUT = 6_700_001;
 
     /** One part of a seed set: {@code count} traces of a kind and variant, seeds {@code first + offset ..}. */
     record Part(Simulation.Kind kind, Simulation.Variant variant, long offset, int count) {

@@ -17,39 +17,40 @@ class EvaluationTest {
 
     /**
      * The held-out figures reported in docs/anomaly-detection.md (type@interval: F1, false alerts per hour on healthy
-     * traces, on benign-event traces), from the fresh held-out set {@link Evaluation#HELD_OUT} (5_300_001, with the
-     * attack shapes of {@link Simulation.Variant}), committed before the seasonal default of the drop/spike detector
-     * and the stall change at 60 s, and run once on 2026-11-27 at 10:57 UTC after they were final (branch det-nab).
-     * The figures include its misses: {@code low_throughput} at 15 s has F1 0.889 (target 0.9; the detector was not
-     * changed in that round: 28 of 34 windows found, 1 false alert), 0.906 at 1 and 5 s. {@code stall} at 60 s: 0.018
-     * false alerts per hour on healthy traces (target 0.05). The run is deterministic; the margins are for changes
-     * that move the figures a little, which must then be re-reported.
+     * traces, on benign-event traces), from the fresh held-out set {@link Evaluation#HELD_OUT} (6_700_001, with the
+     * attack shapes of {@link Simulation.Variant}), committed before the tail-noise and evidence-in-time changes of
+     * the drop/spike detector and run once on 2026-11-27 at 13:53 UTC after they were final (branch anomaly7). Every
+     * target is met on it; its misses, as they came out: {@code stall} at 60 s 0.036 false alerts per hour on healthy
+     * traces (4 false positives), {@code throughput_drop} 1 at 60 s (0.009 per hour), {@code throughput_spike} 1 at
+     * 1-15 s (not on healthy or benign traces), {@code low_throughput} recall 0.889-0.963, {@code high_error_rate} 1
+     * burst missed at 15 and 60 s. The run is deterministic; the margins are for changes that move the figures a
+     * little, which must then be re-reported.
      */
     static final Map<String, double[]> REPORTED = Map.ofEntries(
-            Map.entry("low_throughput@1", new double[] {0.906, 0.009, 0.000}),
-            Map.entry("low_throughput@5", new double[] {0.906, 0.009, 0.000}),
-            Map.entry("low_throughput@15", new double[] {0.889, 0.009, 0.000}),
-            Map.entry("low_throughput@60", new double[] {0.921, 0.000, 0.000}),
+            Map.entry("low_throughput@1", new double[] {0.943, 0.000, 0.000}),
+            Map.entry("low_throughput@5", new double[] {0.941, 0.000, 0.000}),
+            Map.entry("low_throughput@15", new double[] {0.963, 0.000, 0.000}),
+            Map.entry("low_throughput@60", new double[] {0.962, 0.000, 0.000}),
             Map.entry("throughput_drop@1", new double[] {1.000, 0.000, 0.000}),
             Map.entry("throughput_drop@5", new double[] {1.000, 0.000, 0.000}),
             Map.entry("throughput_drop@15", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("throughput_drop@60", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("throughput_spike@1", new double[] {0.982, 0.000, 0.000}),
-            Map.entry("throughput_spike@5", new double[] {0.982, 0.000, 0.000}),
-            Map.entry("throughput_spike@15", new double[] {0.982, 0.000, 0.000}),
-            Map.entry("throughput_spike@60", new double[] {0.931, 0.000, 0.000}),
+            Map.entry("throughput_drop@60", new double[] {0.982, 0.009, 0.000}),
+            Map.entry("throughput_spike@1", new double[] {0.985, 0.000, 0.000}),
+            Map.entry("throughput_spike@5", new double[] {0.985, 0.000, 0.000}),
+            Map.entry("throughput_spike@15", new double[] {0.985, 0.000, 0.000}),
+            Map.entry("throughput_spike@60", new double[] {1.000, 0.000, 0.000}),
             Map.entry("high_error_rate@1", new double[] {1.000, 0.000, 0.000}),
             Map.entry("high_error_rate@5", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("high_error_rate@15", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("high_error_rate@60", new double[] {1.000, 0.000, 0.000}),
+            Map.entry("high_error_rate@15", new double[] {0.980, 0.000, 0.000}),
+            Map.entry("high_error_rate@60", new double[] {0.980, 0.000, 0.000}),
             Map.entry("stall@1", new double[] {1.000, 0.000, 0.000}),
             Map.entry("stall@5", new double[] {1.000, 0.000, 0.000}),
             Map.entry("stall@15", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("stall@60", new double[] {0.952, 0.018, 0.000}),
+            Map.entry("stall@60", new double[] {0.938, 0.036, 0.000}),
             Map.entry("lag_trend@1", new double[] {1.000, 0.000, 0.000}),
             Map.entry("lag_trend@5", new double[] {1.000, 0.000, 0.000}),
             Map.entry("lag_trend@15", new double[] {1.000, 0.000, 0.000}),
-            Map.entry("lag_trend@60", new double[] {0.987, 0.000, 0.011}));
+            Map.entry("lag_trend@60", new double[] {1.000, 0.000, 0.000}));
 
     @Test
     void detectorsOnHeldOutSeeds() throws IOException {
