@@ -73,6 +73,8 @@ class EtaEvaluationTest {
             "noisy-correlated-120 @60 s 1", "quiet-60 @60 s 0", "quiet-60 @60 s 3");
 
     @Test
+    @org.junit.jupiter.api.Disabled("the fresh held-out set 6_910_001 is run once, at the end of the tenth version; the pins"
+            + " below are the retired set's until then")
     void etaOnHeldOutSeeds() throws IOException {
         var result = EtaEvaluation.run(EtaEvaluation.HELD_OUT, 10);
         String table = EtaEvaluation.markdown(result, 10);
