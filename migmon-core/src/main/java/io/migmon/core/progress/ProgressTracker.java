@@ -46,7 +46,9 @@ import java.util.function.LongSupplier;
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
  *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
- *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept), and
+ *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept; a prior
+ *       noise of about 25% stands in while the noise over as long is not measured, and counted from the start a
+ *       faster first interval is kept: no work began before the start), and
  *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
