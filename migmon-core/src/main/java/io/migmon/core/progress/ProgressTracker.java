@@ -46,7 +46,9 @@ import java.util.function.LongSupplier;
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
  *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
- *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept), and
+ *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept; a prior
+ *       noise of about 25% stands in while the noise over as long is not measured, and counted from the start a
+ *       faster first interval is kept: no work began before the start), and
  *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
@@ -562,12 +564,26 @@ public final class ProgressTracker {
             // the first rows' work began after the start and by the last read without rows: either end is kept when
             // the rate it gives the first rows matches the rate since, the start first (a quiet job's first commit
             // holds the work since the start, which the cumulative average counts too)
+            // the first interval is left out only on evidence of a lead-in (tenth version): without it the data is
+            // kept, and the rate is the cumulative average over active time. No evidence is: a difference within 2
+            // standard deviations of the rate's noise over as long, the prior noise (a CV of about 25%) standing in
+            // while fewer than two such spans measure it (read once a minute, a first minute 20% off is within the
+            // noise of a 25% CV; a 20 s lead-in read every second is not), or, counted from the start, a first
+            // interval faster than the rest (no work can have begun before the start: a fast one is noise)
             if (doneNow > regimeDone) {
                 double since = (doneNow - regimeDone) / (double) span;
                 for (long from : new long[] {0, noRowsSeenMillis}) {
                     long first = firstRowsActive - from;
-                    if (first > 0 && Math.abs(Math.log(regimeDone / (double) first / since))
-                            <= Math.max(LEAD_IN_BAND, LEAD_IN_Z * spread(first))) {
+                    if (first <= 0) {
+                        continue;
+                    }
+                    double logRatio = Math.log(regimeDone / (double) first / since);
+                    double noise = spread(first);
+                    if (Double.isNaN(noise)) {
+                        noise = Math.sqrt(LevelShift.PRIOR_VAR); // not measured yet: the prior, a CV of about 25%
+                    }
+                    if ((from == 0 && logRatio >= 0)
+                            || Math.abs(logRatio) <= Math.max(LEAD_IN_BAND, LEAD_IN_Z * noise)) {
                         return doneNow / ((activeNow - from) / 1e3);
                     }
                 }
@@ -585,8 +601,8 @@ public final class ProgressTracker {
 
     /**
      * The standard deviation of the log of the rate over consecutive spans of at least {@code length} ms of the
-     * remembered reads since the first that saw rows (the noise a first interval that long would show); 0 with fewer
-     * than two spans.
+     * remembered reads since the first that saw rows (the noise a first interval that long would show); NaN with fewer
+     * than two spans (the noise over that long is not known yet).
      */
     private double spread(long length) {
         double sum = 0;
@@ -614,7 +630,7 @@ public final class ProgressTracker {
                 fromDone = ringDone[i];
             }
         }
-        return n < 2 ? 0 : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
+        return n < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
     }
 
     private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {

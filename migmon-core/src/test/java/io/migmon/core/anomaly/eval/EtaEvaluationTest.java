@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ETA's held-out evaluation reported in docs/anomaly-detection.md: {@link EtaEvaluation#HELD_OUT} seeds
- * (5_830_001.., fixed and committed before the ninth version of the rate model (issue 12: a quiet job's commit
- * rhythm learned from its first two similar gaps) was tuned, never used to choose a setting; run once for the report
- * on 2026-11-27 11:06 UTC, reads every 5, 1 and 60 s). Writes the table to {@code target/}; pins the
- * reported figures with margins (the run is deterministic; the margins are for changes that move the figures a little,
- * which must then be re-reported).
+ * (6_910_001.., fixed and committed before the tenth version of the rate model (issue 12: the first interval left out
+ * only on evidence of a lead-in) was tuned, never used to choose a setting; run once for the report on 2026-11-27
+ * 14:10 UTC, reads every 5, 1 and 60 s). Writes the table to {@code target/}; pins the reported figures with margins
+ * (the run is deterministic; the margins are for changes that move the figures a little, which must then be
+ * re-reported).
  */
 class EtaEvaluationTest {
 
@@ -23,54 +23,54 @@ class EtaEvaluationTest {
      * " @1 s" / " @60 s" for those read schedules).
      */
     static final Map<String, double[]> REPORTED = Map.ofEntries(
-            Map.entry("steady", new double[] {0.007, 0.007, 0.003, 0.008, 0.008, 0.056}),
-            Map.entry("noisy", new double[] {0.035, 0.029, 0.011, 0.007, 0.040, 0.219}),
-            Map.entry("noisy-correlated-10", new double[] {0.068, 0.064, 0.030, 0.019, 0.028, 0.234}),
-            Map.entry("noisy-correlated-60", new double[] {0.087, 0.120, 0.125, 0.188, 0.063, 0.699}),
-            Map.entry("noisy-correlated-120", new double[] {0.163, 0.109, 0.058, 0.070, 0.112, 0.558}),
-            Map.entry("batchy", new double[] {0.019, 0.018, 0.009, 0.013, 0.011, 0.213}),
-            Map.entry("planned-pause", new double[] {0.052, 0.058, 0.011, 0.017, 0.015, 0.121}),
-            Map.entry("new-rate", new double[] {0.396, 0.445, 0.008, 0.006, 0.009, 0.503}),
-            Map.entry("new-rate-double", new double[] {0.499, 0.672, 0.031, 0.025, 0.050, 1.035}),
-            Map.entry("ramp", new double[] {0.406, 0.451, 0.047, 0.021, 0.018, 0.485}),
-            Map.entry("cold-start", new double[] {0.059, 0.045, 0.034, 0.048, 0.068, 0.214}),
-            Map.entry("stall", new double[] {0.084, 0.087, 0.019, 0.010, 0.010, 0.167}),
-            Map.entry("quiet-60", new double[] {0.016, 0.021, 0.035, 0.073, 0.186, 1.158}),
-            Map.entry("steady @1 s", new double[] {0.008, 0.007, 0.003, 0.007, 0.007, 0.064}),
-            Map.entry("noisy @1 s", new double[] {0.036, 0.029, 0.011, 0.008, 0.040, 0.228}),
-            Map.entry("noisy-correlated-10 @1 s", new double[] {0.062, 0.062, 0.029, 0.018, 0.032, 0.234}),
-            Map.entry("noisy-correlated-60 @1 s", new double[] {0.092, 0.122, 0.124, 0.189, 0.055, 0.706}),
-            Map.entry("noisy-correlated-120 @1 s", new double[] {0.171, 0.109, 0.057, 0.071, 0.115, 0.566}),
-            Map.entry("batchy @1 s", new double[] {0.025, 0.012, 0.011, 0.008, 0.019, 0.259}),
-            Map.entry("planned-pause @1 s", new double[] {0.052, 0.058, 0.011, 0.017, 0.015, 0.121}),
-            Map.entry("new-rate @1 s", new double[] {0.396, 0.445, 0.010, 0.007, 0.009, 0.503}),
-            Map.entry("new-rate-double @1 s", new double[] {0.496, 0.666, 0.033, 0.023, 0.037, 1.041}),
-            Map.entry("ramp @1 s", new double[] {0.406, 0.450, 0.066, 0.018, 0.022, 0.485}),
-            Map.entry("cold-start @1 s", new double[] {0.062, 0.063, 0.039, 0.052, 0.062, 0.228}),
-            Map.entry("stall @1 s", new double[] {0.083, 0.086, 0.002, 0.009, 0.013, 0.167}),
-            Map.entry("quiet-60 @1 s", new double[] {0.024, 0.023, 0.040, 0.082, 0.192, 1.238}),
-            Map.entry("steady @60 s", new double[] {0.008, 0.006, 0.002, 0.008, 0.008, 0.056}),
-            Map.entry("noisy @60 s", new double[] {0.032, 0.027, 0.014, 0.016, 0.034, 0.195}),
-            Map.entry("noisy-correlated-10 @60 s", new double[] {0.069, 0.069, 0.022, 0.023, 0.039, 0.175}),
-            Map.entry("noisy-correlated-60 @60 s", new double[] {0.109, 0.125, 0.128, 0.169, 0.087, 0.644}),
-            Map.entry("noisy-correlated-120 @60 s", new double[] {0.116, 0.105, 0.058, 0.069, 0.098, 0.542}),
-            Map.entry("batchy @60 s", new double[] {0.015, 0.013, 0.012, 0.007, 0.023, 0.134}),
-            Map.entry("planned-pause @60 s", new double[] {0.058, 0.058, 0.011, 0.017, 0.010, 0.097}),
-            Map.entry("new-rate @60 s", new double[] {0.401, 0.447, 0.008, 0.007, 0.010, 0.502}),
-            Map.entry("new-rate-double @60 s", new double[] {0.505, 0.689, 0.019, 0.023, 0.039, 1.015}),
-            Map.entry("ramp @60 s", new double[] {0.412, 0.454, 0.054, 0.016, 0.028, 0.485}),
-            Map.entry("cold-start @60 s", new double[] {0.035, 0.035, 0.091, 0.144, 0.144, 0.069}),
-            Map.entry("stall @60 s", new double[] {0.085, 0.087, 0.011, 0.011, 0.012, 0.160}),
-            Map.entry("quiet-60 @60 s", new double[] {0.192, 0.028, 0.028, 0.061, 0.108, 0.579}));
+            Map.entry("steady", new double[] {0.005, 0.002, 0.002, 0.006, 0.009, 0.058}),
+            Map.entry("noisy", new double[] {0.038, 0.036, 0.020, 0.021, 0.034, 0.259}),
+            Map.entry("noisy-correlated-10", new double[] {0.058, 0.031, 0.036, 0.038, 0.054, 0.238}),
+            Map.entry("noisy-correlated-60", new double[] {0.206, 0.073, 0.087, 0.096, 0.083, 0.468}),
+            Map.entry("noisy-correlated-120", new double[] {0.088, 0.193, 0.135, 0.168, 0.238, 1.501}),
+            Map.entry("batchy", new double[] {0.024, 0.013, 0.007, 0.017, 0.014, 0.270}),
+            Map.entry("planned-pause", new double[] {0.057, 0.067, 0.015, 0.016, 0.013, 0.111}),
+            Map.entry("new-rate", new double[] {0.401, 0.446, 0.007, 0.008, 0.011, 0.505}),
+            Map.entry("new-rate-double", new double[] {0.495, 0.659, 0.044, 0.014, 0.018, 1.058}),
+            Map.entry("ramp", new double[] {0.397, 0.442, 0.042, 0.013, 0.009, 0.479}),
+            Map.entry("cold-start", new double[] {0.075, 0.063, 0.043, 0.073, 0.139, 0.230}),
+            Map.entry("stall", new double[] {0.074, 0.079, 0.017, 0.013, 0.013, 0.146}),
+            Map.entry("quiet-60", new double[] {0.025, 0.026, 0.034, 0.057, 0.178, 1.465}),
+            Map.entry("steady @1 s", new double[] {0.003, 0.003, 0.002, 0.005, 0.009, 0.063}),
+            Map.entry("noisy @1 s", new double[] {0.038, 0.031, 0.019, 0.023, 0.034, 0.263}),
+            Map.entry("noisy-correlated-10 @1 s", new double[] {0.056, 0.029, 0.037, 0.038, 0.055, 0.245}),
+            Map.entry("noisy-correlated-60 @1 s", new double[] {0.203, 0.073, 0.087, 0.096, 0.082, 0.468}),
+            Map.entry("noisy-correlated-120 @1 s", new double[] {0.088, 0.196, 0.135, 0.168, 0.237, 1.532}),
+            Map.entry("batchy @1 s", new double[] {0.022, 0.012, 0.008, 0.013, 0.016, 0.270}),
+            Map.entry("planned-pause @1 s", new double[] {0.058, 0.064, 0.014, 0.016, 0.013, 0.124}),
+            Map.entry("new-rate @1 s", new double[] {0.401, 0.445, 0.006, 0.006, 0.010, 0.505}),
+            Map.entry("new-rate-double @1 s", new double[] {0.496, 0.660, 0.044, 0.019, 0.019, 1.064}),
+            Map.entry("ramp @1 s", new double[] {0.397, 0.443, 0.056, 0.019, 0.010, 0.479}),
+            Map.entry("cold-start @1 s", new double[] {0.042, 0.060, 0.048, 0.074, 0.096, 0.233}),
+            Map.entry("stall @1 s", new double[] {0.074, 0.080, 0.008, 0.009, 0.014, 0.147}),
+            Map.entry("quiet-60 @1 s", new double[] {0.026, 0.027, 0.035, 0.063, 0.188, 1.465}),
+            Map.entry("steady @60 s", new double[] {0.009, 0.003, 0.003, 0.003, 0.009, 0.055}),
+            Map.entry("noisy @60 s", new double[] {0.037, 0.038, 0.023, 0.020, 0.037, 0.231}),
+            Map.entry("noisy-correlated-10 @60 s", new double[] {0.054, 0.029, 0.024, 0.031, 0.052, 0.231}),
+            Map.entry("noisy-correlated-60 @60 s", new double[] {0.225, 0.065, 0.090, 0.096, 0.096, 0.456}),
+            Map.entry("noisy-correlated-120 @60 s", new double[] {0.114, 0.195, 0.130, 0.170, 0.227, 1.266}),
+            Map.entry("batchy @60 s", new double[] {0.024, 0.016, 0.008, 0.022, 0.013, 0.270}),
+            Map.entry("planned-pause @60 s", new double[] {0.056, 0.066, 0.017, 0.016, 0.010, 0.109}),
+            Map.entry("new-rate @60 s", new double[] {0.404, 0.448, 0.014, 0.006, 0.011, 0.504}),
+            Map.entry("new-rate-double @60 s", new double[] {0.513, 0.678, 0.036, 0.016, 0.019, 1.033}),
+            Map.entry("ramp @60 s", new double[] {0.399, 0.445, 0.057, 0.020, 0.014, 0.478}),
+            Map.entry("cold-start @60 s", new double[] {0.068, 0.068, 0.107, 0.107, 0.107, 0.240}),
+            Map.entry("stall @60 s", new double[] {0.070, 0.079, 0.008, 0.012, 0.014, 0.146}),
+            Map.entry("quiet-60 @60 s", new double[] {0.099, 0.071, 0.025, 0.055, 0.096, 0.806}));
 
     /**
      * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point, reported as
-     * missed (the eighth version's code gives the same figures on these seeds): cold start at 50% done (3.4 vs 1.8% at 5 s
-     * reads, 3.9 vs 2.8% at 1 s; both within 15%), noise correlated over 120 s read once a minute at 25% (10.5 vs 7.8%),
-     * quiet-60 read once a minute at 10% (19.2 vs 4.0%) and 75% (6.1 vs 5.0%).
+     * missed: quiet-60 read once a minute at 10% and 25% done (9.9 vs 3.1%, 7.1 vs 2.3%; the ninth version's code 6.5
+     * and 7.1% on these seeds), noise correlated over 120 s read once a minute at 10% (11.4 vs 9.1%, the ninth
+     * version's code the same), cold start read every second at 90% (9.6 vs 8.3%, the ninth version's code the same).
      */
-    static final java.util.Set<String> NOT_MET = java.util.Set.of("cold-start 2", "cold-start @1 s 2",
-            "noisy-correlated-120 @60 s 1", "quiet-60 @60 s 0", "quiet-60 @60 s 3");
+    static final java.util.Set<String> NOT_MET = java.util.Set.of("cold-start @1 s 4", "noisy-correlated-120 @60 s 0",
+            "quiet-60 @60 s 0", "quiet-60 @60 s 1");
 
     @Test
     void etaOnHeldOutSeeds() throws IOException {
@@ -87,8 +87,7 @@ class EtaEvaluationTest {
             assertThat(result.get("cold-start" + at).get("migmon").median(0)).as("cold start%s: within 15%% at 10%% done", at)
                     .isLessThanOrEqualTo(0.15);
             // a quiet job committing once a minute: STALLED only before its rhythm is learned (the gap after its first
-            // commit): at most 5% at every read schedule (on these seeds 1.2 / 1.2 / 4.5% at 5 / 1 / 60 s reads; the
-            // eighth version's code 3.8 / 5.1 / 4.5%)
+            // commit): at most 5% at every read schedule (on these seeds 1.3 / 1.2 / 4.9% at 5 / 1 / 60 s reads)
             double stalledShare = 0.05;
             assertThat(result.get("quiet-60" + at).get("migmon").falselyStalled)
                     .as("quiet-60%s: working reads reported STALLED", at)
@@ -98,23 +97,22 @@ class EtaEvaluationTest {
         assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
         assertThat(result.get("planned-pause @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
         assertThat(result.get("planned-pause @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
-        // back within 15% after a new steady rate (the bar: 30 s), worst of 10 seeds: halves 2,667 s at 5 s and 1 s
-        // reads, one seed whose ETA leaves the band late in the job as the 60 s window's does (2,667 s; the cumulative
-        // average 4,203 s), the nine others within 21 s; 138 s read once a minute (the 30 s bar cannot be met with a
-        // read a minute). Doubles 751 s at 5 s and 1 s (one seed late in the job, as the cumulative average's 840 s and
-        // the window's 696 s; the others within 40 s at 5 s reads, 34 s at 1 s), 101 s at 60 s. Missed, pinned as
-        // reported (+1 s, the table rounds)
-        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(2668);
-        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(752);
-        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(2668);
-        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(752);
-        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(139);
-        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(102);
-        // the end of a ramp (the bar, as for a new steady rate: 30 s): 79 s at 5 s, 78 s at 1 s, 619 s at 60 s reads:
-        // missed, pinned as reported (+1 s)
-        assertThat(result.get("ramp").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(80);
-        assertThat(result.get("ramp @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(79);
-        assertThat(result.get("ramp @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(620);
+        // back within 15% after a new steady rate (the bar: 30 s), worst of 10 seeds: halves 25 s at 5 s reads (met),
+        // 31 s at 1 s; 121 s read once a minute (the 30 s bar cannot be met with a read a minute). Doubles 849 s at 5 s
+        // and 851 s at 1 s reads: one seed whose ETA is back within 15% 20 s after the change and leaves the band again
+        // late in the job (truth 40-60 s, a few seconds off), the others within 47 s; 123 s at 60 s. Pinned as reported
+        // (+1 s, the table rounds)
+        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(26);
+        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(850);
+        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(32);
+        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(852);
+        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(122);
+        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(124);
+        // the end of a ramp (the bar, as for a new steady rate: 30 s): 234 s at 5 s, 2,599 s at 1 s, 376 s at 60 s
+        // reads: missed, pinned as reported (+1 s)
+        assertThat(result.get("ramp").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(235);
+        assertThat(result.get("ramp @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(2600);
+        assertThat(result.get("ramp @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(377);
         // the ramp: from 75% done within 15% at every read schedule
         for (int interval : EtaEvaluation.INTERVALS) {
             var ramp = result.get(EtaEvaluation.key("ramp", interval)).get("migmon");
