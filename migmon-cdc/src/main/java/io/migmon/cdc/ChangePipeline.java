@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -103,6 +104,27 @@ final class ChangePipeline {
             return false;
         }
         return config.topicPattern != null ? config.topicPattern.matcher(topic).matches() : config.topics.contains(topic);
+    }
+
+    /**
+     * The events of an {@code END}'s transaction that this processor receives (fix 7.2): with
+     * {@code data_collections}, the sum of the counts of the tables it consumes (their topic
+     * {@code <topic.prefix>.<data_collection>} among its topics or matched by its pattern, the rule of
+     * {@link TransactionEnds}); the tables it does not read are not waited for. Without them (or without the
+     * connector's prefix, or through {@code process(...)}, which receives every table) the total {@code event_count}.
+     */
+    private long consumedEventCount(ChangeEvent end, String connector) {
+        Map<String, Long> collections = end.transactionDataCollections();
+        if (collections.isEmpty() || !config.consumesKafka() || connector == null) {
+            return end.transactionEventCount();
+        }
+        long sum = 0;
+        for (Map.Entry<String, Long> c : collections.entrySet()) {
+            if (c.getValue() > 0 && consumes(connector + "." + c.getKey())) {
+                sum += c.getValue();
+            }
+        }
+        return sum;
     }
 
     /**
@@ -583,11 +605,12 @@ final class ChangePipeline {
                     progress.transactionEnded(r.topic(), e.transactionId(),
                             perTable ? ProgressTracker.COUNTED_PER_TABLE : e.transactionEventCount(),
                             eventTs > 0 ? eventTs : consumedNanos, consumedNanos);
-                    transactions.ended(e.transactionId(), e.transactionEventCount(), eventTs);
-                    if (ends != null && eventTs > 0 && config.transactionTopicSuffix != null
-                            && r.topic().endsWith(config.transactionTopicSuffix)) {
-                        String connector = r.topic().substring(0, r.topic().length()
-                                - config.transactionTopicSuffix.length());
+                    String connector = config.transactionTopicSuffix != null
+                            && r.topic().endsWith(config.transactionTopicSuffix)
+                            ? r.topic().substring(0, r.topic().length() - config.transactionTopicSuffix.length())
+                            : null;
+                    transactions.ended(e.transactionId(), consumedEventCount(e, connector), eventTs);
+                    if (ends != null && eventTs > 0 && connector != null) {
                         ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos);
                     }
                 } else if ("BEGIN".equals(e.transactionStatus())) {

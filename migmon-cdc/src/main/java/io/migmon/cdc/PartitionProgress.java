@@ -69,6 +69,14 @@ final class PartitionProgress {
     volatile long lastChangeSourceNanos = -1;
     /** Confirmations the tracker had processed when the newest change of this partition was processed. */
     volatile long lastChangeSeq;
+    /** Transaction key ({@link ProgressTracker#transactionKey}) of the newest change of this partition, or null. */
+    volatile String lastChangeTx;
+    /**
+     * Whether the newest change of this partition belongs to a transaction not closed by its {@code END} yet: a
+     * heartbeat does not confirm it then (Debezium emits heartbeats while it streams a large transaction, each
+     * {@code ts_ms} after the commit time that every change of the transaction carries).
+     */
+    volatile boolean lastChangeTxOpen;
     /**
      * The heartbeat topic of this partition's connector ({@code <heartbeat prefix>.<topic.prefix>} for a data topic
      * {@code <topic.prefix>.<schema>.<table>}): {@link ProgressTracker#heartbeatTopicOf}.

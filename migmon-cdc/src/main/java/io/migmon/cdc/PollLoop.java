@@ -44,6 +44,8 @@ final class PollLoop {
     private static final Logger LOG = LoggerFactory.getLogger(PollLoop.class);
     /** Poll timeout while a poll is in hand (see {@link #pollNext()}). */
     private static final Duration IN_FLIGHT_POLL = Duration.ofMillis(2);
+    /** The shortest interval between reads of the side consumer while a poll is in hand ({@link #sideDue()}). */
+    private static final long SIDE_READ_MIN_MS = 100;
 
     private final ProcessorConfig config;
     private final ChangePipeline pipeline;
@@ -59,6 +61,8 @@ final class PollLoop {
     private final Set<TopicPartition> sideAssigned = new HashSet<>();
     private long nextSideLookMs;
     private boolean sideLooked;
+    /** When the side consumer is read next while a poll is in hand ({@link #sideDue()}; poll thread only). */
+    private long nextSideReadMs;
     /**
      * The single thread that runs the first apply attempt of each batch while this loop polls and parses the next
      * one ({@code migmon-cdc-apply-<name>}, daemon); started by {@link #run()} when there is an applier, shut down
@@ -118,12 +122,14 @@ final class PollLoop {
                 }
                 if (inFlight != null && (lag.refreshDue() || records.isEmpty())) {
                     // the lag refresh reads positions as applied and committed: nothing may be in hand; an empty
-                    // poll: nothing to overlap with, commit now
+                    // poll: nothing to overlap with, commit now. The heartbeats first: read after the changes in hand
+                    // arrived, one emitted after them confirms them the moment they are applied (fix 7.1)
+                    pollSide();
                     finishInFlight();
                 }
                 retryPendingCommit();
                 lag.refresh(consumer);
-                if (inFlight == null) {
+                if (inFlight == null || sideDue()) {
                     pollSide();
                 }
             }
@@ -183,9 +189,33 @@ final class PollLoop {
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ZERO);
         while (records.isEmpty() && !closing && !inFlightApplied()) {
+            if (sideDue()) {
+                pollSide();
+            }
             records = consumer.poll(IN_FLIGHT_POLL);
         }
         return records;
+    }
+
+    /**
+     * Whether the side consumer is to be read now although a poll is in hand: at most every
+     * max(100 ms, heartbeat interval / 4) (issue 11 fix 7.1). In a backlog the poll thread always has a batch in hand,
+     * and reading the heartbeats only with nothing in hand left the newest heartbeat seconds old at the backlog's
+     * end (the lag after the last apply read now − an old bound until the next read). The read is a zero-timeout poll
+     * on the poll thread: the apply thread goes on meanwhile.
+     */
+    private boolean sideDue() {
+        if (side == null) {
+            return false;
+        }
+        long now = config.clock.millis();
+        if (now < nextSideReadMs) {
+            return false;
+        }
+        long every = config.heartbeatInterval == null ? SIDE_READ_MIN_MS
+                : Math.max(SIDE_READ_MIN_MS, config.heartbeatInterval.toMillis() / 4);
+        nextSideReadMs = now + every;
+        return true;
     }
 
     private boolean inFlightApplied() {
@@ -399,8 +429,11 @@ final class PollLoop {
      * assigns itself all partitions of its side topics: found every {@link ProcessorConfig#PATTERN_METADATA_MAX_AGE_MS}
      * (or every lag refresh until one is found); those found at the first look start at their end (nothing old is
      * needed: the next heartbeat confirms), later ones (a topic created meanwhile) at their beginning. No offsets
-     * are committed. Their records go through the pipeline on this thread, between polls (nothing in hand), like
-     * the group's; a failure is counted and retried at the next call, never thrown.
+     * are committed. Their records go through the pipeline on this thread, between polls, like the group's: always
+     * with nothing in hand, and on a time budget ({@link #sideDue()}) while a poll is in hand, so that a backlog does
+     * not starve them; a heartbeat read then is processed after the changes in hand (processing order, as for any
+     * change that arrived before it) and confirms them only once they are applied. A failure is counted and retried
+     * at the next call, never thrown.
      */
     private void pollSide() {
         Consumer<byte[], byte[]> s = side;

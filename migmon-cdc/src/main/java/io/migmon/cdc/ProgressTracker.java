@@ -441,9 +441,31 @@ final class ProgressTracker {
     /** Newest source time of any change that arrived (see {@link #changeSourceTime}); -1 none. */
     volatile long lastChangeSourceNanos = -1;
 
-    /** Whether {@code p}'s last change's transaction is known to be incomplete (only the newest change's is known). */
+    /**
+     * Whether {@code p}'s last change's transaction is known to be incomplete: the newest change's by its
+     * {@code END}'s event count; any partition's while its {@code END} has not arrived and its connector's
+     * transaction topic is read here (a partition of it held by this processor: a member that lost the topic in a
+     * rebalance, or never had it, gets no {@code END}s and its heartbeats confirm as without transaction metadata).
+     */
     private boolean txIncomplete(PartitionProgress p) {
-        return lastChangeTxIncomplete && (lastChangePartition == null || lastChangePartition == p);
+        if (lastChangeTxIncomplete && (lastChangePartition == null || lastChangePartition == p)) {
+            return true;
+        }
+        if (!p.lastChangeTxOpen) {
+            return false;
+        }
+        // its connector's transaction topic: the exact name by source.name (known before its first END: the BEGIN,
+        // or the assignment, puts a partition of it here), else as guessed from the ENDs seen
+        String tx = p.transactions.own != null ? p.transactions.own : transactionTopicOf(p);
+        if (tx == null) {
+            return false;
+        }
+        for (TopicPartition tp : partitions.keySet()) {
+            if (tp.topic().equals(tx)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A change of partition {@code p} with this source time arrived (consumed at {@code consumedNanos}). */
@@ -622,7 +644,9 @@ final class ProgressTracker {
             long watermark = closed ? Math.max(applied, heartbeatNanos(p)) : applied;
             return Math.max(0, now - watermark) / 1e9;
         }
-        long confirmed = Math.max(applied, hb);
+        // a heartbeat emitted while the last change's transaction was still being streamed (Debezium emits them
+        // then, each ts_ms after the commit time every change of it carries) confirms nothing beyond that commit
+        long confirmed = applied > 0 && txIncomplete(p) ? applied : Math.max(applied, hb);
         return confirmed < 0 ? 0 : Math.max(0, now - confirmed) / 1e9;
     }
 
@@ -699,6 +723,15 @@ final class ProgressTracker {
         boolean incomplete = count != null && count > 0 && lastChangeTxMaxOrder < count;
         if (lastChangeTxIncomplete != incomplete) {
             lastChangeTxIncomplete = incomplete;
+        }
+        if (p != null) {
+            if (p.lastChangeTx != txId) {
+                p.lastChangeTx = txId;
+            }
+            boolean open = txId != null && !closed;
+            if (p.lastChangeTxOpen != open) {
+                p.lastChangeTxOpen = open;
+            }
         }
         if (closed && !lastChangeTxClosed) {
             // END (emitted after every change of the transaction) and its last change are both here now
@@ -778,6 +811,14 @@ final class ProgressTracker {
                 // without counts, an END after a change of its transaction closes it (it was emitted after all)
                 lastChangeTxClosed = eventCount <= 0 || lastChangeTxMaxOrder < 0 || lastChangeTxMaxOrder >= eventCount;
                 lastChangeTxIncomplete = !lastChangeTxClosed;
+            }
+            for (PartitionProgress p : partitions.values()) {
+                if (p.lastChangeTxOpen && txId.equals(p.lastChangeTx)) {
+                    // the END was emitted after every change of its transaction; for the newest change's partition
+                    // its event count decides (as above), a partition's missing changes are TransactionEnds' hold
+                    p.lastChangeTxOpen = p == lastChangePartition && txId.equals(lastChangeTxId)
+                            && !lastChangeTxClosed;
+                }
             }
         }
         txEnds.merge(topic, endNanos, Math::max);

@@ -225,4 +225,65 @@ class TransactionMetadataIT {
         System.out.printf("transaction apply lag: %d transactions, burst meter %.1f ms vs truth %.1f ms%n",
                 completed(), meterSumMs, truthSumMs);
     }
+
+    /**
+     * Fix 7.2: a processor that reads only one of the connector's data topics (orders) completes the transactions
+     * that span both tables (it waited for the total {@code event_count}, so each expired after 5 minutes), reports
+     * one apply lag per transaction that touched orders, each between 0 and the time from the source commit to the
+     * report being seen, and reports nothing for an items-only transaction. Observe-only: "applied" = observed.
+     */
+    @Test
+    void aProcessorReadingOneTableCompletesTransactionsSpanningBoth() throws Exception {
+        PrometheusMeterRegistry own = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Map<String, Object> consumer = new HashMap<>();
+        consumer.put("bootstrap.servers", env.bootstrapServers());
+        consumer.put("group.id", NAME + "-orders-only");
+        ExecutorService loop = Executors.newSingleThreadExecutor();
+        try (CdcEventProcessor ordersOnly = CdcEventProcessor.builder(NAME + "-orders").meterRegistry(own)
+                .kafkaConsumer(consumer)
+                .topics(NAME + ".public.txm_orders", "__debezium-heartbeat." + NAME, NAME + ".transaction")
+                .heartbeatInterval(Duration.ofSeconds(1))
+                .pollTimeout(Duration.ofMillis(100))
+                .build()) {
+            loop.submit(ordersOnly);
+            Await.until(Duration.ofSeconds(60), "first heartbeat through the orders-only processor",
+                    () -> ordersOnly.healthCheck().check().details().containsKey("lastHeartbeatAgeMs"));
+            java.util.function.LongSupplier reports = () -> {
+                Timer t = own.find("cdc.transaction.apply.lag").tag("source", NAME).timer();
+                return t == null ? 0 : t.count();
+            };
+            java.util.function.DoubleSupplier lagNanos = () -> {
+                Timer t = own.find("cdc.transaction.apply.lag").tag("source", NAME).timer();
+                return t == null ? 0 : t.totalTime(TimeUnit.NANOSECONDS);
+            };
+            int[][] sizes = {{3, 2}, {1, 0}, {10, 10}, {2, 5}};
+            int tx = 1_000;
+            for (int[] size : sizes) {
+                tx++;
+                long before = reports.getAsLong();
+                double lagBefore = lagNanos.getAsDouble();
+                insertTransaction(tx, size[0], size[1]);
+                Await.until(Duration.ofSeconds(30), "transaction " + tx + " (" + size[0] + " orders, " + size[1]
+                        + " items) reported by the orders-only processor", () -> reports.getAsLong() > before);
+                long seenNanos = LagPipeline.nowNanos();
+                assertThat(reports.getAsLong()).as("one report per transaction").isEqualTo(before + 1);
+                double meterMs = (lagNanos.getAsDouble() - lagBefore) / 1e6;
+                double boundMs = (seenNanos - commitNanos(env.source(), tx)) / 1e6;
+                assertThat(meterMs).as("transaction %d: apply lag %.1f ms within [0, commit → report seen %.1f ms]",
+                        tx, meterMs, boundMs).isBetween(0.0, boundMs);
+            }
+            // a transaction of items only: nothing of it is read here, nothing reported, nothing given up
+            long before = reports.getAsLong();
+            tx++;
+            insertTransaction(tx, 0, 3);
+            int itemsOnly = tx;
+            Await.until(Duration.ofSeconds(30), "items-only transaction applied by the main processor",
+                    () -> count(env.target(), itemsOnly) == 3);
+            Thread.sleep(2_000);
+            assertThat(reports.getAsLong()).isEqualTo(before);
+            assertThat(own.find("cdc.transactions.evicted").counter()).as("nothing given up").isNull();
+        } finally {
+            loop.shutdownNow();
+        }
+    }
 }
