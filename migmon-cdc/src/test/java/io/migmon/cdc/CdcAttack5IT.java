@@ -1,0 +1,321 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.cdc.event.ChangeEvent;
+import io.migmon.core.health.Health;
+import io.migmon.core.health.HealthStatus;
+import io.migmon.testsupport.KafkaTestBroker;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Attack 5 (issue 11) on a real {@link CdcEventProcessor} and an own in-process KRaft broker: the side consumer of the
+ * heartbeat topics and the revoked-table series (attack 4's fixes). A test producer writes Debezium 3.6.1-shaped
+ * envelopes and heartbeats; the applier records what it gets (ground truth: what the producer stamped and sent,
+ * what reached the applier). Every finding still open is {@code @Disabled} with its number.
+ */
+class CdcAttack5IT {
+
+    private static KafkaClusterTestKit kafka;
+    private static KafkaProducer<byte[], byte[]> producer;
+    private static final ExecutorService threads = Executors.newCachedThreadPool();
+
+    /** Started by the first test that runs (a class whose tests are all disabled starts nothing). */
+    static synchronized void setUp() throws Exception {
+        if (kafka != null) {
+            return;
+        }
+        Path work = Path.of("target", "att5-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
+        Files.createDirectories(work);
+        kafka = KafkaTestBroker.start(work.resolve("kafka"));
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    @AfterAll
+    static void tearDown() throws Exception {
+        threads.shutdownNow();
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(2));
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    private static void createTopics(int partitions, String... topics) throws Exception {
+        try (Admin admin = admin()) {
+            List<NewTopic> list = new ArrayList<>();
+            for (String t : topics) {
+                list.add(new NewTopic(t, partitions, (short) 1));
+            }
+            admin.createTopics(list).all().get();
+        }
+    }
+
+    private static void send(String topic, int partition, String key, String value) {
+        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static String change(String prefix, String table, long id, long commitMs) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"version\":\"3.6.1.Final\",\"connector\":"
+                + "\"postgresql\",\"name\":\"" + prefix + "\",\"ts_ms\":" + commitMs + ",\"ts_us\":" + commitMs * 1000
+                + ",\"snapshot\":\"false\",\"db\":\"postgres\",\"schema\":\"public\",\"table\":\"" + table
+                + "\"},\"op\":\"c\",\"ts_ms\":" + commitMs + "}";
+    }
+
+    /**
+     * Heartbeats of connector {@code prefix} every second to {@code partition[0]} of its topic (stamped with the true
+     * time), while {@code pause} is false.
+     */
+    private static Future<?> heartbeats(String prefix, AtomicBoolean stop, AtomicBoolean pause, AtomicInteger partition) {
+        return threads.submit(() -> {
+            while (!stop.get()) {
+                if (!pause.get()) {
+                    send("__debezium-heartbeat." + prefix, partition.get(), "{\"serverName\":\"" + prefix + "\"}",
+                            "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                    producer.flush();
+                }
+                Thread.sleep(1000);
+            }
+            return null;
+        });
+    }
+
+    private static double lag(SimpleMeterRegistry r, String table) {
+        Gauge g = r.find("cdc.replication.lag").tag("source_table", "public." + table).gauge();
+        return g == null ? Double.NaN : g.value();
+    }
+
+    private static String verdict(Health h) {
+        return h.status() + " " + h.reasons();
+    }
+
+    private static void deleteAndRecreate(String topic, int partitions) throws Exception {
+        try (Admin admin = admin()) {
+            admin.deleteTopics(List.of(topic)).all().get();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (admin.listTopics().names().get().contains(topic)) {
+                assertThat(System.nanoTime()).as("topic deleted").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            while (true) {
+                try {
+                    admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get();
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)
+                            || System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(200); // deletion still completing
+                }
+            }
+        }
+    }
+
+    /**
+     * The heartbeat topic is deleted and re-created with 3 partitions (an operator cleaning up topics, a connector
+     * re-deployed with {@code topic.creation.default.partitions=3}); Debezium's heartbeats then land on partition 2.
+     * One change applied before, nothing since. Truth: heartbeats arrive every second again, nothing waits: lag 0 and
+     * health UP. Expected within 15 s of the re-creation (the side consumer looks for topics every 5 s). With
+     * {@code consumerReset} as the host's {@code auto.offset.reset} ("none" for a host that never wants a silent
+     * reset: its group starts from committed offsets).
+     */
+    private void heartbeatTopicRecreated(String prefix, String consumerReset) throws Exception {
+        setUp();
+        String data = prefix + ".public.orders";
+        String hbTopic = "__debezium-heartbeat." + prefix;
+        createTopics(1, data, hbTopic);
+        String group = prefix + "-g";
+        if (consumerReset != null) {
+            try (Admin admin = admin()) { // a host with reset "none" runs from committed offsets
+                admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(data, 0), new OffsetAndMetadata(0)))
+                        .all().get();
+            }
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicBoolean pause = new AtomicBoolean();
+        AtomicInteger hbPartition = new AtomicInteger();
+        Future<?> hb = heartbeats(prefix, stop, pause, hbPartition);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<ChangeEvent> applied = new CopyOnWriteArrayList<>();
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", group);
+        if (consumerReset != null) {
+            c.put("auto.offset.reset", consumerReset);
+        }
+        CdcEventProcessor p = CdcEventProcessor.builder(prefix).meterRegistry(registry).kafkaConsumer(c)
+                .topics(data, hbTopic).applier(applied::addAll).heartbeatInterval(Duration.ofSeconds(1))
+                .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        Future<?> loop = threads.submit(p);
+        try {
+            send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "applied", () -> applied.size() == 1);
+            Await.until(Duration.ofSeconds(20), "lag 0 and UP before",
+                    () -> lag(registry, "orders") == 0.0 && p.healthCheck().check().status() == HealthStatus.UP);
+            pause.set(true);
+            Thread.sleep(1_100); // no heartbeat in flight
+            deleteAndRecreate(hbTopic, 3);
+            hbPartition.set(2);
+            pause.set(false);
+            long recreated = System.currentTimeMillis();
+            String last = "";
+            long okSince = -1;
+            while (System.currentTimeMillis() - recreated < 25_000) {
+                Thread.sleep(250);
+                Health h = p.healthCheck().check();
+                double l = lag(registry, "orders");
+                last = String.format("%.2f", l) + " " + verdict(h);
+                if (l == 0.0 && h.status() == HealthStatus.UP) {
+                    if (okSince < 0) {
+                        okSince = System.currentTimeMillis();
+                    }
+                    if (System.currentTimeMillis() - okSince >= 3_000) {
+                        break;
+                    }
+                } else {
+                    okSince = -1;
+                }
+            }
+            String state = "after re-creation: lag(orders) + health = " + last + "; "
+                    + (okSince < 0 ? "never" : (okSince - recreated) + " ms") + " to lag 0 and UP (held 3 s)";
+            System.out.println("[attack5] " + prefix + ": " + state);
+            assertThat(okSince).as(state).isGreaterThan(0);
+            assertThat(okSince - recreated).as(state).isLessThanOrEqualTo(15_000);
+            assertThat(applied).hasSize(1);
+        } finally {
+            stop.set(true);
+            p.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Held expectation with the default {@code auto.offset.reset}: back to lag 0 and UP within 15 s. */
+    @Test
+    void aHeartbeatTopicRecreatedWithMorePartitionsIsReadAgain() throws Exception {
+        heartbeatTopicRecreated("hbre", null);
+    }
+
+    /** The same with the host's {@code auto.offset.reset=none} (inherited by the side consumer). */
+    @Test
+    void aHeartbeatTopicRecreatedIsReadAgainWithResetNone() throws Exception {
+        heartbeatTopicRecreated("hbnone", "none");
+    }
+
+    /**
+     * Two processors in one group (round robin), three single-partition tables; B joins (A's lost tables read NaN at
+     * A, attack 4's fix), then B closes: A gets them back. Truth after B left: every change applied (applier
+     * records), heartbeats every second: lag 0 per table. Expected: every table's series at A reads a number again
+     * (0 within 15 s of B's close), not NaN for good.
+     */
+    @Test
+    void aRevokedTableReadsANumberAgainWhenItComesBack() throws Exception {
+        setUp();
+        String prefix = "back";
+        String[] tables = {"ba", "bb", "bc"};
+        for (String t : tables) {
+            createTopics(1, prefix + ".public." + t);
+        }
+        createTopics(1, "__debezium-heartbeat." + prefix);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
+        SimpleMeterRegistry ra = new SimpleMeterRegistry();
+        SimpleMeterRegistry rb = new SimpleMeterRegistry();
+        List<ChangeEvent> applied = new CopyOnWriteArrayList<>();
+        java.util.function.Function<String, CdcEventProcessor> build = name -> {
+            Map<String, Object> c = new HashMap<>();
+            c.put("bootstrap.servers", kafka.bootstrapServers());
+            c.put("group.id", "back-replica");
+            c.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.RoundRobinAssignor");
+            return CdcEventProcessor.builder(name).meterRegistry(name.equals("a") ? ra : rb).kafkaConsumer(c)
+                    .topicPattern(java.util.regex.Pattern.compile("back\\..*|__debezium-heartbeat\\.back"))
+                    .applier(applied::addAll).heartbeatInterval(Duration.ofSeconds(1))
+                    .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        };
+        CdcEventProcessor pa = build.apply("a");
+        Future<?> la = threads.submit(pa);
+        CdcEventProcessor pb = null;
+        Future<?> lb = null;
+        try {
+            long now = System.currentTimeMillis();
+            for (String t : tables) {
+                send(prefix + ".public." + t, 0, "{\"id\":1}", change(prefix, t, 1, now));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "A applied all", () -> applied.size() == 3);
+            Await.until(Duration.ofSeconds(20), "A reads 0", () -> lag(ra, "ba") == 0.0 && lag(ra, "bb") == 0.0
+                    && lag(ra, "bc") == 0.0);
+            pb = build.apply("b");
+            lb = threads.submit(pb);
+            Await.until(Duration.ofSeconds(30), "A lost a table", () -> Double.isNaN(lag(ra, "ba"))
+                    || Double.isNaN(lag(ra, "bb")) || Double.isNaN(lag(ra, "bc")));
+            long t2 = System.currentTimeMillis();
+            for (String t : tables) {
+                send(prefix + ".public." + t, 0, "{\"id\":2}", change(prefix, t, 2, t2));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "both applied", () -> applied.size() == 6);
+            pb.close();
+            lb.get(30, TimeUnit.SECONDS);
+            long closed = System.currentTimeMillis();
+            String state = "";
+            long ok = -1;
+            while (System.currentTimeMillis() - closed < 20_000) {
+                Thread.sleep(250);
+                state = "A: ba=" + lag(ra, "ba") + " bb=" + lag(ra, "bb") + " bc=" + lag(ra, "bc") + " health "
+                        + verdict(pa.healthCheck().check());
+                if (lag(ra, "ba") == 0.0 && lag(ra, "bb") == 0.0 && lag(ra, "bc") == 0.0) {
+                    ok = System.currentTimeMillis() - closed;
+                    break;
+                }
+            }
+            System.out.println("[attack5] revoked table back: " + state + ", " + ok + " ms after B closed");
+            assertThat(ok).as(state).isBetween(0L, 15_000L);
+        } finally {
+            stop.set(true);
+            pa.close();
+            if (pb != null) {
+                pb.close();
+            }
+            la.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+}
