@@ -348,4 +348,34 @@ class CdcAttack5Test {
                 "state", state).gauge();
         return g == null ? Double.NaN : g.value();
     }
+
+    /**
+     * Transaction apply lag for a transaction over two tables split across polls, whose second part fails once
+     * (target unavailable, retriable) and is offered again 2 s later. Truth: the transaction is in the target when
+     * its last change is applied (the second offer): apply lag = that time − commit. Held expectation.
+     */
+    @Test
+    void aTransactionWhoseLastPartIsRetriedReportsItsLagAtTheSuccessfulApply() {
+        java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+        try (CdcEventProcessor p = CdcEventProcessor.builder("tx5").meterRegistry(registry).clock(clock)
+                .applyRetries(0).retryBackoff(Duration.ofMillis(1)).applier(batch -> {
+                    if (batch.stream().anyMatch(e -> e.table().equals("items")) && failures.getAndDecrement() > 0) {
+                        throw new io.migmon.cdc.spi.RetriableApplyException("target down", null);
+                    }
+                }).build()) {
+            long commit = clock.millis() - 200;
+            p.process(List.of(end("773:9", commit, Map.of("public.orders", 1, "public.items", 1))));
+            p.process(List.of(data("orders", 0, 1, commit, "773:1", 1)));
+            clock.advance(Duration.ofMillis(300));
+            CdcRecord items = data("items", 0, 1, commit, "773:2", 2);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.process(List.of(items)))
+                    .isInstanceOf(CdcProcessingException.class);
+            clock.advance(Duration.ofSeconds(2));
+            p.process(List.of(items));
+            io.micrometer.core.instrument.Timer t = registry.find("cdc.transaction.apply.lag").tag("source", "shop").timer();
+            assertThat(t).isNotNull();
+            assertThat(t.count()).isEqualTo(1);
+            assertThat(t.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(2_500.0);
+        }
+    }
 }
