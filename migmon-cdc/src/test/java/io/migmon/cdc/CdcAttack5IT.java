@@ -520,4 +520,76 @@ class CdcAttack5IT {
             la.get(30, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * Finding 9: the side consumer (heartbeat topics) cannot reach the broker while the group consumer can (here: its
+     * bootstrap list points at a closed port, the seam {@code KafkaClientFactory.sideConsumer} with real clients; in
+     * production: a listener/ACL/quota that differs for {@code client.id}-suffixed clients, a network path lost).
+     * The connector is alive: heartbeats reach the broker every second (the test writes them). Expected: DOWN is fine
+     * (nothing can confirm the target current), but its stage is not {@code connector} and the reason does not say
+     * "no heartbeat or change event from the source": the heartbeats exist; reading them fails. Actual: stage
+     * connector, "connector silent ... by the source's own timestamps".
+     */
+    @Test
+    @Disabled("finding 9: a side consumer that cannot reach the broker reads DOWN stage=connector 'connector silent' while the connector's heartbeats reach the broker")
+    void finding9_aFailingSideConsumerBlamesTheConnector() throws Exception {
+        setUp();
+        String prefix = "side";
+        String data = prefix + ".public.orders";
+        String hbTopic = "__debezium-heartbeat." + prefix;
+        createTopics(1, data, hbTopic);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<ChangeEvent> applied = new CopyOnWriteArrayList<>();
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", prefix + "-g");
+        c.put("auto.offset.reset", "earliest");
+        KafkaClientFactory clients = new KafkaClientFactory() {
+            @Override
+            public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> consumer(Map<String, Object> props) {
+                return KafkaClientFactory.DEFAULT.consumer(props);
+            }
+
+            @Override
+            public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> peekConsumer(Map<String, Object> props) {
+                return KafkaClientFactory.DEFAULT.peekConsumer(props);
+            }
+
+            @Override
+            public org.apache.kafka.clients.consumer.Consumer<byte[], byte[]> sideConsumer(Map<String, Object> props) {
+                Map<String, Object> broken = new HashMap<>(props);
+                broken.put("bootstrap.servers", "127.0.0.1:1");
+                return KafkaClientFactory.DEFAULT.sideConsumer(broken);
+            }
+
+            @Override
+            public org.apache.kafka.clients.producer.Producer<byte[], byte[]> producer(Map<String, Object> props) {
+                return KafkaClientFactory.DEFAULT.producer(props);
+            }
+        };
+        CdcEventProcessor p = CdcEventProcessor.builder(prefix).meterRegistry(registry).kafkaConsumer(c)
+                .kafkaClients(clients).topics(data, hbTopic).applier(applied::addAll)
+                .heartbeatInterval(Duration.ofSeconds(1)).pollTimeout(Duration.ofMillis(100))
+                .lagRefreshInterval(Duration.ofMillis(250)).build();
+        Future<?> loop = threads.submit(p);
+        try {
+            send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "applied", () -> applied.size() == 1);
+            Thread.sleep(6_000);
+            Health h = p.healthCheck().check();
+            String state = verdict(h) + " stage=" + h.details().get("stage") + "; lag(orders)="
+                    + lag(registry, "orders") + "; heartbeats on the broker: every 1 s";
+            System.out.println("[attack5] side consumer broken: " + state);
+            assertThat(h.details().get("stage")).as(state).isNotEqualTo("connector");
+            assertThat(h.reasons().toString()).as(state).doesNotContain("no heartbeat or change event from the source");
+        } finally {
+            stop.set(true);
+            p.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
 }
