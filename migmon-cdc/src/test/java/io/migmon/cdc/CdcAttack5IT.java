@@ -771,4 +771,91 @@ class CdcAttack5IT {
             hb.get(10, TimeUnit.SECONDS);
         }
     }
+
+    /**
+     * Finding 12: a new table appears (a migration creates it) under the processor's pattern: Debezium writes
+     * its first change (the topic is created) and then the transaction's END. The END is read at once; the new topic
+     * is found by the pattern subscription only at the next metadata refresh (up to 5 s). Truth until its change is
+     * applied: the target is stale by now − its commit. Expected: the overall lag ≥ truth − 1 s at every sample
+     * before the change is applied (the END holds it; a give-up after the 2 s stall timeout must not read 0 while the
+     * change waits in a topic not yet subscribed). Actual (2026-11-27 13:50 UTC, load ~15, two runs): the change was
+     * applied 3.7-4.1 s after its commit; the hold was given up (1 unseen eviction for a change that did arrive) and
+     * the overall lag read under truth − 1 s at 16 of 40 samples, worst 0.00 at truth 3.54 s (then NaN at 4 samples
+     * while the new partition was assigned and unread: documented "not known").
+     */
+    @Test
+    @Disabled("finding 12: a new table's END is given up before its topic is subscribed: overall lag 0.00 at truth 3.54 s, one false unseen eviction")
+    void finding12_anEndOfANewTablesFirstChangeIsGivenUpBeforeItsTopicIsFound() throws Exception {
+        setUp();
+        String prefix = "nt";
+        String na = prefix + ".public.na";
+        String nb = prefix + ".public.nb";
+        String tx = prefix + ".transaction";
+        createTopics(1, na, tx, "__debezium-heartbeat." + prefix);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        List<ChangeEvent> applied = new CopyOnWriteArrayList<>();
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", "nt-g");
+        c.put("auto.offset.reset", "earliest");
+        CdcEventProcessor p = CdcEventProcessor.builder(prefix).meterRegistry(registry).kafkaConsumer(c)
+                .topicPattern(java.util.regex.Pattern.compile("nt\\..*|__debezium-heartbeat\\.nt"))
+                .applier(applied::addAll).heartbeatInterval(Duration.ofSeconds(1))
+                .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        Future<?> loop = threads.submit(p);
+        try {
+            long now = System.currentTimeMillis();
+            send(na, 0, "{\"id\":1}", txChange(prefix, "na", 1, now, 400));
+            send(tx, 0, "{\"id\":\"400\"}", end("400:99", now, "na"));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "na applied", () -> applied.size() == 1);
+            Await.until(Duration.ofSeconds(20), "0", () -> registry.get("cdc.replication.lag.overall").gauge().value() == 0.0);
+            Thread.sleep(2_000);
+            createTopics(1, nb);
+            long commit = System.currentTimeMillis();
+            send(nb, 0, "{\"id\":1}", txChange(prefix, "nb", 1, commit, 401));
+            send(tx, 0, "{\"id\":\"401\"}", end("401:99", commit, "nb"));
+            producer.flush();
+            int samples = 0;
+            int under = 0;
+            int nan = 0;
+            String worst = "";
+            double worstGap = 0;
+            while (applied.size() < 2 && System.currentTimeMillis() - commit < 30_000) {
+                Thread.sleep(100);
+                double o = registry.get("cdc.replication.lag.overall").gauge().value();
+                long t = System.currentTimeMillis();
+                if (applied.size() >= 2) {
+                    break;
+                }
+                double truth = (t - commit) / 1000.0;
+                samples++;
+                if (Double.isNaN(o)) {
+                    nan++;
+                } else if (o < truth - 1.0) {
+                    under++;
+                    if (truth - o > worstGap) {
+                        worstGap = truth - o;
+                        worst = String.format("read %.2f at truth %.2f", o, truth);
+                    }
+                }
+            }
+            double unseen = registry.find("cdc.transactions.evicted").tag("reason", "unseen").counters().stream()
+                    .mapToDouble(x -> x.count()).sum();
+            String state = String.format("new table's change applied %d ms after its commit; overall lag under truth "
+                    + "- 1 s at %d of %d samples (worst: %s), NaN (not known: the new partition assigned, nothing read "
+                    + "yet) at %d; unseen evictions %.0f", System.currentTimeMillis() - commit, under, samples, worst,
+                    nan, unseen);
+            System.out.println("[attack5] " + state);
+            assertThat(applied).hasSize(2);
+            assertThat(under).as(state).isZero();
+        } finally {
+            stop.set(true);
+            p.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
 }
