@@ -378,4 +378,39 @@ class CdcAttack5Test {
             assertThat(t.totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(2_500.0);
         }
     }
+
+    /**
+     * Finding 1, the processor's side: the processor host's clock steps forward 5 s (NTP) while the source's stays
+     * true. Each heartbeat's (arrival − ts_ms) grows by 5 s; the window minimum keeps the old sample for 16
+     * heartbeats. Expected: UP at every read (heartbeats every 2 s). Actual: DOWN "connector silent" (count in the
+     * message): 15 of the 20 reads after the step (~30 s).
+     */
+    @Test
+    @Disabled("finding 1: a +5 s NTP step of the processor's clock also reads DOWN 'connector silent' for ~16 heartbeats")
+    void finding1_processorClockSteppedForwardIsConnectorSilentForSixteenHeartbeats() {
+        try (CdcEventProcessor p = processor()) {
+            long skewMs = 0; // source clock − processor clock
+            p.process(List.of(data("shop", "orders", 1, clock.millis() - 100)));
+            List<String> after = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                if (i == 20) {
+                    clock.advance(Duration.ofSeconds(5)); // the processor's clock steps; true time does not move
+                    skewMs = -5_000;
+                }
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat("shop", clock.millis() - 50 + skewMs)));
+                clock.advance(Duration.ofMillis(1_000));
+                String v = verdict(p.healthCheck().check());
+                if (i < 20) {
+                    assertThat(v).as("before the step").startsWith("UP");
+                } else {
+                    after.add(v);
+                }
+                clock.advance(Duration.ofMillis(-1_000));
+            }
+            long down = after.stream().filter(v -> v.startsWith("DOWN")).count();
+            assertThat(after).as("after the processor's clock stepped forward 5 s (%d of 20 reads DOWN)", down)
+                    .allMatch(v -> v.startsWith("UP"));
+        }
+    }
 }
