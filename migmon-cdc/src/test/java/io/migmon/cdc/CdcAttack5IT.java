@@ -326,7 +326,8 @@ class CdcAttack5IT {
      * default lag refresh (1 s), a target taking 300 ms per batch of 50 (max.poll.records), 1,500 rows. Truth for the
      * idle table: 0 all the time (its one change applied before the backlog, no change since, heartbeats every
      * 250 ms). Sampled every 50 ms while the backlog drains. Expected: the idle table's lag ≤ 0.75 s (one heartbeat
-     * interval + 0.5 s slack). Actual (2026-11-27 13:37 UTC, load 14.9-17.5, three runs): 29-33 of 174-185 samples > 0.25 s, max 3.17-3.25 s.
+     * interval + 0.5 s slack). Actual (2026-11-27 13:37-13:56 UTC, load 9.5-17.5, five runs): 25-33 of 174-185 samples > 0.25 s, max
+     * 3.16-3.25 s. The busy table's own lag held: max error 0.16 s against now − commit while rows waited.
      */
     @Test
     @Disabled("finding 6: an idle table reads up to 3.17 s stale (truth 0) while another table's backlog keeps the poll thread busy")
@@ -400,6 +401,8 @@ class CdcAttack5IT {
             double max = 0;
             List<String> downs = new ArrayList<>();
             int downCount = 0;
+            double maxBusyErr = 0;
+            String worstBusy = "";
             long started = System.currentTimeMillis();
             while (applied.size() < rows + 1 && System.currentTimeMillis() - started < 40_000) {
                 Thread.sleep(50);
@@ -407,6 +410,15 @@ class CdcAttack5IT {
                     continue; // backlog not started yet / over
                 }
                 double l = lag(registry, "idle");
+                double busyLag = lag(registry, "busy");
+                int done = applied.size() - 1;
+                double busyTruth = (System.currentTimeMillis() - commit) / 1000.0;
+                double busyErr = Math.abs(busyLag - busyTruth);
+                if (!Double.isNaN(busyErr) && busyErr > maxBusyErr && done < rows) {
+                    maxBusyErr = busyErr;
+                    worstBusy = String.format("read %.2f at truth %.2f with %d of %d rows applied", busyLag, busyTruth,
+                            done, rows);
+                }
                 samples++;
                 max = Math.max(max, l);
                 if (l > 0.25) {
@@ -421,8 +433,9 @@ class CdcAttack5IT {
                 }
             }
             String state = String.format("backlog of %d rows drained in %d ms; idle table lag (truth 0): %d of %d "
-                    + "samples > 0.25 s, max %.2f s; %d of %d reads not UP, first 3: %s", rows,
-                    System.currentTimeMillis() - started, over, samples, max, downCount, samples, downs);
+                    + "samples > 0.25 s, max %.2f s; %d of %d reads not UP, first 3: %s; busy table's lag vs truth "
+                    + "(now - commit): max error %.2f s (%s)", rows, System.currentTimeMillis() - started, over, samples,
+                    max, downCount, samples, downs, maxBusyErr, worstBusy);
             System.out.println("[attack5] " + state);
             assertThat(applied).hasSize(rows + 1);
             return new Backlog(max, downCount, state);
