@@ -69,6 +69,33 @@ class CdcEventProcessorTest {
     }
 
     @Test
+    void stageLatenciesAreOneSamplePerBatchWithTheMeanOfItsEvents() {
+        // per-event latencies 1/2/6 s (source_to_connector), 0.5/1.5/2.5 s (connector_to_broker) and
+        // 3/2/1 s (broker_to_consumer): one sample per stage and batch, the mean of its events (documented meaning)
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).build()) {
+            p.process(List.of(
+                    kafkaRecord(0, now - 3_000, envelope("c", 1, now - 4_500, now - 3_500)),
+                    kafkaRecord(1, now - 2_000, envelope("u", 1, now - 5_500, now - 3_500)),
+                    kafkaRecord(2, now - 1_000, envelope("d", 1, now - 9_500, now - 3_500))));
+            assertStage("source_to_connector", 1, 3_000);
+            assertStage("connector_to_broker", 1, 1_500);
+            assertStage("broker_to_consumer", 1, 2_000);
+            // a second batch is a second sample
+            p.process(List.of(kafkaRecord(3, now - 500, envelope("c", 2, now - 1_000, now - 900))));
+            assertStage("broker_to_consumer", 2, 2_000);
+            assertThat(registry.get("cdc.stage.latency").tag("stage", "broker_to_consumer").timer()
+                    .totalTime(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(2_500);
+            assertThat(p.eventsProcessed()).isEqualTo(4);
+        }
+    }
+
+    private void assertStage(String stage, long count, long maxMs) {
+        io.micrometer.core.instrument.Timer t = registry.get("cdc.stage.latency").tag("stage", stage).timer();
+        assertThat(t.count()).as(stage + " samples").isEqualTo(count);
+        assertThat(t.max(java.util.concurrent.TimeUnit.MILLISECONDS)).as(stage + " max").isEqualTo(maxMs);
+    }
+
+    @Test
     void observeOnlyCountsAreExactAfterEveryBatchAcrossTablesOperationsAndRedeliveries() {
         // counts are added per batch (per run of one counter): after each process() every event sent is counted once
         // under its own table and operation, whatever the interleaving
