@@ -523,6 +523,7 @@ final class PollLoop {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             lag.assigned(partitions);
+            pipeline.assigned(partitions, consumer.subscription());
         }
 
         @Override

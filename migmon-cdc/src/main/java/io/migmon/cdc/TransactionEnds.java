@@ -38,8 +38,13 @@ import java.util.function.Predicate;
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
  *       or were applied before a restart on a partition held elsewhere.</li>
  * </ul>
- * Tables this processor does not consume (their topic {@code <topic.prefix>.<data_collection>} is not among its
- * topics nor matched by its pattern) hold nothing; through {@code process(...)} every table is consumed. An
+ * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
+ * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
+ * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
+ * moves to another member at a rebalance is released, uncounted. A topic matched by the pattern but not subscribed
+ * yet (a new table: the pattern finds it at the next metadata refresh, finding 12) holds, and is given up only after
+ * {@code giveUp} plus the pattern's discovery time ({@code metadata.max.age.ms}); once assigned here, {@code giveUp}
+ * counts from the assignment. Through {@code process(...)} every table is consumed. An
  * {@code END} without {@code data_collections} holds nothing (nothing tells which tables it counts).
  *
  * <p>Threads: {@link #change} and {@link #end} run on the processing thread (under the pipeline's lock); the holds
@@ -63,6 +68,20 @@ final class TransactionEnds {
 
     /** State of a data topic's partitions held by this processor. */
     enum TopicState { UNKNOWN, WAITING, CAUGHT_UP }
+
+    /** {@link Owner#since}: the topic is consumed by another member (or not at all): holds nothing. */
+    static final long ELSEWHERE = -1;
+    /** {@link Owner#since}: the topic matches the pattern but is not subscribed yet (a new topic). */
+    static final long UNDISCOVERED = -2;
+
+    /** Which data topics this member applies. */
+    interface Owner {
+        /**
+         * Epoch nanos since which a partition of {@code topic} is assigned here (0: always, e.g. before the first
+         * assignment or through {@code process(...)}), else {@link #ELSEWHERE} or {@link #UNDISCOVERED}. Any thread.
+         */
+        long since(String topic);
+    }
 
     /** What the processor knows of its partitions. */
     interface Topics {
@@ -137,11 +156,13 @@ final class TransactionEnds {
                 : d > q && dataCollection.charAt(d - q - 1) == '.' && dataCollection.endsWith(qualified);
     }
 
-    private final Predicate<String> consumed;
+    private final Owner owner;
     private final Topics topics;
     private final TransactionTracker.Sink sink;
     private final long giveUpNanos;
     private final long graceNanos;
+    /** How long a new topic matching the pattern may take to be subscribed ({@code metadata.max.age.ms}). */
+    private final long discoveryNanos;
 
     /** Recent transactions by {@code connector \0 key}, oldest forgotten first (processing thread only). */
     private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
@@ -165,11 +186,17 @@ final class TransactionEnds {
 
     TransactionEnds(Predicate<String> consumed, Topics topics, TransactionTracker.Sink sink, Duration giveUp,
                     Duration grace) {
-        this.consumed = consumed;
+        this(t -> consumed.test(t) ? 0 : ELSEWHERE, topics, sink, giveUp, grace, Duration.ZERO);
+    }
+
+    TransactionEnds(Owner owner, Topics topics, TransactionTracker.Sink sink, Duration giveUp, Duration grace,
+                    Duration discovery) {
+        this.owner = owner;
         this.topics = topics;
         this.sink = sink;
         this.giveUpNanos = giveUp.toNanos();
         this.graceNanos = grace.toNanos();
+        this.discoveryNanos = discovery.toNanos();
     }
 
     /**
@@ -251,7 +278,7 @@ final class TransactionEnds {
             String table = c.getKey();
             long expected = c.getValue();
             String topic = connector + "." + table;
-            if (expected <= 0 || !consumed.test(topic)) {
+            if (expected <= 0 || owner.since(topic) == ELSEWHERE) {
                 continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
             }
             long seen = (s == null ? 0 : s.count(table)) + (anonymous == null ? 0 : anonymous.count(table));
@@ -354,15 +381,22 @@ final class TransactionEnds {
     private static final int GIVE_UP = 2;
 
     private int verdict(Hold h, long nowNanos) {
-        long held = nowNanos - h.arrivalNanos;
-        if (held < graceNanos) {
+        long since = owner.since(h.topic);
+        if (since == ELSEWHERE) {
+            return RELEASE; // another member applies the table (a rebalance moved it): not this member's staleness
+        }
+        if (nowNanos - h.arrivalNanos < graceNanos) {
             return HOLD;
         }
         TopicState state = topics.state(h.topic, (h.arrivalNanos + graceNanos) / 1_000_000L);
         if (state == TopicState.CAUGHT_UP) {
             return RELEASE; // older than the committed position: applied before
         }
-        return held >= giveUpNanos && state != TopicState.WAITING ? GIVE_UP : HOLD;
+        // waiting counts from the assignment of the topic's partition here (a new topic found after the END), and
+        // a topic not subscribed yet has the pattern's discovery time on top
+        long held = nowNanos - Math.max(h.arrivalNanos, since);
+        long limit = since == UNDISCOVERED ? giveUpNanos + discoveryNanos : giveUpNanos;
+        return held >= limit && state != TopicState.WAITING ? GIVE_UP : HOLD;
     }
 
     private void gaveUp(Hold h) {

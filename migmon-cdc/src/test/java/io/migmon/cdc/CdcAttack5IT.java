@@ -653,7 +653,6 @@ class CdcAttack5IT {
      * {@code ChangePipeline.consumes} is the subscription (pattern/topics), not the assignment.
      */
     @Test
-    @Disabled("finding 10: the transaction-topic owner holds every END of a table another member applies: overall lag ~2 s and one 'unseen' eviction per transaction, truth 0")
     void finding10_theTransactionTopicOwnerHoldsEndsOfTablesAnotherMemberApplies() throws Exception {
         setUp();
         String prefix = "ends";
@@ -815,7 +814,6 @@ class CdcAttack5IT {
      * while the new partition was assigned and unread: documented "not known").
      */
     @Test
-    @Disabled("finding 12: a new table's END is given up before its topic is subscribed: overall lag 0.00 at truth 3.54 s, one false unseen eviction")
     void finding12_anEndOfANewTablesFirstChangeIsGivenUpBeforeItsTopicIsFound() throws Exception {
         setUp();
         String prefix = "nt";
