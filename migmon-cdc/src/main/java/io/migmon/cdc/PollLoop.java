@@ -411,11 +411,15 @@ final class PollLoop {
             long now = config.clock.millis();
             if (now >= nextSideLookMs) {
                 lookForSideTopics(s, now);
+                health.sideFailure = null; // answered
             }
             if (sideAssigned.isEmpty()) {
                 return;
             }
             ConsumerRecords<byte[], byte[]> records = s.poll(Duration.ZERO);
+            if (!records.isEmpty()) {
+                health.sideFailure = null;
+            }
             for (TopicPartition tp : records.partitions()) {
                 List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
                 List<CdcRecord> batch = new ArrayList<>(list.size());
@@ -438,6 +442,7 @@ final class PollLoop {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
+            health.sideFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
             meters.recordFailure(e);
             warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
                     config.name, e.getClass().getSimpleName(), e.getMessage());

@@ -562,7 +562,6 @@ class CdcAttack5IT {
      * connector, "connector silent ... by the source's own timestamps".
      */
     @Test
-    @Disabled("finding 9: a side consumer that cannot reach the broker reads DOWN stage=connector 'connector silent' while the connector's heartbeats reach the broker")
     void finding9_aFailingSideConsumerBlamesTheConnector() throws Exception {
         setUp();
         String prefix = "side";
