@@ -816,7 +816,7 @@ final class ChangePipeline {
      * the change has no source time or table, or the applier cannot name its target (never thrown; counted once
      * the change is applied, as before).
      */
-    private String pairOf(ChangeEvent e) {
+    String pairOf(ChangeEvent e) {
         if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
             return null;
         }

@@ -479,7 +479,6 @@ class CdcAttack5IT {
      * "connector silent" at both (B: 6.3 s, counted from its own start).
      */
     @Test
-    @Disabled("finding 8: a silent connector's stale table, revoked by a rebalance, has NaN at the old owner and no series at the new one")
     void finding8_aStaleTableMovedByARebalanceVanishesFromThePerTableLag() throws Exception {
         setUp();
         String prefix = "sil";
