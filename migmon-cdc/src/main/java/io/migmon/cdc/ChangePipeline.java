@@ -638,8 +638,8 @@ final class ChangePipeline {
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
-                    ends.change(sourceName, e.qualifiedTable(), e.transactionId(), e.transactionTotalOrder(), src,
-                            consumedNanos);
+                    ends.change(sourceName, e.qualifiedTable(), r.partition(), e.transactionId(),
+                            e.transactionTotalOrder(), src, consumedNanos);
                 }
                 progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
                 if (src > 0) {

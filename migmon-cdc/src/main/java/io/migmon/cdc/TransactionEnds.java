@@ -27,9 +27,12 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>when the table's changes of the transaction were all seen;</li>
  *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
- *       (before or after the {@code END}): the connector emits a table's changes in commit order, so the held ones
- *       came before it (an {@code END} redelivered after a restart whose changes were applied and committed
- *       before);</li>
+ *       (before or after the {@code END}) on every partition of the table's topic seen so far: the connector emits
+ *       a table's changes in commit order per partition only (a multi-partition topic orders by key), so the held
+ *       ones came before it only where it moved (an {@code END} redelivered after a restart whose changes were
+ *       applied and committed before; attack 5 finding 4: a later change on another partition released the hold of
+ *       a change still in transit). A partition not seen since the start is not known to exist: with a table's
+ *       topic of several partitions of which only some moved since a restart, the others do not keep the hold;</li>
  *   <li>when every partition of the table's topic held here is caught up (end offset at or below the committed
  *       one) by an end offset read at least {@code grace} (the lag refresh interval) after the {@code END} arrived:
  *       the changes are older than the committed position (same restart case, nothing new on the table);</li>
@@ -173,11 +176,45 @@ final class TransactionEnds {
     };
     private Seen last;
     private String lastConnector;
-    /** Newest source time of each connector's table (processing thread only). */
-    private final Map<String, Map<String, long[]>> newest = new HashMap<>();
+    /**
+     * Newest source time of each connector's table per partition of its topic (processing thread only); the
+     * table's value is the oldest of its partitions' newest (every partition moved past it).
+     */
+    private final Map<String, Map<String, Newest>> newest = new HashMap<>();
     private String lastNewestConnector;
     private String lastNewestTable;
-    private long[] lastNewest;
+    private Newest lastNewest;
+
+    /** Newest source time per partition of one table's topic. */
+    private static final class Newest {
+        private final Map<Integer, long[]> byPartition = new HashMap<>(2);
+        private int lastPartition = Integer.MIN_VALUE;
+        private long[] last;
+
+        void add(int partition, long sourceNanos) {
+            long[] n = partition == lastPartition ? last : null;
+            if (n == null) {
+                n = byPartition.computeIfAbsent(partition, k -> new long[] {-1});
+                lastPartition = partition;
+                last = n;
+            }
+            if (sourceNanos > n[0]) {
+                n[0] = sourceNanos;
+            }
+        }
+
+        /** The time every partition seen has moved to: the oldest of their newest; -1 none. */
+        long all() {
+            if (byPartition.size() == 1) {
+                return last != null ? last[0] : byPartition.values().iterator().next()[0];
+            }
+            long min = Long.MAX_VALUE;
+            for (long[] n : byPartition.values()) {
+                min = Math.min(min, n[0]);
+            }
+            return min == Long.MAX_VALUE ? -1 : min;
+        }
+    }
     /** Open holds (guarded by this). */
     private final List<Hold> holds = new ArrayList<>();
     /** {@code holds.size()}, readable without the lock. */
@@ -204,17 +241,20 @@ final class TransactionEnds {
      *
      * @param connector its {@code source.name} (the {@code topic.prefix}), may be null
      * @param table     its qualified table ({@code schema.table}), may be null
+     * @param partition its record's partition
      * @param totalOrder its {@code transaction.total_order}, -1 none (then every arrival counts)
      */
-    void change(String connector, String table, String transactionId, long totalOrder, long sourceNanos,
-                long nowNanos) {
+    void change(String connector, String table, int partition, String transactionId, long totalOrder,
+                long sourceNanos, long nowNanos) {
         if (table == null) {
             return;
         }
         connector = connector == null ? "" : connector;
-        long[] n = newest(connector, table);
-        if (n != null && sourceNanos > n[0]) {
-            n[0] = sourceNanos;
+        Newest n = newest(connector, table);
+        long moved = sourceNanos;
+        if (n != null) {
+            n.add(partition, sourceNanos);
+            moved = n.all();
         }
         String key = null;
         boolean counted = false;
@@ -233,12 +273,13 @@ final class TransactionEnds {
             }
         }
         if (holdCount > 0) {
-            changed(connector, table, key, counted, sourceNanos, nowNanos);
+            changed(connector, table, key, counted, moved, nowNanos);
             reportGivenUp();
         }
     }
 
-    private synchronized void changed(String connector, String table, String key, boolean counted, long sourceNanos,
+    /** @param movedNanos the source time every partition of the table seen so far has reached */
+    private synchronized void changed(String connector, String table, String key, boolean counted, long movedNanos,
                                       long nowNanos) {
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -249,8 +290,8 @@ final class TransactionEnds {
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 }
-            } else if (sourceNanos >= h.commitNanos + LATER_NANOS) {
-                it.remove(); // a later transaction's change of the table: the held ones came before it
+            } else if (movedNanos >= h.commitNanos + LATER_NANOS) {
+                it.remove(); // every partition of the table moved past it: the held ones came before
             }
         }
         expire(nowNanos);
@@ -453,11 +494,11 @@ final class TransactionEnds {
         return s;
     }
 
-    private long[] newest(String connector, String table) {
+    private Newest newest(String connector, String table) {
         if (lastNewest != null && table.equals(lastNewestTable) && connector.equals(lastNewestConnector)) {
             return lastNewest;
         }
-        Map<String, long[]> m = newest.get(connector);
+        Map<String, Newest> m = newest.get(connector);
         if (m == null) {
             if (newest.size() >= MAX_TABLES) {
                 return null;
@@ -465,12 +506,12 @@ final class TransactionEnds {
             m = new HashMap<>();
             newest.put(connector, m);
         }
-        long[] n = m.get(table);
+        Newest n = m.get(table);
         if (n == null) {
             if (m.size() >= MAX_TABLES) {
                 return null;
             }
-            n = new long[] {-1};
+            n = new Newest();
             m.put(table, n);
         }
         lastNewestConnector = connector;
@@ -479,23 +520,26 @@ final class TransactionEnds {
         return n;
     }
 
-    /** Newest source time of a change of the {@code END}'s table (its connector's, or of changes naming none); -1. */
+    /**
+     * Source time every partition seen of the {@code END}'s table has reached (its connector's, or of changes naming
+     * none); -1.
+     */
     private long newestOf(String connector, String dataCollection) {
         return Math.max(newestIn(newest.get(connector), dataCollection), newestIn(newest.get(""), dataCollection));
     }
 
-    private static long newestIn(Map<String, long[]> tables, String dataCollection) {
+    private static long newestIn(Map<String, Newest> tables, String dataCollection) {
         if (tables == null) {
             return -1;
         }
-        long[] n = tables.get(dataCollection);
+        Newest n = tables.get(dataCollection);
         if (n != null) {
-            return n[0];
+            return n.all();
         }
         long max = -1;
-        for (Map.Entry<String, long[]> e : tables.entrySet()) {
+        for (Map.Entry<String, Newest> e : tables.entrySet()) {
             if (sameTable(dataCollection, e.getKey())) {
-                max = Math.max(max, e.getValue()[0]);
+                max = Math.max(max, e.getValue().all());
             }
         }
         return max;
