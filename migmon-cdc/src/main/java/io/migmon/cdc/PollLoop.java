@@ -442,7 +442,10 @@ final class PollLoop {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
-            health.sideFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (e instanceof org.apache.kafka.common.KafkaException) {
+                // the client's own error (unreachable, not authorized), not a failure of handling what it read
+                health.sideFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
             meters.recordFailure(e);
             warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
                     config.name, e.getClass().getSimpleName(), e.getMessage());
