@@ -109,6 +109,9 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         this.deadLetters = new DeadLetterPublisher(config, meters);
         this.pipeline = new ChangePipeline(config, meters, deadLetters, health, progress);
         this.lag = new LagProbe(config, meters, progress);
+        if (config.applier != null) {
+            this.lag.pairs = pipeline::pairOf; // observe-only processors register no table pair
+        }
         this.loop = config.consumesKafka() ? new PollLoop(config, pipeline, lag, health, meters) : null;
         this.healthCheck = HealthCheck.of(config.name, this::health);
     }

@@ -84,8 +84,8 @@ final class ChangePipeline {
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, sink);
         // END records can arrive only where transactions are grouped (the transaction topic is read)
-        this.ends = groupTransactions ? new TransactionEnds(this::consumes, progress::topicState, sink,
-                config.stallTimeout, config.lagRefreshInterval) : null;
+        this.ends = groupTransactions ? new TransactionEnds(this::owner, progress::topicState, sink,
+                config.stallTimeout, config.lagRefreshInterval, discoveryTime(config)) : null;
         progress.ends = ends;
     }
 
@@ -104,6 +104,79 @@ final class ChangePipeline {
             return false;
         }
         return config.topicPattern != null ? config.topicPattern.matcher(topic).matches() : config.topics.contains(topic);
+    }
+
+    /** What the group assigned here, published for any thread; null before the first assignment. */
+    private record Assignment(java.util.Map<String, Long> since, java.util.Set<String> subscribed) { }
+
+    private volatile Assignment assignment;
+    /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
+    private final java.util.Map<TopicPartition, Long> assignedPartitions = new java.util.HashMap<>();
+
+    /**
+     * Whether this member applies {@code topic} (see {@link TransactionEnds.Owner}): a consumed topic of which a
+     * partition is assigned here (since when), or, in the subscription but not assigned here,
+     * {@link TransactionEnds#ELSEWHERE} (another member of the group applies it; finding 10); a topic the pattern
+     * matches but the subscription does not hold yet is {@link TransactionEnds#UNDISCOVERED} (a new table, finding
+     * 12). Before the first assignment the subscription alone decides (nothing was read yet).
+     */
+    long owner(String topic) {
+        if (!consumes(topic)) {
+            return TransactionEnds.ELSEWHERE;
+        }
+        Assignment a = assignment;
+        if (!config.consumesKafka() || a == null) {
+            return 0;
+        }
+        Long since = a.since.get(topic);
+        if (since != null) {
+            return since;
+        }
+        return config.topicPattern != null && !a.subscribed.contains(topic) ? TransactionEnds.UNDISCOVERED
+                : TransactionEnds.ELSEWHERE;
+    }
+
+    /**
+     * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
+     * the consumer's current subscription (with a pattern: the topics it matched so far).
+     */
+    void assigned(java.util.Collection<TopicPartition> partitions, java.util.Set<String> subscription) {
+        long now = nanosNow();
+        for (TopicPartition tp : partitions) {
+            assignedPartitions.putIfAbsent(tp, now);
+        }
+        publishAssignment(subscription);
+        if (ends != null) {
+            ends.expireIfHeld(now); // holds of topics now another member's are released
+        }
+    }
+
+    private void publishAssignment(java.util.Set<String> subscription) {
+        java.util.Map<String, Long> since = new java.util.HashMap<>();
+        for (java.util.Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
+            since.merge(e.getKey().topic(), e.getValue(), Math::min);
+        }
+        java.util.Set<String> subscribed = subscription != null ? java.util.Set.copyOf(subscription)
+                : assignment != null ? assignment.subscribed : java.util.Set.of();
+        assignment = new Assignment(java.util.Map.copyOf(since), subscribed);
+    }
+
+    /**
+     * How long a topic created later may take to be subscribed: with a pattern, the consumer's
+     * {@code metadata.max.age.ms} (the processor's default {@value ProcessorConfig#PATTERN_METADATA_MAX_AGE_MS} ms
+     * unless the host set one); else 0 (listed topics are subscribed from the start).
+     */
+    static java.time.Duration discoveryTime(ProcessorConfig config) {
+        if (config.topicPattern == null || config.consumerProperties == null) {
+            return java.time.Duration.ZERO;
+        }
+        Object v = config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG);
+        try {
+            return java.time.Duration.ofMillis(v == null ? ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS
+                    : Long.parseLong(v.toString().trim()));
+        } catch (NumberFormatException e) {
+            return java.time.Duration.ofMillis(ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS); // the consumer rejects it
+        }
     }
 
     /**
@@ -139,6 +212,10 @@ final class ChangePipeline {
 
     /** Partitions were revoked or lost: transactions they cut are given up (see {@link TransactionTracker}). */
     void revoked(java.util.Collection<TopicPartition> partitions) {
+        if (!partitions.isEmpty() && assignment != null) {
+            partitions.forEach(assignedPartitions::remove);
+            publishAssignment(null);
+        }
         List<TopicPartition> data = new ArrayList<>(partitions.size());
         boolean transactionTopic = false;
         for (TopicPartition tp : partitions) {
@@ -641,8 +718,8 @@ final class ChangePipeline {
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
-                    ends.change(sourceName, e.qualifiedTable(), e.transactionId(), e.transactionTotalOrder(), src,
-                            consumedNanos);
+                    ends.change(sourceName, e.qualifiedTable(), r.partition(), e.transactionId(),
+                            e.transactionTotalOrder(), src, consumedNanos);
                 }
                 progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
                 if (src > 0) {
@@ -820,7 +897,7 @@ final class ChangePipeline {
      * the change has no source time or table, or the applier cannot name its target (never thrown; counted once
      * the change is applied, as before).
      */
-    private String pairOf(ChangeEvent e) {
+    String pairOf(ChangeEvent e) {
         if (e.sourceTsNanos() <= 0 || e.qualifiedTable() == null) {
             return null;
         }

@@ -444,11 +444,15 @@ final class PollLoop {
             long now = config.clock.millis();
             if (now >= nextSideLookMs) {
                 lookForSideTopics(s, now);
+                health.sideFailure = null; // answered
             }
             if (sideAssigned.isEmpty()) {
                 return;
             }
             ConsumerRecords<byte[], byte[]> records = s.poll(Duration.ZERO);
+            if (!records.isEmpty()) {
+                health.sideFailure = null;
+            }
             for (TopicPartition tp : records.partitions()) {
                 List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
                 List<CdcRecord> batch = new ArrayList<>(list.size());
@@ -471,6 +475,10 @@ final class PollLoop {
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
+            if (e instanceof org.apache.kafka.common.KafkaException) {
+                // the client's own error (unreachable, not authorized), not a failure of handling what it read
+                health.sideFailure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
             meters.recordFailure(e);
             warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
                     config.name, e.getClass().getSimpleName(), e.getMessage());
@@ -556,6 +564,7 @@ final class PollLoop {
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             lag.assigned(partitions);
+            pipeline.assigned(partitions, consumer.subscription());
         }
 
         @Override

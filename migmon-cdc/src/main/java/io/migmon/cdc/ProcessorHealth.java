@@ -40,6 +40,12 @@ final class ProcessorHealth {
     volatile long lastHeartbeatMs = -1;
     volatile long lastChangeMs = -1;
     volatile long lastProgressMs = -1;
+    /**
+     * The heartbeat topics' own consumer (read outside the group) failing: its last request's error (the client's
+     * exception: broker unreachable, topic authorization), null once a request of it succeeds. A silence then names
+     * the reader, not the connector (issue 11 attack 5 finding 9).
+     */
+    volatile String sideFailure;
     /** Core's stall rule on the newest source-side time (heartbeat {@code ts_ms}, change {@code source.ts}). */
     private final StallWatch connector;
     private long connectorSignalMs;
@@ -170,9 +176,13 @@ final class ProcessorHealth {
                     // the broker stopped answering after the last signal arrived: that is why none arrives
                     brokerError = progress.brokerSilentSince(signalMs, now, config.lagProbeTimeout.toMillis() / 2);
                 }
+                String side = sideFailure;
                 if (brokerError != null) {
                     stageTag = stageTag == null ? "broker" : stageTag;
                     b.down("broker unreachable: no heartbeat or change for " + silentMs + " ms; " + brokerError);
+                } else if (side != null) {
+                    stageTag = stageTag == null ? "broker" : stageTag;
+                    b.down(unreadable(silentMs, "", side));
                 } else {
                     stageTag = stageTag == null ? "connector" : stageTag;
                     b.down("connector silent: no heartbeat or change event from the source for " + silentMs
@@ -200,11 +210,16 @@ final class ProcessorHealth {
                     String brokerLate = brokerError != null ? brokerError : stalled
                             ? progress.brokerSilentSince(c.getValue() / 1_000_000L, now,
                                     config.lagProbeTimeout.toMillis() / 2) : null;
+                    String side = sideFailure;
                     if (stalled && brokerLate != null) {
                         down = true;
                         stageTag = stageTag == null ? "broker" : stageTag;
                         b.down("broker unreachable: no heartbeat or change on " + c.getKey() + " for " + ms + " ms; "
                                 + brokerLate);
+                    } else if (stalled && side != null) {
+                        down = true;
+                        stageTag = stageTag == null ? "broker" : stageTag;
+                        b.down(unreadable(ms, " on " + c.getKey(), side));
                     } else if (stalled) {
                         down = true;
                         stageTag = stageTag == null ? "connector" : stageTag;
@@ -221,6 +236,11 @@ final class ProcessorHealth {
         String state = down ? "stalled"
                 : !dataWaiting && (lastChangeMs < 0 || now - lastChangeMs > stallMs) ? "idle" : "streaming";
         return b.detail("state", state).build();
+    }
+
+    private static String unreadable(long silentMs, String where, String sideFailure) {
+        return "heartbeat topic unreadable: no heartbeat or change" + where + " for " + silentMs + " ms; the"
+                + " heartbeat topics' consumer fails (" + sideFailure + "): the connector may be alive";
     }
 
     /** The stage tag and the reason of a stalled partition. */

@@ -201,10 +201,17 @@ final class ProgressTracker {
      * that moment reached the processor at the fastest, on the processor's clock: silence is then measured on one
      * clock, and a constant skew (either sign) cancels out. The minimum ignores heartbeats delayed on the way (a
      * paused connector's late ones still read old); a window, not all time, so that a stepped clock is re-learned
-     * within {@value #SAMPLES} heartbeats. Thread-safe.
+     * within {@value #SAMPLES} heartbeats. A clock step (NTP) of either host moves every later sample at once (attack
+     * 5 finding 1: the minimum kept the old level for 16 heartbeats, ~30 s of "connector silent"): a step down is
+     * the new minimum at once; a sample more than {@link #STEP_NANOS} (or the window's spread, if larger) above every
+     * sample of the window is taken as a step up and restarts the window from it. The cost: a heartbeat delayed on
+     * the way by more than that is judged by its arrival (the connector delivered it; its silence then counts from
+     * there). Thread-safe.
      */
     static final class ClockOffset {
         static final int SAMPLES = 16;
+        /** The smallest jump above the window taken as a clock step (transit jitter stays well below it). */
+        static final long STEP_NANOS = 1_000_000_000L;
         private final long[] samples = new long[SAMPLES];
         private int size;
         private int next;
@@ -212,6 +219,18 @@ final class ProgressTracker {
         private volatile long min;
 
         synchronized void add(long sample) {
+            if (size > 0) {
+                long lo = Long.MAX_VALUE;
+                long hi = Long.MIN_VALUE;
+                for (int i = 0; i < size; i++) {
+                    lo = Math.min(lo, samples[i]);
+                    hi = Math.max(hi, samples[i]);
+                }
+                if (sample - hi > Math.max(STEP_NANOS, hi - lo)) {
+                    size = 0; // a clock stepped: the old samples measure another offset
+                    next = 0;
+                }
+            }
             samples[next] = sample;
             next = (next + 1) % SAMPLES;
             size = Math.min(SAMPLES, size + 1);

@@ -27,9 +27,12 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>when the table's changes of the transaction were all seen;</li>
  *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
- *       (before or after the {@code END}): the connector emits a table's changes in commit order, so the held ones
- *       came before it (an {@code END} redelivered after a restart whose changes were applied and committed
- *       before);</li>
+ *       (before or after the {@code END}) on every partition of the table's topic seen so far: the connector emits
+ *       a table's changes in commit order per partition only (a multi-partition topic orders by key), so the held
+ *       ones came before it only where it moved (an {@code END} redelivered after a restart whose changes were
+ *       applied and committed before; attack 5 finding 4: a later change on another partition released the hold of
+ *       a change still in transit). A partition not seen since the start is not known to exist: with a table's
+ *       topic of several partitions of which only some moved since a restart, the others do not keep the hold;</li>
  *   <li>when every partition of the table's topic held here is caught up (end offset at or below the committed
  *       one) by an end offset read at least {@code grace} (the lag refresh interval) after the {@code END} arrived:
  *       the changes are older than the committed position (same restart case, nothing new on the table);</li>
@@ -38,8 +41,13 @@ import java.util.function.Predicate;
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
  *       or were applied before a restart on a partition held elsewhere.</li>
  * </ul>
- * Tables this processor does not consume (their topic {@code <topic.prefix>.<data_collection>} is not among its
- * topics nor matched by its pattern) hold nothing; through {@code process(...)} every table is consumed. An
+ * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
+ * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
+ * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
+ * moves to another member at a rebalance is released, uncounted. A topic matched by the pattern but not subscribed
+ * yet (a new table: the pattern finds it at the next metadata refresh, finding 12) holds, and is given up only after
+ * {@code giveUp} plus the pattern's discovery time ({@code metadata.max.age.ms}); once assigned here, {@code giveUp}
+ * counts from the assignment. Through {@code process(...)} every table is consumed. An
  * {@code END} without {@code data_collections} holds nothing (nothing tells which tables it counts).
  *
  * <p>Threads: {@link #change} and {@link #end} run on the processing thread (under the pipeline's lock); the holds
@@ -63,6 +71,20 @@ final class TransactionEnds {
 
     /** State of a data topic's partitions held by this processor. */
     enum TopicState { UNKNOWN, WAITING, CAUGHT_UP }
+
+    /** {@link Owner#since}: the topic is consumed by another member (or not at all): holds nothing. */
+    static final long ELSEWHERE = -1;
+    /** {@link Owner#since}: the topic matches the pattern but is not subscribed yet (a new topic). */
+    static final long UNDISCOVERED = -2;
+
+    /** Which data topics this member applies. */
+    interface Owner {
+        /**
+         * Epoch nanos since which a partition of {@code topic} is assigned here (0: always, e.g. before the first
+         * assignment or through {@code process(...)}), else {@link #ELSEWHERE} or {@link #UNDISCOVERED}. Any thread.
+         */
+        long since(String topic);
+    }
 
     /** What the processor knows of its partitions. */
     interface Topics {
@@ -137,11 +159,13 @@ final class TransactionEnds {
                 : d > q && dataCollection.charAt(d - q - 1) == '.' && dataCollection.endsWith(qualified);
     }
 
-    private final Predicate<String> consumed;
+    private final Owner owner;
     private final Topics topics;
     private final TransactionTracker.Sink sink;
     private final long giveUpNanos;
     private final long graceNanos;
+    /** How long a new topic matching the pattern may take to be subscribed ({@code metadata.max.age.ms}). */
+    private final long discoveryNanos;
 
     /** Recent transactions by {@code connector \0 key}, oldest forgotten first (processing thread only). */
     private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
@@ -152,11 +176,45 @@ final class TransactionEnds {
     };
     private Seen last;
     private String lastConnector;
-    /** Newest source time of each connector's table (processing thread only). */
-    private final Map<String, Map<String, long[]>> newest = new HashMap<>();
+    /**
+     * Newest source time of each connector's table per partition of its topic (processing thread only); the
+     * table's value is the oldest of its partitions' newest (every partition moved past it).
+     */
+    private final Map<String, Map<String, Newest>> newest = new HashMap<>();
     private String lastNewestConnector;
     private String lastNewestTable;
-    private long[] lastNewest;
+    private Newest lastNewest;
+
+    /** Newest source time per partition of one table's topic. */
+    private static final class Newest {
+        private final Map<Integer, long[]> byPartition = new HashMap<>(2);
+        private int lastPartition = Integer.MIN_VALUE;
+        private long[] last;
+
+        void add(int partition, long sourceNanos) {
+            long[] n = partition == lastPartition ? last : null;
+            if (n == null) {
+                n = byPartition.computeIfAbsent(partition, k -> new long[] {-1});
+                lastPartition = partition;
+                last = n;
+            }
+            if (sourceNanos > n[0]) {
+                n[0] = sourceNanos;
+            }
+        }
+
+        /** The time every partition seen has moved to: the oldest of their newest; -1 none. */
+        long all() {
+            if (byPartition.size() == 1) {
+                return last != null ? last[0] : byPartition.values().iterator().next()[0];
+            }
+            long min = Long.MAX_VALUE;
+            for (long[] n : byPartition.values()) {
+                min = Math.min(min, n[0]);
+            }
+            return min == Long.MAX_VALUE ? -1 : min;
+        }
+    }
     /** Open holds (guarded by this). */
     private final List<Hold> holds = new ArrayList<>();
     /** {@code holds.size()}, readable without the lock. */
@@ -165,11 +223,17 @@ final class TransactionEnds {
 
     TransactionEnds(Predicate<String> consumed, Topics topics, TransactionTracker.Sink sink, Duration giveUp,
                     Duration grace) {
-        this.consumed = consumed;
+        this(t -> consumed.test(t) ? 0 : ELSEWHERE, topics, sink, giveUp, grace, Duration.ZERO);
+    }
+
+    TransactionEnds(Owner owner, Topics topics, TransactionTracker.Sink sink, Duration giveUp, Duration grace,
+                    Duration discovery) {
+        this.owner = owner;
         this.topics = topics;
         this.sink = sink;
         this.giveUpNanos = giveUp.toNanos();
         this.graceNanos = grace.toNanos();
+        this.discoveryNanos = discovery.toNanos();
     }
 
     /**
@@ -177,17 +241,20 @@ final class TransactionEnds {
      *
      * @param connector its {@code source.name} (the {@code topic.prefix}), may be null
      * @param table     its qualified table ({@code schema.table}), may be null
+     * @param partition its record's partition
      * @param totalOrder its {@code transaction.total_order}, -1 none (then every arrival counts)
      */
-    void change(String connector, String table, String transactionId, long totalOrder, long sourceNanos,
-                long nowNanos) {
+    void change(String connector, String table, int partition, String transactionId, long totalOrder,
+                long sourceNanos, long nowNanos) {
         if (table == null) {
             return;
         }
         connector = connector == null ? "" : connector;
-        long[] n = newest(connector, table);
-        if (n != null && sourceNanos > n[0]) {
-            n[0] = sourceNanos;
+        Newest n = newest(connector, table);
+        long moved = sourceNanos;
+        if (n != null) {
+            n.add(partition, sourceNanos);
+            moved = n.all();
         }
         String key = null;
         boolean counted = false;
@@ -206,12 +273,13 @@ final class TransactionEnds {
             }
         }
         if (holdCount > 0) {
-            changed(connector, table, key, counted, sourceNanos, nowNanos);
+            changed(connector, table, key, counted, moved, nowNanos);
             reportGivenUp();
         }
     }
 
-    private synchronized void changed(String connector, String table, String key, boolean counted, long sourceNanos,
+    /** @param movedNanos the source time every partition of the table seen so far has reached */
+    private synchronized void changed(String connector, String table, String key, boolean counted, long movedNanos,
                                       long nowNanos) {
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -222,8 +290,8 @@ final class TransactionEnds {
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 }
-            } else if (sourceNanos >= h.commitNanos + LATER_NANOS) {
-                it.remove(); // a later transaction's change of the table: the held ones came before it
+            } else if (movedNanos >= h.commitNanos + LATER_NANOS) {
+                it.remove(); // every partition of the table moved past it: the held ones came before
             }
         }
         expire(nowNanos);
@@ -251,7 +319,7 @@ final class TransactionEnds {
             String table = c.getKey();
             long expected = c.getValue();
             String topic = connector + "." + table;
-            if (expected <= 0 || !consumed.test(topic)) {
+            if (expected <= 0 || owner.since(topic) == ELSEWHERE) {
                 continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
             }
             long seen = (s == null ? 0 : s.count(table)) + (anonymous == null ? 0 : anonymous.count(table));
@@ -354,15 +422,22 @@ final class TransactionEnds {
     private static final int GIVE_UP = 2;
 
     private int verdict(Hold h, long nowNanos) {
-        long held = nowNanos - h.arrivalNanos;
-        if (held < graceNanos) {
+        long since = owner.since(h.topic);
+        if (since == ELSEWHERE) {
+            return RELEASE; // another member applies the table (a rebalance moved it): not this member's staleness
+        }
+        if (nowNanos - h.arrivalNanos < graceNanos) {
             return HOLD;
         }
         TopicState state = topics.state(h.topic, (h.arrivalNanos + graceNanos) / 1_000_000L);
         if (state == TopicState.CAUGHT_UP) {
             return RELEASE; // older than the committed position: applied before
         }
-        return held >= giveUpNanos && state != TopicState.WAITING ? GIVE_UP : HOLD;
+        // waiting counts from the assignment of the topic's partition here (a new topic found after the END), and
+        // a topic not subscribed yet has the pattern's discovery time on top
+        long held = nowNanos - Math.max(h.arrivalNanos, since);
+        long limit = since == UNDISCOVERED ? giveUpNanos + discoveryNanos : giveUpNanos;
+        return held >= limit && state != TopicState.WAITING ? GIVE_UP : HOLD;
     }
 
     private void gaveUp(Hold h) {
@@ -419,11 +494,11 @@ final class TransactionEnds {
         return s;
     }
 
-    private long[] newest(String connector, String table) {
+    private Newest newest(String connector, String table) {
         if (lastNewest != null && table.equals(lastNewestTable) && connector.equals(lastNewestConnector)) {
             return lastNewest;
         }
-        Map<String, long[]> m = newest.get(connector);
+        Map<String, Newest> m = newest.get(connector);
         if (m == null) {
             if (newest.size() >= MAX_TABLES) {
                 return null;
@@ -431,12 +506,12 @@ final class TransactionEnds {
             m = new HashMap<>();
             newest.put(connector, m);
         }
-        long[] n = m.get(table);
+        Newest n = m.get(table);
         if (n == null) {
             if (m.size() >= MAX_TABLES) {
                 return null;
             }
-            n = new long[] {-1};
+            n = new Newest();
             m.put(table, n);
         }
         lastNewestConnector = connector;
@@ -445,23 +520,26 @@ final class TransactionEnds {
         return n;
     }
 
-    /** Newest source time of a change of the {@code END}'s table (its connector's, or of changes naming none); -1. */
+    /**
+     * Source time every partition seen of the {@code END}'s table has reached (its connector's, or of changes naming
+     * none); -1.
+     */
     private long newestOf(String connector, String dataCollection) {
         return Math.max(newestIn(newest.get(connector), dataCollection), newestIn(newest.get(""), dataCollection));
     }
 
-    private static long newestIn(Map<String, long[]> tables, String dataCollection) {
+    private static long newestIn(Map<String, Newest> tables, String dataCollection) {
         if (tables == null) {
             return -1;
         }
-        long[] n = tables.get(dataCollection);
+        Newest n = tables.get(dataCollection);
         if (n != null) {
-            return n[0];
+            return n.all();
         }
         long max = -1;
-        for (Map.Entry<String, long[]> e : tables.entrySet()) {
+        for (Map.Entry<String, Newest> e : tables.entrySet()) {
             if (sameTable(dataCollection, e.getKey())) {
-                max = Math.max(max, e.getValue()[0]);
+                max = Math.max(max, e.getValue().all());
             }
         }
         return max;

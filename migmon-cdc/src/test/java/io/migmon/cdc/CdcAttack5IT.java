@@ -478,7 +478,6 @@ class CdcAttack5IT {
      * "connector silent" at both (B: 6.3 s, counted from its own start).
      */
     @Test
-    @Disabled("finding 8: a silent connector's stale table, revoked by a rebalance, has NaN at the old owner and no series at the new one")
     void finding8_aStaleTableMovedByARebalanceVanishesFromThePerTableLag() throws Exception {
         setUp();
         String prefix = "sil";
@@ -561,7 +560,6 @@ class CdcAttack5IT {
      * connector, "connector silent ... by the source's own timestamps".
      */
     @Test
-    @Disabled("finding 9: a side consumer that cannot reach the broker reads DOWN stage=connector 'connector silent' while the connector's heartbeats reach the broker")
     void finding9_aFailingSideConsumerBlamesTheConnector() throws Exception {
         setUp();
         String prefix = "side";
@@ -652,7 +650,6 @@ class CdcAttack5IT {
      * {@code ChangePipeline.consumes} is the subscription (pattern/topics), not the assignment.
      */
     @Test
-    @Disabled("finding 10: the transaction-topic owner holds every END of a table another member applies: overall lag ~2 s and one 'unseen' eviction per transaction, truth 0")
     void finding10_theTransactionTopicOwnerHoldsEndsOfTablesAnotherMemberApplies() throws Exception {
         setUp();
         String prefix = "ends";
@@ -814,7 +811,6 @@ class CdcAttack5IT {
      * while the new partition was assigned and unread: documented "not known").
      */
     @Test
-    @Disabled("finding 12: a new table's END is given up before its topic is subscribed: overall lag 0.00 at truth 3.54 s, one false unseen eviction")
     void finding12_anEndOfANewTablesFirstChangeIsGivenUpBeforeItsTopicIsFound() throws Exception {
         setUp();
         String prefix = "nt";

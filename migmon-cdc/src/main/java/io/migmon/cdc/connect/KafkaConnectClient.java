@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A client of the Kafka Connect REST API for managing (Debezium) connectors, on the JDK {@link HttpClient}.
  * Thread-safe. Every {@link #status(String)} call updates the state-set gauges {@code cdc_connector_state} and
- * {@code cdc_connector_task_state} when a registry was given; {@link #close()} removes them.
+ * {@code cdc_connector_task_state} when a registry was given (a task absent from the latest answered status reads 0
+ * in every state: it no longer exists); {@link #close()} removes them.
  *
  * <p>Secrets: config values of secret keys ({@link ConnectorConfig#isSecret(String)}) are never logged and are
  * redacted from every exception message, including the ones Connect sends back.
@@ -198,18 +199,21 @@ public final class KafkaConnectClient implements AutoCloseable {
         }
         connectorStates.computeIfAbsent(s.name(), n -> stateSet(new AtomicReference<>(), MetricCatalog.CDC_CONNECTOR_STATE,
                 MetricCatalog.CONNECTOR, n)).set(s.state());
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (ConnectorStatus.TaskStatus t : s.tasks()) {
             String task = Integer.toString(t.id());
+            listed.add(s.name() + '\u0000' + task);
             taskStates.computeIfAbsent(s.name() + '\u0000' + task, k -> stateSet(new AtomicReference<>(),
                     MetricCatalog.CDC_TASK_STATE, MetricCatalog.CONNECTOR, s.name(), MetricCatalog.TASK, task)).set(t.state());
         }
-        if ("MISSING".equals(s.state()) || "UNREACHABLE".equals(s.state())) {
-            taskStates.forEach((k, ref) -> {
-                if (k.startsWith(s.name() + '\u0000')) {
-                    ref.set(s.state());
-                }
-            });
-        }
+        boolean unknown = "MISSING".equals(s.state()) || "UNREACHABLE".equals(s.state());
+        taskStates.forEach((k, ref) -> {
+            if (k.startsWith(s.name() + '\u0000') && !listed.contains(k)) {
+                // no answer (or no connector): its tasks' last states are no longer claimed; an answer without a
+                // task: that task is gone (tasks.max lowered, connector re-created), every state of it reads 0
+                ref.set(unknown ? s.state() : null);
+            }
+        });
     }
 
     private AtomicReference<String> stateSet(AtomicReference<String> ref, io.migmon.core.metrics.MeterDefinition def,
