@@ -2,6 +2,7 @@ package io.migmon.cdc.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.migmon.cdc.CdcRecord;
 import io.migmon.cdc.event.ChangeEvent;
@@ -181,6 +182,35 @@ class PerfAttack2IT {
             List<String> left = new ArrayList<>(rows("SELECT id, v FROM replica.rounded"));
             left.addAll(rows("SELECT id, v FROM replica.rounded_ts"));
             assertThat(left).as("deleted at the source").isEmpty(); // actual: ["1.00|a|", "2025-11-27 12:00:00|a|"]
+        } finally {
+            applier.close();
+        }
+    }
+
+    /**
+     * Finding 5: a poison image (a value the target rejects: 22001 for varchar(3)) followed in the same chunk by a
+     * valid image of the same key is merged away: the typed upsert writes only the last image, {@code apply} succeeds,
+     * and the processor counts the poison event as processed instead of dead-lettering it (found by the pipelined
+     * processor IT, {@code io.migmon.cdc.PerfAttack2IT}, where one of 30 poison offsets never reached the dead-letter
+     * topic). The per-event path (ground truth, the JSON twin) rejects the batch, so the processor isolates it and
+     * dead-letters the poison event; the final row is the same either way, the dead letter and the counts are not.
+     */
+    @Test
+    @Disabled("finding 5: a poison image followed by a valid image of the same key in one chunk is merged away: no"
+            + " error, so it is never dead-lettered (the per-event path rejects it)")
+    void aPoisonImageReplacedLaterInTheChunkIsStillRejected() throws Exception {
+        exec("CREATE TABLE replica.short (id int PRIMARY KEY, v varchar(3))",
+                "CREATE TABLE replica.short_json (id int PRIMARY KEY, v varchar(3), arr int[])");
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        try {
+            assertThatThrownBy(() -> applier.apply(List.of(
+                    upsert("short_json", 0, "{\"id\":1,\"v\":\"toolong\",\"arr\":[1]}"),
+                    upsert("short_json", 1, "{\"id\":1,\"v\":\"ok\",\"arr\":[1]}"))))
+                    .as("generic path").isInstanceOf(java.sql.SQLException.class).hasMessageContaining("22001");
+            assertThatThrownBy(() -> applier.apply(List.of(upsert("short", 2, "{\"id\":1,\"v\":\"toolong\"}"),
+                    upsert("short", 3, "{\"id\":1,\"v\":\"ok\"}"))))
+                    .as("typed path, same events").isInstanceOf(java.sql.SQLException.class)
+                    .hasMessageContaining("22001"); // actual: nothing thrown, row 1 = 'ok'
         } finally {
             applier.close();
         }
