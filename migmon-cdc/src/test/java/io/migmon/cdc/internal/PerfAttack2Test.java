@@ -178,6 +178,62 @@ class PerfAttack2Test {
         assertThat(outcome(r, new ObserveOnlyParser(EnvelopeParser.withDefaults()))).isEqualTo(expected);
     }
 
+
+    /**
+     * Held: rows past the prediction's bounds (256 members, 8 KB): 300 members, a 9 KB value, and after a row that
+     * set the prediction, rows that differ (a renamed, malformed, truncated or reordered member) at member 0, 255,
+     * 256, 257 and 299, each against a fresh full parse.
+     */
+    @Test
+    void rowsPastThePredictionBoundsGiveTheFullParsesOutcome() {
+        ObserveOnlyParser parser = new ObserveOnlyParser(EnvelopeParser.withDefaults());
+        String[] edits = {"rename", "malformed", "bigger", "swap", "none", "escape"};
+        int[] at = {0, 1, 254, 255, 256, 257, 298, 299};
+        long answered = 0;
+        for (String edit : edits) {
+            for (int k : at) {
+                for (int round = 0; round < 3; round++) {
+                    StringBuilder row = new StringBuilder("{");
+                    for (int i = 0; i < 300; i++) {
+                        String name = "c" + i;
+                        String value = i == 100 ? "\"" + "y".repeat(9_000) + "\"" : Integer.toString(i);
+                        if (round == 2 && i == k) {
+                            switch (edit) {
+                                case "rename": name = "d" + i; break;
+                                case "malformed": value = "01"; break;
+                                case "bigger": value = "1234567890123456789012"; break;
+                                case "swap": name = "c" + (i == 299 ? 0 : i + 1); break;
+                                case "escape": name = "c\\u0031" + i; break;
+                                default: break;
+                            }
+                        }
+                        row.append(i == 0 ? "" : ",").append('"').append(name).append("\":").append(value);
+                    }
+                    row.append('}');
+                    String v = "{\"before\":null,\"after\":" + row + ",\"source\":{\"name\":\"shop\",\"ts_ms\":1,"
+                            + "\"schema\":\"public\",\"table\":\"wide\"},\"op\":\"c\",\"ts_ms\":2}";
+                    CdcRecord r = CdcRecord.of("shop.public.wide", 0, 0, 1L, null, v.getBytes(StandardCharsets.UTF_8));
+                    long before = parser.fallbacks;
+                    Object expected = outcome(r, null);
+                    assertThat(outcome(r, parser)).as("%s at member %d, round %d", edit, k, round).isEqualTo(expected);
+                    if (parser.fallbacks == before) {
+                        answered++;
+                    }
+                    // every truncation of the edited row's record near the edit
+                    if (round == 2) {
+                        int cut = v.indexOf("\"" + (edit.equals("rename") ? "d" : "c") + k);
+                        for (int c = Math.max(1, cut - 3); c < Math.min(v.length(), cut + 12); c++) {
+                            CdcRecord t = CdcRecord.of("shop.public.wide", 0, 0, 1L, null,
+                                    v.substring(0, c).getBytes(StandardCharsets.UTF_8));
+                            assertThat(outcome(t, parser)).isEqualTo(outcome(t, null));
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(answered).isGreaterThan(100);
+    }
+
     @Test
     void generatedStreamsGiveTheFullParsesOutcomeRecordByRecord() {
         long answered = 0;
