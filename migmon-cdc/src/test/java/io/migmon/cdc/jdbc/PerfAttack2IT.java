@@ -216,6 +216,25 @@ class PerfAttack2IT {
         }
     }
 
+    /** Held: column names that need quoting (case, space, quote, comma, non-ASCII): typed = generic path. */
+    @Test
+    void quotedColumnNamesGiveTheGenericPathsRows() throws Exception {
+        String cols = "\"Id\" int PRIMARY KEY, \"Mixed Case\" text, \"quo\"\"te\" text, \"a,b\" int, \"ümläut\" text,"
+                + " \"{x}\" text";
+        exec("CREATE TABLE replica.\"Weird\" (" + cols + ")", "CREATE TABLE replica.\"Weird_json\" (" + cols + ", arr int[])");
+        String img = "{\"Id\":1,\"Mixed Case\":\"m\",\"quo\\\"te\":\"q\",\"a,b\":2,\"ümläut\":\"ü\",\"{x}\":\"{}\"";
+        String img2 = "{\"{x}\":\"}\",\"Id\":2,\"quo\\\"te\":null,\"a,b\":3,\"Mixed Case\":\"\",\"ümläut\":\"x\"";
+        JdbcChangeApplier applier = JdbcChangeApplier.builder(ds).targetSchema("replica").build();
+        try {
+            applier.apply(List.of(upsert("Weird_json", 0, img + ",\"arr\":[1]}"), upsert("Weird_json", 1, img2 + ",\"arr\":[1]}")));
+            applier.apply(List.of(upsert("Weird", 2, img + "}"), upsert("Weird", 3, img2 + "}")));
+        } finally {
+            applier.close();
+        }
+        String select = "SELECT \"Id\", \"Mixed Case\", \"quo\"\"te\", \"a,b\", \"ümläut\", \"{x}\" FROM replica.";
+        assertThat(rows(select + "\"Weird\"")).isEqualTo(rows(select + "\"Weird_json\"")).hasSize(2);
+    }
+
     private static ChangeEvent delete(String table, long offset, String before, Map<String, String> types) {
         ChangeEvent.Builder b = ChangeEvent.builder(CdcRecord.of("src.public." + table, 0, offset, 1L, null,
                         "{}".getBytes(StandardCharsets.UTF_8)), ChangeEvent.Kind.CHANGE)
