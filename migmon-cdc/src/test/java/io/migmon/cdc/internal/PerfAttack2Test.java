@@ -167,8 +167,6 @@ class PerfAttack2Test {
      * nothing to close). Found by {@link #generatedStreamsGiveTheFullParsesOutcomeRecordByRecord} (seed 1).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding 2: observe-only scanner accepts a transaction END whose data_collections the full parse"
-            + " dead-letters (count out of long range): dataCollections() swallows the parse error")
     void dataCollectionsOutOfRangeCountIsDeadLetteredAsByTheFullParse() {
         String v = "{\"status\":\"END\",\"id\":\"700:26589128\",\"event_count\":2,\"data_collections\":"
                 + "[{\"data_collection\":\"public.orders\",\"event_count\":-9223372036854775809}],\"ts_ms\":1764063574027}";
