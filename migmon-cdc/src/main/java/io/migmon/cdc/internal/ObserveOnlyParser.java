@@ -45,7 +45,8 @@ import java.util.Objects;
  * from the first that differ, the row is walked and its names predict the next row ({@link #skipRow}). Either way,
  * every byte of the row is validated.
  *
- * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
+ * <p>Not thread-safe: one instance per thread of use (the pipeline keeps one for the poll loop's unlocked parse and one
+ * for parses under its lock).
  */
 public final class ObserveOnlyParser {
 
