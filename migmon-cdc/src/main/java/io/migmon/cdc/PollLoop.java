@@ -64,6 +64,12 @@ final class PollLoop {
     /** When the side consumer is read next while a poll is in hand ({@link #sideDue()}; poll thread only). */
     private long nextSideReadMs;
     /**
+     * Side records read while a poll's records are fetched but not begun yet ({@link #awaitApplied}): processed right
+     * after they are begun, so that a heartbeat read after changes arrived is processed after them (fix 7.1's order);
+     * null when not holding (poll thread only).
+     */
+    private List<HeldSide> heldSide;
+    /**
      * The single thread that runs the first apply attempt of each batch while this loop polls and parses the next
      * one ({@code migmon-cdc-apply-<name>}, daemon); started by {@link #run()} when there is an applier, shut down
      * when it returns. Null in observe-only mode.
@@ -125,6 +131,7 @@ final class PollLoop {
                     // poll: nothing to overlap with, commit now. The heartbeats first: read after the changes in hand
                     // arrived, one emitted after them confirms them the moment they are applied (fix 7.1)
                     pollSide();
+                    awaitApplied(false);
                     finishInFlight();
                 }
                 retryPendingCommit();
@@ -246,6 +253,8 @@ final class PollLoop {
             }
             parsed.add(pipeline.parse(batch));
         }
+        // this poll's records arrived before any heartbeat read while waiting: those are held until they are begun
+        awaitApplied(true);
         Set<TopicPartition> rewound = finishInFlight();
         List<Begun> begun = new ArrayList<>(partitions.size());
         for (int i = 0; i < partitions.size(); i++) {
@@ -262,6 +271,54 @@ final class PollLoop {
         if (applyThread == null) {
             finishInFlight(); // observe-only: nothing runs in the background, commit now
         }
+        releaseSide();
+    }
+
+    /**
+     * Waits until the first apply attempt of every batch in hand has returned, reading the side consumer on its time
+     * budget ({@link #sideDue()}) meanwhile: every wait of the poll thread for an apply does (attack 5 finding 7,
+     * 1 s heartbeats: a wait for the batch in hand plus one for the lag refresh's finish, ~2 applies of 1.2 s, left
+     * the heartbeats unread for 2 s). Returns at once without a side consumer (the finish waits), when closing, or
+     * when interrupted (the finish handles it).
+     *
+     * @param hold whether records of a poll are fetched and not begun yet: side records read now are held and
+     *        processed by {@link #releaseSide()} after they are begun
+     */
+    private void awaitApplied(boolean hold) {
+        if (side == null || inFlight == null) {
+            return;
+        }
+        if (hold && heldSide == null) {
+            heldSide = new ArrayList<>();
+        }
+        while (!closing && !inFlightApplied()) {
+            if (sideDue()) {
+                pollSide();
+            }
+            long waitMs = Math.max(1, Math.min(SIDE_READ_MIN_MS, nextSideReadMs - config.clock.millis()));
+            if (!awaitAttempt(waitMs)) {
+                return;
+            }
+        }
+    }
+
+    /** Waits up to {@code ms} for the first unfinished apply attempt in hand; false when interrupted. */
+    private boolean awaitAttempt(long ms) {
+        for (Begun b : inFlight) {
+            Future<Long> attempt = b.pending.firstAttempt;
+            if (attempt != null && !attempt.isDone()) {
+                try {
+                    attempt.get(ms, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                } catch (ExecutionException | TimeoutException | CancellationException e) {
+                    // its outcome is the finish's to handle; a timeout: read the side consumer again
+                }
+                return true;
+            }
+        }
+        return true;
     }
 
     /**
@@ -449,24 +506,66 @@ final class PollLoop {
                 return;
             }
             ConsumerRecords<byte[], byte[]> records = s.poll(Duration.ZERO);
-            for (TopicPartition tp : records.partitions()) {
-                List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
-                List<CdcRecord> batch = new ArrayList<>(list.size());
-                for (ConsumerRecord<byte[], byte[]> r : list) {
-                    batch.add(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+            if (heldSide != null) {
+                if (!records.isEmpty()) {
+                    heldSide.add(new HeldSide(records, pipeline.nanosNow()));
                 }
-                boolean done;
-                try {
-                    done = pipeline.handle(batch, pipeline.nanosNow());
-                } catch (RetriableApplyException e) {
-                    done = false;
-                }
-                if (done) {
-                    pipeline.completed(batch);
-                } else {
-                    s.seek(tp, batch.get(0).offset()); // read again at the next call
-                    pipeline.rewound(batch, pipeline.blockedReason);
-                }
+                return;
+            }
+            processSide(s, records, pipeline.nanosNow(), new HashSet<>());
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            meters.recordFailure(e);
+            warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
+                    config.name, e.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    /**
+     * Processes side records read by {@link #pollSide()}, each partition's as one batch consumed at {@code readNanos}
+     * (when they were read). A batch that must be redelivered is read again at the next call: the partition is
+     * seeked back and its later records in {@code rewound} skipped.
+     */
+    private void processSide(Consumer<byte[], byte[]> s, ConsumerRecords<byte[], byte[]> records, long readNanos,
+            Set<TopicPartition> rewound) {
+        for (TopicPartition tp : records.partitions()) {
+            if (rewound.contains(tp)) {
+                continue;
+            }
+            List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
+            List<CdcRecord> batch = new ArrayList<>(list.size());
+            for (ConsumerRecord<byte[], byte[]> r : list) {
+                batch.add(CdcRecord.of(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value()));
+            }
+            boolean done;
+            try {
+                done = pipeline.handle(batch, readNanos);
+            } catch (RetriableApplyException e) {
+                done = false;
+            }
+            if (done) {
+                pipeline.completed(batch);
+            } else {
+                s.seek(tp, batch.get(0).offset()); // read again at the next call
+                rewound.add(tp);
+                pipeline.rewound(batch, pipeline.blockedReason);
+            }
+        }
+    }
+
+    /** Processes the side records held while a poll's records were not begun ({@link #awaitApplied}), in order. */
+    private void releaseSide() {
+        List<HeldSide> held = heldSide;
+        heldSide = null;
+        Consumer<byte[], byte[]> s = side;
+        if (held == null || held.isEmpty() || s == null) {
+            return;
+        }
+        Set<TopicPartition> rewound = new HashSet<>();
+        try {
+            for (HeldSide h : held) {
+                processSide(s, h.records, h.readNanos, rewound);
             }
         } catch (WakeupException e) {
             // closing
@@ -475,6 +574,10 @@ final class PollLoop {
             warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
                     config.name, e.getClass().getSimpleName(), e.getMessage());
         }
+    }
+
+    /** Side records read while holding, with when they were read. */
+    private record HeldSide(ConsumerRecords<byte[], byte[]> records, long readNanos) {
     }
 
     private void lookForSideTopics(Consumer<byte[], byte[]> s, long now) {
