@@ -64,12 +64,6 @@ final class PollLoop {
     /** When the side consumer is read next while a poll is in hand ({@link #sideDue()}; poll thread only). */
     private long nextSideReadMs;
     /**
-     * Side records read while a poll's records are fetched but not begun yet ({@link #awaitApplied}): processed right
-     * after they are begun, so that a heartbeat read after changes arrived is processed after them (fix 7.1's order);
-     * null when not holding (poll thread only).
-     */
-    private List<HeldSide> heldSide;
-    /**
      * The single thread that runs the first apply attempt of each batch while this loop polls and parses the next
      * one ({@code migmon-cdc-apply-<name>}, daemon); started by {@link #run()} when there is an applier, shut down
      * when it returns. Null in observe-only mode.
@@ -131,7 +125,7 @@ final class PollLoop {
                     // poll: nothing to overlap with, commit now. The heartbeats first: read after the changes in hand
                     // arrived, one emitted after them confirms them the moment they are applied (fix 7.1)
                     pollSide();
-                    awaitApplied(false);
+                    awaitApplied();
                     finishInFlight();
                 }
                 retryPendingCommit();
@@ -253,8 +247,11 @@ final class PollLoop {
             }
             parsed.add(pipeline.parse(batch));
         }
-        // this poll's records arrived before any heartbeat read while waiting: those are held until they are begun
-        awaitApplied(true);
+        // a heartbeat read while waiting is processed at once, before this poll's records are begun: it counts as
+        // processed before their changes (it confirms none of them; the next one does), and it is no bound for
+        // their partitions' unread records (PartitionProgress#seenConfirmedNanos). Holding it until they were begun
+        // left the idle tables' confirmation an apply older (one 2.2 s sample at a truth of 0, 1 s heartbeats)
+        awaitApplied();
         Set<TopicPartition> rewound = finishInFlight();
         List<Begun> begun = new ArrayList<>(partitions.size());
         for (int i = 0; i < partitions.size(); i++) {
@@ -271,7 +268,6 @@ final class PollLoop {
         if (applyThread == null) {
             finishInFlight(); // observe-only: nothing runs in the background, commit now
         }
-        releaseSide();
     }
 
     /**
@@ -280,16 +276,10 @@ final class PollLoop {
      * 1 s heartbeats: a wait for the batch in hand plus one for the lag refresh's finish, ~2 applies of 1.2 s, left
      * the heartbeats unread for 2 s). Returns at once without a side consumer (the finish waits), when closing, or
      * when interrupted (the finish handles it).
-     *
-     * @param hold whether records of a poll are fetched and not begun yet: side records read now are held and
-     *        processed by {@link #releaseSide()} after they are begun
      */
-    private void awaitApplied(boolean hold) {
+    private void awaitApplied() {
         if (side == null || inFlight == null) {
             return;
-        }
-        if (hold && heldSide == null) {
-            heldSide = new ArrayList<>();
         }
         while (!closing && !inFlightApplied()) {
             if (sideDue()) {
@@ -487,10 +477,11 @@ final class PollLoop {
      * (or every lag refresh until one is found); those found at the first look start at their end (nothing old is
      * needed: the next heartbeat confirms), later ones (a topic created meanwhile) at their beginning. No offsets
      * are committed. Their records go through the pipeline on this thread, between polls, like the group's: always
-     * with nothing in hand, and on a time budget ({@link #sideDue()}) while a poll is in hand, so that a backlog does
-     * not starve them; a heartbeat read then is processed after the changes in hand (processing order, as for any
-     * change that arrived before it) and confirms them only once they are applied. A failure is counted and retried
-     * at the next call, never thrown.
+     * with nothing in hand, and on a time budget ({@link #sideDue()}) while a poll is in hand or the poll thread
+     * waits for an apply ({@link #awaitApplied()}), so that a backlog does not starve them; a heartbeat read then is
+     * processed after the changes in hand (processing order, as for any change that arrived before it) and confirms
+     * them only once they are applied; one read while the next poll's records are parsed is processed before those
+     * (it confirms none of them). A failure is counted and retried at the next call, never thrown.
      */
     private void pollSide() {
         Consumer<byte[], byte[]> s = side;
@@ -506,13 +497,7 @@ final class PollLoop {
                 return;
             }
             ConsumerRecords<byte[], byte[]> records = s.poll(Duration.ZERO);
-            if (heldSide != null) {
-                if (!records.isEmpty()) {
-                    heldSide.add(new HeldSide(records, pipeline.nanosNow()));
-                }
-                return;
-            }
-            processSide(s, records, pipeline.nanosNow(), new HashSet<>());
+            processSide(s, records, pipeline.nanosNow());
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
@@ -523,16 +508,11 @@ final class PollLoop {
     }
 
     /**
-     * Processes side records read by {@link #pollSide()}, each partition's as one batch consumed at {@code readNanos}
-     * (when they were read). A batch that must be redelivered is read again at the next call: the partition is
-     * seeked back and its later records in {@code rewound} skipped.
+     * Processes side records read by {@link #pollSide()}, each partition's as one batch consumed at {@code readNanos}.
+     * A batch that must be redelivered is read again at the next call.
      */
-    private void processSide(Consumer<byte[], byte[]> s, ConsumerRecords<byte[], byte[]> records, long readNanos,
-            Set<TopicPartition> rewound) {
+    private void processSide(Consumer<byte[], byte[]> s, ConsumerRecords<byte[], byte[]> records, long readNanos) {
         for (TopicPartition tp : records.partitions()) {
-            if (rewound.contains(tp)) {
-                continue;
-            }
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<CdcRecord> batch = new ArrayList<>(list.size());
             for (ConsumerRecord<byte[], byte[]> r : list) {
@@ -548,36 +528,9 @@ final class PollLoop {
                 pipeline.completed(batch);
             } else {
                 s.seek(tp, batch.get(0).offset()); // read again at the next call
-                rewound.add(tp);
                 pipeline.rewound(batch, pipeline.blockedReason);
             }
         }
-    }
-
-    /** Processes the side records held while a poll's records were not begun ({@link #awaitApplied}), in order. */
-    private void releaseSide() {
-        List<HeldSide> held = heldSide;
-        heldSide = null;
-        Consumer<byte[], byte[]> s = side;
-        if (held == null || held.isEmpty() || s == null) {
-            return;
-        }
-        Set<TopicPartition> rewound = new HashSet<>();
-        try {
-            for (HeldSide h : held) {
-                processSide(s, h.records, h.readNanos, rewound);
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            meters.recordFailure(e);
-            warnOnce("side", "cdc processor {}: reading the heartbeat topics failed ({}: {}); retried",
-                    config.name, e.getClass().getSimpleName(), e.getMessage());
-        }
-    }
-
-    /** Side records read while holding, with when they were read. */
-    private record HeldSide(ConsumerRecords<byte[], byte[]> records, long readNanos) {
     }
 
     private void lookForSideTopics(Consumer<byte[], byte[]> s, long now) {
