@@ -241,6 +241,54 @@ class ReplicationLagTest {
         assertThat(p.messages()).isEqualTo(5);
     }
 
+    /**
+     * Issue 11 attack 5 finding 7 (1 s heartbeats): a backlog of 600 rows, all committed at one time C, is at the
+     * broker (end offset known) when a heartbeat is read, while the poll thread has seen only the first batch (the
+     * side consumer reads heartbeats during the backlog). The heartbeat's time is not a bound for the unseen rows:
+     * they were at the broker before it was read, committed at C. The IT read 3.37 s at a truth of 7.28 s (the
+     * heartbeat's age) while an applied batch's offsets were being committed. Truth: now − C until every row is
+     * applied, in the window between apply and commit and after the commit alike.
+     */
+    @Test
+    void aHeartbeatReadWhileRowsWaitUnseenAtTheBrokerIsNoBoundForThem() {
+        ProgressTracker t = tracker();
+        PartitionProgress p = t.partition(new org.apache.kafka.common.TopicPartition("shop.public.busy", 0));
+        p.pair = "public.busy\u0000public.busy";
+        // caught up and confirmed before the backlog
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        clock.advance(Duration.ofMillis(500));
+        long commit = t.nowNanos();
+        p.end(600, clock.millis());
+        p.position(0, clock.millis());
+        // the first batch of 50 is begun (in hand); 550 rows wait unseen at the broker
+        t.changeArrived(p, t.nowNanos(), null, -1);
+        t.changeSourceTime(p, commit);
+        p.seenThrough = 49;
+        p.inHand(0, clock.millis(), clock.millis());
+        p.inFlightSourceNanos = commit;
+        clock.advance(Duration.ofSeconds(3));
+        // a heartbeat read by the side consumer while the batch is applied: emitted 3 s after C
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        clock.advance(Duration.ofMillis(400));
+        assertThat(t.stalenessSeconds(null)).as("batch in hand").isEqualTo(3.4, within(1e-9));
+        // applied, offsets being committed
+        p.lastAppliedSourceNanos = commit;
+        p.appliedThrough = 50;
+        assertThat(t.stalenessSeconds(null)).as("applied, commit pending: rows 50..599 are from C")
+                .isEqualTo(3.4, within(1e-9));
+        p.done(50, clock.millis(), clock.millis());
+        assertThat(t.stalenessSeconds(null)).as("committed, the rest not read yet").isEqualTo(3.4, within(1e-9));
+        // once every row is seen and applied, a heartbeat read then bounds what comes next again
+        clock.advance(Duration.ofSeconds(1));
+        p.seenThrough = 599;
+        p.done(600, clock.millis(), clock.millis());
+        t.heartbeat("__debezium-heartbeat.shop", t.nowNanos(), t.nowNanos());
+        clock.advance(Duration.ofMillis(300));
+        p.end(601, clock.millis());
+        assertThat(t.stalenessSeconds(null)).as("a new row after the backlog, confirmed idle before it")
+                .isEqualTo(0.3, within(1e-9));
+    }
+
     private ProgressTracker tracker() {
         ProcessorConfig config = new ProcessorConfig("t", registry, null, null, null, List.of(), null, batch -> { },
                 null, Duration.ofSeconds(2), null, Duration.ofMillis(250), Duration.ofMillis(100), null,
