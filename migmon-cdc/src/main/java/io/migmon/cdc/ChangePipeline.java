@@ -40,8 +40,14 @@ final class ChangePipeline {
     private final ProcessorHealth health;
     private final ProgressTracker progress;
     private final EnvelopeParser parser;
-    /** The parse of observe-only processing (no applier); null with an applier. */
+    /**
+     * The parse of observe-only processing (no applier; null with an applier), two instances because the scanner is
+     * not thread-safe: {@link #parse(List)} is the poll loop's (poll thread only, outside the lock, so the next poll
+     * is parsed while the previous is applied), {@link #handle} parses under the lock ({@code process(...)} callers
+     * on any thread, side topics on the poll thread).
+     */
     private final ObserveOnlyParser observeParser;
+    private final ObserveOnlyParser lockedObserveParser;
     private final ChangeApplier applier;
     private final ReentrantLock lock = new ReentrantLock();
     /** Applied changes grouped by source transaction (transaction metadata); reports whole-transaction apply lag. */
@@ -70,6 +76,7 @@ final class ChangePipeline {
         this.groupTransactions = config.transactionTopicSuffix != null && (!config.consumesKafka()
                 || config.topicPattern != null || config.topics.stream().anyMatch(parser::isTransactionTopic));
         this.observeParser = applier == null ? new ObserveOnlyParser(parser) : null;
+        this.lockedObserveParser = applier == null ? new ObserveOnlyParser(parser) : null;
         TransactionTracker.Sink sink = new TransactionTracker.Sink() {
             @Override
             public void completed(String source, long lagNanos) {
@@ -255,22 +262,30 @@ final class ChangePipeline {
      * @throws RetriableApplyException when the target is unavailable (nothing dead-lettered; redeliver)
      */
     boolean handle(List<CdcRecord> records, long consumedNanos) throws RetriableApplyException {
-        return finish(begin(parse(records, true), consumedNanos, null));
+        Pending pending;
+        lock.lock(); // concurrent callers: the observe-only scanner keeps the record being read in fields
+        try {
+            pending = begin(parse(records, true, lockedObserveParser), consumedNanos, null);
+        } finally {
+            lock.unlock();
+        }
+        return finish(pending);
     }
 
     /**
      * Parses a batch without touching any state (the parser is thread-safe and its schema cache never changes a
-     * result): the poll loop runs it while the previous batch is still being applied.
+     * result): the poll loop runs it while the previous batch is still being applied. Poll thread only (the
+     * observe-only scanner it uses is not thread-safe; {@link #handle} has its own).
      */
     Parsed parse(List<CdcRecord> records) {
-        return parse(records, false);
+        return parse(records, false, observeParser);
     }
 
     /**
      * @param withSequence whether the observe-only scanner reads {@code source.sequence} too: records without offsets
      *        (the embedded engine) need it to tell redeliveries (the full parse always reads it)
      */
-    private Parsed parse(List<CdcRecord> records, boolean withSequence) {
+    private Parsed parse(List<CdcRecord> records, boolean withSequence, ObserveOnlyParser observeParser) {
         Object[] results = new Object[records.size()];
         boolean capture = applier != null;
         for (int i = 0; i < results.length; i++) {
@@ -389,6 +404,7 @@ final class ChangePipeline {
                             applier.apply(batch);
                             return nanosNow();
                         });
+                        pending.applyThread = applyThread;
                     } catch (RejectedExecutionException ex) {
                         pending.firstAttempt = null; // shutting down: finish() applies on the caller's thread
                     }
@@ -496,6 +512,8 @@ final class ChangePipeline {
         PartitionProgress progress;
         /** The first apply attempt on the apply thread (its completion time, epoch nanos); null: not started. */
         Future<Long> firstAttempt;
+        /** The apply thread the first attempt runs on (retries run there too); null: none. */
+        ExecutorService applyThread;
 
         Pending(List<CdcRecord> records, List<ChangeEvent> changes, List<DeadLetter> dead, long consumedNanos) {
             this.records = records;
@@ -759,7 +777,7 @@ final class ChangePipeline {
 
     private List<DeadLetter> apply(Pending pending) throws RetriableApplyException {
         try {
-            return applyAll(pending.changes, pending.consumedNanos, pending.firstAttempt);
+            return applyAll(pending.changes, pending.consumedNanos, pending.firstAttempt, pending.applyThread);
         } catch (RetriableApplyException e) {
             blockedReason = "target failing: " + e.getMessage();
             throw e;
@@ -768,8 +786,8 @@ final class ChangePipeline {
         }
     }
 
-    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos, Future<Long> firstAttempt)
-            throws RetriableApplyException {
+    private List<DeadLetter> applyAll(List<ChangeEvent> changes, long consumedNanos, Future<Long> firstAttempt,
+                                      ExecutorService applyThread) throws RetriableApplyException {
         Exception last = null;
         int attempt = 0;
         if (firstAttempt != null) {
@@ -795,7 +813,7 @@ final class ChangePipeline {
         }
         for (; attempt <= config.applyRetries; attempt++) {
             try {
-                applier.apply(List.copyOf(changes));
+                applyOnce(List.copyOf(changes), applyThread);
                 applied(changes, consumedNanos, nanosNow());
                 return List.of();
             } catch (RetriableApplyException e) {
@@ -815,7 +833,7 @@ final class ChangePipeline {
         List<DeadLetter> rejected = new ArrayList<>();
         for (ChangeEvent e : changes) {
             try {
-                applier.apply(List.of(e));
+                applyOnce(List.of(e), applyThread);
                 applied(List.of(e), consumedNanos, nanosNow());
             } catch (RetriableApplyException ex) {
                 throw ex;
@@ -825,6 +843,40 @@ final class ChangePipeline {
             }
         }
         return rejected;
+    }
+
+    /**
+     * One {@code apply} call: on {@code applyThread} when the batch's first attempt ran there, waiting for it, so a
+     * retry queues behind the other partitions' first attempts already handed to that thread instead of running
+     * beside them ({@link ChangeApplier} is never called concurrently); on this thread otherwise.
+     */
+    private void applyOnce(List<ChangeEvent> batch, ExecutorService applyThread) throws Exception {
+        if (applyThread == null) {
+            applier.apply(batch);
+            return;
+        }
+        Future<Long> attempt;
+        try {
+            attempt = applyThread.submit(() -> {
+                applier.apply(batch);
+                return 0L;
+            });
+        } catch (RejectedExecutionException e) {
+            // shutting down: its queued attempts may still run, so not here; redelivered (nothing committed)
+            throw new RetriableApplyException("apply thread stopped (processor closing)", e);
+        }
+        try {
+            awaitUninterruptibly(attempt);
+        } catch (ExecutionException ee) {
+            Throwable cause = ee.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(cause);
+        }
     }
 
     /**

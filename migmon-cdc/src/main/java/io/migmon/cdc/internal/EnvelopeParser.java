@@ -484,18 +484,19 @@ public final class EnvelopeParser {
 
     /**
      * The {@code data_collections} array in {@code len} bytes of {@code src} from {@code off} (the observe-only
-     * scan found it there); null when it cannot be read.
+     * scan found it there); null when it holds no entry with a name and a count.
+     *
+     * @throws IOException when the full parse would fail on it (e.g. a count beyond a long's range): the scanner then
+     *         hands the record to the full parse, which dead-letters it
      */
-    static Map<String, Long> dataCollections(byte[] src, int off, int len) {
+    static Map<String, Long> dataCollections(byte[] src, int off, int len) throws IOException {
         try (JsonParser p = SHARED_FACTORY.createParser(src, off, len)) {
             if (p.nextToken() != JsonToken.START_ARRAY) {
-                return null;
+                throw new IOException("data_collections is not an array");
             }
             State st = new State();
             readDataCollections(p, st);
             return st.dataCollections;
-        } catch (IOException e) {
-            return null;
         }
     }
 

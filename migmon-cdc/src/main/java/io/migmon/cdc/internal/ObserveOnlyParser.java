@@ -45,7 +45,8 @@ import java.util.Objects;
  * from the first that differ, the row is walked and its names predict the next row ({@link #skipRow}). Either way,
  * every byte of the row is validated.
  *
- * <p>Not thread-safe: one instance per pipeline, whose lock serializes batches.
+ * <p>Not thread-safe: one instance per thread of use (the pipeline keeps one for the poll loop's unlocked parse and one
+ * for parses under its lock).
  */
 public final class ObserveOnlyParser {
 
@@ -685,6 +686,15 @@ public final class ObserveOnlyParser {
             return null; // not an envelope: the full parse raises it
         }
         boolean transaction = kind == ChangeEvent.Kind.TRANSACTION;
+        Map<String, Long> collections = null;
+        if (transaction && dataCollectionsStart >= 0) {
+            try {
+                collections = EnvelopeParser.dataCollections(b, dataCollectionsStart,
+                        dataCollectionsEnd - dataCollectionsStart);
+            } catch (java.io.IOException e) {
+                return null; // the full parse raises it (a count beyond a long's range)
+            }
+        }
         return ChangeEvent.builder(record, kind)
                 .operation(op)
                 .sourceName(string(NAME)).connector(string(CONNECTOR)).database(string(DB)).schema(string(SCHEMA))
@@ -696,9 +706,7 @@ public final class ObserveOnlyParser {
                 .transactionTotalOrder(longs[TOTAL_ORDER])
                 .transactionStatus(transaction ? string(STATUS) : null)
                 .transactionEventCount(longs[EVENT_COUNT])
-                .transactionDataCollections(transaction && dataCollectionsStart >= 0
-                        ? EnvelopeParser.dataCollections(b, dataCollectionsStart, dataCollectionsEnd - dataCollectionsStart)
-                        : null)
+                .transactionDataCollections(collections)
                 .sequence(readSequence ? unescapedSequence() : null)
                 .build();
     }

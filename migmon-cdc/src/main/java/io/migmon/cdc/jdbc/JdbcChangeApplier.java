@@ -41,11 +41,17 @@ import java.util.stream.Collectors;
  * untyped array literal that PostgreSQL reads with the column type's input function (types without an array type:
  * {@code ?::text[]} and a cast), so the applier needs no type mapping: the target table must have the source's column
  * names. What a schema version's row images need (field order, columns, temporal units) is resolved once per version
- * and table. Within one statement the last image of a key wins (what consecutive full-row upserts leave). Keys that
- * differ at the source but are one key in the target's type ({@code numeric(10,3)} into {@code numeric(10,2)}, text into
- * {@code citext} or {@code char(n)}) cannot be merged by their text: PostgreSQL rejects the multi-row upsert (SQLState
- * 21000); the batch is then rolled back and applied again with that table's upserts one row per statement, in order
- * (the last image wins, as with one statement per event), logged once per table. Images with a
+ * and table. An upsert statement holds each key once, in the events' order: a key that repeats in a run of upserts
+ * starts the next statement (sent in the same JDBC batch), so every image is written in order, as with one statement
+ * per event (a rejected image fails the batch and is dead-lettered; a UNIQUE non-key column sees the source's order).
+ * Keys that differ at the source but are one key in the target's type ({@code numeric(10,3)} into
+ * {@code numeric(10,2)}, text into {@code citext} or {@code char(n)}) cannot be told apart by their text: PostgreSQL
+ * rejects the multi-row upsert (SQLState 21000); the batch is then rolled back and applied again with that table's
+ * upserts one row per statement, in order (the last image wins, as with one statement per event), logged once per
+ * table. A delete's keys are read with the key column's type modifier, as the upsert's assignment stored them
+ * ({@code numeric(10,2)}, {@code timestamp(0)} round), except where an explicit cast would cut or pad a value the
+ * assignment rejects ({@code char(n)}, {@code bit(n)}, a {@code varchar(n)} value longer than n but for trailing
+ * spaces): such a key matches no row rather than another key's. Images with a
  * JSON object or array in a column that is not {@code json}/{@code jsonb} (arrays, composite types) go through
  * {@code json_populate_record} instead, one statement per event in a JDBC batch. Everything runs in one transaction,
  * so a batch is applied entirely or not at all; replaying any suffix of the stream converges to the source's state.
@@ -299,7 +305,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     if (rows.unknownField || rows.needsJson) {
                         runGroupJson(c, info, kind, chunk);
                     } else {
-                        rows.execute(c, info, kind == Kind.UPSERT);
+                        rows.execute(c, info, kind == Kind.UPSERT); // one statement per run of distinct keys
                     }
                 }
             }
@@ -1110,7 +1116,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
 
         private TableInfo(String quoted, List<String> columns, List<String> keys,
                           Map<String, TemporalValues.Unit> inferredUnits, Map<String, String> castTypes,
-                          java.util.Set<String> jsonColumns, java.util.Set<String> arrayColumns,
+                          Map<String, String> keyCastTypes, java.util.Set<String> jsonColumns,
+                          java.util.Set<String> arrayColumns,
                           Map<String, String> baseTypes, java.util.Set<String> skipped,
                           java.util.Set<String> identityAlways, String placeholder, BinaryMode binaryMode,
                           boolean skipUnknownNulls) {
@@ -1207,18 +1214,48 @@ public final class JdbcChangeApplier implements ChangeApplier {
             for (int i = 0; i < keys.size(); i++) {
                 String sep = i == 0 ? "" : ", ";
                 String type = castTypes.getOrDefault(keys.get(i), "text");
-                if (arrayColumns.contains(keys.get(i))) {
-                    del.append(sep).append("a").append(i);
-                    dParams.append(sep).append("?::").append(type).append("[]");
-                } else {
-                    del.append(sep).append("a").append(i).append("::").append(type);
-                    dParams.append(sep).append("?::text[]");
-                }
-                dAliases.append(sep).append("a").append(i);
+                String alias = "a" + i;
+                boolean array = arrayColumns.contains(keys.get(i));
+                dParams.append(sep).append(array ? "?::" + type + "[]" : "?::text[]");
+                // the key as the upsert stored it: the column's modifier applied (numeric(10,2), timestamp(0) round,
+                // as the INSERT's assignment did); without it a rounded key is never matched (see keyExpression)
+                del.append(sep).append(keyExpression(alias, array ? null : type, keyCastTypes.get(keys.get(i))));
+                dAliases.append(sep).append(alias);
             }
             del.append(" FROM unnest(").append(dParams).append(") AS u(").append(dAliases).append("))");
             this.typedDeleteSql = del.toString();
         }
+
+        /**
+         * A key value of the typed delete read as the column stores it: {@code alias} (typed {@code type}, or already
+         * of the column's type when {@code type} is null) cast to {@code full}, the column's type with its modifier.
+         * {@code varchar(n)}: only when the value is at most n characters but for trailing spaces (what the
+         * assignment of an upsert accepts and cuts); a longer one stays as it is and matches no row (an explicit
+         * cast would cut it and delete another key's row; the generic path rejects it).
+         */
+        static String keyExpression(String alias, String type, String full) {
+            String typed = type == null ? alias : alias + "::" + type;
+            if (full == null) {
+                return typed;
+            }
+            if (full.startsWith(VARCHAR_PREFIX) && full.endsWith(")")) {
+                String n = full.substring(VARCHAR_PREFIX.length(), full.length() - 1);
+                return "CASE WHEN char_length(rtrim(" + typed + ", ' ')) <= " + n + " THEN " + typed + "::" + full
+                        + " ELSE " + typed + " END";
+            }
+            return typed + "::" + full;
+        }
+
+        private static final String VARCHAR_PREFIX = "character varying(";
+
+        /**
+         * Types whose explicit cast to a modifier cuts or pads a value the assignment would reject ({@code char(n)},
+         * {@code bit(n)}, {@code varbit(n)} and their arrays): their keys are compared without the modifier (char
+         * compares without trailing spaces; a longer value matches no row). {@code varchar(n)}: see
+         * {@link #keyExpression}; arrays of it are compared without the modifier.
+         */
+        private static final java.util.Set<String> CUT_BY_EXPLICIT_CAST = java.util.Set.of("bpchar", "bit", "varbit",
+                "_bpchar", "_bit", "_varbit", "_varchar");
 
         static TableInfo load(Connection c, String target, List<String> configuredKey, TimePrecisionMode mode,
                               String placeholder, BinaryMode binaryMode, boolean skipUnknownNulls)
@@ -1280,6 +1317,7 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 }
             }
             Map<String, String> castTypes = new HashMap<>();
+            Map<String, String> keyCastTypes = new HashMap<>();
             java.util.Set<String> jsonColumns = new java.util.HashSet<>();
             java.util.Set<String> arrayColumns = new java.util.HashSet<>();
             Map<String, String> baseTypes = new HashMap<>();
@@ -1294,7 +1332,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
                     + " ELSE pg_catalog.format_type(a.atttypid, NULL) END,"
                     + " coalesce(b.typname, t.typname) IN ('json', 'jsonb'), t.typarray <> 0 AND t.typdelim = ',',"
                     + " CASE WHEN coalesce(b.typnamespace, t.typnamespace) = 'pg_catalog'::regnamespace"
-                    + " THEN coalesce(b.typname, t.typname) END, a.attgenerated <> '', a.attidentity = 'a'"
+                    + " THEN coalesce(b.typname, t.typname) END, a.attgenerated <> '', a.attidentity = 'a',"
+                    + " pg_catalog.format_type(a.atttypid, a.atttypmod), a.atttypmod"
                     + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
                     + " LEFT JOIN pg_type b ON t.typtype = 'd' AND b.oid = t.typbasetype"
                     + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped")) {
@@ -1302,6 +1341,12 @@ public final class JdbcChangeApplier implements ChangeApplier {
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         castTypes.put(rs.getString(1), rs.getString(2));
+                        // the type with the column's modifier, for the typed delete's keys (a domain's modifier is
+                        // the domain's own: its name is the type either way)
+                        String base = rs.getString(5);
+                        if (rs.getInt(9) >= 0 && (base == null || !CUT_BY_EXPLICIT_CAST.contains(base))) {
+                            keyCastTypes.put(rs.getString(1), rs.getString(8));
+                        }
                         if (rs.getBoolean(3)) {
                             jsonColumns.add(rs.getString(1));
                         }
@@ -1323,7 +1368,8 @@ public final class JdbcChangeApplier implements ChangeApplier {
             c.commit();
             columns = new ArrayList<>(columns);
             columns.removeAll(generated); // computed by PostgreSQL: never written (428C9 otherwise)
-            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, jsonColumns,
+            return new TableInfo(quoted, Collections.unmodifiableList(columns), keys, units, castTypes, keyCastTypes,
+                    jsonColumns,
                     arrayColumns, baseTypes, generated, identityAlways, placeholder, binaryMode, skipUnknownNulls);
         }
 

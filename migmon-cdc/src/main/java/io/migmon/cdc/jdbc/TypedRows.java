@@ -20,9 +20,14 @@ import java.util.Map;
 /**
  * One chunk of same-kind events of one table, converted in a single streaming pass per row image into one text
  * array per column (epoch-based temporal numbers already ISO text, {@code json}/{@code jsonb} columns as JSON text)
- * and bound as untyped array literals, {@code unnest(?::type[], ...)}, of one multi-row statement. Later images of a key replace earlier ones
- * within the chunk (a multi-row {@code ON CONFLICT} statement may touch a row once; the last image of a run of
- * upserts is the row's state, as with one statement per event). Not thread-safe; one per chunk.
+ * and bound as untyped array literals, {@code unnest(?::type[], ...)}, of one multi-row statement. An upsert
+ * statement holds each key once (a multi-row {@code ON CONFLICT} statement may touch a row once): it ends before the
+ * first event whose key it already holds, and that event starts the next statement of the chunk. So the rows are
+ * written in the events' order, every image is written (a rejected one fails its statement, so it is dead-lettered as
+ * on the per-event path), and a UNIQUE non-key column sees the same intermediate states as one statement per event.
+ * Images merged instead (the last of a key at the key's first position) reordered a key's update before another
+ * key's and swallowed a rejected image replaced later (issue 16, findings 1 and 5). Deletes of a repeated key are
+ * written once (deleting twice is deleting once). Not thread-safe; one per chunk.
  */
 final class TypedRows {
 
@@ -37,6 +42,9 @@ final class TypedRows {
     boolean needsJson;
     private final String[][] values;
     private int rows;
+    /** Where each upsert statement's rows start (its end: the next one's start, or {@link #rows}). */
+    private int[] starts = new int[4];
+    private int statements;
     /** The field names of the row being read (reused). */
     private final List<String> seen = new ArrayList<>();
 
@@ -72,6 +80,18 @@ final class TypedRows {
             }
             Object key = keyOf(info, row);
             Integer at = rowOfKey.putIfAbsent(key, out.rows);
+            if (upsert && (at != null || out.statements == 0)) {
+                if (at != null) {
+                    // a key the statement holds: this event starts the next one
+                    rowOfKey.clear();
+                    rowOfKey.put(key, out.rows);
+                }
+                if (out.statements == out.starts.length) {
+                    out.starts = Arrays.copyOf(out.starts, out.statements * 2);
+                }
+                out.starts[out.statements++] = out.rows;
+                at = null;
+            }
             int target = at == null ? out.rows++ : at;
             if (upsert) {
                 for (int c = 0; c < width; c++) {
@@ -266,30 +286,51 @@ final class TypedRows {
         return info.skipped.contains(field) ? SKIPPED : -1;
     }
 
-    /** Runs the chunk as one statement on {@code c} (inside the caller's transaction). */
+    /**
+     * Runs the chunk on {@code c} (inside the caller's transaction): deletes as one statement, upserts as one
+     * statement per run of distinct keys, in order; several go as one JDBC batch.
+     */
     void execute(Connection c, JdbcChangeApplier.TableInfo info, boolean upsert) throws SQLException {
         if (rows == 0) {
             return;
         }
         try (PreparedStatement ps = c.prepareStatement(upsert ? info.typedUpsertSql : info.typedDeleteSql)) {
             StringBuilder literal = new StringBuilder(rows * 16);
-            for (int col = 0; col < values.length; col++) {
-                // untyped: the statement's ?::type[] makes PostgreSQL read it with the column type's input function
-                ps.setObject(col + 1, arrayLiteral(values[col], rows, literal), Types.OTHER);
+            int n = upsert ? statements : 1;
+            for (int s = 0; s < n; s++) {
+                int from = upsert ? starts[s] : 0;
+                int to = upsert && s + 1 < n ? starts[s + 1] : rows;
+                for (int col = 0; col < values.length; col++) {
+                    // untyped: the statement's ?::type[] makes PostgreSQL read it with the column type's input
+                    // function
+                    ps.setObject(col + 1, arrayLiteral(values[col], from, to, literal), Types.OTHER);
+                }
+                if (n == 1) {
+                    ps.executeUpdate();
+                } else {
+                    ps.addBatch();
+                }
             }
-            ps.executeUpdate();
+            if (n > 1) {
+                ps.executeBatch();
+            }
         }
     }
 
+    /** {@link #arrayLiteral(String[], int, int, StringBuilder)} of the first {@code n} values. */
+    static String arrayLiteral(String[] values, int n, StringBuilder b) {
+        return arrayLiteral(values, 0, n, b);
+    }
+
     /**
-     * PostgreSQL's array literal of the first {@code n} values: {@code {"v1","v2",NULL}}, every value quoted with
+     * PostgreSQL's array literal of {@code values[first, end)}: {@code {"v1","v2",NULL}}, every value quoted with
      * {@code "} and {@code \} escaped, so no value can end an element or the array.
      */
-    static String arrayLiteral(String[] values, int n, StringBuilder b) {
+    static String arrayLiteral(String[] values, int first, int end, StringBuilder b) {
         b.setLength(0);
         b.append('{');
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
+        for (int i = first; i < end; i++) {
+            if (i > first) {
                 b.append(',');
             }
             String s = values[i];

@@ -6,9 +6,9 @@ import java.util.List;
 
 /**
  * Applies change events to a target. Called by {@link io.migmon.cdc.CdcEventProcessor} never concurrently for one
- * processor, with a happens-before edge between calls: in the poll loop the first attempt of each batch runs on the
- * processor's apply thread ({@code migmon-cdc-apply-<name>}) and retries on the poll thread; with {@code process}
- * every call runs on the caller's thread.
+ * processor, with a happens-before edge between calls: in the poll loop every call (first attempts, retries and the
+ * one-by-one isolation of a failed batch) runs on the processor's apply thread ({@code migmon-cdc-apply-<name>});
+ * with {@code process} every call runs on the caller's thread.
  *
  * <p><b>Contract.</b> {@link #apply(List)} must be <em>idempotent</em>: delivery is at least once (offsets are
  * committed only after {@code apply} returns), so after a crash the same events are applied again and must leave the
