@@ -273,20 +273,34 @@ class PerfAttack3Test {
     }
 
     /**
-     * process(...) callers (with an applier) beside a running poll loop on the same processor: apply never runs twice
-     * at once, counts are exact, no exception into the host.
+     * Finding 3: {@code process(...)} callers (with an applier) beside a running poll loop on the same processor.
+     * {@code ChangeApplier} is documented "never concurrently for one processor", with process(...) calls on the
+     * caller's thread; but the poll loop's first attempt of a batch runs on the apply thread after the pipeline's lock
+     * was released ({@code ChangePipeline.begin} submits it), so a process(...) call that takes the lock meanwhile
+     * calls {@code apply} on its own thread while the poll loop's apply is still running (here: the poll loop's batch
+     * of 200 takes 100 ms; the callers start once it began; reproduced 4 of 4 runs, and 3 of 5 without the latch and
+     * with 1 ms applies). Expected: no apply call beside another one; counts exact.
      */
     @Test
+    @org.junit.jupiter.api.Disabled("finding 3: a process(...) call applies on its thread while the poll loop's pipelined first attempt runs on the apply thread")
     void processCallersBesideARunningPollLoopWithAnApplierNeverOverlapApply() throws Exception {
         Kafka kafka = new Kafka(2, 200);
         AtomicInteger active = new AtomicInteger();
         AtomicInteger maxActive = new AtomicInteger();
         AtomicInteger appliedEvents = new AtomicInteger();
+        ConcurrentLinkedQueue<String> overlaps = new ConcurrentLinkedQueue<>();
+        java.util.concurrent.CountDownLatch pollApplyStarted = new java.util.concurrent.CountDownLatch(1);
         io.migmon.cdc.spi.ChangeApplier applier = batch -> {
             int now = active.incrementAndGet();
             maxActive.accumulateAndGet(now, Math::max);
             try {
-                Thread.sleep(1);
+                if (now > 1) {
+                    overlaps.add(Thread.currentThread().getName() + " beside another apply");
+                }
+                if (batch.size() > 3) {
+                    pollApplyStarted.countDown();
+                }
+                Thread.sleep(batch.size() > 3 ? 100 : 1); // the poll loop's batches (200 records) take longer
                 appliedEvents.addAndGet(batch.size());
             } finally {
                 active.decrementAndGet();
@@ -307,6 +321,7 @@ class PerfAttack3Test {
                 int base = 100_000 * (t + 1);
                 executor.submit(() -> {
                     try {
+                        pollApplyStarted.await(); // the poll loop's apply of a 200-record batch is running
                         for (int b = 0; b < perCaller / 3; b++) {
                             List<CdcRecord> batch = new ArrayList<>();
                             for (int i = 0; i < 3; i++) {
@@ -327,6 +342,7 @@ class PerfAttack3Test {
             executor.shutdownNow();
         }
         assertThat(errors).isEmpty();
+        assertThat(overlaps).as("apply calls beside another one").isEmpty();
         assertThat(maxActive.get()).as("apply calls at once").isEqualTo(1);
         assertThat(appliedEvents.get()).isEqualTo(400 + 2 * perCaller);
         assertThat(processor.eventsProcessed()).isEqualTo(400 + 2 * perCaller);
@@ -364,6 +380,53 @@ class PerfAttack3Test {
             assertThat(count).as("_count: batches").isEqualTo(2.0);
             assertThat(sum / count).as("_sum/_count vs the events' mean (10 s + 9 x 0 s) / 10")
                     .isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.01)); // actual: 5.0
+        }
+    }
+
+    /** process(...) callers in observe-only mode beside a running poll loop: counts exact per table, no exception. */
+    @Test
+    void observeOnlyProcessCallersBesideARunningPollLoopCountExactly() throws Exception {
+        Kafka kafka = new Kafka(2, 300);
+        ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
+        ExecutorService executor = Executors.newFixedThreadPool(3);
+        CdcEventProcessor processor = CdcEventProcessor.builder("attack3-observe").meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g")).topics(TOPIC)
+                .pollTimeout(Duration.ofMillis(5)).lagRefreshInterval(Duration.ofHours(1))
+                .kafkaClients(new FixedKafkaClients(kafka.consumer, kafka.peek, kafka.producer)).build();
+        int perCaller = 600;
+        String[] tables = {"items", "customers"};
+        try {
+            executor.submit(processor);
+            for (int t = 0; t < 2; t++) {
+                String table = tables[t];
+                executor.submit(() -> {
+                    try {
+                        for (int b = 0; b < perCaller / 3; b++) {
+                            List<CdcRecord> batch = new ArrayList<>();
+                            for (int i = 0; i < 3; i++) {
+                                String json = new String(json(b * 3 + i), StandardCharsets.UTF_8)
+                                        .replace("\"table\":\"orders\"", "\"table\":\"" + table + "\"");
+                                batch.add(CdcRecord.of("shop.public." + table, null, json));
+                            }
+                            processor.process(batch);
+                        }
+                    } catch (Throwable e) {
+                        errors.add(e);
+                    }
+                });
+            }
+            Await.until(Duration.ofSeconds(60), "all counted", () -> processor.eventsProcessed() >= 600 + 2 * perCaller);
+            Thread.sleep(200);
+            assertThat(errors).isEmpty();
+            assertThat(processor.eventsProcessed()).isEqualTo(600 + 2 * perCaller);
+            for (String table : List.of("orders", "items", "customers")) {
+                double counted = registry.find("cdc.events.processed").tag("table", "public." + table).counters()
+                        .stream().mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+                assertThat(counted).as(table).isEqualTo(table.equals("orders") ? 600.0 : perCaller);
+            }
+        } finally {
+            processor.close();
+            executor.shutdownNow();
         }
     }
 
