@@ -223,7 +223,13 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 last = e;
             }
             pipeline.rewound(records, pipeline.blockedReason);
+            if (pipeline.closing()) {
+                break; // close(): no retry
+            }
             pipeline.backOff();
+        }
+        if (pipeline.closing()) {
+            throw new CdcProcessingException("batch not processed: processor closing (" + last.getMessage() + ")", last);
         }
         throw new CdcProcessingException("batch not processed after " + (config.applyRetries + 1) + " attempts: "
                 + last.getMessage(), last);
@@ -273,6 +279,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         if (health.closed) {
             return;
         }
+        pipeline.close(); // a back-off ends, retries and isolation stop (the batch is redelivered)
         if (loop != null) {
             loop.stop();
         }

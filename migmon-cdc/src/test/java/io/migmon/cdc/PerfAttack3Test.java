@@ -217,7 +217,6 @@ class PerfAttack3Test {
      * within its timeout, and no apply call follows close().
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding 1: close() during apply retries waits the full close timeout, then the loop keeps calling the closed applier")
     void closeDuringARetryStopsCleanlyWithoutOverlapOrCommit() throws Exception {
         Kafka kafka = new Kafka(4, 5);
         AtomicInteger active = new AtomicInteger();
@@ -282,7 +281,6 @@ class PerfAttack3Test {
      * with 1 ms applies). Expected: no apply call beside another one; counts exact.
      */
     @Test
-    @org.junit.jupiter.api.Disabled("finding 3: a process(...) call applies on its thread while the poll loop's pipelined first attempt runs on the apply thread")
     void processCallersBesideARunningPollLoopWithAnApplierNeverOverlapApply() throws Exception {
         Kafka kafka = new Kafka(2, 200);
         AtomicInteger active = new AtomicInteger();
