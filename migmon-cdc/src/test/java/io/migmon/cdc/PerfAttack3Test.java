@@ -348,6 +348,65 @@ class PerfAttack3Test {
     }
 
     /**
+     * Finding 3, step by step: after a first poll was applied and committed (the poll loop then waits in its poll, not
+     * in the pipeline, while the apply thread applies), the poll loop's apply of a second batch (10 records) holds
+     * until a {@code process(...)} call's apply has run or 2 s have passed (a bound, not a timing assertion). Before the fix the caller applied on its own
+     * thread meanwhile; with every apply call serialized it waits for the poll loop's apply to return. Expected: never
+     * two apply calls at once, both batches applied and counted.
+     */
+    @Test
+    void aProcessCallWhileThePollLoopAppliesWaitsForIt() throws Exception {
+        Kafka kafka = new Kafka(1, 5);
+        AtomicInteger active = new AtomicInteger();
+        ConcurrentLinkedQueue<String> overlaps = new ConcurrentLinkedQueue<>();
+        AtomicInteger appliedEvents = new AtomicInteger();
+        java.util.concurrent.CountDownLatch pollApplyStarted = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch callerApplied = new java.util.concurrent.CountDownLatch(1);
+        io.migmon.cdc.spi.ChangeApplier applier = batch -> {
+            if (active.incrementAndGet() > 1) {
+                overlaps.add(Thread.currentThread().getName() + " beside another apply");
+            }
+            try {
+                if (batch.get(0).record().offset() >= 5) {
+                    pollApplyStarted.countDown();
+                    callerApplied.await(2, TimeUnit.SECONDS); // the caller's apply must not run meanwhile
+                } else if (batch.get(0).record().offset() < 0) { // process(...): no Kafka offset
+                    callerApplied.countDown();
+                }
+                appliedEvents.addAndGet(batch.size());
+            } finally {
+                active.decrementAndGet();
+            }
+        };
+        ExecutorService executor = Executors.newFixedThreadPool(2);
+        CdcEventProcessor processor = CdcEventProcessor.builder("attack3-step").meterRegistry(registry)
+                .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:1", "group.id", "g"))
+                .topics(TOPIC).applier(applier).deadLetterTopic("shop.dlq")
+                .pollTimeout(Duration.ofMillis(5)).lagRefreshInterval(Duration.ofHours(1))
+                .kafkaClients(new FixedKafkaClients(kafka.consumer, kafka.peek, kafka.producer)).build();
+        try {
+            executor.submit(processor);
+            Await.until(Duration.ofSeconds(30), "first poll committed", () -> kafka.committed(kafka.tps.get(0)) >= 5);
+            kafka.consumer.schedulePollTask(() -> {
+                for (int i = 5; i < 15; i++) {
+                    kafka.consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, i, null, json(i)));
+                }
+            });
+            assertThat(pollApplyStarted.await(30, TimeUnit.SECONDS)).as("the poll loop applies").isTrue();
+            processor.process(List.of(CdcRecord.of("shop.public.orders", null,
+                    new String(json(500_000), StandardCharsets.UTF_8))));
+            Await.until(Duration.ofSeconds(30), "all applied", () -> appliedEvents.get() >= 16
+                    && processor.eventsProcessed() >= 16);
+        } finally {
+            processor.close();
+            executor.shutdownNow();
+        }
+        assertThat(overlaps).as("apply calls beside another one").isEmpty();
+        assertThat(appliedEvents.get()).isEqualTo(16);
+        assertThat(processor.eventsProcessed()).isEqualTo(16);
+    }
+
+    /**
      * Finding 2: the stage timers are one sample per batch with the batch's mean (docs/cdc.md, docs/metrics.md, the
      * meter's HELP), so {@code _sum/_count} is the unweighted mean of the batch means, not the events' mean latency.
      * The per-batch sampling is kept (speed, issue 16); this pins the documented meaning against the events sent: two
