@@ -272,7 +272,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
     /**
      * Stops the poll loop (wakes the consumer), waits up to the configured close timeout for {@link #run()} to
-     * return, closes the applier and removes this processor's meters. Idempotent; callable from any thread.
+     * return, closes the applier and removes this processor's meters. Idempotent; callable from any thread. A retry
+     * back-off in progress ends at once and no further retry or one-by-one isolation of the batch in hand is made: it
+     * is left uncommitted (redelivered to the next owner) and no {@code apply} call follows the return of
+     * {@code close()} on the poll loop's side; a {@code process(...)} call retrying meanwhile throws
+     * {@link CdcProcessingException}.
      */
     @Override
     public void close() {
