@@ -223,7 +223,13 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 last = e;
             }
             pipeline.rewound(records, pipeline.blockedReason);
+            if (pipeline.closing()) {
+                break; // close(): no retry
+            }
             pipeline.backOff();
+        }
+        if (pipeline.closing()) {
+            throw new CdcProcessingException("batch not processed: processor closing (" + last.getMessage() + ")", last);
         }
         throw new CdcProcessingException("batch not processed after " + (config.applyRetries + 1) + " attempts: "
                 + last.getMessage(), last);
@@ -266,13 +272,18 @@ public final class CdcEventProcessor implements Runnable, Closeable {
 
     /**
      * Stops the poll loop (wakes the consumer), waits up to the configured close timeout for {@link #run()} to
-     * return, closes the applier and removes this processor's meters. Idempotent; callable from any thread.
+     * return, closes the applier and removes this processor's meters. Idempotent; callable from any thread. A retry
+     * back-off in progress ends at once and no further retry or one-by-one isolation of the batch in hand is made: it
+     * is left uncommitted (redelivered to the next owner) and no {@code apply} call follows the return of
+     * {@code close()} on the poll loop's side; a {@code process(...)} call retrying meanwhile throws
+     * {@link CdcProcessingException}.
      */
     @Override
     public void close() {
         if (health.closed) {
             return;
         }
+        pipeline.close(); // a back-off ends, retries and isolation stop (the batch is redelivered)
         if (loop != null) {
             loop.stop();
         }

@@ -63,6 +63,19 @@ final class ChangePipeline {
     private final AtomicLong deadLettered = new AtomicLong();
     /** Set when a back-off was interrupted: the caller should stop. */
     volatile boolean interrupted;
+    /**
+     * Set by {@link #close()}: a back-off in progress ends, and the retries and one-by-one isolation of a batch stop
+     * (the batch is left uncommitted and redelivered to the next owner; no {@code apply} follows).
+     */
+    private volatile boolean closing;
+    /** Signalled by {@link #close()} to end a back-off. */
+    private final Object closeSignal = new Object();
+    /**
+     * Held around every {@code apply} call, on whichever thread it runs (the apply thread, the poll thread, a
+     * {@code process(...)} caller): {@link ChangeApplier} is never called concurrently. Uncontended on the poll loop
+     * alone (only the apply thread applies there).
+     */
+    private final ReentrantLock applyLock = new ReentrantLock();
 
     ChangePipeline(ProcessorConfig config, CdcMeters meters, DeadLetterPublisher deadLetters, ProcessorHealth health,
                    ProgressTracker progress) {
@@ -401,7 +414,10 @@ final class ChangePipeline {
                     List<ChangeEvent> batch = List.copyOf(changes);
                     try {
                         pending.firstAttempt = applyThread.submit(() -> {
-                            applier.apply(batch);
+                            if (closing) {
+                                throw closingException(); // queued before close(): no apply after it
+                            }
+                            applyLocked(batch);
                             return nanosNow();
                         });
                         pending.applyThread = applyThread;
@@ -792,6 +808,9 @@ final class ChangePipeline {
         int attempt = 0;
         if (firstAttempt != null) {
             // made on the apply thread; the same outcome handling as an attempt made here
+            if (closing && firstAttempt.cancel(false)) {
+                throw closingException(); // not started yet: not made at all
+            }
             try {
                 long appliedNanos = awaitUninterruptibly(firstAttempt);
                 applied(changes, consumedNanos, appliedNanos);
@@ -851,14 +870,18 @@ final class ChangePipeline {
      * beside them ({@link ChangeApplier} is never called concurrently); on this thread otherwise.
      */
     private void applyOnce(List<ChangeEvent> batch, ExecutorService applyThread) throws Exception {
+        stopIfClosing();
         if (applyThread == null) {
-            applier.apply(batch);
+            applyLocked(batch);
             return;
         }
         Future<Long> attempt;
         try {
             attempt = applyThread.submit(() -> {
-                applier.apply(batch);
+                if (closing) {
+                    throw closingException(); // queued before close(): no apply after it
+                }
+                applyLocked(batch);
                 return 0L;
             });
         } catch (RejectedExecutionException e) {
@@ -901,6 +924,40 @@ final class ChangePipeline {
             if (wasInterrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). */
+    private void applyLocked(List<ChangeEvent> batch) throws Exception {
+        applyLock.lock();
+        try {
+            applier.apply(batch);
+        } finally {
+            applyLock.unlock();
+        }
+    }
+
+    /** Closing: a retry or an isolation step is not made; the batch is redelivered (nothing committed). */
+    private void stopIfClosing() throws RetriableApplyException {
+        if (closing) {
+            throw closingException();
+        }
+    }
+
+    private static RetriableApplyException closingException() {
+        return new RetriableApplyException("processor closing: batch left uncommitted (redelivered)", null);
+    }
+
+    /** Whether {@link #close()} was called. */
+    boolean closing() {
+        return closing;
+    }
+
+    /** The processor is closing: ends a back-off in progress; retries and isolation stop (see {@link #closing}). */
+    void close() {
+        closing = true;
+        synchronized (closeSignal) {
+            closeSignal.notifyAll();
         }
     }
 
@@ -964,10 +1021,19 @@ final class ChangePipeline {
         return e instanceof SchemaMismatchException ? DeadLetterReason.SCHEMA_MISMATCH : DeadLetterReason.APPLY_FAILED;
     }
 
-    /** Sleeps the retry back-off on the processing thread; an interrupt stops the processor. */
+    /**
+     * Waits the retry back-off on the processing thread; {@link #close()} ends it at once, an interrupt stops the
+     * processor.
+     */
     void backOff() {
+        long deadline = System.nanoTime() + config.retryBackoff.toNanos();
         try {
-            Thread.sleep(config.retryBackoff.toMillis());
+            synchronized (closeSignal) {
+                long left;
+                while (!closing && (left = deadline - System.nanoTime()) > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(closeSignal, left);
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             interrupted = true;

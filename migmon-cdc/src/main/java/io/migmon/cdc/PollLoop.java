@@ -152,6 +152,15 @@ final class PollLoop {
             }
             if (applyThread != null) {
                 applyThread.shutdown();
+                // an attempt still running ends before run() returns (close() closes the applier after it): the
+                // attempts queued behind it see the pipeline closing and do not apply
+                try {
+                    if (!applyThread.awaitTermination(config.closeTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                        LOG.warn("cdc processor {}: apply still running after {}", config.name, config.closeTimeout);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
             lag.close();
             if (side != null) {
@@ -331,7 +340,9 @@ final class PollLoop {
                 done = pipeline.finish(b.pending);
             } catch (RetriableApplyException e) {
                 done = false;
-                warnOnce("retriable", "target unavailable, rewinding {} and retrying: {}", b.tp, e.getMessage());
+                if (!pipeline.closing()) {
+                    warnOnce("retriable", "target unavailable, rewinding {} and retrying: {}", b.tp, e.getMessage());
+                }
             }
             if (done) {
                 commit.put(b.tp, new OffsetAndMetadata(batch.get(batch.size() - 1).offset() + 1));
@@ -444,6 +455,7 @@ final class PollLoop {
     /** Asks the loop to stop and wakes the consumers; callable from any thread. */
     void stop() {
         closing = true;
+        pipeline.close();
         Consumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();

@@ -160,7 +160,9 @@ public final class MetricCatalog {
             .prometheus("cdc_replication_lag_seconds").build();
 
     public static final MeterDefinition CDC_STAGE_LATENCY = MeterDefinition.builder("cdc.stage.latency", MeterType.TIMER)
-            .baseUnit("seconds").description("Latency of each pipeline stage: source_to_connector, connector_to_broker, broker_to_consumer, consumer_to_applied")
+            .baseUnit("seconds").description("Latency of each pipeline stage: source_to_connector, connector_to_broker, broker_to_consumer, consumer_to_applied;"
+                    + " one sample per batch and stage, the first three the mean over the batch's events: _count counts batches,"
+                    + " _sum/_count is the mean of batch means (not of events), buckets and max describe batch means")
             .tags(PROCESSOR, STAGE).buckets(0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
             .prometheus("cdc_stage_latency_seconds").build();
 
