@@ -15,8 +15,11 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -127,11 +130,11 @@ final class ChangePipeline {
     }
 
     /** What the group assigned here, published for any thread; null before the first assignment. */
-    private record Assignment(java.util.Map<String, Long> since, java.util.Set<String> subscribed) { }
+    private record Assignment(Map<String, Long> since, Set<String> subscribed) { }
 
     private volatile Assignment assignment;
     /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
-    private final java.util.Map<TopicPartition, Long> assignedPartitions = new java.util.HashMap<>();
+    private final Map<TopicPartition, Long> assignedPartitions = new HashMap<>();
 
     /**
      * Whether this member applies {@code topic} (see {@link TransactionEnds.Owner}): a consumed topic of which a
@@ -160,7 +163,7 @@ final class ChangePipeline {
      * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
      * the consumer's current subscription (with a pattern: the topics it matched so far).
      */
-    void assigned(java.util.Collection<TopicPartition> partitions, java.util.Set<String> subscription) {
+    void assigned(Collection<TopicPartition> partitions, Set<String> subscription) {
         long now = nanosNow();
         for (TopicPartition tp : partitions) {
             assignedPartitions.putIfAbsent(tp, now);
@@ -171,14 +174,14 @@ final class ChangePipeline {
         }
     }
 
-    private void publishAssignment(java.util.Set<String> subscription) {
-        java.util.Map<String, Long> since = new java.util.HashMap<>();
-        for (java.util.Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
+    private void publishAssignment(Set<String> subscription) {
+        Map<String, Long> since = new HashMap<>();
+        for (Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
             since.merge(e.getKey().topic(), e.getValue(), Math::min);
         }
-        java.util.Set<String> subscribed = subscription != null ? java.util.Set.copyOf(subscription)
-                : assignment != null ? assignment.subscribed : java.util.Set.of();
-        assignment = new Assignment(java.util.Map.copyOf(since), subscribed);
+        Set<String> subscribed = subscription != null ? Set.copyOf(subscription)
+                : assignment != null ? assignment.subscribed : Set.of();
+        assignment = new Assignment(Map.copyOf(since), subscribed);
     }
 
     /**
@@ -186,16 +189,16 @@ final class ChangePipeline {
      * {@code metadata.max.age.ms} (the processor's default {@value ProcessorConfig#PATTERN_METADATA_MAX_AGE_MS} ms
      * unless the host set one); else 0 (listed topics are subscribed from the start).
      */
-    static java.time.Duration discoveryTime(ProcessorConfig config) {
+    static Duration discoveryTime(ProcessorConfig config) {
         if (config.topicPattern == null || config.consumerProperties == null) {
-            return java.time.Duration.ZERO;
+            return Duration.ZERO;
         }
         Object v = config.consumerProperties.get(org.apache.kafka.clients.consumer.ConsumerConfig.METADATA_MAX_AGE_CONFIG);
         try {
-            return java.time.Duration.ofMillis(v == null ? ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS
+            return Duration.ofMillis(v == null ? ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS
                     : Long.parseLong(v.toString().trim()));
         } catch (NumberFormatException e) {
-            return java.time.Duration.ofMillis(ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS); // the consumer rejects it
+            return Duration.ofMillis(ProcessorConfig.PATTERN_METADATA_MAX_AGE_MS); // the consumer rejects it
         }
     }
 
@@ -224,14 +227,14 @@ final class ChangePipeline {
      * How long an open source transaction may go without activity before it is given up: 10 stall timeouts, at
      * least 5 minutes (the events of one transaction arrive back to back; a gap this long means it was cut).
      */
-    static java.time.Duration transactionTimeout(ProcessorConfig config) {
-        java.time.Duration tenStalls = config.stallTimeout.multipliedBy(10);
-        java.time.Duration min = java.time.Duration.ofMinutes(5);
+    static Duration transactionTimeout(ProcessorConfig config) {
+        Duration tenStalls = config.stallTimeout.multipliedBy(10);
+        Duration min = Duration.ofMinutes(5);
         return tenStalls.compareTo(min) > 0 ? tenStalls : min;
     }
 
     /** Partitions were revoked or lost: transactions they cut are given up (see {@link TransactionTracker}). */
-    void revoked(java.util.Collection<TopicPartition> partitions) {
+    void revoked(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty() && assignment != null) {
             partitions.forEach(assignedPartitions::remove);
             publishAssignment(null);
@@ -250,7 +253,7 @@ final class ChangePipeline {
         }
         transactions.revoked(data, transactionTopic);
         if (ends != null) {
-            java.util.Set<String> topics = new java.util.HashSet<>();
+            Set<String> topics = new java.util.HashSet<>();
             for (TopicPartition tp : partitions) {
                 topics.add(tp.topic());
             }
@@ -413,13 +416,7 @@ final class ChangePipeline {
                 if (applyThread != null) {
                     List<ChangeEvent> batch = List.copyOf(changes);
                     try {
-                        pending.firstAttempt = applyThread.submit(() -> {
-                            if (closing) {
-                                throw closingException(); // queued before close(): no apply after it
-                            }
-                            applyLocked(batch);
-                            return nanosNow();
-                        });
+                        pending.firstAttempt = applyThread.submit(() -> attempt(batch));
                         pending.applyThread = applyThread;
                     } catch (RejectedExecutionException ex) {
                         pending.firstAttempt = null; // shutting down: finish() applies on the caller's thread
@@ -677,44 +674,45 @@ final class ChangePipeline {
      * max describe batch means. Confined to the thread holding the pipeline's lock.
      */
     private final class StageSums {
-        private double sourceToConnector;
-        private int sourceToConnectorCount;
-        private double connectorToBroker;
-        private int connectorToBrokerCount;
-        private double brokerToConsumer;
-        private int brokerToConsumerCount;
+        private final Mean sourceToConnector = new Mean();
+        private final Mean connectorToBroker = new Mean();
+        private final Mean brokerToConsumer = new Mean();
 
         void sourceToConnector(long nanos) {
-            sourceToConnector += Math.max(0, nanos);
-            sourceToConnectorCount++;
+            sourceToConnector.add(nanos);
         }
 
         void connectorToBroker(long nanos) {
-            connectorToBroker += Math.max(0, nanos);
-            connectorToBrokerCount++;
+            connectorToBroker.add(nanos);
         }
 
         void brokerToConsumer(long nanos) {
-            brokerToConsumer += Math.max(0, nanos);
-            brokerToConsumerCount++;
+            brokerToConsumer.add(nanos);
         }
 
         void flush() {
-            if (sourceToConnectorCount > 0) {
-                meters.sourceToConnector(Math.round(sourceToConnector / sourceToConnectorCount));
+            sourceToConnector.flushTo(meters::sourceToConnector);
+            connectorToBroker.flushTo(meters::connectorToBroker);
+            brokerToConsumer.flushTo(meters::brokerToConsumer);
+        }
+    }
+
+    /** The mean of one stage's latencies over a batch (each clamped at 0), recorded once and reset by a flush. */
+    private static final class Mean {
+        private double sum;
+        private int count;
+
+        void add(long nanos) {
+            sum += Math.max(0, nanos);
+            count++;
+        }
+
+        void flushTo(java.util.function.LongConsumer timer) {
+            if (count > 0) {
+                timer.accept(Math.round(sum / count));
             }
-            if (connectorToBrokerCount > 0) {
-                meters.connectorToBroker(Math.round(connectorToBroker / connectorToBrokerCount));
-            }
-            if (brokerToConsumerCount > 0) {
-                meters.brokerToConsumer(Math.round(brokerToConsumer / brokerToConsumerCount));
-            }
-            sourceToConnector = 0;
-            sourceToConnectorCount = 0;
-            connectorToBroker = 0;
-            connectorToBrokerCount = 0;
-            brokerToConsumer = 0;
-            brokerToConsumerCount = 0;
+            sum = 0;
+            count = 0;
         }
     }
 
@@ -877,13 +875,7 @@ final class ChangePipeline {
         }
         Future<Long> attempt;
         try {
-            attempt = applyThread.submit(() -> {
-                if (closing) {
-                    throw closingException(); // queued before close(): no apply after it
-                }
-                applyLocked(batch);
-                return 0L;
-            });
+            attempt = applyThread.submit(() -> attempt(batch));
         } catch (RejectedExecutionException e) {
             // shutting down: its queued attempts may still run, so not here; redelivered (nothing committed)
             throw new RetriableApplyException("apply thread stopped (processor closing)", e);
@@ -925,6 +917,16 @@ final class ChangePipeline {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * One attempt on the apply thread: not made once the processor is closing (queued before close(): no apply after
+     * it), else one {@link #applyLocked} call; returns when it ended.
+     */
+    private long attempt(List<ChangeEvent> batch) throws Exception {
+        stopIfClosing();
+        applyLocked(batch);
+        return nanosNow();
     }
 
     /** One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). */
