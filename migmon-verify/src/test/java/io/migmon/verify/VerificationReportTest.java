@@ -80,6 +80,85 @@ class VerificationReportTest {
     }
 
     @Test
+    void healthKeepsAtMostMaxEntriesAndEvictionNeverChangesItsStatus() {
+        VerificationHealthCheck h = VerificationHealthCheck.named("validation", 3);
+        assertThat(h.maxEntries()).isEqualTo(3);
+        assertThat(VerificationHealthCheck.create().maxEntries()).isEqualTo(VerificationHealthCheck.DEFAULT_MAX_ENTRIES);
+        h.record(base().name("a").build());
+        h.record(base().name("c").difference(missing(1), 10).build());
+        h.record(base().name("b").build());
+        h.record(base().name("a").build()); // same verification: replaced (and now the most recent), not added
+        assertThat(subjects(h)).containsOnlyKeys("postgresql:a", "postgresql:b", "postgresql:c");
+        assertThat(h.check().details()).doesNotContainKey("evicted");
+        // a fourth verification: the least recently recorded IDENTICAL one goes (b), not the older finding (c)
+        h.record(base().name("d").inFlight(1, 0, 1, T0).build());
+        assertThat(subjects(h)).containsOnlyKeys("postgresql:a", "postgresql:c", "postgresql:d");
+        assertThat(h.check().details()).containsEntry("evicted", 1L);
+        // a thousand uniquely named identical runs (a name per scheduled run) never clear the finding nor grow the map
+        for (int i = 0; i < 1000; i++) {
+            h.record(base().name("run-" + i).build());
+            assertThat(subjects(h)).hasSize(3).containsKeys("postgresql:c", "postgresql:d");
+            assertThat(h.check().status()).isEqualTo(HealthStatus.DOWN);
+        }
+        assertThat(h.check().reasons()).hasSize(2).first().asString().contains("c (public.orders)", "1 verified");
+        // full of findings: the oldest least severe finding goes (the inconclusive d), the status stays DOWN
+        h.record(base().name("e").difference(missing(2), 10).build());
+        h.record(base().name("f").difference(missing(3), 10).build());
+        assertThat(subjects(h)).containsOnlyKeys("postgresql:c", "postgresql:e", "postgresql:f");
+        h.record(base().name("g").difference(missing(4), 10).build());
+        assertThat(subjects(h)).containsOnlyKeys("postgresql:e", "postgresql:f", "postgresql:g");
+        assertThat(h.check().status()).isEqualTo(HealthStatus.DOWN);
+        // the same verification's identical run still clears its own finding
+        h.record(base().name("e").build());
+        h.record(base().name("f").build());
+        h.record(base().name("g").build());
+        assertThat(h.check().status()).isEqualTo(HealthStatus.UP);
+        assertThat(h.check().details()).containsEntry("evicted", 1004L);
+    }
+
+    @Test
+    void healthStaysBoundedUnderConcurrentRecording() throws Exception {
+        VerificationHealthCheck h = VerificationHealthCheck.named("validation", 50);
+        List<Thread> threads = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            Thread th = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 5000; i++) {
+                        h.record(base().name(thread + "-" + i).build());
+                        if (i % 100 == 0) {
+                            assertThat(subjects(h).size()).isLessThanOrEqualTo(50);
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            });
+            th.start();
+            threads.add(th);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(failure.get()).isNull();
+        assertThat(subjects(h)).hasSize(50);
+        assertThat(h.check().details()).containsEntry("evicted", 20_000L - 50);
+        assertThat(h.check().status()).isEqualTo(HealthStatus.UP);
+    }
+
+    @Test
+    void healthRejectsACapBelowOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> VerificationHealthCheck.named("validation", 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> subjects(VerificationHealthCheck h) {
+        return (Map<String, Object>) h.check().details().get("subjects");
+    }
+
+    @Test
     void checkpointsRoundTripThroughFiles(@TempDir Path dir) {
         CheckpointStore store = CheckpointStore.directory(dir.resolve("cp"));
         Checkpoint cp = new Checkpoint("postgresql:a->a", List.of("k1", "it's"), 1, 2, 3, 4, 5,
