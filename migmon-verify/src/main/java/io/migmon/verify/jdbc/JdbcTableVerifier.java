@@ -82,9 +82,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
      * (2026-11-26); 3: {@code money} by amount, NOT NULL columns chained through the seed (2026-11-27); 4:
      * {@code interval} by its fields (a month is not 30 days), domains over domains by their base type, text as
      * UTF-8 when the sides' encodings differ (2026-11-27); 5: a key column whose type differs between the sides
-     * hashed by its canonical text, text keys ranged by their UTF-8 bytes when the encodings differ (2026-11-27).
+     * hashed by its canonical text, text keys ranged by their UTF-8 bytes when the encodings differ (2026-11-27); 6:
+     * a column {@code smallint} or {@code integer} on both sides hashed by its 32-bit value
+     * ({@code hashint4extended}), not widened to {@code bigint} (2026-11-27).
      */
-    public static final int ROW_HASH_VERSION = 5;
+    public static final int ROW_HASH_VERSION = 6;
 
     private final String table;
     private final String name;
@@ -493,6 +495,10 @@ public final class JdbcTableVerifier implements AutoCloseable {
                     t.nullFractions(tgt));
             s = s.withHashModes(modes);
             t = t.withHashModes(modes);
+            // integers narrower than bigint on both sides: hashed by their 32-bit value (no widening)
+            Set<String> narrow = PgTable.narrowIntegers(s, t);
+            s = s.withNarrowIntegers(narrow);
+            t = t.withNarrowIntegers(narrow);
             // text hashes over UTF-8 when the encodings differ (a LATIN1 source, a UTF8 target): the same characters
             // are other bytes on each server
             boolean utf8 = !PgTable.serverEncoding(src).equals(PgTable.serverEncoding(tgt));

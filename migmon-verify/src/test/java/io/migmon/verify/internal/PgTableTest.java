@@ -34,6 +34,29 @@ class PgTableTest {
                         HashMode.TERM, HashMode.TERM);
     }
 
+    @Test
+    void integersNarrowerThanBigintOnBothSidesAreHashedByTheir32BitValue() {
+        Map<String, Column> source = new java.util.LinkedHashMap<>();
+        Map<String, Column> target = new java.util.LinkedHashMap<>();
+        for (String[] c : new String[][] {{"id", "integer", "integer"}, {"s", "smallint", "integer"},
+                {"w", "integer", "bigint"}, {"d", "qty", "integer"}, {"o", "oid", "oid"}, {"t", "text", "integer"}}) {
+            source.put(c[0], new Column(c[0], c[1], c[1].equals("qty") ? "integer" : c[1]));
+            target.put(c[0], new Column(c[0], c[2], c[2]));
+        }
+        List<String> names = List.of("id", "s", "w", "d", "o", "t");
+        PgTable s = PgTable.of("r", source, names, List.of("id"), null, false, "source");
+        PgTable t = PgTable.of("r", target, names, List.of("id"), null, false, "target");
+        // smallint / integer (and a domain over integer) on both sides; integer / bigint, oid and text are not
+        assertThat(PgTable.narrowIntegers(s, t)).containsExactlyInAnyOrder("id", "s", "d")
+                .isEqualTo(PgTable.narrowIntegers(t, s));
+        PgTable narrow = s.withNarrowIntegers(PgTable.narrowIntegers(s, t));
+        assertThat(narrow.columnHash(source.get("s"), "", 7)).isEqualTo("hashint2extended(\"s\", 7)");
+        assertThat(narrow.columnHash(source.get("d"), "", 7)).isEqualTo("hashint4extended(\"d\", 7)");
+        assertThat(narrow.columnHash(source.get("w"), "", 7)).isEqualTo("hashint8extended(\"w\"::int8, \"w\"::int8 # 7)");
+        assertThat(s.columnHash(source.get("s"), "", 7)).as("without the decision: widened")
+                .isEqualTo("hashint8extended(\"s\"::int8, \"s\"::int8 # 7)");
+    }
+
     /** Where the driver would split off a second statement: a ';' outside literals, quoted names and comments. */
     @Test
     void aStatementSeparatorIsFoundOutsideQuotesAndComments() {

@@ -69,6 +69,37 @@ class RowHashChainIT {
         }
     }
 
+    /**
+     * Row-hash version 6: {@code smallint} / {@code integer} on both sides are hashed by their 32-bit value (no
+     * widening), {@code integer} against {@code bigint} widened on both sides. Equal values of different widths hash
+     * alike; every change is found, at the extremes of the 32-bit range too, and so are swaps.
+     */
+    @Test
+    void integersNarrowerThanBigintFindEveryChangeAndMixedWidthsAgree() {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE ni (id int PRIMARY KEY, a smallint NOT NULL, b int, c int NOT NULL, w int)");
+        p.onTarget("CREATE TABLE ni (id int PRIMARY KEY, a int NOT NULL, b smallint, c bigint NOT NULL, w int)");
+        p.both("INSERT INTO ni SELECT g, (g % 30000) - 15000, CASE WHEN g % 7 <> 0 THEN g % 32000 END, "
+                + "g * 1000, CASE g WHEN 20 THEN 2147483647 WHEN 21 THEN -2147483648 ELSE -g END "
+                + "FROM generate_series(1, 3000) g", "ANALYZE ni");
+        try (JdbcTableVerifier v = verifier(p, "ni").build()) {
+            assertThat(v.verify().status()).isEqualTo(VerificationStatus.IDENTICAL);
+        }
+        p.onTarget("UPDATE ni SET a = -a WHERE id = 3",                                // sign
+                "UPDATE ni SET b = NULL WHERE id = 4",                                 // value -> NULL
+                "UPDATE ni SET b = 0 WHERE id = 7",                                    // NULL -> 0
+                "UPDATE ni SET c = c + 4294967296 WHERE id = 8",                       // bigint side: + 2^32
+                "UPDATE ni SET w = -2147483648 WHERE id = 20",                         // max -> min
+                "UPDATE ni SET w = 2147483647 WHERE id = 21",                          // min -> max
+                "UPDATE ni SET a = b, b = a WHERE id = 9",                             // two columns swap
+                "UPDATE ni SET w = CASE id WHEN 10 THEN -11 ELSE -10 END WHERE id IN (10, 11)"); // rows swap w
+        try (JdbcTableVerifier v = verifier(p, "ni").chunkRows(500).build()) {
+            assertThat(v.verify().differences()).containsExactlyInAnyOrder(changed(3, "a"), changed(4, "b"),
+                    changed(7, "b"), changed(8, "c"), changed(20, "w"), changed(21, "w"), changed(9, "a", "b"),
+                    changed(10, "w"), changed(11, "w"));
+        }
+    }
+
     private JdbcTableVerifier.Builder verifier(TwoPostgres.Pair p, String table) {
         return JdbcTableVerifier.builder(table).source(p.source()).target(p.target()).meterRegistry(registry);
     }
