@@ -427,7 +427,9 @@ class LagAccuracyBenchmark {
             long from = nextId.getAndAdd(50_000);
             pipe.write("INSERT INTO " + pipe.table + " SELECT g, 'bulk', 2 FROM generate_series(" + from + ", "
                     + (from + 49_999) + ") g");
-            Await.until(Duration.ofSeconds(120), "bulk applied", () -> pipe.targetMaxId() >= from + 49_999);
+            // 120 s was short under load average ~25 (one 50k-row round took longer); -DbulkTimeoutS=...
+            Await.until(Duration.ofSeconds(Long.getLong("bulkTimeoutS", 300)), "bulk applied",
+                    () -> pipe.targetMaxId() >= from + 49_999);
             Thread.sleep(2_000);
         }
         if (phases.contains("idle")) {
