@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * whose gauge read took over 20 ms or that started over 50 ms after their tick).
  *
  * <p>Diagnosis options: {@code -Dphases=bulk} (any of {@code steady,backlog,slow,bulk,idle}, comma-separated; default
- * all; a round of only {@code bulk} is the 50,000-row transaction, until applied + 2 s, then 1 s of gap) and
+ * all; a round of only {@code bulk} is the 50,000-row transaction, until applied + 2 s, then 1 s of gap; the wait
+ * for it is {@code -DbulkTimeoutS=300}) and
  * {@code -DlagExplain=true}: every sample also takes the processor's watermark state right after the gauge
  * ({@link ProgressTracker#explainOverall()}), a tracer thread logs every 2 ms what changed (heartbeat/{@code END}
  * processed, applied-through and committed offsets), the gated applier logs each apply (start, target commit, rows)
