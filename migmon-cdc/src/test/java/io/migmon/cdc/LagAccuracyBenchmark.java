@@ -112,7 +112,7 @@ class LagAccuracyBenchmark {
         StringBuilder report = new StringBuilder("lag accuracy, " + Instant.now() + ", heartbeat " + heartbeat
                 + ", synchronous_commit " + synchronousCommit + ", poll.interval.ms "
                 + (pollIntervalMs.isBlank() ? "default (500)" : pollIntervalMs)
-                + ", phases " + phases + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim()
+                + ", phases " + System.getProperty("phases", "all") + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim()
                 + "\n");
         try (LagPipeline pipe = new LagPipeline("accuracy", heartbeat, connector)) {
             pipe.sourceSynchronousCommit(synchronousCommit);
