@@ -99,6 +99,8 @@ public final class CdcEventProcessor implements Runnable, Closeable {
     private AnomalySampler anomalies;
     private final AtomicBoolean started = new AtomicBoolean();
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** {@code process(...)} calls in progress (guarded by itself; {@link #close()} waits for 0). */
+    private final int[] inProcess = new int[1];
 
     private CdcEventProcessor(ProcessorConfig config) {
         this.config = config;
@@ -206,6 +208,22 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         if (records.isEmpty()) {
             return;
         }
+        // counted before the pipeline's closing flag is read (in handle): close() either sees this call and waits
+        // for it, or this call sees the flag and makes no apply
+        synchronized (inProcess) {
+            inProcess[0]++;
+        }
+        try {
+            processCounted(records);
+        } finally {
+            synchronized (inProcess) {
+                inProcess[0]--;
+                inProcess.notifyAll();
+            }
+        }
+    }
+
+    private void processCounted(List<CdcRecord> records) {
         if (health.lastProgressMs < 0) {
             health.lastProgressMs = config.clock.millis();
         }
@@ -281,7 +299,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
      * back-off in progress ends at once and no further retry or one-by-one isolation of the batch in hand is made: it
      * is left uncommitted (redelivered to the next owner) and no {@code apply} call follows the return of
      * {@code close()} on the poll loop's side; a {@code process(...)} call retrying meanwhile throws
-     * {@link CdcProcessingException}.
+     * {@link CdcProcessingException}. An apply already running in a {@code process(...)} call (on the host's thread)
+     * is waited for, up to the close timeout, before the applier is closed (beyond it a WARN is logged and the
+     * applier closed anyway). A batch whose apply fails once closing has begun is never dead-lettered (the
+     * dead-letter producer is closing too, and the failure may be the shutdown's): it is left uncommitted, and
+     * {@code process(...)} throws {@link CdcProcessingException}.
      */
     @Override
     public void close() {
@@ -306,6 +328,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         } else {
             deadLetters.close();
         }
+        awaitProcessCalls();
         health.closed = true;
         if (anomalies != null) {
             anomalies.close();
@@ -318,6 +341,30 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             }
         }
         meters.close();
+    }
+
+    /**
+     * Waits up to the close timeout for {@code process(...)} calls in progress (an apply on a host's thread): the
+     * applier is closed after them, not beneath them. Once closing they make no further attempt, so this is one
+     * apply call at most.
+     */
+    private void awaitProcessCalls() {
+        long deadline = System.nanoTime() + config.closeTimeout.toNanos();
+        synchronized (inProcess) {
+            long left;
+            while (inProcess[0] > 0 && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(inProcess, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            if (inProcess[0] > 0) {
+                LOG.warn("cdc processor {}: {} process(...) call(s) still applying after {}: closing the applier",
+                        config.name, inProcess[0], config.closeTimeout);
+            }
+        }
     }
 
     @Override

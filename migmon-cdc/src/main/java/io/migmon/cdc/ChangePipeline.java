@@ -453,6 +453,7 @@ final class ChangePipeline {
                 dead = notYetDeadLettered(dead);
             }
             if (dead != null) {
+                stopIfClosing(); // the dead-letter producer is closing: redelivered, dead-lettered by the next owner
                 PartitionProgress poisoned = null;
                 String before = null;
                 if (config.deadLetterTopic != null) {
@@ -842,6 +843,9 @@ final class ChangePipeline {
                 }
             }
         }
+        // closing: the failure may be the shutdown's (a closed connection) and the dead-letter producer is being
+        // closed: left uncommitted and redelivered, never dead-lettered (also with applyRetries(0))
+        stopIfClosing();
         if (changes.size() == 1) {
             transactions.deadLettered(changes.get(0).transactionId());
             return List.of(new DeadLetter(changes.get(0).record(), reasonOf(last), describe(last)));
@@ -855,6 +859,7 @@ final class ChangePipeline {
             } catch (RetriableApplyException ex) {
                 throw ex;
             } catch (Exception ex) {
+                stopIfClosing(); // as above: not a dead letter once closing
                 rejected.add(new DeadLetter(e.record(), reasonOf(ex), describe(ex)));
                 transactions.deadLettered(e.transactionId());
             }

@@ -171,6 +171,7 @@ final class LagProbe implements AutoCloseable {
             for (PartitionProgress p : progress.partitions()) {
                 partitions.add(p.tp);
             }
+            track(partitions);
             if (partitions.isEmpty()) {
                 peek.listTopics(config.lagProbeTimeout);
                 progress.brokerAnswered();
@@ -275,10 +276,44 @@ final class LagProbe implements AutoCloseable {
         return list.replaceAll("[^,\\s]*@", "");
     }
 
+    /**
+     * Keeps the peek consumer assigned to exactly the known partitions, all paused (nothing is fetched between
+     * peeks). {@code endOffsets} of a partition the consumer is not assigned logs a kafka-clients WARN ("Not updating
+     * high watermark for partition ... as it is no longer assigned") per partition and request: with the assignment
+     * of the last peek only, that was most partitions at every refresh. Reassigning the same set changes nothing, a
+     * kept partition keeps its position; a new one is given position 0 (local, no request), so that a poll for the
+     * partitions being read does not reset the positions of the others (a request each, or, with the host's
+     * {@code auto.offset.reset=none}, a {@code NoOffsetForPartitionException}). A paused partition is never fetched,
+     * so that position is never read; every read seeks first.
+     */
+    private void track(Collection<TopicPartition> partitions) {
+        Set<TopicPartition> wanted = new HashSet<>(partitions);
+        Set<TopicPartition> had = peek.assignment();
+        if (!had.equals(wanted)) {
+            Set<TopicPartition> added = new HashSet<>(wanted);
+            added.removeAll(had);
+            peek.assign(wanted);
+            for (TopicPartition tp : added) {
+                peek.seek(tp, 0);
+            }
+        }
+        peek.pause(peek.assignment());
+    }
+
+    /** Seeks and resumes the partitions to read (assigning any the last {@link #track} did not know). */
+    private void startReading(Map<TopicPartition, Long> positions) {
+        if (!peek.assignment().containsAll(positions.keySet())) {
+            Set<TopicPartition> all = new HashSet<>(peek.assignment());
+            all.addAll(positions.keySet());
+            track(all);
+        }
+        positions.forEach(peek::seek);
+        peek.resume(positions.keySet());
+    }
+
     /** Reads the record at each partition's committed offset with the peek consumer. */
     private void peekOldest(Map<TopicPartition, Long> positions) {
-        peek.assign(positions.keySet());
-        positions.forEach(peek::seek);
+        startReading(positions);
         Set<TopicPartition> missing = new HashSet<>(positions.keySet());
         long deadline = System.nanoTime() + config.lagProbeTimeout.toNanos();
         while (!missing.isEmpty() && System.nanoTime() < deadline) {
@@ -294,7 +329,7 @@ final class LagProbe implements AutoCloseable {
                 }
             }
         }
-        peek.resume(peek.paused());
+        peek.pause(peek.assignment());
     }
 
     /**
@@ -308,8 +343,9 @@ final class LagProbe implements AutoCloseable {
      */
     private void lookBack(Map<TopicPartition, Long> committed) {
         java.util.function.Function<ChangeEvent, String> pairOf = pairs;
-        peek.assign(committed.keySet());
-        committed.forEach((tp, c) -> peek.seek(tp, Math.max(0, c - LOOK_BACK_RECORDS)));
+        Map<TopicPartition, Long> from = new LinkedHashMap<>();
+        committed.forEach((tp, c) -> from.put(tp, Math.max(0, c - LOOK_BACK_RECORDS)));
+        startReading(from);
         Set<TopicPartition> missing = new HashSet<>(committed.keySet());
         Map<TopicPartition, ChangeEvent> last = new HashMap<>();
         long deadline = System.nanoTime() + config.lagProbeTimeout.toNanos();
@@ -333,7 +369,7 @@ final class LagProbe implements AutoCloseable {
                 }
             }
         }
-        peek.resume(peek.paused());
+        peek.pause(peek.assignment());
         long now = progress.nowNanos();
         for (TopicPartition tp : committed.keySet()) {
             lookedBack.add(tp); // once per assignment, found or not (records deleted, not read in time): bounded

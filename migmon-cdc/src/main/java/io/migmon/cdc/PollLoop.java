@@ -513,7 +513,7 @@ final class PollLoop {
             if (!records.isEmpty()) {
                 health.sideFailure = null;
             }
-            processSide(s, records, pipeline.nanosNow());
+            processSide(s, records);
         } catch (WakeupException e) {
             // closing
         } catch (RuntimeException e) {
@@ -528,10 +528,14 @@ final class PollLoop {
     }
 
     /**
-     * Processes side records read by {@link #pollSide()}, each partition's as one batch consumed at {@code readNanos}.
-     * A batch that must be redelivered is read again at the next call.
+     * Processes side records read by {@link #pollSide()}, each partition's as one batch consumed now (one clock read
+     * for the poll). A batch that must be redelivered is read again at the next call.
      */
-    private void processSide(Consumer<byte[], byte[]> s, ConsumerRecords<byte[], byte[]> records, long readNanos) {
+    private void processSide(Consumer<byte[], byte[]> s, ConsumerRecords<byte[], byte[]> records) {
+        if (records.isEmpty()) {
+            return;
+        }
+        long readNanos = pipeline.nanosNow();
         for (TopicPartition tp : records.partitions()) {
             List<ConsumerRecord<byte[], byte[]>> list = records.records(tp);
             List<CdcRecord> batch = new ArrayList<>(list.size());

@@ -340,6 +340,9 @@ public final class EnvelopeParser {
                     break;
                 case "data_collections":
                     if (v == JsonToken.START_ARRAY) {
+                        // a repeated member: the last array counts, as for every other member and as the
+                        // observe-only scanner reads it (entries repeated within one array add up)
+                        st.dataCollections = null;
                         readDataCollections(p, st);
                     } else {
                         p.skipChildren();
@@ -504,7 +507,8 @@ public final class EnvelopeParser {
 
     /**
      * The {@code data_collections} array of a transaction record: {@code [{"data_collection": "public.orders",
-     * "event_count": 2}, ...]}. Entries without a name or a count are skipped; counts of a repeated name add up.
+     * "event_count": 2}, ...]}. Entries without a name or a count are skipped; counts of a repeated name add up
+     * (Debezium names each collection once; summing keeps the END's {@code event_count} the sum of its entries).
      */
     private static void readDataCollections(JsonParser p, State st) throws IOException {
         JsonToken t;

@@ -17,7 +17,8 @@ final class ParserFixture {
     }
 
     /**
-     * Every accessor of the event but {@code lsn()} and {@code txId()} (which observing does not read), or the error's
+     * Every accessor of the event but {@code lsn()} and {@code txId()} (which observing does not read; the data
+     * collections of a transaction END included since 2026-11-27), or the error's
      * reason and message; {@code parser} null: a new full parser.
      */
     static Object outcome(CdcRecord r, ObserveOnlyParser parser) {
@@ -28,7 +29,7 @@ final class ParserFixture {
             return Arrays.asList(e.record(), e.kind(), e.operation(), e.sourceName(), e.connector(), e.database(),
                     e.schema(), e.table(), e.snapshot(), e.sourceTsNanos(), e.eventTsNanos(),
                     e.transactionId(), e.transactionTotalOrder(), e.transactionStatus(), e.transactionEventCount(),
-                    e.beforeJson(), e.afterJson(), e.rowFieldTypes());
+                    e.beforeJson(), e.afterJson(), e.rowFieldTypes(), String.valueOf(e.transactionDataCollections()));
         } catch (EnvelopeException ex) {
             return List.of("error", ex.reason(), ex.getMessage());
         }

@@ -31,6 +31,14 @@ class MigmonAlertRulesTest {
                 .rule("cdc_processor_absent").expr()).contains("[6h]");
         assertThatThrownBy(() -> MigmonAlertRules.builder().absentWindow(Duration.ofMillis(1500)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("absentWindow");
+        assertThat(rules.rule("cdc_high_replication_lag").expr()).isEqualTo("max by (processor, source_table, "
+                + "target_table) (cdc_replication_lag_seconds) > 300 or (max by (processor, source_table, target_table) "
+                + "(max_over_time(cdc_replication_lag_seconds[2m])) > 300 unless on (processor, source_table, "
+                + "target_table) max by (processor, source_table, target_table) (cdc_replication_lag_seconds >= 0))");
+        assertThat(MigmonAlertRules.builder().lagGapWindow(Duration.ofSeconds(90)).build()
+                .rule("cdc_high_replication_lag").expr()).contains("[90s]");
+        assertThatThrownBy(() -> MigmonAlertRules.builder().lagGapWindow(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lagGapWindow");
         assertThat(rules.rule("low_throughput").severity()).isEqualTo("warning");
         assertThat(rules.rule("low_throughput").expr()).contains("rate(migration_rows_total[5m])", "< 0.4 *",
                 "avg_over_time(migration_throughput_rows_per_second[1h])", "status=\"running\"");

@@ -214,6 +214,61 @@ class PromtoolRulesTest {
         t.run();
     }
 
+    /**
+     * {@code cdc_high_replication_lag} across a rebalance: a table's lag is high (400 s, threshold 300 s) at member
+     * a; a rebalance moves the table to member b, a's series reads NaN (revoked) or disappears (a's host stopped), b
+     * has no series until its first lag refresh names the table. Nothing caught up, so the alert must keep firing
+     * (and not wait its whole {@code for} again once b reads a number); a table whose lag truly drops must resolve
+     * at once; a table nobody reads for longer than the gap window resolves (the limit). One sample a minute.
+     */
+    @Test
+    void replicationLagAlertHoldsThroughARebalanceGapAndResolvesOnRecovery() throws IOException {
+        MigmonAlertRules rules = MigmonAlertRules.builder().valueInAnnotations(false).build();
+        Tests t = new Tests(rules, "");
+        String lag = "cdc_replication_lag_seconds{processor=\"p\",instance=\"%s\",source_table=\"public.%s\","
+                + "target_table=\"%s\"}";
+        Map<String, String> orders = Map.of("processor", "p", "source_table", "public.orders", "target_table",
+                "orders");
+
+        // minutes 0-9 high at a, 10-12 NaN at a (revoked) and no series at b, 13-25 high at b
+        ObjectNode nan = t.testCase();
+        series(nan, lag.formatted("a", "orders", "orders"), "400x9 NaN NaN NaN");
+        series(nan, lag.formatted("b", "orders", "orders"), "_x12 400x12");
+        t.expect(nan, "cdc_high_replication_lag", "4m");                      // pending (for: 5m)
+        t.expect(nan, "cdc_high_replication_lag", "6m", orders);
+        t.expect(nan, "cdc_high_replication_lag", "11m", orders);             // a NaN, b none: still firing
+        t.expect(nan, "cdc_high_replication_lag", "14m", orders);             // b reads: no new pending period
+
+        // same with a's series gone (its host stopped: stale) instead of NaN
+        ObjectNode absent = t.testCase();
+        series(absent, lag.formatted("a", "orders", "orders"), "400x9 stale");
+        series(absent, lag.formatted("b", "orders", "orders"), "_x12 400x12");
+        t.expect(absent, "cdc_high_replication_lag", "11m", orders);
+        t.expect(absent, "cdc_high_replication_lag", "14m", orders);
+
+        // a gap starting while still pending does not restart the for period: fires at 5m although 3-4 are NaN
+        ObjectNode pendingGap = t.testCase();
+        series(pendingGap, lag.formatted("a", "orders", "orders"), "400x2 NaN NaN 400x10");
+        t.expect(pendingGap, "cdc_high_replication_lag", "5m", orders);
+
+        // truly recovered: a reads 10 s from minute 10 on, b NaN (its revoked copy): resolved at once
+        ObjectNode recovered = t.testCase();
+        series(recovered, lag.formatted("a", "orders", "orders"), "400x9 10x10");
+        series(recovered, lag.formatted("b", "orders", "orders"), ("NaN ".repeat(20)).trim());   // promtool has no NaNxN
+        t.expect(recovered, "cdc_high_replication_lag", "9m", orders);
+        t.expect(recovered, "cdc_high_replication_lag", "10m");
+        t.expect(recovered, "cdc_high_replication_lag", "12m");
+
+        // nobody reads a number for longer than the gap window (2 min): resolves (the limit; cdc_stall,
+        // cdc_processor_down / _absent and the health check cover a table nobody reads)
+        ObjectNode tooLong = t.testCase();
+        series(tooLong, lag.formatted("a", "orders", "orders"), "400x9" + " NaN".repeat(10));
+        t.expect(tooLong, "cdc_high_replication_lag", "11m", orders);
+        t.expect(tooLong, "cdc_high_replication_lag", "12m");
+
+        t.run();
+    }
+
     @Test
     void alertsFireWithAPrefixAndTheDefaultAnnotations() throws IOException {
         MigmonAlertRules rules = MigmonAlertRules.builder().metricsOptions(MetricsOptions.builder().prefix("myapp").build())
