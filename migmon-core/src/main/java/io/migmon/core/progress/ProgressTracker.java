@@ -48,7 +48,10 @@ import java.util.function.LongSupplier;
  *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
  *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept; a prior
  *       noise of about 25% stands in while the noise over as long is not measured, and counted from the start a
- *       faster first interval is kept: no work began before the start), and
+ *       faster first interval is kept: no work began before the start; a first interval of 10 s or more has its
+ *       noise shrunk towards that prior, the rate since's variance added; and after a read without rows, counted
+ *       from the start, rows whose rate over the time up to that read is within 20% or one standard deviation of the
+ *       rate since are kept: a quiet job's first commit holds the work since the start), and
  *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
