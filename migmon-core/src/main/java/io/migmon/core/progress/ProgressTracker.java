@@ -48,7 +48,10 @@ import java.util.function.LongSupplier;
  *       measured from that read on, unless the rate those rows give (from the start, else from the last read without
  *       rows) is within 20% or 2 standard deviations of the rate since (no sign of a lead-in: the data is kept; a prior
  *       noise of about 25% stands in while the noise over as long is not measured, and counted from the start a
- *       faster first interval is kept: no work began before the start), and
+ *       faster first interval is kept: no work began before the start; a first interval of 10 s or more has its
+ *       noise shrunk towards that prior, the rate since's variance added; and after a read without rows, counted
+ *       from the start, rows whose rate over the time up to that read is within 20% or one standard deviation of the
+ *       rate since are kept: a quiet job's first commit holds the work since the start), and
  *       no ETA is given before both 1% of the expected rows
  *       ({@link #ETA_MIN_RATIO}) are done and {@link #ETA_MIN_ELAPSED} has passed since that read. When the first
  *       read came late (at least {@link #ETA_MIN_ELAPSED} after the previous one), the rate includes the rows
@@ -100,6 +103,13 @@ public final class ProgressTracker {
     private static final double LEAD_IN_Z = 2;
     /** Reads that saw rows within the stall limit before a long gap's time is taken out of the rate as a stall. */
     private static final int MIN_USUAL_PROGRESS_READS = 3;
+    /**
+     * The span the prior noise ({@link LevelShift#PRIOR_VAR}) stands for (the shortest block of {@code LevelShift}):
+     * a first interval at least this long has its noise measure shrunk towards the prior (eleventh version).
+     */
+    private static final long PRIOR_SPAN_MILLIS = 10_000;
+    /** Weight of the prior in the first interval's noise measure, in spans (eleventh version). */
+    private static final double PRIOR_SPANS = 2;
     /** Two gaps of a quiet job within this factor of each other are its commit rhythm. */
     private static final double RHYTHM_RATIO = 2;
     private static final int RING = 1024;
@@ -142,6 +152,7 @@ public final class ProgressTracker {
     private long settleActive = -1;
     private long settleDone;
     private final LevelShift shift = new LevelShift();
+    private int spreadSpans; // the spans the last spread() measured
     private final long[] ringActive = new long[RING];
     private final long[] ringDone = new long[RING];
     private int ringHead;
@@ -578,12 +589,19 @@ public final class ProgressTracker {
                         continue;
                     }
                     double logRatio = Math.log(regimeDone / (double) first / since);
-                    double noise = spread(first);
-                    if (Double.isNaN(noise)) {
-                        noise = Math.sqrt(LevelShift.PRIOR_VAR); // not measured yet: the prior, a CV of about 25%
-                    }
+                    double noise = leadInNoise(first, span);
                     if ((from == 0 && logRatio >= 0)
                             || Math.abs(logRatio) <= Math.max(LEAD_IN_BAND, LEAD_IN_Z * noise)) {
+                        return doneNow / ((activeNow - from) / 1e3);
+                    }
+                    // counted from the start after a read without rows (eleventh version): the first rows were
+                    // committed after that read, but a batch's work may have begun at the start (a quiet job's first
+                    // commit read once a minute holds the work since the start, yet lacks the time from its commit to
+                    // the read); no evidence of a lead-in either when those rows' rate over the time up to the read
+                    // without rows is within 20% or one standard deviation of the rate since
+                    if (from == 0 && noRowsSeenMillis > 0
+                            && Math.log(regimeDone / (double) noRowsSeenMillis / since)
+                                    >= -Math.max(LEAD_IN_BAND, noise)) {
                         return doneNow / ((activeNow - from) / 1e3);
                     }
                 }
@@ -597,6 +615,27 @@ public final class ProgressTracker {
         }
         long span = activeNow - fromActive;
         return span <= 0 ? Double.NaN : (doneNow - fromDone) / (span / 1e3);
+    }
+
+    /**
+     * The standard deviation of the log of the ratio of a first interval {@code first} ms long to the rate over the
+     * {@code since} ms after it. Below {@link #PRIOR_SPAN_MILLIS}: the measured spread over spans as long, the prior
+     * while fewer than two spans measure it (the tenth version). From it on (eleventh version), the evidence is thin
+     * while few spans measure the noise and correlated spans read around their own mean understate it (read once a
+     * minute, two to five spans with a noise correlated over two minutes gave a third of the true spread, and a first
+     * minute slowed by noise was taken for a lead-in): the spread is shrunk towards the prior by
+     * {@link #PRIOR_SPANS} spans, and the variance of the rate since (scaled by {@code first / since}, as if
+     * independent) is added, as the ratio has two noisy ends.
+     */
+    private double leadInNoise(long first, long since) {
+        double measured = spread(first);
+        int spans = Double.isNaN(measured) ? 0 : spreadSpans;
+        if (first < PRIOR_SPAN_MILLIS) {
+            return spans == 0 ? Math.sqrt(LevelShift.PRIOR_VAR) : measured;
+        }
+        double sum = spans == 0 ? 0 : spans * measured * measured;
+        double var = (sum + PRIOR_SPANS * LevelShift.PRIOR_VAR) / (spans + PRIOR_SPANS);
+        return Math.sqrt(var * (1 + Math.min(1, first / (double) since)));
     }
 
     /**
@@ -630,6 +669,7 @@ public final class ProgressTracker {
                 fromDone = ringDone[i];
             }
         }
+        spreadSpans = n;
         return n < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
     }
 
