@@ -76,7 +76,7 @@ class CdcAttack6Test {
      * rule restarts the window only for a sample more than max(1 s, the window's spread) above every sample: the late
      * one makes the spread ~6 s, so the 5 s step is not seen and the window's minimum keeps the pre-step offset until
      * the pre-step samples leave it. Truth: heartbeats arrive every 2 s, the connector is alive. Expected: UP at every
-     * read after the step. Actual (2026-11-27 17:05 UTC): 15 of the 20 reads after the step DOWN "connector silent:
+     * read after the step. Actual (2026-11-27 16:50 UTC): 15 of the 20 reads after the step DOWN "connector silent:
      * no heartbeat or change event from the source for 6000 ms" (~30 s of false DOWN, as before attack 5's fix);
      * the control without the late heartbeat stays UP. Cause: {@code ProgressTracker.ClockOffset.add}, the step
      * threshold {@code max(STEP_NANOS, hi - lo)} grows with one late sample in the window.
@@ -218,6 +218,53 @@ class CdcAttack6Test {
             clock.advance(Duration.ofMillis(500));
             p.process(List.of(heartbeat(clock.millis() - 50)));
             assertThat(overall()).as("all applied").isZero();
+        }
+    }
+
+    /**
+     * A poison record next to a transaction END: the last transaction's END on the transaction topic is not valid
+     * JSON (truncated by a broken producer / a proxy), so it is dead-lettered; its one change was applied; heartbeats
+     * go on every 2 s for 12 s. Truth: nothing waits, the change is in the target: staleness 0 (only the END is lost).
+     * Expected: the table's and the overall lag ≤ one heartbeat interval + 0.5 s after the third heartbeat, the END
+     * dead-lettered (counted). Actual (2026-11-27 16:54 UTC): the END is dead-lettered (1), but lag(orders) and the
+     * overall lag grow 1 s per second from the change's commit: 2.2, 4.2 ... 12.2 s after 12 s, 360.2 s after 6 min
+     * (past the 5 min transaction timeout), health UP all along: a {@code cdc_high_replication_lag} alert on an idle,
+     * fully applied table that only the table's next transaction ends. Guess: {@code ProgressTracker.txIncomplete}
+     * ({@code PartitionProgress.lastChangeTxOpen} stays true: only the END's arrival closes it; the dead-lettered END
+     * and the transaction's expiry do not).
+     */
+    @Test
+    @Disabled("finding 3: a dead-lettered transaction END keeps its applied table's lag growing: 12.2 s after 12 s, 360.2 s after 6 min at truth 0, health UP")
+    void finding3_aDeadLetteredEndKeepsTheTableStaleForever() {
+        try (CdcEventProcessor p = processor()) {
+            p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
+                    end("3:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat(clock.millis())));
+            clock.advance(Duration.ofSeconds(1));
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            assertThat(lag("orders")).as("settled").isZero();
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(200));
+            p.process(List.of(data("orders", 0, 2, t1, "9:1", 1)));
+            String broken = "{\"status\":\"END\",\"id\":\"9:1\",\"event_count\":1,\"data_collections\":[{\"data_coll";
+            p.process(List.of(CdcRecord.of("shop.transaction", 0, offsets.incrementAndGet(), clock.millis(), null,
+                    broken.getBytes(StandardCharsets.UTF_8))));
+            List<String> reads = new ArrayList<>();
+            for (int s = 0; s < 6; s++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                reads.add(String.format("%.2f", lag("orders")));
+            }
+            double at12 = lag("orders");
+            for (int s = 0; s < 174; s++) { // to ~6 min
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+            }
+            String state = "lag(orders) after each heartbeat " + reads + ", after 6 min " + lag("orders") + "; overall " + overall() + "; dead-lettered "
+                    + p.deadLettered() + "; health " + verdict(p.healthCheck().check());
+            assertThat(p.deadLettered()).as(state).isEqualTo(1);
+            assertThat(at12).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(lag("orders")).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(overall()).as(state).isLessThanOrEqualTo(2.5);
         }
     }
 
