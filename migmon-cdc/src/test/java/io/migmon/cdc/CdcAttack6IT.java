@@ -279,6 +279,147 @@ class CdcAttack6IT {
         }
     }
 
+    /**
+     * The applier hangs for 12 s (a lock wait in the target) while the source writes 1 row per partition every 200 ms
+     * to a table of 4 partitions; heartbeats every second (stall timeout 2 s). Attack 5's fixes: "poll loop stalled"
+     * is not reported while an apply runs; the partition rule judges a hung apply. Truth: from the hang on nothing is
+     * applied (the applier records each applied id with its commit time): staleness = now − commit of the oldest
+     * unapplied row; rows wait. Expected, sampled every 250 ms: DOWN with stage {@code target} from at most 2 s
+     * (+1.5 s slack) after the hang began until it ends; the overall replication lag never under-reads the truth by
+     * more than 0.5 s (from 1 s into the hang); {@code cdc_consumer_lag_messages} and {@code _seconds} never 0 while
+     * rows wait; after the hang, UP again and {@code cdc_events_processed_total} = distinct rows applied.
+     */
+    @Test
+    void aHungApplierOverFourPartitionsIsTargetDownAndLagIsTrue() throws Exception {
+        setUp();
+        String prefix = "hu";
+        String data = prefix + ".public.orders";
+        String hbTopic = "__debezium-heartbeat." + prefix;
+        createTopics(4, data);
+        createTopics(1, hbTopic);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = threads.submit(() -> {
+            while (!stop.get()) {
+                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                producer.flush();
+                Thread.sleep(1000);
+            }
+            return null;
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Map<Long, Long> commitOf = new ConcurrentHashMap<>();
+        Set<Long> applied = ConcurrentHashMap.newKeySet();
+        AtomicBoolean hang = new AtomicBoolean();
+        AtomicLong hangStarted = new AtomicLong(-1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", prefix + "-g");
+        c.put("auto.offset.reset", "earliest");
+        CdcEventProcessor p = CdcEventProcessor.builder(prefix).meterRegistry(registry).kafkaConsumer(c)
+                .topics(data, hbTopic).applier(batch -> {
+                    if (hang.get()) {
+                        hangStarted.compareAndSet(-1, System.currentTimeMillis());
+                        release.await(30, TimeUnit.SECONDS);
+                    }
+                    batch.forEach(e -> applied.add(id(e)));
+                }).heartbeatInterval(Duration.ofSeconds(1)).pollTimeout(Duration.ofMillis(100))
+                .lagRefreshInterval(Duration.ofMillis(250)).build();
+        Future<?> loop = threads.submit(p);
+        AtomicInteger nextId = new AtomicInteger();
+        Future<?> writer = null;
+        try {
+            for (int i = 0; i < 8; i++) {
+                long id = nextId.incrementAndGet();
+                long now = System.currentTimeMillis();
+                commitOf.put(id, now);
+                send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
+            }
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "8 applied", () -> applied.size() == 8);
+            Await.until(Duration.ofSeconds(20), "lag 0 and UP", () -> lag(registry, "orders") == 0.0
+                    && p.healthCheck().check().status() == io.migmon.core.health.HealthStatus.UP);
+            hang.set(true);
+            AtomicBoolean writing = new AtomicBoolean(true);
+            writer = threads.submit(() -> {
+                while (writing.get()) {
+                    for (int part = 0; part < 4; part++) {
+                        long id = nextId.incrementAndGet();
+                        long now = System.currentTimeMillis();
+                        commitOf.put(id, now);
+                        send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
+                    }
+                    producer.flush();
+                    Thread.sleep(200);
+                }
+                return null;
+            });
+            Await.until(Duration.ofSeconds(20), "apply hung", () -> hangStarted.get() > 0);
+            long h0 = hangStarted.get();
+            List<String> bad = new ArrayList<>();
+            long firstTargetDown = -1;
+            int samples = 0;
+            double worstUnder = 0;
+            String worst = "";
+            while (System.currentTimeMillis() - h0 < 12_000) {
+                Thread.sleep(250);
+                Health h = p.healthCheck().check();
+                double overall = registry.get("cdc.replication.lag.overall").gauge().value();
+                double msgs = registry.find("cdc.consumer.lag").tag("topic", data).gauges().stream()
+                        .mapToDouble(Gauge::value).filter(v -> !Double.isNaN(v)).sum();
+                double secs = registry.find("cdc.consumer.lag.seconds").tag("topic", data).gauges().stream()
+                        .mapToDouble(Gauge::value).filter(v -> !Double.isNaN(v)).max().orElse(Double.NaN);
+                long t = System.currentTimeMillis();
+                long oldest = commitOf.entrySet().stream().filter(e -> !applied.contains(e.getKey()))
+                        .mapToLong(Map.Entry::getValue).min().orElse(t);
+                double truth = (t - oldest) / 1000.0;
+                long into = t - h0;
+                samples++;
+                boolean targetDown = h.status() != io.migmon.core.health.HealthStatus.UP
+                        && "target".equals(h.details().get("stage"));
+                if (targetDown && firstTargetDown < 0) {
+                    firstTargetDown = into;
+                }
+                if (into > 2_000 + 1_500 && !targetDown) {
+                    bad.add(into + " ms: not target DOWN: " + verdict(h) + " stage=" + h.details().get("stage"));
+                }
+                if (into > 1_000) {
+                    if (truth - overall > worstUnder) {
+                        worstUnder = truth - overall;
+                        worst = String.format("%d ms: overall %.2f at truth %.2f", into, overall, truth);
+                    }
+                    if (!(msgs > 0) || !(secs > 0)) {
+                        bad.add(String.format("%d ms: consumer lag %.0f msgs / %.2f s while rows wait", into, msgs, secs));
+                    }
+                }
+            }
+            writing.set(false);
+            writer.get(10, TimeUnit.SECONDS);
+            release.countDown();
+            hang.set(false);
+            int total = nextId.get();
+            Await.until(Duration.ofSeconds(60), "all applied", () -> applied.size() == total);
+            Await.until(Duration.ofSeconds(20), "UP after the hang",
+                    () -> p.healthCheck().check().status() == io.migmon.core.health.HealthStatus.UP);
+            Thread.sleep(500);
+            String state = String.format("hang 12 s, %d samples; first target DOWN %d ms into the hang; wrong reads %d, "
+                    + "first 4: %s; worst under-read %.2f s (%s); rows %d, processed_total %.0f, redelivered %.0f",
+                    samples, firstTargetDown, bad.size(), bad.subList(0, Math.min(4, bad.size())), worstUnder, worst,
+                    total, processed(registry), redelivered(registry));
+            System.out.println("[attack6] " + state);
+            assertThat(firstTargetDown).as(state).isBetween(0L, 3_500L);
+            assertThat(bad).as(state).isEmpty();
+            assertThat(worstUnder).as(state).isLessThanOrEqualTo(0.5);
+            assertThat(processed(registry)).as(state).isEqualTo((double) total);
+        } finally {
+            stop.set(true);
+            release.countDown();
+            p.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+
     private static long id(ChangeEvent e) {
         String a = e.afterJson();
         return Long.parseLong(a.replaceAll("[^0-9]", ""));

@@ -268,6 +268,32 @@ class CdcAttack6Test {
         }
     }
 
+    /**
+     * Restart mid-transaction: the previous instance applied and committed changes 1-2 of transaction T (4 changes
+     * of orders) and stopped; this one (a new processor) reads changes 3-4 and T's END (event_count 4), applies
+     * them; heartbeats go on every 2 s for 12 s. Truth: all of T is in the target: staleness 0. Expected: lag(orders)
+     * ≤ one heartbeat interval + 0.5 s once the stall timeout (4 s, the END hold's give-up) passed.
+     */
+    @Test
+    void aRestartMidTransactionReadsCurrentOnceTheHoldIsGivenUp() {
+        try (CdcEventProcessor p = processor()) {
+            long t1 = clock.millis() - 100;
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            p.process(List.of(data("orders", 0, 3, t1, "11:1", 3), data("orders", 0, 4, t1, "11:1", 4),
+                    end("11:1", t1, Map.of("public.orders", 4))));
+            List<String> reads = new ArrayList<>();
+            for (int s = 0; s < 6; s++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                reads.add(String.format("%.2f", lag("orders")));
+            }
+            String state = "lag(orders) after each heartbeat " + reads + "; overall " + overall() + "; health "
+                    + verdict(p.healthCheck().check());
+            assertThat(lag("orders")).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(overall()).as(state).isLessThanOrEqualTo(2.5);
+        }
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
