@@ -294,6 +294,48 @@ class CdcAttack6Test {
         }
     }
 
+    /**
+     * Heartbeats every 250 ms (the interval docs/cdc.md recommends when the gauge's accuracy matters; stall timeout
+     * 500 ms). The processor host's clock steps forward 0.8 s (NTP correcting a drift; ntpd steps above 128 ms).
+     * Truth: heartbeats arrive every 250 ms, the connector is alive. Expected: UP at every read after the step (read
+     * 100 ms after each heartbeat). Actual (2026-11-27 17:10 UTC): 15 of the 30 reads after the step DOWN
+     * "connector silent: no heartbeat or change event from the source for 900 ms" (~3.75 s, 15 heartbeats, until
+     * the pre-step samples leave the 16-sample window). Cause: {@code ProgressTracker.ClockOffset.STEP_NANOS} is a
+     * fixed 1 s, above the stall timeout (500 ms) at 250 ms heartbeats: any step between ~0.25 s and 1 s is neither
+     * taken as a step nor below the silence threshold.
+     */
+    @Test
+    @Disabled("finding 4: with 250 ms heartbeats a 0.8 s clock step reads DOWN 'connector silent 900 ms' at 15 of 30 reads (fixed 1 s step threshold > 500 ms stall timeout)")
+    void finding4_aSubSecondClockStepWithQuarterSecondHeartbeatsIsConnectorSilent() {
+        Duration hb = Duration.ofMillis(250);
+        try (CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(hb).build()) {
+            long skewMs = 0;
+            p.process(List.of(data("orders", 0, 1, clock.millis() - 20, null, 0)));
+            List<String> after = new ArrayList<>();
+            for (int i = 0; i < 60; i++) {
+                if (i == 30) {
+                    clock.advance(Duration.ofMillis(800));
+                    skewMs = -800;
+                }
+                clock.advance(hb);
+                p.process(List.of(heartbeat(clock.millis() - 10 + skewMs)));
+                clock.advance(Duration.ofMillis(100));
+                String v = verdict(p.healthCheck().check());
+                if (i < 30) {
+                    assertThat(v).as("before the step, read %d", i).startsWith("UP");
+                } else {
+                    after.add(v);
+                }
+                clock.advance(Duration.ofMillis(-100));
+            }
+            long down = after.stream().filter(v -> v.startsWith("DOWN")).count();
+            assertThat(after).as("after a 0.8 s step with 250 ms heartbeats (%d of %d reads DOWN; first: %s)", down,
+                    after.size(), after.stream().filter(v -> v.startsWith("DOWN")).findFirst().orElse("-"))
+                    .allMatch(v -> v.startsWith("UP"));
+        }
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
