@@ -336,6 +336,37 @@ class CdcAttack6Test {
         }
     }
 
+    /**
+     * A poison record inside a transaction: T changes orders twice; the first change is applied, the second is not
+     * valid JSON (a broken producer / proxy) and is dead-lettered; T's END (event_count 2 for orders) follows;
+     * heartbeats every 2 s for 12 s. Truth: the pipeline moved on, nothing waits: what the target lacks is in the DLQ
+     * (counted there), not waiting. Expected: the dead letter counted, and lag(orders) ≤ one heartbeat interval +
+     * 0.5 s once the END hold's give-up (stall timeout 4 s) passed, not growing for good.
+     */
+    @Test
+    void aPoisonChangeInsideATransactionDoesNotKeepTheTableStaleForever() {
+        try (CdcEventProcessor p = processor()) {
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            long t1 = clock.millis() - 100;
+            p.process(List.of(data("orders", 0, 1, t1, "12:1", 1),
+                    CdcRecord.of("shop.public.orders", 0, offsets.incrementAndGet(), clock.millis(),
+                            "{\"id\":2}".getBytes(StandardCharsets.UTF_8),
+                            "{\"before\":null,\"after\":{\"id\":2},\"sou".getBytes(StandardCharsets.UTF_8)),
+                    end("12:1", t1, Map.of("public.orders", 2))));
+            List<String> reads = new ArrayList<>();
+            for (int s = 0; s < 6; s++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                reads.add(String.format("%.2f", lag("orders")));
+            }
+            String state = "lag(orders) after each heartbeat " + reads + "; overall " + overall() + "; dead-lettered "
+                    + p.deadLettered() + "; health " + verdict(p.healthCheck().check());
+            assertThat(p.deadLettered()).as(state).isEqualTo(1);
+            assertThat(lag("orders")).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(overall()).as(state).isLessThanOrEqualTo(2.5);
+        }
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
