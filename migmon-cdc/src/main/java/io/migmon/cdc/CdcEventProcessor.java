@@ -235,6 +235,11 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 + last.getMessage(), last);
     }
 
+    /** The watermarks the lag gauges are computed from (tests, diagnostics). */
+    ProgressTracker progress() {
+        return progress;
+    }
+
     /** The pipeline (tests). */
     ChangePipeline pipeline() {
         return pipeline;

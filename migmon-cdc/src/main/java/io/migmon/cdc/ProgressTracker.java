@@ -599,15 +599,83 @@ final class ProgressTracker {
 
     /** Replication lag in seconds of one table pair ({@code pair} non-null) or of everything ({@code null}). */
     double stalenessSeconds(String pair) {
+        return stalenessSeconds(pair, nowNanos());
+    }
+
+    private double stalenessSeconds(String pair, long now) {
         if (config.consumesKafka() && unknown(pair)) {
             return Double.NaN;
         }
-        long now = nowNanos();
         double watermarks = watermarkStalenessSeconds(pair, now);
         // an END whose changes have not all arrived confirms nothing beyond its commit: they are committed and
         // not applied, so the target is at least that stale (finding 8)
         long held = heldNanos(pair, now);
         return held > 0 ? Math.max(watermarks, Math.max(0, now - held) / 1e9) : watermarks;
+    }
+
+    /**
+     * Diagnostics, never read by a gauge (the accuracy benchmark's {@code -DlagExplain} dump): the overall replication
+     * lag computed at one instant together with what it was computed from, on one line. Source times are given as
+     * ages at that instant in ms (-1: none); per data partition: offsets ({@code committed}, {@code end},
+     * {@code appliedThrough}), the waiting bound ({@code oldestUnapplied}, {@code inFlight}, {@code peeked}), the last
+     * applied and last arrived change ({@code applied}, {@code change}, {@code changeSeq}), the confirmation of its
+     * connector ({@code conf} = newest heartbeat or {@code END}, {@code hb}, {@code txEnd}, {@code confSeq},
+     * {@code confArrival}, {@code seenConf}) and whether it confirms the last change ({@code confirms},
+     * {@code txIncomplete}, {@code txOpen}, {@code txClosed}), and the partition's idle-rule value ({@code idle}); then
+     * the oldest {@code END} hold ({@code held}) and the value ({@code value}). Reads the volatile watermarks
+     * without the processing thread's lock, like the gauges.
+     */
+    String explainOverall() {
+        long now = nowNanos();
+        StringBuilder b = new StringBuilder();
+        b.append("value=").append(fmtMs(stalenessSeconds(null, now) * 1000));
+        long oldest = oldestUnapplied(null);
+        b.append(" rule=").append(oldest > 0 ? "waiting" : config.heartbeatInterval != null ? "idle" : "confirmed");
+        b.append(" oldestUnapplied=").append(age(oldest, now));
+        b.append(" held=").append(age(heldNanos(null, now), now));
+        b.append(" lastConfSeq=").append(lastConfirmationSeq).append(" lastConfArrival=")
+                .append(age(lastConfirmationArrivalNanos, now));
+        for (PartitionProgress p : partitions.values()) {
+            b.append(" | ").append(p.tp).append(p.data ? "" : " (side/tx)");
+            if (!p.data) {
+                continue;
+            }
+            long hb = p.seenConfirmedNanos;
+            boolean seenConfirms = confirms(hb, p.seenConfirmedSeq, changeSourceNanos(p), p.lastChangeSeq)
+                    && !txIncomplete(p);
+            long conf = confirmationNanos(p);
+            b.append(" committed=").append(p.committed).append(" end=").append(p.end)
+                    .append(" appliedThrough=").append(p.appliedThrough)
+                    .append(" oldestUnapplied=").append(age(p.oldestUnappliedSourceNanos(seenConfirms ? hb : -1), now))
+                    .append(" inFlight=").append(age(p.inFlightSourceNanos, now))
+                    .append(" peeked=").append(age(p.oldestSourceNanos, now))
+                    .append(" applied=").append(age(p.lastAppliedSourceNanos, now))
+                    .append(" change=").append(age(p.lastChangeSourceNanos, now))
+                    .append(" changeArrival=").append(age(p.lastChangeArrivalNanos, now))
+                    .append(" changeSeq=").append(p.lastChangeSeq)
+                    .append(" conf=").append(age(conf, now))
+                    .append(" hb=").append(age(heartbeatNanos(p), now))
+                    .append(" txEnd=").append(age(txEndNanos(p), now))
+                    .append(" confSeq=").append(confirmationSeq(p))
+                    .append(" confArrival=").append(age(confirmationArrivalNanos(p), now))
+                    .append(" seenConf=").append(age(hb, now)).append('#').append(p.seenConfirmedSeq)
+                    .append(" confirms=").append(confirms(conf, confirmationSeq(p), changeSourceNanos(p),
+                            p.lastChangeSeq))
+                    .append(" txIncomplete=").append(txIncomplete(p))
+                    .append(" txOpen=").append(p.lastChangeTxOpen)
+                    .append(" txClosed=").append(lastChangeTxClosed
+                            && (lastChangePartition == null || lastChangePartition == p))
+                    .append(" idle=").append(fmtMs(idleStalenessSeconds(p, now) * 1000));
+        }
+        return b.toString();
+    }
+
+    private static String age(long sourceNanos, long now) {
+        return sourceNanos > 0 ? fmtMs((now - sourceNanos) / 1e6) : "-1";
+    }
+
+    private static String fmtMs(double ms) {
+        return String.format(java.util.Locale.ROOT, "%.1f", ms);
     }
 
     private double watermarkStalenessSeconds(String pair, long now) {

@@ -47,6 +47,11 @@ final class LagPipeline implements AutoCloseable {
     volatile boolean blocked;
     volatile long delayPerRowMicros;
     volatile boolean inApply;
+    /**
+     * When non-null, every apply call of the gated applier is logged here (epoch nanos of its start, of the target's
+     * commit, i.e. the JDBC applier's return, and the batch size): the accuracy benchmark's {@code -DlagExplain} dump.
+     */
+    volatile java.util.Queue<long[]> applyLog;
     private final ExecutorService executor = Executors.newSingleThreadExecutor();
     CdcEventProcessor processor;
     private Future<?> loop;
@@ -94,6 +99,7 @@ final class LagPipeline implements AutoCloseable {
             @Override
             public void apply(List<ChangeEvent> batch) throws Exception {
                 inApply = true;
+                long started = nowNanos();
                 try {
                     while (blocked) {
                         Thread.sleep(5);
@@ -103,6 +109,10 @@ final class LagPipeline implements AutoCloseable {
                         Thread.sleep(d / 1000, (int) (d % 1000) * 1000);
                     }
                     jdbc.apply(batch);
+                    java.util.Queue<long[]> log = applyLog;
+                    if (log != null) {
+                        log.add(new long[] {started, nowNanos(), batch.size()});
+                    }
                 } finally {
                     inApply = false;
                 }
@@ -211,15 +221,23 @@ final class LagPipeline implements AutoCloseable {
      * @param targetMax the target's highest id, read just before the gauge
      */
     double truthSeconds(long nowNanos, long targetMax) throws Exception {
+        long commitNanos = oldestMissingCommitNanos(targetMax);
+        return commitNanos < 0 ? 0 : Math.max(0, nowNanos - commitNanos) / 1e9;
+    }
+
+    /**
+     * Commit time (epoch nanos, {@code pg_xact_commit_timestamp}) of the oldest source row whose id is above
+     * {@code targetMax}; -1 when there is none (the truth is 0 at any instant).
+     */
+    long oldestMissingCommitNanos(long targetMax) throws Exception {
         try (Connection c = env.source().getConnection(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT pg_xact_commit_timestamp(xmin) FROM " + table
                      + " WHERE id = (SELECT min(id) FROM " + table + " WHERE id > " + targetMax + ")")) {
             if (!rs.next()) {
-                return 0;
+                return -1;
             }
             Timestamp ts = rs.getTimestamp(1);
-            long commitNanos = ts.getTime() / 1000 * 1_000_000_000L + ts.getNanos();
-            return Math.max(0, nowNanos - commitNanos) / 1e9;
+            return ts.getTime() / 1000 * 1_000_000_000L + ts.getNanos();
         }
     }
 
