@@ -107,7 +107,18 @@ final class ChangePipeline {
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, sink);
         // END records can arrive only where transactions are grouped (the transaction topic is read)
-        this.ends = groupTransactions ? new TransactionEnds(this::owner, progress::topicState, sink,
+        TransactionEnds.Owner members = new TransactionEnds.Owner() {
+            @Override
+            public long since(String topic) {
+                return owner(topic);
+            }
+
+            @Override
+            public Set<Integer> partitions(String topic) {
+                return assignedPartitionsOf(topic);
+            }
+        };
+        this.ends = groupTransactions ? new TransactionEnds(members, progress::topicState, sink,
                 config.stallTimeout, config.lagRefreshInterval, discoveryTime(config)) : null;
         progress.ends = ends;
     }
@@ -129,8 +140,11 @@ final class ChangePipeline {
         return config.topicPattern != null ? config.topicPattern.matcher(topic).matches() : config.topics.contains(topic);
     }
 
-    /** What the group assigned here, published for any thread; null before the first assignment. */
-    private record Assignment(Map<String, Long> since, Set<String> subscribed) { }
+    /**
+     * What the group assigned here, published for any thread; null before the first assignment. {@code partitions}:
+     * the partition numbers assigned here per topic.
+     */
+    private record Assignment(Map<String, Long> since, Map<String, Set<Integer>> partitions, Set<String> subscribed) { }
 
     private volatile Assignment assignment;
     /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
@@ -160,6 +174,19 @@ final class ChangePipeline {
     }
 
     /**
+     * The partitions of {@code topic} assigned here (see {@link TransactionEnds.Owner#partitions}): empty when none
+     * is; null when not known (through {@code process(...)}, or before the first assignment). Any thread.
+     */
+    Set<Integer> assignedPartitionsOf(String topic) {
+        Assignment a = assignment;
+        if (!config.consumesKafka() || a == null) {
+            return null;
+        }
+        Set<Integer> p = a.partitions.get(topic);
+        return p == null ? Set.of() : p;
+    }
+
+    /**
      * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
      * the consumer's current subscription (with a pattern: the topics it matched so far).
      */
@@ -176,12 +203,16 @@ final class ChangePipeline {
 
     private void publishAssignment(Set<String> subscription) {
         Map<String, Long> since = new HashMap<>();
+        Map<String, Set<Integer>> numbers = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
             since.merge(e.getKey().topic(), e.getValue(), Math::min);
+            numbers.computeIfAbsent(e.getKey().topic(), t -> new java.util.HashSet<>()).add(e.getKey().partition());
         }
+        Map<String, Set<Integer>> partitions = new HashMap<>();
+        numbers.forEach((t, n) -> partitions.put(t, Set.copyOf(n)));
         Set<String> subscribed = subscription != null ? Set.copyOf(subscription)
                 : assignment != null ? assignment.subscribed : Set.of();
-        assignment = new Assignment(Map.copyOf(since), subscribed);
+        assignment = new Assignment(Map.copyOf(since), Map.copyOf(partitions), subscribed);
     }
 
     /**
@@ -362,6 +393,9 @@ final class ChangePipeline {
                         if (groupTransactions && ex.transactionId() != null) {
                             // its transaction can never be complete: given up now, not when it expires
                             transactions.deadLettered(ex.transactionId());
+                        }
+                        if (ends != null && p.data) {
+                            ends.deadLettered(r.topic(), consumedNanos); // a trailing hold may wait for it
                         }
                         dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                         continue;
@@ -750,7 +784,9 @@ final class ChangePipeline {
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
-                    ends.change(sourceName, e.qualifiedTable(), r.partition(), e.transactionId(),
+                    // a record that did not come from Kafka (an embedded engine's) is its destination's one stream
+                    ends.change(sourceName, e.qualifiedTable(),
+                            r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(), e.transactionId(),
                             e.transactionTotalOrder(), src, consumedNanos);
                 }
                 progress.changeSourceTime(p, src > 0 ? src : consumedNanos);

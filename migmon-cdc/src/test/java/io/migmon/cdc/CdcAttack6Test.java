@@ -146,7 +146,6 @@ class CdcAttack6Test {
      * takes the minimum over partitions seen only.
      */
     @Test
-    @Disabled("finding 2: END hold released by a later change on every seen partition while the held change is on an unseen one: lag(orders) 0.0 at truth 3.3 s")
     void finding2_aLaterChangeOnEverySeenPartitionReleasesAHoldForAnUnseenPartition() {
         try (CdcEventProcessor p = processor()) {
             p.process(List.of(data("orders", 0, 3, clock.millis() - 100, "5:1", 1),
@@ -233,7 +232,6 @@ class CdcAttack6Test {
      * and the transaction's expiry do not).
      */
     @Test
-    @Disabled("finding 3: a dead-lettered transaction END keeps its applied table's lag growing: 12.2 s after 12 s, 360.2 s after 6 min at truth 0, health UP")
     void finding3_aDeadLetteredEndKeepsTheTableStaleForever() {
         try (CdcEventProcessor p = processor()) {
             p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
