@@ -545,6 +545,127 @@ class CdcAttack6IT {
         }
     }
 
+    /**
+     * Finding 2 (CdcAttack6Test) with a real consumer that has partitions 0-2 of a 3-partition table topic assigned:
+     * the table's changes went to partitions 0 and 1 only since the start. Transaction A (commit t1) changes a row of
+     * partition 2, its send delayed (the test holds it back 8 s); A's END arrives; transaction B (t1 + 200 ms) changes
+     * rows on partitions 0 and 1 and is applied; heartbeats every second; stall timeout 10 s (so the hold is not given
+     * up within the window). Truth: A's change is not applied: the target is stale by now − t1. Expected: lag(orders)
+     * ≥ truth − 0.5 s at every sample from B's apply until A's change is sent. Actual (2026-11-27 17:30 UTC, load
+     * 28.7): under at 61 of 68 samples, worst 0.00 at a truth of 8.04 s. See also finding 6: here the hold is also
+     * released without B.
+     */
+    @Test
+    @Disabled("finding 2: with Kafka, A's change withheld on partition 2 (assigned, never seen): lag(orders) under truth - 0.5 s at 61 of 68 samples, 0.00 at truth 8.04 s")
+    void finding2_withKafka_aHoldOnAnUnseenAssignedPartitionIsReleased() throws Exception {
+        unseenPartitionHold("fp", true);
+    }
+
+    /**
+     * Finding 6: finding 2's scenario without transaction B (no later change at all): A's END read, A's change held
+     * back 8 s by the connector's producer (not at the broker yet). Truth: stale by now − t1. Expected: lag(orders) ≥
+     * truth − 0.5 s at every sample (the END hold exists for exactly this: an END consumed before its changes).
+     * Actual (2026-11-27 17:34 UTC, load ~25): under at 71 of 75 samples, worst 0.00 at a truth of 8.00 s. Guess:
+     * {@code TransactionEnds.verdict}'s CAUGHT_UP rule: every partition of the topic is caught up (end offset = committed)
+     * by an end offset read {@code grace} (the lag refresh, 250 ms) after the END, so the hold is taken for "applied
+     * before a restart" and released; a change still in the connector's producer leaves the partitions caught up too.
+     */
+    @Test
+    @Disabled("finding 6: with Kafka an END hold is released ~250 ms after the END while its change is not at the broker yet: lag(orders) 0.00 at truth 8.00 s, 71 of 75 samples under")
+    void finding6_anEndHoldIsReleasedWhileItsChangeIsInTransit() throws Exception {
+        unseenPartitionHold("fq", false);
+    }
+
+    private void unseenPartitionHold(String prefix, boolean withB) throws Exception {
+        setUp();
+        String data = prefix + ".public.orders";
+        String tx = prefix + ".transaction";
+        String hbTopic = "__debezium-heartbeat." + prefix;
+        createTopics(3, data);
+        createTopics(1, tx, hbTopic);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<?> hb = threads.submit(() -> {
+            while (!stop.get()) {
+                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                producer.flush();
+                Thread.sleep(1_000);
+            }
+            return null;
+        });
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Set<Long> applied = ConcurrentHashMap.newKeySet();
+        Map<String, Object> c = new HashMap<>();
+        c.put("bootstrap.servers", kafka.bootstrapServers());
+        c.put("group.id", prefix + "-g");
+        c.put("auto.offset.reset", "earliest");
+        CdcEventProcessor p = CdcEventProcessor.builder(prefix).meterRegistry(registry).kafkaConsumer(c)
+                .topics(data, tx, hbTopic).applier(batch -> batch.forEach(e -> applied.add(id(e))))
+                .heartbeatInterval(Duration.ofSeconds(1)).stallTimeout(Duration.ofSeconds(10))
+                .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
+        Future<?> loop = threads.submit(p);
+        try {
+            long t0 = System.currentTimeMillis();
+            send(data, 0, "{\"id\":1}", txChange(prefix, "orders", 1, t0, 500, 1));
+            send(data, 1, "{\"id\":2}", txChange(prefix, "orders", 2, t0, 500, 2));
+            send(tx, 0, "{\"id\":\"500\"}", end("500:99", t0, "orders", 2));
+            producer.flush();
+            Await.until(Duration.ofSeconds(30), "T0 applied", () -> applied.size() == 2);
+            Await.until(Duration.ofSeconds(20), "lag 0", () -> lag(registry, "orders") == 0.0);
+            long t1 = System.currentTimeMillis();
+            send(tx, 0, "{\"id\":\"501\"}", end("501:99", t1, "orders", 1));
+            producer.flush();
+            Thread.sleep(200);
+            if (withB) {
+                long t2 = System.currentTimeMillis();
+                send(data, 0, "{\"id\":3}", txChange(prefix, "orders", 3, t2, 502, 1));
+                send(data, 1, "{\"id\":4}", txChange(prefix, "orders", 4, t2, 502, 2));
+                send(tx, 0, "{\"id\":\"502\"}", end("502:99", t2, "orders", 2));
+                producer.flush();
+                Await.until(Duration.ofSeconds(20), "B applied", () -> applied.size() == 4);
+            }
+            int samples = 0;
+            int under = 0;
+            String worst = "";
+            double worstGap = 0;
+            while (System.currentTimeMillis() - t1 < 8_000) {
+                Thread.sleep(100);
+                double l = lag(registry, "orders");
+                double truth = (System.currentTimeMillis() - t1) / 1000.0;
+                samples++;
+                if (!(l >= truth - 0.5)) {
+                    under++;
+                    if (truth - l > worstGap) {
+                        worstGap = truth - l;
+                        worst = String.format("read %.2f at truth %.2f", l, truth);
+                    }
+                }
+            }
+            send(data, 2, "{\"id\":5}", txChange(prefix, "orders", 5, t1, 501, 1));
+            producer.flush();
+            Await.until(Duration.ofSeconds(20), "A applied", () -> applied.size() == (withB ? 5 : 3));
+            String state = String.format((withB ? "with B: " : "without B: ") + "A's change (partition 2) withheld 8 s: lag(orders) under truth - 0.5 s at %d "
+                    + "of %d samples (worst: %s)", under, samples, worst);
+            System.out.println("[attack6] " + state);
+            assertThat(under).as(state).isZero();
+        } finally {
+            stop.set(true);
+            p.close();
+            loop.get(30, TimeUnit.SECONDS);
+            hb.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String end(String id, long commitMs, String table, int count) {
+        return "{\"status\":\"END\",\"id\":\"" + id + "\",\"event_count\":" + count + ",\"data_collections\":[{"
+                + "\"data_collection\":\"public." + table + "\",\"event_count\":" + count + "}],\"ts_ms\":" + commitMs + "}";
+    }
+
+    private static String txChange(String prefix, String table, long id, long commitMs, long xid, int order) {
+        String c = change(prefix, table, id, commitMs);
+        return c.substring(0, c.length() - 1) + ",\"transaction\":{\"id\":\"" + xid + ":99\",\"total_order\":" + order
+                + ",\"data_collection_order\":" + order + "}}";
+    }
+
     private static long id(ChangeEvent e) {
         String a = e.afterJson();
         return Long.parseLong(a.replaceAll("[^0-9]", ""));

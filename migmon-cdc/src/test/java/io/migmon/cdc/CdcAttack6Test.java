@@ -363,6 +363,65 @@ class CdcAttack6Test {
         }
     }
 
+    /**
+     * Connect: tasks 0 and 1 RUNNING; the connector is then restarted with a bad config and answers FAILED with no
+     * tasks ({@code "tasks":[]}), then RUNNING with tasks 0 and 1 again. Truth per answer: the listed tasks only.
+     * Expected (attack 5 finding 5's fix): while no task is listed, no state of task 0 or 1 reads 1; when they are
+     * listed again, RUNNING reads 1 for each. Held expectation.
+     */
+    @Test
+    void tasksAbsentBesideAFailedConnectorReadZeroAndComeBack() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> answer = new java.util.concurrent.atomic.AtomicReference<>();
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            byte[] b = answer.get().getBytes(StandardCharsets.UTF_8);
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        server.start();
+        String running = "{\"name\":\"shop\",\"connector\":{\"state\":\"RUNNING\",\"worker_id\":\"w:8083\"},"
+                + "\"tasks\":[{\"id\":0,\"state\":\"RUNNING\",\"worker_id\":\"w:8083\"},"
+                + "{\"id\":1,\"state\":\"RUNNING\",\"worker_id\":\"w:8083\"}],\"type\":\"source\"}";
+        String failed = "{\"name\":\"shop\",\"connector\":{\"state\":\"FAILED\",\"worker_id\":\"w:8083\","
+                + "\"trace\":\"org.apache.kafka.connect.errors.ConnectException: bad config\"},\"tasks\":[],"
+                + "\"type\":\"source\"}";
+        try (io.migmon.cdc.connect.KafkaConnectClient client = io.migmon.cdc.connect.KafkaConnectClient.builder(
+                java.net.URI.create("http://127.0.0.1:" + server.getAddress().getPort()))
+                .timeout(Duration.ofSeconds(5)).meterRegistry(registry).build()) {
+            answer.set(running);
+            client.status("shop");
+            assertThat(taskState("0", "RUNNING")).isEqualTo(1.0);
+            answer.set(failed);
+            client.status("shop");
+            List<String> claimed = new ArrayList<>();
+            for (String task : List.of("0", "1")) {
+                for (String state : io.migmon.cdc.connect.KafkaConnectClient.STATES) {
+                    if (taskState(task, state) == 1.0) {
+                        claimed.add(task + "=" + state);
+                    }
+                }
+            }
+            assertThat(claimed).as("task states claimed beside a FAILED connector with no tasks").isEmpty();
+            assertThat(registry.get("cdc.connector.state").tags("connector", "shop", "state", "FAILED").gauge()
+                    .value()).isEqualTo(1.0);
+            answer.set(running);
+            client.status("shop");
+            assertThat(taskState("0", "RUNNING")).isEqualTo(1.0);
+            assertThat(taskState("1", "RUNNING")).isEqualTo(1.0);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private double taskState(String task, String state) {
+        io.micrometer.core.instrument.Gauge g = registry.find("cdc.connector.task.state").tags("connector", "shop",
+                "task", task, "state", state).gauge();
+        return g == null ? Double.NaN : g.value();
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
