@@ -174,6 +174,27 @@ final class ChangePipeline {
     }
 
     /**
+     * Whether {@code r} (a transaction topic's record) may be a redelivery of one a previous consumer processed: it
+     * was written (its Kafka timestamp) before its partition was assigned here, or that is not known (no timestamp,
+     * no assignment: through {@code process(...)}). An {@code END} written while this member already read its topic
+     * is live: its changes were not applied before a restart, so the caught-up rule of {@link TransactionEnds} does
+     * not release it (attack 6 finding 6).
+     */
+    private boolean writtenBeforeAssigned(CdcRecord r) {
+        Assignment a = assignment;
+        if (!config.consumesKafka() || a == null || r.timestampMs() < 0) {
+            return true;
+        }
+        Long since = assignedSince(r.topic(), r.partition());
+        return since == null || r.timestampMs() * 1_000_000L < since;
+    }
+
+    /** When partition {@code partition} of {@code topic} was assigned here (epoch nanos), or null (poll thread). */
+    private Long assignedSince(String topic, int partition) {
+        return assignedPartitions.get(new TopicPartition(topic, partition));
+    }
+
+    /**
      * The partitions of {@code topic} assigned here (see {@link TransactionEnds.Owner#partitions}): empty when none
      * is; null when not known (through {@code process(...)}, or before the first assignment). Any thread.
      */
@@ -814,7 +835,8 @@ final class ChangePipeline {
                             : null;
                     transactions.ended(e.transactionId(), consumedEventCount(e, connector), eventTs);
                     if (ends != null && eventTs > 0 && connector != null) {
-                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos);
+                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos,
+                                writtenBeforeAssigned(r));
                     }
                 } else if ("BEGIN".equals(e.transactionStatus())) {
                     transactions.begun(e.transactionId(), eventTs);
