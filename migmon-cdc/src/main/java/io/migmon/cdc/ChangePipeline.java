@@ -987,12 +987,31 @@ final class ChangePipeline {
         return nanosNow();
     }
 
-    /** One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). */
+    /**
+     * One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). The
+     * batch's partition reads {@link PartitionProgress#callStartedMs} from the call's start to its end: time queued
+     * behind other partitions' calls, or between retries, is not a call running (attack 6 finding 5).
+     */
     private void applyLocked(List<ChangeEvent> batch) throws Exception {
         applyLock.lock();
+        CdcRecord first = batch.get(0).record();
+        PartitionProgress p = progress.get(new TopicPartition(first.topic(), first.partition()));
         try {
+            if (p != null) {
+                p.callStartedMs = config.clock.millis();
+            }
             applier.apply(batch);
         } finally {
+            if (p != null) {
+                long start = p.callStartedMs;
+                p.callStartedMs = -1;
+                long end = config.clock.millis();
+                for (PartitionProgress q : progress.partitions()) {
+                    if (q != p && q.data) {
+                        q.otherCallEnded(start, end); // its wait was this partition's turn (see stalled)
+                    }
+                }
+            }
             applyLock.unlock();
         }
     }

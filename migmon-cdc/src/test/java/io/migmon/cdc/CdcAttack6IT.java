@@ -439,7 +439,6 @@ class CdcAttack6IT {
      * {@code ProcessorHealth}'s {@code applyHung}, which also silences the connector rule, is derived from it).
      */
     @Test
-    @Disabled("finding 5: 4 partitions, 1.2 s per apply call: DOWN 'target not responding: apply running for 3530 ms' (longest call 1306 ms) at 174 of 205 reads")
     void finding5_aBacklogOverFourPartitionsClaimsTheTargetNotResponding() throws Exception {
         setUp();
         String prefix = "b4";
