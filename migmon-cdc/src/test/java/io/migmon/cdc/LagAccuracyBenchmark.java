@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * whose gauge read took over 20 ms or that started over 50 ms after their tick).
  *
  * <p>Diagnosis options: {@code -Dphases=bulk} (any of {@code steady,backlog,slow,bulk,idle}, comma-separated; default
- * all; a round of only {@code bulk} is the 50,000-row transaction, until applied + 2 s, then 1 s of gap) and
+ * all; a round of only {@code bulk} is the 50,000-row transaction, until applied + 2 s, then 1 s of gap; the wait
+ * for it is {@code -DbulkTimeoutS=300}) and
  * {@code -DlagExplain=true}: every sample also takes the processor's watermark state right after the gauge
  * ({@link ProgressTracker#explainOverall()}), a tracer thread logs every 2 ms what changed (heartbeat/{@code END}
  * processed, applied-through and committed offsets), the gated applier logs each apply (start, target commit, rows)
@@ -111,7 +112,7 @@ class LagAccuracyBenchmark {
         StringBuilder report = new StringBuilder("lag accuracy, " + Instant.now() + ", heartbeat " + heartbeat
                 + ", synchronous_commit " + synchronousCommit + ", poll.interval.ms "
                 + (pollIntervalMs.isBlank() ? "default (500)" : pollIntervalMs)
-                + ", phases " + phases + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim()
+                + ", phases " + System.getProperty("phases", "all") + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim()
                 + "\n");
         try (LagPipeline pipe = new LagPipeline("accuracy", heartbeat, connector)) {
             pipe.sourceSynchronousCommit(synchronousCommit);
@@ -427,7 +428,9 @@ class LagAccuracyBenchmark {
             long from = nextId.getAndAdd(50_000);
             pipe.write("INSERT INTO " + pipe.table + " SELECT g, 'bulk', 2 FROM generate_series(" + from + ", "
                     + (from + 49_999) + ") g");
-            Await.until(Duration.ofSeconds(120), "bulk applied", () -> pipe.targetMaxId() >= from + 49_999);
+            // 120 s was short under load average ~25 (one 50k-row round took longer); -DbulkTimeoutS=...
+            Await.until(Duration.ofSeconds(Long.getLong("bulkTimeoutS", 300)), "bulk applied",
+                    () -> pipe.targetMaxId() >= from + 49_999);
             Thread.sleep(2_000);
         }
         if (phases.contains("idle")) {
