@@ -291,7 +291,8 @@ final class ProcessorHealth {
             return call >= 0
                     ? new String[] {"target", "target not responding: apply running for " + (now - call) + " ms"}
                     : new String[] {"target", "waiting for the applier: batch handed to it " + (now - started)
-                            + " ms ago, no apply call of it running now (queued behind other partitions' calls, or between retries)"};
+                            + " ms ago, no apply call of it running now (queued behind other partitions' calls,"
+                            + " or between retries)"};
         }
         if (blocked != null) {
             return new String[] {stageOf(blocked), blocked};
