@@ -44,8 +44,9 @@ import java.util.function.Predicate;
  *       an {@code END} that may be a redelivery (its record written before its partition was assigned here, or not
  *       known: attack 6 finding 6, a live {@code END}'s change still in the connector's producer leaves the
  *       partitions caught up too) — and unless the hold is <em>trailing</em>: some of the table's changes of the
- *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way behind the {@code END} (a Connect
- *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way
+ *       behind the {@code END} (a Connect worker's producer lets the transaction topic's record overtake a large
+ *       transaction's data); a trailing hold
  *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
  *       {@code giveUp} without one of its changes arriving;</li>
  *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
