@@ -107,7 +107,18 @@ final class ChangePipeline {
         this.transactions = new TransactionTracker(config.clock, transactionTimeout(config),
                 TransactionTracker.MAX_OPEN, sink);
         // END records can arrive only where transactions are grouped (the transaction topic is read)
-        this.ends = groupTransactions ? new TransactionEnds(this::owner, progress::topicState, sink,
+        TransactionEnds.Owner members = new TransactionEnds.Owner() {
+            @Override
+            public long since(String topic) {
+                return owner(topic);
+            }
+
+            @Override
+            public Set<Integer> partitions(String topic) {
+                return assignedPartitionsOf(topic);
+            }
+        };
+        this.ends = groupTransactions ? new TransactionEnds(members, progress::topicState, sink,
                 config.stallTimeout, config.lagRefreshInterval, discoveryTime(config)) : null;
         progress.ends = ends;
     }
@@ -129,8 +140,11 @@ final class ChangePipeline {
         return config.topicPattern != null ? config.topicPattern.matcher(topic).matches() : config.topics.contains(topic);
     }
 
-    /** What the group assigned here, published for any thread; null before the first assignment. */
-    private record Assignment(Map<String, Long> since, Set<String> subscribed) { }
+    /**
+     * What the group assigned here, published for any thread; null before the first assignment. {@code partitions}:
+     * the partition numbers assigned here per topic.
+     */
+    private record Assignment(Map<String, Long> since, Map<String, Set<Integer>> partitions, Set<String> subscribed) { }
 
     private volatile Assignment assignment;
     /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
@@ -160,6 +174,40 @@ final class ChangePipeline {
     }
 
     /**
+     * Whether {@code r} (a transaction topic's record) may be a redelivery of one a previous consumer processed: it
+     * was written (its Kafka timestamp) before its partition was assigned here, or that is not known (no timestamp,
+     * no assignment: through {@code process(...)}). An {@code END} written while this member already read its topic
+     * is live: its changes were not applied before a restart, so the caught-up rule of {@link TransactionEnds} does
+     * not release it (attack 6 finding 6).
+     */
+    private boolean writtenBeforeAssigned(CdcRecord r) {
+        Assignment a = assignment;
+        if (!config.consumesKafka() || a == null || r.timestampMs() < 0) {
+            return true;
+        }
+        Long since = assignedSince(r.topic(), r.partition());
+        return since == null || r.timestampMs() * 1_000_000L < since;
+    }
+
+    /** When partition {@code partition} of {@code topic} was assigned here (epoch nanos), or null (poll thread). */
+    private Long assignedSince(String topic, int partition) {
+        return assignedPartitions.get(new TopicPartition(topic, partition));
+    }
+
+    /**
+     * The partitions of {@code topic} assigned here (see {@link TransactionEnds.Owner#partitions}): empty when none
+     * is; null when not known (through {@code process(...)}, or before the first assignment). Any thread.
+     */
+    Set<Integer> assignedPartitionsOf(String topic) {
+        Assignment a = assignment;
+        if (!config.consumesKafka() || a == null) {
+            return null;
+        }
+        Set<Integer> p = a.partitions.get(topic);
+        return p == null ? Set.of() : p;
+    }
+
+    /**
      * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
      * the consumer's current subscription (with a pattern: the topics it matched so far).
      */
@@ -176,12 +224,16 @@ final class ChangePipeline {
 
     private void publishAssignment(Set<String> subscription) {
         Map<String, Long> since = new HashMap<>();
+        Map<String, Set<Integer>> numbers = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
             since.merge(e.getKey().topic(), e.getValue(), Math::min);
+            numbers.computeIfAbsent(e.getKey().topic(), t -> new java.util.HashSet<>()).add(e.getKey().partition());
         }
+        Map<String, Set<Integer>> partitions = new HashMap<>();
+        numbers.forEach((t, n) -> partitions.put(t, Set.copyOf(n)));
         Set<String> subscribed = subscription != null ? Set.copyOf(subscription)
                 : assignment != null ? assignment.subscribed : Set.of();
-        assignment = new Assignment(Map.copyOf(since), subscribed);
+        assignment = new Assignment(Map.copyOf(since), Map.copyOf(partitions), subscribed);
     }
 
     /**
@@ -362,6 +414,9 @@ final class ChangePipeline {
                         if (groupTransactions && ex.transactionId() != null) {
                             // its transaction can never be complete: given up now, not when it expires
                             transactions.deadLettered(ex.transactionId());
+                        }
+                        if (ends != null && p.data) {
+                            ends.deadLettered(r.topic(), consumedNanos); // a trailing hold may wait for it
                         }
                         dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                         continue;
@@ -751,7 +806,9 @@ final class ChangePipeline {
                 progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
-                    ends.change(sourceName, e.qualifiedTable(), r.partition(), e.transactionId(),
+                    // a record that did not come from Kafka (an embedded engine's) is its destination's one stream
+                    ends.change(sourceName, e.qualifiedTable(),
+                            r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(), e.transactionId(),
                             e.transactionTotalOrder(), src, consumedNanos);
                 }
                 progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
@@ -779,7 +836,8 @@ final class ChangePipeline {
                             : null;
                     transactions.ended(e.transactionId(), consumedEventCount(e, connector), eventTs);
                     if (ends != null && eventTs > 0 && connector != null) {
-                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos);
+                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos,
+                                writtenBeforeAssigned(r));
                     }
                 } else if ("BEGIN".equals(e.transactionStatus())) {
                     transactions.begun(e.transactionId(), eventTs);
@@ -934,12 +992,31 @@ final class ChangePipeline {
         return nanosNow();
     }
 
-    /** One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). */
+    /**
+     * One {@code apply} call under {@link #applyLock}: never beside another one (poll loop or process(...)). The
+     * batch's partition reads {@link PartitionProgress#callStartedMs} from the call's start to its end: time queued
+     * behind other partitions' calls, or between retries, is not a call running (attack 6 finding 5).
+     */
     private void applyLocked(List<ChangeEvent> batch) throws Exception {
         applyLock.lock();
+        CdcRecord first = batch.get(0).record();
+        PartitionProgress p = progress.get(new TopicPartition(first.topic(), first.partition()));
         try {
+            if (p != null) {
+                p.callStartedMs = config.clock.millis();
+            }
             applier.apply(batch);
         } finally {
+            if (p != null) {
+                long start = p.callStartedMs;
+                p.callStartedMs = -1;
+                long end = config.clock.millis();
+                for (PartitionProgress q : progress.partitions()) {
+                    if (q != p && q.data) {
+                        q.otherCallEnded(start, end); // its wait was this partition's turn (see stalled)
+                    }
+                }
+            }
             applyLock.unlock();
         }
     }

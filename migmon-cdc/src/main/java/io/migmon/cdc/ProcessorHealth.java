@@ -93,7 +93,7 @@ final class ProcessorHealth {
             }
             waiting |= p.waiting();
             dataWaiting |= p.data && p.waiting();
-            long started = p.applyStartedMs;
+            long started = p.callStartedMs; // a call running that long, not a batch queued behind other calls
             applyHung |= started >= 0 && now - started > stallMs;
         }
         double replicationLag = progress.stalenessSeconds(null);
@@ -134,19 +134,23 @@ final class ProcessorHealth {
         // partitions' waiting records are its consequence, and its stage is the root cause whatever the listing order
         PartitionProgress applying = null;
         for (PartitionProgress p : progress.partitions()) {
-            if (p.applyStartedMs >= 0) {
-                applying = p;
+            if (p.applyStartedMs >= 0 && (applying == null || p.callStartedMs >= 0)) {
+                applying = p; // the one whose call runs, else one handed to the applier
             }
         }
-        if (applying != null && applying.stalled(now)) {
+        // the call running now, and whose: the other partitions' waits during it are not their stalls
+        PartitionProgress calling = applying != null && applying.callStartedMs >= 0 ? applying : null;
+        long callStarted = calling == null ? -1 : calling.callStartedMs;
+        if (applying != null && applying.stalled(now, applying == calling ? -1 : callStarted)) {
             stageTag = stage(applying, now, brokerError, blockedReason)[0];
         }
         for (PartitionProgress p : progress.partitions()) {
-            if (!heartbeats(p) && p.stalled(now)) {
+            if (!heartbeats(p) && p.stalled(now, p == calling ? -1 : callStarted)) {
                 down = true;
                 String[] stage = applying != null && p != applying && p.blockedReason == null
                         ? new String[] {"target", "records not consumed: the poll thread is applying partition "
-                                + applying.tp + " (running for " + Math.max(0, now - applying.applyStartedMs) + " ms)"}
+                                + applying.tp + " (handed to the applier " + Math.max(0, now - applying.applyStartedMs)
+                                + " ms ago)"}
                         : stage(p, now, brokerError, blockedReason);
                 stageTag = stageTag == null ? stage[0] : stageTag;
                 b.down("partition " + p.tp + ": " + p.messages() + " messages waiting, no applied progress for "
@@ -279,9 +283,16 @@ final class ProcessorHealth {
     /** The stage tag and the reason of a stalled partition. */
     private String[] stage(PartitionProgress p, long now, String brokerError, String blockedReason) {
         long started = p.applyStartedMs;
+        long call = p.callStartedMs;
         String blocked = p.blockedReason;
         if (started >= 0 && (blocked == null || now - started > config.stallTimeout.toMillis() / 2)) {
-            return new String[] {"target", "target not responding: apply running for " + (now - started) + " ms"};
+            // the call's own running time; a batch queued behind other partitions' calls (or between retries) is
+            // waiting for the applier, not the target failing to answer (attack 6 finding 5)
+            return call >= 0
+                    ? new String[] {"target", "target not responding: apply running for " + (now - call) + " ms"}
+                    : new String[] {"target", "waiting for the applier: batch handed to it " + (now - started)
+                            + " ms ago, no apply call of it running now (queued behind other partitions' calls,"
+                            + " or between retries)"};
         }
         if (blocked != null) {
             return new String[] {stageOf(blocked), blocked};

@@ -39,6 +39,11 @@ final class StallWatch {
         detector.evaluate(Sample.of(Instant.ofEpochMilli(t), rows, 0, lag));
     }
 
+    /** The instant the clock last restarted (progress, or nothing waiting); {@code Long.MIN_VALUE} never. */
+    synchronized long sinceMs() {
+        return lastFedMs;
+    }
+
     /** Milliseconds since the last progress (or the last moment nothing waited), at {@code nowMs}. */
     synchronized long stalledMs(long nowMs) {
         return Math.round(detector.stalledSeconds(Instant.ofEpochMilli(nowMs)) * 1000);

@@ -27,18 +27,26 @@ import java.util.function.Predicate;
  * <ul>
  *   <li>when the table's changes of the transaction were all seen;</li>
  *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
- *       (before or after the {@code END}) on every partition of the table's topic seen so far: the connector emits
- *       a table's changes in commit order per partition only (a multi-partition topic orders by key), so the held
- *       ones came before it only where it moved (an {@code END} redelivered after a restart whose changes were
- *       applied and committed before; attack 5 finding 4: a later change on another partition released the hold of
- *       a change still in transit). A partition not seen since the start is not known to exist: with a table's
- *       topic of several partitions of which only some moved since a restart, the others do not keep the hold;</li>
+ *       (before or after the {@code END}) on every partition of the table's topic: the connector emits a table's
+ *       changes in commit order per partition only (a multi-partition topic orders by key), so the held ones came
+ *       before it only where it moved (an {@code END} redelivered after a restart whose changes were applied and
+ *       committed before; attack 5 finding 4: a later change on another partition released the hold of a change
+ *       still in transit). "Every partition" must be known, not guessed from the partitions seen (attack 6 finding
+ *       2: later changes on partitions 0 and 1 released the hold of a change on partition 2, not seen since the
+ *       start, lag 0 at a truth of 3.3 s): in a consumer group, the partitions of the topic assigned here
+ *       ({@link Owner#partitions}; a partition assigned elsewhere is another member's staleness); from an embedded
+ *       engine ({@link #ONE_STREAM}), its destination's one ordered stream. Through {@code process(...)} with Kafka
+ *       records the topic's partitions are not known: this rule releases nothing there (the caught-up rule or the
+ *       give-up does, an over-read of at most {@code giveUp});</li>
  *   <li>when every partition of the table's topic held here is caught up (end offset at or below the committed
  *       one) by an end offset read at least {@code grace} (the lag refresh interval) after the {@code END} arrived:
- *       the changes are older than the committed position (same restart case, nothing new on the table) — unless
- *       the hold is <em>trailing</em>: some of the table's changes of the transaction had been seen when the
- *       {@code END} arrived (or arrive after it), so the rest is on its way behind the {@code END} (a Connect
- *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       the changes are older than the committed position (same restart case, nothing new on the table); only for
+ *       an {@code END} that may be a redelivery (its record written before its partition was assigned here, or not
+ *       known: attack 6 finding 6, a live {@code END}'s change still in the connector's producer leaves the
+ *       partitions caught up too) — and unless the hold is <em>trailing</em>: some of the table's changes of the
+ *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way
+ *       behind the {@code END} (a Connect worker's producer lets the transaction topic's record overtake a large
+ *       transaction's data); a trailing hold
  *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
  *       {@code giveUp} without one of its changes arriving;</li>
  *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
@@ -89,7 +97,21 @@ final class TransactionEnds {
          * assignment or through {@code process(...)}), else {@link #ELSEWHERE} or {@link #UNDISCOVERED}. Any thread.
          */
         long since(String topic);
+
+        /**
+         * The partitions of {@code topic} this member applies when they are known (a consumer group's assignment),
+         * else null (through {@code process(...)}, before the first assignment). Any thread.
+         */
+        default java.util.Set<Integer> partitions(String topic) {
+            return null;
+        }
     }
+
+    /**
+     * The {@code partition} of a change from an embedded engine's destination ({@code CdcRecord.of(destination,
+     * key, value)}, no offset): one stream in the connector's order, no other partition of it exists.
+     */
+    static final int ONE_STREAM = -1;
 
     /** What the processor knows of its partitions. */
     interface Topics {
@@ -108,9 +130,14 @@ final class TransactionEnds {
         final Map<String, long[]> tables = new HashMap<>(4);
         String lastTable;
         long[] lastCount;
+        /** When its first change arrived here (epoch nanos). */
+        final long firstNanos;
+        /** Highest {@code transaction.total_order} of its changes seen (any table); -1 none known. */
+        long maxOrder = -1;
 
-        Seen(String key) {
+        Seen(String key, long firstNanos) {
             this.key = key;
+            this.firstNanos = firstNanos;
         }
 
         long count(String dataCollection) {
@@ -140,9 +167,19 @@ final class TransactionEnds {
         final long arrivalNanos;
         /**
          * Whether changes of the transaction are known to be on their way behind its {@code END}: some were seen
-         * when it arrived, or one arrived since. Then no caught-up release (see {@link #verdict}).
+         * when it arrived, or one arrived since, and its last change was not among them (see {@link #trails}). Then
+         * no caught-up release (see {@link #verdict}).
          */
         boolean trailing;
+        /** Its transaction's {@code event_count} (every table's), the {@code total_order} of its last change. */
+        long total = -1;
+        /** When its transaction's first change arrived here; -1 none seen. */
+        long firstChangeNanos = -1;
+        /**
+         * Whether its {@code END} may be a redelivery (written before its transaction topic partition was assigned
+         * here): only such a hold is released by the caught-up rule.
+         */
+        boolean redeliverable = true;
         /** When the newest of its changes arrived, or its {@code END} if later (epoch nanos). */
         long lastArrivalNanos;
 
@@ -166,6 +203,44 @@ final class TransactionEnds {
      * {@code giveUp} (stall timeouts) without one of its changes arriving.
      */
     static final int TRAILING_GIVE_UP_FACTOR = 10;
+
+    /**
+     * Whether a hold's missing changes can still arrive behind what was seen of its transaction (attack 6, held
+     * tests: a restart mid-transaction and a poison change inside one read stale for 10 stall timeouts, not one):
+     * some were seen; the transaction's last change ({@code total_order} = the {@code END}'s {@code event_count})
+     * is not among them (when it is, every missing change was emitted before it: applied before a restart, or
+     * routed or lost, not on its way; a change still in transit on another partition of a multi-partition topic is
+     * then held by the plain rules); and no record of the table's topic was dead-lettered since the transaction's
+     * first change arrived (it may be one of them: in the dead-letter topic, not on its way).
+     */
+    private boolean trails(Hold h, long maxOrder) {
+        if (h.seen <= 0 || (maxOrder > 0 && h.total > 0 && maxOrder >= h.total)) {
+            return false;
+        }
+        Long dead = deadLettered.get(h.topic);
+        return dead == null || h.firstChangeNanos < 0 || dead < h.firstChangeNanos;
+    }
+
+    /**
+     * When a record of each data topic was last dead-lettered (not an envelope: its transaction, table and order
+     * are not known), epoch nanos; bounded like {@link #newest} (guarded by this).
+     */
+    private final Map<String, Long> deadLettered = new HashMap<>();
+
+    /**
+     * A record of data topic {@code topic} was dead-lettered (processing thread): a trailing hold of the topic's
+     * table may wait for it (see {@link #trails}).
+     */
+    synchronized void deadLettered(String topic, long nowNanos) {
+        if (deadLettered.size() < MAX_TABLES || deadLettered.containsKey(topic)) {
+            deadLettered.put(topic, nowNanos);
+        }
+        for (Hold h : holds) {
+            if (h.trailing && h.topic.equals(topic)) {
+                h.trailing = false;
+            }
+        }
+    }
 
     /**
      * Whether a change's qualified table ({@code schema.table}, or {@code db.table}) is the {@code END}'s
@@ -223,13 +298,23 @@ final class TransactionEnds {
             }
         }
 
-        /** The time every partition seen has moved to: the oldest of their newest; -1 none. */
-        long all() {
-            if (byPartition.size() == 1) {
-                return last != null ? last[0] : byPartition.values().iterator().next()[0];
+        /**
+         * The time every partition of the topic has moved to: the oldest of their newest, over {@code known} (the
+         * partitions applied here), or over the one stream of an embedded engine's destination; -1 when a known
+         * partition has no change yet, or the partitions are not known (Kafka records through {@code process(...)}:
+         * a partition never seen may exist and hold the change).
+         */
+        long all(java.util.Set<Integer> known) {
+            if (known == null) {
+                long[] one = byPartition.size() == 1 ? byPartition.get(ONE_STREAM) : null;
+                return one == null ? -1 : one[0];
             }
             long min = Long.MAX_VALUE;
-            for (long[] n : byPartition.values()) {
+            for (Integer partition : known) {
+                long[] n = byPartition.get(partition);
+                if (n == null) {
+                    return -1;
+                }
                 min = Math.min(min, n[0]);
             }
             return min == Long.MAX_VALUE ? -1 : min;
@@ -261,7 +346,7 @@ final class TransactionEnds {
      *
      * @param connector its {@code source.name} (the {@code topic.prefix}), may be null
      * @param table     its qualified table ({@code schema.table}), may be null
-     * @param partition its record's partition
+     * @param partition its record's partition, {@link #ONE_STREAM} from an embedded engine
      * @param totalOrder its {@code transaction.total_order}, -1 none (then every arrival counts)
      */
     void change(String connector, String table, int partition, String transactionId, long totalOrder,
@@ -271,16 +356,19 @@ final class TransactionEnds {
         }
         connector = connector == null ? "" : connector;
         Newest n = newest(connector, table);
-        long moved = sourceNanos;
         if (n != null) {
             n.add(partition, sourceNanos);
-            moved = n.all();
         }
         String key = null;
         boolean counted = false;
+        long maxOrder = -1;
         if (transactionId != null) {
-            Seen s = seen(connector, transactionId);
+            Seen s = seen(connector, transactionId, nowNanos);
             key = s.key;
+            if (totalOrder > s.maxOrder) {
+                s.maxOrder = totalOrder;
+            }
+            maxOrder = s.maxOrder;
             counted = totalOrder <= 0 || s.orders.add(totalOrder);
             if (counted) {
                 long[] c = table.equals(s.lastTable) ? s.lastCount : null;
@@ -293,14 +381,14 @@ final class TransactionEnds {
             }
         }
         if (holdCount > 0) {
-            changed(connector, table, key, counted, moved, nowNanos);
+            changed(connector, table, key, counted, maxOrder, n, nowNanos);
             reportGivenUp();
         }
     }
 
-    /** @param movedNanos the source time every partition of the table seen so far has reached */
-    private synchronized void changed(String connector, String table, String key, boolean counted, long movedNanos,
-                                      long nowNanos) {
+    /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
+    private synchronized void changed(String connector, String table, String key, boolean counted, long maxOrder,
+                                      Newest newest, long nowNanos) {
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
             if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
@@ -310,10 +398,10 @@ final class TransactionEnds {
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 } else if (counted) {
-                    h.trailing = true;
+                    h.trailing = trails(h, maxOrder);
                     h.lastArrivalNanos = Math.max(h.lastArrivalNanos, nowNanos);
                 }
-            } else if (movedNanos >= h.commitNanos + LATER_NANOS) {
+            } else if (newest != null && newest.all(owner.partitions(h.topic)) >= h.commitNanos + LATER_NANOS) {
                 it.remove(); // every partition of the table moved past it: the held ones came before
             }
         }
@@ -330,6 +418,16 @@ final class TransactionEnds {
      */
     void end(String connector, String transactionId, long commitNanos, Map<String, Long> collections,
              long arrivalNanos) {
+        end(connector, transactionId, commitNanos, collections, arrivalNanos, true);
+    }
+
+    /**
+     * @param redeliverable whether the {@code END} may be a redelivery after a restart or a rebalance (its record was
+     *                      written before its partition was assigned here, or that is not known): only then may the
+     *                      caught-up rule release its holds (see {@link #verdict})
+     */
+    void end(String connector, String transactionId, long commitNanos, Map<String, Long> collections,
+             long arrivalNanos, boolean redeliverable) {
         if (transactionId == null || collections.isEmpty() || commitNanos <= 0) {
             expireIfHeld(arrivalNanos);
             return;
@@ -337,6 +435,12 @@ final class TransactionEnds {
         String key = ProgressTracker.transactionKey(transactionId);
         Seen s = recent.get(connector + '\u0000' + key);
         Seen anonymous = recent.get("\u0000" + key);
+        long total = 0;
+        for (Long c : collections.values()) {
+            total += Math.max(0, c);
+        }
+        long maxOrder = Math.max(s == null ? -1 : s.maxOrder, anonymous == null ? -1 : anonymous.maxOrder);
+        long firstChange = s != null ? s.firstNanos : anonymous != null ? anonymous.firstNanos : -1;
         List<Hold> add = null;
         for (Map.Entry<String, Long> c : collections.entrySet()) {
             String table = c.getKey();
@@ -349,17 +453,22 @@ final class TransactionEnds {
             if (seen >= expected) {
                 continue;
             }
-            if (newestOf(connector, table) >= commitNanos + LATER_NANOS) {
+            if (newestOf(connector, table, owner.partitions(topic)) >= commitNanos + LATER_NANOS) {
                 continue; // a later transaction's change of the table was seen: this END is a redelivery
             }
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos));
+            Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos);
+            h.total = total;
+            h.firstChangeNanos = firstChange;
+            h.redeliverable = redeliverable;
+            add.add(h);
         }
         synchronized (this) {
             if (add != null) {
                 for (Hold h : add) {
+                    h.trailing = trails(h, maxOrder);
                     if (!held(h) && holds.size() < MAX_HOLDS) {
                         holds.add(h);
                     }
@@ -464,8 +573,12 @@ final class TransactionEnds {
                     && topics.state(h.topic, Long.MIN_VALUE) != TopicState.WAITING ? GIVE_UP : HOLD;
         }
         TopicState state = topics.state(h.topic, (h.arrivalNanos + graceNanos) / 1_000_000L);
-        if (state == TopicState.CAUGHT_UP) {
-            return RELEASE; // older than the committed position: applied before
+        if (state == TopicState.CAUGHT_UP && h.redeliverable) {
+            // older than the committed position: applied before. Only for an END that may be a redelivery: a live
+            // one (written while this member read its topic) has changes not applied before; caught up at the
+            // broker, they are still in the connector's producer (attack 6 finding 6: released 250 ms after the END
+            // with its change held back 8 s, lag 0.00 at a truth of 8.00 s)
+            return RELEASE;
         }
         // waiting counts from the assignment of the topic's partition here (a new topic found after the END), and
         // a topic not subscribed yet has the pattern's discovery time on top
@@ -516,13 +629,13 @@ final class TransactionEnds {
         return holdCount;
     }
 
-    private Seen seen(String connector, String transactionId) {
+    private Seen seen(String connector, String transactionId, long nowNanos) {
         Seen l = last;
         if (l != null && connector.equals(lastConnector) && ProgressTracker.sameTransaction(transactionId, l.key)) {
             return l;
         }
         String key = ProgressTracker.transactionKey(transactionId);
-        Seen s = recent.computeIfAbsent(connector + '\u0000' + key, k -> new Seen(key));
+        Seen s = recent.computeIfAbsent(connector + '\u0000' + key, k -> new Seen(key, nowNanos));
         last = s;
         lastConnector = connector;
         return s;
@@ -555,25 +668,26 @@ final class TransactionEnds {
     }
 
     /**
-     * Source time every partition seen of the {@code END}'s table has reached (its connector's, or of changes naming
-     * none); -1.
+     * Source time every partition of the {@code END}'s table has reached (its connector's, or of changes naming
+     * none; {@code known}: see {@link Newest#all}); -1.
      */
-    private long newestOf(String connector, String dataCollection) {
-        return Math.max(newestIn(newest.get(connector), dataCollection), newestIn(newest.get(""), dataCollection));
+    private long newestOf(String connector, String dataCollection, java.util.Set<Integer> known) {
+        return Math.max(newestIn(newest.get(connector), dataCollection, known),
+                newestIn(newest.get(""), dataCollection, known));
     }
 
-    private static long newestIn(Map<String, Newest> tables, String dataCollection) {
+    private static long newestIn(Map<String, Newest> tables, String dataCollection, java.util.Set<Integer> known) {
         if (tables == null) {
             return -1;
         }
         Newest n = tables.get(dataCollection);
         if (n != null) {
-            return n.all();
+            return n.all(known);
         }
         long max = -1;
         for (Map.Entry<String, Newest> e : tables.entrySet()) {
             if (sameTable(dataCollection, e.getKey())) {
-                max = Math.max(max, e.getValue().all());
+                max = Math.max(max, e.getValue().all(known));
             }
         }
         return max;

@@ -439,7 +439,6 @@ class CdcAttack6IT {
      * {@code ProcessorHealth}'s {@code applyHung}, which also silences the connector rule, is derived from it).
      */
     @Test
-    @Disabled("finding 5: 4 partitions, 1.2 s per apply call: DOWN 'target not responding: apply running for 3530 ms' (longest call 1306 ms) at 174 of 205 reads")
     void finding5_aBacklogOverFourPartitionsClaimsTheTargetNotResponding() throws Exception {
         setUp();
         String prefix = "b4";
@@ -556,7 +555,6 @@ class CdcAttack6IT {
      * released without B.
      */
     @Test
-    @Disabled("finding 2: with Kafka, A's change withheld on partition 2 (assigned, never seen): lag(orders) under truth - 0.5 s at 61 of 68 samples, 0.00 at truth 8.04 s")
     void finding2_withKafka_aHoldOnAnUnseenAssignedPartitionIsReleased() throws Exception {
         unseenPartitionHold("fp", true);
     }
@@ -571,7 +569,6 @@ class CdcAttack6IT {
      * before a restart" and released; a change still in the connector's producer leaves the partitions caught up too.
      */
     @Test
-    @Disabled("finding 6: with Kafka an END hold is released ~250 ms after the END while its change is not at the broker yet: lag(orders) 0.00 at truth 8.00 s, 71 of 75 samples under")
     void finding6_anEndHoldIsReleasedWhileItsChangeIsInTransit() throws Exception {
         unseenPartitionHold("fq", false);
     }
