@@ -453,6 +453,56 @@ class CdcAttack7Test {
         assertThat(trailingRun(1_000, true)).isEmpty();
     }
 
+    /**
+     * After finding 3's give-up: T (commit t1, 4 changes of orders, partition 0) has its END arrive first and its
+     * changes only from 5 s on (past the 4 s give-up), one per second. Truth: from the END to change 4, changes of T
+     * committed at t1 wait: staleness now − t1. Expected (the part not covered by finding 3): once T's first change
+     * arrived, lag(orders) and overall ≥ now − t1 at every read until change 4 (its END says 4, 1-3 seen).
+     * Actual (2026-11-27 18:22 UTC): read/truth 1.6/5.6, 2.1/6.1, 2.6/6.6, 0.0/7.1, 0.6/7.6, 1.1/8.1: all 6 reads
+     * under the truth (by 4.0-7.1 s) while 3 of T's 4 changes are in and the END says 4. Suspected cause: an END
+     * with data_collections is recorded in {@code ProgressTracker.endedTransactions} as {@code COUNTED_PER_TABLE}
+     * (so {@code changeArrived} takes its changes as closed) and leaves the count to {@code TransactionEnds}, whose
+     * hold was removed at the give-up: a change of a given-up transaction arriving afterwards creates no hold again.
+     */
+    @Test
+    @Disabled("finding 5: changes of a transaction arriving after its END hold was given up (END at 0.1 s, changes "
+            + "1-3 at 5-7 s of 4) read 0.0-2.6 s at a truth of 5.6-8.1 s (all 6 reads); no hold again")
+    void finding5_changesArrivingAfterAGivenUpEndHoldTheTableAgain() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(end("24:1", t1, Map.of("public.orders", 4))));
+            for (int s = 1; s <= 5; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                if (s % 2 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+            }
+            List<String> reads = new ArrayList<>();
+            int under = 0;
+            for (int order = 1; order <= 4; order++) {
+                p.process(List.of(data("orders", 0, 400 + order, t1, "24:1", order)));
+                if (order == 4) {
+                    break;
+                }
+                for (int h = 0; h < 2; h++) {
+                    clock.advance(Duration.ofMillis(500));
+                    if (clock.millis() % 2_000 < 500) {
+                        p.process(List.of(heartbeat(clock.millis() - 50)));
+                    }
+                    double truth = (clock.millis() - t1) / 1e3;
+                    double read = Math.min(lag("orders"), overall());
+                    reads.add(String.format("%.1f/%.1f", read, truth));
+                    if (read < truth - 0.001) {
+                        under++;
+                    }
+                }
+            }
+            assertThat(under).as("read/truth " + reads).isZero();
+        }
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
