@@ -503,6 +503,59 @@ class CdcAttack7Test {
         }
     }
 
+    /**
+     * A hung target under {@code process(...)}: heartbeats every 2 s are processed and applied at once; then the host's
+     * call carrying a change and a heartbeat hangs in apply (a lock wait) for 12 s; the host feeds nothing else
+     * meanwhile (its thread is in the call). Truth: the connector is alive (its heartbeat is in the hung call), the
+     * target does not respond. Expected: UP before; DOWN naming the target ("target not responding") once the call ran
+     * longer than the stall timeout (4 s), at every read from 4.5 s to 12 s, each with the call's own running time; no
+     * read claims the connector silent without the target reason.
+     */
+    @Test
+    void aHungProcessApplyReadsTargetDownNotOnlyConnectorSilent() throws Exception {
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean hang = new java.util.concurrent.atomic.AtomicBoolean();
+        CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> {
+            if (hang.get()) {
+                entered.countDown();
+                release.await();
+            }
+        }).heartbeatInterval(HEARTBEAT).build();
+        try {
+            p.process(List.of(data("orders", 0, 1, clock.millis() - 100, null, 0)));
+            for (int i = 0; i < 5; i++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                assertThat(verdict(p.healthCheck().check())).startsWith("UP");
+            }
+            clock.advance(HEARTBEAT);
+            hang.set(true);
+            long start = clock.millis();
+            Thread host = new Thread(() -> p.process(List.of(data("orders", 0, 2, clock.millis() - 100, null, 0),
+                    heartbeat(clock.millis() - 50))));
+            host.start();
+            assertThat(entered.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            List<String> reads = new ArrayList<>();
+            List<String> wrong = new ArrayList<>();
+            for (int ms = 500; ms <= 12_000; ms += 500) {
+                clock.advance(Duration.ofMillis(500));
+                String v = verdict(p.healthCheck().check());
+                reads.add(ms + ":" + v);
+                if (ms >= 4_500 && !(v.startsWith("DOWN") && v.contains("target not responding: apply running for "
+                        + (clock.millis() - start) + " ms"))) {
+                    wrong.add(ms + ":" + v);
+                }
+            }
+            release.countDown();
+            host.join(10_000);
+            assertThat(wrong).as("reads " + reads).isEmpty();
+        } finally {
+            release.countDown();
+            p.close();
+        }
+    }
+
     private double overall() {
         return registry.get("cdc.replication.lag.overall").gauge().value();
     }
