@@ -5,28 +5,20 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.core.health.Health;
 import io.migmon.core.health.HealthStatus;
-import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,7 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack5IT {
 
-    private static KafkaClusterTestKit kafka;
+    private static HandMadeKafka kafka;
     private static KafkaProducer<byte[], byte[]> producer;
     private static final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -54,41 +46,16 @@ class CdcAttack5IT {
         if (kafka != null) {
             return;
         }
-        Path work = Path.of("target", "att5-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        Files.createDirectories(work);
-        kafka = KafkaTestBroker.start(work.resolve("kafka"));
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        kafka = HandMadeKafka.start("att5");
+        producer = kafka.producer();
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         threads.shutdownNow();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(2));
-        }
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static Admin admin() {
-        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-    }
-
-    private static void createTopics(int partitions, String... topics) throws Exception {
-        try (Admin admin = admin()) {
-            List<NewTopic> list = new ArrayList<>();
-            for (String t : topics) {
-                list.add(new NewTopic(t, partitions, (short) 1));
-            }
-            admin.createTopics(list).all().get();
-        }
-    }
-
-    private static void send(String topic, int partition, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String change(String prefix, String table, long id, long commitMs) {
@@ -106,7 +73,7 @@ class CdcAttack5IT {
         return threads.submit(() -> {
             while (!stop.get()) {
                 if (!pause.get()) {
-                    send("__debezium-heartbeat." + prefix, partition.get(), "{\"serverName\":\"" + prefix + "\"}",
+                    kafka.send("__debezium-heartbeat." + prefix, partition.get(), "{\"serverName\":\"" + prefix + "\"}",
                             "{\"ts_ms\":" + System.currentTimeMillis() + "}");
                     producer.flush();
                 }
@@ -126,7 +93,7 @@ class CdcAttack5IT {
     }
 
     private static void deleteAndRecreate(String topic, int partitions) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             admin.deleteTopics(List.of(topic)).all().get();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (admin.listTopics().names().get().contains(topic)) {
@@ -160,10 +127,10 @@ class CdcAttack5IT {
         setUp();
         String data = prefix + ".public.orders";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(1, data, hbTopic);
+        kafka.createTopics(1, data, hbTopic);
         String group = prefix + "-g";
         if (consumerReset != null) {
-            try (Admin admin = admin()) { // a host with reset "none" runs from committed offsets
+            try (Admin admin = kafka.admin()) { // a host with reset "none" runs from committed offsets
                 admin.alterConsumerGroupOffsets(group, Map.of(new TopicPartition(data, 0), new OffsetAndMetadata(0)))
                         .all().get();
             }
@@ -185,7 +152,7 @@ class CdcAttack5IT {
                 .pollTimeout(Duration.ofMillis(100)).lagRefreshInterval(Duration.ofMillis(250)).build();
         Future<?> loop = threads.submit(p);
         try {
-            send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
+            kafka.send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "applied", () -> applied.size() == 1);
             Await.until(Duration.ofSeconds(20), "lag 0 and UP before",
@@ -252,9 +219,9 @@ class CdcAttack5IT {
         String prefix = "back";
         String[] tables = {"ba", "bb", "bc"};
         for (String t : tables) {
-            createTopics(1, prefix + ".public." + t);
+            kafka.createTopics(1, prefix + ".public." + t);
         }
-        createTopics(1, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, "__debezium-heartbeat." + prefix);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry ra = new SimpleMeterRegistry();
@@ -277,7 +244,7 @@ class CdcAttack5IT {
         try {
             long now = System.currentTimeMillis();
             for (String t : tables) {
-                send(prefix + ".public." + t, 0, "{\"id\":1}", change(prefix, t, 1, now));
+                kafka.send(prefix + ".public." + t, 0, "{\"id\":1}", change(prefix, t, 1, now));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(30), "A applied all", () -> applied.size() == 3);
@@ -289,7 +256,7 @@ class CdcAttack5IT {
                     || Double.isNaN(lag(ra, "bb")) || Double.isNaN(lag(ra, "bc")));
             long t2 = System.currentTimeMillis();
             for (String t : tables) {
-                send(prefix + ".public." + t, 0, "{\"id\":2}", change(prefix, t, 2, t2));
+                kafka.send(prefix + ".public." + t, 0, "{\"id\":2}", change(prefix, t, 2, t2));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(30), "both applied", () -> applied.size() == 6);
@@ -386,11 +353,11 @@ class CdcAttack5IT {
         String busy = prefix + ".public.busy";
         String idle = prefix + ".public.idle";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(1, busy, idle, hbTopic);
+        kafka.createTopics(1, busy, idle, hbTopic);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = threads.submit(() -> {
             while (!stop.get()) {
-                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                kafka.send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
                 producer.flush();
                 Thread.sleep(heartbeatMs);
             }
@@ -412,14 +379,14 @@ class CdcAttack5IT {
                 }).heartbeatInterval(Duration.ofMillis(heartbeatMs)).pollTimeout(Duration.ofMillis(100)).build();
         Future<?> loop = threads.submit(p);
         try {
-            send(idle, 0, "{\"id\":1}", change(prefix, "idle", 1, System.currentTimeMillis()));
+            kafka.send(idle, 0, "{\"id\":1}", change(prefix, "idle", 1, System.currentTimeMillis()));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "idle applied", () -> applied.size() == 1);
             Await.until(Duration.ofSeconds(20), "idle reads 0", () -> lag(registry, "idle") == 0.0);
             // rows: the backlog
             long commit = System.currentTimeMillis();
             for (int i = 1; i <= rows; i++) {
-                send(busy, 0, "{\"id\":" + i + "}", change(prefix, "busy", i, commit));
+                kafka.send(busy, 0, "{\"id\":" + i + "}", change(prefix, "busy", i, commit));
             }
             producer.flush();
             int samples = 0;
@@ -496,9 +463,9 @@ class CdcAttack5IT {
         String prefix = "sil";
         String[] tables = {"sa", "sb", "sc"};
         for (String t : tables) {
-            createTopics(1, prefix + ".public." + t);
+            kafka.createTopics(1, prefix + ".public." + t);
         }
-        createTopics(1, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, "__debezium-heartbeat." + prefix);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry ra = new SimpleMeterRegistry();
@@ -521,7 +488,7 @@ class CdcAttack5IT {
         try {
             long now = System.currentTimeMillis();
             for (String t : tables) {
-                send(prefix + ".public." + t, 0, "{\"id\":1}", change(prefix, t, 1, now));
+                kafka.send(prefix + ".public." + t, 0, "{\"id\":1}", change(prefix, t, 1, now));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(30), "A applied all", () -> applied.size() == 3);
@@ -578,7 +545,7 @@ class CdcAttack5IT {
         String prefix = "side";
         String data = prefix + ".public.orders";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(1, data, hbTopic);
+        kafka.createTopics(1, data, hbTopic);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -616,7 +583,7 @@ class CdcAttack5IT {
                 .lagRefreshInterval(Duration.ofMillis(250)).build();
         Future<?> loop = threads.submit(p);
         try {
-            send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
+            kafka.send(data, 0, "{\"id\":1}", change(prefix, "orders", 1, System.currentTimeMillis()));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "applied", () -> applied.size() == 1);
             Thread.sleep(6_000);
@@ -669,7 +636,7 @@ class CdcAttack5IT {
         String ea = prefix + ".public.ea";
         String eb = prefix + ".public.eb";
         String tx = prefix + ".transaction";
-        createTopics(1, ea, eb, tx, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, ea, eb, tx, "__debezium-heartbeat." + prefix);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry r1 = new SimpleMeterRegistry();
@@ -692,10 +659,10 @@ class CdcAttack5IT {
         Future<?> l2 = threads.submit(p2);
         try {
             long now = System.currentTimeMillis();
-            send(ea, 0, "{\"id\":1}", txChange(prefix, "ea", 1, now, 100));
-            send(tx, 0, "{\"id\":\"100\"}", end("100:99", now, "ea"));
-            send(eb, 0, "{\"id\":1}", txChange(prefix, "eb", 1, now, 101));
-            send(tx, 0, "{\"id\":\"101\"}", end("101:99", now, "eb"));
+            kafka.send(ea, 0, "{\"id\":1}", txChange(prefix, "ea", 1, now, 100));
+            kafka.send(tx, 0, "{\"id\":\"100\"}", end("100:99", now, "ea"));
+            kafka.send(eb, 0, "{\"id\":1}", txChange(prefix, "eb", 1, now, 101));
+            kafka.send(tx, 0, "{\"id\":\"101\"}", end("101:99", now, "eb"));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "both applied and split", () -> applied.size() == 2
                     && (owns(r1, tx) && owns(r2, eb) && !owns(r1, eb) || owns(r2, tx) && owns(r1, eb) && !owns(r2, eb)));
@@ -714,8 +681,8 @@ class CdcAttack5IT {
                 if (System.currentTimeMillis() >= nextSend && System.currentTimeMillis() - started < 6_000) {
                     long commit = System.currentTimeMillis();
                     sent++;
-                    send(eb, 0, "{\"id\":" + (1 + sent) + "}", txChange(prefix, "eb", 1 + sent, commit, 200 + sent));
-                    send(tx, 0, "{\"id\":\"" + (200 + sent) + "\"}", end((200 + sent) + ":99", commit, "eb"));
+                    kafka.send(eb, 0, "{\"id\":" + (1 + sent) + "}", txChange(prefix, "eb", 1 + sent, commit, 200 + sent));
+                    kafka.send(tx, 0, "{\"id\":\"" + (200 + sent) + "\"}", end((200 + sent) + ":99", commit, "eb"));
                     producer.flush();
                     nextSend += 300;
                 }
@@ -762,7 +729,7 @@ class CdcAttack5IT {
         String ea = prefix + ".public.ea";
         String eb = prefix + ".public.eb";
         String tx = prefix + ".transaction";
-        createTopics(1, ea, eb, tx, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, ea, eb, tx, "__debezium-heartbeat." + prefix);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry r1 = new SimpleMeterRegistry();
@@ -787,11 +754,11 @@ class CdcAttack5IT {
             Await.until(Duration.ofSeconds(30), "split", () -> owns(r1, tx) && owns(r2, eb) && !owns(r1, eb)
                     || owns(r2, tx) && owns(r1, eb) && !owns(r2, eb));
             long now = System.currentTimeMillis();
-            send(ea, 0, "{\"id\":1}", txChange(prefix, "ea", 1, now, 300));
-            send(tx, 0, "{\"id\":\"300\"}", end("300:99", now, "ea"));
+            kafka.send(ea, 0, "{\"id\":1}", txChange(prefix, "ea", 1, now, 300));
+            kafka.send(tx, 0, "{\"id\":\"300\"}", end("300:99", now, "ea"));
             for (int i = 1; i <= 5; i++) {
-                send(eb, 0, "{\"id\":" + i + "}", txChange(prefix, "eb", i, now, 300 + i));
-                send(tx, 0, "{\"id\":\"" + (300 + i) + "\"}", end((300 + i) + ":99", now, "eb"));
+                kafka.send(eb, 0, "{\"id\":" + i + "}", txChange(prefix, "eb", i, now, 300 + i));
+                kafka.send(tx, 0, "{\"id\":\"" + (300 + i) + "\"}", end((300 + i) + ":99", now, "eb"));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(30), "all applied", () -> applied.size() == 6);
@@ -830,7 +797,7 @@ class CdcAttack5IT {
         String na = prefix + ".public.na";
         String nb = prefix + ".public.nb";
         String tx = prefix + ".transaction";
-        createTopics(1, na, tx, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, na, tx, "__debezium-heartbeat." + prefix);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = heartbeats(prefix, stop, new AtomicBoolean(), new AtomicInteger());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -846,16 +813,16 @@ class CdcAttack5IT {
         Future<?> loop = threads.submit(p);
         try {
             long now = System.currentTimeMillis();
-            send(na, 0, "{\"id\":1}", txChange(prefix, "na", 1, now, 400));
-            send(tx, 0, "{\"id\":\"400\"}", end("400:99", now, "na"));
+            kafka.send(na, 0, "{\"id\":1}", txChange(prefix, "na", 1, now, 400));
+            kafka.send(tx, 0, "{\"id\":\"400\"}", end("400:99", now, "na"));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "na applied", () -> applied.size() == 1);
             Await.until(Duration.ofSeconds(20), "0", () -> registry.get("cdc.replication.lag.overall").gauge().value() == 0.0);
             Thread.sleep(2_000);
-            createTopics(1, nb);
+            kafka.createTopics(1, nb);
             long commit = System.currentTimeMillis();
-            send(nb, 0, "{\"id\":1}", txChange(prefix, "nb", 1, commit, 401));
-            send(tx, 0, "{\"id\":\"401\"}", end("401:99", commit, "nb"));
+            kafka.send(nb, 0, "{\"id\":1}", txChange(prefix, "nb", 1, commit, 401));
+            kafka.send(tx, 0, "{\"id\":\"401\"}", end("401:99", commit, "nb"));
             producer.flush();
             int samples = 0;
             int under = 0;

@@ -5,25 +5,18 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.spi.RetriableApplyException;
 import io.migmon.core.health.Health;
-import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -53,7 +45,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack6IT {
 
-    private static KafkaClusterTestKit kafka;
+    private static HandMadeKafka kafka;
     private static KafkaProducer<byte[], byte[]> producer;
     private static final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -62,41 +54,16 @@ class CdcAttack6IT {
         if (kafka != null) {
             return;
         }
-        Path work = Path.of("target", "att6-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        Files.createDirectories(work);
-        kafka = KafkaTestBroker.start(work.resolve("kafka"));
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        kafka = HandMadeKafka.start("att6");
+        producer = kafka.producer();
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         threads.shutdownNow();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(2));
-        }
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static Admin admin() {
-        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-    }
-
-    private static void createTopics(int partitions, String... topics) throws Exception {
-        try (Admin admin = admin()) {
-            List<NewTopic> list = new ArrayList<>();
-            for (String t : topics) {
-                list.add(new NewTopic(t, partitions, (short) 1));
-            }
-            admin.createTopics(list).all().get();
-        }
-    }
-
-    private static void send(String topic, int partition, String key, String value) {
-        producer.send(new ProducerRecord<>(topic, partition, key == null ? null : key.getBytes(StandardCharsets.UTF_8),
-                value.getBytes(StandardCharsets.UTF_8)));
     }
 
     private static String change(String prefix, String table, long id, long commitMs) {
@@ -120,7 +87,7 @@ class CdcAttack6IT {
         String prefix = "rw";
         String data = prefix + ".public.orders";
         String dlq = prefix + ".dlq";
-        createTopics(1, data, dlq, "__debezium-heartbeat." + prefix);
+        kafka.createTopics(1, data, dlq, "__debezium-heartbeat." + prefix);
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         List<Long> applied = new CopyOnWriteArrayList<>();
         AtomicBoolean failedOnce = new AtomicBoolean();
@@ -144,7 +111,7 @@ class CdcAttack6IT {
         try {
             long now = System.currentTimeMillis();
             for (int i = 1; i <= 20; i++) {
-                send(data, 0, "{\"id\":" + i + "}", change(prefix, "orders", i, now));
+                kafka.send(data, 0, "{\"id\":" + i + "}", change(prefix, "orders", i, now));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(40), "19 distinct applied",
@@ -181,8 +148,8 @@ class CdcAttack6IT {
         String prefix = "cl";
         String data = prefix + ".public.orders";
         String dlq = prefix + ".dlq";
-        createTopics(4, data);
-        createTopics(1, dlq);
+        kafka.createTopics(4, data);
+        kafka.createTopics(1, dlq);
         String group = prefix + "-g";
         Map<Long, Integer> partitionOf = new ConcurrentHashMap<>();
         Map<Long, Long> p1Applied = new ConcurrentHashMap<>();
@@ -213,7 +180,7 @@ class CdcAttack6IT {
         long now = System.currentTimeMillis();
         for (int i = 1; i <= 200; i++) {
             partitionOf.put((long) i, i % 4);
-            send(data, i % 4, "{\"id\":" + i + "}", change(prefix, "orders", i, now));
+            kafka.send(data, i % 4, "{\"id\":" + i + "}", change(prefix, "orders", i, now));
         }
         producer.flush();
         Future<?> l1 = threads.submit(p1);
@@ -225,7 +192,7 @@ class CdcAttack6IT {
         l1.get(30, TimeUnit.SECONDS);
         Thread.sleep(1_500);
         Map<TopicPartition, OffsetAndMetadata> committed;
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get();
         }
         List<String> dlAfterP1 = deadLetters(dlq);
@@ -295,12 +262,12 @@ class CdcAttack6IT {
         String prefix = "hu";
         String data = prefix + ".public.orders";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(4, data);
-        createTopics(1, hbTopic);
+        kafka.createTopics(4, data);
+        kafka.createTopics(1, hbTopic);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = threads.submit(() -> {
             while (!stop.get()) {
-                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                kafka.send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
                 producer.flush();
                 Thread.sleep(1000);
             }
@@ -333,7 +300,7 @@ class CdcAttack6IT {
                 long id = nextId.incrementAndGet();
                 long now = System.currentTimeMillis();
                 commitOf.put(id, now);
-                send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
+                kafka.send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
             }
             producer.flush();
             Await.until(Duration.ofSeconds(30), "8 applied", () -> applied.size() == 8);
@@ -347,7 +314,7 @@ class CdcAttack6IT {
                         long id = nextId.incrementAndGet();
                         long now = System.currentTimeMillis();
                         commitOf.put(id, now);
-                        send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
+                        kafka.send(data, (int) (id % 4), "{\"id\":" + id + "}", change(prefix, "orders", id, now));
                     }
                     producer.flush();
                     Thread.sleep(200);
@@ -445,12 +412,12 @@ class CdcAttack6IT {
         String busy = prefix + ".public.busy";
         String idle = prefix + ".public.idle";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(4, busy);
-        createTopics(1, idle, hbTopic);
+        kafka.createTopics(4, busy);
+        kafka.createTopics(1, idle, hbTopic);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = threads.submit(() -> {
             while (!stop.get()) {
-                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                kafka.send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
                 producer.flush();
                 Thread.sleep(1_000);
             }
@@ -478,13 +445,13 @@ class CdcAttack6IT {
                 }).heartbeatInterval(Duration.ofSeconds(1)).pollTimeout(Duration.ofMillis(100)).build();
         Future<?> loop = threads.submit(p);
         try {
-            send(idle, 0, "{\"id\":1}", change(prefix, "idle", 1, System.currentTimeMillis()));
+            kafka.send(idle, 0, "{\"id\":1}", change(prefix, "idle", 1, System.currentTimeMillis()));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "idle applied", () -> applied.size() == 1);
             Await.until(Duration.ofSeconds(20), "idle reads 0", () -> lag(registry, "idle") == 0.0);
             long commit = System.currentTimeMillis();
             for (int i = 1; i <= rows; i++) {
-                send(busy, i % 4, "{\"id\":" + i + "}", change(prefix, "busy", i, commit));
+                kafka.send(busy, i % 4, "{\"id\":" + i + "}", change(prefix, "busy", i, commit));
             }
             producer.flush();
             int samples = 0;
@@ -578,12 +545,12 @@ class CdcAttack6IT {
         String data = prefix + ".public.orders";
         String tx = prefix + ".transaction";
         String hbTopic = "__debezium-heartbeat." + prefix;
-        createTopics(3, data);
-        createTopics(1, tx, hbTopic);
+        kafka.createTopics(3, data);
+        kafka.createTopics(1, tx, hbTopic);
         AtomicBoolean stop = new AtomicBoolean();
         Future<?> hb = threads.submit(() -> {
             while (!stop.get()) {
-                send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
+                kafka.send(hbTopic, 0, "{\"serverName\":\"" + prefix + "\"}", "{\"ts_ms\":" + System.currentTimeMillis() + "}");
                 producer.flush();
                 Thread.sleep(1_000);
             }
@@ -602,21 +569,21 @@ class CdcAttack6IT {
         Future<?> loop = threads.submit(p);
         try {
             long t0 = System.currentTimeMillis();
-            send(data, 0, "{\"id\":1}", txChange(prefix, "orders", 1, t0, 500, 1));
-            send(data, 1, "{\"id\":2}", txChange(prefix, "orders", 2, t0, 500, 2));
-            send(tx, 0, "{\"id\":\"500\"}", end("500:99", t0, "orders", 2));
+            kafka.send(data, 0, "{\"id\":1}", txChange(prefix, "orders", 1, t0, 500, 1));
+            kafka.send(data, 1, "{\"id\":2}", txChange(prefix, "orders", 2, t0, 500, 2));
+            kafka.send(tx, 0, "{\"id\":\"500\"}", end("500:99", t0, "orders", 2));
             producer.flush();
             Await.until(Duration.ofSeconds(30), "T0 applied", () -> applied.size() == 2);
             Await.until(Duration.ofSeconds(20), "lag 0", () -> lag(registry, "orders") == 0.0);
             long t1 = System.currentTimeMillis();
-            send(tx, 0, "{\"id\":\"501\"}", end("501:99", t1, "orders", 1));
+            kafka.send(tx, 0, "{\"id\":\"501\"}", end("501:99", t1, "orders", 1));
             producer.flush();
             Thread.sleep(200);
             if (withB) {
                 long t2 = System.currentTimeMillis();
-                send(data, 0, "{\"id\":3}", txChange(prefix, "orders", 3, t2, 502, 1));
-                send(data, 1, "{\"id\":4}", txChange(prefix, "orders", 4, t2, 502, 2));
-                send(tx, 0, "{\"id\":\"502\"}", end("502:99", t2, "orders", 2));
+                kafka.send(data, 0, "{\"id\":3}", txChange(prefix, "orders", 3, t2, 502, 1));
+                kafka.send(data, 1, "{\"id\":4}", txChange(prefix, "orders", 4, t2, 502, 2));
+                kafka.send(tx, 0, "{\"id\":\"502\"}", end("502:99", t2, "orders", 2));
                 producer.flush();
                 Await.until(Duration.ofSeconds(20), "B applied", () -> applied.size() == 4);
             }
@@ -637,7 +604,7 @@ class CdcAttack6IT {
                     }
                 }
             }
-            send(data, 2, "{\"id\":5}", txChange(prefix, "orders", 5, t1, 501, 1));
+            kafka.send(data, 2, "{\"id\":5}", txChange(prefix, "orders", 5, t1, 501, 1));
             producer.flush();
             Await.until(Duration.ofSeconds(20), "A applied", () -> applied.size() == (withB ? 5 : 3));
             String state = String.format((withB ? "with B: " : "without B: ") + "A's change (partition 2) withheld 8 s: lag(orders) under truth - 0.5 s at %d "

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.spi.ChangeApplier;
-import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -12,20 +11,15 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,42 +40,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class CloseDuringApplyIT {
 
-    private static KafkaClusterTestKit kafka;
+    private static HandMadeKafka kafka;
     private static KafkaProducer<byte[], byte[]> producer;
     private static final ExecutorService threads = Executors.newCachedThreadPool();
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path work = Path.of("target", "closeapply-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        Files.createDirectories(work);
-        kafka = KafkaTestBroker.start(work.resolve("kafka"));
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        kafka = HandMadeKafka.start("closeapply");
+        producer = kafka.producer();
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         threads.shutdownNow();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(2));
-        }
         if (kafka != null) {
             kafka.close();
         }
     }
 
-    private static Admin admin() {
-        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-    }
-
     private static void createTopic(String topic) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
         }
     }
 
     private static long endOffset(String topic) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             TopicPartition tp = new TopicPartition(topic, 0);
             return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
         }
@@ -215,7 +199,7 @@ class CloseDuringApplyIT {
             loop.get(30, TimeUnit.SECONDS);
         }
         long committed;
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             OffsetAndMetadata o = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
                     .get(new TopicPartition(topic, 0));
             committed = o == null ? 0 : o.offset();

@@ -7,7 +7,6 @@ import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.cdc.event.ChangeEvent;
-import io.migmon.testsupport.KafkaTestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -16,21 +15,16 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -52,32 +46,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LagProbeLogIT {
 
     private static final int PARTITIONS = 4;
-    private static KafkaClusterTestKit kafka;
+    private static HandMadeKafka kafka;
     private static KafkaProducer<byte[], byte[]> producer;
     private static final ExecutorService threads = Executors.newCachedThreadPool();
 
     @BeforeAll
     static void setUp() throws Exception {
-        Path work = Path.of("target", "lagwarn-" + UUID.randomUUID().toString().substring(0, 8)).toAbsolutePath();
-        Files.createDirectories(work);
-        kafka = KafkaTestBroker.start(work.resolve("kafka"));
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
-                new ByteArraySerializer(), new ByteArraySerializer());
+        kafka = HandMadeKafka.start("lagwarn");
+        producer = kafka.producer();
     }
 
     @AfterAll
     static void tearDown() throws Exception {
         threads.shutdownNow();
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(2));
-        }
         if (kafka != null) {
             kafka.close();
         }
-    }
-
-    private static Admin admin() {
-        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
 
     private static void send(String topic, int partition, long id) {
@@ -97,7 +81,7 @@ class LagProbeLogIT {
 
     /** end offset − committed offset of every partition, as the broker has them. */
     private static Map<Integer, Long> trueLag(String topic, String group) throws Exception {
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < PARTITIONS; p++) {
                 latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
@@ -119,7 +103,7 @@ class LagProbeLogIT {
     void aMultiPartitionLagRefreshLogsNoHighWatermarkWarning() throws Exception {
         String topic = "lw.public.t";
         String group = "lag-warn";
-        try (Admin admin = admin()) {
+        try (Admin admin = kafka.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
         }
         Logger kafkaLog = (Logger) LoggerFactory.getLogger("org.apache.kafka");
