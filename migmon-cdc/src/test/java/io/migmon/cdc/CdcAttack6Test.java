@@ -1,7 +1,5 @@
 package io.migmon.cdc;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.migmon.core.health.Health;
 import io.migmon.core.testing.MutableClock;
 import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
@@ -12,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,52 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is applied when processed (the applier returns at once); its true commit time is known to the test. Every finding
  * still open is {@code @Disabled} with its number.
  */
-class CdcAttack6Test {
-
-    private static final Duration HEARTBEAT = Duration.ofSeconds(2);
-
-    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
-    private final AtomicLong offsets = new AtomicLong();
-
-    private CdcEventProcessor processor() {
-        return CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
-                .heartbeatInterval(HEARTBEAT).build();
-    }
-
-    private static String change(String table, int id, long commitMs, String txId, int order) {
-        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":" + commitMs
-                + ",\"ts_us\":" + commitMs * 1000 + ",\"schema\":\"public\",\"table\":\"" + table
-                + "\"},\"op\":\"c\",\"ts_ms\":" + commitMs
-                + (txId == null ? "" : ",\"transaction\":{\"id\":\"" + txId + "\",\"total_order\":" + order
-                + ",\"data_collection_order\":" + order + "}") + "}";
-    }
-
-    private CdcRecord data(String table, int partition, int id, long commitMs, String txId, int order) {
-        return CdcRecord.of("shop.public." + table, partition, offsets.incrementAndGet(), clock.millis(),
-                ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8),
-                change(table, id, commitMs, txId, order).getBytes(StandardCharsets.UTF_8));
-    }
-
-    private CdcRecord heartbeat(long tsMs) {
-        return CdcRecord.of("__debezium-heartbeat.shop", 0, offsets.incrementAndGet(), clock.millis(),
-                "{\"serverName\":\"shop\"}".getBytes(StandardCharsets.UTF_8),
-                ("{\"ts_ms\":" + tsMs + "}").getBytes(StandardCharsets.UTF_8));
-    }
-
-    private CdcRecord end(String id, long commitMs, Map<String, Integer> collections) {
-        StringBuilder dc = new StringBuilder();
-        int total = 0;
-        for (Map.Entry<String, Integer> c : collections.entrySet()) {
-            dc.append(dc.length() == 0 ? "" : ",").append("{\"data_collection\":\"").append(c.getKey())
-                    .append("\",\"event_count\":").append(c.getValue()).append('}');
-            total += c.getValue();
-        }
-        String json = "{\"status\":\"END\",\"id\":\"" + id + "\",\"event_count\":" + total + ",\"data_collections\":["
-                + dc + "],\"ts_ms\":" + commitMs + "}";
-        return CdcRecord.of("shop.transaction", 0, offsets.incrementAndGet(), clock.millis(), null,
-                json.getBytes(StandardCharsets.UTF_8));
-    }
+class CdcAttack6Test extends ShopProcessorHarness {
 
     /**
      * The processor host's clock steps forward 5 s (NTP) a few heartbeats after one heartbeat reached it 6 s late
@@ -420,18 +372,5 @@ class CdcAttack6Test {
         io.micrometer.core.instrument.Gauge g = registry.find("cdc.connector.task.state").tags("connector", "shop",
                 "task", task, "state", state).gauge();
         return g == null ? Double.NaN : g.value();
-    }
-
-    private double overall() {
-        return registry.get("cdc.replication.lag.overall").gauge().value();
-    }
-
-    private double lag(String table) {
-        return registry.get("cdc.replication.lag").tags("source_table", "public." + table, "target_table",
-                "public." + table).gauge().value();
-    }
-
-    private static String verdict(Health h) {
-        return h.status() + " " + h.reasons();
     }
 }

@@ -1,0 +1,80 @@
+package io.migmon.cdc;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.core.health.Health;
+import io.migmon.core.testing.MutableClock;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the unit-level attacks on issue 11 share ({@code CdcAttack6Test}, {@code CdcAttack7Test}): a processor of the
+ * connector {@code shop} fed through {@code process(...)} on a {@link MutableClock} (heartbeats every
+ * {@link #HEARTBEAT}, stall timeout the default 2 × interval, an applier that returns at once), Debezium 3.x-shaped
+ * records of it (data changes with transaction metadata, heartbeats, transaction {@code END}s) stamped with the true
+ * time by the test, and the lag gauges read back. Each record gets the next offset.
+ */
+abstract class ShopProcessorHarness {
+
+    static final Duration HEARTBEAT = Duration.ofSeconds(2);
+
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
+    final AtomicLong offsets = new AtomicLong();
+
+    CdcEventProcessor processor() {
+        return CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
+                .heartbeatInterval(HEARTBEAT).build();
+    }
+
+    /** A create of {@code shop}'s {@code public.<table>}, in transaction {@code txId} at {@code order} (null: none). */
+    static String change(String table, int id, long commitMs, String txId, int order) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":" + commitMs
+                + ",\"ts_us\":" + commitMs * 1000 + ",\"schema\":\"public\",\"table\":\"" + table
+                + "\"},\"op\":\"c\",\"ts_ms\":" + commitMs
+                + (txId == null ? "" : ",\"transaction\":{\"id\":\"" + txId + "\",\"total_order\":" + order
+                + ",\"data_collection_order\":" + order + "}") + "}";
+    }
+
+    CdcRecord data(String table, int partition, int id, long commitMs, String txId, int order) {
+        return CdcRecord.of("shop.public." + table, partition, offsets.incrementAndGet(), clock.millis(),
+                ("{\"id\":" + id + "}").getBytes(StandardCharsets.UTF_8),
+                change(table, id, commitMs, txId, order).getBytes(StandardCharsets.UTF_8));
+    }
+
+    CdcRecord heartbeat(long tsMs) {
+        return CdcRecord.of("__debezium-heartbeat.shop", 0, offsets.incrementAndGet(), clock.millis(),
+                "{\"serverName\":\"shop\"}".getBytes(StandardCharsets.UTF_8),
+                ("{\"ts_ms\":" + tsMs + "}").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A transaction {@code END} counting {@code collections} (qualified table → event count). */
+    CdcRecord end(String id, long commitMs, Map<String, Integer> collections) {
+        StringBuilder dc = new StringBuilder();
+        int total = 0;
+        for (Map.Entry<String, Integer> c : collections.entrySet()) {
+            dc.append(dc.length() == 0 ? "" : ",").append("{\"data_collection\":\"").append(c.getKey())
+                    .append("\",\"event_count\":").append(c.getValue()).append('}');
+            total += c.getValue();
+        }
+        String json = "{\"status\":\"END\",\"id\":\"" + id + "\",\"event_count\":" + total + ",\"data_collections\":["
+                + dc + "],\"ts_ms\":" + commitMs + "}";
+        return CdcRecord.of("shop.transaction", 0, offsets.incrementAndGet(), clock.millis(), null,
+                json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    double overall() {
+        return registry.get("cdc.replication.lag.overall").gauge().value();
+    }
+
+    double lag(String table) {
+        return registry.get("cdc.replication.lag").tags("source_table", "public." + table, "target_table",
+                "public." + table).gauge().value();
+    }
+
+    static String verdict(Health h) {
+        return h.status() + " " + h.reasons();
+    }
+}
