@@ -152,7 +152,6 @@ public final class ProgressTracker {
     private long settleActive = -1;
     private long settleDone;
     private final LevelShift shift = new LevelShift();
-    private int spreadSpans; // the spans the last spread() measured
     private final long[] ringActive = new long[RING];
     private final long[] ringDone = new long[RING];
     private int ringHead;
@@ -628,8 +627,9 @@ public final class ProgressTracker {
      * independent) is added, as the ratio has two noisy ends.
      */
     private double leadInNoise(long first, long since) {
-        double measured = spread(first);
-        int spans = Double.isNaN(measured) ? 0 : spreadSpans;
+        Spread spread = spread(first);
+        double measured = spread.sd();
+        int spans = Double.isNaN(measured) ? 0 : spread.spans();
         if (first < PRIOR_SPAN_MILLIS) {
             return spans == 0 ? Math.sqrt(LevelShift.PRIOR_VAR) : measured;
         }
@@ -639,11 +639,16 @@ public final class ProgressTracker {
     }
 
     /**
-     * The standard deviation of the log of the rate over consecutive spans of at least {@code length} ms of the
-     * remembered reads since the first that saw rows (the noise a first interval that long would show); NaN with fewer
+     * {@code sd}: the standard deviation of the log of the rate over {@code spans} consecutive spans; NaN with fewer
      * than two spans (the noise over that long is not known yet).
      */
-    private double spread(long length) {
+    private record Spread(double sd, int spans) { }
+
+    /**
+     * The spread of the log of the rate over consecutive spans of at least {@code length} ms of the remembered reads
+     * since the first that saw rows (the noise a first interval that long would show).
+     */
+    private Spread spread(long length) {
         double sum = 0;
         double sum2 = 0;
         int n = 0;
@@ -669,8 +674,7 @@ public final class ProgressTracker {
                 fromDone = ringDone[i];
             }
         }
-        spreadSpans = n;
-        return n < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1)));
+        return new Spread(n < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1))), n);
     }
 
     private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {
