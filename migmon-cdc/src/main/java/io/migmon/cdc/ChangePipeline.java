@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -224,13 +225,12 @@ final class ChangePipeline {
 
     private void publishAssignment(Set<String> subscription) {
         Map<String, Long> since = new HashMap<>();
-        Map<String, Set<Integer>> numbers = new HashMap<>();
+        Map<String, Set<Integer>> partitions = new HashMap<>();
         for (Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
             since.merge(e.getKey().topic(), e.getValue(), Math::min);
-            numbers.computeIfAbsent(e.getKey().topic(), t -> new java.util.HashSet<>()).add(e.getKey().partition());
+            partitions.computeIfAbsent(e.getKey().topic(), t -> new HashSet<>()).add(e.getKey().partition());
         }
-        Map<String, Set<Integer>> partitions = new HashMap<>();
-        numbers.forEach((t, n) -> partitions.put(t, Set.copyOf(n)));
+        partitions.replaceAll((t, n) -> Set.copyOf(n));
         Set<String> subscribed = subscription != null ? Set.copyOf(subscription)
                 : assignment != null ? assignment.subscribed : Set.of();
         assignment = new Assignment(Map.copyOf(since), Map.copyOf(partitions), subscribed);
@@ -305,7 +305,7 @@ final class ChangePipeline {
         }
         transactions.revoked(data, transactionTopic);
         if (ends != null) {
-            Set<String> topics = new java.util.HashSet<>();
+            Set<String> topics = new HashSet<>();
             for (TopicPartition tp : partitions) {
                 topics.add(tp.topic());
             }

@@ -6,10 +6,12 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -46,9 +48,9 @@ import java.util.function.Predicate;
  *       partitions caught up too) — and unless the hold is <em>trailing</em>: some of the table's changes of the
  *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way
  *       behind the {@code END} (a Connect worker's producer lets the transaction topic's record overtake a large
- *       transaction's data); a trailing hold
- *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
- *       {@code giveUp} without one of its changes arriving;</li>
+ *       transaction's data); a trailing hold is released by the rules
+ *       above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times {@code giveUp} without one of its
+ *       changes arriving;</li>
  *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
  *       {@code cdc_transactions_evicted_total{reason="unseen"}}, logged at WARN the first time (DEBUG after). Its
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
@@ -102,7 +104,7 @@ final class TransactionEnds {
          * The partitions of {@code topic} this member applies when they are known (a consumer group's assignment),
          * else null (through {@code process(...)}, before the first assignment). Any thread.
          */
-        default java.util.Set<Integer> partitions(String topic) {
+        default Set<Integer> partitions(String topic) {
             return null;
         }
     }
@@ -168,23 +170,23 @@ final class TransactionEnds {
         /**
          * Whether changes of the transaction are known to be on their way behind its {@code END}: some were seen
          * when it arrived, or one arrived since, and its last change was not among them (see {@link #trails}). Then
-         * no caught-up release (see {@link #verdict}).
+         * no caught-up release (see {@link #verdict}). Set by {@link #end} before the hold is added.
          */
         boolean trailing;
         /** Its transaction's {@code event_count} (every table's), the {@code total_order} of its last change. */
-        long total = -1;
+        final long total;
         /** When its transaction's first change arrived here; -1 none seen. */
-        long firstChangeNanos = -1;
+        final long firstChangeNanos;
         /**
          * Whether its {@code END} may be a redelivery (written before its transaction topic partition was assigned
          * here): only such a hold is released by the caught-up rule.
          */
-        boolean redeliverable = true;
+        final boolean redeliverable;
         /** When the newest of its changes arrived, or its {@code END} if later (epoch nanos). */
         long lastArrivalNanos;
 
         Hold(String connector, String txKey, String table, String topic, long expected, long seen, long commitNanos,
-             long arrivalNanos) {
+             long arrivalNanos, long total, long firstChangeNanos, boolean redeliverable) {
             this.connector = connector;
             this.txKey = txKey;
             this.table = table;
@@ -193,7 +195,9 @@ final class TransactionEnds {
             this.seen = seen;
             this.commitNanos = commitNanos;
             this.arrivalNanos = arrivalNanos;
-            this.trailing = seen > 0;
+            this.total = total;
+            this.firstChangeNanos = firstChangeNanos;
+            this.redeliverable = redeliverable;
             this.lastArrivalNanos = arrivalNanos;
         }
     }
@@ -304,7 +308,7 @@ final class TransactionEnds {
          * partition has no change yet, or the partitions are not known (Kafka records through {@code process(...)}:
          * a partition never seen may exist and hold the change).
          */
-        long all(java.util.Set<Integer> known) {
+        long all(Set<Integer> known) {
             if (known == null) {
                 long[] one = byPartition.size() == 1 ? byPartition.get(ONE_STREAM) : null;
                 return one == null ? -1 : one[0];
@@ -459,11 +463,8 @@ final class TransactionEnds {
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos);
-            h.total = total;
-            h.firstChangeNanos = firstChange;
-            h.redeliverable = redeliverable;
-            add.add(h);
+            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
+                    firstChange, redeliverable));
         }
         synchronized (this) {
             if (add != null) {
@@ -506,7 +507,7 @@ final class TransactionEnds {
         if (holds.isEmpty()) {
             return;
         }
-        java.util.Set<String> connectors = new java.util.HashSet<>();
+        Set<String> connectors = new HashSet<>();
         for (String t : revokedTopics) {
             String c = connectorOfTransactionTopic.apply(t);
             if (c != null) {
@@ -671,12 +672,12 @@ final class TransactionEnds {
      * Source time every partition of the {@code END}'s table has reached (its connector's, or of changes naming
      * none; {@code known}: see {@link Newest#all}); -1.
      */
-    private long newestOf(String connector, String dataCollection, java.util.Set<Integer> known) {
+    private long newestOf(String connector, String dataCollection, Set<Integer> known) {
         return Math.max(newestIn(newest.get(connector), dataCollection, known),
                 newestIn(newest.get(""), dataCollection, known));
     }
 
-    private static long newestIn(Map<String, Newest> tables, String dataCollection, java.util.Set<Integer> known) {
+    private static long newestIn(Map<String, Newest> tables, String dataCollection, Set<Integer> known) {
         if (tables == null) {
             return -1;
         }
