@@ -8,10 +8,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -58,10 +60,10 @@ public final class PgTable {
      * Compared columns that are {@code smallint} or {@code integer} on both sides: hashed by their 32-bit value
      * ({@code hashint4extended}), without the widening to {@code bigint} (see {@link #narrowIntegers}).
      */
-    private final java.util.Set<String> narrowInts;
+    private final Set<String> narrowInts;
 
     private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict,
-            List<HashMode> modes, boolean utf8Text, boolean textKeys, java.util.Set<String> narrowInts) {
+            List<HashMode> modes, boolean utf8Text, boolean textKeys, Set<String> narrowInts) {
         this.relation = relation;
         this.compared = compared;
         this.keys = keys;
@@ -93,13 +95,13 @@ public final class PgTable {
     /** Key columns of this side whose base type differs from {@code other}'s (integer widths count as equal). */
     public List<String> keyTypeMismatches(PgTable other) {
         List<String> out = new ArrayList<>();
-        java.util.Set<String> ints = java.util.Set.of("smallint", "integer", "bigint");
+        Set<String> ints = Set.of("smallint", "integer", "bigint");
         for (int i = 0; i < keys.size(); i++) {
             String a = keys.get(i).baseType().toLowerCase(Locale.ROOT);
             String b = other.keys.get(i).baseType().toLowerCase(Locale.ROOT);
             // varchar and text differ in name only: same values, same operators, same order in the same collation
             // (the collation check still applies), so their key index serves the ranges
-            java.util.Set<String> texts = java.util.Set.of("text", "character varying");
+            Set<String> texts = Set.of("text", "character varying");
             if (!a.equals(b) && !(ints.contains(a) && ints.contains(b)) && !(texts.contains(a) && texts.contains(b))) {
                 out.add(keys.get(i).name() + " (" + keys.get(i).formattedType() + " / "
                         + other.keys.get(i).formattedType() + ")");
@@ -211,7 +213,7 @@ public final class PgTable {
     }
 
     /** Base types hashed by their 32-bit value when both sides have one of them ({@link #narrowIntegers}). */
-    private static final java.util.Set<String> NARROW_INTEGERS = java.util.Set.of("smallint", "integer");
+    private static final Set<String> NARROW_INTEGERS = Set.of("smallint", "integer");
 
     /**
      * The compared columns whose base type is {@code smallint} or {@code integer} on both sides (by name; the sides
@@ -223,8 +225,8 @@ public final class PgTable {
      * 23 % less backend CPU on a table of a {@code bigint} key and four {@code integer} columns
      * (docs/performance/verify.md).
      */
-    public static java.util.Set<String> narrowIntegers(PgTable source, PgTable target) {
-        java.util.Set<String> out = new java.util.HashSet<>();
+    public static Set<String> narrowIntegers(PgTable source, PgTable target) {
+        Set<String> out = new HashSet<>();
         for (int i = 0; i < source.compared.size(); i++) {
             Column a = source.compared.get(i);
             Column b = target.compared.get(i);
@@ -233,13 +235,13 @@ public final class PgTable {
                 out.add(a.name());
             }
         }
-        return java.util.Set.copyOf(out);
+        return Set.copyOf(out);
     }
 
     /** This table with the given {@link #narrowIntegers narrow integer columns} (the same set on both sides). */
-    public PgTable withNarrowIntegers(java.util.Set<String> columns) {
+    public PgTable withNarrowIntegers(Set<String> columns) {
         return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, textKeys,
-                java.util.Set.copyOf(columns));
+                Set.copyOf(columns));
     }
 
     /** The hash modes in use, one per compared column. */
@@ -659,7 +661,7 @@ public final class PgTable {
             throw new VerificationException(side + " table " + relation + " has no column(s) " + missing);
         }
         return new PgTable(quoteRelation(relation), List.copyOf(cmp), List.copyOf(k), where, strictNumericScale,
-                java.util.Collections.nCopies(cmp.size(), HashMode.TERM), false, false, java.util.Set.of());
+                java.util.Collections.nCopies(cmp.size(), HashMode.TERM), false, false, Set.of());
     }
 
     public List<Column> comparedColumns() {
@@ -705,7 +707,7 @@ public final class PgTable {
     }
 
     /** Base types whose hash function hashes the value (not its text form) and does so alike on every server. */
-    private static final java.util.Set<String> HASHED_BY_VALUE = java.util.Set.of("numeric", "real", "double precision",
+    private static final Set<String> HASHED_BY_VALUE = Set.of("numeric", "real", "double precision",
             "bytea", "boolean", "date", "timestamp without time zone", "timestamp with time zone",
             "time without time zone", "uuid", "jsonb", "inet", "cidr", "macaddr");
 
@@ -940,7 +942,7 @@ public final class PgTable {
     }
 
     /** String base types: their order is their bytes' order in the C collation, so it depends on the encoding. */
-    private static final java.util.Set<String> STRING_TYPES = java.util.Set.of("text", "character varying",
+    private static final Set<String> STRING_TYPES = Set.of("text", "character varying",
             "character", "name", "\"char\"", "citext");
 
     /**
@@ -1216,7 +1218,7 @@ public final class PgTable {
 
     /** Whether the key is one integer column ({@code smallint}, {@code integer}, {@code bigint}). */
     public boolean integerKey() {
-        return !textKeys && keys.size() == 1 && java.util.Set.of("smallint", "integer", "bigint")
+        return !textKeys && keys.size() == 1 && Set.of("smallint", "integer", "bigint")
                 .contains(keys.get(0).baseType().toLowerCase(Locale.ROOT));
     }
 
