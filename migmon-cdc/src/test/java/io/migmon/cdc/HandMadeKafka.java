@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
 
 /**
  * An own in-process KRaft broker (under {@code target/<prefix>-<random>/kafka}) with a byte producer, for the CDC ITs
@@ -29,7 +30,11 @@ final class HandMadeKafka implements AutoCloseable {
 
     private HandMadeKafka(KafkaClusterTestKit kafka) {
         this.kafka = kafka;
-        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5"),
+        // Not idempotent, one request in flight (order kept on retries): an idempotent producer's first batch to a
+        // topic created a moment before can meet NOT_LEADER_OR_FOLLOWER and then OUT_OF_ORDER_SEQUENCE_NUMBER on every
+        // retry until delivery.timeout.ms (120 s of a test's time, seen in CdcAttack5IT).
+        this.producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", "5",
+                "enable.idempotence", "false", "acks", "all", "max.in.flight.requests.per.connection", "1"),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
@@ -61,6 +66,28 @@ final class HandMadeKafka implements AutoCloseable {
                 list.add(new NewTopic(t, partitions, (short) 1));
             }
             admin.createTopics(list).all().get();
+            awaitLeaders(admin, topics);
+        }
+    }
+
+    /** Waits (up to 30 s) until every partition of the topics has a leader in the broker's metadata. */
+    private static void awaitLeaders(Admin admin, String... topics) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            boolean ready;
+            try {
+                ready = admin.describeTopics(List.of(topics)).allTopicNames().get().values().stream()
+                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+            } catch (ExecutionException e) {
+                ready = false; // UNKNOWN_TOPIC_OR_PARTITION until the broker has the topic
+            }
+            if (ready) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics without a leader after 30 s: " + List.of(topics));
+            }
+            Thread.sleep(50);
         }
     }
 
