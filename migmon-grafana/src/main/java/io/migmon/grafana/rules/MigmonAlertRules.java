@@ -46,9 +46,10 @@ import java.util.regex.Pattern;
  *       migmon-verify run of a verification found differences, {@code migration_validation_differences > 0}, by
  *       verification and table);</li>
  *   <li>{@code migmon-cdc}: {@code cdc_stall} (critical: consumer lag but no event processed),
- *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold; the
- *       replication lag held through a {@link Builder#lagGapWindow(Duration) gap} (2 min) in which no member reads
- *       a number for the table, e.g. a rebalance),
+ *       {@code cdc_high_consumer_lag} and {@code cdc_high_replication_lag} (warning: above the lag threshold; a
+ *       partition's consumer lag and a table's replication lag held through a
+ *       {@link Builder#lagGapWindow(Duration) gap} (2 min) in which no member reads a number for it, e.g. a
+ *       rebalance),
  *       {@code cdc_high_transaction_apply_lag} (warning: the 95th percentile of
  *       {@code cdc_transaction_apply_lag_seconds} over the rate window above the lag threshold, per source),
  *       {@code cdc_connector_failed} (critical: a connector in state FAILED), {@code cdc_processor_down}
@@ -239,12 +240,24 @@ public final class MigmonAlertRules {
                 "CDC pipeline stalled: consumer lag but no change event processed",
                 "Records are waiting (" + names.name(CDC_CONSUMER_LAG) + " > 0) but no event was processed in the last "
                         + RuleFiles.duration(rateWindow) + value(" ({{ $value }} records waiting)")));
+        // the same rebalance gap per partition (the member that reads a partition changes; its old series NaN or
+        // gone): a partition's lag as read now when any member reads a number for it, else its highest read within
+        // the gap window; then the topic's highest partition. Per partition, not per topic: the topic's other
+        // partitions read numbers all through a rebalance and would hide the moved one's high lag
+        String consumer = names.name(CDC_CONSUMER_LAG_SECONDS);
+        String partition = "by (processor, topic, partition) ";
         rules.add(rule(CDC_HIGH_CONSUMER_LAG, "warning",
-                "max by (processor, topic) (" + names.name(CDC_CONSUMER_LAG_SECONDS) + ") > " + lagThreshold.getSeconds(),
+                "max by (processor, topic) (max " + partition + "(" + consumer + " >= 0) or (max " + partition
+                        + "(max_over_time(" + consumer + "[" + RuleFiles.duration(lagGapWindow) + "])) unless on"
+                        + " (processor, topic, partition) max " + partition + "(" + consumer + " >= 0))) > "
+                        + lagThreshold.getSeconds(),
                 pending,
                 "CDC consumer lag on {{ $labels.topic }} above " + RuleFiles.duration(lagThreshold),
                 "The oldest unconsumed record of topic {{ $labels.topic }} is older than "
-                        + lagThreshold.getSeconds() + " s" + value(" (now {{ $value | humanizeDuration }})")));
+                        + lagThreshold.getSeconds() + " s" + value(" (now {{ $value | humanizeDuration }})")
+                        + "; while no member reads a number for a partition (NaN or no series, e.g. during a"
+                        + " rebalance) its highest read within the last " + RuleFiles.duration(lagGapWindow)
+                        + " counts"));
         // a rebalance leaves a table with no number for a moment (the old owner's series NaN or gone, the new
         // owner's not there until its first lag refresh): the lag as read now when any member reads a number (a
         // true drop resolves at once), else the highest read within the gap window, so that the gap neither
@@ -417,8 +430,8 @@ public final class MigmonAlertRules {
         }
 
         /**
-         * How long {@code cdc_high_replication_lag} holds a table's last high reading while no member of the
-         * processor reads a number for it (every series NaN or gone: a rebalance moving the table, the new owner
+         * How long {@code cdc_high_replication_lag} holds a table's last high reading (and
+         * {@code cdc_high_consumer_lag} a partition's) while no member of the processor reads a number for it (every series NaN or gone: a rebalance moving the table, the new owner
          * not having read it yet), default 2 min. Within it a firing alert keeps firing and a pending one keeps its
          * {@code for} running; a table nobody reads for longer resolves. A number read again (any member) is used
          * at once, so a true recovery resolves without this delay. Make it longer than a scrape interval plus the

@@ -269,6 +269,57 @@ class PromtoolRulesTest {
         t.run();
     }
 
+    /**
+     * {@code cdc_high_consumer_lag} across a rebalance: partition 0 of a topic is 400 s behind (threshold 300 s) at
+     * member a while partition 1 reads 10 s at member b all along; a rebalance moves partition 0 to b, a's series
+     * reads NaN (revoked) or disappears, b has no series for it until its first lag refresh. Partition 1's numbers
+     * must not hide partition 0's gap (the hold is per partition), a true drop resolves at once, a partition nobody
+     * reads for longer than the gap window resolves. One sample a minute.
+     */
+    @Test
+    void consumerLagAlertHoldsAPartitionThroughARebalanceGapAndResolvesOnRecovery() throws IOException {
+        MigmonAlertRules rules = MigmonAlertRules.builder().valueInAnnotations(false).build();
+        Tests t = new Tests(rules, "");
+        String lag = "cdc_consumer_lag_seconds{processor=\"p\",instance=\"%s\",topic=\"db.public.orders\","
+                + "partition=\"%d\"}";
+        Map<String, String> orders = Map.of("processor", "p", "topic", "db.public.orders");
+
+        // minutes 0-9 p0 high at a, 10-12 NaN at a and no series at b, 13-25 high at b; p1 10 s at b throughout
+        ObjectNode nan = t.testCase();
+        series(nan, lag.formatted("a", 0), "400x9 NaN NaN NaN");
+        series(nan, lag.formatted("b", 0), "_x12 400x12");
+        series(nan, lag.formatted("b", 1), "10x25");
+        t.expect(nan, "cdc_high_consumer_lag", "4m");                         // pending (for: 5m)
+        t.expect(nan, "cdc_high_consumer_lag", "6m", orders);
+        t.expect(nan, "cdc_high_consumer_lag", "11m", orders);                // p0: a NaN, b none: still firing
+        t.expect(nan, "cdc_high_consumer_lag", "13m", orders);                // b reads: no new pending period
+
+        // same with a's series gone (its host stopped: stale) instead of NaN
+        ObjectNode absent = t.testCase();
+        series(absent, lag.formatted("a", 0), "400x9 stale");
+        series(absent, lag.formatted("b", 0), "_x12 400x12");
+        series(absent, lag.formatted("b", 1), "10x25");
+        t.expect(absent, "cdc_high_consumer_lag", "11m", orders);
+        t.expect(absent, "cdc_high_consumer_lag", "13m", orders);
+
+        // truly recovered: p0 reads 10 s at a from minute 10 on, b's copy NaN: resolved at once
+        ObjectNode recovered = t.testCase();
+        series(recovered, lag.formatted("a", 0), "400x9 10x10");
+        series(recovered, lag.formatted("b", 0), ("NaN ".repeat(20)).trim());
+        series(recovered, lag.formatted("b", 1), "10x20");
+        t.expect(recovered, "cdc_high_consumer_lag", "9m", orders);
+        t.expect(recovered, "cdc_high_consumer_lag", "10m");
+
+        // nobody reads p0 for longer than the gap window (2 min): resolves (cdc_stall and health cover it)
+        ObjectNode tooLong = t.testCase();
+        series(tooLong, lag.formatted("a", 0), "400x9" + " NaN".repeat(10));
+        series(tooLong, lag.formatted("b", 1), "10x20");
+        t.expect(tooLong, "cdc_high_consumer_lag", "11m", orders);
+        t.expect(tooLong, "cdc_high_consumer_lag", "12m");
+
+        t.run();
+    }
+
     @Test
     void alertsFireWithAPrefixAndTheDefaultAnnotations() throws IOException {
         MigmonAlertRules rules = MigmonAlertRules.builder().metricsOptions(MetricsOptions.builder().prefix("myapp").build())
