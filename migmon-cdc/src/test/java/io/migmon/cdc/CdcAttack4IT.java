@@ -493,8 +493,18 @@ class CdcAttack4IT {
         KafkaConnectClient client = KafkaConnectClient.builder(uri).meterRegistry(registry)
                 .timeout(Duration.ofSeconds(2)).build();
         try {
-            client.createOrUpdate(CdcAttack2ConnectIT.connector(env, name, "public\\.att4conn_.*"));
-            Await.until(Duration.ofSeconds(45), "RUNNING", () -> client.status(name).isRunning());
+            // created with the default 30 s timeout: the worker's config validation connects to PostgreSQL and took
+            // over 2 s on a loaded 2-core machine; the short timeout is for the status() call with the worker down
+            try (KafkaConnectClient setup = KafkaConnectClient.builder(uri).build()) {
+                setup.createOrUpdate(CdcAttack2ConnectIT.connector(env, name, "public\\.att4conn_.*"));
+            }
+            Await.until(Duration.ofSeconds(45), "RUNNING", () -> {
+                try {
+                    return client.status(name).isRunning();
+                } catch (KafkaConnectException e) {
+                    return false; // a 2 s timeout under load: ask again
+                }
+            });
             assertThat(state(registry, name, "RUNNING")).isEqualTo(1.0);
             env.stopConnect(); // the worker is gone
             Throwable failed = null;
