@@ -77,8 +77,8 @@ final class ProcessorConfig {
                     Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
                     List<String> topics, Pattern topicPattern, ChangeApplier applier, String deadLetterTopic,
                     Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
-                    Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout, int applyRetries,
-                    String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
+                    Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout,
+                    int applyRetries, String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
                     KafkaClientFactory clients, java.util.function.LongSupplier monotonicNanos) {
         this.monotonicNanos = monotonicNanos != null ? monotonicNanos : monotonic(clock);
         this.name = name;

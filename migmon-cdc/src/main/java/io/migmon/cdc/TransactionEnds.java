@@ -45,17 +45,23 @@ import java.util.function.Predicate;
  *       the changes are older than the committed position (same restart case, nothing new on the table); only for
  *       an {@code END} that may be a redelivery (its record written before its partition was assigned here, or not
  *       known: attack 6 finding 6, a live {@code END}'s change still in the connector's producer leaves the
- *       partitions caught up too) — and unless the hold is <em>trailing</em>: some of the table's changes of the
- *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way
- *       behind the {@code END} (a Connect worker's producer lets the transaction topic's record overtake a large
- *       transaction's data); a trailing hold is released by the rules
- *       above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times {@code giveUp} without one of its
- *       changes arriving;</li>
- *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
+ *       partitions caught up too) — and, when some of the table's changes of the transaction were seen, unless the
+ *       hold is <em>trailing</em> (see {@link #trails}: decided per table from its {@code data_collection_order}s
+ *       against its {@code event_count}; the rest of it may be on its way behind the {@code END}: a Connect
+ *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
+ *       {@code giveUp} without one of its changes arriving (a hold with nothing seen from Kafka trails too: its
+ *       change may be behind on any partition, attack 7 finding 3);</li>
+ *   <li>given up after {@code giveUp} (the stall timeout) since its newest change (or its {@code END}) while nothing
+ *       of the table's topic waits here, when not trailing: counted in
  *       {@code cdc_transactions_evicted_total{reason="unseen"}}, logged at WARN the first time (DEBUG after). Its
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
- *       or were applied before a restart on a partition held elsewhere.</li>
+ *       or were applied before a restart on a partition held elsewhere. A change of the transaction arriving after
+ *       the give-up holds the table again (attack 7 finding 5), with what was counted before.</li>
  * </ul>
+ * Every "time since" of these rules (grace, give-ups, dead letters, assignment) is on the monotonic clock
+ * ({@link ProcessorConfig#monotonicNanos}): a step of the processor's wall clock neither gives up nor prolongs a
+ * hold (attack 7 finding 7).
  * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
  * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
  * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
@@ -169,7 +175,7 @@ final class TransactionEnds {
             this.firstNanos = firstNanos;
         }
 
-        /** What was seen of the {@code END}'s {@code dataCollection} (summed over the names it matches) into {@code into}. */
+        /** Adds what was seen of the {@code END}'s {@code dataCollection} (every name it matches) to {@code into}. */
         void count(String dataCollection, TableSeen into) {
             TableSeen c = tables.get(dataCollection);
             if (c != null) {
@@ -204,8 +210,8 @@ final class TransactionEnds {
         /** Its {@code END} came from an embedded engine's one ordered stream ({@link #ONE_STREAM}). */
         final boolean oneStream;
         /**
-         * Newest arrival of a change of the table (any transaction) per partition, since the hold was created or as
-         * known then (the dead-letter rule of a hold with nothing seen, see {@link #trails}).
+         * Newest arrival of a change of the table (any transaction) per partition when its {@code END} arrived (the
+         * dead-letter rule of a hold with nothing seen, see {@link #trails}); never changed after.
          */
         final Map<Integer, Long> tableArrivals;
         /** Its transaction's {@code event_count} (every table's), the {@code total_order} of its last change. */
@@ -265,9 +271,10 @@ final class TransactionEnds {
      *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4);</li>
      *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
      *       changes come before their {@code END}: none will follow it) or a record of the table's topic was
-     *       dead-lettered after the newest change of the table that arrived on that partition (nothing of the table
-     *       parsed since: it may be the change). A multi-partition topic lets a change fall behind its {@code END}
-     *       by more than the stall timeout (attack 7 finding 3: 10 s behind, given up after 4 s).</li>
+     *       dead-lettered on a partition after the newest change of the table that had arrived there when the
+     *       {@code END} did (it may be the change: it came after everything of the table known then).
+     *       A multi-partition topic lets a change fall behind its {@code END} by more than the stall timeout
+     *       (attack 7 finding 3: 10 s behind, given up after 4 s).</li>
      * </ul>
      * Without {@code data_collection_order} (none known) the transaction's highest {@code total_order} against its
      * {@code event_count} stands for the table's last change (the rule before attack 7). Under the lock.
@@ -325,11 +332,6 @@ final class TransactionEnds {
             deadLettered.put(topic, m);
         }
         m.put(partition, nowNanos);
-    }
-
-    /** Before attack 7 (one partition unknown): tests of the topic-wide call. */
-    void deadLettered(String topic, long nowNanos) {
-        deadLettered(topic, 0, nowNanos);
     }
 
     /**
@@ -503,7 +505,6 @@ final class TransactionEnds {
             if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
                 continue;
             }
-            h.tableArrivals.put(partition, nowNanos);
             if (h.txKey.equals(key)) {
                 held = true;
                 if (counted && ++h.seen >= h.expected) {
@@ -566,7 +567,6 @@ final class TransactionEnds {
             givenUpCount = gaveUp.size();
             if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
                 seenChange(h, dco, maxOrder, partition, nowNanos);
-                h.tableArrivals.put(partition, nowNanos);
                 holds.add(h);
             }
             return;
