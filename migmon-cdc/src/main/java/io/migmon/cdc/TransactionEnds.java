@@ -490,7 +490,7 @@ final class TransactionEnds {
                 c.add(dataCollectionOrder, partition);
             }
         }
-        if (holdCount > 0 || (counted && givenUpCount > 0)) {
+        if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
             changed(connector, table, partition, key, counted, dataCollectionOrder, maxOrder, n, nowNanos);
             reportGivenUp();
         }
@@ -534,22 +534,24 @@ final class TransactionEnds {
     }
 
     /**
-     * Holds given up, by {@code connector \0 transaction \0 table}, most recent last; bounded by {@link #MAX_HOLDS}
-     * (guarded by this). A change of one arriving after the give-up holds its table again (attack 7 finding 5: the
-     * rest of a transaction arriving past the give-up read 0 at a truth of 5.6-8.1 s).
+     * Holds given up, by transaction key, most recent last; the last {@value #MAX_RECENT} transactions (guarded by
+     * this). A change of one arriving after the give-up holds its table again (attack 7 finding 5: the rest of a
+     * transaction arriving past the give-up read 0 at a truth of 5.6-8.1 s). {@link #givenUpKeys} mirrors its keys
+     * for the hot path: one lookup per change without the lock, and only while some hold was given up.
      */
-    private final LinkedHashMap<String, Hold> gaveUp = new LinkedHashMap<>(16, 0.75f, false) {
+    private final LinkedHashMap<String, List<Hold>> gaveUp = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Hold> eldest) {
-            return size() > MAX_HOLDS;
+        protected boolean removeEldestEntry(Map.Entry<String, List<Hold>> eldest) {
+            if (size() > MAX_RECENT) {
+                givenUpKeys.remove(eldest.getKey());
+                return true;
+            }
+            return false;
         }
     };
+    private final Set<String> givenUpKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** {@code gaveUp.size()}, readable without the lock. */
     private volatile int givenUpCount;
-
-    private static String gaveUpKey(Hold h) {
-        return h.connector + '\u0000' + h.txKey + '\u0000' + h.table;
-    }
 
     /**
      * A change of a transaction whose hold on this table was given up arrived: the rest of it was on its way after
@@ -557,14 +559,21 @@ final class TransactionEnds {
      */
     private void reopen(String connector, String table, String key, int partition, long dco, long maxOrder,
                         long nowNanos) {
-        for (Iterator<Hold> it = gaveUp.values().iterator(); it.hasNext(); ) {
+        List<Hold> given = gaveUp.get(key);
+        if (given == null) {
+            return;
+        }
+        for (Iterator<Hold> it = given.iterator(); it.hasNext(); ) {
             Hold h = it.next();
-            if (!h.txKey.equals(key) || !sameTable(h.table, table)
-                    || !(h.connector.equals(connector) || connector.isEmpty())) {
+            if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
                 continue;
             }
             it.remove();
-            givenUpCount = gaveUp.size();
+            if (given.isEmpty()) {
+                gaveUp.remove(key);
+                givenUpKeys.remove(key);
+                givenUpCount = gaveUp.size();
+            }
             if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
                 seenChange(h, dco, maxOrder, partition, nowNanos);
                 holds.add(h);
@@ -705,7 +714,8 @@ final class TransactionEnds {
                         givenUp = new ArrayList<>(2);
                     }
                     givenUp.add(h);
-                    gaveUp.put(gaveUpKey(h), h);
+                    gaveUp.computeIfAbsent(h.txKey, k -> new ArrayList<>(1)).add(h);
+                    givenUpKeys.add(h.txKey);
                     givenUpCount = gaveUp.size();
                 }
             }
