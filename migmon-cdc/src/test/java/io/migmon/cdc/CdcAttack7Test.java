@@ -19,6 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * is applied when processed (the applier returns at once); the true commit time of every change is known to the
  * test, so the truth is now − commit time of the oldest change not applied yet (0 when none). Heartbeat interval
  * 2 s, stall timeout 4 s (the default 2 × interval). Every finding still open is {@code @Disabled} with its number.
+ * Findings 1-7 fixed on 2026-11-27 (branch cdc-fix12, docs/decisions.md "Attack 7 fixes"): the "Actual" of each is
+ * what it read before; finding 7 steps the wall clock with {@code stepClock} (the processor's monotonic clock does not
+ * see a step).
  */
 class CdcAttack7Test extends ShopProcessorHarness {
 
