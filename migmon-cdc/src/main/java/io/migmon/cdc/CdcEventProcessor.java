@@ -397,6 +397,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private String heartbeatTopicPrefix = "__debezium-heartbeat";
         private String transactionTopicSuffix = ".transaction";
         private Clock clock = Clock.systemUTC();
+        private java.util.function.LongSupplier monotonicNanos;
         private KafkaClientFactory clients = KafkaClientFactory.DEFAULT;
         private AnomalyMonitor anomalyMonitor;
         private Duration anomalySampleInterval = Duration.ofSeconds(5);
@@ -588,6 +589,17 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         }
 
         /**
+         * Tests: the monotonic clock (nanoseconds, never stepping) of the elapsed-time rules of transaction
+         * {@code END} holds and lost {@code END}s, apart from {@link #clock(Clock)}: a test steps the wall clock
+         * alone to play an NTP step. Default: {@code System.nanoTime()} with the system clock, else the given
+         * clock's time.
+         */
+        Builder monotonicClock(java.util.function.LongSupplier nanos) {
+            this.monotonicNanos = Require.notNull(nanos, "monotonicClock");
+            return this;
+        }
+
+        /**
          * Validates and builds.
          *
          * @throws IllegalArgumentException naming the offending field; {@code name} when a processor of that name
@@ -655,7 +667,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return new CdcEventProcessor(new ProcessorConfig(name, registry, metricsOptions, cprops, pprops, topics,
                     topicPattern, applier, deadLetterTopic, heartbeatInterval, stallTimeout, lagRefreshInterval,
                     pollTimeout, lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
-                    clock, clients)).withAnomalies(anomalyMonitor, anomalySampleInterval);
+                    clock, clients, monotonicNanos)).withAnomalies(anomalyMonitor, anomalySampleInterval);
         }
 
         private static boolean present(Map<String, Object> props, String key) {

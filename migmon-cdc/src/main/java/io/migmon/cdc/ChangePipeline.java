@@ -126,6 +126,8 @@ final class ChangePipeline {
 
     /** Holds the lag on END records whose changes were not all seen yet; null when no END can arrive. */
     final TransactionEnds ends;
+    /** The monotonic time ({@link ProcessorConfig#monotonicNanos}) the current batch was begun at (under the lock). */
+    private long batchMonotonicNanos;
 
     /**
      * Whether this processor consumes {@code topic}: among its topics or matched by its pattern; every topic through
@@ -150,6 +152,11 @@ final class ChangePipeline {
     private volatile Assignment assignment;
     /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
     private final Map<TopicPartition, Long> assignedPartitions = new HashMap<>();
+    /**
+     * The same partitions with the time each was assigned on the monotonic clock (the {@code END} holds' elapsed
+     * time, {@link TransactionEnds.Owner#since}; poll thread only).
+     */
+    private final Map<TopicPartition, Long> assignedMonotonic = new HashMap<>();
 
     /**
      * Whether this member applies {@code topic} (see {@link TransactionEnds.Owner}): a consumed topic of which a
@@ -214,19 +221,21 @@ final class ChangePipeline {
      */
     void assigned(Collection<TopicPartition> partitions, Set<String> subscription) {
         long now = nanosNow();
+        long mono = config.monotonicNanos.getAsLong();
         for (TopicPartition tp : partitions) {
             assignedPartitions.putIfAbsent(tp, now);
+            assignedMonotonic.putIfAbsent(tp, mono);
         }
         publishAssignment(subscription);
         if (ends != null) {
-            ends.expireIfHeld(now); // holds of topics now another member's are released
+            ends.expireIfHeld(mono); // holds of topics now another member's are released
         }
     }
 
     private void publishAssignment(Set<String> subscription) {
         Map<String, Long> since = new HashMap<>();
         Map<String, Set<Integer>> partitions = new HashMap<>();
-        for (Map.Entry<TopicPartition, Long> e : assignedPartitions.entrySet()) {
+        for (Map.Entry<TopicPartition, Long> e : assignedMonotonic.entrySet()) {
             since.merge(e.getKey().topic(), e.getValue(), Math::min);
             partitions.computeIfAbsent(e.getKey().topic(), t -> new HashSet<>()).add(e.getKey().partition());
         }
@@ -289,6 +298,7 @@ final class ChangePipeline {
     void revoked(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty() && assignment != null) {
             partitions.forEach(assignedPartitions::remove);
+            partitions.forEach(assignedMonotonic::remove);
             publishAssignment(null);
         }
         List<TopicPartition> data = new ArrayList<>(partitions.size());
@@ -390,8 +400,10 @@ final class ChangePipeline {
             if (!records.isEmpty()) {
                 health.lastRecordMs = nowMs;
             }
+            long mono = config.monotonicNanos.getAsLong();
+            batchMonotonicNanos = mono;
             if (ends != null) {
-                ends.expireIfHeld(consumedNanos);
+                ends.expireIfHeld(mono);
             }
             try {
                 for (int i = 0; i < records.size(); i++) {
@@ -416,7 +428,11 @@ final class ChangePipeline {
                             transactions.deadLettered(ex.transactionId());
                         }
                         if (ends != null && p.data) {
-                            ends.deadLettered(r.topic(), consumedNanos); // a trailing hold may wait for it
+                            // a hold whose change may be on this partition may wait for it
+                            ends.deadLettered(r.topic(), r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
+                                    mono);
+                        } else if (parser.isTransactionTopic(r.topic())) {
+                            progress.transactionTopicDeadLettered(r.topic(), mono); // it may be an END
                         }
                         dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                         continue;
@@ -803,13 +819,14 @@ final class ChangePipeline {
                 if (health.lastChangeMs != changeMs) {
                     health.lastChangeMs = changeMs; // a volatile write only once per batch
                 }
-                progress.changeArrived(p, consumedNanos, e.transactionId(), e.transactionTotalOrder());
+                long mono = batchMonotonicNanos;
+                progress.changeArrived(p, consumedNanos, mono, e.transactionId(), e.transactionTotalOrder());
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
                     // a record that did not come from Kafka (an embedded engine's) is its destination's one stream
                     ends.change(sourceName, e.qualifiedTable(),
                             r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(), e.transactionId(),
-                            e.transactionTotalOrder(), src, consumedNanos);
+                            e.transactionTotalOrder(), e.transactionDataCollectionOrder(), src, mono);
                 }
                 progress.changeSourceTime(p, src > 0 ? src : consumedNanos);
                 if (src > 0) {
@@ -836,8 +853,8 @@ final class ChangePipeline {
                             : null;
                     transactions.ended(e.transactionId(), consumedEventCount(e, connector), eventTs);
                     if (ends != null && eventTs > 0 && connector != null) {
-                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(), consumedNanos,
-                                writtenBeforeAssigned(r));
+                        ends.end(connector, e.transactionId(), eventTs, e.transactionDataCollections(),
+                                batchMonotonicNanos, writtenBeforeAssigned(r), r.offset() < 0);
                     }
                 } else if ("BEGIN".equals(e.transactionStatus())) {
                     transactions.begun(e.transactionId(), eventTs);

@@ -50,6 +50,13 @@ final class ProcessorConfig {
     final String heartbeatTopicPrefix;
     final String transactionTopicSuffix;
     final Clock clock;
+    /**
+     * The monotonic clock of every "time since" rule of the {@code END} holds and the lost-{@code END} rule (issue 11
+     * attack 7 finding 7: a wall-clock step must not end a transaction still streaming): nanoseconds that never step,
+     * anchored at the epoch time of their first read so that they stay positive and comparable in magnitude with
+     * epoch nanos (never compared with them). By default {@link #monotonic(Clock)}.
+     */
+    final java.util.function.LongSupplier monotonicNanos;
     final KafkaClientFactory clients;
 
     ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
@@ -59,6 +66,21 @@ final class ProcessorConfig {
                     Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout, int applyRetries,
                     String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
                     KafkaClientFactory clients) {
+        this(name, registry, metricsOptions, consumerProperties, producerProperties, topics, topicPattern, applier,
+                deadLetterTopic, heartbeatInterval, stallTimeoutOverride, lagRefreshInterval, pollTimeout,
+                lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix,
+                transactionTopicSuffix, clock, clients, null);
+    }
+
+    /** @param monotonicNanos see {@link #monotonicNanos}; null: {@link #monotonic(Clock)} */
+    ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
+                    Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
+                    List<String> topics, Pattern topicPattern, ChangeApplier applier, String deadLetterTopic,
+                    Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
+                    Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout,
+                    int applyRetries, String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
+                    KafkaClientFactory clients, java.util.function.LongSupplier monotonicNanos) {
+        this.monotonicNanos = monotonicNanos != null ? monotonicNanos : monotonic(clock);
         this.name = name;
         this.registry = registry;
         this.metricsOptions = metricsOptions;
@@ -82,6 +104,22 @@ final class ProcessorConfig {
         this.transactionTopicSuffix = transactionTopicSuffix;
         this.clock = clock;
         this.clients = clients;
+    }
+
+    /**
+     * The default {@link #monotonicNanos}: with the system clock, {@link System#nanoTime()} anchored at the epoch time
+     * of this call; with any other clock (a test's, moved by hand) that clock's epoch nanos, which then also drive
+     * the elapsed-time rules (a test that steps the wall clock alone gives its own monotonic clock).
+     */
+    static java.util.function.LongSupplier monotonic(Clock clock) {
+        if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
+            long anchor = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+            return () -> anchor + System.nanoTime();
+        }
+        return () -> {
+            java.time.Instant i = clock.instant();
+            return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+        };
     }
 
     /**

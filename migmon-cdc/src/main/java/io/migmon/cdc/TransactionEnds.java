@@ -45,17 +45,23 @@ import java.util.function.Predicate;
  *       the changes are older than the committed position (same restart case, nothing new on the table); only for
  *       an {@code END} that may be a redelivery (its record written before its partition was assigned here, or not
  *       known: attack 6 finding 6, a live {@code END}'s change still in the connector's producer leaves the
- *       partitions caught up too) — and unless the hold is <em>trailing</em>: some of the table's changes of the
- *       transaction had been seen when the {@code END} arrived (or arrive after it), so the rest is on its way
- *       behind the {@code END} (a Connect worker's producer lets the transaction topic's record overtake a large
- *       transaction's data); a trailing hold is released by the rules
- *       above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times {@code giveUp} without one of its
- *       changes arriving;</li>
- *   <li>given up after {@code giveUp} (the stall timeout) while nothing of the table's topic waits here: counted in
+ *       partitions caught up too) — and, when some of the table's changes of the transaction were seen, unless the
+ *       hold is <em>trailing</em> (see {@link #trails}: decided per table from its {@code data_collection_order}s
+ *       against its {@code event_count}; the rest of it may be on its way behind the {@code END}: a Connect
+ *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
+ *       {@code giveUp} without one of its changes arriving (a hold with nothing seen from Kafka trails too: its
+ *       change may be behind on any partition, attack 7 finding 3);</li>
+ *   <li>given up after {@code giveUp} (the stall timeout) since its newest change (or its {@code END}) while nothing
+ *       of the table's topic waits here, when not trailing: counted in
  *       {@code cdc_transactions_evicted_total{reason="unseen"}}, logged at WARN the first time (DEBUG after). Its
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
- *       or were applied before a restart on a partition held elsewhere.</li>
+ *       or were applied before a restart on a partition held elsewhere. A change of the transaction arriving after
+ *       the give-up holds the table again (attack 7 finding 5), with what was counted before.</li>
  * </ul>
+ * Every "time since" of these rules (grace, give-ups, dead letters, assignment) is on the monotonic clock
+ * ({@link ProcessorConfig#monotonicNanos}): a step of the processor's wall clock neither gives up nor prolongs a
+ * hold (attack 7 finding 7).
  * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
  * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
  * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
@@ -120,18 +126,45 @@ final class TransactionEnds {
         /**
          * {@link TopicState#WAITING} when a partition of {@code topic} has records waiting;
          * {@link TopicState#CAUGHT_UP} when it holds partitions of it and all are caught up per an end offset read
-         * at or after {@code sinceMs}; else {@link TopicState#UNKNOWN}.
+         * at or after {@code sinceNanos} (the monotonic clock, {@link ProcessorConfig#monotonicNanos};
+         * {@link Long#MIN_VALUE}: any); else {@link TopicState#UNKNOWN}.
          */
-        TopicState state(String topic, long sinceMs);
+        TopicState state(String topic, long sinceNanos);
+    }
+
+    /** The changes of one table of one transaction seen (distinct {@code total_order}s). */
+    private static final class TableSeen {
+        long count;
+        /** Lowest and highest {@code data_collection_order} seen; {@link Long#MAX_VALUE} / -1 none known. */
+        long minDco = Long.MAX_VALUE;
+        long maxDco = -1;
+        /** The partitions its changes came on (a few: one transaction's changes of one table). */
+        final Set<Integer> partitions = new HashSet<>(2);
+
+        void add(long dco, int partition) {
+            count++;
+            if (dco > 0) {
+                minDco = Math.min(minDco, dco);
+                maxDco = Math.max(maxDco, dco);
+            }
+            partitions.add(partition);
+        }
+
+        void addAll(TableSeen o) {
+            count += o.count;
+            minDco = Math.min(minDco, o.minDco);
+            maxDco = Math.max(maxDco, o.maxDco);
+            partitions.addAll(o.partitions);
+        }
     }
 
     /** The changes seen of one recent transaction, per table. */
     private static final class Seen {
         final String key;
         final TransactionTracker.OrderSet orders = new TransactionTracker.OrderSet();
-        final Map<String, long[]> tables = new HashMap<>(4);
+        final Map<String, TableSeen> tables = new HashMap<>(4);
         String lastTable;
-        long[] lastCount;
+        TableSeen lastCount;
         /** When its first change arrived here (epoch nanos). */
         final long firstNanos;
         /** Highest {@code transaction.total_order} of its changes seen (any table); -1 none known. */
@@ -142,18 +175,18 @@ final class TransactionEnds {
             this.firstNanos = firstNanos;
         }
 
-        long count(String dataCollection) {
-            long[] c = tables.get(dataCollection);
+        /** Adds what was seen of the {@code END}'s {@code dataCollection} (every name it matches) to {@code into}. */
+        void count(String dataCollection, TableSeen into) {
+            TableSeen c = tables.get(dataCollection);
             if (c != null) {
-                return c[0];
+                into.addAll(c);
+                return;
             }
-            long n = 0;
-            for (Map.Entry<String, long[]> e : tables.entrySet()) {
+            for (Map.Entry<String, TableSeen> e : tables.entrySet()) {
                 if (sameTable(dataCollection, e.getKey())) {
-                    n += e.getValue()[0];
+                    into.addAll(e.getValue());
                 }
             }
-            return n;
         }
     }
 
@@ -167,12 +200,20 @@ final class TransactionEnds {
         long seen;
         final long commitNanos;
         final long arrivalNanos;
+        /** Lowest and highest {@code data_collection_order} of the table's changes seen; MAX_VALUE / -1 none known. */
+        long minDco;
+        long maxDco;
+        /** Highest {@code total_order} of the transaction's changes seen (any table); -1 none known. */
+        long maxOrder;
+        /** The partitions of the table's topic its changes of the transaction came on (guarded by the lock). */
+        final Set<Integer> partitions;
+        /** Its {@code END} came from an embedded engine's one ordered stream ({@link #ONE_STREAM}). */
+        final boolean oneStream;
         /**
-         * Whether changes of the transaction are known to be on their way behind its {@code END}: some were seen
-         * when it arrived, or one arrived since, and its last change was not among them (see {@link #trails}). Then
-         * no caught-up release (see {@link #verdict}). Set by {@link #end} before the hold is added.
+         * Newest arrival of a change of the table (any transaction) per partition when its {@code END} arrived (the
+         * dead-letter rule of a hold with nothing seen, see {@link #trails}); never changed after.
          */
-        boolean trailing;
+        final Map<Integer, Long> tableArrivals;
         /** Its transaction's {@code event_count} (every table's), the {@code total_order} of its last change. */
         final long total;
         /** When its transaction's first change arrived here; -1 none seen. */
@@ -185,14 +226,21 @@ final class TransactionEnds {
         /** When the newest of its changes arrived, or its {@code END} if later (epoch nanos). */
         long lastArrivalNanos;
 
-        Hold(String connector, String txKey, String table, String topic, long expected, long seen, long commitNanos,
-             long arrivalNanos, long total, long firstChangeNanos, boolean redeliverable) {
+        Hold(String connector, String txKey, String table, String topic, long expected, TableSeen seen,
+             long maxOrder, long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
+             boolean redeliverable, boolean oneStream, Map<Integer, Long> tableArrivals) {
             this.connector = connector;
             this.txKey = txKey;
             this.table = table;
             this.topic = topic;
             this.expected = expected;
-            this.seen = seen;
+            this.seen = seen.count;
+            this.minDco = seen.minDco;
+            this.maxDco = seen.maxDco;
+            this.partitions = new HashSet<>(seen.partitions);
+            this.maxOrder = maxOrder;
+            this.oneStream = oneStream;
+            this.tableArrivals = tableArrivals;
             this.commitNanos = commitNanos;
             this.arrivalNanos = arrivalNanos;
             this.total = total;
@@ -209,41 +257,81 @@ final class TransactionEnds {
     static final int TRAILING_GIVE_UP_FACTOR = 10;
 
     /**
-     * Whether a hold's missing changes can still arrive behind what was seen of its transaction (attack 6, held
-     * tests: a restart mid-transaction and a poison change inside one read stale for 10 stall timeouts, not one):
-     * some were seen; the transaction's last change ({@code total_order} = the {@code END}'s {@code event_count})
-     * is not among them (when it is, every missing change was emitted before it: applied before a restart, or
-     * routed or lost, not on its way; a change still in transit on another partition of a multi-partition topic is
-     * then held by the plain rules); and no record of the table's topic was dead-lettered since the transaction's
-     * first change arrived (it may be one of them: in the dead-letter topic, not on its way).
+     * Whether a hold's missing changes can still be on their way behind its {@code END} (then no caught-up release
+     * and the long give-up, see {@link #verdict}). Decided per table, from the table's own
+     * {@code data_collection_order}s against its {@code event_count} in the {@code END} (attack 7 finding 6: the
+     * transaction's highest {@code total_order}, of another table, ended a slower table's trailing):
+     * <ul>
+     *   <li>some of the table's changes seen: trailing unless the table's last change ({@code data_collection_order}
+     *       = its {@code event_count}) is among them (every missing one was emitted before it: applied before a
+     *       restart, routed or lost, not on its way), or the lowest seen is above 1 (this processor began reading
+     *       inside the transaction: the ones before were applied before a restart, and with them possibly the rest,
+     *       attack 7 finding 2), or a record of the table's topic was dead-lettered, since the transaction's first
+     *       change arrived, on a partition its changes of the table came on (it may be one of them: in the
+     *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4);</li>
+     *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
+     *       changes come before their {@code END}: none will follow it) or a record of the table's topic was
+     *       dead-lettered on a partition after the newest change of the table that had arrived there when the
+     *       {@code END} did (it may be the change: it came after everything of the table known then).
+     *       A multi-partition topic lets a change fall behind its {@code END} by more than the stall timeout
+     *       (attack 7 finding 3: 10 s behind, given up after 4 s).</li>
+     * </ul>
+     * Without {@code data_collection_order} (none known) the transaction's highest {@code total_order} against its
+     * {@code event_count} stands for the table's last change (the rule before attack 7). Under the lock.
      */
-    private boolean trails(Hold h, long maxOrder) {
-        if (h.seen <= 0 || (maxOrder > 0 && h.total > 0 && maxOrder >= h.total)) {
+    private boolean trails(Hold h) {
+        if (h.seen <= 0) {
+            if (h.oneStream) {
+                return false;
+            }
+            Map<Integer, Long> dead = deadLettered.get(h.topic);
+            if (dead != null) {
+                for (Map.Entry<Integer, Long> d : dead.entrySet()) {
+                    Long change = h.tableArrivals.get(d.getKey());
+                    if (change == null || d.getValue() >= change) {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+        boolean lastSeen = h.maxDco > 0 ? h.maxDco >= h.expected : h.maxOrder > 0 && h.total > 0
+                && h.maxOrder >= h.total;
+        if (lastSeen || (h.minDco != Long.MAX_VALUE && h.minDco > 1)) {
             return false;
         }
-        Long dead = deadLettered.get(h.topic);
-        return dead == null || h.firstChangeNanos < 0 || dead < h.firstChangeNanos;
+        Map<Integer, Long> dead = deadLettered.get(h.topic);
+        if (dead != null && h.firstChangeNanos >= 0) {
+            for (Integer partition : h.partitions) {
+                Long d = dead.get(partition);
+                if (d != null && d >= h.firstChangeNanos) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /**
-     * When a record of each data topic was last dead-lettered (not an envelope: its transaction, table and order
-     * are not known), epoch nanos; bounded like {@link #newest} (guarded by this).
+     * When a record of each data topic was last dead-lettered, per partition (not an envelope: its transaction,
+     * table and order are not known), monotonic nanos; bounded like {@link #newest} (guarded by this).
      */
-    private final Map<String, Long> deadLettered = new HashMap<>();
+    private final Map<String, Map<Integer, Long>> deadLettered = new HashMap<>();
 
     /**
-     * A record of data topic {@code topic} was dead-lettered (processing thread): a trailing hold of the topic's
-     * table may wait for it (see {@link #trails}).
+     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
+     * change may be on that partition no longer trails (see {@link #trails}).
      */
-    synchronized void deadLettered(String topic, long nowNanos) {
-        if (deadLettered.size() < MAX_TABLES || deadLettered.containsKey(topic)) {
-            deadLettered.put(topic, nowNanos);
-        }
-        for (Hold h : holds) {
-            if (h.trailing && h.topic.equals(topic)) {
-                h.trailing = false;
+    synchronized void deadLettered(String topic, int partition, long nowNanos) {
+        Map<Integer, Long> m = deadLettered.get(topic);
+        if (m == null) {
+            if (deadLettered.size() >= MAX_TABLES) {
+                return;
             }
+            m = new HashMap<>(2);
+            deadLettered.put(topic, m);
         }
+        m.put(partition, nowNanos);
     }
 
     /**
@@ -290,16 +378,24 @@ final class TransactionEnds {
         private int lastPartition = Integer.MIN_VALUE;
         private long[] last;
 
-        void add(int partition, long sourceNanos) {
+        void add(int partition, long sourceNanos, long arrivalNanos) {
             long[] n = partition == lastPartition ? last : null;
             if (n == null) {
-                n = byPartition.computeIfAbsent(partition, k -> new long[] {-1});
+                n = byPartition.computeIfAbsent(partition, k -> new long[] {-1, -1});
                 lastPartition = partition;
                 last = n;
             }
             if (sourceNanos > n[0]) {
                 n[0] = sourceNanos;
             }
+            n[1] = arrivalNanos;
+        }
+
+        /** The newest change's arrival per partition (a copy). */
+        Map<Integer, Long> arrivals() {
+            Map<Integer, Long> a = new HashMap<>(byPartition.size() * 2);
+            byPartition.forEach((partition, n) -> a.put(partition, n[1]));
+            return a;
         }
 
         /**
@@ -355,13 +451,23 @@ final class TransactionEnds {
      */
     void change(String connector, String table, int partition, String transactionId, long totalOrder,
                 long sourceNanos, long nowNanos) {
+        change(connector, table, partition, transactionId, totalOrder, -1, sourceNanos, nowNanos);
+    }
+
+    /**
+     * @param dataCollectionOrder its {@code transaction.data_collection_order} (its position among the transaction's
+     *                            changes of its table), -1 none
+     * @param nowNanos            its arrival on the monotonic clock ({@link ProcessorConfig#monotonicNanos})
+     */
+    void change(String connector, String table, int partition, String transactionId, long totalOrder,
+                long dataCollectionOrder, long sourceNanos, long nowNanos) {
         if (table == null) {
             return;
         }
         connector = connector == null ? "" : connector;
         Newest n = newest(connector, table);
         if (n != null) {
-            n.add(partition, sourceNanos);
+            n.add(partition, sourceNanos, nowNanos);
         }
         String key = null;
         boolean counted = false;
@@ -375,42 +481,105 @@ final class TransactionEnds {
             maxOrder = s.maxOrder;
             counted = totalOrder <= 0 || s.orders.add(totalOrder);
             if (counted) {
-                long[] c = table.equals(s.lastTable) ? s.lastCount : null;
+                TableSeen c = table.equals(s.lastTable) ? s.lastCount : null;
                 if (c == null) {
-                    c = s.tables.computeIfAbsent(table, t -> new long[1]);
+                    c = s.tables.computeIfAbsent(table, t -> new TableSeen());
                     s.lastTable = table;
                     s.lastCount = c;
                 }
-                c[0]++;
+                c.add(dataCollectionOrder, partition);
             }
         }
-        if (holdCount > 0) {
-            changed(connector, table, key, counted, maxOrder, n, nowNanos);
+        if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
+            changed(connector, table, partition, key, counted, dataCollectionOrder, maxOrder, n, nowNanos);
             reportGivenUp();
         }
     }
 
     /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
-    private synchronized void changed(String connector, String table, String key, boolean counted, long maxOrder,
-                                      Newest newest, long nowNanos) {
+    private synchronized void changed(String connector, String table, int partition, String key, boolean counted,
+                                      long dco, long maxOrder, Newest newest, long nowNanos) {
+        boolean held = false;
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
             if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
                 continue;
             }
             if (h.txKey.equals(key)) {
+                held = true;
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 } else if (counted) {
-                    h.trailing = trails(h, maxOrder);
-                    h.lastArrivalNanos = Math.max(h.lastArrivalNanos, nowNanos);
+                    seenChange(h, dco, maxOrder, partition, nowNanos);
                 }
             } else if (newest != null && newest.all(owner.partitions(h.topic)) >= h.commitNanos + LATER_NANOS) {
                 it.remove(); // every partition of the table moved past it: the held ones came before
             }
         }
+        if (!held && counted && key != null && givenUpCount > 0) {
+            reopen(connector, table, key, partition, dco, maxOrder, nowNanos);
+        }
         expire(nowNanos);
         holdCount = holds.size();
+    }
+
+    private static void seenChange(Hold h, long dco, long maxOrder, int partition, long nowNanos) {
+        if (dco > 0) {
+            h.minDco = Math.min(h.minDco, dco);
+            h.maxDco = Math.max(h.maxDco, dco);
+        }
+        h.maxOrder = Math.max(h.maxOrder, maxOrder);
+        h.partitions.add(partition);
+        h.lastArrivalNanos = Math.max(h.lastArrivalNanos, nowNanos);
+    }
+
+    /**
+     * Holds given up, by transaction key, most recent last; the last {@value #MAX_RECENT} transactions (guarded by
+     * this). A change of one arriving after the give-up holds its table again (attack 7 finding 5: the rest of a
+     * transaction arriving past the give-up read 0 at a truth of 5.6-8.1 s). {@link #givenUpKeys} mirrors its keys
+     * for the hot path: one lookup per change without the lock, and only while some hold was given up.
+     */
+    private final LinkedHashMap<String, List<Hold>> gaveUp = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, List<Hold>> eldest) {
+            if (size() > MAX_RECENT) {
+                givenUpKeys.remove(eldest.getKey());
+                return true;
+            }
+            return false;
+        }
+    };
+    private final Set<String> givenUpKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** {@code gaveUp.size()}, readable without the lock. */
+    private volatile int givenUpCount;
+
+    /**
+     * A change of a transaction whose hold on this table was given up arrived: the rest of it was on its way after
+     * all. Its table is held again, with the change counted, until the rest arrives or the rules give it up again.
+     */
+    private void reopen(String connector, String table, String key, int partition, long dco, long maxOrder,
+                        long nowNanos) {
+        List<Hold> given = gaveUp.get(key);
+        if (given == null) {
+            return;
+        }
+        for (Iterator<Hold> it = given.iterator(); it.hasNext(); ) {
+            Hold h = it.next();
+            if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
+                continue;
+            }
+            it.remove();
+            if (given.isEmpty()) {
+                gaveUp.remove(key);
+                givenUpKeys.remove(key);
+                givenUpCount = gaveUp.size();
+            }
+            if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
+                seenChange(h, dco, maxOrder, partition, nowNanos);
+                holds.add(h);
+            }
+            return;
+        }
     }
 
     /**
@@ -432,6 +601,16 @@ final class TransactionEnds {
      */
     void end(String connector, String transactionId, long commitNanos, Map<String, Long> collections,
              long arrivalNanos, boolean redeliverable) {
+        end(connector, transactionId, commitNanos, collections, arrivalNanos, redeliverable, false);
+    }
+
+    /**
+     * @param arrivalNanos its arrival on the monotonic clock ({@link ProcessorConfig#monotonicNanos})
+     * @param oneStream    it came from an embedded engine's one ordered stream (a record without an offset): its
+     *                     changes came before it there (see {@link #trails})
+     */
+    void end(String connector, String transactionId, long commitNanos, Map<String, Long> collections,
+             long arrivalNanos, boolean redeliverable, boolean oneStream) {
         if (transactionId == null || collections.isEmpty() || commitNanos <= 0) {
             expireIfHeld(arrivalNanos);
             return;
@@ -453,8 +632,14 @@ final class TransactionEnds {
             if (expected <= 0 || owner.since(topic) == ELSEWHERE) {
                 continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
             }
-            long seen = (s == null ? 0 : s.count(table)) + (anonymous == null ? 0 : anonymous.count(table));
-            if (seen >= expected) {
+            TableSeen seen = new TableSeen();
+            if (s != null) {
+                s.count(table, seen);
+            }
+            if (anonymous != null) {
+                anonymous.count(table, seen);
+            }
+            if (seen.count >= expected) {
                 continue;
             }
             if (newestOf(connector, table, owner.partitions(topic)) >= commitNanos + LATER_NANOS) {
@@ -463,13 +648,12 @@ final class TransactionEnds {
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
-                    firstChange, redeliverable));
+            add.add(new Hold(connector, key, table, topic, expected, seen, maxOrder, commitNanos, arrivalNanos, total,
+                    firstChange, redeliverable, oneStream, arrivalsOf(connector, table)));
         }
         synchronized (this) {
             if (add != null) {
                 for (Hold h : add) {
-                    h.trailing = trails(h, maxOrder);
                     if (!held(h) && holds.size() < MAX_HOLDS) {
                         holds.add(h);
                     }
@@ -530,6 +714,9 @@ final class TransactionEnds {
                         givenUp = new ArrayList<>(2);
                     }
                     givenUp.add(h);
+                    gaveUp.computeIfAbsent(h.txKey, k -> new ArrayList<>(1)).add(h);
+                    givenUpKeys.add(h.txKey);
+                    givenUpCount = gaveUp.size();
                 }
             }
         }
@@ -562,7 +749,14 @@ final class TransactionEnds {
         if (nowNanos - h.arrivalNanos < graceNanos) {
             return HOLD;
         }
-        if (h.trailing) {
+        boolean trailing = trails(h);
+        if (trailing && h.seen <= 0 && h.redeliverable
+                && topics.state(h.topic, h.arrivalNanos + graceNanos) == TopicState.CAUGHT_UP) {
+            // nothing of it seen and caught up past an END that may be a redelivery: its changes are older than the
+            // committed position (applied before a restart); some seen, caught up says nothing (below)
+            return RELEASE;
+        }
+        if (trailing) {
             // its changes were arriving when the END came (or, with some seen, keep arriving): the END overtook the
             // rest on the way — a Connect worker's producer sends the transaction topic's small batch in its next
             // request while a large transaction's data partition drains one batch per request (issue 11 accuracy,
@@ -573,7 +767,7 @@ final class TransactionEnds {
             return quiet >= giveUpNanos * TRAILING_GIVE_UP_FACTOR
                     && topics.state(h.topic, Long.MIN_VALUE) != TopicState.WAITING ? GIVE_UP : HOLD;
         }
-        TopicState state = topics.state(h.topic, (h.arrivalNanos + graceNanos) / 1_000_000L);
+        TopicState state = topics.state(h.topic, h.arrivalNanos + graceNanos);
         if (state == TopicState.CAUGHT_UP && h.redeliverable) {
             // older than the committed position: applied before. Only for an END that may be a redelivery: a live
             // one (written while this member read its topic) has changes not applied before; caught up at the
@@ -583,7 +777,7 @@ final class TransactionEnds {
         }
         // waiting counts from the assignment of the topic's partition here (a new topic found after the END), and
         // a topic not subscribed yet has the pattern's discovery time on top
-        long held = nowNanos - Math.max(h.arrivalNanos, since);
+        long held = nowNanos - Math.max(h.lastArrivalNanos, since);
         long limit = since == UNDISCOVERED ? giveUpNanos + discoveryNanos : giveUpNanos;
         return held >= limit && state != TopicState.WAITING ? GIVE_UP : HOLD;
     }
@@ -666,6 +860,22 @@ final class TransactionEnds {
         lastNewestTable = table;
         lastNewest = n;
         return n;
+    }
+
+    /** The newest change's arrival per partition of the {@code END}'s table (its connector's, or naming none). */
+    private Map<Integer, Long> arrivalsOf(String connector, String dataCollection) {
+        Map<Integer, Long> a = new HashMap<>(4);
+        for (Map<String, Newest> tables : java.util.Arrays.asList(newest.get(connector), newest.get(""))) {
+            if (tables == null) {
+                continue;
+            }
+            for (Map.Entry<String, Newest> e : tables.entrySet()) {
+                if (sameTable(dataCollection, e.getKey())) {
+                    e.getValue().arrivals().forEach((partition, t) -> a.merge(partition, t, Math::max));
+                }
+            }
+        }
+        return a;
     }
 
     /**

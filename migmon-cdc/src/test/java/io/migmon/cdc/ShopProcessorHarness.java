@@ -24,9 +24,24 @@ abstract class ShopProcessorHarness {
     final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
     final AtomicLong offsets = new AtomicLong();
 
+    /** How far the processor's wall clock was stepped ({@link #stepClock}): the monotonic clock does not see it. */
+    final AtomicLong stepped = new AtomicLong();
+
     CdcEventProcessor processor() {
         return CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
-                .heartbeatInterval(HEARTBEAT).build();
+                .heartbeatInterval(HEARTBEAT).monotonicClock(this::monotonicNanos).build();
+    }
+
+    /** The processor's monotonic clock: the test clock without its steps. */
+    long monotonicNanos() {
+        java.time.Instant i = clock.instant();
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano() - stepped.get();
+    }
+
+    /** The processor host's wall clock steps by {@code d} (NTP); its monotonic clock does not. */
+    void stepClock(Duration d) {
+        clock.advance(d);
+        stepped.addAndGet(d.toNanos());
     }
 
     /** A create of {@code shop}'s {@code public.<table>}, in transaction {@code txId} at {@code order} (null: none). */

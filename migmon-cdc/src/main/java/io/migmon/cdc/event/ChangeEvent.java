@@ -45,6 +45,7 @@ public final class ChangeEvent {
     private final String txId;
     private final String transactionId;
     private final long transactionTotalOrder;
+    private final long transactionDataCollectionOrder;
     private final String transactionStatus;
     private final long transactionEventCount;
     private final Map<String, Long> transactionDataCollections;
@@ -72,6 +73,7 @@ public final class ChangeEvent {
         this.txId = b.txId;
         this.transactionId = b.transactionId;
         this.transactionTotalOrder = b.transactionTotalOrder;
+        this.transactionDataCollectionOrder = b.transactionDataCollectionOrder;
         this.transactionStatus = b.transactionStatus;
         this.transactionEventCount = b.transactionEventCount;
         this.transactionDataCollections = b.transactionDataCollections == null ? Map.of()
@@ -192,6 +194,15 @@ public final class ChangeEvent {
         return transactionTotalOrder;
     }
 
+    /**
+     * {@code transaction.data_collection_order} of a change (its 1-based position among its transaction's changes of
+     * its table, the table's last one equal to that table's {@code event_count} in the {@code END}'s
+     * {@code data_collections}), {@code -1} if absent.
+     */
+    public long transactionDataCollectionOrder() {
+        return transactionDataCollectionOrder;
+    }
+
     /** {@code BEGIN} or {@code END} for a {@link Kind#TRANSACTION} record, otherwise {@code null}. */
     public String transactionStatus() {
         return transactionStatus;
@@ -259,6 +270,7 @@ public final class ChangeEvent {
         private String txId;
         private String transactionId;
         private long transactionTotalOrder = -1;
+        private long transactionDataCollectionOrder = -1;
         private String transactionStatus;
         private long transactionEventCount = -1;
         private Map<String, Long> transactionDataCollections;
@@ -352,6 +364,12 @@ public final class ChangeEvent {
         /** Sets {@link ChangeEvent#transactionTotalOrder()}. */
         public Builder transactionTotalOrder(long v) {
             this.transactionTotalOrder = v;
+            return this;
+        }
+
+        /** Sets {@link ChangeEvent#transactionDataCollectionOrder()}. */
+        public Builder transactionDataCollectionOrder(long v) {
+            this.transactionDataCollectionOrder = v;
             return this;
         }
 

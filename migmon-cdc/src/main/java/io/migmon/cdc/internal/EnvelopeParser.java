@@ -257,6 +257,7 @@ public final class EnvelopeParser {
                 .lsn(st.lsn).sequence(st.sequence).txId(st.txId)
                 .transactionId(kind == ChangeEvent.Kind.TRANSACTION ? st.id : st.txBlockId)
                 .transactionTotalOrder(st.totalOrder)
+                .transactionDataCollectionOrder(st.dataCollectionOrder)
                 .transactionStatus(kind == ChangeEvent.Kind.TRANSACTION ? st.status : null)
                 .transactionEventCount(st.eventCount)
                 .transactionDataCollections(kind == ChangeEvent.Kind.TRANSACTION ? st.dataCollections : null)
@@ -480,6 +481,7 @@ public final class EnvelopeParser {
             switch (name) {
                 case "id": st.txBlockId = text(p, v); break;
                 case "total_order": st.totalOrder = longValue(p, v); break;
+                case "data_collection_order": st.dataCollectionOrder = longValue(p, v); break;
                 default: p.skipChildren();
             }
         }
@@ -645,6 +647,7 @@ public final class EnvelopeParser {
         String txId;
         String txBlockId;
         long totalOrder = -1;
+        long dataCollectionOrder = -1;
         String status;
         String id;
         long eventCount = -1;

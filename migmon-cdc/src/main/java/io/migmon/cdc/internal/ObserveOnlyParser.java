@@ -92,7 +92,8 @@ public final class ObserveOnlyParser {
     private static final int SRC_NS = 5;
     private static final int TOTAL_ORDER = 6;
     private static final int EVENT_COUNT = 7;
-    private static final int LONGS = 8;
+    private static final int DATA_COLLECTION_ORDER = 8;
+    private static final int LONGS = 9;
 
     /** {@link Operation#fromCode} of each one-byte op code (null: not an op). */
     private static final Operation[] OPERATIONS = new Operation[256];
@@ -500,6 +501,9 @@ public final class ObserveOnlyParser {
         if (len == 11 && is(k, "total_order")) {
             return longValue(TOTAL_ORDER, v, depth);
         }
+        if (len == 21 && is(k, "data_collection_order")) {
+            return longValue(DATA_COLLECTION_ORDER, v, depth);
+        }
         return skipValue(v, depth + 1);
     }
 
@@ -704,6 +708,7 @@ public final class ObserveOnlyParser {
                 .eventTsNanos(nanos(longs[NS], longs[US], longs[MS]))
                 .transactionId(transaction ? string(ID) : string(TX_BLOCK_ID))
                 .transactionTotalOrder(longs[TOTAL_ORDER])
+                .transactionDataCollectionOrder(longs[DATA_COLLECTION_ORDER])
                 .transactionStatus(transaction ? string(STATUS) : null)
                 .transactionEventCount(longs[EVENT_COUNT])
                 .transactionDataCollections(collections)

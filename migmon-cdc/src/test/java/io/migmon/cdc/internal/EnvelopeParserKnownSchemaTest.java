@@ -104,7 +104,8 @@ class EnvelopeParserKnownSchemaTest {
             ChangeEvent e = parser.parse(r, captureRows);
             return Arrays.asList(e.record(), e.kind(), e.operation(), e.sourceName(), e.connector(), e.database(),
                     e.schema(), e.table(), e.snapshot(), e.sourceTsNanos(), e.eventTsNanos(), e.lsn(), e.txId(),
-                    e.transactionId(), e.transactionTotalOrder(), e.transactionStatus(), e.transactionEventCount(),
+                    e.transactionId(), e.transactionTotalOrder(), e.transactionDataCollectionOrder(),
+                    e.transactionStatus(), e.transactionEventCount(),
                     e.beforeJson(), e.afterJson(), e.rowFieldTypes());
         } catch (EnvelopeException ex) {
             return List.of("error", ex.reason(), ex.getMessage());

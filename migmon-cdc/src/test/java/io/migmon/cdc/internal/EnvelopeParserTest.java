@@ -33,6 +33,7 @@ class EnvelopeParserTest {
         assertThat(e.txId()).isEqualTo("771");
         assertThat(e.transactionId()).isEqualTo("771:26589128");
         assertThat(e.transactionTotalOrder()).isEqualTo(1);
+        assertThat(e.transactionDataCollectionOrder()).isEqualTo(1);
         assertThat(e.beforeJson()).isNull();
         assertThat(e.afterJson()).isEqualTo("{\"id\":1,\"name\":\"alice\",\"amount\":\"12.50\"}");
     }

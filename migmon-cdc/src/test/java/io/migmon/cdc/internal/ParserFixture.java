@@ -28,7 +28,8 @@ final class ParserFixture {
                     : parser.parse(r);
             return Arrays.asList(e.record(), e.kind(), e.operation(), e.sourceName(), e.connector(), e.database(),
                     e.schema(), e.table(), e.snapshot(), e.sourceTsNanos(), e.eventTsNanos(),
-                    e.transactionId(), e.transactionTotalOrder(), e.transactionStatus(), e.transactionEventCount(),
+                    e.transactionId(), e.transactionTotalOrder(), e.transactionDataCollectionOrder(),
+                    e.transactionStatus(), e.transactionEventCount(),
                     e.beforeJson(), e.afterJson(), e.rowFieldTypes(), String.valueOf(e.transactionDataCollections()));
         } catch (EnvelopeException ex) {
             return List.of("error", ex.reason(), ex.getMessage());
