@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Accuracy of {@code cdc_replication_lag_overall_seconds} against ground truth, like a benchmark (its own command,
  * no pass/fail): {@code mvn -B -pl migmon-cdc -am verify -Dexcluded.groups= -Dgroups=benchmark -Dtest=none
- * -Dit.test=LagAccuracyBenchmark -Dsurefire.failIfNoSpecifiedTests=false}. Every 250 ms a sampler reads the gauge and
+ * -Dit.test=LagAccuracyBenchmark -Dsurefire.failIfNoSpecifiedTests=false -DpollIntervalMs=50}; the figures held
+ * against the target in docs/cdc.md are the tuned connector's ({@code -DpollIntervalMs=50}): without it the connector
+ * runs Debezium's default 500 ms and the report says so in a NOTE line. Every 250 ms a sampler reads the gauge and
  * the ground truth (now − PostgreSQL commit time of the oldest source row not yet in the target), through five
  * phases: steady load (100 rows/s), a backlog (processor blocked 8 s under load, then recovery), a slow target
  * (capacity 100 rows/s under 200 rows/s for 10 s, then recovery), one 50,000-row transaction, and idle. Heartbeats
@@ -44,6 +46,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@code -DexplainTop=10}, plus every one over 250 ms) with that timeline around them, and the heartbeats'
  * transit (emission {@code ts_ms} → processed) and the over-read bound they leave (age of the newest processed
  * heartbeat when the next one is processed).
+ *
+ * <p>Attribution (always on): each under-read over 250 ms is classed in the report ({@code late}: the sampler or a GC;
+ * {@code seen}: the truth row's change had reached the processor, so the gauge was wrong by its own data;
+ * {@code unseen-confirmed} / {@code unseen-after}: it had not, and the newest heartbeat processed was emitted after /
+ * before the row's commit), with the stage means per phase (source commit → connector → Kafka → consumed, from
+ * {@code cdc_stage_latency}) and the rows per second actually written; the explain dump names the truth row (id,
+ * commit time) of each worst sample.
  */
 @Tag("benchmark")
 class LagAccuracyBenchmark {
@@ -143,6 +152,13 @@ class LagAccuracyBenchmark {
                 + (pollIntervalMs.isBlank() ? "default (500)" : pollIntervalMs)
                 + ", phases " + System.getProperty("phases", "all") + ", load average " + Files.readString(Path.of("/proc/loadavg")).trim()
                 + "\n");
+        if (pollIntervalMs.isBlank()) {
+            // the 2026-11-27 re-measure on a new machine compared such a run with tuned-connector figures
+            report.append("NOTE: Debezium's default poll.interval.ms (500 ms): the connector pauses that long when the"
+                    + " WAL stream is empty and its queue hands batches over at that pace, so changes wait up to ~1 s"
+                    + " before Kafka, invisible to the processor (under-reads); the target in docs/cdc.md \"Accuracy\""
+                    + " is for the tuned connector, -DpollIntervalMs=50\n");
+        }
         try (LagPipeline pipe = new LagPipeline("accuracy", heartbeat, connector)) {
             pipe.sourceSynchronousCommit(synchronousCommit);
             report.append("source settings not at PostgreSQL's defaults: ").append(pipe.sourceNonDefaultSettings())
@@ -244,8 +260,16 @@ class LagAccuracyBenchmark {
         report.append(String.format("%-22s %7s %12s %12s %12s %12s %6s %14s %5s  %-24s %-16s %s%n", "phase",
                 "samples", "mean |err| ms", "max |err| ms", "mean err ms", "mean truth s", "moved", "max point ms", "late",
                 "under-reads >250 ms", "stage means ms", "rows/s written"));
+        report.append("(samples: those with a gauge value; nan = samples whose gauge read NaN, left out of the errors)\n");
         for (Map.Entry<String, List<Sample>> e : byPhase.entrySet()) {
-            List<Sample> l = e.getValue();
+            // a NaN gauge (the lag not known yet: before the first change after the processor started) has no
+            // error: counted apart (nan=) rather than as an exact read, which err()'s comparisons made of it
+            List<Sample> l = e.getValue().stream().filter(s -> !Double.isNaN(s.gauge())).toList();
+            long nan = e.getValue().size() - l.size();
+            if (l.isEmpty()) {
+                report.append(String.format("%-22s %7d NaN only%n", e.getKey(), nan));
+                continue;
+            }
             double meanAbs = l.stream().mapToDouble(s -> Math.abs(s.err())).average().orElse(0) * 1000;
             double max = l.stream().mapToDouble(s -> Math.abs(s.err())).max().orElse(0) * 1000;
             double mean = l.stream().mapToDouble(Sample::err).average().orElse(0) * 1000;
@@ -255,6 +279,9 @@ class LagAccuracyBenchmark {
             double maxPoint = l.stream().mapToDouble(s -> Math.abs(s.gauge - s.truthBefore)).max().orElse(0) * 1000;
             long late = l.stream().filter(Sample::late).count();
             Map<String, Long> under = new java.util.TreeMap<>();
+            if (nan > 0) {
+                under.put("nan", nan);
+            }
             for (Sample s : l) {
                 if (s.underRead() != null) {
                     under.merge(s.underRead(), 1L, Long::sum);
