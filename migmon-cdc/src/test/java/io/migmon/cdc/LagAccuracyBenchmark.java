@@ -258,9 +258,11 @@ class LagAccuracyBenchmark {
             }
         }
         report.append(String.format("%-22s %7s %12s %12s %12s %12s %6s %14s %5s  %-24s %-16s %s%n", "phase",
-                "samples", "mean |err| ms", "max |err| ms", "mean err ms", "mean truth s", "moved", "max point ms", "late",
+                "samples", "mean |err| ms", "max |err| ms", "mean err ms", "mean truth s", "moved", "max point ms",
+                "late",
                 "under-reads >250 ms", "stage means ms", "rows/s written"));
-        report.append("(samples: those with a gauge value; nan = samples whose gauge read NaN, left out of the errors)\n");
+        report.append("(samples: those with a gauge value; nan = samples whose gauge read NaN, left out of the"
+                + " errors)\n");
         for (Map.Entry<String, List<Sample>> e : byPhase.entrySet()) {
             // a NaN gauge (the lag not known yet: before the first change after the processor started) has no
             // error: counted apart (nan=) rather than as an exact read, which err()'s comparisons made of it
@@ -352,7 +354,8 @@ class LagAccuracyBenchmark {
                         + " change at the processor committed %.1f ms after it; newest heartbeat ts_ms %.1f ms after"
                         + " it; under-read class %s%n", row.id(), Instant.ofEpochSecond(0, row.commitNanos()),
                         (t.nowNanos() - row.commitNanos()) / 1e6,
-                        row.lastChangeSourceNanos() < 0 ? Double.NaN : (row.lastChangeSourceNanos() - row.commitNanos()) / 1e6,
+                        row.lastChangeSourceNanos() < 0 ? Double.NaN
+                                : (row.lastChangeSourceNanos() - row.commitNanos()) / 1e6,
                         row.heartbeatNanos() < 0 ? Double.NaN : (row.heartbeatNanos() - row.commitNanos()) / 1e6,
                         s.underRead()));
             }
@@ -487,7 +490,8 @@ class LagAccuracyBenchmark {
         StringBuilder r = new StringBuilder();
         for (int i = 0; i < STAGES.length; i++) {
             double n = b[2 * i] - a[2 * i];
-            r.append(i == 0 ? "" : " / ").append(n > 0 ? String.format("%.0f", (b[2 * i + 1] - a[2 * i + 1]) / n) : "-");
+            r.append(i == 0 ? "" : " / ")
+                    .append(n > 0 ? String.format("%.0f", (b[2 * i + 1] - a[2 * i + 1]) / n) : "-");
         }
         return r.toString();
     }
