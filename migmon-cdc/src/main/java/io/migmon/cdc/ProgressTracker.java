@@ -682,8 +682,9 @@ final class ProgressTracker {
      * connector ({@code conf} = newest heartbeat or {@code END}, {@code hb}, {@code txEnd}, {@code confSeq},
      * {@code confArrival}, {@code seenConf}) and whether it confirms the last change ({@code confirms},
      * {@code txIncomplete}, {@code txOpen}, {@code txClosed}), and the partition's idle-rule value ({@code idle}); then
-     * the oldest {@code END} hold ({@code held}) and the value ({@code value}). Reads the volatile watermarks
-     * without the processing thread's lock, like the gauges.
+     * the oldest {@code END} hold ({@code held}) and the value ({@code value}); each connector's {@link ClockOffset}
+     * ({@code clockOffset[heartbeat topic]}, ms: not an input of the lag, shown to rule it out). Reads the volatile
+     * watermarks without the processing thread's lock, like the gauges.
      */
     String explainOverall() {
         long now = nowNanos();
@@ -695,6 +696,10 @@ final class ProgressTracker {
         b.append(" held=").append(age(heldNanos(null, now), now));
         b.append(" lastConfSeq=").append(lastConfirmationSeq).append(" lastConfArrival=")
                 .append(age(lastConfirmationArrivalNanos, now));
+        // per connector: the clock offset (arrival − heartbeat ts_ms, the window's minimum: skew + shortest transit),
+        // used for the health check's silence rule and connector signals only, never for the lag
+        offsets.forEach((topic, o) -> b.append(" clockOffset[").append(topic).append("]=")
+                .append(fmtMs(o.nanos() / 1e6)));
         for (PartitionProgress p : partitions.values()) {
             b.append(" | ").append(p.tp).append(p.data ? "" : " (side/tx)");
             if (!p.data) {

@@ -214,6 +214,18 @@ final class LagPipeline implements AutoCloseable {
     }
 
     /**
+     * {@link #targetMaxId()} on a connection the caller keeps open (a connection of the target's data source): the
+     * accuracy benchmark's sampler, which on a slow machine spent 50-200 ms opening a connection per read.
+     */
+    long targetMaxId(Connection target) throws Exception {
+        try (Statement s = target.createStatement();
+             ResultSet rs = s.executeQuery("SELECT coalesce(max(id), 0) FROM " + table)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
      * Ground truth: now − commit time of the oldest source row whose id is above the target's highest (insert-only
      * workload on increasing ids, one partition applied in order); 0 when the target has every row.
      *
@@ -230,14 +242,29 @@ final class LagPipeline implements AutoCloseable {
      * {@code targetMax}; -1 when there is none (the truth is 0 at any instant).
      */
     long oldestMissingCommitNanos(long targetMax) throws Exception {
-        try (Connection c = env.source().getConnection(); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT pg_xact_commit_timestamp(xmin) FROM " + table
+        return oldestMissing(targetMax)[1];
+    }
+
+    /**
+     * The oldest source row whose id is above {@code targetMax}: {id, commit time in epoch nanos}; {-1, -1} when
+     * there is none (see {@link #oldestMissingCommitNanos}).
+     */
+    long[] oldestMissing(long targetMax) throws Exception {
+        try (Connection c = env.source().getConnection()) {
+            return oldestMissing(c, targetMax);
+        }
+    }
+
+    /** {@link #oldestMissing(long)} on a connection of the source the caller keeps open. */
+    long[] oldestMissing(Connection source, long targetMax) throws Exception {
+        try (Statement s = source.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, pg_xact_commit_timestamp(xmin) FROM " + table
                      + " WHERE id = (SELECT min(id) FROM " + table + " WHERE id > " + targetMax + ")")) {
             if (!rs.next()) {
-                return -1;
+                return new long[] {-1, -1};
             }
-            Timestamp ts = rs.getTimestamp(1);
-            return ts.getTime() / 1000 * 1_000_000_000L + ts.getNanos();
+            Timestamp ts = rs.getTimestamp(2);
+            return new long[] {rs.getLong(1), ts.getTime() / 1000 * 1_000_000_000L + ts.getNanos()};
         }
     }
 
