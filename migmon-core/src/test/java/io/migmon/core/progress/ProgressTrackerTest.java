@@ -322,6 +322,45 @@ class ProgressTrackerTest {
         assertThat(snap.etaSeconds()).as("5 minutes in, truth 4,600 s").isCloseTo(4_600, within(4_600 * 0.10));
     }
 
+    /**
+     * Issue 12, the twelfth version: after a ramp's end the rate is steady, and the ETA is back within 15% within 30 s
+     * (the eleventh version, following the ramp in constant steps, kept the rate of a step begun on the ramp: 18-21%
+     * off for minutes after its end here). Ground truth from the rows per second given: 1,000 rows/s +-10%
+     * (deterministic wobble) for 15 minutes, then falling linearly to 500 rows/s over 10 minutes, then 500 rows/s
+     * until 1,800,000 rows; read every 5 s.
+     */
+    @Test
+    void aRampsEndIsFollowedWithin30Seconds() {
+        long total = 1_800_000;
+        int rampStart = 900;
+        int rampEnd = 1_500;
+        java.util.List<Long> perSecond = new java.util.ArrayList<>();
+        long sum = 0;
+        for (int s = 0; sum < total; s++) {
+            double base = s < rampStart ? 1000 : s < rampEnd ? 1000 - 500.0 * (s - rampStart) / (rampEnd - rampStart) : 500;
+            long rows = Math.min(total - sum, Math.round(base * (1 + 0.1 * Math.sin(s * 1.7))));
+            perSecond.add(rows);
+            sum += rows;
+        }
+        int finish = perSecond.size();
+        ProgressTracker t = new ProgressTracker(clock);
+        t.expectTotal(total);
+        double worstAfter = 0;
+        for (int s = 0; s < finish - 60; s++) {
+            clock.advanceSeconds(1);
+            t.add(perSecond.get(s));
+            if ((s + 1) % 5 == 0) {
+                ProgressSnapshot snap = t.snapshot();
+                double truth = finish - (s + 1);
+                if (s + 1 >= rampEnd + 30) {
+                    worstAfter = Math.max(worstAfter, Math.abs(snap.etaSeconds() - truth) / truth);
+                }
+            }
+        }
+        assertThat(worstAfter).as("worst error from 30 s after the ramp's end to a minute before the finish")
+                .isLessThanOrEqualTo(0.15);
+    }
+
     /** Adds each minute's rows a second at a time and reads once a minute; returns the last read. */
     private ProgressSnapshot minutes(ProgressTracker t, int... rowsPerMinute) {
         ProgressSnapshot snap = null;
