@@ -30,8 +30,10 @@ package io.migmon.core.progress;
  *
  * <p><b>Trend.</b> A ramp (a warm-up, a rate that keeps falling) moves the level a little at every read, so no one
  * point splits it into a clearly different before and after, and the blocks' spread around the regime's level counts
- * the ramp as noise. {@link #trend} fits a straight line of rate against time to the regime's blocks and starts a new
- * regime near the present when its slope stands out from the residuals' noise (their correlation included).
+ * the ramp as noise. {@link #rampStart} fits the regime's blocks as a constant level, then a straight line from the
+ * best start, and finds a ramp when the slope stands out from the residuals' noise (their correlation included); the
+ * tracker then runs a line regime whose rate is {@link #lineFit}: the likelihood-weighted fits of the line with and
+ * without an end, so the line is not extrapolated past an end the data begin to show (twelfth version).
  *
  * <p>A candidate needs at least two read intervals after it: one interval with fewer rows is also what a stall that
  * began inside it looks like (read once a minute, a stall's first minute).

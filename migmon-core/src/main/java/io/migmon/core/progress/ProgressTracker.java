@@ -39,9 +39,11 @@ import java.util.function.LongSupplier;
  * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
  * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7. A change point needs at
  * least two read intervals after it (one interval with fewer rows is also a stall that began inside it). A ramp,
- * which no single point splits into a clearly different before and after, is found by a trend test: a straight line
- * of rate against time over the regime's blocks whose slope stands out from the residuals' noise (their correlation
- * included) starts a new regime near the present.
+ * which no single point splits into a clearly different before and after, is found by a trend test: the regime's
+ * blocks fitted as a constant, then a straight line of rate against time (at least 5 minutes of it) whose slope stands
+ * out from the residuals' noise (their correlation included). It starts a <em>line regime</em>: its rate is the
+ * line's now, averaged with the fits in which the ramp has ended (weighted by their likelihood, so the line is not
+ * extrapolated past an end the data begin to show); a clear end starts a constant regime there.
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
