@@ -30,8 +30,10 @@ package io.migmon.core.progress;
  *
  * <p><b>Trend.</b> A ramp (a warm-up, a rate that keeps falling) moves the level a little at every read, so no one
  * point splits it into a clearly different before and after, and the blocks' spread around the regime's level counts
- * the ramp as noise. {@link #trend} fits a straight line of rate against time to the regime's blocks and starts a new
- * regime near the present when its slope stands out from the residuals' noise (their correlation included).
+ * the ramp as noise. {@link #rampStart} fits the regime's blocks as a constant level, then a straight line from the
+ * best start, and finds a ramp when the slope stands out from the residuals' noise (their correlation included); the
+ * tracker then runs a line regime whose rate is {@link #lineFit}: the likelihood-weighted fits of the line with and
+ * without an end, so the line is not extrapolated past an end the data begin to show (twelfth version).
  *
  * <p>A candidate needs at least two read intervals after it: one interval with fewer rows is also what a stall that
  * began inside it looks like (read once a minute, a stall's first minute).
@@ -71,6 +73,28 @@ final class LevelShift {
     /** Largest lag-1 autocorrelation of the residuals the trend test assumes (an inflation of at most 39x). */
     static final double TREND_MAX_RHO = 0.95;
 
+    /** Fewest blocks a line regime's fit needs (twelfth version). */
+    static final int LINE_MIN_BLOCKS = 4;
+    /** Fewest blocks after the end of a line regime's fit (twelfth version). */
+    static final int LINE_END_MIN_BLOCKS = 2;
+    /**
+     * Shortest line a ramp is fitted with before it is taken for one, ms, and fewest blocks on it (twelfth version):
+     * a noise correlated over two minutes wanders like a short line (chosen on the tuning seeds: without them a
+     * noise correlated over 120 s read every 5 s was 1.7 points worse than the cumulative average at 25% done).
+     */
+    static final long RAMP_MIN_MILLIS = 300_000;
+    static final int RAMP_MIN_BLOCKS = 8;
+    /**
+     * Prior weight of each fitted end of a line regime against no end (twelfth version): equal, so an end the data
+     * begin to show pulls the level from the line's extrapolation before it is certain.
+     */
+    static final double LINE_END_PRIOR = 1;
+    /**
+     * F statistic (the drop of the residual sum of squares over the residual variance) from which the best fitted
+     * end closes the line regime: a constant regime starts there (twelfth version).
+     */
+    static final double LINE_END_F = 25;
+
     private static final long[] SCALES = {10_000, 20_000, 40_000, 80_000, 160_000, 320_000};
     private static final int BLOCKS = 64;
 
@@ -99,6 +123,10 @@ final class LevelShift {
 
     /** The level of the previous regime and where it started (its blocks still measure the noise). */
     private double previousRate = Double.NaN;
+    // scratch of the line fits: the mid-points and rates of the blocks in a regime, oldest first
+    private final double[] lineX = new double[BLOCKS];
+    private final double[] lineY = new double[BLOCKS];
+    private final long[] lineStart = new long[BLOCKS];
     private long previousFrom = Long.MIN_VALUE;
     /** Where the last accepted change started its regime, and its direction (+1 up, -1 down). */
     private long shiftedAt = Long.MIN_VALUE;
@@ -306,81 +334,224 @@ final class LevelShift {
     }
 
     /**
-     * The trend test: does the rate of the regime keep rising (or falling) across its blocks, a ramp that the step
-     * test, comparing a before with an after around one point, sees as noise? The blocks of the shortest length of at
-     * least {@link #TREND_MIN_BLOCK_MILLIS} and two gaps that lie in the regime (at least {@link #TREND_MIN_BLOCKS} of
-     * them) are fitted with a straight line of rate against time; its slope is compared with its standard error from
-     * the residuals, inflated by their lag-1 autocorrelation (a noise correlated over minutes wanders like a trend and
-     * makes the residuals of neighbouring blocks alike, so it counts as fewer independent blocks). A trend is the
-     * slope's statistic at least {@link #TREND_Z} with the fitted level at the last block at least {@link #MIN_SHIFT}
-     * away from the regime's mean.
+     * The trend test of the twelfth version: a ramp that began inside the regime. The regime's blocks (length index
+     * {@code j}, at least {@link #TREND_MIN_BLOCKS}) are fitted, for each candidate start {@code h} with at least
+     * {@link #LINE_MIN_BLOCKS} blocks from it, with a constant level up to {@code h} and a straight line from it on
+     * (continuous at {@code h}; {@code h} at the first block is a straight line over the whole regime); the best fit's
+     * slope is compared with its standard error from the residuals, inflated by their lag-1 autocorrelation. A ramp
+     * is the slope's statistic at least {@link #TREND_Z} with the fitted level at the last block at least
+     * {@link #MIN_SHIFT} from the level before the ramp. Fitting a straight line over a regime that was steady before
+     * its ramp (the eighth version) leaves residuals that wander like a correlated noise, which inflated the standard
+     * error and took the ramp for noise for most of its course.
      *
-     * @return how far back from {@code activeNow} the new regime should start (ms: two blocks or
-     *         {@link #GAP_SPANS} gaps), or -1 when there is no trend
+     * @return the start (active time) of the block where the ramp began, or -1
      */
-    long trend(long regimeFrom, long activeNow, long gapMillis) {
+    long rampStart(long regimeFrom, int j) {
+        int n = lineBlocks(j, regimeFrom);
+        if (n < TREND_MIN_BLOCKS) {
+            return -1;
+        }
+        int best = -1;
+        double bestSse = Double.POSITIVE_INFINITY;
+        double[] fit = null;
+        for (int h = 0; h <= n - RAMP_MIN_BLOCKS; h++) {
+            if (lineStart[n - 1] + (lineX[n - 1] - lineStart[n - 1]) * 2 - hingeX(h) < RAMP_MIN_MILLIS) {
+                break; // the line from h would be shorter than RAMP_MIN_MILLIS
+            }
+            double[] f = hinge(h, n);
+            if (f != null && f[3] < bestSse) {
+                bestSse = f[3];
+                best = h;
+                fit = f;
+            }
+        }
+        if (fit == null) {
+            return -1;
+        }
+        double a = fit[0];
+        double b = fit[1];
+        double suu = fit[2];
+        double rho = fit[3] <= 0 ? 0 : Math.max(0, Math.min(TREND_MAX_RHO, fit[4] / fit[3]));
+        double se = Math.sqrt(fit[3] / (n - 2) * (1 + rho) / (1 - rho) / suu);
+        double level = a + b * Math.max(0, lineX[n - 1] - hingeX(best));
+        if (!(se > 0) || Math.abs(b) / se < TREND_Z || !(level > 0) || !(a > 0)
+                || Math.abs(Math.log(level / a)) < MIN_SHIFT) {
+            return -1;
+        }
+        return lineStart[best];
+    }
+
+    private double hingeX(int h) {
+        return h == 0 ? lineX[0] : lineStart[h];
+    }
+
+    /**
+     * Least squares of the scratch blocks {@code 0..n-1} on a constant up to block {@code h} and a line from its start:
+     * {level before, slope, centred sum of squares of the hinge regressor, sse, lag-1 sum of the residuals, mean of the
+     * hinge regressor}.
+     */
+    private double[] hinge(int h, int n) {
+        double xh = hingeX(h);
+        double um = 0;
+        double ym = 0;
+        for (int k = 0; k < n; k++) {
+            um += Math.max(0, lineX[k] - xh);
+            ym += lineY[k];
+        }
+        um /= n;
+        ym /= n;
+        double suu = 0;
+        double suy = 0;
+        for (int k = 0; k < n; k++) {
+            double u = Math.max(0, lineX[k] - xh) - um;
+            suu += u * u;
+            suy += u * (lineY[k] - ym);
+        }
+        if (!(suu > 0)) {
+            return null;
+        }
+        double b = suy / suu;
+        double a = ym - b * um;
+        double sse = 0;
+        double lag = 0;
+        double prev = Double.NaN;
+        for (int k = 0; k < n; k++) {
+            double r = lineY[k] - a - b * Math.max(0, lineX[k] - xh);
+            sse += r * r;
+            if (!Double.isNaN(prev)) {
+                lag += r * prev;
+            }
+            prev = r;
+        }
+        return new double[] {a, b, suu, sse, lag, um};
+    }
+
+    /** The block length index the trend test and the line regime use for a usual gap of {@code gapMillis}. */
+    int trendScale(long gapMillis) {
         int j = 0;
         while (j < SCALES.length - 1 && SCALES[j] < Math.max(TREND_MIN_BLOCK_MILLIS, 2 * gapMillis)) {
             j++;
         }
+        return j;
+    }
+
+    /** Copies the blocks of length index {@code j} that start at or after {@code from} (and after a stall). */
+    private int lineBlocks(int j, long from) {
         int n = 0;
-        double sx = 0;
-        double sy = 0;
         for (int k = 0; k < size[j]; k++) {
             int i = (head[j] + k) % BLOCKS;
-            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
-                sx += (startOf[j][i] + endOf[j][i]) / 2.0;
-                sy += rateOf[j][i];
+            if (startOf[j][i] >= from && startOf[j][i] >= blockedUntil) {
+                lineX[n] = (startOf[j][i] + endOf[j][i]) / 2.0;
+                lineY[n] = rateOf[j][i];
+                lineStart[n] = startOf[j][i];
                 n++;
             }
         }
-        if (n < TREND_MIN_BLOCKS) {
-            return -1;
-        }
-        double xm = sx / n;
-        double ym = sy / n;
-        double sxx = 0;
-        double sxy = 0;
-        for (int k = 0; k < size[j]; k++) {
-            int i = (head[j] + k) % BLOCKS;
-            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
-                double dx = (startOf[j][i] + endOf[j][i]) / 2.0 - xm;
-                sxx += dx * dx;
-                sxy += dx * (rateOf[j][i] - ym);
-            }
-        }
-        double b = sxy / sxx;
-        double ss = 0;
-        double lag = 0;
-        double prev = Double.NaN;
-        double lastX = 0;
-        for (int k = 0; k < size[j]; k++) {
-            int i = (head[j] + k) % BLOCKS;
-            if (startOf[j][i] >= regimeFrom && startOf[j][i] >= blockedUntil) {
-                double x = (startOf[j][i] + endOf[j][i]) / 2.0;
-                double r = rateOf[j][i] - ym - b * (x - xm);
-                ss += r * r;
-                if (!Double.isNaN(prev)) {
-                    lag += r * prev;
-                }
-                prev = r;
-                lastX = x;
-            }
-        }
-        double rho = ss <= 0 ? 0 : Math.max(0, Math.min(TREND_MAX_RHO, lag / ss));
-        double se = Math.sqrt(ss / (n - 2) * (1 + rho) / (1 - rho) / sxx);
-        double level = ym + b * (lastX - xm);
-        if (!(se > 0) || Math.abs(b) / se < TREND_Z || !(level > 0)
-                || Math.abs(Math.log(level / ym)) < MIN_SHIFT) {
-            return -1;
-        }
-        return Math.max(2 * SCALES[j], GAP_SPANS * gapMillis);
+        return n;
     }
 
     /**
-     * A new regime started at active time {@code at}; the old one's level was {@code previousRate} rows per ms since
-     * {@code previousFrom}, the new one's (as first measured) {@code newRate}.
+     * The line regime's fit (twelfth version): its blocks (length index {@code j}) since {@code origin} (the start of
+     * the regime the ramp began in) fitted by least squares as a constant level, a straight line from a start
+     * {@code h}, and a constant level again from an end {@code e} (continuous at both; no end is {@code e} at the
+     * present), both chosen among the blocks' starts. An end is kept when it lowers the residual sum of squares by at
+     * least {@link #LINE_LEVEL_F} times the residual variance (an F statistic of one parameter): the ramp may have
+     * ended, and the level after it is the line's at its end, not the line extrapolated past it.
+     *
+     * @return {rate now (rows per ms), F statistic of the best end (0 if none), start (active time) of the end's
+     *         block}, or null with too few blocks
      */
+    double[] lineFit(long origin, int j, long activeNow) {
+        int n = lineBlocks(j, origin);
+        if (n < LINE_MIN_BLOCKS + LINE_END_MIN_BLOCKS) {
+            return null;
+        }
+        double x0 = lineX[0];
+        double[] px = new double[n + 1];
+        double[] px2 = new double[n + 1];
+        double[] py = new double[n + 1];
+        double[] py2 = new double[n + 1];
+        double[] pxy = new double[n + 1];
+        for (int k = 0; k < n; k++) {
+            double x = (lineX[k] - x0) / 1e3;
+            double y = lineY[k];
+            px[k + 1] = px[k] + x;
+            px2[k + 1] = px2[k] + x * x;
+            py[k + 1] = py[k] + y;
+            py2[k + 1] = py2[k] + y * y;
+            pxy[k + 1] = pxy[k] + x * y;
+        }
+        double syy = py2[n] - py[n] * py[n] / n;
+        double nowX = (activeNow - x0) / 1e3;
+        // per end e (n: none), the best start h: its residual sum of squares and the level it gives now
+        double[] sseOf = new double[n + 1];
+        double[] levelOf = new double[n + 1];
+        java.util.Arrays.fill(sseOf, Double.POSITIVE_INFINITY);
+        for (int h = 0; h <= n - LINE_MIN_BLOCKS; h++) {
+            double xh = (hingeX(h) - x0) / 1e3;
+            for (int e = h + LINE_MIN_BLOCKS; e <= n; e++) {
+                if (e < n && n - e < LINE_END_MIN_BLOCKS) {
+                    continue;
+                }
+                double d = e < n ? (lineStart[e] - x0) / 1e3 - xh : 0;
+                int after = n - e;
+                double su = px[e] - px[h] - (e - h) * xh + after * d;
+                double su2 = px2[e] - px2[h] - 2 * xh * (px[e] - px[h]) + (e - h) * xh * xh + after * d * d;
+                double suy = pxy[e] - pxy[h] - xh * (py[e] - py[h]) + d * (py[n] - py[e]);
+                double suu = su2 - su * su / n;
+                double suyc = suy - su * py[n] / n;
+                if (!(suu > 1e-9)) {
+                    continue;
+                }
+                double sse = syy - suyc * suyc / suu;
+                if (sse < sseOf[e]) {
+                    double b = suyc / suu;
+                    double a = (py[n] - b * su) / n;
+                    sseOf[e] = sse;
+                    levelOf[e] = a + b * (e < n ? d : Math.max(0, nowX - xh));
+                }
+            }
+        }
+        if (sseOf[n] == Double.POSITIVE_INFINITY) {
+            return null;
+        }
+        double min = sseOf[n];
+        int bestEnd = -1;
+        for (int e = 0; e < n; e++) {
+            if (sseOf[e] < min) {
+                min = sseOf[e];
+            }
+            if (sseOf[e] < Double.POSITIVE_INFINITY && (bestEnd < 0 || sseOf[e] < sseOf[bestEnd])) {
+                bestEnd = e;
+            }
+        }
+        double s2 = Math.max(min, 1e-300) / Math.max(1, n - 3);
+        // the level now: the fits averaged by their likelihood (each end as likely a priori as no end), so an end
+        // the data begin to show pulls the level from the line's extrapolation before it is certain
+        double wSum = 0;
+        double lSum = 0;
+        for (int e = 0; e <= n; e++) {
+            if (sseOf[e] < Double.POSITIVE_INFINITY) {
+                double w = Math.exp(-(sseOf[e] - min) / (2 * s2)) * (e < n ? LINE_END_PRIOR : 1);
+                wSum += w;
+                lSum += w * levelOf[e];
+            }
+        }
+        double f = bestEnd < 0 ? 0 : Math.max(0, (sseOf[n] - sseOf[bestEnd]) / s2);
+        return new double[] {lSum / wSum, f, bestEnd < 0 ? -1 : lineStart[bestEnd]};
+    }
+
+    /**
+     * A line regime ended at active time {@code at}: a constant regime starts there. The line's blocks do not measure
+     * the new regime's noise (around a constant they would count the ramp as noise), and no drift is assumed.
+     */
+    void lineEnded(long at) {
+        this.previousFrom = at;
+        this.previousRate = Double.NaN;
+        this.shiftedAt = at;
+        this.lastShiftSign = 0;
+    }
+
     void shifted(long previousFrom, double previousRate, long at, double newRate) {
         this.previousFrom = previousFrom;
         this.previousRate = previousRate;

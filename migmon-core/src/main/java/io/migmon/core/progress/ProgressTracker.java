@@ -39,9 +39,11 @@ import java.util.function.LongSupplier;
  * quiet run; noise correlated over minutes is not taken for a new level. Within 10 minutes of a change, a further
  * change in the same direction (a ramp's next step) needs 5 standard deviations instead of 7. A change point needs at
  * least two read intervals after it (one interval with fewer rows is also a stall that began inside it). A ramp,
- * which no single point splits into a clearly different before and after, is found by a trend test: a straight line
- * of rate against time over the regime's blocks whose slope stands out from the residuals' noise (their correlation
- * included) starts a new regime near the present.
+ * which no single point splits into a clearly different before and after, is found by a trend test: the regime's
+ * blocks fitted as a constant, then a straight line of rate against time (at least 5 minutes of it) whose slope stands
+ * out from the residuals' noise (their correlation included). It starts a <em>line regime</em>: its rate is the
+ * line's now, averaged with the fits in which the ramp has ended (weighted by their likelihood, so the line is not
+ * extrapolated past an end the data begin to show); a clear end starts a constant regime there.
  * <ul>
  *   <li><b>Cold start</b>: the rows of the first read that saw any came at an unknown point since the read before
  *       (a lead-in of connections and a first query, or a first batch whose work began earlier), so the rate is
@@ -146,6 +148,11 @@ public final class ProgressTracker {
     private long regimeActive;
     private long firstRowsActive; // active time of the first read that saw rows
     private boolean initialRegime; // no change of level yet
+    // a line regime (twelfth version): a ramp found by the trend test, its rate the line fitted to its blocks (of
+    // LevelShift's length index lineScale) at the present, until the rate leaves the line
+    private boolean lineRegime;
+    private int lineScale;
+    private long lineOrigin; // the start of the regime the ramp began in (the line's start is refitted from it)
     private long regimeDone;
     // after a change of level: the first read after the change point (the interval before it may straddle the
     // change, so the new level is measured from here once that leaves enough time), else -1
@@ -454,6 +461,7 @@ public final class ProgressTracker {
                 regimeDone = doneNow;
             }
             settleActive = -1;
+            lineRegime = false; // the line's blocks across the stall are gone: the regime's mean from here
             shift.stallEnded(stallFromActive, activeNow);
             shift.restartBlocks(activeNow, doneNow);
         }
@@ -517,16 +525,41 @@ public final class ProgressTracker {
     private void detectShift(long activeNow, long doneNow) {
         shift.observe(activeNow, doneNow);
         long gap = Math.max((long) gapMillis, activeNow - lastProgressActive);
-        int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone, gap);
-        if (i < 0) {
-            long back = shift.trend(regimeActive, activeNow, gap);
-            if (back > 0) {
-                i = at(activeNow - back);
-                if (i >= 0 && (ringActive[i] <= regimeActive || ringActive[i] >= activeNow
-                        || ringDone[i] <= regimeDone)) {
-                    i = -1;
-                }
+        if (lineRegime) {
+            // a ramp: its rate is the line's; the step test is not run (a ramp is a change at every read), the end
+            // test asks whether the latest blocks left the line; a constant regime starts where they did
+            double[] fit = shift.lineFit(lineOrigin, lineScale, activeNow);
+            long end = fit == null || fit[1] < LevelShift.LINE_END_F ? -1 : (long) fit[2];
+            int e = end < 0 ? -1 : at(end);
+            if (e >= 0 && ringActive[e] > regimeActive && ringActive[e] < activeNow && ringDone[e] > regimeDone) {
+                shift.lineEnded(ringActive[e]);
+                lineRegime = false;
+                regimeActive = ringActive[e];
+                regimeDone = ringDone[e];
+                int next = (e + 1) % RING;
+                boolean last = next == (ringHead + ringSize) % RING;
+                settleActive = last ? activeNow : ringActive[next];
+                settleDone = last ? doneNow : ringDone[next];
             }
+            return;
+        }
+        int i = shift.test(ringActive, ringDone, ringHead, ringSize, activeNow, doneNow, regimeActive, regimeDone, gap);
+        int j = shift.trendScale(gap);
+        long from = i >= 0 ? -1 : shift.rampStart(regimeActive, j);
+        if (from >= 0) {
+            // a ramp (twelfth version): a line regime from where the ramp began (the best fit of the regime's blocks
+            // as a constant, then a line), its rate the line's at the present
+            int r = at(from);
+            if (r >= 0 && ringActive[r] >= regimeActive && ringActive[r] < activeNow && ringDone[r] >= regimeDone) {
+                lineOrigin = regimeActive;
+                regimeActive = ringActive[r];
+                regimeDone = ringDone[r];
+                initialRegime = false;
+                settleActive = -1;
+                lineRegime = true;
+                lineScale = j;
+            }
+            return;
         }
         if (i >= 0) {
             long span = ringActive[i] - regimeActive;
@@ -604,6 +637,12 @@ public final class ProgressTracker {
                         return doneNow / ((activeNow - from) / 1e3);
                     }
                 }
+            }
+        }
+        if (lineRegime) {
+            double[] fit = shift.lineFit(lineOrigin, lineScale, activeNow);
+            if (fit != null && fit[0] > 0) {
+                return fit[0] * 1e3;
             }
         }
         long fromActive = regimeActive;

@@ -10,11 +10,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ETA's held-out evaluation reported in docs/anomaly-detection.md: {@link EtaEvaluation#HELD_OUT} seeds
- * (7_120_001.., fixed and committed before the eleventh version of the rate model (issue 12: the first interval kept
- * when a quiet job's first commit explains it, its noise shrunk towards the prior while few spans measure it) was
- * tuned, never used to choose a setting; run once for the report on 2026-11-27 17:49 UTC, reads every 5, 1 and 60 s).
- * Writes the table to {@code target/}; pins the reported figures with margins (the run is deterministic; the margins
- * are for changes that move the figures a little, which must then be re-reported).
+ * (7_330_001.., fixed and committed before the twelfth version of the rate model (issue 12: a line regime for ramps,
+ * its level the likelihood-weighted fits of a constant, a line and a constant again) was tuned, never used to choose a
+ * setting; run once for the report on 2026-11-27 22:27 UTC, reads every 5, 1 and 60 s). Writes the table to
+ * {@code target/}; pins the reported figures with margins (the run is deterministic; the margins are for changes that
+ * move the figures a little, which must then be re-reported).
  */
 class EtaEvaluationTest {
 
@@ -23,54 +23,55 @@ class EtaEvaluationTest {
      * " @1 s" / " @60 s" for those read schedules).
      */
     static final Map<String, double[]> REPORTED = Map.ofEntries(
-            Map.entry("steady", new double[] {0.008, 0.003, 0.004, 0.004, 0.010, 0.049}),
-            Map.entry("noisy", new double[] {0.046, 0.014, 0.022, 0.045, 0.080, 0.224}),
-            Map.entry("noisy-correlated-10", new double[] {0.074, 0.027, 0.033, 0.043, 0.133, 0.526}),
-            Map.entry("noisy-correlated-60", new double[] {0.104, 0.068, 0.056, 0.072, 0.110, 0.798}),
-            Map.entry("noisy-correlated-120", new double[] {0.121, 0.077, 0.098, 0.106, 0.160, 0.407}),
-            Map.entry("batchy", new double[] {0.017, 0.014, 0.012, 0.010, 0.011, 0.165}),
-            Map.entry("planned-pause", new double[] {0.042, 0.059, 0.009, 0.009, 0.016, 0.104}),
-            Map.entry("new-rate", new double[] {0.405, 0.447, 0.012, 0.011, 0.008, 0.510}),
-            Map.entry("new-rate-double", new double[] {0.499, 0.673, 0.019, 0.019, 0.022, 1.048}),
-            Map.entry("ramp", new double[] {0.389, 0.444, 0.070, 0.012, 0.008, 0.484}),
-            Map.entry("cold-start", new double[] {0.098, 0.070, 0.021, 0.042, 0.069, 0.189}),
-            Map.entry("stall", new double[] {0.078, 0.088, 0.012, 0.012, 0.012, 0.135}),
-            Map.entry("quiet-60", new double[] {0.013, 0.018, 0.022, 0.022, 0.076, 1.467}),
-            Map.entry("steady @1 s", new double[] {0.008, 0.003, 0.003, 0.005, 0.011, 0.050}),
-            Map.entry("noisy @1 s", new double[] {0.044, 0.014, 0.022, 0.045, 0.080, 0.232}),
-            Map.entry("noisy-correlated-10 @1 s", new double[] {0.082, 0.025, 0.033, 0.043, 0.135, 0.526}),
-            Map.entry("noisy-correlated-60 @1 s", new double[] {0.104, 0.068, 0.055, 0.072, 0.110, 0.839}),
-            Map.entry("noisy-correlated-120 @1 s", new double[] {0.118, 0.077, 0.098, 0.110, 0.160, 0.408}),
-            Map.entry("batchy @1 s", new double[] {0.015, 0.014, 0.012, 0.015, 0.017, 0.200}),
-            Map.entry("planned-pause @1 s", new double[] {0.041, 0.059, 0.009, 0.009, 0.013, 0.104}),
-            Map.entry("new-rate @1 s", new double[] {0.404, 0.447, 0.012, 0.011, 0.009, 0.511}),
-            Map.entry("new-rate-double @1 s", new double[] {0.498, 0.672, 0.023, 0.021, 0.019, 1.051}),
-            Map.entry("ramp @1 s", new double[] {0.390, 0.443, 0.072, 0.012, 0.018, 0.484}),
-            Map.entry("cold-start @1 s", new double[] {0.080, 0.025, 0.020, 0.043, 0.042, 0.177}),
-            Map.entry("stall @1 s", new double[] {0.080, 0.086, 0.012, 0.013, 0.015, 0.135}),
-            Map.entry("quiet-60 @1 s", new double[] {0.013, 0.019, 0.022, 0.027, 0.081, 1.630}),
-            Map.entry("steady @60 s", new double[] {0.009, 0.003, 0.004, 0.004, 0.010, 0.040}),
-            Map.entry("noisy @60 s", new double[] {0.051, 0.011, 0.022, 0.045, 0.053, 0.202}),
-            Map.entry("noisy-correlated-10 @60 s", new double[] {0.078, 0.036, 0.029, 0.043, 0.130, 0.497}),
-            Map.entry("noisy-correlated-60 @60 s", new double[] {0.094, 0.077, 0.055, 0.074, 0.114, 0.524}),
-            Map.entry("noisy-correlated-120 @60 s", new double[] {0.103, 0.077, 0.095, 0.111, 0.131, 0.403}),
-            Map.entry("batchy @60 s", new double[] {0.016, 0.018, 0.016, 0.016, 0.023, 0.117}),
-            Map.entry("planned-pause @60 s", new double[] {0.049, 0.060, 0.009, 0.012, 0.009, 0.093}),
-            Map.entry("new-rate @60 s", new double[] {0.410, 0.450, 0.013, 0.012, 0.009, 0.509}),
-            Map.entry("new-rate-double @60 s", new double[] {0.517, 0.693, 0.021, 0.019, 0.040, 1.025}),
-            Map.entry("ramp @60 s", new double[] {0.393, 0.445, 0.062, 0.019, 0.017, 0.483}),
-            Map.entry("cold-start @60 s", new double[] {0.061, 0.061, 0.114, 0.114, 0.114, 0.157}),
-            Map.entry("stall @60 s", new double[] {0.076, 0.086, 0.018, 0.015, 0.019, 0.135}),
-            Map.entry("quiet-60 @60 s", new double[] {0.116, 0.048, 0.025, 0.055, 0.182, 0.795}));
+            Map.entry("steady", new double[] {0.012, 0.003, 0.004, 0.004, 0.013, 0.049}),
+            Map.entry("noisy", new double[] {0.045, 0.040, 0.037, 0.032, 0.047, 0.187}),
+            Map.entry("noisy-correlated-10", new double[] {0.024, 0.027, 0.048, 0.034, 0.028, 0.191}),
+            Map.entry("noisy-correlated-60", new double[] {0.076, 0.032, 0.091, 0.104, 0.098, 0.356}),
+            Map.entry("noisy-correlated-120", new double[] {0.206, 0.113, 0.077, 0.085, 0.146, 0.958}),
+            Map.entry("batchy", new double[] {0.017, 0.011, 0.013, 0.020, 0.028, 0.309}),
+            Map.entry("planned-pause", new double[] {0.036, 0.054, 0.010, 0.013, 0.016, 0.134}),
+            Map.entry("new-rate", new double[] {0.400, 0.447, 0.010, 0.013, 0.017, 0.508}),
+            Map.entry("new-rate-double", new double[] {0.524, 0.686, 0.027, 0.018, 0.020, 1.069}),
+            Map.entry("ramp", new double[] {0.396, 0.438, 0.077, 0.010, 0.007, 0.482}),
+            Map.entry("cold-start", new double[] {0.049, 0.050, 0.071, 0.094, 0.040, 0.181}),
+            Map.entry("stall", new double[] {0.072, 0.074, 0.009, 0.011, 0.018, 0.176}),
+            Map.entry("quiet-60", new double[] {0.015, 0.014, 0.014, 0.026, 0.046, 1.352}),
+            Map.entry("steady @1 s", new double[] {0.012, 0.002, 0.004, 0.004, 0.013, 0.051}),
+            Map.entry("noisy @1 s", new double[] {0.046, 0.039, 0.038, 0.032, 0.048, 0.199}),
+            Map.entry("noisy-correlated-10 @1 s", new double[] {0.030, 0.027, 0.048, 0.033, 0.028, 0.192}),
+            Map.entry("noisy-correlated-60 @1 s", new double[] {0.074, 0.030, 0.089, 0.104, 0.097, 0.356}),
+            Map.entry("noisy-correlated-120 @1 s", new double[] {0.207, 0.114, 0.077, 0.086, 0.146, 0.967}),
+            Map.entry("batchy @1 s", new double[] {0.015, 0.009, 0.010, 0.015, 0.034, 0.396}),
+            Map.entry("planned-pause @1 s", new double[] {0.039, 0.054, 0.010, 0.015, 0.018, 0.141}),
+            Map.entry("new-rate @1 s", new double[] {0.401, 0.446, 0.011, 0.013, 0.016, 0.508}),
+            Map.entry("new-rate-double @1 s", new double[] {0.523, 0.686, 0.026, 0.019, 0.016, 1.071}),
+            Map.entry("ramp @1 s", new double[] {0.396, 0.437, 0.085, 0.011, 0.007, 0.482}),
+            Map.entry("cold-start @1 s", new double[] {0.048, 0.046, 0.071, 0.073, 0.052, 0.178}),
+            Map.entry("stall @1 s", new double[] {0.072, 0.074, 0.007, 0.009, 0.018, 0.176}),
+            Map.entry("quiet-60 @1 s", new double[] {0.025, 0.018, 0.018, 0.031, 0.056, 1.352}),
+            Map.entry("steady @60 s", new double[] {0.012, 0.002, 0.004, 0.003, 0.012, 0.042}),
+            Map.entry("noisy @60 s", new double[] {0.047, 0.038, 0.032, 0.029, 0.054, 0.176}),
+            Map.entry("noisy-correlated-10 @60 s", new double[] {0.029, 0.035, 0.041, 0.037, 0.044, 0.160}),
+            Map.entry("noisy-correlated-60 @60 s", new double[] {0.077, 0.048, 0.100, 0.095, 0.098, 0.356}),
+            Map.entry("noisy-correlated-120 @60 s", new double[] {0.206, 0.113, 0.094, 0.078, 0.133, 0.821}),
+            Map.entry("batchy @60 s", new double[] {0.014, 0.010, 0.012, 0.024, 0.043, 0.157}),
+            Map.entry("planned-pause @60 s", new double[] {0.032, 0.057, 0.009, 0.013, 0.015, 0.111}),
+            Map.entry("new-rate @60 s", new double[] {0.401, 0.449, 0.008, 0.012, 0.017, 0.505}),
+            Map.entry("new-rate-double @60 s", new double[] {0.526, 0.695, 0.027, 0.019, 0.025, 1.055}),
+            Map.entry("ramp @60 s", new double[] {0.401, 0.443, 0.018, 0.010, 0.008, 0.481}),
+            Map.entry("cold-start @60 s", new double[] {0.048, 0.048, 0.065, 0.182, 0.182, 0.148}),
+            Map.entry("stall @60 s", new double[] {0.070, 0.074, 0.005, 0.008, 0.018, 0.174}),
+            Map.entry("quiet-60 @60 s", new double[] {0.026, 0.015, 0.044, 0.044, 0.041, 0.784}));
 
     /**
      * Scenario and mark where the held-out run is worse than the cumulative average by more than 1 point, reported as
-     * missed: none on these seeds (the largest difference: noise correlated over 120 s read every 5 s at 10% done,
-     * 12.1 vs 11.8%). On the tuning seeds, cold start read every second at 90% done is such a cell in 4 of 11 sets of
-     * 10 seeds (a 12 s truth: whether leaving the lead-in out helps is a coin flip there, 55 seeds better and 55
-     * worse of 110); a fresh set can show it.
+     * missed: the 2-minute cold start read every 5 s at 25, 50 and 75% done (5.0 vs 3.8%, 7.1 vs 5.0%, 9.4 vs 7.2%) and
+     * read every second at 50 and 90% (7.1 vs 4.7%, 5.2 vs 3.6%): the lead-in left out (the tenth and eleventh
+     * versions' known coin flip at a truth of seconds; the twelfth version's change needs 5 minutes of ramp and does
+     * not act on a 2-minute job, see the docs' twelfth version note).
      */
-    static final java.util.Set<String> NOT_MET = java.util.Set.of();
+    static final java.util.Set<String> NOT_MET = java.util.Set.of("cold-start 1", "cold-start 2", "cold-start 3",
+            "cold-start @1 s 2", "cold-start @1 s 4");
 
     @Test
     void etaOnHeldOutSeeds() throws IOException {
@@ -87,7 +88,7 @@ class EtaEvaluationTest {
             assertThat(result.get("cold-start" + at).get("migmon").median(0)).as("cold start%s: within 15%% at 10%% done", at)
                     .isLessThanOrEqualTo(0.15);
             // a quiet job committing once a minute: STALLED only before its rhythm is learned (the gap after its first
-            // commit): at most 5% at every read schedule (on these seeds 1.3 / 1.3 / 4.4% at 5 / 1 / 60 s reads)
+            // commit): at most 5% at every read schedule (on these seeds 1.2 / 1.1 / 4.2% at 5 / 1 / 60 s reads)
             double stalledShare = 0.05;
             assertThat(result.get("quiet-60" + at).get("migmon").falselyStalled)
                     .as("quiet-60%s: working reads reported STALLED", at)
@@ -97,21 +98,21 @@ class EtaEvaluationTest {
         assertThat(result.get("planned-pause").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
         assertThat(result.get("planned-pause @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
         assertThat(result.get("planned-pause @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(30);
-        // back within 15% after a new steady rate (the bar: 30 s), worst of 10 seeds: halves 24 s at 5 s reads (met),
-        // 31 s at 1 s (30.7 s, missed by under a second); doubles 20 s and 25 s (met); read once a minute 142 s
-        // (halves) and 122 s (doubles): the 30 s bar cannot be met with a read a minute. Pinned as reported (+1 s, the
+        // back within 15% after a new steady rate (the bar: 30 s), worst of 10 seeds: halves 23 s at 5 s and 1 s reads
+        // (met); doubles 636 s and 638 s (one seed, the others within 18 s and 42 s); read once a minute 132 s
+        // (halves) and 671 s (doubles): the 30 s bar cannot be met with a read a minute. Pinned as reported (+1 s, the
         // table rounds)
-        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(25);
-        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(21);
-        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(32);
-        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(26);
-        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(143);
-        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(123);
-        // the end of a ramp (the bar, as for a new steady rate: 30 s): 145 s at 5 s, 210 s at 1 s, 420 s at 60 s
-        // reads: missed, pinned as reported (+1 s)
-        assertThat(result.get("ramp").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(146);
-        assertThat(result.get("ramp @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(211);
-        assertThat(result.get("ramp @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(421);
+        assertThat(result.get("new-rate").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(24);
+        assertThat(result.get("new-rate-double").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(637);
+        assertThat(result.get("new-rate @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(24);
+        assertThat(result.get("new-rate-double @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(639);
+        assertThat(result.get("new-rate @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(133);
+        assertThat(result.get("new-rate-double @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(672);
+        // the end of a ramp (the bar, as for a new steady rate: 30 s): 2,139 s at 5 s and 2,135 s at 1 s reads (one
+        // seed; 8 of 10 at 0 s, one at 42 / 89 s), 0 s on every seed read once a minute: pinned as reported (+1 s)
+        assertThat(result.get("ramp").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(2140);
+        assertThat(result.get("ramp @1 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(2136);
+        assertThat(result.get("ramp @60 s").get("migmon").recoverySecondsMax).isLessThanOrEqualTo(1);
         // the ramp: from 75% done within 15% at every read schedule
         for (int interval : EtaEvaluation.INTERVALS) {
             var ramp = result.get(EtaEvaluation.key("ramp", interval)).get("migmon");
