@@ -1,5 +1,6 @@
 package io.migmon.cdc;
 
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -89,7 +90,15 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * The same with one unrelated record of the transaction topic dead-lettered 0.5 s after T's first change (a
      * malformed record of another transaction: T's own END arrives, valid, after its last change). Truth: T's
      * changes 2-4, committed at t1, arrive 6 s apart: staleness now − t1 until change 4. Expected: no read under it.
+     * Actual (2026-11-27 22:15 UTC, integ10): 9 of 18 reads under the truth, read/truth 0.0/4.6, 0.0/5.6, 0.0/6.6,
+     * 0.0/10.6, 0.0/11.6, 0.0/12.6, 0.0/16.6, 0.0/17.6, 0.0/18.6; health UP (without the dead letter: none).
+     * Suspected cause: {@code ProgressTracker.endLost} takes T's END as lost once any record of the transaction topic
+     * was dead-lettered since T's first change and no change of T arrived for the stall timeout (4 s), then a
+     * heartbeat confirms the partition: attack 7 finding 1 again, for whatever transaction streams slowly while one
+     * malformed transaction-topic record (of any transaction) passes.
      */
+    @Disabled("finding 1: one transaction-topic dead letter ends a transaction streaming 6 s per change: 9 of 18"
+            + " reads 0.0 at truths 4.6-18.6 s")
     @Test
     void finding1_aTransactionTopicDeadLetterDoesNotEndASlowTransaction() {
         assertThat(slowTransactionRun(true)).isEmpty();
@@ -102,14 +111,35 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * END and theirs. Heartbeats every 2 s on time after that. Truth: every change is applied: staleness 0.
      * Expected: lag(orders), lag(customers) and overall ≤ one heartbeat interval + 0.5 s from 3 stall timeouts
      * (12 s) after the ENDs on.
+     * Actual (2026-11-27 22:15 UTC, integ10): orders/customers/overall 2.3/2.2/2.3, 4.3/4.2/4.3 ... 38.3/38.2/38.3
+     * after each heartbeat, then 0.0 (~40 s at truth 0; above a 30 s {@code cdc_high_replication_lag} threshold);
+     * health UP. With 4,000 later transactions: current (held test below).
+     * Suspected cause: {@code TransactionEnds.recent} keeps the changes seen of the last {@code MAX_RECENT} (4,096)
+     * transactions only: T's (and the first customers transactions') are forgotten before their END, whose hold then
+     * has nothing seen, trails ({@code trails}: nothing seen, not one stream) and waits
+     * {@code TRAILING_GIVE_UP_FACTOR} × the stall timeout (40 s); the later-change rule needs the topic's partitions
+     * (unknown through process(...); in a group it needs a later change of the same table) and the caught-up rule an
+     * END that may be a redelivery.
      */
+    @Disabled("finding 2: an END arriving after 4,100 later transactions (MAX_RECENT 4,096) holds applied tables:"
+            + " lag 2.3 ... 38.3 s for ~40 s at truth 0")
     @Test
     void finding2_anEndArrivingAfterManyTransactionsDoesNotHoldAnAppliedTable() {
+        assertThat(endAfterManyTransactionsRun(4_100)).isEmpty();
+    }
+
+    /** Held: the same with 4,000 later transactions (below TransactionEnds.MAX_RECENT, 4,096) reads current. */
+    @Test
+    void anEndArrivingAfterFourThousandTransactionsDoesNotHoldAnAppliedTable() {
+        assertThat(endAfterManyTransactionsRun(4_000)).isEmpty();
+    }
+
+    /** Finding 2's run with {@code n} later transactions; "" when every read from 12 s on is ≤ 2.5 s. */
+    private String endAfterManyTransactionsRun(int n) {
         try (CdcEventProcessor p = processor()) {
             settle(p);
             long t1 = clock.millis() - 50;
             p.process(List.of(data("orders", 0, 500, t1, "30:1", 1)));
-            int n = 4_100;
             List<CdcRecord> changes = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 changes.add(data("customers", 0, 1000 + i, t1 + 1 + i / 100, (31 + i) + ":1", 1));
@@ -133,9 +163,8 @@ class CdcAttack8Test extends ShopProcessorHarness {
                     worst = Math.max(worst, Math.max(overall(), Math.max(lag("orders"), lag("customers"))));
                 }
             }
-            String state = "truth 0; orders/customers/overall after each heartbeat (2 s apart) " + reads
+            return worst <= 2.5 ? "" : "truth 0; orders/customers/overall after each heartbeat (2 s apart) " + reads
                     + "; health " + verdict(p.healthCheck().check());
-            assertThat(worst).as(state).isLessThanOrEqualTo(2.5);
         }
     }
 
@@ -208,9 +237,241 @@ class CdcAttack8Test extends ShopProcessorHarness {
         assertThat(multiTableRun(true)).isEmpty();
     }
 
-    /** The same without data_collection_order. Expected: no read under the truth. */
+    /**
+     * The same without data_collection_order. Expected: no read under the truth.
+     * Actual (2026-11-27 22:15 UTC, integ10): 7 of 10 reads 0.0 at truths 4.1-10.1 s; health UP (with
+     * data_collection_order: none). Suspected cause: {@code TransactionEnds.trails} falls back to the transaction's
+     * highest total_order against its event_count when no data_collection_order is known: customers' change (total
+     * order 3 of 3) counts as orders' last change, so orders' hold is not trailing and is given up after the stall
+     * timeout (the rule attack 7 finding 6 fixed for events with data_collection_order).
+     */
+    @Disabled("finding 3: without data_collection_order another table's last total_order ends orders' hold: 7 of 10"
+            + " reads 0.0 at truths 4.1-10.1 s")
     @Test
     void finding3_withoutDataCollectionOrderAMultiTableTransactionHoldsTheTableBehind() {
         assertThat(multiTableRun(false)).isEmpty();
+    }
+
+    /**
+     * Restart mid-transaction, T spread over two partitions: T (commit t1) changes orders 4 times,
+     * data_collection_order 1 and 3 on partition 0, 2 and 4 on partition 1. The previous instance applied all four and
+     * committed partition 1 (changes 2 and 4) and stopped before it committed partition 0 and the transaction topic.
+     * This instance (a new processor) gets changes 1 and 3 again and T's END (orders 4), applies them; heartbeats every
+     * 2 s; nothing else changes orders. Truth: all 4 changes are in the target: staleness 0. Expected: lag(orders) and
+     * overall ≤ one heartbeat interval + 0.5 s once 3 stall timeouts (12 s) passed (attack 7 finding 2's expectation,
+     * there with the lowest seen change above 1).
+     * Actual (2026-11-27 22:15 UTC, integ10): 2.1, 4.1 ... 38.1 after each heartbeat, then 0.0 (~40 s at truth 0,
+     * above a 30 s alert threshold); health UP. Suspected cause: {@code TransactionEnds.trails}: lowest
+     * data_collection_order seen 1, highest 3 < event_count 4, so the hold trails (changes may be on their way) and
+     * is released by nothing but the 10-stall-timeout give-up; the attack 7 finding 2 fix (lowest seen above 1) does
+     * not cover a gap in the middle; the caught-up rule excludes a trailing hold with changes seen.
+     */
+    @Disabled("finding 4: restart with changes 2 and 4 applied before on partition 1, 1 and 3 redelivered:"
+            + " lag(orders) 2.1 ... 38.1 s for ~40 s at truth 0")
+    @Test
+    void finding4_aRestartWithChangesAppliedBeforeOnAnotherPartitionReadsCurrent() {
+        try (CdcEventProcessor p = processor()) {
+            long t1 = clock.millis() - 100;
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            p.process(List.of(data("orders", 0, 1, t1, "50:1", 1), data("orders", 0, 3, t1, "50:1", 3),
+                    end("50:1", t1, Map.of("public.orders", 4))));
+            List<String> reads = new ArrayList<>();
+            double worst = 0;
+            for (int s = 1; s <= 25; s++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                reads.add(String.format("%.1f", Math.max(lag("orders"), overall())));
+                if (s >= 6) {
+                    worst = Math.max(worst, Math.max(lag("orders"), overall()));
+                }
+            }
+            String state = "truth 0; max(lag(orders), overall) after each heartbeat (2 s apart) " + reads
+                    + "; health " + verdict(p.healthCheck().check());
+            assertThat(worst).as(state).isLessThanOrEqualTo(2.5);
+        }
+    }
+
+    /**
+     * The processor host's clock is {@code skewMs} behind the true time (and the database's and connector's, which
+     * are right) all along, no step: heartbeats and commit times are stamped with the true time. A settled start, then
+     * T (commit t1) changes one row of orders; its END arrives at once, the change 8 s later (heartbeats every 2 s on
+     * time). Truth: now − t1 on the true clock until the change arrives, then ≤ one heartbeat interval. Returns the
+     * reads off the truth by more than 0.5 s ("" none).
+     */
+    private String skewedRun(long skewMs, double overTolerance) {
+        try (CdcEventProcessor p = processor()) {
+            List<String> off = new ArrayList<>();
+            for (int i = 0; i < 4; i++) { // the connector's clock offset learnt from heartbeats
+                p.process(List.of(heartbeat(clock.millis() + skewMs - 50)));
+                clock.advance(HEARTBEAT);
+            }
+            long t0 = clock.millis() + skewMs - 100;
+            p.process(List.of(data("orders", 0, 1, t0, "60:1", 1), end("60:1", t0, Map.of("public.orders", 1)),
+                    heartbeat(clock.millis() + skewMs - 50)));
+            clock.advance(Duration.ofSeconds(1));
+            p.process(List.of(heartbeat(clock.millis() + skewMs - 50)));
+            if (lag("orders") > 0.5) {
+                off.add(String.format("settled %.1f/0", lag("orders")));
+            }
+            long t1 = clock.millis() + skewMs;
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(end("61:1", t1, Map.of("public.orders", 1))));
+            for (int s = 1; s <= 8; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                if (s % 2 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() + skewMs - 50)));
+                }
+                double truth = (clock.millis() + skewMs - t1) / 1e3;
+                double read = lag("orders");
+                if (read < truth - 0.5 || read > truth + overTolerance) {
+                    off.add(String.format("%.1f/%.1f", read, truth));
+                }
+            }
+            return off.isEmpty() ? "" : off.size() + " reads off the truth by > 0.5 s (read/truth): " + off
+                    + "; overall " + overall();
+        }
+    }
+
+    /** Held: with the processor's clock right, the held change reads the truth. */
+    @Test
+    void aChangeBehindItsEndReadsTheTruthOnARightClock() {
+        assertThat(skewedRun(0, 0.5)).isEmpty();
+    }
+
+    /**
+     * Held: the processor's clock 10 s behind the true time (and the connector's, whose offset the heartbeats give):
+     * reads within 0.5 s of the truth, as with a right clock.
+     */
+    @Test
+    void aChangeBehindItsEndReadsTheTruthOnASlowProcessorClock() {
+        assertThat(skewedRun(10_000, 0.5)).isEmpty();
+    }
+
+    /**
+     * Held, as documented (docs/cdc.md "Clock skew": "replication lag while changes wait ... over-reads by s" when
+     * the source clock is behind): the processor's clock 10 s ahead of the true time, the held change reads at most
+     * the skew over the truth (it reads 11.1/1.1 ... 18.1/8.1: exactly the skew, although the heartbeats gave the
+     * offset and the settled reads are corrected by it; not counted as a finding, see the report).
+     */
+    @Test
+    void aChangeBehindItsEndOverReadsByNoMoreThanTheSkewOnAFastProcessorClock() {
+        assertThat(skewedRun(-10_000, 10.5)).isEmpty();
+    }
+
+    /**
+     * Many transactions' ENDs ahead of their data (a Connect worker's producer under load lets the small transaction
+     * topic batches overtake the data, attack 7's trailing case): {@code others} one-change transactions of customers
+     * have their END in and their change not yet. Then T (commit t1) changes one row of orders; its END arrives at
+     * once, the change 3 s later; heartbeats every 2 s on time. Truth: T's change is not applied until it arrives:
+     * staleness of orders now − t1 (up to 3 s). Returns the reads of lag(orders) under the truth ("" none).
+     */
+    private String manyHoldsRun(int others) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t0 = clock.millis();
+            List<CdcRecord> ends = new ArrayList<>(others);
+            for (int i = 0; i < others; i++) {
+                ends.add(end((100_000 + i) + ":1", t0 - 500 + i / 100, Map.of("public.customers", 1)));
+            }
+            p.process(ends);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(end("70:1", t1, Map.of("public.orders", 1))));
+            List<String> reads = new ArrayList<>();
+            for (int s = 1; s <= 6; s++) {
+                clock.advance(Duration.ofMillis(500));
+                if (s % 4 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                double truth = (clock.millis() - t1) / 1e3;
+                if (lag("orders") < truth - 0.001) {
+                    reads.add(String.format("%.1f/%.1f", lag("orders"), truth));
+                }
+            }
+            return reads.isEmpty() ? "" : reads.size() + " of 6 reads of lag(orders) under the truth (read/truth): "
+                    + reads + "; overall " + overall();
+        }
+    }
+
+    /** Held: with 100 other transactions' ENDs ahead of their data, T's END holds orders. */
+    @Test
+    void anEndAheadOfItsChangeHoldsItsTableBesideOtherHolds() {
+        assertThat(manyHoldsRun(100)).isEmpty();
+    }
+
+    /**
+     * The same with 10,000 other transactions' ENDs ahead of their data (e.g. 500 transactions/s with the data 20 s
+     * behind their ENDs). Expected: no read of lag(orders) under the truth.
+     * Actual (2026-11-27 22:15 UTC, integ10): 6 of 6 reads of lag(orders) 0.0 at truths 0.6-3.1 s (overall 3.6,
+     * held by the customers holds); with 100: none. Suspected cause: {@code TransactionEnds.end} adds a hold only
+     * while {@code holds.size() < MAX_HOLDS} (10,000): past it an END holds nothing, uncounted and unlogged. (The
+     * 10,000 ENDs also cost {@code held(...)} and {@code expire(...)} scans of every open hold per END: quadratic;
+     * the test method took 2.8 s, loaded, not a timed assertion.)
+     */
+    @Disabled("finding 5: past 10,000 open END holds (MAX_HOLDS) a new END holds nothing, uncounted: lag(orders)"
+            + " 0.0 at truths 0.6-3.1 s")
+    @Test
+    void finding5_anEndAheadOfItsChangeHoldsItsTableBesideTenThousandOtherHolds() {
+        assertThat(manyHoldsRun(10_000)).isEmpty();
+    }
+
+    /**
+     * A bulk load in one transaction: T inserts {@code pairs} orders each with one customer row after it (total_order
+     * odd: orders, even: customers); the orders topic's records arrive first (a consumer drains one topic's fetch
+     * before the other's), then the customers'. Memory: the distinct total_orders seen per transaction
+     * ({@code TransactionEnds.Seen.orders}, a prefix plus runs) hold one run per gap, here one per orders change, until
+     * the customers' changes close the gaps. Returns the most runs held at once.
+     */
+    private int bulkLoadRuns(int pairs) throws Exception {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis() - 100;
+            List<CdcRecord> orders = new ArrayList<>(pairs);
+            for (int i = 1; i <= pairs; i++) {
+                orders.add(withTotalOrder(data("orders", 0, 10_000 + i, t1, "80:1", i), 2 * i - 1));
+            }
+            p.process(orders);
+            return runsOf(p, "80:1");
+        }
+    }
+
+    /** The runs of {@code TransactionEnds.Seen.orders} of {@code txId} (reflection: the memory held). */
+    private static int runsOf(CdcEventProcessor p, String txId) throws Exception {
+        Object ends = p.pipeline().ends;
+        java.lang.reflect.Field recentField = TransactionEnds.class.getDeclaredField("recent");
+        recentField.setAccessible(true);
+        Map<?, ?> recent = (Map<?, ?>) recentField.get(ends);
+        for (Map.Entry<?, ?> e : recent.entrySet()) {
+            if (!e.getKey().toString().endsWith('\u0000' + ProgressTracker.transactionKey(txId))) {
+                continue;
+            }
+            Object seen = e.getValue();
+            java.lang.reflect.Field ordersField = seen.getClass().getDeclaredField("orders");
+            ordersField.setAccessible(true);
+            Object set = ordersField.get(seen);
+            java.lang.reflect.Field runsField = set.getClass().getDeclaredField("runs");
+            runsField.setAccessible(true);
+            Map<?, ?> runs = (Map<?, ?>) runsField.get(set);
+            return runs == null ? 0 : runs.size();
+        }
+        throw new AssertionError("transaction " + txId + " not tracked");
+    }
+
+    /**
+     * Expected: the memory a transaction's dedup set holds does not grow with the transaction's size (one run per
+     * partition or table would do: each partition is in order); at most 1,000 runs for 200,000 changes.
+     * Actual (2026-11-27 22:17 UTC, integ10): 99,999 runs (one per orders change; ~70-80 bytes each by estimate,
+     * ~7 MB here, ~700 MB for a 10-million-row load), freed only when the customers' changes close the gaps or the
+     * transaction leaves {@code recent} (4,096 transactions later). Suspected cause: {@code TransactionTracker.OrderSet}
+     * grows with the gaps, and total_order interleaves tables (and partitions) that arrive one after the other.
+     * {@code TransactionTracker.Tx.applied} is the same structure (grouped transactions): not measured here.
+     */
+    @Disabled("finding 6: a bulk load of 100,000 orders interleaved with customers holds 99,999 dedup runs"
+            + " (memory O(transaction size))")
+    @Test
+    void finding6_aBulkLoadInterleavingTwoTablesHoldsBoundedMemory() throws Exception {
+        int runs = bulkLoadRuns(100_000);
+        assertThat(runs).as("runs (TreeMap entries, ~80 bytes each) held for a transaction of 100,000 orders changes"
+                + " interleaved with 100,000 customers changes not arrived yet").isLessThanOrEqualTo(1_000);
     }
 }
