@@ -474,4 +474,151 @@ class CdcAttack8Test extends ShopProcessorHarness {
         assertThat(runs).as("runs (TreeMap entries, ~80 bytes each) held for a transaction of 100,000 orders changes"
                 + " interleaved with 100,000 customers changes not arrived yet").isLessThanOrEqualTo(1_000);
     }
+
+    /**
+     * The END overtakes a large transaction's data (attack 7's trailing case): T (commit t1) changes orders 5 times on
+     * partition 0; change 1 arrives, then T's END, then changes 2-5 one per 6 s; heartbeats every 2 s on time. With
+     * {@code poison}, 0.5 s after the END a change of orders on the same partition 0 from another transaction
+     * (id 99:1, named in the record) with an unknown op is dead-lettered: valid JSON whose transaction is known not
+     * to be T. Truth: T's changes 2-5, committed at t1, are not applied until they arrive: staleness now − t1 until
+     * change 5. Returns the reads under the truth ("" none).
+     */
+    private String trailingWithForeignDeadLetterRun(boolean poison) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(data("orders", 0, 301, t1, "90:1", 1)));
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(end("90:1", t1, Map.of("public.orders", 5))));
+            if (poison) {
+                clock.advance(Duration.ofMillis(500));
+                String bad = change("orders", 399, t1 + 1, "99:1", 1).replace("\"op\":\"c\"", "\"op\":\"x\"");
+                p.process(List.of(CdcRecord.of("shop.public.orders", 0, offsets.incrementAndGet(), clock.millis(),
+                        "{\"id\":399}".getBytes(StandardCharsets.UTF_8), bad.getBytes(StandardCharsets.UTF_8))));
+                assertThat(p.deadLettered()).isEqualTo(1);
+            }
+            List<String> reads = new ArrayList<>();
+            int total = 0;
+            long nextHeartbeat = clock.millis() + 2_000;
+            for (int order = 2; order <= 5; order++) {
+                for (long ms = 0; ms < 6_000; ms += 500) {
+                    clock.advance(Duration.ofMillis(500));
+                    if (clock.millis() >= nextHeartbeat) {
+                        p.process(List.of(heartbeat(clock.millis() - 50)));
+                        nextHeartbeat += 2_000;
+                    }
+                    double truth = (clock.millis() - t1) / 1e3;
+                    double read = Math.min(lag("orders"), overall());
+                    total++;
+                    if (read < truth - 0.001) {
+                        reads.add(String.format("%.1f/%.1f", read, truth));
+                    }
+                }
+                p.process(List.of(data("orders", 0, 300 + order, t1, "90:1", order)));
+            }
+            return reads.isEmpty() ? "" : reads.size() + " of " + total + " reads under the truth (read/truth): "
+                    + reads + "; health " + verdict(p.healthCheck().check());
+        }
+    }
+
+    /** Held: the trailing transaction, 6 s per change, no dead letter, holds orders throughout. */
+    @Test
+    void aTrailingTransactionSixSecondsPerChangeHoldsTheTable() {
+        assertThat(trailingWithForeignDeadLetterRun(false)).isEmpty();
+    }
+
+    /**
+     * The same with another transaction's change dead-lettered on T's partition. Expected: no read under the truth.
+     * Actual (2026-11-27 22:19 UTC, integ10): 21 of 48 reads 0.0 at truths 4.2-6.7, 10.7-12.7, 16.7-18.7,
+     * 22.7-24.7 s (each gap between T's changes past the stall timeout); health UP. Suspected cause:
+     * {@code ChangePipeline} reports every dead letter of a data partition to {@code TransactionEnds.deadLettered}
+     * (topic, partition) even when the envelope named its transaction (here 99:1, not T), and {@code trails} then
+     * takes T's hold as not trailing (a dead letter on a partition T's changes came on since T's first change), so
+     * {@code verdict} gives it up 4 s after each change of T; the next change re-opens it (attack 7 finding 5).
+     */
+    @Disabled("finding 7: a dead letter of another (named) transaction on T's partition ends T's trailing hold:"
+            + " 21 of 48 reads 0.0 at truths 4.2-24.7 s")
+    @Test
+    void finding7_anotherTransactionsDeadLetterOnTheSamePartitionDoesNotEndATrailingHold() {
+        assertThat(trailingWithForeignDeadLetterRun(true)).isEmpty();
+    }
+
+    /**
+     * A Connect {@code Filter} transformation drops some changes of orders (e.g. rows of a test tenant) after
+     * Debezium counted them in the END: every 3 s a transaction changes orders twice, data_collection_order 1 arrives,
+     * 2 is filtered out (never comes), its END says orders 2; heartbeats every 2 s on time. Truth: every change that
+     * will ever be applied is applied (the filtered ones are not to be applied): staleness ≤ the 3 s between
+     * transactions. Expected: lag(orders) and overall ≤ 3.5 s from 12 s (3 stall timeouts) on.
+     * Actual (2026-11-27 22:20 UTC, integ10): every 3 s 3.1, 6.1 ... 36.1, then 39.1 for good (steady ~39 s at a
+     * truth ≤ 3 s: a 30 s {@code cdc_high_replication_lag} alert fires and stays); health UP. Suspected cause: each
+     * END's hold has data_collection_order 1 of 2 seen, so it trails ({@code TransactionEnds.trails}) and only the
+     * 10-stall-timeout give-up ends it; the later-change rule (the next transaction's change) releases nothing
+     * through {@code process(...)} (partitions unknown; in a consumer group it needs a later change on every assigned
+     * partition of the topic). The class Javadoc's "an over-read of at most giveUp" there holds for non-trailing holds
+     * only. Not the listed routing cost: the table's topic is the expected one, only some changes are dropped.
+     */
+    @Disabled("finding 8: a Filter SMT dropping one change per transaction: lag(orders) steady 39.1 s at a truth"
+            + " <= 3 s")
+    @Test
+    void finding8_aTableWithAFilteredChangePerTransactionReadsCurrent() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            List<String> reads = new ArrayList<>();
+            double worst = 0;
+            for (int tx = 0; tx < 20; tx++) {
+                long commit = clock.millis() - 50;
+                String id = (200 + tx) + ":1";
+                p.process(List.of(data("orders", 0, 700 + tx, commit, id, 1),
+                        end(id, commit, Map.of("public.orders", 2))));
+                for (int s = 0; s < 3; s++) {
+                    clock.advance(Duration.ofSeconds(1));
+                    if (s == 1) {
+                        p.process(List.of(heartbeat(clock.millis() - 50)));
+                    }
+                }
+                double read = Math.max(lag("orders"), overall());
+                reads.add(String.format("%.1f", read));
+                if (tx >= 4) {
+                    worst = Math.max(worst, read);
+                }
+            }
+            assertThat(worst).as("truth ≤ 3 s; max(lag(orders), overall) every 3 s " + reads + "; health "
+                    + verdict(p.healthCheck().check())).isLessThanOrEqualTo(3.5);
+        }
+    }
+
+    /**
+     * Held: a Connect producer retry duplicates T's change 1 at a new offset (no idempotence), its END says orders 2,
+     * change 2 arrives 3 s later. Truth: now − t1 until change 2 (the duplicate counts once). And an END whose
+     * data_collections lists customers with event_count 0 holds nothing of customers.
+     */
+    @Test
+    void aDuplicatedChangeCountsOnceAndAnEventCountOfZeroHoldsNothing() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            Map<String, Integer> collections = new LinkedHashMap<>();
+            collections.put("public.orders", 2);
+            collections.put("public.customers", 0);
+            p.process(List.of(data("orders", 0, 801, t1, "95:1", 1), data("orders", 0, 801, t1, "95:1", 1),
+                    end("95:1", t1, collections)));
+            for (int s = 1; s <= 3; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                if (s == 2) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                double truth = (clock.millis() - t1) / 1e3;
+                assertThat(lag("orders")).as("at %.1f s", truth).isGreaterThanOrEqualTo(truth - 0.001);
+            }
+            p.process(List.of(data("customers", 0, 900, clock.millis() - 20, "96:1", 1),
+                    end("96:1", clock.millis() - 20, Map.of("public.customers", 1)),
+                    data("orders", 0, 802, t1, "95:1", 2)));
+            clock.advance(Duration.ofSeconds(1));
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            assertThat(lag("orders")).as("T applied").isLessThanOrEqualTo(2.5);
+            assertThat(lag("customers")).as("customers applied").isLessThanOrEqualTo(2.5);
+        }
+    }
 }
