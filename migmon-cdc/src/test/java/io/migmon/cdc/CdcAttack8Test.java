@@ -621,4 +621,92 @@ class CdcAttack8Test extends ShopProcessorHarness {
             assertThat(lag("customers")).as("customers applied").isLessThanOrEqualTo(2.5);
         }
     }
+
+    /** The true time: the processor's wall clock without its steps ({@link #stepClock}). */
+    private long trueMs() {
+        return clock.millis() - stepped.get() / 1_000_000L;
+    }
+
+    /**
+     * Held: the processor host's wall clock steps +10 s, and later −20 s (its monotonic clock sees neither), while
+     * heartbeats (stamped with the true time) flow every 2 s and nothing changes. Truth: 0. Expected: lag(orders) and
+     * overall ≤ 2.5 s and health UP at every read from the second heartbeat after each step on.
+     */
+    @Test
+    void wallClockStepsWhileIdleReadCurrent() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            List<String> bad = new ArrayList<>();
+            for (int phase = 0; phase < 3; phase++) {
+                if (phase == 1) {
+                    stepClock(Duration.ofSeconds(10));
+                } else if (phase == 2) {
+                    stepClock(Duration.ofSeconds(-20));
+                }
+                for (int s = 1; s <= 8; s++) {
+                    clock.advance(HEARTBEAT);
+                    p.process(List.of(heartbeat(trueMs() - 50)));
+                    String h = verdict(p.healthCheck().check());
+                    if (s >= 2 && (lag("orders") > 2.5 || overall() > 2.5 || !h.startsWith("UP"))) {
+                        bad.add(String.format("phase %d read %d: %.1f/%.1f %s", phase, s, lag("orders"), overall(),
+                                h));
+                    }
+                }
+            }
+            assertThat(bad).as("truth 0; reads off (lag(orders)/overall health)").isEmpty();
+        }
+    }
+
+    /**
+     * A busy table after a wall-clock step: orders gets a one-change transaction (with its END) every 0.5 s, each
+     * applied at once; heartbeats every 2 s, all stamped with the true time. After 10 s the processor host's wall
+     * clock steps +10 s (a bad NTP source, a VM resumed with a stale clock corrected the wrong way; its monotonic
+     * clock does not see it); the heartbeats after it give the new offset (+10 s) to {@code ClockOffset}. Truth:
+     * staleness ≤ 0.5 s throughout. Expected: lag(orders) ≤ 1 s at every read from 2 heartbeats after the step on.
+     * Actual (2026-11-27 22:23 UTC, integ10): before the step no read over 1 s; after it 24 of 32 reads 10.0 (every
+     * read not right after a heartbeat), for good: the step becomes a constant 10 s over-read of a busy table; health
+     * UP. Documented as a skew cost (docs/cdc.md "Clock skew": "replication lag while changes wait, or while nothing
+     * confirms ... over-reads by s"), counted here because the processor knows the step: {@code ClockOffset} took the
+     * new offset at the first heartbeat after it (the silence rule uses it), the lag (now − source.ts of the newest
+     * applied change until a heartbeat confirms it; the END holds likewise, see
+     * {@link #aChangeBehindItsEndOverReadsByNoMoreThanTheSkewOnAFastProcessorClock}) does not. A −10 s step hides
+     * staleness the same way (floored at 0).
+     */
+    @Disabled("finding 9 (documented skew cost, questioned): after a +10 s wall step a busy table reads 10.0 s at 24"
+            + " of 32 reads, truth <= 0.5 s, although ClockOffset has the new offset")
+    @Test
+    void finding9_aBusyTableAfterAWallClockStepReadsTheTruth() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            List<String> reads = new ArrayList<>();
+            int over = 0;
+            int total = 0;
+            for (int i = 1; i <= 60; i++) {
+                if (i == 21) {
+                    stepClock(Duration.ofSeconds(10));
+                }
+                clock.advance(Duration.ofMillis(500));
+                String id = (400 + i) + ":1";
+                long commit = trueMs() - 20;
+                p.process(List.of(data("orders", 0, 1000 + i, commit, id, 1),
+                        end(id, commit, Map.of("public.orders", 1))));
+                if (i % 4 == 0) {
+                    p.process(List.of(heartbeat(trueMs() - 5))); // after the change's commit
+                }
+                if (i < 21 && lag("orders") > 1.0) {
+                    reads.add(String.format("before the step %.1f", lag("orders")));
+                    over++;
+                }
+                if (i >= 29) { // 2 heartbeats after the step
+                    total++;
+                    if (lag("orders") > 1.0) {
+                        over++;
+                        reads.add(String.format("%.1f", lag("orders")));
+                    }
+                }
+            }
+            assertThat(over).as("truth <= 0.5 s; " + over + " of " + total + " reads over 1 s: " + reads + "; health "
+                    + verdict(p.healthCheck().check())).isZero();
+        }
+    }
 }
