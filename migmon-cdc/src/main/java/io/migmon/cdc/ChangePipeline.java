@@ -468,7 +468,7 @@ final class ChangePipeline {
                         if (ends != null && p.data) {
                             // a hold whose change may be on this partition may wait for it
                             ends.deadLettered(r.topic(), r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
-                                    mono);
+                                    ex.transactionId(), mono);
                         } else if (parser.isTransactionTopic(r.topic())) {
                             // it may be the END of the transaction it names (its key, or the id read before it broke)
                             progress.transactionTopicDeadLettered(r.topic(), ex.transactionId() != null

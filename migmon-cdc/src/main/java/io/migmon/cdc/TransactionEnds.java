@@ -266,7 +266,8 @@ final class TransactionEnds {
      *       = its {@code event_count}) is among them (every missing one was emitted before it: applied before a
      *       restart, routed or lost, not on its way), or the lowest seen is above 1 (this processor began reading
      *       inside the transaction: the ones before were applied before a restart, and with them possibly the rest,
-     *       attack 7 finding 2), or a record of the table's topic was dead-lettered, since the transaction's first
+     *       attack 7 finding 2), or a record of the table's topic naming the transaction or none (a record naming
+     *       another transaction is not its change, attack 8 finding 7) was dead-lettered, since the transaction's first
      *       change arrived, on a partition its changes of the table came on (it may be one of them: in the
      *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4);</li>
      *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
@@ -284,7 +285,7 @@ final class TransactionEnds {
             if (h.oneStream) {
                 return false;
             }
-            Map<Integer, Long> dead = deadLettered.get(h.topic);
+            Map<Integer, Long> dead = deadLetters(h);
             if (dead != null) {
                 for (Map.Entry<Integer, Long> d : dead.entrySet()) {
                     Long change = h.tableArrivals.get(d.getKey());
@@ -300,7 +301,7 @@ final class TransactionEnds {
         if (lastSeen || (h.minDco != Long.MAX_VALUE && h.minDco > 1)) {
             return false;
         }
-        Map<Integer, Long> dead = deadLettered.get(h.topic);
+        Map<Integer, Long> dead = deadLetters(h);
         if (dead != null && h.firstChangeNanos >= 0) {
             for (Integer partition : h.partitions) {
                 Long d = dead.get(partition);
@@ -313,25 +314,58 @@ final class TransactionEnds {
     }
 
     /**
-     * When a record of each data topic was last dead-lettered, per partition (not an envelope: its transaction,
-     * table and order are not known), monotonic nanos; bounded like {@link #newest} (guarded by this).
+     * When a record of each data topic naming no transaction was last dead-lettered, per partition (its transaction,
+     * table and order are not known: it may be any hold's change), monotonic nanos; bounded like {@link #newest}
+     * (guarded by this).
      */
     private final Map<String, Map<Integer, Long>> deadLettered = new HashMap<>();
 
     /**
-     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
-     * change may be on that partition no longer trails (see {@link #trails}).
+     * The same for dead letters naming their transaction ({@code transaction.id} read before the record broke), by
+     * {@code key \0 topic}: they may be a change of that transaction only (attack 8 finding 7: another transaction's
+     * dead letter on T's partition ended T's trailing hold); the last {@value #MAX_RECENT} (guarded by this).
      */
-    synchronized void deadLettered(String topic, int partition, long nowNanos) {
-        Map<Integer, Long> m = deadLettered.get(topic);
-        if (m == null) {
-            if (deadLettered.size() >= MAX_TABLES) {
-                return;
+    private final LinkedHashMap<String, Map<Integer, Long>> deadLetteredOf = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Integer, Long>> eldest) {
+            return size() > MAX_RECENT;
+        }
+    };
+
+    /**
+     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
+     * change it may be no longer trails (see {@link #trails}).
+     *
+     * @param transactionId the transaction it named, null none known (then it may be any transaction's change)
+     */
+    synchronized void deadLettered(String topic, int partition, String transactionId, long nowNanos) {
+        Map<Integer, Long> m;
+        if (transactionId != null) {
+            m = deadLetteredOf.computeIfAbsent(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic,
+                    k -> new HashMap<>(2));
+        } else {
+            m = deadLettered.get(topic);
+            if (m == null) {
+                if (deadLettered.size() >= MAX_TABLES) {
+                    return;
+                }
+                m = new HashMap<>(2);
+                deadLettered.put(topic, m);
             }
-            m = new HashMap<>(2);
-            deadLettered.put(topic, m);
         }
         m.put(partition, nowNanos);
+    }
+
+    /** The dead letters that may be {@code h}'s changes, per partition (newest); null none. Under the lock. */
+    private Map<Integer, Long> deadLetters(Hold h) {
+        Map<Integer, Long> any = deadLettered.get(h.topic);
+        Map<Integer, Long> own = deadLetteredOf.isEmpty() ? null : deadLetteredOf.get(h.txKey + '\u0000' + h.topic);
+        if (own == null || any == null) {
+            return own == null ? any : own;
+        }
+        Map<Integer, Long> both = new HashMap<>(any);
+        own.forEach((partition, t) -> both.merge(partition, t, Math::max));
+        return both;
     }
 
     /**

@@ -535,8 +535,6 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * takes T's hold as not trailing (a dead letter on a partition T's changes came on since T's first change), so
      * {@code verdict} gives it up 4 s after each change of T; the next change re-opens it (attack 7 finding 5).
      */
-    @Disabled("finding 7: a dead letter of another (named) transaction on T's partition ends T's trailing hold:"
-            + " 21 of 48 reads 0.0 at truths 4.2-24.7 s")
     @Test
     void finding7_anotherTransactionsDeadLetterOnTheSamePartitionDoesNotEndATrailingHold() {
         assertThat(trailingWithForeignDeadLetterRun(true)).isEmpty();
