@@ -138,15 +138,18 @@ final class TransactionEnds {
         /** Lowest and highest {@code data_collection_order} seen; {@link Long#MAX_VALUE} / -1 none known. */
         long minDco = Long.MAX_VALUE;
         long maxDco = -1;
+        /** Highest {@code transaction.total_order} of the table's changes seen; -1 none known. */
+        long maxOrder = -1;
         /** The partitions its changes came on (a few: one transaction's changes of one table). */
         final Set<Integer> partitions = new HashSet<>(2);
 
-        void add(long dco, int partition) {
+        void add(long dco, long totalOrder, int partition) {
             count++;
             if (dco > 0) {
                 minDco = Math.min(minDco, dco);
                 maxDco = Math.max(maxDco, dco);
             }
+            maxOrder = Math.max(maxOrder, totalOrder);
             partitions.add(partition);
         }
 
@@ -154,6 +157,7 @@ final class TransactionEnds {
             count += o.count;
             minDco = Math.min(minDco, o.minDco);
             maxDco = Math.max(maxDco, o.maxDco);
+            maxOrder = Math.max(maxOrder, o.maxOrder);
             partitions.addAll(o.partitions);
         }
     }
@@ -167,8 +171,6 @@ final class TransactionEnds {
         TableSeen lastCount;
         /** When its first change arrived here (epoch nanos). */
         final long firstNanos;
-        /** Highest {@code transaction.total_order} of its changes seen (any table); -1 none known. */
-        long maxOrder = -1;
 
         Seen(String key, long firstNanos) {
             this.key = key;
@@ -203,7 +205,10 @@ final class TransactionEnds {
         /** Lowest and highest {@code data_collection_order} of the table's changes seen; MAX_VALUE / -1 none known. */
         long minDco;
         long maxDco;
-        /** Highest {@code total_order} of the transaction's changes seen (any table); -1 none known. */
+        /**
+         * Highest {@code total_order} of the table's changes of the transaction seen (not another table's: attack 8
+         * finding 3); -1 none known.
+         */
         long maxOrder;
         /** The partitions of the table's topic its changes of the transaction came on (guarded by the lock). */
         final Set<Integer> partitions;
@@ -227,7 +232,7 @@ final class TransactionEnds {
         long lastArrivalNanos;
 
         Hold(String connector, String txKey, String table, String topic, long expected, TableSeen seen,
-             long maxOrder, long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
+             long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
              boolean redeliverable, boolean oneStream, Map<Integer, Long> tableArrivals) {
             this.connector = connector;
             this.txKey = txKey;
@@ -238,7 +243,7 @@ final class TransactionEnds {
             this.minDco = seen.minDco;
             this.maxDco = seen.maxDco;
             this.partitions = new HashSet<>(seen.partitions);
-            this.maxOrder = maxOrder;
+            this.maxOrder = seen.maxOrder;
             this.oneStream = oneStream;
             this.tableArrivals = tableArrivals;
             this.commitNanos = commitNanos;
@@ -277,8 +282,11 @@ final class TransactionEnds {
      *       A multi-partition topic lets a change fall behind its {@code END} by more than the stall timeout
      *       (attack 7 finding 3: 10 s behind, given up after 4 s).</li>
      * </ul>
-     * Without {@code data_collection_order} (none known) the transaction's highest {@code total_order} against its
-     * {@code event_count} stands for the table's last change (the rule before attack 7). Under the lock.
+     * Without {@code data_collection_order} (none known), the table's last change is taken as seen when the highest
+     * {@code total_order} among the table's own changes is the transaction's last ({@code total_order} = the
+     * {@code END}'s total {@code event_count}): then every change of the transaction, the table's included, was
+     * emitted before it. Not the transaction's highest over all tables (attack 8 finding 3: another table's last
+     * change ended the hold of a change of orders 10 s behind; attack 7 finding 6 with the field). Under the lock.
      */
     private boolean trails(Hold h) {
         if (h.seen <= 0) {
@@ -505,14 +513,9 @@ final class TransactionEnds {
         }
         String key = null;
         boolean counted = false;
-        long maxOrder = -1;
         if (transactionId != null) {
             Seen s = seen(connector, transactionId, nowNanos);
             key = s.key;
-            if (totalOrder > s.maxOrder) {
-                s.maxOrder = totalOrder;
-            }
-            maxOrder = s.maxOrder;
             counted = totalOrder <= 0 || s.orders.add(totalOrder);
             if (counted) {
                 TableSeen c = table.equals(s.lastTable) ? s.lastCount : null;
@@ -521,18 +524,18 @@ final class TransactionEnds {
                     s.lastTable = table;
                     s.lastCount = c;
                 }
-                c.add(dataCollectionOrder, partition);
+                c.add(dataCollectionOrder, totalOrder, partition);
             }
         }
         if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
-            changed(connector, table, partition, key, counted, dataCollectionOrder, maxOrder, n, nowNanos);
+            changed(connector, table, partition, key, counted, dataCollectionOrder, totalOrder, n, nowNanos);
             reportGivenUp();
         }
     }
 
     /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
     private synchronized void changed(String connector, String table, int partition, String key, boolean counted,
-                                      long dco, long maxOrder, Newest newest, long nowNanos) {
+                                      long dco, long order, Newest newest, long nowNanos) {
         boolean held = false;
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -544,25 +547,26 @@ final class TransactionEnds {
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 } else if (counted) {
-                    seenChange(h, dco, maxOrder, partition, nowNanos);
+                    seenChange(h, dco, order, partition, nowNanos);
                 }
             } else if (newest != null && newest.all(owner.partitions(h.topic)) >= h.commitNanos + LATER_NANOS) {
                 it.remove(); // every partition of the table moved past it: the held ones came before
             }
         }
         if (!held && counted && key != null && givenUpCount > 0) {
-            reopen(connector, table, key, partition, dco, maxOrder, nowNanos);
+            reopen(connector, table, key, partition, dco, order, nowNanos);
         }
         expire(nowNanos);
         holdCount = holds.size();
     }
 
-    private static void seenChange(Hold h, long dco, long maxOrder, int partition, long nowNanos) {
+    /** @param order the change's {@code total_order} (-1 none) */
+    private static void seenChange(Hold h, long dco, long order, int partition, long nowNanos) {
         if (dco > 0) {
             h.minDco = Math.min(h.minDco, dco);
             h.maxDco = Math.max(h.maxDco, dco);
         }
-        h.maxOrder = Math.max(h.maxOrder, maxOrder);
+        h.maxOrder = Math.max(h.maxOrder, order);
         h.partitions.add(partition);
         h.lastArrivalNanos = Math.max(h.lastArrivalNanos, nowNanos);
     }
@@ -591,7 +595,7 @@ final class TransactionEnds {
      * A change of a transaction whose hold on this table was given up arrived: the rest of it was on its way after
      * all. Its table is held again, with the change counted, until the rest arrives or the rules give it up again.
      */
-    private void reopen(String connector, String table, String key, int partition, long dco, long maxOrder,
+    private void reopen(String connector, String table, String key, int partition, long dco, long order,
                         long nowNanos) {
         List<Hold> given = gaveUp.get(key);
         if (given == null) {
@@ -609,7 +613,7 @@ final class TransactionEnds {
                 givenUpCount = gaveUp.size();
             }
             if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
-                seenChange(h, dco, maxOrder, partition, nowNanos);
+                seenChange(h, dco, order, partition, nowNanos);
                 holds.add(h);
             }
             return;
@@ -656,7 +660,6 @@ final class TransactionEnds {
         for (Long c : collections.values()) {
             total += Math.max(0, c);
         }
-        long maxOrder = Math.max(s == null ? -1 : s.maxOrder, anonymous == null ? -1 : anonymous.maxOrder);
         long firstChange = s != null ? s.firstNanos : anonymous != null ? anonymous.firstNanos : -1;
         List<Hold> add = null;
         for (Map.Entry<String, Long> c : collections.entrySet()) {
@@ -682,7 +685,7 @@ final class TransactionEnds {
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            add.add(new Hold(connector, key, table, topic, expected, seen, maxOrder, commitNanos, arrivalNanos, total,
+            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
                     firstChange, redeliverable, oneStream, arrivalsOf(connector, table)));
         }
         synchronized (this) {

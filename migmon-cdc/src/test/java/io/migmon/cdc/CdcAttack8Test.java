@@ -243,8 +243,6 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * order 3 of 3) counts as orders' last change, so orders' hold is not trailing and is given up after the stall
      * timeout (the rule attack 7 finding 6 fixed for events with data_collection_order).
      */
-    @Disabled("finding 3: without data_collection_order another table's last total_order ends orders' hold: 7 of 10"
-            + " reads 0.0 at truths 4.1-10.1 s")
     @Test
     void finding3_withoutDataCollectionOrderAMultiTableTransactionHoldsTheTableBehind() {
         assertThat(multiTableRun(false)).isEmpty();
