@@ -48,7 +48,9 @@ import java.util.function.Predicate;
  *       partitions caught up too) — and, when some of the table's changes of the transaction were seen, unless the
  *       hold is <em>trailing</em> (see {@link #trails}: decided per table from its {@code data_collection_order}s
  *       against its {@code event_count}; the rest of it may be on its way behind the {@code END}: a Connect
- *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       worker's producer lets the transaction topic's record overtake a large transaction's data; with the
+ *       topic's partitions not known, not once a later transaction's change arrived on every partition its changes
+ *       came on: attack 8 finding 8, a Filter transformation's dropped change is on no way); a trailing hold
  *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
  *       {@code giveUp} without one of its changes arriving (a hold with nothing seen from Kafka trails too: its
  *       change may be behind on any partition, attack 7 finding 3);</li>
@@ -212,6 +214,11 @@ final class TransactionEnds {
         long maxOrder;
         /** The partitions of the table's topic its changes of the transaction came on (guarded by the lock). */
         final Set<Integer> partitions;
+        /**
+         * The partitions of the table's topic on which a change of a later transaction (source time at least
+         * {@link #LATER_NANOS} after its commit) arrived: what of it went there has arrived (guarded by the lock).
+         */
+        final Set<Integer> passed = new HashSet<>(2);
         /** Its {@code END} came from an embedded engine's one ordered stream ({@link #ONE_STREAM}). */
         final boolean oneStream;
         /**
@@ -274,7 +281,12 @@ final class TransactionEnds {
      *       attack 7 finding 2), or a record of the table's topic naming the transaction or none (a record naming
      *       another transaction is not its change, attack 8 finding 7) was dead-lettered, since the transaction's first
      *       change arrived, on a partition its changes of the table came on (it may be one of them: in the
-     *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4);</li>
+     *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4), or
+     *       (the topic's partitions not known: Kafka records through {@code process(...)}) a change of the table
+     *       from a later transaction arrived on every partition its changes of the table came on (each partition is
+     *       in the connector's order: what of it went there came before; attack 8 finding 8, a {@code Filter}
+     *       transformation dropping one change per transaction held the table 39 s at a truth of 3 s). With the
+     *       partitions known, a later change on all of them releases the hold outright (see the class);</li>
      *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
      *       changes come before their {@code END}: none will follow it) or a record of the table's topic was
      *       dead-lettered on a partition after the newest change of the table that had arrived there when the
@@ -308,6 +320,9 @@ final class TransactionEnds {
                 && h.maxOrder >= h.total;
         if (lastSeen || (h.minDco != Long.MAX_VALUE && h.minDco > 1)) {
             return false;
+        }
+        if (h.passed.containsAll(h.partitions) && owner.partitions(h.topic) == null) {
+            return false; // a later transaction's change came behind its changes on each partition they came on
         }
         Map<Integer, Long> dead = deadLetters(h);
         if (dead != null && h.firstChangeNanos >= 0) {
@@ -433,13 +448,6 @@ final class TransactionEnds {
             n[1] = arrivalNanos;
         }
 
-        /** The newest change's arrival per partition (a copy). */
-        Map<Integer, Long> arrivals() {
-            Map<Integer, Long> a = new HashMap<>(byPartition.size() * 2);
-            byPartition.forEach((partition, n) -> a.put(partition, n[1]));
-            return a;
-        }
-
         /**
          * The time every partition of the topic has moved to: the oldest of their newest, over {@code known} (the
          * partitions applied here), or over the one stream of an embedded engine's destination; -1 when a known
@@ -528,14 +536,15 @@ final class TransactionEnds {
             }
         }
         if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
-            changed(connector, table, partition, key, counted, dataCollectionOrder, totalOrder, n, nowNanos);
+            changed(connector, table, partition, key, counted, dataCollectionOrder, totalOrder, sourceNanos, n,
+                    nowNanos);
             reportGivenUp();
         }
     }
 
     /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
     private synchronized void changed(String connector, String table, int partition, String key, boolean counted,
-                                      long dco, long order, Newest newest, long nowNanos) {
+                                      long dco, long order, long sourceNanos, Newest newest, long nowNanos) {
         boolean held = false;
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -551,6 +560,8 @@ final class TransactionEnds {
                 }
             } else if (newest != null && newest.all(owner.partitions(h.topic)) >= h.commitNanos + LATER_NANOS) {
                 it.remove(); // every partition of the table moved past it: the held ones came before
+            } else if (sourceNanos >= h.commitNanos + LATER_NANOS) {
+                h.passed.add(partition); // what of it went to this partition came before (see trails)
             }
         }
         if (!held && counted && key != null && givenUpCount > 0) {
@@ -685,8 +696,14 @@ final class TransactionEnds {
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            add.add(new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
-                    firstChange, redeliverable, oneStream, arrivalsOf(connector, table)));
+            Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
+                    firstChange, redeliverable, oneStream, arrivalsOf(connector, table));
+            sourcesOf(connector, table).forEach((partition, source) -> {
+                if (source >= commitNanos + LATER_NANOS) {
+                    h.passed.add(partition);
+                }
+            });
+            add.add(h);
         }
         synchronized (this) {
             if (add != null) {
@@ -829,7 +846,8 @@ final class TransactionEnds {
             loggedGiveUp = true;
             LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen after waiting {}: lag no longer"
                             + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
-                            + " go to another topic, or were applied before a restart", h.txKey, h.expected, h.table,
+                            + " go to another topic, were dropped by a transformation (a Filter), or were applied before a"
+                            + " restart", h.txKey, h.expected, h.table,
                     h.topic, h.seen, Duration.ofNanos(giveUpNanos), UNSEEN);
         } else {
             LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
@@ -901,6 +919,16 @@ final class TransactionEnds {
 
     /** The newest change's arrival per partition of the {@code END}'s table (its connector's, or naming none). */
     private Map<Integer, Long> arrivalsOf(String connector, String dataCollection) {
+        return perPartition(connector, dataCollection, 1);
+    }
+
+    /** The newest change's source time per partition of the {@code END}'s table (its connector's, or naming none). */
+    private Map<Integer, Long> sourcesOf(String connector, String dataCollection) {
+        return perPartition(connector, dataCollection, 0);
+    }
+
+    /** {@code Newest}'s field {@code i} (0 source time, 1 arrival) per partition, the newest over matching tables. */
+    private Map<Integer, Long> perPartition(String connector, String dataCollection, int i) {
         Map<Integer, Long> a = new HashMap<>(4);
         for (Map<String, Newest> tables : java.util.Arrays.asList(newest.get(connector), newest.get(""))) {
             if (tables == null) {
@@ -908,7 +936,7 @@ final class TransactionEnds {
             }
             for (Map.Entry<String, Newest> e : tables.entrySet()) {
                 if (sameTable(dataCollection, e.getKey())) {
-                    e.getValue().arrivals().forEach((partition, t) -> a.merge(partition, t, Math::max));
+                    e.getValue().byPartition.forEach((partition, n) -> a.merge(partition, n[i], Math::max));
                 }
             }
         }

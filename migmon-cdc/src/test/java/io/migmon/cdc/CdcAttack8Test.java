@@ -552,8 +552,6 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * partition of the topic). The class Javadoc's "an over-read of at most giveUp" there holds for non-trailing holds
      * only. Not the listed routing cost: the table's topic is the expected one, only some changes are dropped.
      */
-    @Disabled("finding 8: a Filter SMT dropping one change per transaction: lag(orders) steady 39.1 s at a truth"
-            + " <= 3 s")
     @Test
     void finding8_aTableWithAFilteredChangePerTransactionReadsCurrent() {
         try (CdcEventProcessor p = processor()) {
