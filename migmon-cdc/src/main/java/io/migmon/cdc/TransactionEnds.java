@@ -82,6 +82,11 @@ final class TransactionEnds {
 
     /** {@code reason} of {@code cdc_transactions_evicted_total} for a hold given up. */
     static final String UNSEEN = "unseen";
+    /**
+     * {@code reason} of {@code cdc_transactions_evicted_total} for a hold given up whose changes may have been seen
+     * and forgotten (its transaction was older than the {@value #MAX_RECENT} transactions remembered).
+     */
+    static final String CAPACITY = "capacity";
     static final int MAX_RECENT = 4096;
     static final int MAX_HOLDS = 10_000;
     static final int MAX_TABLES = 10_000;
@@ -173,6 +178,8 @@ final class TransactionEnds {
         TableSeen lastCount;
         /** When its first change arrived here (epoch nanos). */
         final long firstNanos;
+        /** Newest source time of its changes (epoch nanos); -1 none. */
+        long sourceNanos = -1;
 
         Seen(String key, long firstNanos) {
             this.key = key;
@@ -237,6 +244,11 @@ final class TransactionEnds {
         final boolean redeliverable;
         /** When the newest of its changes arrived, or its {@code END} if later (epoch nanos). */
         long lastArrivalNanos;
+        /**
+         * Nothing of its transaction is remembered and it committed no later than the newest change of a transaction
+         * forgotten from {@link #recent}: its changes may have been seen before (see {@link #trails}).
+         */
+        boolean forgotten;
 
         Hold(String connector, String txKey, String table, String topic, long expected, TableSeen seen,
              long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
@@ -288,7 +300,11 @@ final class TransactionEnds {
      *       transformation dropping one change per transaction held the table 39 s at a truth of 3 s). With the
      *       partitions known, a later change on all of them releases the hold outright (see the class);</li>
      *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
-     *       changes come before their {@code END}: none will follow it) or a record of the table's topic was
+     *       changes come before their {@code END}: none will follow it), or nothing of its transaction is remembered
+     *       while a transaction forgotten from the last {@value #MAX_RECENT} had a change committed at or after it
+     *       (its changes may have arrived and been forgotten: attack 8 finding 2, an {@code END} behind 4,100 later
+     *       transactions held an applied table ~40 s; given up after the stall timeout, counted as
+     *       {@code capacity}), or a record of the table's topic was
      *       dead-lettered on a partition after the newest change of the table that had arrived there when the
      *       {@code END} did (it may be the change: it came after everything of the table known then).
      *       A multi-partition topic lets a change fall behind its {@code END} by more than the stall timeout
@@ -302,7 +318,7 @@ final class TransactionEnds {
      */
     private boolean trails(Hold h) {
         if (h.seen <= 0) {
-            if (h.oneStream) {
+            if (h.oneStream || h.forgotten) {
                 return false;
             }
             Map<Integer, Long> dead = deadLetters(h);
@@ -415,11 +431,20 @@ final class TransactionEnds {
     private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-            return size() > MAX_RECENT;
+            if (size() > MAX_RECENT) {
+                forgottenSourceNanos = Math.max(forgottenSourceNanos, eldest.getValue().sourceNanos);
+                return true;
+            }
+            return false;
         }
     };
     private Seen last;
     private String lastConnector;
+    /**
+     * Newest source time of the changes of the transactions forgotten from {@link #recent} (processing thread); -1
+     * none. An {@code END} committed at or before it may count changes seen and forgotten (attack 8 finding 2).
+     */
+    private long forgottenSourceNanos = -1;
     /**
      * Newest source time of each connector's table per partition of its topic (processing thread only); the
      * table's value is the oldest of its partitions' newest (every partition moved past it).
@@ -524,6 +549,9 @@ final class TransactionEnds {
         if (transactionId != null) {
             Seen s = seen(connector, transactionId, nowNanos);
             key = s.key;
+            if (sourceNanos > s.sourceNanos) {
+                s.sourceNanos = sourceNanos;
+            }
             counted = totalOrder <= 0 || s.orders.add(totalOrder);
             if (counted) {
                 TableSeen c = table.equals(s.lastTable) ? s.lastCount : null;
@@ -698,6 +726,7 @@ final class TransactionEnds {
             }
             Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
                     firstChange, redeliverable, oneStream, arrivalsOf(connector, table));
+            h.forgotten = s == null && anonymous == null && commitNanos <= forgottenSourceNanos;
             sourcesOf(connector, table).forEach((partition, source) -> {
                 if (source >= commitNanos + LATER_NANOS) {
                     h.passed.add(partition);
@@ -838,7 +867,7 @@ final class TransactionEnds {
 
     private void gaveUp(Hold h) {
         try {
-            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, UNSEEN);
+            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, h.forgotten ? CAPACITY : UNSEEN);
         } catch (RuntimeException e) {
             // counted where the sink counts its failures; never thrown into the processing thread
         }
@@ -847,8 +876,9 @@ final class TransactionEnds {
             LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen after waiting {}: lag no longer"
                             + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
                             + " go to another topic, were dropped by a transformation (a Filter), or were applied before a"
-                            + " restart", h.txKey, h.expected, h.table,
-                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), UNSEEN);
+                            + " restart{}", h.txKey, h.expected, h.table,
+                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), h.forgotten ? CAPACITY : UNSEEN,
+                    h.forgotten ? "; or arrived before the last " + MAX_RECENT + " transactions remembered" : "");
         } else {
             LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
         }
