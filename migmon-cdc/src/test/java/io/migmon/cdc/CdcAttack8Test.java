@@ -458,8 +458,6 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * grows with the gaps, and total_order interleaves tables (and partitions) that arrive one after the other.
      * {@code TransactionTracker.Tx.applied} is the same structure (grouped transactions): not measured here.
      */
-    @Disabled("finding 6: a bulk load of 100,000 orders interleaved with customers holds 99,999 dedup runs"
-            + " (memory O(transaction size))")
     @Test
     void finding6_aBulkLoadInterleavingTwoTablesHoldsBoundedMemory() throws Exception {
         int runs = bulkLoadRuns(100_000);
