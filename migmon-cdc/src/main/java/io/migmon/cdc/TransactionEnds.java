@@ -23,9 +23,10 @@ import java.util.function.Predicate;
  * {@code now - commit time of the transaction} until they arrive (from there the partition's own watermark holds it
  * until they are applied).
  *
- * <p>Changes are counted per transaction and table exactly: distinct {@code transaction.total_order} values of the
- * changes whose {@code transaction.id} is the transaction's (redeliveries count once), for the last
- * {@value #MAX_RECENT} transactions seen (their {@code END} may come after all their changes). A hold ends:
+ * <p>Changes are counted per transaction and table: those whose {@code transaction.id} is the transaction's, a
+ * redelivery once (a {@code transaction.total_order} at or below the highest seen of its table on its partition, see
+ * {@link Orders}), for the last {@value #MAX_RECENT} transactions seen (their {@code END} may come after all their
+ * changes). At most {@value #MAX_HOLDS} holds are open (past it, see {@code makeRoom}). A hold ends:
  * <ul>
  *   <li>when the table's changes of the transaction were all seen;</li>
  *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
@@ -372,7 +373,7 @@ final class TransactionEnds {
         if (lastSeen || (h.minDco != Long.MAX_VALUE && h.minDco > 1)) {
             return false;
         }
-        if (h.passed.containsAll(h.partitions) && owner.partitions(h.topic) == null) {
+        if (!h.partitions.isEmpty() && h.passed.containsAll(h.partitions) && owner.partitions(h.topic) == null) {
             return false; // a later transaction's change came behind its changes on each partition they came on
         }
         Map<Integer, Long> dead = deadLetters(h);
@@ -792,14 +793,14 @@ final class TransactionEnds {
      * is counted as {@code capacity}. Returns whether {@code n} is to be added. Under the lock.
      */
     private boolean makeRoom(Hold n) {
-        Map<String, Long> oldest = new HashMap<>();
+        Map<String, Map<String, Long>> oldest = new HashMap<>();
         for (Hold h : holds) {
-            oldest.merge(h.connector + '\u0000' + h.table, h.commitNanos, Math::min);
+            oldest.computeIfAbsent(h.connector, c -> new HashMap<>()).merge(h.table, h.commitNanos, Math::min);
         }
         Hold victim = null;
         Hold newest = null;
         for (Hold h : holds) {
-            if (h.commitNanos > oldest.get(h.connector + '\u0000' + h.table)
+            if (h.commitNanos > oldest.get(h.connector).get(h.table)
                     && (victim == null || h.commitNanos > victim.commitNanos)) {
                 victim = h;
             }
@@ -807,7 +808,8 @@ final class TransactionEnds {
                 newest = h;
             }
         }
-        Long nTable = oldest.get(n.connector + '\u0000' + n.table);
+        Map<String, Long> nTables = oldest.get(n.connector);
+        Long nTable = nTables == null ? null : nTables.get(n.table);
         if (victim == null && (nTable != null && nTable < n.commitNanos || newest.commitNanos <= n.commitNanos)) {
             victim = n; // its table is held by an older hold, or it is the newest: it changes the least
         } else if (victim == null) {
