@@ -1,6 +1,8 @@
 package io.migmon.cdc;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.migmon.cdc.event.ChangeEvent;
 import io.migmon.cdc.event.DeadLetterReason;
 import io.migmon.cdc.event.Operation;
@@ -12,6 +14,7 @@ import io.migmon.cdc.spi.RetriableApplyException;
 import io.migmon.cdc.spi.SchemaMismatchException;
 import org.apache.kafka.common.TopicPartition;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -328,6 +331,41 @@ final class ChangePipeline {
         return eventsProcessed.get();
     }
 
+    private static final JsonFactory KEY_FACTORY = new JsonFactory();
+
+    /**
+     * The {@code id} of a transaction topic record's key (Debezium's {@code TransactionMetadataKey}: {@code {"id":..}},
+     * or inside {@code payload} with the JSON converter's schemas), else null (no key, not JSON, no id).
+     */
+    static String keyTransactionId(byte[] key) {
+        if (key == null || key.length == 0) {
+            return null;
+        }
+        try (JsonParser p = KEY_FACTORY.createParser(key)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            return keyId(p);
+        } catch (IOException | RuntimeException e) {
+            return null; // not a usable key: the dead letter names no transaction
+        }
+    }
+
+    private static String keyId(JsonParser p) throws IOException {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken v = p.nextToken();
+            if ("id".equals(name) && v.isScalarValue() && v != JsonToken.VALUE_NULL) {
+                return p.getText();
+            }
+            if ("payload".equals(name) && v == JsonToken.START_OBJECT) {
+                return keyId(p);
+            }
+            p.skipChildren();
+        }
+        return null;
+    }
+
     long deadLettered() {
         return deadLettered.get();
     }
@@ -430,9 +468,11 @@ final class ChangePipeline {
                         if (ends != null && p.data) {
                             // a hold whose change may be on this partition may wait for it
                             ends.deadLettered(r.topic(), r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
-                                    mono);
+                                    ex.transactionId(), mono);
                         } else if (parser.isTransactionTopic(r.topic())) {
-                            progress.transactionTopicDeadLettered(r.topic(), mono); // it may be an END
+                            // it may be the END of the transaction it names (its key, or the id read before it broke)
+                            progress.transactionTopicDeadLettered(r.topic(), ex.transactionId() != null
+                                    ? ex.transactionId() : keyTransactionId(r.key()));
                         }
                         dead.add(new DeadLetter(r, ex.reason(), ex.getMessage()));
                         continue;

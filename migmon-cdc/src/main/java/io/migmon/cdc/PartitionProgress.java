@@ -86,11 +86,10 @@ final class PartitionProgress {
     /** Transaction key ({@link ProgressTracker#transactionKey}) of the newest change of this partition, or null. */
     volatile String lastChangeTx;
     /**
-     * When the newest change of this partition arrived, and when the first change of {@link #lastChangeTx} arrived
-     * on it, on the monotonic clock ({@link ProcessorConfig#monotonicNanos}); -1 none (the lost-{@code END} rule).
+     * When the newest change of this partition arrived, on the monotonic clock
+     * ({@link ProcessorConfig#monotonicNanos}); -1 none (the lost-{@code END} rule).
      */
     volatile long lastChangeArrivalMonotonic = -1;
-    volatile long lastChangeTxFirstMonotonic = -1;
     /**
      * Whether the newest change of this partition belongs to a transaction not closed by its {@code END} yet: a
      * heartbeat does not confirm it then (Debezium emits heartbeats while it streams a large transaction, each

@@ -5,9 +5,11 @@ import org.apache.kafka.common.TopicPartition;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -529,9 +531,12 @@ final class ProgressTracker {
      * clock from the newest change of that transaction on any partition (attack 7 finding 7: on the wall clock a
      * 5 s step ended a transaction streaming one change a second):
      * <ul>
-     *   <li>a record of its connector's transaction topic was dead-lettered since the transaction's first change
-     *       arrived (it may be the {@code END}: not valid JSON, attack 6 finding 3) and no change of it arrived for
-     *       the stall timeout (Debezium emits the {@code END} right after the last change);</li>
+     *   <li>a record of its connector's transaction topic naming the transaction (its key's {@code id}, or the
+     *       {@code id} read before the record broke) was dead-lettered (its {@code END}, not valid JSON: attack 6
+     *       finding 3) and no change of it arrived for the stall timeout (Debezium emits the {@code END} right after
+     *       the last change). A dead letter naming no transaction ends none: it may be any transaction's record, and
+     *       taking it as the {@code END} of whichever transaction streams slowly ended one streaming 6 s per change
+     *       (attack 8 finding 1); such a lost {@code END} waits for the rule below;</li>
      *   <li>or no change of it arrived for {@link TransactionEnds#TRAILING_GIVE_UP_FACTOR} stall timeouts (an
      *       {@code END} dropped or routed elsewhere by a transformation): the trailing {@code END} hold's give-up.
      *       Not the stall timeout alone: a transaction's changes may reach the processor slower than that (a Connect
@@ -548,36 +553,44 @@ final class ProgressTracker {
             return false;
         }
         String tx = p.lastChangeTx;
-        long first = p.lastChangeTxFirstMonotonic;
         for (PartitionProgress q : partitions.values()) {
             if (q != p && q.lastChangeTxOpen && tx != null && tx.equals(q.lastChangeTx)) {
                 lastArrival = Math.max(lastArrival, q.lastChangeArrivalMonotonic);
-                if (q.lastChangeTxFirstMonotonic >= 0 && (first < 0 || q.lastChangeTxFirstMonotonic < first)) {
-                    first = q.lastChangeTxFirstMonotonic;
-                }
             }
         }
         long quiet = now - lastArrival;
         if (quiet >= limit * TransactionEnds.TRAILING_GIVE_UP_FACTOR) {
             return true;
         }
-        if (quiet < limit) {
+        if (quiet < limit || tx == null) {
             return false;
         }
         String txTopic = p.transactions.own != null ? p.transactions.own : transactionTopicOf(p);
-        Long dead = txTopic == null ? null : deadTransactionRecords.get(txTopic);
-        return dead != null && first >= 0 && dead >= first;
+        Set<String> dead = txTopic == null ? null : deadTransactionRecords.get(txTopic);
+        return dead != null && dead.contains(transactionKey(tx));
     }
 
     /**
-     * When a record of each transaction topic was last dead-lettered, monotonic nanos (see {@link #endLost}); bounded
-     * by the transaction topics read (one per connector).
+     * The transactions (keys, {@link #transactionKey}) named by dead-lettered records of each transaction topic, the
+     * last {@value TransactionEnds#MAX_RECENT} per topic (see {@link #endLost}); one topic per connector read.
      */
-    private final Map<String, Long> deadTransactionRecords = new ConcurrentHashMap<>();
+    private final Map<String, Set<String>> deadTransactionRecords = new ConcurrentHashMap<>();
 
-    /** A record of transaction topic {@code topic} was dead-lettered (processing thread): it may be an {@code END}. */
-    void transactionTopicDeadLettered(String topic, long monotonicNanos) {
-        deadTransactionRecords.merge(topic, monotonicNanos, Math::max);
+    /**
+     * A record of transaction topic {@code topic} was dead-lettered (processing thread): it may be the {@code END}
+     * of {@code transactionId} (the id its key or value named; null: not known, then it ends nothing).
+     */
+    void transactionTopicDeadLettered(String topic, String transactionId) {
+        if (transactionId == null) {
+            return;
+        }
+        deadTransactionRecords.computeIfAbsent(topic, t -> Collections.synchronizedSet(
+                Collections.newSetFromMap(new LinkedHashMap<String, Boolean>(16, 0.75f, false) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                        return size() > TransactionEnds.MAX_RECENT;
+                    }
+                }))).add(transactionKey(transactionId));
     }
 
     /** A change of partition {@code p} with this source time arrived (consumed at {@code consumedNanos}). */
@@ -920,9 +933,6 @@ final class ProgressTracker {
         }
         if (p != null) {
             if (p.lastChangeTx != txId) {
-                if (txId == null || !txId.equals(p.lastChangeTx)) {
-                    p.lastChangeTxFirstMonotonic = monotonicNanos;
-                }
                 p.lastChangeTx = txId;
             }
             if (p.lastChangeArrivalMonotonic != monotonicNanos) {

@@ -23,9 +23,10 @@ import java.util.function.Predicate;
  * {@code now - commit time of the transaction} until they arrive (from there the partition's own watermark holds it
  * until they are applied).
  *
- * <p>Changes are counted per transaction and table exactly: distinct {@code transaction.total_order} values of the
- * changes whose {@code transaction.id} is the transaction's (redeliveries count once), for the last
- * {@value #MAX_RECENT} transactions seen (their {@code END} may come after all their changes). A hold ends:
+ * <p>Changes are counted per transaction and table: those whose {@code transaction.id} is the transaction's, a
+ * redelivery once (a {@code transaction.total_order} at or below the highest seen of its table on its partition, see
+ * {@link Orders}), for the last {@value #MAX_RECENT} transactions seen (their {@code END} may come after all their
+ * changes). At most {@value #MAX_HOLDS} holds are open (past it, see {@code makeRoom}). A hold ends:
  * <ul>
  *   <li>when the table's changes of the transaction were all seen;</li>
  *   <li>when a change of the same connector's table from another transaction with a later source commit time is seen
@@ -48,7 +49,9 @@ import java.util.function.Predicate;
  *       partitions caught up too) — and, when some of the table's changes of the transaction were seen, unless the
  *       hold is <em>trailing</em> (see {@link #trails}: decided per table from its {@code data_collection_order}s
  *       against its {@code event_count}; the rest of it may be on its way behind the {@code END}: a Connect
- *       worker's producer lets the transaction topic's record overtake a large transaction's data); a trailing hold
+ *       worker's producer lets the transaction topic's record overtake a large transaction's data; with the
+ *       topic's partitions not known, not once a later transaction's change arrived on every partition its changes
+ *       came on: attack 8 finding 8, a Filter transformation's dropped change is on no way); a trailing hold
  *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
  *       {@code giveUp} without one of its changes arriving (a hold with nothing seen from Kafka trails too: its
  *       change may be behind on any partition, attack 7 finding 3);</li>
@@ -80,6 +83,11 @@ final class TransactionEnds {
 
     /** {@code reason} of {@code cdc_transactions_evicted_total} for a hold given up. */
     static final String UNSEEN = "unseen";
+    /**
+     * {@code reason} of {@code cdc_transactions_evicted_total} for a hold given up whose changes may have been seen
+     * and forgotten (its transaction was older than the {@value #MAX_RECENT} transactions remembered).
+     */
+    static final String CAPACITY = "capacity";
     static final int MAX_RECENT = 4096;
     static final int MAX_HOLDS = 10_000;
     static final int MAX_TABLES = 10_000;
@@ -138,15 +146,24 @@ final class TransactionEnds {
         /** Lowest and highest {@code data_collection_order} seen; {@link Long#MAX_VALUE} / -1 none known. */
         long minDco = Long.MAX_VALUE;
         long maxDco = -1;
+        /** Its index among its transaction's tables ({@link Orders}); -1 for a sum ({@link #addAll}). */
+        final int index;
+        /** Highest {@code transaction.total_order} of the table's changes seen; -1 none known. */
+        long maxOrder = -1;
         /** The partitions its changes came on (a few: one transaction's changes of one table). */
         final Set<Integer> partitions = new HashSet<>(2);
 
-        void add(long dco, int partition) {
+        TableSeen(int index) {
+            this.index = index;
+        }
+
+        void add(long dco, long totalOrder, int partition) {
             count++;
             if (dco > 0) {
                 minDco = Math.min(minDco, dco);
                 maxDco = Math.max(maxDco, dco);
             }
+            maxOrder = Math.max(maxOrder, totalOrder);
             partitions.add(partition);
         }
 
@@ -154,21 +171,51 @@ final class TransactionEnds {
             count += o.count;
             minDco = Math.min(minDco, o.minDco);
             maxDco = Math.max(maxDco, o.maxDco);
+            maxOrder = Math.max(maxOrder, o.maxOrder);
             partitions.addAll(o.partitions);
+        }
+    }
+
+    /**
+     * The {@code total_order}s of one transaction's changes seen, as one run per table and partition: the highest
+     * seen there. The connector writes a partition in its order (a Connect worker's producer sends one request per
+     * connection at a time), so a change at or below a partition's highest is a redelivery. Memory per transaction
+     * is O(tables × partitions), not O(changes): one set of all orders held a run per gap, and {@code total_order}
+     * interleaves tables that arrive one after the other (attack 8 finding 6: 99,999 runs for a bulk load of 100,000
+     * orders rows interleaved with customers rows not arrived yet). A change arriving out of its partition's order
+     * is not counted: its hold waits for it (over-read, never under-read).
+     */
+    static final class Orders {
+        /** Highest order per {@code table index << 32 | partition}. */
+        private final Map<Long, long[]> runs = new HashMap<>(4);
+
+        /** Adds {@code order} (> 0) of table {@code tableIndex}'s change on {@code partition}; false: seen already. */
+        boolean add(int tableIndex, int partition, long order) {
+            long k = ((long) tableIndex << 32) | (partition & 0xffffffffL);
+            long[] top = runs.get(k);
+            if (top == null) {
+                runs.put(k, new long[] {order});
+                return true;
+            }
+            if (order <= top[0]) {
+                return false;
+            }
+            top[0] = order;
+            return true;
         }
     }
 
     /** The changes seen of one recent transaction, per table. */
     private static final class Seen {
         final String key;
-        final TransactionTracker.OrderSet orders = new TransactionTracker.OrderSet();
+        final Orders orders = new Orders();
         final Map<String, TableSeen> tables = new HashMap<>(4);
         String lastTable;
         TableSeen lastCount;
         /** When its first change arrived here (epoch nanos). */
         final long firstNanos;
-        /** Highest {@code transaction.total_order} of its changes seen (any table); -1 none known. */
-        long maxOrder = -1;
+        /** Newest source time of its changes (epoch nanos); -1 none. */
+        long sourceNanos = -1;
 
         Seen(String key, long firstNanos) {
             this.key = key;
@@ -203,10 +250,18 @@ final class TransactionEnds {
         /** Lowest and highest {@code data_collection_order} of the table's changes seen; MAX_VALUE / -1 none known. */
         long minDco;
         long maxDco;
-        /** Highest {@code total_order} of the transaction's changes seen (any table); -1 none known. */
+        /**
+         * Highest {@code total_order} of the table's changes of the transaction seen (not another table's: attack 8
+         * finding 3); -1 none known.
+         */
         long maxOrder;
         /** The partitions of the table's topic its changes of the transaction came on (guarded by the lock). */
         final Set<Integer> partitions;
+        /**
+         * The partitions of the table's topic on which a change of a later transaction (source time at least
+         * {@link #LATER_NANOS} after its commit) arrived: what of it went there has arrived (guarded by the lock).
+         */
+        final Set<Integer> passed = new HashSet<>(2);
         /** Its {@code END} came from an embedded engine's one ordered stream ({@link #ONE_STREAM}). */
         final boolean oneStream;
         /**
@@ -225,9 +280,14 @@ final class TransactionEnds {
         final boolean redeliverable;
         /** When the newest of its changes arrived, or its {@code END} if later (epoch nanos). */
         long lastArrivalNanos;
+        /**
+         * Nothing of its transaction is remembered and it committed no later than the newest change of a transaction
+         * forgotten from {@link #recent}: its changes may have been seen before (see {@link #trails}).
+         */
+        boolean forgotten;
 
         Hold(String connector, String txKey, String table, String topic, long expected, TableSeen seen,
-             long maxOrder, long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
+             long commitNanos, long arrivalNanos, long total, long firstChangeNanos,
              boolean redeliverable, boolean oneStream, Map<Integer, Long> tableArrivals) {
             this.connector = connector;
             this.txKey = txKey;
@@ -238,7 +298,7 @@ final class TransactionEnds {
             this.minDco = seen.minDco;
             this.maxDco = seen.maxDco;
             this.partitions = new HashSet<>(seen.partitions);
-            this.maxOrder = maxOrder;
+            this.maxOrder = seen.maxOrder;
             this.oneStream = oneStream;
             this.tableArrivals = tableArrivals;
             this.commitNanos = commitNanos;
@@ -266,25 +326,38 @@ final class TransactionEnds {
      *       = its {@code event_count}) is among them (every missing one was emitted before it: applied before a
      *       restart, routed or lost, not on its way), or the lowest seen is above 1 (this processor began reading
      *       inside the transaction: the ones before were applied before a restart, and with them possibly the rest,
-     *       attack 7 finding 2), or a record of the table's topic was dead-lettered, since the transaction's first
+     *       attack 7 finding 2), or a record of the table's topic naming the transaction or none (a record naming
+     *       another transaction is not its change, attack 8 finding 7) was dead-lettered, since the transaction's first
      *       change arrived, on a partition its changes of the table came on (it may be one of them: in the
-     *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4);</li>
+     *       dead-letter topic, not on its way; a dead letter on another partition is not, attack 7 finding 4), or
+     *       (the topic's partitions not known: Kafka records through {@code process(...)}) a change of the table
+     *       from a later transaction arrived on every partition its changes of the table came on (each partition is
+     *       in the connector's order: what of it went there came before; attack 8 finding 8, a {@code Filter}
+     *       transformation dropping one change per transaction held the table 39 s at a truth of 3 s). With the
+     *       partitions known, a later change on all of them releases the hold outright (see the class);</li>
      *   <li>none seen: trailing unless its {@code END} came from an embedded engine's one ordered stream (there the
-     *       changes come before their {@code END}: none will follow it) or a record of the table's topic was
+     *       changes come before their {@code END}: none will follow it), or nothing of its transaction is remembered
+     *       while a transaction forgotten from the last {@value #MAX_RECENT} had a change committed at or after it
+     *       (its changes may have arrived and been forgotten: attack 8 finding 2, an {@code END} behind 4,100 later
+     *       transactions held an applied table ~40 s; given up after the stall timeout, counted as
+     *       {@code capacity}), or a record of the table's topic was
      *       dead-lettered on a partition after the newest change of the table that had arrived there when the
      *       {@code END} did (it may be the change: it came after everything of the table known then).
      *       A multi-partition topic lets a change fall behind its {@code END} by more than the stall timeout
      *       (attack 7 finding 3: 10 s behind, given up after 4 s).</li>
      * </ul>
-     * Without {@code data_collection_order} (none known) the transaction's highest {@code total_order} against its
-     * {@code event_count} stands for the table's last change (the rule before attack 7). Under the lock.
+     * Without {@code data_collection_order} (none known), the table's last change is taken as seen when the highest
+     * {@code total_order} among the table's own changes is the transaction's last ({@code total_order} = the
+     * {@code END}'s total {@code event_count}): then every change of the transaction, the table's included, was
+     * emitted before it. Not the transaction's highest over all tables (attack 8 finding 3: another table's last
+     * change ended the hold of a change of orders 10 s behind; attack 7 finding 6 with the field). Under the lock.
      */
     private boolean trails(Hold h) {
         if (h.seen <= 0) {
-            if (h.oneStream) {
+            if (h.oneStream || h.forgotten) {
                 return false;
             }
-            Map<Integer, Long> dead = deadLettered.get(h.topic);
+            Map<Integer, Long> dead = deadLetters(h);
             if (dead != null) {
                 for (Map.Entry<Integer, Long> d : dead.entrySet()) {
                     Long change = h.tableArrivals.get(d.getKey());
@@ -300,7 +373,10 @@ final class TransactionEnds {
         if (lastSeen || (h.minDco != Long.MAX_VALUE && h.minDco > 1)) {
             return false;
         }
-        Map<Integer, Long> dead = deadLettered.get(h.topic);
+        if (!h.partitions.isEmpty() && h.passed.containsAll(h.partitions) && owner.partitions(h.topic) == null) {
+            return false; // a later transaction's change came behind its changes on each partition they came on
+        }
+        Map<Integer, Long> dead = deadLetters(h);
         if (dead != null && h.firstChangeNanos >= 0) {
             for (Integer partition : h.partitions) {
                 Long d = dead.get(partition);
@@ -313,25 +389,58 @@ final class TransactionEnds {
     }
 
     /**
-     * When a record of each data topic was last dead-lettered, per partition (not an envelope: its transaction,
-     * table and order are not known), monotonic nanos; bounded like {@link #newest} (guarded by this).
+     * When a record of each data topic naming no transaction was last dead-lettered, per partition (its transaction,
+     * table and order are not known: it may be any hold's change), monotonic nanos; bounded like {@link #newest}
+     * (guarded by this).
      */
     private final Map<String, Map<Integer, Long>> deadLettered = new HashMap<>();
 
     /**
-     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
-     * change may be on that partition no longer trails (see {@link #trails}).
+     * The same for dead letters naming their transaction ({@code transaction.id} read before the record broke), by
+     * {@code key \0 topic}: they may be a change of that transaction only (attack 8 finding 7: another transaction's
+     * dead letter on T's partition ended T's trailing hold); the last {@value #MAX_RECENT} (guarded by this).
      */
-    synchronized void deadLettered(String topic, int partition, long nowNanos) {
-        Map<Integer, Long> m = deadLettered.get(topic);
-        if (m == null) {
-            if (deadLettered.size() >= MAX_TABLES) {
-                return;
+    private final LinkedHashMap<String, Map<Integer, Long>> deadLetteredOf = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Map<Integer, Long>> eldest) {
+            return size() > MAX_RECENT;
+        }
+    };
+
+    /**
+     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
+     * change it may be no longer trails (see {@link #trails}).
+     *
+     * @param transactionId the transaction it named, null none known (then it may be any transaction's change)
+     */
+    synchronized void deadLettered(String topic, int partition, String transactionId, long nowNanos) {
+        Map<Integer, Long> m;
+        if (transactionId != null) {
+            m = deadLetteredOf.computeIfAbsent(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic,
+                    k -> new HashMap<>(2));
+        } else {
+            m = deadLettered.get(topic);
+            if (m == null) {
+                if (deadLettered.size() >= MAX_TABLES) {
+                    return;
+                }
+                m = new HashMap<>(2);
+                deadLettered.put(topic, m);
             }
-            m = new HashMap<>(2);
-            deadLettered.put(topic, m);
         }
         m.put(partition, nowNanos);
+    }
+
+    /** The dead letters that may be {@code h}'s changes, per partition (newest); null none. Under the lock. */
+    private Map<Integer, Long> deadLetters(Hold h) {
+        Map<Integer, Long> any = deadLettered.get(h.topic);
+        Map<Integer, Long> own = deadLetteredOf.isEmpty() ? null : deadLetteredOf.get(h.txKey + '\u0000' + h.topic);
+        if (own == null || any == null) {
+            return own == null ? any : own;
+        }
+        Map<Integer, Long> both = new HashMap<>(any);
+        own.forEach((partition, t) -> both.merge(partition, t, Math::max));
+        return both;
     }
 
     /**
@@ -358,11 +467,20 @@ final class TransactionEnds {
     private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-            return size() > MAX_RECENT;
+            if (size() > MAX_RECENT) {
+                forgottenSourceNanos = Math.max(forgottenSourceNanos, eldest.getValue().sourceNanos);
+                return true;
+            }
+            return false;
         }
     };
     private Seen last;
     private String lastConnector;
+    /**
+     * Newest source time of the changes of the transactions forgotten from {@link #recent} (processing thread); -1
+     * none. An {@code END} committed at or before it may count changes seen and forgotten (attack 8 finding 2).
+     */
+    private long forgottenSourceNanos = -1;
     /**
      * Newest source time of each connector's table per partition of its topic (processing thread only); the
      * table's value is the oldest of its partitions' newest (every partition moved past it).
@@ -389,13 +507,6 @@ final class TransactionEnds {
                 n[0] = sourceNanos;
             }
             n[1] = arrivalNanos;
-        }
-
-        /** The newest change's arrival per partition (a copy). */
-        Map<Integer, Long> arrivals() {
-            Map<Integer, Long> a = new HashMap<>(byPartition.size() * 2);
-            byPartition.forEach((partition, n) -> a.put(partition, n[1]));
-            return a;
         }
 
         /**
@@ -471,34 +582,34 @@ final class TransactionEnds {
         }
         String key = null;
         boolean counted = false;
-        long maxOrder = -1;
         if (transactionId != null) {
             Seen s = seen(connector, transactionId, nowNanos);
             key = s.key;
-            if (totalOrder > s.maxOrder) {
-                s.maxOrder = totalOrder;
+            if (sourceNanos > s.sourceNanos) {
+                s.sourceNanos = sourceNanos;
             }
-            maxOrder = s.maxOrder;
-            counted = totalOrder <= 0 || s.orders.add(totalOrder);
+            TableSeen c = table.equals(s.lastTable) ? s.lastCount : null;
+            if (c == null) {
+                Map<String, TableSeen> tables = s.tables;
+                c = tables.computeIfAbsent(table, t -> new TableSeen(tables.size()));
+                s.lastTable = table;
+                s.lastCount = c;
+            }
+            counted = totalOrder <= 0 || s.orders.add(c.index, partition, totalOrder);
             if (counted) {
-                TableSeen c = table.equals(s.lastTable) ? s.lastCount : null;
-                if (c == null) {
-                    c = s.tables.computeIfAbsent(table, t -> new TableSeen());
-                    s.lastTable = table;
-                    s.lastCount = c;
-                }
-                c.add(dataCollectionOrder, partition);
+                c.add(dataCollectionOrder, totalOrder, partition);
             }
         }
         if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
-            changed(connector, table, partition, key, counted, dataCollectionOrder, maxOrder, n, nowNanos);
+            changed(connector, table, partition, key, counted, dataCollectionOrder, totalOrder, sourceNanos, n,
+                    nowNanos);
             reportGivenUp();
         }
     }
 
     /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
     private synchronized void changed(String connector, String table, int partition, String key, boolean counted,
-                                      long dco, long maxOrder, Newest newest, long nowNanos) {
+                                      long dco, long order, long sourceNanos, Newest newest, long nowNanos) {
         boolean held = false;
         for (Iterator<Hold> it = holds.iterator(); it.hasNext(); ) {
             Hold h = it.next();
@@ -510,25 +621,28 @@ final class TransactionEnds {
                 if (counted && ++h.seen >= h.expected) {
                     it.remove();
                 } else if (counted) {
-                    seenChange(h, dco, maxOrder, partition, nowNanos);
+                    seenChange(h, dco, order, partition, nowNanos);
                 }
             } else if (newest != null && newest.all(owner.partitions(h.topic)) >= h.commitNanos + LATER_NANOS) {
                 it.remove(); // every partition of the table moved past it: the held ones came before
+            } else if (sourceNanos >= h.commitNanos + LATER_NANOS) {
+                h.passed.add(partition); // what of it went to this partition came before (see trails)
             }
         }
         if (!held && counted && key != null && givenUpCount > 0) {
-            reopen(connector, table, key, partition, dco, maxOrder, nowNanos);
+            reopen(connector, table, key, partition, dco, order, nowNanos);
         }
         expire(nowNanos);
         holdCount = holds.size();
     }
 
-    private static void seenChange(Hold h, long dco, long maxOrder, int partition, long nowNanos) {
+    /** @param order the change's {@code total_order} (-1 none) */
+    private static void seenChange(Hold h, long dco, long order, int partition, long nowNanos) {
         if (dco > 0) {
             h.minDco = Math.min(h.minDco, dco);
             h.maxDco = Math.max(h.maxDco, dco);
         }
-        h.maxOrder = Math.max(h.maxOrder, maxOrder);
+        h.maxOrder = Math.max(h.maxOrder, order);
         h.partitions.add(partition);
         h.lastArrivalNanos = Math.max(h.lastArrivalNanos, nowNanos);
     }
@@ -557,7 +671,7 @@ final class TransactionEnds {
      * A change of a transaction whose hold on this table was given up arrived: the rest of it was on its way after
      * all. Its table is held again, with the change counted, until the rest arrives or the rules give it up again.
      */
-    private void reopen(String connector, String table, String key, int partition, long dco, long maxOrder,
+    private void reopen(String connector, String table, String key, int partition, long dco, long order,
                         long nowNanos) {
         List<Hold> given = gaveUp.get(key);
         if (given == null) {
@@ -575,7 +689,7 @@ final class TransactionEnds {
                 givenUpCount = gaveUp.size();
             }
             if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
-                seenChange(h, dco, maxOrder, partition, nowNanos);
+                seenChange(h, dco, order, partition, nowNanos);
                 holds.add(h);
             }
             return;
@@ -622,7 +736,6 @@ final class TransactionEnds {
         for (Long c : collections.values()) {
             total += Math.max(0, c);
         }
-        long maxOrder = Math.max(s == null ? -1 : s.maxOrder, anonymous == null ? -1 : anonymous.maxOrder);
         long firstChange = s != null ? s.firstNanos : anonymous != null ? anonymous.firstNanos : -1;
         List<Hold> add = null;
         for (Map.Entry<String, Long> c : collections.entrySet()) {
@@ -632,7 +745,7 @@ final class TransactionEnds {
             if (expected <= 0 || owner.since(topic) == ELSEWHERE) {
                 continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
             }
-            TableSeen seen = new TableSeen();
+            TableSeen seen = new TableSeen(-1);
             if (s != null) {
                 s.count(table, seen);
             }
@@ -648,13 +761,20 @@ final class TransactionEnds {
             if (add == null) {
                 add = new ArrayList<>(collections.size());
             }
-            add.add(new Hold(connector, key, table, topic, expected, seen, maxOrder, commitNanos, arrivalNanos, total,
-                    firstChange, redeliverable, oneStream, arrivalsOf(connector, table)));
+            Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, total,
+                    firstChange, redeliverable, oneStream, arrivalsOf(connector, table));
+            h.forgotten = s == null && anonymous == null && commitNanos <= forgottenSourceNanos;
+            sourcesOf(connector, table).forEach((partition, source) -> {
+                if (source >= commitNanos + LATER_NANOS) {
+                    h.passed.add(partition);
+                }
+            });
+            add.add(h);
         }
         synchronized (this) {
             if (add != null) {
                 for (Hold h : add) {
-                    if (!held(h) && holds.size() < MAX_HOLDS) {
+                    if (!held(h) && (holds.size() < MAX_HOLDS || makeRoom(h))) {
                         holds.add(h);
                     }
                 }
@@ -664,6 +784,51 @@ final class TransactionEnds {
         }
         reportGivenUp();
     }
+
+    /**
+     * {@link #MAX_HOLDS} holds are open and {@code n} comes: drops the hold of the newest commit among those whose
+     * table has an older one open (the table's staleness reads its oldest hold: dropping a newer one changes no
+     * reading while the older is open; attack 8 finding 5, past 10,000 holds of customers an {@code END} of orders
+     * held nothing, uncounted), or else {@code n} when it is newer than every hold, else the newest hold. Either
+     * is counted as {@code capacity}. Returns whether {@code n} is to be added. Under the lock.
+     */
+    private boolean makeRoom(Hold n) {
+        Map<String, Map<String, Long>> oldest = new HashMap<>();
+        for (Hold h : holds) {
+            oldest.computeIfAbsent(h.connector, c -> new HashMap<>()).merge(h.table, h.commitNanos, Math::min);
+        }
+        Hold victim = null;
+        Hold newest = null;
+        for (Hold h : holds) {
+            if (h.commitNanos > oldest.get(h.connector).get(h.table)
+                    && (victim == null || h.commitNanos > victim.commitNanos)) {
+                victim = h;
+            }
+            if (newest == null || h.commitNanos > newest.commitNanos) {
+                newest = h;
+            }
+        }
+        Map<String, Long> nTables = oldest.get(n.connector);
+        Long nTable = nTables == null ? null : nTables.get(n.table);
+        if (victim == null && (nTable != null && nTable < n.commitNanos || newest.commitNanos <= n.commitNanos)) {
+            victim = n; // its table is held by an older hold, or it is the newest: it changes the least
+        } else if (victim == null) {
+            victim = newest;
+        }
+        if (dropped == null) {
+            dropped = new ArrayList<>(2);
+        }
+        dropped.add(victim);
+        if (victim == n) {
+            return false;
+        }
+        holds.remove(victim);
+        return true;
+    }
+
+    /** Holds dropped for {@link #MAX_HOLDS} under the lock, reported by {@link #reportGivenUp()} (guarded by this). */
+    private List<Hold> dropped;
+    private boolean loggedDropped;
 
     private boolean held(Hold n) {
         for (Hold h : holds) {
@@ -728,12 +893,33 @@ final class TransactionEnds {
     /** Counts and logs the holds given up (never under this object's lock: the sink registers meters). */
     private void reportGivenUp() {
         List<Hold> report;
+        List<Hold> full;
         synchronized (this) {
             report = givenUp;
             givenUp = null;
+            full = dropped;
+            dropped = null;
         }
         if (report != null) {
             report.forEach(this::gaveUp);
+        }
+        if (full != null) {
+            for (Hold h : full) {
+                try {
+                    sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, CAPACITY);
+                } catch (RuntimeException e) {
+                    // counted where the sink counts its failures; never thrown into the processing thread
+                }
+                if (!loggedDropped) {
+                    loggedDropped = true;
+                    LOG.warn("{} transaction END holds open: the hold of transaction {} on {} (the newest of a table"
+                            + " held by an older one, or the newest) no longer holds the lag"
+                            + " (cdc_transactions_evicted_total reason={}; further ones at DEBUG)", MAX_HOLDS, h.txKey,
+                            h.table, CAPACITY);
+                } else {
+                    LOG.debug("transaction {}: hold on {} dropped ({} holds open)", h.txKey, h.table, MAX_HOLDS);
+                }
+            }
         }
     }
 
@@ -784,7 +970,7 @@ final class TransactionEnds {
 
     private void gaveUp(Hold h) {
         try {
-            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, UNSEEN);
+            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, h.forgotten ? CAPACITY : UNSEEN);
         } catch (RuntimeException e) {
             // counted where the sink counts its failures; never thrown into the processing thread
         }
@@ -792,8 +978,10 @@ final class TransactionEnds {
             loggedGiveUp = true;
             LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen after waiting {}: lag no longer"
                             + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
-                            + " go to another topic, or were applied before a restart", h.txKey, h.expected, h.table,
-                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), UNSEEN);
+                            + " go to another topic, were dropped by a transformation (a Filter), or were applied before a"
+                            + " restart{}", h.txKey, h.expected, h.table,
+                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), h.forgotten ? CAPACITY : UNSEEN,
+                    h.forgotten ? "; or arrived before the last " + MAX_RECENT + " transactions remembered" : "");
         } else {
             LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
         }
@@ -864,6 +1052,16 @@ final class TransactionEnds {
 
     /** The newest change's arrival per partition of the {@code END}'s table (its connector's, or naming none). */
     private Map<Integer, Long> arrivalsOf(String connector, String dataCollection) {
+        return perPartition(connector, dataCollection, 1);
+    }
+
+    /** The newest change's source time per partition of the {@code END}'s table (its connector's, or naming none). */
+    private Map<Integer, Long> sourcesOf(String connector, String dataCollection) {
+        return perPartition(connector, dataCollection, 0);
+    }
+
+    /** {@code Newest}'s field {@code i} (0 source time, 1 arrival) per partition, the newest over matching tables. */
+    private Map<Integer, Long> perPartition(String connector, String dataCollection, int i) {
         Map<Integer, Long> a = new HashMap<>(4);
         for (Map<String, Newest> tables : java.util.Arrays.asList(newest.get(connector), newest.get(""))) {
             if (tables == null) {
@@ -871,7 +1069,7 @@ final class TransactionEnds {
             }
             for (Map.Entry<String, Newest> e : tables.entrySet()) {
                 if (sameTable(dataCollection, e.getKey())) {
-                    e.getValue().arrivals().forEach((partition, t) -> a.merge(partition, t, Math::max));
+                    e.getValue().byPartition.forEach((partition, n) -> a.merge(partition, n[i], Math::max));
                 }
             }
         }

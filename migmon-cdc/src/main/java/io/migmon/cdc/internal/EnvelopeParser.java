@@ -121,15 +121,15 @@ public final class EnvelopeParser {
             readObject(p, st, captureRows, value, 0, 0);
             if (p.nextToken() != null) {
                 throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object",
-                        st.txBlockId);
+                        st.deadTransactionId());
             }
         } catch (IOException e) {
             // Jackson's message names the location, never the content beyond a short excerpt of the token
             throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()),
-                    st.txBlockId);
+                    st.deadTransactionId());
         } catch (EnvelopeException e) {
-            throw e.transactionId() != null || st.txBlockId == null ? e
-                    : new EnvelopeException(e.reason(), e.getMessage(), st.txBlockId);
+            throw e.transactionId() != null || st.deadTransactionId() == null ? e
+                    : new EnvelopeException(e.reason(), e.getMessage(), st.deadTransactionId());
         }
         ChangeEvent event = build(record, st, heartbeatTopic);
         remember(topic, value, st, captureRows);
@@ -652,5 +652,14 @@ public final class EnvelopeParser {
         String id;
         long eventCount = -1;
         Map<String, Long> dataCollections;
+
+        /**
+         * The transaction a record found unusable belongs to, as far as it was read: its {@code transaction.id}, or
+         * a transaction record's own {@code id} once its {@code status} was read (a broken {@code END} names its
+         * transaction: issue 11 attack 8 finding 1); else null.
+         */
+        String deadTransactionId() {
+            return txBlockId != null ? txBlockId : status != null ? id : null;
+        }
     }
 }
