@@ -266,7 +266,8 @@ final class LagProbe implements AutoCloseable {
         return b.length() > 400 ? b.substring(0, 400) : b.toString();
     }
 
-    private static String brokers(Object servers) {
+    /** The bootstrap servers as {@code host:port[,host:port]}, user info dropped; "the broker" when unknown. */
+    static String brokers(Object servers) {
         if (servers == null) {
             return "the broker";
         }

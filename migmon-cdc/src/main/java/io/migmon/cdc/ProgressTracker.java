@@ -107,7 +107,9 @@ final class ProgressTracker {
         if (unansweredMs < outstandingMs) {
             return null;
         }
-        return "Kafka requests to the broker unanswered for " + unansweredMs + " ms"
+        // names the broker (host:port, no user info) also while the request is still in flight, before any error
+        return "Kafka requests to " + LagProbe.brokers(config.consumerProperties == null ? null
+                : config.consumerProperties.get("bootstrap.servers")) + " unanswered for " + unansweredMs + " ms"
                 + (brokerError == null ? "" : ": " + brokerError);
     }
 

@@ -308,8 +308,13 @@ class CdcAnomalyIT {
             System.err.println("cdc-anomaly-it: DOWN after " + ms + " ms: " + h.reasons());
             assertThat(ms).as("DOWN within 2 heartbeat intervals + slack").isLessThan(2 * HEARTBEAT.toMillis() + 5_000);
             assertThat(h.details()).containsEntry("stage", "broker");
-            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains(kafka.bootstrapServers().split(",")[0])
-                    .containsPattern("[A-Z][A-Za-z]*Exception"));
+            String address = kafka.bootstrapServers().split(",")[0];
+            assertThat(h.reasons()).anySatisfy(r -> assertThat(r).contains(address));
+            // the failure's exception once the probe's request has failed (the first DOWN may come while it is still
+            // in flight: "unanswered for N ms" with the address and no error yet)
+            Await.until(Duration.ofSeconds(20), "DOWN naming the broker's exception", () ->
+                    processor.healthCheck().check().reasons().stream().anyMatch(r -> r.contains(address)
+                            && java.util.regex.Pattern.compile("[A-Z][A-Za-z]*Exception").matcher(r).find()));
         } finally {
             broker.startup();
         }
