@@ -374,12 +374,139 @@ class CdcAttack9Test extends ShopProcessorHarness {
         }
     }
 
-    @Disabled("probe, not a test: prints the time of 10,000 changes + ENDs beside 0 and 10,000 open holds (loaded)")
+    @Disabled("probe, not a test: prints the time of 2,000 changes + ENDs beside 0 and 10,000 open holds (loaded)")
     @Test
     void probeCostPerChangeWithTenThousandHolds() {
-        long none = costRun(0, 10_000);
-        long many = costRun(10_000, 10_000);
-        System.out.printf("cost probe: 10,000 changes+ENDs with 0 holds %d ms, with 10,000 holds %d ms%n",
+        long none = costRun(0, 2_000);
+        long many = costRun(10_000, 2_000);
+        System.out.printf("cost probe: 2,000 changes+ENDs (products) with 0 customers holds %d ms, with 10,000 holds %d ms%n",
                 none / 1_000_000, many / 1_000_000);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Dead letters: what a real broken record names
+
+    /**
+     * Attack 8 finding 7's run: T (commit t1) changes orders 5 times on partition 0, one change every 6 s, its END
+     * after change 1; heartbeats every 2 s. With {@code poison} (not null), 0.5 s after T's END another transaction's
+     * change is dead-lettered on T's partition: {@code poison} is its value. Truth: now − t1 throughout (T's changes
+     * keep coming). Returns the reads under the truth ("" none).
+     */
+    private String trailingWithForeignDeadLetterRun(String poison) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(data("orders", 0, 301, t1, "95:1", 1)));
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(end("95:1", t1, Map.of("public.orders", 5))));
+            if (poison != null) {
+                clock.advance(Duration.ofMillis(500));
+                p.process(List.of(CdcRecord.of("shop.public.orders", 0, offsets.incrementAndGet(), clock.millis(),
+                        "{\"id\":399}".getBytes(StandardCharsets.UTF_8), poison.getBytes(StandardCharsets.UTF_8))));
+                assertThat(p.deadLettered()).isEqualTo(1);
+            }
+            List<String> under = new ArrayList<>();
+            int total = 0;
+            long nextHeartbeat = clock.millis() + 2_000;
+            for (int order = 2; order <= 5; order++) {
+                for (long ms = 0; ms < 6_000; ms += 500) {
+                    clock.advance(Duration.ofMillis(500));
+                    if (clock.millis() >= nextHeartbeat) {
+                        p.process(List.of(heartbeat(clock.millis() - 50)));
+                        nextHeartbeat += 2_000;
+                    }
+                    double truth = (clock.millis() - t1) / 1e3;
+                    double read = Math.min(lag("orders"), overall());
+                    total++;
+                    if (read < truth - 0.001) {
+                        under.add(String.format("%.1f/%.1f", read, truth));
+                    }
+                }
+                p.process(List.of(data("orders", 0, 300 + order, t1, "95:1", order)));
+            }
+            return under.isEmpty() ? "" : under.size() + " of " + total + " reads under the truth (read/truth): "
+                    + under + "; health " + verdict(p.healthCheck().check());
+        }
+    }
+
+    /**
+     * Held (attack 8 finding 7's fix): U's change, valid JSON with an unknown op, names U (its transaction block is
+     * read): T's trailing hold keeps orders at the truth.
+     */
+    @Test
+    void aForeignDeadLetterThatParsesToItsTransactionDoesNotEndATrailingHold() {
+        long t = clock.millis() + 1_000;
+        assertThat(trailingWithForeignDeadLetterRun(change("orders", 399, t, "99:1", 1)
+                .replace("\"op\":\"c\"", "\"op\":\"x\""))).isEmpty();
+    }
+
+    /**
+     * The same with U's change broken as records break in practice: its JSON invalid inside {@code after} (a
+     * producer or transformation bug, a truncated value). Debezium writes the envelope's {@code transaction} block
+     * last (before, after, source, op, ts_ms, transaction), so the streaming parser never reaches U's id: the dead
+     * letter names no transaction and clears trailing for every hold on the partition, T's included. Expected: no
+     * read under the truth (U's broken change is not T's: T's changes keep coming). Suspected cause: the attack 8
+     * finding 7 fix reads the id only when it comes before the break, which for Debezium's field order is only when
+     * the value is valid JSON; a value broken anywhere before its end falls back to "every hold on its partition".
+     */
+    @Disabled("finding 6: another transaction's change broken inside 'after' (transaction block unread, Debezium writes"
+            + " it last) on T's partition: min(lag, overall) 0.0 in each gap past 4 s at truths up to ~24.7 s; the"
+            + " finding 7 fix does not apply")
+    @Test
+    void finding6_aForeignDeadLetterBrokenBeforeItsTransactionBlockDoesNotEndATrailingHold() {
+        long t = clock.millis() + 1_000;
+        String broken = change("orders", 399, t, "99:1", 1).replace("\"after\":{\"id\":399}",
+                "\"after\":{\"id\":399 \"name\":\"x\"}");
+        assertThat(broken).contains("399 \"name\"");
+        assertThat(trailingWithForeignDeadLetterRun(broken)).isEmpty();
+    }
+
+    /**
+     * A complete transaction T (one change of orders, applied) whose END is broken (cut inside its id) on a
+     * transaction topic whose keys are written by Kafka's {@code StringConverter} ({@code key.converter}: Debezium's
+     * transaction key Struct as text, {@code Struct{id=9:1}}), not JSON. Truth: 0 from T's change on. Returns
+     * lag(orders) after each heartbeat from 12 s (3 stall timeouts: when a JSON key lets the lost-END rule end it,
+     * {@code CdcAttack8FixesTest}) to 38 s over 2.5 s ("" none).
+     */
+    private String brokenEndWithKey(String key) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(200));
+            p.process(List.of(data("orders", 0, 2, t1, "9:1", 1)));
+            p.process(List.of(CdcRecord.of("shop.transaction", 0, offsets.incrementAndGet(), clock.millis(),
+                    key.getBytes(StandardCharsets.UTF_8),
+                    "{\"status\":\"END\",\"id\":\"9".getBytes(StandardCharsets.UTF_8))));
+            assertThat(p.deadLettered()).isEqualTo(1);
+            List<String> reads = new ArrayList<>();
+            boolean over = false;
+            for (int s = 1; s <= 19; s++) {
+                clock.advance(HEARTBEAT);
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+                reads.add(String.format("%.1f", lag("orders")));
+                over |= s >= 6 && lag("orders") > 2.5;
+            }
+            return over ? "truth 0; lag(orders) after each heartbeat (2 s apart) " + reads : "";
+        }
+    }
+
+    /** Held: with a JSON key ({@code {"id":"9:1"}}) the broken END ends T within 3 stall timeouts. */
+    @Test
+    void aBrokenEndWithAJsonKeyEndsItsTransaction() {
+        assertThat(brokenEndWithKey("{\"id\":\"9:1\"}")).isEmpty();
+    }
+
+    /**
+     * With the StringConverter key. Expected: as with the JSON key (the key names T as plainly). Suspected cause:
+     * {@code ChangePipeline.keyTransactionId} reads JSON only; {@code Struct{id=9:1}} names none, so the lost END
+     * waits for the 10-stall-timeout rule (the decisions entry's "a broken END naming nothing holds 10 stall
+     * timeouts", here for an END that does name its transaction).
+     */
+    @Disabled("finding 7: a broken END whose key is StringConverter text Struct{id=9:1}: lag(orders) grows 12 ... 38 s"
+            + " at truth 0 (with a JSON key: <= 2.5 s from 12 s)")
+    @Test
+    void finding7_aBrokenEndWithAStringConverterKeyEndsItsTransaction() {
+        assertThat(brokenEndWithKey("Struct{id=9:1}")).isEmpty();
     }
 }
