@@ -90,7 +90,7 @@ class CdcAttack9Test extends ShopProcessorHarness {
         }
     }
 
-    /** Held: with nothing later on partition 0, changes 2 and 4 trailing on partition 1 hold orders (read the truth). */
+    /** Held: nothing later on partition 0: changes 2 and 4 trailing on partition 1 hold orders (the truth). */
     @Test
     void aTransactionSpanningTwoPartitionsWithOneSlowHoldsTheTable() {
         assertThat(passedOnOnePartitionRun(false)).isEmpty();
@@ -374,13 +374,37 @@ class CdcAttack9Test extends ShopProcessorHarness {
         }
     }
 
-    @Disabled("probe, not a test: prints the time of 2,000 changes + ENDs beside 0 and 10,000 open holds (loaded)")
+    /** With 10,000 holds open, {@code ends} more ENDs ahead of their data (each past MAX_HOLDS: makeRoom). */
+    private long costAtCapacity(int ends) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            List<CdcRecord> first = new ArrayList<>(TransactionEnds.MAX_HOLDS);
+            for (int i = 0; i < TransactionEnds.MAX_HOLDS; i++) {
+                first.add(end((300_000 + i) + ":1", clock.millis() - 500, Map.of("public.customers", 1)));
+            }
+            p.process(first);
+            long start = System.nanoTime();
+            for (int b = 0; b < ends / 100; b++) {
+                List<CdcRecord> batch = new ArrayList<>(100);
+                for (int i = 0; i < 100; i++) {
+                    batch.add(end((500_000 + b * 100 + i) + ":1", clock.millis() - 400, Map.of("public.customers", 1)));
+                }
+                p.process(batch);
+            }
+            return System.nanoTime() - start;
+        }
+    }
+
+    @Disabled("probe, not a test: prints the time of 2,000 changes + ENDs beside 0 and 10,000 open holds, and of"
+            + " 2,000 ENDs at MAX_HOLDS (loaded)")
     @Test
     void probeCostPerChangeWithTenThousandHolds() {
         long none = costRun(0, 2_000);
         long many = costRun(10_000, 2_000);
-        System.out.printf("cost probe: 2,000 changes+ENDs (products) with 0 customers holds %d ms, with 10,000 holds %d ms%n",
-                none / 1_000_000, many / 1_000_000);
+        long full = costAtCapacity(2_000);
+        System.out.printf("cost probe: 2,000 changes+ENDs of products with 0 holds open %d ms, with 10,000 customers"
+                + " holds open %d ms; 2,000 customers ENDs at MAX_HOLDS %d ms%n", none / 1_000_000, many / 1_000_000,
+                full / 1_000_000);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
