@@ -108,7 +108,8 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * numbers here show what it costs in a common shape (a multi-row transaction over two partitions, one slow).
      */
     @Disabled("finding 1 (documented cost, quantified): T's changes over 2 partitions, partition 1 20 s late, a later"
-            + " transaction on partition 0: lag 0.0 from ~5 s to 20 s at truths 5-20 s; health UP")
+            + " transaction on partition 0: min(lag(orders), overall) 0.0 in 17 of 22 reads at truths 4.6-20.6 s;"
+            + " health UP")
     @Test
     void finding1_aLaterChangeOnTheFastPartitionDoesNotEndAHoldWhoseRestIsOnTheSlowOne() {
         assertThat(passedOnOnePartitionRun(true)).isEmpty();
@@ -148,12 +149,18 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * its way") — true per partition, not across partitions; then the 4 s give-up. Attack 8 finding 4 (a gap in
      * the middle) was decided the other way (trail: over-read), so the two rules disagree on the same ambiguity.
      */
-    @Disabled("finding 2: T's last change seen on partition 0, its first 20 s late on partition 1: lag 0.0 from ~5 s"
-            + " to 20 s at truths 5-20 s, with and without data_collection_order; health UP")
+    @Disabled("finding 2: T's last change (dco 2 of 2) seen on partition 0, its first 20 s late on partition 1:"
+            + " min(lag(orders), overall) 0.0 in 17 of 22 reads, at truths 4.1-20.1 s; health UP")
     @Test
     void finding2_theTablesLastChangeSeenDoesNotEndAHoldWhoseEarlierChangeIsOnASlowPartition() {
-        assertThat(lastSeenFirstBehindRun(true)).as("with data_collection_order").isEmpty();
-        assertThat(lastSeenFirstBehindRun(false)).as("total_order only").isEmpty();
+        assertThat(lastSeenFirstBehindRun(true)).isEmpty();
+    }
+
+    /** Finding 2 without data_collection_order (the attack 8 fallback: the table's own highest total_order). */
+    @Disabled("finding 2b: the same with total_order only: see the test's failure text")
+    @Test
+    void finding2b_withoutDataCollectionOrderTheSame() {
+        assertThat(lastSeenFirstBehindRun(false)).isEmpty();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -206,7 +213,8 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * forgotten, but the rule does not look at partitions.
      */
     @Disabled("finding 3: an END behind 4,100 transactions, its change 20 s late on a partition nothing came on yet:"
-            + " lag 0.0 from ~5 s to 19 s at truths 5-19 s; behind 400, the truth")
+            + " min(lag(orders), overall) 0.0 in 16 of 21 reads at truths 5.1-20.1 s, health UP; behind 400, the"
+            + " truth")
     @Test
     void finding3_anEndBehindManyTransactionsWhoseChangeIsOnAnUnseenPartitionHoldsTheTable() {
         assertThat(forgottenRun(4_100)).isEmpty();
@@ -270,16 +278,15 @@ class CdcAttack9Test extends ShopProcessorHarness {
     }
 
     /**
-     * The same at MAX_HOLDS. Expected: no read of lag(orders) under the truth.
-     * Suspected cause: {@code TransactionEnds.makeRoom} drops the newest hold of a table an older hold keeps held —
-     * B (orders, newer than every customers hold) — on the premise "no table's reading changes while the older is
-     * open"; but the older (A) closes first, when its change arrives, and from then orders reads current while B's
-     * change is still on its way.
+     * Held: the same at MAX_HOLDS (B's END arrives with 10,000 holds open, C's makes room). Expected: no read of
+     * lag(orders) under the truth. Suspected going in: {@code makeRoom} drops B (the newest hold of a table an older
+     * one holds) and orders reads current once A closes. Observed (2026-11-27 23:24 UTC, integ11): no under-read;
+     * lag(orders) read now − ta (2.3 ... 14.3 s, 1.15 s over the truth now − tb) from A's change until B's, then 0;
+     * cdc_transactions_evicted_total rose by 2. Not explained in the time given (what holds orders at ta after A's
+     * change was applied); an over-read of at most tb − ta, not a finding here.
      */
-    @Disabled("finding 4: at MAX_HOLDS makeRoom dropped B (orders, newest), A's change then closed orders' last hold:"
-            + " lag(orders) ~0 from 3 s to 15 s at truths 1.9-13.9 s")
     @Test
-    void finding4_aHoldDroppedForRoomDoesNotLetItsTableReadCurrentWhenTheOlderHoldCloses() {
+    void twoOrdersEndsAheadOfTheirDataAtMaxHoldsDoNotUnderRead() {
         assertThat(makeRoomRun(9_998)).isEmpty();
     }
 
@@ -338,7 +345,8 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * customers hold and kept it.
      */
     @Disabled("finding 5: a given-up hold re-opened by its change while 10,000 holds are open is dropped silently:"
-            + " overall and lag(orders) under the truth 45-54 s, 0 evictions counted; with 100 holds, the truth")
+            + " min(lag(orders), overall) 0.0 in 9 of 9 reads at truths 45.1-53.1 s, 0 evictions counted; with 100"
+            + " holds, the truth")
     @Test
     void finding5_aGivenUpHoldReopenedAtCapacityHoldsItsTableOrIsCounted() {
         assertThat(reopenRun(10_000)).isEmpty();
@@ -475,8 +483,8 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * the value is valid JSON; a value broken anywhere before its end falls back to "every hold on its partition".
      */
     @Disabled("finding 6: another transaction's change broken inside 'after' (transaction block unread, Debezium writes"
-            + " it last) on T's partition: min(lag, overall) 0.0 in each gap past 4 s at truths up to ~24.7 s; the"
-            + " finding 7 fix does not apply")
+            + " it last) on T's partition: min(lag(orders), overall) 0.0 in 21 of 48 reads at truths 4.2-6.7,"
+            + " 10.7-12.7, 16.7-18.7, 22.7-24.7 s (attack 8 finding 7's numbers); health UP")
     @Test
     void finding6_aForeignDeadLetterBrokenBeforeItsTransactionBlockDoesNotEndATrailingHold() {
         long t = clock.millis() + 1_000;
@@ -527,8 +535,8 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * waits for the 10-stall-timeout rule (the decisions entry's "a broken END naming nothing holds 10 stall
      * timeouts", here for an END that does name its transaction).
      */
-    @Disabled("finding 7: a broken END whose key is StringConverter text Struct{id=9:1}: lag(orders) grows 12 ... 38 s"
-            + " at truth 0 (with a JSON key: <= 2.5 s from 12 s)")
+    @Disabled("finding 7: a broken END whose key is StringConverter text Struct{id=9:1}: lag(orders) 2.2, 4.2 ..."
+            + " 38.2 s after each heartbeat at truth 0 (with a JSON key: <= 2.5 s from 12 s)")
     @Test
     void finding7_aBrokenEndWithAStringConverterKeyEndsItsTransaction() {
         assertThat(brokenEndWithKey("Struct{id=9:1}")).isEmpty();
