@@ -25,15 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack7Test extends ShopProcessorHarness {
 
-    /** A settled start: one complete transaction of orders applied, a heartbeat after it; lag(orders) 0. */
-    private void settle(CdcEventProcessor p) {
-        p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
-                end("3:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat(clock.millis())));
-        clock.advance(Duration.ofSeconds(1));
-        p.process(List.of(heartbeat(clock.millis() - 50)));
-        assertThat(lag("orders")).as("settled").isZero();
-    }
-
     /**
      * A transaction T (commit t1) of 4 changes of orders streams slower than the stall timeout: its changes reach the
      * processor 6 s apart (a Connect producer draining a large transaction's partition under load, the case

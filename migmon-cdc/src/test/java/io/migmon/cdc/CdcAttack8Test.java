@@ -27,15 +27,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack8Test extends ShopProcessorHarness {
 
-    /** A settled start: one complete transaction of orders applied, a heartbeat after it; lag(orders) 0. */
-    private void settle(CdcEventProcessor p) {
-        p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
-                end("3:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat(clock.millis())));
-        clock.advance(Duration.ofSeconds(1));
-        p.process(List.of(heartbeat(clock.millis() - 50)));
-        assertThat(lag("orders")).as("settled").isZero();
-    }
-
     /** A record of the transaction topic that is not valid JSON (dead-lettered: it may be any transaction's END). */
     private CdcRecord poisonOnTransactionTopic() {
         return CdcRecord.of("shop.transaction", 0, offsets.incrementAndGet(), clock.millis(), null,

@@ -30,15 +30,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class CdcAttack9Test extends ShopProcessorHarness {
 
-    /** A settled start: one complete transaction of orders applied, a heartbeat after it; lag(orders) 0. */
-    private void settle(CdcEventProcessor p) {
-        p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
-                end("3:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat(clock.millis())));
-        clock.advance(Duration.ofSeconds(1));
-        p.process(List.of(heartbeat(clock.millis() - 50)));
-        assertThat(lag("orders")).as("settled").isZero();
-    }
-
     /**
      * Advances the clock 1 s {@code seconds} times, a heartbeat every 2 s, and after each step compares
      * min(lag(orders), overall) with {@code truthMs} (of the clock's millis: the truth in ms); adds each read under

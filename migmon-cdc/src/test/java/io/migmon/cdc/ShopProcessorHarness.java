@@ -1,11 +1,14 @@
 package io.migmon.cdc;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.migmon.core.health.Health;
 import io.migmon.core.testing.MutableClock;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -91,5 +94,14 @@ abstract class ShopProcessorHarness {
 
     static String verdict(Health h) {
         return h.status() + " " + h.reasons();
+    }
+
+    /** A settled start: one complete transaction of orders applied, a heartbeat after it; lag(orders) 0. */
+    protected void settle(CdcEventProcessor p) {
+        p.process(List.of(data("orders", 0, 1, clock.millis() - 100, "3:1", 1),
+                end("3:1", clock.millis() - 100, Map.of("public.orders", 1)), heartbeat(clock.millis())));
+        clock.advance(Duration.ofSeconds(1));
+        p.process(List.of(heartbeat(clock.millis() - 50)));
+        assertThat(lag("orders")).as("settled").isZero();
     }
 }
