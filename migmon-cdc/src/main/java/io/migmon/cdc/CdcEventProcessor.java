@@ -34,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -397,7 +398,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private String heartbeatTopicPrefix = "__debezium-heartbeat";
         private String transactionTopicSuffix = ".transaction";
         private Clock clock = Clock.systemUTC();
-        private java.util.function.LongSupplier monotonicNanos;
+        private LongSupplier monotonicNanos;
         private KafkaClientFactory clients = KafkaClientFactory.DEFAULT;
         private AnomalyMonitor anomalyMonitor;
         private Duration anomalySampleInterval = Duration.ofSeconds(5);
@@ -594,7 +595,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
          * alone to play an NTP step. Default: {@code System.nanoTime()} with the system clock, else the given
          * clock's time.
          */
-        Builder monotonicClock(java.util.function.LongSupplier nanos) {
+        Builder monotonicClock(LongSupplier nanos) {
             this.monotonicNanos = Require.notNull(nanos, "monotonicClock");
             return this;
         }

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /** Immutable configuration of a {@link CdcEventProcessor}, copied from its builder (every field final). */
@@ -56,7 +57,7 @@ final class ProcessorConfig {
      * anchored at the epoch time of their first read so that they stay positive and comparable in magnitude with
      * epoch nanos (never compared with them). By default {@link #monotonic(Clock)}.
      */
-    final java.util.function.LongSupplier monotonicNanos;
+    final LongSupplier monotonicNanos;
     final KafkaClientFactory clients;
 
     ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
@@ -79,7 +80,7 @@ final class ProcessorConfig {
                     Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
                     Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout,
                     int applyRetries, String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
-                    KafkaClientFactory clients, java.util.function.LongSupplier monotonicNanos) {
+                    KafkaClientFactory clients, LongSupplier monotonicNanos) {
         this.monotonicNanos = monotonicNanos != null ? monotonicNanos : monotonic(clock);
         this.name = name;
         this.registry = registry;
@@ -111,7 +112,7 @@ final class ProcessorConfig {
      * of this call; with any other clock (a test's, moved by hand) that clock's epoch nanos, which then also drive
      * the elapsed-time rules (a test that steps the wall clock alone gives its own monotonic clock).
      */
-    static java.util.function.LongSupplier monotonic(Clock clock) {
+    static LongSupplier monotonic(Clock clock) {
         if (clock.equals(Clock.systemUTC()) || clock.equals(Clock.systemDefaultZone())) {
             long anchor = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
             return () -> anchor + System.nanoTime();

@@ -587,12 +587,7 @@ final class ProgressTracker {
             return;
         }
         deadTransactionRecords.computeIfAbsent(topic, t -> Collections.synchronizedSet(
-                Collections.newSetFromMap(new LinkedHashMap<String, Boolean>(16, 0.75f, false) {
-                    @Override
-                    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                        return size() > TransactionEnds.MAX_RECENT;
-                    }
-                }))).add(transactionKey(transactionId));
+                BoundedMaps.oldestForgottenSet(TransactionEnds.MAX_RECENT))).add(transactionKey(transactionId));
     }
 
     /** A change of partition {@code p} with this source time arrived (consumed at {@code consumedNanos}). */
@@ -878,12 +873,7 @@ final class ProgressTracker {
      * changes of its transaction (another partition, polled first or while a large transaction's changes are
      * still being applied), so it is remembered until they arrive.
      */
-    private final Map<String, Long> endedTransactions = new LinkedHashMap<>(64, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-            return size() > MAX_ENDED_TRANSACTIONS;
-        }
-    };
+    private final Map<String, Long> endedTransactions = BoundedMaps.oldestForgotten(MAX_ENDED_TRANSACTIONS);
     static final int MAX_ENDED_TRANSACTIONS = 1024;
     /**
      * {@code eventCount} of an {@code END} whose changes are counted per table ({@code data_collections}, held by

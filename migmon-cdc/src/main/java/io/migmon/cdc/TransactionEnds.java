@@ -400,12 +400,7 @@ final class TransactionEnds {
      * {@code key \0 topic}: they may be a change of that transaction only (attack 8 finding 7: another transaction's
      * dead letter on T's partition ended T's trailing hold); the last {@value #MAX_RECENT} (guarded by this).
      */
-    private final LinkedHashMap<String, Map<Integer, Long>> deadLetteredOf = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Map<Integer, Long>> eldest) {
-            return size() > MAX_RECENT;
-        }
-    };
+    private final LinkedHashMap<String, Map<Integer, Long>> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
 
     /**
      * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold whose
@@ -464,16 +459,8 @@ final class TransactionEnds {
     private final long discoveryNanos;
 
     /** Recent transactions by {@code connector \0 key}, oldest forgotten first (processing thread only). */
-    private final LinkedHashMap<String, Seen> recent = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Seen> eldest) {
-            if (size() > MAX_RECENT) {
-                forgottenSourceNanos = Math.max(forgottenSourceNanos, eldest.getValue().sourceNanos);
-                return true;
-            }
-            return false;
-        }
-    };
+    private final LinkedHashMap<String, Seen> recent = BoundedMaps.oldestForgotten(MAX_RECENT,
+            (key, seen) -> this.forgottenSourceNanos = Math.max(this.forgottenSourceNanos, seen.sourceNanos));
     private Seen last;
     private String lastConnector;
     /**
@@ -653,16 +640,8 @@ final class TransactionEnds {
      * transaction arriving past the give-up read 0 at a truth of 5.6-8.1 s). {@link #givenUpKeys} mirrors its keys
      * for the hot path: one lookup per change without the lock, and only while some hold was given up.
      */
-    private final LinkedHashMap<String, List<Hold>> gaveUp = new LinkedHashMap<>(16, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, List<Hold>> eldest) {
-            if (size() > MAX_RECENT) {
-                givenUpKeys.remove(eldest.getKey());
-                return true;
-            }
-            return false;
-        }
-    };
+    private final LinkedHashMap<String, List<Hold>> gaveUp = BoundedMaps.oldestForgotten(MAX_RECENT,
+            (key, holds) -> this.givenUpKeys.remove(key));
     private final Set<String> givenUpKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** {@code gaveUp.size()}, readable without the lock. */
     private volatile int givenUpCount;

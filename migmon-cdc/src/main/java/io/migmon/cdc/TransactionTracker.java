@@ -138,12 +138,7 @@ final class TransactionTracker {
     /** Open transactions by key, in the order they were first seen. */
     private final LinkedHashMap<String, Tx> open = new LinkedHashMap<>();
     /** Keys of reported or evicted transactions, bounded, oldest forgotten first. */
-    private final Map<String, Boolean> finished = new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_FINISHED;
-        }
-    };
+    private final Map<String, Boolean> finished = BoundedMaps.oldestForgotten(MAX_FINISHED);
     private Tx last;
     private long nextExpiryNanos;
 
