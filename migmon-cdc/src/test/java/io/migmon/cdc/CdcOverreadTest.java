@@ -34,9 +34,25 @@ class CdcOverreadTest extends ShopProcessorHarness {
     static final String TX = "shop.transaction";
     static final String BEATS = "__debezium-heartbeat.shop";
 
+    /**
+     * Whether the processor is a group consumer's (never started: records still come through {@code process(...)}),
+     * with partition 0 of the data and transaction topics assigned as the poll loop's rebalance callback does: the
+     * topics' partitions are then known ({@code TransactionEnds.Owner#partitions}) and an {@code END} written after
+     * the assignment is live (not a redelivery).
+     */
+    boolean group;
+
     CdcEventProcessor processor250() {
-        return CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
-                .heartbeatInterval(HB).monotonicClock(this::monotonicNanos).build();
+        CdcEventProcessor.Builder b = CdcEventProcessor.builder().meterRegistry(registry).clock(clock)
+                .applier(batch -> { }).heartbeatInterval(HB).monotonicClock(this::monotonicNanos);
+        if (!group) {
+            return b.build();
+        }
+        CdcEventProcessor p = b.kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:9", "group.id", "overread"))
+                .topics(DATA, BEATS, TX).build();
+        p.pipeline().assigned(List.of(new TopicPartition(DATA, 0), new TopicPartition(TX, 0)), java.util.Set.of(DATA,
+                TX));
+        return p;
     }
 
     /** The source and the broker: one log per topic (offset = index), the commits not processed yet. */
@@ -50,6 +66,8 @@ class CdcOverreadTest extends ShopProcessorHarness {
         long nextCommitMs;
         long nextBeatMs;
         boolean writing = true;
+        /** Source time between two transactions. */
+        long everyMs = 100;
 
         Source(long startMs) {
             nextCommitMs = startMs;
@@ -74,13 +92,16 @@ class CdcOverreadTest extends ShopProcessorHarness {
                     long c = nextCommitMs;
                     // Debezium PostgreSQL: xid:lsn, each change its own lsn, the END another
                     String xid = Integer.toString(10_000 + id);
+                    append(TX, c, "{\"id\":\"" + xid + "\"}", "{\"status\":\"BEGIN\",\"id\":\"" + xid + ":"
+                            + (100 * id - 50) + "\",\"event_count\":null,\"data_collections\":null,\"ts_ms\":" + c
+                            + "}");
                     append(DATA, c, "{\"id\":" + id + "}", change("orders", id, c, xid + ":" + (100 * id), 1));
                     append(TX, c, "{\"id\":\"" + xid + ":" + (100 * id + 50) + "\"}", "{\"status\":\"END\",\"id\":\""
                             + xid + ":" + (100 * id + 50) + "\",\"event_count\":1,\"data_collections\":["
                             + "{\"data_collection\":\"public.orders\",\"event_count\":1}],\"ts_ms\":" + c + "}");
                     unapplied.put(id, c);
                     commitOf.put(id, c);
-                    nextCommitMs += 100;
+                    nextCommitMs += everyMs;
                 } else {
                     append(BEATS, nextBeatMs, "{\"serverName\":\"shop\"}", "{\"ts_ms\":" + nextBeatMs + "}");
                     nextBeatMs += 250;
@@ -121,6 +142,13 @@ class CdcOverreadTest extends ShopProcessorHarness {
                 PartitionProgress pp = p.progress().partition(new TopicPartition(t, 0));
                 pp.end(logs.get(t).size(), nowMs);
                 pp.endReadMs = nowMs;
+                long at = pp.committed;
+                if (t.equals(DATA) && at >= 0 && at < logs.get(t).size()) {
+                    // the probe reads the record at the applied-and-committed offset: its Kafka and source time
+                    CdcRecord r = logs.get(t).get((int) at);
+                    int id = Integer.parseInt(new String(r.key(), StandardCharsets.UTF_8).replaceAll("[^0-9]", ""));
+                    pp.peeked(at, r.timestampMs(), commitOf.get(id) * 1_000_000L);
+                }
             }
         }
     }
@@ -166,10 +194,32 @@ class CdcOverreadTest extends ShopProcessorHarness {
      * 50 ms one poll of the first partition of {@code order} with records waiting (data up to {@code dataMax}, the
      * others up to 500), the gauges read before and after it.
      */
-    Worst run(List<String> order, int dataMax, boolean probe, long pauseMs, StringBuilder trace) {
+    /** How the lag probe's end offsets are known: never (process(...) only), before every read, every 250 ms. */
+    enum Probe { NONE, FRESH, PERIODIC }
+
+    Worst run(List<String> order, int max, Probe probeMode, long pauseMs, StringBuilder trace) {
+        return run(order, max, probeMode, pauseMs, false, trace);
+    }
+
+    /** @param sideBeats heartbeats read during the pause too (the side consumer, every 100 ms) */
+    Worst run(List<String> order, int max, Probe probeMode, long pauseMs, boolean sideBeats, StringBuilder trace) {
+        return run(order, false, 100, 6_000, max, probeMode, pauseMs, sideBeats, trace);
+    }
+
+    /**
+     * @param cycle   {@code order} is a cycle: each step polls its next partition (when it has records), not the
+     *                first with records waiting
+     * @param everyMs source time between two transactions
+     */
+    Worst run(List<String> order, boolean cycle, long everyMs, long recoveryMs, int max, Probe probeMode, long pauseMs,
+              boolean sideBeats, StringBuilder trace) {
+        int[] step = {0};
+        boolean probe = probeMode != Probe.NONE;
+        long[] lastProbe = {-1_000_000L};
         Worst w = new Worst();
         try (CdcEventProcessor p = processor250()) {
             Source s = new Source(clock.millis());
+            s.everyMs = everyMs;
             // settled
             for (int i = 0; i < 20; i++) {
                 clock.advance(Duration.ofMillis(100));
@@ -189,27 +239,25 @@ class CdcOverreadTest extends ShopProcessorHarness {
             while (clock.millis() < pauseEnd) {
                 clock.advance(Duration.ofMillis(50));
                 s.writeUntil(clock.millis());
-                if (probe) {
-                    s.probe(p, clock.millis());
+                maybeProbe(probeMode, s, p, lastProbe);
+                if (sideBeats && clock.millis() % 100 == 0 && s.waiting(BEATS) > 0) {
+                    p.process(s.poll(BEATS, 500));
                 }
                 read(p, s, w, "pause", trace);
             }
-            long end = clock.millis() + 6_000;
+            long end = clock.millis() + recoveryMs;
             while (clock.millis() < end) {
                 clock.advance(Duration.ofMillis(50));
                 s.writeUntil(clock.millis());
-                if (probe) {
-                    s.probe(p, clock.millis());
-                }
+                maybeProbe(probeMode, s, p, lastProbe);
                 read(p, s, w, "before poll", trace);
-                for (String t : order) {
+                List<String> candidates = cycle ? List.of(order.get(step[0]++ % order.size())) : order;
+                for (String t : candidates) {
                     if (s.waiting(t) > 0) {
-                        List<CdcRecord> b = s.poll(t, t.equals(DATA) ? dataMax : 500);
+                        List<CdcRecord> b = s.poll(t, max);
                         p.process(b);
                         s.applied(b);
-                        if (probe) {
-                            s.probe(p, clock.millis());
-                        }
+                        maybeProbe(probeMode, s, p, lastProbe);
                         read(p, s, w, "after " + b.size() + " of " + t, trace);
                         break;
                     }
@@ -217,6 +265,13 @@ class CdcOverreadTest extends ShopProcessorHarness {
             }
         }
         return w;
+    }
+
+    private void maybeProbe(Probe mode, Source s, CdcEventProcessor p, long[] last) {
+        if (mode == Probe.FRESH || mode == Probe.PERIODIC && clock.millis() - last[0] >= 250) {
+            s.probe(p, clock.millis());
+            last[0] = clock.millis();
+        }
     }
 
     private void read(CdcEventProcessor p, Source s, Worst w, String at, StringBuilder trace) {
@@ -231,13 +286,63 @@ class CdcOverreadTest extends ShopProcessorHarness {
         }
     }
 
+    /**
+     * A large backlog whose transaction topic trails the data by more than {@value TransactionEnds#MAX_RECENT}
+     * transactions: 1,000 single-row transactions a second (one every ms) written through the 8 s pause and on, the
+     * consumer draining the data partition four polls for every one of the transaction topic (500 records each;
+     * BEGIN and END are two records per transaction: 250 transactions of {@code END}s a poll), heartbeats read on the
+     * side during the pause, the lag probe every 250 ms; 15 s of recovery. Every change is applied within a few
+     * polls of its commit; its {@code END} comes 5-11 s later, when the transaction is no longer among the 4,096
+     * remembered ({@code TransactionEnds.recent}).
+     */
+    private Worst trailingByMoreThanRemembered() {
+        return run(List.of(DATA, DATA, DATA, DATA, TX, BEATS), true, 1, 15_000, 500, Probe.PERIODIC, 8_000, true,
+                null);
+    }
+
+    /**
+     * Held as a group consumer (the poll loop): the data topic's partitions are known (the assignment), so an
+     * {@code END} whose transaction is forgotten is not held once its table's every known partition delivered a
+     * later change ({@code TransactionEnds.end}: {@code newestOf(...) >= commit}): arrival order on a known
+     * partition is evidence. Max over-read 1 ms, no under-read.
+     */
+    @Test
+    void endsTrailingByMoreThanTheTransactionsRememberedHoldNothingWithKnownPartitions() {
+        group = true;
+        Worst w = trailingByMoreThanRemembered();
+        System.out.println("TRAILING group " + w);
+        assertThat(w.over).as("%s", w).isLessThanOrEqualTo(0.25);
+        assertThat(w.under).as("%s", w).isZero();
+    }
+
+    /**
+     * The same through {@code process(...)} with Kafka records (a host feeding records it consumed itself: the
+     * topics' partitions are not known). The {@code END} of a transaction forgotten from {@code recent} opens a hold
+     * with nothing seen ({@code forgotten}: not trailing), released only when the table's partitions are caught up
+     * (the caught-up rule) or given up after the stall timeout while nothing of the table waits — under continuous
+     * writes the data partition has records waiting at nearly every check, so the hold stays, and each later
+     * forgotten {@code END} opens another: the gauge reads how far the {@code END}s trail the data (growing) while
+     * every change is applied. No {@code capacity} eviction is counted (nothing is given up).
+     */
+    @org.junit.jupiter.api.Disabled("finding 3 (process(...) with Kafka records, partitions not known): END topic"
+            + " trailing the data by > 4,096 transactions under 1,000 tx/s: overall and orders up to 11.449 s at a truth"
+            + " of 0.049 s, 1,134 of 1,520 reads over the truth by > 250 ms; no capacity eviction counted")
+    @Test
+    void endsTrailingByMoreThanTheTransactionsRememberedThroughProcess() {
+        Worst w = trailingByMoreThanRemembered();
+        System.out.println("TRAILING process " + w);
+        assertThat(w.over).as("%s", w).isLessThanOrEqualTo(0.25);
+    }
+
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         List<org.junit.jupiter.params.provider.Arguments> a = new ArrayList<>();
-        for (boolean probe : new boolean[] {true, false}) {
-            for (int max : new int[] {500, 20}) {
+        for (Probe probe : Probe.values()) {
+            for (int max : new int[] {500, 20, -20}) {
+                for (boolean group : new boolean[] {false, true}) {
                 for (String o : List.of("data,ends,beats", "data,beats,ends", "beats,data,ends", "ends,data,beats",
                         "beats,ends,data", "ends,beats,data")) {
-                    a.add(org.junit.jupiter.params.provider.Arguments.of(o, max, probe));
+                    a.add(org.junit.jupiter.params.provider.Arguments.of(o, max, probe, group));
+                }
                 }
             }
         }
@@ -252,10 +357,121 @@ class CdcOverreadTest extends ShopProcessorHarness {
         return l;
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
+    /**
+     * Every consumption order, with the lag probe's end offsets known as the poll loop's lag thread keeps them (fresh
+     * at each read, or every 250 ms with the peek of the record at the committed offset) and, without end offsets,
+     * {@code process(...)} alone. Held: no read over the truth by more than 250 ms in any of them (the worst is
+     * +0.100 s, the gap between two commits: the last applied change against the next one); with end offsets no read
+     * under the truth at all. The {@code END}s trailing the data by whole polls, the heartbeats read before the
+     * {@code END}s, the {@code END}s before their data: none makes the hold or the heartbeat rule read a
+     * transaction's commit age after its change was applied. Without end offsets, heartbeats read ahead of the
+     * backlog read 0 at a truth of 8 s (see {@link #heartbeatsReadAheadOfDataNoEndOffsets}).
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{2} max {1} order {0} group {3}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
-    void survey(String order, int max, boolean probe) {
-        Worst w = run(topics(order), max, probe, 8_000, null);
-        System.out.printf("SURVEY probe=%s dataMax=%d order=%s: %s%n", probe, max, order, w);
+    void noOverReadInAnyConsumptionOrder(String order, int max, Probe probe, boolean group) {
+        this.group = group;
+        Worst w = run(topics(order), Math.abs(max), probe, 8_000, max < 0, null);
+        System.out.printf("SURVEY probe=%s max=%d sideBeats=%s group=%s order=%s: %s%n", probe, Math.abs(max), max < 0,
+                group, order, w);
+        assertThat(w.over).as("%s", w).isLessThanOrEqualTo(0.25);
+        if (probe != Probe.NONE) {
+            assertThat(w.under).as("%s", w).isZero();
+        }
+    }
+
+    /**
+     * {@code process(...)} with Kafka records and no end offsets (a host feeding records it consumed itself): the
+     * heartbeats, read ahead of an 8 s backlog of data, make the processor current (idle rule: a heartbeat processed
+     * after the last change, emitted after it) while 80 changes wait unread; the gauge reads 0 at a truth of 8 s until
+     * the data is read. The poll loop is not affected (its lag thread knows the end offsets, see the survey); an
+     * embedded engine's one stream cannot reorder. Kept as the measured bound of that path, not a regression test.
+     */
+    @org.junit.jupiter.api.Disabled("finding 2 (process(...) with Kafka records, no end offsets): heartbeats read ahead"
+            + " of an 8 s backlog: overall and orders 0.000 at a truth of 8.000 s, 26 of 800 reads under the truth")
+    @Test
+    void heartbeatsReadAheadOfDataNoEndOffsets() {
+        Worst w = run(topics("beats,data,ends"), 500, Probe.NONE, 8_000, null);
+        assertThat(w.under).as("%s", w).isZero();
+    }
+
+    /**
+     * The candidate this class was written for does not reproduce (see the survey); what does give the sample's
+     * numbers is the batch in hand: a batch of the backlog (up to {@code max.poll.records} changes, seconds of
+     * source time) is committed by the target, and until {@code apply} returns and the pipeline marks it applied
+     * ({@code ChangePipeline.finish} → {@code markApplied}), the gauge reads the batch's oldest change
+     * ({@code PartitionProgress.inFlightSourceNanos}) while the truth is the oldest change after it. The over-read is
+     * the batch's source-time span: the first 50 of an 8 s backlog of single-row transactions 100 ms apart here
+     * (4.9 s, plus the 100 ms to the next); in the benchmark's backlog (~100 rows/s, 500 records a poll) ~5 s, the
+     * 5.3 s of the sample (7.77 s at a truth of 2.47 s). docs/cdc.md names this class ("an apply
+     * that committed but has not returned"); this test measures it. The applier here commits, then returns 50 ms
+     * later (the JDBC applier returns right after {@code commit()}; in the poll loop the poll thread then notices
+     * the attempt's end and runs {@code finish}).
+     */
+    @org.junit.jupiter.api.Disabled("finding 1: the first 50 changes of an 8 s backlog (4.9 s of source time) committed"
+            + " by the target, apply not returned yet (50 ms): overall and orders 7.950 s at a truth of 2.950 s"
+            + " (over-read 5.0 s = the batch's span + 100 ms); 2.950 once it returned")
+    @Test
+    void aCommittedBatchWhoseApplyHasNotReturnedReadsItsOldestChange() throws Exception {
+        java.util.concurrent.CountDownLatch committed = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean gate = new java.util.concurrent.atomic.AtomicBoolean();
+        Source[] src = new Source[1];
+        CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> {
+            List<CdcRecord> records = new ArrayList<>();
+            batch.forEach(e -> records.add(e.record()));
+            synchronized (src) {
+                src[0].applied(records); // the target's commit
+            }
+            if (gate.get()) {
+                committed.countDown();
+                release.await();
+            }
+        }).heartbeatInterval(HB).monotonicClock(this::monotonicNanos).build();
+        try (p) {
+            Source s = new Source(clock.millis());
+            src[0] = s;
+            for (int i = 0; i < 20; i++) {
+                clock.advance(Duration.ofMillis(100));
+                s.writeUntil(clock.millis());
+                for (String t : List.of(DATA, TX, BEATS)) {
+                    List<CdcRecord> b = s.poll(t, 500);
+                    if (!b.isEmpty()) {
+                        p.process(b);
+                    }
+                }
+                s.probe(p, clock.millis());
+            }
+            // paused 8 s (80 transactions), then the first 50 of the backlog in one poll (max.poll.records)
+            clock.advance(Duration.ofMillis(8_000));
+            s.writeUntil(clock.millis() - 1);
+            s.probe(p, clock.millis());
+            double before = overall();
+            double truthBefore;
+            synchronized (src) {
+                truthBefore = s.truth(clock.millis());
+            }
+            assertThat(before).as("the backlog waits").isCloseTo(truthBefore, org.assertj.core.api.Assertions.within(0.11));
+            gate.set(true);
+            List<CdcRecord> backlog = s.poll(DATA, 50);
+            Thread apply = new Thread(() -> p.process(backlog));
+            apply.start();
+            committed.await();
+            clock.advance(Duration.ofMillis(50));
+            double truth;
+            synchronized (src) {
+                truth = s.truth(clock.millis());
+            }
+            double overall = overall();
+            double table = lag("orders");
+            release.countDown();
+            apply.join(10_000);
+            s.probe(p, clock.millis());
+            System.out.printf("FINDING1 %d changes spanning %.1f s committed, apply not returned: overall %.3f orders"
+                    + " %.3f truth %.3f; after the return overall %.3f%n", backlog.size(),
+                    (backlog.size() - 1) * 0.1, overall, table, truth, overall());
+            assertThat(overall - truth).as("overall over the truth").isLessThanOrEqualTo(0.25);
+            assertThat(table - truth).as("orders over the truth").isLessThanOrEqualTo(0.25);
+        }
     }
 }
