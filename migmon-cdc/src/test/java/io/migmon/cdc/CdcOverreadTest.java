@@ -26,6 +26,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code process(...)} (no end offsets). The applier returns at once, so the truth is now − commit time of the
  * oldest change committed and not processed yet (0 when none). Every 50 ms: the overall and {@code orders} gauges
  * against it.
+ *
+ * <p>Results (2026-11-28, main 8e89e88): the candidate named in docs/cdc.md (an {@code END} consumed after its
+ * change was applied, so the hold or the heartbeat rule reads the transaction's commit age) does not reproduce: in
+ * 108 consumption orders (data, {@code END}s and heartbeats in every order, 500 or 20 records a poll, heartbeats read
+ * on the side during the pause or not, end offsets fresh, every 250 ms or none, as a group consumer or through
+ * {@code process(...)}) no read is over the truth by more than 0.1 s; an idle second table beside the backlog holds
+ * too. An {@code END} after its change finds it among the last 4,096 transactions seen and holds nothing; one before
+ * it holds only until the change is observed ({@code begin}, before the apply), while the truth is at least as old.
+ * What gives the sample's numbers is finding 1 (the batch in hand committed by the target before {@code apply}
+ * returns: over-read = the batch's source-time span, 5 s for 500 records at ~100 rows/s). Findings 2 and 3 are of
+ * {@code process(...)} with Kafka records (no end offsets, partitions not known), finding 4 of the poll loop's
+ * side consumer (heartbeats ahead of data the lag probe has not seen: under-read up to the lag refresh interval).
  */
 class CdcOverreadTest extends ShopProcessorHarness {
 
