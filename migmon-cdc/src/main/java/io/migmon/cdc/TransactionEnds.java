@@ -667,9 +667,11 @@ final class TransactionEnds {
                 givenUpKeys.remove(key);
                 givenUpCount = gaveUp.size();
             }
-            if (++h.seen < h.expected && holds.size() < MAX_HOLDS) {
+            if (++h.seen < h.expected) {
                 seenChange(h, dco, order, partition, nowNanos);
-                holds.add(h);
+                if (holds.size() < MAX_HOLDS || makeRoom(h)) { // never dropped uncounted (attack 9 finding 4)
+                    holds.add(h);
+                }
             }
             return;
         }

@@ -375,9 +375,6 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * {@code end(...)} only. Here the table (orders) has no other hold, so makeRoom would have dropped a newer
      * customers hold and kept it.
      */
-    @Disabled("finding 4: a given-up hold re-opened by its change while 10,000 holds are open is dropped silently:"
-            + " min(lag(orders), overall) 0.0 in 9 of 9 reads at truths 45.1-53.1 s, 0 evictions counted; with 100"
-            + " holds, the truth")
     @Test
     void finding4_aGivenUpHoldReopenedAtCapacityHoldsItsTableOrIsCounted() {
         assertThat(reopenRun(10_000)).isEmpty();
@@ -566,8 +563,6 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * waits for the 10-stall-timeout rule (the decisions entry's "a broken END naming nothing holds 10 stall
      * timeouts", here for an END that does name its transaction).
      */
-    @Disabled("finding 6: a broken END whose key is StringConverter text Struct{id=9:1}: lag(orders) 2.2, 4.2 ..."
-            + " 38.2 s after each heartbeat at truth 0 (with a JSON key: <= 2.5 s from 12 s)")
     @Test
     void finding6_aBrokenEndWithAStringConverterKeyEndsItsTransaction() {
         assertThat(brokenEndWithKey("Struct{id=9:1}")).isEmpty();
