@@ -123,7 +123,8 @@ final class ChangePipeline {
             }
         };
         this.ends = groupTransactions ? new TransactionEnds(members, progress::topicState, sink,
-                config.stallTimeout, config.lagRefreshInterval, discoveryTime(config)) : null;
+                config.stallTimeout, config.lagRefreshInterval, discoveryTime(config), config.transformationsDropChanges)
+                : null;
         progress.ends = ends;
     }
 

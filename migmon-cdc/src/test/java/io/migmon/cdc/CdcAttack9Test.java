@@ -106,9 +106,6 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * on a partition none of T's changes came on is given up after the stall timeout once the others moved on"): the
      * numbers here show what it costs in a common shape (a multi-row transaction over two partitions, one slow).
      */
-    @Disabled("finding 1 (documented cost, quantified): T's changes over 2 partitions, partition 1 20 s late, a later"
-            + " transaction on partition 0: min(lag(orders), overall) 0.0 in 17 of 22 reads at truths 4.6-20.6 s;"
-            + " health UP")
     @Test
     void finding1_aLaterChangeOnTheFastPartitionDoesNotEndAHoldWhoseRestIsOnTheSlowOne() {
         assertThat(passedOnOnePartitionRun(true)).isEmpty();
@@ -148,16 +145,12 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * its way") — true per partition, not across partitions; then the 4 s give-up. Attack 8 finding 4 (a gap in
      * the middle) was decided the other way (trail: over-read), so the two rules disagree on the same ambiguity.
      */
-    @Disabled("finding 2: T's last change (dco 2 of 2) seen on partition 0, its first 20 s late on partition 1:"
-            + " min(lag(orders), overall) 0.0 in 17 of 22 reads, at truths 4.1-20.1 s; health UP")
     @Test
     void finding2_theTablesLastChangeSeenDoesNotEndAHoldWhoseEarlierChangeIsOnASlowPartition() {
         assertThat(lastSeenFirstBehindRun(true)).isEmpty();
     }
 
     /** Finding 2 without data_collection_order (the attack 8 fallback: the table's own highest total_order). */
-    @Disabled("finding 2b: the same with total_order only (total_order 2 of event_count 2 seen): 0.0 in 17 of 22"
-            + " reads at truths 4.1-20.1 s; health UP")
     @Test
     void finding2b_withoutDataCollectionOrderTheSame() {
         assertThat(lastSeenFirstBehindRun(false)).isEmpty();
@@ -212,9 +205,6 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * change on partition 1 — no change of orders ever came on partition 1 — could not have been seen and
      * forgotten, but the rule does not look at partitions.
      */
-    @Disabled("finding 3: an END behind 4,100 transactions, its change 20 s late on a partition nothing came on yet:"
-            + " min(lag(orders), overall) 0.0 in 16 of 21 reads at truths 5.1-20.1 s, health UP; behind 400, the"
-            + " truth")
     @Test
     void finding3_anEndBehindManyTransactionsWhoseChangeIsOnAnUnseenPartitionHoldsTheTable() {
         assertThat(forgottenRun(4_100)).isEmpty();
@@ -510,9 +500,6 @@ class CdcAttack9Test extends ShopProcessorHarness {
      * finding 7 fix reads the id only when it comes before the break, which for Debezium's field order is only when
      * the value is valid JSON; a value broken anywhere before its end falls back to "every hold on its partition".
      */
-    @Disabled("finding 5: another transaction's change broken inside 'after' (transaction block unread, Debezium writes"
-            + " it last) on T's partition: min(lag(orders), overall) 0.0 in 21 of 48 reads at truths 4.2-6.7,"
-            + " 10.7-12.7, 16.7-18.7, 22.7-24.7 s (attack 8 finding 7's numbers); health UP")
     @Test
     void finding5_aForeignDeadLetterBrokenBeforeItsTransactionBlockDoesNotEndATrailingHold() {
         long t = clock.millis() + 1_000;
