@@ -696,7 +696,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 require(topics.stream().anyMatch(t -> t.endsWith(transactionTopicSuffix)
                                 && t.length() > transactionTopicSuffix.length()),
                         "transformationsDropChanges needs a transaction topic (<topic.prefix>" + transactionTopicSuffix
-                                + ") among topics: it only changes how transaction END records hold the lag");
+                                + ") among topics " + topics + ": it only changes how transaction END records hold the lag");
             }
             if (lagProbeTimeout != null) {
                 Duration stall = ProcessorConfig.stallTimeout(stallTimeout, heartbeatInterval);

@@ -39,27 +39,31 @@ import java.util.function.Predicate;
  *       start, lag 0 at a truth of 3.3 s): in a consumer group, the partitions of the topic assigned here
  *       ({@link Owner#partitions}; a partition assigned elsewhere is another member's staleness); from an embedded
  *       engine ({@link #ONE_STREAM}), its destination's one ordered stream. Through {@code process(...)} with Kafka
- *       records the topic's partitions are not known: this rule releases nothing there (the caught-up rule or the
- *       give-up does, an over-read of at most {@code giveUp});</li>
+ *       records the topic's partitions are not known: this rule releases nothing there (the give-up does: see the
+ *       bound below);</li>
  *   <li>when every partition of the table's topic held here is caught up (end offset at or below the committed
  *       one) by an end offset read at least {@code grace} (the lag refresh interval) after the {@code END} arrived:
  *       the changes are older than the committed position (same restart case, nothing new on the table); only for
  *       an {@code END} that may be a redelivery (its record written before its partition was assigned here, or not
  *       known: attack 6 finding 6, a live {@code END}'s change still in the connector's producer leaves the
- *       partitions caught up too) — and, when some of the table's changes of the transaction were seen, unless the
- *       hold is <em>trailing</em> (see {@link #trails}: decided per table from its {@code data_collection_order}s
- *       against its {@code event_count}; the rest of it may be on its way behind the {@code END}: a Connect
- *       worker's producer lets the transaction topic's record overtake a large transaction's data; with the
- *       topic's partitions not known, not once a later transaction's change arrived on every partition its changes
- *       came on: attack 8 finding 8, a Filter transformation's dropped change is on no way); a trailing hold
- *       is released by the rules above only, or given up after {@value #TRAILING_GIVE_UP_FACTOR} times
- *       {@code giveUp} without one of its changes arriving (a hold with nothing seen from Kafka trails too: its
- *       change may be behind on any partition, attack 7 finding 3);</li>
- *   <li>given up after {@code giveUp} (the stall timeout) since its newest change (or its {@code END}) while nothing
- *       of the table's topic waits here, when not trailing: counted in
- *       {@code cdc_transactions_evicted_total{reason="unseen"}}, logged at WARN the first time (DEBUG after). Its
+ *       partitions caught up too); when some of the table's changes of the transaction were seen, only with the
+ *       topic's partitions known from a group assignment (attack 9 fixes: "caught up" is positive evidence there;
+ *       through {@code process(...)} nothing is);</li>
+ *   <li><b>otherwise given up, never inferred from arrival order</b> (attack 9 fixes, decided once: see
+ *       {@link #trails}): a <em>trailing</em> hold (the rest of its changes may be on their way behind the
+ *       {@code END}: a Connect worker's producer lets the transaction topic's record overtake a large transaction's
+ *       data, or a partition of the topic is slow) is given up {@value #TRAILING_GIVE_UP_FACTOR} times
+ *       {@code giveUp} (the stall timeout) after the newest of its changes (or its {@code END}, or the topic's
+ *       assignment here) arrived, while nothing of the table's topic waits here; a hold that does not trail (its
+ *       {@code END} from an embedded engine's one stream, a dead letter naming its transaction, or the opt-in
+ *       {@link CdcEventProcessor.Builder#transformationsDropChanges(boolean)} rule) after {@code giveUp}. So the
+ *       <b>bound</b>: a hold over-reads a table at most until {@value #TRAILING_GIVE_UP_FACTOR} stall timeouts
+ *       after the last of its changes arrived (40 s at 2 s heartbeats), counted in
+ *       {@code cdc_transactions_evicted_total{reason="unseen"}} ({@code "capacity"} when nothing of its transaction
+ *       was remembered, {@value #MAX_RECENT} transactions back), logged at WARN the first time (DEBUG after). Its
  *       changes went to a topic this processor does not read under the expected name (a routing transformation),
- *       or were applied before a restart on a partition held elsewhere. A change of the transaction arriving after
+ *       were dropped by a transformation, were dead-lettered without naming their transaction, or were applied
+ *       before a restart on a partition this processor does not know of. A change of the transaction arriving after
  *       the give-up holds the table again (attack 7 finding 5), with what was counted before.</li>
  * </ul>
  * Every "time since" of these rules (grace, give-ups, dead letters, assignment) is on the monotonic clock
@@ -75,7 +79,9 @@ import java.util.function.Predicate;
  * {@code END} without {@code data_collections} holds nothing (nothing tells which tables it counts).
  *
  * <p>Threads: {@link #change} and {@link #end} run on the processing thread (under the pipeline's lock); the holds
- * are read by gauges on any thread (synchronized; the hot path enters the lock only while holds exist).
+ * are read by gauges on any thread (synchronized; the hot path enters the lock only while holds exist). Cost: holds
+ * are indexed by table ({@link HoldIndex}); a change visits its own table's holds only, and every hold is judged at
+ * most every {@link #EXPIRE_EVERY_NANOS}.
  */
 final class TransactionEnds {
 
@@ -258,6 +264,8 @@ final class TransactionEnds {
          * {@link #trails}), its give-up is counted as {@link #CAPACITY}.
          */
         boolean forgotten;
+        /** How long nothing of it had arrived when it was given up (the log). */
+        long waitedNanos;
         /** Creation order: ties of {@link #commitNanos} in {@link HoldIndex}. */
         final long seq = SEQ.incrementAndGet();
 
@@ -924,6 +932,7 @@ final class TransactionEnds {
             Hold h = done.get(i);
             holds.remove(h);
             if (verdicts.get(i) == GIVE_UP) {
+                h.waitedNanos = nowNanos - h.lastArrivalNanos;
                 if (givenUp == null) {
                     givenUp = new ArrayList<>(2);
                 }
@@ -1025,11 +1034,12 @@ final class TransactionEnds {
         }
         if (!loggedGiveUp) {
             loggedGiveUp = true;
-            LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen after waiting {}: lag no longer"
+            LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen, none for {}: lag no longer"
                             + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
-                            + " go to another topic, were dropped by a transformation (a Filter), or were applied before a"
+                            + " go to another topic, were dropped by a transformation (a Filter: see the builder's"
+                            + " transformationsDropChanges), were dead-lettered, or were applied before a"
                             + " restart{}", h.txKey, h.expected, h.table,
-                    h.topic, h.seen, Duration.ofNanos(giveUpNanos), h.forgotten ? CAPACITY : UNSEEN,
+                    h.topic, h.seen, Duration.ofNanos(h.waitedNanos).withNanos(0), h.forgotten ? CAPACITY : UNSEEN,
                     h.forgotten ? "; or arrived before the last " + MAX_RECENT + " transactions remembered" : "");
         } else {
             LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
