@@ -397,6 +397,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         private int applyRetries = 2;
         private String heartbeatTopicPrefix = "__debezium-heartbeat";
         private String transactionTopicSuffix = ".transaction";
+        private boolean transformationsDropChanges;
         private Clock clock = Clock.systemUTC();
         private LongSupplier monotonicNanos;
         private KafkaClientFactory clients = KafkaClientFactory.DEFAULT;
@@ -556,6 +557,33 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         }
 
         /**
+         * Declares that a Kafka Connect transformation between Debezium and this processor drops some changes that
+         * Debezium counted in the transaction topic's {@code END} records (a {@code Filter} SMT on the data topics,
+         * not on the transaction topic), so a transaction's changes seen never reach its {@code event_count} (default
+         * false).
+         *
+         * <p>By default an {@code END} whose changes of a table were not all seen holds that table's replication lag
+         * at least at {@code now - its commit time} until they arrive, and ends only on positive evidence (all its
+         * changes counted, a later change on every partition of the table assigned here, the partitions caught up for
+         * an {@code END} that may be a redelivery, a dead letter naming the transaction); else it is given up 10
+         * stall timeouts after the last of its changes arrived, counted in
+         * {@code cdc_transactions_evicted_total{reason="unseen"}}. With changes dropped on purpose every such
+         * transaction reads that over-read: a table changed steadily reads about 10 stall timeouts (40 s at 2 s
+         * heartbeats) for good. With this option, a hold some of whose changes arrived also ends, after the stall
+         * timeout, once a change of the table from a later transaction arrived on every partition its changes came
+         * on. Cost: a change of it held back on a partition none of its changes came on reads current meanwhile (an
+         * under-read, attack 9 finding 1 of issue 11); leave it off unless changes are dropped.
+         *
+         * @throws IllegalArgumentException at {@link #build()} when {@link #transactionTopicSuffix} is null, or the
+         *         processor consumes Kafka topics by name and none of them is a transaction topic ({@code <topic.prefix>} + {@link #transactionTopicSuffix}): the
+         *         option would change nothing
+         */
+        public Builder transformationsDropChanges(boolean drop) {
+            this.transformationsDropChanges = drop;
+            return this;
+        }
+
+        /**
          * Feeds this monitor (opt-in; default none) so that the same detectors that watch migrations watch the
          * pipeline: every {@link #anomalySampleInterval(Duration)} a sampler thread owned by the processor (a daemon
          * thread, started by {@code build()}, stopped by {@code close()}; not the poll thread, so a hung apply is
@@ -660,6 +688,16 @@ public final class CdcEventProcessor implements Runnable, Closeable {
                 pp.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
                 pprops = pp;
             }
+            if (transformationsDropChanges) {
+                require(transactionTopicSuffix != null, "transformationsDropChanges needs transaction metadata:"
+                        + " transactionTopicSuffix is null (END records are not read)");
+            }
+            if (transformationsDropChanges && consumerProperties != null && topicPattern == null) {
+                require(topics.stream().anyMatch(t -> t.endsWith(transactionTopicSuffix)
+                                && t.length() > transactionTopicSuffix.length()),
+                        "transformationsDropChanges needs a transaction topic (<topic.prefix>" + transactionTopicSuffix
+                                + ") among topics " + topics + ": it only changes how transaction END records hold the lag");
+            }
             if (lagProbeTimeout != null) {
                 Duration stall = ProcessorConfig.stallTimeout(stallTimeout, heartbeatInterval);
                 require(lagProbeTimeout.compareTo(stall) < 0, "lagProbeTimeout (" + lagProbeTimeout
@@ -668,7 +706,7 @@ public final class CdcEventProcessor implements Runnable, Closeable {
             return new CdcEventProcessor(new ProcessorConfig(name, registry, metricsOptions, cprops, pprops, topics,
                     topicPattern, applier, deadLetterTopic, heartbeatInterval, stallTimeout, lagRefreshInterval,
                     pollTimeout, lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix, transactionTopicSuffix,
-                    clock, clients, monotonicNanos)).withAnomalies(anomalyMonitor, anomalySampleInterval);
+                    clock, clients, monotonicNanos, transformationsDropChanges)).withAnomalies(anomalyMonitor, anomalySampleInterval);
         }
 
         private static boolean present(Map<String, Object> props, String key) {

@@ -123,7 +123,8 @@ final class ChangePipeline {
             }
         };
         this.ends = groupTransactions ? new TransactionEnds(members, progress::topicState, sink,
-                config.stallTimeout, config.lagRefreshInterval, discoveryTime(config)) : null;
+                config.stallTimeout, config.lagRefreshInterval, discoveryTime(config), config.transformationsDropChanges)
+                : null;
         progress.ends = ends;
     }
 
@@ -335,11 +336,15 @@ final class ChangePipeline {
 
     /**
      * The {@code id} of a transaction topic record's key (Debezium's {@code TransactionMetadataKey}: {@code {"id":..}},
-     * or inside {@code payload} with the JSON converter's schemas), else null (no key, not JSON, no id).
+     * or inside {@code payload} with the JSON converter's schemas, or Kafka's {@code StringConverter} text of the key
+     * Struct, {@code Struct{id=571:53195832}}: attack 9 finding 6), else null (no key, not one of these, no id).
      */
     static String keyTransactionId(byte[] key) {
         if (key == null || key.length == 0) {
             return null;
+        }
+        if (key[0] == 'S') {
+            return structTextId(new String(key, java.nio.charset.StandardCharsets.UTF_8));
         }
         try (JsonParser p = KEY_FACTORY.createParser(key)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -349,6 +354,24 @@ final class ChangePipeline {
         } catch (IOException | RuntimeException e) {
             return null; // not a usable key: the dead letter names no transaction
         }
+    }
+
+    /**
+     * The {@code id} field of a Connect Struct's {@code toString()} ({@code Struct{id=..}} or
+     * {@code Struct{id=..,other=..}}), else null. Debezium's transaction ids ({@code txId:lsn}, a GTID, a SCN) hold no
+     * comma or brace.
+     */
+    private static String structTextId(String text) {
+        if (!text.startsWith("Struct{") || !text.endsWith("}")) {
+            return null;
+        }
+        String body = text.substring("Struct{".length(), text.length() - 1);
+        for (String field : body.split(",")) {
+            if (field.startsWith("id=") && field.length() > 3 && !field.equals("id=null")) {
+                return field.substring(3);
+            }
+        }
+        return null;
     }
 
     private static String keyId(JsonParser p) throws IOException {

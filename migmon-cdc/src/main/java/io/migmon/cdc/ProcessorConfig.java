@@ -59,6 +59,8 @@ final class ProcessorConfig {
      */
     final LongSupplier monotonicNanos;
     final KafkaClientFactory clients;
+    /** {@link CdcEventProcessor.Builder#transformationsDropChanges(boolean)} (default false). */
+    final boolean transformationsDropChanges;
 
     ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
                     Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
@@ -81,6 +83,21 @@ final class ProcessorConfig {
                     Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout,
                     int applyRetries, String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
                     KafkaClientFactory clients, LongSupplier monotonicNanos) {
+        this(name, registry, metricsOptions, consumerProperties, producerProperties, topics, topicPattern, applier,
+                deadLetterTopic, heartbeatInterval, stallTimeoutOverride, lagRefreshInterval, pollTimeout,
+                lagProbeTimeout, retryBackoff, closeTimeout, applyRetries, heartbeatTopicPrefix,
+                transactionTopicSuffix, clock, clients, monotonicNanos, false);
+    }
+
+    /** @param transformationsDropChanges see {@link #transformationsDropChanges} */
+    ProcessorConfig(String name, MeterRegistry registry, MetricsOptions metricsOptions,
+                    Map<String, Object> consumerProperties, Map<String, Object> producerProperties,
+                    List<String> topics, Pattern topicPattern, ChangeApplier applier, String deadLetterTopic,
+                    Duration heartbeatInterval, Duration stallTimeoutOverride, Duration lagRefreshInterval,
+                    Duration pollTimeout, Duration lagProbeTimeout, Duration retryBackoff, Duration closeTimeout,
+                    int applyRetries, String heartbeatTopicPrefix, String transactionTopicSuffix, Clock clock,
+                    KafkaClientFactory clients, LongSupplier monotonicNanos, boolean transformationsDropChanges) {
+        this.transformationsDropChanges = transformationsDropChanges;
         this.monotonicNanos = monotonicNanos != null ? monotonicNanos : monotonic(clock);
         this.name = name;
         this.registry = registry;

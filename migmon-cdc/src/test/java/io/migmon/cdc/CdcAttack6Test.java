@@ -220,8 +220,16 @@ class CdcAttack6Test extends ShopProcessorHarness {
     /**
      * Restart mid-transaction: the previous instance applied and committed changes 1-2 of transaction T (4 changes
      * of orders) and stopped; this one (a new processor) reads changes 3-4 and T's END (event_count 4), applies
-     * them; heartbeats go on every 2 s for 12 s. Truth: all of T is in the target: staleness 0. Expected: lag(orders)
-     * ≤ one heartbeat interval + 0.5 s once the stall timeout (4 s, the END hold's give-up) passed.
+     * them; heartbeats go on every 2 s. Truth: all of T is in the target: staleness 0. Expected: lag(orders)
+     * ≤ one heartbeat interval + 0.5 s once the END hold's give-up passed.
+     *
+     * <p><b>Expectation changed (attack 9 fixes, 2026-11-28):</b> was "once the stall timeout (4 s) passed", on the
+     * rule that the table's last change seen (4 of 4) means nothing more is coming. Through {@code process(...)} the
+     * same inputs come from a live T whose changes 1 and 2 trail on another, slow partition (attack 9 finding 2: 0.0
+     * at truths 4-20 s); decided toward the bounded, counted over-read: the hold is given up
+     * {@link ShopProcessorHarness#TRAILING_BOUND} (10 stall timeouts, 40 s) after its last change, counted
+     * {@code reason="unseen"} (in a consumer group the caught-up partitions release it at once: the END is a
+     * redelivery). Pinned: never above T's own staleness, current from the bound on, one give-up counted.
      */
     @Test
     void aRestartMidTransactionReadsCurrentOnceTheHoldIsGivenUp() {
@@ -230,17 +238,36 @@ class CdcAttack6Test extends ShopProcessorHarness {
             p.process(List.of(heartbeat(clock.millis() - 50)));
             p.process(List.of(data("orders", 0, 3, t1, "11:1", 3), data("orders", 0, 4, t1, "11:1", 4),
                     end("11:1", t1, Map.of("public.orders", 4))));
-            List<String> reads = new ArrayList<>();
-            for (int s = 0; s < 6; s++) {
-                clock.advance(HEARTBEAT);
-                p.process(List.of(heartbeat(clock.millis() - 50)));
-                reads.add(String.format("%.2f", lag("orders")));
-            }
-            String state = "lag(orders) after each heartbeat " + reads + "; overall " + overall() + "; health "
-                    + verdict(p.healthCheck().check());
-            assertThat(lag("orders")).as(state).isLessThanOrEqualTo(2.5);
-            assertThat(overall()).as(state).isLessThanOrEqualTo(2.5);
+            String state = boundedRun(p, t1);
+            assertThat(evicted(TransactionEnds.UNSEEN)).as(state).isEqualTo(1.0);
         }
+    }
+
+    /**
+     * Reads lag(orders) after each of 22 heartbeats (2 s apart) and asserts the decided bound of an END hold's
+     * over-read (attack 9 fixes): never above the staleness of {@code t1}, and lag(orders) and overall ≤ one
+     * heartbeat interval + 0.5 s from {@link ShopProcessorHarness#TRAILING_BOUND} after now on. Returns the reads.
+     */
+    private String boundedRun(CdcEventProcessor p, long t1) {
+        long from = clock.millis();
+        List<String> reads = new ArrayList<>();
+        double aboveStaleness = 0;
+        double afterBound = 0;
+        for (int s = 0; s < 22; s++) {
+            clock.advance(HEARTBEAT);
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            double read = lag("orders");
+            reads.add(String.format("%.2f", read));
+            aboveStaleness = Math.max(aboveStaleness, read - (clock.millis() - t1) / 1e3);
+            if (clock.millis() - from >= TRAILING_BOUND.toMillis()) {
+                afterBound = Math.max(afterBound, Math.max(read, overall()));
+            }
+        }
+        String state = "lag(orders) after each heartbeat " + reads + "; overall " + overall() + "; dead-lettered "
+                + p.deadLettered() + "; health " + verdict(p.healthCheck().check());
+        assertThat(aboveStaleness).as(state + ": never above T's own staleness").isLessThanOrEqualTo(0.001);
+        assertThat(afterBound).as(state + ": current from the bound (10 stall timeouts) on").isLessThanOrEqualTo(2.5);
+        return state;
     }
 
     /**
@@ -289,7 +316,14 @@ class CdcAttack6Test extends ShopProcessorHarness {
      * valid JSON (a broken producer / proxy) and is dead-lettered; T's END (event_count 2 for orders) follows;
      * heartbeats every 2 s for 12 s. Truth: the pipeline moved on, nothing waits: what the target lacks is in the DLQ
      * (counted there), not waiting. Expected: the dead letter counted, and lag(orders) ≤ one heartbeat interval +
-     * 0.5 s once the END hold's give-up (stall timeout 4 s) passed, not growing for good.
+     * 0.5 s once the END hold's give-up passed, not growing for good.
+     *
+     * <p><b>Expectation changed (attack 9 fixes, 2026-11-28):</b> was "once the stall timeout (4 s) passed", on the
+     * rule that a dead letter naming no transaction on T's partition may be T's change. The poison value breaks
+     * before its {@code transaction} block (Debezium writes it last), so it names none; taken as any hold's change it
+     * ended another transaction's hold still streaming (attack 9 finding 5: 0.0 in 21 of 48 reads). Decided: a dead
+     * letter naming no transaction ends no hold; T's hold is given up {@link ShopProcessorHarness#TRAILING_BOUND}
+     * (10 stall timeouts) after its last change, counted {@code reason="unseen"}.
      */
     @Test
     void aPoisonChangeInsideATransactionDoesNotKeepTheTableStaleForever() {
@@ -301,17 +335,9 @@ class CdcAttack6Test extends ShopProcessorHarness {
                             "{\"id\":2}".getBytes(StandardCharsets.UTF_8),
                             "{\"before\":null,\"after\":{\"id\":2},\"sou".getBytes(StandardCharsets.UTF_8)),
                     end("12:1", t1, Map.of("public.orders", 2))));
-            List<String> reads = new ArrayList<>();
-            for (int s = 0; s < 6; s++) {
-                clock.advance(HEARTBEAT);
-                p.process(List.of(heartbeat(clock.millis() - 50)));
-                reads.add(String.format("%.2f", lag("orders")));
-            }
-            String state = "lag(orders) after each heartbeat " + reads + "; overall " + overall() + "; dead-lettered "
-                    + p.deadLettered() + "; health " + verdict(p.healthCheck().check());
+            String state = boundedRun(p, t1);
             assertThat(p.deadLettered()).as(state).isEqualTo(1);
-            assertThat(lag("orders")).as(state).isLessThanOrEqualTo(2.5);
-            assertThat(overall()).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(evicted(TransactionEnds.UNSEEN)).as(state).isEqualTo(1.0);
         }
     }
 

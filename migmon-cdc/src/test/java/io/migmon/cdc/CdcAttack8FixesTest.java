@@ -89,6 +89,10 @@ class CdcAttack8FixesTest extends ShopProcessorHarness {
                 .isEqualTo("571:53195829");
         assertThat(ChangePipeline.keyTransactionId(("{\"schema\":{\"type\":\"struct\",\"fields\":[{\"field\":\"id\"}]},"
                 + "\"payload\":{\"id\":\"7\"}}").getBytes(StandardCharsets.UTF_8))).isEqualTo("7");
+        assertThat(ChangePipeline.keyTransactionId("Struct{id=571:53195832}".getBytes(StandardCharsets.UTF_8)))
+                .as("StringConverter text of the key Struct (attack 9 finding 6)").isEqualTo("571:53195832");
+        assertThat(ChangePipeline.keyTransactionId("Struct{id=null}".getBytes(StandardCharsets.UTF_8))).isNull();
+        assertThat(ChangePipeline.keyTransactionId("Struct{}".getBytes(StandardCharsets.UTF_8))).isNull();
         assertThat(ChangePipeline.keyTransactionId(null)).isNull();
         assertThat(ChangePipeline.keyTransactionId("not json".getBytes(StandardCharsets.UTF_8))).isNull();
         assertThat(ChangePipeline.keyTransactionId("{\"id\":null}".getBytes(StandardCharsets.UTF_8))).isNull();

@@ -114,20 +114,39 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * {@code TRAILING_GIVE_UP_FACTOR} × the stall timeout (40 s); the later-change rule needs the topic's partitions
      * (unknown through process(...); in a group it needs a later change of the same table) and the caught-up rule an
      * END that may be a redelivery.
+     *
+     * <p><b>Expectation changed (attack 9 fixes, 2026-11-28):</b> the attack 8 fix (nothing of T remembered while a
+     * forgotten transaction committed after it: its changes "may have been seen", given up after the stall timeout)
+     * under-read its mirror, an END whose change is on a partition nothing came on (attack 9 finding 3: 0.0 at truths
+     * 5-20 s). Decided toward the bounded, counted over-read: such a hold trails and is given up
+     * {@link ShopProcessorHarness#TRAILING_BOUND} (10 stall timeouts) after its END, counted
+     * {@code reason="capacity"} (the memory of {@code TransactionEnds.MAX_RECENT} transactions was too short). Pinned:
+     * orders, customers and overall never above T's staleness, ≤ one heartbeat + 0.5 s from the bound on, the
+     * give-ups counted as capacity.
      */
     @Test
-    void finding2_anEndArrivingAfterManyTransactionsDoesNotHoldAnAppliedTable() {
-        assertThat(endAfterManyTransactionsRun(4_100)).isEmpty();
+    void finding2_anEndArrivingAfterManyTransactionsDoesNotHoldAnAppliedTablePastTheBound() {
+        assertThat(endAfterManyTransactionsRun(4_100, TRAILING_BOUND.toMillis())).isEmpty();
+        assertThat(capacityEvicted).as("the give-ups counted as capacity").isGreaterThanOrEqualTo(1.0);
     }
 
     /** Held: the same with 4,000 later transactions (below TransactionEnds.MAX_RECENT, 4,096) reads current. */
     @Test
     void anEndArrivingAfterFourThousandTransactionsDoesNotHoldAnAppliedTable() {
-        assertThat(endAfterManyTransactionsRun(4_000)).isEmpty();
+        assertThat(endAfterManyTransactionsRun(4_000, 12_000)).isEmpty();
     }
 
-    /** Finding 2's run with {@code n} later transactions; "" when every read from 12 s on is ≤ 2.5 s. */
-    private String endAfterManyTransactionsRun(int n) {
+    /** {@code cdc_transactions_evicted_total{reason="capacity"}} at the end of the last run, before close. */
+    private double capacityEvicted;
+    /** {@code cdc_transactions_evicted_total{reason="unseen"}} at the end of the last filtered run, before close. */
+    private double unseenEvicted;
+
+    /**
+     * Finding 2's run with {@code n} later transactions; "" when every read from {@code fromMs} after the ENDs on is
+     * ≤ 2.5 s and none above T's staleness.
+     */
+    private String endAfterManyTransactionsRun(int n, long fromMs) {
+        capacityEvicted = -1;
         try (CdcEventProcessor p = processor()) {
             settle(p);
             long t1 = clock.millis() - 50;
@@ -145,17 +164,22 @@ class CdcAttack8Test extends ShopProcessorHarness {
             }
             clock.advance(Duration.ofMillis(100));
             p.process(ends);
+            long endsAt = clock.millis();
             List<String> reads = new ArrayList<>();
             double worst = 0;
+            double aboveStaleness = 0;
             for (int s = 1; s <= 25; s++) {
                 clock.advance(HEARTBEAT);
                 p.process(List.of(heartbeat(clock.millis() - 50)));
                 reads.add(String.format("%.1f/%.1f/%.1f", lag("orders"), lag("customers"), overall()));
-                if (s >= 6) {
-                    worst = Math.max(worst, Math.max(overall(), Math.max(lag("orders"), lag("customers"))));
+                double max = Math.max(overall(), Math.max(lag("orders"), lag("customers")));
+                aboveStaleness = Math.max(aboveStaleness, max - (clock.millis() - t1) / 1e3);
+                if (clock.millis() - endsAt >= fromMs) {
+                    worst = Math.max(worst, max);
                 }
             }
-            return worst <= 2.5 ? "" : "truth 0; orders/customers/overall after each heartbeat (2 s apart) " + reads
+            capacityEvicted = evicted(TransactionEnds.CAPACITY);
+            return worst <= 2.5 && aboveStaleness <= 0.001 ? "" : "truth 0; orders/customers/overall after each heartbeat (2 s apart) " + reads
                     + "; health " + verdict(p.healthCheck().check());
         }
     }
@@ -255,29 +279,40 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * data_collection_order seen 1, highest 3 < event_count 4, so the hold trails (changes may be on their way) and
      * is released by nothing but the 10-stall-timeout give-up; the attack 7 finding 2 fix (lowest seen above 1) does
      * not cover a gap in the middle; the caught-up rule excludes a trailing hold with changes seen.
+     *
+     * <p><b>Expectation changed, enabled (attack 9 fixes, 2026-11-28):</b> up to the 12 s read these inputs are
+     * those of a live T whose changes 2 and 4 trail on partition 1 ({@code CdcAttack8FixesTest}: truth stale), so
+     * "current at 12 s" cannot hold without under-reading that case. Decided toward the bounded, counted over-read:
+     * the hold is given up {@link ShopProcessorHarness#TRAILING_BOUND} (10 stall timeouts, 40 s) after its last change
+     * ({@code reason="unseen"}); in a consumer group the caught-up partitions release it (a redelivered END). Pinned:
+     * never above T's own staleness, current from the bound on, one give-up counted.
      */
-    @Disabled("finding 4: restart with changes 2 and 4 applied before on partition 1, 1 and 3 redelivered:"
-            + " lag(orders) 2.1 ... 38.1 s for ~40 s at truth 0")
     @Test
-    void finding4_aRestartWithChangesAppliedBeforeOnAnotherPartitionReadsCurrent() {
+    void finding4_aRestartWithChangesAppliedBeforeOnAnotherPartitionReadsCurrentWithinTheBound() {
         try (CdcEventProcessor p = processor()) {
             long t1 = clock.millis() - 100;
             p.process(List.of(heartbeat(clock.millis() - 50)));
             p.process(List.of(data("orders", 0, 1, t1, "50:1", 1), data("orders", 0, 3, t1, "50:1", 3),
                     end("50:1", t1, Map.of("public.orders", 4))));
+            long endAt = clock.millis();
             List<String> reads = new ArrayList<>();
             double worst = 0;
+            double aboveStaleness = 0;
             for (int s = 1; s <= 25; s++) {
                 clock.advance(HEARTBEAT);
                 p.process(List.of(heartbeat(clock.millis() - 50)));
-                reads.add(String.format("%.1f", Math.max(lag("orders"), overall())));
-                if (s >= 6) {
-                    worst = Math.max(worst, Math.max(lag("orders"), overall()));
+                double read = Math.max(lag("orders"), overall());
+                reads.add(String.format("%.1f", read));
+                aboveStaleness = Math.max(aboveStaleness, read - (clock.millis() - t1) / 1e3);
+                if (clock.millis() - endAt >= TRAILING_BOUND.toMillis()) {
+                    worst = Math.max(worst, read);
                 }
             }
             String state = "truth 0; max(lag(orders), overall) after each heartbeat (2 s apart) " + reads
                     + "; health " + verdict(p.healthCheck().check());
-            assertThat(worst).as(state).isLessThanOrEqualTo(2.5);
+            assertThat(aboveStaleness).as(state + ": never above T's own staleness").isLessThanOrEqualTo(0.001);
+            assertThat(worst).as(state + ": current from the bound on").isLessThanOrEqualTo(2.5);
+            assertThat(evicted(TransactionEnds.UNSEEN)).as(state).isEqualTo(1.0);
         }
     }
 
@@ -541,10 +576,38 @@ class CdcAttack8Test extends ShopProcessorHarness {
      * through {@code process(...)} (partitions unknown; in a consumer group it needs a later change on every assigned
      * partition of the topic). The class Javadoc's "an over-read of at most giveUp" there holds for non-trailing holds
      * only. Not the listed routing cost: the table's topic is the expected one, only some changes are dropped.
+     *
+     * <p><b>Expectation changed (attack 9 fixes, 2026-11-28):</b> the attack 8 fix (a later transaction's change on
+     * every partition T's changes came on ends T's trailing) under-read its mirror, a change of T held back on a
+     * partition none of T's changes came on (attack 9 finding 1: 0.0 at truths 4.6-20.6 s). Decided: by default
+     * the bounded over-read — each hold is given up {@link ShopProcessorHarness#TRAILING_BOUND} (10 stall timeouts)
+     * after its change, so the table reads at most that plus the 3 s between transactions (here a steady ~39 s),
+     * counted {@code reason="unseen"}; with {@code transformationsDropChanges(true)} (the user declares a dropping
+     * transformation) the original expectation holds:
+     * {@link #finding8_withTransformationsDropChangesAFilteredTableReadsCurrent}.
      */
     @Test
-    void finding8_aTableWithAFilteredChangePerTransactionReadsCurrent() {
-        try (CdcEventProcessor p = processor()) {
+    void finding8_aTableWithAFilteredChangePerTransactionReadsWithinTheBound() {
+        double worst = filteredRun(processor());
+        assertThat(worst).isLessThanOrEqualTo(TRAILING_BOUND.toMillis() / 1e3 + 3.5);
+        assertThat(unseenEvicted).as("each transaction's hold given up, counted").isGreaterThan(0);
+    }
+
+    /** Finding 8's original expectation, with the opt-in for transformations that drop changes. */
+    @Test
+    void finding8_withTransformationsDropChangesAFilteredTableReadsCurrent() {
+        assertThat(filteredRun(CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
+                .heartbeatInterval(HEARTBEAT).monotonicClock(this::monotonicNanos).transformationsDropChanges(true)
+                .build())).isLessThanOrEqualTo(3.5);
+    }
+
+    /**
+     * Finding 8's run on {@code processor}: every 3 s a transaction with 2 changes of orders, the second filtered
+     * out. Returns max(lag(orders), overall) over the reads from 12 s on (asserting none above the oldest filtered
+     * transaction's staleness).
+     */
+    private double filteredRun(CdcEventProcessor processor) {
+        try (CdcEventProcessor p = processor) {
             settle(p);
             List<String> reads = new ArrayList<>();
             double worst = 0;
@@ -565,8 +628,10 @@ class CdcAttack8Test extends ShopProcessorHarness {
                     worst = Math.max(worst, read);
                 }
             }
-            assertThat(worst).as("truth ≤ 3 s; max(lag(orders), overall) every 3 s " + reads + "; health "
-                    + verdict(p.healthCheck().check())).isLessThanOrEqualTo(3.5);
+            unseenEvicted = evicted(TransactionEnds.UNSEEN);
+            System.out.println("finding 8 run: truth ≤ 3 s; max(lag(orders), overall) every 3 s " + reads
+                    + "; health " + verdict(p.healthCheck().check()));
+            return worst;
         }
     }
 

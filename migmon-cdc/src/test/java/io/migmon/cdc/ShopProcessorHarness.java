@@ -23,6 +23,19 @@ abstract class ShopProcessorHarness {
 
     static final Duration HEARTBEAT = Duration.ofSeconds(2);
 
+    /**
+     * The decided bound of an {@code END} hold's over-read through {@code process(...)} (attack 9 fixes): given up
+     * {@link TransactionEnds#TRAILING_GIVE_UP_FACTOR} stall timeouts (the default 2 × {@link #HEARTBEAT}) after the
+     * last of its changes (or its {@code END}) arrived: 40 s.
+     */
+    static final Duration TRAILING_BOUND = HEARTBEAT.multipliedBy(2L * TransactionEnds.TRAILING_GIVE_UP_FACTOR);
+
+    /** {@code cdc_transactions_evicted_total{reason}} summed over connectors. */
+    double evicted(String reason) {
+        return registry.find("cdc.transactions.evicted").tag("reason", reason).counters().stream()
+                .mapToDouble(c -> c.count()).sum();
+    }
+
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     final MutableClock clock = MutableClock.at("2026-01-10T10:00:00Z");
     final AtomicLong offsets = new AtomicLong();
