@@ -369,10 +369,52 @@ final class EtaEvaluation {
                             scenario, interval, rd[0], rd[1], rd[2], finish - rd[0], eventAt, rd[5] == 1 ? " STALLED" : "");
                 }
             }
+            if (m < 2 && Boolean.getBoolean("eta.marks")) {
+                // signed errors at the marks for tuning runs (-Deta.marks=true): (ETA - truth) / truth per seed
+                StringBuilder sb = new StringBuilder();
+                int mk = 0;
+                for (double[] rd : reads) {
+                    if (t0(rd, stallStart, stallEnd)) {
+                        continue;
+                    }
+                    while (mk < MARKS.length && rd[1] / total >= MARKS[mk]) {
+                        double truth = finish - rd[0];
+                        sb.append(String.format(Locale.ROOT, " %+.3f", (rd[2 + m] - truth) / truth));
+                        mk++;
+                    }
+                }
+                System.out.printf(Locale.ROOT, "MARKS %s @%d seed %d %s%s%n", scenario, interval, seed,
+                        m == 0 ? "migmon" : "cumulative", sb);
+            }
             e.perSeedMarks.add(marks);
             e.worst = Math.max(e.worst, worst);
             e.stabilitySum += stabilityCount == 0 ? 0 : stability / stabilityCount;
             e.runs++;
+            if (m == 0 && Boolean.getBoolean("eta.debug") && !Double.isNaN(eventAt)) {
+                // an oracle for tuning runs: the rate since the true event (the new level's own rows since it, read at
+                // each read), its last read outside 15% with more than 30 s to go: what post-change data alone allows
+                double doneAtEvent = Double.NaN;
+                double lastOracleOutside = Double.NaN;
+                double lastOracleTruth = Double.NaN;
+                for (double[] rd : reads) {
+                    if (Double.isNaN(doneAtEvent) && rd[0] >= eventAt) {
+                        doneAtEvent = rd[1];
+                        continue;
+                    }
+                    if (Double.isNaN(doneAtEvent) || rd[0] - eventAt < 10) {
+                        continue;
+                    }
+                    double truth = finish - rd[0];
+                    double oracle = (total - rd[1]) / ((rd[1] - doneAtEvent) / (rd[0] - eventAt));
+                    if (truth > 30 && Math.abs(oracle - truth) / truth > 0.15) {
+                        lastOracleOutside = rd[0] - eventAt;
+                        lastOracleTruth = truth;
+                    }
+                }
+                System.out.printf(Locale.ROOT, "ORACLE %s @%d seed %d migmon %.0f oracle %.0f (truth then %.0f)%n",
+                        scenario, interval, seed, Double.isNaN(lastOutside) ? 0 : lastOutside + interval,
+                        Double.isNaN(lastOracleOutside) ? 0 : lastOracleOutside + interval, lastOracleTruth);
+            }
             if (m == 0 && Boolean.getBoolean("eta.debug")) {
                 // per-seed detail for tuning runs (-Deta.debug=true): recovery after the event, STALLED working reads
                 System.out.printf(Locale.ROOT, "DEBUG %s @%d seed %d recovery %s stalled %d%n", scenario, interval,
@@ -384,6 +426,10 @@ final class EtaEvaluation {
                 e.recoverySecondsMax = Double.isNaN(e.recoverySecondsMax) ? rec : Math.max(e.recoverySecondsMax, rec);
             }
         }
+    }
+
+    private static boolean t0(double[] rd, double stallStart, double stallEnd) {
+        return rd[0] >= stallStart && rd[0] < stallEnd + 60;
     }
 
     static String markdown(Map<String, Map<String, Errors>> result, int seeds) {
