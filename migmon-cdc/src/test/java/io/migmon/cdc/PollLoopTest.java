@@ -172,6 +172,59 @@ class PollLoopTest {
         assertThat(registry.get("cdc.consumer.lag.seconds").gauge().value()).isPositive();
     }
 
+    /**
+     * {@code CdcOverreadTest} finding 1 in the poll loop: a batch the target committed reads as applied the moment its
+     * apply returns, not when the poll thread gets round to its bookkeeping. Here the poll thread is held inside that
+     * bookkeeping ({@code finish}: the applier's {@code targetTable}, asked per change once the apply returned,
+     * blocks), as a parse of the next 500 records, a heartbeat read or a slow fetch holds it in a backlog; the apply
+     * itself returns at once. The changes were committed 10 s, 9 s and 1 s ago; with all three in the target and
+     * nothing else waiting (end offset 3) the staleness is the newest one's age (no heartbeats here: the last applied
+     * change is the confirmation), ~1 s. Before the fix the gauge read the batch's oldest change, 10 s and growing,
+     * until the poll thread got to {@code markApplied}.
+     */
+    @Test
+    void aBatchInTheTargetStopsCountingWhenItsApplyReturnsNotWhenThePollThreadFinishesIt() throws Exception {
+        long now = System.currentTimeMillis();
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        ChangeApplier applier = new ChangeApplier() {
+            @Override
+            public void apply(List<ChangeEvent> batch) {
+                returned.set(true); // the target's commit; the apply returns now
+            }
+
+            @Override
+            public String targetTable(ChangeEvent event) {
+                if (returned.get() && held.getCount() > 0) {
+                    held.countDown();
+                    try {
+                        release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return event.qualifiedTable();
+            }
+        };
+        start(applier, envelopeAt(1, now - 10_000), envelopeAt(2, now - 9_000), envelopeAt(3, now - 1_000));
+        try {
+            assertThat(held.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("the poll thread in finish").isTrue();
+            Await.until(Duration.ofSeconds(10), "the overall replication lag reads the newest applied change's age",
+                    () -> registry.get("cdc.replication.lag.overall").gauge().value() < 5);
+        } finally {
+            release.countDown();
+        }
+        Await.until(Duration.ofSeconds(30), "committed", () -> committed() == 3);
+        assertThat(registry.get("cdc.replication.lag.overall").gauge().value()).isLessThan(5);
+        assertThat(processor.eventsProcessed()).isEqualTo(3);
+    }
+
+    private static String envelopeAt(int id, long sourceTsMs) {
+        return "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":" + sourceTsMs
+                + ",\"schema\":\"public\",\"table\":\"orders\"},\"op\":\"c\",\"ts_ms\":" + (sourceTsMs + 5) + "}";
+    }
+
     @Test
     void whileAnApplyHangsConsumerLagStaysVisibleAndHealthBlamesTheTarget() throws Exception {
         java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
