@@ -364,6 +364,11 @@ public final class JdbcTableVerifier implements AutoCloseable {
         /** The first this many candidates come from the checkpoint of an interrupted run (found before it died). */
         private int carriedOver;
         private final long[] unlisted = new long[DifferenceKind.values().length];
+        /**
+         * Rows every range query reads whatever its range (keys ranged by an expression: no index, each pass over a
+         * range scans the table; 0 otherwise), for the throttle.
+         */
+        private long scannedPerPass;
 
         Run(Connection src, Connection tgt, ExecutorService pool, Instant started) {
             this.src = src;
@@ -406,6 +411,33 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 cp.unlisted().forEach(meters::carriedOver);
             }
 
+            long windowRows = maxRowsPerSecond > 0
+                    ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
+                    : (long) chunkRows * windowRanges;
+            boolean fitsOneWindow = maxRowsPerSecond <= 0 && where == null && estimated >= 0
+                    && estimated - sourceRows <= windowRows + windowRows / 4;
+            if (unindexedRanges && !fitsOneWindow) {
+                // keys ranged by an expression (text keys, UTF-8 bytes) have no index: a bounded window scanned alone
+                // would sort (walk) and scan the whole table, every window again (quadratic). Instead one pass per
+                // side plans the windows and checksums them all (see expressionWindows), then the windows are
+                // compared one by one, with a checkpoint after each
+                expressionWindows(id, lower, windowRows, estimated);
+            } else {
+                windows(id, lower, windowRows, estimated, unindexedRanges);
+            }
+            VerificationReport report = finish(resumed);
+            clearCheckpoint(id);
+            return report;
+        }
+
+        /**
+         * Windows of {@code windowRows} source rows whose upper bound comes from a walk over the key index; a table that
+         * fits (planner's estimate) or keys {@code unindexed} (ranged by an expression, no bounded scan pays off) are
+         * one window.
+         */
+        private void windows(String id, List<String> start, long windowRows, long estimated, boolean unindexed)
+                throws SQLException {
+            List<String> lower = start;
             while (true) {
                 // a window of windowRanges * chunkRows source rows (its upper bound from a walk over the key index; the
                 // last window is open-ended, so target rows past the source's last key are in it): both sides first
@@ -415,15 +447,9 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 // is open-ended anyway, so a wrong estimate only makes it larger)
                 // with a throttle a window holds at most one second's worth of rows, so that the scans themselves
                 // follow the rate (a window is scanned at full speed; the throttle can only pause between windows)
-                long windowRows = maxRowsPerSecond > 0
-                        ? Math.max(100, Math.min((long) chunkRows * windowRanges, (long) maxRowsPerSecond))
-                        : (long) chunkRows * windowRanges;
                 // (not with a throttle: a stale estimate, a bulk load not analyzed yet, would make the rest one
                 // full-speed window; and not with a filter, whose estimate is the planner's guess)
-                // keys ranged by an expression (text keys, UTF-8 bytes) have no index: every bounded window would
-                // sort (walk) and scan the whole table, so the table is one window, scanned once per side, and the
-                // throttle charges it all (then pauses as long as the rate requires)
-                List<String> upper = unindexedRanges || maxRowsPerSecond <= 0 && where == null && estimated >= 0
+                List<String> upper = unindexed || maxRowsPerSecond <= 0 && where == null && estimated >= 0
                         && estimated - sourceRows <= windowRows + windowRows / 4 ? null
                         : s.nthKey(src, lower, windowRows);
                 if (upper != null) {
@@ -437,31 +463,98 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, upper));
                 Checksum ws = s.checksum(src, lower, upper);
                 Checksum wt = get(targetSum);
-                sourceRows += ws.count();
-                targetRows += wt.count();
-                long covered = Math.max(ws.count(), wt.count());
-                rangesCompared++;
-                if (!ws.equals(wt)) {
-                    rangesDiffering++;
-                    if (ws.count() == 0 || wt.count() == 0) {
-                        compare(lower, upper, ws, wt);
-                    } else {
-                        window(lower, upper, Math.max(ws.count(), wt.count()));
-                    }
-                }
-                rowsChecked += covered;
-                rowsThisRun += covered;
-                meters.rowsChecked(covered, rowsChecked, rowsThisRun);
-                throttle.acquire(covered);
+                compareWindow(lower, upper, ws, wt);
                 if (last) {
                     break;
                 }
                 lower = upper;
                 saveCheckpoint(id, lower);
             }
-            VerificationReport report = finish(resumed);
-            clearCheckpoint(id);
-            return report;
+        }
+
+        /**
+         * Windows of keys ranged by an expression ({@link PgTable#keyRangesScan()}: keys of differing types compared
+         * as canonical text, or text keys as their UTF-8 bytes across encodings). No index serves such a range, so a
+         * window scanned alone would cost a whole scan of the table. Instead: one sorted pass over the source's keys
+         * picks the window bounds (every {@code step}-th key in expression order, at most
+         * {@link #MAX_EXPRESSION_WINDOWS} windows, each at least {@code windowRows} rows), one pass per side (in
+         * parallel) checksums every window at once (bucketed by binary search over the bounds), and the windows are
+         * then compared in key order, a checkpoint saved after each (the bound is the window's last key, as the
+         * indexed path saves it). A resumed run plans the windows after the checkpoint's key again. A differing window
+         * costs one more scan per side to bucket it (and one per batch of differing rows), as the one window did.
+         */
+        private void expressionWindows(String id, List<String> lower, long windowRows, long estimated)
+                throws SQLException {
+            long remaining = estimated < 0 ? 0 : Math.max(0, estimated - sourceRows);
+            long step = Math.max(windowRows, (remaining + MAX_EXPRESSION_WINDOWS - 1) / MAX_EXPRESSION_WINDOWS);
+            // a key held by more rows than a step (a side without the key's unique constraint) comes back as equal
+            // bounds: kept once (a range (k, k] holds no key)
+            List<List<String>> bounds = new ArrayList<>();
+            for (List<String> b : s.boundaries(src, lower, null, step, MAX_EXPRESSION_WINDOWS)) {
+                if (bounds.isEmpty() || !bounds.get(bounds.size() - 1).equals(b)) {
+                    bounds.add(b);
+                }
+            }
+            if (collationMismatch != null && (lower != null || !bounds.isEmpty())) {
+                throw new VerificationException(collationMismatch);
+            }
+            Checksum[] sb;
+            Checksum[] tb;
+            if (bounds.isEmpty()) {
+                final List<String> lo = lower;
+                Future<Checksum> targetSum = pool.submit(() -> t.checksum(tgt, lo, null));
+                sb = new Checksum[] {s.checksum(src, lower, null)};
+                tb = new Checksum[] {get(targetSum)};
+            } else {
+                Future<Checksum[]> targetSums = pool.submit(() -> t.bucketChecksums(tgt, lower, null, bounds));
+                sb = s.bucketChecksums(src, lower, null, bounds);
+                tb = get(targetSums);
+                long read = 0;
+                for (Checksum c : sb) {
+                    read += c.count();
+                }
+                throttle.acquire(read); // the bounds pass sorted the source's keys once
+                // a differing window's passes (buckets, rows) each scan the table: charged as such
+                long larger = 0;
+                for (int i = 0; i < sb.length; i++) {
+                    larger += Math.max(sb[i].count(), tb[i].count());
+                }
+                scannedPerPass = larger;
+            }
+            for (int i = 0; i <= bounds.size(); i++) {
+                List<String> lo = i == 0 ? lower : bounds.get(i - 1);
+                List<String> hi = i == bounds.size() ? null : bounds.get(i);
+                compareWindow(lo, hi, sb[i], tb[i]);
+                if (hi != null) {
+                    saveCheckpoint(id, hi);
+                }
+            }
+        }
+
+        /** Rows a pass over a range of {@code rangeRows} rows reads (the whole table when ranges are unindexed). */
+        private long pass(long rangeRows) {
+            return Math.max(rangeRows, scannedPerPass);
+        }
+
+        /** Counts a window whose checksums {@code ws} (source) and {@code wt} (target) are known; descends if they differ. */
+        private void compareWindow(List<String> lower, List<String> upper, Checksum ws, Checksum wt)
+                throws SQLException {
+            sourceRows += ws.count();
+            targetRows += wt.count();
+            long covered = Math.max(ws.count(), wt.count());
+            rangesCompared++;
+            if (!ws.equals(wt)) {
+                rangesDiffering++;
+                if (ws.count() == 0 || wt.count() == 0) {
+                    compare(lower, upper, ws, wt);
+                } else {
+                    window(lower, upper, Math.max(ws.count(), wt.count()));
+                }
+            }
+            rowsChecked += covered;
+            rowsThisRun += covered;
+            meters.rowsChecked(covered, rowsChecked, rowsThisRun);
+            throttle.acquire(covered);
         }
 
         private void prepare() throws SQLException {
@@ -596,7 +689,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.keyBucketChecksums(tgt, lower, upper, b));
             Checksum[] sb = s.keyBucketChecksums(src, lower, upper, b);
             Checksum[] tb = get(tf);
-            throttle.acquire(rows); // the bucket pass read the window once more
+            throttle.acquire(pass(rows)); // the bucket pass read the window once more
             List<Integer> differing = new ArrayList<>();
             long batchRows = 0;
             for (int i = 0; i < sb.length; i++) {
@@ -663,7 +756,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             List<LeafRow> sr = s.keyBucketRows(src, lower, upper, bits, ids);
             List<LeafRow> tr = get(tf);
             // the pass reads the whole window to find the rows of these buckets
-            throttle.acquire(Math.max(windowRows, Math.max(sr.size(), tr.size())));
+            throttle.acquire(pass(Math.max(windowRows, Math.max(sr.size(), tr.size()))));
             match(sr, tr);
         }
 
@@ -698,7 +791,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<Checksum[]> tf = pool.submit(() -> t.bucketChecksums(tgt, lower, upper, bounds));
             Checksum[] sb = s.bucketChecksums(src, lower, upper, bounds);
             Checksum[] tb = get(tf);
-            throttle.acquire(2 * larger); // the boundaries walk and the bucket pass read the range
+            throttle.acquire(2 * pass(larger)); // the boundaries walk and the bucket pass read the range
             for (int i = 0; i <= bounds.size(); i++) {
                 List<String> lo = i == 0 ? lower : bounds.get(i - 1);
                 List<String> hi = i == bounds.size() ? upper : bounds.get(i);
@@ -714,7 +807,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
                 long count) throws SQLException {
             long room = Math.max(0, maxRechecks - candidates.size());
             List<LeafRow> rows = side.rows(c, lower, upper, true, Math.min(count, room));
-            throttle.acquire(rows.size());
+            throttle.acquire(pass(rows.size()));
             for (LeafRow r : rows) {
                 candidates.add(new RowDifference(kind, keyMap(r.key()), List.of()));
             }
@@ -728,7 +821,7 @@ public final class JdbcTableVerifier implements AutoCloseable {
             Future<List<LeafRow>> tf = pool.submit(() -> t.rows(tgt, lower, upper, false, Long.MAX_VALUE / 2));
             List<LeafRow> sr = s.rows(src, lower, upper, false, Long.MAX_VALUE / 2);
             List<LeafRow> tr = get(tf);
-            throttle.acquire(Math.max(sr.size(), tr.size()));
+            throttle.acquire(pass(Math.max(sr.size(), tr.size())));
             match(sr, tr);
         }
 
@@ -918,6 +1011,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
             }
         }
     }
+
+    /**
+     * Most windows one run plans for keys ranged by an expression: each differing window costs a whole scan per side,
+     * so their number is bounded (the windows grow instead); it is also the number of checkpoints such a run saves.
+     */
+    static final int MAX_EXPRESSION_WINDOWS = 16;
 
     /** Rows of differing buckets read per pass (per side), which bounds the memory of one pass. */
     private static final long LEAF_BATCH_ROWS = 262_144;

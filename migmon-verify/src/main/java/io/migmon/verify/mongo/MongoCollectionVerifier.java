@@ -45,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * Verifies that a target MongoDB collection holds the same documents as a source collection, range by range over
  * {@code _id} (one BSON type of {@code _id} per collection: range queries only match values of the same type).
  *
- * <p>Per range of {@link Builder#chunkDocuments(int) chunkDocuments} source documents, when the server supports it
- * ({@code $toHashedIndexKey}, MongoDB 4.0+), both sides compute a count and a hash sum of the documents
- * server-side and only differing ranges are read; otherwise (in-process test servers, {@link Builder#serverSideHash
- * (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (top-level
+ * <p>Per range of {@link Builder#chunkDocuments(int) chunkDocuments} source documents, when the server passes a probe
+ * that its {@code $toHashedIndexKey} tells documents apart (nested values, fractional numbers: MongoDB's own
+ * hashed-index hash truncates doubles and fails it), both sides compute a count and a hash sum of the documents
+ * server-side and only differing ranges are read; otherwise (MongoDB, both in-process test servers,
+ * {@link Builder#serverSideHash (boolean) off}) the range's documents are streamed from both sides and compared by a canonical hash (top-level
  * field order ignored, embedded documents' field order kept, numbers by value), memory bounded by one range of the
  * source plus one page of the target. Differences: missing, extra, changed (with the differing top-level fields). With an
  * {@link Builder#appliedWatermark(AppliedWatermark) applied watermark}, candidates are re-checked until the source
@@ -345,6 +346,10 @@ public final class MongoCollectionVerifier implements AutoCloseable {
             serverHash = true;
             BsonValue sh = s.isEmpty() ? null : s.get(0).get("h");
             BsonValue th = t.isEmpty() ? null : t.get(0).get("h");
+            if (sn > 0 && (sh == null || !sh.isNumber()) || tn > 0 && (th == null || !th.isNumber())) {
+                // the probe passed, the range sum did not come back as a number: nothing to compare
+                throw new VerificationException("range hash is not a number on this server: " + sh + " / " + th);
+            }
             if (sn == tn && Objects.equals(sh, th)) {
                 rangesCompared++;
                 sourceRows += sn;
@@ -359,27 +364,41 @@ public final class MongoCollectionVerifier implements AutoCloseable {
         /**
          * Whether the source and target servers hash whole documents (nested fields and arrays included): a server
          * that returns the same hash for {x: [1, {y: 1}]} and {x: [1, {y: 2}]} cannot be trusted with range hashes.
+         * The hashes must be 64-bit integers (jongodb 0.1.6 answers with the unevaluated expression, different
+         * documents for different literals), and fractional numbers must hash apart, at the top level and nested:
+         * MongoDB's hashed-index hash, which {@code $toHashedIndexKey} computes, truncates doubles to 64-bit integers
+         * (2.3 and 2.9 hash alike, as MongoDB documents for hashed indexes), so a range whose documents differ only
+         * there would be called identical. The literals make the answer independent of the collection's contents
+         * (one document is enough; the old probe needed two documents to catch jongodb).
          */
         private boolean serverHashesDocuments() {
             List<Bson> probe = List.of(Aggregates.limit(1), BsonDocument.parse("{$project: {_id: 0, "
                     + "a: {$toHashedIndexKey: {$literal: {x: 1}}}, b: {$toHashedIndexKey: {$literal: {x: 2}}}, "
                     + "c: {$toHashedIndexKey: {$literal: {x: [1, {y: 1}]}}}, "
-                    + "d: {$toHashedIndexKey: {$literal: {x: [1, {y: 2}]}}}}}"));
+                    + "d: {$toHashedIndexKey: {$literal: {x: [1, {y: 2}]}}}, "
+                    + "e: {$toHashedIndexKey: {$literal: {x: 2.3}}}, f: {$toHashedIndexKey: {$literal: {x: 2.9}}}, "
+                    + "g: {$toHashedIndexKey: {$literal: {x: {y: 0.25}}}}, "
+                    + "h: {$toHashedIndexKey: {$literal: {x: {y: 0.5}}}}}}"));
             List<Bson> roots = List.of(Aggregates.limit(2),
                     BsonDocument.parse("{$project: {_id: 0, h: {$toHashedIndexKey: '$$ROOT'}}}"));
             for (MongoCollection<BsonDocument> c : List.of(src, tgt)) {
                 List<BsonDocument> r = Reactive.list(c.aggregate(probe), timeout);
                 if (r.isEmpty()) {
-                    continue;
+                    continue; // an empty side: its range hashes are empty groups, nothing is trusted to a hash
                 }
                 BsonDocument d = r.get(0);
-                if (d.get("a") == null || d.get("a").equals(d.get("b")) || d.get("c") == null
-                        || d.get("c").equals(d.get("d"))) {
-                    return false;
+                for (String[] pair : new String[][] {{"a", "b"}, {"c", "d"}, {"e", "f"}, {"g", "h"}}) {
+                    BsonValue x = d.get(pair[0]);
+                    BsonValue y = d.get(pair[1]);
+                    if (x == null || y == null || !x.isInt64() || !y.isInt64() || x.equals(y)) {
+                        LOG.info("{} does not hash documents apart: {}", c.getNamespace(), d.toJson());
+                        return false;
+                    }
                 }
                 // two different documents of the collection itself must hash differently ($$ROOT supported)
                 List<BsonDocument> h = Reactive.list(c.aggregate(roots), timeout);
-                if (h.size() == 2 && (h.get(0).get("h") == null || h.get(0).get("h").equals(h.get(1).get("h")))) {
+                if (h.size() == 2 && (h.get(0).get("h") == null || !h.get(0).get("h").isInt64()
+                        || h.get(0).get("h").equals(h.get(1).get("h")))) {
                     return false;
                 }
             }
