@@ -175,4 +175,102 @@ class CdcAttack10Test extends ShopProcessorHarness {
             assertThat(report(under.size() == 1 ? List.of() : under, 14)).isEmpty();
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // TransactionEnds directly: a group member's owner and the partitions' state given (the seams the pipeline fills)
+
+    private final List<String> evictions = new ArrayList<>();
+
+    private final TransactionTracker.Sink sink = new TransactionTracker.Sink() {
+        @Override
+        public void completed(String source, long lagNanos) {
+        }
+
+        @Override
+        public void evicted(String source, String reason) {
+            evictions.add(reason);
+        }
+    };
+
+    /** A group member applying {@code partitions} of every topic, the topics' state given; stall timeout 4 s. */
+    private TransactionEnds groupEnds(Set<Integer> partitions, AtomicReference<TransactionEnds.TopicState> state,
+                                      boolean transformationsDropChanges) {
+        TransactionEnds.Owner owner = new TransactionEnds.Owner() {
+            @Override
+            public long since(String topic) {
+                return 0;
+            }
+
+            @Override
+            public Set<Integer> partitions(String topic) {
+                return partitions;
+            }
+        };
+        return new TransactionEnds(owner, (topic, since) -> state.get(), sink, Duration.ofSeconds(4),
+                Duration.ofMillis(250), Duration.ZERO, transformationsDropChanges);
+    }
+
+    /**
+     * A restart: T (commit t0, one orders row, partition 0) was applied and committed before it; its END is
+     * redelivered (the transaction topic's committed offset was behind). orders has two partitions assigned here;
+     * every row goes to partition 0 (the table's keys all hash there), partition 1 never receives orders. The table
+     * is busy: a later transaction's row arrives on partition 0 every 100 ms, each applied at once, and the consumer
+     * keeps a steady backlog of a record or two (its consumer lag never drops to 0 at a judgement: the topic "waits",
+     * as with any target that is the pipeline's bottleneck). Truth: orders is at
+     * most 0.1 s stale at any read (T was applied before the restart). The decided bound: a hold over-reads at most
+     * 10 stall timeouts (40 s) after the last of its changes (or its END) arrived.
+     */
+    /**
+     * Expected: no read past the bound. Actual (2026-11-28, main f594882): see the @Disabled text. Suspected cause:
+     * the trailing give-up ({@code TransactionEnds.verdict}) requires {@code topics.state(topic) != WAITING}, and the
+     * only release that does not need the topic still is the later change on every assigned partition: partition 1
+     * never receives the table ({@code Newest.all} -1), so neither ends it while the table streams; the caught-up rule
+     * needs the topic caught up too. The documented bound ("10 stall timeouts after the last of its changes arrived
+     * while nothing of its topic waits") has a condition a busy table never meets: the over-read is unbounded and
+     * uncounted (no eviction).
+     */
+    @Disabled("finding 3: a redelivered END on a busy table (rows every 100 ms on partition 0, partition 1 assigned"
+            + " and never used) holds orders for good: reads 50, 60, ... 120 s at a truth <= 0.1 s, past the 40 s"
+            + " bound, nothing counted")
+    @Test
+    void finding3_aBusyTableWithAnAssignedPartitionItNeverUsesReadsAHoldPastTheBound() {
+        AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.WAITING);
+        TransactionEnds ends = groupEnds(Set.of(0, 1), state, false);
+        long t0 = 1_000 * S;
+        long now = t0 + 200_000_000L;
+        ends.end("shop", "40:1", t0, Map.of("public.orders", 1L), now, true);
+        List<String> over = new ArrayList<>();
+        for (int i = 1; i <= 1_200; i++) { // 120 s
+            now += 100_000_000L;
+            ends.change("shop", "public.orders", 0, (1000 + i) + ":1", 1, 1, now - 50_000_000L, now);
+            ends.end("shop", (1000 + i) + ":1", now - 50_000_000L, Map.of("public.orders", 1L), now, false);
+            long held = ends.oldestHeldNanos("public.orders", now);
+            if (i % 100 == 0 && held >= 0 && i > 405) { // past the bound: 40 s after the END arrived
+                over.add(String.format("%.0f", (now - held) / 1e9));
+            }
+        }
+        assertThat(over).as("reads (s) of orders past the bound at a truth of <= 0.1 s, every 10 s; evictions "
+                + evictions).isEmpty();
+    }
+
+    /** The same with nothing waiting between the rows (the topic drained at each read): given up within the bound. */
+    @Test
+    void aQuietTopicGivesTheSameHoldUpWithinTheBound() {
+        AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
+        TransactionEnds ends = groupEnds(Set.of(0, 1), state, false);
+        long t0 = 1_000 * S;
+        long now = t0 + 200_000_000L;
+        ends.end("shop", "40:1", t0, Map.of("public.orders", 1L), now, true);
+        long last = -1;
+        for (int i = 1; i <= 600; i++) {
+            now += 100_000_000L;
+            ends.change("shop", "public.orders", 0, (1000 + i) + ":1", 1, 1, now - 50_000_000L, now);
+            ends.end("shop", (1000 + i) + ":1", now - 50_000_000L, Map.of("public.orders", 1L), now, false);
+            if (ends.oldestHeldNanos("public.orders", now) >= 0) {
+                last = now;
+            }
+        }
+        assertThat((last - t0) / 1e9).isLessThanOrEqualTo(TRAILING_BOUND.toSeconds() + 0.5);
+        assertThat(evictions).containsExactly(TransactionEnds.UNSEEN);
+    }
 }
