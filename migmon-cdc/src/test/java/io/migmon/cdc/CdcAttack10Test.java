@@ -569,4 +569,74 @@ class CdcAttack10Test extends ShopProcessorHarness {
         assertThat(busyRun(true)).isEmpty();
         assertThat(busyEvicted).isEqualTo(1);
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Odd table names: a PostgreSQL table whose name has a dot
+
+    /** A create of {@code shop}'s {@code <schema>.<table>} in {@code txId} at {@code order}, partition 0. */
+    CdcRecord dataIn(String schema, String table, int id, long commitMs, String txId, int order) {
+        String json = "{\"before\":null,\"after\":{\"id\":" + id + "},\"source\":{\"name\":\"shop\",\"ts_ms\":"
+                + commitMs + ",\"ts_us\":" + commitMs * 1000 + ",\"schema\":\"" + schema + "\",\"table\":\"" + table
+                + "\"},\"op\":\"c\",\"ts_ms\":" + commitMs + ",\"transaction\":{\"id\":\"" + txId
+                + "\",\"total_order\":" + order + ",\"data_collection_order\":" + order + "}}";
+        return CdcRecord.of("shop." + schema + "." + table, 0, offsets.incrementAndGet(), clock.millis(),
+                ("{\"id\":" + id + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    double pairLag(String qualified) {
+        return registry.get("cdc.replication.lag").tags("source_table", qualified, "target_table", qualified).gauge()
+                .value();
+    }
+
+    /**
+     * PostgreSQL allows {@code "public"."my.orders"} (a quoted name with a dot) beside {@code "my"."orders"}: two
+     * tables, qualified {@code public.my.orders} and {@code my.orders}. Both were written and applied (lag 0). T
+     * (commit t1) inserts into public."my.orders": its END arrives, its change is in transit. my.orders (schema my)
+     * keeps streaming, each change applied at once. Truth: public."my.orders" now − t1 until T's change arrives;
+     * my.orders (schema my) at most 0.1 s (each row fetched 100 ms after its commit).
+     * Suspected cause: {@code TransactionEnds.oldestHeldNanos} (and {@code HoldIndex.matching}) match a hold's
+     * {@code data_collection} to a table by {@code sameTable}, whose "last parts" rule (for SQL Server's
+     * {@code db.schema.table}) takes {@code public.my.orders} as naming {@code my.orders}: the hold's over-read lands
+     * on another table (up to the 40 s bound). The same rule lets a later change of {@code my.orders} count as a
+     * change of the dotted table's topic in a group (finding 6's shape).
+     */
+    @Disabled("finding 8: a held END of public.\"my.orders\" is read by the table my.orders (schema my) too:"
+            + " lag(my.orders) 1.1, 2.1 ... 5.1 s (T's age) at a truth <= 0.1 s; public.my.orders held right")
+    @Test
+    void finding8_aHoldOfATableWithADotInItsNameIsNotReadByAnotherSchemasTable() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long c = clock.millis() - 100;
+            p.process(List.of(dataIn("public", "my.orders", 1, c, "5:1", 1), dataIn("my", "orders", 1, c, "5:1", 2),
+                    end("5:1", c, Map.of("public.my.orders", 1, "my.orders", 1)), heartbeat(clock.millis())));
+            clock.advance(Duration.ofSeconds(1));
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            assertThat(pairLag("public.my.orders")).as("settled").isZero();
+            assertThat(pairLag("my.orders")).as("settled").isZero();
+            long t1 = clock.millis() - 100;
+            p.process(List.of(end("50:1", t1, Map.of("public.my.orders", 1))));
+            List<String> wrong = new ArrayList<>();
+            for (int i = 1; i <= 50; i++) { // 5 s
+                clock.advance(Duration.ofMillis(100));
+                long commit = clock.millis() - 100;
+                p.process(List.of(dataIn("my", "orders", 100 + i, commit, (100 + i) + ":1", 1),
+                        end((100 + i) + ":1", commit, Map.of("my.orders", 1))));
+                if (clock.millis() / 100 % 20 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                if (i % 10 == 0) {
+                    double truthDotted = (clock.millis() - t1) / 1e3;
+                    if (pairLag("public.my.orders") < truthDotted - 0.001) {
+                        wrong.add(String.format("public.my.orders %.1f/%.1f", pairLag("public.my.orders"),
+                                truthDotted));
+                    }
+                    if (pairLag("my.orders") > 0.1 + 0.001) {
+                        wrong.add(String.format("my.orders %.1f/0.1", pairLag("my.orders")));
+                    }
+                }
+            }
+            assertThat(wrong).as("read/truth").isEmpty();
+        }
+    }
 }
