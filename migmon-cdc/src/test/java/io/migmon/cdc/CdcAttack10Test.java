@@ -34,11 +34,15 @@ class CdcAttack10Test extends ShopProcessorHarness {
 
     /** A group member's processor (never started), with {@code assigned} assigned as the rebalance callback does. */
     CdcEventProcessor groupProcessor(List<TopicPartition> assigned) {
+        return groupProcessor(assigned, List.of(ORDERS, BEATS, TX));
+    }
+
+    CdcEventProcessor groupProcessor(List<TopicPartition> assigned, List<String> topics) {
         CdcEventProcessor p = CdcEventProcessor.builder().meterRegistry(registry).clock(clock).applier(batch -> { })
                 .heartbeatInterval(HEARTBEAT).monotonicClock(this::monotonicNanos)
                 .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:9", "group.id", "attack10"))
-                .topics(ORDERS, BEATS, TX).build();
-        p.pipeline().assigned(assigned, Set.of(ORDERS, BEATS, TX));
+                .topics(topics).build();
+        p.pipeline().assigned(assigned, Set.copyOf(topics));
         return p;
     }
 
@@ -637,6 +641,95 @@ class CdcAttack10Test extends ShopProcessorHarness {
                 }
             }
             assertThat(wrong).as("read/truth").isEmpty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // "Nothing of its topic waits" while another table streams; the give-up's WARN; the 50 ms expire throttle
+
+    /**
+     * A group member (orders, customers: one partition each). A Filter drops T's only orders row (its END counts 1);
+     * orders is idle after; customers streams a row every 100 ms with a steady 1-record backlog (its topic waits at
+     * every read). Truth of orders: 0 (nothing of it is on its way). The orders hold is given up within the bound
+     * (customers waiting is not orders waiting) and counted once.
+     */
+    @Test
+    void anotherTablesBacklogDoesNotKeepAHoldPastTheBound() {
+        String customers = "shop.public.customers";
+        TopicPartition o0 = new TopicPartition(ORDERS, 0);
+        TopicPartition c0 = new TopicPartition(customers, 0);
+        List<TopicPartition> all = List.of(o0, c0, new TopicPartition(TX, 0), new TopicPartition(BEATS, 0));
+        try (CdcEventProcessor p = groupProcessor(all, List.of(ORDERS, customers, BEATS, TX))) {
+            settle(p);
+            long t0 = clock.millis() - 100;
+            p.process(List.of(end("60:1", t0, Map.of("public.orders", 1))));
+            long endArrived = clock.millis();
+            long lastHeld = -1;
+            for (int i = 1; i <= 600; i++) { // 60 s
+                clock.advance(Duration.ofMillis(100));
+                long commit = clock.millis() - 100;
+                p.process(List.of(data("customers", 0, 1000 + i, commit, (1000 + i) + ":1", 1),
+                        end((1000 + i) + ":1", commit, Map.of("public.customers", 1))));
+                if (clock.millis() / 100 % 20 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                PartitionProgress pc = p.progress().get(c0);
+                pc.end(pc.committed + 1, clock.millis());
+                pc.endReadMs = clock.millis();
+                PartitionProgress po = p.progress().get(o0);
+                po.end(po.committed, clock.millis());
+                po.endReadMs = clock.millis();
+                if (lag("orders") > 1) {
+                    lastHeld = clock.millis();
+                }
+            }
+            assertThat((lastHeld - endArrived) / 1e3).as("orders held after its END, s")
+                    .isBetween(TRAILING_BOUND.toSeconds() - 1.0, TRAILING_BOUND.toSeconds() + 0.5);
+            assertThat(evicted(TransactionEnds.UNSEEN)).isEqualTo(1);
+        }
+    }
+
+    /**
+     * Two holds given up 10 s apart: each counted, one WARN (naming the transaction, the table, how long nothing
+     * arrived and the option), DEBUG after. A gauge read 1 ms after a hold is due, with the last expire pass 1 ms
+     * before it (the 50 ms throttle: no pass in between), does not read it.
+     */
+    @Test
+    void giveUpsAreCountedEachWarnedOnceAndADueHoldIsNotReadBetweenExpirePasses() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(TransactionEnds.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+                new ch.qos.logback.core.read.ListAppender<>();
+        captured.start();
+        log.addAppender(captured);
+        ch.qos.logback.classic.Level level = log.getLevel();
+        log.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        try {
+            AtomicReference<TransactionEnds.TopicState> state =
+                    new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
+            TransactionEnds ends = processEnds(state);
+            long t0 = 1_000 * S;
+            long now = t0 + S;
+            ends.end("shop", "72:1", t0, Map.of("public.orders", 1L), now);
+            ends.end("shop", "73:1", t0 + 10 * S, Map.of("public.orders", 1L), now + 10 * S);
+            long due = now + TRAILING_BOUND.toNanos();
+            ends.expireIfHeld(due - 1_000_000L);
+            assertThat(ends.oldestHeldNanos("public.orders", due - 1_000_000L)).isEqualTo(t0);
+            assertThat(ends.oldestHeldNanos("public.orders", due + 1_000_000L)).as("due, no pass since")
+                    .isEqualTo(t0 + 10 * S);
+            ends.expireIfHeld(due + 60_000_000L);
+            ends.expireIfHeld(due + 10 * S + 60_000_000L);
+            assertThat(ends.oldestHeldNanos(null, due + 10 * S + 60_000_000L)).isEqualTo(-1);
+            assertThat(evictions).containsExactly(TransactionEnds.UNSEEN, TransactionEnds.UNSEEN);
+            List<String> warns = captured.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+                    .map(e -> e.getFormattedMessage()).toList();
+            assertThat(warns).hasSize(1);
+            assertThat(warns.get(0)).contains("transaction 72 ", "public.orders", "transformationsDropChanges", "PT40S");
+            assertThat(captured.list.stream().filter(e -> e.getLevel() == ch.qos.logback.classic.Level.DEBUG)
+                    .map(e -> e.getFormattedMessage())).anyMatch(m -> m.startsWith("transaction 73:"));
+        } finally {
+            log.detachAppender(captured);
+            log.setLevel(level);
         }
     }
 }
