@@ -732,4 +732,49 @@ class CdcAttack10Test extends ShopProcessorHarness {
             log.setLevel(level);
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // A transaction split between two members of the group
+
+    /**
+     * Two members share orders: partition 0 is assigned here (with the transaction and heartbeat topics), partition 1
+     * to the other member. T (commit t1) inserts two orders rows, one keyed to each partition; here change 1
+     * (partition 0) and T's END arrive, change 2 is the other member's (applied there). orders is quiet after;
+     * heartbeats flow. Truth for this member (docs: "a partition assigned elsewhere is another member's staleness"):
+     * 0 once change 1 is applied. Reads 1 s apart for 45 s; none may be over the truth by more than 1 s.
+     * Suspected cause: the END's {@code event_count} counts the table's rows on every partition; this member counts
+     * those on its own partitions and drops a table only when no partition of its topic is assigned here
+     * ({@code Owner.since} is per topic), so the other member's row is waited for here. Its release needs a later
+     * change on partition 0 (a quiet table gives none) or the caught-up rule (a live END: no), so the trailing
+     * give-up (40 s) ends it: within the bound, but in an ordinary multi-member group, which none of the causes the
+     * WARN and docs/cdc.md list (another topic, a Filter, a dead letter, a restart) covers.
+     */
+    @Disabled("finding 9: a transaction whose rows of orders are split between two members (partition 0 here, 1"
+            + " elsewhere) holds orders here until the trailing give-up: lag(orders) 1.1, 2.1 ... 39.1 s at a truth of 0,"
+            + " counted unseen - an ordinary multi-member group, not one of the causes the docs give")
+    @Test
+    void finding9_aTransactionSplitBetweenTwoMembersIsNotHeldForTheOtherMembersPartition() {
+        TopicPartition o0 = new TopicPartition(ORDERS, 0);
+        List<TopicPartition> mine = List.of(o0, new TopicPartition(TX, 0), new TopicPartition(BEATS, 0));
+        try (CdcEventProcessor p = groupProcessor(mine)) {
+            settle(p);
+            long t1 = clock.millis() - 100;
+            p.process(List.of(data("orders", 0, 101, t1, "50:1", 1), end("50:1", t1, Map.of("public.orders", 2))));
+            List<String> over = new ArrayList<>();
+            for (int s = 0; s < 45; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                if (clock.millis() / 1000 % 2 == 0) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                PartitionProgress pp = p.progress().get(o0);
+                pp.end(pp.committed, clock.millis());
+                pp.endReadMs = clock.millis();
+                double read = lag("orders");
+                if (read > 1) {
+                    over.add(String.format("%.1f/0", read));
+                }
+            }
+            assertThat(over).as("read/truth; evicted unseen " + evicted(TransactionEnds.UNSEEN)).isEmpty();
+        }
+    }
 }
