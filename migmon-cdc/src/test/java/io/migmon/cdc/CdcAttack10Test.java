@@ -777,4 +777,34 @@ class CdcAttack10Test extends ShopProcessorHarness {
             assertThat(over).as("read/truth; evicted unseen " + evicted(TransactionEnds.UNSEEN)).isEmpty();
         }
     }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The bound's clock
+
+    /**
+     * T's change 1 and END arrive, change 2 is late. The processor host's wall clock steps 60 s ahead (NTP): the
+     * monotonic clock did not move, so the hold is not given up (the bound counts on the monotonic clock); it is,
+     * once 40 s of the monotonic clock passed without a change of T, and counted once.
+     */
+    @Test
+    void aWallStepNeitherGivesUpNorProlongsAHold() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis() - 100;
+            p.process(List.of(data("orders", 0, 101, t1, "50:1", 1), end("50:1", t1, Map.of("public.orders", 2))));
+            stepClock(Duration.ofSeconds(60));
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            assertThat(p.pipeline().ends.holds()).as("after a 60 s wall step").isEqualTo(1);
+            assertThat(lag("orders")).isGreaterThanOrEqualTo((clock.millis() - t1) / 1e3 - 0.001);
+            for (int s = 0; s < 39; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                p.process(List.of(heartbeat(clock.millis() - 50)));
+            }
+            assertThat(p.pipeline().ends.holds()).as("39 s monotonic after").isEqualTo(1);
+            clock.advance(Duration.ofSeconds(2));
+            p.process(List.of(heartbeat(clock.millis() - 50)));
+            assertThat(p.pipeline().ends.holds()).as("41 s monotonic after").isZero();
+            assertThat(evicted(TransactionEnds.UNSEEN)).isEqualTo(1);
+        }
+    }
 }
