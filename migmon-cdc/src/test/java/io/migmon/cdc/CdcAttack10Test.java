@@ -24,6 +24,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and end offset set on assignment). Ground truth: each change is applied when processed (the applier returns at
  * once) and the test knows every change's commit time: truth = now − commit time of the oldest change committed and
  * not applied yet (0 when none). Heartbeats every 2 s on time, stall timeout 4 s.
+ *
+ * <p>Findings (2026-11-28, main f594882), each {@code @Disabled} with its numbers. Under-reads: 1 an eager rebalance
+ * giving the same partitions back drops every hold; 2 a cooperative revoke of one partition drops the holds of the
+ * whole topic; 6 (SQL Server, two databases) a later change of the other database's table of the same schema.table
+ * releases a hold; 7 / 7b a live END taken for a redelivery (worker clock 3 s behind; written 100 ms before an eager
+ * rebalance) is released by the caught-up rule; 8b a change of {@code my.orders} counts for the END's
+ * {@code public."my.orders"}; 10 a dead letter naming T ends the trailing of T's hold with 3 of 5 changes still on
+ * their way. Over-reads: 3 / 3b past the bound, for good, on a table with a steady backlog and an assigned partition
+ * it never uses (the bound's "while nothing of its topic waits" never holds); 5 transformationsDropChanges does
+ * nothing in a consumer group (38.9 s, its Javadoc promises the stall timeout); 8 a dotted table's hold read by
+ * another schema's table; 9 a transaction split between two group members holds the table at the member reading the
+ * transaction topic until the 40 s give-up (within the bound, a cause the docs do not list). Counting: 4 / 4b one
+ * transaction counted once per table hold and once per re-open. Held (passing): a live END holds in a group without
+ * rebalance and while caught up; equal commit times; the option through {@code process(...)}; another table's
+ * backlog does not keep an idle table's hold; give-ups each counted, one WARN then DEBUG; a due hold not read between
+ * the 50 ms expire passes; a 60 s wall step neither gives up nor prolongs a hold; another connector's table of the
+ * same name neither counts nor releases.
  */
 class CdcAttack10Test extends ShopProcessorHarness {
 
@@ -946,5 +963,28 @@ class CdcAttack10Test extends ShopProcessorHarness {
             }
             assertThat(report(under, 13)).isEmpty();
         }
+    }
+
+    /**
+     * Two connectors (two PostgreSQL clusters: independent xids) capture a table of the same name. shop's T (xid 50,
+     * commit t0) holds public.orders; shop2's transaction with the same xid 50 and a later one (xid 51) change their
+     * public.orders on partition 0 of their own topic: neither counts for, nor releases, shop's hold (group member,
+     * partition 0 of each topic assigned).
+     */
+    @Test
+    void anotherConnectorsTableOfTheSameNameNeitherCountsNorReleases() {
+        AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
+        TransactionEnds ends = groupEnds(Set.of(0), state, false);
+        long t0 = 1_000 * S;
+        long now = t0 + S;
+        ends.end("shop", "50:100", t0, Map.of("public.orders", 1L), now);
+        ends.change("shop2", "public.orders", 0, "50:200", 1, 1, t0, now);
+        ends.change("shop2", "public.orders", 0, "51:300", 1, 1, t0 + S / 2, now);
+        ends.end("shop2", "50:200", t0, Map.of("public.orders", 1L), now);
+        ends.end("shop2", "51:300", t0 + S / 2, Map.of("public.orders", 1L), now);
+        assertThat(ends.oldestHeldNanos("public.orders", now + S)).isEqualTo(t0);
+        ends.change("shop", "public.orders", 0, "50:100", 1, 1, t0, now + S);
+        assertThat(ends.oldestHeldNanos("public.orders", now + S)).isEqualTo(-1);
+        assertThat(evictions).isEmpty();
     }
 }
