@@ -579,4 +579,117 @@ class VerifyAttack6IT {
         assertThat(report.unresolved()).as(report.toJson()).isZero();
         assertThat(report.differences()).as(report.toJson()).containsExactlyElementsOf(truth);
     }
+
+    /**
+     * {@code citext} source keys against {@code text} target keys (compared as canonical text, so case matters): the
+     * target holds a case twin of a source key ({@code 'Key00150'} beside {@code 'key00150'}) and lost another
+     * ({@code 'key00300'} became {@code 'KEY00300'}); 1,600 rows in planned windows of 100, an applied watermark an
+     * hour ahead, so every candidate goes through the re-check (the citext index with a case-insensitive equality,
+     * then the canonical text).
+     */
+    @Test
+    void citextCaseTwinsAreExtraAndMissingThroughTheReCheck() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE EXTENSION IF NOT EXISTS citext", "CREATE TABLE ct (k citext PRIMARY KEY, v int)");
+        p.onTarget("CREATE TABLE ct (k text PRIMARY KEY, v int)");
+        p.both("INSERT INTO ct SELECT 'key' || lpad(g::text, 5, '0'), g FROM generate_series(1, 1600) g", "ANALYZE ct");
+        p.onTarget("INSERT INTO ct VALUES ('Key00150', 150)", "UPDATE ct SET k = 'KEY00300' WHERE k = 'key00300'",
+                "UPDATE ct SET v = -1 WHERE k = 'key00500'");
+        List<RowDifference> truth = truth(p.source(), p.target(), "k", "SELECT k::text, v::text FROM ct", "v");
+        assertThat(truth).hasSize(4);
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("ct").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .appliedWatermark(() -> Optional.of(java.time.Instant.now().plusSeconds(3600))).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrderElementsOf(truth);
+        assertThat(r.unresolved()).isZero();
+    }
+
+    /**
+     * A composite key ranged as text ({@code character(4)} / {@code text} first part), a {@code where} qualified with
+     * the table's name, windows bucketed by the CASE over composite bounds: exact differences inside the filter
+     * only, with a resume after the 4th checkpoint.
+     */
+    @Test
+    void aQualifiedWhereOnCompositeTextKeysIsExact() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE cq (a character(4), b int, v text, PRIMARY KEY (a, b))");
+        p.onTarget("CREATE TABLE cq (a text, b int, v text, PRIMARY KEY (a, b))");
+        p.both("INSERT INTO cq SELECT lpad((g % 50)::text, 4, '0'), g, 'v' || g FROM generate_series(1, 3000) g",
+                "ANALYZE cq");
+        p.onTarget("DELETE FROM cq WHERE b IN (10, 1001, 2990)", "UPDATE cq SET v = 'wrong' WHERE b IN (77, 1502)",
+                "INSERT INTO cq VALUES ('0007', 5000, 'extra'), ('0007 ', 7, 'padded')");
+        String where = "cq.b % 5 <> 1";
+        List<RowDifference> truthRows = new ArrayList<>();
+        for (RowDifference d : truth(p.source(), p.target(), "ab",
+                "SELECT a::text || '/' || b, v FROM cq WHERE " + where, "v")) {
+            String[] ab = d.key().get("ab").split("/");
+            truthRows.add(new RowDifference(d.kind(), Map.of("a", ab[0], "b", ab[1]), d.columns()));
+        }
+        assertThat(truthRows).as("ground truth (1001 is outside the filter)").hasSize(6);
+        CheckpointStore memory = CheckpointStore.inMemory();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("cq").source(p.source()).target(p.target())
+                .where(where).chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .checkpoints(store(memory, new ArrayList<>(), n -> {
+                    if (n == 4) {
+                        throw new IllegalStateException("killed");
+                    }
+                })).build()) {
+            assertThatThrownBy(v::verify).hasMessageContaining("killed");
+        }
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("cq").source(p.source()).target(p.target())
+                .where(where).chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .checkpoints(store(memory, new ArrayList<>(), n -> { })).build()) {
+            r = v.verify();
+        }
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrderElementsOf(truthRows);
+        assertThat(r.sourceRows()).isEqualTo(count(p.source(), "SELECT count(*) FROM cq WHERE " + where));
+    }
+
+    /**
+     * A checkpoint of a run over another table, and one of a run with another {@code where}, in the same store: the
+     * next run over this table (no filter) does not resume either (tables and filter are in the id) and finds every
+     * difference.
+     */
+    @Test
+    void aCheckpointOfAnotherTableOrFilterIsNotResumed() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE fa (id character(8) PRIMARY KEY, v text)",
+                "CREATE TABLE fb (id character(8) PRIMARY KEY, v text)");
+        p.onTarget("CREATE TABLE fa (id text PRIMARY KEY, v text)", "CREATE TABLE fb (id text PRIMARY KEY, v text)");
+        p.both("INSERT INTO fa SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 1000) g",
+                "INSERT INTO fb SELECT * FROM fa", "ANALYZE fa", "ANALYZE fb");
+        p.onTarget("UPDATE fa SET v = 'wrong' WHERE id IN ('00000050', '00000950')",
+                "UPDATE fb SET v = 'wrong' WHERE id IN ('00000050', '00000950')");
+        CheckpointStore memory = CheckpointStore.inMemory();
+        for (String[] other : new String[][] {{"fb", null}, {"fa", "v <> 'none'"}}) {
+            JdbcTableVerifier.Builder b = JdbcTableVerifier.builder(other[0]).source(p.source()).target(p.target())
+                    .chunkRows(100).windowRanges(1).meterRegistry(registry)
+                    .checkpoints(store(memory, new ArrayList<>(), n -> {
+                        if (n == 5) {
+                            throw new IllegalStateException("killed");
+                        }
+                    }));
+            if (other[1] != null) {
+                b.where(other[1]);
+            }
+            try (JdbcTableVerifier v = b.build()) {
+                assertThatThrownBy(v::verify).hasMessageContaining("killed");
+            }
+        }
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("fa").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .checkpoints(store(memory, new ArrayList<>(), n -> { })).build()) {
+            r = v.verify();
+        }
+        assertThat(r.resumed()).isFalse();
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrderElementsOf(
+                truth(p.source(), p.target(), "id", "SELECT id::text, v FROM fa", "v"));
+        assertThat(r.sourceRows()).isEqualTo(1000);
+    }
 }
