@@ -692,4 +692,37 @@ class VerifyAttack6IT {
                 truth(p.source(), p.target(), "id", "SELECT id::text, v FROM fa", "v"));
         assertThat(r.sourceRows()).isEqualTo(1000);
     }
+
+    /**
+     * A composite key (integer, text) across encodings (WIN1252 source, UTF8 target): the text part is ranged by its
+     * UTF-8 bytes, the integer part as itself, in one tuple; 2,400 rows in planned windows of 150 whose bounds fall
+     * inside runs of one integer, differences at and beside bounds and with € / Š / é (WIN1252 bytes sort them in
+     * another order than UTF-8).
+     */
+    @Test
+    void compositeIntegerAndTextKeysAcrossEncodingsAreExact() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        DataSource win = VerifyAttack2IT.database(p.source(), p.sourceUrl(), "WIN1252");
+        DataSource utf = VerifyAttack2IT.database(p.target(), p.targetUrl(), "UTF8");
+        String fill = "INSERT INTO ce SELECT g % 8, (ARRAY['a', '\u00e9', '\u20ac', '\u0160', 'Z'])[1 + g % 5] || g, g "
+                + "FROM generate_series(1, 2400) g";
+        VerifyAttack2IT.exec(win, "CREATE TABLE ce (g int, k text, v int, PRIMARY KEY (g, k))", fill, "ANALYZE ce");
+        VerifyAttack2IT.exec(utf, "CREATE TABLE ce (g int, k text, v int, PRIMARY KEY (g, k))", fill, "ANALYZE ce",
+                "DELETE FROM ce WHERE v IN (1, 150, 151, 1200, 2399)", "UPDATE ce SET v = -1 WHERE v IN (300, 2000)",
+                "INSERT INTO ce VALUES (3, '\u20ac', 0), (3, '\u0160', 0), (7, '\u00e9\u00e9', 0), (9, 'a', 0)");
+        List<RowDifference> truthRows = new ArrayList<>();
+        for (RowDifference d : truth(win, utf, "gk", "SELECT g || '/' || k, v::text FROM ce", "v")) {
+            String[] gk = d.key().get("gk").split("/");
+            truthRows.add(new RowDifference(d.kind(), Map.of("g", gk[0], "k", gk[1]), d.columns()));
+        }
+        assertThat(truthRows).hasSize(11);
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("ce").source(win).target(utf).chunkRows(150)
+                .windowRanges(1).meterRegistry(registry).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrderElementsOf(truthRows);
+        assertThat(r.sourceRows()).isEqualTo(count(win, "SELECT count(*) FROM ce"));
+        assertThat(r.targetRows()).isEqualTo(count(utf, "SELECT count(*) FROM ce"));
+    }
 }
