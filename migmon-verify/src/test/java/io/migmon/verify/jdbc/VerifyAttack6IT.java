@@ -725,4 +725,72 @@ class VerifyAttack6IT {
         assertThat(r.sourceRows()).isEqualTo(count(win, "SELECT count(*) FROM ce"));
         assertThat(r.targetRows()).isEqualTo(count(utf, "SELECT count(*) FROM ce"));
     }
+
+    /**
+     * Window bounds that are awkward strings: {@code ' lead'} (a leading blank), {@code 'NULL'}, {@code 'a"b'},
+     * {@code 'a,b'}, {@code 'b\c'} and {@code '{x}'} are exactly the 100th, 200th .. 600th keys (in C order) of 699
+     * {@code character(12)} source keys against {@code text} target keys, so they travel as the text[] of bounds
+     * and as checkpoint keys (a file store, read back by a resumed run after the 3rd checkpoint). The target differs
+     * at those keys and has a padded twin {@code 'NULL '}.
+     */
+    @Test
+    void awkwardStringsAsWindowBoundsAndCheckpointKeys(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws SQLException {
+        String[] specials = {" lead", "NULL", "a\"b", "a,b", "b\\c", "{x}"};
+        List<String> keys = new ArrayList<>();
+        for (int j = 0; j < 99; j++) {
+            keys.add(" a" + String.format("%02d", j));
+        }
+        for (String sp : specials) {
+            keys.add(sp);
+            for (int j = 0; j < 99; j++) {
+                keys.add(sp + "#" + String.format("%02d", j));
+            }
+        }
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE aw (id character(12) PRIMARY KEY, v int)");
+        p.onTarget("CREATE TABLE aw (id text PRIMARY KEY, v int)");
+        StringBuilder ins = new StringBuilder("INSERT INTO aw VALUES ");
+        for (int i = 0; i < keys.size(); i++) {
+            ins.append(i == 0 ? "" : ", ").append("('").append(keys.get(i).replace("'", "''")).append("', ")
+                    .append(i).append(")");
+        }
+        p.both(ins.toString(), "ANALYZE aw");
+        try (Connection c = p.source().getConnection(); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT id::text FROM aw ORDER BY id::text COLLATE \"C\"")) {
+            int i = 0;
+            while (rs.next()) {
+                i++;
+                if (i % 100 == 0 && i <= 600) {
+                    assertThat(rs.getString(1)).as("bound " + i).isEqualTo(specials[i / 100 - 1]);
+                }
+            }
+        }
+        p.onTarget("DELETE FROM aw WHERE id IN (' lead', 'NULL')", "UPDATE aw SET v = -1 WHERE id IN ('a\"b', '{x}')",
+                "UPDATE aw SET v = -2 WHERE id = 'b\\c#00'", "INSERT INTO aw VALUES ('NULL ', 0), ('a,b ', 0)");
+        List<RowDifference> truth = truth(p.source(), p.target(), "id", "SELECT id::text, v::text FROM aw", "v");
+        assertThat(truth).hasSize(7);
+        List<Checkpoint> died = new ArrayList<>();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("aw").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .checkpoints(store(CheckpointStore.directory(dir), died, n -> {
+                    if (n == 3) {
+                        throw new IllegalStateException("killed");
+                    }
+                })).build()) {
+            assertThatThrownBy(v::verify).hasMessageContaining("killed");
+        }
+        assertThat(died).extracting(c -> c.lastKey().get(0)).containsExactly(" lead", "NULL", "a\"b");
+        VerificationReport r;
+        List<Checkpoint> resumed = new ArrayList<>();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("aw").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry)
+                .checkpoints(store(CheckpointStore.directory(dir), resumed, n -> { })).build()) {
+            r = v.verify();
+        }
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrderElementsOf(truth);
+        assertThat(r.sourceRows()).isEqualTo(699);
+        assertThat(r.targetRows()).isEqualTo(count(p.target(), "SELECT count(*) FROM aw"));
+    }
 }
