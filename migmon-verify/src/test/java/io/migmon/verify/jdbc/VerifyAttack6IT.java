@@ -793,4 +793,30 @@ class VerifyAttack6IT {
         assertThat(r.sourceRows()).isEqualTo(699);
         assertThat(r.targetRows()).isEqualTo(count(p.target(), "SELECT count(*) FROM aw"));
     }
+
+    /**
+     * At-least-once duplicates on a target without the unique constraint, keys ranged as text ({@code character(8)}
+     * / {@code text}), 1,600 rows in planned windows of 100: a source key held by 3 target rows at a window bound
+     * ({@code 00000400}) and one beside it ({@code 00000401}, 2 rows, one with another value). The docs: the
+     * duplicates are extra, rows of one key with different values changed. Ground truth: the target's rows per key.
+     */
+    @Test
+    void duplicatesOfBoundKeysOnTheTargetAreReported() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE du (id character(8) PRIMARY KEY, v text)");
+        p.onTarget("CREATE TABLE du (id text NOT NULL, v text)");
+        p.both("INSERT INTO du SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 1600) g", "ANALYZE du");
+        p.onTarget("INSERT INTO du VALUES ('00000400', 'v400'), ('00000400', 'v400'), ('00000401', 'other')");
+        assertThat(count(p.target(), "SELECT count(*) FROM du WHERE id IN ('00000400', '00000401')")).isEqualTo(5);
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("du").source(p.source()).target(p.target())
+                .keyColumns("id").chunkRows(100).windowRanges(1).meterRegistry(registry).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).extracting(d -> d.key().get("id"))
+                .containsOnly("00000400", "00000401");
+        assertThat(r.count(DifferenceKind.MISSING)).as(r.toJson()).isZero();
+        assertThat(r.count(DifferenceKind.EXTRA) + r.count(DifferenceKind.CHANGED)).as(r.toJson()).isEqualTo(3);
+        assertThat(r.targetRows()).isEqualTo(1603);
+    }
 }
