@@ -362,7 +362,6 @@ class VerifyAttack6IT {
      * as text and are never compared, the rows 31..99 and 4..9 are compared twice. A changed row at 1500 is the
      * ground truth.
      */
-    @Disabled("finding 1: a checkpoint saved in integer key order (lastKey 300) is resumed after the target key became text (id unchanged): the resumed run says identical with 1,074 source rows of 2,000 and misses the changed row 1500 (ground truth: 1 changed)")
     @Test
     void aCheckpointInIntegerOrderIsNotResumedInTextOrder() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
