@@ -193,7 +193,7 @@ final class ProgressTracker {
         connectorSignals.merge(topic, signal, Math::max);
         confirmationArrived(arrivalNanos);
         signal(signal);
-        confirmedSeen();
+        confirmedSeen(arrivalNanos);
     }
 
     /**
@@ -202,9 +202,25 @@ final class ProgressTracker {
      * arrive later ({@link PartitionProgress#seenConfirmedNanos}); a partition with unread records keeps the bound it
      * had (processing thread).
      */
-    private void confirmedSeen() {
+    private void confirmedSeen(long arrivalNanos) {
         for (PartitionProgress p : partitions.values()) {
-            if (p.data && p.allSeen()) {
+            if (!p.data) {
+                continue;
+            }
+            if (p.endOffsetsRead()) {
+                // end offsets are read for it: "all seen" per an end offset read before the confirmation arrived
+                // proves nothing (a change may have reached the broker since); it is pending until an end offset
+                // requested after its arrival shows the partition read (CdcOverreadTest finding 4)
+                p.provePending();
+                if (p.allSeen()) {
+                    long c = confirmationNanos(p);
+                    if (c > 0 && c >= p.pendingConfirmedNanos) {
+                        p.pendingConfirmedNanos = c;
+                        p.pendingConfirmedSeq = confirmationSeq(p);
+                        p.pendingConfirmedArrivalNanos = arrivalNanos;
+                    }
+                }
+            } else if (p.allSeen()) {
                 long c = confirmationNanos(p);
                 if (c > 0 && c >= p.seenConfirmedNanos) {
                     p.seenConfirmedNanos = c;
@@ -212,6 +228,32 @@ final class ProgressTracker {
                 }
             }
         }
+    }
+
+    /**
+     * Source time up to which {@code p}'s connector confirmed it current, as evidence allows: without end offsets
+     * (a {@code process(...)} host that supplies none, the embedded engine) its connector's newest confirmation
+     * (arrival order is the only evidence: CdcOverreadTest finding 2, a documented limit); with end offsets, only
+     * a confirmation an end offset read after its arrival showed caught up ({@link PartitionProgress#caughtUpAfter}),
+     * so a heartbeat read ahead of a change not yet seen confirms nothing (finding 4). Any thread.
+     */
+    private long provenConfirmationNanos(PartitionProgress p) {
+        if (!p.endOffsetsRead()) {
+            return confirmationNanos(p);
+        }
+        long pending = p.pendingConfirmedNanos;
+        return pending > p.seenConfirmedNanos && p.caughtUpAfter(p.pendingConfirmedArrivalNanos) ? pending
+                : p.seenConfirmedNanos;
+    }
+
+    /** Processing order of {@link #provenConfirmationNanos}'s confirmation. */
+    private long provenConfirmationSeq(PartitionProgress p) {
+        if (!p.endOffsetsRead()) {
+            return confirmationSeq(p);
+        }
+        long pending = p.pendingConfirmedNanos;
+        return pending > p.seenConfirmedNanos && p.caughtUpAfter(p.pendingConfirmedArrivalNanos)
+                ? p.pendingConfirmedSeq : p.seenConfirmedSeq;
     }
 
     /**
@@ -833,18 +875,22 @@ final class ProgressTracker {
         long applied = p.lastAppliedSourceNanos;
         long hb = confirmationNanos(p);
         long arrival = confirmationArrivalNanos(p);
+        // heartbeats flowing is judged by the newest; what they confirm, by the evidence the partition has (with
+        // end offsets read: only a confirmation an end offset read after it proved, CdcOverreadTest finding 4)
+        long proven = provenConfirmationNanos(p);
         if (hb > 0 && arrival >= 0 && now - arrival <= toleranceNanos) {
             boolean incomplete = txIncomplete(p);
-            if ((confirms(hb, confirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq) && !incomplete) || applied < 0) {
+            if ((confirms(proven, provenConfirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq) && !incomplete)
+                    || applied < 0) {
                 return 0;
             }
             boolean closed = lastChangeTxClosed && (lastChangePartition == null || lastChangePartition == p);
-            long watermark = closed ? Math.max(applied, heartbeatNanos(p)) : applied;
+            long watermark = closed ? Math.max(applied, p.endOffsetsRead() ? proven : heartbeatNanos(p)) : applied;
             return Math.max(0, now - watermark) / 1e9;
         }
         // a heartbeat emitted while the last change's transaction was still being streamed (Debezium emits them
         // then, each ts_ms after the commit time every change of it carries) confirms nothing beyond that commit
-        long confirmed = applied > 0 && txIncomplete(p) ? applied : Math.max(applied, hb);
+        long confirmed = applied > 0 && txIncomplete(p) ? applied : Math.max(applied, proven);
         return confirmed < 0 ? 0 : Math.max(0, now - confirmed) / 1e9;
     }
 
@@ -1025,7 +1071,7 @@ final class ProgressTracker {
         }
         txEnds.merge(topic, endNanos, Math::max);
         signal(endNanos);
-        confirmedSeen();
+        confirmedSeen(arrivalNanos);
     }
 
     /**
