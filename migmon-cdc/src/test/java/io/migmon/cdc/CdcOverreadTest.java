@@ -38,6 +38,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * returns: over-read = the batch's source-time span, 5 s for 500 records at ~100 rows/s). Findings 2 and 3 are of
  * {@code process(...)} with Kafka records (no end offsets, partitions not known), finding 4 of the poll loop's
  * side consumer (heartbeats ahead of data the lag probe has not seen: under-read up to the lag refresh interval).
+ *
+ * <p>Decided 2026-11-28 (docs/decisions.md CDC "Overread findings"): finding 4 fixed (a heartbeat confirms a
+ * partition whose end offsets are read only through an end offset requested after its arrival showing it caught up:
+ * an over-read of at most the lag refresh interval instead); findings 2 and 3 documented limits of a
+ * {@code process(...)} host that gives no end offsets ({@link CdcEventProcessor#endOffset}) or declares no partitions
+ * ({@link CdcEventProcessor#partitionsAssigned}), each pinned at its bound beside a test of its remedy; the
+ * {@code HOST} probe mode runs the whole survey through the host's end offsets.
  */
 class CdcOverreadTest extends ShopProcessorHarness {
 
@@ -695,5 +702,43 @@ class CdcOverreadTest extends ShopProcessorHarness {
             assertThat(reads.get(1)).isEqualTo("t0+240: overall 0.240 orders 0.240 truth 0.230");
             assertThat(reads.get(2)).isEqualTo("t0+250 after the probe: overall 0.240 orders 0.240 truth 0.240");
         }
+    }
+
+    /**
+     * The {@code process(...)} host's API fails fast: null or negative arguments name the argument, and a processor
+     * running its own consumer (its poll loop reads end offsets and declares partitions) refuses the calls.
+     */
+    @Test
+    void hostApiValidatesItsArguments() {
+        try (CdcEventProcessor p = processor250()) {
+            java.time.Instant now = clock.instant();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.endOffset(null, 0, 1, now))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("topic");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.endOffset(DATA, 0, 1, null))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("requestedAt");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.endOffset(DATA, -1, 1, now))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("partition");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.endOffset(DATA, 0, -1, now))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("endOffset");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.partitionsAssigned(null))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("partitions");
+            List<TopicPartition> withNull = new ArrayList<>();
+            withNull.add(null);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.partitionsRevoked(withNull))
+                    .isInstanceOf(NullPointerException.class).hasMessageContaining("partitions");
+            p.endOffset(DATA, 0, 0, now); // valid
+        }
+        group = true;
+        try (CdcEventProcessor p = processor250()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.endOffset(DATA, 0, 1, clock.instant()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("kafkaConsumer");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> p.partitionsAssigned(
+                    List.of(new TopicPartition(DATA, 0)))).isInstanceOf(IllegalStateException.class);
+        }
+        group = false;
+        CdcEventProcessor closed = processor250();
+        closed.close();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> closed.endOffset(DATA, 0, 1, clock.instant()))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 }
