@@ -83,8 +83,7 @@ final class PartitionProgress {
     volatile long seenConfirmedSeq;
     /**
      * A partition whose end offsets are read ({@link #endReadMs} set: the poll loop's lag probe, or a host through
-     * {@link CdcEventProcessor#endOffset}): the newest confirmation processed while every record known at the broker
-     * had been read, not yet proven by an end offset requested after its arrival ({@link #caughtUpAfter}): source
+     * {@link CdcEventProcessor#endOffset}): the newest confirmation processed, not yet proven by an end offset requested after its arrival ({@link #caughtUpAfter}): source
      * time, processing order and arrival (processor clock, epoch nanos); -1 / 0 / -1 none. Arrival order against the
      * data partition is no evidence (CdcOverreadTest finding 4: a heartbeat read by the side consumer ahead of a
      * change the lag probe had not seen read 0 at a truth of 0.23 s): it becomes {@link #seenConfirmedNanos} once

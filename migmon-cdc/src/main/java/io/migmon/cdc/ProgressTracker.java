@@ -202,7 +202,11 @@ final class ProgressTracker {
      * arrive later ({@link PartitionProgress#seenConfirmedNanos}); a partition with unread records keeps the bound it
      * had (processing thread).
      */
+    /** Asks for an end offset read soon ({@code LagProbe#probeSoon}; nothing without a lag probe running). */
+    volatile Runnable proofWanted = () -> { };
+
     private void confirmedSeen(long arrivalNanos) {
+        boolean pending = false;
         for (PartitionProgress p : partitions.values()) {
             if (!p.data) {
                 continue;
@@ -210,15 +214,15 @@ final class ProgressTracker {
             if (p.endOffsetsRead()) {
                 // end offsets are read for it: "all seen" per an end offset read before the confirmation arrived
                 // proves nothing (a change may have reached the broker since); it is pending until an end offset
-                // requested after its arrival shows the partition read (CdcOverreadTest finding 4)
+                // requested after its arrival shows the partition read (CdcOverreadTest finding 4). Pending even
+                // while records wait: the proof is that read, not the order of processing
                 p.provePending();
-                if (p.allSeen()) {
-                    long c = confirmationNanos(p);
-                    if (c > 0 && c >= p.pendingConfirmedNanos) {
-                        p.pendingConfirmedNanos = c;
-                        p.pendingConfirmedSeq = confirmationSeq(p);
-                        p.pendingConfirmedArrivalNanos = arrivalNanos;
-                    }
+                long c = confirmationNanos(p);
+                if (c > 0 && c >= p.pendingConfirmedNanos) {
+                    p.pendingConfirmedNanos = c;
+                    p.pendingConfirmedSeq = confirmationSeq(p);
+                    p.pendingConfirmedArrivalNanos = arrivalNanos;
+                    pending = true;
                 }
             } else if (p.allSeen()) {
                 long c = confirmationNanos(p);
@@ -226,6 +230,13 @@ final class ProgressTracker {
                     p.seenConfirmedNanos = c;
                     p.seenConfirmedSeq = confirmationSeq(p);
                 }
+            }
+        }
+        if (pending) {
+            try {
+                proofWanted.run();
+            } catch (RuntimeException e) {
+                // the next periodic probe proves it
             }
         }
     }
@@ -244,6 +255,18 @@ final class ProgressTracker {
         long pending = p.pendingConfirmedNanos;
         return pending > p.seenConfirmedNanos && p.caughtUpAfter(p.pendingConfirmedArrivalNanos) ? pending
                 : p.seenConfirmedNanos;
+    }
+
+    /**
+     * Whether {@code p}'s proven confirmation ({@link #provenConfirmationNanos}) confirms its changes: with end
+     * offsets read, emitted after their commit (the end offset read after its arrival showed every record before it
+     * applied or seen: processing order says nothing more); without, also processed after them ({@link #confirms}).
+     */
+    private boolean provenConfirms(PartitionProgress p, long proven) {
+        if (p.endOffsetsRead()) {
+            return proven > 0 && proven > changeSourceNanos(p);
+        }
+        return confirms(proven, provenConfirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq);
     }
 
     /** Processing order of {@link #provenConfirmationNanos}'s confirmation. */
@@ -880,8 +903,7 @@ final class ProgressTracker {
         long proven = provenConfirmationNanos(p);
         if (hb > 0 && arrival >= 0 && now - arrival <= toleranceNanos) {
             boolean incomplete = txIncomplete(p);
-            if ((confirms(proven, provenConfirmationSeq(p), changeSourceNanos(p), p.lastChangeSeq) && !incomplete)
-                    || applied < 0) {
+            if ((provenConfirms(p, proven) && !incomplete) || applied < 0) {
                 return 0;
             }
             boolean closed = lastChangeTxClosed && (lastChangePartition == null || lastChangePartition == p);
@@ -1103,8 +1125,9 @@ final class ProgressTracker {
             // Only one processed while nothing of the partition waited unread at the broker (seenConfirmedNanos):
             // rows there before it was read may be older than it (attack 5 finding 7, a backlog under-read by 3.9 s)
             long hb = p.seenConfirmedNanos;
-            long confirmed = confirms(hb, p.seenConfirmedSeq, changeSourceNanos(p), p.lastChangeSeq)
-                    && !txIncomplete(p) ? hb : -1;
+            boolean seenConfirms = p.endOffsetsRead() ? hb > 0 && hb > changeSourceNanos(p)
+                    : confirms(hb, p.seenConfirmedSeq, changeSourceNanos(p), p.lastChangeSeq);
+            long confirmed = seenConfirms && !txIncomplete(p) ? hb : -1;
             long o = p.oldestUnappliedSourceNanos(confirmed);
             if (o > 0 && (oldest < 0 || o < oldest)) {
                 oldest = o;
