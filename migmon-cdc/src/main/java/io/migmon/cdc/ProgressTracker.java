@@ -20,7 +20,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>when changes wait (in hand, or behind the end offset): now − source commit time of the oldest of them;</li>
  *   <li>when nothing waits and heartbeats flow (the newest is at most one heartbeat interval plus a tolerance
- *       old): 0 once a heartbeat was emitted after the last change arrived (unless the {@code END} record of the
+ *       old): 0 once a heartbeat was emitted after the last change arrived (where end offsets are read, once an
+ *       end offset requested after the heartbeat's arrival showed the partition caught up:
+ *       {@code provenConfirmationNanos}) (unless the {@code END} record of the
  *       last change's transaction counts events that have not arrived yet); before that, changes are flowing and a
  *       newer one may be in transit, so now − source time of the last applied change, or of the newest heartbeat
  *       when that is later and the last change's transaction is complete (its {@code END} record and all the
@@ -781,8 +783,8 @@ final class ProgressTracker {
                 continue;
             }
             long hb = p.seenConfirmedNanos;
-            boolean seenConfirms = confirms(hb, p.seenConfirmedSeq, changeSourceNanos(p), p.lastChangeSeq)
-                    && !txIncomplete(p);
+            boolean seenConfirms = (p.endOffsetsRead() ? hb > 0 && hb > changeSourceNanos(p)
+                    : confirms(hb, p.seenConfirmedSeq, changeSourceNanos(p), p.lastChangeSeq)) && !txIncomplete(p);
             long conf = confirmationNanos(p);
             b.append(" committed=").append(p.committed).append(" end=").append(p.end)
                     .append(" appliedThrough=").append(p.appliedThrough)
@@ -799,6 +801,9 @@ final class ProgressTracker {
                     .append(" confSeq=").append(confirmationSeq(p))
                     .append(" confArrival=").append(age(confirmationArrivalNanos(p), now))
                     .append(" seenConf=").append(age(hb, now)).append('#').append(p.seenConfirmedSeq)
+                    .append(" pendingConf=").append(age(p.pendingConfirmedNanos, now))
+                    .append(" proven=").append(age(provenConfirmationNanos(p), now))
+                    .append(" endRead=").append(p.endReadMs < 0 ? "-1" : fmtMs(now / 1e6 - p.endReadMs))
                     .append(" confirms=").append(confirms(conf, confirmationSeq(p), changeSourceNanos(p),
                             p.lastChangeSeq))
                     .append(" txIncomplete=").append(txIncomplete(p))
