@@ -232,7 +232,7 @@ final class ChangePipeline {
         }
         publishAssignment(subscription);
         if (ends != null) {
-            ends.expireIfHeld(mono); // holds of topics now another member's are released
+            ends.assigned(mono); // holds of topics now another member's are released
         }
     }
 
@@ -319,12 +319,7 @@ final class ChangePipeline {
         }
         transactions.revoked(data, transactionTopic);
         if (ends != null) {
-            Set<String> topics = new HashSet<>();
-            for (TopicPartition tp : partitions) {
-                topics.add(tp.topic());
-            }
-            String suffix = config.transactionTopicSuffix;
-            ends.revoked(topics, t -> parser.isTransactionTopic(t) ? t.substring(0, t.length() - suffix.length()) : null);
+            ends.revoked(); // kept until the assignment that follows shows where the partitions went
         }
     }
 

@@ -879,26 +879,37 @@ final class TransactionEnds {
         }
     }
 
-    /** Partitions of these topics (data or transaction topics) were revoked: their holds are not ours to keep. */
-    synchronized void revoked(java.util.Collection<String> revokedTopics, java.util.function.Function<String, String>
-            connectorOfTransactionTopic) {
-        if (holds.isEmpty()) {
-            return;
-        }
-        Set<String> connectors = new HashSet<>();
-        for (String t : revokedTopics) {
-            String c = connectorOfTransactionTopic.apply(t);
-            if (c != null) {
-                connectors.add(c);
-            }
-        }
-        for (HoldIndex.Table t : new ArrayList<>(holds.tables())) {
-            if (revokedTopics.contains(t.topic) || connectors.contains(t.connector)) {
-                holds.removeAll(t);
-            }
-        }
-        holdCount = holds.size();
+    /**
+     * Partitions were revoked (or lost) in a rebalance (poll thread): the holds stay (attack 10 findings 1, 2). With
+     * the eager protocol every rebalance revokes every partition and most come back in the assignment that follows
+     * (dropping the holds here under-read 3-12 s when the same partitions came back); with the cooperative one a
+     * revoke names the partitions leaving, and a hold whose topic keeps a partition here is still this member's
+     * staleness. Until the following {@link #assigned} a topic without partitions here is not taken as moved: its
+     * holds are judged again at that assignment, and released (uncounted) only when no partition of their topic is
+     * assigned here then.
+     */
+    synchronized void revoked() {
+        revokePending = true;
     }
+
+    /**
+     * The group's assignment that follows a revoke is known (poll thread): holds of topics no longer assigned here
+     * are released, uncounted (another member applies them).
+     */
+    void assigned(long nowNanos) {
+        synchronized (this) {
+            revokePending = false;
+            if (holds.isEmpty()) {
+                return;
+            }
+            expire(nowNanos, true);
+            holdCount = holds.size();
+        }
+        reportGivenUp();
+    }
+
+    /** A revoke whose following assignment is not known yet (guarded by this): see {@link #revoked}. */
+    private boolean revokePending;
 
     /**
      * Removes what is released or given up; the given-up ones are reported after the lock is left. Judges every hold
@@ -987,7 +998,9 @@ final class TransactionEnds {
     private int verdict(Hold h, long nowNanos) {
         long since = owner.since(h.topic);
         if (since == ELSEWHERE) {
-            return RELEASE; // another member applies the table (a rebalance moved it): not this member's staleness
+            // another member applies the table (a rebalance moved it): not this member's staleness; between a revoke
+            // and the assignment that follows it, not known yet (attack 10 finding 1: the same partitions come back)
+            return revokePending ? HOLD : RELEASE;
         }
         if (nowNanos - h.arrivalNanos < graceNanos) {
             return HOLD;

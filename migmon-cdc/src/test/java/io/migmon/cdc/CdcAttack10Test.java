@@ -156,8 +156,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * hold is lost although the topic never left this member ("a hold whose topic moves to another member at a
      * rebalance is released": it did not move). The END itself was committed before the revoke: never redelivered.
      */
-    @Disabled("finding 1: an eager rebalance giving back the same partitions drops every END hold: lag(orders) 0.0"
-            + " at truths of 3.1-12.1 s (10 of 14 reads) until the change in transit arrives")
     @Test
     void finding1_anEagerRebalanceThatGivesTheSamePartitionsBackKeepsTheHold() {
         assertThat(rebalanceRun(true)).isEmpty();
@@ -172,8 +170,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * whole topics, not partitions: {@code Owner.since} still answers for partition 0 (assigned here), but the hold is
      * gone before any verdict asks it. Partition 1's share is another member's now; partition 0's is not.
      */
-    @Disabled("finding 2: a cooperative revoke of partition 1 drops the hold whose missing change is on partition 0,"
-            + " still assigned here: lag(orders) 0.0 at truths of 3.1-12.1 s (10 of 14 reads)")
     @Test
     void finding2_aCooperativeRevokeOfAnotherPartitionOfTheTopicKeepsTheHoldOfTheOneStillHere() {
         TopicPartition o0 = new TopicPartition(ORDERS, 0);
