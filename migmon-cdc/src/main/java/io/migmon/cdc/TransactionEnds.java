@@ -304,9 +304,10 @@ final class TransactionEnds {
      * <ul>
      *   <li>its {@code END} came from an embedded engine's one ordered stream ({@link #ONE_STREAM}): there the
      *       changes come before their {@code END}, none will follow it;</li>
-     *   <li>a record of the table's topic naming the transaction ({@code transaction.id} read before the record
-     *       broke) was dead-lettered: the missing change may be that one, in the dead-letter topic, not on its way
-     *       (then the stall-timeout give-up);</li>
+     *   <li>records of the table's topic naming the transaction ({@code transaction.id} read before the record
+     *       broke) were dead-lettered, as many as its changes not seen: each accounts for one change (attack 10
+     *       finding 10: one dead letter ended the trailing of a hold with 3 of 5 changes still on their way); the
+     *       missing ones are in the dead-letter topic, not on their way (then the stall-timeout give-up);</li>
      *   <li>only with {@link CdcEventProcessor.Builder#transformationsDropChanges(boolean)} (a {@code Filter}
      *       transformation drops changes that Debezium counted, so the counts never match): some of the table's
      *       changes seen and a change of the table from a later transaction arrived on every partition they came
@@ -333,7 +334,13 @@ final class TransactionEnds {
                 && h.passed.containsAll(h.partitions) && owner.partitions(h.topic) == null) {
             return false; // opt-in: a later transaction's change came behind its changes on each partition they came on
         }
-        return deadLetteredOf.isEmpty() || !deadLetteredOf.containsKey(h.txKey + '\u0000' + h.topic);
+        if (deadLetteredOf.isEmpty()) {
+            return true;
+        }
+        // each dead letter naming the transaction accounts for one change of it (attack 10 finding 10): the rest
+        // may still be on their way
+        int[] dead = deadLetteredOf.get(h.txKey + '\u0000' + h.topic);
+        return dead == null || h.seen + dead[0] < h.expected;
     }
 
     /**
@@ -341,11 +348,12 @@ final class TransactionEnds {
      * {@code key \0 topic}: each may be a change of that transaction only (attack 8 finding 7: another transaction's
      * dead letter on T's partition ended T's trailing hold); the last {@value #MAX_RECENT} (guarded by this).
      */
-    private final LinkedHashMap<String, Boolean> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
+    private final LinkedHashMap<String, int[]> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
 
     /**
-     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): a hold of the
-     * transaction it names on the topic no longer trails (see {@link #trails}). One naming no transaction (its value
+     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): it accounts for one
+     * change of the transaction it names on the topic, whose hold no longer trails once its changes seen and
+     * dead-lettered reach the table's count (see {@link #trails}). One naming no transaction (its value
      * broke before its {@code transaction} block, which Debezium writes last: attack 9 finding 5; a data record's key
      * is the row's, not the transaction's) ends no hold: it may be any transaction's change, and taking it as each
      * one's ended another transaction's hold still streaming. A hold whose own change it was waits for the trailing
@@ -355,7 +363,8 @@ final class TransactionEnds {
      */
     synchronized void deadLettered(String topic, int partition, String transactionId, long nowNanos) {
         if (transactionId != null) {
-            deadLetteredOf.put(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic, Boolean.TRUE);
+            deadLetteredOf.computeIfAbsent(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic,
+                    k -> new int[1])[0]++;
         }
     }
 

@@ -836,9 +836,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * (counted each time: finding 4b). Positive evidence would be seen + dead-lettered of the transaction's table
      * reaching its {@code event_count}.
      */
-    @Disabled("finding 10: a dead letter naming T ends the trailing of T's hold although 3 of its 5 changes are still"
-            + " on their way: given up 4 s after each arrival, 16 of 36 reads 0.0 at truths of 4.2-18.7 s, 3 give-ups"
-            + " counted for one transaction")
     @Test
     void finding10_aDeadLetterNamingTheTransactionEndsOnlyWhatItAccountsFor() {
         try (CdcEventProcessor p = processor()) {
