@@ -264,6 +264,8 @@ final class TransactionEnds {
          * {@link #trails}), its give-up is counted as {@link #CAPACITY}.
          */
         boolean forgotten;
+        /** Whether its give-up is the first of its transaction, the one counted (guarded by the lock). */
+        boolean countGiveUp;
         /** How long nothing of it had arrived when it was given up (the log). */
         long waitedNanos;
         /** Creation order: ties of {@link #commitNanos} in {@link HoldIndex}. */
@@ -964,6 +966,12 @@ final class TransactionEnds {
         }
     }
 
+    /**
+     * The transactions ({@code connector \0 key}) whose give-up (or capacity drop) was counted, the last
+     * {@value #MAX_RECENT} (guarded by this): a transaction is counted once in {@code cdc_transactions_evicted_total}.
+     */
+    private final LinkedHashMap<String, Boolean> countedGiveUps = BoundedMaps.oldestForgotten(MAX_RECENT);
+
     /** Holds given up under the lock, reported by {@link #reportGivenUp()} outside it (guarded by this). */
     private List<Hold> givenUp;
 
@@ -976,6 +984,15 @@ final class TransactionEnds {
             givenUp = null;
             full = dropped;
             dropped = null;
+            // one transaction counted once, whatever the number of its table holds and re-opens (attack 10 findings
+            // 4, 4b): cdc_transactions_evicted_total counts transactions
+            for (List<Hold> l : java.util.Arrays.asList(report, full)) {
+                if (l != null) {
+                    for (Hold h : l) {
+                        h.countGiveUp = countedGiveUps.put(h.connector + '\u0000' + h.txKey, Boolean.TRUE) == null;
+                    }
+                }
+            }
         }
         if (report != null) {
             report.forEach(this::gaveUp);
@@ -983,7 +1000,9 @@ final class TransactionEnds {
         if (full != null) {
             for (Hold h : full) {
                 try {
-                    sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, CAPACITY);
+                    if (h.countGiveUp) {
+                        sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, CAPACITY);
+                    }
                 } catch (RuntimeException e) {
                     // counted where the sink counts its failures; never thrown into the processing thread
                 }
@@ -1050,7 +1069,9 @@ final class TransactionEnds {
 
     private void gaveUp(Hold h) {
         try {
-            sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, h.forgotten ? CAPACITY : UNSEEN);
+            if (h.countGiveUp) {
+                sink.evicted(h.connector.isEmpty() ? "unknown" : h.connector, h.forgotten ? CAPACITY : UNSEEN);
+            }
         } catch (RuntimeException e) {
             // counted where the sink counts its failures; never thrown into the processing thread
         }

@@ -306,8 +306,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * Expected: {@code cdc_transactions_evicted_total} (documented: "transactions given up before all their events
      * were applied") +1.
      */
-    @Disabled("finding 4: one transaction whose END counted 3 tables, none arrived, is counted 3 times in"
-            + " cdc_transactions_evicted_total{reason=unseen} (one per table hold)")
     @Test
     void finding4_oneTransactionGivenUpOnThreeTablesIsCountedOnce() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
@@ -326,8 +324,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * given up 40 s after change 1, change 2 arrives 50 s after (re-opened, as designed), given up again 40 s later,
      * change 3 arrives at last (T complete, applied). Expected: T counted once (the give-up), not once per give-up.
      */
-    @Disabled("finding 4b: one transaction given up, re-opened by its late change and given up again is counted 2"
-            + " times in cdc_transactions_evicted_total{reason=unseen}; all its changes were applied in the end")
     @Test
     void finding4b_aReopenedHoldGivenUpAgainIsTheSameTransaction() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
