@@ -917,7 +917,7 @@ final class ChangePipeline {
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
                     // a record that did not come from Kafka (an embedded engine's) is its destination's one stream
-                    ends.change(sourceName, e.qualifiedTable(),
+                    ends.change(sourceName, e.qualifiedTable(), r.topic(),
                             r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(), e.transactionId(),
                             e.transactionTotalOrder(), e.transactionDataCollectionOrder(), src, mono);
                 }

@@ -153,6 +153,8 @@ final class TransactionEnds {
         final int index;
         /** The partitions its changes came on (a few: one transaction's changes of one table). */
         final Set<Integer> partitions = new HashSet<>(2);
+        /** Its key is the table's {@code data_collection} for sure (known from the change's topic, see {@link #collectionOf}). */
+        boolean exact;
 
         TableSeen(int index) {
             this.index = index;
@@ -223,8 +225,8 @@ final class TransactionEnds {
                 return;
             }
             for (Map.Entry<String, TableSeen> e : tables.entrySet()) {
-                if (sameTable(dataCollection, e.getKey())) {
-                    into.addAll(e.getValue());
+                if (!e.getValue().exact && sameTable(dataCollection, e.getKey())) {
+                    into.addAll(e.getValue()); // a name without its database (attack 10 finding 8b: exact ones only equal)
                 }
             }
         }
@@ -264,6 +266,8 @@ final class TransactionEnds {
          * {@link #trails}), its give-up is counted as {@link #CAPACITY}.
          */
         boolean forgotten;
+        /** The name its table's changes carry when known exactly ({@link Newest#readAs}), else null. */
+        String readAs;
         /** Whether its give-up is the first of its transaction, the one counted (guarded by the lock). */
         boolean countGiveUp;
         /** How long nothing of it had arrived when it was given up (the log). */
@@ -376,11 +380,46 @@ final class TransactionEnds {
      * (SQL Server writes {@code db.schema.table}).
      */
     static boolean sameTable(String dataCollection, String qualified) {
+        return sameTable(dataCollection, qualified, false);
+    }
+
+    /**
+     * {@link #sameTable(String, String)}, or equal only when {@code exact} (the change's name is its
+     * {@code data_collection} for sure: {@link #collectionOf}).
+     */
+    static boolean sameTable(String dataCollection, String qualified, boolean exact) {
+        if (exact) {
+            return dataCollection.equals(qualified);
+        }
         int d = dataCollection.length();
         int q = qualified.length();
         return d == q ? dataCollection.equals(qualified)
                 : d > q && dataCollection.charAt(d - q - 1) == '.' && dataCollection.endsWith(qualified);
     }
+
+    /**
+     * The {@code data_collection} of a change of {@code table} of {@code connector} that came on {@code topic}: the
+     * topic is {@code <topic.prefix>.<data_collection>} (Debezium's default naming, the rule the {@code END}'s tables
+     * are found by) when it ends with the change's name; else null (not known: no topic, or a routing
+     * transformation renamed it). With it, names are matched exactly (attack 10 findings 6, 8, 8b: by last parts,
+     * SQL Server's {@code dbo.orders} of database inv2 released inv1's hold, and PostgreSQL's {@code my.orders}
+     * counted for and read {@code public."my.orders"}); without it, by last parts (SQL Server names its changes
+     * {@code schema.table}, its {@code data_collections} {@code db.schema.table}).
+     */
+    static String collectionOf(String connector, String table, String topic) {
+        int c = connector.length();
+        if (topic == null || c == 0 || topic.length() <= c + 1 || topic.charAt(c) != '.' || !topic.startsWith(connector)
+                || !topic.endsWith(table)) {
+            return null;
+        }
+        String x = topic.substring(c + 1);
+        return sameTable(x, table) ? x : null;
+    }
+
+    private String lastTopic;
+    private String lastTopicTable;
+    private String lastTopicConnector;
+    private String lastCollection;
 
     private final Owner owner;
     private final Topics topics;
@@ -414,6 +453,8 @@ final class TransactionEnds {
     /** Newest source time per partition of one table's topic. */
     private static final class Newest {
         private final Map<Integer, long[]> byPartition = new HashMap<>(2);
+        /** The change's name of the table whose {@code data_collection} is this one's key, when known exactly. */
+        String readAs;
         private int lastPartition = Integer.MIN_VALUE;
         private long[] last;
 
@@ -468,6 +509,8 @@ final class TransactionEnds {
             final String connector;
             final String table;
             final String topic;
+            /** The change name the table's gauges read it under, when known exactly (see {@link #collectionOf}). */
+            String readAs;
             final Map<String, Hold> byTx = new HashMap<>(4);
             final java.util.TreeSet<Hold> byCommit = new java.util.TreeSet<>(BY_COMMIT);
 
@@ -507,6 +550,9 @@ final class TransactionEnds {
                 tables.put(h.connector + '\u0000' + h.table, t);
                 matching.clear();
             }
+            if (t.readAs == null) {
+                t.readAs = h.readAs;
+            }
             if (t.byTx.putIfAbsent(h.txKey, h) == null) {
                 t.byCommit.add(h);
                 size++;
@@ -534,13 +580,13 @@ final class TransactionEnds {
         }
 
         /** The tables whose holds a change of {@code qualified} of {@code connector} ("" any) concerns. */
-        List<Table> matching(String connector, String qualified) {
-            String k = connector + '\u0000' + qualified;
+        List<Table> matching(String connector, String qualified, boolean exact) {
+            String k = connector + (exact ? "\u0000\u0001" : "\u0000") + qualified;
             List<Table> m = matching.get(k);
             if (m == null) {
                 m = new ArrayList<>(1);
                 for (Table t : tables.values()) {
-                    if (sameTable(t.table, qualified) && (t.connector.equals(connector) || connector.isEmpty())) {
+                    if (sameTable(t.table, qualified, exact) && (t.connector.equals(connector) || connector.isEmpty())) {
                         m.add(t);
                     }
                 }
@@ -617,13 +663,37 @@ final class TransactionEnds {
      */
     void change(String connector, String table, int partition, String transactionId, long totalOrder,
                 long dataCollectionOrder, long sourceNanos, long nowNanos) {
+        change(connector, table, null, partition, transactionId, totalOrder, dataCollectionOrder, sourceNanos,
+                nowNanos);
+    }
+
+    /** @param topic the change's record topic, null not known (see {@link #collectionOf}) */
+    void change(String connector, String table, String topic, int partition, String transactionId, long totalOrder,
+                long dataCollectionOrder, long sourceNanos, long nowNanos) {
         if (table == null) {
             return;
         }
         connector = connector == null ? "" : connector;
+        String collection;
+        if (topic != null && topic.equals(lastTopic) && table.equals(lastTopicTable)
+                && connector.equals(lastTopicConnector)) {
+            collection = lastCollection;
+        } else {
+            collection = collectionOf(connector, table, topic);
+            lastTopic = topic;
+            lastTopicTable = table;
+            lastTopicConnector = connector;
+            lastCollection = collection;
+        }
+        boolean exact = collection != null;
+        String qualified = table;
+        table = exact ? collection : table;
         Newest n = newest(connector, table);
         if (n != null) {
             n.add(partition, sourceNanos, nowNanos);
+            if (exact && n.readAs == null) {
+                n.readAs = qualified;
+            }
         }
         String key = null;
         boolean counted = false;
@@ -637,6 +707,7 @@ final class TransactionEnds {
             if (c == null) {
                 Map<String, TableSeen> tables = s.tables;
                 c = tables.computeIfAbsent(table, t -> new TableSeen(tables.size()));
+                c.exact |= exact;
                 s.lastTable = table;
                 s.lastCount = c;
             }
@@ -646,17 +717,18 @@ final class TransactionEnds {
             }
         }
         if (holdCount > 0 || (counted && key != null && givenUpCount > 0 && givenUpKeys.contains(key))) {
-            changed(connector, table, partition, key, counted, dataCollectionOrder, totalOrder, sourceNanos, n,
+            changed(connector, table, exact, partition, key, counted, dataCollectionOrder, totalOrder, sourceNanos, n,
                     nowNanos);
             reportGivenUp();
         }
     }
 
     /** @param newest the table's newest source time per partition; null past {@link #MAX_TABLES} */
-    private synchronized void changed(String connector, String table, int partition, String key, boolean counted,
-                                      long dco, long order, long sourceNanos, Newest newest, long nowNanos) {
+    private synchronized void changed(String connector, String table, boolean exact, int partition, String key,
+                                      boolean counted, long dco, long order, long sourceNanos, Newest newest,
+                                      long nowNanos) {
         boolean held = false;
-        List<HoldIndex.Table> tables = holds.isEmpty() ? List.of() : holds.matching(connector, table);
+        List<HoldIndex.Table> tables = holds.isEmpty() ? List.of() : holds.matching(connector, table, exact);
         for (int i = 0; i < tables.size(); i++) {
             HoldIndex.Table t = tables.get(i);
             Hold own = key == null ? null : t.byTx.get(key);
@@ -667,6 +739,9 @@ final class TransactionEnds {
                 } else if (counted) {
                     seenChange(own, partition, nowNanos);
                 }
+            }
+            if (!t.table.equals(table)) {
+                continue; // a later change releases only a hold of its own data_collection (attack 10 finding 6)
             }
             // the table's holds committed before what every partition (or this one) moved past, oldest first
             long all = newest == null ? -1 : newest.all(owner.partitions(t.topic));
@@ -693,7 +768,7 @@ final class TransactionEnds {
             }
         }
         if (!held && counted && key != null && givenUpCount > 0) {
-            reopen(connector, table, key, partition, dco, order, nowNanos);
+            reopen(connector, table, exact, key, partition, dco, order, nowNanos);
         }
         expire(nowNanos, false);
         holdCount = holds.size();
@@ -720,15 +795,15 @@ final class TransactionEnds {
      * A change of a transaction whose hold on this table was given up arrived: the rest of it was on its way after
      * all. Its table is held again, with the change counted, until the rest arrives or the rules give it up again.
      */
-    private void reopen(String connector, String table, String key, int partition, long dco, long order,
-                        long nowNanos) {
+    private void reopen(String connector, String table, boolean exact, String key, int partition, long dco,
+                        long order, long nowNanos) {
         List<Hold> given = gaveUp.get(key);
         if (given == null) {
             return;
         }
         for (Iterator<Hold> it = given.iterator(); it.hasNext(); ) {
             Hold h = it.next();
-            if (!sameTable(h.table, table) || !(h.connector.equals(connector) || connector.isEmpty())) {
+            if (!sameTable(h.table, table, exact) || !(h.connector.equals(connector) || connector.isEmpty())) {
                 continue;
             }
             it.remove();
@@ -810,6 +885,7 @@ final class TransactionEnds {
             Hold h = new Hold(connector, key, table, topic, expected, seen, commitNanos, arrivalNanos, redeliverable,
                     oneStream);
             h.forgotten = s == null && anonymous == null && commitNanos <= forgottenSourceNanos;
+            h.readAs = readAs(connector, table);
             if (transformationsDropChanges) {
                 sourcesOf(connector, table).forEach((partition, source) -> {
                     if (source >= commitNanos + LATER_NANOS) {
@@ -1100,7 +1176,7 @@ final class TransactionEnds {
         synchronized (this) {
             long oldest = -1;
             for (HoldIndex.Table t : holds.tables()) {
-                if (table != null && !sameTable(t.table, table)) {
+                if (table != null && !(t.readAs != null ? t.readAs.equals(table) : sameTable(t.table, table))) {
                     continue;
                 }
                 for (Hold h : t.byCommit) { // oldest first: the first that still holds is the table's
@@ -1132,6 +1208,13 @@ final class TransactionEnds {
         last = s;
         lastConnector = connector;
         return s;
+    }
+
+    /** The name the changes of {@code connector}'s {@code dataCollection} carry, when known exactly; else null. */
+    private String readAs(String connector, String dataCollection) {
+        Map<String, Newest> m = newest.get(connector);
+        Newest n = m == null ? null : m.get(dataCollection);
+        return n == null ? null : n.readAs;
     }
 
     private Newest newest(String connector, String table) {
@@ -1172,10 +1255,9 @@ final class TransactionEnds {
             if (tables == null) {
                 continue;
             }
-            for (Map.Entry<String, Newest> e : tables.entrySet()) {
-                if (sameTable(dataCollection, e.getKey())) {
-                    e.getValue().byPartition.forEach((partition, n) -> a.merge(partition, n[i], Math::max));
-                }
+            Newest n = tables.get(dataCollection); // its own data_collection only (attack 10 finding 6)
+            if (n != null) {
+                n.byPartition.forEach((partition, v) -> a.merge(partition, v[i], Math::max));
             }
         }
         return a;
@@ -1194,16 +1276,7 @@ final class TransactionEnds {
         if (tables == null) {
             return -1;
         }
-        Newest n = tables.get(dataCollection);
-        if (n != null) {
-            return n.all(known);
-        }
-        long max = -1;
-        for (Map.Entry<String, Newest> e : tables.entrySet()) {
-            if (sameTable(dataCollection, e.getKey())) {
-                max = Math.max(max, e.getValue().all(known));
-            }
-        }
-        return max;
+        Newest n = tables.get(dataCollection); // its own data_collection only (attack 10 finding 6)
+        return n == null ? -1 : n.all(known);
     }
 }

@@ -443,9 +443,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * partition 0). Only a connector whose change names lack the database (SQL Server's schema.table) with several
      * databases; in a group (partitions known).
      */
-    @Disabled("finding 6: SQL Server with two databases: a later change of inv2.dbo.orders releases the hold of"
-            + " inv1.dbo.orders whose change is still in transit (oldest held -1 at a truth of 1.0 s), and an END of"
-            + " inv1 arriving after it holds nothing")
     @Test
     void finding6_aLaterChangeOfTheSameTableInAnotherDatabaseDoesNotReleaseTheHold() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
@@ -614,8 +611,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * on another table (up to the 40 s bound). The same rule lets a later change of {@code my.orders} count as a
      * change of the dotted table's topic in a group (finding 6's shape).
      */
-    @Disabled("finding 8: a held END of public.\"my.orders\" is read by the table my.orders (schema my) too:"
-            + " lag(my.orders) 1.1, 2.1 ... 5.1 s (T's age) at a truth <= 0.1 s; public.my.orders held right")
     @Test
     void finding8_aHoldOfATableWithADotInItsNameIsNotReadByAnotherSchemasTable() {
         try (CdcEventProcessor p = processor()) {
@@ -921,8 +916,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * seen that {@code sameTable} matches by its last parts: {@code my.orders} (schema my) included, so the END finds
      * its 1 row "seen" and holds nothing.
      */
-    @Disabled("finding 8b: T's row of my.orders (schema my) is counted as T's row of public.\"my.orders\": no hold,"
-            + " lag(public.my.orders) 0.0 at truths of 1.1-11.1 s (11 of 13 reads)")
     @Test
     void finding8b_aChangeOfAnotherSchemasTableDoesNotCountForTheDottedTable() {
         try (CdcEventProcessor p = processor()) {
