@@ -246,9 +246,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * while nothing of its topic waits") has a condition a busy table never meets: the over-read is unbounded and
      * uncounted (no eviction).
      */
-    @Disabled("finding 3: a redelivered END on a busy table (rows every 100 ms on partition 0, partition 1 assigned"
-            + " and never used) holds orders for good: reads 50, 60, ... 120 s at a truth <= 0.1 s, past the 40 s"
-            + " bound, nothing counted")
     @Test
     void finding3_aBusyTableWithAnAssignedPartitionItNeverUsesReadsAHoldPastTheBound() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.WAITING);
@@ -571,9 +568,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
         assertThat(busyEvicted).isEqualTo(1);
     }
 
-    @Disabled("finding 3b: through the pipeline, a Filter-dropped row of a table streaming on partition 0 with a"
-            + " steady 1-record backlog (partition 1 assigned, unused) reads its END's age for good: 50-120 s at a"
-            + " truth <= 0.1 s, nothing counted")
     @Test
     void finding3b_aFilteredRowOnABusyTableWithASteadyBacklogIsGivenUpWithinTheBound() {
         assertThat(busyRun(true)).isEmpty();
