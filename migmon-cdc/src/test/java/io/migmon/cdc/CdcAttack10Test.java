@@ -872,9 +872,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * partition's time, {@code assigned} puts a new one) although this member kept reading the partition and knows
      * it never processed the record (its offset is past the position it had reached before the revoke).
      */
-    @Disabled("finding 7b: an END written 100 ms before an eager rebalance that gave the same partitions back is taken"
-            + " for a redelivery: released by the caught-up rule, lag(orders) 0.0 at truths of 2.4-10.4 s (9 of 12"
-            + " reads)")
     @Test
     void finding7b_anEndWrittenJustBeforeAnEagerRebalanceIsNotARedelivery() {
         TopicPartition o0 = new TopicPartition(ORDERS, 0);
