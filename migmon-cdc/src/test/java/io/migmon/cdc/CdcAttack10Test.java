@@ -393,9 +393,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * an assigned partition without traffic of the table never gives. Neither the option's Javadoc nor docs/cdc.md
      * says so.
      */
-    @Disabled("finding 5: transformationsDropChanges(true) in a consumer group (orders partitions 0 and 1 assigned,"
-            + " 1 quiet) holds a passed hold 38.9 s after the later change, not the stall timeout (4 s) its Javadoc"
-            + " promises")
     @Test
     void finding5_transformationsDropChangesEndsThePassedHoldAfterTheStallTimeoutInAGroup() {
         assertThat(optionRun(Set.of(0, 1))).isLessThanOrEqualTo(4.5);
