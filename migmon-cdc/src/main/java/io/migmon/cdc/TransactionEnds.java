@@ -154,7 +154,7 @@ final class TransactionEnds {
         final int index;
         /** The partitions its changes came on (a few: one transaction's changes of one table). */
         final Set<Integer> partitions = new HashSet<>(2);
-        /** Its key is the table's {@code data_collection} for sure (known from the change's topic, see {@link #collectionOf}). */
+        /** Its key is the table's {@code data_collection} for sure (from the change's topic: {@link #collectionOf}). */
         boolean exact;
 
         TableSeen(int index) {
@@ -227,7 +227,7 @@ final class TransactionEnds {
             }
             for (Map.Entry<String, TableSeen> e : tables.entrySet()) {
                 if (!e.getValue().exact && sameTable(dataCollection, e.getKey())) {
-                    into.addAll(e.getValue()); // a name without its database (attack 10 finding 8b: exact ones only equal)
+                    into.addAll(e.getValue()); // a name without its database (exact ones only equal: finding 8b)
                 }
             }
         }
@@ -358,8 +358,8 @@ final class TransactionEnds {
     private final LinkedHashMap<String, int[]> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
 
     /**
-     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): it accounts for one
-     * change of the transaction it names on the topic, whose hold no longer trails once its changes seen and
+     * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): it accounts
+     * for one change of the transaction it names on the topic, whose hold no longer trails once its changes seen and
      * dead-lettered reach the table's count (see {@link #trails}). One naming no transaction (its value
      * broke before its {@code transaction} block, which Debezium writes last: attack 9 finding 5; a data record's key
      * is the row's, not the transaction's) ends no hold: it may be any transaction's change, and taking it as each
@@ -587,7 +587,8 @@ final class TransactionEnds {
             if (m == null) {
                 m = new ArrayList<>(1);
                 for (Table t : tables.values()) {
-                    if (sameTable(t.table, qualified, exact) && (t.connector.equals(connector) || connector.isEmpty())) {
+                    if (sameTable(t.table, qualified, exact)
+                            && (t.connector.equals(connector) || connector.isEmpty())) {
                         m.add(t);
                     }
                 }
@@ -1144,8 +1145,8 @@ final class TransactionEnds {
         long held = nowNanos - Math.max(h.lastArrivalNanos, since);
         long limit = since == UNDISCOVERED ? giveUpNanos + discoveryNanos : giveUpNanos;
         // past the trailing bound given up whatever waits (attack 10 finding 3: the bound holds for every hold)
-        return held >= limit && state != TopicState.WAITING || held >= limit + giveUpNanos * (TRAILING_GIVE_UP_FACTOR - 1)
-                ? GIVE_UP : HOLD;
+        return held >= limit && state != TopicState.WAITING
+                || held >= limit + giveUpNanos * (TRAILING_GIVE_UP_FACTOR - 1) ? GIVE_UP : HOLD;
     }
 
     private void gaveUp(Hold h) {
@@ -1161,9 +1162,10 @@ final class TransactionEnds {
             LOG.warn("transaction {} END counted {} change(s) of {} (topic {}), {} seen, none for {}: lag no longer"
                             + " held on it (cdc_transactions_evicted_total reason={}; further ones at DEBUG). Its changes"
                             + " go to another topic, were dropped by a transformation (a Filter: see the builder's"
-                            + " transformationsDropChanges), were dead-lettered, or were applied before a"
-                            + " restart{}", h.txKey, h.expected, h.table,
-                    h.topic, h.seen, Duration.ofNanos(h.waitedNanos).withNanos(0), h.forgotten ? CAPACITY : UNSEEN,
+                            + " transformationsDropChanges), were dead-lettered, went to a partition another"
+                            + " member of the group applies, or were applied before a restart{}", h.txKey,
+                    h.expected, h.table, h.topic, h.seen, Duration.ofNanos(h.waitedNanos).withNanos(0),
+                    h.forgotten ? CAPACITY : UNSEEN,
                     h.forgotten ? "; or arrived before the last " + MAX_RECENT + " transactions remembered" : "");
         } else {
             LOG.debug("transaction {}: {} of {} change(s) of {} seen; gave up", h.txKey, h.seen, h.expected, h.table);
