@@ -508,9 +508,13 @@ final class ChangePipeline {
                             transactions.deadLettered(ex.transactionId());
                         }
                         if (ends != null && p.data) {
-                            // a hold whose change may be on this partition may wait for it
-                            ends.deadLettered(r.topic(), r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
-                                    ex.transactionId(), mono);
+                            // a hold whose change may be on this partition may wait for it; each dead letter
+                            // accounts for one change of it: a redelivered one was counted (attack 10 finding 10)
+                            if (!redelivery) {
+                                ends.deadLettered(r.topic(),
+                                        r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
+                                        ex.transactionId(), mono);
+                            }
                         } else if (parser.isTransactionTopic(r.topic())) {
                             // it may be the END of the transaction it names (its key, or the id read before it broke)
                             progress.transactionTopicDeadLettered(r.topic(), ex.transactionId() != null
