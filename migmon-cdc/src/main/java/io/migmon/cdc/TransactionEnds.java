@@ -417,6 +417,11 @@ final class TransactionEnds {
         return sameTable(x, table) ? x : null;
     }
 
+    /**
+     * Connectors whose {@code END}s named a table exactly as its changes are named (processing thread): their
+     * changes' topic names are their {@code data_collection}s (see {@link #collectionOf}).
+     */
+    private final Set<String> exactConnectors = new HashSet<>();
     private String lastTopic;
     private String lastTopicTable;
     private String lastTopicConnector;
@@ -687,7 +692,11 @@ final class TransactionEnds {
             lastTopicConnector = connector;
             lastCollection = collection;
         }
-        boolean exact = collection != null;
+        // the topic's name is the data_collection for sure when it carries more than the change's name (SQL Server's
+        // database), or when the connector's ENDs name tables as its changes do (PostgreSQL, MySQL); Db2 and Oracle
+        // name data_collections with the database their topics lack: there the last parts decide, as before
+        boolean exact = collection != null
+                && (collection.length() > table.length() || exactConnectors.contains(connector));
         String qualified = table;
         table = exact ? collection : table;
         Newest n = newest(connector, table);
@@ -860,6 +869,17 @@ final class TransactionEnds {
         String key = ProgressTracker.transactionKey(transactionId);
         Seen s = recent.get(connector + '\u0000' + key);
         Seen anonymous = recent.get("\u0000" + key);
+        if (!exactConnectors.contains(connector) && exactConnectors.size() < MAX_TABLES) {
+            Map<String, Newest> names = newest.get(connector);
+            if (names != null) {
+                for (String table : collections.keySet()) {
+                    if (names.containsKey(table)) {
+                        exactConnectors.add(connector); // its changes are named as its data_collections
+                        break;
+                    }
+                }
+            }
+        }
         List<Hold> add = null;
         for (Map.Entry<String, Long> c : collections.entrySet()) {
             String table = c.getKey();

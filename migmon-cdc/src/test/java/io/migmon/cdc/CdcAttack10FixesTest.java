@@ -57,4 +57,37 @@ class CdcAttack10FixesTest extends ShopProcessorHarness {
             assertThat(lag("orders")).as("5 s after change 3").isLessThan(1.5);
         }
     }
+
+    /**
+     * Db2 (and Oracle) name a data_collection with the database their topics lack: topic {@code db2.DBO.ORDERS},
+     * change {@code DBO.ORDERS}, END {@code TESTDB.DBO.ORDERS}. The topic's name is not the data_collection there:
+     * the change still counts for the END by the last parts (an END before its change holds until it arrives; one
+     * after it holds nothing), and the connector is not taken for one that names tables exactly.
+     */
+    @Test
+    void aTopicWithoutTheDatabaseStillCountsByTheLastParts() {
+        List<String> evictions = new java.util.ArrayList<>();
+        TransactionEnds ends = new TransactionEnds(t -> true, (topic, since) -> TransactionEnds.TopicState.UNKNOWN,
+                new TransactionTracker.Sink() {
+                    @Override
+                    public void completed(String source, long lagNanos) {
+                    }
+
+                    @Override
+                    public void evicted(String source, String reason) {
+                        evictions.add(reason);
+                    }
+                }, Duration.ofSeconds(4), Duration.ofMillis(250));
+        long s = 1_000_000_000L;
+        long t0 = 1_000 * s;
+        long now = t0 + s;
+        ends.change("db2", "DBO.ORDERS", "db2.DBO.ORDERS", 0, "1:1", 1, 1, t0, now);
+        ends.end("db2", "1:1", t0, Map.of("TESTDB.DBO.ORDERS", 1L), now);
+        assertThat(ends.holds()).as("END after its change").isZero();
+        ends.end("db2", "2:1", t0 + s, Map.of("TESTDB.DBO.ORDERS", 1L), now + s);
+        assertThat(ends.oldestHeldNanos("DBO.ORDERS", now + s)).as("END before its change").isEqualTo(t0 + s);
+        ends.change("db2", "DBO.ORDERS", "db2.DBO.ORDERS", 0, "2:1", 1, 1, t0 + s, now + 2 * s);
+        assertThat(ends.holds()).as("its change arrived").isZero();
+        assertThat(evictions).isEmpty();
+    }
 }
