@@ -161,6 +161,11 @@ final class ChangePipeline {
      * time, {@link TransactionEnds.Owner#since}; poll thread only).
      */
     private final Map<TopicPartition, Long> assignedMonotonic = new HashMap<>();
+    /**
+     * The partitions revoked since the last assignment with their times ({@link #assignedPartitions},
+     * {@link #assignedMonotonic}), until the assignment that follows (poll thread only).
+     */
+    private final Map<TopicPartition, long[]> revokedSince = new HashMap<>();
 
     /**
      * Whether this member applies {@code topic} (see {@link TransactionEnds.Owner}): a consumed topic of which a
@@ -229,12 +234,17 @@ final class ChangePipeline {
         long now = nanosNow();
         long mono = config.monotonicNanos.getAsLong();
         for (TopicPartition tp : partitions) {
-            assignedPartitions.putIfAbsent(tp, now);
-            assignedMonotonic.putIfAbsent(tp, mono);
+            // a partition given back in the rebalance that revoked it (eager protocol) was never another member's:
+            // it keeps its time (attack 10 finding 7b: re-stamped, a live END written 100 ms before the rebalance
+            // was taken for a redelivery and released by the caught-up rule)
+            long[] was = revokedSince.get(tp);
+            assignedPartitions.putIfAbsent(tp, was != null ? was[0] : now);
+            assignedMonotonic.putIfAbsent(tp, was != null ? was[1] : mono);
         }
+        revokedSince.clear();
         publishAssignment(subscription);
         if (ends != null) {
-            ends.expireIfHeld(mono); // holds of topics now another member's are released
+            ends.assigned(mono); // holds of topics now another member's are released
         }
     }
 
@@ -300,11 +310,25 @@ final class ChangePipeline {
         return tenStalls.compareTo(min) > 0 ? tenStalls : min;
     }
 
+    /**
+     * Partitions were lost (the member left the group: another may have read them meanwhile): as {@link #revoked},
+     * and given back later they count as newly assigned.
+     */
+    void lost(Collection<TopicPartition> partitions) {
+        revoked(partitions);
+        partitions.forEach(revokedSince::remove);
+    }
+
     /** Partitions were revoked or lost: transactions they cut are given up (see {@link TransactionTracker}). */
     void revoked(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty() && assignment != null) {
-            partitions.forEach(assignedPartitions::remove);
-            partitions.forEach(assignedMonotonic::remove);
+            for (TopicPartition tp : partitions) {
+                Long wall = assignedPartitions.remove(tp);
+                Long mono = assignedMonotonic.remove(tp);
+                if (wall != null && mono != null) {
+                    revokedSince.put(tp, new long[] {wall, mono});
+                }
+            }
             publishAssignment(null);
         }
         List<TopicPartition> data = new ArrayList<>(partitions.size());
@@ -321,12 +345,7 @@ final class ChangePipeline {
         }
         transactions.revoked(data, transactionTopic);
         if (ends != null) {
-            Set<String> topics = new HashSet<>();
-            for (TopicPartition tp : partitions) {
-                topics.add(tp.topic());
-            }
-            String suffix = config.transactionTopicSuffix;
-            ends.revoked(topics, t -> parser.isTransactionTopic(t) ? t.substring(0, t.length() - suffix.length()) : null);
+            ends.revoked(); // kept until the assignment that follows shows where the partitions went
         }
     }
 
@@ -491,9 +510,13 @@ final class ChangePipeline {
                             transactions.deadLettered(ex.transactionId());
                         }
                         if (ends != null && p.data) {
-                            // a hold whose change may be on this partition may wait for it
-                            ends.deadLettered(r.topic(), r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
-                                    ex.transactionId(), mono);
+                            // a hold whose change may be on this partition may wait for it; each dead letter
+                            // accounts for one change of it: a redelivered one was counted (attack 10 finding 10)
+                            if (!redelivery) {
+                                ends.deadLettered(r.topic(),
+                                        r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
+                                        ex.transactionId(), mono);
+                            }
                         } else if (parser.isTransactionTopic(r.topic())) {
                             // it may be the END of the transaction it names (its key, or the id read before it broke)
                             progress.transactionTopicDeadLettered(r.topic(), ex.transactionId() != null
@@ -924,7 +947,7 @@ final class ChangePipeline {
                 long src = notAfter(e.sourceTsNanos(), consumedNanos);
                 if (ends != null) {
                     // a record that did not come from Kafka (an embedded engine's) is its destination's one stream
-                    ends.change(sourceName, e.qualifiedTable(),
+                    ends.change(sourceName, e.qualifiedTable(), r.topic(),
                             r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(), e.transactionId(),
                             e.transactionTotalOrder(), e.transactionDataCollectionOrder(), src, mono);
                 }

@@ -645,7 +645,7 @@ final class PollLoop {
             finishInFlight();
             dropPending(partitions);
             lag.revoked(partitions);
-            pipeline.revoked(partitions);
+            pipeline.lost(partitions);
         }
     }
 }

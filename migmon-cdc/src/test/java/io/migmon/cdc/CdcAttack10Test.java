@@ -156,8 +156,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * hold is lost although the topic never left this member ("a hold whose topic moves to another member at a
      * rebalance is released": it did not move). The END itself was committed before the revoke: never redelivered.
      */
-    @Disabled("finding 1: an eager rebalance giving back the same partitions drops every END hold: lag(orders) 0.0"
-            + " at truths of 3.1-12.1 s (10 of 14 reads) until the change in transit arrives")
     @Test
     void finding1_anEagerRebalanceThatGivesTheSamePartitionsBackKeepsTheHold() {
         assertThat(rebalanceRun(true)).isEmpty();
@@ -172,8 +170,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * whole topics, not partitions: {@code Owner.since} still answers for partition 0 (assigned here), but the hold is
      * gone before any verdict asks it. Partition 1's share is another member's now; partition 0's is not.
      */
-    @Disabled("finding 2: a cooperative revoke of partition 1 drops the hold whose missing change is on partition 0,"
-            + " still assigned here: lag(orders) 0.0 at truths of 3.1-12.1 s (10 of 14 reads)")
     @Test
     void finding2_aCooperativeRevokeOfAnotherPartitionOfTheTopicKeepsTheHoldOfTheOneStillHere() {
         TopicPartition o0 = new TopicPartition(ORDERS, 0);
@@ -250,9 +246,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * while nothing of its topic waits") has a condition a busy table never meets: the over-read is unbounded and
      * uncounted (no eviction).
      */
-    @Disabled("finding 3: a redelivered END on a busy table (rows every 100 ms on partition 0, partition 1 assigned"
-            + " and never used) holds orders for good: reads 50, 60, ... 120 s at a truth <= 0.1 s, past the 40 s"
-            + " bound, nothing counted")
     @Test
     void finding3_aBusyTableWithAnAssignedPartitionItNeverUsesReadsAHoldPastTheBound() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.WAITING);
@@ -310,8 +303,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * Expected: {@code cdc_transactions_evicted_total} (documented: "transactions given up before all their events
      * were applied") +1.
      */
-    @Disabled("finding 4: one transaction whose END counted 3 tables, none arrived, is counted 3 times in"
-            + " cdc_transactions_evicted_total{reason=unseen} (one per table hold)")
     @Test
     void finding4_oneTransactionGivenUpOnThreeTablesIsCountedOnce() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
@@ -330,8 +321,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * given up 40 s after change 1, change 2 arrives 50 s after (re-opened, as designed), given up again 40 s later,
      * change 3 arrives at last (T complete, applied). Expected: T counted once (the give-up), not once per give-up.
      */
-    @Disabled("finding 4b: one transaction given up, re-opened by its late change and given up again is counted 2"
-            + " times in cdc_transactions_evicted_total{reason=unseen}; all its changes were applied in the end")
     @Test
     void finding4b_aReopenedHoldGivenUpAgainIsTheSameTransaction() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
@@ -404,9 +393,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * an assigned partition without traffic of the table never gives. Neither the option's Javadoc nor docs/cdc.md
      * says so.
      */
-    @Disabled("finding 5: transformationsDropChanges(true) in a consumer group (orders partitions 0 and 1 assigned,"
-            + " 1 quiet) holds a passed hold 38.9 s after the later change, not the stall timeout (4 s) its Javadoc"
-            + " promises")
     @Test
     void finding5_transformationsDropChangesEndsThePassedHoldAfterTheStallTimeoutInAGroup() {
         assertThat(optionRun(Set.of(0, 1))).isLessThanOrEqualTo(4.5);
@@ -451,9 +437,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * partition 0). Only a connector whose change names lack the database (SQL Server's schema.table) with several
      * databases; in a group (partitions known).
      */
-    @Disabled("finding 6: SQL Server with two databases: a later change of inv2.dbo.orders releases the hold of"
-            + " inv1.dbo.orders whose change is still in transit (oldest held -1 at a truth of 1.0 s), and an END of"
-            + " inv1 arriving after it holds nothing")
     @Test
     void finding6_aLaterChangeOfTheSameTableInAnotherDatabaseDoesNotReleaseTheHold() {
         AtomicReference<TransactionEnds.TopicState> state = new AtomicReference<>(TransactionEnds.TopicState.UNKNOWN);
@@ -582,9 +565,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
         assertThat(busyEvicted).isEqualTo(1);
     }
 
-    @Disabled("finding 3b: through the pipeline, a Filter-dropped row of a table streaming on partition 0 with a"
-            + " steady 1-record backlog (partition 1 assigned, unused) reads its END's age for good: 50-120 s at a"
-            + " truth <= 0.1 s, nothing counted")
     @Test
     void finding3b_aFilteredRowOnABusyTableWithASteadyBacklogIsGivenUpWithinTheBound() {
         assertThat(busyRun(true)).isEmpty();
@@ -622,8 +602,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * on another table (up to the 40 s bound). The same rule lets a later change of {@code my.orders} count as a
      * change of the dotted table's topic in a group (finding 6's shape).
      */
-    @Disabled("finding 8: a held END of public.\"my.orders\" is read by the table my.orders (schema my) too:"
-            + " lag(my.orders) 1.1, 2.1 ... 5.1 s (T's age) at a truth <= 0.1 s; public.my.orders held right")
     @Test
     void finding8_aHoldOfATableWithADotInItsNameIsNotReadByAnotherSchemasTable() {
         try (CdcEventProcessor p = processor()) {
@@ -840,9 +818,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * (counted each time: finding 4b). Positive evidence would be seen + dead-lettered of the transaction's table
      * reaching its {@code event_count}.
      */
-    @Disabled("finding 10: a dead letter naming T ends the trailing of T's hold although 3 of its 5 changes are still"
-            + " on their way: given up 4 s after each arrival, 16 of 36 reads 0.0 at truths of 4.2-18.7 s, 3 give-ups"
-            + " counted for one transaction")
     @Test
     void finding10_aDeadLetterNamingTheTransactionEndsOnlyWhatItAccountsFor() {
         try (CdcEventProcessor p = processor()) {
@@ -894,9 +869,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * partition's time, {@code assigned} puts a new one) although this member kept reading the partition and knows
      * it never processed the record (its offset is past the position it had reached before the revoke).
      */
-    @Disabled("finding 7b: an END written 100 ms before an eager rebalance that gave the same partitions back is taken"
-            + " for a redelivery: released by the caught-up rule, lag(orders) 0.0 at truths of 2.4-10.4 s (9 of 12"
-            + " reads)")
     @Test
     void finding7b_anEndWrittenJustBeforeAnEagerRebalanceIsNotARedelivery() {
         TopicPartition o0 = new TopicPartition(ORDERS, 0);
@@ -932,8 +904,6 @@ class CdcAttack10Test extends ShopProcessorHarness {
      * seen that {@code sameTable} matches by its last parts: {@code my.orders} (schema my) included, so the END finds
      * its 1 row "seen" and holds nothing.
      */
-    @Disabled("finding 8b: T's row of my.orders (schema my) is counted as T's row of public.\"my.orders\": no hold,"
-            + " lag(public.my.orders) 0.0 at truths of 1.1-11.1 s (11 of 13 reads)")
     @Test
     void finding8b_aChangeOfAnotherSchemasTableDoesNotCountForTheDottedTable() {
         try (CdcEventProcessor p = processor()) {
