@@ -154,18 +154,19 @@ final class ChangePipeline {
     private record Assignment(Map<String, Long> since, Map<String, Set<Integer>> partitions, Set<String> subscribed) { }
 
     private volatile Assignment assignment;
-    /** The group's partitions assigned here, with the time each was assigned (poll thread only). */
-    private final Map<TopicPartition, Long> assignedPartitions = new HashMap<>();
     /**
-     * The same partitions with the time each was assigned on the monotonic clock (the {@code END} holds' elapsed
-     * time, {@link TransactionEnds.Owner#since}; poll thread only).
+     * When a partition was assigned here: epoch nanos ({@link #writtenBeforeAssigned}) and on the monotonic clock
+     * (the {@code END} holds' elapsed time, {@link TransactionEnds.Owner#since}).
      */
-    private final Map<TopicPartition, Long> assignedMonotonic = new HashMap<>();
+    private record Assigned(long wallNanos, long monoNanos) { }
+
+    /** The group's partitions assigned here, with when each was assigned (poll thread only). */
+    private final Map<TopicPartition, Assigned> assignedPartitions = new HashMap<>();
     /**
-     * The partitions revoked since the last assignment with their times ({@link #assignedPartitions},
-     * {@link #assignedMonotonic}), until the assignment that follows (poll thread only).
+     * The partitions revoked since the last assignment with when they had been assigned, until the assignment that
+     * follows (poll thread only).
      */
-    private final Map<TopicPartition, long[]> revokedSince = new HashMap<>();
+    private final Map<TopicPartition, Assigned> revokedSince = new HashMap<>();
 
     /**
      * Whether this member applies {@code topic} (see {@link TransactionEnds.Owner}): a consumed topic of which a
@@ -208,7 +209,8 @@ final class ChangePipeline {
 
     /** When partition {@code partition} of {@code topic} was assigned here (epoch nanos), or null (poll thread). */
     private Long assignedSince(String topic, int partition) {
-        return assignedPartitions.get(new TopicPartition(topic, partition));
+        Assigned a = assignedPartitions.get(new TopicPartition(topic, partition));
+        return a == null ? null : a.wallNanos();
     }
 
     /**
@@ -235,9 +237,8 @@ final class ChangePipeline {
             // a partition given back in the rebalance that revoked it (eager protocol) was never another member's:
             // it keeps its time (attack 10 finding 7b: re-stamped, a live END written 100 ms before the rebalance
             // was taken for a redelivery and released by the caught-up rule)
-            long[] was = revokedSince.get(tp);
-            assignedPartitions.putIfAbsent(tp, was != null ? was[0] : now);
-            assignedMonotonic.putIfAbsent(tp, was != null ? was[1] : mono);
+            Assigned was = revokedSince.get(tp);
+            assignedPartitions.putIfAbsent(tp, was != null ? was : new Assigned(now, mono));
         }
         revokedSince.clear();
         publishAssignment(subscription);
@@ -249,8 +250,8 @@ final class ChangePipeline {
     private void publishAssignment(Set<String> subscription) {
         Map<String, Long> since = new HashMap<>();
         Map<String, Set<Integer>> partitions = new HashMap<>();
-        for (Map.Entry<TopicPartition, Long> e : assignedMonotonic.entrySet()) {
-            since.merge(e.getKey().topic(), e.getValue(), Math::min);
+        for (Map.Entry<TopicPartition, Assigned> e : assignedPartitions.entrySet()) {
+            since.merge(e.getKey().topic(), e.getValue().monoNanos(), Math::min);
             partitions.computeIfAbsent(e.getKey().topic(), t -> new HashSet<>()).add(e.getKey().partition());
         }
         partitions.replaceAll((t, n) -> Set.copyOf(n));
@@ -321,10 +322,9 @@ final class ChangePipeline {
     void revoked(Collection<TopicPartition> partitions) {
         if (!partitions.isEmpty() && assignment != null) {
             for (TopicPartition tp : partitions) {
-                Long wall = assignedPartitions.remove(tp);
-                Long mono = assignedMonotonic.remove(tp);
-                if (wall != null && mono != null) {
-                    revokedSince.put(tp, new long[] {wall, mono});
+                Assigned was = assignedPartitions.remove(tp);
+                if (was != null) {
+                    revokedSince.put(tp, was);
                 }
             }
             publishAssignment(null);
