@@ -180,7 +180,7 @@ final class ChangePipeline {
             return TransactionEnds.ELSEWHERE;
         }
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null) {
+        if (a == null) {
             return 0;
         }
         Long since = a.since.get(topic);
@@ -200,7 +200,7 @@ final class ChangePipeline {
      */
     private boolean writtenBeforeAssigned(CdcRecord r) {
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null || r.timestampMs() < 0) {
+        if (a == null || r.timestampMs() < 0) {
             return true;
         }
         Long since = assignedSince(r.topic(), r.partition());
@@ -219,7 +219,7 @@ final class ChangePipeline {
      */
     Set<Integer> assignedPartitionsOf(String topic) {
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null) {
+        if (a == null) {
             return null;
         }
         Set<Integer> p = a.partitions.get(topic);
@@ -227,8 +227,10 @@ final class ChangePipeline {
     }
 
     /**
-     * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
-     * the consumer's current subscription (with a pattern: the topics it matched so far).
+     * The group assigned {@code partitions} here (poll thread, in the rebalance callback; or a {@code process(...)}
+     * host declared them, {@link CdcEventProcessor#partitionsAssigned}: then they are known as a group member's are,
+     * null before the first declaration); {@code subscription} is the consumer's current subscription (with a
+     * pattern: the topics it matched so far).
      */
     void assigned(Collection<TopicPartition> partitions, Set<String> subscription) {
         long now = nanosNow();
