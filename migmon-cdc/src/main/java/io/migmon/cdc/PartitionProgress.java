@@ -92,6 +92,16 @@ final class PartitionProgress {
     volatile long pendingConfirmedNanos = -1;
     volatile long pendingConfirmedSeq;
     volatile long pendingConfirmedArrivalNanos = -1;
+    /**
+     * The newest confirmation of this partition's connector that had arrived when this member was assigned the
+     * partition (this progress was made: the lag probe's assignment callback), source time; -1 none. Never evidence
+     * that the partition is current (it arrived while the partition was not this member's, and no pending
+     * confirmation of this partition waited on it): with end offsets read and nothing proven since the assignment
+     * ({@link #pendingConfirmedNanos}, {@link #seenConfirmedNanos} start empty), it only bounds the partition's
+     * watermark, so a silent connector's table kept or taken over in a rebalance reads that confirmation's age, not 0
+     * (CdcAttack5IT finding 8).
+     */
+    volatile long assignedConfirmedNanos = -1;
     /** Confirmations the tracker had processed when the newest change of this partition was processed. */
     volatile long lastChangeSeq;
     /** Transaction key ({@link ProgressTracker#transactionKey}) of the newest change of this partition, or null. */

@@ -156,6 +156,9 @@ final class ProgressTracker {
                 p.countedThrough = w[1];
                 p.deadLetteredThrough = w[2];
             }
+            if (p.data) {
+                p.assignedConfirmedNanos = confirmationNanos(p); // a bound of its watermark, never "current"
+            }
             return p;
         });
     }
@@ -803,6 +806,7 @@ final class ProgressTracker {
                     .append(" seenConf=").append(age(hb, now)).append('#').append(p.seenConfirmedSeq)
                     .append(" pendingConf=").append(age(p.pendingConfirmedNanos, now))
                     .append(" proven=").append(age(provenConfirmationNanos(p), now))
+                    .append(" assignedConf=").append(age(p.assignedConfirmedNanos, now))
                     .append(" endRead=").append(p.endReadMs < 0 ? "-1" : fmtMs(now / 1e6 - p.endReadMs))
                     .append(" confirms=").append(confirms(conf, confirmationSeq(p), changeSourceNanos(p),
                             p.lastChangeSeq))
@@ -906,8 +910,21 @@ final class ProgressTracker {
         // heartbeats flowing is judged by the newest; what they confirm, by the evidence the partition has (with
         // end offsets read: only a confirmation an end offset read after it proved, CdcOverreadTest finding 4)
         long proven = provenConfirmationNanos(p);
+        // with end offsets read and no confirmation proven since this member was assigned the partition (its
+        // PartitionProgress is made at the assignment, its confirmations start empty): nothing confirms it current,
+        // whatever arrived before the assignment (CdcAttack5IT finding 8 with CdcOverreadTest finding 4's rule: a
+        // member kept two tables through an eager rebalance after the connector went silent and read 0 at a truth
+        // of 10 s, "no applied change, no proven confirmation" falling through to 0). The connector's newest
+        // confirmation at the assignment bounds its watermark (its age, growing while the connector is silent); with
+        // none then, the newest (a member assigned before the connector's first confirmation: nothing older known)
+        boolean unconfirmed = p.endOffsetsRead() && proven <= 0;
+        long bound = !unconfirmed ? proven : p.assignedConfirmedNanos > 0 ? p.assignedConfirmedNanos : hb;
         if (hb > 0 && arrival >= 0 && now - arrival <= toleranceNanos) {
             boolean incomplete = txIncomplete(p);
+            if (unconfirmed) {
+                long watermark = applied > 0 && incomplete ? applied : Math.max(applied, bound);
+                return watermark <= 0 ? 0 : Math.max(0, now - watermark) / 1e9;
+            }
             if ((provenConfirms(p, proven) && !incomplete) || applied < 0) {
                 return 0;
             }
@@ -917,7 +934,7 @@ final class ProgressTracker {
         }
         // a heartbeat emitted while the last change's transaction was still being streamed (Debezium emits them
         // then, each ts_ms after the commit time every change of it carries) confirms nothing beyond that commit
-        long confirmed = applied > 0 && txIncomplete(p) ? applied : Math.max(applied, proven);
+        long confirmed = applied > 0 && txIncomplete(p) ? applied : Math.max(applied, bound);
         return confirmed < 0 ? 0 : Math.max(0, now - confirmed) / 1e9;
     }
 
