@@ -307,7 +307,10 @@ public final class CdcEventProcessor implements Runnable, Closeable {
      * or the hold is given up (10 stall timeouts): an over-read, logged once (CdcOverreadTest finding 3).
      * Declare every assigned partition: data, transaction metadata and heartbeat topics (once any is declared, a
      * table whose topic has no partition declared is taken as another member's: its {@code END}s hold nothing).
-     * Cumulative; see {@link #partitionsRevoked(Collection)}. Call it from the thread that calls
+     * Cumulative; see {@link #partitionsRevoked(Collection)}. With end offsets given ({@link #endOffset}), a data
+     * partition new to this processor at the declaration (or declared again after being revoked) is not confirmed
+     * current (its replication lag never 0) until a heartbeat or {@code END} processed after the declaration is
+     * proven by an end offset requested after it. Call it from the thread that calls
      * {@code process(...)}, between calls (a rebalance listener runs inside the host's {@code poll}).
      * For an embedded engine there is nothing to declare (its one ordered stream is evidence already).
      *
