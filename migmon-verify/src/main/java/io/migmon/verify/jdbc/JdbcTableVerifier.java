@@ -601,8 +601,12 @@ public final class JdbcTableVerifier implements AutoCloseable {
             // keys of differing types (citext / text, an enum / text) sort differently: ranges compare them as text
             // in the C collation on both sides (the same rows in every range, without the key index)
             boolean textKeys = !s.keyTypeMismatches(t).isEmpty();
-            s = s.withUtf8Text(utf8).withTextKeys(textKeys);
-            t = t.withUtf8Text(utf8).withTextKeys(textKeys);
+            // a numeric key against another type (numeric -> text): compared by value, as numeric columns are (the
+            // text side's trailing fractional zeros dropped, as trim_scale drops the number's), unless the scale is
+            // strict (attack 6 finding 2: '0.50' against 0.50 was every row missing and extra)
+            Set<String> numberKeys = PgTable.numberKeys(s, t);
+            s = s.withUtf8Text(utf8).withTextKeys(textKeys).withNumberKeys(numberKeys);
+            t = t.withUtf8Text(utf8).withTextKeys(textKeys).withNumberKeys(numberKeys);
             requireNonNullKeys(s, src, table, "source");
             requireNonNullKeys(t, tgt, targetTable, "target");
             collationMismatch = textKeys ? null : collationMismatch(s.keyCollations(src), t.keyCollations(tgt));
