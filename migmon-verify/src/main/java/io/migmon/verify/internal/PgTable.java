@@ -1498,6 +1498,58 @@ public final class PgTable {
     }
 
     /**
+     * Rows one pass over a range of keys ranged by an expression ({@link #keyRangesScan}) reads on this side, from the
+     * planner, or -1 when unknown (never analyzed). No index serves such a range, so the pass reads what a scan of the
+     * table under the filter reads, whatever the range (the rows after a checkpoint are a fraction of it): the whole
+     * table ({@code pg_class.reltuples}) when that scan is sequential (no filter, or a filter no index serves: its
+     * {@code EXPLAIN} shows a {@code Seq Scan}), else the planner's estimate of the filtered rows (an index serves the
+     * filter; rows an index condition finds and a further condition drops are not in that estimate).
+     */
+    public long scanRows(Connection c) throws SQLException {
+        long table;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(? AS regclass)")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                table = rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+        if (where == null || table < 0) {
+            return table;
+        }
+        List<String> none = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "EXPLAIN (FORMAT JSON) SELECT 1 FROM " + relation
+                + range(null, null, none), none); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return table;
+            }
+            String plan = rs.getString(1);
+            if (plan.matches("(?s).*\"Node Type\":\\s*\"Seq Scan\".*")) {
+                return table;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)")
+                    .matcher(plan);
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : table;
+        } catch (SQLException | NumberFormatException e) {
+            return table; // the run itself reports a filter that fails; charging the table errs on the slow side
+        }
+    }
+
+    /**
+     * Whether a {@link #probe} of one key reads the whole table on this side: keys compared as canonical text
+     * ({@link #withTextKeys}) without a string-typed key column that the probe also compares as itself through its
+     * index ({@link #indexedKeyFilter}); a key ranged by its UTF-8 bytes only because the encodings differ is
+     * compared as itself (index).
+     */
+    public boolean probeScans() {
+        if (!textKeys) {
+            return false;
+        }
+        List<String> binds = new ArrayList<>();
+        return indexedKeyFilter("", java.util.Collections.nCopies(keys.size(), ""), binds).isEmpty();
+    }
+
+    /**
      * The planner's row estimate, or -1 when unknown: {@code pg_class.reltuples}, or with a filter the planner's
      * estimate of the filtered rows ({@code EXPLAIN}, no rows read). Only as good as the table's statistics.
      */

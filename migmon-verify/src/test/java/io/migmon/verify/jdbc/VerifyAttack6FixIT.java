@@ -3,15 +3,19 @@ package io.migmon.verify.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.migmon.verify.Checkpoint;
+import io.migmon.verify.CheckpointStore;
 import io.migmon.verify.DifferenceKind;
 import io.migmon.verify.RowDifference;
 import io.migmon.verify.TwoPostgres;
 import io.migmon.verify.VerificationReport;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +26,11 @@ import org.junit.jupiter.api.Test;
  * Fixes of the sixth attack's open findings (issue 17, branch verify19). Finding 2: a {@code numeric} key compared
  * with a key of another type ({@code numeric(10,2)} migrated to {@code text}) is compared by value, as
  * {@code numeric} columns are: trailing fractional zeros do not matter unless {@code strictNumericScale}. The
- * expected differences are the ones each test writes into the target (and reads back to check it did).
+ * expected differences are the ones each test writes into the target (and reads back to check it did). Finding 3:
+ * the throttle charges every pass over keys ranged by an expression as the rows the databases read for it; ground
+ * truth: the servers' own counters of rows read ({@code pg_stat_user_tables}: {@code seq_tup_read +
+ * idx_tup_fetch}) over the run, against its elapsed time (the throttle cannot let the run end before the rows it
+ * was charged fit the rate, so a run that read more rows than {@code rate x elapsed} was under-charged).
  */
 class VerifyAttack6FixIT {
 
@@ -150,5 +158,158 @@ class VerifyAttack6FixIT {
         assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrder(
                 diff(DifferenceKind.CHANGED, "12.5", "v"), diff(DifferenceKind.MISSING, "60"),
                 diff(DifferenceKind.MISSING, "1"));
+    }
+
+    // ---- finding 3: the throttle's charge against the rows the servers read -------------------------------------
+
+    /**
+     * Rows the server of {@code ds} read from {@code table} so far ({@code seq_tup_read + idx_tup_fetch}), once every
+     * other session of the database has ended (a backend flushes its counters when it exits) and the value held
+     * still for half a second.
+     */
+    private static long rowsRead(DataSource ds, String table) throws SQLException {
+        long last = -1;
+        long since = System.nanoTime();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                boolean alone;
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        + "current_database() AND pid <> pg_backend_pid()")) {
+                    rs.next();
+                    alone = rs.getLong(1) == 0;
+                }
+                if (alone) {
+                    st.execute("SELECT pg_stat_clear_snapshot()");
+                    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(seq_tup_read, 0) + "
+                            + "coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = ?")) {
+                        ps.setString(1, table);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            long v = rs.getLong(1);
+                            if (v != last) {
+                                last = v;
+                                since = System.nanoTime();
+                            } else if (System.nanoTime() - since >= 500_000_000L) {
+                                return v;
+                            }
+                        }
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the counters of " + table + " did not settle within 30 s (last " + last + ")");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** A store around {@code memory} that fails the run at its {@code n}-th save (a crash after that checkpoint). */
+    private static CheckpointStore dyingAt(CheckpointStore memory, int n, List<Checkpoint> saved) {
+        return new CheckpointStore() {
+            @Override
+            public Optional<Checkpoint> load(String id) {
+                return memory.load(id);
+            }
+
+            @Override
+            public void save(Checkpoint checkpoint) {
+                memory.save(checkpoint);
+                saved.add(checkpoint);
+                if (saved.size() == n) {
+                    throw new IllegalStateException("killed");
+                }
+            }
+
+            @Override
+            public void clear(String id) {
+                memory.clear(id);
+            }
+        };
+    }
+
+    /**
+     * {@code character(8)} / {@code text} keys, 4,000 rows, a run killed after 3,000 rows (12 checkpoints), resumed at
+     * 2,000 rows per second with one changed row after the checkpoint. Each of its passes (bounds, sums, the differing
+     * window's buckets and rows) scans the whole table on its side, although 1,000 rows are in range. The servers'
+     * counters say how many rows the resumed run read on each side; it must have taken at least that many rows at
+     * the rate (before the fix: 16,000 rows read per side, charged 5,000).
+     */
+    @Test
+    void aResumedRunIsChargedTheRowsTheServersRead() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE rr (id character(8) PRIMARY KEY, v text)");
+        p.onTarget("CREATE TABLE rr (id text PRIMARY KEY, v text)");
+        p.both("INSERT INTO rr SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 4000) g",
+                "ANALYZE rr");
+        p.onTarget("UPDATE rr SET v = 'wrong' WHERE id = '00003500'");
+        CheckpointStore memory = CheckpointStore.inMemory();
+        List<Checkpoint> died = new ArrayList<>();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("rr").source(p.source()).target(p.target())
+                .chunkRows(250).windowRanges(1).meterRegistry(registry).checkpoints(dyingAt(memory, 12, died))
+                .build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(v::verify).hasMessageContaining("killed");
+        }
+        assertThat(died.get(11).lastKey()).containsExactly("00003000");
+        long source0 = rowsRead(p.source(), "rr");
+        long target0 = rowsRead(p.target(), "rr");
+        int rate = 2000;
+        long t0 = System.nanoTime();
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("rr").source(p.source()).target(p.target())
+                .chunkRows(250).windowRanges(1).maxRowsPerSecond(rate).meterRegistry(registry)
+                .checkpoints(dyingAt(memory, Integer.MAX_VALUE, new ArrayList<>())).build()) {
+            r = v.verify();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long source = rowsRead(p.source(), "rr") - source0;
+        long target = rowsRead(p.target(), "rr") - target0;
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.differences()).as(r.toJson()).containsExactly(diff(DifferenceKind.CHANGED, "00003500", "v"));
+        String figures = "rows read: source " + source + ", target " + target + "; elapsed " + ms + " ms";
+        System.out.println(figures);
+        assertThat(Math.max(source, target)).as("passes over the whole table: " + figures).isGreaterThan(3 * 4000);
+        assertThat(ms).as("charged at least what the busier server read: " + figures)
+                .isGreaterThanOrEqualTo(Math.max(source, target) * 1000 / rate - 20);
+    }
+
+    /**
+     * A {@code where} that no index serves ({@code n % 2 = 0}: half the rows) with {@code character(8)} /
+     * {@code text} keys and one changed row, at 4,000 rows per second: every pass scans the whole table and drops
+     * the other half, so the run is charged the table, not the 2,000 filtered rows (before the fix: half).
+     */
+    @Test
+    void aFilterNoIndexServesIsChargedTheWholeTable() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("CREATE TABLE rf (id character(8) PRIMARY KEY, v text, n int)");
+        p.onTarget("CREATE TABLE rf (id text PRIMARY KEY, v text, n int)");
+        p.both("INSERT INTO rf SELECT lpad(g::text, 8, '0'), 'v' || g, g FROM generate_series(1, 4000) g",
+                "ANALYZE rf");
+        p.onTarget("UPDATE rf SET v = 'wrong' WHERE n IN (1200, 1201)");
+        long source0 = rowsRead(p.source(), "rf");
+        long target0 = rowsRead(p.target(), "rf");
+        int rate = 4000;
+        long t0 = System.nanoTime();
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("rf").source(p.source()).target(p.target())
+                .where("n % 2 = 0").chunkRows(250).windowRanges(1).maxRowsPerSecond(rate).meterRegistry(registry)
+                .build()) {
+            r = v.verify();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long source = rowsRead(p.source(), "rf") - source0;
+        long target = rowsRead(p.target(), "rf") - target0;
+        assertThat(r.differences()).as(r.toJson()).containsExactly(diff(DifferenceKind.CHANGED, "00001200", "v"));
+        assertThat(r.sourceRows()).isEqualTo(2000);
+        String figures = "rows read: source " + source + ", target " + target + "; elapsed " + ms + " ms";
+        System.out.println(figures);
+        assertThat(Math.max(source, target)).as("passes over the whole table: " + figures).isGreaterThan(3 * 4000);
+        assertThat(ms).as("charged at least what the busier server read: " + figures)
+                .isGreaterThanOrEqualTo(Math.max(source, target) * 1000 / rate - 20);
     }
 }
