@@ -1,5 +1,8 @@
 package io.migmon.verify.jdbc;
 
+import static io.migmon.verify.jdbc.VerifyFixtures.charKeyTable;
+import static io.migmon.verify.jdbc.VerifyFixtures.count;
+import static io.migmon.verify.jdbc.VerifyFixtures.dyingAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -35,13 +38,6 @@ import org.junit.jupiter.api.Test;
 class VerifyAttack6FixIT {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-
-    private static long count(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
 
     private static RowDifference diff(DifferenceKind kind, String key, String... columns) {
         return new RowDifference(kind, Map.of("id", key), List.of(columns));
@@ -209,30 +205,6 @@ class VerifyAttack6FixIT {
         }
     }
 
-    /** A store around {@code memory} that fails the run at its {@code n}-th save (a crash after that checkpoint). */
-    private static CheckpointStore dyingAt(CheckpointStore memory, int n, List<Checkpoint> saved) {
-        return new CheckpointStore() {
-            @Override
-            public Optional<Checkpoint> load(String id) {
-                return memory.load(id);
-            }
-
-            @Override
-            public void save(Checkpoint checkpoint) {
-                memory.save(checkpoint);
-                saved.add(checkpoint);
-                if (saved.size() == n) {
-                    throw new IllegalStateException("killed");
-                }
-            }
-
-            @Override
-            public void clear(String id) {
-                memory.clear(id);
-            }
-        };
-    }
-
     /**
      * {@code character(8)} / {@code text} keys, 4,000 rows, a run killed after 3,000 rows (12 checkpoints), resumed at
      * 2,000 rows per second with one changed row after the checkpoint. Each of its passes (bounds, sums, the differing
@@ -243,15 +215,12 @@ class VerifyAttack6FixIT {
     @Test
     void aResumedRunIsChargedTheRowsTheServersRead() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE rr (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE rr (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO rr SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 4000) g",
-                "ANALYZE rr");
+        charKeyTable(p, "rr", 4000, false);
         p.onTarget("UPDATE rr SET v = 'wrong' WHERE id = '00003500'");
         CheckpointStore memory = CheckpointStore.inMemory();
         List<Checkpoint> died = new ArrayList<>();
         try (JdbcTableVerifier v = JdbcTableVerifier.builder("rr").source(p.source()).target(p.target())
-                .chunkRows(250).windowRanges(1).meterRegistry(registry).checkpoints(dyingAt(memory, 12, died))
+                .chunkRows(250).windowRanges(1).meterRegistry(registry).checkpoints(dyingAt(memory, died, 12))
                 .build()) {
             org.assertj.core.api.Assertions.assertThatThrownBy(v::verify).hasMessageContaining("killed");
         }
@@ -263,7 +232,7 @@ class VerifyAttack6FixIT {
         VerificationReport r;
         try (JdbcTableVerifier v = JdbcTableVerifier.builder("rr").source(p.source()).target(p.target())
                 .chunkRows(250).windowRanges(1).maxRowsPerSecond(rate).meterRegistry(registry)
-                .checkpoints(dyingAt(memory, Integer.MAX_VALUE, new ArrayList<>())).build()) {
+                .checkpoints(memory).build()) {
             r = v.verify();
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -286,10 +255,7 @@ class VerifyAttack6FixIT {
     @Test
     void aFilterNoIndexServesIsChargedTheWholeTable() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE rf (id character(8) PRIMARY KEY, v text, n int)");
-        p.onTarget("CREATE TABLE rf (id text PRIMARY KEY, v text, n int)");
-        p.both("INSERT INTO rf SELECT lpad(g::text, 8, '0'), 'v' || g, g FROM generate_series(1, 4000) g",
-                "ANALYZE rf");
+        charKeyTable(p, "rf", 4000, true);
         p.onTarget("UPDATE rf SET v = 'wrong' WHERE n IN (1200, 1201)");
         long source0 = rowsRead(p.source(), "rf");
         long target0 = rowsRead(p.target(), "rf");
