@@ -278,4 +278,49 @@ class VerifyAttack6FixIT {
         assertThat(ms).as("charged at least what the busier server read: " + figures)
                 .isGreaterThanOrEqualTo(Math.max(source, target) * 1000 / rate - 20);
     }
+
+    /**
+     * {@code numeric(10,2)} / {@code text} keys (neither side's probe can use its key index), 4,000 rows, three
+     * changed rows in the first window; the run dies after its 2nd checkpoint and is resumed at 4,000 rows per second
+     * with no difference left after the checkpoint. The resumed run probes the three carried-over differences again
+     * at its end, each probe a scan of both tables: they are charged as such (before the fix: one row each).
+     */
+    @Test
+    void probesOfCarriedOverDifferencesAreChargedTheScansTheyAre() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE pc (id numeric(10,2) PRIMARY KEY, v text)",
+                "INSERT INTO pc SELECT g / 4.0, 'v' || g FROM generate_series(1, 4000) g", "ANALYZE pc");
+        p.onTarget("ALTER TABLE pc ALTER COLUMN id TYPE text USING id::text",
+                "UPDATE pc SET v = 'wrong' WHERE id IN ('0.25', '0.50', '0.75')", "ANALYZE pc");
+        CheckpointStore memory = CheckpointStore.inMemory();
+        List<Checkpoint> died = new ArrayList<>();
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("pc").source(p.source()).target(p.target())
+                .chunkRows(500).windowRanges(1).meterRegistry(registry).checkpoints(dyingAt(memory, died, 2))
+                .build()) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(v::verify).hasMessageContaining("killed");
+        }
+        assertThat(died.get(1).candidates()).as("found before the crash").hasSize(3);
+        long source0 = rowsRead(p.source(), "pc");
+        long target0 = rowsRead(p.target(), "pc");
+        int rate = 4000;
+        long t0 = System.nanoTime();
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("pc").source(p.source()).target(p.target())
+                .chunkRows(500).windowRanges(1).maxRowsPerSecond(rate).meterRegistry(registry).checkpoints(memory)
+                .build()) {
+            r = v.verify();
+        }
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        long source = rowsRead(p.source(), "pc") - source0;
+        long target = rowsRead(p.target(), "pc") - target0;
+        assertThat(r.resumed()).isTrue();
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrder(diff(DifferenceKind.CHANGED, "0.25", "v"),
+                diff(DifferenceKind.CHANGED, "0.5", "v"), diff(DifferenceKind.CHANGED, "0.75", "v"));
+        String figures = "rows read: source " + source + ", target " + target + "; elapsed " + ms + " ms";
+        System.out.println(figures);
+        assertThat(Math.min(source, target)).as("three probes scanned each table: " + figures)
+                .isGreaterThanOrEqualTo(3 * 4000);
+        assertThat(ms).as("charged at least what the busier server read: " + figures)
+                .isGreaterThanOrEqualTo(Math.max(source, target) * 1000 / rate - 20);
+    }
 }
