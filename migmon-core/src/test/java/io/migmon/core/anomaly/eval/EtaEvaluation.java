@@ -137,6 +137,8 @@ final class EtaEvaluation {
         double stabilitySum;
         int runs;
         double recoverySecondsMax = Double.NaN;
+        /** Per seed, back within 15% after the event (seconds), in seed order; empty for scenarios without one. */
+        final List<Double> recoveries = new ArrayList<>();
         int finiteWhileStalled;
         int stalledReads;
         /** Reads of a working job (no stall, no pause) whose state was STALLED, and all such reads. */
@@ -439,6 +441,7 @@ final class EtaEvaluation {
             if (!Double.isNaN(pauseEnd) || !Double.isNaN(eventAt)) {
                 double rec = Double.isNaN(lastOutside) ? 0 : lastOutside + interval;
                 e.recoverySecondsMax = Double.isNaN(e.recoverySecondsMax) ? rec : Math.max(e.recoverySecondsMax, rec);
+                e.recoveries.add(rec);
             }
         }
     }

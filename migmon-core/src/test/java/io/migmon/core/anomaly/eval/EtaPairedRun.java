@@ -37,7 +37,19 @@ class EtaPairedRun {
         var result = EtaEvaluation.run(seeds, firstSeed);
         String table = EtaEvaluation.markdown(result, seeds);
         String paired = EtaPairedStats.markdown(EtaPairedStats.compare(result, EtaEvaluation.INTERVALS));
-        String out = table + "\n" + paired + String.format(Locale.ROOT, "%nseeds %d.. x %d per cell, %.1f s%n",
+        StringBuilder rec = new StringBuilder("\n| scenario | seeds back within 15% later than 30 s after the event "
+                + "| median | 90th percentile | worst |\n|---|---|---|---|---|\n");
+        for (var sc : result.entrySet()) {
+            var e = sc.getValue().get("migmon");
+            if (e.recoveries.isEmpty()) {
+                continue;
+            }
+            double[] r = e.recoveries.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+            rec.append(String.format(Locale.ROOT, "| %s | %d of %d | %.0f s | %.0f s | %.0f s |%n", sc.getKey(),
+                    java.util.Arrays.stream(r).filter(x -> x > 30).count(), r.length, r[r.length / 2],
+                    r[(int) Math.ceil(0.9 * r.length) - 1], r[r.length - 1]));
+        }
+        String out = table + "\n" + paired + rec + String.format(Locale.ROOT, "%nseeds %d.. x %d per cell, %.1f s%n",
                 firstSeed, seeds, (System.nanoTime() - start) / 1e9);
         Path file = Path.of("target", "eta-evaluation-" + name + ".md");
         Files.createDirectories(file.getParent());
