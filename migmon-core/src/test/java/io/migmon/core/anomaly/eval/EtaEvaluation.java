@@ -118,7 +118,8 @@ final class EtaEvaluation {
      * {@link #HELD_OUT_14_SEEDS} and the decision rule of {@link EtaPairedStats}; run once for the report
      * ({@code EtaPairedRun#heldOut14}). Seeds 7_750_001..7_750_200, never generated before:
      * the only numeric literal of any branch's sources in 7_700_000..7_799_999 is the detector harness's
-     * {@code 7_700_000 + interval} (another simulation, seeds below 7_700_100).
+     * {@code 7_700_000 + interval} (another simulation, seeds below 7_700_100). Run once on 2026-11-28 04:15-04:26 UTC
+     * and <b>spent</b> since (read; never to be used to choose anything).
      */
     static final long HELD_OUT_14 = 7_750_001;
     /** Seeds per cell (scenario and read interval) of {@link #HELD_OUT_14}. */
