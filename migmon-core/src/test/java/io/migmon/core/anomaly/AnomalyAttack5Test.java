@@ -29,6 +29,11 @@ class AnomalyAttack5Test {
     /** Commits {t, rows} of a job at {@code rate} rows/s with no work in [gapFrom, gapTo). */
     static List<double[]> job(long seed, double rate, double until, double bMin, double bMax, double cv,
                               double gapFrom, double gapTo) {
+        return job(seed, t -> rate, until, bMin, bMax, cv, gapFrom, gapTo);
+    }
+
+    static List<double[]> job(long seed, java.util.function.DoubleUnaryOperator rate, double until, double bMin,
+                              double bMax, double cv, double gapFrom, double gapTo) {
         SplittableRandom r = new SplittableRandom(seed);
         double s = Math.sqrt(Math.log(1 + cv * cv));
         List<double[]> out = new ArrayList<>();
@@ -40,7 +45,7 @@ class AnomalyAttack5Test {
             }
             double z = Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
             t += d;
-            long n = Math.round(rate * d * Math.exp(s * z - s * s / 2));
+            long n = Math.round(rate.applyAsDouble(t - d / 2) * d * Math.exp(s * z - s * s / 2));
             if (n > 0) {
                 out.add(new double[] {t, n});
             }
@@ -80,8 +85,10 @@ class AnomalyAttack5Test {
             set(t);
         }
 
+        double skew; // clock minus true time, s
+
         private void set(double t) {
-            clock.advanceMillis(t0 + Math.round(t * 1000) - clock.millis());
+            clock.advanceMillis(t0 + Math.round((t + skew) * 1000) - clock.millis());
         }
 
         void sampleEvery(double from, double until, double every) {
@@ -210,5 +217,61 @@ class AnomalyAttack5Test {
             }
         }).doesNotThrowAnyException();
         assertThat(seen).isEmpty();
+    }
+
+    /**
+     * A healthy 3-day job with a diurnal load (500 rows/s +-60% over 24 h, CV 15%, 2-8 s batches) sampled once a
+     * minute: at most 0.05 false alerts per hour (3 in 72 h), the issue's bar on healthy traces.
+     */
+    @Test
+    void aHealthyMultiDayDiurnalJob() {
+        double days = 3 * 86_400;
+        Host h = new Host(job(52_000_007L, t -> 500 * (1 + 0.6 * Math.sin(2 * Math.PI * t / 86_400)), days, 2, 8,
+                0.15, -1, -1));
+        h.sampleEvery(60, days, 60);
+        System.out.println("attack5 diurnal: " + h.fired().size() + " alerts" + show(h.fired()));
+        assertThat(h.fired()).as(show(h.events)).hasSizeLessThanOrEqualTo(3);
+    }
+
+    /**
+     * Finding 4 (a false alert, medium): the wall clock steps back 2 minutes (an NTP correction; the default clock of
+     * an {@code ObservableMigration} is the system clock) at t=1,200 s in a healthy steady job (500 rows/s, CV 10%)
+     * sampled every 5 s. The run's snapshots are clamped to the last read's time until the clock catches up, so the
+     * rows of those 2 minutes arrive in one 5 s interval: {@code throughput_spike} fires ("1502.2 rows/s over 60 s is
+     * far above the learned baseline of 503.4 rows/s (298% of it)") at clock time 1,255 s and resolves 120 s later.
+     * Expected: no alert on a healthy run (e.g. the frozen span's rows spread over it, or the step seen and the
+     * window restarted, as after a pause).
+     */
+    @Test
+    @Disabled("finding 4: a 2-minute backward clock step fires throughput_spike (298% of the baseline) on a healthy"
+            + " run for 2 minutes")
+    void aClockThatStepsBackRaisesNoAlert() {
+        Host h = new Host(job(52_000_008L, 500, 3_600, 0.5, 2, 0.10, -1, -1));
+        h.sampleEvery(5, 1_200, 5);
+        h.skew = -120;
+        assertThatCode(() -> h.sampleEvery(1_200, 3_600, 5)).doesNotThrowAnyException();
+        assertThat(h.fired()).as(show(h.events)).isEmpty();
+    }
+
+    /**
+     * The host's scheduler is stuck for 10 minutes (no sample from 1,200 to 1,800 s) while rows keep coming: no
+     * alert, neither a stall nor a spike when sampling resumes.
+     */
+    @Test
+    void tenMinutesWithoutSamples() {
+        Host h = new Host(job(52_000_009L, 500, 3_600, 0.5, 2, 0.10, -1, -1));
+        h.sampleEvery(5, 1_200, 5);
+        h.sampleEvery(1_800, 3_600, 5);
+        assertThat(h.fired()).as(show(h.events)).isEmpty();
+    }
+
+    /** A job done in 2 s sampled every second, then success: no alert, nothing firing after the end. */
+    @Test
+    void aVeryFastJob() {
+        Host h = new Host(job(52_000_010L, 10_000, 2, 0.1, 0.3, 0.10, -1, -1));
+        h.sampleEvery(1, 3, 1);
+        h.run.succeed();
+        assertThat(h.fired()).as(show(h.events)).isEmpty();
+        assertThat(h.monitor.active()).isEmpty();
     }
 }
