@@ -121,11 +121,13 @@ class AnomalyAttack5Test {
      */
     @Test
     void aRestartWithACheckpointRaisesNoAlert() {
-        Host h = new Host(job(52_000_001L, 500, 1_800, 0.5, 2, 0.10, -1, -1));
-        h.to(0.2);
-        h.run.recordRows("t", 400_000);
-        h.sampleEvery(5, 1_800, 5);
-        assertThat(h.fired()).as("%s", show(h.events)).isEmpty();
+        for (double every : new double[] {1, 5, 60}) {
+            Host h = new Host(job(52_000_001L, 500, 1_800, 0.5, 2, 0.10, -1, -1));
+            h.to(0.2);
+            h.run.recordRows("t", 400_000);
+            h.sampleEvery(every, 1_800, every);
+            assertThat(h.fired()).as("@%s: %s", every, show(h.events)).isEmpty();
+        }
     }
 
     /**
@@ -273,5 +275,54 @@ class AnomalyAttack5Test {
         h.run.succeed();
         assertThat(h.fired()).as(show(h.events)).isEmpty();
         assertThat(h.monitor.active()).isEmpty();
+    }
+
+    /**
+     * A declared throttle: {@code pause("throttle")} at 1,200 s with rows still coming at 30% of the rate until
+     * 4,800 s, then {@code resume()} and the full rate again (500 rows/s, CV 10%), sampled every 1, 5 and 60 s: no
+     * alert at all (the throttle is declared; the return to the full rate is not a spike).
+     */
+    @Test
+    void aDeclaredThrottleAndItsEnd() {
+        List<double[]> commits = job(52_000_011L, t -> t >= 1_200 && t < 4_800 ? 150 : 500, 7_200, 0.5, 2, 0.10, -1,
+                -1);
+        for (double every : new double[] {1, 5, 60}) {
+            Host h = new Host(commits);
+            h.sampleEvery(every, 1_200, every);
+            h.to(1_200);
+            h.run.pause("throttle");
+            h.sampleEvery(1_200 + every, 4_800, every);
+            h.to(4_800);
+            h.run.resume();
+            h.sampleEvery(4_800 + every, 7_200, every);
+            assertThat(h.fired()).as("@%s: %s", every, show(h.events)).isEmpty();
+        }
+    }
+
+    /**
+     * The same throttle not declared, sampled every 1, 5, 15 and 60 s: the same verdicts at every interval (the set
+     * of types fired, and whether {@code throughput_drop} fired within 10 minutes of the drop to 30%).
+     */
+    @Test
+    void anUndeclaredDropGetsTheSameVerdictsAtEveryInterval() {
+        List<double[]> commits = job(52_000_012L, t -> t >= 1_800 && t < 4_800 ? 150 : 500, 7_200, 0.5, 2, 0.10, -1,
+                -1);
+        Set<String> first = null;
+        StringBuilder report = new StringBuilder();
+        for (double every : new double[] {1, 5, 15, 60}) {
+            Host h = new Host(commits);
+            h.sampleEvery(every, 7_200, every);
+            Set<String> types = new TreeSet<>();
+            h.fired().forEach(e -> types.add(e.a().type()));
+            double dropAt = h.fired().stream().filter(e -> e.a().type().equals("throughput_drop"))
+                    .mapToDouble(Event::t).min().orElse(Double.NaN);
+            report.append(String.format(Locale.ROOT, "@%.0fs %s drop after %.0f s; ", every, types, dropAt - 1_800));
+            assertThat(dropAt - 1_800).as("%s %s", report, show(h.events)).isBetween(0.0, 600.0);
+            if (first == null) {
+                first = types;
+            }
+            assertThat(types).as("%s %s", report, show(h.events)).isEqualTo(first);
+        }
+        System.out.println("attack5 drop: " + report);
     }
 }
