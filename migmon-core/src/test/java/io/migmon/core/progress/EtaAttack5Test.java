@@ -549,4 +549,34 @@ class EtaAttack5Test {
             assertThat(off(h, j.end, 1_260, j.end - 60, 0.15)).as("irregular %s", irregular).isEmpty();
         }
     }
+
+    /**
+     * A very slow job: 200 items, one every 80-100 s (5 hours), read every 5 s: after the third item no read is
+     * STALLED and the ETA from 10% to 90% done is within 15% of the truth.
+     */
+    @Test
+    void aVerySlowJob() {
+        SplittableRandom r = new SplittableRandom(51_000_018L);
+        Job j = new Job();
+        double t = 0;
+        for (int k = 0; k < 200; k++) {
+            t += 80 + 20 * r.nextDouble();
+            j.commits.add(new double[] {Math.round(t * 10) / 10.0, 1});
+            j.rows++;
+        }
+        j.end = t;
+        Host h = new Host(j, 200);
+        h.sampleEvery(5, j.end, 5);
+        double third = j.commits.get(2)[0];
+        assertThat(h.reads.stream().filter(rd -> rd.t() > third && rd.state() == ProgressSnapshot.State.STALLED)
+                .map(rd -> rd.t()).toList()).isEmpty();
+        List<String> bad = new ArrayList<>();
+        for (Read rd : h.reads) {
+            double truth = j.end - rd.t();
+            if (rd.done() >= 20 && rd.done() <= 180 && rd.err(truth) > 0.15) {
+                bad.add(String.format(Locale.ROOT, "t=%.0f eta=%.0f truth=%.0f", rd.t(), rd.eta(), truth));
+            }
+        }
+        assertThat(bad).isEmpty();
+    }
 }
