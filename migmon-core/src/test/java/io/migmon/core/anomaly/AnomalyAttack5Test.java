@@ -80,6 +80,9 @@ class AnomalyAttack5Test {
             while (next < commits.size() && commits.get(next)[0] <= t) {
                 set(commits.get(next)[0]);
                 run.recordRows("t", (long) commits.get(next)[1]);
+                for (int e = 0; commits.get(next).length > 2 && e < commits.get(next)[2]; e++) {
+                    run.recordError("SQLTransientException");
+                }
                 next++;
             }
             set(t);
@@ -362,5 +365,47 @@ class AnomalyAttack5Test {
         }
         System.out.println("attack5 slow: " + alerts + " alerts" + report);
         assertThat(alerts).as("%s", report).isZero();
+    }
+
+    /**
+     * Errors: a steady job (500 rows/s, 0.5-2 s batches) with 0.3% errors, blips of 0.8% for 30 s every 10 minutes,
+     * and a burst of 3% errors at 2,400-3,000 s, sampled every 1, 5, 15 and 60 s: {@code high_error_rate} fires in
+     * the burst within 60 s + 10 s + one interval (+5 s of batch granularity) of its start at every interval, and
+     * nothing fires outside it (the blips stay below 1%).
+     */
+    @Test
+    void errorBlipsAndAnErrorBurstAtEveryInterval() {
+        SplittableRandom r = new SplittableRandom(52_000_020L);
+        List<double[]> commits = new ArrayList<>();
+        for (double[] c : job(52_000_021L, 500, 5_400, 0.5, 2, 0.10, -1, -1)) {
+            double t = c[0];
+            double p = t >= 2_400 && t < 3_000 ? 0.03 : (t % 600) < 30 ? 0.008 : 0.003;
+            commits.add(new double[] {t, c[1], poisson(r, c[1] * p)});
+        }
+        StringBuilder report = new StringBuilder();
+        for (double every : new double[] {1, 5, 15, 60}) {
+            Host h = new Host(commits);
+            h.sampleEvery(every, 5_400, every);
+            double at = h.fired().stream().filter(e -> e.a().type().equals("high_error_rate")).mapToDouble(Event::t)
+                    .min().orElse(Double.NaN);
+            report.append(String.format(Locale.ROOT, "@%.0fs error burst fired after %.0f s; ", every, at - 2_400));
+            assertThat(at - 2_400).as("@%s: %s", every, show(h.events)).isBetween(0.0, 60 + 10 + every + 5);
+            assertThat(h.fired().stream().filter(e -> e.t() < 2_400 || e.t() > 3_000 + 60 + every))
+                    .as("@%s: %s", every, show(h.events)).isEmpty();
+            assertThat(h.fired()).as("@%s", every).allSatisfy(e -> assertThat(e.a().type())
+                    .isEqualTo("high_error_rate"));
+        }
+        System.out.println("attack5 errors: " + report);
+    }
+
+    private static double poisson(SplittableRandom r, double mean) {
+        double l = Math.exp(-mean);
+        double p = 1;
+        int k = 0;
+        do {
+            k++;
+            p *= r.nextDouble();
+        } while (p > l);
+        return k - 1;
     }
 }
