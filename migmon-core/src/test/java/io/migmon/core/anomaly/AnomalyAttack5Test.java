@@ -62,7 +62,7 @@ class AnomalyAttack5Test {
         final List<Event> events = new ArrayList<>();
         final AnomalyMonitor monitor;
         final ObservableMigration migration;
-        final MigrationRun run;
+        MigrationRun run;
         List<double[]> commits;
         int next;
 
@@ -407,5 +407,30 @@ class AnomalyAttack5Test {
             p *= r.nextDouble();
         } while (p > l);
         return k - 1;
+    }
+
+    /**
+     * A run fails while a stall fires (no rows from 600 s, failed at 900 s); the host retries at once with a new run
+     * that goes well (500 rows/s, sampled every 5 s for an hour): the stall resolves at the failure, and nothing fires
+     * in the retry (no stall carried over, the retry's start is not a spike).
+     */
+    @Test
+    void failureDuringAStallThenRetry() {
+        Host h = new Host(job(52_000_030L, 500, 900, 0.5, 2, 0.10, 600, 1e9));
+        h.sampleEvery(5, 900, 5);
+        assertThat(h.monitor.active()).extracting(Anomaly::type).contains("stall");
+        h.to(900);
+        h.run.fail(new IllegalStateException("connection reset"));
+        assertThat(h.monitor.active()).isEmpty();
+        int before = h.fired().size();
+        List<double[]> retry = new ArrayList<>();
+        for (double[] c : job(52_000_031L, 500, 3_600, 0.5, 2, 0.10, -1, -1)) {
+            retry.add(new double[] {c[0] + 901, c[1]});
+        }
+        h.commits = retry;
+        h.next = 0;
+        h.run = h.migration.start();
+        h.sampleEvery(905, 4_500, 5);
+        assertThat(h.fired().subList(before, h.fired().size())).as(show(h.events)).isEmpty();
     }
 }
