@@ -329,4 +329,108 @@ class VerifyAttack7IT {
         assertThat(ms).as("charged at least what the busier server read: " + figures)
                 .isGreaterThanOrEqualTo(Math.max(source, target) * 1000 / rate - 20);
     }
+
+    // ---- a numeric key against a double precision key ------------------------------------------------------------
+
+    /**
+     * A {@code numeric} key migrated to {@code double precision} (the docs' rule covers "a numeric key against a key
+     * of another type": compared by value). Every value is exactly representable as a double, so the migration is
+     * lossless and the tables hold the same numbers; one row changed. Values of 1e15 and more and below 1e-4 are
+     * where {@code float8}'s text switches to exponent form ({@code 1e+20}, {@code 1.52587890625e-05}).
+     *
+     * <p>Finding 3 (wrong verdict: false differences): expected {@code [changed {id=2.5} [v]]}; actual, besides it,
+     * each of the three equal numbers reported missing (the number's text, {@code 100000000000000000000},
+     * {@code 0.0000152587890625}, {@code 1125899906842624}) and extra (the double's text, {@code 1e+20},
+     * {@code 1.52587890625e-05}, {@code 1.125899906842624e+15}): the double side's key is its {@code float8} text
+     * with only trailing fractional zeros dropped, and {@code float8} writes exponents. The docs' type table says a
+     * numeric key against a key of another type compares by value and that exponent forms are other keys because
+     * "numeric never writes them", which holds for a text written from a numeric, not for a {@code double
+     * precision} (or {@code real}) side. Fix or document: compare such keys as numbers, or refuse/limit the pair.
+     */
+    @Disabled("finding 3: numeric key vs double precision key: equal numbers >= 1e15 or < 1e-4 reported missing+extra")
+    @Test
+    void numericKeysAgainstDoubleKeysCompareByValue() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE nd (id numeric PRIMARY KEY, v text)",
+                "INSERT INTO nd SELECT g / 4.0, 'v' || g FROM generate_series(1, 300) g",
+                "INSERT INTO nd VALUES (100000000000000000000, 'e20'), (0.0000152587890625, '2^-16'), "
+                        + "(1125899906842624, '2^50')",
+                "ANALYZE nd");
+        p.onTarget("ALTER TABLE nd ALTER COLUMN id TYPE double precision USING id::double precision",
+                "UPDATE nd SET v = 'wrong' WHERE id = 2.5", "ANALYZE nd");
+        assertThat(count(p.target(),
+                "SELECT count(*) FROM nd WHERE id IN (1e20, 0.0000152587890625, 1125899906842624)"))
+                .as("exact doubles").isEqualTo(3);
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("nd").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).containsExactly(diff(DifferenceKind.CHANGED, "2.5", "v"));
+    }
+
+    // ---- from the issue's test list ------------------------------------------------------------------------------
+
+    /**
+     * The two databases in other time zones ({@code ALTER DATABASE .. SET timezone}: Asia/Kathmandu +05:45 and
+     * America/St_Johns -03:30), rows written with offsets (the same instants) and one written as a local time without
+     * offset on the target (another instant): only that one differs. Also NULL against {@code ''}, a {@code bytea}
+     * byte, {@code jsonb} key order (equal), and a target with an extra column (not compared).
+     */
+    @Test
+    void timeZonesOfTheDatabasesNullEmptyBytesJsonbAndAnExtraColumn() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.onSource("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), "
+                + "'Asia/Kathmandu'); END $$");
+        p.onTarget("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), "
+                + "'America/St_Johns'); END $$");
+        p.both("CREATE TABLE tz (id int PRIMARY KEY, at timestamptz, note text, b bytea, j jsonb)",
+                "INSERT INTO tz SELECT g, timestamptz '2026-03-29 00:30:00+00' + g * interval '7 minutes', "
+                        + "CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' || g END, decode(md5(g::text), 'hex'), "
+                        + "jsonb_build_object('a', g, 'b', 'x') FROM generate_series(1, 1000) g",
+                "ANALYZE tz");
+        p.onTarget("ALTER TABLE tz ADD COLUMN migrated_at timestamptz DEFAULT now()",
+                "UPDATE tz SET j = '{\"b\": \"x\", \"a\": 5}' WHERE id = 5",
+                "UPDATE tz SET at = '2026-03-29 02:00:00' WHERE id = 10",
+                "UPDATE tz SET at = '2026-03-29 02:00:00-02:30' WHERE id = 11",
+                "UPDATE tz SET note = '' WHERE id = 30", "UPDATE tz SET b = b || '\\x00'::bytea WHERE id = 40");
+        p.onSource("UPDATE tz SET at = '2026-03-29 02:00:00-02:30' WHERE id = 11");
+        assertThat(count(p.target(), "SELECT count(*) FROM tz WHERE id = 5 AND j = '{\"a\": 5, \"b\": \"x\"}'"))
+                .isOne();
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("tz").source(p.source()).target(p.target())
+                .chunkRows(100).windowRanges(1).meterRegistry(registry).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrder(
+                new RowDifference(DifferenceKind.CHANGED, Map.of("id", "10"), List.of("at")),
+                new RowDifference(DifferenceKind.CHANGED, Map.of("id", "30"), List.of("note")),
+                new RowDifference(DifferenceKind.CHANGED, Map.of("id", "40"), List.of("b")));
+    }
+
+    /**
+     * A composite key {@code (region, n)} given by {@code keyColumns} on tables without a primary key, its part
+     * {@code region} nullable (no NULL yet): compared, one missing and one changed row. Then a NULL in that part on
+     * the target only: the run fails naming the column (docs, Limits), never a verdict.
+     */
+    @Test
+    void compositeKeysWithANullablePart() throws SQLException {
+        TwoPostgres.Pair p = TwoPostgres.fresh();
+        p.both("CREATE TABLE ck2 (region text, n int NOT NULL, v text)",
+                "INSERT INTO ck2 SELECT 'r' || (g % 7), g, 'v' || g FROM generate_series(1, 2000) g", "ANALYZE ck2");
+        p.onTarget("DELETE FROM ck2 WHERE region = 'r3' AND n = 3", "UPDATE ck2 SET v = 'w' WHERE n = 700");
+        VerificationReport r;
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("ck2").source(p.source()).target(p.target())
+                .keyColumns("region", "n").chunkRows(300).windowRanges(1).meterRegistry(registry).build()) {
+            r = v.verify();
+        }
+        assertThat(r.differences()).as(r.toJson()).containsExactlyInAnyOrder(
+                new RowDifference(DifferenceKind.MISSING, Map.of("region", "r3", "n", "3"), List.of()),
+                new RowDifference(DifferenceKind.CHANGED, Map.of("region", "r0", "n", "700"), List.of("v")));
+        p.onTarget("UPDATE ck2 SET region = NULL WHERE n = 1500");
+        try (JdbcTableVerifier v = JdbcTableVerifier.builder("ck2").source(p.source()).target(p.target())
+                .keyColumns("region", "n").chunkRows(300).windowRanges(1).meterRegistry(registry).build()) {
+            assertThatThrownBy(v::verify).hasMessageContaining("region").hasMessageContaining("NULL");
+        }
+    }
 }
