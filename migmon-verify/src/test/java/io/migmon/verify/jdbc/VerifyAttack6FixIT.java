@@ -3,6 +3,7 @@ package io.migmon.verify.jdbc;
 import static io.migmon.verify.jdbc.VerifyFixtures.charKeyTable;
 import static io.migmon.verify.jdbc.VerifyFixtures.count;
 import static io.migmon.verify.jdbc.VerifyFixtures.dyingAt;
+import static io.migmon.verify.jdbc.VerifyFixtures.rowsRead;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -12,17 +13,12 @@ import io.migmon.verify.DifferenceKind;
 import io.migmon.verify.RowDifference;
 import io.migmon.verify.TwoPostgres;
 import io.migmon.verify.VerificationReport;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -157,53 +153,6 @@ class VerifyAttack6FixIT {
     }
 
     // ---- finding 3: the throttle's charge against the rows the servers read -------------------------------------
-
-    /**
-     * Rows the server of {@code ds} read from {@code table} so far ({@code seq_tup_read + idx_tup_fetch}), once every
-     * other session of the database has ended (a backend flushes its counters when it exits) and the value held
-     * still for half a second.
-     */
-    private static long rowsRead(DataSource ds, String table) throws SQLException {
-        long last = -1;
-        long since = System.nanoTime();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (true) {
-            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
-                boolean alone;
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
-                        + "current_database() AND pid <> pg_backend_pid()")) {
-                    rs.next();
-                    alone = rs.getLong(1) == 0;
-                }
-                if (alone) {
-                    st.execute("SELECT pg_stat_clear_snapshot()");
-                    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(seq_tup_read, 0) + "
-                            + "coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = ?")) {
-                        ps.setString(1, table);
-                        try (ResultSet rs = ps.executeQuery()) {
-                            rs.next();
-                            long v = rs.getLong(1);
-                            if (v != last) {
-                                last = v;
-                                since = System.nanoTime();
-                            } else if (System.nanoTime() - since >= 500_000_000L) {
-                                return v;
-                            }
-                        }
-                    }
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the counters of " + table + " did not settle within 30 s (last " + last + ")");
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
 
     /**
      * {@code character(8)} / {@code text} keys, 4,000 rows, a run killed after 3,000 rows (12 checkpoints), resumed at

@@ -4,6 +4,7 @@ import io.migmon.verify.Checkpoint;
 import io.migmon.verify.CheckpointStore;
 import io.migmon.verify.TwoPostgres;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,8 +16,9 @@ import javax.sql.DataSource;
 /**
  * Set-up shared by the verifier's integration tests on keys ranged by an expression ({@code ExpressionWindowsIT},
  * {@code VerifyAttack5IT}, {@code VerifyAttack6IT}, {@code VerifyAttack6FixIT}): the {@code character(8)} /
- * {@code text} key table on the {@link TwoPostgres} pair, a checkpoint store that watches (or kills) a run, and a
- * {@code count(*)} read back as ground truth.
+ * {@code text} key table on the {@link TwoPostgres} pair, a checkpoint store that watches (or kills) a run, a
+ * {@code count(*)} read back as ground truth, and the servers' own count of rows read from a table (throttle
+ * tests).
  */
 final class VerifyFixtures {
 
@@ -81,5 +83,52 @@ final class VerifyFixtures {
                 throw new IllegalStateException("killed");
             }
         });
+    }
+
+    /**
+     * Rows the server of {@code ds} read from {@code table} so far ({@code seq_tup_read + idx_tup_fetch}), once every
+     * other session of the database has ended (a backend flushes its counters when it exits) and the value held
+     * still for half a second.
+     */
+    static long rowsRead(DataSource ds, String table) throws SQLException {
+        long last = -1;
+        long since = System.nanoTime();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            try (Connection c = ds.getConnection(); Statement st = c.createStatement()) {
+                boolean alone;
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        + "current_database() AND pid <> pg_backend_pid()")) {
+                    rs.next();
+                    alone = rs.getLong(1) == 0;
+                }
+                if (alone) {
+                    st.execute("SELECT pg_stat_clear_snapshot()");
+                    try (PreparedStatement ps = c.prepareStatement("SELECT coalesce(seq_tup_read, 0) + "
+                            + "coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables WHERE relname = ?")) {
+                        ps.setString(1, table);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            long v = rs.getLong(1);
+                            if (v != last) {
+                                last = v;
+                                since = System.nanoTime();
+                            } else if (System.nanoTime() - since >= 500_000_000L) {
+                                return v;
+                            }
+                        }
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the counters of " + table + " did not settle within 30 s (last " + last + ")");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
     }
 }
