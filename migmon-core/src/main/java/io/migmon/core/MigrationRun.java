@@ -104,7 +104,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
         }
         progress.pause(reason);
         String r = progress.paused().orElse("planned pause");
-        Instant at = migration.clock().instant();
+        Instant at = progress.time(); // the samples' timeline (a clock set back does not move it back)
         for (MigrationListener l : migration.listeners()) {
             try {
                 l.onPause(this, at, r);
@@ -120,7 +120,7 @@ public final class MigrationRun implements MigrationContext, AutoCloseable {
             return;
         }
         progress.resume();
-        Instant at = migration.clock().instant();
+        Instant at = progress.time();
         resumedAt = at;
         for (MigrationListener l : migration.listeners()) {
             try {

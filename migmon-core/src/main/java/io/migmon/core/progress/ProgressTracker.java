@@ -127,6 +127,9 @@ public final class ProgressTracker {
     private volatile long expected = -1;
 
     // read-side state, guarded by "this"
+    // the tracker's timeline (see time()): it follows the clock's forward moves and ignores its backward steps
+    private long timelineMillis;
+    private long lastClockMillis;
     private long lastReadMillis;
     private long lastReadDone;
     private long lastReadActive;
@@ -212,8 +215,31 @@ public final class ProgressTracker {
         this.externalOffset = rowsSource == null ? 0 : rowsSource.getAsLong();
         this.startMillis = clock.millis();
         this.startedAt = Instant.ofEpochMilli(startMillis);
+        this.timelineMillis = startMillis;
+        this.lastClockMillis = startMillis;
         this.lastReadMillis = startMillis;
         this.lastProgressMillis = startMillis;
+    }
+
+    /**
+     * The tracker's timeline: the clock at the start, then advanced by each forward move of the clock and never moved
+     * by a backward step (an NTP correction: the clock is re-anchored, so the time it hides is not lost, and nothing
+     * freezes until the clock catches up). Every duration and rate of the tracker, the times of its snapshots and of
+     * the anomaly samples taken from them use it; it equals the clock until the clock first steps back, and is then
+     * ahead of it by the steps back. A forward step counts as elapsed time, as the clock says.
+     */
+    public synchronized Instant time() {
+        return Instant.ofEpochMilli(tick());
+    }
+
+    /** Reads the clock and advances the timeline (see {@link #time()}); caller holds the lock. */
+    private long tick() {
+        long raw = clock.millis();
+        if (raw > lastClockMillis) {
+            timelineMillis += raw - lastClockMillis;
+        }
+        lastClockMillis = raw;
+        return timelineMillis;
     }
 
     /** Declares (or corrects) the expected total; negative clears it. */
@@ -260,7 +286,7 @@ public final class ProgressTracker {
         if (succeeded != null || pauseReason != null) {
             return;
         }
-        long now = clock.millis();
+        long now = tick();
         observe(now);
         pausedAtMillis = now;
         pauseStartDone = rawDone();
@@ -275,7 +301,7 @@ public final class ProgressTracker {
         if (pauseReason == null) {
             return;
         }
-        long now = clock.millis();
+        long now = tick();
         observe(now);
         pausedTotalMillis += Math.max(0, now - pausedAtMillis);
         pausedAtMillis = -1;
@@ -296,7 +322,7 @@ public final class ProgressTracker {
         if (succeeded != null) {
             return;
         }
-        long now = clock.millis();
+        long now = tick();
         observe(now);
         finalDone = rawDone();
         finalThroughput = pauseReason != null ? 0.0 : ewma;
@@ -333,7 +359,7 @@ public final class ProgressTracker {
                         Instant.ofEpochMilli(lastProgressMillis),
                         succeeded ? ProgressSnapshot.State.SUCCEEDED : ProgressSnapshot.State.ENDED);
             }
-            long now = Math.max(clock.millis(), lastReadMillis);
+            long now = tick();
             long doneNow = observe(now);
             long modelNow = modelDone(doneNow);
             long activeNow = active(now);

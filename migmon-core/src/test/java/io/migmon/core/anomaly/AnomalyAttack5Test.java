@@ -248,8 +248,6 @@ class AnomalyAttack5Test {
      * window restarted, as after a pause).
      */
     @Test
-    @Disabled("finding 5: a 2-minute backward clock step fires throughput_spike (298% of the baseline) on a healthy"
-            + " run for 2 minutes")
     void aClockThatStepsBackRaisesNoAlert() {
         Host h = new Host(job(52_000_008L, 500, 3_600, 0.5, 2, 0.10, -1, -1));
         h.sampleEvery(5, 1_200, 5);

@@ -287,15 +287,12 @@ class EtaAttack5Test {
      * within 15% from 60 s after the step.
      */
     @Test
-    @Disabled("finding 2: a 2-minute backward clock step freezes time for 2 minutes: ETA 261 s for a truth of"
-            + " 2,333 s, still 15-17% low 13 minutes later")
     void aClockThatStepsBack() {
         clockStepsBack(true);
     }
 
     /** Finding 2 without pause()/resume() at the step. */
     @Test
-    @Disabled("finding 2: the same without a pause at the step")
     void aClockThatStepsBackWithoutAPause() {
         clockStepsBack(false);
     }

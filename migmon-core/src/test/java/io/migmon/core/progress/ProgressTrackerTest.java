@@ -560,4 +560,28 @@ class ProgressTrackerTest {
         }
         assertThat(t.snapshot().state()).as("a gap of three rhythms is a stall").isEqualTo(ProgressSnapshot.State.STALLED);
     }
+
+    /**
+     * The tracker's timeline (eta-fix15, EtaAttack5Test finding 2): a backward clock step does not move it back nor
+     * freeze it (it goes on with the clock's next forward moves), a forward step moves it as elapsed time, and the
+     * snapshots carry it; the rows made across the step count over the time that really passed.
+     */
+    @Test
+    void aBackwardClockStepIsReanchoredAndAForwardStepCounts() {
+        ProgressTracker t = new ProgressTracker(clock);
+        long t0 = clock.millis();
+        t.add(1_000);
+        clock.advanceMillis(10_000);
+        assertThat(t.snapshot().at().toEpochMilli() - t0).isEqualTo(10_000);
+        clock.advanceMillis(-120_000); // NTP sets the clock back 2 minutes
+        assertThat(t.time().toEpochMilli() - t0).isEqualTo(10_000);
+        clock.advanceMillis(5_000); // still 115 s before the previous read on the clock
+        t.add(500);
+        ProgressSnapshot s = t.snapshot();
+        assertThat(s.at().toEpochMilli() - t0).isEqualTo(15_000);
+        assertThat(s.rowsDone()).isEqualTo(1_500);
+        clock.advanceMillis(600_000); // a forward step: elapsed time, as today
+        assertThat(t.snapshot().at().toEpochMilli() - t0).isEqualTo(615_000);
+        assertThat(t.startedAt().toEpochMilli()).isEqualTo(t0); // the start stays the clock's (wall) time
+    }
 }
