@@ -181,6 +181,8 @@ public final class ProgressTracker {
     private volatile Boolean succeeded;
     private long finishedMillis;
     private long finalDone;
+    // rows done before this tracker started (a run resumed from a checkpoint): done, never work of this run
+    private final java.util.concurrent.atomic.AtomicLong doneBefore = new java.util.concurrent.atomic.AtomicLong();
     private double finalThroughput;
 
     /** A tracker with a 30 s throughput window. */
@@ -254,14 +256,27 @@ public final class ProgressTracker {
         }
     }
 
-    /** Rows done so far (frozen once finished). */
+    /**
+     * Records {@code rows} done <em>before</em> this tracker started (zero and negative values are ignored): a run
+     * resumed from its checkpoint after a restart. They count as done (the rows left for the ETA, the progress ratio)
+     * but not as work of this run: neither the throughput nor the rate of the ETA counts them (recorded through
+     * {@link #add(long)}, 400,000 checkpoint rows read as the first seconds' work made the ETA 93% low for the whole
+     * run). The ETA's 1% gate counts the rows of this run only.
+     */
+    public void addDoneBefore(long rows) {
+        if (rows > 0) {
+            doneBefore.addAndGet(rows);
+        }
+    }
+
+    /** Rows done so far, including those {@link #addDoneBefore done before} (frozen once finished). */
     public long done() {
         if (succeeded != null) {
             synchronized (this) {
                 return finalDone;
             }
         }
-        return rawDone();
+        return rawDone() + doneBefore.get();
     }
 
     private long rawDone() {
@@ -324,7 +339,7 @@ public final class ProgressTracker {
         }
         long now = tick();
         observe(now);
-        finalDone = rawDone();
+        finalDone = rawDone() + doneBefore.get();
         finalThroughput = pauseReason != null ? 0.0 : ewma;
         finishedMillis = now;
         succeeded = success;
@@ -379,8 +394,10 @@ public final class ProgressTracker {
                 state = ProgressSnapshot.State.RUNNING;
                 etaRate = regimeRate(activeNow, modelNow);
             }
-            Optional<Duration> eta = eta(doneNow, total, etaRate, activeNow - noRowsSeenMillis);
-            return new ProgressSnapshot(Instant.ofEpochMilli(now), doneNow, total, pauseReason != null ? 0.0 : ewma,
+            long before = doneBefore.get();
+            Optional<Duration> eta = eta(doneNow + before, doneNow, total, etaRate, activeNow - noRowsSeenMillis);
+            return new ProgressSnapshot(Instant.ofEpochMilli(now), doneNow + before, total,
+                    pauseReason != null ? 0.0 : ewma,
                     eta, Instant.ofEpochMilli(lastProgressMillis), state);
         }
     }
@@ -742,7 +759,12 @@ public final class ProgressTracker {
         return new Spread(n < 2 ? Double.NaN : Math.sqrt(Math.max(0, (sum2 - sum * sum / n) / (n - 1))), n);
     }
 
-    private static Optional<Duration> eta(long doneNow, OptionalLong total, double rate, long rowsElapsedMillis) {
+    /**
+     * @param doneNow all rows done (with those done before the run)
+     * @param runDone the rows of this run (the 1% gate: evidence of the rate)
+     */
+    private static Optional<Duration> eta(long doneNow, long runDone, OptionalLong total, double rate,
+                                          long rowsElapsedMillis) {
         if (total.isEmpty()) {
             return Optional.empty();
         }
@@ -755,7 +777,7 @@ public final class ProgressTracker {
         if (doneNow == expectedRows) {
             return Optional.of(Duration.ZERO);
         }
-        if (doneNow < ETA_MIN_RATIO * expectedRows || rowsElapsedMillis < ETA_MIN_ELAPSED.toMillis()
+        if (runDone < ETA_MIN_RATIO * expectedRows || rowsElapsedMillis < ETA_MIN_ELAPSED.toMillis()
                 || !(rate > 0)) {
             return Optional.empty();
         }

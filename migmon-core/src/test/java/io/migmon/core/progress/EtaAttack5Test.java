@@ -175,7 +175,8 @@ class EtaAttack5Test {
      */
     @Test
     @Disabled("finding 1: rows already done recorded at a restart are taken for work: ETA 80 s for a truth of"
-            + " 1,138 s at t=60 s, > 15% low for the whole run")
+            + " 1,138 s at t=60 s, > 15% low for the whole run (kept: through recordRows a checkpoint is a fast first"
+            + " interval; the remedy is MigrationRun.recordRowsAlreadyDone, held below)")
     void aRunResumedAfterARestartWithRowsAlreadyDone() {
         Job rest = Job.make(51_000_001L, 600_000, t -> 500, 0.5, 2, 0.10, 1, -1, -1);
         Host h = new Host(new Job(), 1_000_000);
@@ -184,6 +185,42 @@ class EtaAttack5Test {
         h.run.recordRows("t", 400_000); // the checkpoint: done by the process before the restart
         h.sampleEvery(5, rest.end, 5);
         assertThat(off(h, rest.end, 60, rest.end - 60, 0.15)).as("reads > 15%% off").isEmpty();
+    }
+
+    /**
+     * Finding 1's remedy (2026-11-28): the same restart with the checkpoint's rows declared through
+     * {@link io.migmon.core.MigrationRun#recordRowsAlreadyDone(long)} instead of {@code recordRows}: within 15% from
+     * 60 s (5 s reads) and from 120 s (60 s reads, with and without a read before the checkpoint), and the rows done
+     * include the checkpoint. The finding's own tests stay disabled: through {@code recordRows} the checkpoint is
+     * indistinguishable from a fast first interval (kept on purpose by the cold-start rule).
+     */
+    @Test
+    void aRunResumedAfterARestartDeclaringTheCheckpointAsAlreadyDone() {
+        List<String> bad = new ArrayList<>();
+        for (double every : new double[] {5, 60}) {
+            for (boolean readFirst : new boolean[] {false, true}) {
+                Job rest = Job.make(51_000_001L, 600_000, t -> 500, 0.5, 2, 0.10, 1, -1, -1);
+                Host h = new Host(new Job(), 1_000_000);
+                h.job = rest;
+                if (readFirst) {
+                    h.sample();
+                }
+                h.to(0.2);
+                h.run.recordRowsAlreadyDone(400_000);
+                h.sampleEvery(every, rest.end, every);
+                double from = every == 5 ? 60 : 120;
+                List<String> off = off(h, rest.end, from, rest.end - from, 0.15);
+                if (!off.isEmpty()) {
+                    bad.add("@" + every + " readFirst=" + readFirst + ": " + off);
+                }
+                long fed = 0;
+                for (int k = 0; k < h.next; k++) {
+                    fed += (long) rest.commits.get(k)[1];
+                }
+                assertThat(h.run.progress().rowsDone()).as("done includes the checkpoint").isEqualTo(400_000 + fed);
+            }
+        }
+        assertThat(bad).isEmpty();
     }
 
     /** Held: the same restart declared as the rows left (600,000) with no checkpoint rows: within 15% from 60 s. */

@@ -77,4 +77,12 @@ final class AnomalyDetectionSnippets {
         }
         return monitor;
     }
+
+    /** docs "A run resumed after a restart". */
+    static MigrationRun resumedAfterARestart(ObservableMigration migration, long checkpointRows) {
+        MigrationRun run = migration.start();
+        run.expectRows(1_000_000);               // the whole job
+        run.recordRowsAlreadyDone(checkpointRows); // done before the restart
+        return run;
+    }
 }
