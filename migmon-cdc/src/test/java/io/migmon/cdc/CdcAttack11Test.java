@@ -198,7 +198,7 @@ class CdcAttack11Test extends ShopProcessorHarness {
      * transit) is enough.
      */
     @Disabled("finding 1: a table moved to another member and given back 5 s later (B joined then left) loses T's"
-            + " hold for good: lag(orders) 0.0 at truths 8.1-12.1 s until change 2 arrives (0 holds once back)")
+            + " hold for good: lag(orders) 0.0 at truths 8.1-14.1 s until change 2 arrives (0 holds once back)")
     @Test
     void finding1_aTableMovedAwayAndBackBeforeItsChangeArrivedIsHeldAgain() {
         assertThat(awayAndBack(5)).isEmpty();
@@ -210,7 +210,7 @@ class CdcAttack11Test extends ShopProcessorHarness {
      * assignment released T's hold. Same cause.
      */
     @Disabled("finding 1b: revoke/assign(orders elsewhere)/revoke/assign(all back) before the next poll drops T's"
-            + " hold: lag(orders) 0.0 at truths 3.1-12.1 s")
+            + " hold: lag(orders) 0.0 at truths 3.1-14.1 s")
     @Test
     void finding1b_twoRebalancesBackToBackBeforeAPollKeepTheHold() {
         assertThat(awayAndBack(0)).isEmpty();
@@ -371,8 +371,8 @@ class CdcAttack11Test extends ShopProcessorHarness {
      * given up 10 stall timeouts (40 s) after the hold's own last arrival, counted once. Reads every second for 130 s
      * (each lost re-assignment stamps the topic's assignment time anew, from which the trailing give-up counts).
      */
-    @Disabled("finding 2: a member dropped and re-admitted every 30 s never gives a hold up: lag(orders) 41.1 ..."
-            + " 130.1 s at a truth of 0 (90 reads past the 40 s bound), 0 evictions")
+    @Disabled("finding 2: a member dropped and re-admitted every 30 s never gives a hold up: lag(orders) 42.1 ..."
+            + " 130.1 s at a truth of 0 (89 reads past the 40 s bound), 0 evictions")
     @Test
     void finding2_aFlappingMemberStillGivesAHoldUpWithinTheBound() {
         List<TopicPartition> mine = List.of(O0, TX0, HB0);
@@ -541,5 +541,151 @@ class CdcAttack11Test extends ShopProcessorHarness {
             }
             assertThat(under).as("read/truth").isEmpty();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // A dead letter sent again by the connector
+
+    /**
+     * T (commit t1) changes orders 3 times: changes 1 and 2 keyed to partition 0, change 3 to partition 1. Change 1
+     * and T's END arrive; change 2 is broken (an unknown op; its transaction block names T) and dead-lettered. The
+     * Connect task then restarts before its source offset was flushed and sends T's changes 1 and 2 again (Debezium
+     * is at-least-once: the same changes, same {@code total_order}s, at new Kafka offsets): change 1 is a duplicate
+     * (not counted again, by its order), change 2 is dead-lettered again. Change 3 is in a slow batch for partition 1
+     * and arrives 14 s after T. Truth: change 3, committed at t1, is not applied until it arrives: now − t1 until
+     * then (change 2 is in the dead-letter topic, not waited for).
+     * Expected: no read under the truth. Suspected cause: {@code TransactionEnds.deadLettered} counts dead letters
+     * per record (the redelivery check is by offset, {@code ChangePipeline.begin}'s {@code seenThrough}), not per
+     * change: the re-sent change 2 makes seen 1 + dead 2 = 3 of 3, the hold stops trailing and is given up after the
+     * stall timeout (4 s) while change 3 is on its way. Changes are deduplicated by {@code total_order}
+     * ({@link TransactionEnds.Orders}); the dead letter's order is not read.
+     */
+    @Disabled("finding 4: a dead letter re-sent by the connector (same change, new offset) counts twice: T's hold"
+            + " given up after the stall timeout with change 3 on its way: min(lag, overall) 0.0 at truths 4.3-13.8 s (20 reads)")
+    @Test
+    void finding4_aDeadLetterReSentByTheConnectorAccountsForOneChangeOnly() {
+        assertThat(reSent(true)).isEmpty();
+    }
+
+    /**
+     * Finding 4's control: the task re-sends change 1 only (change 2's dead letter was not re-sent): seen 1 + dead 1
+     * of 3, the hold keeps trailing: no read under the truth.
+     */
+    @Test
+    void aChangeReSentByTheConnectorCountsOnce() {
+        assertThat(reSent(false)).isEmpty();
+    }
+
+    private List<String> reSent(boolean deadLetterToo) {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis();
+            clock.advance(Duration.ofMillis(100));
+            p.process(List.of(data("orders", 0, 301, t1, "90:1", 1), end("90:1", t1, Map.of("public.orders", 3))));
+            clock.advance(Duration.ofMillis(200));
+            p.process(List.of(brokenAt(0, offsets.incrementAndGet(), 302, t1, "90:1", 2)));
+            clock.advance(Duration.ofMillis(1_000));
+            // the task restarted: changes 1 and 2 sent again, at new offsets
+            p.process(deadLetterToo ? List.of(data("orders", 0, 301, t1, "90:1", 1),
+                    brokenAt(0, offsets.incrementAndGet(), 302, t1, "90:1", 2))
+                    : List.of(data("orders", 0, 301, t1, "90:1", 1)));
+            assertThat(p.deadLettered()).isEqualTo(deadLetterToo ? 2 : 1);
+            List<String> under = new ArrayList<>();
+            long arrives = t1 + 14_000;
+            while (clock.millis() + 500 < arrives) {
+                clock.advance(Duration.ofMillis(500));
+                if (clock.millis() % 2_000 < 500) {
+                    p.process(List.of(heartbeat(clock.millis() - 50)));
+                }
+                double truth = (clock.millis() - t1) / 1e3;
+                double read = Math.min(lag("orders"), overall());
+                if (read < truth - 0.001) {
+                    under.add(String.format("%.1f/%.1f", read, truth));
+                }
+            }
+            p.process(List.of(data("orders", 1, 303, t1, "90:1", 3)));
+            if (!under.isEmpty()) {
+                under.add("evicted unseen " + evicted(TransactionEnds.UNSEEN));
+            }
+            return under;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // A live END after a lost partition came back
+
+    /**
+     * A one-member group (or any member whose partitions nobody else took meanwhile). The member is dropped at X (a
+     * session timeout: an applier pause) and rejoins 2 s later with the same partitions. Between, T (commit t1 =
+     * X + 0.5 s) inserts two orders rows on partition 0: change 1 and T's END reach the broker (END written at
+     * X + 0.6 s), change 2 is in the connector's producer (a retried batch, arrives 10 s after the rejoin). Nobody
+     * read the partitions during the gap (the member was the only one; its committed offsets are those before the
+     * gap, nothing of T is behind them). The lag probe reads the partitions caught up every second. Truth: now − t1
+     * until change 2 arrives.
+     * Expected: no read under the truth. Suspected cause: after {@code ChangePipeline.lost} the partitions count as
+     * newly assigned (by design: another member may have read them), so T's END, written before the re-assignment,
+     * is taken for a redelivery ({@code writtenBeforeAssigned}); with change 1 seen and the partitions known, the
+     * caught-up rule releases the hold although T's END is past the transaction topic's committed offset at the
+     * assignment (nobody committed it: not a redelivery of a processed record) — attack 10 finding 7b's shape
+     * through a lost partition; the committed offset at assignment would tell.
+     */
+    @Disabled("finding 5: after a lost partition is given back, a live END written during the gap is taken for a"
+            + " redelivery and released by the caught-up rule: min(lag, overall) 0.0 at truths 3.7-11.7 s")
+    @Test
+    void finding5_aLiveEndWrittenWhileTheMemberWasOutIsNotARedelivery() {
+        List<TopicPartition> all = List.of(O0, TX0, HB0);
+        try (CdcEventProcessor p = groupProcessor(all)) {
+            settle(p);
+            Map<TopicPartition, Long> committed = committedOf(p, all);
+            lose(p, all);
+            clock.advance(Duration.ofMillis(500));
+            long t1 = clock.millis();
+            CdcRecord change1 = data("orders", 0, 101, t1, "50:1", 1);
+            clock.advance(Duration.ofMillis(100));
+            CdcRecord end = end("50:1", t1, Map.of("public.orders", 2));
+            clock.advance(Duration.ofMillis(1_400));
+            assign(p, committed, Map.of(O0, change1.offset() + 1, TX0, end.offset() + 1));
+            clock.advance(Duration.ofMillis(200));
+            p.process(List.of(end));
+            p.process(List.of(change1));
+            List<String> under = new ArrayList<>();
+            for (int s = 0; s < 10; s++) {
+                caughtUp(p, O0);
+                caughtUp(p, TX0);
+                read(p, 1, now -> now - t1, under);
+            }
+            p.process(List.of(data("orders", 0, 102, t1, "50:1", 2)));
+            read(p, 2, now -> 0, under);
+            assertThat(under).as("read/truth").isEmpty();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // close() during a hold
+
+    /**
+     * close() while T's hold is open (change 2 on its way): nothing is given up nor counted by the close (the next
+     * owner reads T), no exception reaches the host, and a gauge read after the close does not throw.
+     */
+    @Test
+    void closeDuringAHoldCountsNothingAndThrowsNothing() {
+        CdcEventProcessor p = groupProcessor(List.of(O0, TX0, HB0));
+        settle(p);
+        long t1 = clock.millis() - 100;
+        p.process(List.of(data("orders", 0, 101, t1, "50:1", 1), end("50:1", t1, Map.of("public.orders", 2))));
+        clock.advance(Duration.ofSeconds(3));
+        assertThat(lag("orders")).isGreaterThanOrEqualTo(3.0);
+        p.close();
+        clock.advance(Duration.ofSeconds(60));
+        double after = Double.NaN;
+        try {
+            after = overall();
+        } catch (io.micrometer.core.instrument.search.MeterNotFoundException e) {
+            // removed at close: fine
+        }
+        assertThat(evicted(TransactionEnds.UNSEEN) + evicted(TransactionEnds.CAPACITY)).as("counted at close")
+                .isZero();
+        assertThat(after).as("overall after close (NaN: removed)").satisfiesAnyOf(
+                v -> assertThat(v).isNaN(), v -> assertThat(v).isGreaterThanOrEqualTo(0.0));
     }
 }
