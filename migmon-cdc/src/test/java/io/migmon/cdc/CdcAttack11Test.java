@@ -29,6 +29,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * another member of the group is applied. Heartbeats every 2 s on time, stall timeout 4 s, bound 40 s.
  *
  * <p>Findings (2026-11-28, main 0688a5d), each {@code @Disabled} with its numbers; see each test's Javadoc.
+ * Under-reads: 1 / 1b a table moved to another member and given back (a member joining then leaving, 5 s or 0 s
+ * apart) loses its {@code END} holds for good (0.0 at truths 3.1-14.1 s); 3 in the first transaction after a
+ * processor start, a row of {@code my.orders} counts for the {@code END}'s {@code public."my.orders"} (0.0 at
+ * 1.1-11.1 s); 4 a dead letter re-sent by the connector (same change, new offset) counts twice toward the
+ * {@code END}'s count (0.0 at 4.3-13.8 s); 5 after a lost partition comes back, a live {@code END} written while the
+ * member was out is taken for a redelivery and released by the caught-up rule (0.0 at 3.7-11.7 s). Over-read: 2 a
+ * member dropped and re-admitted every 30 s never gives a hold up (42-130 s at truth 0, uncounted). Held (passing):
+ * two eager rebalances in a row keep the hold and the {@code END}'s live status; a cooperative revoke repeated before
+ * a poll; a lost partition's redelivered change and dead letter count once; a long transaction's redeliveries across
+ * a lost partition count once; an {@code END} redelivered after its transaction completed holds nothing; an
+ * {@code END} redelivered after its give-up is neither held another bound nor counted again; a change re-sent by the
+ * connector counts once (finding 4's control); close() during a hold counts and throws nothing.
  */
 class CdcAttack11Test extends ShopProcessorHarness {
 
@@ -370,6 +382,14 @@ class CdcAttack11Test extends ShopProcessorHarness {
      * given the same partitions back at once. Nothing of T arrives after change 1 and its END. The documented bound:
      * given up 10 stall timeouts (40 s) after the hold's own last arrival, counted once. Reads every second for 130 s
      * (each lost re-assignment stamps the topic's assignment time anew, from which the trailing give-up counts).
+     * Expected: from 41 s after T's END on, lag(orders) at most 1 s (the truth, 0, plus a read's granularity), and T
+     * counted {@code unseen} once. Actual: see the {@code @Disabled} text. Suspected cause: the trailing give-up counts
+     * from {@code max(lastArrivalNanos, Owner.since(topic))} ({@code TransactionEnds.verdict}), and
+     * {@code ChangePipeline.lost} makes the given-back partitions count as newly assigned (attack 10 fixes, by design
+     * for the redelivery check), so every loss re-arms the 40 s: the documented bound ("10 stall timeouts after the
+     * last of its changes (or its END, or its topic's assignment) arrived") has no upper limit while a member flaps
+     * at a period under 40 s (a {@code session.timeout.ms} of 10-30 s and a recurring pause), and one loss at 39 s
+     * stretches a single over-read to ~79 s. The re-assignment brings nothing of T: it is evidence of nothing.
      */
     @Disabled("finding 2: a member dropped and re-admitted every 30 s never gives a hold up: lag(orders) 42.1 ..."
             + " 130.1 s at a truth of 0 (89 reads past the 40 s bound), 0 evictions")
