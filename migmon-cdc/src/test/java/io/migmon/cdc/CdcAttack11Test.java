@@ -37,7 +37,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * member was out is taken for a redelivery and released by the caught-up rule (0.0 at 3.7-11.7 s). Over-read: 2 a
  * member dropped and re-admitted every 30 s never gives a hold up (42-130 s at truth 0, uncounted). Counting
  * ({@code cdc_transactions_evicted_total}): 6 one transaction with a dead letter and a hold given up counts 2
- * ({@code dead_lettered} + {@code unseen}); 7 an eager rebalance giving the same partitions back evicts an open
+ * ({@code dead_lettered} + {@code unseen}); 6b every transaction given up {@code unseen} is counted again
+ * {@code expired} 5 minutes later by {@code TransactionTracker}; 7 an eager rebalance giving the same partitions back evicts an open
  * transaction {@code rebalance} though it completes here (its apply lag never recorded). Under-read and counting: 8 a
  * transaction streaming another table for over 40 s loses its hold on the table whose rows come last (lag 0.0 at
  * 40.1-60.1 s, counted {@code unseen}). Held (passing):
@@ -753,6 +754,40 @@ class CdcAttack11Test extends ShopProcessorHarness {
             assertThat(evictedAll()).as("evictions of T: dead_lettered "
                     + evicted(TransactionTracker.DEAD_LETTERED) + ", unseen " + evicted(TransactionEnds.UNSEEN))
                     .isEqualTo(1);
+        }
+    }
+
+    /**
+     * Finding 6 without a dead letter, the ordinary give-up: T (commit t1) inserts two orders rows; change 1 is
+     * applied and T's END arrives; change 2 never arrives here (another member's partition, a Filter). The table
+     * keeps streaming other transactions (one every 10 s, each complete). T's hold is given up at the bound
+     * ({@code unseen}, +1). Expected after 7 minutes: T counted once. Suspected cause: {@code TransactionTracker}
+     * still holds T open (1 of 2 events applied) and evicts it {@code expired} after its timeout (10 stall timeouts,
+     * at least 5 minutes): every {@code unseen} give-up of a transaction with an applied change is counted a second
+     * time 5 minutes later, under another reason.
+     */
+    @Disabled("finding 6b: every transaction given up unseen is counted again as expired 5 min later (unseen 1 +"
+            + " expired 1 = 2 for one transaction)")
+    @Test
+    void finding6b_aTransactionGivenUpUnseenIsNotCountedAgainWhenItExpires() {
+        try (CdcEventProcessor p = processor()) {
+            settle(p);
+            long t1 = clock.millis() - 100;
+            p.process(List.of(data("orders", 0, 301, t1, "90:1", 1), end("90:1", t1, Map.of("public.orders", 2))));
+            for (int s = 1; s <= 420; s++) {
+                clock.advance(Duration.ofSeconds(1));
+                List<CdcRecord> batch = new ArrayList<>();
+                if (s % 10 == 0) {
+                    String id = (1000 + s) + ":1";
+                    batch.add(data("orders", 0, 1000 + s, clock.millis() - 50, id, 1));
+                    batch.add(end(id, clock.millis() - 50, Map.of("public.orders", 1)));
+                }
+                batch.add(heartbeat(clock.millis() - 50));
+                p.process(batch);
+            }
+            assertThat(p.pipeline().ends.holds()).as("given up").isZero();
+            assertThat(evictedAll()).as("evictions of T: unseen " + evicted(TransactionEnds.UNSEEN) + ", expired "
+                    + evicted(TransactionTracker.EXPIRED)).isEqualTo(1);
         }
     }
 
