@@ -73,7 +73,8 @@ import java.util.function.Predicate;
  * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
  * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
  * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
- * moves to another member at a rebalance is released, uncounted. A topic matched by the pattern but not subscribed
+ * moves to another member at a rebalance is released, uncounted, and held again if a later assignment gives the
+ * topic back within the trailing bound of its last arrival ({@link #moved}). A topic matched by the pattern but not subscribed
  * yet (a new table: the pattern finds it at the next metadata refresh, finding 12) holds, and is given up only after
  * {@code giveUp} plus the pattern's discovery time ({@code metadata.max.age.ms}); once assigned here, {@code giveUp}
  * counts from the assignment. Through {@code process(...)} every table is consumed. An
