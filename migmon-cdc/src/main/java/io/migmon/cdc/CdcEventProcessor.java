@@ -294,6 +294,112 @@ public final class CdcEventProcessor implements Runnable, Closeable {
         return progress.appliedWatermark();
     }
 
+    /** Topics of the partitions a {@code process(...)} host declared assigned (guarded by itself). */
+    private final java.util.Set<String> declaredTopics = new java.util.LinkedHashSet<>();
+
+    /**
+     * For a host that consumes Kafka itself and feeds {@link #process(List)}: the partitions its consumer was just
+     * assigned (call it from its {@code ConsumerRebalanceListener.onPartitionsAssigned}, as the processor's own poll
+     * loop does). With the partitions of a table's topic known, arrival order on them is evidence: an {@code END}
+     * record of a transaction older than the ones remembered is not held once every known partition of its table
+     * delivered a later change. Without the declaration such an {@code END} (its topic trailing the data by more
+     * than 4,096 transactions) holds the table's lag at its commit time until the table's partitions are caught up
+     * or the hold is given up (10 stall timeouts): an over-read, logged once (CdcOverreadTest finding 3).
+     * Declare every assigned partition: data, transaction metadata and heartbeat topics (once any is declared, a
+     * table whose topic has no partition declared is taken as another member's: its {@code END}s hold nothing).
+     * Cumulative; see {@link #partitionsRevoked(Collection)}. With end offsets given ({@link #endOffset}), a data
+     * partition new to this processor at the declaration (or declared again after being revoked) is not confirmed
+     * current (its replication lag never 0) until a heartbeat or {@code END} processed after the declaration is
+     * proven by an end offset requested after it. Call it from the thread that calls
+     * {@code process(...)}, between calls (a rebalance listener runs inside the host's {@code poll}).
+     * For an embedded engine there is nothing to declare (its one ordered stream is evidence already).
+     *
+     * @throws NullPointerException if {@code partitions} or one of them is null
+     * @throws IllegalStateException if this processor runs its own consumer ({@link Builder#kafkaConsumer(Map)}:
+     *         its poll loop declares them), or is closed
+     */
+    public void partitionsAssigned(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        List<org.apache.kafka.common.TopicPartition> list = declared(partitions);
+        java.util.Set<String> topics;
+        synchronized (declaredTopics) {
+            list.forEach(tp -> declaredTopics.add(tp.topic()));
+            topics = java.util.Set.copyOf(declaredTopics);
+        }
+        lag.assigned(list);
+        pipeline.assigned(list, topics);
+    }
+
+    /**
+     * For a host feeding {@link #process(List)}: partitions its consumer lost or gave up (its
+     * {@code onPartitionsRevoked} / {@code onPartitionsLost}, after the last {@code process(...)} call for them
+     * returned). Their lag series stop (another member reads them), as with the processor's own poll loop.
+     *
+     * @throws NullPointerException if {@code partitions} or one of them is null
+     * @throws IllegalStateException if this processor runs its own consumer, or is closed
+     */
+    public void partitionsRevoked(Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        List<org.apache.kafka.common.TopicPartition> list = declared(partitions);
+        lag.revoked(list);
+        pipeline.revoked(list);
+    }
+
+    /**
+     * For a host feeding {@link #process(List)} with Kafka records: the end offset (log end offset, or high
+     * watermark under {@code read_committed}) of one partition, as its consumer read it at {@code requestedAt} or
+     * later ({@code Consumer.endOffsets}, or {@code position + currentLag}). Without end offsets a heartbeat read
+     * ahead of the data cannot prove a data partition caught up and the replication lag trusts arrival order: it
+     * reads 0 while changes wait unread at the broker (CdcOverreadTest finding 2, a documented limit). Once a data
+     * partition has an end offset, a heartbeat confirms it current only through an end offset requested after the
+     * heartbeat arrived that shows the partition caught up, as in the poll loop: an over-read of at most the
+     * interval between two such calls, never an under-read. Call it for every assigned partition, regularly (every
+     * second, as the poll loop's lag refresh interval): an end offset not refreshed keeps the last confirmation.
+     *
+     * @param requestedAt when the end offset was requested (before or at the read; the processor's clock)
+     * @throws NullPointerException if {@code topic} or {@code requestedAt} is null
+     * @throws IllegalArgumentException if {@code partition} or {@code endOffset} is negative
+     * @throws IllegalStateException if this processor runs its own consumer, or is closed
+     */
+    public void endOffset(String topic, int partition, long endOffset, Instant requestedAt) {
+        Objects.requireNonNull(topic, "topic must not be null");
+        Objects.requireNonNull(requestedAt, "requestedAt must not be null");
+        if (partition < 0) {
+            throw new IllegalArgumentException("partition must be >= 0, was " + partition);
+        }
+        if (endOffset < 0) {
+            throw new IllegalArgumentException("endOffset must be >= 0, was " + endOffset);
+        }
+        hostFeeds();
+        PartitionProgress p = progress.partition(new org.apache.kafka.common.TopicPartition(topic, partition));
+        p.end(endOffset, config.clock.millis());
+        long at = requestedAt.toEpochMilli();
+        synchronized (p) {
+            if (at > p.endReadMs) {
+                p.endReadMs = at;
+            }
+        }
+    }
+
+    private List<org.apache.kafka.common.TopicPartition> declared(
+            Collection<org.apache.kafka.common.TopicPartition> partitions) {
+        Objects.requireNonNull(partitions, "partitions must not be null");
+        List<org.apache.kafka.common.TopicPartition> list = new ArrayList<>(partitions.size());
+        for (org.apache.kafka.common.TopicPartition tp : partitions) {
+            list.add(Objects.requireNonNull(tp, "partitions must not contain null"));
+        }
+        hostFeeds();
+        return list;
+    }
+
+    private void hostFeeds() {
+        if (health.closed) {
+            throw new IllegalStateException("processor is closed");
+        }
+        if (loop != null) {
+            throw new IllegalStateException("this processor runs its own Kafka consumer (kafkaConsumer(...)): its"
+                    + " poll loop declares partitions and reads end offsets; only a process(...) host calls this");
+        }
+    }
+
     /**
      * Stops the poll loop (wakes the consumer), waits up to the configured close timeout for {@link #run()} to
      * return, closes the applier and removes this processor's meters. Idempotent; callable from any thread. A retry

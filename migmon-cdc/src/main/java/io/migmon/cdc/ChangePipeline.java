@@ -158,7 +158,7 @@ final class ChangePipeline {
      * When a partition was assigned here: epoch nanos ({@link #writtenBeforeAssigned}) and on the monotonic clock
      * (the {@code END} holds' elapsed time, {@link TransactionEnds.Owner#since}).
      */
-    private record Assigned(long wallNanos, long monoNanos) { }
+    private record Assigned(long wallNanos, long monoNanos, long endOffset) { }
 
     /** The group's partitions assigned here, with when each was assigned (poll thread only). */
     private final Map<TopicPartition, Assigned> assignedPartitions = new HashMap<>();
@@ -180,7 +180,7 @@ final class ChangePipeline {
             return TransactionEnds.ELSEWHERE;
         }
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null) {
+        if (a == null) {
             return 0;
         }
         Long since = a.since.get(topic);
@@ -193,24 +193,39 @@ final class ChangePipeline {
 
     /**
      * Whether {@code r} (a transaction topic's record) may be a redelivery of one a previous consumer processed: it
-     * was written (its Kafka timestamp) before its partition was assigned here, or that is not known (no timestamp,
-     * no assignment: through {@code process(...)}). An {@code END} written while this member already read its topic
-     * is live: its changes were not applied before a restart, so the caught-up rule of {@link TransactionEnds} does
-     * not release it (attack 6 finding 6).
+     * was written before its partition was assigned here, or that is not known (no timestamp, no assignment: through
+     * {@code process(...)}). An {@code END} written while this member already read its topic is live: its changes
+     * were not applied before a restart, so the caught-up rule of {@link TransactionEnds} does not release it
+     * (attack 6 finding 6). Written after: at or past the partition's log end offset at the assignment when that is
+     * known (the poll loop reads it in the rebalance callback), whatever its timestamp; else (or below it) its Kafka
+     * timestamp (CreateTime: the Connect worker's clock) not before the processor's wall clock at the assignment. The
+     * offset rule is not skewed by the worker's clock (attack 10 finding 7: a worker 3 s behind made a live
+     * {@code END} written 2 s after the assignment a "redelivery", released while its second change was in transit).
      */
     private boolean writtenBeforeAssigned(CdcRecord r) {
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null || r.timestampMs() < 0) {
+        if (a == null) {
             return true;
         }
-        Long since = assignedSince(r.topic(), r.partition());
-        return since == null || r.timestampMs() * 1_000_000L < since;
+        Assigned as = assignedPartitions.get(new TopicPartition(r.topic(), r.partition()));
+        if (as == null) {
+            return true;
+        }
+        if (as.endOffset() >= 0 && r.offset() >= as.endOffset()) {
+            return false;
+        }
+        return r.timestampMs() < 0 || r.timestampMs() * 1_000_000L < as.wallNanos();
     }
 
-    /** When partition {@code partition} of {@code topic} was assigned here (epoch nanos), or null (poll thread). */
-    private Long assignedSince(String topic, int partition) {
-        Assigned a = assignedPartitions.get(new TopicPartition(topic, partition));
-        return a == null ? null : a.wallNanos();
+    /** The log end offset of {@code tp} read at its assignment here; -1 not read or not assigned (poll thread; tests). */
+    long assignedEndOffset(TopicPartition tp) {
+        Assigned as = assignedPartitions.get(tp);
+        return as == null ? -1 : as.endOffset();
+    }
+
+    /** Whether {@code topic} is a transaction metadata topic (the records {@link #writtenBeforeAssigned} judges). */
+    boolean transactionTopic(String topic) {
+        return parser.isTransactionTopic(topic);
     }
 
     /**
@@ -219,7 +234,7 @@ final class ChangePipeline {
      */
     Set<Integer> assignedPartitionsOf(String topic) {
         Assignment a = assignment;
-        if (!config.consumesKafka() || a == null) {
+        if (a == null) {
             return null;
         }
         Set<Integer> p = a.partitions.get(topic);
@@ -227,10 +242,22 @@ final class ChangePipeline {
     }
 
     /**
-     * The group assigned {@code partitions} here (poll thread, in the rebalance callback); {@code subscription} is
-     * the consumer's current subscription (with a pattern: the topics it matched so far).
+     * The group assigned {@code partitions} here (poll thread, in the rebalance callback; or a {@code process(...)}
+     * host declared them, {@link CdcEventProcessor#partitionsAssigned}: then they are known as a group member's are,
+     * null before the first declaration); {@code subscription} is the consumer's current subscription (with a
+     * pattern: the topics it matched so far).
      */
     void assigned(Collection<TopicPartition> partitions, Set<String> subscription) {
+        assigned(partitions, subscription, Map.of());
+    }
+
+    /**
+     * As {@link #assigned(Collection, Set)}, with the log end offsets of (some of) the partitions read in the
+     * rebalance callback ({@code endOffsets}: the poll loop reads those of transaction topics; a partition missing:
+     * not known), which tell a record written after the assignment by its offset ({@link #writtenBeforeAssigned}).
+     */
+    void assigned(Collection<TopicPartition> partitions, Set<String> subscription,
+                  Map<TopicPartition, Long> endOffsets) {
         long now = nanosNow();
         long mono = config.monotonicNanos.getAsLong();
         for (TopicPartition tp : partitions) {
@@ -238,7 +265,8 @@ final class ChangePipeline {
             // it keeps its time (attack 10 finding 7b: re-stamped, a live END written 100 ms before the rebalance
             // was taken for a redelivery and released by the caught-up rule)
             Assigned was = revokedSince.get(tp);
-            assignedPartitions.putIfAbsent(tp, was != null ? was : new Assigned(now, mono));
+            Long end = endOffsets.get(tp);
+            assignedPartitions.putIfAbsent(tp, was != null ? was : new Assigned(now, mono, end == null ? -1 : end));
         }
         revokedSince.clear();
         publishAssignment(subscription);

@@ -81,6 +81,27 @@ final class PartitionProgress {
      */
     volatile long seenConfirmedNanos = -1;
     volatile long seenConfirmedSeq;
+    /**
+     * A partition whose end offsets are read ({@link #endReadMs} set: the poll loop's lag probe, or a host through
+     * {@link CdcEventProcessor#endOffset}): the newest confirmation processed, not yet proven by an end offset requested after its arrival ({@link #caughtUpAfter}): source
+     * time, processing order and arrival (processor clock, epoch nanos); -1 / 0 / -1 none. Arrival order against the
+     * data partition is no evidence (CdcOverreadTest finding 4: a heartbeat read by the side consumer ahead of a
+     * change the lag probe had not seen read 0 at a truth of 0.23 s): it becomes {@link #seenConfirmedNanos} once
+     * an end offset read after it shows the partition caught up.
+     */
+    volatile long pendingConfirmedNanos = -1;
+    volatile long pendingConfirmedSeq;
+    volatile long pendingConfirmedArrivalNanos = -1;
+    /**
+     * The newest confirmation of this partition's connector that had arrived when this member was assigned the
+     * partition (this progress was made: the lag probe's assignment callback), source time; -1 none. Never evidence
+     * that the partition is current (it arrived while the partition was not this member's, and no pending
+     * confirmation of this partition waited on it): with end offsets read and nothing proven since the assignment
+     * ({@link #pendingConfirmedNanos}, {@link #seenConfirmedNanos} start empty), it only bounds the partition's
+     * watermark, so a silent connector's table kept or taken over in a rebalance reads that confirmation's age, not 0
+     * (CdcAttack5IT finding 8).
+     */
+    volatile long assignedConfirmedNanos = -1;
     /** Confirmations the tracker had processed when the newest change of this partition was processed. */
     volatile long lastChangeSeq;
     /** Transaction key ({@link ProgressTracker#transactionKey}) of the newest change of this partition, or null. */
@@ -192,6 +213,39 @@ final class PartitionProgress {
         long c = committed;
         long e = end;
         return endReadMs >= sinceMs && c >= 0 && e >= 0 && e <= c && !waiting();
+    }
+
+    /** Whether end offsets are read for this partition (the lag probe's, or a host's): see {@link #pendingConfirmedNanos}. */
+    boolean endOffsetsRead() {
+        return endReadMs >= 0;
+    }
+
+    /**
+     * Whether an end offset requested at or after {@code arrivalNanos} (processor clock, epoch nanos) is known and
+     * shows the partition caught up now: everything below it applied (committed, or in the target), nothing in
+     * hand. Any thread: the end offset never moves backwards, so caught up per the newest read is caught up per the
+     * read made after {@code arrivalNanos}.
+     */
+    boolean caughtUpAfter(long arrivalNanos) {
+        long read = endReadMs;
+        long e = end;
+        long c = Math.max(committed, appliedThrough);
+        return arrivalNanos >= 0 && read >= 0 && arrivalNanos <= read * 1_000_000L && e >= 0 && c >= 0 && e <= c
+                && inFlightBrokerTsMs < 0 && inFlightSourceNanos <= 0;
+    }
+
+    /**
+     * The pending confirmation ({@link #pendingConfirmedNanos}) becomes the proven one when an end offset requested
+     * after its arrival shows every record below it read ({@link #allSeen}). Processing thread.
+     */
+    void provePending() {
+        long arrival = pendingConfirmedArrivalNanos;
+        long read = endReadMs;
+        if (pendingConfirmedNanos > 0 && arrival >= 0 && read >= 0 && arrival <= read * 1_000_000L && allSeen()
+                && pendingConfirmedNanos >= seenConfirmedNanos) {
+            seenConfirmedNanos = pendingConfirmedNanos;
+            seenConfirmedSeq = pendingConfirmedSeq;
+        }
     }
 
     /** Whether records wait: behind the end offset, or a batch is being applied. */

@@ -917,19 +917,47 @@ final class TransactionEnds {
             }
             add.add(h);
         }
+        Hold forgottenHold = null;
         synchronized (this) {
             if (add != null) {
                 for (Hold h : add) {
                     if (!held(h) && (holds.size() < MAX_HOLDS || makeRoom(h))) {
                         holds.add(h);
+                        if (h.forgotten) {
+                            forgottenHolds++;
+                            if (!loggedForgotten) {
+                                loggedForgotten = true;
+                                forgottenHold = h;
+                            }
+                        }
                     }
                 }
             }
             expire(arrivalNanos, false);
             holdCount = holds.size();
         }
+        if (forgottenHold != null) {
+            LOG.warn("transaction {} END on {} arrived after more than {} later transactions: none of its changes is"
+                    + " remembered, and with the partitions of {} not known (process(...) without"
+                    + " partitionsAssigned(...)) it holds the lag of {} at its commit time until they are caught up or"
+                    + " for up to {} stall timeouts: an over-read while the transaction topic trails the data (further"
+                    + " ones counted, not logged)", forgottenHold.txKey, forgottenHold.table, MAX_RECENT,
+                    forgottenHold.topic, forgottenHold.table, TRAILING_GIVE_UP_FACTOR);
+        }
         reportGivenUp();
     }
+
+    /**
+     * Holds opened for an {@code END} whose transaction was forgotten from {@link #recent} (nothing of it
+     * remembered: {@code Hold#forgotten}), since the start; the first is logged at WARN. An over-read of how far the
+     * transaction topic trails the data, where the table's partitions are not known (CdcOverreadTest finding 3).
+     */
+    synchronized long forgottenHolds() {
+        return forgottenHolds;
+    }
+
+    private long forgottenHolds;
+    private boolean loggedForgotten;
 
     /**
      * {@link #MAX_HOLDS} holds are open and {@code n} comes: drops the hold of the newest commit among those whose

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,10 @@ class CdcAttack10Test extends ShopProcessorHarness {
     static final String TX = "shop.transaction";
     static final String BEATS = "__debezium-heartbeat.shop";
 
-    /** A group member's processor (never started), with {@code assigned} assigned as the rebalance callback does. */
+    /**
+     * A group member's processor (never started), with {@code assigned} assigned as the rebalance callback does
+     * (with the transaction topic's log end offset at the assignment, {@link #txEnds}).
+     */
     CdcEventProcessor groupProcessor(List<TopicPartition> assigned) {
         return groupProcessor(assigned, List.of(ORDERS, BEATS, TX));
     }
@@ -59,8 +63,23 @@ class CdcAttack10Test extends ShopProcessorHarness {
                 .heartbeatInterval(HEARTBEAT).monotonicClock(this::monotonicNanos)
                 .kafkaConsumer(Map.of("bootstrap.servers", "127.0.0.1:9", "group.id", "attack10"))
                 .topics(topics).build();
-        p.pipeline().assigned(assigned, Set.copyOf(topics));
+        p.pipeline().assigned(assigned, Set.copyOf(topics), txEnds(assigned));
         return p;
+    }
+
+    /**
+     * What the poll loop's rebalance callback reads (attack 10 finding 7's fix): the log end offset of each
+     * transaction topic partition among {@code tps} at the assignment. The harness numbers every record from one
+     * counter ({@code offsets}), so the next number is past everything written before the assignment.
+     */
+    Map<TopicPartition, Long> txEnds(Collection<TopicPartition> tps) {
+        Map<TopicPartition, Long> ends = new HashMap<>();
+        for (TopicPartition tp : tps) {
+            if (tp.topic().equals(TX)) {
+                ends.put(tp, offsets.get() + 1);
+            }
+        }
+        return ends;
     }
 
     /** The poll loop's onPartitionsRevoked: the lag probe drops the partitions' progress, then the pipeline. */
@@ -86,7 +105,8 @@ class CdcAttack10Test extends ShopProcessorHarness {
             pp.end(e.getValue(), clock.millis());
             pp.endReadMs = clock.millis();
         }
-        p.pipeline().assigned(new ArrayList<>(committed.keySet()), Set.of(ORDERS, BEATS, TX));
+        p.pipeline().assigned(new ArrayList<>(committed.keySet()), Set.of(ORDERS, BEATS, TX),
+                txEnds(committed.keySet()));
     }
 
     /**
@@ -497,14 +517,14 @@ class CdcAttack10Test extends ShopProcessorHarness {
     }
 
     /**
-     * Expected: the same with the worker's clock 3 s behind. Suspected cause: {@code ChangePipeline
-     * .writtenBeforeAssigned} compares the END's Kafka timestamp (the producer's CreateTime: the Connect worker's
-     * clock) with the processor's wall clock at the assignment; a skew larger than the time since the assignment
-     * makes a live END "redeliverable", and the caught-up rule then releases it (attack 6 finding 6's shape). Every
-     * rebalance re-opens the window (finding 1's eager rebalance re-stamps the assignment).
+     * Expected: the same with the worker's clock 3 s behind. Cause: {@code ChangePipeline.writtenBeforeAssigned}
+     * compared the END's Kafka timestamp (the producer's CreateTime: the Connect worker's clock) with the processor's
+     * wall clock at the assignment; a skew larger than the time since the assignment made a live END "redeliverable",
+     * and the caught-up rule then released it (attack 6 finding 6's shape): lag(orders) 0.0 at truths of 2.1-10.1 s
+     * (9 of 12 reads, main f594882; 8 of 12 on cdc-fix17 before the fix). Fixed (2026-11-28, cdc-fix17): the poll
+     * loop's rebalance callback reads the transaction topic's log end offset at the assignment, and an END at or past
+     * it is live whatever its timestamp ({@link #txEnds} plays that read; {@code PollLoopTest} pins the callback's).
      */
-    @Disabled("finding 7: a live END whose Kafka timestamp is 3 s behind (Connect worker clock skew) is taken for a"
-            + " redelivery: released by the caught-up rule, lag(orders) 0.0 at truths of 2.1-10.1 s (9 of 12 reads)")
     @Test
     void finding7_aConnectWorkerClockBehindDoesNotMakeALiveEndARedelivery() {
         assertThat(skewRun(3_000)).isEmpty();

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * truth = now − commit time of the oldest change committed and not applied yet (0 when none); a change applied by
  * another member of the group is applied. Heartbeats every 2 s on time, stall timeout 4 s, bound 40 s.
  *
- * <p>Findings (2026-11-28, main 0688a5d), each {@code @Disabled} with its numbers; see each test's Javadoc.
+ * <p>Findings (2026-11-28, main 0688a5d; the same on main 217ed4d), each {@code @Disabled} with its numbers; see
+ * each test's Javadoc.
  * Under-reads: 1 / 1b a table moved to another member and given back (a member joining then leaving, 5 s or 0 s
  * apart) loses its {@code END} holds for good (0.0 at truths 3.1-14.1 s; 1c the same through the processor's own
  * poll loop and a {@code MockConsumer}); 3 in the first transaction after a

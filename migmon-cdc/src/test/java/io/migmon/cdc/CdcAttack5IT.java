@@ -518,6 +518,8 @@ class CdcAttack5IT {
             state.append("; health A ").append(verdict(pa.healthCheck().check())).append(" B ")
                     .append(verdict(pb.healthCheck().check()));
             System.out.println("[attack5] silent connector + rebalance: " + state);
+            System.out.println("[attack5] A: " + pa.progress().explainOverall());
+            System.out.println("[attack5] B: " + pb.progress().explainOverall());
             assertThat(unseen).as("tables no member reads stale: " + state).isEmpty();
         } finally {
             stop.set(true);

@@ -252,6 +252,28 @@ class PollLoopTest {
                         && registry.get("cdc.consumer.lag.seconds").gauge().value() == 0);
     }
 
+    /**
+     * Attack 10 finding 7's fix, the poll loop's part: the rebalance callback reads the log end offsets of the
+     * transaction topic partitions it was assigned (an {@code END} at or past one was written after the assignment,
+     * whatever the Connect worker's clock stamped on it), and of no other partition.
+     */
+    @Test
+    void theRebalanceCallbackReadsTheTransactionTopicsEndOffsets() throws Exception {
+        TopicPartition tx = new TopicPartition("shop.transaction", 0);
+        consumer.schedulePollTask(() -> {
+            consumer.updateBeginningOffsets(Map.of(TP, 0L, tx, 0L));
+            consumer.updateEndOffsets(Map.of(TP, 3L, tx, 7L));
+            peek.updateEndOffsets(Map.of(TP, 3L, tx, 7L));
+            consumer.rebalance(List.of(TP, tx));
+        });
+        kafka.start(CdcEventProcessor.builder().meterRegistry(registry).topics(TOPIC, "shop.transaction")
+                .applier(batch -> { }).pollTimeout(Duration.ofMillis(20)));
+        processor = kafka.processor();
+        Await.until(Duration.ofSeconds(10), "assigned with the transaction topic's end offset",
+                () -> processor.pipeline().assignedEndOffset(tx) == 7);
+        assertThat(processor.pipeline().assignedEndOffset(TP)).as("a data partition's: not read").isEqualTo(-1);
+    }
+
     @Test
     void aRebalanceThatCutsAnOpenTransactionEvictsItWithItsReason() throws Exception {
         // event 1 of 2 of source transaction 77 is applied; then the partition is revoked before the rest arrives
