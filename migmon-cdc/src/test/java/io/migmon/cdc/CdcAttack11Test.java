@@ -28,9 +28,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * truth = now − commit time of the oldest change committed and not applied yet (0 when none); a change applied by
  * another member of the group is applied. Heartbeats every 2 s on time, stall timeout 4 s, bound 40 s.
  *
- * <p>Findings (2026-11-28, main 0688a5d), each {@code @Disabled} with its numbers; see each test's Javadoc.
+ * <p>Findings (2026-11-28, main 0688a5d; the same on main 217ed4d), each {@code @Disabled} with its numbers; see
+ * each test's Javadoc.
  * Under-reads: 1 / 1b a table moved to another member and given back (a member joining then leaving, 5 s or 0 s
- * apart) loses its {@code END} holds for good (0.0 at truths 3.1-14.1 s); 3 in the first transaction after a
+ * apart) loses its {@code END} holds for good (0.0 at truths 3.1-14.1 s; 1c the same through the processor's own
+ * poll loop and a {@code MockConsumer}); 3 in the first transaction after a
  * processor start, a row of {@code my.orders} counts for the {@code END}'s {@code public."my.orders"} (0.0 at
  * 1.1-11.1 s); 4 a dead letter re-sent by the connector (same change, new offset) counts twice toward the
  * {@code END}'s count (0.0 at 4.3-13.8 s); 5 after a lost partition comes back, a live {@code END} written while the
@@ -46,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a poll; a lost partition's redelivered change and dead letter count once; a long transaction's redeliveries across
  * a lost partition count once; an {@code END} redelivered after its transaction completed holds nothing; an
  * {@code END} redelivered after its give-up is neither held another bound nor counted again; a change re-sent by the
- * connector counts once (finding 4's control); close() during a hold counts and throws nothing.
+ * connector counts once (finding 4's control); close() during a hold counts and throws nothing; a revoke that
+ * begins with an apply in flight waits for it and commits the batch first (the poll loop, {@code MockConsumer}).
  */
 class CdcAttack11Test extends ShopProcessorHarness {
 
@@ -850,5 +853,138 @@ class CdcAttack11Test extends ShopProcessorHarness {
             p.process(List.of(data("orders", 0, 1001, t1, "60:1", 61)));
             assertThat(under).as("read/truth; evicted unseen " + evicted(TransactionEnds.UNSEEN)).isEmpty();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // A revoke during an apply in flight (the poll loop itself, kafka-clients' MockConsumer)
+
+    /** A record of {@code topic}-0 at {@code offset} with its broker CreateTime now (the processor's clock here). */
+    private static org.apache.kafka.clients.consumer.ConsumerRecord<byte[], byte[]> written(String topic, long offset,
+                                                                                          byte[] value) {
+        return new org.apache.kafka.clients.consumer.ConsumerRecord<>(topic, 0, offset, System.currentTimeMillis(),
+                org.apache.kafka.common.record.TimestampType.CREATE_TIME, 0, value.length, null, value,
+                new org.apache.kafka.common.header.internals.RecordHeaders(), java.util.Optional.empty());
+    }
+
+    /**
+     * The poll loop with an apply in flight (kafka-clients' {@code MockConsumer}, the processor's own loop, system
+     * clock): T (commit t1 = 2 s ago, 2 orders rows) — change 1 (orders-0 @1) and T's END (transaction topic @0), both
+     * written after the assignment (live), are polled; the applier holds change 1's batch on the apply thread;
+     * meanwhile, inside the next poll, the group rebalances: {@code MockConsumer.rebalance(List.of())} (every
+     * partition revoked, none assigned: B took them) then {@code rebalance(all)} (all back: B left) — finding 1b's
+     * shape through the real callbacks; change 2 is still on its way. Ground truth: what the applier received, what
+     * the consumer was asked to commit. (Poll 1 brings an earlier change the lag probe's first refresh finishes, so
+     * that poll 2's batch is the one in flight at the rebalance; a lag refresh finishes the batch in hand first.)
+     */
+    private String applyInFlightRun(boolean judgeHold) throws Exception {
+        TopicPartition tp = O0;
+        TopicPartition txp = TX0;
+        List<Long> applied = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong committedAtRevoke = new java.util.concurrent.atomic.AtomicLong(-2);
+        java.util.concurrent.atomic.AtomicInteger holdsBefore = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicBoolean returned = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicBoolean inFlightAtRevoke = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger holdsAfter = new java.util.concurrent.atomic.AtomicInteger(-1);
+        java.util.concurrent.atomic.AtomicReference<String> readAfter = new java.util.concurrent.atomic.AtomicReference<>();
+        long t1 = System.currentTimeMillis() - 2_000;
+        java.util.concurrent.atomic.AtomicLong lastCommitted = new java.util.concurrent.atomic.AtomicLong(-1);
+        // MockConsumer.rebalance clears its committed offsets: what was committed is recorded here
+        org.apache.kafka.clients.consumer.MockConsumer<byte[], byte[]> recording =
+                new org.apache.kafka.clients.consumer.MockConsumer<>("earliest") {
+                    @Override
+                    public synchronized void commitSync(
+                            Map<TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> offsets,
+                            Duration timeout) {
+                        super.commitSync(offsets, timeout);
+                        if (offsets.containsKey(tp)) {
+                            lastCommitted.set(offsets.get(tp).offset());
+                        }
+                    }
+                };
+        try (MockKafka kafka = new MockKafka(recording, new org.apache.kafka.clients.consumer.MockConsumer<>("earliest"))) {
+            org.apache.kafka.clients.consumer.MockConsumer<byte[], byte[]> consumer = kafka.consumer;
+            consumer.schedulePollTask(() -> {
+                consumer.rebalance(List.of(tp, txp));
+                consumer.updateBeginningOffsets(Map.of(tp, 0L, txp, 0L));
+                consumer.updateEndOffsets(Map.of(tp, 1L, txp, 0L));
+                kafka.peek.updateEndOffsets(Map.of(tp, 1L, txp, 0L));
+                // poll 1: an earlier change without a transaction (the lag probe's first refresh finishes it)
+                consumer.addRecord(written(ORDERS, 0, change("orders", 100, t1 - 1_000, null, 0)
+                        .getBytes(StandardCharsets.UTF_8)));
+            });
+            consumer.schedulePollTask(() -> {
+                // poll 2: T's change 1 and END, written after the assignment (their CreateTime): a live END
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                consumer.updateEndOffsets(Map.of(tp, 2L, txp, 1L));
+                kafka.peek.updateEndOffsets(Map.of(tp, 2L, txp, 1L));
+                consumer.addRecord(written(TX, 0, end("50:1", t1, Map.of("public.orders", 2)).value()));
+                consumer.addRecord(written(ORDERS, 1, change("orders", 101, t1, "50:1", 1)
+                        .getBytes(StandardCharsets.UTF_8)));
+            });
+            consumer.schedulePollTask(() -> {
+                holdsBefore.set(kafka.processor().pipeline().ends.holds());
+                inFlightAtRevoke.set(!returned.get()); // submitted to the apply thread, not returned
+                consumer.rebalance(List.of()); // revoke all, assign none: waits for the apply in flight
+                committedAtRevoke.set(lastCommitted.get());
+                consumer.rebalance(List.of(tp, txp)); // all back
+                consumer.seek(tp, 2);
+                consumer.seek(txp, 1);
+                holdsAfter.set(kafka.processor().pipeline().ends.holds());
+                double truth = (System.currentTimeMillis() - t1) / 1e3;
+                double read = registry.get("cdc.replication.lag.overall").gauge().value();
+                readAfter.set(String.format("%.1f/%.1f", read, truth));
+            });
+            kafka.start(CdcEventProcessor.builder().meterRegistry(registry).topics(ORDERS, TX)
+                    .applier(batch -> {
+                        batch.forEach(e -> applied.add(e.record().offset()));
+                        if (batch.stream().anyMatch(e -> e.record().offset() == 1)) {
+                            entered.countDown();
+                            release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                            returned.set(true);
+                        }
+                    })
+                    .pollTimeout(Duration.ofMillis(20)).retryBackoff(Duration.ofMillis(1))
+                    .lagRefreshInterval(Duration.ofHours(1)));
+            assertThat(entered.await(30, java.util.concurrent.TimeUnit.SECONDS)).as("apply in flight").isTrue();
+            Thread.sleep(300); // the poll thread reaches the rebalance and waits in onPartitionsRevoked
+            assertThat(committedAtRevoke.get()).as("the revoke waits for the apply in flight").isEqualTo(-2);
+            release.countDown();
+            Await.until(Duration.ofSeconds(30), "the rebalances done", () -> holdsAfter.get() >= 0);
+            assertThat(inFlightAtRevoke.get()).as("the revoke began with change 1's apply in flight").isTrue();
+            assertThat(committedAtRevoke.get()).as("committed in the revoke, after the apply returned").isEqualTo(2);
+            assertThat(holdsBefore.get()).as("T's hold before the rebalance").isEqualTo(1);
+            String hold = "holds after the rebalances " + holdsAfter.get() + ", overall read/truth " + readAfter.get();
+            assertThat(applied).as("offsets applied (change 1 once)").containsExactly(0L, 1L);
+            return judgeHold && holdsAfter.get() != 1 ? hold : "";
+        }
+    }
+
+    /**
+     * Held: a revoke that begins with an apply in flight waits for it and commits the batch before it goes on
+     * (orders-0 committed through change 1, offset 2, when the revoke callback returns), and change 1 is applied
+     * once.
+     */
+    @Test
+    void aRevokeDuringAnApplyInFlightFinishesAndCommitsTheBatchFirst() throws Exception {
+        assertThat(applyInFlightRun(false)).isEmpty();
+    }
+
+    /**
+     * Finding 1b through the processor's own poll loop and rebalance callbacks: expected T's hold to survive (1 hold)
+     * once the partitions are back with change 2 still on its way. Same cause as finding 1. This set-up has no
+     * heartbeats (overall reads NaN, unknown), so only the mechanism is judged here; findings 1 and 1b judge the
+     * reads against the truth.
+     */
+    @Disabled("finding 1c: finding 1b through the real poll loop (MockConsumer rebalance to none, then back): 0 holds"
+            + " after the rebalances with change 2 on its way (1 before)")
+    @Test
+    void finding1c_theHoldSurvivesARevokeToNoneAndBackThroughThePollLoop() throws Exception {
+        assertThat(applyInFlightRun(true)).isEmpty();
     }
 }

@@ -61,9 +61,21 @@ public final class PgTable {
      * ({@code hashint4extended}), without the widening to {@code bigint} (see {@link #narrowIntegers}).
      */
     private final Set<String> narrowInts;
+    /**
+     * Key columns that are {@code numeric} on one side and of another type on the other, compared by value
+     * ({@link #numberKeys}): with {@link #textKeys} their canonical text drops trailing fractional zeros on both
+     * sides, so the text {@code '10.50'} (and {@code '10.5'}) matches the number {@code 10.50}.
+     */
+    private final Set<String> numberKeys;
 
     private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict,
             List<HashMode> modes, boolean utf8Text, boolean textKeys, Set<String> narrowInts) {
+        this(relation, compared, keys, where, strict, modes, utf8Text, textKeys, narrowInts, Set.of());
+    }
+
+    private PgTable(String relation, List<Column> compared, List<Column> keys, String where, boolean strict,
+            List<HashMode> modes, boolean utf8Text, boolean textKeys, Set<String> narrowInts,
+            Set<String> numberKeys) {
         this.relation = relation;
         this.compared = compared;
         this.keys = keys;
@@ -73,6 +85,7 @@ public final class PgTable {
         this.utf8Text = utf8Text;
         this.textKeys = textKeys;
         this.narrowInts = narrowInts;
+        this.numberKeys = numberKeys;
     }
 
     /**
@@ -80,7 +93,8 @@ public final class PgTable {
      * (the row hash must be the same function of the values), so it is decided from both sides' server encodings.
      */
     public PgTable withUtf8Text(boolean on) {
-        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, on, textKeys, narrowInts);
+        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, on, textKeys, narrowInts,
+                numberKeys);
     }
 
     /**
@@ -89,7 +103,8 @@ public final class PgTable {
      * index (window bounds and row reads sort instead).
      */
     public PgTable withTextKeys(boolean on) {
-        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, on, narrowInts);
+        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, on, narrowInts,
+                numberKeys);
     }
 
     /** Key columns of this side whose base type differs from {@code other}'s (integer widths count as equal). */
@@ -108,6 +123,35 @@ public final class PgTable {
             }
         }
         return out;
+    }
+
+    /**
+     * Key columns (by name) that are {@code numeric} on one side and of another type on the other (a {@code numeric}
+     * key migrated to {@code text}), unless the scale is strict: such keys are compared as text
+     * ({@link #keyTypeMismatches}), and the number's canonical text has no trailing fractional zeros
+     * ({@code trim_scale}), so the other side's text drops them too ({@link #withNumberKeys}). With
+     * {@code strictNumericScale} the number's text keeps its scale ({@code 10.50}) and the other side's text is
+     * compared as written: empty.
+     */
+    public static Set<String> numberKeys(PgTable source, PgTable target) {
+        Set<String> out = new HashSet<>();
+        if (source.strictNumericScale) {
+            return Set.of();
+        }
+        for (int i = 0; i < source.keys.size(); i++) {
+            String a = source.keys.get(i).baseType().toLowerCase(Locale.ROOT);
+            String b = target.keys.get(i).baseType().toLowerCase(Locale.ROOT);
+            if (!a.equals(b) && (a.equals("numeric") || b.equals("numeric"))) {
+                out.add(source.keys.get(i).name());
+            }
+        }
+        return Set.copyOf(out);
+    }
+
+    /** This table with the given {@link #numberKeys number keys} (the same set on both sides). */
+    public PgTable withNumberKeys(Set<String> columns) {
+        return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, textKeys, narrowInts,
+                Set.copyOf(columns));
     }
 
     /** The server's encoding ({@code server_encoding}). */
@@ -209,7 +253,7 @@ public final class PgTable {
                     + compared.size());
         }
         return new PgTable(relation, compared, keys, where, strictNumericScale, List.copyOf(value), utf8Text,
-                textKeys, narrowInts);
+                textKeys, narrowInts, numberKeys);
     }
 
     /** Base types hashed by their 32-bit value when both sides have one of them ({@link #narrowIntegers}). */
@@ -241,7 +285,7 @@ public final class PgTable {
     /** This table with the given {@link #narrowIntegers narrow integer columns} (the same set on both sides). */
     public PgTable withNarrowIntegers(Set<String> columns) {
         return new PgTable(relation, compared, keys, where, strictNumericScale, modes, utf8Text, textKeys,
-                Set.copyOf(columns));
+                Set.copyOf(columns), numberKeys);
     }
 
     /** The hash modes in use, one per compared column. */
@@ -685,6 +729,26 @@ public final class PgTable {
         if (textKeys && base.equals("timestamp with time zone") && isKey(c)) {
             return "(" + col + " AT TIME ZONE 'UTC')::text";
         }
+        if (textKeys && !base.equals("numeric") && numberKeys.contains(c.name()) && isKey(c)) {
+            // the other side's key is a numeric compared by value (trim_scale: 10.50 is '10.5'): this side's text
+            // drops the trailing fractional zeros of a plain decimal number too ('10.50' and '10.5' match 10.50);
+            // nothing else is normalized (numeric never writes '+1', '01.5', '1e1' or ' 1')
+            return trimmedDecimal(canonicalText(base, col));
+        }
+        return canonicalText(base, col);
+    }
+
+    /**
+     * {@code text} with the trailing fractional zeros of a plain decimal number dropped ({@code '10.50'} to
+     * {@code '10.5'}, {@code '10.00'} and {@code '-0.0'} to {@code '10'} and {@code '-0'}), any other text unchanged:
+     * the text {@code trim_scale(n)::text} gives for a number {@code n} written as {@code text}. An {@code E''} literal,
+     * whatever {@code standard_conforming_strings} is.
+     */
+    static String trimmedDecimal(String text) {
+        return "regexp_replace(" + text + ", E'^(-?[0-9]+)(?:(\\\\.[0-9]*[1-9])0+|\\\\.0+)$', E'\\\\1\\\\2')";
+    }
+
+    private String canonicalText(String base, String col) {
         return switch (base) {
             case "numeric" -> strictNumericScale ? col + "::text" : "trim_scale(" + col + ")::text";
             case "json" -> col + "::jsonb::text";
@@ -979,7 +1043,9 @@ public final class PgTable {
     public String keyOrder() {
         List<String> order = new ArrayList<>(keys.size());
         for (Column c : keys) {
-            order.add(utf8Key(c) ? "utf8" : textKeys ? "text" : c.baseType());
+            // number keys compared as text drop trailing fractional zeros: other positions than the plain text's
+            String order1 = utf8Key(c) ? "utf8" : textKeys ? "text" : c.baseType();
+            order.add(textKeys && numberKeys.contains(c.name()) ? order1 + "-trimmed" : order1);
         }
         return String.join(",", order);
     }
@@ -1031,7 +1097,9 @@ public final class PgTable {
             Column c = keys.get(i);
             String base = c.baseType().toLowerCase(Locale.ROOT);
             // not a domain (a cast to it could fail its CHECK): the formatted type is the base type, maybe with (n)
-            if (STRING_TYPES.contains(base) && c.formattedType().replaceAll("\\(.*\\)$", "").equalsIgnoreCase(base)) {
+            // nor a number key: its text may carry trailing zeros the canonical text dropped ('10.50' for '10.5')
+            if (STRING_TYPES.contains(base) && !numberKeys.contains(c.name())
+                    && c.formattedType().replaceAll("\\(.*\\)$", "").equalsIgnoreCase(base)) {
                 out.append(" AND ").append(q).append(quote(c.name())).append(" = CAST(? AS ")
                         .append(c.formattedType()).append(")");
                 binds.add(key.get(i));
@@ -1427,6 +1495,58 @@ public final class PgTable {
             return new ProbeRow(hash, columnHashes, at.toInstant(), commit == null ? null : commit.toInstant(),
                     version);
         }
+    }
+
+    /**
+     * Rows one pass over a range of keys ranged by an expression ({@link #keyRangesScan}) reads on this side, from the
+     * planner, or -1 when unknown (never analyzed). No index serves such a range, so the pass reads what a scan of the
+     * table under the filter reads, whatever the range (the rows after a checkpoint are a fraction of it): the whole
+     * table ({@code pg_class.reltuples}) when that scan is sequential (no filter, or a filter no index serves: its
+     * {@code EXPLAIN} shows a {@code Seq Scan}), else the planner's estimate of the filtered rows (an index serves the
+     * filter; rows an index condition finds and a further condition drops are not in that estimate).
+     */
+    public long scanRows(Connection c) throws SQLException {
+        long table;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT reltuples::bigint FROM pg_class WHERE oid = CAST(? AS regclass)")) {
+            ps.setString(1, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                table = rs.next() ? rs.getLong(1) : -1;
+            }
+        }
+        if (where == null || table < 0) {
+            return table;
+        }
+        List<String> none = new ArrayList<>();
+        try (PreparedStatement ps = prepare(c, "EXPLAIN (FORMAT JSON) SELECT 1 FROM " + relation
+                + range(null, null, none), none); ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+                return table;
+            }
+            String plan = rs.getString(1);
+            if (plan.matches("(?s).*\"Node Type\":\\s*\"Seq Scan\".*")) {
+                return table;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"Plan Rows\":\\s*([0-9.eE+]+)")
+                    .matcher(plan);
+            return m.find() ? (long) Double.parseDouble(m.group(1)) : table;
+        } catch (SQLException | NumberFormatException e) {
+            return table; // the run itself reports a filter that fails; charging the table errs on the slow side
+        }
+    }
+
+    /**
+     * Whether a {@link #probe} of one key reads the whole table on this side: keys compared as canonical text
+     * ({@link #withTextKeys}) without a string-typed key column that the probe also compares as itself through its
+     * index ({@link #indexedKeyFilter}); a key ranged by its UTF-8 bytes only because the encodings differ is
+     * compared as itself (index).
+     */
+    public boolean probeScans() {
+        if (!textKeys) {
+            return false;
+        }
+        List<String> binds = new ArrayList<>();
+        return indexedKeyFilter("", java.util.Collections.nCopies(keys.size(), ""), binds).isEmpty();
     }
 
     /**

@@ -1,5 +1,8 @@
 package io.migmon.verify.jdbc;
 
+import static io.migmon.verify.jdbc.VerifyFixtures.charKeyTable;
+import static io.migmon.verify.jdbc.VerifyFixtures.count;
+import static io.migmon.verify.jdbc.VerifyFixtures.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,8 +20,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.function.IntConsumer;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 
@@ -33,42 +34,10 @@ class ExpressionWindowsIT {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    /** A store around {@code memory} that runs {@code onSave} with the save's number after saving it. */
-    private static CheckpointStore store(CheckpointStore memory, List<Checkpoint> saved, IntConsumer onSave) {
-        return new CheckpointStore() {
-            @Override
-            public Optional<Checkpoint> load(String id) {
-                return memory.load(id);
-            }
-
-            @Override
-            public void save(Checkpoint checkpoint) {
-                memory.save(checkpoint);
-                saved.add(checkpoint);
-                onSave.accept(saved.size());
-            }
-
-            @Override
-            public void clear(String id) {
-                memory.clear(id);
-            }
-        };
-    }
-
-    private static long count(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
     /** 6,000 rows, keys character(8) / text; the target misses, changes and adds rows in early and late windows. */
     private static TwoPostgres.Pair textKeyTables() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE ew (id character(8) PRIMARY KEY, v text, n int)");
-        p.onTarget("CREATE TABLE ew (id text PRIMARY KEY, v text, n int)");
-        p.both("INSERT INTO ew SELECT lpad(g::text, 8, '0'), 'v' || g, g FROM generate_series(1, 6000) g",
-                "ANALYZE ew");
+        charKeyTable(p, "ew", 6000, true);
         p.onTarget("DELETE FROM ew WHERE id IN ('00000100', '00005555')",
                 "UPDATE ew SET v = 'wrong' WHERE id = '00000700'", "UPDATE ew SET n = -1 WHERE id = '00004321'",
                 "INSERT INTO ew VALUES ('00002500x', 'extra', 0), ('00009999', 'extra', 0)");

@@ -1,5 +1,8 @@
 package io.migmon.verify.jdbc;
 
+import static io.migmon.verify.jdbc.VerifyFixtures.charKeyTable;
+import static io.migmon.verify.jdbc.VerifyFixtures.dyingAt;
+import static io.migmon.verify.jdbc.VerifyFixtures.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,6 +25,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -113,26 +117,7 @@ class VerifyAttack5IT {
                 "INSERT INTO r SELECT g, 'v' || g FROM generate_series(1, 3000) g", "ANALYZE r");
         p.onTarget("UPDATE r SET v = 'wrong' WHERE id = 100");
         CheckpointStore memory = CheckpointStore.inMemory();
-        AtomicInteger saves = new AtomicInteger();
-        CheckpointStore dying = new CheckpointStore() {
-            @Override
-            public Optional<Checkpoint> load(String id) {
-                return memory.load(id);
-            }
-
-            @Override
-            public void save(Checkpoint checkpoint) {
-                memory.save(checkpoint);
-                if (saves.incrementAndGet() == 3) {
-                    throw new IllegalStateException("killed");
-                }
-            }
-
-            @Override
-            public void clear(String id) {
-                memory.clear(id);
-            }
-        };
+        CheckpointStore dying = dyingAt(memory, new ArrayList<>(), 3);
         try (JdbcTableVerifier v = verifier(p, "r", registry).chunkRows(500).windowRanges(1).checkpoints(dying)
                 .build()) {
             assertThatThrownBy(v::verify).hasMessageContaining("killed");
@@ -158,34 +143,15 @@ class VerifyAttack5IT {
     @Test
     void keysComparedAsTextStillSaveCheckpoints() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE ck (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE ck (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO ck SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 3000) g",
-                "ANALYZE ck");
+        charKeyTable(p, "ck", 3000, false);
         CheckpointStore memory = CheckpointStore.inMemory();
-        AtomicInteger saves = new AtomicInteger();
-        CheckpointStore counting = new CheckpointStore() {
-            @Override
-            public Optional<Checkpoint> load(String id) {
-                return memory.load(id);
-            }
-
-            @Override
-            public void save(Checkpoint checkpoint) {
-                saves.incrementAndGet();
-                memory.save(checkpoint);
-            }
-
-            @Override
-            public void clear(String id) {
-                memory.clear(id);
-            }
-        };
+        List<Checkpoint> saves = new ArrayList<>();
+        CheckpointStore counting = store(memory, saves, n -> { });
         try (JdbcTableVerifier v = verifier(p, "ck", registry).chunkRows(500).windowRanges(1).checkpoints(counting)
                 .build()) {
             assertThat(v.verify().status()).isEqualTo(VerificationStatus.IDENTICAL);
         }
-        assertThat(saves.get()).as("checkpoints saved over six windows' worth of rows").isGreaterThan(0);
+        assertThat(saves.size()).as("checkpoints saved over six windows' worth of rows").isGreaterThan(0);
     }
 
     /**
@@ -309,10 +275,7 @@ class VerifyAttack5IT {
     @Test
     void oneWindowForTextKeysFindsEveryDifferenceUnderTheThrottle() {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE tk (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE tk (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO tk SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 10000) g",
-                "ANALYZE tk");
+        charKeyTable(p, "tk", 10000, false);
         p.onTarget("UPDATE tk SET v = 'x' WHERE id::int % 400 = 7",
                 "DELETE FROM tk WHERE id::int % 650 = 3",
                 "INSERT INTO tk SELECT lpad(g::text, 8, '0'), 'e' FROM generate_series(20001, 20010) g");

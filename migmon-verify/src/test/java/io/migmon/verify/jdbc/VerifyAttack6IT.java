@@ -1,5 +1,8 @@
 package io.migmon.verify.jdbc;
 
+import static io.migmon.verify.jdbc.VerifyFixtures.charKeyTable;
+import static io.migmon.verify.jdbc.VerifyFixtures.count;
+import static io.migmon.verify.jdbc.VerifyFixtures.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,9 +28,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.IntConsumer;
 import javax.sql.DataSource;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,35 +92,6 @@ class VerifyAttack6IT {
         return out;
     }
 
-    private static long count(DataSource ds, String sql) throws SQLException {
-        try (Connection c = ds.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        }
-    }
-
-    /** A store around {@code memory} that runs {@code onSave} with the save's number after saving it. */
-    private static CheckpointStore store(CheckpointStore memory, List<Checkpoint> saved, IntConsumer onSave) {
-        return new CheckpointStore() {
-            @Override
-            public Optional<Checkpoint> load(String id) {
-                return memory.load(id);
-            }
-
-            @Override
-            public void save(Checkpoint checkpoint) {
-                memory.save(checkpoint);
-                saved.add(checkpoint);
-                onSave.accept(saved.size());
-            }
-
-            @Override
-            public void clear(String id) {
-                memory.clear(id);
-            }
-        };
-    }
-
     /**
      * {@code ds} whose connections run {@code after} once, right after the first query whose SQL contains
      * {@code marker} returned its rows (a real server, the real driver: only the moment is chosen by the test).
@@ -172,10 +144,8 @@ class VerifyAttack6IT {
     @Test
     void differencesAtWindowBoundsPaddedTwinsAndCaseAreExact() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE bw (id character(8) PRIMARY KEY, v text, n int)");
-        p.onTarget("CREATE TABLE bw (id text PRIMARY KEY, v text, n int)");
-        p.both("INSERT INTO bw SELECT lpad(g::text, 8, '0'), 'v' || g, g FROM generate_series(1, 1597) g",
-                "INSERT INTO bw VALUES ('abc', 'lower', 1), ('ABC', 'upper', 2), ('a', 'short', 3)", "ANALYZE bw");
+        charKeyTable(p, "bw", 1597, true,
+                "INSERT INTO bw VALUES ('abc', 'lower', 1), ('ABC', 'upper', 2), ('a', 'short', 3)");
         p.onTarget("DELETE FROM bw WHERE id IN ('00000100', '00000401', 'ABC')",
                 "UPDATE bw SET v = 'wrong' WHERE id = '00000200'", "UPDATE bw SET n = -5 WHERE id = '00001500'",
                 "INSERT INTO bw VALUES ('00000300 ', 'twin', 300), ('0000040', 'prefix', 40), ('Abc', 'case', 1), "
@@ -249,9 +219,7 @@ class VerifyAttack6IT {
     @Test
     void rowsChangedOnBothSidesBetweenTheBoundaryPassAndTheWindowPassesAreNotDifferences() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE cw (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE cw (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO cw SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 1000) g", "ANALYZE cw");
+        charKeyTable(p, "cw", 1000, false);
         Runnable cdc = () -> p.both("DELETE FROM cw WHERE id IN ('00000100', '00000200', '00000001')",
                 "INSERT INTO cw VALUES ('0000010', 'twin'), ('0000000', 'first'), ('0000015x', 'mid'), "
                         + "('zzzz', 'last')",
@@ -337,7 +305,6 @@ class VerifyAttack6IT {
      * writes {@code 1.50}): every key's text is the same on both servers (an EXCEPT of {@code id::text} is empty),
      * so a faithful migration must not be reported as different.
      */
-    @Disabled("finding 2: numeric(10,2) keys migrated to text (id::text, an empty EXCEPT) are reported as 200 missing + 200 extra of 400 rows (trim_scale on the numeric side, 0.50 vs 0.5); only strictNumericScale avoids it")
     @Test
     void numericKeysMigratedToTextAreNotDifferent() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
@@ -424,10 +391,8 @@ class VerifyAttack6IT {
     @Test
     void paddedAndCasedTwinsSurviveTheReCheck() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE rw (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE rw (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO rw SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 797) g",
-                "INSERT INTO rw VALUES ('abc', 'lower'), ('ABC', 'upper'), ('a', 'short')", "ANALYZE rw");
+        charKeyTable(p, "rw", 797, false,
+                "INSERT INTO rw VALUES ('abc', 'lower'), ('ABC', 'upper'), ('a', 'short')");
         p.onTarget("DELETE FROM rw WHERE id IN ('00000100', 'ABC')", "UPDATE rw SET v = 'wrong' WHERE id = 'a'",
                 "INSERT INTO rw VALUES ('00000300 ', 'twin'), ('Abc', 'case'), ('a ', 'padded'), ('abc  ', 'p2')");
         List<RowDifference> truth = truth(p.source(), p.target(), "id", "SELECT id::text, v FROM rw", "v");
@@ -479,10 +444,7 @@ class VerifyAttack6IT {
     @Test
     void theThrottleChargesTheBoundsPassAndTheSums() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE th (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE th (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO th SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 4000) g",
-                "ANALYZE th");
+        charKeyTable(p, "th", 4000, false);
         long t0 = System.nanoTime();
         VerificationReport r;
         try (JdbcTableVerifier v = JdbcTableVerifier.builder("th").source(p.source()).target(p.target())
@@ -501,14 +463,10 @@ class VerifyAttack6IT {
      * differing window's bucket pass and its rows pass) as the whole table read: at least 2 x 4,000 rows, plus the
      * bounds pass and the sums of the 1,000 remaining rows, at 1,000 rows per second: at least 10 s.
      */
-    @Disabled("finding 3: after a resume (3,000 of 4,000 rows done) the throttle charges a differing window's passes as the 1,000 remaining rows, not the 4,000-row table each pass scans: 4.06 s at 1,000 rows/s where the documented accounting needs >= 10 s")
     @Test
     void aResumedRunChargesItsWholeTablePassesAsWholeTableReads() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE tr (id character(8) PRIMARY KEY, v text)");
-        p.onTarget("CREATE TABLE tr (id text PRIMARY KEY, v text)");
-        p.both("INSERT INTO tr SELECT lpad(g::text, 8, '0'), 'v' || g FROM generate_series(1, 4000) g",
-                "ANALYZE tr");
+        charKeyTable(p, "tr", 4000, false);
         p.onTarget("UPDATE tr SET v = 'wrong' WHERE id = '00003500'");
         CheckpointStore memory = CheckpointStore.inMemory();
         List<Checkpoint> died = new ArrayList<>();
@@ -829,10 +787,8 @@ class VerifyAttack6IT {
     @Test
     void carriedOverTwinsAreProbedAgainAfterAResume() throws SQLException {
         TwoPostgres.Pair p = TwoPostgres.fresh();
-        p.onSource("CREATE TABLE bx (id character(8) PRIMARY KEY, v text, n int)");
-        p.onTarget("CREATE TABLE bx (id text PRIMARY KEY, v text, n int)");
-        p.both("INSERT INTO bx SELECT lpad(g::text, 8, '0'), 'v' || g, g FROM generate_series(1, 1597) g",
-                "INSERT INTO bx VALUES ('abc', 'lower', 1), ('ABC', 'upper', 2), ('a', 'short', 3)", "ANALYZE bx");
+        charKeyTable(p, "bx", 1597, true,
+                "INSERT INTO bx VALUES ('abc', 'lower', 1), ('ABC', 'upper', 2), ('a', 'short', 3)");
         p.onTarget("DELETE FROM bx WHERE id IN ('00000100', '00000401', 'ABC')",
                 "UPDATE bx SET v = 'wrong' WHERE id = '00000200'", "UPDATE bx SET n = -5 WHERE id = '00001500'",
                 "INSERT INTO bx VALUES ('00000300 ', 'twin', 300), ('0000040', 'prefix', 40), ('Abc', 'case', 1), "
