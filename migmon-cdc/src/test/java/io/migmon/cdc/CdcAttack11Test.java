@@ -981,8 +981,6 @@ class CdcAttack11Test extends ShopProcessorHarness {
      * heartbeats (overall reads NaN, unknown), so only the mechanism is judged here; findings 1 and 1b judge the
      * reads against the truth.
      */
-    @Disabled("finding 1c: finding 1b through the real poll loop (MockConsumer rebalance to none, then back): 0 holds"
-            + " after the rebalances with change 2 on its way (1 before)")
     @Test
     void finding1c_theHoldSurvivesARevokeToNoneAndBackThroughThePollLoop() throws Exception {
         assertThat(applyInFlightRun(true)).isEmpty();
