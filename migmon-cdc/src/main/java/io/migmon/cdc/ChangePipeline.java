@@ -126,6 +126,9 @@ final class ChangePipeline {
                 config.stallTimeout, config.lagRefreshInterval, discoveryTime(config), config.transformationsDropChanges)
                 : null;
         progress.ends = ends;
+        if (ends != null) {
+            ends.evictionClaim = transactions::givenUp;
+        }
     }
 
     /** Holds the lag on END records whose changes were not all seen yet; null when no END can arrive. */
@@ -204,8 +207,8 @@ final class ChangePipeline {
      */
     private boolean writtenBeforeAssigned(CdcRecord r) {
         Assignment a = assignment;
-        if (a == null) {
-            return true;
+        if (a == null || recordReadBefore) {
+            return true; // read here before (at or below its partition's seenThrough): a redelivery for sure
         }
         Assigned as = assignedPartitions.get(new TopicPartition(r.topic(), r.partition()));
         if (as == null) {
@@ -216,6 +219,12 @@ final class ChangePipeline {
         }
         return r.timestampMs() < 0 || r.timestampMs() * 1_000_000L < as.wallNanos();
     }
+
+    /**
+     * Whether the record in hand was read here before (at or below its partition's {@code seenThrough}, kept across a
+     * lost partition): processing thread, under the lock.
+     */
+    private boolean recordReadBefore;
 
     /** The log end offset of {@code tp} read at its assignment here; -1 not read or not assigned (poll thread; tests). */
     long assignedEndOffset(TopicPartition tp) {
@@ -270,6 +279,7 @@ final class ChangePipeline {
         }
         revokedSince.clear();
         publishAssignment(subscription);
+        revokeTransactions();
         if (ends != null) {
             ends.assigned(mono); // holds of topics now another member's are released
         }
@@ -339,15 +349,59 @@ final class ChangePipeline {
 
     /**
      * Partitions were lost (the member left the group: another may have read them meanwhile): as {@link #revoked},
-     * and given back later they count as newly assigned.
+     * the transactions they cut given up at once; given back later they keep their first assignment time (see
+     * {@link #revoked(Collection, boolean)}).
      */
     void lost(Collection<TopicPartition> partitions) {
-        revoked(partitions);
-        partitions.forEach(revokedSince::remove);
+        revoked(partitions, true);
     }
 
-    /** Partitions were revoked or lost: transactions they cut are given up (see {@link TransactionTracker}). */
+    /**
+     * Partitions were revoked: transactions they cut are given up (see {@link TransactionTracker}) at the assignment
+     * that follows, when the partitions did not come back (attack 11 finding 7: with the eager protocol every
+     * rebalance revokes every partition; evicted at the revoke, an open transaction whose partitions came back was
+     * counted {@code rebalance} though it completed here, its apply lag never recorded).
+     */
     void revoked(Collection<TopicPartition> partitions) {
+        revoked(partitions, false);
+    }
+
+    /** Data partitions and transaction topic partitions revoked since the last assignment (poll thread only). */
+    private final Set<TopicPartition> revokedData = new HashSet<>();
+    private final Set<TopicPartition> revokedTransactionTopic = new HashSet<>();
+
+    /** Gives up the open transactions cut by the partitions revoked and not assigned back (poll thread). */
+    private void revokeTransactions() {
+        if (revokedData.isEmpty() && revokedTransactionTopic.isEmpty()) {
+            return;
+        }
+        List<TopicPartition> data = new ArrayList<>(revokedData.size());
+        for (TopicPartition tp : revokedData) {
+            if (!assignedPartitions.containsKey(tp)) {
+                data.add(tp);
+            }
+        }
+        boolean transactionTopic = false;
+        for (TopicPartition tp : revokedTransactionTopic) {
+            transactionTopic |= !assignedPartitions.containsKey(tp);
+        }
+        revokedData.clear();
+        revokedTransactionTopic.clear();
+        if (!data.isEmpty() || transactionTopic) {
+            transactions.revoked(data, transactionTopic);
+        }
+    }
+
+    /**
+     * @param lost lost, not revoked: the transactions are given up at once (another member may read the partitions
+     *             meanwhile), and a partition given back keeps its first assignment time for the redelivery check of
+     *             its {@code END}s (attack 11 finding 5: re-stamped, a live {@code END} written while the member was
+     *             out was taken for a redelivery and released by the caught-up rule); a record read here before the
+     *             loss is a redelivery by its offset ({@code seenThrough}). Cost: when another member read the
+     *             partition meanwhile and did not commit it, its redelivered {@code END} is held as live, up to the
+     *             trailing bound (an over-read).
+     */
+    private void revoked(Collection<TopicPartition> partitions, boolean lost) {
         if (!partitions.isEmpty() && assignment != null) {
             for (TopicPartition tp : partitions) {
                 Assigned was = assignedPartitions.remove(tp);
@@ -369,7 +423,16 @@ final class ChangePipeline {
                 data.add(tp);
             }
         }
-        transactions.revoked(data, transactionTopic);
+        if (lost || assignment == null) {
+            transactions.revoked(data, transactionTopic);
+        } else {
+            revokedData.addAll(data);
+            for (TopicPartition tp : partitions) {
+                if (parser.isTransactionTopic(tp.topic())) {
+                    revokedTransactionTopic.add(tp);
+                }
+            }
+        }
         if (ends != null) {
             ends.revoked(); // kept until the assignment that follows shows where the partitions went
         }
@@ -541,7 +604,7 @@ final class ChangePipeline {
                             if (!redelivery) {
                                 ends.deadLettered(r.topic(),
                                         r.offset() < 0 ? TransactionEnds.ONE_STREAM : r.partition(),
-                                        ex.transactionId(), mono);
+                                        ex.transactionId(), ex.totalOrder(), mono);
                             }
                         } else if (parser.isTransactionTopic(r.topic())) {
                             // it may be the END of the transaction it names (its key, or the id read before it broke)
@@ -552,6 +615,7 @@ final class ChangePipeline {
                         continue;
                     }
                     ChangeEvent e = (ChangeEvent) result;
+                    recordReadBefore = redelivery;
                     observe(e, consumedNanos, p, stages);
                     if (e.kind() != ChangeEvent.Kind.CHANGE) {
                         continue;

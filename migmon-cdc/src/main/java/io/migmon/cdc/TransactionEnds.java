@@ -73,7 +73,8 @@ import java.util.function.Predicate;
  * Tables this processor does not consume hold nothing: their topic {@code <topic.prefix>.<data_collection>} is not
  * among its topics nor matched by its pattern, or (in a consumer group) no partition of it is assigned to this member
  * while it is in the subscription (another member applies it: issue 11 attack 5 finding 10); a hold whose topic
- * moves to another member at a rebalance is released, uncounted. A topic matched by the pattern but not subscribed
+ * moves to another member at a rebalance is released, uncounted, and held again if a later assignment gives the
+ * topic back within the trailing bound of its last arrival ({@link #moved}). A topic matched by the pattern but not subscribed
  * yet (a new table: the pattern finds it at the next metadata refresh, finding 12) holds, and is given up only after
  * {@code giveUp} plus the pattern's discovery time ({@code metadata.max.age.ms}); once assigned here, {@code giveUp}
  * counts from the assignment. Through {@code process(...)} every table is consumed. An
@@ -156,6 +157,13 @@ final class TransactionEnds {
         final Set<Integer> partitions = new HashSet<>(2);
         /** Its key is the table's {@code data_collection} for sure (from the change's topic: {@link #collectionOf}). */
         boolean exact;
+        /**
+         * Its changes came on the topic {@code <connector>.<key>} ({@link #collectionOf} found it): exact once its
+         * connector is known to name its {@code data_collections} as its changes (attack 11 finding 3: the connector
+         * learnt exact only by the {@code END} of this very transaction, its {@code my.orders} row counted for the
+         * {@code END}'s {@code public."my.orders"}).
+         */
+        boolean topicNamed;
 
         TableSeen(int index) {
             this.index = index;
@@ -219,14 +227,15 @@ final class TransactionEnds {
         }
 
         /** Adds what was seen of the {@code END}'s {@code dataCollection} (every name it matches) to {@code into}. */
-        void count(String dataCollection, TableSeen into) {
+        void count(String dataCollection, TableSeen into, boolean connectorExact) {
             TableSeen c = tables.get(dataCollection);
             if (c != null) {
                 into.addAll(c);
                 return;
             }
             for (Map.Entry<String, TableSeen> e : tables.entrySet()) {
-                if (!e.getValue().exact && sameTable(dataCollection, e.getKey())) {
+                TableSeen t = e.getValue();
+                if (!t.exact && !(connectorExact && t.topicNamed) && sameTable(dataCollection, e.getKey())) {
                     into.addAll(e.getValue()); // a name without its database (exact ones only equal: finding 8b)
                 }
             }
@@ -275,6 +284,20 @@ final class TransactionEnds {
         long waitedNanos;
         /** Creation order: ties of {@link #commitNanos} in {@link HoldIndex}. */
         final long seq = SEQ.incrementAndGet();
+        /**
+         * The topic's assignment time here the first time this hold was judged with its topic assigned (monotonic
+         * nanos; {@link Long#MIN_VALUE} not yet): the give-up counts from it, not from a later re-assignment (attack 11
+         * finding 2: each lost re-assignment re-armed the bound, a member dropped every 30 s never gave a hold up).
+         */
+        long sinceNanos = Long.MIN_VALUE;
+        /**
+         * When a change of its transaction (any table) last arrived here, shared by the transaction's holds
+         * ({@link #transactionArrivals}; guarded by the lock): a trailing hold is not given up while its transaction
+         * still streams another table (attack 11 finding 8).
+         */
+        long[] transactionArrival;
+        /** When its topic moved to another member ({@link #moved}), monotonic nanos. */
+        long movedNanos;
 
         Hold(String connector, String txKey, String table, String topic, long expected, TableSeen seen,
              long commitNanos, long arrivalNanos, boolean redeliverable, boolean oneStream) {
@@ -346,8 +369,8 @@ final class TransactionEnds {
         }
         // each dead letter naming the transaction accounts for one change of it (attack 10 finding 10): the rest
         // may still be on their way
-        int[] dead = deadLetteredOf.get(h.txKey + '\u0000' + h.topic);
-        return dead == null || h.seen + dead[0] < h.expected;
+        Dead dead = deadLetteredOf.get(h.txKey + '\u0000' + h.topic);
+        return dead == null || h.seen + dead.count < h.expected;
     }
 
     /**
@@ -355,7 +378,14 @@ final class TransactionEnds {
      * {@code key \0 topic}: each may be a change of that transaction only (attack 8 finding 7: another transaction's
      * dead letter on T's partition ended T's trailing hold); the last {@value #MAX_RECENT} (guarded by this).
      */
-    private final LinkedHashMap<String, int[]> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
+    private final LinkedHashMap<String, Dead> deadLetteredOf = BoundedMaps.oldestForgotten(MAX_RECENT);
+
+    /** The dead letters naming one transaction on one topic: how many changes they account for. */
+    private static final class Dead {
+        int count;
+        /** Their {@code total_order}s, when read (a change re-sent by the connector has the same one). */
+        Set<Long> orders;
+    }
 
     /**
      * A record of data topic {@code topic}'s {@code partition} was dead-lettered (processing thread): it accounts
@@ -369,9 +399,29 @@ final class TransactionEnds {
      * @param transactionId the transaction it named, null none known
      */
     synchronized void deadLettered(String topic, int partition, String transactionId, long nowNanos) {
+        deadLettered(topic, partition, transactionId, -1, nowNanos);
+    }
+
+    /**
+     * @param totalOrder its {@code transaction.total_order} when read, else -1: a dead letter of a change already
+     *                   dead-lettered (the connector sent it again at a new offset, a task restart) accounts for
+     *                   nothing more (attack 11 finding 4: counted twice, the hold stopped trailing and was given up
+     *                   after the stall timeout with a change still on its way)
+     */
+    synchronized void deadLettered(String topic, int partition, String transactionId, long totalOrder,
+                                   long nowNanos) {
         if (transactionId != null) {
-            deadLetteredOf.computeIfAbsent(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic,
-                    k -> new int[1])[0]++;
+            Dead d = deadLetteredOf.computeIfAbsent(ProgressTracker.transactionKey(transactionId) + '\u0000' + topic,
+                    k -> new Dead());
+            if (totalOrder > 0) {
+                if (d.orders == null) {
+                    d.orders = new HashSet<>(2);
+                }
+                if (!d.orders.add(totalOrder)) {
+                    return;
+                }
+            }
+            d.count++;
         }
     }
 
@@ -719,6 +769,7 @@ final class TransactionEnds {
                 Map<String, TableSeen> tables = s.tables;
                 c = tables.computeIfAbsent(table, t -> new TableSeen(tables.size()));
                 c.exact |= exact;
+                c.topicNamed |= collection != null;
                 s.lastTable = table;
                 s.lastCount = c;
             }
@@ -739,6 +790,12 @@ final class TransactionEnds {
                                       boolean counted, long dco, long order, long sourceNanos, Newest newest,
                                       long nowNanos) {
         boolean held = false;
+        if (key != null && !transactionArrivals.isEmpty()) {
+            long[] a = transactionArrivals.get(key);
+            if (a != null) {
+                a[0] = Math.max(a[0], nowNanos); // its transaction is still arriving (attack 11 finding 8)
+            }
+        }
         List<HoldIndex.Table> tables = holds.isEmpty() ? List.of() : holds.matching(connector, table, exact);
         for (int i = 0; i < tables.size(); i++) {
             HoldIndex.Table t = tables.get(i);
@@ -784,6 +841,12 @@ final class TransactionEnds {
         expire(nowNanos, false);
         holdCount = holds.size();
     }
+
+    /**
+     * The last arrival of a change of each transaction with holds, by key (guarded by this; the last
+     * {@value #MAX_HOLDS}): shared by its holds ({@link Hold#transactionArrival}).
+     */
+    private final LinkedHashMap<String, long[]> transactionArrivals = BoundedMaps.oldestForgotten(MAX_HOLDS);
 
     private static void seenChange(Hold h, int partition, long nowNanos) {
         h.partitions.add(partition);
@@ -889,11 +952,12 @@ final class TransactionEnds {
                 continue; // nothing counted, or a table this processor does not consume: confirms nothing of it
             }
             TableSeen seen = new TableSeen(-1);
+            boolean connectorExact = exactConnectors.contains(connector);
             if (s != null) {
-                s.count(table, seen);
+                s.count(table, seen, connectorExact);
             }
             if (anonymous != null) {
-                anonymous.count(table, seen);
+                anonymous.count(table, seen, false);
             }
             if (seen.count >= expected) {
                 continue;
@@ -922,6 +986,8 @@ final class TransactionEnds {
             if (add != null) {
                 for (Hold h : add) {
                     if (!held(h) && (holds.size() < MAX_HOLDS || makeRoom(h))) {
+                        h.transactionArrival = transactionArrivals.computeIfAbsent(h.txKey,
+                                k -> new long[] {arrivalNanos});
                         holds.add(h);
                         if (h.forgotten) {
                             forgottenHolds++;
@@ -1036,13 +1102,50 @@ final class TransactionEnds {
     void assigned(long nowNanos) {
         synchronized (this) {
             revokePending = false;
+            restoreMoved(nowNanos);
             if (holds.isEmpty()) {
+                holdCount = 0;
                 return;
             }
             expire(nowNanos, true);
             holdCount = holds.size();
         }
         reportGivenUp();
+    }
+
+    /**
+     * Holds released because their topic moved to another member, by {@code connector \0 key \0 table}, the last
+     * {@value #MAX_HOLDS} (guarded by this). A table moved away and given back (a member joining then leaving: a
+     * rolling restart) is this member's staleness again, and the change a hold waited for may still be in transit
+     * (attack 11 findings 1, 1b: released for good at the first assignment, lag 0.0 at truths 3.1-14.1 s once the
+     * table was back). Restored at an assignment that gives the topic back, within the trailing bound of its last
+     * arrival (older ones are forgotten, uncounted: the other member applied the table meanwhile). Cost: when the
+     * other member applied the missing change meanwhile, the restored hold over-reads until the bound, counted
+     * {@code unseen}.
+     */
+    private final LinkedHashMap<String, Hold> moved = BoundedMaps.oldestForgotten(MAX_HOLDS);
+
+    private void restoreMoved(long nowNanos) {
+        if (moved.isEmpty()) {
+            return;
+        }
+        long bound = giveUpNanos * TRAILING_GIVE_UP_FACTOR;
+        for (Iterator<Hold> it = moved.values().iterator(); it.hasNext(); ) {
+            Hold h = it.next();
+            long last = h.transactionArrival == null ? h.lastArrivalNanos
+                    : Math.max(h.lastArrivalNanos, h.transactionArrival[0]);
+            if (nowNanos - last >= bound) {
+                it.remove(); // past the bound: forgotten, as released before
+                continue;
+            }
+            if (owner.since(h.topic) == ELSEWHERE) {
+                continue;
+            }
+            it.remove();
+            if (!held(h) && (holds.size() < MAX_HOLDS || makeRoom(h))) {
+                holds.add(h);
+            }
+        }
     }
 
     /** A revoke whose following assignment is not known yet (guarded by this): see {@link #revoked}. */
@@ -1079,6 +1182,12 @@ final class TransactionEnds {
         for (int i = 0; i < done.size(); i++) {
             Hold h = done.get(i);
             holds.remove(h);
+            if (verdicts.get(i) == RELEASE && owner.since(h.topic) == ELSEWHERE) {
+                // its topic moved to another member: kept aside, held again if the topic comes back while its
+                // change may still be in transit (attack 11 findings 1, 1b)
+                h.movedNanos = nowNanos;
+                moved.put(h.connector + '\u0000' + h.txKey + '\u0000' + h.table, h);
+            }
             if (verdicts.get(i) == GIVE_UP) {
                 h.waitedNanos = nowNanos - h.lastArrivalNanos;
                 if (givenUp == null) {
@@ -1098,6 +1207,12 @@ final class TransactionEnds {
      */
     private final LinkedHashMap<String, Boolean> countedGiveUps = BoundedMaps.oldestForgotten(MAX_RECENT);
 
+    /**
+     * Claims a give-up's count for a transaction key from the transaction tracker
+     * ({@link TransactionTracker#givenUp}): false when it counted the transaction already. Set once before use.
+     */
+    Predicate<String> evictionClaim = k -> true;
+
     /** Holds given up under the lock, reported by {@link #reportGivenUp()} outside it (guarded by this). */
     private List<Hold> givenUp;
 
@@ -1115,7 +1230,10 @@ final class TransactionEnds {
             for (List<Hold> l : java.util.Arrays.asList(report, full)) {
                 if (l != null) {
                     for (Hold h : l) {
-                        h.countGiveUp = countedGiveUps.put(h.connector + '\u0000' + h.txKey, Boolean.TRUE) == null;
+                        // and once across both counters of the meter (attack 11 findings 6, 6b): the transaction
+                        // tracker counts it not again, and a transaction it evicted already is not counted here
+                        boolean first = countedGiveUps.put(h.connector + '\u0000' + h.txKey, Boolean.TRUE) == null;
+                        h.countGiveUp = first && evictionClaim.test(h.txKey);
                     }
                 }
             }
@@ -1156,6 +1274,14 @@ final class TransactionEnds {
             // and the assignment that follows it, not known yet (attack 10 finding 1: the same partitions come back)
             return revokePending ? HOLD : RELEASE;
         }
+        if (since >= 0) {
+            // the bound counts from the topic's first assignment this hold saw, not from a re-assignment after a
+            // lost partition (attack 11 finding 2): a re-assignment brings nothing of the transaction
+            if (h.sinceNanos == Long.MIN_VALUE) {
+                h.sinceNanos = since;
+            }
+            since = h.sinceNanos;
+        }
         if (nowNanos - h.arrivalNanos < graceNanos) {
             return HOLD;
         }
@@ -1177,7 +1303,11 @@ final class TransactionEnds {
             // whatever else of the topic waits (attack 10 findings 3, 3b: a table with a steady backlog never had
             // "nothing waiting", the over-read was unbounded and uncounted): records waiting are read by their
             // partition's own lag, the bound counts from the hold's own last arrival
-            long quiet = nowNanos - Math.max(h.lastArrivalNanos, since);
+            // (attack 11 finding 8) or its transaction's last arrival on any table: a transaction still streaming
+            // another table is not silent (a bulk transaction whose END overtook its data)
+            long last = h.transactionArrival == null ? h.lastArrivalNanos
+                    : Math.max(h.lastArrivalNanos, h.transactionArrival[0]);
+            long quiet = nowNanos - Math.max(last, since);
             return quiet >= giveUpNanos * TRAILING_GIVE_UP_FACTOR ? GIVE_UP : HOLD;
         }
         TopicState state = topics.state(h.topic, h.arrivalNanos + graceNanos);

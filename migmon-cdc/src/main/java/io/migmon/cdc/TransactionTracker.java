@@ -137,7 +137,7 @@ final class TransactionTracker {
     private final Sink sink;
     /** Open transactions by key, in the order they were first seen. */
     private final LinkedHashMap<String, Tx> open = new LinkedHashMap<>();
-    /** Keys of reported or evicted transactions, bounded, oldest forgotten first. */
+    /** Keys of reported (TRUE) or evicted (FALSE) transactions, bounded, oldest forgotten first. */
     private final Map<String, Boolean> finished = BoundedMaps.oldestForgotten(MAX_FINISHED);
     private Tx last;
     private long nextExpiryNanos;
@@ -237,6 +237,29 @@ final class TransactionTracker {
         }
     }
 
+    /**
+     * The {@code END} hold of the transaction {@code key} ({@link ProgressTracker#transactionKey}) was given up
+     * ({@link TransactionEnds}): it is not counted again here (attack 11 finding 6b: still open, it was evicted
+     * {@value #EXPIRED} 5 minutes later, one transaction counted twice). Returns false when this tracker evicted it
+     * already (attack 11 finding 6: {@value #DEAD_LETTERED}, then {@code unseen}): the give-up is not counted.
+     */
+    synchronized boolean givenUp(String key) {
+        if (key == null) {
+            return true;
+        }
+        if (Boolean.FALSE.equals(finished.get(key))) {
+            return false;
+        }
+        Tx tx = open.remove(key);
+        if (tx != null && last == tx) {
+            last = null;
+        }
+        if (!finished.containsKey(key)) {
+            finished.put(key, Boolean.FALSE);
+        }
+        return true;
+    }
+
     /** Open transactions right now. */
     synchronized int openCount() {
         return open.size();
@@ -319,7 +342,7 @@ final class TransactionTracker {
     }
 
     private void evicted(Tx tx, String reason) {
-        finished.put(tx.key, Boolean.TRUE);
+        finished.put(tx.key, Boolean.FALSE); // evicted (TRUE: completed), see givenUp
         if (last == tx) {
             last = null;
         }

@@ -121,15 +121,15 @@ public final class EnvelopeParser {
             readObject(p, st, captureRows, value, 0, 0);
             if (p.nextToken() != null) {
                 throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "trailing content after the JSON object",
-                        st.deadTransactionId());
+                        st.deadTransactionId(), st.deadTotalOrder());
             }
         } catch (IOException e) {
             // Jackson's message names the location, never the content beyond a short excerpt of the token
             throw new EnvelopeException(DeadLetterReason.UNPARSEABLE, "invalid JSON: " + firstLine(e.getMessage()),
-                    st.deadTransactionId());
+                    st.deadTransactionId(), st.deadTotalOrder());
         } catch (EnvelopeException e) {
             throw e.transactionId() != null || st.deadTransactionId() == null ? e
-                    : new EnvelopeException(e.reason(), e.getMessage(), st.deadTransactionId());
+                    : new EnvelopeException(e.reason(), e.getMessage(), st.deadTransactionId(), st.deadTotalOrder());
         }
         ChangeEvent event = build(record, st, heartbeatTopic);
         remember(topic, value, st, captureRows);
@@ -241,12 +241,12 @@ public final class EnvelopeParser {
             op = Operation.fromCode(st.op);
             if (op == null) {
                 throw new EnvelopeException(DeadLetterReason.UNKNOWN_OPERATION,
-                        "unknown op '" + abbreviate(st.op) + "'", st.txBlockId);
+                        "unknown op '" + abbreviate(st.op) + "'", st.txBlockId, st.totalOrder);
             }
             kind = ChangeEvent.Kind.CHANGE;
         } else {
             throw new EnvelopeException(DeadLetterReason.NOT_AN_ENVELOPE, "not a Debezium envelope: no 'op' field",
-                    st.txBlockId);
+                    st.txBlockId, st.totalOrder);
         }
         return ChangeEvent.builder(record, kind)
                 .operation(op)
@@ -660,6 +660,11 @@ public final class EnvelopeParser {
          */
         String deadTransactionId() {
             return txBlockId != null ? txBlockId : status != null ? id : null;
+        }
+
+        /** The {@code total_order} read with {@link #deadTransactionId()}'s block, else -1. */
+        long deadTotalOrder() {
+            return txBlockId != null ? totalOrder : -1;
         }
     }
 }

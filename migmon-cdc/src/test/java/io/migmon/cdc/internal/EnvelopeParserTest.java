@@ -153,6 +153,25 @@ class EnvelopeParserTest {
                         ex -> assertThat(ex.reason()).isEqualTo(DeadLetterReason.NOT_AN_ENVELOPE));
     }
 
+    /**
+     * A dead letter carries its {@code transaction.total_order} with its transaction id (attack 11 finding 4: a change
+     * the connector sends again is dead-lettered again, and accounts for one change only); -1 when none was read.
+     */
+    @Test
+    void aBrokenChangeCarriesItsTransactionsTotalOrder() {
+        String tx = ",\"transaction\":{\"id\":\"90:1\",\"total_order\":2,\"data_collection_order\":2}}";
+        assertThatThrownBy(() -> parser.parse(record("shop.public.orders", "{\"op\":\"x\",\"after\":{}" + tx), true))
+                .isInstanceOfSatisfying(EnvelopeException.class, ex -> {
+                    assertThat(ex.reason()).isEqualTo(DeadLetterReason.UNKNOWN_OPERATION);
+                    assertThat(ex.transactionId()).isEqualTo("90:1");
+                    assertThat(ex.totalOrder()).isEqualTo(2);
+                });
+        assertThatThrownBy(() -> parser.parse(record("shop.public.orders", "{\"after\":{}" + tx), true))
+                .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.totalOrder()).isEqualTo(2));
+        assertThatThrownBy(() -> parser.parse(record("shop.public.orders", "{\"op\":\"x\",\"after\":{}}"), true))
+                .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.totalOrder()).isEqualTo(-1));
+    }
+
     private void assertReason(String json, DeadLetterReason reason) {
         assertThatThrownBy(() -> parser.parse(record("shop.public.orders", json), true))
                 .isInstanceOfSatisfying(EnvelopeException.class, ex -> assertThat(ex.reason()).isEqualTo(reason));
